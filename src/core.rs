@@ -1,0 +1,856 @@
+//! [`OpenRouterCore`]: the transport every operation function is given, and the one send path.
+//!
+//! The generated functions describe a request as a plain [`HttpRequest`] (no
+//! generics) and hand it to [`OpenRouterCore::send`]; only the final decode is
+//! generic. Everything a call needs — base URL, auth, app headers, user agent,
+//! timeout, retries with backoff and `Retry-After`, the body size cap — lives here.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderMap, Method};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use serde::de::DeserializeOwned;
+
+use crate::Error;
+
+mod body;
+mod retry;
+
+pub use body::RawResponse;
+pub(crate) use body::{Multipart, ReqBody};
+pub use retry::RetryConfig;
+pub(crate) use retry::{retry_after, RetryCodes};
+
+/// The default base URL of the API.
+pub const DEFAULT_BASE_URL: &str = "https://openrouter.ai/api/v1";
+/// The default cap on a buffered response body: 32 MiB.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 32 << 20;
+const DEFAULT_USER_AGENT: &str = concat!("openrouter-rust/", env!("CARGO_PKG_VERSION"));
+const NO_KEY: &str = "no API key: set OPENROUTER_API_KEY or call OpenRouterCore::builder().api_key(..)";
+
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+type KeyFuture = Pin<Box<dyn Future<Output = Result<String, Error>> + Send>>;
+type KeyProvider = Arc<dyn Fn() -> KeyFuture + Send + Sync>;
+
+/// The transport: create it once, share it (it is cheap to clone), and pass it
+/// to the operation functions in [`crate::funcs`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), openrouter::Error> {
+/// use openrouter::{funcs::generations_get_generation, models::GetGenerationRequest, OpenRouterCore};
+///
+/// let core = OpenRouterCore::from_env()?;
+/// let generation = generations_get_generation(&core, GetGenerationRequest::new("gen-123")).await?;
+/// println!("{} cost {:?}", generation.data.model, generation.data.total_cost);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct OpenRouterCore {
+    shared: Arc<Shared>,
+    /// Per-call overrides (from [`OpenRouterCore::with_options`]).
+    options: Option<Arc<Overrides>>,
+}
+
+struct Shared {
+    client: Client<Connector, ReqBody>,
+    auth: Auth,
+    base: BaseUrl,
+    app: AppHeaders,
+    user_agent: HeaderValue,
+    default_headers: HeaderMap,
+    timeout: Option<Duration>,
+    retry: RetryConfig,
+    retry_codes: RetryCodes,
+    max_body_size: usize,
+}
+
+enum Auth {
+    None,
+    Static(HeaderValue),
+    Provider(KeyProvider),
+}
+
+#[derive(Clone, Default)]
+struct AppHeaders {
+    http_referer: Option<HeaderValue>,
+    app_title: Option<HeaderValue>,
+    app_categories: Option<HeaderValue>,
+}
+
+/// A parsed base URL: `scheme://authority` and a path prefix without a trailing slash.
+#[derive(Clone, Debug)]
+struct BaseUrl {
+    origin: String,
+    prefix: String,
+    /// Whether plain http:// to a non-loopback host was allowed (kept for per-call base URLs).
+    allow_insecure: bool,
+}
+
+/// Per-call overrides resolved into ready-to-send values (or the error to report).
+#[derive(Default)]
+struct Overrides {
+    timeout: Option<Duration>,
+    retry: Option<RetryConfig>,
+    retry_codes: Option<RetryCodes>,
+    headers: HeaderMap,
+    base: Option<BaseUrl>,
+    app: AppHeaders,
+    invalid: Option<String>,
+}
+
+impl OpenRouterCore {
+    /// A builder with the defaults: base URL `https://openrouter.ai/api/v1`, no
+    /// timeout, [`RetryConfig::backoff`] on 429 and 5xx, 32 MiB body cap.
+    pub fn builder() -> OpenRouterCoreBuilder {
+        OpenRouterCoreBuilder::default()
+    }
+
+    /// A core configured from the environment: `OPENROUTER_API_KEY` (required),
+    /// `OPENROUTER_BASE_URL`, `OPENROUTER_HTTP_REFERER`, `OPENROUTER_APP_TITLE`,
+    /// `OPENROUTER_APP_CATEGORIES` (empty values count as unset).
+    pub fn from_env() -> Result<OpenRouterCore, Error> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let key = var("OPENROUTER_API_KEY").ok_or_else(|| Error::invalid_request(NO_KEY))?;
+        let mut b = OpenRouterCore::builder().api_key(key);
+        if let Some(url) = var("OPENROUTER_BASE_URL") {
+            b = b.base_url(&url);
+        }
+        if let Some(v) = var("OPENROUTER_HTTP_REFERER") {
+            b = b.http_referer(v);
+        }
+        if let Some(v) = var("OPENROUTER_APP_TITLE") {
+            b = b.app_title(v);
+        }
+        if let Some(v) = var("OPENROUTER_APP_CATEGORIES") {
+            b = b.app_categories(v);
+        }
+        b.build()
+    }
+
+    /// A view of this core with per-call overrides; it shares the connection pool.
+    /// Invalid values (a header with CR/LF, a bad base URL) make every call on
+    /// the view fail before anything is sent.
+    pub fn with_options(&self, options: RequestOptions) -> OpenRouterCore {
+        let mut o = match &self.options {
+            Some(prev) => Overrides {
+                timeout: prev.timeout,
+                retry: prev.retry.clone(),
+                retry_codes: prev.retry_codes.clone(),
+                headers: prev.headers.clone(),
+                base: prev.base.clone(),
+                app: prev.app.clone(),
+                invalid: prev.invalid.clone(),
+            },
+            None => Overrides::default(),
+        };
+        let mut fail = |msg: String| {
+            o.invalid.get_or_insert(msg);
+        };
+        if let Some(t) = options.timeout {
+            o.timeout = Some(t);
+        }
+        if let Some(r) = options.retries {
+            o.retry = Some(r);
+        }
+        if let Some(codes) = options.retry_codes {
+            match RetryCodes::parse(&codes) {
+                Ok(c) => o.retry_codes = Some(c),
+                Err(e) => fail(e),
+            }
+        }
+        for (name, value) in options.headers {
+            match header_pair(&name, &value) {
+                Ok((n, v)) => {
+                    o.headers.insert(n, v);
+                }
+                Err(e) => fail(e),
+            }
+        }
+        if let Some(url) = options.base_url {
+            match BaseUrl::parse(&url, self.shared.base.allows_insecure()) {
+                Ok(b) => o.base = Some(b),
+                Err(e) => fail(e.to_string()),
+            }
+        }
+        for (slot, value, name) in [
+            (&mut o.app.http_referer, options.http_referer, "HTTP-Referer"),
+            (&mut o.app.app_title, options.app_title, "X-OpenRouter-Title"),
+            (&mut o.app.app_categories, options.app_categories, "X-OpenRouter-Categories"),
+        ] {
+            if let Some(v) = value {
+                match header_value(&v, name) {
+                    Ok(v) => *slot = Some(v),
+                    Err(e) => {
+                        o.invalid.get_or_insert(e.to_string());
+                    }
+                }
+            }
+        }
+        OpenRouterCore { shared: self.shared.clone(), options: Some(Arc::new(o)) }
+    }
+
+    /// Sends a request and buffers the body; any status outside 2xx is an `Err`.
+    pub(crate) async fn send(&self, req: HttpRequest) -> Result<HttpResponse, Error> {
+        let (status, headers, body) = match self.execute(req, true).await? {
+            Exchange::Buffered(s, h, b) => (s, h, b),
+            Exchange::Streaming(_) => unreachable!("buffered exchange requested"),
+        };
+        Ok(HttpResponse { status, headers, body })
+    }
+
+    /// Sends a request and hands back the success response with its body unread
+    /// (binary downloads, event streams); any status outside 2xx is an `Err`.
+    pub(crate) async fn send_raw(&self, req: HttpRequest) -> Result<RawResponse, Error> {
+        match self.execute(req, false).await? {
+            Exchange::Streaming(r) => Ok(r),
+            Exchange::Buffered(status, headers, body) => Ok(RawResponse::buffered(status, headers, body)),
+        }
+    }
+
+    /// The send path: validation, headers, the retry loop with per-attempt timeouts.
+    async fn execute(&self, req: HttpRequest, buffer: bool) -> Result<Exchange, Error> {
+        let s = &*self.shared;
+        let o = self.options.as_deref();
+        if let Some(msg) = o.and_then(|o| o.invalid.as_ref()) {
+            return Err(Error::invalid_request(msg.clone()));
+        }
+        let base = o.and_then(|o| o.base.as_ref()).unwrap_or(&s.base);
+        let timeout = o.and_then(|o| o.timeout).or(s.timeout).filter(|t| !t.is_zero());
+        let retry = o.and_then(|o| o.retry.as_ref()).unwrap_or(&s.retry);
+        let codes = o.and_then(|o| o.retry_codes.as_ref()).unwrap_or(&s.retry_codes);
+
+        let mut uri =
+            String::with_capacity(base.origin.len() + base.prefix.len() + req.path.len() + req.query.len() + 1);
+        uri.push_str(&base.origin);
+        uri.push_str(&base.prefix);
+        uri.push_str(&req.path);
+        if !req.query.is_empty() {
+            uri.push('?');
+            uri.push_str(&req.query);
+        }
+        let uri = http::Uri::try_from(uri).map_err(|e| Error::invalid_request(format!("invalid request URL: {e}")))?;
+
+        let mut headers = HeaderMap::with_capacity(8 + s.default_headers.len() + req.headers.len());
+        for (name, value) in &s.default_headers {
+            headers.insert(name, value.clone());
+        }
+        headers.insert(ACCEPT, HeaderValue::from_static(req.accept));
+        headers.insert(USER_AGENT, s.user_agent.clone());
+        if let Some(ct) = req.body.content_type() {
+            headers.insert(CONTENT_TYPE, ct);
+        }
+        let per_call = o.map(|o| &o.app);
+        for (name, client, call) in [
+            ("http-referer", &s.app.http_referer, per_call.and_then(|a| a.http_referer.as_ref())),
+            ("x-openrouter-title", &s.app.app_title, per_call.and_then(|a| a.app_title.as_ref())),
+            ("x-openrouter-categories", &s.app.app_categories, per_call.and_then(|a| a.app_categories.as_ref())),
+        ] {
+            if let Some(v) = call.or(client.as_ref()) {
+                headers.insert(HeaderName::from_static(name), v.clone());
+            }
+        }
+        for (name, value) in &req.headers {
+            let (n, v) = header_pair(name, value).map_err(Error::invalid_request)?;
+            headers.insert(n, v);
+        }
+        if let Some(o) = o {
+            for (name, value) in &o.headers {
+                headers.insert(name, value.clone());
+            }
+        }
+
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let auth = match &s.auth {
+                Auth::Static(v) => v.clone(),
+                Auth::Provider(f) => bearer(&f().await?)?,
+                Auth::None => return Err(Error::invalid_request(NO_KEY)),
+            };
+            let mut request = http::Request::new(req.body.clone());
+            *request.method_mut() = req.method.clone();
+            *request.uri_mut() = uri.clone();
+            *request.headers_mut() = headers.clone();
+            request.headers_mut().insert(AUTHORIZATION, auth);
+
+            let exchange = self.attempt(request, buffer, s.max_body_size);
+            let result = match timeout {
+                Some(t) => tokio::time::timeout(t, exchange).await.unwrap_or_else(|_| Err(Error::timeout(t))),
+                None => exchange.await,
+            };
+
+            let retryable = match &result {
+                Ok(Exchange::Buffered(status, ..)) => codes.matches(*status),
+                Ok(Exchange::Streaming(r)) => codes.matches(r.status()),
+                Err(e) => retry.retries_connection_errors() && (e.is_connect() || e.is_timeout()),
+            };
+            if retryable {
+                let hint = match &result {
+                    Ok(Exchange::Buffered(_, h, _)) => retry_after(h),
+                    Ok(Exchange::Streaming(r)) => retry_after(r.headers()),
+                    Err(_) => None,
+                };
+                if let Some(delay) = retry.next_delay(attempt, started.elapsed(), hint) {
+                    drop(result);
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            }
+            return match result? {
+                Exchange::Buffered(status, headers, body) if !(200..300).contains(&status) => {
+                    Err(Error::api(status, headers, body))
+                }
+                Exchange::Streaming(r) if !(200..300).contains(&r.status()) => {
+                    let status = r.status();
+                    let headers = r.headers().clone();
+                    let body = r.bytes_within(s.max_body_size).await?;
+                    Err(Error::api(status, headers, body))
+                }
+                ok => Ok(ok),
+            };
+        }
+    }
+
+    /// One attempt: send, then read the body when asked to (or when it is an error).
+    async fn attempt(&self, request: http::Request<ReqBody>, buffer: bool, limit: usize) -> Result<Exchange, Error> {
+        let response = self.shared.client.request(request).await.map_err(map_client_error)?;
+        let (parts, body) = response.into_parts();
+        let status = parts.status.as_u16();
+        if buffer || !(200..300).contains(&status) {
+            let body = body::read_limited(body, limit).await?;
+            Ok(Exchange::Buffered(status, parts.headers, body))
+        } else {
+            Ok(Exchange::Streaming(RawResponse::streaming(status, parts.headers, body, limit)))
+        }
+    }
+}
+
+enum Exchange {
+    Buffered(u16, HeaderMap, Bytes),
+    Streaming(RawResponse),
+}
+
+fn map_client_error(e: hyper_util::client::legacy::Error) -> Error {
+    use std::error::Error as _;
+    let canceled = e.source().and_then(|s| s.downcast_ref::<hyper::Error>()).is_some_and(|h| h.is_canceled());
+    if canceled {
+        Error::cancelled(e)
+    } else {
+        Error::connect(e)
+    }
+}
+
+impl fmt::Debug for OpenRouterCore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.shared;
+        f.debug_struct("OpenRouterCore")
+            .field("base_url", &format_args!("{}{}", s.base.origin, s.base.prefix))
+            .field(
+                "api_key",
+                &match s.auth {
+                    Auth::None => "<none>",
+                    Auth::Static(_) => "<redacted>",
+                    Auth::Provider(_) => "<provider>",
+                },
+            )
+            .field("timeout", &s.timeout)
+            .field("retry", &s.retry)
+            .field("has_overrides", &self.options.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`OpenRouterCore`]; see [`OpenRouterCore::builder`].
+#[derive(Default)]
+pub struct OpenRouterCoreBuilder {
+    api_key: Option<String>,
+    key_provider: Option<KeyProvider>,
+    base_url: Option<String>,
+    http_referer: Option<String>,
+    app_title: Option<String>,
+    app_categories: Option<String>,
+    user_agent: Option<String>,
+    timeout: Option<Duration>,
+    retry: Option<RetryConfig>,
+    retry_codes: Option<Vec<String>>,
+    default_headers: Vec<(String, String)>,
+    max_body_size: Option<usize>,
+    allow_insecure_http: bool,
+}
+
+impl OpenRouterCoreBuilder {
+    /// The API key, sent as `Authorization: Bearer <key>` (a `Bearer ` prefix is not doubled).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// A function called for every request attempt that returns the key
+    /// (for key rotation); it replaces [`api_key`](Self::api_key).
+    pub fn api_key_provider<F, Fut>(mut self, provider: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<String, Error>> + Send + 'static,
+    {
+        self.key_provider = Some(Arc::new(move || Box::pin(provider()) as KeyFuture));
+        self
+    }
+
+    /// The API's base URL, including its path prefix (default `https://openrouter.ai/api/v1`).
+    pub fn base_url(mut self, url: &str) -> Self {
+        self.base_url = Some(url.to_owned());
+        self
+    }
+
+    /// `HTTP-Referer`: your app's URL, for OpenRouter's app attribution.
+    pub fn http_referer(mut self, value: impl Into<String>) -> Self {
+        self.http_referer = Some(value.into());
+        self
+    }
+
+    /// `X-OpenRouter-Title`: your app's display name.
+    pub fn app_title(mut self, value: impl Into<String>) -> Self {
+        self.app_title = Some(value.into());
+        self
+    }
+
+    /// `X-OpenRouter-Categories`: comma-separated app categories (`cli-agent,cloud-agent`).
+    pub fn app_categories(mut self, value: impl Into<String>) -> Self {
+        self.app_categories = Some(value.into());
+        self
+    }
+
+    /// The `User-Agent` header (default `openrouter-rust/<version>`).
+    pub fn user_agent(mut self, value: impl Into<String>) -> Self {
+        self.user_agent = Some(value.into());
+        self
+    }
+
+    /// A timeout for each attempt, covering connect, headers and body (default: none).
+    /// Streams use it up to their first byte, then an idle timeout between events.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy (default [`RetryConfig::backoff`]).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// The statuses that are retried: exact codes (`"503"`) or families (`"5XX"`).
+    /// Default: `["429", "5XX"]`.
+    pub fn retry_codes<I, S>(mut self, codes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.retry_codes = Some(codes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// A header sent with every request (per-call headers win).
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The largest response body read into memory (default 32 MiB).
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = Some(bytes);
+        self
+    }
+
+    /// Allows a plain `http://` base URL on a host that is not loopback (default: refused,
+    /// since the key would travel in clear text).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Validates the configuration and creates the connection pool.
+    pub fn build(self) -> Result<OpenRouterCore, Error> {
+        let base = BaseUrl::parse(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL), self.allow_insecure_http)?;
+        let auth = match (self.key_provider, self.api_key) {
+            (Some(p), _) => Auth::Provider(p),
+            (None, Some(k)) if !k.trim().is_empty() => Auth::Static(bearer(&k)?),
+            (None, _) => Auth::None,
+        };
+        let app = AppHeaders {
+            http_referer: self.http_referer.map(|v| header_value(&v, "HTTP-Referer")).transpose()?,
+            app_title: self.app_title.map(|v| header_value(&v, "X-OpenRouter-Title")).transpose()?,
+            app_categories: self.app_categories.map(|v| header_value(&v, "X-OpenRouter-Categories")).transpose()?,
+        };
+        let user_agent = match self.user_agent {
+            Some(ua) => header_value(&ua, "User-Agent")?,
+            None => HeaderValue::from_static(DEFAULT_USER_AGENT),
+        };
+        let mut default_headers = HeaderMap::new();
+        for (name, value) in &self.default_headers {
+            let (n, v) = header_pair(name, value).map_err(Error::invalid_request)?;
+            default_headers.append(n, v);
+        }
+        let retry_codes = match self.retry_codes {
+            Some(codes) => RetryCodes::parse(&codes).map_err(Error::invalid_request)?,
+            None => RetryCodes::default(),
+        };
+        let connector = connector(base.origin.starts_with("https:"))?;
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector);
+        Ok(OpenRouterCore {
+            shared: Arc::new(Shared {
+                client,
+                auth,
+                base,
+                app,
+                user_agent,
+                default_headers,
+                timeout: self.timeout,
+                retry: self.retry.unwrap_or_default(),
+                retry_codes,
+                max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
+            }),
+            options: None,
+        })
+    }
+}
+
+impl fmt::Debug for OpenRouterCoreBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenRouterCoreBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("api_key_provider", &self.key_provider.as_ref().map(|_| "<provider>"))
+            .field("base_url", &self.base_url)
+            .field("http_referer", &self.http_referer)
+            .field("app_title", &self.app_title)
+            .field("app_categories", &self.app_categories)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The TLS connector: rustls with the ring provider and the roots of the enabled feature.
+fn connector(needs_roots: bool) -> Result<Connector, Error> {
+    #[allow(unused_mut)]
+    let mut roots = rustls::RootCertStore::empty();
+    #[cfg(feature = "webpki-roots")]
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    #[cfg(feature = "native-roots")]
+    {
+        let native = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(native.certs);
+    }
+    if needs_roots && roots.is_empty() {
+        return Err(Error::invalid_request(
+            "no TLS trust roots: enable the `webpki-roots` or `native-roots` feature (or the system has no certificates)",
+        ));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::invalid_request(format!("TLS configuration: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config).https_or_http();
+    #[cfg(feature = "http2")]
+    let builder = builder.enable_all_versions();
+    #[cfg(not(feature = "http2"))]
+    let builder = builder.enable_http1();
+    Ok(builder.build())
+}
+
+impl BaseUrl {
+    fn parse(url: &str, allow_insecure: bool) -> Result<BaseUrl, Error> {
+        let bad = |why: &str| Error::invalid_request(format!("invalid base URL `{url}`: {why}"));
+        let uri: http::Uri = url.trim().parse().map_err(|_| bad("not a URL"))?;
+        let scheme =
+            uri.scheme_str().map(str::to_ascii_lowercase).ok_or_else(|| bad("it needs http:// or https://"))?;
+        if scheme != "https" && scheme != "http" {
+            return Err(bad("only http:// and https:// are supported"));
+        }
+        let authority = uri.authority().ok_or_else(|| bad("it has no host"))?;
+        if authority.as_str().contains('@') {
+            return Err(bad("credentials in the URL are not supported; use .api_key(..)"));
+        }
+        if uri.query().is_some() || url.contains('#') {
+            return Err(bad("it must not have a query or a fragment"));
+        }
+        let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+        let loopback =
+            host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        if scheme == "http" && !loopback && !allow_insecure {
+            return Err(bad("plain http:// to a host that is not loopback would send the API key in clear text; \
+                 use https:// or .allow_insecure_http(true)"));
+        }
+        let prefix = uri.path().trim_end_matches('/').to_owned();
+        let origin = format!("{scheme}://{}", authority.as_str().to_ascii_lowercase());
+        Ok(BaseUrl { origin, prefix, allow_insecure })
+    }
+
+    fn allows_insecure(&self) -> bool {
+        self.allow_insecure
+    }
+}
+
+/// Per-call overrides, applied with [`OpenRouterCore::with_options`].
+#[derive(Clone, Default)]
+pub struct RequestOptions {
+    timeout: Option<Duration>,
+    retries: Option<RetryConfig>,
+    retry_codes: Option<Vec<String>>,
+    headers: Vec<(String, String)>,
+    base_url: Option<String>,
+    http_referer: Option<String>,
+    app_title: Option<String>,
+    app_categories: Option<String>,
+}
+
+impl RequestOptions {
+    /// No overrides.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The per-attempt timeout for these calls.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy for these calls.
+    pub fn retries(mut self, retries: RetryConfig) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// The statuses retried for these calls (`"429"`, `"5XX"`, …).
+    pub fn retry_codes<I, S>(mut self, codes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.retry_codes = Some(codes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// An extra header (it wins over every other source of the same header).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Another base URL for these calls.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// `HTTP-Referer` for these calls.
+    pub fn http_referer(mut self, value: impl Into<String>) -> Self {
+        self.http_referer = Some(value.into());
+        self
+    }
+
+    /// `X-OpenRouter-Title` for these calls.
+    pub fn app_title(mut self, value: impl Into<String>) -> Self {
+        self.app_title = Some(value.into());
+        self
+    }
+
+    /// `X-OpenRouter-Categories` for these calls.
+    pub fn app_categories(mut self, value: impl Into<String>) -> Self {
+        self.app_categories = Some(value.into());
+        self
+    }
+}
+
+impl fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("RequestOptions")
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("retry_codes", &self.retry_codes)
+            .field("headers", &names)
+            .field("base_url", &self.base_url)
+            .field("http_referer", &self.http_referer)
+            .field("app_title", &self.app_title)
+            .field("app_categories", &self.app_categories)
+            .finish()
+    }
+}
+
+/// `Authorization: Bearer <key>`, marked sensitive; the key never appears in the error.
+fn bearer(key: &str) -> Result<HeaderValue, Error> {
+    let key = key.trim();
+    let has_prefix = key.len() > 7 && key[..7].eq_ignore_ascii_case("bearer ");
+    let key = if has_prefix { key[7..].trim_start() } else { key };
+    if key.is_empty() {
+        return Err(Error::invalid_request(NO_KEY));
+    }
+    let mut v = HeaderValue::try_from(format!("Bearer {key}"))
+        .map_err(|_| Error::invalid_request("the API key contains characters not allowed in a header"))?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+fn header_value(value: &str, name: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|_| {
+        Error::invalid_request(format!("the value of header `{name}` contains CR, LF or another forbidden character"))
+    })
+}
+
+fn header_pair(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("`{name}` is not a valid header name"))?;
+    let v = HeaderValue::from_str(value)
+        .map_err(|_| format!("the value of header `{name}` contains CR, LF or another forbidden character"))?;
+    Ok((n, v))
+}
+
+/// One request, described without generics by a generated function.
+pub(crate) struct HttpRequest {
+    pub(crate) method: Method,
+    /// Relative to the base URL, starting with `/`, already percent-encoded.
+    pub(crate) path: String,
+    /// `name=value&…`, already percent-encoded, without `?`.
+    pub(crate) query: String,
+    /// The operation's header parameters.
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: ReqBody,
+    pub(crate) accept: &'static str,
+}
+
+impl HttpRequest {
+    pub(crate) fn new(method: Method, path: String, accept: &'static str) -> Self {
+        HttpRequest { method, path, query: String::new(), headers: Vec::new(), body: ReqBody::empty(), accept }
+    }
+
+    /// Appends one query pair, percent-encoding name and value.
+    pub(crate) fn query(&mut self, name: &str, value: &str) {
+        if !self.query.is_empty() {
+            self.query.push('&');
+        }
+        encode_component(&mut self.query, name);
+        self.query.push('=');
+        encode_component(&mut self.query, value);
+    }
+
+    /// An operation header parameter (CR/LF is refused when sending).
+    pub(crate) fn header(&mut self, name: &'static str, value: String) {
+        self.headers.push((name, value));
+    }
+
+    /// A JSON body (`Content-Type: application/json`).
+    pub(crate) fn json_body<T: serde::Serialize + ?Sized>(&mut self, body: &T) -> Result<(), Error> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid_request(format!("the request body could not be encoded as JSON: {e}")))?;
+        self.body = ReqBody::json(bytes);
+        Ok(())
+    }
+
+    /// A `multipart/form-data` body.
+    pub(crate) fn multipart(&mut self, form: Multipart) {
+        self.body = form.into_body();
+    }
+}
+
+/// A buffered success response.
+pub(crate) struct HttpResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+impl HttpResponse {
+    /// Decodes the JSON body; a 2xx carrying `{"error": {...}}` is an API error.
+    pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
+        if crate::errors::in_band_error(&self.body) {
+            return Err(Error::api(self.status, self.headers, self.body));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| self.decode_error(e))
+    }
+
+    /// For operations without a JSON success body.
+    pub(crate) fn empty(self) -> Result<(), Error> {
+        if crate::errors::in_band_error(&self.body) {
+            return Err(Error::api(self.status, self.headers, self.body));
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn decode_error(self, e: serde_json::Error) -> Error {
+        Error::decode(e, self.status, self.headers, self.body)
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn encode_component(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+    }
+}
+
+/// One path segment, percent-encoded so that `/`, `?`, `#`, `%` and spaces stay inside it.
+pub(crate) fn encode_path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    encode_component(&mut out, s);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_encoding_keeps_values_whole() {
+        assert_eq!(encode_path_segment("a/b?c#d&e%f g"), "a%2Fb%3Fc%23d%26e%25f%20g");
+        assert_eq!(encode_path_segment("é"), "%C3%A9");
+        let mut r = HttpRequest::new(Method::GET, "/x".into(), "application/json");
+        r.query("id", "a&b=c");
+        r.query("n", "1");
+        assert_eq!(r.query, "id=a%26b%3Dc&n=1");
+    }
+
+    #[test]
+    fn base_url_rules() {
+        let b = BaseUrl::parse("https://openrouter.ai/api/v1/", false).unwrap();
+        assert_eq!((b.origin.as_str(), b.prefix.as_str()), ("https://openrouter.ai", "/api/v1"));
+        assert!(BaseUrl::parse("ftp://x", false).is_err());
+        assert!(BaseUrl::parse("http://example.com", false).is_err());
+        assert!(BaseUrl::parse("http://example.com", true).unwrap().allows_insecure());
+        assert!(BaseUrl::parse("http://[::1]:8080/v1", false).is_ok());
+        assert!(BaseUrl::parse("http://localhost:1", false).is_ok());
+        assert!(BaseUrl::parse("http://127.0.0.2", false).is_ok());
+        assert!(BaseUrl::parse("https://u:p@x.com", false).is_err());
+        assert!(BaseUrl::parse("not a url", false).is_err());
+    }
+
+    #[test]
+    fn bearer_is_not_doubled() {
+        assert_eq!(bearer("sk-1").unwrap(), "Bearer sk-1");
+        assert_eq!(bearer("Bearer sk-1").unwrap(), "Bearer sk-1");
+        assert_eq!(bearer("bearer  sk-1").unwrap(), "Bearer sk-1");
+        assert!(bearer("sk\r\n1").is_err());
+        assert!(!format!("{:?}", bearer("sk\n1").unwrap_err()).contains("sk"));
+    }
+}

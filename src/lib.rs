@@ -1,0 +1,34 @@
+//! # openrouter
+//!
+//! A Rust SDK for the whole [OpenRouter](https://openrouter.ai) HTTP API, built
+//! like the official TypeScript SDK's standalone functions: a small
+//! [`OpenRouterCore`] transport is created once and passed into free async
+//! functions, one per operation, in [`funcs`]. Each returns
+//! `Result<Value, Error>`; the request and response types live in [`models`].
+//!
+//! ```no_run
+//! use openrouter::{funcs::generations_get_generation, models::GetGenerationRequest, OpenRouterCore};
+//!
+//! # async fn run() -> Result<(), openrouter::Error> {
+//! let core = OpenRouterCore::from_env()?; // OPENROUTER_API_KEY, …
+//! match generations_get_generation(&core, GetGenerationRequest::new("gen-123")).await {
+//!     Ok(generation) => println!("cost: {:?}", generation.data.total_cost),
+//!     Err(error) if error.status() == Some(404) => println!("no such generation"),
+//!     Err(error) => return Err(error),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Only what a program calls ends up in its binary; Cargo features per API
+//! group (`chat`, `generations`, `models`, …, all on by default) cut build time
+//! further.
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
+
+pub mod core;
+mod errors;
+pub mod funcs;
+pub mod models;
+
+pub use crate::core::{OpenRouterCore, OpenRouterCoreBuilder, RawResponse, RequestOptions, RetryConfig};
+pub use crate::errors::{ApiError, Error};
