@@ -198,22 +198,41 @@ impl RawResponse {
 
     /// The next piece of the body, or `None` at its end.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        std::future::poll_fn(|cx| self.poll_chunk(cx)).await.transpose()
+    }
+
+    /// Polls for the next non-empty piece of the body.
+    pub(crate) fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Error>>> {
         match &mut self.body {
-            RawBody::Buffered(b) => Ok(b.take()),
+            RawBody::Buffered(b) => Poll::Ready(b.take().filter(|b| !b.is_empty()).map(Ok)),
             RawBody::Incoming(body) => loop {
-                match body.frame().await {
-                    None => return Ok(None),
-                    Some(Err(e)) => return Err(body_error(e)),
-                    Some(Ok(frame)) => {
+                match Pin::new(&mut *body).poll_frame(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(None) => return Poll::Ready(None),
+                    Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(body_error(e)))),
+                    Poll::Ready(Some(Ok(frame))) => {
                         if let Ok(data) = frame.into_data() {
                             if !data.is_empty() {
-                                return Ok(Some(data));
+                                return Poll::Ready(Some(Ok(data)));
                             }
                         }
                     }
                 }
             },
         }
+    }
+
+    /// Writes the body to `out` as it arrives, never holding all of it in memory;
+    /// returns the number of bytes written.
+    pub async fn write_to<W: tokio::io::AsyncWrite + Unpin>(mut self, out: &mut W) -> Result<u64, Error> {
+        use tokio::io::AsyncWriteExt;
+        let mut written = 0u64;
+        while let Some(chunk) = self.chunk().await? {
+            out.write_all(&chunk).await.map_err(|e| Error::body_read("writing the body failed", Some(Box::new(e))))?;
+            written += chunk.len() as u64;
+        }
+        out.flush().await.map_err(|e| Error::body_read("writing the body failed", Some(Box::new(e))))?;
+        Ok(written)
     }
 
     /// The whole body in memory, up to the core's body size limit.
@@ -227,6 +246,15 @@ impl RawResponse {
             RawBody::Buffered(b) => Ok(b.unwrap_or_default()),
             RawBody::Incoming(body) => read_limited(body, limit).await,
         }
+    }
+}
+
+/// The body as a stream of byte chunks.
+impl futures_core::Stream for RawResponse {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_chunk(cx)
     }
 }
 

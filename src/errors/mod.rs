@@ -150,6 +150,13 @@ impl Error {
         e.with_source(source)
     }
 
+    /// An event of a stream that could not be framed (invalid UTF-8, too large).
+    pub(crate) fn stream_malformed(message: &'static str, raw: Bytes) -> Self {
+        let mut e = Error::new(Kind::Decode, message);
+        e.inner.body = Some(raw);
+        e
+    }
+
     /// An error answer of the server: a 4xx/5xx status, or a 2xx with an `{"error": ...}` body.
     pub(crate) fn api(status: u16, headers: HeaderMap, body: Bytes) -> Self {
         let api = parse_api_error(&body, status);
