@@ -1,0 +1,1468 @@
+//! From the spec to an intermediate model: type definitions and operations.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::OpRow;
+
+/// The overrides file (codegen/overrides.toml). Keys name a generated type and a field
+/// (`Type.field`, wire name) or an operation and a parameter (`operationId.param`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overrides {
+    /// Fields the API sends as `null` although the spec does not say so.
+    #[serde(default)]
+    pub nullable: Vec<String>,
+    /// Required fields that responses may omit: generated as optional.
+    #[serde(default)]
+    pub optional: Vec<String>,
+    /// Field type replacements: `json` (any JSON value), `string`, `integer`, `number`, `boolean`.
+    #[serde(default)]
+    pub field_types: BTreeMap<String, String>,
+    /// Parameter type replacements (same values as field_types).
+    #[serde(default)]
+    pub param_types: BTreeMap<String, String>,
+    /// Parameters left out of the SDK (`operationId.param`).
+    #[serde(default)]
+    pub skip_params: Vec<String>,
+    /// Success content types left out of the SDK.
+    #[serde(default)]
+    pub skip_content_types: Vec<String>,
+    /// Explicit names for inline schemas: `<default name>` -> `<name>`.
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ty {
+    Str,
+    I64,
+    F64,
+    Bool,
+    Value,
+    JsonMap,
+    Vec(Box<Ty>),
+    Map(Box<Ty>),
+    Named(String),
+    File,
+}
+
+impl Ty {
+    pub fn named(&self, out: &mut Vec<String>) {
+        match self {
+            Ty::Vec(t) | Ty::Map(t) => t.named(out),
+            Ty::Named(n) => out.push(n.clone()),
+            _ => {}
+        }
+    }
+    /// The name reached without indirection (not inside Vec/Map).
+    pub fn by_value(&self) -> Option<&str> {
+        match self {
+            Ty::Named(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Constraints {
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loc {
+    Field,
+    Path,
+    Query,
+    Header,
+    Body,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub wire: String,
+    pub ident: String,
+    pub ty: Ty,
+    pub required: bool,
+    pub nullable: bool,
+    pub doc: String,
+    pub constraints: Constraints,
+    pub loc: Loc,
+    pub boxed: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub ident: String,
+    pub tags: Vec<String>,
+    pub ty: Ty,
+    pub boxed: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Kind {
+    Struct { fields: Vec<Field> },
+    OpenEnum { variants: Vec<(String, String)> },
+    Tag { variant: String, value: String },
+    Tagged { prop: String, variants: Vec<Variant> },
+    Untagged { variants: Vec<Variant> },
+    Alias(Ty),
+    Request { op: String, fields: Vec<Field> },
+    Multipart { fields: Vec<Field> },
+    FileUpload,
+}
+
+#[derive(Clone, Debug)]
+pub struct Def {
+    pub name: String,
+    pub doc: String,
+    pub kind: Kind,
+    pub deprecated: bool,
+}
+
+impl Def {
+    pub fn deps(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match &self.kind {
+            Kind::Struct { fields } | Kind::Request { fields, .. } | Kind::Multipart { fields } => {
+                for f in fields {
+                    f.ty.named(&mut out);
+                    if f.ty == Ty::File {
+                        out.push("FileUpload".into());
+                    }
+                }
+            }
+            Kind::Tagged { variants, .. } | Kind::Untagged { variants } => {
+                for v in variants {
+                    v.ty.named(&mut out);
+                }
+            }
+            Kind::Alias(t) => t.named(&mut out),
+            _ => {}
+        }
+        out
+    }
+    fn by_value_deps(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        match &self.kind {
+            Kind::Struct { fields } => {
+                for f in fields {
+                    if let Some(n) = f.ty.by_value() {
+                        out.push(n.to_string());
+                    }
+                }
+            }
+            Kind::Tagged { variants, .. } | Kind::Untagged { variants } => {
+                for v in variants {
+                    if let Some(n) = v.ty.by_value() {
+                        out.push(n.to_string());
+                    }
+                }
+            }
+            Kind::Alias(t) => {
+                if let Some(n) = t.by_value() {
+                    out.push(n.to_string());
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Response {
+    Json(Ty),
+    Empty,
+    Raw,
+}
+
+#[derive(Clone, Debug)]
+pub enum Body {
+    Json,
+    Multipart(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Operation {
+    pub row: OpRow,
+    /// `Some("multipart")` for the multipart form of an operation that also takes JSON.
+    pub variant: Option<String>,
+    pub function: String,
+    pub request: String,
+    pub summary: String,
+    pub description: String,
+    pub method: String,
+    pub path: String,
+    pub body: Option<Body>,
+    pub response: Response,
+    pub accept: String,
+    pub sse: Option<Ty>,
+    pub deprecated: bool,
+}
+
+pub struct Model {
+    pub version: String,
+    pub defs: BTreeMap<String, Def>,
+    pub ops: Vec<Operation>,
+    /// type name -> groups reaching it
+    pub groups: BTreeMap<String, BTreeSet<String>>,
+    #[allow(dead_code)]
+    pub all_groups: BTreeSet<String>,
+    pub renamed: Vec<(String, String)>,
+    pub defaultable: HashSet<String>,
+}
+
+type R<T> = Result<T, String>;
+
+struct Gen<'a> {
+    spec: &'a Value,
+    ov: &'a Overrides,
+    used_ov: RefCell<HashSet<String>>,
+    defs: BTreeMap<String, Def>,
+    /// names reserved for component schemas and request types
+    reserved: HashMap<String, String>,
+    /// source key (hint + schema json) -> assigned name
+    by_source: HashMap<String, String>,
+    /// assigned name -> source key
+    name_source: HashMap<String, String>,
+    comp_done: HashSet<String>,
+    renamed: Vec<(String, String)>,
+    /// component schemas whose name is an operation's request type name -> `<Name>Body`
+    comp_rename: HashMap<String, String>,
+}
+
+pub fn type_name(spec_name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = true;
+    for c in spec_name.chars() {
+        if c.is_ascii_alphanumeric() {
+            if upper {
+                out.extend(c.to_uppercase());
+            } else {
+                out.push(c);
+            }
+            upper = false;
+        } else {
+            upper = true;
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'T');
+    }
+    out
+}
+
+pub fn camel(s: &str) -> String {
+    let mut out = s.to_upper_camel_case();
+    out.retain(|c| c.is_ascii_alphanumeric());
+    if out.is_empty() {
+        out = "Empty".into();
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'V');
+    }
+    out
+}
+
+const KEYWORDS: &[&str] = &[
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+];
+
+/// A field identifier for a wire name.
+pub fn field_ident(wire: &str) -> String {
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+    };
+    let mut id = if valid(wire) {
+        wire.to_string()
+    } else {
+        let mut s = wire.replace(['-', '/', '.', ' ', ':'], "_").to_snake_case();
+        s.retain(|c| c.is_ascii_alphanumeric() || c == '_');
+        if s.starts_with(|c: char| c.is_ascii_digit()) {
+            s.insert(0, 'n');
+        }
+        if s.is_empty() {
+            s = "field".into();
+        }
+        s
+    };
+    if matches!(id.as_str(), "self" | "super" | "crate" | "Self") {
+        id.push('_');
+    } else if KEYWORDS.contains(&id.as_str()) {
+        id = format!("r#{id}");
+    }
+    id
+}
+
+fn schema_ref_name(r: &str) -> Option<&str> {
+    r.strip_prefix("#/components/schemas/")
+}
+
+fn get_str<'v>(v: &'v Value, k: &str) -> Option<&'v str> {
+    v.get(k).and_then(Value::as_str)
+}
+
+fn desc(v: &Value) -> String {
+    get_str(v, "description").unwrap_or("").to_string()
+}
+
+fn types_of(s: &Value) -> Vec<String> {
+    match s.get("type") {
+        Some(Value::String(t)) => vec![t.clone()],
+        Some(Value::Array(a)) => a.iter().filter_map(|t| t.as_str().map(String::from)).collect(),
+        _ => vec![],
+    }
+}
+
+fn is_null_schema(s: &Value) -> bool {
+    let t = types_of(s);
+    (t.len() == 1 && t[0] == "null") || s.get("const").map(Value::is_null).unwrap_or(false)
+}
+
+/// Keys that do not change a schema's shape.
+fn is_trivial(s: &Value) -> bool {
+    s.as_object()
+        .map(|o| {
+            o.keys().all(|k| {
+                matches!(
+                    k.as_str(),
+                    "description" | "example" | "examples" | "title" | "default" | "deprecated"
+                        | "x-speakeasy-deprecation-message" | "required"
+                )
+            })
+        })
+        .unwrap_or(true)
+}
+
+fn is_stringish(s: &Value) -> bool {
+    if s.get("$ref").is_some() {
+        return false;
+    }
+    if let Some(e) = s.get("enum").and_then(Value::as_array) {
+        return e.iter().all(|v| v.is_string() || v.is_null()) && e.iter().any(Value::is_string);
+    }
+    if let Some(c) = s.get("const") {
+        return c.is_string();
+    }
+    let t = types_of(s);
+    t.iter().filter(|t| *t != "null").count() == 1
+        && t.contains(&"string".to_string())
+        && s.get("format").and_then(Value::as_str) != Some("binary")
+        && s.get("oneOf").is_none()
+        && s.get("anyOf").is_none()
+        && s.get("allOf").is_none()
+}
+
+fn constraints(s: &Value) -> Constraints {
+    let u = |k: &str| s.get(k).and_then(Value::as_u64);
+    let f = |k: &str| s.get(k).and_then(Value::as_f64);
+    Constraints {
+        min_length: u("minLength"),
+        max_length: u("maxLength"),
+        minimum: f("minimum"),
+        maximum: f("maximum"),
+        min_items: u("minItems"),
+        max_items: u("maxItems"),
+    }
+}
+
+impl<'a> Gen<'a> {
+    fn comp_name(&self, spec_name: &str) -> String {
+        self.comp_rename.get(spec_name).cloned().unwrap_or_else(|| type_name(spec_name))
+    }
+
+    fn schemas(&self) -> &'a serde_json::Map<String, Value> {
+        static EMPTY: std::sync::OnceLock<serde_json::Map<String, Value>> =
+            std::sync::OnceLock::new();
+        self.spec
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .unwrap_or_else(|| EMPTY.get_or_init(Default::default))
+    }
+
+    fn component(&self, name: &str) -> R<&'a Value> {
+        self.schemas().get(name).ok_or_else(|| format!("unknown schema {name}"))
+    }
+
+    fn deref(&self, s: &'a Value) -> R<&'a Value> {
+        let mut s = s;
+        for _ in 0..32 {
+            match get_str(s, "$ref") {
+                Some(r) => {
+                    let n = schema_ref_name(r).ok_or_else(|| format!("unsupported $ref {r}"))?;
+                    s = self.component(n)?;
+                }
+                None => return Ok(s),
+            }
+        }
+        Err("$ref loop".into())
+    }
+
+    fn ov_has(&self, list: &[String], key: &str) -> bool {
+        if list.iter().any(|k| k == key) {
+            self.used_ov.borrow_mut().insert(key.to_string());
+            true
+        } else {
+            false
+        }
+    }
+
+    fn ov_get(&self, map: &BTreeMap<String, String>, key: &str) -> Option<String> {
+        let v = map.get(key).cloned();
+        if v.is_some() {
+            self.used_ov.borrow_mut().insert(key.to_string());
+        }
+        v
+    }
+
+    /// Is this schema nullable (following refs)?
+    fn nullable(&self, s: &Value, depth: usize) -> bool {
+        if depth > 16 {
+            return false;
+        }
+        if let Some(r) = get_str(s, "$ref") {
+            return schema_ref_name(r)
+                .and_then(|n| self.schemas().get(n))
+                .map(|c| self.nullable(c, depth + 1))
+                .unwrap_or(false);
+        }
+        if s.get("nullable").and_then(Value::as_bool) == Some(true) {
+            return true;
+        }
+        if types_of(s).iter().any(|t| t == "null") {
+            return true;
+        }
+        if let Some(e) = s.get("enum").and_then(Value::as_array) {
+            if e.iter().any(Value::is_null) {
+                return true;
+            }
+        }
+        for k in ["oneOf", "anyOf"] {
+            if let Some(m) = s.get(k).and_then(Value::as_array) {
+                if m.iter().any(|m| is_null_schema(m) || self.nullable(m, depth + 1)) {
+                    return true;
+                }
+            }
+        }
+        if let Some(m) = s.get("allOf").and_then(Value::as_array) {
+            let non_trivial: Vec<&Value> = m.iter().filter(|m| !is_trivial(m)).collect();
+            if !non_trivial.is_empty() && non_trivial.iter().all(|m| self.nullable(m, depth + 1)) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Allocate a name for an inline definition (hint = the default name).
+    fn alloc(&mut self, hint: &str, source: &Value) -> (String, bool) {
+        let hint = match self.ov.names.get(hint) {
+            Some(n) => {
+                self.used_ov.borrow_mut().insert(hint.to_string());
+                n.clone()
+            }
+            None => hint.to_string(),
+        };
+        let key = format!("{hint}\u{0}{source}");
+        if let Some(n) = self.by_source.get(&key) {
+            return (n.clone(), false);
+        }
+        let mut candidates = vec![hint.clone(), format!("{hint}Inline")];
+        for i in 2..4 {
+            candidates.push(format!("{hint}Inline{i}"));
+        }
+        for cand in candidates {
+            let taken = self.reserved.contains_key(&cand) || self.name_source.contains_key(&cand);
+            if !taken {
+                if cand != hint {
+                    self.renamed.push((hint.clone(), cand.clone()));
+                }
+                self.by_source.insert(key.clone(), cand.clone());
+                self.name_source.insert(cand.clone(), key);
+                return (cand, true);
+            }
+        }
+        panic!("unresolved name collision for {hint}; add a [names] override");
+    }
+
+    fn add(&mut self, name: &str, doc: String, kind: Kind, deprecated: bool) {
+        self.defs.insert(name.to_string(), Def { name: name.to_string(), doc, kind, deprecated });
+    }
+
+    fn ensure_component(&mut self, spec_name: &str) -> R<String> {
+        let name = self.comp_name(spec_name);
+        if self.comp_done.contains(spec_name) {
+            return Ok(name);
+        }
+        self.comp_done.insert(spec_name.to_string());
+        let s = self.component(spec_name)?;
+        self.build_named(&name, s)?;
+        Ok(name)
+    }
+
+    /// Build a definition for `s` under exactly `name` (component schemas and op-level types).
+    fn build_named(&mut self, name: &str, s: &'a Value) -> R<()> {
+        let (ty, _) = self.resolve_with(s, name, Some(name))?;
+        if ty != Ty::Named(name.to_string()) {
+            let doc = desc(s);
+            self.add(name, doc, Kind::Alias(ty), false);
+        }
+        Ok(())
+    }
+
+    /// Resolve a schema to a type (and whether it is nullable).
+    fn resolve(&mut self, s: &'a Value, hint: &str) -> R<(Ty, bool)> {
+        self.resolve_with(s, hint, None)
+    }
+
+    /// `fixed`: the exact name to use if a definition is needed (component schemas).
+    fn resolve_with(&mut self, s: &'a Value, hint: &str, fixed: Option<&str>) -> R<(Ty, bool)> {
+        let nullable = self.nullable(s, 0);
+        if let Some(r) = get_str(s, "$ref") {
+            let n = schema_ref_name(r).ok_or_else(|| format!("unsupported $ref {r}"))?;
+            let name = self.ensure_component(n)?;
+            return Ok((Ty::Named(name), nullable));
+        }
+        let deprecated = s.get("deprecated").and_then(Value::as_bool) == Some(true);
+        // Claim a name for a new definition.
+        let claim = |g: &mut Gen<'a>| -> (String, bool) {
+            match fixed {
+                Some(n) => (n.to_string(), true),
+                None => g.alloc(hint, s),
+            }
+        };
+
+        if let Some(members) = s.get("allOf").and_then(Value::as_array) {
+            let has_ref = members.iter().any(|m| m.get("$ref").is_some());
+            let non_trivial: Vec<&'a Value> = members
+                .iter()
+                .filter(|m| !is_trivial(m))
+                // an inline enum repeated next to a $ref: the $ref is the one
+                .filter(|m| !(has_ref && m.get("$ref").is_none() && m.get("enum").is_some()))
+                .collect();
+            if non_trivial.len() == 1 && s.get("properties").is_none() {
+                let (t, n) = self.resolve_with(non_trivial[0], hint, fixed)?;
+                return Ok((t, n || nullable));
+            }
+            // Merge objects.
+            let mut props: Vec<(String, &'a Value, String)> = Vec::new();
+            let mut required: BTreeSet<String> = BTreeSet::new();
+            let (name, fresh) = claim(self);
+            let mut ok = true;
+            self.collect_props(s, &name, &mut props, &mut required, &mut ok, 0)?;
+            if !ok {
+                eprintln!("warning: allOf at {name} mixes non-object members; using JSON value");
+                self.name_source.remove(&name);
+                return Ok((Ty::Value, nullable));
+            }
+            if fresh {
+                self.build_struct(&name, desc(s), props, &required, deprecated)?;
+            }
+            return Ok((Ty::Named(name), nullable));
+        }
+
+        for key in ["oneOf", "anyOf"] {
+            let Some(all) = s.get(key).and_then(Value::as_array) else { continue };
+            let members: Vec<&'a Value> = all.iter().filter(|m| !is_null_schema(m)).collect();
+            if members.len() == 1 {
+                let (t, n) = self.resolve_with(members[0], hint, fixed)?;
+                return Ok((t, n || nullable));
+            }
+            if members.is_empty() {
+                return Ok((Ty::Value, true));
+            }
+            if members.iter().all(|m| is_stringish(m)) {
+                let mut values = Vec::new();
+                let mut plain = false;
+                for m in &members {
+                    if let Some(e) = m.get("enum").and_then(Value::as_array) {
+                        values.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
+                    } else if let Some(c) = m.get("const").and_then(Value::as_str) {
+                        values.push(c.to_string());
+                    } else {
+                        plain = true;
+                    }
+                }
+                if plain || values.is_empty() {
+                    return Ok((Ty::Str, nullable));
+                }
+                let (name, fresh) = claim(self);
+                if fresh {
+                    self.string_enum(&name, desc(s), values, deprecated);
+                }
+                return Ok((Ty::Named(name), nullable));
+            }
+            let (name, fresh) = claim(self);
+            if !fresh {
+                return Ok((Ty::Named(name), nullable));
+            }
+            if let Some(disc) = s.get("discriminator") {
+                let prop = get_str(disc, "propertyName").ok_or("discriminator without propertyName")?;
+                let mapping = disc.get("mapping").and_then(Value::as_object);
+                let mut variants: Vec<Variant> = Vec::new();
+                for m in &members {
+                    let mut tags: Vec<String> = Vec::new();
+                    if let (Some(r), Some(map)) = (get_str(m, "$ref"), mapping) {
+                        for (tag, target) in map {
+                            if target.as_str() == Some(r) {
+                                tags.push(tag.clone());
+                            }
+                        }
+                    }
+                    if tags.is_empty() {
+                        let target = self.deref(m)?;
+                        let mut ps = Vec::new();
+                        let mut rq = BTreeSet::new();
+                        let mut ok = true;
+                        self.collect_props(target, "", &mut ps, &mut rq, &mut ok, 0)?;
+                        if let Some((_, p, _)) = ps.iter().find(|(w, _, _)| w == prop) {
+                            let p = self.deref(p)?;
+                            if let Some(c) = get_str(p, "const") {
+                                tags.push(c.to_string());
+                            } else if let Some(e) = p.get("enum").and_then(Value::as_array) {
+                                tags.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
+                            }
+                        }
+                    }
+                    if tags.is_empty() {
+                        return Err(format!("{name}: cannot find the discriminator value of a variant"));
+                    }
+                    let mut ident = camel(&tags[0]);
+                    while variants.iter().any(|v| v.ident == ident) || ident == "Unknown" {
+                        ident.push('_');
+                        ident = format!("{}V", ident.trim_end_matches('_'));
+                    }
+                    let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
+                    variants.push(Variant { ident, tags, ty, boxed: false });
+                }
+                self.add(&name, desc(s), Kind::Tagged { prop: prop.to_string(), variants }, deprecated);
+                return Ok((Ty::Named(name), nullable));
+            }
+            // Untagged: string-ish members merged into one variant.
+            let mut variants: Vec<(Variant, (i32, usize))> = Vec::new();
+            let stringish: Vec<&&'a Value> = members.iter().filter(|m| is_stringish(m)).collect();
+            let mut string_done = false;
+            for m in &members {
+                if is_stringish(m) {
+                    if string_done {
+                        continue;
+                    }
+                    string_done = true;
+                    let mut values = Vec::new();
+                    let mut plain = false;
+                    for m in &stringish {
+                        if let Some(e) = m.get("enum").and_then(Value::as_array) {
+                            values.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
+                        } else if let Some(c) = m.get("const").and_then(Value::as_str) {
+                            values.push(c.to_string());
+                        } else {
+                            plain = true;
+                        }
+                    }
+                    let ty = if plain || values.is_empty() {
+                        Ty::Str
+                    } else {
+                        let (n, fresh) = self.alloc(&format!("{name}String"), m);
+                        if fresh {
+                            self.string_enum(&n, String::new(), values, false);
+                        }
+                        Ty::Named(n)
+                    };
+                    variants.push((Variant { ident: "String".into(), tags: vec![], ty, boxed: false }, (0, 0)));
+                    continue;
+                }
+                let target = self.deref(m)?;
+                let (ident, spec) = self.variant_ident(m, target)?;
+                let mut ident = ident;
+                let mut i = 2;
+                while variants.iter().any(|(v, _)| v.ident == ident) || ident == "Unknown" {
+                    ident = format!("{}{}", ident.trim_end_matches(char::is_numeric), i);
+                    i += 1;
+                }
+                let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
+                variants.push((Variant { ident, tags: vec![], ty, boxed: false }, spec));
+            }
+            // More specific object variants first (stable).
+            variants.sort_by(|a, b| b.1.cmp(&a.1));
+            let variants = variants.into_iter().map(|(v, _)| v).collect();
+            self.add(&name, desc(s), Kind::Untagged { variants }, deprecated);
+            return Ok((Ty::Named(name), nullable));
+        }
+
+        if let Some(values) = s.get("enum").and_then(Value::as_array) {
+            let strings: Vec<String> = values.iter().filter_map(|v| v.as_str().map(String::from)).collect();
+            if strings.len() == values.iter().filter(|v| !v.is_null()).count() && !strings.is_empty() {
+                let (name, fresh) = claim(self);
+                if fresh {
+                    self.string_enum(&name, desc(s), strings, deprecated);
+                }
+                return Ok((Ty::Named(name), nullable));
+            }
+            if values.iter().all(|v| v.is_i64() || v.is_null()) {
+                return Ok((Ty::I64, nullable));
+            }
+            if values.iter().all(|v| v.is_number() || v.is_null()) {
+                return Ok((Ty::F64, nullable));
+            }
+            if values.iter().all(|v| v.is_boolean() || v.is_null()) {
+                return Ok((Ty::Bool, nullable));
+            }
+            return Ok((Ty::Value, nullable));
+        }
+        if let Some(c) = s.get("const") {
+            return Ok(match c {
+                Value::String(v) => {
+                    let (name, fresh) = claim(self);
+                    if fresh {
+                        self.string_enum(&name, desc(s), vec![v.clone()], deprecated);
+                    }
+                    (Ty::Named(name), nullable)
+                }
+                Value::Bool(_) => (Ty::Bool, nullable),
+                Value::Number(n) if n.is_i64() => (Ty::I64, nullable),
+                Value::Number(_) => (Ty::F64, nullable),
+                _ => (Ty::Value, true),
+            });
+        }
+        let types: Vec<String> = types_of(s).into_iter().filter(|t| t != "null").collect();
+        let has_props = s.get("properties").and_then(Value::as_object).map(|p| !p.is_empty()).unwrap_or(false);
+        let t = if types.len() == 1 {
+            types[0].as_str()
+        } else if types.is_empty() && has_props {
+            "object"
+        } else if types.is_empty() && s.get("items").is_some() {
+            "array"
+        } else {
+            return Ok((Ty::Value, nullable));
+        };
+        let ty = match t {
+            "string" => Ty::Str,
+            "integer" => Ty::I64,
+            "number" => Ty::F64,
+            "boolean" => Ty::Bool,
+            "array" => match s.get("items") {
+                Some(items) => {
+                    let (it, _) = self.resolve(items, &format!("{hint}Item"))?;
+                    Ty::Vec(Box::new(it))
+                }
+                None => Ty::Vec(Box::new(Ty::Value)),
+            },
+            "object" => {
+                if has_props {
+                    let (name, fresh) = claim(self);
+                    if fresh {
+                        let mut props = Vec::new();
+                        let mut required = BTreeSet::new();
+                        let mut ok = true;
+                        self.collect_props(s, &name, &mut props, &mut required, &mut ok, 0)?;
+                        self.build_struct(&name, desc(s), props, &required, deprecated)?;
+                    }
+                    Ty::Named(name)
+                } else {
+                    match s.get("additionalProperties") {
+                        Some(ap) if ap.is_object() && !is_trivial(ap) => {
+                            let (vt, vn) = self.resolve(ap, &format!("{hint}Value"))?;
+                            if vn {
+                                Ty::JsonMap
+                            } else {
+                                Ty::Map(Box::new(vt))
+                            }
+                        }
+                        _ => Ty::JsonMap,
+                    }
+                }
+            }
+            _ => Ty::Value,
+        };
+        Ok((ty, nullable))
+    }
+
+    fn variant_ident(&self, m: &Value, target: &Value) -> R<(String, (i32, usize))> {
+        let mut ps = Vec::new();
+        let mut rq = BTreeSet::new();
+        let mut ok = true;
+        let is_object = target.get("properties").is_some() || target.get("allOf").is_some();
+        if is_object {
+            self.collect_props_ro(target, &mut ps, &mut rq, &mut ok, 0)?;
+        }
+        // specificity: required single-value tag, then number of required fields
+        let mut tag_value = None;
+        for (w, p) in &ps {
+            let p = self.deref(p)?;
+            let single = get_str(p, "const").map(String::from).or_else(|| {
+                p.get("enum")
+                    .and_then(Value::as_array)
+                    .filter(|e| e.len() == 1)
+                    .and_then(|e| e[0].as_str().map(String::from))
+            });
+            if let Some(v) = single {
+                if rq.contains(w) && tag_value.is_none() {
+                    tag_value = Some(v);
+                }
+            }
+        }
+        let spec = if is_object {
+            (if tag_value.is_some() { 2 } else { 1 }, rq.len())
+        } else {
+            (0, 0)
+        };
+        if let Some(r) = get_str(m, "$ref") {
+            return Ok((self.comp_name(schema_ref_name(r).unwrap_or("Ref")), spec));
+        }
+        if let Some(v) = tag_value {
+            return Ok((camel(&v), spec));
+        }
+        let t: Vec<String> = types_of(target).into_iter().filter(|t| t != "null").collect();
+        let ident = match t.first().map(String::as_str) {
+            Some("string") => "String",
+            Some("integer") => "Integer",
+            Some("number") => "Number",
+            Some("boolean") => "Bool",
+            Some("array") => "Array",
+            Some("object") => "Object",
+            _ if is_object => "Object",
+            _ => "Other",
+        };
+        let spec = if ident == "Object" && ps.is_empty() { (-1, 0) } else { spec };
+        Ok((ident.to_string(), spec))
+    }
+
+    /// Read-only property collection (no definitions built).
+    fn collect_props_ro(
+        &self,
+        s: &'a Value,
+        props: &mut Vec<(String, &'a Value)>,
+        required: &mut BTreeSet<String>,
+        ok: &mut bool,
+        depth: usize,
+    ) -> R<()> {
+        let mut tmp = Vec::new();
+        self.collect_props(s, "", &mut tmp, required, ok, depth)?;
+        props.extend(tmp.into_iter().map(|(w, p, _)| (w, p)));
+        Ok(())
+    }
+
+    /// Collect properties of an object schema, following allOf and $ref (shallow merge; later
+    /// members win). Each property records the name of the schema that lexically holds it.
+    fn collect_props(
+        &self,
+        s: &'a Value,
+        ctx: &str,
+        props: &mut Vec<(String, &'a Value, String)>,
+        required: &mut BTreeSet<String>,
+        ok: &mut bool,
+        depth: usize,
+    ) -> R<()> {
+        if depth > 16 {
+            return Err("allOf nesting too deep".into());
+        }
+        if let Some(r) = get_str(s, "$ref") {
+            let n = schema_ref_name(r).ok_or("bad ref")?;
+            let c = self.component(n)?;
+            return self.collect_props(c, &self.comp_name(n), props, required, ok, depth + 1);
+        }
+        if let Some(members) = s.get("allOf").and_then(Value::as_array) {
+            for m in members {
+                if is_trivial(m) {
+                    continue;
+                }
+                let target = self.deref(m)?;
+                let objectish = target.get("properties").is_some()
+                    || target.get("allOf").is_some()
+                    || types_of(target).iter().any(|t| t == "object");
+                if !objectish || target.get("oneOf").is_some() || target.get("anyOf").is_some() {
+                    if target.get("enum").is_some() {
+                        continue;
+                    }
+                    *ok = false;
+                    continue;
+                }
+                self.collect_props(m, ctx, props, required, ok, depth + 1)?;
+            }
+        }
+        if let Some(p) = s.get("properties").and_then(Value::as_object) {
+            for (k, v) in p {
+                if let Some(existing) = props.iter_mut().find(|(w, _, _)| w == k) {
+                    *existing = (k.clone(), v, ctx.to_string());
+                } else {
+                    props.push((k.clone(), v, ctx.to_string()));
+                }
+            }
+        }
+        if let Some(r) = s.get("required").and_then(Value::as_array) {
+            required.extend(r.iter().filter_map(|v| v.as_str().map(String::from)));
+        }
+        Ok(())
+    }
+
+    fn string_enum(&mut self, name: &str, doc: String, values: Vec<String>, deprecated: bool) {
+        let mut seen = BTreeSet::new();
+        let values: Vec<String> = values.into_iter().filter(|v| seen.insert(v.clone())).collect();
+        if values.len() == 1 {
+            let variant = camel(&values[0]);
+            self.add(name, doc, Kind::Tag { variant, value: values[0].clone() }, deprecated);
+            return;
+        }
+        let mut variants: Vec<(String, String)> = Vec::new();
+        for v in values {
+            let mut ident = camel(&v);
+            if ident == "Unknown" {
+                ident = "UnknownValue".into();
+            }
+            let mut i = 2;
+            while variants.iter().any(|(id, _)| *id == ident) {
+                ident = format!("{}{i}", camel(&v));
+                i += 1;
+            }
+            variants.push((ident, v));
+        }
+        self.add(name, doc, Kind::OpenEnum { variants }, deprecated);
+    }
+
+    fn override_ty(&self, o: &str) -> R<Ty> {
+        Ok(match o {
+            "json" => Ty::Value,
+            "string" => Ty::Str,
+            "integer" => Ty::I64,
+            "number" => Ty::F64,
+            "boolean" => Ty::Bool,
+            other => return Err(format!("unknown override type {other}")),
+        })
+    }
+
+    fn build_struct(
+        &mut self,
+        name: &str,
+        doc: String,
+        props: Vec<(String, &'a Value, String)>,
+        required: &BTreeSet<String>,
+        deprecated: bool,
+    ) -> R<()> {
+        // Reserve the name before recursing (recursive schemas).
+        self.add(name, doc.clone(), Kind::Struct { fields: vec![] }, deprecated);
+        let mut fields = Vec::new();
+        let mut idents = HashSet::new();
+        for (wire, schema, ctx) in props {
+            let ctx = if ctx.is_empty() { name.to_string() } else { ctx };
+            let key = format!("{name}.{wire}");
+            // overrides name the generated type or the schema that holds the property
+            let ctx_key = format!("{ctx}.{wire}");
+            let hint = format!("{ctx}{}", camel(&wire));
+            let (mut ty, mut nullable) = self.resolve(schema, &hint)?;
+            for k in [&key, &ctx_key] {
+                if let Some(o) = self.ov_get(&self.ov.field_types, k) {
+                    ty = self.override_ty(&o)?;
+                }
+            }
+            if self.ov_has(&self.ov.nullable, &key) | self.ov_has(&self.ov.nullable, &ctx_key) {
+                nullable = true;
+            }
+            let mut req = required.contains(&wire);
+            if self.ov_has(&self.ov.optional, &key) | self.ov_has(&self.ov.optional, &ctx_key) {
+                req = false;
+            }
+            let ident = field_ident(&wire);
+            if !idents.insert(ident.clone()) || ident == "extra" {
+                return Err(format!("{name}: field identifier collision on {ident}"));
+            }
+            let target = self.deref(schema).unwrap_or(schema);
+            let mut d = desc(schema);
+            if d.is_empty() {
+                d = desc(target);
+            }
+            fields.push(Field {
+                wire,
+                ident,
+                ty,
+                required: req,
+                nullable,
+                doc: d,
+                constraints: constraints(schema),
+                loc: Loc::Field,
+                boxed: false,
+            });
+        }
+        self.add(name, doc, Kind::Struct { fields }, deprecated);
+        Ok(())
+    }
+}
+
+fn camel_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn param_ident(name: &str) -> String {
+    if name.contains('-') {
+        field_ident(&name.to_lowercase().replace('-', "_"))
+    } else {
+        field_ident(name)
+    }
+}
+
+pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
+    let mut g = Gen {
+        spec,
+        ov,
+        used_ov: RefCell::new(HashSet::new()),
+        defs: BTreeMap::new(),
+        reserved: HashMap::new(),
+        by_source: HashMap::new(),
+        name_source: HashMap::new(),
+        comp_done: HashSet::new(),
+        renamed: Vec::new(),
+        comp_rename: HashMap::new(),
+    };
+    // A schema named like an operation's request type (`<OperationId>Request`) is that
+    // operation's body: it becomes `<OperationId>RequestBody`.
+    for row in rows {
+        let n = format!("{}Request", camel_first(&row.operation_id));
+        if g.schemas().contains_key(&n) {
+            g.comp_rename.insert(n.clone(), format!("{n}Body"));
+            g.renamed.push((n.clone(), format!("{n}Body")));
+        }
+    }
+    for k in g.schemas().keys() {
+        let n = g.comp_name(k);
+        if let Some(prev) = g.reserved.insert(n.clone(), k.clone()) {
+            return Err(format!("schemas {prev} and {k} both map to {n}"));
+        }
+    }
+    g.reserved.insert("FileUpload".into(), "(multipart file)".into());
+    let version = spec.pointer("/info/version").and_then(Value::as_str).unwrap_or("?").to_string();
+    let paths = spec.get("paths").and_then(Value::as_object).ok_or("spec has no paths")?;
+
+    // Operation list: the table's rows, plus any spec operation missing from it.
+    let mut rows: Vec<OpRow> = rows.to_vec();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let Some(id) = get_str(op, "operationId") else { continue };
+            if rows.iter().any(|r| r.operation_id == id) {
+                continue;
+            }
+            let group = get_str(op, "x-group")
+                .map(String::from)
+                .or_else(|| op.pointer("/tags/0").and_then(Value::as_str).map(|t| t.to_snake_case()))
+                .unwrap_or_else(|| "default".into());
+            rows.push(OpRow {
+                operation_id: id.to_string(),
+                rust_function: format!("{}_{}", group, id.to_snake_case()),
+                group,
+                method: method.to_uppercase(),
+                path: path.clone(),
+            });
+        }
+    }
+    // Reserve request names.
+    for row in &rows {
+        let n = format!("{}Request", camel_first(&row.operation_id));
+        if let Some(prev) = g.reserved.insert(n.clone(), row.operation_id.clone()) {
+            return Err(format!("request type {n} of {} collides with {prev}", row.operation_id));
+        }
+    }
+
+    let mut ops = Vec::new();
+    for row in &rows {
+        let item = paths.get(&row.path).ok_or_else(|| format!("no path {}", row.path))?;
+        let op = item
+            .get(row.method.to_lowercase())
+            .ok_or_else(|| format!("no {} {}", row.method, row.path))?;
+        let op_name = camel_first(&row.operation_id);
+        let mut params: Vec<&Value> = Vec::new();
+        for p in item.get("parameters").and_then(Value::as_array).into_iter().flatten() {
+            params.push(p);
+        }
+        for p in op.get("parameters").and_then(Value::as_array).into_iter().flatten() {
+            params.push(p);
+        }
+        let content = op.pointer("/requestBody/content").and_then(Value::as_object);
+        let body_required = op.pointer("/requestBody/required").and_then(Value::as_bool).unwrap_or(false);
+        let mut variants: Vec<Option<&str>> = vec![None];
+        if let Some(c) = content {
+            if c.contains_key("application/json") && c.contains_key("multipart/form-data") {
+                variants.push(Some("multipart"));
+            }
+        }
+        for variant in variants {
+            let request = match variant {
+                None => format!("{op_name}Request"),
+                Some(v) => {
+                    let n = format!("{op_name}{}Request", camel(v));
+                    g.reserved.insert(n.clone(), row.operation_id.clone());
+                    n
+                }
+            };
+            let mut fields = Vec::new();
+            for p in &params {
+                let p = g.deref(p)?;
+                let name = get_str(p, "name").ok_or("parameter without name")?;
+                let key = format!("{}.{}", row.operation_id, name);
+                if g.ov_has(&ov.skip_params, &key) {
+                    continue;
+                }
+                let loc = match get_str(p, "in") {
+                    Some("path") => Loc::Path,
+                    Some("query") => Loc::Query,
+                    Some("header") => Loc::Header,
+                    other => return Err(format!("{key}: unsupported parameter location {other:?}")),
+                };
+                let schema = p.get("schema").unwrap_or(&Value::Null);
+                let ident = param_ident(name);
+                let (ty, _) = if let Some(o) = g.ov_get(&ov.param_types, &key) {
+                    (g.override_ty(&o)?, false)
+                } else if get_str(schema, "x-openrouter-type") == Some("boolean") {
+                    (Ty::Bool, false)
+                } else {
+                    g.resolve(schema, &format!("{request}{}", camel(name)))?
+                };
+                let mut d = desc(p);
+                if d.is_empty() {
+                    d = desc(schema);
+                }
+                fields.push(Field {
+                    wire: name.to_string(),
+                    ident,
+                    ty,
+                    required: p.get("required").and_then(Value::as_bool).unwrap_or(false) || loc == Loc::Path,
+                    nullable: false,
+                    doc: d,
+                    constraints: constraints(schema),
+                    loc,
+                    boxed: false,
+                });
+            }
+            let mut body = None;
+            if let Some(c) = content {
+                let (ct, media) = match variant {
+                    Some(_) => ("multipart/form-data", &c["multipart/form-data"]),
+                    None => match c.get("application/json") {
+                        Some(m) => ("application/json", m),
+                        None => match c.get("multipart/form-data") {
+                            Some(m) => ("multipart/form-data", m),
+                            None => return Err(format!("{}: unsupported request content", row.operation_id)),
+                        },
+                    },
+                };
+                let schema = media.get("schema").unwrap_or(&Value::Null);
+                let body_doc = desc(op.get("requestBody").unwrap_or(&Value::Null));
+                let (ty, kind) = if ct == "application/json" {
+                    let (ty, _) = g.resolve(schema, &format!("{request}Body"))?;
+                    (ty, Body::Json)
+                } else {
+                    let name = format!("{request}Body");
+                    g.reserved.insert(name.clone(), row.operation_id.clone());
+                    let target = g.deref(schema)?;
+                    let mut props = Vec::new();
+                    let mut required = BTreeSet::new();
+                    let mut ok = true;
+                    g.collect_props(target, &name, &mut props, &mut required, &mut ok, 0)?;
+                    let mut mfields = Vec::new();
+                    // Required parts first (in `required` order of the spec), then the others.
+                    let req_order: Vec<String> = target
+                        .get("required")
+                        .and_then(Value::as_array)
+                        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                        .unwrap_or_default();
+                    props.sort_by_key(|(w, _, _)| {
+                        req_order.iter().position(|r| r == w).unwrap_or(usize::MAX)
+                    });
+                    for (wire, ps, ctx) in props {
+                        let ps_t = g.deref(ps)?;
+                        let ty = if get_str(ps_t, "format") == Some("binary") {
+                            Ty::File
+                        } else {
+                            g.resolve(ps, &format!("{ctx}{}", camel(&wire)))?.0
+                        };
+                        mfields.push(Field {
+                            ident: field_ident(&wire),
+                            wire: wire.clone(),
+                            ty,
+                            required: required.contains(&wire),
+                            nullable: false,
+                            doc: desc(ps),
+                            constraints: constraints(ps),
+                            loc: Loc::Field,
+                            boxed: false,
+                        });
+                    }
+                    g.add(&name, desc(target), Kind::Multipart { fields: mfields }, false);
+                    (Ty::Named(name.clone()), Body::Multipart(name))
+                };
+                let _ = body_required;
+                fields.push(Field {
+                    wire: "body".into(),
+                    ident: "body".into(),
+                    ty,
+                    required: true,
+                    nullable: false,
+                    doc: body_doc,
+                    constraints: Constraints::default(),
+                    loc: Loc::Body,
+                    boxed: false,
+                });
+                body = Some(kind);
+            }
+            let mut seen = HashSet::new();
+            for f in &fields {
+                if !seen.insert(f.ident.clone()) {
+                    return Err(format!("{request}: two parameters named {}", f.ident));
+                }
+            }
+            // Response.
+            let responses = op.get("responses").and_then(Value::as_object).ok_or("no responses")?;
+            let (status, success) = responses
+                .iter()
+                .find(|(k, _)| k.starts_with('2'))
+                .ok_or_else(|| format!("{}: no success response", row.operation_id))?;
+            let _ = status;
+            let mut response = Response::Empty;
+            let mut accept = "application/json".to_string();
+            let mut sse = None;
+            if let Some(c) = success.get("content").and_then(Value::as_object) {
+                for (ct, media) in c {
+                    if g.ov_has(&ov.skip_content_types, ct) {
+                        continue;
+                    }
+                    let schema = media.get("schema").unwrap_or(&Value::Null);
+                    if ct == "application/json" {
+                        let (ty, _) = g.resolve(schema, &format!("{op_name}Response"))?;
+                        response = Response::Json(ty);
+                    } else if ct == "text/event-stream" {
+                        let target = g.deref(schema)?;
+                        if types_of(target) != ["string"] {
+                            let (ty, _) = g.resolve(schema, &format!("{op_name}StreamEvent"))?;
+                            sse = Some(ty);
+                        }
+                    } else if !matches!(response, Response::Json(_)) {
+                        response = Response::Raw;
+                        accept = ct.clone();
+                    }
+                }
+            }
+            let doc_of = |k: &str| get_str(op, k).unwrap_or("").to_string();
+            g.add(
+                &request,
+                String::new(),
+                Kind::Request { op: row.operation_id.clone(), fields },
+                false,
+            );
+            ops.push(Operation {
+                row: row.clone(),
+                variant: variant.map(String::from),
+                function: match variant {
+                    None => row.rust_function.clone(),
+                    Some(v) => format!("{}_{v}", row.rust_function),
+                },
+                request,
+                summary: doc_of("summary"),
+                description: doc_of("description"),
+                method: row.method.clone(),
+                path: row.path.clone(),
+                body,
+                response,
+                accept,
+                sse,
+                deprecated: op.get("deprecated").and_then(Value::as_bool) == Some(true),
+            });
+        }
+    }
+    // Every override must have matched something.
+    let used = g.used_ov.borrow().clone();
+    let all: Vec<&String> = ov
+        .nullable
+        .iter()
+        .chain(&ov.optional)
+        .chain(ov.field_types.keys())
+        .chain(ov.param_types.keys())
+        .chain(&ov.skip_params)
+        .chain(&ov.skip_content_types)
+        .chain(ov.names.keys())
+        .collect();
+    let stale: Vec<&&String> = all.iter().filter(|k| !used.contains(**k)).collect();
+    if !stale.is_empty() {
+        return Err(format!("overrides that match nothing: {stale:?}"));
+    }
+    if ops.iter().any(|o| matches!(o.body, Some(Body::Multipart(_)))) {
+        g.add("FileUpload", String::new(), Kind::FileUpload, false);
+    }
+
+    let mut defs = g.defs;
+    let renamed = g.renamed;
+    box_recursion(&mut defs);
+
+    // Groups reaching each definition.
+    let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut all_groups = BTreeSet::new();
+    for op in &ops {
+        all_groups.insert(op.row.group.clone());
+        let mut stack = vec![op.request.clone()];
+        if let Response::Json(t) = &op.response {
+            t.named(&mut stack);
+        }
+        if let Some(t) = &op.sse {
+            t.named(&mut stack);
+        }
+        let mut seen = HashSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n.clone()) {
+                continue;
+            }
+            groups.entry(n.clone()).or_default().insert(op.row.group.clone());
+            if let Some(d) = defs.get(&n) {
+                stack.extend(d.deps());
+            }
+        }
+    }
+    defs.retain(|n, _| groups.contains_key(n));
+
+    // Which types can derive Default (greatest fixpoint).
+    let mut defaultable: HashSet<String> = defs.keys().cloned().collect();
+    loop {
+        let mut changed = false;
+        for (n, d) in &defs {
+            if !defaultable.contains(n) {
+                continue;
+            }
+            let ok = match &d.kind {
+                Kind::Struct { fields } | Kind::Request { fields, .. } | Kind::Multipart { fields } => {
+                    fields.iter().all(|f| {
+                        !f.required || f.nullable || ty_default(&f.ty, &defaultable)
+                    })
+                }
+                Kind::Tag { .. } | Kind::FileUpload => true,
+                Kind::Alias(t) => ty_default(t, &defaultable),
+                Kind::OpenEnum { .. } | Kind::Tagged { .. } | Kind::Untagged { .. } => false,
+            };
+            if !ok {
+                defaultable.remove(n);
+                changed = true;
+                break;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    Ok(Model { version, defs, ops, groups, all_groups, renamed, defaultable })
+}
+
+fn ty_default(t: &Ty, defaultable: &HashSet<String>) -> bool {
+    match t {
+        Ty::Named(n) => defaultable.contains(n),
+        _ => true,
+    }
+}
+
+/// Box by-value references that close a cycle (within one strongly connected component).
+fn box_recursion(defs: &mut BTreeMap<String, Def>) {
+    let names: Vec<String> = defs.keys().cloned().collect();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let edges: Vec<Vec<usize>> = names
+        .iter()
+        .map(|n| {
+            defs[n]
+                .by_value_deps()
+                .iter()
+                .filter_map(|d| index.get(d.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    // Tarjan's SCC (iterative enough for our sizes via recursion).
+    struct T<'e> {
+        edges: &'e [Vec<usize>],
+        index: Vec<Option<usize>>,
+        low: Vec<usize>,
+        on: Vec<bool>,
+        stack: Vec<usize>,
+        next: usize,
+        comp: Vec<usize>,
+        ncomp: usize,
+    }
+    fn strong(t: &mut T, v: usize) {
+        t.index[v] = Some(t.next);
+        t.low[v] = t.next;
+        t.next += 1;
+        t.stack.push(v);
+        t.on[v] = true;
+        for &w in &t.edges[v].clone() {
+            if t.index[w].is_none() {
+                strong(t, w);
+                t.low[v] = t.low[v].min(t.low[w]);
+            } else if t.on[w] {
+                t.low[v] = t.low[v].min(t.index[w].unwrap());
+            }
+        }
+        if Some(t.low[v]) == t.index[v] {
+            loop {
+                let w = t.stack.pop().unwrap();
+                t.on[w] = false;
+                t.comp[w] = t.ncomp;
+                if w == v {
+                    break;
+                }
+            }
+            t.ncomp += 1;
+        }
+    }
+    let n = names.len();
+    let mut t = T {
+        edges: &edges,
+        index: vec![None; n],
+        low: vec![0; n],
+        on: vec![false; n],
+        stack: vec![],
+        next: 0,
+        comp: vec![0; n],
+        ncomp: 0,
+    };
+    for v in 0..n {
+        if t.index[v].is_none() {
+            strong(&mut t, v);
+        }
+    }
+    let comp = t.comp;
+    for (i, name) in names.iter().enumerate() {
+        let same = |d: &str| index.get(d).map(|&j| comp[j] == comp[i]).unwrap_or(false);
+        let def = defs.get_mut(name).unwrap();
+        match &mut def.kind {
+            Kind::Struct { fields } => {
+                for f in fields {
+                    if let Some(d) = f.ty.by_value() {
+                        f.boxed = same(d);
+                    }
+                }
+            }
+            Kind::Tagged { variants, .. } | Kind::Untagged { variants } => {
+                for v in variants {
+                    if let Some(d) = v.ty.by_value() {
+                        v.boxed = same(d);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+pub fn generate_files(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<BTreeMap<String, String>> {
+    let model = build(spec, rows, ov)?;
+    Ok(crate::render::render(&model))
+}

@@ -1,0 +1,921 @@
+//! From the intermediate model to Rust source text (formatted afterwards by rustfmt).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use crate::model::{Body, Def, Field, Kind, Loc, Model, Operation, Response, Ty, Variant};
+
+fn header(model: &Model) -> String {
+    crate::SPEC_VERSION_LINE.replace("{VERSION}", &model.version) + "\n"
+}
+
+/// Clean a spec description into doc comment lines: HTML tags dropped, code fences marked
+/// `text`, indentation removed (no accidental code blocks), bare URLs wrapped, stray brackets
+/// escaped.
+pub fn doc_lines(text: &str) -> Vec<String> {
+    let text = strip_html(text);
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    for raw in text.lines() {
+        let line = raw.trim_end();
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            if in_fence {
+                out.push("```".to_string());
+            } else {
+                out.push("```text".to_string());
+            }
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            out.push(line.to_string());
+        } else {
+            out.push(escape_md(trimmed));
+        }
+    }
+    if in_fence {
+        out.push("```".to_string());
+    }
+    while out.last().map(|l| l.is_empty()).unwrap_or(false) {
+        out.pop();
+    }
+    while out.first().map(|l| l.is_empty()).unwrap_or(false) {
+        out.remove(0);
+    }
+    // collapse runs of blank lines
+    let mut collapsed: Vec<String> = Vec::new();
+    for l in out {
+        if l.is_empty() && collapsed.last().map(|p| p.is_empty()).unwrap_or(false) {
+            continue;
+        }
+        collapsed.push(l);
+    }
+    collapsed
+}
+
+fn strip_html(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '<' && i + 1 < chars.len() && (chars[i + 1].is_ascii_alphabetic() || chars[i + 1] == '/') {
+            if let Some(end) = chars[i + 1..].iter().take(300).position(|&c| c == '>' || c == '<') {
+                let end = i + 1 + end;
+                if chars[end] == '>' {
+                    let tag: String = chars[i + 1..end].iter().collect();
+                    let name = tag.trim_start_matches('/').split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+                    let known = [
+                        "a", "b", "i", "p", "br", "em", "strong", "code", "pre", "ul", "ol", "li", "div", "span",
+                        "table", "tr", "td", "th", "thead", "tbody", "h1", "h2", "h3", "h4", "sup", "sub", "img",
+                        "details", "summary",
+                    ];
+                    if tag.starts_with("http") {
+                        // autolink <https://...>: keep
+                    } else if known.contains(&name.to_ascii_lowercase().as_str()) {
+                        if matches!(name, "br" | "p" | "li" | "div" | "tr") {
+                            out.push('\n');
+                        }
+                        if name == "code" {
+                            out.push('`');
+                        }
+                        i = end + 1;
+                        continue;
+                    } else {
+                        // something like `Vec<T>` or `<model>`: escape so rustdoc does not see HTML
+                        out.push('\\');
+                    }
+                }
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "\\<").replace("&gt;", ">").replace("&quot;", "\"")
+}
+
+fn escape_md(line: &str) -> String {
+    // Wrap bare URLs and escape brackets that do not form a markdown link.
+    let mut out = String::new();
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    let mut in_code = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            in_code = !in_code;
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if in_code {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let rest: String = chars[i..].iter().take(8).collect();
+        if (rest.starts_with("https://") || rest.starts_with("http://"))
+            && (i == 0 || !matches!(chars[i - 1], '(' | '<' | '"' | '\'' | '['))
+        {
+            let mut j = i;
+            while j < chars.len() && !chars[j].is_whitespace() && !matches!(chars[j], ')' | '>' | '"' | '\'' | '`' | ']' | ',') {
+                j += 1;
+            }
+            while j > i && matches!(chars[j - 1], '.' | ';' | ':' | '!' | '?') {
+                j -= 1;
+            }
+            out.push('<');
+            out.extend(&chars[i..j]);
+            out.push('>');
+            i = j;
+            continue;
+        }
+        if c == '[' {
+            // keep [text](url)
+            if let Some(close) = chars[i..].iter().position(|&c| c == ']') {
+                let close = i + close;
+                if close + 1 < chars.len() && chars[close + 1] == '(' {
+                    out.push(c);
+                    i += 1;
+                    continue;
+                }
+            }
+            out.push_str("\\[");
+            i += 1;
+            continue;
+        }
+        if c == ']' {
+            if i + 1 < chars.len() && chars[i + 1] == '(' {
+                out.push(c);
+            } else {
+                out.push_str("\\]");
+            }
+            i += 1;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+fn doc(out: &mut String, text: &str) {
+    for l in doc_lines(text) {
+        if l.is_empty() {
+            out.push_str("///\n");
+        } else {
+            let _ = writeln!(out, "/// {l}");
+        }
+    }
+}
+
+fn ty(t: &Ty) -> String {
+    match t {
+        Ty::Str => "String".into(),
+        Ty::I64 => "i64".into(),
+        Ty::F64 => "f64".into(),
+        Ty::Bool => "bool".into(),
+        Ty::Value => "serde_json::Value".into(),
+        Ty::JsonMap => "serde_json::Map<String, serde_json::Value>".into(),
+        Ty::Vec(t) => format!("Vec<{}>", ty(t)),
+        Ty::Map(t) => format!("std::collections::BTreeMap<String, {}>", ty(t)),
+        Ty::Named(n) => n.clone(),
+        Ty::File => "FileUpload".into(),
+    }
+}
+
+fn ty_boxed(t: &Ty, boxed: bool) -> String {
+    if boxed {
+        format!("Box<{}>", ty(t))
+    } else {
+        ty(t)
+    }
+}
+
+fn field_ty(f: &Field) -> String {
+    let base = ty_boxed(&f.ty, f.boxed);
+    match (f.required, f.nullable) {
+        (true, false) => base,
+        (true, true) | (false, false) => format!("Option<{base}>"),
+        (false, true) => format!("Option<Option<{base}>>"),
+    }
+}
+
+fn cfg_any(groups: &BTreeSet<String>) -> String {
+    if groups.len() == 1 {
+        format!("#[cfg(feature = \"{}\")]\n", groups.iter().next().unwrap())
+    } else {
+        let list: Vec<String> = groups.iter().map(|g| format!("feature = \"{g}\"")).collect();
+        format!("#[cfg(any({}))]\n", list.join(", "))
+    }
+}
+
+fn raw_ident(id: &str) -> &str {
+    id.strip_prefix("r#").unwrap_or(id)
+}
+
+fn render_def(model: &Model, d: &Def, out: &mut String) {
+    let mut docs = d.doc.clone();
+    if d.deprecated {
+        docs = if docs.is_empty() { "Deprecated.".into() } else { format!("{docs}\n\nDeprecated.") };
+    }
+    let default = model.defaultable.contains(&d.name);
+    match &d.kind {
+        Kind::Struct { fields } => {
+            doc(out, &docs);
+            let derives = if default {
+                "Debug, Clone, Default, PartialEq, Serialize, Deserialize"
+            } else {
+                "Debug, Clone, PartialEq, Serialize, Deserialize"
+            };
+            let _ = writeln!(out, "#[derive({derives})]\npub struct {} {{", d.name);
+            for f in fields {
+                doc(out, &f.doc);
+                let mut attrs: Vec<String> = Vec::new();
+                if raw_ident(&f.ident) != f.wire {
+                    attrs.push(format!("rename = {:?}", f.wire));
+                }
+                match (f.required, f.nullable) {
+                    (true, false) => {
+                        if matches!(f.ty, Ty::Vec(_) | Ty::Map(_) | Ty::JsonMap) {
+                            attrs.push("default".into());
+                        }
+                    }
+                    (true, true) => attrs.push("default".into()),
+                    (false, false) => {
+                        attrs.push("default".into());
+                        attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+                    }
+                    (false, true) => {
+                        attrs.push("default".into());
+                        attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+                        attrs.push("with = \"crate::models::support::double_option\"".into());
+                    }
+                }
+                if !attrs.is_empty() {
+                    let _ = writeln!(out, "#[serde({})]", attrs.join(", "));
+                }
+                let _ = writeln!(out, "pub {}: {},", f.ident, field_ty(f));
+            }
+            out.push_str(
+                "/// Fields the spec does not describe, kept as received so that they round-trip.\n\
+                 #[serde(flatten)]\npub extra: serde_json::Map<String, serde_json::Value>,\n}\n\n",
+            );
+        }
+        Kind::OpenEnum { variants } => {
+            out.push_str("open_enum! {\n");
+            doc(out, &docs);
+            let _ = writeln!(out, "pub enum {} {{", d.name);
+            for (ident, value) in variants {
+                let _ = writeln!(out, "{ident} = {value:?},");
+            }
+            out.push_str("}\n}\n\n");
+        }
+        Kind::Tag { variant, value } => {
+            out.push_str("tag_enum! {\n");
+            doc(out, &docs);
+            let _ = writeln!(out, "pub enum {} {{ {variant} = {value:?} }}\n}}\n", d.name);
+        }
+        Kind::Tagged { prop, variants } => {
+            out.push_str("tagged_union! {\n");
+            doc(out, &docs);
+            let _ = writeln!(out, "pub enum {} ({prop:?}) {{", d.name);
+            for v in variants {
+                let tags: Vec<String> = v.tags.iter().map(|t| format!("{t:?}")).collect();
+                let _ = writeln!(out, "{}({}) => {},", v.ident, tags.join(" | "), ty_boxed(&v.ty, v.boxed));
+            }
+            out.push_str("}\n}\n\n");
+        }
+        Kind::Untagged { variants } => {
+            doc(out, &docs);
+            out.push_str("#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\n#[serde(untagged)]\n");
+            let _ = writeln!(out, "pub enum {} {{", d.name);
+            for Variant { ident, ty: t, boxed, .. } in variants {
+                let _ = writeln!(out, "{ident}({}),", ty_boxed(t, *boxed));
+            }
+            out.push_str("/// A shape this version of the SDK does not know, kept as the raw JSON.\nUnknown(serde_json::Value),\n}\n\n");
+        }
+        Kind::Alias(t) => {
+            doc(out, &docs);
+            let _ = writeln!(out, "pub type {} = {};\n", d.name, ty(t));
+        }
+        Kind::Request { op, fields } => render_request(model, d, op, fields, default, out),
+        Kind::Multipart { fields } => {
+            doc(out, &docs);
+            let _ = writeln!(out, "///\n/// Sent as a `multipart/form-data` form.");
+            let derives = if default { "Debug, Clone, Default, PartialEq" } else { "Debug, Clone, PartialEq" };
+            let _ = writeln!(out, "#[derive({derives})]\npub struct {} {{", d.name);
+            for f in fields {
+                doc(out, &f.doc);
+                let _ = writeln!(out, "pub {}: {},", f.ident, field_ty(f));
+            }
+            out.push_str("}\n\n");
+            render_ctor(d, fields, out);
+        }
+        Kind::FileUpload => {
+            out.push_str(
+                "/// A file sent as one part of a multipart form.\n\
+                 #[derive(Debug, Clone, Default, PartialEq)]\n\
+                 pub struct FileUpload {\n\
+                 /// The file name sent with the part, if any.\n\
+                 pub filename: Option<String>,\n\
+                 /// The part's content type, if any.\n\
+                 pub content_type: Option<String>,\n\
+                 /// The file's bytes.\n\
+                 pub bytes: bytes::Bytes,\n\
+                 }\n\n\
+                 impl FileUpload {\n\
+                 /// A file part with these bytes, without a file name or content type.\n\
+                 pub fn new(bytes: impl Into<bytes::Bytes>) -> Self {\n\
+                 Self { filename: None, content_type: None, bytes: bytes.into() }\n\
+                 }\n\n\
+                 /// Sets the file name sent with the part.\n\
+                 pub fn filename(mut self, filename: impl Into<String>) -> Self {\n\
+                 self.filename = Some(filename.into());\n\
+                 self\n\
+                 }\n\n\
+                 /// Sets the part's content type.\n\
+                 pub fn content_type(mut self, content_type: impl Into<String>) -> Self {\n\
+                 self.content_type = Some(content_type.into());\n\
+                 self\n\
+                 }\n\
+                 }\n\n",
+            );
+        }
+    }
+}
+
+fn render_request(model: &Model, d: &Def, op_id: &str, fields: &[Field], default: bool, out: &mut String) {
+    let op = model.ops.iter().find(|o| o.request == d.name).expect("request op");
+    let _ = op_id;
+    let _ = writeln!(
+        out,
+        "/// Inputs of [`{f}`](crate::funcs::{f}) (`{} {}`): path, query and header parameters and the body.",
+        op.method, op.path,
+        f = op.function
+    );
+    let derives = if default { "Debug, Clone, Default, PartialEq" } else { "Debug, Clone, PartialEq" };
+    let _ = writeln!(out, "#[derive({derives})]\npub struct {} {{", d.name);
+    for f in fields {
+        let mut text = f.doc.clone();
+        let place = match f.loc {
+            Loc::Path => Some("Path parameter"),
+            Loc::Query => Some("Query parameter"),
+            Loc::Header => Some("Header"),
+            _ => None,
+        };
+        if let Some(p) = place {
+            let note = format!("{p} `{}`.", f.wire);
+            text = if text.is_empty() { note } else { format!("{text}\n\n{note}") };
+        }
+        doc(out, &text);
+        let _ = writeln!(out, "pub {}: {},", f.ident, field_ty(f));
+    }
+    out.push_str("}\n\n");
+    render_ctor(d, fields, out);
+}
+
+fn render_ctor(d: &Def, fields: &[Field], out: &mut String) {
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable).collect();
+    let _ = writeln!(out, "impl {} {{", d.name);
+    out.push_str("/// A value with the required inputs; set the optional ones with the setters.\n");
+    if required.len() > 7 {
+        out.push_str("#[allow(clippy::too_many_arguments)]\n");
+    }
+    let args: Vec<String> = required
+        .iter()
+        .map(|f| match f.ty {
+            Ty::Str if !f.boxed => format!("{}: impl Into<String>", f.ident),
+            _ => format!("{}: {}", f.ident, ty_boxed(&f.ty, f.boxed)),
+        })
+        .collect();
+    let _ = writeln!(out, "pub fn new({}) -> Self {{\nSelf {{", args.join(", "));
+    for f in fields {
+        if f.required && !f.nullable {
+            if f.ty == Ty::Str && !f.boxed {
+                let _ = writeln!(out, "{}: {}.into(),", f.ident, f.ident);
+            } else {
+                let _ = writeln!(out, "{},", f.ident);
+            }
+        } else {
+            let _ = writeln!(out, "{}: None,", f.ident);
+        }
+    }
+    out.push_str("}\n}\n");
+    for f in fields.iter().filter(|f| !(f.required && !f.nullable)) {
+        let first = doc_lines(&f.doc).into_iter().next().unwrap_or_default();
+        let summary = if first.is_empty() || first.starts_with("```") {
+            format!("Sets `{}`.", raw_ident(&f.ident))
+        } else {
+            first
+        };
+        let _ = writeln!(out, "\n/// {summary}");
+        let inner = ty_boxed(&f.ty, f.boxed);
+        let (arg, val) = match f.ty {
+            Ty::Str if !f.boxed => ("impl Into<String>".to_string(), "value.into()".to_string()),
+            _ => (inner, "value".to_string()),
+        };
+        let _ = writeln!(
+            out,
+            "pub fn {id}(mut self, value: {arg}) -> Self {{\nself.{id} = Some({val});\nself\n}}",
+            id = f.ident
+        );
+    }
+    out.push_str("}\n\n");
+}
+
+/// How a scalar is turned into a string (following aliases).
+enum Scalar {
+    Str,
+    Num,
+    Bool,
+    AsStr,
+    Json,
+}
+
+fn scalar(model: &Model, t: &Ty) -> Scalar {
+    match t {
+        Ty::Str => Scalar::Str,
+        Ty::I64 | Ty::F64 => Scalar::Num,
+        Ty::Bool => Scalar::Bool,
+        Ty::Named(n) => match model.defs.get(n).map(|d| &d.kind) {
+            Some(Kind::OpenEnum { .. }) | Some(Kind::Tag { .. }) => Scalar::AsStr,
+            Some(Kind::Alias(t)) => scalar(model, t),
+            _ => Scalar::Json,
+        },
+        _ => Scalar::Json,
+    }
+}
+
+/// An expression of type `&str` for `v` (a reference to the value).
+fn str_expr(model: &Model, t: &Ty, v: &str) -> String {
+    match scalar(model, t) {
+        Scalar::Str => v.to_string(),
+        Scalar::Num => format!("&{v}.to_string()"),
+        Scalar::Bool => format!("if *{v} {{ \"true\" }} else {{ \"false\" }}"),
+        Scalar::AsStr => format!("{v}.as_str()"),
+        Scalar::Json => format!("&serde_json::to_string({v}).unwrap_or_default()"),
+    }
+}
+
+fn owned_expr(model: &Model, t: &Ty, v: &str) -> String {
+    match scalar(model, t) {
+        Scalar::Str => format!("{v}.clone()"),
+        Scalar::Num => format!("{v}.to_string()"),
+        Scalar::Bool => format!("{v}.to_string()"),
+        Scalar::AsStr => format!("{v}.as_str().to_string()"),
+        Scalar::Json => format!("serde_json::to_string({v}).unwrap_or_default()"),
+    }
+}
+
+fn num_lit(x: f64, t: &Ty) -> String {
+    if *t == Ty::I64 {
+        format!("{}", x as i64)
+    } else if x.fract() == 0.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x}")
+    }
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+fn validations(f: &Field, v: &str, out: &mut String) {
+    let c = &f.constraints;
+    let name = &f.wire;
+    let mut check = |cond: String, msg: String| {
+        let _ = writeln!(out, "if {cond} {{\nreturn Err(Error::invalid_request({msg:?}));\n}}");
+    };
+    match &f.ty {
+        Ty::Str => {
+            if let Some(n) = c.min_length {
+                let msg = if n == 1 {
+                    format!("`{name}` must not be empty (minLength 1)")
+                } else {
+                    format!("`{name}` must have at least {n} characters (minLength {n})")
+                };
+                check(format!("{v}.chars().count() < {n}"), msg);
+            }
+            if let Some(n) = c.max_length {
+                check(
+                    format!("{v}.chars().count() > {n}"),
+                    format!("`{name}` must have at most {n} characters (maxLength {n})"),
+                );
+            }
+        }
+        Ty::I64 | Ty::F64 => {
+            if let Some(n) = c.minimum {
+                check(
+                    format!("*{v} < {}", num_lit(n, &f.ty)),
+                    format!("`{name}` must be at least {} (minimum {})", fmt_num(n), fmt_num(n)),
+                );
+            }
+            if let Some(n) = c.maximum {
+                check(
+                    format!("*{v} > {}", num_lit(n, &f.ty)),
+                    format!("`{name}` must be at most {} (maximum {})", fmt_num(n), fmt_num(n)),
+                );
+            }
+        }
+        Ty::Vec(_) => {
+            if let Some(n) = c.min_items {
+                check(
+                    format!("{v}.len() < {n}"),
+                    format!("`{name}` must have at least {n} items (minItems {n})"),
+                );
+            }
+            if let Some(n) = c.max_items {
+                check(
+                    format!("{v}.len() > {n}"),
+                    format!("`{name}` must have at most {n} items (maxItems {n})"),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn has_validation(f: &Field) -> bool {
+    let c = &f.constraints;
+    match &f.ty {
+        Ty::Str => c.min_length.is_some() || c.max_length.is_some(),
+        Ty::I64 | Ty::F64 => c.minimum.is_some() || c.maximum.is_some(),
+        Ty::Vec(_) => c.min_items.is_some() || c.max_items.is_some(),
+        _ => false,
+    }
+}
+
+struct Uses {
+    path_segment: bool,
+    multipart: bool,
+}
+
+fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
+    let req = &model.defs[&op.request];
+    let Kind::Request { fields, .. } = &req.kind else { unreachable!() };
+    let ret = match &op.response {
+        Response::Json(t) => ty(t),
+        Response::Empty => "()".into(),
+        Response::Raw => "crate::RawResponse".into(),
+    };
+    let mut text = op.summary.clone();
+    let _ = write!(text, "\n\n`{} {}`", op.method, op.path);
+    if op.variant.as_deref() == Some("multipart") {
+        text.push_str(" (as a `multipart/form-data` form)");
+    }
+    if !op.description.is_empty() {
+        let _ = write!(text, "\n\n{}", op.description);
+    }
+    if let Some(t) = &op.sse {
+        let _ = write!(
+            text,
+            "\n\nThis function returns the whole (non-streaming) response; the streaming form's events are [`{}`].",
+            ty(t)
+        );
+    }
+    if matches!(op.response, Response::Raw) {
+        let _ = write!(text, "\n\nThe success body (`{}`) is returned unread, as a stream.", op.accept);
+    }
+    if op.deprecated {
+        text.push_str("\n\nDeprecated.");
+    }
+    doc(out, &text);
+    let enc = format!("encode_{}", op.function.trim_start_matches(&format!("{}_", op.row.group)));
+    let enc = if enc == "encode_" { format!("encode_{}", op.function) } else { enc };
+    let _ = writeln!(
+        out,
+        "pub async fn {}(core: &OpenRouterCore, request: {}) -> Result<{ret}, Error> {{\nlet http = {enc}(request)?;",
+        op.function, op.request
+    );
+    match &op.response {
+        Response::Json(_) => out.push_str("core.send(http).await?.json()\n}\n\n"),
+        Response::Empty => out.push_str("core.send(http).await?.empty()\n}\n\n"),
+        Response::Raw => out.push_str("core.send_raw(http).await\n}\n\n"),
+    }
+
+    // The encoder.
+    let mut body = String::new();
+    let needs_mut = fields.iter().any(|f| matches!(f.loc, Loc::Query | Loc::Header | Loc::Body));
+    for f in fields {
+        if !has_validation(f) {
+            continue;
+        }
+        let access = format!("request.{}", f.ident);
+        if f.required {
+            let mut inner = String::new();
+            validations(f, "value", &mut inner);
+            let _ = writeln!(body, "{{\nlet value = &{access};\n{inner}}}");
+        } else {
+            let mut inner = String::new();
+            validations(f, "value", &mut inner);
+            let _ = writeln!(body, "if let Some(value) = &{access} {{\n{inner}}}");
+        }
+    }
+    // Path.
+    let mut fmt = String::new();
+    let mut args = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').map(|e| start + e).unwrap_or(rest.len());
+        fmt.push_str(&rest[..start]);
+        fmt.push_str("{}");
+        let pname = &rest[start + 1..end];
+        let f = fields
+            .iter()
+            .find(|f| f.loc == Loc::Path && f.wire == pname)
+            .unwrap_or_else(|| panic!("{}: no path parameter {pname}", op.row.operation_id));
+        args.push(format!(
+            "encode_path_segment({})",
+            str_expr(model, &f.ty, &format!("&request.{}", f.ident)).replace("&&", "&")
+        ));
+        uses.path_segment = true;
+        rest = &rest[(end + 1).min(rest.len())..];
+    }
+    fmt.push_str(rest);
+    let path_expr = if args.is_empty() {
+        format!("String::from({fmt:?})")
+    } else {
+        format!("format!({fmt:?}, {})", args.join(", "))
+    };
+    let method = format!("http::Method::{}", op.method.to_uppercase());
+    let new = format!("HttpRequest::new({method}, {path_expr}, {:?})", op.accept);
+    if !needs_mut {
+        let _ = writeln!(body, "Ok({new})");
+    } else {
+        let _ = writeln!(body, "let mut http = {new};");
+        for f in fields.iter().filter(|f| f.loc == Loc::Query) {
+            let emit = |item_ty: &Ty, v: &str| -> String {
+                format!("http.query({:?}, {});\n", f.wire, str_expr(model, item_ty, v))
+            };
+            let inner = match &f.ty {
+                Ty::Vec(it) => format!("for item in value {{\n{}}}\n", emit(it, "item")),
+                t => emit(t, "value"),
+            };
+            if f.required {
+                let _ = writeln!(body, "{{\nlet value = &request.{};\n{inner}}}", f.ident);
+            } else {
+                let _ = writeln!(body, "if let Some(value) = &request.{} {{\n{inner}}}", f.ident);
+            }
+        }
+        for f in fields.iter().filter(|f| f.loc == Loc::Header) {
+            let inner = format!("http.header({:?}, {});\n", f.wire, owned_expr(model, &f.ty, "value"));
+            if f.required {
+                let _ = writeln!(body, "{{\nlet value = &request.{};\n{inner}}}", f.ident);
+            } else {
+                let _ = writeln!(body, "if let Some(value) = &request.{} {{\n{inner}}}", f.ident);
+            }
+        }
+        match &op.body {
+            Some(Body::Json) => body.push_str("http.json_body(&request.body)?;\n"),
+            Some(Body::Multipart(name)) => {
+                uses.multipart = true;
+                let Kind::Multipart { fields: parts } = &model.defs[name].kind else { unreachable!() };
+                body.push_str("let mut form = Multipart::new();\nlet parts = request.body;\n");
+                for p in parts {
+                    let file = |v: &str| {
+                        format!("form.file({:?}, {v}.filename, {v}.content_type, {v}.bytes);\n", p.wire)
+                    };
+                    let text = |t: &Ty, v: &str| {
+                        let e = match scalar(model, t) {
+                            Scalar::Str => v.to_string(),
+                            _ => owned_expr(model, t, &format!("(&{v})")),
+                        };
+                        format!("form.text({:?}, {e});\n", p.wire)
+                    };
+                    let inner = match &p.ty {
+                        Ty::File => file("value"),
+                        Ty::Vec(it) => format!("for item in value {{\n{}}}\n", text(it, "item")),
+                        t => text(t, "value"),
+                    };
+                    if p.required {
+                        let _ = writeln!(body, "{{\nlet value = parts.{};\n{inner}}}", p.ident);
+                    } else {
+                        let _ = writeln!(body, "if let Some(value) = parts.{} {{\n{inner}}}", p.ident);
+                    }
+                }
+                body.push_str("http.multipart(form);\n");
+            }
+            None => {}
+        }
+        body.push_str("Ok(http)\n");
+    }
+    let arg = if fields.is_empty() { "_request" } else { "request" };
+    let _ = writeln!(
+        out,
+        "fn {enc}({arg}: {}) -> Result<HttpRequest, Error> {{\n{body}}}\n",
+        op.request
+    );
+}
+
+pub fn render(model: &Model) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    let head = header(model);
+
+    // Which module each definition goes to.
+    let mut modules: BTreeMap<String, Vec<&Def>> = BTreeMap::new();
+    for (name, d) in &model.defs {
+        let groups = &model.groups[name];
+        let module = if groups.len() == 1 { groups.iter().next().unwrap().clone() } else { "shared".into() };
+        modules.entry(module).or_default().push(d);
+    }
+
+    // models/mod.rs
+    let mut m = head.clone();
+    m.push_str(
+        "//! The API's request and response types, generated from the OpenRouter API spec.\n\
+         //!\n\
+         //! - Component schemas keep their spec names (made Rust type names); an inline schema is\n\
+         //!   named `<Parent><Field>` (array items add `Item`, map values `Value`, union variants\n\
+         //!   the variant name). When that name is taken, `Inline` is appended.\n\
+         //! - `<OperationId>Request` holds an operation's path, query and header parameters and\n\
+         //!   its body; required inputs go to `new(..)`, optional ones have setters.\n\
+         //! - Optional fields are `Option<T>` (absent when `None`); optional and nullable ones are\n\
+         //!   `Option<Option<T>>` (`Some(None)` is sent as `null`). Date-times are the spec's\n\
+         //!   RFC 3339 strings.\n\
+         //! - Enums with several values accept unknown values (`Unknown(String)`); unions keep an\n\
+         //!   unknown shape as raw JSON (`Unknown(serde_json::Value)`); objects keep fields they do\n\
+         //!   not know in `extra`. A decoded value re-encodes to the same JSON.\n",
+    );
+    if !model.renamed.is_empty() {
+        m.push_str("//!\n//! Renamed to avoid a collision:\n");
+        for (from, to) in &model.renamed {
+            let _ = writeln!(m, "//! - `{from}` -> `{to}`");
+        }
+    }
+    m.push_str("\n#[macro_use]\nmod support;\n\n");
+    for module in modules.keys() {
+        if module == "shared" {
+            m.push_str("mod shared;\npub use shared::*;\n");
+        } else {
+            let _ = writeln!(
+                m,
+                "#[cfg(feature = \"{module}\")]\nmod {module};\n#[cfg(feature = \"{module}\")]\npub use {module}::*;"
+            );
+        }
+    }
+    files.insert("src/models/mod.rs".to_string(), m);
+    files.insert(
+        "src/models/support.rs".to_string(),
+        format!("{head}{}", include_str!("../templates/support.rs")),
+    );
+    for (module, defs) in &modules {
+        let mut s = head.clone();
+        if module == "shared" {
+            s.push_str("//! Types used by several API groups; each is compiled when one of its groups is enabled.\n\n");
+        } else {
+            let _ = writeln!(s, "//! Types used only by the `{module}` group.\n");
+        }
+        s.push_str("#[allow(unused_imports)]\nuse super::*;\n#[allow(unused_imports)]\nuse serde::{Deserialize, Serialize};\n\n");
+        for d in defs {
+            let mut body = String::new();
+            render_def(model, d, &mut body);
+            if module == "shared" {
+                let cfg = cfg_any(&model.groups[&d.name]);
+                // Attach the cfg to each item: inside macro invocations it goes on the invocation.
+                s.push_str(&attach_cfg(&body, &cfg));
+            } else {
+                s.push_str(&body);
+            }
+        }
+        files.insert(format!("src/models/{module}.rs"), s);
+    }
+
+    // funcs
+    let mut by_group: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    for op in &model.ops {
+        by_group.entry(op.row.group.as_str()).or_default().push(op);
+    }
+    let mut fm = head.clone();
+    fm.push_str(
+        "//! One async function per API operation: `group_operation(&core, request)`.\n\
+         //!\n\
+         //! Each validates what the spec constrains, encodes the request, sends it through the core\n\
+         //! and decodes the success body. Every function's module is compiled only with its group's\n\
+         //! Cargo feature.\n\n",
+    );
+    for group in by_group.keys() {
+        let _ = writeln!(
+            fm,
+            "#[cfg(feature = \"{group}\")]\nmod {group};\n#[cfg(feature = \"{group}\")]\npub use {group}::*;"
+        );
+    }
+    files.insert("src/funcs/mod.rs".to_string(), fm);
+    for (group, ops) in &by_group {
+        let mut body = String::new();
+        let mut uses = Uses { path_segment: false, multipart: false };
+        for op in ops {
+            render_op(model, op, &mut body, &mut uses);
+        }
+        let mut s = head.clone();
+        let _ = writeln!(s, "//! The `{group}` operations.\n");
+        let mut core_uses = vec!["HttpRequest"];
+        if uses.path_segment {
+            core_uses.insert(0, "encode_path_segment");
+        }
+        if uses.multipart {
+            core_uses.push("Multipart");
+        }
+        let _ = writeln!(s, "use crate::core::{{{}}};", core_uses.join(", "));
+        s.push_str("#[allow(unused_imports)]\nuse crate::models::*;\nuse crate::{Error, OpenRouterCore};\n\n");
+        s.push_str(&body);
+        files.insert(format!("src/funcs/{group}.rs"), s);
+    }
+
+    files.insert("tests/conformance_dispatch/mod.rs".to_string(), render_dispatch(model));
+    files
+}
+
+/// Put a `#[cfg(..)]` before the item in `body`: on a macro invocation or before the doc comment.
+fn attach_cfg(body: &str, cfg: &str) -> String {
+    let mut out = String::new();
+    let mut first = true;
+    for line in body.split_inclusive('\n') {
+        if first {
+            out.push_str(cfg);
+            first = false;
+        }
+        // impl blocks of request types also need the cfg
+        if line.starts_with("impl ") {
+            out.push_str(cfg);
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+fn render_dispatch(model: &Model) -> String {
+    let mut s = header(model);
+    s.push_str(
+        "//! Calls an operation from a conformance case: builds the typed request from the case's\n\
+         //! inputs and calls the public function.\n\n\
+         #[allow(unused_imports)]\nuse openrouter::models::*;\n#[allow(unused_imports)]\nuse openrouter::{funcs, OpenRouterCore};\n\n\
+         #[allow(unused_imports)]\nuse crate::{Case, Outcome};\n\n\
+         /// `None` when this build has no function for the case.\n\
+         #[allow(unused_variables)]\n\
+         pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {\n\
+         match (case.operation_id.as_str(), case.variant.as_deref()) {\n",
+    );
+    for op in &model.ops {
+        let req = &model.defs[&op.request];
+        let Kind::Request { fields, .. } = &req.kind else { unreachable!() };
+        let _ = writeln!(
+            s,
+            "#[cfg(feature = \"{}\")]\n({:?}, {}) => {{\nlet request = {} {{",
+            op.row.group,
+            op.row.operation_id,
+            match &op.variant {
+                Some(v) => format!("Some({v:?})"),
+                None => "None".into(),
+            },
+            op.request
+        );
+        for f in fields {
+            let loc = match f.loc {
+                Loc::Path => "path",
+                Loc::Query => "query",
+                Loc::Header => "header",
+                _ => "",
+            };
+            let value = match (&f.loc, &op.body) {
+                (Loc::Body, Some(Body::Multipart(name))) => {
+                    let Kind::Multipart { fields: parts } = &model.defs[name].kind else { unreachable!() };
+                    let mut b = format!("{name} {{\n");
+                    for p in parts {
+                        let get = match (&p.ty, p.required) {
+                            (Ty::File, true) => format!("case.file({:?})", p.wire),
+                            (Ty::File, false) => format!("case.opt_file({:?})", p.wire),
+                            (_, true) => format!("case.part({:?})", p.wire),
+                            (_, false) => format!("case.opt_part({:?})", p.wire),
+                        };
+                        let _ = writeln!(b, "{}: {get},", p.ident);
+                    }
+                    b.push('}');
+                    b
+                }
+                (Loc::Body, _) => "case.body()".to_string(),
+                _ if f.required => format!("case.param({loc:?}, {:?})", f.wire),
+                _ => format!("case.opt_param({loc:?}, {:?})", f.wire),
+            };
+            let _ = writeln!(s, "{}: {value},", f.ident);
+        }
+        let outcome = match op.response {
+            Response::Json(_) => "json",
+            Response::Empty => "empty",
+            Response::Raw => "raw",
+        };
+        let _ = writeln!(
+            s,
+            "}};\nSome(Outcome::{outcome}(funcs::{}(core, request).await))\n}}",
+            op.function
+        );
+    }
+    s.push_str("_ => None,\n}\n}\n");
+    s
+}
