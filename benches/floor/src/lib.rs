@@ -1,6 +1,9 @@
 //! The floor: `GET {base}/generation?id=...` written directly on hyper-util's pooled client,
 //! rustls (ring, webpki roots), HTTP/1.1 and a serde_json typed decode. What the same job costs
 //! without the SDK; the benchmarks call [`get_generation`] side by side with the SDK's function.
+//!
+//! It uses only crates the SDK itself depends on, so a bench of the root crate can include this
+//! file as a module (`#[path = "floor/src/lib.rs"] mod floor;`) without a dependency on this package.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
@@ -14,8 +17,11 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// A pooled keep-alive client for `https://` (and plain `http://`, for a loopback server).
 pub fn client() -> Client {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let tls = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
     let https = HttpsConnectorBuilder::new()
-        .with_webpki_roots()
+        .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
         .build();
