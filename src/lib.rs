@@ -29,9 +29,12 @@ pub mod core;
 mod errors;
 pub mod funcs;
 pub mod models;
+mod sse;
+pub mod stream;
 
 pub use crate::core::{OpenRouterCore, OpenRouterCoreBuilder, RawResponse, RequestOptions, RetryConfig};
 pub use crate::errors::{ApiError, Error};
+pub use crate::stream::EventStream;
 
 /// The README's examples, compiled as doctests so they cannot drift.
 #[doc = include_str!("../README.md")]

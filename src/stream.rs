@@ -1,0 +1,267 @@
+//! Typed server-sent event streams.
+//!
+//! [`EventStream<T>`] turns the body of a `text/event-stream` response into a
+//! [`Stream`](futures_core::Stream) of `Result<T, Error>`:
+//!
+//! - `data: [DONE]` ends it (and closes the connection);
+//! - an error reported inside the stream — an `error` object in the event, a
+//!   `finish_reason` of `"error"`, an `error` or `response.failed` event — is an
+//!   `Err` item carrying the API's code and message, and the stream ends after it;
+//! - a connection cut mid-stream is an `Err` item, never a silent end;
+//! - an event whose data does not decode is an `Err` item holding the raw data;
+//! - no bytes for longer than the idle timeout (default 5 minutes; OpenRouter
+//!   sends keep-alive comments while a model works) is an `Err` item
+//!   ([`Error::is_timeout`]).
+//!
+//! Dropping the stream closes the connection at once.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::core::RawResponse;
+use crate::sse::{SseDecoder, SseEventRef};
+use crate::{ApiError, Error};
+
+/// The default longest wait for the next bytes of a stream.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A typed stream of server-sent events; see the [module docs](self).
+pub struct EventStream<T> {
+    response: RawResponse,
+    decoder: SseDecoder,
+    idle: Option<Duration>,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    finished: bool,
+    _event: PhantomData<fn() -> T>,
+}
+
+impl<T> EventStream<T> {
+    pub(crate) fn new(response: RawResponse, idle: Option<Duration>) -> Self {
+        EventStream { response, decoder: SseDecoder::new(), idle, sleep: None, finished: false, _event: PhantomData }
+    }
+
+    /// The HTTP status of the response.
+    pub fn status(&self) -> u16 {
+        self.response.status()
+    }
+
+    /// The response headers (for example `X-Generation-Id`).
+    pub fn headers(&self) -> &http::HeaderMap {
+        self.response.headers()
+    }
+}
+
+impl<T: DeserializeOwned> EventStream<T> {
+    /// The next event, or `None` at the end of the stream.
+    pub async fn next_event(&mut self) -> Option<Result<T, Error>> {
+        std::future::poll_fn(|cx| self.poll_event(cx)).await
+    }
+
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, Error>>> {
+        loop {
+            if self.finished {
+                return Poll::Ready(None);
+            }
+            if let Some(event) = self.decoder.next_event() {
+                let item = match event {
+                    Ok(e) if e.is_done() => None,
+                    Ok(e) => Some(decode_event::<T>(&e)),
+                    Err(e) => Some(Err(Error::stream_malformed(
+                        "an event is not valid UTF-8 or too large",
+                        Bytes::copy_from_slice(e.raw()),
+                    ))),
+                };
+                match item {
+                    None => {
+                        self.finish();
+                        return Poll::Ready(None);
+                    }
+                    Some(Ok(value)) => return Poll::Ready(Some(Ok(value))),
+                    Some(Err(e)) => {
+                        self.finish();
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                }
+            }
+            match self.response.poll_chunk(cx) {
+                Poll::Ready(Some(Ok(bytes))) => {
+                    self.decoder.feed(&bytes);
+                    if let (Some(idle), Some(sleep)) = (self.idle, self.sleep.as_mut()) {
+                        sleep.as_mut().reset(tokio::time::Instant::now() + idle);
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    self.finish();
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Poll::Ready(None) => {
+                    let cut = self.decoder.has_partial_event();
+                    self.finish();
+                    return Poll::Ready(
+                        cut.then(|| Err(Error::body_read("the connection closed in the middle of an event", None))),
+                    );
+                }
+                Poll::Pending => {
+                    let Some(idle) = self.idle else { return Poll::Pending };
+                    let sleep = self.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+                    if sleep.as_mut().poll(cx).is_ready() {
+                        self.finish();
+                        return Poll::Ready(Some(Err(Error::idle_timeout(idle))));
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        self.finished = true;
+        // Dropping the body closes the connection rather than reading it to its end.
+        self.response = RawResponse::buffered(self.response.status(), http::HeaderMap::new(), Bytes::new());
+        self.sleep = None;
+    }
+}
+
+impl<T: DeserializeOwned> futures_core::Stream for EventStream<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_event(cx)
+    }
+}
+
+impl<T> fmt::Debug for EventStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventStream").field("status", &self.status()).field("finished", &self.finished).finish()
+    }
+}
+
+/// Decodes one event's data, turning an in-stream error report into an `Err`.
+fn decode_event<T: DeserializeOwned>(event: &SseEventRef<'_>) -> Result<T, Error> {
+    let data = event.data.as_bytes();
+    if memchr::memmem::find(data, b"error").is_some() {
+        if let Some(api) = stream_error(data) {
+            return Err(Error::api_in_stream(api, Bytes::copy_from_slice(data)));
+        }
+    }
+    serde_json::from_slice(data).map_err(|e| Error::decode_data(e, Bytes::copy_from_slice(data)))
+}
+
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(default)]
+    error: Option<LooseError>,
+    #[serde(default, rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    response: Option<ProbeResponse>,
+    #[serde(default)]
+    choices: Vec<ProbeChoice<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ProbeResponse {
+    #[serde(default)]
+    error: Option<LooseError>,
+}
+
+#[derive(Deserialize)]
+struct ProbeChoice<'a> {
+    #[serde(default, borrow)]
+    finish_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct LooseError {
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl LooseError {
+    fn into_api(self) -> ApiError {
+        api_error(self.code, self.message, self.metadata)
+    }
+}
+
+fn api_error(
+    code: Option<serde_json::Value>,
+    message: Option<String>,
+    mut metadata: Option<serde_json::Map<String, serde_json::Value>>,
+) -> ApiError {
+    let numeric = match &code {
+        Some(serde_json::Value::Number(n)) => n.as_i64(),
+        Some(serde_json::Value::String(s)) => s.parse().ok(),
+        _ => None,
+    };
+    if let (None, Some(c)) = (numeric, code) {
+        // A symbolic code ("rate_limit_exceeded") is kept in the metadata.
+        metadata.get_or_insert_with(Default::default).insert("code".to_owned(), c);
+    }
+    ApiError { code: numeric.unwrap_or(0), message: message.unwrap_or_default(), metadata }
+}
+
+/// The error an event reports, if it reports one: an `error` object, an `error`
+/// or `response.failed` event, or a choice that finished with `"error"`.
+pub(crate) fn stream_error(data: &[u8]) -> Option<ApiError> {
+    let probe: Probe<'_> = serde_json::from_slice(data).ok()?;
+    if let Some(e) = probe.error {
+        return Some(e.into_api());
+    }
+    match probe.kind.as_deref() {
+        Some("error") => return Some(api_error(probe.code, probe.message, None)),
+        Some("response.failed") => {
+            let e = probe.response.and_then(|r| r.error);
+            return Some(
+                e.map(LooseError::into_api).unwrap_or_else(|| api_error(None, Some("response failed".into()), None)),
+            );
+        }
+        _ => {}
+    }
+    if probe.choices.iter().any(|c| c.finish_reason.as_deref() == Some("error")) {
+        return Some(api_error(None, Some("the generation stopped with finish_reason \"error\"".into()), None));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stream_error;
+
+    #[test]
+    fn in_stream_errors_are_recognised() {
+        let e = stream_error(
+            br#"{"id":"x","error":{"code":502,"message":"upstream died"},"choices":[{"finish_reason":"error"}]}"#,
+        )
+        .unwrap();
+        assert_eq!((e.code, e.message.as_str()), (502, "upstream died"));
+        let e =
+            stream_error(br#"{"type":"error","code":"rate_limit_exceeded","message":"slow down","sequence_number":3}"#)
+                .unwrap();
+        assert_eq!(e.message, "slow down");
+        assert_eq!(e.metadata.unwrap()["code"], "rate_limit_exceeded");
+        let e =
+            stream_error(br#"{"type":"response.failed","response":{"error":{"code":"server_error","message":"bad"}}}"#)
+                .unwrap();
+        assert_eq!(e.message, "bad");
+        assert!(stream_error(br#"{"choices":[{"finish_reason":"error","delta":{}}]}"#).is_some());
+        assert!(stream_error(br#"{"choices":[{"delta":{"content":"an error occurred"}}]}"#).is_none());
+        assert!(stream_error(br#"{"type":"response.output_text.delta","delta":"error"}"#).is_none());
+    }
+}
