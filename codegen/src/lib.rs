@@ -37,13 +37,8 @@ pub fn parse_operations_tsv(text: &str) -> Vec<OpRow> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
-    let (id, func, group, method, path) = (
-        col("operation_id"),
-        col("rust_function"),
-        col("group"),
-        col("method"),
-        col("path"),
-    );
+    let (id, func, group, method, path) =
+        (col("operation_id"), col("rust_function"), col("group"), col("method"), col("path"));
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -76,11 +71,7 @@ pub fn rustfmt(source: &str) -> Result<String, String> {
     if !out.status.success() {
         let dump = std::env::temp_dir().join("codegen-rustfmt-failed.rs");
         let _ = std::fs::write(&dump, source);
-        return Err(format!(
-            "rustfmt failed (source in {}): {}",
-            dump.display(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(format!("rustfmt failed (source in {}): {}", dump.display(), String::from_utf8_lossy(&out.stderr)));
     }
     Ok(String::from_utf8(out.stdout).map_err(|e| e.to_string())?)
 }
@@ -91,8 +82,7 @@ pub fn generate(
     operations_tsv: &str,
     overrides_toml: &str,
 ) -> Result<BTreeMap<String, String>, String> {
-    let spec: serde_json::Value =
-        serde_yaml::from_str(spec_yaml).map_err(|e| format!("spec: {e}"))?;
+    let spec: serde_json::Value = serde_yaml::from_str(spec_yaml).map_err(|e| format!("spec: {e}"))?;
     let ops = parse_operations_tsv(operations_tsv);
     let overrides: Overrides = toml::from_str(overrides_toml).map_err(|e| format!("overrides: {e}"))?;
     let files = generate_files(&spec, &ops, &overrides)?;

@@ -12,9 +12,7 @@ const OWNED_DIRS: &[&str] = &["src/models", "src/funcs", "tests/conformance_disp
 fn main() -> ExitCode {
     let check = std::env::args().any(|a| a == "--check");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let read = |p: &str| {
-        std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("cannot read {p}: {e}"))
-    };
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("cannot read {p}: {e}"));
     let files = match codegen::generate(
         &read("spec/openapi.yaml"),
         &read("codegen/operations.tsv"),

@@ -275,11 +275,10 @@ pub fn camel(s: &str) -> String {
 }
 
 const KEYWORDS: &[&str] = &[
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
-    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in",
+    "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
+    "trait", "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box",
+    "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
 
 /// A field identifier for a wire name.
@@ -342,8 +341,14 @@ fn is_trivial(s: &Value) -> bool {
             o.keys().all(|k| {
                 matches!(
                     k.as_str(),
-                    "description" | "example" | "examples" | "title" | "default" | "deprecated"
-                        | "x-speakeasy-deprecation-message" | "required"
+                    "description"
+                        | "example"
+                        | "examples"
+                        | "title"
+                        | "default"
+                        | "deprecated"
+                        | "x-speakeasy-deprecation-message"
+                        | "required"
                 )
             })
         })
@@ -388,8 +393,7 @@ impl<'a> Gen<'a> {
     }
 
     fn schemas(&self) -> &'a serde_json::Map<String, Value> {
-        static EMPTY: std::sync::OnceLock<serde_json::Map<String, Value>> =
-            std::sync::OnceLock::new();
+        static EMPTY: std::sync::OnceLock<serde_json::Map<String, Value>> = std::sync::OnceLock::new();
         self.spec
             .pointer("/components/schemas")
             .and_then(Value::as_object)
@@ -816,11 +820,7 @@ impl<'a> Gen<'a> {
                 }
             }
         }
-        let spec = if is_object {
-            (if tag_value.is_some() { 2 } else { 1 }, rq.len())
-        } else {
-            (0, 0)
-        };
+        let spec = if is_object { (if tag_value.is_some() { 2 } else { 1 }, rq.len()) } else { (0, 0) };
         if let Some(r) = get_str(m, "$ref") {
             return Ok((self.comp_name(schema_ref_name(r).unwrap_or("Ref")), spec));
         }
@@ -1082,9 +1082,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
     let mut ops = Vec::new();
     for row in &rows {
         let item = paths.get(&row.path).ok_or_else(|| format!("no path {}", row.path))?;
-        let op = item
-            .get(row.method.to_lowercase())
-            .ok_or_else(|| format!("no {} {}", row.method, row.path))?;
+        let op = item.get(row.method.to_lowercase()).ok_or_else(|| format!("no {} {}", row.method, row.path))?;
         let op_name = camel_first(&row.operation_id);
         let mut params: Vec<&Value> = Vec::new();
         for p in item.get("parameters").and_then(Value::as_array).into_iter().flatten() {
@@ -1181,9 +1179,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                         .and_then(Value::as_array)
                         .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
                         .unwrap_or_default();
-                    props.sort_by_key(|(w, _, _)| {
-                        req_order.iter().position(|r| r == w).unwrap_or(usize::MAX)
-                    });
+                    props.sort_by_key(|(w, _, _)| req_order.iter().position(|r| r == w).unwrap_or(usize::MAX));
                     for (wire, ps, ctx) in props {
                         let ps_t = g.deref(ps)?;
                         let ty = if get_str(ps_t, "format") == Some("binary") {
@@ -1258,12 +1254,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                 }
             }
             let doc_of = |k: &str| get_str(op, k).unwrap_or("").to_string();
-            g.add(
-                &request,
-                String::new(),
-                Kind::Request { op: row.operation_id.clone(), fields },
-                false,
-            );
+            g.add(&request, String::new(), Kind::Request { op: row.operation_id.clone(), fields }, false);
             ops.push(Operation {
                 row: row.clone(),
                 variant: variant.map(String::from),
@@ -1343,9 +1334,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
             }
             let ok = match &d.kind {
                 Kind::Struct { fields } | Kind::Request { fields, .. } | Kind::Multipart { fields } => {
-                    fields.iter().all(|f| {
-                        !f.required || f.nullable || ty_default(&f.ty, &defaultable)
-                    })
+                    fields.iter().all(|f| !f.required || f.nullable || ty_default(&f.ty, &defaultable))
                 }
                 Kind::Tag { .. } | Kind::FileUpload => true,
                 Kind::Alias(t) => ty_default(t, &defaultable),
@@ -1377,13 +1366,7 @@ fn box_recursion(defs: &mut BTreeMap<String, Def>) {
     let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
     let edges: Vec<Vec<usize>> = names
         .iter()
-        .map(|n| {
-            defs[n]
-                .by_value_deps()
-                .iter()
-                .filter_map(|d| index.get(d.as_str()).copied())
-                .collect()
-        })
+        .map(|n| defs[n].by_value_deps().iter().filter_map(|d| index.get(d.as_str()).copied()).collect())
         .collect();
     // Tarjan's SCC (iterative enough for our sizes via recursion).
     struct T<'e> {

@@ -65,7 +65,8 @@ fn strip_html(text: &str) -> String {
                 let end = i + 1 + end;
                 if chars[end] == '>' {
                     let tag: String = chars[i + 1..end].iter().collect();
-                    let name = tag.trim_start_matches('/').split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+                    let name =
+                        tag.trim_start_matches('/').split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
                     let known = [
                         "a", "b", "i", "p", "br", "em", "strong", "code", "pre", "ul", "ol", "li", "div", "span",
                         "table", "tr", "td", "th", "thead", "tbody", "h1", "h2", "h3", "h4", "sup", "sub", "img",
@@ -119,7 +120,10 @@ fn escape_md(line: &str) -> String {
             && (i == 0 || !matches!(chars[i - 1], '(' | '<' | '"' | '\'' | '['))
         {
             let mut j = i;
-            while j < chars.len() && !chars[j].is_whitespace() && !matches!(chars[j], ')' | '>' | '"' | '\'' | '`' | ']' | ',') {
+            while j < chars.len()
+                && !chars[j].is_whitespace()
+                && !matches!(chars[j], ')' | '>' | '"' | '\'' | '`' | ']' | ',')
+            {
                 j += 1;
             }
             while j > i && matches!(chars[j - 1], '.' | ';' | ':' | '!' | '?') {
@@ -352,7 +356,8 @@ fn render_request(model: &Model, d: &Def, op_id: &str, fields: &[Field], default
     let _ = writeln!(
         out,
         "/// Inputs of [`{f}`](crate::funcs::{f}) (`{} {}`): path, query and header parameters and the body.",
-        op.method, op.path,
+        op.method,
+        op.path,
         f = op.function
     );
     let derives = if default { "Debug, Clone, Default, PartialEq" } else { "Debug, Clone, PartialEq" };
@@ -526,16 +531,10 @@ fn validations(f: &Field, v: &str, out: &mut String) {
         }
         Ty::Vec(_) => {
             if let Some(n) = c.min_items {
-                check(
-                    format!("{v}.len() < {n}"),
-                    format!("`{name}` must have at least {n} items (minItems {n})"),
-                );
+                check(format!("{v}.len() < {n}"), format!("`{name}` must have at least {n} items (minItems {n})"));
             }
             if let Some(n) = c.max_items {
-                check(
-                    format!("{v}.len() > {n}"),
-                    format!("`{name}` must have at most {n} items (maxItems {n})"),
-                );
+                check(format!("{v}.len() > {n}"), format!("`{name}` must have at most {n} items (maxItems {n})"));
             }
         }
         _ => {}
@@ -679,9 +678,8 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
                 let Kind::Multipart { fields: parts } = &model.defs[name].kind else { unreachable!() };
                 body.push_str("let mut form = Multipart::new();\nlet parts = request.body;\n");
                 for p in parts {
-                    let file = |v: &str| {
-                        format!("form.file({:?}, {v}.filename, {v}.content_type, {v}.bytes);\n", p.wire)
-                    };
+                    let file =
+                        |v: &str| format!("form.file({:?}, {v}.filename, {v}.content_type, {v}.bytes);\n", p.wire);
                     let text = |t: &Ty, v: &str| {
                         let e = match scalar(model, t) {
                             Scalar::Str => v.to_string(),
@@ -707,11 +705,7 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
         body.push_str("Ok(http)\n");
     }
     let arg = if fields.is_empty() { "_request" } else { "request" };
-    let _ = writeln!(
-        out,
-        "fn {enc}({arg}: {}) -> Result<HttpRequest, Error> {{\n{body}}}\n",
-        op.request
-    );
+    let _ = writeln!(out, "fn {enc}({arg}: {}) -> Result<HttpRequest, Error> {{\n{body}}}\n", op.request);
 }
 
 pub fn render(model: &Model) -> BTreeMap<String, String> {
@@ -761,10 +755,7 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
         }
     }
     files.insert("src/models/mod.rs".to_string(), m);
-    files.insert(
-        "src/models/support.rs".to_string(),
-        format!("{head}{}", include_str!("../templates/support.rs")),
-    );
+    files.insert("src/models/support.rs".to_string(), format!("{head}{}", include_str!("../templates/support.rs")));
     for (module, defs) in &modules {
         let mut s = head.clone();
         if module == "shared" {
@@ -910,11 +901,7 @@ fn render_dispatch(model: &Model) -> String {
             Response::Empty => "empty",
             Response::Raw => "raw",
         };
-        let _ = writeln!(
-            s,
-            "}};\nSome(Outcome::{outcome}(funcs::{}(core, request).await))\n}}",
-            op.function
-        );
+        let _ = writeln!(s, "}};\nSome(Outcome::{outcome}(funcs::{}(core, request).await))\n}}", op.function);
     }
     s.push_str("_ => None,\n}\n}\n");
     s

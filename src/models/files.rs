@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 /// A stored file in Anthropic's Files API shape.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicFile {
-    pub _shape: AnthropicFileShape,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub _shape: Option<AnthropicFileShape>,
     pub created_at: String,
     pub downloadable: bool,
     pub filename: String,
@@ -25,7 +26,8 @@ pub struct AnthropicFile {
 /// Deletion result in Anthropic's shape.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicFileDeleted {
-    pub _shape: AnthropicFileDeletedShape,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub _shape: Option<AnthropicFileDeletedShape>,
     pub id: String,
     pub r#type: AnthropicFileDeletedType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -44,7 +46,8 @@ pub enum AnthropicFileDeletedType { FileDeleted = "file_deleted" }
 /// A page of files in Anthropic's shape.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicFileList {
-    pub _shape: AnthropicFileListShape,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub _shape: Option<AnthropicFileListShape>,
     #[serde(default)]
     pub data: Vec<AnthropicFile>,
     #[serde(default)]
@@ -318,9 +321,10 @@ Desc = "desc",
 /// A stored file in OpenAI's Files API shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenAIFile {
-    pub _shape: OpenAIFileShape,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub _shape: Option<OpenAIFileShape>,
     pub bytes: i64,
-    pub created_at: i64,
+    pub created_at: serde_json::Value,
     pub filename: String,
     pub id: String,
     pub object: OpenAIFileObject,
@@ -334,7 +338,8 @@ pub struct OpenAIFile {
 /// Deletion result in OpenAI's shape.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OpenAIFileDeleted {
-    pub _shape: OpenAIFileDeletedShape,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub _shape: Option<OpenAIFileDeletedShape>,
     pub deleted: bool,
     pub id: String,
     pub object: OpenAIFileDeletedObject,
@@ -354,7 +359,8 @@ pub enum OpenAIFileDeletedShape { Openai = "openai" }
 /// A page of files in OpenAI's shape.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OpenAIFileList {
-    pub _shape: OpenAIFileListShape,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub _shape: Option<OpenAIFileListShape>,
     #[serde(default)]
     pub data: Vec<OpenAIFile>,
     #[serde(default)]
@@ -405,7 +411,8 @@ pub enum OpenAIFileStatus { Processed = "processed" }
 /// A stored file in the OpenRouter superset shape: Anthropic-shaped, plus OpenRouter-only fields.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OpenRouterFile {
-    pub _shape: OpenRouterFileShape,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub _shape: Option<OpenRouterFileShape>,
     pub created_at: String,
     pub downloadable: bool,
     pub filename: String,
@@ -421,7 +428,8 @@ pub struct OpenRouterFile {
 /// Deletion result in the OpenRouter shape.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OpenRouterFileDeleted {
-    pub _shape: OpenRouterFileDeletedShape,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub _shape: Option<OpenRouterFileDeletedShape>,
     pub id: String,
     pub r#type: OpenRouterFileDeletedType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -440,7 +448,8 @@ pub enum OpenRouterFileDeletedType { FileDeleted = "file_deleted" }
 /// A page of files in the OpenRouter shape.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OpenRouterFileList {
-    pub _shape: OpenRouterFileListShape,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub _shape: Option<OpenRouterFileListShape>,
     /// Opaque cursor for the next page; null when there are no more results.
     #[serde(default)]
     pub cursor: Option<String>,

@@ -5790,9 +5790,11 @@ pub struct ModelsListResponse {
     /// List of available models
     pub data: ModelsListResponseData,
     /// Pagination links
-    pub links: ModelsListResponseLinks,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<ModelsListResponseLinks>,
     /// Total number of models matching the query
-    pub total_count: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,

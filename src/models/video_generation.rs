@@ -276,8 +276,8 @@ pub struct VideoModel {
     /// Unix timestamp of when the model was created
     pub created: i64,
     /// Supported creativity levels for video upscaling models
-    #[serde(default)]
-    pub creativity: Option<Vec<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub creativity: Option<Option<Vec<i64>>>,
     /// Description of the model
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -313,8 +313,8 @@ pub struct VideoModel {
     #[serde(default)]
     pub supported_sizes: Option<Vec<VideoModelSupportedSizesItem>>,
     /// Supported upscale factor range for video upscaling models
-    #[serde(default)]
-    pub upscale_factor: Option<VideoModelUpscaleFactor>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub upscale_factor: Option<Option<VideoModelUpscaleFactor>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,

@@ -1,0 +1,454 @@
+//! Spec conformance: every case in `../shared/conformance/wire/`, in `tests/conformance/` (our
+//! own cases) and in `$OPENROUTER_CONFORMANCE_DIR` when it is set.
+//!
+//! For each case: a recording server on 127.0.0.1 answers with the case's response; the core is
+//! configured as the case says; the case's operation is called through its public typed function
+//! (the generated `conformance_dispatch` builds the typed request from the case's inputs); the
+//! request the server saw must be exactly the expected one (method, path, query multimap,
+//! headers, JSON body by value, multipart parts), and the call must succeed with a value that
+//! re-encodes to the response JSON.
+//!
+//! Cases the build cannot call yet (SSE streams) are reported as skipped.
+
+mod common;
+mod conformance_dispatch;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use openrouter::models::FileUpload;
+use openrouter::{Error, OpenRouterCore, RawResponse};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use common::{Recorded, Reply, TestServer};
+
+/// One conformance case (see ../shared/conformance/README.md).
+pub struct Case {
+    pub file: String,
+    pub raw: Value,
+    pub operation_id: String,
+    pub variant: Option<String>,
+}
+
+/// Turn a case's JSON input into the typed value; a string holding JSON (`"false"`, `"10"`) is
+/// tried as that JSON too.
+fn convert<T: DeserializeOwned>(v: &Value, what: &str) -> T {
+    match serde_json::from_value::<T>(v.clone()) {
+        Ok(t) => t,
+        Err(first) => {
+            if let Value::String(s) = v {
+                if let Ok(parsed) = serde_json::from_str::<Value>(s) {
+                    if let Ok(t) = serde_json::from_value::<T>(parsed) {
+                        return t;
+                    }
+                }
+            }
+            panic!("cannot use {what} = {v} as the typed input: {first}")
+        }
+    }
+}
+
+impl Case {
+    pub fn param<T: DeserializeOwned>(&self, loc: &str, name: &str) -> T {
+        self.opt_param(loc, name).unwrap_or_else(|| panic!("case has no {loc} parameter `{name}`"))
+    }
+
+    pub fn opt_param<T: DeserializeOwned>(&self, loc: &str, name: &str) -> Option<T> {
+        let v = self.raw.get("params")?.get(loc)?.get(name)?;
+        Some(convert(v, &format!("{loc} parameter `{name}`")))
+    }
+
+    pub fn body<T: DeserializeOwned>(&self) -> T {
+        convert(self.raw.get("body").unwrap_or(&Value::Null), "body")
+    }
+
+    fn part_json(&self, name: &str) -> Option<&Value> {
+        self.raw.get("multipart")?.as_array()?.iter().find(|p| p.get("name").and_then(Value::as_str) == Some(name))
+    }
+
+    pub fn file(&self, name: &str) -> FileUpload {
+        self.opt_file(name).unwrap_or_else(|| panic!("case has no file part `{name}`"))
+    }
+
+    pub fn opt_file(&self, name: &str) -> Option<FileUpload> {
+        let p = self.part_json(name)?;
+        let mut file = FileUpload::new(Bytes::from(p.get("value").and_then(Value::as_str).unwrap_or("").to_string()));
+        if let Some(f) = p.get("filename").and_then(Value::as_str) {
+            file = file.filename(f);
+        }
+        if let Some(c) = p.get("content_type").and_then(Value::as_str) {
+            file = file.content_type(c);
+        }
+        Some(file)
+    }
+
+    pub fn part<T: DeserializeOwned>(&self, name: &str) -> T {
+        self.opt_part(name).unwrap_or_else(|| panic!("case has no part `{name}`"))
+    }
+
+    pub fn opt_part<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
+        let p = self.part_json(name)?;
+        Some(convert(p.get("value").unwrap_or(&Value::Null), &format!("part `{name}`")))
+    }
+}
+
+/// What the typed call returned.
+pub enum Outcome {
+    Json(Result<Value, Error>),
+    Empty(Result<(), Error>),
+    Raw(Result<RawResponse, Error>),
+}
+
+impl Outcome {
+    pub fn json<T: Serialize>(result: Result<T, Error>) -> Self {
+        Outcome::Json(result.map(|v| serde_json::to_value(v).expect("a decoded value re-encodes")))
+    }
+    pub fn empty(result: Result<(), Error>) -> Self {
+        Outcome::Empty(result)
+    }
+    pub fn raw(result: Result<RawResponse, Error>) -> Self {
+        Outcome::Raw(result)
+    }
+}
+
+/// JSON equality by value: key order does not matter, numbers compare numerically.
+fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x == y || (x.as_f64().is_some() && x.as_f64() == y.as_f64()),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// The first difference between two JSON values, as a JSON path.
+fn json_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                match y.get(k) {
+                    None => return Some(format!("{path}.{k}: only in the first ({v})")),
+                    Some(w) => {
+                        if let Some(d) = json_diff(v, w, &format!("{path}.{k}")) {
+                            return Some(d);
+                        }
+                    }
+                }
+            }
+            y.iter().find(|(k, _)| !x.contains_key(*k)).map(|(k, w)| format!("{path}.{k}: only in the second ({w})"))
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (v, w))| json_diff(v, w, &format!("{path}[{i}]")))
+        }
+        _ if json_eq(a, b) => None,
+        _ => Some(format!("{path}: {a} != {b}")),
+    }
+}
+
+struct Part {
+    name: String,
+    filename: Option<String>,
+    content_type: Option<String>,
+    value: Vec<u8>,
+}
+
+fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<Part>, String> {
+    let boundary = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))
+        .ok_or("no boundary")?
+        .trim_matches('"');
+    let delim = format!("--{boundary}");
+    let text = body;
+    let mut parts = Vec::new();
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay[from..].windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+    };
+    let mut pos = find(text, delim.as_bytes(), 0).ok_or("no first boundary")? + delim.len();
+    loop {
+        if text[pos..].starts_with(b"--") {
+            break;
+        }
+        let start = pos + 2; // CRLF
+        let head_end = find(text, b"\r\n\r\n", start).ok_or("part without header end")?;
+        let head = String::from_utf8_lossy(&text[start..head_end]).to_string();
+        let next = find(text, format!("\r\n{delim}").as_bytes(), head_end).ok_or("unterminated part")?;
+        let value = text[head_end + 4..next].to_vec();
+        let mut part = Part { name: String::new(), filename: None, content_type: None, value };
+        for line in head.split("\r\n") {
+            let lower = line.to_ascii_lowercase();
+            if lower.starts_with("content-disposition:") {
+                for attr in line.split(';').skip(1) {
+                    let (k, v) = attr.trim().split_once('=').unwrap_or((attr.trim(), ""));
+                    let v = v.trim_matches('"').to_string();
+                    match k {
+                        "name" => part.name = v,
+                        "filename" => part.filename = Some(v),
+                        _ => {}
+                    }
+                }
+            } else if lower.starts_with("content-type:") {
+                part.content_type = Some(line["content-type:".len()..].trim().to_string());
+            }
+        }
+        parts.push(part);
+        pos = next + 2 + delim.len();
+    }
+    Ok(parts)
+}
+
+fn check_request(case: &Value, seen: &Recorded) -> Vec<String> {
+    let mut errors = Vec::new();
+    let expect = &case["expect_request"];
+    if let Some(m) = expect["method"].as_str() {
+        if seen.method != m {
+            errors.push(format!("method {} != {m}", seen.method));
+        }
+    }
+    if let Some(p) = expect["path"].as_str() {
+        if seen.path != p {
+            errors.push(format!("path {} != {p}", seen.path));
+        }
+    }
+    let mut query: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in seen.query_pairs() {
+        query.entry(k).or_default().push(v);
+    }
+    let mut want: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, vs) in expect["query"].as_object().into_iter().flatten() {
+        let list = vs
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().map(String::from).unwrap_or(v.to_string())).collect())
+            .unwrap_or_default();
+        want.insert(k.clone(), list);
+    }
+    for v in query.values_mut().chain(want.values_mut()) {
+        v.sort();
+    }
+    if query != want {
+        errors.push(format!("query {query:?} != {want:?}"));
+    }
+    for (name, value) in expect["headers"].as_object().into_iter().flatten() {
+        let want = value.as_str().unwrap_or_default();
+        match seen.header(name) {
+            Some(got) if got == want => {}
+            got => errors.push(format!("header {name}: {got:?} != {want:?}")),
+        }
+    }
+    let content_type = seen.header("content-type").unwrap_or_default();
+    if let Some(prefix) = expect["content_type_prefix"].as_str() {
+        if !content_type.starts_with(prefix) {
+            errors.push(format!("content-type {content_type:?} does not start with {prefix:?}"));
+        }
+    }
+    if let Some(body) = expect.get("body") {
+        match serde_json::from_slice::<Value>(&seen.body) {
+            Ok(got) => {
+                if let Some(d) = json_diff(&got, body, "$") {
+                    errors.push(format!("body differs (sent vs expected): {d}"));
+                }
+            }
+            Err(e) => errors.push(format!("body is not JSON: {e}")),
+        }
+    } else if expect.get("multipart").is_none() && !seen.body.is_empty() {
+        errors.push(format!("unexpected body: {}", String::from_utf8_lossy(&seen.body)));
+    }
+    if let Some(parts) = expect.get("multipart").and_then(Value::as_array) {
+        match parse_multipart(&content_type, &seen.body) {
+            Err(e) => errors.push(format!("multipart: {e}")),
+            Ok(got) => {
+                if got.len() != parts.len() {
+                    errors.push(format!(
+                        "multipart: {} parts sent ({:?}), {} expected",
+                        got.len(),
+                        got.iter().map(|p| &p.name).collect::<Vec<_>>(),
+                        parts.len()
+                    ));
+                }
+                for (i, (g, w)) in got.iter().zip(parts).enumerate() {
+                    let s = |k: &str| w.get(k).and_then(Value::as_str).map(String::from);
+                    if Some(g.name.clone()) != s("name")
+                        || g.filename != s("filename")
+                        || g.content_type != s("content_type")
+                        || String::from_utf8_lossy(&g.value) != s("value").unwrap_or_default()
+                    {
+                        errors.push(format!(
+                            "multipart part {i}: sent name={:?} filename={:?} content_type={:?} value={:?}, expected {w}",
+                            g.name,
+                            g.filename,
+                            g.content_type,
+                            String::from_utf8_lossy(&g.value)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    errors
+}
+
+enum Verdict {
+    Passed { note: Option<String> },
+    Failed(Vec<String>),
+    Skipped(String),
+}
+
+async fn run_case(case: Case) -> Verdict {
+    let raw = case.raw.clone();
+    let response = &raw["response"];
+    let status = response["status"].as_u64().unwrap_or(200) as u16;
+    let content_type = response["content_type"].as_str().unwrap_or("application/json");
+    if content_type.starts_with("text/event-stream") {
+        return Verdict::Skipped("SSE streams are not generated yet".into());
+    }
+    let body = match (response.get("json"), response.get("text")) {
+        (Some(Value::Null), _) => String::new(),
+        (Some(j), _) => j.to_string(),
+        (None, Some(Value::String(t))) => t.clone(),
+        _ => String::new(),
+    };
+    let reply = if body.is_empty() && response.get("json").is_some_and(Value::is_null) {
+        // The spec has no example: answer with an empty JSON object.
+        Reply::json(status, "{}")
+    } else {
+        Reply::text(status, content_type, body.clone())
+    };
+    let server = TestServer::start(vec![reply]).await;
+    let client = &raw["client"];
+    let s = |k: &str| client[k].as_str().unwrap_or_default().to_string();
+    let core = match OpenRouterCore::builder()
+        .api_key(s("api_key"))
+        .base_url(&server.base_url())
+        .http_referer(s("http_referer"))
+        .app_title(s("app_title"))
+        .app_categories(s("app_categories"))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return Verdict::Failed(vec![format!("core: {e}")]),
+    };
+    let Some(outcome) = conformance_dispatch::call(&core, &case).await else {
+        return Verdict::Skipped(format!("no function for {} {:?} in this build", case.operation_id, case.variant));
+    };
+    let requests = server.requests();
+    let mut errors = match requests.first() {
+        Some(seen) => check_request(&raw, seen),
+        None => vec!["no request reached the server".into()],
+    };
+    if requests.len() > 1 {
+        errors.push(format!("{} requests sent, 1 expected", requests.len()));
+    }
+    let expect_error = raw.get("expect_error_status").and_then(Value::as_u64);
+    let note = None;
+    if response.get("json").is_some_and(Value::is_null) {
+        // The spec has no response example (the server sent `{}`): only the request is checked.
+        let decoded = match &outcome {
+            Outcome::Json(Ok(_)) | Outcome::Empty(Ok(_)) | Outcome::Raw(Ok(_)) => "decoded",
+            _ => "not decodable",
+        };
+        let verdict_note = format!("no response example in the spec; request checked, `{{}}` {decoded}");
+        return if errors.is_empty() { Verdict::Passed { note: Some(verdict_note) } } else { Verdict::Failed(errors) };
+    }
+    match outcome {
+        Outcome::Json(Ok(value)) => match response.get("json") {
+            Some(expected) => {
+                if let Some(d) = json_diff(&value, expected, "$") {
+                    errors.push(format!("decoded response re-encodes differently (ours vs case): {d}"));
+                }
+            }
+            None => errors.push("a JSON value came back for a non-JSON response".into()),
+        },
+        Outcome::Empty(Ok(())) => {}
+        Outcome::Raw(Ok(raw_response)) => {
+            if raw_response.status() != status {
+                errors.push(format!("raw status {} != {status}", raw_response.status()));
+            }
+            match raw_response.bytes().await {
+                Ok(bytes) if bytes.as_ref() == body.as_bytes() => {}
+                Ok(bytes) => errors.push(format!("raw body differs: {} bytes", bytes.len())),
+                Err(e) => errors.push(format!("raw body: {e}")),
+            }
+        }
+        Outcome::Json(Err(e)) | Outcome::Empty(Err(e)) | Outcome::Raw(Err(e)) => match expect_error {
+            Some(want) if e.status() == Some(want as u16) => {}
+            _ => errors.push(format!("call failed: {e} ({e:?})")),
+        },
+    }
+    if errors.is_empty() {
+        Verdict::Passed { note }
+    } else {
+        Verdict::Failed(errors)
+    }
+}
+
+fn load(dir: &Path, cases: &mut Vec<Case>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { panic!("conformance folder {} is missing", dir.display()) };
+    let mut files: Vec<PathBuf> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    files.sort();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let raw: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        cases.push(Case {
+            file: f.display().to_string(),
+            operation_id: raw["operation_id"].as_str().unwrap_or_default().to_string(),
+            variant: raw["variant"].as_str().map(String::from),
+            raw,
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cases = Vec::new();
+    load(&root.join("../shared/conformance/wire"), &mut cases);
+    load(&root.join("tests/conformance"), &mut cases);
+    if let Ok(dir) = std::env::var("OPENROUTER_CONFORMANCE_DIR") {
+        if !dir.is_empty() {
+            load(Path::new(&dir), &mut cases);
+        }
+    }
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for case in cases {
+        let file = case.file.clone();
+        let name = Path::new(&file).file_name().unwrap().to_string_lossy().to_string();
+        match tokio::spawn(run_case(case)).await {
+            Ok(Verdict::Passed { note }) => {
+                passed += 1;
+                if let Some(n) = note {
+                    println!("ok      {name} ({n})");
+                }
+            }
+            Ok(Verdict::Failed(errors)) => {
+                failed += 1;
+                println!("FAILED  {name}");
+                for e in errors {
+                    println!("        {e}");
+                }
+            }
+            Ok(Verdict::Skipped(why)) => {
+                skipped += 1;
+                println!("skipped {name}: {why}");
+            }
+            Err(panic) => {
+                failed += 1;
+                let msg = panic
+                    .try_into_panic()
+                    .ok()
+                    .and_then(|p| {
+                        p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    })
+                    .unwrap_or_default();
+                println!("FAILED  {name}: panicked: {msg}");
+            }
+        }
+    }
+    println!("conformance: {passed} passed, {failed} failed, {skipped} skipped");
+    assert_eq!(failed, 0, "conformance cases failed");
+}
