@@ -24,7 +24,7 @@ use crate::Error;
 mod body;
 mod retry;
 
-pub use body::RawResponse;
+pub use body::{FileUpload, RawResponse};
 pub(crate) use body::{Multipart, ReqBody};
 pub use retry::RetryConfig;
 pub(crate) use retry::{retry_after, RetryCodes};
@@ -70,6 +70,7 @@ struct Shared {
     retry: RetryConfig,
     retry_codes: RetryCodes,
     max_body_size: usize,
+    stream_idle_timeout: Option<Duration>,
 }
 
 enum Auth {
@@ -98,6 +99,7 @@ struct BaseUrl {
 #[derive(Default)]
 struct Overrides {
     timeout: Option<Duration>,
+    stream_idle_timeout: Option<Duration>,
     retry: Option<RetryConfig>,
     retry_codes: Option<RetryCodes>,
     headers: HeaderMap,
@@ -142,6 +144,7 @@ impl OpenRouterCore {
         let mut o = match &self.options {
             Some(prev) => Overrides {
                 timeout: prev.timeout,
+                stream_idle_timeout: prev.stream_idle_timeout,
                 retry: prev.retry.clone(),
                 retry_codes: prev.retry_codes.clone(),
                 headers: prev.headers.clone(),
@@ -156,6 +159,9 @@ impl OpenRouterCore {
         };
         if let Some(t) = options.timeout {
             o.timeout = Some(t);
+        }
+        if let Some(t) = options.stream_idle_timeout {
+            o.stream_idle_timeout = Some(t);
         }
         if let Some(r) = options.retries {
             o.retry = Some(r);
@@ -215,6 +221,23 @@ impl OpenRouterCore {
         }
     }
 
+    /// Sends a request that answers with server-sent events and returns the typed stream.
+    /// A JSON answer is an API error when it is one, otherwise a decode error.
+    pub(crate) async fn send_stream<T>(&self, req: HttpRequest) -> Result<crate::stream::EventStream<T>, Error> {
+        let idle = self
+            .options
+            .as_deref()
+            .and_then(|o| o.stream_idle_timeout)
+            .unwrap_or(self.shared.stream_idle_timeout.unwrap_or(crate::stream::DEFAULT_IDLE_TIMEOUT));
+        let raw = self.send_raw(req).await?;
+        let is_sse =
+            raw.content_type().is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
+        if !is_sse {
+            return Err(not_a_stream(raw, self.shared.max_body_size).await);
+        }
+        Ok(crate::stream::EventStream::new(raw, (!idle.is_zero()).then_some(idle)))
+    }
+
     /// The send path: validation, headers, the retry loop with per-attempt timeouts.
     async fn execute(&self, req: HttpRequest, buffer: bool) -> Result<Exchange, Error> {
         let s = &*self.shared;
@@ -267,6 +290,7 @@ impl OpenRouterCore {
             }
         }
 
+        let replayable = req.body.is_replayable();
         let started = Instant::now();
         let mut attempt: u32 = 0;
         loop {
@@ -292,7 +316,7 @@ impl OpenRouterCore {
                 Ok(Exchange::Buffered(status, ..)) => codes.matches(*status),
                 Ok(Exchange::Streaming(r)) => codes.matches(r.status()),
                 Err(e) => retry.retries_connection_errors() && (e.is_connect() || e.is_timeout()),
-            };
+            } && replayable;
             if retryable {
                 let hint = match &result {
                     Ok(Exchange::Buffered(_, h, _)) => retry_after(h),
@@ -334,6 +358,18 @@ impl OpenRouterCore {
     }
 }
 
+/// The error for a streaming request answered without an event stream.
+#[cold]
+async fn not_a_stream(raw: RawResponse, limit: usize) -> Error {
+    let status = raw.status();
+    let headers = raw.headers().clone();
+    match raw.bytes_within(limit).await {
+        Err(e) => e,
+        Ok(body) if crate::errors::in_band_error(&body) => Error::api(status, headers, body),
+        Ok(body) => Error::unexpected_content(status, headers, body, "text/event-stream"),
+    }
+}
+
 enum Exchange {
     Buffered(u16, HeaderMap, Bytes),
     Streaming(RawResponse),
@@ -341,11 +377,10 @@ enum Exchange {
 
 fn map_client_error(e: hyper_util::client::legacy::Error) -> Error {
     use std::error::Error as _;
-    let canceled = e.source().and_then(|s| s.downcast_ref::<hyper::Error>()).is_some_and(|h| h.is_canceled());
-    if canceled {
-        Error::cancelled(e)
-    } else {
-        Error::connect(e)
+    match e.source().and_then(|s| s.downcast_ref::<hyper::Error>()) {
+        Some(h) if h.is_canceled() => Error::cancelled(e),
+        Some(h) if h.is_user() => Error::body_read("sending the request body failed", Some(Box::new(e))),
+        _ => Error::connect(e),
     }
 }
 
@@ -384,6 +419,7 @@ pub struct OpenRouterCoreBuilder {
     retry_codes: Option<Vec<String>>,
     default_headers: Vec<(String, String)>,
     max_body_size: Option<usize>,
+    stream_idle_timeout: Option<Duration>,
     allow_insecure_http: bool,
 }
 
@@ -465,6 +501,13 @@ impl OpenRouterCoreBuilder {
         self
     }
 
+    /// The longest wait for the next bytes of an event stream (default 5 minutes;
+    /// zero turns it off). Streams have no total timeout: long generations are fine.
+    pub fn stream_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.stream_idle_timeout = Some(timeout);
+        self
+    }
+
     /// The largest response body read into memory (default 32 MiB).
     pub fn max_body_size(mut self, bytes: usize) -> Self {
         self.max_body_size = Some(bytes);
@@ -521,6 +564,7 @@ impl OpenRouterCoreBuilder {
                 retry: self.retry.unwrap_or_default(),
                 retry_codes,
                 max_body_size: self.max_body_size.unwrap_or(DEFAULT_MAX_BODY_SIZE),
+                stream_idle_timeout: self.stream_idle_timeout,
             }),
             options: None,
         })
@@ -608,6 +652,7 @@ impl BaseUrl {
 #[derive(Clone, Default)]
 pub struct RequestOptions {
     timeout: Option<Duration>,
+    stream_idle_timeout: Option<Duration>,
     retries: Option<RetryConfig>,
     retry_codes: Option<Vec<String>>,
     headers: Vec<(String, String)>,
@@ -626,6 +671,12 @@ impl RequestOptions {
     /// The per-attempt timeout for these calls.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// The longest wait for the next bytes of an event stream, for these calls.
+    pub fn stream_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.stream_idle_timeout = Some(timeout);
         self
     }
 
@@ -681,6 +732,7 @@ impl fmt::Debug for RequestOptions {
         let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
         f.debug_struct("RequestOptions")
             .field("timeout", &self.timeout)
+            .field("stream_idle_timeout", &self.stream_idle_timeout)
             .field("retries", &self.retries)
             .field("retry_codes", &self.retry_codes)
             .field("headers", &names)

@@ -32,7 +32,7 @@ pub mod models;
 mod sse;
 pub mod stream;
 
-pub use crate::core::{OpenRouterCore, OpenRouterCoreBuilder, RawResponse, RequestOptions, RetryConfig};
+pub use crate::core::{FileUpload, OpenRouterCore, OpenRouterCoreBuilder, RawResponse, RequestOptions, RetryConfig};
 pub use crate::errors::{ApiError, Error};
 pub use crate::stream::EventStream;
 

@@ -1,7 +1,9 @@
 //! Request and response bodies.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -10,16 +12,38 @@ use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::Error;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A request body: empty or a buffer (cloned cheaply for each retry).
+/// A request body: a buffer, or a multipart form whose files are read as it is sent.
+/// Cloned for each attempt; a form holding a one-shot reader cannot be replayed.
 #[derive(Clone, Default)]
 pub(crate) struct ReqBody {
-    data: Option<Bytes>,
+    segments: Arc<[Segment]>,
     content_type: Option<HeaderValue>,
+    /// Where the current attempt is: the segment index and an open file or reader.
+    next: usize,
+    open: Option<OpenSource>,
+}
+
+#[derive(Clone)]
+enum Segment {
+    Bytes(Bytes),
+    File(Source),
+}
+
+enum OpenSource {
+    Opening(Pin<Box<dyn std::future::Future<Output = std::io::Result<tokio::fs::File>> + Send + Sync>>),
+    Reading(Box<dyn AsyncRead + Send + Sync + Unpin>),
+}
+
+impl Clone for OpenSource {
+    fn clone(&self) -> Self {
+        unreachable!("a body is cloned before it is polled")
+    }
 }
 
 impl ReqBody {
@@ -28,11 +52,21 @@ impl ReqBody {
     }
 
     pub(crate) fn json(bytes: Vec<u8>) -> Self {
-        ReqBody { data: Some(Bytes::from(bytes)), content_type: Some(HeaderValue::from_static("application/json")) }
+        ReqBody {
+            segments: Arc::new([Segment::Bytes(Bytes::from(bytes))]),
+            content_type: Some(HeaderValue::from_static("application/json")),
+            next: 0,
+            open: None,
+        }
     }
 
     pub(crate) fn content_type(&self) -> Option<HeaderValue> {
         self.content_type.clone()
+    }
+
+    /// Whether the body can be sent again for a retry (a one-shot reader cannot).
+    pub(crate) fn is_replayable(&self) -> bool {
+        !self.segments.iter().any(|s| matches!(s, Segment::File(Source::Reader(_))))
     }
 }
 
@@ -40,16 +74,198 @@ impl Body for ReqBody {
     type Data = Bytes;
     type Error = BoxError;
 
-    fn poll_frame(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Poll::Ready(self.get_mut().data.take().map(|d| Ok(Frame::data(d))))
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.open {
+                Some(OpenSource::Opening(fut)) => match std::future::Future::poll(fut.as_mut(), cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(file)) => this.open = Some(OpenSource::Reading(Box::new(file))),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(Box::new(e)))),
+                },
+                Some(OpenSource::Reading(reader)) => {
+                    let mut buf = vec![0u8; UPLOAD_CHUNK];
+                    let mut read = ReadBuf::new(&mut buf);
+                    match Pin::new(&mut **reader).poll_read(cx, &mut read) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(Box::new(e)))),
+                        Poll::Ready(Ok(())) if read.filled().is_empty() => this.open = None,
+                        Poll::Ready(Ok(())) => {
+                            let n = read.filled().len();
+                            buf.truncate(n);
+                            return Poll::Ready(Some(Ok(Frame::data(Bytes::from(buf)))));
+                        }
+                    }
+                }
+                None => {
+                    let Some(segment) = this.segments.get(this.next) else { return Poll::Ready(None) };
+                    this.next += 1;
+                    match segment {
+                        Segment::Bytes(b) => return Poll::Ready(Some(Ok(Frame::data(b.clone())))),
+                        Segment::File(Source::Bytes(b)) => return Poll::Ready(Some(Ok(Frame::data(b.clone())))),
+                        Segment::File(Source::Path(p)) => {
+                            this.open = Some(OpenSource::Opening(Box::pin(tokio::fs::File::open(p.clone()))))
+                        }
+                        Segment::File(Source::Reader(slot)) => {
+                            let reader = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+                            match reader {
+                                Some(r) => this.open = Some(OpenSource::Reading(r)),
+                                None => {
+                                    return Poll::Ready(Some(Err("the upload's reader was already consumed".into())))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.data.is_none()
+        self.open.is_none() && self.next >= self.segments.len()
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.data.as_ref().map_or(0, |d| d.len() as u64))
+        let mut total = 0u64;
+        for s in &self.segments[self.next.min(self.segments.len())..] {
+            match s {
+                Segment::Bytes(b) | Segment::File(Source::Bytes(b)) => total += b.len() as u64,
+                Segment::File(_) => return SizeHint::default(),
+            }
+        }
+        if self.open.is_some() {
+            return SizeHint::default();
+        }
+        SizeHint::with_exact(total)
+    }
+}
+
+const UPLOAD_CHUNK: usize = 64 * 1024;
+
+/// A file sent as one part of a multipart form: from bytes, from a path (streamed
+/// from disk as the request is sent, never read whole into memory), or from any
+/// [`AsyncRead`] (sent once: a request with a reader is not retried).
+///
+/// Without [`content_type`](Self::content_type), the part's type is guessed from
+/// the file name's extension (`application/octet-stream` when unknown).
+#[derive(Clone)]
+pub struct FileUpload {
+    source: Source,
+    /// The file name sent with the part.
+    pub filename: Option<String>,
+    /// The part's content type.
+    pub content_type: Option<String>,
+}
+
+#[derive(Clone)]
+enum Source {
+    Bytes(Bytes),
+    Path(PathBuf),
+    Reader(Arc<Mutex<Option<Box<dyn AsyncRead + Send + Sync + Unpin>>>>),
+}
+
+impl FileUpload {
+    /// A file with these bytes.
+    pub fn new(bytes: impl Into<Bytes>) -> Self {
+        FileUpload { source: Source::Bytes(bytes.into()), filename: None, content_type: None }
+    }
+
+    /// A file read from `path` while the request is sent; its name is the path's file name.
+    pub fn from_path(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let filename = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        FileUpload { source: Source::Path(path), filename, content_type: None }
+    }
+
+    /// A file read from `reader` while the request is sent (once: no retry).
+    pub fn from_reader(reader: impl AsyncRead + Send + Sync + Unpin + 'static) -> Self {
+        FileUpload {
+            source: Source::Reader(Arc::new(Mutex::new(Some(Box::new(reader))))),
+            filename: None,
+            content_type: None,
+        }
+    }
+
+    /// Sets the file name sent with the part.
+    pub fn filename(mut self, filename: impl Into<String>) -> Self {
+        self.filename = Some(filename.into());
+        self
+    }
+
+    /// Sets the part's content type.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// The bytes, when the file was given as bytes.
+    pub fn bytes(&self) -> Option<&Bytes> {
+        match &self.source {
+            Source::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+impl PartialEq for FileUpload {
+    fn eq(&self, other: &Self) -> bool {
+        let same = match (&self.source, &other.source) {
+            (Source::Bytes(a), Source::Bytes(b)) => a == b,
+            (Source::Path(a), Source::Path(b)) => a == b,
+            (Source::Reader(a), Source::Reader(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        same && self.filename == other.filename && self.content_type == other.content_type
+    }
+}
+
+impl Default for FileUpload {
+    fn default() -> Self {
+        FileUpload::new(Bytes::new())
+    }
+}
+
+impl fmt::Debug for FileUpload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("FileUpload");
+        match &self.source {
+            Source::Bytes(b) => d.field("bytes", &b.len()),
+            Source::Path(p) => d.field("path", p),
+            Source::Reader(_) => d.field("reader", &"<AsyncRead>"),
+        };
+        d.field("filename", &self.filename).field("content_type", &self.content_type).finish()
+    }
+}
+
+/// The content type for a file name's extension (the common upload types).
+pub(crate) fn guess_content_type(filename: &str) -> &'static str {
+    let ext = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "txt" => "text/plain",
+        "md" | "markdown" => "text/markdown",
+        "csv" => "text/csv",
+        "html" | "htm" => "text/html",
+        "json" => "application/json",
+        "jsonl" | "ndjson" => "application/x-ndjson",
+        "xml" => "application/xml",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "mp3" | "mpga" | "mpeg" => "audio/mpeg",
+        "wav" => "audio/wav",
+        "flac" => "audio/flac",
+        "ogg" | "oga" => "audio/ogg",
+        "opus" => "audio/opus",
+        "m4a" => "audio/mp4",
+        "aac" => "audio/aac",
+        "webm" => "audio/webm",
+        "mp4" => "video/mp4",
+        _ => "application/octet-stream",
     }
 }
 
@@ -57,6 +273,7 @@ impl Body for ReqBody {
 pub(crate) struct Multipart {
     boundary: String,
     buf: Vec<u8>,
+    segments: Vec<Segment>,
 }
 
 impl Multipart {
@@ -64,7 +281,7 @@ impl Multipart {
         use std::hash::{BuildHasher, Hasher};
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_usize(&h as *const _ as usize);
-        Multipart { boundary: format!("openrouter-{:016x}", h.finish()), buf: Vec::new() }
+        Multipart { boundary: format!("openrouter-{:016x}", h.finish()), buf: Vec::new(), segments: Vec::new() }
     }
 
     fn head(&mut self, name: &str, filename: Option<&str>, content_type: Option<&str>) {
@@ -94,11 +311,20 @@ impl Multipart {
         self.buf.extend_from_slice(b"\r\n");
     }
 
-    /// A file field.
+    /// A file field from bytes (the generator's older form; to be removed).
     pub(crate) fn file(&mut self, name: &str, filename: Option<String>, content_type: Option<String>, bytes: Bytes) {
-        let ct = content_type.unwrap_or_else(|| "application/octet-stream".to_owned());
-        self.head(name, Some(filename.as_deref().unwrap_or("file")), Some(&ct));
-        self.buf.extend_from_slice(&bytes);
+        self.file_upload(name, FileUpload { source: Source::Bytes(bytes), filename, content_type });
+    }
+
+    /// A file field; its content is read when the body is sent.
+    pub(crate) fn file_upload(&mut self, name: &str, file: FileUpload) {
+        let filename = file.filename.as_deref().unwrap_or("file");
+        let ct = file.content_type.as_deref().unwrap_or_else(|| guess_content_type(filename));
+        self.head(name, Some(filename), Some(ct));
+        if !self.buf.is_empty() {
+            self.segments.push(Segment::Bytes(Bytes::from(std::mem::take(&mut self.buf))));
+        }
+        self.segments.push(Segment::File(file.source));
         self.buf.extend_from_slice(b"\r\n");
     }
 
@@ -106,9 +332,10 @@ impl Multipart {
         self.buf.extend_from_slice(b"--");
         self.buf.extend_from_slice(self.boundary.as_bytes());
         self.buf.extend_from_slice(b"--\r\n");
+        self.segments.push(Segment::Bytes(Bytes::from(self.buf)));
         let ct = HeaderValue::try_from(format!("multipart/form-data; boundary={}", self.boundary))
             .expect("the boundary is ASCII");
-        ReqBody { data: Some(Bytes::from(self.buf)), content_type: Some(ct) }
+        ReqBody { segments: self.segments.into(), content_type: Some(ct), next: 0, open: None }
     }
 }
 

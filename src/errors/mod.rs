@@ -157,6 +157,17 @@ impl Error {
         e
     }
 
+    /// A 2xx answer with a content type the operation does not produce.
+    pub(crate) fn unexpected_content(status: u16, headers: HeaderMap, body: Bytes, expected: &str) -> Self {
+        let got = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("none").to_owned();
+        let mut e =
+            Error::new(Kind::Decode, format!("expected a `{expected}` response, got `{got}` (status {status})"));
+        e.inner.status = Some(status);
+        e.inner.headers = Some(headers);
+        e.inner.body = Some(body);
+        e
+    }
+
     /// An error answer of the server: a 4xx/5xx status, or a 2xx with an `{"error": ...}` body.
     pub(crate) fn api(status: u16, headers: HeaderMap, body: Bytes) -> Self {
         let api = parse_api_error(&body, status);
