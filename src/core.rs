@@ -834,6 +834,14 @@ impl HttpResponse {
         serde_json::from_slice(&self.body).map_err(|e| self.decode_error(e))
     }
 
+    /// The value of the `Content-Type` header, lowercased up to its parameters.
+    fn is_event_stream(&self) -> bool {
+        self.headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.trim_start().get(..17).is_some_and(|p| p.eq_ignore_ascii_case("text/event-stream")))
+    }
+
     /// For operations without a JSON success body.
     pub(crate) fn empty(self) -> Result<(), Error> {
         if crate::errors::in_band_error(&self.body) {
@@ -844,6 +852,10 @@ impl HttpResponse {
 
     #[cold]
     fn decode_error(self, e: serde_json::Error) -> Error {
+        if self.is_event_stream() {
+            // Embeddings and rerank may answer in SSE; this call expects one JSON value.
+            return Error::unexpected_content(self.status, self.headers, self.body, "application/json");
+        }
         Error::decode(e, self.status, self.headers, self.body)
     }
 }

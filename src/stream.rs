@@ -265,3 +265,152 @@ mod tests {
         assert!(stream_error(br#"{"type":"response.output_text.delta","delta":"error"}"#).is_none());
     }
 }
+
+#[cfg(feature = "chat")]
+pub use chat::{collect_chat, ChatAccumulator};
+
+#[cfg(feature = "chat")]
+mod chat {
+    use super::EventStream;
+    use crate::models::{
+        ChatAssistantMessage, ChatAssistantMessageContent, ChatChoice, ChatResult, ChatStreamChunk, ChatToolCall,
+        ChatToolCallFunction,
+    };
+    use crate::Error;
+
+    /// Collects a chat stream into the response the non-streaming call returns:
+    /// content and reasoning joined per choice, tool calls merged by index,
+    /// the finish reason, and the usage of the final chunk.
+    ///
+    /// An error item ends the collection with that error; to keep what arrived
+    /// before it (usage included), feed a [`ChatAccumulator`] yourself.
+    pub async fn collect_chat(mut stream: EventStream<ChatStreamChunk>) -> Result<ChatResult, Error> {
+        let mut acc = ChatAccumulator::new();
+        while let Some(chunk) = stream.next_event().await {
+            acc.push(&chunk?);
+        }
+        Ok(acc.result())
+    }
+
+    /// Builds a [`ChatResult`] from chunks as they arrive; [`result`](Self::result)
+    /// can be read at any point, so a stream stopped early still gives its content
+    /// and whatever usage was reported.
+    #[derive(Debug, Default, Clone)]
+    pub struct ChatAccumulator {
+        result: ChatResult,
+        contents: Vec<(Option<String>, Option<String>, Option<String>)>,
+        tool_calls: Vec<Vec<(i64, ChatToolCall)>>,
+    }
+
+    impl ChatAccumulator {
+        /// An empty accumulator.
+        pub fn new() -> Self {
+            Self::default()
+        }
+
+        /// Adds one chunk.
+        pub fn push(&mut self, chunk: &ChatStreamChunk) {
+            let r = &mut self.result;
+            if r.id.is_empty() {
+                r.id.clone_from(&chunk.id);
+                r.created = chunk.created;
+                r.model.clone_from(&chunk.model);
+            }
+            if chunk.usage.is_some() {
+                r.usage.clone_from(&chunk.usage);
+            }
+            if chunk.system_fingerprint.is_some() {
+                r.system_fingerprint.clone_from(&chunk.system_fingerprint);
+            }
+            if chunk.service_tier.is_some() {
+                r.service_tier.clone_from(&chunk.service_tier);
+            }
+            if chunk.openrouter_metadata.is_some() {
+                r.openrouter_metadata.clone_from(&chunk.openrouter_metadata);
+            }
+            for c in &chunk.choices {
+                let i = match r.choices.iter().position(|x| x.index == c.index) {
+                    Some(i) => i,
+                    None => {
+                        r.choices.push(ChatChoice {
+                            index: c.index,
+                            message: ChatAssistantMessage::default(),
+                            ..Default::default()
+                        });
+                        self.contents.push((None, None, None));
+                        self.tool_calls.push(Vec::new());
+                        r.choices.len() - 1
+                    }
+                };
+                let choice = &mut r.choices[i];
+                if c.finish_reason.is_some() {
+                    choice.finish_reason.clone_from(&c.finish_reason);
+                }
+                if c.logprobs.is_some() {
+                    choice.logprobs.clone_from(&c.logprobs);
+                }
+                let d = &c.delta;
+                let (content, reasoning, refusal) = &mut self.contents[i];
+                for (slot, piece) in [(content, &d.content), (reasoning, &d.reasoning), (refusal, &d.refusal)] {
+                    if let Some(Some(text)) = piece {
+                        slot.get_or_insert_with(String::new).push_str(text);
+                    }
+                }
+                if let Some(details) = &d.reasoning_details {
+                    choice.message.reasoning_details.get_or_insert_with(Vec::new).extend(details.iter().cloned());
+                }
+                if d.audio.is_some() {
+                    choice.message.audio.clone_from(&d.audio);
+                }
+                for tc in d.tool_calls.iter().flatten() {
+                    let calls = &mut self.tool_calls[i];
+                    let at = match calls.iter().position(|(idx, _)| *idx == tc.index) {
+                        Some(at) => at,
+                        None => {
+                            let call = ChatToolCall {
+                                function: ChatToolCallFunction::default(),
+                                id: String::new(),
+                                ..Default::default()
+                            };
+                            calls.push((tc.index, call));
+                            calls.len() - 1
+                        }
+                    };
+                    let call = &mut calls[at].1;
+                    if let Some(id) = &tc.id {
+                        call.id.push_str(id);
+                    }
+                    if let Some(f) = &tc.function {
+                        if let Some(name) = &f.name {
+                            call.function.name.push_str(name);
+                        }
+                        if let Some(args) = &f.arguments {
+                            call.function.arguments.push_str(args);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// The response as collected so far.
+        pub fn result(&self) -> ChatResult {
+            let mut r = self.result.clone();
+            for (i, choice) in r.choices.iter_mut().enumerate() {
+                let (content, reasoning, refusal) = &self.contents[i];
+                let m = &mut choice.message;
+                m.content = Some(content.clone().map(ChatAssistantMessageContent::String));
+                if let Some(text) = reasoning {
+                    m.reasoning = Some(Some(text.clone()));
+                }
+                if let Some(text) = refusal {
+                    m.refusal = Some(Some(text.clone()));
+                }
+                let calls = &self.tool_calls[i];
+                if !calls.is_empty() {
+                    m.tool_calls = Some(calls.iter().map(|(_, c)| c.clone()).collect());
+                }
+            }
+            r
+        }
+    }
+}
