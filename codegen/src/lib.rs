@@ -58,6 +58,8 @@ pub fn parse_operations_tsv(text: &str) -> Vec<OpRow> {
 pub fn rustfmt(source: &str) -> Result<String, String> {
     let mut child = Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into()))
         .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
+        // the workspace root, so that its rustfmt.toml applies (as for `cargo fmt`)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -73,7 +75,7 @@ pub fn rustfmt(source: &str) -> Result<String, String> {
         let _ = std::fs::write(&dump, source);
         return Err(format!("rustfmt failed (source in {}): {}", dump.display(), String::from_utf8_lossy(&out.stderr)));
     }
-    Ok(String::from_utf8(out.stdout).map_err(|e| e.to_string())?)
+    String::from_utf8(out.stdout).map_err(|e| e.to_string())
 }
 
 /// Generate and format every file: relative path -> content.

@@ -702,7 +702,7 @@ impl<'a> Gen<'a> {
                 variants.push((Variant { ident, tags: vec![], ty, boxed: false }, spec));
             }
             // More specific object variants first (stable).
-            variants.sort_by(|a, b| b.1.cmp(&a.1));
+            variants.sort_by_key(|v| std::cmp::Reverse(v.1));
             let variants = variants.into_iter().map(|(v, _)| v).collect();
             self.add(&name, desc(s), Kind::Untagged { variants }, deprecated);
             return Ok((Ty::Named(name), nullable));

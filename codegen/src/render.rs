@@ -293,7 +293,7 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
         }
         Kind::Untagged { variants } => {
             doc(out, &docs);
-            out.push_str("#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\n#[serde(untagged)]\n");
+            out.push_str("#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\n#[serde(untagged)]\n#[allow(clippy::large_enum_variant)]\n");
             let _ = writeln!(out, "pub enum {} {{", d.name);
             for Variant { ident, ty: t, boxed, .. } in variants {
                 let _ = writeln!(out, "{ident}({}),", ty_boxed(t, *boxed));
@@ -408,7 +408,7 @@ fn render_ctor(d: &Def, fields: &[Field], out: &mut String) {
         }
     }
     out.push_str("}\n}\n");
-    for f in fields.iter().filter(|f| !(f.required && !f.nullable)) {
+    for f in fields.iter().filter(|f| !f.required || f.nullable) {
         let first = doc_lines(&f.doc).into_iter().next().unwrap_or_default();
         let summary = if first.is_empty() || first.starts_with("```") {
             format!("Sets `{}`.", raw_ident(&f.ident))
@@ -630,10 +630,14 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
             .iter()
             .find(|f| f.loc == Loc::Path && f.wire == pname)
             .unwrap_or_else(|| panic!("{}: no path parameter {pname}", op.row.operation_id));
-        args.push(format!(
-            "encode_path_segment({})",
-            str_expr(model, &f.ty, &format!("&request.{}", f.ident)).replace("&&", "&")
-        ));
+        let access = format!("request.{}", f.ident);
+        let arg = match scalar(model, &f.ty) {
+            Scalar::Str => format!("&{access}"),
+            Scalar::AsStr => format!("{access}.as_str()"),
+            Scalar::Num | Scalar::Bool => format!("&{access}.to_string()"),
+            Scalar::Json => format!("&serde_json::to_string(&{access}).unwrap_or_default()"),
+        };
+        args.push(format!("encode_path_segment({arg})"));
         uses.path_segment = true;
         rest = &rest[(end + 1).min(rest.len())..];
     }
@@ -683,7 +687,8 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
                     let text = |t: &Ty, v: &str| {
                         let e = match scalar(model, t) {
                             Scalar::Str => v.to_string(),
-                            _ => owned_expr(model, t, &format!("(&{v})")),
+                            Scalar::Json => format!("serde_json::to_string(&{v}).unwrap_or_default()"),
+                            _ => owned_expr(model, t, v),
                         };
                         format!("form.text({:?}, {e});\n", p.wire)
                     };
@@ -746,11 +751,12 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
     m.push_str("\n#[macro_use]\nmod support;\n\n");
     for module in modules.keys() {
         if module == "shared" {
-            m.push_str("mod shared;\npub use shared::*;\n");
+            m.push_str("mod shared;\n#[allow(unused_imports)]\npub use shared::*;\n");
         } else {
+            let inception = if module == "models" { "#[allow(clippy::module_inception)]\n" } else { "" };
             let _ = writeln!(
                 m,
-                "#[cfg(feature = \"{module}\")]\nmod {module};\n#[cfg(feature = \"{module}\")]\npub use {module}::*;"
+                "#[cfg(feature = \"{module}\")]\n{inception}mod {module};\n#[cfg(feature = \"{module}\")]\npub use {module}::*;"
             );
         }
     }

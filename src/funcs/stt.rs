@@ -56,14 +56,14 @@ fn encode_create_transcription_multipart(
         form.text("language", value);
     }
     if let Some(value) = parts.response_format {
-        form.text("response_format", (&value).as_str().to_string());
+        form.text("response_format", value.as_str().to_string());
     }
     if let Some(value) = parts.temperature {
-        form.text("temperature", (&value).to_string());
+        form.text("temperature", value.to_string());
     }
     if let Some(value) = parts.timestamp_granularities {
         for item in value {
-            form.text("timestamp_granularities[]", (&item).as_str().to_string());
+            form.text("timestamp_granularities[]", item.as_str().to_string());
         }
     }
     http.multipart(form);

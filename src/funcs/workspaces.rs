@@ -197,7 +197,7 @@ fn encode_delete_budget(request: DeleteWorkspaceBudgetRequest) -> Result<HttpReq
         format!(
             "/workspaces/{}/budgets/{}",
             encode_path_segment(&request.id),
-            encode_path_segment(&request.interval.as_str())
+            encode_path_segment(request.interval.as_str())
         ),
         "application/json",
     ))
@@ -228,7 +228,7 @@ fn encode_get_budget(request: GetWorkspaceBudgetRequest) -> Result<HttpRequest, 
         format!(
             "/workspaces/{}/budgets/{}",
             encode_path_segment(&request.id),
-            encode_path_segment(&request.interval.as_str())
+            encode_path_segment(request.interval.as_str())
         ),
         "application/json",
     ))
@@ -259,7 +259,7 @@ fn encode_set_budget(request: UpsertWorkspaceBudgetRequest) -> Result<HttpReques
         format!(
             "/workspaces/{}/budgets/{}",
             encode_path_segment(&request.id),
-            encode_path_segment(&request.interval.as_str())
+            encode_path_segment(request.interval.as_str())
         ),
         "application/json",
     );

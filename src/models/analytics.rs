@@ -329,6 +329,7 @@ pub struct QueryAnalyticsRequestBodyClassifierFiltersFiltersItem {
 /// Filter value. Use a scalar (string or number) for eq/neq, or an array for in/not_in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum QueryAnalyticsRequestBodyClassifierFiltersFiltersItemValue {
     String(String),
     Number(f64),
@@ -339,6 +340,7 @@ pub enum QueryAnalyticsRequestBodyClassifierFiltersFiltersItemValue {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum QueryAnalyticsRequestBodyClassifierFiltersFiltersItemValueArrayItem {
     String(String),
     Number(f64),
@@ -365,6 +367,7 @@ pub struct QueryAnalyticsRequestBodyFiltersItem {
 /// Filter value (scalar or array depending on operator). Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum QueryAnalyticsRequestBodyFiltersItemValue {
     String(String),
     Number(f64),
@@ -375,6 +378,7 @@ pub enum QueryAnalyticsRequestBodyFiltersItemValue {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum QueryAnalyticsRequestBodyFiltersItemValueArrayItem {
     String(String),
     Number(f64),

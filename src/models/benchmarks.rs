@@ -351,6 +351,7 @@ pub struct UnifiedBenchmarksResponse {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum UnifiedBenchmarksResponseDataItem {
     UnifiedBenchmarksSearchItem(UnifiedBenchmarksSearchItem),
     UnifiedBenchmarksDAItem(UnifiedBenchmarksDAItem),

@@ -95,6 +95,7 @@ Base64 = "base64",
 /// Text, token, or multimodal input(s) to embed
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum CreateEmbeddingsRequestBodyInput {
     String(String),
     Array(Vec<String>),
@@ -116,6 +117,7 @@ pub struct CreateEmbeddingsRequestBodyInputArray4Item {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum CreateEmbeddingsRequestBodyInputArray4ItemContentItem {
     Text(CreateEmbeddingsRequestBodyInputArray4ItemContentItemText),
     ImageUrl(CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl),
@@ -197,6 +199,7 @@ pub struct CreateEmbeddingsResponseDataItem {
 /// Embedding vector as an array of floats or a base64 string
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum CreateEmbeddingsResponseDataItemEmbedding {
     Array(Vec<f64>),
     String(String),

@@ -24,6 +24,7 @@ pub struct GenerationContentData {
 /// The input to the generation — either a prompt string or an array of messages
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum GenerationContentDataInput {
     Object(GenerationContentDataInputObject),
     Object2(GenerationContentDataInputObject2),

@@ -217,6 +217,7 @@ pub struct ImageGenerationProviderPreferences {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ImageGenerationProviderPreferencesIgnoreItem {
     ProviderName(ProviderName),
     String(String),
@@ -226,6 +227,7 @@ pub enum ImageGenerationProviderPreferencesIgnoreItem {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ImageGenerationProviderPreferencesOnlyItem {
     ProviderName(ProviderName),
     String(String),
@@ -235,6 +237,7 @@ pub enum ImageGenerationProviderPreferencesOnlyItem {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ImageGenerationProviderPreferencesOrderItem {
     ProviderName(ProviderName),
     String(String),
@@ -245,6 +248,7 @@ pub enum ImageGenerationProviderPreferencesOrderItem {
 /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ImageGenerationProviderPreferencesSort {
     ProviderSortConfig(ProviderSortConfig),
     ProviderSort(ProviderSort),
@@ -612,6 +616,7 @@ pub struct ImageStreamingResponse {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ImageStreamingResponseData {
     ImageGenPartialImageEvent(ImageGenPartialImageEvent),
     ImageGenTextChunkEvent(ImageGenTextChunkEvent),

@@ -363,6 +363,7 @@ pub struct AnthropicDocumentBlock {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum AnthropicDocumentBlockSource {
     AnthropicBase64PdfSource(AnthropicBase64PdfSource),
     AnthropicPlainTextSource(AnthropicPlainTextSource),
@@ -789,6 +790,7 @@ pub struct AnthropicWebSearchToolResult {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum AnthropicWebSearchToolResultContent {
     AnthropicWebSearchToolResultError(AnthropicWebSearchToolResultError),
     Array(Vec<AnthropicWebSearchResult>),
@@ -868,6 +870,7 @@ pub struct MessagesContentBlockDeltaEvent {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesContentBlockDeltaEventDelta {
     TextDelta(MessagesContentBlockDeltaEventDeltaTextDelta),
     InputJsonDelta(MessagesContentBlockDeltaEventDeltaInputJsonDelta),
@@ -987,6 +990,7 @@ pub struct MessagesContentBlockStartEvent {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesContentBlockStartEventContentBlock {
     AnthropicToolUseBlock(AnthropicToolUseBlock),
     AnthropicWebSearchToolResult(AnthropicWebSearchToolResult),

@@ -95,6 +95,7 @@ mod messages;
 #[cfg(feature = "messages")]
 pub use messages::*;
 #[cfg(feature = "models")]
+#[allow(clippy::module_inception)]
 mod models;
 #[cfg(feature = "models")]
 pub use models::*;
@@ -131,6 +132,7 @@ mod scim;
 #[cfg(feature = "scim")]
 pub use scim::*;
 mod shared;
+#[allow(unused_imports)]
 pub use shared::*;
 #[cfg(feature = "stt")]
 mod stt;

@@ -521,6 +521,7 @@ NotExists = "not_exists",
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ObservabilityFilterRuleGroupRulesItemValue {
     String(String),
     Number(f64),

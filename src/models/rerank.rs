@@ -42,6 +42,7 @@ pub struct CreateRerankRequestBody {
 /// A document to rerank. Either a plain string, or a structured object with optional `text` and/or `image`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum CreateRerankRequestBodyDocumentsItem {
     Object(CreateRerankRequestBodyDocumentsItemObject),
     String(String),

@@ -89,6 +89,7 @@ pub enum BaseFunctionCallArgsDoneEventType { ResponseFunctionCallArgumentsDone =
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum BaseInputs {
     String(String),
     Array(Vec<BaseInputsArrayItem>),
@@ -98,6 +99,7 @@ pub enum BaseInputs {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum BaseInputsArrayItem {
     OpenAIResponseFunctionToolCall(OpenAIResponseFunctionToolCall),
     OutputMessage(OutputMessage),
@@ -128,6 +130,7 @@ pub struct BaseInputsArrayItemObject {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum BaseInputsArrayItemObjectContent {
     Array(Vec<BaseInputsArrayItemObjectContentArrayItem>),
     String(String),
@@ -219,6 +222,7 @@ pub enum BaseResponsesResultObject { Response = "response" }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum BaseResponsesResultToolsItem {
     ComputerUseServerTool(ComputerUseServerTool),
     NamespaceTool(NamespaceTool),
@@ -348,6 +352,7 @@ pub struct ContentPartAddedEvent {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ContentPartAddedEventPart {
     ResponseOutputText(ResponseOutputText),
     ReasoningTextContent(ReasoningTextContent),
@@ -372,6 +377,7 @@ pub struct ContentPartDoneEvent {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ContentPartDoneEventPart {
     ResponseOutputText(ResponseOutputText),
     ReasoningTextContent(ReasoningTextContent),
@@ -789,6 +795,7 @@ pub struct OpenAIResponseCustomToolCallOutput {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum OpenAIResponseCustomToolCallOutputOutput {
     String(String),
     Array(Vec<OpenAIResponseCustomToolCallOutputOutputArrayItem>),
@@ -844,6 +851,7 @@ pub struct OpenAIResponseFunctionToolCallOutput {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum OpenAIResponseFunctionToolCallOutputOutput {
     String(String),
     Array(Vec<OpenAIResponseFunctionToolCallOutputOutputArrayItem>),
@@ -1170,6 +1178,7 @@ pub struct OutputMessage {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum OutputMessageContentItem {
     ResponseOutputText(ResponseOutputText),
     OpenAIResponsesRefusalContent(OpenAIResponsesRefusalContent),

@@ -56,6 +56,7 @@ Tool = "tool",
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum AdditionalToolsItemToolsItem {
     ComputerUseServerTool(ComputerUseServerTool),
     NamespaceTool(NamespaceTool),
@@ -234,6 +235,7 @@ pub struct AgentMessageItemAgent {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum AgentMessageItemContentItem {
     InputText(InputText),
     InputImage(AgentMessageItemContentItemInputImage),
@@ -540,6 +542,7 @@ pub struct AnthropicDocumentBlockParamCitations {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum AnthropicDocumentBlockParamSource {
     AnthropicBase64PdfSource(AnthropicBase64PdfSource),
     AnthropicPlainTextSource(AnthropicPlainTextSource),
@@ -563,6 +566,7 @@ pub struct AnthropicDocumentBlockParamSourceContent {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum AnthropicDocumentBlockParamSourceContentContent {
     String(String),
     Array(Vec<AnthropicDocumentBlockParamSourceContentContentArrayItem>),
@@ -969,6 +973,7 @@ pub enum AnthropicUrlPdfSourceType { Url = "url" }
 #[cfg(any(feature = "images", feature = "messages"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum AnthropicUsageIteration {
     AnthropicAdvisorMessageUsageIteration(AnthropicAdvisorMessageUsageIteration),
     AnthropicCompactionUsageIteration(AnthropicCompactionUsageIteration),
@@ -1432,6 +1437,7 @@ pub struct ChatAssistantMessage {
 /// Assistant message content
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ChatAssistantMessageContent {
     String(String),
     Array(Vec<ChatContentItems>),
@@ -1672,6 +1678,7 @@ pub struct ChatDeveloperMessage {
 /// Developer message content
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ChatDeveloperMessageContent {
     String(String),
     Array(Vec<ChatContentText>),
@@ -1767,6 +1774,7 @@ pub enum ChatFormatTextConfigType { Text = "text" }
 /// Tool definition for function calling (regular function or OpenRouter built-in server tool)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ChatFunctionTool {
     Function(ChatFunctionToolFunction),
     AdvisorServerToolOpenRouter(AdvisorServerToolOpenRouter),
@@ -2128,6 +2136,7 @@ Scale = "scale",
 /// Stop sequences (up to 4)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ChatRequestStop {
     String(String),
     Array(Vec<String>),
@@ -2195,6 +2204,7 @@ pub struct ChatSystemMessage {
 /// System message content
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ChatSystemMessageContent {
     String(String),
     Array(Vec<ChatContentText>),
@@ -2241,6 +2251,7 @@ pub enum ChatToolCallType { Function = "function" }
 /// Tool choice configuration
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ChatToolChoice {
     ChatNamedToolChoice(ChatNamedToolChoice),
     ChatServerToolChoice(ChatServerToolChoice),
@@ -2276,6 +2287,7 @@ pub struct ChatToolMessage {
 /// Tool response content
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ChatToolMessageContent {
     String(String),
     Array(Vec<ChatContentItems>),
@@ -2307,6 +2319,7 @@ pub struct ChatUserMessage {
 /// User message content
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ChatUserMessageContent {
     String(String),
     Array(Vec<ChatContentItems>),
@@ -2451,6 +2464,7 @@ pub struct CodeInterpreterServerTool {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum CodeInterpreterServerToolContainer {
     Auto(CodeInterpreterServerToolContainerAuto),
     String(String),
@@ -2739,6 +2753,7 @@ pub struct CustomToolCallOutputItem {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum CustomToolCallOutputItemOutput {
     String(String),
     Array(Vec<CustomToolCallOutputItemOutputArrayItem>),
@@ -2749,6 +2764,7 @@ pub enum CustomToolCallOutputItemOutput {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum CustomToolCallOutputItemOutputArrayItem {
     InputText(InputText),
     InputImage(CustomToolCallOutputItemOutputArrayItemInputImage),
@@ -2773,6 +2789,7 @@ pub struct CustomToolCallOutputItemOutputArrayItemInputImage {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum CustomToolFormat {
     Grammar(CustomToolFormatGrammar),
     Text(CustomToolFormatText),
@@ -2923,6 +2940,7 @@ pub struct EasyInputMessage {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum EasyInputMessageContent {
     Array(Vec<EasyInputMessageContentArrayItem>),
     String(String),
@@ -2933,6 +2951,7 @@ pub enum EasyInputMessageContent {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum EasyInputMessageContentArrayItem {
     InputText(InputText),
     InputImage(EasyInputMessageContentArrayItemInputImage),
@@ -3086,6 +3105,7 @@ pub struct FileSearchServerTool {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum FileSearchServerToolFilters {
     Object(FileSearchServerToolFiltersObject),
     CompoundFilter(CompoundFilter),
@@ -3119,6 +3139,7 @@ Lte = "lte",
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum FileSearchServerToolFiltersObjectValue {
     String(String),
     Number(f64),
@@ -3131,6 +3152,7 @@ pub enum FileSearchServerToolFiltersObjectValue {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum FileSearchServerToolFiltersObjectValueArrayItem {
     String(String),
     Number(f64),
@@ -3273,6 +3295,7 @@ pub enum FormatTextConfigType { Text = "text" }
 /// Text response format configuration
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum Formats {
     FormatJsonSchemaConfig(FormatJsonSchemaConfig),
     FormatTextConfig(FormatTextConfig),
@@ -3325,6 +3348,7 @@ pub struct FunctionCallOutputItem {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum FunctionCallOutputItemOutput {
     String(String),
     Array(Vec<FunctionCallOutputItemOutputArrayItem>),
@@ -3335,6 +3359,7 @@ pub enum FunctionCallOutputItemOutput {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum FunctionCallOutputItemOutputArrayItem {
     InputText(InputText),
     InputImage(FunctionCallOutputItemOutputArrayItemInputImage),
@@ -3590,6 +3615,7 @@ pub type ImageConfig = std::collections::BTreeMap<String, ImageConfigValue>;
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ImageConfigValue {
     String(String),
     Number(f64),
@@ -3832,6 +3858,7 @@ pub struct InputMessageItem {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum InputMessageItemContentItem {
     InputText(InputText),
     InputImage(InputMessageItemContentItemInputImage),
@@ -3920,6 +3947,7 @@ pub enum InputVideoType { InputVideo = "input_video" }
 /// Input for a response request - can be a string or array of items
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum Inputs {
     String(String),
     Array(Vec<InputsArrayItem>),
@@ -3930,6 +3958,7 @@ pub enum Inputs {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum InputsArrayItem {
     FunctionCallItem(FunctionCallItem),
     LocalShellCallItem(LocalShellCallItem),
@@ -4007,6 +4036,7 @@ pub struct InputsArrayItemAssistant {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum InputsArrayItemAssistantContent {
     Array(Vec<InputsArrayItemAssistantContentArrayItem>),
     String(String),
@@ -4017,6 +4047,7 @@ pub enum InputsArrayItemAssistantContent {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum InputsArrayItemAssistantContentArrayItem {
     ResponseOutputText(ResponseOutputText),
     OpenAIResponsesRefusalContent(OpenAIResponsesRefusalContent),
@@ -4352,6 +4383,7 @@ pub struct McpServerTool {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum McpServerToolAllowedTools {
     Object(McpServerToolAllowedToolsObject),
     Array(Vec<String>),
@@ -4388,6 +4420,7 @@ ConnectorSharepoint = "connector_sharepoint",
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum McpServerToolRequireApproval {
     Object(McpServerToolRequireApprovalObject),
     String(McpServerToolRequireApprovalString),
@@ -4500,6 +4533,7 @@ pub struct MessagesMessageParam {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesMessageParamContent {
     String(String),
     Array(Vec<MessagesMessageParamContentArrayItem>),
@@ -4510,6 +4544,7 @@ pub enum MessagesMessageParamContent {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesMessageParamContentArrayItem {
     AnthropicSearchResultBlockParam(AnthropicSearchResultBlockParam),
     ToolUse(MessagesMessageParamContentArrayItemToolUse),
@@ -4624,6 +4659,7 @@ pub struct MessagesMessageParamContentArrayItemToolResult {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesMessageParamContentArrayItemToolResultContent {
     String(String),
     Array(Vec<MessagesMessageParamContentArrayItemToolResultContentArrayItem>),
@@ -4634,6 +4670,7 @@ pub enum MessagesMessageParamContentArrayItemToolResultContent {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesMessageParamContentArrayItemToolResultContentArrayItem {
     AnthropicSearchResultBlockParam(AnthropicSearchResultBlockParam),
     AnthropicTextBlockParam(AnthropicTextBlockParam),
@@ -4702,6 +4739,7 @@ pub struct MessagesMessageParamContentArrayItemWebSearchToolResult {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesMessageParamContentArrayItemWebSearchToolResultContent {
     WebSearchToolResultError(MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultError),
     Array(Vec<AnthropicWebSearchResultBlockParam>),
@@ -4899,6 +4937,7 @@ pub struct MessagesRequestContextManagement {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesRequestContextManagementEditsItem {
     ClearToolUses20250919(MessagesRequestContextManagementEditsItemClearToolUses20250919),
     ClearThinking20251015(MessagesRequestContextManagementEditsItemClearThinking20251015),
@@ -4921,6 +4960,7 @@ pub struct MessagesRequestContextManagementEditsItemClearThinking20251015 {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesRequestContextManagementEditsItemClearThinking20251015Keep {
     AnthropicThinkingTurns(AnthropicThinkingTurns),
     All(MessagesRequestContextManagementEditsItemClearThinking20251015KeepAll),
@@ -4976,6 +5016,7 @@ pub struct MessagesRequestContextManagementEditsItemClearToolUses20250919 {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs {
     Bool(bool),
     Array(Vec<String>),
@@ -5055,6 +5096,7 @@ Fusion("fusion") => FusionPlugin,
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesRequestSystem {
     String(String),
     Array(Vec<AnthropicTextBlockParam>),
@@ -5065,6 +5107,7 @@ pub enum MessagesRequestSystem {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesRequestThinking {
     Enabled(MessagesRequestThinkingEnabled),
     Disabled(MessagesRequestThinkingDisabled),
@@ -5123,6 +5166,7 @@ pub enum MessagesRequestThinkingEnabledType { Enabled = "enabled" }
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesRequestToolChoice {
     Tool(MessagesRequestToolChoiceTool),
     Auto(MessagesRequestToolChoiceAuto),
@@ -5198,6 +5242,7 @@ pub enum MessagesRequestToolChoiceToolType { Tool = "tool" }
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesRequestToolsItem {
     Advisor(MessagesRequestToolsItemAdvisor),
     Bash(MessagesRequestToolsItemBash),
@@ -5462,6 +5507,7 @@ pub struct MessagesToolAdditionBlock {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesToolAdditionBlockTool {
     McpToolReference(MessagesToolAdditionBlockToolMcpToolReference),
     ToolReference(MessagesToolAdditionBlockToolToolReference),
@@ -5538,6 +5584,7 @@ pub struct MessagesToolRemovalBlock {
 #[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum MessagesToolRemovalBlockTool {
     McpToolReference(MessagesToolRemovalBlockToolMcpToolReference),
     ToolReference(MessagesToolRemovalBlockToolToolReference),
@@ -5883,6 +5930,7 @@ pub struct NamespaceTool {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum NamespaceToolToolsItem {
     NamespaceFunctionTool(NamespaceFunctionTool),
     CustomTool(CustomTool),
@@ -5927,6 +5975,7 @@ pub enum OpenAIResponseFunctionToolCallType { FunctionCall = "function_call" }
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum OpenAIResponsesAnnotation {
     URLCitation(URLCitation),
     FileCitation(FileCitation),
@@ -5953,6 +6002,7 @@ pub enum OpenAIResponsesRefusalContentType { Refusal = "refusal" }
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum OpenAIResponsesToolChoice {
     ToolChoiceAllowed(ToolChoiceAllowed),
     Function(OpenAIResponsesToolChoiceFunction),
@@ -6603,6 +6653,7 @@ pub enum OutputItemReasoningType { Reasoning = "reasoning" }
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum OutputItemWebSearchCallAction {
     FindInPage(OutputItemWebSearchCallActionFindInPage),
     Search(OutputItemWebSearchCallActionSearch),
@@ -7229,6 +7280,7 @@ pub struct Prediction {
 #[cfg(any(feature = "chat", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum PredictionContent {
     String(String),
     Array(Vec<PredictionContentText>),
@@ -7268,6 +7320,7 @@ pub enum PredictionType { Content = "content" }
 /// Preferred maximum latency (in seconds). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints above the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum PreferredMaxLatency {
     PercentileLatencyCutoffs(PercentileLatencyCutoffs),
     Number(f64),
@@ -7286,6 +7339,7 @@ pub enum PreferredMaxLatency {
 /// Preferred minimum throughput (in tokens per second). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints below the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum PreferredMinThroughput {
     PercentileThroughputCutoffs(PercentileThroughputCutoffs),
     Number(f64),
@@ -7944,6 +7998,7 @@ Allow = "allow",
 ))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ProviderPreferencesIgnoreItem {
     ProviderName(ProviderName),
     String(String),
@@ -7992,6 +8047,7 @@ pub struct ProviderPreferencesMaxPrice {
 ))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ProviderPreferencesOnlyItem {
     ProviderName(ProviderName),
     String(String),
@@ -8009,6 +8065,7 @@ pub enum ProviderPreferencesOnlyItem {
 ))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ProviderPreferencesOrderItem {
     ProviderName(ProviderName),
     String(String),
@@ -8027,6 +8084,7 @@ pub enum ProviderPreferencesOrderItem {
 /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ProviderPreferencesSort {
     ProviderSortConfig(ProviderSortConfig),
     ProviderSort(ProviderSort),
@@ -8648,6 +8706,7 @@ Scale = "scale",
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ResponsesRequestToolsItem {
     ComputerUseServerTool(ComputerUseServerTool),
     NamespaceTool(NamespaceTool),
@@ -8868,6 +8927,7 @@ pub struct ShellCallOutputContent {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum ShellCallOutputContentOutcome {
     Exit(ShellCallOutputContentOutcomeExit),
     Timeout(ShellCallOutputContentOutcomeTimeout),
@@ -9107,6 +9167,7 @@ pub struct StoredPromptTemplate {
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
 pub enum StoredPromptTemplateVariablesValue {
     InputText(InputText),
     InputImage(InputImage),

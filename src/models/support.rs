@@ -109,6 +109,7 @@ macro_rules! tagged_union {
     ($(#[$meta:meta])* pub enum $name:ident ($tag:literal) { $($(#[$vmeta:meta])* $variant:ident($($value:literal)|+) => $ty:ty,)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
         pub enum $name {
             $($(#[$vmeta])* $variant($ty),)+
             /// A variant this version of the SDK does not know, kept as the raw JSON.
