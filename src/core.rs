@@ -834,7 +834,7 @@ impl HttpResponse {
         serde_json::from_slice(&self.body).map_err(|e| self.decode_error(e))
     }
 
-    /// The value of the `Content-Type` header, lowercased up to its parameters.
+    /// Whether the `Content-Type` is `text/event-stream`.
     fn is_event_stream(&self) -> bool {
         self.headers
             .get(CONTENT_TYPE)

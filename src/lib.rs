@@ -29,11 +29,13 @@ pub mod core;
 mod errors;
 pub mod funcs;
 pub mod models;
+mod pagination;
 mod sse;
 pub mod stream;
 
 pub use crate::core::{FileUpload, OpenRouterCore, OpenRouterCoreBuilder, RawResponse, RequestOptions, RetryConfig};
 pub use crate::errors::{ApiError, Error};
+pub use crate::pagination::Pages;
 pub use crate::stream::EventStream;
 
 /// The README's examples, compiled as doctests so they cannot drift.
