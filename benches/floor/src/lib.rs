@@ -4,6 +4,8 @@
 //!
 //! It uses only crates the SDK itself depends on, so a bench of the root crate can include this
 //! file as a module (`#[path = "floor/src/lib.rs"] mod floor;`) without a dependency on this package.
+// Included that way, the fields nobody reads would warn.
+#![allow(dead_code)]
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
@@ -20,11 +22,7 @@ pub fn client() -> Client {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let tls = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
-    let https = HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .build();
+    let https = HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1().build();
     hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(https)
 }
 
