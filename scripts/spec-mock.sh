@@ -2,12 +2,14 @@
 # Stoplight Prism, the validating mock server for spec/openapi.yaml, on a free 127.0.0.1 port.
 #
 #   scripts/spec-mock.sh start              start it; prints OPENROUTER_SPEC_MOCK_URL=http://127.0.0.1:PORT
+#                                           (`export "$(scripts/spec-mock.sh start)"` sets it in a shell)
 #   scripts/spec-mock.sh stop               stop it (idempotent)
 #   scripts/spec-mock.sh run -- CMD ARGS..  start, run CMD with OPENROUTER_SPEC_MOCK_URL set, always stop;
 #                                           exits with CMD's status
 #
 # Prism (pinned in tools/prism/package-lock.json) is installed with `npm ci` on first use.
 # Prism serves the spec's paths at the root: point the client at the URL as is (no /api/v1).
+# What Prism answers (Prefer: code=NNN, sl-violations, ...): tools/prism/README.md.
 # Environment: SPEC_MOCK_STATE_DIR (default target/spec-mock) holds the pid, url and log files;
 # SPEC_MOCK_TIMEOUT (default 60) is how many seconds `start` waits for Prism to answer.
 set -euo pipefail
