@@ -35,9 +35,12 @@ enum Segment {
     File(Source),
 }
 
+type Reader = Box<dyn AsyncRead + Send + Sync + Unpin>;
+type OpenFuture = Pin<Box<dyn std::future::Future<Output = std::io::Result<Reader>> + Send + Sync>>;
+
 enum OpenSource {
-    Opening(Pin<Box<dyn std::future::Future<Output = std::io::Result<tokio::fs::File>> + Send + Sync>>),
-    Reading(Box<dyn AsyncRead + Send + Sync + Unpin>),
+    Opening(OpenFuture),
+    Reading(Reader),
 }
 
 impl Clone for OpenSource {
@@ -80,7 +83,7 @@ impl Body for ReqBody {
             match &mut this.open {
                 Some(OpenSource::Opening(fut)) => match std::future::Future::poll(fut.as_mut(), cx) {
                     Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Ok(file)) => this.open = Some(OpenSource::Reading(Box::new(file))),
+                    Poll::Ready(Ok(reader)) => this.open = Some(OpenSource::Reading(reader)),
                     Poll::Ready(Err(e)) => return Poll::Ready(Some(Err(Box::new(e)))),
                 },
                 Some(OpenSource::Reading(reader)) => {
@@ -103,9 +106,7 @@ impl Body for ReqBody {
                     match segment {
                         Segment::Bytes(b) => return Poll::Ready(Some(Ok(Frame::data(b.clone())))),
                         Segment::File(Source::Bytes(b)) => return Poll::Ready(Some(Ok(Frame::data(b.clone())))),
-                        Segment::File(Source::Path(p)) => {
-                            this.open = Some(OpenSource::Opening(Box::pin(tokio::fs::File::open(p.clone()))))
-                        }
+                        Segment::File(Source::Path(p, open)) => this.open = Some(OpenSource::Opening(open(p.clone()))),
                         Segment::File(Source::Reader(slot)) => {
                             let reader = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
                             match reader {
@@ -160,8 +161,14 @@ pub struct FileUpload {
 #[derive(Clone)]
 enum Source {
     Bytes(Bytes),
-    Path(PathBuf),
-    Reader(Arc<Mutex<Option<Box<dyn AsyncRead + Send + Sync + Unpin>>>>),
+    /// The path and the function that opens it: referenced only from `from_path`, so a
+    /// program that never uploads from a path does not link tokio's file code.
+    Path(PathBuf, fn(PathBuf) -> OpenFuture),
+    Reader(Arc<Mutex<Option<Reader>>>),
+}
+
+fn open_file(path: PathBuf) -> OpenFuture {
+    Box::pin(async move { Ok(Box::new(tokio::fs::File::open(path).await?) as Reader) })
 }
 
 impl FileUpload {
@@ -174,7 +181,7 @@ impl FileUpload {
     pub fn from_path(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
         let filename = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        FileUpload { source: Source::Path(path), filename, content_type: None }
+        FileUpload { source: Source::Path(path, open_file), filename, content_type: None }
     }
 
     /// A file read from `reader` while the request is sent (once: no retry).
@@ -211,7 +218,7 @@ impl PartialEq for FileUpload {
     fn eq(&self, other: &Self) -> bool {
         let same = match (&self.source, &other.source) {
             (Source::Bytes(a), Source::Bytes(b)) => a == b,
-            (Source::Path(a), Source::Path(b)) => a == b,
+            (Source::Path(a, _), Source::Path(b, _)) => a == b,
             (Source::Reader(a), Source::Reader(b)) => Arc::ptr_eq(a, b),
             _ => false,
         };
@@ -230,7 +237,7 @@ impl fmt::Debug for FileUpload {
         let mut d = f.debug_struct("FileUpload");
         match &self.source {
             Source::Bytes(b) => d.field("bytes", &b.len()),
-            Source::Path(p) => d.field("path", p),
+            Source::Path(p, _) => d.field("path", p),
             Source::Reader(_) => d.field("reader", &"<AsyncRead>"),
         };
         d.field("filename", &self.filename).field("content_type", &self.content_type).finish()
