@@ -572,13 +572,6 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
     if !op.description.is_empty() {
         let _ = write!(text, "\n\n{}", op.description);
     }
-    if let Some(t) = &op.sse {
-        let _ = write!(
-            text,
-            "\n\nThis function returns the whole (non-streaming) response; the streaming form's events are [`{}`].",
-            ty(t)
-        );
-    }
     if matches!(op.response, Response::Raw) {
         let _ = write!(text, "\n\nThe success body (`{}`) is returned unread, as a stream.", op.accept);
     }
@@ -586,6 +579,13 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
         text.push_str("\n\nDeprecated.");
     }
     doc(out, &text);
+    if let Some(t) = &op.sse {
+        let _ = writeln!(
+            out,
+            "///\n/// This function returns the whole (non-streaming) response; the streaming form's events are\n/// [`{}`].",
+            ty(t)
+        );
+    }
     let enc = format!("encode_{}", op.function.trim_start_matches(&format!("{}_", op.row.group)));
     let enc = if enc == "encode_" { format!("encode_{}", op.function) } else { enc };
     let _ = writeln!(

@@ -12,7 +12,8 @@ use crate::{Error, OpenRouterCore};
 ///
 /// Sends a request for a model response for the given chat conversation. Supports both streaming and non-streaming modes.
 ///
-/// This function returns the whole (non-streaming) response; the streaming form's events are \[`ChatStreamingResponse`\].
+/// This function returns the whole (non-streaming) response; the streaming form's events are
+/// [`ChatStreamingResponse`].
 pub async fn chat_send(core: &OpenRouterCore, request: SendChatCompletionRequestRequest) -> Result<ChatResult, Error> {
     let http = encode_send(request)?;
     core.send(http).await?.json()

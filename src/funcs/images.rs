@@ -12,7 +12,8 @@ use crate::{Error, OpenRouterCore};
 ///
 /// Generates an image from a text prompt via the image generation router
 ///
-/// This function returns the whole (non-streaming) response; the streaming form's events are \[`ImageStreamingResponse`\].
+/// This function returns the whole (non-streaming) response; the streaming form's events are
+/// [`ImageStreamingResponse`].
 pub async fn images_generate(
     core: &OpenRouterCore,
     request: CreateImagesRequest,

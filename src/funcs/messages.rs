@@ -12,7 +12,8 @@ use crate::{Error, OpenRouterCore};
 ///
 /// Creates a message using the Anthropic Messages API format. Supports text, images, PDFs, tools, and extended thinking.
 ///
-/// This function returns the whole (non-streaming) response; the streaming form's events are \[`MessagesStreamingResponse`\].
+/// This function returns the whole (non-streaming) response; the streaming form's events are
+/// [`MessagesStreamingResponse`].
 pub async fn messages_create(core: &OpenRouterCore, request: CreateMessagesRequest) -> Result<MessagesResult, Error> {
     let http = encode_create(request)?;
     core.send(http).await?.json()

@@ -12,7 +12,8 @@ use crate::{Error, OpenRouterCore};
 ///
 /// Creates a streaming or non-streaming response using OpenResponses API format
 ///
-/// This function returns the whole (non-streaming) response; the streaming form's events are \[`ResponsesStreamingResponse`\].
+/// This function returns the whole (non-streaming) response; the streaming form's events are
+/// [`ResponsesStreamingResponse`].
 pub async fn responses_send(
     core: &OpenRouterCore,
     request: CreateResponsesRequest,

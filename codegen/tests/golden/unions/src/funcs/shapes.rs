@@ -10,7 +10,8 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `POST /shapes`
 ///
-/// This function returns the whole (non-streaming) response; the streaming form's events are \[`Shape`\].
+/// This function returns the whole (non-streaming) response; the streaming form's events are
+/// [`Shape`].
 pub async fn shapes_create_shape(core: &OpenRouterCore, request: CreateShapeRequest) -> Result<Shape, Error> {
     let http = encode_create_shape(request)?;
     core.send(http).await?.json()
