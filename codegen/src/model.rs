@@ -35,6 +35,9 @@ pub struct Overrides {
     /// Explicit names for inline schemas: `<default name>` -> `<name>`.
     #[serde(default)]
     pub names: BTreeMap<String, String>,
+    /// Streaming forms the spec does not declare: `operationId` -> event schema name.
+    #[serde(default)]
+    pub stream_events: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -118,7 +121,6 @@ pub enum Kind {
     Alias(Ty),
     Request { op: String, fields: Vec<Field> },
     Multipart { fields: Vec<Field> },
-    FileUpload,
 }
 
 #[derive(Clone, Debug)]
@@ -136,9 +138,6 @@ impl Def {
             Kind::Struct { fields } | Kind::Request { fields, .. } | Kind::Multipart { fields } => {
                 for f in fields {
                     f.ty.named(&mut out);
-                    if f.ty == Ty::File {
-                        out.push("FileUpload".into());
-                    }
                 }
             }
             Kind::Tagged { variants, .. } | Kind::Untagged { variants } => {
@@ -207,7 +206,19 @@ pub struct Operation {
     pub response: Response,
     pub accept: String,
     pub sse: Option<Ty>,
+    /// The event type of the `_stream` form (the `data` of the spec's SSE schema, or an override).
+    pub stream_event: Option<Ty>,
+    pub pagination: Option<Pagination>,
     pub deprecated: bool,
+}
+
+/// How a list operation pages (from `x-speakeasy-pagination`).
+#[derive(Clone, Debug)]
+pub enum Pagination {
+    /// `offset`/`limit` parameters; the default page size is the `limit` parameter's default.
+    Offset { default_limit: Option<i64> },
+    /// A `cursor` parameter; the next cursor is the response's `cursor` field.
+    Cursor,
 }
 
 pub struct Model {
@@ -1253,6 +1264,36 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                     }
                 }
             }
+            // The `_stream` form: the `data` field of the spec's SSE event schema, or an override.
+            let stream_event = match (&sse, ov.stream_events.get(&row.operation_id)) {
+                (_, Some(name)) => {
+                    g.used_ov.borrow_mut().insert(row.operation_id.clone());
+                    Some(Ty::Named(g.ensure_component(name)?))
+                }
+                (Some(Ty::Named(wrapper)), None) => match g.defs.get(wrapper).map(|d| &d.kind) {
+                    Some(Kind::Struct { fields }) => fields.iter().find(|f| f.wire == "data").map(|f| f.ty.clone()),
+                    _ => None,
+                },
+                _ => None,
+            }
+            .filter(|_| variant.is_none());
+            if stream_event.is_some() && !matches!(body, Some(Body::Json)) {
+                return Err(format!("{}: a streaming form needs a JSON body with `stream`", row.operation_id));
+            }
+            let pagination = match op.get("x-speakeasy-pagination").and_then(|p| get_str(p, "type")) {
+                Some("offsetLimit") => Some(Pagination::Offset {
+                    default_limit: params
+                        .iter()
+                        .filter_map(|p| g.deref(p).ok())
+                        .find(|p| get_str(p, "name") == Some("limit"))
+                        .and_then(|p| p.get("schema"))
+                        .and_then(|s| s.get("default"))
+                        .and_then(Value::as_i64),
+                }),
+                Some("cursor") => Some(Pagination::Cursor),
+                Some(other) => return Err(format!("{}: unknown pagination type {other}", row.operation_id)),
+                None => None,
+            };
             let doc_of = |k: &str| get_str(op, k).unwrap_or("").to_string();
             g.add(&request, String::new(), Kind::Request { op: row.operation_id.clone(), fields }, false);
             ops.push(Operation {
@@ -1271,6 +1312,8 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                 response,
                 accept,
                 sse,
+                stream_event,
+                pagination,
                 deprecated: op.get("deprecated").and_then(Value::as_bool) == Some(true),
             });
         }
@@ -1286,13 +1329,11 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
         .chain(&ov.skip_params)
         .chain(&ov.skip_content_types)
         .chain(ov.names.keys())
+        .chain(ov.stream_events.keys())
         .collect();
     let stale: Vec<&&String> = all.iter().filter(|k| !used.contains(**k)).collect();
     if !stale.is_empty() {
         return Err(format!("overrides that match nothing: {stale:?}"));
-    }
-    if ops.iter().any(|o| matches!(o.body, Some(Body::Multipart(_)))) {
-        g.add("FileUpload", String::new(), Kind::FileUpload, false);
     }
 
     let mut defs = g.defs;
@@ -1309,6 +1350,9 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
             t.named(&mut stack);
         }
         if let Some(t) = &op.sse {
+            t.named(&mut stack);
+        }
+        if let Some(t) = &op.stream_event {
             t.named(&mut stack);
         }
         let mut seen = HashSet::new();
@@ -1336,7 +1380,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                 Kind::Struct { fields } | Kind::Request { fields, .. } | Kind::Multipart { fields } => {
                     fields.iter().all(|f| !f.required || f.nullable || ty_default(&f.ty, &defaultable))
                 }
-                Kind::Tag { .. } | Kind::FileUpload => true,
+                Kind::Tag { .. } => true,
                 Kind::Alias(t) => ty_default(t, &defaultable),
                 Kind::OpenEnum { .. } | Kind::Tagged { .. } | Kind::Untagged { .. } => false,
             };

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use crate::model::{Body, Def, Field, Kind, Loc, Model, Operation, Response, Ty, Variant};
+use crate::model::{Body, Def, Field, Kind, Loc, Model, Operation, Pagination, Response, Ty, Variant};
 
 fn header(model: &Model) -> String {
     crate::SPEC_VERSION_LINE.replace("{VERSION}", &model.version) + "\n"
@@ -185,7 +185,7 @@ fn ty(t: &Ty) -> String {
         Ty::Vec(t) => format!("Vec<{}>", ty(t)),
         Ty::Map(t) => format!("std::collections::BTreeMap<String, {}>", ty(t)),
         Ty::Named(n) => n.clone(),
-        Ty::File => "FileUpload".into(),
+        Ty::File => "crate::FileUpload".into(),
     }
 }
 
@@ -316,36 +316,6 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
             }
             out.push_str("}\n\n");
             render_ctor(d, fields, out);
-        }
-        Kind::FileUpload => {
-            out.push_str(
-                "/// A file sent as one part of a multipart form.\n\
-                 #[derive(Debug, Clone, Default, PartialEq)]\n\
-                 pub struct FileUpload {\n\
-                 /// The file name sent with the part, if any.\n\
-                 pub filename: Option<String>,\n\
-                 /// The part's content type, if any.\n\
-                 pub content_type: Option<String>,\n\
-                 /// The file's bytes.\n\
-                 pub bytes: bytes::Bytes,\n\
-                 }\n\n\
-                 impl FileUpload {\n\
-                 /// A file part with these bytes, without a file name or content type.\n\
-                 pub fn new(bytes: impl Into<bytes::Bytes>) -> Self {\n\
-                 Self { filename: None, content_type: None, bytes: bytes.into() }\n\
-                 }\n\n\
-                 /// Sets the file name sent with the part.\n\
-                 pub fn filename(mut self, filename: impl Into<String>) -> Self {\n\
-                 self.filename = Some(filename.into());\n\
-                 self\n\
-                 }\n\n\
-                 /// Sets the part's content type.\n\
-                 pub fn content_type(mut self, content_type: impl Into<String>) -> Self {\n\
-                 self.content_type = Some(content_type.into());\n\
-                 self\n\
-                 }\n\
-                 }\n\n",
-            );
         }
     }
 }
@@ -579,11 +549,11 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
         text.push_str("\n\nDeprecated.");
     }
     doc(out, &text);
-    if let Some(t) = &op.sse {
+    if op.stream_event.is_some() {
         let _ = writeln!(
             out,
-            "///\n/// This function returns the whole (non-streaming) response; the streaming form's events are\n/// [`{}`].",
-            ty(t)
+            "///\n/// This function returns the whole (non-streaming) response; [`{}_stream`] streams it.",
+            op.function
         );
     }
     let enc = format!("encode_{}", op.function.trim_start_matches(&format!("{}_", op.row.group)));
@@ -597,6 +567,12 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
         Response::Json(_) => out.push_str("core.send(http).await?.json()\n}\n\n"),
         Response::Empty => out.push_str("core.send(http).await?.empty()\n}\n\n"),
         Response::Raw => out.push_str("core.send_raw(http).await\n}\n\n"),
+    }
+    if let Some(event) = &op.stream_event {
+        render_stream_fn(model, op, fields, event, &enc, out);
+    }
+    if let Some(p) = &op.pagination {
+        render_pages_fn(model, op, fields, p, &ret, out);
     }
 
     // The encoder.
@@ -682,8 +658,7 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
                 let Kind::Multipart { fields: parts } = &model.defs[name].kind else { unreachable!() };
                 body.push_str("let mut form = Multipart::new();\nlet parts = request.body;\n");
                 for p in parts {
-                    let file =
-                        |v: &str| format!("form.file({:?}, {v}.filename, {v}.content_type, {v}.bytes);\n", p.wire);
+                    let file = |v: &str| format!("form.file_upload({:?}, {v});\n", p.wire);
                     let text = |t: &Ty, v: &str| {
                         let e = match scalar(model, t) {
                             Scalar::Str => v.to_string(),
@@ -711,6 +686,92 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
     }
     let arg = if fields.is_empty() { "_request" } else { "request" };
     let _ = writeln!(out, "fn {enc}({arg}: {}) -> Result<HttpRequest, Error> {{\n{body}}}\n", op.request);
+}
+
+/// The `_stream` form: the same request with `"stream": true`, answered with typed events.
+fn render_stream_fn(model: &Model, op: &Operation, fields: &[Field], event: &Ty, enc: &str, out: &mut String) {
+    let body = fields.iter().find(|f| f.loc == Loc::Body).expect("a streaming form has a body");
+    let stream_field = body.ty.by_value().and_then(|n| match &model.defs.get(n).map(|d| &d.kind) {
+        Some(Kind::Struct { fields }) => fields.iter().find(|f| f.wire == "stream"),
+        _ => None,
+    });
+    let set = match stream_field {
+        Some(f) if f.ty == Ty::Bool && !f.required && !f.nullable => "request.body.stream = Some(true);",
+        Some(f) if f.ty == Ty::Bool && !f.required => "request.body.stream = Some(Some(true));",
+        _ => panic!("{}: the body has no optional boolean `stream` field", op.row.operation_id),
+    };
+    let mut text = format!("{}, as a stream of events", op.summary.trim_end_matches('.'));
+    let _ = write!(
+        text,
+        "\n\n`{} {}` with `\"stream\": true`\n\nSends the request with `\"stream\": true` and `Accept: text/event-stream` \
+         (whatever the request says) and returns the events as they arrive. An error reported inside the \
+         stream is an `Err` item, after which the stream ends.",
+        op.method, op.path,
+    );
+    doc(out, &text);
+    let _ = writeln!(out, "///\n/// Events: [`{}`]; see [`EventStream`](crate::EventStream).", ty(event));
+    let _ = writeln!(
+        out,
+        "pub async fn {}_stream(core: &OpenRouterCore, mut request: {}) -> Result<crate::EventStream<{}>, Error> {{\n\
+         {set}\nlet mut http = {enc}(request)?;\nhttp.accept = \"text/event-stream\";\ncore.send_stream(http).await\n}}\n",
+        op.function,
+        op.request,
+        ty(event)
+    );
+}
+
+/// The `_pages` form of a list operation: a stream of its pages.
+fn render_pages_fn(model: &Model, op: &Operation, fields: &[Field], p: &Pagination, ret: &str, out: &mut String) {
+    let _ = model;
+    let has = |w: &str| fields.iter().any(|f| f.wire == w && f.loc == Loc::Query && f.ty == Ty::I64 && !f.required);
+    let text;
+    let body = match p {
+        Pagination::Offset { default_limit } => {
+            assert!(has("offset") && has("limit"), "{}: offset/limit parameters expected", op.row.operation_id);
+            let size = default_limit.unwrap_or(1);
+            text = format!(
+                "{}, page after page\n\nA stream of the pages of [`{}`], from the request's `offset` on. It stops after \
+                 an empty page, a page shorter than `limit` (default {}), or the first error.",
+                op.summary.trim_end_matches('.'),
+                op.function,
+                default_limit.map_or("none".to_string(), |d| d.to_string())
+            );
+            format!(
+                "let page_size = request.limit.unwrap_or({size});\n\
+                 crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {{\n\
+                 let core = core.clone();\nlet mut request = request.clone();\nrequest.offset = Some(offset);\n\
+                 Box::pin(async move {{\nlet page = {}(&core, request).await?;\nlet items = page.data.len() as i64;\n\
+                 Ok((page, items))\n}})\n}})",
+                op.function
+            )
+        }
+        Pagination::Cursor => {
+            assert!(
+                fields.iter().any(|f| f.wire == "cursor" && f.ty == Ty::Str && !f.required),
+                "{}: a cursor parameter expected",
+                op.row.operation_id
+            );
+            text = format!(
+                "{}, page after page\n\nA stream of the pages of [`{}`], following each page's `cursor`. It stops \
+                 after a page without a next cursor, or the first error.",
+                op.summary.trim_end_matches('.'),
+                op.function
+            );
+            format!(
+                "crate::Pages::cursor(request.cursor.clone(), move |cursor| {{\n\
+                 let core = core.clone();\nlet mut request = request.clone();\nrequest.cursor = cursor;\n\
+                 Box::pin(async move {{\nlet page = {}(&core, request).await?;\n\
+                 let next = crate::pagination::json_cursor(&page, \"cursor\");\nOk((page, next))\n}})\n}})",
+                op.function
+            )
+        }
+    };
+    doc(out, &text);
+    let _ = writeln!(
+        out,
+        "pub fn {}_pages(core: &OpenRouterCore, request: {}) -> crate::Pages<{ret}> {{\nlet core = core.clone();\n{body}\n}}\n",
+        op.function, op.request
+    );
 }
 
 pub fn render(model: &Model) -> BTreeMap<String, String> {
@@ -862,17 +923,7 @@ fn render_dispatch(model: &Model) -> String {
     for op in &model.ops {
         let req = &model.defs[&op.request];
         let Kind::Request { fields, .. } = &req.kind else { unreachable!() };
-        let _ = writeln!(
-            s,
-            "#[cfg(feature = \"{}\")]\n({:?}, {}) => {{\nlet request = {} {{",
-            op.row.group,
-            op.row.operation_id,
-            match &op.variant {
-                Some(v) => format!("Some({v:?})"),
-                None => "None".into(),
-            },
-            op.request
-        );
+        let mut build = format!("let request = {} {{\n", op.request);
         for f in fields {
             let loc = match f.loc {
                 Loc::Path => "path",
@@ -900,14 +951,30 @@ fn render_dispatch(model: &Model) -> String {
                 _ if f.required => format!("case.param({loc:?}, {:?})", f.wire),
                 _ => format!("case.opt_param({loc:?}, {:?})", f.wire),
             };
-            let _ = writeln!(s, "{}: {value},", f.ident);
+            let _ = writeln!(build, "{}: {value},", f.ident);
         }
+        build.push_str("};\n");
         let outcome = match op.response {
             Response::Json(_) => "json",
             Response::Empty => "empty",
             Response::Raw => "raw",
         };
-        let _ = writeln!(s, "}};\nSome(Outcome::{outcome}(funcs::{}(core, request).await))\n}}", op.function);
+        let variant = match &op.variant {
+            Some(v) => format!("Some({v:?})"),
+            None => "None".into(),
+        };
+        let _ = writeln!(
+            s,
+            "#[cfg(feature = \"{}\")]\n({:?}, {variant}) => {{\n{build}Some(Outcome::{outcome}(funcs::{}(core, request).await))\n}}",
+            op.row.group, op.row.operation_id, op.function
+        );
+        if op.stream_event.is_some() {
+            let _ = writeln!(
+                s,
+                "#[cfg(feature = \"{}\")]\n({:?}, Some(\"stream\")) => {{\n{build}Some(Outcome::stream(funcs::{}_stream(core, request).await).await)\n}}",
+                op.row.group, op.row.operation_id, op.function
+            );
+        }
     }
     s.push_str("_ => None,\n}\n}\n");
     s

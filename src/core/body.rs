@@ -318,11 +318,6 @@ impl Multipart {
         self.buf.extend_from_slice(b"\r\n");
     }
 
-    /// A file field from bytes (the generator's older form; to be removed).
-    pub(crate) fn file(&mut self, name: &str, filename: Option<String>, content_type: Option<String>, bytes: Bytes) {
-        self.file_upload(name, FileUpload { source: Source::Bytes(bytes), filename, content_type });
-    }
-
     /// A file field; its content is read when the body is sent.
     pub(crate) fn file_upload(&mut self, name: &str, file: FileUpload) {
         let filename = file.filename.as_deref().unwrap_or("file");

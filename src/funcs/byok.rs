@@ -16,6 +16,24 @@ pub async fn byok_list(core: &OpenRouterCore, request: ListBYOKKeysRequest) -> R
     core.send(http).await?.json()
 }
 
+/// List BYOK provider credentials, page after page
+///
+/// A stream of the pages of \[`byok_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn byok_list_pages(core: &OpenRouterCore, request: ListBYOKKeysRequest) -> crate::Pages<ListBYOKKeysResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = byok_list(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_list(request: ListBYOKKeysRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.offset {
         if *value < 0 {

@@ -12,11 +12,27 @@ use crate::{Error, OpenRouterCore};
 ///
 /// Sends a request for a model response for the given chat conversation. Supports both streaming and non-streaming modes.
 ///
-/// This function returns the whole (non-streaming) response; the streaming form's events are
-/// [`ChatStreamingResponse`].
+/// This function returns the whole (non-streaming) response; [`chat_send_stream`] streams it.
 pub async fn chat_send(core: &OpenRouterCore, request: SendChatCompletionRequestRequest) -> Result<ChatResult, Error> {
     let http = encode_send(request)?;
     core.send(http).await?.json()
+}
+
+/// Create a chat completion, as a stream of events
+///
+/// `POST /chat/completions` with `"stream": true`
+///
+/// Sends the request with `"stream": true` and `Accept: text/event-stream` (whatever the request says) and returns the events as they arrive. An error reported inside the stream is an `Err` item, after which the stream ends.
+///
+/// Events: [`ChatStreamChunk`]; see [`EventStream`](crate::EventStream).
+pub async fn chat_send_stream(
+    core: &OpenRouterCore,
+    mut request: SendChatCompletionRequestRequest,
+) -> Result<crate::EventStream<ChatStreamChunk>, Error> {
+    request.body.stream = Some(true);
+    let mut http = encode_send(request)?;
+    http.accept = "text/event-stream";
+    core.send_stream(http).await
 }
 
 fn encode_send(request: SendChatCompletionRequestRequest) -> Result<HttpRequest, Error> {

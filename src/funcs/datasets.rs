@@ -43,6 +43,27 @@ pub async fn datasets_get_app_rankings(
     core.send(http).await?.json()
 }
 
+/// Top apps by token usage, page after page
+///
+/// A stream of the pages of \[`datasets_get_app_rankings`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn datasets_get_app_rankings_pages(
+    core: &OpenRouterCore,
+    request: GetAppRankingsRequest,
+) -> crate::Pages<AppRankingsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = datasets_get_app_rankings(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_get_app_rankings(request: GetAppRankingsRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.limit {
         if *value < 1 {
@@ -170,6 +191,27 @@ pub async fn datasets_get_session_cost(
 ) -> Result<SessionCostResponse, Error> {
     let http = encode_get_session_cost(request)?;
     core.send(http).await?.json()
+}
+
+/// Cost per session by harness and model, page after page
+///
+/// A stream of the pages of \[`datasets_get_session_cost`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 100), or the first error.
+pub fn datasets_get_session_cost_pages(
+    core: &OpenRouterCore,
+    request: GetSessionCostRequest,
+) -> crate::Pages<SessionCostResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(100);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = datasets_get_session_cost(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
 }
 
 fn encode_get_session_cost(request: GetSessionCostRequest) -> Result<HttpRequest, Error> {

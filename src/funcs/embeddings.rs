@@ -38,6 +38,27 @@ pub async fn embeddings_list_models(
     core.send(http).await?.json()
 }
 
+/// List all embeddings models, page after page
+///
+/// A stream of the pages of \[`embeddings_list_models`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 500), or the first error.
+pub fn embeddings_list_models_pages(
+    core: &OpenRouterCore,
+    request: ListEmbeddingsModelsRequest,
+) -> crate::Pages<ModelsListResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(500);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = embeddings_list_models(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_list_models(request: ListEmbeddingsModelsRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.offset {
         if *value < 0 {

@@ -16,6 +16,23 @@ pub async fn files_list(core: &OpenRouterCore, request: ListFilesRequest) -> Res
     core.send(http).await?.json()
 }
 
+/// List files, page after page
+///
+/// A stream of the pages of \[`files_list`\], following each page's `cursor`. It stops after a page without a next cursor, or the first error.
+pub fn files_list_pages(core: &OpenRouterCore, request: ListFilesRequest) -> crate::Pages<FileListResponse> {
+    let core = core.clone();
+    crate::Pages::cursor(request.cursor.clone(), move |cursor| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.cursor = cursor;
+        Box::pin(async move {
+            let page = files_list(&core, request).await?;
+            let next = crate::pagination::json_cursor(&page, "cursor");
+            Ok((page, next))
+        })
+    })
+}
+
 fn encode_list(request: ListFilesRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.limit {
         if *value < 1 {
@@ -75,7 +92,7 @@ fn encode_upload(request: UploadFileRequest) -> Result<HttpRequest, Error> {
     let parts = request.body;
     {
         let value = parts.file;
-        form.file("file", value.filename, value.content_type, value.bytes);
+        form.file_upload("file", value);
     }
     http.multipart(form);
     Ok(http)

@@ -19,6 +19,27 @@ pub async fn guardrails_list(
     core.send(http).await?.json()
 }
 
+/// List guardrails, page after page
+///
+/// A stream of the pages of \[`guardrails_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn guardrails_list_pages(
+    core: &OpenRouterCore,
+    request: ListGuardrailsRequest,
+) -> crate::Pages<ListGuardrailsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = guardrails_list(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_list(request: ListGuardrailsRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.offset {
         if *value < 0 {
@@ -143,6 +164,27 @@ pub async fn guardrails_list_guardrail_key_assignments(
     core.send(http).await?.json()
 }
 
+/// List key assignments for a guardrail, page after page
+///
+/// A stream of the pages of \[`guardrails_list_guardrail_key_assignments`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn guardrails_list_guardrail_key_assignments_pages(
+    core: &OpenRouterCore,
+    request: ListGuardrailKeyAssignmentsRequest,
+) -> crate::Pages<ListKeyAssignmentsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = guardrails_list_guardrail_key_assignments(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_list_guardrail_key_assignments(request: ListGuardrailKeyAssignmentsRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.offset {
         if *value < 0 {
@@ -228,6 +270,27 @@ pub async fn guardrails_list_guardrail_member_assignments(
 ) -> Result<ListMemberAssignmentsResponse, Error> {
     let http = encode_list_guardrail_member_assignments(request)?;
     core.send(http).await?.json()
+}
+
+/// List member assignments for a guardrail, page after page
+///
+/// A stream of the pages of \[`guardrails_list_guardrail_member_assignments`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn guardrails_list_guardrail_member_assignments_pages(
+    core: &OpenRouterCore,
+    request: ListGuardrailMemberAssignmentsRequest,
+) -> crate::Pages<ListMemberAssignmentsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = guardrails_list_guardrail_member_assignments(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
 }
 
 fn encode_list_guardrail_member_assignments(
@@ -319,6 +382,27 @@ pub async fn guardrails_list_key_assignments(
     core.send(http).await?.json()
 }
 
+/// List all key assignments, page after page
+///
+/// A stream of the pages of \[`guardrails_list_key_assignments`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn guardrails_list_key_assignments_pages(
+    core: &OpenRouterCore,
+    request: ListKeyAssignmentsRequest,
+) -> crate::Pages<ListKeyAssignmentsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = guardrails_list_key_assignments(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_list_key_assignments(request: ListKeyAssignmentsRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.offset {
         if *value < 0 {
@@ -355,6 +439,27 @@ pub async fn guardrails_list_member_assignments(
 ) -> Result<ListMemberAssignmentsResponse, Error> {
     let http = encode_list_member_assignments(request)?;
     core.send(http).await?.json()
+}
+
+/// List all member assignments, page after page
+///
+/// A stream of the pages of \[`guardrails_list_member_assignments`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn guardrails_list_member_assignments_pages(
+    core: &OpenRouterCore,
+    request: ListMemberAssignmentsRequest,
+) -> crate::Pages<ListMemberAssignmentsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = guardrails_list_member_assignments(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
 }
 
 fn encode_list_member_assignments(request: ListMemberAssignmentsRequest) -> Result<HttpRequest, Error> {

@@ -12,14 +12,30 @@ use crate::{Error, OpenRouterCore};
 ///
 /// Generates an image from a text prompt via the image generation router
 ///
-/// This function returns the whole (non-streaming) response; the streaming form's events are
-/// [`ImageStreamingResponse`].
+/// This function returns the whole (non-streaming) response; [`images_generate_stream`] streams it.
 pub async fn images_generate(
     core: &OpenRouterCore,
     request: CreateImagesRequest,
 ) -> Result<ImageGenerationResponse, Error> {
     let http = encode_generate(request)?;
     core.send(http).await?.json()
+}
+
+/// Generate an image, as a stream of events
+///
+/// `POST /images` with `"stream": true`
+///
+/// Sends the request with `"stream": true` and `Accept: text/event-stream` (whatever the request says) and returns the events as they arrive. An error reported inside the stream is an `Err` item, after which the stream ends.
+///
+/// Events: [`ImageStreamingResponseData`]; see [`EventStream`](crate::EventStream).
+pub async fn images_generate_stream(
+    core: &OpenRouterCore,
+    mut request: CreateImagesRequest,
+) -> Result<crate::EventStream<ImageStreamingResponseData>, Error> {
+    request.body.stream = Some(true);
+    let mut http = encode_generate(request)?;
+    http.accept = "text/event-stream";
+    core.send_stream(http).await
 }
 
 fn encode_generate(request: CreateImagesRequest) -> Result<HttpRequest, Error> {

@@ -12,11 +12,27 @@ use crate::{Error, OpenRouterCore};
 ///
 /// Creates a message using the Anthropic Messages API format. Supports text, images, PDFs, tools, and extended thinking.
 ///
-/// This function returns the whole (non-streaming) response; the streaming form's events are
-/// [`MessagesStreamingResponse`].
+/// This function returns the whole (non-streaming) response; [`messages_create_stream`] streams it.
 pub async fn messages_create(core: &OpenRouterCore, request: CreateMessagesRequest) -> Result<MessagesResult, Error> {
     let http = encode_create(request)?;
     core.send(http).await?.json()
+}
+
+/// Create a message, as a stream of events
+///
+/// `POST /messages` with `"stream": true`
+///
+/// Sends the request with `"stream": true` and `Accept: text/event-stream` (whatever the request says) and returns the events as they arrive. An error reported inside the stream is an `Err` item, after which the stream ends.
+///
+/// Events: [`MessagesStreamEvents`]; see [`EventStream`](crate::EventStream).
+pub async fn messages_create_stream(
+    core: &OpenRouterCore,
+    mut request: CreateMessagesRequest,
+) -> Result<crate::EventStream<MessagesStreamEvents>, Error> {
+    request.body.stream = Some(true);
+    let mut http = encode_create(request)?;
+    http.accept = "text/event-stream";
+    core.send_stream(http).await
 }
 
 fn encode_create(request: CreateMessagesRequest) -> Result<HttpRequest, Error> {

@@ -32,6 +32,24 @@ pub async fn models_list(core: &OpenRouterCore, request: GetModelsRequest) -> Re
     core.send(http).await?.json()
 }
 
+/// List all models and their properties, page after page
+///
+/// A stream of the pages of \[`models_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 500), or the first error.
+pub fn models_list_pages(core: &OpenRouterCore, request: GetModelsRequest) -> crate::Pages<ModelsListResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(500);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = models_list(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_list(request: GetModelsRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.offset {
         if *value < 0 {
@@ -248,6 +266,27 @@ pub async fn models_list_for_user(
 ) -> Result<ModelsListResponse, Error> {
     let http = encode_list_for_user(request)?;
     core.send(http).await?.json()
+}
+
+/// List models filtered by user provider preferences, privacy settings, and guardrails, page after page
+///
+/// A stream of the pages of \[`models_list_for_user`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 500), or the first error.
+pub fn models_list_for_user_pages(
+    core: &OpenRouterCore,
+    request: ListModelsUserRequest,
+) -> crate::Pages<ModelsListResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(500);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = models_list_for_user(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
 }
 
 fn encode_list_for_user(request: ListModelsUserRequest) -> Result<HttpRequest, Error> {

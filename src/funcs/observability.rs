@@ -19,6 +19,27 @@ pub async fn observability_list(
     core.send(http).await?.json()
 }
 
+/// List observability destinations, page after page
+///
+/// A stream of the pages of \[`observability_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn observability_list_pages(
+    core: &OpenRouterCore,
+    request: ListObservabilityDestinationsRequest,
+) -> crate::Pages<ListObservabilityDestinationsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = observability_list(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_list(request: ListObservabilityDestinationsRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.offset {
         if *value < 0 {

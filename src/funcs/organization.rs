@@ -19,6 +19,27 @@ pub async fn organization_list_members(
     core.send(http).await?.json()
 }
 
+/// List organization members, page after page
+///
+/// A stream of the pages of \[`organization_list_members`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn organization_list_members_pages(
+    core: &OpenRouterCore,
+    request: ListOrganizationMembersRequest,
+) -> crate::Pages<ListOrganizationMembersResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = organization_list_members(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_list_members(request: ListOrganizationMembersRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.offset {
         if *value < 0 {

@@ -16,6 +16,24 @@ pub async fn presets_list(core: &OpenRouterCore, request: ListPresetsRequest) ->
     core.send(http).await?.json()
 }
 
+/// List presets, page after page
+///
+/// A stream of the pages of \[`presets_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn presets_list_pages(core: &OpenRouterCore, request: ListPresetsRequest) -> crate::Pages<ListPresetsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = presets_list(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_list(request: ListPresetsRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.offset {
         if *value < 0 {
@@ -69,12 +87,31 @@ fn encode_get(request: GetPresetRequest) -> Result<HttpRequest, Error> {
 /// `POST /presets/{slug}/chat/completions`
 ///
 /// Creates a preset (or a new version of an existing one) from an inference request body. Only fields that overlap with the preset config are persisted; other fields (e.g. `messages`, `stream`, `prompt`) are silently ignored.
+///
+/// This function returns the whole (non-streaming) response; [`presets_create_presets_chat_completions_stream`] streams it.
 pub async fn presets_create_presets_chat_completions(
     core: &OpenRouterCore,
     request: CreatePresetsChatCompletionsRequest,
 ) -> Result<CreatePresetFromInferenceResponse, Error> {
     let http = encode_create_presets_chat_completions(request)?;
     core.send(http).await?.json()
+}
+
+/// Create a preset from a chat-completions request body, as a stream of events
+///
+/// `POST /presets/{slug}/chat/completions` with `"stream": true`
+///
+/// Sends the request with `"stream": true` and `Accept: text/event-stream` (whatever the request says) and returns the events as they arrive. An error reported inside the stream is an `Err` item, after which the stream ends.
+///
+/// Events: [`ChatStreamChunk`]; see [`EventStream`](crate::EventStream).
+pub async fn presets_create_presets_chat_completions_stream(
+    core: &OpenRouterCore,
+    mut request: CreatePresetsChatCompletionsRequest,
+) -> Result<crate::EventStream<ChatStreamChunk>, Error> {
+    request.body.stream = Some(true);
+    let mut http = encode_create_presets_chat_completions(request)?;
+    http.accept = "text/event-stream";
+    core.send_stream(http).await
 }
 
 fn encode_create_presets_chat_completions(request: CreatePresetsChatCompletionsRequest) -> Result<HttpRequest, Error> {
@@ -98,12 +135,31 @@ fn encode_create_presets_chat_completions(request: CreatePresetsChatCompletionsR
 /// `POST /presets/{slug}/messages`
 ///
 /// Creates a preset (or a new version of an existing one) from an inference request body. Only fields that overlap with the preset config are persisted; other fields (e.g. `messages`, `stream`, `prompt`) are silently ignored.
+///
+/// This function returns the whole (non-streaming) response; [`presets_create_presets_messages_stream`] streams it.
 pub async fn presets_create_presets_messages(
     core: &OpenRouterCore,
     request: CreatePresetsMessagesRequest,
 ) -> Result<CreatePresetFromInferenceResponse, Error> {
     let http = encode_create_presets_messages(request)?;
     core.send(http).await?.json()
+}
+
+/// Create a preset from a messages request body, as a stream of events
+///
+/// `POST /presets/{slug}/messages` with `"stream": true`
+///
+/// Sends the request with `"stream": true` and `Accept: text/event-stream` (whatever the request says) and returns the events as they arrive. An error reported inside the stream is an `Err` item, after which the stream ends.
+///
+/// Events: [`MessagesStreamEvents`]; see [`EventStream`](crate::EventStream).
+pub async fn presets_create_presets_messages_stream(
+    core: &OpenRouterCore,
+    mut request: CreatePresetsMessagesRequest,
+) -> Result<crate::EventStream<MessagesStreamEvents>, Error> {
+    request.body.stream = Some(true);
+    let mut http = encode_create_presets_messages(request)?;
+    http.accept = "text/event-stream";
+    core.send_stream(http).await
 }
 
 fn encode_create_presets_messages(request: CreatePresetsMessagesRequest) -> Result<HttpRequest, Error> {
@@ -127,12 +183,31 @@ fn encode_create_presets_messages(request: CreatePresetsMessagesRequest) -> Resu
 /// `POST /presets/{slug}/responses`
 ///
 /// Creates a preset (or a new version of an existing one) from an inference request body. Only fields that overlap with the preset config are persisted; other fields (e.g. `messages`, `stream`, `prompt`) are silently ignored.
+///
+/// This function returns the whole (non-streaming) response; [`presets_create_presets_responses_stream`] streams it.
 pub async fn presets_create_presets_responses(
     core: &OpenRouterCore,
     request: CreatePresetsResponsesRequest,
 ) -> Result<CreatePresetFromInferenceResponse, Error> {
     let http = encode_create_presets_responses(request)?;
     core.send(http).await?.json()
+}
+
+/// Create a preset from a responses request body, as a stream of events
+///
+/// `POST /presets/{slug}/responses` with `"stream": true`
+///
+/// Sends the request with `"stream": true` and `Accept: text/event-stream` (whatever the request says) and returns the events as they arrive. An error reported inside the stream is an `Err` item, after which the stream ends.
+///
+/// Events: [`StreamEvents`]; see [`EventStream`](crate::EventStream).
+pub async fn presets_create_presets_responses_stream(
+    core: &OpenRouterCore,
+    mut request: CreatePresetsResponsesRequest,
+) -> Result<crate::EventStream<StreamEvents>, Error> {
+    request.body.stream = Some(true);
+    let mut http = encode_create_presets_responses(request)?;
+    http.accept = "text/event-stream";
+    core.send_stream(http).await
 }
 
 fn encode_create_presets_responses(request: CreatePresetsResponsesRequest) -> Result<HttpRequest, Error> {
@@ -162,6 +237,27 @@ pub async fn presets_list_versions(
 ) -> Result<ListPresetVersionsResponse, Error> {
     let http = encode_list_versions(request)?;
     core.send(http).await?.json()
+}
+
+/// List versions of a preset, page after page
+///
+/// A stream of the pages of \[`presets_list_versions`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn presets_list_versions_pages(
+    core: &OpenRouterCore,
+    request: ListPresetVersionsRequest,
+) -> crate::Pages<ListPresetVersionsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = presets_list_versions(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
 }
 
 fn encode_list_versions(request: ListPresetVersionsRequest) -> Result<HttpRequest, Error> {

@@ -12,14 +12,30 @@ use crate::{Error, OpenRouterCore};
 ///
 /// Creates a streaming or non-streaming response using OpenResponses API format
 ///
-/// This function returns the whole (non-streaming) response; the streaming form's events are
-/// [`ResponsesStreamingResponse`].
+/// This function returns the whole (non-streaming) response; [`responses_send_stream`] streams it.
 pub async fn responses_send(
     core: &OpenRouterCore,
     request: CreateResponsesRequest,
 ) -> Result<OpenResponsesResult, Error> {
     let http = encode_send(request)?;
     core.send(http).await?.json()
+}
+
+/// Create a response, as a stream of events
+///
+/// `POST /responses` with `"stream": true`
+///
+/// Sends the request with `"stream": true` and `Accept: text/event-stream` (whatever the request says) and returns the events as they arrive. An error reported inside the stream is an `Err` item, after which the stream ends.
+///
+/// Events: [`StreamEvents`]; see [`EventStream`](crate::EventStream).
+pub async fn responses_send_stream(
+    core: &OpenRouterCore,
+    mut request: CreateResponsesRequest,
+) -> Result<crate::EventStream<StreamEvents>, Error> {
+    request.body.stream = Some(true);
+    let mut http = encode_send(request)?;
+    http.accept = "text/event-stream";
+    core.send_stream(http).await
 }
 
 fn encode_send(request: CreateResponsesRequest) -> Result<HttpRequest, Error> {

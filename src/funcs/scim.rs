@@ -19,6 +19,27 @@ pub async fn scim_list_mappings(
     core.send(http).await?.json()
 }
 
+/// List SCIM group mappings, page after page
+///
+/// A stream of the pages of \[`scim_list_mappings`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn scim_list_mappings_pages(
+    core: &OpenRouterCore,
+    request: ListScimGroupMappingsRequest,
+) -> crate::Pages<ListScimGroupMappingsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = scim_list_mappings(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_list_mappings(request: ListScimGroupMappingsRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.offset {
         if *value < 0 {
@@ -143,6 +164,27 @@ pub async fn scim_list_groups(
 ) -> Result<ListScimGroupsResponse, Error> {
     let http = encode_list_groups(request)?;
     core.send(http).await?.json()
+}
+
+/// List SCIM groups, page after page
+///
+/// A stream of the pages of \[`scim_list_groups`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn scim_list_groups_pages(
+    core: &OpenRouterCore,
+    request: ListScimGroupsRequest,
+) -> crate::Pages<ListScimGroupsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = scim_list_groups(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
 }
 
 fn encode_list_groups(request: ListScimGroupsRequest) -> Result<HttpRequest, Error> {

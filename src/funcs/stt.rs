@@ -46,7 +46,7 @@ fn encode_create_transcription_multipart(
     let parts = request.body;
     {
         let value = parts.file;
-        form.file("file", value.filename, value.content_type, value.bytes);
+        form.file_upload("file", value);
     }
     {
         let value = parts.model;

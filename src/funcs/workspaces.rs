@@ -19,6 +19,27 @@ pub async fn workspaces_list(
     core.send(http).await?.json()
 }
 
+/// List workspaces, page after page
+///
+/// A stream of the pages of \[`workspaces_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn workspaces_list_pages(
+    core: &OpenRouterCore,
+    request: ListWorkspacesRequest,
+) -> crate::Pages<ListWorkspacesResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = workspaces_list(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
 fn encode_list(request: ListWorkspacesRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.offset {
         if *value < 0 {
@@ -278,6 +299,27 @@ pub async fn workspaces_list_members(
 ) -> Result<ListWorkspaceMembersResponse, Error> {
     let http = encode_list_members(request)?;
     core.send(http).await?.json()
+}
+
+/// List workspace members, page after page
+///
+/// A stream of the pages of \[`workspaces_list_members`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
+pub fn workspaces_list_members_pages(
+    core: &OpenRouterCore,
+    request: ListWorkspaceMembersRequest,
+) -> crate::Pages<ListWorkspaceMembersResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(50);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = workspaces_list_members(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
 }
 
 fn encode_list_members(request: ListWorkspaceMembersRequest) -> Result<HttpRequest, Error> {

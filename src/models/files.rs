@@ -514,12 +514,12 @@ impl UploadFileRequest {
 /// Sent as a `multipart/form-data` form.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UploadFileRequestBody {
-    pub file: FileUpload,
+    pub file: crate::FileUpload,
 }
 
 impl UploadFileRequestBody {
     /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(file: FileUpload) -> Self {
+    pub fn new(file: crate::FileUpload) -> Self {
         Self { file }
     }
 }

@@ -277,7 +277,23 @@ tag_enum! {
 pub enum AgentMessageItemType { AgentMessage = "agent_message" }
 }
 
-#[cfg(any(feature = "images", feature = "messages"))]
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a text annotation is added to output
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnotationAddedEvent {
+    pub annotation: OpenAIResponsesAnnotation,
+    pub annotation_index: i64,
+    pub content_index: i64,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: BaseAnnotationAddedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicAdvisorMessageUsageIteration {
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
@@ -297,9 +313,26 @@ pub struct AnthropicAdvisorMessageUsageIteration {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[cfg(any(feature = "images", feature = "messages"))]
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum AnthropicAdvisorMessageUsageIterationType { AdvisorMessage = "advisor_message" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicAdvisorToolResult {
+    #[serde(default)]
+    pub content: serde_json::Map<String, serde_json::Value>,
+    pub tool_use_id: String,
+    pub r#type: AnthropicAdvisorToolResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicAdvisorToolResultType { AdvisorToolResult = "advisor_tool_result" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -351,6 +384,90 @@ tag_enum! {
 pub enum AnthropicBase64PdfSourceType { Base64 = "base64" }
 }
 
+#[cfg(any(feature = "messages", feature = "presets"))]
+tagged_union! {
+pub enum AnthropicBashCodeExecutionContent ("type") {
+BashCodeExecutionToolResultError("bash_code_execution_tool_result_error") => AnthropicBashCodeExecutionToolResultError,
+BashCodeExecutionResult("bash_code_execution_result") => AnthropicBashCodeExecutionResult,
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicBashCodeExecutionOutput {
+    pub file_id: String,
+    pub r#type: AnthropicBashCodeExecutionOutputType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicBashCodeExecutionOutputType { BashCodeExecutionOutput = "bash_code_execution_output" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicBashCodeExecutionResult {
+    #[serde(default)]
+    pub content: Vec<AnthropicBashCodeExecutionOutput>,
+    pub return_code: i64,
+    pub stderr: String,
+    pub stdout: String,
+    pub r#type: AnthropicBashCodeExecutionResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicBashCodeExecutionResultType { BashCodeExecutionResult = "bash_code_execution_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicBashCodeExecutionToolResult {
+    pub content: AnthropicBashCodeExecutionContent,
+    pub tool_use_id: String,
+    pub r#type: AnthropicBashCodeExecutionToolResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicBashCodeExecutionToolResultError {
+    pub error_code: AnthropicBashCodeExecutionToolResultErrorErrorCode,
+    pub r#type: AnthropicBashCodeExecutionToolResultErrorType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+open_enum! {
+pub enum AnthropicBashCodeExecutionToolResultErrorErrorCode {
+InvalidToolInput = "invalid_tool_input",
+Unavailable = "unavailable",
+TooManyRequests = "too_many_requests",
+ExecutionTimeExceeded = "execution_time_exceeded",
+OutputFileTooLarge = "output_file_too_large",
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicBashCodeExecutionToolResultErrorType { BashCodeExecutionToolResultError = "bash_code_execution_tool_result_error" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicBashCodeExecutionToolResultType { BashCodeExecutionToolResult = "bash_code_execution_tool_result" }
+}
+
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -376,11 +493,37 @@ V1h = "1h",
 }
 }
 
-#[cfg(any(feature = "images", feature = "messages"))]
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicCacheCreation {
     pub ephemeral_1h_input_tokens: i64,
     pub ephemeral_5m_input_tokens: i64,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tagged_union! {
+pub enum AnthropicCaller ("type") {
+Direct("direct") => AnthropicDirectCaller,
+CodeExecution20250825("code_execution_20250825") => AnthropicCodeExecution20250825Caller,
+CodeExecution20260120("code_execution_20260120") => AnthropicCodeExecution20260120Caller,
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCitationCharLocation {
+    pub cited_text: String,
+    pub document_index: i64,
+    #[serde(default)]
+    pub document_title: Option<String>,
+    pub end_char_index: i64,
+    #[serde(default)]
+    pub file_id: Option<String>,
+    pub start_char_index: i64,
+    pub r#type: AnthropicCitationCharLocationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -407,6 +550,28 @@ pub enum AnthropicCitationCharLocationParamType { CharLocation = "char_location"
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCitationCharLocationType { CharLocation = "char_location" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCitationContentBlockLocation {
+    pub cited_text: String,
+    pub document_index: i64,
+    #[serde(default)]
+    pub document_title: Option<String>,
+    pub end_block_index: i64,
+    #[serde(default)]
+    pub file_id: Option<String>,
+    pub start_block_index: i64,
+    pub r#type: AnthropicCitationContentBlockLocationType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicCitationContentBlockLocationParam {
     pub cited_text: String,
@@ -427,6 +592,28 @@ pub enum AnthropicCitationContentBlockLocationParamType { ContentBlockLocation =
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCitationContentBlockLocationType { ContentBlockLocation = "content_block_location" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCitationPageLocation {
+    pub cited_text: String,
+    pub document_index: i64,
+    #[serde(default)]
+    pub document_title: Option<String>,
+    pub end_page_number: i64,
+    #[serde(default)]
+    pub file_id: Option<String>,
+    pub start_page_number: i64,
+    pub r#type: AnthropicCitationPageLocationType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicCitationPageLocationParam {
     pub cited_text: String,
@@ -444,6 +631,27 @@ pub struct AnthropicCitationPageLocationParam {
 #[cfg(any(feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum AnthropicCitationPageLocationParamType { PageLocation = "page_location" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCitationPageLocationType { PageLocation = "page_location" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCitationSearchResultLocation {
+    pub cited_text: String,
+    pub end_block_index: i64,
+    pub search_result_index: i64,
+    pub source: String,
+    pub start_block_index: i64,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub r#type: AnthropicCitationSearchResultLocationType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -468,6 +676,25 @@ pub enum AnthropicCitationSearchResultLocationParamType { SearchResultLocation =
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCitationSearchResultLocationType { SearchResultLocation = "search_result_location" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCitationWebSearchResultLocation {
+    pub cited_text: String,
+    pub encrypted_index: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub r#type: AnthropicCitationWebSearchResultLocationType,
+    pub url: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicCitationWebSearchResultLocationParam {
     pub cited_text: String,
@@ -486,7 +713,143 @@ tag_enum! {
 pub enum AnthropicCitationWebSearchResultLocationParamType { WebSearchResultLocation = "web_search_result_location" }
 }
 
-#[cfg(any(feature = "images", feature = "messages"))]
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCitationWebSearchResultLocationType { WebSearchResultLocation = "web_search_result_location" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCitationsConfig {
+    pub enabled: bool,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCodeExecution20250825Caller {
+    pub tool_id: String,
+    pub r#type: AnthropicCodeExecution20250825CallerType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCodeExecution20250825CallerType { CodeExecution20250825 = "code_execution_20250825" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCodeExecution20260120Caller {
+    pub tool_id: String,
+    pub r#type: AnthropicCodeExecution20260120CallerType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCodeExecution20260120CallerType { CodeExecution20260120 = "code_execution_20260120" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tagged_union! {
+pub enum AnthropicCodeExecutionContent ("type") {
+CodeExecutionToolResultError("code_execution_tool_result_error") => AnthropicCodeExecutionToolResultError,
+CodeExecutionResult("code_execution_result") => AnthropicCodeExecutionResult,
+EncryptedCodeExecutionResult("encrypted_code_execution_result") => AnthropicEncryptedCodeExecutionResult,
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCodeExecutionOutput {
+    pub file_id: String,
+    pub r#type: AnthropicCodeExecutionOutputType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCodeExecutionOutputType { CodeExecutionOutput = "code_execution_output" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCodeExecutionResult {
+    #[serde(default)]
+    pub content: Vec<AnthropicCodeExecutionOutput>,
+    pub return_code: i64,
+    pub stderr: String,
+    pub stdout: String,
+    pub r#type: AnthropicCodeExecutionResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCodeExecutionResultType { CodeExecutionResult = "code_execution_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCodeExecutionToolResult {
+    pub content: AnthropicCodeExecutionContent,
+    pub tool_use_id: String,
+    pub r#type: AnthropicCodeExecutionToolResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCodeExecutionToolResultError {
+    pub error_code: AnthropicServerToolErrorCode,
+    pub r#type: AnthropicCodeExecutionToolResultErrorType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCodeExecutionToolResultErrorType { CodeExecutionToolResultError = "code_execution_tool_result_error" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCodeExecutionToolResultType { CodeExecutionToolResult = "code_execution_tool_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicCompactionBlock {
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub encrypted_content: Option<Option<String>>,
+    pub r#type: AnthropicCompactionBlockType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicCompactionBlockType { Compaction = "compaction" }
+}
+
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicCompactionUsageIteration {
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
@@ -505,9 +868,62 @@ pub struct AnthropicCompactionUsageIteration {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[cfg(any(feature = "images", feature = "messages"))]
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum AnthropicCompactionUsageIterationType { Compaction = "compaction" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicContainer {
+    pub expires_at: String,
+    pub id: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicContainerUpload {
+    pub file_id: String,
+    pub r#type: AnthropicContainerUploadType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicContainerUploadType { ContainerUpload = "container_upload" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicDirectCaller {
+    pub r#type: AnthropicDirectCallerType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicDirectCallerType { Direct = "direct" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicDocumentBlock {
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub citations: Option<Option<AnthropicCitationsConfig>>,
+    pub source: AnthropicDocumentBlockSource,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub r#type: AnthropicDocumentBlockType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -593,6 +1009,41 @@ pub enum AnthropicDocumentBlockParamType { Document = "document" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum AnthropicDocumentBlockSource {
+    AnthropicBase64PdfSource(AnthropicBase64PdfSource),
+    AnthropicPlainTextSource(AnthropicPlainTextSource),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicDocumentBlockType { Document = "document" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicEncryptedCodeExecutionResult {
+    #[serde(default)]
+    pub content: Vec<AnthropicCodeExecutionOutput>,
+    pub encrypted_stdout: String,
+    pub return_code: i64,
+    pub stderr: String,
+    pub r#type: AnthropicEncryptedCodeExecutionResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicEncryptedCodeExecutionResultType { EncryptedCodeExecutionResult = "encrypted_code_execution_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicFileDocumentSource {
     pub file_id: String,
@@ -673,7 +1124,7 @@ tag_enum! {
 pub enum AnthropicInputTokensTriggerType { InputTokens = "input_tokens" }
 }
 
-#[cfg(any(feature = "images", feature = "messages"))]
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicIterationCacheCreation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -685,7 +1136,7 @@ pub struct AnthropicIterationCacheCreation {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[cfg(any(feature = "images", feature = "messages"))]
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicMessageUsageIteration {
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
@@ -706,9 +1157,18 @@ pub struct AnthropicMessageUsageIteration {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[cfg(any(feature = "images", feature = "messages"))]
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum AnthropicMessageUsageIterationType { Message = "message" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicOutputTokensDetails {
+    pub thinking_tokens: i64,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -730,6 +1190,51 @@ pub enum AnthropicPlainTextSourceMediaType { TextPlain = "text/plain" }
 #[cfg(any(feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum AnthropicPlainTextSourceType { Text = "text" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicRedactedThinkingBlock {
+    pub data: String,
+    pub r#type: AnthropicRedactedThinkingBlockType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicRedactedThinkingBlockType { RedactedThinking = "redacted_thinking" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+/// Structured information about a refusal
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicRefusalStopDetails {
+    #[serde(default)]
+    pub category: Option<AnthropicRefusalStopDetailsCategory>,
+    #[serde(default)]
+    pub explanation: Option<String>,
+    pub r#type: AnthropicRefusalStopDetailsType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+open_enum! {
+pub enum AnthropicRefusalStopDetailsCategory {
+Cyber = "cyber",
+Bio = "bio",
+FrontierLlm = "frontier_llm",
+ReasoningExtraction = "reasoning_extraction",
+GeneralHarms = "general_harms",
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicRefusalStopDetailsType { Refusal = "refusal" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -765,12 +1270,53 @@ tag_enum! {
 pub enum AnthropicSearchResultBlockParamType { SearchResult = "search_result" }
 }
 
+#[cfg(any(feature = "messages", feature = "presets"))]
+open_enum! {
+pub enum AnthropicServerToolErrorCode {
+InvalidToolInput = "invalid_tool_input",
+Unavailable = "unavailable",
+TooManyRequests = "too_many_requests",
+ExecutionTimeExceeded = "execution_time_exceeded",
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicServerToolUsage {
+    pub web_fetch_requests: i64,
+    pub web_search_requests: i64,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+open_enum! {
+pub enum AnthropicServiceTier {
+Standard = "standard",
+Priority = "priority",
+Batch = "batch",
+}
+}
+
 #[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
 open_enum! {
 pub enum AnthropicSpeed {
 Fast = "fast",
 Standard = "standard",
 }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicTextBlock {
+    #[serde(default)]
+    pub citations: Option<Vec<AnthropicTextCitation>>,
+    pub text: String,
+    pub r#type: AnthropicTextBlockType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -805,6 +1351,162 @@ pub enum AnthropicTextBlockParamType { Text = "text" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicTextBlockType { Text = "text" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tagged_union! {
+pub enum AnthropicTextCitation ("type") {
+CharLocation("char_location") => AnthropicCitationCharLocation,
+PageLocation("page_location") => AnthropicCitationPageLocation,
+ContentBlockLocation("content_block_location") => AnthropicCitationContentBlockLocation,
+WebSearchResultLocation("web_search_result_location") => AnthropicCitationWebSearchResultLocation,
+SearchResultLocation("search_result_location") => AnthropicCitationSearchResultLocation,
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tagged_union! {
+pub enum AnthropicTextEditorCodeExecutionContent ("type") {
+TextEditorCodeExecutionToolResultError("text_editor_code_execution_tool_result_error") => AnthropicTextEditorCodeExecutionToolResultError,
+TextEditorCodeExecutionViewResult("text_editor_code_execution_view_result") => AnthropicTextEditorCodeExecutionViewResult,
+TextEditorCodeExecutionCreateResult("text_editor_code_execution_create_result") => AnthropicTextEditorCodeExecutionCreateResult,
+TextEditorCodeExecutionStrReplaceResult("text_editor_code_execution_str_replace_result") => AnthropicTextEditorCodeExecutionStrReplaceResult,
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicTextEditorCodeExecutionCreateResult {
+    pub is_file_update: bool,
+    pub r#type: AnthropicTextEditorCodeExecutionCreateResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicTextEditorCodeExecutionCreateResultType { TextEditorCodeExecutionCreateResult = "text_editor_code_execution_create_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicTextEditorCodeExecutionStrReplaceResult {
+    #[serde(default)]
+    pub lines: Option<Vec<String>>,
+    #[serde(default)]
+    pub new_lines: Option<i64>,
+    #[serde(default)]
+    pub new_start: Option<i64>,
+    #[serde(default)]
+    pub old_lines: Option<i64>,
+    #[serde(default)]
+    pub old_start: Option<i64>,
+    pub r#type: AnthropicTextEditorCodeExecutionStrReplaceResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicTextEditorCodeExecutionStrReplaceResultType { TextEditorCodeExecutionStrReplaceResult = "text_editor_code_execution_str_replace_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicTextEditorCodeExecutionToolResult {
+    pub content: AnthropicTextEditorCodeExecutionContent,
+    pub tool_use_id: String,
+    pub r#type: AnthropicTextEditorCodeExecutionToolResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicTextEditorCodeExecutionToolResultError {
+    pub error_code: AnthropicTextEditorCodeExecutionToolResultErrorErrorCode,
+    #[serde(default)]
+    pub error_message: Option<String>,
+    pub r#type: AnthropicTextEditorCodeExecutionToolResultErrorType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+open_enum! {
+pub enum AnthropicTextEditorCodeExecutionToolResultErrorErrorCode {
+InvalidToolInput = "invalid_tool_input",
+Unavailable = "unavailable",
+TooManyRequests = "too_many_requests",
+ExecutionTimeExceeded = "execution_time_exceeded",
+FileNotFound = "file_not_found",
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicTextEditorCodeExecutionToolResultErrorType { TextEditorCodeExecutionToolResultError = "text_editor_code_execution_tool_result_error" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicTextEditorCodeExecutionToolResultType { TextEditorCodeExecutionToolResult = "text_editor_code_execution_tool_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicTextEditorCodeExecutionViewResult {
+    pub content: String,
+    pub file_type: AnthropicTextEditorCodeExecutionViewResultFileType,
+    #[serde(default)]
+    pub num_lines: Option<i64>,
+    #[serde(default)]
+    pub start_line: Option<i64>,
+    #[serde(default)]
+    pub total_lines: Option<i64>,
+    pub r#type: AnthropicTextEditorCodeExecutionViewResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+open_enum! {
+pub enum AnthropicTextEditorCodeExecutionViewResultFileType {
+Text = "text",
+Image = "image",
+Pdf = "pdf",
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicTextEditorCodeExecutionViewResultType { TextEditorCodeExecutionViewResult = "text_editor_code_execution_view_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicThinkingBlock {
+    pub signature: String,
+    pub thinking: String,
+    pub r#type: AnthropicThinkingBlockType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicThinkingBlockType { Thinking = "thinking" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 open_enum! {
 pub enum AnthropicThinkingDisplay {
 Summarized = "summarized",
@@ -825,6 +1527,62 @@ pub struct AnthropicThinkingTurns {
 #[cfg(any(feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum AnthropicThinkingTurnsType { ThinkingTurns = "thinking_turns" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicToolReference {
+    pub tool_name: String,
+    pub r#type: AnthropicToolReferenceType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicToolReferenceType { ToolReference = "tool_reference" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tagged_union! {
+pub enum AnthropicToolSearchContent ("type") {
+ToolSearchToolResultError("tool_search_tool_result_error") => AnthropicToolSearchResultError,
+ToolSearchToolSearchResult("tool_search_tool_search_result") => AnthropicToolSearchResult,
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicToolSearchResult {
+    #[serde(default)]
+    pub tool_references: Vec<AnthropicToolReference>,
+    pub r#type: AnthropicToolSearchResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicToolSearchResultError {
+    pub error_code: AnthropicServerToolErrorCode,
+    #[serde(default)]
+    pub error_message: Option<String>,
+    pub r#type: AnthropicToolSearchResultErrorType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicToolSearchResultErrorType { ToolSearchToolResultError = "tool_search_tool_result_error" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicToolSearchResultType { ToolSearchToolSearchResult = "tool_search_tool_search_result" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -892,6 +1650,41 @@ ToolSearchToolRegex = "tool_search_tool_regex",
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicToolSearchToolResult {
+    pub content: AnthropicToolSearchContent,
+    pub tool_use_id: String,
+    pub r#type: AnthropicToolSearchToolResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicToolSearchToolResultType { ToolSearchToolResult = "tool_search_tool_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicToolUseBlock {
+    pub caller: AnthropicCaller,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<serde_json::Value>,
+    pub name: String,
+    pub r#type: AnthropicToolUseBlockType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicToolUseBlockType { ToolUse = "tool_use" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicToolUsesKeep {
     pub r#type: AnthropicToolUsesKeepType,
@@ -921,7 +1714,7 @@ tag_enum! {
 pub enum AnthropicToolUsesTriggerType { ToolUses = "tool_uses" }
 }
 
-#[cfg(any(feature = "images", feature = "messages"))]
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnthropicUnknownUsageIteration {
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
@@ -970,7 +1763,7 @@ tag_enum! {
 pub enum AnthropicUrlPdfSourceType { Url = "url" }
 }
 
-#[cfg(any(feature = "images", feature = "messages"))]
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -981,6 +1774,92 @@ pub enum AnthropicUsageIteration {
     AnthropicUnknownUsageIteration(AnthropicUnknownUsageIteration),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicWebFetchBlock {
+    pub content: AnthropicDocumentBlock,
+    #[serde(default)]
+    pub retrieved_at: Option<String>,
+    pub r#type: AnthropicWebFetchBlockType,
+    pub url: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicWebFetchBlockType { WebFetchResult = "web_fetch_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tagged_union! {
+pub enum AnthropicWebFetchContent ("type") {
+WebFetchToolResultError("web_fetch_tool_result_error") => AnthropicWebFetchToolResultError,
+WebFetchResult("web_fetch_result") => AnthropicWebFetchBlock,
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicWebFetchToolResult {
+    pub caller: AnthropicCaller,
+    pub content: AnthropicWebFetchContent,
+    pub tool_use_id: String,
+    pub r#type: AnthropicWebFetchToolResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicWebFetchToolResultError {
+    pub error_code: AnthropicWebFetchToolResultErrorErrorCode,
+    pub r#type: AnthropicWebFetchToolResultErrorType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+open_enum! {
+pub enum AnthropicWebFetchToolResultErrorErrorCode {
+InvalidToolInput = "invalid_tool_input",
+UrlTooLong = "url_too_long",
+UrlNotAllowed = "url_not_allowed",
+UrlNotAccessible = "url_not_accessible",
+UnsupportedContentType = "unsupported_content_type",
+TooManyRequests = "too_many_requests",
+MaxUsesExceeded = "max_uses_exceeded",
+Unavailable = "unavailable",
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicWebFetchToolResultErrorType { WebFetchToolResultError = "web_fetch_tool_result_error" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicWebFetchToolResultType { WebFetchToolResult = "web_fetch_tool_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicWebSearchResult {
+    pub encrypted_content: String,
+    #[serde(default)]
+    pub page_age: Option<String>,
+    pub title: String,
+    pub r#type: AnthropicWebSearchResultType,
+    pub url: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1000,6 +1879,66 @@ pub struct AnthropicWebSearchResultBlockParam {
 #[cfg(any(feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum AnthropicWebSearchResultBlockParamType { WebSearchResult = "web_search_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicWebSearchResultType { WebSearchResult = "web_search_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicWebSearchToolResult {
+    pub caller: AnthropicCaller,
+    pub content: AnthropicWebSearchToolResultContent,
+    pub tool_use_id: String,
+    pub r#type: AnthropicWebSearchToolResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum AnthropicWebSearchToolResultContent {
+    AnthropicWebSearchToolResultError(AnthropicWebSearchToolResultError),
+    Array(Vec<AnthropicWebSearchResult>),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnthropicWebSearchToolResultError {
+    pub error_code: AnthropicWebSearchToolResultErrorErrorCode,
+    pub r#type: AnthropicWebSearchToolResultErrorType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+open_enum! {
+pub enum AnthropicWebSearchToolResultErrorErrorCode {
+InvalidToolInput = "invalid_tool_input",
+Unavailable = "unavailable",
+MaxUsesExceeded = "max_uses_exceeded",
+TooManyRequests = "too_many_requests",
+QueryTooLong = "query_too_long",
+RequestTooLarge = "request_too_large",
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicWebSearchToolResultErrorType { WebSearchToolResultError = "web_search_tool_result_error" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum AnthropicWebSearchToolResultType { WebSearchToolResult = "web_search_tool_result" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1024,7 +1963,7 @@ tag_enum! {
 pub enum AnthropicWebSearchToolUserLocationType { Approximate = "approximate" }
 }
 
-#[cfg(any(feature = "chat", feature = "messages", feature = "responses"))]
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 open_enum! {
 /// Canonical OpenRouter error type, stable across all API formats
 pub enum ApiErrorType {
@@ -1088,6 +2027,44 @@ CreateFile("create_file") => ApplyPatchCreateFileOperation,
 UpdateFile("update_file") => ApplyPatchUpdateFileOperation,
 DeleteFile("delete_file") => ApplyPatchDeleteFileOperation,
 }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Incremental chunk of `operation.diff` for an `apply_patch_call`. Matches OpenAI's streaming shape.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApplyPatchCallOperationDiffDeltaEvent {
+    pub delta: String,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: ApplyPatchCallOperationDiffDeltaEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum ApplyPatchCallOperationDiffDeltaEventType { ResponseApplyPatchCallOperationDiffDelta = "response.apply_patch_call_operation_diff.delta" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Emitted when `operation.diff` streaming completes for an `apply_patch_call`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApplyPatchCallOperationDiffDoneEvent {
+    pub diff: String,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: ApplyPatchCallOperationDiffDoneEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum ApplyPatchCallOperationDiffDoneEventType { ResponseApplyPatchCallOperationDiffDone = "response.apply_patch_call_operation_diff.done" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -1316,6 +2293,251 @@ Max = "max",
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum AutoRouterPluginId { AutoRouter = "auto-router" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseAnnotationAddedEventType { ResponseOutputTextAnnotationAdded = "response.output_text.annotation.added" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseContentPartAddedEventType { ResponseContentPartAdded = "response.content_part.added" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseContentPartDoneEventType { ResponseContentPartDone = "response.content_part.done" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseCustomToolCallInputDeltaEventType { ResponseCustomToolCallInputDelta = "response.custom_tool_call_input.delta" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseCustomToolCallInputDoneEventType { ResponseCustomToolCallInputDone = "response.custom_tool_call_input.done" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseErrorEventType { Error = "error" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseFunctionCallArgsDeltaEventType { ResponseFunctionCallArgumentsDelta = "response.function_call_arguments.delta" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseFunctionCallArgsDoneEventType { ResponseFunctionCallArgumentsDone = "response.function_call_arguments.done" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum BaseInputs {
+    String(String),
+    Array(Vec<BaseInputsArrayItem>),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum BaseInputsArrayItem {
+    OpenAIResponseFunctionToolCall(OpenAIResponseFunctionToolCall),
+    OutputMessage(OutputMessage),
+    OpenAIResponseCustomToolCall(OpenAIResponseCustomToolCall),
+    ApplyPatchCallItem(ApplyPatchCallItem),
+    OpenAIResponseFunctionToolCallOutput(OpenAIResponseFunctionToolCallOutput),
+    OutputItemImageGenerationCall(OutputItemImageGenerationCall),
+    OpenAIResponseCustomToolCallOutput(OpenAIResponseCustomToolCallOutput),
+    ApplyPatchCallOutputItem(ApplyPatchCallOutputItem),
+    OpenAIResponseInputMessageItem(OpenAIResponseInputMessageItem),
+    Object(BaseInputsArrayItemObject),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaseInputsArrayItemObject {
+    pub content: BaseInputsArrayItemObjectContent,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub phase: Option<Option<BaseInputsArrayItemObjectPhase>>,
+    pub role: BaseInputsArrayItemObjectRole,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<BaseInputsArrayItemObjectType>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum BaseInputsArrayItemObjectContent {
+    Array(Vec<BaseInputsArrayItemObjectContentArrayItem>),
+    String(String),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tagged_union! {
+pub enum BaseInputsArrayItemObjectContentArrayItem ("type") {
+InputText("input_text") => InputText,
+InputImage("input_image") => InputImage,
+InputFile("input_file") => InputFile,
+InputAudio("input_audio") => InputAudio,
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+open_enum! {
+pub enum BaseInputsArrayItemObjectPhase {
+Commentary = "commentary",
+FinalAnswer = "final_answer",
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+open_enum! {
+pub enum BaseInputsArrayItemObjectRole {
+User = "user",
+System = "system",
+Assistant = "assistant",
+Developer = "developer",
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseInputsArrayItemObjectType { Message = "message" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BaseReasoningConfig {
+    /// Controls which reasoning is available to the model. `auto` uses the model default (same as omitting); `all_turns` includes reasoning from earlier turns passed in input; `current_turn` limits to the current turn only. Only supported by OpenAI GPT-5.6 and newer.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub context: Option<Option<ReasoningContext>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub effort: Option<Option<ReasoningEffort>>,
+    /// Selects the reasoning mode. `standard` is the default; `pro` engages deeper reasoning on models that support it, billed at standard token rates. Only supported by OpenAI GPT-5.6 and newer.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub mode: Option<Option<ReasoningMode>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub summary: Option<Option<ReasoningSummaryVerbosity>>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseReasoningDeltaEventType { ResponseReasoningTextDelta = "response.reasoning_text.delta" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseReasoningDoneEventType { ResponseReasoningTextDone = "response.reasoning_text.done" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseReasoningSummaryPartAddedEventType { ResponseReasoningSummaryPartAdded = "response.reasoning_summary_part.added" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseReasoningSummaryPartDoneEventType { ResponseReasoningSummaryPartDone = "response.reasoning_summary_part.done" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseReasoningSummaryTextDeltaEventType { ResponseReasoningSummaryTextDelta = "response.reasoning_summary_text.delta" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseReasoningSummaryTextDoneEventType { ResponseReasoningSummaryTextDone = "response.reasoning_summary_text.done" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseRefusalDeltaEventType { ResponseRefusalDelta = "response.refusal.delta" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseRefusalDoneEventType { ResponseRefusalDone = "response.refusal.done" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseResponsesResultObject { Response = "response" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum BaseResponsesResultToolsItem {
+    ComputerUseServerTool(ComputerUseServerTool),
+    NamespaceTool(NamespaceTool),
+    Function(BaseResponsesResultToolsItemFunction),
+    FileSearchServerTool(FileSearchServerTool),
+    CodeInterpreterServerTool(CodeInterpreterServerTool),
+    McpServerTool(McpServerTool),
+    CustomTool(CustomTool),
+    PreviewWebSearchServerTool(PreviewWebSearchServerTool),
+    Preview20250311WebSearchServerTool(Preview20250311WebSearchServerTool),
+    LegacyWebSearchServerTool(LegacyWebSearchServerTool),
+    WebSearchServerTool(WebSearchServerTool),
+    ImageGenerationServerTool(ImageGenerationServerTool),
+    CodexLocalShellTool(CodexLocalShellTool),
+    ShellServerTool(ShellServerTool),
+    ApplyPatchServerTool(ApplyPatchServerTool),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Function tool definition
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BaseResponsesResultToolsItemFunction {
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub description: Option<Option<String>>,
+    pub name: String,
+    #[serde(default)]
+    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub strict: Option<Option<bool>>,
+    pub r#type: FunctionToolType,
+    /// Withhold this tool from the model until `openrouter:tool_search` finds it. Requires the tool search server tool; at least one tool must remain non-deferred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defer_loading: Option<bool>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseTextDeltaEventType { ResponseOutputTextDelta = "response.output_text.delta" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum BaseTextDoneEventType { ResponseOutputTextDone = "response.output_text.done" }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -1689,6 +2911,17 @@ pub enum ChatDeveloperMessageContent {
 #[cfg(any(feature = "chat", feature = "presets"))]
 tag_enum! {
 pub enum ChatDeveloperMessageRole { Developer = "developer" }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+open_enum! {
+pub enum ChatFinishReasonEnum {
+ToolCalls = "tool_calls",
+Stop = "stop",
+Length = "length",
+ContentFilter = "content_filter",
+Error = "error",
+}
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2174,6 +3407,127 @@ pub struct ChatServerToolChoice {
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+/// Streaming completion choice chunk
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatStreamChoice {
+    /// Delta changes in streaming response
+    pub delta: ChatStreamDelta,
+    #[serde(default)]
+    pub finish_reason: Option<ChatFinishReasonEnum>,
+    /// Choice index
+    pub index: i64,
+    /// Log probabilities for the completion
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub logprobs: Option<Option<ChatTokenLogprobs>>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+/// Streaming chat completion chunk
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatStreamChunk {
+    /// List of streaming chunk choices
+    #[serde(default)]
+    pub choices: Vec<ChatStreamChoice>,
+    /// Unix timestamp of creation
+    pub created: i64,
+    /// Error information
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ChatStreamChunkError>,
+    /// Unique chunk identifier
+    pub id: String,
+    /// Model used for completion
+    pub model: String,
+    pub object: ChatStreamChunkObject,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openrouter_metadata: Option<OpenRouterMetadata>,
+    /// The service tier used by the upstream provider for this request
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub service_tier: Option<Option<String>>,
+    /// System fingerprint
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_fingerprint: Option<String>,
+    /// Token usage statistics
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<ChatUsage>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+/// Error information
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatStreamChunkError {
+    /// Error code
+    pub code: i64,
+    /// Error message
+    pub message: String,
+    /// Structured error metadata
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<ChatStreamChunkErrorMetadata>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+/// Structured error metadata
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatStreamChunkErrorMetadata {
+    /// Canonical OpenRouter error type, stable across all API formats
+    pub error_type: ApiErrorType,
+    /// Upstream provider-specific error code, when available
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_code: Option<String>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+tag_enum! {
+pub enum ChatStreamChunkObject { ChatCompletionChunk = "chat.completion.chunk" }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+/// Delta changes in streaming response
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatStreamDelta {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<ChatAudioOutput>,
+    /// Message content delta
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub content: Option<Option<String>>,
+    /// Reasoning content delta
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub reasoning: Option<Option<String>>,
+    /// Reasoning details for extended thinking models
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_details: Option<ChatStreamReasoningDetails>,
+    /// Refusal message delta
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub refusal: Option<Option<String>>,
+    /// The role of the message author
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<ChatStreamDeltaRole>,
+    /// Tool calls delta
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<ChatStreamToolCall>>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+tag_enum! {
+/// The role of the message author
+pub enum ChatStreamDeltaRole { Assistant = "assistant" }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// Streaming configuration options
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChatStreamOptions {
@@ -2183,6 +3537,51 @@ pub struct ChatStreamOptions {
     /// Fields the spec does not describe, kept as received so that they round-trip.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+/// Reasoning details for extended thinking models
+pub type ChatStreamReasoningDetails = Vec<ReasoningDetailUnion>;
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+/// Tool call delta for streaming responses
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatStreamToolCall {
+    /// Function call details
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<ChatStreamToolCallFunction>,
+    /// Tool call identifier
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Tool call index in the array
+    pub index: i64,
+    /// Tool call type
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<ChatStreamToolCallType>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+/// Function call details
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatStreamToolCallFunction {
+    /// Function arguments as JSON string
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<String>,
+    /// Function name
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+tag_enum! {
+/// Tool call type
+pub enum ChatStreamToolCallType { Function = "function" }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2215,6 +3614,52 @@ pub enum ChatSystemMessageContent {
 #[cfg(any(feature = "chat", feature = "presets"))]
 tag_enum! {
 pub enum ChatSystemMessageRole { System = "system" }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+/// Token log probability information
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatTokenLogprob {
+    /// UTF-8 bytes of the token
+    #[serde(default)]
+    pub bytes: Option<Vec<i64>>,
+    /// Log probability of the token
+    pub logprob: f64,
+    /// The token
+    pub token: String,
+    /// Top alternative tokens with probabilities
+    #[serde(default)]
+    pub top_logprobs: Vec<ChatTokenLogprobTopLogprobsItem>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatTokenLogprobTopLogprobsItem {
+    #[serde(default)]
+    pub bytes: Option<Vec<i64>>,
+    pub logprob: f64,
+    pub token: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+/// Log probabilities for the completion
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatTokenLogprobs {
+    /// Log probabilities for content tokens
+    #[serde(default)]
+    pub content: Option<Vec<ChatTokenLogprob>>,
+    /// Log probabilities for refusal tokens
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub refusal: Option<Option<Vec<ChatTokenLogprob>>>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2301,6 +3746,81 @@ pub enum ChatToolMessageRole { Tool = "tool" }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+/// Token usage statistics
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatUsage {
+    /// Number of tokens in the completion
+    pub completion_tokens: i64,
+    /// Detailed completion token usage
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub completion_tokens_details: Option<Option<ChatUsageCompletionTokensDetails>>,
+    /// Cost of the completion
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub cost: Option<Option<f64>>,
+    /// Breakdown of upstream inference costs
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub cost_details: Option<Option<CostDetails>>,
+    /// Whether a request was made using a Bring Your Own Key configuration
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_byok: Option<bool>,
+    /// Number of tokens in the prompt
+    pub prompt_tokens: i64,
+    /// Detailed prompt token usage
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub prompt_tokens_details: Option<Option<ChatUsagePromptTokensDetails>>,
+    /// Usage for server-side tool execution (e.g., web search)
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub server_tool_use_details: Option<Option<ServerToolUseDetails>>,
+    /// Total number of tokens
+    pub total_tokens: i64,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+/// Detailed completion token usage
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatUsageCompletionTokensDetails {
+    /// Accepted prediction tokens
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub accepted_prediction_tokens: Option<Option<i64>>,
+    /// Tokens used for audio output
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub audio_tokens: Option<Option<i64>>,
+    /// Tokens used for reasoning
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub reasoning_tokens: Option<Option<i64>>,
+    /// Rejected prediction tokens
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub rejected_prediction_tokens: Option<Option<i64>>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+/// Detailed prompt token usage
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatUsagePromptTokensDetails {
+    /// Audio input tokens
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_tokens: Option<i64>,
+    /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write_tokens: Option<i64>,
+    /// Cached prompt tokens
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_tokens: Option<i64>,
+    /// Video input tokens
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_tokens: Option<i64>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// User message
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatUserMessage {
@@ -2382,6 +3902,73 @@ WebSearchPreview = "web_search_preview",
 WebSearchPreview20250311 = "web_search_preview_2025_03_11",
 WebSearch20250826 = "web_search_2025_08_26",
 }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Incremental chunk of code being streamed for a `code_interpreter_call`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CodeInterpreterCallCodeDeltaEvent {
+    pub delta: String,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesCodeInterpreterCallCodeDeltaType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Emitted when code streaming completes for a `code_interpreter_call`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CodeInterpreterCallCodeDoneEvent {
+    pub code: String,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesCodeInterpreterCallCodeDoneType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Code interpreter call completed
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CodeInterpreterCallCompletedEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesCodeInterpreterCallCompletedType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Code interpreter call in progress
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CodeInterpreterCallInProgressEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesCodeInterpreterCallInProgressType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Code interpreter is executing the code
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CodeInterpreterCallInterpretingEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesCodeInterpreterCallInterpretingType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2539,6 +4126,11 @@ pub enum CompactionItemType { Compaction = "compaction" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum CompletedEventType { ResponseCompleted = "response.completed" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// A compound filter that combines multiple comparison or compound filters
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompoundFilter {
@@ -2619,6 +4211,60 @@ tag_enum! {
 pub enum ContainerReferenceEnvironmentType { ContainerReference = "container_reference" }
 }
 
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a new content part is added to an output item
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentPartAddedEvent {
+    pub content_index: i64,
+    pub item_id: String,
+    pub output_index: i64,
+    pub part: ContentPartAddedEventPart,
+    pub sequence_number: i64,
+    pub r#type: BaseContentPartAddedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContentPartAddedEventPart {
+    ResponseOutputText(ResponseOutputText),
+    ReasoningTextContent(ReasoningTextContent),
+    OpenAIResponsesRefusalContent(OpenAIResponsesRefusalContent),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a content part is complete
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentPartDoneEvent {
+    pub content_index: i64,
+    pub item_id: String,
+    pub output_index: i64,
+    pub part: ContentPartDoneEventPart,
+    pub sequence_number: i64,
+    pub r#type: BaseContentPartDoneEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum ContentPartDoneEventPart {
+    ResponseOutputText(ResponseOutputText),
+    ReasoningTextContent(ReasoningTextContent),
+    OpenAIResponsesRefusalContent(OpenAIResponsesRefusalContent),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
 #[cfg(any(feature = "images", feature = "video_generation"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContentPartImage {
@@ -2688,7 +4334,7 @@ tag_enum! {
 pub enum ContextCompressionPluginId { ContextCompression = "context-compression" }
 }
 
-#[cfg(any(feature = "chat", feature = "embeddings", feature = "images", feature = "messages"))]
+#[cfg(any(feature = "chat", feature = "embeddings", feature = "images", feature = "messages", feature = "presets"))]
 /// Breakdown of upstream inference costs
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CostDetails {
@@ -2702,6 +4348,11 @@ pub struct CostDetails {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum CreatedEventType { ResponseCreated = "response.created" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Custom tool configuration
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CustomTool {
@@ -2711,6 +4362,34 @@ pub struct CustomTool {
     pub format: Option<CustomToolFormat>,
     pub name: String,
     pub r#type: CustomToolType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a custom tool call's freeform input is being streamed. Mirrors `response.function_call_arguments.delta` but for `custom` tools whose input is opaque text rather than JSON arguments.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomToolCallInputDeltaEvent {
+    pub delta: String,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: BaseCustomToolCallInputDeltaEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a custom tool call's freeform input streaming is complete. Mirrors `response.function_call_arguments.done` but for `custom` tools.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomToolCallInputDoneEvent {
+    pub input: String,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: BaseCustomToolCallInputDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -2889,6 +4568,56 @@ tag_enum! {
 pub enum DatetimeServerToolType { OpenrouterDatetime = "openrouter:datetime" }
 }
 
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Debug event emitted when debug.echo_upstream_body is true. Contains the transformed upstream request body or timing milestones.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DebugEvent {
+    pub debug: DebugEventDebug,
+    pub sequence_number: i64,
+    pub r#type: DebugEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DebugEventDebug {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub echo_upstream_body: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timings: Option<DebugEventDebugTimings>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DebugEventDebugTimings {
+    pub epoch_ms: i64,
+    pub event: DebugEventDebugTimingsEvent,
+    pub start_ms: i64,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+open_enum! {
+pub enum DebugEventDebugTimingsEvent {
+AdapterRequest = "adapter_request",
+UpstreamHeadersReceived = "upstream_headers_received",
+FirstTokenReceived = "first_token_received",
+UpstreamBodyEnded = "upstream_body_ended",
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum DebugEventType { ResponseDebug = "response.debug" }
+}
+
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// Default parameters for this model
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -2999,7 +4728,7 @@ tag_enum! {
 pub enum EasyInputMessageType { Message = "message" }
 }
 
-#[cfg(any(feature = "chat", feature = "messages", feature = "responses"))]
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EndpointInfo {
     pub model: String,
@@ -3010,12 +4739,28 @@ pub struct EndpointInfo {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[cfg(any(feature = "chat", feature = "messages", feature = "responses"))]
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EndpointsMetadata {
     #[serde(default)]
     pub available: Vec<EndpointInfo>,
     pub total: i64,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when an error occurs during streaming
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ErrorEvent {
+    #[serde(default)]
+    pub code: Option<String>,
+    pub message: String,
+    #[serde(default)]
+    pub param: Option<String>,
+    pub sequence_number: i64,
+    pub r#type: BaseErrorEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -3029,6 +4774,11 @@ Completed = "completed",
 Incomplete = "incomplete",
 Failed = "failed",
 }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum FailedEventType { ResponseFailed = "response.failed" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -3185,38 +4935,6 @@ tag_enum! {
 pub enum FileSearchServerToolType { FileSearch = "file_search" }
 }
 
-#[cfg(any(feature = "files", feature = "stt"))]
-/// A file sent as one part of a multipart form.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FileUpload {
-    /// The file name sent with the part, if any.
-    pub filename: Option<String>,
-    /// The part's content type, if any.
-    pub content_type: Option<String>,
-    /// The file's bytes.
-    pub bytes: bytes::Bytes,
-}
-
-#[cfg(any(feature = "files", feature = "stt"))]
-impl FileUpload {
-    /// A file part with these bytes, without a file name or content type.
-    pub fn new(bytes: impl Into<bytes::Bytes>) -> Self {
-        Self { filename: None, content_type: None, bytes: bytes.into() }
-    }
-
-    /// Sets the file name sent with the part.
-    pub fn filename(mut self, filename: impl Into<String>) -> Self {
-        self.filename = Some(filename.into());
-        self
-    }
-
-    /// Sets the part's content type.
-    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
-        self.content_type = Some(content_type.into());
-        self
-    }
-}
-
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: read, write, edit, and list workspace files via the Files API. Requires an authenticated request; files come from the API key's workspace (or the default workspace for keys without one).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -3302,6 +5020,35 @@ pub enum Formats {
     FormatJsonObjectConfig(FormatJsonObjectConfig),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when function call arguments are being streamed
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FunctionCallArgsDeltaEvent {
+    pub delta: String,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: BaseFunctionCallArgsDeltaEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when function call arguments streaming is complete
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FunctionCallArgsDoneEvent {
+    pub arguments: String,
+    pub item_id: String,
+    pub name: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: BaseFunctionCallArgsDoneEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -3445,6 +5192,185 @@ pub struct FusionAnalysisResultUniqueInsightsItem {
     /// Fields the spec does not describe, kept as received so that they round-trip.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Emitted when the fusion analyst completes with the structured analysis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FusionCallAnalysisCompletedEvent {
+    /// Structured analysis produced by the fusion analyst model.
+    pub analysis: FusionAnalysisResult,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: FusionCallAnalysisCompletedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum FusionCallAnalysisCompletedEventType { ResponseFusionCallAnalysisCompleted = "response.fusion_call.analysis.completed" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Emitted when the fusion analyst starts producing the structured analysis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FusionCallAnalysisInProgressEvent {
+    /// Slug of the model producing the structured analysis.
+    pub analyst_model: String,
+    pub item_id: String,
+    /// Deprecated alias of `analyst_model`, kept so existing consumers keep working. Always carries the same value. Use `analyst_model`.
+    pub judge_model: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: FusionCallAnalysisInProgressEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum FusionCallAnalysisInProgressEventType { ResponseFusionCallAnalysisInProgress = "response.fusion_call.analysis.in_progress" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Emitted when the openrouter:fusion tool call finishes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FusionCallCompletedEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: FusionCallCompletedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum FusionCallCompletedEventType { ResponseFusionCallCompleted = "response.fusion_call.completed" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Emitted when an openrouter:fusion tool call begins executing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FusionCallInProgressEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: FusionCallInProgressEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum FusionCallInProgressEventType { ResponseFusionCallInProgress = "response.fusion_call.in_progress" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Emitted when a fusion analysis-panel model starts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FusionCallPanelAddedEvent {
+    pub item_id: String,
+    pub model: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: FusionCallPanelAddedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum FusionCallPanelAddedEventType { ResponseFusionCallPanelAdded = "response.fusion_call.panel.added" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Emitted when a fusion panel model finishes with its full content.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FusionCallPanelCompletedEvent {
+    pub content: String,
+    pub item_id: String,
+    pub model: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: FusionCallPanelCompletedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum FusionCallPanelCompletedEventType { ResponseFusionCallPanelCompleted = "response.fusion_call.panel.completed" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Incremental content token from a fusion panel model.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FusionCallPanelDeltaEvent {
+    pub delta: String,
+    pub item_id: String,
+    pub model: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: FusionCallPanelDeltaEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum FusionCallPanelDeltaEventType { ResponseFusionCallPanelDelta = "response.fusion_call.panel.delta" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Emitted when a fusion panel model fails.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FusionCallPanelFailedEvent {
+    pub error: String,
+    pub item_id: String,
+    pub model: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<i64>,
+    pub r#type: FusionCallPanelFailedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum FusionCallPanelFailedEventType { ResponseFusionCallPanelFailed = "response.fusion_call.panel.failed" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Incremental reasoning token from a fusion panel model.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FusionCallPanelReasoningDeltaEvent {
+    pub delta: String,
+    pub item_id: String,
+    pub model: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: FusionCallPanelReasoningDeltaEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum FusionCallPanelReasoningDeltaEventType { ResponseFusionCallPanelReasoningDelta = "response.fusion_call.panel.reasoning.delta" }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -3625,6 +5551,60 @@ pub enum ImageConfigValue {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+/// Image generation call completed
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImageGenCallCompletedEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesImageGenCallCompletedType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Image generation call is generating
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImageGenCallGeneratingEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesImageGenCallGeneratingType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Image generation call in progress
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImageGenCallInProgressEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesImageGenCallInProgressType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Image generation call with partial image
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImageGenCallPartialImageEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub partial_image_b64: String,
+    pub partial_image_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesImageGenCallPartialImageType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Image generation tool configuration
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImageGenerationServerTool {
@@ -3753,6 +5733,34 @@ Completed = "completed",
 Generating = "generating",
 Failed = "failed",
 }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum InProgressEventType { ResponseInProgress = "response.in_progress" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IncompleteDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<IncompleteDetailsReason>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+open_enum! {
+pub enum IncompleteDetailsReason {
+MaxOutputTokens = "max_output_tokens",
+ContentFilter = "content_filter",
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum IncompleteEventType { ResponseIncomplete = "response.incomplete" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4510,6 +6518,317 @@ pub enum MessagesBashToolResultBlockType { OpenrouterBashToolResult = "openroute
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+/// Event sent when content is added to a content block
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessagesContentBlockDeltaEvent {
+    pub delta: MessagesContentBlockDeltaEventDelta,
+    pub index: i64,
+    pub r#type: MessagesContentBlockDeltaEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum MessagesContentBlockDeltaEventDelta {
+    TextDelta(MessagesContentBlockDeltaEventDeltaTextDelta),
+    InputJsonDelta(MessagesContentBlockDeltaEventDeltaInputJsonDelta),
+    ThinkingDelta(MessagesContentBlockDeltaEventDeltaThinkingDelta),
+    SignatureDelta(MessagesContentBlockDeltaEventDeltaSignatureDelta),
+    CitationsDelta(MessagesContentBlockDeltaEventDeltaCitationsDelta),
+    CompactionDelta(MessagesContentBlockDeltaEventDeltaCompactionDelta),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessagesContentBlockDeltaEventDeltaCitationsDelta {
+    pub citation: MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation,
+    pub r#type: MessagesContentBlockDeltaEventDeltaCitationsDeltaType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tagged_union! {
+pub enum MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation ("type") {
+CharLocation("char_location") => AnthropicCitationCharLocation,
+PageLocation("page_location") => AnthropicCitationPageLocation,
+ContentBlockLocation("content_block_location") => AnthropicCitationContentBlockLocation,
+WebSearchResultLocation("web_search_result_location") => AnthropicCitationWebSearchResultLocation,
+SearchResultLocation("search_result_location") => AnthropicCitationSearchResultLocation,
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesContentBlockDeltaEventDeltaCitationsDeltaType { CitationsDelta = "citations_delta" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesContentBlockDeltaEventDeltaCompactionDelta {
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub encrypted_content: Option<Option<String>>,
+    pub r#type: MessagesContentBlockDeltaEventDeltaCompactionDeltaType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesContentBlockDeltaEventDeltaCompactionDeltaType { CompactionDelta = "compaction_delta" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesContentBlockDeltaEventDeltaInputJsonDelta {
+    pub partial_json: String,
+    pub r#type: MessagesContentBlockDeltaEventDeltaInputJsonDeltaType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesContentBlockDeltaEventDeltaInputJsonDeltaType { InputJsonDelta = "input_json_delta" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesContentBlockDeltaEventDeltaSignatureDelta {
+    pub signature: String,
+    pub r#type: MessagesContentBlockDeltaEventDeltaSignatureDeltaType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesContentBlockDeltaEventDeltaSignatureDeltaType { SignatureDelta = "signature_delta" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesContentBlockDeltaEventDeltaTextDelta {
+    pub text: String,
+    pub r#type: MessagesContentBlockDeltaEventDeltaTextDeltaType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesContentBlockDeltaEventDeltaTextDeltaType { TextDelta = "text_delta" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesContentBlockDeltaEventDeltaThinkingDelta {
+    pub thinking: String,
+    pub r#type: MessagesContentBlockDeltaEventDeltaThinkingDeltaType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesContentBlockDeltaEventDeltaThinkingDeltaType { ThinkingDelta = "thinking_delta" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesContentBlockDeltaEventType { ContentBlockDelta = "content_block_delta" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+/// Event sent when a new content block starts
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessagesContentBlockStartEvent {
+    pub content_block: MessagesContentBlockStartEventContentBlock,
+    pub index: i64,
+    pub r#type: MessagesContentBlockStartEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum MessagesContentBlockStartEventContentBlock {
+    AnthropicToolUseBlock(AnthropicToolUseBlock),
+    AnthropicWebSearchToolResult(AnthropicWebSearchToolResult),
+    AnthropicWebFetchToolResult(AnthropicWebFetchToolResult),
+    AnthropicTextBlock(AnthropicTextBlock),
+    AnthropicThinkingBlock(AnthropicThinkingBlock),
+    ORAnthropicServerToolUseBlock(ORAnthropicServerToolUseBlock),
+    AnthropicCodeExecutionToolResult(AnthropicCodeExecutionToolResult),
+    AnthropicBashCodeExecutionToolResult(AnthropicBashCodeExecutionToolResult),
+    AnthropicTextEditorCodeExecutionToolResult(AnthropicTextEditorCodeExecutionToolResult),
+    AnthropicToolSearchToolResult(AnthropicToolSearchToolResult),
+    AnthropicAdvisorToolResult(AnthropicAdvisorToolResult),
+    ORAnthropicShellToolResult(ORAnthropicShellToolResult),
+    ORAnthropicBashToolResult(ORAnthropicBashToolResult),
+    AnthropicRedactedThinkingBlock(AnthropicRedactedThinkingBlock),
+    AnthropicContainerUpload(AnthropicContainerUpload),
+    AnthropicCompactionBlock(AnthropicCompactionBlock),
+    Compaction(MessagesContentBlockStartEventContentBlockCompaction),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesContentBlockStartEventContentBlockCompaction {
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub encrypted_content: Option<Option<String>>,
+    pub r#type: MessagesContentBlockStartEventContentBlockCompactionType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesContentBlockStartEventContentBlockCompactionType { Compaction = "compaction" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesContentBlockStartEventType { ContentBlockStart = "content_block_start" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+/// Event sent when a content block is complete
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesContentBlockStopEvent {
+    pub index: i64,
+    pub r#type: MessagesContentBlockStopEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesContentBlockStopEventType { ContentBlockStop = "content_block_stop" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+/// Event sent when the message metadata changes (e.g., stop_reason)
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesDeltaEvent {
+    pub delta: MessagesDeltaEventDelta,
+    pub r#type: MessagesDeltaEventType,
+    pub usage: MessagesDeltaEventUsage,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesDeltaEventDelta {
+    #[serde(default)]
+    pub container: Option<AnthropicContainer>,
+    /// Structured information about a refusal
+    #[serde(default)]
+    pub stop_details: Option<AnthropicRefusalStopDetails>,
+    #[serde(default)]
+    pub stop_reason: Option<ORAnthropicStopReason>,
+    #[serde(default)]
+    pub stop_sequence: Option<String>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesDeltaEventType { MessageDelta = "message_delta" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesDeltaEventUsage {
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub cache_creation: Option<Option<AnthropicCacheCreation>>,
+    #[serde(default)]
+    pub cache_creation_input_tokens: Option<i64>,
+    #[serde(default)]
+    pub cache_read_input_tokens: Option<i64>,
+    #[serde(default)]
+    pub input_tokens: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<Vec<AnthropicUsageIteration>>,
+    pub output_tokens: i64,
+    #[serde(default)]
+    pub output_tokens_details: Option<AnthropicOutputTokensDetails>,
+    #[serde(default)]
+    pub server_tool_use: Option<MessagesDeltaEventUsageServerToolUse>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesDeltaEventUsageServerToolUse {
+    pub web_fetch_requests: i64,
+    pub web_search_requests: i64,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+/// Error event in the stream
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesErrorEvent {
+    pub error: MessagesErrorEventError,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openrouter_metadata: Option<OpenRouterMetadata>,
+    pub r#type: MessagesErrorEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesErrorEventError {
+    /// Canonical OpenRouter error type, stable across all API formats
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<ApiErrorType>,
+    pub message: String,
+    pub r#type: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesErrorEventType { Error = "error" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 /// Fallback model to try when the primary model fails or refuses. Only the `model` field is supported; per-attempt overrides are rejected.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MessagesFallbackParam {
@@ -4850,6 +7169,21 @@ pub struct MessagesOutputConfigTaskBudget {
 #[cfg(any(feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum MessagesOutputConfigTaskBudgetType { Tokens = "tokens" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+/// Keep-alive ping event
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesPingEvent {
+    pub r#type: MessagesPingEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesPingEventType { Ping = "ping" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -5491,6 +7825,254 @@ pub enum MessagesShellToolResultBlockType { OpenrouterShellToolResult = "openrou
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+/// Event sent at the start of a streaming message
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesStartEvent {
+    pub message: MessagesStartEventMessage,
+    pub r#type: MessagesStartEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesStartEventMessage {
+    #[serde(default)]
+    pub container: Option<AnthropicContainer>,
+    #[serde(default)]
+    pub content: Vec<ORAnthropicContentBlock>,
+    pub id: String,
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<MessagesStartEventMessageProvider>,
+    pub role: MessagesStartEventMessageRole,
+    /// Structured information about a refusal
+    #[serde(default)]
+    pub stop_details: Option<AnthropicRefusalStopDetails>,
+    pub stop_reason: serde_json::Value,
+    pub stop_sequence: serde_json::Value,
+    pub r#type: MessagesStartEventMessageType,
+    pub usage: MessagesStartEventMessageUsage,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+open_enum! {
+pub enum MessagesStartEventMessageProvider {
+AnyScale = "AnyScale",
+Atoma = "Atoma",
+CentMl = "Cent-ML",
+CrofAi = "CrofAI",
+Enfer = "Enfer",
+GoPomelo = "GoPomelo",
+HuggingFace = "HuggingFace",
+Hyperbolic = "Hyperbolic",
+Hyperbolic2 = "Hyperbolic 2",
+InoCloud = "InoCloud",
+Kluster = "Kluster",
+Lambda = "Lambda",
+Lepton = "Lepton",
+Lynn2 = "Lynn 2",
+Lynn = "Lynn",
+Mancer = "Mancer",
+Modal = "Modal",
+Nineteen = "Nineteen",
+OctoAi = "OctoAI",
+Recursal = "Recursal",
+Reflection = "Reflection",
+Replicate = "Replicate",
+SambaNova2 = "SambaNova 2",
+SfCompute = "SF Compute",
+Targon = "Targon",
+Together2 = "Together 2",
+Ubicloud = "Ubicloud",
+V01Ai = "01.AI",
+AkashMl = "AkashML",
+Ai21 = "AI21",
+AionLabs = "AionLabs",
+Alibaba = "Alibaba",
+Ambient = "Ambient",
+Baidu = "Baidu",
+AmazonBedrock = "Amazon Bedrock",
+AmazonNova = "Amazon Nova",
+Anthropic = "Anthropic",
+ArceeAi = "Arcee AI",
+AtlasCloud = "AtlasCloud",
+Avian = "Avian",
+Azure = "Azure",
+BaseTen = "BaseTen",
+BytePlus = "BytePlus",
+BlackForestLabs = "Black Forest Labs",
+Cerebras = "Cerebras",
+Chutes = "Chutes",
+Cirrascale = "Cirrascale",
+ClaudePlatformOnAws = "Claude Platform on AWS",
+Clarifai = "Clarifai",
+Cloudflare = "Cloudflare",
+Cohere = "Cohere",
+CoreWeave = "CoreWeave",
+Crucible = "Crucible",
+Crusoe = "Crusoe",
+Darkbloom = "Darkbloom",
+Databricks = "Databricks",
+Decart = "Decart",
+Deepgram = "Deepgram",
+DeepInfra = "DeepInfra",
+DeepSeek = "DeepSeek",
+DekaLlm = "DekaLLM",
+DigitalOcean = "DigitalOcean",
+Featherless = "Featherless",
+Fireworks = "Fireworks",
+FishAudio = "Fish Audio",
+Friendli = "Friendli",
+GmiCloud = "GMICloud",
+Google = "Google",
+GoogleAiStudio = "Google AI Studio",
+Groq = "Groq",
+HeyGen = "HeyGen",
+Inception = "Inception",
+Inceptron = "Inceptron",
+InferenceNet = "InferenceNet",
+Ionstream = "Ionstream",
+Infermatic = "Infermatic",
+IoNet = "Io Net",
+InferactVLlm = "Inferact vLLM",
+Inflection = "Inflection",
+Liquid = "Liquid",
+Makora = "Makora",
+Mara = "Mara",
+Mancer2 = "Mancer 2",
+Meta = "Meta",
+Minimax = "Minimax",
+ModelRun = "ModelRun",
+Mistral = "Mistral",
+Modular = "Modular",
+MoonshotAi = "Moonshot AI",
+Morph = "Morph",
+VoyageAiByMongoDb = "VoyageAI by MongoDB",
+NCompass = "NCompass",
+Nebius = "Nebius",
+NexAgi = "Nex AGI",
+NextBit = "NextBit",
+Novita = "Novita",
+Nvidia = "Nvidia",
+OpenAi = "OpenAI",
+OpenInference = "OpenInference",
+Parasail = "Parasail",
+Poolside = "Poolside",
+Perceptron = "Perceptron",
+Perplexity = "Perplexity",
+Phala = "Phala",
+Recraft = "Recraft",
+Reka = "Reka",
+Relace = "Relace",
+SailResearch = "Sail Research",
+SakanaAi = "Sakana AI",
+SambaNova = "SambaNova",
+Seed = "Seed",
+SiliconFlow = "SiliconFlow",
+Sourceful = "Sourceful",
+StepFun = "StepFun",
+Stealth = "Stealth",
+StreamLake = "StreamLake",
+Switchpoint = "Switchpoint",
+Tencent = "Tencent",
+Tenstorrent = "Tenstorrent",
+ThinkingMachines = "Thinking Machines",
+Together = "Together",
+Upstage = "Upstage",
+Venice = "Venice",
+Wafer = "Wafer",
+WandB = "WandB",
+Quiver = "Quiver",
+Krea = "Krea",
+Runway = "Runway",
+Xiaomi = "Xiaomi",
+XAi = "xAI",
+ZAi = "Z.AI",
+FakeProvider = "FakeProvider",
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesStartEventMessageRole { Assistant = "assistant" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesStartEventMessageType { Message = "message" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesStartEventMessageUsage {
+    #[serde(default)]
+    pub cache_creation: Option<AnthropicCacheCreation>,
+    #[serde(default)]
+    pub cache_creation_input_tokens: Option<i64>,
+    #[serde(default)]
+    pub cache_read_input_tokens: Option<i64>,
+    #[serde(default)]
+    pub inference_geo: Option<String>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    #[serde(default)]
+    pub output_tokens_details: Option<AnthropicOutputTokensDetails>,
+    #[serde(default)]
+    pub server_tool_use: Option<AnthropicServerToolUsage>,
+    #[serde(default)]
+    pub service_tier: Option<AnthropicServiceTier>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<Vec<AnthropicUsageIteration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub speed: Option<Option<AnthropicSpeed>>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesStartEventType { MessageStart = "message_start" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+/// Event sent when the message is complete
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessagesStopEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openrouter_metadata: Option<OpenRouterMetadata>,
+    pub r#type: MessagesStopEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum MessagesStopEventType { MessageStop = "message_stop" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tagged_union! {
+/// Union of all possible streaming events
+pub enum MessagesStreamEvents ("type") {
+MessageStart("message_start") => MessagesStartEvent,
+MessageDelta("message_delta") => MessagesDeltaEvent,
+MessageStop("message_stop") => MessagesStopEvent,
+ContentBlockStart("content_block_start") => MessagesContentBlockStartEvent,
+ContentBlockDelta("content_block_delta") => MessagesContentBlockDeltaEvent,
+ContentBlockStop("content_block_stop") => MessagesContentBlockStopEvent,
+Ping("ping") => MessagesPingEvent,
+Error("error") => MessagesErrorEvent,
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 /// Loads a previously deferred tool (declared in `tools` with `defer_loading: true`) mid-conversation without invalidating the prompt cache. Only valid in `role: "system"` messages. Not supported on Claude Sonnet 5 or models older than Claude Opus 4.8.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MessagesToolAdditionBlock {
@@ -5943,6 +8525,157 @@ tag_enum! {
 pub enum NamespaceToolType { Namespace = "namespace" }
 }
 
+#[cfg(any(feature = "messages", feature = "presets"))]
+/// Output of an `openrouter:bash` call executed in the OpenRouter sandbox (`engine: 'openrouter'`)
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ORAnthropicBashToolResult {
+    #[serde(default)]
+    pub content: serde_json::Map<String, serde_json::Value>,
+    pub tool_use_id: String,
+    pub r#type: ORAnthropicBashToolResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum ORAnthropicBashToolResultType { OpenrouterBashToolResult = "openrouter_bash_tool_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tagged_union! {
+pub enum ORAnthropicContentBlock ("type") {
+Text("text") => AnthropicTextBlock,
+ToolUse("tool_use") => AnthropicToolUseBlock,
+Thinking("thinking") => AnthropicThinkingBlock,
+RedactedThinking("redacted_thinking") => AnthropicRedactedThinkingBlock,
+ServerToolUse("server_tool_use") => ORAnthropicServerToolUseBlock,
+WebSearchToolResult("web_search_tool_result") => AnthropicWebSearchToolResult,
+WebFetchToolResult("web_fetch_tool_result") => AnthropicWebFetchToolResult,
+CodeExecutionToolResult("code_execution_tool_result") => AnthropicCodeExecutionToolResult,
+BashCodeExecutionToolResult("bash_code_execution_tool_result") => AnthropicBashCodeExecutionToolResult,
+TextEditorCodeExecutionToolResult("text_editor_code_execution_tool_result") => AnthropicTextEditorCodeExecutionToolResult,
+ToolSearchToolResult("tool_search_tool_result") => AnthropicToolSearchToolResult,
+ContainerUpload("container_upload") => AnthropicContainerUpload,
+Compaction("compaction") => AnthropicCompactionBlock,
+AdvisorToolResult("advisor_tool_result") => AnthropicAdvisorToolResult,
+OpenrouterShellToolResult("openrouter_shell_tool_result") => ORAnthropicShellToolResult,
+OpenrouterBashToolResult("openrouter_bash_tool_result") => ORAnthropicBashToolResult,
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tagged_union! {
+pub enum ORAnthropicNullableCaller ("type") {
+Direct("direct") => AnthropicDirectCaller,
+CodeExecution20250825("code_execution_20250825") => AnthropicCodeExecution20250825Caller,
+CodeExecution20260120("code_execution_20260120") => AnthropicCodeExecution20260120Caller,
+}
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ORAnthropicServerToolUseBlock {
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub caller: Option<Option<ORAnthropicNullableCaller>>,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<serde_json::Value>,
+    pub name: String,
+    pub r#type: ORAnthropicServerToolUseBlockType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum ORAnthropicServerToolUseBlockType { ServerToolUse = "server_tool_use" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+/// Output of an `openrouter:shell` call executed in the OpenRouter sandbox
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ORAnthropicShellToolResult {
+    #[serde(default)]
+    pub content: serde_json::Map<String, serde_json::Value>,
+    pub tool_use_id: String,
+    pub r#type: ORAnthropicShellToolResultType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+tag_enum! {
+pub enum ORAnthropicShellToolResultType { OpenrouterShellToolResult = "openrouter_shell_tool_result" }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+open_enum! {
+pub enum ORAnthropicStopReason {
+EndTurn = "end_turn",
+MaxTokens = "max_tokens",
+ModelContextWindowExceeded = "model_context_window_exceeded",
+StopSequence = "stop_sequence",
+ToolUse = "tool_use",
+PauseTurn = "pause_turn",
+Refusal = "refusal",
+Compaction = "compaction",
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpenAIResponseCustomToolCall {
+    pub call_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub input: String,
+    pub name: String,
+    /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub r#type: OpenAIResponseCustomToolCallType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenAIResponseCustomToolCallOutput {
+    pub call_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub output: OpenAIResponseCustomToolCallOutputOutput,
+    pub r#type: OpenAIResponseCustomToolCallOutputType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum OpenAIResponseCustomToolCallOutputOutput {
+    String(String),
+    Array(Vec<OpenAIResponseCustomToolCallOutputOutputArrayItem>),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tagged_union! {
+pub enum OpenAIResponseCustomToolCallOutputOutputArrayItem ("type") {
+InputText("input_text") => InputText,
+InputImage("input_image") => InputImage,
+InputFile("input_file") => InputFile,
+}
+}
+
 #[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OpenAIResponseCustomToolCallOutputType { CustomToolCallOutput = "custom_tool_call_output" }
@@ -5951,6 +8684,66 @@ pub enum OpenAIResponseCustomToolCallOutputType { CustomToolCallOutput = "custom
 #[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OpenAIResponseCustomToolCallType { CustomToolCall = "custom_tool_call" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpenAIResponseFunctionToolCall {
+    pub arguments: String,
+    pub call_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ToolCallStatus>,
+    /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subagent_id: Option<String>,
+    /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subagent_items: Option<Vec<OpenAIResponseFunctionToolCallSubagentItemsItem>>,
+    pub r#type: OpenAIResponseFunctionToolCallType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenAIResponseFunctionToolCallOutput {
+    pub call_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub id: Option<Option<String>>,
+    pub output: OpenAIResponseFunctionToolCallOutputOutput,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub status: Option<Option<ToolCallStatus>>,
+    pub r#type: OpenAIResponseFunctionToolCallOutputType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum OpenAIResponseFunctionToolCallOutputOutput {
+    String(String),
+    Array(Vec<OpenAIResponseFunctionToolCallOutputOutputArrayItem>),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tagged_union! {
+pub enum OpenAIResponseFunctionToolCallOutputOutputArrayItem ("type") {
+InputText("input_text") => InputText,
+InputImage("input_image") => InputImage,
+InputFile("input_file") => InputFile,
+}
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5974,6 +8767,44 @@ pub enum OpenAIResponseFunctionToolCallType { FunctionCall = "function_call" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenAIResponseInputMessageItem {
+    #[serde(default)]
+    pub content: Vec<OpenAIResponseInputMessageItemContentItem>,
+    pub id: String,
+    pub role: OpenAIResponseInputMessageItemRole,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<OpenAIResponseInputMessageItemType>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tagged_union! {
+pub enum OpenAIResponseInputMessageItemContentItem ("type") {
+InputText("input_text") => InputText,
+InputImage("input_image") => InputImage,
+InputFile("input_file") => InputFile,
+InputAudio("input_audio") => InputAudio,
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+open_enum! {
+pub enum OpenAIResponseInputMessageItemRole {
+User = "user",
+System = "system",
+Developer = "developer",
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponseInputMessageItemType { Message = "message" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum OpenAIResponsesAnnotation {
@@ -5982,6 +8813,51 @@ pub enum OpenAIResponsesAnnotation {
     FilePath(FilePath),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesCodeInterpreterCallCodeDeltaType { ResponseCodeInterpreterCallCodeDelta = "response.code_interpreter_call_code.delta" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesCodeInterpreterCallCodeDoneType { ResponseCodeInterpreterCallCodeDone = "response.code_interpreter_call_code.done" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesCodeInterpreterCallCompletedType { ResponseCodeInterpreterCallCompleted = "response.code_interpreter_call.completed" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesCodeInterpreterCallInProgressType { ResponseCodeInterpreterCallInProgress = "response.code_interpreter_call.in_progress" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesCodeInterpreterCallInterpretingType { ResponseCodeInterpreterCallInterpreting = "response.code_interpreter_call.interpreting" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesImageGenCallCompletedType { ResponseImageGenerationCallCompleted = "response.image_generation_call.completed" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesImageGenCallGeneratingType { ResponseImageGenerationCallGenerating = "response.image_generation_call.generating" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesImageGenCallInProgressType { ResponseImageGenerationCallInProgress = "response.image_generation_call.in_progress" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesImageGenCallPartialImageType { ResponseImageGenerationCallPartialImage = "response.image_generation_call.partial_image" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5997,6 +8873,23 @@ pub struct OpenAIResponsesRefusalContent {
 #[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OpenAIResponsesRefusalContentType { Refusal = "refusal" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+open_enum! {
+pub enum OpenAIResponsesResponseStatus {
+Completed = "completed",
+Incomplete = "incomplete",
+InProgress = "in_progress",
+Failed = "failed",
+Cancelled = "cancelled",
+Queued = "queued",
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesSearchCompletedType { ResponseWebSearchCallCompleted = "response.web_search_call.completed" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6091,7 +8984,145 @@ Disabled = "disabled",
 }
 }
 
-#[cfg(any(feature = "chat", feature = "messages", feature = "responses"))]
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpenAIResponsesUsageInputTokensDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub cache_write_tokens: Option<Option<i64>>,
+    pub cached_tokens: i64,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OpenAIResponsesUsageOutputTokensDetails {
+    pub reasoning_tokens: i64,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesWebSearchCallInProgressType { ResponseWebSearchCallInProgress = "response.web_search_call.in_progress" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OpenAIResponsesWebSearchCallSearchingType { ResponseWebSearchCallSearching = "response.web_search_call.searching" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a response is created
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenResponsesCreatedEvent {
+    /// Complete non-streaming response from the Responses API
+    pub response: OpenResponsesResult,
+    pub sequence_number: i64,
+    pub r#type: CreatedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a response is in progress
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenResponsesInProgressEvent {
+    /// Complete non-streaming response from the Responses API
+    pub response: OpenResponsesResult,
+    pub sequence_number: i64,
+    pub r#type: InProgressEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Complete non-streaming response from the Responses API
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenResponsesResult {
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub background: Option<Option<bool>>,
+    #[serde(default)]
+    pub completed_at: Option<i64>,
+    pub created_at: i64,
+    /// Error information returned from the API
+    #[serde(default)]
+    pub error: Option<ResponsesErrorField>,
+    #[serde(default)]
+    pub frequency_penalty: Option<f64>,
+    pub id: String,
+    #[serde(default)]
+    pub incomplete_details: Option<IncompleteDetails>,
+    #[serde(default)]
+    pub instructions: Option<BaseInputs>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub max_output_tokens: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub max_tool_calls: Option<Option<i64>>,
+    /// Metadata key-value pairs for the request. Keys must be ≤64 characters and cannot contain brackets. Values must be ≤512 characters. Maximum 16 pairs allowed.
+    #[serde(default)]
+    pub metadata: Option<RequestMetadata>,
+    pub model: String,
+    pub object: BaseResponsesResultObject,
+    #[serde(default)]
+    pub output: Vec<OutputItems>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_text: Option<String>,
+    pub parallel_tool_calls: bool,
+    #[serde(default)]
+    pub presence_penalty: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub previous_response_id: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub prompt: Option<Option<StoredPromptTemplate>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub prompt_cache_key: Option<Option<String>>,
+    /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. Only supported by OpenAI GPT-5.6 and newer.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub prompt_cache_options: Option<Option<PromptCacheOptions>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub reasoning: Option<Option<BaseReasoningConfig>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub safety_identifier: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub service_tier: Option<Option<String>>,
+    pub status: OpenAIResponsesResponseStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<bool>,
+    #[serde(default)]
+    pub temperature: Option<f64>,
+    /// Text output configuration including format and verbosity
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub text: Option<Option<TextExtendedConfig>>,
+    pub tool_choice: OpenAIResponsesToolChoice,
+    #[serde(default)]
+    pub tools: Vec<BaseResponsesResultToolsItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub top_logprobs: Option<Option<i64>>,
+    #[serde(default)]
+    pub top_p: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub truncation: Option<Option<Truncation>>,
+    /// Token usage information for the response
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub usage: Option<Option<Usage>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub user: Option<Option<String>>,
+    /// Canonical OpenRouter error type, stable across all API formats
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<ApiErrorType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openrouter_metadata: Option<OpenRouterMetadata>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenRouterMetadata {
     pub attempt: i64,
@@ -6161,6 +9192,27 @@ pub struct OutputAdvisorServerToolItem {
 #[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputAdvisorServerToolItemType { OpenrouterAdvisor = "openrouter:advisor" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// A native `apply_patch_call` output item matching OpenAI's Responses API shape. Emitted when the client requested the `apply_patch` shorthand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputApplyPatchCallItem {
+    pub call_id: String,
+    pub id: String,
+    /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
+    pub operation: ApplyPatchCallOperation,
+    /// Lifecycle state of an `apply_patch_call` output item.
+    pub status: ApplyPatchCallStatus,
+    pub r#type: OutputApplyPatchCallItemType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OutputApplyPatchCallItemType { ApplyPatchCall = "apply_patch_call" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6588,6 +9640,11 @@ pub enum OutputImageGenerationServerToolItemType { OpenrouterImageGeneration = "
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OutputItemAddedEventType { ResponseOutputItemAdded = "response.output_item.added" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tagged_union! {
 pub enum OutputItemCodeInterpreterCallOutputsItem ("type") {
 Logs("logs") => CodeInterpreterLogsOutput,
@@ -6614,6 +9671,11 @@ pub enum OutputItemCodeInterpreterCallType { CodeInterpreterCall = "code_interpr
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
+pub enum OutputItemDoneEventType { ResponseOutputItemDone = "response.output_item.done" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
 pub enum OutputItemFileSearchCallType { FileSearchCall = "file_search_call" }
 }
 
@@ -6629,6 +9691,19 @@ InProgress = "in_progress",
 #[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputItemFunctionCallType { FunctionCall = "function_call" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputItemImageGenerationCall {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub result: Option<Option<String>>,
+    pub status: ImageGenerationStatus,
+    pub r#type: OutputItemImageGenerationCallType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6719,6 +9794,44 @@ pub enum OutputItemWebSearchCallType { WebSearchCall = "web_search_call" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+tagged_union! {
+/// An output item from the response
+pub enum OutputItems ("type") {
+Message("message") => OutputMessageItem,
+Reasoning("reasoning") => OutputReasoningItem,
+FunctionCall("function_call") => OutputFunctionCallItem,
+WebSearchCall("web_search_call") => OutputWebSearchCallItem,
+FileSearchCall("file_search_call") => OutputFileSearchCallItem,
+ImageGenerationCall("image_generation_call") => OutputImageGenerationCallItem,
+CodeInterpreterCall("code_interpreter_call") => OutputCodeInterpreterCallItem,
+ComputerCall("computer_call") => OutputComputerCallItem,
+OpenrouterDatetime("openrouter:datetime") => OutputDatetimeItem,
+OpenrouterWebSearch("openrouter:web_search") => OutputWebSearchServerToolItem,
+OpenrouterCodeInterpreter("openrouter:code_interpreter") => OutputCodeInterpreterServerToolItem,
+OpenrouterFileSearch("openrouter:file_search") => OutputFileSearchServerToolItem,
+OpenrouterImageGeneration("openrouter:image_generation") => OutputImageGenerationServerToolItem,
+OpenrouterBrowserUse("openrouter:browser_use") => OutputBrowserUseServerToolItem,
+OpenrouterBash("openrouter:bash") => OutputBashServerToolItem,
+OpenrouterTextEditor("openrouter:text_editor") => OutputTextEditorServerToolItem,
+OpenrouterApplyPatch("openrouter:apply_patch") => OutputApplyPatchServerToolItem,
+ApplyPatchCall("apply_patch_call") => OutputApplyPatchCallItem,
+ShellCall("shell_call") => OutputShellCallItem,
+ShellCallOutput("shell_call_output") => OutputShellCallOutputItem,
+OpenrouterShell("openrouter:shell") => OutputShellServerToolItem,
+OpenrouterWebFetch("openrouter:web_fetch") => OutputWebFetchServerToolItem,
+OpenrouterToolSearch("openrouter:tool_search") => OutputToolSearchServerToolItem,
+OpenrouterMemory("openrouter:memory") => OutputMemoryServerToolItem,
+OpenrouterMcp("openrouter:mcp") => OutputMcpServerToolItem,
+OpenrouterExperimentalSearchModels("openrouter:experimental__search_models") => OutputSearchModelsServerToolItem,
+OpenrouterFusion("openrouter:fusion") => OutputFusionServerToolItem,
+OpenrouterAdvisor("openrouter:advisor") => OutputAdvisorServerToolItem,
+OpenrouterSubagent("openrouter:subagent") => OutputSubagentServerToolItem,
+OpenrouterFiles("openrouter:files") => OutputFilesServerToolItem,
+CustomToolCall("custom_tool_call") => OutputCustomToolCallItem,
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:mcp server tool output item
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputMcpServerToolItem {
@@ -6774,6 +9887,54 @@ pub enum OutputMemoryServerToolItemType { OpenrouterMemory = "openrouter:memory"
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutputMessage {
+    #[serde(default)]
+    pub content: Vec<OutputMessageContentItem>,
+    pub id: String,
+    /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub phase: Option<Option<OutputMessagePhase>>,
+    pub role: OutputMessageRole,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OutputMessageStatus>,
+    pub r#type: OutputMessageType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum OutputMessageContentItem {
+    ResponseOutputText(ResponseOutputText),
+    OpenAIResponsesRefusalContent(OpenAIResponsesRefusalContent),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// An output message item
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutputMessageItem {
+    #[serde(default)]
+    pub content: Vec<OutputMessageContentItem>,
+    pub id: String,
+    /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub phase: Option<Option<OutputMessagePhase>>,
+    pub role: OutputMessageRole,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OutputMessageStatus>,
+    pub r#type: OutputMessageType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 open_enum! {
 /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
 pub enum OutputMessagePhase {
@@ -6794,6 +9955,11 @@ Completed = "completed",
 Incomplete = "incomplete",
 InProgress = "in_progress",
 }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OutputMessageType { Message = "message" }
 }
 
 #[cfg(any(feature = "embeddings", feature = "endpoints", feature = "models"))]
@@ -6819,6 +9985,30 @@ Image = "image",
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+/// An output item containing reasoning
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutputReasoningItem {
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub content: Option<Option<Vec<ReasoningTextContent>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub encrypted_content: Option<Option<String>>,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OutputItemReasoningStatus>,
+    #[serde(default)]
+    pub summary: Vec<ReasoningSummaryText>,
+    pub r#type: OutputItemReasoningType,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub format: Option<Option<ReasoningFormat>>,
+    /// A signature for the reasoning content, used for verification
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub signature: Option<Option<String>>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:experimental__search_models server tool output item
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputSearchModelsServerToolItem {
@@ -6839,6 +10029,67 @@ pub struct OutputSearchModelsServerToolItem {
 #[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputSearchModelsServerToolItemType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// A native `shell_call` output item matching OpenAI's Responses API shape. Emitted for the sandbox-backed `shell` tool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputShellCallItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<OutputShellCallItemAction>,
+    /// The raw tool-call arguments string as emitted by the model. Echo back unchanged when replaying history; used verbatim to preserve provider prompt-cache prefixes.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub arguments: Option<Option<String>>,
+    pub call_id: String,
+    pub id: String,
+    /// Status of a shell call or its output.
+    pub status: ShellCallStatus,
+    pub r#type: OutputShellCallItemType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OutputShellCallItemAction {
+    #[serde(default)]
+    pub commands: Vec<String>,
+    #[serde(default)]
+    pub max_output_length: Option<i64>,
+    #[serde(default)]
+    pub timeout_ms: Option<i64>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OutputShellCallItemType { ShellCall = "shell_call" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// A native `shell_call_output` item matching OpenAI's Responses API shape. Carries per-command stdout, stderr, and the exit/timeout outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputShellCallOutputItem {
+    pub call_id: String,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub max_output_length: Option<Option<i64>>,
+    #[serde(default)]
+    pub output: Vec<ShellCallOutputContent>,
+    /// Status of a shell call or its output.
+    pub status: ShellCallStatus,
+    pub r#type: OutputShellCallOutputItemType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+tag_enum! {
+pub enum OutputShellCallOutputItemType { ShellCallOutput = "shell_call_output" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -7233,7 +10484,7 @@ pub struct PercentileThroughputCutoffs {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[cfg(any(feature = "chat", feature = "messages", feature = "responses"))]
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PipelineStage {
     #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
@@ -7254,7 +10505,7 @@ pub struct PipelineStage {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[cfg(any(feature = "chat", feature = "messages", feature = "responses"))]
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 open_enum! {
 /// Categorical kind of a pipeline stage. Multiple plugins can share a type (e.g. all guardrail-level plugins emit `guardrail`); the `name` field disambiguates which plugin emitted it.
 pub enum PipelineStageType {
@@ -8283,6 +11534,21 @@ CurrentTurn = "current_turn",
 }
 }
 
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when reasoning text delta is streamed
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReasoningDeltaEvent {
+    pub content_index: i64,
+    pub delta: String,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: BaseReasoningDeltaEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Reasoning detail encrypted schema
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -8389,6 +11655,21 @@ ReasoningServerToolCall("reasoning.server_tool_call") => ReasoningDetailServerTo
 }
 }
 
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when reasoning text streaming is complete
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReasoningDoneEvent {
+    pub content_index: i64,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub text: String,
+    pub r#type: BaseReasoningDoneEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 #[cfg(any(feature = "embeddings", feature = "models", feature = "presets", feature = "responses"))]
 open_enum! {
 pub enum ReasoningEffort {
@@ -8450,10 +11731,70 @@ Pro = "pro",
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a reasoning summary part is added
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReasoningSummaryPartAddedEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub part: ReasoningSummaryText,
+    pub sequence_number: i64,
+    pub summary_index: i64,
+    pub r#type: BaseReasoningSummaryPartAddedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a reasoning summary part is complete
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReasoningSummaryPartDoneEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub part: ReasoningSummaryText,
+    pub sequence_number: i64,
+    pub summary_index: i64,
+    pub r#type: BaseReasoningSummaryPartDoneEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReasoningSummaryText {
     pub text: String,
     pub r#type: ReasoningSummaryTextType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when reasoning summary text delta is streamed
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReasoningSummaryTextDeltaEvent {
+    pub delta: String,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub summary_index: i64,
+    pub r#type: BaseReasoningSummaryTextDeltaEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when reasoning summary text streaming is complete
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReasoningSummaryTextDoneEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub summary_index: i64,
+    pub text: String,
+    pub r#type: BaseReasoningSummaryTextDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -8486,6 +11827,36 @@ pub struct ReasoningTextContent {
 #[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum ReasoningTextContentType { ReasoningText = "reasoning_text" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a refusal delta is streamed
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RefusalDeltaEvent {
+    pub content_index: i64,
+    pub delta: String,
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: BaseRefusalDeltaEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when refusal streaming is complete
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RefusalDoneEvent {
+    pub content_index: i64,
+    pub item_id: String,
+    pub output_index: i64,
+    pub refusal: String,
+    pub sequence_number: i64,
+    pub r#type: BaseRefusalDoneEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8563,6 +11934,43 @@ pub struct ResponseOutputTextLogprobsItemTopLogprobsItem {
 #[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum ResponseOutputTextType { OutputText = "output_text" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Error information returned from the API
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponsesErrorField {
+    pub code: ResponsesErrorFieldCode,
+    pub message: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+open_enum! {
+pub enum ResponsesErrorFieldCode {
+ServerError = "server_error",
+RateLimitExceeded = "rate_limit_exceeded",
+InvalidPrompt = "invalid_prompt",
+VectorStoreTimeout = "vector_store_timeout",
+InvalidImage = "invalid_image",
+InvalidImageFormat = "invalid_image_format",
+InvalidBase64Image = "invalid_base64_image",
+InvalidImageUrl = "invalid_image_url",
+ImageTooLarge = "image_too_large",
+ImageTooSmall = "image_too_small",
+ImageParseError = "image_parse_error",
+ImageContentPolicyViolation = "image_content_policy_violation",
+InvalidImageMode = "invalid_image_mode",
+ImageFileTooLarge = "image_file_too_large",
+UnsupportedImageMediaType = "unsupported_image_media_type",
+EmptyImageFile = "empty_image_file",
+FailedToDownloadImage = "failed_to_download_image",
+ImageFileNotFound = "image_file_not_found",
+BioPolicy = "bio_policy",
+DataResidencyMismatch = "data_residency_mismatch",
+}
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8760,7 +12168,7 @@ pub struct ResponsesRequestToolsItemFunction {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[cfg(any(feature = "chat", feature = "messages", feature = "responses"))]
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RouterAttempt {
     pub model: String,
@@ -8771,7 +12179,7 @@ pub struct RouterAttempt {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[cfg(any(feature = "chat", feature = "messages", feature = "responses"))]
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RouterParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8785,7 +12193,7 @@ pub struct RouterParams {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[cfg(any(feature = "chat", feature = "messages", feature = "responses"))]
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 open_enum! {
 pub enum RoutingStrategy {
 Direct = "direct",
@@ -8854,7 +12262,7 @@ High = "high",
 }
 }
 
-#[cfg(any(feature = "chat", feature = "responses"))]
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// Usage for server-side tool execution (e.g., web search)
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServerToolUseDetails {
@@ -8986,6 +12394,16 @@ pub struct ShellCallOutputItem {
 #[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum ShellCallOutputItemType { ShellCallOutput = "shell_call_output" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+open_enum! {
+/// Status of a shell call or its output.
+pub enum ShellCallStatus {
+InProgress = "in_progress",
+Completed = "completed",
+Incomplete = "incomplete",
+}
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9177,6 +12595,159 @@ pub enum StoredPromptTemplateVariablesValue {
     Unknown(serde_json::Value),
 }
 
+#[cfg(any(feature = "presets", feature = "responses"))]
+tagged_union! {
+/// Union of all possible event types emitted during response streaming
+pub enum StreamEvents ("type") {
+ResponseCreated("response.created") => OpenResponsesCreatedEvent,
+ResponseInProgress("response.in_progress") => OpenResponsesInProgressEvent,
+ResponseCompleted("response.completed") => StreamEventsResponseCompleted,
+ResponseIncomplete("response.incomplete") => StreamEventsResponseIncomplete,
+ResponseFailed("response.failed") => StreamEventsResponseFailed,
+Error("error") => ErrorEvent,
+ResponseOutputItemAdded("response.output_item.added") => StreamEventsResponseOutputItemAdded,
+ResponseOutputItemDone("response.output_item.done") => StreamEventsResponseOutputItemDone,
+ResponseContentPartAdded("response.content_part.added") => ContentPartAddedEvent,
+ResponseContentPartDone("response.content_part.done") => ContentPartDoneEvent,
+ResponseOutputTextDelta("response.output_text.delta") => TextDeltaEvent,
+ResponseOutputTextDone("response.output_text.done") => TextDoneEvent,
+ResponseRefusalDelta("response.refusal.delta") => RefusalDeltaEvent,
+ResponseRefusalDone("response.refusal.done") => RefusalDoneEvent,
+ResponseOutputTextAnnotationAdded("response.output_text.annotation.added") => AnnotationAddedEvent,
+ResponseFunctionCallArgumentsDelta("response.function_call_arguments.delta") => FunctionCallArgsDeltaEvent,
+ResponseFunctionCallArgumentsDone("response.function_call_arguments.done") => FunctionCallArgsDoneEvent,
+ResponseReasoningTextDelta("response.reasoning_text.delta") => ReasoningDeltaEvent,
+ResponseReasoningTextDone("response.reasoning_text.done") => ReasoningDoneEvent,
+ResponseReasoningSummaryPartAdded("response.reasoning_summary_part.added") => ReasoningSummaryPartAddedEvent,
+ResponseReasoningSummaryPartDone("response.reasoning_summary_part.done") => ReasoningSummaryPartDoneEvent,
+ResponseReasoningSummaryTextDelta("response.reasoning_summary_text.delta") => ReasoningSummaryTextDeltaEvent,
+ResponseReasoningSummaryTextDone("response.reasoning_summary_text.done") => ReasoningSummaryTextDoneEvent,
+ResponseImageGenerationCallInProgress("response.image_generation_call.in_progress") => ImageGenCallInProgressEvent,
+ResponseImageGenerationCallGenerating("response.image_generation_call.generating") => ImageGenCallGeneratingEvent,
+ResponseImageGenerationCallPartialImage("response.image_generation_call.partial_image") => ImageGenCallPartialImageEvent,
+ResponseImageGenerationCallCompleted("response.image_generation_call.completed") => ImageGenCallCompletedEvent,
+ResponseCodeInterpreterCallInProgress("response.code_interpreter_call.in_progress") => CodeInterpreterCallInProgressEvent,
+ResponseCodeInterpreterCallInterpreting("response.code_interpreter_call.interpreting") => CodeInterpreterCallInterpretingEvent,
+ResponseCodeInterpreterCallCompleted("response.code_interpreter_call.completed") => CodeInterpreterCallCompletedEvent,
+ResponseCodeInterpreterCallCodeDelta("response.code_interpreter_call_code.delta") => CodeInterpreterCallCodeDeltaEvent,
+ResponseCodeInterpreterCallCodeDone("response.code_interpreter_call_code.done") => CodeInterpreterCallCodeDoneEvent,
+ResponseWebSearchCallInProgress("response.web_search_call.in_progress") => WebSearchCallInProgressEvent,
+ResponseWebSearchCallSearching("response.web_search_call.searching") => WebSearchCallSearchingEvent,
+ResponseWebSearchCallCompleted("response.web_search_call.completed") => WebSearchCallCompletedEvent,
+ResponseCustomToolCallInputDelta("response.custom_tool_call_input.delta") => CustomToolCallInputDeltaEvent,
+ResponseCustomToolCallInputDone("response.custom_tool_call_input.done") => CustomToolCallInputDoneEvent,
+ResponseApplyPatchCallOperationDiffDelta("response.apply_patch_call_operation_diff.delta") => ApplyPatchCallOperationDiffDeltaEvent,
+ResponseApplyPatchCallOperationDiffDone("response.apply_patch_call_operation_diff.done") => ApplyPatchCallOperationDiffDoneEvent,
+ResponseFusionCallInProgress("response.fusion_call.in_progress") => FusionCallInProgressEvent,
+ResponseFusionCallPanelAdded("response.fusion_call.panel.added") => FusionCallPanelAddedEvent,
+ResponseFusionCallPanelDelta("response.fusion_call.panel.delta") => FusionCallPanelDeltaEvent,
+ResponseFusionCallPanelReasoningDelta("response.fusion_call.panel.reasoning.delta") => FusionCallPanelReasoningDeltaEvent,
+ResponseFusionCallPanelCompleted("response.fusion_call.panel.completed") => FusionCallPanelCompletedEvent,
+ResponseFusionCallPanelFailed("response.fusion_call.panel.failed") => FusionCallPanelFailedEvent,
+ResponseFusionCallAnalysisInProgress("response.fusion_call.analysis.in_progress") => FusionCallAnalysisInProgressEvent,
+ResponseFusionCallAnalysisCompleted("response.fusion_call.analysis.completed") => FusionCallAnalysisCompletedEvent,
+ResponseFusionCallCompleted("response.fusion_call.completed") => FusionCallCompletedEvent,
+ResponseDebug("response.debug") => DebugEvent,
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a response has completed successfully
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamEventsResponseCompleted {
+    /// Complete non-streaming response from the Responses API
+    pub response: OpenResponsesResult,
+    pub sequence_number: i64,
+    pub r#type: CompletedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a response has failed
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamEventsResponseFailed {
+    /// Complete non-streaming response from the Responses API
+    pub response: OpenResponsesResult,
+    pub sequence_number: i64,
+    pub r#type: FailedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a response is incomplete
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamEventsResponseIncomplete {
+    /// Complete non-streaming response from the Responses API
+    pub response: OpenResponsesResult,
+    pub sequence_number: i64,
+    pub r#type: IncompleteEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a new output item is added to the response
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamEventsResponseOutputItemAdded {
+    /// An output item from the response
+    pub item: OutputItems,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OutputItemAddedEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when an output item is complete
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamEventsResponseOutputItemDone {
+    /// An output item from the response
+    pub item: OutputItems,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OutputItemDoneEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Log probability information for a token
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StreamLogprob {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<Vec<i64>>,
+    pub logprob: f64,
+    pub token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_logprobs: Option<Vec<StreamLogprobTopLogprob>>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Alternative token with its log probability
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StreamLogprobTopLogprob {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<Vec<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logprob: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// A tool made available to the subagent. Only OpenRouter server tools (e.g. openrouter:web_search) are supported; function tools are rejected because the worker has no way to execute them. The subagent tool may not list itself.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -9273,6 +12844,40 @@ pub struct SubagentServerToolOpenRouter {
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum SubagentServerToolOpenRouterType { OpenrouterSubagent = "openrouter:subagent" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when a text delta is streamed
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextDeltaEvent {
+    pub content_index: i64,
+    pub delta: String,
+    pub item_id: String,
+    #[serde(default)]
+    pub logprobs: Vec<StreamLogprob>,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: BaseTextDeltaEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Event emitted when text streaming is complete
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TextDoneEvent {
+    pub content_index: i64,
+    pub item_id: String,
+    #[serde(default)]
+    pub logprobs: Vec<StreamLogprob>,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub text: String,
+    pub r#type: BaseTextDoneEventType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9402,6 +13007,14 @@ pub struct TraceConfig {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+open_enum! {
+pub enum Truncation {
+Auto = "auto",
+Disabled = "disabled",
+}
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct URLCitation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9419,6 +13032,42 @@ pub struct URLCitation {
 #[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum URLCitationType { UrlCitation = "url_citation" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: i64,
+    pub input_tokens_details: OpenAIResponsesUsageInputTokensDetails,
+    pub output_tokens: i64,
+    pub output_tokens_details: OpenAIResponsesUsageOutputTokensDetails,
+    pub total_tokens: i64,
+    /// Cost of the completion
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub cost: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_details: Option<UsageCostDetails>,
+    /// Whether a request was made using a Bring Your Own Key configuration
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_byok: Option<bool>,
+    /// Usage for server-side tool execution (e.g., web search)
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub server_tool_use_details: Option<Option<ServerToolUseDetails>>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsageCostDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
+    pub upstream_inference_cost: Option<Option<f64>>,
+    pub upstream_inference_input_cost: f64,
+    pub upstream_inference_output_cost: f64,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -9500,6 +13149,45 @@ pub struct WebFetchServerToolConfig {
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum WebFetchServerToolType { OpenrouterWebFetch = "openrouter:web_fetch" }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Web search call completed
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WebSearchCallCompletedEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesSearchCompletedType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Web search call in progress
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WebSearchCallInProgressEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesWebSearchCallInProgressType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+/// Web search call is searching
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WebSearchCallSearchingEvent {
+    pub item_id: String,
+    pub output_index: i64,
+    pub sequence_number: i64,
+    pub r#type: OpenAIResponsesWebSearchCallSearchingType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets"))]

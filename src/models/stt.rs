@@ -24,7 +24,7 @@ impl CreateAudioTranscriptionsMultipartRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAudioTranscriptionsMultipartRequestBody {
     /// The audio file to transcribe. The format is derived from the filename extension or the file part content type. Max 25 MB; send larger files as base64 JSON via input_audio.
-    pub file: FileUpload,
+    pub file: crate::FileUpload,
     /// The model to use for transcription.
     pub model: String,
     /// The language of the input audio (ISO-639-1).
@@ -39,7 +39,7 @@ pub struct CreateAudioTranscriptionsMultipartRequestBody {
 
 impl CreateAudioTranscriptionsMultipartRequestBody {
     /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(file: FileUpload, model: impl Into<String>) -> Self {
+    pub fn new(file: crate::FileUpload, model: impl Into<String>) -> Self {
         Self {
             file,
             model: model.into(),

@@ -122,6 +122,14 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
             };
             Some(Outcome::json(funcs::chat_send(core, request).await))
         }
+        #[cfg(feature = "chat")]
+        ("sendChatCompletionRequest", Some("stream")) => {
+            let request = SendChatCompletionRequestRequest {
+                x_openrouter_metadata: case.opt_param("header", "X-OpenRouter-Metadata"),
+                body: case.body(),
+            };
+            Some(Outcome::stream(funcs::chat_send_stream(core, request).await).await)
+        }
         #[cfg(feature = "classifications")]
         ("getTaskClassifications", None) => {
             let request = GetTaskClassificationsRequest { window: case.opt_param("query", "window") };
@@ -346,6 +354,11 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
             Some(Outcome::json(funcs::images_generate(core, request).await))
         }
         #[cfg(feature = "images")]
+        ("createImages", Some("stream")) => {
+            let request = CreateImagesRequest { body: case.body() };
+            Some(Outcome::stream(funcs::images_generate_stream(core, request).await).await)
+        }
+        #[cfg(feature = "images")]
         ("listImageModels", None) => {
             let request = ListImageModelsRequest {};
             Some(Outcome::json(funcs::images_list_models(core, request).await))
@@ -399,6 +412,14 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
                 body: case.body(),
             };
             Some(Outcome::json(funcs::messages_create(core, request).await))
+        }
+        #[cfg(feature = "messages")]
+        ("createMessages", Some("stream")) => {
+            let request = CreateMessagesRequest {
+                x_openrouter_metadata: case.opt_param("header", "X-OpenRouter-Metadata"),
+                body: case.body(),
+            };
+            Some(Outcome::stream(funcs::messages_create_stream(core, request).await).await)
         }
         #[cfg(feature = "models")]
         ("getModel", None) => {
@@ -515,14 +536,29 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
             Some(Outcome::json(funcs::presets_create_presets_chat_completions(core, request).await))
         }
         #[cfg(feature = "presets")]
+        ("createPresetsChatCompletions", Some("stream")) => {
+            let request = CreatePresetsChatCompletionsRequest { slug: case.param("path", "slug"), body: case.body() };
+            Some(Outcome::stream(funcs::presets_create_presets_chat_completions_stream(core, request).await).await)
+        }
+        #[cfg(feature = "presets")]
         ("createPresetsMessages", None) => {
             let request = CreatePresetsMessagesRequest { slug: case.param("path", "slug"), body: case.body() };
             Some(Outcome::json(funcs::presets_create_presets_messages(core, request).await))
         }
         #[cfg(feature = "presets")]
+        ("createPresetsMessages", Some("stream")) => {
+            let request = CreatePresetsMessagesRequest { slug: case.param("path", "slug"), body: case.body() };
+            Some(Outcome::stream(funcs::presets_create_presets_messages_stream(core, request).await).await)
+        }
+        #[cfg(feature = "presets")]
         ("createPresetsResponses", None) => {
             let request = CreatePresetsResponsesRequest { slug: case.param("path", "slug"), body: case.body() };
             Some(Outcome::json(funcs::presets_create_presets_responses(core, request).await))
+        }
+        #[cfg(feature = "presets")]
+        ("createPresetsResponses", Some("stream")) => {
+            let request = CreatePresetsResponsesRequest { slug: case.param("path", "slug"), body: case.body() };
+            Some(Outcome::stream(funcs::presets_create_presets_responses_stream(core, request).await).await)
         }
         #[cfg(feature = "presets")]
         ("listPresetVersions", None) => {
@@ -556,6 +592,14 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
                 body: case.body(),
             };
             Some(Outcome::json(funcs::responses_send(core, request).await))
+        }
+        #[cfg(feature = "responses")]
+        ("createResponses", Some("stream")) => {
+            let request = CreateResponsesRequest {
+                x_openrouter_metadata: case.opt_param("header", "X-OpenRouter-Metadata"),
+                body: case.body(),
+            };
+            Some(Outcome::stream(funcs::responses_send_stream(core, request).await).await)
         }
         #[cfg(feature = "scim")]
         ("listScimGroupMappings", None) => {

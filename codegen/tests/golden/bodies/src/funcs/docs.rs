@@ -20,7 +20,7 @@ fn encode_upload_doc(request: UploadDocRequest) -> Result<HttpRequest, Error> {
     let parts = request.body;
     {
         let value = parts.file;
-        form.file("file", value.filename, value.content_type, value.bytes);
+        form.file_upload("file", value);
     }
     if let Some(value) = parts.purpose {
         form.text("purpose", value);

@@ -34,36 +34,6 @@ impl DownloadDocRequest {
     }
 }
 
-/// A file sent as one part of a multipart form.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FileUpload {
-    /// The file name sent with the part, if any.
-    pub filename: Option<String>,
-    /// The part's content type, if any.
-    pub content_type: Option<String>,
-    /// The file's bytes.
-    pub bytes: bytes::Bytes,
-}
-
-impl FileUpload {
-    /// A file part with these bytes, without a file name or content type.
-    pub fn new(bytes: impl Into<bytes::Bytes>) -> Self {
-        Self { filename: None, content_type: None, bytes: bytes.into() }
-    }
-
-    /// Sets the file name sent with the part.
-    pub fn filename(mut self, filename: impl Into<String>) -> Self {
-        self.filename = Some(filename.into());
-        self
-    }
-
-    /// Sets the part's content type.
-    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
-        self.content_type = Some(content_type.into());
-        self
-    }
-}
-
 /// Inputs of [`docs_upload_doc`](crate::funcs::docs_upload_doc) (`POST /upload`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UploadDocRequest {
@@ -81,14 +51,14 @@ impl UploadDocRequest {
 /// Sent as a `multipart/form-data` form.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UploadDocRequestBody {
-    pub file: FileUpload,
+    pub file: crate::FileUpload,
     pub purpose: Option<String>,
     pub pages: Option<i64>,
 }
 
 impl UploadDocRequestBody {
     /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(file: FileUpload) -> Self {
+    pub fn new(file: crate::FileUpload) -> Self {
         Self { file, purpose: None, pages: None }
     }
 

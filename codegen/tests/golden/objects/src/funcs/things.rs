@@ -61,3 +61,56 @@ fn encode_get_thing(request: GetThingRequest) -> Result<HttpRequest, Error> {
     }
     Ok(http)
 }
+
+/// List things
+///
+/// `GET /things`
+pub async fn things_list_things(
+    core: &OpenRouterCore,
+    request: ListThingsRequest,
+) -> Result<ListThingsResponse, Error> {
+    let http = encode_list_things(request)?;
+    core.send(http).await?.json()
+}
+
+/// List things, page after page
+///
+/// A stream of the pages of \[`things_list_things`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 20), or the first error.
+pub fn things_list_things_pages(core: &OpenRouterCore, request: ListThingsRequest) -> crate::Pages<ListThingsResponse> {
+    let core = core.clone();
+    let page_size = request.limit.unwrap_or(20);
+    crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.offset = Some(offset);
+        Box::pin(async move {
+            let page = things_list_things(&core, request).await?;
+            let items = page.data.len() as i64;
+            Ok((page, items))
+        })
+    })
+}
+
+fn encode_list_things(request: ListThingsRequest) -> Result<HttpRequest, Error> {
+    if let Some(value) = &request.offset {
+        if *value < 0 {
+            return Err(Error::invalid_request("`offset` must be at least 0 (minimum 0)"));
+        }
+    }
+    if let Some(value) = &request.limit {
+        if *value < 1 {
+            return Err(Error::invalid_request("`limit` must be at least 1 (minimum 1)"));
+        }
+        if *value > 100 {
+            return Err(Error::invalid_request("`limit` must be at most 100 (maximum 100)"));
+        }
+    }
+    let mut http = HttpRequest::new(http::Method::GET, String::from("/things"), "application/json");
+    if let Some(value) = &request.offset {
+        http.query("offset", &value.to_string());
+    }
+    if let Some(value) = &request.limit {
+        http.query("limit", &value.to_string());
+    }
+    Ok(http)
+}

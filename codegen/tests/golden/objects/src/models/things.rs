@@ -52,6 +52,43 @@ impl GetThingRequest {
     }
 }
 
+/// Inputs of [`things_list_things`](crate::funcs::things_list_things) (`GET /things`): path, query and header parameters and the body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListThingsRequest {
+    /// Query parameter `offset`.
+    pub offset: Option<i64>,
+    /// Query parameter `limit`.
+    pub limit: Option<i64>,
+}
+
+impl ListThingsRequest {
+    /// A value with the required inputs; set the optional ones with the setters.
+    pub fn new() -> Self {
+        Self { offset: None, limit: None }
+    }
+
+    /// Sets `offset`.
+    pub fn offset(mut self, value: i64) -> Self {
+        self.offset = Some(value);
+        self
+    }
+
+    /// Sets `limit`.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.limit = Some(value);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListThingsResponse {
+    #[serde(default)]
+    pub data: Vec<Thing>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A thing, with every kind of field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Thing {

@@ -25,6 +25,14 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
             };
             Some(Outcome::json(funcs::things_get_thing(core, request).await))
         }
+        #[cfg(feature = "things")]
+        ("listThings", None) => {
+            let request = ListThingsRequest {
+                offset: case.opt_param("query", "offset"),
+                limit: case.opt_param("query", "limit"),
+            };
+            Some(Outcome::json(funcs::things_list_things(core, request).await))
+        }
         _ => None,
     }
 }

@@ -10,11 +10,27 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `POST /shapes`
 ///
-/// This function returns the whole (non-streaming) response; the streaming form's events are
-/// [`Shape`].
+/// This function returns the whole (non-streaming) response; [`shapes_create_shape_stream`] streams it.
 pub async fn shapes_create_shape(core: &OpenRouterCore, request: CreateShapeRequest) -> Result<Shape, Error> {
     let http = encode_create_shape(request)?;
     core.send(http).await?.json()
+}
+
+/// Create a shape, as a stream of events
+///
+/// `POST /shapes` with `"stream": true`
+///
+/// Sends the request with `"stream": true` and `Accept: text/event-stream` (whatever the request says) and returns the events as they arrive. An error reported inside the stream is an `Err` item, after which the stream ends.
+///
+/// Events: [`Shape`]; see [`EventStream`](crate::EventStream).
+pub async fn shapes_create_shape_stream(
+    core: &OpenRouterCore,
+    mut request: CreateShapeRequest,
+) -> Result<crate::EventStream<Shape>, Error> {
+    request.body.stream = Some(true);
+    let mut http = encode_create_shape(request)?;
+    http.accept = "text/event-stream";
+    core.send_stream(http).await
 }
 
 fn encode_create_shape(request: CreateShapeRequest) -> Result<HttpRequest, Error> {

@@ -51,6 +51,8 @@ Square("square") => Square,
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShapeRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<bool>,
     pub shape: Shape,
     /// Text, a list of texts, or an object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,6 +99,14 @@ pub enum ShapeRequestModeString {
 Auto = "auto",
 None = "none",
 }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShapeStreamingResponse {
+    pub data: Shape,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -19,6 +19,11 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
             let request = CreateShapeRequest { body: case.body() };
             Some(Outcome::json(funcs::shapes_create_shape(core, request).await))
         }
+        #[cfg(feature = "shapes")]
+        ("createShape", Some("stream")) => {
+            let request = CreateShapeRequest { body: case.body() };
+            Some(Outcome::stream(funcs::shapes_create_shape_stream(core, request).await).await)
+        }
         _ => None,
     }
 }
