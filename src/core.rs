@@ -1,7 +1,7 @@
 //! [`OpenRouterCore`]: the transport every operation function is given, and the one send path.
 //!
-//! The generated functions describe a request as a plain [`HttpRequest`] (no
-//! generics) and hand it to [`OpenRouterCore::send`]; only the final decode is
+//! The generated functions describe a request as a plain `HttpRequest` (no
+//! generics) and hand it to the core's one send path; only the final decode is
 //! generic. Everything a call needs — base URL, auth, app headers, user agent,
 //! timeout, retries with backoff and `Retry-After`, the body size cap — lives here.
 
