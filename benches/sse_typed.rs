@@ -1,0 +1,337 @@
+//! SSE: framing, and framing + typed decode of every chunk into `ChatStreamChunk`, on the chat
+//! stream fixture (`target/bench-fixtures/chat_stream.sse`: 10,000 `chat.completion.chunk`
+//! events, 202 keep-alive comments, `[DONE]`; 2.87 MB), side by side with the
+//! `eventsource-stream` crate + serde_json on the same bytes.
+//!
+//! `[BENCH_ROUNDS=N] cargo bench --bench sse_typed [-- criterion options]` (harness = false;
+//! prints figures; a criterion filter matching nothing, e.g. `-- summary`, runs the summary alone).
+//! MB = 10^6 bytes; events/s counts the 10,000 data events.
+//!
+//! In memory, the fixture cut into 16 KiB chunks:
+//! - `sdk decoder`: the SDK's own decoder, `src/sse.rs` compiled into this bench by `#[path]`
+//!   (it is crate-private), fed chunk by chunk; "typed" adds what `EventStream` does per event
+//!   (the `error` substring check, the in-stream error probe on the 129 events whose text says
+//!   " error", then `serde_json::from_slice::<ChatStreamChunk>`).
+//! - `eventsource-stream`: `chunks.eventsource()` polled to the end (it is async: polled inside
+//!   one `block_on`); "typed" adds `serde_json::from_str::<ChatStreamChunk>` per event (the SDK's
+//!   own type, so only the framing differs), "Value" decodes into `serde_json::Value` instead.
+//!
+//! Over loopback HTTP/1.1 (server on its own thread writing 16 KiB chunked frames):
+//! - `loopback sdk`: the public API end to end, `funcs::chat_send_stream` + `next_event()`
+//!   (request, response head, chunked body, `EventStream` framing, typed decode);
+//! - `loopback hyper+eventsource-stream`: the floor's hyper-util client, the body as
+//!   `BodyDataStream`, `eventsource-stream` + `serde_json::from_str::<ChatStreamChunk>`.
+
+#[path = "floor/src/lib.rs"]
+mod floor;
+#[allow(dead_code)]
+#[path = "../src/sse.rs"]
+mod sse;
+#[path = "support/mod.rs"]
+mod support;
+
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use criterion::{Criterion, Throughput};
+use eventsource_stream::Eventsource;
+use futures_core::Stream;
+use openrouter::funcs::chat_send_stream;
+use openrouter::models::{ChatRequest, ChatStreamChunk, SendChatCompletionRequestRequest};
+use openrouter::OpenRouterCore;
+use support::{ChatMode, Routes, Server};
+
+const CHUNK: usize = 16 * 1024;
+const KEY: &str = "sk-or-bench-key";
+
+// ---------------------------------------------------------------------------------------------
+// In memory: the SDK's decoder.
+// ---------------------------------------------------------------------------------------------
+
+/// Feeds every chunk and pulls every event; returns (data events, data bytes).
+fn sdk_framing(chunks: &[Bytes]) -> (u64, u64) {
+    let mut dec = sse::SseDecoder::new();
+    let (mut events, mut bytes) = (0, 0);
+    for chunk in chunks {
+        dec.feed(chunk);
+        while let Some(ev) = dec.next_event() {
+            let ev = ev.expect("valid stream");
+            if ev.is_done() {
+                continue;
+            }
+            events += 1;
+            bytes += black_box(ev.data).len() as u64;
+        }
+    }
+    (events, bytes)
+}
+
+/// As `EventStream::poll_event` + `decode_event` do for each event.
+fn sdk_typed(chunks: &[Bytes]) -> (u64, u64) {
+    let mut dec = sse::SseDecoder::new();
+    let (mut events, mut bytes) = (0, 0);
+    for chunk in chunks {
+        dec.feed(chunk);
+        while let Some(ev) = dec.next_event() {
+            let ev = ev.expect("valid stream");
+            if ev.is_done() {
+                continue;
+            }
+            let data = ev.data.as_bytes();
+            if memchr::memmem::find(data, b"error").is_some() {
+                // 129 of the fixture's deltas say " error": EventStream probes those first.
+                let probe: Probe<'_> = serde_json::from_slice(data).expect("probe");
+                assert!(
+                    probe.error.is_none() && probe.kind.is_none() && probe.code.is_none() && probe.message.is_none()
+                );
+                assert!(probe.response.is_none_or(|r| r.error.is_none()));
+                assert!(probe.choices.iter().all(|c| c.finish_reason.as_deref() != Some("error")));
+            }
+            let chunk: ChatStreamChunk = serde_json::from_slice(data).expect("typed chunk");
+            bytes += black_box(chunk).choices.len() as u64;
+            events += 1;
+        }
+    }
+    (events, bytes)
+}
+
+// A copy of `src/stream.rs`'s in-stream error probe (crate-private), run on events whose data
+// contains "error", as `EventStream` does.
+#[derive(serde::Deserialize)]
+struct Probe<'a> {
+    #[serde(default)]
+    error: Option<LooseError>,
+    #[serde(default, rename = "type", borrow)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    response: Option<ProbeResponse>,
+    #[serde(default, borrow)]
+    choices: Vec<ProbeChoice<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct ProbeResponse {
+    #[serde(default)]
+    error: Option<LooseError>,
+}
+
+#[derive(serde::Deserialize)]
+struct ProbeChoice<'a> {
+    #[serde(default, borrow)]
+    finish_reason: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[allow(dead_code)]
+#[derive(serde::Deserialize)]
+struct LooseError {
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// In memory: eventsource-stream.
+// ---------------------------------------------------------------------------------------------
+
+struct Chunks {
+    chunks: Vec<Bytes>,
+    next: usize,
+}
+
+impl Stream for Chunks {
+    type Item = Result<Bytes, Infallible>;
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let i = self.next;
+        self.next += 1;
+        Poll::Ready(self.chunks.get(i).cloned().map(Ok))
+    }
+}
+
+async fn next<S: Stream + ?Sized>(mut s: Pin<&mut S>) -> Option<S::Item> {
+    std::future::poll_fn(|cx| s.as_mut().poll_next(cx)).await
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Decode {
+    Framing,
+    Typed,
+    Value,
+}
+
+/// Drains an eventsource-stream over `body`, decoding each data event per `decode`.
+async fn esrc_drain<S, E>(body: S, decode: Decode) -> (u64, u64)
+where
+    S: Stream<Item = Result<Bytes, E>>,
+    E: std::fmt::Debug,
+{
+    let mut es = std::pin::pin!(body.eventsource());
+    let (mut events, mut bytes) = (0, 0);
+    while let Some(ev) = next(es.as_mut()).await {
+        let ev = ev.expect("valid stream");
+        if ev.data == "[DONE]" {
+            continue;
+        }
+        events += 1;
+        bytes += match decode {
+            Decode::Framing => black_box(&ev.data).len() as u64,
+            Decode::Typed => {
+                black_box(serde_json::from_str::<ChatStreamChunk>(&ev.data).expect("typed")).choices.len() as u64
+            }
+            Decode::Value => {
+                black_box(serde_json::from_str::<serde_json::Value>(&ev.data).expect("json")).is_object() as u64
+            }
+        };
+    }
+    (events, bytes)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loopback.
+// ---------------------------------------------------------------------------------------------
+
+fn chat_request() -> SendChatCompletionRequestRequest {
+    let body: ChatRequest = serde_json::from_value(serde_json::json!({
+        "model": "openai/gpt-4o", "stream": true, "messages": [{"role": "user", "content": "hi"}]
+    }))
+    .expect("ChatRequest");
+    SendChatCompletionRequestRequest::new(body)
+}
+
+async fn loopback_sdk(core: &OpenRouterCore) -> (u64, u64) {
+    let mut stream = chat_send_stream(core, chat_request()).await.expect("chat_send_stream");
+    let (mut events, mut n) = (0, 0);
+    while let Some(ev) = stream.next_event().await {
+        n += black_box(ev.expect("typed event")).choices.len() as u64;
+        events += 1;
+    }
+    (events, n)
+}
+
+async fn loopback_esrc(client: &floor::Client, url: &str) -> (u64, u64) {
+    let req = hyper::Request::post(url)
+        .header("authorization", format!("Bearer {KEY}"))
+        .header("accept", "text/event-stream")
+        .body(http_body_util::Empty::new())
+        .unwrap();
+    let res = client.request(req).await.expect("request");
+    assert!(res.status().is_success());
+    esrc_drain(http_body_util::BodyDataStream::new(res.into_body()), Decode::Typed).await
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct Bench {
+    rt: tokio::runtime::Runtime,
+    chunks: Vec<Bytes>,
+    core: OpenRouterCore,
+    floor: floor::Client,
+    url: String,
+}
+
+const CASES: [&str; 7] = [
+    "sdk decoder: framing",
+    "sdk decoder: typed ChatStreamChunk",
+    "eventsource-stream: framing",
+    "eventsource-stream: typed ChatStreamChunk",
+    "eventsource-stream: serde_json::Value",
+    "loopback sdk: chat_send_stream (typed)",
+    "loopback hyper + eventsource-stream (typed)",
+];
+
+impl Bench {
+    fn run(&self, case: usize) -> (u64, u64) {
+        let chunks = &self.chunks;
+        let mem = || Chunks { chunks: chunks.clone(), next: 0 };
+        match case {
+            0 => sdk_framing(chunks),
+            1 => sdk_typed(chunks),
+            2 => self.rt.block_on(esrc_drain(mem(), Decode::Framing)),
+            3 => self.rt.block_on(esrc_drain(mem(), Decode::Typed)),
+            4 => self.rt.block_on(esrc_drain(mem(), Decode::Value)),
+            5 => self.rt.block_on(loopback_sdk(&self.core)),
+            6 => self.rt.block_on(loopback_esrc(&self.floor, &self.url)),
+            _ => unreachable!(),
+        }
+    }
+}
+
+fn main() {
+    let rounds: usize = support::env_num("BENCH_ROUNDS", 15);
+    let input = support::fixture("chat_stream.sse");
+    let chunks: Vec<Bytes> = input.chunks(CHUNK).map(|c| input.slice_ref(c)).collect();
+    let server = Server::start(Routes {
+        generation: Bytes::from_static(b"{}"),
+        chat: ChatMode::Replay { body: input.clone(), chunk: CHUNK },
+    });
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let core = OpenRouterCore::builder().api_key(KEY).base_url(&server.base_url()).build().expect("core");
+    let floor = rt.block_on(async { floor::client() });
+    let url = format!("{}/chat/completions", server.base_url());
+    let bench = Bench { rt, chunks, core, floor, url };
+    let mut expected = None;
+    for (case, name) in CASES.iter().enumerate() {
+        let (events, _) = bench.run(case);
+        assert_eq!(*expected.get_or_insert(events), events, "{name}: event count");
+    }
+
+    let events = expected.unwrap();
+    let mb = input.len() as f64 / 1e6;
+    println!(
+        "sse: chat_stream.sse {} bytes ({mb:.2} MB), {events} data events, {} chunks of {CHUNK} B",
+        input.len(),
+        bench.chunks.len()
+    );
+
+    let mut crit = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    {
+        let mut g = crit.benchmark_group("sse");
+        g.throughput(Throughput::BytesDecimal(input.len() as u64));
+        for (case, name) in CASES.iter().enumerate() {
+            g.bench_function(*name, |b| b.iter(|| bench.run(case)));
+        }
+        g.finish();
+    }
+    crit.final_summary();
+
+    for _ in 0..rounds {
+        for (case, name) in CASES.iter().enumerate() {
+            let t = Instant::now();
+            black_box(bench.run(case));
+            support::record(name, t.elapsed(), 1);
+        }
+    }
+    println!("\nsse summary: best of {rounds} rounds; MB = 10^6 bytes");
+    println!("  {:<46} {:>9} {:>12} {:>10}", "case", "MB/s", "k events/s", "ns/event");
+    for name in CASES.iter() {
+        let s = support::best(name).unwrap();
+        println!("  {name:<46} {:>9.0} {:>12.0} {:>10.0}", mb / s, events as f64 / s / 1e3, s * 1e9 / events as f64);
+    }
+    let b = |i: usize| support::best(CASES[i]).unwrap();
+    println!(
+        "  sdk framing / eventsource-stream framing: {:.2}x;  sdk framing {:.2} GB/s (target >= 3 GB/s)",
+        b(2) / b(0),
+        mb / b(0) / 1e3
+    );
+    println!(
+        "  sdk typed / eventsource-stream + serde_json typed: {:.2}x in memory (target >= 2x), {:.2}x over loopback;  \
+         vs eventsource-stream + Value: {:.2}x",
+        b(3) / b(1),
+        b(6) / b(5),
+        b(4) / b(1)
+    );
+}
