@@ -12,124 +12,18 @@
 //! events. A case this build has no function for is skipped, and a skipped case fails the test.
 
 mod common;
+mod conformance_case;
 mod conformance_dispatch;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use bytes::Bytes;
-use openrouter::FileUpload;
-use openrouter::{Error, EventStream, OpenRouterCore, RawResponse};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use openrouter::OpenRouterCore;
 use serde_json::Value;
 
 use common::{Recorded, Reply, TestServer};
 
-/// One conformance case (see ../shared/conformance/README.md).
-pub struct Case {
-    pub file: String,
-    pub raw: Value,
-    pub operation_id: String,
-    pub variant: Option<String>,
-}
-
-/// Turn a case's JSON input into the typed value; a string holding JSON (`"false"`, `"10"`) is
-/// tried as that JSON too.
-fn convert<T: DeserializeOwned>(v: &Value, what: &str) -> T {
-    match serde_json::from_value::<T>(v.clone()) {
-        Ok(t) => t,
-        Err(first) => {
-            if let Value::String(s) = v {
-                if let Ok(parsed) = serde_json::from_str::<Value>(s) {
-                    if let Ok(t) = serde_json::from_value::<T>(parsed) {
-                        return t;
-                    }
-                }
-            }
-            panic!("cannot use {what} = {v} as the typed input: {first}")
-        }
-    }
-}
-
-impl Case {
-    pub fn param<T: DeserializeOwned>(&self, loc: &str, name: &str) -> T {
-        self.opt_param(loc, name).unwrap_or_else(|| panic!("case has no {loc} parameter `{name}`"))
-    }
-
-    pub fn opt_param<T: DeserializeOwned>(&self, loc: &str, name: &str) -> Option<T> {
-        let v = self.raw.get("params")?.get(loc)?.get(name)?;
-        Some(convert(v, &format!("{loc} parameter `{name}`")))
-    }
-
-    pub fn body<T: DeserializeOwned>(&self) -> T {
-        convert(self.raw.get("body").unwrap_or(&Value::Null), "body")
-    }
-
-    fn part_json(&self, name: &str) -> Option<&Value> {
-        self.raw.get("multipart")?.as_array()?.iter().find(|p| p.get("name").and_then(Value::as_str) == Some(name))
-    }
-
-    pub fn file(&self, name: &str) -> FileUpload {
-        self.opt_file(name).unwrap_or_else(|| panic!("case has no file part `{name}`"))
-    }
-
-    pub fn opt_file(&self, name: &str) -> Option<FileUpload> {
-        let p = self.part_json(name)?;
-        let mut file = FileUpload::new(Bytes::from(p.get("value").and_then(Value::as_str).unwrap_or("").to_string()));
-        if let Some(f) = p.get("filename").and_then(Value::as_str) {
-            file = file.filename(f);
-        }
-        if let Some(c) = p.get("content_type").and_then(Value::as_str) {
-            file = file.content_type(c);
-        }
-        Some(file)
-    }
-
-    pub fn part<T: DeserializeOwned>(&self, name: &str) -> T {
-        self.opt_part(name).unwrap_or_else(|| panic!("case has no part `{name}`"))
-    }
-
-    pub fn opt_part<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
-        let p = self.part_json(name)?;
-        Some(convert(p.get("value").unwrap_or(&Value::Null), &format!("part `{name}`")))
-    }
-}
-
-/// What the typed call returned.
-pub enum Outcome {
-    Json(Result<Value, Error>),
-    Empty(Result<(), Error>),
-    Raw(Result<RawResponse, Error>),
-    /// The decoded events of a stream, re-encoded.
-    Stream(Result<Vec<Value>, Error>),
-}
-
-impl Outcome {
-    pub fn json<T: Serialize>(result: Result<T, Error>) -> Self {
-        Outcome::Json(result.map(|v| serde_json::to_value(v).expect("a decoded value re-encodes")))
-    }
-    pub fn empty(result: Result<(), Error>) -> Self {
-        Outcome::Empty(result)
-    }
-    pub fn raw(result: Result<RawResponse, Error>) -> Self {
-        Outcome::Raw(result)
-    }
-    pub async fn stream<T: Serialize + DeserializeOwned>(result: Result<EventStream<T>, Error>) -> Self {
-        let mut stream = match result {
-            Ok(s) => s,
-            Err(e) => return Outcome::Stream(Err(e)),
-        };
-        let mut events = Vec::new();
-        while let Some(event) = stream.next_event().await {
-            match event {
-                Ok(e) => events.push(serde_json::to_value(e).expect("a decoded event re-encodes")),
-                Err(e) => return Outcome::Stream(Err(e)),
-            }
-        }
-        Outcome::Stream(Ok(events))
-    }
-}
+pub use conformance_case::{Case, Outcome};
 
 /// JSON equality by value: key order does not matter, numbers compare numerically.
 fn json_eq(a: &Value, b: &Value) -> bool {
