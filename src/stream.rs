@@ -41,12 +41,22 @@ pub struct EventStream<T> {
     idle: Option<Duration>,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     finished: bool,
+    /// Looks for `error` in each event's data, built once per stream.
+    error_finder: memchr::memmem::Finder<'static>,
     _event: PhantomData<fn() -> T>,
 }
 
 impl<T> EventStream<T> {
     pub(crate) fn new(response: RawResponse, idle: Option<Duration>) -> Self {
-        EventStream { response, decoder: SseDecoder::new(), idle, sleep: None, finished: false, _event: PhantomData }
+        EventStream {
+            response,
+            decoder: SseDecoder::new(),
+            idle,
+            sleep: None,
+            finished: false,
+            error_finder: memchr::memmem::Finder::new(b"error"),
+            _event: PhantomData,
+        }
     }
 
     /// The HTTP status of the response.
@@ -74,7 +84,7 @@ impl<T: DeserializeOwned> EventStream<T> {
             if let Some(event) = self.decoder.next_event() {
                 let item = match event {
                     Ok(e) if e.is_done() => None,
-                    Ok(e) => Some(decode_event::<T>(&e)),
+                    Ok(e) => Some(decode_event::<T>(&e, &self.error_finder)),
                     Err(e) => Some(Err(Error::stream_malformed(
                         "an event is not valid UTF-8 or too large",
                         Bytes::copy_from_slice(e.raw()),
@@ -146,14 +156,18 @@ impl<T> fmt::Debug for EventStream<T> {
 }
 
 /// Decodes one event's data, turning an in-stream error report into an `Err`.
-fn decode_event<T: DeserializeOwned>(event: &SseEventRef<'_>) -> Result<T, Error> {
-    let data = event.data.as_bytes();
-    if memchr::memmem::find(data, b"error").is_some() {
-        if let Some(api) = stream_error(data) {
-            return Err(Error::api_in_stream(api, Bytes::copy_from_slice(data)));
+fn decode_event<T: DeserializeOwned>(
+    event: &SseEventRef<'_>,
+    error_finder: &memchr::memmem::Finder<'_>,
+) -> Result<T, Error> {
+    let data = event.data;
+    if error_finder.find(data.as_bytes()).is_some() {
+        if let Some(api) = stream_error(data.as_bytes()) {
+            return Err(Error::api_in_stream(api, Bytes::copy_from_slice(data.as_bytes())));
         }
     }
-    serde_json::from_slice(data).map_err(|e| Error::decode_data(e, Bytes::copy_from_slice(data)))
+    // The data is already checked UTF-8: `from_str` does not validate it again.
+    serde_json::from_str(data).map_err(|e| Error::decode_data(e, Bytes::copy_from_slice(data.as_bytes())))
 }
 
 #[derive(Deserialize)]

@@ -161,18 +161,38 @@ impl RetryCodes {
 /// The server's requested wait: `retry-after-ms`, then `Retry-After` in seconds or as an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     if let Some(ms) = headers.get("retry-after-ms").and_then(|v| v.to_str().ok()) {
-        if let Ok(ms) = ms.trim().parse::<f64>() {
-            if ms.is_finite() && ms >= 0.0 {
-                return Some(Duration::from_secs_f64(ms.min(1e12) / 1000.0));
-            }
+        if let Some(d) = parse_decimal(ms.trim(), 1_000_000) {
+            return Some(d.min(Duration::from_secs(1_000_000_000)));
         }
     }
     let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)));
+    if let Some(d) = parse_decimal(value, 1_000_000_000) {
+        return Some(d.min(Duration::from_secs(1_000_000_000)));
     }
     let at = parse_http_date(value)?;
     Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// A non-negative decimal number (`12`, `1.5`, `.25`) of units of `unit_nanos` nanoseconds
+/// (a divisor of 10^9), without `str::parse::<f64>` (whose code and tables cost ~16 KB of binary).
+fn parse_decimal(s: &str, unit_nanos: u64) -> Option<Duration> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if (int.is_empty() && frac.is_empty()) || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut units: u64 = 0;
+    for b in int.bytes() {
+        units = units.saturating_mul(10).saturating_add(u64::from(b - b'0'));
+    }
+    let per_sec = 1_000_000_000 / unit_nanos;
+    // The fraction to the nanosecond (9 digits are enough).
+    let (mut num, mut den) = (0u64, 1u64);
+    for b in frac.bytes().take(9) {
+        num = num * 10 + u64::from(b - b'0');
+        den *= 10;
+    }
+    let nanos = (units % per_sec) * unit_nanos + num * unit_nanos / den;
+    Some(Duration::from_secs(units / per_sec).saturating_add(Duration::from_nanos(nanos)))
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form HTTP servers send.
@@ -224,6 +244,21 @@ mod tests {
         assert_eq!(t.duration_since(UNIX_EPOCH).unwrap().as_secs(), 1_709_164_800);
         assert!(parse_http_date("yesterday").is_none());
         assert!(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST").is_none());
+    }
+
+    #[test]
+    fn decimal_waits() {
+        let ms = |s| parse_decimal(s, 1_000_000);
+        let secs = |s| parse_decimal(s, 1_000_000_000);
+        assert_eq!(ms("300"), Some(Duration::from_millis(300)));
+        assert_eq!(ms("1500.5"), Some(Duration::from_micros(1_500_500)));
+        assert_eq!(secs("1.5"), Some(Duration::from_millis(1500)));
+        assert_eq!(secs(".25"), Some(Duration::from_millis(250)));
+        assert_eq!(secs("0"), Some(Duration::ZERO));
+        for bad in ["", ".", "-1", "1e3", "+5", "1.2.3", "ten"] {
+            assert_eq!(secs(bad), None, "{bad}");
+        }
+        assert!(secs("99999999999999999999999").is_some(), "saturates instead of failing");
     }
 
     #[test]

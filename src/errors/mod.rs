@@ -293,7 +293,7 @@ fn fmt_duration(d: Duration) -> String {
     if d.as_secs() >= 1 && d.subsec_millis() == 0 {
         format!("{} s", d.as_secs())
     } else {
-        format!("{} ms", d.as_millis())
+        format!("{} ms", d.as_millis() as u64)
     }
 }
 
