@@ -206,6 +206,18 @@ fn field_ty(f: &Field) -> String {
     }
 }
 
+/// How a struct field is read and written (the kinds of `json_object!` in support.rs).
+fn field_kind(f: &Field) -> &'static str {
+    match (f.required, f.nullable) {
+        // a required list or map the API leaves out reads as empty
+        (true, false) if matches!(f.ty, Ty::Vec(_) | Ty::Map(_) | Ty::JsonMap) => "defaulted",
+        (true, false) => "required",
+        (true, true) => "defaulted",
+        (false, false) => "optional",
+        (false, true) => "tristate",
+    }
+}
+
 fn cfg_any(groups: &BTreeSet<String>) -> String {
     if groups.len() == 1 {
         format!("#[cfg(feature = \"{}\")]\n", groups.iter().next().unwrap())
@@ -228,44 +240,23 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
     match &d.kind {
         Kind::Struct { fields } => {
             doc(out, &docs);
-            let derives = if default {
-                "Debug, Clone, Default, PartialEq, Serialize, Deserialize"
-            } else {
-                "Debug, Clone, PartialEq, Serialize, Deserialize"
-            };
+            let derives = if default { "Debug, Clone, Default, PartialEq" } else { "Debug, Clone, PartialEq" };
             let _ = writeln!(out, "#[derive({derives})]\npub struct {} {{", d.name);
             for f in fields {
                 doc(out, &f.doc);
-                let mut attrs: Vec<String> = Vec::new();
-                if raw_ident(&f.ident) != f.wire {
-                    attrs.push(format!("rename = {:?}", f.wire));
-                }
-                match (f.required, f.nullable) {
-                    (true, false) => {
-                        if matches!(f.ty, Ty::Vec(_) | Ty::Map(_) | Ty::JsonMap) {
-                            attrs.push("default".into());
-                        }
-                    }
-                    (true, true) => attrs.push("default".into()),
-                    (false, false) => {
-                        attrs.push("default".into());
-                        attrs.push("skip_serializing_if = \"Option::is_none\"".into());
-                    }
-                    (false, true) => {
-                        attrs.push("default".into());
-                        attrs.push("skip_serializing_if = \"Option::is_none\"".into());
-                        attrs.push("with = \"crate::models::support::double_option\"".into());
-                    }
-                }
-                if !attrs.is_empty() {
-                    let _ = writeln!(out, "#[serde({})]", attrs.join(", "));
-                }
                 let _ = writeln!(out, "pub {}: {},", f.ident, field_ty(f));
             }
             out.push_str(
                 "/// Fields the spec does not describe, kept as received so that they round-trip.\n\
-                 #[serde(flatten)]\npub extra: serde_json::Map<String, serde_json::Value>,\n}\n\n",
+                 pub extra: serde_json::Map<String, serde_json::Value>,\n}\n\n",
             );
+            // Serialize and Deserialize: a visitor over the object's entries (support.rs), not
+            // serde's derive with `flatten`, which buffers every object before decoding it.
+            let _ = writeln!(out, "json_object! {{\n    {} {{", d.name);
+            for f in fields {
+                let _ = writeln!(out, "        {}: {:?} {},", f.ident, f.wire, field_kind(f));
+            }
+            out.push_str("    }\n}\n\n");
         }
         Kind::OpenEnum { variants } => {
             out.push_str("open_enum! {\n");
@@ -800,8 +791,9 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
          //!   `Option<Option<T>>` (`Some(None)` is sent as `null`). Date-times are the spec's\n\
          //!   RFC 3339 strings.\n\
          //! - Enums with several values accept unknown values (`Unknown(String)`); unions keep an\n\
-         //!   unknown shape as raw JSON (`Unknown(serde_json::Value)`); objects keep fields they do\n\
-         //!   not know in `extra`. A decoded value re-encodes to the same JSON.\n",
+         //!   unknown shape, or a known tag whose body this version cannot read, as raw JSON\n\
+         //!   (`Unknown(serde_json::Value)`); objects keep fields they do not know in `extra`. A\n\
+         //!   decoded value re-encodes to the same JSON.\n",
     );
     if !model.renamed.is_empty() {
         m.push_str("//!\n//! Renamed to avoid a collision:\n");
@@ -899,8 +891,8 @@ fn attach_cfg(body: &str, cfg: &str) -> String {
             out.push_str(cfg);
             first = false;
         }
-        // impl blocks of request types also need the cfg
-        if line.starts_with("impl ") {
+        // impl blocks of request types and the serde impls of objects also need the cfg
+        if line.starts_with("impl ") || line.starts_with("json_object! ") {
             out.push_str(cfg);
         }
         out.push_str(line);

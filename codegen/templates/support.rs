@@ -1,6 +1,151 @@
-//! Support code for the generated models: the macros that expand open enums, type tags and
-//! discriminated unions, and the serde helper for optional-and-nullable fields.
+//! Support code for the generated models: the macros that expand objects, open enums, type tags
+//! and discriminated unions, and the string visitor they share.
 #![allow(unused_macros, dead_code, unused_imports)]
+
+/// An object with its fields' wire names and kinds, and `extra` for fields the spec does not
+/// describe: implements `Serialize` and `Deserialize` as a JSON object.
+///
+/// Decoding visits the object's entries once: a known key goes to its field (a key seen twice is
+/// an error, as with serde's derive), any other key to `extra` as a `serde_json::Value`. Keys are
+/// read as borrowed strings when the input allows it ([`Key`]). Encoding writes the fields in
+/// order, then the entries of `extra`. Field kinds:
+///
+/// - `required`: `T`; a missing key is an error naming the field; always written.
+/// - `defaulted`: `T` (a list, a map, or a nullable `Option<T>`); a missing key reads as the
+///   default (empty, `None`); always written (`None` as `null`).
+/// - `optional`: `Option<T>`; missing or `null` is `None`; `None` is not written.
+/// - `tristate`: `Option<Option<T>>` (optional and nullable); missing is `None`, `null` is
+///   `Some(None)`, a value `Some(Some(value))`; `None` is not written, `Some(None)` is `null`.
+macro_rules! json_object {
+    ($name:ident { $($field:ident: $wire:literal $kind:ident,)* }) => {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(None)?;
+                $(json_object!(@write $kind map $wire self.$field);)*
+                for (key, value) in &self.extra {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct __Visitor;
+
+                impl<'de> serde::de::Visitor<'de> for __Visitor {
+                    type Value = $name;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        formatter.write_str(concat!("struct ", stringify!($name)))
+                    }
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        $(let mut $field = None;)*
+                        let mut extra = serde_json::Map::new();
+                        while let Some(key) = map.next_key::<$crate::models::support::Key<'de>>()? {
+                            match key.as_str() {
+                                $($wire => {
+                                    if $field.is_some() {
+                                        return Err(<A::Error as serde::de::Error>::duplicate_field($wire));
+                                    }
+                                    $field = Some(json_object!(@read $kind map));
+                                })*
+                                _ => {
+                                    extra.insert(key.into_string(), map.next_value()?);
+                                }
+                            }
+                        }
+                        Ok($name {
+                            $($field: json_object!(@finish $kind $field $wire),)*
+                            extra,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(__Visitor)
+            }
+        }
+    };
+    (@write required $map:ident $wire:literal $value:expr) => {
+        $map.serialize_entry($wire, &$value)?
+    };
+    (@write defaulted $map:ident $wire:literal $value:expr) => {
+        $map.serialize_entry($wire, &$value)?
+    };
+    (@write $kind:ident $map:ident $wire:literal $value:expr) => {
+        if let Some(value) = &$value {
+            $map.serialize_entry($wire, value)?;
+        }
+    };
+    (@read tristate $map:ident) => {
+        Some($map.next_value()?)
+    };
+    (@read $kind:ident $map:ident) => {
+        $map.next_value()?
+    };
+    (@finish required $field:ident $wire:literal) => {
+        match $field {
+            Some(value) => value,
+            None => return Err(<A::Error as serde::de::Error>::missing_field($wire)),
+        }
+    };
+    (@finish $kind:ident $field:ident $wire:literal) => {
+        $field.unwrap_or_default()
+    };
+}
+
+/// A JSON object key (or a string value compared with known ones): borrowed from the input when
+/// it has no escapes, owned otherwise. (serde's `Cow<str>` always copies.)
+pub(crate) enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl<'de> Key<'de> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(key) => key,
+            Key::Owned(key) => key,
+        }
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        match self {
+            Key::Borrowed(key) => key.to_owned(),
+            Key::Owned(key) => key,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, value: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key::Borrowed(value))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(value.to_owned()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(value))
+    }
+}
 
 /// A string enum that accepts values this SDK does not know yet (`Unknown`), and re-encodes
 /// them unchanged.
@@ -56,7 +201,10 @@ macro_rules! open_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                <String as serde::Deserialize>::deserialize(deserializer).map(Self::from)
+                Ok(match <$crate::models::support::Key<'de> as serde::Deserialize>::deserialize(deserializer)? {
+                    $crate::models::support::Key::Borrowed(value) => Self::from(value),
+                    $crate::models::support::Key::Owned(value) => Self::from(value),
+                })
             }
         }
     };
@@ -87,7 +235,8 @@ macro_rules! tag_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+                let value = <$crate::models::support::Key<'de> as serde::Deserialize>::deserialize(deserializer)?;
+                let value = value.as_str();
                 if value == $value {
                     Ok(Self::$variant)
                 } else {
@@ -102,8 +251,9 @@ macro_rules! tag_enum {
 }
 
 /// A union told apart by the string value of one property (the spec's discriminator). An
-/// unknown tag decodes as `Unknown` holding the raw JSON, and re-encodes unchanged. A missing
-/// tag tries the variants in order.
+/// unknown tag, or a known tag whose variant does not decode (a newer shape of a known variant),
+/// decodes as `Unknown` holding the raw JSON, which re-encodes unchanged: the rest of the
+/// response stays readable. A missing tag tries the variants in order.
 macro_rules! tagged_union {
     ($(#[$meta:meta])* pub enum $name:ident ($tag:literal) { $($(#[$vmeta:meta])* $variant:ident($($value:literal)|+) => $ty:ty,)+ }) => {
         $(#[$meta])*
@@ -111,7 +261,8 @@ macro_rules! tagged_union {
         #[allow(clippy::large_enum_variant)]
         pub enum $name {
             $($(#[$vmeta])* $variant($ty),)+
-            /// A variant this version of the SDK does not know, kept as the raw JSON.
+            /// A variant this version of the SDK does not know (or cannot decode), kept as the
+            /// raw JSON.
             Unknown(serde_json::Value),
         }
 
@@ -127,42 +278,18 @@ macro_rules! tagged_union {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                match value.get($tag).and_then(serde_json::Value::as_str) {
-                    $(Some($($value)|+) => <$ty as serde::Deserialize>::deserialize(&value)
-                        .map(Self::$variant)
-                        .map_err(<D::Error as serde::de::Error>::custom),)+
-                    Some(_) => Ok(Self::Unknown(value)),
-                    None => {
+                let decoded = match value.get($tag).and_then(serde_json::Value::as_str) {
+                    $(Some($($value)|+) => <$ty as serde::Deserialize>::deserialize(&value).ok().map(Self::$variant),)+
+                    Some(_) => None,
+                    None => 'variants: {
                         $(if let Ok(variant) = <$ty as serde::Deserialize>::deserialize(&value) {
-                            return Ok(Self::$variant(variant));
+                            break 'variants Some(Self::$variant(variant));
                         })+
-                        Ok(Self::Unknown(value))
+                        None
                     }
-                }
+                };
+                Ok(decoded.unwrap_or(Self::Unknown(value)))
             }
         }
     };
-}
-
-/// Serde helper for fields that are optional and nullable: `None` is absent, `Some(None)` is
-/// `null`, `Some(Some(value))` is the value. Use with `default` and
-/// `skip_serializing_if = "Option::is_none"`.
-pub(crate) mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub(crate) fn serialize<T: Serialize, S: Serializer>(
-        value: &Option<Option<T>>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(Some(value)) => value.serialize(serializer),
-            _ => serializer.serialize_none(),
-        }
-    }
-
-    pub(crate) fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(deserializer).map(Some)
-    }
 }

@@ -6,7 +6,7 @@ use super::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityItem {
     /// BYOK inference cost in USD (external credits spent)
     pub byok_usage_inference: f64,
@@ -31,21 +31,40 @@ pub struct ActivityItem {
     /// Total cost in USD (OpenRouter credits spent)
     pub usage: f64,
     /// ID of the workspace this activity is attributed to. Only present when `group_by=workspace` is passed; the response is then split per workspace. Activity recorded before workspace resolution existed is attributed to the account default workspace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ActivityItem {
+        byok_usage_inference: "byok_usage_inference" required,
+        completion_tokens: "completion_tokens" required,
+        date: "date" required,
+        endpoint_id: "endpoint_id" required,
+        model: "model" required,
+        model_permaslug: "model_permaslug" required,
+        prompt_tokens: "prompt_tokens" required,
+        provider_name: "provider_name" required,
+        reasoning_tokens: "reasoning_tokens" required,
+        requests: "requests" required,
+        usage: "usage" required,
+        workspace_id: "workspace_id" optional,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityResponse {
     /// List of activity items
-    #[serde(default)]
     pub data: Vec<ActivityItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ActivityResponse {
+        data: "data" defaulted,
+    }
 }
 
 /// Inputs of [`analytics_get_analytics_meta`](crate::funcs::analytics_get_analytics_meta) (`GET /analytics/meta`): path, query and header parameters and the body.
@@ -59,49 +78,70 @@ impl GetAnalyticsMetaRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAnalyticsMetaResponse {
     pub data: GetAnalyticsMetaResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    GetAnalyticsMetaResponse {
+        data: "data" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAnalyticsMetaResponseData {
-    #[serde(default)]
     pub dimensions: Vec<GetAnalyticsMetaResponseDataDimensionsItem>,
-    #[serde(default)]
     pub granularities: Vec<GetAnalyticsMetaResponseDataGranularitiesItem>,
-    #[serde(default)]
     pub metrics: Vec<GetAnalyticsMetaResponseDataMetricsItem>,
-    #[serde(default)]
     pub operators: Vec<GetAnalyticsMetaResponseDataOperatorsItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    GetAnalyticsMetaResponseData {
+        dimensions: "dimensions" defaulted,
+        granularities: "granularities" defaulted,
+        metrics: "metrics" defaulted,
+        operators: "operators" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAnalyticsMetaResponseDataDimensionsItem {
     /// Human-readable label
     pub display_label: String,
     /// Dimension identifier used in query requests
     pub name: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    GetAnalyticsMetaResponseDataDimensionsItem {
+        display_label: "display_label" required,
+        name: "name" required,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetAnalyticsMetaResponseDataGranularitiesItem {
     /// Human-readable label
     pub display_label: String,
     /// Granularity identifier
     pub name: GetAnalyticsMetaResponseDataGranularitiesItemName,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetAnalyticsMetaResponseDataGranularitiesItem {
+        display_label: "display_label" required,
+        name: "name" required,
+    }
 }
 
 open_enum! {
@@ -115,7 +155,7 @@ Month = "month",
 }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetAnalyticsMetaResponseDataMetricsItem {
     /// How this metric value should be formatted for display (e.g. percent → multiply by 100 and append %, currency → prefix with $)
     pub display_format: GetAnalyticsMetaResponseDataMetricsItemDisplayFormat,
@@ -126,8 +166,16 @@ pub struct GetAnalyticsMetaResponseDataMetricsItem {
     /// Metric identifier used in query requests
     pub name: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetAnalyticsMetaResponseDataMetricsItem {
+        display_format: "display_format" required,
+        display_label: "display_label" required,
+        is_rate: "is_rate" required,
+        name: "name" required,
+    }
 }
 
 open_enum! {
@@ -141,15 +189,21 @@ Throughput = "throughput",
 }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetAnalyticsMetaResponseDataOperatorsItem {
     /// Operator identifier used in filter definitions
     pub name: GetAnalyticsMetaResponseDataOperatorsItemName,
     /// Whether the operator expects a single value or an array
     pub value_type: GetAnalyticsMetaResponseDataOperatorsItemValueType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetAnalyticsMetaResponseDataOperatorsItem {
+        name: "name" required,
+        value_type: "value_type" required,
+    }
 }
 
 open_enum! {
@@ -254,66 +308,80 @@ impl QueryAnalyticsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsRequestBody {
     /// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classifier_dimensions: Option<QueryAnalyticsRequestBodyClassifierDimensions>,
     /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classifier_filters: Option<QueryAnalyticsRequestBodyClassifierFilters>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filters: Option<Vec<QueryAnalyticsRequestBodyFiltersItem>>,
     /// Time granularity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granularity: Option<String>,
     /// Maximum rows per distinct combination of dimensions. When omitted on time-series queries (granularity + dimensions), auto-computed to avoid truncating time windows. Explicit values override the default and may truncate time buckets if set lower than the number of buckets in the range. Ignored when no dimensions are specified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_limit: Option<i64>,
     /// Maximum total rows returned. Defaults to 1000. On time-series queries with dimensions and no explicit group_limit, the server may raise this to accommodate the expected number of unique time-bucket/dimension combinations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
-    #[serde(default)]
     pub metrics: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_by: Option<QueryAnalyticsRequestBodyOrderBy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_range: Option<QueryAnalyticsRequestBodyTimeRange>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    QueryAnalyticsRequestBody {
+        classifier_dimensions: "classifier_dimensions" optional,
+        classifier_filters: "classifier_filters" optional,
+        dimensions: "dimensions" optional,
+        filters: "filters" optional,
+        granularity: "granularity" optional,
+        group_limit: "group_limit" optional,
+        limit: "limit" optional,
+        metrics: "metrics" defaulted,
+        order_by: "order_by" optional,
+        time_range: "time_range" optional,
+    }
 }
 
 /// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsRequestBodyClassifierDimensions {
     /// UUID of the classifier whose tags to group by.
     pub classifier_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimension_names: Option<Vec<String>>,
     /// When true, also include generations that have no tag from this classifier. Defaults to false, which returns only classified generations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_nulls: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    QueryAnalyticsRequestBodyClassifierDimensions {
+        classifier_id: "classifier_id" required,
+        dimension_names: "dimension_names" optional,
+        include_nulls: "include_nulls" optional,
+    }
 }
 
 /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsRequestBodyClassifierFilters {
     /// UUID of the classifier whose tags to filter by. Must match classifier_dimensions.classifier_id when both are specified.
     pub classifier_id: String,
-    #[serde(default)]
     pub filters: Vec<QueryAnalyticsRequestBodyClassifierFiltersFiltersItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    QueryAnalyticsRequestBodyClassifierFilters {
+        classifier_id: "classifier_id" required,
+        filters: "filters" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueryAnalyticsRequestBodyClassifierFiltersFiltersItem {
     /// Classifier dimension name to filter on (snake_case identifier, e.g. "department", "work_type").
     pub field: String,
@@ -322,8 +390,15 @@ pub struct QueryAnalyticsRequestBodyClassifierFiltersFiltersItem {
     /// Filter value. Use a scalar (string or number) for eq/neq, or an array for in/not_in.
     pub value: QueryAnalyticsRequestBodyClassifierFiltersFiltersItemValue,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    QueryAnalyticsRequestBodyClassifierFiltersFiltersItem {
+        field: "field" required,
+        operator: "operator" required,
+        value: "value" required,
+    }
 }
 
 /// Filter value. Use a scalar (string or number) for eq/neq, or an array for in/not_in.
@@ -348,20 +423,27 @@ pub enum QueryAnalyticsRequestBodyClassifierFiltersFiltersItemValueArrayItem {
     Unknown(serde_json::Value),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueryAnalyticsRequestBodyFiltersItem {
     /// Dimension to filter on. Use the /meta endpoint for available dimensions.
     pub field: String,
     /// Include rows where the dimension has no value. Applies only to the `in` and `not_in` operators and dimensions that have an unset bucket.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_unset: Option<bool>,
     /// Filter operator
     pub operator: String,
     /// Filter value (scalar or array depending on operator). Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
     pub value: QueryAnalyticsRequestBodyFiltersItemValue,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    QueryAnalyticsRequestBodyFiltersItem {
+        field: "field" required,
+        include_unset: "include_unset" optional,
+        operator: "operator" required,
+        value: "value" required,
+    }
 }
 
 /// Filter value (scalar or array depending on operator). Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
@@ -386,14 +468,20 @@ pub enum QueryAnalyticsRequestBodyFiltersItemValueArrayItem {
     Unknown(serde_json::Value),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueryAnalyticsRequestBodyOrderBy {
     pub direction: QueryAnalyticsRequestBodyOrderByDirection,
     /// Field to order by: a metric included in `metrics` (or "request_count", which may be ordered by without being requested), a requested dimension, or "date".
     pub field: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    QueryAnalyticsRequestBodyOrderBy {
+        direction: "direction" required,
+        field: "field" required,
+    }
 }
 
 open_enum! {
@@ -403,44 +491,67 @@ Desc = "desc",
 }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsRequestBodyTimeRange {
     pub end: String,
     pub start: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    QueryAnalyticsRequestBodyTimeRange {
+        end: "end" required,
+        start: "start" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsResponse {
     pub data: QueryAnalyticsResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    QueryAnalyticsResponse {
+        data: "data" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsResponseData {
-    #[serde(rename = "cachedAt", default, skip_serializing_if = "Option::is_none")]
     pub cached_at: Option<f64>,
-    #[serde(default)]
     pub data: Vec<serde_json::Map<String, serde_json::Value>>,
     pub metadata: QueryAnalyticsResponseDataMetadata,
     /// Warnings about filter resolution issues (e.g. unresolvable api_key_id hashes). The query still runs normally; these inform the caller that some filter values could not be resolved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    QueryAnalyticsResponseData {
+        cached_at: "cachedAt" optional,
+        data: "data" defaulted,
+        metadata: "metadata" required,
+        warnings: "warnings" optional,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsResponseDataMetadata {
     pub query_time_ms: f64,
     pub row_count: i64,
     pub truncated: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    QueryAnalyticsResponseDataMetadata {
+        query_time_ms: "query_time_ms" required,
+        row_count: "row_count" required,
+        truncated: "truncated" required,
+    }
 }

@@ -19,31 +19,36 @@ impl CreateKeysRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateKeysRequestBody {
     /// Optional user ID of the key creator. Only meaningful for organization-owned keys where a specific member is creating the key.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub creator_user_id: Option<Option<String>>,
     /// Optional ISO 8601 UTC timestamp when the API key should expire. Must be UTC, other timezones will be rejected
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub expires_at: Option<Option<String>>,
     /// Whether to include BYOK usage in the limit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_byok_in_limit: Option<bool>,
     /// Optional spending limit for the API key in USD
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub limit: Option<Option<f64>>,
     /// Type of limit reset for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub limit_reset: Option<Option<CreateKeysRequestBodyLimitReset>>,
     /// Name for the new API key
     pub name: String,
     /// The workspace to create the API key in. Defaults to the default workspace if not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateKeysRequestBody {
+        creator_user_id: "creator_user_id" tristate,
+        expires_at: "expires_at" tristate,
+        include_byok_in_limit: "include_byok_in_limit" optional,
+        limit: "limit" tristate,
+        limit_reset: "limit_reset" tristate,
+        name: "name" required,
+        workspace_id: "workspace_id" optional,
+    }
 }
 
 open_enum! {
@@ -55,19 +60,25 @@ Monthly = "monthly",
 }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateKeysResponse {
     /// The created API key information
     pub data: CreateKeysResponseData,
     /// The actual API key string (only shown once)
     pub key: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    CreateKeysResponse {
+        data: "data" required,
+        key: "key" required,
+    }
+}
+
 /// The created API key information
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateKeysResponseData {
     /// Total external BYOK usage (in USD) for the API key
     pub byok_usage: f64,
@@ -80,12 +91,10 @@ pub struct CreateKeysResponseData {
     /// ISO 8601 timestamp of when the API key was created
     pub created_at: String,
     /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
-    #[serde(default)]
     pub creator_user_id: Option<String>,
     /// Whether the API key is disabled
     pub disabled: bool,
     /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub expires_at: Option<Option<String>>,
     /// Unique hash identifier for the API key
     pub hash: String,
@@ -94,18 +103,14 @@ pub struct CreateKeysResponseData {
     /// Human-readable label for the API key
     pub label: String,
     /// Spending limit for the API key in USD
-    #[serde(default)]
     pub limit: Option<f64>,
     /// Remaining spending limit in USD
-    #[serde(default)]
     pub limit_remaining: Option<f64>,
     /// Type of limit reset for the API key
-    #[serde(default)]
     pub limit_reset: Option<String>,
     /// Name of the API key
     pub name: String,
     /// ISO 8601 timestamp of when the API key was last updated
-    #[serde(default)]
     pub updated_at: Option<String>,
     /// Total OpenRouter credit usage (in USD) for the API key
     pub usage: f64,
@@ -118,8 +123,33 @@ pub struct CreateKeysResponseData {
     /// The workspace ID this API key belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateKeysResponseData {
+        byok_usage: "byok_usage" required,
+        byok_usage_daily: "byok_usage_daily" required,
+        byok_usage_monthly: "byok_usage_monthly" required,
+        byok_usage_weekly: "byok_usage_weekly" required,
+        created_at: "created_at" required,
+        creator_user_id: "creator_user_id" defaulted,
+        disabled: "disabled" required,
+        expires_at: "expires_at" tristate,
+        hash: "hash" required,
+        include_byok_in_limit: "include_byok_in_limit" required,
+        label: "label" required,
+        limit: "limit" defaulted,
+        limit_remaining: "limit_remaining" defaulted,
+        limit_reset: "limit_reset" defaulted,
+        name: "name" required,
+        updated_at: "updated_at" defaulted,
+        usage: "usage" required,
+        usage_daily: "usage_daily" required,
+        usage_monthly: "usage_monthly" required,
+        usage_weekly: "usage_weekly" required,
+        workspace_id: "workspace_id" required,
+    }
 }
 
 /// Inputs of [`api_keys_delete`](crate::funcs::api_keys_delete) (`DELETE /keys/{hash}`): path, query and header parameters and the body.
@@ -138,13 +168,18 @@ impl DeleteKeysRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteKeysResponse {
     /// Confirmation that the API key was deleted
     pub deleted: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    DeleteKeysResponse {
+        deleted: "deleted" required,
+    }
 }
 
 /// Inputs of [`api_keys_get_current_key_metadata`](crate::funcs::api_keys_get_current_key_metadata) (`GET /key`): path, query and header parameters and the body.
@@ -158,17 +193,22 @@ impl GetCurrentKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetCurrentKeyResponse {
     /// Current API key information
     pub data: GetCurrentKeyResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    GetCurrentKeyResponse {
+        data: "data" required,
+    }
+}
+
 /// Current API key information
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetCurrentKeyResponseData {
     /// Total external BYOK usage (in USD) for the API key
     pub byok_usage: f64,
@@ -179,10 +219,8 @@ pub struct GetCurrentKeyResponseData {
     /// External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
     pub byok_usage_weekly: f64,
     /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
-    #[serde(default)]
     pub creator_user_id: Option<String>,
     /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub expires_at: Option<Option<String>>,
     /// Whether to include external BYOK usage in the credit limit
     pub include_byok_in_limit: bool,
@@ -195,13 +233,10 @@ pub struct GetCurrentKeyResponseData {
     /// Human-readable label for the API key
     pub label: String,
     /// Spending limit for the API key in USD
-    #[serde(default)]
     pub limit: Option<f64>,
     /// Remaining spending limit in USD
-    #[serde(default)]
     pub limit_remaining: Option<f64>,
     /// Type of limit reset for the API key
-    #[serde(default)]
     pub limit_reset: Option<String>,
     /// Legacy rate limit information about a key. Will always return -1.
     pub rate_limit: GetCurrentKeyResponseDataRateLimit,
@@ -214,14 +249,37 @@ pub struct GetCurrentKeyResponseData {
     /// OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
     pub usage_weekly: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetCurrentKeyResponseData {
+        byok_usage: "byok_usage" required,
+        byok_usage_daily: "byok_usage_daily" required,
+        byok_usage_monthly: "byok_usage_monthly" required,
+        byok_usage_weekly: "byok_usage_weekly" required,
+        creator_user_id: "creator_user_id" defaulted,
+        expires_at: "expires_at" tristate,
+        include_byok_in_limit: "include_byok_in_limit" required,
+        is_free_tier: "is_free_tier" required,
+        is_management_key: "is_management_key" required,
+        is_provisioning_key: "is_provisioning_key" required,
+        label: "label" required,
+        limit: "limit" defaulted,
+        limit_remaining: "limit_remaining" defaulted,
+        limit_reset: "limit_reset" defaulted,
+        rate_limit: "rate_limit" required,
+        usage: "usage" required,
+        usage_daily: "usage_daily" required,
+        usage_monthly: "usage_monthly" required,
+        usage_weekly: "usage_weekly" required,
+    }
 }
 
 /// Legacy rate limit information about a key. Will always return -1.
 ///
 /// Deprecated.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetCurrentKeyResponseDataRateLimit {
     /// Rate limit interval
     pub interval: String,
@@ -230,8 +288,15 @@ pub struct GetCurrentKeyResponseDataRateLimit {
     /// Number of requests allowed per interval
     pub requests: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetCurrentKeyResponseDataRateLimit {
+        interval: "interval" required,
+        note: "note" required,
+        requests: "requests" required,
+    }
 }
 
 /// Inputs of [`api_keys_get`](crate::funcs::api_keys_get) (`GET /keys/{hash}`): path, query and header parameters and the body.
@@ -250,17 +315,22 @@ impl GetKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetKeyResponse {
     /// The API key information
     pub data: GetKeyResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    GetKeyResponse {
+        data: "data" required,
+    }
+}
+
 /// The API key information
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetKeyResponseData {
     /// Total external BYOK usage (in USD) for the API key
     pub byok_usage: f64,
@@ -273,12 +343,10 @@ pub struct GetKeyResponseData {
     /// ISO 8601 timestamp of when the API key was created
     pub created_at: String,
     /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
-    #[serde(default)]
     pub creator_user_id: Option<String>,
     /// Whether the API key is disabled
     pub disabled: bool,
     /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub expires_at: Option<Option<String>>,
     /// Unique hash identifier for the API key
     pub hash: String,
@@ -287,18 +355,14 @@ pub struct GetKeyResponseData {
     /// Human-readable label for the API key
     pub label: String,
     /// Spending limit for the API key in USD
-    #[serde(default)]
     pub limit: Option<f64>,
     /// Remaining spending limit in USD
-    #[serde(default)]
     pub limit_remaining: Option<f64>,
     /// Type of limit reset for the API key
-    #[serde(default)]
     pub limit_reset: Option<String>,
     /// Name of the API key
     pub name: String,
     /// ISO 8601 timestamp of when the API key was last updated
-    #[serde(default)]
     pub updated_at: Option<String>,
     /// Total OpenRouter credit usage (in USD) for the API key
     pub usage: f64,
@@ -311,8 +375,33 @@ pub struct GetKeyResponseData {
     /// The workspace ID this API key belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetKeyResponseData {
+        byok_usage: "byok_usage" required,
+        byok_usage_daily: "byok_usage_daily" required,
+        byok_usage_monthly: "byok_usage_monthly" required,
+        byok_usage_weekly: "byok_usage_weekly" required,
+        created_at: "created_at" required,
+        creator_user_id: "creator_user_id" defaulted,
+        disabled: "disabled" required,
+        expires_at: "expires_at" tristate,
+        hash: "hash" required,
+        include_byok_in_limit: "include_byok_in_limit" required,
+        label: "label" required,
+        limit: "limit" defaulted,
+        limit_remaining: "limit_remaining" defaulted,
+        limit_reset: "limit_reset" defaulted,
+        name: "name" required,
+        updated_at: "updated_at" defaulted,
+        usage: "usage" required,
+        usage_daily: "usage_daily" required,
+        usage_monthly: "usage_monthly" required,
+        usage_weekly: "usage_weekly" required,
+        workspace_id: "workspace_id" required,
+    }
 }
 
 /// Inputs of [`api_keys_list`](crate::funcs::api_keys_list) (`GET /keys`): path, query and header parameters and the body.
@@ -357,17 +446,21 @@ impl ListRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListResponse {
     /// List of API keys
-    #[serde(default)]
     pub data: Vec<ListResponseDataItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ListResponse {
+        data: "data" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListResponseDataItem {
     /// Total external BYOK usage (in USD) for the API key
     pub byok_usage: f64,
@@ -380,12 +473,10 @@ pub struct ListResponseDataItem {
     /// ISO 8601 timestamp of when the API key was created
     pub created_at: String,
     /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
-    #[serde(default)]
     pub creator_user_id: Option<String>,
     /// Whether the API key is disabled
     pub disabled: bool,
     /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub expires_at: Option<Option<String>>,
     /// Unique hash identifier for the API key
     pub hash: String,
@@ -394,18 +485,14 @@ pub struct ListResponseDataItem {
     /// Human-readable label for the API key
     pub label: String,
     /// Spending limit for the API key in USD
-    #[serde(default)]
     pub limit: Option<f64>,
     /// Remaining spending limit in USD
-    #[serde(default)]
     pub limit_remaining: Option<f64>,
     /// Type of limit reset for the API key
-    #[serde(default)]
     pub limit_reset: Option<String>,
     /// Name of the API key
     pub name: String,
     /// ISO 8601 timestamp of when the API key was last updated
-    #[serde(default)]
     pub updated_at: Option<String>,
     /// Total OpenRouter credit usage (in USD) for the API key
     pub usage: f64,
@@ -418,8 +505,33 @@ pub struct ListResponseDataItem {
     /// The workspace ID this API key belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListResponseDataItem {
+        byok_usage: "byok_usage" required,
+        byok_usage_daily: "byok_usage_daily" required,
+        byok_usage_monthly: "byok_usage_monthly" required,
+        byok_usage_weekly: "byok_usage_weekly" required,
+        created_at: "created_at" required,
+        creator_user_id: "creator_user_id" defaulted,
+        disabled: "disabled" required,
+        expires_at: "expires_at" tristate,
+        hash: "hash" required,
+        include_byok_in_limit: "include_byok_in_limit" required,
+        label: "label" required,
+        limit: "limit" defaulted,
+        limit_remaining: "limit_remaining" defaulted,
+        limit_reset: "limit_reset" defaulted,
+        name: "name" required,
+        updated_at: "updated_at" defaulted,
+        usage: "usage" required,
+        usage_daily: "usage_daily" required,
+        usage_monthly: "usage_monthly" required,
+        usage_weekly: "usage_weekly" required,
+        workspace_id: "workspace_id" required,
+    }
 }
 
 /// Inputs of [`api_keys_update`](crate::funcs::api_keys_update) (`PATCH /keys/{hash}`): path, query and header parameters and the body.
@@ -439,26 +551,30 @@ impl UpdateKeysRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateKeysRequestBody {
     /// Whether to disable the API key
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
     /// Whether to include BYOK usage in the limit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_byok_in_limit: Option<bool>,
     /// New spending limit for the API key in USD
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub limit: Option<Option<f64>>,
     /// New limit reset type for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub limit_reset: Option<Option<UpdateKeysRequestBodyLimitReset>>,
     /// New name for the API key
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UpdateKeysRequestBody {
+        disabled: "disabled" optional,
+        include_byok_in_limit: "include_byok_in_limit" optional,
+        limit: "limit" tristate,
+        limit_reset: "limit_reset" tristate,
+        name: "name" optional,
+    }
 }
 
 open_enum! {
@@ -470,17 +586,22 @@ Monthly = "monthly",
 }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateKeysResponse {
     /// The updated API key information
     pub data: UpdateKeysResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    UpdateKeysResponse {
+        data: "data" required,
+    }
+}
+
 /// The updated API key information
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateKeysResponseData {
     /// Total external BYOK usage (in USD) for the API key
     pub byok_usage: f64,
@@ -493,12 +614,10 @@ pub struct UpdateKeysResponseData {
     /// ISO 8601 timestamp of when the API key was created
     pub created_at: String,
     /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
-    #[serde(default)]
     pub creator_user_id: Option<String>,
     /// Whether the API key is disabled
     pub disabled: bool,
     /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub expires_at: Option<Option<String>>,
     /// Unique hash identifier for the API key
     pub hash: String,
@@ -507,18 +626,14 @@ pub struct UpdateKeysResponseData {
     /// Human-readable label for the API key
     pub label: String,
     /// Spending limit for the API key in USD
-    #[serde(default)]
     pub limit: Option<f64>,
     /// Remaining spending limit in USD
-    #[serde(default)]
     pub limit_remaining: Option<f64>,
     /// Type of limit reset for the API key
-    #[serde(default)]
     pub limit_reset: Option<String>,
     /// Name of the API key
     pub name: String,
     /// ISO 8601 timestamp of when the API key was last updated
-    #[serde(default)]
     pub updated_at: Option<String>,
     /// Total OpenRouter credit usage (in USD) for the API key
     pub usage: f64,
@@ -531,6 +646,31 @@ pub struct UpdateKeysResponseData {
     /// The workspace ID this API key belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UpdateKeysResponseData {
+        byok_usage: "byok_usage" required,
+        byok_usage_daily: "byok_usage_daily" required,
+        byok_usage_monthly: "byok_usage_monthly" required,
+        byok_usage_weekly: "byok_usage_weekly" required,
+        created_at: "created_at" required,
+        creator_user_id: "creator_user_id" defaulted,
+        disabled: "disabled" required,
+        expires_at: "expires_at" tristate,
+        hash: "hash" required,
+        include_byok_in_limit: "include_byok_in_limit" required,
+        label: "label" required,
+        limit: "limit" defaulted,
+        limit_remaining: "limit_remaining" defaulted,
+        limit_reset: "limit_reset" defaulted,
+        name: "name" required,
+        updated_at: "updated_at" defaulted,
+        usage: "usage" required,
+        usage_daily: "usage_daily" required,
+        usage_monthly: "usage_monthly" required,
+        usage_weekly: "usage_weekly" required,
+        workspace_id: "workspace_id" required,
+    }
 }

@@ -167,40 +167,53 @@ Search = "search",
 }
 
 /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedBenchmarkPricing {
     /// Cost per output token (USD, decimal string).
     pub completion: String,
     /// Cost per input token (USD, decimal string).
     pub prompt: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    UnifiedBenchmarkPricing {
+        completion: "completion" required,
+        prompt: "prompt" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedBenchmarksAAItem {
     /// Artificial Analysis Agentic Index composite score. Higher is better.
-    #[serde(default)]
     pub agentic_index: Option<f64>,
     /// Artificial Analysis Coding Index composite score. Higher is better.
-    #[serde(default)]
     pub coding_index: Option<f64>,
     /// Model name as listed on Artificial Analysis.
     pub display_name: String,
     /// Artificial Analysis Intelligence Index composite score. Higher is better.
-    #[serde(default)]
     pub intelligence_index: Option<f64>,
     /// Stable OpenRouter model identifier.
     pub model_permaslug: String,
     /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
-    #[serde(default)]
     pub pricing: Option<UnifiedBenchmarkPricing>,
     /// Benchmark source discriminator.
     pub source: UnifiedBenchmarksAAItemSource,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UnifiedBenchmarksAAItem {
+        agentic_index: "agentic_index" defaulted,
+        coding_index: "coding_index" defaulted,
+        display_name: "display_name" required,
+        intelligence_index: "intelligence_index" defaulted,
+        model_permaslug: "model_permaslug" required,
+        pricing: "pricing" defaulted,
+        source: "source" required,
+    }
 }
 
 tag_enum! {
@@ -208,12 +221,11 @@ tag_enum! {
 pub enum UnifiedBenchmarksAAItemSource { ArtificialAnalysis = "artificial-analysis" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedBenchmarksDAItem {
     /// Arena this ranking belongs to.
     pub arena: String,
     /// Average generation time in milliseconds.
-    #[serde(default)]
     pub avg_generation_time_ms: Option<f64>,
     /// Category within the arena.
     pub category: String,
@@ -224,7 +236,6 @@ pub struct UnifiedBenchmarksDAItem {
     /// Stable OpenRouter model identifier when mapped; otherwise the upstream Design Arena model id.
     pub model_permaslug: String,
     /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
-    #[serde(default)]
     pub pricing: Option<UnifiedBenchmarkPricing>,
     /// Benchmark source discriminator.
     pub source: UnifiedBenchmarksDAItemSource,
@@ -233,8 +244,22 @@ pub struct UnifiedBenchmarksDAItem {
     /// Win rate as a percentage (0–100).
     pub win_rate: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UnifiedBenchmarksDAItem {
+        arena: "arena" required,
+        avg_generation_time_ms: "avg_generation_time_ms" defaulted,
+        category: "category" required,
+        display_name: "display_name" required,
+        elo: "elo" required,
+        model_permaslug: "model_permaslug" required,
+        pricing: "pricing" defaulted,
+        source: "source" required,
+        tournament_stats: "tournament_stats" required,
+        win_rate: "win_rate" required,
+    }
 }
 
 tag_enum! {
@@ -243,46 +268,57 @@ pub enum UnifiedBenchmarksDAItemSource { DesignArena = "design-arena" }
 }
 
 /// Placement distribution from tournament matches.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedBenchmarksDAItemTournamentStats {
-    #[serde(default)]
     pub first_place: Option<i64>,
-    #[serde(default)]
     pub fourth_place: Option<i64>,
-    #[serde(default)]
     pub second_place: Option<i64>,
-    #[serde(default)]
     pub third_place: Option<i64>,
-    #[serde(default)]
     pub total: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    UnifiedBenchmarksDAItemTournamentStats {
+        first_place: "first_place" defaulted,
+        fourth_place: "fourth_place" defaulted,
+        second_place: "second_place" defaulted,
+        third_place: "third_place" defaulted,
+        total: "total" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedBenchmarksMeta {
     /// ISO-8601 timestamp of when this data was last updated.
     pub as_of: String,
     /// Required attribution when republishing this data, or null when results span multiple sources (attribute each item individually by its `source` discriminator).
-    #[serde(default)]
     pub citation: Option<String>,
     /// Number of unique models in the response.
     pub model_count: i64,
     /// The source filter applied, or null when all sources are returned.
-    #[serde(default)]
     pub source: Option<UnifiedBenchmarksMetaSource>,
     /// URL of the upstream data source, or null when results span multiple sources.
-    #[serde(default)]
     pub source_url: Option<String>,
     /// The task_type filter applied, or null if showing all.
-    #[serde(default)]
     pub task_type: Option<String>,
     /// Dataset version.
     pub version: UnifiedBenchmarksMetaVersion,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UnifiedBenchmarksMeta {
+        as_of: "as_of" required,
+        citation: "citation" defaulted,
+        model_count: "model_count" required,
+        source: "source" defaulted,
+        source_url: "source_url" defaulted,
+        task_type: "task_type" defaulted,
+        version: "version" required,
+    }
 }
 
 open_enum! {
@@ -299,15 +335,13 @@ tag_enum! {
 pub enum UnifiedBenchmarksMetaVersion { V1 = "v1" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnifiedBenchmarksORItem {
     /// Aggregate accuracy score from 0 to 1. Higher is better.
     pub accuracy: f64,
     /// Standard deviation of run accuracy, or null for a single run.
-    #[serde(default)]
     pub accuracy_stddev: Option<f64>,
     /// Average cost per task in USD, or null if unavailable.
-    #[serde(default)]
     pub avg_cost_per_task: Option<f64>,
     /// OpenRouter benchmark evaluation type.
     pub benchmark_type: UnifiedBenchmarksORItemBenchmarkType,
@@ -322,8 +356,21 @@ pub struct UnifiedBenchmarksORItem {
     /// Total benchmark tasks across runs.
     pub total_tasks: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UnifiedBenchmarksORItem {
+        accuracy: "accuracy" required,
+        accuracy_stddev: "accuracy_stddev" defaulted,
+        avg_cost_per_task: "avg_cost_per_task" defaulted,
+        benchmark_type: "benchmark_type" required,
+        display_name: "display_name" required,
+        last_run_timestamp: "last_run_timestamp" required,
+        model_permaslug: "model_permaslug" required,
+        source: "source" required,
+        total_tasks: "total_tasks" required,
+    }
 }
 
 open_enum! {
@@ -339,14 +386,19 @@ tag_enum! {
 pub enum UnifiedBenchmarksORItemSource { Openrouter = "openrouter" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedBenchmarksResponse {
-    #[serde(default)]
     pub data: Vec<UnifiedBenchmarksResponseDataItem>,
     pub meta: UnifiedBenchmarksMeta,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UnifiedBenchmarksResponse {
+        data: "data" defaulted,
+        meta: "meta" required,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -361,13 +413,11 @@ pub enum UnifiedBenchmarksResponseDataItem {
     Unknown(serde_json::Value),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnifiedBenchmarksSearchItem {
     /// Average cost per task in USD, or null if unavailable.
-    #[serde(default)]
     pub avg_cost_per_task: Option<f64>,
     /// Average wall-clock latency per task in milliseconds, or null if unavailable.
-    #[serde(default)]
     pub avg_latency_per_task_ms: Option<f64>,
     /// OpenRouter search benchmark.
     pub benchmark_type: UnifiedBenchmarksSearchItemBenchmarkType,
@@ -382,7 +432,6 @@ pub struct UnifiedBenchmarksSearchItem {
     /// The benchmark's headline score from 0 to 1. Its meaning is identified by `primary_metric`: item-weighted F1 for WideSearch or strict accuracy for the other search benchmarks. Higher is better.
     pub primary_score: f64,
     /// Published lane configuration, included only when include_run_config=true. Only the agent turn count, reasoning effort, and temperature are exposed; other harness settings are intentionally not part of the public contract.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_config: Option<UnifiedBenchmarksSearchRunConfig>,
     /// Search engine the published configuration used.
     pub search_engine: String,
@@ -393,8 +442,25 @@ pub struct UnifiedBenchmarksSearchItem {
     /// Tasks evaluated across the published configuration's runs.
     pub total_tasks: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UnifiedBenchmarksSearchItem {
+        avg_cost_per_task: "avg_cost_per_task" defaulted,
+        avg_latency_per_task_ms: "avg_latency_per_task_ms" defaulted,
+        benchmark_type: "benchmark_type" required,
+        display_name: "display_name" required,
+        last_run_timestamp: "last_run_timestamp" required,
+        model_permaslug: "model_permaslug" required,
+        primary_metric: "primary_metric" required,
+        primary_score: "primary_score" required,
+        run_config: "run_config" optional,
+        search_engine: "search_engine" required,
+        search_surface: "search_surface" required,
+        source: "source" required,
+        total_tasks: "total_tasks" required,
+    }
 }
 
 open_enum! {
@@ -429,18 +495,22 @@ pub enum UnifiedBenchmarksSearchItemSource { Openrouter = "openrouter" }
 }
 
 /// Published lane configuration, included only when include_run_config=true. Only the agent turn count, reasoning effort, and temperature are exposed; other harness settings are intentionally not part of the public contract.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedBenchmarksSearchRunConfig {
     /// Agent-turn count for the published lane, or null for plugin lanes.
-    #[serde(default)]
     pub max_agent_turns: Option<i64>,
     /// Reasoning effort configured for the published lane, or null when omitted.
-    #[serde(default)]
     pub reasoning_effort: Option<String>,
     /// Sampling temperature configured for the published lane, or null when omitted.
-    #[serde(default)]
     pub temperature: Option<f64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UnifiedBenchmarksSearchRunConfig {
+        max_agent_turns: "max_agent_turns" defaulted,
+        reasoning_effort: "reasoning_effort" defaulted,
+        temperature: "temperature" defaulted,
+    }
 }

@@ -6,16 +6,13 @@ use super::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BYOKKey {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` means no restriction.
-    #[serde(default)]
     pub allowed_api_key_hashes: Option<Vec<String>>,
     /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
-    #[serde(default)]
     pub allowed_models: Option<Vec<String>>,
     /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
-    #[serde(default)]
     pub allowed_user_ids: Option<Vec<String>>,
     /// ISO timestamp of when the credential was created.
     pub created_at: String,
@@ -28,18 +25,32 @@ pub struct BYOKKey {
     /// Short masked snippet of the key (e.g. the first/last few characters) used to identify it in the UI.
     pub label: String,
     /// Optional human-readable name for the credential.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub name: Option<Option<String>>,
     /// The upstream provider this credential authenticates against, as a lowercase slug (e.g. `openai`, `anthropic`, `amazon-bedrock`).
     pub provider: BYOKProviderSlug,
     /// Position within the provider — credentials are tried in ascending sort order.
     pub sort_order: i64,
     /// The workspace this credential is scoped to, or `null` when it is global — usable across every workspace in the account. A `null` value does not mean the default workspace.
-    #[serde(default)]
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    BYOKKey {
+        allowed_api_key_hashes: "allowed_api_key_hashes" defaulted,
+        allowed_models: "allowed_models" defaulted,
+        allowed_user_ids: "allowed_user_ids" defaulted,
+        created_at: "created_at" required,
+        disabled: "disabled" required,
+        id: "id" required,
+        is_fallback: "is_fallback" required,
+        label: "label" required,
+        name: "name" tristate,
+        provider: "provider" required,
+        sort_order: "sort_order" required,
+        workspace_id: "workspace_id" defaulted,
+    }
 }
 
 open_enum! {
@@ -163,44 +174,55 @@ impl CreateBYOKKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateBYOKKeyRequestBody {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` means no restriction. Must contain at least one hash if provided. Hashes that do not belong to your account return a 400.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_api_key_hashes: Option<Option<Vec<String>>>,
     /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_models: Option<Option<Vec<String>>>,
     /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_user_ids: Option<Option<Vec<String>>>,
     /// Whether this credential should be created in a disabled state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
     /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_fallback: Option<bool>,
     /// The raw provider API key or credential. This value is encrypted at rest and never returned in API responses.
     pub key: String,
     /// Optional human-readable name for the credential.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub name: Option<Option<String>>,
     /// The upstream provider this credential authenticates against, as a lowercase slug (e.g. `openai`, `anthropic`, `amazon-bedrock`).
     pub provider: BYOKProviderSlug,
     /// Optional workspace ID to scope the credential to. When omitted, the credential is created in the account's default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    CreateBYOKKeyRequestBody {
+        allowed_api_key_hashes: "allowed_api_key_hashes" tristate,
+        allowed_models: "allowed_models" tristate,
+        allowed_user_ids: "allowed_user_ids" tristate,
+        disabled: "disabled" optional,
+        is_fallback: "is_fallback" optional,
+        key: "key" required,
+        name: "name" tristate,
+        provider: "provider" required,
+        workspace_id: "workspace_id" optional,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateBYOKKeyResponse {
     pub data: BYOKKey,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateBYOKKeyResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`byok_delete`](crate::funcs::byok_delete) (`DELETE /byok/{id}`): path, query and header parameters and the body.
@@ -219,13 +241,18 @@ impl DeleteBYOKKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteBYOKKeyResponse {
     /// Confirmation that the BYOK credential was deleted.
     pub deleted: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    DeleteBYOKKeyResponse {
+        deleted: "deleted" required,
+    }
 }
 
 /// Inputs of [`byok_get`](crate::funcs::byok_get) (`GET /byok/{id}`): path, query and header parameters and the body.
@@ -244,12 +271,17 @@ impl GetBYOKKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetBYOKKeyResponse {
     pub data: BYOKKey,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetBYOKKeyResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`byok_list`](crate::funcs::byok_list) (`GET /byok`): path, query and header parameters and the body.
@@ -412,16 +444,21 @@ ZAi = "z-ai",
 }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListBYOKKeysResponse {
     /// List of BYOK credentials.
-    #[serde(default)]
     pub data: Vec<BYOKKey>,
     /// Total number of BYOK credentials matching the filters.
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListBYOKKeysResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
 }
 
 /// Inputs of [`byok_update`](crate::funcs::byok_update) (`PATCH /byok/{id}`): path, query and header parameters and the body.
@@ -441,38 +478,47 @@ impl UpdateBYOKKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateBYOKKeyRequestBody {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` clears the restriction. Must contain at least one hash if provided. Hashes that do not belong to your account return a 400.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_api_key_hashes: Option<Option<Vec<String>>>,
     /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_models: Option<Option<Vec<String>>>,
     /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_user_ids: Option<Option<Vec<String>>>,
     /// Whether this credential is disabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
     /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_fallback: Option<bool>,
     /// A new raw provider API key to rotate the credential in-place. The previous key material is overwritten and the masked label is regenerated. Encrypted at rest and never returned in API responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Optional human-readable name for the credential.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub name: Option<Option<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    UpdateBYOKKeyRequestBody {
+        allowed_api_key_hashes: "allowed_api_key_hashes" tristate,
+        allowed_models: "allowed_models" tristate,
+        allowed_user_ids: "allowed_user_ids" tristate,
+        disabled: "disabled" optional,
+        is_fallback: "is_fallback" optional,
+        key: "key" optional,
+        name: "name" tristate,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateBYOKKeyResponse {
     pub data: BYOKKey,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UpdateBYOKKeyResponse {
+        data: "data" required,
+    }
 }

@@ -7,27 +7,32 @@ use super::*;
 use serde::{Deserialize, Serialize};
 
 /// Chat completion choice
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatChoice {
-    #[serde(default)]
     pub finish_reason: Option<ChatFinishReasonEnum>,
     /// Choice index
     pub index: i64,
     /// Log probabilities for the completion
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub logprobs: Option<Option<ChatTokenLogprobs>>,
     /// Assistant message for requests and responses
     pub message: ChatAssistantMessage,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ChatChoice {
+        finish_reason: "finish_reason" defaulted,
+        index: "index" required,
+        logprobs: "logprobs" tristate,
+        message: "message" required,
+    }
+}
+
 /// Chat completion response
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatResult {
     /// List of completion choices
-    #[serde(default)]
     pub choices: Vec<ChatChoice>,
     /// Unix timestamp of creation
     pub created: i64,
@@ -36,33 +41,47 @@ pub struct ChatResult {
     /// Model used for completion
     pub model: String,
     pub object: ChatResultObject,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openrouter_metadata: Option<OpenRouterMetadata>,
     /// The service tier used by the upstream provider for this request
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub service_tier: Option<Option<String>>,
     /// System fingerprint
-    #[serde(default)]
     pub system_fingerprint: Option<String>,
     /// Token usage statistics
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<ChatUsage>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ChatResult {
+        choices: "choices" defaulted,
+        created: "created" required,
+        id: "id" required,
+        model: "model" required,
+        object: "object" required,
+        openrouter_metadata: "openrouter_metadata" optional,
+        service_tier: "service_tier" tristate,
+        system_fingerprint: "system_fingerprint" defaulted,
+        usage: "usage" optional,
+    }
 }
 
 tag_enum! {
 pub enum ChatResultObject { ChatCompletion = "chat.completion" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatStreamingResponse {
     /// Streaming chat completion chunk
     pub data: ChatStreamChunk,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ChatStreamingResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`chat_send`](crate::funcs::chat_send) (`POST /chat/completions`): path, query and header parameters and the body.

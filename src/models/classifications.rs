@@ -33,7 +33,7 @@ tag_enum! {
 pub enum GetTaskClassificationsRequestWindow { V7d = "7d" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskClassificationItem {
     /// Fraction of this classification's token volume within its macro-category (0–1). Sums to 1 across all classifications sharing the same `macro_category`.
     pub category_token_share: f64,
@@ -44,7 +44,6 @@ pub struct TaskClassificationItem {
     /// Coarse grouping derived from the tag prefix: `code`, `data`, `agent`, or `general`.
     pub macro_category: String,
     /// Top models for this classification by request volume, sorted descending. Each entry reports the model's share of this classification's requests and tokens.
-    #[serde(default)]
     pub models: Vec<TaskClassificationModel>,
     /// Classification tag identifier (e.g. `code:general_impl`, `agent:web_search`).
     pub tag: String,
@@ -53,11 +52,23 @@ pub struct TaskClassificationItem {
     /// Fraction of classified sampled requests attributed to this classification (0–1). The unclassified `other` bucket is excluded from the denominator.
     pub usage_share: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    TaskClassificationItem {
+        category_token_share: "category_token_share" required,
+        category_usage_share: "category_usage_share" required,
+        display_name: "display_name" required,
+        macro_category: "macro_category" required,
+        models: "models" defaulted,
+        tag: "tag" required,
+        token_share: "token_share" required,
+        usage_share: "usage_share" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskClassificationMacroCategory {
     /// Macro-category identifier.
     pub key: String,
@@ -68,11 +79,19 @@ pub struct TaskClassificationMacroCategory {
     /// Combined usage share of all classifications in this macro-category (0–1).
     pub usage_share: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    TaskClassificationMacroCategory {
+        key: "key" required,
+        label: "label" required,
+        token_share: "token_share" required,
+        usage_share: "usage_share" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskClassificationModel {
     /// Model identifier (permaslug).
     pub id: String,
@@ -81,31 +100,49 @@ pub struct TaskClassificationModel {
     /// Fraction of this classification's sampled requests attributed to this model (0–1). Sums to ≤1 across the returned models (only top-N are included and unattributed requests are excluded).
     pub tag_usage_share: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    TaskClassificationModel {
+        id: "id" required,
+        tag_token_share: "tag_token_share" required,
+        tag_usage_share: "tag_usage_share" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskClassificationResponse {
     pub data: TaskClassificationResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    TaskClassificationResponse {
+        data: "data" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskClassificationResponseData {
     /// UTC date (YYYY-MM-DD) of the window upper bound (yesterday). Data is exclusive of the current incomplete UTC day. This is the expected latest date in the snapshot; it does not confirm data presence for that date.
     pub as_of: String,
     /// Per-task classification market-share data, sorted by usage_share descending.
-    #[serde(default)]
     pub classifications: Vec<TaskClassificationItem>,
     /// Aggregate market-share data per macro-category (code, data, agent, general).
-    #[serde(default)]
     pub macro_categories: Vec<TaskClassificationMacroCategory>,
     /// Number of trailing days covered by this snapshot.
     pub window_days: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    TaskClassificationResponseData {
+        as_of: "as_of" required,
+        classifications: "classifications" defaulted,
+        macro_categories: "macro_categories" defaulted,
+        window_days: "window_days" required,
+    }
 }

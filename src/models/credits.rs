@@ -29,21 +29,32 @@ impl GetCreditsRequest {
 }
 
 /// Total credits purchased and used
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetCreditsResponse {
     pub data: GetCreditsResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    GetCreditsResponse {
+        data: "data" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetCreditsResponseData {
     /// Total credits purchased
     pub total_credits: f64,
     /// Total credits used
     pub total_usage: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetCreditsResponseData {
+        total_credits: "total_credits" required,
+        total_usage: "total_usage" required,
+    }
 }

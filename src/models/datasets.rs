@@ -6,7 +6,7 @@ use super::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppRankingsItem {
     /// Stable numeric identifier of the app on OpenRouter.
     pub app_id: i64,
@@ -19,19 +19,33 @@ pub struct AppRankingsItem {
     /// Sum of `prompt_tokens + completion_tokens` attributed to the app inside the date window, returned as a decimal string so 64-bit values are not truncated.
     pub total_tokens: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AppRankingsItem {
+        app_id: "app_id" required,
+        app_name: "app_name" required,
+        rank: "rank" required,
+        total_requests: "total_requests" required,
+        total_tokens: "total_tokens" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppRankingsResponse {
     /// Apps ranked per the requested `sort`, re-numbered 1..N after category filtering. `popular` sorts by `total_tokens` descending; `trending` sorts by absolute excess token growth descending and may return fewer than `limit` rows when few apps are growing.
-    #[serde(default)]
     pub data: Vec<AppRankingsItem>,
     pub meta: RankingsDailyMeta,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    AppRankingsResponse {
+        data: "data" defaulted,
+        meta: "meta" required,
+    }
 }
 
 /// Inputs of [`datasets_get_app_rankings`](crate::funcs::datasets_get_app_rankings) (`GET /datasets/app-rankings`): path, query and header parameters and the body.
@@ -382,7 +396,7 @@ V50PlusTurns = "50-plus-turns",
 }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RankingsDailyItem {
     /// UTC calendar date the row is aggregated over (YYYY-MM-DD).
     pub date: String,
@@ -391,11 +405,18 @@ pub struct RankingsDailyItem {
     /// Sum of `prompt_tokens + completion_tokens` for the day, returned as a decimal string so 64-bit values are not truncated.
     pub total_tokens: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    RankingsDailyItem {
+        date: "date" required,
+        model_permaslug: "model_permaslug" required,
+        total_tokens: "total_tokens" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RankingsDailyMeta {
     /// ISO-8601 timestamp of when the response was generated. Reflects data-freshness because the underlying materialized view continuously ingests upstream events.
     pub as_of: String,
@@ -406,8 +427,16 @@ pub struct RankingsDailyMeta {
     /// Dataset version. Field names and grain are stable for the life of `v1`.
     pub version: RankingsDailyMetaVersion,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    RankingsDailyMeta {
+        as_of: "as_of" required,
+        end_date: "end_date" required,
+        start_date: "start_date" required,
+        version: "version" required,
+    }
 }
 
 tag_enum! {
@@ -415,18 +444,23 @@ tag_enum! {
 pub enum RankingsDailyMetaVersion { V1 = "v1" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RankingsDailyResponse {
     /// Up to 51 rows per day — the top 50 public models by `total_tokens` for each UTC calendar date in the window, plus one aggregated `other` row summing every model outside that top 50 (omitted when the long tail is empty). Rows are sorted by `date` ascending, then by `total_tokens` descending, with `other` pinned last within its date. Ties between real models break alphabetically on `model_permaslug` so the order is stable across requests.
-    #[serde(default)]
     pub data: Vec<RankingsDailyItem>,
     pub meta: RankingsDailyMeta,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    RankingsDailyResponse {
+        data: "data" defaulted,
+        meta: "meta" required,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionCostItem {
     /// Published harness display label.
     pub app_name: String,
@@ -439,8 +473,17 @@ pub struct SessionCostItem {
     /// Inclusive session turn-count range.
     pub turn_range: SessionCostItemTurnRange,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SessionCostItem {
+        app_name: "app_name" required,
+        app_slug: "app_slug" required,
+        median_session_cost_usd: "median_session_cost_usd" required,
+        model_permaslug: "model_permaslug" required,
+        turn_range: "turn_range" required,
+    }
 }
 
 open_enum! {
@@ -453,21 +496,27 @@ V50PlusTurns = "50-plus-turns",
 }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionCostMeta {
     /// ISO-8601 timestamp when the response was generated.
     pub as_of: String,
     /// Dataset version.
     pub version: SessionCostMetaVersion,
     /// Number of days in the weekly session sample window, or null when no snapshot is published.
-    #[serde(default)]
     pub window_days: Option<i64>,
     /// UTC date of the final day in the session sample window, or null when no snapshot is published.
-    #[serde(default)]
     pub window_end_date: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SessionCostMeta {
+        as_of: "as_of" required,
+        version: "version" required,
+        window_days: "window_days" defaulted,
+        window_end_date: "window_end_date" defaulted,
+    }
 }
 
 tag_enum! {
@@ -475,12 +524,17 @@ tag_enum! {
 pub enum SessionCostMetaVersion { V1 = "v1" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionCostResponse {
-    #[serde(default)]
     pub data: Vec<SessionCostItem>,
     pub meta: SessionCostMeta,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SessionCostResponse {
+        data: "data" defaulted,
+        meta: "meta" required,
+    }
 }

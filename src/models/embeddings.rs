@@ -6,39 +6,57 @@ use super::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartInputAudio {
     pub input_audio: MultimodalMedia,
     pub r#type: ContentPartInputAudioType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ContentPartInputAudio {
+        input_audio: "input_audio" required,
+        r#type: "type" required,
+    }
 }
 
 tag_enum! {
 pub enum ContentPartInputAudioType { InputAudio = "input_audio" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartInputFile {
     pub input_file: MultimodalMedia,
     pub r#type: ContentPartInputFileType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ContentPartInputFile {
+        input_file: "input_file" required,
+        r#type: "type" required,
+    }
 }
 
 tag_enum! {
 pub enum ContentPartInputFileType { InputFile = "input_file" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartInputVideo {
     pub input_video: MultimodalMedia,
     pub r#type: ContentPartInputVideoType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ContentPartInputVideo {
+        input_video: "input_video" required,
+        r#type: "type" required,
+    }
 }
 
 tag_enum! {
@@ -59,29 +77,35 @@ impl CreateEmbeddingsRequest {
 }
 
 /// Embeddings request input
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateEmbeddingsRequestBody {
     /// The number of dimensions for the output embeddings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<i64>,
     /// The format of the output embeddings
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding_format: Option<CreateEmbeddingsRequestBodyEncodingFormat>,
     /// Text, token, or multimodal input(s) to embed
     pub input: CreateEmbeddingsRequestBodyInput,
     /// The type of input (e.g. search_query, search_document)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_type: Option<String>,
     /// The model to use for embeddings
     pub model: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub provider: Option<Option<ProviderPreferences>>,
     /// A unique identifier for the end-user
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateEmbeddingsRequestBody {
+        dimensions: "dimensions" optional,
+        encoding_format: "encoding_format" optional,
+        input: "input" required,
+        input_type: "input_type" optional,
+        model: "model" required,
+        provider: "provider" tristate,
+        user: "user" optional,
+    }
 }
 
 open_enum! {
@@ -106,13 +130,17 @@ pub enum CreateEmbeddingsRequestBodyInput {
     Unknown(serde_json::Value),
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmbeddingsRequestBodyInputArray4Item {
-    #[serde(default)]
     pub content: Vec<CreateEmbeddingsRequestBodyInputArray4ItemContentItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateEmbeddingsRequestBodyInputArray4Item {
+        content: "content" defaulted,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,34 +156,51 @@ pub enum CreateEmbeddingsRequestBodyInputArray4ItemContentItem {
     Unknown(serde_json::Value),
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl {
     pub image_url: CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl,
     pub r#type: CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl {
+        image_url: "image_url" required,
+        r#type: "type" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl {
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl {
+        url: "url" required,
+    }
 }
 
 tag_enum! {
 pub enum CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlType { ImageUrl = "image_url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmbeddingsRequestBodyInputArray4ItemContentItemText {
     pub text: String,
     pub r#type: CreateEmbeddingsRequestBodyInputArray4ItemContentItemTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateEmbeddingsRequestBodyInputArray4ItemContentItemText {
+        text: "text" required,
+        r#type: "type" required,
+    }
 }
 
 tag_enum! {
@@ -163,37 +208,49 @@ pub enum CreateEmbeddingsRequestBodyInputArray4ItemContentItemTextType { Text = 
 }
 
 /// Embeddings response containing embedding vectors
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmbeddingsResponse {
     /// List of embedding objects
-    #[serde(default)]
     pub data: Vec<CreateEmbeddingsResponseDataItem>,
     /// Unique identifier for the embeddings response
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The model used for embeddings
     pub model: String,
     pub object: CreateEmbeddingsResponseObject,
     /// Token usage statistics
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CreateEmbeddingsResponseUsage>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    CreateEmbeddingsResponse {
+        data: "data" defaulted,
+        id: "id" optional,
+        model: "model" required,
+        object: "object" required,
+        usage: "usage" optional,
+    }
+}
+
 /// A single embedding object
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateEmbeddingsResponseDataItem {
     /// Embedding vector as an array of floats or a base64 string
     pub embedding: CreateEmbeddingsResponseDataItemEmbedding,
     /// Index of the embedding in the input list
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<i64>,
     pub object: CreateEmbeddingsResponseDataItemObject,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateEmbeddingsResponseDataItem {
+        embedding: "embedding" required,
+        index: "index" optional,
+        object: "object" required,
+    }
 }
 
 /// Embedding vector as an array of floats or a base64 string
@@ -216,50 +273,60 @@ pub enum CreateEmbeddingsResponseObject { List = "list" }
 }
 
 /// Token usage statistics
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmbeddingsResponseUsage {
     /// Cost of the request in credits
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<f64>,
     /// Breakdown of upstream inference costs
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cost_details: Option<Option<CostDetails>>,
     /// Whether a request was made using a Bring Your Own Key configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_byok: Option<bool>,
     /// Number of tokens in the input
     pub prompt_tokens: i64,
     /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_tokens_details: Option<CreateEmbeddingsResponseUsagePromptTokensDetails>,
     /// Total number of tokens used
     pub total_tokens: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    CreateEmbeddingsResponseUsage {
+        cost: "cost" optional,
+        cost_details: "cost_details" tristate,
+        is_byok: "is_byok" optional,
+        prompt_tokens: "prompt_tokens" required,
+        prompt_tokens_details: "prompt_tokens_details" optional,
+        total_tokens: "total_tokens" required,
+    }
+}
+
 /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmbeddingsResponseUsagePromptTokensDetails {
     /// Number of audio tokens in the input
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_tokens: Option<i64>,
     /// Number of file/document tokens in the input
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_tokens: Option<i64>,
     /// Number of image tokens in the input
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_tokens: Option<i64>,
     /// Number of text tokens in the input
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_tokens: Option<i64>,
     /// Number of video tokens in the input
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateEmbeddingsResponseUsagePromptTokensDetails {
+        audio_tokens: "audio_tokens" optional,
+        file_tokens: "file_tokens" optional,
+        image_tokens: "image_tokens" optional,
+        text_tokens: "text_tokens" optional,
+        video_tokens: "video_tokens" optional,
+    }
 }
 
 /// Inputs of [`embeddings_list_models`](crate::funcs::embeddings_list_models) (`GET /embeddings/models`): path, query and header parameters and the body.
@@ -294,12 +361,17 @@ impl ListEmbeddingsModelsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MultimodalMedia {
     pub data: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    MultimodalMedia {
+        data: "data" required,
+        format: "format" optional,
+    }
 }

@@ -29,7 +29,7 @@ impl ListEndpointsRequest {
 }
 
 /// List of available endpoints for a model
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEndpointsResponse {
     pub architecture: ListEndpointsResponseArchitecture,
     /// Unix timestamp of when the model was created
@@ -37,45 +37,63 @@ pub struct ListEndpointsResponse {
     /// Description of the model
     pub description: String,
     /// List of available endpoints for this model
-    #[serde(default)]
     pub endpoints: Vec<PublicEndpoint>,
     /// Unique identifier for the model
     pub id: String,
     /// Display name of the model
     pub name: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ListEndpointsResponse {
+        architecture: "architecture" required,
+        created: "created" required,
+        description: "description" required,
+        endpoints: "endpoints" defaulted,
+        id: "id" required,
+        name: "name" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEndpointsResponseArchitecture {
     /// Supported input modalities
-    #[serde(default)]
     pub input_modalities: Vec<InputModality>,
     /// Instruction format type
-    #[serde(default)]
     pub instruct_type: Option<InstructType>,
     /// Primary modality of the model
-    #[serde(default)]
     pub modality: Option<String>,
     /// Supported output modalities
-    #[serde(default)]
     pub output_modalities: Vec<OutputModality>,
-    #[serde(default)]
     pub tokenizer: Option<ModelGroup>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ListEndpointsResponseArchitecture {
+        input_modalities: "input_modalities" defaulted,
+        instruct_type: "instruct_type" defaulted,
+        modality: "modality" defaulted,
+        output_modalities: "output_modalities" defaulted,
+        tokenizer: "tokenizer" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEndpointsResponseInline {
     /// List of available endpoints for a model
     pub data: ListEndpointsResponse,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListEndpointsResponseInline {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`endpoints_list_zdr_endpoints`](crate::funcs::endpoints_list_zdr_endpoints) (`GET /endpoints/zdr`): path, query and header parameters and the body.
@@ -89,17 +107,21 @@ impl ListEndpointsZdrRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEndpointsZdrResponse {
-    #[serde(default)]
     pub data: Vec<PublicEndpoint>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ListEndpointsZdrResponse {
+        data: "data" defaulted,
+    }
+}
+
 /// Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first token. Only visible when authenticated with an API key or cookie; returns null for unauthenticated requests.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PercentileStats {
     /// Median (50th percentile)
     pub p50: f64,
@@ -110,20 +132,25 @@ pub struct PercentileStats {
     /// 99th percentile
     pub p99: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    PercentileStats {
+        p50: "p50" required,
+        p75: "p75" required,
+        p90: "p90" required,
+        p99: "p99" required,
+    }
+}
+
 /// Information about a specific model endpoint
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PublicEndpoint {
     pub context_length: i64,
     /// Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first token. Only visible when authenticated with an API key or cookie; returns null for unauthenticated requests.
-    #[serde(default)]
     pub latency_last_30m: Option<PercentileStats>,
-    #[serde(default)]
     pub max_completion_tokens: Option<i64>,
-    #[serde(default)]
     pub max_prompt_tokens: Option<i64>,
     /// The unique identifier for the model (permaslug)
     pub model_id: String,
@@ -131,81 +158,102 @@ pub struct PublicEndpoint {
     pub name: String,
     pub pricing: PublicEndpointPricing,
     pub provider_name: ProviderName,
-    #[serde(default)]
     pub quantization: Option<Quantization>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<EndpointStatus>,
-    #[serde(default)]
     pub supported_parameters: Vec<Parameter>,
     pub supports_implicit_caching: bool,
     /// Whether this TTS endpoint accepts inline reference audio (`input_references`) for stateless voice cloning. Requests carrying reference audio are only routed to endpoints where this is true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supports_voice_cloning: Option<bool>,
     pub tag: String,
-    #[serde(default)]
     pub throughput_last_30m: Option<PercentileStats>,
     /// Uptime percentage over the last 1 day, calculated as successful requests / (successful + error requests) * 100. Rate-limited requests are excluded. Returns null if insufficient data.
-    #[serde(default)]
     pub uptime_last_1d: Option<f64>,
-    #[serde(default)]
     pub uptime_last_30m: Option<f64>,
     /// Uptime percentage over the last 5 minutes, calculated as successful requests / (successful + error requests) * 100. Rate-limited requests are excluded. Returns null if insufficient data.
-    #[serde(default)]
     pub uptime_last_5m: Option<f64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    PublicEndpoint {
+        context_length: "context_length" required,
+        latency_last_30m: "latency_last_30m" defaulted,
+        max_completion_tokens: "max_completion_tokens" defaulted,
+        max_prompt_tokens: "max_prompt_tokens" defaulted,
+        model_id: "model_id" required,
+        model_name: "model_name" required,
+        name: "name" required,
+        pricing: "pricing" required,
+        provider_name: "provider_name" required,
+        quantization: "quantization" defaulted,
+        status: "status" optional,
+        supported_parameters: "supported_parameters" defaulted,
+        supports_implicit_caching: "supports_implicit_caching" required,
+        supports_voice_cloning: "supports_voice_cloning" optional,
+        tag: "tag" required,
+        throughput_last_30m: "throughput_last_30m" defaulted,
+        uptime_last_1d: "uptime_last_1d" defaulted,
+        uptime_last_30m: "uptime_last_30m" defaulted,
+        uptime_last_5m: "uptime_last_5m" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublicEndpointPricing {
     /// Price in USD per audio input token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<String>,
     /// Price in USD per audio output token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_output: Option<String>,
     /// Price in USD per token for completion (output) generation
     pub completion: String,
     /// Fractional discount applied to this endpoint's pricing; the price is multiplied by (1 - discount) (0 = no discount, 1 = free)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<f64>,
     /// Price in USD per input image
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Price in USD per output image
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_output: Option<String>,
     /// Price in USD per image token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_token: Option<String>,
     /// Price in USD per cached audio input token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_audio_cache: Option<String>,
     /// Price in USD per cached input token (read)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cache_read: Option<String>,
     /// Price per cache-write token, in USD per token. For providers with multiple cache TTLs (e.g. Anthropic), this is the default (5-minute) cache-write rate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cache_write: Option<String>,
     /// Price per 1-hour cache-write token, in USD per token. Only present for providers that price an extended (1-hour) cache TTL separately, such as Anthropic.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cache_write_1h: Option<String>,
     /// Price in USD per internal reasoning token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal_reasoning: Option<String>,
     /// Conditional overrides of the base pricing (e.g. long-context or time-based pricing). An entry applies when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per key; price keys absent from an entry inherit the base price. The top-level pricing keys always reflect the price that applies under default conditions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Vec<PricingOverride>>,
     /// Price in USD per token for prompt (input) processing
     pub prompt: String,
     /// Price in USD per request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Price in USD per web search
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_search: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointPricing {
+        audio: "audio" optional,
+        audio_output: "audio_output" optional,
+        completion: "completion" required,
+        discount: "discount" optional,
+        image: "image" optional,
+        image_output: "image_output" optional,
+        image_token: "image_token" optional,
+        input_audio_cache: "input_audio_cache" optional,
+        input_cache_read: "input_cache_read" optional,
+        input_cache_write: "input_cache_write" optional,
+        input_cache_write_1h: "input_cache_write_1h" optional,
+        internal_reasoning: "internal_reasoning" optional,
+        overrides: "overrides" optional,
+        prompt: "prompt" required,
+        request: "request" optional,
+        web_search: "web_search" optional,
+    }
 }

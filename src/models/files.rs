@@ -7,9 +7,8 @@ use super::*;
 use serde::{Deserialize, Serialize};
 
 /// A stored file in Anthropic's Files API shape.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicFile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub _shape: Option<AnthropicFileShape>,
     pub created_at: String,
     pub downloadable: bool,
@@ -19,20 +18,38 @@ pub struct AnthropicFile {
     pub size_bytes: i64,
     pub r#type: AnthropicFileType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    AnthropicFile {
+        _shape: "_shape" optional,
+        created_at: "created_at" required,
+        downloadable: "downloadable" required,
+        filename: "filename" required,
+        id: "id" required,
+        mime_type: "mime_type" required,
+        size_bytes: "size_bytes" required,
+        r#type: "type" required,
+    }
+}
+
 /// Deletion result in Anthropic's shape.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicFileDeleted {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub _shape: Option<AnthropicFileDeletedShape>,
     pub id: String,
     pub r#type: AnthropicFileDeletedType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    AnthropicFileDeleted {
+        _shape: "_shape" optional,
+        id: "id" required,
+        r#type: "type" required,
+    }
 }
 
 tag_enum! {
@@ -44,20 +61,25 @@ pub enum AnthropicFileDeletedType { FileDeleted = "file_deleted" }
 }
 
 /// A page of files in Anthropic's shape.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicFileList {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub _shape: Option<AnthropicFileListShape>,
-    #[serde(default)]
     pub data: Vec<AnthropicFile>,
-    #[serde(default)]
     pub first_id: Option<String>,
     pub has_more: bool,
-    #[serde(default)]
     pub last_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    AnthropicFileList {
+        _shape: "_shape" optional,
+        data: "data" defaulted,
+        first_id: "first_id" defaulted,
+        has_more: "has_more" required,
+        last_id: "last_id" defaulted,
+    }
 }
 
 tag_enum! {
@@ -319,9 +341,8 @@ Desc = "desc",
 }
 
 /// A stored file in OpenAI's Files API shape.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpenAIFile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub _shape: Option<OpenAIFileShape>,
     pub bytes: i64,
     pub created_at: serde_json::Value,
@@ -331,21 +352,40 @@ pub struct OpenAIFile {
     pub purpose: OpenAIFilePurpose,
     pub status: OpenAIFileStatus,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    OpenAIFile {
+        _shape: "_shape" optional,
+        bytes: "bytes" required,
+        created_at: "created_at" required,
+        filename: "filename" required,
+        id: "id" required,
+        object: "object" required,
+        purpose: "purpose" required,
+        status: "status" required,
+    }
+}
+
 /// Deletion result in OpenAI's shape.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIFileDeleted {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub _shape: Option<OpenAIFileDeletedShape>,
     pub deleted: bool,
     pub id: String,
     pub object: OpenAIFileDeletedObject,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    OpenAIFileDeleted {
+        _shape: "_shape" optional,
+        deleted: "deleted" required,
+        id: "id" required,
+        object: "object" required,
+    }
 }
 
 tag_enum! {
@@ -357,21 +397,27 @@ pub enum OpenAIFileDeletedShape { Openai = "openai" }
 }
 
 /// A page of files in OpenAI's shape.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIFileList {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub _shape: Option<OpenAIFileListShape>,
-    #[serde(default)]
     pub data: Vec<OpenAIFile>,
-    #[serde(default)]
     pub first_id: Option<String>,
     pub has_more: bool,
-    #[serde(default)]
     pub last_id: Option<String>,
     pub object: OpenAIFileListObject,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    OpenAIFileList {
+        _shape: "_shape" optional,
+        data: "data" defaulted,
+        first_id: "first_id" defaulted,
+        has_more: "has_more" required,
+        last_id: "last_id" defaulted,
+        object: "object" required,
+    }
 }
 
 tag_enum! {
@@ -409,9 +455,8 @@ pub enum OpenAIFileStatus { Processed = "processed" }
 }
 
 /// A stored file in the OpenRouter superset shape: Anthropic-shaped, plus OpenRouter-only fields.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenRouterFile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub _shape: Option<OpenRouterFileShape>,
     pub created_at: String,
     pub downloadable: bool,
@@ -421,20 +466,38 @@ pub struct OpenRouterFile {
     pub size_bytes: i64,
     pub r#type: OpenRouterFileType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    OpenRouterFile {
+        _shape: "_shape" optional,
+        created_at: "created_at" required,
+        downloadable: "downloadable" required,
+        filename: "filename" required,
+        id: "id" required,
+        mime_type: "mime_type" required,
+        size_bytes: "size_bytes" required,
+        r#type: "type" required,
+    }
+}
+
 /// Deletion result in the OpenRouter shape.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenRouterFileDeleted {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub _shape: Option<OpenRouterFileDeletedShape>,
     pub id: String,
     pub r#type: OpenRouterFileDeletedType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    OpenRouterFileDeleted {
+        _shape: "_shape" optional,
+        id: "id" required,
+        r#type: "type" required,
+    }
 }
 
 tag_enum! {
@@ -446,23 +509,28 @@ pub enum OpenRouterFileDeletedType { FileDeleted = "file_deleted" }
 }
 
 /// A page of files in the OpenRouter shape.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenRouterFileList {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub _shape: Option<OpenRouterFileListShape>,
     /// Opaque cursor for the next page; null when there are no more results.
-    #[serde(default)]
     pub cursor: Option<String>,
-    #[serde(default)]
     pub data: Vec<OpenRouterFile>,
-    #[serde(default)]
     pub first_id: Option<String>,
     pub has_more: bool,
-    #[serde(default)]
     pub last_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    OpenRouterFileList {
+        _shape: "_shape" optional,
+        cursor: "cursor" defaulted,
+        data: "data" defaulted,
+        first_id: "first_id" defaulted,
+        has_more: "has_more" required,
+        last_id: "last_id" defaulted,
+    }
 }
 
 tag_enum! {

@@ -7,18 +7,24 @@ use super::*;
 use serde::{Deserialize, Serialize};
 
 /// Stored prompt and completion content, plus the failure error when one was stored
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GenerationContentData {
     /// The stored failure for this generation, or null when it succeeded
-    #[serde(default)]
     pub error: Option<GenerationContentError>,
     /// The input to the generation — either a prompt string or an array of messages
     pub input: GenerationContentDataInput,
     /// The output from the generation
     pub output: GenerationContentDataOutput,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GenerationContentData {
+        error: "error" defaulted,
+        input: "input" required,
+        output: "output" required,
+    }
 }
 
 /// The input to the generation — either a prompt string or an array of messages
@@ -32,231 +38,276 @@ pub enum GenerationContentDataInput {
     Unknown(serde_json::Value),
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerationContentDataInputObject {
     pub prompt: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    GenerationContentDataInputObject {
+        prompt: "prompt" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerationContentDataInputObject2 {
-    #[serde(default)]
     pub messages: Vec<serde_json::Value>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GenerationContentDataInputObject2 {
+        messages: "messages" defaulted,
+    }
 }
 
 /// The output from the generation
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerationContentDataOutput {
     /// The completion output
-    #[serde(default)]
     pub completion: Option<String>,
     /// Reasoning/thinking output, if any
-    #[serde(default)]
     pub reasoning: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GenerationContentDataOutput {
+        completion: "completion" defaulted,
+        reasoning: "reasoning" defaulted,
+    }
 }
 
 /// The stored failure for this generation, or null when it succeeded
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerationContentError {
     /// Error message returned to the client
-    #[serde(default)]
     pub message: Option<String>,
     /// Every upstream attempt that failed before the returned error, in attempt order
-    #[serde(default)]
     pub previous_errors: Vec<GenerationContentErrorAttempt>,
     /// Provider whose error was returned to the client, when known
-    #[serde(default)]
     pub provider_name: Option<String>,
     /// Raw error body behind the returned error, when stored
-    #[serde(default)]
     pub raw: Option<String>,
     /// HTTP status returned to the client
-    #[serde(default)]
     pub status: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    GenerationContentError {
+        message: "message" defaulted,
+        previous_errors: "previous_errors" defaulted,
+        provider_name: "provider_name" defaulted,
+        raw: "raw" defaulted,
+        status: "status" defaulted,
+    }
+}
+
 /// A single failed upstream attempt recorded for the generation
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerationContentErrorAttempt {
     /// HTTP status returned by this attempt
     pub code: i64,
     /// Error message returned by this attempt
     pub message: String,
     /// Provider that served this attempt, when known
-    #[serde(default)]
     pub provider_name: Option<String>,
     /// Raw error body returned by the provider, when stored
-    #[serde(default)]
     pub raw: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    GenerationContentErrorAttempt {
+        code: "code" required,
+        message: "message" required,
+        provider_name: "provider_name" defaulted,
+        raw: "raw" defaulted,
+    }
+}
+
 /// Stored prompt and completion content for a generation
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GenerationContentResponse {
     /// Stored prompt and completion content, plus the failure error when one was stored
     pub data: GenerationContentData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    GenerationContentResponse {
+        data: "data" required,
+    }
+}
+
 /// Generation response
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GenerationResponse {
     /// Generation data
     pub data: GenerationResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    GenerationResponse {
+        data: "data" required,
+    }
+}
+
 /// Generation data
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GenerationResponseData {
     /// Type of API used for the generation
-    #[serde(default)]
     pub api_type: Option<GenerationResponseDataApiType>,
     /// ID of the app that made the request
-    #[serde(default)]
     pub app_id: Option<i64>,
     /// Discount applied due to caching
-    #[serde(default)]
     pub cache_discount: Option<f64>,
     /// Whether the generation was cancelled
-    #[serde(default)]
     pub cancelled: Option<bool>,
     /// ISO 8601 timestamp of when the generation was created
     pub created_at: String,
     /// The data region this generation was routed through: 'global', 'europe', or 'us'.
     pub data_region: GenerationResponseDataDataRegion,
     /// External user identifier
-    #[serde(default)]
     pub external_user: Option<String>,
     /// Reason the generation finished
-    #[serde(default)]
     pub finish_reason: Option<String>,
     /// Time taken for generation in milliseconds
-    #[serde(default)]
     pub generation_time: Option<f64>,
     /// Referer header from the request
-    #[serde(default)]
     pub http_referer: Option<String>,
     /// Unique identifier for the generation
     pub id: String,
     /// Whether this used bring-your-own-key
     pub is_byok: bool,
     /// Total latency in milliseconds
-    #[serde(default)]
     pub latency: Option<f64>,
     /// Model used for the generation
     pub model: String,
     /// Moderation latency in milliseconds
-    #[serde(default)]
     pub moderation_latency: Option<f64>,
     /// Native finish reason as reported by provider
-    #[serde(default)]
     pub native_finish_reason: Option<String>,
     /// Native cached tokens as reported by provider
-    #[serde(default)]
     pub native_tokens_cached: Option<i64>,
     /// Native completion tokens as reported by provider
-    #[serde(default)]
     pub native_tokens_completion: Option<i64>,
     /// Native completion image tokens as reported by provider
-    #[serde(default)]
     pub native_tokens_completion_images: Option<i64>,
     /// Native prompt tokens as reported by provider
-    #[serde(default)]
     pub native_tokens_prompt: Option<i64>,
     /// Native reasoning tokens as reported by provider
-    #[serde(default)]
     pub native_tokens_reasoning: Option<i64>,
     /// Number of web fetches performed
-    #[serde(default)]
     pub num_fetches: Option<i64>,
     /// Number of audio inputs in the prompt
-    #[serde(default)]
     pub num_input_audio_prompt: Option<i64>,
     /// Number of media items in the completion
-    #[serde(default)]
     pub num_media_completion: Option<i64>,
     /// Number of media items in the prompt
-    #[serde(default)]
     pub num_media_prompt: Option<i64>,
     /// Number of search results included
-    #[serde(default)]
     pub num_search_results: Option<i64>,
     /// Origin URL of the request
     pub origin: String,
     /// ID of the preset used for this generation, null if no preset was used
-    #[serde(default)]
     pub preset_id: Option<String>,
     /// Name of the provider that served the request
-    #[serde(default)]
     pub provider_name: Option<String>,
     /// List of provider responses for this generation, including fallback attempts
-    #[serde(default)]
     pub provider_responses: Option<Vec<ProviderResponse>>,
     /// Unique identifier grouping all generations from a single API request
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub request_id: Option<Option<String>>,
     /// If this generation was served from response cache, contains the original generation ID. Null otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub response_cache_source_id: Option<Option<String>>,
     /// Router used for the request (e.g., openrouter/auto)
-    #[serde(default)]
     pub router: Option<String>,
     /// Service tier the upstream provider reported running this request on, or null if it did not report one.
-    #[serde(default)]
     pub service_tier: Option<String>,
     /// Session identifier grouping multiple generations in the same session
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub session_id: Option<Option<String>>,
     /// Whether the response was streamed
-    #[serde(default)]
     pub streamed: Option<bool>,
     /// Number of tokens in the completion
-    #[serde(default)]
     pub tokens_completion: Option<i64>,
     /// Number of tokens in the prompt
-    #[serde(default)]
     pub tokens_prompt: Option<i64>,
     /// Total cost of the generation in USD
     pub total_cost: f64,
     /// Upstream provider's identifier for this generation
-    #[serde(default)]
     pub upstream_id: Option<String>,
     /// Cost charged by the upstream provider
-    #[serde(default)]
     pub upstream_inference_cost: Option<f64>,
     /// Usage amount in USD
     pub usage: f64,
     /// User-Agent header from the request
-    #[serde(default)]
     pub user_agent: Option<String>,
     /// The resolved web search engine used for this generation (e.g. exa, firecrawl, parallel)
-    #[serde(default)]
     pub web_search_engine: Option<String>,
     /// ID of the workspace this generation is attributed to. Null for accounts without workspaces. Generations created before workspace resolution existed are attributed to the account default workspace.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub workspace_id: Option<Option<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GenerationResponseData {
+        api_type: "api_type" defaulted,
+        app_id: "app_id" defaulted,
+        cache_discount: "cache_discount" defaulted,
+        cancelled: "cancelled" defaulted,
+        created_at: "created_at" required,
+        data_region: "data_region" required,
+        external_user: "external_user" defaulted,
+        finish_reason: "finish_reason" defaulted,
+        generation_time: "generation_time" defaulted,
+        http_referer: "http_referer" defaulted,
+        id: "id" required,
+        is_byok: "is_byok" required,
+        latency: "latency" defaulted,
+        model: "model" required,
+        moderation_latency: "moderation_latency" defaulted,
+        native_finish_reason: "native_finish_reason" defaulted,
+        native_tokens_cached: "native_tokens_cached" defaulted,
+        native_tokens_completion: "native_tokens_completion" defaulted,
+        native_tokens_completion_images: "native_tokens_completion_images" defaulted,
+        native_tokens_prompt: "native_tokens_prompt" defaulted,
+        native_tokens_reasoning: "native_tokens_reasoning" defaulted,
+        num_fetches: "num_fetches" defaulted,
+        num_input_audio_prompt: "num_input_audio_prompt" defaulted,
+        num_media_completion: "num_media_completion" defaulted,
+        num_media_prompt: "num_media_prompt" defaulted,
+        num_search_results: "num_search_results" defaulted,
+        origin: "origin" required,
+        preset_id: "preset_id" defaulted,
+        provider_name: "provider_name" defaulted,
+        provider_responses: "provider_responses" defaulted,
+        request_id: "request_id" tristate,
+        response_cache_source_id: "response_cache_source_id" tristate,
+        router: "router" defaulted,
+        service_tier: "service_tier" defaulted,
+        session_id: "session_id" tristate,
+        streamed: "streamed" defaulted,
+        tokens_completion: "tokens_completion" defaulted,
+        tokens_prompt: "tokens_prompt" defaulted,
+        total_cost: "total_cost" required,
+        upstream_id: "upstream_id" defaulted,
+        upstream_inference_cost: "upstream_inference_cost" defaulted,
+        usage: "usage" required,
+        user_agent: "user_agent" defaulted,
+        web_search_engine: "web_search_engine" defaulted,
+        workspace_id: "workspace_id" tristate,
+    }
 }
 
 open_enum! {
@@ -314,35 +365,39 @@ impl ListGenerationContentRequest {
 }
 
 /// Details of a provider response for a generation attempt
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProviderResponse {
     /// Internal endpoint identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint_id: Option<String>,
     /// Upstream provider response identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether the request used a bring-your-own-key
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_byok: Option<bool>,
     /// Response latency in milliseconds
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency: Option<f64>,
     /// Canonical model slug
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_permaslug: Option<String>,
     /// Name of the provider
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_name: Option<ProviderResponseProviderName>,
     /// The service tier this request was routed to (e.g. flex, priority). The tier actually applied and billed is determined by the provider response and may differ.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routed_service_tier: Option<ProviderResponseRoutedServiceTier>,
     /// HTTP status code from the provider
-    #[serde(default)]
     pub status: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ProviderResponse {
+        endpoint_id: "endpoint_id" optional,
+        id: "id" optional,
+        is_byok: "is_byok" optional,
+        latency: "latency" optional,
+        model_permaslug: "model_permaslug" optional,
+        provider_name: "provider_name" optional,
+        routed_service_tier: "routed_service_tier" optional,
+        status: "status" defaulted,
+    }
 }
 
 open_enum! {
@@ -505,18 +560,24 @@ impl SubmitGenerationFeedbackRequest {
 }
 
 /// Structured feedback about a specific generation
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SubmitGenerationFeedbackRequestBody {
     /// The category of feedback being reported
     pub category: SubmitGenerationFeedbackRequestBodyCategory,
     /// An optional free-text comment describing the feedback
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// The generation to submit feedback on
     pub generation_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SubmitGenerationFeedbackRequestBody {
+        category: "category" required,
+        comment: "comment" optional,
+        generation_id: "generation_id" required,
+    }
 }
 
 open_enum! {
@@ -533,19 +594,29 @@ Other = "other",
 }
 
 /// Confirmation that the feedback was recorded
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubmitGenerationFeedbackResponse {
     pub data: SubmitGenerationFeedbackResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    SubmitGenerationFeedbackResponse {
+        data: "data" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubmitGenerationFeedbackResponseData {
     /// Whether the feedback was recorded
     pub success: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SubmitGenerationFeedbackResponseData {
+        success: "success" required,
+    }
 }

@@ -6,23 +6,32 @@ use super::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAssignKeysRequest {
     /// Array of API key hashes to assign to the guardrail
-    #[serde(default)]
     pub key_hashes: Vec<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    BulkAssignKeysRequest {
+        key_hashes: "key_hashes" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAssignKeysResponse {
     /// Number of keys successfully assigned
     pub assigned_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    BulkAssignKeysResponse {
+        assigned_count: "assigned_count" required,
+    }
 }
 
 /// Inputs of [`guardrails_bulk_assign_keys`](crate::funcs::guardrails_bulk_assign_keys) (`POST /guardrails/{id}/assignments/keys`): path, query and header parameters and the body.
@@ -42,23 +51,32 @@ impl BulkAssignKeysToGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAssignMembersRequest {
     /// Array of member user IDs to assign to the guardrail
-    #[serde(default)]
     pub member_user_ids: Vec<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    BulkAssignMembersRequest {
+        member_user_ids: "member_user_ids" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAssignMembersResponse {
     /// Number of members successfully assigned
     pub assigned_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    BulkAssignMembersResponse {
+        assigned_count: "assigned_count" required,
+    }
 }
 
 /// Inputs of [`guardrails_bulk_assign_members`](crate::funcs::guardrails_bulk_assign_members) (`POST /guardrails/{id}/assignments/members`): path, query and header parameters and the body.
@@ -95,23 +113,32 @@ impl BulkUnassignKeysFromGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUnassignKeysRequest {
     /// Array of API key hashes to unassign from the guardrail
-    #[serde(default)]
     pub key_hashes: Vec<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    BulkUnassignKeysRequest {
+        key_hashes: "key_hashes" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUnassignKeysResponse {
     /// Number of keys successfully unassigned
     pub unassigned_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    BulkUnassignKeysResponse {
+        unassigned_count: "unassigned_count" required,
+    }
 }
 
 /// Inputs of [`guardrails_bulk_unassign_members`](crate::funcs::guardrails_bulk_unassign_members) (`POST /guardrails/{id}/assignments/members/remove`): path, query and header parameters and the body.
@@ -131,23 +158,32 @@ impl BulkUnassignMembersFromGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUnassignMembersRequest {
     /// Array of member user IDs to unassign from the guardrail
-    #[serde(default)]
     pub member_user_ids: Vec<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    BulkUnassignMembersRequest {
+        member_user_ids: "member_user_ids" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUnassignMembersResponse {
     /// Number of members successfully unassigned
     pub unassigned_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    BulkUnassignMembersResponse {
+        unassigned_count: "unassigned_count" required,
+    }
 }
 
 open_enum! {
@@ -169,39 +205,51 @@ Flag = "flag",
 }
 
 /// A builtin content filter entry. Builtin filters include PII detectors and the regex-based prompt injection detector.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ContentFilterBuiltinEntry {
     /// Action taken when the builtin filter triggers
     pub action: ContentFilterBuiltinAction,
     /// Read-only, system-assigned redaction placeholder derived from the slug (e.g. "\[EMAIL\]", "\[PHONE\]"). Not settable by the caller.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Which message roles to scan for prompt injection. Only applies to the regex-prompt-injection builtin. Defaults to all_messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan_scope: Option<PromptInjectionScanScope>,
     /// The builtin filter identifier
     pub slug: ContentFilterBuiltinSlug,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ContentFilterBuiltinEntry {
+        action: "action" required,
+        label: "label" optional,
+        scan_scope: "scan_scope" optional,
+        slug: "slug" required,
+    }
+}
+
 /// A builtin content filter entry for create/update requests. Labels are system-assigned and cannot be set by the caller.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ContentFilterBuiltinEntryInput {
     /// Action taken when the builtin filter triggers
     pub action: ContentFilterBuiltinAction,
     /// Deprecated: labels are system-assigned and cannot be set by the caller. Accepted for backward compatibility but silently ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Which message roles to scan for prompt injection. Only applies to the regex-prompt-injection builtin. Defaults to all_messages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan_scope: Option<PromptInjectionScanScope>,
     /// The builtin filter identifier
     pub slug: ContentFilterBuiltinSlug,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ContentFilterBuiltinEntryInput {
+        action: "action" required,
+        label: "label" optional,
+        scan_scope: "scan_scope" optional,
+        slug: "slug" required,
+    }
 }
 
 open_enum! {
@@ -219,18 +267,24 @@ RegexPromptInjection = "regex-prompt-injection",
 }
 
 /// A custom regex content filter that scans request messages for matching patterns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ContentFilterEntry {
     /// Action taken when the pattern matches
     pub action: ContentFilterAction,
     /// Optional label used in redaction placeholders or error messages
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub label: Option<Option<String>>,
     /// A regex pattern to match against request content
     pub pattern: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ContentFilterEntry {
+        action: "action" required,
+        label: "label" tristate,
+        pattern: "pattern" required,
+    }
 }
 
 /// Inputs of [`guardrails_create`](crate::funcs::guardrails_create) (`POST /guardrails`): path, query and header parameters and the body.
@@ -246,81 +300,91 @@ impl CreateGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateGuardrailRequestBody {
     /// Array of model identifiers (slug or canonical_slug accepted)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_models: Option<Option<Vec<String>>>,
     /// List of allowed provider IDs
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_providers: Option<Option<Vec<String>>>,
     /// Builtin content filters to apply. Every builtin slug supports "block", "redact", and the detect-only "flag" action.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content_filter_builtins: Option<Option<Vec<ContentFilterBuiltinEntryInput>>>,
     /// Custom regex content filters to apply to request messages
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content_filters: Option<Option<Vec<ContentFilterEntry>>>,
     /// Description of the guardrail
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub description: Option<Option<String>>,
     /// Whether this guardrail allows free endpoints that publish prompts.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enable_free_model_publication: Option<Option<bool>>,
     /// Whether this guardrail allows free endpoints that train on request data.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enable_free_model_training: Option<Option<bool>>,
     /// Whether this guardrail allows paid endpoints that train on request data.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enable_paid_model_training: Option<Option<bool>>,
     /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr: Option<Option<bool>>,
     /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_anthropic: Option<Option<bool>>,
     /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_google: Option<Option<bool>>,
     /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_openai: Option<Option<bool>>,
     /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_other: Option<Option<bool>>,
     /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_xai: Option<Option<bool>>,
     /// Array of model identifiers to exclude from routing (slug or canonical_slug accepted)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub ignored_models: Option<Option<Vec<String>>>,
     /// List of provider IDs to exclude from routing
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub ignored_providers: Option<Option<Vec<String>>>,
     /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend. Defaults to false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_byok_in_budgets: Option<bool>,
     /// Spending limit in USD
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub limit_usd: Option<Option<f64>>,
     /// Name for the new guardrail
     pub name: String,
     /// Interval at which the limit resets (daily, weekly, monthly)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub reset_interval: Option<Option<GuardrailInterval>>,
     /// The workspace to create the guardrail in. When omitted, the guardrail is created in the default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly. This only places the guardrail in the workspace; the created guardrail enforces nothing for that workspace's traffic until it is assigned to API keys or members. To restrict all traffic in a workspace, update the workspace's default guardrail instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    CreateGuardrailRequestBody {
+        allowed_models: "allowed_models" tristate,
+        allowed_providers: "allowed_providers" tristate,
+        content_filter_builtins: "content_filter_builtins" tristate,
+        content_filters: "content_filters" tristate,
+        description: "description" tristate,
+        enable_free_model_publication: "enable_free_model_publication" tristate,
+        enable_free_model_training: "enable_free_model_training" tristate,
+        enable_paid_model_training: "enable_paid_model_training" tristate,
+        enforce_zdr: "enforce_zdr" tristate,
+        enforce_zdr_anthropic: "enforce_zdr_anthropic" tristate,
+        enforce_zdr_google: "enforce_zdr_google" tristate,
+        enforce_zdr_openai: "enforce_zdr_openai" tristate,
+        enforce_zdr_other: "enforce_zdr_other" tristate,
+        enforce_zdr_xai: "enforce_zdr_xai" tristate,
+        ignored_models: "ignored_models" tristate,
+        ignored_providers: "ignored_providers" tristate,
+        include_byok_in_budgets: "include_byok_in_budgets" optional,
+        limit_usd: "limit_usd" tristate,
+        name: "name" required,
+        reset_interval: "reset_interval" tristate,
+        workspace_id: "workspace_id" optional,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateGuardrailResponse {
     pub data: Guardrail,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateGuardrailResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`guardrails_delete`](crate::funcs::guardrails_delete) (`DELETE /guardrails/{id}`): path, query and header parameters and the body.
@@ -339,13 +403,18 @@ impl DeleteGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteGuardrailResponse {
     /// Confirmation that the guardrail was deleted
     pub deleted: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    DeleteGuardrailResponse {
+        deleted: "deleted" required,
+    }
 }
 
 /// Inputs of [`guardrails_get`](crate::funcs::guardrails_get) (`GET /guardrails/{id}`): path, query and header parameters and the body.
@@ -364,87 +433,100 @@ impl GetGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetGuardrailResponse {
     pub data: Guardrail,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    GetGuardrailResponse {
+        data: "data" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Guardrail {
     /// Array of model canonical_slugs (immutable identifiers)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_models: Option<Option<Vec<String>>>,
     /// List of allowed provider IDs
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_providers: Option<Option<Vec<String>>>,
     /// Builtin content filters applied to requests. Includes PII detectors and the regex-based prompt injection detector.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content_filter_builtins: Option<Option<Vec<ContentFilterBuiltinEntry>>>,
     /// Custom regex content filters applied to request messages
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content_filters: Option<Option<Vec<ContentFilterEntry>>>,
     /// ISO 8601 timestamp of when the guardrail was created
     pub created_at: String,
     /// Description of the guardrail
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub description: Option<Option<String>>,
     /// Whether this guardrail allows free endpoints that publish prompts.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enable_free_model_publication: Option<Option<bool>>,
     /// Whether this guardrail allows free endpoints that train on request data.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enable_free_model_training: Option<Option<bool>>,
     /// Whether this guardrail allows paid endpoints that train on request data.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enable_paid_model_training: Option<Option<bool>>,
     /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr: Option<Option<bool>>,
     /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_anthropic: Option<Option<bool>>,
     /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_google: Option<Option<bool>>,
     /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_openai: Option<Option<bool>>,
     /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_other: Option<Option<bool>>,
     /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_xai: Option<Option<bool>>,
     /// Unique identifier for the guardrail
     pub id: String,
     /// Array of model canonical_slugs to exclude from routing
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub ignored_models: Option<Option<Vec<String>>>,
     /// List of provider IDs to exclude from routing
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub ignored_providers: Option<Option<Vec<String>>>,
     /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend.
     pub include_byok_in_budgets: bool,
     /// Spending limit in USD
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub limit_usd: Option<Option<f64>>,
     /// Name of the guardrail
     pub name: String,
     /// Interval at which the limit resets (daily, weekly, monthly)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub reset_interval: Option<Option<GuardrailInterval>>,
     /// ISO 8601 timestamp of when the guardrail was last updated
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub updated_at: Option<Option<String>>,
     /// The workspace this guardrail belongs to, or `null` for an unscoped legacy guardrail predating workspaces. Workspace membership organizes the guardrail; it does not apply the guardrail to the workspace's traffic. A `null` value does not mean the default workspace, and does not apply the guardrail across every workspace.
-    #[serde(default)]
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    Guardrail {
+        allowed_models: "allowed_models" tristate,
+        allowed_providers: "allowed_providers" tristate,
+        content_filter_builtins: "content_filter_builtins" tristate,
+        content_filters: "content_filters" tristate,
+        created_at: "created_at" required,
+        description: "description" tristate,
+        enable_free_model_publication: "enable_free_model_publication" tristate,
+        enable_free_model_training: "enable_free_model_training" tristate,
+        enable_paid_model_training: "enable_paid_model_training" tristate,
+        enforce_zdr: "enforce_zdr" tristate,
+        enforce_zdr_anthropic: "enforce_zdr_anthropic" tristate,
+        enforce_zdr_google: "enforce_zdr_google" tristate,
+        enforce_zdr_openai: "enforce_zdr_openai" tristate,
+        enforce_zdr_other: "enforce_zdr_other" tristate,
+        enforce_zdr_xai: "enforce_zdr_xai" tristate,
+        id: "id" required,
+        ignored_models: "ignored_models" tristate,
+        ignored_providers: "ignored_providers" tristate,
+        include_byok_in_budgets: "include_byok_in_budgets" required,
+        limit_usd: "limit_usd" tristate,
+        name: "name" required,
+        reset_interval: "reset_interval" tristate,
+        updated_at: "updated_at" tristate,
+        workspace_id: "workspace_id" defaulted,
+    }
 }
 
 open_enum! {
@@ -456,10 +538,9 @@ Monthly = "monthly",
 }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyAssignment {
     /// User ID of who made the assignment
-    #[serde(default)]
     pub assigned_by: Option<String>,
     /// ISO 8601 timestamp of when the assignment was created
     pub created_at: String,
@@ -474,8 +555,19 @@ pub struct KeyAssignment {
     /// Name of the API key
     pub key_name: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    KeyAssignment {
+        assigned_by: "assigned_by" defaulted,
+        created_at: "created_at" required,
+        guardrail_id: "guardrail_id" required,
+        id: "id" required,
+        key_hash: "key_hash" required,
+        key_label: "key_label" required,
+        key_name: "key_name" required,
+    }
 }
 
 /// Inputs of [`guardrails_list_guardrail_key_assignments`](crate::funcs::guardrails_list_guardrail_key_assignments) (`GET /guardrails/{id}/assignments/keys`): path, query and header parameters and the body.
@@ -592,16 +684,21 @@ impl ListGuardrailsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListGuardrailsResponse {
     /// List of guardrails
-    #[serde(default)]
     pub data: Vec<Guardrail>,
     /// Total number of guardrails
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListGuardrailsResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
 }
 
 /// Inputs of [`guardrails_list_key_assignments`](crate::funcs::guardrails_list_key_assignments) (`GET /guardrails/assignments/keys`): path, query and header parameters and the body.
@@ -636,16 +733,21 @@ impl ListKeyAssignmentsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListKeyAssignmentsResponse {
     /// List of key assignments
-    #[serde(default)]
     pub data: Vec<KeyAssignment>,
     /// Total number of key assignments for this guardrail
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListKeyAssignmentsResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
 }
 
 /// Inputs of [`guardrails_list_member_assignments`](crate::funcs::guardrails_list_member_assignments) (`GET /guardrails/assignments/members`): path, query and header parameters and the body.
@@ -680,22 +782,26 @@ impl ListMemberAssignmentsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMemberAssignmentsResponse {
     /// List of member assignments
-    #[serde(default)]
     pub data: Vec<MemberAssignment>,
     /// Total number of member assignments
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ListMemberAssignmentsResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemberAssignment {
     /// User ID of who made the assignment
-    #[serde(default)]
     pub assigned_by: Option<String>,
     /// ISO 8601 timestamp of when the assignment was created
     pub created_at: String,
@@ -708,8 +814,18 @@ pub struct MemberAssignment {
     /// Clerk user ID of the assigned member
     pub user_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    MemberAssignment {
+        assigned_by: "assigned_by" defaulted,
+        created_at: "created_at" required,
+        guardrail_id: "guardrail_id" required,
+        id: "id" required,
+        organization_id: "organization_id" required,
+        user_id: "user_id" required,
+    }
 }
 
 open_enum! {
@@ -737,77 +853,86 @@ impl UpdateGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateGuardrailRequestBody {
     /// Array of model identifiers (slug or canonical_slug accepted)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_models: Option<Option<Vec<String>>>,
     /// New list of allowed provider IDs
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_providers: Option<Option<Vec<String>>>,
     /// Builtin content filters to apply. Set to null to remove. Every builtin slug supports "block", "redact", and the detect-only "flag" action.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content_filter_builtins: Option<Option<Vec<ContentFilterBuiltinEntryInput>>>,
     /// Custom regex content filters to apply. Set to null to remove.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content_filters: Option<Option<Vec<ContentFilterEntry>>>,
     /// New description for the guardrail
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub description: Option<Option<String>>,
     /// Whether this guardrail allows free endpoints that publish prompts.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enable_free_model_publication: Option<Option<bool>>,
     /// Whether this guardrail allows free endpoints that train on request data.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enable_free_model_training: Option<Option<bool>>,
     /// Whether this guardrail allows paid endpoints that train on request data.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enable_paid_model_training: Option<Option<bool>>,
     /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr: Option<Option<bool>>,
     /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_anthropic: Option<Option<bool>>,
     /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_google: Option<Option<bool>>,
     /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_openai: Option<Option<bool>>,
     /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_other: Option<Option<bool>>,
     /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_zdr_xai: Option<Option<bool>>,
     /// Array of model identifiers to exclude from routing (slug or canonical_slug accepted)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub ignored_models: Option<Option<Vec<String>>>,
     /// List of provider IDs to exclude from routing
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub ignored_providers: Option<Option<Vec<String>>>,
     /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend. Omit to leave unchanged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_byok_in_budgets: Option<bool>,
     /// New spending limit in USD
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub limit_usd: Option<Option<f64>>,
     /// New name for the guardrail
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Interval at which the limit resets (daily, weekly, monthly)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub reset_interval: Option<Option<GuardrailInterval>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    UpdateGuardrailRequestBody {
+        allowed_models: "allowed_models" tristate,
+        allowed_providers: "allowed_providers" tristate,
+        content_filter_builtins: "content_filter_builtins" tristate,
+        content_filters: "content_filters" tristate,
+        description: "description" tristate,
+        enable_free_model_publication: "enable_free_model_publication" tristate,
+        enable_free_model_training: "enable_free_model_training" tristate,
+        enable_paid_model_training: "enable_paid_model_training" tristate,
+        enforce_zdr: "enforce_zdr" tristate,
+        enforce_zdr_anthropic: "enforce_zdr_anthropic" tristate,
+        enforce_zdr_google: "enforce_zdr_google" tristate,
+        enforce_zdr_openai: "enforce_zdr_openai" tristate,
+        enforce_zdr_other: "enforce_zdr_other" tristate,
+        enforce_zdr_xai: "enforce_zdr_xai" tristate,
+        ignored_models: "ignored_models" tristate,
+        ignored_providers: "ignored_providers" tristate,
+        include_byok_in_budgets: "include_byok_in_budgets" optional,
+        limit_usd: "limit_usd" tristate,
+        name: "name" optional,
+        reset_interval: "reset_interval" tristate,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateGuardrailResponse {
     pub data: Guardrail,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UpdateGuardrailResponse {
+        data: "data" required,
+    }
 }

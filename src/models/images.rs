@@ -7,12 +7,17 @@ use super::*;
 use serde::{Deserialize, Serialize};
 
 /// A supported-or-not flag. Present means the parameter is accepted.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BooleanCapability {
     pub r#type: BooleanCapabilityType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    BooleanCapability {
+        r#type: "type" required,
+    }
 }
 
 tag_enum! {
@@ -42,14 +47,19 @@ impl CreateImagesRequest {
 }
 
 /// A parameter that accepts one of a discrete set of string values.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnumCapability {
     pub r#type: EnumCapabilityType,
-    #[serde(default)]
     pub values: Vec<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    EnumCapability {
+        r#type: "type" required,
+        values: "values" defaulted,
+    }
 }
 
 tag_enum! {
@@ -57,47 +67,62 @@ pub enum EnumCapabilityType { Enum = "enum" }
 }
 
 /// An endpoint that serves a given image model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageEndpoint {
     /// Provider-specific options accepted under provider.options\[provider_slug\].
-    #[serde(default)]
     pub allowed_passthrough_parameters: Vec<String>,
     /// Billable pricing lines for this endpoint.
-    #[serde(default)]
     pub pricing: Vec<ImagePricingEntry>,
     /// Provider display name
     pub provider_name: String,
     /// Provider slug
     pub provider_slug: String,
     /// Provider tag for request-side selection
-    #[serde(default)]
     pub provider_tag: Option<String>,
     pub supported_parameters: SupportedParameters,
     /// Whether this endpoint supports native SSE streaming (`stream: true` in the request).
     pub supports_streaming: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ImageEndpoint {
+        allowed_passthrough_parameters: "allowed_passthrough_parameters" defaulted,
+        pricing: "pricing" defaulted,
+        provider_name: "provider_name" required,
+        provider_slug: "provider_slug" required,
+        provider_tag: "provider_tag" defaulted,
+        supported_parameters: "supported_parameters" required,
+        supports_streaming: "supports_streaming" required,
+    }
+}
+
 /// Emitted when generation completes and the final image is available
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenCompletedEvent {
     /// Base64-encoded final image data
     pub b64_json: String,
     /// Unix timestamp (seconds) when the image was generated
     pub created: i64,
     /// Media type (MIME type) of the image, e.g. `image/png`, `image/jpeg`, `image/webp`, `image/svg+xml`. May be omitted if the format could not be determined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
     /// The event type
     pub r#type: ImageGenCompletedEventType,
     /// Token and cost usage for the image generation request, when available
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<ImageGenerationUsage>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ImageGenCompletedEvent {
+        b64_json: "b64_json" required,
+        created: "created" required,
+        media_type: "media_type" optional,
+        r#type: "type" required,
+        usage: "usage" optional,
+    }
 }
 
 tag_enum! {
@@ -106,7 +131,7 @@ pub enum ImageGenCompletedEventType { ImageGenerationCompleted = "image_generati
 }
 
 /// Emitted when a partial image becomes available during streaming generation
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenPartialImageEvent {
     /// Base64-encoded partial image data
     pub b64_json: String,
@@ -115,8 +140,15 @@ pub struct ImageGenPartialImageEvent {
     /// The event type
     pub r#type: ImageGenPartialImageEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ImageGenPartialImageEvent {
+        b64_json: "b64_json" required,
+        partial_image_index: "partial_image_index" required,
+        r#type: "type" required,
+    }
 }
 
 tag_enum! {
@@ -125,34 +157,45 @@ pub enum ImageGenPartialImageEventType { ImageGenerationPartialImage = "image_ge
 }
 
 /// Emitted when streaming generation fails after the SSE response starts
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenStreamErrorEvent {
     /// Provider error details
     pub error: ImageGenStreamErrorEventError,
     /// The event type
     pub r#type: ImageGenStreamErrorEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ImageGenStreamErrorEvent {
+        error: "error" required,
+        r#type: "type" required,
+    }
+}
+
 /// Provider error details
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenStreamErrorEventError {
     /// Provider error code, when supplied
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub code: Option<Option<String>>,
     /// Provider error message
     pub message: String,
     /// Request parameter associated with the error, when supplied
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub param: Option<Option<String>>,
     /// Provider error type, when supplied
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub r#type: Option<Option<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ImageGenStreamErrorEventError {
+        code: "code" tristate,
+        message: "message" required,
+        param: "param" tristate,
+        r#type: "type" tristate,
+    }
 }
 
 tag_enum! {
@@ -161,7 +204,7 @@ pub enum ImageGenStreamErrorEventType { Error = "error" }
 }
 
 /// Emitted when a text chunk becomes available during streaming generation of text-based formats (e.g. SVG)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImageGenTextChunkEvent {
     /// The generation phase this chunk belongs to. `content` is the renderable output; `reasoning` and `draft` are intermediate provider phases.
     pub phase: ImageGenTextChunkEventPhase,
@@ -170,8 +213,15 @@ pub struct ImageGenTextChunkEvent {
     /// The event type
     pub r#type: ImageGenTextChunkEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ImageGenTextChunkEvent {
+        phase: "phase" required,
+        text: "text" required,
+        r#type: "type" required,
+    }
 }
 
 open_enum! {
@@ -189,30 +239,34 @@ pub enum ImageGenTextChunkEventType { ImageGenerationTextChunk = "image_generati
 }
 
 /// Provider routing preferences and provider-specific passthrough configuration.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationProviderPreferences {
     /// Whether to allow backup providers to serve requests
     /// - true: (default) when the primary provider (or your custom providers in "order") is unavailable, use the next best provider.
     /// - false: use only the primary/custom provider, and return the upstream error if it's unavailable.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allow_fallbacks: Option<Option<bool>>,
     /// List of provider slugs to ignore. If provided, this list is merged with your account-wide ignored provider settings for this request.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub ignore: Option<Option<Vec<ImageGenerationProviderPreferencesIgnoreItem>>>,
     /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub only: Option<Option<Vec<ImageGenerationProviderPreferencesOnlyItem>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<ProviderOptions>,
     /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub order: Option<Option<Vec<ImageGenerationProviderPreferencesOrderItem>>>,
     /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub sort: Option<Option<ImageGenerationProviderPreferencesSort>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ImageGenerationProviderPreferences {
+        allow_fallbacks: "allow_fallbacks" tristate,
+        ignore: "ignore" tristate,
+        only: "only" tristate,
+        options: "options" optional,
+        order: "order" tristate,
+        sort: "sort" tristate,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -257,51 +311,57 @@ pub enum ImageGenerationProviderPreferencesSort {
 }
 
 /// Image generation request input
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationRequest {
     /// Normalized aspect ratio of the generated image. Providers clamp to their supported subset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aspect_ratio: Option<ImageGenerationRequestAspectRatio>,
     /// Background treatment. `transparent` requires an output_format that supports alpha (png or webp).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<ImageGenerationRequestBackground>,
     /// Reference images to guide image-to-image generation, as base64 data URLs or HTTP(S) URLs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_references: Option<Vec<ContentPartImage>>,
     /// The image generation model to use
     pub model: String,
     /// Upper bound on the number of images to generate (1-10). Providers may return fewer images, and providers that only support single-image generation reject n > 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<i64>,
     /// Compression level (0-100) for webp/jpeg output. Ignored for png and by providers without a compression knob.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_compression: Option<i64>,
     /// Encoding of the returned image bytes. Most models produce raster formats (png, jpeg, webp). SVG is supported by vectorization models (e.g. Quiver) — the SVG markup is UTF-8 base64-encoded in `b64_json`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_format: Option<ImageGenerationRequestOutputFormat>,
     /// Text description of the desired image
     pub prompt: String,
     /// Provider routing preferences and provider-specific passthrough configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<ImageGenerationProviderPreferences>,
     /// Rendering quality. Providers without a quality knob ignore this.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<ImageGenerationRequestQuality>,
     /// Normalized resolution tier of the generated image. Concrete pixel dimensions are derived per-provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<ImageGenerationRequestResolution>,
     /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
     /// Optional. A convenience shorthand for output dimensions — pass a tier ("2K", "4K") or explicit pixels ("2048x2048") and we normalize it to the right dimensions for the chosen provider. A tier size is equivalent to setting `resolution` and combines with `aspect_ratio`. An explicit pixel size is authoritative: a mismatched `resolution` or `aspect_ratio` alongside it is rejected with a 400.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
     /// If true, partial images are streamed as SSE events as they become available. Only supported by providers with native streaming (currently OpenAI). Non-streaming providers ignore this flag and return a buffered response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ImageGenerationRequest {
+        aspect_ratio: "aspect_ratio" optional,
+        background: "background" optional,
+        input_references: "input_references" optional,
+        model: "model" required,
+        n: "n" optional,
+        output_compression: "output_compression" optional,
+        output_format: "output_format" optional,
+        prompt: "prompt" required,
+        provider: "provider" optional,
+        quality: "quality" optional,
+        resolution: "resolution" optional,
+        seed: "seed" optional,
+        size: "size" optional,
+        stream: "stream" optional,
+    }
 }
 
 open_enum! {
@@ -372,127 +432,156 @@ V4k = "4K",
 }
 
 /// Image generation response
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationResponse {
     /// Unix timestamp (seconds) when the image was generated
     pub created: i64,
     /// Generated images
-    #[serde(default)]
     pub data: Vec<ImageGenerationResponseDataItem>,
     /// Token and cost usage for the image generation request, when available
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<ImageGenerationUsage>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ImageGenerationResponse {
+        created: "created" required,
+        data: "data" defaulted,
+        usage: "usage" optional,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationResponseDataItem {
     /// Base64-encoded image bytes
     pub b64_json: String,
     /// Media type (MIME type) of the image, e.g. `image/png`, `image/jpeg`, `image/webp`, `image/svg+xml`. May be omitted if the format could not be determined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ImageGenerationResponseDataItem {
+        b64_json: "b64_json" required,
+        media_type: "media_type" optional,
+    }
+}
+
 /// Token and cost usage for the image generation request, when available
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationUsage {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cache_creation: Option<Option<AnthropicCacheCreation>>,
     /// The tokens generated
     pub completion_tokens: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub completion_tokens_details: Option<Option<ImageGenerationUsageCompletionTokensDetails>>,
     /// Cost of the completion
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cost: Option<Option<f64>>,
     /// Breakdown of upstream inference costs
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cost_details: Option<Option<CostDetails>>,
     /// Whether a request was made using a Bring Your Own Key configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_byok: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub iterations: Option<Option<Vec<AnthropicUsageIteration>>>,
     /// Including images, input audio, and tools if any
     pub prompt_tokens: i64,
     /// Breakdown of tokens used in the prompt.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt_tokens_details: Option<Option<ImageGenerationUsagePromptTokensDetails>>,
     /// Usage for server-side tool execution (e.g., web search)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub server_tool_use: Option<Option<ImageGenerationUsageServerToolUse>>,
     /// The service tier used by the upstream provider for this request
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub service_tier: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub speed: Option<Option<AnthropicSpeed>>,
     /// Sum of the above two fields
     pub total_tokens: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ImageGenerationUsage {
+        cache_creation: "cache_creation" tristate,
+        completion_tokens: "completion_tokens" required,
+        completion_tokens_details: "completion_tokens_details" tristate,
+        cost: "cost" tristate,
+        cost_details: "cost_details" tristate,
+        is_byok: "is_byok" optional,
+        iterations: "iterations" tristate,
+        prompt_tokens: "prompt_tokens" required,
+        prompt_tokens_details: "prompt_tokens_details" tristate,
+        server_tool_use: "server_tool_use" tristate,
+        service_tier: "service_tier" tristate,
+        speed: "speed" tristate,
+        total_tokens: "total_tokens" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationUsageCompletionTokensDetails {
     /// Tokens generated by the model for audio output.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub audio_tokens: Option<Option<i64>>,
     /// Tokens generated by the model for image output.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub image_tokens: Option<Option<i64>>,
     /// Tokens generated by the model for reasoning.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub reasoning_tokens: Option<Option<i64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ImageGenerationUsageCompletionTokensDetails {
+        audio_tokens: "audio_tokens" tristate,
+        image_tokens: "image_tokens" tristate,
+        reasoning_tokens: "reasoning_tokens" tristate,
+    }
 }
 
 /// Breakdown of tokens used in the prompt.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationUsagePromptTokensDetails {
     /// Tokens used for input audio.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub audio_tokens: Option<Option<i64>>,
     /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cache_write_tokens: Option<Option<i64>>,
     /// Tokens cached by the endpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cached_tokens: Option<Option<i64>>,
     /// Tokens used for input files/documents.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub file_tokens: Option<Option<i64>>,
     /// Tokens used for input video.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub video_tokens: Option<Option<i64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ImageGenerationUsagePromptTokensDetails {
+        audio_tokens: "audio_tokens" tristate,
+        cache_write_tokens: "cache_write_tokens" tristate,
+        cached_tokens: "cached_tokens" tristate,
+        file_tokens: "file_tokens" tristate,
+        video_tokens: "video_tokens" tristate,
+    }
+}
+
 /// Usage for server-side tool execution (e.g., web search)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationUsageServerToolUse {
     /// Number of OpenRouter server tool calls that executed and produced a result.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub tool_calls_executed: Option<Option<i64>>,
     /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub tool_calls_requested: Option<Option<i64>>,
     /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub web_search_requests: Option<Option<i64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ImageGenerationUsageServerToolUse {
+        tool_calls_executed: "tool_calls_executed" tristate,
+        tool_calls_requested: "tool_calls_requested" tristate,
+        web_search_requests: "web_search_requests" tristate,
+    }
 }
 
 open_enum! {
@@ -505,33 +594,42 @@ Video = "video",
 }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageModelArchitecture {
     /// Supported input modalities
-    #[serde(default)]
     pub input_modalities: Vec<ImageInputModality>,
     /// Supported output modalities
-    #[serde(default)]
     pub output_modalities: Vec<ImageOutputModality>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ImageModelArchitecture {
+        input_modalities: "input_modalities" defaulted,
+        output_modalities: "output_modalities" defaulted,
+    }
+}
+
 /// The full per-endpoint records for an image model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageModelEndpointsResponse {
-    #[serde(default)]
     pub endpoints: Vec<ImageEndpoint>,
     /// Model slug
     pub id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ImageModelEndpointsResponse {
+        endpoints: "endpoints" defaulted,
+        id: "id" required,
+    }
+}
+
 /// A single image model in the discovery listing.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageModelListItem {
     pub architecture: ImageModelArchitecture,
     /// Unix timestamp (seconds) of when the model was created
@@ -548,18 +646,34 @@ pub struct ImageModelListItem {
     /// Whether any endpoint of this model supports native SSE streaming on the dedicated Image API (i.e. `stream: true` in the request). OR across endpoints.
     pub supports_streaming: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ImageModelListItem {
+        architecture: "architecture" required,
+        created: "created" required,
+        description: "description" required,
+        endpoints: "endpoints" required,
+        id: "id" required,
+        name: "name" required,
+        supported_parameters: "supported_parameters" required,
+        supports_streaming: "supports_streaming" required,
+    }
+}
+
 /// List of image generation models.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageModelsListResponse {
-    #[serde(default)]
     pub data: Vec<ImageModelListItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ImageModelsListResponse {
+        data: "data" defaulted,
+    }
 }
 
 open_enum! {
@@ -576,16 +690,23 @@ Transcription = "transcription",
 }
 
 /// One billable pricing line for an image provider.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImagePricingEntry {
     pub billable: ImagePricingEntryBillable,
     pub cost_usd: f64,
     pub unit: ImagePricingEntryUnit,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ImagePricingEntry {
+        billable: "billable" required,
+        cost_usd: "cost_usd" required,
+        unit: "unit" required,
+        variant: "variant" optional,
+    }
 }
 
 open_enum! {
@@ -606,12 +727,17 @@ Token = "token",
 }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImageStreamingResponse {
     pub data: ImageStreamingResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ImageStreamingResponse {
+        data: "data" required,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -658,14 +784,21 @@ impl ListImageModelsRequest {
 }
 
 /// A parameter that accepts any value within an inclusive numeric range.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RangeCapability {
     pub max: f64,
     pub min: f64,
     pub r#type: RangeCapabilityType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    RangeCapability {
+        max: "max" required,
+        min: "min" required,
+        r#type: "type" required,
+    }
 }
 
 tag_enum! {

@@ -38,92 +38,122 @@ impl CreateMessagesRequest {
 }
 
 /// Non-streaming response from the Anthropic Messages API with OpenRouter extensions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesResult {
-    #[serde(default)]
     pub container: Option<AnthropicContainer>,
-    #[serde(default)]
     pub content: Vec<ORAnthropicContentBlock>,
     pub id: String,
     pub model: String,
     pub role: BaseMessagesResultRole,
     /// Structured information about a refusal
-    #[serde(default)]
     pub stop_details: Option<AnthropicRefusalStopDetails>,
-    #[serde(default)]
     pub stop_reason: Option<ORAnthropicStopReason>,
-    #[serde(default)]
     pub stop_sequence: Option<String>,
     pub r#type: BaseMessagesResultType,
     pub usage: MessagesResultUsage,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub context_management: Option<Option<MessagesResultContextManagement>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openrouter_metadata: Option<OpenRouterMetadata>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<ProviderName>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesResult {
+        container: "container" defaulted,
+        content: "content" defaulted,
+        id: "id" required,
+        model: "model" required,
+        role: "role" required,
+        stop_details: "stop_details" defaulted,
+        stop_reason: "stop_reason" defaulted,
+        stop_sequence: "stop_sequence" defaulted,
+        r#type: "type" required,
+        usage: "usage" required,
+        context_management: "context_management" tristate,
+        openrouter_metadata: "openrouter_metadata" optional,
+        provider: "provider" optional,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesResultContextManagement {
-    #[serde(default)]
     pub applied_edits: Vec<MessagesResultContextManagementAppliedEditsItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesResultContextManagement {
+        applied_edits: "applied_edits" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesResultContextManagementAppliedEditsItem {
     pub r#type: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesResultContextManagementAppliedEditsItem {
+        r#type: "type" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesResultUsage {
-    #[serde(default)]
     pub cache_creation: Option<AnthropicCacheCreation>,
-    #[serde(default)]
     pub cache_creation_input_tokens: Option<i64>,
-    #[serde(default)]
     pub cache_read_input_tokens: Option<i64>,
-    #[serde(default)]
     pub inference_geo: Option<String>,
     pub input_tokens: i64,
     pub output_tokens: i64,
-    #[serde(default)]
     pub output_tokens_details: Option<AnthropicOutputTokensDetails>,
-    #[serde(default)]
     pub server_tool_use: Option<AnthropicServerToolUsage>,
-    #[serde(default)]
     pub service_tier: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cost: Option<Option<f64>>,
     /// Breakdown of upstream inference costs
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cost_details: Option<Option<CostDetails>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_byok: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iterations: Option<Vec<AnthropicUsageIteration>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub speed: Option<Option<AnthropicSpeed>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesResultUsage {
+        cache_creation: "cache_creation" defaulted,
+        cache_creation_input_tokens: "cache_creation_input_tokens" defaulted,
+        cache_read_input_tokens: "cache_read_input_tokens" defaulted,
+        inference_geo: "inference_geo" defaulted,
+        input_tokens: "input_tokens" required,
+        output_tokens: "output_tokens" required,
+        output_tokens_details: "output_tokens_details" defaulted,
+        server_tool_use: "server_tool_use" defaulted,
+        service_tier: "service_tier" defaulted,
+        cost: "cost" tristate,
+        cost_details: "cost_details" tristate,
+        is_byok: "is_byok" optional,
+        iterations: "iterations" optional,
+        speed: "speed" tristate,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessagesStreamingResponse {
     /// Union of all possible streaming events
     pub data: MessagesStreamEvents,
     pub event: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    MessagesStreamingResponse {
+        data: "data" required,
+        event: "event" required,
+    }
 }

@@ -470,31 +470,46 @@ impl ListModelsUserRequest {
 }
 
 /// Single model response
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelResponse {
     /// Information about an AI model available on OpenRouter
     pub data: Model,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ModelResponse {
+        data: "data" required,
+    }
+}
+
 /// Model count data
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelsCountResponse {
     /// Model count data
     pub data: ModelsCountResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ModelsCountResponse {
+        data: "data" required,
+    }
+}
+
 /// Model count data
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelsCountResponseData {
     /// Total number of available models
     pub count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ModelsCountResponseData {
+        count: "count" required,
+    }
 }

@@ -19,40 +19,45 @@ impl CreateAuthKeysCodeRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAuthKeysCodeRequestBody {
     /// The callback URL to redirect to after authorization. Supports https URLs and localhost/127.0.0.1 URLs on any port for local CLI tools.
     pub callback_url: String,
     /// PKCE code challenge for enhanced security
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_challenge: Option<String>,
     /// The method used to generate the code challenge
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_challenge_method: Option<CreateAuthKeysCodeRequestBodyCodeChallengeMethod>,
     /// Optional expiration time for the API key to be created
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub expires_at: Option<Option<String>>,
     /// Optional custom label for the API key. Defaults to the app name if not provided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_label: Option<String>,
     /// Credit limit for the API key to be created
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<f64>,
     /// Agent identifier for spawn telemetry
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spawn_agent: Option<String>,
     /// Cloud identifier for spawn telemetry
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spawn_cloud: Option<String>,
     /// Optional credit limit reset interval. When set, the credit limit resets on this interval.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_limit_type: Option<CreateAuthKeysCodeRequestBodyUsageLimitType>,
     /// Optional workspace ID to associate the API key with
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateAuthKeysCodeRequestBody {
+        callback_url: "callback_url" required,
+        code_challenge: "code_challenge" optional,
+        code_challenge_method: "code_challenge_method" optional,
+        expires_at: "expires_at" tristate,
+        key_label: "key_label" optional,
+        limit: "limit" optional,
+        spawn_agent: "spawn_agent" optional,
+        spawn_cloud: "spawn_cloud" optional,
+        usage_limit_type: "usage_limit_type" optional,
+        workspace_id: "workspace_id" optional,
+    }
 }
 
 open_enum! {
@@ -72,17 +77,22 @@ Monthly = "monthly",
 }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAuthKeysCodeResponse {
     /// Auth code data
     pub data: CreateAuthKeysCodeResponseData,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    CreateAuthKeysCodeResponse {
+        data: "data" required,
+    }
+}
+
 /// Auth code data
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAuthKeysCodeResponseData {
     /// The application ID associated with this auth code
     pub app_id: i64,
@@ -91,8 +101,15 @@ pub struct CreateAuthKeysCodeResponseData {
     /// The authorization code ID to use in the exchange request
     pub id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateAuthKeysCodeResponseData {
+        app_id: "app_id" required,
+        created_at: "created_at" required,
+        id: "id" required,
+    }
 }
 
 /// Inputs of [`oauth_exchange_auth_code_for_api_key`](crate::funcs::oauth_exchange_auth_code_for_api_key) (`POST /auth/keys`): path, query and header parameters and the body.
@@ -108,19 +125,24 @@ impl ExchangeAuthCodeForAPIKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExchangeAuthCodeForAPIKeyRequestBody {
     /// The authorization code received from the OAuth redirect
     pub code: String,
     /// The method used to generate the code challenge
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub code_challenge_method: Option<Option<ExchangeAuthCodeForAPIKeyRequestBodyCodeChallengeMethod>>,
     /// The code verifier if code_challenge was used in the authorization request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_verifier: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ExchangeAuthCodeForAPIKeyRequestBody {
+        code: "code" required,
+        code_challenge_method: "code_challenge_method" tristate,
+        code_verifier: "code_verifier" optional,
+    }
 }
 
 open_enum! {
@@ -131,14 +153,19 @@ Plain = "plain",
 }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExchangeAuthCodeForAPIKeyResponse {
     /// The API key to use for OpenRouter requests
     pub key: String,
     /// User ID associated with the API key
-    #[serde(default)]
     pub user_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ExchangeAuthCodeForAPIKeyResponse {
+        key: "key" required,
+        user_id: "user_id" defaulted,
+    }
 }

@@ -19,45 +19,51 @@ impl CreateObservabilityDestinationRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateObservabilityDestinationRequestBody {
     /// Optional allowlist of OpenRouter API key hashes whose traffic is forwarded. `null` or omitted means all keys. Must contain at least one hash if provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub api_key_hashes: Option<Option<Vec<String>>>,
     /// When true, include cost and billing generation metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broadcast_generation_cost: Option<bool>,
     /// When true, include identity generation metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broadcast_generation_identity: Option<bool>,
     /// When true, include request-context generation metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broadcast_generation_request_context: Option<bool>,
     /// Provider-specific configuration. The shape depends on `type` and is validated server-side.
-    #[serde(default)]
     pub config: serde_json::Map<String, serde_json::Value>,
     /// Whether this destination should be enabled immediately.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub filter_rules: Option<Option<ObservabilityFilterRulesConfigNullable>>,
     /// Human-readable name for the destination.
     pub name: String,
     /// When true, request/response bodies are not forwarded — only metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_mode: Option<bool>,
     /// Sampling rate between 0.0001 and 1 (1 = 100%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampling_rate: Option<f64>,
     /// The destination type. Only stable destination types are accepted.
     pub r#type: CreateObservabilityDestinationRequestBodyType,
     /// Optional workspace ID. Defaults to the authenticated entity's default workspace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateObservabilityDestinationRequestBody {
+        api_key_hashes: "api_key_hashes" tristate,
+        broadcast_generation_cost: "broadcast_generation_cost" optional,
+        broadcast_generation_identity: "broadcast_generation_identity" optional,
+        broadcast_generation_request_context: "broadcast_generation_request_context" optional,
+        config: "config" defaulted,
+        enabled: "enabled" optional,
+        filter_rules: "filter_rules" tristate,
+        name: "name" required,
+        privacy_mode: "privacy_mode" optional,
+        sampling_rate: "sampling_rate" optional,
+        r#type: "type" required,
+        workspace_id: "workspace_id" optional,
+    }
 }
 
 open_enum! {
@@ -83,12 +89,17 @@ Webhook = "webhook",
 }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateObservabilityDestinationResponse {
     pub data: ObservabilityDestination,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateObservabilityDestinationResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`observability_delete`](crate::funcs::observability_delete) (`DELETE /observability/destinations/{id}`): path, query and header parameters and the body.
@@ -107,13 +118,18 @@ impl DeleteObservabilityDestinationRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteObservabilityDestinationResponse {
     /// Always `true` on success.
     pub deleted: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    DeleteObservabilityDestinationResponse {
+        deleted: "deleted" required,
+    }
 }
 
 /// Inputs of [`observability_get`](crate::funcs::observability_get) (`GET /observability/destinations/{id}`): path, query and header parameters and the body.
@@ -132,12 +148,17 @@ impl GetObservabilityDestinationRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetObservabilityDestinationResponse {
     pub data: ObservabilityDestination,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetObservabilityDestinationResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`observability_list`](crate::funcs::observability_list) (`GET /observability/destinations`): path, query and header parameters and the body.
@@ -182,22 +203,26 @@ impl ListObservabilityDestinationsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListObservabilityDestinationsResponse {
     /// List of observability destinations.
-    #[serde(default)]
     pub data: Vec<ObservabilityDestination>,
     /// Total number of destinations matching the filters.
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ListObservabilityDestinationsResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityArizeDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -211,12 +236,10 @@ pub struct ObservabilityArizeDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -228,37 +251,59 @@ pub struct ObservabilityArizeDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityArizeDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityArizeDestinationConfig {
-    #[serde(rename = "apiKey")]
     pub api_key: String,
-    #[serde(rename = "baseUrl", default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// The name of the tracing project in Arize AX
-    #[serde(rename = "modelId")]
     pub model_id: String,
-    #[serde(rename = "spaceKey")]
     pub space_key: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityArizeDestinationConfig {
+        api_key: "apiKey" required,
+        base_url: "baseUrl" optional,
+        headers: "headers" optional,
+        model_id: "modelId" required,
+        space_key: "spaceKey" required,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityArizeDestinationType { Arize = "arize" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityBraintrustDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -272,12 +317,10 @@ pub struct ObservabilityBraintrustDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -289,34 +332,56 @@ pub struct ObservabilityBraintrustDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityBraintrustDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityBraintrustDestinationConfig {
-    #[serde(rename = "apiKey")]
     pub api_key: String,
-    #[serde(rename = "baseUrl", default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "projectId")]
     pub project_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityBraintrustDestinationConfig {
+        api_key: "apiKey" required,
+        base_url: "baseUrl" optional,
+        headers: "headers" optional,
+        project_id: "projectId" required,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityBraintrustDestinationType { Braintrust = "braintrust" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityClickhouseDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -330,12 +395,10 @@ pub struct ObservabilityClickhouseDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -347,35 +410,61 @@ pub struct ObservabilityClickhouseDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityClickhouseDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityClickhouseDestinationConfig {
     pub database: String,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     pub host: String,
     pub password: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
     /// If you have not set a specific username in ClickHouse, simply type in 'default' below.
     pub username: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityClickhouseDestinationConfig {
+        database: "database" required,
+        headers: "headers" optional,
+        host: "host" required,
+        password: "password" required,
+        table: "table" optional,
+        username: "username" required,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityClickhouseDestinationType { Clickhouse = "clickhouse" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityDatadogDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -389,12 +478,10 @@ pub struct ObservabilityDatadogDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -406,27 +493,50 @@ pub struct ObservabilityDatadogDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityDatadogDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityDatadogDestinationConfig {
     /// Datadog API key must have LLM Observability permissions. Create at:
-    #[serde(rename = "apiKey")]
     pub api_key: String,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Name to identify your application in Datadog LLM Observability
-    #[serde(rename = "mlApp")]
     pub ml_app: String,
     /// Datadog API URL for your region (e.g., <https://api.datadoghq.com>, <https://api.us3.datadoghq.com>, <https://api.datadoghq.eu>)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityDatadogDestinationConfig {
+        api_key: "apiKey" required,
+        headers: "headers" optional,
+        ml_app: "mlApp" required,
+        url: "url" optional,
+    }
 }
 
 tag_enum! {
@@ -455,15 +565,19 @@ Webhook("webhook") => ObservabilityWebhookDestination,
 }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityFilterRuleGroup {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logic: Option<ObservabilityFilterRuleGroupLogic>,
-    #[serde(default)]
     pub rules: Vec<ObservabilityFilterRuleGroupRulesItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityFilterRuleGroup {
+        logic: "logic" optional,
+        rules: "rules" defaulted,
+    }
 }
 
 open_enum! {
@@ -473,15 +587,21 @@ Or = "or",
 }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ObservabilityFilterRuleGroupRulesItem {
     pub field: ObservabilityFilterRuleGroupRulesItemField,
     pub operator: ObservabilityFilterRuleGroupRulesItemOperator,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<ObservabilityFilterRuleGroupRulesItemValue>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityFilterRuleGroupRulesItem {
+        field: "field" required,
+        operator: "operator" required,
+        value: "value" optional,
+    }
 }
 
 open_enum! {
@@ -530,33 +650,40 @@ pub enum ObservabilityFilterRuleGroupRulesItemValue {
 }
 
 /// Optional structured filter rules controlling which events are forwarded.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityFilterRulesConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    #[serde(default)]
     pub groups: Vec<ObservabilityFilterRuleGroup>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityFilterRulesConfig {
+        enabled: "enabled" optional,
+        groups: "groups" defaulted,
+    }
 }
 
 /// Optional structured filter rules controlling which events are forwarded.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityFilterRulesConfigNullable {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    #[serde(default)]
     pub groups: Vec<ObservabilityFilterRuleGroup>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityFilterRulesConfigNullable {
+        enabled: "enabled" optional,
+        groups: "groups" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityGrafanaDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -570,12 +697,10 @@ pub struct ObservabilityGrafanaDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -587,34 +712,56 @@ pub struct ObservabilityGrafanaDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityGrafanaDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityGrafanaDestinationConfig {
-    #[serde(rename = "apiKey")]
     pub api_key: String,
-    #[serde(rename = "baseUrl", default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "instanceId")]
     pub instance_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityGrafanaDestinationConfig {
+        api_key: "apiKey" required,
+        base_url: "baseUrl" optional,
+        headers: "headers" optional,
+        instance_id: "instanceId" required,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityGrafanaDestinationType { Grafana = "grafana" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityLangfuseDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -628,12 +775,10 @@ pub struct ObservabilityLangfuseDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -645,34 +790,56 @@ pub struct ObservabilityLangfuseDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityLangfuseDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityLangfuseDestinationConfig {
-    #[serde(rename = "baseUrl", default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "publicKey")]
     pub public_key: String,
-    #[serde(rename = "secretKey")]
     pub secret_key: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityLangfuseDestinationConfig {
+        base_url: "baseUrl" optional,
+        headers: "headers" optional,
+        public_key: "publicKey" required,
+        secret_key: "secretKey" required,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityLangfuseDestinationType { Langfuse = "langfuse" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityLangsmithDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -686,12 +853,10 @@ pub struct ObservabilityLangsmithDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -703,38 +868,60 @@ pub struct ObservabilityLangsmithDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityLangsmithDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityLangsmithDestinationConfig {
-    #[serde(rename = "apiKey")]
     pub api_key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// The name for this project, such as pr-openrouter-demo. Defaults to "main" if not set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
     /// Required for org-scoped API keys. Find this in your LangSmith workspace settings.
-    #[serde(rename = "workspaceId", default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityLangsmithDestinationConfig {
+        api_key: "apiKey" required,
+        endpoint: "endpoint" optional,
+        headers: "headers" optional,
+        project: "project" optional,
+        workspace_id: "workspaceId" optional,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityLangsmithDestinationType { Langsmith = "langsmith" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityNewrelicDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -748,12 +935,10 @@ pub struct ObservabilityNewrelicDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -765,22 +950,45 @@ pub struct ObservabilityNewrelicDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityNewrelicDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityNewrelicDestinationConfig {
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "licenseKey")]
     pub license_key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<ObservabilityNewrelicDestinationConfigRegion>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityNewrelicDestinationConfig {
+        headers: "headers" optional,
+        license_key: "licenseKey" required,
+        region: "region" optional,
+    }
 }
 
 open_enum! {
@@ -794,10 +1002,9 @@ tag_enum! {
 pub enum ObservabilityNewrelicDestinationType { Newrelic = "newrelic" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityOpikDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -811,12 +1018,10 @@ pub struct ObservabilityOpikDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -828,33 +1033,56 @@ pub struct ObservabilityOpikDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityOpikDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityOpikDestinationConfig {
-    #[serde(rename = "apiKey")]
     pub api_key: String,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "projectName")]
     pub project_name: String,
     pub workspace: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityOpikDestinationConfig {
+        api_key: "apiKey" required,
+        headers: "headers" optional,
+        project_name: "projectName" required,
+        workspace: "workspace" required,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityOpikDestinationType { Opik = "opik" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityOtelCollectorDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -868,12 +1096,10 @@ pub struct ObservabilityOtelCollectorDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -885,29 +1111,52 @@ pub struct ObservabilityOtelCollectorDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityOtelCollectorDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityOtelCollectorDestinationConfig {
     pub endpoint: String,
     /// Custom HTTP headers as a JSON object. For Axiom, use {"Authorization": "Bearer xaat-xxx", "X-Axiom-Dataset": "your-dataset"}
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityOtelCollectorDestinationConfig {
+        endpoint: "endpoint" required,
+        headers: "headers" optional,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityOtelCollectorDestinationType { OtelCollector = "otel-collector" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityPosthogDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -921,12 +1170,10 @@ pub struct ObservabilityPosthogDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -938,32 +1185,54 @@ pub struct ObservabilityPosthogDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityPosthogDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityPosthogDestinationConfig {
-    #[serde(rename = "apiKey")]
     pub api_key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityPosthogDestinationConfig {
+        api_key: "apiKey" required,
+        endpoint: "endpoint" optional,
+        headers: "headers" optional,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityPosthogDestinationType { Posthog = "posthog" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityRampDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -977,12 +1246,10 @@ pub struct ObservabilityRampDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -994,33 +1261,55 @@ pub struct ObservabilityRampDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityRampDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityRampDestinationConfig {
     /// Generate this in your Ramp integration settings.
-    #[serde(rename = "apiKey")]
     pub api_key: String,
-    #[serde(rename = "baseUrl", default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     /// Custom HTTP headers to include in requests to Ramp.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityRampDestinationConfig {
+        api_key: "apiKey" required,
+        base_url: "baseUrl" optional,
+        headers: "headers" optional,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityRampDestinationType { Ramp = "ramp" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityS3Destination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -1034,12 +1323,10 @@ pub struct ObservabilityS3Destination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -1051,46 +1338,68 @@ pub struct ObservabilityS3Destination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityS3Destination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityS3DestinationConfig {
-    #[serde(rename = "accessKeyId")]
     pub access_key_id: String,
-    #[serde(rename = "bucketName")]
     pub bucket_name: String,
     /// Only for S3-compatible services like Cloudflare R2 (https://account-id.r2.cloudflarestorage.com) or MinIO. Leave blank for standard AWS S3.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Template for S3 object path. The filename ({traceId}-{timestamp}.json) is automatically appended. Available variables: {prefix}, {date}, {year}, {month}, {day}, {apiKeyName}
-    #[serde(rename = "pathTemplate", default, skip_serializing_if = "Option::is_none")]
     pub path_template: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(rename = "secretAccessKey")]
     pub secret_access_key: String,
-    #[serde(rename = "sessionToken", default, skip_serializing_if = "Option::is_none")]
     pub session_token: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityS3DestinationConfig {
+        access_key_id: "accessKeyId" required,
+        bucket_name: "bucketName" required,
+        endpoint: "endpoint" optional,
+        headers: "headers" optional,
+        path_template: "pathTemplate" optional,
+        prefix: "prefix" optional,
+        region: "region" optional,
+        secret_access_key: "secretAccessKey" required,
+        session_token: "sessionToken" optional,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityS3DestinationType { S3 = "s3" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilitySentryDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -1104,12 +1413,10 @@ pub struct ObservabilitySentryDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -1121,31 +1428,54 @@ pub struct ObservabilitySentryDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilitySentryDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilitySentryDestinationConfig {
     pub dsn: String,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(rename = "otlpEndpoint")]
     pub otlp_endpoint: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilitySentryDestinationConfig {
+        dsn: "dsn" required,
+        headers: "headers" optional,
+        otlp_endpoint: "otlpEndpoint" required,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilitySentryDestinationType { Sentry = "sentry" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilitySnowflakeDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -1159,12 +1489,10 @@ pub struct ObservabilitySnowflakeDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -1176,38 +1504,62 @@ pub struct ObservabilitySnowflakeDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilitySnowflakeDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilitySnowflakeDestinationConfig {
     pub account: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
     pub token: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warehouse: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilitySnowflakeDestinationConfig {
+        account: "account" required,
+        database: "database" optional,
+        headers: "headers" optional,
+        schema: "schema" optional,
+        table: "table" optional,
+        token: "token" required,
+        warehouse: "warehouse" optional,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilitySnowflakeDestinationType { Snowflake = "snowflake" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityWeaveDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -1221,12 +1573,10 @@ pub struct ObservabilityWeaveDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -1238,34 +1588,58 @@ pub struct ObservabilityWeaveDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityWeaveDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityWeaveDestinationConfig {
-    #[serde(rename = "apiKey")]
     pub api_key: String,
-    #[serde(rename = "baseUrl", default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
     pub entity: String,
     /// Custom HTTP headers to include in requests to this destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     pub project: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityWeaveDestinationConfig {
+        api_key: "apiKey" required,
+        base_url: "baseUrl" optional,
+        entity: "entity" required,
+        headers: "headers" optional,
+        project: "project" required,
+    }
 }
 
 tag_enum! {
 pub enum ObservabilityWeaveDestinationType { Weave = "weave" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityWebhookDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    #[serde(default)]
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
@@ -1279,12 +1653,10 @@ pub struct ObservabilityWebhookDestination {
     /// Whether this destination is currently enabled.
     pub enabled: bool,
     /// Optional structured filter rules controlling which events are forwarded.
-    #[serde(default)]
     pub filter_rules: Option<ObservabilityFilterRulesConfig>,
     /// Stable public identifier for this destination.
     pub id: String,
     /// Human-readable name for the destination.
-    #[serde(default)]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
@@ -1296,20 +1668,44 @@ pub struct ObservabilityWebhookDestination {
     /// ID of the workspace this destination belongs to.
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ObservabilityWebhookDestination {
+        api_key_hashes: "api_key_hashes" defaulted,
+        broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_identity: "broadcast_generation_identity" required,
+        broadcast_generation_request_context: "broadcast_generation_request_context" required,
+        config: "config" required,
+        created_at: "created_at" required,
+        enabled: "enabled" required,
+        filter_rules: "filter_rules" defaulted,
+        id: "id" required,
+        name: "name" defaulted,
+        privacy_mode: "privacy_mode" required,
+        sampling_rate: "sampling_rate" required,
+        r#type: "type" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityWebhookDestinationConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<std::collections::BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<ObservabilityWebhookDestinationConfigMethod>,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ObservabilityWebhookDestinationConfig {
+        headers: "headers" optional,
+        method: "method" optional,
+        url: "url" required,
+    }
 }
 
 open_enum! {
@@ -1340,46 +1736,55 @@ impl UpdateObservabilityDestinationRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateObservabilityDestinationRequestBody {
     /// Optional allowlist of OpenRouter API key hashes. `null` clears the filter (all keys). Omitting leaves the current value. Must contain at least one hash if provided.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub api_key_hashes: Option<Option<Vec<String>>>,
     /// Whether to include cost and billing generation metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broadcast_generation_cost: Option<bool>,
     /// Whether to include identity generation metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broadcast_generation_identity: Option<bool>,
     /// Whether to include request-context generation metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broadcast_generation_request_context: Option<bool>,
     /// Provider-specific configuration fields to update. Masked values are ignored; unset fields keep their current value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<serde_json::Map<String, serde_json::Value>>,
     /// Whether the destination is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub filter_rules: Option<Option<ObservabilityFilterRulesConfigNullable>>,
     /// Human-readable name for the destination.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded — only metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_mode: Option<bool>,
     /// Sampling rate between 0.0001 and 1 (1 = 100%).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampling_rate: Option<f64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    UpdateObservabilityDestinationRequestBody {
+        api_key_hashes: "api_key_hashes" tristate,
+        broadcast_generation_cost: "broadcast_generation_cost" optional,
+        broadcast_generation_identity: "broadcast_generation_identity" optional,
+        broadcast_generation_request_context: "broadcast_generation_request_context" optional,
+        config: "config" optional,
+        enabled: "enabled" optional,
+        filter_rules: "filter_rules" tristate,
+        name: "name" optional,
+        privacy_mode: "privacy_mode" optional,
+        sampling_rate: "sampling_rate" optional,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateObservabilityDestinationResponse {
     pub data: ObservabilityDestination,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UpdateObservabilityDestinationResponse {
+        data: "data" required,
+    }
 }

@@ -38,35 +38,47 @@ impl ListOrganizationMembersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOrganizationMembersResponse {
     /// List of organization members
-    #[serde(default)]
     pub data: Vec<ListOrganizationMembersResponseDataItem>,
     /// Total number of members in the organization
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ListOrganizationMembersResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListOrganizationMembersResponseDataItem {
     /// Email address of the member
     pub email: String,
     /// First name of the member
-    #[serde(default)]
     pub first_name: Option<String>,
     /// User ID of the organization member
     pub id: String,
     /// Last name of the member
-    #[serde(default)]
     pub last_name: Option<String>,
     /// Role of the member in the organization
     pub role: ListOrganizationMembersResponseDataItemRole,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListOrganizationMembersResponseDataItem {
+        email: "email" required,
+        first_name: "first_name" defaulted,
+        id: "id" required,
+        last_name: "last_name" defaulted,
+        role: "role" required,
+    }
 }
 
 open_enum! {

@@ -7,13 +7,18 @@ use super::*;
 use serde::{Deserialize, Serialize};
 
 /// Response containing the created preset with its designated version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreatePresetFromInferenceResponse {
     /// A preset with its currently designated version.
     pub data: PresetWithDesignatedVersion,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreatePresetFromInferenceResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`presets_create_presets_chat_completions`](crate::funcs::presets_create_presets_chat_completions) (`POST /presets/{slug}/chat/completions`): path, query and header parameters and the body.
@@ -84,13 +89,18 @@ impl GetPresetRequest {
 }
 
 /// A preset with its currently designated version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetPresetResponse {
     /// A preset with its currently designated version.
     pub data: PresetWithDesignatedVersion,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetPresetResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`presets_get_version`](crate::funcs::presets_get_version) (`GET /presets/{slug}/versions/{version}`): path, query and header parameters and the body.
@@ -114,14 +124,18 @@ impl GetPresetVersionRequest {
 }
 
 /// A single version of a preset.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPresetVersionResponse {
     /// A specific version of a preset, containing config and optional system prompt.
-    #[serde(default)]
     pub data: Option<PresetDesignatedVersion>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetPresetVersionResponse {
+        data: "data" defaulted,
+    }
 }
 
 /// Inputs of [`presets_list_versions`](crate::funcs::presets_list_versions) (`GET /presets/{slug}/versions`): path, query and header parameters and the body.
@@ -161,14 +175,19 @@ impl ListPresetVersionsRequest {
 }
 
 /// A paginated list of preset versions.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPresetVersionsResponse {
-    #[serde(default)]
     pub data: Vec<PresetDesignatedVersion>,
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListPresetVersionsResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
 }
 
 /// Inputs of [`presets_list`](crate::funcs::presets_list) (`GET /presets`): path, query and header parameters and the body.
@@ -204,57 +223,82 @@ impl ListPresetsRequest {
 }
 
 /// A paginated list of presets.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPresetsResponse {
-    #[serde(default)]
     pub data: Vec<Preset>,
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    ListPresetsResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
+}
+
 /// A preset without version details.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Preset {
     pub created_at: String,
-    #[serde(default)]
     pub creator_user_id: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub designated_version_id: Option<String>,
     pub id: String,
     pub name: String,
     pub slug: String,
     /// The status of a preset.
     pub status: PresetStatus,
-    #[serde(default)]
     pub status_updated_at: Option<String>,
     pub updated_at: String,
-    #[serde(default)]
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    Preset {
+        created_at: "created_at" required,
+        creator_user_id: "creator_user_id" defaulted,
+        description: "description" defaulted,
+        designated_version_id: "designated_version_id" defaulted,
+        id: "id" required,
+        name: "name" required,
+        slug: "slug" required,
+        status: "status" required,
+        status_updated_at: "status_updated_at" defaulted,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" defaulted,
+    }
+}
+
 /// A specific version of a preset, containing config and optional system prompt.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PresetDesignatedVersion {
-    #[serde(default)]
     pub config: serde_json::Map<String, serde_json::Value>,
     pub created_at: String,
     pub creator_id: String,
     pub id: String,
     pub preset_id: String,
-    #[serde(default)]
     pub system_prompt: Option<String>,
     pub updated_at: String,
     pub version: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PresetDesignatedVersion {
+        config: "config" defaulted,
+        created_at: "created_at" required,
+        creator_id: "creator_id" required,
+        id: "id" required,
+        preset_id: "preset_id" required,
+        system_prompt: "system_prompt" defaulted,
+        updated_at: "updated_at" required,
+        version: "version" required,
+    }
 }
 
 open_enum! {
@@ -267,29 +311,39 @@ Archived = "archived",
 }
 
 /// A preset with its currently designated version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PresetWithDesignatedVersion {
     pub created_at: String,
-    #[serde(default)]
     pub creator_user_id: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub designated_version_id: Option<String>,
     pub id: String,
     pub name: String,
     pub slug: String,
     /// The status of a preset.
     pub status: PresetStatus,
-    #[serde(default)]
     pub status_updated_at: Option<String>,
     pub updated_at: String,
-    #[serde(default)]
     pub workspace_id: Option<String>,
     /// A specific version of a preset, containing config and optional system prompt.
-    #[serde(default)]
     pub designated_version: Option<PresetDesignatedVersion>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PresetWithDesignatedVersion {
+        created_at: "created_at" required,
+        creator_user_id: "creator_user_id" defaulted,
+        description: "description" defaulted,
+        designated_version_id: "designated_version_id" defaulted,
+        id: "id" required,
+        name: "name" required,
+        slug: "slug" required,
+        status: "status" required,
+        status_updated_at: "status_updated_at" defaulted,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" defaulted,
+        designated_version: "designated_version" defaulted,
+    }
 }

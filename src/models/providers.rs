@@ -17,39 +17,49 @@ impl ListProvidersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListProvidersResponse {
-    #[serde(default)]
     pub data: Vec<ListProvidersResponseDataItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ListProvidersResponse {
+        data: "data" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListProvidersResponseDataItem {
     /// ISO 3166-1 Alpha-2 country codes of the provider datacenter locations
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub datacenters: Option<Option<Vec<ListProvidersResponseDataItemDatacentersItem>>>,
     /// ISO 3166-1 Alpha-2 country code of the provider headquarters
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub headquarters: Option<Option<ListProvidersResponseDataItemHeadquarters>>,
     /// Display name of the provider
     pub name: String,
     /// URL to the provider's privacy policy
-    #[serde(default)]
     pub privacy_policy_url: Option<String>,
     /// URL-friendly identifier for the provider
     pub slug: String,
     /// URL to the provider's status page
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub status_page_url: Option<Option<String>>,
     /// URL to the provider's terms of service
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub terms_of_service_url: Option<Option<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListProvidersResponseDataItem {
+        datacenters: "datacenters" tristate,
+        headquarters: "headquarters" tristate,
+        name: "name" required,
+        privacy_policy_url: "privacy_policy_url" defaulted,
+        slug: "slug" required,
+        status_page_url: "status_page_url" tristate,
+        terms_of_service_url: "terms_of_service_url" tristate,
+    }
 }
 
 open_enum! {

@@ -20,23 +20,29 @@ impl CreateRerankRequest {
 }
 
 /// Rerank request input
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRerankRequestBody {
     /// The list of documents to rerank. Documents may be plain strings, or structured objects with `text` and/or `image` for multimodal models.
-    #[serde(default)]
     pub documents: Vec<CreateRerankRequestBodyDocumentsItem>,
     /// The rerank model to use
     pub model: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub provider: Option<Option<ProviderPreferences>>,
     /// The search query to rerank documents against
     pub query: String,
     /// Number of most relevant documents to return
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_n: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateRerankRequestBody {
+        documents: "documents" defaulted,
+        model: "model" required,
+        provider: "provider" tristate,
+        query: "query" required,
+        top_n: "top_n" optional,
+    }
 }
 
 /// A document to rerank. Either a plain string, or a structured object with optional `text` and/or `image`.
@@ -51,43 +57,52 @@ pub enum CreateRerankRequestBodyDocumentsItem {
 }
 
 /// A structured document with optional text and/or image content. At least one of `text` or `image` must be provided.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRerankRequestBodyDocumentsItemObject {
     /// An image associated with the document, as a remote URL (http/https) or a base64-encoded data URI (data:image/...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// The document text
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    CreateRerankRequestBodyDocumentsItemObject {
+        image: "image" optional,
+        text: "text" optional,
+    }
+}
+
 /// Rerank response containing ranked results
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRerankResponse {
     /// Unique identifier for the rerank response (ORID format)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The model used for reranking
     pub model: String,
     /// The provider that served the rerank request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// List of rerank results sorted by relevance
-    #[serde(default)]
     pub results: Vec<CreateRerankResponseResultsItem>,
     /// Usage statistics
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CreateRerankResponseUsage>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    CreateRerankResponse {
+        id: "id" optional,
+        model: "model" required,
+        provider: "provider" optional,
+        results: "results" defaulted,
+        usage: "usage" optional,
+    }
+}
+
 /// A single rerank result
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRerankResponseResultsItem {
     /// The document object echoing the original input (text and/or image)
     pub document: CreateRerankResponseResultsItemDocument,
@@ -96,37 +111,52 @@ pub struct CreateRerankResponseResultsItem {
     /// Relevance score of the document to the query
     pub relevance_score: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateRerankResponseResultsItem {
+        document: "document" required,
+        index: "index" required,
+        relevance_score: "relevance_score" required,
+    }
 }
 
 /// The document object echoing the original input (text and/or image)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRerankResponseResultsItemDocument {
     /// The image (URL or data URI) from the original document
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// The document text
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    CreateRerankResponseResultsItemDocument {
+        image: "image" optional,
+        text: "text" optional,
+    }
+}
+
 /// Usage statistics
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRerankResponseUsage {
     /// Cost of the request in credits
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<f64>,
     /// Number of search units consumed (Cohere billing)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_units: Option<i64>,
     /// Total number of tokens used
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateRerankResponseUsage {
+        cost: "cost" optional,
+        search_units: "search_units" optional,
+        total_tokens: "total_tokens" optional,
+    }
 }

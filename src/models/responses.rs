@@ -29,11 +29,16 @@ impl CreateResponsesRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResponsesStreamingResponse {
     /// Union of all possible event types emitted during response streaming
     pub data: StreamEvents,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ResponsesStreamingResponse {
+        data: "data" required,
+    }
 }

@@ -19,14 +19,21 @@ impl CreateScimGroupMappingRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateScimGroupMappingRequestBody {
     pub role: CreateScimGroupMappingRequestBodyRole,
     pub scim_group_id: String,
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateScimGroupMappingRequestBody {
+        role: "role" required,
+        scim_group_id: "scim_group_id" required,
+        workspace_id: "workspace_id" required,
+    }
 }
 
 open_enum! {
@@ -36,12 +43,17 @@ Member = "member",
 }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateScimGroupMappingResponse {
     pub data: ScimGroupMapping,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateScimGroupMappingResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`scim_delete`](crate::funcs::scim_delete) (`DELETE /scim/group-mappings/{id}`): path, query and header parameters and the body.
@@ -62,12 +74,17 @@ impl DeleteScimGroupMappingRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteScimGroupMappingResponse {
     pub deleted: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    DeleteScimGroupMappingResponse {
+        deleted: "deleted" required,
+    }
 }
 
 /// Inputs of [`scim_read`](crate::funcs::scim_read) (`GET /scim/group-mappings/{id}`): path, query and header parameters and the body.
@@ -84,12 +101,17 @@ impl GetScimGroupMappingRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GetScimGroupMappingResponse {
     pub data: ScimGroupMapping,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetScimGroupMappingResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`scim_list_mappings`](crate::funcs::scim_list_mappings) (`GET /scim/group-mappings`): path, query and header parameters and the body.
@@ -124,14 +146,19 @@ impl ListScimGroupMappingsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListScimGroupMappingsResponse {
-    #[serde(default)]
     pub data: Vec<ScimGroupMapping>,
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListScimGroupMappingsResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
 }
 
 /// Inputs of [`scim_list_groups`](crate::funcs::scim_list_groups) (`GET /scim/groups`): path, query and header parameters and the body.
@@ -166,31 +193,45 @@ impl ListScimGroupsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListScimGroupsResponse {
-    #[serde(default)]
     pub data: Vec<ScimGroup>,
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ListScimGroupsResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimGroup {
     pub created_at: String,
     pub display_name: String,
-    #[serde(default)]
     pub external_id: Option<String>,
     pub id: String,
     pub organization_id: String,
     pub updated_at: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ScimGroup {
+        created_at: "created_at" required,
+        display_name: "display_name" required,
+        external_id: "external_id" defaulted,
+        id: "id" required,
+        organization_id: "organization_id" required,
+        updated_at: "updated_at" required,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScimGroupMapping {
     pub created_at: String,
     pub id: String,
@@ -200,8 +241,19 @@ pub struct ScimGroupMapping {
     pub updated_at: String,
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ScimGroupMapping {
+        created_at: "created_at" required,
+        id: "id" required,
+        organization_id: "organization_id" required,
+        role: "role" required,
+        scim_group_id: "scim_group_id" required,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
 }
 
 open_enum! {
@@ -226,12 +278,17 @@ impl UpdateScimGroupMappingRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateScimGroupMappingRequestBody {
     pub role: UpdateScimGroupMappingRequestBodyRole,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UpdateScimGroupMappingRequestBody {
+        role: "role" required,
+    }
 }
 
 open_enum! {
@@ -241,10 +298,15 @@ Member = "member",
 }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UpdateScimGroupMappingResponse {
     pub data: ScimGroupMapping,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UpdateScimGroupMappingResponse {
+        data: "data" required,
+    }
 }

@@ -8,35 +8,47 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// Artificial Analysis benchmark index scores.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AABenchmarkEntry {
     /// Artificial Analysis Agentic Index score
-    #[serde(default)]
     pub agentic_index: Option<f64>,
     /// Artificial Analysis Coding Index score
-    #[serde(default)]
     pub coding_index: Option<f64>,
     /// Artificial Analysis Intelligence Index score
-    #[serde(default)]
     pub intelligence_index: Option<f64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    AABenchmarkEntry {
+        agentic_index: "agentic_index" defaulted,
+        coding_index: "coding_index" defaulted,
+        intelligence_index: "intelligence_index" defaulted,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Additional tools made available to the model at this point in the input
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AdditionalToolsItem {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
     pub role: AdditionalToolsItemRole,
-    #[serde(default)]
     pub tools: Vec<AdditionalToolsItemToolsItem>,
     pub r#type: AdditionalToolsItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    AdditionalToolsItem {
+        id: "id" tristate,
+        role: "role" required,
+        tools: "tools" defaulted,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -93,31 +105,44 @@ pub enum AdditionalToolsItemToolsItem {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Function tool definition
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdditionalToolsItemToolsItemFunction {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub description: Option<Option<String>>,
     pub name: String,
-    #[serde(default)]
     pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub strict: Option<Option<bool>>,
     pub r#type: FunctionToolType,
     /// Withhold this tool from the model until `openrouter:tool_search` finds it. Requires the tool search server tool; at least one tool must remain non-deferred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AdditionalToolsItemToolsItemFunction {
+        description: "description" tristate,
+        name: "name" required,
+        parameters: "parameters" defaulted,
+        strict: "strict" tristate,
+        r#type: "type" required,
+        defer_loading: "defer_loading" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdditionalToolsItemToolsItemObject {
     pub r#type: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    AdditionalToolsItemToolsItemObject {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -127,17 +152,22 @@ pub enum AdditionalToolsItemType { AdditionalTools = "additional_tools" }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// Reasoning configuration forwarded to the advisor call. Use this to control reasoning effort and token budget for models that support extended thinking.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdvisorReasoning {
     /// Reasoning effort level for the advisor call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effort: Option<AdvisorReasoningEffort>,
     /// Maximum number of reasoning tokens the advisor may use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    AdvisorReasoning {
+        effort: "effort" optional,
+        max_tokens: "max_tokens" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
@@ -156,48 +186,59 @@ None = "none",
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// Configuration for one openrouter:advisor server tool entry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdvisorServerToolConfig {
     /// When true, the full parent conversation is forwarded to the advisor so it sees the same context the executor does (and the tool-call `prompt`, if given, is appended as a final user turn). When false or omitted, the advisor receives only the `prompt` the executor passes in the tool call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward_transcript: Option<bool>,
     /// System instructions for the advisor sub-agent. When omitted, the advisor responds with no system prompt of its own.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
     /// Maximum number of output tokens (including reasoning) the advisor may produce. When omitted, the provider's default applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completion_tokens: Option<i64>,
     /// Slug of the advisor model to consult (any OpenRouter model). When omitted, the executor can choose it via the tool call's `model` argument; if neither is set, the model from the outer API request is used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Optional name for this advisor. The model sees one tool per named advisor (and one default for an unnamed entry). Names must be unique across advisor entries. Letters, digits, spaces, underscores, and dashes; trimmed; 1–64 chars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Reasoning configuration forwarded to the advisor call. Use this to control reasoning effort and token budget for models that support extended thinking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<AdvisorReasoning>,
     /// When true, the advisor's advice streams incrementally as it is produced. In the Responses API this emits `response.output_text.delta` events targeting the advisor output item; the final `advice` field is still set on the completed item. Has no effect on the Chat Completions API (where the advice arrives only as the final tool result). When false or omitted, the advice arrives only as the final result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
     /// Sampling temperature forwarded to the advisor call. When omitted, the provider's default applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    AdvisorServerToolConfig {
+        forward_transcript: "forward_transcript" optional,
+        instructions: "instructions" optional,
+        max_completion_tokens: "max_completion_tokens" optional,
+        model: "model" optional,
+        name: "name" optional,
+        reasoning: "reasoning" optional,
+        stream: "stream" optional,
+        temperature: "temperature" optional,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: consults a higher-intelligence advisor model (any OpenRouter model) for guidance mid-generation and returns its response. Include multiple entries to offer several named advisors; at most one entry may omit `name` to act as the default advisor.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AdvisorServerToolOpenRouter {
     /// Configuration for one openrouter:advisor server tool entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<AdvisorServerToolConfig>,
     pub r#type: AdvisorServerToolOpenRouterType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    AdvisorServerToolOpenRouter {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
@@ -207,29 +248,43 @@ pub enum AdvisorServerToolOpenRouterType { OpenrouterAdvisor = "openrouter:advis
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A message routed between agents in a multi-agent session
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentMessageItem {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub agent: Option<Option<AgentMessageItemAgent>>,
     pub author: String,
-    #[serde(default)]
     pub content: Vec<AgentMessageItemContentItem>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
     pub recipient: String,
     pub r#type: AgentMessageItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AgentMessageItem {
+        agent: "agent" tristate,
+        author: "author" required,
+        content: "content" defaulted,
+        id: "id" tristate,
+        recipient: "recipient" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentMessageItemAgent {
     pub agent_name: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    AgentMessageItemAgent {
+        agent_name: "agent_name" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -245,13 +300,20 @@ pub enum AgentMessageItemContentItem {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgentMessageItemContentItemEncryptedContent {
     pub encrypted_content: String,
     pub r#type: AgentMessageItemContentItemEncryptedContentType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    AgentMessageItemContentItemEncryptedContent {
+        encrypted_content: "encrypted_content" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -261,15 +323,22 @@ pub enum AgentMessageItemContentItemEncryptedContentType { EncryptedContent = "e
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Image input content item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AgentMessageItemContentItemInputImage {
     pub detail: InputImageDetail,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub image_url: Option<Option<String>>,
     pub r#type: InputImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    AgentMessageItemContentItemInputImage {
+        detail: "detail" required,
+        image_url: "image_url" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -279,7 +348,7 @@ pub enum AgentMessageItemType { AgentMessage = "agent_message" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a text annotation is added to output
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnnotationAddedEvent {
     pub annotation: OpenAIResponsesAnnotation,
     pub annotation_index: i64,
@@ -289,28 +358,47 @@ pub struct AnnotationAddedEvent {
     pub sequence_number: i64,
     pub r#type: BaseAnnotationAddedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    AnnotationAddedEvent {
+        annotation: "annotation" required,
+        annotation_index: "annotation_index" required,
+        content_index: "content_index" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
 #[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicAdvisorMessageUsageIteration {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cache_creation: Option<Option<AnthropicIterationCacheCreation>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_creation_input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_read_input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<i64>,
     pub model: String,
     pub r#type: AnthropicAdvisorMessageUsageIterationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicAdvisorMessageUsageIteration {
+        cache_creation: "cache_creation" tristate,
+        cache_creation_input_tokens: "cache_creation_input_tokens" optional,
+        cache_read_input_tokens: "cache_read_input_tokens" optional,
+        input_tokens: "input_tokens" optional,
+        output_tokens: "output_tokens" optional,
+        model: "model" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
@@ -319,15 +407,22 @@ pub enum AnthropicAdvisorMessageUsageIterationType { AdvisorMessage = "advisor_m
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicAdvisorToolResult {
-    #[serde(default)]
     pub content: serde_json::Map<String, serde_json::Value>,
     pub tool_use_id: String,
     pub r#type: AnthropicAdvisorToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicAdvisorToolResult {
+        content: "content" defaulted,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -348,14 +443,22 @@ CodeExecution20260120 = "code_execution_20260120",
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicBase64ImageSource {
     pub data: String,
     pub media_type: AnthropicImageMimeType,
     pub r#type: AnthropicBase64ImageSourceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicBase64ImageSource {
+        data: "data" required,
+        media_type: "media_type" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -364,14 +467,22 @@ pub enum AnthropicBase64ImageSourceType { Base64 = "base64" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicBase64PdfSource {
     pub data: String,
     pub media_type: AnthropicBase64PdfSourceMediaType,
     pub r#type: AnthropicBase64PdfSourceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicBase64PdfSource {
+        data: "data" required,
+        media_type: "media_type" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -393,13 +504,20 @@ BashCodeExecutionResult("bash_code_execution_result") => AnthropicBashCodeExecut
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicBashCodeExecutionOutput {
     pub file_id: String,
     pub r#type: AnthropicBashCodeExecutionOutputType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicBashCodeExecutionOutput {
+        file_id: "file_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -408,17 +526,26 @@ pub enum AnthropicBashCodeExecutionOutputType { BashCodeExecutionOutput = "bash_
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicBashCodeExecutionResult {
-    #[serde(default)]
     pub content: Vec<AnthropicBashCodeExecutionOutput>,
     pub return_code: i64,
     pub stderr: String,
     pub stdout: String,
     pub r#type: AnthropicBashCodeExecutionResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicBashCodeExecutionResult {
+        content: "content" defaulted,
+        return_code: "return_code" required,
+        stderr: "stderr" required,
+        stdout: "stdout" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -427,24 +554,39 @@ pub enum AnthropicBashCodeExecutionResultType { BashCodeExecutionResult = "bash_
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicBashCodeExecutionToolResult {
     pub content: AnthropicBashCodeExecutionContent,
     pub tool_use_id: String,
     pub r#type: AnthropicBashCodeExecutionToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicBashCodeExecutionToolResult {
+        content: "content" required,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicBashCodeExecutionToolResultError {
     pub error_code: AnthropicBashCodeExecutionToolResultErrorErrorCode,
     pub r#type: AnthropicBashCodeExecutionToolResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicBashCodeExecutionToolResultError {
+        error_code: "error_code" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -470,14 +612,20 @@ pub enum AnthropicBashCodeExecutionToolResultType { BashCodeExecutionToolResult 
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCacheControlDirective {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<AnthropicCacheControlTtl>,
     pub r#type: AnthropicCacheControlDirectiveType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    AnthropicCacheControlDirective {
+        ttl: "ttl" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -494,13 +642,20 @@ V1h = "1h",
 }
 
 #[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCacheCreation {
     pub ephemeral_1h_input_tokens: i64,
     pub ephemeral_5m_input_tokens: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCacheCreation {
+        ephemeral_1h_input_tokens: "ephemeral_1h_input_tokens" required,
+        ephemeral_5m_input_tokens: "ephemeral_5m_input_tokens" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -513,35 +668,55 @@ CodeExecution20260120("code_execution_20260120") => AnthropicCodeExecution202601
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCitationCharLocation {
     pub cited_text: String,
     pub document_index: i64,
-    #[serde(default)]
     pub document_title: Option<String>,
     pub end_char_index: i64,
-    #[serde(default)]
     pub file_id: Option<String>,
     pub start_char_index: i64,
     pub r#type: AnthropicCitationCharLocationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicCitationCharLocation {
+        cited_text: "cited_text" required,
+        document_index: "document_index" required,
+        document_title: "document_title" defaulted,
+        end_char_index: "end_char_index" required,
+        file_id: "file_id" defaulted,
+        start_char_index: "start_char_index" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCitationCharLocationParam {
     pub cited_text: String,
     pub document_index: i64,
-    #[serde(default)]
     pub document_title: Option<String>,
     pub end_char_index: i64,
     pub start_char_index: i64,
     pub r#type: AnthropicCitationCharLocationParamType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCitationCharLocationParam {
+        cited_text: "cited_text" required,
+        document_index: "document_index" required,
+        document_title: "document_title" defaulted,
+        end_char_index: "end_char_index" required,
+        start_char_index: "start_char_index" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -555,35 +730,55 @@ pub enum AnthropicCitationCharLocationType { CharLocation = "char_location" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCitationContentBlockLocation {
     pub cited_text: String,
     pub document_index: i64,
-    #[serde(default)]
     pub document_title: Option<String>,
     pub end_block_index: i64,
-    #[serde(default)]
     pub file_id: Option<String>,
     pub start_block_index: i64,
     pub r#type: AnthropicCitationContentBlockLocationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicCitationContentBlockLocation {
+        cited_text: "cited_text" required,
+        document_index: "document_index" required,
+        document_title: "document_title" defaulted,
+        end_block_index: "end_block_index" required,
+        file_id: "file_id" defaulted,
+        start_block_index: "start_block_index" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCitationContentBlockLocationParam {
     pub cited_text: String,
     pub document_index: i64,
-    #[serde(default)]
     pub document_title: Option<String>,
     pub end_block_index: i64,
     pub start_block_index: i64,
     pub r#type: AnthropicCitationContentBlockLocationParamType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCitationContentBlockLocationParam {
+        cited_text: "cited_text" required,
+        document_index: "document_index" required,
+        document_title: "document_title" defaulted,
+        end_block_index: "end_block_index" required,
+        start_block_index: "start_block_index" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -597,35 +792,55 @@ pub enum AnthropicCitationContentBlockLocationType { ContentBlockLocation = "con
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCitationPageLocation {
     pub cited_text: String,
     pub document_index: i64,
-    #[serde(default)]
     pub document_title: Option<String>,
     pub end_page_number: i64,
-    #[serde(default)]
     pub file_id: Option<String>,
     pub start_page_number: i64,
     pub r#type: AnthropicCitationPageLocationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicCitationPageLocation {
+        cited_text: "cited_text" required,
+        document_index: "document_index" required,
+        document_title: "document_title" defaulted,
+        end_page_number: "end_page_number" required,
+        file_id: "file_id" defaulted,
+        start_page_number: "start_page_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCitationPageLocationParam {
     pub cited_text: String,
     pub document_index: i64,
-    #[serde(default)]
     pub document_title: Option<String>,
     pub end_page_number: i64,
     pub start_page_number: i64,
     pub r#type: AnthropicCitationPageLocationParamType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCitationPageLocationParam {
+        cited_text: "cited_text" required,
+        document_index: "document_index" required,
+        document_title: "document_title" defaulted,
+        end_page_number: "end_page_number" required,
+        start_page_number: "start_page_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -639,35 +854,57 @@ pub enum AnthropicCitationPageLocationType { PageLocation = "page_location" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCitationSearchResultLocation {
     pub cited_text: String,
     pub end_block_index: i64,
     pub search_result_index: i64,
     pub source: String,
     pub start_block_index: i64,
-    #[serde(default)]
     pub title: Option<String>,
     pub r#type: AnthropicCitationSearchResultLocationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicCitationSearchResultLocation {
+        cited_text: "cited_text" required,
+        end_block_index: "end_block_index" required,
+        search_result_index: "search_result_index" required,
+        source: "source" required,
+        start_block_index: "start_block_index" required,
+        title: "title" defaulted,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCitationSearchResultLocationParam {
     pub cited_text: String,
     pub end_block_index: i64,
     pub search_result_index: i64,
     pub source: String,
     pub start_block_index: i64,
-    #[serde(default)]
     pub title: Option<String>,
     pub r#type: AnthropicCitationSearchResultLocationParamType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCitationSearchResultLocationParam {
+        cited_text: "cited_text" required,
+        end_block_index: "end_block_index" required,
+        search_result_index: "search_result_index" required,
+        source: "source" required,
+        start_block_index: "start_block_index" required,
+        title: "title" defaulted,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -681,31 +918,49 @@ pub enum AnthropicCitationSearchResultLocationType { SearchResultLocation = "sea
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCitationWebSearchResultLocation {
     pub cited_text: String,
     pub encrypted_index: String,
-    #[serde(default)]
     pub title: Option<String>,
     pub r#type: AnthropicCitationWebSearchResultLocationType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicCitationWebSearchResultLocation {
+        cited_text: "cited_text" required,
+        encrypted_index: "encrypted_index" required,
+        title: "title" defaulted,
+        r#type: "type" required,
+        url: "url" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCitationWebSearchResultLocationParam {
     pub cited_text: String,
     pub encrypted_index: String,
-    #[serde(default)]
     pub title: Option<String>,
     pub r#type: AnthropicCitationWebSearchResultLocationParamType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCitationWebSearchResultLocationParam {
+        cited_text: "cited_text" required,
+        encrypted_index: "encrypted_index" required,
+        title: "title" defaulted,
+        r#type: "type" required,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -719,22 +974,35 @@ pub enum AnthropicCitationWebSearchResultLocationType { WebSearchResultLocation 
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCitationsConfig {
     pub enabled: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicCitationsConfig {
+        enabled: "enabled" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCodeExecution20250825Caller {
     pub tool_id: String,
     pub r#type: AnthropicCodeExecution20250825CallerType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCodeExecution20250825Caller {
+        tool_id: "tool_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -743,13 +1011,20 @@ pub enum AnthropicCodeExecution20250825CallerType { CodeExecution20250825 = "cod
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCodeExecution20260120Caller {
     pub tool_id: String,
     pub r#type: AnthropicCodeExecution20260120CallerType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCodeExecution20260120Caller {
+        tool_id: "tool_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -767,13 +1042,20 @@ EncryptedCodeExecutionResult("encrypted_code_execution_result") => AnthropicEncr
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCodeExecutionOutput {
     pub file_id: String,
     pub r#type: AnthropicCodeExecutionOutputType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCodeExecutionOutput {
+        file_id: "file_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -782,17 +1064,26 @@ pub enum AnthropicCodeExecutionOutputType { CodeExecutionOutput = "code_executio
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCodeExecutionResult {
-    #[serde(default)]
     pub content: Vec<AnthropicCodeExecutionOutput>,
     pub return_code: i64,
     pub stderr: String,
     pub stdout: String,
     pub r#type: AnthropicCodeExecutionResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCodeExecutionResult {
+        content: "content" defaulted,
+        return_code: "return_code" required,
+        stderr: "stderr" required,
+        stdout: "stdout" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -801,24 +1092,39 @@ pub enum AnthropicCodeExecutionResultType { CodeExecutionResult = "code_executio
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicCodeExecutionToolResult {
     pub content: AnthropicCodeExecutionContent,
     pub tool_use_id: String,
     pub r#type: AnthropicCodeExecutionToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicCodeExecutionToolResult {
+        content: "content" required,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicCodeExecutionToolResultError {
     pub error_code: AnthropicServerToolErrorCode,
     pub r#type: AnthropicCodeExecutionToolResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCodeExecutionToolResultError {
+        error_code: "error_code" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -832,16 +1138,22 @@ pub enum AnthropicCodeExecutionToolResultType { CodeExecutionToolResult = "code_
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCompactionBlock {
-    #[serde(default)]
     pub content: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub encrypted_content: Option<Option<String>>,
     pub r#type: AnthropicCompactionBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCompactionBlock {
+        content: "content" defaulted,
+        encrypted_content: "encrypted_content" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -850,22 +1162,28 @@ pub enum AnthropicCompactionBlockType { Compaction = "compaction" }
 }
 
 #[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicCompactionUsageIteration {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cache_creation: Option<Option<AnthropicIterationCacheCreation>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_creation_input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_read_input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<i64>,
     pub r#type: AnthropicCompactionUsageIterationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicCompactionUsageIteration {
+        cache_creation: "cache_creation" tristate,
+        cache_creation_input_tokens: "cache_creation_input_tokens" optional,
+        cache_read_input_tokens: "cache_read_input_tokens" optional,
+        input_tokens: "input_tokens" optional,
+        output_tokens: "output_tokens" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
@@ -874,23 +1192,37 @@ pub enum AnthropicCompactionUsageIterationType { Compaction = "compaction" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicContainer {
     pub expires_at: String,
     pub id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicContainer {
+        expires_at: "expires_at" required,
+        id: "id" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicContainerUpload {
     pub file_id: String,
     pub r#type: AnthropicContainerUploadType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicContainerUpload {
+        file_id: "file_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -899,12 +1231,18 @@ pub enum AnthropicContainerUploadType { ContainerUpload = "container_upload" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicDirectCaller {
     pub r#type: AnthropicDirectCallerType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicDirectCaller {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -913,46 +1251,65 @@ pub enum AnthropicDirectCallerType { Direct = "direct" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicDocumentBlock {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub citations: Option<Option<AnthropicCitationsConfig>>,
     pub source: AnthropicDocumentBlockSource,
-    #[serde(default)]
     pub title: Option<String>,
     pub r#type: AnthropicDocumentBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicDocumentBlock {
+        citations: "citations" tristate,
+        source: "source" required,
+        title: "title" defaulted,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicDocumentBlockParam {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub citations: Option<Option<AnthropicDocumentBlockParamCitations>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub context: Option<Option<String>>,
     pub source: AnthropicDocumentBlockParamSource,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub title: Option<Option<String>>,
     pub r#type: AnthropicDocumentBlockParamType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicDocumentBlockParam {
+        cache_control: "cache_control" optional,
+        citations: "citations" tristate,
+        context: "context" tristate,
+        source: "source" required,
+        title: "title" tristate,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicDocumentBlockParamCitations {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicDocumentBlockParamCitations {
+        enabled: "enabled" optional,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -970,13 +1327,20 @@ pub enum AnthropicDocumentBlockParamSource {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicDocumentBlockParamSourceContent {
     pub content: AnthropicDocumentBlockParamSourceContentContent,
     pub r#type: AnthropicDocumentBlockParamSourceContentType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicDocumentBlockParamSourceContent {
+        content: "content" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1025,17 +1389,26 @@ pub enum AnthropicDocumentBlockType { Document = "document" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicEncryptedCodeExecutionResult {
-    #[serde(default)]
     pub content: Vec<AnthropicCodeExecutionOutput>,
     pub encrypted_stdout: String,
     pub return_code: i64,
     pub stderr: String,
     pub r#type: AnthropicEncryptedCodeExecutionResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicEncryptedCodeExecutionResult {
+        content: "content" defaulted,
+        encrypted_stdout: "encrypted_stdout" required,
+        return_code: "return_code" required,
+        stderr: "stderr" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1044,13 +1417,20 @@ pub enum AnthropicEncryptedCodeExecutionResultType { EncryptedCodeExecutionResul
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicFileDocumentSource {
     pub file_id: String,
     pub r#type: AnthropicFileDocumentSourceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicFileDocumentSource {
+        file_id: "file_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1059,16 +1439,23 @@ pub enum AnthropicFileDocumentSourceType { File = "file" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicImageBlockParam {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub source: AnthropicImageBlockParamSource,
     pub r#type: AnthropicImageBlockParamType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicImageBlockParam {
+        cache_control: "cache_control" optional,
+        source: "source" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1095,13 +1482,20 @@ ImageWebp = "image/webp",
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicInputTokensClearAtLeast {
     pub r#type: AnthropicInputTokensClearAtLeastType,
     pub value: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicInputTokensClearAtLeast {
+        r#type: "type" required,
+        value: "value" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1110,13 +1504,20 @@ pub enum AnthropicInputTokensClearAtLeastType { InputTokens = "input_tokens" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicInputTokensTrigger {
     pub r#type: AnthropicInputTokensTriggerType,
     pub value: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicInputTokensTrigger {
+        r#type: "type" required,
+        value: "value" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1125,36 +1526,47 @@ pub enum AnthropicInputTokensTriggerType { InputTokens = "input_tokens" }
 }
 
 #[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicIterationCacheCreation {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ephemeral_1h_input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ephemeral_5m_input_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicIterationCacheCreation {
+        ephemeral_1h_input_tokens: "ephemeral_1h_input_tokens" optional,
+        ephemeral_5m_input_tokens: "ephemeral_5m_input_tokens" optional,
+    }
+}
+
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicMessageUsageIteration {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cache_creation: Option<Option<AnthropicIterationCacheCreation>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_creation_input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_read_input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     pub r#type: AnthropicMessageUsageIterationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicMessageUsageIteration {
+        cache_creation: "cache_creation" tristate,
+        cache_creation_input_tokens: "cache_creation_input_tokens" optional,
+        cache_read_input_tokens: "cache_read_input_tokens" optional,
+        input_tokens: "input_tokens" optional,
+        output_tokens: "output_tokens" optional,
+        model: "model" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
@@ -1163,23 +1575,37 @@ pub enum AnthropicMessageUsageIterationType { Message = "message" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicOutputTokensDetails {
     pub thinking_tokens: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicOutputTokensDetails {
+        thinking_tokens: "thinking_tokens" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicPlainTextSource {
     pub data: String,
     pub media_type: AnthropicPlainTextSourceMediaType,
     pub r#type: AnthropicPlainTextSourceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicPlainTextSource {
+        data: "data" required,
+        media_type: "media_type" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1193,13 +1619,20 @@ pub enum AnthropicPlainTextSourceType { Text = "text" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicRedactedThinkingBlock {
     pub data: String,
     pub r#type: AnthropicRedactedThinkingBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicRedactedThinkingBlock {
+        data: "data" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1209,16 +1642,22 @@ pub enum AnthropicRedactedThinkingBlockType { RedactedThinking = "redacted_think
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Structured information about a refusal
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicRefusalStopDetails {
-    #[serde(default)]
     pub category: Option<AnthropicRefusalStopDetailsCategory>,
-    #[serde(default)]
     pub explanation: Option<String>,
     pub r#type: AnthropicRefusalStopDetailsType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicRefusalStopDetails {
+        category: "category" defaulted,
+        explanation: "explanation" defaulted,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1238,31 +1677,44 @@ pub enum AnthropicRefusalStopDetailsType { Refusal = "refusal" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicSearchResultBlockParam {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub citations: Option<AnthropicSearchResultBlockParamCitations>,
-    #[serde(default)]
     pub content: Vec<AnthropicTextBlockParam>,
     pub source: String,
     pub title: String,
     pub r#type: AnthropicSearchResultBlockParamType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicSearchResultBlockParam {
+        cache_control: "cache_control" optional,
+        citations: "citations" optional,
+        content: "content" defaulted,
+        source: "source" required,
+        title: "title" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicSearchResultBlockParamCitations {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicSearchResultBlockParamCitations {
+        enabled: "enabled" optional,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1281,13 +1733,20 @@ ExecutionTimeExceeded = "execution_time_exceeded",
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicServerToolUsage {
     pub web_fetch_requests: i64,
     pub web_search_requests: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicServerToolUsage {
+        web_fetch_requests: "web_fetch_requests" required,
+        web_search_requests: "web_search_requests" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1308,30 +1767,44 @@ Standard = "standard",
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicTextBlock {
-    #[serde(default)]
     pub citations: Option<Vec<AnthropicTextCitation>>,
     pub text: String,
     pub r#type: AnthropicTextBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicTextBlock {
+        citations: "citations" defaulted,
+        text: "text" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicTextBlockParam {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub citations: Option<Option<Vec<AnthropicTextBlockParamCitationsItem>>>,
     pub text: String,
     pub r#type: AnthropicTextBlockParamType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicTextBlockParam {
+        cache_control: "cache_control" optional,
+        citations: "citations" tristate,
+        text: "text" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1377,13 +1850,20 @@ TextEditorCodeExecutionStrReplaceResult("text_editor_code_execution_str_replace_
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicTextEditorCodeExecutionCreateResult {
     pub is_file_update: bool,
     pub r#type: AnthropicTextEditorCodeExecutionCreateResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicTextEditorCodeExecutionCreateResult {
+        is_file_update: "is_file_update" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1392,22 +1872,28 @@ pub enum AnthropicTextEditorCodeExecutionCreateResultType { TextEditorCodeExecut
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicTextEditorCodeExecutionStrReplaceResult {
-    #[serde(default)]
     pub lines: Option<Vec<String>>,
-    #[serde(default)]
     pub new_lines: Option<i64>,
-    #[serde(default)]
     pub new_start: Option<i64>,
-    #[serde(default)]
     pub old_lines: Option<i64>,
-    #[serde(default)]
     pub old_start: Option<i64>,
     pub r#type: AnthropicTextEditorCodeExecutionStrReplaceResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicTextEditorCodeExecutionStrReplaceResult {
+        lines: "lines" defaulted,
+        new_lines: "new_lines" defaulted,
+        new_start: "new_start" defaulted,
+        old_lines: "old_lines" defaulted,
+        old_start: "old_start" defaulted,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1416,26 +1902,41 @@ pub enum AnthropicTextEditorCodeExecutionStrReplaceResultType { TextEditorCodeEx
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicTextEditorCodeExecutionToolResult {
     pub content: AnthropicTextEditorCodeExecutionContent,
     pub tool_use_id: String,
     pub r#type: AnthropicTextEditorCodeExecutionToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicTextEditorCodeExecutionToolResult {
+        content: "content" required,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicTextEditorCodeExecutionToolResultError {
     pub error_code: AnthropicTextEditorCodeExecutionToolResultErrorErrorCode,
-    #[serde(default)]
     pub error_message: Option<String>,
     pub r#type: AnthropicTextEditorCodeExecutionToolResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicTextEditorCodeExecutionToolResultError {
+        error_code: "error_code" required,
+        error_message: "error_message" defaulted,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1460,20 +1961,28 @@ pub enum AnthropicTextEditorCodeExecutionToolResultType { TextEditorCodeExecutio
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicTextEditorCodeExecutionViewResult {
     pub content: String,
     pub file_type: AnthropicTextEditorCodeExecutionViewResultFileType,
-    #[serde(default)]
     pub num_lines: Option<i64>,
-    #[serde(default)]
     pub start_line: Option<i64>,
-    #[serde(default)]
     pub total_lines: Option<i64>,
     pub r#type: AnthropicTextEditorCodeExecutionViewResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicTextEditorCodeExecutionViewResult {
+        content: "content" required,
+        file_type: "file_type" required,
+        num_lines: "num_lines" defaulted,
+        start_line: "start_line" defaulted,
+        total_lines: "total_lines" defaulted,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1491,14 +2000,22 @@ pub enum AnthropicTextEditorCodeExecutionViewResultType { TextEditorCodeExecutio
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicThinkingBlock {
     pub signature: String,
     pub thinking: String,
     pub r#type: AnthropicThinkingBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicThinkingBlock {
+        signature: "signature" required,
+        thinking: "thinking" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1515,13 +2032,20 @@ Omitted = "omitted",
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicThinkingTurns {
     pub r#type: AnthropicThinkingTurnsType,
     pub value: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicThinkingTurns {
+        r#type: "type" required,
+        value: "value" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1530,13 +2054,20 @@ pub enum AnthropicThinkingTurnsType { ThinkingTurns = "thinking_turns" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicToolReference {
     pub tool_name: String,
     pub r#type: AnthropicToolReferenceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicToolReference {
+        tool_name: "tool_name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1553,26 +2084,39 @@ ToolSearchToolSearchResult("tool_search_tool_search_result") => AnthropicToolSea
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicToolSearchResult {
-    #[serde(default)]
     pub tool_references: Vec<AnthropicToolReference>,
     pub r#type: AnthropicToolSearchResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicToolSearchResult {
+        tool_references: "tool_references" defaulted,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicToolSearchResultError {
     pub error_code: AnthropicServerToolErrorCode,
-    #[serde(default)]
     pub error_message: Option<String>,
     pub r#type: AnthropicToolSearchResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicToolSearchResultError {
+        error_code: "error_code" required,
+        error_message: "error_message" defaulted,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1586,22 +2130,29 @@ pub enum AnthropicToolSearchResultType { ToolSearchToolSearchResult = "tool_sear
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicToolSearchToolBm25 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<AnthropicAllowedCallers>,
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
     pub name: AnthropicToolSearchToolBm25Name,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
     pub r#type: AnthropicToolSearchToolBm25Type,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicToolSearchToolBm25 {
+        allowed_callers: "allowed_callers" optional,
+        cache_control: "cache_control" optional,
+        defer_loading: "defer_loading" optional,
+        name: "name" required,
+        strict: "strict" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1618,22 +2169,29 @@ ToolSearchToolBm25 = "tool_search_tool_bm25",
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicToolSearchToolRegex {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<AnthropicAllowedCallers>,
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
     pub name: AnthropicToolSearchToolRegexName,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
     pub r#type: AnthropicToolSearchToolRegexType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicToolSearchToolRegex {
+        allowed_callers: "allowed_callers" optional,
+        cache_control: "cache_control" optional,
+        defer_loading: "defer_loading" optional,
+        name: "name" required,
+        strict: "strict" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1650,14 +2208,22 @@ ToolSearchToolRegex = "tool_search_tool_regex",
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicToolSearchToolResult {
     pub content: AnthropicToolSearchContent,
     pub tool_use_id: String,
     pub r#type: AnthropicToolSearchToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicToolSearchToolResult {
+        content: "content" required,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1666,17 +2232,26 @@ pub enum AnthropicToolSearchToolResultType { ToolSearchToolResult = "tool_search
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicToolUseBlock {
     pub caller: AnthropicCaller,
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<serde_json::Value>,
     pub name: String,
     pub r#type: AnthropicToolUseBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicToolUseBlock {
+        caller: "caller" required,
+        id: "id" required,
+        input: "input" optional,
+        name: "name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1685,13 +2260,20 @@ pub enum AnthropicToolUseBlockType { ToolUse = "tool_use" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicToolUsesKeep {
     pub r#type: AnthropicToolUsesKeepType,
     pub value: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicToolUsesKeep {
+        r#type: "type" required,
+        value: "value" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1700,13 +2282,20 @@ pub enum AnthropicToolUsesKeepType { ToolUses = "tool_uses" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicToolUsesTrigger {
     pub r#type: AnthropicToolUsesTriggerType,
     pub value: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicToolUsesTrigger {
+        r#type: "type" required,
+        value: "value" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1715,32 +2304,45 @@ pub enum AnthropicToolUsesTriggerType { ToolUses = "tool_uses" }
 }
 
 #[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicUnknownUsageIteration {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cache_creation: Option<Option<AnthropicIterationCacheCreation>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_creation_input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_read_input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<i64>,
     pub r#type: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+#[cfg(any(feature = "images", feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicUnknownUsageIteration {
+        cache_creation: "cache_creation" tristate,
+        cache_creation_input_tokens: "cache_creation_input_tokens" optional,
+        cache_read_input_tokens: "cache_read_input_tokens" optional,
+        input_tokens: "input_tokens" optional,
+        output_tokens: "output_tokens" optional,
+        r#type: "type" required,
+    }
+}
+
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicUrlImageSource {
     pub r#type: AnthropicUrlImageSourceType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicUrlImageSource {
+        r#type: "type" required,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1749,13 +2351,20 @@ pub enum AnthropicUrlImageSourceType { Url = "url" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicUrlPdfSource {
     pub r#type: AnthropicUrlPdfSourceType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicUrlPdfSource {
+        r#type: "type" required,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1777,16 +2386,24 @@ pub enum AnthropicUsageIteration {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicWebFetchBlock {
     pub content: AnthropicDocumentBlock,
-    #[serde(default)]
     pub retrieved_at: Option<String>,
     pub r#type: AnthropicWebFetchBlockType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicWebFetchBlock {
+        content: "content" required,
+        retrieved_at: "retrieved_at" defaulted,
+        r#type: "type" required,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1803,25 +2420,41 @@ WebFetchResult("web_fetch_result") => AnthropicWebFetchBlock,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicWebFetchToolResult {
     pub caller: AnthropicCaller,
     pub content: AnthropicWebFetchContent,
     pub tool_use_id: String,
     pub r#type: AnthropicWebFetchToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicWebFetchToolResult {
+        caller: "caller" required,
+        content: "content" required,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicWebFetchToolResultError {
     pub error_code: AnthropicWebFetchToolResultErrorErrorCode,
     pub r#type: AnthropicWebFetchToolResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicWebFetchToolResultError {
+        error_code: "error_code" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1849,31 +2482,49 @@ pub enum AnthropicWebFetchToolResultType { WebFetchToolResult = "web_fetch_tool_
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicWebSearchResult {
     pub encrypted_content: String,
-    #[serde(default)]
     pub page_age: Option<String>,
     pub title: String,
     pub r#type: AnthropicWebSearchResultType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    AnthropicWebSearchResult {
+        encrypted_content: "encrypted_content" required,
+        page_age: "page_age" defaulted,
+        title: "title" required,
+        r#type: "type" required,
+        url: "url" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicWebSearchResultBlockParam {
     pub encrypted_content: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub page_age: Option<Option<String>>,
     pub title: String,
     pub r#type: AnthropicWebSearchResultBlockParamType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicWebSearchResultBlockParam {
+        encrypted_content: "encrypted_content" required,
+        page_age: "page_age" tristate,
+        title: "title" required,
+        r#type: "type" required,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1887,15 +2538,24 @@ pub enum AnthropicWebSearchResultType { WebSearchResult = "web_search_result" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicWebSearchToolResult {
     pub caller: AnthropicCaller,
     pub content: AnthropicWebSearchToolResultContent,
     pub tool_use_id: String,
     pub r#type: AnthropicWebSearchToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicWebSearchToolResult {
+        caller: "caller" required,
+        content: "content" required,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1910,13 +2570,20 @@ pub enum AnthropicWebSearchToolResultContent {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicWebSearchToolResultError {
     pub error_code: AnthropicWebSearchToolResultErrorErrorCode,
     pub r#type: AnthropicWebSearchToolResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicWebSearchToolResultError {
+        error_code: "error_code" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1942,20 +2609,26 @@ pub enum AnthropicWebSearchToolResultType { WebSearchToolResult = "web_search_to
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicWebSearchToolUserLocation {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub city: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub country: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub region: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub timezone: Option<Option<String>>,
     pub r#type: AnthropicWebSearchToolUserLocationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    AnthropicWebSearchToolUserLocation {
+        city: "city" tristate,
+        country: "country" tristate,
+        region: "region" tristate,
+        timezone: "timezone" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -1999,10 +2672,9 @@ Unmapped = "unmapped",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A tool call emitted by the model requesting a V4A patch operation. The client applies the patch and echoes an `apply_patch_call_output` on the next turn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApplyPatchCallItem {
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
     /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
     pub operation: ApplyPatchCallOperation,
@@ -2010,8 +2682,18 @@ pub struct ApplyPatchCallItem {
     pub status: ApplyPatchCallStatus,
     pub r#type: ApplyPatchCallItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ApplyPatchCallItem {
+        call_id: "call_id" required,
+        id: "id" tristate,
+        operation: "operation" required,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2031,7 +2713,7 @@ DeleteFile("delete_file") => ApplyPatchDeleteFileOperation,
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Incremental chunk of `operation.diff` for an `apply_patch_call`. Matches OpenAI's streaming shape.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplyPatchCallOperationDiffDeltaEvent {
     pub delta: String,
     pub item_id: String,
@@ -2039,8 +2721,18 @@ pub struct ApplyPatchCallOperationDiffDeltaEvent {
     pub sequence_number: i64,
     pub r#type: ApplyPatchCallOperationDiffDeltaEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ApplyPatchCallOperationDiffDeltaEvent {
+        delta: "delta" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2050,7 +2742,7 @@ pub enum ApplyPatchCallOperationDiffDeltaEventType { ResponseApplyPatchCallOpera
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Emitted when `operation.diff` streaming completes for an `apply_patch_call`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplyPatchCallOperationDiffDoneEvent {
     pub diff: String,
     pub item_id: String,
@@ -2058,8 +2750,18 @@ pub struct ApplyPatchCallOperationDiffDoneEvent {
     pub sequence_number: i64,
     pub r#type: ApplyPatchCallOperationDiffDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ApplyPatchCallOperationDiffDoneEvent {
+        diff: "diff" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2069,18 +2771,26 @@ pub enum ApplyPatchCallOperationDiffDoneEventType { ResponseApplyPatchCallOperat
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// The client's echo of an `apply_patch_call` after applying the patch. `output` is an optional human-readable log; `status` is `completed` when the patch was applied successfully, `failed` otherwise.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApplyPatchCallOutputItem {
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub output: Option<Option<String>>,
     pub status: ApplyPatchCallOutputItemStatus,
     pub r#type: ApplyPatchCallOutputItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ApplyPatchCallOutputItem {
+        call_id: "call_id" required,
+        id: "id" tristate,
+        output: "output" tristate,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2107,14 +2817,22 @@ Completed = "completed",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// The `create_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing the new file contents.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplyPatchCreateFileOperation {
     pub diff: String,
     pub path: String,
     pub r#type: ApplyPatchCreateFileOperationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ApplyPatchCreateFileOperation {
+        diff: "diff" required,
+        path: "path" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2124,13 +2842,20 @@ pub enum ApplyPatchCreateFileOperationType { CreateFile = "create_file" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// The `delete_file` variant of an `apply_patch_call.operation`. Identifies the file to remove; no diff is required.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplyPatchDeleteFileOperation {
     pub path: String,
     pub r#type: ApplyPatchDeleteFileOperationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ApplyPatchDeleteFileOperation {
+        path: "path" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2150,37 +2875,54 @@ Openrouter = "openrouter",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Apply patch tool configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplyPatchServerTool {
     pub r#type: ApplyPatchServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ApplyPatchServerTool {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Configuration for the openrouter:apply_patch server tool
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplyPatchServerToolConfig {
     /// Which apply_patch engine to use. "auto" (default) uses native passthrough when the endpoint advertises native apply_patch support, otherwise falls back to OpenRouter's HITL validator. "native" forces native passthrough — when the endpoint does not support native, the request falls back to HITL. "openrouter" always runs the HITL validator. Native passthrough streams the diff incrementally via `apply_patch_call_operation_diff.delta` events; HITL buffers the diff for atomic delivery as a single delta.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<ApplyPatchEngineEnum>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ApplyPatchServerToolConfig {
+        engine: "engine" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: validates V4A diff patches for file operations (create, update, delete). Restricted to the Responses API.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplyPatchServerToolOpenRouter {
     /// Configuration for the openrouter:apply_patch server tool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<ApplyPatchServerToolConfig>,
     pub r#type: ApplyPatchServerToolOpenRouterType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ApplyPatchServerToolOpenRouter {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2195,14 +2937,22 @@ pub enum ApplyPatchServerToolType { ApplyPatch = "apply_patch" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// The `update_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing edits to an existing file.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplyPatchUpdateFileOperation {
     pub diff: String,
     pub path: String,
     pub r#type: ApplyPatchUpdateFileOperationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ApplyPatchUpdateFileOperation {
+        diff: "diff" required,
+        path: "path" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2211,27 +2961,33 @@ pub enum ApplyPatchUpdateFileOperationType { UpdateFile = "update_file" }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AutoBetaRouterPlugin {
     /// List of model patterns to filter which models the auto-beta-router can route between. Supports wildcards (e.g., "anthropic/*" matches all Anthropic models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. When not specified, every model ranked for the classified task type is a candidate, falling back to a default model set when rankings are unavailable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_models: Option<Vec<String>>,
     /// Deprecated: Use cost_tier instead. Balances routing between cost and quality on a 0-10 scale. The auto-beta-router ranks models for the classified task type by community spend share, then filters candidates by their average cost per generation for that task. Higher values favor cheaper models: 10 keeps only models around the cheapest 10th percentile, while 0 permits models up to the 90th percentile for cost. Defaults to 9 when no cost setting is provided. It remains supported and retains ceiling behavior, but cost_tier takes precedence when both are provided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_quality_tradeoff: Option<i64>,
     /// Named cost/quality setting. For auto-beta-router, tiers select cost-percentile bands: low = \[0, 20), medium = \[20, 40), high = \[40, 60), xhigh = \[60, 80), and max = \[80, 100\]. Takes precedence over the deprecated numeric cost_quality_tradeoff when both are provided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_tier: Option<AutoBetaRouterPluginCostTier>,
     /// Set to false to disable the auto-beta-router plugin for this request. Defaults to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// List of model patterns to exclude from auto-beta-router selection. Supports wildcards (e.g., "meta-llama/*" excludes all Llama models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. Applied after allowed_models, so an excluded pattern always wins over an allowed one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_models: Option<Vec<String>>,
     pub id: AutoBetaRouterPluginId,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    AutoBetaRouterPlugin {
+        allowed_models: "allowed_models" optional,
+        cost_quality_tradeoff: "cost_quality_tradeoff" optional,
+        cost_tier: "cost_tier" optional,
+        enabled: "enabled" optional,
+        excluded_models: "excluded_models" optional,
+        id: "id" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -2252,30 +3008,36 @@ pub enum AutoBetaRouterPluginId { AutoBetaRouter = "auto-beta-router" }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AutoRouterPlugin {
     /// List of model patterns to filter which models the auto-router can route between. Supports wildcards (e.g., "anthropic/*" matches all Anthropic models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. When not specified, every model ranked for the classified task type is a candidate, falling back to a default model set when rankings are unavailable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_models: Option<Vec<String>>,
     /// Deprecated: Use cost_tier instead. Balances routing between cost and quality on a 0-10 scale. The auto-router ranks models for the classified task type by community spend share, then filters candidates by their average cost per generation for that task. Higher values favor cheaper models: 10 keeps only models around the cheapest 10th percentile, while 0 permits models up to the 90th percentile for cost. Defaults to 9 when no cost setting is provided. It remains supported and retains ceiling behavior, but cost_tier takes precedence when both are provided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_quality_tradeoff: Option<i64>,
     /// Named cost/quality setting. Tiers select cost-percentile bands: low = \[0, 20), medium = \[20, 40), high = \[40, 60), xhigh = \[60, 80), and max = \[80, 100\]. Takes precedence over the deprecated numeric cost_quality_tradeoff when both are provided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_tier: Option<AutoRouterPluginCostTier>,
     /// Set to false to disable the auto-router plugin for this request. Defaults to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// List of model patterns to exclude from auto-router selection. Supports wildcards (e.g., "meta-llama/*" excludes all Llama models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. Applied after allowed_models, so an excluded pattern always wins over an allowed one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_models: Option<Vec<String>>,
     pub id: AutoRouterPluginId,
     /// When true, reuses the model from the most recent assistant message's `model` attribute for subsequent turns. Defaults to false.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_model: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    AutoRouterPlugin {
+        allowed_models: "allowed_models" optional,
+        cost_quality_tradeoff: "cost_quality_tradeoff" optional,
+        cost_tier: "cost_tier" optional,
+        enabled: "enabled" optional,
+        excluded_models: "excluded_models" optional,
+        id: "id" required,
+        pin_model: "pin_model" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -2366,17 +3128,24 @@ pub enum BaseInputsArrayItem {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BaseInputsArrayItemObject {
     pub content: BaseInputsArrayItemObjectContent,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub phase: Option<Option<BaseInputsArrayItemObjectPhase>>,
     pub role: BaseInputsArrayItemObjectRole,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<BaseInputsArrayItemObjectType>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    BaseInputsArrayItemObject {
+        content: "content" required,
+        phase: "phase" tristate,
+        role: "role" required,
+        r#type: "type" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2424,21 +3193,26 @@ pub enum BaseInputsArrayItemObjectType { Message = "message" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BaseReasoningConfig {
     /// Controls which reasoning is available to the model. `auto` uses the model default (same as omitting); `all_turns` includes reasoning from earlier turns passed in input; `current_turn` limits to the current turn only. Only supported by OpenAI GPT-5.6 and newer.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub context: Option<Option<ReasoningContext>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub effort: Option<Option<ReasoningEffort>>,
     /// Selects the reasoning mode. `standard` is the default; `pro` engages deeper reasoning on models that support it, billed at standard token rates. Only supported by OpenAI GPT-5.6 and newer.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub mode: Option<Option<ReasoningMode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub summary: Option<Option<ReasoningSummaryVerbosity>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    BaseReasoningConfig {
+        context: "context" tristate,
+        effort: "effort" tristate,
+        mode: "mode" tristate,
+        summary: "summary" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2512,22 +3286,29 @@ pub enum BaseResponsesResultToolsItem {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Function tool definition
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BaseResponsesResultToolsItemFunction {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub description: Option<Option<String>>,
     pub name: String,
-    #[serde(default)]
     pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub strict: Option<Option<bool>>,
     pub r#type: FunctionToolType,
     /// Withhold this tool from the model until `openrouter:tool_search` finds it. Requires the tool search server tool; at least one tool must remain non-deferred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    BaseResponsesResultToolsItemFunction {
+        description: "description" tristate,
+        name: "name" required,
+        parameters: "parameters" defaulted,
+        strict: "strict" tristate,
+        r#type: "type" required,
+        defer_loading: "defer_loading" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -2542,33 +3323,44 @@ pub enum BaseTextDoneEventType { ResponseOutputTextDone = "response.output_text.
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: runs shell commands server-side in a sandboxed container
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BashServerTool {
     /// Configuration for the openrouter:bash server tool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<BashServerToolConfig>,
     pub r#type: BashServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    BashServerTool {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Configuration for the openrouter:bash server tool
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BashServerToolConfig {
     /// Which bash engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) and "native" use native passthrough, returning the tool call to your application to run client-side; OpenRouter does not execute the commands.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<BashServerToolEngine>,
     /// Execution environment for the bash server tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<BashServerToolEnvironment>,
     /// How long (in seconds) the container stays warm after its last command before sleeping, freeing its capacity slot. Idle-based: each command renews the timer. Defaults to 900 (15 minutes); capped at 2592000 (30 days).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_after_seconds: Option<SandboxSleepAfterSeconds>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    BashServerToolConfig {
+        engine: "engine" optional,
+        environment: "environment" optional,
+        sleep_after_seconds: "sleep_after_seconds" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -2600,59 +3392,77 @@ pub enum BashServerToolType { OpenrouterBash = "openrouter:bash" }
 pub type ChatAssistantImages = Vec<ChatAssistantImagesItem>;
 
 #[cfg(any(feature = "chat", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatAssistantImagesItem {
     pub image_url: ChatAssistantImagesItemImageUrl,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ChatAssistantImagesItem {
+        image_url: "image_url" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatAssistantImagesItemImageUrl {
     /// URL or base64-encoded data of the generated image
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatAssistantImagesItemImageUrl {
+        url: "url" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// Assistant message for requests and responses
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatAssistantMessage {
     /// Audio output data or reference
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<ChatAudioOutput>,
     /// Assistant message content
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content: Option<Option<ChatAssistantMessageContent>>,
     /// Generated images from image generation models
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<ChatAssistantImages>,
     /// Model that generated this assistant message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Optional name for the assistant
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Reasoning output
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub reasoning: Option<Option<String>>,
     /// Reasoning details for extended thinking models
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_details: Option<ChatReasoningDetails>,
     /// Refusal message if content was refused
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub refusal: Option<Option<String>>,
     pub role: ChatAssistantMessageRole,
     /// Tool calls made by the assistant
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ChatToolCall>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatAssistantMessage {
+        audio: "audio" optional,
+        content: "content" tristate,
+        images: "images" optional,
+        model: "model" optional,
+        name: "name" optional,
+        reasoning: "reasoning" tristate,
+        reasoning_details: "reasoning_details" optional,
+        refusal: "refusal" tristate,
+        role: "role" required,
+        tool_calls: "tool_calls" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2674,46 +3484,65 @@ pub enum ChatAssistantMessageRole { Assistant = "assistant" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Audio output data or reference
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatAudioOutput {
     /// Base64 encoded audio data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
     /// Audio expiration timestamp
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// Audio output identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Audio transcript
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatAudioOutput {
+        data: "data" optional,
+        expires_at: "expires_at" optional,
+        id: "id" optional,
+        transcript: "transcript" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Audio input content part. Supported audio formats vary by provider.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentAudio {
     pub input_audio: ChatContentAudioInputAudio,
     pub r#type: ChatContentAudioType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ChatContentAudio {
+        input_audio: "input_audio" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentAudioInputAudio {
     /// Base64 encoded audio data
     pub data: String,
     /// Audio format (e.g., wav, mp3, flac, m4a, ogg, aiff, aac, pcm16, pcm24). Supported formats vary by provider.
     pub format: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatContentAudioInputAudio {
+        data: "data" required,
+        format: "format" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2723,42 +3552,60 @@ pub enum ChatContentAudioType { InputAudio = "input_audio" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentCacheControl {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<AnthropicCacheControlTtl>,
     pub r#type: AnthropicCacheControlDirectiveType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatContentCacheControl {
+        ttl: "ttl" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// File content part for document processing
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentFile {
     pub file: ChatContentFileFile,
     pub r#type: ChatContentFileType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ChatContentFile {
+        file: "file" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentFileFile {
     /// File content as base64 data URL or URL
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_data: Option<String>,
     /// File ID for previously uploaded files
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
     /// Original filename
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatContentFileFile {
+        file_data: "file_data" optional,
+        file_id: "file_id" optional,
+        filename: "filename" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2768,26 +3615,39 @@ pub enum ChatContentFileType { File = "file" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Image content part for vision models
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentImage {
     pub image_url: ChatContentImageImageUrl,
     pub r#type: ChatContentImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ChatContentImage {
+        image_url: "image_url" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentImageImageUrl {
     /// Image detail level for vision models. `original` is an OpenRouter extension (not in the OpenAI Chat Completions spec) requesting true original-resolution media; it is downgraded to `high` for providers that lack an original-resolution tier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<ChatContentImageImageUrlDetail>,
     /// URL of the image (data: URLs supported)
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatContentImageImageUrl {
+        detail: "detail" optional,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2821,19 +3681,26 @@ File("file") => ChatContentFile,
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Text content part
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentText {
     /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<ChatContentCacheControl>,
     /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt_cache_breakpoint: Option<Option<PromptCacheBreakpoint>>,
     pub text: String,
     pub r#type: ChatContentTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatContentText {
+        cache_control: "cache_control" optional,
+        prompt_cache_breakpoint: "prompt_cache_breakpoint" tristate,
+        text: "text" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2843,25 +3710,38 @@ pub enum ChatContentTextType { Text = "text" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Video input content part
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentVideo {
     pub r#type: ChatContentVideoType,
     /// Video input object
     pub video_url: ChatContentVideoInput,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatContentVideo {
+        r#type: "type" required,
+        video_url: "video_url" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// Video input object
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentVideoInput {
     /// URL of the video (data: URLs supported)
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatContentVideoInput {
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2871,29 +3751,41 @@ pub enum ChatContentVideoType { VideoUrl = "video_url" }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// Debug options for inspecting request transformations (streaming only)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatDebugOptions {
     /// If true, includes the transformed upstream request body in a debug chunk at the start of the stream. Only works with streaming mode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub echo_upstream_body: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    ChatDebugOptions {
+        echo_upstream_body: "echo_upstream_body" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Developer message
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatDeveloperMessage {
     /// Developer message content
     pub content: ChatDeveloperMessageContent,
     /// Optional name for the developer message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub role: ChatDeveloperMessageRole,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatDeveloperMessage {
+        content: "content" required,
+        name: "name" optional,
+        role: "role" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2926,14 +3818,21 @@ Error = "error",
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Custom grammar response format
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatFormatGrammarConfig {
     /// Custom grammar for text generation
     pub grammar: String,
     pub r#type: ChatFormatGrammarConfigType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatFormatGrammarConfig {
+        grammar: "grammar" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2943,12 +3842,18 @@ pub enum ChatFormatGrammarConfigType { Grammar = "grammar" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// JSON object response format
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatFormatJsonObjectConfig {
     pub r#type: ChatFormatJsonObjectConfigType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatFormatJsonObjectConfig {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2958,14 +3863,21 @@ pub enum ChatFormatJsonObjectConfigType { JsonObject = "json_object" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// JSON Schema response format for structured outputs
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatFormatJsonSchemaConfig {
     /// JSON Schema configuration object
     pub json_schema: ChatJsonSchemaConfig,
     pub r#type: ChatFormatJsonSchemaConfigType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatFormatJsonSchemaConfig {
+        json_schema: "json_schema" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2975,12 +3887,18 @@ pub enum ChatFormatJsonSchemaConfigType { JsonSchema = "json_schema" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Python code response format
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatFormatPythonConfig {
     pub r#type: ChatFormatPythonConfigType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatFormatPythonConfig {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -2990,12 +3908,18 @@ pub enum ChatFormatPythonConfigType { Python = "python" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Default text response format
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatFormatTextConfig {
     pub r#type: ChatFormatTextConfigType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatFormatTextConfig {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3026,37 +3950,50 @@ pub enum ChatFunctionTool {
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatFunctionToolFunction {
     /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<ChatContentCacheControl>,
     /// Function definition for tool calling
     pub function: ChatFunctionToolFunctionFunction,
     pub r#type: ChatFunctionToolFunctionType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatFunctionToolFunction {
+        cache_control: "cache_control" optional,
+        function: "function" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// Function definition for tool calling
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatFunctionToolFunctionFunction {
     /// Function description for the model
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Function name (a-z, A-Z, 0-9, underscores, dashes, max 64 chars)
     pub name: String,
     /// Function parameters as JSON Schema object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
     /// Enable strict schema adherence
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub strict: Option<Option<bool>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatFunctionToolFunctionFunction {
+        description: "description" optional,
+        name: "name" required,
+        parameters: "parameters" optional,
+        strict: "strict" tristate,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3066,22 +4003,28 @@ pub enum ChatFunctionToolFunctionType { Function = "function" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// JSON Schema configuration object
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatJsonSchemaConfig {
     /// Schema description for the model
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Schema name (a-z, A-Z, 0-9, underscores, dashes, max 64 chars)
     pub name: String,
     /// JSON Schema object
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<serde_json::Map<String, serde_json::Value>>,
     /// Enable strict schema adherence
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub strict: Option<Option<bool>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatJsonSchemaConfig {
+        description: "description" optional,
+        name: "name" required,
+        schema: "schema" optional,
+        strict: "strict" tristate,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3102,23 +4045,36 @@ pub type ChatModelNames = Vec<ModelName>;
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Named tool choice for specific function
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatNamedToolChoice {
     pub function: ChatNamedToolChoiceFunction,
     pub r#type: ChatNamedToolChoiceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ChatNamedToolChoice {
+        function: "function" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatNamedToolChoiceFunction {
     /// Function name to call
     pub name: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatNamedToolChoiceFunction {
+        name: "name" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3141,136 +4097,141 @@ Detailed = "detailed",
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Chat completion request parameters
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatRequest {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
     /// Debug options for inspecting request transformations (streaming only)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub debug: Option<ChatDebugOptions>,
     /// Frequency penalty (-2.0 to 2.0)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub frequency_penalty: Option<Option<f64>>,
     /// Provider-specific image configuration options. Keys and values vary by model/provider. See <https://openrouter.ai/docs/guides/overview/multimodal/image-generation> for more details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_config: Option<ImageConfig>,
     /// Token logit bias adjustments
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub logit_bias: Option<Option<std::collections::BTreeMap<String, f64>>>,
     /// Return log probabilities
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub logprobs: Option<Option<bool>>,
     /// Maximum tokens in completion
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_completion_tokens: Option<Option<i64>>,
     /// Maximum tokens (deprecated, use max_completion_tokens). Note: some providers enforce a minimum of 16.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_tokens: Option<Option<i64>>,
     /// List of messages for the conversation
-    #[serde(default)]
     pub messages: Vec<ChatMessages>,
     /// Key-value pairs for additional object information (max 16 pairs, 64 char keys, 512 char values)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<std::collections::BTreeMap<String, String>>,
     /// Minimum probability threshold relative to the most likely token. Tokens with probability below min_p * (probability of top token) are filtered out. Not all providers support this parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub min_p: Option<Option<f64>>,
     /// Output modalities for the response. Supported values are "text", "image", and "audio".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modalities: Option<Vec<ChatRequestModalitiesItem>>,
     /// Model to use for completion
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelName>,
     /// Models to use for completion
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<ChatModelNames>,
     /// Whether to enable parallel function calling during tool use. When true, the model may generate multiple tool calls in a single response.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub parallel_tool_calls: Option<Option<bool>>,
     /// Plugins you want to enable for this request, including their settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugins: Option<Vec<ChatRequestPluginsItem>>,
     /// Static predicted output content. Supported models can use this to reduce latency when much of the response is known in advance.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prediction: Option<Option<Prediction>>,
     /// Presence penalty (-2.0 to 2.0)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub presence_penalty: Option<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt_cache_key: Option<Option<String>>,
     /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. Only supported by OpenAI GPT-5.6 and newer.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt_cache_options: Option<Option<PromptCacheOptions>>,
     /// When multiple model providers are available, optionally indicate your routing preference.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub provider: Option<Option<ProviderPreferences>>,
     /// Configuration options for reasoning models
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<ChatRequestReasoning>,
     /// Shorthand for setting reasoning effort. Equivalent to setting reasoning.effort. Cannot be used simultaneously with reasoning.effort if they differ.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub reasoning_effort: Option<Option<ChatRequestReasoningEffortInline>>,
     /// Penalizes tokens based on how much they have already appeared in the text. A value of 1.0 means no penalty. Values above 1.0 penalize repeated tokens more strongly. Not all providers support this parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub repetition_penalty: Option<Option<f64>>,
     /// Response format configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<ChatRequestResponseFormat>,
     /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub route: Option<Option<DeprecatedRoute>>,
     /// Random seed for deterministic outputs
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub seed: Option<Option<i64>>,
     /// The service tier to use for processing this request. `fast` is accepted as an alias for `priority`.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub service_tier: Option<Option<ChatRequestServiceTier>>,
     /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). When provided, OpenRouter uses it as the sticky routing key, routing all requests in the session to the same provider to maximize prompt cache hits. Also used for observability grouping. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Stop sequences (up to 4)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub stop: Option<Option<ChatRequestStop>>,
     /// Stop conditions for the server-tool agent loop. Any condition firing halts the loop (OR logic). When set, this overrides `max_tool_calls`. When a condition fires while the model is still emitting tool calls, the pending tool calls are executed and one final turn is made with tool calls disabled so the response ends with a natural-language answer instead of an unfinished tool call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_server_tools_when: Option<StopServerToolsWhen>,
     /// Enable streaming response
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
     /// Streaming configuration options
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub stream_options: Option<Option<ChatStreamOptions>>,
     /// Sampling temperature (0-2)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub temperature: Option<Option<f64>>,
     /// Tool choice configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<ChatToolChoice>,
     /// Available tools for function calling
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<ChatFunctionTool>>,
     /// Consider only tokens with "sufficiently high" probabilities based on the probability of the most likely token. Not all providers support this parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub top_a: Option<Option<f64>>,
     /// Limits the model to choose from the top K most likely tokens at each step. A value of 1 means the model will always pick the most likely next token. Not all providers support this parameter.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub top_k: Option<Option<i64>>,
     /// Number of top log probabilities to return (0-20)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub top_logprobs: Option<Option<i64>>,
     /// Nucleus sampling parameter (0-1)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub top_p: Option<Option<f64>>,
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceConfig>,
     /// Per-end-user identifier for abuse isolation. Use a stable ID, hash, or pseudonym. When a provider requires a user identity, OpenRouter folds it into the hashed identity sent upstream and never forwards it raw. If omitted, requests use an account-level identity, so provider policy blocks can affect the whole account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatRequest {
+        cache_control: "cache_control" optional,
+        debug: "debug" optional,
+        frequency_penalty: "frequency_penalty" tristate,
+        image_config: "image_config" optional,
+        logit_bias: "logit_bias" tristate,
+        logprobs: "logprobs" tristate,
+        max_completion_tokens: "max_completion_tokens" tristate,
+        max_tokens: "max_tokens" tristate,
+        messages: "messages" defaulted,
+        metadata: "metadata" optional,
+        min_p: "min_p" tristate,
+        modalities: "modalities" optional,
+        model: "model" optional,
+        models: "models" optional,
+        parallel_tool_calls: "parallel_tool_calls" tristate,
+        plugins: "plugins" optional,
+        prediction: "prediction" tristate,
+        presence_penalty: "presence_penalty" tristate,
+        prompt_cache_key: "prompt_cache_key" tristate,
+        prompt_cache_options: "prompt_cache_options" tristate,
+        provider: "provider" tristate,
+        reasoning: "reasoning" optional,
+        reasoning_effort: "reasoning_effort" tristate,
+        repetition_penalty: "repetition_penalty" tristate,
+        response_format: "response_format" optional,
+        route: "route" tristate,
+        seed: "seed" tristate,
+        service_tier: "service_tier" tristate,
+        session_id: "session_id" optional,
+        stop: "stop" tristate,
+        stop_server_tools_when: "stop_server_tools_when" optional,
+        stream: "stream" optional,
+        stream_options: "stream_options" tristate,
+        temperature: "temperature" tristate,
+        tool_choice: "tool_choice" optional,
+        tools: "tools" optional,
+        top_a: "top_a" tristate,
+        top_k: "top_k" tristate,
+        top_logprobs: "top_logprobs" tristate,
+        top_p: "top_p" tristate,
+        trace: "trace" optional,
+        user: "user" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3300,16 +4261,21 @@ Fusion("fusion") => FusionPlugin,
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Configuration options for reasoning models
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatRequestReasoning {
     /// Constrains effort on reasoning for reasoning models
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub effort: Option<Option<ChatRequestReasoningEffort>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub summary: Option<Option<ChatReasoningSummaryVerbosityEnum>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatRequestReasoning {
+        effort: "effort" tristate,
+        summary: "summary" tristate,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3379,15 +4345,21 @@ pub enum ChatRequestStop {
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatSearchModelsServerTool {
     /// Configuration for the openrouter:experimental__search_models server tool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<SearchModelsServerToolConfig>,
     pub r#type: ChatSearchModelsServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatSearchModelsServerTool {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3397,94 +4369,129 @@ pub enum ChatSearchModelsServerToolType { OpenrouterExperimentalSearchModels = "
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// OpenRouter extension: force a specific server tool by naming it directly in `tool_choice.type` instead of wrapping it in `{ type: "function", function: { name } }`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatServerToolChoice {
     /// OpenRouter server-tool type to force (e.g. `openrouter:web_search`, `web_search`, `web_search_preview`).
     pub r#type: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatServerToolChoice {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Streaming completion choice chunk
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatStreamChoice {
     /// Delta changes in streaming response
     pub delta: ChatStreamDelta,
-    #[serde(default)]
     pub finish_reason: Option<ChatFinishReasonEnum>,
     /// Choice index
     pub index: i64,
     /// Log probabilities for the completion
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub logprobs: Option<Option<ChatTokenLogprobs>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatStreamChoice {
+        delta: "delta" required,
+        finish_reason: "finish_reason" defaulted,
+        index: "index" required,
+        logprobs: "logprobs" tristate,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// Streaming chat completion chunk
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatStreamChunk {
     /// List of streaming chunk choices
-    #[serde(default)]
     pub choices: Vec<ChatStreamChoice>,
     /// Unix timestamp of creation
     pub created: i64,
     /// Error information
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ChatStreamChunkError>,
     /// Unique chunk identifier
     pub id: String,
     /// Model used for completion
     pub model: String,
     pub object: ChatStreamChunkObject,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openrouter_metadata: Option<OpenRouterMetadata>,
     /// The service tier used by the upstream provider for this request
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub service_tier: Option<Option<String>>,
     /// System fingerprint
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
     /// Token usage statistics
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<ChatUsage>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatStreamChunk {
+        choices: "choices" defaulted,
+        created: "created" required,
+        error: "error" optional,
+        id: "id" required,
+        model: "model" required,
+        object: "object" required,
+        openrouter_metadata: "openrouter_metadata" optional,
+        service_tier: "service_tier" tristate,
+        system_fingerprint: "system_fingerprint" optional,
+        usage: "usage" optional,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// Error information
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatStreamChunkError {
     /// Error code
     pub code: i64,
     /// Error message
     pub message: String,
     /// Structured error metadata
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ChatStreamChunkErrorMetadata>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatStreamChunkError {
+        code: "code" required,
+        message: "message" required,
+        metadata: "metadata" optional,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// Structured error metadata
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatStreamChunkErrorMetadata {
     /// Canonical OpenRouter error type, stable across all API formats
     pub error_type: ApiErrorType,
     /// Upstream provider-specific error code, when available
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_code: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatStreamChunkErrorMetadata {
+        error_type: "error_type" required,
+        provider_code: "provider_code" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3494,31 +4501,36 @@ pub enum ChatStreamChunkObject { ChatCompletionChunk = "chat.completion.chunk" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Delta changes in streaming response
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatStreamDelta {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<ChatAudioOutput>,
     /// Message content delta
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content: Option<Option<String>>,
     /// Reasoning content delta
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub reasoning: Option<Option<String>>,
     /// Reasoning details for extended thinking models
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_details: Option<ChatStreamReasoningDetails>,
     /// Refusal message delta
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub refusal: Option<Option<String>>,
     /// The role of the message author
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<ChatStreamDeltaRole>,
     /// Tool calls delta
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ChatStreamToolCall>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatStreamDelta {
+        audio: "audio" optional,
+        content: "content" tristate,
+        reasoning: "reasoning" tristate,
+        reasoning_details: "reasoning_details" optional,
+        refusal: "refusal" tristate,
+        role: "role" optional,
+        tool_calls: "tool_calls" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3529,14 +4541,19 @@ pub enum ChatStreamDeltaRole { Assistant = "assistant" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Streaming configuration options
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatStreamOptions {
     /// Deprecated: This field has no effect. Full usage details are always included.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_usage: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatStreamOptions {
+        include_usage: "include_usage" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3545,37 +4562,48 @@ pub type ChatStreamReasoningDetails = Vec<ReasoningDetailUnion>;
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Tool call delta for streaming responses
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatStreamToolCall {
     /// Function call details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<ChatStreamToolCallFunction>,
     /// Tool call identifier
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Tool call index in the array
     pub index: i64,
     /// Tool call type
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ChatStreamToolCallType>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatStreamToolCall {
+        function: "function" optional,
+        id: "id" optional,
+        index: "index" required,
+        r#type: "type" optional,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// Function call details
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatStreamToolCallFunction {
     /// Function arguments as JSON string
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<String>,
     /// Function name
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatStreamToolCallFunction {
+        arguments: "arguments" optional,
+        name: "name" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3586,17 +4614,24 @@ pub enum ChatStreamToolCallType { Function = "function" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// System message for setting behavior
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatSystemMessage {
     /// System message content
     pub content: ChatSystemMessageContent,
     /// Optional name for the system message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub role: ChatSystemMessageRole,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatSystemMessage {
+        content: "content" required,
+        name: "name" optional,
+        role: "role" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3618,73 +4653,107 @@ pub enum ChatSystemMessageRole { System = "system" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Token log probability information
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatTokenLogprob {
     /// UTF-8 bytes of the token
-    #[serde(default)]
     pub bytes: Option<Vec<i64>>,
     /// Log probability of the token
     pub logprob: f64,
     /// The token
     pub token: String,
     /// Top alternative tokens with probabilities
-    #[serde(default)]
     pub top_logprobs: Vec<ChatTokenLogprobTopLogprobsItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ChatTokenLogprob {
+        bytes: "bytes" defaulted,
+        logprob: "logprob" required,
+        token: "token" required,
+        top_logprobs: "top_logprobs" defaulted,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatTokenLogprobTopLogprobsItem {
-    #[serde(default)]
     pub bytes: Option<Vec<i64>>,
     pub logprob: f64,
     pub token: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatTokenLogprobTopLogprobsItem {
+        bytes: "bytes" defaulted,
+        logprob: "logprob" required,
+        token: "token" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Log probabilities for the completion
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatTokenLogprobs {
     /// Log probabilities for content tokens
-    #[serde(default)]
     pub content: Option<Vec<ChatTokenLogprob>>,
     /// Log probabilities for refusal tokens
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub refusal: Option<Option<Vec<ChatTokenLogprob>>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatTokenLogprobs {
+        content: "content" defaulted,
+        refusal: "refusal" tristate,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// Tool call made by the assistant
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatToolCall {
     pub function: ChatToolCallFunction,
     /// Tool call identifier
     pub id: String,
     pub r#type: ChatToolCallType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ChatToolCall {
+        function: "function" required,
+        id: "id" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatToolCallFunction {
     /// Function arguments as JSON string
     pub arguments: String,
     /// Function name to call
     pub name: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatToolCallFunction {
+        arguments: "arguments" required,
+        name: "name" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3716,7 +4785,7 @@ Required = "required",
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Tool response message
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatToolMessage {
     /// Tool response content
     pub content: ChatToolMessageContent,
@@ -3724,8 +4793,16 @@ pub struct ChatToolMessage {
     /// ID of the assistant message tool call this message responds to
     pub tool_call_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatToolMessage {
+        content: "content" required,
+        role: "role" required,
+        tool_call_id: "tool_call_id" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3747,92 +4824,117 @@ pub enum ChatToolMessageRole { Tool = "tool" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Token usage statistics
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatUsage {
     /// Number of tokens in the completion
     pub completion_tokens: i64,
     /// Detailed completion token usage
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub completion_tokens_details: Option<Option<ChatUsageCompletionTokensDetails>>,
     /// Cost of the completion
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cost: Option<Option<f64>>,
     /// Breakdown of upstream inference costs
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cost_details: Option<Option<CostDetails>>,
     /// Whether a request was made using a Bring Your Own Key configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_byok: Option<bool>,
     /// Number of tokens in the prompt
     pub prompt_tokens: i64,
     /// Detailed prompt token usage
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt_tokens_details: Option<Option<ChatUsagePromptTokensDetails>>,
     /// Usage for server-side tool execution (e.g., web search)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub server_tool_use_details: Option<Option<ServerToolUseDetails>>,
     /// Total number of tokens
     pub total_tokens: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatUsage {
+        completion_tokens: "completion_tokens" required,
+        completion_tokens_details: "completion_tokens_details" tristate,
+        cost: "cost" tristate,
+        cost_details: "cost_details" tristate,
+        is_byok: "is_byok" optional,
+        prompt_tokens: "prompt_tokens" required,
+        prompt_tokens_details: "prompt_tokens_details" tristate,
+        server_tool_use_details: "server_tool_use_details" tristate,
+        total_tokens: "total_tokens" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Detailed completion token usage
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatUsageCompletionTokensDetails {
     /// Accepted prediction tokens
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub accepted_prediction_tokens: Option<Option<i64>>,
     /// Tokens used for audio output
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub audio_tokens: Option<Option<i64>>,
     /// Tokens used for reasoning
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub reasoning_tokens: Option<Option<i64>>,
     /// Rejected prediction tokens
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub rejected_prediction_tokens: Option<Option<i64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatUsageCompletionTokensDetails {
+        accepted_prediction_tokens: "accepted_prediction_tokens" tristate,
+        audio_tokens: "audio_tokens" tristate,
+        reasoning_tokens: "reasoning_tokens" tristate,
+        rejected_prediction_tokens: "rejected_prediction_tokens" tristate,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Detailed prompt token usage
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatUsagePromptTokensDetails {
     /// Audio input tokens
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_tokens: Option<i64>,
     /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_write_tokens: Option<i64>,
     /// Cached prompt tokens
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cached_tokens: Option<i64>,
     /// Video input tokens
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatUsagePromptTokensDetails {
+        audio_tokens: "audio_tokens" optional,
+        cache_write_tokens: "cache_write_tokens" optional,
+        cached_tokens: "cached_tokens" optional,
+        video_tokens: "video_tokens" optional,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// User message
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatUserMessage {
     /// User message content
     pub content: ChatUserMessageContent,
     /// Optional name for the user
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub role: ChatUserMessageRole,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatUserMessage {
+        content: "content" required,
+        name: "name" optional,
+        role: "role" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3854,44 +4956,50 @@ pub enum ChatUserMessageRole { User = "user" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Web search tool using OpenAI Responses API syntax. Automatically converted to openrouter:web_search.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatWebSearchShorthand {
     /// Limit search results to these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, and most native providers (Anthropic, OpenAI, xAI). Cannot be used with excluded_domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_domains: Option<Vec<String>>,
     /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses Firecrawl (requires BYOK). "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<WebSearchEngineEnum>,
     /// Exclude search results from these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, Anthropic, OpenAI, and xAI. Cannot be used with allowed_domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_domains: Option<Vec<String>>,
     /// Exact maximum number of characters of content per search result. Applies to the Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, caps highlight content per result. For Parallel, caps excerpt content per result (default 1,500 when omitted). For Perplexity, maps to the native `max_tokens_per_page` parameter (converted from characters to tokens) and trims the response to the exact character cap. When both `max_characters` and `search_context_size` are set, `max_characters` takes precedence. When omitted, falls back to `search_context_size` mapping (Exa) or engine defaults (Parallel, Perplexity).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_characters: Option<i64>,
     /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// Maximum total number of search results across all search calls in a single request. Once this limit is reached, the tool will stop returning new results. Useful for controlling cost and context size in agentic loops. Defaults to 50 when not specified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total_results: Option<i64>,
     /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
     /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<WebSearchMode>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<WebSearchConfig>,
     /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_context_size: Option<SearchQualityLevel>,
     pub r#type: ChatWebSearchShorthandType,
     /// Approximate user location for location-biased results.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_location: Option<WebSearchUserLocationServerTool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ChatWebSearchShorthand {
+        allowed_domains: "allowed_domains" optional,
+        engine: "engine" optional,
+        excluded_domains: "excluded_domains" optional,
+        max_characters: "max_characters" optional,
+        max_results: "max_results" optional,
+        max_total_results: "max_total_results" optional,
+        max_uses: "max_uses" optional,
+        mode: "mode" optional,
+        parameters: "parameters" optional,
+        search_context_size: "search_context_size" optional,
+        r#type: "type" required,
+        user_location: "user_location" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -3906,7 +5014,7 @@ WebSearch20250826 = "web_search_2025_08_26",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Incremental chunk of code being streamed for a `code_interpreter_call`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeInterpreterCallCodeDeltaEvent {
     pub delta: String,
     pub item_id: String,
@@ -3914,13 +5022,23 @@ pub struct CodeInterpreterCallCodeDeltaEvent {
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesCodeInterpreterCallCodeDeltaType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CodeInterpreterCallCodeDeltaEvent {
+        delta: "delta" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Emitted when code streaming completes for a `code_interpreter_call`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeInterpreterCallCodeDoneEvent {
     pub code: String,
     pub item_id: String,
@@ -3928,78 +5046,121 @@ pub struct CodeInterpreterCallCodeDoneEvent {
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesCodeInterpreterCallCodeDoneType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CodeInterpreterCallCodeDoneEvent {
+        code: "code" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Code interpreter call completed
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeInterpreterCallCompletedEvent {
     pub item_id: String,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesCodeInterpreterCallCompletedType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CodeInterpreterCallCompletedEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Code interpreter call in progress
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeInterpreterCallInProgressEvent {
     pub item_id: String,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesCodeInterpreterCallInProgressType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CodeInterpreterCallInProgressEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Code interpreter is executing the code
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeInterpreterCallInterpretingEvent {
     pub item_id: String,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesCodeInterpreterCallInterpretingType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    CodeInterpreterCallInterpretingEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeInterpreterFileOutput {
     /// Provider-issued download URL for the generated file. Typically signed and time-limited (see `expires_at`); fetch promptly rather than persisting the URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
     /// Provider error code when generating or persisting the file failed; null or absent on success.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub error_code: Option<Option<String>>,
     /// When the `download_url` stops working, as an ISO 8601 timestamp. After this time the file must be regenerated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<i64>,
     /// Provider-reported readiness of the generated file (e.g. `ready`). Values other than `ready` indicate the artifact may not be downloadable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     pub r#type: CodeInterpreterFileOutputType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CodeInterpreterFileOutput {
+        download_url: "download_url" optional,
+        error_code: "error_code" tristate,
+        expires_at: "expires_at" optional,
+        filename: "filename" optional,
+        id: "id" optional,
+        media_type: "media_type" optional,
+        sha256: "sha256" optional,
+        size_bytes: "size_bytes" optional,
+        status: "status" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4008,13 +5169,20 @@ pub enum CodeInterpreterFileOutputType { File = "file" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeInterpreterImageOutput {
     pub r#type: CodeInterpreterImageOutputType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CodeInterpreterImageOutput {
+        r#type: "type" required,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4023,13 +5191,20 @@ pub enum CodeInterpreterImageOutputType { Image = "image" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeInterpreterLogsOutput {
     pub logs: String,
     pub r#type: CodeInterpreterLogsOutputType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CodeInterpreterLogsOutput {
+        logs: "logs" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4039,13 +5214,20 @@ pub enum CodeInterpreterLogsOutputType { Logs = "logs" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Code interpreter tool configuration
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CodeInterpreterServerTool {
     pub container: CodeInterpreterServerToolContainer,
     pub r#type: CodeInterpreterServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CodeInterpreterServerTool {
+        container: "container" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4060,16 +5242,22 @@ pub enum CodeInterpreterServerToolContainer {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodeInterpreterServerToolContainerAuto {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_ids: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub memory_limit: Option<Option<CodeInterpreterServerToolContainerAutoMemoryLimit>>,
     pub r#type: CodeInterpreterServerToolContainerAutoType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CodeInterpreterServerToolContainerAuto {
+        file_ids: "file_ids" optional,
+        memory_limit: "memory_limit" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4094,12 +5282,18 @@ pub enum CodeInterpreterServerToolType { CodeInterpreter = "code_interpreter" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Local shell tool configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CodexLocalShellTool {
     pub r#type: CodexLocalShellToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CodexLocalShellTool {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4109,15 +5303,22 @@ pub enum CodexLocalShellToolType { LocalShell = "local_shell" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A context compaction marker with encrypted summary
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CompactionItem {
     pub encrypted_content: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
     pub r#type: CompactionItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CompactionItem {
+        encrypted_content: "encrypted_content" required,
+        id: "id" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4132,14 +5333,20 @@ pub enum CompletedEventType { ResponseCompleted = "response.completed" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A compound filter that combines multiple comparison or compound filters
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CompoundFilter {
-    #[serde(default)]
     pub filters: Vec<serde_json::Map<String, serde_json::Value>>,
     pub r#type: CompoundFilterType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CompoundFilter {
+        filters: "filters" defaulted,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4152,15 +5359,24 @@ Or = "or",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Computer use preview tool configuration
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ComputerUseServerTool {
     pub display_height: i64,
     pub display_width: i64,
     pub environment: ComputerUseServerToolEnvironment,
     pub r#type: ComputerUseServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ComputerUseServerTool {
+        display_height: "display_height" required,
+        display_width: "display_width" required,
+        environment: "environment" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4181,12 +5397,18 @@ pub enum ComputerUseServerToolType { ComputerUsePreview = "computer_use_preview"
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// An OpenRouter-managed, auto-provisioned ephemeral container.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContainerAutoEnvironment {
     pub r#type: ContainerAutoEnvironmentType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    ContainerAutoEnvironment {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -4196,14 +5418,21 @@ pub enum ContainerAutoEnvironmentType { ContainerAuto = "container_auto" }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Reference to a previously created container to reuse.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContainerReferenceEnvironment {
     /// Identifier of an existing container to reuse (max 20 characters).
     pub container_id: String,
     pub r#type: ContainerReferenceEnvironmentType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    ContainerReferenceEnvironment {
+        container_id: "container_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -4213,7 +5442,7 @@ pub enum ContainerReferenceEnvironmentType { ContainerReference = "container_ref
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a new content part is added to an output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ContentPartAddedEvent {
     pub content_index: i64,
     pub item_id: String,
@@ -4222,8 +5451,19 @@ pub struct ContentPartAddedEvent {
     pub sequence_number: i64,
     pub r#type: BaseContentPartAddedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ContentPartAddedEvent {
+        content_index: "content_index" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        part: "part" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4240,7 +5480,7 @@ pub enum ContentPartAddedEventPart {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a content part is complete
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ContentPartDoneEvent {
     pub content_index: i64,
     pub item_id: String,
@@ -4249,8 +5489,19 @@ pub struct ContentPartDoneEvent {
     pub sequence_number: i64,
     pub r#type: BaseContentPartDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ContentPartDoneEvent {
+        content_index: "content_index" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        part: "part" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4266,22 +5517,35 @@ pub enum ContentPartDoneEventPart {
 }
 
 #[cfg(any(feature = "images", feature = "video_generation"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartImage {
     pub image_url: ContentPartImageImageUrl,
     pub r#type: ContentPartImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "images", feature = "video_generation"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ContentPartImage {
+        image_url: "image_url" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "images", feature = "video_generation"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartImageImageUrl {
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "images", feature = "video_generation"))]
+json_object! {
+    ContentPartImageImageUrl {
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "images", feature = "video_generation"))]
@@ -4291,16 +5555,22 @@ pub enum ContentPartImageType { ImageUrl = "image_url" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A context compaction marker with an optional encrypted summary
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContextCompactionItem {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub encrypted_content: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
     pub r#type: ContextCompactionItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ContextCompactionItem {
+        encrypted_content: "encrypted_content" tristate,
+        id: "id" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4315,18 +5585,24 @@ pub enum ContextCompressionEngine { MiddleOut = "middle-out" }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContextCompressionPlugin {
     /// Set to false to disable the context-compression plugin for this request. Defaults to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The compression engine to use. Defaults to "middle-out".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<ContextCompressionEngine>,
     pub id: ContextCompressionPluginId,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    ContextCompressionPlugin {
+        enabled: "enabled" optional,
+        engine: "engine" optional,
+        id: "id" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -4336,15 +5612,22 @@ pub enum ContextCompressionPluginId { ContextCompression = "context-compression"
 
 #[cfg(any(feature = "chat", feature = "embeddings", feature = "images", feature = "messages", feature = "presets"))]
 /// Breakdown of upstream inference costs
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CostDetails {
     pub upstream_inference_completions_cost: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub upstream_inference_cost: Option<Option<f64>>,
     pub upstream_inference_prompt_cost: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "embeddings", feature = "images", feature = "messages", feature = "presets"))]
+json_object! {
+    CostDetails {
+        upstream_inference_completions_cost: "upstream_inference_completions_cost" required,
+        upstream_inference_cost: "upstream_inference_cost" tristate,
+        upstream_inference_prompt_cost: "upstream_inference_prompt_cost" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4354,22 +5637,29 @@ pub enum CreatedEventType { ResponseCreated = "response.created" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Custom tool configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomTool {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<CustomToolFormat>,
     pub name: String,
     pub r#type: CustomToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CustomTool {
+        description: "description" optional,
+        format: "format" optional,
+        name: "name" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a custom tool call's freeform input is being streamed. Mirrors `response.function_call_arguments.delta` but for `custom` tools whose input is opaque text rather than JSON arguments.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomToolCallInputDeltaEvent {
     pub delta: String,
     pub item_id: String,
@@ -4377,13 +5667,23 @@ pub struct CustomToolCallInputDeltaEvent {
     pub sequence_number: i64,
     pub r#type: BaseCustomToolCallInputDeltaEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CustomToolCallInputDeltaEvent {
+        delta: "delta" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a custom tool call's freeform input streaming is complete. Mirrors `response.function_call_arguments.done` but for `custom` tools.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomToolCallInputDoneEvent {
     pub input: String,
     pub item_id: String,
@@ -4391,42 +5691,69 @@ pub struct CustomToolCallInputDoneEvent {
     pub sequence_number: i64,
     pub r#type: BaseCustomToolCallInputDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CustomToolCallInputDoneEvent {
+        input: "input" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text rather than JSON arguments.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomToolCallItem {
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub input: String,
     pub name: String,
     /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub r#type: OpenAIResponseCustomToolCallType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ToolCallStatus>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CustomToolCallItem {
+        call_id: "call_id" required,
+        id: "id" optional,
+        input: "input" required,
+        name: "name" required,
+        namespace: "namespace" optional,
+        r#type: "type" required,
+        status: "status" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// The output from a custom (freeform-grammar) tool call execution. Mirrors `function_call_output` but is matched to a `custom_tool_call` rather than a `function_call`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CustomToolCallOutputItem {
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub output: CustomToolCallOutputItemOutput,
     pub r#type: OpenAIResponseCustomToolCallOutputType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CustomToolCallOutputItem {
+        call_id: "call_id" required,
+        id: "id" optional,
+        output: "output" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4454,15 +5781,22 @@ pub enum CustomToolCallOutputItemOutputArrayItem {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Image input content item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CustomToolCallOutputItemOutputArrayItemInputImage {
     pub detail: InputImageDetail,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub image_url: Option<Option<String>>,
     pub r#type: InputImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CustomToolCallOutputItemOutputArrayItemInputImage {
+        detail: "detail" required,
+        image_url: "image_url" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4477,14 +5811,22 @@ pub enum CustomToolFormat {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CustomToolFormatGrammar {
     pub definition: String,
     pub syntax: CustomToolFormatGrammarSyntax,
     pub r#type: CustomToolFormatGrammarType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CustomToolFormatGrammar {
+        definition: "definition" required,
+        syntax: "syntax" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4501,12 +5843,18 @@ pub enum CustomToolFormatGrammarType { Grammar = "grammar" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomToolFormatText {
     pub r#type: CustomToolFormatTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    CustomToolFormatText {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4521,7 +5869,7 @@ pub enum CustomToolType { Custom = "custom" }
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// A single Design Arena benchmark entry for a specific arena+category
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DABenchmarkEntry {
     /// Arena type (e.g. models, builders, agents)
     pub arena: String,
@@ -4534,33 +5882,54 @@ pub struct DABenchmarkEntry {
     /// Win rate percentage in arena battles
     pub win_rate: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    DABenchmarkEntry {
+        arena: "arena" required,
+        category: "category" required,
+        elo: "elo" required,
+        rank: "rank" required,
+        win_rate: "win_rate" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: returns the current date and time
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DatetimeServerTool {
     /// Configuration for the openrouter:datetime server tool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<DatetimeServerToolConfig>,
     pub r#type: DatetimeServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    DatetimeServerTool {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Configuration for the openrouter:datetime server tool
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DatetimeServerToolConfig {
     /// IANA timezone name (e.g. "America/New_York"). Defaults to UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    DatetimeServerToolConfig {
+        timezone: "timezone" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -4570,37 +5939,58 @@ pub enum DatetimeServerToolType { OpenrouterDatetime = "openrouter:datetime" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Debug event emitted when debug.echo_upstream_body is true. Contains the transformed upstream request body or timing milestones.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DebugEvent {
     pub debug: DebugEventDebug,
     pub sequence_number: i64,
     pub r#type: DebugEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    DebugEvent {
+        debug: "debug" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DebugEventDebug {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub echo_upstream_body: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timings: Option<DebugEventDebugTimings>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    DebugEventDebug {
+        echo_upstream_body: "echo_upstream_body" optional,
+        timings: "timings" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DebugEventDebugTimings {
     pub epoch_ms: i64,
     pub event: DebugEventDebugTimingsEvent,
     pub start_ms: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    DebugEventDebugTimings {
+        epoch_ms: "epoch_ms" required,
+        event: "event" required,
+        start_ms: "start_ms" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4620,23 +6010,28 @@ pub enum DebugEventType { ResponseDebug = "response.debug" }
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// Default parameters for this model
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DefaultParameters {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub frequency_penalty: Option<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub presence_penalty: Option<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub repetition_penalty: Option<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub temperature: Option<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub top_k: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub top_p: Option<Option<f64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    DefaultParameters {
+        frequency_penalty: "frequency_penalty" tristate,
+        presence_penalty: "presence_penalty" tristate,
+        repetition_penalty: "repetition_penalty" tristate,
+        temperature: "temperature" tristate,
+        top_k: "top_k" tristate,
+        top_p: "top_p" tristate,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -4651,19 +6046,25 @@ Sort = "sort",
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EasyInputMessage {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content: Option<Option<EasyInputMessageContent>>,
     /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub phase: Option<Option<EasyInputMessagePhase>>,
     pub role: EasyInputMessageRole,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<EasyInputMessageType>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    EasyInputMessage {
+        content: "content" tristate,
+        phase: "phase" tristate,
+        role: "role" required,
+        r#type: "type" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4693,15 +6094,22 @@ pub enum EasyInputMessageContentArrayItem {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Image input content item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EasyInputMessageContentArrayItemInputImage {
     pub detail: InputImageDetail,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub image_url: Option<Option<String>>,
     pub r#type: InputImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    EasyInputMessageContentArrayItemInputImage {
+        detail: "detail" required,
+        image_url: "image_url" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4729,41 +6137,63 @@ pub enum EasyInputMessageType { Message = "message" }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndpointInfo {
     pub model: String,
     pub provider: String,
     pub selected: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    EndpointInfo {
+        model: "model" required,
+        provider: "provider" required,
+        selected: "selected" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EndpointsMetadata {
-    #[serde(default)]
     pub available: Vec<EndpointInfo>,
     pub total: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    EndpointsMetadata {
+        available: "available" defaulted,
+        total: "total" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when an error occurs during streaming
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ErrorEvent {
-    #[serde(default)]
     pub code: Option<String>,
     pub message: String,
-    #[serde(default)]
     pub param: Option<String>,
     pub sequence_number: i64,
     pub r#type: BaseErrorEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ErrorEvent {
+        code: "code" defaulted,
+        message: "message" required,
+        param: "param" defaulted,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4782,15 +6212,24 @@ pub enum FailedEventType { ResponseFailed = "response.failed" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileCitation {
     pub file_id: String,
     pub filename: String,
     pub index: i64,
     pub r#type: FileCitationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FileCitation {
+        file_id: "file_id" required,
+        filename: "filename" required,
+        index: "index" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4799,18 +6238,24 @@ pub enum FileCitationType { FileCitation = "file_citation" }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileParserPlugin {
     /// Set to false to disable the file-parser plugin for this request. Defaults to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     pub id: FileParserPluginId,
     /// Options for PDF parsing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pdf: Option<PDFParserOptions>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    FileParserPlugin {
+        enabled: "enabled" optional,
+        id: "id" required,
+        pdf: "pdf" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -4819,14 +6264,22 @@ pub enum FileParserPluginId { FileParser = "file-parser" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FilePath {
     pub file_id: String,
     pub index: i64,
     pub r#type: FilePathType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FilePath {
+        file_id: "file_id" required,
+        index: "index" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4836,20 +6289,26 @@ pub enum FilePathType { FilePath = "file_path" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// File search tool configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileSearchServerTool {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub filters: Option<Option<FileSearchServerToolFilters>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_num_results: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranking_options: Option<FileSearchServerToolRankingOptions>,
     pub r#type: FileSearchServerToolType,
-    #[serde(default)]
     pub vector_store_ids: Vec<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FileSearchServerTool {
+        filters: "filters" tristate,
+        max_num_results: "max_num_results" optional,
+        ranking_options: "ranking_options" optional,
+        r#type: "type" required,
+        vector_store_ids: "vector_store_ids" defaulted,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4864,14 +6323,22 @@ pub enum FileSearchServerToolFilters {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FileSearchServerToolFiltersObject {
     pub key: String,
     pub r#type: FileSearchServerToolFiltersObjectType,
     pub value: FileSearchServerToolFiltersObjectValue,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FileSearchServerToolFiltersObject {
+        key: "key" required,
+        r#type: "type" required,
+        value: "value" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4911,15 +6378,20 @@ pub enum FileSearchServerToolFiltersObjectValueArrayItem {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileSearchServerToolRankingOptions {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ranker: Option<FileSearchServerToolRankingOptionsRanker>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score_threshold: Option<f64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FileSearchServerToolRankingOptions {
+        ranker: "ranker" optional,
+        score_threshold: "score_threshold" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4937,15 +6409,21 @@ pub enum FileSearchServerToolType { FileSearch = "file_search" }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: read, write, edit, and list workspace files via the Files API. Requires an authenticated request; files come from the API key's workspace (or the default workspace for keys without one).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FilesServerTool {
     /// Configuration for the openrouter:files server tool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<FilesServerToolConfig>,
     pub r#type: FilesServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    FilesServerTool {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
@@ -4959,12 +6437,18 @@ pub enum FilesServerToolType { OpenrouterFiles = "openrouter:files" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// JSON object response format
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormatJsonObjectConfig {
     pub r#type: FormatJsonObjectConfigType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FormatJsonObjectConfig {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4974,19 +6458,26 @@ pub enum FormatJsonObjectConfigType { JsonObject = "json_object" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// JSON schema constrained response format
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormatJsonSchemaConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub name: String,
-    #[serde(default)]
     pub schema: serde_json::Map<String, serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub strict: Option<Option<bool>>,
     pub r#type: FormatJsonSchemaConfigType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FormatJsonSchemaConfig {
+        description: "description" optional,
+        name: "name" required,
+        schema: "schema" defaulted,
+        strict: "strict" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -4996,12 +6487,18 @@ pub enum FormatJsonSchemaConfigType { JsonSchema = "json_schema" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Plain text response format
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FormatTextConfig {
     pub r#type: FormatTextConfigType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FormatTextConfig {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5024,7 +6521,7 @@ pub enum Formats {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when function call arguments are being streamed
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FunctionCallArgsDeltaEvent {
     pub delta: String,
     pub item_id: String,
@@ -5032,13 +6529,23 @@ pub struct FunctionCallArgsDeltaEvent {
     pub sequence_number: i64,
     pub r#type: BaseFunctionCallArgsDeltaEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FunctionCallArgsDeltaEvent {
+        delta: "delta" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when function call arguments streaming is complete
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FunctionCallArgsDoneEvent {
     pub arguments: String,
     pub item_id: String,
@@ -5047,49 +6554,78 @@ pub struct FunctionCallArgsDoneEvent {
     pub sequence_number: i64,
     pub r#type: BaseFunctionCallArgsDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FunctionCallArgsDoneEvent {
+        arguments: "arguments" required,
+        item_id: "item_id" required,
+        name: "name" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// A function call initiated by the model
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FunctionCallItem {
     pub arguments: String,
     pub call_id: String,
     pub id: String,
     pub name: String,
     /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ToolCallStatus>,
     /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subagent_id: Option<String>,
     /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subagent_items: Option<Vec<OpenAIResponseFunctionToolCallSubagentItemsItem>>,
     pub r#type: OpenAIResponseFunctionToolCallType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FunctionCallItem {
+        arguments: "arguments" required,
+        call_id: "call_id" required,
+        id: "id" required,
+        name: "name" required,
+        namespace: "namespace" optional,
+        status: "status" optional,
+        subagent_id: "subagent_id" optional,
+        subagent_items: "subagent_items" optional,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// The output from a function call execution
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FunctionCallOutputItem {
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
     pub output: FunctionCallOutputItemOutput,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub status: Option<Option<ToolCallStatus>>,
     pub r#type: OpenAIResponseFunctionToolCallOutputType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FunctionCallOutputItem {
+        call_id: "call_id" required,
+        id: "id" tristate,
+        output: "output" required,
+        status: "status" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5117,15 +6653,22 @@ pub enum FunctionCallOutputItemOutputArrayItem {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Image input content item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FunctionCallOutputItemOutputArrayItemInputImage {
     pub detail: InputImageDetail,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub image_url: Option<Option<String>>,
     pub r#type: InputImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FunctionCallOutputItemOutputArrayItemInputImage {
+        detail: "detail" required,
+        image_url: "image_url" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5135,68 +6678,99 @@ pub enum FunctionToolType { Function = "function" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Structured analysis produced by the fusion analyst model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionAnalysisResult {
-    #[serde(default)]
     pub blind_spots: Vec<String>,
-    #[serde(default)]
     pub consensus: Vec<String>,
-    #[serde(default)]
     pub contradictions: Vec<FusionAnalysisResultContradictionsItem>,
-    #[serde(default)]
     pub partial_coverage: Vec<FusionAnalysisResultPartialCoverageItem>,
-    #[serde(default)]
     pub unique_insights: Vec<FusionAnalysisResultUniqueInsightsItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    FusionAnalysisResult {
+        blind_spots: "blind_spots" defaulted,
+        consensus: "consensus" defaulted,
+        contradictions: "contradictions" defaulted,
+        partial_coverage: "partial_coverage" defaulted,
+        unique_insights: "unique_insights" defaulted,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionAnalysisResultContradictionsItem {
-    #[serde(default)]
     pub stances: Vec<FusionAnalysisResultContradictionsItemStancesItem>,
     pub topic: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    FusionAnalysisResultContradictionsItem {
+        stances: "stances" defaulted,
+        topic: "topic" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionAnalysisResultContradictionsItemStancesItem {
     pub model: String,
     pub stance: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    FusionAnalysisResultContradictionsItemStancesItem {
+        model: "model" required,
+        stance: "stance" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionAnalysisResultPartialCoverageItem {
-    #[serde(default)]
     pub models: Vec<String>,
     pub point: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    FusionAnalysisResultPartialCoverageItem {
+        models: "models" defaulted,
+        point: "point" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionAnalysisResultUniqueInsightsItem {
     pub insight: String,
     pub model: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FusionAnalysisResultUniqueInsightsItem {
+        insight: "insight" required,
+        model: "model" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Emitted when the fusion analyst completes with the structured analysis.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionCallAnalysisCompletedEvent {
     /// Structured analysis produced by the fusion analyst model.
     pub analysis: FusionAnalysisResult,
@@ -5205,8 +6779,18 @@ pub struct FusionCallAnalysisCompletedEvent {
     pub sequence_number: i64,
     pub r#type: FusionCallAnalysisCompletedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FusionCallAnalysisCompletedEvent {
+        analysis: "analysis" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5216,7 +6800,7 @@ pub enum FusionCallAnalysisCompletedEventType { ResponseFusionCallAnalysisComple
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Emitted when the fusion analyst starts producing the structured analysis.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionCallAnalysisInProgressEvent {
     /// Slug of the model producing the structured analysis.
     pub analyst_model: String,
@@ -5227,8 +6811,19 @@ pub struct FusionCallAnalysisInProgressEvent {
     pub sequence_number: i64,
     pub r#type: FusionCallAnalysisInProgressEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FusionCallAnalysisInProgressEvent {
+        analyst_model: "analyst_model" required,
+        item_id: "item_id" required,
+        judge_model: "judge_model" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5238,15 +6833,24 @@ pub enum FusionCallAnalysisInProgressEventType { ResponseFusionCallAnalysisInPro
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Emitted when the openrouter:fusion tool call finishes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionCallCompletedEvent {
     pub item_id: String,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: FusionCallCompletedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FusionCallCompletedEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5256,15 +6860,24 @@ pub enum FusionCallCompletedEventType { ResponseFusionCallCompleted = "response.
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Emitted when an openrouter:fusion tool call begins executing.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionCallInProgressEvent {
     pub item_id: String,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: FusionCallInProgressEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FusionCallInProgressEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5274,7 +6887,7 @@ pub enum FusionCallInProgressEventType { ResponseFusionCallInProgress = "respons
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Emitted when a fusion analysis-panel model starts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionCallPanelAddedEvent {
     pub item_id: String,
     pub model: String,
@@ -5282,8 +6895,18 @@ pub struct FusionCallPanelAddedEvent {
     pub sequence_number: i64,
     pub r#type: FusionCallPanelAddedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FusionCallPanelAddedEvent {
+        item_id: "item_id" required,
+        model: "model" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5293,7 +6916,7 @@ pub enum FusionCallPanelAddedEventType { ResponseFusionCallPanelAdded = "respons
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Emitted when a fusion panel model finishes with its full content.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionCallPanelCompletedEvent {
     pub content: String,
     pub item_id: String,
@@ -5302,8 +6925,19 @@ pub struct FusionCallPanelCompletedEvent {
     pub sequence_number: i64,
     pub r#type: FusionCallPanelCompletedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FusionCallPanelCompletedEvent {
+        content: "content" required,
+        item_id: "item_id" required,
+        model: "model" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5313,7 +6947,7 @@ pub enum FusionCallPanelCompletedEventType { ResponseFusionCallPanelCompleted = 
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Incremental content token from a fusion panel model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionCallPanelDeltaEvent {
     pub delta: String,
     pub item_id: String,
@@ -5322,8 +6956,19 @@ pub struct FusionCallPanelDeltaEvent {
     pub sequence_number: i64,
     pub r#type: FusionCallPanelDeltaEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FusionCallPanelDeltaEvent {
+        delta: "delta" required,
+        item_id: "item_id" required,
+        model: "model" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5333,19 +6978,30 @@ pub enum FusionCallPanelDeltaEventType { ResponseFusionCallPanelDelta = "respons
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Emitted when a fusion panel model fails.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionCallPanelFailedEvent {
     pub error: String,
     pub item_id: String,
     pub model: String,
     pub output_index: i64,
     pub sequence_number: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
     pub r#type: FusionCallPanelFailedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FusionCallPanelFailedEvent {
+        error: "error" required,
+        item_id: "item_id" required,
+        model: "model" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        status_code: "status_code" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5355,7 +7011,7 @@ pub enum FusionCallPanelFailedEventType { ResponseFusionCallPanelFailed = "respo
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Incremental reasoning token from a fusion panel model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionCallPanelReasoningDeltaEvent {
     pub delta: String,
     pub item_id: String,
@@ -5364,8 +7020,19 @@ pub struct FusionCallPanelReasoningDeltaEvent {
     pub sequence_number: i64,
     pub r#type: FusionCallPanelReasoningDeltaEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FusionCallPanelReasoningDeltaEvent {
+        delta: "delta" required,
+        item_id: "item_id" required,
+        model: "model" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5374,30 +7041,36 @@ pub enum FusionCallPanelReasoningDeltaEventType { ResponseFusionCallPanelReasoni
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionPlugin {
     /// Slugs of models to run in parallel as the "expert panel" the analyst analyzes. Each model receives the same user prompt with web_search + web_fetch enabled. Capped at 8 models to bound cost amplification. When omitted, defaults to the Quality preset from the /labs/fusion UI (~anthropic/claude-opus-latest, ~openai/gpt-latest, ~google/gemini-pro-latest).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis_models: Option<Vec<String>>,
     /// Set to false to disable the fusion plugin for this request. Defaults to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     pub id: FusionPluginId,
     /// Maximum number of tool-calling steps each panelist (analysis model) and the analyst model may take during their agentic web-research loop. Models with web_search/web_fetch enabled iterate until they produce a text response or hit this ceiling. Defaults to 4. Capped at 16.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tool_calls: Option<i64>,
     /// Slug of the model that performs both the analyst step (with web_search + web_fetch) and the final synthesis. When omitted, defaults to the first model in the Quality preset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// A curated OpenRouter fusion preset (slugs follow `\<task>-\<tier>`, e.g. `general-high`). Expands server-side into the preset's analysis_models panel and analyst model, so callers never name individual models. Explicitly provided `analysis_models` / `model` take precedence.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<FusionPluginPreset>,
     /// Server tools available to panelist and analyst inner calls. Each entry uses the same `{ type, parameters? }` shorthand as the outer Chat Completions request. When omitted, defaults to `[{ type: "openrouter:web_search" }, { type: "openrouter:web_fetch" }]`. Pass an empty array to disable tools entirely (panelists answer from parametric knowledge only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<FusionPluginToolsItem>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    FusionPlugin {
+        analysis_models: "analysis_models" optional,
+        enabled: "enabled" optional,
+        id: "id" required,
+        max_tool_calls: "max_tool_calls" optional,
+        model: "model" optional,
+        preset: "preset" optional,
+        tools: "tools" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -5416,64 +7089,80 @@ GeneralFast = "general-fast",
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionPluginToolsItem {
     /// Optional configuration forwarded as the tool's `parameters` object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
     /// Server tool type identifier (e.g. "openrouter:web_search", "openrouter:web_fetch").
     pub r#type: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    FusionPluginToolsItem {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// Configuration for the openrouter:fusion server tool.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionServerToolConfig {
     /// Slugs of models to run in parallel as the analysis panel. Each model receives the user prompt with openrouter:web_search and openrouter:web_fetch enabled, then an analyst model summarizes the collective output into structured analysis JSON. Capped at 8 models to bound cost amplification. Defaults to the Quality preset from /labs/fusion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis_models: Option<Vec<String>>,
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
     /// Maximum number of output tokens (including reasoning tokens) each panelist and the analyst model may produce per inner call. Controls the total output budget so reasoning-heavy models like GPT-5.5 do not exhaust their token allowance before producing visible text. Defaults to 16000 when omitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completion_tokens: Option<i64>,
     /// Maximum number of tool-calling steps each panelist (analysis model) and the analyst model may take during their agentic web-research loop. Models with web_search/web_fetch enabled iterate until they produce a text response or hit this ceiling. Defaults to 4. Capped at 16.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tool_calls: Option<i64>,
     /// Slug of the analyst model that produces the structured analysis JSON. Defaults to the model used in the outer API request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Reasoning configuration forwarded to panelist and analyst inner calls. Use this to control reasoning effort and token budget for models that support extended thinking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<FusionServerToolConfigReasoning>,
     /// Temperature forwarded to panelist inner calls. The analyst always runs at temperature 0 regardless of this value. When omitted, the provider's default applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
     /// Server tools available to panelist and analyst inner calls. Each entry uses the same `{ type, parameters? }` shorthand as the outer Chat Completions request. When omitted, defaults to `[{ type: "openrouter:web_search" }, { type: "openrouter:web_fetch" }]`. Pass an empty array to disable tools entirely (panelists answer from parametric knowledge only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<FusionServerToolConfigToolsItem>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    FusionServerToolConfig {
+        analysis_models: "analysis_models" optional,
+        cache_control: "cache_control" optional,
+        max_completion_tokens: "max_completion_tokens" optional,
+        max_tool_calls: "max_tool_calls" optional,
+        model: "model" optional,
+        reasoning: "reasoning" optional,
+        temperature: "temperature" optional,
+        tools: "tools" optional,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// Reasoning configuration forwarded to panelist and analyst inner calls. Use this to control reasoning effort and token budget for models that support extended thinking.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionServerToolConfigReasoning {
     /// Reasoning effort level for panelist and analyst inner calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effort: Option<FusionServerToolConfigReasoningEffort>,
     /// Maximum number of reasoning tokens each panelist and analyst model may use. Helps bound cost when models allocate too much budget to chain-of-thought.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    FusionServerToolConfigReasoning {
+        effort: "effort" optional,
+        max_tokens: "max_tokens" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
@@ -5491,29 +7180,41 @@ None = "none",
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionServerToolConfigToolsItem {
     /// Optional configuration forwarded as the tool's `parameters` object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
     /// Server tool type identifier (e.g. "openrouter:web_search", "openrouter:web_fetch").
     pub r#type: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    FusionServerToolConfigToolsItem {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: fans out the user prompt to a panel of analysis models, then asks an analyst model to summarize their collective output as structured JSON the outer model can synthesize from.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionServerToolOpenRouter {
     /// Configuration for the openrouter:fusion server tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<FusionServerToolConfig>,
     pub r#type: FusionServerToolOpenRouterType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    FusionServerToolOpenRouter {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
@@ -5523,15 +7224,22 @@ pub enum FusionServerToolOpenRouterType { OpenrouterFusion = "openrouter:fusion"
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A web page retrieved via web search during a fusion run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FusionSource {
     /// Title of the retrieved web page.
     pub title: String,
     /// URL of the web page a panel or the analyst retrieved during the run.
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    FusionSource {
+        title: "title" required,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
@@ -5552,46 +7260,73 @@ pub enum ImageConfigValue {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Image generation call completed
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenCallCompletedEvent {
     pub item_id: String,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesImageGenCallCompletedType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ImageGenCallCompletedEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Image generation call is generating
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenCallGeneratingEvent {
     pub item_id: String,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesImageGenCallGeneratingType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ImageGenCallGeneratingEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Image generation call in progress
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenCallInProgressEvent {
     pub item_id: String,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesImageGenCallInProgressType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ImageGenCallInProgressEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Image generation call with partial image
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenCallPartialImageEvent {
     pub item_id: String,
     pub output_index: i64,
@@ -5600,38 +7335,55 @@ pub struct ImageGenCallPartialImageEvent {
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesImageGenCallPartialImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ImageGenCallPartialImageEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        partial_image_b64: "partial_image_b64" required,
+        partial_image_index: "partial_image_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Image generation tool configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationServerTool {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<ImageGenerationServerToolBackground>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub input_fidelity: Option<Option<ImageGenerationServerToolInputFidelity>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_image_mask: Option<ImageGenerationServerToolInputImageMask>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moderation: Option<ImageGenerationServerToolModeration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_compression: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_format: Option<ImageGenerationServerToolOutputFormat>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partial_images: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<ImageGenerationServerToolQuality>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
     pub r#type: ImageGenerationServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ImageGenerationServerTool {
+        background: "background" optional,
+        input_fidelity: "input_fidelity" tristate,
+        input_image_mask: "input_image_mask" optional,
+        model: "model" optional,
+        moderation: "moderation" optional,
+        output_compression: "output_compression" optional,
+        output_format: "output_format" optional,
+        partial_images: "partial_images" optional,
+        quality: "quality" optional,
+        size: "size" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5645,14 +7397,19 @@ Auto = "auto",
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Configuration for the openrouter:image_generation server tool. Accepts all image_config params (aspect_ratio, quality, size, background, output_format, output_compression, moderation, etc.) plus a model field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationServerToolConfig {
     /// Which image generation model to use (e.g. "openai/gpt-5-image"). Defaults to "openai/gpt-5-image".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    ImageGenerationServerToolConfig {
+        model: "model" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5664,15 +7421,20 @@ Low = "low",
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationServerToolInputImageMask {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ImageGenerationServerToolInputImageMask {
+        file_id: "file_id" optional,
+        image_url: "image_url" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5685,15 +7447,21 @@ Low = "low",
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: generates images from text prompts using an image generation model
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationServerToolOpenRouter {
     /// Configuration for the openrouter:image_generation server tool. Accepts all image_config params (aspect_ratio, quality, size, background, output_format, output_compression, moderation, etc.) plus a model field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<ImageGenerationServerToolConfig>,
     pub r#type: ImageGenerationServerToolOpenRouterType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    ImageGenerationServerToolOpenRouter {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -5741,13 +7509,18 @@ pub enum InProgressEventType { ResponseInProgress = "response.in_progress" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IncompleteDetails {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<IncompleteDetailsReason>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    IncompleteDetails {
+        reason: "reason" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5765,23 +7538,37 @@ pub enum IncompleteEventType { ResponseIncomplete = "response.incomplete" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Audio input content item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InputAudio {
     pub input_audio: InputAudioInputAudio,
     pub r#type: InputAudioType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    InputAudio {
+        input_audio: "input_audio" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InputAudioInputAudio {
     pub data: String,
     pub format: InputAudioInputAudioFormat,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    InputAudioInputAudio {
+        data: "data" required,
+        format: "format" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5799,20 +7586,26 @@ pub enum InputAudioType { InputAudio = "input_audio" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// File input content item
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InputFile {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_data: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub file_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
     pub r#type: InputFileType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    InputFile {
+        file_data: "file_data" optional,
+        file_id: "file_id" tristate,
+        file_url: "file_url" optional,
+        filename: "filename" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5822,15 +7615,22 @@ pub enum InputFileType { InputFile = "input_file" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Image input content item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InputImage {
     pub detail: InputImageDetail,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub image_url: Option<Option<String>>,
     pub r#type: InputImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    InputImage {
+        detail: "detail" required,
+        image_url: "image_url" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5849,18 +7649,24 @@ pub enum InputImageType { InputImage = "input_image" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InputMessageItem {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content: Option<Option<Vec<InputMessageItemContentItem>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub role: InputMessageItemRole,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<InputMessageItemType>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    InputMessageItem {
+        content: "content" tristate,
+        id: "id" optional,
+        role: "role" required,
+        r#type: "type" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5879,15 +7685,22 @@ pub enum InputMessageItemContentItem {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Image input content item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct InputMessageItemContentItemInputImage {
     pub detail: InputImageDetail,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub image_url: Option<Option<String>>,
     pub r#type: InputImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    InputMessageItemContentItemInputImage {
+        detail: "detail" required,
+        image_url: "image_url" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5917,16 +7730,23 @@ Video = "video",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Text input content item
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InputText {
     /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt_cache_breakpoint: Option<Option<PromptCacheBreakpoint>>,
     pub text: String,
     pub r#type: InputTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    InputText {
+        prompt_cache_breakpoint: "prompt_cache_breakpoint" tristate,
+        text: "text" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -5936,14 +7756,21 @@ pub enum InputTextType { InputText = "input_text" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Video input content item
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InputVideo {
     pub r#type: InputVideoType,
     /// A base64 data URL or remote URL that resolves to a video file
     pub video_url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    InputVideo {
+        r#type: "type" required,
+        video_url: "video_url" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6024,21 +7851,29 @@ pub enum InputsArrayItem {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An output message item
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InputsArrayItemAssistant {
-    #[serde(default)]
     pub content: Option<InputsArrayItemAssistantContent>,
     pub id: String,
     /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub phase: Option<Option<OutputMessagePhase>>,
     pub role: OutputMessageRole,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OutputMessageStatus>,
     pub r#type: InputsArrayItemAssistantType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    InputsArrayItemAssistant {
+        content: "content" defaulted,
+        id: "id" required,
+        phase: "phase" tristate,
+        role: "role" required,
+        status: "status" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6070,26 +7905,33 @@ pub enum InputsArrayItemAssistantType { Message = "message" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An output item containing reasoning
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InputsArrayItemReasoning {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content: Option<Option<Vec<ReasoningTextContent>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub encrypted_content: Option<Option<String>>,
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OutputItemReasoningStatus>,
-    #[serde(default)]
     pub summary: Option<Vec<ReasoningSummaryText>>,
     pub r#type: OutputItemReasoningType,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub format: Option<Option<ReasoningFormat>>,
     /// A signature for the reasoning content, used for verification
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub signature: Option<Option<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    InputsArrayItemReasoning {
+        content: "content" tristate,
+        encrypted_content: "encrypted_content" tristate,
+        id: "id" required,
+        status: "status" optional,
+        summary: "summary" defaulted,
+        r#type: "type" required,
+        format: "format" tristate,
+        signature: "signature" tristate,
+    }
 }
 
 #[cfg(any(feature = "embeddings", feature = "endpoints", feature = "models"))]
@@ -6123,13 +7965,20 @@ Qwen3 = "qwen3",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A reference to a previous response item by ID
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ItemReferenceItem {
     pub id: String,
     pub r#type: ItemReferenceItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ItemReferenceItem {
+        id: "id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6141,25 +7990,38 @@ pub enum ItemReferenceItemType { ItemReference = "item_reference" }
 /// Video input content part (legacy format - deprecated)
 ///
 /// Deprecated.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LegacyChatContentVideo {
     pub r#type: LegacyChatContentVideoType,
     /// Video input object
     pub video_url: LegacyChatContentVideoInput,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    LegacyChatContentVideo {
+        r#type: "type" required,
+        video_url: "video_url" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// Video input object
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LegacyChatContentVideoInput {
     /// URL of the video (data: URLs supported)
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    LegacyChatContentVideoInput {
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -6169,32 +8031,38 @@ pub enum LegacyChatContentVideoType { InputVideo = "input_video" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Web search tool configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LegacyWebSearchServerTool {
     /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses Firecrawl (requires BYOK). "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<WebSearchEngineEnum>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub filters: Option<Option<WebSearchDomainFilter>>,
     /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
     /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<WebSearchMode>,
     /// Size of the search context for web search tools
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_context_size: Option<SearchContextSizeEnum>,
     pub r#type: LegacyWebSearchServerToolType,
     /// User location information for web search
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub user_location: Option<Option<WebSearchUserLocation>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    LegacyWebSearchServerTool {
+        engine: "engine" optional,
+        filters: "filters" tristate,
+        max_results: "max_results" optional,
+        max_uses: "max_uses" optional,
+        mode: "mode" optional,
+        search_context_size: "search_context_size" optional,
+        r#type: "type" required,
+        user_location: "user_location" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6204,7 +8072,7 @@ pub enum LegacyWebSearchServerToolType { WebSearch = "web_search" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A local shell command execution call
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LocalShellCallItem {
     pub action: LocalShellCallItemAction,
     pub call_id: String,
@@ -6212,27 +8080,43 @@ pub struct LocalShellCallItem {
     pub status: ToolCallStatus,
     pub r#type: LocalShellCallItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    LocalShellCallItem {
+        action: "action" required,
+        call_id: "call_id" required,
+        id: "id" required,
+        status: "status" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocalShellCallItemAction {
-    #[serde(default)]
     pub command: Vec<String>,
-    #[serde(default)]
     pub env: std::collections::BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub timeout_ms: Option<Option<i64>>,
     pub r#type: LocalShellCallItemActionType,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub user: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub working_directory: Option<Option<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    LocalShellCallItemAction {
+        command: "command" defaulted,
+        env: "env" defaulted,
+        timeout_ms: "timeout_ms" tristate,
+        r#type: "type" required,
+        user: "user" tristate,
+        working_directory: "working_directory" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6247,16 +8131,24 @@ pub enum LocalShellCallItemType { LocalShellCall = "local_shell_call" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Output from a local shell command execution
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LocalShellCallOutputItem {
     pub id: String,
     pub output: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub status: Option<Option<ToolCallStatus>>,
     pub r#type: LocalShellCallOutputItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    LocalShellCallOutputItem {
+        id: "id" required,
+        output: "output" required,
+        status: "status" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6266,7 +8158,7 @@ pub enum LocalShellCallOutputItemType { LocalShellCallOutput = "local_shell_call
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Request for approval to execute an MCP tool
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpApprovalRequestItem {
     pub arguments: String,
     pub id: String,
@@ -6274,8 +8166,18 @@ pub struct McpApprovalRequestItem {
     pub server_label: String,
     pub r#type: McpApprovalRequestItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    McpApprovalRequestItem {
+        arguments: "arguments" required,
+        id: "id" required,
+        name: "name" required,
+        server_label: "server_label" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6285,18 +8187,26 @@ pub enum McpApprovalRequestItemType { McpApprovalRequest = "mcp_approval_request
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// User response to an MCP tool approval request
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpApprovalResponseItem {
     pub approval_request_id: String,
     pub approve: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub reason: Option<Option<String>>,
     pub r#type: McpApprovalResponseItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    McpApprovalResponseItem {
+        approval_request_id: "approval_request_id" required,
+        approve: "approve" required,
+        id: "id" tristate,
+        reason: "reason" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6306,20 +8216,30 @@ pub enum McpApprovalResponseItemType { McpApprovalResponse = "mcp_approval_respo
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An MCP tool call with its output or error
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpCallItem {
     pub arguments: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub error: Option<Option<String>>,
     pub id: String,
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub output: Option<Option<String>>,
     pub server_label: String,
     pub r#type: McpCallItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    McpCallItem {
+        arguments: "arguments" required,
+        error: "error" tristate,
+        id: "id" required,
+        name: "name" required,
+        output: "output" tristate,
+        server_label: "server_label" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6329,33 +8249,47 @@ pub enum McpCallItemType { McpCall = "mcp_call" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// List of available MCP tools from a server
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpListToolsItem {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub error: Option<Option<String>>,
     pub id: String,
     pub server_label: String,
-    #[serde(default)]
     pub tools: Vec<McpListToolsItemToolsItem>,
     pub r#type: McpListToolsItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    McpListToolsItem {
+        error: "error" tristate,
+        id: "id" required,
+        server_label: "server_label" required,
+        tools: "tools" defaulted,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpListToolsItemToolsItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub description: Option<Option<String>>,
-    #[serde(default)]
     pub input_schema: serde_json::Map<String, serde_json::Value>,
     pub name: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    McpListToolsItemToolsItem {
+        annotations: "annotations" optional,
+        description: "description" tristate,
+        input_schema: "input_schema" defaulted,
+        name: "name" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6365,27 +8299,34 @@ pub enum McpListToolsItemType { McpListTools = "mcp_list_tools" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// MCP (Model Context Protocol) tool configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpServerTool {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_tools: Option<Option<McpServerToolAllowedTools>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connector_id: Option<McpServerToolConnectorId>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub headers: Option<Option<std::collections::BTreeMap<String, String>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub require_approval: Option<Option<McpServerToolRequireApproval>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_description: Option<String>,
     pub server_label: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_url: Option<String>,
     pub r#type: McpServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    McpServerTool {
+        allowed_tools: "allowed_tools" tristate,
+        authorization: "authorization" optional,
+        connector_id: "connector_id" optional,
+        headers: "headers" tristate,
+        require_approval: "require_approval" tristate,
+        server_description: "server_description" optional,
+        server_label: "server_label" required,
+        server_url: "server_url" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6400,15 +8341,20 @@ pub enum McpServerToolAllowedTools {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpServerToolAllowedToolsObject {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_names: Option<Vec<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    McpServerToolAllowedToolsObject {
+        read_only: "read_only" optional,
+        tool_names: "tool_names" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6437,35 +8383,50 @@ pub enum McpServerToolRequireApproval {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpServerToolRequireApprovalObject {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub always: Option<McpServerToolRequireApprovalObjectAlways>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub never: Option<McpServerToolRequireApprovalObjectNever>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    McpServerToolRequireApprovalObject {
+        always: "always" optional,
+        never: "never" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpServerToolRequireApprovalObjectAlways {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_names: Option<Vec<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    McpServerToolRequireApprovalObjectAlways {
+        tool_names: "tool_names" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct McpServerToolRequireApprovalObjectNever {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_names: Option<Vec<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    McpServerToolRequireApprovalObjectNever {
+        tool_names: "tool_names" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -6483,15 +8444,22 @@ pub enum McpServerToolType { Mcp = "mcp" }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Advisor tool result from a prior assistant turn, replayed back to the model on the next turn. Mirrors the block Anthropic returns in assistant content when the `advisor_20260301` tool runs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesAdvisorToolResultBlock {
-    #[serde(default)]
     pub content: serde_json::Map<String, serde_json::Value>,
     pub tool_use_id: String,
     pub r#type: MessagesAdvisorToolResultBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesAdvisorToolResultBlock {
+        content: "content" defaulted,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6501,15 +8469,22 @@ pub enum MessagesAdvisorToolResultBlockType { AdvisorToolResult = "advisor_tool_
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Output of a sandbox-executed `openrouter:bash` call from a prior assistant turn. Accepted on replay and dropped before the provider request — Anthropic has no equivalent block.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesBashToolResultBlock {
-    #[serde(default)]
     pub content: serde_json::Map<String, serde_json::Value>,
     pub tool_use_id: String,
     pub r#type: MessagesBashToolResultBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesBashToolResultBlock {
+        content: "content" defaulted,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6519,14 +8494,22 @@ pub enum MessagesBashToolResultBlockType { OpenrouterBashToolResult = "openroute
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Event sent when content is added to a content block
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessagesContentBlockDeltaEvent {
     pub delta: MessagesContentBlockDeltaEventDelta,
     pub index: i64,
     pub r#type: MessagesContentBlockDeltaEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesContentBlockDeltaEvent {
+        delta: "delta" required,
+        index: "index" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6545,13 +8528,20 @@ pub enum MessagesContentBlockDeltaEventDelta {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessagesContentBlockDeltaEventDeltaCitationsDelta {
     pub citation: MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation,
     pub r#type: MessagesContentBlockDeltaEventDeltaCitationsDeltaType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesContentBlockDeltaEventDeltaCitationsDelta {
+        citation: "citation" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6571,16 +8561,22 @@ pub enum MessagesContentBlockDeltaEventDeltaCitationsDeltaType { CitationsDelta 
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesContentBlockDeltaEventDeltaCompactionDelta {
-    #[serde(default)]
     pub content: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub encrypted_content: Option<Option<String>>,
     pub r#type: MessagesContentBlockDeltaEventDeltaCompactionDeltaType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesContentBlockDeltaEventDeltaCompactionDelta {
+        content: "content" defaulted,
+        encrypted_content: "encrypted_content" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6589,13 +8585,20 @@ pub enum MessagesContentBlockDeltaEventDeltaCompactionDeltaType { CompactionDelt
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesContentBlockDeltaEventDeltaInputJsonDelta {
     pub partial_json: String,
     pub r#type: MessagesContentBlockDeltaEventDeltaInputJsonDeltaType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesContentBlockDeltaEventDeltaInputJsonDelta {
+        partial_json: "partial_json" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6604,13 +8607,20 @@ pub enum MessagesContentBlockDeltaEventDeltaInputJsonDeltaType { InputJsonDelta 
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesContentBlockDeltaEventDeltaSignatureDelta {
     pub signature: String,
     pub r#type: MessagesContentBlockDeltaEventDeltaSignatureDeltaType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesContentBlockDeltaEventDeltaSignatureDelta {
+        signature: "signature" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6619,13 +8629,20 @@ pub enum MessagesContentBlockDeltaEventDeltaSignatureDeltaType { SignatureDelta 
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesContentBlockDeltaEventDeltaTextDelta {
     pub text: String,
     pub r#type: MessagesContentBlockDeltaEventDeltaTextDeltaType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesContentBlockDeltaEventDeltaTextDelta {
+        text: "text" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6634,13 +8651,20 @@ pub enum MessagesContentBlockDeltaEventDeltaTextDeltaType { TextDelta = "text_de
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesContentBlockDeltaEventDeltaThinkingDelta {
     pub thinking: String,
     pub r#type: MessagesContentBlockDeltaEventDeltaThinkingDeltaType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesContentBlockDeltaEventDeltaThinkingDelta {
+        thinking: "thinking" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6655,14 +8679,22 @@ pub enum MessagesContentBlockDeltaEventType { ContentBlockDelta = "content_block
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Event sent when a new content block starts
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessagesContentBlockStartEvent {
     pub content_block: MessagesContentBlockStartEventContentBlock,
     pub index: i64,
     pub r#type: MessagesContentBlockStartEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesContentBlockStartEvent {
+        content_block: "content_block" required,
+        index: "index" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6692,16 +8724,22 @@ pub enum MessagesContentBlockStartEventContentBlock {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesContentBlockStartEventContentBlockCompaction {
-    #[serde(default)]
     pub content: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub encrypted_content: Option<Option<String>>,
     pub r#type: MessagesContentBlockStartEventContentBlockCompactionType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesContentBlockStartEventContentBlockCompaction {
+        content: "content" defaulted,
+        encrypted_content: "encrypted_content" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6716,13 +8754,20 @@ pub enum MessagesContentBlockStartEventType { ContentBlockStart = "content_block
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Event sent when a content block is complete
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesContentBlockStopEvent {
     pub index: i64,
     pub r#type: MessagesContentBlockStopEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesContentBlockStopEvent {
+        index: "index" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6732,31 +8777,44 @@ pub enum MessagesContentBlockStopEventType { ContentBlockStop = "content_block_s
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Event sent when the message metadata changes (e.g., stop_reason)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesDeltaEvent {
     pub delta: MessagesDeltaEventDelta,
     pub r#type: MessagesDeltaEventType,
     pub usage: MessagesDeltaEventUsage,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesDeltaEvent {
+        delta: "delta" required,
+        r#type: "type" required,
+        usage: "usage" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesDeltaEventDelta {
-    #[serde(default)]
     pub container: Option<AnthropicContainer>,
     /// Structured information about a refusal
-    #[serde(default)]
     pub stop_details: Option<AnthropicRefusalStopDetails>,
-    #[serde(default)]
     pub stop_reason: Option<ORAnthropicStopReason>,
-    #[serde(default)]
     pub stop_sequence: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesDeltaEventDelta {
+        container: "container" defaulted,
+        stop_details: "stop_details" defaulted,
+        stop_reason: "stop_reason" defaulted,
+        stop_sequence: "stop_sequence" defaulted,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6765,62 +8823,89 @@ pub enum MessagesDeltaEventType { MessageDelta = "message_delta" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesDeltaEventUsage {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cache_creation: Option<Option<AnthropicCacheCreation>>,
-    #[serde(default)]
     pub cache_creation_input_tokens: Option<i64>,
-    #[serde(default)]
     pub cache_read_input_tokens: Option<i64>,
-    #[serde(default)]
     pub input_tokens: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iterations: Option<Vec<AnthropicUsageIteration>>,
     pub output_tokens: i64,
-    #[serde(default)]
     pub output_tokens_details: Option<AnthropicOutputTokensDetails>,
-    #[serde(default)]
     pub server_tool_use: Option<MessagesDeltaEventUsageServerToolUse>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesDeltaEventUsage {
+        cache_creation: "cache_creation" tristate,
+        cache_creation_input_tokens: "cache_creation_input_tokens" defaulted,
+        cache_read_input_tokens: "cache_read_input_tokens" defaulted,
+        input_tokens: "input_tokens" defaulted,
+        iterations: "iterations" optional,
+        output_tokens: "output_tokens" required,
+        output_tokens_details: "output_tokens_details" defaulted,
+        server_tool_use: "server_tool_use" defaulted,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesDeltaEventUsageServerToolUse {
     pub web_fetch_requests: i64,
     pub web_search_requests: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesDeltaEventUsageServerToolUse {
+        web_fetch_requests: "web_fetch_requests" required,
+        web_search_requests: "web_search_requests" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Error event in the stream
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesErrorEvent {
     pub error: MessagesErrorEventError,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openrouter_metadata: Option<OpenRouterMetadata>,
     pub r#type: MessagesErrorEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesErrorEvent {
+        error: "error" required,
+        openrouter_metadata: "openrouter_metadata" optional,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesErrorEventError {
     /// Canonical OpenRouter error type, stable across all API formats
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_type: Option<ApiErrorType>,
     pub message: String,
     pub r#type: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesErrorEventError {
+        error_type: "error_type" optional,
+        message: "message" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6830,23 +8915,36 @@ pub enum MessagesErrorEventType { Error = "error" }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Fallback model to try when the primary model fails or refuses. Only the `model` field is supported; per-attempt overrides are rejected.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesFallbackParam {
     pub model: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesFallbackParam {
+        model: "model" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 /// Anthropic message with OpenRouter extensions
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessagesMessageParam {
     pub content: MessagesMessageParamContent,
     pub role: MessagesMessageParamRole,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesMessageParam {
+        content: "content" required,
+        role: "role" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6886,19 +8984,25 @@ pub enum MessagesMessageParamContentArrayItem {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesMessageParamContentArrayItemCompaction {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default)]
     pub content: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub encrypted_content: Option<Option<String>>,
     pub r#type: MessagesMessageParamContentArrayItemCompactionType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesMessageParamContentArrayItemCompaction {
+        cache_control: "cache_control" optional,
+        content: "content" defaulted,
+        encrypted_content: "encrypted_content" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6907,13 +9011,20 @@ pub enum MessagesMessageParamContentArrayItemCompactionType { Compaction = "comp
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesMessageParamContentArrayItemRedactedThinking {
     pub data: String,
     pub r#type: MessagesMessageParamContentArrayItemRedactedThinkingType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesMessageParamContentArrayItemRedactedThinking {
+        data: "data" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6922,19 +9033,27 @@ pub enum MessagesMessageParamContentArrayItemRedactedThinkingType { RedactedThin
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesMessageParamContentArrayItemServerToolUse {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<serde_json::Value>,
     pub name: String,
     pub r#type: MessagesMessageParamContentArrayItemServerToolUseType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesMessageParamContentArrayItemServerToolUse {
+        cache_control: "cache_control" optional,
+        id: "id" required,
+        input: "input" optional,
+        name: "name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6943,14 +9062,22 @@ pub enum MessagesMessageParamContentArrayItemServerToolUseType { ServerToolUse =
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesMessageParamContentArrayItemThinking {
     pub signature: String,
     pub thinking: String,
     pub r#type: MessagesMessageParamContentArrayItemThinkingType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesMessageParamContentArrayItemThinking {
+        signature: "signature" required,
+        thinking: "thinking" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -6959,20 +9086,27 @@ pub enum MessagesMessageParamContentArrayItemThinkingType { Thinking = "thinking
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesMessageParamContentArrayItemToolResult {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<MessagesMessageParamContentArrayItemToolResultContent>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_error: Option<bool>,
     pub tool_use_id: String,
     pub r#type: MessagesMessageParamContentArrayItemToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesMessageParamContentArrayItemToolResult {
+        cache_control: "cache_control" optional,
+        content: "content" optional,
+        is_error: "is_error" optional,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7001,13 +9135,20 @@ pub enum MessagesMessageParamContentArrayItemToolResultContentArrayItem {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReference {
     pub tool_name: String,
     pub r#type: MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReferenceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReference {
+        tool_name: "tool_name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7021,19 +9162,27 @@ pub enum MessagesMessageParamContentArrayItemToolResultType { ToolResult = "tool
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesMessageParamContentArrayItemToolUse {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<serde_json::Value>,
     pub name: String,
     pub r#type: MessagesMessageParamContentArrayItemToolUseType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesMessageParamContentArrayItemToolUse {
+        cache_control: "cache_control" optional,
+        id: "id" required,
+        input: "input" optional,
+        name: "name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7042,17 +9191,25 @@ pub enum MessagesMessageParamContentArrayItemToolUseType { ToolUse = "tool_use" 
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessagesMessageParamContentArrayItemWebSearchToolResult {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub content: MessagesMessageParamContentArrayItemWebSearchToolResultContent,
     pub tool_use_id: String,
     pub r#type: MessagesMessageParamContentArrayItemWebSearchToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesMessageParamContentArrayItemWebSearchToolResult {
+        cache_control: "cache_control" optional,
+        content: "content" required,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7067,13 +9224,20 @@ pub enum MessagesMessageParamContentArrayItemWebSearchToolResultContent {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultError {
     pub error_code: MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultErrorErrorCode,
     pub r#type: MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultError {
+        error_code: "error_code" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7108,20 +9272,25 @@ System = "system",
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Configuration for controlling output behavior. Supports the effort parameter and structured output format.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesOutputConfig {
     /// How much effort the model should put into its response. Higher effort levels may result in more thorough analysis but take longer. Valid values are `low`, `medium`, `high`, `xhigh`, or `max`.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub effort: Option<Option<MessagesOutputConfigEffort>>,
     /// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub format: Option<Option<MessagesOutputConfigFormat>>,
     /// Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it to prioritize work and wind down gracefully. Advisory — does not enforce a hard cap.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub task_budget: Option<Option<MessagesOutputConfigTaskBudget>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesOutputConfig {
+        effort: "effort" tristate,
+        format: "format" tristate,
+        task_budget: "task_budget" tristate,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7138,14 +9307,20 @@ Max = "max",
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesOutputConfigFormat {
-    #[serde(default)]
     pub schema: serde_json::Map<String, serde_json::Value>,
     pub r#type: MessagesOutputConfigFormatType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesOutputConfigFormat {
+        schema: "schema" defaulted,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7155,15 +9330,22 @@ pub enum MessagesOutputConfigFormatType { JsonSchema = "json_schema" }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it to prioritize work and wind down gracefully. Advisory — does not enforce a hard cap.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesOutputConfigTaskBudget {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub remaining: Option<Option<i64>>,
     pub total: i64,
     pub r#type: MessagesOutputConfigTaskBudgetType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesOutputConfigTaskBudget {
+        remaining: "remaining" tristate,
+        total: "total" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7173,12 +9355,18 @@ pub enum MessagesOutputConfigTaskBudgetType { Tokens = "tokens" }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Keep-alive ping event
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesPingEvent {
     pub r#type: MessagesPingEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesPingEvent {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7188,84 +9376,95 @@ pub enum MessagesPingEventType { Ping = "ping" }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Request schema for Anthropic Messages API endpoint
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequest {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub context_management: Option<Option<MessagesRequestContextManagement>>,
     /// Fallback models to try if the primary model fails or refuses, in order. Handled by OpenRouter multi-model routing rather than Anthropic server-side fallbacks; cannot be combined with `models`. Each entry accepts only `model`. Maximum of 3 entries.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub fallbacks: Option<Option<Vec<MessagesFallbackParam>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<i64>,
-    #[serde(default)]
     pub messages: Option<Vec<MessagesMessageParam>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<MessagesRequestMetadata>,
     pub model: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<String>>,
     /// Configuration for controlling output behavior. Supports the effort parameter and structured output format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_config: Option<MessagesOutputConfig>,
     /// Plugins you want to enable for this request, including their settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugins: Option<Vec<MessagesRequestPluginsItem>>,
     /// When multiple model providers are available, optionally indicate your routing preference.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub provider: Option<Option<ProviderPreferences>>,
     /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub route: Option<Option<DeprecatedRoute>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<String>,
     /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). When provided, OpenRouter uses it as the sticky routing key, routing all requests in the session to the same provider to maximize prompt cache hits. Also used for observability grouping. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub speed: Option<Option<AnthropicSpeed>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_sequences: Option<Vec<String>>,
     /// Stop conditions for the server-tool agent loop. Any condition firing halts the loop (OR logic). When set, this overrides `max_tool_calls`. When a condition fires while the model is still emitting tool calls, the pending tool calls are executed and one final turn is made with tool calls disabled so the response ends with a natural-language answer instead of an unfinished tool call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_server_tools_when: Option<StopServerToolsWhen>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<MessagesRequestSystem>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thinking: Option<MessagesRequestThinking>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<MessagesRequestToolChoice>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<MessagesRequestToolsItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_k: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceConfig>,
     /// A unique identifier representing your end-user, which helps distinguish between different users of your app. This allows your app to identify specific users in case of abuse reports, preventing your entire app from being affected by the actions of individual users. Maximum of 256 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesRequest {
+        cache_control: "cache_control" optional,
+        context_management: "context_management" tristate,
+        fallbacks: "fallbacks" tristate,
+        max_tokens: "max_tokens" optional,
+        messages: "messages" defaulted,
+        metadata: "metadata" optional,
+        model: "model" required,
+        models: "models" optional,
+        output_config: "output_config" optional,
+        plugins: "plugins" optional,
+        provider: "provider" tristate,
+        route: "route" tristate,
+        service_tier: "service_tier" optional,
+        session_id: "session_id" optional,
+        speed: "speed" tristate,
+        stop_sequences: "stop_sequences" optional,
+        stop_server_tools_when: "stop_server_tools_when" optional,
+        stream: "stream" optional,
+        system: "system" optional,
+        temperature: "temperature" optional,
+        thinking: "thinking" optional,
+        tool_choice: "tool_choice" optional,
+        tools: "tools" optional,
+        top_k: "top_k" optional,
+        top_p: "top_p" optional,
+        trace: "trace" optional,
+        user: "user" optional,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestContextManagement {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edits: Option<Vec<MessagesRequestContextManagementEditsItem>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestContextManagement {
+        edits: "edits" optional,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7281,14 +9480,20 @@ pub enum MessagesRequestContextManagementEditsItem {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestContextManagementEditsItemClearThinking20251015 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep: Option<MessagesRequestContextManagementEditsItemClearThinking20251015Keep>,
     pub r#type: MessagesRequestContextManagementEditsItemClearThinking20251015Type,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestContextManagementEditsItemClearThinking20251015 {
+        keep: "keep" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7304,12 +9509,18 @@ pub enum MessagesRequestContextManagementEditsItemClearThinking20251015Keep {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestContextManagementEditsItemClearThinking20251015KeepAll {
     pub r#type: MessagesRequestContextManagementEditsItemClearThinking20251015KeepAllType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestContextManagementEditsItemClearThinking20251015KeepAll {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7328,23 +9539,29 @@ pub enum MessagesRequestContextManagementEditsItemClearThinking20251015Type { Cl
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestContextManagementEditsItemClearToolUses20250919 {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub clear_at_least: Option<Option<AnthropicInputTokensClearAtLeast>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub clear_tool_inputs:
         Option<Option<MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub exclude_tools: Option<Option<Vec<String>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep: Option<AnthropicToolUsesKeep>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<MessagesRequestContextManagementEditsItemClearToolUses20250919Trigger>,
     pub r#type: MessagesRequestContextManagementEditsItemClearToolUses20250919Type,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestContextManagementEditsItemClearToolUses20250919 {
+        clear_at_least: "clear_at_least" tristate,
+        clear_tool_inputs: "clear_tool_inputs" tristate,
+        exclude_tools: "exclude_tools" tristate,
+        keep: "keep" optional,
+        trigger: "trigger" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7372,28 +9589,41 @@ pub enum MessagesRequestContextManagementEditsItemClearToolUses20250919Type { Cl
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestContextManagementEditsItemCompact20260112 {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub instructions: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pause_after_compaction: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub trigger: Option<Option<MessagesRequestContextManagementEditsItemCompact20260112Trigger>>,
     pub r#type: MessagesRequestContextManagementEditsItemCompact20260112Type,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesRequestContextManagementEditsItemCompact20260112 {
+        instructions: "instructions" tristate,
+        pause_after_compaction: "pause_after_compaction" optional,
+        trigger: "trigger" tristate,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestContextManagementEditsItemCompact20260112Trigger {
     pub r#type: AnthropicInputTokensTriggerType,
     pub value: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestContextManagementEditsItemCompact20260112Trigger {
+        r#type: "type" required,
+        value: "value" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7402,13 +9632,18 @@ pub enum MessagesRequestContextManagementEditsItemCompact20260112Type { Compact2
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestMetadata {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub user_id: Option<Option<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestMetadata {
+        user_id: "user_id" tristate,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7451,14 +9686,20 @@ pub enum MessagesRequestThinking {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestThinkingAdaptive {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub display: Option<Option<AnthropicThinkingDisplay>>,
     pub r#type: MessagesRequestThinkingAdaptiveType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestThinkingAdaptive {
+        display: "display" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7467,12 +9708,18 @@ pub enum MessagesRequestThinkingAdaptiveType { Adaptive = "adaptive" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestThinkingDisabled {
     pub r#type: MessagesRequestThinkingDisabledType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestThinkingDisabled {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7481,15 +9728,22 @@ pub enum MessagesRequestThinkingDisabledType { Disabled = "disabled" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestThinkingEnabled {
     pub budget_tokens: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub display: Option<Option<AnthropicThinkingDisplay>>,
     pub r#type: MessagesRequestThinkingEnabledType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestThinkingEnabled {
+        budget_tokens: "budget_tokens" required,
+        display: "display" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7511,14 +9765,20 @@ pub enum MessagesRequestToolChoice {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolChoiceAny {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_parallel_tool_use: Option<bool>,
     pub r#type: MessagesRequestToolChoiceAnyType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestToolChoiceAny {
+        disable_parallel_tool_use: "disable_parallel_tool_use" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7527,14 +9787,20 @@ pub enum MessagesRequestToolChoiceAnyType { Any = "any" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolChoiceAuto {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_parallel_tool_use: Option<bool>,
     pub r#type: MessagesRequestToolChoiceAutoType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestToolChoiceAuto {
+        disable_parallel_tool_use: "disable_parallel_tool_use" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7543,12 +9809,18 @@ pub enum MessagesRequestToolChoiceAutoType { Auto = "auto" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolChoiceNone {
     pub r#type: MessagesRequestToolChoiceNoneType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestToolChoiceNone {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7557,15 +9829,22 @@ pub enum MessagesRequestToolChoiceNoneType { None = "none" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolChoiceTool {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_parallel_tool_use: Option<bool>,
     pub name: String,
     pub r#type: MessagesRequestToolChoiceToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestToolChoiceTool {
+        disable_parallel_tool_use: "disable_parallel_tool_use" optional,
+        name: "name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7600,25 +9879,33 @@ pub enum MessagesRequestToolsItem {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolsItemAdvisor {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<AnthropicAllowedCallers>,
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub caching: Option<Option<AnthropicCacheControlDirective>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
     pub model: String,
     pub name: MessagesRequestToolsItemAdvisorName,
     pub r#type: MessagesRequestToolsItemAdvisorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestToolsItemAdvisor {
+        allowed_callers: "allowed_callers" optional,
+        cache_control: "cache_control" optional,
+        caching: "caching" tristate,
+        defer_loading: "defer_loading" optional,
+        max_uses: "max_uses" optional,
+        model: "model" required,
+        name: "name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7632,16 +9919,23 @@ pub enum MessagesRequestToolsItemAdvisorType { Advisor20260301 = "advisor_202603
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolsItemBash {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub name: MessagesRequestToolsItemBashName,
     pub r#type: MessagesRequestToolsItemBashType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestToolsItemBash {
+        cache_control: "cache_control" optional,
+        name: "name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7655,45 +9949,63 @@ pub enum MessagesRequestToolsItemBashType { Bash20250124 = "bash_20250124" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolsItemObject {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub input_schema: MessagesRequestToolsItemObjectInputSchema,
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<MessagesRequestToolsItemObjectType>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesRequestToolsItemObject {
+        cache_control: "cache_control" optional,
+        defer_loading: "defer_loading" optional,
+        description: "description" optional,
+        input_schema: "input_schema" required,
+        name: "name" required,
+        r#type: "type" optional,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolsItemObject2 {
     pub r#type: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesRequestToolsItemObject2 {
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolsItemObjectInputSchema {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub properties: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub required: Option<Option<Vec<String>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestToolsItemObjectInputSchema {
+        properties: "properties" optional,
+        required: "required" tristate,
+        r#type: "type" optional,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7702,16 +10014,23 @@ pub enum MessagesRequestToolsItemObjectType { Custom = "custom" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolsItemStrReplaceEditor {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub name: MessagesRequestToolsItemStrReplaceEditorName,
     pub r#type: MessagesRequestToolsItemStrReplaceEditorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestToolsItemStrReplaceEditor {
+        cache_control: "cache_control" optional,
+        name: "name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7725,47 +10044,61 @@ pub enum MessagesRequestToolsItemStrReplaceEditorType { TextEditor20250124 = "te
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolsItemWebSearch {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_domains: Option<Option<Vec<String>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub blocked_domains: Option<Option<Vec<String>>>,
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_uses: Option<Option<i64>>,
     pub name: MessagesRequestToolsItemWebSearchName,
     pub r#type: MessagesRequestToolsItemWebSearchType,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub user_location: Option<Option<AnthropicWebSearchToolUserLocation>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesRequestToolsItemWebSearch {
+        allowed_domains: "allowed_domains" tristate,
+        blocked_domains: "blocked_domains" tristate,
+        cache_control: "cache_control" optional,
+        max_uses: "max_uses" tristate,
+        name: "name" required,
+        r#type: "type" required,
+        user_location: "user_location" tristate,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolsItemWebSearch2 {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_callers: Option<AnthropicAllowedCallers>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_domains: Option<Option<Vec<String>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub blocked_domains: Option<Option<Vec<String>>>,
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_uses: Option<Option<i64>>,
     pub name: MessagesRequestToolsItemWebSearch2Name,
     pub r#type: MessagesRequestToolsItemWebSearch2Type,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub user_location: Option<Option<AnthropicWebSearchToolUserLocation>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesRequestToolsItemWebSearch2 {
+        allowed_callers: "allowed_callers" optional,
+        allowed_domains: "allowed_domains" tristate,
+        blocked_domains: "blocked_domains" tristate,
+        cache_control: "cache_control" optional,
+        max_uses: "max_uses" tristate,
+        name: "name" required,
+        r#type: "type" required,
+        user_location: "user_location" tristate,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7790,15 +10123,21 @@ pub enum MessagesRequestToolsItemWebSearchType { WebSearch20250305 = "web_search
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesSearchModelsServerTool {
     /// Configuration for the openrouter:experimental__search_models server tool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<SearchModelsServerToolConfig>,
     pub r#type: MessagesSearchModelsServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesSearchModelsServerTool {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7808,15 +10147,22 @@ pub enum MessagesSearchModelsServerToolType { OpenrouterExperimentalSearchModels
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Output of an `openrouter:shell` call from a prior assistant turn. Accepted on replay and dropped before the provider request — Anthropic has no equivalent block.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesShellToolResultBlock {
-    #[serde(default)]
     pub content: serde_json::Map<String, serde_json::Value>,
     pub tool_use_id: String,
     pub r#type: MessagesShellToolResultBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesShellToolResultBlock {
+        content: "content" defaulted,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -7826,37 +10172,56 @@ pub enum MessagesShellToolResultBlockType { OpenrouterShellToolResult = "openrou
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Event sent at the start of a streaming message
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesStartEvent {
     pub message: MessagesStartEventMessage,
     pub r#type: MessagesStartEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    MessagesStartEvent {
+        message: "message" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesStartEventMessage {
-    #[serde(default)]
     pub container: Option<AnthropicContainer>,
-    #[serde(default)]
     pub content: Vec<ORAnthropicContentBlock>,
     pub id: String,
     pub model: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<MessagesStartEventMessageProvider>,
     pub role: MessagesStartEventMessageRole,
     /// Structured information about a refusal
-    #[serde(default)]
     pub stop_details: Option<AnthropicRefusalStopDetails>,
     pub stop_reason: serde_json::Value,
     pub stop_sequence: serde_json::Value,
     pub r#type: MessagesStartEventMessageType,
     pub usage: MessagesStartEventMessageUsage,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesStartEventMessage {
+        container: "container" defaulted,
+        content: "content" defaulted,
+        id: "id" required,
+        model: "model" required,
+        provider: "provider" optional,
+        role: "role" required,
+        stop_details: "stop_details" defaulted,
+        stop_reason: "stop_reason" required,
+        stop_sequence: "stop_sequence" required,
+        r#type: "type" required,
+        usage: "usage" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8008,31 +10373,38 @@ pub enum MessagesStartEventMessageType { Message = "message" }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesStartEventMessageUsage {
-    #[serde(default)]
     pub cache_creation: Option<AnthropicCacheCreation>,
-    #[serde(default)]
     pub cache_creation_input_tokens: Option<i64>,
-    #[serde(default)]
     pub cache_read_input_tokens: Option<i64>,
-    #[serde(default)]
     pub inference_geo: Option<String>,
     pub input_tokens: i64,
     pub output_tokens: i64,
-    #[serde(default)]
     pub output_tokens_details: Option<AnthropicOutputTokensDetails>,
-    #[serde(default)]
     pub server_tool_use: Option<AnthropicServerToolUsage>,
-    #[serde(default)]
     pub service_tier: Option<AnthropicServiceTier>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iterations: Option<Vec<AnthropicUsageIteration>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub speed: Option<Option<AnthropicSpeed>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesStartEventMessageUsage {
+        cache_creation: "cache_creation" defaulted,
+        cache_creation_input_tokens: "cache_creation_input_tokens" defaulted,
+        cache_read_input_tokens: "cache_read_input_tokens" defaulted,
+        inference_geo: "inference_geo" defaulted,
+        input_tokens: "input_tokens" required,
+        output_tokens: "output_tokens" required,
+        output_tokens_details: "output_tokens_details" defaulted,
+        server_tool_use: "server_tool_use" defaulted,
+        service_tier: "service_tier" defaulted,
+        iterations: "iterations" optional,
+        speed: "speed" tristate,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8042,14 +10414,20 @@ pub enum MessagesStartEventType { MessageStart = "message_start" }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Event sent when the message is complete
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesStopEvent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openrouter_metadata: Option<OpenRouterMetadata>,
     pub r#type: MessagesStopEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesStopEvent {
+        openrouter_metadata: "openrouter_metadata" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8074,16 +10452,23 @@ Error("error") => MessagesErrorEvent,
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Loads a previously deferred tool (declared in `tools` with `defer_loading: true`) mid-conversation without invalidating the prompt cache. Only valid in `role: "system"` messages. Not supported on Claude Sonnet 5 or models older than Claude Opus 4.8.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessagesToolAdditionBlock {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub tool: MessagesToolAdditionBlockTool,
     pub r#type: MessagesToolAdditionBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesToolAdditionBlock {
+        cache_control: "cache_control" optional,
+        tool: "tool" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8099,14 +10484,22 @@ pub enum MessagesToolAdditionBlockTool {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesToolAdditionBlockToolMcpToolReference {
     pub name: String,
     pub server_name: String,
     pub r#type: MessagesToolAdditionBlockToolMcpToolReferenceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesToolAdditionBlockToolMcpToolReference {
+        name: "name" required,
+        server_name: "server_name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8115,13 +10508,20 @@ pub enum MessagesToolAdditionBlockToolMcpToolReferenceType { McpToolReference = 
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesToolAdditionBlockToolMcpToolsetReference {
     pub server_name: String,
     pub r#type: MessagesToolAdditionBlockToolMcpToolsetReferenceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesToolAdditionBlockToolMcpToolsetReference {
+        server_name: "server_name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8130,13 +10530,20 @@ pub enum MessagesToolAdditionBlockToolMcpToolsetReferenceType { McpToolsetRefere
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesToolAdditionBlockToolToolReference {
     pub name: String,
     pub r#type: MessagesToolAdditionBlockToolToolReferenceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesToolAdditionBlockToolToolReference {
+        name: "name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8151,16 +10558,23 @@ pub enum MessagesToolAdditionBlockType { ToolAddition = "tool_addition" }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Removes a tool from the conversation mid-conversation without invalidating the prompt cache. Only valid in `role: "system"` messages. Not supported on Claude Sonnet 5 or models older than Claude Opus 4.8.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessagesToolRemovalBlock {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub tool: MessagesToolRemovalBlockTool,
     pub r#type: MessagesToolRemovalBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesToolRemovalBlock {
+        cache_control: "cache_control" optional,
+        tool: "tool" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8176,14 +10590,22 @@ pub enum MessagesToolRemovalBlockTool {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesToolRemovalBlockToolMcpToolReference {
     pub name: String,
     pub server_name: String,
     pub r#type: MessagesToolRemovalBlockToolMcpToolReferenceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesToolRemovalBlockToolMcpToolReference {
+        name: "name" required,
+        server_name: "server_name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8192,13 +10614,20 @@ pub enum MessagesToolRemovalBlockToolMcpToolReferenceType { McpToolReference = "
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesToolRemovalBlockToolMcpToolsetReference {
     pub server_name: String,
     pub r#type: MessagesToolRemovalBlockToolMcpToolsetReferenceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesToolRemovalBlockToolMcpToolsetReference {
+        server_name: "server_name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8207,13 +10636,20 @@ pub enum MessagesToolRemovalBlockToolMcpToolsetReferenceType { McpToolsetReferen
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesToolRemovalBlockToolToolReference {
     pub name: String,
     pub r#type: MessagesToolRemovalBlockToolToolReferenceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    MessagesToolRemovalBlockToolToolReference {
+        name: "name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8237,115 +10673,145 @@ Enabled = "enabled",
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// Information about an AI model available on OpenRouter
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Model {
     /// Concrete model targeted by this tilde-latest alias, when applicable
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alias_target: Option<ModelAliasTarget>,
     /// Model architecture information
     pub architecture: ModelArchitecture,
     /// Third-party benchmark rankings for this model. Omitted when no benchmark data is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub benchmarks: Option<ModelBenchmarks>,
     /// Canonical slug for the model
     pub canonical_slug: String,
     /// Maximum context length in tokens
-    #[serde(default)]
     pub context_length: Option<i64>,
     /// Unix timestamp of when the model was created
     pub created: i64,
     /// Default parameters for this model
-    #[serde(default)]
     pub default_parameters: Option<DefaultParameters>,
     /// Description of the model
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The date after which the model may be removed. ISO 8601 date string (YYYY-MM-DD) or null if no expiration.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub expiration_date: Option<Option<String>>,
     /// Hugging Face model identifier, if applicable
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub hugging_face_id: Option<Option<String>>,
     /// Unique identifier for the model
     pub id: String,
     /// The date up to which the model was trained on data. ISO 8601 date string (YYYY-MM-DD) or null if unknown.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub knowledge_cutoff: Option<Option<String>>,
     /// Related API endpoints and resources for this model.
     pub links: ModelLinks,
     /// Display name of the model
     pub name: String,
     /// Per-request token limits
-    #[serde(default)]
     pub per_request_limits: Option<PerRequestLimits>,
     /// Pricing information for the model
     pub pricing: PublicPricing,
     /// Reasoning effort configuration. Omitted for non-reasoning models and dynamic router models.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<ModelReasoning>,
     /// List of supported parameters for this model
-    #[serde(default)]
     pub supported_parameters: Vec<Parameter>,
     /// List of supported voice identifiers for TTS models. Null for non-TTS models.
-    #[serde(default)]
     pub supported_voices: Option<Vec<String>>,
     /// Information about the top provider for this model
     pub top_provider: TopProviderInfo,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    Model {
+        alias_target: "alias_target" optional,
+        architecture: "architecture" required,
+        benchmarks: "benchmarks" optional,
+        canonical_slug: "canonical_slug" required,
+        context_length: "context_length" defaulted,
+        created: "created" required,
+        default_parameters: "default_parameters" defaulted,
+        description: "description" optional,
+        expiration_date: "expiration_date" tristate,
+        hugging_face_id: "hugging_face_id" tristate,
+        id: "id" required,
+        knowledge_cutoff: "knowledge_cutoff" tristate,
+        links: "links" required,
+        name: "name" required,
+        per_request_limits: "per_request_limits" defaulted,
+        pricing: "pricing" required,
+        reasoning: "reasoning" optional,
+        supported_parameters: "supported_parameters" defaulted,
+        supported_voices: "supported_voices" defaulted,
+        top_provider: "top_provider" required,
+    }
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
 /// Concrete model targeted by this tilde-latest alias, when applicable
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelAliasTarget {
     /// Human-readable name of the concrete model targeted by this alias
     pub name: String,
     /// Routable model ID of the concrete target, matching that model row's id
     pub slug: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    ModelAliasTarget {
+        name: "name" required,
+        slug: "slug" required,
+    }
 }
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// Model architecture information
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelArchitecture {
     /// Supported input modalities
-    #[serde(default)]
     pub input_modalities: Vec<InputModality>,
     /// Instruction format type
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub instruct_type: Option<Option<InstructType>>,
     /// Primary modality of the model
-    #[serde(default)]
     pub modality: Option<String>,
     /// Supported output modalities
-    #[serde(default)]
     pub output_modalities: Vec<OutputModality>,
     /// Tokenizer type used by the model
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokenizer: Option<ModelGroup>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    ModelArchitecture {
+        input_modalities: "input_modalities" defaulted,
+        instruct_type: "instruct_type" tristate,
+        modality: "modality" defaulted,
+        output_modalities: "output_modalities" defaulted,
+        tokenizer: "tokenizer" optional,
+    }
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
 /// Third-party benchmark rankings for this model. Omitted when no benchmark data is available.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelBenchmarks {
     /// Artificial Analysis benchmark index scores.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artificial_analysis: Option<AABenchmarkEntry>,
     /// Design Arena ELO rankings across arena+category pairs.
-    #[serde(default)]
     pub design_arena: Vec<DABenchmarkEntry>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    ModelBenchmarks {
+        artificial_analysis: "artificial_analysis" optional,
+        design_arena: "design_arena" defaulted,
+    }
 }
 
 #[cfg(any(feature = "embeddings", feature = "endpoints", feature = "models"))]
@@ -8377,13 +10843,19 @@ Qwen3 = "Qwen3",
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// Related API endpoints and resources for this model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelLinks {
     /// URL for the model details/endpoints API
     pub details: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    ModelLinks {
+        details: "details" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -8392,41 +10864,53 @@ pub type ModelName = String;
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// Reasoning effort configuration. Omitted for non-reasoning models and dynamic router models.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelReasoning {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub default_effort: Option<Option<ReasoningEffort>>,
     /// Default reasoning enabled state when the client does not set `reasoning.enabled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_enabled: Option<bool>,
     /// When true, reasoning cannot be disabled and effort "none" is rejected.
     pub mandatory: bool,
     /// Allowed reasoning effort values for this model, in descending effort order (highest first). Null means no allowlist — all gateway effort values are accepted.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub supported_efforts: Option<Option<Vec<ReasoningEffort>>>,
     /// Present and `true` when the model accepts `reasoning.max_tokens` in requests (Anthropic-style) instead of or in addition to `reasoning.effort`. Omitted otherwise.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supports_max_tokens: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    ModelReasoning {
+        default_effort: "default_effort" tristate,
+        default_enabled: "default_enabled" optional,
+        mandatory: "mandatory" required,
+        supported_efforts: "supported_efforts" tristate,
+        supports_max_tokens: "supports_max_tokens" optional,
+    }
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
 /// List of available models
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelsListResponse {
     /// List of available models
     pub data: ModelsListResponseData,
     /// Pagination links
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<ModelsListResponseLinks>,
     /// Total number of models matching the query
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_count: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    ModelsListResponse {
+        data: "data" required,
+        links: "links" optional,
+        total_count: "total_count" optional,
+    }
 }
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
@@ -8435,23 +10919,34 @@ pub type ModelsListResponseData = Vec<Model>;
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// Pagination links
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelsListResponseLinks {
     /// URL for the next page of results, or null if this is the last page
-    #[serde(default)]
     pub next: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    ModelsListResponseLinks {
+        next: "next" defaulted,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModerationPlugin {
+    pub id: ModerationPluginId,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ModerationPlugin {
-    pub id: ModerationPluginId,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+json_object! {
+    ModerationPlugin {
+        id: "id" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -8461,25 +10956,32 @@ pub enum ModerationPluginId { Moderation = "moderation" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A function tool grouped inside a namespace tool
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NamespaceFunctionTool {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_callers: Option<Option<Vec<NamespaceFunctionToolAllowedCallersItem>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub description: Option<Option<String>>,
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub output_schema: Option<Option<serde_json::Map<String, serde_json::Value>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub parameters: Option<Option<serde_json::Map<String, serde_json::Value>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub strict: Option<Option<bool>>,
     pub r#type: NamespaceFunctionToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    NamespaceFunctionTool {
+        allowed_callers: "allowed_callers" tristate,
+        defer_loading: "defer_loading" optional,
+        description: "description" tristate,
+        name: "name" required,
+        output_schema: "output_schema" tristate,
+        parameters: "parameters" tristate,
+        strict: "strict" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8497,16 +10999,24 @@ pub enum NamespaceFunctionToolType { Function = "function" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Groups function/custom tools under a shared namespace
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NamespaceTool {
     pub description: String,
     pub name: String,
-    #[serde(default)]
     pub tools: Vec<NamespaceToolToolsItem>,
     pub r#type: NamespaceToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    NamespaceTool {
+        description: "description" required,
+        name: "name" required,
+        tools: "tools" defaulted,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8527,15 +11037,22 @@ pub enum NamespaceToolType { Namespace = "namespace" }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Output of an `openrouter:bash` call executed in the OpenRouter sandbox (`engine: 'openrouter'`)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ORAnthropicBashToolResult {
-    #[serde(default)]
     pub content: serde_json::Map<String, serde_json::Value>,
     pub tool_use_id: String,
     pub r#type: ORAnthropicBashToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    ORAnthropicBashToolResult {
+        content: "content" defaulted,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8575,18 +11092,26 @@ CodeExecution20260120("code_execution_20260120") => AnthropicCodeExecution202601
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ORAnthropicServerToolUseBlock {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub caller: Option<Option<ORAnthropicNullableCaller>>,
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<serde_json::Value>,
     pub name: String,
     pub r#type: ORAnthropicServerToolUseBlockType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    ORAnthropicServerToolUseBlock {
+        caller: "caller" tristate,
+        id: "id" required,
+        input: "input" optional,
+        name: "name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8596,15 +11121,22 @@ pub enum ORAnthropicServerToolUseBlockType { ServerToolUse = "server_tool_use" }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
 /// Output of an `openrouter:shell` call executed in the OpenRouter sandbox
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ORAnthropicShellToolResult {
-    #[serde(default)]
     pub content: serde_json::Map<String, serde_json::Value>,
     pub tool_use_id: String,
     pub r#type: ORAnthropicShellToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+json_object! {
+    ORAnthropicShellToolResult {
+        content: "content" defaulted,
+        tool_use_id: "tool_use_id" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
@@ -8627,33 +11159,50 @@ Compaction = "compaction",
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIResponseCustomToolCall {
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub input: String,
     pub name: String,
     /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub r#type: OpenAIResponseCustomToolCallType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    OpenAIResponseCustomToolCall {
+        call_id: "call_id" required,
+        id: "id" optional,
+        input: "input" required,
+        name: "name" required,
+        namespace: "namespace" optional,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpenAIResponseCustomToolCallOutput {
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub output: OpenAIResponseCustomToolCallOutputOutput,
     pub r#type: OpenAIResponseCustomToolCallOutputType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenAIResponseCustomToolCallOutput {
+        call_id: "call_id" required,
+        id: "id" optional,
+        output: "output" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8687,43 +11236,60 @@ pub enum OpenAIResponseCustomToolCallType { CustomToolCall = "custom_tool_call" 
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIResponseFunctionToolCall {
     pub arguments: String,
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub name: String,
     /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ToolCallStatus>,
     /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subagent_id: Option<String>,
     /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subagent_items: Option<Vec<OpenAIResponseFunctionToolCallSubagentItemsItem>>,
     pub r#type: OpenAIResponseFunctionToolCallType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+json_object! {
+    OpenAIResponseFunctionToolCall {
+        arguments: "arguments" required,
+        call_id: "call_id" required,
+        id: "id" optional,
+        name: "name" required,
+        namespace: "namespace" optional,
+        status: "status" optional,
+        subagent_id: "subagent_id" optional,
+        subagent_items: "subagent_items" optional,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpenAIResponseFunctionToolCallOutput {
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
     pub output: OpenAIResponseFunctionToolCallOutputOutput,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub status: Option<Option<ToolCallStatus>>,
     pub r#type: OpenAIResponseFunctionToolCallOutputType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenAIResponseFunctionToolCallOutput {
+        call_id: "call_id" required,
+        id: "id" tristate,
+        output: "output" required,
+        status: "status" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8752,12 +11318,18 @@ pub enum OpenAIResponseFunctionToolCallOutputType { FunctionCallOutput = "functi
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIResponseFunctionToolCallSubagentItemsItem {
     pub r#type: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenAIResponseFunctionToolCallSubagentItemsItem {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8766,17 +11338,24 @@ pub enum OpenAIResponseFunctionToolCallType { FunctionCall = "function_call" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpenAIResponseInputMessageItem {
-    #[serde(default)]
     pub content: Vec<OpenAIResponseInputMessageItemContentItem>,
     pub id: String,
     pub role: OpenAIResponseInputMessageItemRole,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<OpenAIResponseInputMessageItemType>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenAIResponseInputMessageItem {
+        content: "content" defaulted,
+        id: "id" required,
+        role: "role" required,
+        r#type: "type" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8861,13 +11440,20 @@ pub enum OpenAIResponsesImageGenCallPartialImageType { ResponseImageGenerationCa
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIResponsesRefusalContent {
     pub refusal: String,
     pub r#type: OpenAIResponsesRefusalContentType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenAIResponsesRefusalContent {
+        refusal: "refusal" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8908,12 +11494,18 @@ pub enum OpenAIResponsesToolChoice {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIResponsesToolChoiceApplyPatch {
     pub r#type: OpenAIResponsesToolChoiceApplyPatchType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenAIResponsesToolChoiceApplyPatch {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8922,13 +11514,20 @@ pub enum OpenAIResponsesToolChoiceApplyPatchType { ApplyPatch = "apply_patch" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIResponsesToolChoiceFunction {
     pub name: String,
     pub r#type: OpenAIResponsesToolChoiceFunctionType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenAIResponsesToolChoiceFunction {
+        name: "name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8937,12 +11536,18 @@ pub enum OpenAIResponsesToolChoiceFunctionType { Function = "function" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpenAIResponsesToolChoiceObject {
     pub r#type: OpenAIResponsesToolChoiceObjectType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenAIResponsesToolChoiceObject {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8954,12 +11559,18 @@ WebSearchPreview = "web_search_preview",
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIResponsesToolChoiceShell {
     pub r#type: OpenAIResponsesToolChoiceShellType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenAIResponsesToolChoiceShell {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -8985,23 +11596,35 @@ Disabled = "disabled",
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIResponsesUsageInputTokensDetails {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cache_write_tokens: Option<Option<i64>>,
     pub cached_tokens: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    OpenAIResponsesUsageInputTokensDetails {
+        cache_write_tokens: "cache_write_tokens" tristate,
+        cached_tokens: "cached_tokens" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIResponsesUsageOutputTokensDetails {
     pub reasoning_tokens: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenAIResponsesUsageOutputTokensDetails {
+        reasoning_tokens: "reasoning_tokens" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9016,144 +11639,189 @@ pub enum OpenAIResponsesWebSearchCallSearchingType { ResponseWebSearchCallSearch
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a response is created
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpenResponsesCreatedEvent {
     /// Complete non-streaming response from the Responses API
     pub response: OpenResponsesResult,
     pub sequence_number: i64,
     pub r#type: CreatedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenResponsesCreatedEvent {
+        response: "response" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a response is in progress
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpenResponsesInProgressEvent {
     /// Complete non-streaming response from the Responses API
     pub response: OpenResponsesResult,
     pub sequence_number: i64,
     pub r#type: InProgressEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenResponsesInProgressEvent {
+        response: "response" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Complete non-streaming response from the Responses API
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpenResponsesResult {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub background: Option<Option<bool>>,
-    #[serde(default)]
     pub completed_at: Option<i64>,
     pub created_at: i64,
     /// Error information returned from the API
-    #[serde(default)]
     pub error: Option<ResponsesErrorField>,
-    #[serde(default)]
     pub frequency_penalty: Option<f64>,
     pub id: String,
-    #[serde(default)]
     pub incomplete_details: Option<IncompleteDetails>,
-    #[serde(default)]
     pub instructions: Option<BaseInputs>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_output_tokens: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_tool_calls: Option<Option<i64>>,
     /// Metadata key-value pairs for the request. Keys must be ≤64 characters and cannot contain brackets. Values must be ≤512 characters. Maximum 16 pairs allowed.
-    #[serde(default)]
     pub metadata: Option<RequestMetadata>,
     pub model: String,
     pub object: BaseResponsesResultObject,
-    #[serde(default)]
     pub output: Vec<OutputItems>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_text: Option<String>,
     pub parallel_tool_calls: bool,
-    #[serde(default)]
     pub presence_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub previous_response_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt: Option<Option<StoredPromptTemplate>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt_cache_key: Option<Option<String>>,
     /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. Only supported by OpenAI GPT-5.6 and newer.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt_cache_options: Option<Option<PromptCacheOptions>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub reasoning: Option<Option<BaseReasoningConfig>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub safety_identifier: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub service_tier: Option<Option<String>>,
     pub status: OpenAIResponsesResponseStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
-    #[serde(default)]
     pub temperature: Option<f64>,
     /// Text output configuration including format and verbosity
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub text: Option<Option<TextExtendedConfig>>,
     pub tool_choice: OpenAIResponsesToolChoice,
-    #[serde(default)]
     pub tools: Vec<BaseResponsesResultToolsItem>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub top_logprobs: Option<Option<i64>>,
-    #[serde(default)]
     pub top_p: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub truncation: Option<Option<Truncation>>,
     /// Token usage information for the response
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub usage: Option<Option<Usage>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub user: Option<Option<String>>,
     /// Canonical OpenRouter error type, stable across all API formats
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_type: Option<ApiErrorType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openrouter_metadata: Option<OpenRouterMetadata>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OpenResponsesResult {
+        background: "background" tristate,
+        completed_at: "completed_at" defaulted,
+        created_at: "created_at" required,
+        error: "error" defaulted,
+        frequency_penalty: "frequency_penalty" defaulted,
+        id: "id" required,
+        incomplete_details: "incomplete_details" defaulted,
+        instructions: "instructions" defaulted,
+        max_output_tokens: "max_output_tokens" tristate,
+        max_tool_calls: "max_tool_calls" tristate,
+        metadata: "metadata" defaulted,
+        model: "model" required,
+        object: "object" required,
+        output: "output" defaulted,
+        output_text: "output_text" optional,
+        parallel_tool_calls: "parallel_tool_calls" required,
+        presence_penalty: "presence_penalty" defaulted,
+        previous_response_id: "previous_response_id" tristate,
+        prompt: "prompt" tristate,
+        prompt_cache_key: "prompt_cache_key" tristate,
+        prompt_cache_options: "prompt_cache_options" tristate,
+        reasoning: "reasoning" tristate,
+        safety_identifier: "safety_identifier" tristate,
+        service_tier: "service_tier" tristate,
+        status: "status" required,
+        store: "store" optional,
+        temperature: "temperature" defaulted,
+        text: "text" tristate,
+        tool_choice: "tool_choice" required,
+        tools: "tools" defaulted,
+        top_logprobs: "top_logprobs" tristate,
+        top_p: "top_p" defaulted,
+        truncation: "truncation" tristate,
+        usage: "usage" tristate,
+        user: "user" tristate,
+        error_type: "error_type" optional,
+        openrouter_metadata: "openrouter_metadata" optional,
+    }
+}
+
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpenRouterMetadata {
     pub attempt: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts: Option<Vec<RouterAttempt>>,
     pub endpoints: EndpointsMetadata,
     pub is_byok: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<RouterParams>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<Vec<PipelineStage>>,
-    #[serde(default)]
     pub region: Option<String>,
     pub requested: String,
     pub strategy: RoutingStrategy,
     pub summary: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    OpenRouterMetadata {
+        attempt: "attempt" required,
+        attempts: "attempts" optional,
+        endpoints: "endpoints" required,
+        is_byok: "is_byok" required,
+        params: "params" optional,
+        pipeline: "pipeline" optional,
+        region: "region" defaulted,
+        requested: "requested" required,
+        strategy: "strategy" required,
+        summary: "summary" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets"))]
 /// OpenRouter built-in server tool: searches the web for current information
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenRouterWebSearchServerTool {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<WebSearchConfig>,
     pub r#type: OpenRouterWebSearchServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets"))]
+json_object! {
+    OpenRouterWebSearchServerTool {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets"))]
@@ -9163,30 +11831,37 @@ pub enum OpenRouterWebSearchServerToolType { OpenrouterWebSearch = "openrouter:w
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:advisor server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputAdvisorServerToolItem {
     /// The advisor model's response (the advice text returned to the executor).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advice: Option<String>,
     /// Error message when the advisor call did not produce advice. Set together with `status: 'failed'` on the terminal item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Provider-safe function name of the specific advisor instance that produced this item (e.g. `openrouter_advisor__1`). Present only when more than one advisor tool is configured; omitted for the default single advisor. Echo this field back unchanged so the advisor's cross-request memory stays namespaced to the correct instance. This identity is positional: it is derived from the index of the advisor entry in the request `tools` array, so clients must keep the order of advisor tool entries stable across requests in a conversation. Reordering or inserting advisor entries shifts these names and causes each advisor's cross-request memory to be attributed to the wrong instance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_name: Option<String>,
     /// Slug of the advisor model that was consulted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// The prompt the executor sent to the advisor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
     pub status: FailableToolCallStatus,
     pub r#type: OutputAdvisorServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputAdvisorServerToolItem {
+        advice: "advice" optional,
+        error: "error" optional,
+        id: "id" optional,
+        instance_name: "instance_name" optional,
+        model: "model" optional,
+        prompt: "prompt" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9196,7 +11871,7 @@ pub enum OutputAdvisorServerToolItemType { OpenrouterAdvisor = "openrouter:advis
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A native `apply_patch_call` output item matching OpenAI's Responses API shape. Emitted when the client requested the `apply_patch` shorthand.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputApplyPatchCallItem {
     pub call_id: String,
     pub id: String,
@@ -9206,8 +11881,18 @@ pub struct OutputApplyPatchCallItem {
     pub status: ApplyPatchCallStatus,
     pub r#type: OutputApplyPatchCallItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputApplyPatchCallItem {
+        call_id: "call_id" required,
+        id: "id" required,
+        operation: "operation" required,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9217,20 +11902,27 @@ pub enum OutputApplyPatchCallItemType { ApplyPatchCall = "apply_patch_call" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:apply_patch server tool output item. The turn halts when validation succeeds so the client can apply the patch and echo an `apply_patch_call_output` on the next turn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputApplyPatchServerToolItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<ApplyPatchCallOperation>,
     pub status: ToolCallStatus,
     pub r#type: OutputApplyPatchServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputApplyPatchServerToolItem {
+        call_id: "call_id" optional,
+        id: "id" optional,
+        operation: "operation" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9240,29 +11932,36 @@ pub enum OutputApplyPatchServerToolItemType { OpenrouterApplyPatch = "openrouter
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:bash server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputBashServerToolItem {
     /// The raw tool-call arguments string as emitted by the model.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub arguments: Option<Option<String>>,
     /// The model-generated tool call id from the originating turn.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub call_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
-    #[serde(rename = "exitCode", default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub status: ToolCallStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stderr: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdout: Option<String>,
     pub r#type: OutputBashServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputBashServerToolItem {
+        arguments: "arguments" tristate,
+        call_id: "call_id" tristate,
+        command: "command" optional,
+        exit_code: "exitCode" optional,
+        id: "id" optional,
+        status: "status" required,
+        stderr: "stderr" optional,
+        stdout: "stdout" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9272,19 +11971,26 @@ pub enum OutputBashServerToolItemType { OpenrouterBash = "openrouter:bash" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:browser_use server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputBrowserUseServerToolItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(rename = "screenshotB64", default, skip_serializing_if = "Option::is_none")]
     pub screenshot_b64: Option<String>,
     pub status: ToolCallStatus,
     pub r#type: OutputBrowserUseServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputBrowserUseServerToolItem {
+        action: "action" optional,
+        id: "id" optional,
+        screenshot_b64: "screenshotB64" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9294,43 +12000,58 @@ pub enum OutputBrowserUseServerToolItemType { OpenrouterBrowserUse = "openrouter
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A code interpreter execution call with outputs
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputCodeInterpreterCallItem {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub code: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_id: Option<String>,
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub outputs: Option<Option<Vec<OutputItemCodeInterpreterCallOutputsItem>>>,
     pub status: OutputItemCodeInterpreterCallStatus,
     pub r#type: OutputItemCodeInterpreterCallType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputCodeInterpreterCallItem {
+        code: "code" tristate,
+        container_id: "container_id" optional,
+        id: "id" required,
+        outputs: "outputs" tristate,
+        status: "status" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:code_interpreter server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputCodeInterpreterServerToolItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(rename = "exitCode", default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     pub status: ToolCallStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stderr: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdout: Option<String>,
     pub r#type: OutputCodeInterpreterServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputCodeInterpreterServerToolItem {
+        code: "code" optional,
+        exit_code: "exitCode" optional,
+        id: "id" optional,
+        language: "language" optional,
+        status: "status" required,
+        stderr: "stderr" optional,
+        stdout: "stdout" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9339,31 +12060,47 @@ pub enum OutputCodeInterpreterServerToolItemType { OpenrouterCodeInterpreter = "
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputComputerCallItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<serde_json::Value>,
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default)]
     pub pending_safety_checks: Vec<OutputComputerCallItemPendingSafetyChecksItem>,
     pub status: OutputComputerCallItemStatus,
     pub r#type: OutputComputerCallItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    OutputComputerCallItem {
+        action: "action" optional,
+        call_id: "call_id" required,
+        id: "id" optional,
+        pending_safety_checks: "pending_safety_checks" defaulted,
+        status: "status" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputComputerCallItemPendingSafetyChecksItem {
     pub code: String,
     pub id: String,
     pub message: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputComputerCallItemPendingSafetyChecksItem {
+        code: "code" required,
+        id: "id" required,
+        message: "message" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9382,20 +12119,29 @@ pub enum OutputComputerCallItemType { ComputerCall = "computer_call" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text rather than JSON arguments.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputCustomToolCallItem {
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub input: String,
     pub name: String,
     /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub r#type: OutputCustomToolCallItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputCustomToolCallItem {
+        call_id: "call_id" required,
+        id: "id" optional,
+        input: "input" required,
+        name: "name" required,
+        namespace: "namespace" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9405,19 +12151,28 @@ pub enum OutputCustomToolCallItemType { CustomToolCall = "custom_tool_call" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:datetime server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputDatetimeItem {
     /// ISO 8601 datetime string
     pub datetime: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub status: ToolCallStatus,
     /// IANA timezone name
     pub timezone: String,
     pub r#type: OutputDatetimeItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputDatetimeItem {
+        datetime: "datetime" required,
+        id: "id" optional,
+        status: "status" required,
+        timezone: "timezone" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9426,31 +12181,46 @@ pub enum OutputDatetimeItemType { OpenrouterDatetime = "openrouter:datetime" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputFileSearchCallItem {
     pub id: String,
-    #[serde(default)]
     pub queries: Vec<String>,
     pub status: WebSearchStatus,
     pub r#type: OutputItemFileSearchCallType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputFileSearchCallItem {
+        id: "id" required,
+        queries: "queries" defaulted,
+        status: "status" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:file_search server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputFileSearchServerToolItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queries: Option<Vec<String>>,
     pub status: ToolCallStatus,
     pub r#type: OutputFileSearchServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputFileSearchServerToolItem {
+        id: "id" optional,
+        queries: "queries" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9460,36 +12230,43 @@ pub enum OutputFileSearchServerToolItemType { OpenrouterFileSearch = "openrouter
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:files server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputFilesServerToolItem {
     /// The raw tool-call arguments string as emitted by the model.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub arguments: Option<Option<String>>,
     /// The model-generated tool call id from the originating turn.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub call_id: Option<Option<String>>,
     /// Error message when the file operation failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The target file id supplied in the tool-call arguments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
     /// The target filename supplied in the tool-call arguments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The file operation performed (list, read, write, or edit).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// JSON-serialized result of the file operation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
     pub status: ToolCallStatus,
     pub r#type: OutputFilesServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputFilesServerToolItem {
+        arguments: "arguments" tristate,
+        call_id: "call_id" tristate,
+        error: "error" optional,
+        file_id: "file_id" optional,
+        filename: "filename" optional,
+        id: "id" optional,
+        operation: "operation" optional,
+        result: "result" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9498,94 +12275,129 @@ pub enum OutputFilesServerToolItemType { OpenrouterFiles = "openrouter:files" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputFunctionCallItem {
     pub arguments: String,
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub name: String,
     /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OutputItemFunctionCallStatus>,
     pub r#type: OutputItemFunctionCallType,
     /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subagent_id: Option<String>,
     /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subagent_items: Option<Vec<OutputFunctionCallItemSubagentItemsItem>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    OutputFunctionCallItem {
+        arguments: "arguments" required,
+        call_id: "call_id" required,
+        id: "id" optional,
+        name: "name" required,
+        namespace: "namespace" optional,
+        status: "status" optional,
+        r#type: "type" required,
+        subagent_id: "subagent_id" optional,
+        subagent_items: "subagent_items" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputFunctionCallItemSubagentItemsItem {
     pub r#type: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputFunctionCallItemSubagentItemsItem {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:fusion server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputFusionServerToolItem {
     /// Structured analysis produced by the fusion analyst model.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<FusionAnalysisResult>,
     /// Error message when the fusion run did not produce an analysis result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Models that were requested as part of the analysis panel but did not produce a response. Present when at least one requested analysis model failed. The fusion result is still usable but was produced from a degraded panel.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_models: Option<Vec<OutputFusionServerToolItemFailedModelsItem>>,
     /// Typed failure reason when the fusion run failed. Possible values include: all_panels_failed, insufficient_credits, rate_limited, invalid_model, judge_not_valid_json, judge_schema_mismatch, judge_upstream_error, judge_empty_completion. The four analysis-stage codes keep their pre-rename `judge_` spelling so existing consumers keep matching. The consumer-cancellation code is `cancelled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Analysis models that produced a response in this fusion run, with each model's full panel content.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responses: Option<Vec<OutputFusionServerToolItemResponsesItem>>,
     /// Web pages the analysis panels and analyst retrieved via web search during this fusion run, deduplicated by URL across the whole run. Present when at least one model cited a source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<FusionSource>>,
     pub status: ToolCallStatus,
     pub r#type: OutputFusionServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    OutputFusionServerToolItem {
+        analysis: "analysis" optional,
+        error: "error" optional,
+        failed_models: "failed_models" optional,
+        failure_reason: "failure_reason" optional,
+        id: "id" optional,
+        responses: "responses" optional,
+        sources: "sources" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputFusionServerToolItemFailedModelsItem {
     /// Error message describing why the model failed.
     pub error: String,
     /// Slug of the analysis model that failed.
     pub model: String,
     /// HTTP status code from the upstream response, when available (e.g. 402, 429).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    OutputFusionServerToolItemFailedModelsItem {
+        error: "error" required,
+        model: "model" required,
+        status_code: "status_code" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputFusionServerToolItemResponsesItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     pub model: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputFusionServerToolItemResponsesItem {
+        content: "content" optional,
+        model: "model" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9594,44 +12406,59 @@ pub enum OutputFusionServerToolItemType { OpenrouterFusion = "openrouter:fusion"
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputImageGenerationCallItem {
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub result: Option<Option<String>>,
     pub status: ImageGenerationStatus,
     pub r#type: OutputItemImageGenerationCallType,
     /// The prompt (possibly rewritten) that the image was generated from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputImageGenerationCallItem {
+        id: "id" required,
+        result: "result" tristate,
+        status: "status" required,
+        r#type: "type" required,
+        prompt: "prompt" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:image_generation server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputImageGenerationServerToolItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(rename = "imageB64", default, skip_serializing_if = "Option::is_none")]
     pub image_b64: Option<String>,
-    #[serde(rename = "imageUrl", default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// The prompt (possibly rewritten) that the image was generated from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
     /// The generated image as a base64-encoded string or URL, matching OpenAI image_generation_call format
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub result: Option<Option<String>>,
-    #[serde(rename = "revisedPrompt", default, skip_serializing_if = "Option::is_none")]
     pub revised_prompt: Option<String>,
     pub status: ToolCallStatus,
     pub r#type: OutputImageGenerationServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputImageGenerationServerToolItem {
+        id: "id" optional,
+        image_b64: "imageB64" optional,
+        image_url: "imageUrl" optional,
+        prompt: "prompt" optional,
+        result: "result" tristate,
+        revised_prompt: "revisedPrompt" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9694,16 +12521,24 @@ pub enum OutputItemFunctionCallType { FunctionCall = "function_call" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputItemImageGenerationCall {
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub result: Option<Option<String>>,
     pub status: ImageGenerationStatus,
     pub r#type: OutputItemImageGenerationCallType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputItemImageGenerationCall {
+        id: "id" required,
+        result: "result" tristate,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9738,14 +12573,22 @@ pub enum OutputItemWebSearchCallAction {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputItemWebSearchCallActionFindInPage {
     pub pattern: String,
     pub r#type: OutputItemWebSearchCallActionFindInPageType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputItemWebSearchCallActionFindInPage {
+        pattern: "pattern" required,
+        r#type: "type" required,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9754,14 +12597,20 @@ pub enum OutputItemWebSearchCallActionFindInPageType { FindInPage = "find_in_pag
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputItemWebSearchCallActionOpenPage {
     pub r#type: OutputItemWebSearchCallActionOpenPageType,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub url: Option<Option<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputItemWebSearchCallActionOpenPage {
+        r#type: "type" required,
+        url: "url" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9770,17 +12619,24 @@ pub enum OutputItemWebSearchCallActionOpenPageType { OpenPage = "open_page" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputItemWebSearchCallActionSearch {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queries: Option<Vec<String>>,
     pub query: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<WebSearchSource>>,
     pub r#type: OutputItemWebSearchCallActionSearchType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputItemWebSearchCallActionSearch {
+        queries: "queries" optional,
+        query: "query" required,
+        sources: "sources" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9833,19 +12689,26 @@ CustomToolCall("custom_tool_call") => OutputCustomToolCallItem,
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:mcp server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputMcpServerToolItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(rename = "serverLabel", default, skip_serializing_if = "Option::is_none")]
     pub server_label: Option<String>,
     pub status: ToolCallStatus,
-    #[serde(rename = "toolName", default, skip_serializing_if = "Option::is_none")]
     pub tool_name: Option<String>,
     pub r#type: OutputMcpServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputMcpServerToolItem {
+        id: "id" optional,
+        server_label: "serverLabel" optional,
+        status: "status" required,
+        tool_name: "toolName" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9855,21 +12718,28 @@ pub enum OutputMcpServerToolItemType { OpenrouterMcp = "openrouter:mcp" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:memory server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputMemoryServerToolItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<OutputMemoryServerToolItemAction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     pub status: ToolCallStatus,
     pub r#type: OutputMemoryServerToolItemType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputMemoryServerToolItem {
+        action: "action" optional,
+        id: "id" optional,
+        key: "key" optional,
+        status: "status" required,
+        r#type: "type" required,
+        value: "value" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9887,21 +12757,29 @@ pub enum OutputMemoryServerToolItemType { OpenrouterMemory = "openrouter:memory"
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputMessage {
-    #[serde(default)]
     pub content: Vec<OutputMessageContentItem>,
     pub id: String,
     /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub phase: Option<Option<OutputMessagePhase>>,
     pub role: OutputMessageRole,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OutputMessageStatus>,
     pub r#type: OutputMessageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputMessage {
+        content: "content" defaulted,
+        id: "id" required,
+        phase: "phase" tristate,
+        role: "role" required,
+        status: "status" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9917,21 +12795,29 @@ pub enum OutputMessageContentItem {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An output message item
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputMessageItem {
-    #[serde(default)]
     pub content: Vec<OutputMessageContentItem>,
     pub id: String,
     /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub phase: Option<Option<OutputMessagePhase>>,
     pub role: OutputMessageRole,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OutputMessageStatus>,
     pub r#type: OutputMessageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputMessageItem {
+        content: "content" defaulted,
+        id: "id" required,
+        phase: "phase" tristate,
+        role: "role" required,
+        status: "status" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -9986,44 +12872,58 @@ Image = "image",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An output item containing reasoning
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputReasoningItem {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content: Option<Option<Vec<ReasoningTextContent>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub encrypted_content: Option<Option<String>>,
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OutputItemReasoningStatus>,
-    #[serde(default)]
     pub summary: Vec<ReasoningSummaryText>,
     pub r#type: OutputItemReasoningType,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub format: Option<Option<ReasoningFormat>>,
     /// A signature for the reasoning content, used for verification
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub signature: Option<Option<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputReasoningItem {
+        content: "content" tristate,
+        encrypted_content: "encrypted_content" tristate,
+        id: "id" required,
+        status: "status" optional,
+        summary: "summary" defaulted,
+        r#type: "type" required,
+        format: "format" tristate,
+        signature: "signature" tristate,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:experimental__search_models server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputSearchModelsServerToolItem {
     /// The JSON arguments submitted to the search tool (e.g. {"query":"Claude"})
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     pub status: ToolCallStatus,
     pub r#type: OutputSearchModelsServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputSearchModelsServerToolItem {
+        arguments: "arguments" optional,
+        id: "id" optional,
+        query: "query" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10033,12 +12933,10 @@ pub enum OutputSearchModelsServerToolItemType { OpenrouterExperimentalSearchMode
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A native `shell_call` output item matching OpenAI's Responses API shape. Emitted for the sandbox-backed `shell` tool.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputShellCallItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<OutputShellCallItemAction>,
     /// The raw tool-call arguments string as emitted by the model. Echo back unchanged when replaying history; used verbatim to preserve provider prompt-cache prefixes.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub arguments: Option<Option<String>>,
     pub call_id: String,
     pub id: String,
@@ -10046,22 +12944,38 @@ pub struct OutputShellCallItem {
     pub status: ShellCallStatus,
     pub r#type: OutputShellCallItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    OutputShellCallItem {
+        action: "action" optional,
+        arguments: "arguments" tristate,
+        call_id: "call_id" required,
+        id: "id" required,
+        status: "status" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputShellCallItemAction {
-    #[serde(default)]
     pub commands: Vec<String>,
-    #[serde(default)]
     pub max_output_length: Option<i64>,
-    #[serde(default)]
     pub timeout_ms: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputShellCallItemAction {
+        commands: "commands" defaulted,
+        max_output_length: "max_output_length" defaulted,
+        timeout_ms: "timeout_ms" defaulted,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10071,20 +12985,29 @@ pub enum OutputShellCallItemType { ShellCall = "shell_call" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A native `shell_call_output` item matching OpenAI's Responses API shape. Carries per-command stdout, stderr, and the exit/timeout outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputShellCallOutputItem {
     pub call_id: String,
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_output_length: Option<Option<i64>>,
-    #[serde(default)]
     pub output: Vec<ShellCallOutputContent>,
     /// Status of a shell call or its output.
     pub status: ShellCallStatus,
     pub r#type: OutputShellCallOutputItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputShellCallOutputItem {
+        call_id: "call_id" required,
+        id: "id" required,
+        max_output_length: "max_output_length" tristate,
+        output: "output" defaulted,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10094,39 +13017,51 @@ pub enum OutputShellCallOutputItemType { ShellCallOutput = "shell_call_output" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:shell server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputShellServerToolItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<OutputShellServerToolItemAction>,
     /// The raw tool-call arguments string as emitted by the model.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub arguments: Option<Option<String>>,
     /// The model-generated tool call id from the originating turn.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub call_id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Vec<ShellCallOutputContent>>,
     pub status: ToolCallStatus,
     pub r#type: OutputShellServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    OutputShellServerToolItem {
+        action: "action" optional,
+        arguments: "arguments" tristate,
+        call_id: "call_id" tristate,
+        id: "id" optional,
+        output: "output" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputShellServerToolItemAction {
-    #[serde(default)]
     pub commands: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_output_length: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub timeout_ms: Option<Option<i64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputShellServerToolItemAction {
+        commands: "commands" defaulted,
+        max_output_length: "max_output_length" tristate,
+        timeout_ms: "timeout_ms" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10136,39 +13071,46 @@ pub enum OutputShellServerToolItemType { OpenrouterShell = "openrouter:shell" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:subagent server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputSubagentServerToolItem {
     /// EXPERIMENTAL — subject to change without notice. The `call_id` of the tool call that spawned this subagent. This id will also be included as the `subagent_id` on any `function_call` items created by the subagent. This must be returned in the request so the `function_call` can be matched with the correct subagent. A suspended `in_progress` item is announced once and never re-emitted or terminally closed — completion arrives as a new item with the same `call_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
     /// Error message when the subagent task did not produce an outcome. Set together with `status: 'failed'` on the terminal item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Provider-safe function name of the specific subagent instance that produced this item (e.g. `openrouter_subagent__1`). Present only on items from non-default instances — the second and later subagent entries in the request `tools` array. The first (default) instance omits it, even when multiple subagents are configured. When a replayed item echoes this field back, the transcript rehydrates the call under that instance's tool. This identity is positional: it is derived from the index of the subagent entry in the request `tools` array, so keep the order of subagent entries stable across requests in a conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_name: Option<String>,
     /// Slug of the worker model that executed the task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Configured name of the subagent that executed the task (the `name` on its tool entry). Present only for named subagents; omitted for an unnamed (default) subagent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The worker model's result (the outcome text returned to the delegating model).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
     pub status: FailableToolCallStatus,
     /// The task description the delegating model sent to the worker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_description: Option<String>,
     /// The short task identifier the delegating model supplied.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_name: Option<String>,
     pub r#type: OutputSubagentServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputSubagentServerToolItem {
+        call_id: "call_id" optional,
+        error: "error" optional,
+        id: "id" optional,
+        instance_name: "instance_name" optional,
+        model: "model" optional,
+        name: "name" optional,
+        outcome: "outcome" optional,
+        status: "status" required,
+        task_description: "task_description" optional,
+        task_name: "task_name" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10178,19 +13120,26 @@ pub enum OutputSubagentServerToolItemType { OpenrouterSubagent = "openrouter:sub
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:text_editor server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputTextEditorServerToolItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<OutputTextEditorServerToolItemCommand>,
-    #[serde(rename = "filePath", default, skip_serializing_if = "Option::is_none")]
     pub file_path: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub status: ToolCallStatus,
     pub r#type: OutputTextEditorServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputTextEditorServerToolItem {
+        command: "command" optional,
+        file_path: "filePath" optional,
+        id: "id" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10210,17 +13159,24 @@ pub enum OutputTextEditorServerToolItemType { OpenrouterTextEditor = "openrouter
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:tool_search server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputToolSearchServerToolItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     pub status: ToolCallStatus,
     pub r#type: OutputToolSearchServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputToolSearchServerToolItem {
+        id: "id" optional,
+        query: "query" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10230,27 +13186,34 @@ pub enum OutputToolSearchServerToolItemType { OpenrouterToolSearch = "openrouter
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:web_fetch server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputWebFetchServerToolItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     /// The error message if the fetch failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The HTTP status code returned by the upstream URL fetch.
-    #[serde(rename = "httpStatus", default, skip_serializing_if = "Option::is_none")]
     pub http_status: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub status: ToolCallStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     pub r#type: OutputWebFetchServerToolItemType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputWebFetchServerToolItem {
+        content: "content" optional,
+        error: "error" optional,
+        http_status: "httpStatus" optional,
+        id: "id" optional,
+        status: "status" required,
+        title: "title" optional,
+        r#type: "type" required,
+        url: "url" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10259,55 +13222,84 @@ pub enum OutputWebFetchServerToolItemType { OpenrouterWebFetch = "openrouter:web
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputWebSearchCallItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<OutputItemWebSearchCallAction>,
     pub id: String,
     pub status: WebSearchStatus,
     pub r#type: OutputItemWebSearchCallType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputWebSearchCallItem {
+        action: "action" optional,
+        id: "id" required,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:web_search server tool output item
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutputWebSearchServerToolItem {
     /// The search action performed, matching OpenAI web_search_call.action shape. Includes the query the model issued and optional source URLs returned by the search provider.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<OutputWebSearchServerToolItemAction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub status: ToolCallStatus,
     pub r#type: OutputWebSearchServerToolItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputWebSearchServerToolItem {
+        action: "action" optional,
+        id: "id" optional,
+        status: "status" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// The search action performed, matching OpenAI web_search_call.action shape. Includes the query the model issued and optional source URLs returned by the search provider.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputWebSearchServerToolItemAction {
     pub query: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sources: Option<Vec<OutputWebSearchServerToolItemActionSourcesItem>>,
     pub r#type: OutputWebSearchServerToolItemActionType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    OutputWebSearchServerToolItemAction {
+        query: "query" required,
+        sources: "sources" optional,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputWebSearchServerToolItemActionSourcesItem {
     pub r#type: OutputWebSearchServerToolItemActionSourcesItemType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    OutputWebSearchServerToolItemActionSourcesItem {
+        r#type: "type" required,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10338,14 +13330,19 @@ PdfText = "pdf-text",
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Options for PDF parsing.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PDFParserOptions {
     /// The engine to use for parsing PDF files. "pdf-text" is deprecated and automatically redirected to "cloudflare-ai".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<PDFParserEngine>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    PDFParserOptions {
+        engine: "engine" optional,
+    }
 }
 
 #[cfg(any(feature = "embeddings", feature = "endpoints", feature = "models"))]
@@ -10381,24 +13378,30 @@ Verbosity = "verbosity",
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParetoRouterPlugin {
     /// Set to false to disable the pareto-router plugin for this request. Defaults to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     pub id: ParetoRouterPluginId,
     /// Maximum input price in USD per million tokens. When set, quality-tier selection (min_coding_score) is bypassed: the router computes the Pareto frontier over the top coding models and routes to the best-scoring frontier model priced at or below this cap, falling back through cheaper frontier models, then non-frontier models. Enforced against the price source given by price_source. Returns 404 when no candidate satisfies the cap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_price: Option<f64>,
     /// Minimum coding quality score between 0 and 1. Maps to internal quality tiers: >= 0.66 → high (top coding models), >= 0.33 → medium (strong modern flagships), < 0.33 → low (capable coders above the median). Omit to default to the highest tier (equivalent to >= 0.66). Not used when max_price is set (price-based selection takes over).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_coding_score: Option<f64>,
     /// Price source for the Pareto frontier cost axis and for enforcing max_price. "prompt" uses catalog list price (endpoint.pricing.prompt). "weighted_avg" uses traffic-weighted effective input price from ClickHouse, falling back to prompt price for models without traffic data. Defaults to "prompt".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_source: Option<ParetoRouterPluginPriceSource>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    ParetoRouterPlugin {
+        enabled: "enabled" optional,
+        id: "id" required,
+        max_price: "max_price" optional,
+        min_coding_score: "min_coding_score" optional,
+        price_source: "price_source" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -10417,15 +13420,22 @@ WeightedAvg = "weighted_avg",
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// Per-request token limits
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PerRequestLimits {
     /// Maximum completion tokens per request
     pub completion_tokens: f64,
     /// Maximum prompt tokens per request
     pub prompt_tokens: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    PerRequestLimits {
+        completion_tokens: "completion_tokens" required,
+        prompt_tokens: "prompt_tokens" required,
+    }
 }
 
 #[cfg(any(
@@ -10437,22 +13447,17 @@ pub struct PerRequestLimits {
     feature = "responses"
 ))]
 /// Percentile-based latency cutoffs. All specified cutoffs must be met for an endpoint to be preferred.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PercentileLatencyCutoffs {
     /// Maximum p50 latency (seconds)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub p50: Option<Option<f64>>,
     /// Maximum p75 latency (seconds)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub p75: Option<Option<f64>>,
     /// Maximum p90 latency (seconds)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub p90: Option<Option<f64>>,
     /// Maximum p99 latency (seconds)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub p99: Option<Option<f64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -10464,45 +13469,81 @@ pub struct PercentileLatencyCutoffs {
     feature = "rerank",
     feature = "responses"
 ))]
+json_object! {
+    PercentileLatencyCutoffs {
+        p50: "p50" tristate,
+        p75: "p75" tristate,
+        p90: "p90" tristate,
+        p99: "p99" tristate,
+    }
+}
+
+#[cfg(any(
+    feature = "chat",
+    feature = "embeddings",
+    feature = "messages",
+    feature = "presets",
+    feature = "rerank",
+    feature = "responses"
+))]
 /// Percentile-based throughput cutoffs. All specified cutoffs must be met for an endpoint to be preferred.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PercentileThroughputCutoffs {
     /// Minimum p50 throughput (tokens/sec)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub p50: Option<Option<f64>>,
     /// Minimum p75 throughput (tokens/sec)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub p75: Option<Option<f64>>,
     /// Minimum p90 throughput (tokens/sec)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub p90: Option<Option<f64>>,
     /// Minimum p99 throughput (tokens/sec)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub p99: Option<Option<f64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+#[cfg(any(
+    feature = "chat",
+    feature = "embeddings",
+    feature = "messages",
+    feature = "presets",
+    feature = "rerank",
+    feature = "responses"
+))]
+json_object! {
+    PercentileThroughputCutoffs {
+        p50: "p50" tristate,
+        p75: "p75" tristate,
+        p90: "p90" tristate,
+        p99: "p99" tristate,
+    }
+}
+
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PipelineStage {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cost_usd: Option<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardrail_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardrail_scope: Option<String>,
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// Categorical kind of a pipeline stage. Multiple plugins can share a type (e.g. all guardrail-level plugins emit `guardrail`); the `name` field disambiguates which plugin emitted it.
     pub r#type: PipelineStageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    PipelineStage {
+        cost_usd: "cost_usd" tristate,
+        data: "data" optional,
+        guardrail_id: "guardrail_id" optional,
+        guardrail_scope: "guardrail_scope" optional,
+        name: "name" required,
+        summary: "summary" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -10519,13 +13560,20 @@ ContextCompression = "context_compression",
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Static predicted output content. Supported models can use this to reduce latency when much of the response is known in advance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
     pub content: PredictionContent,
     pub r#type: PredictionType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    Prediction {
+        content: "content" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -10541,13 +13589,20 @@ pub enum PredictionContent {
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Text content part for a predicted output.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PredictionContentText {
     pub text: String,
     pub r#type: PredictionContentTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    PredictionContentText {
+        text: "text" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -10600,31 +13655,37 @@ pub enum PreferredMinThroughput {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Web search preview tool configuration (2025-03-11 version)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Preview20250311WebSearchServerTool {
     /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses Firecrawl (requires BYOK). "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<WebSearchEngineEnum>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub filters: Option<Option<WebSearchDomainFilter>>,
     /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
     /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<WebSearchMode>,
     /// Size of the search context for web search tools
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_context_size: Option<SearchContextSizeEnum>,
     pub r#type: Preview20250311WebSearchServerToolType,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub user_location: Option<Option<PreviewWebSearchUserLocation>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    Preview20250311WebSearchServerTool {
+        engine: "engine" optional,
+        filters: "filters" tristate,
+        max_results: "max_results" optional,
+        max_uses: "max_uses" optional,
+        mode: "mode" optional,
+        search_context_size: "search_context_size" optional,
+        r#type: "type" required,
+        user_location: "user_location" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10634,31 +13695,37 @@ pub enum Preview20250311WebSearchServerToolType { WebSearchPreview20250311 = "we
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Web search preview tool configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PreviewWebSearchServerTool {
     /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses Firecrawl (requires BYOK). "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<WebSearchEngineEnum>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub filters: Option<Option<WebSearchDomainFilter>>,
     /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
     /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<WebSearchMode>,
     /// Size of the search context for web search tools
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_context_size: Option<SearchContextSizeEnum>,
     pub r#type: PreviewWebSearchServerToolType,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub user_location: Option<Option<PreviewWebSearchUserLocation>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    PreviewWebSearchServerTool {
+        engine: "engine" optional,
+        filters: "filters" tristate,
+        max_results: "max_results" optional,
+        max_uses: "max_uses" optional,
+        mode: "mode" optional,
+        search_context_size: "search_context_size" optional,
+        r#type: "type" required,
+        user_location: "user_location" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10667,20 +13734,26 @@ pub enum PreviewWebSearchServerToolType { WebSearchPreview = "web_search_preview
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PreviewWebSearchUserLocation {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub city: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub country: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub region: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub timezone: Option<Option<String>>,
     pub r#type: PreviewWebSearchUserLocationType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    PreviewWebSearchUserLocation {
+        city: "city" tristate,
+        country: "country" tristate,
+        region: "region" tristate,
+        timezone: "timezone" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -10690,51 +13763,62 @@ pub enum PreviewWebSearchUserLocationType { Approximate = "approximate" }
 
 #[cfg(any(feature = "embeddings", feature = "endpoints", feature = "models"))]
 /// A conditional override of the base pricing. An entry applies only when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per price key; price keys absent from an entry inherit the base price.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PricingOverride {
     /// Overridden price in USD per audio input token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<String>,
     /// Overridden price in USD per token for completion (output) generation
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion: Option<String>,
     /// Overridden price in USD per cached audio input token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_audio_cache: Option<String>,
     /// Overridden price in USD per cached input token (read)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cache_read: Option<String>,
     /// Overridden price in USD per cache-write token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cache_write: Option<String>,
     /// Overridden price in USD per 1-hour cache-write token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cache_write_1h: Option<String>,
     /// Condition: the entry applies when the total prompt tokens of a request are strictly greater than this threshold
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_prompt_tokens: Option<f64>,
     /// Overridden price in USD per token for prompt (input) processing
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
     /// Condition: exclusive end of a daily UTC time window as an HHMM clock number (e.g. 400 = 04:00)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc_end: Option<f64>,
     /// Condition: inclusive start of a daily UTC time window as an HHMM clock number (e.g. 100 = 01:00, 1030 = 10:30). The entry applies while the current UTC time is inside the half-open window \[utc_start, utc_end), which may wrap past midnight (utc_start > utc_end).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utc_start: Option<f64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "endpoints", feature = "models"))]
+json_object! {
+    PricingOverride {
+        audio: "audio" optional,
+        completion: "completion" optional,
+        input_audio_cache: "input_audio_cache" optional,
+        input_cache_read: "input_cache_read" optional,
+        input_cache_write: "input_cache_write" optional,
+        input_cache_write_1h: "input_cache_write_1h" optional,
+        min_prompt_tokens: "min_prompt_tokens" optional,
+        prompt: "prompt" optional,
+        utc_end: "utc_end" optional,
+        utc_start: "utc_start" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PromptCacheBreakpoint {
     pub mode: PromptCacheBreakpointMode,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    PromptCacheBreakpoint {
+        mode: "mode" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
@@ -10744,14 +13828,20 @@ pub enum PromptCacheBreakpointMode { Explicit = "explicit" }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. Only supported by OpenAI GPT-5.6 and newer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PromptCacheOptions {
     pub mode: PromptCacheOptionsMode,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub ttl: Option<Option<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    PromptCacheOptions {
+        mode: "mode" required,
+        ttl: "ttl" tristate,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
@@ -10881,283 +13971,288 @@ FakeProvider = "FakeProvider",
 
 #[cfg(any(feature = "images", feature = "stt", feature = "tts", feature = "video_generation"))]
 /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProviderOptions {
-    #[serde(rename = "01ai", default, skip_serializing_if = "Option::is_none")]
     pub n01ai: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai21: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "aion-labs", default, skip_serializing_if = "Option::is_none")]
     pub aion_labs: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub akashml: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alibaba: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "amazon-bedrock", default, skip_serializing_if = "Option::is_none")]
     pub amazon_bedrock: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "amazon-bedrock/claude-on-aws", default, skip_serializing_if = "Option::is_none")]
     pub amazon_bedrock_claude_on_aws: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "amazon-nova", default, skip_serializing_if = "Option::is_none")]
     pub amazon_nova: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ambient: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anthropic: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "anthropic/2", default, skip_serializing_if = "Option::is_none")]
     pub anthropic_2: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anyscale: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "arcee-ai", default, skip_serializing_if = "Option::is_none")]
     pub arcee_ai: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "atlas-cloud", default, skip_serializing_if = "Option::is_none")]
     pub atlas_cloud: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub atoma: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avian: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azure: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baidu: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseten: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "black-forest-labs", default, skip_serializing_if = "Option::is_none")]
     pub black_forest_labs: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byteplus: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub centml: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cerebras: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chutes: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cirrascale: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clarifai: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "claude-on-aws", default, skip_serializing_if = "Option::is_none")]
     pub claude_on_aws: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloudflare: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cohere: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coreweave: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crofai: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crucible: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crusoe: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub darkbloom: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub databricks: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decart: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deepgram: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deepinfra: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deepseek: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dekallm: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digitalocean: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enfer: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "fake-provider", default, skip_serializing_if = "Option::is_none")]
     pub fake_provider: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub featherless: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fireworks: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "fish-audio", default, skip_serializing_if = "Option::is_none")]
     pub fish_audio: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub friendli: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gmicloud: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "google-ai-studio", default, skip_serializing_if = "Option::is_none")]
     pub google_ai_studio: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "google-vertex", default, skip_serializing_if = "Option::is_none")]
     pub google_vertex: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gopomelo: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groq: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heygen: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub huggingface: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hyperbolic: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "hyperbolic-quantized", default, skip_serializing_if = "Option::is_none")]
     pub hyperbolic_quantized: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inception: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inceptron: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "inferact-vllm", default, skip_serializing_if = "Option::is_none")]
     pub inferact_vllm: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "inference-net", default, skip_serializing_if = "Option::is_none")]
     pub inference_net: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub infermatic: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inflection: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inocloud: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "io-net", default, skip_serializing_if = "Option::is_none")]
     pub io_net: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ionstream: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub klusterai: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub krea: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lambda: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lepton: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liquid: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lynn: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "lynn-private", default, skip_serializing_if = "Option::is_none")]
     pub lynn_private: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub makora: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mancer: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "mancer-old", default, skip_serializing_if = "Option::is_none")]
     pub mancer_old: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mara: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimax: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mistral: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modal: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modelrun: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modular: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moonshotai: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub morph: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ncompass: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nebius: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "nex-agi", default, skip_serializing_if = "Option::is_none")]
     pub nex_agi: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nextbit: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nineteen: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub novita: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nvidia: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub octoai: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "open-inference", default, skip_serializing_if = "Option::is_none")]
     pub open_inference: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openai: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parasail: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perceptron: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub perplexity: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phala: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poolside: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quiver: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recraft: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recursal: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reflection: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reka: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relace: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicate: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runway: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "sail-research", default, skip_serializing_if = "Option::is_none")]
     pub sail_research: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sakana: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "sakana-ai", default, skip_serializing_if = "Option::is_none")]
     pub sakana_ai: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sambanova: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "sambanova-cloaked", default, skip_serializing_if = "Option::is_none")]
     pub sambanova_cloaked: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "sf-compute", default, skip_serializing_if = "Option::is_none")]
     pub sf_compute: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub siliconflow: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sourceful: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stealth: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stepfun: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streamlake: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub switchpoint: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targon: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tencent: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenstorrent: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thinkingmachines: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub together: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "together-lite", default, skip_serializing_if = "Option::is_none")]
     pub together_lite: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ubicloud: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upstage: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub venice: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voyageai: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wafer: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wandb: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "wandb-legacy", default, skip_serializing_if = "Option::is_none")]
     pub wandb_legacy: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub xai: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub xiaomi: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(rename = "z-ai", default, skip_serializing_if = "Option::is_none")]
     pub z_ai: Option<serde_json::Map<String, serde_json::Value>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "images", feature = "stt", feature = "tts", feature = "video_generation"))]
+json_object! {
+    ProviderOptions {
+        n01ai: "01ai" optional,
+        ai21: "ai21" optional,
+        aion_labs: "aion-labs" optional,
+        akashml: "akashml" optional,
+        alibaba: "alibaba" optional,
+        amazon_bedrock: "amazon-bedrock" optional,
+        amazon_bedrock_claude_on_aws: "amazon-bedrock/claude-on-aws" optional,
+        amazon_nova: "amazon-nova" optional,
+        ambient: "ambient" optional,
+        anthropic: "anthropic" optional,
+        anthropic_2: "anthropic/2" optional,
+        anyscale: "anyscale" optional,
+        arcee_ai: "arcee-ai" optional,
+        atlas_cloud: "atlas-cloud" optional,
+        atoma: "atoma" optional,
+        avian: "avian" optional,
+        azure: "azure" optional,
+        baidu: "baidu" optional,
+        baseten: "baseten" optional,
+        black_forest_labs: "black-forest-labs" optional,
+        byteplus: "byteplus" optional,
+        centml: "centml" optional,
+        cerebras: "cerebras" optional,
+        chutes: "chutes" optional,
+        cirrascale: "cirrascale" optional,
+        clarifai: "clarifai" optional,
+        claude_on_aws: "claude-on-aws" optional,
+        cloudflare: "cloudflare" optional,
+        cohere: "cohere" optional,
+        coreweave: "coreweave" optional,
+        crofai: "crofai" optional,
+        crucible: "crucible" optional,
+        crusoe: "crusoe" optional,
+        darkbloom: "darkbloom" optional,
+        databricks: "databricks" optional,
+        decart: "decart" optional,
+        deepgram: "deepgram" optional,
+        deepinfra: "deepinfra" optional,
+        deepseek: "deepseek" optional,
+        dekallm: "dekallm" optional,
+        digitalocean: "digitalocean" optional,
+        enfer: "enfer" optional,
+        fake_provider: "fake-provider" optional,
+        featherless: "featherless" optional,
+        fireworks: "fireworks" optional,
+        fish_audio: "fish-audio" optional,
+        friendli: "friendli" optional,
+        gmicloud: "gmicloud" optional,
+        google_ai_studio: "google-ai-studio" optional,
+        google_vertex: "google-vertex" optional,
+        gopomelo: "gopomelo" optional,
+        groq: "groq" optional,
+        heygen: "heygen" optional,
+        huggingface: "huggingface" optional,
+        hyperbolic: "hyperbolic" optional,
+        hyperbolic_quantized: "hyperbolic-quantized" optional,
+        inception: "inception" optional,
+        inceptron: "inceptron" optional,
+        inferact_vllm: "inferact-vllm" optional,
+        inference_net: "inference-net" optional,
+        infermatic: "infermatic" optional,
+        inflection: "inflection" optional,
+        inocloud: "inocloud" optional,
+        io_net: "io-net" optional,
+        ionstream: "ionstream" optional,
+        klusterai: "klusterai" optional,
+        krea: "krea" optional,
+        lambda: "lambda" optional,
+        lepton: "lepton" optional,
+        liquid: "liquid" optional,
+        lynn: "lynn" optional,
+        lynn_private: "lynn-private" optional,
+        makora: "makora" optional,
+        mancer: "mancer" optional,
+        mancer_old: "mancer-old" optional,
+        mara: "mara" optional,
+        meta: "meta" optional,
+        minimax: "minimax" optional,
+        mistral: "mistral" optional,
+        modal: "modal" optional,
+        modelrun: "modelrun" optional,
+        modular: "modular" optional,
+        moonshotai: "moonshotai" optional,
+        morph: "morph" optional,
+        ncompass: "ncompass" optional,
+        nebius: "nebius" optional,
+        nex_agi: "nex-agi" optional,
+        nextbit: "nextbit" optional,
+        nineteen: "nineteen" optional,
+        novita: "novita" optional,
+        nvidia: "nvidia" optional,
+        octoai: "octoai" optional,
+        open_inference: "open-inference" optional,
+        openai: "openai" optional,
+        parasail: "parasail" optional,
+        perceptron: "perceptron" optional,
+        perplexity: "perplexity" optional,
+        phala: "phala" optional,
+        poolside: "poolside" optional,
+        quiver: "quiver" optional,
+        recraft: "recraft" optional,
+        recursal: "recursal" optional,
+        reflection: "reflection" optional,
+        reka: "reka" optional,
+        relace: "relace" optional,
+        replicate: "replicate" optional,
+        runway: "runway" optional,
+        sail_research: "sail-research" optional,
+        sakana: "sakana" optional,
+        sakana_ai: "sakana-ai" optional,
+        sambanova: "sambanova" optional,
+        sambanova_cloaked: "sambanova-cloaked" optional,
+        seed: "seed" optional,
+        sf_compute: "sf-compute" optional,
+        siliconflow: "siliconflow" optional,
+        sourceful: "sourceful" optional,
+        stealth: "stealth" optional,
+        stepfun: "stepfun" optional,
+        streamlake: "streamlake" optional,
+        switchpoint: "switchpoint" optional,
+        targon: "targon" optional,
+        tencent: "tencent" optional,
+        tenstorrent: "tenstorrent" optional,
+        thinkingmachines: "thinkingmachines" optional,
+        together: "together" optional,
+        together_lite: "together-lite" optional,
+        ubicloud: "ubicloud" optional,
+        upstage: "upstage" optional,
+        venice: "venice" optional,
+        voyageai: "voyageai" optional,
+        wafer: "wafer" optional,
+        wandb: "wandb" optional,
+        wandb_legacy: "wandb-legacy" optional,
+        xai: "xai" optional,
+        xiaomi: "xiaomi" optional,
+        z_ai: "z-ai" optional,
+    }
 }
 
 #[cfg(any(
@@ -11169,55 +14264,67 @@ pub struct ProviderOptions {
     feature = "responses"
 ))]
 /// When multiple model providers are available, optionally indicate your routing preference.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProviderPreferences {
     /// Whether to allow backup providers to serve requests
     /// - true: (default) when the primary provider (or your custom providers in "order") is unavailable, use the next best provider.
     /// - false: use only the primary/custom provider, and return the upstream error if it's unavailable.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allow_fallbacks: Option<Option<bool>>,
     /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
     /// - allow: (default) allow providers which store user data non-transiently and may train on it
     ///
     /// - deny: use only providers which do not collect user data.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub data_collection: Option<Option<ProviderPreferencesDataCollection>>,
     /// Whether to restrict routing to only models that allow text distillation. When true, only models where the author has allowed distillation will be used.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enforce_distillable_text: Option<Option<bool>>,
     /// List of provider slugs to ignore. If provided, this list is merged with your account-wide ignored provider settings for this request.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub ignore: Option<Option<Vec<ProviderPreferencesIgnoreItem>>>,
     /// The object specifying the maximum price you want to pay for this request. USD price per million tokens, for prompt and completion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_price: Option<ProviderPreferencesMaxPrice>,
     /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub only: Option<Option<Vec<ProviderPreferencesOnlyItem>>>,
     /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub order: Option<Option<Vec<ProviderPreferencesOrderItem>>>,
     /// Preferred maximum latency (in seconds). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints above the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub preferred_max_latency: Option<Option<PreferredMaxLatency>>,
     /// Preferred minimum throughput (in tokens per second). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints below the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub preferred_min_throughput: Option<Option<PreferredMinThroughput>>,
     /// A list of quantization levels to filter the provider by.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub quantizations: Option<Option<Vec<Quantization>>>,
     /// Whether to filter providers to only those that support the parameters you've provided. If this setting is omitted or set to false, then providers will receive only the parameters they support, and ignore the rest.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub require_parameters: Option<Option<bool>>,
     /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub sort: Option<Option<ProviderPreferencesSort>>,
     /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub zdr: Option<Option<bool>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(
+    feature = "chat",
+    feature = "embeddings",
+    feature = "messages",
+    feature = "presets",
+    feature = "rerank",
+    feature = "responses"
+))]
+json_object! {
+    ProviderPreferences {
+        allow_fallbacks: "allow_fallbacks" tristate,
+        data_collection: "data_collection" tristate,
+        enforce_distillable_text: "enforce_distillable_text" tristate,
+        ignore: "ignore" tristate,
+        max_price: "max_price" optional,
+        only: "only" tristate,
+        order: "order" tristate,
+        preferred_max_latency: "preferred_max_latency" tristate,
+        preferred_min_throughput: "preferred_min_throughput" tristate,
+        quantizations: "quantizations" tristate,
+        require_parameters: "require_parameters" tristate,
+        sort: "sort" tristate,
+        zdr: "zdr" tristate,
+    }
 }
 
 #[cfg(any(
@@ -11266,26 +14373,38 @@ pub enum ProviderPreferencesIgnoreItem {
     feature = "responses"
 ))]
 /// The object specifying the maximum price you want to pay for this request. USD price per million tokens, for prompt and completion.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProviderPreferencesMaxPrice {
     /// Maximum price in USD per audio unit
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<String>,
     /// Maximum price in USD per million completion tokens
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion: Option<String>,
     /// Maximum price in USD per image
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Maximum price in USD per million prompt tokens
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
     /// Maximum price in USD per request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(
+    feature = "chat",
+    feature = "embeddings",
+    feature = "messages",
+    feature = "presets",
+    feature = "rerank",
+    feature = "responses"
+))]
+json_object! {
+    ProviderPreferencesMaxPrice {
+        audio: "audio" optional,
+        completion: "completion" optional,
+        image: "image" optional,
+        prompt: "prompt" optional,
+        request: "request" optional,
+    }
 }
 
 #[cfg(any(
@@ -11372,17 +14491,30 @@ Exacto = "exacto",
     feature = "responses"
 ))]
 /// The provider sorting strategy (price, throughput, latency)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProviderSortConfig {
     /// The provider sorting strategy (price, throughput, latency)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub by: Option<Option<ProviderSortConfigBy>>,
     /// Partitioning strategy for sorting: "model" (default) groups endpoints by model before sorting (fallback models remain fallbacks), "none" sorts all endpoints together regardless of model.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub partition: Option<Option<ProviderSortConfigPartition>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(
+    feature = "chat",
+    feature = "embeddings",
+    feature = "images",
+    feature = "messages",
+    feature = "presets",
+    feature = "rerank",
+    feature = "responses"
+))]
+json_object! {
+    ProviderSortConfig {
+        by: "by" tristate,
+        partition: "partition" tristate,
+    }
 }
 
 #[cfg(any(
@@ -11423,57 +14555,64 @@ None = "none",
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// Pricing information for the model
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublicPricing {
     /// Price in USD per audio input token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<String>,
     /// Price in USD per audio output token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_output: Option<String>,
     /// Price in USD per token for completion (output) generation
     pub completion: String,
     /// Fractional discount applied to this endpoint's pricing; the price is multiplied by (1 - discount) (0 = no discount, 1 = free)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<f64>,
     /// Price in USD per input image
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// Price in USD per output image
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_output: Option<String>,
     /// Price in USD per image token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_token: Option<String>,
     /// Price in USD per cached audio input token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_audio_cache: Option<String>,
     /// Price in USD per cached input token (read)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cache_read: Option<String>,
     /// Price per cache-write token, in USD per token. For providers with multiple cache TTLs (e.g. Anthropic), this is the default (5-minute) cache-write rate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cache_write: Option<String>,
     /// Price per 1-hour cache-write token, in USD per token. Only present for providers that price an extended (1-hour) cache TTL separately, such as Anthropic.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_cache_write_1h: Option<String>,
     /// Price in USD per internal reasoning token
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal_reasoning: Option<String>,
     /// Conditional overrides of the base pricing (e.g. long-context or time-based pricing). An entry applies when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per key; price keys absent from an entry inherit the base price. The top-level pricing keys always reflect the price that applies under default conditions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Vec<PricingOverride>>,
     /// Price in USD per token for prompt (input) processing
     pub prompt: String,
     /// Price in USD per request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
     /// Price in USD per web search
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_search: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    PublicPricing {
+        audio: "audio" optional,
+        audio_output: "audio_output" optional,
+        completion: "completion" required,
+        discount: "discount" optional,
+        image: "image" optional,
+        image_output: "image_output" optional,
+        image_token: "image_token" optional,
+        input_audio_cache: "input_audio_cache" optional,
+        input_cache_read: "input_cache_read" optional,
+        input_cache_write: "input_cache_write" optional,
+        input_cache_write_1h: "input_cache_write_1h" optional,
+        internal_reasoning: "internal_reasoning" optional,
+        overrides: "overrides" optional,
+        prompt: "prompt" required,
+        request: "request" optional,
+        web_search: "web_search" optional,
+    }
 }
 
 #[cfg(any(
@@ -11503,25 +14642,30 @@ UnknownValue = "unknown",
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningConfig {
     /// Controls which reasoning is available to the model. `auto` uses the model default (same as omitting); `all_turns` includes reasoning from earlier turns passed in input; `current_turn` limits to the current turn only. Only supported by OpenAI GPT-5.6 and newer.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub context: Option<Option<ReasoningContext>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub effort: Option<Option<ReasoningEffort>>,
     /// Selects the reasoning mode. `standard` is the default; `pro` engages deeper reasoning on models that support it, billed at standard token rates. Only supported by OpenAI GPT-5.6 and newer.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub mode: Option<Option<ReasoningMode>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub summary: Option<Option<ReasoningSummaryVerbosity>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub enabled: Option<Option<bool>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_tokens: Option<Option<i64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ReasoningConfig {
+        context: "context" tristate,
+        effort: "effort" tristate,
+        mode: "mode" tristate,
+        summary: "summary" tristate,
+        enabled: "enabled" tristate,
+        max_tokens: "max_tokens" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -11536,7 +14680,7 @@ CurrentTurn = "current_turn",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when reasoning text delta is streamed
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningDeltaEvent {
     pub content_index: i64,
     pub delta: String,
@@ -11545,25 +14689,43 @@ pub struct ReasoningDeltaEvent {
     pub sequence_number: i64,
     pub r#type: BaseReasoningDeltaEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ReasoningDeltaEvent {
+        content_index: "content_index" required,
+        delta: "delta" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Reasoning detail encrypted schema
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningDetailEncrypted {
     pub data: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub format: Option<Option<ReasoningFormat>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<i64>,
     pub r#type: ReasoningDetailEncryptedType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ReasoningDetailEncrypted {
+        data: "data" required,
+        format: "format" tristate,
+        id: "id" tristate,
+        index: "index" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -11573,23 +14735,32 @@ pub enum ReasoningDetailEncryptedType { ReasoningEncrypted = "reasoning.encrypte
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Record of an OpenRouter server-tool invocation (e.g. openrouter:fusion), carried in reasoning_details so a prior tool call can be rehydrated into a later turn of the same conversation.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningDetailServerToolCall {
     pub arguments: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub format: Option<Option<ReasoningFormat>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<i64>,
     pub result: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub tool_call_id: Option<Option<String>>,
     pub tool_name: String,
     pub r#type: ReasoningDetailServerToolCallType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ReasoningDetailServerToolCall {
+        arguments: "arguments" required,
+        format: "format" tristate,
+        id: "id" tristate,
+        index: "index" optional,
+        result: "result" required,
+        tool_call_id: "tool_call_id" tristate,
+        tool_name: "tool_name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -11599,19 +14770,26 @@ pub enum ReasoningDetailServerToolCallType { ReasoningServerToolCall = "reasonin
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Reasoning detail summary schema
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningDetailSummary {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub format: Option<Option<ReasoningFormat>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<i64>,
     pub summary: String,
     pub r#type: ReasoningDetailSummaryType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ReasoningDetailSummary {
+        format: "format" tristate,
+        id: "id" tristate,
+        index: "index" optional,
+        summary: "summary" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -11621,22 +14799,28 @@ pub enum ReasoningDetailSummaryType { ReasoningSummary = "reasoning.summary" }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
 /// Reasoning detail text schema
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningDetailText {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub format: Option<Option<ReasoningFormat>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub signature: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub text: Option<Option<String>>,
     pub r#type: ReasoningDetailTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+json_object! {
+    ReasoningDetailText {
+        format: "format" tristate,
+        id: "id" tristate,
+        index: "index" optional,
+        signature: "signature" tristate,
+        text: "text" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
@@ -11657,7 +14841,7 @@ ReasoningServerToolCall("reasoning.server_tool_call") => ReasoningDetailServerTo
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when reasoning text streaming is complete
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningDoneEvent {
     pub content_index: i64,
     pub item_id: String,
@@ -11666,8 +14850,19 @@ pub struct ReasoningDoneEvent {
     pub text: String,
     pub r#type: BaseReasoningDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ReasoningDoneEvent {
+        content_index: "content_index" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        text: "text" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "embeddings", feature = "models", feature = "presets", feature = "responses"))]
@@ -11700,25 +14895,32 @@ GoogleGeminiV1 = "google-gemini-v1",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Reasoning output item with signature and format extensions
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningItem {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub content: Option<Option<Vec<ReasoningTextContent>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub encrypted_content: Option<Option<String>>,
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OutputItemReasoningStatus>,
-    #[serde(default)]
     pub summary: Vec<ReasoningSummaryText>,
     pub r#type: OutputItemReasoningType,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub format: Option<Option<ReasoningFormat>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub signature: Option<Option<String>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ReasoningItem {
+        content: "content" tristate,
+        encrypted_content: "encrypted_content" tristate,
+        id: "id" required,
+        status: "status" optional,
+        summary: "summary" defaulted,
+        r#type: "type" required,
+        format: "format" tristate,
+        signature: "signature" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -11732,7 +14934,7 @@ Pro = "pro",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a reasoning summary part is added
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningSummaryPartAddedEvent {
     pub item_id: String,
     pub output_index: i64,
@@ -11741,13 +14943,24 @@ pub struct ReasoningSummaryPartAddedEvent {
     pub summary_index: i64,
     pub r#type: BaseReasoningSummaryPartAddedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ReasoningSummaryPartAddedEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        part: "part" required,
+        sequence_number: "sequence_number" required,
+        summary_index: "summary_index" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a reasoning summary part is complete
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningSummaryPartDoneEvent {
     pub item_id: String,
     pub output_index: i64,
@@ -11756,23 +14969,41 @@ pub struct ReasoningSummaryPartDoneEvent {
     pub summary_index: i64,
     pub r#type: BaseReasoningSummaryPartDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ReasoningSummaryPartDoneEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        part: "part" required,
+        sequence_number: "sequence_number" required,
+        summary_index: "summary_index" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningSummaryText {
     pub text: String,
     pub r#type: ReasoningSummaryTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ReasoningSummaryText {
+        text: "text" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when reasoning summary text delta is streamed
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningSummaryTextDeltaEvent {
     pub delta: String,
     pub item_id: String,
@@ -11781,13 +15012,24 @@ pub struct ReasoningSummaryTextDeltaEvent {
     pub summary_index: i64,
     pub r#type: BaseReasoningSummaryTextDeltaEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ReasoningSummaryTextDeltaEvent {
+        delta: "delta" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        summary_index: "summary_index" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when reasoning summary text streaming is complete
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningSummaryTextDoneEvent {
     pub item_id: String,
     pub output_index: i64,
@@ -11796,8 +15038,19 @@ pub struct ReasoningSummaryTextDoneEvent {
     pub text: String,
     pub r#type: BaseReasoningSummaryTextDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ReasoningSummaryTextDoneEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        summary_index: "summary_index" required,
+        text: "text" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -11815,13 +15068,20 @@ Detailed = "detailed",
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReasoningTextContent {
     pub text: String,
     pub r#type: ReasoningTextContentType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ReasoningTextContent {
+        text: "text" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -11831,7 +15091,7 @@ pub enum ReasoningTextContentType { ReasoningText = "reasoning_text" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a refusal delta is streamed
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RefusalDeltaEvent {
     pub content_index: i64,
     pub delta: String,
@@ -11840,13 +15100,24 @@ pub struct RefusalDeltaEvent {
     pub sequence_number: i64,
     pub r#type: BaseRefusalDeltaEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    RefusalDeltaEvent {
+        content_index: "content_index" required,
+        delta: "delta" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when refusal streaming is complete
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RefusalDoneEvent {
     pub content_index: i64,
     pub item_id: String,
@@ -11855,8 +15126,19 @@ pub struct RefusalDoneEvent {
     pub sequence_number: i64,
     pub r#type: BaseRefusalDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    RefusalDoneEvent {
+        content_index: "content_index" required,
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        refusal: "refusal" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -11864,15 +15146,21 @@ pub struct RefusalDoneEvent {
 pub type RequestMetadata = std::collections::BTreeMap<String, String>;
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseHealingPlugin {
     /// Set to false to disable the response-healing plugin for this request. Defaults to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     pub id: ResponseHealingPluginId,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    ResponseHealingPlugin {
+        enabled: "enabled" optional,
+        id: "id" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -11892,43 +15180,64 @@ CodeInterpreterCallOutputs = "code_interpreter_call.outputs",
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseOutputText {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Vec<OpenAIResponsesAnnotation>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprobs: Option<Vec<ResponseOutputTextLogprobsItem>>,
     pub text: String,
     pub r#type: ResponseOutputTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ResponseOutputText {
+        annotations: "annotations" optional,
+        logprobs: "logprobs" optional,
+        text: "text" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseOutputTextLogprobsItem {
-    #[serde(default)]
     pub bytes: Vec<i64>,
     pub logprob: f64,
     pub token: String,
-    #[serde(default)]
     pub top_logprobs: Vec<ResponseOutputTextLogprobsItemTopLogprobsItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ResponseOutputTextLogprobsItem {
+        bytes: "bytes" defaulted,
+        logprob: "logprob" required,
+        token: "token" required,
+        top_logprobs: "top_logprobs" defaulted,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponseOutputTextLogprobsItemTopLogprobsItem {
-    #[serde(default)]
     pub bytes: Vec<i64>,
     pub logprob: f64,
     pub token: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ResponseOutputTextLogprobsItemTopLogprobsItem {
+        bytes: "bytes" defaulted,
+        logprob: "logprob" required,
+        token: "token" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -11938,13 +15247,20 @@ pub enum ResponseOutputTextType { OutputText = "output_text" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Error information returned from the API
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResponsesErrorField {
     pub code: ResponsesErrorFieldCode,
     pub message: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ResponsesErrorField {
+        code: "code" required,
+        message: "message" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -11975,111 +15291,116 @@ DataResidencyMismatch = "data_residency_mismatch",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Request schema for Responses endpoint
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponsesRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub background: Option<Option<bool>>,
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<AnthropicCacheControlDirective>,
     /// Debug options for inspecting request transformations (streaming only)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub debug: Option<ChatDebugOptions>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub frequency_penalty: Option<Option<f64>>,
     /// Provider-specific image configuration options. Keys and values vary by model/provider. See <https://openrouter.ai/docs/guides/overview/multimodal/image-generation> for more details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_config: Option<ImageConfig>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub include: Option<Option<Vec<ResponseIncludesEnum>>>,
     /// Input for a response request - can be a string or array of items
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<Inputs>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub instructions: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_output_tokens: Option<Option<i64>>,
     /// Maximum number of server-tool (e.g. `openrouter:web_search`) agent steps the model may take during a request. Defaults to 30, which is also the maximum. Ignored when `stop_server_tools_when` is set.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_tool_calls: Option<Option<i64>>,
     /// Metadata key-value pairs for the request. Keys must be ≤64 characters and cannot contain brackets. Values must be ≤512 characters. Maximum 16 pairs allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub metadata: Option<Option<RequestMetadata>>,
     /// Output modalities for the response. Supported values are "text" and "image".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modalities: Option<Vec<OutputModalityEnum>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub parallel_tool_calls: Option<Option<bool>>,
     /// Plugins you want to enable for this request, including their settings.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugins: Option<Vec<ResponsesRequestPluginsItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub presence_penalty: Option<Option<f64>>,
     /// Not supported. The Responses API is stateless: no responses are stored, so a previous response cannot be referenced. Requests with a non-null value are rejected with a 400 error. Send the full conversation history in `input` instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_response_id: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt: Option<Option<StoredPromptTemplate>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt_cache_key: Option<Option<String>>,
     /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. Only supported by OpenAI GPT-5.6 and newer.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub prompt_cache_options: Option<Option<PromptCacheOptions>>,
     /// When multiple model providers are available, optionally indicate your routing preference.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub provider: Option<Option<ProviderPreferences>>,
     /// Configuration for reasoning mode in the response
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub reasoning: Option<Option<ReasoningConfig>>,
     /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub route: Option<Option<DeprecatedRoute>>,
     /// Recommended per-end-user identifier for abuse isolation. Use a stable ID, hash, or pseudonym. When a provider requires a user identity, OpenRouter folds it into the hashed identity sent upstream and never forwards it raw. If omitted, requests use an account-level identity, so provider policy blocks can affect the whole account.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub safety_identifier: Option<Option<String>>,
     /// The service tier to use for processing this request. `fast` is accepted as an alias for `priority`.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub service_tier: Option<Option<ResponsesRequestServiceTier>>,
     /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). When provided, OpenRouter uses it as the sticky routing key, routing all requests in the session to the same provider to maximize prompt cache hits. Also used for observability grouping. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// Stop conditions for the server-tool agent loop. Any condition firing halts the loop (OR logic). When set, this overrides `max_tool_calls`. When a condition fires while the model is still emitting tool calls, the pending tool calls are executed and one final turn is made with tool calls disabled so the response ends with a natural-language answer instead of an unfinished tool call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_server_tools_when: Option<StopServerToolsWhen>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub temperature: Option<Option<f64>>,
     /// Text output configuration including format and verbosity
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<TextExtendedConfig>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_choice: Option<OpenAIResponsesToolChoice>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<ResponsesRequestToolsItem>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_k: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub top_logprobs: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub top_p: Option<Option<f64>>,
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceConfig>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub truncation: Option<Option<OpenAIResponsesTruncation>>,
     /// A unique identifier representing your end-user, which helps distinguish between different users of your app. This allows your app to identify specific users in case of abuse reports, preventing your entire app from being affected by the actions of individual users. Maximum of 256 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ResponsesRequest {
+        background: "background" tristate,
+        cache_control: "cache_control" optional,
+        debug: "debug" optional,
+        frequency_penalty: "frequency_penalty" tristate,
+        image_config: "image_config" optional,
+        include: "include" tristate,
+        input: "input" optional,
+        instructions: "instructions" tristate,
+        max_output_tokens: "max_output_tokens" tristate,
+        max_tool_calls: "max_tool_calls" tristate,
+        metadata: "metadata" tristate,
+        modalities: "modalities" optional,
+        model: "model" optional,
+        models: "models" optional,
+        parallel_tool_calls: "parallel_tool_calls" tristate,
+        plugins: "plugins" optional,
+        presence_penalty: "presence_penalty" tristate,
+        previous_response_id: "previous_response_id" optional,
+        prompt: "prompt" tristate,
+        prompt_cache_key: "prompt_cache_key" tristate,
+        prompt_cache_options: "prompt_cache_options" tristate,
+        provider: "provider" tristate,
+        reasoning: "reasoning" tristate,
+        route: "route" tristate,
+        safety_identifier: "safety_identifier" tristate,
+        service_tier: "service_tier" tristate,
+        session_id: "session_id" optional,
+        stop_server_tools_when: "stop_server_tools_when" optional,
+        store: "store" optional,
+        stream: "stream" optional,
+        temperature: "temperature" tristate,
+        text: "text" optional,
+        tool_choice: "tool_choice" optional,
+        tools: "tools" optional,
+        top_k: "top_k" optional,
+        top_logprobs: "top_logprobs" tristate,
+        top_p: "top_p" tristate,
+        trace: "trace" optional,
+        truncation: "truncation" tristate,
+        user: "user" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -12150,47 +15471,67 @@ pub enum ResponsesRequestToolsItem {
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Function tool definition
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResponsesRequestToolsItemFunction {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub description: Option<Option<String>>,
     pub name: String,
-    #[serde(default)]
     pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub strict: Option<Option<bool>>,
     pub r#type: FunctionToolType,
     /// Withhold this tool from the model until `openrouter:tool_search` finds it. Requires the tool search server tool; at least one tool must remain non-deferred.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defer_loading: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ResponsesRequestToolsItemFunction {
+        description: "description" tristate,
+        name: "name" required,
+        parameters: "parameters" defaulted,
+        strict: "strict" tristate,
+        r#type: "type" required,
+        defer_loading: "defer_loading" optional,
+    }
+}
+
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RouterAttempt {
     pub model: String,
     pub provider: String,
     pub status: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    RouterAttempt {
+        model: "model" required,
+        provider: "provider" required,
+        status: "status" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RouterParams {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality_floor: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throughput_floor: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_group: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    RouterParams {
+        quality_floor: "quality_floor" optional,
+        throughput_floor: "throughput_floor" optional,
+        version_group: "version_group" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -12224,27 +15565,38 @@ High = "high",
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Configuration for the openrouter:experimental__search_models server tool
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchModelsServerToolConfig {
     /// Maximum number of models to return. Defaults to 5, max 20.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    SearchModelsServerToolConfig {
+        max_results: "max_results" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchModelsServerToolOpenRouter {
     /// Configuration for the openrouter:experimental__search_models server tool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<SearchModelsServerToolConfig>,
     pub r#type: SearchModelsServerToolOpenRouterType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    SearchModelsServerToolOpenRouter {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -12264,55 +15616,73 @@ High = "high",
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// Usage for server-side tool execution (e.g., web search)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServerToolUseDetails {
     /// Number of OpenRouter server tool calls that executed and produced a result.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub tool_calls_executed: Option<Option<i64>>,
     /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub tool_calls_requested: Option<Option<i64>>,
     /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub web_search_requests: Option<Option<i64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    ServerToolUseDetails {
+        tool_calls_executed: "tool_calls_executed" tristate,
+        tool_calls_requested: "tool_calls_requested" tristate,
+        web_search_requests: "web_search_requests" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// A shell command execution call (newer variant)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShellCallItem {
     pub action: ShellCallItemAction,
     /// The raw tool-call arguments string as emitted by the model. Echo back unchanged when replaying history; used verbatim to preserve provider prompt-cache prefixes.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub arguments: Option<Option<String>>,
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub status: Option<Option<ToolCallStatus>>,
     pub r#type: ShellCallItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ShellCallItem {
+        action: "action" required,
+        arguments: "arguments" tristate,
+        call_id: "call_id" required,
+        environment: "environment" optional,
+        id: "id" tristate,
+        status: "status" tristate,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShellCallItemAction {
-    #[serde(default)]
     pub commands: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_output_length: Option<Option<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub timeout_ms: Option<Option<i64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ShellCallItemAction {
+        commands: "commands" defaulted,
+        max_output_length: "max_output_length" tristate,
+        timeout_ms: "timeout_ms" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -12322,14 +15692,22 @@ pub enum ShellCallItemType { ShellCall = "shell_call" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Captured stdout and stderr for one command of a shell call, with its exit or timeout outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ShellCallOutputContent {
     pub outcome: ShellCallOutputContentOutcome,
     pub stderr: String,
     pub stdout: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ShellCallOutputContent {
+        outcome: "outcome" required,
+        stderr: "stderr" required,
+        stdout: "stdout" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -12344,13 +15722,20 @@ pub enum ShellCallOutputContentOutcome {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShellCallOutputContentOutcomeExit {
     pub exit_code: i64,
     pub r#type: ShellCallOutputContentOutcomeExitType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ShellCallOutputContentOutcomeExit {
+        exit_code: "exit_code" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -12359,12 +15744,18 @@ pub enum ShellCallOutputContentOutcomeExitType { Exit = "exit" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShellCallOutputContentOutcomeTimeout {
     pub r#type: ShellCallOutputContentOutcomeTimeoutType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ShellCallOutputContentOutcomeTimeout {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -12374,21 +15765,28 @@ pub enum ShellCallOutputContentOutcomeTimeoutType { Timeout = "timeout" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Output from a shell command execution (newer variant)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShellCallOutputItem {
     pub call_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub id: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_output_length: Option<Option<i64>>,
-    #[serde(default)]
     pub output: Vec<ShellCallOutputContent>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub status: Option<Option<ToolCallStatus>>,
     pub r#type: ShellCallOutputItemType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ShellCallOutputItem {
+        call_id: "call_id" required,
+        id: "id" tristate,
+        max_output_length: "max_output_length" tristate,
+        output: "output" defaulted,
+        status: "status" tristate,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -12408,30 +15806,41 @@ Incomplete = "incomplete",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Shell tool configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShellServerTool {
     pub r#type: ShellServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ShellServerTool {
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets", feature = "responses"))]
 /// Configuration for the openrouter:shell server tool
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShellServerToolConfig {
     /// Which shell engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) keeps the provider's native hosted shell when available (OpenAI); on other providers the call is routed to the OpenRouter sandbox.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<ShellServerToolEngine>,
     /// Server-side execution environment for the shell tool. Only container-backed environments are supported; "local" shells are not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<ShellServerToolEnvironment>,
     /// How long (in seconds) the container stays warm after its last command before sleeping, freeing its capacity slot. Idle-based: each command renews the timer. Defaults to 900 (15 minutes); capped at 2592000 (30 days).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep_after_seconds: Option<SandboxSleepAfterSeconds>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    ShellServerToolConfig {
+        engine: "engine" optional,
+        environment: "environment" optional,
+        sleep_after_seconds: "sleep_after_seconds" optional,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets", feature = "responses"))]
@@ -12454,15 +15863,21 @@ ContainerReference("container_reference") => ContainerReferenceEnvironment,
 
 #[cfg(any(feature = "messages", feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: runs shell commands server-side in a sandboxed container (a sandbox-backed clone of OpenAI's hosted shell tool)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShellServerToolOpenRouter {
     /// Configuration for the openrouter:shell server tool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<ShellServerToolConfig>,
     pub r#type: ShellServerToolOpenRouterType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    ShellServerToolOpenRouter {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets", feature = "responses"))]
@@ -12493,13 +15908,20 @@ FinishReasonIs("finish_reason_is") => StopServerToolsWhenFinishReasonIs,
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Stop when the upstream model emits this finish reason (e.g. `length`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StopServerToolsWhenFinishReasonIs {
     pub reason: String,
     pub r#type: StopServerToolsWhenFinishReasonIsType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    StopServerToolsWhenFinishReasonIs {
+        reason: "reason" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -12509,13 +15931,20 @@ pub enum StopServerToolsWhenFinishReasonIsType { FinishReasonIs = "finish_reason
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Stop after a tool with this name has been called.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StopServerToolsWhenHasToolCall {
     pub tool_name: String,
     pub r#type: StopServerToolsWhenHasToolCallType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    StopServerToolsWhenHasToolCall {
+        tool_name: "tool_name" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -12525,13 +15954,20 @@ pub enum StopServerToolsWhenHasToolCallType { HasToolCall = "has_tool_call" }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Stop once cumulative cost across the loop exceeds this dollar threshold.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StopServerToolsWhenMaxCost {
     pub max_cost_in_dollars: f64,
     pub r#type: StopServerToolsWhenMaxCostType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    StopServerToolsWhenMaxCost {
+        max_cost_in_dollars: "max_cost_in_dollars" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -12541,13 +15977,20 @@ pub enum StopServerToolsWhenMaxCostType { MaxCost = "max_cost" }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Stop once cumulative token usage across the loop exceeds this threshold.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StopServerToolsWhenMaxTokensUsed {
     pub max_tokens: i64,
     pub r#type: StopServerToolsWhenMaxTokensUsedType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    StopServerToolsWhenMaxTokensUsed {
+        max_tokens: "max_tokens" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -12557,13 +16000,20 @@ pub enum StopServerToolsWhenMaxTokensUsedType { MaxTokensUsed = "max_tokens_used
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Stop after the agent loop has executed this many steps.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StopServerToolsWhenStepCountIs {
     pub step_count: i64,
     pub r#type: StopServerToolsWhenStepCountIsType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    StopServerToolsWhenStepCountIs {
+        step_count: "step_count" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -12572,14 +16022,20 @@ pub enum StopServerToolsWhenStepCountIsType { StepCountIs = "step_count_is" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoredPromptTemplate {
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub variables: Option<Option<std::collections::BTreeMap<String, StoredPromptTemplateVariablesValue>>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    StoredPromptTemplate {
+        id: "id" required,
+        variables: "variables" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -12653,46 +16109,70 @@ ResponseDebug("response.debug") => DebugEvent,
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a response has completed successfully
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StreamEventsResponseCompleted {
     /// Complete non-streaming response from the Responses API
     pub response: OpenResponsesResult,
     pub sequence_number: i64,
     pub r#type: CompletedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    StreamEventsResponseCompleted {
+        response: "response" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a response has failed
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StreamEventsResponseFailed {
     /// Complete non-streaming response from the Responses API
     pub response: OpenResponsesResult,
     pub sequence_number: i64,
     pub r#type: FailedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    StreamEventsResponseFailed {
+        response: "response" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a response is incomplete
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StreamEventsResponseIncomplete {
     /// Complete non-streaming response from the Responses API
     pub response: OpenResponsesResult,
     pub sequence_number: i64,
     pub r#type: IncompleteEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    StreamEventsResponseIncomplete {
+        response: "response" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a new output item is added to the response
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StreamEventsResponseOutputItemAdded {
     /// An output item from the response
     pub item: OutputItems,
@@ -12700,13 +16180,22 @@ pub struct StreamEventsResponseOutputItemAdded {
     pub sequence_number: i64,
     pub r#type: OutputItemAddedEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    StreamEventsResponseOutputItemAdded {
+        item: "item" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when an output item is complete
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StreamEventsResponseOutputItemDone {
     /// An output item from the response
     pub item: OutputItems,
@@ -12714,65 +16203,97 @@ pub struct StreamEventsResponseOutputItemDone {
     pub sequence_number: i64,
     pub r#type: OutputItemDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    StreamEventsResponseOutputItemDone {
+        item: "item" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Log probability information for a token
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StreamLogprob {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<Vec<i64>>,
     pub logprob: f64,
     pub token: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub top_logprobs: Option<Vec<StreamLogprobTopLogprob>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    StreamLogprob {
+        bytes: "bytes" optional,
+        logprob: "logprob" required,
+        token: "token" required,
+        top_logprobs: "top_logprobs" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Alternative token with its log probability
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct StreamLogprobTopLogprob {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<Vec<i64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logprob: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    StreamLogprobTopLogprob {
+        bytes: "bytes" optional,
+        logprob: "logprob" optional,
+        token: "token" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// A tool made available to the subagent. Only OpenRouter server tools (e.g. openrouter:web_search) are supported; function tools are rejected because the worker has no way to execute them. The subagent tool may not list itself.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubagentNestedTool {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
     pub r#type: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    SubagentNestedTool {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// Reasoning configuration forwarded to the subagent call. Use this to control reasoning effort and token budget for models that support extended thinking.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubagentReasoning {
     /// Reasoning effort level for the subagent call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effort: Option<SubagentReasoningEffort>,
     /// Maximum number of reasoning tokens the subagent may use. Forwarded to the subagent call as `reasoning.max_tokens`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    SubagentReasoning {
+        effort: "effort" optional,
+        max_tokens: "max_tokens" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
@@ -12791,54 +16312,65 @@ None = "none",
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// Configuration for one openrouter:subagent server tool entry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubagentServerToolConfig {
     /// EXPERIMENTAL — subject to change without notice. When true, the subagent inherits every client function defined in the request's top-level `tools` list. Supported on the Responses API (`/api/v1/responses`) only; other APIs reject it with a `400`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inherit_functions: Option<bool>,
     /// EXPERIMENTAL — subject to change without notice. Names of the top-level function tools that the subagent will inherit. Any tool that matches by name will be copied fully into the tools array of the subagent. When `inherit_functions` is `true`, this list does nothing, because every client function will be inherited by default. Names are trimmed before validation, so a whitespace-only name is rejected with a `400`. Supported on the Responses API (`/api/v1/responses`) only; other APIs reject it with a `400`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inherited_function_names: Option<Vec<String>>,
     /// System instructions for the subagent. When omitted, the subagent responds with no system prompt of its own.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
     /// Maximum number of output tokens (including reasoning) the subagent may produce. When omitted, the provider's default applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_completion_tokens: Option<i64>,
     /// Maximum number of tool-calling steps the subagent may take during its agentic loop. Capped at 25. Only relevant when the subagent is given tools. Forwarded to the subagent call as `max_tool_calls`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_tool_calls: Option<i64>,
     /// Slug of the model that executes delegated tasks (any OpenRouter model). Typically a smaller, cheaper, faster model than the one delegating. When omitted, the model from the outer API request is used. The subagent tool itself cannot be the subagent model.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Optional name for this subagent. The model sees one tool per named subagent (and one default for an unnamed entry). Names must be unique across subagent entries. Letters, digits, spaces, underscores, and dashes; trimmed; 1–64 chars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Reasoning configuration forwarded to the subagent call. Use this to control reasoning effort and token budget for models that support extended thinking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<SubagentReasoning>,
     /// Sampling temperature forwarded to the subagent call. When omitted, the provider's default applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
     /// Tools the subagent may use while executing a delegated task. The subagent runs as an agentic sub-agent over these tools, then returns its outcome. Only OpenRouter server tools are supported — function tools are rejected — and the list must not include the subagent tool itself.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<SubagentNestedTool>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    SubagentServerToolConfig {
+        inherit_functions: "inherit_functions" optional,
+        inherited_function_names: "inherited_function_names" optional,
+        instructions: "instructions" optional,
+        max_completion_tokens: "max_completion_tokens" optional,
+        max_tool_calls: "max_tool_calls" optional,
+        model: "model" optional,
+        name: "name" optional,
+        reasoning: "reasoning" optional,
+        temperature: "temperature" optional,
+        tools: "tools" optional,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: delegates self-contained tasks to a smaller, cheaper, faster worker model (any OpenRouter model) mid-generation and returns its outcome. The worker may run as a sub-agent with its own tools.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubagentServerToolOpenRouter {
     /// Configuration for one openrouter:subagent server tool entry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<SubagentServerToolConfig>,
     pub r#type: SubagentServerToolOpenRouterType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
+json_object! {
+    SubagentServerToolOpenRouter {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "presets", feature = "responses"))]
@@ -12848,50 +16380,77 @@ pub enum SubagentServerToolOpenRouterType { OpenrouterSubagent = "openrouter:sub
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a text delta is streamed
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextDeltaEvent {
     pub content_index: i64,
     pub delta: String,
     pub item_id: String,
-    #[serde(default)]
     pub logprobs: Vec<StreamLogprob>,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: BaseTextDeltaEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    TextDeltaEvent {
+        content_index: "content_index" required,
+        delta: "delta" required,
+        item_id: "item_id" required,
+        logprobs: "logprobs" defaulted,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when text streaming is complete
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextDoneEvent {
     pub content_index: i64,
     pub item_id: String,
-    #[serde(default)]
     pub logprobs: Vec<StreamLogprob>,
     pub output_index: i64,
     pub sequence_number: i64,
     pub text: String,
     pub r#type: BaseTextDoneEventType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    TextDoneEvent {
+        content_index: "content_index" required,
+        item_id: "item_id" required,
+        logprobs: "logprobs" defaulted,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        text: "text" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Text output configuration including format and verbosity
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextExtendedConfig {
     /// Text response format configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<Formats>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub verbosity: Option<Option<TextExtendedConfigVerbosity>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    TextExtendedConfig {
+        format: "format" optional,
+        verbosity: "verbosity" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -12916,15 +16475,22 @@ Incomplete = "incomplete",
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Constrains the model to a pre-defined set of allowed tools
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ToolChoiceAllowed {
     pub mode: ToolChoiceAllowedMode,
-    #[serde(default)]
     pub tools: Vec<serde_json::Map<String, serde_json::Value>>,
     pub r#type: ToolChoiceAllowedType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    ToolChoiceAllowed {
+        mode: "mode" required,
+        tools: "tools" defaulted,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -12942,27 +16508,38 @@ pub enum ToolChoiceAllowedType { AllowedTools = "allowed_tools" }
 
 #[cfg(any(feature = "messages", feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: finds tools marked `defer_loading` and makes them callable
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ToolSearchServerTool {
     /// Configuration for the openrouter:tool_search server tool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<ToolSearchServerToolConfig>,
     pub r#type: ToolSearchServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    ToolSearchServerTool {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets", feature = "responses"))]
 /// Configuration for the openrouter:tool_search server tool
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ToolSearchServerToolConfig {
     /// Maximum tools returned by one search. Defaults to 5.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    ToolSearchServerToolConfig {
+        max_results: "max_results" optional,
+    }
 }
 
 #[cfg(any(feature = "messages", feature = "presets", feature = "responses"))]
@@ -12972,38 +16549,49 @@ pub enum ToolSearchServerToolType { OpenrouterToolSearch = "openrouter:tool_sear
 
 #[cfg(any(feature = "embeddings", feature = "models"))]
 /// Information about the top provider for this model
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopProviderInfo {
     /// Context length from the top provider
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub context_length: Option<Option<i64>>,
     /// Whether the top provider moderates content
     pub is_moderated: bool,
     /// Maximum completion tokens from the top provider
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max_completion_tokens: Option<Option<i64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "embeddings", feature = "models"))]
+json_object! {
+    TopProviderInfo {
+        context_length: "context_length" tristate,
+        is_moderated: "is_moderated" required,
+        max_completion_tokens: "max_completion_tokens" tristate,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TraceConfig {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_span_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_name: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    TraceConfig {
+        generation_name: "generation_name" optional,
+        parent_span_id: "parent_span_id" optional,
+        span_name: "span_name" optional,
+        trace_id: "trace_id" optional,
+        trace_name: "trace_name" optional,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -13015,9 +16603,8 @@ Disabled = "disabled",
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct URLCitation {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     pub end_index: i64,
     pub start_index: i64,
@@ -13025,8 +16612,19 @@ pub struct URLCitation {
     pub r#type: URLCitationType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    URLCitation {
+        content: "content" optional,
+        end_index: "end_index" required,
+        start_index: "start_index" required,
+        title: "title" required,
+        r#type: "type" required,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -13035,7 +16633,7 @@ pub enum URLCitationType { UrlCitation = "url_citation" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Usage {
     pub input_tokens: i64,
     pub input_tokens_details: OpenAIResponsesUsageInputTokensDetails,
@@ -13043,31 +16641,48 @@ pub struct Usage {
     pub output_tokens_details: OpenAIResponsesUsageOutputTokensDetails,
     pub total_tokens: i64,
     /// Cost of the completion
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cost: Option<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_details: Option<UsageCostDetails>,
     /// Whether a request was made using a Bring Your Own Key configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_byok: Option<bool>,
     /// Usage for server-side tool execution (e.g., web search)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub server_tool_use_details: Option<Option<ServerToolUseDetails>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    Usage {
+        input_tokens: "input_tokens" required,
+        input_tokens_details: "input_tokens_details" required,
+        output_tokens: "output_tokens" required,
+        output_tokens_details: "output_tokens_details" required,
+        total_tokens: "total_tokens" required,
+        cost: "cost" tristate,
+        cost_details: "cost_details" optional,
+        is_byok: "is_byok" optional,
+        server_tool_use_details: "server_tool_use_details" tristate,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsageCostDetails {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub upstream_inference_cost: Option<Option<f64>>,
     pub upstream_inference_input_cost: f64,
     pub upstream_inference_output_cost: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    UsageCostDetails {
+        upstream_inference_cost: "upstream_inference_cost" tristate,
+        upstream_inference_input_cost: "upstream_inference_input_cost" required,
+        upstream_inference_output_cost: "upstream_inference_output_cost" required,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -13084,24 +16699,30 @@ Firecrawl = "firecrawl",
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebFetchPlugin {
     /// Only fetch from these domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_domains: Option<Vec<String>>,
     /// Never fetch from these domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_domains: Option<Vec<String>>,
     pub id: WebFetchPluginId,
     /// Maximum content length in approximate tokens. Content exceeding this limit is truncated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_content_tokens: Option<i64>,
     /// Maximum number of web fetches per request. Once exceeded, the tool returns an error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    WebFetchPlugin {
+        allowed_domains: "allowed_domains" optional,
+        blocked_domains: "blocked_domains" optional,
+        id: "id" required,
+        max_content_tokens: "max_content_tokens" optional,
+        max_uses: "max_uses" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -13111,39 +16732,50 @@ pub enum WebFetchPluginId { WebFetch = "web-fetch" }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: fetches full content from a URL (web page or PDF)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebFetchServerTool {
     /// Configuration for the openrouter:web_fetch server tool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<WebFetchServerToolConfig>,
     pub r#type: WebFetchServerToolType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    WebFetchServerTool {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Configuration for the openrouter:web_fetch server tool
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebFetchServerToolConfig {
     /// Only fetch from these domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_domains: Option<Vec<String>>,
     /// Never fetch from these domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_domains: Option<Vec<String>>,
     /// Which fetch engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in fetch. "exa" uses Exa Contents API. "openrouter" uses direct HTTP fetch. "firecrawl" uses Firecrawl scrape (requires BYOK). "parallel" uses the Parallel extract API.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<WebFetchEngineEnum>,
     /// Maximum content length in approximate tokens. Content exceeding this limit is truncated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_content_tokens: Option<i64>,
     /// Maximum number of web fetches per request. Once exceeded, the tool returns an error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    WebFetchServerToolConfig {
+        allowed_domains: "allowed_domains" optional,
+        blocked_domains: "blocked_domains" optional,
+        engine: "engine" optional,
+        max_content_tokens: "max_content_tokens" optional,
+        max_uses: "max_uses" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -13153,93 +16785,130 @@ pub enum WebFetchServerToolType { OpenrouterWebFetch = "openrouter:web_fetch" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Web search call completed
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebSearchCallCompletedEvent {
     pub item_id: String,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesSearchCompletedType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    WebSearchCallCompletedEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Web search call in progress
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebSearchCallInProgressEvent {
     pub item_id: String,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesWebSearchCallInProgressType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    WebSearchCallInProgressEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Web search call is searching
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebSearchCallSearchingEvent {
     pub item_id: String,
     pub output_index: i64,
     pub sequence_number: i64,
     pub r#type: OpenAIResponsesWebSearchCallSearchingType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-#[cfg(any(feature = "chat", feature = "messages", feature = "presets"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct WebSearchConfig {
-    /// Limit search results to these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, and most native providers (Anthropic, OpenAI, xAI). Cannot be used with excluded_domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allowed_domains: Option<Vec<String>>,
-    /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses Firecrawl (requires BYOK). "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub engine: Option<WebSearchEngineEnum>,
-    /// Exclude search results from these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, Anthropic, OpenAI, and xAI. Cannot be used with allowed_domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub excluded_domains: Option<Vec<String>>,
-    /// Exact maximum number of characters of content per search result. Applies to the Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, caps highlight content per result. For Parallel, caps excerpt content per result (default 1,500 when omitted). For Perplexity, maps to the native `max_tokens_per_page` parameter (converted from characters to tokens) and trims the response to the exact character cap. When both `max_characters` and `search_context_size` are set, `max_characters` takes precedence. When omitted, falls back to `search_context_size` mapping (Exa) or engine defaults (Parallel, Perplexity).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_characters: Option<i64>,
-    /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_results: Option<i64>,
-    /// Maximum total number of search results across all search calls in a single request. Once this limit is reached, the tool will stop returning new results. Useful for controlling cost and context size in agentic loops. Defaults to 50 when not specified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_total_results: Option<i64>,
-    /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_uses: Option<i64>,
-    /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<WebSearchMode>,
-    /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub search_context_size: Option<SearchQualityLevel>,
-    /// Approximate user location for location-biased results.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_location: Option<WebSearchUserLocationServerTool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    WebSearchCallSearchingEvent {
+        item_id: "item_id" required,
+        output_index: "output_index" required,
+        sequence_number: "sequence_number" required,
+        r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets"))]
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebSearchConfig {
+    /// Limit search results to these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, and most native providers (Anthropic, OpenAI, xAI). Cannot be used with excluded_domains.
+    pub allowed_domains: Option<Vec<String>>,
+    /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses Firecrawl (requires BYOK). "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
+    pub engine: Option<WebSearchEngineEnum>,
+    /// Exclude search results from these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, Anthropic, OpenAI, and xAI. Cannot be used with allowed_domains.
+    pub excluded_domains: Option<Vec<String>>,
+    /// Exact maximum number of characters of content per search result. Applies to the Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, caps highlight content per result. For Parallel, caps excerpt content per result (default 1,500 when omitted). For Perplexity, maps to the native `max_tokens_per_page` parameter (converted from characters to tokens) and trims the response to the exact character cap. When both `max_characters` and `search_context_size` are set, `max_characters` takes precedence. When omitted, falls back to `search_context_size` mapping (Exa) or engine defaults (Parallel, Perplexity).
+    pub max_characters: Option<i64>,
+    /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
+    pub max_results: Option<i64>,
+    /// Maximum total number of search results across all search calls in a single request. Once this limit is reached, the tool will stop returning new results. Useful for controlling cost and context size in agentic loops. Defaults to 50 when not specified.
+    pub max_total_results: Option<i64>,
+    /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
+    pub max_uses: Option<i64>,
+    /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
+    pub mode: Option<WebSearchMode>,
+    /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
+    pub search_context_size: Option<SearchQualityLevel>,
+    /// Approximate user location for location-biased results.
+    pub user_location: Option<WebSearchUserLocationServerTool>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets"))]
+json_object! {
+    WebSearchConfig {
+        allowed_domains: "allowed_domains" optional,
+        engine: "engine" optional,
+        excluded_domains: "excluded_domains" optional,
+        max_characters: "max_characters" optional,
+        max_results: "max_results" optional,
+        max_total_results: "max_total_results" optional,
+        max_uses: "max_uses" optional,
+        mode: "mode" optional,
+        search_context_size: "search_context_size" optional,
+        user_location: "user_location" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebSearchDomainFilter {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub allowed_domains: Option<Option<Vec<String>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub blocked_domains: Option<Option<Vec<String>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub excluded_domains: Option<Option<Vec<String>>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    WebSearchDomainFilter {
+        allowed_domains: "allowed_domains" tristate,
+        blocked_domains: "blocked_domains" tristate,
+        excluded_domains: "excluded_domains" tristate,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -13284,36 +16953,42 @@ Advanced = "advanced",
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebSearchPlugin {
     /// Set to false to disable the web-search plugin for this request. Defaults to true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The search engine to use for web search.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<WebSearchEngine>,
     /// A list of domains to exclude from web search results. Supports wildcards (e.g. "*.substack.com") and path filtering (e.g. "openai.com/blog").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_domains: Option<Vec<String>>,
     pub id: WebSearchPluginId,
     /// A list of domains to restrict web search results to. Supports wildcards (e.g. "*.substack.com") and path filtering (e.g. "openai.com/blog").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_domains: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// Maximum number of times the model can invoke web search in a single turn. Passed through to native providers that support it (e.g. Anthropic).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
     /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<WebSearchMode>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_prompt: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub user_location: Option<Option<WebSearchUserLocation>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    WebSearchPlugin {
+        enabled: "enabled" optional,
+        engine: "engine" optional,
+        exclude_domains: "exclude_domains" optional,
+        id: "id" required,
+        include_domains: "include_domains" optional,
+        max_results: "max_results" optional,
+        max_uses: "max_uses" optional,
+        mode: "mode" optional,
+        search_prompt: "search_prompt" optional,
+        user_location: "user_location" tristate,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
@@ -13323,84 +16998,101 @@ pub enum WebSearchPluginId { Web = "web" }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Web search tool configuration (2025-08-26 version)
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebSearchServerTool {
     /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses Firecrawl (requires BYOK). "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<WebSearchEngineEnum>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub filters: Option<Option<WebSearchDomainFilter>>,
     /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
     /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<WebSearchMode>,
     /// Size of the search context for web search tools
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_context_size: Option<SearchContextSizeEnum>,
     pub r#type: WebSearchServerToolType,
     /// User location information for web search
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub user_location: Option<Option<WebSearchUserLocation>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    WebSearchServerTool {
+        engine: "engine" optional,
+        filters: "filters" tristate,
+        max_results: "max_results" optional,
+        max_uses: "max_uses" optional,
+        mode: "mode" optional,
+        search_context_size: "search_context_size" optional,
+        r#type: "type" required,
+        user_location: "user_location" tristate,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
 /// Configuration for the openrouter:web_search server tool
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebSearchServerToolConfig {
     /// Limit search results to these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, and most native providers (Anthropic, OpenAI, xAI). Cannot be used with excluded_domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_domains: Option<Vec<String>>,
     /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses Firecrawl (requires BYOK). "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<WebSearchEngineEnum>,
     /// Exclude search results from these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, Anthropic, OpenAI, and xAI. Cannot be used with allowed_domains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_domains: Option<Vec<String>>,
     /// Exact maximum number of characters of content per search result. Applies to the Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, caps highlight content per result. For Parallel, caps excerpt content per result (default 1,500 when omitted). For Perplexity, maps to the native `max_tokens_per_page` parameter (converted from characters to tokens) and trims the response to the exact character cap. When both `max_characters` and `search_context_size` are set, `max_characters` takes precedence. When omitted, falls back to `search_context_size` mapping (Exa) or engine defaults (Parallel, Perplexity).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_characters: Option<i64>,
     /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_results: Option<i64>,
     /// Maximum total number of search results across all search calls in a single request. Once this limit is reached, the tool will stop returning new results. Useful for controlling cost and context size in agentic loops. Defaults to 50 when not specified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total_results: Option<i64>,
     /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_uses: Option<i64>,
     /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<WebSearchMode>,
     /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search_context_size: Option<SearchQualityLevel>,
     /// Approximate user location for location-biased results.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_location: Option<WebSearchUserLocationServerTool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    WebSearchServerToolConfig {
+        allowed_domains: "allowed_domains" optional,
+        engine: "engine" optional,
+        excluded_domains: "excluded_domains" optional,
+        max_characters: "max_characters" optional,
+        max_results: "max_results" optional,
+        max_total_results: "max_total_results" optional,
+        max_uses: "max_uses" optional,
+        mode: "mode" optional,
+        search_context_size: "search_context_size" optional,
+        user_location: "user_location" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// OpenRouter built-in server tool: searches the web for current information
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebSearchServerToolOpenRouter {
     /// Configuration for the openrouter:web_search server tool
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parameters: Option<WebSearchServerToolConfig>,
     pub r#type: WebSearchServerToolOpenRouterType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    WebSearchServerToolOpenRouter {
+        parameters: "parameters" optional,
+        r#type: "type" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -13414,13 +17106,20 @@ pub enum WebSearchServerToolType { WebSearch20250826 = "web_search_2025_08_26" }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebSearchSource {
     pub r#type: WebSearchSourceType,
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+json_object! {
+    WebSearchSource {
+        r#type: "type" required,
+        url: "url" required,
+    }
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
@@ -13440,40 +17139,50 @@ Failed = "failed",
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// User location information for web search
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebSearchUserLocation {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub city: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub country: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub region: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub timezone: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<WebSearchUserLocationType>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    WebSearchUserLocation {
+        city: "city" tristate,
+        country: "country" tristate,
+        region: "region" tristate,
+        timezone: "timezone" tristate,
+        r#type: "type" optional,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 /// Approximate user location for location-biased results.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WebSearchUserLocationServerTool {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub city: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub country: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub region: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub timezone: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<WebSearchUserLocationServerToolType>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+json_object! {
+    WebSearchUserLocationServerTool {
+        city: "city" tristate,
+        country: "country" tristate,
+        region: "region" tristate,
+        timezone: "timezone" tristate,
+        r#type: "type" optional,
+    }
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]

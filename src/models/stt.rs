@@ -107,53 +107,69 @@ impl CreateAudioTranscriptionsRequest {
 }
 
 /// Base64-encoded audio to transcribe
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTInputAudio {
     /// Base64-encoded audio data (raw bytes, not a data URI)
     pub data: String,
     /// Audio format (e.g., wav, mp3, flac, m4a, ogg, webm, aac). Supported formats vary by provider.
     pub format: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    STTInputAudio {
+        data: "data" required,
+        format: "format" required,
+    }
+}
+
 /// Speech-to-text request input. Accepts a JSON body with input_audio containing base64-encoded audio.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTRequest {
     /// Base64-encoded audio to transcribe
     pub input_audio: STTInputAudio,
     /// ISO-639-1 language code (e.g., "en", "ja"). Auto-detected if omitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// STT model identifier
     pub model: String,
     /// Provider-specific passthrough configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<STTRequestProvider>,
     /// Output format. "json" (default) returns { text, usage }. "verbose_json" additionally returns task, language, duration, and segment-level timestamps; only supported by OpenAI-compatible providers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<STTRequestResponseFormat>,
     /// Sampling temperature for transcription
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
     /// Timestamp detail levels to include when response_format is "verbose_json". "segment" returns segment-level timestamps; "word" additionally returns word-level timestamps in the words array. Ignored unless response_format is "verbose_json".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp_granularities: Option<Vec<STTTimestampGranularity>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    STTRequest {
+        input_audio: "input_audio" required,
+        language: "language" optional,
+        model: "model" required,
+        provider: "provider" optional,
+        response_format: "response_format" optional,
+        temperature: "temperature" optional,
+        timestamp_granularities: "timestamp_granularities" optional,
+    }
+}
+
 /// Provider-specific passthrough configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTRequestProvider {
     /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<ProviderOptions>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    STTRequestProvider {
+        options: "options" optional,
+    }
 }
 
 open_enum! {
@@ -165,68 +181,81 @@ VerboseJson = "verbose_json",
 }
 
 /// STT response containing transcribed text and optional usage statistics
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTResponse {
     /// Duration of the input audio in seconds, present when response_format is verbose_json
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
     /// Detected or forced language, present when response_format is verbose_json
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// Timestamped transcript segments, present when response_format is verbose_json
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<STTSegment>>,
     /// The task performed, present when response_format is verbose_json
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
     /// The transcribed text
     pub text: String,
     /// Aggregated usage statistics for the request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<STTUsage>,
     /// Timestamped words, present when the provider returns word-level timestamps
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub words: Option<Vec<STTWord>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    STTResponse {
+        duration: "duration" optional,
+        language: "language" optional,
+        segments: "segments" optional,
+        task: "task" optional,
+        text: "text" required,
+        usage: "usage" optional,
+        words: "words" optional,
+    }
+}
+
 /// A timestamped transcript segment, returned when response_format is verbose_json
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTSegment {
     /// Average log probability of the segment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avg_logprob: Option<f64>,
     /// Compression ratio of the segment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression_ratio: Option<f64>,
     /// Segment end time in seconds
     pub end: f64,
     /// Segment index within the transcript
     pub id: i64,
     /// Probability the segment contains no speech
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_speech_prob: Option<f64>,
     /// Seek offset of the segment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seek: Option<i64>,
     /// Speaker index for the segment, present when the provider returns diarization data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speaker: Option<i64>,
     /// Segment start time in seconds
     pub start: f64,
     /// Temperature used for the segment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
     /// Transcribed text of the segment
     pub text: String,
     /// Token IDs of the segment
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<Vec<i64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    STTSegment {
+        avg_logprob: "avg_logprob" optional,
+        compression_ratio: "compression_ratio" optional,
+        end: "end" required,
+        id: "id" required,
+        no_speech_prob: "no_speech_prob" optional,
+        seek: "seek" optional,
+        speaker: "speaker" optional,
+        start: "start" required,
+        temperature: "temperature" optional,
+        text: "text" required,
+        tokens: "tokens" optional,
+    }
 }
 
 open_enum! {
@@ -238,41 +267,52 @@ Segment = "segment",
 }
 
 /// Aggregated usage statistics for the request
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTUsage {
     /// Total cost of the request in USD
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<f64>,
     /// Number of input tokens billed for this request
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_tokens: Option<i64>,
     /// Number of output tokens generated
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_tokens: Option<i64>,
     /// Duration of the input audio in seconds
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds: Option<f64>,
     /// Total number of tokens used (input + output)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    STTUsage {
+        cost: "cost" optional,
+        input_tokens: "input_tokens" optional,
+        output_tokens: "output_tokens" optional,
+        seconds: "seconds" optional,
+        total_tokens: "total_tokens" optional,
+    }
+}
+
 /// A timestamped word, returned when the provider includes word-level timestamps
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTWord {
     /// Word end time in seconds
     pub end: f64,
     /// Speaker index for the word, present when the provider returns diarization data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speaker: Option<i64>,
     /// Word start time in seconds
     pub start: f64,
     /// The transcribed word
     pub word: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    STTWord {
+        end: "end" required,
+        speaker: "speaker" optional,
+        start: "start" required,
+        word: "word" required,
+    }
 }

@@ -28,27 +28,38 @@ Text("text") => SpeechInputReferenceText,
 }
 
 /// Reference audio input for stateless voice cloning
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechInputReferenceAudio {
     /// Reference audio input object
     pub input_audio: SpeechInputReferenceAudioInput,
     pub r#type: SpeechInputReferenceAudioType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    SpeechInputReferenceAudio {
+        input_audio: "input_audio" required,
+        r#type: "type" required,
+    }
+}
+
 /// Reference audio input object
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechInputReferenceAudioInput {
     /// Base64-encoded reference audio (optionally a data URI). Supported audio formats are provider-specific. Limited to 20 MiB of base64 (15 MiB of decoded audio).
     pub data: String,
     /// Audio format of the reference audio (e.g., wav, mp3). Optional; most providers detect the format from the audio bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SpeechInputReferenceAudioInput {
+        data: "data" required,
+        format: "format" optional,
+    }
 }
 
 tag_enum! {
@@ -56,14 +67,20 @@ pub enum SpeechInputReferenceAudioType { InputAudio = "input_audio" }
 }
 
 /// Transcript of the accompanying reference audio
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechInputReferenceText {
     /// Transcript of the accompanying reference audio.
     pub text: String,
     pub r#type: SpeechInputReferenceTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SpeechInputReferenceText {
+        text: "text" required,
+        r#type: "type" required,
+    }
 }
 
 tag_enum! {
@@ -71,41 +88,51 @@ pub enum SpeechInputReferenceTextType { Text = "text" }
 }
 
 /// Text-to-speech request input
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechRequest {
     /// Text to synthesize
     pub input: String,
     /// Reference content for stateless voice cloning: one `input_audio` part carrying the voice sample, optionally accompanied by one `text` part with its transcript. Only routed to endpoints that support voice cloning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_references: Option<Vec<SpeechInputReference>>,
     /// TTS model identifier
     pub model: String,
     /// Provider-specific passthrough configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<SpeechRequestProvider>,
     /// Audio output format
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<SpeechRequestResponseFormat>,
     /// Playback speed multiplier. Only used by models that support it (e.g. OpenAI TTS). Ignored by other providers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed: Option<f64>,
     /// Voice identifier (provider-specific).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+json_object! {
+    SpeechRequest {
+        input: "input" required,
+        input_references: "input_references" optional,
+        model: "model" required,
+        provider: "provider" optional,
+        response_format: "response_format" optional,
+        speed: "speed" optional,
+        voice: "voice" optional,
+    }
+}
+
 /// Provider-specific passthrough configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechRequestProvider {
     /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<ProviderOptions>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SpeechRequestProvider {
+        options: "options" optional,
+    }
 }
 
 open_enum! {

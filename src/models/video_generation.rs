@@ -6,46 +6,68 @@ use super::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartAudio {
     pub audio_url: ContentPartAudioAudioUrl,
     pub r#type: ContentPartAudioType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ContentPartAudio {
+        audio_url: "audio_url" required,
+        r#type: "type" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartAudioAudioUrl {
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ContentPartAudioAudioUrl {
+        url: "url" required,
+    }
 }
 
 tag_enum! {
 pub enum ContentPartAudioType { AudioUrl = "audio_url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartVideo {
     pub r#type: ContentPartVideoType,
     pub video_url: ContentPartVideoVideoUrl,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ContentPartVideo {
+        r#type: "type" required,
+        video_url: "video_url" required,
+    }
 }
 
 tag_enum! {
 pub enum ContentPartVideoType { VideoUrl = "video_url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartVideoVideoUrl {
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ContentPartVideoVideoUrl {
+        url: "url" required,
+    }
 }
 
 /// Inputs of [`video_generation_generate`](crate::funcs::video_generation_generate) (`POST /videos`): path, query and header parameters and the body.
@@ -61,15 +83,22 @@ impl CreateVideosRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FrameImage {
     pub image_url: ContentPartImageImageUrl,
     pub r#type: ContentPartImageType,
     /// Whether this image represents the first or last frame of the video
     pub frame_type: FrameImageFrameType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    FrameImage {
+        image_url: "image_url" required,
+        r#type: "type" required,
+        frame_type: "frame_type" required,
+    }
 }
 
 open_enum! {
@@ -136,51 +165,56 @@ impl ListVideosModelsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct VideoGenerationRequest {
     /// Aspect ratio of the generated video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aspect_ratio: Option<VideoGenerationRequestAspectRatio>,
     /// URL to receive a webhook notification when the video generation job completes. Overrides the workspace-level default callback URL if set. Must be HTTPS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Creativity level for video upscaling models only. This parameter is not supported by video generation models.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creativity: Option<i64>,
     /// Duration of the generated video in seconds
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// Images to use as the first and/or last frame of the generated video. Each image must specify a frame_type of first_frame or last_frame.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frame_images: Option<Vec<FrameImage>>,
     /// Whether to generate audio alongside the video. Defaults to the endpoint's generate_audio capability flag, false if not set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate_audio: Option<bool>,
     /// Reference assets to guide video generation. Accepts image, audio, and video references. Audio and video references are only honored by providers that support them (including BytePlus Seedance generation 2 and newer); other providers use image references and ignore the rest.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_references: Option<Vec<InputReference>>,
     pub model: String,
     /// Text prompt describing the video to generate. Optional for models that support generating a video from image input alone; required by all other models.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
     /// Provider-specific passthrough configuration
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<VideoGenerationRequestProvider>,
     /// Resolution of the generated video
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<VideoGenerationRequestResolution>,
     /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
     /// Exact pixel dimensions of the generated video in "WIDTHxHEIGHT" format (e.g. "1280x720"). Interchangeable with resolution + aspect_ratio.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
     /// Upscale factor for video upscaling models only. This parameter is not supported by video generation models.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upscale_factor: Option<f64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    VideoGenerationRequest {
+        aspect_ratio: "aspect_ratio" optional,
+        callback_url: "callback_url" optional,
+        creativity: "creativity" optional,
+        duration: "duration" optional,
+        frame_images: "frame_images" optional,
+        generate_audio: "generate_audio" optional,
+        input_references: "input_references" optional,
+        model: "model" required,
+        prompt: "prompt" optional,
+        provider: "provider" optional,
+        resolution: "resolution" optional,
+        seed: "seed" optional,
+        size: "size" optional,
+        upscale_factor: "upscale_factor" optional,
+    }
 }
 
 open_enum! {
@@ -199,13 +233,17 @@ V921 = "9:21",
 }
 
 /// Provider-specific passthrough configuration
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct VideoGenerationRequestProvider {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<ProviderOptions>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    VideoGenerationRequestProvider {
+        options: "options" optional,
+    }
 }
 
 open_enum! {
@@ -221,24 +259,31 @@ V4k = "4K",
 }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoGenerationResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The generation ID associated with this video generation job. Available once the job has been processed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation_id: Option<String>,
     pub id: String,
     pub polling_url: String,
     pub status: VideoGenerationResponseStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsigned_urls: Option<Vec<String>>,
     /// Usage and cost information for the video generation. Available once the job has completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<VideoGenerationUsage>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    VideoGenerationResponse {
+        error: "error" optional,
+        generation_id: "generation_id" optional,
+        id: "id" required,
+        polling_url: "polling_url" required,
+        status: "status" required,
+        unsigned_urls: "unsigned_urls" optional,
+        usage: "usage" optional,
+    }
 }
 
 open_enum! {
@@ -253,71 +298,83 @@ Expired = "expired",
 }
 
 /// Usage and cost information for the video generation. Available once the job has completed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct VideoGenerationUsage {
     /// The cost of the video generation in USD.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub cost: Option<Option<f64>>,
     /// Whether the request was made using a Bring Your Own Key configuration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_byok: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    VideoGenerationUsage {
+        cost: "cost" tristate,
+        is_byok: "is_byok" optional,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct VideoModel {
     /// List of parameters that are allowed to be passed through to the provider
-    #[serde(default)]
     pub allowed_passthrough_parameters: Vec<String>,
     /// Canonical slug for the model
     pub canonical_slug: String,
     /// Unix timestamp of when the model was created
     pub created: i64,
     /// Supported creativity levels for video upscaling models
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub creativity: Option<Option<Vec<i64>>>,
     /// Description of the model
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether the model supports generating audio alongside video
-    #[serde(default)]
     pub generate_audio: Option<bool>,
     /// Hugging Face model identifier, if applicable
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub hugging_face_id: Option<Option<String>>,
     /// Unique identifier for the model
     pub id: String,
     /// Display name of the model
     pub name: String,
     /// Pricing SKUs with provider prefix stripped, values as strings
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub pricing_skus: Option<Option<std::collections::BTreeMap<String, String>>>,
     /// Whether the model supports deterministic generation via seed parameter
-    #[serde(default)]
     pub seed: Option<bool>,
     /// Supported output aspect ratios
-    #[serde(default)]
     pub supported_aspect_ratios: Option<Vec<VideoModelSupportedAspectRatiosItem>>,
     /// Supported video durations in seconds
-    #[serde(default)]
     pub supported_durations: Option<Vec<i64>>,
     /// Supported frame image types (e.g. first_frame, last_frame)
-    #[serde(default)]
     pub supported_frame_images: Option<Vec<VideoModelSupportedFrameImagesItem>>,
     /// Supported output resolutions
-    #[serde(default)]
     pub supported_resolutions: Option<Vec<VideoModelSupportedResolutionsItem>>,
     /// Supported output sizes (width x height)
-    #[serde(default)]
     pub supported_sizes: Option<Vec<VideoModelSupportedSizesItem>>,
     /// Supported upscale factor range for video upscaling models
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub upscale_factor: Option<Option<VideoModelUpscaleFactor>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    VideoModel {
+        allowed_passthrough_parameters: "allowed_passthrough_parameters" defaulted,
+        canonical_slug: "canonical_slug" required,
+        created: "created" required,
+        creativity: "creativity" tristate,
+        description: "description" optional,
+        generate_audio: "generate_audio" defaulted,
+        hugging_face_id: "hugging_face_id" tristate,
+        id: "id" required,
+        name: "name" required,
+        pricing_skus: "pricing_skus" tristate,
+        seed: "seed" defaulted,
+        supported_aspect_ratios: "supported_aspect_ratios" defaulted,
+        supported_durations: "supported_durations" defaulted,
+        supported_frame_images: "supported_frame_images" defaulted,
+        supported_resolutions: "supported_resolutions" defaulted,
+        supported_sizes: "supported_sizes" defaulted,
+        upscale_factor: "upscale_factor" tristate,
+    }
 }
 
 open_enum! {
@@ -421,22 +478,30 @@ V5040x2160 = "5040x2160",
 }
 
 /// Supported upscale factor range for video upscaling models
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct VideoModelUpscaleFactor {
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub max: Option<Option<f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub min: Option<Option<f64>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    VideoModelUpscaleFactor {
+        max: "max" tristate,
+        min: "min" tristate,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct VideoModelsListResponse {
-    #[serde(default)]
     pub data: Vec<VideoModel>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    VideoModelsListResponse {
+        data: "data" defaulted,
+    }
 }

@@ -23,26 +23,35 @@ impl BulkAddWorkspaceMembersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAddWorkspaceMembersRequestBody {
     /// List of user IDs to add to the workspace. Members are assigned the same role they hold in the organization.
-    #[serde(default)]
     pub user_ids: Vec<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    BulkAddWorkspaceMembersRequestBody {
+        user_ids: "user_ids" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAddWorkspaceMembersResponse {
     /// Number of workspace memberships created or updated
     pub added_count: i64,
     /// List of added workspace memberships
-    #[serde(default)]
     pub data: Vec<WorkspaceMember>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    BulkAddWorkspaceMembersResponse {
+        added_count: "added_count" required,
+        data: "data" defaulted,
+    }
 }
 
 /// Inputs of [`workspaces_bulk_remove_members`](crate::funcs::workspaces_bulk_remove_members) (`POST /workspaces/{id}/members/remove`): path, query and header parameters and the body.
@@ -62,23 +71,32 @@ impl BulkRemoveWorkspaceMembersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkRemoveWorkspaceMembersRequestBody {
     /// List of user IDs to remove from the workspace
-    #[serde(default)]
     pub user_ids: Vec<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    BulkRemoveWorkspaceMembersRequestBody {
+        user_ids: "user_ids" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkRemoveWorkspaceMembersResponse {
     /// Number of members removed
     pub removed_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    BulkRemoveWorkspaceMembersResponse {
+        removed_count: "removed_count" required,
+    }
 }
 
 /// Inputs of [`workspaces_create`](crate::funcs::workspaces_create) (`POST /workspaces`): path, query and header parameters and the body.
@@ -94,50 +112,61 @@ impl CreateWorkspaceRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateWorkspaceRequestBody {
     /// Default image model for this workspace
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub default_image_model: Option<Option<String>>,
     /// Default provider sort preference (price, throughput, latency, exacto)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub default_provider_sort: Option<Option<String>>,
     /// Default text model for this workspace
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub default_text_model: Option<Option<String>>,
     /// Description of the workspace
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub description: Option<Option<String>>,
     /// Optional array of API key IDs to filter I/O logging
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub io_logging_api_key_ids: Option<Option<Vec<i64>>>,
     /// Sampling rate for I/O logging (0.0001-1)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub io_logging_sampling_rate: Option<f64>,
     /// Whether data discount logging is enabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_data_discount_logging_enabled: Option<bool>,
     /// Whether broadcast is enabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_observability_broadcast_enabled: Option<bool>,
     /// Whether private logging is enabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_observability_io_logging_enabled: Option<bool>,
     /// Name for the new workspace
     pub name: String,
     /// URL-friendly slug (lowercase alphanumeric segments separated by single hyphens, no leading/trailing hyphens)
     pub slug: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    CreateWorkspaceRequestBody {
+        default_image_model: "default_image_model" tristate,
+        default_provider_sort: "default_provider_sort" tristate,
+        default_text_model: "default_text_model" tristate,
+        description: "description" tristate,
+        io_logging_api_key_ids: "io_logging_api_key_ids" tristate,
+        io_logging_sampling_rate: "io_logging_sampling_rate" optional,
+        is_data_discount_logging_enabled: "is_data_discount_logging_enabled" optional,
+        is_observability_broadcast_enabled: "is_observability_broadcast_enabled" optional,
+        is_observability_io_logging_enabled: "is_observability_io_logging_enabled" optional,
+        name: "name" required,
+        slug: "slug" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateWorkspaceResponse {
     pub data: Workspace,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateWorkspaceResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`workspaces_delete_budget`](crate::funcs::workspaces_delete_budget) (`DELETE /workspaces/{id}/budgets/{interval}`): path, query and header parameters and the body.
@@ -160,13 +189,18 @@ impl DeleteWorkspaceBudgetRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteWorkspaceBudgetResponse {
     /// Confirmation that the budget was deleted (or did not exist)
     pub deleted: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    DeleteWorkspaceBudgetResponse {
+        deleted: "deleted" required,
+    }
 }
 
 /// Inputs of [`workspaces_delete`](crate::funcs::workspaces_delete) (`DELETE /workspaces/{id}`): path, query and header parameters and the body.
@@ -185,13 +219,18 @@ impl DeleteWorkspaceRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteWorkspaceResponse {
     /// Confirmation that the workspace was deleted
     pub deleted: bool,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    DeleteWorkspaceResponse {
+        deleted: "deleted" required,
+    }
 }
 
 /// Inputs of [`workspaces_get_budget`](crate::funcs::workspaces_get_budget) (`GET /workspaces/{id}/budgets/{interval}`): path, query and header parameters and the body.
@@ -214,15 +253,20 @@ impl GetWorkspaceBudgetRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWorkspaceBudgetResponse {
     pub data: WorkspaceBudget,
     /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_byok_in_budgets: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetWorkspaceBudgetResponse {
+        data: "data" required,
+        include_byok_in_budgets: "include_byok_in_budgets" optional,
+    }
 }
 
 /// Inputs of [`workspaces_get`](crate::funcs::workspaces_get) (`GET /workspaces/{id}`): path, query and header parameters and the body.
@@ -241,12 +285,17 @@ impl GetWorkspaceRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWorkspaceResponse {
     pub data: Workspace,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetWorkspaceResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`workspaces_list_budgets`](crate::funcs::workspaces_list_budgets) (`GET /workspaces/{id}/budgets`): path, query and header parameters and the body.
@@ -265,17 +314,21 @@ impl ListWorkspaceBudgetsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWorkspaceBudgetsResponse {
     /// List of budgets configured for the workspace
-    #[serde(default)]
     pub data: Vec<WorkspaceBudget>,
     /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_byok_in_budgets: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListWorkspaceBudgetsResponse {
+        data: "data" defaulted,
+        include_byok_in_budgets: "include_byok_in_budgets" optional,
+    }
 }
 
 /// Inputs of [`workspaces_list_members`](crate::funcs::workspaces_list_members) (`GET /workspaces/{id}/members`): path, query and header parameters and the body.
@@ -314,16 +367,21 @@ impl ListWorkspaceMembersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWorkspaceMembersResponse {
     /// List of workspace members
-    #[serde(default)]
     pub data: Vec<WorkspaceMember>,
     /// Total number of members in the workspace
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListWorkspaceMembersResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
 }
 
 /// Inputs of [`workspaces_list`](crate::funcs::workspaces_list) (`GET /workspaces`): path, query and header parameters and the body.
@@ -358,16 +416,21 @@ impl ListWorkspacesRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWorkspacesResponse {
     /// List of workspaces
-    #[serde(default)]
     pub data: Vec<Workspace>,
     /// Total number of workspaces
     pub total_count: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListWorkspacesResponse {
+        data: "data" defaulted,
+        total_count: "total_count" required,
+    }
 }
 
 /// Inputs of [`workspaces_update`](crate::funcs::workspaces_update) (`PATCH /workspaces/{id}`): path, query and header parameters and the body.
@@ -387,52 +450,61 @@ impl UpdateWorkspaceRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateWorkspaceRequestBody {
     /// Default image model for this workspace
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub default_image_model: Option<Option<String>>,
     /// Default provider sort preference (price, throughput, latency, exacto)
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub default_provider_sort: Option<Option<String>>,
     /// Default text model for this workspace
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub default_text_model: Option<Option<String>>,
     /// New description for the workspace
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub description: Option<Option<String>>,
     /// Optional array of API key IDs to filter I/O logging
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub io_logging_api_key_ids: Option<Option<Vec<i64>>>,
     /// Sampling rate for I/O logging (0.0001-1)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub io_logging_sampling_rate: Option<f64>,
     /// Whether data discount logging is enabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_data_discount_logging_enabled: Option<bool>,
     /// Whether broadcast is enabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_observability_broadcast_enabled: Option<bool>,
     /// Whether private logging is enabled
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_observability_io_logging_enabled: Option<bool>,
     /// New name for the workspace
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// New URL-friendly slug (lowercase alphanumeric segments separated by single hyphens, no leading/trailing hyphens)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    UpdateWorkspaceRequestBody {
+        default_image_model: "default_image_model" tristate,
+        default_provider_sort: "default_provider_sort" tristate,
+        default_text_model: "default_text_model" tristate,
+        description: "description" tristate,
+        io_logging_api_key_ids: "io_logging_api_key_ids" tristate,
+        io_logging_sampling_rate: "io_logging_sampling_rate" optional,
+        is_data_discount_logging_enabled: "is_data_discount_logging_enabled" optional,
+        is_observability_broadcast_enabled: "is_observability_broadcast_enabled" optional,
+        is_observability_io_logging_enabled: "is_observability_io_logging_enabled" optional,
+        name: "name" optional,
+        slug: "slug" optional,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateWorkspaceResponse {
     pub data: Workspace,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UpdateWorkspaceResponse {
+        data: "data" required,
+    }
 }
 
 /// Inputs of [`workspaces_set_budget`](crate::funcs::workspaces_set_budget) (`PUT /workspaces/{id}/budgets/{interval}`): path, query and header parameters and the body.
@@ -460,57 +532,60 @@ impl UpsertWorkspaceBudgetRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpsertWorkspaceBudgetRequestBody {
     /// Whether to include BYOK (bring-your-own-key) spend when enforcing the workspace's budgets. This is a workspace-wide setting: it applies to every budget interval (daily, weekly, monthly, and lifetime), not just the interval being upserted in this request. Omit to leave the current setting unchanged.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_byok_in_budgets: Option<bool>,
     /// Spending limit in USD. Must be greater than 0.
     pub limit_usd: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    UpsertWorkspaceBudgetRequestBody {
+        include_byok_in_budgets: "include_byok_in_budgets" optional,
+        limit_usd: "limit_usd" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpsertWorkspaceBudgetResponse {
     pub data: WorkspaceBudget,
     /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_byok_in_budgets: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    UpsertWorkspaceBudgetResponse {
+        data: "data" required,
+        include_byok_in_budgets: "include_byok_in_budgets" optional,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Workspace {
     /// ISO 8601 timestamp of when the workspace was created
     pub created_at: String,
     /// User ID of the workspace creator
-    #[serde(default)]
     pub created_by: Option<String>,
     /// Deterministic ID derived from the workspace ID. The default guardrail is materialized when its configuration is first written.
     pub default_guardrail_id: String,
     /// Default image model for this workspace
-    #[serde(default)]
     pub default_image_model: Option<String>,
     /// Default provider sort preference (price, throughput, latency, exacto)
-    #[serde(default)]
     pub default_provider_sort: Option<String>,
     /// Default text model for this workspace
-    #[serde(default)]
     pub default_text_model: Option<String>,
     /// Description of the workspace
-    #[serde(default)]
     pub description: Option<String>,
     /// Unique identifier for the workspace
     pub id: String,
     /// Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets. Set it via the workspace budget endpoints.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_byok_in_budgets: Option<bool>,
     /// Optional array of API key IDs to filter I/O logging. Null means all keys are logged.
-    #[serde(default)]
     pub io_logging_api_key_ids: Option<Vec<i64>>,
     /// Sampling rate for I/O logging (0.0001-1). 1 means 100% of requests are logged.
     pub io_logging_sampling_rate: f64,
@@ -525,14 +600,34 @@ pub struct Workspace {
     /// URL-friendly slug for the workspace
     pub slug: String,
     /// ISO 8601 timestamp of when the workspace was last updated
-    #[serde(default)]
     pub updated_at: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    Workspace {
+        created_at: "created_at" required,
+        created_by: "created_by" defaulted,
+        default_guardrail_id: "default_guardrail_id" required,
+        default_image_model: "default_image_model" defaulted,
+        default_provider_sort: "default_provider_sort" defaulted,
+        default_text_model: "default_text_model" defaulted,
+        description: "description" defaulted,
+        id: "id" required,
+        include_byok_in_budgets: "include_byok_in_budgets" optional,
+        io_logging_api_key_ids: "io_logging_api_key_ids" defaulted,
+        io_logging_sampling_rate: "io_logging_sampling_rate" required,
+        is_data_discount_logging_enabled: "is_data_discount_logging_enabled" required,
+        is_observability_broadcast_enabled: "is_observability_broadcast_enabled" required,
+        is_observability_io_logging_enabled: "is_observability_io_logging_enabled" required,
+        name: "name" required,
+        slug: "slug" required,
+        updated_at: "updated_at" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkspaceBudget {
     /// ISO 8601 timestamp of when the budget was created
     pub created_at: String,
@@ -541,15 +636,24 @@ pub struct WorkspaceBudget {
     /// Spending limit in USD for this interval
     pub limit_usd: f64,
     /// Interval at which spend resets. Null means a lifetime (one-time) budget.
-    #[serde(default)]
     pub reset_interval: Option<WorkspaceBudgetResetInterval>,
     /// ISO 8601 timestamp of when the budget was last updated
     pub updated_at: String,
     /// ID of the workspace the budget belongs to
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    WorkspaceBudget {
+        created_at: "created_at" required,
+        id: "id" required,
+        limit_usd: "limit_usd" required,
+        reset_interval: "reset_interval" defaulted,
+        updated_at: "updated_at" required,
+        workspace_id: "workspace_id" required,
+    }
 }
 
 open_enum! {
@@ -571,7 +675,7 @@ Monthly = "monthly",
 }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceMember {
     /// ISO 8601 timestamp of when the membership was created
     pub created_at: String,
@@ -584,8 +688,17 @@ pub struct WorkspaceMember {
     /// ID of the workspace
     pub workspace_id: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    WorkspaceMember {
+        created_at: "created_at" required,
+        id: "id" required,
+        role: "role" required,
+        user_id: "user_id" required,
+        workspace_id: "workspace_id" required,
+    }
 }
 
 open_enum! {

@@ -80,54 +80,70 @@ impl ListThingsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListThingsResponse {
-    #[serde(default)]
     pub data: Vec<Thing>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListThingsResponse {
+        data: "data" defaulted,
+    }
 }
 
 /// A thing, with every kind of field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Thing {
     pub id: String,
     /// When it was created
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     pub name: String,
-    #[serde(default)]
     pub note: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub maybe: Option<Option<i64>>,
     pub r#type: ThingType,
-    #[serde(rename = "camelCase", default, skip_serializing_if = "Option::is_none")]
     pub camel_case: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scores: Option<std::collections::BTreeMap<String, f64>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<ThingOwner>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<Thing>>,
     /// A thing, with every kind of field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<Box<Thing>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    Thing {
+        id: "id" required,
+        created_at: "created_at" optional,
+        name: "name" required,
+        note: "note" defaulted,
+        maybe: "maybe" tristate,
+        r#type: "type" required,
+        camel_case: "camelCase" optional,
+        labels: "labels" optional,
+        scores: "scores" optional,
+        meta: "meta" optional,
+        owner: "owner" optional,
+        children: "children" optional,
+        parent: "parent" optional,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ThingOwner {
     pub login: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ThingOwner {
+        login: "login" required,
+    }
 }
 
 tag_enum! {

@@ -10,8 +10,9 @@
 //!   `Option<Option<T>>` (`Some(None)` is sent as `null`). Date-times are the spec's
 //!   RFC 3339 strings.
 //! - Enums with several values accept unknown values (`Unknown(String)`); unions keep an
-//!   unknown shape as raw JSON (`Unknown(serde_json::Value)`); objects keep fields they do
-//!   not know in `extra`. A decoded value re-encodes to the same JSON.
+//!   unknown shape, or a known tag whose body this version cannot read, as raw JSON
+//!   (`Unknown(serde_json::Value)`); objects keep fields they do not know in `extra`. A
+//!   decoded value re-encodes to the same JSON.
 
 #[macro_use]
 mod support;

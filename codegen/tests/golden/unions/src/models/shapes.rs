@@ -6,15 +6,21 @@ use super::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Circle {
     pub kind: CircleKind,
     pub radius: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<Color>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    Circle {
+        kind: "kind" required,
+        radius: "radius" required,
+        color: "color" optional,
+    }
 }
 
 tag_enum! {
@@ -49,19 +55,24 @@ Square("square") => Square,
 }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ShapeRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
     pub shape: Shape,
     /// Text, a list of texts, or an object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<ShapeRequestLabel>,
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::models::support::double_option")]
     pub mode: Option<Option<ShapeRequestMode>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ShapeRequest {
+        stream: "stream" optional,
+        shape: "shape" required,
+        label: "label" optional,
+        mode: "mode" tristate,
+    }
 }
 
 /// Text, a list of texts, or an object.
@@ -76,12 +87,17 @@ pub enum ShapeRequestLabel {
     Unknown(serde_json::Value),
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShapeRequestLabelObject {
     pub text: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ShapeRequestLabelObject {
+        text: "text" required,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,21 +117,32 @@ None = "none",
 }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ShapeStreamingResponse {
     pub data: Shape,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+json_object! {
+    ShapeStreamingResponse {
+        data: "data" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Square {
     pub kind: SquareKind,
     pub side: f64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
-    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    Square {
+        kind: "kind" required,
+        side: "side" required,
+    }
 }
 
 tag_enum! {

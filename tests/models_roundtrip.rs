@@ -1,0 +1,219 @@
+//! Decoding and re-encoding tricky JSON through the generated models: unknown fields kept,
+//! optional vs nullable vs absent, missing and duplicate fields, escaped keys, open enums, type
+//! tags and discriminated unions (unknown tags and known tags with a shape this SDK cannot read
+//! fall back to the raw JSON). Each case goes through `from_str` (borrowed keys), `from_reader`
+//! (copied keys), `from_value` (owned `Value`) and `&Value` (what unions decode from).
+#![cfg(all(feature = "chat", feature = "observability"))]
+
+use openrouter::models::{
+    ChatAssistantMessageContent, ChatFinishReasonEnum, ChatResult, ObservabilityArizeDestinationConfig,
+    ReasoningDetailUnion,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Decodes `text` every way a user can; all must agree. Returns the value or the error message.
+fn decode<T: DeserializeOwned + Serialize + PartialEq + Clone + std::fmt::Debug>(text: &str) -> Result<T, String> {
+    let from_str = serde_json::from_str::<T>(text).map_err(|e| e.to_string());
+    let from_reader = serde_json::from_reader::<_, T>(text.as_bytes()).map_err(|e| e.to_string());
+    let value: Value = serde_json::from_str(text).expect("valid JSON");
+    let from_ref = T::deserialize(&value).map_err(|e| e.to_string());
+    let from_value = serde_json::from_value::<T>(value).map_err(|e| e.to_string());
+    // Errors carry a position only when decoding text (and readers count columns differently):
+    // compare the messages without it.
+    let strip =
+        |r: &Result<T, String>| r.as_ref().map_err(|e| e.split(" at line ").next().unwrap().to_string()).cloned();
+    assert_eq!(strip(&from_str), strip(&from_reader), "from_str vs from_reader");
+    assert_eq!(strip(&from_str), from_value, "from_str vs from_value");
+    assert_eq!(from_value, from_ref, "from_value vs &Value");
+    from_str
+}
+
+/// Decodes and checks that the value re-encodes to `expected`.
+fn roundtrip<T: DeserializeOwned + Serialize + PartialEq + Clone + std::fmt::Debug>(text: &str, expected: Value) -> T {
+    let decoded: T = decode(text).unwrap_or_else(|e| panic!("decode failed: {e}\n{text}"));
+    assert_eq!(serde_json::to_value(&decoded).unwrap(), expected);
+    // and the re-encoded text decodes to the same value
+    let again: T = decode(&serde_json::to_string(&decoded).unwrap()).unwrap();
+    assert_eq!(again, decoded);
+    decoded
+}
+
+fn chat(extra: Value) -> Value {
+    let mut base = json!({
+        "choices": [{
+            "finish_reason": "stop",
+            "index": 0,
+            "message": {"content": "Paris.", "role": "assistant"}
+        }],
+        "created": 1677652288,
+        "id": "chatcmpl-123",
+        "model": "openai/gpt-4",
+        "object": "chat.completion",
+        "system_fingerprint": "fp_1"
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        if v.is_null() && k.starts_with('-') {
+            base.as_object_mut().unwrap().remove(&k[1..]);
+        } else {
+            base[k] = v.clone();
+        }
+    }
+    base
+}
+
+#[test]
+fn unknown_fields_are_kept_at_every_level_and_re_encoded() {
+    let mut input = chat(json!({
+        "x_new": {"nested": [1, 2, {"deep": null}]},
+        "usage": {"completion_tokens": 1, "prompt_tokens": 2, "total_tokens": 3, "x_usage": "u"}
+    }));
+    input["choices"][0]["x_choice"] = json!(true);
+    input["choices"][0]["message"]["x_message"] = json!(1.5);
+    let r: ChatResult = roundtrip(&input.to_string(), input.clone());
+    assert_eq!(r.extra["x_new"], json!({"nested": [1, 2, {"deep": null}]}));
+    assert_eq!(r.choices[0].extra["x_choice"], json!(true));
+    assert_eq!(r.choices[0].message.extra["x_message"], json!(1.5));
+    assert_eq!(r.usage.as_ref().unwrap().extra["x_usage"], json!("u"));
+    assert!(!r.extra.contains_key("id"), "known fields do not leak into extra");
+}
+
+#[test]
+fn tri_state_absent_null_and_value() {
+    let usage = |extra: Value| {
+        let mut u = json!({"completion_tokens": 1, "prompt_tokens": 2, "total_tokens": 3});
+        for (k, v) in extra.as_object().unwrap() {
+            u[k] = v.clone();
+        }
+        chat(json!({ "usage": u }))
+    };
+    // absent: None, stays absent
+    let input = usage(json!({}));
+    let r: ChatResult = roundtrip(&input.to_string(), input.clone());
+    assert_eq!(r.usage.unwrap().cost, None);
+    // null: Some(None), re-encoded as null
+    let input = usage(json!({"cost": null}));
+    let r: ChatResult = roundtrip(&input.to_string(), input.clone());
+    assert_eq!(r.usage.unwrap().cost, Some(None));
+    // a value: Some(Some(v))
+    let input = usage(json!({"cost": 0.25}));
+    let r: ChatResult = roundtrip(&input.to_string(), input.clone());
+    assert_eq!(r.usage.unwrap().cost, Some(Some(0.25)));
+}
+
+#[test]
+fn optional_and_nullable_fields() {
+    // optional, not nullable: null reads as None (not written back)
+    let input = chat(json!({"openrouter_metadata": null}));
+    let r: ChatResult = roundtrip(&input.to_string(), chat(json!({})));
+    assert_eq!(r.openrouter_metadata, None);
+    // required and nullable: absent or null reads as None, written as null
+    let input = chat(json!({"-system_fingerprint": null}));
+    let r: ChatResult = roundtrip(&input.to_string(), chat(json!({"system_fingerprint": null})));
+    assert_eq!(r.system_fingerprint, None);
+    // required list left out: empty (written as [])
+    let input = chat(json!({"-choices": null}));
+    let r: ChatResult = roundtrip(&input.to_string(), chat(json!({"choices": []})));
+    assert!(r.choices.is_empty());
+}
+
+#[test]
+fn missing_required_field_is_an_error_naming_it() {
+    let err = decode::<ChatResult>(&chat(json!({"-id": null})).to_string()).unwrap_err();
+    assert!(err.contains("missing field `id`"), "{err}");
+    let mut input = chat(json!({}));
+    input["choices"][0].as_object_mut().unwrap().remove("index");
+    let err = decode::<ChatResult>(&input.to_string()).unwrap_err();
+    assert!(err.contains("missing field `index`"), "{err}");
+    // a required field sent as null is an error too
+    let err = decode::<ChatResult>(&chat(json!({"created": null})).to_string()).unwrap_err();
+    assert!(err.contains("invalid type: null"), "{err}");
+}
+
+#[test]
+fn duplicate_known_field_is_an_error_unknown_one_keeps_the_last() {
+    let text = chat(json!({})).to_string().replacen('{', r#"{"id":"first","#, 1);
+    let err = serde_json::from_str::<ChatResult>(&text).unwrap_err().to_string();
+    assert!(err.contains("duplicate field `id`"), "{err}");
+    let text = chat(json!({})).to_string().replacen('{', r#"{"x":1,"x":2,"#, 1);
+    let r: ChatResult = serde_json::from_str(&text).unwrap();
+    assert_eq!(r.extra["x"], json!(2));
+}
+
+#[test]
+fn escaped_keys_match_known_fields() {
+    let text = chat(json!({"-model": null})).to_string().replacen('{', r#"{"mo\u0064el":"m/x","x\u0041":"y","#, 1);
+    let r: ChatResult = decode(&text).unwrap();
+    assert_eq!(r.model, "m/x");
+    assert_eq!(r.extra["xA"], json!("y"));
+    assert!(!r.extra.contains_key("model"));
+    assert_eq!(serde_json::to_value(&r).unwrap(), chat(json!({"model": "m/x", "xA": "y"})));
+}
+
+#[test]
+fn renamed_fields_use_the_wire_name() {
+    let input = json!({"apiKey": "k", "baseUrl": "https://x", "modelId": "m", "spaceKey": "s", "api_key": "other"});
+    let c: ObservabilityArizeDestinationConfig = roundtrip(&input.to_string(), input.clone());
+    assert_eq!((c.api_key.as_str(), c.model_id.as_str()), ("k", "m"));
+    assert_eq!(c.base_url.as_deref(), Some("https://x"));
+    assert_eq!(c.extra["api_key"], json!("other"), "the Rust name is not the wire name");
+    let err = decode::<ObservabilityArizeDestinationConfig>(r#"{"apiKey":"k","modelId":"m"}"#).unwrap_err();
+    assert!(err.contains("missing field `spaceKey`"), "{err}");
+}
+
+#[test]
+fn unknown_enum_value_round_trips_and_wrong_tag_is_an_error() {
+    let mut input = chat(json!({}));
+    input["choices"][0]["finish_reason"] = json!("brand_new_reason");
+    let r: ChatResult = roundtrip(&input.to_string(), input.clone());
+    assert_eq!(r.choices[0].finish_reason, Some(ChatFinishReasonEnum::Unknown("brand_new_reason".into())));
+    // escaped known value
+    let text = chat(json!({})).to_string().replace(r#""stop""#, r#""st\u006fp""#);
+    let r: ChatResult = decode(&text).unwrap();
+    assert_eq!(r.choices[0].finish_reason, Some(ChatFinishReasonEnum::Stop));
+    // a single-value type tag accepts only its value
+    let err = decode::<ChatResult>(&chat(json!({"object": "chat.completion.chunk"})).to_string()).unwrap_err();
+    assert!(err.contains("expected `chat.completion`"), "{err}");
+}
+
+fn with_reasoning(details: Value) -> Value {
+    let mut input = chat(json!({}));
+    input["choices"][0]["message"]["reasoning_details"] = details;
+    input
+}
+
+#[test]
+fn unions_known_unknown_and_broken_variants() {
+    let details = json!([
+        {"type": "reasoning.summary", "summary": "thought", "format": null},
+        {"type": "reasoning.future_kind", "payload": {"a": 1}},
+        // known tag, but `summary` is missing: a newer or broken shape of a known variant
+        {"type": "reasoning.summary", "format": "x"},
+        // known tag, wrong type for a known field
+        {"type": "reasoning.text", "text": 42},
+    ]);
+    let input = with_reasoning(details.clone());
+    let r: ChatResult = roundtrip(&input.to_string(), input.clone());
+    let got = r.choices[0].message.reasoning_details.as_ref().unwrap();
+    match &got[0] {
+        ReasoningDetailUnion::ReasoningSummary(s) => {
+            assert_eq!(s.summary, "thought");
+            assert_eq!(s.format, Some(None));
+        }
+        other => panic!("expected a summary, got {other:?}"),
+    }
+    assert_eq!(got[1], ReasoningDetailUnion::Unknown(details[1].clone()));
+    assert_eq!(got[2], ReasoningDetailUnion::Unknown(details[2].clone()));
+    assert_eq!(got[3], ReasoningDetailUnion::Unknown(details[3].clone()));
+    // the rest of the response is still there
+    assert_eq!(r.choices[0].message.content, Some(Some(ChatAssistantMessageContent::String("Paris.".into()))));
+}
+
+#[test]
+fn not_an_object_is_an_error() {
+    let err = decode::<ChatResult>("[]").unwrap_err();
+    assert!(err.contains("invalid type: sequence, expected struct ChatResult"), "{err}");
+    let err = decode::<ChatResult>("\"x\"").unwrap_err();
+    assert!(err.contains("expected struct ChatResult"), "{err}");
+}
