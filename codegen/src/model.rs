@@ -1146,6 +1146,11 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                 if d.is_empty() {
                     d = desc(schema);
                 }
+                let mut constraints = constraints(schema);
+                if loc == Loc::Path && ty == Ty::Str && constraints.min_length.is_none() {
+                    // An empty path segment would address another resource (`/byok/` is the list).
+                    constraints.min_length = Some(1);
+                }
                 fields.push(Field {
                     wire: name.to_string(),
                     ident,
@@ -1153,7 +1158,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                     required: p.get("required").and_then(Value::as_bool).unwrap_or(false) || loc == Loc::Path,
                     nullable: false,
                     doc: d,
-                    constraints: constraints(schema),
+                    constraints,
                     loc,
                     boxed: false,
                 });

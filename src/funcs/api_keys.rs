@@ -79,6 +79,12 @@ pub async fn api_keys_delete(core: &OpenRouterCore, request: DeleteKeysRequest) 
 }
 
 fn encode_delete(request: DeleteKeysRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.hash;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`hash` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::DELETE,
         format!("/keys/{}", encode_path_segment(&request.hash)),
@@ -97,6 +103,12 @@ pub async fn api_keys_get(core: &OpenRouterCore, request: GetKeyRequest) -> Resu
 }
 
 fn encode_get(request: GetKeyRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.hash;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`hash` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(http::Method::GET, format!("/keys/{}", encode_path_segment(&request.hash)), "application/json"))
 }
 
@@ -111,6 +123,12 @@ pub async fn api_keys_update(core: &OpenRouterCore, request: UpdateKeysRequest) 
 }
 
 fn encode_update(request: UpdateKeysRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.hash;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`hash` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::PATCH,
         format!("/keys/{}", encode_path_segment(&request.hash)),

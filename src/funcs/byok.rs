@@ -91,6 +91,12 @@ pub async fn byok_delete(core: &OpenRouterCore, request: DeleteBYOKKeyRequest) -
 }
 
 fn encode_delete(request: DeleteBYOKKeyRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::DELETE,
         format!("/byok/{}", encode_path_segment(&request.id)),
@@ -109,6 +115,12 @@ pub async fn byok_get(core: &OpenRouterCore, request: GetBYOKKeyRequest) -> Resu
 }
 
 fn encode_get(request: GetBYOKKeyRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(http::Method::GET, format!("/byok/{}", encode_path_segment(&request.id)), "application/json"))
 }
 
@@ -123,6 +135,12 @@ pub async fn byok_update(core: &OpenRouterCore, request: UpdateBYOKKeyRequest) -
 }
 
 fn encode_update(request: UpdateBYOKKeyRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::PATCH,
         format!("/byok/{}", encode_path_segment(&request.id)),

@@ -33,6 +33,18 @@ pub async fn endpoints_list(
 }
 
 fn encode_list(request: ListEndpointsRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.author;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`author` must not be empty (minLength 1)"));
+        }
+    }
+    {
+        let value = &request.slug;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::GET,
         format!("/models/{}/{}/endpoints", encode_path_segment(&request.author), encode_path_segment(&request.slug)),

@@ -109,6 +109,12 @@ pub async fn files_delete(core: &OpenRouterCore, request: DeleteFileRequest) -> 
 }
 
 fn encode_delete(request: DeleteFileRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.file_id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::DELETE,
         format!("/files/{}", encode_path_segment(&request.file_id)),
@@ -134,6 +140,12 @@ pub async fn files_retrieve(core: &OpenRouterCore, request: GetFileMetadataReque
 }
 
 fn encode_retrieve(request: GetFileMetadataRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.file_id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::GET,
         format!("/files/{}", encode_path_segment(&request.file_id)),
@@ -164,6 +176,12 @@ pub async fn files_download(
 }
 
 fn encode_download(request: DownloadFileContentRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.file_id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::GET,
         format!("/files/{}/content", encode_path_segment(&request.file_id)),

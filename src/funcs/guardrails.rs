@@ -100,6 +100,12 @@ pub async fn guardrails_delete(
 }
 
 fn encode_delete(request: DeleteGuardrailRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::DELETE,
         format!("/guardrails/{}", encode_path_segment(&request.id)),
@@ -121,6 +127,12 @@ pub async fn guardrails_get(
 }
 
 fn encode_get(request: GetGuardrailRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::GET,
         format!("/guardrails/{}", encode_path_segment(&request.id)),
@@ -142,6 +154,12 @@ pub async fn guardrails_update(
 }
 
 fn encode_update(request: UpdateGuardrailRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::PATCH,
         format!("/guardrails/{}", encode_path_segment(&request.id)),
@@ -186,6 +204,12 @@ pub fn guardrails_list_guardrail_key_assignments_pages(
 }
 
 fn encode_list_guardrail_key_assignments(request: ListGuardrailKeyAssignmentsRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     if let Some(value) = &request.offset {
         if *value < 0 {
             return Err(Error::invalid_request("`offset` must be at least 0 (minimum 0)"));
@@ -227,6 +251,12 @@ pub async fn guardrails_bulk_assign_keys(
 }
 
 fn encode_bulk_assign_keys(request: BulkAssignKeysToGuardrailRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::POST,
         format!("/guardrails/{}/assignments/keys", encode_path_segment(&request.id)),
@@ -250,6 +280,12 @@ pub async fn guardrails_bulk_unassign_keys(
 }
 
 fn encode_bulk_unassign_keys(request: BulkUnassignKeysFromGuardrailRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::POST,
         format!("/guardrails/{}/assignments/keys/remove", encode_path_segment(&request.id)),
@@ -296,6 +332,12 @@ pub fn guardrails_list_guardrail_member_assignments_pages(
 fn encode_list_guardrail_member_assignments(
     request: ListGuardrailMemberAssignmentsRequest,
 ) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     if let Some(value) = &request.offset {
         if *value < 0 {
             return Err(Error::invalid_request("`offset` must be at least 0 (minimum 0)"));
@@ -337,6 +379,12 @@ pub async fn guardrails_bulk_assign_members(
 }
 
 fn encode_bulk_assign_members(request: BulkAssignMembersToGuardrailRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::POST,
         format!("/guardrails/{}/assignments/members", encode_path_segment(&request.id)),
@@ -360,6 +408,12 @@ pub async fn guardrails_bulk_unassign_members(
 }
 
 fn encode_bulk_unassign_members(request: BulkUnassignMembersFromGuardrailRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::POST,
         format!("/guardrails/{}/assignments/members/remove", encode_path_segment(&request.id)),

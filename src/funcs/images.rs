@@ -75,6 +75,18 @@ pub async fn images_list_model_endpoints(
 }
 
 fn encode_list_model_endpoints(request: ListImageModelEndpointsRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.author;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`author` must not be empty (minLength 1)"));
+        }
+    }
+    {
+        let value = &request.slug;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::GET,
         format!(

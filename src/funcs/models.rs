@@ -17,6 +17,18 @@ pub async fn models_get(core: &OpenRouterCore, request: GetModelRequest) -> Resu
 }
 
 fn encode_get(request: GetModelRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.author;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`author` must not be empty (minLength 1)"));
+        }
+    }
+    {
+        let value = &request.slug;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::GET,
         format!("/model/{}/{}", encode_path_segment(&request.author), encode_path_segment(&request.slug)),

@@ -101,6 +101,12 @@ pub async fn observability_delete(
 }
 
 fn encode_delete(request: DeleteObservabilityDestinationRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::DELETE,
         format!("/observability/destinations/{}", encode_path_segment(&request.id)),
@@ -122,6 +128,12 @@ pub async fn observability_get(
 }
 
 fn encode_get(request: GetObservabilityDestinationRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::GET,
         format!("/observability/destinations/{}", encode_path_segment(&request.id)),
@@ -143,6 +155,12 @@ pub async fn observability_update(
 }
 
 fn encode_update(request: UpdateObservabilityDestinationRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::PATCH,
         format!("/observability/destinations/{}", encode_path_segment(&request.id)),

@@ -97,6 +97,12 @@ pub async fn scim_delete(
 }
 
 fn encode_delete(request: DeleteScimGroupMappingRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::DELETE,
         format!("/scim/group-mappings/{}", encode_path_segment(&request.id)),
@@ -123,6 +129,12 @@ pub async fn scim_read(
 }
 
 fn encode_read(request: GetScimGroupMappingRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::GET,
         format!("/scim/group-mappings/{}", encode_path_segment(&request.id)),
@@ -144,6 +156,12 @@ pub async fn scim_update(
 }
 
 fn encode_update(request: UpdateScimGroupMappingRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(
         http::Method::PATCH,
         format!("/scim/group-mappings/{}", encode_path_segment(&request.id)),

@@ -46,6 +46,12 @@ pub async fn docs_download_doc(
 }
 
 fn encode_download_doc(request: DownloadDocRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::GET,
         format!("/docs/{}/content", encode_path_segment(&request.id)),
@@ -62,6 +68,12 @@ pub async fn docs_delete_doc(core: &OpenRouterCore, request: DeleteDocRequest) -
 }
 
 fn encode_delete_doc(request: DeleteDocRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
     Ok(HttpRequest::new(
         http::Method::DELETE,
         format!("/docs/{}", encode_path_segment(&request.id)),
