@@ -833,9 +833,10 @@ impl HttpResponse {
         }
         // One UTF-8 check of the whole body, then `from_str`, is faster than `from_slice`
         // checking each string as it goes.
+        // (One decoder per type: `from_slice` as a fallback would double the code of each.)
         let decoded = match std::str::from_utf8(&self.body) {
             Ok(text) => serde_json::from_str(text),
-            Err(_) => serde_json::from_slice(&self.body),
+            Err(_) => Err(serde::de::Error::custom("the body is not valid UTF-8")),
         };
         decoded.map_err(|e| self.decode_error(e))
     }
@@ -913,6 +914,21 @@ mod tests {
         assert!(BaseUrl::parse("http://127.0.0.2", false).is_ok());
         assert!(BaseUrl::parse("https://u:p@x.com", false).is_err());
         assert!(BaseUrl::parse("not a url", false).is_err());
+    }
+
+    #[test]
+    fn bodies_that_are_not_utf8_or_not_json_are_decode_errors_keeping_the_body() {
+        let response = |body: &'static [u8]| HttpResponse {
+            status: 200,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body),
+        };
+        let e = response(b"{\"a\": \"\xff\"}").json::<serde_json::Value>().unwrap_err();
+        assert!(e.is_decode() && e.to_string().contains("UTF-8"), "{e}");
+        assert_eq!(e.body(), Some(&b"{\"a\": \"\xff\"}"[..]));
+        let e = response(b"{oops").json::<serde_json::Value>().unwrap_err();
+        assert!(e.is_decode() && e.status() == Some(200));
+        assert_eq!(response(b" {\"a\": 1} ").json::<serde_json::Value>().unwrap()["a"], 1);
     }
 
     #[test]
