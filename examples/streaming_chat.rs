@@ -8,8 +8,7 @@ use std::io::Write;
 
 use openrouter::funcs::chat_send_stream;
 use openrouter::models::{
-    ChatMessages, ChatRequest, ChatUserMessage, ChatUserMessageContent, ChatUserMessageRole,
-    SendChatCompletionRequestRequest,
+    ChatMessages, ChatRequest, ChatUserMessage, ChatUserMessageContent, SendChatCompletionRequestRequest,
 };
 use openrouter::stream::ChatAccumulator;
 use openrouter::OpenRouterCore;
@@ -24,12 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         OpenRouterCore::builder().api_key("sk-or-local-demo").base_url(&url).build()?
     };
 
-    let question = ChatUserMessage {
-        content: ChatUserMessageContent::String("Name three rivers of France, briefly.".into()),
-        name: None,
-        role: ChatUserMessageRole::default(),
-        extra: Default::default(),
-    };
+    let question = ChatUserMessage::new(ChatUserMessageContent::String("Name three rivers of France, briefly.".into()));
     let body = ChatRequest {
         model: Some(std::env::var("OPENROUTER_MODEL").unwrap_or_else(|_| "openai/gpt-4o-mini".into())),
         messages: vec![ChatMessages::User(question)],

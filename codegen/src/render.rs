@@ -257,6 +257,9 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
                 let _ = writeln!(out, "        {}: {:?} {},", f.ident, f.wire, field_kind(f));
             }
             out.push_str("    }\n}\n\n");
+            if !default {
+                render_struct_new(model, d, fields, out);
+            }
         }
         Kind::OpenEnum { variants } => {
             out.push_str("open_enum! {\n");
@@ -340,6 +343,48 @@ fn render_request(model: &Model, d: &Def, op_id: &str, fields: &[Field], default
     }
     out.push_str("}\n\n");
     render_ctor(d, fields, out);
+}
+
+/// `new(..)` for an object without `Default`: its required fields as arguments (single-value
+/// tags filled in), everything optional `None`, no unknown fields.
+fn render_struct_new(model: &Model, d: &Def, fields: &[Field], out: &mut String) {
+    let is_tag = |f: &Field| {
+        f.ty.by_value().is_some_and(|n| matches!(model.defs.get(n).map(|d| &d.kind), Some(Kind::Tag { .. })))
+    };
+    let args: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable && !is_tag(f)).collect();
+    let _ = writeln!(out, "impl {} {{", d.name);
+    out.push_str(
+        "/// A value with the required fields; the optional ones are `None`.
+",
+    );
+    if args.len() > 7 {
+        out.push_str(
+            "#[allow(clippy::too_many_arguments)]
+",
+        );
+    }
+    let params: Vec<String> = args
+        .iter()
+        .map(|f| match f.ty {
+            Ty::Str if !f.boxed => format!("{}: impl Into<String>", f.ident),
+            _ => format!("{}: {}", f.ident, ty_boxed(&f.ty, f.boxed)),
+        })
+        .collect();
+    let _ = writeln!(out, "pub fn new({}) -> Self {{\nSelf {{", params.join(", "));
+    for f in fields {
+        if f.required && !f.nullable && is_tag(f) {
+            let _ = writeln!(out, "{}: Default::default(),", f.ident);
+        } else if f.required && !f.nullable {
+            if f.ty == Ty::Str && !f.boxed {
+                let _ = writeln!(out, "{}: {}.into(),", f.ident, f.ident);
+            } else {
+                let _ = writeln!(out, "{},", f.ident);
+            }
+        } else {
+            let _ = writeln!(out, "{}: None,", f.ident);
+        }
+    }
+    out.push_str("extra: Default::default(),\n}\n}\n}\n\n");
 }
 
 fn render_ctor(d: &Def, fields: &[Field], out: &mut String) {

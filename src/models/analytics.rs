@@ -144,6 +144,13 @@ json_object! {
     }
 }
 
+impl GetAnalyticsMetaResponseDataGranularitiesItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(display_label: impl Into<String>, name: GetAnalyticsMetaResponseDataGranularitiesItemName) -> Self {
+        Self { display_label: display_label.into(), name, extra: Default::default() }
+    }
+}
+
 open_enum! {
 /// Granularity identifier
 pub enum GetAnalyticsMetaResponseDataGranularitiesItemName {
@@ -178,6 +185,24 @@ json_object! {
     }
 }
 
+impl GetAnalyticsMetaResponseDataMetricsItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        display_format: GetAnalyticsMetaResponseDataMetricsItemDisplayFormat,
+        display_label: impl Into<String>,
+        is_rate: bool,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            display_format,
+            display_label: display_label.into(),
+            is_rate,
+            name: name.into(),
+            extra: Default::default(),
+        }
+    }
+}
+
 open_enum! {
 /// How this metric value should be formatted for display (e.g. percent → multiply by 100 and append %, currency → prefix with $)
 pub enum GetAnalyticsMetaResponseDataMetricsItemDisplayFormat {
@@ -203,6 +228,16 @@ json_object! {
     GetAnalyticsMetaResponseDataOperatorsItem {
         name: "name" required,
         value_type: "value_type" required,
+    }
+}
+
+impl GetAnalyticsMetaResponseDataOperatorsItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        name: GetAnalyticsMetaResponseDataOperatorsItemName,
+        value_type: GetAnalyticsMetaResponseDataOperatorsItemValueType,
+    ) -> Self {
+        Self { name, value_type, extra: Default::default() }
     }
 }
 
@@ -401,6 +436,17 @@ json_object! {
     }
 }
 
+impl QueryAnalyticsRequestBodyClassifierFiltersFiltersItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        field: impl Into<String>,
+        operator: impl Into<String>,
+        value: QueryAnalyticsRequestBodyClassifierFiltersFiltersItemValue,
+    ) -> Self {
+        Self { field: field.into(), operator: operator.into(), value, extra: Default::default() }
+    }
+}
+
 /// Filter value. Use a scalar (string or number) for eq/neq, or an array for in/not_in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -446,6 +492,17 @@ json_object! {
     }
 }
 
+impl QueryAnalyticsRequestBodyFiltersItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        field: impl Into<String>,
+        operator: impl Into<String>,
+        value: QueryAnalyticsRequestBodyFiltersItemValue,
+    ) -> Self {
+        Self { field: field.into(), include_unset: None, operator: operator.into(), value, extra: Default::default() }
+    }
+}
+
 /// Filter value (scalar or array depending on operator). Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -481,6 +538,13 @@ json_object! {
     QueryAnalyticsRequestBodyOrderBy {
         direction: "direction" required,
         field: "field" required,
+    }
+}
+
+impl QueryAnalyticsRequestBodyOrderBy {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(direction: QueryAnalyticsRequestBodyOrderByDirection, field: impl Into<String>) -> Self {
+        Self { direction, field: field.into(), extra: Default::default() }
     }
 }
 

@@ -373,6 +373,31 @@ json_object! {
     }
 }
 
+impl UnifiedBenchmarksORItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        accuracy: f64,
+        benchmark_type: UnifiedBenchmarksORItemBenchmarkType,
+        display_name: impl Into<String>,
+        last_run_timestamp: impl Into<String>,
+        model_permaslug: impl Into<String>,
+        total_tasks: i64,
+    ) -> Self {
+        Self {
+            accuracy,
+            accuracy_stddev: None,
+            avg_cost_per_task: None,
+            benchmark_type,
+            display_name: display_name.into(),
+            last_run_timestamp: last_run_timestamp.into(),
+            model_permaslug: model_permaslug.into(),
+            source: Default::default(),
+            total_tasks,
+            extra: Default::default(),
+        }
+    }
+}
+
 open_enum! {
 /// OpenRouter benchmark evaluation type.
 pub enum UnifiedBenchmarksORItemBenchmarkType {
@@ -460,6 +485,39 @@ json_object! {
         search_surface: "search_surface" required,
         source: "source" required,
         total_tasks: "total_tasks" required,
+    }
+}
+
+impl UnifiedBenchmarksSearchItem {
+    /// A value with the required fields; the optional ones are `None`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        benchmark_type: UnifiedBenchmarksSearchItemBenchmarkType,
+        display_name: impl Into<String>,
+        last_run_timestamp: impl Into<String>,
+        model_permaslug: impl Into<String>,
+        primary_metric: UnifiedBenchmarksSearchItemPrimaryMetric,
+        primary_score: f64,
+        search_engine: impl Into<String>,
+        search_surface: UnifiedBenchmarksSearchItemSearchSurface,
+        total_tasks: i64,
+    ) -> Self {
+        Self {
+            avg_cost_per_task: None,
+            avg_latency_per_task_ms: None,
+            benchmark_type,
+            display_name: display_name.into(),
+            last_run_timestamp: last_run_timestamp.into(),
+            model_permaslug: model_permaslug.into(),
+            primary_metric,
+            primary_score,
+            run_config: None,
+            search_engine: search_engine.into(),
+            search_surface,
+            source: Default::default(),
+            total_tasks,
+            extra: Default::default(),
+        }
     }
 }
 

@@ -53,6 +53,35 @@ json_object! {
     }
 }
 
+impl BYOKKey {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        created_at: impl Into<String>,
+        disabled: bool,
+        id: impl Into<String>,
+        is_fallback: bool,
+        label: impl Into<String>,
+        provider: BYOKProviderSlug,
+        sort_order: i64,
+    ) -> Self {
+        Self {
+            allowed_api_key_hashes: None,
+            allowed_models: None,
+            allowed_user_ids: None,
+            created_at: created_at.into(),
+            disabled,
+            id: id.into(),
+            is_fallback,
+            label: label.into(),
+            name: None,
+            provider,
+            sort_order,
+            workspace_id: None,
+            extra: Default::default(),
+        }
+    }
+}
+
 open_enum! {
 /// The upstream provider this credential authenticates against, as a lowercase slug (e.g. `openai`, `anthropic`, `amazon-bedrock`).
 pub enum BYOKProviderSlug {
@@ -212,6 +241,24 @@ json_object! {
     }
 }
 
+impl CreateBYOKKeyRequestBody {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(key: impl Into<String>, provider: BYOKProviderSlug) -> Self {
+        Self {
+            allowed_api_key_hashes: None,
+            allowed_models: None,
+            allowed_user_ids: None,
+            disabled: None,
+            is_fallback: None,
+            key: key.into(),
+            name: None,
+            provider,
+            workspace_id: None,
+            extra: Default::default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateBYOKKeyResponse {
     pub data: BYOKKey,
@@ -222,6 +269,13 @@ pub struct CreateBYOKKeyResponse {
 json_object! {
     CreateBYOKKeyResponse {
         data: "data" required,
+    }
+}
+
+impl CreateBYOKKeyResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: BYOKKey) -> Self {
+        Self { data, extra: Default::default() }
     }
 }
 
@@ -281,6 +335,13 @@ pub struct GetBYOKKeyResponse {
 json_object! {
     GetBYOKKeyResponse {
         data: "data" required,
+    }
+}
+
+impl GetBYOKKeyResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: BYOKKey) -> Self {
+        Self { data, extra: Default::default() }
     }
 }
 
@@ -520,5 +581,12 @@ pub struct UpdateBYOKKeyResponse {
 json_object! {
     UpdateBYOKKeyResponse {
         data: "data" required,
+    }
+}
+
+impl UpdateBYOKKeyResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: BYOKKey) -> Self {
+        Self { data, extra: Default::default() }
     }
 }

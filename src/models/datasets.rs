@@ -486,6 +486,26 @@ json_object! {
     }
 }
 
+impl SessionCostItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        app_name: impl Into<String>,
+        app_slug: impl Into<String>,
+        median_session_cost_usd: f64,
+        model_permaslug: impl Into<String>,
+        turn_range: SessionCostItemTurnRange,
+    ) -> Self {
+        Self {
+            app_name: app_name.into(),
+            app_slug: app_slug.into(),
+            median_session_cost_usd,
+            model_permaslug: model_permaslug.into(),
+            turn_range,
+            extra: Default::default(),
+        }
+    }
+}
+
 open_enum! {
 /// Inclusive session turn-count range.
 pub enum SessionCostItemTurnRange {

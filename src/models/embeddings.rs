@@ -108,6 +108,22 @@ json_object! {
     }
 }
 
+impl CreateEmbeddingsRequestBody {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(input: CreateEmbeddingsRequestBodyInput, model: impl Into<String>) -> Self {
+        Self {
+            dimensions: None,
+            encoding_format: None,
+            input,
+            input_type: None,
+            model: model.into(),
+            provider: None,
+            user: None,
+            extra: Default::default(),
+        }
+    }
+}
+
 open_enum! {
 /// The format of the output embeddings
 pub enum CreateEmbeddingsRequestBodyEncodingFormat {
@@ -250,6 +266,13 @@ json_object! {
         embedding: "embedding" required,
         index: "index" optional,
         object: "object" required,
+    }
+}
+
+impl CreateEmbeddingsResponseDataItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(embedding: CreateEmbeddingsResponseDataItemEmbedding) -> Self {
+        Self { embedding, index: None, object: Default::default(), extra: Default::default() }
     }
 }
 

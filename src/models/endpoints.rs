@@ -199,6 +199,45 @@ json_object! {
     }
 }
 
+impl PublicEndpoint {
+    /// A value with the required fields; the optional ones are `None`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        context_length: i64,
+        model_id: impl Into<String>,
+        model_name: impl Into<String>,
+        name: impl Into<String>,
+        pricing: PublicEndpointPricing,
+        provider_name: ProviderName,
+        supported_parameters: Vec<Parameter>,
+        supports_implicit_caching: bool,
+        tag: impl Into<String>,
+    ) -> Self {
+        Self {
+            context_length,
+            latency_last_30m: None,
+            max_completion_tokens: None,
+            max_prompt_tokens: None,
+            model_id: model_id.into(),
+            model_name: model_name.into(),
+            name: name.into(),
+            pricing,
+            provider_name,
+            quantization: None,
+            status: None,
+            supported_parameters,
+            supports_implicit_caching,
+            supports_voice_cloning: None,
+            tag: tag.into(),
+            throughput_last_30m: None,
+            uptime_last_1d: None,
+            uptime_last_30m: None,
+            uptime_last_5m: None,
+            extra: Default::default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublicEndpointPricing {
     /// Price in USD per audio input token

@@ -368,6 +368,29 @@ json_object! {
     }
 }
 
+impl OpenAIFile {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        bytes: i64,
+        created_at: serde_json::Value,
+        filename: impl Into<String>,
+        id: impl Into<String>,
+        purpose: OpenAIFilePurpose,
+    ) -> Self {
+        Self {
+            _shape: None,
+            bytes,
+            created_at,
+            filename: filename.into(),
+            id: id.into(),
+            object: Default::default(),
+            purpose,
+            status: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
 /// Deletion result in OpenAI's shape.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIFileDeleted {

@@ -27,6 +27,13 @@ json_object! {
     }
 }
 
+impl GenerationContentData {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(input: GenerationContentDataInput, output: GenerationContentDataOutput) -> Self {
+        Self { error: None, input, output, extra: Default::default() }
+    }
+}
+
 /// The input to the generation — either a prompt string or an array of messages
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -148,6 +155,13 @@ json_object! {
     }
 }
 
+impl GenerationContentResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: GenerationContentData) -> Self {
+        Self { data, extra: Default::default() }
+    }
+}
+
 /// Generation response
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerationResponse {
@@ -160,6 +174,13 @@ pub struct GenerationResponse {
 json_object! {
     GenerationResponse {
         data: "data" required,
+    }
+}
+
+impl GenerationResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: GenerationResponseData) -> Self {
+        Self { data, extra: Default::default() }
     }
 }
 
@@ -307,6 +328,70 @@ json_object! {
         user_agent: "user_agent" defaulted,
         web_search_engine: "web_search_engine" defaulted,
         workspace_id: "workspace_id" tristate,
+    }
+}
+
+impl GenerationResponseData {
+    /// A value with the required fields; the optional ones are `None`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        created_at: impl Into<String>,
+        data_region: GenerationResponseDataDataRegion,
+        id: impl Into<String>,
+        is_byok: bool,
+        model: impl Into<String>,
+        origin: impl Into<String>,
+        total_cost: f64,
+        usage: f64,
+    ) -> Self {
+        Self {
+            api_type: None,
+            app_id: None,
+            cache_discount: None,
+            cancelled: None,
+            created_at: created_at.into(),
+            data_region,
+            external_user: None,
+            finish_reason: None,
+            generation_time: None,
+            http_referer: None,
+            id: id.into(),
+            is_byok,
+            latency: None,
+            model: model.into(),
+            moderation_latency: None,
+            native_finish_reason: None,
+            native_tokens_cached: None,
+            native_tokens_completion: None,
+            native_tokens_completion_images: None,
+            native_tokens_prompt: None,
+            native_tokens_reasoning: None,
+            num_fetches: None,
+            num_input_audio_prompt: None,
+            num_media_completion: None,
+            num_media_prompt: None,
+            num_search_results: None,
+            origin: origin.into(),
+            preset_id: None,
+            provider_name: None,
+            provider_responses: None,
+            request_id: None,
+            response_cache_source_id: None,
+            router: None,
+            service_tier: None,
+            session_id: None,
+            streamed: None,
+            tokens_completion: None,
+            tokens_prompt: None,
+            total_cost,
+            upstream_id: None,
+            upstream_inference_cost: None,
+            usage,
+            user_agent: None,
+            web_search_engine: None,
+            workspace_id: None,
+            extra: Default::default(),
+        }
     }
 }
 
@@ -577,6 +662,13 @@ json_object! {
         category: "category" required,
         comment: "comment" optional,
         generation_id: "generation_id" required,
+    }
+}
+
+impl SubmitGenerationFeedbackRequestBody {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(category: SubmitGenerationFeedbackRequestBodyCategory, generation_id: impl Into<String>) -> Self {
+        Self { category, comment: None, generation_id: generation_id.into(), extra: Default::default() }
     }
 }
 

@@ -228,6 +228,13 @@ json_object! {
     }
 }
 
+impl ContentFilterBuiltinEntry {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(action: ContentFilterBuiltinAction, slug: ContentFilterBuiltinSlug) -> Self {
+        Self { action, label: None, scan_scope: None, slug, extra: Default::default() }
+    }
+}
+
 /// A builtin content filter entry for create/update requests. Labels are system-assigned and cannot be set by the caller.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContentFilterBuiltinEntryInput {
@@ -249,6 +256,13 @@ json_object! {
         label: "label" optional,
         scan_scope: "scan_scope" optional,
         slug: "slug" required,
+    }
+}
+
+impl ContentFilterBuiltinEntryInput {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(action: ContentFilterBuiltinAction, slug: ContentFilterBuiltinSlug) -> Self {
+        Self { action, label: None, scan_scope: None, slug, extra: Default::default() }
     }
 }
 
@@ -284,6 +298,13 @@ json_object! {
         action: "action" required,
         label: "label" tristate,
         pattern: "pattern" required,
+    }
+}
+
+impl ContentFilterEntry {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(action: ContentFilterAction, pattern: impl Into<String>) -> Self {
+        Self { action, label: None, pattern: pattern.into(), extra: Default::default() }
     }
 }
 

@@ -224,6 +224,13 @@ json_object! {
     }
 }
 
+impl ImageGenTextChunkEvent {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(phase: ImageGenTextChunkEventPhase, text: impl Into<String>) -> Self {
+        Self { phase, text: text.into(), r#type: Default::default(), extra: Default::default() }
+    }
+}
+
 open_enum! {
 /// The generation phase this chunk belongs to. `content` is the renderable output; `reasoning` and `draft` are intermediate provider phases.
 pub enum ImageGenTextChunkEventPhase {
@@ -709,6 +716,13 @@ json_object! {
     }
 }
 
+impl ImagePricingEntry {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(billable: ImagePricingEntryBillable, cost_usd: f64, unit: ImagePricingEntryUnit) -> Self {
+        Self { billable, cost_usd, unit, variant: None, extra: Default::default() }
+    }
+}
+
 open_enum! {
 pub enum ImagePricingEntryBillable {
 OutputImage = "output_image",
@@ -737,6 +751,13 @@ pub struct ImageStreamingResponse {
 json_object! {
     ImageStreamingResponse {
         data: "data" required,
+    }
+}
+
+impl ImageStreamingResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: ImageStreamingResponseData) -> Self {
+        Self { data, extra: Default::default() }
     }
 }
 

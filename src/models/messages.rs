@@ -157,3 +157,10 @@ json_object! {
         event: "event" required,
     }
 }
+
+impl MessagesStreamingResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: MessagesStreamEvents, event: impl Into<String>) -> Self {
+        Self { data, event: event.into(), extra: Default::default() }
+    }
+}

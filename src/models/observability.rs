@@ -66,6 +66,31 @@ json_object! {
     }
 }
 
+impl CreateObservabilityDestinationRequestBody {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        config: serde_json::Map<String, serde_json::Value>,
+        name: impl Into<String>,
+        r#type: CreateObservabilityDestinationRequestBodyType,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: None,
+            broadcast_generation_identity: None,
+            broadcast_generation_request_context: None,
+            config,
+            enabled: None,
+            filter_rules: None,
+            name: name.into(),
+            privacy_mode: None,
+            sampling_rate: None,
+            r#type,
+            workspace_id: None,
+            extra: Default::default(),
+        }
+    }
+}
+
 open_enum! {
 /// The destination type. Only stable destination types are accepted.
 pub enum CreateObservabilityDestinationRequestBodyType {
@@ -99,6 +124,13 @@ pub struct CreateObservabilityDestinationResponse {
 json_object! {
     CreateObservabilityDestinationResponse {
         data: "data" required,
+    }
+}
+
+impl CreateObservabilityDestinationResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: ObservabilityDestination) -> Self {
+        Self { data, extra: Default::default() }
     }
 }
 
@@ -158,6 +190,13 @@ pub struct GetObservabilityDestinationResponse {
 json_object! {
     GetObservabilityDestinationResponse {
         data: "data" required,
+    }
+}
+
+impl GetObservabilityDestinationResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: ObservabilityDestination) -> Self {
+        Self { data, extra: Default::default() }
     }
 }
 
@@ -601,6 +640,16 @@ json_object! {
         field: "field" required,
         operator: "operator" required,
         value: "value" optional,
+    }
+}
+
+impl ObservabilityFilterRuleGroupRulesItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        field: ObservabilityFilterRuleGroupRulesItemField,
+        operator: ObservabilityFilterRuleGroupRulesItemOperator,
+    ) -> Self {
+        Self { field, operator, value: None, extra: Default::default() }
     }
 }
 
@@ -1786,5 +1835,12 @@ pub struct UpdateObservabilityDestinationResponse {
 json_object! {
     UpdateObservabilityDestinationResponse {
         data: "data" required,
+    }
+}
+
+impl UpdateObservabilityDestinationResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: ObservabilityDestination) -> Self {
+        Self { data, extra: Default::default() }
     }
 }

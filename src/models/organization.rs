@@ -81,6 +81,17 @@ json_object! {
     }
 }
 
+impl ListOrganizationMembersResponseDataItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        email: impl Into<String>,
+        id: impl Into<String>,
+        role: ListOrganizationMembersResponseDataItemRole,
+    ) -> Self {
+        Self { email: email.into(), first_name: None, id: id.into(), last_name: None, role, extra: Default::default() }
+    }
+}
+
 open_enum! {
 /// Role of the member in the organization
 pub enum ListOrganizationMembersResponseDataItemRole {

@@ -21,6 +21,13 @@ json_object! {
     }
 }
 
+impl CreatePresetFromInferenceResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: PresetWithDesignatedVersion) -> Self {
+        Self { data, extra: Default::default() }
+    }
+}
+
 /// Inputs of [`presets_create_presets_chat_completions`](crate::funcs::presets_create_presets_chat_completions) (`POST /presets/{slug}/chat/completions`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreatePresetsChatCompletionsRequest {
@@ -100,6 +107,13 @@ pub struct GetPresetResponse {
 json_object! {
     GetPresetResponse {
         data: "data" required,
+    }
+}
+
+impl GetPresetResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: PresetWithDesignatedVersion) -> Self {
+        Self { data, extra: Default::default() }
     }
 }
 
@@ -273,6 +287,33 @@ json_object! {
     }
 }
 
+impl Preset {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        created_at: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        slug: impl Into<String>,
+        status: PresetStatus,
+        updated_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            creator_user_id: None,
+            description: None,
+            designated_version_id: None,
+            id: id.into(),
+            name: name.into(),
+            slug: slug.into(),
+            status,
+            status_updated_at: None,
+            updated_at: updated_at.into(),
+            workspace_id: None,
+            extra: Default::default(),
+        }
+    }
+}
+
 /// A specific version of a preset, containing config and optional system prompt.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PresetDesignatedVersion {
@@ -345,5 +386,33 @@ json_object! {
         updated_at: "updated_at" required,
         workspace_id: "workspace_id" defaulted,
         designated_version: "designated_version" defaulted,
+    }
+}
+
+impl PresetWithDesignatedVersion {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        created_at: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        slug: impl Into<String>,
+        status: PresetStatus,
+        updated_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            creator_user_id: None,
+            description: None,
+            designated_version_id: None,
+            id: id.into(),
+            name: name.into(),
+            slug: slug.into(),
+            status,
+            status_updated_at: None,
+            updated_at: updated_at.into(),
+            workspace_id: None,
+            designated_version: None,
+            extra: Default::default(),
+        }
     }
 }

@@ -42,3 +42,10 @@ json_object! {
         data: "data" required,
     }
 }
+
+impl ResponsesStreamingResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: StreamEvents) -> Self {
+        Self { data, extra: Default::default() }
+    }
+}

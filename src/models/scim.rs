@@ -36,6 +36,17 @@ json_object! {
     }
 }
 
+impl CreateScimGroupMappingRequestBody {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        role: CreateScimGroupMappingRequestBodyRole,
+        scim_group_id: impl Into<String>,
+        workspace_id: impl Into<String>,
+    ) -> Self {
+        Self { role, scim_group_id: scim_group_id.into(), workspace_id: workspace_id.into(), extra: Default::default() }
+    }
+}
+
 open_enum! {
 pub enum CreateScimGroupMappingRequestBodyRole {
 Admin = "admin",
@@ -53,6 +64,13 @@ pub struct CreateScimGroupMappingResponse {
 json_object! {
     CreateScimGroupMappingResponse {
         data: "data" required,
+    }
+}
+
+impl CreateScimGroupMappingResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: ScimGroupMapping) -> Self {
+        Self { data, extra: Default::default() }
     }
 }
 
@@ -111,6 +129,13 @@ pub struct GetScimGroupMappingResponse {
 json_object! {
     GetScimGroupMappingResponse {
         data: "data" required,
+    }
+}
+
+impl GetScimGroupMappingResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: ScimGroupMapping) -> Self {
+        Self { data, extra: Default::default() }
     }
 }
 
@@ -256,6 +281,30 @@ json_object! {
     }
 }
 
+impl ScimGroupMapping {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        created_at: impl Into<String>,
+        id: impl Into<String>,
+        organization_id: impl Into<String>,
+        role: ScimGroupMappingRole,
+        scim_group_id: impl Into<String>,
+        updated_at: impl Into<String>,
+        workspace_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            id: id.into(),
+            organization_id: organization_id.into(),
+            role,
+            scim_group_id: scim_group_id.into(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: Default::default(),
+        }
+    }
+}
+
 open_enum! {
 pub enum ScimGroupMappingRole {
 Admin = "admin",
@@ -291,6 +340,13 @@ json_object! {
     }
 }
 
+impl UpdateScimGroupMappingRequestBody {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(role: UpdateScimGroupMappingRequestBodyRole) -> Self {
+        Self { role, extra: Default::default() }
+    }
+}
+
 open_enum! {
 pub enum UpdateScimGroupMappingRequestBodyRole {
 Admin = "admin",
@@ -308,5 +364,12 @@ pub struct UpdateScimGroupMappingResponse {
 json_object! {
     UpdateScimGroupMappingResponse {
         data: "data" required,
+    }
+}
+
+impl UpdateScimGroupMappingResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: ScimGroupMapping) -> Self {
+        Self { data, extra: Default::default() }
     }
 }

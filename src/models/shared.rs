@@ -52,6 +52,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl AdditionalToolsItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(role: AdditionalToolsItemRole, tools: Vec<AdditionalToolsItemToolsItem>) -> Self {
+        Self { id: None, role, tools, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 open_enum! {
 pub enum AdditionalToolsItemRole {
 UnknownValue = "unknown",
@@ -342,6 +350,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl AgentMessageItemContentItemInputImage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(detail: InputImageDetail) -> Self {
+        Self { detail, image_url: None, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum AgentMessageItemType { AgentMessage = "agent_message" }
 }
@@ -371,6 +387,30 @@ json_object! {
         output_index: "output_index" required,
         sequence_number: "sequence_number" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl AnnotationAddedEvent {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        annotation: OpenAIResponsesAnnotation,
+        annotation_index: i64,
+        content_index: i64,
+        item_id: impl Into<String>,
+        output_index: i64,
+        sequence_number: i64,
+    ) -> Self {
+        Self {
+            annotation,
+            annotation_index,
+            content_index,
+            item_id: item_id.into(),
+            output_index,
+            sequence_number,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -458,6 +498,14 @@ json_object! {
         data: "data" required,
         media_type: "media_type" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicBase64ImageSource {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: impl Into<String>, media_type: AnthropicImageMimeType) -> Self {
+        Self { data: data.into(), media_type, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -573,6 +621,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicBashCodeExecutionToolResult {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: AnthropicBashCodeExecutionContent, tool_use_id: impl Into<String>) -> Self {
+        Self { content, tool_use_id: tool_use_id.into(), r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicBashCodeExecutionToolResultError {
     pub error_code: AnthropicBashCodeExecutionToolResultErrorErrorCode,
@@ -586,6 +642,14 @@ json_object! {
     AnthropicBashCodeExecutionToolResultError {
         error_code: "error_code" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicBashCodeExecutionToolResultError {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(error_code: AnthropicBashCodeExecutionToolResultErrorErrorCode) -> Self {
+        Self { error_code, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -1111,6 +1175,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicCodeExecutionToolResult {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: AnthropicCodeExecutionContent, tool_use_id: impl Into<String>) -> Self {
+        Self { content, tool_use_id: tool_use_id.into(), r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicCodeExecutionToolResultError {
     pub error_code: AnthropicServerToolErrorCode,
@@ -1124,6 +1196,14 @@ json_object! {
     AnthropicCodeExecutionToolResultError {
         error_code: "error_code" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicCodeExecutionToolResultError {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(error_code: AnthropicServerToolErrorCode) -> Self {
+        Self { error_code, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -1272,6 +1352,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicDocumentBlock {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(source: AnthropicDocumentBlockSource) -> Self {
+        Self { citations: None, source, title: None, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicDocumentBlockParam {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
@@ -1294,6 +1382,22 @@ json_object! {
         source: "source" required,
         title: "title" tristate,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicDocumentBlockParam {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(source: AnthropicDocumentBlockParamSource) -> Self {
+        Self {
+            cache_control: None,
+            citations: None,
+            context: None,
+            source,
+            title: None,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -1340,6 +1444,14 @@ json_object! {
     AnthropicDocumentBlockParamSourceContent {
         content: "content" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicDocumentBlockParamSourceContent {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: AnthropicDocumentBlockParamSourceContentContent) -> Self {
+        Self { content, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -1455,6 +1567,14 @@ json_object! {
         cache_control: "cache_control" optional,
         source: "source" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicImageBlockParam {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(source: AnthropicImageBlockParamSource) -> Self {
+        Self { cache_control: None, source, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -1921,6 +2041,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicTextEditorCodeExecutionToolResult {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: AnthropicTextEditorCodeExecutionContent, tool_use_id: impl Into<String>) -> Self {
+        Self { content, tool_use_id: tool_use_id.into(), r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicTextEditorCodeExecutionToolResultError {
     pub error_code: AnthropicTextEditorCodeExecutionToolResultErrorErrorCode,
@@ -1936,6 +2064,14 @@ json_object! {
         error_code: "error_code" required,
         error_message: "error_message" defaulted,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicTextEditorCodeExecutionToolResultError {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(error_code: AnthropicTextEditorCodeExecutionToolResultErrorErrorCode) -> Self {
+        Self { error_code, error_message: None, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -1982,6 +2118,22 @@ json_object! {
         start_line: "start_line" defaulted,
         total_lines: "total_lines" defaulted,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicTextEditorCodeExecutionViewResult {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: impl Into<String>, file_type: AnthropicTextEditorCodeExecutionViewResultFileType) -> Self {
+        Self {
+            content: content.into(),
+            file_type,
+            num_lines: None,
+            start_line: None,
+            total_lines: None,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -2120,6 +2272,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicToolSearchResultError {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(error_code: AnthropicServerToolErrorCode) -> Self {
+        Self { error_code, error_message: None, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum AnthropicToolSearchResultErrorType { ToolSearchToolResultError = "tool_search_tool_result_error" }
 }
@@ -2152,6 +2312,22 @@ json_object! {
         name: "name" required,
         strict: "strict" optional,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicToolSearchToolBm25 {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(r#type: AnthropicToolSearchToolBm25Type) -> Self {
+        Self {
+            allowed_callers: None,
+            cache_control: None,
+            defer_loading: None,
+            name: Default::default(),
+            strict: None,
+            r#type,
+            extra: Default::default(),
+        }
     }
 }
 
@@ -2195,6 +2371,22 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicToolSearchToolRegex {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(r#type: AnthropicToolSearchToolRegexType) -> Self {
+        Self {
+            allowed_callers: None,
+            cache_control: None,
+            defer_loading: None,
+            name: Default::default(),
+            strict: None,
+            r#type,
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum AnthropicToolSearchToolRegexName { ToolSearchToolRegex = "tool_search_tool_regex" }
 }
@@ -2227,6 +2419,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicToolSearchToolResult {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: AnthropicToolSearchContent, tool_use_id: impl Into<String>) -> Self {
+        Self { content, tool_use_id: tool_use_id.into(), r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum AnthropicToolSearchToolResultType { ToolSearchToolResult = "tool_search_tool_result" }
 }
@@ -2251,6 +2451,21 @@ json_object! {
         input: "input" optional,
         name: "name" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicToolUseBlock {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(caller: AnthropicCaller, id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            caller,
+            id: id.into(),
+            input: None,
+            name: name.into(),
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -2407,6 +2622,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicWebFetchBlock {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: AnthropicDocumentBlock, url: impl Into<String>) -> Self {
+        Self { content, retrieved_at: None, r#type: Default::default(), url: url.into(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 tag_enum! {
 pub enum AnthropicWebFetchBlockType { WebFetchResult = "web_fetch_result" }
 }
@@ -2441,6 +2664,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicWebFetchToolResult {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(caller: AnthropicCaller, content: AnthropicWebFetchContent, tool_use_id: impl Into<String>) -> Self {
+        Self { caller, content, tool_use_id: tool_use_id.into(), r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicWebFetchToolResultError {
     pub error_code: AnthropicWebFetchToolResultErrorErrorCode,
@@ -2454,6 +2685,14 @@ json_object! {
     AnthropicWebFetchToolResultError {
         error_code: "error_code" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicWebFetchToolResultError {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(error_code: AnthropicWebFetchToolResultErrorErrorCode) -> Self {
+        Self { error_code, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -2559,6 +2798,18 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicWebSearchToolResult {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        caller: AnthropicCaller,
+        content: AnthropicWebSearchToolResultContent,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self { caller, content, tool_use_id: tool_use_id.into(), r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -2583,6 +2834,14 @@ json_object! {
     AnthropicWebSearchToolResultError {
         error_code: "error_code" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl AnthropicWebSearchToolResultError {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(error_code: AnthropicWebSearchToolResultErrorErrorCode) -> Self {
+        Self { error_code, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -2697,6 +2956,21 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl ApplyPatchCallItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(call_id: impl Into<String>, operation: ApplyPatchCallOperation, status: ApplyPatchCallStatus) -> Self {
+        Self {
+            call_id: call_id.into(),
+            id: None,
+            operation,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum ApplyPatchCallItemType { ApplyPatchCall = "apply_patch_call" }
 }
@@ -2790,6 +3064,21 @@ json_object! {
         output: "output" tristate,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl ApplyPatchCallOutputItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(call_id: impl Into<String>, status: ApplyPatchCallOutputItemStatus) -> Self {
+        Self {
+            call_id: call_id.into(),
+            id: None,
+            output: None,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -3145,6 +3434,14 @@ json_object! {
         phase: "phase" tristate,
         role: "role" required,
         r#type: "type" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl BaseInputsArrayItemObject {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: BaseInputsArrayItemObjectContent, role: BaseInputsArrayItemObjectRole) -> Self {
+        Self { content, phase: None, role, r#type: None, extra: Default::default() }
     }
 }
 
@@ -3785,6 +4082,14 @@ json_object! {
         content: "content" required,
         name: "name" optional,
         role: "role" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+impl ChatDeveloperMessage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: ChatDeveloperMessageContent) -> Self {
+        Self { content, name: None, role: Default::default(), extra: Default::default() }
     }
 }
 
@@ -4495,6 +4800,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+impl ChatStreamChunkErrorMetadata {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(error_type: ApiErrorType) -> Self {
+        Self { error_type, provider_code: None, extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 tag_enum! {
 pub enum ChatStreamChunkObject { ChatCompletionChunk = "chat.completion.chunk" }
 }
@@ -4631,6 +4944,14 @@ json_object! {
         content: "content" required,
         name: "name" optional,
         role: "role" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+impl ChatSystemMessage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: ChatSystemMessageContent) -> Self {
+        Self { content, name: None, role: Default::default(), extra: Default::default() }
     }
 }
 
@@ -4806,6 +5127,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+impl ChatToolMessage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: ChatToolMessageContent, tool_call_id: impl Into<String>) -> Self {
+        Self { content, role: Default::default(), tool_call_id: tool_call_id.into(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// Tool response content
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -4938,6 +5267,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "chat", feature = "presets"))]
+impl ChatUserMessage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: ChatUserMessageContent) -> Self {
+        Self { content, name: None, role: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
 /// User message content
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -4999,6 +5336,28 @@ json_object! {
         search_context_size: "search_context_size" optional,
         r#type: "type" required,
         user_location: "user_location" optional,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+impl ChatWebSearchShorthand {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(r#type: ChatWebSearchShorthandType) -> Self {
+        Self {
+            allowed_domains: None,
+            engine: None,
+            excluded_domains: None,
+            max_characters: None,
+            max_results: None,
+            max_total_results: None,
+            max_uses: None,
+            mode: None,
+            parameters: None,
+            search_context_size: None,
+            r#type,
+            user_location: None,
+            extra: Default::default(),
+        }
     }
 }
 
@@ -5231,6 +5590,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl CodeInterpreterServerTool {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(container: CodeInterpreterServerToolContainer) -> Self {
+        Self { container, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -5350,6 +5717,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl CompoundFilter {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(filters: Vec<serde_json::Map<String, serde_json::Value>>, r#type: CompoundFilterType) -> Self {
+        Self { filters, r#type, extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 open_enum! {
 pub enum CompoundFilterType {
 And = "and",
@@ -5376,6 +5751,14 @@ json_object! {
         display_width: "display_width" required,
         environment: "environment" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl ComputerUseServerTool {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(display_height: i64, display_width: i64, environment: ComputerUseServerToolEnvironment) -> Self {
+        Self { display_height, display_width, environment, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -5467,6 +5850,28 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl ContentPartAddedEvent {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        content_index: i64,
+        item_id: impl Into<String>,
+        output_index: i64,
+        part: ContentPartAddedEventPart,
+        sequence_number: i64,
+    ) -> Self {
+        Self {
+            content_index,
+            item_id: item_id.into(),
+            output_index,
+            part,
+            sequence_number,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -5501,6 +5906,28 @@ json_object! {
         part: "part" required,
         sequence_number: "sequence_number" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl ContentPartDoneEvent {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        content_index: i64,
+        item_id: impl Into<String>,
+        output_index: i64,
+        part: ContentPartDoneEventPart,
+        sequence_number: i64,
+    ) -> Self {
+        Self {
+            content_index,
+            item_id: item_id.into(),
+            output_index,
+            part,
+            sequence_number,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -5757,6 +6184,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl CustomToolCallOutputItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(call_id: impl Into<String>, output: CustomToolCallOutputItemOutput) -> Self {
+        Self { call_id: call_id.into(), id: None, output, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -5800,6 +6235,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl CustomToolCallOutputItemOutputArrayItemInputImage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(detail: InputImageDetail) -> Self {
+        Self { detail, image_url: None, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -5826,6 +6269,14 @@ json_object! {
         definition: "definition" required,
         syntax: "syntax" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl CustomToolFormatGrammar {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(definition: impl Into<String>, syntax: CustomToolFormatGrammarSyntax) -> Self {
+        Self { definition: definition.into(), syntax, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -5994,6 +6445,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl DebugEventDebugTimings {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(epoch_ms: i64, event: DebugEventDebugTimingsEvent, start_ms: i64) -> Self {
+        Self { epoch_ms, event, start_ms, extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 open_enum! {
 pub enum DebugEventDebugTimingsEvent {
 AdapterRequest = "adapter_request",
@@ -6068,6 +6527,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl EasyInputMessage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(role: EasyInputMessageRole) -> Self {
+        Self { content: None, phase: None, role, r#type: None, extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -6109,6 +6576,14 @@ json_object! {
         detail: "detail" required,
         image_url: "image_url" tristate,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl EasyInputMessageContentArrayItemInputImage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(detail: InputImageDetail) -> Self {
+        Self { detail, image_url: None, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -6338,6 +6813,18 @@ json_object! {
         key: "key" required,
         r#type: "type" required,
         value: "value" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl FileSearchServerToolFiltersObject {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        key: impl Into<String>,
+        r#type: FileSearchServerToolFiltersObjectType,
+        value: FileSearchServerToolFiltersObjectValue,
+    ) -> Self {
+        Self { key: key.into(), r#type, value, extra: Default::default() }
     }
 }
 
@@ -6629,6 +7116,21 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl FunctionCallOutputItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(call_id: impl Into<String>, output: FunctionCallOutputItemOutput) -> Self {
+        Self {
+            call_id: call_id.into(),
+            id: None,
+            output,
+            status: None,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -6668,6 +7170,14 @@ json_object! {
         detail: "detail" required,
         image_url: "image_url" tristate,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl FunctionCallOutputItemOutputArrayItemInputImage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(detail: InputImageDetail) -> Self {
+        Self { detail, image_url: None, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -7555,6 +8065,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl InputAudio {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(input_audio: InputAudioInputAudio) -> Self {
+        Self { input_audio, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputAudioInputAudio {
     pub data: String,
@@ -7568,6 +8086,14 @@ json_object! {
     InputAudioInputAudio {
         data: "data" required,
         format: "format" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl InputAudioInputAudio {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: impl Into<String>, format: InputAudioInputAudioFormat) -> Self {
+        Self { data: data.into(), format, extra: Default::default() }
     }
 }
 
@@ -7634,6 +8160,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl InputImage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(detail: InputImageDetail) -> Self {
+        Self { detail, image_url: None, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 open_enum! {
 pub enum InputImageDetail {
 Auto = "auto",
@@ -7670,6 +8204,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl InputMessageItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(role: InputMessageItemRole) -> Self {
+        Self { content: None, id: None, role, r#type: None, extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -7700,6 +8242,14 @@ json_object! {
         detail: "detail" required,
         image_url: "image_url" tristate,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl InputMessageItemContentItemInputImage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(detail: InputImageDetail) -> Self {
+        Self { detail, image_url: None, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -8091,6 +8641,26 @@ json_object! {
         id: "id" required,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl LocalShellCallItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        action: LocalShellCallItemAction,
+        call_id: impl Into<String>,
+        id: impl Into<String>,
+        status: ToolCallStatus,
+    ) -> Self {
+        Self {
+            action,
+            call_id: call_id.into(),
+            id: id.into(),
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -8513,6 +9083,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl MessagesContentBlockDeltaEvent {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(delta: MessagesContentBlockDeltaEventDelta, index: i64) -> Self {
+        Self { delta, index, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -8541,6 +9119,14 @@ json_object! {
     MessagesContentBlockDeltaEventDeltaCitationsDelta {
         citation: "citation" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl MessagesContentBlockDeltaEventDeltaCitationsDelta {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(citation: MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation) -> Self {
+        Self { citation, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -8694,6 +9280,14 @@ json_object! {
         content_block: "content_block" required,
         index: "index" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl MessagesContentBlockStartEvent {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content_block: MessagesContentBlockStartEventContentBlock, index: i64) -> Self {
+        Self { content_block, index, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -8944,6 +9538,14 @@ json_object! {
     MessagesMessageParam {
         content: "content" required,
         role: "role" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl MessagesMessageParam {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: MessagesMessageParamContent, role: MessagesMessageParamRole) -> Self {
+        Self { content, role, extra: Default::default() }
     }
 }
 
@@ -9213,6 +9815,23 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl MessagesMessageParamContentArrayItemWebSearchToolResult {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        content: MessagesMessageParamContentArrayItemWebSearchToolResultContent,
+        tool_use_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            cache_control: None,
+            content,
+            tool_use_id: tool_use_id.into(),
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -9237,6 +9856,16 @@ json_object! {
     MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultError {
         error_code: "error_code" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultError {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        error_code: MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultErrorErrorCode,
+    ) -> Self {
+        Self { error_code, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -10472,6 +11101,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "messages", feature = "presets"))]
+impl MessagesToolAdditionBlock {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(tool: MessagesToolAdditionBlockTool) -> Self {
+        Self { cache_control: None, tool, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -10574,6 +11211,14 @@ json_object! {
         cache_control: "cache_control" optional,
         tool: "tool" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "messages", feature = "presets"))]
+impl MessagesToolRemovalBlock {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(tool: MessagesToolRemovalBlockTool) -> Self {
+        Self { cache_control: None, tool, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -11206,6 +11851,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OpenAIResponseCustomToolCallOutput {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(call_id: impl Into<String>, output: OpenAIResponseCustomToolCallOutputOutput) -> Self {
+        Self { call_id: call_id.into(), id: None, output, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -11293,6 +11946,21 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OpenAIResponseFunctionToolCallOutput {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(call_id: impl Into<String>, output: OpenAIResponseFunctionToolCallOutputOutput) -> Self {
+        Self {
+            call_id: call_id.into(),
+            id: None,
+            output,
+            status: None,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -11355,6 +12023,18 @@ json_object! {
         id: "id" required,
         role: "role" required,
         r#type: "type" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OpenAIResponseInputMessageItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        content: Vec<OpenAIResponseInputMessageItemContentItem>,
+        id: impl Into<String>,
+        role: OpenAIResponseInputMessageItemRole,
+    ) -> Self {
+        Self { content, id: id.into(), role, r#type: None, extra: Default::default() }
     }
 }
 
@@ -11551,6 +12231,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OpenAIResponsesToolChoiceObject {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(r#type: OpenAIResponsesToolChoiceObjectType) -> Self {
+        Self { r#type, extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 open_enum! {
 pub enum OpenAIResponsesToolChoiceObjectType {
 WebSearchPreview20250311 = "web_search_preview_2025_03_11",
@@ -11659,6 +12347,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OpenResponsesCreatedEvent {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(response: OpenResponsesResult, sequence_number: i64) -> Self {
+        Self { response, sequence_number, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a response is in progress
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenResponsesInProgressEvent {
@@ -11676,6 +12372,14 @@ json_object! {
         response: "response" required,
         sequence_number: "sequence_number" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OpenResponsesInProgressEvent {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(response: OpenResponsesResult, sequence_number: i64) -> Self {
+        Self { response, sequence_number, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -11773,6 +12477,63 @@ json_object! {
     }
 }
 
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OpenResponsesResult {
+    /// A value with the required fields; the optional ones are `None`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        created_at: i64,
+        id: impl Into<String>,
+        model: impl Into<String>,
+        output: Vec<OutputItems>,
+        parallel_tool_calls: bool,
+        status: OpenAIResponsesResponseStatus,
+        tool_choice: OpenAIResponsesToolChoice,
+        tools: Vec<BaseResponsesResultToolsItem>,
+    ) -> Self {
+        Self {
+            background: None,
+            completed_at: None,
+            created_at,
+            error: None,
+            frequency_penalty: None,
+            id: id.into(),
+            incomplete_details: None,
+            instructions: None,
+            max_output_tokens: None,
+            max_tool_calls: None,
+            metadata: None,
+            model: model.into(),
+            object: Default::default(),
+            output,
+            output_text: None,
+            parallel_tool_calls,
+            presence_penalty: None,
+            previous_response_id: None,
+            prompt: None,
+            prompt_cache_key: None,
+            prompt_cache_options: None,
+            reasoning: None,
+            safety_identifier: None,
+            service_tier: None,
+            status,
+            store: None,
+            temperature: None,
+            text: None,
+            tool_choice,
+            tools,
+            top_logprobs: None,
+            top_p: None,
+            truncation: None,
+            usage: None,
+            user: None,
+            error_type: None,
+            openrouter_metadata: None,
+            extra: Default::default(),
+        }
+    }
+}
+
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpenRouterMetadata {
@@ -11803,6 +12564,33 @@ json_object! {
         requested: "requested" required,
         strategy: "strategy" required,
         summary: "summary" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+impl OpenRouterMetadata {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        attempt: i64,
+        endpoints: EndpointsMetadata,
+        is_byok: bool,
+        requested: impl Into<String>,
+        strategy: RoutingStrategy,
+        summary: impl Into<String>,
+    ) -> Self {
+        Self {
+            attempt,
+            attempts: None,
+            endpoints,
+            is_byok,
+            params: None,
+            pipeline: None,
+            region: None,
+            requested: requested.into(),
+            strategy,
+            summary: summary.into(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -11865,6 +12653,24 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputAdvisorServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: FailableToolCallStatus) -> Self {
+        Self {
+            advice: None,
+            error: None,
+            id: None,
+            instance_name: None,
+            model: None,
+            prompt: None,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputAdvisorServerToolItemType { OpenrouterAdvisor = "openrouter:advisor" }
 }
@@ -11896,6 +12702,26 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputApplyPatchCallItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        call_id: impl Into<String>,
+        id: impl Into<String>,
+        operation: ApplyPatchCallOperation,
+        status: ApplyPatchCallStatus,
+    ) -> Self {
+        Self {
+            call_id: call_id.into(),
+            id: id.into(),
+            operation,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputApplyPatchCallItemType { ApplyPatchCall = "apply_patch_call" }
 }
@@ -11922,6 +12748,14 @@ json_object! {
         operation: "operation" optional,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputApplyPatchServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self { call_id: None, id: None, operation: None, status, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -11965,6 +12799,25 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputBashServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self {
+            arguments: None,
+            call_id: None,
+            command: None,
+            exit_code: None,
+            id: None,
+            status,
+            stderr: None,
+            stdout: None,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputBashServerToolItemType { OpenrouterBash = "openrouter:bash" }
 }
@@ -11990,6 +12843,21 @@ json_object! {
         screenshot_b64: "screenshotB64" optional,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputBrowserUseServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self {
+            action: None,
+            id: None,
+            screenshot_b64: None,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -12025,6 +12893,22 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputCodeInterpreterCallItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(id: impl Into<String>, status: OutputItemCodeInterpreterCallStatus) -> Self {
+        Self {
+            code: None,
+            container_id: None,
+            id: id.into(),
+            outputs: None,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:code_interpreter server tool output item
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputCodeInterpreterServerToolItem {
@@ -12055,6 +12939,24 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputCodeInterpreterServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self {
+            code: None,
+            exit_code: None,
+            id: None,
+            language: None,
+            status,
+            stderr: None,
+            stdout: None,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputCodeInterpreterServerToolItemType { OpenrouterCodeInterpreter = "openrouter:code_interpreter" }
 }
@@ -12081,6 +12983,26 @@ json_object! {
         pending_safety_checks: "pending_safety_checks" defaulted,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputComputerCallItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        call_id: impl Into<String>,
+        pending_safety_checks: Vec<OutputComputerCallItemPendingSafetyChecksItem>,
+        status: OutputComputerCallItemStatus,
+    ) -> Self {
+        Self {
+            action: None,
+            call_id: call_id.into(),
+            id: None,
+            pending_safety_checks,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -12176,6 +13098,21 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputDatetimeItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(datetime: impl Into<String>, status: ToolCallStatus, timezone: impl Into<String>) -> Self {
+        Self {
+            datetime: datetime.into(),
+            id: None,
+            status,
+            timezone: timezone.into(),
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputDatetimeItemType { OpenrouterDatetime = "openrouter:datetime" }
 }
@@ -12202,6 +13139,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputFileSearchCallItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(id: impl Into<String>, queries: Vec<String>, status: WebSearchStatus) -> Self {
+        Self { id: id.into(), queries, status, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:file_search server tool output item
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputFileSearchServerToolItem {
@@ -12220,6 +13165,14 @@ json_object! {
         queries: "queries" optional,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputFileSearchServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self { id: None, queries: None, status, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -12266,6 +13219,26 @@ json_object! {
         result: "result" optional,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputFilesServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self {
+            arguments: None,
+            call_id: None,
+            error: None,
+            file_id: None,
+            filename: None,
+            id: None,
+            operation: None,
+            result: None,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -12362,6 +13335,25 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputFusionServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self {
+            analysis: None,
+            error: None,
+            failed_models: None,
+            failure_reason: None,
+            id: None,
+            responses: None,
+            sources: None,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutputFusionServerToolItemFailedModelsItem {
     /// Error message describing why the model failed.
@@ -12430,6 +13422,21 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputImageGenerationCallItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(id: impl Into<String>, status: ImageGenerationStatus) -> Self {
+        Self {
+            id: id.into(),
+            result: None,
+            status,
+            r#type: Default::default(),
+            prompt: None,
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:image_generation server tool output item
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputImageGenerationServerToolItem {
@@ -12458,6 +13465,24 @@ json_object! {
         revised_prompt: "revisedPrompt" optional,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputImageGenerationServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self {
+            id: None,
+            image_b64: None,
+            image_url: None,
+            prompt: None,
+            result: None,
+            revised_prompt: None,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -12538,6 +13563,14 @@ json_object! {
         result: "result" tristate,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputItemImageGenerationCall {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(id: impl Into<String>, status: ImageGenerationStatus) -> Self {
+        Self { id: id.into(), result: None, status, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -12712,6 +13745,21 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputMcpServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self {
+            id: None,
+            server_label: None,
+            status,
+            tool_name: None,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputMcpServerToolItemType { OpenrouterMcp = "openrouter:mcp" }
 }
@@ -12739,6 +13787,22 @@ json_object! {
         status: "status" required,
         r#type: "type" required,
         value: "value" optional,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputMemoryServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self {
+            action: None,
+            id: None,
+            key: None,
+            status,
+            r#type: Default::default(),
+            value: None,
+            extra: Default::default(),
+        }
     }
 }
 
@@ -12927,6 +13991,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputSearchModelsServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self { arguments: None, id: None, query: None, status, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputSearchModelsServerToolItemType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
 }
@@ -12956,6 +14028,22 @@ json_object! {
         id: "id" required,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputShellCallItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(call_id: impl Into<String>, id: impl Into<String>, status: ShellCallStatus) -> Self {
+        Self {
+            action: None,
+            arguments: None,
+            call_id: call_id.into(),
+            id: id.into(),
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -13011,6 +14099,27 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputShellCallOutputItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        call_id: impl Into<String>,
+        id: impl Into<String>,
+        output: Vec<ShellCallOutputContent>,
+        status: ShellCallStatus,
+    ) -> Self {
+        Self {
+            call_id: call_id.into(),
+            id: id.into(),
+            max_output_length: None,
+            output,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputShellCallOutputItemType { ShellCallOutput = "shell_call_output" }
 }
@@ -13042,6 +14151,23 @@ json_object! {
         output: "output" optional,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputShellServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self {
+            action: None,
+            arguments: None,
+            call_id: None,
+            id: None,
+            output: None,
+            status,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
     }
 }
 
@@ -13114,6 +14240,27 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputSubagentServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: FailableToolCallStatus) -> Self {
+        Self {
+            call_id: None,
+            error: None,
+            id: None,
+            instance_name: None,
+            model: None,
+            name: None,
+            outcome: None,
+            status,
+            task_description: None,
+            task_name: None,
+            r#type: Default::default(),
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputSubagentServerToolItemType { OpenrouterSubagent = "openrouter:subagent" }
 }
@@ -13139,6 +14286,14 @@ json_object! {
         id: "id" optional,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputTextEditorServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self { command: None, file_path: None, id: None, status, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -13180,6 +14335,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputToolSearchServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self { id: None, query: None, status, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputToolSearchServerToolItemType { OpenrouterToolSearch = "openrouter:tool_search" }
 }
@@ -13217,6 +14380,24 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputWebFetchServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self {
+            content: None,
+            error: None,
+            http_status: None,
+            id: None,
+            status,
+            title: None,
+            r#type: Default::default(),
+            url: None,
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 tag_enum! {
 pub enum OutputWebFetchServerToolItemType { OpenrouterWebFetch = "openrouter:web_fetch" }
 }
@@ -13243,6 +14424,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputWebSearchCallItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(id: impl Into<String>, status: WebSearchStatus) -> Self {
+        Self { action: None, id: id.into(), status, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// An openrouter:web_search server tool output item
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputWebSearchServerToolItem {
@@ -13262,6 +14451,14 @@ json_object! {
         id: "id" optional,
         status: "status" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl OutputWebSearchServerToolItem {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(status: ToolCallStatus) -> Self {
+        Self { action: None, id: None, status, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -13547,6 +14744,23 @@ json_object! {
 }
 
 #[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
+impl PipelineStage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(name: impl Into<String>, r#type: PipelineStageType) -> Self {
+        Self {
+            cost_usd: None,
+            data: None,
+            guardrail_id: None,
+            guardrail_scope: None,
+            name: name.into(),
+            summary: None,
+            r#type,
+            extra: Default::default(),
+        }
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "messages", feature = "presets", feature = "responses"))]
 open_enum! {
 /// Categorical kind of a pipeline stage. Multiple plugins can share a type (e.g. all guardrail-level plugins emit `guardrail`); the `name` field disambiguates which plugin emitted it.
 pub enum PipelineStageType {
@@ -13573,6 +14787,14 @@ json_object! {
     Prediction {
         content: "content" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "presets"))]
+impl Prediction {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(content: PredictionContent) -> Self {
+        Self { content, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -15264,6 +16486,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl ResponsesErrorField {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(code: ResponsesErrorFieldCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 open_enum! {
 pub enum ResponsesErrorFieldCode {
 ServerError = "server_error",
@@ -15711,6 +16941,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl ShellCallOutputContent {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(outcome: ShellCallOutputContentOutcome, stderr: impl Into<String>, stdout: impl Into<String>) -> Self {
+        Self { outcome, stderr: stderr.into(), stdout: stdout.into(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -16129,6 +17367,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl StreamEventsResponseCompleted {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(response: OpenResponsesResult, sequence_number: i64) -> Self {
+        Self { response, sequence_number, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a response has failed
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamEventsResponseFailed {
@@ -16150,6 +17396,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl StreamEventsResponseFailed {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(response: OpenResponsesResult, sequence_number: i64) -> Self {
+        Self { response, sequence_number, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when a response is incomplete
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamEventsResponseIncomplete {
@@ -16167,6 +17421,14 @@ json_object! {
         response: "response" required,
         sequence_number: "sequence_number" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl StreamEventsResponseIncomplete {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(response: OpenResponsesResult, sequence_number: i64) -> Self {
+        Self { response, sequence_number, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -16194,6 +17456,14 @@ json_object! {
 }
 
 #[cfg(any(feature = "presets", feature = "responses"))]
+impl StreamEventsResponseOutputItemAdded {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(item: OutputItems, output_index: i64, sequence_number: i64) -> Self {
+        Self { item, output_index, sequence_number, r#type: Default::default(), extra: Default::default() }
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
 /// Event emitted when an output item is complete
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamEventsResponseOutputItemDone {
@@ -16213,6 +17483,14 @@ json_object! {
         output_index: "output_index" required,
         sequence_number: "sequence_number" required,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl StreamEventsResponseOutputItemDone {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(item: OutputItems, output_index: i64, sequence_number: i64) -> Self {
+        Self { item, output_index, sequence_number, r#type: Default::default(), extra: Default::default() }
     }
 }
 
@@ -16490,6 +17768,14 @@ json_object! {
         mode: "mode" required,
         tools: "tools" defaulted,
         r#type: "type" required,
+    }
+}
+
+#[cfg(any(feature = "presets", feature = "responses"))]
+impl ToolChoiceAllowed {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(mode: ToolChoiceAllowedMode, tools: Vec<serde_json::Map<String, serde_json::Value>>) -> Self {
+        Self { mode, tools, r#type: Default::default(), extra: Default::default() }
     }
 }
 

@@ -101,6 +101,13 @@ json_object! {
     }
 }
 
+impl FrameImage {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(image_url: ContentPartImageImageUrl, frame_type: FrameImageFrameType) -> Self {
+        Self { image_url, r#type: Default::default(), frame_type, extra: Default::default() }
+    }
+}
+
 open_enum! {
 /// Whether this image represents the first or last frame of the video
 pub enum FrameImageFrameType {
@@ -283,6 +290,22 @@ json_object! {
         status: "status" required,
         unsigned_urls: "unsigned_urls" optional,
         usage: "usage" optional,
+    }
+}
+
+impl VideoGenerationResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(id: impl Into<String>, polling_url: impl Into<String>, status: VideoGenerationResponseStatus) -> Self {
+        Self {
+            error: None,
+            generation_id: None,
+            id: id.into(),
+            polling_url: polling_url.into(),
+            status,
+            unsigned_urls: None,
+            usage: None,
+            extra: Default::default(),
+        }
     }
 }
 

@@ -701,6 +701,26 @@ json_object! {
     }
 }
 
+impl WorkspaceMember {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        created_at: impl Into<String>,
+        id: impl Into<String>,
+        role: WorkspaceMemberRole,
+        user_id: impl Into<String>,
+        workspace_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            id: id.into(),
+            role,
+            user_id: user_id.into(),
+            workspace_id: workspace_id.into(),
+            extra: Default::default(),
+        }
+    }
+}
+
 open_enum! {
 /// Role of the member in the workspace
 pub enum WorkspaceMemberRole {

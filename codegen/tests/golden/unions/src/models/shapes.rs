@@ -75,6 +75,13 @@ json_object! {
     }
 }
 
+impl ShapeRequest {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(shape: Shape) -> Self {
+        Self { stream: None, shape, label: None, mode: None, extra: Default::default() }
+    }
+}
+
 /// Text, a list of texts, or an object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -127,6 +134,13 @@ pub struct ShapeStreamingResponse {
 json_object! {
     ShapeStreamingResponse {
         data: "data" required,
+    }
+}
+
+impl ShapeStreamingResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: Shape) -> Self {
+        Self { data, extra: Default::default() }
     }
 }
 
