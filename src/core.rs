@@ -421,6 +421,7 @@ pub struct OpenRouterCoreBuilder {
     max_body_size: Option<usize>,
     stream_idle_timeout: Option<Duration>,
     allow_insecure_http: bool,
+    extra_roots: Vec<Vec<u8>>,
 }
 
 impl OpenRouterCoreBuilder {
@@ -514,6 +515,13 @@ impl OpenRouterCoreBuilder {
         self
     }
 
+    /// Trusts one more certificate authority (DER bytes) besides the feature's roots: for a
+    /// gateway or proxy with its own CA. With neither root feature, the only trusted roots.
+    pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(der.into());
+        self
+    }
+
     /// Allows a plain `http://` base URL on a host that is not loopback (default: refused,
     /// since the key would travel in clear text).
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
@@ -547,7 +555,7 @@ impl OpenRouterCoreBuilder {
             Some(codes) => RetryCodes::parse(&codes).map_err(Error::invalid_request)?,
             None => RetryCodes::default(),
         };
-        let connector = connector(base.origin.starts_with("https:"))?;
+        let connector = connector(base.origin.starts_with("https:"), self.extra_roots)?;
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
@@ -587,9 +595,13 @@ impl fmt::Debug for OpenRouterCoreBuilder {
 }
 
 /// The TLS connector: rustls with the ring provider and the roots of the enabled feature.
-fn connector(needs_roots: bool) -> Result<Connector, Error> {
-    #[allow(unused_mut)]
+fn connector(needs_roots: bool, extra_roots: Vec<Vec<u8>>) -> Result<Connector, Error> {
     let mut roots = rustls::RootCertStore::empty();
+    for der in extra_roots {
+        roots
+            .add(rustls::pki_types::CertificateDer::from(der))
+            .map_err(|e| Error::invalid_request(format!("a root certificate could not be used: {e}")))?;
+    }
     #[cfg(feature = "webpki-roots")]
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     #[cfg(feature = "native-roots")]
