@@ -117,7 +117,9 @@ fn escape_md(line: &str) -> String {
         }
         let rest: String = chars[i..].iter().take(8).collect();
         if (rest.starts_with("https://") || rest.starts_with("http://"))
-            && (i == 0 || !matches!(chars[i - 1], '(' | '<' | '"' | '\'' | '['))
+            && (i == 0
+                || !matches!(chars[i - 1], '(' | '<' | '"' | '\'' | '[')
+                || (chars[i - 1] == '(' && (i < 2 || chars[i - 2] != ']')))
         {
             let mut j = i;
             while j < chars.len()

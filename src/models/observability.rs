@@ -1414,7 +1414,7 @@ json_object! {
 pub struct ObservabilityS3DestinationConfig {
     pub access_key_id: String,
     pub bucket_name: String,
-    /// Only for S3-compatible services like Cloudflare R2 (https://account-id.r2.cloudflarestorage.com) or MinIO. Leave blank for standard AWS S3.
+    /// Only for S3-compatible services like Cloudflare R2 (<https://account-id.r2.cloudflarestorage.com>) or MinIO. Leave blank for standard AWS S3.
     pub endpoint: Option<String>,
     /// Custom HTTP headers to include in requests to this destination.
     pub headers: Option<std::collections::BTreeMap<String, String>>,
