@@ -23,43 +23,7 @@ use serde_json::Value;
 
 use common::{Recorded, Reply, TestServer};
 
-pub use conformance_case::{Case, Outcome};
-
-/// JSON equality by value: key order does not matter, numbers compare numerically.
-fn json_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x == y || (x.as_f64().is_some() && x.as_f64() == y.as_f64()),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-/// The first difference between two JSON values, as a JSON path.
-fn json_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for (k, v) in x {
-                match y.get(k) {
-                    None => return Some(format!("{path}.{k}: only in the first ({v})")),
-                    Some(w) => {
-                        if let Some(d) = json_diff(v, w, &format!("{path}.{k}")) {
-                            return Some(d);
-                        }
-                    }
-                }
-            }
-            y.iter().find(|(k, _)| !x.contains_key(*k)).map(|(k, w)| format!("{path}.{k}: only in the second ({w})"))
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().find_map(|(i, (v, w))| json_diff(v, w, &format!("{path}[{i}]")))
-        }
-        _ if json_eq(a, b) => None,
-        _ => Some(format!("{path}: {a} != {b}")),
-    }
-}
+pub use conformance_case::{json_diff, Case, Outcome};
 
 struct Part {
     name: String,

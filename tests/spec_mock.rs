@@ -50,7 +50,7 @@ use serde_yaml::Value as Yaml;
 // What the generated `conformance_dispatch` needs from the test crate (as in tests/conformance.rs).
 // ---------------------------------------------------------------------------------------------
 
-pub use conformance_case::{Case, Outcome};
+pub use conformance_case::{json_diff, json_eq, Case, Outcome};
 
 // ---------------------------------------------------------------------------------------------
 // The recording proxy between the core and Prism.
@@ -469,42 +469,6 @@ async fn call_case(core: &OpenRouterCore, case: Case) -> Result<Option<Outcome>,
 fn describe_error(e: &Error) -> String {
     let body = e.body_text().map(|b| b.chars().take(400).collect::<String>()).unwrap_or_default();
     format!("{e} (status {:?}, decode {}, body {body})", e.status(), e.is_decode())
-}
-
-/// JSON equality by value: key order does not matter, numbers compare numerically.
-fn json_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x == y || (x.as_f64().is_some() && x.as_f64() == y.as_f64()),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-/// The first difference between two JSON values, as a JSON path.
-fn json_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for (k, v) in x {
-                match y.get(k) {
-                    None => return Some(format!("{path}.{k}: only in the first ({v})")),
-                    Some(w) => {
-                        if let Some(d) = json_diff(v, w, &format!("{path}.{k}")) {
-                            return Some(d);
-                        }
-                    }
-                }
-            }
-            y.iter().find(|(k, _)| !x.contains_key(*k)).map(|(k, w)| format!("{path}.{k}: only in the second ({w})"))
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().find_map(|(i, (v, w))| json_diff(v, w, &format!("{path}[{i}]")))
-        }
-        _ if json_eq(a, b) => None,
-        _ => Some(format!("{path}: {a} != {b}")),
-    }
 }
 
 struct Tally {
