@@ -77,7 +77,8 @@ cmd_start() {
             return 1
         fi
         # Any HTTP answer means Prism is listening with the spec loaded.
-        if curl -s -o /dev/null --max-time 2 "$url/" 2>/dev/null; then
+        # (Node.js, which CI machines have; curl may be missing there.)
+        if node -e 'require("http").get(process.argv[1], () => process.exit(0)).on("error", () => process.exit(1)).setTimeout(2000, function () { this.destroy(); })' "$url/" 2>/dev/null; then
             break
         fi
         if (( $(date +%s) >= deadline )); then
