@@ -421,7 +421,10 @@ pub struct OpenRouterCoreBuilder {
     max_body_size: Option<usize>,
     stream_idle_timeout: Option<Duration>,
     allow_insecure_http: bool,
-    extra_roots: Vec<Vec<u8>>,
+    /// Roots added with `add_root_certificate`, parsed there (so that a program which never
+    /// adds one does not link the certificate parser), or the first parse error.
+    extra_roots: Vec<rustls::pki_types::TrustAnchor<'static>>,
+    extra_roots_error: Option<String>,
 }
 
 impl OpenRouterCoreBuilder {
@@ -518,7 +521,13 @@ impl OpenRouterCoreBuilder {
     /// Trusts one more certificate authority (DER bytes) besides the feature's roots: for a
     /// gateway or proxy with its own CA. With neither root feature, the only trusted roots.
     pub fn add_root_certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
-        self.extra_roots.push(der.into());
+        let mut store = rustls::RootCertStore::empty();
+        match store.add(rustls::pki_types::CertificateDer::from(der.into())) {
+            Ok(()) => self.extra_roots.extend(store.roots),
+            Err(e) => {
+                self.extra_roots_error.get_or_insert(format!("a root certificate could not be used: {e}"));
+            }
+        }
         self
     }
 
@@ -555,6 +564,9 @@ impl OpenRouterCoreBuilder {
             Some(codes) => RetryCodes::parse(&codes).map_err(Error::invalid_request)?,
             None => RetryCodes::default(),
         };
+        if let Some(e) = self.extra_roots_error {
+            return Err(Error::invalid_request(e));
+        }
         let connector = connector(base.origin.starts_with("https:"), self.extra_roots)?;
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
@@ -595,13 +607,8 @@ impl fmt::Debug for OpenRouterCoreBuilder {
 }
 
 /// The TLS connector: rustls with the ring provider and the roots of the enabled feature.
-fn connector(needs_roots: bool, extra_roots: Vec<Vec<u8>>) -> Result<Connector, Error> {
-    let mut roots = rustls::RootCertStore::empty();
-    for der in extra_roots {
-        roots
-            .add(rustls::pki_types::CertificateDer::from(der))
-            .map_err(|e| Error::invalid_request(format!("a root certificate could not be used: {e}")))?;
-    }
+fn connector(needs_roots: bool, extra_roots: Vec<rustls::pki_types::TrustAnchor<'static>>) -> Result<Connector, Error> {
+    let mut roots = rustls::RootCertStore { roots: extra_roots };
     #[cfg(feature = "webpki-roots")]
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     #[cfg(feature = "native-roots")]
