@@ -205,11 +205,15 @@ impl OpenRouterCore {
 
     /// Sends a request and buffers the body; any status outside 2xx is an `Err`.
     pub(crate) async fn send(&self, req: HttpRequest) -> Result<HttpResponse, Error> {
-        let (status, headers, body) = match self.execute(req, true).await? {
-            Exchange::Buffered(s, h, b) => (s, h, b),
-            Exchange::Streaming(_) => unreachable!("buffered exchange requested"),
-        };
-        Ok(HttpResponse { status, headers, body })
+        match self.execute(req, true).await? {
+            Exchange::Buffered(status, headers, body) => Ok(HttpResponse { status, headers, body }),
+            // Not produced when buffering is asked for; read it whole all the same.
+            Exchange::Streaming(r) => {
+                let (status, headers) = (r.status(), r.headers().clone());
+                let body = r.bytes_within(self.shared.max_body_size).await?;
+                Ok(HttpResponse { status, headers, body })
+            }
+        }
     }
 
     /// Sends a request and hands back the success response with its body unread

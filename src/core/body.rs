@@ -20,7 +20,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A request body: a buffer, or a multipart form whose files are read as it is sent.
 /// Cloned for each attempt; a form holding a one-shot reader cannot be replayed.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub(crate) struct ReqBody {
     segments: Arc<[Segment]>,
     content_type: Option<HeaderValue>,
@@ -43,9 +43,10 @@ enum OpenSource {
     Reading(Reader),
 }
 
-impl Clone for OpenSource {
+/// A clone starts from the beginning: each attempt sends the whole body.
+impl Clone for ReqBody {
     fn clone(&self) -> Self {
-        unreachable!("a body is cloned before it is polled")
+        ReqBody { segments: self.segments.clone(), content_type: self.content_type.clone(), next: 0, open: None }
     }
 }
 
