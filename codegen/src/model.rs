@@ -235,6 +235,9 @@ pub struct Model {
 
 type R<T> = Result<T, String>;
 
+/// Enums with at least this many values are shared when the spec repeats their list.
+const DEDUP_ENUM_MIN: usize = 8;
+
 struct Gen<'a> {
     spec: &'a Value,
     ov: &'a Overrides,
@@ -250,6 +253,8 @@ struct Gen<'a> {
     renamed: Vec<(String, String)>,
     /// component schemas whose name is an operation's request type name -> `<Name>Body`
     comp_rename: HashMap<String, String>,
+    /// long value lists -> the enum first generated for them
+    enum_by_values: HashMap<Vec<String>, String>,
 }
 
 pub fn type_name(spec_name: &str) -> String {
@@ -929,6 +934,16 @@ impl<'a> Gen<'a> {
             self.add(name, doc, Kind::Tag { variant, value: values[0].clone() }, deprecated);
             return;
         }
+        // The spec repeats some long lists inline (provider names, country codes): one enum
+        // serves them all, the later names being aliases of the first.
+        if values.len() >= DEDUP_ENUM_MIN {
+            if let Some(first) = self.enum_by_values.get(&values) {
+                let first = first.clone();
+                self.add(name, doc, Kind::Alias(Ty::Named(first)), deprecated);
+                return;
+            }
+            self.enum_by_values.insert(values.clone(), name.to_string());
+        }
         let mut variants: Vec<(String, String)> = Vec::new();
         for v in values {
             let mut ident = camel(&v);
@@ -1041,6 +1056,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
         comp_done: HashSet::new(),
         renamed: Vec::new(),
         comp_rename: HashMap::new(),
+        enum_by_values: HashMap::new(),
     };
     // A schema named like an operation's request type (`<OperationId>Request`) is that
     // operation's body: it becomes `<OperationId>RequestBody`.

@@ -268,24 +268,6 @@ impl GetRankingsDailyRequest {
 }
 
 open_enum! {
-/// Restrict to a use-case category (e.g. `programming`, `roleplay`). Sourced from a sampled, upsampled dataset, so `total_tokens` is an estimate and is aggregated weekly (the trailing weekly bucket may include traffic past `end_date`). Cannot be combined with `modality`, `context_bucket`, or `language_type`.
-pub enum GetRankingsDailyRequestCategory {
-Programming = "programming",
-Roleplay = "roleplay",
-Marketing = "marketing",
-MarketingSeo = "marketing/seo",
-Technology = "technology",
-Science = "science",
-Translation = "translation",
-Legal = "legal",
-Finance = "finance",
-Health = "health",
-Trivia = "trivia",
-Academia = "academia",
-}
-}
-
-open_enum! {
 /// Restrict to requests whose context length falls in this bucket (`1K`, `10K`, `100K`, `1M`, or `10M`). Exact dataset — cannot be combined with `category` or `language_type`.
 pub enum GetRankingsDailyRequestContextBucket {
 V1k = "1K",

@@ -683,18 +683,7 @@ json_object! {
     }
 }
 
-open_enum! {
-pub enum ImageOutputModality {
-Text = "text",
-Image = "image",
-Embeddings = "embeddings",
-Audio = "audio",
-Video = "video",
-Rerank = "rerank",
-Speech = "speech",
-Transcription = "transcription",
-}
-}
+pub type ImageOutputModality = OutputModality;
 
 /// One billable pricing line for an image provider.
 #[derive(Debug, Clone, PartialEq)]

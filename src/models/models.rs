@@ -358,23 +358,8 @@ impl GetModelsRequest {
     }
 }
 
-open_enum! {
 /// Filter models by use case category
-pub enum GetModelsRequestCategory {
-Programming = "programming",
-Roleplay = "roleplay",
-Marketing = "marketing",
-MarketingSeo = "marketing/seo",
-Technology = "technology",
-Science = "science",
-Translation = "translation",
-Legal = "legal",
-Finance = "finance",
-Health = "health",
-Trivia = "trivia",
-Academia = "academia",
-}
-}
+pub type GetModelsRequestCategory = GetRankingsDailyRequestCategory;
 
 open_enum! {
 /// Filter by distillation capability. "true" returns only distillable models, "false" excludes them.

@@ -400,19 +400,7 @@ json_object! {
     }
 }
 
-open_enum! {
-pub enum VideoModelSupportedAspectRatiosItem {
-V169 = "16:9",
-V916 = "9:16",
-V11 = "1:1",
-V43 = "4:3",
-V34 = "3:4",
-V32 = "3:2",
-V23 = "2:3",
-V219 = "21:9",
-V921 = "9:21",
-}
-}
+pub type VideoModelSupportedAspectRatiosItem = VideoGenerationRequestAspectRatio;
 
 open_enum! {
 pub enum VideoModelSupportedFrameImagesItem {

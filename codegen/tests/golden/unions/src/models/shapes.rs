@@ -59,6 +59,10 @@ Square("square") => Square,
 pub struct ShapeRequest {
     pub stream: Option<bool>,
     pub shape: Shape,
+    /// A long list repeated inline
+    pub home_region: Option<ShapeRequestHomeRegion>,
+    /// The same list again (an alias of the first)
+    pub work_region: Option<ShapeRequestWorkRegion>,
     /// Text, a list of texts, or an object.
     pub label: Option<ShapeRequestLabel>,
     pub mode: Option<Option<ShapeRequestMode>>,
@@ -70,6 +74,8 @@ json_object! {
     ShapeRequest {
         stream: "stream" optional,
         shape: "shape" required,
+        home_region: "home_region" optional,
+        work_region: "work_region" optional,
         label: "label" optional,
         mode: "mode" tristate,
     }
@@ -78,8 +84,30 @@ json_object! {
 impl ShapeRequest {
     /// A value with the required fields; the optional ones are `None`.
     pub fn new(shape: Shape) -> Self {
-        Self { stream: None, shape, label: None, mode: None, extra: Default::default() }
+        Self {
+            stream: None,
+            shape,
+            home_region: None,
+            work_region: None,
+            label: None,
+            mode: None,
+            extra: Default::default(),
+        }
     }
+}
+
+open_enum! {
+/// A long list repeated inline
+pub enum ShapeRequestHomeRegion {
+Ad = "AD",
+Ae = "AE",
+Af = "AF",
+Ag = "AG",
+Ai = "AI",
+Al = "AL",
+Am = "AM",
+Ao = "AO",
+}
 }
 
 /// Text, a list of texts, or an object.
@@ -123,6 +151,9 @@ Auto = "auto",
 None = "none",
 }
 }
+
+/// The same list again (an alias of the first)
+pub type ShapeRequestWorkRegion = ShapeRequestHomeRegion;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShapeStreamingResponse {
