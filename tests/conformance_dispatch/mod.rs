@@ -11,7 +11,7 @@ use openrouter::{funcs, OpenRouterCore};
 use crate::{Case, Outcome};
 
 /// `None` when this build has no function for the case.
-#[allow(unused_variables)]
+#[allow(unused_variables, deprecated)]
 pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
     match (case.operation_id.as_str(), case.variant.as_deref()) {
         #[cfg(feature = "analytics")]
@@ -35,6 +35,11 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
             let request = QueryAnalyticsRequest { body: case.body() };
             Some(Outcome::json(funcs::analytics_query_analytics(core, request).await))
         }
+        #[cfg(feature = "alpha_decisions")]
+        ("createApiAlphaDecisions", None) => {
+            let request = CreateApiAlphaDecisionsRequest { body: case.body() };
+            Some(Outcome::json(funcs::alpha_decisions_create(core, request).await))
+        }
         #[cfg(feature = "tts")]
         ("createAudioSpeech", None) => {
             let request = CreateAudioSpeechRequest { body: case.body() };
@@ -49,12 +54,19 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
         ("createAudioTranscriptions", Some("multipart")) => {
             let request = CreateAudioTranscriptionsMultipartRequest {
                 body: CreateAudioTranscriptionsMultipartRequestBody {
-                    file: case.file("file"),
+                    file: case.opt_file("file"),
                     model: case.part("model"),
+                    diarize: case.opt_part("diarize"),
+                    keyterms: case.opt_part("keyterms[]"),
                     language: case.opt_part("language"),
+                    provider: case.opt_part("provider"),
                     response_format: case.opt_part("response_format"),
+                    session_id: case.opt_part("session_id"),
+                    source_url: case.opt_part("source_url"),
                     temperature: case.opt_part("temperature"),
                     timestamp_granularities: case.opt_part("timestamp_granularities[]"),
+                    trace: case.opt_part("trace"),
+                    user: case.opt_part("user"),
                 },
             };
             Some(Outcome::json(funcs::stt_create_transcription_multipart(core, request).await))
@@ -68,6 +80,32 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
         ("createAuthKeysCode", None) => {
             let request = CreateAuthKeysCodeRequest { body: case.body() };
             Some(Outcome::json(funcs::oauth_create_auth_code(core, request).await))
+        }
+        #[cfg(feature = "batch")]
+        ("listBatches", None) => {
+            let request = ListBatchesRequest {
+                limit: case.opt_param("query", "limit"),
+                after: case.opt_param("query", "after"),
+                status: case.opt_param("query", "status"),
+                created_after: case.opt_param("query", "created_after"),
+                created_before: case.opt_param("query", "created_before"),
+            };
+            Some(Outcome::json(funcs::batch_list(core, request).await))
+        }
+        #[cfg(feature = "batch")]
+        ("createBatches", None) => {
+            let request = CreateBatchesRequest { body: case.body() };
+            Some(Outcome::json(funcs::batch_create_batches(core, request).await))
+        }
+        #[cfg(feature = "batch")]
+        ("deleteBatch", None) => {
+            let request = DeleteBatchRequest { id: case.param("path", "id") };
+            Some(Outcome::json(funcs::batch_delete(core, request).await))
+        }
+        #[cfg(feature = "batch")]
+        ("getBatches", None) => {
+            let request = GetBatchesRequest { id: case.param("path", "id") };
+            Some(Outcome::json(funcs::batch_get_batches(core, request).await))
         }
         #[cfg(feature = "benchmarks")]
         ("getBenchmarks", None) => {
@@ -135,6 +173,39 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
             let request = GetTaskClassificationsRequest { window: case.opt_param("query", "window") };
             Some(Outcome::json(funcs::classifications_get_task_classifications(core, request).await))
         }
+        #[cfg(feature = "containers")]
+        ("listContainerFiles", None) => {
+            let request = ListContainerFilesRequest {
+                container_id: case.param("path", "container_id"),
+                limit: case.opt_param("query", "limit"),
+                after: case.opt_param("query", "after"),
+            };
+            Some(Outcome::json(funcs::containers_list_container_files(core, request).await))
+        }
+        #[cfg(feature = "containers")]
+        ("getContainerFile", None) => {
+            let request = GetContainerFileRequest {
+                container_id: case.param("path", "container_id"),
+                file_id: case.param("path", "file_id"),
+            };
+            Some(Outcome::json(funcs::containers_get_container_file(core, request).await))
+        }
+        #[cfg(feature = "containers")]
+        ("downloadContainerFileContent", None) => {
+            let request = DownloadContainerFileContentRequest {
+                container_id: case.param("path", "container_id"),
+                file_id: case.param("path", "file_id"),
+            };
+            Some(Outcome::raw(funcs::containers_download_container_file_content(core, request).await))
+        }
+        #[cfg(feature = "containers")]
+        ("promoteContainerFile", None) => {
+            let request = PromoteContainerFileRequest {
+                container_id: case.param("path", "container_id"),
+                file_id: case.param("path", "file_id"),
+            };
+            Some(Outcome::json(funcs::containers_promote_container_file(core, request).await))
+        }
         #[cfg(feature = "credits")]
         ("getCredits", None) => {
             let request = GetCreditsRequest {};
@@ -199,6 +270,36 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
         ("listEndpointsZdr", None) => {
             let request = ListEndpointsZdrRequest {};
             Some(Outcome::json(funcs::endpoints_list_zdr_endpoints(core, request).await))
+        }
+        #[cfg(feature = "external_users")]
+        ("listExternalUsers", None) => {
+            let request = ListExternalUsersRequest {
+                offset: case.opt_param("query", "offset"),
+                limit: case.opt_param("query", "limit"),
+                user: case.opt_param("query", "user"),
+                include_inactive: case.opt_param("query", "include_inactive"),
+            };
+            Some(Outcome::json(funcs::external_users_list(core, request).await))
+        }
+        #[cfg(feature = "external_users")]
+        ("createExternalUser", None) => {
+            let request = CreateExternalUserRequest { body: case.body() };
+            Some(Outcome::json(funcs::external_users_create(core, request).await))
+        }
+        #[cfg(feature = "external_users")]
+        ("deleteExternalUser", None) => {
+            let request = DeleteExternalUserRequest { user: case.param("path", "user") };
+            Some(Outcome::empty(funcs::external_users_delete(core, request).await))
+        }
+        #[cfg(feature = "external_users")]
+        ("getExternalUser", None) => {
+            let request = GetExternalUserRequest { user: case.param("path", "user") };
+            Some(Outcome::json(funcs::external_users_get(core, request).await))
+        }
+        #[cfg(feature = "external_users")]
+        ("updateExternalUser", None) => {
+            let request = UpdateExternalUserRequest { user: case.param("path", "user"), body: case.body() };
+            Some(Outcome::json(funcs::external_users_update(core, request).await))
         }
         #[cfg(feature = "files")]
         ("listFiles", None) => {
@@ -380,6 +481,7 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
         ("list", None) => {
             let request = ListRequest {
                 include_disabled: case.opt_param("query", "include_disabled"),
+                include_expired: case.opt_param("query", "include_expired"),
                 offset: case.opt_param("query", "offset"),
                 workspace_id: case.opt_param("query", "workspace_id"),
             };
@@ -477,8 +579,21 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
             let request = ListModelsUserRequest {
                 offset: case.opt_param("query", "offset"),
                 limit: case.opt_param("query", "limit"),
+                output_modalities: case.opt_param("query", "output_modalities"),
+                sort: case.opt_param("query", "sort"),
+                client: case.opt_param("query", "client"),
             };
             Some(Outcome::json(funcs::models_list_for_user(core, request).await))
+        }
+        #[cfg(feature = "oauth")]
+        ("listOauthJwks", None) => {
+            let request = ListOauthJwksRequest {};
+            Some(Outcome::json(funcs::oauth_list_oauth_jwks(core, request).await))
+        }
+        #[cfg(feature = "oauth")]
+        ("createOauthToken", None) => {
+            let request = CreateOauthTokenRequest { body: case.body() };
+            Some(Outcome::json(funcs::oauth_create_oauth_token(core, request).await))
         }
         #[cfg(feature = "observability")]
         ("listObservabilityDestinations", None) => {
@@ -516,6 +631,16 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
                 limit: case.opt_param("query", "limit"),
             };
             Some(Outcome::json(funcs::organization_list_members(core, request).await))
+        }
+        #[cfg(feature = "organization")]
+        ("getOrganizationSettings", None) => {
+            let request = GetOrganizationSettingsRequest {};
+            Some(Outcome::json(funcs::organization_get_settings(core, request).await))
+        }
+        #[cfg(feature = "organization")]
+        ("updateOrganizationSettings", None) => {
+            let request = UpdateOrganizationSettingsRequest { body: case.body() };
+            Some(Outcome::json(funcs::organization_update_settings(core, request).await))
         }
         #[cfg(feature = "presets")]
         ("listPresets", None) => {
@@ -574,6 +699,92 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
             let request =
                 GetPresetVersionRequest { slug: case.param("path", "slug"), version: case.param("path", "version") };
             Some(Outcome::json(funcs::presets_get_version(core, request).await))
+        }
+        #[cfg(feature = "private_endpoints")]
+        ("listPrivateEndpoints", None) => {
+            let request = ListPrivateEndpointsRequest {};
+            Some(Outcome::json(funcs::private_endpoints_list(core, request).await))
+        }
+        #[cfg(feature = "private_endpoints")]
+        ("createPrivateEndpoint", None) => {
+            let request = CreatePrivateEndpointRequest {
+                idempotency_key: case.opt_param("header", "idempotency-key"),
+                body: case.body(),
+            };
+            Some(Outcome::json(funcs::private_endpoints_create(core, request).await))
+        }
+        #[cfg(feature = "private_endpoints")]
+        ("deletePrivateEndpoint", None) => {
+            let request = DeletePrivateEndpointRequest {
+                id: case.param("path", "id"),
+                draft_only: case.opt_param("query", "draft_only"),
+            };
+            Some(Outcome::json(funcs::private_endpoints_delete(core, request).await))
+        }
+        #[cfg(feature = "private_endpoints")]
+        ("getPrivateEndpoint", None) => {
+            let request = GetPrivateEndpointRequest { id: case.param("path", "id") };
+            Some(Outcome::json(funcs::private_endpoints_get(core, request).await))
+        }
+        #[cfg(feature = "private_endpoints")]
+        ("updatePrivateEndpoint", None) => {
+            let request = UpdatePrivateEndpointRequest { id: case.param("path", "id"), body: case.body() };
+            Some(Outcome::json(funcs::private_endpoints_update(core, request).await))
+        }
+        #[cfg(feature = "private_endpoints")]
+        ("activatePrivateEndpoint", None) => {
+            let request = ActivatePrivateEndpointRequest { id: case.param("path", "id") };
+            Some(Outcome::json(funcs::private_endpoints_activate(core, request).await))
+        }
+        #[cfg(feature = "private_endpoints")]
+        ("disablePrivateEndpoint", None) => {
+            let request = DisablePrivateEndpointRequest { id: case.param("path", "id") };
+            Some(Outcome::json(funcs::private_endpoints_disable(core, request).await))
+        }
+        #[cfg(feature = "private_endpoints")]
+        ("enablePrivateEndpoint", None) => {
+            let request = EnablePrivateEndpointRequest { id: case.param("path", "id") };
+            Some(Outcome::json(funcs::private_endpoints_enable(core, request).await))
+        }
+        #[cfg(feature = "private_endpoints")]
+        ("updatePrivateEndpointParameters", None) => {
+            let request = UpdatePrivateEndpointParametersRequest { id: case.param("path", "id"), body: case.body() };
+            Some(Outcome::json(funcs::private_endpoints_update_parameters(core, request).await))
+        }
+        #[cfg(feature = "private_endpoints")]
+        ("updatePrivateEndpointPricing", None) => {
+            let request = UpdatePrivateEndpointPricingRequest { id: case.param("path", "id"), body: case.body() };
+            Some(Outcome::json(funcs::private_endpoints_update_pricing(core, request).await))
+        }
+        #[cfg(feature = "private_endpoints")]
+        ("validatePrivateEndpoint", None) => {
+            let request = ValidatePrivateEndpointRequest { id: case.param("path", "id"), body: case.body() };
+            Some(Outcome::json(funcs::private_endpoints_validate(core, request).await))
+        }
+        #[cfg(feature = "private_providers")]
+        ("listPrivateProviders", None) => {
+            let request = ListPrivateProvidersRequest {};
+            Some(Outcome::json(funcs::private_providers_list(core, request).await))
+        }
+        #[cfg(feature = "private_providers")]
+        ("createPrivateProvider", None) => {
+            let request = CreatePrivateProviderRequest { body: case.body() };
+            Some(Outcome::json(funcs::private_providers_create(core, request).await))
+        }
+        #[cfg(feature = "private_providers")]
+        ("deletePrivateProvider", None) => {
+            let request = DeletePrivateProviderRequest { slug: case.param("path", "slug") };
+            Some(Outcome::json(funcs::private_providers_delete(core, request).await))
+        }
+        #[cfg(feature = "private_providers")]
+        ("getPrivateProvider", None) => {
+            let request = GetPrivateProviderRequest { slug: case.param("path", "slug") };
+            Some(Outcome::json(funcs::private_providers_get(core, request).await))
+        }
+        #[cfg(feature = "private_providers")]
+        ("updatePrivateProvider", None) => {
+            let request = UpdatePrivateProviderRequest { slug: case.param("path", "slug"), body: case.body() };
+            Some(Outcome::json(funcs::private_providers_update(core, request).await))
         }
         #[cfg(feature = "providers")]
         ("listProviders", None) => {
@@ -637,8 +848,103 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
             let request = ListScimGroupsRequest {
                 offset: case.opt_param("query", "offset"),
                 limit: case.opt_param("query", "limit"),
+                display_name: case.opt_param("query", "display_name"),
+                external_id: case.opt_param("query", "external_id"),
             };
             Some(Outcome::json(funcs::scim_list_groups(core, request).await))
+        }
+        #[cfg(feature = "scim")]
+        ("createScimSyncJob", None) => {
+            let request = CreateScimSyncJobRequest {};
+            Some(Outcome::json(funcs::scim_create_sync_job(core, request).await))
+        }
+        #[cfg(feature = "scim")]
+        ("getScimSyncJob", None) => {
+            let request = GetScimSyncJobRequest { id: case.param("path", "id") };
+            Some(Outcome::json(funcs::scim_get_sync_job(core, request).await))
+        }
+        #[cfg(feature = "system_one")]
+        ("createSystemone", None) => {
+            let request = CreateSystemoneRequest { body: case.body() };
+            Some(Outcome::json(funcs::system_one_create(core, request).await))
+        }
+        #[cfg(feature = "tools")]
+        ("listTools", None) => {
+            let request = ListToolsRequest {
+                offset: case.opt_param("query", "offset"),
+                limit: case.opt_param("query", "limit"),
+                api_format: case.opt_param("query", "api_format"),
+            };
+            Some(Outcome::json(funcs::tools_list_tools(core, request).await))
+        }
+        #[cfg(feature = "tools")]
+        ("getTool", None) => {
+            let request = GetToolRequest { name: case.param("path", "name") };
+            Some(Outcome::json(funcs::tools_get_tool(core, request).await))
+        }
+        #[cfg(feature = "vault")]
+        ("listInternConnections", None) => {
+            let request = ListInternConnectionsRequest { intern_id: case.param("path", "internId") };
+            Some(Outcome::json(funcs::vault_list_intern_connections(core, request).await))
+        }
+        #[cfg(feature = "vault")]
+        ("listInternEffectiveVaultSecrets", None) => {
+            let request = ListInternEffectiveVaultSecretsRequest {
+                intern_id: case.param("path", "internId"),
+                limit: case.opt_param("query", "limit"),
+                offset: case.opt_param("query", "offset"),
+            };
+            Some(Outcome::json(funcs::vault_list_intern_effective_vault_secrets(core, request).await))
+        }
+        #[cfg(feature = "vault")]
+        ("listInternVaultSecrets", None) => {
+            let request = ListInternVaultSecretsRequest {
+                intern_id: case.param("path", "internId"),
+                limit: case.opt_param("query", "limit"),
+                offset: case.opt_param("query", "offset"),
+            };
+            Some(Outcome::json(funcs::vault_list_intern_vault_secrets(core, request).await))
+        }
+        #[cfg(feature = "vault")]
+        ("copyVaultSecretsToIntern", None) => {
+            let request =
+                CopyVaultSecretsToInternRequest { intern_id: case.param("path", "internId"), body: case.body() };
+            Some(Outcome::json(funcs::vault_copy_vault_secrets_to_intern(core, request).await))
+        }
+        #[cfg(feature = "vault")]
+        ("deleteInternVaultSecret", None) => {
+            let request = DeleteInternVaultSecretRequest {
+                intern_id: case.param("path", "internId"),
+                name: case.param("path", "name"),
+            };
+            Some(Outcome::empty(funcs::vault_delete_intern_vault_secret(core, request).await))
+        }
+        #[cfg(feature = "vault")]
+        ("storeInternVaultSecret", None) => {
+            let request = StoreInternVaultSecretRequest {
+                intern_id: case.param("path", "internId"),
+                name: case.param("path", "name"),
+                body: case.body(),
+            };
+            Some(Outcome::json(funcs::vault_store_intern_vault_secret(core, request).await))
+        }
+        #[cfg(feature = "vault")]
+        ("listVaultSecrets", None) => {
+            let request = ListVaultSecretsRequest {
+                limit: case.opt_param("query", "limit"),
+                offset: case.opt_param("query", "offset"),
+            };
+            Some(Outcome::json(funcs::vault_list_vault_secrets(core, request).await))
+        }
+        #[cfg(feature = "vault")]
+        ("deleteVaultSecret", None) => {
+            let request = DeleteVaultSecretRequest { name: case.param("path", "name") };
+            Some(Outcome::empty(funcs::vault_delete_vault_secret(core, request).await))
+        }
+        #[cfg(feature = "vault")]
+        ("storeVaultSecret", None) => {
+            let request = StoreVaultSecretRequest { name: case.param("path", "name"), body: case.body() };
+            Some(Outcome::json(funcs::vault_store_vault_secret(core, request).await))
         }
         #[cfg(feature = "video_generation")]
         ("createVideos", None) => {
@@ -678,7 +984,10 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
         }
         #[cfg(feature = "workspaces")]
         ("deleteWorkspace", None) => {
-            let request = DeleteWorkspaceRequest { id: case.param("path", "id") };
+            let request = DeleteWorkspaceRequest {
+                id: case.param("path", "id"),
+                confirm_default_workspace_deletion: case.opt_param("query", "confirm_default_workspace_deletion"),
+            };
             Some(Outcome::json(funcs::workspaces_delete(core, request).await))
         }
         #[cfg(feature = "workspaces")]
@@ -693,25 +1002,29 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
         }
         #[cfg(feature = "workspaces")]
         ("listWorkspaceBudgets", None) => {
-            let request = ListWorkspaceBudgetsRequest { id: case.param("path", "id") };
+            let request = ListWorkspaceBudgetsRequest { workspace_ref: case.param("path", "workspace_ref") };
             Some(Outcome::json(funcs::workspaces_list_budgets(core, request).await))
         }
         #[cfg(feature = "workspaces")]
         ("deleteWorkspaceBudget", None) => {
-            let request =
-                DeleteWorkspaceBudgetRequest { id: case.param("path", "id"), interval: case.param("path", "interval") };
+            let request = DeleteWorkspaceBudgetRequest {
+                workspace_ref: case.param("path", "workspace_ref"),
+                interval: case.param("path", "interval"),
+            };
             Some(Outcome::json(funcs::workspaces_delete_budget(core, request).await))
         }
         #[cfg(feature = "workspaces")]
         ("getWorkspaceBudget", None) => {
-            let request =
-                GetWorkspaceBudgetRequest { id: case.param("path", "id"), interval: case.param("path", "interval") };
+            let request = GetWorkspaceBudgetRequest {
+                workspace_ref: case.param("path", "workspace_ref"),
+                interval: case.param("path", "interval"),
+            };
             Some(Outcome::json(funcs::workspaces_get_budget(core, request).await))
         }
         #[cfg(feature = "workspaces")]
         ("upsertWorkspaceBudget", None) => {
             let request = UpsertWorkspaceBudgetRequest {
-                id: case.param("path", "id"),
+                workspace_ref: case.param("path", "workspace_ref"),
                 interval: case.param("path", "interval"),
                 body: case.body(),
             };
