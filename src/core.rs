@@ -857,7 +857,8 @@ impl HttpRequest {
     /// `name=value` pairs (strings as they are, numbers and booleans as JSON text, arrays as
     /// one pair per element; null fields are left out).
     pub(crate) fn form_body<T: serde::Serialize + ?Sized>(&mut self, body: &T) -> Result<(), Error> {
-        let invalid = |what: &str| Error::invalid_request(format!("the request body could not be encoded as a form: {what}"));
+        let invalid =
+            |what: &str| Error::invalid_request(format!("the request body could not be encoded as a form: {what}"));
         let value = serde_json::to_value(body).map_err(|e| invalid(&e.to_string()))?;
         let serde_json::Value::Object(fields) = value else { return Err(invalid("it is not an object")) };
         let mut form = String::new();

@@ -441,8 +441,12 @@ fn plain_string(s: &Value) -> bool {
 fn constraints(s: &Value) -> Constraints {
     let u = |k: &str| s.get(k).and_then(Value::as_u64);
     let f = |k: &str| s.get(k).and_then(Value::as_f64);
+    // A `pattern` no empty string matches (`^gen-[0-9A-Za-z-]+$`) says the value is not empty;
+    // the SDK checks lengths, not patterns (a regex engine would cost every program its size).
+    let non_empty =
+        get_str(s, "pattern").and_then(|p| regex::Regex::new(p).ok()).is_some_and(|re| !re.is_match("")).then_some(1);
     Constraints {
-        min_length: u("minLength"),
+        min_length: u("minLength").or(non_empty),
         max_length: u("maxLength"),
         minimum: f("minimum"),
         maximum: f("maximum"),
@@ -1408,7 +1412,9 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                         .and_then(Value::as_str)
                         .and_then(|n| n.strip_prefix("$."))
                         .filter(|n| !n.contains('.'))
-                        .ok_or_else(|| format!("{}: nextCursor must be a top-level field `$.name`", row.operation_id))?;
+                        .ok_or_else(|| {
+                            format!("{}: nextCursor must be a top-level field `$.name`", row.operation_id)
+                        })?;
                     Some(Pagination::Cursor { param: param.to_string(), next: next.to_string() })
                 }
                 Some(other) => return Err(format!("{}: unknown pagination type {other}", row.operation_id)),

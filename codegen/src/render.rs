@@ -1001,7 +1001,9 @@ fn render_dispatch(model: &Model) -> String {
     let mut s = header(model);
     s.push_str(
         "//! Calls an operation from a conformance case: builds the typed request from the case's\n\
-         //! inputs and calls the public function.\n\n\
+         //! inputs and calls the public function. Each operation's call is boxed, so that the\n\
+         //! stack frame of `call` does not hold the requests of all of them (a debug build's\n\
+         //! frame would pass a tokio worker's 2 MiB stack).\n\n\
          #[allow(unused_imports)]\nuse openrouter::models::*;\n#[allow(unused_imports)]\nuse openrouter::{funcs, OpenRouterCore};\n\n\
          #[allow(unused_imports)]\nuse crate::{Case, Outcome};\n\n\
          /// `None` when this build has no function for the case.\n\
@@ -1054,13 +1056,13 @@ fn render_dispatch(model: &Model) -> String {
         };
         let _ = writeln!(
             s,
-            "#[cfg(feature = \"{}\")]\n({:?}, {variant}) => {{\n{build}Some(Outcome::{outcome}(funcs::{}(core, request).await))\n}}",
+            "#[cfg(feature = \"{}\")]\n({:?}, {variant}) => Box::pin(async move {{\n{build}Some(Outcome::{outcome}(funcs::{}(core, request).await))\n}}).await,",
             op.row.group, op.row.operation_id, op.function
         );
         if op.stream_event.is_some() {
             let _ = writeln!(
                 s,
-                "#[cfg(feature = \"{}\")]\n({:?}, Some(\"stream\")) => {{\n{build}Some(Outcome::stream(funcs::{}_stream(core, request).await).await)\n}}",
+                "#[cfg(feature = \"{}\")]\n({:?}, Some(\"stream\")) => Box::pin(async move {{\n{build}Some(Outcome::stream(funcs::{}_stream(core, request).await).await)\n}}).await,",
                 op.row.group, op.row.operation_id, op.function
             );
         }

@@ -20,6 +20,9 @@ pub async fn generations_get_generation(
 fn encode_get_generation(request: GetGenerationRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
         if value.chars().count() > 128 {
             return Err(Error::invalid_request("`id` must have at most 128 characters (maxLength 128)"));
         }
@@ -46,6 +49,9 @@ pub async fn generations_list_generation_content(
 fn encode_list_generation_content(request: ListGenerationContentRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
         if value.chars().count() > 128 {
             return Err(Error::invalid_request("`id` must have at most 128 characters (maxLength 128)"));
         }

@@ -463,7 +463,7 @@ pub struct VaultRoutingTableGithubAppsItemInstallationsItem {
     /// The workspace turned this shared installation off or hid it for this intern.
     pub is_off_for_intern: bool,
     /// What egress uses instead of this installation for a request to its account: an earlier installation on the same account, or a token pinned to the account. Null when this installation answers.
-    pub shadowed_by: Option<VaultRoutingTableGithubAppsItemInstallationsItemShadowedBy>,
+    pub shadowed_by: Option<Option<VaultRoutingTableGithubAppsItemInstallationsItemShadowedBy>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -477,7 +477,7 @@ json_object! {
         holds_token: "holds_token" required,
         is_enabled: "is_enabled" required,
         is_off_for_intern: "is_off_for_intern" required,
-        shadowed_by: "shadowed_by" defaulted,
+        shadowed_by: "shadowed_by" tristate,
     }
 }
 
@@ -533,12 +533,12 @@ Token = "token",
 }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct VaultRoutingTableGithubAppsItemMemberLinksItem {
     pub holds_token: bool,
     pub login: String,
     /// How the vault picks this link for the App, by the same selection egress uses.
-    pub via: VaultRoutingTableGithubAppsItemMemberLinksItemVia,
+    pub via: Option<VaultRoutingTableGithubAppsItemMemberLinksItemVia>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -547,18 +547,7 @@ json_object! {
     VaultRoutingTableGithubAppsItemMemberLinksItem {
         holds_token: "holds_token" required,
         login: "login" required,
-        via: "via" required,
-    }
-}
-
-impl VaultRoutingTableGithubAppsItemMemberLinksItem {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(
-        holds_token: bool,
-        login: impl Into<String>,
-        via: VaultRoutingTableGithubAppsItemMemberLinksItemVia,
-    ) -> Self {
-        Self { holds_token, login: login.into(), via, extra: Default::default() }
+        via: "via" optional,
     }
 }
 
@@ -704,7 +693,7 @@ pub struct VaultRoutingTableMcpOriginsItem {
     pub is_personal: bool,
     pub routes: Vec<VaultRoutingTableMcpOriginsItemRoutesItem>,
     /// The vault's decision for a request to this server; null for members' own accounts, decided per acting member.
-    pub status: Option<VaultRoutingTableMcpOriginsItemStatus>,
+    pub status: Option<Option<VaultRoutingTableMcpOriginsItemStatus>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -715,7 +704,7 @@ json_object! {
         host: "host" required,
         is_personal: "is_personal" required,
         routes: "routes" defaulted,
-        status: "status" defaulted,
+        status: "status" tristate,
     }
 }
 
