@@ -35,7 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(chunk) = stream.next_event().await {
         let chunk = chunk?;
         for choice in &chunk.choices {
-            if let Some(Some(text)) = &choice.delta.content {
+            if let Some(text) = &choice.delta.content {
                 print!("{text}");
                 std::io::stdout().flush()?;
             }

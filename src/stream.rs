@@ -366,7 +366,7 @@ mod chat {
                 let d = &c.delta;
                 let (content, reasoning, refusal) = &mut self.contents[i];
                 for (slot, piece) in [(content, &d.content), (reasoning, &d.reasoning), (refusal, &d.refusal)] {
-                    if let Some(Some(text)) = piece {
+                    if let Some(text) = piece {
                         slot.get_or_insert_with(String::new).push_str(text);
                     }
                 }
@@ -412,12 +412,16 @@ mod chat {
             for (i, choice) in r.choices.iter_mut().enumerate() {
                 let (content, reasoning, refusal) = &self.contents[i];
                 let m = &mut choice.message;
-                m.content = Some(content.clone().map(ChatAssistantMessageContent::String));
+                m.content = content.clone().map(ChatAssistantMessageContent::String);
+                if m.content.is_none() {
+                    // as a non-streaming answer says it: `"content": null`
+                    m.extra.insert("content".into(), serde_json::Value::Null);
+                }
                 if let Some(text) = reasoning {
-                    m.reasoning = Some(Some(text.clone()));
+                    m.reasoning = Some(text.clone());
                 }
                 if let Some(text) = refusal {
-                    m.refusal = Some(Some(text.clone()));
+                    m.refusal = Some(text.clone());
                 }
                 let calls = &self.tool_calls[i];
                 if !calls.is_empty() {

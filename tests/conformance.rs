@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use common::{Recorded, Reply, TestServer};
 
-pub use conformance_case::{json_diff, Case, Outcome};
+pub use conformance_case::{json_diff, response_diff, Case, Outcome};
 
 struct Part {
     name: String,
@@ -251,7 +251,7 @@ async fn run_case(case: Case) -> Verdict {
     match outcome {
         Outcome::Json(Ok(value)) => match response.get("json") {
             Some(expected) => {
-                if let Some(d) = json_diff(&value, expected, "$") {
+                if let Some(d) = response_diff(&value, expected, "$") {
                     errors.push(format!("decoded response re-encodes differently (ours vs case): {d}"));
                 }
             }
@@ -277,7 +277,7 @@ async fn run_case(case: Case) -> Verdict {
                 errors.push(format!("{} events decoded, {} in the case", events.len(), expected.len()));
             }
             for (i, (ours, theirs)) in events.iter().zip(&expected).enumerate() {
-                if let Some(d) = json_diff(ours, theirs, &format!("event[{i}]")) {
+                if let Some(d) = response_diff(ours, theirs, &format!("event[{i}]")) {
                     errors.push(format!("decoded event re-encodes differently (ours vs case): {d}"));
                 }
             }

@@ -92,14 +92,21 @@ fn tri_state_absent_null_and_value() {
     let input = usage(json!({}));
     let r: ChatResult = roundtrip(&input.to_string(), input.clone());
     assert_eq!(r.usage.unwrap().cost, None);
-    // null: Some(None), re-encoded as null
+    // null reads as absent (one level of `Option`), and is not written back
     let input = usage(json!({"cost": null}));
-    let r: ChatResult = roundtrip(&input.to_string(), input.clone());
-    assert_eq!(r.usage.unwrap().cost, Some(None));
-    // a value: Some(Some(v))
+    let r: ChatResult = roundtrip(&input.to_string(), usage(json!({})));
+    assert_eq!(r.usage.unwrap().cost, None);
+    // a value: Some(v)
     let input = usage(json!({"cost": 0.25}));
     let r: ChatResult = roundtrip(&input.to_string(), input.clone());
-    assert_eq!(r.usage.unwrap().cost, Some(Some(0.25)));
+    assert_eq!(r.usage.unwrap().cost, Some(0.25));
+    // an explicit null is sent only when asked for (`clear_<field>`), and a set value wins
+    let cleared = openrouter::models::ChatUsage::new(1, 2, 3).clear_cost();
+    assert_eq!(serde_json::to_value(&cleared).unwrap()["cost"], serde_json::Value::Null);
+    let set_again = cleared.cost(0.5);
+    let encoded = serde_json::to_string(&set_again).unwrap();
+    assert_eq!(encoded.matches("\"cost\"").count(), 1, "{encoded}");
+    assert_eq!(serde_json::to_value(&set_again).unwrap()["cost"], json!(0.5));
 }
 
 #[test]
@@ -194,12 +201,15 @@ fn unions_known_unknown_and_broken_variants() {
         {"type": "reasoning.text", "text": 42},
     ]);
     let input = with_reasoning(details.clone());
-    let r: ChatResult = roundtrip(&input.to_string(), input.clone());
+    // the optional `format: null` reads as absent and is not written back; the rest is kept
+    let mut expected = input.clone();
+    expected["choices"][0]["message"]["reasoning_details"][0].as_object_mut().unwrap().remove("format");
+    let r: ChatResult = roundtrip(&input.to_string(), expected);
     let got = r.choices[0].message.reasoning_details.as_ref().unwrap();
     match &got[0] {
         ReasoningDetailUnion::ReasoningSummary(s) => {
             assert_eq!(s.summary, "thought");
-            assert_eq!(s.format, Some(None));
+            assert_eq!(s.format, None);
         }
         other => panic!("expected a summary, got {other:?}"),
     }
@@ -207,7 +217,7 @@ fn unions_known_unknown_and_broken_variants() {
     assert_eq!(got[2], ReasoningDetailUnion::Unknown(details[2].clone()));
     assert_eq!(got[3], ReasoningDetailUnion::Unknown(details[3].clone()));
     // the rest of the response is still there
-    assert_eq!(r.choices[0].message.content, Some(Some(ChatAssistantMessageContent::String("Paris.".into()))));
+    assert_eq!(r.choices[0].message.content, Some(ChatAssistantMessageContent::String("Paris.".into())));
 }
 
 #[test]

@@ -99,7 +99,7 @@ async fn expect_end<T: serde::de::DeserializeOwned + std::fmt::Debug>(stream: &m
 
 /// The content of choice 0 of a chunk (`None` when the delta has none).
 fn content(chunk: &openrouter::models::ChatStreamChunk) -> Option<String> {
-    chunk.choices.first().and_then(|c| c.delta.content.clone()).flatten()
+    chunk.choices.first().and_then(|c| c.delta.content.clone())
 }
 
 /// One chat chunk's JSON.
@@ -933,7 +933,7 @@ async fn collect_chat_joins_content_and_tool_calls_and_keeps_usage() {
     assert_eq!(calls[0]["function"]["arguments"], "{\"city\":\"Paris\"}");
     let usage = result.usage.as_ref().unwrap_or_else(|| panic!("usage lost: {v:#}"));
     assert_eq!((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens), (11, 7, 18));
-    assert_eq!(usage.cost, Some(Some(0.00042)));
+    assert_eq!(usage.cost, Some(0.00042));
 }
 
 #[tokio::test]

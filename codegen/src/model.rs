@@ -106,6 +106,8 @@ pub struct Field {
     pub boxed: bool,
     /// `deprecated: true` in the spec: the note for `#[deprecated]` (may be empty).
     pub deprecated: Option<String>,
+    /// Where a constructor takes it: the position in the spec's `required` list.
+    pub rank: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -648,7 +650,7 @@ impl<'a> Gen<'a> {
             }
             // Merge objects.
             let mut props: Vec<(String, &'a Value, String)> = Vec::new();
-            let mut required: BTreeSet<String> = BTreeSet::new();
+            let mut required: Vec<String> = Vec::new();
             let (name, fresh) = claim(self);
             let mut ok = true;
             self.collect_props(s, &name, &mut props, &mut required, &mut ok, 0)?;
@@ -718,7 +720,7 @@ impl<'a> Gen<'a> {
                     if tags.is_empty() {
                         let target = self.deref(m)?;
                         let mut ps = Vec::new();
-                        let mut rq = BTreeSet::new();
+                        let mut rq: Vec<String> = Vec::new();
                         let mut ok = true;
                         self.collect_props(target, "", &mut ps, &mut rq, &mut ok, 0)?;
                         if let Some((_, p, _)) = ps.iter().find(|(w, _, _)| w == prop) {
@@ -858,7 +860,7 @@ impl<'a> Gen<'a> {
                     let (name, fresh) = claim(self);
                     if fresh {
                         let mut props = Vec::new();
-                        let mut required = BTreeSet::new();
+                        let mut required: Vec<String> = Vec::new();
                         let mut ok = true;
                         self.collect_props(s, &name, &mut props, &mut required, &mut ok, 0)?;
                         self.build_struct(&name, desc(s), props, &required, deprecated)?;
@@ -885,7 +887,7 @@ impl<'a> Gen<'a> {
 
     fn variant_ident(&self, m: &Value, target: &Value) -> R<(String, (i32, usize))> {
         let mut ps = Vec::new();
-        let mut rq = BTreeSet::new();
+        let mut rq: Vec<String> = Vec::new();
         let mut ok = true;
         let is_object = target.get("properties").is_some() || target.get("allOf").is_some();
         if is_object {
@@ -934,7 +936,7 @@ impl<'a> Gen<'a> {
         &self,
         s: &'a Value,
         props: &mut Vec<(String, &'a Value)>,
-        required: &mut BTreeSet<String>,
+        required: &mut Vec<String>,
         ok: &mut bool,
         depth: usize,
     ) -> R<()> {
@@ -951,7 +953,7 @@ impl<'a> Gen<'a> {
         s: &'a Value,
         ctx: &str,
         props: &mut Vec<(String, &'a Value, String)>,
-        required: &mut BTreeSet<String>,
+        required: &mut Vec<String>,
         ok: &mut bool,
         depth: usize,
     ) -> R<()> {
@@ -991,8 +993,11 @@ impl<'a> Gen<'a> {
                 }
             }
         }
-        if let Some(r) = s.get("required").and_then(Value::as_array) {
-            required.extend(r.iter().filter_map(|v| v.as_str().map(String::from)));
+        // In the spec's order (a constructor takes the required fields in this order).
+        for r in s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+            if !required.iter().any(|q| q == r) {
+                required.push(r.to_string());
+            }
         }
         Ok(())
     }
@@ -1047,7 +1052,7 @@ impl<'a> Gen<'a> {
         name: &str,
         doc: String,
         props: Vec<(String, &'a Value, String)>,
-        required: &BTreeSet<String>,
+        required: &[String],
         deprecated: Option<String>,
     ) -> R<()> {
         // Reserve the name before recursing (recursive schemas).
@@ -1082,6 +1087,7 @@ impl<'a> Gen<'a> {
             if d.is_empty() {
                 d = desc(target);
             }
+            let rank = required.iter().position(|r| *r == wire).unwrap_or(usize::MAX);
             fields.push(Field {
                 wire,
                 ident,
@@ -1093,6 +1099,7 @@ impl<'a> Gen<'a> {
                 loc: Loc::Field,
                 boxed: false,
                 deprecated: deprecation(schema),
+                rank,
             });
         }
         self.add(name, doc, Kind::Struct { fields }, deprecated);
@@ -1253,6 +1260,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                     loc,
                     boxed: false,
                     deprecated: deprecation(p),
+                    rank: 0,
                 });
             }
             let mut body = None;
@@ -1280,7 +1288,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                     g.reserved.insert(name.clone(), row.operation_id.clone());
                     let target = g.deref(schema)?;
                     let mut props = Vec::new();
-                    let mut required = BTreeSet::new();
+                    let mut required: Vec<String> = Vec::new();
                     let mut ok = true;
                     g.collect_props(target, &name, &mut props, &mut required, &mut ok, 0)?;
                     let mut mfields = Vec::new();
@@ -1314,6 +1322,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                             loc: Loc::Field,
                             boxed: false,
                             deprecated: deprecation(ps),
+                            rank: 0,
                         });
                     }
                     g.add(&name, desc(target), Kind::Multipart { fields: mfields }, None);
@@ -1331,6 +1340,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
                     loc: Loc::Body,
                     boxed: false,
                     deprecated: None,
+                    rank: 0,
                 });
                 body = Some(kind);
             }

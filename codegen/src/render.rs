@@ -203,8 +203,8 @@ fn field_ty(f: &Field) -> String {
     let base = ty_boxed(&f.ty, f.boxed);
     match (f.required, f.nullable) {
         (true, false) => base,
-        (true, true) | (false, false) => format!("Option<{base}>"),
-        (false, true) => format!("Option<Option<{base}>>"),
+        // optional, nullable, or both: absent and `null` read the same
+        (true, true) | (false, false) | (false, true) => format!("Option<{base}>"),
     }
 }
 
@@ -215,8 +215,7 @@ fn field_kind(f: &Field) -> &'static str {
         (true, false) if matches!(f.ty, Ty::Vec(_) | Ty::Map(_) | Ty::JsonMap) => "defaulted",
         (true, false) => "required",
         (true, true) => "defaulted",
-        (false, false) => "optional",
-        (false, true) => "tristate",
+        (false, _) => "optional",
     }
 }
 
@@ -268,9 +267,7 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
                 let _ = writeln!(out, "        {}: {:?} {},", f.ident, f.wire, field_kind(f));
             }
             out.push_str("    }\n}\n\n");
-            if !default {
-                render_struct_new(model, d, fields, out);
-            }
+            render_builders(model, d, fields, true, out);
         }
         Kind::OpenEnum { variants } => {
             out.push_str("open_enum! {\n");
@@ -298,6 +295,7 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
                 let _ = writeln!(out, "{}({}) => {},", v.ident, tags.join(" | "), ty_boxed(&v.ty, v.boxed));
             }
             out.push_str("}\n}\n\n");
+            render_union_froms(model, &d.name, variants, out);
         }
         Kind::Untagged { variants } => {
             doc(out, &docs);
@@ -308,6 +306,7 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
                 let _ = writeln!(out, "{ident}({}),", ty_boxed(t, *boxed));
             }
             out.push_str("/// A shape this version of the SDK does not know, kept as the raw JSON.\nUnknown(serde_json::Value),\n}\n\n");
+            render_union_froms(model, &d.name, variants, out);
         }
         Kind::Alias(t) => {
             doc(out, &docs);
@@ -327,7 +326,7 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
                 let _ = writeln!(out, "pub {}: {},", f.ident, field_ty(f));
             }
             out.push_str("}\n\n");
-            render_ctor(d, fields, out);
+            render_builders(model, d, fields, false, out);
         }
     }
 }
@@ -360,76 +359,109 @@ fn render_request(model: &Model, d: &Def, op_id: &str, fields: &[Field], default
         let _ = writeln!(out, "pub {}: {},", f.ident, field_ty(f));
     }
     out.push_str("}\n\n");
-    render_ctor(d, fields, out);
+    render_builders(model, d, fields, false, out);
+    // A request whose only required input is its body is made from the body.
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable).collect();
+    if let [body] = required[..] {
+        if body.loc == Loc::Body {
+            let _ = writeln!(
+                out,
+                "impl From<{b}> for {r} {{\nfn from(body: {b}) -> Self {{\nSelf::new(body)\n}}\n}}\n",
+                b = ty(&body.ty),
+                r = d.name
+            );
+        }
+    }
 }
 
-/// `new(..)` for an object without `Default`: its required fields as arguments (single-value
-/// tags filled in), everything optional `None`, no unknown fields.
-fn render_struct_new(model: &Model, d: &Def, fields: &[Field], out: &mut String) {
+/// A type with aliases followed (`pub type A = B;` makes `A` and `B` one type to the compiler).
+fn canonical(model: &Model, t: &Ty) -> String {
+    match t {
+        Ty::Named(n) => match model.defs.get(n).map(|d| &d.kind) {
+            Some(Kind::Alias(inner)) => canonical(model, inner),
+            _ => n.clone(),
+        },
+        Ty::Vec(inner) => format!("Vec<{}>", canonical(model, inner)),
+        Ty::Map(inner) => format!("std::collections::BTreeMap<String, {}>", canonical(model, inner)),
+        other => ty(other),
+    }
+}
+
+/// `From` each variant's type (when no other variant has the same type), so a value converts
+/// into the union with `.into()`; a string variant also takes `&str`, a list of strings
+/// `Vec<&str>`.
+fn render_union_froms(model: &Model, name: &str, variants: &[Variant], out: &mut String) {
+    let types: Vec<String> = variants.iter().map(|v| canonical(model, &v.ty)).collect();
+    for (v, t) in variants.iter().zip(&types) {
+        if types.iter().filter(|x| *x == t).count() > 1 {
+            continue;
+        }
+        let value = if v.boxed { "Box::new(value)" } else { "value" };
+        let _ = writeln!(
+            out,
+            "impl From<{}> for {name} {{\nfn from(value: {}) -> Self {{\nSelf::{}({value})\n}}\n}}\n",
+            ty(&v.ty),
+            ty(&v.ty),
+            v.ident
+        );
+        let wrap = |inner: &str| if v.boxed { format!("Box::new({inner})") } else { inner.to_string() };
+        if v.ty == Ty::Str {
+            let _ = writeln!(
+                out,
+                "impl From<&str> for {name} {{\nfn from(value: &str) -> Self {{\nSelf::{}({})\n}}\n}}\n",
+                v.ident,
+                wrap("value.to_owned()")
+            );
+        }
+        if v.ty == Ty::Vec(Box::new(Ty::Str)) {
+            let _ = writeln!(
+                out,
+                "impl From<Vec<&str>> for {name} {{\nfn from(value: Vec<&str>) -> Self {{\nSelf::{}({})\n}}\n}}\n",
+                v.ident,
+                wrap("value.into_iter().map(String::from).collect()")
+            );
+        }
+    }
+}
+
+/// `new(..)` with the required fields (in the order of the spec's `required` list; single-value
+/// tags are filled in), a chainable setter taking `impl Into<T>` for every other field, and, for
+/// an optional nullable field of an object, `clear_<field>()`, which sends an explicit `null`.
+fn render_builders(model: &Model, d: &Def, fields: &[Field], has_extra: bool, out: &mut String) {
     let is_tag = |f: &Field| {
         f.ty.by_value().is_some_and(|n| matches!(model.defs.get(n).map(|d| &d.kind), Some(Kind::Tag { .. })))
     };
-    let args: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable && !is_tag(f)).collect();
+    let mut args: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable && !is_tag(f)).collect();
+    args.sort_by_key(|f| f.rank);
+    let mut methods = BTreeSet::from(["new".to_string()]);
+    let mut claim = |name: String| {
+        assert!(methods.insert(name.clone()), "{}: two methods named {name}", d.name);
+        name
+    };
+    let into = |f: &Field, v: &str| if f.boxed { format!("Box::new({v}.into())") } else { format!("{v}.into()") };
     let _ = writeln!(out, "impl {} {{", d.name);
-    out.push_str(
-        "/// A value with the required fields; the optional ones are `None`.
-",
-    );
+    if args.is_empty() {
+        out.push_str("/// A value with every field unset.\n");
+    } else {
+        out.push_str("/// A value with the required fields; set the others with the setters.\n");
+    }
     if args.len() > 7 {
-        out.push_str(
-            "#[allow(clippy::too_many_arguments)]
-",
-        );
-    }
-    let params: Vec<String> = args
-        .iter()
-        .map(|f| match f.ty {
-            Ty::Str if !f.boxed => format!("{}: impl Into<String>", f.ident),
-            _ => format!("{}: {}", f.ident, ty_boxed(&f.ty, f.boxed)),
-        })
-        .collect();
-    let _ = writeln!(out, "pub fn new({}) -> Self {{\nSelf {{", params.join(", "));
-    for f in fields {
-        if f.required && !f.nullable && is_tag(f) {
-            let _ = writeln!(out, "{}: Default::default(),", f.ident);
-        } else if f.required && !f.nullable {
-            if f.ty == Ty::Str && !f.boxed {
-                let _ = writeln!(out, "{}: {}.into(),", f.ident, f.ident);
-            } else {
-                let _ = writeln!(out, "{},", f.ident);
-            }
-        } else {
-            let _ = writeln!(out, "{}: None,", f.ident);
-        }
-    }
-    out.push_str("extra: Default::default(),\n}\n}\n}\n\n");
-}
-
-fn render_ctor(d: &Def, fields: &[Field], out: &mut String) {
-    let required: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable).collect();
-    let _ = writeln!(out, "impl {} {{", d.name);
-    out.push_str("/// A value with the required inputs; set the optional ones with the setters.\n");
-    if required.len() > 7 {
         out.push_str("#[allow(clippy::too_many_arguments)]\n");
     }
-    let args: Vec<String> = required
-        .iter()
-        .map(|f| match f.ty {
-            Ty::Str if !f.boxed => format!("{}: impl Into<String>", f.ident),
-            _ => format!("{}: {}", f.ident, ty_boxed(&f.ty, f.boxed)),
-        })
-        .collect();
-    let _ = writeln!(out, "pub fn new({}) -> Self {{\nSelf {{", args.join(", "));
+    let params: Vec<String> = args.iter().map(|f| format!("{}: impl Into<{}>", f.ident, ty(&f.ty))).collect();
+    let _ = writeln!(out, "pub fn new({}) -> Self {{\nSelf {{", params.join(", "));
     for f in fields {
-        if f.required && !f.nullable {
-            if f.ty == Ty::Str && !f.boxed {
-                let _ = writeln!(out, "{}: {}.into(),", f.ident, f.ident);
-            } else {
-                let _ = writeln!(out, "{},", f.ident);
-            }
+        if args.iter().any(|a| a.ident == f.ident) {
+            let _ = writeln!(out, "{}: {},", f.ident, into(f, &f.ident));
+        } else if f.required && !f.nullable {
+            // a single-value tag
+            let _ = writeln!(out, "{}: Default::default(),", f.ident);
         } else {
             let _ = writeln!(out, "{}: None,", f.ident);
         }
+    }
+    if has_extra {
+        out.push_str("extra: serde_json::Map::new(),\n");
     }
     out.push_str("}\n}\n");
     for f in fields.iter().filter(|f| !f.required || f.nullable) {
@@ -439,17 +471,25 @@ fn render_ctor(d: &Def, fields: &[Field], out: &mut String) {
         } else {
             first
         };
-        let _ = writeln!(out, "\n/// {summary}");
-        let inner = ty_boxed(&f.ty, f.boxed);
-        let (arg, val) = match f.ty {
-            Ty::Str if !f.boxed => ("impl Into<String>".to_string(), "value.into()".to_string()),
-            _ => (inner, "value".to_string()),
-        };
+        let name = claim(f.ident.clone());
+        let dep = deprecated_attr(&f.deprecated);
         let _ = writeln!(
             out,
-            "pub fn {id}(mut self, value: {arg}) -> Self {{\nself.{id} = Some({val});\nself\n}}",
-            id = f.ident
+            "\n/// {summary}\n{dep}pub fn {name}(mut self, value: impl Into<{}>) -> Self {{\nself.{} = Some({});\nself\n}}",
+            ty(&f.ty),
+            f.ident,
+            into(f, "value")
         );
+        if has_extra && !f.required && f.nullable {
+            let name = claim(format!("clear_{}", raw_ident(&f.ident)));
+            let _ = writeln!(
+                out,
+                "\n/// Sends `\"{w}\": null` (in an update: clears the value).\n{dep}pub fn {name}(mut self) -> Self {{\n\
+                 self.{} = None;\nself.extra.insert({w:?}.into(), serde_json::Value::Null);\nself\n}}",
+                f.ident,
+                w = f.wire
+            );
+        }
     }
     out.push_str("}\n\n");
 }
@@ -615,7 +655,7 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
     let enc = if enc == "encode_" { format!("encode_{}", op.function) } else { enc };
     let _ = writeln!(
         out,
-        "pub async fn {}(core: &OpenRouterCore, request: {}) -> Result<{ret}, Error> {{\nlet http = {enc}(request)?;",
+        "pub async fn {}(core: &OpenRouterCore, request: impl Into<{}>) -> Result<{ret}, Error> {{\nlet http = {enc}(request.into())?;",
         op.function, op.request
     );
     match &op.response {
@@ -769,8 +809,8 @@ fn render_stream_fn(model: &Model, op: &Operation, fields: &[Field], event: &Ty,
     let _ = writeln!(out, "///\n/// Events: [`{}`]; see [`EventStream`](crate::EventStream).", ty(event));
     let _ = writeln!(
         out,
-        "pub async fn {}_stream(core: &OpenRouterCore, mut request: {}) -> Result<crate::EventStream<{}>, Error> {{\n\
-         {set}\nlet mut http = {enc}(request)?;\nhttp.accept = \"text/event-stream\";\ncore.send_stream(http).await\n}}\n",
+        "pub async fn {}_stream(core: &OpenRouterCore, request: impl Into<{}>) -> Result<crate::EventStream<{}>, Error> {{\n\
+         let mut request = request.into();\n{set}\nlet mut http = {enc}(request)?;\nhttp.accept = \"text/event-stream\";\ncore.send_stream(http).await\n}}\n",
         op.function,
         op.request,
         ty(event)
@@ -857,7 +897,7 @@ fn render_pages_fn(model: &Model, op: &Operation, fields: &[Field], p: &Paginati
     doc(out, &text);
     let _ = writeln!(
         out,
-        "pub fn {}_pages(core: &OpenRouterCore, request: {}) -> crate::Pages<{ret}> {{\nlet core = core.clone();\n{body}\n}}\n",
+        "pub fn {}_pages(core: &OpenRouterCore, request: impl Into<{}>) -> crate::Pages<{ret}> {{\nlet core = core.clone();\nlet request = request.into();\n{body}\n}}\n",
         op.function, op.request
     );
 }
@@ -883,10 +923,13 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
          //!   named `<Parent><Field>` (array items add `Item`, map values `Value`, union variants\n\
          //!   the variant name). When that name is taken, `Inline` is appended.\n\
          //! - `<OperationId>Request` holds an operation's path, query and header parameters and\n\
-         //!   its body; required inputs go to `new(..)`, optional ones have setters.\n\
-         //! - Optional fields are `Option<T>` (absent when `None`); optional and nullable ones are\n\
-         //!   `Option<Option<T>>` (`Some(None)` is sent as `null`). Date-times are the spec's\n\
-         //!   RFC 3339 strings.\n\
+         //!   its body; every type has `new(..)` with its required inputs (in the spec's order)\n\
+         //!   and a chainable setter taking `impl Into<T>` for each other field.\n\
+         //! - One level of `Option`: an optional field is `Option<T>`; `null` and absent read the\n\
+         //!   same (`None`), and `None` is not sent. Where sending `null` means something (clearing\n\
+         //!   a value in an update), `clear_<field>()` sends it. A required nullable field is\n\
+         //!   `Option<T>` too, sent as `null` when `None`. Date-times are the spec's RFC 3339\n\
+         //!   strings.\n\
          //! - Enums with several values accept unknown values (`Unknown(String)`); unions keep an\n\
          //!   unknown shape, or a known tag whose body this version cannot read, as raw JSON\n\
          //!   (`Unknown(serde_json::Value)`); objects keep fields they do not know in `extra`. A\n\

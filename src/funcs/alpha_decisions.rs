@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// Submits a Decisions request to the Decisions router
 pub async fn alpha_decisions_create(
     core: &OpenRouterCore,
-    request: CreateApiAlphaDecisionsRequest,
+    request: impl Into<CreateApiAlphaDecisionsRequest>,
 ) -> Result<DecisionsResponse, Error> {
-    let http = encode_create(request)?;
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 

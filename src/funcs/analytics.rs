@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// Returns user activity data grouped by endpoint for the last 30 (completed) UTC days. Pass `workspace_id` to scope the response to a single workspace. Pass `group_by=workspace` to split each row per workspace and include `workspace_id` on every item; by default rows are aggregated across workspaces and `workspace_id` is not returned. Activity recorded before workspace resolution existed is permanently attributed to the account default workspace (no backfill is possible). [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn analytics_get_user_activity(
     core: &OpenRouterCore,
-    request: GetUserActivityRequest,
+    request: impl Into<GetUserActivityRequest>,
 ) -> Result<ActivityResponse, Error> {
-    let http = encode_get_user_activity(request)?;
+    let http = encode_get_user_activity(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -46,9 +46,9 @@ fn encode_get_user_activity(request: GetUserActivityRequest) -> Result<HttpReque
 /// Returns the available metrics, dimensions, filter operators, and granularities for the analytics query endpoint. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn analytics_get_analytics_meta(
     core: &OpenRouterCore,
-    request: GetAnalyticsMetaRequest,
+    request: impl Into<GetAnalyticsMetaRequest>,
 ) -> Result<GetAnalyticsMetaResponse, Error> {
-    let http = encode_get_analytics_meta(request)?;
+    let http = encode_get_analytics_meta(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -63,9 +63,9 @@ fn encode_get_analytics_meta(_request: GetAnalyticsMetaRequest) -> Result<HttpRe
 /// Execute an analytics query with specified metrics, dimensions, filters, and time range. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn analytics_query_analytics(
     core: &OpenRouterCore,
-    request: QueryAnalyticsRequest,
+    request: impl Into<QueryAnalyticsRequest>,
 ) -> Result<QueryAnalyticsResponse, Error> {
-    let http = encode_query_analytics(request)?;
+    let http = encode_query_analytics(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// Get information on the API key associated with the current authentication session
 pub async fn api_keys_get_current_key_metadata(
     core: &OpenRouterCore,
-    request: GetCurrentKeyRequest,
+    request: impl Into<GetCurrentKeyRequest>,
 ) -> Result<GetCurrentKeyResponse, Error> {
-    let http = encode_get_current_key_metadata(request)?;
+    let http = encode_get_current_key_metadata(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -28,8 +28,8 @@ fn encode_get_current_key_metadata(_request: GetCurrentKeyRequest) -> Result<Htt
 /// `GET /keys`
 ///
 /// List all API keys for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
-pub async fn api_keys_list(core: &OpenRouterCore, request: ListRequest) -> Result<ListResponse, Error> {
-    let http = encode_list(request)?;
+pub async fn api_keys_list(core: &OpenRouterCore, request: impl Into<ListRequest>) -> Result<ListResponse, Error> {
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -60,8 +60,11 @@ fn encode_list(request: ListRequest) -> Result<HttpRequest, Error> {
 /// `POST /keys`
 ///
 /// Create a new API key for the authenticated user. The plaintext `key` is returned only in this response. Treat it as a write-only, sensitive value; it cannot be retrieved later. Authenticate with a [management key](/docs/guides/overview/auth/management-api-keys). The optional `external` object associates the key with a partner-defined user and lookup key.
-pub async fn api_keys_create(core: &OpenRouterCore, request: CreateKeysRequest) -> Result<CreateKeysResponse, Error> {
-    let http = encode_create(request)?;
+pub async fn api_keys_create(
+    core: &OpenRouterCore,
+    request: impl Into<CreateKeysRequest>,
+) -> Result<CreateKeysResponse, Error> {
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -76,8 +79,11 @@ fn encode_create(request: CreateKeysRequest) -> Result<HttpRequest, Error> {
 /// `DELETE /keys/{hash}`
 ///
 /// Delete an existing API key. Authenticate with a [management key](/docs/guides/overview/auth/management-api-keys).
-pub async fn api_keys_delete(core: &OpenRouterCore, request: DeleteKeysRequest) -> Result<DeleteKeysResponse, Error> {
-    let http = encode_delete(request)?;
+pub async fn api_keys_delete(
+    core: &OpenRouterCore,
+    request: impl Into<DeleteKeysRequest>,
+) -> Result<DeleteKeysResponse, Error> {
+    let http = encode_delete(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -100,8 +106,8 @@ fn encode_delete(request: DeleteKeysRequest) -> Result<HttpRequest, Error> {
 /// `GET /keys/{hash}`
 ///
 /// Get a single API key by hash. [Management key](/docs/guides/overview/auth/management-api-keys) required.
-pub async fn api_keys_get(core: &OpenRouterCore, request: GetKeyRequest) -> Result<GetKeyResponse, Error> {
-    let http = encode_get(request)?;
+pub async fn api_keys_get(core: &OpenRouterCore, request: impl Into<GetKeyRequest>) -> Result<GetKeyResponse, Error> {
+    let http = encode_get(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -126,8 +132,11 @@ fn encode_get(request: GetKeyRequest) -> Result<HttpRequest, Error> {
 /// \<Warning>
 /// The request body accepts only the fields listed below, and unrecognized fields are ignored. If the body contains none of the accepted fields, the request fails with `400` and the message `No update fields provided`.
 /// \</Warning>
-pub async fn api_keys_update(core: &OpenRouterCore, request: UpdateKeysRequest) -> Result<UpdateKeysResponse, Error> {
-    let http = encode_update(request)?;
+pub async fn api_keys_update(
+    core: &OpenRouterCore,
+    request: impl Into<UpdateKeysRequest>,
+) -> Result<UpdateKeysResponse, Error> {
+    let http = encode_update(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -11,16 +11,23 @@ use crate::{Error, OpenRouterCore};
 /// `GET /batches`
 ///
 /// Lists batches in the workspace of the authenticating API key, newest first. To fetch the next page, pass the previous page's `last_id` as `after`. List items omit `results`. Use `GET /batches/{id}` to get them. See the [Batch API Quickstart](https://openrouter.ai/docs/batch-quickstart).
-pub async fn batch_list(core: &OpenRouterCore, request: ListBatchesRequest) -> Result<BatchListResponse, Error> {
-    let http = encode_list(request)?;
+pub async fn batch_list(
+    core: &OpenRouterCore,
+    request: impl Into<ListBatchesRequest>,
+) -> Result<BatchListResponse, Error> {
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
 /// List batches, page after page
 ///
 /// A stream of the pages of \[`batch_list`\], passing each page's `last_id` as the next `after`. It stops after a page without a next cursor, a page whose `has_more` is false, or the first error.
-pub fn batch_list_pages(core: &OpenRouterCore, request: ListBatchesRequest) -> crate::Pages<BatchListResponse> {
+pub fn batch_list_pages(
+    core: &OpenRouterCore,
+    request: impl Into<ListBatchesRequest>,
+) -> crate::Pages<BatchListResponse> {
     let core = core.clone();
+    let request = request.into();
     crate::Pages::cursor(request.after.clone(), move |cursor| {
         let core = core.clone();
         let mut request = request.clone();
@@ -65,8 +72,11 @@ fn encode_list(request: ListBatchesRequest) -> Result<HttpRequest, Error> {
 /// `POST /batches`
 ///
 /// Creates a batch of requests that run asynchronously against a single endpoint (`/v1/chat/completions`, `/v1/responses`, `/v1/messages`, `/v1/embeddings`). Returns `202` with `status: "validating"`. Poll `GET /batches/{id}` for progress and results. See the [Batch API Quickstart](https://openrouter.ai/docs/batch-quickstart).
-pub async fn batch_create_batches(core: &OpenRouterCore, request: CreateBatchesRequest) -> Result<BatchObject, Error> {
-    let http = encode_create_batches(request)?;
+pub async fn batch_create_batches(
+    core: &OpenRouterCore,
+    request: impl Into<CreateBatchesRequest>,
+) -> Result<BatchObject, Error> {
+    let http = encode_create_batches(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -81,8 +91,11 @@ fn encode_create_batches(request: CreateBatchesRequest) -> Result<HttpRequest, E
 /// `DELETE /batches/{id}`
 ///
 /// Deletes a batch in a terminal status (`completed`, `failed`, `expired`, or `cancelled`) and its stored requests and results. Batches still in progress return `409`. Billing and usage records are kept. See the [Batch API Quickstart](https://openrouter.ai/docs/batch-quickstart).
-pub async fn batch_delete(core: &OpenRouterCore, request: DeleteBatchRequest) -> Result<BatchDeletedObject, Error> {
-    let http = encode_delete(request)?;
+pub async fn batch_delete(
+    core: &OpenRouterCore,
+    request: impl Into<DeleteBatchRequest>,
+) -> Result<BatchDeletedObject, Error> {
+    let http = encode_delete(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -105,8 +118,11 @@ fn encode_delete(request: DeleteBatchRequest) -> Result<HttpRequest, Error> {
 /// `GET /batches/{id}`
 ///
 /// Returns a batch with its status and request counts. Batches in a terminal status include `results`. Failed batches report the reason in `error.message`. See the [Batch API Quickstart](https://openrouter.ai/docs/batch-quickstart).
-pub async fn batch_get_batches(core: &OpenRouterCore, request: GetBatchesRequest) -> Result<BatchObject, Error> {
-    let http = encode_get_batches(request)?;
+pub async fn batch_get_batches(
+    core: &OpenRouterCore,
+    request: impl Into<GetBatchesRequest>,
+) -> Result<BatchObject, Error> {
+    let http = encode_get_batches(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// Unified benchmark endpoint that aggregates scores from multiple benchmark sources (Artificial Analysis, Design Arena, and OpenRouter's own tau-bench, GPQA, and web-search evals). Filter by source to reproduce the exact shapes from the legacy per-source endpoints, or use task_type to find models suited for specific workloads. Use task_type=search (or a search_* benchmark_type) for OpenRouter's search benchmarks, which publish each model's highest-scoring eligible evaluation configuration with same-configuration runs combined by task-weighted mean. Authenticate with any valid OpenRouter API key. Rate-limited to 30 requests/minute per key and 500 requests/day per account.
 pub async fn benchmarks_get_benchmarks(
     core: &OpenRouterCore,
-    request: GetBenchmarksRequest,
+    request: impl Into<GetBenchmarksRequest>,
 ) -> Result<UnifiedBenchmarksResponse, Error> {
-    let http = encode_get_benchmarks(request)?;
+    let http = encode_get_benchmarks(request.into())?;
     core.send(http).await?.json()
 }
 

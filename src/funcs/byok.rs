@@ -11,16 +11,23 @@ use crate::{Error, OpenRouterCore};
 /// `GET /byok`
 ///
 /// List the bring-your-own-key (BYOK) provider credentials for the authenticated entity's default workspace. Use the `workspace_id` query parameter to scope the result to a different workspace, or the `provider` query parameter to filter by upstream provider. [Management key](/docs/guides/overview/auth/management-api-keys) required.
-pub async fn byok_list(core: &OpenRouterCore, request: ListBYOKKeysRequest) -> Result<ListBYOKKeysResponse, Error> {
-    let http = encode_list(request)?;
+pub async fn byok_list(
+    core: &OpenRouterCore,
+    request: impl Into<ListBYOKKeysRequest>,
+) -> Result<ListBYOKKeysResponse, Error> {
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
 /// List BYOK provider credentials, page after page
 ///
 /// A stream of the pages of \[`byok_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
-pub fn byok_list_pages(core: &OpenRouterCore, request: ListBYOKKeysRequest) -> crate::Pages<ListBYOKKeysResponse> {
+pub fn byok_list_pages(
+    core: &OpenRouterCore,
+    request: impl Into<ListBYOKKeysRequest>,
+) -> crate::Pages<ListBYOKKeysResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -69,8 +76,11 @@ fn encode_list(request: ListBYOKKeysRequest) -> Result<HttpRequest, Error> {
 /// `POST /byok`
 ///
 /// Create a new bring-your-own-key (BYOK) provider credential. The raw key is encrypted at rest and never returned in API responses. When `workspace_id` is omitted, the credential is created in the default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly. Treat the raw key as write-only; it is never returned after creation. Use `allowed_api_key_hashes` to restrict the credential to specific OpenRouter API keys. [Management key](/docs/guides/overview/auth/management-api-keys) required.
-pub async fn byok_create(core: &OpenRouterCore, request: CreateBYOKKeyRequest) -> Result<CreateBYOKKeyResponse, Error> {
-    let http = encode_create(request)?;
+pub async fn byok_create(
+    core: &OpenRouterCore,
+    request: impl Into<CreateBYOKKeyRequest>,
+) -> Result<CreateBYOKKeyResponse, Error> {
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -85,8 +95,11 @@ fn encode_create(request: CreateBYOKKeyRequest) -> Result<HttpRequest, Error> {
 /// `DELETE /byok/{id}`
 ///
 /// Delete (soft-delete) a bring-your-own-key (BYOK) provider credential by its `id`. The encrypted key material is wiped and the record is marked as deleted. [Management key](/docs/guides/overview/auth/management-api-keys) required.
-pub async fn byok_delete(core: &OpenRouterCore, request: DeleteBYOKKeyRequest) -> Result<DeleteBYOKKeyResponse, Error> {
-    let http = encode_delete(request)?;
+pub async fn byok_delete(
+    core: &OpenRouterCore,
+    request: impl Into<DeleteBYOKKeyRequest>,
+) -> Result<DeleteBYOKKeyResponse, Error> {
+    let http = encode_delete(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -109,8 +122,11 @@ fn encode_delete(request: DeleteBYOKKeyRequest) -> Result<HttpRequest, Error> {
 /// `GET /byok/{id}`
 ///
 /// Get a single bring-your-own-key (BYOK) provider credential by its `id`. [Management key](/docs/guides/overview/auth/management-api-keys) required.
-pub async fn byok_get(core: &OpenRouterCore, request: GetBYOKKeyRequest) -> Result<GetBYOKKeyResponse, Error> {
-    let http = encode_get(request)?;
+pub async fn byok_get(
+    core: &OpenRouterCore,
+    request: impl Into<GetBYOKKeyRequest>,
+) -> Result<GetBYOKKeyResponse, Error> {
+    let http = encode_get(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -129,8 +145,11 @@ fn encode_get(request: GetBYOKKeyRequest) -> Result<HttpRequest, Error> {
 /// `PATCH /byok/{id}`
 ///
 /// Update an existing bring-your-own-key (BYOK) provider credential by its `id`. Include the `key` field to rotate the raw provider API key in-place (the previous key material is overwritten). Use `allowed_api_key_hashes` to restrict the credential to specific OpenRouter API keys (`null` clears the restriction). [Management key](/docs/guides/overview/auth/management-api-keys) required.
-pub async fn byok_update(core: &OpenRouterCore, request: UpdateBYOKKeyRequest) -> Result<UpdateBYOKKeyResponse, Error> {
-    let http = encode_update(request)?;
+pub async fn byok_update(
+    core: &OpenRouterCore,
+    request: impl Into<UpdateBYOKKeyRequest>,
+) -> Result<UpdateBYOKKeyResponse, Error> {
+    let http = encode_update(request.into())?;
     core.send(http).await?.json()
 }
 

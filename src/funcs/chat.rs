@@ -13,8 +13,11 @@ use crate::{Error, OpenRouterCore};
 /// Sends a request for a model response for the given chat conversation. Supports both streaming and non-streaming modes.
 ///
 /// This function returns the whole (non-streaming) response; [`chat_send_stream`] streams it.
-pub async fn chat_send(core: &OpenRouterCore, request: SendChatCompletionRequestRequest) -> Result<ChatResult, Error> {
-    let http = encode_send(request)?;
+pub async fn chat_send(
+    core: &OpenRouterCore,
+    request: impl Into<SendChatCompletionRequestRequest>,
+) -> Result<ChatResult, Error> {
+    let http = encode_send(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -27,8 +30,9 @@ pub async fn chat_send(core: &OpenRouterCore, request: SendChatCompletionRequest
 /// Events: [`ChatStreamChunk`]; see [`EventStream`](crate::EventStream).
 pub async fn chat_send_stream(
     core: &OpenRouterCore,
-    mut request: SendChatCompletionRequestRequest,
+    request: impl Into<SendChatCompletionRequestRequest>,
 ) -> Result<crate::EventStream<ChatStreamChunk>, Error> {
+    let mut request = request.into();
     request.body.stream = Some(true);
     let mut http = encode_send(request)?;
     http.accept = "text/event-stream";

@@ -31,9 +31,9 @@ use crate::{Error, OpenRouterCore};
 /// "Source: OpenRouter (openrouter.ai/rankings), as of {as_of}."
 pub async fn classifications_get_task_classifications(
     core: &OpenRouterCore,
-    request: GetTaskClassificationsRequest,
+    request: impl Into<GetTaskClassificationsRequest>,
 ) -> Result<TaskClassificationResponse, Error> {
-    let http = encode_get_task_classifications(request)?;
+    let http = encode_get_task_classifications(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// Lists the files in a container, in lexicographic path order. The container id is the canonical id returned in bash/shell tool results; a restarted session is a separate container with its own id. Paginate with `limit` and `after` (pass the previous page’s `last_id`); `has_more: true` always means the next page is fetchable that way. `last_id` is the resume cursor: it is the last listed file’s id, except when a page ends at the per-request scan bound on hidden bookkeeping objects, where it names the scan position instead and may not appear in `data` (which can then be empty).
 pub async fn containers_list_container_files(
     core: &OpenRouterCore,
-    request: ListContainerFilesRequest,
+    request: impl Into<ListContainerFilesRequest>,
 ) -> Result<ContainerFileListResponse, Error> {
-    let http = encode_list_container_files(request)?;
+    let http = encode_list_container_files(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -55,9 +55,9 @@ fn encode_list_container_files(request: ListContainerFilesRequest) -> Result<Htt
 /// Returns the metadata of a single file in a container.
 pub async fn containers_get_container_file(
     core: &OpenRouterCore,
-    request: GetContainerFileRequest,
+    request: impl Into<GetContainerFileRequest>,
 ) -> Result<ContainerFile, Error> {
-    let http = encode_get_container_file(request)?;
+    let http = encode_get_container_file(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -94,9 +94,9 @@ fn encode_get_container_file(request: GetContainerFileRequest) -> Result<HttpReq
 /// The success body (`application/octet-stream`) is returned unread, as a stream.
 pub async fn containers_download_container_file_content(
     core: &OpenRouterCore,
-    request: DownloadContainerFileContentRequest,
+    request: impl Into<DownloadContainerFileContentRequest>,
 ) -> Result<crate::RawResponse, Error> {
-    let http = encode_download_container_file_content(request)?;
+    let http = encode_download_container_file_content(request.into())?;
     core.send_raw(http).await
 }
 
@@ -131,9 +131,9 @@ fn encode_download_container_file_content(request: DownloadContainerFileContentR
 /// Copies a file from the container's sandbox prefix into the workspace's durable document storage, so it outlives the container. Returns the new document in the Files API shape, with a durable file id in the documents namespace. The copy counts against the workspace's storage quota. Unlike a direct upload, promoted files are downloadable.
 pub async fn containers_promote_container_file(
     core: &OpenRouterCore,
-    request: PromoteContainerFileRequest,
+    request: impl Into<PromoteContainerFileRequest>,
 ) -> Result<FileResponse, Error> {
-    let http = encode_promote_container_file(request)?;
+    let http = encode_promote_container_file(request.into())?;
     core.send(http).await?.json()
 }
 

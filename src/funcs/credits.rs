@@ -14,9 +14,9 @@ use crate::{Error, OpenRouterCore};
 /// Get total credits purchased and used for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn credits_get_credits(
     core: &OpenRouterCore,
-    request: GetCreditsRequest,
+    request: impl Into<GetCreditsRequest>,
 ) -> Result<GetCreditsResponse, Error> {
-    let http = encode_get_credits(request)?;
+    let http = encode_get_credits(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -34,9 +34,9 @@ fn encode_get_credits(_request: GetCreditsRequest) -> Result<HttpRequest, Error>
 )]
 pub async fn credits_create_coinbase_charge(
     core: &OpenRouterCore,
-    request: CreateCoinbaseChargeRequest,
+    request: impl Into<CreateCoinbaseChargeRequest>,
 ) -> Result<(), Error> {
-    let http = encode_create_coinbase_charge(request)?;
+    let http = encode_create_coinbase_charge(request.into())?;
     core.send(http).await?.empty()
 }
 

@@ -37,9 +37,9 @@ use crate::{Error, OpenRouterCore};
 /// Licensed under [CC BY 4.0](https://creativecommons.org/licenses/by/4.0/): reuse and republish with attribution to OpenRouter.
 pub async fn datasets_get_app_rankings(
     core: &OpenRouterCore,
-    request: GetAppRankingsRequest,
+    request: impl Into<GetAppRankingsRequest>,
 ) -> Result<AppRankingsResponse, Error> {
-    let http = encode_get_app_rankings(request)?;
+    let http = encode_get_app_rankings(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -48,9 +48,10 @@ pub async fn datasets_get_app_rankings(
 /// A stream of the pages of \[`datasets_get_app_rankings`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn datasets_get_app_rankings_pages(
     core: &OpenRouterCore,
-    request: GetAppRankingsRequest,
+    request: impl Into<GetAppRankingsRequest>,
 ) -> crate::Pages<AppRankingsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -150,9 +151,9 @@ fn encode_get_app_rankings(request: GetAppRankingsRequest) -> Result<HttpRequest
 /// Licensed under [CC BY 4.0](https://creativecommons.org/licenses/by/4.0/): reuse and republish with attribution to OpenRouter.
 pub async fn datasets_get_rankings_daily(
     core: &OpenRouterCore,
-    request: GetRankingsDailyRequest,
+    request: impl Into<GetRankingsDailyRequest>,
 ) -> Result<RankingsDailyResponse, Error> {
-    let http = encode_get_rankings_daily(request)?;
+    let http = encode_get_rankings_daily(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -207,9 +208,9 @@ fn encode_get_rankings_daily(request: GetRankingsDailyRequest) -> Result<HttpReq
 /// Licensed under [CC BY 4.0](https://creativecommons.org/licenses/by/4.0/): reuse and republish with attribution to OpenRouter.
 pub async fn datasets_get_session_cost(
     core: &OpenRouterCore,
-    request: GetSessionCostRequest,
+    request: impl Into<GetSessionCostRequest>,
 ) -> Result<SessionCostResponse, Error> {
-    let http = encode_get_session_cost(request)?;
+    let http = encode_get_session_cost(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -218,9 +219,10 @@ pub async fn datasets_get_session_cost(
 /// A stream of the pages of \[`datasets_get_session_cost`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 100), or the first error.
 pub fn datasets_get_session_cost_pages(
     core: &OpenRouterCore,
-    request: GetSessionCostRequest,
+    request: impl Into<GetSessionCostRequest>,
 ) -> crate::Pages<SessionCostResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(100);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();

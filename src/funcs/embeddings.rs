@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// Submits an embedding request to the embeddings router
 pub async fn embeddings_generate(
     core: &OpenRouterCore,
-    request: CreateEmbeddingsRequest,
+    request: impl Into<CreateEmbeddingsRequest>,
 ) -> Result<CreateEmbeddingsResponse, Error> {
-    let http = encode_generate(request)?;
+    let http = encode_generate(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -32,9 +32,9 @@ fn encode_generate(request: CreateEmbeddingsRequest) -> Result<HttpRequest, Erro
 /// Returns a list of all available embeddings models and their properties
 pub async fn embeddings_list_models(
     core: &OpenRouterCore,
-    request: ListEmbeddingsModelsRequest,
+    request: impl Into<ListEmbeddingsModelsRequest>,
 ) -> Result<ModelsListResponse, Error> {
-    let http = encode_list_models(request)?;
+    let http = encode_list_models(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -43,9 +43,10 @@ pub async fn embeddings_list_models(
 /// A stream of the pages of \[`embeddings_list_models`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 500), or the first error.
 pub fn embeddings_list_models_pages(
     core: &OpenRouterCore,
-    request: ListEmbeddingsModelsRequest,
+    request: impl Into<ListEmbeddingsModelsRequest>,
 ) -> crate::Pages<ModelsListResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(500);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();

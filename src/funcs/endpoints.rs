@@ -11,9 +11,9 @@ use crate::{Error, OpenRouterCore};
 /// `GET /endpoints/zdr`
 pub async fn endpoints_list_zdr_endpoints(
     core: &OpenRouterCore,
-    request: ListEndpointsZdrRequest,
+    request: impl Into<ListEndpointsZdrRequest>,
 ) -> Result<ListEndpointsZdrResponse, Error> {
-    let http = encode_list_zdr_endpoints(request)?;
+    let http = encode_list_zdr_endpoints(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -26,9 +26,9 @@ fn encode_list_zdr_endpoints(_request: ListEndpointsZdrRequest) -> Result<HttpRe
 /// `GET /models/{author}/{slug}/endpoints`
 pub async fn endpoints_list(
     core: &OpenRouterCore,
-    request: ListEndpointsRequest,
+    request: impl Into<ListEndpointsRequest>,
 ) -> Result<ListEndpointsResponseInline, Error> {
-    let http = encode_list(request)?;
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// List registrations belonging to the authenticated organization. Inactive registrations are excluded by default. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn external_users_list(
     core: &OpenRouterCore,
-    request: ListExternalUsersRequest,
+    request: impl Into<ListExternalUsersRequest>,
 ) -> Result<ListExternalUsersResponse, Error> {
-    let http = encode_list(request)?;
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -24,9 +24,10 @@ pub async fn external_users_list(
 /// A stream of the pages of \[`external_users_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn external_users_list_pages(
     core: &OpenRouterCore,
-    request: ListExternalUsersRequest,
+    request: impl Into<ListExternalUsersRequest>,
 ) -> crate::Pages<ListExternalUsersResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -85,9 +86,9 @@ fn encode_list(request: ListExternalUsersRequest) -> Result<HttpRequest, Error> 
 /// Register a caller-supplied tracking ID under the authenticated organization. No login account, policy, or credentials are created. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn external_users_create(
     core: &OpenRouterCore,
-    request: CreateExternalUserRequest,
+    request: impl Into<CreateExternalUserRequest>,
 ) -> Result<ExternalUserResponse, Error> {
-    let http = encode_create(request)?;
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -102,8 +103,11 @@ fn encode_create(request: CreateExternalUserRequest) -> Result<HttpRequest, Erro
 /// `DELETE /external-users/{user}`
 ///
 /// Soft-deactivate a registration while retaining its tracking ID. Repeat deactivation succeeds. This does not block inference; reactivate through PATCH. [Management key](/docs/guides/overview/auth/management-api-keys) required.
-pub async fn external_users_delete(core: &OpenRouterCore, request: DeleteExternalUserRequest) -> Result<(), Error> {
-    let http = encode_delete(request)?;
+pub async fn external_users_delete(
+    core: &OpenRouterCore,
+    request: impl Into<DeleteExternalUserRequest>,
+) -> Result<(), Error> {
+    let http = encode_delete(request.into())?;
     core.send(http).await?.empty()
 }
 
@@ -131,9 +135,9 @@ fn encode_delete(request: DeleteExternalUserRequest) -> Result<HttpRequest, Erro
 /// Retrieve an active or inactive registration by its URL-encoded, caller-supplied tracking ID. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn external_users_get(
     core: &OpenRouterCore,
-    request: GetExternalUserRequest,
+    request: impl Into<GetExternalUserRequest>,
 ) -> Result<ExternalUserResponse, Error> {
-    let http = encode_get(request)?;
+    let http = encode_get(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -161,9 +165,9 @@ fn encode_get(request: GetExternalUserRequest) -> Result<HttpRequest, Error> {
 /// Update registration state without changing identity. State changes do not enforce inference access. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn external_users_update(
     core: &OpenRouterCore,
-    request: UpdateExternalUserRequest,
+    request: impl Into<UpdateExternalUserRequest>,
 ) -> Result<ExternalUserResponse, Error> {
-    let http = encode_update(request)?;
+    let http = encode_update(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -11,16 +11,20 @@ use crate::{Error, OpenRouterCore};
 /// `GET /files`
 ///
 /// Lists files belonging to the workspace of the authenticating API key.
-pub async fn files_list(core: &OpenRouterCore, request: ListFilesRequest) -> Result<FileListResponse, Error> {
-    let http = encode_list(request)?;
+pub async fn files_list(
+    core: &OpenRouterCore,
+    request: impl Into<ListFilesRequest>,
+) -> Result<FileListResponse, Error> {
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
 /// List files, page after page
 ///
 /// A stream of the pages of \[`files_list`\], passing each page's `cursor` as the next `cursor`. It stops after a page without a next cursor, or the first error.
-pub fn files_list_pages(core: &OpenRouterCore, request: ListFilesRequest) -> crate::Pages<FileListResponse> {
+pub fn files_list_pages(core: &OpenRouterCore, request: impl Into<ListFilesRequest>) -> crate::Pages<FileListResponse> {
     let core = core.clone();
+    let request = request.into();
     crate::Pages::cursor(request.cursor.clone(), move |cursor| {
         let core = core.clone();
         let mut request = request.clone();
@@ -75,8 +79,8 @@ fn encode_list(request: ListFilesRequest) -> Result<HttpRequest, Error> {
 /// `POST /files`
 ///
 /// Uploads a file to be referenced in future API calls. The file is stored under the workspace of the authenticating API key. Maximum file size: 100 MB; empty files are rejected. The file type is determined from the file contents — not the filename or the declared content type — and must be a PDF, a PNG/JPEG/GIF/WebP image, a DOCX/XLSX/PPTX document, an MP3/WAV/FLAC/OGG audio file, or UTF-8 text. Text is reported by its structure as `application/json`, `application/x-ndjson`, `text/csv`, `text/markdown`, or `text/plain`.
-pub async fn files_upload(core: &OpenRouterCore, request: UploadFileRequest) -> Result<FileResponse, Error> {
-    let http = encode_upload(request)?;
+pub async fn files_upload(core: &OpenRouterCore, request: impl Into<UploadFileRequest>) -> Result<FileResponse, Error> {
+    let http = encode_upload(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -103,8 +107,11 @@ fn encode_upload(request: UploadFileRequest) -> Result<HttpRequest, Error> {
 /// `DELETE /files/{file_id}`
 ///
 /// Deletes a file owned by the requesting workspace. Deletion is irreversible.
-pub async fn files_delete(core: &OpenRouterCore, request: DeleteFileRequest) -> Result<FileDeleteResponse, Error> {
-    let http = encode_delete(request)?;
+pub async fn files_delete(
+    core: &OpenRouterCore,
+    request: impl Into<DeleteFileRequest>,
+) -> Result<FileDeleteResponse, Error> {
+    let http = encode_delete(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -137,8 +144,11 @@ fn encode_delete(request: DeleteFileRequest) -> Result<HttpRequest, Error> {
 /// `GET /files/{file_id}`
 ///
 /// Retrieves metadata for a single file owned by the requesting workspace.
-pub async fn files_retrieve(core: &OpenRouterCore, request: GetFileMetadataRequest) -> Result<FileResponse, Error> {
-    let http = encode_retrieve(request)?;
+pub async fn files_retrieve(
+    core: &OpenRouterCore,
+    request: impl Into<GetFileMetadataRequest>,
+) -> Result<FileResponse, Error> {
+    let http = encode_retrieve(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -175,9 +185,9 @@ fn encode_retrieve(request: GetFileMetadataRequest) -> Result<HttpRequest, Error
 /// The success body (`application/octet-stream`) is returned unread, as a stream.
 pub async fn files_download(
     core: &OpenRouterCore,
-    request: DownloadFileContentRequest,
+    request: impl Into<DownloadFileContentRequest>,
 ) -> Result<crate::RawResponse, Error> {
-    let http = encode_download(request)?;
+    let http = encode_download(request.into())?;
     core.send_raw(http).await
 }
 

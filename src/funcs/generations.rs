@@ -11,9 +11,9 @@ use crate::{Error, OpenRouterCore};
 /// `GET /generation`
 pub async fn generations_get_generation(
     core: &OpenRouterCore,
-    request: GetGenerationRequest,
+    request: impl Into<GetGenerationRequest>,
 ) -> Result<GenerationResponse, Error> {
-    let http = encode_get_generation(request)?;
+    let http = encode_get_generation(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -40,9 +40,9 @@ fn encode_get_generation(request: GetGenerationRequest) -> Result<HttpRequest, E
 /// `GET /generation/content`
 pub async fn generations_list_generation_content(
     core: &OpenRouterCore,
-    request: ListGenerationContentRequest,
+    request: impl Into<ListGenerationContentRequest>,
 ) -> Result<GenerationContentResponse, Error> {
-    let http = encode_list_generation_content(request)?;
+    let http = encode_list_generation_content(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -71,9 +71,9 @@ fn encode_list_generation_content(request: ListGenerationContentRequest) -> Resu
 /// Submit structured feedback on a generation the authenticated user made. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn generations_submit_feedback(
     core: &OpenRouterCore,
-    request: SubmitGenerationFeedbackRequest,
+    request: impl Into<SubmitGenerationFeedbackRequest>,
 ) -> Result<SubmitGenerationFeedbackResponse, Error> {
-    let http = encode_submit_feedback(request)?;
+    let http = encode_submit_feedback(request.into())?;
     core.send(http).await?.json()
 }
 

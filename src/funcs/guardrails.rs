@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// List all guardrails for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_list(
     core: &OpenRouterCore,
-    request: ListGuardrailsRequest,
+    request: impl Into<ListGuardrailsRequest>,
 ) -> Result<ListGuardrailsResponse, Error> {
-    let http = encode_list(request)?;
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -24,9 +24,10 @@ pub async fn guardrails_list(
 /// A stream of the pages of \[`guardrails_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn guardrails_list_pages(
     core: &OpenRouterCore,
-    request: ListGuardrailsRequest,
+    request: impl Into<ListGuardrailsRequest>,
 ) -> crate::Pages<ListGuardrailsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -74,9 +75,9 @@ fn encode_list(request: ListGuardrailsRequest) -> Result<HttpRequest, Error> {
 /// Create a new guardrail for the authenticated user. A newly created guardrail enforces nothing until it is assigned to API keys or organization members; `workspace_id` places the guardrail in a workspace but does not apply it to that workspace's traffic. To restrict all traffic in a workspace, update the workspace's default guardrail instead. Set `allowed_data_regions` to enforce [In-Region Routing](/docs/guides/features/in-region-routing#enforcing-in-region-routing-with-guardrails): governed requests must arrive through one of the listed OpenRouter domains and are rejected with a 403 otherwise. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_create(
     core: &OpenRouterCore,
-    request: CreateGuardrailRequest,
+    request: impl Into<CreateGuardrailRequest>,
 ) -> Result<CreateGuardrailResponse, Error> {
-    let http = encode_create(request)?;
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -93,9 +94,9 @@ fn encode_create(request: CreateGuardrailRequest) -> Result<HttpRequest, Error> 
 /// Delete an existing guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_delete(
     core: &OpenRouterCore,
-    request: DeleteGuardrailRequest,
+    request: impl Into<DeleteGuardrailRequest>,
 ) -> Result<DeleteGuardrailResponse, Error> {
-    let http = encode_delete(request)?;
+    let http = encode_delete(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -120,9 +121,9 @@ fn encode_delete(request: DeleteGuardrailRequest) -> Result<HttpRequest, Error> 
 /// Get a single guardrail by ID. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_get(
     core: &OpenRouterCore,
-    request: GetGuardrailRequest,
+    request: impl Into<GetGuardrailRequest>,
 ) -> Result<GetGuardrailResponse, Error> {
-    let http = encode_get(request)?;
+    let http = encode_get(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -147,9 +148,9 @@ fn encode_get(request: GetGuardrailRequest) -> Result<HttpRequest, Error> {
 /// Update an existing guardrail, or materialize an unconfigured workspace default guardrail. Collection fields use replace semantics: send the full desired set on every update. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_update(
     core: &OpenRouterCore,
-    request: UpdateGuardrailRequest,
+    request: impl Into<UpdateGuardrailRequest>,
 ) -> Result<UpdateGuardrailResponse, Error> {
-    let http = encode_update(request)?;
+    let http = encode_update(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -176,9 +177,9 @@ fn encode_update(request: UpdateGuardrailRequest) -> Result<HttpRequest, Error> 
 /// List all API key assignments for a specific guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_list_guardrail_key_assignments(
     core: &OpenRouterCore,
-    request: ListGuardrailKeyAssignmentsRequest,
+    request: impl Into<ListGuardrailKeyAssignmentsRequest>,
 ) -> Result<ListKeyAssignmentsResponse, Error> {
-    let http = encode_list_guardrail_key_assignments(request)?;
+    let http = encode_list_guardrail_key_assignments(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -187,9 +188,10 @@ pub async fn guardrails_list_guardrail_key_assignments(
 /// A stream of the pages of \[`guardrails_list_guardrail_key_assignments`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn guardrails_list_guardrail_key_assignments_pages(
     core: &OpenRouterCore,
-    request: ListGuardrailKeyAssignmentsRequest,
+    request: impl Into<ListGuardrailKeyAssignmentsRequest>,
 ) -> crate::Pages<ListKeyAssignmentsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -244,9 +246,9 @@ fn encode_list_guardrail_key_assignments(request: ListGuardrailKeyAssignmentsReq
 /// Assign multiple API keys to a specific guardrail. A key may hold at most one guardrail; assigning replaces any existing assignment. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_bulk_assign_keys(
     core: &OpenRouterCore,
-    request: BulkAssignKeysToGuardrailRequest,
+    request: impl Into<BulkAssignKeysToGuardrailRequest>,
 ) -> Result<BulkAssignKeysResponse, Error> {
-    let http = encode_bulk_assign_keys(request)?;
+    let http = encode_bulk_assign_keys(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -273,9 +275,9 @@ fn encode_bulk_assign_keys(request: BulkAssignKeysToGuardrailRequest) -> Result<
 /// Unassign multiple API keys from a specific guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_bulk_unassign_keys(
     core: &OpenRouterCore,
-    request: BulkUnassignKeysFromGuardrailRequest,
+    request: impl Into<BulkUnassignKeysFromGuardrailRequest>,
 ) -> Result<BulkUnassignKeysResponse, Error> {
-    let http = encode_bulk_unassign_keys(request)?;
+    let http = encode_bulk_unassign_keys(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -302,9 +304,9 @@ fn encode_bulk_unassign_keys(request: BulkUnassignKeysFromGuardrailRequest) -> R
 /// List all organization member assignments for a specific guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_list_guardrail_member_assignments(
     core: &OpenRouterCore,
-    request: ListGuardrailMemberAssignmentsRequest,
+    request: impl Into<ListGuardrailMemberAssignmentsRequest>,
 ) -> Result<ListMemberAssignmentsResponse, Error> {
-    let http = encode_list_guardrail_member_assignments(request)?;
+    let http = encode_list_guardrail_member_assignments(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -313,9 +315,10 @@ pub async fn guardrails_list_guardrail_member_assignments(
 /// A stream of the pages of \[`guardrails_list_guardrail_member_assignments`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn guardrails_list_guardrail_member_assignments_pages(
     core: &OpenRouterCore,
-    request: ListGuardrailMemberAssignmentsRequest,
+    request: impl Into<ListGuardrailMemberAssignmentsRequest>,
 ) -> crate::Pages<ListMemberAssignmentsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -372,9 +375,9 @@ fn encode_list_guardrail_member_assignments(
 /// Assign multiple organization members to a specific guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_bulk_assign_members(
     core: &OpenRouterCore,
-    request: BulkAssignMembersToGuardrailRequest,
+    request: impl Into<BulkAssignMembersToGuardrailRequest>,
 ) -> Result<BulkAssignMembersResponse, Error> {
-    let http = encode_bulk_assign_members(request)?;
+    let http = encode_bulk_assign_members(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -401,9 +404,9 @@ fn encode_bulk_assign_members(request: BulkAssignMembersToGuardrailRequest) -> R
 /// Unassign multiple organization members from a specific guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_bulk_unassign_members(
     core: &OpenRouterCore,
-    request: BulkUnassignMembersFromGuardrailRequest,
+    request: impl Into<BulkUnassignMembersFromGuardrailRequest>,
 ) -> Result<BulkUnassignMembersResponse, Error> {
-    let http = encode_bulk_unassign_members(request)?;
+    let http = encode_bulk_unassign_members(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -430,9 +433,9 @@ fn encode_bulk_unassign_members(request: BulkUnassignMembersFromGuardrailRequest
 /// List all API key guardrail assignments for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_list_key_assignments(
     core: &OpenRouterCore,
-    request: ListKeyAssignmentsRequest,
+    request: impl Into<ListKeyAssignmentsRequest>,
 ) -> Result<ListKeyAssignmentsResponse, Error> {
-    let http = encode_list_key_assignments(request)?;
+    let http = encode_list_key_assignments(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -441,9 +444,10 @@ pub async fn guardrails_list_key_assignments(
 /// A stream of the pages of \[`guardrails_list_key_assignments`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn guardrails_list_key_assignments_pages(
     core: &OpenRouterCore,
-    request: ListKeyAssignmentsRequest,
+    request: impl Into<ListKeyAssignmentsRequest>,
 ) -> crate::Pages<ListKeyAssignmentsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -489,9 +493,9 @@ fn encode_list_key_assignments(request: ListKeyAssignmentsRequest) -> Result<Htt
 /// List all organization member guardrail assignments for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_list_member_assignments(
     core: &OpenRouterCore,
-    request: ListMemberAssignmentsRequest,
+    request: impl Into<ListMemberAssignmentsRequest>,
 ) -> Result<ListMemberAssignmentsResponse, Error> {
-    let http = encode_list_member_assignments(request)?;
+    let http = encode_list_member_assignments(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -500,9 +504,10 @@ pub async fn guardrails_list_member_assignments(
 /// A stream of the pages of \[`guardrails_list_member_assignments`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn guardrails_list_member_assignments_pages(
     core: &OpenRouterCore,
-    request: ListMemberAssignmentsRequest,
+    request: impl Into<ListMemberAssignmentsRequest>,
 ) -> crate::Pages<ListMemberAssignmentsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();

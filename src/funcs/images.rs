@@ -15,9 +15,9 @@ use crate::{Error, OpenRouterCore};
 /// This function returns the whole (non-streaming) response; [`images_generate_stream`] streams it.
 pub async fn images_generate(
     core: &OpenRouterCore,
-    request: CreateImagesRequest,
+    request: impl Into<CreateImagesRequest>,
 ) -> Result<ImageGenerationResponse, Error> {
-    let http = encode_generate(request)?;
+    let http = encode_generate(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -30,8 +30,9 @@ pub async fn images_generate(
 /// Events: [`ImageStreamingResponseData`]; see [`EventStream`](crate::EventStream).
 pub async fn images_generate_stream(
     core: &OpenRouterCore,
-    mut request: CreateImagesRequest,
+    request: impl Into<CreateImagesRequest>,
 ) -> Result<crate::EventStream<ImageStreamingResponseData>, Error> {
+    let mut request = request.into();
     request.body.stream = Some(true);
     let mut http = encode_generate(request)?;
     http.accept = "text/event-stream";
@@ -51,9 +52,9 @@ fn encode_generate(request: CreateImagesRequest) -> Result<HttpRequest, Error> {
 /// Lists every image generation model with its top-level supported-parameter superset and a URL to its full per-endpoint records.
 pub async fn images_list_models(
     core: &OpenRouterCore,
-    request: ListImageModelsRequest,
+    request: impl Into<ListImageModelsRequest>,
 ) -> Result<ImageModelsListResponse, Error> {
-    let http = encode_list_models(request)?;
+    let http = encode_list_models(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -68,9 +69,9 @@ fn encode_list_models(_request: ListImageModelsRequest) -> Result<HttpRequest, E
 /// Returns the full per-endpoint records for an image model: each endpoint's definitive supported parameters, pricing, and passthrough allowlist.
 pub async fn images_list_model_endpoints(
     core: &OpenRouterCore,
-    request: ListImageModelEndpointsRequest,
+    request: impl Into<ListImageModelEndpointsRequest>,
 ) -> Result<ImageModelEndpointsResponse, Error> {
-    let http = encode_list_model_endpoints(request)?;
+    let http = encode_list_model_endpoints(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -13,8 +13,11 @@ use crate::{Error, OpenRouterCore};
 /// Creates a message using the Anthropic Messages API format. Supports text, images, PDFs, tools, and extended thinking.
 ///
 /// This function returns the whole (non-streaming) response; [`messages_create_stream`] streams it.
-pub async fn messages_create(core: &OpenRouterCore, request: CreateMessagesRequest) -> Result<MessagesResult, Error> {
-    let http = encode_create(request)?;
+pub async fn messages_create(
+    core: &OpenRouterCore,
+    request: impl Into<CreateMessagesRequest>,
+) -> Result<MessagesResult, Error> {
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -27,8 +30,9 @@ pub async fn messages_create(core: &OpenRouterCore, request: CreateMessagesReque
 /// Events: [`MessagesStreamEvents`]; see [`EventStream`](crate::EventStream).
 pub async fn messages_create_stream(
     core: &OpenRouterCore,
-    mut request: CreateMessagesRequest,
+    request: impl Into<CreateMessagesRequest>,
 ) -> Result<crate::EventStream<MessagesStreamEvents>, Error> {
+    let mut request = request.into();
     request.body.stream = Some(true);
     let mut http = encode_create(request)?;
     http.accept = "text/event-stream";

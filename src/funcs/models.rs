@@ -11,8 +11,8 @@ use crate::{Error, OpenRouterCore};
 /// `GET /model/{author}/{slug}`
 ///
 /// Returns full details for a single model identified by its author and slug (e.g. openai/gpt-4). Supports variant suffixes (e.g. openai/gpt-4:free) and resolves known slug aliases.
-pub async fn models_get(core: &OpenRouterCore, request: GetModelRequest) -> Result<ModelResponse, Error> {
-    let http = encode_get(request)?;
+pub async fn models_get(core: &OpenRouterCore, request: impl Into<GetModelRequest>) -> Result<ModelResponse, Error> {
+    let http = encode_get(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -39,16 +39,23 @@ fn encode_get(request: GetModelRequest) -> Result<HttpRequest, Error> {
 /// List all models and their properties
 ///
 /// `GET /models`
-pub async fn models_list(core: &OpenRouterCore, request: GetModelsRequest) -> Result<ModelsListResponse, Error> {
-    let http = encode_list(request)?;
+pub async fn models_list(
+    core: &OpenRouterCore,
+    request: impl Into<GetModelsRequest>,
+) -> Result<ModelsListResponse, Error> {
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
 /// List all models and their properties, page after page
 ///
 /// A stream of the pages of \[`models_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 500), or the first error.
-pub fn models_list_pages(core: &OpenRouterCore, request: GetModelsRequest) -> crate::Pages<ModelsListResponse> {
+pub fn models_list_pages(
+    core: &OpenRouterCore,
+    request: impl Into<GetModelsRequest>,
+) -> crate::Pages<ModelsListResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(500);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -253,9 +260,9 @@ fn encode_list(request: GetModelsRequest) -> Result<HttpRequest, Error> {
 /// `GET /models/count`
 pub async fn models_count(
     core: &OpenRouterCore,
-    request: ListModelsCountRequest,
+    request: impl Into<ListModelsCountRequest>,
 ) -> Result<ModelsCountResponse, Error> {
-    let http = encode_count(request)?;
+    let http = encode_count(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -274,9 +281,9 @@ fn encode_count(request: ListModelsCountRequest) -> Result<HttpRequest, Error> {
 /// List models filtered by user provider preferences, [privacy settings](https://openrouter.ai/docs/guides/privacy/provider-logging), and [guardrails](https://openrouter.ai/docs/guides/features/guardrails). Returns text-output models by default; pass `output_modalities` (a comma-separated list of `text`, `image`, `embeddings`, `audio`, `video`, `rerank`, `speech`, `transcription`, or `all`) to include other modalities. If requesting through a regional hostname, the results will be filtered to models that satisfy in-region routing for that region.
 pub async fn models_list_for_user(
     core: &OpenRouterCore,
-    request: ListModelsUserRequest,
+    request: impl Into<ListModelsUserRequest>,
 ) -> Result<ModelsListResponse, Error> {
-    let http = encode_list_for_user(request)?;
+    let http = encode_list_for_user(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -285,9 +292,10 @@ pub async fn models_list_for_user(
 /// A stream of the pages of \[`models_list_for_user`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 500), or the first error.
 pub fn models_list_for_user_pages(
     core: &OpenRouterCore,
-    request: ListModelsUserRequest,
+    request: impl Into<ListModelsUserRequest>,
 ) -> crate::Pages<ModelsListResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(500);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// Exchange an authorization code from the PKCE flow for a user-controlled API key
 pub async fn oauth_exchange_auth_code_for_api_key(
     core: &OpenRouterCore,
-    request: ExchangeAuthCodeForAPIKeyRequest,
+    request: impl Into<ExchangeAuthCodeForAPIKeyRequest>,
 ) -> Result<ExchangeAuthCodeForAPIKeyResponse, Error> {
-    let http = encode_exchange_auth_code_for_api_key(request)?;
+    let http = encode_exchange_auth_code_for_api_key(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -32,9 +32,9 @@ fn encode_exchange_auth_code_for_api_key(request: ExchangeAuthCodeForAPIKeyReque
 /// Create an authorization code for the PKCE flow to generate a user-controlled API key
 pub async fn oauth_create_auth_code(
     core: &OpenRouterCore,
-    request: CreateAuthKeysCodeRequest,
+    request: impl Into<CreateAuthKeysCodeRequest>,
 ) -> Result<CreateAuthKeysCodeResponse, Error> {
-    let http = encode_create_auth_code(request)?;
+    let http = encode_create_auth_code(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -49,8 +49,11 @@ fn encode_create_auth_code(request: CreateAuthKeysCodeRequest) -> Result<HttpReq
 /// `GET /oauth/jwks`
 ///
 /// RFC 7517 JWK Set containing the public keys OpenRouter signs access tokens with.
-pub async fn oauth_list_oauth_jwks(core: &OpenRouterCore, request: ListOauthJwksRequest) -> Result<OAuthJwks, Error> {
-    let http = encode_list_oauth_jwks(request)?;
+pub async fn oauth_list_oauth_jwks(
+    core: &OpenRouterCore,
+    request: impl Into<ListOauthJwksRequest>,
+) -> Result<OAuthJwks, Error> {
+    let http = encode_list_oauth_jwks(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -65,9 +68,9 @@ fn encode_list_oauth_jwks(_request: ListOauthJwksRequest) -> Result<HttpRequest,
 /// RFC 8693 token exchange. Presents a JWT from an issuer your organization trusts (Settings → Workload identity) and receives a short-lived OpenRouter access token that acts as the API key the matching federation policy targets.
 pub async fn oauth_create_oauth_token(
     core: &OpenRouterCore,
-    request: CreateOauthTokenRequest,
+    request: impl Into<CreateOauthTokenRequest>,
 ) -> Result<TokenExchangeResponse, Error> {
-    let http = encode_create_oauth_token(request)?;
+    let http = encode_create_oauth_token(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// List the observability destinations configured for the authenticated entity's default workspace. Use the `workspace_id` query parameter to scope the result to a different workspace. Only destinations with stable release status are surfaced — destinations of other types are excluded. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn observability_list(
     core: &OpenRouterCore,
-    request: ListObservabilityDestinationsRequest,
+    request: impl Into<ListObservabilityDestinationsRequest>,
 ) -> Result<ListObservabilityDestinationsResponse, Error> {
-    let http = encode_list(request)?;
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -24,9 +24,10 @@ pub async fn observability_list(
 /// A stream of the pages of \[`observability_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn observability_list_pages(
     core: &OpenRouterCore,
-    request: ListObservabilityDestinationsRequest,
+    request: impl Into<ListObservabilityDestinationsRequest>,
 ) -> crate::Pages<ListObservabilityDestinationsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -74,9 +75,9 @@ fn encode_list(request: ListObservabilityDestinationsRequest) -> Result<HttpRequ
 /// Create a new observability destination. A maximum of 5 destinations per type is allowed. Defaults to the authenticated entity's default workspace; use the `workspace_id` body field to scope to a different workspace. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn observability_create(
     core: &OpenRouterCore,
-    request: CreateObservabilityDestinationRequest,
+    request: impl Into<CreateObservabilityDestinationRequest>,
 ) -> Result<CreateObservabilityDestinationResponse, Error> {
-    let http = encode_create(request)?;
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -94,9 +95,9 @@ fn encode_create(request: CreateObservabilityDestinationRequest) -> Result<HttpR
 /// Delete an existing observability destination. This performs a soft delete. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn observability_delete(
     core: &OpenRouterCore,
-    request: DeleteObservabilityDestinationRequest,
+    request: impl Into<DeleteObservabilityDestinationRequest>,
 ) -> Result<DeleteObservabilityDestinationResponse, Error> {
-    let http = encode_delete(request)?;
+    let http = encode_delete(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -121,9 +122,9 @@ fn encode_delete(request: DeleteObservabilityDestinationRequest) -> Result<HttpR
 /// Fetch a single observability destination by its UUID. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn observability_get(
     core: &OpenRouterCore,
-    request: GetObservabilityDestinationRequest,
+    request: impl Into<GetObservabilityDestinationRequest>,
 ) -> Result<GetObservabilityDestinationResponse, Error> {
-    let http = encode_get(request)?;
+    let http = encode_get(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -148,9 +149,9 @@ fn encode_get(request: GetObservabilityDestinationRequest) -> Result<HttpRequest
 /// Update an existing observability destination. Only the fields provided in the request body are updated. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn observability_update(
     core: &OpenRouterCore,
-    request: UpdateObservabilityDestinationRequest,
+    request: impl Into<UpdateObservabilityDestinationRequest>,
 ) -> Result<UpdateObservabilityDestinationResponse, Error> {
-    let http = encode_update(request)?;
+    let http = encode_update(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// List all members of the organization associated with the authenticated management key. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn organization_list_members(
     core: &OpenRouterCore,
-    request: ListOrganizationMembersRequest,
+    request: impl Into<ListOrganizationMembersRequest>,
 ) -> Result<ListOrganizationMembersResponse, Error> {
-    let http = encode_list_members(request)?;
+    let http = encode_list_members(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -24,9 +24,10 @@ pub async fn organization_list_members(
 /// A stream of the pages of \[`organization_list_members`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn organization_list_members_pages(
     core: &OpenRouterCore,
-    request: ListOrganizationMembersRequest,
+    request: impl Into<ListOrganizationMembersRequest>,
 ) -> crate::Pages<ListOrganizationMembersResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -71,9 +72,9 @@ fn encode_list_members(request: ListOrganizationMembersRequest) -> Result<HttpRe
 /// Get the settings of the organization associated with the authenticated management key. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn organization_get_settings(
     core: &OpenRouterCore,
-    request: GetOrganizationSettingsRequest,
+    request: impl Into<GetOrganizationSettingsRequest>,
 ) -> Result<GetOrganizationSettingsResponse, Error> {
-    let http = encode_get_settings(request)?;
+    let http = encode_get_settings(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -88,9 +89,9 @@ fn encode_get_settings(_request: GetOrganizationSettingsRequest) -> Result<HttpR
 /// Update the settings of the organization associated with the authenticated management key. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn organization_update_settings(
     core: &OpenRouterCore,
-    request: UpdateOrganizationSettingsRequest,
+    request: impl Into<UpdateOrganizationSettingsRequest>,
 ) -> Result<UpdateOrganizationSettingsResponse, Error> {
-    let http = encode_update_settings(request)?;
+    let http = encode_update_settings(request.into())?;
     core.send(http).await?.json()
 }
 

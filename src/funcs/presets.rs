@@ -11,16 +11,23 @@ use crate::{Error, OpenRouterCore};
 /// `GET /presets`
 ///
 /// Lists all presets for the authenticated user, ordered by most recently updated first.
-pub async fn presets_list(core: &OpenRouterCore, request: ListPresetsRequest) -> Result<ListPresetsResponse, Error> {
-    let http = encode_list(request)?;
+pub async fn presets_list(
+    core: &OpenRouterCore,
+    request: impl Into<ListPresetsRequest>,
+) -> Result<ListPresetsResponse, Error> {
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
 /// List presets, page after page
 ///
 /// A stream of the pages of \[`presets_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
-pub fn presets_list_pages(core: &OpenRouterCore, request: ListPresetsRequest) -> crate::Pages<ListPresetsResponse> {
+pub fn presets_list_pages(
+    core: &OpenRouterCore,
+    request: impl Into<ListPresetsRequest>,
+) -> crate::Pages<ListPresetsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -63,8 +70,11 @@ fn encode_list(request: ListPresetsRequest) -> Result<HttpRequest, Error> {
 /// `GET /presets/{slug}`
 ///
 /// Retrieves a preset by its slug with its currently designated version inline.
-pub async fn presets_get(core: &OpenRouterCore, request: GetPresetRequest) -> Result<GetPresetResponse, Error> {
-    let http = encode_get(request)?;
+pub async fn presets_get(
+    core: &OpenRouterCore,
+    request: impl Into<GetPresetRequest>,
+) -> Result<GetPresetResponse, Error> {
+    let http = encode_get(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -91,9 +101,9 @@ fn encode_get(request: GetPresetRequest) -> Result<HttpRequest, Error> {
 /// This function returns the whole (non-streaming) response; [`presets_create_presets_chat_completions_stream`] streams it.
 pub async fn presets_create_presets_chat_completions(
     core: &OpenRouterCore,
-    request: CreatePresetsChatCompletionsRequest,
+    request: impl Into<CreatePresetsChatCompletionsRequest>,
 ) -> Result<CreatePresetFromInferenceResponse, Error> {
-    let http = encode_create_presets_chat_completions(request)?;
+    let http = encode_create_presets_chat_completions(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -106,8 +116,9 @@ pub async fn presets_create_presets_chat_completions(
 /// Events: [`ChatStreamChunk`]; see [`EventStream`](crate::EventStream).
 pub async fn presets_create_presets_chat_completions_stream(
     core: &OpenRouterCore,
-    mut request: CreatePresetsChatCompletionsRequest,
+    request: impl Into<CreatePresetsChatCompletionsRequest>,
 ) -> Result<crate::EventStream<ChatStreamChunk>, Error> {
+    let mut request = request.into();
     request.body.stream = Some(true);
     let mut http = encode_create_presets_chat_completions(request)?;
     http.accept = "text/event-stream";
@@ -139,9 +150,9 @@ fn encode_create_presets_chat_completions(request: CreatePresetsChatCompletionsR
 /// This function returns the whole (non-streaming) response; [`presets_create_presets_messages_stream`] streams it.
 pub async fn presets_create_presets_messages(
     core: &OpenRouterCore,
-    request: CreatePresetsMessagesRequest,
+    request: impl Into<CreatePresetsMessagesRequest>,
 ) -> Result<CreatePresetFromInferenceResponse, Error> {
-    let http = encode_create_presets_messages(request)?;
+    let http = encode_create_presets_messages(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -154,8 +165,9 @@ pub async fn presets_create_presets_messages(
 /// Events: [`MessagesStreamEvents`]; see [`EventStream`](crate::EventStream).
 pub async fn presets_create_presets_messages_stream(
     core: &OpenRouterCore,
-    mut request: CreatePresetsMessagesRequest,
+    request: impl Into<CreatePresetsMessagesRequest>,
 ) -> Result<crate::EventStream<MessagesStreamEvents>, Error> {
+    let mut request = request.into();
     request.body.stream = Some(true);
     let mut http = encode_create_presets_messages(request)?;
     http.accept = "text/event-stream";
@@ -187,9 +199,9 @@ fn encode_create_presets_messages(request: CreatePresetsMessagesRequest) -> Resu
 /// This function returns the whole (non-streaming) response; [`presets_create_presets_responses_stream`] streams it.
 pub async fn presets_create_presets_responses(
     core: &OpenRouterCore,
-    request: CreatePresetsResponsesRequest,
+    request: impl Into<CreatePresetsResponsesRequest>,
 ) -> Result<CreatePresetFromInferenceResponse, Error> {
-    let http = encode_create_presets_responses(request)?;
+    let http = encode_create_presets_responses(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -202,8 +214,9 @@ pub async fn presets_create_presets_responses(
 /// Events: [`StreamEvents`]; see [`EventStream`](crate::EventStream).
 pub async fn presets_create_presets_responses_stream(
     core: &OpenRouterCore,
-    mut request: CreatePresetsResponsesRequest,
+    request: impl Into<CreatePresetsResponsesRequest>,
 ) -> Result<crate::EventStream<StreamEvents>, Error> {
+    let mut request = request.into();
     request.body.stream = Some(true);
     let mut http = encode_create_presets_responses(request)?;
     http.accept = "text/event-stream";
@@ -233,9 +246,9 @@ fn encode_create_presets_responses(request: CreatePresetsResponsesRequest) -> Re
 /// Lists all versions of a preset, ordered by version number ascending (oldest first).
 pub async fn presets_list_versions(
     core: &OpenRouterCore,
-    request: ListPresetVersionsRequest,
+    request: impl Into<ListPresetVersionsRequest>,
 ) -> Result<ListPresetVersionsResponse, Error> {
-    let http = encode_list_versions(request)?;
+    let http = encode_list_versions(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -244,9 +257,10 @@ pub async fn presets_list_versions(
 /// A stream of the pages of \[`presets_list_versions`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn presets_list_versions_pages(
     core: &OpenRouterCore,
-    request: ListPresetVersionsRequest,
+    request: impl Into<ListPresetVersionsRequest>,
 ) -> crate::Pages<ListPresetVersionsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -301,9 +315,9 @@ fn encode_list_versions(request: ListPresetVersionsRequest) -> Result<HttpReques
 /// Retrieves a specific version of a preset by its slug and version number.
 pub async fn presets_get_version(
     core: &OpenRouterCore,
-    request: GetPresetVersionRequest,
+    request: impl Into<GetPresetVersionRequest>,
 ) -> Result<GetPresetVersionResponse, Error> {
-    let http = encode_get_version(request)?;
+    let http = encode_get_version(request.into())?;
     core.send(http).await?.json()
 }
 

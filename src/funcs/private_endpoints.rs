@@ -14,9 +14,9 @@ use crate::{Error, OpenRouterCore};
 /// List the organization's private endpoints, including drafts. Requires the private endpoints entitlement. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_list(
     core: &OpenRouterCore,
-    request: ListPrivateEndpointsRequest,
+    request: impl Into<ListPrivateEndpointsRequest>,
 ) -> Result<ListPrivateEndpointsResponse, Error> {
-    let http = encode_list(request)?;
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -31,9 +31,9 @@ fn encode_list(_request: ListPrivateEndpointsRequest) -> Result<HttpRequest, Err
 /// Create a private endpoint as a draft. Drafts are not routable: validate one with `POST /private-endpoints/{id}/validate`, then activate it with `POST /private-endpoints/{id}/activate`. Pass `activate` to do all three in one call; if validation fails the draft is kept and returned with the failed checks. Send an `Idempotency-Key` header to make retries safe: a repeated key with the same request returns the endpoint the first request created; reusing it with different fields returns 422 `idempotency_key_reused`. Returns 400 `parameters_invalid` when `tool_choice` is declared without `tools`. The response does not echo `declared_parameters` or `tested_parameters`; read them with `GET /private-endpoints/{id}`. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_create(
     core: &OpenRouterCore,
-    request: CreatePrivateEndpointRequest,
+    request: impl Into<CreatePrivateEndpointRequest>,
 ) -> Result<ManagedPrivateEndpointResponse, Error> {
-    let http = encode_create(request)?;
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -61,9 +61,9 @@ fn encode_create(request: CreatePrivateEndpointRequest) -> Result<HttpRequest, E
 /// Delete a private endpoint and stop routing to it. Pass `draft_only=true` to refuse (409) when the endpoint has been activated. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_delete(
     core: &OpenRouterCore,
-    request: DeletePrivateEndpointRequest,
+    request: impl Into<DeletePrivateEndpointRequest>,
 ) -> Result<DeletePrivateEndpointResponse, Error> {
-    let http = encode_delete(request)?;
+    let http = encode_delete(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -92,9 +92,9 @@ fn encode_delete(request: DeletePrivateEndpointRequest) -> Result<HttpRequest, E
 /// Get one private endpoint with its upstream configuration and current pricing. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_get(
     core: &OpenRouterCore,
-    request: GetPrivateEndpointRequest,
+    request: impl Into<GetPrivateEndpointRequest>,
 ) -> Result<PrivateEndpointResponse, Error> {
-    let http = encode_get(request)?;
+    let http = encode_get(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -119,9 +119,9 @@ fn encode_get(request: GetPrivateEndpointRequest) -> Result<HttpRequest, Error> 
 /// Change any of the endpoint fields you own in one call; only the fields present change, and the response is the whole endpoint. `pricing` and `declared_parameters` replace their stored value, `settings` changes only the fields it names (`null` clears a limit or restores the provider default); routing picks these up for subsequent requests on drafts and active endpoints alike. `upstream_model_id`, `base_url`, `declared_zdr` and `declared_region` re-point a draft: an omitted `upstream_model_id` or `base_url` keeps the stored one, omitted data-policy declarations are kept while the upstream is unchanged and cleared when it changes, and any upstream change clears earlier validation. Naming an upstream field on an active endpoint returns 409 `already_active` and writes nothing; delete and re-create instead. Every group is checked before anything is written: 400 `parameters_invalid` when `tool_choice` is declared without `tools` tested or declared, 400 `settings_invalid` when `max_prompt_tokens` exceeds the context length, both completion APIs are off, or `excluded_parameters` names a tested parameter, 422 `pricing_invalid` for rates the provider strategy cannot represent. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_update(
     core: &OpenRouterCore,
-    request: UpdatePrivateEndpointRequest,
+    request: impl Into<UpdatePrivateEndpointRequest>,
 ) -> Result<PrivateEndpointResponse, Error> {
-    let http = encode_update(request)?;
+    let http = encode_update(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -148,9 +148,9 @@ fn encode_update(request: UpdatePrivateEndpointRequest) -> Result<HttpRequest, E
 /// Make a validated draft routable. Returns 409 when the endpoint was never validated, the validation is stale, or it is already active. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_activate(
     core: &OpenRouterCore,
-    request: ActivatePrivateEndpointRequest,
+    request: impl Into<ActivatePrivateEndpointRequest>,
 ) -> Result<ManagedPrivateEndpointResponse, Error> {
-    let http = encode_activate(request)?;
+    let http = encode_activate(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -175,9 +175,9 @@ fn encode_activate(request: ActivatePrivateEndpointRequest) -> Result<HttpReques
 /// Stop routing to an active endpoint without deleting it. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_disable(
     core: &OpenRouterCore,
-    request: DisablePrivateEndpointRequest,
+    request: impl Into<DisablePrivateEndpointRequest>,
 ) -> Result<ManagedPrivateEndpointResponse, Error> {
-    let http = encode_disable(request)?;
+    let http = encode_disable(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -202,9 +202,9 @@ fn encode_disable(request: DisablePrivateEndpointRequest) -> Result<HttpRequest,
 /// Resume routing to a disabled endpoint. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_enable(
     core: &OpenRouterCore,
-    request: EnablePrivateEndpointRequest,
+    request: impl Into<EnablePrivateEndpointRequest>,
 ) -> Result<ManagedPrivateEndpointResponse, Error> {
-    let http = encode_enable(request)?;
+    let http = encode_enable(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -232,9 +232,9 @@ fn encode_enable(request: EnablePrivateEndpointRequest) -> Result<HttpRequest, E
 )]
 pub async fn private_endpoints_update_parameters(
     core: &OpenRouterCore,
-    request: UpdatePrivateEndpointParametersRequest,
+    request: impl Into<UpdatePrivateEndpointParametersRequest>,
 ) -> Result<PrivateEndpointResponse, Error> {
-    let http = encode_update_parameters(request)?;
+    let http = encode_update_parameters(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -264,9 +264,9 @@ fn encode_update_parameters(request: UpdatePrivateEndpointParametersRequest) -> 
 )]
 pub async fn private_endpoints_update_pricing(
     core: &OpenRouterCore,
-    request: UpdatePrivateEndpointPricingRequest,
+    request: impl Into<UpdatePrivateEndpointPricingRequest>,
 ) -> Result<PrivateEndpointResponse, Error> {
-    let http = encode_update_pricing(request)?;
+    let http = encode_update_pricing(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -293,9 +293,9 @@ fn encode_update_pricing(request: UpdatePrivateEndpointPricingRequest) -> Result
 /// Send a live test request to the draft endpoint using the given workspace's BYOK credential for its provider. A passing validation is required before activation. Failed checks return 200 with `passed: false`. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_validate(
     core: &OpenRouterCore,
-    request: ValidatePrivateEndpointRequest,
+    request: impl Into<ValidatePrivateEndpointRequest>,
 ) -> Result<PrivateEndpointValidationResponse, Error> {
-    let http = encode_validate(request)?;
+    let http = encode_validate(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// List the organization's private providers. Requires the private endpoints entitlement. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_providers_list(
     core: &OpenRouterCore,
-    request: ListPrivateProvidersRequest,
+    request: impl Into<ListPrivateProvidersRequest>,
 ) -> Result<ListPrivateProvidersResponse, Error> {
-    let http = encode_list(request)?;
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -30,9 +30,9 @@ fn encode_list(_request: ListPrivateProvidersRequest) -> Result<HttpRequest, Err
 /// Create a private, bring-your-own-key provider visible only to your organization. Use its slug as `provider_slug` when creating private endpoints. Requires both the private endpoints and the private providers entitlements. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_providers_create(
     core: &OpenRouterCore,
-    request: CreatePrivateProviderRequest,
+    request: impl Into<CreatePrivateProviderRequest>,
 ) -> Result<CreatePrivateProviderResponse, Error> {
-    let http = encode_create(request)?;
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -49,9 +49,9 @@ fn encode_create(request: CreatePrivateProviderRequest) -> Result<HttpRequest, E
 /// Delete a private provider. Refuses (409) while any private endpoint still runs under it. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_providers_delete(
     core: &OpenRouterCore,
-    request: DeletePrivateProviderRequest,
+    request: impl Into<DeletePrivateProviderRequest>,
 ) -> Result<DeletePrivateProviderResponse, Error> {
-    let http = encode_delete(request)?;
+    let http = encode_delete(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -76,9 +76,9 @@ fn encode_delete(request: DeletePrivateProviderRequest) -> Result<HttpRequest, E
 /// Get one of the organization’s private providers by slug. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_providers_get(
     core: &OpenRouterCore,
-    request: GetPrivateProviderRequest,
+    request: impl Into<GetPrivateProviderRequest>,
 ) -> Result<GetPrivateProviderResponse, Error> {
-    let http = encode_get(request)?;
+    let http = encode_get(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -103,9 +103,9 @@ fn encode_get(request: GetPrivateProviderRequest) -> Result<HttpRequest, Error> 
 /// Update a private provider’s details or declared data policy. The name and slug cannot change. Refuses (409) a data-policy change while OpenRouter pins the declared policy on one of its endpoints. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_providers_update(
     core: &OpenRouterCore,
-    request: UpdatePrivateProviderRequest,
+    request: impl Into<UpdatePrivateProviderRequest>,
 ) -> Result<UpdatePrivateProviderResponse, Error> {
-    let http = encode_update(request)?;
+    let http = encode_update(request.into())?;
     core.send(http).await?.json()
 }
 

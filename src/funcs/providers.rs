@@ -11,9 +11,9 @@ use crate::{Error, OpenRouterCore};
 /// `GET /providers`
 pub async fn providers_list(
     core: &OpenRouterCore,
-    request: ListProvidersRequest,
+    request: impl Into<ListProvidersRequest>,
 ) -> Result<ListProvidersResponse, Error> {
-    let http = encode_list(request)?;
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 

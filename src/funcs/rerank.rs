@@ -11,8 +11,11 @@ use crate::{Error, OpenRouterCore};
 /// `POST /rerank`
 ///
 /// Submits a rerank request to the rerank router
-pub async fn rerank_rerank(core: &OpenRouterCore, request: CreateRerankRequest) -> Result<CreateRerankResponse, Error> {
-    let http = encode_rerank(request)?;
+pub async fn rerank_rerank(
+    core: &OpenRouterCore,
+    request: impl Into<CreateRerankRequest>,
+) -> Result<CreateRerankResponse, Error> {
+    let http = encode_rerank(request.into())?;
     core.send(http).await?.json()
 }
 

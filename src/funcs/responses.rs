@@ -15,9 +15,9 @@ use crate::{Error, OpenRouterCore};
 /// This function returns the whole (non-streaming) response; [`responses_send_stream`] streams it.
 pub async fn responses_send(
     core: &OpenRouterCore,
-    request: CreateResponsesRequest,
+    request: impl Into<CreateResponsesRequest>,
 ) -> Result<OpenResponsesResult, Error> {
-    let http = encode_send(request)?;
+    let http = encode_send(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -30,8 +30,9 @@ pub async fn responses_send(
 /// Events: [`StreamEvents`]; see [`EventStream`](crate::EventStream).
 pub async fn responses_send_stream(
     core: &OpenRouterCore,
-    mut request: CreateResponsesRequest,
+    request: impl Into<CreateResponsesRequest>,
 ) -> Result<crate::EventStream<StreamEvents>, Error> {
+    let mut request = request.into();
     request.body.stream = Some(true);
     let mut http = encode_send(request)?;
     http.accept = "text/event-stream";

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// List SCIM group-to-workspace mappings for the organization. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_list_mappings(
     core: &OpenRouterCore,
-    request: ListScimGroupMappingsRequest,
+    request: impl Into<ListScimGroupMappingsRequest>,
 ) -> Result<ListScimGroupMappingsResponse, Error> {
-    let http = encode_list_mappings(request)?;
+    let http = encode_list_mappings(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -24,9 +24,10 @@ pub async fn scim_list_mappings(
 /// A stream of the pages of \[`scim_list_mappings`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn scim_list_mappings_pages(
     core: &OpenRouterCore,
-    request: ListScimGroupMappingsRequest,
+    request: impl Into<ListScimGroupMappingsRequest>,
 ) -> crate::Pages<ListScimGroupMappingsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -71,9 +72,9 @@ fn encode_list_mappings(request: ListScimGroupMappingsRequest) -> Result<HttpReq
 /// Create a SCIM group-to-workspace role mapping. Creating a mapping that already exists with the same role succeeds and re-applies the mapping to the group members. Requesting a different role for an existing mapping returns 409. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_create(
     core: &OpenRouterCore,
-    request: CreateScimGroupMappingRequest,
+    request: impl Into<CreateScimGroupMappingRequest>,
 ) -> Result<CreateScimGroupMappingResponse, Error> {
-    let http = encode_create(request)?;
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -90,9 +91,9 @@ fn encode_create(request: CreateScimGroupMappingRequest) -> Result<HttpRequest, 
 /// Delete a SCIM group-to-workspace mapping. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_delete(
     core: &OpenRouterCore,
-    request: DeleteScimGroupMappingRequest,
+    request: impl Into<DeleteScimGroupMappingRequest>,
 ) -> Result<DeleteScimGroupMappingResponse, Error> {
-    let http = encode_delete(request)?;
+    let http = encode_delete(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -122,9 +123,9 @@ fn encode_delete(request: DeleteScimGroupMappingRequest) -> Result<HttpRequest, 
 /// Get a SCIM group-to-workspace mapping. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_read(
     core: &OpenRouterCore,
-    request: GetScimGroupMappingRequest,
+    request: impl Into<GetScimGroupMappingRequest>,
 ) -> Result<GetScimGroupMappingResponse, Error> {
-    let http = encode_read(request)?;
+    let http = encode_read(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -149,9 +150,9 @@ fn encode_read(request: GetScimGroupMappingRequest) -> Result<HttpRequest, Error
 /// Update a SCIM group mapping role. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_update(
     core: &OpenRouterCore,
-    request: UpdateScimGroupMappingRequest,
+    request: impl Into<UpdateScimGroupMappingRequest>,
 ) -> Result<UpdateScimGroupMappingResponse, Error> {
-    let http = encode_update(request)?;
+    let http = encode_update(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -178,9 +179,9 @@ fn encode_update(request: UpdateScimGroupMappingRequest) -> Result<HttpRequest, 
 /// List SCIM groups for the organization. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_list_groups(
     core: &OpenRouterCore,
-    request: ListScimGroupsRequest,
+    request: impl Into<ListScimGroupsRequest>,
 ) -> Result<ListScimGroupsResponse, Error> {
-    let http = encode_list_groups(request)?;
+    let http = encode_list_groups(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -189,9 +190,10 @@ pub async fn scim_list_groups(
 /// A stream of the pages of \[`scim_list_groups`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn scim_list_groups_pages(
     core: &OpenRouterCore,
-    request: ListScimGroupsRequest,
+    request: impl Into<ListScimGroupsRequest>,
 ) -> crate::Pages<ListScimGroupsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -242,9 +244,9 @@ fn encode_list_groups(request: ListScimGroupsRequest) -> Result<HttpRequest, Err
 /// Start a SCIM directory sync. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_create_sync_job(
     core: &OpenRouterCore,
-    request: CreateScimSyncJobRequest,
+    request: impl Into<CreateScimSyncJobRequest>,
 ) -> Result<CreateScimSyncJobResponse, Error> {
-    let http = encode_create_sync_job(request)?;
+    let http = encode_create_sync_job(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -259,9 +261,9 @@ fn encode_create_sync_job(_request: CreateScimSyncJobRequest) -> Result<HttpRequ
 /// Get SCIM directory sync status. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_get_sync_job(
     core: &OpenRouterCore,
-    request: GetScimSyncJobRequest,
+    request: impl Into<GetScimSyncJobRequest>,
 ) -> Result<GetScimSyncJobResponse, Error> {
-    let http = encode_get_sync_job(request)?;
+    let http = encode_get_sync_job(request.into())?;
     core.send(http).await?.json()
 }
 

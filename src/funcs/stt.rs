@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// Transcribes audio into text. Accepts base64-encoded audio input as JSON, an OpenAI-style multipart/form-data file upload, or a URL the provider downloads directly, and returns the transcribed text.
 pub async fn stt_create_transcription(
     core: &OpenRouterCore,
-    request: CreateAudioTranscriptionsRequest,
+    request: impl Into<CreateAudioTranscriptionsRequest>,
 ) -> Result<STTResponse, Error> {
-    let http = encode_create_transcription(request)?;
+    let http = encode_create_transcription(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -32,9 +32,9 @@ fn encode_create_transcription(request: CreateAudioTranscriptionsRequest) -> Res
 /// Transcribes audio into text. Accepts base64-encoded audio input as JSON, an OpenAI-style multipart/form-data file upload, or a URL the provider downloads directly, and returns the transcribed text.
 pub async fn stt_create_transcription_multipart(
     core: &OpenRouterCore,
-    request: CreateAudioTranscriptionsMultipartRequest,
+    request: impl Into<CreateAudioTranscriptionsMultipartRequest>,
 ) -> Result<STTResponse, Error> {
-    let http = encode_create_transcription_multipart(request)?;
+    let http = encode_create_transcription_multipart(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// Sends state and typed questions to a System One model such as Jev and returns its answers. Compatible with the TypeSafe SDKs. Bare System One model IDs such as `jev-1.13` and `jev-latest` are mapped onto the `typesafe/` namespace.
 pub async fn system_one_create(
     core: &OpenRouterCore,
-    request: CreateSystemoneRequest,
+    request: impl Into<CreateSystemoneRequest>,
 ) -> Result<DecisionsResponse, Error> {
-    let http = encode_create(request)?;
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -11,8 +11,11 @@ use crate::{Error, OpenRouterCore};
 /// `GET /tools`
 ///
 /// Lists every server tool OpenRouter can run on behalf of a model: accepted `tools[].type` spellings per API format, the engines behind it with their pricing, and how many endpoints run it natively.
-pub async fn tools_list_tools(core: &OpenRouterCore, request: ListToolsRequest) -> Result<ListToolsResponse, Error> {
-    let http = encode_list_tools(request)?;
+pub async fn tools_list_tools(
+    core: &OpenRouterCore,
+    request: impl Into<ListToolsRequest>,
+) -> Result<ListToolsResponse, Error> {
+    let http = encode_list_tools(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -48,8 +51,11 @@ fn encode_list_tools(request: ListToolsRequest) -> Result<HttpRequest, Error> {
 /// `GET /tools/{name}`
 ///
 /// One server tool by canonical name or any accepted alias, with the models that run it natively.
-pub async fn tools_get_tool(core: &OpenRouterCore, request: GetToolRequest) -> Result<GetToolResponse, Error> {
-    let http = encode_get_tool(request)?;
+pub async fn tools_get_tool(
+    core: &OpenRouterCore,
+    request: impl Into<GetToolRequest>,
+) -> Result<GetToolResponse, Error> {
+    let http = encode_get_tool(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -15,9 +15,9 @@ use crate::{Error, OpenRouterCore};
 /// The success body (`audio/*`) is returned unread, as a stream.
 pub async fn tts_create_speech(
     core: &OpenRouterCore,
-    request: CreateAudioSpeechRequest,
+    request: impl Into<CreateAudioSpeechRequest>,
 ) -> Result<crate::RawResponse, Error> {
-    let http = encode_create_speech(request)?;
+    let http = encode_create_speech(request.into())?;
     core.send_raw(http).await
 }
 

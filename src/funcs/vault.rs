@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// Lists the connections in scope for the intern, by the key of their card on the dashboard's Connections tab: `github`, `slack`, `google`, a catalog MCP server such as `linear` or `notion`, or `mcp:\<host>` for a custom MCP server. A connection is listed when it is stored, enabled, and not turned off or hidden for this intern, as the Connections tab lists it; whether its last test passed is not part of the rule. `ori features add` checks a feature's `ori.requires.connections` against this list. `routing` is the vault's routing table for the intern: the credentials it holds and what it would inject each for, from the same lookups the egress proxy picks a credential with, GitHub repository coverage read through the installation token and cached. `routing_text` is that table as the lines the intern reads in its instructions. Never credentials. Returns 404 for an intern the key cannot see. The scope is selected by the API key: workspace routes act on the key's active workspace and intern routes act on one intern inside that workspace. There is no default workspace and no fallback to another scope. Every vault route, including reads, requires access to the Intern API programme and returns 404 outside it. An intern's own API key is confined to that intern: it can always read the intern's secrets and effective secrets, writes to them follow the rules above, and every other intern and every workspace route answers 404. Requests on regional hostnames such as `eu.openrouter.ai` are refused. [API key](/docs/api-reference/authentication) required.
 pub async fn vault_list_intern_connections(
     core: &OpenRouterCore,
-    request: ListInternConnectionsRequest,
+    request: impl Into<ListInternConnectionsRequest>,
 ) -> Result<ListInternConnectionsResponse, Error> {
-    let http = encode_list_intern_connections(request)?;
+    let http = encode_list_intern_connections(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -40,9 +40,9 @@ fn encode_list_intern_connections(request: ListInternConnectionsRequest) -> Resu
 /// Lists, one entry per name, the secret the intern's outbound requests receive: its own secrets, secrets from an attached vault, and workspace secrets, including ones stored before workspace-scoped storage. Where several vaults hold a name, the entry is the one that wins, in the order intern, attached, workspace. The same resolution decides what outbound requests receive, so this list and the intern's requests agree. `scope` says which vault the entry comes from. Responses carry metadata only, never values. Results are ordered by name and paginated with `limit` and `offset`. Returns 404 when the intern's attached vault is no longer available, since the intern then receives no secrets. The scope is selected by the API key: workspace routes act on the key's active workspace and intern routes act on one intern inside that workspace. There is no default workspace and no fallback to another scope. Every vault route, including reads, requires access to the Intern API programme and returns 404 outside it. An intern's own API key is confined to that intern: it can always read the intern's secrets and effective secrets, writes to them follow the rules above, and every other intern and every workspace route answers 404. Requests on regional hostnames such as `eu.openrouter.ai` are refused. [API key](/docs/api-reference/authentication) required.
 pub async fn vault_list_intern_effective_vault_secrets(
     core: &OpenRouterCore,
-    request: ListInternEffectiveVaultSecretsRequest,
+    request: impl Into<ListInternEffectiveVaultSecretsRequest>,
 ) -> Result<VaultEffectiveSecretListResponse, Error> {
-    let http = encode_list_intern_effective_vault_secrets(request)?;
+    let http = encode_list_intern_effective_vault_secrets(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -92,9 +92,9 @@ fn encode_list_intern_effective_vault_secrets(
 /// Lists secret metadata stored for one intern. The list includes secrets stored from the dashboard or at provisioning before workspace-scoped storage; where both exist under one name, the one stored through this API is listed. Those older secrets cannot be deleted or copied through this API, and storing the same name through this API replaces them. Responses contain names, bound hosts, fingerprints and creation times, never secret values. Results are ordered by name and paginated with `limit` and `offset`. The scope is selected by the API key: workspace routes act on the key's active workspace and intern routes act on one intern inside that workspace. There is no default workspace and no fallback to another scope. Every vault route, including reads, requires access to the Intern API programme and returns 404 outside it. An intern's own API key is confined to that intern: it can always read the intern's secrets and effective secrets, writes to them follow the rules above, and every other intern and every workspace route answers 404. Requests on regional hostnames such as `eu.openrouter.ai` are refused. [API key](/docs/api-reference/authentication) required.
 pub async fn vault_list_intern_vault_secrets(
     core: &OpenRouterCore,
-    request: ListInternVaultSecretsRequest,
+    request: impl Into<ListInternVaultSecretsRequest>,
 ) -> Result<VaultSecretListResponse, Error> {
-    let http = encode_list_intern_vault_secrets(request)?;
+    let http = encode_list_intern_vault_secrets(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -142,9 +142,9 @@ fn encode_list_intern_vault_secrets(request: ListInternVaultSecretsRequest) -> R
 /// Copies the named workspace secrets into one intern's scope, replacing any intern secret with the same name. Each copy keeps the source value and host bindings. Every name must exist in the workspace scope or the request fails with 404 and nothing is copied. A workspace secret whose `hosts` is `null` cannot be copied: the request fails with 409 and nothing is copied until that secret is stored again with hosts. The response carries metadata only. Writes return 503 while vault writes are disabled for the caller. The scope is selected by the API key: workspace routes act on the key's active workspace and intern routes act on one intern inside that workspace. There is no default workspace and no fallback to another scope. Every vault route, including reads, requires access to the Intern API programme and returns 404 outside it. An intern's own API key is confined to that intern: it can always read the intern's secrets and effective secrets, writes to them follow the rules above, and every other intern and every workspace route answers 404. Requests on regional hostnames such as `eu.openrouter.ai` are refused. [API key](/docs/api-reference/authentication) required.
 pub async fn vault_copy_vault_secrets_to_intern(
     core: &OpenRouterCore,
-    request: CopyVaultSecretsToInternRequest,
+    request: impl Into<CopyVaultSecretsToInternRequest>,
 ) -> Result<VaultSecretCopyResponse, Error> {
-    let http = encode_copy_vault_secrets_to_intern(request)?;
+    let http = encode_copy_vault_secrets_to_intern(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -171,9 +171,9 @@ fn encode_copy_vault_secrets_to_intern(request: CopyVaultSecretsToInternRequest)
 /// Deletes a secret stored for one intern. Returns 204 with no body on success and 404 when the secret does not exist in the selected scope. Writes return 503 while vault writes are disabled for the caller. The scope is selected by the API key: workspace routes act on the key's active workspace and intern routes act on one intern inside that workspace. There is no default workspace and no fallback to another scope. Every vault route, including reads, requires access to the Intern API programme and returns 404 outside it. An intern's own API key is confined to that intern: it can always read the intern's secrets and effective secrets, writes to them follow the rules above, and every other intern and every workspace route answers 404. Requests on regional hostnames such as `eu.openrouter.ai` are refused. [API key](/docs/api-reference/authentication) required.
 pub async fn vault_delete_intern_vault_secret(
     core: &OpenRouterCore,
-    request: DeleteInternVaultSecretRequest,
+    request: impl Into<DeleteInternVaultSecretRequest>,
 ) -> Result<(), Error> {
-    let http = encode_delete_intern_vault_secret(request)?;
+    let http = encode_delete_intern_vault_secret(request.into())?;
     core.send(http).await?.empty()
 }
 
@@ -208,9 +208,9 @@ fn encode_delete_intern_vault_secret(request: DeleteInternVaultSecretRequest) ->
 /// Creates or replaces a secret stored for one intern. The value is encrypted at rest and released only to the exact hostnames in `hosts`. The response carries metadata only. Writes return 503 while vault writes are disabled for the caller. The scope is selected by the API key: workspace routes act on the key's active workspace and intern routes act on one intern inside that workspace. There is no default workspace and no fallback to another scope. Every vault route, including reads, requires access to the Intern API programme and returns 404 outside it. An intern's own API key is confined to that intern: it can always read the intern's secrets and effective secrets, writes to them follow the rules above, and every other intern and every workspace route answers 404. Requests on regional hostnames such as `eu.openrouter.ai` are refused. [API key](/docs/api-reference/authentication) required.
 pub async fn vault_store_intern_vault_secret(
     core: &OpenRouterCore,
-    request: StoreInternVaultSecretRequest,
+    request: impl Into<StoreInternVaultSecretRequest>,
 ) -> Result<VaultSecretResponse, Error> {
-    let http = encode_store_intern_vault_secret(request)?;
+    let http = encode_store_intern_vault_secret(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -250,9 +250,9 @@ fn encode_store_intern_vault_secret(request: StoreInternVaultSecretRequest) -> R
 /// Lists secret metadata for the workspace of the authenticated API key. The list includes secrets stored from the dashboard or at provisioning before workspace-scoped storage; where both exist under one name, the one stored through this API is listed. Those older secrets cannot be deleted or copied through this API, and storing the same name through this API replaces them. Responses contain names, bound hosts, fingerprints and creation times, never secret values. Results are ordered by name and paginated with `limit` and `offset`. The scope is selected by the API key: workspace routes act on the key's active workspace and intern routes act on one intern inside that workspace. There is no default workspace and no fallback to another scope. Every vault route, including reads, requires access to the Intern API programme and returns 404 outside it. An intern's own API key is confined to that intern: it can always read the intern's secrets and effective secrets, writes to them follow the rules above, and every other intern and every workspace route answers 404. Requests on regional hostnames such as `eu.openrouter.ai` are refused. [API key](/docs/api-reference/authentication) required.
 pub async fn vault_list_vault_secrets(
     core: &OpenRouterCore,
-    request: ListVaultSecretsRequest,
+    request: impl Into<ListVaultSecretsRequest>,
 ) -> Result<VaultSecretListResponse, Error> {
-    let http = encode_list_vault_secrets(request)?;
+    let http = encode_list_vault_secrets(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -288,8 +288,11 @@ fn encode_list_vault_secrets(request: ListVaultSecretsRequest) -> Result<HttpReq
 /// `DELETE /vault/secrets/{name}`
 ///
 /// Deletes a secret from the workspace of the authenticated API key. Returns 204 with no body on success and 404 when the secret does not exist in the selected scope. Writes return 503 while vault writes are disabled for the caller. The scope is selected by the API key: workspace routes act on the key's active workspace and intern routes act on one intern inside that workspace. There is no default workspace and no fallback to another scope. Every vault route, including reads, requires access to the Intern API programme and returns 404 outside it. An intern's own API key is confined to that intern: it can always read the intern's secrets and effective secrets, writes to them follow the rules above, and every other intern and every workspace route answers 404. Requests on regional hostnames such as `eu.openrouter.ai` are refused. [API key](/docs/api-reference/authentication) required.
-pub async fn vault_delete_vault_secret(core: &OpenRouterCore, request: DeleteVaultSecretRequest) -> Result<(), Error> {
-    let http = encode_delete_vault_secret(request)?;
+pub async fn vault_delete_vault_secret(
+    core: &OpenRouterCore,
+    request: impl Into<DeleteVaultSecretRequest>,
+) -> Result<(), Error> {
+    let http = encode_delete_vault_secret(request.into())?;
     core.send(http).await?.empty()
 }
 
@@ -314,9 +317,9 @@ fn encode_delete_vault_secret(request: DeleteVaultSecretRequest) -> Result<HttpR
 /// Creates or replaces a secret in the workspace of the authenticated API key. The value is encrypted at rest and released only to the exact hostnames in `hosts`. The response carries metadata only. Writes return 503 while vault writes are disabled for the caller. The scope is selected by the API key: workspace routes act on the key's active workspace and intern routes act on one intern inside that workspace. There is no default workspace and no fallback to another scope. Every vault route, including reads, requires access to the Intern API programme and returns 404 outside it. An intern's own API key is confined to that intern: it can always read the intern's secrets and effective secrets, writes to them follow the rules above, and every other intern and every workspace route answers 404. Requests on regional hostnames such as `eu.openrouter.ai` are refused. [API key](/docs/api-reference/authentication) required.
 pub async fn vault_store_vault_secret(
     core: &OpenRouterCore,
-    request: StoreVaultSecretRequest,
+    request: impl Into<StoreVaultSecretRequest>,
 ) -> Result<VaultSecretResponse, Error> {
-    let http = encode_store_vault_secret(request)?;
+    let http = encode_store_vault_secret(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// Submits a video generation request and returns a polling URL to check status
 pub async fn video_generation_generate(
     core: &OpenRouterCore,
-    request: CreateVideosRequest,
+    request: impl Into<CreateVideosRequest>,
 ) -> Result<VideoGenerationResponse, Error> {
-    let http = encode_generate(request)?;
+    let http = encode_generate(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -32,9 +32,9 @@ fn encode_generate(request: CreateVideosRequest) -> Result<HttpRequest, Error> {
 /// Returns job status and content URLs when completed
 pub async fn video_generation_get_generation(
     core: &OpenRouterCore,
-    request: GetVideosRequest,
+    request: impl Into<GetVideosRequest>,
 ) -> Result<VideoGenerationResponse, Error> {
-    let http = encode_get_generation(request)?;
+    let http = encode_get_generation(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -61,9 +61,9 @@ fn encode_get_generation(request: GetVideosRequest) -> Result<HttpRequest, Error
 /// The success body (`video/mp4`) is returned unread, as a stream.
 pub async fn video_generation_get_video_content(
     core: &OpenRouterCore,
-    request: ListVideosContentRequest,
+    request: impl Into<ListVideosContentRequest>,
 ) -> Result<crate::RawResponse, Error> {
-    let http = encode_get_video_content(request)?;
+    let http = encode_get_video_content(request.into())?;
     core.send_raw(http).await
 }
 
@@ -97,9 +97,9 @@ fn encode_get_video_content(request: ListVideosContentRequest) -> Result<HttpReq
 /// Returns a list of all available video generation models and their properties
 pub async fn video_generation_list_videos_models(
     core: &OpenRouterCore,
-    request: ListVideosModelsRequest,
+    request: impl Into<ListVideosModelsRequest>,
 ) -> Result<VideoModelsListResponse, Error> {
-    let http = encode_list_videos_models(request)?;
+    let http = encode_list_videos_models(request.into())?;
     core.send(http).await?.json()
 }
 

@@ -13,9 +13,9 @@ use crate::{Error, OpenRouterCore};
 /// List all workspaces for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_list(
     core: &OpenRouterCore,
-    request: ListWorkspacesRequest,
+    request: impl Into<ListWorkspacesRequest>,
 ) -> Result<ListWorkspacesResponse, Error> {
-    let http = encode_list(request)?;
+    let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -24,9 +24,10 @@ pub async fn workspaces_list(
 /// A stream of the pages of \[`workspaces_list`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn workspaces_list_pages(
     core: &OpenRouterCore,
-    request: ListWorkspacesRequest,
+    request: impl Into<ListWorkspacesRequest>,
 ) -> crate::Pages<ListWorkspacesResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -71,9 +72,9 @@ fn encode_list(request: ListWorkspacesRequest) -> Result<HttpRequest, Error> {
 /// Create a new workspace for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_create(
     core: &OpenRouterCore,
-    request: CreateWorkspaceRequest,
+    request: impl Into<CreateWorkspaceRequest>,
 ) -> Result<CreateWorkspaceResponse, Error> {
-    let http = encode_create(request)?;
+    let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -90,9 +91,9 @@ fn encode_create(request: CreateWorkspaceRequest) -> Result<HttpRequest, Error> 
 /// Delete an existing workspace. Workspaces with active API keys cannot be deleted; remove the keys first. Deleting the default workspace requires confirm_default_workspace_deletion=true. Deleting any workspace permanently deletes its budgets and guardrails and disables its classifiers and broadcast destinations. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_delete(
     core: &OpenRouterCore,
-    request: DeleteWorkspaceRequest,
+    request: impl Into<DeleteWorkspaceRequest>,
 ) -> Result<DeleteWorkspaceResponse, Error> {
-    let http = encode_delete(request)?;
+    let http = encode_delete(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -121,9 +122,9 @@ fn encode_delete(request: DeleteWorkspaceRequest) -> Result<HttpRequest, Error> 
 /// Get a single workspace by ID or slug. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_get(
     core: &OpenRouterCore,
-    request: GetWorkspaceRequest,
+    request: impl Into<GetWorkspaceRequest>,
 ) -> Result<GetWorkspaceResponse, Error> {
-    let http = encode_get(request)?;
+    let http = encode_get(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -148,9 +149,9 @@ fn encode_get(request: GetWorkspaceRequest) -> Result<HttpRequest, Error> {
 /// Update an existing workspace by ID or slug. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_update(
     core: &OpenRouterCore,
-    request: UpdateWorkspaceRequest,
+    request: impl Into<UpdateWorkspaceRequest>,
 ) -> Result<UpdateWorkspaceResponse, Error> {
-    let http = encode_update(request)?;
+    let http = encode_update(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -177,9 +178,9 @@ fn encode_update(request: UpdateWorkspaceRequest) -> Result<HttpRequest, Error> 
 /// List all budgets configured for a workspace. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_list_budgets(
     core: &OpenRouterCore,
-    request: ListWorkspaceBudgetsRequest,
+    request: impl Into<ListWorkspaceBudgetsRequest>,
 ) -> Result<ListWorkspaceBudgetsResponse, Error> {
-    let http = encode_list_budgets(request)?;
+    let http = encode_list_budgets(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -204,9 +205,9 @@ fn encode_list_budgets(request: ListWorkspaceBudgetsRequest) -> Result<HttpReque
 /// Remove the budget for a given interval. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_delete_budget(
     core: &OpenRouterCore,
-    request: DeleteWorkspaceBudgetRequest,
+    request: impl Into<DeleteWorkspaceBudgetRequest>,
 ) -> Result<DeleteWorkspaceBudgetResponse, Error> {
-    let http = encode_delete_budget(request)?;
+    let http = encode_delete_budget(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -235,9 +236,9 @@ fn encode_delete_budget(request: DeleteWorkspaceBudgetRequest) -> Result<HttpReq
 /// Retrieve the budget for a given interval. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_get_budget(
     core: &OpenRouterCore,
-    request: GetWorkspaceBudgetRequest,
+    request: impl Into<GetWorkspaceBudgetRequest>,
 ) -> Result<GetWorkspaceBudgetResponse, Error> {
-    let http = encode_get_budget(request)?;
+    let http = encode_get_budget(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -266,9 +267,9 @@ fn encode_get_budget(request: GetWorkspaceBudgetRequest) -> Result<HttpRequest, 
 /// Create or update the budget for a given interval. Budget limits must strictly decrease as the interval narrows (lifetime > monthly > weekly > daily). The optional `include_byok_in_budgets` flag is a workspace-wide setting: when provided it applies to every budget interval for the workspace, not just the interval in this request. Note that a change made here is applied to budget enforcement immediately, but an already-open workspace settings page in the web dashboard may keep showing the previous value until it is reloaded. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_set_budget(
     core: &OpenRouterCore,
-    request: UpsertWorkspaceBudgetRequest,
+    request: impl Into<UpsertWorkspaceBudgetRequest>,
 ) -> Result<UpsertWorkspaceBudgetResponse, Error> {
-    let http = encode_set_budget(request)?;
+    let http = encode_set_budget(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -299,9 +300,9 @@ fn encode_set_budget(request: UpsertWorkspaceBudgetRequest) -> Result<HttpReques
 /// List all members of a workspace. Returns paginated results. For the default workspace, returns all organization members (implicit membership). [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_list_members(
     core: &OpenRouterCore,
-    request: ListWorkspaceMembersRequest,
+    request: impl Into<ListWorkspaceMembersRequest>,
 ) -> Result<ListWorkspaceMembersResponse, Error> {
-    let http = encode_list_members(request)?;
+    let http = encode_list_members(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -310,9 +311,10 @@ pub async fn workspaces_list_members(
 /// A stream of the pages of \[`workspaces_list_members`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 50), or the first error.
 pub fn workspaces_list_members_pages(
     core: &OpenRouterCore,
-    request: ListWorkspaceMembersRequest,
+    request: impl Into<ListWorkspaceMembersRequest>,
 ) -> crate::Pages<ListWorkspaceMembersResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(50);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -367,9 +369,9 @@ fn encode_list_members(request: ListWorkspaceMembersRequest) -> Result<HttpReque
 /// Add multiple organization members to a workspace. Members are assigned the same role they hold in the organization. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_bulk_add_members(
     core: &OpenRouterCore,
-    request: BulkAddWorkspaceMembersRequest,
+    request: impl Into<BulkAddWorkspaceMembersRequest>,
 ) -> Result<BulkAddWorkspaceMembersResponse, Error> {
-    let http = encode_bulk_add_members(request)?;
+    let http = encode_bulk_add_members(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -396,9 +398,9 @@ fn encode_bulk_add_members(request: BulkAddWorkspaceMembersRequest) -> Result<Ht
 /// Remove multiple members from a workspace. Members with active API keys in the workspace cannot be removed. SCIM-managed members cannot be removed; changes must be made in your identity provider. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_bulk_remove_members(
     core: &OpenRouterCore,
-    request: BulkRemoveWorkspaceMembersRequest,
+    request: impl Into<BulkRemoveWorkspaceMembersRequest>,
 ) -> Result<BulkRemoveWorkspaceMembersResponse, Error> {
-    let http = encode_bulk_remove_members(request)?;
+    let http = encode_bulk_remove_members(request.into())?;
     core.send(http).await?.json()
 }
 

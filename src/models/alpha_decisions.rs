@@ -13,8 +13,14 @@ pub struct CreateApiAlphaDecisionsRequest {
 }
 
 impl CreateApiAlphaDecisionsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: DecisionsRequest) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<DecisionsRequest>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<DecisionsRequest> for CreateApiAlphaDecisionsRequest {
+    fn from(body: DecisionsRequest) -> Self {
+        Self::new(body)
     }
 }

@@ -56,6 +56,48 @@ json_object! {
     }
 }
 
+impl ActivityItem {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        date: impl Into<String>,
+        model: impl Into<String>,
+        model_permaslug: impl Into<String>,
+        endpoint_id: impl Into<String>,
+        provider_name: impl Into<String>,
+        usage: impl Into<f64>,
+        byok_usage_inference: impl Into<f64>,
+        requests: impl Into<i64>,
+        prompt_tokens: impl Into<i64>,
+        completion_tokens: impl Into<i64>,
+        reasoning_tokens: impl Into<i64>,
+        cached_tokens: impl Into<i64>,
+    ) -> Self {
+        Self {
+            byok_usage_inference: byok_usage_inference.into(),
+            cached_tokens: cached_tokens.into(),
+            completion_tokens: completion_tokens.into(),
+            date: date.into(),
+            endpoint_id: endpoint_id.into(),
+            model: model.into(),
+            model_permaslug: model_permaslug.into(),
+            prompt_tokens: prompt_tokens.into(),
+            provider_name: provider_name.into(),
+            reasoning_tokens: reasoning_tokens.into(),
+            requests: requests.into(),
+            usage: usage.into(),
+            workspace_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// ID of the workspace this activity is attributed to. Only present when `group_by=workspace` is passed; the response is then split per workspace. Activity recorded before workspace resolution existed is attributed to the account default workspace.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityResponse {
     /// List of activity items
@@ -70,6 +112,13 @@ json_object! {
     }
 }
 
+impl ActivityResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<ActivityItem>>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -78,6 +127,18 @@ pub enum ClassifierFiltersFilter {
     ClassifierSetFilter(ClassifierSetFilter),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<ClassifierScalarFilter> for ClassifierFiltersFilter {
+    fn from(value: ClassifierScalarFilter) -> Self {
+        Self::ClassifierScalarFilter(value)
+    }
+}
+
+impl From<ClassifierSetFilter> for ClassifierFiltersFilter {
+    fn from(value: ClassifierSetFilter) -> Self {
+        Self::ClassifierSetFilter(value)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,13 +162,13 @@ json_object! {
 }
 
 impl ClassifierScalarFilter {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
         field: impl Into<String>,
-        operator: ClassifierScalarFilterOperator,
-        value: ClassifierScalarFilterValue,
+        operator: impl Into<ClassifierScalarFilterOperator>,
+        value: impl Into<ClassifierScalarFilterValue>,
     ) -> Self {
-        Self { field: field.into(), operator, value, extra: Default::default() }
+        Self { field: field.into(), operator: operator.into(), value: value.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -128,6 +189,24 @@ pub enum ClassifierScalarFilterValue {
     Number(f64),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<String> for ClassifierScalarFilterValue {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ClassifierScalarFilterValue {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
+}
+
+impl From<f64> for ClassifierScalarFilterValue {
+    fn from(value: f64) -> Self {
+        Self::Number(value)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -151,13 +230,13 @@ json_object! {
 }
 
 impl ClassifierSetFilter {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
         field: impl Into<String>,
-        operator: ClassifierSetFilterOperator,
-        value: Vec<ClassifierSetFilterValueItem>,
+        operator: impl Into<ClassifierSetFilterOperator>,
+        value: impl Into<Vec<ClassifierSetFilterValueItem>>,
     ) -> Self {
-        Self { field: field.into(), operator, value, extra: Default::default() }
+        Self { field: field.into(), operator: operator.into(), value: value.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -179,6 +258,24 @@ pub enum ClassifierSetFilterValueItem {
     Unknown(serde_json::Value),
 }
 
+impl From<String> for ClassifierSetFilterValueItem {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ClassifierSetFilterValueItem {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
+}
+
+impl From<f64> for ClassifierSetFilterValueItem {
+    fn from(value: f64) -> Self {
+        Self::Number(value)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -189,12 +286,24 @@ pub enum Filter {
     Unknown(serde_json::Value),
 }
 
+impl From<ScalarFilter> for Filter {
+    fn from(value: ScalarFilter) -> Self {
+        Self::ScalarFilter(value)
+    }
+}
+
+impl From<SetFilter> for Filter {
+    fn from(value: SetFilter) -> Self {
+        Self::SetFilter(value)
+    }
+}
+
 /// Inputs of [`analytics_get_analytics_meta`](crate::funcs::analytics_get_analytics_meta) (`GET /analytics/meta`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAnalyticsMetaRequest {}
 
 impl GetAnalyticsMetaRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -210,6 +319,13 @@ pub struct GetAnalyticsMetaResponse {
 json_object! {
     GetAnalyticsMetaResponse {
         data: "data" required,
+    }
+}
+
+impl GetAnalyticsMetaResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<GetAnalyticsMetaResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -232,6 +348,24 @@ json_object! {
     }
 }
 
+impl GetAnalyticsMetaResponseData {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        metrics: impl Into<Vec<GetAnalyticsMetaResponseDataMetricsItem>>,
+        dimensions: impl Into<Vec<GetAnalyticsMetaResponseDataDimensionsItem>>,
+        operators: impl Into<Vec<Operator>>,
+        granularities: impl Into<Vec<GetAnalyticsMetaResponseDataGranularitiesItem>>,
+    ) -> Self {
+        Self {
+            dimensions: dimensions.into(),
+            granularities: granularities.into(),
+            metrics: metrics.into(),
+            operators: operators.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetAnalyticsMetaResponseDataDimensionsItem {
     /// Human-readable label
@@ -246,6 +380,13 @@ json_object! {
     GetAnalyticsMetaResponseDataDimensionsItem {
         display_label: "display_label" required,
         name: "name" required,
+    }
+}
+
+impl GetAnalyticsMetaResponseDataDimensionsItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(name: impl Into<String>, display_label: impl Into<String>) -> Self {
+        Self { display_label: display_label.into(), name: name.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -267,9 +408,12 @@ json_object! {
 }
 
 impl GetAnalyticsMetaResponseDataGranularitiesItem {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(display_label: impl Into<String>, name: GetAnalyticsMetaResponseDataGranularitiesItemName) -> Self {
-        Self { display_label: display_label.into(), name, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        name: impl Into<GetAnalyticsMetaResponseDataGranularitiesItemName>,
+        display_label: impl Into<String>,
+    ) -> Self {
+        Self { display_label: display_label.into(), name: name.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -308,19 +452,19 @@ json_object! {
 }
 
 impl GetAnalyticsMetaResponseDataMetricsItem {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        display_format: GetAnalyticsMetaResponseDataMetricsItemDisplayFormat,
-        display_label: impl Into<String>,
-        is_rate: bool,
         name: impl Into<String>,
+        display_label: impl Into<String>,
+        is_rate: impl Into<bool>,
+        display_format: impl Into<GetAnalyticsMetaResponseDataMetricsItemDisplayFormat>,
     ) -> Self {
         Self {
-            display_format,
+            display_format: display_format.into(),
             display_label: display_label.into(),
-            is_rate,
+            is_rate: is_rate.into(),
             name: name.into(),
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
     }
 }
@@ -362,7 +506,7 @@ pub struct GetUserActivityRequest {
 }
 
 impl GetUserActivityRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { date: None, api_key_hash: None, user_id: None, group_by: None, workspace_id: None }
     }
@@ -386,8 +530,8 @@ impl GetUserActivityRequest {
     }
 
     /// Set to 'workspace' to split each row per workspace and include `workspace_id` on every item. Omitted by default, in which case rows are aggregated across workspaces (by date, model, and endpoint) and `workspace_id` is not returned — preserving the historical response shape.
-    pub fn group_by(mut self, value: GetUserActivityRequestGroupBy) -> Self {
-        self.group_by = Some(value);
+    pub fn group_by(mut self, value: impl Into<GetUserActivityRequestGroupBy>) -> Self {
+        self.group_by = Some(value.into());
         self
     }
 
@@ -421,9 +565,9 @@ json_object! {
 }
 
 impl Operator {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(name: OperatorName, value_type: OperatorValueType) -> Self {
-        Self { name, value_type, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(name: impl Into<OperatorName>, value_type: impl Into<OperatorValueType>) -> Self {
+        Self { name: name.into(), value_type: value_type.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -456,9 +600,15 @@ pub struct QueryAnalyticsRequest {
 }
 
 impl QueryAnalyticsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: QueryAnalyticsRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<QueryAnalyticsRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<QueryAnalyticsRequestBody> for QueryAnalyticsRequest {
+    fn from(body: QueryAnalyticsRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -498,6 +648,79 @@ json_object! {
     }
 }
 
+impl QueryAnalyticsRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(metrics: impl Into<Vec<String>>) -> Self {
+        Self {
+            classifier_dimensions: None,
+            classifier_filters: None,
+            dimensions: None,
+            filters: None,
+            granularity: None,
+            group_limit: None,
+            limit: None,
+            metrics: metrics.into(),
+            order_by: None,
+            time_range: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
+    pub fn classifier_dimensions(mut self, value: impl Into<QueryAnalyticsRequestBodyClassifierDimensions>) -> Self {
+        self.classifier_dimensions = Some(value.into());
+        self
+    }
+
+    /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
+    pub fn classifier_filters(mut self, value: impl Into<QueryAnalyticsRequestBodyClassifierFilters>) -> Self {
+        self.classifier_filters = Some(value.into());
+        self
+    }
+
+    /// Sets `dimensions`.
+    pub fn dimensions(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.dimensions = Some(value.into());
+        self
+    }
+
+    /// Sets `filters`.
+    pub fn filters(mut self, value: impl Into<Vec<Filter>>) -> Self {
+        self.filters = Some(value.into());
+        self
+    }
+
+    /// Time granularity
+    pub fn granularity(mut self, value: impl Into<String>) -> Self {
+        self.granularity = Some(value.into());
+        self
+    }
+
+    /// Maximum rows per distinct combination of dimensions. When omitted on time-series queries (granularity + dimensions), auto-computed to avoid truncating time windows. Explicit values override the default and may truncate time buckets if set lower than the number of buckets in the range. Ignored when no dimensions are specified.
+    pub fn group_limit(mut self, value: impl Into<i64>) -> Self {
+        self.group_limit = Some(value.into());
+        self
+    }
+
+    /// Maximum total rows returned. Defaults to 1000. On time-series queries with dimensions and no explicit group_limit, the server may raise this to accommodate the expected number of unique time-bucket/dimension combinations.
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+
+    /// Sets `order_by`.
+    pub fn order_by(mut self, value: impl Into<QueryAnalyticsRequestBodyOrderBy>) -> Self {
+        self.order_by = Some(value.into());
+        self
+    }
+
+    /// Sets `time_range`.
+    pub fn time_range(mut self, value: impl Into<QueryAnalyticsRequestBodyTimeRange>) -> Self {
+        self.time_range = Some(value.into());
+        self
+    }
+}
+
 /// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsRequestBodyClassifierDimensions {
@@ -518,6 +741,30 @@ json_object! {
     }
 }
 
+impl QueryAnalyticsRequestBodyClassifierDimensions {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(classifier_id: impl Into<String>) -> Self {
+        Self {
+            classifier_id: classifier_id.into(),
+            dimension_names: None,
+            include_nulls: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `dimension_names`.
+    pub fn dimension_names(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.dimension_names = Some(value.into());
+        self
+    }
+
+    /// When true, also include generations that have no tag from this classifier. Defaults to false, which returns only classified generations.
+    pub fn include_nulls(mut self, value: impl Into<bool>) -> Self {
+        self.include_nulls = Some(value.into());
+        self
+    }
+}
+
 /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsRequestBodyClassifierFilters {
@@ -532,6 +779,13 @@ json_object! {
     QueryAnalyticsRequestBodyClassifierFilters {
         classifier_id: "classifier_id" required,
         filters: "filters" defaulted,
+    }
+}
+
+impl QueryAnalyticsRequestBodyClassifierFilters {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(classifier_id: impl Into<String>, filters: impl Into<Vec<ClassifierFiltersFilter>>) -> Self {
+        Self { classifier_id: classifier_id.into(), filters: filters.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -552,9 +806,9 @@ json_object! {
 }
 
 impl QueryAnalyticsRequestBodyOrderBy {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(direction: QueryAnalyticsRequestBodyOrderByDirection, field: impl Into<String>) -> Self {
-        Self { direction, field: field.into(), extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(field: impl Into<String>, direction: impl Into<QueryAnalyticsRequestBodyOrderByDirection>) -> Self {
+        Self { direction: direction.into(), field: field.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -582,6 +836,13 @@ json_object! {
     }
 }
 
+impl QueryAnalyticsRequestBodyTimeRange {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(start: impl Into<String>, end: impl Into<String>) -> Self {
+        Self { end: end.into(), start: start.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsResponse {
     pub data: QueryAnalyticsResponseData,
@@ -592,6 +853,13 @@ pub struct QueryAnalyticsResponse {
 json_object! {
     QueryAnalyticsResponse {
         data: "data" required,
+    }
+}
+
+impl QueryAnalyticsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<QueryAnalyticsResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -615,6 +883,34 @@ json_object! {
     }
 }
 
+impl QueryAnalyticsResponseData {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        data: impl Into<Vec<serde_json::Map<String, serde_json::Value>>>,
+        metadata: impl Into<QueryAnalyticsResponseDataMetadata>,
+    ) -> Self {
+        Self {
+            cached_at: None,
+            data: data.into(),
+            metadata: metadata.into(),
+            warnings: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `cached_at`.
+    pub fn cached_at(mut self, value: impl Into<f64>) -> Self {
+        self.cached_at = Some(value.into());
+        self
+    }
+
+    /// Warnings about filter resolution issues (e.g. unresolvable api_key_id hashes). The query still runs normally; these inform the caller that some filter values could not be resolved.
+    pub fn warnings(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.warnings = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsResponseDataMetadata {
     pub query_time_ms: f64,
@@ -629,6 +925,18 @@ json_object! {
         query_time_ms: "query_time_ms" required,
         row_count: "row_count" required,
         truncated: "truncated" required,
+    }
+}
+
+impl QueryAnalyticsResponseDataMetadata {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(query_time_ms: impl Into<f64>, row_count: impl Into<i64>, truncated: impl Into<bool>) -> Self {
+        Self {
+            query_time_ms: query_time_ms.into(),
+            row_count: row_count.into(),
+            truncated: truncated.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }
 
@@ -653,9 +961,13 @@ json_object! {
 }
 
 impl ScalarFilter {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(field: impl Into<String>, operator: ScalarFilterOperator, value: ScalarFilterValue) -> Self {
-        Self { field: field.into(), operator, value, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        field: impl Into<String>,
+        operator: impl Into<ScalarFilterOperator>,
+        value: impl Into<ScalarFilterValue>,
+    ) -> Self {
+        Self { field: field.into(), operator: operator.into(), value: value.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -682,6 +994,24 @@ pub enum ScalarFilterValue {
     Unknown(serde_json::Value),
 }
 
+impl From<String> for ScalarFilterValue {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ScalarFilterValue {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
+}
+
+impl From<f64> for ScalarFilterValue {
+    fn from(value: f64) -> Self {
+        Self::Number(value)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetFilter {
     /// Dimension to filter on. Use the /meta endpoint for available dimensions.
@@ -705,9 +1035,25 @@ json_object! {
 }
 
 impl SetFilter {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(field: impl Into<String>, operator: SetFilterOperator, value: Vec<SetFilterValueItem>) -> Self {
-        Self { field: field.into(), include_unset: None, operator, value, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        field: impl Into<String>,
+        operator: impl Into<SetFilterOperator>,
+        value: impl Into<Vec<SetFilterValueItem>>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            include_unset: None,
+            operator: operator.into(),
+            value: value.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Include rows where the dimension has no value. Applies only to dimensions that have an unset bucket.
+    pub fn include_unset(mut self, value: impl Into<bool>) -> Self {
+        self.include_unset = Some(value.into());
+        self
     }
 }
 
@@ -728,4 +1074,22 @@ pub enum SetFilterValueItem {
     Number(f64),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<String> for SetFilterValueItem {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for SetFilterValueItem {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
+}
+
+impl From<f64> for SetFilterValueItem {
+    fn from(value: f64) -> Self {
+        Self::Number(value)
+    }
 }

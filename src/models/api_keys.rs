@@ -14,26 +14,32 @@ pub struct CreateKeysRequest {
 }
 
 impl CreateKeysRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateKeysRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateKeysRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateKeysRequestBody> for CreateKeysRequest {
+    fn from(body: CreateKeysRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateKeysRequestBody {
     /// Optional user ID of the key creator. Only meaningful for organization-owned keys where a specific member is creating the key.
-    pub creator_user_id: Option<Option<String>>,
+    pub creator_user_id: Option<String>,
     /// Optional ISO 8601 UTC expiration timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
-    pub expires_at: Option<Option<String>>,
+    pub expires_at: Option<String>,
     /// Optional partner-defined identity associated with the created API key.
     pub external: Option<CreateKeysRequestBodyExternal>,
     /// Whether to include BYOK usage in the limit
     pub include_byok_in_limit: Option<bool>,
     /// Optional spending limit for the API key in USD
-    pub limit: Option<Option<f64>>,
+    pub limit: Option<f64>,
     /// Type of limit reset for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
-    pub limit_reset: Option<Option<CreateKeysRequestBodyLimitReset>>,
+    pub limit_reset: Option<CreateKeysRequestBodyLimitReset>,
     /// Name for the new API key
     pub name: String,
     /// The workspace to create the API key in. Defaults to the default workspace if not provided.
@@ -44,14 +50,101 @@ pub struct CreateKeysRequestBody {
 
 json_object! {
     CreateKeysRequestBody {
-        creator_user_id: "creator_user_id" tristate,
-        expires_at: "expires_at" tristate,
+        creator_user_id: "creator_user_id" optional,
+        expires_at: "expires_at" optional,
         external: "external" optional,
         include_byok_in_limit: "include_byok_in_limit" optional,
-        limit: "limit" tristate,
-        limit_reset: "limit_reset" tristate,
+        limit: "limit" optional,
+        limit_reset: "limit_reset" optional,
         name: "name" required,
         workspace_id: "workspace_id" optional,
+    }
+}
+
+impl CreateKeysRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            creator_user_id: None,
+            expires_at: None,
+            external: None,
+            include_byok_in_limit: None,
+            limit: None,
+            limit_reset: None,
+            name: name.into(),
+            workspace_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional user ID of the key creator. Only meaningful for organization-owned keys where a specific member is creating the key.
+    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.creator_user_id = Some(value.into());
+        self
+    }
+
+    /// Sends `"creator_user_id": null` (in an update: clears the value).
+    pub fn clear_creator_user_id(mut self) -> Self {
+        self.creator_user_id = None;
+        self.extra.insert("creator_user_id".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Optional ISO 8601 UTC expiration timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
+    pub fn expires_at(mut self, value: impl Into<String>) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
+
+    /// Sends `"expires_at": null` (in an update: clears the value).
+    pub fn clear_expires_at(mut self) -> Self {
+        self.expires_at = None;
+        self.extra.insert("expires_at".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Optional partner-defined identity associated with the created API key.
+    pub fn external(mut self, value: impl Into<CreateKeysRequestBodyExternal>) -> Self {
+        self.external = Some(value.into());
+        self
+    }
+
+    /// Whether to include BYOK usage in the limit
+    pub fn include_byok_in_limit(mut self, value: impl Into<bool>) -> Self {
+        self.include_byok_in_limit = Some(value.into());
+        self
+    }
+
+    /// Optional spending limit for the API key in USD
+    pub fn limit(mut self, value: impl Into<f64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+
+    /// Sends `"limit": null` (in an update: clears the value).
+    pub fn clear_limit(mut self) -> Self {
+        self.limit = None;
+        self.extra.insert("limit".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Type of limit reset for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
+    pub fn limit_reset(mut self, value: impl Into<CreateKeysRequestBodyLimitReset>) -> Self {
+        self.limit_reset = Some(value.into());
+        self
+    }
+
+    /// Sends `"limit_reset": null` (in an update: clears the value).
+    pub fn clear_limit_reset(mut self) -> Self {
+        self.limit_reset = None;
+        self.extra.insert("limit_reset".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// The workspace to create the API key in. Defaults to the default workspace if not provided.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
     }
 }
 
@@ -70,6 +163,19 @@ json_object! {
     CreateKeysRequestBodyExternal {
         api_key: "api_key" optional,
         user: "user" required,
+    }
+}
+
+impl CreateKeysRequestBodyExternal {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(user: impl Into<String>) -> Self {
+        Self { api_key: None, user: user.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Optional partner-supplied API key with a minimum length of 32 characters and sufficient entropy. Stored as a SHA-256 hash and never returned.
+    pub fn api_key(mut self, value: impl Into<String>) -> Self {
+        self.api_key = Some(value.into());
+        self
     }
 }
 
@@ -99,6 +205,13 @@ json_object! {
     }
 }
 
+impl CreateKeysResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<CreateKeysResponseData>, key: impl Into<String>) -> Self {
+        Self { data: data.into(), key: key.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// The created API key information
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateKeysResponseData {
@@ -117,7 +230,7 @@ pub struct CreateKeysResponseData {
     /// Whether the API key is disabled
     pub disabled: bool,
     /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    pub expires_at: Option<Option<String>>,
+    pub expires_at: Option<String>,
     /// Partner's end-user identifier used for attribution.
     pub external_user: Option<String>,
     /// Unique hash identifier for the API key
@@ -161,7 +274,7 @@ json_object! {
         created_at: "created_at" required,
         creator_user_id: "creator_user_id" defaulted,
         disabled: "disabled" required,
-        expires_at: "expires_at" tristate,
+        expires_at: "expires_at" optional,
         external_user: "external_user" defaulted,
         hash: "hash" required,
         include_byok_in_limit: "include_byok_in_limit" required,
@@ -180,6 +293,110 @@ json_object! {
     }
 }
 
+impl CreateKeysResponseData {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        hash: impl Into<String>,
+        name: impl Into<String>,
+        label: impl Into<String>,
+        disabled: impl Into<bool>,
+        include_byok_in_limit: impl Into<bool>,
+        usage: impl Into<f64>,
+        usage_daily: impl Into<f64>,
+        usage_weekly: impl Into<f64>,
+        usage_monthly: impl Into<f64>,
+        byok_usage: impl Into<f64>,
+        byok_usage_daily: impl Into<f64>,
+        byok_usage_weekly: impl Into<f64>,
+        byok_usage_monthly: impl Into<f64>,
+        created_at: impl Into<String>,
+        workspace_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            byok_usage: byok_usage.into(),
+            byok_usage_daily: byok_usage_daily.into(),
+            byok_usage_monthly: byok_usage_monthly.into(),
+            byok_usage_weekly: byok_usage_weekly.into(),
+            created_at: created_at.into(),
+            creator_user_id: None,
+            disabled: disabled.into(),
+            expires_at: None,
+            external_user: None,
+            hash: hash.into(),
+            include_byok_in_limit: include_byok_in_limit.into(),
+            label: label.into(),
+            last_used_at: None,
+            limit: None,
+            limit_remaining: None,
+            limit_reset: None,
+            name: name.into(),
+            updated_at: None,
+            usage: usage.into(),
+            usage_daily: usage_daily.into(),
+            usage_monthly: usage_monthly.into(),
+            usage_weekly: usage_weekly.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
+    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.creator_user_id = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
+    pub fn expires_at(mut self, value: impl Into<String>) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
+
+    /// Sends `"expires_at": null` (in an update: clears the value).
+    pub fn clear_expires_at(mut self) -> Self {
+        self.expires_at = None;
+        self.extra.insert("expires_at".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Partner's end-user identifier used for attribution.
+    pub fn external_user(mut self, value: impl Into<String>) -> Self {
+        self.external_user = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
+    pub fn last_used_at(mut self, value: impl Into<String>) -> Self {
+        self.last_used_at = Some(value.into());
+        self
+    }
+
+    /// Spending limit for the API key in USD
+    pub fn limit(mut self, value: impl Into<f64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+
+    /// Remaining spending limit in USD
+    pub fn limit_remaining(mut self, value: impl Into<f64>) -> Self {
+        self.limit_remaining = Some(value.into());
+        self
+    }
+
+    /// Type of limit reset for the API key
+    pub fn limit_reset(mut self, value: impl Into<String>) -> Self {
+        self.limit_reset = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 timestamp of when the API key was last updated
+    pub fn updated_at(mut self, value: impl Into<String>) -> Self {
+        self.updated_at = Some(value.into());
+        self
+    }
+}
+
 /// Inputs of [`api_keys_delete`](crate::funcs::api_keys_delete) (`DELETE /keys/{hash}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteKeysRequest {
@@ -190,7 +407,7 @@ pub struct DeleteKeysRequest {
 }
 
 impl DeleteKeysRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(hash: impl Into<String>) -> Self {
         Self { hash: hash.into() }
     }
@@ -207,6 +424,13 @@ pub struct DeleteKeysResponse {
 json_object! {
     DeleteKeysResponse {
         deleted: "deleted" required,
+    }
+}
+
+impl DeleteKeysResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(deleted: impl Into<bool>) -> Self {
+        Self { deleted: deleted.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -231,12 +455,19 @@ json_object! {
     }
 }
 
+impl FreeModelDailyRequests {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(used: impl Into<i64>, limit: impl Into<i64>, remaining: impl Into<i64>) -> Self {
+        Self { limit: limit.into(), remaining: remaining.into(), used: used.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`api_keys_get_current_key_metadata`](crate::funcs::api_keys_get_current_key_metadata) (`GET /key`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetCurrentKeyRequest {}
 
 impl GetCurrentKeyRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -253,6 +484,13 @@ pub struct GetCurrentKeyResponse {
 json_object! {
     GetCurrentKeyResponse {
         data: "data" required,
+    }
+}
+
+impl GetCurrentKeyResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<GetCurrentKeyResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -275,7 +513,7 @@ pub struct GetCurrentKeyResponseData {
     pub creator_user_id: Option<String>,
     pub effective_budget: Option<KeyBudget>,
     /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    pub expires_at: Option<Option<String>>,
+    pub expires_at: Option<String>,
     /// Free-model (`:free` variant) daily request quota for the account that owns the key. Reports the same counter and tier limit that free-model enforcement reads for accounts subject to the free-model limits; the counter resets at UTC midnight. Accounts and endpoints exempt from free-model limits, and BYOK requests, are not gated by it, so `remaining` is the tier policy rather than an enforced ceiling for them.
     pub free_model_daily_requests: FreeModelDailyRequests,
     /// Whether to include external BYOK usage in the credit limit
@@ -324,7 +562,7 @@ json_object! {
         byok_usage_weekly: "byok_usage_weekly" required,
         creator_user_id: "creator_user_id" defaulted,
         effective_budget: "effective_budget" defaulted,
-        expires_at: "expires_at" tristate,
+        expires_at: "expires_at" optional,
         free_model_daily_requests: "free_model_daily_requests" required,
         include_byok_in_limit: "include_byok_in_limit" required,
         is_free_tier: "is_free_tier" required,
@@ -341,6 +579,114 @@ json_object! {
         usage_monthly: "usage_monthly" required,
         usage_weekly: "usage_weekly" required,
         workspace_id: "workspace_id" defaulted,
+    }
+}
+
+impl GetCurrentKeyResponseData {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        label: impl Into<String>,
+        usage: impl Into<f64>,
+        usage_daily: impl Into<f64>,
+        usage_weekly: impl Into<f64>,
+        usage_monthly: impl Into<f64>,
+        byok_usage: impl Into<f64>,
+        byok_usage_daily: impl Into<f64>,
+        byok_usage_weekly: impl Into<f64>,
+        byok_usage_monthly: impl Into<f64>,
+        is_free_tier: impl Into<bool>,
+        is_management_key: impl Into<bool>,
+        is_provisioning_key: impl Into<bool>,
+        include_byok_in_limit: impl Into<bool>,
+        budgets: impl Into<Vec<KeyBudget>>,
+        allowed_data_regions: impl Into<Vec<GetCurrentKeyResponseDataAllowedDataRegionsItem>>,
+        free_model_daily_requests: impl Into<FreeModelDailyRequests>,
+        rate_limit: impl Into<GetCurrentKeyResponseDataRateLimit>,
+    ) -> Self {
+        Self {
+            allowed_data_regions: allowed_data_regions.into(),
+            budgets: budgets.into(),
+            byok_usage: byok_usage.into(),
+            byok_usage_daily: byok_usage_daily.into(),
+            byok_usage_monthly: byok_usage_monthly.into(),
+            byok_usage_weekly: byok_usage_weekly.into(),
+            creator_user_id: None,
+            effective_budget: None,
+            expires_at: None,
+            free_model_daily_requests: free_model_daily_requests.into(),
+            include_byok_in_limit: include_byok_in_limit.into(),
+            is_free_tier: is_free_tier.into(),
+            is_management_key: is_management_key.into(),
+            is_provisioning_key: is_provisioning_key.into(),
+            label: label.into(),
+            limit: None,
+            limit_remaining: None,
+            limit_reset: None,
+            organization_id: None,
+            rate_limit: rate_limit.into(),
+            usage: usage.into(),
+            usage_daily: usage_daily.into(),
+            usage_monthly: usage_monthly.into(),
+            usage_weekly: usage_weekly.into(),
+            workspace_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
+    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.creator_user_id = Some(value.into());
+        self
+    }
+
+    /// Sets `effective_budget`.
+    pub fn effective_budget(mut self, value: impl Into<KeyBudget>) -> Self {
+        self.effective_budget = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
+    pub fn expires_at(mut self, value: impl Into<String>) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
+
+    /// Sends `"expires_at": null` (in an update: clears the value).
+    pub fn clear_expires_at(mut self) -> Self {
+        self.expires_at = None;
+        self.extra.insert("expires_at".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Spending limit for the API key in USD
+    pub fn limit(mut self, value: impl Into<f64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+
+    /// Remaining spending limit in USD
+    pub fn limit_remaining(mut self, value: impl Into<f64>) -> Self {
+        self.limit_remaining = Some(value.into());
+        self
+    }
+
+    /// Type of limit reset for the API key
+    pub fn limit_reset(mut self, value: impl Into<String>) -> Self {
+        self.limit_reset = Some(value.into());
+        self
+    }
+
+    /// The ID of the organization that owns this API key, or null when an individual account owns it.
+    pub fn organization_id(mut self, value: impl Into<String>) -> Self {
+        self.organization_id = Some(value.into());
+        self
+    }
+
+    /// The ID of the workspace this API key spends in, or null when no active workspace resolved for it, for example because the key's workspace was deleted.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
     }
 }
 
@@ -374,6 +720,13 @@ json_object! {
     }
 }
 
+impl GetCurrentKeyResponseDataRateLimit {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(requests: impl Into<i64>, interval: impl Into<String>, note: impl Into<String>) -> Self {
+        Self { interval: interval.into(), note: note.into(), requests: requests.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`api_keys_get`](crate::funcs::api_keys_get) (`GET /keys/{hash}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetKeyRequest {
@@ -384,7 +737,7 @@ pub struct GetKeyRequest {
 }
 
 impl GetKeyRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(hash: impl Into<String>) -> Self {
         Self { hash: hash.into() }
     }
@@ -401,6 +754,13 @@ pub struct GetKeyResponse {
 json_object! {
     GetKeyResponse {
         data: "data" required,
+    }
+}
+
+impl GetKeyResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<GetKeyResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -422,9 +782,9 @@ pub struct GetKeyResponseData {
     /// Whether the API key is disabled
     pub disabled: bool,
     /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    pub expires_at: Option<Option<String>>,
+    pub expires_at: Option<String>,
     /// Partner's end-user identifier used for attribution.
-    pub external_user: Option<Option<String>>,
+    pub external_user: Option<String>,
     /// Unique hash identifier for the API key
     pub hash: String,
     /// Whether to include external BYOK usage in the credit limit
@@ -466,8 +826,8 @@ json_object! {
         created_at: "created_at" required,
         creator_user_id: "creator_user_id" defaulted,
         disabled: "disabled" required,
-        expires_at: "expires_at" tristate,
-        external_user: "external_user" tristate,
+        expires_at: "expires_at" optional,
+        external_user: "external_user" optional,
         hash: "hash" required,
         include_byok_in_limit: "include_byok_in_limit" required,
         label: "label" required,
@@ -482,6 +842,117 @@ json_object! {
         usage_monthly: "usage_monthly" required,
         usage_weekly: "usage_weekly" required,
         workspace_id: "workspace_id" required,
+    }
+}
+
+impl GetKeyResponseData {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        hash: impl Into<String>,
+        name: impl Into<String>,
+        label: impl Into<String>,
+        disabled: impl Into<bool>,
+        include_byok_in_limit: impl Into<bool>,
+        usage: impl Into<f64>,
+        usage_daily: impl Into<f64>,
+        usage_weekly: impl Into<f64>,
+        usage_monthly: impl Into<f64>,
+        byok_usage: impl Into<f64>,
+        byok_usage_daily: impl Into<f64>,
+        byok_usage_weekly: impl Into<f64>,
+        byok_usage_monthly: impl Into<f64>,
+        created_at: impl Into<String>,
+        workspace_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            byok_usage: byok_usage.into(),
+            byok_usage_daily: byok_usage_daily.into(),
+            byok_usage_monthly: byok_usage_monthly.into(),
+            byok_usage_weekly: byok_usage_weekly.into(),
+            created_at: created_at.into(),
+            creator_user_id: None,
+            disabled: disabled.into(),
+            expires_at: None,
+            external_user: None,
+            hash: hash.into(),
+            include_byok_in_limit: include_byok_in_limit.into(),
+            label: label.into(),
+            last_used_at: None,
+            limit: None,
+            limit_remaining: None,
+            limit_reset: None,
+            name: name.into(),
+            updated_at: None,
+            usage: usage.into(),
+            usage_daily: usage_daily.into(),
+            usage_monthly: usage_monthly.into(),
+            usage_weekly: usage_weekly.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
+    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.creator_user_id = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
+    pub fn expires_at(mut self, value: impl Into<String>) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
+
+    /// Sends `"expires_at": null` (in an update: clears the value).
+    pub fn clear_expires_at(mut self) -> Self {
+        self.expires_at = None;
+        self.extra.insert("expires_at".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Partner's end-user identifier used for attribution.
+    pub fn external_user(mut self, value: impl Into<String>) -> Self {
+        self.external_user = Some(value.into());
+        self
+    }
+
+    /// Sends `"external_user": null` (in an update: clears the value).
+    pub fn clear_external_user(mut self) -> Self {
+        self.external_user = None;
+        self.extra.insert("external_user".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
+    pub fn last_used_at(mut self, value: impl Into<String>) -> Self {
+        self.last_used_at = Some(value.into());
+        self
+    }
+
+    /// Spending limit for the API key in USD
+    pub fn limit(mut self, value: impl Into<f64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+
+    /// Remaining spending limit in USD
+    pub fn limit_remaining(mut self, value: impl Into<f64>) -> Self {
+        self.limit_remaining = Some(value.into());
+        self
+    }
+
+    /// Type of limit reset for the API key
+    pub fn limit_reset(mut self, value: impl Into<String>) -> Self {
+        self.limit_reset = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 timestamp of when the API key was last updated
+    pub fn updated_at(mut self, value: impl Into<String>) -> Self {
+        self.updated_at = Some(value.into());
+        self
     }
 }
 
@@ -525,20 +996,50 @@ json_object! {
 }
 
 impl KeyBudget {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(include_byok: bool, limit_usd: f64, remaining_usd: f64, scope: KeyBudgetScope, spend_usd: f64) -> Self {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        scope: impl Into<KeyBudgetScope>,
+        limit_usd: impl Into<f64>,
+        spend_usd: impl Into<f64>,
+        remaining_usd: impl Into<f64>,
+        include_byok: impl Into<bool>,
+    ) -> Self {
         Self {
             budget_id: None,
             guardrail_id: None,
-            include_byok,
-            limit_usd,
-            remaining_usd,
+            include_byok: include_byok.into(),
+            limit_usd: limit_usd.into(),
+            remaining_usd: remaining_usd.into(),
             reset_interval: None,
             resets_at: None,
-            scope,
-            spend_usd,
-            extra: Default::default(),
+            scope: scope.into(),
+            spend_usd: spend_usd.into(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// ID of the workspace budget for the `workspace` scope; null for other scopes.
+    pub fn budget_id(mut self, value: impl Into<String>) -> Self {
+        self.budget_id = Some(value.into());
+        self
+    }
+
+    /// ID of the guardrail that carries this budget; null for other scopes.
+    pub fn guardrail_id(mut self, value: impl Into<String>) -> Self {
+        self.guardrail_id = Some(value.into());
+        self
+    }
+
+    /// UTC window the spend is counted over (weeks start Monday); null for a lifetime budget that never resets.
+    pub fn reset_interval(mut self, value: impl Into<KeyBudgetResetInterval>) -> Self {
+        self.reset_interval = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 UTC instant at which the window rolls over and spend returns to zero; null for a lifetime budget.
+    pub fn resets_at(mut self, value: impl Into<String>) -> Self {
+        self.resets_at = Some(value.into());
+        self
     }
 }
 
@@ -585,26 +1086,26 @@ pub struct ListRequest {
 }
 
 impl ListRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { include_disabled: None, include_expired: None, offset: None, workspace_id: None }
     }
 
     /// Whether to include disabled API keys in the response
-    pub fn include_disabled(mut self, value: bool) -> Self {
-        self.include_disabled = Some(value);
+    pub fn include_disabled(mut self, value: impl Into<bool>) -> Self {
+        self.include_disabled = Some(value.into());
         self
     }
 
     /// Whether to include expired API keys in the response. Expired keys are excluded by default and returned only when this is true.
-    pub fn include_expired(mut self, value: bool) -> Self {
-        self.include_expired = Some(value);
+    pub fn include_expired(mut self, value: impl Into<bool>) -> Self {
+        self.include_expired = Some(value.into());
         self
     }
 
     /// Number of API keys to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
@@ -629,6 +1130,13 @@ json_object! {
     }
 }
 
+impl ListResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<ListResponseDataItem>>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListResponseDataItem {
     /// Total external BYOK usage (in USD) for the API key
@@ -646,9 +1154,9 @@ pub struct ListResponseDataItem {
     /// Whether the API key is disabled
     pub disabled: bool,
     /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    pub expires_at: Option<Option<String>>,
+    pub expires_at: Option<String>,
     /// Partner's end-user identifier used for attribution.
-    pub external_user: Option<Option<String>>,
+    pub external_user: Option<String>,
     /// Unique hash identifier for the API key
     pub hash: String,
     /// Whether to include external BYOK usage in the credit limit
@@ -690,8 +1198,8 @@ json_object! {
         created_at: "created_at" required,
         creator_user_id: "creator_user_id" defaulted,
         disabled: "disabled" required,
-        expires_at: "expires_at" tristate,
-        external_user: "external_user" tristate,
+        expires_at: "expires_at" optional,
+        external_user: "external_user" optional,
         hash: "hash" required,
         include_byok_in_limit: "include_byok_in_limit" required,
         label: "label" required,
@@ -709,6 +1217,117 @@ json_object! {
     }
 }
 
+impl ListResponseDataItem {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        hash: impl Into<String>,
+        name: impl Into<String>,
+        label: impl Into<String>,
+        disabled: impl Into<bool>,
+        include_byok_in_limit: impl Into<bool>,
+        usage: impl Into<f64>,
+        usage_daily: impl Into<f64>,
+        usage_weekly: impl Into<f64>,
+        usage_monthly: impl Into<f64>,
+        byok_usage: impl Into<f64>,
+        byok_usage_daily: impl Into<f64>,
+        byok_usage_weekly: impl Into<f64>,
+        byok_usage_monthly: impl Into<f64>,
+        created_at: impl Into<String>,
+        workspace_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            byok_usage: byok_usage.into(),
+            byok_usage_daily: byok_usage_daily.into(),
+            byok_usage_monthly: byok_usage_monthly.into(),
+            byok_usage_weekly: byok_usage_weekly.into(),
+            created_at: created_at.into(),
+            creator_user_id: None,
+            disabled: disabled.into(),
+            expires_at: None,
+            external_user: None,
+            hash: hash.into(),
+            include_byok_in_limit: include_byok_in_limit.into(),
+            label: label.into(),
+            last_used_at: None,
+            limit: None,
+            limit_remaining: None,
+            limit_reset: None,
+            name: name.into(),
+            updated_at: None,
+            usage: usage.into(),
+            usage_daily: usage_daily.into(),
+            usage_monthly: usage_monthly.into(),
+            usage_weekly: usage_weekly.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
+    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.creator_user_id = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
+    pub fn expires_at(mut self, value: impl Into<String>) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
+
+    /// Sends `"expires_at": null` (in an update: clears the value).
+    pub fn clear_expires_at(mut self) -> Self {
+        self.expires_at = None;
+        self.extra.insert("expires_at".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Partner's end-user identifier used for attribution.
+    pub fn external_user(mut self, value: impl Into<String>) -> Self {
+        self.external_user = Some(value.into());
+        self
+    }
+
+    /// Sends `"external_user": null` (in an update: clears the value).
+    pub fn clear_external_user(mut self) -> Self {
+        self.external_user = None;
+        self.extra.insert("external_user".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
+    pub fn last_used_at(mut self, value: impl Into<String>) -> Self {
+        self.last_used_at = Some(value.into());
+        self
+    }
+
+    /// Spending limit for the API key in USD
+    pub fn limit(mut self, value: impl Into<f64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+
+    /// Remaining spending limit in USD
+    pub fn limit_remaining(mut self, value: impl Into<f64>) -> Self {
+        self.limit_remaining = Some(value.into());
+        self
+    }
+
+    /// Type of limit reset for the API key
+    pub fn limit_reset(mut self, value: impl Into<String>) -> Self {
+        self.limit_reset = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 timestamp of when the API key was last updated
+    pub fn updated_at(mut self, value: impl Into<String>) -> Self {
+        self.updated_at = Some(value.into());
+        self
+    }
+}
+
 /// Inputs of [`api_keys_update`](crate::funcs::api_keys_update) (`PATCH /keys/{hash}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateKeysRequest {
@@ -720,9 +1339,9 @@ pub struct UpdateKeysRequest {
 }
 
 impl UpdateKeysRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(hash: impl Into<String>, body: UpdateKeysRequestBody) -> Self {
-        Self { hash: hash.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(hash: impl Into<String>, body: impl Into<UpdateKeysRequestBody>) -> Self {
+        Self { hash: hash.into(), body: body.into() }
     }
 }
 
@@ -733,9 +1352,9 @@ pub struct UpdateKeysRequestBody {
     /// Whether to include BYOK usage in the limit
     pub include_byok_in_limit: Option<bool>,
     /// New spending limit for the API key in USD
-    pub limit: Option<Option<f64>>,
+    pub limit: Option<f64>,
     /// New limit reset type for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
-    pub limit_reset: Option<Option<UpdateKeysRequestBodyLimitReset>>,
+    pub limit_reset: Option<UpdateKeysRequestBodyLimitReset>,
     /// New name for the API key
     pub name: Option<String>,
     /// Move the API key to this workspace. The key keeps its value; guardrail selections move with it, while other workspace-scoped settings (presets, BYOK keys, broadcast destinations, routing rules) do not. Sending the key's current workspace is a no-op.
@@ -748,10 +1367,75 @@ json_object! {
     UpdateKeysRequestBody {
         disabled: "disabled" optional,
         include_byok_in_limit: "include_byok_in_limit" optional,
-        limit: "limit" tristate,
-        limit_reset: "limit_reset" tristate,
+        limit: "limit" optional,
+        limit_reset: "limit_reset" optional,
         name: "name" optional,
         workspace_id: "workspace_id" optional,
+    }
+}
+
+impl UpdateKeysRequestBody {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            disabled: None,
+            include_byok_in_limit: None,
+            limit: None,
+            limit_reset: None,
+            name: None,
+            workspace_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Whether to disable the API key
+    pub fn disabled(mut self, value: impl Into<bool>) -> Self {
+        self.disabled = Some(value.into());
+        self
+    }
+
+    /// Whether to include BYOK usage in the limit
+    pub fn include_byok_in_limit(mut self, value: impl Into<bool>) -> Self {
+        self.include_byok_in_limit = Some(value.into());
+        self
+    }
+
+    /// New spending limit for the API key in USD
+    pub fn limit(mut self, value: impl Into<f64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+
+    /// Sends `"limit": null` (in an update: clears the value).
+    pub fn clear_limit(mut self) -> Self {
+        self.limit = None;
+        self.extra.insert("limit".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// New limit reset type for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
+    pub fn limit_reset(mut self, value: impl Into<UpdateKeysRequestBodyLimitReset>) -> Self {
+        self.limit_reset = Some(value.into());
+        self
+    }
+
+    /// Sends `"limit_reset": null` (in an update: clears the value).
+    pub fn clear_limit_reset(mut self) -> Self {
+        self.limit_reset = None;
+        self.extra.insert("limit_reset".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// New name for the API key
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// Move the API key to this workspace. The key keeps its value; guardrail selections move with it, while other workspace-scoped settings (presets, BYOK keys, broadcast destinations, routing rules) do not. Sending the key's current workspace is a no-op.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
     }
 }
 
@@ -778,6 +1462,13 @@ json_object! {
     }
 }
 
+impl UpdateKeysResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<UpdateKeysResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// The updated API key information
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateKeysResponseData {
@@ -796,9 +1487,9 @@ pub struct UpdateKeysResponseData {
     /// Whether the API key is disabled
     pub disabled: bool,
     /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    pub expires_at: Option<Option<String>>,
+    pub expires_at: Option<String>,
     /// Partner's end-user identifier used for attribution.
-    pub external_user: Option<Option<String>>,
+    pub external_user: Option<String>,
     /// Unique hash identifier for the API key
     pub hash: String,
     /// Whether to include external BYOK usage in the credit limit
@@ -840,8 +1531,8 @@ json_object! {
         created_at: "created_at" required,
         creator_user_id: "creator_user_id" defaulted,
         disabled: "disabled" required,
-        expires_at: "expires_at" tristate,
-        external_user: "external_user" tristate,
+        expires_at: "expires_at" optional,
+        external_user: "external_user" optional,
         hash: "hash" required,
         include_byok_in_limit: "include_byok_in_limit" required,
         label: "label" required,
@@ -856,5 +1547,116 @@ json_object! {
         usage_monthly: "usage_monthly" required,
         usage_weekly: "usage_weekly" required,
         workspace_id: "workspace_id" required,
+    }
+}
+
+impl UpdateKeysResponseData {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        hash: impl Into<String>,
+        name: impl Into<String>,
+        label: impl Into<String>,
+        disabled: impl Into<bool>,
+        include_byok_in_limit: impl Into<bool>,
+        usage: impl Into<f64>,
+        usage_daily: impl Into<f64>,
+        usage_weekly: impl Into<f64>,
+        usage_monthly: impl Into<f64>,
+        byok_usage: impl Into<f64>,
+        byok_usage_daily: impl Into<f64>,
+        byok_usage_weekly: impl Into<f64>,
+        byok_usage_monthly: impl Into<f64>,
+        created_at: impl Into<String>,
+        workspace_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            byok_usage: byok_usage.into(),
+            byok_usage_daily: byok_usage_daily.into(),
+            byok_usage_monthly: byok_usage_monthly.into(),
+            byok_usage_weekly: byok_usage_weekly.into(),
+            created_at: created_at.into(),
+            creator_user_id: None,
+            disabled: disabled.into(),
+            expires_at: None,
+            external_user: None,
+            hash: hash.into(),
+            include_byok_in_limit: include_byok_in_limit.into(),
+            label: label.into(),
+            last_used_at: None,
+            limit: None,
+            limit_remaining: None,
+            limit_reset: None,
+            name: name.into(),
+            updated_at: None,
+            usage: usage.into(),
+            usage_daily: usage_daily.into(),
+            usage_monthly: usage_monthly.into(),
+            usage_weekly: usage_weekly.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
+    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.creator_user_id = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
+    pub fn expires_at(mut self, value: impl Into<String>) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
+
+    /// Sends `"expires_at": null` (in an update: clears the value).
+    pub fn clear_expires_at(mut self) -> Self {
+        self.expires_at = None;
+        self.extra.insert("expires_at".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Partner's end-user identifier used for attribution.
+    pub fn external_user(mut self, value: impl Into<String>) -> Self {
+        self.external_user = Some(value.into());
+        self
+    }
+
+    /// Sends `"external_user": null` (in an update: clears the value).
+    pub fn clear_external_user(mut self) -> Self {
+        self.external_user = None;
+        self.extra.insert("external_user".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
+    pub fn last_used_at(mut self, value: impl Into<String>) -> Self {
+        self.last_used_at = Some(value.into());
+        self
+    }
+
+    /// Spending limit for the API key in USD
+    pub fn limit(mut self, value: impl Into<f64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+
+    /// Remaining spending limit in USD
+    pub fn limit_remaining(mut self, value: impl Into<f64>) -> Self {
+        self.limit_remaining = Some(value.into());
+        self
+    }
+
+    /// Type of limit reset for the API key
+    pub fn limit_reset(mut self, value: impl Into<String>) -> Self {
+        self.limit_reset = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 timestamp of when the API key was last updated
+    pub fn updated_at(mut self, value: impl Into<String>) -> Self {
+        self.updated_at = Some(value.into());
+        self
     }
 }

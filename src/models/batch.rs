@@ -25,6 +25,13 @@ json_object! {
     }
 }
 
+impl BatchDeletedObject {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, deletion: impl Into<BatchDeletionTargets>) -> Self {
+        Self { deletion: deletion.into(), id: id.into(), object: Default::default(), extra: serde_json::Map::new() }
+    }
+}
+
 tag_enum! {
 pub enum BatchDeletedObjectObject { Batch = "batch" }
 }
@@ -56,6 +63,19 @@ json_object! {
     }
 }
 
+impl BatchDeletionTargets {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { openrouter: Default::default(), upstream: None, extra: serde_json::Map::new() }
+    }
+
+    /// The upstream batch deletion outcome; omitted when no provider was assigned.
+    pub fn upstream(mut self, value: impl Into<BatchDeletionTargetsUpstream>) -> Self {
+        self.upstream = Some(value.into());
+        self
+    }
+}
+
 tag_enum! {
 /// OpenRouter-held request and result artifacts were purged.
 pub enum BatchDeletionTargetsOpenrouter { Deleted = "deleted" }
@@ -80,9 +100,9 @@ json_object! {
 }
 
 impl BatchDeletionTargetsUpstream {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(provider: impl Into<String>, status: BatchDeletionOutcome) -> Self {
-        Self { provider: provider.into(), status, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(provider: impl Into<String>, status: impl Into<BatchDeletionOutcome>) -> Self {
+        Self { provider: provider.into(), status: status.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -130,18 +150,18 @@ json_object! {
 }
 
 impl BatchListItem {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        created_at: i64,
-        endpoint: impl Into<String>,
         id: impl Into<String>,
+        endpoint: impl Into<String>,
         model: impl Into<String>,
-        request_counts: BatchListItemRequestCounts,
-        status: BatchListItemStatus,
+        status: impl Into<BatchListItemStatus>,
+        created_at: impl Into<i64>,
+        request_counts: impl Into<BatchListItemRequestCounts>,
     ) -> Self {
         Self {
             completion_window: Default::default(),
-            created_at,
+            created_at: created_at.into(),
             endpoint: endpoint.into(),
             error: None,
             expires_at: None,
@@ -150,12 +170,48 @@ impl BatchListItem {
             model: model.into(),
             object: Default::default(),
             provider: None,
-            request_counts,
+            request_counts: request_counts.into(),
             results: None,
-            status,
+            status: status.into(),
             usage: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets `error`.
+    pub fn error(mut self, value: impl Into<BatchListItemError>) -> Self {
+        self.error = Some(value.into());
+        self
+    }
+
+    /// Unix timestamp after which the assigned provider no longer completes unfinished requests. Derived from the provider's documented batch window, so it can exceed `created_at` plus `completion_window` (Google Vertex can take up to 96 hours). `null` when the provider documents no hard expiry.
+    pub fn expires_at(mut self, value: impl Into<i64>) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
+
+    /// Sets `finalized_at`.
+    pub fn finalized_at(mut self, value: impl Into<i64>) -> Self {
+        self.finalized_at = Some(value.into());
+        self
+    }
+
+    /// Provider OpenRouter assigned to run the batch, using the same name as the `provider` field of sync responses.
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Always null: retrieve the batch with `GET /batches/{id}` to access its results.
+    pub fn results(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.results = Some(value.into());
+        self
+    }
+
+    /// Sets `usage`.
+    pub fn usage(mut self, value: impl Into<BatchListItemUsage>) -> Self {
+        self.usage = Some(value.into());
+        self
     }
 }
 
@@ -173,6 +229,13 @@ pub struct BatchListItemError {
 json_object! {
     BatchListItemError {
         message: "message" required,
+    }
+}
+
+impl BatchListItemError {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -197,6 +260,13 @@ json_object! {
     }
 }
 
+impl BatchListItemRequestCounts {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(total: impl Into<i64>, completed: impl Into<i64>, failed: impl Into<i64>) -> Self {
+        Self { completed: completed.into(), failed: failed.into(), total: total.into(), extra: serde_json::Map::new() }
+    }
+}
+
 open_enum! {
 pub enum BatchListItemStatus {
 Validating = "validating",
@@ -212,26 +282,26 @@ Cancelled = "cancelled",
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchListItemUsage {
-    pub cache_creation: Option<Option<AnthropicCacheCreation>>,
+    pub cache_creation: Option<AnthropicCacheCreation>,
     /// The tokens generated
     pub completion_tokens: i64,
-    pub completion_tokens_details: Option<Option<BatchListItemUsageCompletionTokensDetails>>,
+    pub completion_tokens_details: Option<BatchListItemUsageCompletionTokensDetails>,
     /// Cost of the completion
-    pub cost: Option<Option<f64>>,
+    pub cost: Option<f64>,
     /// Breakdown of upstream inference costs
-    pub cost_details: Option<Option<CostDetails>>,
+    pub cost_details: Option<CostDetails>,
     /// Whether a request was made using a Bring Your Own Key configuration
     pub is_byok: Option<bool>,
-    pub iterations: Option<Option<Vec<AnthropicUsageIteration>>>,
+    pub iterations: Option<Vec<AnthropicUsageIteration>>,
     /// Including images, input audio, and tools if any
     pub prompt_tokens: i64,
     /// Breakdown of tokens used in the prompt.
-    pub prompt_tokens_details: Option<Option<BatchListItemUsagePromptTokensDetails>>,
+    pub prompt_tokens_details: Option<BatchListItemUsagePromptTokensDetails>,
     /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use: Option<Option<BatchListItemUsageServerToolUse>>,
+    pub server_tool_use: Option<BatchListItemUsageServerToolUse>,
     /// The service tier used by the upstream provider for this request
-    pub service_tier: Option<Option<String>>,
-    pub speed: Option<Option<AnthropicSpeed>>,
+    pub service_tier: Option<String>,
+    pub speed: Option<AnthropicSpeed>,
     /// Sum of the above two fields
     pub total_tokens: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -240,39 +310,230 @@ pub struct BatchListItemUsage {
 
 json_object! {
     BatchListItemUsage {
-        cache_creation: "cache_creation" tristate,
+        cache_creation: "cache_creation" optional,
         completion_tokens: "completion_tokens" required,
-        completion_tokens_details: "completion_tokens_details" tristate,
-        cost: "cost" tristate,
-        cost_details: "cost_details" tristate,
+        completion_tokens_details: "completion_tokens_details" optional,
+        cost: "cost" optional,
+        cost_details: "cost_details" optional,
         is_byok: "is_byok" optional,
-        iterations: "iterations" tristate,
+        iterations: "iterations" optional,
         prompt_tokens: "prompt_tokens" required,
-        prompt_tokens_details: "prompt_tokens_details" tristate,
-        server_tool_use: "server_tool_use" tristate,
-        service_tier: "service_tier" tristate,
-        speed: "speed" tristate,
+        prompt_tokens_details: "prompt_tokens_details" optional,
+        server_tool_use: "server_tool_use" optional,
+        service_tier: "service_tier" optional,
+        speed: "speed" optional,
         total_tokens: "total_tokens" required,
+    }
+}
+
+impl BatchListItemUsage {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(prompt_tokens: impl Into<i64>, completion_tokens: impl Into<i64>, total_tokens: impl Into<i64>) -> Self {
+        Self {
+            cache_creation: None,
+            completion_tokens: completion_tokens.into(),
+            completion_tokens_details: None,
+            cost: None,
+            cost_details: None,
+            is_byok: None,
+            iterations: None,
+            prompt_tokens: prompt_tokens.into(),
+            prompt_tokens_details: None,
+            server_tool_use: None,
+            service_tier: None,
+            speed: None,
+            total_tokens: total_tokens.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `cache_creation`.
+    pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
+        self.cache_creation = Some(value.into());
+        self
+    }
+
+    /// Sends `"cache_creation": null` (in an update: clears the value).
+    pub fn clear_cache_creation(mut self) -> Self {
+        self.cache_creation = None;
+        self.extra.insert("cache_creation".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `completion_tokens_details`.
+    pub fn completion_tokens_details(mut self, value: impl Into<BatchListItemUsageCompletionTokensDetails>) -> Self {
+        self.completion_tokens_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"completion_tokens_details": null` (in an update: clears the value).
+    pub fn clear_completion_tokens_details(mut self) -> Self {
+        self.completion_tokens_details = None;
+        self.extra.insert("completion_tokens_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Cost of the completion
+    pub fn cost(mut self, value: impl Into<f64>) -> Self {
+        self.cost = Some(value.into());
+        self
+    }
+
+    /// Sends `"cost": null` (in an update: clears the value).
+    pub fn clear_cost(mut self) -> Self {
+        self.cost = None;
+        self.extra.insert("cost".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Breakdown of upstream inference costs
+    pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
+        self.cost_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"cost_details": null` (in an update: clears the value).
+    pub fn clear_cost_details(mut self) -> Self {
+        self.cost_details = None;
+        self.extra.insert("cost_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether a request was made using a Bring Your Own Key configuration
+    pub fn is_byok(mut self, value: impl Into<bool>) -> Self {
+        self.is_byok = Some(value.into());
+        self
+    }
+
+    /// Sets `iterations`.
+    pub fn iterations(mut self, value: impl Into<Vec<AnthropicUsageIteration>>) -> Self {
+        self.iterations = Some(value.into());
+        self
+    }
+
+    /// Sends `"iterations": null` (in an update: clears the value).
+    pub fn clear_iterations(mut self) -> Self {
+        self.iterations = None;
+        self.extra.insert("iterations".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Breakdown of tokens used in the prompt.
+    pub fn prompt_tokens_details(mut self, value: impl Into<BatchListItemUsagePromptTokensDetails>) -> Self {
+        self.prompt_tokens_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"prompt_tokens_details": null` (in an update: clears the value).
+    pub fn clear_prompt_tokens_details(mut self) -> Self {
+        self.prompt_tokens_details = None;
+        self.extra.insert("prompt_tokens_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Usage for server-side tool execution (e.g., web search)
+    pub fn server_tool_use(mut self, value: impl Into<BatchListItemUsageServerToolUse>) -> Self {
+        self.server_tool_use = Some(value.into());
+        self
+    }
+
+    /// Sends `"server_tool_use": null` (in an update: clears the value).
+    pub fn clear_server_tool_use(mut self) -> Self {
+        self.server_tool_use = None;
+        self.extra.insert("server_tool_use".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// The service tier used by the upstream provider for this request
+    pub fn service_tier(mut self, value: impl Into<String>) -> Self {
+        self.service_tier = Some(value.into());
+        self
+    }
+
+    /// Sends `"service_tier": null` (in an update: clears the value).
+    pub fn clear_service_tier(mut self) -> Self {
+        self.service_tier = None;
+        self.extra.insert("service_tier".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `speed`.
+    pub fn speed(mut self, value: impl Into<AnthropicSpeed>) -> Self {
+        self.speed = Some(value.into());
+        self
+    }
+
+    /// Sends `"speed": null` (in an update: clears the value).
+    pub fn clear_speed(mut self) -> Self {
+        self.speed = None;
+        self.extra.insert("speed".into(), serde_json::Value::Null);
+        self
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchListItemUsageCompletionTokensDetails {
     /// Tokens generated by the model for audio output.
-    pub audio_tokens: Option<Option<i64>>,
+    pub audio_tokens: Option<i64>,
     /// Tokens generated by the model for image output.
-    pub image_tokens: Option<Option<i64>>,
+    pub image_tokens: Option<i64>,
     /// Tokens generated by the model for reasoning.
-    pub reasoning_tokens: Option<Option<i64>>,
+    pub reasoning_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     BatchListItemUsageCompletionTokensDetails {
-        audio_tokens: "audio_tokens" tristate,
-        image_tokens: "image_tokens" tristate,
-        reasoning_tokens: "reasoning_tokens" tristate,
+        audio_tokens: "audio_tokens" optional,
+        image_tokens: "image_tokens" optional,
+        reasoning_tokens: "reasoning_tokens" optional,
+    }
+}
+
+impl BatchListItemUsageCompletionTokensDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { audio_tokens: None, image_tokens: None, reasoning_tokens: None, extra: serde_json::Map::new() }
+    }
+
+    /// Tokens generated by the model for audio output.
+    pub fn audio_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.audio_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"audio_tokens": null` (in an update: clears the value).
+    pub fn clear_audio_tokens(mut self) -> Self {
+        self.audio_tokens = None;
+        self.extra.insert("audio_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens generated by the model for image output.
+    pub fn image_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.image_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"image_tokens": null` (in an update: clears the value).
+    pub fn clear_image_tokens(mut self) -> Self {
+        self.image_tokens = None;
+        self.extra.insert("image_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens generated by the model for reasoning.
+    pub fn reasoning_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.reasoning_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"reasoning_tokens": null` (in an update: clears the value).
+    pub fn clear_reasoning_tokens(mut self) -> Self {
+        self.reasoning_tokens = None;
+        self.extra.insert("reasoning_tokens".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -280,26 +541,105 @@ json_object! {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchListItemUsagePromptTokensDetails {
     /// Tokens used for input audio.
-    pub audio_tokens: Option<Option<i64>>,
+    pub audio_tokens: Option<i64>,
     /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
-    pub cache_write_tokens: Option<Option<i64>>,
+    pub cache_write_tokens: Option<i64>,
     /// Tokens cached by the endpoint.
-    pub cached_tokens: Option<Option<i64>>,
+    pub cached_tokens: Option<i64>,
     /// Tokens used for input files/documents.
-    pub file_tokens: Option<Option<i64>>,
+    pub file_tokens: Option<i64>,
     /// Tokens used for input video.
-    pub video_tokens: Option<Option<i64>>,
+    pub video_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     BatchListItemUsagePromptTokensDetails {
-        audio_tokens: "audio_tokens" tristate,
-        cache_write_tokens: "cache_write_tokens" tristate,
-        cached_tokens: "cached_tokens" tristate,
-        file_tokens: "file_tokens" tristate,
-        video_tokens: "video_tokens" tristate,
+        audio_tokens: "audio_tokens" optional,
+        cache_write_tokens: "cache_write_tokens" optional,
+        cached_tokens: "cached_tokens" optional,
+        file_tokens: "file_tokens" optional,
+        video_tokens: "video_tokens" optional,
+    }
+}
+
+impl BatchListItemUsagePromptTokensDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            audio_tokens: None,
+            cache_write_tokens: None,
+            cached_tokens: None,
+            file_tokens: None,
+            video_tokens: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Tokens used for input audio.
+    pub fn audio_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.audio_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"audio_tokens": null` (in an update: clears the value).
+    pub fn clear_audio_tokens(mut self) -> Self {
+        self.audio_tokens = None;
+        self.extra.insert("audio_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
+    pub fn cache_write_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cache_write_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"cache_write_tokens": null` (in an update: clears the value).
+    pub fn clear_cache_write_tokens(mut self) -> Self {
+        self.cache_write_tokens = None;
+        self.extra.insert("cache_write_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens cached by the endpoint.
+    pub fn cached_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cached_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"cached_tokens": null` (in an update: clears the value).
+    pub fn clear_cached_tokens(mut self) -> Self {
+        self.cached_tokens = None;
+        self.extra.insert("cached_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens used for input files/documents.
+    pub fn file_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.file_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"file_tokens": null` (in an update: clears the value).
+    pub fn clear_file_tokens(mut self) -> Self {
+        self.file_tokens = None;
+        self.extra.insert("file_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens used for input video.
+    pub fn video_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.video_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"video_tokens": null` (in an update: clears the value).
+    pub fn clear_video_tokens(mut self) -> Self {
+        self.video_tokens = None;
+        self.extra.insert("video_tokens".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -307,20 +647,71 @@ json_object! {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchListItemUsageServerToolUse {
     /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub tool_calls_executed: Option<Option<i64>>,
+    pub tool_calls_executed: Option<i64>,
     /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub tool_calls_requested: Option<Option<i64>>,
+    pub tool_calls_requested: Option<i64>,
     /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub web_search_requests: Option<Option<i64>>,
+    pub web_search_requests: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     BatchListItemUsageServerToolUse {
-        tool_calls_executed: "tool_calls_executed" tristate,
-        tool_calls_requested: "tool_calls_requested" tristate,
-        web_search_requests: "web_search_requests" tristate,
+        tool_calls_executed: "tool_calls_executed" optional,
+        tool_calls_requested: "tool_calls_requested" optional,
+        web_search_requests: "web_search_requests" optional,
+    }
+}
+
+impl BatchListItemUsageServerToolUse {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            tool_calls_executed: None,
+            tool_calls_requested: None,
+            web_search_requests: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Number of OpenRouter server tool calls that executed and produced a result.
+    pub fn tool_calls_executed(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_executed = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_executed": null` (in an update: clears the value).
+    pub fn clear_tool_calls_executed(mut self) -> Self {
+        self.tool_calls_executed = None;
+        self.extra.insert("tool_calls_executed".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+    pub fn tool_calls_requested(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_requested = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_requested": null` (in an update: clears the value).
+    pub fn clear_tool_calls_requested(mut self) -> Self {
+        self.tool_calls_requested = None;
+        self.extra.insert("tool_calls_requested".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+    pub fn web_search_requests(mut self, value: impl Into<i64>) -> Self {
+        self.web_search_requests = Some(value.into());
+        self
+    }
+
+    /// Sends `"web_search_requests": null` (in an update: clears the value).
+    pub fn clear_web_search_requests(mut self) -> Self {
+        self.web_search_requests = None;
+        self.extra.insert("web_search_requests".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -343,6 +734,32 @@ json_object! {
         has_more: "has_more" required,
         last_id: "last_id" defaulted,
         object: "object" required,
+    }
+}
+
+impl BatchListResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<BatchListItem>>, has_more: impl Into<bool>) -> Self {
+        Self {
+            data: data.into(),
+            first_id: None,
+            has_more: has_more.into(),
+            last_id: None,
+            object: Default::default(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `first_id`.
+    pub fn first_id(mut self, value: impl Into<String>) -> Self {
+        self.first_id = Some(value.into());
+        self
+    }
+
+    /// Sets `last_id`.
+    pub fn last_id(mut self, value: impl Into<String>) -> Self {
+        self.last_id = Some(value.into());
+        self
     }
 }
 
@@ -407,18 +824,18 @@ json_object! {
 }
 
 impl BatchObject {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        created_at: i64,
-        endpoint: impl Into<String>,
         id: impl Into<String>,
+        endpoint: impl Into<String>,
         model: impl Into<String>,
-        request_counts: BatchObjectRequestCounts,
-        status: BatchObjectStatus,
+        status: impl Into<BatchObjectStatus>,
+        created_at: impl Into<i64>,
+        request_counts: impl Into<BatchObjectRequestCounts>,
     ) -> Self {
         Self {
             completion_window: Default::default(),
-            created_at,
+            created_at: created_at.into(),
             endpoint: endpoint.into(),
             error: None,
             expires_at: None,
@@ -427,12 +844,48 @@ impl BatchObject {
             model: model.into(),
             object: Default::default(),
             provider: None,
-            request_counts,
+            request_counts: request_counts.into(),
             results: None,
-            status,
+            status: status.into(),
             usage: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets `error`.
+    pub fn error(mut self, value: impl Into<BatchObjectError>) -> Self {
+        self.error = Some(value.into());
+        self
+    }
+
+    /// Unix timestamp after which the assigned provider no longer completes unfinished requests. Derived from the provider's documented batch window, so it can exceed `created_at` plus `completion_window` (Google Vertex can take up to 96 hours). `null` when the provider documents no hard expiry.
+    pub fn expires_at(mut self, value: impl Into<i64>) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
+
+    /// Sets `finalized_at`.
+    pub fn finalized_at(mut self, value: impl Into<i64>) -> Self {
+        self.finalized_at = Some(value.into());
+        self
+    }
+
+    /// Provider OpenRouter assigned to run the batch, using the same name as the `provider` field of sync responses.
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Sets `results`.
+    pub fn results(mut self, value: impl Into<Vec<BatchObjectResultsItem>>) -> Self {
+        self.results = Some(value.into());
+        self
+    }
+
+    /// Sets `usage`.
+    pub fn usage(mut self, value: impl Into<BatchObjectUsage>) -> Self {
+        self.usage = Some(value.into());
+        self
     }
 }
 
@@ -450,6 +903,13 @@ pub struct BatchObjectError {
 json_object! {
     BatchObjectError {
         message: "message" required,
+    }
+}
+
+impl BatchObjectError {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -474,6 +934,13 @@ json_object! {
     }
 }
 
+impl BatchObjectRequestCounts {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(total: impl Into<i64>, completed: impl Into<i64>, failed: impl Into<i64>) -> Self {
+        Self { completed: completed.into(), failed: failed.into(), total: total.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItem {
     pub custom_id: String,
@@ -490,6 +957,25 @@ json_object! {
         error: "error" defaulted,
         id: "id" required,
         response: "response" defaulted,
+    }
+}
+
+impl BatchObjectResultsItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, custom_id: impl Into<String>) -> Self {
+        Self { custom_id: custom_id.into(), error: None, id: id.into(), response: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `error`.
+    pub fn error(mut self, value: impl Into<BatchObjectResultsItemError>) -> Self {
+        self.error = Some(value.into());
+        self
+    }
+
+    /// Sets `response`.
+    pub fn response(mut self, value: impl Into<BatchObjectResultsItemResponse>) -> Self {
+        self.response = Some(value.into());
+        self
     }
 }
 
@@ -513,6 +999,31 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemError {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(r#type: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            error_type: None,
+            message: message.into(),
+            param: None,
+            r#type: r#type.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Canonical OpenRouter error type, stable across all API formats
+    pub fn error_type(mut self, value: impl Into<ApiErrorType>) -> Self {
+        self.error_type = Some(value.into());
+        self
+    }
+
+    /// Sets `param`.
+    pub fn param(mut self, value: impl Into<String>) -> Self {
+        self.param = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchObjectResultsItemResponse {
     pub body: BatchObjectResultsItemResponseBody,
@@ -531,9 +1042,15 @@ json_object! {
 }
 
 impl BatchObjectResultsItemResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(body: BatchObjectResultsItemResponseBody, status_code: i64) -> Self {
-        Self { body, request_id: None, status_code, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(status_code: impl Into<i64>, body: impl Into<BatchObjectResultsItemResponseBody>) -> Self {
+        Self { body: body.into(), request_id: None, status_code: status_code.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `request_id`.
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = Some(value.into());
+        self
     }
 }
 
@@ -549,12 +1066,36 @@ pub enum BatchObjectResultsItemResponseBody {
     Unknown(serde_json::Value),
 }
 
+impl From<OpenResponsesResult> for BatchObjectResultsItemResponseBody {
+    fn from(value: OpenResponsesResult) -> Self {
+        Self::OpenResponsesResult(value)
+    }
+}
+
+impl From<BatchObjectResultsItemResponseBodyAssistant> for BatchObjectResultsItemResponseBody {
+    fn from(value: BatchObjectResultsItemResponseBodyAssistant) -> Self {
+        Self::Assistant(value)
+    }
+}
+
+impl From<BatchObjectResultsItemResponseBodyChatCompletion> for BatchObjectResultsItemResponseBody {
+    fn from(value: BatchObjectResultsItemResponseBodyChatCompletion) -> Self {
+        Self::ChatCompletion(value)
+    }
+}
+
+impl From<BatchObjectResultsItemResponseBodyList> for BatchObjectResultsItemResponseBody {
+    fn from(value: BatchObjectResultsItemResponseBodyList) -> Self {
+        Self::List(value)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyAssistant {
     pub container: Option<AnthropicContainer>,
     pub content: Vec<ORAnthropicContentBlock>,
     pub id: String,
-    pub input_transformations: Option<Option<Vec<AnthropicInputTransformation>>>,
+    pub input_transformations: Option<Vec<AnthropicInputTransformation>>,
     pub model: String,
     pub role: BatchObjectResultsItemResponseBodyAssistantRole,
     /// Structured information about a refusal
@@ -572,7 +1113,7 @@ json_object! {
         container: "container" defaulted,
         content: "content" defaulted,
         id: "id" required,
-        input_transformations: "input_transformations" tristate,
+        input_transformations: "input_transformations" optional,
         model: "model" required,
         role: "role" required,
         stop_details: "stop_details" defaulted,
@@ -580,6 +1121,68 @@ json_object! {
         stop_sequence: "stop_sequence" defaulted,
         r#type: "type" required,
         usage: "usage" required,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyAssistant {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        content: impl Into<Vec<ORAnthropicContentBlock>>,
+        model: impl Into<String>,
+        usage: impl Into<BatchObjectResultsItemResponseBodyAssistantUsage>,
+    ) -> Self {
+        Self {
+            container: None,
+            content: content.into(),
+            id: id.into(),
+            input_transformations: None,
+            model: model.into(),
+            role: Default::default(),
+            stop_details: None,
+            stop_reason: None,
+            stop_sequence: None,
+            r#type: Default::default(),
+            usage: usage.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `container`.
+    pub fn container(mut self, value: impl Into<AnthropicContainer>) -> Self {
+        self.container = Some(value.into());
+        self
+    }
+
+    /// Sets `input_transformations`.
+    pub fn input_transformations(mut self, value: impl Into<Vec<AnthropicInputTransformation>>) -> Self {
+        self.input_transformations = Some(value.into());
+        self
+    }
+
+    /// Sends `"input_transformations": null` (in an update: clears the value).
+    pub fn clear_input_transformations(mut self) -> Self {
+        self.input_transformations = None;
+        self.extra.insert("input_transformations".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Structured information about a refusal
+    pub fn stop_details(mut self, value: impl Into<AnthropicRefusalStopDetails>) -> Self {
+        self.stop_details = Some(value.into());
+        self
+    }
+
+    /// Sets `stop_reason`.
+    pub fn stop_reason(mut self, value: impl Into<ORAnthropicStopReason>) -> Self {
+        self.stop_reason = Some(value.into());
+        self
+    }
+
+    /// Sets `stop_sequence`.
+    pub fn stop_sequence(mut self, value: impl Into<String>) -> Self {
+        self.stop_sequence = Some(value.into());
+        self
     }
 }
 
@@ -603,7 +1206,7 @@ pub struct BatchObjectResultsItemResponseBodyAssistantUsage {
     pub server_tool_use: Option<AnthropicServerToolUsage>,
     pub service_tier: Option<AnthropicServiceTier>,
     pub iterations: Option<Vec<AnthropicUsageIteration>>,
-    pub speed: Option<Option<AnthropicSpeed>>,
+    pub speed: Option<AnthropicSpeed>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -620,7 +1223,88 @@ json_object! {
         server_tool_use: "server_tool_use" defaulted,
         service_tier: "service_tier" defaulted,
         iterations: "iterations" optional,
-        speed: "speed" tristate,
+        speed: "speed" optional,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyAssistantUsage {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(input_tokens: impl Into<i64>, output_tokens: impl Into<i64>) -> Self {
+        Self {
+            cache_creation: None,
+            cache_creation_input_tokens: None,
+            cache_read_input_tokens: None,
+            inference_geo: None,
+            input_tokens: input_tokens.into(),
+            output_tokens: output_tokens.into(),
+            output_tokens_details: None,
+            server_tool_use: None,
+            service_tier: None,
+            iterations: None,
+            speed: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `cache_creation`.
+    pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
+        self.cache_creation = Some(value.into());
+        self
+    }
+
+    /// Sets `cache_creation_input_tokens`.
+    pub fn cache_creation_input_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cache_creation_input_tokens = Some(value.into());
+        self
+    }
+
+    /// Sets `cache_read_input_tokens`.
+    pub fn cache_read_input_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cache_read_input_tokens = Some(value.into());
+        self
+    }
+
+    /// Sets `inference_geo`.
+    pub fn inference_geo(mut self, value: impl Into<String>) -> Self {
+        self.inference_geo = Some(value.into());
+        self
+    }
+
+    /// Sets `output_tokens_details`.
+    pub fn output_tokens_details(mut self, value: impl Into<AnthropicOutputTokensDetails>) -> Self {
+        self.output_tokens_details = Some(value.into());
+        self
+    }
+
+    /// Sets `server_tool_use`.
+    pub fn server_tool_use(mut self, value: impl Into<AnthropicServerToolUsage>) -> Self {
+        self.server_tool_use = Some(value.into());
+        self
+    }
+
+    /// Sets `service_tier`.
+    pub fn service_tier(mut self, value: impl Into<AnthropicServiceTier>) -> Self {
+        self.service_tier = Some(value.into());
+        self
+    }
+
+    /// Sets `iterations`.
+    pub fn iterations(mut self, value: impl Into<Vec<AnthropicUsageIteration>>) -> Self {
+        self.iterations = Some(value.into());
+        self
+    }
+
+    /// Sets `speed`.
+    pub fn speed(mut self, value: impl Into<AnthropicSpeed>) -> Self {
+        self.speed = Some(value.into());
+        self
+    }
+
+    /// Sends `"speed": null` (in an update: clears the value).
+    pub fn clear_speed(mut self) -> Self {
+        self.speed = None;
+        self.extra.insert("speed".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -635,11 +1319,11 @@ pub struct BatchObjectResultsItemResponseBodyChatCompletion {
     pub model: String,
     pub object: BatchObjectResultsItemResponseBodyChatCompletionObject,
     pub openrouter_metadata: Option<OpenRouterMetadata>,
-    pub provider: Option<Option<String>>,
+    pub provider: Option<String>,
     /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
     pub safeguard_results: Option<Vec<ArmorSafeguardResult>>,
-    pub service_tier: Option<Option<String>>,
-    pub system_fingerprint: Option<Option<String>>,
+    pub service_tier: Option<String>,
+    pub system_fingerprint: Option<String>,
     pub usage: Option<BatchObjectResultsItemResponseBodyChatCompletionUsage>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -655,11 +1339,107 @@ json_object! {
         model: "model" required,
         object: "object" required,
         openrouter_metadata: "openrouter_metadata" optional,
-        provider: "provider" tristate,
+        provider: "provider" optional,
         safeguard_results: "safeguard_results" optional,
-        service_tier: "service_tier" tristate,
-        system_fingerprint: "system_fingerprint" tristate,
+        service_tier: "service_tier" optional,
+        system_fingerprint: "system_fingerprint" optional,
         usage: "usage" optional,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletion {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        model: impl Into<String>,
+        id: impl Into<String>,
+        created: impl Into<i64>,
+        choices: impl Into<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItem>>,
+    ) -> Self {
+        Self {
+            alignment: None,
+            choices: choices.into(),
+            created: created.into(),
+            debug: None,
+            id: id.into(),
+            model: model.into(),
+            object: Default::default(),
+            openrouter_metadata: None,
+            provider: None,
+            safeguard_results: None,
+            service_tier: None,
+            system_fingerprint: None,
+            usage: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Beta. The result of the alignment plugin for this request; the shape may change.
+    pub fn alignment(mut self, value: impl Into<Alignment>) -> Self {
+        self.alignment = Some(value.into());
+        self
+    }
+
+    /// Sets `debug`.
+    pub fn debug(mut self, value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionDebug>) -> Self {
+        self.debug = Some(value.into());
+        self
+    }
+
+    /// Sets `openrouter_metadata`.
+    pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
+        self.openrouter_metadata = Some(value.into());
+        self
+    }
+
+    /// Sets `provider`.
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Sends `"provider": null` (in an update: clears the value).
+    pub fn clear_provider(mut self) -> Self {
+        self.provider = None;
+        self.extra.insert("provider".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
+    pub fn safeguard_results(mut self, value: impl Into<Vec<ArmorSafeguardResult>>) -> Self {
+        self.safeguard_results = Some(value.into());
+        self
+    }
+
+    /// Sets `service_tier`.
+    pub fn service_tier(mut self, value: impl Into<String>) -> Self {
+        self.service_tier = Some(value.into());
+        self
+    }
+
+    /// Sends `"service_tier": null` (in an update: clears the value).
+    pub fn clear_service_tier(mut self) -> Self {
+        self.service_tier = None;
+        self.extra.insert("service_tier".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `system_fingerprint`.
+    pub fn system_fingerprint(mut self, value: impl Into<String>) -> Self {
+        self.system_fingerprint = Some(value.into());
+        self
+    }
+
+    /// Sends `"system_fingerprint": null` (in an update: clears the value).
+    pub fn clear_system_fingerprint(mut self) -> Self {
+        self.system_fingerprint = None;
+        self.extra.insert("system_fingerprint".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `usage`.
+    pub fn usage(mut self, value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionUsage>) -> Self {
+        self.usage = Some(value.into());
+        self
     }
 }
 
@@ -685,20 +1465,42 @@ json_object! {
 }
 
 impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItem {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        finish_reason: FinishReason,
-        index: i64,
-        message: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage,
+        index: impl Into<i64>,
+        message: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage>,
+        finish_reason: impl Into<FinishReason>,
     ) -> Self {
-        Self { finish_reason, index, logprobs: None, message, native_finish_reason: None, extra: Default::default() }
+        Self {
+            finish_reason: finish_reason.into(),
+            index: index.into(),
+            logprobs: None,
+            message: message.into(),
+            native_finish_reason: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `logprobs`.
+    pub fn logprobs(
+        mut self,
+        value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs>,
+    ) -> Self {
+        self.logprobs = Some(value.into());
+        self
+    }
+
+    /// Sets `native_finish_reason`.
+    pub fn native_finish_reason(mut self, value: impl Into<String>) -> Self {
+        self.native_finish_reason = Some(value.into());
+        self
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs {
     pub content: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItem>>,
-    pub refusal: Option<Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItem>>>,
+    pub refusal: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItem>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -706,7 +1508,39 @@ pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs {
 json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs {
         content: "content" defaulted,
-        refusal: "refusal" tristate,
+        refusal: "refusal" optional,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { content: None, refusal: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `content`.
+    pub fn content(
+        mut self,
+        value: impl Into<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItem>>,
+    ) -> Self {
+        self.content = Some(value.into());
+        self
+    }
+
+    /// Sets `refusal`.
+    pub fn refusal(
+        mut self,
+        value: impl Into<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItem>>,
+    ) -> Self {
+        self.refusal = Some(value.into());
+        self
+    }
+
+    /// Sends `"refusal": null` (in an update: clears the value).
+    pub fn clear_refusal(mut self) -> Self {
+        self.refusal = None;
+        self.extra.insert("refusal".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -730,6 +1564,31 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        token: impl Into<String>,
+        logprob: impl Into<f64>,
+        top_logprobs: impl Into<
+            Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItemTopLogprobsItem>,
+        >,
+    ) -> Self {
+        Self {
+            bytes: None,
+            logprob: logprob.into(),
+            token: token.into(),
+            top_logprobs: top_logprobs.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `bytes`.
+    pub fn bytes(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.bytes = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItemTopLogprobsItem {
     pub bytes: Option<Vec<i64>>,
@@ -744,6 +1603,19 @@ json_object! {
         bytes: "bytes" defaulted,
         logprob: "logprob" required,
         token: "token" required,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItemTopLogprobsItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(token: impl Into<String>, logprob: impl Into<f64>) -> Self {
+        Self { bytes: None, logprob: logprob.into(), token: token.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `bytes`.
+    pub fn bytes(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.bytes = Some(value.into());
+        self
     }
 }
 
@@ -767,6 +1639,31 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        token: impl Into<String>,
+        logprob: impl Into<f64>,
+        top_logprobs: impl Into<
+            Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItemTopLogprobsItem>,
+        >,
+    ) -> Self {
+        Self {
+            bytes: None,
+            logprob: logprob.into(),
+            token: token.into(),
+            top_logprobs: top_logprobs.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `bytes`.
+    pub fn bytes(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.bytes = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItemTopLogprobsItem {
     pub bytes: Option<Vec<i64>>,
@@ -784,14 +1681,27 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItemTopLogprobsItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(token: impl Into<String>, logprob: impl Into<f64>) -> Self {
+        Self { bytes: None, logprob: logprob.into(), token: token.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `bytes`.
+    pub fn bytes(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.bytes = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage {
     pub annotations: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItem>>,
     pub content: Option<String>,
-    pub images: Option<Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItem>>>,
-    pub reasoning: Option<Option<String>>,
+    pub images: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItem>>,
+    pub reasoning: Option<String>,
     pub reasoning_details:
-        Option<Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem>>>,
+        Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem>>,
     pub refusal: Option<String>,
     pub role: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageRole,
     pub tool_calls: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItem>>,
@@ -803,12 +1713,104 @@ json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage {
         annotations: "annotations" optional,
         content: "content" defaulted,
-        images: "images" tristate,
-        reasoning: "reasoning" tristate,
-        reasoning_details: "reasoning_details" tristate,
+        images: "images" optional,
+        reasoning: "reasoning" optional,
+        reasoning_details: "reasoning_details" optional,
         refusal: "refusal" defaulted,
         role: "role" required,
         tool_calls: "tool_calls" optional,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            annotations: None,
+            content: None,
+            images: None,
+            reasoning: None,
+            reasoning_details: None,
+            refusal: None,
+            role: Default::default(),
+            tool_calls: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `annotations`.
+    pub fn annotations(
+        mut self,
+        value: impl Into<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItem>>,
+    ) -> Self {
+        self.annotations = Some(value.into());
+        self
+    }
+
+    /// Sets `content`.
+    pub fn content(mut self, value: impl Into<String>) -> Self {
+        self.content = Some(value.into());
+        self
+    }
+
+    /// Sets `images`.
+    pub fn images(
+        mut self,
+        value: impl Into<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItem>>,
+    ) -> Self {
+        self.images = Some(value.into());
+        self
+    }
+
+    /// Sends `"images": null` (in an update: clears the value).
+    pub fn clear_images(mut self) -> Self {
+        self.images = None;
+        self.extra.insert("images".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `reasoning`.
+    pub fn reasoning(mut self, value: impl Into<String>) -> Self {
+        self.reasoning = Some(value.into());
+        self
+    }
+
+    /// Sends `"reasoning": null` (in an update: clears the value).
+    pub fn clear_reasoning(mut self) -> Self {
+        self.reasoning = None;
+        self.extra.insert("reasoning".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `reasoning_details`.
+    pub fn reasoning_details(
+        mut self,
+        value: impl Into<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem>>,
+    ) -> Self {
+        self.reasoning_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"reasoning_details": null` (in an update: clears the value).
+    pub fn clear_reasoning_details(mut self) -> Self {
+        self.reasoning_details = None;
+        self.extra.insert("reasoning_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `refusal`.
+    pub fn refusal(mut self, value: impl Into<String>) -> Self {
+        self.refusal = Some(value.into());
+        self
+    }
+
+    /// Sets `tool_calls`.
+    pub fn tool_calls(
+        mut self,
+        value: impl Into<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItem>>,
+    ) -> Self {
+        self.tool_calls = Some(value.into());
+        self
     }
 }
 
@@ -825,6 +1827,34 @@ pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnot
     Unknown(serde_json::Value),
 }
 
+impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItem
+{
+    fn from(value: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile) -> Self {
+        Self::File(value)
+    }
+}
+
+impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitation>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItem
+{
+    fn from(
+        value: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitation,
+    ) -> Self {
+        Self::UrlCitation(value)
+    }
+}
+
+impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitation>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItem
+{
+    fn from(
+        value: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitation,
+    ) -> Self {
+        Self::WebSearchCitation(value)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile {
     pub file: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFile,
@@ -837,6 +1867,15 @@ json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile {
         file: "file" required,
         r#type: "type" required,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        file: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFile>,
+    ) -> Self {
+        Self { file: file.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
@@ -858,6 +1897,24 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFile {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        hash: impl Into<String>,
+        content: impl Into<
+            Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItem>,
+        >,
+    ) -> Self {
+        Self { content: content.into(), hash: hash.into(), name: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -868,6 +1925,26 @@ pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnot
     ),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemText>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItem
+{
+    fn from(
+        value: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemText,
+    ) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrl>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItem
+{
+    fn from(
+        value: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrl,
+    ) -> Self {
+        Self::ImageUrl(value)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -885,6 +1962,15 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrl {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        image_url: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrlImageUrl>,
+    ) -> Self {
+        Self { image_url: image_url.into(), r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrlImageUrl
 {
@@ -896,6 +1982,15 @@ pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnn
 json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrlImageUrl {
         url: "url" required,
+    }
+}
+
+impl
+    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrlImageUrl
+{
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -916,6 +2011,13 @@ json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemText {
         text: "text" required,
         r#type: "type" required,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemText {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
@@ -940,6 +2042,17 @@ json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitation {
         r#type: "type" required,
         url_citation: "url_citation" required,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitation {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        url_citation: impl Into<
+            BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationUrlCitation,
+        >,
+    ) -> Self {
+        Self { r#type: Default::default(), url_citation: url_citation.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -968,6 +2081,31 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationUrlCitation {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        url: impl Into<String>,
+        start_index: impl Into<i64>,
+        end_index: impl Into<i64>,
+        title: impl Into<String>,
+    ) -> Self {
+        Self {
+            content: None,
+            end_index: end_index.into(),
+            start_index: start_index.into(),
+            title: title.into(),
+            url: url.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `content`.
+    pub fn content(mut self, value: impl Into<String>) -> Self {
+        self.content = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitation {
 pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationType,
@@ -980,6 +2118,19 @@ json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitation {
         r#type: "type" required,
         web_search_citation: "web_search_citation" required,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitation {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        web_search_citation: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationWebSearchCitation>,
+    ) -> Self {
+        Self {
+            r#type: Default::default(),
+            web_search_citation: web_search_citation.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1007,6 +2158,33 @@ json_object! {
     }
 }
 
+impl
+    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationWebSearchCitation
+{
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { cited_text: None, encrypted_index: None, title: None, url: url.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `cited_text`.
+    pub fn cited_text(mut self, value: impl Into<String>) -> Self {
+        self.cited_text = Some(value.into());
+        self
+    }
+
+    /// Sets `encrypted_index`.
+    pub fn encrypted_index(mut self, value: impl Into<String>) -> Self {
+        self.encrypted_index = Some(value.into());
+        self
+    }
+
+    /// Sets `title`.
+    pub fn title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItem {
     pub image_url: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemImageUrl,
@@ -1022,6 +2200,15 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        image_url: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemImageUrl>,
+    ) -> Self {
+        Self { image_url: image_url.into(), r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemImageUrl {
     pub url: String,
@@ -1032,6 +2219,13 @@ pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageIma
 json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemImageUrl {
         url: "url" required,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemImageUrl {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -1049,6 +2243,38 @@ pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReaso
     ReasoningDetailText(ReasoningDetailText),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<ReasoningDetailServerToolCall>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem
+{
+    fn from(value: ReasoningDetailServerToolCall) -> Self {
+        Self::ReasoningDetailServerToolCall(value)
+    }
+}
+
+impl From<ReasoningDetailSummary>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem
+{
+    fn from(value: ReasoningDetailSummary) -> Self {
+        Self::ReasoningDetailSummary(value)
+    }
+}
+
+impl From<ReasoningDetailEncrypted>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem
+{
+    fn from(value: ReasoningDetailEncrypted) -> Self {
+        Self::ReasoningDetailEncrypted(value)
+    }
+}
+
+impl From<ReasoningDetailText>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem
+{
+    fn from(value: ReasoningDetailText) -> Self {
+        Self::ReasoningDetailText(value)
+    }
 }
 
 tag_enum! {
@@ -1074,6 +2300,23 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        index: impl Into<i64>,
+        id: impl Into<String>,
+        function: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemFunction>,
+    ) -> Self {
+        Self {
+            function: function.into(),
+            id: id.into(),
+            index: index.into(),
+            r#type: Default::default(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemFunction {
     pub arguments: String,
@@ -1086,6 +2329,13 @@ json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemFunction {
         arguments: "arguments" required,
         name: "name" required,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemFunction {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(name: impl Into<String>, arguments: impl Into<String>) -> Self {
+        Self { arguments: arguments.into(), name: name.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -1108,6 +2358,25 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemResponseBodyChatCompletionDebug {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { echo_upstream_body: None, timings: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `echo_upstream_body`.
+    pub fn echo_upstream_body(mut self, value: impl Into<serde_json::Map<String, serde_json::Value>>) -> Self {
+        self.echo_upstream_body = Some(value.into());
+        self
+    }
+
+    /// Sets `timings`.
+    pub fn timings(mut self, value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionDebugTimings>) -> Self {
+        self.timings = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionDebugTimings {
     pub epoch_ms: i64,
@@ -1126,13 +2395,18 @@ json_object! {
 }
 
 impl BatchObjectResultsItemResponseBodyChatCompletionDebugTimings {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        epoch_ms: i64,
-        event: BatchObjectResultsItemResponseBodyChatCompletionDebugTimingsEvent,
-        start_ms: i64,
+        start_ms: impl Into<i64>,
+        event: impl Into<BatchObjectResultsItemResponseBodyChatCompletionDebugTimingsEvent>,
+        epoch_ms: impl Into<i64>,
     ) -> Self {
-        Self { epoch_ms, event, start_ms, extra: Default::default() }
+        Self {
+            epoch_ms: epoch_ms.into(),
+            event: event.into(),
+            start_ms: start_ms.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }
 
@@ -1153,17 +2427,15 @@ pub enum BatchObjectResultsItemResponseBodyChatCompletionObject { ChatCompletion
 pub struct BatchObjectResultsItemResponseBodyChatCompletionUsage {
     /// The tokens generated
     pub completion_tokens: i64,
-    pub completion_tokens_details:
-        Option<Option<BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails>>,
+    pub completion_tokens_details: Option<BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails>,
     /// Including images, input audio, and tools if any
     pub prompt_tokens: i64,
     /// Breakdown of tokens used in the prompt.
-    pub prompt_tokens_details: Option<Option<BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails>>,
+    pub prompt_tokens_details: Option<BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails>,
     /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use: Option<Option<BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse>>,
+    pub server_tool_use: Option<BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse>,
     /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use_details:
-        Option<Option<BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails>>,
+    pub server_tool_use_details: Option<BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails>,
     /// Sum of the above two fields
     pub total_tokens: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -1173,32 +2445,158 @@ pub struct BatchObjectResultsItemResponseBodyChatCompletionUsage {
 json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionUsage {
         completion_tokens: "completion_tokens" required,
-        completion_tokens_details: "completion_tokens_details" tristate,
+        completion_tokens_details: "completion_tokens_details" optional,
         prompt_tokens: "prompt_tokens" required,
-        prompt_tokens_details: "prompt_tokens_details" tristate,
-        server_tool_use: "server_tool_use" tristate,
-        server_tool_use_details: "server_tool_use_details" tristate,
+        prompt_tokens_details: "prompt_tokens_details" optional,
+        server_tool_use: "server_tool_use" optional,
+        server_tool_use_details: "server_tool_use_details" optional,
         total_tokens: "total_tokens" required,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionUsage {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(prompt_tokens: impl Into<i64>, completion_tokens: impl Into<i64>, total_tokens: impl Into<i64>) -> Self {
+        Self {
+            completion_tokens: completion_tokens.into(),
+            completion_tokens_details: None,
+            prompt_tokens: prompt_tokens.into(),
+            prompt_tokens_details: None,
+            server_tool_use: None,
+            server_tool_use_details: None,
+            total_tokens: total_tokens.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `completion_tokens_details`.
+    pub fn completion_tokens_details(
+        mut self,
+        value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails>,
+    ) -> Self {
+        self.completion_tokens_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"completion_tokens_details": null` (in an update: clears the value).
+    pub fn clear_completion_tokens_details(mut self) -> Self {
+        self.completion_tokens_details = None;
+        self.extra.insert("completion_tokens_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Breakdown of tokens used in the prompt.
+    pub fn prompt_tokens_details(
+        mut self,
+        value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails>,
+    ) -> Self {
+        self.prompt_tokens_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"prompt_tokens_details": null` (in an update: clears the value).
+    pub fn clear_prompt_tokens_details(mut self) -> Self {
+        self.prompt_tokens_details = None;
+        self.extra.insert("prompt_tokens_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Usage for server-side tool execution (e.g., web search)
+    pub fn server_tool_use(
+        mut self,
+        value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse>,
+    ) -> Self {
+        self.server_tool_use = Some(value.into());
+        self
+    }
+
+    /// Sends `"server_tool_use": null` (in an update: clears the value).
+    pub fn clear_server_tool_use(mut self) -> Self {
+        self.server_tool_use = None;
+        self.extra.insert("server_tool_use".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Usage for server-side tool execution (e.g., web search)
+    pub fn server_tool_use_details(
+        mut self,
+        value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails>,
+    ) -> Self {
+        self.server_tool_use_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"server_tool_use_details": null` (in an update: clears the value).
+    pub fn clear_server_tool_use_details(mut self) -> Self {
+        self.server_tool_use_details = None;
+        self.extra.insert("server_tool_use_details".into(), serde_json::Value::Null);
+        self
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails {
     /// Tokens generated by the model for audio output.
-    pub audio_tokens: Option<Option<i64>>,
+    pub audio_tokens: Option<i64>,
     /// Tokens generated by the model for image output.
-    pub image_tokens: Option<Option<i64>>,
+    pub image_tokens: Option<i64>,
     /// Tokens generated by the model for reasoning.
-    pub reasoning_tokens: Option<Option<i64>>,
+    pub reasoning_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails {
-        audio_tokens: "audio_tokens" tristate,
-        image_tokens: "image_tokens" tristate,
-        reasoning_tokens: "reasoning_tokens" tristate,
+        audio_tokens: "audio_tokens" optional,
+        image_tokens: "image_tokens" optional,
+        reasoning_tokens: "reasoning_tokens" optional,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { audio_tokens: None, image_tokens: None, reasoning_tokens: None, extra: serde_json::Map::new() }
+    }
+
+    /// Tokens generated by the model for audio output.
+    pub fn audio_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.audio_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"audio_tokens": null` (in an update: clears the value).
+    pub fn clear_audio_tokens(mut self) -> Self {
+        self.audio_tokens = None;
+        self.extra.insert("audio_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens generated by the model for image output.
+    pub fn image_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.image_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"image_tokens": null` (in an update: clears the value).
+    pub fn clear_image_tokens(mut self) -> Self {
+        self.image_tokens = None;
+        self.extra.insert("image_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens generated by the model for reasoning.
+    pub fn reasoning_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.reasoning_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"reasoning_tokens": null` (in an update: clears the value).
+    pub fn clear_reasoning_tokens(mut self) -> Self {
+        self.reasoning_tokens = None;
+        self.extra.insert("reasoning_tokens".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -1206,26 +2604,105 @@ json_object! {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails {
     /// Tokens used for input audio.
-    pub audio_tokens: Option<Option<i64>>,
+    pub audio_tokens: Option<i64>,
     /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
-    pub cache_write_tokens: Option<Option<i64>>,
+    pub cache_write_tokens: Option<i64>,
     /// Tokens cached by the endpoint.
-    pub cached_tokens: Option<Option<i64>>,
+    pub cached_tokens: Option<i64>,
     /// Tokens used for input files/documents.
-    pub file_tokens: Option<Option<i64>>,
+    pub file_tokens: Option<i64>,
     /// Tokens used for input video.
-    pub video_tokens: Option<Option<i64>>,
+    pub video_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails {
-        audio_tokens: "audio_tokens" tristate,
-        cache_write_tokens: "cache_write_tokens" tristate,
-        cached_tokens: "cached_tokens" tristate,
-        file_tokens: "file_tokens" tristate,
-        video_tokens: "video_tokens" tristate,
+        audio_tokens: "audio_tokens" optional,
+        cache_write_tokens: "cache_write_tokens" optional,
+        cached_tokens: "cached_tokens" optional,
+        file_tokens: "file_tokens" optional,
+        video_tokens: "video_tokens" optional,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            audio_tokens: None,
+            cache_write_tokens: None,
+            cached_tokens: None,
+            file_tokens: None,
+            video_tokens: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Tokens used for input audio.
+    pub fn audio_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.audio_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"audio_tokens": null` (in an update: clears the value).
+    pub fn clear_audio_tokens(mut self) -> Self {
+        self.audio_tokens = None;
+        self.extra.insert("audio_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
+    pub fn cache_write_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cache_write_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"cache_write_tokens": null` (in an update: clears the value).
+    pub fn clear_cache_write_tokens(mut self) -> Self {
+        self.cache_write_tokens = None;
+        self.extra.insert("cache_write_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens cached by the endpoint.
+    pub fn cached_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cached_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"cached_tokens": null` (in an update: clears the value).
+    pub fn clear_cached_tokens(mut self) -> Self {
+        self.cached_tokens = None;
+        self.extra.insert("cached_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens used for input files/documents.
+    pub fn file_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.file_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"file_tokens": null` (in an update: clears the value).
+    pub fn clear_file_tokens(mut self) -> Self {
+        self.file_tokens = None;
+        self.extra.insert("file_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens used for input video.
+    pub fn video_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.video_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"video_tokens": null` (in an update: clears the value).
+    pub fn clear_video_tokens(mut self) -> Self {
+        self.video_tokens = None;
+        self.extra.insert("video_tokens".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -1233,20 +2710,71 @@ json_object! {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse {
     /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub tool_calls_executed: Option<Option<i64>>,
+    pub tool_calls_executed: Option<i64>,
     /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub tool_calls_requested: Option<Option<i64>>,
+    pub tool_calls_requested: Option<i64>,
     /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub web_search_requests: Option<Option<i64>>,
+    pub web_search_requests: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse {
-        tool_calls_executed: "tool_calls_executed" tristate,
-        tool_calls_requested: "tool_calls_requested" tristate,
-        web_search_requests: "web_search_requests" tristate,
+        tool_calls_executed: "tool_calls_executed" optional,
+        tool_calls_requested: "tool_calls_requested" optional,
+        web_search_requests: "web_search_requests" optional,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            tool_calls_executed: None,
+            tool_calls_requested: None,
+            web_search_requests: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Number of OpenRouter server tool calls that executed and produced a result.
+    pub fn tool_calls_executed(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_executed = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_executed": null` (in an update: clears the value).
+    pub fn clear_tool_calls_executed(mut self) -> Self {
+        self.tool_calls_executed = None;
+        self.extra.insert("tool_calls_executed".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+    pub fn tool_calls_requested(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_requested = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_requested": null` (in an update: clears the value).
+    pub fn clear_tool_calls_requested(mut self) -> Self {
+        self.tool_calls_requested = None;
+        self.extra.insert("tool_calls_requested".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+    pub fn web_search_requests(mut self, value: impl Into<i64>) -> Self {
+        self.web_search_requests = Some(value.into());
+        self
+    }
+
+    /// Sends `"web_search_requests": null` (in an update: clears the value).
+    pub fn clear_web_search_requests(mut self) -> Self {
+        self.web_search_requests = None;
+        self.extra.insert("web_search_requests".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -1254,20 +2782,71 @@ json_object! {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails {
     /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub tool_calls_executed: Option<Option<i64>>,
+    pub tool_calls_executed: Option<i64>,
     /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub tool_calls_requested: Option<Option<i64>>,
+    pub tool_calls_requested: Option<i64>,
     /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub web_search_requests: Option<Option<i64>>,
+    pub web_search_requests: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails {
-        tool_calls_executed: "tool_calls_executed" tristate,
-        tool_calls_requested: "tool_calls_requested" tristate,
-        web_search_requests: "web_search_requests" tristate,
+        tool_calls_executed: "tool_calls_executed" optional,
+        tool_calls_requested: "tool_calls_requested" optional,
+        web_search_requests: "web_search_requests" optional,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            tool_calls_executed: None,
+            tool_calls_requested: None,
+            web_search_requests: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Number of OpenRouter server tool calls that executed and produced a result.
+    pub fn tool_calls_executed(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_executed = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_executed": null` (in an update: clears the value).
+    pub fn clear_tool_calls_executed(mut self) -> Self {
+        self.tool_calls_executed = None;
+        self.extra.insert("tool_calls_executed".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+    pub fn tool_calls_requested(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_requested = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_requested": null` (in an update: clears the value).
+    pub fn clear_tool_calls_requested(mut self) -> Self {
+        self.tool_calls_requested = None;
+        self.extra.insert("tool_calls_requested".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+    pub fn web_search_requests(mut self, value: impl Into<i64>) -> Self {
+        self.web_search_requests = Some(value.into());
+        self
+    }
+
+    /// Sends `"web_search_requests": null` (in an update: clears the value).
+    pub fn clear_web_search_requests(mut self) -> Self {
+        self.web_search_requests = None;
+        self.extra.insert("web_search_requests".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -1297,6 +2876,32 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemResponseBodyList {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<BatchObjectResultsItemResponseBodyListDataItem>>, model: impl Into<String>) -> Self {
+        Self {
+            data: data.into(),
+            id: None,
+            model: model.into(),
+            object: Default::default(),
+            usage: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Unique identifier for the embeddings response
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Token usage statistics
+    pub fn usage(mut self, value: impl Into<BatchObjectResultsItemResponseBodyListUsage>) -> Self {
+        self.usage = Some(value.into());
+        self
+    }
+}
+
 /// A single embedding object
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyListDataItem {
@@ -1318,9 +2923,15 @@ json_object! {
 }
 
 impl BatchObjectResultsItemResponseBodyListDataItem {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(embedding: BatchObjectResultsItemResponseBodyListDataItemEmbedding) -> Self {
-        Self { embedding, index: None, object: Default::default(), extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(embedding: impl Into<BatchObjectResultsItemResponseBodyListDataItemEmbedding>) -> Self {
+        Self { embedding: embedding.into(), index: None, object: Default::default(), extra: serde_json::Map::new() }
+    }
+
+    /// Index of the embedding in the input list
+    pub fn index(mut self, value: impl Into<i64>) -> Self {
+        self.index = Some(value.into());
+        self
     }
 }
 
@@ -1333,6 +2944,24 @@ pub enum BatchObjectResultsItemResponseBodyListDataItemEmbedding {
     String(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<Vec<f64>> for BatchObjectResultsItemResponseBodyListDataItemEmbedding {
+    fn from(value: Vec<f64>) -> Self {
+        Self::Array(value)
+    }
+}
+
+impl From<String> for BatchObjectResultsItemResponseBodyListDataItemEmbedding {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for BatchObjectResultsItemResponseBodyListDataItemEmbedding {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
 }
 
 tag_enum! {
@@ -1349,7 +2978,7 @@ pub struct BatchObjectResultsItemResponseBodyListUsage {
     /// Cost of the request in credits
     pub cost: Option<f64>,
     /// Breakdown of upstream inference costs
-    pub cost_details: Option<Option<CostDetails>>,
+    pub cost_details: Option<CostDetails>,
     /// Whether a request was made using a Bring Your Own Key configuration
     pub is_byok: Option<bool>,
     /// Number of tokens in the input
@@ -1365,11 +2994,60 @@ pub struct BatchObjectResultsItemResponseBodyListUsage {
 json_object! {
     BatchObjectResultsItemResponseBodyListUsage {
         cost: "cost" optional,
-        cost_details: "cost_details" tristate,
+        cost_details: "cost_details" optional,
         is_byok: "is_byok" optional,
         prompt_tokens: "prompt_tokens" required,
         prompt_tokens_details: "prompt_tokens_details" optional,
         total_tokens: "total_tokens" required,
+    }
+}
+
+impl BatchObjectResultsItemResponseBodyListUsage {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(prompt_tokens: impl Into<i64>, total_tokens: impl Into<i64>) -> Self {
+        Self {
+            cost: None,
+            cost_details: None,
+            is_byok: None,
+            prompt_tokens: prompt_tokens.into(),
+            prompt_tokens_details: None,
+            total_tokens: total_tokens.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Cost of the request in credits
+    pub fn cost(mut self, value: impl Into<f64>) -> Self {
+        self.cost = Some(value.into());
+        self
+    }
+
+    /// Breakdown of upstream inference costs
+    pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
+        self.cost_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"cost_details": null` (in an update: clears the value).
+    pub fn clear_cost_details(mut self) -> Self {
+        self.cost_details = None;
+        self.extra.insert("cost_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether a request was made using a Bring Your Own Key configuration
+    pub fn is_byok(mut self, value: impl Into<bool>) -> Self {
+        self.is_byok = Some(value.into());
+        self
+    }
+
+    /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
+    pub fn prompt_tokens_details(
+        mut self,
+        value: impl Into<BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails>,
+    ) -> Self {
+        self.prompt_tokens_details = Some(value.into());
+        self
     }
 }
 
@@ -1400,30 +3078,74 @@ json_object! {
     }
 }
 
+impl BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            audio_tokens: None,
+            file_tokens: None,
+            image_tokens: None,
+            text_tokens: None,
+            video_tokens: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Number of audio tokens in the input
+    pub fn audio_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.audio_tokens = Some(value.into());
+        self
+    }
+
+    /// Number of file/document tokens in the input
+    pub fn file_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.file_tokens = Some(value.into());
+        self
+    }
+
+    /// Number of image tokens in the input
+    pub fn image_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.image_tokens = Some(value.into());
+        self
+    }
+
+    /// Number of text tokens in the input
+    pub fn text_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.text_tokens = Some(value.into());
+        self
+    }
+
+    /// Number of video tokens in the input
+    pub fn video_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.video_tokens = Some(value.into());
+        self
+    }
+}
+
 pub type BatchObjectStatus = BatchListItemStatus;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectUsage {
-    pub cache_creation: Option<Option<AnthropicCacheCreation>>,
+    pub cache_creation: Option<AnthropicCacheCreation>,
     /// The tokens generated
     pub completion_tokens: i64,
-    pub completion_tokens_details: Option<Option<BatchObjectUsageCompletionTokensDetails>>,
+    pub completion_tokens_details: Option<BatchObjectUsageCompletionTokensDetails>,
     /// Cost of the completion
-    pub cost: Option<Option<f64>>,
+    pub cost: Option<f64>,
     /// Breakdown of upstream inference costs
-    pub cost_details: Option<Option<CostDetails>>,
+    pub cost_details: Option<CostDetails>,
     /// Whether a request was made using a Bring Your Own Key configuration
     pub is_byok: Option<bool>,
-    pub iterations: Option<Option<Vec<AnthropicUsageIteration>>>,
+    pub iterations: Option<Vec<AnthropicUsageIteration>>,
     /// Including images, input audio, and tools if any
     pub prompt_tokens: i64,
     /// Breakdown of tokens used in the prompt.
-    pub prompt_tokens_details: Option<Option<BatchObjectUsagePromptTokensDetails>>,
+    pub prompt_tokens_details: Option<BatchObjectUsagePromptTokensDetails>,
     /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use: Option<Option<BatchObjectUsageServerToolUse>>,
+    pub server_tool_use: Option<BatchObjectUsageServerToolUse>,
     /// The service tier used by the upstream provider for this request
-    pub service_tier: Option<Option<String>>,
-    pub speed: Option<Option<AnthropicSpeed>>,
+    pub service_tier: Option<String>,
+    pub speed: Option<AnthropicSpeed>,
     /// Sum of the above two fields
     pub total_tokens: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -1432,39 +3154,230 @@ pub struct BatchObjectUsage {
 
 json_object! {
     BatchObjectUsage {
-        cache_creation: "cache_creation" tristate,
+        cache_creation: "cache_creation" optional,
         completion_tokens: "completion_tokens" required,
-        completion_tokens_details: "completion_tokens_details" tristate,
-        cost: "cost" tristate,
-        cost_details: "cost_details" tristate,
+        completion_tokens_details: "completion_tokens_details" optional,
+        cost: "cost" optional,
+        cost_details: "cost_details" optional,
         is_byok: "is_byok" optional,
-        iterations: "iterations" tristate,
+        iterations: "iterations" optional,
         prompt_tokens: "prompt_tokens" required,
-        prompt_tokens_details: "prompt_tokens_details" tristate,
-        server_tool_use: "server_tool_use" tristate,
-        service_tier: "service_tier" tristate,
-        speed: "speed" tristate,
+        prompt_tokens_details: "prompt_tokens_details" optional,
+        server_tool_use: "server_tool_use" optional,
+        service_tier: "service_tier" optional,
+        speed: "speed" optional,
         total_tokens: "total_tokens" required,
+    }
+}
+
+impl BatchObjectUsage {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(prompt_tokens: impl Into<i64>, completion_tokens: impl Into<i64>, total_tokens: impl Into<i64>) -> Self {
+        Self {
+            cache_creation: None,
+            completion_tokens: completion_tokens.into(),
+            completion_tokens_details: None,
+            cost: None,
+            cost_details: None,
+            is_byok: None,
+            iterations: None,
+            prompt_tokens: prompt_tokens.into(),
+            prompt_tokens_details: None,
+            server_tool_use: None,
+            service_tier: None,
+            speed: None,
+            total_tokens: total_tokens.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `cache_creation`.
+    pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
+        self.cache_creation = Some(value.into());
+        self
+    }
+
+    /// Sends `"cache_creation": null` (in an update: clears the value).
+    pub fn clear_cache_creation(mut self) -> Self {
+        self.cache_creation = None;
+        self.extra.insert("cache_creation".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `completion_tokens_details`.
+    pub fn completion_tokens_details(mut self, value: impl Into<BatchObjectUsageCompletionTokensDetails>) -> Self {
+        self.completion_tokens_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"completion_tokens_details": null` (in an update: clears the value).
+    pub fn clear_completion_tokens_details(mut self) -> Self {
+        self.completion_tokens_details = None;
+        self.extra.insert("completion_tokens_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Cost of the completion
+    pub fn cost(mut self, value: impl Into<f64>) -> Self {
+        self.cost = Some(value.into());
+        self
+    }
+
+    /// Sends `"cost": null` (in an update: clears the value).
+    pub fn clear_cost(mut self) -> Self {
+        self.cost = None;
+        self.extra.insert("cost".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Breakdown of upstream inference costs
+    pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
+        self.cost_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"cost_details": null` (in an update: clears the value).
+    pub fn clear_cost_details(mut self) -> Self {
+        self.cost_details = None;
+        self.extra.insert("cost_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether a request was made using a Bring Your Own Key configuration
+    pub fn is_byok(mut self, value: impl Into<bool>) -> Self {
+        self.is_byok = Some(value.into());
+        self
+    }
+
+    /// Sets `iterations`.
+    pub fn iterations(mut self, value: impl Into<Vec<AnthropicUsageIteration>>) -> Self {
+        self.iterations = Some(value.into());
+        self
+    }
+
+    /// Sends `"iterations": null` (in an update: clears the value).
+    pub fn clear_iterations(mut self) -> Self {
+        self.iterations = None;
+        self.extra.insert("iterations".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Breakdown of tokens used in the prompt.
+    pub fn prompt_tokens_details(mut self, value: impl Into<BatchObjectUsagePromptTokensDetails>) -> Self {
+        self.prompt_tokens_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"prompt_tokens_details": null` (in an update: clears the value).
+    pub fn clear_prompt_tokens_details(mut self) -> Self {
+        self.prompt_tokens_details = None;
+        self.extra.insert("prompt_tokens_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Usage for server-side tool execution (e.g., web search)
+    pub fn server_tool_use(mut self, value: impl Into<BatchObjectUsageServerToolUse>) -> Self {
+        self.server_tool_use = Some(value.into());
+        self
+    }
+
+    /// Sends `"server_tool_use": null` (in an update: clears the value).
+    pub fn clear_server_tool_use(mut self) -> Self {
+        self.server_tool_use = None;
+        self.extra.insert("server_tool_use".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// The service tier used by the upstream provider for this request
+    pub fn service_tier(mut self, value: impl Into<String>) -> Self {
+        self.service_tier = Some(value.into());
+        self
+    }
+
+    /// Sends `"service_tier": null` (in an update: clears the value).
+    pub fn clear_service_tier(mut self) -> Self {
+        self.service_tier = None;
+        self.extra.insert("service_tier".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `speed`.
+    pub fn speed(mut self, value: impl Into<AnthropicSpeed>) -> Self {
+        self.speed = Some(value.into());
+        self
+    }
+
+    /// Sends `"speed": null` (in an update: clears the value).
+    pub fn clear_speed(mut self) -> Self {
+        self.speed = None;
+        self.extra.insert("speed".into(), serde_json::Value::Null);
+        self
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectUsageCompletionTokensDetails {
     /// Tokens generated by the model for audio output.
-    pub audio_tokens: Option<Option<i64>>,
+    pub audio_tokens: Option<i64>,
     /// Tokens generated by the model for image output.
-    pub image_tokens: Option<Option<i64>>,
+    pub image_tokens: Option<i64>,
     /// Tokens generated by the model for reasoning.
-    pub reasoning_tokens: Option<Option<i64>>,
+    pub reasoning_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     BatchObjectUsageCompletionTokensDetails {
-        audio_tokens: "audio_tokens" tristate,
-        image_tokens: "image_tokens" tristate,
-        reasoning_tokens: "reasoning_tokens" tristate,
+        audio_tokens: "audio_tokens" optional,
+        image_tokens: "image_tokens" optional,
+        reasoning_tokens: "reasoning_tokens" optional,
+    }
+}
+
+impl BatchObjectUsageCompletionTokensDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { audio_tokens: None, image_tokens: None, reasoning_tokens: None, extra: serde_json::Map::new() }
+    }
+
+    /// Tokens generated by the model for audio output.
+    pub fn audio_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.audio_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"audio_tokens": null` (in an update: clears the value).
+    pub fn clear_audio_tokens(mut self) -> Self {
+        self.audio_tokens = None;
+        self.extra.insert("audio_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens generated by the model for image output.
+    pub fn image_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.image_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"image_tokens": null` (in an update: clears the value).
+    pub fn clear_image_tokens(mut self) -> Self {
+        self.image_tokens = None;
+        self.extra.insert("image_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens generated by the model for reasoning.
+    pub fn reasoning_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.reasoning_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"reasoning_tokens": null` (in an update: clears the value).
+    pub fn clear_reasoning_tokens(mut self) -> Self {
+        self.reasoning_tokens = None;
+        self.extra.insert("reasoning_tokens".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -1472,26 +3385,105 @@ json_object! {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectUsagePromptTokensDetails {
     /// Tokens used for input audio.
-    pub audio_tokens: Option<Option<i64>>,
+    pub audio_tokens: Option<i64>,
     /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
-    pub cache_write_tokens: Option<Option<i64>>,
+    pub cache_write_tokens: Option<i64>,
     /// Tokens cached by the endpoint.
-    pub cached_tokens: Option<Option<i64>>,
+    pub cached_tokens: Option<i64>,
     /// Tokens used for input files/documents.
-    pub file_tokens: Option<Option<i64>>,
+    pub file_tokens: Option<i64>,
     /// Tokens used for input video.
-    pub video_tokens: Option<Option<i64>>,
+    pub video_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     BatchObjectUsagePromptTokensDetails {
-        audio_tokens: "audio_tokens" tristate,
-        cache_write_tokens: "cache_write_tokens" tristate,
-        cached_tokens: "cached_tokens" tristate,
-        file_tokens: "file_tokens" tristate,
-        video_tokens: "video_tokens" tristate,
+        audio_tokens: "audio_tokens" optional,
+        cache_write_tokens: "cache_write_tokens" optional,
+        cached_tokens: "cached_tokens" optional,
+        file_tokens: "file_tokens" optional,
+        video_tokens: "video_tokens" optional,
+    }
+}
+
+impl BatchObjectUsagePromptTokensDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            audio_tokens: None,
+            cache_write_tokens: None,
+            cached_tokens: None,
+            file_tokens: None,
+            video_tokens: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Tokens used for input audio.
+    pub fn audio_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.audio_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"audio_tokens": null` (in an update: clears the value).
+    pub fn clear_audio_tokens(mut self) -> Self {
+        self.audio_tokens = None;
+        self.extra.insert("audio_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
+    pub fn cache_write_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cache_write_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"cache_write_tokens": null` (in an update: clears the value).
+    pub fn clear_cache_write_tokens(mut self) -> Self {
+        self.cache_write_tokens = None;
+        self.extra.insert("cache_write_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens cached by the endpoint.
+    pub fn cached_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cached_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"cached_tokens": null` (in an update: clears the value).
+    pub fn clear_cached_tokens(mut self) -> Self {
+        self.cached_tokens = None;
+        self.extra.insert("cached_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens used for input files/documents.
+    pub fn file_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.file_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"file_tokens": null` (in an update: clears the value).
+    pub fn clear_file_tokens(mut self) -> Self {
+        self.file_tokens = None;
+        self.extra.insert("file_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens used for input video.
+    pub fn video_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.video_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"video_tokens": null` (in an update: clears the value).
+    pub fn clear_video_tokens(mut self) -> Self {
+        self.video_tokens = None;
+        self.extra.insert("video_tokens".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -1499,20 +3491,71 @@ json_object! {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectUsageServerToolUse {
     /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub tool_calls_executed: Option<Option<i64>>,
+    pub tool_calls_executed: Option<i64>,
     /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub tool_calls_requested: Option<Option<i64>>,
+    pub tool_calls_requested: Option<i64>,
     /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub web_search_requests: Option<Option<i64>>,
+    pub web_search_requests: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     BatchObjectUsageServerToolUse {
-        tool_calls_executed: "tool_calls_executed" tristate,
-        tool_calls_requested: "tool_calls_requested" tristate,
-        web_search_requests: "web_search_requests" tristate,
+        tool_calls_executed: "tool_calls_executed" optional,
+        tool_calls_requested: "tool_calls_requested" optional,
+        web_search_requests: "web_search_requests" optional,
+    }
+}
+
+impl BatchObjectUsageServerToolUse {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            tool_calls_executed: None,
+            tool_calls_requested: None,
+            web_search_requests: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Number of OpenRouter server tool calls that executed and produced a result.
+    pub fn tool_calls_executed(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_executed = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_executed": null` (in an update: clears the value).
+    pub fn clear_tool_calls_executed(mut self) -> Self {
+        self.tool_calls_executed = None;
+        self.extra.insert("tool_calls_executed".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+    pub fn tool_calls_requested(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_requested = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_requested": null` (in an update: clears the value).
+    pub fn clear_tool_calls_requested(mut self) -> Self {
+        self.tool_calls_requested = None;
+        self.extra.insert("tool_calls_requested".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+    pub fn web_search_requests(mut self, value: impl Into<i64>) -> Self {
+        self.web_search_requests = Some(value.into());
+        self
+    }
+
+    /// Sends `"web_search_requests": null` (in an update: clears the value).
+    pub fn clear_web_search_requests(mut self) -> Self {
+        self.web_search_requests = None;
+        self.extra.insert("web_search_requests".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -1522,17 +3565,50 @@ pub struct BatchProviderPreferences {
     /// Whether to allow backup providers to serve requests
     /// - true: (default) when the primary provider (or your custom providers in "order") is unavailable, use the next best provider.
     /// - false: use only the primary/custom provider, and return the upstream error if it's unavailable.
-    pub allow_fallbacks: Option<Option<bool>>,
+    pub allow_fallbacks: Option<bool>,
     /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
-    pub only: Option<Option<Vec<BatchProviderPreferencesOnlyItem>>>,
+    pub only: Option<Vec<BatchProviderPreferencesOnlyItem>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     BatchProviderPreferences {
-        allow_fallbacks: "allow_fallbacks" tristate,
-        only: "only" tristate,
+        allow_fallbacks: "allow_fallbacks" optional,
+        only: "only" optional,
+    }
+}
+
+impl BatchProviderPreferences {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { allow_fallbacks: None, only: None, extra: serde_json::Map::new() }
+    }
+
+    /// Whether to allow backup providers to serve requests
+    pub fn allow_fallbacks(mut self, value: impl Into<bool>) -> Self {
+        self.allow_fallbacks = Some(value.into());
+        self
+    }
+
+    /// Sends `"allow_fallbacks": null` (in an update: clears the value).
+    pub fn clear_allow_fallbacks(mut self) -> Self {
+        self.allow_fallbacks = None;
+        self.extra.insert("allow_fallbacks".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
+    pub fn only(mut self, value: impl Into<Vec<BatchProviderPreferencesOnlyItem>>) -> Self {
+        self.only = Some(value.into());
+        self
+    }
+
+    /// Sends `"only": null` (in an update: clears the value).
+    pub fn clear_only(mut self) -> Self {
+        self.only = None;
+        self.extra.insert("only".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -1546,6 +3622,24 @@ pub enum BatchProviderPreferencesOnlyItem {
     Unknown(serde_json::Value),
 }
 
+impl From<ProviderName> for BatchProviderPreferencesOnlyItem {
+    fn from(value: ProviderName) -> Self {
+        Self::ProviderName(value)
+    }
+}
+
+impl From<String> for BatchProviderPreferencesOnlyItem {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for BatchProviderPreferencesOnlyItem {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
+}
+
 /// Batch submit request body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchSubmitBody {
@@ -1555,7 +3649,7 @@ pub struct BatchSubmitBody {
     pub endpoint: BatchSubmitBodyEndpoint,
     pub model: String,
     /// Batch provider routing preferences. Only `provider.only` and `provider.allow_fallbacks` are supported.
-    pub provider: Option<Option<BatchProviderPreferences>>,
+    pub provider: Option<BatchProviderPreferences>,
     pub requests: Vec<BatchSubmitBodyRequestsItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1567,27 +3661,52 @@ json_object! {
         completion_window: "completion_window" optional,
         endpoint: "endpoint" required,
         model: "model" required,
-        provider: "provider" tristate,
+        provider: "provider" optional,
         requests: "requests" defaulted,
     }
 }
 
 impl BatchSubmitBody {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        endpoint: BatchSubmitBodyEndpoint,
+        endpoint: impl Into<BatchSubmitBodyEndpoint>,
         model: impl Into<String>,
-        requests: Vec<BatchSubmitBodyRequestsItem>,
+        requests: impl Into<Vec<BatchSubmitBodyRequestsItem>>,
     ) -> Self {
         Self {
             callback_url: None,
             completion_window: None,
-            endpoint,
+            endpoint: endpoint.into(),
             model: model.into(),
             provider: None,
-            requests,
-            extra: Default::default(),
+            requests: requests.into(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// HTTPS URL that receives a `batch.completed`, `batch.failed`, `batch.cancelled` or `batch.expired` webhook event when the batch reaches a terminal status. Must appear before `requests` in the request body.
+    pub fn callback_url(mut self, value: impl Into<String>) -> Self {
+        self.callback_url = Some(value.into());
+        self
+    }
+
+    /// Sets `completion_window`.
+    pub fn completion_window(mut self, value: impl Into<BatchSubmitBodyCompletionWindow>) -> Self {
+        self.completion_window = Some(value.into());
+        self
+    }
+
+    /// Batch provider routing preferences. Only `provider.only` and `provider.allow_fallbacks` are supported.
+    pub fn provider(mut self, value: impl Into<BatchProviderPreferences>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Sends `"provider": null` (in an update: clears the value).
+    pub fn clear_provider(mut self) -> Self {
+        self.provider = None;
+        self.extra.insert("provider".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -1620,6 +3739,13 @@ json_object! {
     }
 }
 
+impl BatchSubmitBodyRequestsItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(custom_id: impl Into<String>, body: impl Into<serde_json::Map<String, serde_json::Value>>) -> Self {
+        Self { body: body.into(), custom_id: custom_id.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`batch_create_batches`](crate::funcs::batch_create_batches) (`POST /batches`): path, query and header parameters and the body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateBatchesRequest {
@@ -1628,9 +3754,15 @@ pub struct CreateBatchesRequest {
 }
 
 impl CreateBatchesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: BatchSubmitBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<BatchSubmitBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<BatchSubmitBody> for CreateBatchesRequest {
+    fn from(body: BatchSubmitBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -1644,7 +3776,7 @@ pub struct DeleteBatchRequest {
 }
 
 impl DeleteBatchRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -1670,7 +3802,7 @@ pub struct GetBatchesRequest {
 }
 
 impl GetBatchesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -1702,14 +3834,14 @@ pub struct ListBatchesRequest {
 }
 
 impl ListBatchesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { limit: None, after: None, status: None, created_after: None, created_before: None }
     }
 
     /// Maximum number of batches to return, from 1 through 100.
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
@@ -1720,20 +3852,20 @@ impl ListBatchesRequest {
     }
 
     /// Repeat this parameter to include more than one status.
-    pub fn status(mut self, value: Vec<BatchListStatus>) -> Self {
-        self.status = Some(value);
+    pub fn status(mut self, value: impl Into<Vec<BatchListStatus>>) -> Self {
+        self.status = Some(value.into());
         self
     }
 
     /// Only include batches created strictly after this timestamp.
-    pub fn created_after(mut self, value: BatchListTimestamp) -> Self {
-        self.created_after = Some(value);
+    pub fn created_after(mut self, value: impl Into<BatchListTimestamp>) -> Self {
+        self.created_after = Some(value.into());
         self
     }
 
     /// Only include batches created strictly before this timestamp.
-    pub fn created_before(mut self, value: BatchListTimestamp) -> Self {
-        self.created_before = Some(value);
+    pub fn created_before(mut self, value: impl Into<BatchListTimestamp>) -> Self {
+        self.created_before = Some(value.into());
         self
     }
 }

@@ -48,7 +48,7 @@ pub struct GetBenchmarksRequest {
 }
 
 impl GetBenchmarksRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {
             source: None,
@@ -64,26 +64,26 @@ impl GetBenchmarksRequest {
     }
 
     /// Benchmark source to query. Determines the shape of the returned items. When omitted, returns results from all sources.
-    pub fn source(mut self, value: GetBenchmarksRequestSource) -> Self {
-        self.source = Some(value);
+    pub fn source(mut self, value: impl Into<GetBenchmarksRequestSource>) -> Self {
+        self.source = Some(value.into());
         self
     }
 
     /// Filter results by task type. For Artificial Analysis, maps to the corresponding index. For Design Arena, maps to the matching category. `search` returns OpenRouter search benchmark results only.
-    pub fn task_type(mut self, value: GetBenchmarksRequestTaskType) -> Self {
-        self.task_type = Some(value);
+    pub fn task_type(mut self, value: impl Into<GetBenchmarksRequestTaskType>) -> Self {
+        self.task_type = Some(value.into());
         self
     }
 
     /// Return results for one exact OpenRouter benchmark. A `search_*` value narrows the response to search results only; a classic value narrows the OpenRouter items and leaves other sources' items as they are.
-    pub fn benchmark_type(mut self, value: GetBenchmarksRequestBenchmarkType) -> Self {
-        self.benchmark_type = Some(value);
+    pub fn benchmark_type(mut self, value: impl Into<GetBenchmarksRequestBenchmarkType>) -> Self {
+        self.benchmark_type = Some(value.into());
         self
     }
 
     /// Search benchmarks only: include the published lane configuration whitelist in each search item. Defaults to false. The whitelist is limited to agent turn count, reasoning effort, and temperature so future harness configuration changes do not change the public contract.
-    pub fn include_run_config(mut self, value: bool) -> Self {
-        self.include_run_config = Some(value);
+    pub fn include_run_config(mut self, value: impl Into<bool>) -> Self {
+        self.include_run_config = Some(value.into());
         self
     }
 
@@ -94,14 +94,14 @@ impl GetBenchmarksRequest {
     }
 
     /// OpenRouter search benchmarks only: filter by the request surface the lane ran on.
-    pub fn search_surface(mut self, value: GetBenchmarksRequestSearchSurface) -> Self {
-        self.search_surface = Some(value);
+    pub fn search_surface(mut self, value: impl Into<GetBenchmarksRequestSearchSurface>) -> Self {
+        self.search_surface = Some(value.into());
         self
     }
 
     /// Design Arena only: arena to query. Defaults to `models` when source is `design-arena`.
-    pub fn arena(mut self, value: GetBenchmarksRequestArena) -> Self {
-        self.arena = Some(value);
+    pub fn arena(mut self, value: impl Into<GetBenchmarksRequestArena>) -> Self {
+        self.arena = Some(value.into());
         self
     }
 
@@ -112,8 +112,8 @@ impl GetBenchmarksRequest {
     }
 
     /// Maximum number of items to return. When omitted, all matching results are returned.
-    pub fn max_results(mut self, value: i64) -> Self {
-        self.max_results = Some(value);
+    pub fn max_results(mut self, value: impl Into<i64>) -> Self {
+        self.max_results = Some(value.into());
         self
     }
 }
@@ -184,6 +184,13 @@ json_object! {
     }
 }
 
+impl UnifiedBenchmarkPricing {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(prompt: impl Into<String>, completion: impl Into<String>) -> Self {
+        Self { completion: completion.into(), prompt: prompt.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnifiedBenchmarksAAItem {
     /// Artificial Analysis Agentic Index composite score. Higher is better.
@@ -213,6 +220,46 @@ json_object! {
         model_permaslug: "model_permaslug" required,
         pricing: "pricing" defaulted,
         source: "source" required,
+    }
+}
+
+impl UnifiedBenchmarksAAItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(model_permaslug: impl Into<String>, display_name: impl Into<String>) -> Self {
+        Self {
+            agentic_index: None,
+            coding_index: None,
+            display_name: display_name.into(),
+            intelligence_index: None,
+            model_permaslug: model_permaslug.into(),
+            pricing: None,
+            source: Default::default(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Artificial Analysis Agentic Index composite score. Higher is better.
+    pub fn agentic_index(mut self, value: impl Into<f64>) -> Self {
+        self.agentic_index = Some(value.into());
+        self
+    }
+
+    /// Artificial Analysis Coding Index composite score. Higher is better.
+    pub fn coding_index(mut self, value: impl Into<f64>) -> Self {
+        self.coding_index = Some(value.into());
+        self
+    }
+
+    /// Artificial Analysis Intelligence Index composite score. Higher is better.
+    pub fn intelligence_index(mut self, value: impl Into<f64>) -> Self {
+        self.intelligence_index = Some(value.into());
+        self
+    }
+
+    /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
+    pub fn pricing(mut self, value: impl Into<UnifiedBenchmarkPricing>) -> Self {
+        self.pricing = Some(value.into());
+        self
     }
 }
 
@@ -262,6 +309,45 @@ json_object! {
     }
 }
 
+impl UnifiedBenchmarksDAItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        model_permaslug: impl Into<String>,
+        display_name: impl Into<String>,
+        arena: impl Into<String>,
+        category: impl Into<String>,
+        elo: impl Into<f64>,
+        win_rate: impl Into<f64>,
+        tournament_stats: impl Into<UnifiedBenchmarksDAItemTournamentStats>,
+    ) -> Self {
+        Self {
+            arena: arena.into(),
+            avg_generation_time_ms: None,
+            category: category.into(),
+            display_name: display_name.into(),
+            elo: elo.into(),
+            model_permaslug: model_permaslug.into(),
+            pricing: None,
+            source: Default::default(),
+            tournament_stats: tournament_stats.into(),
+            win_rate: win_rate.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Average generation time in milliseconds.
+    pub fn avg_generation_time_ms(mut self, value: impl Into<f64>) -> Self {
+        self.avg_generation_time_ms = Some(value.into());
+        self
+    }
+
+    /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
+    pub fn pricing(mut self, value: impl Into<UnifiedBenchmarkPricing>) -> Self {
+        self.pricing = Some(value.into());
+        self
+    }
+}
+
 tag_enum! {
 /// Benchmark source discriminator.
 pub enum UnifiedBenchmarksDAItemSource { DesignArena = "design-arena" }
@@ -286,6 +372,50 @@ json_object! {
         second_place: "second_place" defaulted,
         third_place: "third_place" defaulted,
         total: "total" defaulted,
+    }
+}
+
+impl UnifiedBenchmarksDAItemTournamentStats {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            first_place: None,
+            fourth_place: None,
+            second_place: None,
+            third_place: None,
+            total: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `first_place`.
+    pub fn first_place(mut self, value: impl Into<i64>) -> Self {
+        self.first_place = Some(value.into());
+        self
+    }
+
+    /// Sets `fourth_place`.
+    pub fn fourth_place(mut self, value: impl Into<i64>) -> Self {
+        self.fourth_place = Some(value.into());
+        self
+    }
+
+    /// Sets `second_place`.
+    pub fn second_place(mut self, value: impl Into<i64>) -> Self {
+        self.second_place = Some(value.into());
+        self
+    }
+
+    /// Sets `third_place`.
+    pub fn third_place(mut self, value: impl Into<i64>) -> Self {
+        self.third_place = Some(value.into());
+        self
+    }
+
+    /// Sets `total`.
+    pub fn total(mut self, value: impl Into<i64>) -> Self {
+        self.total = Some(value.into());
+        self
     }
 }
 
@@ -318,6 +448,46 @@ json_object! {
         source_url: "source_url" defaulted,
         task_type: "task_type" defaulted,
         version: "version" required,
+    }
+}
+
+impl UnifiedBenchmarksMeta {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(as_of: impl Into<String>, model_count: impl Into<i64>) -> Self {
+        Self {
+            as_of: as_of.into(),
+            citation: None,
+            model_count: model_count.into(),
+            source: None,
+            source_url: None,
+            task_type: None,
+            version: Default::default(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Required attribution when republishing this data, or null when results span multiple sources (attribute each item individually by its `source` discriminator).
+    pub fn citation(mut self, value: impl Into<String>) -> Self {
+        self.citation = Some(value.into());
+        self
+    }
+
+    /// The source filter applied, or null when all sources are returned.
+    pub fn source(mut self, value: impl Into<UnifiedBenchmarksMetaSource>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
+
+    /// URL of the upstream data source, or null when results span multiple sources.
+    pub fn source_url(mut self, value: impl Into<String>) -> Self {
+        self.source_url = Some(value.into());
+        self
+    }
+
+    /// The task_type filter applied, or null if showing all.
+    pub fn task_type(mut self, value: impl Into<String>) -> Self {
+        self.task_type = Some(value.into());
+        self
     }
 }
 
@@ -374,27 +544,39 @@ json_object! {
 }
 
 impl UnifiedBenchmarksORItem {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        accuracy: f64,
-        benchmark_type: UnifiedBenchmarksORItemBenchmarkType,
-        display_name: impl Into<String>,
-        last_run_timestamp: impl Into<String>,
         model_permaslug: impl Into<String>,
-        total_tasks: i64,
+        display_name: impl Into<String>,
+        benchmark_type: impl Into<UnifiedBenchmarksORItemBenchmarkType>,
+        accuracy: impl Into<f64>,
+        total_tasks: impl Into<i64>,
+        last_run_timestamp: impl Into<String>,
     ) -> Self {
         Self {
-            accuracy,
+            accuracy: accuracy.into(),
             accuracy_stddev: None,
             avg_cost_per_task: None,
-            benchmark_type,
+            benchmark_type: benchmark_type.into(),
             display_name: display_name.into(),
             last_run_timestamp: last_run_timestamp.into(),
             model_permaslug: model_permaslug.into(),
             source: Default::default(),
-            total_tasks,
-            extra: Default::default(),
+            total_tasks: total_tasks.into(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Standard deviation of run accuracy, or null for a single run.
+    pub fn accuracy_stddev(mut self, value: impl Into<f64>) -> Self {
+        self.accuracy_stddev = Some(value.into());
+        self
+    }
+
+    /// Average cost per task in USD, or null if unavailable.
+    pub fn avg_cost_per_task(mut self, value: impl Into<f64>) -> Self {
+        self.avg_cost_per_task = Some(value.into());
+        self
     }
 }
 
@@ -426,6 +608,16 @@ json_object! {
     }
 }
 
+impl UnifiedBenchmarksResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        data: impl Into<Vec<UnifiedBenchmarksResponseDataItem>>,
+        meta: impl Into<UnifiedBenchmarksMeta>,
+    ) -> Self {
+        Self { data: data.into(), meta: meta.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -436,6 +628,30 @@ pub enum UnifiedBenchmarksResponseDataItem {
     UnifiedBenchmarksAAItem(UnifiedBenchmarksAAItem),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<UnifiedBenchmarksSearchItem> for UnifiedBenchmarksResponseDataItem {
+    fn from(value: UnifiedBenchmarksSearchItem) -> Self {
+        Self::UnifiedBenchmarksSearchItem(value)
+    }
+}
+
+impl From<UnifiedBenchmarksDAItem> for UnifiedBenchmarksResponseDataItem {
+    fn from(value: UnifiedBenchmarksDAItem) -> Self {
+        Self::UnifiedBenchmarksDAItem(value)
+    }
+}
+
+impl From<UnifiedBenchmarksORItem> for UnifiedBenchmarksResponseDataItem {
+    fn from(value: UnifiedBenchmarksORItem) -> Self {
+        Self::UnifiedBenchmarksORItem(value)
+    }
+}
+
+impl From<UnifiedBenchmarksAAItem> for UnifiedBenchmarksResponseDataItem {
+    fn from(value: UnifiedBenchmarksAAItem) -> Self {
+        Self::UnifiedBenchmarksAAItem(value)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -489,35 +705,53 @@ json_object! {
 }
 
 impl UnifiedBenchmarksSearchItem {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        benchmark_type: UnifiedBenchmarksSearchItemBenchmarkType,
-        display_name: impl Into<String>,
-        last_run_timestamp: impl Into<String>,
         model_permaslug: impl Into<String>,
-        primary_metric: UnifiedBenchmarksSearchItemPrimaryMetric,
-        primary_score: f64,
+        display_name: impl Into<String>,
+        benchmark_type: impl Into<UnifiedBenchmarksSearchItemBenchmarkType>,
+        primary_metric: impl Into<UnifiedBenchmarksSearchItemPrimaryMetric>,
+        primary_score: impl Into<f64>,
+        total_tasks: impl Into<i64>,
         search_engine: impl Into<String>,
-        search_surface: UnifiedBenchmarksSearchItemSearchSurface,
-        total_tasks: i64,
+        search_surface: impl Into<UnifiedBenchmarksSearchItemSearchSurface>,
+        last_run_timestamp: impl Into<String>,
     ) -> Self {
         Self {
             avg_cost_per_task: None,
             avg_latency_per_task_ms: None,
-            benchmark_type,
+            benchmark_type: benchmark_type.into(),
             display_name: display_name.into(),
             last_run_timestamp: last_run_timestamp.into(),
             model_permaslug: model_permaslug.into(),
-            primary_metric,
-            primary_score,
+            primary_metric: primary_metric.into(),
+            primary_score: primary_score.into(),
             run_config: None,
             search_engine: search_engine.into(),
-            search_surface,
+            search_surface: search_surface.into(),
             source: Default::default(),
-            total_tasks,
-            extra: Default::default(),
+            total_tasks: total_tasks.into(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Average cost per task in USD, or null if unavailable.
+    pub fn avg_cost_per_task(mut self, value: impl Into<f64>) -> Self {
+        self.avg_cost_per_task = Some(value.into());
+        self
+    }
+
+    /// Average wall-clock latency per task in milliseconds, or null if unavailable.
+    pub fn avg_latency_per_task_ms(mut self, value: impl Into<f64>) -> Self {
+        self.avg_latency_per_task_ms = Some(value.into());
+        self
+    }
+
+    /// Published lane configuration, included only when include_run_config=true. Only the agent turn count, reasoning effort, and temperature are exposed; other harness settings are intentionally not part of the public contract.
+    pub fn run_config(mut self, value: impl Into<UnifiedBenchmarksSearchRunConfig>) -> Self {
+        self.run_config = Some(value.into());
+        self
     }
 }
 
@@ -570,5 +804,30 @@ json_object! {
         max_agent_turns: "max_agent_turns" defaulted,
         reasoning_effort: "reasoning_effort" defaulted,
         temperature: "temperature" defaulted,
+    }
+}
+
+impl UnifiedBenchmarksSearchRunConfig {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { max_agent_turns: None, reasoning_effort: None, temperature: None, extra: serde_json::Map::new() }
+    }
+
+    /// Agent-turn count for the published lane, or null for plugin lanes.
+    pub fn max_agent_turns(mut self, value: impl Into<i64>) -> Self {
+        self.max_agent_turns = Some(value.into());
+        self
+    }
+
+    /// Reasoning effort configured for the published lane, or null when omitted.
+    pub fn reasoning_effort(mut self, value: impl Into<String>) -> Self {
+        self.reasoning_effort = Some(value.into());
+        self
+    }
+
+    /// Sampling temperature configured for the published lane, or null when omitted.
+    pub fn temperature(mut self, value: impl Into<f64>) -> Self {
+        self.temperature = Some(value.into());
+        self
     }
 }

@@ -33,7 +33,7 @@ pub struct BYOKKey {
     /// Short masked snippet of the key (e.g. the first/last few characters) used to identify it in the UI.
     pub label: String,
     /// Optional human-readable name for the credential.
-    pub name: Option<Option<String>>,
+    pub name: Option<String>,
     /// The upstream provider this credential authenticates against, as a lowercase slug (e.g. `openai`, `anthropic`, `amazon-bedrock`).
     pub provider: BYOKProviderSlug,
     /// Position within the provider — credentials are tried in ascending sort order.
@@ -58,7 +58,7 @@ json_object! {
         is_fallback: "is_fallback" required,
         is_required: "is_required" required,
         label: "label" required,
-        name: "name" tristate,
+        name: "name" optional,
         provider: "provider" required,
         sort_order: "sort_order" required,
         workspace_id: "workspace_id" defaulted,
@@ -66,18 +66,18 @@ json_object! {
 }
 
 impl BYOKKey {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        created_at: impl Into<String>,
-        disabled: bool,
         id: impl Into<String>,
-        is_byok_only: bool,
-        is_fallback: bool,
-        is_required: bool,
+        provider: impl Into<BYOKProviderSlug>,
         label: impl Into<String>,
-        provider: BYOKProviderSlug,
-        sort_order: i64,
+        disabled: impl Into<bool>,
+        is_fallback: impl Into<bool>,
+        is_required: impl Into<bool>,
+        is_byok_only: impl Into<bool>,
+        sort_order: impl Into<i64>,
+        created_at: impl Into<String>,
     ) -> Self {
         Self {
             allowed_api_key_hashes: None,
@@ -86,18 +86,67 @@ impl BYOKKey {
             created_at: created_at.into(),
             declared_region: None,
             declared_zdr: None,
-            disabled,
+            disabled: disabled.into(),
             id: id.into(),
-            is_byok_only,
-            is_fallback,
-            is_required,
+            is_byok_only: is_byok_only.into(),
+            is_fallback: is_fallback.into(),
+            is_required: is_required.into(),
             label: label.into(),
             name: None,
-            provider,
-            sort_order,
+            provider: provider.into(),
+            sort_order: sort_order.into(),
             workspace_id: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` means no restriction.
+    pub fn allowed_api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
+    pub fn allowed_models(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_models = Some(value.into());
+        self
+    }
+
+    /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
+    pub fn allowed_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_user_ids = Some(value.into());
+        self
+    }
+
+    /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only.
+    pub fn declared_region(mut self, value: impl Into<BYOKKeyDeclaredRegion>) -> Self {
+        self.declared_region = Some(value.into());
+        self
+    }
+
+    /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter.
+    pub fn declared_zdr(mut self, value: impl Into<bool>) -> Self {
+        self.declared_zdr = Some(value.into());
+        self
+    }
+
+    /// Optional human-readable name for the credential.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// Sends `"name": null` (in an update: clears the value).
+    pub fn clear_name(mut self) -> Self {
+        self.name = None;
+        self.extra.insert("name".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// The workspace this credential is scoped to, or `null` when it is global — usable across every workspace in the account. A `null` value does not mean the default workspace.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
     }
 }
 
@@ -120,24 +169,30 @@ pub struct CreateBYOKKeyRequest {
 }
 
 impl CreateBYOKKeyRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateBYOKKeyRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateBYOKKeyRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateBYOKKeyRequestBody> for CreateBYOKKeyRequest {
+    fn from(body: CreateBYOKKeyRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateBYOKKeyRequestBody {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` means no restriction. Must contain at least one hash if provided. Hashes that do not belong to your account return a 400.
-    pub allowed_api_key_hashes: Option<Option<Vec<String>>>,
+    pub allowed_api_key_hashes: Option<Vec<String>>,
     /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
-    pub allowed_models: Option<Option<Vec<String>>>,
+    pub allowed_models: Option<Vec<String>>,
     /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
-    pub allowed_user_ids: Option<Option<Vec<String>>>,
+    pub allowed_user_ids: Option<Vec<String>>,
     /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Defaults to the key's region for OpenAI and Fireworks, otherwise `null`.
-    pub declared_region: Option<Option<CreateBYOKKeyRequestBodyDeclaredRegion>>,
+    pub declared_region: Option<CreateBYOKKeyRequestBodyDeclaredRegion>,
     /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter. Defaults to `null`.
-    pub declared_zdr: Option<Option<bool>>,
+    pub declared_zdr: Option<bool>,
     /// Whether this credential should be created in a disabled state.
     pub disabled: Option<bool>,
     /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials. Defaults to `false`.
@@ -149,7 +204,7 @@ pub struct CreateBYOKKeyRequestBody {
     /// The raw provider API key or credential. This value is encrypted at rest and never returned in API responses.
     pub key: String,
     /// Optional human-readable name for the credential.
-    pub name: Option<Option<String>>,
+    pub name: Option<String>,
     /// The upstream provider this credential authenticates against, as a lowercase slug (e.g. `openai`, `anthropic`, `amazon-bedrock`).
     pub provider: BYOKProviderSlug,
     /// Optional workspace ID to scope the credential to. When omitted, the credential is created in the account's default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly.
@@ -160,25 +215,25 @@ pub struct CreateBYOKKeyRequestBody {
 
 json_object! {
     CreateBYOKKeyRequestBody {
-        allowed_api_key_hashes: "allowed_api_key_hashes" tristate,
-        allowed_models: "allowed_models" tristate,
-        allowed_user_ids: "allowed_user_ids" tristate,
-        declared_region: "declared_region" tristate,
-        declared_zdr: "declared_zdr" tristate,
+        allowed_api_key_hashes: "allowed_api_key_hashes" optional,
+        allowed_models: "allowed_models" optional,
+        allowed_user_ids: "allowed_user_ids" optional,
+        declared_region: "declared_region" optional,
+        declared_zdr: "declared_zdr" optional,
         disabled: "disabled" optional,
         is_byok_only: "is_byok_only" optional,
         is_fallback: "is_fallback" optional,
         is_required: "is_required" optional,
         key: "key" required,
-        name: "name" tristate,
+        name: "name" optional,
         provider: "provider" required,
         workspace_id: "workspace_id" optional,
     }
 }
 
 impl CreateBYOKKeyRequestBody {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(key: impl Into<String>, provider: BYOKProviderSlug) -> Self {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(provider: impl Into<BYOKProviderSlug>, key: impl Into<String>) -> Self {
         Self {
             allowed_api_key_hashes: None,
             allowed_models: None,
@@ -191,10 +246,118 @@ impl CreateBYOKKeyRequestBody {
             is_required: None,
             key: key.into(),
             name: None,
-            provider,
+            provider: provider.into(),
             workspace_id: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` means no restriction. Must contain at least one hash if provided. Hashes that do not belong to your account return a 400.
+    pub fn allowed_api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_api_key_hashes": null` (in an update: clears the value).
+    pub fn clear_allowed_api_key_hashes(mut self) -> Self {
+        self.allowed_api_key_hashes = None;
+        self.extra.insert("allowed_api_key_hashes".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
+    pub fn allowed_models(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_models = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_models": null` (in an update: clears the value).
+    pub fn clear_allowed_models(mut self) -> Self {
+        self.allowed_models = None;
+        self.extra.insert("allowed_models".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
+    pub fn allowed_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_user_ids = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_user_ids": null` (in an update: clears the value).
+    pub fn clear_allowed_user_ids(mut self) -> Self {
+        self.allowed_user_ids = None;
+        self.extra.insert("allowed_user_ids".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Defaults to the key's region for OpenAI and Fireworks, otherwise `null`.
+    pub fn declared_region(mut self, value: impl Into<CreateBYOKKeyRequestBodyDeclaredRegion>) -> Self {
+        self.declared_region = Some(value.into());
+        self
+    }
+
+    /// Sends `"declared_region": null` (in an update: clears the value).
+    pub fn clear_declared_region(mut self) -> Self {
+        self.declared_region = None;
+        self.extra.insert("declared_region".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter. Defaults to `null`.
+    pub fn declared_zdr(mut self, value: impl Into<bool>) -> Self {
+        self.declared_zdr = Some(value.into());
+        self
+    }
+
+    /// Sends `"declared_zdr": null` (in an update: clears the value).
+    pub fn clear_declared_zdr(mut self) -> Self {
+        self.declared_zdr = None;
+        self.extra.insert("declared_zdr".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether this credential should be created in a disabled state.
+    pub fn disabled(mut self, value: impl Into<bool>) -> Self {
+        self.disabled = Some(value.into());
+        self
+    }
+
+    /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials. Defaults to `false`.
+    pub fn is_byok_only(mut self, value: impl Into<bool>) -> Self {
+        self.is_byok_only = Some(value.into());
+        self
+    }
+
+    /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried. Cannot be combined with `is_byok_only`.
+    pub fn is_fallback(mut self, value: impl Into<bool>) -> Self {
+        self.is_fallback = Some(value.into());
+        self
+    }
+
+    /// Whether OpenRouter's shared endpoints on this provider are removed for the models this credential applies to (its `allowed_models`, or every model when `null`). Requests for those models run only on your keys; models outside the allowlist may still fall back to shared capacity on this provider. Defaults to `false`.
+    pub fn is_required(mut self, value: impl Into<bool>) -> Self {
+        self.is_required = Some(value.into());
+        self
+    }
+
+    /// Optional human-readable name for the credential.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// Sends `"name": null` (in an update: clears the value).
+    pub fn clear_name(mut self) -> Self {
+        self.name = None;
+        self.extra.insert("name".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Optional workspace ID to scope the credential to. When omitted, the credential is created in the account's default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
     }
 }
 
@@ -221,9 +384,9 @@ json_object! {
 }
 
 impl CreateBYOKKeyResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: BYOKKey) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<BYOKKey>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -237,7 +400,7 @@ pub struct DeleteBYOKKeyRequest {
 }
 
 impl DeleteBYOKKeyRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -257,6 +420,13 @@ json_object! {
     }
 }
 
+impl DeleteBYOKKeyResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(deleted: impl Into<bool>) -> Self {
+        Self { deleted: deleted.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`byok_get`](crate::funcs::byok_get) (`GET /byok/{id}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetBYOKKeyRequest {
@@ -267,7 +437,7 @@ pub struct GetBYOKKeyRequest {
 }
 
 impl GetBYOKKeyRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -287,9 +457,9 @@ json_object! {
 }
 
 impl GetBYOKKeyResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: BYOKKey) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<BYOKKey>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -315,20 +485,20 @@ pub struct ListBYOKKeysRequest {
 }
 
 impl ListBYOKKeysRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None, workspace_id: None, provider: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
@@ -339,8 +509,8 @@ impl ListBYOKKeysRequest {
     }
 
     /// Optional provider slug to filter by (e.g. `openai`, `anthropic`, `amazon-bedrock`).
-    pub fn provider(mut self, value: ListBYOKKeysRequestProvider) -> Self {
-        self.provider = Some(value);
+    pub fn provider(mut self, value: impl Into<ListBYOKKeysRequestProvider>) -> Self {
+        self.provider = Some(value.into());
         self
     }
 }
@@ -487,6 +657,13 @@ json_object! {
     }
 }
 
+impl ListBYOKKeysResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<BYOKKey>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`byok_update`](crate::funcs::byok_update) (`PATCH /byok/{id}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateBYOKKeyRequest {
@@ -498,24 +675,24 @@ pub struct UpdateBYOKKeyRequest {
 }
 
 impl UpdateBYOKKeyRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: UpdateBYOKKeyRequestBody) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<UpdateBYOKKeyRequestBody>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateBYOKKeyRequestBody {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` clears the restriction. Must contain at least one hash if provided. Hashes that do not belong to your account return a 400.
-    pub allowed_api_key_hashes: Option<Option<Vec<String>>>,
+    pub allowed_api_key_hashes: Option<Vec<String>>,
     /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
-    pub allowed_models: Option<Option<Vec<String>>>,
+    pub allowed_models: Option<Vec<String>>,
     /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
-    pub allowed_user_ids: Option<Option<Vec<String>>>,
+    pub allowed_user_ids: Option<Vec<String>>,
     /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Omit to leave the stored value unchanged (rotating an OpenAI or Fireworks `key` re-derives it from the new key); `null` clears the declaration.
-    pub declared_region: Option<Option<UpdateBYOKKeyRequestBodyDeclaredRegion>>,
+    pub declared_region: Option<UpdateBYOKKeyRequestBodyDeclaredRegion>,
     /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter. Omit to leave the stored value unchanged; `null` clears the declaration.
-    pub declared_zdr: Option<Option<bool>>,
+    pub declared_zdr: Option<bool>,
     /// Whether this credential is disabled.
     pub disabled: Option<bool>,
     /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials. Omit to leave the stored value unchanged.
@@ -527,24 +704,152 @@ pub struct UpdateBYOKKeyRequestBody {
     /// A new raw provider API key to rotate the credential in-place. The previous key material is overwritten and the masked label is regenerated. Encrypted at rest and never returned in API responses.
     pub key: Option<String>,
     /// Optional human-readable name for the credential.
-    pub name: Option<Option<String>>,
+    pub name: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     UpdateBYOKKeyRequestBody {
-        allowed_api_key_hashes: "allowed_api_key_hashes" tristate,
-        allowed_models: "allowed_models" tristate,
-        allowed_user_ids: "allowed_user_ids" tristate,
-        declared_region: "declared_region" tristate,
-        declared_zdr: "declared_zdr" tristate,
+        allowed_api_key_hashes: "allowed_api_key_hashes" optional,
+        allowed_models: "allowed_models" optional,
+        allowed_user_ids: "allowed_user_ids" optional,
+        declared_region: "declared_region" optional,
+        declared_zdr: "declared_zdr" optional,
         disabled: "disabled" optional,
         is_byok_only: "is_byok_only" optional,
         is_fallback: "is_fallback" optional,
         is_required: "is_required" optional,
         key: "key" optional,
-        name: "name" tristate,
+        name: "name" optional,
+    }
+}
+
+impl UpdateBYOKKeyRequestBody {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            allowed_api_key_hashes: None,
+            allowed_models: None,
+            allowed_user_ids: None,
+            declared_region: None,
+            declared_zdr: None,
+            disabled: None,
+            is_byok_only: None,
+            is_fallback: None,
+            is_required: None,
+            key: None,
+            name: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` clears the restriction. Must contain at least one hash if provided. Hashes that do not belong to your account return a 400.
+    pub fn allowed_api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_api_key_hashes": null` (in an update: clears the value).
+    pub fn clear_allowed_api_key_hashes(mut self) -> Self {
+        self.allowed_api_key_hashes = None;
+        self.extra.insert("allowed_api_key_hashes".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
+    pub fn allowed_models(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_models = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_models": null` (in an update: clears the value).
+    pub fn clear_allowed_models(mut self) -> Self {
+        self.allowed_models = None;
+        self.extra.insert("allowed_models".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
+    pub fn allowed_user_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_user_ids = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_user_ids": null` (in an update: clears the value).
+    pub fn clear_allowed_user_ids(mut self) -> Self {
+        self.allowed_user_ids = None;
+        self.extra.insert("allowed_user_ids".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Omit to leave the stored value unchanged (rotating an OpenAI or Fireworks `key` re-derives it from the new key); `null` clears the declaration.
+    pub fn declared_region(mut self, value: impl Into<UpdateBYOKKeyRequestBodyDeclaredRegion>) -> Self {
+        self.declared_region = Some(value.into());
+        self
+    }
+
+    /// Sends `"declared_region": null` (in an update: clears the value).
+    pub fn clear_declared_region(mut self) -> Self {
+        self.declared_region = None;
+        self.extra.insert("declared_region".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter. Omit to leave the stored value unchanged; `null` clears the declaration.
+    pub fn declared_zdr(mut self, value: impl Into<bool>) -> Self {
+        self.declared_zdr = Some(value.into());
+        self
+    }
+
+    /// Sends `"declared_zdr": null` (in an update: clears the value).
+    pub fn clear_declared_zdr(mut self) -> Self {
+        self.declared_zdr = None;
+        self.extra.insert("declared_zdr".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether this credential is disabled.
+    pub fn disabled(mut self, value: impl Into<bool>) -> Self {
+        self.disabled = Some(value.into());
+        self
+    }
+
+    /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials. Omit to leave the stored value unchanged.
+    pub fn is_byok_only(mut self, value: impl Into<bool>) -> Self {
+        self.is_byok_only = Some(value.into());
+        self
+    }
+
+    /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried. Cannot be combined with `is_byok_only`. Omit to leave the stored value unchanged.
+    pub fn is_fallback(mut self, value: impl Into<bool>) -> Self {
+        self.is_fallback = Some(value.into());
+        self
+    }
+
+    /// Whether OpenRouter's shared endpoints on this provider are removed for the models this credential applies to (its `allowed_models`, or every model when `null`). Requests for those models run only on your keys; models outside the allowlist may still fall back to shared capacity on this provider. Omit to leave the stored value unchanged.
+    pub fn is_required(mut self, value: impl Into<bool>) -> Self {
+        self.is_required = Some(value.into());
+        self
+    }
+
+    /// A new raw provider API key to rotate the credential in-place. The previous key material is overwritten and the masked label is regenerated. Encrypted at rest and never returned in API responses.
+    pub fn key(mut self, value: impl Into<String>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+
+    /// Optional human-readable name for the credential.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// Sends `"name": null` (in an update: clears the value).
+    pub fn clear_name(mut self) -> Self {
+        self.name = None;
+        self.extra.insert("name".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -571,8 +876,8 @@ json_object! {
 }
 
 impl UpdateBYOKKeyResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: BYOKKey) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<BYOKKey>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }

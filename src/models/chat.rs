@@ -13,7 +13,7 @@ pub struct ChatChoice {
     /// Choice index
     pub index: i64,
     /// Log probabilities for the completion
-    pub logprobs: Option<Option<ChatTokenLogprobs>>,
+    pub logprobs: Option<ChatTokenLogprobs>,
     /// Assistant message for requests and responses
     pub message: ChatAssistantMessage,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -24,8 +24,40 @@ json_object! {
     ChatChoice {
         finish_reason: "finish_reason" defaulted,
         index: "index" required,
-        logprobs: "logprobs" tristate,
+        logprobs: "logprobs" optional,
         message: "message" required,
+    }
+}
+
+impl ChatChoice {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(index: impl Into<i64>, message: impl Into<ChatAssistantMessage>) -> Self {
+        Self {
+            finish_reason: None,
+            index: index.into(),
+            logprobs: None,
+            message: message.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `finish_reason`.
+    pub fn finish_reason(mut self, value: impl Into<ChatFinishReasonEnum>) -> Self {
+        self.finish_reason = Some(value.into());
+        self
+    }
+
+    /// Log probabilities for the completion
+    pub fn logprobs(mut self, value: impl Into<ChatTokenLogprobs>) -> Self {
+        self.logprobs = Some(value.into());
+        self
+    }
+
+    /// Sends `"logprobs": null` (in an update: clears the value).
+    pub fn clear_logprobs(mut self) -> Self {
+        self.logprobs = None;
+        self.extra.insert("logprobs".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -47,7 +79,7 @@ pub struct ChatResult {
     /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
     pub safeguard_results: Option<Vec<ArmorSafeguardResult>>,
     /// The service tier used by the upstream provider for this request
-    pub service_tier: Option<Option<String>>,
+    pub service_tier: Option<String>,
     /// System fingerprint
     pub system_fingerprint: Option<String>,
     /// Token usage statistics
@@ -66,9 +98,77 @@ json_object! {
         object: "object" required,
         openrouter_metadata: "openrouter_metadata" optional,
         safeguard_results: "safeguard_results" optional,
-        service_tier: "service_tier" tristate,
+        service_tier: "service_tier" optional,
         system_fingerprint: "system_fingerprint" defaulted,
         usage: "usage" optional,
+    }
+}
+
+impl ChatResult {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        choices: impl Into<Vec<ChatChoice>>,
+        created: impl Into<i64>,
+        model: impl Into<String>,
+    ) -> Self {
+        Self {
+            alignment: None,
+            choices: choices.into(),
+            created: created.into(),
+            id: id.into(),
+            model: model.into(),
+            object: Default::default(),
+            openrouter_metadata: None,
+            safeguard_results: None,
+            service_tier: None,
+            system_fingerprint: None,
+            usage: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Beta. The result of the alignment plugin for this request; the shape may change.
+    pub fn alignment(mut self, value: impl Into<Alignment>) -> Self {
+        self.alignment = Some(value.into());
+        self
+    }
+
+    /// Sets `openrouter_metadata`.
+    pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
+        self.openrouter_metadata = Some(value.into());
+        self
+    }
+
+    /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
+    pub fn safeguard_results(mut self, value: impl Into<Vec<ArmorSafeguardResult>>) -> Self {
+        self.safeguard_results = Some(value.into());
+        self
+    }
+
+    /// The service tier used by the upstream provider for this request
+    pub fn service_tier(mut self, value: impl Into<String>) -> Self {
+        self.service_tier = Some(value.into());
+        self
+    }
+
+    /// Sends `"service_tier": null` (in an update: clears the value).
+    pub fn clear_service_tier(mut self) -> Self {
+        self.service_tier = None;
+        self.extra.insert("service_tier".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// System fingerprint
+    pub fn system_fingerprint(mut self, value: impl Into<String>) -> Self {
+        self.system_fingerprint = Some(value.into());
+        self
+    }
+
+    /// Token usage statistics
+    pub fn usage(mut self, value: impl Into<ChatUsage>) -> Self {
+        self.usage = Some(value.into());
+        self
     }
 }
 
@@ -90,6 +190,13 @@ json_object! {
     }
 }
 
+impl ChatStreamingResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ChatStreamChunk>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`chat_send`](crate::funcs::chat_send) (`POST /chat/completions`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SendChatCompletionRequestRequest {
@@ -101,14 +208,20 @@ pub struct SendChatCompletionRequestRequest {
 }
 
 impl SendChatCompletionRequestRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: ChatRequest) -> Self {
-        Self { x_openrouter_metadata: None, body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<ChatRequest>) -> Self {
+        Self { x_openrouter_metadata: None, body: body.into() }
     }
 
     /// Opt-in to surface routing metadata on the response under `openrouter_metadata`. Defaults to `disabled`. The legacy header `X-OpenRouter-Experimental-Metadata` is also accepted for backward compatibility.
-    pub fn x_openrouter_metadata(mut self, value: MetadataLevel) -> Self {
-        self.x_openrouter_metadata = Some(value);
+    pub fn x_openrouter_metadata(mut self, value: impl Into<MetadataLevel>) -> Self {
+        self.x_openrouter_metadata = Some(value.into());
         self
+    }
+}
+
+impl From<ChatRequest> for SendChatCompletionRequestRequest {
+    fn from(body: ChatRequest) -> Self {
+        Self::new(body)
     }
 }

@@ -16,14 +16,14 @@ pub struct GetTaskClassificationsRequest {
 }
 
 impl GetTaskClassificationsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { window: None }
     }
 
     /// Trailing time window for the classification data. Currently only `7d` (trailing 7 days) is supported.
-    pub fn window(mut self, value: GetTaskClassificationsRequestWindow) -> Self {
-        self.window = Some(value);
+    pub fn window(mut self, value: impl Into<GetTaskClassificationsRequestWindow>) -> Self {
+        self.window = Some(value.into());
         self
     }
 }
@@ -68,6 +68,33 @@ json_object! {
     }
 }
 
+impl TaskClassificationItem {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        tag: impl Into<String>,
+        display_name: impl Into<String>,
+        macro_category: impl Into<String>,
+        usage_share: impl Into<f64>,
+        token_share: impl Into<f64>,
+        category_usage_share: impl Into<f64>,
+        category_token_share: impl Into<f64>,
+        models: impl Into<Vec<TaskClassificationModel>>,
+    ) -> Self {
+        Self {
+            category_token_share: category_token_share.into(),
+            category_usage_share: category_usage_share.into(),
+            display_name: display_name.into(),
+            macro_category: macro_category.into(),
+            models: models.into(),
+            tag: tag.into(),
+            token_share: token_share.into(),
+            usage_share: usage_share.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskClassificationMacroCategory {
     /// Macro-category identifier.
@@ -91,6 +118,24 @@ json_object! {
     }
 }
 
+impl TaskClassificationMacroCategory {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        key: impl Into<String>,
+        label: impl Into<String>,
+        usage_share: impl Into<f64>,
+        token_share: impl Into<f64>,
+    ) -> Self {
+        Self {
+            key: key.into(),
+            label: label.into(),
+            token_share: token_share.into(),
+            usage_share: usage_share.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskClassificationModel {
     /// Model identifier (permaslug).
@@ -111,6 +156,18 @@ json_object! {
     }
 }
 
+impl TaskClassificationModel {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, tag_usage_share: impl Into<f64>, tag_token_share: impl Into<f64>) -> Self {
+        Self {
+            id: id.into(),
+            tag_token_share: tag_token_share.into(),
+            tag_usage_share: tag_usage_share.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskClassificationResponse {
     pub data: TaskClassificationResponseData,
@@ -121,6 +178,13 @@ pub struct TaskClassificationResponse {
 json_object! {
     TaskClassificationResponse {
         data: "data" required,
+    }
+}
+
+impl TaskClassificationResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<TaskClassificationResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -144,5 +208,23 @@ json_object! {
         classifications: "classifications" defaulted,
         macro_categories: "macro_categories" defaulted,
         window_days: "window_days" required,
+    }
+}
+
+impl TaskClassificationResponseData {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        window_days: impl Into<i64>,
+        as_of: impl Into<String>,
+        classifications: impl Into<Vec<TaskClassificationItem>>,
+        macro_categories: impl Into<Vec<TaskClassificationMacroCategory>>,
+    ) -> Self {
+        Self {
+            as_of: as_of.into(),
+            classifications: classifications.into(),
+            macro_categories: macro_categories.into(),
+            window_days: window_days.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }

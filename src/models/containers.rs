@@ -37,6 +37,28 @@ json_object! {
     }
 }
 
+impl ContainerFile {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        container_id: impl Into<String>,
+        bytes: impl Into<i64>,
+        created_at: impl Into<i64>,
+        path: impl Into<String>,
+    ) -> Self {
+        Self {
+            bytes: bytes.into(),
+            container_id: container_id.into(),
+            created_at: created_at.into(),
+            id: id.into(),
+            object: Default::default(),
+            path: path.into(),
+            source: Default::default(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContainerFileListResponse {
     pub data: Vec<ContainerFile>,
@@ -57,6 +79,32 @@ json_object! {
         has_more: "has_more" required,
         last_id: "last_id" defaulted,
         object: "object" required,
+    }
+}
+
+impl ContainerFileListResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<ContainerFile>>, has_more: impl Into<bool>) -> Self {
+        Self {
+            data: data.into(),
+            first_id: None,
+            has_more: has_more.into(),
+            last_id: None,
+            object: Default::default(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `first_id`.
+    pub fn first_id(mut self, value: impl Into<String>) -> Self {
+        self.first_id = Some(value.into());
+        self
+    }
+
+    /// Cursor for the next page (pass as `after`). The last entry’s id, except when the page stopped at the per-request scan bound on hidden bookkeeping objects: then it names the scan position and may not appear in `data`. Null only when `has_more` is false and `data` is empty.
+    pub fn last_id(mut self, value: impl Into<String>) -> Self {
+        self.last_id = Some(value.into());
+        self
     }
 }
 
@@ -87,7 +135,7 @@ pub struct DownloadContainerFileContentRequest {
 }
 
 impl DownloadContainerFileContentRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(container_id: impl Into<String>, file_id: impl Into<String>) -> Self {
         Self { container_id: container_id.into(), file_id: file_id.into() }
     }
@@ -107,7 +155,7 @@ pub struct GetContainerFileRequest {
 }
 
 impl GetContainerFileRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(container_id: impl Into<String>, file_id: impl Into<String>) -> Self {
         Self { container_id: container_id.into(), file_id: file_id.into() }
     }
@@ -131,14 +179,14 @@ pub struct ListContainerFilesRequest {
 }
 
 impl ListContainerFilesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(container_id: impl Into<String>) -> Self {
         Self { container_id: container_id.into(), limit: None, after: None }
     }
 
     /// Maximum number of files to return (1-1000). Defaults to 100 when absent.
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
@@ -163,7 +211,7 @@ pub struct PromoteContainerFileRequest {
 }
 
 impl PromoteContainerFileRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(container_id: impl Into<String>, file_id: impl Into<String>) -> Self {
         Self { container_id: container_id.into(), file_id: file_id.into() }
     }

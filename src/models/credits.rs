@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct CreateCoinbaseChargeRequest {}
 
 impl CreateCoinbaseChargeRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -22,7 +22,7 @@ impl CreateCoinbaseChargeRequest {
 pub struct GetCreditsRequest {}
 
 impl GetCreditsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -42,6 +42,13 @@ json_object! {
     }
 }
 
+impl GetCreditsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<GetCreditsResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetCreditsResponseData {
     /// Total credits purchased
@@ -56,5 +63,12 @@ json_object! {
     GetCreditsResponseData {
         total_credits: "total_credits" required,
         total_usage: "total_usage" required,
+    }
+}
+
+impl GetCreditsResponseData {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(total_credits: impl Into<f64>, total_usage: impl Into<f64>) -> Self {
+        Self { total_credits: total_credits.into(), total_usage: total_usage.into(), extra: serde_json::Map::new() }
     }
 }

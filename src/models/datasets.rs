@@ -32,6 +32,26 @@ json_object! {
     }
 }
 
+impl AppRankingsItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        rank: impl Into<i64>,
+        app_id: impl Into<i64>,
+        app_name: impl Into<String>,
+        total_tokens: impl Into<String>,
+        total_requests: impl Into<i64>,
+    ) -> Self {
+        Self {
+            app_id: app_id.into(),
+            app_name: app_name.into(),
+            rank: rank.into(),
+            total_requests: total_requests.into(),
+            total_tokens: total_tokens.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AppRankingsResponse {
     /// Apps ranked per the requested `sort`, re-numbered 1..N after category filtering. `popular` sorts by `total_tokens` descending; `trending` sorts by absolute excess token growth descending and may return fewer than `limit` rows when few apps are growing.
@@ -45,6 +65,13 @@ json_object! {
     AppRankingsResponse {
         data: "data" defaulted,
         meta: "meta" required,
+    }
+}
+
+impl AppRankingsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<AppRankingsItem>>, meta: impl Into<RankingsDailyMeta>) -> Self {
+        Self { data: data.into(), meta: meta.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -82,7 +109,7 @@ pub struct GetAppRankingsRequest {
 }
 
 impl GetAppRankingsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {
             category: None,
@@ -96,20 +123,20 @@ impl GetAppRankingsRequest {
     }
 
     /// Marketplace category group to filter by (e.g. `coding`). Only apps tagged with a subcategory inside this group are returned. Mutually combinable with `subcategory` — when both are supplied the `subcategory` must belong to the `category` group.
-    pub fn category(mut self, value: GetAppRankingsRequestCategory) -> Self {
-        self.category = Some(value);
+    pub fn category(mut self, value: impl Into<GetAppRankingsRequestCategory>) -> Self {
+        self.category = Some(value.into());
         self
     }
 
     /// Marketplace subcategory to filter by (e.g. `cli-agent`). Takes precedence over `category` for the actual filter; when `category` is also supplied the pair must be consistent.
-    pub fn subcategory(mut self, value: GetAppRankingsRequestSubcategory) -> Self {
-        self.subcategory = Some(value);
+    pub fn subcategory(mut self, value: impl Into<GetAppRankingsRequestSubcategory>) -> Self {
+        self.subcategory = Some(value.into());
         self
     }
 
     /// `popular` ranks apps by total token volume inside the date window. `trending` ranks apps by absolute excess token growth: window volume minus the average volume of the three equal-length periods immediately preceding the window. Apps with no excess growth are omitted from `trending` results.
-    pub fn sort(mut self, value: GetAppRankingsRequestSort) -> Self {
-        self.sort = Some(value);
+    pub fn sort(mut self, value: impl Into<GetAppRankingsRequestSort>) -> Self {
+        self.sort = Some(value.into());
         self
     }
 
@@ -126,14 +153,14 @@ impl GetAppRankingsRequest {
     }
 
     /// Maximum number of apps to return (1-100). Defaults to 50.
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
     /// Number of ranked apps to skip before the first returned row (0-100). Defaults to 0. `rank` stays absolute, so the first row of `offset=50` is `rank: 51`.
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 }
@@ -211,7 +238,7 @@ pub struct GetRankingsDailyRequest {
 }
 
 impl GetRankingsDailyRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {
             start_date: None,
@@ -237,32 +264,32 @@ impl GetRankingsDailyRequest {
     }
 
     /// Time grain of each row. `day` (default) returns the per-UTC-day series; `week` buckets by ISO week start; `month` buckets by month start. With `category` or `language_type` only `week` (default) and `month` are available — `day` is rejected with a 400 because those datasets are aggregated weekly. For those sampled datasets `period=month` buckets each week by its week-start month, so totals are approximate at month boundaries.
-    pub fn period(mut self, value: GetRankingsDailyRequestPeriod) -> Self {
-        self.period = Some(value);
+    pub fn period(mut self, value: impl Into<GetRankingsDailyRequestPeriod>) -> Self {
+        self.period = Some(value.into());
         self
     }
 
     /// Restrict to models for a modality surface: `text` / `image_output` match output modality, `image` / `audio` match input modality, and `tool_calling` keeps only rows that recorded at least one tool call. Exact dataset — cannot be combined with `category` or `language_type`.
-    pub fn modality(mut self, value: GetRankingsDailyRequestModality) -> Self {
-        self.modality = Some(value);
+    pub fn modality(mut self, value: impl Into<GetRankingsDailyRequestModality>) -> Self {
+        self.modality = Some(value.into());
         self
     }
 
     /// Restrict to requests whose context length falls in this bucket (`1K`, `10K`, `100K`, `1M`, or `10M`). Exact dataset — cannot be combined with `category` or `language_type`.
-    pub fn context_bucket(mut self, value: GetRankingsDailyRequestContextBucket) -> Self {
-        self.context_bucket = Some(value);
+    pub fn context_bucket(mut self, value: impl Into<GetRankingsDailyRequestContextBucket>) -> Self {
+        self.context_bucket = Some(value.into());
         self
     }
 
     /// Restrict to a use-case category (e.g. `programming`, `roleplay`). Sourced from a sampled, upsampled dataset, so `total_tokens` is an estimate and is aggregated weekly (the trailing weekly bucket may include traffic past `end_date`). Cannot be combined with `modality`, `context_bucket`, or `language_type`.
-    pub fn category(mut self, value: GetRankingsDailyRequestCategory) -> Self {
-        self.category = Some(value);
+    pub fn category(mut self, value: impl Into<GetRankingsDailyRequestCategory>) -> Self {
+        self.category = Some(value.into());
         self
     }
 
     /// Restrict to natural-language or programming-language tagged activity. Sourced from a sampled, upsampled dataset, so `total_tokens` is an estimate and is aggregated weekly (the trailing weekly bucket may include traffic past `end_date`). Cannot be combined with `modality`, `context_bucket`, or `category`.
-    pub fn language_type(mut self, value: GetRankingsDailyRequestLanguageType) -> Self {
-        self.language_type = Some(value);
+    pub fn language_type(mut self, value: impl Into<GetRankingsDailyRequestLanguageType>) -> Self {
+        self.language_type = Some(value.into());
         self
     }
 }
@@ -332,7 +359,7 @@ pub struct GetSessionCostRequest {
 }
 
 impl GetSessionCostRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { app_slug: None, model: None, turn_range: None, limit: None, offset: None }
     }
@@ -350,20 +377,20 @@ impl GetSessionCostRequest {
     }
 
     /// Filter by the inclusive number of turns in a session.
-    pub fn turn_range(mut self, value: GetSessionCostRequestTurnRange) -> Self {
-        self.turn_range = Some(value);
+    pub fn turn_range(mut self, value: impl Into<GetSessionCostRequestTurnRange>) -> Self {
+        self.turn_range = Some(value.into());
         self
     }
 
     /// Maximum number of cells to return (1-500). Defaults to 100.
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
     /// Number of sorted cells to skip (0-5000). Defaults to 0.
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 }
@@ -398,6 +425,18 @@ json_object! {
     }
 }
 
+impl RankingsDailyItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(date: impl Into<String>, model_permaslug: impl Into<String>, total_tokens: impl Into<String>) -> Self {
+        Self {
+            date: date.into(),
+            model_permaslug: model_permaslug.into(),
+            total_tokens: total_tokens.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RankingsDailyMeta {
     /// ISO-8601 timestamp of when the response was generated. Reflects data-freshness because the underlying materialized view continuously ingests upstream events.
@@ -421,6 +460,19 @@ json_object! {
     }
 }
 
+impl RankingsDailyMeta {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(as_of: impl Into<String>, start_date: impl Into<String>, end_date: impl Into<String>) -> Self {
+        Self {
+            as_of: as_of.into(),
+            end_date: end_date.into(),
+            start_date: start_date.into(),
+            version: Default::default(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 tag_enum! {
 /// Dataset version. Field names and grain are stable for the life of `v1`.
 pub enum RankingsDailyMetaVersion { V1 = "v1" }
@@ -439,6 +491,13 @@ json_object! {
     RankingsDailyResponse {
         data: "data" defaulted,
         meta: "meta" required,
+    }
+}
+
+impl RankingsDailyResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<RankingsDailyItem>>, meta: impl Into<RankingsDailyMeta>) -> Self {
+        Self { data: data.into(), meta: meta.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -469,21 +528,21 @@ json_object! {
 }
 
 impl SessionCostItem {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        app_name: impl Into<String>,
         app_slug: impl Into<String>,
-        median_session_cost_usd: f64,
+        app_name: impl Into<String>,
+        turn_range: impl Into<SessionCostItemTurnRange>,
         model_permaslug: impl Into<String>,
-        turn_range: SessionCostItemTurnRange,
+        median_session_cost_usd: impl Into<f64>,
     ) -> Self {
         Self {
             app_name: app_name.into(),
             app_slug: app_slug.into(),
-            median_session_cost_usd,
+            median_session_cost_usd: median_session_cost_usd.into(),
             model_permaslug: model_permaslug.into(),
-            turn_range,
-            extra: Default::default(),
+            turn_range: turn_range.into(),
+            extra: serde_json::Map::new(),
         }
     }
 }
@@ -521,6 +580,31 @@ json_object! {
     }
 }
 
+impl SessionCostMeta {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(as_of: impl Into<String>) -> Self {
+        Self {
+            as_of: as_of.into(),
+            version: Default::default(),
+            window_days: None,
+            window_end_date: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Number of days in the weekly session sample window, or null when no snapshot is published.
+    pub fn window_days(mut self, value: impl Into<i64>) -> Self {
+        self.window_days = Some(value.into());
+        self
+    }
+
+    /// UTC date of the final day in the session sample window, or null when no snapshot is published.
+    pub fn window_end_date(mut self, value: impl Into<String>) -> Self {
+        self.window_end_date = Some(value.into());
+        self
+    }
+}
+
 tag_enum! {
 /// Dataset version.
 pub enum SessionCostMetaVersion { V1 = "v1" }
@@ -538,5 +622,12 @@ json_object! {
     SessionCostResponse {
         data: "data" defaulted,
         meta: "meta" required,
+    }
+}
+
+impl SessionCostResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<SessionCostItem>>, meta: impl Into<SessionCostMeta>) -> Self {
+        Self { data: data.into(), meta: meta.into(), extra: serde_json::Map::new() }
     }
 }

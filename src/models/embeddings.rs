@@ -21,6 +21,13 @@ json_object! {
     }
 }
 
+impl ContentPartInputAudio {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(input_audio: impl Into<MultimodalMedia>) -> Self {
+        Self { input_audio: input_audio.into(), r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+}
+
 tag_enum! {
 pub enum ContentPartInputAudioType { InputAudio = "input_audio" }
 }
@@ -37,6 +44,13 @@ json_object! {
     ContentPartInputFile {
         input_file: "input_file" required,
         r#type: "type" required,
+    }
+}
+
+impl ContentPartInputFile {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(input_file: impl Into<MultimodalMedia>) -> Self {
+        Self { input_file: input_file.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
@@ -59,6 +73,13 @@ json_object! {
     }
 }
 
+impl ContentPartInputVideo {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(input_video: impl Into<MultimodalMedia>) -> Self {
+        Self { input_video: input_video.into(), r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+}
+
 tag_enum! {
 pub enum ContentPartInputVideoType { InputVideo = "input_video" }
 }
@@ -70,9 +91,15 @@ pub struct CreateEmbeddingsRequest {
 }
 
 impl CreateEmbeddingsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateEmbeddingsRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateEmbeddingsRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateEmbeddingsRequestBody> for CreateEmbeddingsRequest {
+    fn from(body: CreateEmbeddingsRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -89,7 +116,7 @@ pub struct CreateEmbeddingsRequestBody {
     pub input_type: Option<String>,
     /// The model to use for embeddings
     pub model: String,
-    pub provider: Option<Option<ProviderPreferences>>,
+    pub provider: Option<ProviderPreferences>,
     /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
     pub session_id: Option<String>,
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
@@ -107,7 +134,7 @@ json_object! {
         input: "input" required,
         input_type: "input_type" optional,
         model: "model" required,
-        provider: "provider" tristate,
+        provider: "provider" optional,
         session_id: "session_id" optional,
         trace: "trace" optional,
         user: "user" optional,
@@ -115,20 +142,69 @@ json_object! {
 }
 
 impl CreateEmbeddingsRequestBody {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(input: CreateEmbeddingsRequestBodyInput, model: impl Into<String>) -> Self {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(input: impl Into<CreateEmbeddingsRequestBodyInput>, model: impl Into<String>) -> Self {
         Self {
             dimensions: None,
             encoding_format: None,
-            input,
+            input: input.into(),
             input_type: None,
             model: model.into(),
             provider: None,
             session_id: None,
             trace: None,
             user: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// The number of dimensions for the output embeddings
+    pub fn dimensions(mut self, value: impl Into<i64>) -> Self {
+        self.dimensions = Some(value.into());
+        self
+    }
+
+    /// The format of the output embeddings
+    pub fn encoding_format(mut self, value: impl Into<CreateEmbeddingsRequestBodyEncodingFormat>) -> Self {
+        self.encoding_format = Some(value.into());
+        self
+    }
+
+    /// The type of input (e.g. search_query, search_document)
+    pub fn input_type(mut self, value: impl Into<String>) -> Self {
+        self.input_type = Some(value.into());
+        self
+    }
+
+    /// Sets `provider`.
+    pub fn provider(mut self, value: impl Into<ProviderPreferences>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Sends `"provider": null` (in an update: clears the value).
+    pub fn clear_provider(mut self) -> Self {
+        self.provider = None;
+        self.extra.insert("provider".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        self.session_id = Some(value.into());
+        self
+    }
+
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
+        self.trace = Some(value.into());
+        self
+    }
+
+    /// A unique identifier for the end-user
+    pub fn user(mut self, value: impl Into<String>) -> Self {
+        self.user = Some(value.into());
+        self
     }
 }
 
@@ -154,6 +230,48 @@ pub enum CreateEmbeddingsRequestBodyInput {
     Unknown(serde_json::Value),
 }
 
+impl From<String> for CreateEmbeddingsRequestBodyInput {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for CreateEmbeddingsRequestBodyInput {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
+}
+
+impl From<Vec<String>> for CreateEmbeddingsRequestBodyInput {
+    fn from(value: Vec<String>) -> Self {
+        Self::Array(value)
+    }
+}
+
+impl From<Vec<&str>> for CreateEmbeddingsRequestBodyInput {
+    fn from(value: Vec<&str>) -> Self {
+        Self::Array(value.into_iter().map(String::from).collect())
+    }
+}
+
+impl From<Vec<f64>> for CreateEmbeddingsRequestBodyInput {
+    fn from(value: Vec<f64>) -> Self {
+        Self::Array2(value)
+    }
+}
+
+impl From<Vec<Vec<f64>>> for CreateEmbeddingsRequestBodyInput {
+    fn from(value: Vec<Vec<f64>>) -> Self {
+        Self::Array3(value)
+    }
+}
+
+impl From<Vec<CreateEmbeddingsRequestBodyInputArray4Item>> for CreateEmbeddingsRequestBodyInput {
+    fn from(value: Vec<CreateEmbeddingsRequestBodyInputArray4Item>) -> Self {
+        Self::Array4(value)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmbeddingsRequestBodyInputArray4Item {
     pub content: Vec<CreateEmbeddingsRequestBodyInputArray4ItemContentItem>,
@@ -164,6 +282,13 @@ pub struct CreateEmbeddingsRequestBodyInputArray4Item {
 json_object! {
     CreateEmbeddingsRequestBodyInputArray4Item {
         content: "content" defaulted,
+    }
+}
+
+impl CreateEmbeddingsRequestBodyInputArray4Item {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(content: impl Into<Vec<CreateEmbeddingsRequestBodyInputArray4ItemContentItem>>) -> Self {
+        Self { content: content.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -178,6 +303,40 @@ pub enum CreateEmbeddingsRequestBodyInputArray4ItemContentItem {
     ContentPartInputFile(ContentPartInputFile),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<CreateEmbeddingsRequestBodyInputArray4ItemContentItemText>
+    for CreateEmbeddingsRequestBodyInputArray4ItemContentItem
+{
+    fn from(value: CreateEmbeddingsRequestBodyInputArray4ItemContentItemText) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl>
+    for CreateEmbeddingsRequestBodyInputArray4ItemContentItem
+{
+    fn from(value: CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl) -> Self {
+        Self::ImageUrl(value)
+    }
+}
+
+impl From<ContentPartInputAudio> for CreateEmbeddingsRequestBodyInputArray4ItemContentItem {
+    fn from(value: ContentPartInputAudio) -> Self {
+        Self::ContentPartInputAudio(value)
+    }
+}
+
+impl From<ContentPartInputVideo> for CreateEmbeddingsRequestBodyInputArray4ItemContentItem {
+    fn from(value: ContentPartInputVideo) -> Self {
+        Self::ContentPartInputVideo(value)
+    }
+}
+
+impl From<ContentPartInputFile> for CreateEmbeddingsRequestBodyInputArray4ItemContentItem {
+    fn from(value: ContentPartInputFile) -> Self {
+        Self::ContentPartInputFile(value)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -195,6 +354,13 @@ json_object! {
     }
 }
 
+impl CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(image_url: impl Into<CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl>) -> Self {
+        Self { image_url: image_url.into(), r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl {
     pub url: String,
@@ -205,6 +371,13 @@ pub struct CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl
 json_object! {
     CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl {
         url: "url" required,
+    }
+}
+
+impl CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -224,6 +397,13 @@ json_object! {
     CreateEmbeddingsRequestBodyInputArray4ItemContentItemText {
         text: "text" required,
         r#type: "type" required,
+    }
+}
+
+impl CreateEmbeddingsRequestBodyInputArray4ItemContentItemText {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
@@ -257,6 +437,32 @@ json_object! {
     }
 }
 
+impl CreateEmbeddingsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<CreateEmbeddingsResponseDataItem>>, model: impl Into<String>) -> Self {
+        Self {
+            data: data.into(),
+            id: None,
+            model: model.into(),
+            object: Default::default(),
+            usage: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Unique identifier for the embeddings response
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Token usage statistics
+    pub fn usage(mut self, value: impl Into<CreateEmbeddingsResponseUsage>) -> Self {
+        self.usage = Some(value.into());
+        self
+    }
+}
+
 /// A single embedding object
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateEmbeddingsResponseDataItem {
@@ -278,9 +484,15 @@ json_object! {
 }
 
 impl CreateEmbeddingsResponseDataItem {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(embedding: CreateEmbeddingsResponseDataItemEmbedding) -> Self {
-        Self { embedding, index: None, object: Default::default(), extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(embedding: impl Into<CreateEmbeddingsResponseDataItemEmbedding>) -> Self {
+        Self { embedding: embedding.into(), index: None, object: Default::default(), extra: serde_json::Map::new() }
+    }
+
+    /// Index of the embedding in the input list
+    pub fn index(mut self, value: impl Into<i64>) -> Self {
+        self.index = Some(value.into());
+        self
     }
 }
 
@@ -293,6 +505,24 @@ pub enum CreateEmbeddingsResponseDataItemEmbedding {
     String(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<Vec<f64>> for CreateEmbeddingsResponseDataItemEmbedding {
+    fn from(value: Vec<f64>) -> Self {
+        Self::Array(value)
+    }
+}
+
+impl From<String> for CreateEmbeddingsResponseDataItemEmbedding {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for CreateEmbeddingsResponseDataItemEmbedding {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
 }
 
 tag_enum! {
@@ -309,7 +539,7 @@ pub struct CreateEmbeddingsResponseUsage {
     /// Cost of the request in credits
     pub cost: Option<f64>,
     /// Breakdown of upstream inference costs
-    pub cost_details: Option<Option<CostDetails>>,
+    pub cost_details: Option<CostDetails>,
     /// Whether a request was made using a Bring Your Own Key configuration
     pub is_byok: Option<bool>,
     /// Number of tokens in the input
@@ -325,11 +555,57 @@ pub struct CreateEmbeddingsResponseUsage {
 json_object! {
     CreateEmbeddingsResponseUsage {
         cost: "cost" optional,
-        cost_details: "cost_details" tristate,
+        cost_details: "cost_details" optional,
         is_byok: "is_byok" optional,
         prompt_tokens: "prompt_tokens" required,
         prompt_tokens_details: "prompt_tokens_details" optional,
         total_tokens: "total_tokens" required,
+    }
+}
+
+impl CreateEmbeddingsResponseUsage {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(prompt_tokens: impl Into<i64>, total_tokens: impl Into<i64>) -> Self {
+        Self {
+            cost: None,
+            cost_details: None,
+            is_byok: None,
+            prompt_tokens: prompt_tokens.into(),
+            prompt_tokens_details: None,
+            total_tokens: total_tokens.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Cost of the request in credits
+    pub fn cost(mut self, value: impl Into<f64>) -> Self {
+        self.cost = Some(value.into());
+        self
+    }
+
+    /// Breakdown of upstream inference costs
+    pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
+        self.cost_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"cost_details": null` (in an update: clears the value).
+    pub fn clear_cost_details(mut self) -> Self {
+        self.cost_details = None;
+        self.extra.insert("cost_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether a request was made using a Bring Your Own Key configuration
+    pub fn is_byok(mut self, value: impl Into<bool>) -> Self {
+        self.is_byok = Some(value.into());
+        self
+    }
+
+    /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
+    pub fn prompt_tokens_details(mut self, value: impl Into<CreateEmbeddingsResponseUsagePromptTokensDetails>) -> Self {
+        self.prompt_tokens_details = Some(value.into());
+        self
     }
 }
 
@@ -360,6 +636,50 @@ json_object! {
     }
 }
 
+impl CreateEmbeddingsResponseUsagePromptTokensDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            audio_tokens: None,
+            file_tokens: None,
+            image_tokens: None,
+            text_tokens: None,
+            video_tokens: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Number of audio tokens in the input
+    pub fn audio_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.audio_tokens = Some(value.into());
+        self
+    }
+
+    /// Number of file/document tokens in the input
+    pub fn file_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.file_tokens = Some(value.into());
+        self
+    }
+
+    /// Number of image tokens in the input
+    pub fn image_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.image_tokens = Some(value.into());
+        self
+    }
+
+    /// Number of text tokens in the input
+    pub fn text_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.text_tokens = Some(value.into());
+        self
+    }
+
+    /// Number of video tokens in the input
+    pub fn video_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.video_tokens = Some(value.into());
+        self
+    }
+}
+
 /// Inputs of [`embeddings_list_models`](crate::funcs::embeddings_list_models) (`GET /embeddings/models`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEmbeddingsModelsRequest {
@@ -374,20 +694,20 @@ pub struct ListEmbeddingsModelsRequest {
 }
 
 impl ListEmbeddingsModelsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None }
     }
 
     /// Number of records to skip for pagination. When both offset and limit are omitted, the full list is returned
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 1000). When both offset and limit are omitted, the full list is returned
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -404,5 +724,18 @@ json_object! {
     MultimodalMedia {
         data: "data" required,
         format: "format" optional,
+    }
+}
+
+impl MultimodalMedia {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<String>) -> Self {
+        Self { data: data.into(), format: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `format`.
+    pub fn format(mut self, value: impl Into<String>) -> Self {
+        self.format = Some(value.into());
+        self
     }
 }

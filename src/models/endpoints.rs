@@ -22,7 +22,7 @@ pub struct ListEndpointsRequest {
 }
 
 impl ListEndpointsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(author: impl Into<String>, slug: impl Into<String>) -> Self {
         Self { author: author.into(), slug: slug.into() }
     }
@@ -57,6 +57,28 @@ json_object! {
     }
 }
 
+impl ListEndpointsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        created: impl Into<i64>,
+        description: impl Into<String>,
+        architecture: impl Into<ListEndpointsResponseArchitecture>,
+        endpoints: impl Into<Vec<PublicEndpoint>>,
+    ) -> Self {
+        Self {
+            architecture: architecture.into(),
+            created: created.into(),
+            description: description.into(),
+            endpoints: endpoints.into(),
+            id: id.into(),
+            name: name.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEndpointsResponseArchitecture {
     /// Supported input modalities
@@ -82,6 +104,41 @@ json_object! {
     }
 }
 
+impl ListEndpointsResponseArchitecture {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        input_modalities: impl Into<Vec<InputModality>>,
+        output_modalities: impl Into<Vec<OutputModality>>,
+    ) -> Self {
+        Self {
+            input_modalities: input_modalities.into(),
+            instruct_type: None,
+            modality: None,
+            output_modalities: output_modalities.into(),
+            tokenizer: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Instruction format type
+    pub fn instruct_type(mut self, value: impl Into<InstructType>) -> Self {
+        self.instruct_type = Some(value.into());
+        self
+    }
+
+    /// Primary modality of the model
+    pub fn modality(mut self, value: impl Into<String>) -> Self {
+        self.modality = Some(value.into());
+        self
+    }
+
+    /// Sets `tokenizer`.
+    pub fn tokenizer(mut self, value: impl Into<ModelGroup>) -> Self {
+        self.tokenizer = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEndpointsResponseInline {
     /// List of available endpoints for a model
@@ -96,12 +153,19 @@ json_object! {
     }
 }
 
+impl ListEndpointsResponseInline {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ListEndpointsResponse>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`endpoints_list_zdr_endpoints`](crate::funcs::endpoints_list_zdr_endpoints) (`GET /endpoints/zdr`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEndpointsZdrRequest {}
 
 impl ListEndpointsZdrRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -117,6 +181,13 @@ pub struct ListEndpointsZdrResponse {
 json_object! {
     ListEndpointsZdrResponse {
         data: "data" defaulted,
+    }
+}
+
+impl ListEndpointsZdrResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<PublicEndpoint>>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -144,6 +215,13 @@ json_object! {
     }
 }
 
+impl PercentileStats {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(p50: impl Into<f64>, p75: impl Into<f64>, p90: impl Into<f64>, p99: impl Into<f64>) -> Self {
+        Self { p50: p50.into(), p75: p75.into(), p90: p90.into(), p99: p99.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Information about a specific model endpoint
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicEndpoint {
@@ -165,7 +243,7 @@ pub struct PublicEndpoint {
     pub provider_name: ProviderName,
     pub quantization: Option<Quantization>,
     /// The service tier this endpoint sells, or null for a standard endpoint. The same value whether the provider selects the tier with a request parameter or with a dedicated model id. Always the canonical tier: priority covers the fast request alias and the turbo, highspeed, and prime provider model-id spellings, none of which this field reports.
-    pub service_tier: Option<Option<PublicServiceTier>>,
+    pub service_tier: Option<PublicServiceTier>,
     pub status: Option<EndpointStatus>,
     pub supported_parameters: Vec<Parameter>,
     /// Whether this STT endpoint can label each transcript segment with a speaker (speaker diarization). False when the endpoint has not declared support.
@@ -204,7 +282,7 @@ json_object! {
         pricing: "pricing" required,
         provider_name: "provider_name" required,
         quantization: "quantization" defaulted,
-        service_tier: "service_tier" tristate,
+        service_tier: "service_tier" optional,
         status: "status" optional,
         supported_parameters: "supported_parameters" defaulted,
         supports_diarization: "supports_diarization" required,
@@ -222,40 +300,40 @@ json_object! {
 }
 
 impl PublicEndpoint {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        context_length: i64,
+        name: impl Into<String>,
         model_id: impl Into<String>,
         model_name: impl Into<String>,
-        name: impl Into<String>,
-        native_tools: std::collections::BTreeMap<String, PublicEndpointNativeToolsValue>,
-        pricing: PublicEndpointPricing,
-        provider_name: ProviderName,
-        supported_parameters: Vec<Parameter>,
-        supports_diarization: bool,
-        supports_implicit_caching: bool,
+        context_length: impl Into<i64>,
+        pricing: impl Into<PublicEndpointPricing>,
+        provider_name: impl Into<ProviderName>,
         tag: impl Into<String>,
+        supported_parameters: impl Into<Vec<Parameter>>,
+        supports_implicit_caching: impl Into<bool>,
+        native_tools: impl Into<std::collections::BTreeMap<String, PublicEndpointNativeToolsValue>>,
+        supports_diarization: impl Into<bool>,
     ) -> Self {
         Self {
-            context_length,
+            context_length: context_length.into(),
             latency_last_30m: None,
             max_completion_tokens: None,
             max_prompt_tokens: None,
             model_id: model_id.into(),
             model_name: model_name.into(),
             name: name.into(),
-            native_tools,
+            native_tools: native_tools.into(),
             perf_last_30m_by_workload: None,
-            pricing,
-            provider_name,
+            pricing: pricing.into(),
+            provider_name: provider_name.into(),
             quantization: None,
             service_tier: None,
             status: None,
-            supported_parameters,
-            supports_diarization,
+            supported_parameters: supported_parameters.into(),
+            supports_diarization: supports_diarization.into(),
             supports_image_reference: None,
-            supports_implicit_caching,
+            supports_implicit_caching: supports_implicit_caching.into(),
             supports_multiple_audio_references: None,
             supports_tool_choice: None,
             supports_voice_cloning: None,
@@ -264,8 +342,105 @@ impl PublicEndpoint {
             uptime_last_1d: None,
             uptime_last_30m: None,
             uptime_last_5m: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first token. Only visible when authenticated with an API key or cookie; returns null for unauthenticated requests.
+    pub fn latency_last_30m(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.latency_last_30m = Some(value.into());
+        self
+    }
+
+    /// Maximum completion tokens for this endpoint. Input and output tokens share the context window, so the effective maximum output for a request is further limited by the context remaining after input tokens.
+    pub fn max_completion_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.max_completion_tokens = Some(value.into());
+        self
+    }
+
+    /// Sets `max_prompt_tokens`.
+    pub fn max_prompt_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.max_prompt_tokens = Some(value.into());
+        self
+    }
+
+    /// Endpoint performance over the last 30 minutes, keyed by the kind of request served (e.g. `text_generation`, `image_generation`). Additive to the legacy singular latency and throughput fields; image and video generation report end-to-end latency. Only visible when authenticated with an API key or cookie.
+    pub fn perf_last_30m_by_workload(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkload>) -> Self {
+        self.perf_last_30m_by_workload = Some(value.into());
+        self
+    }
+
+    /// Sets `quantization`.
+    pub fn quantization(mut self, value: impl Into<Quantization>) -> Self {
+        self.quantization = Some(value.into());
+        self
+    }
+
+    /// The service tier this endpoint sells, or null for a standard endpoint. The same value whether the provider selects the tier with a request parameter or with a dedicated model id. Always the canonical tier: priority covers the fast request alias and the turbo, highspeed, and prime provider model-id spellings, none of which this field reports.
+    pub fn service_tier(mut self, value: impl Into<PublicServiceTier>) -> Self {
+        self.service_tier = Some(value.into());
+        self
+    }
+
+    /// Sends `"service_tier": null` (in an update: clears the value).
+    pub fn clear_service_tier(mut self) -> Self {
+        self.service_tier = None;
+        self.extra.insert("service_tier".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `status`.
+    pub fn status(mut self, value: impl Into<EndpointStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+
+    /// Whether this TTS endpoint accepts an `image_url` reference describing the desired voice. Requests carrying an image reference are only routed to endpoints where this is true.
+    pub fn supports_image_reference(mut self, value: impl Into<bool>) -> Self {
+        self.supports_image_reference = Some(value.into());
+        self
+    }
+
+    /// Whether this TTS endpoint accepts more than one `input_audio` reference clip per request. Requests carrying several clips are only routed to endpoints where this is true.
+    pub fn supports_multiple_audio_references(mut self, value: impl Into<bool>) -> Self {
+        self.supports_multiple_audio_references = Some(value.into());
+        self
+    }
+
+    /// Per-variant `tool_choice` support. `tool_choice` in `supported_parameters` only says the parameter is accepted; these flags say which of its values passed testing.
+    pub fn supports_tool_choice(mut self, value: impl Into<ToolChoiceSupport>) -> Self {
+        self.supports_tool_choice = Some(value.into());
+        self
+    }
+
+    /// Whether this TTS endpoint accepts inline reference audio (`input_references`) for stateless voice cloning. Requests carrying reference audio are only routed to endpoints where this is true.
+    pub fn supports_voice_cloning(mut self, value: impl Into<bool>) -> Self {
+        self.supports_voice_cloning = Some(value.into());
+        self
+    }
+
+    /// Sets `throughput_last_30m`.
+    pub fn throughput_last_30m(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.throughput_last_30m = Some(value.into());
+        self
+    }
+
+    /// Uptime percentage over the last day: the share of minutes in which at least 80% of provider attempts succeeded, counting only minutes with 10 or more attempts. Rate-limited and caller-caused failures are excluded. Null when no minute had enough traffic.
+    pub fn uptime_last_1d(mut self, value: impl Into<f64>) -> Self {
+        self.uptime_last_1d = Some(value.into());
+        self
+    }
+
+    /// Sets `uptime_last_30m`.
+    pub fn uptime_last_30m(mut self, value: impl Into<f64>) -> Self {
+        self.uptime_last_30m = Some(value.into());
+        self
+    }
+
+    /// Uptime percentage over the last 5 minutes: the share of minutes in which at least 80% of provider attempts succeeded, counting only minutes with 10 or more attempts. Rate-limited and caller-caused failures are excluded. Null when no minute had enough traffic.
+    pub fn uptime_last_5m(mut self, value: impl Into<f64>) -> Self {
+        self.uptime_last_5m = Some(value.into());
+        self
     }
 }
 
@@ -280,6 +455,13 @@ pub struct PublicEndpointNativeToolsValue {
 json_object! {
     PublicEndpointNativeToolsValue {
         r#type: "type" required,
+    }
+}
+
+impl PublicEndpointNativeToolsValue {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(r#type: impl Into<String>) -> Self {
+        Self { r#type: r#type.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -313,6 +495,78 @@ json_object! {
     }
 }
 
+impl PublicEndpointPerfLast30mByWorkload {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            decisions: None,
+            embeddings: None,
+            image_generation: None,
+            rerank: None,
+            stt: None,
+            text_generation: None,
+            tts: None,
+            unknown: None,
+            video_generation: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `decisions`.
+    pub fn decisions(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadDecisions>) -> Self {
+        self.decisions = Some(value.into());
+        self
+    }
+
+    /// Sets `embeddings`.
+    pub fn embeddings(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadEmbeddings>) -> Self {
+        self.embeddings = Some(value.into());
+        self
+    }
+
+    /// Sets `image_generation`.
+    pub fn image_generation(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadImageGeneration>) -> Self {
+        self.image_generation = Some(value.into());
+        self
+    }
+
+    /// Sets `rerank`.
+    pub fn rerank(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadRerank>) -> Self {
+        self.rerank = Some(value.into());
+        self
+    }
+
+    /// Sets `stt`.
+    pub fn stt(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadStt>) -> Self {
+        self.stt = Some(value.into());
+        self
+    }
+
+    /// Sets `text_generation`.
+    pub fn text_generation(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadTextGeneration>) -> Self {
+        self.text_generation = Some(value.into());
+        self
+    }
+
+    /// Sets `tts`.
+    pub fn tts(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadTts>) -> Self {
+        self.tts = Some(value.into());
+        self
+    }
+
+    /// Sets `unknown`.
+    pub fn unknown(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadUnknown>) -> Self {
+        self.unknown = Some(value.into());
+        self
+    }
+
+    /// Sets `video_generation`.
+    pub fn video_generation(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadVideoGeneration>) -> Self {
+        self.video_generation = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublicEndpointPerfLast30mByWorkloadDecisions {
     pub latency: Option<PercentileStats>,
@@ -328,6 +582,31 @@ json_object! {
         latency: "latency" defaulted,
         request_count: "request_count" defaulted,
         throughput: "throughput" defaulted,
+    }
+}
+
+impl PublicEndpointPerfLast30mByWorkloadDecisions {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { latency: None, request_count: None, throughput: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `latency`.
+    pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.latency = Some(value.into());
+        self
+    }
+
+    /// Total requests admitted for this workload in the window.
+    pub fn request_count(mut self, value: impl Into<i64>) -> Self {
+        self.request_count = Some(value.into());
+        self
+    }
+
+    /// Sets `throughput`.
+    pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.throughput = Some(value.into());
+        self
     }
 }
 
@@ -349,6 +628,31 @@ json_object! {
     }
 }
 
+impl PublicEndpointPerfLast30mByWorkloadEmbeddings {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { latency: None, request_count: None, throughput: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `latency`.
+    pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.latency = Some(value.into());
+        self
+    }
+
+    /// Total requests admitted for this workload in the window.
+    pub fn request_count(mut self, value: impl Into<i64>) -> Self {
+        self.request_count = Some(value.into());
+        self
+    }
+
+    /// Sets `throughput`.
+    pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.throughput = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublicEndpointPerfLast30mByWorkloadImageGeneration {
     pub latency: Option<PercentileStats>,
@@ -364,6 +668,31 @@ json_object! {
         latency: "latency" defaulted,
         request_count: "request_count" defaulted,
         throughput: "throughput" defaulted,
+    }
+}
+
+impl PublicEndpointPerfLast30mByWorkloadImageGeneration {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { latency: None, request_count: None, throughput: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `latency`.
+    pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.latency = Some(value.into());
+        self
+    }
+
+    /// Total requests admitted for this workload in the window.
+    pub fn request_count(mut self, value: impl Into<i64>) -> Self {
+        self.request_count = Some(value.into());
+        self
+    }
+
+    /// Sets `throughput`.
+    pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.throughput = Some(value.into());
+        self
     }
 }
 
@@ -385,6 +714,31 @@ json_object! {
     }
 }
 
+impl PublicEndpointPerfLast30mByWorkloadRerank {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { latency: None, request_count: None, throughput: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `latency`.
+    pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.latency = Some(value.into());
+        self
+    }
+
+    /// Total requests admitted for this workload in the window.
+    pub fn request_count(mut self, value: impl Into<i64>) -> Self {
+        self.request_count = Some(value.into());
+        self
+    }
+
+    /// Sets `throughput`.
+    pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.throughput = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublicEndpointPerfLast30mByWorkloadStt {
     pub latency: Option<PercentileStats>,
@@ -400,6 +754,31 @@ json_object! {
         latency: "latency" defaulted,
         request_count: "request_count" defaulted,
         throughput: "throughput" defaulted,
+    }
+}
+
+impl PublicEndpointPerfLast30mByWorkloadStt {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { latency: None, request_count: None, throughput: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `latency`.
+    pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.latency = Some(value.into());
+        self
+    }
+
+    /// Total requests admitted for this workload in the window.
+    pub fn request_count(mut self, value: impl Into<i64>) -> Self {
+        self.request_count = Some(value.into());
+        self
+    }
+
+    /// Sets `throughput`.
+    pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.throughput = Some(value.into());
+        self
     }
 }
 
@@ -421,6 +800,31 @@ json_object! {
     }
 }
 
+impl PublicEndpointPerfLast30mByWorkloadTextGeneration {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { latency: None, request_count: None, throughput: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `latency`.
+    pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.latency = Some(value.into());
+        self
+    }
+
+    /// Total requests admitted for this workload in the window.
+    pub fn request_count(mut self, value: impl Into<i64>) -> Self {
+        self.request_count = Some(value.into());
+        self
+    }
+
+    /// Sets `throughput`.
+    pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.throughput = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublicEndpointPerfLast30mByWorkloadTts {
     pub latency: Option<PercentileStats>,
@@ -436,6 +840,31 @@ json_object! {
         latency: "latency" defaulted,
         request_count: "request_count" defaulted,
         throughput: "throughput" defaulted,
+    }
+}
+
+impl PublicEndpointPerfLast30mByWorkloadTts {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { latency: None, request_count: None, throughput: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `latency`.
+    pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.latency = Some(value.into());
+        self
+    }
+
+    /// Total requests admitted for this workload in the window.
+    pub fn request_count(mut self, value: impl Into<i64>) -> Self {
+        self.request_count = Some(value.into());
+        self
+    }
+
+    /// Sets `throughput`.
+    pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.throughput = Some(value.into());
+        self
     }
 }
 
@@ -457,6 +886,31 @@ json_object! {
     }
 }
 
+impl PublicEndpointPerfLast30mByWorkloadUnknown {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { latency: None, request_count: None, throughput: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `latency`.
+    pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.latency = Some(value.into());
+        self
+    }
+
+    /// Total requests admitted for this workload in the window.
+    pub fn request_count(mut self, value: impl Into<i64>) -> Self {
+        self.request_count = Some(value.into());
+        self
+    }
+
+    /// Sets `throughput`.
+    pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.throughput = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PublicEndpointPerfLast30mByWorkloadVideoGeneration {
     pub latency: Option<PercentileStats>,
@@ -472,6 +926,31 @@ json_object! {
         latency: "latency" defaulted,
         request_count: "request_count" defaulted,
         throughput: "throughput" defaulted,
+    }
+}
+
+impl PublicEndpointPerfLast30mByWorkloadVideoGeneration {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { latency: None, request_count: None, throughput: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `latency`.
+    pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.latency = Some(value.into());
+        self
+    }
+
+    /// Total requests admitted for this workload in the window.
+    pub fn request_count(mut self, value: impl Into<i64>) -> Self {
+        self.request_count = Some(value.into());
+        self
+    }
+
+    /// Sets `throughput`.
+    pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
+        self.throughput = Some(value.into());
+        self
     }
 }
 
@@ -534,6 +1013,115 @@ json_object! {
     }
 }
 
+impl PublicEndpointPricing {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(prompt: impl Into<String>, completion: impl Into<String>) -> Self {
+        Self {
+            audio: None,
+            audio_output: None,
+            completion: completion.into(),
+            discount: None,
+            image: None,
+            image_output: None,
+            image_token: None,
+            input_audio_cache: None,
+            input_cache_read: None,
+            input_cache_write: None,
+            input_cache_write_1h: None,
+            internal_reasoning: None,
+            overrides: None,
+            prompt: prompt.into(),
+            request: None,
+            web_search: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Price in USD per audio input token
+    pub fn audio(mut self, value: impl Into<String>) -> Self {
+        self.audio = Some(value.into());
+        self
+    }
+
+    /// Price in USD per audio output token
+    pub fn audio_output(mut self, value: impl Into<String>) -> Self {
+        self.audio_output = Some(value.into());
+        self
+    }
+
+    /// Fractional discount applied to this endpoint's pricing; the price is multiplied by (1 - discount) (0 = no discount, 1 = free)
+    pub fn discount(mut self, value: impl Into<f64>) -> Self {
+        self.discount = Some(value.into());
+        self
+    }
+
+    /// Price in USD per input image
+    pub fn image(mut self, value: impl Into<String>) -> Self {
+        self.image = Some(value.into());
+        self
+    }
+
+    /// Price in USD per output image
+    pub fn image_output(mut self, value: impl Into<String>) -> Self {
+        self.image_output = Some(value.into());
+        self
+    }
+
+    /// Price in USD per image token
+    pub fn image_token(mut self, value: impl Into<String>) -> Self {
+        self.image_token = Some(value.into());
+        self
+    }
+
+    /// Price in USD per cached audio input token
+    pub fn input_audio_cache(mut self, value: impl Into<String>) -> Self {
+        self.input_audio_cache = Some(value.into());
+        self
+    }
+
+    /// Price in USD per cached input token (read)
+    pub fn input_cache_read(mut self, value: impl Into<String>) -> Self {
+        self.input_cache_read = Some(value.into());
+        self
+    }
+
+    /// Price per cache-write token, in USD per token. For providers with multiple cache TTLs (e.g. Anthropic), this is the default (5-minute) cache-write rate.
+    pub fn input_cache_write(mut self, value: impl Into<String>) -> Self {
+        self.input_cache_write = Some(value.into());
+        self
+    }
+
+    /// Price per 1-hour cache-write token, in USD per token. Only present for providers that price an extended (1-hour) cache TTL separately, such as Anthropic.
+    pub fn input_cache_write_1h(mut self, value: impl Into<String>) -> Self {
+        self.input_cache_write_1h = Some(value.into());
+        self
+    }
+
+    /// Price in USD per internal reasoning token
+    pub fn internal_reasoning(mut self, value: impl Into<String>) -> Self {
+        self.internal_reasoning = Some(value.into());
+        self
+    }
+
+    /// Conditional overrides of the base pricing (e.g. long-context or time-based pricing). An entry applies when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per key; price keys absent from an entry inherit the base price. The top-level pricing keys always reflect the price that applies under default conditions.
+    pub fn overrides(mut self, value: impl Into<Vec<PricingOverride>>) -> Self {
+        self.overrides = Some(value.into());
+        self
+    }
+
+    /// Price in USD per request
+    pub fn request(mut self, value: impl Into<String>) -> Self {
+        self.request = Some(value.into());
+        self
+    }
+
+    /// Price in USD per web search
+    pub fn web_search(mut self, value: impl Into<String>) -> Self {
+        self.web_search = Some(value.into());
+        self
+    }
+}
+
 open_enum! {
 /// The service tier this endpoint sells, or null for a standard endpoint. The same value whether the provider selects the tier with a request parameter or with a dedicated model id. Always the canonical tier: priority covers the fast request alias and the turbo, highspeed, and prime provider model-id spellings, none of which this field reports.
 pub enum PublicServiceTier {
@@ -564,5 +1152,23 @@ json_object! {
         function: "function" required,
         none: "none" required,
         required: "required" required,
+    }
+}
+
+impl ToolChoiceSupport {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        none: impl Into<bool>,
+        auto: impl Into<bool>,
+        required: impl Into<bool>,
+        function: impl Into<bool>,
+    ) -> Self {
+        Self {
+            auto: auto.into(),
+            function: function.into(),
+            none: none.into(),
+            required: required.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }

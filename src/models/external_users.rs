@@ -13,9 +13,15 @@ pub struct CreateExternalUserRequest {
 }
 
 impl CreateExternalUserRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateExternalUserRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateExternalUserRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateExternalUserRequestBody> for CreateExternalUserRequest {
+    fn from(body: CreateExternalUserRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -33,6 +39,13 @@ json_object! {
     }
 }
 
+impl CreateExternalUserRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(user: impl Into<String>) -> Self {
+        Self { user: user.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`external_users_delete`](crate::funcs::external_users_delete) (`DELETE /external-users/{user}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteExternalUserRequest {
@@ -43,7 +56,7 @@ pub struct DeleteExternalUserRequest {
 }
 
 impl DeleteExternalUserRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(user: impl Into<String>) -> Self {
         Self { user: user.into() }
     }
@@ -72,6 +85,24 @@ json_object! {
     }
 }
 
+impl ExternalUser {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        user: impl Into<String>,
+        is_active: impl Into<bool>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            is_active: is_active.into(),
+            updated_at: updated_at.into(),
+            user: user.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExternalUserResponse {
     pub data: ExternalUser,
@@ -85,6 +116,13 @@ json_object! {
     }
 }
 
+impl ExternalUserResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ExternalUser>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`external_users_get`](crate::funcs::external_users_get) (`GET /external-users/{user}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetExternalUserRequest {
@@ -95,7 +133,7 @@ pub struct GetExternalUserRequest {
 }
 
 impl GetExternalUserRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(user: impl Into<String>) -> Self {
         Self { user: user.into() }
     }
@@ -123,20 +161,20 @@ pub struct ListExternalUsersRequest {
 }
 
 impl ListExternalUsersRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None, user: None, include_inactive: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
@@ -147,8 +185,8 @@ impl ListExternalUsersRequest {
     }
 
     /// Include deactivated registrations.
-    pub fn include_inactive(mut self, value: bool) -> Self {
-        self.include_inactive = Some(value);
+    pub fn include_inactive(mut self, value: impl Into<bool>) -> Self {
+        self.include_inactive = Some(value.into());
         self
     }
 }
@@ -169,6 +207,13 @@ json_object! {
     }
 }
 
+impl ListExternalUsersResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<ExternalUser>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`external_users_update`](crate::funcs::external_users_update) (`PATCH /external-users/{user}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateExternalUserRequest {
@@ -180,9 +225,9 @@ pub struct UpdateExternalUserRequest {
 }
 
 impl UpdateExternalUserRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(user: impl Into<String>, body: UpdateExternalUserRequestBody) -> Self {
-        Self { user: user.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(user: impl Into<String>, body: impl Into<UpdateExternalUserRequestBody>) -> Self {
+        Self { user: user.into(), body: body.into() }
     }
 }
 
@@ -197,5 +242,12 @@ pub struct UpdateExternalUserRequestBody {
 json_object! {
     UpdateExternalUserRequestBody {
         is_active: "is_active" required,
+    }
+}
+
+impl UpdateExternalUserRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(is_active: impl Into<bool>) -> Self {
+        Self { is_active: is_active.into(), extra: serde_json::Map::new() }
     }
 }

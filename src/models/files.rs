@@ -24,6 +24,19 @@ json_object! {
     }
 }
 
+impl AnthropicFileDeleted {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { _shape: None, id: id.into(), r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `_shape`.
+    pub fn _shape(mut self, value: impl Into<AnthropicFileDeletedShape>) -> Self {
+        self._shape = Some(value.into());
+        self
+    }
+}
+
 tag_enum! {
 pub enum AnthropicFileDeletedShape { Anthropic = "anthropic" }
 }
@@ -54,6 +67,38 @@ json_object! {
     }
 }
 
+impl AnthropicFileList {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<AnthropicFile>>, has_more: impl Into<bool>) -> Self {
+        Self {
+            _shape: None,
+            data: data.into(),
+            first_id: None,
+            has_more: has_more.into(),
+            last_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `_shape`.
+    pub fn _shape(mut self, value: impl Into<AnthropicFileListShape>) -> Self {
+        self._shape = Some(value.into());
+        self
+    }
+
+    /// Sets `first_id`.
+    pub fn first_id(mut self, value: impl Into<String>) -> Self {
+        self.first_id = Some(value.into());
+        self
+    }
+
+    /// Sets `last_id`.
+    pub fn last_id(mut self, value: impl Into<String>) -> Self {
+        self.last_id = Some(value.into());
+        self
+    }
+}
+
 tag_enum! {
 pub enum AnthropicFileListShape { Anthropic = "anthropic" }
 }
@@ -74,7 +119,7 @@ pub struct DeleteFileRequest {
 }
 
 impl DeleteFileRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(file_id: impl Into<String>) -> Self {
         Self { file_id: file_id.into(), workspace_id: None, provider: None }
     }
@@ -86,8 +131,8 @@ impl DeleteFileRequest {
     }
 
     /// Store or read this file on the named provider using your own API key for it. Omit to use OpenRouter storage.
-    pub fn provider(mut self, value: FileProvider) -> Self {
-        self.provider = Some(value);
+    pub fn provider(mut self, value: impl Into<FileProvider>) -> Self {
+        self.provider = Some(value.into());
         self
     }
 }
@@ -108,7 +153,7 @@ pub struct DownloadFileContentRequest {
 }
 
 impl DownloadFileContentRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(file_id: impl Into<String>) -> Self {
         Self { file_id: file_id.into(), workspace_id: None, provider: None }
     }
@@ -120,8 +165,8 @@ impl DownloadFileContentRequest {
     }
 
     /// Store or read this file on the named provider using your own API key for it. Omit to use OpenRouter storage.
-    pub fn provider(mut self, value: FileProvider) -> Self {
-        self.provider = Some(value);
+    pub fn provider(mut self, value: impl Into<FileProvider>) -> Self {
+        self.provider = Some(value.into());
         self
     }
 }
@@ -135,6 +180,24 @@ Anthropic("anthropic") => AnthropicFileDeleted,
 }
 }
 
+impl From<OpenRouterFileDeleted> for FileDeleteResponse {
+    fn from(value: OpenRouterFileDeleted) -> Self {
+        Self::Openrouter(value)
+    }
+}
+
+impl From<OpenAIFileDeleted> for FileDeleteResponse {
+    fn from(value: OpenAIFileDeleted) -> Self {
+        Self::Openai(value)
+    }
+}
+
+impl From<AnthropicFileDeleted> for FileDeleteResponse {
+    fn from(value: AnthropicFileDeleted) -> Self {
+        Self::Anthropic(value)
+    }
+}
+
 tagged_union! {
 /// A page of files, in the negotiated shape.
 pub enum FileListResponse ("_shape") {
@@ -142,6 +205,24 @@ Openrouter("openrouter") => OpenRouterFileList,
 Openai("openai") => OpenAIFileList,
 Anthropic("anthropic") => AnthropicFileList,
 }
+}
+
+impl From<OpenRouterFileList> for FileListResponse {
+    fn from(value: OpenRouterFileList) -> Self {
+        Self::Openrouter(value)
+    }
+}
+
+impl From<OpenAIFileList> for FileListResponse {
+    fn from(value: OpenAIFileList) -> Self {
+        Self::Openai(value)
+    }
+}
+
+impl From<AnthropicFileList> for FileListResponse {
+    fn from(value: AnthropicFileList) -> Self {
+        Self::Anthropic(value)
+    }
 }
 
 open_enum! {
@@ -168,7 +249,7 @@ pub struct GetFileMetadataRequest {
 }
 
 impl GetFileMetadataRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(file_id: impl Into<String>) -> Self {
         Self { file_id: file_id.into(), workspace_id: None, provider: None }
     }
@@ -180,8 +261,8 @@ impl GetFileMetadataRequest {
     }
 
     /// Store or read this file on the named provider using your own API key for it. Omit to use OpenRouter storage.
-    pub fn provider(mut self, value: FileProvider) -> Self {
-        self.provider = Some(value);
+    pub fn provider(mut self, value: impl Into<FileProvider>) -> Self {
+        self.provider = Some(value.into());
         self
     }
 }
@@ -224,7 +305,7 @@ pub struct ListFilesRequest {
 }
 
 impl ListFilesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {
             limit: None,
@@ -239,8 +320,8 @@ impl ListFilesRequest {
     }
 
     /// Maximum number of files to return (1–1000).
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
@@ -257,8 +338,8 @@ impl ListFilesRequest {
     }
 
     /// Store or read this file on the named provider using your own API key for it. Omit to use OpenRouter storage.
-    pub fn provider(mut self, value: FileProvider) -> Self {
-        self.provider = Some(value);
+    pub fn provider(mut self, value: impl Into<FileProvider>) -> Self {
+        self.provider = Some(value.into());
         self
     }
 
@@ -281,8 +362,8 @@ impl ListFilesRequest {
     }
 
     /// Sort direction. Only `asc` is supported by OpenRouter storage.
-    pub fn order(mut self, value: ListFilesRequestOrder) -> Self {
-        self.order = Some(value);
+    pub fn order(mut self, value: impl Into<ListFilesRequestOrder>) -> Self {
+        self.order = Some(value.into());
         self
     }
 }
@@ -312,6 +393,25 @@ json_object! {
         deleted: "deleted" required,
         id: "id" required,
         object: "object" required,
+    }
+}
+
+impl OpenAIFileDeleted {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, deleted: impl Into<bool>) -> Self {
+        Self {
+            _shape: None,
+            deleted: deleted.into(),
+            id: id.into(),
+            object: Default::default(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `_shape`.
+    pub fn _shape(mut self, value: impl Into<OpenAIFileDeletedShape>) -> Self {
+        self._shape = Some(value.into());
+        self
     }
 }
 
@@ -347,6 +447,39 @@ json_object! {
     }
 }
 
+impl OpenAIFileList {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<OpenAIFile>>, has_more: impl Into<bool>) -> Self {
+        Self {
+            _shape: None,
+            data: data.into(),
+            first_id: None,
+            has_more: has_more.into(),
+            last_id: None,
+            object: Default::default(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `_shape`.
+    pub fn _shape(mut self, value: impl Into<OpenAIFileListShape>) -> Self {
+        self._shape = Some(value.into());
+        self
+    }
+
+    /// Sets `first_id`.
+    pub fn first_id(mut self, value: impl Into<String>) -> Self {
+        self.first_id = Some(value.into());
+        self
+    }
+
+    /// Sets `last_id`.
+    pub fn last_id(mut self, value: impl Into<String>) -> Self {
+        self.last_id = Some(value.into());
+        self
+    }
+}
+
 tag_enum! {
 pub enum OpenAIFileListObject { List = "list" }
 }
@@ -370,6 +503,19 @@ json_object! {
         _shape: "_shape" optional,
         id: "id" required,
         r#type: "type" required,
+    }
+}
+
+impl OpenRouterFileDeleted {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { _shape: None, id: id.into(), r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `_shape`.
+    pub fn _shape(mut self, value: impl Into<OpenRouterFileDeletedShape>) -> Self {
+        self._shape = Some(value.into());
+        self
     }
 }
 
@@ -406,6 +552,45 @@ json_object! {
     }
 }
 
+impl OpenRouterFileList {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<OpenRouterFile>>, has_more: impl Into<bool>) -> Self {
+        Self {
+            _shape: None,
+            cursor: None,
+            data: data.into(),
+            first_id: None,
+            has_more: has_more.into(),
+            last_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `_shape`.
+    pub fn _shape(mut self, value: impl Into<OpenRouterFileListShape>) -> Self {
+        self._shape = Some(value.into());
+        self
+    }
+
+    /// Opaque cursor for the next page; null when there are no more results.
+    pub fn cursor(mut self, value: impl Into<String>) -> Self {
+        self.cursor = Some(value.into());
+        self
+    }
+
+    /// Sets `first_id`.
+    pub fn first_id(mut self, value: impl Into<String>) -> Self {
+        self.first_id = Some(value.into());
+        self
+    }
+
+    /// Sets `last_id`.
+    pub fn last_id(mut self, value: impl Into<String>) -> Self {
+        self.last_id = Some(value.into());
+        self
+    }
+}
+
 tag_enum! {
 pub enum OpenRouterFileListShape { Openrouter = "openrouter" }
 }
@@ -425,9 +610,9 @@ pub struct UploadFileRequest {
 }
 
 impl UploadFileRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: UploadFileRequestBody) -> Self {
-        Self { workspace_id: None, provider: None, body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<UploadFileRequestBody>) -> Self {
+        Self { workspace_id: None, provider: None, body: body.into() }
     }
 
     /// Workspace to scope the request to. Defaults to the caller’s default workspace.
@@ -437,9 +622,15 @@ impl UploadFileRequest {
     }
 
     /// Store or read this file on the named provider using your own API key for it. Omit to use OpenRouter storage.
-    pub fn provider(mut self, value: FileProvider) -> Self {
-        self.provider = Some(value);
+    pub fn provider(mut self, value: impl Into<FileProvider>) -> Self {
+        self.provider = Some(value.into());
         self
+    }
+}
+
+impl From<UploadFileRequestBody> for UploadFileRequest {
+    fn from(body: UploadFileRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -451,8 +642,8 @@ pub struct UploadFileRequestBody {
 }
 
 impl UploadFileRequestBody {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(file: crate::FileUpload) -> Self {
-        Self { file }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(file: impl Into<crate::FileUpload>) -> Self {
+        Self { file: file.into() }
     }
 }

@@ -28,9 +28,15 @@ json_object! {
 }
 
 impl GenerationContentData {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(input: GenerationContentDataInput, output: GenerationContentDataOutput) -> Self {
-        Self { error: None, input, output, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(input: impl Into<GenerationContentDataInput>, output: impl Into<GenerationContentDataOutput>) -> Self {
+        Self { error: None, input: input.into(), output: output.into(), extra: serde_json::Map::new() }
+    }
+
+    /// The stored failure for this generation, or null when it succeeded
+    pub fn error(mut self, value: impl Into<GenerationContentError>) -> Self {
+        self.error = Some(value.into());
+        self
     }
 }
 
@@ -43,6 +49,18 @@ pub enum GenerationContentDataInput {
     Object2(GenerationContentDataInputObject2),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<GenerationContentDataInputObject> for GenerationContentDataInput {
+    fn from(value: GenerationContentDataInputObject) -> Self {
+        Self::Object(value)
+    }
+}
+
+impl From<GenerationContentDataInputObject2> for GenerationContentDataInput {
+    fn from(value: GenerationContentDataInputObject2) -> Self {
+        Self::Object2(value)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,6 +76,13 @@ json_object! {
     }
 }
 
+impl GenerationContentDataInputObject {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(prompt: impl Into<String>) -> Self {
+        Self { prompt: prompt.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerationContentDataInputObject2 {
     pub messages: Vec<serde_json::Value>,
@@ -68,6 +93,13 @@ pub struct GenerationContentDataInputObject2 {
 json_object! {
     GenerationContentDataInputObject2 {
         messages: "messages" defaulted,
+    }
+}
+
+impl GenerationContentDataInputObject2 {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(messages: impl Into<Vec<serde_json::Value>>) -> Self {
+        Self { messages: messages.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -86,6 +118,25 @@ json_object! {
     GenerationContentDataOutput {
         completion: "completion" defaulted,
         reasoning: "reasoning" defaulted,
+    }
+}
+
+impl GenerationContentDataOutput {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { completion: None, reasoning: None, extra: serde_json::Map::new() }
+    }
+
+    /// The completion output
+    pub fn completion(mut self, value: impl Into<String>) -> Self {
+        self.completion = Some(value.into());
+        self
+    }
+
+    /// Reasoning/thinking output, if any
+    pub fn reasoning(mut self, value: impl Into<String>) -> Self {
+        self.reasoning = Some(value.into());
+        self
     }
 }
 
@@ -116,6 +167,44 @@ json_object! {
     }
 }
 
+impl GenerationContentError {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(previous_errors: impl Into<Vec<GenerationContentErrorAttempt>>) -> Self {
+        Self {
+            message: None,
+            previous_errors: previous_errors.into(),
+            provider_name: None,
+            raw: None,
+            status: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Error message returned to the client
+    pub fn message(mut self, value: impl Into<String>) -> Self {
+        self.message = Some(value.into());
+        self
+    }
+
+    /// Provider whose error was returned to the client, when known
+    pub fn provider_name(mut self, value: impl Into<String>) -> Self {
+        self.provider_name = Some(value.into());
+        self
+    }
+
+    /// Raw error body behind the returned error, when stored
+    pub fn raw(mut self, value: impl Into<String>) -> Self {
+        self.raw = Some(value.into());
+        self
+    }
+
+    /// HTTP status returned to the client
+    pub fn status(mut self, value: impl Into<i64>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
+
 /// A single failed upstream attempt recorded for the generation
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerationContentErrorAttempt {
@@ -140,6 +229,31 @@ json_object! {
     }
 }
 
+impl GenerationContentErrorAttempt {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(code: impl Into<i64>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            provider_name: None,
+            raw: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Provider that served this attempt, when known
+    pub fn provider_name(mut self, value: impl Into<String>) -> Self {
+        self.provider_name = Some(value.into());
+        self
+    }
+
+    /// Raw error body returned by the provider, when stored
+    pub fn raw(mut self, value: impl Into<String>) -> Self {
+        self.raw = Some(value.into());
+        self
+    }
+}
+
 /// Stored prompt and completion content for a generation
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerationContentResponse {
@@ -156,9 +270,9 @@ json_object! {
 }
 
 impl GenerationContentResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: GenerationContentData) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<GenerationContentData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -178,9 +292,9 @@ json_object! {
 }
 
 impl GenerationResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: GenerationResponseData) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<GenerationResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -248,15 +362,15 @@ pub struct GenerationResponseData {
     /// List of provider responses for this generation, including fallback attempts
     pub provider_responses: Option<Vec<ProviderResponse>>,
     /// Unique identifier grouping all generations from a single API request
-    pub request_id: Option<Option<String>>,
+    pub request_id: Option<String>,
     /// If this generation was served from response cache, contains the original generation ID. Null otherwise.
-    pub response_cache_source_id: Option<Option<String>>,
+    pub response_cache_source_id: Option<String>,
     /// Router used for the request (e.g., openrouter/auto)
     pub router: Option<String>,
     /// Service tier the upstream provider reported running this request on, or null if it did not report one.
     pub service_tier: Option<String>,
     /// Session identifier grouping multiple generations in the same session
-    pub session_id: Option<Option<String>>,
+    pub session_id: Option<String>,
     /// Whether the response was streamed
     pub streamed: Option<bool>,
     /// Number of tokens in the completion
@@ -276,7 +390,7 @@ pub struct GenerationResponseData {
     /// The resolved web search engine used for this generation (e.g. exa, firecrawl, parallel)
     pub web_search_engine: Option<String>,
     /// ID of the workspace this generation is attributed to. Null for accounts without workspaces. Generations created before workspace resolution existed are attributed to the account default workspace.
-    pub workspace_id: Option<Option<String>>,
+    pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -313,11 +427,11 @@ json_object! {
         preset_id: "preset_id" defaulted,
         provider_name: "provider_name" defaulted,
         provider_responses: "provider_responses" defaulted,
-        request_id: "request_id" tristate,
-        response_cache_source_id: "response_cache_source_id" tristate,
+        request_id: "request_id" optional,
+        response_cache_source_id: "response_cache_source_id" optional,
         router: "router" defaulted,
         service_tier: "service_tier" defaulted,
-        session_id: "session_id" tristate,
+        session_id: "session_id" optional,
         streamed: "streamed" defaulted,
         tokens_completion: "tokens_completion" defaulted,
         tokens_prompt: "tokens_prompt" defaulted,
@@ -327,22 +441,22 @@ json_object! {
         usage: "usage" required,
         user_agent: "user_agent" defaulted,
         web_search_engine: "web_search_engine" defaulted,
-        workspace_id: "workspace_id" tristate,
+        workspace_id: "workspace_id" optional,
     }
 }
 
 impl GenerationResponseData {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        created_at: impl Into<String>,
-        data_region: GenerationResponseDataDataRegion,
         id: impl Into<String>,
-        is_byok: bool,
+        total_cost: impl Into<f64>,
+        created_at: impl Into<String>,
         model: impl Into<String>,
         origin: impl Into<String>,
-        total_cost: f64,
-        usage: f64,
+        usage: impl Into<f64>,
+        is_byok: impl Into<bool>,
+        data_region: impl Into<GenerationResponseDataDataRegion>,
     ) -> Self {
         Self {
             api_type: None,
@@ -350,13 +464,13 @@ impl GenerationResponseData {
             cache_discount: None,
             cancelled: None,
             created_at: created_at.into(),
-            data_region,
+            data_region: data_region.into(),
             external_user: None,
             finish_reason: None,
             generation_time: None,
             http_referer: None,
             id: id.into(),
-            is_byok,
+            is_byok: is_byok.into(),
             latency: None,
             model: model.into(),
             moderation_latency: None,
@@ -383,15 +497,265 @@ impl GenerationResponseData {
             streamed: None,
             tokens_completion: None,
             tokens_prompt: None,
-            total_cost,
+            total_cost: total_cost.into(),
             upstream_id: None,
             upstream_inference_cost: None,
-            usage,
+            usage: usage.into(),
             user_agent: None,
             web_search_engine: None,
             workspace_id: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Type of API used for the generation
+    pub fn api_type(mut self, value: impl Into<GenerationResponseDataApiType>) -> Self {
+        self.api_type = Some(value.into());
+        self
+    }
+
+    /// ID of the app that made the request
+    pub fn app_id(mut self, value: impl Into<i64>) -> Self {
+        self.app_id = Some(value.into());
+        self
+    }
+
+    /// Discount applied due to caching
+    pub fn cache_discount(mut self, value: impl Into<f64>) -> Self {
+        self.cache_discount = Some(value.into());
+        self
+    }
+
+    /// Whether the generation was cancelled
+    pub fn cancelled(mut self, value: impl Into<bool>) -> Self {
+        self.cancelled = Some(value.into());
+        self
+    }
+
+    /// External user identifier
+    pub fn external_user(mut self, value: impl Into<String>) -> Self {
+        self.external_user = Some(value.into());
+        self
+    }
+
+    /// Reason the generation finished
+    pub fn finish_reason(mut self, value: impl Into<String>) -> Self {
+        self.finish_reason = Some(value.into());
+        self
+    }
+
+    /// Time taken for generation in milliseconds
+    pub fn generation_time(mut self, value: impl Into<f64>) -> Self {
+        self.generation_time = Some(value.into());
+        self
+    }
+
+    /// Referer header from the request
+    pub fn http_referer(mut self, value: impl Into<String>) -> Self {
+        self.http_referer = Some(value.into());
+        self
+    }
+
+    /// Total latency in milliseconds
+    pub fn latency(mut self, value: impl Into<f64>) -> Self {
+        self.latency = Some(value.into());
+        self
+    }
+
+    /// Moderation latency in milliseconds
+    pub fn moderation_latency(mut self, value: impl Into<f64>) -> Self {
+        self.moderation_latency = Some(value.into());
+        self
+    }
+
+    /// Native finish reason as reported by provider
+    pub fn native_finish_reason(mut self, value: impl Into<String>) -> Self {
+        self.native_finish_reason = Some(value.into());
+        self
+    }
+
+    /// Native cached tokens as reported by provider
+    pub fn native_tokens_cached(mut self, value: impl Into<i64>) -> Self {
+        self.native_tokens_cached = Some(value.into());
+        self
+    }
+
+    /// Native completion tokens as reported by provider
+    pub fn native_tokens_completion(mut self, value: impl Into<i64>) -> Self {
+        self.native_tokens_completion = Some(value.into());
+        self
+    }
+
+    /// Native completion image tokens as reported by provider
+    pub fn native_tokens_completion_images(mut self, value: impl Into<i64>) -> Self {
+        self.native_tokens_completion_images = Some(value.into());
+        self
+    }
+
+    /// Native prompt tokens as reported by provider
+    pub fn native_tokens_prompt(mut self, value: impl Into<i64>) -> Self {
+        self.native_tokens_prompt = Some(value.into());
+        self
+    }
+
+    /// Native reasoning tokens as reported by provider
+    pub fn native_tokens_reasoning(mut self, value: impl Into<i64>) -> Self {
+        self.native_tokens_reasoning = Some(value.into());
+        self
+    }
+
+    /// Number of web fetches performed
+    pub fn num_fetches(mut self, value: impl Into<i64>) -> Self {
+        self.num_fetches = Some(value.into());
+        self
+    }
+
+    /// Number of audio inputs in the prompt
+    pub fn num_input_audio_prompt(mut self, value: impl Into<i64>) -> Self {
+        self.num_input_audio_prompt = Some(value.into());
+        self
+    }
+
+    /// Number of media items in the completion
+    pub fn num_media_completion(mut self, value: impl Into<i64>) -> Self {
+        self.num_media_completion = Some(value.into());
+        self
+    }
+
+    /// Number of media items in the prompt
+    pub fn num_media_prompt(mut self, value: impl Into<i64>) -> Self {
+        self.num_media_prompt = Some(value.into());
+        self
+    }
+
+    /// Number of search results included
+    pub fn num_search_results(mut self, value: impl Into<i64>) -> Self {
+        self.num_search_results = Some(value.into());
+        self
+    }
+
+    /// ID of the preset used for this generation, null if no preset was used
+    pub fn preset_id(mut self, value: impl Into<String>) -> Self {
+        self.preset_id = Some(value.into());
+        self
+    }
+
+    /// Name of the provider that served the request
+    pub fn provider_name(mut self, value: impl Into<String>) -> Self {
+        self.provider_name = Some(value.into());
+        self
+    }
+
+    /// List of provider responses for this generation, including fallback attempts
+    pub fn provider_responses(mut self, value: impl Into<Vec<ProviderResponse>>) -> Self {
+        self.provider_responses = Some(value.into());
+        self
+    }
+
+    /// Unique identifier grouping all generations from a single API request
+    pub fn request_id(mut self, value: impl Into<String>) -> Self {
+        self.request_id = Some(value.into());
+        self
+    }
+
+    /// Sends `"request_id": null` (in an update: clears the value).
+    pub fn clear_request_id(mut self) -> Self {
+        self.request_id = None;
+        self.extra.insert("request_id".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// If this generation was served from response cache, contains the original generation ID. Null otherwise.
+    pub fn response_cache_source_id(mut self, value: impl Into<String>) -> Self {
+        self.response_cache_source_id = Some(value.into());
+        self
+    }
+
+    /// Sends `"response_cache_source_id": null` (in an update: clears the value).
+    pub fn clear_response_cache_source_id(mut self) -> Self {
+        self.response_cache_source_id = None;
+        self.extra.insert("response_cache_source_id".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Router used for the request (e.g., openrouter/auto)
+    pub fn router(mut self, value: impl Into<String>) -> Self {
+        self.router = Some(value.into());
+        self
+    }
+
+    /// Service tier the upstream provider reported running this request on, or null if it did not report one.
+    pub fn service_tier(mut self, value: impl Into<String>) -> Self {
+        self.service_tier = Some(value.into());
+        self
+    }
+
+    /// Session identifier grouping multiple generations in the same session
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        self.session_id = Some(value.into());
+        self
+    }
+
+    /// Sends `"session_id": null` (in an update: clears the value).
+    pub fn clear_session_id(mut self) -> Self {
+        self.session_id = None;
+        self.extra.insert("session_id".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether the response was streamed
+    pub fn streamed(mut self, value: impl Into<bool>) -> Self {
+        self.streamed = Some(value.into());
+        self
+    }
+
+    /// Number of tokens in the completion
+    pub fn tokens_completion(mut self, value: impl Into<i64>) -> Self {
+        self.tokens_completion = Some(value.into());
+        self
+    }
+
+    /// Number of tokens in the prompt
+    pub fn tokens_prompt(mut self, value: impl Into<i64>) -> Self {
+        self.tokens_prompt = Some(value.into());
+        self
+    }
+
+    /// Upstream provider's identifier for this generation
+    pub fn upstream_id(mut self, value: impl Into<String>) -> Self {
+        self.upstream_id = Some(value.into());
+        self
+    }
+
+    /// Cost charged by the upstream provider
+    pub fn upstream_inference_cost(mut self, value: impl Into<f64>) -> Self {
+        self.upstream_inference_cost = Some(value.into());
+        self
+    }
+
+    /// User-Agent header from the request
+    pub fn user_agent(mut self, value: impl Into<String>) -> Self {
+        self.user_agent = Some(value.into());
+        self
+    }
+
+    /// The resolved web search engine used for this generation (e.g. exa, firecrawl, parallel)
+    pub fn web_search_engine(mut self, value: impl Into<String>) -> Self {
+        self.web_search_engine = Some(value.into());
+        self
+    }
+
+    /// ID of the workspace this generation is attributed to. Null for accounts without workspaces. Generations created before workspace resolution existed are attributed to the account default workspace.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
+    }
+
+    /// Sends `"workspace_id": null` (in an update: clears the value).
+    pub fn clear_workspace_id(mut self) -> Self {
+        self.workspace_id = None;
+        self.extra.insert("workspace_id".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -428,7 +792,7 @@ pub struct GetGenerationRequest {
 }
 
 impl GetGenerationRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -444,7 +808,7 @@ pub struct ListGenerationContentRequest {
 }
 
 impl ListGenerationContentRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -486,6 +850,71 @@ json_object! {
     }
 }
 
+impl ProviderResponse {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            endpoint_id: None,
+            id: None,
+            is_byok: None,
+            latency: None,
+            model_permaslug: None,
+            provider_name: None,
+            routed_service_tier: None,
+            status: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Internal endpoint identifier
+    pub fn endpoint_id(mut self, value: impl Into<String>) -> Self {
+        self.endpoint_id = Some(value.into());
+        self
+    }
+
+    /// Upstream provider response identifier
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Whether the request used a bring-your-own-key
+    pub fn is_byok(mut self, value: impl Into<bool>) -> Self {
+        self.is_byok = Some(value.into());
+        self
+    }
+
+    /// Response latency in milliseconds
+    pub fn latency(mut self, value: impl Into<f64>) -> Self {
+        self.latency = Some(value.into());
+        self
+    }
+
+    /// Canonical model slug
+    pub fn model_permaslug(mut self, value: impl Into<String>) -> Self {
+        self.model_permaslug = Some(value.into());
+        self
+    }
+
+    /// Name of the provider
+    pub fn provider_name(mut self, value: impl Into<ProviderResponseProviderName>) -> Self {
+        self.provider_name = Some(value.into());
+        self
+    }
+
+    /// The service tier this request was routed to (e.g. flex, priority). The tier actually applied and billed is determined by the provider response and may differ.
+    pub fn routed_service_tier(mut self, value: impl Into<ProviderResponseRoutedServiceTier>) -> Self {
+        self.routed_service_tier = Some(value.into());
+        self
+    }
+
+    /// HTTP status code from the provider
+    pub fn status(mut self, value: impl Into<i64>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+}
+
 open_enum! {
 /// The service tier this request was routed to (e.g. flex, priority). The tier actually applied and billed is determined by the provider response and may differ.
 pub enum ProviderResponseRoutedServiceTier {
@@ -502,9 +931,15 @@ pub struct SubmitGenerationFeedbackRequest {
 }
 
 impl SubmitGenerationFeedbackRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: SubmitGenerationFeedbackRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<SubmitGenerationFeedbackRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<SubmitGenerationFeedbackRequestBody> for SubmitGenerationFeedbackRequest {
+    fn from(body: SubmitGenerationFeedbackRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -530,9 +965,23 @@ json_object! {
 }
 
 impl SubmitGenerationFeedbackRequestBody {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(category: SubmitGenerationFeedbackRequestBodyCategory, generation_id: impl Into<String>) -> Self {
-        Self { category, comment: None, generation_id: generation_id.into(), extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        generation_id: impl Into<String>,
+        category: impl Into<SubmitGenerationFeedbackRequestBodyCategory>,
+    ) -> Self {
+        Self {
+            category: category.into(),
+            comment: None,
+            generation_id: generation_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// An optional free-text comment describing the feedback
+    pub fn comment(mut self, value: impl Into<String>) -> Self {
+        self.comment = Some(value.into());
+        self
     }
 }
 
@@ -563,6 +1012,13 @@ json_object! {
     }
 }
 
+impl SubmitGenerationFeedbackResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<SubmitGenerationFeedbackResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubmitGenerationFeedbackResponseData {
     /// Whether the feedback was recorded
@@ -574,5 +1030,12 @@ pub struct SubmitGenerationFeedbackResponseData {
 json_object! {
     SubmitGenerationFeedbackResponseData {
         success: "success" required,
+    }
+}
+
+impl SubmitGenerationFeedbackResponseData {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(success: impl Into<bool>) -> Self {
+        Self { success: success.into(), extra: serde_json::Map::new() }
     }
 }

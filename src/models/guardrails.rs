@@ -21,6 +21,13 @@ json_object! {
     }
 }
 
+impl BulkAssignKeysRequest {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(key_hashes: impl Into<Vec<String>>) -> Self {
+        Self { key_hashes: key_hashes.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAssignKeysResponse {
     /// Number of keys successfully assigned
@@ -35,6 +42,13 @@ json_object! {
     }
 }
 
+impl BulkAssignKeysResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(assigned_count: impl Into<i64>) -> Self {
+        Self { assigned_count: assigned_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`guardrails_bulk_assign_keys`](crate::funcs::guardrails_bulk_assign_keys) (`POST /guardrails/{id}/assignments/keys`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAssignKeysToGuardrailRequest {
@@ -46,9 +60,9 @@ pub struct BulkAssignKeysToGuardrailRequest {
 }
 
 impl BulkAssignKeysToGuardrailRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: BulkAssignKeysRequest) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<BulkAssignKeysRequest>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
@@ -66,6 +80,13 @@ json_object! {
     }
 }
 
+impl BulkAssignMembersRequest {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(member_user_ids: impl Into<Vec<String>>) -> Self {
+        Self { member_user_ids: member_user_ids.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAssignMembersResponse {
     /// Number of members successfully assigned
@@ -80,6 +101,13 @@ json_object! {
     }
 }
 
+impl BulkAssignMembersResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(assigned_count: impl Into<i64>) -> Self {
+        Self { assigned_count: assigned_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`guardrails_bulk_assign_members`](crate::funcs::guardrails_bulk_assign_members) (`POST /guardrails/{id}/assignments/members`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkAssignMembersToGuardrailRequest {
@@ -91,9 +119,9 @@ pub struct BulkAssignMembersToGuardrailRequest {
 }
 
 impl BulkAssignMembersToGuardrailRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: BulkAssignMembersRequest) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<BulkAssignMembersRequest>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
@@ -108,9 +136,9 @@ pub struct BulkUnassignKeysFromGuardrailRequest {
 }
 
 impl BulkUnassignKeysFromGuardrailRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: BulkUnassignKeysRequest) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<BulkUnassignKeysRequest>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
@@ -128,6 +156,13 @@ json_object! {
     }
 }
 
+impl BulkUnassignKeysRequest {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(key_hashes: impl Into<Vec<String>>) -> Self {
+        Self { key_hashes: key_hashes.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUnassignKeysResponse {
     /// Number of keys successfully unassigned
@@ -142,6 +177,13 @@ json_object! {
     }
 }
 
+impl BulkUnassignKeysResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(unassigned_count: impl Into<i64>) -> Self {
+        Self { unassigned_count: unassigned_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`guardrails_bulk_unassign_members`](crate::funcs::guardrails_bulk_unassign_members) (`POST /guardrails/{id}/assignments/members/remove`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUnassignMembersFromGuardrailRequest {
@@ -153,9 +195,9 @@ pub struct BulkUnassignMembersFromGuardrailRequest {
 }
 
 impl BulkUnassignMembersFromGuardrailRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: BulkUnassignMembersRequest) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<BulkUnassignMembersRequest>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
@@ -173,6 +215,13 @@ json_object! {
     }
 }
 
+impl BulkUnassignMembersRequest {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(member_user_ids: impl Into<Vec<String>>) -> Self {
+        Self { member_user_ids: member_user_ids.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkUnassignMembersResponse {
     /// Number of members successfully unassigned
@@ -184,6 +233,13 @@ pub struct BulkUnassignMembersResponse {
 json_object! {
     BulkUnassignMembersResponse {
         unassigned_count: "unassigned_count" required,
+    }
+}
+
+impl BulkUnassignMembersResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(unassigned_count: impl Into<i64>) -> Self {
+        Self { unassigned_count: unassigned_count.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -230,9 +286,21 @@ json_object! {
 }
 
 impl ContentFilterBuiltinEntry {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(action: ContentFilterBuiltinAction, slug: ContentFilterBuiltinSlug) -> Self {
-        Self { action, label: None, scan_scope: None, slug, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(slug: impl Into<ContentFilterBuiltinSlug>, action: impl Into<ContentFilterBuiltinAction>) -> Self {
+        Self { action: action.into(), label: None, scan_scope: None, slug: slug.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Read-only, system-assigned redaction placeholder derived from the slug (e.g. "\[EMAIL\]", "\[PHONE\]"). Not settable by the caller.
+    pub fn label(mut self, value: impl Into<String>) -> Self {
+        self.label = Some(value.into());
+        self
+    }
+
+    /// Which message roles to scan for prompt injection. Only applies to the regex-prompt-injection builtin. Defaults to all_messages.
+    pub fn scan_scope(mut self, value: impl Into<PromptInjectionScanScope>) -> Self {
+        self.scan_scope = Some(value.into());
+        self
     }
 }
 
@@ -262,9 +330,22 @@ json_object! {
 }
 
 impl ContentFilterBuiltinEntryInput {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(action: ContentFilterBuiltinAction, slug: ContentFilterBuiltinSlug) -> Self {
-        Self { action, label: None, scan_scope: None, slug, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(slug: impl Into<ContentFilterBuiltinSlug>, action: impl Into<ContentFilterBuiltinAction>) -> Self {
+        Self { action: action.into(), label: None, scan_scope: None, slug: slug.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Deprecated: labels are system-assigned and cannot be set by the caller. Accepted for backward compatibility but silently ignored.
+    #[deprecated(note = "Labels are system-assigned and cannot be set by the caller.")]
+    pub fn label(mut self, value: impl Into<String>) -> Self {
+        self.label = Some(value.into());
+        self
+    }
+
+    /// Which message roles to scan for prompt injection. Only applies to the regex-prompt-injection builtin. Defaults to all_messages.
+    pub fn scan_scope(mut self, value: impl Into<PromptInjectionScanScope>) -> Self {
+        self.scan_scope = Some(value.into());
+        self
     }
 }
 
@@ -289,7 +370,7 @@ pub struct ContentFilterEntry {
     /// Action taken when the pattern matches
     pub action: ContentFilterAction,
     /// Optional label used in redaction placeholders or error messages
-    pub label: Option<Option<String>>,
+    pub label: Option<String>,
     /// A regex pattern to match against request content
     pub pattern: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -299,15 +380,28 @@ pub struct ContentFilterEntry {
 json_object! {
     ContentFilterEntry {
         action: "action" required,
-        label: "label" tristate,
+        label: "label" optional,
         pattern: "pattern" required,
     }
 }
 
 impl ContentFilterEntry {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(action: ContentFilterAction, pattern: impl Into<String>) -> Self {
-        Self { action, label: None, pattern: pattern.into(), extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(pattern: impl Into<String>, action: impl Into<ContentFilterAction>) -> Self {
+        Self { action: action.into(), label: None, pattern: pattern.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Optional label used in redaction placeholders or error messages
+    pub fn label(mut self, value: impl Into<String>) -> Self {
+        self.label = Some(value.into());
+        self
+    }
+
+    /// Sends `"label": null` (in an update: clears the value).
+    pub fn clear_label(mut self) -> Self {
+        self.label = None;
+        self.extra.insert("label".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -318,65 +412,71 @@ pub struct CreateGuardrailRequest {
 }
 
 impl CreateGuardrailRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateGuardrailRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateGuardrailRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateGuardrailRequestBody> for CreateGuardrailRequest {
+    fn from(body: CreateGuardrailRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateGuardrailRequestBody {
     /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_google: Option<Option<bool>>,
+    pub allow_safety_retention_google: Option<bool>,
     /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_other: Option<Option<bool>>,
+    pub allow_safety_retention_other: Option<bool>,
     /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value. An empty array is rejected.
-    pub allowed_data_regions: Option<Option<Vec<GuardrailDataRegion>>>,
+    pub allowed_data_regions: Option<Vec<GuardrailDataRegion>>,
     /// Array of model identifiers (slug or canonical_slug accepted)
-    pub allowed_models: Option<Option<Vec<String>>>,
+    pub allowed_models: Option<Vec<String>>,
     /// List of allowed provider IDs
-    pub allowed_providers: Option<Option<Vec<String>>>,
+    pub allowed_providers: Option<Vec<String>>,
     /// Builtin content filters to apply. Every builtin slug supports "block", "redact", and the detect-only "flag" action.
-    pub content_filter_builtins: Option<Option<Vec<ContentFilterBuiltinEntryInput>>>,
+    pub content_filter_builtins: Option<Vec<ContentFilterBuiltinEntryInput>>,
     /// Custom regex content filters to apply to request messages
-    pub content_filters: Option<Option<Vec<ContentFilterEntry>>>,
+    pub content_filters: Option<Vec<ContentFilterEntry>>,
     /// Description of the guardrail
-    pub description: Option<Option<String>>,
+    pub description: Option<String>,
     /// Whether this guardrail allows free endpoints that publish prompts.
-    pub enable_free_model_publication: Option<Option<bool>>,
+    pub enable_free_model_publication: Option<bool>,
     /// Whether this guardrail allows free endpoints that train on request data.
-    pub enable_free_model_training: Option<Option<bool>>,
+    pub enable_free_model_training: Option<bool>,
     /// Whether this guardrail allows paid endpoints that train on request data.
-    pub enable_paid_model_training: Option<Option<bool>>,
+    pub enable_paid_model_training: Option<bool>,
     /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
-    pub enforce_first_party_harness_models: Option<Option<bool>>,
+    pub enforce_first_party_harness_models: Option<bool>,
     /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
     #[deprecated(
         note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
     )]
-    pub enforce_zdr: Option<Option<bool>>,
+    pub enforce_zdr: Option<bool>,
     /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_anthropic: Option<Option<bool>>,
+    pub enforce_zdr_anthropic: Option<bool>,
     /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_google: Option<Option<bool>>,
+    pub enforce_zdr_google: Option<bool>,
     /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_openai: Option<Option<bool>>,
+    pub enforce_zdr_openai: Option<bool>,
     /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_other: Option<Option<bool>>,
+    pub enforce_zdr_other: Option<bool>,
     /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_xai: Option<Option<bool>>,
+    pub enforce_zdr_xai: Option<bool>,
     /// Array of model identifiers to exclude from routing (slug or canonical_slug accepted)
-    pub ignored_models: Option<Option<Vec<String>>>,
+    pub ignored_models: Option<Vec<String>>,
     /// List of provider IDs to exclude from routing
-    pub ignored_providers: Option<Option<Vec<String>>>,
+    pub ignored_providers: Option<Vec<String>>,
     /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend. Defaults to false.
     pub include_byok_in_budgets: Option<bool>,
     /// Spending limit in USD. Must be provided together with `reset_interval`: a request that sets only one of the two is rejected with a 400.
-    pub limit_usd: Option<Option<f64>>,
+    pub limit_usd: Option<f64>,
     /// Name for the new guardrail
     pub name: String,
     /// Interval at which the limit resets (daily, weekly, monthly)
-    pub reset_interval: Option<Option<GuardrailInterval>>,
+    pub reset_interval: Option<GuardrailInterval>,
     /// The workspace to create the guardrail in. When omitted, the guardrail is created in the default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly. This only places the guardrail in the workspace; the created guardrail enforces nothing for that workspace's traffic until it is assigned to API keys or members. To restrict all traffic in a workspace, update the workspace's default guardrail instead.
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -385,31 +485,369 @@ pub struct CreateGuardrailRequestBody {
 
 json_object! {
     CreateGuardrailRequestBody {
-        allow_safety_retention_google: "allow_safety_retention_google" tristate,
-        allow_safety_retention_other: "allow_safety_retention_other" tristate,
-        allowed_data_regions: "allowed_data_regions" tristate,
-        allowed_models: "allowed_models" tristate,
-        allowed_providers: "allowed_providers" tristate,
-        content_filter_builtins: "content_filter_builtins" tristate,
-        content_filters: "content_filters" tristate,
-        description: "description" tristate,
-        enable_free_model_publication: "enable_free_model_publication" tristate,
-        enable_free_model_training: "enable_free_model_training" tristate,
-        enable_paid_model_training: "enable_paid_model_training" tristate,
-        enforce_first_party_harness_models: "enforce_first_party_harness_models" tristate,
-        enforce_zdr: "enforce_zdr" tristate,
-        enforce_zdr_anthropic: "enforce_zdr_anthropic" tristate,
-        enforce_zdr_google: "enforce_zdr_google" tristate,
-        enforce_zdr_openai: "enforce_zdr_openai" tristate,
-        enforce_zdr_other: "enforce_zdr_other" tristate,
-        enforce_zdr_xai: "enforce_zdr_xai" tristate,
-        ignored_models: "ignored_models" tristate,
-        ignored_providers: "ignored_providers" tristate,
+        allow_safety_retention_google: "allow_safety_retention_google" optional,
+        allow_safety_retention_other: "allow_safety_retention_other" optional,
+        allowed_data_regions: "allowed_data_regions" optional,
+        allowed_models: "allowed_models" optional,
+        allowed_providers: "allowed_providers" optional,
+        content_filter_builtins: "content_filter_builtins" optional,
+        content_filters: "content_filters" optional,
+        description: "description" optional,
+        enable_free_model_publication: "enable_free_model_publication" optional,
+        enable_free_model_training: "enable_free_model_training" optional,
+        enable_paid_model_training: "enable_paid_model_training" optional,
+        enforce_first_party_harness_models: "enforce_first_party_harness_models" optional,
+        enforce_zdr: "enforce_zdr" optional,
+        enforce_zdr_anthropic: "enforce_zdr_anthropic" optional,
+        enforce_zdr_google: "enforce_zdr_google" optional,
+        enforce_zdr_openai: "enforce_zdr_openai" optional,
+        enforce_zdr_other: "enforce_zdr_other" optional,
+        enforce_zdr_xai: "enforce_zdr_xai" optional,
+        ignored_models: "ignored_models" optional,
+        ignored_providers: "ignored_providers" optional,
         include_byok_in_budgets: "include_byok_in_budgets" optional,
-        limit_usd: "limit_usd" tristate,
+        limit_usd: "limit_usd" optional,
         name: "name" required,
-        reset_interval: "reset_interval" tristate,
+        reset_interval: "reset_interval" optional,
         workspace_id: "workspace_id" optional,
+    }
+}
+
+impl CreateGuardrailRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            allow_safety_retention_google: None,
+            allow_safety_retention_other: None,
+            allowed_data_regions: None,
+            allowed_models: None,
+            allowed_providers: None,
+            content_filter_builtins: None,
+            content_filters: None,
+            description: None,
+            enable_free_model_publication: None,
+            enable_free_model_training: None,
+            enable_paid_model_training: None,
+            enforce_first_party_harness_models: None,
+            enforce_zdr: None,
+            enforce_zdr_anthropic: None,
+            enforce_zdr_google: None,
+            enforce_zdr_openai: None,
+            enforce_zdr_other: None,
+            enforce_zdr_xai: None,
+            ignored_models: None,
+            ignored_providers: None,
+            include_byok_in_budgets: None,
+            limit_usd: None,
+            name: name.into(),
+            reset_interval: None,
+            workspace_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+    pub fn allow_safety_retention_google(mut self, value: impl Into<bool>) -> Self {
+        self.allow_safety_retention_google = Some(value.into());
+        self
+    }
+
+    /// Sends `"allow_safety_retention_google": null` (in an update: clears the value).
+    pub fn clear_allow_safety_retention_google(mut self) -> Self {
+        self.allow_safety_retention_google = None;
+        self.extra.insert("allow_safety_retention_google".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+    pub fn allow_safety_retention_other(mut self, value: impl Into<bool>) -> Self {
+        self.allow_safety_retention_other = Some(value.into());
+        self
+    }
+
+    /// Sends `"allow_safety_retention_other": null` (in an update: clears the value).
+    pub fn clear_allow_safety_retention_other(mut self) -> Self {
+        self.allow_safety_retention_other = None;
+        self.extra.insert("allow_safety_retention_other".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value. An empty array is rejected.
+    pub fn allowed_data_regions(mut self, value: impl Into<Vec<GuardrailDataRegion>>) -> Self {
+        self.allowed_data_regions = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_data_regions": null` (in an update: clears the value).
+    pub fn clear_allowed_data_regions(mut self) -> Self {
+        self.allowed_data_regions = None;
+        self.extra.insert("allowed_data_regions".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Array of model identifiers (slug or canonical_slug accepted)
+    pub fn allowed_models(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_models = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_models": null` (in an update: clears the value).
+    pub fn clear_allowed_models(mut self) -> Self {
+        self.allowed_models = None;
+        self.extra.insert("allowed_models".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// List of allowed provider IDs
+    pub fn allowed_providers(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_providers = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_providers": null` (in an update: clears the value).
+    pub fn clear_allowed_providers(mut self) -> Self {
+        self.allowed_providers = None;
+        self.extra.insert("allowed_providers".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Builtin content filters to apply. Every builtin slug supports "block", "redact", and the detect-only "flag" action.
+    pub fn content_filter_builtins(mut self, value: impl Into<Vec<ContentFilterBuiltinEntryInput>>) -> Self {
+        self.content_filter_builtins = Some(value.into());
+        self
+    }
+
+    /// Sends `"content_filter_builtins": null` (in an update: clears the value).
+    pub fn clear_content_filter_builtins(mut self) -> Self {
+        self.content_filter_builtins = None;
+        self.extra.insert("content_filter_builtins".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Custom regex content filters to apply to request messages
+    pub fn content_filters(mut self, value: impl Into<Vec<ContentFilterEntry>>) -> Self {
+        self.content_filters = Some(value.into());
+        self
+    }
+
+    /// Sends `"content_filters": null` (in an update: clears the value).
+    pub fn clear_content_filters(mut self) -> Self {
+        self.content_filters = None;
+        self.extra.insert("content_filters".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Description of the guardrail
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+
+    /// Sends `"description": null` (in an update: clears the value).
+    pub fn clear_description(mut self) -> Self {
+        self.description = None;
+        self.extra.insert("description".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether this guardrail allows free endpoints that publish prompts.
+    pub fn enable_free_model_publication(mut self, value: impl Into<bool>) -> Self {
+        self.enable_free_model_publication = Some(value.into());
+        self
+    }
+
+    /// Sends `"enable_free_model_publication": null` (in an update: clears the value).
+    pub fn clear_enable_free_model_publication(mut self) -> Self {
+        self.enable_free_model_publication = None;
+        self.extra.insert("enable_free_model_publication".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether this guardrail allows free endpoints that train on request data.
+    pub fn enable_free_model_training(mut self, value: impl Into<bool>) -> Self {
+        self.enable_free_model_training = Some(value.into());
+        self
+    }
+
+    /// Sends `"enable_free_model_training": null` (in an update: clears the value).
+    pub fn clear_enable_free_model_training(mut self) -> Self {
+        self.enable_free_model_training = None;
+        self.extra.insert("enable_free_model_training".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether this guardrail allows paid endpoints that train on request data.
+    pub fn enable_paid_model_training(mut self, value: impl Into<bool>) -> Self {
+        self.enable_paid_model_training = Some(value.into());
+        self
+    }
+
+    /// Sends `"enable_paid_model_training": null` (in an update: clears the value).
+    pub fn clear_enable_paid_model_training(mut self) -> Self {
+        self.enable_paid_model_training = None;
+        self.extra.insert("enable_paid_model_training".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
+    pub fn enforce_first_party_harness_models(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_first_party_harness_models = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_first_party_harness_models": null` (in an update: clears the value).
+    pub fn clear_enforce_first_party_harness_models(mut self) -> Self {
+        self.enforce_first_party_harness_models = None;
+        self.extra.insert("enforce_first_party_harness_models".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
+    #[deprecated(
+        note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
+    )]
+    pub fn enforce_zdr(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr": null` (in an update: clears the value).
+    #[deprecated(
+        note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
+    )]
+    pub fn clear_enforce_zdr(mut self) -> Self {
+        self.enforce_zdr = None;
+        self.extra.insert("enforce_zdr".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_anthropic(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_anthropic = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_anthropic": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_anthropic(mut self) -> Self {
+        self.enforce_zdr_anthropic = None;
+        self.extra.insert("enforce_zdr_anthropic".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_google(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_google = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_google": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_google(mut self) -> Self {
+        self.enforce_zdr_google = None;
+        self.extra.insert("enforce_zdr_google".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_openai(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_openai = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_openai": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_openai(mut self) -> Self {
+        self.enforce_zdr_openai = None;
+        self.extra.insert("enforce_zdr_openai".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_other(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_other = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_other": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_other(mut self) -> Self {
+        self.enforce_zdr_other = None;
+        self.extra.insert("enforce_zdr_other".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_xai(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_xai = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_xai": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_xai(mut self) -> Self {
+        self.enforce_zdr_xai = None;
+        self.extra.insert("enforce_zdr_xai".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Array of model identifiers to exclude from routing (slug or canonical_slug accepted)
+    pub fn ignored_models(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ignored_models = Some(value.into());
+        self
+    }
+
+    /// Sends `"ignored_models": null` (in an update: clears the value).
+    pub fn clear_ignored_models(mut self) -> Self {
+        self.ignored_models = None;
+        self.extra.insert("ignored_models".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// List of provider IDs to exclude from routing
+    pub fn ignored_providers(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ignored_providers = Some(value.into());
+        self
+    }
+
+    /// Sends `"ignored_providers": null` (in an update: clears the value).
+    pub fn clear_ignored_providers(mut self) -> Self {
+        self.ignored_providers = None;
+        self.extra.insert("ignored_providers".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend. Defaults to false.
+    pub fn include_byok_in_budgets(mut self, value: impl Into<bool>) -> Self {
+        self.include_byok_in_budgets = Some(value.into());
+        self
+    }
+
+    /// Spending limit in USD. Must be provided together with `reset_interval`: a request that sets only one of the two is rejected with a 400.
+    pub fn limit_usd(mut self, value: impl Into<f64>) -> Self {
+        self.limit_usd = Some(value.into());
+        self
+    }
+
+    /// Sends `"limit_usd": null` (in an update: clears the value).
+    pub fn clear_limit_usd(mut self) -> Self {
+        self.limit_usd = None;
+        self.extra.insert("limit_usd".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Interval at which the limit resets (daily, weekly, monthly)
+    pub fn reset_interval(mut self, value: impl Into<GuardrailInterval>) -> Self {
+        self.reset_interval = Some(value.into());
+        self
+    }
+
+    /// Sends `"reset_interval": null` (in an update: clears the value).
+    pub fn clear_reset_interval(mut self) -> Self {
+        self.reset_interval = None;
+        self.extra.insert("reset_interval".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// The workspace to create the guardrail in. When omitted, the guardrail is created in the default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly. This only places the guardrail in the workspace; the created guardrail enforces nothing for that workspace's traffic until it is assigned to API keys or members. To restrict all traffic in a workspace, update the workspace's default guardrail instead.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
     }
 }
 
@@ -426,6 +864,13 @@ json_object! {
     }
 }
 
+impl CreateGuardrailResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Guardrail>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`guardrails_delete`](crate::funcs::guardrails_delete) (`DELETE /guardrails/{id}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteGuardrailRequest {
@@ -436,7 +881,7 @@ pub struct DeleteGuardrailRequest {
 }
 
 impl DeleteGuardrailRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -456,6 +901,13 @@ json_object! {
     }
 }
 
+impl DeleteGuardrailResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(deleted: impl Into<bool>) -> Self {
+        Self { deleted: deleted.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`guardrails_get`](crate::funcs::guardrails_get) (`GET /guardrails/{id}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetGuardrailRequest {
@@ -466,7 +918,7 @@ pub struct GetGuardrailRequest {
 }
 
 impl GetGuardrailRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -485,65 +937,72 @@ json_object! {
     }
 }
 
+impl GetGuardrailResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Guardrail>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Guardrail {
     /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_google: Option<Option<bool>>,
+    pub allow_safety_retention_google: Option<bool>,
     /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_other: Option<Option<bool>>,
+    pub allow_safety_retention_other: Option<bool>,
     /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value.
-    pub allowed_data_regions: Option<Option<Vec<GuardrailDataRegion>>>,
+    pub allowed_data_regions: Option<Vec<GuardrailDataRegion>>,
     /// Array of model canonical_slugs (immutable identifiers)
-    pub allowed_models: Option<Option<Vec<String>>>,
+    pub allowed_models: Option<Vec<String>>,
     /// List of allowed provider IDs
-    pub allowed_providers: Option<Option<Vec<String>>>,
+    pub allowed_providers: Option<Vec<String>>,
     /// Builtin content filters applied to requests. Includes PII detectors and the regex-based prompt injection detector.
-    pub content_filter_builtins: Option<Option<Vec<ContentFilterBuiltinEntry>>>,
+    pub content_filter_builtins: Option<Vec<ContentFilterBuiltinEntry>>,
     /// Custom regex content filters applied to request messages
-    pub content_filters: Option<Option<Vec<ContentFilterEntry>>>,
+    pub content_filters: Option<Vec<ContentFilterEntry>>,
     /// ISO 8601 timestamp of when the guardrail was created
     pub created_at: String,
     /// Description of the guardrail
-    pub description: Option<Option<String>>,
+    pub description: Option<String>,
     /// Whether this guardrail allows free endpoints that publish prompts.
-    pub enable_free_model_publication: Option<Option<bool>>,
+    pub enable_free_model_publication: Option<bool>,
     /// Whether this guardrail allows free endpoints that train on request data.
-    pub enable_free_model_training: Option<Option<bool>>,
+    pub enable_free_model_training: Option<bool>,
     /// Whether this guardrail allows paid endpoints that train on request data.
-    pub enable_paid_model_training: Option<Option<bool>>,
+    pub enable_paid_model_training: Option<bool>,
     /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
-    pub enforce_first_party_harness_models: Option<Option<bool>>,
+    pub enforce_first_party_harness_models: Option<bool>,
     /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
     #[deprecated(
         note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
     )]
-    pub enforce_zdr: Option<Option<bool>>,
+    pub enforce_zdr: Option<bool>,
     /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_anthropic: Option<Option<bool>>,
+    pub enforce_zdr_anthropic: Option<bool>,
     /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_google: Option<Option<bool>>,
+    pub enforce_zdr_google: Option<bool>,
     /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_openai: Option<Option<bool>>,
+    pub enforce_zdr_openai: Option<bool>,
     /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_other: Option<Option<bool>>,
+    pub enforce_zdr_other: Option<bool>,
     /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_xai: Option<Option<bool>>,
+    pub enforce_zdr_xai: Option<bool>,
     /// Unique identifier for the guardrail
     pub id: String,
     /// Array of model canonical_slugs to exclude from routing
-    pub ignored_models: Option<Option<Vec<String>>>,
+    pub ignored_models: Option<Vec<String>>,
     /// List of provider IDs to exclude from routing
-    pub ignored_providers: Option<Option<Vec<String>>>,
+    pub ignored_providers: Option<Vec<String>>,
     /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend.
     pub include_byok_in_budgets: bool,
     /// Spending limit in USD
-    pub limit_usd: Option<Option<f64>>,
+    pub limit_usd: Option<f64>,
     /// Name of the guardrail
     pub name: String,
     /// Interval at which the limit resets (daily, weekly, monthly)
-    pub reset_interval: Option<Option<GuardrailInterval>>,
+    pub reset_interval: Option<GuardrailInterval>,
     /// ISO 8601 timestamp of when the guardrail was last updated
-    pub updated_at: Option<Option<String>>,
+    pub updated_at: Option<String>,
     /// The workspace this guardrail belongs to, or `null` for an unscoped legacy guardrail predating workspaces. Workspace membership organizes the guardrail; it does not apply the guardrail to the workspace's traffic. A `null` value does not mean the default workspace, and does not apply the guardrail across every workspace.
     pub workspace_id: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -552,34 +1011,387 @@ pub struct Guardrail {
 
 json_object! {
     Guardrail {
-        allow_safety_retention_google: "allow_safety_retention_google" tristate,
-        allow_safety_retention_other: "allow_safety_retention_other" tristate,
-        allowed_data_regions: "allowed_data_regions" tristate,
-        allowed_models: "allowed_models" tristate,
-        allowed_providers: "allowed_providers" tristate,
-        content_filter_builtins: "content_filter_builtins" tristate,
-        content_filters: "content_filters" tristate,
+        allow_safety_retention_google: "allow_safety_retention_google" optional,
+        allow_safety_retention_other: "allow_safety_retention_other" optional,
+        allowed_data_regions: "allowed_data_regions" optional,
+        allowed_models: "allowed_models" optional,
+        allowed_providers: "allowed_providers" optional,
+        content_filter_builtins: "content_filter_builtins" optional,
+        content_filters: "content_filters" optional,
         created_at: "created_at" required,
-        description: "description" tristate,
-        enable_free_model_publication: "enable_free_model_publication" tristate,
-        enable_free_model_training: "enable_free_model_training" tristate,
-        enable_paid_model_training: "enable_paid_model_training" tristate,
-        enforce_first_party_harness_models: "enforce_first_party_harness_models" tristate,
-        enforce_zdr: "enforce_zdr" tristate,
-        enforce_zdr_anthropic: "enforce_zdr_anthropic" tristate,
-        enforce_zdr_google: "enforce_zdr_google" tristate,
-        enforce_zdr_openai: "enforce_zdr_openai" tristate,
-        enforce_zdr_other: "enforce_zdr_other" tristate,
-        enforce_zdr_xai: "enforce_zdr_xai" tristate,
+        description: "description" optional,
+        enable_free_model_publication: "enable_free_model_publication" optional,
+        enable_free_model_training: "enable_free_model_training" optional,
+        enable_paid_model_training: "enable_paid_model_training" optional,
+        enforce_first_party_harness_models: "enforce_first_party_harness_models" optional,
+        enforce_zdr: "enforce_zdr" optional,
+        enforce_zdr_anthropic: "enforce_zdr_anthropic" optional,
+        enforce_zdr_google: "enforce_zdr_google" optional,
+        enforce_zdr_openai: "enforce_zdr_openai" optional,
+        enforce_zdr_other: "enforce_zdr_other" optional,
+        enforce_zdr_xai: "enforce_zdr_xai" optional,
         id: "id" required,
-        ignored_models: "ignored_models" tristate,
-        ignored_providers: "ignored_providers" tristate,
+        ignored_models: "ignored_models" optional,
+        ignored_providers: "ignored_providers" optional,
         include_byok_in_budgets: "include_byok_in_budgets" required,
-        limit_usd: "limit_usd" tristate,
+        limit_usd: "limit_usd" optional,
         name: "name" required,
-        reset_interval: "reset_interval" tristate,
-        updated_at: "updated_at" tristate,
+        reset_interval: "reset_interval" optional,
+        updated_at: "updated_at" optional,
         workspace_id: "workspace_id" defaulted,
+    }
+}
+
+impl Guardrail {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        include_byok_in_budgets: impl Into<bool>,
+        created_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            allow_safety_retention_google: None,
+            allow_safety_retention_other: None,
+            allowed_data_regions: None,
+            allowed_models: None,
+            allowed_providers: None,
+            content_filter_builtins: None,
+            content_filters: None,
+            created_at: created_at.into(),
+            description: None,
+            enable_free_model_publication: None,
+            enable_free_model_training: None,
+            enable_paid_model_training: None,
+            enforce_first_party_harness_models: None,
+            enforce_zdr: None,
+            enforce_zdr_anthropic: None,
+            enforce_zdr_google: None,
+            enforce_zdr_openai: None,
+            enforce_zdr_other: None,
+            enforce_zdr_xai: None,
+            id: id.into(),
+            ignored_models: None,
+            ignored_providers: None,
+            include_byok_in_budgets: include_byok_in_budgets.into(),
+            limit_usd: None,
+            name: name.into(),
+            reset_interval: None,
+            updated_at: None,
+            workspace_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+    pub fn allow_safety_retention_google(mut self, value: impl Into<bool>) -> Self {
+        self.allow_safety_retention_google = Some(value.into());
+        self
+    }
+
+    /// Sends `"allow_safety_retention_google": null` (in an update: clears the value).
+    pub fn clear_allow_safety_retention_google(mut self) -> Self {
+        self.allow_safety_retention_google = None;
+        self.extra.insert("allow_safety_retention_google".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+    pub fn allow_safety_retention_other(mut self, value: impl Into<bool>) -> Self {
+        self.allow_safety_retention_other = Some(value.into());
+        self
+    }
+
+    /// Sends `"allow_safety_retention_other": null` (in an update: clears the value).
+    pub fn clear_allow_safety_retention_other(mut self) -> Self {
+        self.allow_safety_retention_other = None;
+        self.extra.insert("allow_safety_retention_other".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value.
+    pub fn allowed_data_regions(mut self, value: impl Into<Vec<GuardrailDataRegion>>) -> Self {
+        self.allowed_data_regions = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_data_regions": null` (in an update: clears the value).
+    pub fn clear_allowed_data_regions(mut self) -> Self {
+        self.allowed_data_regions = None;
+        self.extra.insert("allowed_data_regions".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Array of model canonical_slugs (immutable identifiers)
+    pub fn allowed_models(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_models = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_models": null` (in an update: clears the value).
+    pub fn clear_allowed_models(mut self) -> Self {
+        self.allowed_models = None;
+        self.extra.insert("allowed_models".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// List of allowed provider IDs
+    pub fn allowed_providers(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_providers = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_providers": null` (in an update: clears the value).
+    pub fn clear_allowed_providers(mut self) -> Self {
+        self.allowed_providers = None;
+        self.extra.insert("allowed_providers".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Builtin content filters applied to requests. Includes PII detectors and the regex-based prompt injection detector.
+    pub fn content_filter_builtins(mut self, value: impl Into<Vec<ContentFilterBuiltinEntry>>) -> Self {
+        self.content_filter_builtins = Some(value.into());
+        self
+    }
+
+    /// Sends `"content_filter_builtins": null` (in an update: clears the value).
+    pub fn clear_content_filter_builtins(mut self) -> Self {
+        self.content_filter_builtins = None;
+        self.extra.insert("content_filter_builtins".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Custom regex content filters applied to request messages
+    pub fn content_filters(mut self, value: impl Into<Vec<ContentFilterEntry>>) -> Self {
+        self.content_filters = Some(value.into());
+        self
+    }
+
+    /// Sends `"content_filters": null` (in an update: clears the value).
+    pub fn clear_content_filters(mut self) -> Self {
+        self.content_filters = None;
+        self.extra.insert("content_filters".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Description of the guardrail
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+
+    /// Sends `"description": null` (in an update: clears the value).
+    pub fn clear_description(mut self) -> Self {
+        self.description = None;
+        self.extra.insert("description".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether this guardrail allows free endpoints that publish prompts.
+    pub fn enable_free_model_publication(mut self, value: impl Into<bool>) -> Self {
+        self.enable_free_model_publication = Some(value.into());
+        self
+    }
+
+    /// Sends `"enable_free_model_publication": null` (in an update: clears the value).
+    pub fn clear_enable_free_model_publication(mut self) -> Self {
+        self.enable_free_model_publication = None;
+        self.extra.insert("enable_free_model_publication".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether this guardrail allows free endpoints that train on request data.
+    pub fn enable_free_model_training(mut self, value: impl Into<bool>) -> Self {
+        self.enable_free_model_training = Some(value.into());
+        self
+    }
+
+    /// Sends `"enable_free_model_training": null` (in an update: clears the value).
+    pub fn clear_enable_free_model_training(mut self) -> Self {
+        self.enable_free_model_training = None;
+        self.extra.insert("enable_free_model_training".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether this guardrail allows paid endpoints that train on request data.
+    pub fn enable_paid_model_training(mut self, value: impl Into<bool>) -> Self {
+        self.enable_paid_model_training = Some(value.into());
+        self
+    }
+
+    /// Sends `"enable_paid_model_training": null` (in an update: clears the value).
+    pub fn clear_enable_paid_model_training(mut self) -> Self {
+        self.enable_paid_model_training = None;
+        self.extra.insert("enable_paid_model_training".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
+    pub fn enforce_first_party_harness_models(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_first_party_harness_models = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_first_party_harness_models": null` (in an update: clears the value).
+    pub fn clear_enforce_first_party_harness_models(mut self) -> Self {
+        self.enforce_first_party_harness_models = None;
+        self.extra.insert("enforce_first_party_harness_models".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
+    #[deprecated(
+        note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
+    )]
+    pub fn enforce_zdr(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr": null` (in an update: clears the value).
+    #[deprecated(
+        note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
+    )]
+    pub fn clear_enforce_zdr(mut self) -> Self {
+        self.enforce_zdr = None;
+        self.extra.insert("enforce_zdr".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_anthropic(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_anthropic = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_anthropic": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_anthropic(mut self) -> Self {
+        self.enforce_zdr_anthropic = None;
+        self.extra.insert("enforce_zdr_anthropic".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_google(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_google = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_google": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_google(mut self) -> Self {
+        self.enforce_zdr_google = None;
+        self.extra.insert("enforce_zdr_google".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_openai(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_openai = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_openai": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_openai(mut self) -> Self {
+        self.enforce_zdr_openai = None;
+        self.extra.insert("enforce_zdr_openai".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_other(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_other = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_other": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_other(mut self) -> Self {
+        self.enforce_zdr_other = None;
+        self.extra.insert("enforce_zdr_other".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_xai(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_xai = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_xai": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_xai(mut self) -> Self {
+        self.enforce_zdr_xai = None;
+        self.extra.insert("enforce_zdr_xai".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Array of model canonical_slugs to exclude from routing
+    pub fn ignored_models(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ignored_models = Some(value.into());
+        self
+    }
+
+    /// Sends `"ignored_models": null` (in an update: clears the value).
+    pub fn clear_ignored_models(mut self) -> Self {
+        self.ignored_models = None;
+        self.extra.insert("ignored_models".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// List of provider IDs to exclude from routing
+    pub fn ignored_providers(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ignored_providers = Some(value.into());
+        self
+    }
+
+    /// Sends `"ignored_providers": null` (in an update: clears the value).
+    pub fn clear_ignored_providers(mut self) -> Self {
+        self.ignored_providers = None;
+        self.extra.insert("ignored_providers".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Spending limit in USD
+    pub fn limit_usd(mut self, value: impl Into<f64>) -> Self {
+        self.limit_usd = Some(value.into());
+        self
+    }
+
+    /// Sends `"limit_usd": null` (in an update: clears the value).
+    pub fn clear_limit_usd(mut self) -> Self {
+        self.limit_usd = None;
+        self.extra.insert("limit_usd".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Interval at which the limit resets (daily, weekly, monthly)
+    pub fn reset_interval(mut self, value: impl Into<GuardrailInterval>) -> Self {
+        self.reset_interval = Some(value.into());
+        self
+    }
+
+    /// Sends `"reset_interval": null` (in an update: clears the value).
+    pub fn clear_reset_interval(mut self) -> Self {
+        self.reset_interval = None;
+        self.extra.insert("reset_interval".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// ISO 8601 timestamp of when the guardrail was last updated
+    pub fn updated_at(mut self, value: impl Into<String>) -> Self {
+        self.updated_at = Some(value.into());
+        self
+    }
+
+    /// Sends `"updated_at": null` (in an update: clears the value).
+    pub fn clear_updated_at(mut self) -> Self {
+        self.updated_at = None;
+        self.extra.insert("updated_at".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// The workspace this guardrail belongs to, or `null` for an unscoped legacy guardrail predating workspaces. Workspace membership organizes the guardrail; it does not apply the guardrail to the workspace's traffic. A `null` value does not mean the default workspace, and does not apply the guardrail across every workspace.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
     }
 }
 
@@ -633,6 +1445,35 @@ json_object! {
     }
 }
 
+impl KeyAssignment {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        key_hash: impl Into<String>,
+        guardrail_id: impl Into<String>,
+        key_name: impl Into<String>,
+        key_label: impl Into<String>,
+        created_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            assigned_by: None,
+            created_at: created_at.into(),
+            guardrail_id: guardrail_id.into(),
+            id: id.into(),
+            key_hash: key_hash.into(),
+            key_label: key_label.into(),
+            key_name: key_name.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// User ID of who made the assignment
+    pub fn assigned_by(mut self, value: impl Into<String>) -> Self {
+        self.assigned_by = Some(value.into());
+        self
+    }
+}
+
 /// Inputs of [`guardrails_list_guardrail_key_assignments`](crate::funcs::guardrails_list_guardrail_key_assignments) (`GET /guardrails/{id}/assignments/keys`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListGuardrailKeyAssignmentsRequest {
@@ -651,20 +1492,20 @@ pub struct ListGuardrailKeyAssignmentsRequest {
 }
 
 impl ListGuardrailKeyAssignmentsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), offset: None, limit: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -687,20 +1528,20 @@ pub struct ListGuardrailMemberAssignmentsRequest {
 }
 
 impl ListGuardrailMemberAssignmentsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), offset: None, limit: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -723,20 +1564,20 @@ pub struct ListGuardrailsRequest {
 }
 
 impl ListGuardrailsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None, workspace_id: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
@@ -764,6 +1605,13 @@ json_object! {
     }
 }
 
+impl ListGuardrailsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<Guardrail>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`guardrails_list_key_assignments`](crate::funcs::guardrails_list_key_assignments) (`GET /guardrails/assignments/keys`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListKeyAssignmentsRequest {
@@ -778,20 +1626,20 @@ pub struct ListKeyAssignmentsRequest {
 }
 
 impl ListKeyAssignmentsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -813,6 +1661,13 @@ json_object! {
     }
 }
 
+impl ListKeyAssignmentsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<KeyAssignment>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`guardrails_list_member_assignments`](crate::funcs::guardrails_list_member_assignments) (`GET /guardrails/assignments/members`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMemberAssignmentsRequest {
@@ -827,20 +1682,20 @@ pub struct ListMemberAssignmentsRequest {
 }
 
 impl ListMemberAssignmentsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -859,6 +1714,13 @@ json_object! {
     ListMemberAssignmentsResponse {
         data: "data" defaulted,
         total_count: "total_count" required,
+    }
+}
+
+impl ListMemberAssignmentsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<MemberAssignment>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -891,6 +1753,33 @@ json_object! {
     }
 }
 
+impl MemberAssignment {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        user_id: impl Into<String>,
+        organization_id: impl Into<String>,
+        guardrail_id: impl Into<String>,
+        created_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            assigned_by: None,
+            created_at: created_at.into(),
+            guardrail_id: guardrail_id.into(),
+            id: id.into(),
+            organization_id: organization_id.into(),
+            user_id: user_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// User ID of who made the assignment
+    pub fn assigned_by(mut self, value: impl Into<String>) -> Self {
+        self.assigned_by = Some(value.into());
+        self
+    }
+}
+
 open_enum! {
 /// Which message roles to scan for prompt injection. Only applies to the regex-prompt-injection builtin. Defaults to all_messages.
 pub enum PromptInjectionScanScope {
@@ -910,95 +1799,432 @@ pub struct UpdateGuardrailRequest {
 }
 
 impl UpdateGuardrailRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: UpdateGuardrailRequestBody) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<UpdateGuardrailRequestBody>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateGuardrailRequestBody {
     /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_google: Option<Option<bool>>,
+    pub allow_safety_retention_google: Option<bool>,
     /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_other: Option<Option<bool>>,
+    pub allow_safety_retention_other: Option<bool>,
     /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value. An empty array is rejected.
-    pub allowed_data_regions: Option<Option<Vec<GuardrailDataRegion>>>,
+    pub allowed_data_regions: Option<Vec<GuardrailDataRegion>>,
     /// Array of model identifiers (slug or canonical_slug accepted)
-    pub allowed_models: Option<Option<Vec<String>>>,
+    pub allowed_models: Option<Vec<String>>,
     /// New list of allowed provider IDs
-    pub allowed_providers: Option<Option<Vec<String>>>,
+    pub allowed_providers: Option<Vec<String>>,
     /// Builtin content filters to apply. Set to null to remove. Every builtin slug supports "block", "redact", and the detect-only "flag" action.
-    pub content_filter_builtins: Option<Option<Vec<ContentFilterBuiltinEntryInput>>>,
+    pub content_filter_builtins: Option<Vec<ContentFilterBuiltinEntryInput>>,
     /// Custom regex content filters to apply. Set to null to remove.
-    pub content_filters: Option<Option<Vec<ContentFilterEntry>>>,
+    pub content_filters: Option<Vec<ContentFilterEntry>>,
     /// New description for the guardrail
-    pub description: Option<Option<String>>,
+    pub description: Option<String>,
     /// Whether this guardrail allows free endpoints that publish prompts.
-    pub enable_free_model_publication: Option<Option<bool>>,
+    pub enable_free_model_publication: Option<bool>,
     /// Whether this guardrail allows free endpoints that train on request data.
-    pub enable_free_model_training: Option<Option<bool>>,
+    pub enable_free_model_training: Option<bool>,
     /// Whether this guardrail allows paid endpoints that train on request data.
-    pub enable_paid_model_training: Option<Option<bool>>,
+    pub enable_paid_model_training: Option<bool>,
     /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
-    pub enforce_first_party_harness_models: Option<Option<bool>>,
+    pub enforce_first_party_harness_models: Option<bool>,
     /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
     #[deprecated(
         note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
     )]
-    pub enforce_zdr: Option<Option<bool>>,
+    pub enforce_zdr: Option<bool>,
     /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_anthropic: Option<Option<bool>>,
+    pub enforce_zdr_anthropic: Option<bool>,
     /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_google: Option<Option<bool>>,
+    pub enforce_zdr_google: Option<bool>,
     /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_openai: Option<Option<bool>>,
+    pub enforce_zdr_openai: Option<bool>,
     /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_other: Option<Option<bool>>,
+    pub enforce_zdr_other: Option<bool>,
     /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_xai: Option<Option<bool>>,
+    pub enforce_zdr_xai: Option<bool>,
     /// Array of model identifiers to exclude from routing (slug or canonical_slug accepted)
-    pub ignored_models: Option<Option<Vec<String>>>,
+    pub ignored_models: Option<Vec<String>>,
     /// List of provider IDs to exclude from routing
-    pub ignored_providers: Option<Option<Vec<String>>>,
+    pub ignored_providers: Option<Vec<String>>,
     /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend. Omit to leave unchanged.
     pub include_byok_in_budgets: Option<bool>,
     /// New spending limit in USD
-    pub limit_usd: Option<Option<f64>>,
+    pub limit_usd: Option<f64>,
     /// New name for the guardrail
     pub name: Option<String>,
     /// Interval at which the limit resets (daily, weekly, monthly)
-    pub reset_interval: Option<Option<GuardrailInterval>>,
+    pub reset_interval: Option<GuardrailInterval>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     UpdateGuardrailRequestBody {
-        allow_safety_retention_google: "allow_safety_retention_google" tristate,
-        allow_safety_retention_other: "allow_safety_retention_other" tristate,
-        allowed_data_regions: "allowed_data_regions" tristate,
-        allowed_models: "allowed_models" tristate,
-        allowed_providers: "allowed_providers" tristate,
-        content_filter_builtins: "content_filter_builtins" tristate,
-        content_filters: "content_filters" tristate,
-        description: "description" tristate,
-        enable_free_model_publication: "enable_free_model_publication" tristate,
-        enable_free_model_training: "enable_free_model_training" tristate,
-        enable_paid_model_training: "enable_paid_model_training" tristate,
-        enforce_first_party_harness_models: "enforce_first_party_harness_models" tristate,
-        enforce_zdr: "enforce_zdr" tristate,
-        enforce_zdr_anthropic: "enforce_zdr_anthropic" tristate,
-        enforce_zdr_google: "enforce_zdr_google" tristate,
-        enforce_zdr_openai: "enforce_zdr_openai" tristate,
-        enforce_zdr_other: "enforce_zdr_other" tristate,
-        enforce_zdr_xai: "enforce_zdr_xai" tristate,
-        ignored_models: "ignored_models" tristate,
-        ignored_providers: "ignored_providers" tristate,
+        allow_safety_retention_google: "allow_safety_retention_google" optional,
+        allow_safety_retention_other: "allow_safety_retention_other" optional,
+        allowed_data_regions: "allowed_data_regions" optional,
+        allowed_models: "allowed_models" optional,
+        allowed_providers: "allowed_providers" optional,
+        content_filter_builtins: "content_filter_builtins" optional,
+        content_filters: "content_filters" optional,
+        description: "description" optional,
+        enable_free_model_publication: "enable_free_model_publication" optional,
+        enable_free_model_training: "enable_free_model_training" optional,
+        enable_paid_model_training: "enable_paid_model_training" optional,
+        enforce_first_party_harness_models: "enforce_first_party_harness_models" optional,
+        enforce_zdr: "enforce_zdr" optional,
+        enforce_zdr_anthropic: "enforce_zdr_anthropic" optional,
+        enforce_zdr_google: "enforce_zdr_google" optional,
+        enforce_zdr_openai: "enforce_zdr_openai" optional,
+        enforce_zdr_other: "enforce_zdr_other" optional,
+        enforce_zdr_xai: "enforce_zdr_xai" optional,
+        ignored_models: "ignored_models" optional,
+        ignored_providers: "ignored_providers" optional,
         include_byok_in_budgets: "include_byok_in_budgets" optional,
-        limit_usd: "limit_usd" tristate,
+        limit_usd: "limit_usd" optional,
         name: "name" optional,
-        reset_interval: "reset_interval" tristate,
+        reset_interval: "reset_interval" optional,
+    }
+}
+
+impl UpdateGuardrailRequestBody {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            allow_safety_retention_google: None,
+            allow_safety_retention_other: None,
+            allowed_data_regions: None,
+            allowed_models: None,
+            allowed_providers: None,
+            content_filter_builtins: None,
+            content_filters: None,
+            description: None,
+            enable_free_model_publication: None,
+            enable_free_model_training: None,
+            enable_paid_model_training: None,
+            enforce_first_party_harness_models: None,
+            enforce_zdr: None,
+            enforce_zdr_anthropic: None,
+            enforce_zdr_google: None,
+            enforce_zdr_openai: None,
+            enforce_zdr_other: None,
+            enforce_zdr_xai: None,
+            ignored_models: None,
+            ignored_providers: None,
+            include_byok_in_budgets: None,
+            limit_usd: None,
+            name: None,
+            reset_interval: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+    pub fn allow_safety_retention_google(mut self, value: impl Into<bool>) -> Self {
+        self.allow_safety_retention_google = Some(value.into());
+        self
+    }
+
+    /// Sends `"allow_safety_retention_google": null` (in an update: clears the value).
+    pub fn clear_allow_safety_retention_google(mut self) -> Self {
+        self.allow_safety_retention_google = None;
+        self.extra.insert("allow_safety_retention_google".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+    pub fn allow_safety_retention_other(mut self, value: impl Into<bool>) -> Self {
+        self.allow_safety_retention_other = Some(value.into());
+        self
+    }
+
+    /// Sends `"allow_safety_retention_other": null` (in an update: clears the value).
+    pub fn clear_allow_safety_retention_other(mut self) -> Self {
+        self.allow_safety_retention_other = None;
+        self.extra.insert("allow_safety_retention_other".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value. An empty array is rejected.
+    pub fn allowed_data_regions(mut self, value: impl Into<Vec<GuardrailDataRegion>>) -> Self {
+        self.allowed_data_regions = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_data_regions": null` (in an update: clears the value).
+    pub fn clear_allowed_data_regions(mut self) -> Self {
+        self.allowed_data_regions = None;
+        self.extra.insert("allowed_data_regions".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Array of model identifiers (slug or canonical_slug accepted)
+    pub fn allowed_models(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_models = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_models": null` (in an update: clears the value).
+    pub fn clear_allowed_models(mut self) -> Self {
+        self.allowed_models = None;
+        self.extra.insert("allowed_models".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// New list of allowed provider IDs
+    pub fn allowed_providers(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.allowed_providers = Some(value.into());
+        self
+    }
+
+    /// Sends `"allowed_providers": null` (in an update: clears the value).
+    pub fn clear_allowed_providers(mut self) -> Self {
+        self.allowed_providers = None;
+        self.extra.insert("allowed_providers".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Builtin content filters to apply. Set to null to remove. Every builtin slug supports "block", "redact", and the detect-only "flag" action.
+    pub fn content_filter_builtins(mut self, value: impl Into<Vec<ContentFilterBuiltinEntryInput>>) -> Self {
+        self.content_filter_builtins = Some(value.into());
+        self
+    }
+
+    /// Sends `"content_filter_builtins": null` (in an update: clears the value).
+    pub fn clear_content_filter_builtins(mut self) -> Self {
+        self.content_filter_builtins = None;
+        self.extra.insert("content_filter_builtins".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Custom regex content filters to apply. Set to null to remove.
+    pub fn content_filters(mut self, value: impl Into<Vec<ContentFilterEntry>>) -> Self {
+        self.content_filters = Some(value.into());
+        self
+    }
+
+    /// Sends `"content_filters": null` (in an update: clears the value).
+    pub fn clear_content_filters(mut self) -> Self {
+        self.content_filters = None;
+        self.extra.insert("content_filters".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// New description for the guardrail
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+
+    /// Sends `"description": null` (in an update: clears the value).
+    pub fn clear_description(mut self) -> Self {
+        self.description = None;
+        self.extra.insert("description".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether this guardrail allows free endpoints that publish prompts.
+    pub fn enable_free_model_publication(mut self, value: impl Into<bool>) -> Self {
+        self.enable_free_model_publication = Some(value.into());
+        self
+    }
+
+    /// Sends `"enable_free_model_publication": null` (in an update: clears the value).
+    pub fn clear_enable_free_model_publication(mut self) -> Self {
+        self.enable_free_model_publication = None;
+        self.extra.insert("enable_free_model_publication".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether this guardrail allows free endpoints that train on request data.
+    pub fn enable_free_model_training(mut self, value: impl Into<bool>) -> Self {
+        self.enable_free_model_training = Some(value.into());
+        self
+    }
+
+    /// Sends `"enable_free_model_training": null` (in an update: clears the value).
+    pub fn clear_enable_free_model_training(mut self) -> Self {
+        self.enable_free_model_training = None;
+        self.extra.insert("enable_free_model_training".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether this guardrail allows paid endpoints that train on request data.
+    pub fn enable_paid_model_training(mut self, value: impl Into<bool>) -> Self {
+        self.enable_paid_model_training = Some(value.into());
+        self
+    }
+
+    /// Sends `"enable_paid_model_training": null` (in an update: clears the value).
+    pub fn clear_enable_paid_model_training(mut self) -> Self {
+        self.enable_paid_model_training = None;
+        self.extra.insert("enable_paid_model_training".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
+    pub fn enforce_first_party_harness_models(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_first_party_harness_models = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_first_party_harness_models": null` (in an update: clears the value).
+    pub fn clear_enforce_first_party_harness_models(mut self) -> Self {
+        self.enforce_first_party_harness_models = None;
+        self.extra.insert("enforce_first_party_harness_models".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
+    #[deprecated(
+        note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
+    )]
+    pub fn enforce_zdr(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr": null` (in an update: clears the value).
+    #[deprecated(
+        note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
+    )]
+    pub fn clear_enforce_zdr(mut self) -> Self {
+        self.enforce_zdr = None;
+        self.extra.insert("enforce_zdr".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_anthropic(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_anthropic = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_anthropic": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_anthropic(mut self) -> Self {
+        self.enforce_zdr_anthropic = None;
+        self.extra.insert("enforce_zdr_anthropic".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_google(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_google = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_google": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_google(mut self) -> Self {
+        self.enforce_zdr_google = None;
+        self.extra.insert("enforce_zdr_google".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_openai(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_openai = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_openai": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_openai(mut self) -> Self {
+        self.enforce_zdr_openai = None;
+        self.extra.insert("enforce_zdr_openai".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_other(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_other = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_other": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_other(mut self) -> Self {
+        self.enforce_zdr_other = None;
+        self.extra.insert("enforce_zdr_other".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
+    pub fn enforce_zdr_xai(mut self, value: impl Into<bool>) -> Self {
+        self.enforce_zdr_xai = Some(value.into());
+        self
+    }
+
+    /// Sends `"enforce_zdr_xai": null` (in an update: clears the value).
+    pub fn clear_enforce_zdr_xai(mut self) -> Self {
+        self.enforce_zdr_xai = None;
+        self.extra.insert("enforce_zdr_xai".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Array of model identifiers to exclude from routing (slug or canonical_slug accepted)
+    pub fn ignored_models(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ignored_models = Some(value.into());
+        self
+    }
+
+    /// Sends `"ignored_models": null` (in an update: clears the value).
+    pub fn clear_ignored_models(mut self) -> Self {
+        self.ignored_models = None;
+        self.extra.insert("ignored_models".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// List of provider IDs to exclude from routing
+    pub fn ignored_providers(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ignored_providers = Some(value.into());
+        self
+    }
+
+    /// Sends `"ignored_providers": null` (in an update: clears the value).
+    pub fn clear_ignored_providers(mut self) -> Self {
+        self.ignored_providers = None;
+        self.extra.insert("ignored_providers".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend. Omit to leave unchanged.
+    pub fn include_byok_in_budgets(mut self, value: impl Into<bool>) -> Self {
+        self.include_byok_in_budgets = Some(value.into());
+        self
+    }
+
+    /// New spending limit in USD
+    pub fn limit_usd(mut self, value: impl Into<f64>) -> Self {
+        self.limit_usd = Some(value.into());
+        self
+    }
+
+    /// Sends `"limit_usd": null` (in an update: clears the value).
+    pub fn clear_limit_usd(mut self) -> Self {
+        self.limit_usd = None;
+        self.extra.insert("limit_usd".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// New name for the guardrail
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// Interval at which the limit resets (daily, weekly, monthly)
+    pub fn reset_interval(mut self, value: impl Into<GuardrailInterval>) -> Self {
+        self.reset_interval = Some(value.into());
+        self
+    }
+
+    /// Sends `"reset_interval": null` (in an update: clears the value).
+    pub fn clear_reset_interval(mut self) -> Self {
+        self.reset_interval = None;
+        self.extra.insert("reset_interval".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -1012,5 +2238,12 @@ pub struct UpdateGuardrailResponse {
 json_object! {
     UpdateGuardrailResponse {
         data: "data" required,
+    }
+}
+
+impl UpdateGuardrailResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Guardrail>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }

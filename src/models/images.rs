@@ -20,6 +20,13 @@ json_object! {
     }
 }
 
+impl BooleanCapability {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+}
+
 tag_enum! {
 pub enum BooleanCapabilityType { Boolean = "boolean" }
 }
@@ -33,6 +40,24 @@ Boolean("boolean") => BooleanCapability,
 }
 }
 
+impl From<EnumCapability> for CapabilityDescriptor {
+    fn from(value: EnumCapability) -> Self {
+        Self::Enum(value)
+    }
+}
+
+impl From<RangeCapability> for CapabilityDescriptor {
+    fn from(value: RangeCapability) -> Self {
+        Self::Range(value)
+    }
+}
+
+impl From<BooleanCapability> for CapabilityDescriptor {
+    fn from(value: BooleanCapability) -> Self {
+        Self::Boolean(value)
+    }
+}
+
 /// Inputs of [`images_generate`](crate::funcs::images_generate) (`POST /images`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateImagesRequest {
@@ -40,9 +65,15 @@ pub struct CreateImagesRequest {
 }
 
 impl CreateImagesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: ImageGenerationRequest) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<ImageGenerationRequest>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<ImageGenerationRequest> for CreateImagesRequest {
+    fn from(body: ImageGenerationRequest) -> Self {
+        Self::new(body)
     }
 }
 
@@ -59,6 +90,13 @@ json_object! {
     EnumCapability {
         r#type: "type" required,
         values: "values" defaulted,
+    }
+}
+
+impl EnumCapability {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(values: impl Into<Vec<String>>) -> Self {
+        Self { r#type: Default::default(), values: values.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -98,6 +136,35 @@ json_object! {
     }
 }
 
+impl ImageEndpoint {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        provider_name: impl Into<String>,
+        provider_slug: impl Into<String>,
+        supported_parameters: impl Into<SupportedParameters>,
+        allowed_passthrough_parameters: impl Into<Vec<String>>,
+        supports_streaming: impl Into<bool>,
+        pricing: impl Into<Vec<ImagePricingEntry>>,
+    ) -> Self {
+        Self {
+            allowed_passthrough_parameters: allowed_passthrough_parameters.into(),
+            pricing: pricing.into(),
+            provider_name: provider_name.into(),
+            provider_slug: provider_slug.into(),
+            provider_tag: None,
+            supported_parameters: supported_parameters.into(),
+            supports_streaming: supports_streaming.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Provider tag for request-side selection
+    pub fn provider_tag(mut self, value: impl Into<String>) -> Self {
+        self.provider_tag = Some(value.into());
+        self
+    }
+}
+
 /// Emitted when generation completes and the final image is available
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenCompletedEvent {
@@ -122,6 +189,32 @@ json_object! {
         media_type: "media_type" optional,
         r#type: "type" required,
         usage: "usage" optional,
+    }
+}
+
+impl ImageGenCompletedEvent {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(b64_json: impl Into<String>, created: impl Into<i64>) -> Self {
+        Self {
+            b64_json: b64_json.into(),
+            created: created.into(),
+            media_type: None,
+            r#type: Default::default(),
+            usage: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Media type (MIME type) of the image, e.g. `image/png`, `image/jpeg`, `image/webp`, `image/svg+xml`. May be omitted if the format could not be determined.
+    pub fn media_type(mut self, value: impl Into<String>) -> Self {
+        self.media_type = Some(value.into());
+        self
+    }
+
+    /// Token and cost usage for the image generation request, when available
+    pub fn usage(mut self, value: impl Into<ImageGenerationUsage>) -> Self {
+        self.usage = Some(value.into());
+        self
     }
 }
 
@@ -151,6 +244,18 @@ json_object! {
     }
 }
 
+impl ImageGenPartialImageEvent {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(partial_image_index: impl Into<i64>, b64_json: impl Into<String>) -> Self {
+        Self {
+            b64_json: b64_json.into(),
+            partial_image_index: partial_image_index.into(),
+            r#type: Default::default(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 tag_enum! {
 /// The event type
 pub enum ImageGenPartialImageEventType { ImageGenerationPartialImage = "image_generation.partial_image" }
@@ -174,27 +279,80 @@ json_object! {
     }
 }
 
+impl ImageGenStreamErrorEvent {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(error: impl Into<ImageGenStreamErrorEventError>) -> Self {
+        Self { error: error.into(), r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Provider error details
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenStreamErrorEventError {
     /// Provider error code, when supplied
-    pub code: Option<Option<String>>,
+    pub code: Option<String>,
     /// Provider error message
     pub message: String,
     /// Request parameter associated with the error, when supplied
-    pub param: Option<Option<String>>,
+    pub param: Option<String>,
     /// Provider error type, when supplied
-    pub r#type: Option<Option<String>>,
+    pub r#type: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     ImageGenStreamErrorEventError {
-        code: "code" tristate,
+        code: "code" optional,
         message: "message" required,
-        param: "param" tristate,
-        r#type: "type" tristate,
+        param: "param" optional,
+        r#type: "type" optional,
+    }
+}
+
+impl ImageGenStreamErrorEventError {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { code: None, message: message.into(), param: None, r#type: None, extra: serde_json::Map::new() }
+    }
+
+    /// Provider error code, when supplied
+    pub fn code(mut self, value: impl Into<String>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+
+    /// Sends `"code": null` (in an update: clears the value).
+    pub fn clear_code(mut self) -> Self {
+        self.code = None;
+        self.extra.insert("code".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Request parameter associated with the error, when supplied
+    pub fn param(mut self, value: impl Into<String>) -> Self {
+        self.param = Some(value.into());
+        self
+    }
+
+    /// Sends `"param": null` (in an update: clears the value).
+    pub fn clear_param(mut self) -> Self {
+        self.param = None;
+        self.extra.insert("param".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Provider error type, when supplied
+    pub fn r#type(mut self, value: impl Into<String>) -> Self {
+        self.r#type = Some(value.into());
+        self
+    }
+
+    /// Sends `"type": null` (in an update: clears the value).
+    pub fn clear_type(mut self) -> Self {
+        self.r#type = None;
+        self.extra.insert("type".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -225,9 +383,9 @@ json_object! {
 }
 
 impl ImageGenTextChunkEvent {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(phase: ImageGenTextChunkEventPhase, text: impl Into<String>) -> Self {
-        Self { phase, text: text.into(), r#type: Default::default(), extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(text: impl Into<String>, phase: impl Into<ImageGenTextChunkEventPhase>) -> Self {
+        Self { phase: phase.into(), text: text.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
@@ -251,28 +409,114 @@ pub struct ImageGenerationProviderPreferences {
     /// Whether to allow backup providers to serve requests
     /// - true: (default) when the primary provider (or your custom providers in "order") is unavailable, use the next best provider.
     /// - false: use only the primary/custom provider, and return the upstream error if it's unavailable.
-    pub allow_fallbacks: Option<Option<bool>>,
+    pub allow_fallbacks: Option<bool>,
     /// List of provider slugs to ignore. If provided, this list is merged with your account-wide ignored provider settings for this request.
-    pub ignore: Option<Option<Vec<ImageGenerationProviderPreferencesIgnoreItem>>>,
+    pub ignore: Option<Vec<ImageGenerationProviderPreferencesIgnoreItem>>,
     /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
-    pub only: Option<Option<Vec<ImageGenerationProviderPreferencesOnlyItem>>>,
+    pub only: Option<Vec<ImageGenerationProviderPreferencesOnlyItem>>,
     pub options: Option<ProviderOptions>,
     /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
-    pub order: Option<Option<Vec<ImageGenerationProviderPreferencesOrderItem>>>,
+    pub order: Option<Vec<ImageGenerationProviderPreferencesOrderItem>>,
     /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
-    pub sort: Option<Option<ImageGenerationProviderPreferencesSort>>,
+    pub sort: Option<ImageGenerationProviderPreferencesSort>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     ImageGenerationProviderPreferences {
-        allow_fallbacks: "allow_fallbacks" tristate,
-        ignore: "ignore" tristate,
-        only: "only" tristate,
+        allow_fallbacks: "allow_fallbacks" optional,
+        ignore: "ignore" optional,
+        only: "only" optional,
         options: "options" optional,
-        order: "order" tristate,
-        sort: "sort" tristate,
+        order: "order" optional,
+        sort: "sort" optional,
+    }
+}
+
+impl ImageGenerationProviderPreferences {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            allow_fallbacks: None,
+            ignore: None,
+            only: None,
+            options: None,
+            order: None,
+            sort: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Whether to allow backup providers to serve requests
+    pub fn allow_fallbacks(mut self, value: impl Into<bool>) -> Self {
+        self.allow_fallbacks = Some(value.into());
+        self
+    }
+
+    /// Sends `"allow_fallbacks": null` (in an update: clears the value).
+    pub fn clear_allow_fallbacks(mut self) -> Self {
+        self.allow_fallbacks = None;
+        self.extra.insert("allow_fallbacks".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// List of provider slugs to ignore. If provided, this list is merged with your account-wide ignored provider settings for this request.
+    pub fn ignore(mut self, value: impl Into<Vec<ImageGenerationProviderPreferencesIgnoreItem>>) -> Self {
+        self.ignore = Some(value.into());
+        self
+    }
+
+    /// Sends `"ignore": null` (in an update: clears the value).
+    pub fn clear_ignore(mut self) -> Self {
+        self.ignore = None;
+        self.extra.insert("ignore".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
+    pub fn only(mut self, value: impl Into<Vec<ImageGenerationProviderPreferencesOnlyItem>>) -> Self {
+        self.only = Some(value.into());
+        self
+    }
+
+    /// Sends `"only": null` (in an update: clears the value).
+    pub fn clear_only(mut self) -> Self {
+        self.only = None;
+        self.extra.insert("only".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `options`.
+    pub fn options(mut self, value: impl Into<ProviderOptions>) -> Self {
+        self.options = Some(value.into());
+        self
+    }
+
+    /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
+    pub fn order(mut self, value: impl Into<Vec<ImageGenerationProviderPreferencesOrderItem>>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
+
+    /// Sends `"order": null` (in an update: clears the value).
+    pub fn clear_order(mut self) -> Self {
+        self.order = None;
+        self.extra.insert("order".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
+    pub fn sort(mut self, value: impl Into<ImageGenerationProviderPreferencesSort>) -> Self {
+        self.sort = Some(value.into());
+        self
+    }
+
+    /// Sends `"sort": null` (in an update: clears the value).
+    pub fn clear_sort(mut self) -> Self {
+        self.sort = None;
+        self.extra.insert("sort".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -286,6 +530,24 @@ pub enum ImageGenerationProviderPreferencesIgnoreItem {
     Unknown(serde_json::Value),
 }
 
+impl From<ProviderName> for ImageGenerationProviderPreferencesIgnoreItem {
+    fn from(value: ProviderName) -> Self {
+        Self::ProviderName(value)
+    }
+}
+
+impl From<String> for ImageGenerationProviderPreferencesIgnoreItem {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ImageGenerationProviderPreferencesIgnoreItem {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -294,6 +556,24 @@ pub enum ImageGenerationProviderPreferencesOnlyItem {
     String(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<ProviderName> for ImageGenerationProviderPreferencesOnlyItem {
+    fn from(value: ProviderName) -> Self {
+        Self::ProviderName(value)
+    }
+}
+
+impl From<String> for ImageGenerationProviderPreferencesOnlyItem {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ImageGenerationProviderPreferencesOnlyItem {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -306,6 +586,24 @@ pub enum ImageGenerationProviderPreferencesOrderItem {
     Unknown(serde_json::Value),
 }
 
+impl From<ProviderName> for ImageGenerationProviderPreferencesOrderItem {
+    fn from(value: ProviderName) -> Self {
+        Self::ProviderName(value)
+    }
+}
+
+impl From<String> for ImageGenerationProviderPreferencesOrderItem {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ImageGenerationProviderPreferencesOrderItem {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
+}
+
 /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -315,6 +613,18 @@ pub enum ImageGenerationProviderPreferencesSort {
     ProviderSort(ProviderSort),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<ProviderSortConfig> for ImageGenerationProviderPreferencesSort {
+    fn from(value: ProviderSortConfig) -> Self {
+        Self::ProviderSortConfig(value)
+    }
+}
+
+impl From<ProviderSort> for ImageGenerationProviderPreferencesSort {
+    fn from(value: ProviderSort) -> Self {
+        Self::ProviderSort(value)
+    }
 }
 
 /// Image generation request input
@@ -377,6 +687,122 @@ json_object! {
         stream: "stream" optional,
         trace: "trace" optional,
         user: "user" optional,
+    }
+}
+
+impl ImageGenerationRequest {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(model: impl Into<String>, prompt: impl Into<String>) -> Self {
+        Self {
+            aspect_ratio: None,
+            background: None,
+            input_references: None,
+            model: model.into(),
+            n: None,
+            output_compression: None,
+            output_format: None,
+            prompt: prompt.into(),
+            provider: None,
+            quality: None,
+            resolution: None,
+            seed: None,
+            session_id: None,
+            size: None,
+            stream: None,
+            trace: None,
+            user: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Normalized aspect ratio of the generated image. Providers clamp to their supported subset.
+    pub fn aspect_ratio(mut self, value: impl Into<ImageGenerationRequestAspectRatio>) -> Self {
+        self.aspect_ratio = Some(value.into());
+        self
+    }
+
+    /// Background treatment. `transparent` requires an output_format that supports alpha (png or webp).
+    pub fn background(mut self, value: impl Into<ImageGenerationRequestBackground>) -> Self {
+        self.background = Some(value.into());
+        self
+    }
+
+    /// Reference images to guide image-to-image generation, as base64 data URLs or HTTP(S) URLs.
+    pub fn input_references(mut self, value: impl Into<Vec<ContentPartImage>>) -> Self {
+        self.input_references = Some(value.into());
+        self
+    }
+
+    /// Upper bound on the number of images to generate (1-10). Providers may return fewer images, and providers that only support single-image generation reject n > 1.
+    pub fn n(mut self, value: impl Into<i64>) -> Self {
+        self.n = Some(value.into());
+        self
+    }
+
+    /// Compression level (0-100) for webp/jpeg output. Ignored for png and by providers without a compression knob.
+    pub fn output_compression(mut self, value: impl Into<i64>) -> Self {
+        self.output_compression = Some(value.into());
+        self
+    }
+
+    /// Encoding of the returned image bytes. Most models produce raster formats (png, jpeg, webp). SVG is supported by vectorization models (e.g. Quiver) — the SVG markup is UTF-8 base64-encoded in `b64_json`.
+    pub fn output_format(mut self, value: impl Into<ImageGenerationRequestOutputFormat>) -> Self {
+        self.output_format = Some(value.into());
+        self
+    }
+
+    /// Provider routing preferences and provider-specific passthrough configuration.
+    pub fn provider(mut self, value: impl Into<ImageGenerationProviderPreferences>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Rendering quality. Providers without a quality knob ignore this.
+    pub fn quality(mut self, value: impl Into<ImageGenerationRequestQuality>) -> Self {
+        self.quality = Some(value.into());
+        self
+    }
+
+    /// Normalized resolution tier of the generated image. Concrete pixel dimensions are derived per-provider.
+    pub fn resolution(mut self, value: impl Into<ImageGenerationRequestResolution>) -> Self {
+        self.resolution = Some(value.into());
+        self
+    }
+
+    /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
+    pub fn seed(mut self, value: impl Into<i64>) -> Self {
+        self.seed = Some(value.into());
+        self
+    }
+
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        self.session_id = Some(value.into());
+        self
+    }
+
+    /// Optional. A convenience shorthand for output dimensions — pass a tier ("2K", "4K") or explicit pixels ("2048x2048") and we normalize it to the right dimensions for the chosen provider. A tier size is equivalent to setting `resolution` and combines with `aspect_ratio`. An explicit pixel size is authoritative: a mismatched `resolution` or `aspect_ratio` alongside it is rejected with a 400.
+    pub fn size(mut self, value: impl Into<String>) -> Self {
+        self.size = Some(value.into());
+        self
+    }
+
+    /// If true, partial images are streamed as SSE events as they become available. Only supported by providers with native streaming (currently OpenAI). Non-streaming providers ignore this flag and return a buffered response.
+    pub fn stream(mut self, value: impl Into<bool>) -> Self {
+        self.stream = Some(value.into());
+        self
+    }
+
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
+        self.trace = Some(value.into());
+        self
+    }
+
+    /// A stable identifier for your end-users. Used to help detect and prevent abuse. Never sent to providers verbatim: for providers whose data policy requires user IDs, it is folded into a hashed, per-account upstream user identifier.
+    pub fn user(mut self, value: impl Into<String>) -> Self {
+        self.user = Some(value.into());
+        self
     }
 }
 
@@ -476,6 +902,19 @@ json_object! {
     }
 }
 
+impl ImageGenerationResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(created: impl Into<i64>, data: impl Into<Vec<ImageGenerationResponseDataItem>>) -> Self {
+        Self { created: created.into(), data: data.into(), usage: None, extra: serde_json::Map::new() }
+    }
+
+    /// Token and cost usage for the image generation request, when available
+    pub fn usage(mut self, value: impl Into<ImageGenerationUsage>) -> Self {
+        self.usage = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationResponseDataItem {
     /// Base64-encoded image bytes
@@ -493,29 +932,42 @@ json_object! {
     }
 }
 
+impl ImageGenerationResponseDataItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(b64_json: impl Into<String>) -> Self {
+        Self { b64_json: b64_json.into(), media_type: None, extra: serde_json::Map::new() }
+    }
+
+    /// Media type (MIME type) of the image, e.g. `image/png`, `image/jpeg`, `image/webp`, `image/svg+xml`. May be omitted if the format could not be determined.
+    pub fn media_type(mut self, value: impl Into<String>) -> Self {
+        self.media_type = Some(value.into());
+        self
+    }
+}
+
 /// Token and cost usage for the image generation request, when available
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationUsage {
-    pub cache_creation: Option<Option<AnthropicCacheCreation>>,
+    pub cache_creation: Option<AnthropicCacheCreation>,
     /// The tokens generated
     pub completion_tokens: i64,
-    pub completion_tokens_details: Option<Option<ImageGenerationUsageCompletionTokensDetails>>,
+    pub completion_tokens_details: Option<ImageGenerationUsageCompletionTokensDetails>,
     /// Cost of the completion
-    pub cost: Option<Option<f64>>,
+    pub cost: Option<f64>,
     /// Breakdown of upstream inference costs
-    pub cost_details: Option<Option<CostDetails>>,
+    pub cost_details: Option<CostDetails>,
     /// Whether a request was made using a Bring Your Own Key configuration
     pub is_byok: Option<bool>,
-    pub iterations: Option<Option<Vec<AnthropicUsageIteration>>>,
+    pub iterations: Option<Vec<AnthropicUsageIteration>>,
     /// Including images, input audio, and tools if any
     pub prompt_tokens: i64,
     /// Breakdown of tokens used in the prompt.
-    pub prompt_tokens_details: Option<Option<ImageGenerationUsagePromptTokensDetails>>,
+    pub prompt_tokens_details: Option<ImageGenerationUsagePromptTokensDetails>,
     /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use: Option<Option<ImageGenerationUsageServerToolUse>>,
+    pub server_tool_use: Option<ImageGenerationUsageServerToolUse>,
     /// The service tier used by the upstream provider for this request
-    pub service_tier: Option<Option<String>>,
-    pub speed: Option<Option<AnthropicSpeed>>,
+    pub service_tier: Option<String>,
+    pub speed: Option<AnthropicSpeed>,
     /// Sum of the above two fields
     pub total_tokens: i64,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -524,39 +976,230 @@ pub struct ImageGenerationUsage {
 
 json_object! {
     ImageGenerationUsage {
-        cache_creation: "cache_creation" tristate,
+        cache_creation: "cache_creation" optional,
         completion_tokens: "completion_tokens" required,
-        completion_tokens_details: "completion_tokens_details" tristate,
-        cost: "cost" tristate,
-        cost_details: "cost_details" tristate,
+        completion_tokens_details: "completion_tokens_details" optional,
+        cost: "cost" optional,
+        cost_details: "cost_details" optional,
         is_byok: "is_byok" optional,
-        iterations: "iterations" tristate,
+        iterations: "iterations" optional,
         prompt_tokens: "prompt_tokens" required,
-        prompt_tokens_details: "prompt_tokens_details" tristate,
-        server_tool_use: "server_tool_use" tristate,
-        service_tier: "service_tier" tristate,
-        speed: "speed" tristate,
+        prompt_tokens_details: "prompt_tokens_details" optional,
+        server_tool_use: "server_tool_use" optional,
+        service_tier: "service_tier" optional,
+        speed: "speed" optional,
         total_tokens: "total_tokens" required,
+    }
+}
+
+impl ImageGenerationUsage {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(prompt_tokens: impl Into<i64>, completion_tokens: impl Into<i64>, total_tokens: impl Into<i64>) -> Self {
+        Self {
+            cache_creation: None,
+            completion_tokens: completion_tokens.into(),
+            completion_tokens_details: None,
+            cost: None,
+            cost_details: None,
+            is_byok: None,
+            iterations: None,
+            prompt_tokens: prompt_tokens.into(),
+            prompt_tokens_details: None,
+            server_tool_use: None,
+            service_tier: None,
+            speed: None,
+            total_tokens: total_tokens.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `cache_creation`.
+    pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
+        self.cache_creation = Some(value.into());
+        self
+    }
+
+    /// Sends `"cache_creation": null` (in an update: clears the value).
+    pub fn clear_cache_creation(mut self) -> Self {
+        self.cache_creation = None;
+        self.extra.insert("cache_creation".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `completion_tokens_details`.
+    pub fn completion_tokens_details(mut self, value: impl Into<ImageGenerationUsageCompletionTokensDetails>) -> Self {
+        self.completion_tokens_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"completion_tokens_details": null` (in an update: clears the value).
+    pub fn clear_completion_tokens_details(mut self) -> Self {
+        self.completion_tokens_details = None;
+        self.extra.insert("completion_tokens_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Cost of the completion
+    pub fn cost(mut self, value: impl Into<f64>) -> Self {
+        self.cost = Some(value.into());
+        self
+    }
+
+    /// Sends `"cost": null` (in an update: clears the value).
+    pub fn clear_cost(mut self) -> Self {
+        self.cost = None;
+        self.extra.insert("cost".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Breakdown of upstream inference costs
+    pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
+        self.cost_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"cost_details": null` (in an update: clears the value).
+    pub fn clear_cost_details(mut self) -> Self {
+        self.cost_details = None;
+        self.extra.insert("cost_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether a request was made using a Bring Your Own Key configuration
+    pub fn is_byok(mut self, value: impl Into<bool>) -> Self {
+        self.is_byok = Some(value.into());
+        self
+    }
+
+    /// Sets `iterations`.
+    pub fn iterations(mut self, value: impl Into<Vec<AnthropicUsageIteration>>) -> Self {
+        self.iterations = Some(value.into());
+        self
+    }
+
+    /// Sends `"iterations": null` (in an update: clears the value).
+    pub fn clear_iterations(mut self) -> Self {
+        self.iterations = None;
+        self.extra.insert("iterations".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Breakdown of tokens used in the prompt.
+    pub fn prompt_tokens_details(mut self, value: impl Into<ImageGenerationUsagePromptTokensDetails>) -> Self {
+        self.prompt_tokens_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"prompt_tokens_details": null` (in an update: clears the value).
+    pub fn clear_prompt_tokens_details(mut self) -> Self {
+        self.prompt_tokens_details = None;
+        self.extra.insert("prompt_tokens_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Usage for server-side tool execution (e.g., web search)
+    pub fn server_tool_use(mut self, value: impl Into<ImageGenerationUsageServerToolUse>) -> Self {
+        self.server_tool_use = Some(value.into());
+        self
+    }
+
+    /// Sends `"server_tool_use": null` (in an update: clears the value).
+    pub fn clear_server_tool_use(mut self) -> Self {
+        self.server_tool_use = None;
+        self.extra.insert("server_tool_use".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// The service tier used by the upstream provider for this request
+    pub fn service_tier(mut self, value: impl Into<String>) -> Self {
+        self.service_tier = Some(value.into());
+        self
+    }
+
+    /// Sends `"service_tier": null` (in an update: clears the value).
+    pub fn clear_service_tier(mut self) -> Self {
+        self.service_tier = None;
+        self.extra.insert("service_tier".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `speed`.
+    pub fn speed(mut self, value: impl Into<AnthropicSpeed>) -> Self {
+        self.speed = Some(value.into());
+        self
+    }
+
+    /// Sends `"speed": null` (in an update: clears the value).
+    pub fn clear_speed(mut self) -> Self {
+        self.speed = None;
+        self.extra.insert("speed".into(), serde_json::Value::Null);
+        self
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationUsageCompletionTokensDetails {
     /// Tokens generated by the model for audio output.
-    pub audio_tokens: Option<Option<i64>>,
+    pub audio_tokens: Option<i64>,
     /// Tokens generated by the model for image output.
-    pub image_tokens: Option<Option<i64>>,
+    pub image_tokens: Option<i64>,
     /// Tokens generated by the model for reasoning.
-    pub reasoning_tokens: Option<Option<i64>>,
+    pub reasoning_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     ImageGenerationUsageCompletionTokensDetails {
-        audio_tokens: "audio_tokens" tristate,
-        image_tokens: "image_tokens" tristate,
-        reasoning_tokens: "reasoning_tokens" tristate,
+        audio_tokens: "audio_tokens" optional,
+        image_tokens: "image_tokens" optional,
+        reasoning_tokens: "reasoning_tokens" optional,
+    }
+}
+
+impl ImageGenerationUsageCompletionTokensDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { audio_tokens: None, image_tokens: None, reasoning_tokens: None, extra: serde_json::Map::new() }
+    }
+
+    /// Tokens generated by the model for audio output.
+    pub fn audio_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.audio_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"audio_tokens": null` (in an update: clears the value).
+    pub fn clear_audio_tokens(mut self) -> Self {
+        self.audio_tokens = None;
+        self.extra.insert("audio_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens generated by the model for image output.
+    pub fn image_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.image_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"image_tokens": null` (in an update: clears the value).
+    pub fn clear_image_tokens(mut self) -> Self {
+        self.image_tokens = None;
+        self.extra.insert("image_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens generated by the model for reasoning.
+    pub fn reasoning_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.reasoning_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"reasoning_tokens": null` (in an update: clears the value).
+    pub fn clear_reasoning_tokens(mut self) -> Self {
+        self.reasoning_tokens = None;
+        self.extra.insert("reasoning_tokens".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -564,26 +1207,105 @@ json_object! {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationUsagePromptTokensDetails {
     /// Tokens used for input audio.
-    pub audio_tokens: Option<Option<i64>>,
+    pub audio_tokens: Option<i64>,
     /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
-    pub cache_write_tokens: Option<Option<i64>>,
+    pub cache_write_tokens: Option<i64>,
     /// Tokens cached by the endpoint.
-    pub cached_tokens: Option<Option<i64>>,
+    pub cached_tokens: Option<i64>,
     /// Tokens used for input files/documents.
-    pub file_tokens: Option<Option<i64>>,
+    pub file_tokens: Option<i64>,
     /// Tokens used for input video.
-    pub video_tokens: Option<Option<i64>>,
+    pub video_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     ImageGenerationUsagePromptTokensDetails {
-        audio_tokens: "audio_tokens" tristate,
-        cache_write_tokens: "cache_write_tokens" tristate,
-        cached_tokens: "cached_tokens" tristate,
-        file_tokens: "file_tokens" tristate,
-        video_tokens: "video_tokens" tristate,
+        audio_tokens: "audio_tokens" optional,
+        cache_write_tokens: "cache_write_tokens" optional,
+        cached_tokens: "cached_tokens" optional,
+        file_tokens: "file_tokens" optional,
+        video_tokens: "video_tokens" optional,
+    }
+}
+
+impl ImageGenerationUsagePromptTokensDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            audio_tokens: None,
+            cache_write_tokens: None,
+            cached_tokens: None,
+            file_tokens: None,
+            video_tokens: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Tokens used for input audio.
+    pub fn audio_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.audio_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"audio_tokens": null` (in an update: clears the value).
+    pub fn clear_audio_tokens(mut self) -> Self {
+        self.audio_tokens = None;
+        self.extra.insert("audio_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
+    pub fn cache_write_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cache_write_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"cache_write_tokens": null` (in an update: clears the value).
+    pub fn clear_cache_write_tokens(mut self) -> Self {
+        self.cache_write_tokens = None;
+        self.extra.insert("cache_write_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens cached by the endpoint.
+    pub fn cached_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cached_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"cached_tokens": null` (in an update: clears the value).
+    pub fn clear_cached_tokens(mut self) -> Self {
+        self.cached_tokens = None;
+        self.extra.insert("cached_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens used for input files/documents.
+    pub fn file_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.file_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"file_tokens": null` (in an update: clears the value).
+    pub fn clear_file_tokens(mut self) -> Self {
+        self.file_tokens = None;
+        self.extra.insert("file_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Tokens used for input video.
+    pub fn video_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.video_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"video_tokens": null` (in an update: clears the value).
+    pub fn clear_video_tokens(mut self) -> Self {
+        self.video_tokens = None;
+        self.extra.insert("video_tokens".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -591,20 +1313,71 @@ json_object! {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageGenerationUsageServerToolUse {
     /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub tool_calls_executed: Option<Option<i64>>,
+    pub tool_calls_executed: Option<i64>,
     /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub tool_calls_requested: Option<Option<i64>>,
+    pub tool_calls_requested: Option<i64>,
     /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub web_search_requests: Option<Option<i64>>,
+    pub web_search_requests: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     ImageGenerationUsageServerToolUse {
-        tool_calls_executed: "tool_calls_executed" tristate,
-        tool_calls_requested: "tool_calls_requested" tristate,
-        web_search_requests: "web_search_requests" tristate,
+        tool_calls_executed: "tool_calls_executed" optional,
+        tool_calls_requested: "tool_calls_requested" optional,
+        web_search_requests: "web_search_requests" optional,
+    }
+}
+
+impl ImageGenerationUsageServerToolUse {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            tool_calls_executed: None,
+            tool_calls_requested: None,
+            web_search_requests: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Number of OpenRouter server tool calls that executed and produced a result.
+    pub fn tool_calls_executed(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_executed = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_executed": null` (in an update: clears the value).
+    pub fn clear_tool_calls_executed(mut self) -> Self {
+        self.tool_calls_executed = None;
+        self.extra.insert("tool_calls_executed".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+    pub fn tool_calls_requested(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_requested = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_requested": null` (in an update: clears the value).
+    pub fn clear_tool_calls_requested(mut self) -> Self {
+        self.tool_calls_requested = None;
+        self.extra.insert("tool_calls_requested".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+    pub fn web_search_requests(mut self, value: impl Into<i64>) -> Self {
+        self.web_search_requests = Some(value.into());
+        self
+    }
+
+    /// Sends `"web_search_requests": null` (in an update: clears the value).
+    pub fn clear_web_search_requests(mut self) -> Self {
+        self.web_search_requests = None;
+        self.extra.insert("web_search_requests".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -635,6 +1408,20 @@ json_object! {
     }
 }
 
+impl ImageModelArchitecture {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        input_modalities: impl Into<Vec<ImageInputModality>>,
+        output_modalities: impl Into<Vec<ImageOutputModality>>,
+    ) -> Self {
+        Self {
+            input_modalities: input_modalities.into(),
+            output_modalities: output_modalities.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The full per-endpoint records for an image model.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageModelEndpointsResponse {
@@ -649,6 +1436,13 @@ json_object! {
     ImageModelEndpointsResponse {
         endpoints: "endpoints" defaulted,
         id: "id" required,
+    }
+}
+
+impl ImageModelEndpointsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, endpoints: impl Into<Vec<ImageEndpoint>>) -> Self {
+        Self { endpoints: endpoints.into(), id: id.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -686,6 +1480,33 @@ json_object! {
     }
 }
 
+impl ImageModelListItem {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        created: impl Into<i64>,
+        architecture: impl Into<ImageModelArchitecture>,
+        supported_parameters: impl Into<SupportedParameters>,
+        supports_streaming: impl Into<bool>,
+        endpoints: impl Into<String>,
+    ) -> Self {
+        Self {
+            architecture: architecture.into(),
+            created: created.into(),
+            description: description.into(),
+            endpoints: endpoints.into(),
+            id: id.into(),
+            name: name.into(),
+            supported_parameters: supported_parameters.into(),
+            supports_streaming: supports_streaming.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 /// List of image generation models.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImageModelsListResponse {
@@ -697,6 +1518,13 @@ pub struct ImageModelsListResponse {
 json_object! {
     ImageModelsListResponse {
         data: "data" defaulted,
+    }
+}
+
+impl ImageModelsListResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<ImageModelListItem>>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -723,9 +1551,25 @@ json_object! {
 }
 
 impl ImagePricingEntry {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(billable: ImagePricingEntryBillable, cost_usd: f64, unit: ImagePricingEntryUnit) -> Self {
-        Self { billable, cost_usd, unit, variant: None, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        billable: impl Into<ImagePricingEntryBillable>,
+        unit: impl Into<ImagePricingEntryUnit>,
+        cost_usd: impl Into<f64>,
+    ) -> Self {
+        Self {
+            billable: billable.into(),
+            cost_usd: cost_usd.into(),
+            unit: unit.into(),
+            variant: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `variant`.
+    pub fn variant(mut self, value: impl Into<String>) -> Self {
+        self.variant = Some(value.into());
+        self
     }
 }
 
@@ -762,9 +1606,9 @@ json_object! {
 }
 
 impl ImageStreamingResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: ImageStreamingResponseData) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ImageStreamingResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -778,6 +1622,30 @@ pub enum ImageStreamingResponseData {
     ImageGenStreamErrorEvent(ImageGenStreamErrorEvent),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<ImageGenPartialImageEvent> for ImageStreamingResponseData {
+    fn from(value: ImageGenPartialImageEvent) -> Self {
+        Self::ImageGenPartialImageEvent(value)
+    }
+}
+
+impl From<ImageGenTextChunkEvent> for ImageStreamingResponseData {
+    fn from(value: ImageGenTextChunkEvent) -> Self {
+        Self::ImageGenTextChunkEvent(value)
+    }
+}
+
+impl From<ImageGenCompletedEvent> for ImageStreamingResponseData {
+    fn from(value: ImageGenCompletedEvent) -> Self {
+        Self::ImageGenCompletedEvent(value)
+    }
+}
+
+impl From<ImageGenStreamErrorEvent> for ImageStreamingResponseData {
+    fn from(value: ImageGenStreamErrorEvent) -> Self {
+        Self::ImageGenStreamErrorEvent(value)
+    }
 }
 
 /// Inputs of [`images_list_model_endpoints`](crate::funcs::images_list_model_endpoints) (`GET /images/models/{author}/{slug}/endpoints`): path, query and header parameters and the body.
@@ -794,7 +1662,7 @@ pub struct ListImageModelEndpointsRequest {
 }
 
 impl ListImageModelEndpointsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(author: impl Into<String>, slug: impl Into<String>) -> Self {
         Self { author: author.into(), slug: slug.into() }
     }
@@ -805,7 +1673,7 @@ impl ListImageModelEndpointsRequest {
 pub struct ListImageModelsRequest {}
 
 impl ListImageModelsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -826,6 +1694,13 @@ json_object! {
         max: "max" required,
         min: "min" required,
         r#type: "type" required,
+    }
+}
+
+impl RangeCapability {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(min: impl Into<f64>, max: impl Into<f64>) -> Self {
+        Self { max: max.into(), min: min.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 

@@ -25,15 +25,21 @@ pub struct CreateMessagesRequest {
 }
 
 impl CreateMessagesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: MessagesRequest) -> Self {
-        Self { x_openrouter_metadata: None, body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<MessagesRequest>) -> Self {
+        Self { x_openrouter_metadata: None, body: body.into() }
     }
 
     /// Opt-in to surface routing metadata on the response under `openrouter_metadata`. Defaults to `disabled`. The legacy header `X-OpenRouter-Experimental-Metadata` is also accepted for backward compatibility.
-    pub fn x_openrouter_metadata(mut self, value: MetadataLevel) -> Self {
-        self.x_openrouter_metadata = Some(value);
+    pub fn x_openrouter_metadata(mut self, value: impl Into<MetadataLevel>) -> Self {
+        self.x_openrouter_metadata = Some(value.into());
         self
+    }
+}
+
+impl From<MessagesRequest> for CreateMessagesRequest {
+    fn from(body: MessagesRequest) -> Self {
+        Self::new(body)
     }
 }
 
@@ -43,7 +49,7 @@ pub struct MessagesResult {
     pub container: Option<AnthropicContainer>,
     pub content: Vec<ORAnthropicContentBlock>,
     pub id: String,
-    pub input_transformations: Option<Option<Vec<AnthropicInputTransformation>>>,
+    pub input_transformations: Option<Vec<AnthropicInputTransformation>>,
     pub model: String,
     pub role: BaseMessagesResultRole,
     /// Structured information about a refusal
@@ -52,10 +58,10 @@ pub struct MessagesResult {
     pub stop_sequence: Option<String>,
     pub r#type: BaseMessagesResultType,
     pub usage: MessagesResultUsage,
-    pub context_management: Option<Option<MessagesResultContextManagement>>,
+    pub context_management: Option<MessagesResultContextManagement>,
     pub openrouter_metadata: Option<OpenRouterMetadata>,
     pub provider: Option<String>,
-    pub safeguard_results: Option<Option<Vec<AnthropicSafeguardResult>>>,
+    pub safeguard_results: Option<Vec<AnthropicSafeguardResult>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -65,7 +71,7 @@ json_object! {
         container: "container" defaulted,
         content: "content" defaulted,
         id: "id" required,
-        input_transformations: "input_transformations" tristate,
+        input_transformations: "input_transformations" optional,
         model: "model" required,
         role: "role" required,
         stop_details: "stop_details" defaulted,
@@ -73,10 +79,114 @@ json_object! {
         stop_sequence: "stop_sequence" defaulted,
         r#type: "type" required,
         usage: "usage" required,
-        context_management: "context_management" tristate,
+        context_management: "context_management" optional,
         openrouter_metadata: "openrouter_metadata" optional,
         provider: "provider" optional,
-        safeguard_results: "safeguard_results" tristate,
+        safeguard_results: "safeguard_results" optional,
+    }
+}
+
+impl MessagesResult {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        content: impl Into<Vec<ORAnthropicContentBlock>>,
+        model: impl Into<String>,
+        usage: impl Into<MessagesResultUsage>,
+    ) -> Self {
+        Self {
+            container: None,
+            content: content.into(),
+            id: id.into(),
+            input_transformations: None,
+            model: model.into(),
+            role: Default::default(),
+            stop_details: None,
+            stop_reason: None,
+            stop_sequence: None,
+            r#type: Default::default(),
+            usage: usage.into(),
+            context_management: None,
+            openrouter_metadata: None,
+            provider: None,
+            safeguard_results: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `container`.
+    pub fn container(mut self, value: impl Into<AnthropicContainer>) -> Self {
+        self.container = Some(value.into());
+        self
+    }
+
+    /// Sets `input_transformations`.
+    pub fn input_transformations(mut self, value: impl Into<Vec<AnthropicInputTransformation>>) -> Self {
+        self.input_transformations = Some(value.into());
+        self
+    }
+
+    /// Sends `"input_transformations": null` (in an update: clears the value).
+    pub fn clear_input_transformations(mut self) -> Self {
+        self.input_transformations = None;
+        self.extra.insert("input_transformations".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Structured information about a refusal
+    pub fn stop_details(mut self, value: impl Into<AnthropicRefusalStopDetails>) -> Self {
+        self.stop_details = Some(value.into());
+        self
+    }
+
+    /// Sets `stop_reason`.
+    pub fn stop_reason(mut self, value: impl Into<ORAnthropicStopReason>) -> Self {
+        self.stop_reason = Some(value.into());
+        self
+    }
+
+    /// Sets `stop_sequence`.
+    pub fn stop_sequence(mut self, value: impl Into<String>) -> Self {
+        self.stop_sequence = Some(value.into());
+        self
+    }
+
+    /// Sets `context_management`.
+    pub fn context_management(mut self, value: impl Into<MessagesResultContextManagement>) -> Self {
+        self.context_management = Some(value.into());
+        self
+    }
+
+    /// Sends `"context_management": null` (in an update: clears the value).
+    pub fn clear_context_management(mut self) -> Self {
+        self.context_management = None;
+        self.extra.insert("context_management".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `openrouter_metadata`.
+    pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
+        self.openrouter_metadata = Some(value.into());
+        self
+    }
+
+    /// Sets `provider`.
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Sets `safeguard_results`.
+    pub fn safeguard_results(mut self, value: impl Into<Vec<AnthropicSafeguardResult>>) -> Self {
+        self.safeguard_results = Some(value.into());
+        self
+    }
+
+    /// Sends `"safeguard_results": null` (in an update: clears the value).
+    pub fn clear_safeguard_results(mut self) -> Self {
+        self.safeguard_results = None;
+        self.extra.insert("safeguard_results".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -93,6 +203,13 @@ json_object! {
     }
 }
 
+impl MessagesResultContextManagement {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(applied_edits: impl Into<Vec<MessagesResultContextManagementAppliedEditsItem>>) -> Self {
+        Self { applied_edits: applied_edits.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesResultContextManagementAppliedEditsItem {
     pub r#type: String,
@@ -103,6 +220,13 @@ pub struct MessagesResultContextManagementAppliedEditsItem {
 json_object! {
     MessagesResultContextManagementAppliedEditsItem {
         r#type: "type" required,
+    }
+}
+
+impl MessagesResultContextManagementAppliedEditsItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(r#type: impl Into<String>) -> Self {
+        Self { r#type: r#type.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -117,12 +241,12 @@ pub struct MessagesResultUsage {
     pub output_tokens_details: Option<AnthropicOutputTokensDetails>,
     pub server_tool_use: Option<ORAnthropicServerToolUsage>,
     pub service_tier: Option<String>,
-    pub cost: Option<Option<f64>>,
+    pub cost: Option<f64>,
     /// Breakdown of upstream inference costs
-    pub cost_details: Option<Option<CostDetails>>,
+    pub cost_details: Option<CostDetails>,
     pub is_byok: Option<bool>,
     pub iterations: Option<Vec<AnthropicUsageIteration>>,
-    pub speed: Option<Option<AnthropicSpeed>>,
+    pub speed: Option<AnthropicSpeed>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -138,11 +262,127 @@ json_object! {
         output_tokens_details: "output_tokens_details" defaulted,
         server_tool_use: "server_tool_use" defaulted,
         service_tier: "service_tier" defaulted,
-        cost: "cost" tristate,
-        cost_details: "cost_details" tristate,
+        cost: "cost" optional,
+        cost_details: "cost_details" optional,
         is_byok: "is_byok" optional,
         iterations: "iterations" optional,
-        speed: "speed" tristate,
+        speed: "speed" optional,
+    }
+}
+
+impl MessagesResultUsage {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(input_tokens: impl Into<i64>, output_tokens: impl Into<i64>) -> Self {
+        Self {
+            cache_creation: None,
+            cache_creation_input_tokens: None,
+            cache_read_input_tokens: None,
+            inference_geo: None,
+            input_tokens: input_tokens.into(),
+            output_tokens: output_tokens.into(),
+            output_tokens_details: None,
+            server_tool_use: None,
+            service_tier: None,
+            cost: None,
+            cost_details: None,
+            is_byok: None,
+            iterations: None,
+            speed: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `cache_creation`.
+    pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
+        self.cache_creation = Some(value.into());
+        self
+    }
+
+    /// Sets `cache_creation_input_tokens`.
+    pub fn cache_creation_input_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cache_creation_input_tokens = Some(value.into());
+        self
+    }
+
+    /// Sets `cache_read_input_tokens`.
+    pub fn cache_read_input_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.cache_read_input_tokens = Some(value.into());
+        self
+    }
+
+    /// Sets `inference_geo`.
+    pub fn inference_geo(mut self, value: impl Into<String>) -> Self {
+        self.inference_geo = Some(value.into());
+        self
+    }
+
+    /// Sets `output_tokens_details`.
+    pub fn output_tokens_details(mut self, value: impl Into<AnthropicOutputTokensDetails>) -> Self {
+        self.output_tokens_details = Some(value.into());
+        self
+    }
+
+    /// Sets `server_tool_use`.
+    pub fn server_tool_use(mut self, value: impl Into<ORAnthropicServerToolUsage>) -> Self {
+        self.server_tool_use = Some(value.into());
+        self
+    }
+
+    /// Sets `service_tier`.
+    pub fn service_tier(mut self, value: impl Into<String>) -> Self {
+        self.service_tier = Some(value.into());
+        self
+    }
+
+    /// Sets `cost`.
+    pub fn cost(mut self, value: impl Into<f64>) -> Self {
+        self.cost = Some(value.into());
+        self
+    }
+
+    /// Sends `"cost": null` (in an update: clears the value).
+    pub fn clear_cost(mut self) -> Self {
+        self.cost = None;
+        self.extra.insert("cost".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Breakdown of upstream inference costs
+    pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
+        self.cost_details = Some(value.into());
+        self
+    }
+
+    /// Sends `"cost_details": null` (in an update: clears the value).
+    pub fn clear_cost_details(mut self) -> Self {
+        self.cost_details = None;
+        self.extra.insert("cost_details".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `is_byok`.
+    pub fn is_byok(mut self, value: impl Into<bool>) -> Self {
+        self.is_byok = Some(value.into());
+        self
+    }
+
+    /// Sets `iterations`.
+    pub fn iterations(mut self, value: impl Into<Vec<AnthropicUsageIteration>>) -> Self {
+        self.iterations = Some(value.into());
+        self
+    }
+
+    /// Sets `speed`.
+    pub fn speed(mut self, value: impl Into<AnthropicSpeed>) -> Self {
+        self.speed = Some(value.into());
+        self
+    }
+
+    /// Sends `"speed": null` (in an update: clears the value).
+    pub fn clear_speed(mut self) -> Self {
+        self.speed = None;
+        self.extra.insert("speed".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -163,8 +403,8 @@ json_object! {
 }
 
 impl MessagesStreamingResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: MessagesStreamEvents, event: impl Into<String>) -> Self {
-        Self { data, event: event.into(), extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(event: impl Into<String>, data: impl Into<MessagesStreamEvents>) -> Self {
+        Self { data: data.into(), event: event.into(), extra: serde_json::Map::new() }
     }
 }

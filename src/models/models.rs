@@ -20,7 +20,7 @@ pub struct GetModelRequest {
 }
 
 impl GetModelRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(author: impl Into<String>, slug: impl Into<String>) -> Self {
         Self { author: author.into(), slug: slug.into() }
     }
@@ -148,7 +148,7 @@ pub struct GetModelsRequest {
 }
 
 impl GetModelsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {
             offset: None,
@@ -184,20 +184,20 @@ impl GetModelsRequest {
     }
 
     /// Number of records to skip for pagination. When both offset and limit are omitted, the full list is returned
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 1000). When both offset and limit are omitted, the full list is returned
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
     /// Filter models by use case category
-    pub fn category(mut self, value: GetModelsRequestCategory) -> Self {
-        self.category = Some(value);
+    pub fn category(mut self, value: impl Into<GetModelsRequestCategory>) -> Self {
+        self.category = Some(value.into());
         self
     }
 
@@ -214,8 +214,8 @@ impl GetModelsRequest {
     }
 
     /// Sort the returned models server-side. Prefer this over fetching the full list and sorting client-side. Options: pricing-low-to-high, pricing-high-to-low (average prompt/completion price), context-high-to-low (context length), throughput-high-to-low, latency-low-to-high (recent median performance), most-popular, top-weekly (tokens processed in the last week), newest (creation date), intelligence-high-to-low, coding-high-to-low, agentic-high-to-low (Artificial Analysis indices), design-arena-elo-high-to-low (best Design Arena ELO across arenas). Models without a score for the chosen benchmark are placed last. When omitted, the existing default ordering is preserved.
-    pub fn sort(mut self, value: GetModelsRequestSort) -> Self {
-        self.sort = Some(value);
+    pub fn sort(mut self, value: impl Into<GetModelsRequestSort>) -> Self {
+        self.sort = Some(value.into());
         self
     }
 
@@ -232,20 +232,20 @@ impl GetModelsRequest {
     }
 
     /// Minimum context length (tokens). Models with smaller context are excluded.
-    pub fn context(mut self, value: i64) -> Self {
-        self.context = Some(value);
+    pub fn context(mut self, value: impl Into<i64>) -> Self {
+        self.context = Some(value.into());
         self
     }
 
     /// Minimum prompt price in $/M tokens.
-    pub fn min_price(mut self, value: f64) -> Self {
-        self.min_price = Some(value);
+    pub fn min_price(mut self, value: impl Into<f64>) -> Self {
+        self.min_price = Some(value.into());
         self
     }
 
     /// Maximum prompt price in $/M tokens.
-    pub fn max_price(mut self, value: f64) -> Self {
-        self.max_price = Some(value);
+    pub fn max_price(mut self, value: impl Into<f64>) -> Self {
+        self.max_price = Some(value.into());
         self
     }
 
@@ -268,92 +268,92 @@ impl GetModelsRequest {
     }
 
     /// Filter by distillation capability. "true" returns only distillable models, "false" excludes them.
-    pub fn distillable(mut self, value: GetModelsRequestDistillable) -> Self {
-        self.distillable = Some(value);
+    pub fn distillable(mut self, value: impl Into<GetModelsRequestDistillable>) -> Self {
+        self.distillable = Some(value.into());
         self
     }
 
     /// When set to "true", return only models with zero data retention endpoints.
-    pub fn zdr(mut self, value: GetModelsRequestZdr) -> Self {
-        self.zdr = Some(value);
+    pub fn zdr(mut self, value: impl Into<GetModelsRequestZdr>) -> Self {
+        self.zdr = Some(value.into());
         self
     }
 
     /// Filter to models with endpoints in the given data region ("eu" or "us").
-    pub fn region(mut self, value: GetModelsRequestRegion) -> Self {
-        self.region = Some(value);
+    pub fn region(mut self, value: impl Into<GetModelsRequestRegion>) -> Self {
+        self.region = Some(value.into());
         self
     }
 
     /// Minimum completion (output) price in $/M tokens.
-    pub fn min_output_price(mut self, value: f64) -> Self {
-        self.min_output_price = Some(value);
+    pub fn min_output_price(mut self, value: impl Into<f64>) -> Self {
+        self.min_output_price = Some(value.into());
         self
     }
 
     /// Maximum completion (output) price in $/M tokens.
-    pub fn max_output_price(mut self, value: f64) -> Self {
-        self.max_output_price = Some(value);
+    pub fn max_output_price(mut self, value: impl Into<f64>) -> Self {
+        self.max_output_price = Some(value.into());
         self
     }
 
     /// Minimum model age in days since its creation date.
-    pub fn min_age_days(mut self, value: i64) -> Self {
-        self.min_age_days = Some(value);
+    pub fn min_age_days(mut self, value: impl Into<i64>) -> Self {
+        self.min_age_days = Some(value.into());
         self
     }
 
     /// Maximum model age in days since its creation date.
-    pub fn max_age_days(mut self, value: i64) -> Self {
-        self.max_age_days = Some(value);
+    pub fn max_age_days(mut self, value: impl Into<i64>) -> Self {
+        self.max_age_days = Some(value.into());
         self
     }
 
     /// Minimum Artificial Analysis intelligence index.
-    pub fn min_intelligence_index(mut self, value: f64) -> Self {
-        self.min_intelligence_index = Some(value);
+    pub fn min_intelligence_index(mut self, value: impl Into<f64>) -> Self {
+        self.min_intelligence_index = Some(value.into());
         self
     }
 
     /// Maximum Artificial Analysis intelligence index.
-    pub fn max_intelligence_index(mut self, value: f64) -> Self {
-        self.max_intelligence_index = Some(value);
+    pub fn max_intelligence_index(mut self, value: impl Into<f64>) -> Self {
+        self.max_intelligence_index = Some(value.into());
         self
     }
 
     /// Minimum Artificial Analysis coding index.
-    pub fn min_coding_index(mut self, value: f64) -> Self {
-        self.min_coding_index = Some(value);
+    pub fn min_coding_index(mut self, value: impl Into<f64>) -> Self {
+        self.min_coding_index = Some(value.into());
         self
     }
 
     /// Maximum Artificial Analysis coding index.
-    pub fn max_coding_index(mut self, value: f64) -> Self {
-        self.max_coding_index = Some(value);
+    pub fn max_coding_index(mut self, value: impl Into<f64>) -> Self {
+        self.max_coding_index = Some(value.into());
         self
     }
 
     /// Minimum Artificial Analysis agentic index.
-    pub fn min_agentic_index(mut self, value: f64) -> Self {
-        self.min_agentic_index = Some(value);
+    pub fn min_agentic_index(mut self, value: impl Into<f64>) -> Self {
+        self.min_agentic_index = Some(value.into());
         self
     }
 
     /// Maximum Artificial Analysis agentic index.
-    pub fn max_agentic_index(mut self, value: f64) -> Self {
-        self.max_agentic_index = Some(value);
+    pub fn max_agentic_index(mut self, value: impl Into<f64>) -> Self {
+        self.max_agentic_index = Some(value.into());
         self
     }
 
     /// Minimum tool-calling success rate, as a fraction in \[0, 1\] (e.g. 0.9 = 90% of requests finishing with a tool_calls finish reason).
-    pub fn min_tool_success_rate(mut self, value: f64) -> Self {
-        self.min_tool_success_rate = Some(value);
+    pub fn min_tool_success_rate(mut self, value: impl Into<f64>) -> Self {
+        self.min_tool_success_rate = Some(value.into());
         self
     }
 
     /// Maximum tool-calling success rate, as a fraction in \[0, 1\].
-    pub fn max_tool_success_rate(mut self, value: f64) -> Self {
-        self.max_tool_success_rate = Some(value);
+    pub fn max_tool_success_rate(mut self, value: impl Into<f64>) -> Self {
+        self.max_tool_success_rate = Some(value.into());
         self
     }
 }
@@ -410,7 +410,7 @@ pub struct ListModelsCountRequest {
 }
 
 impl ListModelsCountRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { output_modalities: None }
     }
@@ -448,20 +448,20 @@ pub struct ListModelsUserRequest {
 }
 
 impl ListModelsUserRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None, output_modalities: None, sort: None, client: None }
     }
 
     /// Number of records to skip for pagination. When both offset and limit are omitted, the full list is returned
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 1000). When both offset and limit are omitted, the full list is returned
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
@@ -472,14 +472,14 @@ impl ListModelsUserRequest {
     }
 
     /// Sort the returned models server-side. Prefer this over fetching the full list and sorting client-side. Options: pricing-low-to-high, pricing-high-to-low (average prompt/completion price), context-high-to-low (context length), throughput-high-to-low, latency-low-to-high (recent median performance), most-popular, top-weekly (tokens processed in the last week), newest (creation date), intelligence-high-to-low, coding-high-to-low, agentic-high-to-low (Artificial Analysis indices), design-arena-elo-high-to-low (best Design Arena ELO across arenas). Models without a score for the chosen benchmark are placed last. When omitted, the existing default ordering is preserved.
-    pub fn sort(mut self, value: ListModelsUserRequestSort) -> Self {
-        self.sort = Some(value);
+    pub fn sort(mut self, value: impl Into<ListModelsUserRequestSort>) -> Self {
+        self.sort = Some(value.into());
         self
     }
 
     /// Return only the models and presets the named harness offers: those that support tool calling, and, when one of your guardrails sets `enforce_first_party_harness_models`, only the harness vendor's own models (OpenAI for codex, Anthropic for claude_code and claude_desktop). One of: claude_code, claude_desktop, codex. Omit it to get every model you can use.
-    pub fn client(mut self, value: ListModelsUserRequestClient) -> Self {
-        self.client = Some(value);
+    pub fn client(mut self, value: impl Into<ListModelsUserRequestClient>) -> Self {
+        self.client = Some(value.into());
         self
     }
 }
@@ -511,6 +511,13 @@ json_object! {
     }
 }
 
+impl ModelResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Model>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Model count data
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelsCountResponse {
@@ -526,6 +533,13 @@ json_object! {
     }
 }
 
+impl ModelsCountResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ModelsCountResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Model count data
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelsCountResponseData {
@@ -538,5 +552,12 @@ pub struct ModelsCountResponseData {
 json_object! {
     ModelsCountResponseData {
         count: "count" required,
+    }
+}
+
+impl ModelsCountResponseData {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(count: impl Into<i64>) -> Self {
+        Self { count: count.into(), extra: serde_json::Map::new() }
     }
 }

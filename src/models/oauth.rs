@@ -13,9 +13,15 @@ pub struct CreateAuthKeysCodeRequest {
 }
 
 impl CreateAuthKeysCodeRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateAuthKeysCodeRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateAuthKeysCodeRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateAuthKeysCodeRequestBody> for CreateAuthKeysCodeRequest {
+    fn from(body: CreateAuthKeysCodeRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -28,7 +34,7 @@ pub struct CreateAuthKeysCodeRequestBody {
     /// The method used to generate the code challenge
     pub code_challenge_method: Option<CreateAuthKeysCodeRequestBodyCodeChallengeMethod>,
     /// Optional ISO 8601 UTC expiration timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
-    pub expires_at: Option<Option<String>>,
+    pub expires_at: Option<String>,
     /// Optional custom label for the API key. Defaults to the app name if not provided.
     pub key_label: Option<String>,
     /// Credit limit for the API key to be created
@@ -50,13 +56,93 @@ json_object! {
         callback_url: "callback_url" required,
         code_challenge: "code_challenge" optional,
         code_challenge_method: "code_challenge_method" optional,
-        expires_at: "expires_at" tristate,
+        expires_at: "expires_at" optional,
         key_label: "key_label" optional,
         limit: "limit" optional,
         spawn_agent: "spawn_agent" optional,
         spawn_cloud: "spawn_cloud" optional,
         usage_limit_type: "usage_limit_type" optional,
         workspace_id: "workspace_id" optional,
+    }
+}
+
+impl CreateAuthKeysCodeRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(callback_url: impl Into<String>) -> Self {
+        Self {
+            callback_url: callback_url.into(),
+            code_challenge: None,
+            code_challenge_method: None,
+            expires_at: None,
+            key_label: None,
+            limit: None,
+            spawn_agent: None,
+            spawn_cloud: None,
+            usage_limit_type: None,
+            workspace_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// PKCE code challenge for enhanced security
+    pub fn code_challenge(mut self, value: impl Into<String>) -> Self {
+        self.code_challenge = Some(value.into());
+        self
+    }
+
+    /// The method used to generate the code challenge
+    pub fn code_challenge_method(mut self, value: impl Into<CreateAuthKeysCodeRequestBodyCodeChallengeMethod>) -> Self {
+        self.code_challenge_method = Some(value.into());
+        self
+    }
+
+    /// Optional ISO 8601 UTC expiration timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
+    pub fn expires_at(mut self, value: impl Into<String>) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
+
+    /// Sends `"expires_at": null` (in an update: clears the value).
+    pub fn clear_expires_at(mut self) -> Self {
+        self.expires_at = None;
+        self.extra.insert("expires_at".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Optional custom label for the API key. Defaults to the app name if not provided.
+    pub fn key_label(mut self, value: impl Into<String>) -> Self {
+        self.key_label = Some(value.into());
+        self
+    }
+
+    /// Credit limit for the API key to be created
+    pub fn limit(mut self, value: impl Into<f64>) -> Self {
+        self.limit = Some(value.into());
+        self
+    }
+
+    /// Agent identifier for spawn telemetry
+    pub fn spawn_agent(mut self, value: impl Into<String>) -> Self {
+        self.spawn_agent = Some(value.into());
+        self
+    }
+
+    /// Cloud identifier for spawn telemetry
+    pub fn spawn_cloud(mut self, value: impl Into<String>) -> Self {
+        self.spawn_cloud = Some(value.into());
+        self
+    }
+
+    /// Optional credit limit reset interval. When set, the credit limit resets on this interval.
+    pub fn usage_limit_type(mut self, value: impl Into<CreateAuthKeysCodeRequestBodyUsageLimitType>) -> Self {
+        self.usage_limit_type = Some(value.into());
+        self
+    }
+
+    /// Optional workspace ID to associate the API key with
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
     }
 }
 
@@ -91,6 +177,13 @@ json_object! {
     }
 }
 
+impl CreateAuthKeysCodeResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<CreateAuthKeysCodeResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Auth code data
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAuthKeysCodeResponseData {
@@ -112,6 +205,13 @@ json_object! {
     }
 }
 
+impl CreateAuthKeysCodeResponseData {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, app_id: impl Into<i64>, created_at: impl Into<String>) -> Self {
+        Self { app_id: app_id.into(), created_at: created_at.into(), id: id.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`oauth_create_oauth_token`](crate::funcs::oauth_create_oauth_token) (`POST /oauth/token`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateOauthTokenRequest {
@@ -119,9 +219,15 @@ pub struct CreateOauthTokenRequest {
 }
 
 impl CreateOauthTokenRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: TokenExchangeRequest) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<TokenExchangeRequest>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<TokenExchangeRequest> for CreateOauthTokenRequest {
+    fn from(body: TokenExchangeRequest) -> Self {
+        Self::new(body)
     }
 }
 
@@ -132,9 +238,15 @@ pub struct ExchangeAuthCodeForAPIKeyRequest {
 }
 
 impl ExchangeAuthCodeForAPIKeyRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: ExchangeAuthCodeForAPIKeyRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<ExchangeAuthCodeForAPIKeyRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<ExchangeAuthCodeForAPIKeyRequestBody> for ExchangeAuthCodeForAPIKeyRequest {
+    fn from(body: ExchangeAuthCodeForAPIKeyRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -143,7 +255,7 @@ pub struct ExchangeAuthCodeForAPIKeyRequestBody {
     /// The authorization code received from the OAuth redirect
     pub code: String,
     /// The method used to generate the code challenge
-    pub code_challenge_method: Option<Option<ExchangeAuthCodeForAPIKeyRequestBodyCodeChallengeMethod>>,
+    pub code_challenge_method: Option<ExchangeAuthCodeForAPIKeyRequestBodyCodeChallengeMethod>,
     /// The code verifier if code_challenge was used in the authorization request
     pub code_verifier: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -153,8 +265,37 @@ pub struct ExchangeAuthCodeForAPIKeyRequestBody {
 json_object! {
     ExchangeAuthCodeForAPIKeyRequestBody {
         code: "code" required,
-        code_challenge_method: "code_challenge_method" tristate,
+        code_challenge_method: "code_challenge_method" optional,
         code_verifier: "code_verifier" optional,
+    }
+}
+
+impl ExchangeAuthCodeForAPIKeyRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(code: impl Into<String>) -> Self {
+        Self { code: code.into(), code_challenge_method: None, code_verifier: None, extra: serde_json::Map::new() }
+    }
+
+    /// The method used to generate the code challenge
+    pub fn code_challenge_method(
+        mut self,
+        value: impl Into<ExchangeAuthCodeForAPIKeyRequestBodyCodeChallengeMethod>,
+    ) -> Self {
+        self.code_challenge_method = Some(value.into());
+        self
+    }
+
+    /// Sends `"code_challenge_method": null` (in an update: clears the value).
+    pub fn clear_code_challenge_method(mut self) -> Self {
+        self.code_challenge_method = None;
+        self.extra.insert("code_challenge_method".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// The code verifier if code_challenge was used in the authorization request
+    pub fn code_verifier(mut self, value: impl Into<String>) -> Self {
+        self.code_verifier = Some(value.into());
+        self
     }
 }
 
@@ -183,12 +324,25 @@ json_object! {
     }
 }
 
+impl ExchangeAuthCodeForAPIKeyResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self { key: key.into(), user_id: None, extra: serde_json::Map::new() }
+    }
+
+    /// User ID associated with the API key
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+}
+
 /// Inputs of [`oauth_list_oauth_jwks`](crate::funcs::oauth_list_oauth_jwks) (`GET /oauth/jwks`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOauthJwksRequest {}
 
 impl ListOauthJwksRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -205,6 +359,13 @@ pub struct OAuthJwks {
 json_object! {
     OAuthJwks {
         keys: "keys" defaulted,
+    }
+}
+
+impl OAuthJwks {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(keys: impl Into<Vec<OAuthJwksKeysItem>>) -> Self {
+        Self { keys: keys.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -230,6 +391,22 @@ json_object! {
         r#use: "use" required,
         x: "x" required,
         y: "y" required,
+    }
+}
+
+impl OAuthJwksKeysItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(kid: impl Into<String>, x: impl Into<String>, y: impl Into<String>) -> Self {
+        Self {
+            alg: Default::default(),
+            crv: Default::default(),
+            kid: kid.into(),
+            kty: Default::default(),
+            r#use: Default::default(),
+            x: x.into(),
+            y: y.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }
 
@@ -279,6 +456,33 @@ json_object! {
     }
 }
 
+impl TokenExchangeRequest {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(subject_token: impl Into<String>, federation_policy_id: impl Into<String>) -> Self {
+        Self {
+            federation_policy_id: federation_policy_id.into(),
+            grant_type: Default::default(),
+            requested_token_type: None,
+            scope: None,
+            subject_token: subject_token.into(),
+            subject_token_type: Default::default(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional; when present must be `urn:ietf:params:oauth:token-type:access_token`.
+    pub fn requested_token_type(mut self, value: impl Into<TokenExchangeRequestRequestedTokenType>) -> Self {
+        self.requested_token_type = Some(value.into());
+        self
+    }
+
+    /// Optional; when present must match the policy's key: `management` for a management key, `inference` otherwise.
+    pub fn scope(mut self, value: impl Into<TokenExchangeRequestScope>) -> Self {
+        self.scope = Some(value.into());
+        self
+    }
+}
+
 tag_enum! {
 /// Must be `urn:ietf:params:oauth:grant-type:token-exchange`.
 pub enum TokenExchangeRequestGrantType { UrnIetfParamsOauthGrantTypeTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange" }
@@ -324,6 +528,20 @@ json_object! {
         issued_token_type: "issued_token_type" required,
         scope: "scope" required,
         token_type: "token_type" required,
+    }
+}
+
+impl TokenExchangeResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(access_token: impl Into<String>, expires_in: impl Into<i64>, scope: impl Into<String>) -> Self {
+        Self {
+            access_token: access_token.into(),
+            expires_in: expires_in.into(),
+            issued_token_type: Default::default(),
+            scope: scope.into(),
+            token_type: Default::default(),
+            extra: serde_json::Map::new(),
+        }
     }
 }
 

@@ -13,16 +13,22 @@ pub struct CreateObservabilityDestinationRequest {
 }
 
 impl CreateObservabilityDestinationRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateObservabilityDestinationRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateObservabilityDestinationRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateObservabilityDestinationRequestBody> for CreateObservabilityDestinationRequest {
+    fn from(body: CreateObservabilityDestinationRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateObservabilityDestinationRequestBody {
     /// Optional allowlist of OpenRouter API key hashes whose traffic is forwarded. `null` or omitted means all keys. Must contain at least one hash if provided.
-    pub api_key_hashes: Option<Option<Vec<String>>>,
+    pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: Option<bool>,
     /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
@@ -36,7 +42,7 @@ pub struct CreateObservabilityDestinationRequestBody {
     /// Whether this destination should be enabled immediately.
     pub enabled: Option<bool>,
     /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<Option<ObservabilityFilterRulesConfigNullable>>,
+    pub filter_rules: Option<ObservabilityFilterRulesConfigNullable>,
     /// Human-readable name for the destination.
     pub name: String,
     /// When true, request/response bodies are not forwarded — only metadata.
@@ -55,14 +61,14 @@ pub struct CreateObservabilityDestinationRequestBody {
 
 json_object! {
     CreateObservabilityDestinationRequestBody {
-        api_key_hashes: "api_key_hashes" tristate,
+        api_key_hashes: "api_key_hashes" optional,
         broadcast_generation_cost: "broadcast_generation_cost" optional,
         broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" optional,
         broadcast_generation_identity: "broadcast_generation_identity" optional,
         broadcast_generation_request_context: "broadcast_generation_request_context" optional,
         config: "config" defaulted,
         enabled: "enabled" optional,
-        filter_rules: "filter_rules" tristate,
+        filter_rules: "filter_rules" optional,
         name: "name" required,
         privacy_mode: "privacy_mode" optional,
         regions: "regions" optional,
@@ -73,11 +79,11 @@ json_object! {
 }
 
 impl CreateObservabilityDestinationRequestBody {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        config: serde_json::Map<String, serde_json::Value>,
+        r#type: impl Into<CreateObservabilityDestinationRequestBodyType>,
         name: impl Into<String>,
-        r#type: CreateObservabilityDestinationRequestBodyType,
+        config: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
         Self {
             api_key_hashes: None,
@@ -85,17 +91,97 @@ impl CreateObservabilityDestinationRequestBody {
             broadcast_generation_cost_allocation: None,
             broadcast_generation_identity: None,
             broadcast_generation_request_context: None,
-            config,
+            config: config.into(),
             enabled: None,
             filter_rules: None,
             name: name.into(),
             privacy_mode: None,
             regions: None,
             sampling_rate: None,
-            r#type,
+            r#type: r#type.into(),
             workspace_id: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes whose traffic is forwarded. `null` or omitted means all keys. Must contain at least one hash if provided.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Sends `"api_key_hashes": null` (in an update: clears the value).
+    pub fn clear_api_key_hashes(mut self) -> Self {
+        self.api_key_hashes = None;
+        self.extra.insert("api_key_hashes".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// When true, include cost and billing generation metadata.
+    pub fn broadcast_generation_cost(mut self, value: impl Into<bool>) -> Self {
+        self.broadcast_generation_cost = Some(value.into());
+        self
+    }
+
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub fn broadcast_generation_cost_allocation(mut self, value: impl Into<bool>) -> Self {
+        self.broadcast_generation_cost_allocation = Some(value.into());
+        self
+    }
+
+    /// When true, include identity generation metadata.
+    pub fn broadcast_generation_identity(mut self, value: impl Into<bool>) -> Self {
+        self.broadcast_generation_identity = Some(value.into());
+        self
+    }
+
+    /// When true, include request-context generation metadata.
+    pub fn broadcast_generation_request_context(mut self, value: impl Into<bool>) -> Self {
+        self.broadcast_generation_request_context = Some(value.into());
+        self
+    }
+
+    /// Whether this destination should be enabled immediately.
+    pub fn enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfigNullable>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Sends `"filter_rules": null` (in an update: clears the value).
+    pub fn clear_filter_rules(mut self) -> Self {
+        self.filter_rules = None;
+        self.extra.insert("filter_rules".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// When true, request/response bodies are not forwarded — only metadata.
+    pub fn privacy_mode(mut self, value: impl Into<bool>) -> Self {
+        self.privacy_mode = Some(value.into());
+        self
+    }
+
+    /// Data regions this destination applies to. `eu` is accepted as an alias for `europe` and normalizes to `europe`. Omitting this field defaults to \['global'\]; the array must be non-empty.
+    pub fn regions(mut self, value: impl Into<Vec<ObservabilityDataRegionInput>>) -> Self {
+        self.regions = Some(value.into());
+        self
+    }
+
+    /// Sampling rate between 0.0001 and 1 (1 = 100%).
+    pub fn sampling_rate(mut self, value: impl Into<f64>) -> Self {
+        self.sampling_rate = Some(value.into());
+        self
+    }
+
+    /// Optional workspace ID. Defaults to the authenticated entity's default workspace.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
     }
 }
 
@@ -136,9 +222,9 @@ json_object! {
 }
 
 impl CreateObservabilityDestinationResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: ObservabilityDestination) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ObservabilityDestination>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -152,7 +238,7 @@ pub struct DeleteObservabilityDestinationRequest {
 }
 
 impl DeleteObservabilityDestinationRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -172,6 +258,13 @@ json_object! {
     }
 }
 
+impl DeleteObservabilityDestinationResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(deleted: impl Into<bool>) -> Self {
+        Self { deleted: deleted.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`observability_get`](crate::funcs::observability_get) (`GET /observability/destinations/{id}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetObservabilityDestinationRequest {
@@ -182,7 +275,7 @@ pub struct GetObservabilityDestinationRequest {
 }
 
 impl GetObservabilityDestinationRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -202,9 +295,9 @@ json_object! {
 }
 
 impl GetObservabilityDestinationResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: ObservabilityDestination) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ObservabilityDestination>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -226,20 +319,20 @@ pub struct ListObservabilityDestinationsRequest {
 }
 
 impl ListObservabilityDestinationsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None, workspace_id: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
@@ -264,6 +357,13 @@ json_object! {
     ListObservabilityDestinationsResponse {
         data: "data" defaulted,
         total_count: "total_count" required,
+    }
+}
+
+impl ListObservabilityDestinationsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<ObservabilityDestination>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -327,6 +427,65 @@ json_object! {
     }
 }
 
+impl ObservabilityArizeDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityArizeDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityArizeDestinationConfig {
     pub api_key: String,
@@ -347,6 +506,32 @@ json_object! {
         headers: "headers" optional,
         model_id: "modelId" required,
         space_key: "spaceKey" required,
+    }
+}
+
+impl ObservabilityArizeDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(api_key: impl Into<String>, space_key: impl Into<String>, model_id: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            base_url: None,
+            headers: None,
+            model_id: model_id.into(),
+            space_key: space_key.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `base_url`.
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
     }
 }
 
@@ -414,6 +599,65 @@ json_object! {
     }
 }
 
+impl ObservabilityBraintrustDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityBraintrustDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityBraintrustDestinationConfig {
     pub api_key: String,
@@ -431,6 +675,31 @@ json_object! {
         base_url: "baseUrl" optional,
         headers: "headers" optional,
         project_id: "projectId" required,
+    }
+}
+
+impl ObservabilityBraintrustDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(api_key: impl Into<String>, project_id: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            base_url: None,
+            headers: None,
+            project_id: project_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `base_url`.
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
     }
 }
 
@@ -498,6 +767,65 @@ json_object! {
     }
 }
 
+impl ObservabilityClickhouseDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityClickhouseDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityClickhouseDestinationConfig {
     pub database: String,
@@ -523,6 +851,45 @@ json_object! {
         should_include_cache_write_tokens: "shouldIncludeCacheWriteTokens" optional,
         table: "table" optional,
         username: "username" required,
+    }
+}
+
+impl ObservabilityClickhouseDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        host: impl Into<String>,
+        database: impl Into<String>,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        Self {
+            database: database.into(),
+            headers: None,
+            host: host.into(),
+            password: password.into(),
+            should_include_cache_write_tokens: None,
+            table: None,
+            username: username.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+
+    /// Send the cache_write_tokens column (schema v2). Turn this on after the table has that column.
+    pub fn should_include_cache_write_tokens(mut self, value: impl Into<bool>) -> Self {
+        self.should_include_cache_write_tokens = Some(value.into());
+        self
+    }
+
+    /// Sets `table`.
+    pub fn table(mut self, value: impl Into<String>) -> Self {
+        self.table = Some(value.into());
+        self
     }
 }
 
@@ -608,6 +975,65 @@ json_object! {
     }
 }
 
+impl ObservabilityDatadogDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityDatadogDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityDatadogDestinationConfig {
     /// Datadog API key must have LLM Observability permissions. Create at:
@@ -628,6 +1054,25 @@ json_object! {
         headers: "headers" optional,
         ml_app: "mlApp" required,
         url: "url" optional,
+    }
+}
+
+impl ObservabilityDatadogDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(api_key: impl Into<String>, ml_app: impl Into<String>) -> Self {
+        Self { api_key: api_key.into(), headers: None, ml_app: ml_app.into(), url: None, extra: serde_json::Map::new() }
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+
+    /// Datadog API URL for your region (e.g., <https://api.datadoghq.com>, <https://api.us3.datadoghq.com>, <https://api.us5.datadoghq.com>, <https://api.datadoghq.eu>)
+    pub fn url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
     }
 }
 
@@ -657,6 +1102,108 @@ Webhook("webhook") => ObservabilityWebhookDestination,
 }
 }
 
+impl From<ObservabilityArizeDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityArizeDestination) -> Self {
+        Self::Arize(value)
+    }
+}
+
+impl From<ObservabilityBraintrustDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityBraintrustDestination) -> Self {
+        Self::Braintrust(value)
+    }
+}
+
+impl From<ObservabilityClickhouseDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityClickhouseDestination) -> Self {
+        Self::Clickhouse(value)
+    }
+}
+
+impl From<ObservabilityDatadogDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityDatadogDestination) -> Self {
+        Self::Datadog(value)
+    }
+}
+
+impl From<ObservabilityGrafanaDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityGrafanaDestination) -> Self {
+        Self::Grafana(value)
+    }
+}
+
+impl From<ObservabilityLangfuseDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityLangfuseDestination) -> Self {
+        Self::Langfuse(value)
+    }
+}
+
+impl From<ObservabilityLangsmithDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityLangsmithDestination) -> Self {
+        Self::Langsmith(value)
+    }
+}
+
+impl From<ObservabilityNewrelicDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityNewrelicDestination) -> Self {
+        Self::Newrelic(value)
+    }
+}
+
+impl From<ObservabilityOpikDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityOpikDestination) -> Self {
+        Self::Opik(value)
+    }
+}
+
+impl From<ObservabilityOtelCollectorDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityOtelCollectorDestination) -> Self {
+        Self::OtelCollector(value)
+    }
+}
+
+impl From<ObservabilityPosthogDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityPosthogDestination) -> Self {
+        Self::Posthog(value)
+    }
+}
+
+impl From<ObservabilityRampDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityRampDestination) -> Self {
+        Self::Ramp(value)
+    }
+}
+
+impl From<ObservabilityS3Destination> for ObservabilityDestination {
+    fn from(value: ObservabilityS3Destination) -> Self {
+        Self::S3(value)
+    }
+}
+
+impl From<ObservabilitySentryDestination> for ObservabilityDestination {
+    fn from(value: ObservabilitySentryDestination) -> Self {
+        Self::Sentry(value)
+    }
+}
+
+impl From<ObservabilitySnowflakeDestination> for ObservabilityDestination {
+    fn from(value: ObservabilitySnowflakeDestination) -> Self {
+        Self::Snowflake(value)
+    }
+}
+
+impl From<ObservabilityWeaveDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityWeaveDestination) -> Self {
+        Self::Weave(value)
+    }
+}
+
+impl From<ObservabilityWebhookDestination> for ObservabilityDestination {
+    fn from(value: ObservabilityWebhookDestination) -> Self {
+        Self::Webhook(value)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityFilterRuleGroup {
     pub logic: Option<ObservabilityFilterRuleGroupLogic>,
@@ -669,6 +1216,19 @@ json_object! {
     ObservabilityFilterRuleGroup {
         logic: "logic" optional,
         rules: "rules" defaulted,
+    }
+}
+
+impl ObservabilityFilterRuleGroup {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(rules: impl Into<Vec<ObservabilityFilterRuleGroupRulesItem>>) -> Self {
+        Self { logic: None, rules: rules.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `logic`.
+    pub fn logic(mut self, value: impl Into<ObservabilityFilterRuleGroupLogic>) -> Self {
+        self.logic = Some(value.into());
+        self
     }
 }
 
@@ -697,12 +1257,18 @@ json_object! {
 }
 
 impl ObservabilityFilterRuleGroupRulesItem {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        field: ObservabilityFilterRuleGroupRulesItemField,
-        operator: ObservabilityFilterRuleGroupRulesItemOperator,
+        field: impl Into<ObservabilityFilterRuleGroupRulesItemField>,
+        operator: impl Into<ObservabilityFilterRuleGroupRulesItemOperator>,
     ) -> Self {
-        Self { field, operator, value: None, extra: Default::default() }
+        Self { field: field.into(), operator: operator.into(), value: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `value`.
+    pub fn value(mut self, value: impl Into<ObservabilityFilterRuleGroupRulesItemValue>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 
@@ -751,6 +1317,24 @@ pub enum ObservabilityFilterRuleGroupRulesItemValue {
     Unknown(serde_json::Value),
 }
 
+impl From<String> for ObservabilityFilterRuleGroupRulesItemValue {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ObservabilityFilterRuleGroupRulesItemValue {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
+}
+
+impl From<f64> for ObservabilityFilterRuleGroupRulesItemValue {
+    fn from(value: f64) -> Self {
+        Self::Number(value)
+    }
+}
+
 /// Optional structured filter rules controlling which events are forwarded.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityFilterRulesConfig {
@@ -767,6 +1351,19 @@ json_object! {
     }
 }
 
+impl ObservabilityFilterRulesConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(groups: impl Into<Vec<ObservabilityFilterRuleGroup>>) -> Self {
+        Self { enabled: None, groups: groups.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `enabled`.
+    pub fn enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+}
+
 /// Optional structured filter rules controlling which events are forwarded.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityFilterRulesConfigNullable {
@@ -780,6 +1377,19 @@ json_object! {
     ObservabilityFilterRulesConfigNullable {
         enabled: "enabled" optional,
         groups: "groups" defaulted,
+    }
+}
+
+impl ObservabilityFilterRulesConfigNullable {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(groups: impl Into<Vec<ObservabilityFilterRuleGroup>>) -> Self {
+        Self { enabled: None, groups: groups.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `enabled`.
+    pub fn enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
     }
 }
 
@@ -843,6 +1453,65 @@ json_object! {
     }
 }
 
+impl ObservabilityGrafanaDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityGrafanaDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityGrafanaDestinationConfig {
     pub api_key: String,
@@ -860,6 +1529,31 @@ json_object! {
         base_url: "baseUrl" optional,
         headers: "headers" optional,
         instance_id: "instanceId" required,
+    }
+}
+
+impl ObservabilityGrafanaDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(api_key: impl Into<String>, instance_id: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            base_url: None,
+            headers: None,
+            instance_id: instance_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `base_url`.
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
     }
 }
 
@@ -927,6 +1621,65 @@ json_object! {
     }
 }
 
+impl ObservabilityLangfuseDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityLangfuseDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityLangfuseDestinationConfig {
     pub base_url: Option<String>,
@@ -944,6 +1697,31 @@ json_object! {
         headers: "headers" optional,
         public_key: "publicKey" required,
         secret_key: "secretKey" required,
+    }
+}
+
+impl ObservabilityLangfuseDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(secret_key: impl Into<String>, public_key: impl Into<String>) -> Self {
+        Self {
+            base_url: None,
+            headers: None,
+            public_key: public_key.into(),
+            secret_key: secret_key.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `base_url`.
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
     }
 }
 
@@ -1011,6 +1789,65 @@ json_object! {
     }
 }
 
+impl ObservabilityLangsmithDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityLangsmithDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityLangsmithDestinationConfig {
     pub api_key: String,
@@ -1032,6 +1869,44 @@ json_object! {
         headers: "headers" optional,
         project: "project" optional,
         workspace_id: "workspaceId" optional,
+    }
+}
+
+impl ObservabilityLangsmithDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(api_key: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            endpoint: None,
+            headers: None,
+            project: None,
+            workspace_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `endpoint`.
+    pub fn endpoint(mut self, value: impl Into<String>) -> Self {
+        self.endpoint = Some(value.into());
+        self
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+
+    /// The name for this project, such as pr-openrouter-demo. Defaults to "main" if not set.
+    pub fn project(mut self, value: impl Into<String>) -> Self {
+        self.project = Some(value.into());
+        self
+    }
+
+    /// Required for org-scoped API keys. Find this in your LangSmith workspace settings.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
     }
 }
 
@@ -1099,6 +1974,65 @@ json_object! {
     }
 }
 
+impl ObservabilityNewrelicDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityNewrelicDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityNewrelicDestinationConfig {
     /// Custom HTTP headers to include in requests to this destination.
@@ -1114,6 +2048,25 @@ json_object! {
         headers: "headers" optional,
         license_key: "licenseKey" required,
         region: "region" optional,
+    }
+}
+
+impl ObservabilityNewrelicDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(license_key: impl Into<String>) -> Self {
+        Self { headers: None, license_key: license_key.into(), region: None, extra: serde_json::Map::new() }
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+
+    /// Sets `region`.
+    pub fn region(mut self, value: impl Into<ObservabilityNewrelicDestinationConfigRegion>) -> Self {
+        self.region = Some(value.into());
+        self
     }
 }
 
@@ -1188,6 +2141,65 @@ json_object! {
     }
 }
 
+impl ObservabilityOpikDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityOpikDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityOpikDestinationConfig {
     pub api_key: String,
@@ -1205,6 +2217,25 @@ json_object! {
         headers: "headers" optional,
         project_name: "projectName" required,
         workspace: "workspace" required,
+    }
+}
+
+impl ObservabilityOpikDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(api_key: impl Into<String>, workspace: impl Into<String>, project_name: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            headers: None,
+            project_name: project_name.into(),
+            workspace: workspace.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
     }
 }
 
@@ -1272,6 +2303,65 @@ json_object! {
     }
 }
 
+impl ObservabilityOtelCollectorDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityOtelCollectorDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityOtelCollectorDestinationConfig {
     pub endpoint: String,
@@ -1285,6 +2375,19 @@ json_object! {
     ObservabilityOtelCollectorDestinationConfig {
         endpoint: "endpoint" required,
         headers: "headers" optional,
+    }
+}
+
+impl ObservabilityOtelCollectorDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(endpoint: impl Into<String>) -> Self {
+        Self { endpoint: endpoint.into(), headers: None, extra: serde_json::Map::new() }
+    }
+
+    /// Custom HTTP headers as a JSON object. For Axiom, use {"Authorization": "Bearer xaat-xxx", "X-Axiom-Dataset": "your-dataset"}
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
     }
 }
 
@@ -1352,6 +2455,65 @@ json_object! {
     }
 }
 
+impl ObservabilityPosthogDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityPosthogDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityPosthogDestinationConfig {
     pub api_key: String,
@@ -1367,6 +2529,25 @@ json_object! {
         api_key: "apiKey" required,
         endpoint: "endpoint" optional,
         headers: "headers" optional,
+    }
+}
+
+impl ObservabilityPosthogDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(api_key: impl Into<String>) -> Self {
+        Self { api_key: api_key.into(), endpoint: None, headers: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `endpoint`.
+    pub fn endpoint(mut self, value: impl Into<String>) -> Self {
+        self.endpoint = Some(value.into());
+        self
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
     }
 }
 
@@ -1434,6 +2615,65 @@ json_object! {
     }
 }
 
+impl ObservabilityRampDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityRampDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityRampDestinationConfig {
     /// Generate this in your Ramp integration settings.
@@ -1450,6 +2690,25 @@ json_object! {
         api_key: "apiKey" required,
         base_url: "baseUrl" optional,
         headers: "headers" optional,
+    }
+}
+
+impl ObservabilityRampDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(api_key: impl Into<String>) -> Self {
+        Self { api_key: api_key.into(), base_url: None, headers: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `base_url`.
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Custom HTTP headers to include in requests to Ramp.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
     }
 }
 
@@ -1517,6 +2776,65 @@ json_object! {
     }
 }
 
+impl ObservabilityS3Destination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityS3DestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityS3DestinationConfig {
     pub access_key_id: Option<String>,
@@ -1559,6 +2877,100 @@ json_object! {
         role_arn: "roleArn" optional,
         secret_access_key: "secretAccessKey" optional,
         session_token: "sessionToken" optional,
+    }
+}
+
+impl ObservabilityS3DestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(bucket_name: impl Into<String>) -> Self {
+        Self {
+            access_key_id: None,
+            auth_mode: None,
+            bucket_name: bucket_name.into(),
+            endpoint: None,
+            external_id: None,
+            headers: None,
+            path_template: None,
+            prefix: None,
+            provider: None,
+            region: None,
+            role_arn: None,
+            secret_access_key: None,
+            session_token: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `access_key_id`.
+    pub fn access_key_id(mut self, value: impl Into<String>) -> Self {
+        self.access_key_id = Some(value.into());
+        self
+    }
+
+    /// IAM role: OpenRouter assumes a role in your AWS account with short-lived STS credentials, so you don't share long-lived keys.
+    pub fn auth_mode(mut self, value: impl Into<ObservabilityS3DestinationConfigAuthMode>) -> Self {
+        self.auth_mode = Some(value.into());
+        self
+    }
+
+    /// Only for S3-compatible services like Cloudflare R2 (<https://account-id.r2.cloudflarestorage.com>) or MinIO. Leave blank for standard AWS S3.
+    pub fn endpoint(mut self, value: impl Into<String>) -> Self {
+        self.endpoint = Some(value.into());
+        self
+    }
+
+    /// Generated by OpenRouter when you save. Require it as sts:ExternalId in your role's trust policy.
+    pub fn external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Some(value.into());
+        self
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+
+    /// Template for S3 object path. The filename ({traceId}-{timestamp}.json) is automatically appended. Available variables: {prefix}, {date}, {year}, {month}, {day}, {apiKeyName}
+    pub fn path_template(mut self, value: impl Into<String>) -> Self {
+        self.path_template = Some(value.into());
+        self
+    }
+
+    /// Sets `prefix`.
+    pub fn prefix(mut self, value: impl Into<String>) -> Self {
+        self.prefix = Some(value.into());
+        self
+    }
+
+    /// The object storage service that hosts the bucket. AWS S3 supports IAM role authentication; the other providers use access keys.
+    pub fn provider(mut self, value: impl Into<ObservabilityS3DestinationConfigProvider>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Required for IAM role authentication. With access keys, AWS S3 detects the bucket region when you leave this blank.
+    pub fn region(mut self, value: impl Into<String>) -> Self {
+        self.region = Some(value.into());
+        self
+    }
+
+    /// The IAM role in your account that OpenRouter assumes. Its trust policy must allow sts:AssumeRole from arn:aws:iam::536697249728:role/openrouter-broadcast-exporter and require the external ID below, and its permissions must allow s3:PutObject on the bucket and prefix (plus kms:GenerateDataKey for SSE-KMS buckets).
+    pub fn role_arn(mut self, value: impl Into<String>) -> Self {
+        self.role_arn = Some(value.into());
+        self
+    }
+
+    /// Sets `secret_access_key`.
+    pub fn secret_access_key(mut self, value: impl Into<String>) -> Self {
+        self.secret_access_key = Some(value.into());
+        self
+    }
+
+    /// Sets `session_token`.
+    pub fn session_token(mut self, value: impl Into<String>) -> Self {
+        self.session_token = Some(value.into());
+        self
     }
 }
 
@@ -1644,6 +3056,65 @@ json_object! {
     }
 }
 
+impl ObservabilitySentryDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilitySentryDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilitySentryDestinationConfig {
     pub dsn: String,
@@ -1659,6 +3130,19 @@ json_object! {
         dsn: "dsn" required,
         headers: "headers" optional,
         otlp_endpoint: "otlpEndpoint" required,
+    }
+}
+
+impl ObservabilitySentryDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(otlp_endpoint: impl Into<String>, dsn: impl Into<String>) -> Self {
+        Self { dsn: dsn.into(), headers: None, otlp_endpoint: otlp_endpoint.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
     }
 }
 
@@ -1726,6 +3210,65 @@ json_object! {
     }
 }
 
+impl ObservabilitySnowflakeDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilitySnowflakeDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilitySnowflakeDestinationConfig {
     pub account: String,
@@ -1752,6 +3295,59 @@ json_object! {
         table: "table" optional,
         token: "token" required,
         warehouse: "warehouse" optional,
+    }
+}
+
+impl ObservabilitySnowflakeDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(account: impl Into<String>, token: impl Into<String>) -> Self {
+        Self {
+            account: account.into(),
+            database: None,
+            headers: None,
+            schema: None,
+            should_include_cache_write_tokens: None,
+            table: None,
+            token: token.into(),
+            warehouse: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `database`.
+    pub fn database(mut self, value: impl Into<String>) -> Self {
+        self.database = Some(value.into());
+        self
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+
+    /// Sets `schema`.
+    pub fn schema(mut self, value: impl Into<String>) -> Self {
+        self.schema = Some(value.into());
+        self
+    }
+
+    /// Send the cache_write_tokens column (schema v2). Turn this on after the table has that column.
+    pub fn should_include_cache_write_tokens(mut self, value: impl Into<bool>) -> Self {
+        self.should_include_cache_write_tokens = Some(value.into());
+        self
+    }
+
+    /// Sets `table`.
+    pub fn table(mut self, value: impl Into<String>) -> Self {
+        self.table = Some(value.into());
+        self
+    }
+
+    /// Sets `warehouse`.
+    pub fn warehouse(mut self, value: impl Into<String>) -> Self {
+        self.warehouse = Some(value.into());
+        self
     }
 }
 
@@ -1819,6 +3415,65 @@ json_object! {
     }
 }
 
+impl ObservabilityWeaveDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityWeaveDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityWeaveDestinationConfig {
     pub api_key: String,
@@ -1838,6 +3493,32 @@ json_object! {
         entity: "entity" required,
         headers: "headers" optional,
         project: "project" required,
+    }
+}
+
+impl ObservabilityWeaveDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(api_key: impl Into<String>, entity: impl Into<String>, project: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            base_url: None,
+            entity: entity.into(),
+            headers: None,
+            project: project.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `base_url`.
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Custom HTTP headers to include in requests to this destination.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
     }
 }
 
@@ -1905,6 +3586,65 @@ json_object! {
     }
 }
 
+impl ObservabilityWebhookDestination {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        regions: impl Into<Vec<ObservabilityDataRegion>>,
+        enabled: impl Into<bool>,
+        privacy_mode: impl Into<bool>,
+        broadcast_generation_cost: impl Into<bool>,
+        broadcast_generation_cost_allocation: impl Into<bool>,
+        broadcast_generation_identity: impl Into<bool>,
+        broadcast_generation_request_context: impl Into<bool>,
+        sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+        config: impl Into<ObservabilityWebhookDestinationConfig>,
+    ) -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: broadcast_generation_cost.into(),
+            broadcast_generation_cost_allocation: broadcast_generation_cost_allocation.into(),
+            broadcast_generation_identity: broadcast_generation_identity.into(),
+            broadcast_generation_request_context: broadcast_generation_request_context.into(),
+            config: config.into(),
+            created_at: created_at.into(),
+            enabled: enabled.into(),
+            filter_rules: None,
+            id: id.into(),
+            name: None,
+            privacy_mode: privacy_mode.into(),
+            regions: regions.into(),
+            sampling_rate: sampling_rate.into(),
+            r#type: Default::default(),
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Optional structured filter rules controlling which events are forwarded.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityWebhookDestinationConfig {
     pub headers: Option<std::collections::BTreeMap<String, String>>,
@@ -1919,6 +3659,25 @@ json_object! {
         headers: "headers" optional,
         method: "method" optional,
         url: "url" required,
+    }
+}
+
+impl ObservabilityWebhookDestinationConfig {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { headers: None, method: None, url: url.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `headers`.
+    pub fn headers(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+
+    /// Sets `method`.
+    pub fn method(mut self, value: impl Into<ObservabilityWebhookDestinationConfigMethod>) -> Self {
+        self.method = Some(value.into());
+        self
     }
 }
 
@@ -1944,16 +3703,16 @@ pub struct UpdateObservabilityDestinationRequest {
 }
 
 impl UpdateObservabilityDestinationRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: UpdateObservabilityDestinationRequestBody) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<UpdateObservabilityDestinationRequestBody>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateObservabilityDestinationRequestBody {
     /// Optional allowlist of OpenRouter API key hashes. `null` clears the filter (all keys). Omitting leaves the current value. Must contain at least one hash if provided.
-    pub api_key_hashes: Option<Option<Vec<String>>>,
+    pub api_key_hashes: Option<Vec<String>>,
     /// Whether to include cost and billing generation metadata.
     pub broadcast_generation_cost: Option<bool>,
     /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
@@ -1966,7 +3725,7 @@ pub struct UpdateObservabilityDestinationRequestBody {
     pub config: Option<serde_json::Map<String, serde_json::Value>>,
     /// Whether the destination is enabled.
     pub enabled: Option<bool>,
-    pub filter_rules: Option<Option<ObservabilityFilterRulesConfigNullable>>,
+    pub filter_rules: Option<ObservabilityFilterRulesConfigNullable>,
     /// Human-readable name for the destination.
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded — only metadata.
@@ -1981,18 +3740,125 @@ pub struct UpdateObservabilityDestinationRequestBody {
 
 json_object! {
     UpdateObservabilityDestinationRequestBody {
-        api_key_hashes: "api_key_hashes" tristate,
+        api_key_hashes: "api_key_hashes" optional,
         broadcast_generation_cost: "broadcast_generation_cost" optional,
         broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" optional,
         broadcast_generation_identity: "broadcast_generation_identity" optional,
         broadcast_generation_request_context: "broadcast_generation_request_context" optional,
         config: "config" optional,
         enabled: "enabled" optional,
-        filter_rules: "filter_rules" tristate,
+        filter_rules: "filter_rules" optional,
         name: "name" optional,
         privacy_mode: "privacy_mode" optional,
         regions: "regions" optional,
         sampling_rate: "sampling_rate" optional,
+    }
+}
+
+impl UpdateObservabilityDestinationRequestBody {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            api_key_hashes: None,
+            broadcast_generation_cost: None,
+            broadcast_generation_cost_allocation: None,
+            broadcast_generation_identity: None,
+            broadcast_generation_request_context: None,
+            config: None,
+            enabled: None,
+            filter_rules: None,
+            name: None,
+            privacy_mode: None,
+            regions: None,
+            sampling_rate: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Optional allowlist of OpenRouter API key hashes. `null` clears the filter (all keys). Omitting leaves the current value. Must contain at least one hash if provided.
+    pub fn api_key_hashes(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.api_key_hashes = Some(value.into());
+        self
+    }
+
+    /// Sends `"api_key_hashes": null` (in an update: clears the value).
+    pub fn clear_api_key_hashes(mut self) -> Self {
+        self.api_key_hashes = None;
+        self.extra.insert("api_key_hashes".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether to include cost and billing generation metadata.
+    pub fn broadcast_generation_cost(mut self, value: impl Into<bool>) -> Self {
+        self.broadcast_generation_cost = Some(value.into());
+        self
+    }
+
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub fn broadcast_generation_cost_allocation(mut self, value: impl Into<bool>) -> Self {
+        self.broadcast_generation_cost_allocation = Some(value.into());
+        self
+    }
+
+    /// Whether to include identity generation metadata.
+    pub fn broadcast_generation_identity(mut self, value: impl Into<bool>) -> Self {
+        self.broadcast_generation_identity = Some(value.into());
+        self
+    }
+
+    /// Whether to include request-context generation metadata.
+    pub fn broadcast_generation_request_context(mut self, value: impl Into<bool>) -> Self {
+        self.broadcast_generation_request_context = Some(value.into());
+        self
+    }
+
+    /// Provider-specific configuration fields to update. Masked values are ignored; unset fields keep their current value.
+    pub fn config(mut self, value: impl Into<serde_json::Map<String, serde_json::Value>>) -> Self {
+        self.config = Some(value.into());
+        self
+    }
+
+    /// Whether the destination is enabled.
+    pub fn enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+
+    /// Sets `filter_rules`.
+    pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfigNullable>) -> Self {
+        self.filter_rules = Some(value.into());
+        self
+    }
+
+    /// Sends `"filter_rules": null` (in an update: clears the value).
+    pub fn clear_filter_rules(mut self) -> Self {
+        self.filter_rules = None;
+        self.extra.insert("filter_rules".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Human-readable name for the destination.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// When true, request/response bodies are not forwarded — only metadata.
+    pub fn privacy_mode(mut self, value: impl Into<bool>) -> Self {
+        self.privacy_mode = Some(value.into());
+        self
+    }
+
+    /// Data regions this destination applies to. `eu` is accepted as an alias for `europe` and normalizes to `europe`. Omitting this field keeps the current value; it cannot be cleared.
+    pub fn regions(mut self, value: impl Into<Vec<ObservabilityDataRegionInput>>) -> Self {
+        self.regions = Some(value.into());
+        self
+    }
+
+    /// Sampling rate between 0.0001 and 1 (1 = 100%).
+    pub fn sampling_rate(mut self, value: impl Into<f64>) -> Self {
+        self.sampling_rate = Some(value.into());
+        self
     }
 }
 
@@ -2010,8 +3876,8 @@ json_object! {
 }
 
 impl UpdateObservabilityDestinationResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: ObservabilityDestination) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ObservabilityDestination>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct GetOrganizationSettingsRequest {}
 
 impl GetOrganizationSettingsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -30,6 +30,13 @@ json_object! {
     }
 }
 
+impl GetOrganizationSettingsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<OrganizationSettings>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`organization_list_members`](crate::funcs::organization_list_members) (`GET /organization/members`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOrganizationMembersRequest {
@@ -44,20 +51,20 @@ pub struct ListOrganizationMembersRequest {
 }
 
 impl ListOrganizationMembersRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -76,6 +83,13 @@ json_object! {
     ListOrganizationMembersResponse {
         data: "data" defaulted,
         total_count: "total_count" required,
+    }
+}
+
+impl ListOrganizationMembersResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<ListOrganizationMembersResponseDataItem>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -106,13 +120,32 @@ json_object! {
 }
 
 impl ListOrganizationMembersResponseDataItem {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        email: impl Into<String>,
         id: impl Into<String>,
-        role: ListOrganizationMembersResponseDataItemRole,
+        email: impl Into<String>,
+        role: impl Into<ListOrganizationMembersResponseDataItemRole>,
     ) -> Self {
-        Self { email: email.into(), first_name: None, id: id.into(), last_name: None, role, extra: Default::default() }
+        Self {
+            email: email.into(),
+            first_name: None,
+            id: id.into(),
+            last_name: None,
+            role: role.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// First name of the member
+    pub fn first_name(mut self, value: impl Into<String>) -> Self {
+        self.first_name = Some(value.into());
+        self
+    }
+
+    /// Last name of the member
+    pub fn last_name(mut self, value: impl Into<String>) -> Self {
+        self.last_name = Some(value.into());
+        self
     }
 }
 
@@ -141,6 +174,17 @@ json_object! {
     }
 }
 
+impl OrganizationSettings {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, is_filtered_model_catalog_enabled: impl Into<bool>) -> Self {
+        Self {
+            id: id.into(),
+            is_filtered_model_catalog_enabled: is_filtered_model_catalog_enabled.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Inputs of [`organization_update_settings`](crate::funcs::organization_update_settings) (`PATCH /organization/settings`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateOrganizationSettingsRequest {
@@ -148,9 +192,15 @@ pub struct UpdateOrganizationSettingsRequest {
 }
 
 impl UpdateOrganizationSettingsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: UpdateOrganizationSettingsRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<UpdateOrganizationSettingsRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<UpdateOrganizationSettingsRequestBody> for UpdateOrganizationSettingsRequest {
+    fn from(body: UpdateOrganizationSettingsRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -168,6 +218,16 @@ json_object! {
     }
 }
 
+impl UpdateOrganizationSettingsRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(is_filtered_model_catalog_enabled: impl Into<bool>) -> Self {
+        Self {
+            is_filtered_model_catalog_enabled: is_filtered_model_catalog_enabled.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateOrganizationSettingsResponse {
     pub data: OrganizationSettings,
@@ -178,5 +238,12 @@ pub struct UpdateOrganizationSettingsResponse {
 json_object! {
     UpdateOrganizationSettingsResponse {
         data: "data" required,
+    }
+}
+
+impl UpdateOrganizationSettingsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<OrganizationSettings>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }

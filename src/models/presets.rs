@@ -22,9 +22,9 @@ json_object! {
 }
 
 impl CreatePresetFromInferenceResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: PresetWithDesignatedVersion) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<PresetWithDesignatedVersion>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -39,9 +39,9 @@ pub struct CreatePresetsChatCompletionsRequest {
 }
 
 impl CreatePresetsChatCompletionsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(slug: impl Into<String>, body: ChatRequest) -> Self {
-        Self { slug: slug.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(slug: impl Into<String>, body: impl Into<ChatRequest>) -> Self {
+        Self { slug: slug.into(), body: body.into() }
     }
 }
 
@@ -56,9 +56,9 @@ pub struct CreatePresetsMessagesRequest {
 }
 
 impl CreatePresetsMessagesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(slug: impl Into<String>, body: MessagesRequest) -> Self {
-        Self { slug: slug.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(slug: impl Into<String>, body: impl Into<MessagesRequest>) -> Self {
+        Self { slug: slug.into(), body: body.into() }
     }
 }
 
@@ -73,9 +73,9 @@ pub struct CreatePresetsResponsesRequest {
 }
 
 impl CreatePresetsResponsesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(slug: impl Into<String>, body: ResponsesRequest) -> Self {
-        Self { slug: slug.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(slug: impl Into<String>, body: impl Into<ResponsesRequest>) -> Self {
+        Self { slug: slug.into(), body: body.into() }
     }
 }
 
@@ -89,7 +89,7 @@ pub struct GetPresetRequest {
 }
 
 impl GetPresetRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(slug: impl Into<String>) -> Self {
         Self { slug: slug.into() }
     }
@@ -111,9 +111,9 @@ json_object! {
 }
 
 impl GetPresetResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: PresetWithDesignatedVersion) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<PresetWithDesignatedVersion>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -131,7 +131,7 @@ pub struct GetPresetVersionRequest {
 }
 
 impl GetPresetVersionRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(slug: impl Into<String>, version: impl Into<String>) -> Self {
         Self { slug: slug.into(), version: version.into() }
     }
@@ -149,6 +149,19 @@ pub struct GetPresetVersionResponse {
 json_object! {
     GetPresetVersionResponse {
         data: "data" defaulted,
+    }
+}
+
+impl GetPresetVersionResponse {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { data: None, extra: serde_json::Map::new() }
+    }
+
+    /// A specific version of a preset, containing config and optional system prompt.
+    pub fn data(mut self, value: impl Into<PresetDesignatedVersion>) -> Self {
+        self.data = Some(value.into());
+        self
     }
 }
 
@@ -170,20 +183,20 @@ pub struct ListPresetVersionsRequest {
 }
 
 impl ListPresetVersionsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(slug: impl Into<String>) -> Self {
         Self { slug: slug.into(), offset: None, limit: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -204,6 +217,13 @@ json_object! {
     }
 }
 
+impl ListPresetVersionsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<PresetDesignatedVersion>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`presets_list`](crate::funcs::presets_list) (`GET /presets`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPresetsRequest {
@@ -218,20 +238,20 @@ pub struct ListPresetsRequest {
 }
 
 impl ListPresetsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -249,6 +269,13 @@ json_object! {
     ListPresetsResponse {
         data: "data" defaulted,
         total_count: "total_count" required,
+    }
+}
+
+impl ListPresetsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<Preset>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -288,13 +315,13 @@ json_object! {
 }
 
 impl Preset {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        created_at: impl Into<String>,
         id: impl Into<String>,
         name: impl Into<String>,
         slug: impl Into<String>,
-        status: PresetStatus,
+        status: impl Into<PresetStatus>,
+        created_at: impl Into<String>,
         updated_at: impl Into<String>,
     ) -> Self {
         Self {
@@ -305,12 +332,42 @@ impl Preset {
             id: id.into(),
             name: name.into(),
             slug: slug.into(),
-            status,
+            status: status.into(),
             status_updated_at: None,
             updated_at: updated_at.into(),
             workspace_id: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets `creator_user_id`.
+    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.creator_user_id = Some(value.into());
+        self
+    }
+
+    /// Sets `description`.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+
+    /// Sets `designated_version_id`.
+    pub fn designated_version_id(mut self, value: impl Into<String>) -> Self {
+        self.designated_version_id = Some(value.into());
+        self
+    }
+
+    /// Sets `status_updated_at`.
+    pub fn status_updated_at(mut self, value: impl Into<String>) -> Self {
+        self.status_updated_at = Some(value.into());
+        self
+    }
+
+    /// Sets `workspace_id`.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
     }
 }
 
@@ -339,6 +396,37 @@ json_object! {
         system_prompt: "system_prompt" defaulted,
         updated_at: "updated_at" required,
         version: "version" required,
+    }
+}
+
+impl PresetDesignatedVersion {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        preset_id: impl Into<String>,
+        creator_id: impl Into<String>,
+        version: impl Into<i64>,
+        config: impl Into<serde_json::Map<String, serde_json::Value>>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            config: config.into(),
+            created_at: created_at.into(),
+            creator_id: creator_id.into(),
+            id: id.into(),
+            preset_id: preset_id.into(),
+            system_prompt: None,
+            updated_at: updated_at.into(),
+            version: version.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `system_prompt`.
+    pub fn system_prompt(mut self, value: impl Into<String>) -> Self {
+        self.system_prompt = Some(value.into());
+        self
     }
 }
 
@@ -390,13 +478,13 @@ json_object! {
 }
 
 impl PresetWithDesignatedVersion {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        created_at: impl Into<String>,
         id: impl Into<String>,
         name: impl Into<String>,
         slug: impl Into<String>,
-        status: PresetStatus,
+        status: impl Into<PresetStatus>,
+        created_at: impl Into<String>,
         updated_at: impl Into<String>,
     ) -> Self {
         Self {
@@ -407,12 +495,48 @@ impl PresetWithDesignatedVersion {
             id: id.into(),
             name: name.into(),
             slug: slug.into(),
-            status,
+            status: status.into(),
             status_updated_at: None,
             updated_at: updated_at.into(),
             workspace_id: None,
             designated_version: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets `creator_user_id`.
+    pub fn creator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.creator_user_id = Some(value.into());
+        self
+    }
+
+    /// Sets `description`.
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+
+    /// Sets `designated_version_id`.
+    pub fn designated_version_id(mut self, value: impl Into<String>) -> Self {
+        self.designated_version_id = Some(value.into());
+        self
+    }
+
+    /// Sets `status_updated_at`.
+    pub fn status_updated_at(mut self, value: impl Into<String>) -> Self {
+        self.status_updated_at = Some(value.into());
+        self
+    }
+
+    /// Sets `workspace_id`.
+    pub fn workspace_id(mut self, value: impl Into<String>) -> Self {
+        self.workspace_id = Some(value.into());
+        self
+    }
+
+    /// A specific version of a preset, containing config and optional system prompt.
+    pub fn designated_version(mut self, value: impl Into<PresetDesignatedVersion>) -> Self {
+        self.designated_version = Some(value.into());
+        self
     }
 }

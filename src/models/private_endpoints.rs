@@ -16,7 +16,7 @@ pub struct ActivatePrivateEndpointRequest {
 }
 
 impl ActivatePrivateEndpointRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -33,15 +33,21 @@ pub struct CreatePrivateEndpointRequest {
 }
 
 impl CreatePrivateEndpointRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreatePrivateEndpointRequestBody) -> Self {
-        Self { idempotency_key: None, body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreatePrivateEndpointRequestBody>) -> Self {
+        Self { idempotency_key: None, body: body.into() }
     }
 
     /// Retry-safe create: a repeated create with the same key from the same organization returns the endpoint the first request created instead of creating another. The endpoint is returned as it is now. Reusing a key with a different request body (model, provider, base URL, upstream model ID, declared ZDR or region, pricing, or declared parameters) is rejected with 422 `idempotency_key_reused`. Declared parameters are compared as a set, so a retry that reorders or repeats a name replays the endpoint. `activate` and `max_completion_tokens` are not compared, and later edits to the endpoint do not affect the comparison.
     pub fn idempotency_key(mut self, value: impl Into<String>) -> Self {
         self.idempotency_key = Some(value.into());
         self
+    }
+}
+
+impl From<CreatePrivateEndpointRequestBody> for CreatePrivateEndpointRequest {
+    fn from(body: CreatePrivateEndpointRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -54,9 +60,9 @@ pub struct CreatePrivateEndpointRequestBody {
     /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
     pub declared_parameters: Option<Vec<PrivateEndpointDeclaredParameter>>,
     /// Attest where this deployment processes data.
-    pub declared_region: Option<Option<CreatePrivateEndpointRequestBodyDeclaredRegion>>,
+    pub declared_region: Option<CreatePrivateEndpointRequestBodyDeclaredRegion>,
     /// Attest that this deployment retains no prompt or completion data.
-    pub declared_zdr: Option<Option<bool>>,
+    pub declared_zdr: Option<bool>,
     /// Cap on completion tokens per request. Requests asking for more skip this endpoint, and the default output length stays within it. When omitted, the cap is copied from the public endpoint for the same model and provider, if there is one.
     pub max_completion_tokens: Option<i64>,
     /// Permanent slug of the model this endpoint serves.
@@ -78,14 +84,100 @@ json_object! {
         activate: "activate" optional,
         base_url: "base_url" optional,
         declared_parameters: "declared_parameters" optional,
-        declared_region: "declared_region" tristate,
-        declared_zdr: "declared_zdr" tristate,
+        declared_region: "declared_region" optional,
+        declared_zdr: "declared_zdr" optional,
         max_completion_tokens: "max_completion_tokens" optional,
         model_permaslug: "model_permaslug" required,
         pricing: "pricing" optional,
         provider_slug: "provider_slug" required,
         settings: "settings" optional,
         upstream_model_id: "upstream_model_id" required,
+    }
+}
+
+impl CreatePrivateEndpointRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        model_permaslug: impl Into<String>,
+        provider_slug: impl Into<String>,
+        upstream_model_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            activate: None,
+            base_url: None,
+            declared_parameters: None,
+            declared_region: None,
+            declared_zdr: None,
+            max_completion_tokens: None,
+            model_permaslug: model_permaslug.into(),
+            pricing: None,
+            provider_slug: provider_slug.into(),
+            settings: None,
+            upstream_model_id: upstream_model_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Validate and activate in the same call. On a failed validation the draft is kept and returned with a 422, so fix it and call `/validate` and `/activate` instead of creating it again.
+    pub fn activate(mut self, value: impl Into<PrivateEndpointActivation>) -> Self {
+        self.activate = Some(value.into());
+        self
+    }
+
+    /// HTTPS base URL of your deployment. Required unless the provider derives its URL from the BYOK credential (Azure, Amazon Bedrock, Google Vertex).
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
+    pub fn declared_parameters(mut self, value: impl Into<Vec<PrivateEndpointDeclaredParameter>>) -> Self {
+        self.declared_parameters = Some(value.into());
+        self
+    }
+
+    /// Attest where this deployment processes data.
+    pub fn declared_region(mut self, value: impl Into<CreatePrivateEndpointRequestBodyDeclaredRegion>) -> Self {
+        self.declared_region = Some(value.into());
+        self
+    }
+
+    /// Sends `"declared_region": null` (in an update: clears the value).
+    pub fn clear_declared_region(mut self) -> Self {
+        self.declared_region = None;
+        self.extra.insert("declared_region".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Attest that this deployment retains no prompt or completion data.
+    pub fn declared_zdr(mut self, value: impl Into<bool>) -> Self {
+        self.declared_zdr = Some(value.into());
+        self
+    }
+
+    /// Sends `"declared_zdr": null` (in an update: clears the value).
+    pub fn clear_declared_zdr(mut self) -> Self {
+        self.declared_zdr = None;
+        self.extra.insert("declared_zdr".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Cap on completion tokens per request. Requests asking for more skip this endpoint, and the default output length stays within it. When omitted, the cap is copied from the public endpoint for the same model and provider, if there is one.
+    pub fn max_completion_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.max_completion_tokens = Some(value.into());
+        self
+    }
+
+    /// Negotiated per-token rates reported for requests routed to this endpoint.
+    pub fn pricing(mut self, value: impl Into<PrivateEndpointPricing>) -> Self {
+        self.pricing = Some(value.into());
+        self
+    }
+
+    /// Capabilities and limits to set over the ones copied from the public endpoint for this model and provider (or from the model). Omitted fields keep the copied values.
+    pub fn settings(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequest>) -> Self {
+        self.settings = Some(value.into());
+        self
     }
 }
 
@@ -112,14 +204,14 @@ pub struct DeletePrivateEndpointRequest {
 }
 
 impl DeletePrivateEndpointRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), draft_only: None }
     }
 
     /// When `true`, only delete the endpoint if it is still a draft (409 otherwise).
-    pub fn draft_only(mut self, value: DeletePrivateEndpointRequestDraftOnly) -> Self {
-        self.draft_only = Some(value);
+    pub fn draft_only(mut self, value: impl Into<DeletePrivateEndpointRequestDraftOnly>) -> Self {
+        self.draft_only = Some(value.into());
         self
     }
 }
@@ -145,6 +237,13 @@ json_object! {
     }
 }
 
+impl DeletePrivateEndpointResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<DeletePrivateEndpointResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeletePrivateEndpointResponseData {
     /// Stable identifier of the private endpoint.
@@ -159,6 +258,13 @@ json_object! {
     }
 }
 
+impl DeletePrivateEndpointResponseData {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`private_endpoints_disable`](crate::funcs::private_endpoints_disable) (`POST /private-endpoints/{id}/disable`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DisablePrivateEndpointRequest {
@@ -169,7 +275,7 @@ pub struct DisablePrivateEndpointRequest {
 }
 
 impl DisablePrivateEndpointRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -185,7 +291,7 @@ pub struct EnablePrivateEndpointRequest {
 }
 
 impl EnablePrivateEndpointRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -201,7 +307,7 @@ pub struct GetPrivateEndpointRequest {
 }
 
 impl GetPrivateEndpointRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -212,7 +318,7 @@ impl GetPrivateEndpointRequest {
 pub struct ListPrivateEndpointsRequest {}
 
 impl ListPrivateEndpointsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -228,6 +334,13 @@ pub struct ListPrivateEndpointsResponse {
 json_object! {
     ListPrivateEndpointsResponse {
         data: "data" defaulted,
+    }
+}
+
+impl ListPrivateEndpointsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<PrivateEndpointSummary>>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -252,7 +365,7 @@ pub struct ManagedPrivateEndpoint {
     /// Whether you attest this deployment retains no prompt or completion data. `null` means undeclared.
     pub declared_zdr: Option<bool>,
     /// Most completion tokens a request routed to this endpoint can produce, or `null` when the endpoint sets no cap beyond the model context length.
-    pub max_completion_tokens: Option<Option<i64>>,
+    pub max_completion_tokens: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -268,18 +381,18 @@ json_object! {
         status: "status" required,
         declared_region: "declared_region" defaulted,
         declared_zdr: "declared_zdr" defaulted,
-        max_completion_tokens: "max_completion_tokens" tristate,
+        max_completion_tokens: "max_completion_tokens" optional,
     }
 }
 
 impl ManagedPrivateEndpoint {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        created_at: impl Into<String>,
         id: impl Into<String>,
+        status: impl Into<PrivateEndpointStatus>,
         model_permaslug: impl Into<String>,
         provider_name: impl Into<String>,
-        status: PrivateEndpointStatus,
+        created_at: impl Into<String>,
     ) -> Self {
         Self {
             created_at: created_at.into(),
@@ -288,12 +401,49 @@ impl ManagedPrivateEndpoint {
             model_permaslug: model_permaslug.into(),
             model_slug: None,
             provider_name: provider_name.into(),
-            status,
+            status: status.into(),
             declared_region: None,
             declared_zdr: None,
             max_completion_tokens: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Display name of the model, or `null` when the model is no longer listed.
+    pub fn model_name(mut self, value: impl Into<String>) -> Self {
+        self.model_name = Some(value.into());
+        self
+    }
+
+    /// Public model slug, or `null` when the model is no longer listed.
+    pub fn model_slug(mut self, value: impl Into<String>) -> Self {
+        self.model_slug = Some(value.into());
+        self
+    }
+
+    /// Where you attest this deployment processes data. `global` means not regional; `null` means undeclared.
+    pub fn declared_region(mut self, value: impl Into<PrivateEndpointDeclaredRegion>) -> Self {
+        self.declared_region = Some(value.into());
+        self
+    }
+
+    /// Whether you attest this deployment retains no prompt or completion data. `null` means undeclared.
+    pub fn declared_zdr(mut self, value: impl Into<bool>) -> Self {
+        self.declared_zdr = Some(value.into());
+        self
+    }
+
+    /// Most completion tokens a request routed to this endpoint can produce, or `null` when the endpoint sets no cap beyond the model context length.
+    pub fn max_completion_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.max_completion_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"max_completion_tokens": null` (in an update: clears the value).
+    pub fn clear_max_completion_tokens(mut self) -> Self {
+        self.max_completion_tokens = None;
+        self.extra.insert("max_completion_tokens".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -311,9 +461,9 @@ json_object! {
 }
 
 impl ManagedPrivateEndpointResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: ManagedPrivateEndpoint) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ManagedPrivateEndpoint>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -330,7 +480,7 @@ pub struct PrivateEndpoint {
     /// Stable identifier of the private endpoint.
     pub id: String,
     /// Most completion tokens a request routed to this endpoint can produce, or `null` when the endpoint sets no cap beyond the model context length.
-    pub max_completion_tokens: Option<Option<i64>>,
+    pub max_completion_tokens: Option<i64>,
     /// Display name of the model, or `null` when the model is no longer listed.
     pub model_name: Option<String>,
     /// Permanent slug of the model this endpoint serves.
@@ -362,7 +512,7 @@ json_object! {
         declared_region: "declared_region" defaulted,
         declared_zdr: "declared_zdr" defaulted,
         id: "id" required,
-        max_completion_tokens: "max_completion_tokens" tristate,
+        max_completion_tokens: "max_completion_tokens" optional,
         model_name: "model_name" defaulted,
         model_permaslug: "model_permaslug" required,
         model_slug: "model_slug" defaulted,
@@ -377,22 +527,22 @@ json_object! {
 }
 
 impl PrivateEndpoint {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        declared_parameters: Vec<String>,
         id: impl Into<String>,
+        status: impl Into<PrivateEndpointStatus>,
         model_permaslug: impl Into<String>,
-        pricing: PrivateEndpointPricing,
         provider_name: impl Into<String>,
-        settings: PrivateEndpointSettings,
-        status: PrivateEndpointStatus,
-        tested_parameters: Vec<String>,
         upstream_model_id: impl Into<String>,
+        pricing: impl Into<PrivateEndpointPricing>,
+        tested_parameters: impl Into<Vec<String>>,
+        declared_parameters: impl Into<Vec<String>>,
+        settings: impl Into<PrivateEndpointSettings>,
     ) -> Self {
         Self {
             base_url: None,
-            declared_parameters,
+            declared_parameters: declared_parameters.into(),
             declared_region: None,
             declared_zdr: None,
             id: id.into(),
@@ -400,15 +550,64 @@ impl PrivateEndpoint {
             model_name: None,
             model_permaslug: model_permaslug.into(),
             model_slug: None,
-            pricing,
+            pricing: pricing.into(),
             provider_name: provider_name.into(),
             provider_slug: None,
-            settings,
-            status,
-            tested_parameters,
+            settings: settings.into(),
+            status: status.into(),
+            tested_parameters: tested_parameters.into(),
             upstream_model_id: upstream_model_id.into(),
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// HTTPS base URL of your deployment, or `null` for providers whose URL is derived from the BYOK credential (Azure, Amazon Bedrock, Google Vertex).
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Where you attest this deployment processes data. `global` means not regional; `null` means undeclared.
+    pub fn declared_region(mut self, value: impl Into<PrivateEndpointDeclaredRegion>) -> Self {
+        self.declared_region = Some(value.into());
+        self
+    }
+
+    /// Whether you attest this deployment retains no prompt or completion data. `null` means undeclared.
+    pub fn declared_zdr(mut self, value: impl Into<bool>) -> Self {
+        self.declared_zdr = Some(value.into());
+        self
+    }
+
+    /// Most completion tokens a request routed to this endpoint can produce, or `null` when the endpoint sets no cap beyond the model context length.
+    pub fn max_completion_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.max_completion_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"max_completion_tokens": null` (in an update: clears the value).
+    pub fn clear_max_completion_tokens(mut self) -> Self {
+        self.max_completion_tokens = None;
+        self.extra.insert("max_completion_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Display name of the model, or `null` when the model is no longer listed.
+    pub fn model_name(mut self, value: impl Into<String>) -> Self {
+        self.model_name = Some(value.into());
+        self
+    }
+
+    /// Public model slug, or `null` when the model is no longer listed.
+    pub fn model_slug(mut self, value: impl Into<String>) -> Self {
+        self.model_slug = Some(value.into());
+        self
+    }
+
+    /// Slug of the upstream provider, or `null` when the provider is no longer listed.
+    pub fn provider_slug(mut self, value: impl Into<String>) -> Self {
+        self.provider_slug = Some(value.into());
+        self
     }
 }
 
@@ -427,17 +626,24 @@ json_object! {
     }
 }
 
+impl PrivateEndpointActivation {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(workspace_id: impl Into<String>) -> Self {
+        Self { workspace_id: workspace_id.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrivateEndpointCheck {
     /// Model the upstream reported serving, when it differs from the request.
-    pub actual_model: Option<Option<String>>,
+    pub actual_model: Option<String>,
     /// Check name.
     pub name: String,
     pub passed: bool,
     /// Why the check failed.
     pub reason: Option<PrivateEndpointCheckReason>,
     /// Error message returned by your deployment when the call failed.
-    pub upstream_message: Option<Option<String>>,
+    pub upstream_message: Option<String>,
     /// HTTP status returned by your deployment when the call failed.
     pub upstream_status: Option<i64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -446,12 +652,65 @@ pub struct PrivateEndpointCheck {
 
 json_object! {
     PrivateEndpointCheck {
-        actual_model: "actual_model" tristate,
+        actual_model: "actual_model" optional,
         name: "name" required,
         passed: "passed" required,
         reason: "reason" optional,
-        upstream_message: "upstream_message" tristate,
+        upstream_message: "upstream_message" optional,
         upstream_status: "upstream_status" optional,
+    }
+}
+
+impl PrivateEndpointCheck {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(name: impl Into<String>, passed: impl Into<bool>) -> Self {
+        Self {
+            actual_model: None,
+            name: name.into(),
+            passed: passed.into(),
+            reason: None,
+            upstream_message: None,
+            upstream_status: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Model the upstream reported serving, when it differs from the request.
+    pub fn actual_model(mut self, value: impl Into<String>) -> Self {
+        self.actual_model = Some(value.into());
+        self
+    }
+
+    /// Sends `"actual_model": null` (in an update: clears the value).
+    pub fn clear_actual_model(mut self) -> Self {
+        self.actual_model = None;
+        self.extra.insert("actual_model".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Why the check failed.
+    pub fn reason(mut self, value: impl Into<PrivateEndpointCheckReason>) -> Self {
+        self.reason = Some(value.into());
+        self
+    }
+
+    /// Error message returned by your deployment when the call failed.
+    pub fn upstream_message(mut self, value: impl Into<String>) -> Self {
+        self.upstream_message = Some(value.into());
+        self
+    }
+
+    /// Sends `"upstream_message": null` (in an update: clears the value).
+    pub fn clear_upstream_message(mut self) -> Self {
+        self.upstream_message = None;
+        self.extra.insert("upstream_message".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// HTTP status returned by your deployment when the call failed.
+    pub fn upstream_status(mut self, value: impl Into<i64>) -> Self {
+        self.upstream_status = Some(value.into());
+        self
     }
 }
 
@@ -532,6 +791,13 @@ json_object! {
     }
 }
 
+impl PrivateEndpointParameterCheck {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(parameter: impl Into<String>, supported: impl Into<bool>) -> Self {
+        Self { parameter: parameter.into(), supported: supported.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Negotiated per-token rates reported for requests routed to this endpoint.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrivateEndpointPricing {
@@ -553,6 +819,31 @@ json_object! {
         cache_write: "cache_write" optional,
         completion: "completion" required,
         prompt: "prompt" required,
+    }
+}
+
+impl PrivateEndpointPricing {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(prompt: impl Into<String>, completion: impl Into<String>) -> Self {
+        Self {
+            cache_read: None,
+            cache_write: None,
+            completion: completion.into(),
+            prompt: prompt.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// USD per cache-read prompt token, as a decimal string. When omitted, inherited from the public endpoint of the same model and provider: scaled by its cache-read to prompt ratio, or left at the pricing strategy default when it publishes no cache-read rate. Required when there is no such endpoint and the provider bills cache reads.
+    pub fn cache_read(mut self, value: impl Into<String>) -> Self {
+        self.cache_read = Some(value.into());
+        self
+    }
+
+    /// USD per cache-write prompt token, as a decimal string. When omitted, inherited from the public endpoint of the same model and provider: scaled by its cache-write to prompt ratio, or left at the pricing strategy default when it publishes no cache-write rate. Required when there is no such endpoint and the provider bills cache writes.
+    pub fn cache_write(mut self, value: impl Into<String>) -> Self {
+        self.cache_write = Some(value.into());
+        self
     }
 }
 
@@ -583,9 +874,9 @@ json_object! {
 }
 
 impl PrivateEndpointResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: PrivateEndpoint) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<PrivateEndpoint>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -625,27 +916,45 @@ json_object! {
 }
 
 impl PrivateEndpointSettings {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        completions: PrivateEndpointSettingsCompletions,
-        excluded_parameters: Vec<PrivateEndpointSettingsExcludedParametersItem>,
-        inputs: PrivateEndpointSettingsInputs,
-        quantization: PrivateEndpointQuantization,
-        reasoning: PrivateEndpointSettingsReasoning,
-        tool_choice: PrivateEndpointSettingsToolChoice,
+        quantization: impl Into<PrivateEndpointQuantization>,
+        reasoning: impl Into<PrivateEndpointSettingsReasoning>,
+        inputs: impl Into<PrivateEndpointSettingsInputs>,
+        tool_choice: impl Into<PrivateEndpointSettingsToolChoice>,
+        excluded_parameters: impl Into<Vec<PrivateEndpointSettingsExcludedParametersItem>>,
+        completions: impl Into<PrivateEndpointSettingsCompletions>,
     ) -> Self {
         Self {
-            completions,
+            completions: completions.into(),
             context_length: None,
-            excluded_parameters,
-            inputs,
+            excluded_parameters: excluded_parameters.into(),
+            inputs: inputs.into(),
             max_completion_tokens: None,
             max_prompt_tokens: None,
-            quantization,
-            reasoning,
-            tool_choice,
-            extra: Default::default(),
+            quantization: quantization.into(),
+            reasoning: reasoning.into(),
+            tool_choice: tool_choice.into(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Longest prompt plus completion, in tokens, or `null` to keep the model default.
+    pub fn context_length(mut self, value: impl Into<i64>) -> Self {
+        self.context_length = Some(value.into());
+        self
+    }
+
+    /// Longest completion the upstream returns, in tokens, or `null` to keep the model default.
+    pub fn max_completion_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.max_completion_tokens = Some(value.into());
+        self
+    }
+
+    /// Longest prompt, in tokens, or `null` for no cap below the context length. Cannot exceed `context_length`, or the model context length while `context_length` is `null`.
+    pub fn max_prompt_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.max_prompt_tokens = Some(value.into());
+        self
     }
 }
 
@@ -663,6 +972,25 @@ json_object! {
     PrivateEndpointSettingsCompletions {
         chat: "chat" defaulted,
         text: "text" defaulted,
+    }
+}
+
+impl PrivateEndpointSettingsCompletions {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { chat: None, text: None, extra: serde_json::Map::new() }
+    }
+
+    /// Serves `/chat/completions`; `null` uses the provider default.
+    pub fn chat(mut self, value: impl Into<bool>) -> Self {
+        self.chat = Some(value.into());
+        self
+    }
+
+    /// Serves `/completions`; `null` uses the provider default.
+    pub fn text(mut self, value: impl Into<bool>) -> Self {
+        self.text = Some(value.into());
+        self
     }
 }
 
@@ -694,6 +1022,50 @@ json_object! {
     }
 }
 
+impl PrivateEndpointSettingsInputs {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            audio: None,
+            base64_files: None,
+            base64_images: None,
+            file_urls: None,
+            image_urls: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Accepts audio input. `null` keeps the provider default.
+    pub fn audio(mut self, value: impl Into<bool>) -> Self {
+        self.audio = Some(value.into());
+        self
+    }
+
+    /// Accepts base64 file data. `null` keeps the provider default.
+    pub fn base64_files(mut self, value: impl Into<bool>) -> Self {
+        self.base64_files = Some(value.into());
+        self
+    }
+
+    /// Accepts base64 image data. `null` keeps the provider default.
+    pub fn base64_images(mut self, value: impl Into<bool>) -> Self {
+        self.base64_images = Some(value.into());
+        self
+    }
+
+    /// Accepts file URLs. `null` keeps the provider default.
+    pub fn file_urls(mut self, value: impl Into<bool>) -> Self {
+        self.file_urls = Some(value.into());
+        self
+    }
+
+    /// Accepts image URLs. `null` keeps the provider default.
+    pub fn image_urls(mut self, value: impl Into<bool>) -> Self {
+        self.image_urls = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrivateEndpointSettingsReasoning {
     /// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
@@ -708,6 +1080,19 @@ json_object! {
     PrivateEndpointSettingsReasoning {
         return_mechanism: "return_mechanism" defaulted,
         supported: "supported" required,
+    }
+}
+
+impl PrivateEndpointSettingsReasoning {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(supported: impl Into<bool>) -> Self {
+        Self { return_mechanism: None, supported: supported.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
+    pub fn return_mechanism(mut self, value: impl Into<PrivateEndpointReasoningReturnMechanism>) -> Self {
+        self.return_mechanism = Some(value.into());
+        self
     }
 }
 
@@ -731,6 +1116,24 @@ json_object! {
         function: "function" required,
         none: "none" required,
         required: "required" required,
+    }
+}
+
+impl PrivateEndpointSettingsToolChoice {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        none: impl Into<bool>,
+        auto: impl Into<bool>,
+        required: impl Into<bool>,
+        function: impl Into<bool>,
+    ) -> Self {
+        Self {
+            auto: auto.into(),
+            function: function.into(),
+            none: none.into(),
+            required: required.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }
 
@@ -776,13 +1179,13 @@ json_object! {
 }
 
 impl PrivateEndpointSummary {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        created_at: impl Into<String>,
         id: impl Into<String>,
+        status: impl Into<PrivateEndpointStatus>,
         model_permaslug: impl Into<String>,
         provider_name: impl Into<String>,
-        status: PrivateEndpointStatus,
+        created_at: impl Into<String>,
     ) -> Self {
         Self {
             created_at: created_at.into(),
@@ -791,9 +1194,21 @@ impl PrivateEndpointSummary {
             model_permaslug: model_permaslug.into(),
             model_slug: None,
             provider_name: provider_name.into(),
-            status,
-            extra: Default::default(),
+            status: status.into(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Display name of the model, or `null` when the model is no longer listed.
+    pub fn model_name(mut self, value: impl Into<String>) -> Self {
+        self.model_name = Some(value.into());
+        self
+    }
+
+    /// Public model slug, or `null` when the model is no longer listed.
+    pub fn model_slug(mut self, value: impl Into<String>) -> Self {
+        self.model_slug = Some(value.into());
+        self
     }
 }
 
@@ -816,6 +1231,19 @@ json_object! {
     }
 }
 
+impl PrivateEndpointValidation {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(passed: impl Into<bool>, checks: impl Into<Vec<PrivateEndpointCheck>>) -> Self {
+        Self { checks: checks.into(), parameters: None, passed: passed.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Request parameters probed after the checks passed, each with whether the upstream honored it. Supported ones are recorded in `tested_parameters`. Absent on a failed run and for providers that run no parameter probes; empty when every probe group was already proven.
+    pub fn parameters(mut self, value: impl Into<Vec<PrivateEndpointParameterCheck>>) -> Self {
+        self.parameters = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrivateEndpointValidationResponse {
     pub data: PrivateEndpointValidation,
@@ -826,6 +1254,13 @@ pub struct PrivateEndpointValidationResponse {
 json_object! {
     PrivateEndpointValidationResponse {
         data: "data" required,
+    }
+}
+
+impl PrivateEndpointValidationResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<PrivateEndpointValidation>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -840,9 +1275,9 @@ pub struct UpdatePrivateEndpointParametersRequest {
 }
 
 impl UpdatePrivateEndpointParametersRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: UpdatePrivateEndpointParametersRequestBody) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<UpdatePrivateEndpointParametersRequestBody>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
@@ -860,6 +1295,13 @@ json_object! {
     }
 }
 
+impl UpdatePrivateEndpointParametersRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(declared_parameters: impl Into<Vec<PrivateEndpointDeclaredParameter>>) -> Self {
+        Self { declared_parameters: declared_parameters.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`private_endpoints_update_pricing`](crate::funcs::private_endpoints_update_pricing) (`PUT /private-endpoints/{id}/pricing`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdatePrivateEndpointPricingRequest {
@@ -871,9 +1313,9 @@ pub struct UpdatePrivateEndpointPricingRequest {
 }
 
 impl UpdatePrivateEndpointPricingRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: UpdatePrivateEndpointPricingRequestBody) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<UpdatePrivateEndpointPricingRequestBody>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
@@ -891,6 +1333,13 @@ json_object! {
     }
 }
 
+impl UpdatePrivateEndpointPricingRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(pricing: impl Into<PrivateEndpointPricing>) -> Self {
+        Self { pricing: pricing.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`private_endpoints_update`](crate::funcs::private_endpoints_update) (`PATCH /private-endpoints/{id}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdatePrivateEndpointRequest {
@@ -902,9 +1351,9 @@ pub struct UpdatePrivateEndpointRequest {
 }
 
 impl UpdatePrivateEndpointRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: UpdatePrivateEndpointRequestBody) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<UpdatePrivateEndpointRequestBody>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
@@ -916,9 +1365,9 @@ pub struct UpdatePrivateEndpointRequestBody {
     /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
     pub declared_parameters: Option<Vec<PrivateEndpointDeclaredParameter>>,
     /// Attest where this deployment processes data.
-    pub declared_region: Option<Option<UpdatePrivateEndpointRequestBodyDeclaredRegion>>,
+    pub declared_region: Option<UpdatePrivateEndpointRequestBodyDeclaredRegion>,
     /// Attest that this deployment retains no prompt or completion data.
-    pub declared_zdr: Option<Option<bool>>,
+    pub declared_zdr: Option<bool>,
     pub pricing: Option<PrivateEndpointPricing>,
     pub settings: Option<UpdatePrivateEndpointSettingsRequest>,
     /// Model or deployment identifier sent to the upstream provider.
@@ -931,11 +1380,83 @@ json_object! {
     UpdatePrivateEndpointRequestBody {
         base_url: "base_url" optional,
         declared_parameters: "declared_parameters" optional,
-        declared_region: "declared_region" tristate,
-        declared_zdr: "declared_zdr" tristate,
+        declared_region: "declared_region" optional,
+        declared_zdr: "declared_zdr" optional,
         pricing: "pricing" optional,
         settings: "settings" optional,
         upstream_model_id: "upstream_model_id" optional,
+    }
+}
+
+impl UpdatePrivateEndpointRequestBody {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            base_url: None,
+            declared_parameters: None,
+            declared_region: None,
+            declared_zdr: None,
+            pricing: None,
+            settings: None,
+            upstream_model_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// HTTPS base URL of your deployment. Required unless the provider derives its URL from the BYOK credential (Azure, Amazon Bedrock, Google Vertex).
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
+    pub fn declared_parameters(mut self, value: impl Into<Vec<PrivateEndpointDeclaredParameter>>) -> Self {
+        self.declared_parameters = Some(value.into());
+        self
+    }
+
+    /// Attest where this deployment processes data.
+    pub fn declared_region(mut self, value: impl Into<UpdatePrivateEndpointRequestBodyDeclaredRegion>) -> Self {
+        self.declared_region = Some(value.into());
+        self
+    }
+
+    /// Sends `"declared_region": null` (in an update: clears the value).
+    pub fn clear_declared_region(mut self) -> Self {
+        self.declared_region = None;
+        self.extra.insert("declared_region".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Attest that this deployment retains no prompt or completion data.
+    pub fn declared_zdr(mut self, value: impl Into<bool>) -> Self {
+        self.declared_zdr = Some(value.into());
+        self
+    }
+
+    /// Sends `"declared_zdr": null` (in an update: clears the value).
+    pub fn clear_declared_zdr(mut self) -> Self {
+        self.declared_zdr = None;
+        self.extra.insert("declared_zdr".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `pricing`.
+    pub fn pricing(mut self, value: impl Into<PrivateEndpointPricing>) -> Self {
+        self.pricing = Some(value.into());
+        self
+    }
+
+    /// Sets `settings`.
+    pub fn settings(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequest>) -> Self {
+        self.settings = Some(value.into());
+        self
+    }
+
+    /// Model or deployment identifier sent to the upstream provider.
+    pub fn upstream_model_id(mut self, value: impl Into<String>) -> Self {
+        self.upstream_model_id = Some(value.into());
+        self
     }
 }
 
@@ -953,14 +1474,14 @@ Us = "us",
 pub struct UpdatePrivateEndpointSettingsRequest {
     pub completions: Option<UpdatePrivateEndpointSettingsRequestCompletions>,
     /// Longest prompt plus completion, in tokens, or `null` to keep the model default.
-    pub context_length: Option<Option<i64>>,
+    pub context_length: Option<i64>,
     /// Request parameters the upstream rejects even though the model supports them; requests using one do not route here. Cannot name a tested parameter.
     pub excluded_parameters: Option<Vec<UpdatePrivateEndpointSettingsRequestExcludedParametersItem>>,
     pub inputs: Option<UpdatePrivateEndpointSettingsRequestInputs>,
     /// Longest completion the upstream returns, in tokens, or `null` to keep the model default.
-    pub max_completion_tokens: Option<Option<i64>>,
+    pub max_completion_tokens: Option<i64>,
     /// Longest prompt, in tokens, or `null` for no cap below the context length. Cannot exceed `context_length`, or the model context length while `context_length` is `null`.
-    pub max_prompt_tokens: Option<Option<i64>>,
+    pub max_prompt_tokens: Option<i64>,
     /// Weight precision the deployment runs at; `unknown` when not stated.
     pub quantization: Option<PrivateEndpointQuantization>,
     pub reasoning: Option<UpdatePrivateEndpointSettingsRequestReasoning>,
@@ -972,31 +1493,160 @@ pub struct UpdatePrivateEndpointSettingsRequest {
 json_object! {
     UpdatePrivateEndpointSettingsRequest {
         completions: "completions" optional,
-        context_length: "context_length" tristate,
+        context_length: "context_length" optional,
         excluded_parameters: "excluded_parameters" optional,
         inputs: "inputs" optional,
-        max_completion_tokens: "max_completion_tokens" tristate,
-        max_prompt_tokens: "max_prompt_tokens" tristate,
+        max_completion_tokens: "max_completion_tokens" optional,
+        max_prompt_tokens: "max_prompt_tokens" optional,
         quantization: "quantization" optional,
         reasoning: "reasoning" optional,
         tool_choice: "tool_choice" optional,
     }
 }
 
+impl UpdatePrivateEndpointSettingsRequest {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            completions: None,
+            context_length: None,
+            excluded_parameters: None,
+            inputs: None,
+            max_completion_tokens: None,
+            max_prompt_tokens: None,
+            quantization: None,
+            reasoning: None,
+            tool_choice: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `completions`.
+    pub fn completions(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequestCompletions>) -> Self {
+        self.completions = Some(value.into());
+        self
+    }
+
+    /// Longest prompt plus completion, in tokens, or `null` to keep the model default.
+    pub fn context_length(mut self, value: impl Into<i64>) -> Self {
+        self.context_length = Some(value.into());
+        self
+    }
+
+    /// Sends `"context_length": null` (in an update: clears the value).
+    pub fn clear_context_length(mut self) -> Self {
+        self.context_length = None;
+        self.extra.insert("context_length".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Request parameters the upstream rejects even though the model supports them; requests using one do not route here. Cannot name a tested parameter.
+    pub fn excluded_parameters(
+        mut self,
+        value: impl Into<Vec<UpdatePrivateEndpointSettingsRequestExcludedParametersItem>>,
+    ) -> Self {
+        self.excluded_parameters = Some(value.into());
+        self
+    }
+
+    /// Sets `inputs`.
+    pub fn inputs(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequestInputs>) -> Self {
+        self.inputs = Some(value.into());
+        self
+    }
+
+    /// Longest completion the upstream returns, in tokens, or `null` to keep the model default.
+    pub fn max_completion_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.max_completion_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"max_completion_tokens": null` (in an update: clears the value).
+    pub fn clear_max_completion_tokens(mut self) -> Self {
+        self.max_completion_tokens = None;
+        self.extra.insert("max_completion_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Longest prompt, in tokens, or `null` for no cap below the context length. Cannot exceed `context_length`, or the model context length while `context_length` is `null`.
+    pub fn max_prompt_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.max_prompt_tokens = Some(value.into());
+        self
+    }
+
+    /// Sends `"max_prompt_tokens": null` (in an update: clears the value).
+    pub fn clear_max_prompt_tokens(mut self) -> Self {
+        self.max_prompt_tokens = None;
+        self.extra.insert("max_prompt_tokens".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Weight precision the deployment runs at; `unknown` when not stated.
+    pub fn quantization(mut self, value: impl Into<PrivateEndpointQuantization>) -> Self {
+        self.quantization = Some(value.into());
+        self
+    }
+
+    /// Sets `reasoning`.
+    pub fn reasoning(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequestReasoning>) -> Self {
+        self.reasoning = Some(value.into());
+        self
+    }
+
+    /// Sets `tool_choice`.
+    pub fn tool_choice(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequestToolChoice>) -> Self {
+        self.tool_choice = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdatePrivateEndpointSettingsRequestCompletions {
     /// Serves `/chat/completions`; `null` uses the provider default.
-    pub chat: Option<Option<bool>>,
+    pub chat: Option<bool>,
     /// Serves `/completions`; `null` uses the provider default.
-    pub text: Option<Option<bool>>,
+    pub text: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     UpdatePrivateEndpointSettingsRequestCompletions {
-        chat: "chat" tristate,
-        text: "text" tristate,
+        chat: "chat" optional,
+        text: "text" optional,
+    }
+}
+
+impl UpdatePrivateEndpointSettingsRequestCompletions {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { chat: None, text: None, extra: serde_json::Map::new() }
+    }
+
+    /// Serves `/chat/completions`; `null` uses the provider default.
+    pub fn chat(mut self, value: impl Into<bool>) -> Self {
+        self.chat = Some(value.into());
+        self
+    }
+
+    /// Sends `"chat": null` (in an update: clears the value).
+    pub fn clear_chat(mut self) -> Self {
+        self.chat = None;
+        self.extra.insert("chat".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Serves `/completions`; `null` uses the provider default.
+    pub fn text(mut self, value: impl Into<bool>) -> Self {
+        self.text = Some(value.into());
+        self
+    }
+
+    /// Sends `"text": null` (in an update: clears the value).
+    pub fn clear_text(mut self) -> Self {
+        self.text = None;
+        self.extra.insert("text".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -1005,33 +1655,112 @@ pub type UpdatePrivateEndpointSettingsRequestExcludedParametersItem = Parameter;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdatePrivateEndpointSettingsRequestInputs {
     /// Accepts audio input. `null` keeps the provider default.
-    pub audio: Option<Option<bool>>,
+    pub audio: Option<bool>,
     /// Accepts base64 file data. `null` keeps the provider default.
-    pub base64_files: Option<Option<bool>>,
+    pub base64_files: Option<bool>,
     /// Accepts base64 image data. `null` keeps the provider default.
-    pub base64_images: Option<Option<bool>>,
+    pub base64_images: Option<bool>,
     /// Accepts file URLs. `null` keeps the provider default.
-    pub file_urls: Option<Option<bool>>,
+    pub file_urls: Option<bool>,
     /// Accepts image URLs. `null` keeps the provider default.
-    pub image_urls: Option<Option<bool>>,
+    pub image_urls: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     UpdatePrivateEndpointSettingsRequestInputs {
-        audio: "audio" tristate,
-        base64_files: "base64_files" tristate,
-        base64_images: "base64_images" tristate,
-        file_urls: "file_urls" tristate,
-        image_urls: "image_urls" tristate,
+        audio: "audio" optional,
+        base64_files: "base64_files" optional,
+        base64_images: "base64_images" optional,
+        file_urls: "file_urls" optional,
+        image_urls: "image_urls" optional,
+    }
+}
+
+impl UpdatePrivateEndpointSettingsRequestInputs {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            audio: None,
+            base64_files: None,
+            base64_images: None,
+            file_urls: None,
+            image_urls: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Accepts audio input. `null` keeps the provider default.
+    pub fn audio(mut self, value: impl Into<bool>) -> Self {
+        self.audio = Some(value.into());
+        self
+    }
+
+    /// Sends `"audio": null` (in an update: clears the value).
+    pub fn clear_audio(mut self) -> Self {
+        self.audio = None;
+        self.extra.insert("audio".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Accepts base64 file data. `null` keeps the provider default.
+    pub fn base64_files(mut self, value: impl Into<bool>) -> Self {
+        self.base64_files = Some(value.into());
+        self
+    }
+
+    /// Sends `"base64_files": null` (in an update: clears the value).
+    pub fn clear_base64_files(mut self) -> Self {
+        self.base64_files = None;
+        self.extra.insert("base64_files".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Accepts base64 image data. `null` keeps the provider default.
+    pub fn base64_images(mut self, value: impl Into<bool>) -> Self {
+        self.base64_images = Some(value.into());
+        self
+    }
+
+    /// Sends `"base64_images": null` (in an update: clears the value).
+    pub fn clear_base64_images(mut self) -> Self {
+        self.base64_images = None;
+        self.extra.insert("base64_images".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Accepts file URLs. `null` keeps the provider default.
+    pub fn file_urls(mut self, value: impl Into<bool>) -> Self {
+        self.file_urls = Some(value.into());
+        self
+    }
+
+    /// Sends `"file_urls": null` (in an update: clears the value).
+    pub fn clear_file_urls(mut self) -> Self {
+        self.file_urls = None;
+        self.extra.insert("file_urls".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Accepts image URLs. `null` keeps the provider default.
+    pub fn image_urls(mut self, value: impl Into<bool>) -> Self {
+        self.image_urls = Some(value.into());
+        self
+    }
+
+    /// Sends `"image_urls": null` (in an update: clears the value).
+    pub fn clear_image_urls(mut self) -> Self {
+        self.image_urls = None;
+        self.extra.insert("image_urls".into(), serde_json::Value::Null);
+        self
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdatePrivateEndpointSettingsRequestReasoning {
     /// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
-    pub return_mechanism: Option<Option<PrivateEndpointReasoningReturnMechanism>>,
+    pub return_mechanism: Option<PrivateEndpointReasoningReturnMechanism>,
     /// Whether requests with `reasoning` route to this endpoint.
     pub supported: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -1040,8 +1769,34 @@ pub struct UpdatePrivateEndpointSettingsRequestReasoning {
 
 json_object! {
     UpdatePrivateEndpointSettingsRequestReasoning {
-        return_mechanism: "return_mechanism" tristate,
+        return_mechanism: "return_mechanism" optional,
         supported: "supported" optional,
+    }
+}
+
+impl UpdatePrivateEndpointSettingsRequestReasoning {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { return_mechanism: None, supported: None, extra: serde_json::Map::new() }
+    }
+
+    /// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
+    pub fn return_mechanism(mut self, value: impl Into<PrivateEndpointReasoningReturnMechanism>) -> Self {
+        self.return_mechanism = Some(value.into());
+        self
+    }
+
+    /// Sends `"return_mechanism": null` (in an update: clears the value).
+    pub fn clear_return_mechanism(mut self) -> Self {
+        self.return_mechanism = None;
+        self.extra.insert("return_mechanism".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether requests with `reasoning` route to this endpoint.
+    pub fn supported(mut self, value: impl Into<bool>) -> Self {
+        self.supported = Some(value.into());
+        self
     }
 }
 
@@ -1068,6 +1823,37 @@ json_object! {
     }
 }
 
+impl UpdatePrivateEndpointSettingsRequestToolChoice {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { auto: None, function: None, none: None, required: None, extra: serde_json::Map::new() }
+    }
+
+    /// Accepts `tool_choice: "auto"`.
+    pub fn auto(mut self, value: impl Into<bool>) -> Self {
+        self.auto = Some(value.into());
+        self
+    }
+
+    /// Accepts a named function in `tool_choice`.
+    pub fn function(mut self, value: impl Into<bool>) -> Self {
+        self.function = Some(value.into());
+        self
+    }
+
+    /// Accepts `tool_choice: "none"`.
+    pub fn none(mut self, value: impl Into<bool>) -> Self {
+        self.none = Some(value.into());
+        self
+    }
+
+    /// Accepts `tool_choice: "required"`.
+    pub fn required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+}
+
 /// Inputs of [`private_endpoints_validate`](crate::funcs::private_endpoints_validate) (`POST /private-endpoints/{id}/validate`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ValidatePrivateEndpointRequest {
@@ -1079,9 +1865,9 @@ pub struct ValidatePrivateEndpointRequest {
 }
 
 impl ValidatePrivateEndpointRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: ValidatePrivateEndpointRequestBody) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<ValidatePrivateEndpointRequestBody>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
@@ -1096,5 +1882,12 @@ pub struct ValidatePrivateEndpointRequestBody {
 json_object! {
     ValidatePrivateEndpointRequestBody {
         workspace_id: "workspace_id" required,
+    }
+}
+
+impl ValidatePrivateEndpointRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(workspace_id: impl Into<String>) -> Self {
+        Self { workspace_id: workspace_id.into(), extra: serde_json::Map::new() }
     }
 }

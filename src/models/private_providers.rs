@@ -13,9 +13,15 @@ pub struct CreatePrivateProviderRequest {
 }
 
 impl CreatePrivateProviderRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreatePrivateProviderRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreatePrivateProviderRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreatePrivateProviderRequestBody> for CreatePrivateProviderRequest {
+    fn from(body: CreatePrivateProviderRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -45,6 +51,44 @@ json_object! {
     }
 }
 
+impl CreatePrivateProviderRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            base_url: None,
+            data_policy: None,
+            display_name: None,
+            name: name.into(),
+            slug: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Defaults to training on and retaining prompts, the most conservative declaration. Your own declaration; it applies to your own traffic and OpenRouter does not verify it.
+    pub fn data_policy(mut self, value: impl Into<PrivateProviderDataPolicy>) -> Self {
+        self.data_policy = Some(value.into());
+        self
+    }
+
+    /// Defaults to `name`.
+    pub fn display_name(mut self, value: impl Into<String>) -> Self {
+        self.display_name = Some(value.into());
+        self
+    }
+
+    /// 2-64 lowercase letters and numbers, separated by single hyphens. Cannot be changed later. Defaults to the name lowercased, with every run of other characters replaced by a hyphen (`Acme Inference` becomes `acme-inference`).
+    pub fn slug(mut self, value: impl Into<String>) -> Self {
+        self.slug = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreatePrivateProviderResponse {
     pub data: PrivateProvider,
@@ -58,6 +102,13 @@ json_object! {
     }
 }
 
+impl CreatePrivateProviderResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<PrivateProvider>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`private_providers_delete`](crate::funcs::private_providers_delete) (`DELETE /private-providers/{slug}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeletePrivateProviderRequest {
@@ -66,7 +117,7 @@ pub struct DeletePrivateProviderRequest {
 }
 
 impl DeletePrivateProviderRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(slug: impl Into<String>) -> Self {
         Self { slug: slug.into() }
     }
@@ -85,6 +136,13 @@ json_object! {
     }
 }
 
+impl DeletePrivateProviderResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<DeletePrivateProviderResponseData>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeletePrivateProviderResponseData {
     /// The slug you chose, unique within your account. Use it as `provider_slug` when creating private endpoints and BYOK keys, and in `provider.order`, `only` and `ignore`.
@@ -99,6 +157,13 @@ json_object! {
     }
 }
 
+impl DeletePrivateProviderResponseData {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(slug: impl Into<String>) -> Self {
+        Self { slug: slug.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`private_providers_get`](crate::funcs::private_providers_get) (`GET /private-providers/{slug}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetPrivateProviderRequest {
@@ -107,7 +172,7 @@ pub struct GetPrivateProviderRequest {
 }
 
 impl GetPrivateProviderRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(slug: impl Into<String>) -> Self {
         Self { slug: slug.into() }
     }
@@ -126,12 +191,19 @@ json_object! {
     }
 }
 
+impl GetPrivateProviderResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<PrivateProvider>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`private_providers_list`](crate::funcs::private_providers_list) (`GET /private-providers`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPrivateProvidersRequest {}
 
 impl ListPrivateProvidersRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -147,6 +219,13 @@ pub struct ListPrivateProvidersResponse {
 json_object! {
     ListPrivateProvidersResponse {
         data: "data" defaulted,
+    }
+}
+
+impl ListPrivateProvidersResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<PrivateProvider>>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -178,6 +257,38 @@ json_object! {
     }
 }
 
+impl PrivateProvider {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        slug: impl Into<String>,
+        display_name: impl Into<String>,
+        created_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            base_url: None,
+            created_at: created_at.into(),
+            data_policy: None,
+            display_name: display_name.into(),
+            name: name.into(),
+            slug: slug.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Your declared data policy, or `null` when none was declared.
+    pub fn data_policy(mut self, value: impl Into<PrivateProviderDataPolicyInline>) -> Self {
+        self.data_policy = Some(value.into());
+        self
+    }
+}
+
 /// Defaults to training on and retaining prompts, the most conservative declaration. Your own declaration; it applies to your own traffic and OpenRouter does not verify it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PrivateProviderDataPolicy {
@@ -196,6 +307,24 @@ json_object! {
         prompt_retention_days: "prompt_retention_days" defaulted,
         retains_prompts: "retains_prompts" required,
         training: "training" required,
+    }
+}
+
+impl PrivateProviderDataPolicy {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(training: impl Into<bool>, retains_prompts: impl Into<bool>) -> Self {
+        Self {
+            prompt_retention_days: None,
+            retains_prompts: retains_prompts.into(),
+            training: training.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.
+    pub fn prompt_retention_days(mut self, value: impl Into<i64>) -> Self {
+        self.prompt_retention_days = Some(value.into());
+        self
     }
 }
 
@@ -220,6 +349,24 @@ json_object! {
     }
 }
 
+impl PrivateProviderDataPolicyInline {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(training: impl Into<bool>, retains_prompts: impl Into<bool>) -> Self {
+        Self {
+            prompt_retention_days: None,
+            retains_prompts: retains_prompts.into(),
+            training: training.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.
+    pub fn prompt_retention_days(mut self, value: impl Into<i64>) -> Self {
+        self.prompt_retention_days = Some(value.into());
+        self
+    }
+}
+
 /// Inputs of [`private_providers_update`](crate::funcs::private_providers_update) (`PATCH /private-providers/{slug}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdatePrivateProviderRequest {
@@ -229,9 +376,9 @@ pub struct UpdatePrivateProviderRequest {
 }
 
 impl UpdatePrivateProviderRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(slug: impl Into<String>, body: UpdatePrivateProviderRequestBody) -> Self {
-        Self { slug: slug.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(slug: impl Into<String>, body: impl Into<UpdatePrivateProviderRequestBody>) -> Self {
+        Self { slug: slug.into(), body: body.into() }
     }
 }
 
@@ -253,10 +400,35 @@ json_object! {
     }
 }
 
+impl UpdatePrivateProviderRequestBody {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { base_url: None, data_policy: None, display_name: None, extra: serde_json::Map::new() }
+    }
+
+    /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = Some(value.into());
+        self
+    }
+
+    /// Sets `data_policy`.
+    pub fn data_policy(mut self, value: impl Into<UpdatePrivateProviderRequestBodyDataPolicy>) -> Self {
+        self.data_policy = Some(value.into());
+        self
+    }
+
+    /// Sets `display_name`.
+    pub fn display_name(mut self, value: impl Into<String>) -> Self {
+        self.display_name = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdatePrivateProviderRequestBodyDataPolicy {
     /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.
-    pub prompt_retention_days: Option<Option<i64>>,
+    pub prompt_retention_days: Option<i64>,
     /// Whether the provider retains prompts or completions.
     pub retains_prompts: Option<bool>,
     /// Whether the provider trains on prompts.
@@ -267,9 +439,41 @@ pub struct UpdatePrivateProviderRequestBodyDataPolicy {
 
 json_object! {
     UpdatePrivateProviderRequestBodyDataPolicy {
-        prompt_retention_days: "prompt_retention_days" tristate,
+        prompt_retention_days: "prompt_retention_days" optional,
         retains_prompts: "retains_prompts" optional,
         training: "training" optional,
+    }
+}
+
+impl UpdatePrivateProviderRequestBodyDataPolicy {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { prompt_retention_days: None, retains_prompts: None, training: None, extra: serde_json::Map::new() }
+    }
+
+    /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.
+    pub fn prompt_retention_days(mut self, value: impl Into<i64>) -> Self {
+        self.prompt_retention_days = Some(value.into());
+        self
+    }
+
+    /// Sends `"prompt_retention_days": null` (in an update: clears the value).
+    pub fn clear_prompt_retention_days(mut self) -> Self {
+        self.prompt_retention_days = None;
+        self.extra.insert("prompt_retention_days".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether the provider retains prompts or completions.
+    pub fn retains_prompts(mut self, value: impl Into<bool>) -> Self {
+        self.retains_prompts = Some(value.into());
+        self
+    }
+
+    /// Whether the provider trains on prompts.
+    pub fn training(mut self, value: impl Into<bool>) -> Self {
+        self.training = Some(value.into());
+        self
     }
 }
 
@@ -283,5 +487,12 @@ pub struct UpdatePrivateProviderResponse {
 json_object! {
     UpdatePrivateProviderResponse {
         data: "data" required,
+    }
+}
+
+impl UpdatePrivateProviderResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<PrivateProvider>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct ListProvidersRequest {}
 
 impl ListProvidersRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -30,12 +30,19 @@ json_object! {
     }
 }
 
+impl ListProvidersResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<ListProvidersResponseDataItem>>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListProvidersResponseDataItem {
     /// ISO 3166-1 Alpha-2 country codes of the provider datacenter locations
-    pub datacenters: Option<Option<Vec<ListProvidersResponseDataItemDatacentersItem>>>,
+    pub datacenters: Option<Vec<ListProvidersResponseDataItemDatacentersItem>>,
     /// ISO 3166-1 Alpha-2 country code of the provider headquarters
-    pub headquarters: Option<Option<ListProvidersResponseDataItemHeadquarters>>,
+    pub headquarters: Option<ListProvidersResponseDataItemHeadquarters>,
     /// Display name of the provider
     pub name: String,
     /// URL to the provider's privacy policy
@@ -43,22 +50,96 @@ pub struct ListProvidersResponseDataItem {
     /// URL-friendly identifier for the provider
     pub slug: String,
     /// URL to the provider's status page
-    pub status_page_url: Option<Option<String>>,
+    pub status_page_url: Option<String>,
     /// URL to the provider's terms of service
-    pub terms_of_service_url: Option<Option<String>>,
+    pub terms_of_service_url: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     ListProvidersResponseDataItem {
-        datacenters: "datacenters" tristate,
-        headquarters: "headquarters" tristate,
+        datacenters: "datacenters" optional,
+        headquarters: "headquarters" optional,
         name: "name" required,
         privacy_policy_url: "privacy_policy_url" defaulted,
         slug: "slug" required,
-        status_page_url: "status_page_url" tristate,
-        terms_of_service_url: "terms_of_service_url" tristate,
+        status_page_url: "status_page_url" optional,
+        terms_of_service_url: "terms_of_service_url" optional,
+    }
+}
+
+impl ListProvidersResponseDataItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(name: impl Into<String>, slug: impl Into<String>) -> Self {
+        Self {
+            datacenters: None,
+            headquarters: None,
+            name: name.into(),
+            privacy_policy_url: None,
+            slug: slug.into(),
+            status_page_url: None,
+            terms_of_service_url: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// ISO 3166-1 Alpha-2 country codes of the provider datacenter locations
+    pub fn datacenters(mut self, value: impl Into<Vec<ListProvidersResponseDataItemDatacentersItem>>) -> Self {
+        self.datacenters = Some(value.into());
+        self
+    }
+
+    /// Sends `"datacenters": null` (in an update: clears the value).
+    pub fn clear_datacenters(mut self) -> Self {
+        self.datacenters = None;
+        self.extra.insert("datacenters".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// ISO 3166-1 Alpha-2 country code of the provider headquarters
+    pub fn headquarters(mut self, value: impl Into<ListProvidersResponseDataItemHeadquarters>) -> Self {
+        self.headquarters = Some(value.into());
+        self
+    }
+
+    /// Sends `"headquarters": null` (in an update: clears the value).
+    pub fn clear_headquarters(mut self) -> Self {
+        self.headquarters = None;
+        self.extra.insert("headquarters".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// URL to the provider's privacy policy
+    pub fn privacy_policy_url(mut self, value: impl Into<String>) -> Self {
+        self.privacy_policy_url = Some(value.into());
+        self
+    }
+
+    /// URL to the provider's status page
+    pub fn status_page_url(mut self, value: impl Into<String>) -> Self {
+        self.status_page_url = Some(value.into());
+        self
+    }
+
+    /// Sends `"status_page_url": null` (in an update: clears the value).
+    pub fn clear_status_page_url(mut self) -> Self {
+        self.status_page_url = None;
+        self.extra.insert("status_page_url".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// URL to the provider's terms of service
+    pub fn terms_of_service_url(mut self, value: impl Into<String>) -> Self {
+        self.terms_of_service_url = Some(value.into());
+        self
+    }
+
+    /// Sends `"terms_of_service_url": null` (in an update: clears the value).
+    pub fn clear_terms_of_service_url(mut self) -> Self {
+        self.terms_of_service_url = None;
+        self.extra.insert("terms_of_service_url".into(), serde_json::Value::Null);
+        self
     }
 }
 

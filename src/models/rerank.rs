@@ -13,9 +13,15 @@ pub struct CreateRerankRequest {
 }
 
 impl CreateRerankRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateRerankRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateRerankRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateRerankRequestBody> for CreateRerankRequest {
+    fn from(body: CreateRerankRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -26,7 +32,7 @@ pub struct CreateRerankRequestBody {
     pub documents: Vec<CreateRerankRequestBodyDocumentsItem>,
     /// The rerank model to use
     pub model: String,
-    pub provider: Option<Option<ProviderPreferences>>,
+    pub provider: Option<ProviderPreferences>,
     /// The search query to rerank documents against
     pub query: String,
     /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
@@ -45,12 +51,70 @@ json_object! {
     CreateRerankRequestBody {
         documents: "documents" defaulted,
         model: "model" required,
-        provider: "provider" tristate,
+        provider: "provider" optional,
         query: "query" required,
         session_id: "session_id" optional,
         top_n: "top_n" optional,
         trace: "trace" optional,
         user: "user" optional,
+    }
+}
+
+impl CreateRerankRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        model: impl Into<String>,
+        query: impl Into<String>,
+        documents: impl Into<Vec<CreateRerankRequestBodyDocumentsItem>>,
+    ) -> Self {
+        Self {
+            documents: documents.into(),
+            model: model.into(),
+            provider: None,
+            query: query.into(),
+            session_id: None,
+            top_n: None,
+            trace: None,
+            user: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `provider`.
+    pub fn provider(mut self, value: impl Into<ProviderPreferences>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Sends `"provider": null` (in an update: clears the value).
+    pub fn clear_provider(mut self) -> Self {
+        self.provider = None;
+        self.extra.insert("provider".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        self.session_id = Some(value.into());
+        self
+    }
+
+    /// Number of most relevant documents to return
+    pub fn top_n(mut self, value: impl Into<i64>) -> Self {
+        self.top_n = Some(value.into());
+        self
+    }
+
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
+        self.trace = Some(value.into());
+        self
+    }
+
+    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+    pub fn user(mut self, value: impl Into<String>) -> Self {
+        self.user = Some(value.into());
+        self
     }
 }
 
@@ -63,6 +127,24 @@ pub enum CreateRerankRequestBodyDocumentsItem {
     String(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<CreateRerankRequestBodyDocumentsItemObject> for CreateRerankRequestBodyDocumentsItem {
+    fn from(value: CreateRerankRequestBodyDocumentsItemObject) -> Self {
+        Self::Object(value)
+    }
+}
+
+impl From<String> for CreateRerankRequestBodyDocumentsItem {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for CreateRerankRequestBodyDocumentsItem {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
 }
 
 /// A structured document with optional text and/or image content. At least one of `text` or `image` must be provided.
@@ -80,6 +162,25 @@ json_object! {
     CreateRerankRequestBodyDocumentsItemObject {
         image: "image" optional,
         text: "text" optional,
+    }
+}
+
+impl CreateRerankRequestBodyDocumentsItemObject {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { image: None, text: None, extra: serde_json::Map::new() }
+    }
+
+    /// An image associated with the document, as a remote URL (http/https) or a base64-encoded data URI (data:image/...).
+    pub fn image(mut self, value: impl Into<String>) -> Self {
+        self.image = Some(value.into());
+        self
+    }
+
+    /// The document text
+    pub fn text(mut self, value: impl Into<String>) -> Self {
+        self.text = Some(value.into());
+        self
     }
 }
 
@@ -110,6 +211,38 @@ json_object! {
     }
 }
 
+impl CreateRerankResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(model: impl Into<String>, results: impl Into<Vec<CreateRerankResponseResultsItem>>) -> Self {
+        Self {
+            id: None,
+            model: model.into(),
+            provider: None,
+            results: results.into(),
+            usage: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Unique identifier for the rerank response (ORID format)
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// The provider that served the rerank request
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Usage statistics
+    pub fn usage(mut self, value: impl Into<CreateRerankResponseUsage>) -> Self {
+        self.usage = Some(value.into());
+        self
+    }
+}
+
 /// A single rerank result
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRerankResponseResultsItem {
@@ -131,6 +264,22 @@ json_object! {
     }
 }
 
+impl CreateRerankResponseResultsItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        index: impl Into<i64>,
+        relevance_score: impl Into<f64>,
+        document: impl Into<CreateRerankResponseResultsItemDocument>,
+    ) -> Self {
+        Self {
+            document: document.into(),
+            index: index.into(),
+            relevance_score: relevance_score.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 /// The document object echoing the original input (text and/or image)
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateRerankResponseResultsItemDocument {
@@ -146,6 +295,25 @@ json_object! {
     CreateRerankResponseResultsItemDocument {
         image: "image" optional,
         text: "text" optional,
+    }
+}
+
+impl CreateRerankResponseResultsItemDocument {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { image: None, text: None, extra: serde_json::Map::new() }
+    }
+
+    /// The image (URL or data URI) from the original document
+    pub fn image(mut self, value: impl Into<String>) -> Self {
+        self.image = Some(value.into());
+        self
+    }
+
+    /// The document text
+    pub fn text(mut self, value: impl Into<String>) -> Self {
+        self.text = Some(value.into());
+        self
     }
 }
 
@@ -167,5 +335,30 @@ json_object! {
         cost: "cost" optional,
         search_units: "search_units" optional,
         total_tokens: "total_tokens" optional,
+    }
+}
+
+impl CreateRerankResponseUsage {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { cost: None, search_units: None, total_tokens: None, extra: serde_json::Map::new() }
+    }
+
+    /// Cost of the request in credits
+    pub fn cost(mut self, value: impl Into<f64>) -> Self {
+        self.cost = Some(value.into());
+        self
+    }
+
+    /// Number of search units consumed (Cohere billing)
+    pub fn search_units(mut self, value: impl Into<i64>) -> Self {
+        self.search_units = Some(value.into());
+        self
+    }
+
+    /// Total number of tokens used
+    pub fn total_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.total_tokens = Some(value.into());
+        self
     }
 }

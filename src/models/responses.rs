@@ -17,15 +17,21 @@ pub struct CreateResponsesRequest {
 }
 
 impl CreateResponsesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: ResponsesRequest) -> Self {
-        Self { x_openrouter_metadata: None, body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<ResponsesRequest>) -> Self {
+        Self { x_openrouter_metadata: None, body: body.into() }
     }
 
     /// Opt-in to surface routing metadata on the response under `openrouter_metadata`. Defaults to `disabled`. The legacy header `X-OpenRouter-Experimental-Metadata` is also accepted for backward compatibility.
-    pub fn x_openrouter_metadata(mut self, value: MetadataLevel) -> Self {
-        self.x_openrouter_metadata = Some(value);
+    pub fn x_openrouter_metadata(mut self, value: impl Into<MetadataLevel>) -> Self {
+        self.x_openrouter_metadata = Some(value.into());
         self
+    }
+}
+
+impl From<ResponsesRequest> for CreateResponsesRequest {
+    fn from(body: ResponsesRequest) -> Self {
+        Self::new(body)
     }
 }
 
@@ -44,8 +50,8 @@ json_object! {
 }
 
 impl ResponsesStreamingResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: StreamEvents) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<StreamEvents>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }

@@ -13,9 +13,15 @@ pub struct CreateScimGroupMappingRequest {
 }
 
 impl CreateScimGroupMappingRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateScimGroupMappingRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateScimGroupMappingRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateScimGroupMappingRequestBody> for CreateScimGroupMappingRequest {
+    fn from(body: CreateScimGroupMappingRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -37,13 +43,18 @@ json_object! {
 }
 
 impl CreateScimGroupMappingRequestBody {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        role: CreateScimGroupMappingRequestBodyRole,
         scim_group_id: impl Into<String>,
         workspace_id: impl Into<String>,
+        role: impl Into<CreateScimGroupMappingRequestBodyRole>,
     ) -> Self {
-        Self { role, scim_group_id: scim_group_id.into(), workspace_id: workspace_id.into(), extra: Default::default() }
+        Self {
+            role: role.into(),
+            scim_group_id: scim_group_id.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }
 
@@ -68,9 +79,9 @@ json_object! {
 }
 
 impl CreateScimGroupMappingResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: ScimGroupMapping) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ScimGroupMapping>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -79,7 +90,7 @@ impl CreateScimGroupMappingResponse {
 pub struct CreateScimSyncJobRequest {}
 
 impl CreateScimSyncJobRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -99,9 +110,9 @@ json_object! {
 }
 
 impl CreateScimSyncJobResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: ScimSyncJob) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ScimSyncJob>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -117,9 +128,9 @@ pub struct DeleteScimGroupMappingRequest {
 }
 
 impl DeleteScimGroupMappingRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, keep_members: bool) -> Self {
-        Self { id: id.into(), keep_members }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, keep_members: impl Into<bool>) -> Self {
+        Self { id: id.into(), keep_members: keep_members.into() }
     }
 }
 
@@ -136,6 +147,13 @@ json_object! {
     }
 }
 
+impl DeleteScimGroupMappingResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(deleted: impl Into<bool>) -> Self {
+        Self { deleted: deleted.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`scim_read`](crate::funcs::scim_read) (`GET /scim/group-mappings/{id}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetScimGroupMappingRequest {
@@ -144,7 +162,7 @@ pub struct GetScimGroupMappingRequest {
 }
 
 impl GetScimGroupMappingRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -164,9 +182,9 @@ json_object! {
 }
 
 impl GetScimGroupMappingResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: ScimGroupMapping) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ScimGroupMapping>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -178,7 +196,7 @@ pub struct GetScimSyncJobRequest {
 }
 
 impl GetScimSyncJobRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -198,9 +216,9 @@ json_object! {
 }
 
 impl GetScimSyncJobResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: ScimSyncJob) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ScimSyncJob>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -218,20 +236,20 @@ pub struct ListScimGroupMappingsRequest {
 }
 
 impl ListScimGroupMappingsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -248,6 +266,13 @@ json_object! {
     ListScimGroupMappingsResponse {
         data: "data" defaulted,
         total_count: "total_count" required,
+    }
+}
+
+impl ListScimGroupMappingsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<ScimGroupMapping>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -273,20 +298,20 @@ pub struct ListScimGroupsRequest {
 }
 
 impl ListScimGroupsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None, display_name: None, external_id: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
@@ -318,6 +343,13 @@ json_object! {
     }
 }
 
+impl ListScimGroupsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<ScimGroup>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScimGroup {
     pub created_at: String,
@@ -338,6 +370,33 @@ json_object! {
         id: "id" required,
         organization_id: "organization_id" required,
         updated_at: "updated_at" required,
+    }
+}
+
+impl ScimGroup {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        organization_id: impl Into<String>,
+        display_name: impl Into<String>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            display_name: display_name.into(),
+            external_id: None,
+            id: id.into(),
+            organization_id: organization_id.into(),
+            updated_at: updated_at.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `external_id`.
+    pub fn external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Some(value.into());
+        self
     }
 }
 
@@ -367,25 +426,25 @@ json_object! {
 }
 
 impl ScimGroupMapping {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        created_at: impl Into<String>,
         id: impl Into<String>,
         organization_id: impl Into<String>,
-        role: ScimGroupMappingRole,
         scim_group_id: impl Into<String>,
-        updated_at: impl Into<String>,
         workspace_id: impl Into<String>,
+        role: impl Into<ScimGroupMappingRole>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
     ) -> Self {
         Self {
             created_at: created_at.into(),
             id: id.into(),
             organization_id: organization_id.into(),
-            role,
+            role: role.into(),
             scim_group_id: scim_group_id.into(),
             updated_at: updated_at.into(),
             workspace_id: workspace_id.into(),
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
     }
 }
@@ -433,8 +492,8 @@ json_object! {
 }
 
 impl ScimSyncJob {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(created_at: impl Into<String>, id: impl Into<String>, status: ScimSyncJobStatus) -> Self {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, status: impl Into<ScimSyncJobStatus>, created_at: impl Into<String>) -> Self {
         Self {
             created_at: created_at.into(),
             deleted_groups: None,
@@ -442,10 +501,40 @@ impl ScimSyncJob {
             finished_at: None,
             id: id.into(),
             started_at: None,
-            status,
+            status: status.into(),
             synced_groups: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Number of groups deleted, when the job completed successfully.
+    pub fn deleted_groups(mut self, value: impl Into<i64>) -> Self {
+        self.deleted_groups = Some(value.into());
+        self
+    }
+
+    /// Stable error message when the job failed.
+    pub fn error_message(mut self, value: impl Into<String>) -> Self {
+        self.error_message = Some(value.into());
+        self
+    }
+
+    /// Time when synchronization finished.
+    pub fn finished_at(mut self, value: impl Into<String>) -> Self {
+        self.finished_at = Some(value.into());
+        self
+    }
+
+    /// Time when synchronization started.
+    pub fn started_at(mut self, value: impl Into<String>) -> Self {
+        self.started_at = Some(value.into());
+        self
+    }
+
+    /// Number of groups synchronized, when the job completed successfully.
+    pub fn synced_groups(mut self, value: impl Into<i64>) -> Self {
+        self.synced_groups = Some(value.into());
+        self
     }
 }
 
@@ -468,9 +557,9 @@ pub struct UpdateScimGroupMappingRequest {
 }
 
 impl UpdateScimGroupMappingRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: UpdateScimGroupMappingRequestBody) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<UpdateScimGroupMappingRequestBody>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
@@ -488,9 +577,9 @@ json_object! {
 }
 
 impl UpdateScimGroupMappingRequestBody {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(role: UpdateScimGroupMappingRequestBodyRole) -> Self {
-        Self { role, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(role: impl Into<UpdateScimGroupMappingRequestBodyRole>) -> Self {
+        Self { role: role.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -515,8 +604,8 @@ json_object! {
 }
 
 impl UpdateScimGroupMappingResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: ScimGroupMapping) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ScimGroupMapping>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }

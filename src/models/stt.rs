@@ -13,9 +13,15 @@ pub struct CreateAudioTranscriptionsMultipartRequest {
 }
 
 impl CreateAudioTranscriptionsMultipartRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateAudioTranscriptionsMultipartRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateAudioTranscriptionsMultipartRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateAudioTranscriptionsMultipartRequestBody> for CreateAudioTranscriptionsMultipartRequest {
+    fn from(body: CreateAudioTranscriptionsMultipartRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -52,7 +58,7 @@ pub struct CreateAudioTranscriptionsMultipartRequestBody {
 }
 
 impl CreateAudioTranscriptionsMultipartRequestBody {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(model: impl Into<String>) -> Self {
         Self {
             file: None,
@@ -72,20 +78,20 @@ impl CreateAudioTranscriptionsMultipartRequestBody {
     }
 
     /// The audio file to transcribe. The format is derived from the filename extension or the file part content type. Max 25 MB; send larger files as base64 JSON via input_audio, or by URL via source_url. Exactly one of file or source_url is required.
-    pub fn file(mut self, value: crate::FileUpload) -> Self {
-        self.file = Some(value);
+    pub fn file(mut self, value: impl Into<crate::FileUpload>) -> Self {
+        self.file = Some(value.into());
         self
     }
 
     /// Label each word with the speaker who said it (words\[\].speaker, words\[\].speaker_label). Requires response_format "verbose_json" (400 otherwise); word timestamps are included even when timestamp_granularities\[\] omits "word". Only supported by some providers; 400 when the selected model cannot diarize.
-    pub fn diarize(mut self, value: bool) -> Self {
-        self.diarize = Some(value);
+    pub fn diarize(mut self, value: impl Into<bool>) -> Self {
+        self.diarize = Some(value.into());
         self
     }
 
     /// Domain terms, names, or phrases to bias recognition toward; repeat the part once per term (keyterms=... is also accepted). Only supported by some providers; 400 when the selected model cannot use keyterms.
-    pub fn keyterms(mut self, value: Vec<String>) -> Self {
-        self.keyterms = Some(value);
+    pub fn keyterms(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.keyterms = Some(value.into());
         self
     }
 
@@ -102,8 +108,11 @@ impl CreateAudioTranscriptionsMultipartRequestBody {
     }
 
     /// The response format. "json" (default) returns { text, usage }; "verbose_json" additionally returns task, language, duration, and segment-level timestamps (OpenAI-compatible providers only).
-    pub fn response_format(mut self, value: CreateAudioTranscriptionsMultipartRequestBodyResponseFormat) -> Self {
-        self.response_format = Some(value);
+    pub fn response_format(
+        mut self,
+        value: impl Into<CreateAudioTranscriptionsMultipartRequestBodyResponseFormat>,
+    ) -> Self {
+        self.response_format = Some(value.into());
         self
     }
 
@@ -120,17 +129,17 @@ impl CreateAudioTranscriptionsMultipartRequestBody {
     }
 
     /// The sampling temperature.
-    pub fn temperature(mut self, value: f64) -> Self {
-        self.temperature = Some(value);
+    pub fn temperature(mut self, value: impl Into<f64>) -> Self {
+        self.temperature = Some(value.into());
         self
     }
 
     /// Timestamp detail levels to include when response_format is "verbose_json". "word" additionally returns word-level timestamps in the words array.
     pub fn timestamp_granularities(
         mut self,
-        value: Vec<CreateAudioTranscriptionsMultipartRequestBodyTimestampGranularitiesItem>,
+        value: impl Into<Vec<CreateAudioTranscriptionsMultipartRequestBodyTimestampGranularitiesItem>>,
     ) -> Self {
-        self.timestamp_granularities = Some(value);
+        self.timestamp_granularities = Some(value.into());
         self
     }
 
@@ -169,9 +178,15 @@ pub struct CreateAudioTranscriptionsRequest {
 }
 
 impl CreateAudioTranscriptionsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: STTRequest) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<STTRequest>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<STTRequest> for CreateAudioTranscriptionsRequest {
+    fn from(body: STTRequest) -> Self {
+        Self::new(body)
     }
 }
 
@@ -199,6 +214,24 @@ json_object! {
     }
 }
 
+impl STTEntity {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        text: impl Into<String>,
+        r#type: impl Into<String>,
+        start_char: impl Into<i64>,
+        end_char: impl Into<i64>,
+    ) -> Self {
+        Self {
+            end_char: end_char.into(),
+            start_char: start_char.into(),
+            text: text.into(),
+            r#type: r#type.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 /// Inline base64 audio input for speech-to-text
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTInlineInputAudio {
@@ -217,6 +250,13 @@ json_object! {
     }
 }
 
+impl STTInlineInputAudio {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<String>, format: impl Into<String>) -> Self {
+        Self { data: data.into(), format: format.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Audio to transcribe: inline base64 bytes, or a URL the provider downloads directly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -226,6 +266,18 @@ pub enum STTInputAudio {
     STTUrlInputAudio(STTUrlInputAudio),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<STTInlineInputAudio> for STTInputAudio {
+    fn from(value: STTInlineInputAudio) -> Self {
+        Self::STTInlineInputAudio(value)
+    }
+}
+
+impl From<STTUrlInputAudio> for STTInputAudio {
+    fn from(value: STTUrlInputAudio) -> Self {
+        Self::STTUrlInputAudio(value)
+    }
 }
 
 /// Speech-to-text request input. Accepts a JSON body with input_audio containing base64-encoded audio or a URL the provider downloads.
@@ -277,11 +329,11 @@ json_object! {
 }
 
 impl STTRequest {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(input_audio: STTInputAudio, model: impl Into<String>) -> Self {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(model: impl Into<String>, input_audio: impl Into<STTInputAudio>) -> Self {
         Self {
             diarize: None,
-            input_audio,
+            input_audio: input_audio.into(),
             keyterms: None,
             language: None,
             model: model.into(),
@@ -292,8 +344,68 @@ impl STTRequest {
             timestamp_granularities: None,
             trace: None,
             user: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Label each word with the speaker who said it. Speaker labels are returned on the words array (speaker, speaker_label), so response_format must be "verbose_json" (a "json" request is rejected with a 400) and word timestamps are included even when timestamp_granularities omits "word". Only supported by some providers; the request is rejected with a 400 when the selected model cannot diarize. Providers may charge extra.
+    pub fn diarize(mut self, value: impl Into<bool>) -> Self {
+        self.diarize = Some(value.into());
+        self
+    }
+
+    /// Domain terms, names, or phrases to bias recognition toward. Only supported by some providers; the request is rejected with a 400 when the selected model cannot use keyterms. Providers may cap the number of terms or characters per term and may charge extra.
+    pub fn keyterms(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.keyterms = Some(value.into());
+        self
+    }
+
+    /// ISO-639-1 language code (e.g., "en", "ja"). Auto-detected if omitted.
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.language = Some(value.into());
+        self
+    }
+
+    /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
+    pub fn provider(mut self, value: impl Into<STTRequestProvider>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Output format. "json" (default) returns { text, usage }. "verbose_json" additionally returns task, language, duration, and segment-level timestamps; only supported by OpenAI-compatible providers.
+    pub fn response_format(mut self, value: impl Into<STTRequestResponseFormat>) -> Self {
+        self.response_format = Some(value.into());
+        self
+    }
+
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        self.session_id = Some(value.into());
+        self
+    }
+
+    /// Sampling temperature for transcription
+    pub fn temperature(mut self, value: impl Into<f64>) -> Self {
+        self.temperature = Some(value.into());
+        self
+    }
+
+    /// Timestamp detail levels to include when response_format is "verbose_json". "segment" returns segment-level timestamps; "word" additionally returns word-level timestamps in the words array. Ignored unless response_format is "verbose_json".
+    pub fn timestamp_granularities(mut self, value: impl Into<Vec<STTTimestampGranularity>>) -> Self {
+        self.timestamp_granularities = Some(value.into());
+        self
+    }
+
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
+        self.trace = Some(value.into());
+        self
+    }
+
+    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+    pub fn user(mut self, value: impl Into<String>) -> Self {
+        self.user = Some(value.into());
+        self
     }
 }
 
@@ -304,20 +416,59 @@ pub struct STTRequestProvider {
     /// - allow: (default) allow providers which store user data non-transiently and may train on it
     ///
     /// - deny: use only providers which do not collect user data.
-    pub data_collection: Option<Option<STTRequestProviderDataCollection>>,
+    pub data_collection: Option<STTRequestProviderDataCollection>,
     /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
     pub options: Option<ProviderOptions>,
     /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
-    pub zdr: Option<Option<bool>>,
+    pub zdr: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     STTRequestProvider {
-        data_collection: "data_collection" tristate,
+        data_collection: "data_collection" optional,
         options: "options" optional,
-        zdr: "zdr" tristate,
+        zdr: "zdr" optional,
+    }
+}
+
+impl STTRequestProvider {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { data_collection: None, options: None, zdr: None, extra: serde_json::Map::new() }
+    }
+
+    /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+    pub fn data_collection(mut self, value: impl Into<STTRequestProviderDataCollection>) -> Self {
+        self.data_collection = Some(value.into());
+        self
+    }
+
+    /// Sends `"data_collection": null` (in an update: clears the value).
+    pub fn clear_data_collection(mut self) -> Self {
+        self.data_collection = None;
+        self.extra.insert("data_collection".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
+    pub fn options(mut self, value: impl Into<ProviderOptions>) -> Self {
+        self.options = Some(value.into());
+        self
+    }
+
+    /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
+    pub fn zdr(mut self, value: impl Into<bool>) -> Self {
+        self.zdr = Some(value.into());
+        self
+    }
+
+    /// Sends `"zdr": null` (in an update: clears the value).
+    pub fn clear_zdr(mut self) -> Self {
+        self.zdr = None;
+        self.extra.insert("zdr".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -382,6 +533,79 @@ json_object! {
     }
 }
 
+impl STTResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            confidence: None,
+            duration: None,
+            entities: None,
+            language: None,
+            language_confidence: None,
+            segments: None,
+            task: None,
+            text: text.into(),
+            usage: None,
+            words: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Provider confidence for the whole transcript from 0 to 1, present when response_format is verbose_json and the provider scores the full transcript
+    pub fn confidence(mut self, value: impl Into<f64>) -> Self {
+        self.confidence = Some(value.into());
+        self
+    }
+
+    /// Duration of the input audio in seconds, present when response_format is verbose_json
+    pub fn duration(mut self, value: impl Into<f64>) -> Self {
+        self.duration = Some(value.into());
+        self
+    }
+
+    /// Detected entities with character offsets into text, present when the provider runs entity detection
+    pub fn entities(mut self, value: impl Into<Vec<STTEntity>>) -> Self {
+        self.entities = Some(value.into());
+        self
+    }
+
+    /// Detected or forced language, present when response_format is verbose_json
+    pub fn language(mut self, value: impl Into<String>) -> Self {
+        self.language = Some(value.into());
+        self
+    }
+
+    /// Provider confidence in the detected language from 0 to 1, present when response_format is verbose_json and the provider scores language detection
+    pub fn language_confidence(mut self, value: impl Into<f64>) -> Self {
+        self.language_confidence = Some(value.into());
+        self
+    }
+
+    /// Timestamped transcript segments, present when response_format is verbose_json
+    pub fn segments(mut self, value: impl Into<Vec<STTSegment>>) -> Self {
+        self.segments = Some(value.into());
+        self
+    }
+
+    /// The task performed, present when response_format is verbose_json
+    pub fn task(mut self, value: impl Into<String>) -> Self {
+        self.task = Some(value.into());
+        self
+    }
+
+    /// Aggregated usage statistics for the request
+    pub fn usage(mut self, value: impl Into<STTUsage>) -> Self {
+        self.usage = Some(value.into());
+        self
+    }
+
+    /// Timestamped words, present when the provider returns word-level timestamps
+    pub fn words(mut self, value: impl Into<Vec<STTWord>>) -> Self {
+        self.words = Some(value.into());
+        self
+    }
+}
+
 /// A timestamped transcript segment, returned when response_format is verbose_json
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTSegment {
@@ -433,6 +657,82 @@ json_object! {
     }
 }
 
+impl STTSegment {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<i64>, start: impl Into<f64>, end: impl Into<f64>, text: impl Into<String>) -> Self {
+        Self {
+            avg_logprob: None,
+            channel: None,
+            compression_ratio: None,
+            end: end.into(),
+            id: id.into(),
+            no_speech_prob: None,
+            seek: None,
+            speaker: None,
+            speaker_label: None,
+            start: start.into(),
+            temperature: None,
+            text: text.into(),
+            tokens: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Average log probability of the segment
+    pub fn avg_logprob(mut self, value: impl Into<f64>) -> Self {
+        self.avg_logprob = Some(value.into());
+        self
+    }
+
+    /// Zero-based audio channel index for the segment, present when the provider transcribes channels separately
+    pub fn channel(mut self, value: impl Into<i64>) -> Self {
+        self.channel = Some(value.into());
+        self
+    }
+
+    /// Compression ratio of the segment
+    pub fn compression_ratio(mut self, value: impl Into<f64>) -> Self {
+        self.compression_ratio = Some(value.into());
+        self
+    }
+
+    /// Probability the segment contains no speech
+    pub fn no_speech_prob(mut self, value: impl Into<f64>) -> Self {
+        self.no_speech_prob = Some(value.into());
+        self
+    }
+
+    /// Seek offset of the segment
+    pub fn seek(mut self, value: impl Into<i64>) -> Self {
+        self.seek = Some(value.into());
+        self
+    }
+
+    /// Speaker index for the segment, present when the provider returns diarization data
+    pub fn speaker(mut self, value: impl Into<i64>) -> Self {
+        self.speaker = Some(value.into());
+        self
+    }
+
+    /// Provider speaker label for the segment, present when the provider labels speakers with a string
+    pub fn speaker_label(mut self, value: impl Into<String>) -> Self {
+        self.speaker_label = Some(value.into());
+        self
+    }
+
+    /// Temperature used for the segment
+    pub fn temperature(mut self, value: impl Into<f64>) -> Self {
+        self.temperature = Some(value.into());
+        self
+    }
+
+    /// Token IDs of the segment
+    pub fn tokens(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.tokens = Some(value.into());
+        self
+    }
+}
+
 open_enum! {
 /// A timestamp detail level for verbose_json transcription responses.
 pub enum STTTimestampGranularity {
@@ -456,6 +756,19 @@ json_object! {
     STTUrlInputAudio {
         format: "format" optional,
         url: "url" required,
+    }
+}
+
+impl STTUrlInputAudio {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { format: None, url: url.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Audio format of the file at the URL. Defaults to the extension of the URL path; required when the path has no extension.
+    pub fn format(mut self, value: impl Into<String>) -> Self {
+        self.format = Some(value.into());
+        self
     }
 }
 
@@ -483,6 +796,50 @@ json_object! {
         output_tokens: "output_tokens" optional,
         seconds: "seconds" optional,
         total_tokens: "total_tokens" optional,
+    }
+}
+
+impl STTUsage {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            cost: None,
+            input_tokens: None,
+            output_tokens: None,
+            seconds: None,
+            total_tokens: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Total cost of the request in USD
+    pub fn cost(mut self, value: impl Into<f64>) -> Self {
+        self.cost = Some(value.into());
+        self
+    }
+
+    /// Number of input tokens billed for this request
+    pub fn input_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.input_tokens = Some(value.into());
+        self
+    }
+
+    /// Number of output tokens generated
+    pub fn output_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.output_tokens = Some(value.into());
+        self
+    }
+
+    /// Duration of the input audio in seconds
+    pub fn seconds(mut self, value: impl Into<f64>) -> Self {
+        self.seconds = Some(value.into());
+        self
+    }
+
+    /// Total number of tokens used (input + output)
+    pub fn total_tokens(mut self, value: impl Into<i64>) -> Self {
+        self.total_tokens = Some(value.into());
+        self
     }
 }
 
@@ -519,6 +876,53 @@ json_object! {
         start: "start" required,
         r#type: "type" optional,
         word: "word" required,
+    }
+}
+
+impl STTWord {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(word: impl Into<String>, start: impl Into<f64>, end: impl Into<f64>) -> Self {
+        Self {
+            channel: None,
+            confidence: None,
+            end: end.into(),
+            speaker: None,
+            speaker_label: None,
+            start: start.into(),
+            r#type: None,
+            word: word.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Zero-based audio channel index for the word, present when the provider transcribes channels separately
+    pub fn channel(mut self, value: impl Into<i64>) -> Self {
+        self.channel = Some(value.into());
+        self
+    }
+
+    /// Provider confidence for the word from 0 to 1, present when the provider returns per-word confidence
+    pub fn confidence(mut self, value: impl Into<f64>) -> Self {
+        self.confidence = Some(value.into());
+        self
+    }
+
+    /// Speaker index for the word, present when the provider returns diarization data
+    pub fn speaker(mut self, value: impl Into<i64>) -> Self {
+        self.speaker = Some(value.into());
+        self
+    }
+
+    /// Provider speaker label for the word, present when the provider labels speakers with a string
+    pub fn speaker_label(mut self, value: impl Into<String>) -> Self {
+        self.speaker_label = Some(value.into());
+        self
+    }
+
+    /// Kind of entry; omitted or "word" for spoken words, "audio_event" for non-speech sounds the provider tags with timestamps
+    pub fn r#type(mut self, value: impl Into<STTWordType>) -> Self {
+        self.r#type = Some(value.into());
+        self
     }
 }
 

@@ -9,14 +9,15 @@
 /// Decoding visits the object's entries once: a known key goes to its field (a key seen twice is
 /// an error, as with serde's derive), any other key to `extra` as a `serde_json::Value`. Keys are
 /// read as borrowed strings when the input allows it ([`Key`]). Encoding writes the fields in
-/// order, then the entries of `extra`. Field kinds:
+/// order, then the entries of `extra`, except one named like a field that is set (so `extra`
+/// can carry an explicit `null` for an unset field: the generated `clear_<field>()`). Field
+/// kinds:
 ///
 /// - `required`: `T`; a missing key is an error naming the field; always written.
 /// - `defaulted`: `T` (a list, a map, or a nullable `Option<T>`); a missing key reads as the
 ///   default (empty, `None`); always written (`None` as `null`).
-/// - `optional`: `Option<T>`; missing or `null` is `None`; `None` is not written.
-/// - `tristate`: `Option<Option<T>>` (optional and nullable); missing is `None`, `null` is
-///   `Some(None)`, a value `Some(Some(value))`; `None` is not written, `Some(None)` is `null`.
+/// - `optional`: `Option<T>` (optional, nullable or not); missing or `null` is `None`; `None` is
+///   not written.
 macro_rules! json_object {
     ($name:ident { $($field:ident: $wire:literal $kind:ident,)* }) => {
         impl serde::Serialize for $name {
@@ -25,7 +26,10 @@ macro_rules! json_object {
                 let mut map = serializer.serialize_map(None)?;
                 $(json_object!(@write $kind map $wire self.$field);)*
                 for (key, value) in &self.extra {
-                    map.serialize_entry(key, value)?;
+                    match key.as_str() {
+                        $($wire if json_object!(@is_set $kind self.$field) => continue,)*
+                        _ => map.serialize_entry(key, value)?,
+                    }
                 }
                 map.end()
             }
@@ -80,8 +84,11 @@ macro_rules! json_object {
             $map.serialize_entry($wire, value)?;
         }
     };
-    (@read tristate $map:ident) => {
-        Some($map.next_value()?)
+    (@is_set optional $value:expr) => {
+        $value.is_some()
+    };
+    (@is_set $kind:ident $value:expr) => {
+        true
     };
     (@read $kind:ident $map:ident) => {
         $map.next_value()?

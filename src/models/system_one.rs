@@ -13,8 +13,14 @@ pub struct CreateSystemoneRequest {
 }
 
 impl CreateSystemoneRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: DecisionsRequest) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<DecisionsRequest>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<DecisionsRequest> for CreateSystemoneRequest {
+    fn from(body: DecisionsRequest) -> Self {
+        Self::new(body)
     }
 }

@@ -16,7 +16,7 @@ pub struct GetToolRequest {
 }
 
 impl GetToolRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -36,9 +36,9 @@ json_object! {
 }
 
 impl GetToolResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: ServerToolDetails) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ServerToolDetails>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -60,26 +60,26 @@ pub struct ListToolsRequest {
 }
 
 impl ListToolsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None, api_format: None }
     }
 
     /// Number of records to skip for pagination. When both offset and limit are omitted, the full list is returned
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100). When both offset and limit are omitted, the full list is returned
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
     /// Only tools usable on this API format
-    pub fn api_format(mut self, value: ListToolsRequestApiFormat) -> Self {
-        self.api_format = Some(value);
+    pub fn api_format(mut self, value: impl Into<ListToolsRequestApiFormat>) -> Self {
+        self.api_format = Some(value.into());
         self
     }
 }
@@ -111,6 +111,17 @@ json_object! {
     }
 }
 
+impl ListToolsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        data: impl Into<Vec<ServerTool>>,
+        total_count: impl Into<i64>,
+        links: impl Into<ListToolsResponseLinks>,
+    ) -> Self {
+        Self { data: data.into(), links: links.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListToolsResponseLinks {
     /// URL for the next page of results, or null if this is the last page
@@ -122,6 +133,19 @@ pub struct ListToolsResponseLinks {
 json_object! {
     ListToolsResponseLinks {
         next: "next" defaulted,
+    }
+}
+
+impl ListToolsResponseLinks {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { next: None, extra: serde_json::Map::new() }
+    }
+
+    /// URL for the next page of results, or null if this is the last page
+    pub fn next(mut self, value: impl Into<String>) -> Self {
+        self.next = Some(value.into());
+        self
     }
 }
 
@@ -177,40 +201,58 @@ json_object! {
 }
 
 impl ServerTool {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        aliases: Vec<ServerToolInputName>,
-        docs_url: impl Into<String>,
-        engines: Vec<ServerToolEngine>,
         id: impl Into<String>,
-        input_schema: serde_json::Map<String, serde_json::Value>,
         name: impl Into<String>,
-        native_support: ServerToolNativeSupport,
-        parameters_schema: serde_json::Map<String, serde_json::Value>,
-        status: ServerToolStatus,
         summary: impl Into<String>,
-        supported_api_formats: Vec<ServerToolSupportedApiFormatsItem>,
         tool_description: impl Into<String>,
+        status: impl Into<ServerToolStatus>,
+        docs_url: impl Into<String>,
+        aliases: impl Into<Vec<ServerToolInputName>>,
+        supported_api_formats: impl Into<Vec<ServerToolSupportedApiFormatsItem>>,
+        parameters_schema: impl Into<serde_json::Map<String, serde_json::Value>>,
+        input_schema: impl Into<serde_json::Map<String, serde_json::Value>>,
+        engines: impl Into<Vec<ServerToolEngine>>,
+        native_support: impl Into<ServerToolNativeSupport>,
     ) -> Self {
         Self {
-            aliases,
+            aliases: aliases.into(),
             default_engine: None,
             docs_url: docs_url.into(),
-            engines,
+            engines: engines.into(),
             fallback_engine: None,
             id: id.into(),
-            input_schema,
+            input_schema: input_schema.into(),
             name: name.into(),
-            native_support,
+            native_support: native_support.into(),
             output_schema: None,
-            parameters_schema,
-            status,
+            parameters_schema: parameters_schema.into(),
+            status: status.into(),
             summary: summary.into(),
-            supported_api_formats,
+            supported_api_formats: supported_api_formats.into(),
             tool_description: tool_description.into(),
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// The engine a request without `parameters.engine` (or with `engine: "auto"`) runs on; `native` applies where the endpoint runs the tool itself, otherwise `fallback_engine`. A request pinned to a data region skips either engine when its `data_regions` does not list that region. Null for a tool without an engine parameter
+    pub fn default_engine(mut self, value: impl Into<String>) -> Self {
+        self.default_engine = Some(value.into());
+        self
+    }
+
+    /// The engine an unpinned request runs on when `default_engine` is `native` and the endpoint does not run the tool itself; null when there is no fallback
+    pub fn fallback_engine(mut self, value: impl Into<String>) -> Self {
+        self.fallback_engine = Some(value.into());
+        self
+    }
+
+    /// JSON Schema of the result returned to the model; null when undeclared
+    pub fn output_schema(mut self, value: impl Into<serde_json::Map<String, serde_json::Value>>) -> Self {
+        self.output_schema = Some(value.into());
+        self
     }
 }
 
@@ -266,40 +308,58 @@ json_object! {
 }
 
 impl ServerToolDetails {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        aliases: Vec<ServerToolInputName>,
-        docs_url: impl Into<String>,
-        engines: Vec<ServerToolEngine>,
         id: impl Into<String>,
-        input_schema: serde_json::Map<String, serde_json::Value>,
         name: impl Into<String>,
-        native_support: ServerToolDetailsNativeSupport,
-        parameters_schema: serde_json::Map<String, serde_json::Value>,
-        status: ServerToolStatus,
         summary: impl Into<String>,
-        supported_api_formats: Vec<ServerToolSupportedApiFormatsItem>,
         tool_description: impl Into<String>,
+        status: impl Into<ServerToolStatus>,
+        docs_url: impl Into<String>,
+        aliases: impl Into<Vec<ServerToolInputName>>,
+        supported_api_formats: impl Into<Vec<ServerToolSupportedApiFormatsItem>>,
+        parameters_schema: impl Into<serde_json::Map<String, serde_json::Value>>,
+        input_schema: impl Into<serde_json::Map<String, serde_json::Value>>,
+        engines: impl Into<Vec<ServerToolEngine>>,
+        native_support: impl Into<ServerToolDetailsNativeSupport>,
     ) -> Self {
         Self {
-            aliases,
+            aliases: aliases.into(),
             default_engine: None,
             docs_url: docs_url.into(),
-            engines,
+            engines: engines.into(),
             fallback_engine: None,
             id: id.into(),
-            input_schema,
+            input_schema: input_schema.into(),
             name: name.into(),
-            native_support,
+            native_support: native_support.into(),
             output_schema: None,
-            parameters_schema,
-            status,
+            parameters_schema: parameters_schema.into(),
+            status: status.into(),
             summary: summary.into(),
-            supported_api_formats,
+            supported_api_formats: supported_api_formats.into(),
             tool_description: tool_description.into(),
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// The engine a request without `parameters.engine` (or with `engine: "auto"`) runs on; `native` applies where the endpoint runs the tool itself, otherwise `fallback_engine`. A request pinned to a data region skips either engine when its `data_regions` does not list that region. Null for a tool without an engine parameter
+    pub fn default_engine(mut self, value: impl Into<String>) -> Self {
+        self.default_engine = Some(value.into());
+        self
+    }
+
+    /// The engine an unpinned request runs on when `default_engine` is `native` and the endpoint does not run the tool itself; null when there is no fallback
+    pub fn fallback_engine(mut self, value: impl Into<String>) -> Self {
+        self.fallback_engine = Some(value.into());
+        self
+    }
+
+    /// JSON Schema of the result returned to the model; null when undeclared
+    pub fn output_schema(mut self, value: impl Into<serde_json::Map<String, serde_json::Value>>) -> Self {
+        self.output_schema = Some(value.into());
+        self
     }
 }
 
@@ -318,6 +378,22 @@ json_object! {
         endpoint_count: "endpoint_count" required,
         model_count: "model_count" required,
         models: "models" defaulted,
+    }
+}
+
+impl ServerToolDetailsNativeSupport {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        endpoint_count: impl Into<i64>,
+        model_count: impl Into<i64>,
+        models: impl Into<Vec<ServerToolNativeModel>>,
+    ) -> Self {
+        Self {
+            endpoint_count: endpoint_count.into(),
+            model_count: model_count.into(),
+            models: models.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }
 
@@ -359,27 +435,45 @@ json_object! {
 }
 
 impl ServerToolEngine {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        byok: ServerToolEngineByok,
-        data_regions: Vec<ServerToolEngineDataRegionsItem>,
-        executed_by: ServerToolExecutedBy,
         name: impl Into<String>,
-        pricing: Vec<ServerToolPrice>,
-        pricing_source: ServerToolEnginePricingSource,
+        executed_by: impl Into<ServerToolExecutedBy>,
+        data_regions: impl Into<Vec<ServerToolEngineDataRegionsItem>>,
+        byok: impl Into<ServerToolEngineByok>,
+        pricing_source: impl Into<ServerToolEnginePricingSource>,
+        pricing: impl Into<Vec<ServerToolPrice>>,
     ) -> Self {
         Self {
-            byok,
-            data_regions,
+            byok: byok.into(),
+            data_regions: data_regions.into(),
             default_mode: None,
-            executed_by,
+            executed_by: executed_by.into(),
             id: None,
             name: name.into(),
-            pricing,
+            pricing: pricing.into(),
             pricing_doc_url: None,
-            pricing_source,
-            extra: Default::default(),
+            pricing_source: pricing_source.into(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// The `parameters.mode` a request without one runs and bills as; null for engines without modes. The `pricing[]` row with this `mode` is what an unmoded request bills
+    pub fn default_mode(mut self, value: impl Into<String>) -> Self {
+        self.default_mode = Some(value.into());
+        self
+    }
+
+    /// The `parameters.engine` value that selects this engine; null for the single engine of a tool without an engine parameter
+    pub fn id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Where the rates are documented when `pricing_source` is `provider` or `byok`; null otherwise
+    pub fn pricing_doc_url(mut self, value: impl Into<String>) -> Self {
+        self.pricing_doc_url = Some(value.into());
+        self
     }
 }
 
@@ -438,6 +532,22 @@ json_object! {
     }
 }
 
+impl ServerToolInputName {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        r#type: impl Into<String>,
+        api_formats: impl Into<Vec<ServerToolInputNameApiFormatsItem>>,
+        output_names: impl Into<Vec<ServerToolOutputName>>,
+    ) -> Self {
+        Self {
+            api_formats: api_formats.into(),
+            output_names: output_names.into(),
+            r#type: r#type.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 open_enum! {
 pub enum ServerToolInputNameApiFormatsItem {
 Responses = "responses",
@@ -461,6 +571,13 @@ json_object! {
     }
 }
 
+impl ServerToolNativeModel {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(slug: impl Into<String>, providers: impl Into<Vec<String>>) -> Self {
+        Self { providers: providers.into(), slug: slug.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Endpoints whose provider runs this tool itself during inference. Zero for tools no provider runs natively.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServerToolNativeSupport {
@@ -474,6 +591,13 @@ json_object! {
     ServerToolNativeSupport {
         endpoint_count: "endpoint_count" required,
         model_count: "model_count" required,
+    }
+}
+
+impl ServerToolNativeSupport {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(endpoint_count: impl Into<i64>, model_count: impl Into<i64>) -> Self {
+        Self { endpoint_count: endpoint_count.into(), model_count: model_count.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -497,9 +621,15 @@ json_object! {
 }
 
 impl ServerToolOutputName {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(api_format: ServerToolOutputNameApiFormat, r#type: impl Into<String>) -> Self {
-        Self { api_format, name: None, r#type: r#type.into(), extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(api_format: impl Into<ServerToolOutputNameApiFormat>, r#type: impl Into<String>) -> Self {
+        Self { api_format: api_format.into(), name: None, r#type: r#type.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Anthropic Messages `server_tool_use` block `name`, when the call surfaces as one
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
     }
 }
 
@@ -529,6 +659,25 @@ json_object! {
         mode: "mode" defaulted,
         price: "price" required,
         unit: "unit" required,
+    }
+}
+
+impl ServerToolPrice {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(unit: impl Into<String>, price: impl Into<String>, max_units_per_call: impl Into<i64>) -> Self {
+        Self {
+            max_units_per_call: max_units_per_call.into(),
+            mode: None,
+            price: price.into(),
+            unit: unit.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// The `parameters.mode` this price applies to; null for prices that do not depend on the mode. A request bills exactly one `request` row
+    pub fn mode(mut self, value: impl Into<String>) -> Self {
+        self.mode = Some(value.into());
+        self
     }
 }
 

@@ -13,9 +13,15 @@ pub struct CreateAudioSpeechRequest {
 }
 
 impl CreateAudioSpeechRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: SpeechRequest) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<SpeechRequest>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<SpeechRequest> for CreateAudioSpeechRequest {
+    fn from(body: SpeechRequest) -> Self {
+        Self::new(body)
     }
 }
 
@@ -30,6 +36,24 @@ pub enum SpeechInput {
     Unknown(serde_json::Value),
 }
 
+impl From<String> for SpeechInput {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for SpeechInput {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
+}
+
+impl From<Vec<SpeechTurn>> for SpeechInput {
+    fn from(value: Vec<SpeechTurn>) -> Self {
+        Self::Array(value)
+    }
+}
+
 tagged_union! {
 /// Reference content part for stateless voice cloning or voice design
 pub enum SpeechInputReference ("type") {
@@ -37,6 +61,24 @@ InputAudio("input_audio") => SpeechInputReferenceAudio,
 Text("text") => SpeechInputReferenceText,
 ImageUrl("image_url") => SpeechInputReferenceImage,
 }
+}
+
+impl From<SpeechInputReferenceAudio> for SpeechInputReference {
+    fn from(value: SpeechInputReferenceAudio) -> Self {
+        Self::InputAudio(value)
+    }
+}
+
+impl From<SpeechInputReferenceText> for SpeechInputReference {
+    fn from(value: SpeechInputReferenceText) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<SpeechInputReferenceImage> for SpeechInputReference {
+    fn from(value: SpeechInputReferenceImage) -> Self {
+        Self::ImageUrl(value)
+    }
 }
 
 /// Reference audio input for stateless voice cloning. Up to three parts per request; the Nth audio part is addressable from `input` as `@AudioN` on providers that support multiple references.
@@ -53,6 +95,13 @@ json_object! {
     SpeechInputReferenceAudio {
         input_audio: "input_audio" required,
         r#type: "type" required,
+    }
+}
+
+impl SpeechInputReferenceAudio {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(input_audio: impl Into<SpeechInputReferenceAudioInput>) -> Self {
+        Self { input_audio: input_audio.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
@@ -77,6 +126,31 @@ json_object! {
     }
 }
 
+impl SpeechInputReferenceAudioInput {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { data: None, format: None, url: None, extra: serde_json::Map::new() }
+    }
+
+    /// Base64-encoded reference audio (optionally a data URI). Supported audio formats are provider-specific. Limited to 20 MiB of base64 (15 MiB of decoded audio). Exactly one of `data` or `url` is required.
+    pub fn data(mut self, value: impl Into<String>) -> Self {
+        self.data = Some(value.into());
+        self
+    }
+
+    /// Audio format of the reference audio (e.g., wav, mp3). Optional; most providers detect the format from the audio bytes.
+    pub fn format(mut self, value: impl Into<String>) -> Self {
+        self.format = Some(value.into());
+        self
+    }
+
+    /// Public http(s) URL of the reference audio. OpenRouter downloads it (15 MiB max) and forwards the bytes, never the URL. Exactly one of `data` or `url` is required.
+    pub fn url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+}
+
 tag_enum! {
 pub enum SpeechInputReferenceAudioType { InputAudio = "input_audio" }
 }
@@ -98,6 +172,13 @@ json_object! {
     }
 }
 
+impl SpeechInputReferenceImage {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(image_url: impl Into<SpeechInputReferenceImageInput>) -> Self {
+        Self { image_url: image_url.into(), r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Reference image input object
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechInputReferenceImageInput {
@@ -110,6 +191,13 @@ pub struct SpeechInputReferenceImageInput {
 json_object! {
     SpeechInputReferenceImageInput {
         url: "url" required,
+    }
+}
+
+impl SpeechInputReferenceImageInput {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -131,6 +219,13 @@ json_object! {
     SpeechInputReferenceText {
         text: "text" required,
         r#type: "type" required,
+    }
+}
+
+impl SpeechInputReferenceText {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
@@ -184,10 +279,10 @@ json_object! {
 }
 
 impl SpeechRequest {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(input: SpeechInput, model: impl Into<String>) -> Self {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(model: impl Into<String>, input: impl Into<SpeechInput>) -> Self {
         Self {
-            input,
+            input: input.into(),
             input_references: None,
             instructions: None,
             model: model.into(),
@@ -198,8 +293,62 @@ impl SpeechRequest {
             trace: None,
             user: None,
             voice: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Reference content for stateless voice cloning or voice design. Audio mode: one to three `input_audio` parts, each optionally paired with a `text` part carrying its transcript (a single clip accepts its transcript before or after it; with multiple clips each transcript immediately follows its clip), plus at most one `image_url` part as a scene image on providers that condition the cloned voice on its setting; only routed to endpoints that support voice cloning (and multiple references or image references when those parts are sent). Image mode: exactly one `image_url` part; only routed to endpoints that support image references. An empty array is treated as no reference.
+    pub fn input_references(mut self, value: impl Into<Vec<SpeechInputReference>>) -> Self {
+        self.input_references = Some(value.into());
+        self
+    }
+
+    /// Delivery instructions for the whole request, such as tone, pacing, or emotion. Supported by OpenAI gpt-4o-mini-tts, Gemini TTS, and Fish Audio models. Ignored by other providers.
+    pub fn instructions(mut self, value: impl Into<String>) -> Self {
+        self.instructions = Some(value.into());
+        self
+    }
+
+    /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
+    pub fn provider(mut self, value: impl Into<SpeechRequestProvider>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Audio output format
+    pub fn response_format(mut self, value: impl Into<SpeechRequestResponseFormat>) -> Self {
+        self.response_format = Some(value.into());
+        self
+    }
+
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        self.session_id = Some(value.into());
+        self
+    }
+
+    /// Playback speed multiplier. Honored by models that support it (e.g. OpenAI TTS). Other providers either ignore it or return a 400 for a non-default value when the model has no speed control.
+    pub fn speed(mut self, value: impl Into<f64>) -> Self {
+        self.speed = Some(value.into());
+        self
+    }
+
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
+        self.trace = Some(value.into());
+        self
+    }
+
+    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+    pub fn user(mut self, value: impl Into<String>) -> Self {
+        self.user = Some(value.into());
+        self
+    }
+
+    /// Voice identifier (provider-specific).
+    pub fn voice(mut self, value: impl Into<String>) -> Self {
+        self.voice = Some(value.into());
+        self
     }
 }
 
@@ -210,20 +359,59 @@ pub struct SpeechRequestProvider {
     /// - allow: (default) allow providers which store user data non-transiently and may train on it
     ///
     /// - deny: use only providers which do not collect user data.
-    pub data_collection: Option<Option<SpeechRequestProviderDataCollection>>,
+    pub data_collection: Option<SpeechRequestProviderDataCollection>,
     /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
     pub options: Option<ProviderOptions>,
     /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
-    pub zdr: Option<Option<bool>>,
+    pub zdr: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     SpeechRequestProvider {
-        data_collection: "data_collection" tristate,
+        data_collection: "data_collection" optional,
         options: "options" optional,
-        zdr: "zdr" tristate,
+        zdr: "zdr" optional,
+    }
+}
+
+impl SpeechRequestProvider {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { data_collection: None, options: None, zdr: None, extra: serde_json::Map::new() }
+    }
+
+    /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+    pub fn data_collection(mut self, value: impl Into<SpeechRequestProviderDataCollection>) -> Self {
+        self.data_collection = Some(value.into());
+        self
+    }
+
+    /// Sends `"data_collection": null` (in an update: clears the value).
+    pub fn clear_data_collection(mut self) -> Self {
+        self.data_collection = None;
+        self.extra.insert("data_collection".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
+    pub fn options(mut self, value: impl Into<ProviderOptions>) -> Self {
+        self.options = Some(value.into());
+        self
+    }
+
+    /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
+    pub fn zdr(mut self, value: impl Into<bool>) -> Self {
+        self.zdr = Some(value.into());
+        self
+    }
+
+    /// Sends `"zdr": null` (in an update: clears the value).
+    pub fn clear_zdr(mut self) -> Self {
+        self.zdr = None;
+        self.extra.insert("zdr".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -263,5 +451,24 @@ json_object! {
         instructions: "instructions" optional,
         text: "text" required,
         voice: "voice" optional,
+    }
+}
+
+impl SpeechTurn {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { instructions: None, text: text.into(), voice: None, extra: serde_json::Map::new() }
+    }
+
+    /// Delivery instructions for this turn, such as tone, pacing, or emotion. Overrides the top-level `instructions`.
+    pub fn instructions(mut self, value: impl Into<String>) -> Self {
+        self.instructions = Some(value.into());
+        self
+    }
+
+    /// Voice for this turn. Defaults to the top-level `voice`.
+    pub fn voice(mut self, value: impl Into<String>) -> Self {
+        self.voice = Some(value.into());
+        self
     }
 }

@@ -17,9 +17,9 @@ pub struct CopyVaultSecretsToInternRequest {
 }
 
 impl CopyVaultSecretsToInternRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(intern_id: impl Into<String>, body: VaultSecretCopyRequest) -> Self {
-        Self { intern_id: intern_id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(intern_id: impl Into<String>, body: impl Into<VaultSecretCopyRequest>) -> Self {
+        Self { intern_id: intern_id.into(), body: body.into() }
     }
 }
 
@@ -37,7 +37,7 @@ pub struct DeleteInternVaultSecretRequest {
 }
 
 impl DeleteInternVaultSecretRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(intern_id: impl Into<String>, name: impl Into<String>) -> Self {
         Self { intern_id: intern_id.into(), name: name.into() }
     }
@@ -53,7 +53,7 @@ pub struct DeleteVaultSecretRequest {
 }
 
 impl DeleteVaultSecretRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -69,7 +69,7 @@ pub struct ListInternConnectionsRequest {
 }
 
 impl ListInternConnectionsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(intern_id: impl Into<String>) -> Self {
         Self { intern_id: intern_id.into() }
     }
@@ -94,6 +94,25 @@ json_object! {
     }
 }
 
+impl ListInternConnectionsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<ListInternConnectionsResponseDataItem>>) -> Self {
+        Self { data: data.into(), routing: None, routing_text: None, extra: serde_json::Map::new() }
+    }
+
+    /// The intern's routing table, for the intern's own key only; null for any other caller or when the vault could not build it in time. The keys still list.
+    pub fn routing(mut self, value: impl Into<VaultRoutingTable>) -> Self {
+        self.routing = Some(value.into());
+        self
+    }
+
+    /// The routing table as the plain lines the intern reads in its instructions' Connections section, or a notice that it could not be read; null for a caller other than the intern.
+    pub fn routing_text(mut self, value: impl Into<String>) -> Self {
+        self.routing_text = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListInternConnectionsResponseDataItem {
     pub key: String,
@@ -104,6 +123,13 @@ pub struct ListInternConnectionsResponseDataItem {
 json_object! {
     ListInternConnectionsResponseDataItem {
         key: "key" required,
+    }
+}
+
+impl ListInternConnectionsResponseDataItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self { key: key.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -125,20 +151,20 @@ pub struct ListInternEffectiveVaultSecretsRequest {
 }
 
 impl ListInternEffectiveVaultSecretsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(intern_id: impl Into<String>) -> Self {
         Self { intern_id: intern_id.into(), limit: None, offset: None }
     }
 
     /// Page size, 1 to 100. Defaults to 100.
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
     /// Number of secrets to skip, 0 to 10000. Defaults to 0.
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 }
@@ -161,20 +187,20 @@ pub struct ListInternVaultSecretsRequest {
 }
 
 impl ListInternVaultSecretsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(intern_id: impl Into<String>) -> Self {
         Self { intern_id: intern_id.into(), limit: None, offset: None }
     }
 
     /// Page size, 1 to 100. Defaults to 100.
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
     /// Number of secrets to skip, 0 to 10000. Defaults to 0.
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 }
@@ -193,20 +219,20 @@ pub struct ListVaultSecretsRequest {
 }
 
 impl ListVaultSecretsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { limit: None, offset: None }
     }
 
     /// Page size, 1 to 100. Defaults to 100.
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
     /// Number of secrets to skip, 0 to 10000. Defaults to 0.
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 }
@@ -226,9 +252,13 @@ pub struct StoreInternVaultSecretRequest {
 }
 
 impl StoreInternVaultSecretRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(intern_id: impl Into<String>, name: impl Into<String>, body: VaultSecretWriteRequest) -> Self {
-        Self { intern_id: intern_id.into(), name: name.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        intern_id: impl Into<String>,
+        name: impl Into<String>,
+        body: impl Into<VaultSecretWriteRequest>,
+    ) -> Self {
+        Self { intern_id: intern_id.into(), name: name.into(), body: body.into() }
     }
 }
 
@@ -243,9 +273,9 @@ pub struct StoreVaultSecretRequest {
 }
 
 impl StoreVaultSecretRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(name: impl Into<String>, body: VaultSecretWriteRequest) -> Self {
-        Self { name: name.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(name: impl Into<String>, body: impl Into<VaultSecretWriteRequest>) -> Self {
+        Self { name: name.into(), body: body.into() }
     }
 }
 
@@ -273,16 +303,32 @@ json_object! {
 }
 
 impl VaultEffectiveSecret {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(created_at: impl Into<String>, name: impl Into<String>, scope: VaultEffectiveSecretScope) -> Self {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        created_at: impl Into<String>,
+        scope: impl Into<VaultEffectiveSecretScope>,
+    ) -> Self {
         Self {
             created_at: created_at.into(),
             fingerprint: None,
             hosts: None,
             name: name.into(),
-            scope,
-            extra: Default::default(),
+            scope: scope.into(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets `fingerprint`.
+    pub fn fingerprint(mut self, value: impl Into<String>) -> Self {
+        self.fingerprint = Some(value.into());
+        self
+    }
+
+    /// Sets `hosts`.
+    pub fn hosts(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.hosts = Some(value.into());
+        self
     }
 }
 
@@ -300,6 +346,13 @@ json_object! {
     VaultEffectiveSecretListResponse {
         data: "data" defaulted,
         has_more: "has_more" required,
+    }
+}
+
+impl VaultEffectiveSecretListResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<VaultEffectiveSecret>>, has_more: impl Into<bool>) -> Self {
+        Self { data: data.into(), has_more: has_more.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -343,6 +396,35 @@ json_object! {
     }
 }
 
+impl VaultRoutingTable {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        agent_id: impl Into<String>,
+        read_at: impl Into<String>,
+        github: impl Into<VaultRoutingTableGithub>,
+        google: impl Into<VaultRoutingTableGoogle>,
+        slack: impl Into<VaultRoutingTableSlack>,
+        mcp_origins: impl Into<Vec<VaultRoutingTableMcpOriginsItem>>,
+        host_rules: impl Into<Vec<VaultRoutingTableHostRulesItem>>,
+        custom_origins: impl Into<Vec<VaultRoutingTableCustomOriginsItem>>,
+        secrets: impl Into<Vec<VaultRoutingTableSecretsItem>>,
+    ) -> Self {
+        Self {
+            agent_id: agent_id.into(),
+            custom_origins: custom_origins.into(),
+            github: github.into(),
+            google: google.into(),
+            host_rules: host_rules.into(),
+            mcp_origins: mcp_origins.into(),
+            read_at: read_at.into(),
+            secrets: secrets.into(),
+            slack: slack.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct VaultRoutingTableCustomOriginsItem {
     pub host: String,
@@ -362,9 +444,15 @@ json_object! {
 }
 
 impl VaultRoutingTableCustomOriginsItem {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(host: impl Into<String>, status: VaultRoutingTableCustomOriginsItemStatus) -> Self {
-        Self { host: host.into(), path_prefix: None, status, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(host: impl Into<String>, status: impl Into<VaultRoutingTableCustomOriginsItemStatus>) -> Self {
+        Self { host: host.into(), path_prefix: None, status: status.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `path_prefix`.
+    pub fn path_prefix(mut self, value: impl Into<String>) -> Self {
+        self.path_prefix = Some(value.into());
+        self
     }
 }
 
@@ -386,9 +474,15 @@ json_object! {
 }
 
 impl VaultRoutingTableCustomOriginsItemStatus {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(state: VaultRoutingTableCustomOriginsItemStatusState) -> Self {
-        Self { failure: None, state, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(state: impl Into<VaultRoutingTableCustomOriginsItemStatusState>) -> Self {
+        Self { failure: None, state: state.into(), extra: serde_json::Map::new() }
+    }
+
+    /// The credential failure code when `state` is `failing`; null otherwise.
+    pub fn failure(mut self, value: impl Into<String>) -> Self {
+        self.failure = Some(value.into());
+        self
     }
 }
 
@@ -412,6 +506,16 @@ json_object! {
     VaultRoutingTableGithub {
         apps: "apps" defaulted,
         tokens: "tokens" defaulted,
+    }
+}
+
+impl VaultRoutingTableGithub {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        apps: impl Into<Vec<VaultRoutingTableGithubAppsItem>>,
+        tokens: impl Into<Vec<VaultRoutingTableGithubTokensItem>>,
+    ) -> Self {
+        Self { apps: apps.into(), tokens: tokens.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -439,13 +543,32 @@ json_object! {
 }
 
 impl VaultRoutingTableGithubAppsItem {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        installations: Vec<VaultRoutingTableGithubAppsItemInstallationsItem>,
-        member_links: Vec<VaultRoutingTableGithubAppsItemMemberLinksItem>,
-        scope: VaultRoutingTableGithubAppsItemScope,
+        scope: impl Into<VaultRoutingTableGithubAppsItemScope>,
+        installations: impl Into<Vec<VaultRoutingTableGithubAppsItemInstallationsItem>>,
+        member_links: impl Into<Vec<VaultRoutingTableGithubAppsItemMemberLinksItem>>,
     ) -> Self {
-        Self { app_id: None, app_slug: None, installations, member_links, scope, extra: Default::default() }
+        Self {
+            app_id: None,
+            app_slug: None,
+            installations: installations.into(),
+            member_links: member_links.into(),
+            scope: scope.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `app_id`.
+    pub fn app_id(mut self, value: impl Into<String>) -> Self {
+        self.app_id = Some(value.into());
+        self
+    }
+
+    /// Sets `app_slug`.
+    pub fn app_slug(mut self, value: impl Into<String>) -> Self {
+        self.app_slug = Some(value.into());
+        self
     }
 }
 
@@ -463,7 +586,7 @@ pub struct VaultRoutingTableGithubAppsItemInstallationsItem {
     /// The workspace turned this shared installation off or hid it for this intern.
     pub is_off_for_intern: bool,
     /// What egress uses instead of this installation for a request to its account: an earlier installation on the same account, or a token pinned to the account. Null when this installation answers.
-    pub shadowed_by: Option<Option<VaultRoutingTableGithubAppsItemInstallationsItemShadowedBy>>,
+    pub shadowed_by: Option<VaultRoutingTableGithubAppsItemInstallationsItemShadowedBy>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -477,7 +600,58 @@ json_object! {
         holds_token: "holds_token" required,
         is_enabled: "is_enabled" required,
         is_off_for_intern: "is_off_for_intern" required,
-        shadowed_by: "shadowed_by" tristate,
+        shadowed_by: "shadowed_by" optional,
+    }
+}
+
+impl VaultRoutingTableGithubAppsItemInstallationsItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        credential_id: impl Into<String>,
+        account: impl Into<String>,
+        is_enabled: impl Into<bool>,
+        is_off_for_intern: impl Into<bool>,
+        holds_token: impl Into<bool>,
+    ) -> Self {
+        Self {
+            account: account.into(),
+            account_type: None,
+            coverage: None,
+            credential_id: credential_id.into(),
+            holds_token: holds_token.into(),
+            is_enabled: is_enabled.into(),
+            is_off_for_intern: is_off_for_intern.into(),
+            shadowed_by: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `account_type`.
+    pub fn account_type(
+        mut self,
+        value: impl Into<VaultRoutingTableGithubAppsItemInstallationsItemAccountType>,
+    ) -> Self {
+        self.account_type = Some(value.into());
+        self
+    }
+
+    /// What GitHub says the installation covers; null until read.
+    pub fn coverage(mut self, value: impl Into<VaultRoutingTableGithubAppsItemInstallationsItemCoverage>) -> Self {
+        self.coverage = Some(value.into());
+        self
+    }
+
+    /// What egress uses instead of this installation for a request to its account: an earlier installation on the same account, or a token pinned to the account. Null when this installation answers.
+    pub fn shadowed_by(mut self, value: impl Into<VaultRoutingTableGithubAppsItemInstallationsItemShadowedBy>) -> Self {
+        self.shadowed_by = Some(value.into());
+        self
+    }
+
+    /// Sends `"shadowed_by": null` (in an update: clears the value).
+    pub fn clear_shadowed_by(mut self) -> Self {
+        self.shadowed_by = None;
+        self.extra.insert("shadowed_by".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -509,12 +683,23 @@ json_object! {
 }
 
 impl VaultRoutingTableGithubAppsItemInstallationsItemCoverage {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
+        selection: impl Into<VaultRoutingTableGithubAppsItemInstallationsItemCoverageSelection>,
         checked_at: impl Into<String>,
-        selection: VaultRoutingTableGithubAppsItemInstallationsItemCoverageSelection,
     ) -> Self {
-        Self { checked_at: checked_at.into(), repository_count: None, selection, extra: Default::default() }
+        Self {
+            checked_at: checked_at.into(),
+            repository_count: None,
+            selection: selection.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Repositories the installation covers; null when GitHub did not count them.
+    pub fn repository_count(mut self, value: impl Into<i64>) -> Self {
+        self.repository_count = Some(value.into());
+        self
     }
 }
 
@@ -548,6 +733,19 @@ json_object! {
         holds_token: "holds_token" required,
         login: "login" required,
         via: "via" optional,
+    }
+}
+
+impl VaultRoutingTableGithubAppsItemMemberLinksItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(login: impl Into<String>, holds_token: impl Into<bool>) -> Self {
+        Self { holds_token: holds_token.into(), login: login.into(), via: None, extra: serde_json::Map::new() }
+    }
+
+    /// How the vault picks this link for the App, by the same selection egress uses.
+    pub fn via(mut self, value: impl Into<VaultRoutingTableGithubAppsItemMemberLinksItemVia>) -> Self {
+        self.via = Some(value.into());
+        self
     }
 }
 
@@ -591,9 +789,32 @@ json_object! {
 }
 
 impl VaultRoutingTableGithubTokensItem {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(holds_token: bool, login: impl Into<String>, scope: VaultRoutingTableGithubTokensItemScope) -> Self {
-        Self { holds_token, login: login.into(), owner: None, repository_count: None, scope, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        login: impl Into<String>,
+        scope: impl Into<VaultRoutingTableGithubTokensItemScope>,
+        holds_token: impl Into<bool>,
+    ) -> Self {
+        Self {
+            holds_token: holds_token.into(),
+            login: login.into(),
+            owner: None,
+            repository_count: None,
+            scope: scope.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `owner`.
+    pub fn owner(mut self, value: impl Into<String>) -> Self {
+        self.owner = Some(value.into());
+        self
+    }
+
+    /// Sets `repository_count`.
+    pub fn repository_count(mut self, value: impl Into<i64>) -> Self {
+        self.repository_count = Some(value.into());
+        self
     }
 }
 
@@ -615,6 +836,13 @@ pub struct VaultRoutingTableGoogle {
 json_object! {
     VaultRoutingTableGoogle {
         accounts: "accounts" defaulted,
+    }
+}
+
+impl VaultRoutingTableGoogle {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(accounts: impl Into<Vec<VaultRoutingTableGoogleAccountsItem>>) -> Self {
+        Self { accounts: accounts.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -641,21 +869,21 @@ json_object! {
 }
 
 impl VaultRoutingTableGoogleAccountsItem {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        delegated_capabilities: Vec<String>,
         email: impl Into<String>,
-        holds_grant: bool,
-        is_delegated_to_intern: bool,
-        scope: VaultRoutingTableGoogleAccountsItemScope,
+        scope: impl Into<VaultRoutingTableGoogleAccountsItemScope>,
+        is_delegated_to_intern: impl Into<bool>,
+        delegated_capabilities: impl Into<Vec<String>>,
+        holds_grant: impl Into<bool>,
     ) -> Self {
         Self {
-            delegated_capabilities,
+            delegated_capabilities: delegated_capabilities.into(),
             email: email.into(),
-            holds_grant,
-            is_delegated_to_intern,
-            scope,
-            extra: Default::default(),
+            holds_grant: holds_grant.into(),
+            is_delegated_to_intern: is_delegated_to_intern.into(),
+            scope: scope.into(),
+            extra: serde_json::Map::new(),
         }
     }
 }
@@ -685,6 +913,18 @@ json_object! {
     }
 }
 
+impl VaultRoutingTableHostRulesItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(host: impl Into<String>, secret_name: impl Into<String>, holds_secret: impl Into<bool>) -> Self {
+        Self {
+            holds_secret: holds_secret.into(),
+            host: host.into(),
+            secret_name: secret_name.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VaultRoutingTableMcpOriginsItem {
     pub account_key: Option<String>,
@@ -693,7 +933,7 @@ pub struct VaultRoutingTableMcpOriginsItem {
     pub is_personal: bool,
     pub routes: Vec<VaultRoutingTableMcpOriginsItemRoutesItem>,
     /// The vault's decision for a request to this server; null for members' own accounts, decided per acting member.
-    pub status: Option<Option<VaultRoutingTableMcpOriginsItemStatus>>,
+    pub status: Option<VaultRoutingTableMcpOriginsItemStatus>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -704,7 +944,44 @@ json_object! {
         host: "host" required,
         is_personal: "is_personal" required,
         routes: "routes" defaulted,
-        status: "status" tristate,
+        status: "status" optional,
+    }
+}
+
+impl VaultRoutingTableMcpOriginsItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        host: impl Into<String>,
+        is_personal: impl Into<bool>,
+        routes: impl Into<Vec<VaultRoutingTableMcpOriginsItemRoutesItem>>,
+    ) -> Self {
+        Self {
+            account_key: None,
+            host: host.into(),
+            is_personal: is_personal.into(),
+            routes: routes.into(),
+            status: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `account_key`.
+    pub fn account_key(mut self, value: impl Into<String>) -> Self {
+        self.account_key = Some(value.into());
+        self
+    }
+
+    /// The vault's decision for a request to this server; null for members' own accounts, decided per acting member.
+    pub fn status(mut self, value: impl Into<VaultRoutingTableMcpOriginsItemStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+
+    /// Sends `"status": null` (in an update: clears the value).
+    pub fn clear_status(mut self) -> Self {
+        self.status = None;
+        self.extra.insert("status".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -720,6 +997,19 @@ json_object! {
     VaultRoutingTableMcpOriginsItemRoutesItem {
         host: "host" required,
         path_prefix: "path_prefix" defaulted,
+    }
+}
+
+impl VaultRoutingTableMcpOriginsItemRoutesItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(host: impl Into<String>) -> Self {
+        Self { host: host.into(), path_prefix: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `path_prefix`.
+    pub fn path_prefix(mut self, value: impl Into<String>) -> Self {
+        self.path_prefix = Some(value.into());
+        self
     }
 }
 
@@ -741,9 +1031,15 @@ json_object! {
 }
 
 impl VaultRoutingTableMcpOriginsItemStatus {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(state: VaultRoutingTableMcpOriginsItemStatusState) -> Self {
-        Self { failure: None, state, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(state: impl Into<VaultRoutingTableMcpOriginsItemStatusState>) -> Self {
+        Self { failure: None, state: state.into(), extra: serde_json::Map::new() }
+    }
+
+    /// The credential failure code when `state` is `failing`; null otherwise.
+    pub fn failure(mut self, value: impl Into<String>) -> Self {
+        self.failure = Some(value.into());
+        self
     }
 }
 
@@ -775,13 +1071,25 @@ json_object! {
 }
 
 impl VaultRoutingTableSecretsItem {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        created_at: impl Into<String>,
         name: impl Into<String>,
-        scope: VaultRoutingTableSecretsItemScope,
+        scope: impl Into<VaultRoutingTableSecretsItemScope>,
+        created_at: impl Into<String>,
     ) -> Self {
-        Self { created_at: created_at.into(), hosts: None, name: name.into(), scope, extra: Default::default() }
+        Self {
+            created_at: created_at.into(),
+            hosts: None,
+            name: name.into(),
+            scope: scope.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `hosts`.
+    pub fn hosts(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.hosts = Some(value.into());
+        self
     }
 }
 
@@ -807,6 +1115,13 @@ json_object! {
     }
 }
 
+impl VaultRoutingTableSlack {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(member_links: impl Into<Vec<VaultRoutingTableSlackMemberLinksItem>>) -> Self {
+        Self { member_links: member_links.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VaultRoutingTableSlackMemberLinksItem {
     pub holds_token: bool,
@@ -819,6 +1134,13 @@ json_object! {
     VaultRoutingTableSlackMemberLinksItem {
         holds_token: "holds_token" required,
         slack_user_id: "slack_user_id" required,
+    }
+}
+
+impl VaultRoutingTableSlackMemberLinksItem {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(slack_user_id: impl Into<String>, holds_token: impl Into<bool>) -> Self {
+        Self { holds_token: holds_token.into(), slack_user_id: slack_user_id.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -842,6 +1164,31 @@ json_object! {
     }
 }
 
+impl VaultSecret {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(name: impl Into<String>, created_at: impl Into<String>) -> Self {
+        Self {
+            created_at: created_at.into(),
+            fingerprint: None,
+            hosts: None,
+            name: name.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `fingerprint`.
+    pub fn fingerprint(mut self, value: impl Into<String>) -> Self {
+        self.fingerprint = Some(value.into());
+        self
+    }
+
+    /// Sets `hosts`.
+    pub fn hosts(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.hosts = Some(value.into());
+        self
+    }
+}
+
 /// Workspace secrets to copy into the intern scope.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VaultSecretCopyRequest {
@@ -857,6 +1204,13 @@ json_object! {
     }
 }
 
+impl VaultSecretCopyRequest {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(names: impl Into<Vec<String>>) -> Self {
+        Self { names: names.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Metadata for the copies now stored in the intern scope, one entry per requested name.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VaultSecretCopyResponse {
@@ -868,6 +1222,13 @@ pub struct VaultSecretCopyResponse {
 json_object! {
     VaultSecretCopyResponse {
         data: "data" defaulted,
+    }
+}
+
+impl VaultSecretCopyResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<VaultSecret>>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -888,6 +1249,13 @@ json_object! {
     }
 }
 
+impl VaultSecretListResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<VaultSecret>>, has_more: impl Into<bool>) -> Self {
+        Self { data: data.into(), has_more: has_more.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Metadata for the stored secret.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VaultSecretResponse {
@@ -900,6 +1268,13 @@ pub struct VaultSecretResponse {
 json_object! {
     VaultSecretResponse {
         data: "data" required,
+    }
+}
+
+impl VaultSecretResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<VaultSecret>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -918,5 +1293,12 @@ json_object! {
     VaultSecretWriteRequest {
         hosts: "hosts" defaulted,
         value: "value" required,
+    }
+}
+
+impl VaultSecretWriteRequest {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(value: impl Into<String>, hosts: impl Into<Vec<String>>) -> Self {
+        Self { hosts: hosts.into(), value: value.into(), extra: serde_json::Map::new() }
     }
 }

@@ -21,6 +21,13 @@ json_object! {
     }
 }
 
+impl ContentPartAudio {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(audio_url: impl Into<ContentPartAudioAudioUrl>) -> Self {
+        Self { audio_url: audio_url.into(), r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartAudioAudioUrl {
     pub url: String,
@@ -31,6 +38,13 @@ pub struct ContentPartAudioAudioUrl {
 json_object! {
     ContentPartAudioAudioUrl {
         url: "url" required,
+    }
+}
+
+impl ContentPartAudioAudioUrl {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -53,6 +67,13 @@ json_object! {
     }
 }
 
+impl ContentPartVideo {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(video_url: impl Into<ContentPartVideoVideoUrl>) -> Self {
+        Self { r#type: Default::default(), video_url: video_url.into(), extra: serde_json::Map::new() }
+    }
+}
+
 tag_enum! {
 pub enum ContentPartVideoType { VideoUrl = "video_url" }
 }
@@ -70,6 +91,13 @@ json_object! {
     }
 }
 
+impl ContentPartVideoVideoUrl {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`video_generation_generate`](crate::funcs::video_generation_generate) (`POST /videos`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateVideosRequest {
@@ -77,9 +105,15 @@ pub struct CreateVideosRequest {
 }
 
 impl CreateVideosRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: VideoGenerationRequest) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<VideoGenerationRequest>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<VideoGenerationRequest> for CreateVideosRequest {
+    fn from(body: VideoGenerationRequest) -> Self {
+        Self::new(body)
     }
 }
 
@@ -102,9 +136,14 @@ json_object! {
 }
 
 impl FrameImage {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(image_url: ContentPartImageImageUrl, frame_type: FrameImageFrameType) -> Self {
-        Self { image_url, r#type: Default::default(), frame_type, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(image_url: impl Into<ContentPartImageImageUrl>, frame_type: impl Into<FrameImageFrameType>) -> Self {
+        Self {
+            image_url: image_url.into(),
+            r#type: Default::default(),
+            frame_type: frame_type.into(),
+            extra: serde_json::Map::new(),
+        }
     }
 }
 
@@ -124,7 +163,7 @@ pub struct GetVideosRequest {
 }
 
 impl GetVideosRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(job_id: impl Into<String>) -> Self {
         Self { job_id: job_id.into() }
     }
@@ -139,6 +178,24 @@ VideoUrl("video_url") => ContentPartVideo,
 }
 }
 
+impl From<ContentPartImage> for InputReference {
+    fn from(value: ContentPartImage) -> Self {
+        Self::ImageUrl(value)
+    }
+}
+
+impl From<ContentPartAudio> for InputReference {
+    fn from(value: ContentPartAudio) -> Self {
+        Self::AudioUrl(value)
+    }
+}
+
+impl From<ContentPartVideo> for InputReference {
+    fn from(value: ContentPartVideo) -> Self {
+        Self::VideoUrl(value)
+    }
+}
+
 /// Inputs of [`video_generation_get_video_content`](crate::funcs::video_generation_get_video_content) (`GET /videos/{jobId}/content`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVideosContentRequest {
@@ -149,14 +206,14 @@ pub struct ListVideosContentRequest {
 }
 
 impl ListVideosContentRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(job_id: impl Into<String>) -> Self {
         Self { job_id: job_id.into(), index: None }
     }
 
     /// Sets `index`.
-    pub fn index(mut self, value: i64) -> Self {
-        self.index = Some(value);
+    pub fn index(mut self, value: impl Into<i64>) -> Self {
+        self.index = Some(value.into());
         self
     }
 }
@@ -166,7 +223,7 @@ impl ListVideosContentRequest {
 pub struct ListVideosModelsRequest {}
 
 impl ListVideosModelsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self {}
     }
@@ -236,6 +293,135 @@ json_object! {
     }
 }
 
+impl VideoGenerationRequest {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(model: impl Into<String>) -> Self {
+        Self {
+            aspect_ratio: None,
+            callback_url: None,
+            creativity: None,
+            duration: None,
+            frame_images: None,
+            generate_audio: None,
+            input_references: None,
+            model: model.into(),
+            previous_job_id: None,
+            prompt: None,
+            provider: None,
+            resolution: None,
+            seed: None,
+            session_id: None,
+            size: None,
+            trace: None,
+            upscale_factor: None,
+            user: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Aspect ratio of the generated video
+    pub fn aspect_ratio(mut self, value: impl Into<VideoGenerationRequestAspectRatio>) -> Self {
+        self.aspect_ratio = Some(value.into());
+        self
+    }
+
+    /// URL to receive a webhook notification when the video generation job completes. Overrides the workspace-level default callback URL if set. Must be HTTPS.
+    pub fn callback_url(mut self, value: impl Into<String>) -> Self {
+        self.callback_url = Some(value.into());
+        self
+    }
+
+    /// Creativity level for video upscaling models only. This parameter is not supported by video generation models.
+    pub fn creativity(mut self, value: impl Into<i64>) -> Self {
+        self.creativity = Some(value.into());
+        self
+    }
+
+    /// Duration of the generated video in seconds
+    pub fn duration(mut self, value: impl Into<i64>) -> Self {
+        self.duration = Some(value.into());
+        self
+    }
+
+    /// Images to use as the first and/or last frame of the generated video. Each image must specify a frame_type of first_frame or last_frame.
+    pub fn frame_images(mut self, value: impl Into<Vec<FrameImage>>) -> Self {
+        self.frame_images = Some(value.into());
+        self
+    }
+
+    /// Whether to generate audio alongside the video. Defaults to the endpoint's generate_audio capability flag, false if not set.
+    pub fn generate_audio(mut self, value: impl Into<bool>) -> Self {
+        self.generate_audio = Some(value.into());
+        self
+    }
+
+    /// Reference assets to guide video generation. Accepts image, audio, and video references. Audio and video references are only honored by providers that support them (including BytePlus Seedance generation 2 and newer); other providers use image references and ignore the rest.
+    pub fn input_references(mut self, value: impl Into<Vec<InputReference>>) -> Self {
+        self.input_references = Some(value.into());
+        self
+    }
+
+    /// ID of a completed video job to edit or extend, as returned by the submit response. The new job runs on the same model and endpoint that produced the previous one. Only models that support continuation accept this field.
+    pub fn previous_job_id(mut self, value: impl Into<String>) -> Self {
+        self.previous_job_id = Some(value.into());
+        self
+    }
+
+    /// Text prompt describing the video to generate. Optional for models that support generating a video from image input alone; required by all other models.
+    pub fn prompt(mut self, value: impl Into<String>) -> Self {
+        self.prompt = Some(value.into());
+        self
+    }
+
+    /// Provider-specific passthrough configuration
+    pub fn provider(mut self, value: impl Into<VideoGenerationRequestProvider>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
+    /// Resolution of the generated video
+    pub fn resolution(mut self, value: impl Into<VideoGenerationRequestResolution>) -> Self {
+        self.resolution = Some(value.into());
+        self
+    }
+
+    /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
+    pub fn seed(mut self, value: impl Into<i64>) -> Self {
+        self.seed = Some(value.into());
+        self
+    }
+
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        self.session_id = Some(value.into());
+        self
+    }
+
+    /// Exact pixel dimensions of the generated video in "WIDTHxHEIGHT" format (e.g. "1280x720"). Interchangeable with resolution + aspect_ratio.
+    pub fn size(mut self, value: impl Into<String>) -> Self {
+        self.size = Some(value.into());
+        self
+    }
+
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
+        self.trace = Some(value.into());
+        self
+    }
+
+    /// Upscale factor for video upscaling models only. This parameter is not supported by video generation models.
+    pub fn upscale_factor(mut self, value: impl Into<f64>) -> Self {
+        self.upscale_factor = Some(value.into());
+        self
+    }
+
+    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+    pub fn user(mut self, value: impl Into<String>) -> Self {
+        self.user = Some(value.into());
+        self
+    }
+}
+
 open_enum! {
 /// Aspect ratio of the generated video
 pub enum VideoGenerationRequestAspectRatio {
@@ -262,6 +448,19 @@ pub struct VideoGenerationRequestProvider {
 json_object! {
     VideoGenerationRequestProvider {
         options: "options" optional,
+    }
+}
+
+impl VideoGenerationRequestProvider {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { options: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `options`.
+    pub fn options(mut self, value: impl Into<ProviderOptions>) -> Self {
+        self.options = Some(value.into());
+        self
     }
 }
 
@@ -315,20 +514,60 @@ json_object! {
 }
 
 impl VideoGenerationResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(id: impl Into<String>, polling_url: impl Into<String>, status: VideoGenerationResponseStatus) -> Self {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        polling_url: impl Into<String>,
+        status: impl Into<VideoGenerationResponseStatus>,
+    ) -> Self {
         Self {
             error: None,
             expires_at: None,
             generation_id: None,
             id: id.into(),
             polling_url: polling_url.into(),
-            status,
+            status: status.into(),
             unsigned_urls: None,
             urls: None,
             usage: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets `error`.
+    pub fn error(mut self, value: impl Into<String>) -> Self {
+        self.error = Some(value.into());
+        self
+    }
+
+    /// Unix timestamp in seconds when OpenRouter's stored copy of the outputs stops being available. Present only when that copy exists.
+    pub fn expires_at(mut self, value: impl Into<i64>) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
+
+    /// The generation ID associated with this video generation job. Available once the job has been processed.
+    pub fn generation_id(mut self, value: impl Into<String>) -> Self {
+        self.generation_id = Some(value.into());
+        self
+    }
+
+    /// OpenRouter content URLs for each output. They need your API key in the `Authorization` header and keep working for as long as the output is available.
+    pub fn unsigned_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.unsigned_urls = Some(value.into());
+        self
+    }
+
+    /// Signed download URLs for OpenRouter's stored copy of each output, usable without an API key until `expires_at`. Anyone holding a URL can download that output until it expires, so treat it like a secret. Present only when the stored copy exists.
+    pub fn urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.urls = Some(value.into());
+        self
+    }
+
+    /// Usage and cost information for the video generation. Available once the job has completed.
+    pub fn usage(mut self, value: impl Into<VideoGenerationUsage>) -> Self {
+        self.usage = Some(value.into());
+        self
     }
 }
 
@@ -347,7 +586,7 @@ Expired = "expired",
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VideoGenerationUsage {
     /// The cost of the video generation in USD.
-    pub cost: Option<Option<f64>>,
+    pub cost: Option<f64>,
     /// Whether the request was made using a Bring Your Own Key configuration.
     pub is_byok: Option<bool>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -356,8 +595,34 @@ pub struct VideoGenerationUsage {
 
 json_object! {
     VideoGenerationUsage {
-        cost: "cost" tristate,
+        cost: "cost" optional,
         is_byok: "is_byok" optional,
+    }
+}
+
+impl VideoGenerationUsage {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { cost: None, is_byok: None, extra: serde_json::Map::new() }
+    }
+
+    /// The cost of the video generation in USD.
+    pub fn cost(mut self, value: impl Into<f64>) -> Self {
+        self.cost = Some(value.into());
+        self
+    }
+
+    /// Sends `"cost": null` (in an update: clears the value).
+    pub fn clear_cost(mut self) -> Self {
+        self.cost = None;
+        self.extra.insert("cost".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether the request was made using a Bring Your Own Key configuration.
+    pub fn is_byok(mut self, value: impl Into<bool>) -> Self {
+        self.is_byok = Some(value.into());
+        self
     }
 }
 
@@ -370,19 +635,19 @@ pub struct VideoModel {
     /// Unix timestamp of when the model was created
     pub created: i64,
     /// Supported creativity levels for video upscaling models
-    pub creativity: Option<Option<Vec<i64>>>,
+    pub creativity: Option<Vec<i64>>,
     /// Description of the model
     pub description: Option<String>,
     /// Whether the model supports generating audio alongside video
     pub generate_audio: Option<bool>,
     /// Hugging Face model identifier, if applicable
-    pub hugging_face_id: Option<Option<String>>,
+    pub hugging_face_id: Option<String>,
     /// Unique identifier for the model
     pub id: String,
     /// Display name of the model
     pub name: String,
     /// Pricing SKUs with provider prefix stripped, values as strings
-    pub pricing_skus: Option<Option<std::collections::BTreeMap<String, String>>>,
+    pub pricing_skus: Option<std::collections::BTreeMap<String, String>>,
     /// Whether the model supports deterministic generation via seed parameter
     pub seed: Option<bool>,
     /// Supported output aspect ratios
@@ -396,7 +661,7 @@ pub struct VideoModel {
     /// Supported output sizes (width x height)
     pub supported_sizes: Option<Vec<VideoModelSupportedSizesItem>>,
     /// Supported upscale factor range for video upscaling models
-    pub upscale_factor: Option<Option<VideoModelUpscaleFactor>>,
+    pub upscale_factor: Option<VideoModelUpscaleFactor>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -406,20 +671,152 @@ json_object! {
         allowed_passthrough_parameters: "allowed_passthrough_parameters" defaulted,
         canonical_slug: "canonical_slug" required,
         created: "created" required,
-        creativity: "creativity" tristate,
+        creativity: "creativity" optional,
         description: "description" optional,
         generate_audio: "generate_audio" defaulted,
-        hugging_face_id: "hugging_face_id" tristate,
+        hugging_face_id: "hugging_face_id" optional,
         id: "id" required,
         name: "name" required,
-        pricing_skus: "pricing_skus" tristate,
+        pricing_skus: "pricing_skus" optional,
         seed: "seed" defaulted,
         supported_aspect_ratios: "supported_aspect_ratios" defaulted,
         supported_durations: "supported_durations" defaulted,
         supported_frame_images: "supported_frame_images" defaulted,
         supported_resolutions: "supported_resolutions" defaulted,
         supported_sizes: "supported_sizes" defaulted,
-        upscale_factor: "upscale_factor" tristate,
+        upscale_factor: "upscale_factor" optional,
+    }
+}
+
+impl VideoModel {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        canonical_slug: impl Into<String>,
+        name: impl Into<String>,
+        created: impl Into<i64>,
+        allowed_passthrough_parameters: impl Into<Vec<String>>,
+    ) -> Self {
+        Self {
+            allowed_passthrough_parameters: allowed_passthrough_parameters.into(),
+            canonical_slug: canonical_slug.into(),
+            created: created.into(),
+            creativity: None,
+            description: None,
+            generate_audio: None,
+            hugging_face_id: None,
+            id: id.into(),
+            name: name.into(),
+            pricing_skus: None,
+            seed: None,
+            supported_aspect_ratios: None,
+            supported_durations: None,
+            supported_frame_images: None,
+            supported_resolutions: None,
+            supported_sizes: None,
+            upscale_factor: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Supported creativity levels for video upscaling models
+    pub fn creativity(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.creativity = Some(value.into());
+        self
+    }
+
+    /// Sends `"creativity": null` (in an update: clears the value).
+    pub fn clear_creativity(mut self) -> Self {
+        self.creativity = None;
+        self.extra.insert("creativity".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Description of the model
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+
+    /// Whether the model supports generating audio alongside video
+    pub fn generate_audio(mut self, value: impl Into<bool>) -> Self {
+        self.generate_audio = Some(value.into());
+        self
+    }
+
+    /// Hugging Face model identifier, if applicable
+    pub fn hugging_face_id(mut self, value: impl Into<String>) -> Self {
+        self.hugging_face_id = Some(value.into());
+        self
+    }
+
+    /// Sends `"hugging_face_id": null` (in an update: clears the value).
+    pub fn clear_hugging_face_id(mut self) -> Self {
+        self.hugging_face_id = None;
+        self.extra.insert("hugging_face_id".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Pricing SKUs with provider prefix stripped, values as strings
+    pub fn pricing_skus(mut self, value: impl Into<std::collections::BTreeMap<String, String>>) -> Self {
+        self.pricing_skus = Some(value.into());
+        self
+    }
+
+    /// Sends `"pricing_skus": null` (in an update: clears the value).
+    pub fn clear_pricing_skus(mut self) -> Self {
+        self.pricing_skus = None;
+        self.extra.insert("pricing_skus".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether the model supports deterministic generation via seed parameter
+    pub fn seed(mut self, value: impl Into<bool>) -> Self {
+        self.seed = Some(value.into());
+        self
+    }
+
+    /// Supported output aspect ratios
+    pub fn supported_aspect_ratios(mut self, value: impl Into<Vec<VideoModelSupportedAspectRatiosItem>>) -> Self {
+        self.supported_aspect_ratios = Some(value.into());
+        self
+    }
+
+    /// Supported video durations in seconds
+    pub fn supported_durations(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.supported_durations = Some(value.into());
+        self
+    }
+
+    /// Supported frame image types (e.g. first_frame, last_frame)
+    pub fn supported_frame_images(mut self, value: impl Into<Vec<VideoModelSupportedFrameImagesItem>>) -> Self {
+        self.supported_frame_images = Some(value.into());
+        self
+    }
+
+    /// Supported output resolutions
+    pub fn supported_resolutions(mut self, value: impl Into<Vec<VideoModelSupportedResolutionsItem>>) -> Self {
+        self.supported_resolutions = Some(value.into());
+        self
+    }
+
+    /// Supported output sizes (width x height)
+    pub fn supported_sizes(mut self, value: impl Into<Vec<VideoModelSupportedSizesItem>>) -> Self {
+        self.supported_sizes = Some(value.into());
+        self
+    }
+
+    /// Supported upscale factor range for video upscaling models
+    pub fn upscale_factor(mut self, value: impl Into<VideoModelUpscaleFactor>) -> Self {
+        self.upscale_factor = Some(value.into());
+        self
+    }
+
+    /// Sends `"upscale_factor": null` (in an update: clears the value).
+    pub fn clear_upscale_factor(mut self) -> Self {
+        self.upscale_factor = None;
+        self.extra.insert("upscale_factor".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -515,16 +912,49 @@ V5040x2160 = "5040x2160",
 /// Supported upscale factor range for video upscaling models
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VideoModelUpscaleFactor {
-    pub max: Option<Option<f64>>,
-    pub min: Option<Option<f64>>,
+    pub max: Option<f64>,
+    pub min: Option<f64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     VideoModelUpscaleFactor {
-        max: "max" tristate,
-        min: "min" tristate,
+        max: "max" optional,
+        min: "min" optional,
+    }
+}
+
+impl VideoModelUpscaleFactor {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self { max: None, min: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `max`.
+    pub fn max(mut self, value: impl Into<f64>) -> Self {
+        self.max = Some(value.into());
+        self
+    }
+
+    /// Sends `"max": null` (in an update: clears the value).
+    pub fn clear_max(mut self) -> Self {
+        self.max = None;
+        self.extra.insert("max".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `min`.
+    pub fn min(mut self, value: impl Into<f64>) -> Self {
+        self.min = Some(value.into());
+        self
+    }
+
+    /// Sends `"min": null` (in an update: clears the value).
+    pub fn clear_min(mut self) -> Self {
+        self.min = None;
+        self.extra.insert("min".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -538,5 +968,12 @@ pub struct VideoModelsListResponse {
 json_object! {
     VideoModelsListResponse {
         data: "data" defaulted,
+    }
+}
+
+impl VideoModelsListResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<VideoModel>>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }

@@ -17,9 +17,9 @@ pub struct BulkAddWorkspaceMembersRequest {
 }
 
 impl BulkAddWorkspaceMembersRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: BulkAddWorkspaceMembersRequestBody) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<BulkAddWorkspaceMembersRequestBody>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
@@ -34,6 +34,13 @@ pub struct BulkAddWorkspaceMembersRequestBody {
 json_object! {
     BulkAddWorkspaceMembersRequestBody {
         user_ids: "user_ids" defaulted,
+    }
+}
+
+impl BulkAddWorkspaceMembersRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(user_ids: impl Into<Vec<String>>) -> Self {
+        Self { user_ids: user_ids.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -54,6 +61,13 @@ json_object! {
     }
 }
 
+impl BulkAddWorkspaceMembersResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<WorkspaceMember>>, added_count: impl Into<i64>) -> Self {
+        Self { added_count: added_count.into(), data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`workspaces_bulk_remove_members`](crate::funcs::workspaces_bulk_remove_members) (`POST /workspaces/{id}/members/remove`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkRemoveWorkspaceMembersRequest {
@@ -65,9 +79,9 @@ pub struct BulkRemoveWorkspaceMembersRequest {
 }
 
 impl BulkRemoveWorkspaceMembersRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: BulkRemoveWorkspaceMembersRequestBody) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<BulkRemoveWorkspaceMembersRequestBody>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
@@ -85,6 +99,13 @@ json_object! {
     }
 }
 
+impl BulkRemoveWorkspaceMembersRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(user_ids: impl Into<Vec<String>>) -> Self {
+        Self { user_ids: user_ids.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BulkRemoveWorkspaceMembersResponse {
     /// Number of members removed
@@ -99,6 +120,13 @@ json_object! {
     }
 }
 
+impl BulkRemoveWorkspaceMembersResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(removed_count: impl Into<i64>) -> Self {
+        Self { removed_count: removed_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`workspaces_create`](crate::funcs::workspaces_create) (`POST /workspaces`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateWorkspaceRequest {
@@ -106,26 +134,32 @@ pub struct CreateWorkspaceRequest {
 }
 
 impl CreateWorkspaceRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateWorkspaceRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateWorkspaceRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateWorkspaceRequestBody> for CreateWorkspaceRequest {
+    fn from(body: CreateWorkspaceRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateWorkspaceRequestBody {
     /// Default image model for this workspace
-    pub default_image_model: Option<Option<String>>,
+    pub default_image_model: Option<String>,
     /// Default provider sort preference (price, throughput, latency, exacto)
-    pub default_provider_sort: Option<Option<String>>,
+    pub default_provider_sort: Option<String>,
     /// Default text model for this workspace
-    pub default_text_model: Option<Option<String>>,
+    pub default_text_model: Option<String>,
     /// Description of the workspace
-    pub description: Option<Option<String>>,
+    pub description: Option<String>,
     /// OpenRouter server tools that requests in this workspace may not invoke. Requests naming a disabled tool are rejected with 403. An empty array or null clears the list.
-    pub disabled_server_tools: Option<Option<Vec<CreateWorkspaceRequestBodyDisabledServerToolsItem>>>,
+    pub disabled_server_tools: Option<Vec<CreateWorkspaceRequestBodyDisabledServerToolsItem>>,
     /// Optional array of API key IDs to filter I/O logging
-    pub io_logging_api_key_ids: Option<Option<Vec<i64>>>,
+    pub io_logging_api_key_ids: Option<Vec<i64>>,
     /// Sampling rate for I/O logging (0.0001-1)
     pub io_logging_sampling_rate: Option<f64>,
     /// Whether data discount logging is enabled
@@ -144,18 +178,144 @@ pub struct CreateWorkspaceRequestBody {
 
 json_object! {
     CreateWorkspaceRequestBody {
-        default_image_model: "default_image_model" tristate,
-        default_provider_sort: "default_provider_sort" tristate,
-        default_text_model: "default_text_model" tristate,
-        description: "description" tristate,
-        disabled_server_tools: "disabled_server_tools" tristate,
-        io_logging_api_key_ids: "io_logging_api_key_ids" tristate,
+        default_image_model: "default_image_model" optional,
+        default_provider_sort: "default_provider_sort" optional,
+        default_text_model: "default_text_model" optional,
+        description: "description" optional,
+        disabled_server_tools: "disabled_server_tools" optional,
+        io_logging_api_key_ids: "io_logging_api_key_ids" optional,
         io_logging_sampling_rate: "io_logging_sampling_rate" optional,
         is_data_discount_logging_enabled: "is_data_discount_logging_enabled" optional,
         is_observability_broadcast_enabled: "is_observability_broadcast_enabled" optional,
         is_observability_io_logging_enabled: "is_observability_io_logging_enabled" optional,
         name: "name" required,
         slug: "slug" required,
+    }
+}
+
+impl CreateWorkspaceRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(name: impl Into<String>, slug: impl Into<String>) -> Self {
+        Self {
+            default_image_model: None,
+            default_provider_sort: None,
+            default_text_model: None,
+            description: None,
+            disabled_server_tools: None,
+            io_logging_api_key_ids: None,
+            io_logging_sampling_rate: None,
+            is_data_discount_logging_enabled: None,
+            is_observability_broadcast_enabled: None,
+            is_observability_io_logging_enabled: None,
+            name: name.into(),
+            slug: slug.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Default image model for this workspace
+    pub fn default_image_model(mut self, value: impl Into<String>) -> Self {
+        self.default_image_model = Some(value.into());
+        self
+    }
+
+    /// Sends `"default_image_model": null` (in an update: clears the value).
+    pub fn clear_default_image_model(mut self) -> Self {
+        self.default_image_model = None;
+        self.extra.insert("default_image_model".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Default provider sort preference (price, throughput, latency, exacto)
+    pub fn default_provider_sort(mut self, value: impl Into<String>) -> Self {
+        self.default_provider_sort = Some(value.into());
+        self
+    }
+
+    /// Sends `"default_provider_sort": null` (in an update: clears the value).
+    pub fn clear_default_provider_sort(mut self) -> Self {
+        self.default_provider_sort = None;
+        self.extra.insert("default_provider_sort".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Default text model for this workspace
+    pub fn default_text_model(mut self, value: impl Into<String>) -> Self {
+        self.default_text_model = Some(value.into());
+        self
+    }
+
+    /// Sends `"default_text_model": null` (in an update: clears the value).
+    pub fn clear_default_text_model(mut self) -> Self {
+        self.default_text_model = None;
+        self.extra.insert("default_text_model".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Description of the workspace
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+
+    /// Sends `"description": null` (in an update: clears the value).
+    pub fn clear_description(mut self) -> Self {
+        self.description = None;
+        self.extra.insert("description".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// OpenRouter server tools that requests in this workspace may not invoke. Requests naming a disabled tool are rejected with 403. An empty array or null clears the list.
+    pub fn disabled_server_tools(
+        mut self,
+        value: impl Into<Vec<CreateWorkspaceRequestBodyDisabledServerToolsItem>>,
+    ) -> Self {
+        self.disabled_server_tools = Some(value.into());
+        self
+    }
+
+    /// Sends `"disabled_server_tools": null` (in an update: clears the value).
+    pub fn clear_disabled_server_tools(mut self) -> Self {
+        self.disabled_server_tools = None;
+        self.extra.insert("disabled_server_tools".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Optional array of API key IDs to filter I/O logging
+    pub fn io_logging_api_key_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.io_logging_api_key_ids = Some(value.into());
+        self
+    }
+
+    /// Sends `"io_logging_api_key_ids": null` (in an update: clears the value).
+    pub fn clear_io_logging_api_key_ids(mut self) -> Self {
+        self.io_logging_api_key_ids = None;
+        self.extra.insert("io_logging_api_key_ids".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sampling rate for I/O logging (0.0001-1)
+    pub fn io_logging_sampling_rate(mut self, value: impl Into<f64>) -> Self {
+        self.io_logging_sampling_rate = Some(value.into());
+        self
+    }
+
+    /// Whether data discount logging is enabled
+    pub fn is_data_discount_logging_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.is_data_discount_logging_enabled = Some(value.into());
+        self
+    }
+
+    /// Whether broadcast is enabled
+    pub fn is_observability_broadcast_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.is_observability_broadcast_enabled = Some(value.into());
+        self
+    }
+
+    /// Whether private logging is enabled
+    pub fn is_observability_io_logging_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.is_observability_io_logging_enabled = Some(value.into());
+        self
     }
 }
 
@@ -189,6 +349,13 @@ json_object! {
     }
 }
 
+impl CreateWorkspaceResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Workspace>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`workspaces_delete_budget`](crate::funcs::workspaces_delete_budget) (`DELETE /workspaces/{workspace_ref}/budgets/{interval}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteWorkspaceBudgetRequest {
@@ -203,9 +370,9 @@ pub struct DeleteWorkspaceBudgetRequest {
 }
 
 impl DeleteWorkspaceBudgetRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(workspace_ref: impl Into<String>, interval: WorkspaceBudgetInterval) -> Self {
-        Self { workspace_ref: workspace_ref.into(), interval }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(workspace_ref: impl Into<String>, interval: impl Into<WorkspaceBudgetInterval>) -> Self {
+        Self { workspace_ref: workspace_ref.into(), interval: interval.into() }
     }
 }
 
@@ -223,6 +390,13 @@ json_object! {
     }
 }
 
+impl DeleteWorkspaceBudgetResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(deleted: impl Into<bool>) -> Self {
+        Self { deleted: deleted.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`workspaces_delete`](crate::funcs::workspaces_delete) (`DELETE /workspaces/{id}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteWorkspaceRequest {
@@ -237,14 +411,14 @@ pub struct DeleteWorkspaceRequest {
 }
 
 impl DeleteWorkspaceRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), confirm_default_workspace_deletion: None }
     }
 
     /// Required to delete the default workspace. Deleting it permanently disables the account’s unscoped inference API keys (management/provisioning keys are retained) and its budgets, guardrails, classifiers, and broadcast destinations. Ignored for non-default workspaces.
-    pub fn confirm_default_workspace_deletion(mut self, value: bool) -> Self {
-        self.confirm_default_workspace_deletion = Some(value);
+    pub fn confirm_default_workspace_deletion(mut self, value: impl Into<bool>) -> Self {
+        self.confirm_default_workspace_deletion = Some(value.into());
         self
     }
 }
@@ -263,6 +437,13 @@ json_object! {
     }
 }
 
+impl DeleteWorkspaceResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(deleted: impl Into<bool>) -> Self {
+        Self { deleted: deleted.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`workspaces_get_budget`](crate::funcs::workspaces_get_budget) (`GET /workspaces/{workspace_ref}/budgets/{interval}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetWorkspaceBudgetRequest {
@@ -277,9 +458,9 @@ pub struct GetWorkspaceBudgetRequest {
 }
 
 impl GetWorkspaceBudgetRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(workspace_ref: impl Into<String>, interval: WorkspaceBudgetInterval) -> Self {
-        Self { workspace_ref: workspace_ref.into(), interval }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(workspace_ref: impl Into<String>, interval: impl Into<WorkspaceBudgetInterval>) -> Self {
+        Self { workspace_ref: workspace_ref.into(), interval: interval.into() }
     }
 }
 
@@ -299,6 +480,19 @@ json_object! {
     }
 }
 
+impl GetWorkspaceBudgetResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<WorkspaceBudget>) -> Self {
+        Self { data: data.into(), include_byok_in_budgets: None, extra: serde_json::Map::new() }
+    }
+
+    /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
+    pub fn include_byok_in_budgets(mut self, value: impl Into<bool>) -> Self {
+        self.include_byok_in_budgets = Some(value.into());
+        self
+    }
+}
+
 /// Inputs of [`workspaces_get`](crate::funcs::workspaces_get) (`GET /workspaces/{id}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetWorkspaceRequest {
@@ -309,7 +503,7 @@ pub struct GetWorkspaceRequest {
 }
 
 impl GetWorkspaceRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -328,6 +522,13 @@ json_object! {
     }
 }
 
+impl GetWorkspaceResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Workspace>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`workspaces_list_budgets`](crate::funcs::workspaces_list_budgets) (`GET /workspaces/{workspace_ref}/budgets`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWorkspaceBudgetsRequest {
@@ -338,7 +539,7 @@ pub struct ListWorkspaceBudgetsRequest {
 }
 
 impl ListWorkspaceBudgetsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(workspace_ref: impl Into<String>) -> Self {
         Self { workspace_ref: workspace_ref.into() }
     }
@@ -361,6 +562,19 @@ json_object! {
     }
 }
 
+impl ListWorkspaceBudgetsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<WorkspaceBudget>>) -> Self {
+        Self { data: data.into(), include_byok_in_budgets: None, extra: serde_json::Map::new() }
+    }
+
+    /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
+    pub fn include_byok_in_budgets(mut self, value: impl Into<bool>) -> Self {
+        self.include_byok_in_budgets = Some(value.into());
+        self
+    }
+}
+
 /// Inputs of [`workspaces_list_members`](crate::funcs::workspaces_list_members) (`GET /workspaces/{id}/members`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWorkspaceMembersRequest {
@@ -379,20 +593,20 @@ pub struct ListWorkspaceMembersRequest {
 }
 
 impl ListWorkspaceMembersRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into(), offset: None, limit: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -414,6 +628,13 @@ json_object! {
     }
 }
 
+impl ListWorkspaceMembersResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<WorkspaceMember>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`workspaces_list`](crate::funcs::workspaces_list) (`GET /workspaces`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWorkspacesRequest {
@@ -428,20 +649,20 @@ pub struct ListWorkspacesRequest {
 }
 
 impl ListWorkspacesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None }
     }
 
     /// Number of records to skip for pagination
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Maximum number of records to return (max 100)
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -463,6 +684,13 @@ json_object! {
     }
 }
 
+impl ListWorkspacesResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<Workspace>>, total_count: impl Into<i64>) -> Self {
+        Self { data: data.into(), total_count: total_count.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`workspaces_update`](crate::funcs::workspaces_update) (`PATCH /workspaces/{id}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateWorkspaceRequest {
@@ -474,26 +702,26 @@ pub struct UpdateWorkspaceRequest {
 }
 
 impl UpdateWorkspaceRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, body: UpdateWorkspaceRequestBody) -> Self {
-        Self { id: id.into(), body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, body: impl Into<UpdateWorkspaceRequestBody>) -> Self {
+        Self { id: id.into(), body: body.into() }
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateWorkspaceRequestBody {
     /// Default image model for this workspace
-    pub default_image_model: Option<Option<String>>,
+    pub default_image_model: Option<String>,
     /// Default provider sort preference (price, throughput, latency, exacto)
-    pub default_provider_sort: Option<Option<String>>,
+    pub default_provider_sort: Option<String>,
     /// Default text model for this workspace
-    pub default_text_model: Option<Option<String>>,
+    pub default_text_model: Option<String>,
     /// New description for the workspace
-    pub description: Option<Option<String>>,
+    pub description: Option<String>,
     /// OpenRouter server tools that requests in this workspace may not invoke. Requests naming a disabled tool are rejected with 403. An empty array or null clears the list.
-    pub disabled_server_tools: Option<Option<Vec<UpdateWorkspaceRequestBodyDisabledServerToolsItem>>>,
+    pub disabled_server_tools: Option<Vec<UpdateWorkspaceRequestBodyDisabledServerToolsItem>>,
     /// Optional array of API key IDs to filter I/O logging
-    pub io_logging_api_key_ids: Option<Option<Vec<i64>>>,
+    pub io_logging_api_key_ids: Option<Vec<i64>>,
     /// Sampling rate for I/O logging (0.0001-1)
     pub io_logging_sampling_rate: Option<f64>,
     /// Whether data discount logging is enabled
@@ -512,18 +740,156 @@ pub struct UpdateWorkspaceRequestBody {
 
 json_object! {
     UpdateWorkspaceRequestBody {
-        default_image_model: "default_image_model" tristate,
-        default_provider_sort: "default_provider_sort" tristate,
-        default_text_model: "default_text_model" tristate,
-        description: "description" tristate,
-        disabled_server_tools: "disabled_server_tools" tristate,
-        io_logging_api_key_ids: "io_logging_api_key_ids" tristate,
+        default_image_model: "default_image_model" optional,
+        default_provider_sort: "default_provider_sort" optional,
+        default_text_model: "default_text_model" optional,
+        description: "description" optional,
+        disabled_server_tools: "disabled_server_tools" optional,
+        io_logging_api_key_ids: "io_logging_api_key_ids" optional,
         io_logging_sampling_rate: "io_logging_sampling_rate" optional,
         is_data_discount_logging_enabled: "is_data_discount_logging_enabled" optional,
         is_observability_broadcast_enabled: "is_observability_broadcast_enabled" optional,
         is_observability_io_logging_enabled: "is_observability_io_logging_enabled" optional,
         name: "name" optional,
         slug: "slug" optional,
+    }
+}
+
+impl UpdateWorkspaceRequestBody {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            default_image_model: None,
+            default_provider_sort: None,
+            default_text_model: None,
+            description: None,
+            disabled_server_tools: None,
+            io_logging_api_key_ids: None,
+            io_logging_sampling_rate: None,
+            is_data_discount_logging_enabled: None,
+            is_observability_broadcast_enabled: None,
+            is_observability_io_logging_enabled: None,
+            name: None,
+            slug: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Default image model for this workspace
+    pub fn default_image_model(mut self, value: impl Into<String>) -> Self {
+        self.default_image_model = Some(value.into());
+        self
+    }
+
+    /// Sends `"default_image_model": null` (in an update: clears the value).
+    pub fn clear_default_image_model(mut self) -> Self {
+        self.default_image_model = None;
+        self.extra.insert("default_image_model".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Default provider sort preference (price, throughput, latency, exacto)
+    pub fn default_provider_sort(mut self, value: impl Into<String>) -> Self {
+        self.default_provider_sort = Some(value.into());
+        self
+    }
+
+    /// Sends `"default_provider_sort": null` (in an update: clears the value).
+    pub fn clear_default_provider_sort(mut self) -> Self {
+        self.default_provider_sort = None;
+        self.extra.insert("default_provider_sort".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Default text model for this workspace
+    pub fn default_text_model(mut self, value: impl Into<String>) -> Self {
+        self.default_text_model = Some(value.into());
+        self
+    }
+
+    /// Sends `"default_text_model": null` (in an update: clears the value).
+    pub fn clear_default_text_model(mut self) -> Self {
+        self.default_text_model = None;
+        self.extra.insert("default_text_model".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// New description for the workspace
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+
+    /// Sends `"description": null` (in an update: clears the value).
+    pub fn clear_description(mut self) -> Self {
+        self.description = None;
+        self.extra.insert("description".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// OpenRouter server tools that requests in this workspace may not invoke. Requests naming a disabled tool are rejected with 403. An empty array or null clears the list.
+    pub fn disabled_server_tools(
+        mut self,
+        value: impl Into<Vec<UpdateWorkspaceRequestBodyDisabledServerToolsItem>>,
+    ) -> Self {
+        self.disabled_server_tools = Some(value.into());
+        self
+    }
+
+    /// Sends `"disabled_server_tools": null` (in an update: clears the value).
+    pub fn clear_disabled_server_tools(mut self) -> Self {
+        self.disabled_server_tools = None;
+        self.extra.insert("disabled_server_tools".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Optional array of API key IDs to filter I/O logging
+    pub fn io_logging_api_key_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.io_logging_api_key_ids = Some(value.into());
+        self
+    }
+
+    /// Sends `"io_logging_api_key_ids": null` (in an update: clears the value).
+    pub fn clear_io_logging_api_key_ids(mut self) -> Self {
+        self.io_logging_api_key_ids = None;
+        self.extra.insert("io_logging_api_key_ids".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sampling rate for I/O logging (0.0001-1)
+    pub fn io_logging_sampling_rate(mut self, value: impl Into<f64>) -> Self {
+        self.io_logging_sampling_rate = Some(value.into());
+        self
+    }
+
+    /// Whether data discount logging is enabled
+    pub fn is_data_discount_logging_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.is_data_discount_logging_enabled = Some(value.into());
+        self
+    }
+
+    /// Whether broadcast is enabled
+    pub fn is_observability_broadcast_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.is_observability_broadcast_enabled = Some(value.into());
+        self
+    }
+
+    /// Whether private logging is enabled
+    pub fn is_observability_io_logging_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.is_observability_io_logging_enabled = Some(value.into());
+        self
+    }
+
+    /// New name for the workspace
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// New URL-friendly slug (lowercase alphanumeric segments separated by single hyphens, no leading/trailing hyphens)
+    pub fn slug(mut self, value: impl Into<String>) -> Self {
+        self.slug = Some(value.into());
+        self
     }
 }
 
@@ -542,6 +908,13 @@ json_object! {
     }
 }
 
+impl UpdateWorkspaceResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Workspace>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`workspaces_set_budget`](crate::funcs::workspaces_set_budget) (`PUT /workspaces/{workspace_ref}/budgets/{interval}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpsertWorkspaceBudgetRequest {
@@ -557,13 +930,13 @@ pub struct UpsertWorkspaceBudgetRequest {
 }
 
 impl UpsertWorkspaceBudgetRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
         workspace_ref: impl Into<String>,
-        interval: WorkspaceBudgetInterval,
-        body: UpsertWorkspaceBudgetRequestBody,
+        interval: impl Into<WorkspaceBudgetInterval>,
+        body: impl Into<UpsertWorkspaceBudgetRequestBody>,
     ) -> Self {
-        Self { workspace_ref: workspace_ref.into(), interval, body }
+        Self { workspace_ref: workspace_ref.into(), interval: interval.into(), body: body.into() }
     }
 }
 
@@ -584,6 +957,19 @@ json_object! {
     }
 }
 
+impl UpsertWorkspaceBudgetRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(limit_usd: impl Into<f64>) -> Self {
+        Self { include_byok_in_budgets: None, limit_usd: limit_usd.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Whether to include BYOK (bring-your-own-key) spend when enforcing the workspace's budgets. This is a workspace-wide setting: it applies to every budget interval (daily, weekly, monthly, and lifetime), not just the interval being upserted in this request. Omit to leave the current setting unchanged.
+    pub fn include_byok_in_budgets(mut self, value: impl Into<bool>) -> Self {
+        self.include_byok_in_budgets = Some(value.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpsertWorkspaceBudgetResponse {
     pub data: WorkspaceBudget,
@@ -597,6 +983,19 @@ json_object! {
     UpsertWorkspaceBudgetResponse {
         data: "data" required,
         include_byok_in_budgets: "include_byok_in_budgets" optional,
+    }
+}
+
+impl UpsertWorkspaceBudgetResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<WorkspaceBudget>) -> Self {
+        Self { data: data.into(), include_byok_in_budgets: None, extra: serde_json::Map::new() }
+    }
+
+    /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
+    pub fn include_byok_in_budgets(mut self, value: impl Into<bool>) -> Self {
+        self.include_byok_in_budgets = Some(value.into());
+        self
     }
 }
 
@@ -617,7 +1016,7 @@ pub struct Workspace {
     /// Description of the workspace
     pub description: Option<String>,
     /// OpenRouter server tools (e.g. openrouter:web_search) that requests in this workspace may not invoke. Null means no tools are disabled.
-    pub disabled_server_tools: Option<Option<Vec<String>>>,
+    pub disabled_server_tools: Option<Vec<String>>,
     /// Unique identifier for the workspace
     pub id: String,
     /// Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets. Set it via the workspace budget endpoints.
@@ -651,7 +1050,7 @@ json_object! {
         default_provider_sort: "default_provider_sort" defaulted,
         default_text_model: "default_text_model" defaulted,
         description: "description" defaulted,
-        disabled_server_tools: "disabled_server_tools" tristate,
+        disabled_server_tools: "disabled_server_tools" optional,
         id: "id" required,
         include_byok_in_budgets: "include_byok_in_budgets" optional,
         io_logging_api_key_ids: "io_logging_api_key_ids" defaulted,
@@ -662,6 +1061,105 @@ json_object! {
         name: "name" required,
         slug: "slug" required,
         updated_at: "updated_at" defaulted,
+    }
+}
+
+impl Workspace {
+    /// A value with the required fields; set the others with the setters.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: impl Into<String>,
+        default_guardrail_id: impl Into<String>,
+        name: impl Into<String>,
+        slug: impl Into<String>,
+        is_observability_io_logging_enabled: impl Into<bool>,
+        is_observability_broadcast_enabled: impl Into<bool>,
+        is_data_discount_logging_enabled: impl Into<bool>,
+        io_logging_sampling_rate: impl Into<f64>,
+        created_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            created_by: None,
+            default_guardrail_id: default_guardrail_id.into(),
+            default_image_model: None,
+            default_provider_sort: None,
+            default_text_model: None,
+            description: None,
+            disabled_server_tools: None,
+            id: id.into(),
+            include_byok_in_budgets: None,
+            io_logging_api_key_ids: None,
+            io_logging_sampling_rate: io_logging_sampling_rate.into(),
+            is_data_discount_logging_enabled: is_data_discount_logging_enabled.into(),
+            is_observability_broadcast_enabled: is_observability_broadcast_enabled.into(),
+            is_observability_io_logging_enabled: is_observability_io_logging_enabled.into(),
+            name: name.into(),
+            slug: slug.into(),
+            updated_at: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// User ID of the workspace creator
+    pub fn created_by(mut self, value: impl Into<String>) -> Self {
+        self.created_by = Some(value.into());
+        self
+    }
+
+    /// Default image model for this workspace
+    pub fn default_image_model(mut self, value: impl Into<String>) -> Self {
+        self.default_image_model = Some(value.into());
+        self
+    }
+
+    /// Default provider sort preference (price, throughput, latency, exacto)
+    pub fn default_provider_sort(mut self, value: impl Into<String>) -> Self {
+        self.default_provider_sort = Some(value.into());
+        self
+    }
+
+    /// Default text model for this workspace
+    pub fn default_text_model(mut self, value: impl Into<String>) -> Self {
+        self.default_text_model = Some(value.into());
+        self
+    }
+
+    /// Description of the workspace
+    pub fn description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+
+    /// OpenRouter server tools (e.g. openrouter:web_search) that requests in this workspace may not invoke. Null means no tools are disabled.
+    pub fn disabled_server_tools(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.disabled_server_tools = Some(value.into());
+        self
+    }
+
+    /// Sends `"disabled_server_tools": null` (in an update: clears the value).
+    pub fn clear_disabled_server_tools(mut self) -> Self {
+        self.disabled_server_tools = None;
+        self.extra.insert("disabled_server_tools".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets. Set it via the workspace budget endpoints.
+    pub fn include_byok_in_budgets(mut self, value: impl Into<bool>) -> Self {
+        self.include_byok_in_budgets = Some(value.into());
+        self
+    }
+
+    /// Optional array of API key IDs to filter I/O logging. Null means all keys are logged.
+    pub fn io_logging_api_key_ids(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.io_logging_api_key_ids = Some(value.into());
+        self
+    }
+
+    /// ISO 8601 timestamp of when the workspace was last updated
+    pub fn updated_at(mut self, value: impl Into<String>) -> Self {
+        self.updated_at = Some(value.into());
+        self
     }
 }
 
@@ -691,6 +1189,33 @@ json_object! {
         reset_interval: "reset_interval" defaulted,
         updated_at: "updated_at" required,
         workspace_id: "workspace_id" required,
+    }
+}
+
+impl WorkspaceBudget {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        workspace_id: impl Into<String>,
+        limit_usd: impl Into<f64>,
+        created_at: impl Into<String>,
+        updated_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            id: id.into(),
+            limit_usd: limit_usd.into(),
+            reset_interval: None,
+            updated_at: updated_at.into(),
+            workspace_id: workspace_id.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Interval at which spend resets. Null means a lifetime (one-time) budget.
+    pub fn reset_interval(mut self, value: impl Into<WorkspaceBudgetResetInterval>) -> Self {
+        self.reset_interval = Some(value.into());
+        self
     }
 }
 
@@ -740,21 +1265,21 @@ json_object! {
 }
 
 impl WorkspaceMember {
-    /// A value with the required fields; the optional ones are `None`.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(
-        created_at: impl Into<String>,
         id: impl Into<String>,
-        role: WorkspaceMemberRole,
-        user_id: impl Into<String>,
         workspace_id: impl Into<String>,
+        user_id: impl Into<String>,
+        role: impl Into<WorkspaceMemberRole>,
+        created_at: impl Into<String>,
     ) -> Self {
         Self {
             created_at: created_at.into(),
             id: id.into(),
-            role,
+            role: role.into(),
             user_id: user_id.into(),
             workspace_id: workspace_id.into(),
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
     }
 }

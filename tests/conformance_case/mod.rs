@@ -127,6 +127,33 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
 }
 
 /// The first difference between two JSON values, as a JSON path.
+/// A decoded-then-encoded response against what the server sent: like [`json_diff`], except
+/// that a `null` the server sent may be absent in ours. The SDK reads `null` and absent alike
+/// for optional fields (one level of `Option`) and does not write a `None` back; a required
+/// nullable field is still written as `null`, so it is still compared.
+pub fn response_diff(ours: &Value, sent: &Value, path: &str) -> Option<String> {
+    match (ours, sent) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, w) in y {
+                match x.get(k) {
+                    None if w.is_null() => {}
+                    None => return Some(format!("{path}.{k}: only in the second ({w})")),
+                    Some(v) => {
+                        if let Some(d) = response_diff(v, w, &format!("{path}.{k}")) {
+                            return Some(d);
+                        }
+                    }
+                }
+            }
+            x.iter().find(|(k, _)| !y.contains_key(*k)).map(|(k, v)| format!("{path}.{k}: only in the first ({v})"))
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (v, w))| response_diff(v, w, &format!("{path}[{i}]")))
+        }
+        _ => json_diff(ours, sent, path),
+    }
+}
+
 pub fn json_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {

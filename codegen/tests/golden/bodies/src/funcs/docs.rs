@@ -10,8 +10,11 @@ use crate::{Error, OpenRouterCore};
 /// Upload a document
 ///
 /// `POST /upload`
-pub async fn docs_upload_doc(core: &OpenRouterCore, request: UploadDocRequest) -> Result<UploadDocResponse, Error> {
-    let http = encode_upload_doc(request)?;
+pub async fn docs_upload_doc(
+    core: &OpenRouterCore,
+    request: impl Into<UploadDocRequest>,
+) -> Result<UploadDocResponse, Error> {
+    let http = encode_upload_doc(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -40,9 +43,9 @@ fn encode_upload_doc(request: UploadDocRequest) -> Result<HttpRequest, Error> {
 /// The success body (`application/octet-stream`) is returned unread, as a stream.
 pub async fn docs_download_doc(
     core: &OpenRouterCore,
-    request: DownloadDocRequest,
+    request: impl Into<DownloadDocRequest>,
 ) -> Result<crate::RawResponse, Error> {
-    let http = encode_download_doc(request)?;
+    let http = encode_download_doc(request.into())?;
     core.send_raw(http).await
 }
 
@@ -63,8 +66,8 @@ fn encode_download_doc(request: DownloadDocRequest) -> Result<HttpRequest, Error
 /// Delete a document
 ///
 /// `DELETE /docs/{id}`
-pub async fn docs_delete_doc(core: &OpenRouterCore, request: DeleteDocRequest) -> Result<(), Error> {
-    let http = encode_delete_doc(request)?;
+pub async fn docs_delete_doc(core: &OpenRouterCore, request: impl Into<DeleteDocRequest>) -> Result<(), Error> {
+    let http = encode_delete_doc(request.into())?;
     core.send(http).await?.empty()
 }
 
@@ -87,9 +90,9 @@ fn encode_delete_doc(request: DeleteDocRequest) -> Result<HttpRequest, Error> {
 /// `POST /token`
 pub async fn docs_create_token(
     core: &OpenRouterCore,
-    request: CreateTokenRequest,
+    request: impl Into<CreateTokenRequest>,
 ) -> Result<CreateTokenResponse, Error> {
-    let http = encode_create_token(request)?;
+    let http = encode_create_token(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -105,8 +108,8 @@ fn encode_create_token(request: CreateTokenRequest) -> Result<HttpRequest, Error
 ///
 /// Deprecated. Use createToken instead. It will be removed.
 #[deprecated(note = "Use createToken instead.")]
-pub async fn docs_decide(core: &OpenRouterCore, request: DecideRequest) -> Result<(), Error> {
-    let http = encode_decide(request)?;
+pub async fn docs_decide(core: &OpenRouterCore, request: impl Into<DecideRequest>) -> Result<(), Error> {
+    let http = encode_decide(request.into())?;
     core.send(http).await?.empty()
 }
 

@@ -14,9 +14,15 @@ pub struct CreateTokenRequest {
 }
 
 impl CreateTokenRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: CreateTokenRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<CreateTokenRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<CreateTokenRequestBody> for CreateTokenRequest {
+    fn from(body: CreateTokenRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -34,6 +40,24 @@ json_object! {
         grant_type: "grant_type" required,
         subject_token: "subject_token" required,
         scope: "scope" optional,
+    }
+}
+
+impl CreateTokenRequestBody {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(subject_token: impl Into<String>) -> Self {
+        Self {
+            grant_type: Default::default(),
+            subject_token: subject_token.into(),
+            scope: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Sets `scope`.
+    pub fn scope(mut self, value: impl Into<CreateTokenRequestBodyScope>) -> Self {
+        self.scope = Some(value.into());
+        self
     }
 }
 
@@ -65,6 +89,20 @@ json_object! {
     }
 }
 
+impl CreateTokenResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(access_token: impl Into<String>) -> Self {
+        Self { access_token: access_token.into(), legacy_token: None, extra: serde_json::Map::new() }
+    }
+
+    /// Deprecated: use access_token. Kept for old clients.
+    #[deprecated(note = "Use access_token.")]
+    pub fn legacy_token(mut self, value: impl Into<String>) -> Self {
+        self.legacy_token = Some(value.into());
+        self
+    }
+}
+
 /// Inputs of [`docs_decide`](crate::funcs::docs_decide) (`POST /api/alpha/decide`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecideRequest {
@@ -73,7 +111,7 @@ pub struct DecideRequest {
 }
 
 impl DecideRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(key: impl Into<String>) -> Self {
         Self { key: key.into() }
     }
@@ -87,7 +125,7 @@ pub struct DeleteDocRequest {
 }
 
 impl DeleteDocRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -101,7 +139,7 @@ pub struct DownloadDocRequest {
 }
 
 impl DownloadDocRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -114,9 +152,15 @@ pub struct UploadDocRequest {
 }
 
 impl UploadDocRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: UploadDocRequestBody) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<UploadDocRequestBody>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<UploadDocRequestBody> for UploadDocRequest {
+    fn from(body: UploadDocRequestBody) -> Self {
+        Self::new(body)
     }
 }
 
@@ -130,9 +174,9 @@ pub struct UploadDocRequestBody {
 }
 
 impl UploadDocRequestBody {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(file: crate::FileUpload) -> Self {
-        Self { file, purpose: None, pages: None }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(file: impl Into<crate::FileUpload>) -> Self {
+        Self { file: file.into(), purpose: None, pages: None }
     }
 
     /// Sets `purpose`.
@@ -142,8 +186,8 @@ impl UploadDocRequestBody {
     }
 
     /// Sets `pages`.
-    pub fn pages(mut self, value: i64) -> Self {
-        self.pages = Some(value);
+    pub fn pages(mut self, value: impl Into<i64>) -> Self {
+        self.pages = Some(value.into());
         self
     }
 }
@@ -158,5 +202,12 @@ pub struct UploadDocResponse {
 json_object! {
     UploadDocResponse {
         id: "id" required,
+    }
+}
+
+impl UploadDocResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into(), extra: serde_json::Map::new() }
     }
 }

@@ -5,10 +5,13 @@
 //!   named `<Parent><Field>` (array items add `Item`, map values `Value`, union variants
 //!   the variant name). When that name is taken, `Inline` is appended.
 //! - `<OperationId>Request` holds an operation's path, query and header parameters and
-//!   its body; required inputs go to `new(..)`, optional ones have setters.
-//! - Optional fields are `Option<T>` (absent when `None`); optional and nullable ones are
-//!   `Option<Option<T>>` (`Some(None)` is sent as `null`). Date-times are the spec's
-//!   RFC 3339 strings.
+//!   its body; every type has `new(..)` with its required inputs (in the spec's order)
+//!   and a chainable setter taking `impl Into<T>` for each other field.
+//! - One level of `Option`: an optional field is `Option<T>`; `null` and absent read the
+//!   same (`None`), and `None` is not sent. Where sending `null` means something (clearing
+//!   a value in an update), `clear_<field>()` sends it. A required nullable field is
+//!   `Option<T>` too, sent as `null` when `None`. Date-times are the spec's RFC 3339
+//!   strings.
 //! - Enums with several values accept unknown values (`Unknown(String)`); unions keep an
 //!   unknown shape, or a known tag whose body this version cannot read, as raw JSON
 //!   (`Unknown(serde_json::Value)`); objects keep fields they do not know in `extra`. A

@@ -15,8 +15,8 @@ use crate::{Error, OpenRouterCore};
 /// ```text
 /// {"a": 1}
 /// ```
-pub async fn things_get_thing(core: &OpenRouterCore, request: GetThingRequest) -> Result<Thing, Error> {
-    let http = encode_get_thing(request)?;
+pub async fn things_get_thing(core: &OpenRouterCore, request: impl Into<GetThingRequest>) -> Result<Thing, Error> {
+    let http = encode_get_thing(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -67,17 +67,21 @@ fn encode_get_thing(request: GetThingRequest) -> Result<HttpRequest, Error> {
 /// `GET /things`
 pub async fn things_list_things(
     core: &OpenRouterCore,
-    request: ListThingsRequest,
+    request: impl Into<ListThingsRequest>,
 ) -> Result<ListThingsResponse, Error> {
-    let http = encode_list_things(request)?;
+    let http = encode_list_things(request.into())?;
     core.send(http).await?.json()
 }
 
 /// List things, page after page
 ///
 /// A stream of the pages of \[`things_list_things`\], from the request's `offset` on. It stops after an empty page, a page shorter than `limit` (default 20), or the first error.
-pub fn things_list_things_pages(core: &OpenRouterCore, request: ListThingsRequest) -> crate::Pages<ListThingsResponse> {
+pub fn things_list_things_pages(
+    core: &OpenRouterCore,
+    request: impl Into<ListThingsRequest>,
+) -> crate::Pages<ListThingsResponse> {
     let core = core.clone();
+    let request = request.into();
     let page_size = request.limit.unwrap_or(20);
     crate::Pages::offset(request.offset.unwrap_or(0), page_size, move |offset| {
         let core = core.clone();
@@ -120,9 +124,9 @@ fn encode_list_things(request: ListThingsRequest) -> Result<HttpRequest, Error> 
 /// `GET /thing-batches`
 pub async fn things_list_thing_batches(
     core: &OpenRouterCore,
-    request: ListThingBatchesRequest,
+    request: impl Into<ListThingBatchesRequest>,
 ) -> Result<ListThingBatchesResponse, Error> {
-    let http = encode_list_thing_batches(request)?;
+    let http = encode_list_thing_batches(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -131,9 +135,10 @@ pub async fn things_list_thing_batches(
 /// A stream of the pages of \[`things_list_thing_batches`\], passing each page's `last_id` as the next `after`. It stops after a page without a next cursor, a page whose `has_more` is false, or the first error.
 pub fn things_list_thing_batches_pages(
     core: &OpenRouterCore,
-    request: ListThingBatchesRequest,
+    request: impl Into<ListThingBatchesRequest>,
 ) -> crate::Pages<ListThingBatchesResponse> {
     let core = core.clone();
+    let request = request.into();
     crate::Pages::cursor(request.after.clone(), move |cursor| {
         let core = core.clone();
         let mut request = request.clone();

@@ -22,26 +22,26 @@ pub struct GetThingRequest {
 }
 
 impl GetThingRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with the required fields; set the others with the setters.
     pub fn new(thing_id: impl Into<String>) -> Self {
         Self { thing_id: thing_id.into(), limit: None, include_all: None, tags: None, x_trace_id: None }
     }
 
     /// Sets `limit`.
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 
     /// Sets `include_all`.
-    pub fn include_all(mut self, value: bool) -> Self {
-        self.include_all = Some(value);
+    pub fn include_all(mut self, value: impl Into<bool>) -> Self {
+        self.include_all = Some(value.into());
         self
     }
 
     /// Sets `tags`.
-    pub fn tags(mut self, value: Vec<String>) -> Self {
-        self.tags = Some(value);
+    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.tags = Some(value.into());
         self
     }
 
@@ -60,7 +60,7 @@ pub struct ListThingBatchesRequest {
 }
 
 impl ListThingBatchesRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { after: None }
     }
@@ -89,6 +89,19 @@ json_object! {
     }
 }
 
+impl ListThingBatchesResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<Thing>>, has_more: impl Into<bool>) -> Self {
+        Self { data: data.into(), last_id: None, has_more: has_more.into(), extra: serde_json::Map::new() }
+    }
+
+    /// Sets `last_id`.
+    pub fn last_id(mut self, value: impl Into<String>) -> Self {
+        self.last_id = Some(value.into());
+        self
+    }
+}
+
 /// Inputs of [`things_list_things`](crate::funcs::things_list_things) (`GET /things`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListThingsRequest {
@@ -99,20 +112,20 @@ pub struct ListThingsRequest {
 }
 
 impl ListThingsRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
+    /// A value with every field unset.
     pub fn new() -> Self {
         Self { offset: None, limit: None }
     }
 
     /// Sets `offset`.
-    pub fn offset(mut self, value: i64) -> Self {
-        self.offset = Some(value);
+    pub fn offset(mut self, value: impl Into<i64>) -> Self {
+        self.offset = Some(value.into());
         self
     }
 
     /// Sets `limit`.
-    pub fn limit(mut self, value: i64) -> Self {
-        self.limit = Some(value);
+    pub fn limit(mut self, value: impl Into<i64>) -> Self {
+        self.limit = Some(value.into());
         self
     }
 }
@@ -130,6 +143,13 @@ json_object! {
     }
 }
 
+impl ListThingsResponse {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Vec<Thing>>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// A thing, with every kind of field.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Thing {
@@ -138,7 +158,7 @@ pub struct Thing {
     pub created_at: Option<String>,
     pub name: String,
     pub note: Option<String>,
-    pub maybe: Option<Option<i64>>,
+    pub maybe: Option<i64>,
     pub r#type: ThingType,
     pub camel_case: Option<f64>,
     pub labels: Option<Vec<String>>,
@@ -158,7 +178,7 @@ json_object! {
         created_at: "created_at" optional,
         name: "name" required,
         note: "note" defaulted,
-        maybe: "maybe" tristate,
+        maybe: "maybe" optional,
         r#type: "type" required,
         camel_case: "camelCase" optional,
         labels: "labels" optional,
@@ -167,6 +187,95 @@ json_object! {
         owner: "owner" optional,
         children: "children" optional,
         parent: "parent" optional,
+    }
+}
+
+impl Thing {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            created_at: None,
+            name: name.into(),
+            note: None,
+            maybe: None,
+            r#type: Default::default(),
+            camel_case: None,
+            labels: None,
+            scores: None,
+            meta: None,
+            owner: None,
+            children: None,
+            parent: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// When it was created
+    pub fn created_at(mut self, value: impl Into<String>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+
+    /// Sets `note`.
+    pub fn note(mut self, value: impl Into<String>) -> Self {
+        self.note = Some(value.into());
+        self
+    }
+
+    /// Sets `maybe`.
+    pub fn maybe(mut self, value: impl Into<i64>) -> Self {
+        self.maybe = Some(value.into());
+        self
+    }
+
+    /// Sends `"maybe": null` (in an update: clears the value).
+    pub fn clear_maybe(mut self) -> Self {
+        self.maybe = None;
+        self.extra.insert("maybe".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Sets `camel_case`.
+    pub fn camel_case(mut self, value: impl Into<f64>) -> Self {
+        self.camel_case = Some(value.into());
+        self
+    }
+
+    /// Sets `labels`.
+    pub fn labels(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.labels = Some(value.into());
+        self
+    }
+
+    /// Sets `scores`.
+    pub fn scores(mut self, value: impl Into<std::collections::BTreeMap<String, f64>>) -> Self {
+        self.scores = Some(value.into());
+        self
+    }
+
+    /// Sets `meta`.
+    pub fn meta(mut self, value: impl Into<serde_json::Map<String, serde_json::Value>>) -> Self {
+        self.meta = Some(value.into());
+        self
+    }
+
+    /// Sets `owner`.
+    pub fn owner(mut self, value: impl Into<ThingOwner>) -> Self {
+        self.owner = Some(value.into());
+        self
+    }
+
+    /// Sets `children`.
+    pub fn children(mut self, value: impl Into<Vec<Thing>>) -> Self {
+        self.children = Some(value.into());
+        self
+    }
+
+    /// A thing, with every kind of field.
+    pub fn parent(mut self, value: impl Into<Thing>) -> Self {
+        self.parent = Some(Box::new(value.into()));
+        self
     }
 }
 
@@ -180,6 +289,13 @@ pub struct ThingOwner {
 json_object! {
     ThingOwner {
         login: "login" required,
+    }
+}
+
+impl ThingOwner {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(login: impl Into<String>) -> Self {
+        Self { login: login.into(), extra: serde_json::Map::new() }
     }
 }
 

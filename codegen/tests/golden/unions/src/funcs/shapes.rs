@@ -11,8 +11,11 @@ use crate::{Error, OpenRouterCore};
 /// `POST /shapes`
 ///
 /// This function returns the whole (non-streaming) response; [`shapes_create_shape_stream`] streams it.
-pub async fn shapes_create_shape(core: &OpenRouterCore, request: CreateShapeRequest) -> Result<Shape, Error> {
-    let http = encode_create_shape(request)?;
+pub async fn shapes_create_shape(
+    core: &OpenRouterCore,
+    request: impl Into<CreateShapeRequest>,
+) -> Result<Shape, Error> {
+    let http = encode_create_shape(request.into())?;
     core.send(http).await?.json()
 }
 
@@ -25,8 +28,9 @@ pub async fn shapes_create_shape(core: &OpenRouterCore, request: CreateShapeRequ
 /// Events: [`Shape`]; see [`EventStream`](crate::EventStream).
 pub async fn shapes_create_shape_stream(
     core: &OpenRouterCore,
-    mut request: CreateShapeRequest,
+    request: impl Into<CreateShapeRequest>,
 ) -> Result<crate::EventStream<Shape>, Error> {
+    let mut request = request.into();
     request.body.stream = Some(true);
     let mut http = encode_create_shape(request)?;
     http.accept = "text/event-stream";

@@ -23,6 +23,19 @@ json_object! {
     }
 }
 
+impl Circle {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(radius: impl Into<f64>) -> Self {
+        Self { kind: Default::default(), radius: radius.into(), color: None, extra: serde_json::Map::new() }
+    }
+
+    /// Sets `color`.
+    pub fn color(mut self, value: impl Into<Color>) -> Self {
+        self.color = Some(value.into());
+        self
+    }
+}
+
 tag_enum! {
 pub enum CircleKind { Circle = "circle" }
 }
@@ -42,9 +55,15 @@ pub struct CreateShapeRequest {
 }
 
 impl CreateShapeRequest {
-    /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(body: ShapeRequest) -> Self {
-        Self { body }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(body: impl Into<ShapeRequest>) -> Self {
+        Self { body: body.into() }
+    }
+}
+
+impl From<ShapeRequest> for CreateShapeRequest {
+    fn from(body: ShapeRequest) -> Self {
+        Self::new(body)
     }
 }
 
@@ -53,6 +72,18 @@ pub enum Shape ("kind") {
 Circle("circle") => Circle,
 Square("square") => Square,
 }
+}
+
+impl From<Circle> for Shape {
+    fn from(value: Circle) -> Self {
+        Self::Circle(value)
+    }
+}
+
+impl From<Square> for Shape {
+    fn from(value: Square) -> Self {
+        Self::Square(value)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +96,7 @@ pub struct ShapeRequest {
     pub work_region: Option<ShapeRequestWorkRegion>,
     /// Text, a list of texts, or an object.
     pub label: Option<ShapeRequestLabel>,
-    pub mode: Option<Option<ShapeRequestMode>>,
+    pub mode: Option<ShapeRequestMode>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -77,22 +108,59 @@ json_object! {
         home_region: "home_region" optional,
         work_region: "work_region" optional,
         label: "label" optional,
-        mode: "mode" tristate,
+        mode: "mode" optional,
     }
 }
 
 impl ShapeRequest {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(shape: Shape) -> Self {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(shape: impl Into<Shape>) -> Self {
         Self {
             stream: None,
-            shape,
+            shape: shape.into(),
             home_region: None,
             work_region: None,
             label: None,
             mode: None,
-            extra: Default::default(),
+            extra: serde_json::Map::new(),
         }
+    }
+
+    /// Sets `stream`.
+    pub fn stream(mut self, value: impl Into<bool>) -> Self {
+        self.stream = Some(value.into());
+        self
+    }
+
+    /// A long list repeated inline
+    pub fn home_region(mut self, value: impl Into<ShapeRequestHomeRegion>) -> Self {
+        self.home_region = Some(value.into());
+        self
+    }
+
+    /// The same list again (an alias of the first)
+    pub fn work_region(mut self, value: impl Into<ShapeRequestWorkRegion>) -> Self {
+        self.work_region = Some(value.into());
+        self
+    }
+
+    /// Text, a list of texts, or an object.
+    pub fn label(mut self, value: impl Into<ShapeRequestLabel>) -> Self {
+        self.label = Some(value.into());
+        self
+    }
+
+    /// Sets `mode`.
+    pub fn mode(mut self, value: impl Into<ShapeRequestMode>) -> Self {
+        self.mode = Some(value.into());
+        self
+    }
+
+    /// Sends `"mode": null` (in an update: clears the value).
+    pub fn clear_mode(mut self) -> Self {
+        self.mode = None;
+        self.extra.insert("mode".into(), serde_json::Value::Null);
+        self
     }
 }
 
@@ -122,6 +190,36 @@ pub enum ShapeRequestLabel {
     Unknown(serde_json::Value),
 }
 
+impl From<ShapeRequestLabelObject> for ShapeRequestLabel {
+    fn from(value: ShapeRequestLabelObject) -> Self {
+        Self::Object(value)
+    }
+}
+
+impl From<String> for ShapeRequestLabel {
+    fn from(value: String) -> Self {
+        Self::String(value)
+    }
+}
+
+impl From<&str> for ShapeRequestLabel {
+    fn from(value: &str) -> Self {
+        Self::String(value.to_owned())
+    }
+}
+
+impl From<Vec<String>> for ShapeRequestLabel {
+    fn from(value: Vec<String>) -> Self {
+        Self::Array(value)
+    }
+}
+
+impl From<Vec<&str>> for ShapeRequestLabel {
+    fn from(value: Vec<&str>) -> Self {
+        Self::Array(value.into_iter().map(String::from).collect())
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShapeRequestLabelObject {
     pub text: String,
@@ -135,6 +233,13 @@ json_object! {
     }
 }
 
+impl ShapeRequestLabelObject {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into(), extra: serde_json::Map::new() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
@@ -143,6 +248,18 @@ pub enum ShapeRequestMode {
     String(ShapeRequestModeString),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
+}
+
+impl From<Circle> for ShapeRequestMode {
+    fn from(value: Circle) -> Self {
+        Self::Circle(value)
+    }
+}
+
+impl From<ShapeRequestModeString> for ShapeRequestMode {
+    fn from(value: ShapeRequestModeString) -> Self {
+        Self::String(value)
+    }
 }
 
 open_enum! {
@@ -169,9 +286,9 @@ json_object! {
 }
 
 impl ShapeStreamingResponse {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(data: Shape) -> Self {
-        Self { data, extra: Default::default() }
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<Shape>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -187,6 +304,13 @@ json_object! {
     Square {
         kind: "kind" required,
         side: "side" required,
+    }
+}
+
+impl Square {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(side: impl Into<f64>) -> Self {
+        Self { kind: Default::default(), side: side.into(), extra: serde_json::Map::new() }
     }
 }
 
