@@ -24,6 +24,8 @@
 //! group (`chat`, `generations`, `models`, …, all on by default) cut build time
 //! further.
 #![forbid(unsafe_code)]
+// docs.rs (`--cfg docsrs`): each item shows the feature that enables it.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // With only some API groups enabled, parts of the shared transport have no caller;
 // the full build (every group) keeps the dead-code check.
 #![cfg_attr(

@@ -41,6 +41,11 @@ pub struct Overrides {
     /// Streaming forms the spec does not declare: `operationId` -> event schema name.
     #[serde(default)]
     pub stream_events: BTreeMap<String, String>,
+    /// Groups whose operations reuse other groups' types (`presets` takes chat, messages and
+    /// responses bodies): their Cargo feature enables those groups, and a type is homed in the
+    /// group it belongs to, not in `shared` because an alias group reaches it too.
+    #[serde(default)]
+    pub implies: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1517,6 +1522,23 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
         }
     }
     defs.retain(|n, _| groups.contains_key(n));
+    // An alias group is dropped from a type's groups when a group it implies reaches the type.
+    for (alias, implied) in &ov.implies {
+        if !all_groups.contains(alias) || implied.iter().any(|g| !all_groups.contains(g)) {
+            return Err(format!("overrides: implies {alias} = {implied:?} names a group that has no operation"));
+        }
+    }
+    for set in groups.values_mut() {
+        let drop: Vec<String> = ov
+            .implies
+            .iter()
+            .filter(|(alias, implied)| set.contains(*alias) && implied.iter().any(|g| set.contains(g)))
+            .map(|(alias, _)| alias.clone())
+            .collect();
+        for alias in drop {
+            set.remove(&alias);
+        }
+    }
 
     // Which types can derive Default (greatest fixpoint).
     let mut defaultable: HashSet<String> = defs.keys().cloned().collect();

@@ -906,13 +906,30 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     let head = header(model);
 
-    // Which module each definition goes to.
-    let mut modules: BTreeMap<String, Vec<&Def>> = BTreeMap::new();
+    // Which module each definition goes to: its group's, or, for a type several groups use, a
+    // module of `shared` for that set of groups (gated once), or `shared` itself (gated per
+    // item) for sets with few types.
+    let mut homes: BTreeMap<String, Vec<&Def>> = BTreeMap::new();
+    let mut combos: BTreeMap<String, (BTreeSet<String>, Vec<&Def>)> = BTreeMap::new();
     for (name, d) in &model.defs {
         let groups = &model.groups[name];
-        let module = if groups.len() == 1 { groups.iter().next().unwrap().clone() } else { "shared".into() };
-        modules.entry(module).or_default().push(d);
+        if groups.len() == 1 {
+            homes.entry(groups.iter().next().unwrap().clone()).or_default().push(d);
+        } else {
+            let key = groups.iter().cloned().collect::<Vec<_>>().join("_");
+            combos.entry(key).or_insert_with(|| (groups.clone(), Vec::new())).1.push(d);
+        }
     }
+    const OWN_MODULE: usize = 3;
+    let mut shared_items: Vec<&Def> = Vec::new();
+    combos.retain(|_, (_, defs)| {
+        if defs.len() < OWN_MODULE {
+            shared_items.extend(defs.iter());
+            false
+        } else {
+            true
+        }
+    });
 
     // models/mod.rs
     let mut m = head.clone();
@@ -942,39 +959,60 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
         }
     }
     m.push_str("\n#[macro_use]\nmod support;\n\n");
-    for module in modules.keys() {
-        if module == "shared" {
-            m.push_str("mod shared;\n#[allow(unused_imports)]\npub use shared::*;\n");
-        } else {
-            let inception = if module == "models" { "#[allow(clippy::module_inception)]\n" } else { "" };
-            let _ = writeln!(
-                m,
-                "#[cfg(feature = \"{module}\")]\n{inception}mod {module};\n#[cfg(feature = \"{module}\")]\npub use {module}::*;"
-            );
-        }
+    for module in homes.keys() {
+        let cfg = format!("feature = \"{module}\"");
+        let inception = if module == "models" { "#[allow(clippy::module_inception)]\n" } else { "" };
+        let _ = writeln!(
+            m,
+            "#[cfg({cfg})]\n#[cfg_attr(docsrs, doc(cfg({cfg})))]\n{inception}pub mod {module};\n#[cfg({cfg})]\npub use {module}::*;"
+        );
+    }
+    if !combos.is_empty() || !shared_items.is_empty() {
+        m.push_str("pub mod shared;\n#[allow(unused_imports)]\npub use shared::*;\n");
     }
     files.insert("src/models/mod.rs".to_string(), m);
     files.insert("src/models/support.rs".to_string(), format!("{head}{}", include_str!("../templates/support.rs")));
-    for (module, defs) in &modules {
+    let prelude = "#[allow(unused_imports)]\nuse crate::models::*;\n#[allow(unused_imports)]\nuse serde::{Deserialize, Serialize};\n\n";
+    for (module, defs) in &homes {
         let mut s = head.clone();
-        if module == "shared" {
-            s.push_str("//! Types used by several API groups; each is compiled when one of its groups is enabled.\n\n");
-        } else {
-            let _ = writeln!(s, "//! Types used only by the `{module}` group.\n");
-        }
-        s.push_str("#[allow(unused_imports)]\nuse super::*;\n#[allow(unused_imports)]\nuse serde::{Deserialize, Serialize};\n\n");
+        let _ = writeln!(s, "//! Types of the `{module}` group (feature `{module}`).\n");
+        s.push_str(prelude);
         for d in defs {
-            let mut body = String::new();
-            render_def(model, d, &mut body);
-            if module == "shared" {
-                let cfg = cfg_any(&model.groups[&d.name]);
-                // Attach the cfg to each item: inside macro invocations it goes on the invocation.
-                s.push_str(&attach_cfg(&body, &cfg));
-            } else {
-                s.push_str(&body);
-            }
+            render_def(model, d, &mut s);
         }
         files.insert(format!("src/models/{module}.rs"), s);
+    }
+    if !combos.is_empty() || !shared_items.is_empty() {
+        let mut s = head.clone();
+        s.push_str(
+            "//! Types used by several API groups: each is compiled when one of its groups is enabled.\n\
+             //! Those of a set of groups with several types are in a module named after the groups.\n\n",
+        );
+        for (key, (groups, defs)) in &combos {
+            let list: Vec<String> = groups.iter().map(|g| format!("feature = \"{g}\"")).collect();
+            let cfg = format!("any({})", list.join(", "));
+            let _ = writeln!(
+                s,
+                "#[cfg({cfg})]\n#[cfg_attr(docsrs, doc(cfg({cfg})))]\npub mod {key};\n#[cfg({cfg})]\npub use {key}::*;"
+            );
+            let mut f = head.clone();
+            let names: Vec<String> = groups.iter().map(|g| format!("`{g}`")).collect();
+            let _ = writeln!(f, "//! Types used by the {} groups.\n", names.join(", "));
+            f.push_str(prelude);
+            for d in defs {
+                render_def(model, d, &mut f);
+            }
+            files.insert(format!("src/models/shared/{key}.rs"), f);
+        }
+        s.push('\n');
+        s.push_str(prelude);
+        for d in &shared_items {
+            let mut body = String::new();
+            render_def(model, d, &mut body);
+            // Attach the cfg to each item: inside macro invocations it goes on the invocation.
+            s.push_str(&attach_cfg(&body, &cfg_any(&model.groups[&d.name])));
+        }
+        files.insert("src/models/shared.rs".to_string(), s);
     }
 
     // funcs

@@ -50,154 +50,191 @@
 mod support;
 
 #[cfg(feature = "alpha_decisions")]
-mod alpha_decisions;
+#[cfg_attr(docsrs, doc(cfg(feature = "alpha_decisions")))]
+pub mod alpha_decisions;
 #[cfg(feature = "alpha_decisions")]
 pub use alpha_decisions::*;
 #[cfg(feature = "analytics")]
-mod analytics;
+#[cfg_attr(docsrs, doc(cfg(feature = "analytics")))]
+pub mod analytics;
 #[cfg(feature = "analytics")]
 pub use analytics::*;
 #[cfg(feature = "api_keys")]
-mod api_keys;
+#[cfg_attr(docsrs, doc(cfg(feature = "api_keys")))]
+pub mod api_keys;
 #[cfg(feature = "api_keys")]
 pub use api_keys::*;
 #[cfg(feature = "batch")]
-mod batch;
+#[cfg_attr(docsrs, doc(cfg(feature = "batch")))]
+pub mod batch;
 #[cfg(feature = "batch")]
 pub use batch::*;
 #[cfg(feature = "benchmarks")]
-mod benchmarks;
+#[cfg_attr(docsrs, doc(cfg(feature = "benchmarks")))]
+pub mod benchmarks;
 #[cfg(feature = "benchmarks")]
 pub use benchmarks::*;
 #[cfg(feature = "byok")]
-mod byok;
+#[cfg_attr(docsrs, doc(cfg(feature = "byok")))]
+pub mod byok;
 #[cfg(feature = "byok")]
 pub use byok::*;
 #[cfg(feature = "chat")]
-mod chat;
+#[cfg_attr(docsrs, doc(cfg(feature = "chat")))]
+pub mod chat;
 #[cfg(feature = "chat")]
 pub use chat::*;
 #[cfg(feature = "classifications")]
-mod classifications;
+#[cfg_attr(docsrs, doc(cfg(feature = "classifications")))]
+pub mod classifications;
 #[cfg(feature = "classifications")]
 pub use classifications::*;
 #[cfg(feature = "containers")]
-mod containers;
+#[cfg_attr(docsrs, doc(cfg(feature = "containers")))]
+pub mod containers;
 #[cfg(feature = "containers")]
 pub use containers::*;
 #[cfg(feature = "credits")]
-mod credits;
+#[cfg_attr(docsrs, doc(cfg(feature = "credits")))]
+pub mod credits;
 #[cfg(feature = "credits")]
 pub use credits::*;
 #[cfg(feature = "datasets")]
-mod datasets;
+#[cfg_attr(docsrs, doc(cfg(feature = "datasets")))]
+pub mod datasets;
 #[cfg(feature = "datasets")]
 pub use datasets::*;
 #[cfg(feature = "embeddings")]
-mod embeddings;
+#[cfg_attr(docsrs, doc(cfg(feature = "embeddings")))]
+pub mod embeddings;
 #[cfg(feature = "embeddings")]
 pub use embeddings::*;
 #[cfg(feature = "endpoints")]
-mod endpoints;
+#[cfg_attr(docsrs, doc(cfg(feature = "endpoints")))]
+pub mod endpoints;
 #[cfg(feature = "endpoints")]
 pub use endpoints::*;
 #[cfg(feature = "external_users")]
-mod external_users;
+#[cfg_attr(docsrs, doc(cfg(feature = "external_users")))]
+pub mod external_users;
 #[cfg(feature = "external_users")]
 pub use external_users::*;
 #[cfg(feature = "files")]
-mod files;
+#[cfg_attr(docsrs, doc(cfg(feature = "files")))]
+pub mod files;
 #[cfg(feature = "files")]
 pub use files::*;
 #[cfg(feature = "generations")]
-mod generations;
+#[cfg_attr(docsrs, doc(cfg(feature = "generations")))]
+pub mod generations;
 #[cfg(feature = "generations")]
 pub use generations::*;
 #[cfg(feature = "guardrails")]
-mod guardrails;
+#[cfg_attr(docsrs, doc(cfg(feature = "guardrails")))]
+pub mod guardrails;
 #[cfg(feature = "guardrails")]
 pub use guardrails::*;
 #[cfg(feature = "images")]
-mod images;
+#[cfg_attr(docsrs, doc(cfg(feature = "images")))]
+pub mod images;
 #[cfg(feature = "images")]
 pub use images::*;
 #[cfg(feature = "messages")]
-mod messages;
+#[cfg_attr(docsrs, doc(cfg(feature = "messages")))]
+pub mod messages;
 #[cfg(feature = "messages")]
 pub use messages::*;
 #[cfg(feature = "models")]
+#[cfg_attr(docsrs, doc(cfg(feature = "models")))]
 #[allow(clippy::module_inception)]
-mod models;
+pub mod models;
 #[cfg(feature = "models")]
 pub use models::*;
 #[cfg(feature = "oauth")]
-mod oauth;
+#[cfg_attr(docsrs, doc(cfg(feature = "oauth")))]
+pub mod oauth;
 #[cfg(feature = "oauth")]
 pub use oauth::*;
 #[cfg(feature = "observability")]
-mod observability;
+#[cfg_attr(docsrs, doc(cfg(feature = "observability")))]
+pub mod observability;
 #[cfg(feature = "observability")]
 pub use observability::*;
 #[cfg(feature = "organization")]
-mod organization;
+#[cfg_attr(docsrs, doc(cfg(feature = "organization")))]
+pub mod organization;
 #[cfg(feature = "organization")]
 pub use organization::*;
 #[cfg(feature = "presets")]
-mod presets;
+#[cfg_attr(docsrs, doc(cfg(feature = "presets")))]
+pub mod presets;
 #[cfg(feature = "presets")]
 pub use presets::*;
 #[cfg(feature = "private_endpoints")]
-mod private_endpoints;
+#[cfg_attr(docsrs, doc(cfg(feature = "private_endpoints")))]
+pub mod private_endpoints;
 #[cfg(feature = "private_endpoints")]
 pub use private_endpoints::*;
 #[cfg(feature = "private_providers")]
-mod private_providers;
+#[cfg_attr(docsrs, doc(cfg(feature = "private_providers")))]
+pub mod private_providers;
 #[cfg(feature = "private_providers")]
 pub use private_providers::*;
 #[cfg(feature = "providers")]
-mod providers;
+#[cfg_attr(docsrs, doc(cfg(feature = "providers")))]
+pub mod providers;
 #[cfg(feature = "providers")]
 pub use providers::*;
 #[cfg(feature = "rerank")]
-mod rerank;
+#[cfg_attr(docsrs, doc(cfg(feature = "rerank")))]
+pub mod rerank;
 #[cfg(feature = "rerank")]
 pub use rerank::*;
 #[cfg(feature = "responses")]
-mod responses;
+#[cfg_attr(docsrs, doc(cfg(feature = "responses")))]
+pub mod responses;
 #[cfg(feature = "responses")]
 pub use responses::*;
 #[cfg(feature = "scim")]
-mod scim;
+#[cfg_attr(docsrs, doc(cfg(feature = "scim")))]
+pub mod scim;
 #[cfg(feature = "scim")]
 pub use scim::*;
-mod shared;
-#[allow(unused_imports)]
-pub use shared::*;
 #[cfg(feature = "stt")]
-mod stt;
+#[cfg_attr(docsrs, doc(cfg(feature = "stt")))]
+pub mod stt;
 #[cfg(feature = "stt")]
 pub use stt::*;
 #[cfg(feature = "system_one")]
-mod system_one;
+#[cfg_attr(docsrs, doc(cfg(feature = "system_one")))]
+pub mod system_one;
 #[cfg(feature = "system_one")]
 pub use system_one::*;
 #[cfg(feature = "tools")]
-mod tools;
+#[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
+pub mod tools;
 #[cfg(feature = "tools")]
 pub use tools::*;
 #[cfg(feature = "tts")]
-mod tts;
+#[cfg_attr(docsrs, doc(cfg(feature = "tts")))]
+pub mod tts;
 #[cfg(feature = "tts")]
 pub use tts::*;
 #[cfg(feature = "vault")]
-mod vault;
+#[cfg_attr(docsrs, doc(cfg(feature = "vault")))]
+pub mod vault;
 #[cfg(feature = "vault")]
 pub use vault::*;
 #[cfg(feature = "video_generation")]
-mod video_generation;
+#[cfg_attr(docsrs, doc(cfg(feature = "video_generation")))]
+pub mod video_generation;
 #[cfg(feature = "video_generation")]
 pub use video_generation::*;
 #[cfg(feature = "workspaces")]
-mod workspaces;
+#[cfg_attr(docsrs, doc(cfg(feature = "workspaces")))]
+pub mod workspaces;
 #[cfg(feature = "workspaces")]
 pub use workspaces::*;
+pub mod shared;
+#[allow(unused_imports)]
+pub use shared::*;

@@ -21,6 +21,7 @@
 mod support;
 
 #[cfg(feature = "docs")]
-mod docs;
+#[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
+pub mod docs;
 #[cfg(feature = "docs")]
 pub use docs::*;

@@ -21,6 +21,7 @@
 mod support;
 
 #[cfg(feature = "things")]
-mod things;
+#[cfg_attr(docsrs, doc(cfg(feature = "things")))]
+pub mod things;
 #[cfg(feature = "things")]
 pub use things::*;

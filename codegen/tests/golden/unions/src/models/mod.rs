@@ -21,6 +21,7 @@
 mod support;
 
 #[cfg(feature = "shapes")]
-mod shapes;
+#[cfg_attr(docsrs, doc(cfg(feature = "shapes")))]
+pub mod shapes;
 #[cfg(feature = "shapes")]
 pub use shapes::*;
