@@ -42,7 +42,7 @@ use criterion::{Criterion, Throughput};
 use eventsource_stream::Eventsource;
 use futures_core::Stream;
 use openrouter::funcs::chat_send_stream;
-use openrouter::models::{ChatRequest, ChatStreamChunk, SendChatCompletionRequestRequest};
+use openrouter::models::{ChatRequest, ChatStreamChunk, SendChatCompletionRequest};
 use openrouter::OpenRouterCore;
 use support::{ChatMode, Routes, Server};
 
@@ -202,12 +202,12 @@ where
 // Loopback.
 // ---------------------------------------------------------------------------------------------
 
-fn chat_request() -> SendChatCompletionRequestRequest {
+fn chat_request() -> SendChatCompletionRequest {
     let body: ChatRequest = serde_json::from_value(serde_json::json!({
         "model": "openai/gpt-4o", "stream": true, "messages": [{"role": "user", "content": "hi"}]
     }))
     .expect("ChatRequest");
-    SendChatCompletionRequestRequest::new(body)
+    SendChatCompletionRequest::new(body)
 }
 
 async fn loopback_sdk(core: &OpenRouterCore) -> (u64, u64) {

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use openrouter::funcs::chat_send_stream;
-use openrouter::models::{ChatRequest, SendChatCompletionRequestRequest};
+use openrouter::models::{ChatRequest, SendChatCompletionRequest};
 use openrouter::OpenRouterCore;
 use support::{ChatMode, Routes};
 
@@ -128,7 +128,7 @@ fn main() {
                     }))
                     .unwrap();
                     let mut stream =
-                        chat_send_stream(&core, SendChatCompletionRequestRequest::new(body)).await.expect("chat_send_stream");
+                        chat_send_stream(&core, SendChatCompletionRequest::new(body)).await.expect("chat_send_stream");
                     stream.next_event().await.expect("first event").expect("typed first event");
                     opened.send(()).unwrap();
                     tokio::select! {

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use openrouter::funcs::chat_send_stream;
 use openrouter::models::{
-    ChatMessages, ChatRequest, ChatUserMessage, ChatUserMessageContent, SendChatCompletionRequestRequest,
+    ChatMessages, ChatRequest, ChatUserMessage, ChatUserMessageContent, SendChatCompletionRequest,
 };
 use openrouter::stream::ChatAccumulator;
 use openrouter::OpenRouterCore;
@@ -23,14 +23,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         OpenRouterCore::builder().api_key("sk-or-local-demo").base_url(&url).build()?
     };
 
-    let question = ChatUserMessage::new(ChatUserMessageContent::String("Name three rivers of France, briefly.".into()));
+    let question = ChatUserMessage::new(ChatUserMessageContent::Text("Name three rivers of France, briefly.".into()));
     let body = ChatRequest {
         model: Some(std::env::var("OPENROUTER_MODEL").unwrap_or_else(|_| "openai/gpt-4o-mini".into())),
         messages: vec![ChatMessages::User(question)],
         ..Default::default()
     };
 
-    let mut stream = chat_send_stream(&core, SendChatCompletionRequestRequest::new(body)).await?;
+    let mut stream = chat_send_stream(&core, SendChatCompletionRequest::new(body)).await?;
     let mut all = ChatAccumulator::new();
     while let Some(chunk) = stream.next_event().await {
         let chunk = chunk?;

@@ -412,7 +412,7 @@ mod chat {
             for (i, choice) in r.choices.iter_mut().enumerate() {
                 let (content, reasoning, refusal) = &self.contents[i];
                 let m = &mut choice.message;
-                m.content = content.clone().map(ChatAssistantMessageContent::String);
+                m.content = content.clone().map(ChatAssistantMessageContent::Text);
                 if m.content.is_none() {
                     // as a non-streaming answer says it: `"content": null`
                     m.extra.insert("content".into(), serde_json::Value::Null);

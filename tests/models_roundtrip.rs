@@ -217,7 +217,7 @@ fn unions_known_unknown_and_broken_variants() {
     assert_eq!(got[2], ReasoningDetailUnion::Unknown(details[2].clone()));
     assert_eq!(got[3], ReasoningDetailUnion::Unknown(details[3].clone()));
     // the rest of the response is still there
-    assert_eq!(r.choices[0].message.content, Some(ChatAssistantMessageContent::String("Paris.".into())));
+    assert_eq!(r.choices[0].message.content, Some(ChatAssistantMessageContent::Text("Paris.".into())));
 }
 
 #[test]

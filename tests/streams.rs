@@ -18,7 +18,7 @@ use common::{api_error_body, Reply, TestServer};
 use openrouter::funcs::{chat_send, chat_send_stream, messages_create_stream, responses_send_stream};
 use openrouter::models::{
     ChatRequest, CreateMessagesRequest, CreateResponsesRequest, MessagesRequest, MessagesStreamEvents,
-    ResponsesRequest, SendChatCompletionRequestRequest, StreamEvents,
+    ResponsesRequest, SendChatCompletionRequest, StreamEvents,
 };
 use openrouter::{Error, EventStream, OpenRouterCore, RequestOptions, RetryConfig};
 use serde_json::{json, Value};
@@ -40,12 +40,12 @@ fn chat_json() -> Value {
     json!({"model": "openai/gpt-4", "messages": [{"role": "user", "content": "hi"}]})
 }
 
-fn chat_request_from(body: Value) -> SendChatCompletionRequestRequest {
+fn chat_request_from(body: Value) -> SendChatCompletionRequest {
     let body: ChatRequest = serde_json::from_value(body).expect("a valid ChatRequest");
-    SendChatCompletionRequestRequest::new(body)
+    SendChatCompletionRequest::new(body)
 }
 
-fn chat_request() -> SendChatCompletionRequestRequest {
+fn chat_request() -> SendChatCompletionRequest {
     chat_request_from(chat_json())
 }
 

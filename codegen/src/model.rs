@@ -38,6 +38,9 @@ pub struct Overrides {
     /// Explicit names for inline schemas: `<default name>` -> `<name>`.
     #[serde(default)]
     pub names: BTreeMap<String, String>,
+    /// Names of untagged union variants: `Union.Variant` (the name the rules give) -> name.
+    #[serde(default)]
+    pub variant_names: BTreeMap<String, String>,
     /// Streaming forms the spec does not declare: `operationId` -> event schema name.
     #[serde(default)]
     pub stream_events: BTreeMap<String, String>,
@@ -565,25 +568,37 @@ impl<'a> Gen<'a> {
 
     /// Allocate a name for an inline definition (hint = the default name).
     fn alloc(&mut self, hint: &str, source: &Value) -> (String, bool) {
-        let hint = match self.ov.names.get(hint) {
-            Some(n) => {
-                self.used_ov.borrow_mut().insert(hint.to_string());
-                n.clone()
-            }
-            None => hint.to_string(),
-        };
+        let hint = hint.to_string();
         let key = format!("{hint}\u{0}{source}");
         if let Some(n) = self.by_source.get(&key) {
             return (n.clone(), false);
         }
-        let mut candidates = vec![hint.clone(), format!("{hint}Inline")];
-        for i in 2..4 {
-            candidates.push(format!("{hint}Inline{i}"));
+        // Without a doubled word; when that name is taken (`BatchObject.object` would be
+        // `BatchObject` itself), a word saying what it is.
+        let plain = destutter(&hint);
+        let single =
+            source.get("enum").and_then(Value::as_array).is_some_and(|e| e.len() == 1) || source.get("const").is_some();
+        let mut candidates = vec![plain.clone()];
+        if plain != hint {
+            candidates.push(format!("{plain}{}", if single { "Tag" } else { "Value" }));
         }
+        // A name chosen in the overrides for when the default is taken, else `Inline` appended.
+        let taken = |g: &Self, n: &str| g.reserved.contains_key(n) || g.name_source.contains_key(n);
+        if taken(self, &plain) {
+            if let Some(n) = self.ov.names.get(&hint).or_else(|| self.ov.names.get(&plain)) {
+                self.used_ov.borrow_mut().insert(if self.ov.names.contains_key(&hint) {
+                    hint.clone()
+                } else {
+                    plain.clone()
+                });
+                candidates.push(n.clone());
+            }
+        }
+        candidates.push(format!("{plain}Inline"));
         for cand in candidates {
             let taken = self.reserved.contains_key(&cand) || self.name_source.contains_key(&cand);
             if !taken {
-                if cand != hint {
+                if cand != plain {
                     self.renamed.push((hint.clone(), cand.clone()));
                 }
                 self.by_source.insert(key.clone(), cand.clone());
@@ -781,12 +796,22 @@ impl<'a> Gen<'a> {
                         }
                         Ty::Named(n)
                     };
-                    variants.push((Variant { ident: "String".into(), tags: vec![], ty, boxed: false }, (0, 0)));
+                    variants.push((Variant { ident: "Text".into(), tags: vec![], ty, boxed: false }, (0, 0)));
                     continue;
                 }
                 let target = self.deref(m)?;
                 let (ident, spec) = self.variant_ident(m, target)?;
                 let mut ident = ident;
+                if variants.iter().any(|(v, _)| v.ident == ident) {
+                    // Two objects of the same shape: named by the property that tells them apart.
+                    let taken: Vec<String> = variants.iter().map(|(v, _)| v.ident.clone()).collect();
+                    if let Some(p) = self.distinguishing_property(target, &taken) {
+                        ident = p;
+                    }
+                }
+                if let Some(o) = self.ov_get(&self.ov.variant_names, &format!("{name}.{ident}")) {
+                    ident = o;
+                }
                 let mut i = 2;
                 while variants.iter().any(|(v, _)| v.ident == ident) || ident == "Unknown" {
                     ident = format!("{}{}", ident.trim_end_matches(char::is_numeric), i);
@@ -921,19 +946,59 @@ impl<'a> Gen<'a> {
         if let Some(v) = tag_value {
             return Ok((camel(&v), spec));
         }
-        let t: Vec<String> = types_of(target).into_iter().filter(|t| t != "null").collect();
-        let ident = match t.first().map(String::as_str) {
-            Some("string") => "String",
-            Some("integer") => "Integer",
-            Some("number") => "Number",
-            Some("boolean") => "Bool",
-            Some("array") => "Array",
-            Some("object") => "Object",
-            _ if is_object => "Object",
-            _ => "Other",
-        };
+        let ident = self.shape_name(target, is_object);
         let spec = if ident == "Object" && ps.is_empty() { (-1, 0) } else { spec };
-        Ok((ident.to_string(), spec))
+        Ok((ident, spec))
+    }
+
+    /// A name for an object variant whose first name is taken: the value of another single-value
+    /// property (`WebSearch` -> `WebSearch20260209`), else its first required (else any)
+    /// property's name, else `Other`; `None` if all are taken.
+    fn distinguishing_property(&self, target: &'a Value, taken: &[String]) -> Option<String> {
+        let mut ps = Vec::new();
+        let mut rq: Vec<String> = Vec::new();
+        let mut ok = true;
+        self.collect_props_ro(target, &mut ps, &mut rq, &mut ok, 0).ok()?;
+        let mut names: Vec<String> = Vec::new();
+        for (_, p) in &ps {
+            let p = self.deref(p).ok()?;
+            let single = get_str(p, "const").map(String::from).or_else(|| {
+                let e = p.get("enum").and_then(Value::as_array).filter(|e| e.len() == 1)?;
+                e[0].as_str().map(String::from)
+            });
+            names.extend(single.map(|v| camel(&v)));
+        }
+        names.extend(rq.iter().chain(ps.iter().map(|(w, _)| w)).map(|w| camel(w)));
+        names.push("Other".into());
+        names.into_iter().find(|n| !taken.contains(n) && n != "Unknown")
+    }
+
+    /// What a union variant is, as a name: `Text`, `Integer`, `Number`, `Bool`, `Object`; a list
+    /// is named by its items (`Texts`, `Numbers`, `NumberLists`, `ChatMessageList`).
+    fn shape_name(&self, target: &Value, is_object: bool) -> String {
+        let t: Vec<String> = types_of(target).into_iter().filter(|t| t != "null").collect();
+        match t.first().map(String::as_str) {
+            Some("string") => "Text".into(),
+            Some("integer") => "Integer".into(),
+            Some("number") => "Number".into(),
+            Some("boolean") => "Bool".into(),
+            Some("array") => {
+                let items = target.get("items").unwrap_or(&Value::Null);
+                if let Some(r) = get_str(items, "$ref") {
+                    return format!("{}List", self.comp_name(schema_ref_name(r).unwrap_or("Item")));
+                }
+                let inner = self.shape_name(items, items.get("properties").is_some());
+                match inner.as_str() {
+                    "Other" | "Object" => "Objects".into(),
+                    n if n.ends_with('s') => format!("{}Lists", &n[..n.len() - 1]),
+                    n if n.ends_with("List") => format!("{n}s"),
+                    n => format!("{n}s"),
+                }
+            }
+            Some("object") => "Object".into(),
+            _ if is_object => "Object".into(),
+            _ => "Other".into(),
+        }
     }
 
     /// Read-only property collection (no definitions built).
@@ -1112,6 +1177,50 @@ impl<'a> Gen<'a> {
     }
 }
 
+/// An operation's name for its types: the operation id in UpperCamelCase without a trailing
+/// `Request` (`sendChatCompletionRequest` -> `SendChatCompletion`, whose inputs are then
+/// `SendChatCompletionRequest`, not `SendChatCompletionRequestRequest`).
+fn op_stem(operation_id: &str) -> String {
+    let name = camel_first(operation_id);
+    match name.strip_suffix("Request") {
+        Some(stem) if !stem.is_empty() => stem.to_string(),
+        _ => name,
+    }
+}
+
+/// The words of a type name: `ChatContentImageImageUrl` -> Chat, Content, Image, Image, Url;
+/// a run of capitals is one word (`STTRequest` -> STT, Request).
+pub fn name_words(name: &str) -> Vec<&str> {
+    let b = name.as_bytes();
+    let mut words = Vec::new();
+    let mut start = 0;
+    for i in 1..b.len() {
+        let boundary = (b[i].is_ascii_uppercase() && b[i - 1].is_ascii_lowercase())
+            || (b[i].is_ascii_uppercase()
+                && b[i - 1].is_ascii_uppercase()
+                && b.get(i + 1).is_some_and(u8::is_ascii_lowercase))
+            || (b[i].is_ascii_uppercase() && b[i - 1].is_ascii_digit())
+            || (b[i].is_ascii_digit() && b[i - 1].is_ascii_alphabetic());
+        if boundary {
+            words.push(&name[start..i]);
+            start = i;
+        }
+    }
+    words.push(&name[start..]);
+    words
+}
+
+/// A name without a word said twice in a row (`ChatContentImageImageUrl` -> `ChatContentImageUrl`).
+pub fn destutter(name: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for w in name_words(name) {
+        if out.last() != Some(&w) {
+            out.push(w);
+        }
+    }
+    out.concat()
+}
+
 fn camel_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -1184,7 +1293,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
     }
     // Reserve request names.
     for row in &rows {
-        let n = format!("{}Request", camel_first(&row.operation_id));
+        let n = format!("{}Request", op_stem(&row.operation_id));
         if let Some(prev) = g.reserved.insert(n.clone(), row.operation_id.clone()) {
             return Err(format!("request type {n} of {} collides with {prev}", row.operation_id));
         }
@@ -1194,7 +1303,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
     for row in &rows {
         let item = paths.get(&row.path).ok_or_else(|| format!("no path {}", row.path))?;
         let op = item.get(row.method.to_lowercase()).ok_or_else(|| format!("no {} {}", row.method, row.path))?;
-        let op_name = camel_first(&row.operation_id);
+        let op_name = op_stem(&row.operation_id);
         let mut params: Vec<&Value> = Vec::new();
         for p in item.get("parameters").and_then(Value::as_array).into_iter().flatten() {
             params.push(p);
@@ -1484,6 +1593,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
         .chain(&ov.skip_content_types)
         .chain(&ov.client_headers)
         .chain(ov.names.keys())
+        .chain(ov.variant_names.keys())
         .chain(ov.stream_events.keys())
         .collect();
     let stale: Vec<&&String> = all.iter().filter(|k| !used.contains(**k)).collect();

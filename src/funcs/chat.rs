@@ -15,7 +15,7 @@ use crate::{Error, OpenRouterCore};
 /// This function returns the whole (non-streaming) response; [`chat_send_stream`] streams it.
 pub async fn chat_send(
     core: &OpenRouterCore,
-    request: impl Into<SendChatCompletionRequestRequest>,
+    request: impl Into<SendChatCompletionRequest>,
 ) -> Result<ChatResult, Error> {
     let http = encode_send(request.into())?;
     core.send(http).await?.json()
@@ -30,7 +30,7 @@ pub async fn chat_send(
 /// Events: [`ChatStreamChunk`]; see [`EventStream`](crate::EventStream).
 pub async fn chat_send_stream(
     core: &OpenRouterCore,
-    request: impl Into<SendChatCompletionRequestRequest>,
+    request: impl Into<SendChatCompletionRequest>,
 ) -> Result<crate::EventStream<ChatStreamChunk>, Error> {
     let mut request = request.into();
     request.body.stream = Some(true);
@@ -39,7 +39,7 @@ pub async fn chat_send_stream(
     core.send_stream(http).await
 }
 
-fn encode_send(request: SendChatCompletionRequestRequest) -> Result<HttpRequest, Error> {
+fn encode_send(request: SendChatCompletionRequest) -> Result<HttpRequest, Error> {
     let mut http = HttpRequest::new(http::Method::POST, String::from("/chat/completions"), "application/json");
     if let Some(value) = &request.x_openrouter_metadata {
         http.header("X-OpenRouter-Metadata", value.as_str().to_string());

@@ -27,7 +27,7 @@ fn encode_list_zdr_endpoints(_request: ListEndpointsZdrRequest) -> Result<HttpRe
 pub async fn endpoints_list(
     core: &OpenRouterCore,
     request: impl Into<ListEndpointsRequest>,
-) -> Result<ListEndpointsResponseInline, Error> {
+) -> Result<ListEndpointsEnvelope, Error> {
     let http = encode_list(request.into())?;
     core.send(http).await?.json()
 }

@@ -185,7 +185,7 @@ Neq = "neq",
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ClassifierScalarFilterValue {
-    String(String),
+    Text(String),
     Number(f64),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -193,13 +193,13 @@ pub enum ClassifierScalarFilterValue {
 
 impl From<String> for ClassifierScalarFilterValue {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ClassifierScalarFilterValue {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -252,7 +252,7 @@ NotIn = "not_in",
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ClassifierSetFilterValueItem {
-    String(String),
+    Text(String),
     Number(f64),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -260,13 +260,13 @@ pub enum ClassifierSetFilterValueItem {
 
 impl From<String> for ClassifierSetFilterValueItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ClassifierSetFilterValueItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -988,7 +988,7 @@ Lte = "lte",
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ScalarFilterValue {
-    String(String),
+    Text(String),
     Number(f64),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -996,13 +996,13 @@ pub enum ScalarFilterValue {
 
 impl From<String> for ScalarFilterValue {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ScalarFilterValue {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -1070,7 +1070,7 @@ NotIn = "not_in",
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum SetFilterValueItem {
-    String(String),
+    Text(String),
     Number(f64),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -1078,13 +1078,13 @@ pub enum SetFilterValueItem {
 
 impl From<String> for SetFilterValueItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for SetFilterValueItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 

@@ -12,7 +12,7 @@ pub struct BatchDeletedObject {
     /// OpenRouter cleanup and, when a provider was assigned, the upstream batch deletion outcome.
     pub deletion: BatchDeletionTargets,
     pub id: String,
-    pub object: BatchDeletedObjectObject,
+    pub object: BatchDeletedObjectTag,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -33,7 +33,7 @@ impl BatchDeletedObject {
 }
 
 tag_enum! {
-pub enum BatchDeletedObjectObject { Batch = "batch" }
+pub enum BatchDeletedObjectTag { Batch = "batch" }
 }
 
 open_enum! {
@@ -793,7 +793,7 @@ pub struct BatchObject {
     pub finalized_at: Option<i64>,
     pub id: String,
     pub model: String,
-    pub object: BatchObjectObject,
+    pub object: BatchObjectTag,
     /// Provider OpenRouter assigned to run the batch, using the same name as the `provider` field of sync responses.
     pub provider: Option<String>,
     pub request_counts: BatchObjectRequestCounts,
@@ -911,10 +911,6 @@ impl BatchObjectError {
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into(), extra: serde_json::Map::new() }
     }
-}
-
-tag_enum! {
-pub enum BatchObjectObject { Batch = "batch" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1857,7 +1853,7 @@ impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnno
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile {
-    pub file: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFile,
+    pub file: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValue,
     pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1873,16 +1869,20 @@ json_object! {
 impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile {
     /// A value with the required fields; set the others with the setters.
     pub fn new(
-        file: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFile>,
+        file: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValue>,
     ) -> Self {
         Self { file: file.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
+tag_enum! {
+pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileType { File = "file" }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFile {
+pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValue {
     pub content:
-        Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItem>,
+        Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItem>,
     pub hash: String,
     pub name: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -1890,19 +1890,19 @@ pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnn
 }
 
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFile {
+    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValue {
         content: "content" defaulted,
         hash: "hash" required,
         name: "name" optional,
     }
 }
 
-impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFile {
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValue {
     /// A value with the required fields; set the others with the setters.
     pub fn new(
         hash: impl Into<String>,
         content: impl Into<
-            Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItem>,
+            Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItem>,
         >,
     ) -> Self {
         Self { content: content.into(), hash: hash.into(), name: None, extra: serde_json::Map::new() }
@@ -1918,61 +1918,61 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotatio
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItem {
-    Text(BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemText),
+pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItem {
+    Text(BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText),
     ImageUrl(
-        BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrl,
+        BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrl,
     ),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemText>
-    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItem
+impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItem
 {
     fn from(
-        value: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemText,
+        value: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText,
     ) -> Self {
         Self::Text(value)
     }
 }
 
-impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrl>
-    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItem
+impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrl>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItem
 {
     fn from(
-        value: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrl,
+        value: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrl,
     ) -> Self {
         Self::ImageUrl(value)
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrl {
-pub image_url: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrlImageUrl,
-pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrlType,
+pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrl {
+pub image_url: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlImageUrl,
+pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlType,
 /// Fields the spec does not describe, kept as received so that they round-trip.
 pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrl {
+    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrl {
         image_url: "image_url" required,
         r#type: "type" required,
     }
 }
 
-impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrl {
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrl {
     /// A value with the required fields; set the others with the setters.
     pub fn new(
-        image_url: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrlImageUrl>,
+        image_url: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlImageUrl>,
     ) -> Self {
         Self { image_url: image_url.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrlImageUrl
+pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlImageUrl
 {
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -1980,41 +1980,42 @@ pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnn
 }
 
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrlImageUrl {
+    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlImageUrl {
         url: "url" required,
     }
 }
 
-impl
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrlImageUrl
-{
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), extra: serde_json::Map::new() }
-    }
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlImageUrl {
+/// A value with the required fields; set the others with the setters.
+pub fn new(url: impl Into<String>) -> Self {
+Self {
+url: url.into(),
+extra: serde_json::Map::new(),
+}
+}
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemImageUrlType { ImageUrl = "image_url" }
+pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlType { ImageUrl = "image_url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemText {
+pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText {
     pub text: String,
     pub r#type:
-        BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemTextType,
+        BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemText {
+    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText {
         text: "text" required,
         r#type: "type" required,
     }
 }
 
-impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemText {
+impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText {
     /// A value with the required fields; set the others with the setters.
     pub fn new(text: impl Into<String>) -> Self {
         Self { text: text.into(), r#type: Default::default(), extra: serde_json::Map::new() }
@@ -2022,11 +2023,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotatio
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFileContentItemTextType { Text = "text" }
-}
-
-tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileType { File = "file" }
+pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemTextType { Text = "text" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2940,27 +2937,27 @@ impl BatchObjectResultsItemResponseBodyListDataItem {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum BatchObjectResultsItemResponseBodyListDataItemEmbedding {
-    Array(Vec<f64>),
-    String(String),
+    Numbers(Vec<f64>),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<Vec<f64>> for BatchObjectResultsItemResponseBodyListDataItemEmbedding {
     fn from(value: Vec<f64>) -> Self {
-        Self::Array(value)
+        Self::Numbers(value)
     }
 }
 
 impl From<String> for BatchObjectResultsItemResponseBodyListDataItemEmbedding {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for BatchObjectResultsItemResponseBodyListDataItemEmbedding {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -3123,6 +3120,10 @@ impl BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails {
 }
 
 pub type BatchObjectStatus = BatchListItemStatus;
+
+tag_enum! {
+pub enum BatchObjectTag { Batch = "batch" }
+}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchObjectUsage {
@@ -3617,7 +3618,7 @@ impl BatchProviderPreferences {
 #[allow(clippy::large_enum_variant)]
 pub enum BatchProviderPreferencesOnlyItem {
     ProviderName(ProviderName),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -3630,13 +3631,13 @@ impl From<ProviderName> for BatchProviderPreferencesOnlyItem {
 
 impl From<String> for BatchProviderPreferencesOnlyItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for BatchProviderPreferencesOnlyItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 

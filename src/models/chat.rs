@@ -191,27 +191,27 @@ impl ChatAssistantMessage {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ChatAssistantMessageContent {
-    String(String),
-    Array(Vec<ChatContentItems>),
+    Text(String),
+    ChatContentItemsList(Vec<ChatContentItems>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for ChatAssistantMessageContent {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ChatAssistantMessageContent {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<ChatContentItems>> for ChatAssistantMessageContent {
     fn from(value: Vec<ChatContentItems>) -> Self {
-        Self::Array(value)
+        Self::ChatContentItemsList(value)
     }
 }
 
@@ -412,7 +412,7 @@ impl ChatContentCacheControl {
 /// File content part for document processing
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentFile {
-    pub file: ChatContentFileFile,
+    pub file: ChatContentFileValue,
     pub r#type: ChatContentFileType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -427,13 +427,17 @@ json_object! {
 
 impl ChatContentFile {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(file: impl Into<ChatContentFileFile>) -> Self {
+    pub fn new(file: impl Into<ChatContentFileValue>) -> Self {
         Self { file: file.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
+tag_enum! {
+pub enum ChatContentFileType { File = "file" }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentFileFile {
+pub struct ChatContentFileValue {
     /// File content as base64 data URL or URL
     pub file_data: Option<String>,
     /// File ID for previously uploaded files
@@ -445,14 +449,14 @@ pub struct ChatContentFileFile {
 }
 
 json_object! {
-    ChatContentFileFile {
+    ChatContentFileValue {
         file_data: "file_data" optional,
         file_id: "file_id" optional,
         filename: "filename" optional,
     }
 }
 
-impl ChatContentFileFile {
+impl ChatContentFileValue {
     /// A value with every field unset.
     pub fn new() -> Self {
         Self { file_data: None, file_id: None, filename: None, extra: serde_json::Map::new() }
@@ -477,14 +481,10 @@ impl ChatContentFileFile {
     }
 }
 
-tag_enum! {
-pub enum ChatContentFileType { File = "file" }
-}
-
 /// Image content part for vision models
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatContentImage {
-    pub image_url: ChatContentImageImageUrl,
+    pub image_url: ChatContentImageUrl,
     pub r#type: ChatContentImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -499,15 +499,19 @@ json_object! {
 
 impl ChatContentImage {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(image_url: impl Into<ChatContentImageImageUrl>) -> Self {
+    pub fn new(image_url: impl Into<ChatContentImageUrl>) -> Self {
         Self { image_url: image_url.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
+tag_enum! {
+pub enum ChatContentImageType { ImageUrl = "image_url" }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentImageImageUrl {
+pub struct ChatContentImageUrl {
     /// Image detail level for vision models. `original` is an OpenRouter extension (not in the OpenAI Chat Completions spec) requesting true original-resolution media; it is downgraded to `high` for providers that lack an original-resolution tier.
-    pub detail: Option<ChatContentImageImageUrlDetail>,
+    pub detail: Option<ChatContentImageUrlDetail>,
     /// URL of the image (data: URLs supported)
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -515,20 +519,20 @@ pub struct ChatContentImageImageUrl {
 }
 
 json_object! {
-    ChatContentImageImageUrl {
+    ChatContentImageUrl {
         detail: "detail" optional,
         url: "url" required,
     }
 }
 
-impl ChatContentImageImageUrl {
+impl ChatContentImageUrl {
     /// A value with the required fields; set the others with the setters.
     pub fn new(url: impl Into<String>) -> Self {
         Self { detail: None, url: url.into(), extra: serde_json::Map::new() }
     }
 
     /// Image detail level for vision models. `original` is an OpenRouter extension (not in the OpenAI Chat Completions spec) requesting true original-resolution media; it is downgraded to `high` for providers that lack an original-resolution tier.
-    pub fn detail(mut self, value: impl Into<ChatContentImageImageUrlDetail>) -> Self {
+    pub fn detail(mut self, value: impl Into<ChatContentImageUrlDetail>) -> Self {
         self.detail = Some(value.into());
         self
     }
@@ -536,16 +540,12 @@ impl ChatContentImageImageUrl {
 
 open_enum! {
 /// Image detail level for vision models. `original` is an OpenRouter extension (not in the OpenAI Chat Completions spec) requesting true original-resolution media; it is downgraded to `high` for providers that lack an original-resolution tier.
-pub enum ChatContentImageImageUrlDetail {
+pub enum ChatContentImageUrlDetail {
 Auto = "auto",
 Low = "low",
 High = "high",
 Original = "original",
 }
-}
-
-tag_enum! {
-pub enum ChatContentImageType { ImageUrl = "image_url" }
 }
 
 tagged_union! {
@@ -781,27 +781,27 @@ impl ChatDeveloperMessage {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ChatDeveloperMessageContent {
-    String(String),
-    Array(Vec<ChatContentText>),
+    Text(String),
+    ChatContentTextList(Vec<ChatContentText>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for ChatDeveloperMessageContent {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ChatDeveloperMessageContent {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<ChatContentText>> for ChatDeveloperMessageContent {
     fn from(value: Vec<ChatContentText>) -> Self {
-        Self::Array(value)
+        Self::ChatContentTextList(value)
     }
 }
 
@@ -1085,7 +1085,7 @@ pub struct ChatFunctionToolFunction {
     pub cache_control: Option<ChatContentCacheControl>,
     pub defer_loading: Option<bool>,
     /// Function definition for tool calling
-    pub function: ChatFunctionToolFunctionFunction,
+    pub function: ChatFunctionToolFunctionValue,
     pub r#type: ChatFunctionToolFunctionType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1102,7 +1102,7 @@ json_object! {
 
 impl ChatFunctionToolFunction {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(function: impl Into<ChatFunctionToolFunctionFunction>) -> Self {
+    pub fn new(function: impl Into<ChatFunctionToolFunctionValue>) -> Self {
         Self {
             cache_control: None,
             defer_loading: None,
@@ -1125,9 +1125,13 @@ impl ChatFunctionToolFunction {
     }
 }
 
+tag_enum! {
+pub enum ChatFunctionToolFunctionType { Function = "function" }
+}
+
 /// Function definition for tool calling
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatFunctionToolFunctionFunction {
+pub struct ChatFunctionToolFunctionValue {
     pub defer_loading: Option<bool>,
     /// Function description for the model
     pub description: Option<String>,
@@ -1142,7 +1146,7 @@ pub struct ChatFunctionToolFunctionFunction {
 }
 
 json_object! {
-    ChatFunctionToolFunctionFunction {
+    ChatFunctionToolFunctionValue {
         defer_loading: "defer_loading" optional,
         description: "description" optional,
         name: "name" required,
@@ -1151,7 +1155,7 @@ json_object! {
     }
 }
 
-impl ChatFunctionToolFunctionFunction {
+impl ChatFunctionToolFunctionValue {
     /// A value with the required fields; set the others with the setters.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
@@ -1194,10 +1198,6 @@ impl ChatFunctionToolFunctionFunction {
         self.extra.insert("strict".into(), serde_json::Value::Null);
         self
     }
-}
-
-tag_enum! {
-pub enum ChatFunctionToolFunctionType { Function = "function" }
 }
 
 /// JSON Schema configuration object
@@ -1408,7 +1408,7 @@ pub struct ChatRequest {
     /// Configuration options for reasoning models
     pub reasoning: Option<ChatRequestReasoning>,
     /// Shorthand for setting reasoning effort. Equivalent to setting reasoning.effort. Cannot be used simultaneously with reasoning.effort if they differ.
-    pub reasoning_effort: Option<ChatRequestReasoningEffortInline>,
+    pub reasoning_effort: Option<ChatRequestReasoningEffortShorthand>,
     /// Penalizes tokens based on how much they have already appeared in the text. A value of 1.0 means no penalty. Values above 1.0 penalize repeated tokens more strongly. Not all providers support this parameter.
     pub repetition_penalty: Option<f64>,
     /// Response format configuration
@@ -1767,7 +1767,7 @@ impl ChatRequest {
     }
 
     /// Shorthand for setting reasoning effort. Equivalent to setting reasoning.effort. Cannot be used simultaneously with reasoning.effort if they differ.
-    pub fn reasoning_effort(mut self, value: impl Into<ChatRequestReasoningEffortInline>) -> Self {
+    pub fn reasoning_effort(mut self, value: impl Into<ChatRequestReasoningEffortShorthand>) -> Self {
         self.reasoning_effort = Some(value.into());
         self
     }
@@ -2147,7 +2147,7 @@ None = "none",
 
 open_enum! {
 /// Shorthand for setting reasoning effort. Equivalent to setting reasoning.effort. Cannot be used simultaneously with reasoning.effort if they differ.
-pub enum ChatRequestReasoningEffortInline {
+pub enum ChatRequestReasoningEffortShorthand {
 Max = "max",
 Xhigh = "xhigh",
 High = "high",
@@ -2217,33 +2217,33 @@ Ultrafast = "ultrafast",
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ChatRequestStop {
-    String(String),
-    Array(Vec<String>),
+    Text(String),
+    Texts(Vec<String>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for ChatRequestStop {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ChatRequestStop {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<String>> for ChatRequestStop {
     fn from(value: Vec<String>) -> Self {
-        Self::Array(value)
+        Self::Texts(value)
     }
 }
 
 impl From<Vec<&str>> for ChatRequestStop {
     fn from(value: Vec<&str>) -> Self {
-        Self::Array(value.into_iter().map(String::from).collect())
+        Self::Texts(value.into_iter().map(String::from).collect())
     }
 }
 
@@ -2983,27 +2983,27 @@ impl ChatSystemMessage {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ChatSystemMessageContent {
-    String(String),
-    Array(Vec<ChatContentText>),
+    Text(String),
+    ChatContentTextList(Vec<ChatContentText>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for ChatSystemMessageContent {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ChatSystemMessageContent {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<ChatContentText>> for ChatSystemMessageContent {
     fn from(value: Vec<ChatContentText>) -> Self {
-        Self::Array(value)
+        Self::ChatContentTextList(value)
     }
 }
 
@@ -3193,7 +3193,7 @@ pub enum ChatToolCallType { Function = "function" }
 pub enum ChatToolChoice {
     ChatNamedToolChoice(ChatNamedToolChoice),
     ChatServerToolChoice(ChatServerToolChoice),
-    String(ChatToolChoiceString),
+    Text(ChatToolChoiceString),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -3212,7 +3212,7 @@ impl From<ChatServerToolChoice> for ChatToolChoice {
 
 impl From<ChatToolChoiceString> for ChatToolChoice {
     fn from(value: ChatToolChoiceString) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
@@ -3261,27 +3261,27 @@ impl ChatToolMessage {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ChatToolMessageContent {
-    String(String),
-    Array(Vec<ChatContentItems>),
+    Text(String),
+    ChatContentItemsList(Vec<ChatContentItems>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for ChatToolMessageContent {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ChatToolMessageContent {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<ChatContentItems>> for ChatToolMessageContent {
     fn from(value: Vec<ChatContentItems>) -> Self {
-        Self::Array(value)
+        Self::ChatContentItemsList(value)
     }
 }
 
@@ -3605,27 +3605,27 @@ impl ChatUserMessage {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ChatUserMessageContent {
-    String(String),
-    Array(Vec<ChatContentItems>),
+    Text(String),
+    ChatContentItemsList(Vec<ChatContentItems>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for ChatUserMessageContent {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ChatUserMessageContent {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<ChatContentItems>> for ChatUserMessageContent {
     fn from(value: Vec<ChatContentItems>) -> Self {
-        Self::Array(value)
+        Self::ChatContentItemsList(value)
     }
 }
 
@@ -3905,27 +3905,27 @@ impl Prediction {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum PredictionContent {
-    String(String),
-    Array(Vec<PredictionContentText>),
+    Text(String),
+    PredictionContentTextList(Vec<PredictionContentText>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for PredictionContent {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for PredictionContent {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<PredictionContentText>> for PredictionContent {
     fn from(value: Vec<PredictionContentText>) -> Self {
-        Self::Array(value)
+        Self::PredictionContentTextList(value)
     }
 }
 
@@ -3996,7 +3996,7 @@ impl From<ReasoningDetailServerToolCall> for ReasoningDetailUnion {
 
 /// Inputs of [`chat_send`](crate::funcs::chat_send) (`POST /chat/completions`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SendChatCompletionRequestRequest {
+pub struct SendChatCompletionRequest {
     /// Opt-in to surface routing metadata on the response under `openrouter_metadata`. Defaults to `disabled`. The legacy header `X-OpenRouter-Experimental-Metadata` is also accepted for backward compatibility.
     ///
     /// Header `X-OpenRouter-Metadata`.
@@ -4004,7 +4004,7 @@ pub struct SendChatCompletionRequestRequest {
     pub body: ChatRequest,
 }
 
-impl SendChatCompletionRequestRequest {
+impl SendChatCompletionRequest {
     /// A value with the required fields; set the others with the setters.
     pub fn new(body: impl Into<ChatRequest>) -> Self {
         Self { x_openrouter_metadata: None, body: body.into() }
@@ -4017,7 +4017,7 @@ impl SendChatCompletionRequestRequest {
     }
 }
 
-impl From<ChatRequest> for SendChatCompletionRequestRequest {
+impl From<ChatRequest> for SendChatCompletionRequest {
     fn from(body: ChatRequest) -> Self {
         Self::new(body)
     }

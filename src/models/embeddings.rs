@@ -221,73 +221,73 @@ Base64 = "base64",
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum CreateEmbeddingsRequestBodyInput {
-    String(String),
-    Array(Vec<String>),
-    Array2(Vec<f64>),
-    Array3(Vec<Vec<f64>>),
-    Array4(Vec<CreateEmbeddingsRequestBodyInputArray4Item>),
+    Text(String),
+    Texts(Vec<String>),
+    Tokens(Vec<f64>),
+    TokenBatches(Vec<Vec<f64>>),
+    Multimodal(Vec<CreateEmbeddingsRequestBodyInputMultimodalItem>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for CreateEmbeddingsRequestBodyInput {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for CreateEmbeddingsRequestBodyInput {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<String>> for CreateEmbeddingsRequestBodyInput {
     fn from(value: Vec<String>) -> Self {
-        Self::Array(value)
+        Self::Texts(value)
     }
 }
 
 impl From<Vec<&str>> for CreateEmbeddingsRequestBodyInput {
     fn from(value: Vec<&str>) -> Self {
-        Self::Array(value.into_iter().map(String::from).collect())
+        Self::Texts(value.into_iter().map(String::from).collect())
     }
 }
 
 impl From<Vec<f64>> for CreateEmbeddingsRequestBodyInput {
     fn from(value: Vec<f64>) -> Self {
-        Self::Array2(value)
+        Self::Tokens(value)
     }
 }
 
 impl From<Vec<Vec<f64>>> for CreateEmbeddingsRequestBodyInput {
     fn from(value: Vec<Vec<f64>>) -> Self {
-        Self::Array3(value)
+        Self::TokenBatches(value)
     }
 }
 
-impl From<Vec<CreateEmbeddingsRequestBodyInputArray4Item>> for CreateEmbeddingsRequestBodyInput {
-    fn from(value: Vec<CreateEmbeddingsRequestBodyInputArray4Item>) -> Self {
-        Self::Array4(value)
+impl From<Vec<CreateEmbeddingsRequestBodyInputMultimodalItem>> for CreateEmbeddingsRequestBodyInput {
+    fn from(value: Vec<CreateEmbeddingsRequestBodyInputMultimodalItem>) -> Self {
+        Self::Multimodal(value)
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateEmbeddingsRequestBodyInputArray4Item {
-    pub content: Vec<CreateEmbeddingsRequestBodyInputArray4ItemContentItem>,
+pub struct CreateEmbeddingsRequestBodyInputMultimodalItem {
+    pub content: Vec<CreateEmbeddingsRequestBodyInputMultimodalItemContentItem>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    CreateEmbeddingsRequestBodyInputArray4Item {
+    CreateEmbeddingsRequestBodyInputMultimodalItem {
         content: "content" defaulted,
     }
 }
 
-impl CreateEmbeddingsRequestBodyInputArray4Item {
+impl CreateEmbeddingsRequestBodyInputMultimodalItem {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(content: impl Into<Vec<CreateEmbeddingsRequestBodyInputArray4ItemContentItem>>) -> Self {
+    pub fn new(content: impl Into<Vec<CreateEmbeddingsRequestBodyInputMultimodalItemContentItem>>) -> Self {
         Self { content: content.into(), extra: serde_json::Map::new() }
     }
 }
@@ -295,9 +295,9 @@ impl CreateEmbeddingsRequestBodyInputArray4Item {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum CreateEmbeddingsRequestBodyInputArray4ItemContentItem {
-    Text(CreateEmbeddingsRequestBodyInputArray4ItemContentItemText),
-    ImageUrl(CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl),
+pub enum CreateEmbeddingsRequestBodyInputMultimodalItemContentItem {
+    Text(CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText),
+    ImageUrl(CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl),
     ContentPartInputAudio(ContentPartInputAudio),
     ContentPartInputVideo(ContentPartInputVideo),
     ContentPartInputFile(ContentPartInputFile),
@@ -305,76 +305,78 @@ pub enum CreateEmbeddingsRequestBodyInputArray4ItemContentItem {
     Unknown(serde_json::Value),
 }
 
-impl From<CreateEmbeddingsRequestBodyInputArray4ItemContentItemText>
-    for CreateEmbeddingsRequestBodyInputArray4ItemContentItem
+impl From<CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText>
+    for CreateEmbeddingsRequestBodyInputMultimodalItemContentItem
 {
-    fn from(value: CreateEmbeddingsRequestBodyInputArray4ItemContentItemText) -> Self {
+    fn from(value: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText) -> Self {
         Self::Text(value)
     }
 }
 
-impl From<CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl>
-    for CreateEmbeddingsRequestBodyInputArray4ItemContentItem
+impl From<CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl>
+    for CreateEmbeddingsRequestBodyInputMultimodalItemContentItem
 {
-    fn from(value: CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl) -> Self {
+    fn from(value: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl) -> Self {
         Self::ImageUrl(value)
     }
 }
 
-impl From<ContentPartInputAudio> for CreateEmbeddingsRequestBodyInputArray4ItemContentItem {
+impl From<ContentPartInputAudio> for CreateEmbeddingsRequestBodyInputMultimodalItemContentItem {
     fn from(value: ContentPartInputAudio) -> Self {
         Self::ContentPartInputAudio(value)
     }
 }
 
-impl From<ContentPartInputVideo> for CreateEmbeddingsRequestBodyInputArray4ItemContentItem {
+impl From<ContentPartInputVideo> for CreateEmbeddingsRequestBodyInputMultimodalItemContentItem {
     fn from(value: ContentPartInputVideo) -> Self {
         Self::ContentPartInputVideo(value)
     }
 }
 
-impl From<ContentPartInputFile> for CreateEmbeddingsRequestBodyInputArray4ItemContentItem {
+impl From<ContentPartInputFile> for CreateEmbeddingsRequestBodyInputMultimodalItemContentItem {
     fn from(value: ContentPartInputFile) -> Self {
         Self::ContentPartInputFile(value)
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl {
-    pub image_url: CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl,
-    pub r#type: CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlType,
+pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl {
+    pub image_url: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl,
+    pub r#type: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl {
+    CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl {
         image_url: "image_url" required,
         r#type: "type" required,
     }
 }
 
-impl CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrl {
+impl CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(image_url: impl Into<CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl>) -> Self {
+    pub fn new(
+        image_url: impl Into<CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl>,
+    ) -> Self {
         Self { image_url: image_url.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl {
+pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl {
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl {
+    CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl {
         url: "url" required,
     }
 }
 
-impl CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl {
+impl CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl {
     /// A value with the required fields; set the others with the setters.
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into(), extra: serde_json::Map::new() }
@@ -382,25 +384,25 @@ impl CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlImageUrl {
 }
 
 tag_enum! {
-pub enum CreateEmbeddingsRequestBodyInputArray4ItemContentItemImageUrlType { ImageUrl = "image_url" }
+pub enum CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlType { ImageUrl = "image_url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateEmbeddingsRequestBodyInputArray4ItemContentItemText {
+pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText {
     pub text: String,
-    pub r#type: CreateEmbeddingsRequestBodyInputArray4ItemContentItemTextType,
+    pub r#type: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    CreateEmbeddingsRequestBodyInputArray4ItemContentItemText {
+    CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText {
         text: "text" required,
         r#type: "type" required,
     }
 }
 
-impl CreateEmbeddingsRequestBodyInputArray4ItemContentItemText {
+impl CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText {
     /// A value with the required fields; set the others with the setters.
     pub fn new(text: impl Into<String>) -> Self {
         Self { text: text.into(), r#type: Default::default(), extra: serde_json::Map::new() }
@@ -408,7 +410,7 @@ impl CreateEmbeddingsRequestBodyInputArray4ItemContentItemText {
 }
 
 tag_enum! {
-pub enum CreateEmbeddingsRequestBodyInputArray4ItemContentItemTextType { Text = "text" }
+pub enum CreateEmbeddingsRequestBodyInputMultimodalItemContentItemTextType { Text = "text" }
 }
 
 /// Embeddings response containing embedding vectors
@@ -501,27 +503,27 @@ impl CreateEmbeddingsResponseDataItem {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum CreateEmbeddingsResponseDataItemEmbedding {
-    Array(Vec<f64>),
-    String(String),
+    Numbers(Vec<f64>),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<Vec<f64>> for CreateEmbeddingsResponseDataItemEmbedding {
     fn from(value: Vec<f64>) -> Self {
-        Self::Array(value)
+        Self::Numbers(value)
     }
 }
 
 impl From<String> for CreateEmbeddingsResponseDataItemEmbedding {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for CreateEmbeddingsResponseDataItemEmbedding {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 

@@ -8,6 +8,27 @@ use serde::{Deserialize, Serialize};
 
 pub type EndpointStatus = i64;
 
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListEndpointsEnvelope {
+    /// List of available endpoints for a model
+    pub data: ListEndpointsResponse,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListEndpointsEnvelope {
+        data: "data" required,
+    }
+}
+
+impl ListEndpointsEnvelope {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(data: impl Into<ListEndpointsResponse>) -> Self {
+        Self { data: data.into(), extra: serde_json::Map::new() }
+    }
+}
+
 /// Inputs of [`endpoints_list`](crate::funcs::endpoints_list) (`GET /models/{author}/{slug}/endpoints`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListEndpointsRequest {
@@ -136,27 +157,6 @@ impl ListEndpointsResponseArchitecture {
     pub fn tokenizer(mut self, value: impl Into<ModelGroup>) -> Self {
         self.tokenizer = Some(value.into());
         self
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListEndpointsResponseInline {
-    /// List of available endpoints for a model
-    pub data: ListEndpointsResponse,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-json_object! {
-    ListEndpointsResponseInline {
-        data: "data" required,
-    }
-}
-
-impl ListEndpointsResponseInline {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(data: impl Into<ListEndpointsResponse>) -> Self {
-        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }
 

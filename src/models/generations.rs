@@ -46,7 +46,7 @@ impl GenerationContentData {
 #[allow(clippy::large_enum_variant)]
 pub enum GenerationContentDataInput {
     Object(GenerationContentDataInputObject),
-    Object2(GenerationContentDataInputObject2),
+    Messages(GenerationContentDataInputMessages),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -57,9 +57,29 @@ impl From<GenerationContentDataInputObject> for GenerationContentDataInput {
     }
 }
 
-impl From<GenerationContentDataInputObject2> for GenerationContentDataInput {
-    fn from(value: GenerationContentDataInputObject2) -> Self {
-        Self::Object2(value)
+impl From<GenerationContentDataInputMessages> for GenerationContentDataInput {
+    fn from(value: GenerationContentDataInputMessages) -> Self {
+        Self::Messages(value)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GenerationContentDataInputMessages {
+    pub messages: Vec<serde_json::Value>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GenerationContentDataInputMessages {
+        messages: "messages" defaulted,
+    }
+}
+
+impl GenerationContentDataInputMessages {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(messages: impl Into<Vec<serde_json::Value>>) -> Self {
+        Self { messages: messages.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -80,26 +100,6 @@ impl GenerationContentDataInputObject {
     /// A value with the required fields; set the others with the setters.
     pub fn new(prompt: impl Into<String>) -> Self {
         Self { prompt: prompt.into(), extra: serde_json::Map::new() }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GenerationContentDataInputObject2 {
-    pub messages: Vec<serde_json::Value>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-json_object! {
-    GenerationContentDataInputObject2 {
-        messages: "messages" defaulted,
-    }
-}
-
-impl GenerationContentDataInputObject2 {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(messages: impl Into<Vec<serde_json::Value>>) -> Self {
-        Self { messages: messages.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -312,7 +312,7 @@ pub struct GenerationResponseData {
     /// ISO 8601 timestamp of when the generation was created
     pub created_at: String,
     /// The data region this generation was routed through: 'global', 'europe', or 'us'.
-    pub data_region: GenerationResponseDataDataRegion,
+    pub data_region: GenerationResponseDataRegion,
     /// External user identifier
     pub external_user: Option<String>,
     /// Reason the generation finished
@@ -456,7 +456,7 @@ impl GenerationResponseData {
         origin: impl Into<String>,
         usage: impl Into<f64>,
         is_byok: impl Into<bool>,
-        data_region: impl Into<GenerationResponseDataDataRegion>,
+        data_region: impl Into<GenerationResponseDataRegion>,
     ) -> Self {
         Self {
             api_type: None,
@@ -775,7 +775,7 @@ Image = "image",
 
 open_enum! {
 /// The data region this generation was routed through: 'global', 'europe', or 'us'.
-pub enum GenerationResponseDataDataRegion {
+pub enum GenerationResponseDataRegion {
 Global = "global",
 Europe = "europe",
 Us = "us",

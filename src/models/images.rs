@@ -525,7 +525,7 @@ impl ImageGenerationProviderPreferences {
 #[allow(clippy::large_enum_variant)]
 pub enum ImageGenerationProviderPreferencesIgnoreItem {
     ProviderName(ProviderName),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -538,13 +538,13 @@ impl From<ProviderName> for ImageGenerationProviderPreferencesIgnoreItem {
 
 impl From<String> for ImageGenerationProviderPreferencesIgnoreItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ImageGenerationProviderPreferencesIgnoreItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -553,7 +553,7 @@ impl From<&str> for ImageGenerationProviderPreferencesIgnoreItem {
 #[allow(clippy::large_enum_variant)]
 pub enum ImageGenerationProviderPreferencesOnlyItem {
     ProviderName(ProviderName),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -566,13 +566,13 @@ impl From<ProviderName> for ImageGenerationProviderPreferencesOnlyItem {
 
 impl From<String> for ImageGenerationProviderPreferencesOnlyItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ImageGenerationProviderPreferencesOnlyItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -581,7 +581,7 @@ impl From<&str> for ImageGenerationProviderPreferencesOnlyItem {
 #[allow(clippy::large_enum_variant)]
 pub enum ImageGenerationProviderPreferencesOrderItem {
     ProviderName(ProviderName),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -594,13 +594,13 @@ impl From<ProviderName> for ImageGenerationProviderPreferencesOrderItem {
 
 impl From<String> for ImageGenerationProviderPreferencesOrderItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ImageGenerationProviderPreferencesOrderItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 

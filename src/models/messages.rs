@@ -240,7 +240,7 @@ impl AnthropicBashCodeExecutionToolResult {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicBashCodeExecutionToolResultError {
-    pub error_code: AnthropicBashCodeExecutionToolResultErrorErrorCode,
+    pub error_code: AnthropicBashCodeExecutionToolResultErrorCode,
     pub r#type: AnthropicBashCodeExecutionToolResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -255,13 +255,13 @@ json_object! {
 
 impl AnthropicBashCodeExecutionToolResultError {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(error_code: impl Into<AnthropicBashCodeExecutionToolResultErrorErrorCode>) -> Self {
+    pub fn new(error_code: impl Into<AnthropicBashCodeExecutionToolResultErrorCode>) -> Self {
         Self { error_code: error_code.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
 open_enum! {
-pub enum AnthropicBashCodeExecutionToolResultErrorErrorCode {
+pub enum AnthropicBashCodeExecutionToolResultErrorCode {
 InvalidToolInput = "invalid_tool_input",
 Unavailable = "unavailable",
 TooManyRequests = "too_many_requests",
@@ -1460,7 +1460,7 @@ impl From<AnthropicFileDocumentSource> for AnthropicDocumentBlockParamSource {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicDocumentBlockParamSourceContent {
-    pub content: AnthropicDocumentBlockParamSourceContentContent,
+    pub content: AnthropicDocumentBlockParamSourceContentValue,
     pub r#type: AnthropicDocumentBlockParamSourceContentType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1475,62 +1475,62 @@ json_object! {
 
 impl AnthropicDocumentBlockParamSourceContent {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(content: impl Into<AnthropicDocumentBlockParamSourceContentContent>) -> Self {
+    pub fn new(content: impl Into<AnthropicDocumentBlockParamSourceContentValue>) -> Self {
         Self { content: content.into(), r#type: Default::default(), extra: serde_json::Map::new() }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum AnthropicDocumentBlockParamSourceContentContent {
-    String(String),
-    Array(Vec<AnthropicDocumentBlockParamSourceContentContentArrayItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<String> for AnthropicDocumentBlockParamSourceContentContent {
-    fn from(value: String) -> Self {
-        Self::String(value)
-    }
-}
-
-impl From<&str> for AnthropicDocumentBlockParamSourceContentContent {
-    fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
-    }
-}
-
-impl From<Vec<AnthropicDocumentBlockParamSourceContentContentArrayItem>>
-    for AnthropicDocumentBlockParamSourceContentContent
-{
-    fn from(value: Vec<AnthropicDocumentBlockParamSourceContentContentArrayItem>) -> Self {
-        Self::Array(value)
-    }
-}
-
-tagged_union! {
-pub enum AnthropicDocumentBlockParamSourceContentContentArrayItem ("type") {
-Text("text") => AnthropicTextBlockParam,
-Image("image") => AnthropicImageBlockParam,
-}
-}
-
-impl From<AnthropicTextBlockParam> for AnthropicDocumentBlockParamSourceContentContentArrayItem {
-    fn from(value: AnthropicTextBlockParam) -> Self {
-        Self::Text(value)
-    }
-}
-
-impl From<AnthropicImageBlockParam> for AnthropicDocumentBlockParamSourceContentContentArrayItem {
-    fn from(value: AnthropicImageBlockParam) -> Self {
-        Self::Image(value)
     }
 }
 
 tag_enum! {
 pub enum AnthropicDocumentBlockParamSourceContentType { Content = "content" }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum AnthropicDocumentBlockParamSourceContentValue {
+    Text(String),
+    Objects(Vec<AnthropicDocumentBlockParamSourceContentValueObjectsItem>),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+impl From<String> for AnthropicDocumentBlockParamSourceContentValue {
+    fn from(value: String) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<&str> for AnthropicDocumentBlockParamSourceContentValue {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+
+impl From<Vec<AnthropicDocumentBlockParamSourceContentValueObjectsItem>>
+    for AnthropicDocumentBlockParamSourceContentValue
+{
+    fn from(value: Vec<AnthropicDocumentBlockParamSourceContentValueObjectsItem>) -> Self {
+        Self::Objects(value)
+    }
+}
+
+tagged_union! {
+pub enum AnthropicDocumentBlockParamSourceContentValueObjectsItem ("type") {
+Text("text") => AnthropicTextBlockParam,
+Image("image") => AnthropicImageBlockParam,
+}
+}
+
+impl From<AnthropicTextBlockParam> for AnthropicDocumentBlockParamSourceContentValueObjectsItem {
+    fn from(value: AnthropicTextBlockParam) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<AnthropicImageBlockParam> for AnthropicDocumentBlockParamSourceContentValueObjectsItem {
+    fn from(value: AnthropicImageBlockParam) -> Self {
+        Self::Image(value)
+    }
 }
 
 tag_enum! {
@@ -2522,7 +2522,7 @@ impl AnthropicTextEditorCodeExecutionToolResult {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicTextEditorCodeExecutionToolResultError {
-    pub error_code: AnthropicTextEditorCodeExecutionToolResultErrorErrorCode,
+    pub error_code: AnthropicTextEditorCodeExecutionToolResultErrorCode,
     pub error_message: Option<String>,
     pub r#type: AnthropicTextEditorCodeExecutionToolResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -2539,7 +2539,7 @@ json_object! {
 
 impl AnthropicTextEditorCodeExecutionToolResultError {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(error_code: impl Into<AnthropicTextEditorCodeExecutionToolResultErrorErrorCode>) -> Self {
+    pub fn new(error_code: impl Into<AnthropicTextEditorCodeExecutionToolResultErrorCode>) -> Self {
         Self {
             error_code: error_code.into(),
             error_message: None,
@@ -2556,7 +2556,7 @@ impl AnthropicTextEditorCodeExecutionToolResultError {
 }
 
 open_enum! {
-pub enum AnthropicTextEditorCodeExecutionToolResultErrorErrorCode {
+pub enum AnthropicTextEditorCodeExecutionToolResultErrorCode {
 InvalidToolInput = "invalid_tool_input",
 Unavailable = "unavailable",
 TooManyRequests = "too_many_requests",
@@ -3081,7 +3081,7 @@ pub enum AnthropicToolUnion {
     Bash(AnthropicToolUnionBash),
     StrReplaceEditor(AnthropicToolUnionStrReplaceEditor),
     WebSearch(AnthropicToolUnionWebSearch),
-    WebSearch2(AnthropicToolUnionWebSearch2),
+    WebSearch20260209(AnthropicToolUnionWebSearch20260209),
     Object(AnthropicToolUnionObject),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -3105,9 +3105,9 @@ impl From<AnthropicToolUnionWebSearch> for AnthropicToolUnion {
     }
 }
 
-impl From<AnthropicToolUnionWebSearch2> for AnthropicToolUnion {
-    fn from(value: AnthropicToolUnionWebSearch2) -> Self {
-        Self::WebSearch2(value)
+impl From<AnthropicToolUnionWebSearch20260209> for AnthropicToolUnion {
+    fn from(value: AnthropicToolUnionWebSearch20260209) -> Self {
+        Self::WebSearch20260209(value)
     }
 }
 
@@ -3429,22 +3429,22 @@ impl AnthropicToolUnionWebSearch {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionWebSearch2 {
+pub struct AnthropicToolUnionWebSearch20260209 {
     pub allowed_callers: Option<AnthropicAllowedCallers>,
     pub allowed_domains: Option<Vec<String>>,
     pub blocked_domains: Option<Vec<String>>,
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub max_uses: Option<i64>,
-    pub name: AnthropicToolUnionWebSearch2Name,
-    pub r#type: AnthropicToolUnionWebSearch2Type,
+    pub name: AnthropicToolUnionWebSearch20260209Name,
+    pub r#type: AnthropicToolUnionWebSearch20260209Type,
     pub user_location: Option<AnthropicWebSearchToolUserLocation>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    AnthropicToolUnionWebSearch2 {
+    AnthropicToolUnionWebSearch20260209 {
         allowed_callers: "allowed_callers" optional,
         allowed_domains: "allowed_domains" optional,
         blocked_domains: "blocked_domains" optional,
@@ -3456,7 +3456,7 @@ json_object! {
     }
 }
 
-impl AnthropicToolUnionWebSearch2 {
+impl AnthropicToolUnionWebSearch20260209 {
     /// A value with every field unset.
     pub fn new() -> Self {
         Self {
@@ -3538,11 +3538,11 @@ impl AnthropicToolUnionWebSearch2 {
 }
 
 tag_enum! {
-pub enum AnthropicToolUnionWebSearch2Name { WebSearch = "web_search" }
+pub enum AnthropicToolUnionWebSearch20260209Name { WebSearch = "web_search" }
 }
 
 tag_enum! {
-pub enum AnthropicToolUnionWebSearch2Type { WebSearch20260209 = "web_search_20260209" }
+pub enum AnthropicToolUnionWebSearch20260209Type { WebSearch20260209 = "web_search_20260209" }
 }
 
 tag_enum! {
@@ -3801,7 +3801,7 @@ impl AnthropicWebFetchToolResult {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicWebFetchToolResultError {
-    pub error_code: AnthropicWebFetchToolResultErrorErrorCode,
+    pub error_code: AnthropicWebFetchToolResultErrorCode,
     pub r#type: AnthropicWebFetchToolResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -3816,13 +3816,13 @@ json_object! {
 
 impl AnthropicWebFetchToolResultError {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(error_code: impl Into<AnthropicWebFetchToolResultErrorErrorCode>) -> Self {
+    pub fn new(error_code: impl Into<AnthropicWebFetchToolResultErrorCode>) -> Self {
         Self { error_code: error_code.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
 open_enum! {
-pub enum AnthropicWebFetchToolResultErrorErrorCode {
+pub enum AnthropicWebFetchToolResultErrorCode {
 ContentTooLarge = "content_too_large",
 InvalidToolInput = "invalid_tool_input",
 UrlTooLong = "url_too_long",
@@ -3982,7 +3982,7 @@ impl AnthropicWebSearchToolResult {
 #[allow(clippy::large_enum_variant)]
 pub enum AnthropicWebSearchToolResultContent {
     AnthropicWebSearchToolResultError(AnthropicWebSearchToolResultError),
-    Array(Vec<AnthropicWebSearchResult>),
+    AnthropicWebSearchResultList(Vec<AnthropicWebSearchResult>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -3995,13 +3995,13 @@ impl From<AnthropicWebSearchToolResultError> for AnthropicWebSearchToolResultCon
 
 impl From<Vec<AnthropicWebSearchResult>> for AnthropicWebSearchToolResultContent {
     fn from(value: Vec<AnthropicWebSearchResult>) -> Self {
-        Self::Array(value)
+        Self::AnthropicWebSearchResultList(value)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnthropicWebSearchToolResultError {
-    pub error_code: AnthropicWebSearchToolResultErrorErrorCode,
+    pub error_code: AnthropicWebSearchToolResultErrorCode,
     pub r#type: AnthropicWebSearchToolResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -4016,13 +4016,13 @@ json_object! {
 
 impl AnthropicWebSearchToolResultError {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(error_code: impl Into<AnthropicWebSearchToolResultErrorErrorCode>) -> Self {
+    pub fn new(error_code: impl Into<AnthropicWebSearchToolResultErrorCode>) -> Self {
         Self { error_code: error_code.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
 open_enum! {
-pub enum AnthropicWebSearchToolResultErrorErrorCode {
+pub enum AnthropicWebSearchToolResultErrorCode {
 InvalidToolInput = "invalid_tool_input",
 Unavailable = "unavailable",
 MaxUsesExceeded = "max_uses_exceeded",
@@ -5192,39 +5192,39 @@ impl MessagesMessageParam {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum MessagesMessageParamContent {
-    String(String),
-    Array(Vec<MessagesMessageParamContentArrayItem>),
+    Text(String),
+    Objects(Vec<MessagesMessageParamContentObjectsItem>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for MessagesMessageParamContent {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for MessagesMessageParamContent {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
-impl From<Vec<MessagesMessageParamContentArrayItem>> for MessagesMessageParamContent {
-    fn from(value: Vec<MessagesMessageParamContentArrayItem>) -> Self {
-        Self::Array(value)
+impl From<Vec<MessagesMessageParamContentObjectsItem>> for MessagesMessageParamContent {
+    fn from(value: Vec<MessagesMessageParamContentObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum MessagesMessageParamContentArrayItem {
+pub enum MessagesMessageParamContentObjectsItem {
     AnthropicSearchResultBlockParam(AnthropicSearchResultBlockParam),
-    ToolUse(MessagesMessageParamContentArrayItemToolUse),
-    Thinking(MessagesMessageParamContentArrayItemThinking),
-    ServerToolUse(MessagesMessageParamContentArrayItemServerToolUse),
-    WebSearchToolResult(MessagesMessageParamContentArrayItemWebSearchToolResult),
+    ToolUse(MessagesMessageParamContentObjectsItemToolUse),
+    Thinking(MessagesMessageParamContentObjectsItemThinking),
+    ServerToolUse(MessagesMessageParamContentObjectsItemServerToolUse),
+    WebSearchToolResult(MessagesMessageParamContentObjectsItemWebSearchToolResult),
     MessagesAdvisorToolResultBlock(MessagesAdvisorToolResultBlock),
     MessagesShellToolResultBlock(MessagesShellToolResultBlock),
     MessagesBashToolResultBlock(MessagesBashToolResultBlock),
@@ -5232,130 +5232,130 @@ pub enum MessagesMessageParamContentArrayItem {
     AnthropicTextBlockParam(AnthropicTextBlockParam),
     AnthropicImageBlockParam(AnthropicImageBlockParam),
     AnthropicDocumentBlockParam(AnthropicDocumentBlockParam),
-    ToolResult(MessagesMessageParamContentArrayItemToolResult),
-    RedactedThinking(MessagesMessageParamContentArrayItemRedactedThinking),
-    Compaction(MessagesMessageParamContentArrayItemCompaction),
+    ToolResult(MessagesMessageParamContentObjectsItemToolResult),
+    RedactedThinking(MessagesMessageParamContentObjectsItemRedactedThinking),
+    Compaction(MessagesMessageParamContentObjectsItemCompaction),
     MessagesToolAdditionBlock(MessagesToolAdditionBlock),
     MessagesToolRemovalBlock(MessagesToolRemovalBlock),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<AnthropicSearchResultBlockParam> for MessagesMessageParamContentArrayItem {
+impl From<AnthropicSearchResultBlockParam> for MessagesMessageParamContentObjectsItem {
     fn from(value: AnthropicSearchResultBlockParam) -> Self {
         Self::AnthropicSearchResultBlockParam(value)
     }
 }
 
-impl From<MessagesMessageParamContentArrayItemToolUse> for MessagesMessageParamContentArrayItem {
-    fn from(value: MessagesMessageParamContentArrayItemToolUse) -> Self {
+impl From<MessagesMessageParamContentObjectsItemToolUse> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesMessageParamContentObjectsItemToolUse) -> Self {
         Self::ToolUse(value)
     }
 }
 
-impl From<MessagesMessageParamContentArrayItemThinking> for MessagesMessageParamContentArrayItem {
-    fn from(value: MessagesMessageParamContentArrayItemThinking) -> Self {
+impl From<MessagesMessageParamContentObjectsItemThinking> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesMessageParamContentObjectsItemThinking) -> Self {
         Self::Thinking(value)
     }
 }
 
-impl From<MessagesMessageParamContentArrayItemServerToolUse> for MessagesMessageParamContentArrayItem {
-    fn from(value: MessagesMessageParamContentArrayItemServerToolUse) -> Self {
+impl From<MessagesMessageParamContentObjectsItemServerToolUse> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesMessageParamContentObjectsItemServerToolUse) -> Self {
         Self::ServerToolUse(value)
     }
 }
 
-impl From<MessagesMessageParamContentArrayItemWebSearchToolResult> for MessagesMessageParamContentArrayItem {
-    fn from(value: MessagesMessageParamContentArrayItemWebSearchToolResult) -> Self {
+impl From<MessagesMessageParamContentObjectsItemWebSearchToolResult> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesMessageParamContentObjectsItemWebSearchToolResult) -> Self {
         Self::WebSearchToolResult(value)
     }
 }
 
-impl From<MessagesAdvisorToolResultBlock> for MessagesMessageParamContentArrayItem {
+impl From<MessagesAdvisorToolResultBlock> for MessagesMessageParamContentObjectsItem {
     fn from(value: MessagesAdvisorToolResultBlock) -> Self {
         Self::MessagesAdvisorToolResultBlock(value)
     }
 }
 
-impl From<MessagesShellToolResultBlock> for MessagesMessageParamContentArrayItem {
+impl From<MessagesShellToolResultBlock> for MessagesMessageParamContentObjectsItem {
     fn from(value: MessagesShellToolResultBlock) -> Self {
         Self::MessagesShellToolResultBlock(value)
     }
 }
 
-impl From<MessagesBashToolResultBlock> for MessagesMessageParamContentArrayItem {
+impl From<MessagesBashToolResultBlock> for MessagesMessageParamContentObjectsItem {
     fn from(value: MessagesBashToolResultBlock) -> Self {
         Self::MessagesBashToolResultBlock(value)
     }
 }
 
-impl From<ORAnthropicToolSearchResultParam> for MessagesMessageParamContentArrayItem {
+impl From<ORAnthropicToolSearchResultParam> for MessagesMessageParamContentObjectsItem {
     fn from(value: ORAnthropicToolSearchResultParam) -> Self {
         Self::ORAnthropicToolSearchResultParam(value)
     }
 }
 
-impl From<AnthropicTextBlockParam> for MessagesMessageParamContentArrayItem {
+impl From<AnthropicTextBlockParam> for MessagesMessageParamContentObjectsItem {
     fn from(value: AnthropicTextBlockParam) -> Self {
         Self::AnthropicTextBlockParam(value)
     }
 }
 
-impl From<AnthropicImageBlockParam> for MessagesMessageParamContentArrayItem {
+impl From<AnthropicImageBlockParam> for MessagesMessageParamContentObjectsItem {
     fn from(value: AnthropicImageBlockParam) -> Self {
         Self::AnthropicImageBlockParam(value)
     }
 }
 
-impl From<AnthropicDocumentBlockParam> for MessagesMessageParamContentArrayItem {
+impl From<AnthropicDocumentBlockParam> for MessagesMessageParamContentObjectsItem {
     fn from(value: AnthropicDocumentBlockParam) -> Self {
         Self::AnthropicDocumentBlockParam(value)
     }
 }
 
-impl From<MessagesMessageParamContentArrayItemToolResult> for MessagesMessageParamContentArrayItem {
-    fn from(value: MessagesMessageParamContentArrayItemToolResult) -> Self {
+impl From<MessagesMessageParamContentObjectsItemToolResult> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesMessageParamContentObjectsItemToolResult) -> Self {
         Self::ToolResult(value)
     }
 }
 
-impl From<MessagesMessageParamContentArrayItemRedactedThinking> for MessagesMessageParamContentArrayItem {
-    fn from(value: MessagesMessageParamContentArrayItemRedactedThinking) -> Self {
+impl From<MessagesMessageParamContentObjectsItemRedactedThinking> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesMessageParamContentObjectsItemRedactedThinking) -> Self {
         Self::RedactedThinking(value)
     }
 }
 
-impl From<MessagesMessageParamContentArrayItemCompaction> for MessagesMessageParamContentArrayItem {
-    fn from(value: MessagesMessageParamContentArrayItemCompaction) -> Self {
+impl From<MessagesMessageParamContentObjectsItemCompaction> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesMessageParamContentObjectsItemCompaction) -> Self {
         Self::Compaction(value)
     }
 }
 
-impl From<MessagesToolAdditionBlock> for MessagesMessageParamContentArrayItem {
+impl From<MessagesToolAdditionBlock> for MessagesMessageParamContentObjectsItem {
     fn from(value: MessagesToolAdditionBlock) -> Self {
         Self::MessagesToolAdditionBlock(value)
     }
 }
 
-impl From<MessagesToolRemovalBlock> for MessagesMessageParamContentArrayItem {
+impl From<MessagesToolRemovalBlock> for MessagesMessageParamContentObjectsItem {
     fn from(value: MessagesToolRemovalBlock) -> Self {
         Self::MessagesToolRemovalBlock(value)
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentArrayItemCompaction {
+pub struct MessagesMessageParamContentObjectsItemCompaction {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub content: Option<String>,
     pub encrypted_content: Option<String>,
-    pub r#type: MessagesMessageParamContentArrayItemCompactionType,
+    pub r#type: MessagesMessageParamContentObjectsItemCompactionType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesMessageParamContentArrayItemCompaction {
+    MessagesMessageParamContentObjectsItemCompaction {
         cache_control: "cache_control" optional,
         content: "content" defaulted,
         encrypted_content: "encrypted_content" optional,
@@ -5363,7 +5363,7 @@ json_object! {
     }
 }
 
-impl MessagesMessageParamContentArrayItemCompaction {
+impl MessagesMessageParamContentObjectsItemCompaction {
     /// A value with every field unset.
     pub fn new() -> Self {
         Self {
@@ -5402,25 +5402,25 @@ impl MessagesMessageParamContentArrayItemCompaction {
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentArrayItemCompactionType { Compaction = "compaction" }
+pub enum MessagesMessageParamContentObjectsItemCompactionType { Compaction = "compaction" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentArrayItemRedactedThinking {
+pub struct MessagesMessageParamContentObjectsItemRedactedThinking {
     pub data: String,
-    pub r#type: MessagesMessageParamContentArrayItemRedactedThinkingType,
+    pub r#type: MessagesMessageParamContentObjectsItemRedactedThinkingType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesMessageParamContentArrayItemRedactedThinking {
+    MessagesMessageParamContentObjectsItemRedactedThinking {
         data: "data" required,
         r#type: "type" required,
     }
 }
 
-impl MessagesMessageParamContentArrayItemRedactedThinking {
+impl MessagesMessageParamContentObjectsItemRedactedThinking {
     /// A value with the required fields; set the others with the setters.
     pub fn new(data: impl Into<String>) -> Self {
         Self { data: data.into(), r#type: Default::default(), extra: serde_json::Map::new() }
@@ -5428,23 +5428,23 @@ impl MessagesMessageParamContentArrayItemRedactedThinking {
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentArrayItemRedactedThinkingType { RedactedThinking = "redacted_thinking" }
+pub enum MessagesMessageParamContentObjectsItemRedactedThinkingType { RedactedThinking = "redacted_thinking" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentArrayItemServerToolUse {
+pub struct MessagesMessageParamContentObjectsItemServerToolUse {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub id: String,
     pub input: Option<serde_json::Value>,
     pub name: String,
-    pub r#type: MessagesMessageParamContentArrayItemServerToolUseType,
+    pub r#type: MessagesMessageParamContentObjectsItemServerToolUseType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesMessageParamContentArrayItemServerToolUse {
+    MessagesMessageParamContentObjectsItemServerToolUse {
         cache_control: "cache_control" optional,
         id: "id" required,
         input: "input" optional,
@@ -5453,7 +5453,7 @@ json_object! {
     }
 }
 
-impl MessagesMessageParamContentArrayItemServerToolUse {
+impl MessagesMessageParamContentObjectsItemServerToolUse {
     /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
@@ -5480,27 +5480,27 @@ impl MessagesMessageParamContentArrayItemServerToolUse {
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentArrayItemServerToolUseType { ServerToolUse = "server_tool_use" }
+pub enum MessagesMessageParamContentObjectsItemServerToolUseType { ServerToolUse = "server_tool_use" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentArrayItemThinking {
+pub struct MessagesMessageParamContentObjectsItemThinking {
     pub signature: String,
     pub thinking: String,
-    pub r#type: MessagesMessageParamContentArrayItemThinkingType,
+    pub r#type: MessagesMessageParamContentObjectsItemThinkingType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesMessageParamContentArrayItemThinking {
+    MessagesMessageParamContentObjectsItemThinking {
         signature: "signature" required,
         thinking: "thinking" required,
         r#type: "type" required,
     }
 }
 
-impl MessagesMessageParamContentArrayItemThinking {
+impl MessagesMessageParamContentObjectsItemThinking {
     /// A value with the required fields; set the others with the setters.
     pub fn new(thinking: impl Into<String>, signature: impl Into<String>) -> Self {
         Self {
@@ -5513,23 +5513,23 @@ impl MessagesMessageParamContentArrayItemThinking {
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentArrayItemThinkingType { Thinking = "thinking" }
+pub enum MessagesMessageParamContentObjectsItemThinkingType { Thinking = "thinking" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentArrayItemToolResult {
+pub struct MessagesMessageParamContentObjectsItemToolResult {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub content: Option<MessagesMessageParamContentArrayItemToolResultContent>,
+    pub content: Option<MessagesMessageParamContentObjectsItemToolResultContent>,
     pub is_error: Option<bool>,
     pub tool_use_id: String,
-    pub r#type: MessagesMessageParamContentArrayItemToolResultType,
+    pub r#type: MessagesMessageParamContentObjectsItemToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesMessageParamContentArrayItemToolResult {
+    MessagesMessageParamContentObjectsItemToolResult {
         cache_control: "cache_control" optional,
         content: "content" optional,
         is_error: "is_error" optional,
@@ -5538,7 +5538,7 @@ json_object! {
     }
 }
 
-impl MessagesMessageParamContentArrayItemToolResult {
+impl MessagesMessageParamContentObjectsItemToolResult {
     /// A value with the required fields; set the others with the setters.
     pub fn new(tool_use_id: impl Into<String>) -> Self {
         Self {
@@ -5558,7 +5558,7 @@ impl MessagesMessageParamContentArrayItemToolResult {
     }
 
     /// Sets `content`.
-    pub fn content(mut self, value: impl Into<MessagesMessageParamContentArrayItemToolResultContent>) -> Self {
+    pub fn content(mut self, value: impl Into<MessagesMessageParamContentObjectsItemToolResultContent>) -> Self {
         self.content = Some(value.into());
         self
     }
@@ -5573,94 +5573,94 @@ impl MessagesMessageParamContentArrayItemToolResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum MessagesMessageParamContentArrayItemToolResultContent {
-    String(String),
-    Array(Vec<MessagesMessageParamContentArrayItemToolResultContentArrayItem>),
+pub enum MessagesMessageParamContentObjectsItemToolResultContent {
+    Text(String),
+    Objects(Vec<MessagesMessageParamContentObjectsItemToolResultContentObjectsItem>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<String> for MessagesMessageParamContentArrayItemToolResultContent {
+impl From<String> for MessagesMessageParamContentObjectsItemToolResultContent {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
-impl From<&str> for MessagesMessageParamContentArrayItemToolResultContent {
+impl From<&str> for MessagesMessageParamContentObjectsItemToolResultContent {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
-impl From<Vec<MessagesMessageParamContentArrayItemToolResultContentArrayItem>>
-    for MessagesMessageParamContentArrayItemToolResultContent
+impl From<Vec<MessagesMessageParamContentObjectsItemToolResultContentObjectsItem>>
+    for MessagesMessageParamContentObjectsItemToolResultContent
 {
-    fn from(value: Vec<MessagesMessageParamContentArrayItemToolResultContentArrayItem>) -> Self {
-        Self::Array(value)
+    fn from(value: Vec<MessagesMessageParamContentObjectsItemToolResultContentObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum MessagesMessageParamContentArrayItemToolResultContentArrayItem {
+pub enum MessagesMessageParamContentObjectsItemToolResultContentObjectsItem {
     AnthropicSearchResultBlockParam(AnthropicSearchResultBlockParam),
     AnthropicTextBlockParam(AnthropicTextBlockParam),
     AnthropicImageBlockParam(AnthropicImageBlockParam),
-    ToolReference(MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReference),
+    ToolReference(MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference),
     AnthropicDocumentBlockParam(AnthropicDocumentBlockParam),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<AnthropicSearchResultBlockParam> for MessagesMessageParamContentArrayItemToolResultContentArrayItem {
+impl From<AnthropicSearchResultBlockParam> for MessagesMessageParamContentObjectsItemToolResultContentObjectsItem {
     fn from(value: AnthropicSearchResultBlockParam) -> Self {
         Self::AnthropicSearchResultBlockParam(value)
     }
 }
 
-impl From<AnthropicTextBlockParam> for MessagesMessageParamContentArrayItemToolResultContentArrayItem {
+impl From<AnthropicTextBlockParam> for MessagesMessageParamContentObjectsItemToolResultContentObjectsItem {
     fn from(value: AnthropicTextBlockParam) -> Self {
         Self::AnthropicTextBlockParam(value)
     }
 }
 
-impl From<AnthropicImageBlockParam> for MessagesMessageParamContentArrayItemToolResultContentArrayItem {
+impl From<AnthropicImageBlockParam> for MessagesMessageParamContentObjectsItemToolResultContentObjectsItem {
     fn from(value: AnthropicImageBlockParam) -> Self {
         Self::AnthropicImageBlockParam(value)
     }
 }
 
-impl From<MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReference>
-    for MessagesMessageParamContentArrayItemToolResultContentArrayItem
+impl From<MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference>
+    for MessagesMessageParamContentObjectsItemToolResultContentObjectsItem
 {
-    fn from(value: MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReference) -> Self {
+    fn from(value: MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference) -> Self {
         Self::ToolReference(value)
     }
 }
 
-impl From<AnthropicDocumentBlockParam> for MessagesMessageParamContentArrayItemToolResultContentArrayItem {
+impl From<AnthropicDocumentBlockParam> for MessagesMessageParamContentObjectsItemToolResultContentObjectsItem {
     fn from(value: AnthropicDocumentBlockParam) -> Self {
         Self::AnthropicDocumentBlockParam(value)
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReference {
+pub struct MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference {
     pub tool_name: String,
-    pub r#type: MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReferenceType,
+    pub r#type: MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReferenceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReference {
+    MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference {
         tool_name: "tool_name" required,
         r#type: "type" required,
     }
 }
 
-impl MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReference {
+impl MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference {
     /// A value with the required fields; set the others with the setters.
     pub fn new(tool_name: impl Into<String>) -> Self {
         Self { tool_name: tool_name.into(), r#type: Default::default(), extra: serde_json::Map::new() }
@@ -5668,27 +5668,27 @@ impl MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReference
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentArrayItemToolResultContentArrayItemToolReferenceType { ToolReference = "tool_reference" }
+pub enum MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReferenceType { ToolReference = "tool_reference" }
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentArrayItemToolResultType { ToolResult = "tool_result" }
+pub enum MessagesMessageParamContentObjectsItemToolResultType { ToolResult = "tool_result" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentArrayItemToolUse {
+pub struct MessagesMessageParamContentObjectsItemToolUse {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub id: String,
     pub input: Option<serde_json::Value>,
     pub name: String,
-    pub r#type: MessagesMessageParamContentArrayItemToolUseType,
+    pub r#type: MessagesMessageParamContentObjectsItemToolUseType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesMessageParamContentArrayItemToolUse {
+    MessagesMessageParamContentObjectsItemToolUse {
         cache_control: "cache_control" optional,
         id: "id" required,
         input: "input" optional,
@@ -5697,7 +5697,7 @@ json_object! {
     }
 }
 
-impl MessagesMessageParamContentArrayItemToolUse {
+impl MessagesMessageParamContentObjectsItemToolUse {
     /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
@@ -5724,22 +5724,22 @@ impl MessagesMessageParamContentArrayItemToolUse {
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentArrayItemToolUseType { ToolUse = "tool_use" }
+pub enum MessagesMessageParamContentObjectsItemToolUseType { ToolUse = "tool_use" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct MessagesMessageParamContentArrayItemWebSearchToolResult {
+pub struct MessagesMessageParamContentObjectsItemWebSearchToolResult {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub content: MessagesMessageParamContentArrayItemWebSearchToolResultContent,
+    pub content: MessagesMessageParamContentObjectsItemWebSearchToolResultContent,
     pub tool_use_id: String,
-    pub r#type: MessagesMessageParamContentArrayItemWebSearchToolResultType,
+    pub r#type: MessagesMessageParamContentObjectsItemWebSearchToolResultType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesMessageParamContentArrayItemWebSearchToolResult {
+    MessagesMessageParamContentObjectsItemWebSearchToolResult {
         cache_control: "cache_control" optional,
         content: "content" required,
         tool_use_id: "tool_use_id" required,
@@ -5747,11 +5747,11 @@ json_object! {
     }
 }
 
-impl MessagesMessageParamContentArrayItemWebSearchToolResult {
+impl MessagesMessageParamContentObjectsItemWebSearchToolResult {
     /// A value with the required fields; set the others with the setters.
     pub fn new(
         tool_use_id: impl Into<String>,
-        content: impl Into<MessagesMessageParamContentArrayItemWebSearchToolResultContent>,
+        content: impl Into<MessagesMessageParamContentObjectsItemWebSearchToolResultContent>,
     ) -> Self {
         Self {
             cache_control: None,
@@ -5772,55 +5772,55 @@ impl MessagesMessageParamContentArrayItemWebSearchToolResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum MessagesMessageParamContentArrayItemWebSearchToolResultContent {
-    WebSearchToolResultError(MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultError),
-    Array(Vec<AnthropicWebSearchResultBlockParam>),
+pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultContent {
+    WebSearchToolResultError(MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError),
+    AnthropicWebSearchResultBlockParamList(Vec<AnthropicWebSearchResultBlockParam>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultError>
-    for MessagesMessageParamContentArrayItemWebSearchToolResultContent
+impl From<MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError>
+    for MessagesMessageParamContentObjectsItemWebSearchToolResultContent
 {
-    fn from(value: MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultError) -> Self {
+    fn from(value: MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError) -> Self {
         Self::WebSearchToolResultError(value)
     }
 }
 
-impl From<Vec<AnthropicWebSearchResultBlockParam>> for MessagesMessageParamContentArrayItemWebSearchToolResultContent {
+impl From<Vec<AnthropicWebSearchResultBlockParam>>
+    for MessagesMessageParamContentObjectsItemWebSearchToolResultContent
+{
     fn from(value: Vec<AnthropicWebSearchResultBlockParam>) -> Self {
-        Self::Array(value)
+        Self::AnthropicWebSearchResultBlockParamList(value)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultError {
-    pub error_code: MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultErrorErrorCode,
-    pub r#type: MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultErrorType,
+pub struct MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError {
+    pub error_code: MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorCode,
+    pub r#type: MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultError {
+    MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError {
         error_code: "error_code" required,
         r#type: "type" required,
     }
 }
 
-impl MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultError {
+impl MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError {
     /// A value with the required fields; set the others with the setters.
     pub fn new(
-        error_code: impl Into<
-            MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultErrorErrorCode,
-        >,
+        error_code: impl Into<MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorCode>,
     ) -> Self {
         Self { error_code: error_code.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
 open_enum! {
-pub enum MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultErrorErrorCode {
+pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorCode {
 InvalidToolInput = "invalid_tool_input",
 Unavailable = "unavailable",
 MaxUsesExceeded = "max_uses_exceeded",
@@ -5831,11 +5831,11 @@ RequestTooLarge = "request_too_large",
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentArrayItemWebSearchToolResultContentWebSearchToolResultErrorType { WebSearchToolResultError = "web_search_tool_result_error" }
+pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorType { WebSearchToolResultError = "web_search_tool_result_error" }
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentArrayItemWebSearchToolResultType { WebSearchToolResult = "web_search_tool_result" }
+pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultType { WebSearchToolResult = "web_search_tool_result" }
 }
 
 open_enum! {
@@ -6443,7 +6443,7 @@ impl MessagesRequestContextManagementEditsItemClearThinking20251015 {
 pub enum MessagesRequestContextManagementEditsItemClearThinking20251015Keep {
     AnthropicThinkingTurns(AnthropicThinkingTurns),
     All(MessagesRequestContextManagementEditsItemClearThinking20251015KeepAll),
-    String(MessagesRequestContextManagementEditsItemClearThinking20251015KeepString),
+    Text(MessagesRequestContextManagementEditsItemClearThinking20251015KeepString),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -6466,7 +6466,7 @@ impl From<MessagesRequestContextManagementEditsItemClearThinking20251015KeepStri
     for MessagesRequestContextManagementEditsItemClearThinking20251015Keep
 {
     fn from(value: MessagesRequestContextManagementEditsItemClearThinking20251015KeepString) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
@@ -6602,7 +6602,7 @@ impl MessagesRequestContextManagementEditsItemClearToolUses20250919 {
 #[allow(clippy::large_enum_variant)]
 pub enum MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs {
     Bool(bool),
-    Array(Vec<String>),
+    Texts(Vec<String>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -6615,13 +6615,13 @@ impl From<bool> for MessagesRequestContextManagementEditsItemClearToolUses202509
 
 impl From<Vec<String>> for MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs {
     fn from(value: Vec<String>) -> Self {
-        Self::Array(value)
+        Self::Texts(value)
     }
 }
 
 impl From<Vec<&str>> for MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs {
     fn from(value: Vec<&str>) -> Self {
-        Self::Array(value.into_iter().map(String::from).collect())
+        Self::Texts(value.into_iter().map(String::from).collect())
     }
 }
 
@@ -6881,27 +6881,27 @@ impl From<ArmorPlugin> for MessagesRequestPluginsItem {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum MessagesRequestSystem {
-    String(String),
-    Array(Vec<AnthropicTextBlockParam>),
+    Text(String),
+    AnthropicTextBlockParamList(Vec<AnthropicTextBlockParam>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for MessagesRequestSystem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for MessagesRequestSystem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<AnthropicTextBlockParam>> for MessagesRequestSystem {
     fn from(value: Vec<AnthropicTextBlockParam>) -> Self {
-        Self::Array(value)
+        Self::AnthropicTextBlockParamList(value)
     }
 }
 
@@ -7276,7 +7276,7 @@ pub enum MessagesRequestToolsItem {
     Bash(MessagesRequestToolsItemBash),
     StrReplaceEditor(MessagesRequestToolsItemStrReplaceEditor),
     WebSearch(MessagesRequestToolsItemWebSearch),
-    WebSearch2(MessagesRequestToolsItemWebSearch2),
+    WebSearch20260209(MessagesRequestToolsItemWebSearch20260209),
     AnthropicToolSearchToolBm25(AnthropicToolSearchToolBm25),
     AnthropicToolSearchToolRegex(AnthropicToolSearchToolRegex),
     BashServerTool(BashServerTool),
@@ -7288,7 +7288,7 @@ pub enum MessagesRequestToolsItem {
     ShellServerToolOpenRouter(ShellServerToolOpenRouter),
     ToolSearchServerTool(ToolSearchServerTool),
     Object(MessagesRequestToolsItemObject),
-    Object2(MessagesRequestToolsItemObject2),
+    Type(MessagesRequestToolsItemType),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -7317,9 +7317,9 @@ impl From<MessagesRequestToolsItemWebSearch> for MessagesRequestToolsItem {
     }
 }
 
-impl From<MessagesRequestToolsItemWebSearch2> for MessagesRequestToolsItem {
-    fn from(value: MessagesRequestToolsItemWebSearch2) -> Self {
-        Self::WebSearch2(value)
+impl From<MessagesRequestToolsItemWebSearch20260209> for MessagesRequestToolsItem {
+    fn from(value: MessagesRequestToolsItemWebSearch20260209) -> Self {
+        Self::WebSearch20260209(value)
     }
 }
 
@@ -7389,9 +7389,9 @@ impl From<MessagesRequestToolsItemObject> for MessagesRequestToolsItem {
     }
 }
 
-impl From<MessagesRequestToolsItemObject2> for MessagesRequestToolsItem {
-    fn from(value: MessagesRequestToolsItemObject2) -> Self {
-        Self::Object2(value)
+impl From<MessagesRequestToolsItemType> for MessagesRequestToolsItem {
+    fn from(value: MessagesRequestToolsItemType) -> Self {
+        Self::Type(value)
     }
 }
 
@@ -7602,26 +7602,6 @@ impl MessagesRequestToolsItemObject {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolsItemObject2 {
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-json_object! {
-    MessagesRequestToolsItemObject2 {
-        r#type: "type" required,
-    }
-}
-
-impl MessagesRequestToolsItemObject2 {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(r#type: impl Into<String>) -> Self {
-        Self { r#type: r#type.into(), extra: serde_json::Map::new() }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessagesRequestToolsItemObjectInputSchema {
     pub properties: Option<serde_json::Value>,
     pub required: Option<Vec<String>>,
@@ -7716,6 +7696,26 @@ pub enum MessagesRequestToolsItemStrReplaceEditorName { StrReplaceEditor = "str_
 
 tag_enum! {
 pub enum MessagesRequestToolsItemStrReplaceEditorType { TextEditor20250124 = "text_editor_20250124" }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MessagesRequestToolsItemType {
+    pub r#type: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    MessagesRequestToolsItemType {
+        r#type: "type" required,
+    }
+}
+
+impl MessagesRequestToolsItemType {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(r#type: impl Into<String>) -> Self {
+        Self { r#type: r#type.into(), extra: serde_json::Map::new() }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -7819,22 +7819,22 @@ impl MessagesRequestToolsItemWebSearch {
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolsItemWebSearch2 {
+pub struct MessagesRequestToolsItemWebSearch20260209 {
     pub allowed_callers: Option<AnthropicAllowedCallers>,
     pub allowed_domains: Option<Vec<String>>,
     pub blocked_domains: Option<Vec<String>>,
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub max_uses: Option<i64>,
-    pub name: MessagesRequestToolsItemWebSearch2Name,
-    pub r#type: MessagesRequestToolsItemWebSearch2Type,
+    pub name: MessagesRequestToolsItemWebSearch20260209Name,
+    pub r#type: MessagesRequestToolsItemWebSearch20260209Type,
     pub user_location: Option<AnthropicWebSearchToolUserLocation>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesRequestToolsItemWebSearch2 {
+    MessagesRequestToolsItemWebSearch20260209 {
         allowed_callers: "allowed_callers" optional,
         allowed_domains: "allowed_domains" optional,
         blocked_domains: "blocked_domains" optional,
@@ -7846,7 +7846,7 @@ json_object! {
     }
 }
 
-impl MessagesRequestToolsItemWebSearch2 {
+impl MessagesRequestToolsItemWebSearch20260209 {
     /// A value with every field unset.
     pub fn new() -> Self {
         Self {
@@ -7928,11 +7928,11 @@ impl MessagesRequestToolsItemWebSearch2 {
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemWebSearch2Name { WebSearch = "web_search" }
+pub enum MessagesRequestToolsItemWebSearch20260209Name { WebSearch = "web_search" }
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemWebSearch2Type { WebSearch20260209 = "web_search_20260209" }
+pub enum MessagesRequestToolsItemWebSearch20260209Type { WebSearch20260209 = "web_search_20260209" }
 }
 
 tag_enum! {
@@ -8823,9 +8823,9 @@ impl MessagesToolAdditionBlock {
 #[allow(clippy::large_enum_variant)]
 pub enum MessagesToolAdditionBlockTool {
     McpToolReference(MessagesToolAdditionBlockToolMcpToolReference),
-    ToolReference(MessagesToolAdditionBlockToolToolReference),
+    ToolReference(MessagesToolAdditionBlockToolReference),
     McpToolsetReference(MessagesToolAdditionBlockToolMcpToolsetReference),
-    ToolDefinition(MessagesToolAdditionBlockToolToolDefinition),
+    ToolDefinition(MessagesToolAdditionBlockToolDefinition),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -8836,8 +8836,8 @@ impl From<MessagesToolAdditionBlockToolMcpToolReference> for MessagesToolAdditio
     }
 }
 
-impl From<MessagesToolAdditionBlockToolToolReference> for MessagesToolAdditionBlockTool {
-    fn from(value: MessagesToolAdditionBlockToolToolReference) -> Self {
+impl From<MessagesToolAdditionBlockToolReference> for MessagesToolAdditionBlockTool {
+    fn from(value: MessagesToolAdditionBlockToolReference) -> Self {
         Self::ToolReference(value)
     }
 }
@@ -8848,10 +8848,37 @@ impl From<MessagesToolAdditionBlockToolMcpToolsetReference> for MessagesToolAddi
     }
 }
 
-impl From<MessagesToolAdditionBlockToolToolDefinition> for MessagesToolAdditionBlockTool {
-    fn from(value: MessagesToolAdditionBlockToolToolDefinition) -> Self {
+impl From<MessagesToolAdditionBlockToolDefinition> for MessagesToolAdditionBlockTool {
+    fn from(value: MessagesToolAdditionBlockToolDefinition) -> Self {
         Self::ToolDefinition(value)
     }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessagesToolAdditionBlockToolDefinition {
+    /// An Anthropic tool definition: a client-defined tool with a JSON Schema `input_schema`, or a server tool (bash, text editor, web search).
+    pub definition: AnthropicToolUnion,
+    pub r#type: MessagesToolAdditionBlockToolDefinitionType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    MessagesToolAdditionBlockToolDefinition {
+        definition: "definition" required,
+        r#type: "type" required,
+    }
+}
+
+impl MessagesToolAdditionBlockToolDefinition {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(definition: impl Into<AnthropicToolUnion>) -> Self {
+        Self { definition: definition.into(), r#type: Default::default(), extra: serde_json::Map::new() }
+    }
+}
+
+tag_enum! {
+pub enum MessagesToolAdditionBlockToolDefinitionType { ToolDefinition = "tool_definition" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8913,49 +8940,22 @@ tag_enum! {
 pub enum MessagesToolAdditionBlockToolMcpToolsetReferenceType { McpToolsetReference = "mcp_toolset_reference" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessagesToolAdditionBlockToolToolDefinition {
-    /// An Anthropic tool definition: a client-defined tool with a JSON Schema `input_schema`, or a server tool (bash, text editor, web search).
-    pub definition: AnthropicToolUnion,
-    pub r#type: MessagesToolAdditionBlockToolToolDefinitionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-json_object! {
-    MessagesToolAdditionBlockToolToolDefinition {
-        definition: "definition" required,
-        r#type: "type" required,
-    }
-}
-
-impl MessagesToolAdditionBlockToolToolDefinition {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(definition: impl Into<AnthropicToolUnion>) -> Self {
-        Self { definition: definition.into(), r#type: Default::default(), extra: serde_json::Map::new() }
-    }
-}
-
-tag_enum! {
-pub enum MessagesToolAdditionBlockToolToolDefinitionType { ToolDefinition = "tool_definition" }
-}
-
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesToolAdditionBlockToolToolReference {
+pub struct MessagesToolAdditionBlockToolReference {
     pub name: String,
-    pub r#type: MessagesToolAdditionBlockToolToolReferenceType,
+    pub r#type: MessagesToolAdditionBlockToolReferenceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesToolAdditionBlockToolToolReference {
+    MessagesToolAdditionBlockToolReference {
         name: "name" required,
         r#type: "type" required,
     }
 }
 
-impl MessagesToolAdditionBlockToolToolReference {
+impl MessagesToolAdditionBlockToolReference {
     /// A value with the required fields; set the others with the setters.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into(), r#type: Default::default(), extra: serde_json::Map::new() }
@@ -8963,7 +8963,7 @@ impl MessagesToolAdditionBlockToolToolReference {
 }
 
 tag_enum! {
-pub enum MessagesToolAdditionBlockToolToolReferenceType { ToolReference = "tool_reference" }
+pub enum MessagesToolAdditionBlockToolReferenceType { ToolReference = "tool_reference" }
 }
 
 tag_enum! {
@@ -9007,7 +9007,7 @@ impl MessagesToolRemovalBlock {
 #[allow(clippy::large_enum_variant)]
 pub enum MessagesToolRemovalBlockTool {
     McpToolReference(MessagesToolRemovalBlockToolMcpToolReference),
-    ToolReference(MessagesToolRemovalBlockToolToolReference),
+    ToolReference(MessagesToolRemovalBlockToolReference),
     McpToolsetReference(MessagesToolRemovalBlockToolMcpToolsetReference),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -9019,8 +9019,8 @@ impl From<MessagesToolRemovalBlockToolMcpToolReference> for MessagesToolRemovalB
     }
 }
 
-impl From<MessagesToolRemovalBlockToolToolReference> for MessagesToolRemovalBlockTool {
-    fn from(value: MessagesToolRemovalBlockToolToolReference) -> Self {
+impl From<MessagesToolRemovalBlockToolReference> for MessagesToolRemovalBlockTool {
+    fn from(value: MessagesToolRemovalBlockToolReference) -> Self {
         Self::ToolReference(value)
     }
 }
@@ -9091,21 +9091,21 @@ pub enum MessagesToolRemovalBlockToolMcpToolsetReferenceType { McpToolsetReferen
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesToolRemovalBlockToolToolReference {
+pub struct MessagesToolRemovalBlockToolReference {
     pub name: String,
-    pub r#type: MessagesToolRemovalBlockToolToolReferenceType,
+    pub r#type: MessagesToolRemovalBlockToolReferenceType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    MessagesToolRemovalBlockToolToolReference {
+    MessagesToolRemovalBlockToolReference {
         name: "name" required,
         r#type: "type" required,
     }
 }
 
-impl MessagesToolRemovalBlockToolToolReference {
+impl MessagesToolRemovalBlockToolReference {
     /// A value with the required fields; set the others with the setters.
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into(), r#type: Default::default(), extra: serde_json::Map::new() }
@@ -9113,7 +9113,7 @@ impl MessagesToolRemovalBlockToolToolReference {
 }
 
 tag_enum! {
-pub enum MessagesToolRemovalBlockToolToolReferenceType { ToolReference = "tool_reference" }
+pub enum MessagesToolRemovalBlockToolReferenceType { ToolReference = "tool_reference" }
 }
 
 tag_enum! {

@@ -42,9 +42,17 @@
 //! - `UpsertWorkspaceBudgetRequest` -> `UpsertWorkspaceBudgetRequestBody`
 //! - `BulkAddWorkspaceMembersRequest` -> `BulkAddWorkspaceMembersRequestBody`
 //! - `BulkRemoveWorkspaceMembersRequest` -> `BulkRemoveWorkspaceMembersRequestBody`
-//! - `ChatRequestReasoningEffort` -> `ChatRequestReasoningEffortInline`
-//! - `ListEndpointsResponse` -> `ListEndpointsResponseInline`
-//! - `PrivateProviderDataPolicy` -> `PrivateProviderDataPolicyInline`
+//! - `BatchObjectObject` -> `BatchObjectTag`
+//! - `BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileFile` -> `BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValue`
+//! - `OpenAIResponseFunctionToolCallOutputOutput` -> `OpenAIResponseFunctionToolCallOutputValue`
+//! - `OpenAIResponseCustomToolCallOutputOutput` -> `OpenAIResponseCustomToolCallOutputValue`
+//! - `BatchDeletedObjectObject` -> `BatchDeletedObjectTag`
+//! - `ChatContentFileFile` -> `ChatContentFileValue`
+//! - `ChatRequestReasoningEffort` -> `ChatRequestReasoningEffortShorthand`
+//! - `ChatFunctionToolFunctionFunction` -> `ChatFunctionToolFunctionValue`
+//! - `AnthropicDocumentBlockParamSourceContentContent` -> `AnthropicDocumentBlockParamSourceContentValue`
+//! - `ListEndpointsResponse` -> `ListEndpointsEnvelope`
+//! - `PrivateProviderDataPolicy` -> `PrivateProviderDeclaredDataPolicy`
 
 #[macro_use]
 mod support;

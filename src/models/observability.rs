@@ -1311,7 +1311,7 @@ NotExists = "not_exists",
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ObservabilityFilterRuleGroupRulesItemValue {
-    String(String),
+    Text(String),
     Number(f64),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -1319,13 +1319,13 @@ pub enum ObservabilityFilterRuleGroupRulesItemValue {
 
 impl From<String> for ObservabilityFilterRuleGroupRulesItemValue {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ObservabilityFilterRuleGroupRulesItemValue {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 

@@ -235,7 +235,7 @@ pub struct PrivateProvider {
     pub base_url: Option<String>,
     pub created_at: String,
     /// Your declared data policy, or `null` when none was declared.
-    pub data_policy: Option<PrivateProviderDataPolicyInline>,
+    pub data_policy: Option<PrivateProviderDeclaredDataPolicy>,
     /// Human-readable provider name shown in the UI.
     pub display_name: String,
     /// Provider name, shown in your activity, logs and Broadcast output.
@@ -283,7 +283,7 @@ impl PrivateProvider {
     }
 
     /// Your declared data policy, or `null` when none was declared.
-    pub fn data_policy(mut self, value: impl Into<PrivateProviderDataPolicyInline>) -> Self {
+    pub fn data_policy(mut self, value: impl Into<PrivateProviderDeclaredDataPolicy>) -> Self {
         self.data_policy = Some(value.into());
         self
     }
@@ -330,7 +330,7 @@ impl PrivateProviderDataPolicy {
 
 /// Your declared data policy, or `null` when none was declared.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateProviderDataPolicyInline {
+pub struct PrivateProviderDeclaredDataPolicy {
     /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.
     pub prompt_retention_days: Option<i64>,
     /// Whether the provider retains prompts or completions.
@@ -342,14 +342,14 @@ pub struct PrivateProviderDataPolicyInline {
 }
 
 json_object! {
-    PrivateProviderDataPolicyInline {
+    PrivateProviderDeclaredDataPolicy {
         prompt_retention_days: "prompt_retention_days" defaulted,
         retains_prompts: "retains_prompts" required,
         training: "training" required,
     }
 }
 
-impl PrivateProviderDataPolicyInline {
+impl PrivateProviderDeclaredDataPolicy {
     /// A value with the required fields; set the others with the setters.
     pub fn new(training: impl Into<bool>, retains_prompts: impl Into<bool>) -> Self {
         Self {

@@ -124,7 +124,7 @@ impl CreateRerankRequestBody {
 #[allow(clippy::large_enum_variant)]
 pub enum CreateRerankRequestBodyDocumentsItem {
     Object(CreateRerankRequestBodyDocumentsItemObject),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -137,13 +137,13 @@ impl From<CreateRerankRequestBodyDocumentsItemObject> for CreateRerankRequestBod
 
 impl From<String> for CreateRerankRequestBodyDocumentsItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for CreateRerankRequestBodyDocumentsItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 

@@ -671,7 +671,7 @@ impl AlignmentChatAudio {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlignmentChatImage {
-    pub image_url: AlignmentChatImageImageUrl,
+    pub image_url: AlignmentChatImageUrl,
     pub r#type: AlignmentChatImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -686,33 +686,33 @@ json_object! {
 
 impl AlignmentChatImage {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(image_url: impl Into<AlignmentChatImageImageUrl>) -> Self {
+    pub fn new(image_url: impl Into<AlignmentChatImageUrl>) -> Self {
         Self { image_url: image_url.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
+tag_enum! {
+pub enum AlignmentChatImageType { ImageUrl = "image_url" }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentChatImageImageUrl {
+pub struct AlignmentChatImageUrl {
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    AlignmentChatImageImageUrl {
+    AlignmentChatImageUrl {
         url: "url" required,
     }
 }
 
-impl AlignmentChatImageImageUrl {
+impl AlignmentChatImageUrl {
     /// A value with the required fields; set the others with the setters.
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into(), extra: serde_json::Map::new() }
     }
-}
-
-tag_enum! {
-pub enum AlignmentChatImageType { ImageUrl = "image_url" }
 }
 
 /// The assistant message of the withheld turn, without reasoning. `audio` holds the id and transcript of the audio, without `data` or `expires_at`.
@@ -1455,34 +1455,34 @@ pub enum BaseFunctionCallArgsDoneEventType { ResponseFunctionCallArgumentsDone =
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum BaseInputs {
-    String(String),
-    Array(Vec<BaseInputsArrayItem>),
+    Text(String),
+    Objects(Vec<BaseInputsObjectsItem>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for BaseInputs {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for BaseInputs {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
-impl From<Vec<BaseInputsArrayItem>> for BaseInputs {
-    fn from(value: Vec<BaseInputsArrayItem>) -> Self {
-        Self::Array(value)
+impl From<Vec<BaseInputsObjectsItem>> for BaseInputs {
+    fn from(value: Vec<BaseInputsObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum BaseInputsArrayItem {
+pub enum BaseInputsObjectsItem {
     OpenAIResponseFunctionToolCall(OpenAIResponseFunctionToolCall),
     OutputMessage(OutputMessage),
     OpenAIResponseCustomToolCall(OpenAIResponseCustomToolCall),
@@ -1493,89 +1493,89 @@ pub enum BaseInputsArrayItem {
     ApplyPatchCallOutputItem(ApplyPatchCallOutputItem),
     ConfigurationUpdateItem(ConfigurationUpdateItem),
     OpenAIResponseInputMessageItem(OpenAIResponseInputMessageItem),
-    Object(BaseInputsArrayItemObject),
+    Object(BaseInputsObjectsItemObject),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<OpenAIResponseFunctionToolCall> for BaseInputsArrayItem {
+impl From<OpenAIResponseFunctionToolCall> for BaseInputsObjectsItem {
     fn from(value: OpenAIResponseFunctionToolCall) -> Self {
         Self::OpenAIResponseFunctionToolCall(value)
     }
 }
 
-impl From<OutputMessage> for BaseInputsArrayItem {
+impl From<OutputMessage> for BaseInputsObjectsItem {
     fn from(value: OutputMessage) -> Self {
         Self::OutputMessage(value)
     }
 }
 
-impl From<OpenAIResponseCustomToolCall> for BaseInputsArrayItem {
+impl From<OpenAIResponseCustomToolCall> for BaseInputsObjectsItem {
     fn from(value: OpenAIResponseCustomToolCall) -> Self {
         Self::OpenAIResponseCustomToolCall(value)
     }
 }
 
-impl From<ApplyPatchCallItem> for BaseInputsArrayItem {
+impl From<ApplyPatchCallItem> for BaseInputsObjectsItem {
     fn from(value: ApplyPatchCallItem) -> Self {
         Self::ApplyPatchCallItem(value)
     }
 }
 
-impl From<OpenAIResponseFunctionToolCallOutput> for BaseInputsArrayItem {
+impl From<OpenAIResponseFunctionToolCallOutput> for BaseInputsObjectsItem {
     fn from(value: OpenAIResponseFunctionToolCallOutput) -> Self {
         Self::OpenAIResponseFunctionToolCallOutput(value)
     }
 }
 
-impl From<OutputItemImageGenerationCall> for BaseInputsArrayItem {
+impl From<OutputItemImageGenerationCall> for BaseInputsObjectsItem {
     fn from(value: OutputItemImageGenerationCall) -> Self {
         Self::OutputItemImageGenerationCall(value)
     }
 }
 
-impl From<OpenAIResponseCustomToolCallOutput> for BaseInputsArrayItem {
+impl From<OpenAIResponseCustomToolCallOutput> for BaseInputsObjectsItem {
     fn from(value: OpenAIResponseCustomToolCallOutput) -> Self {
         Self::OpenAIResponseCustomToolCallOutput(value)
     }
 }
 
-impl From<ApplyPatchCallOutputItem> for BaseInputsArrayItem {
+impl From<ApplyPatchCallOutputItem> for BaseInputsObjectsItem {
     fn from(value: ApplyPatchCallOutputItem) -> Self {
         Self::ApplyPatchCallOutputItem(value)
     }
 }
 
-impl From<ConfigurationUpdateItem> for BaseInputsArrayItem {
+impl From<ConfigurationUpdateItem> for BaseInputsObjectsItem {
     fn from(value: ConfigurationUpdateItem) -> Self {
         Self::ConfigurationUpdateItem(value)
     }
 }
 
-impl From<OpenAIResponseInputMessageItem> for BaseInputsArrayItem {
+impl From<OpenAIResponseInputMessageItem> for BaseInputsObjectsItem {
     fn from(value: OpenAIResponseInputMessageItem) -> Self {
         Self::OpenAIResponseInputMessageItem(value)
     }
 }
 
-impl From<BaseInputsArrayItemObject> for BaseInputsArrayItem {
-    fn from(value: BaseInputsArrayItemObject) -> Self {
+impl From<BaseInputsObjectsItemObject> for BaseInputsObjectsItem {
+    fn from(value: BaseInputsObjectsItemObject) -> Self {
         Self::Object(value)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct BaseInputsArrayItemObject {
-    pub content: BaseInputsArrayItemObjectContent,
-    pub phase: Option<BaseInputsArrayItemObjectPhase>,
-    pub role: BaseInputsArrayItemObjectRole,
-    pub r#type: Option<BaseInputsArrayItemObjectType>,
+pub struct BaseInputsObjectsItemObject {
+    pub content: BaseInputsObjectsItemObjectContent,
+    pub phase: Option<BaseInputsObjectsItemObjectPhase>,
+    pub role: BaseInputsObjectsItemObjectRole,
+    pub r#type: Option<BaseInputsObjectsItemObjectType>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    BaseInputsArrayItemObject {
+    BaseInputsObjectsItemObject {
         content: "content" required,
         phase: "phase" optional,
         role: "role" required,
@@ -1583,17 +1583,17 @@ json_object! {
     }
 }
 
-impl BaseInputsArrayItemObject {
+impl BaseInputsObjectsItemObject {
     /// A value with the required fields; set the others with the setters.
     pub fn new(
-        role: impl Into<BaseInputsArrayItemObjectRole>,
-        content: impl Into<BaseInputsArrayItemObjectContent>,
+        role: impl Into<BaseInputsObjectsItemObjectRole>,
+        content: impl Into<BaseInputsObjectsItemObjectContent>,
     ) -> Self {
         Self { content: content.into(), phase: None, role: role.into(), r#type: None, extra: serde_json::Map::new() }
     }
 
     /// Sets `phase`.
-    pub fn phase(mut self, value: impl Into<BaseInputsArrayItemObjectPhase>) -> Self {
+    pub fn phase(mut self, value: impl Into<BaseInputsObjectsItemObjectPhase>) -> Self {
         self.phase = Some(value.into());
         self
     }
@@ -1606,7 +1606,7 @@ impl BaseInputsArrayItemObject {
     }
 
     /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<BaseInputsArrayItemObjectType>) -> Self {
+    pub fn r#type(mut self, value: impl Into<BaseInputsObjectsItemObjectType>) -> Self {
         self.r#type = Some(value.into());
         self
     }
@@ -1615,33 +1615,33 @@ impl BaseInputsArrayItemObject {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum BaseInputsArrayItemObjectContent {
-    Array(Vec<BaseInputsArrayItemObjectContentArrayItem>),
-    String(String),
+pub enum BaseInputsObjectsItemObjectContent {
+    Objects(Vec<BaseInputsObjectsItemObjectContentObjectsItem>),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<Vec<BaseInputsArrayItemObjectContentArrayItem>> for BaseInputsArrayItemObjectContent {
-    fn from(value: Vec<BaseInputsArrayItemObjectContentArrayItem>) -> Self {
-        Self::Array(value)
+impl From<Vec<BaseInputsObjectsItemObjectContentObjectsItem>> for BaseInputsObjectsItemObjectContent {
+    fn from(value: Vec<BaseInputsObjectsItemObjectContentObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
-impl From<String> for BaseInputsArrayItemObjectContent {
+impl From<String> for BaseInputsObjectsItemObjectContent {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
-impl From<&str> for BaseInputsArrayItemObjectContent {
+impl From<&str> for BaseInputsObjectsItemObjectContent {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 tagged_union! {
-pub enum BaseInputsArrayItemObjectContentArrayItem ("type") {
+pub enum BaseInputsObjectsItemObjectContentObjectsItem ("type") {
 InputText("input_text") => InputText,
 InputImage("input_image") => InputImage,
 InputFile("input_file") => InputFile,
@@ -1649,39 +1649,39 @@ InputAudio("input_audio") => InputAudio,
 }
 }
 
-impl From<InputText> for BaseInputsArrayItemObjectContentArrayItem {
+impl From<InputText> for BaseInputsObjectsItemObjectContentObjectsItem {
     fn from(value: InputText) -> Self {
         Self::InputText(value)
     }
 }
 
-impl From<InputImage> for BaseInputsArrayItemObjectContentArrayItem {
+impl From<InputImage> for BaseInputsObjectsItemObjectContentObjectsItem {
     fn from(value: InputImage) -> Self {
         Self::InputImage(value)
     }
 }
 
-impl From<InputFile> for BaseInputsArrayItemObjectContentArrayItem {
+impl From<InputFile> for BaseInputsObjectsItemObjectContentObjectsItem {
     fn from(value: InputFile) -> Self {
         Self::InputFile(value)
     }
 }
 
-impl From<InputAudio> for BaseInputsArrayItemObjectContentArrayItem {
+impl From<InputAudio> for BaseInputsObjectsItemObjectContentObjectsItem {
     fn from(value: InputAudio) -> Self {
         Self::InputAudio(value)
     }
 }
 
 open_enum! {
-pub enum BaseInputsArrayItemObjectPhase {
+pub enum BaseInputsObjectsItemObjectPhase {
 Commentary = "commentary",
 FinalAnswer = "final_answer",
 }
 }
 
 open_enum! {
-pub enum BaseInputsArrayItemObjectRole {
+pub enum BaseInputsObjectsItemObjectRole {
 User = "user",
 System = "system",
 Assistant = "assistant",
@@ -1690,7 +1690,7 @@ Developer = "developer",
 }
 
 tag_enum! {
-pub enum BaseInputsArrayItemObjectType { Message = "message" }
+pub enum BaseInputsObjectsItemObjectType { Message = "message" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2440,7 +2440,7 @@ impl CodeInterpreterServerTool {
 #[allow(clippy::large_enum_variant)]
 pub enum CodeInterpreterServerToolContainer {
     Auto(CodeInterpreterServerToolContainerAuto),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -2453,13 +2453,13 @@ impl From<CodeInterpreterServerToolContainerAuto> for CodeInterpreterServerToolC
 
 impl From<String> for CodeInterpreterServerToolContainer {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for CodeInterpreterServerToolContainer {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -3254,54 +3254,54 @@ impl CustomToolCallOutputItem {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum CustomToolCallOutputItemOutput {
-    String(String),
-    Array(Vec<CustomToolCallOutputItemOutputArrayItem>),
+    Text(String),
+    Objects(Vec<CustomToolCallOutputItemOutputObjectsItem>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for CustomToolCallOutputItemOutput {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for CustomToolCallOutputItemOutput {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
-impl From<Vec<CustomToolCallOutputItemOutputArrayItem>> for CustomToolCallOutputItemOutput {
-    fn from(value: Vec<CustomToolCallOutputItemOutputArrayItem>) -> Self {
-        Self::Array(value)
+impl From<Vec<CustomToolCallOutputItemOutputObjectsItem>> for CustomToolCallOutputItemOutput {
+    fn from(value: Vec<CustomToolCallOutputItemOutputObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum CustomToolCallOutputItemOutputArrayItem {
+pub enum CustomToolCallOutputItemOutputObjectsItem {
     InputText(InputText),
-    InputImage(CustomToolCallOutputItemOutputArrayItemInputImage),
+    InputImage(CustomToolCallOutputItemOutputObjectsItemInputImage),
     InputFile(InputFile),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<InputText> for CustomToolCallOutputItemOutputArrayItem {
+impl From<InputText> for CustomToolCallOutputItemOutputObjectsItem {
     fn from(value: InputText) -> Self {
         Self::InputText(value)
     }
 }
 
-impl From<CustomToolCallOutputItemOutputArrayItemInputImage> for CustomToolCallOutputItemOutputArrayItem {
-    fn from(value: CustomToolCallOutputItemOutputArrayItemInputImage) -> Self {
+impl From<CustomToolCallOutputItemOutputObjectsItemInputImage> for CustomToolCallOutputItemOutputObjectsItem {
+    fn from(value: CustomToolCallOutputItemOutputObjectsItemInputImage) -> Self {
         Self::InputImage(value)
     }
 }
 
-impl From<InputFile> for CustomToolCallOutputItemOutputArrayItem {
+impl From<InputFile> for CustomToolCallOutputItemOutputObjectsItem {
     fn from(value: InputFile) -> Self {
         Self::InputFile(value)
     }
@@ -3309,7 +3309,7 @@ impl From<InputFile> for CustomToolCallOutputItemOutputArrayItem {
 
 /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CustomToolCallOutputItemOutputArrayItemInputImage {
+pub struct CustomToolCallOutputItemOutputObjectsItemInputImage {
     pub detail: InputImageDetail,
     pub file_id: Option<String>,
     pub image_url: Option<String>,
@@ -3319,7 +3319,7 @@ pub struct CustomToolCallOutputItemOutputArrayItemInputImage {
 }
 
 json_object! {
-    CustomToolCallOutputItemOutputArrayItemInputImage {
+    CustomToolCallOutputItemOutputObjectsItemInputImage {
         detail: "detail" required,
         file_id: "file_id" optional,
         image_url: "image_url" optional,
@@ -3327,7 +3327,7 @@ json_object! {
     }
 }
 
-impl CustomToolCallOutputItemOutputArrayItemInputImage {
+impl CustomToolCallOutputItemOutputObjectsItemInputImage {
     /// A value with the required fields; set the others with the setters.
     pub fn new(detail: impl Into<InputImageDetail>) -> Self {
         Self {
@@ -3629,36 +3629,36 @@ impl EasyInputMessage {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum EasyInputMessageContent {
-    Array(Vec<EasyInputMessageContentArrayItem>),
-    String(String),
+    Objects(Vec<EasyInputMessageContentObjectsItem>),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<Vec<EasyInputMessageContentArrayItem>> for EasyInputMessageContent {
-    fn from(value: Vec<EasyInputMessageContentArrayItem>) -> Self {
-        Self::Array(value)
+impl From<Vec<EasyInputMessageContentObjectsItem>> for EasyInputMessageContent {
+    fn from(value: Vec<EasyInputMessageContentObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
 impl From<String> for EasyInputMessageContent {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for EasyInputMessageContent {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum EasyInputMessageContentArrayItem {
+pub enum EasyInputMessageContentObjectsItem {
     InputText(InputText),
-    InputImage(EasyInputMessageContentArrayItemInputImage),
+    InputImage(EasyInputMessageContentObjectsItemInputImage),
     InputAudio(InputAudio),
     InputVideo(InputVideo),
     InputFile(InputFile),
@@ -3666,31 +3666,31 @@ pub enum EasyInputMessageContentArrayItem {
     Unknown(serde_json::Value),
 }
 
-impl From<InputText> for EasyInputMessageContentArrayItem {
+impl From<InputText> for EasyInputMessageContentObjectsItem {
     fn from(value: InputText) -> Self {
         Self::InputText(value)
     }
 }
 
-impl From<EasyInputMessageContentArrayItemInputImage> for EasyInputMessageContentArrayItem {
-    fn from(value: EasyInputMessageContentArrayItemInputImage) -> Self {
+impl From<EasyInputMessageContentObjectsItemInputImage> for EasyInputMessageContentObjectsItem {
+    fn from(value: EasyInputMessageContentObjectsItemInputImage) -> Self {
         Self::InputImage(value)
     }
 }
 
-impl From<InputAudio> for EasyInputMessageContentArrayItem {
+impl From<InputAudio> for EasyInputMessageContentObjectsItem {
     fn from(value: InputAudio) -> Self {
         Self::InputAudio(value)
     }
 }
 
-impl From<InputVideo> for EasyInputMessageContentArrayItem {
+impl From<InputVideo> for EasyInputMessageContentObjectsItem {
     fn from(value: InputVideo) -> Self {
         Self::InputVideo(value)
     }
 }
 
-impl From<InputFile> for EasyInputMessageContentArrayItem {
+impl From<InputFile> for EasyInputMessageContentObjectsItem {
     fn from(value: InputFile) -> Self {
         Self::InputFile(value)
     }
@@ -3698,7 +3698,7 @@ impl From<InputFile> for EasyInputMessageContentArrayItem {
 
 /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EasyInputMessageContentArrayItemInputImage {
+pub struct EasyInputMessageContentObjectsItemInputImage {
     pub detail: InputImageDetail,
     pub file_id: Option<String>,
     pub image_url: Option<String>,
@@ -3708,7 +3708,7 @@ pub struct EasyInputMessageContentArrayItemInputImage {
 }
 
 json_object! {
-    EasyInputMessageContentArrayItemInputImage {
+    EasyInputMessageContentObjectsItemInputImage {
         detail: "detail" required,
         file_id: "file_id" optional,
         image_url: "image_url" optional,
@@ -3716,7 +3716,7 @@ json_object! {
     }
 }
 
-impl EasyInputMessageContentArrayItemInputImage {
+impl EasyInputMessageContentObjectsItemInputImage {
     /// A value with the required fields; set the others with the setters.
     pub fn new(detail: impl Into<InputImageDetail>) -> Self {
         Self {
@@ -4027,23 +4027,23 @@ Lte = "lte",
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum FileSearchServerToolFiltersObjectValue {
-    String(String),
+    Text(String),
     Number(f64),
     Bool(bool),
-    Array(Vec<FileSearchServerToolFiltersObjectValueArrayItem>),
+    Objects(Vec<FileSearchServerToolFiltersObjectValueObjectsItem>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for FileSearchServerToolFiltersObjectValue {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for FileSearchServerToolFiltersObjectValue {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -4059,35 +4059,35 @@ impl From<bool> for FileSearchServerToolFiltersObjectValue {
     }
 }
 
-impl From<Vec<FileSearchServerToolFiltersObjectValueArrayItem>> for FileSearchServerToolFiltersObjectValue {
-    fn from(value: Vec<FileSearchServerToolFiltersObjectValueArrayItem>) -> Self {
-        Self::Array(value)
+impl From<Vec<FileSearchServerToolFiltersObjectValueObjectsItem>> for FileSearchServerToolFiltersObjectValue {
+    fn from(value: Vec<FileSearchServerToolFiltersObjectValueObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum FileSearchServerToolFiltersObjectValueArrayItem {
-    String(String),
+pub enum FileSearchServerToolFiltersObjectValueObjectsItem {
+    Text(String),
     Number(f64),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<String> for FileSearchServerToolFiltersObjectValueArrayItem {
+impl From<String> for FileSearchServerToolFiltersObjectValueObjectsItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
-impl From<&str> for FileSearchServerToolFiltersObjectValueArrayItem {
+impl From<&str> for FileSearchServerToolFiltersObjectValueObjectsItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
-impl From<f64> for FileSearchServerToolFiltersObjectValueArrayItem {
+impl From<f64> for FileSearchServerToolFiltersObjectValueObjectsItem {
     fn from(value: f64) -> Self {
         Self::Number(value)
     }
@@ -4586,54 +4586,54 @@ impl FunctionCallOutputItem {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum FunctionCallOutputItemOutput {
-    String(String),
-    Array(Vec<FunctionCallOutputItemOutputArrayItem>),
+    Text(String),
+    Objects(Vec<FunctionCallOutputItemOutputObjectsItem>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for FunctionCallOutputItemOutput {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for FunctionCallOutputItemOutput {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
-impl From<Vec<FunctionCallOutputItemOutputArrayItem>> for FunctionCallOutputItemOutput {
-    fn from(value: Vec<FunctionCallOutputItemOutputArrayItem>) -> Self {
-        Self::Array(value)
+impl From<Vec<FunctionCallOutputItemOutputObjectsItem>> for FunctionCallOutputItemOutput {
+    fn from(value: Vec<FunctionCallOutputItemOutputObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum FunctionCallOutputItemOutputArrayItem {
+pub enum FunctionCallOutputItemOutputObjectsItem {
     InputText(InputText),
-    InputImage(FunctionCallOutputItemOutputArrayItemInputImage),
+    InputImage(FunctionCallOutputItemOutputObjectsItemInputImage),
     InputFile(InputFile),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<InputText> for FunctionCallOutputItemOutputArrayItem {
+impl From<InputText> for FunctionCallOutputItemOutputObjectsItem {
     fn from(value: InputText) -> Self {
         Self::InputText(value)
     }
 }
 
-impl From<FunctionCallOutputItemOutputArrayItemInputImage> for FunctionCallOutputItemOutputArrayItem {
-    fn from(value: FunctionCallOutputItemOutputArrayItemInputImage) -> Self {
+impl From<FunctionCallOutputItemOutputObjectsItemInputImage> for FunctionCallOutputItemOutputObjectsItem {
+    fn from(value: FunctionCallOutputItemOutputObjectsItemInputImage) -> Self {
         Self::InputImage(value)
     }
 }
 
-impl From<InputFile> for FunctionCallOutputItemOutputArrayItem {
+impl From<InputFile> for FunctionCallOutputItemOutputObjectsItem {
     fn from(value: InputFile) -> Self {
         Self::InputFile(value)
     }
@@ -4641,7 +4641,7 @@ impl From<InputFile> for FunctionCallOutputItemOutputArrayItem {
 
 /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FunctionCallOutputItemOutputArrayItemInputImage {
+pub struct FunctionCallOutputItemOutputObjectsItemInputImage {
     pub detail: InputImageDetail,
     pub file_id: Option<String>,
     pub image_url: Option<String>,
@@ -4651,7 +4651,7 @@ pub struct FunctionCallOutputItemOutputArrayItemInputImage {
 }
 
 json_object! {
-    FunctionCallOutputItemOutputArrayItemInputImage {
+    FunctionCallOutputItemOutputObjectsItemInputImage {
         detail: "detail" required,
         file_id: "file_id" optional,
         image_url: "image_url" optional,
@@ -4659,7 +4659,7 @@ json_object! {
     }
 }
 
-impl FunctionCallOutputItemOutputArrayItemInputImage {
+impl FunctionCallOutputItemOutputObjectsItemInputImage {
     /// A value with the required fields; set the others with the setters.
     pub fn new(detail: impl Into<InputImageDetail>) -> Self {
         Self {
@@ -6141,41 +6141,41 @@ pub enum InputVideoType { InputVideo = "input_video" }
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum Inputs {
-    String(String),
-    Array(Vec<InputsArrayItem>),
+    Text(String),
+    Objects(Vec<InputsObjectsItem>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for Inputs {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for Inputs {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
-impl From<Vec<InputsArrayItem>> for Inputs {
-    fn from(value: Vec<InputsArrayItem>) -> Self {
-        Self::Array(value)
+impl From<Vec<InputsObjectsItem>> for Inputs {
+    fn from(value: Vec<InputsObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum InputsArrayItem {
+pub enum InputsObjectsItem {
     OutputArmorBlockedItem(OutputArmorBlockedItem),
     LocalShellCallItem(LocalShellCallItem),
     McpApprovalRequestItem(McpApprovalRequestItem),
     McpCallItem(McpCallItem),
     FunctionCallItem(FunctionCallItem),
     ApplyPatchCallItem(ApplyPatchCallItem),
-    Assistant(InputsArrayItemAssistant),
+    Assistant(InputsObjectsItemAssistant),
     OutputFileSearchCallItem(OutputFileSearchCallItem),
     OutputComputerCallItem(OutputComputerCallItem),
     OutputDatetimeItem(OutputDatetimeItem),
@@ -6186,7 +6186,7 @@ pub enum InputsArrayItem {
     ReasoningItem(ReasoningItem),
     FunctionCallOutputItem(FunctionCallOutputItem),
     ApplyPatchCallOutputItem(ApplyPatchCallOutputItem),
-    Reasoning(InputsArrayItemReasoning),
+    Reasoning(InputsObjectsItemReasoning),
     OutputWebSearchCallItem(OutputWebSearchCallItem),
     OutputImageGenerationCallItem(OutputImageGenerationCallItem),
     OutputCodeInterpreterCallItem(OutputCodeInterpreterCallItem),
@@ -6225,313 +6225,313 @@ pub enum InputsArrayItem {
     Unknown(serde_json::Value),
 }
 
-impl From<OutputArmorBlockedItem> for InputsArrayItem {
+impl From<OutputArmorBlockedItem> for InputsObjectsItem {
     fn from(value: OutputArmorBlockedItem) -> Self {
         Self::OutputArmorBlockedItem(value)
     }
 }
 
-impl From<LocalShellCallItem> for InputsArrayItem {
+impl From<LocalShellCallItem> for InputsObjectsItem {
     fn from(value: LocalShellCallItem) -> Self {
         Self::LocalShellCallItem(value)
     }
 }
 
-impl From<McpApprovalRequestItem> for InputsArrayItem {
+impl From<McpApprovalRequestItem> for InputsObjectsItem {
     fn from(value: McpApprovalRequestItem) -> Self {
         Self::McpApprovalRequestItem(value)
     }
 }
 
-impl From<McpCallItem> for InputsArrayItem {
+impl From<McpCallItem> for InputsObjectsItem {
     fn from(value: McpCallItem) -> Self {
         Self::McpCallItem(value)
     }
 }
 
-impl From<FunctionCallItem> for InputsArrayItem {
+impl From<FunctionCallItem> for InputsObjectsItem {
     fn from(value: FunctionCallItem) -> Self {
         Self::FunctionCallItem(value)
     }
 }
 
-impl From<ApplyPatchCallItem> for InputsArrayItem {
+impl From<ApplyPatchCallItem> for InputsObjectsItem {
     fn from(value: ApplyPatchCallItem) -> Self {
         Self::ApplyPatchCallItem(value)
     }
 }
 
-impl From<InputsArrayItemAssistant> for InputsArrayItem {
-    fn from(value: InputsArrayItemAssistant) -> Self {
+impl From<InputsObjectsItemAssistant> for InputsObjectsItem {
+    fn from(value: InputsObjectsItemAssistant) -> Self {
         Self::Assistant(value)
     }
 }
 
-impl From<OutputFileSearchCallItem> for InputsArrayItem {
+impl From<OutputFileSearchCallItem> for InputsObjectsItem {
     fn from(value: OutputFileSearchCallItem) -> Self {
         Self::OutputFileSearchCallItem(value)
     }
 }
 
-impl From<OutputComputerCallItem> for InputsArrayItem {
+impl From<OutputComputerCallItem> for InputsObjectsItem {
     fn from(value: OutputComputerCallItem) -> Self {
         Self::OutputComputerCallItem(value)
     }
 }
 
-impl From<OutputDatetimeItem> for InputsArrayItem {
+impl From<OutputDatetimeItem> for InputsObjectsItem {
     fn from(value: OutputDatetimeItem) -> Self {
         Self::OutputDatetimeItem(value)
     }
 }
 
-impl From<McpListToolsItem> for InputsArrayItem {
+impl From<McpListToolsItem> for InputsObjectsItem {
     fn from(value: McpListToolsItem) -> Self {
         Self::McpListToolsItem(value)
     }
 }
 
-impl From<CustomToolCallItem> for InputsArrayItem {
+impl From<CustomToolCallItem> for InputsObjectsItem {
     fn from(value: CustomToolCallItem) -> Self {
         Self::CustomToolCallItem(value)
     }
 }
 
-impl From<AgentMessageItem> for InputsArrayItem {
+impl From<AgentMessageItem> for InputsObjectsItem {
     fn from(value: AgentMessageItem) -> Self {
         Self::AgentMessageItem(value)
     }
 }
 
-impl From<ToolSearchOutputItem> for InputsArrayItem {
+impl From<ToolSearchOutputItem> for InputsObjectsItem {
     fn from(value: ToolSearchOutputItem) -> Self {
         Self::ToolSearchOutputItem(value)
     }
 }
 
-impl From<ReasoningItem> for InputsArrayItem {
+impl From<ReasoningItem> for InputsObjectsItem {
     fn from(value: ReasoningItem) -> Self {
         Self::ReasoningItem(value)
     }
 }
 
-impl From<FunctionCallOutputItem> for InputsArrayItem {
+impl From<FunctionCallOutputItem> for InputsObjectsItem {
     fn from(value: FunctionCallOutputItem) -> Self {
         Self::FunctionCallOutputItem(value)
     }
 }
 
-impl From<ApplyPatchCallOutputItem> for InputsArrayItem {
+impl From<ApplyPatchCallOutputItem> for InputsObjectsItem {
     fn from(value: ApplyPatchCallOutputItem) -> Self {
         Self::ApplyPatchCallOutputItem(value)
     }
 }
 
-impl From<InputsArrayItemReasoning> for InputsArrayItem {
-    fn from(value: InputsArrayItemReasoning) -> Self {
+impl From<InputsObjectsItemReasoning> for InputsObjectsItem {
+    fn from(value: InputsObjectsItemReasoning) -> Self {
         Self::Reasoning(value)
     }
 }
 
-impl From<OutputWebSearchCallItem> for InputsArrayItem {
+impl From<OutputWebSearchCallItem> for InputsObjectsItem {
     fn from(value: OutputWebSearchCallItem) -> Self {
         Self::OutputWebSearchCallItem(value)
     }
 }
 
-impl From<OutputImageGenerationCallItem> for InputsArrayItem {
+impl From<OutputImageGenerationCallItem> for InputsObjectsItem {
     fn from(value: OutputImageGenerationCallItem) -> Self {
         Self::OutputImageGenerationCallItem(value)
     }
 }
 
-impl From<OutputCodeInterpreterCallItem> for InputsArrayItem {
+impl From<OutputCodeInterpreterCallItem> for InputsObjectsItem {
     fn from(value: OutputCodeInterpreterCallItem) -> Self {
         Self::OutputCodeInterpreterCallItem(value)
     }
 }
 
-impl From<LocalShellCallOutputItem> for InputsArrayItem {
+impl From<LocalShellCallOutputItem> for InputsObjectsItem {
     fn from(value: LocalShellCallOutputItem) -> Self {
         Self::LocalShellCallOutputItem(value)
     }
 }
 
-impl From<ShellCallItem> for InputsArrayItem {
+impl From<ShellCallItem> for InputsObjectsItem {
     fn from(value: ShellCallItem) -> Self {
         Self::ShellCallItem(value)
     }
 }
 
-impl From<ShellCallOutputItem> for InputsArrayItem {
+impl From<ShellCallOutputItem> for InputsObjectsItem {
     fn from(value: ShellCallOutputItem) -> Self {
         Self::ShellCallOutputItem(value)
     }
 }
 
-impl From<McpApprovalResponseItem> for InputsArrayItem {
+impl From<McpApprovalResponseItem> for InputsObjectsItem {
     fn from(value: McpApprovalResponseItem) -> Self {
         Self::McpApprovalResponseItem(value)
     }
 }
 
-impl From<CustomToolCallOutputItem> for InputsArrayItem {
+impl From<CustomToolCallOutputItem> for InputsObjectsItem {
     fn from(value: CustomToolCallOutputItem) -> Self {
         Self::CustomToolCallOutputItem(value)
     }
 }
 
-impl From<AdditionalToolsItem> for InputsArrayItem {
+impl From<AdditionalToolsItem> for InputsObjectsItem {
     fn from(value: AdditionalToolsItem) -> Self {
         Self::AdditionalToolsItem(value)
     }
 }
 
-impl From<ToolSearchCallItem> for InputsArrayItem {
+impl From<ToolSearchCallItem> for InputsObjectsItem {
     fn from(value: ToolSearchCallItem) -> Self {
         Self::ToolSearchCallItem(value)
     }
 }
 
-impl From<OutputWebSearchServerToolItem> for InputsArrayItem {
+impl From<OutputWebSearchServerToolItem> for InputsObjectsItem {
     fn from(value: OutputWebSearchServerToolItem) -> Self {
         Self::OutputWebSearchServerToolItem(value)
     }
 }
 
-impl From<OutputCodeInterpreterServerToolItem> for InputsArrayItem {
+impl From<OutputCodeInterpreterServerToolItem> for InputsObjectsItem {
     fn from(value: OutputCodeInterpreterServerToolItem) -> Self {
         Self::OutputCodeInterpreterServerToolItem(value)
     }
 }
 
-impl From<OutputFileSearchServerToolItem> for InputsArrayItem {
+impl From<OutputFileSearchServerToolItem> for InputsObjectsItem {
     fn from(value: OutputFileSearchServerToolItem) -> Self {
         Self::OutputFileSearchServerToolItem(value)
     }
 }
 
-impl From<OutputImageGenerationServerToolItem> for InputsArrayItem {
+impl From<OutputImageGenerationServerToolItem> for InputsObjectsItem {
     fn from(value: OutputImageGenerationServerToolItem) -> Self {
         Self::OutputImageGenerationServerToolItem(value)
     }
 }
 
-impl From<OutputBrowserUseServerToolItem> for InputsArrayItem {
+impl From<OutputBrowserUseServerToolItem> for InputsObjectsItem {
     fn from(value: OutputBrowserUseServerToolItem) -> Self {
         Self::OutputBrowserUseServerToolItem(value)
     }
 }
 
-impl From<OutputBashServerToolItem> for InputsArrayItem {
+impl From<OutputBashServerToolItem> for InputsObjectsItem {
     fn from(value: OutputBashServerToolItem) -> Self {
         Self::OutputBashServerToolItem(value)
     }
 }
 
-impl From<OutputTextEditorServerToolItem> for InputsArrayItem {
+impl From<OutputTextEditorServerToolItem> for InputsObjectsItem {
     fn from(value: OutputTextEditorServerToolItem) -> Self {
         Self::OutputTextEditorServerToolItem(value)
     }
 }
 
-impl From<OutputApplyPatchServerToolItem> for InputsArrayItem {
+impl From<OutputApplyPatchServerToolItem> for InputsObjectsItem {
     fn from(value: OutputApplyPatchServerToolItem) -> Self {
         Self::OutputApplyPatchServerToolItem(value)
     }
 }
 
-impl From<OutputWebFetchServerToolItem> for InputsArrayItem {
+impl From<OutputWebFetchServerToolItem> for InputsObjectsItem {
     fn from(value: OutputWebFetchServerToolItem) -> Self {
         Self::OutputWebFetchServerToolItem(value)
     }
 }
 
-impl From<OutputToolSearchServerToolItem> for InputsArrayItem {
+impl From<OutputToolSearchServerToolItem> for InputsObjectsItem {
     fn from(value: OutputToolSearchServerToolItem) -> Self {
         Self::OutputToolSearchServerToolItem(value)
     }
 }
 
-impl From<OutputMemoryServerToolItem> for InputsArrayItem {
+impl From<OutputMemoryServerToolItem> for InputsObjectsItem {
     fn from(value: OutputMemoryServerToolItem) -> Self {
         Self::OutputMemoryServerToolItem(value)
     }
 }
 
-impl From<OutputMcpServerToolItem> for InputsArrayItem {
+impl From<OutputMcpServerToolItem> for InputsObjectsItem {
     fn from(value: OutputMcpServerToolItem) -> Self {
         Self::OutputMcpServerToolItem(value)
     }
 }
 
-impl From<OutputSearchModelsServerToolItem> for InputsArrayItem {
+impl From<OutputSearchModelsServerToolItem> for InputsObjectsItem {
     fn from(value: OutputSearchModelsServerToolItem) -> Self {
         Self::OutputSearchModelsServerToolItem(value)
     }
 }
 
-impl From<OutputFusionServerToolItem> for InputsArrayItem {
+impl From<OutputFusionServerToolItem> for InputsObjectsItem {
     fn from(value: OutputFusionServerToolItem) -> Self {
         Self::OutputFusionServerToolItem(value)
     }
 }
 
-impl From<OutputAdvisorServerToolItem> for InputsArrayItem {
+impl From<OutputAdvisorServerToolItem> for InputsObjectsItem {
     fn from(value: OutputAdvisorServerToolItem) -> Self {
         Self::OutputAdvisorServerToolItem(value)
     }
 }
 
-impl From<OutputSubagentServerToolItem> for InputsArrayItem {
+impl From<OutputSubagentServerToolItem> for InputsObjectsItem {
     fn from(value: OutputSubagentServerToolItem) -> Self {
         Self::OutputSubagentServerToolItem(value)
     }
 }
 
-impl From<OutputFilesServerToolItem> for InputsArrayItem {
+impl From<OutputFilesServerToolItem> for InputsObjectsItem {
     fn from(value: OutputFilesServerToolItem) -> Self {
         Self::OutputFilesServerToolItem(value)
     }
 }
 
-impl From<OutputShellServerToolItem> for InputsArrayItem {
+impl From<OutputShellServerToolItem> for InputsObjectsItem {
     fn from(value: OutputShellServerToolItem) -> Self {
         Self::OutputShellServerToolItem(value)
     }
 }
 
-impl From<CompactionItem> for InputsArrayItem {
+impl From<CompactionItem> for InputsObjectsItem {
     fn from(value: CompactionItem) -> Self {
         Self::CompactionItem(value)
     }
 }
 
-impl From<ItemReferenceItem> for InputsArrayItem {
+impl From<ItemReferenceItem> for InputsObjectsItem {
     fn from(value: ItemReferenceItem) -> Self {
         Self::ItemReferenceItem(value)
     }
 }
 
-impl From<ConfigurationUpdateItem> for InputsArrayItem {
+impl From<ConfigurationUpdateItem> for InputsObjectsItem {
     fn from(value: ConfigurationUpdateItem) -> Self {
         Self::ConfigurationUpdateItem(value)
     }
 }
 
-impl From<ContextCompactionItem> for InputsArrayItem {
+impl From<ContextCompactionItem> for InputsObjectsItem {
     fn from(value: ContextCompactionItem) -> Self {
         Self::ContextCompactionItem(value)
     }
 }
 
-impl From<EasyInputMessage> for InputsArrayItem {
+impl From<EasyInputMessage> for InputsObjectsItem {
     fn from(value: EasyInputMessage) -> Self {
         Self::EasyInputMessage(value)
     }
 }
 
-impl From<InputMessageItem> for InputsArrayItem {
+impl From<InputMessageItem> for InputsObjectsItem {
     fn from(value: InputMessageItem) -> Self {
         Self::InputMessageItem(value)
     }
@@ -6539,20 +6539,20 @@ impl From<InputMessageItem> for InputsArrayItem {
 
 /// An output message item
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct InputsArrayItemAssistant {
-    pub content: Option<InputsArrayItemAssistantContent>,
+pub struct InputsObjectsItemAssistant {
+    pub content: Option<InputsObjectsItemAssistantContent>,
     pub id: String,
     /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
     pub phase: Option<OutputMessagePhase>,
     pub role: OutputMessageRole,
     pub status: Option<OutputMessageStatus>,
-    pub r#type: InputsArrayItemAssistantType,
+    pub r#type: InputsObjectsItemAssistantType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    InputsArrayItemAssistant {
+    InputsObjectsItemAssistant {
         content: "content" defaulted,
         id: "id" required,
         phase: "phase" optional,
@@ -6562,7 +6562,7 @@ json_object! {
     }
 }
 
-impl InputsArrayItemAssistant {
+impl InputsObjectsItemAssistant {
     /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
@@ -6577,7 +6577,7 @@ impl InputsArrayItemAssistant {
     }
 
     /// Sets `content`.
-    pub fn content(mut self, value: impl Into<InputsArrayItemAssistantContent>) -> Self {
+    pub fn content(mut self, value: impl Into<InputsObjectsItemAssistantContent>) -> Self {
         self.content = Some(value.into());
         self
     }
@@ -6605,60 +6605,60 @@ impl InputsArrayItemAssistant {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum InputsArrayItemAssistantContent {
-    Array(Vec<InputsArrayItemAssistantContentArrayItem>),
-    String(String),
+pub enum InputsObjectsItemAssistantContent {
+    Objects(Vec<InputsObjectsItemAssistantContentObjectsItem>),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<Vec<InputsArrayItemAssistantContentArrayItem>> for InputsArrayItemAssistantContent {
-    fn from(value: Vec<InputsArrayItemAssistantContentArrayItem>) -> Self {
-        Self::Array(value)
+impl From<Vec<InputsObjectsItemAssistantContentObjectsItem>> for InputsObjectsItemAssistantContent {
+    fn from(value: Vec<InputsObjectsItemAssistantContentObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
-impl From<String> for InputsArrayItemAssistantContent {
+impl From<String> for InputsObjectsItemAssistantContent {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
-impl From<&str> for InputsArrayItemAssistantContent {
+impl From<&str> for InputsObjectsItemAssistantContent {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum InputsArrayItemAssistantContentArrayItem {
+pub enum InputsObjectsItemAssistantContentObjectsItem {
     ResponseOutputText(ResponseOutputText),
     OpenAIResponsesRefusalContent(OpenAIResponsesRefusalContent),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<ResponseOutputText> for InputsArrayItemAssistantContentArrayItem {
+impl From<ResponseOutputText> for InputsObjectsItemAssistantContentObjectsItem {
     fn from(value: ResponseOutputText) -> Self {
         Self::ResponseOutputText(value)
     }
 }
 
-impl From<OpenAIResponsesRefusalContent> for InputsArrayItemAssistantContentArrayItem {
+impl From<OpenAIResponsesRefusalContent> for InputsObjectsItemAssistantContentObjectsItem {
     fn from(value: OpenAIResponsesRefusalContent) -> Self {
         Self::OpenAIResponsesRefusalContent(value)
     }
 }
 
 tag_enum! {
-pub enum InputsArrayItemAssistantType { Message = "message" }
+pub enum InputsObjectsItemAssistantType { Message = "message" }
 }
 
 /// An output item containing reasoning
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct InputsArrayItemReasoning {
+pub struct InputsObjectsItemReasoning {
     pub content: Option<Vec<ReasoningTextContent>>,
     pub encrypted_content: Option<String>,
     pub id: String,
@@ -6673,7 +6673,7 @@ pub struct InputsArrayItemReasoning {
 }
 
 json_object! {
-    InputsArrayItemReasoning {
+    InputsObjectsItemReasoning {
         content: "content" optional,
         encrypted_content: "encrypted_content" optional,
         id: "id" required,
@@ -6685,7 +6685,7 @@ json_object! {
     }
 }
 
-impl InputsArrayItemReasoning {
+impl InputsObjectsItemReasoning {
     /// A value with the required fields; set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
@@ -7561,7 +7561,7 @@ impl McpServerTool {
 #[allow(clippy::large_enum_variant)]
 pub enum McpServerToolAllowedTools {
     Object(McpServerToolAllowedToolsObject),
-    Array(Vec<String>),
+    Texts(Vec<String>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -7574,13 +7574,13 @@ impl From<McpServerToolAllowedToolsObject> for McpServerToolAllowedTools {
 
 impl From<Vec<String>> for McpServerToolAllowedTools {
     fn from(value: Vec<String>) -> Self {
-        Self::Array(value)
+        Self::Texts(value)
     }
 }
 
 impl From<Vec<&str>> for McpServerToolAllowedTools {
     fn from(value: Vec<&str>) -> Self {
-        Self::Array(value.into_iter().map(String::from).collect())
+        Self::Texts(value.into_iter().map(String::from).collect())
     }
 }
 
@@ -7636,7 +7636,7 @@ ConnectorSharepoint = "connector_sharepoint",
 #[allow(clippy::large_enum_variant)]
 pub enum McpServerToolRequireApproval {
     Object(McpServerToolRequireApprovalObject),
-    String(McpServerToolRequireApprovalString),
+    Text(McpServerToolRequireApprovalString),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -7649,7 +7649,7 @@ impl From<McpServerToolRequireApprovalObject> for McpServerToolRequireApproval {
 
 impl From<McpServerToolRequireApprovalString> for McpServerToolRequireApproval {
     fn from(value: McpServerToolRequireApprovalString) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
@@ -7758,7 +7758,7 @@ pub enum McpToolCallError {
     McpProtocolError(McpProtocolError),
     McpHttpError(McpHttpError),
     McpToolExecutionError(McpToolExecutionError),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -7783,13 +7783,13 @@ impl From<McpToolExecutionError> for McpToolCallError {
 
 impl From<String> for McpToolCallError {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for McpToolCallError {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -8091,7 +8091,7 @@ impl OpenAIResponseCustomToolCall {
 pub struct OpenAIResponseCustomToolCallOutput {
     pub call_id: String,
     pub id: Option<String>,
-    pub output: OpenAIResponseCustomToolCallOutputOutput,
+    pub output: OpenAIResponseCustomToolCallOutputValue,
     pub r#type: OpenAIResponseCustomToolCallOutputType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -8108,7 +8108,7 @@ json_object! {
 
 impl OpenAIResponseCustomToolCallOutput {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(call_id: impl Into<String>, output: impl Into<OpenAIResponseCustomToolCallOutputOutput>) -> Self {
+    pub fn new(call_id: impl Into<String>, output: impl Into<OpenAIResponseCustomToolCallOutputValue>) -> Self {
         Self {
             call_id: call_id.into(),
             id: None,
@@ -8125,62 +8125,62 @@ impl OpenAIResponseCustomToolCallOutput {
     }
 }
 
+tag_enum! {
+pub enum OpenAIResponseCustomToolCallOutputType { CustomToolCallOutput = "custom_tool_call_output" }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum OpenAIResponseCustomToolCallOutputOutput {
-    String(String),
-    Array(Vec<OpenAIResponseCustomToolCallOutputOutputArrayItem>),
+pub enum OpenAIResponseCustomToolCallOutputValue {
+    Text(String),
+    Objects(Vec<OpenAIResponseCustomToolCallOutputValueObjectsItem>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<String> for OpenAIResponseCustomToolCallOutputOutput {
+impl From<String> for OpenAIResponseCustomToolCallOutputValue {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
-impl From<&str> for OpenAIResponseCustomToolCallOutputOutput {
+impl From<&str> for OpenAIResponseCustomToolCallOutputValue {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
-impl From<Vec<OpenAIResponseCustomToolCallOutputOutputArrayItem>> for OpenAIResponseCustomToolCallOutputOutput {
-    fn from(value: Vec<OpenAIResponseCustomToolCallOutputOutputArrayItem>) -> Self {
-        Self::Array(value)
+impl From<Vec<OpenAIResponseCustomToolCallOutputValueObjectsItem>> for OpenAIResponseCustomToolCallOutputValue {
+    fn from(value: Vec<OpenAIResponseCustomToolCallOutputValueObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
 tagged_union! {
-pub enum OpenAIResponseCustomToolCallOutputOutputArrayItem ("type") {
+pub enum OpenAIResponseCustomToolCallOutputValueObjectsItem ("type") {
 InputText("input_text") => InputText,
 InputImage("input_image") => InputImage,
 InputFile("input_file") => InputFile,
 }
 }
 
-impl From<InputText> for OpenAIResponseCustomToolCallOutputOutputArrayItem {
+impl From<InputText> for OpenAIResponseCustomToolCallOutputValueObjectsItem {
     fn from(value: InputText) -> Self {
         Self::InputText(value)
     }
 }
 
-impl From<InputImage> for OpenAIResponseCustomToolCallOutputOutputArrayItem {
+impl From<InputImage> for OpenAIResponseCustomToolCallOutputValueObjectsItem {
     fn from(value: InputImage) -> Self {
         Self::InputImage(value)
     }
 }
 
-impl From<InputFile> for OpenAIResponseCustomToolCallOutputOutputArrayItem {
+impl From<InputFile> for OpenAIResponseCustomToolCallOutputValueObjectsItem {
     fn from(value: InputFile) -> Self {
         Self::InputFile(value)
     }
-}
-
-tag_enum! {
-pub enum OpenAIResponseCustomToolCallOutputType { CustomToolCallOutput = "custom_tool_call_output" }
 }
 
 tag_enum! {
@@ -8281,7 +8281,7 @@ impl OpenAIResponseFunctionToolCall {
 pub struct OpenAIResponseFunctionToolCallOutput {
     pub call_id: String,
     pub id: Option<String>,
-    pub output: OpenAIResponseFunctionToolCallOutputOutput,
+    pub output: OpenAIResponseFunctionToolCallOutputValue,
     pub status: Option<ToolCallStatus>,
     pub r#type: OpenAIResponseFunctionToolCallOutputType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -8300,7 +8300,7 @@ json_object! {
 
 impl OpenAIResponseFunctionToolCallOutput {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(call_id: impl Into<String>, output: impl Into<OpenAIResponseFunctionToolCallOutputOutput>) -> Self {
+    pub fn new(call_id: impl Into<String>, output: impl Into<OpenAIResponseFunctionToolCallOutputValue>) -> Self {
         Self {
             call_id: call_id.into(),
             id: None,
@@ -8338,62 +8338,62 @@ impl OpenAIResponseFunctionToolCallOutput {
     }
 }
 
+tag_enum! {
+pub enum OpenAIResponseFunctionToolCallOutputType { FunctionCallOutput = "function_call_output" }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
-pub enum OpenAIResponseFunctionToolCallOutputOutput {
-    String(String),
-    Array(Vec<OpenAIResponseFunctionToolCallOutputOutputArrayItem>),
+pub enum OpenAIResponseFunctionToolCallOutputValue {
+    Text(String),
+    Objects(Vec<OpenAIResponseFunctionToolCallOutputValueObjectsItem>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
-impl From<String> for OpenAIResponseFunctionToolCallOutputOutput {
+impl From<String> for OpenAIResponseFunctionToolCallOutputValue {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
-impl From<&str> for OpenAIResponseFunctionToolCallOutputOutput {
+impl From<&str> for OpenAIResponseFunctionToolCallOutputValue {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
-impl From<Vec<OpenAIResponseFunctionToolCallOutputOutputArrayItem>> for OpenAIResponseFunctionToolCallOutputOutput {
-    fn from(value: Vec<OpenAIResponseFunctionToolCallOutputOutputArrayItem>) -> Self {
-        Self::Array(value)
+impl From<Vec<OpenAIResponseFunctionToolCallOutputValueObjectsItem>> for OpenAIResponseFunctionToolCallOutputValue {
+    fn from(value: Vec<OpenAIResponseFunctionToolCallOutputValueObjectsItem>) -> Self {
+        Self::Objects(value)
     }
 }
 
 tagged_union! {
-pub enum OpenAIResponseFunctionToolCallOutputOutputArrayItem ("type") {
+pub enum OpenAIResponseFunctionToolCallOutputValueObjectsItem ("type") {
 InputText("input_text") => InputText,
 InputImage("input_image") => InputImage,
 InputFile("input_file") => InputFile,
 }
 }
 
-impl From<InputText> for OpenAIResponseFunctionToolCallOutputOutputArrayItem {
+impl From<InputText> for OpenAIResponseFunctionToolCallOutputValueObjectsItem {
     fn from(value: InputText) -> Self {
         Self::InputText(value)
     }
 }
 
-impl From<InputImage> for OpenAIResponseFunctionToolCallOutputOutputArrayItem {
+impl From<InputImage> for OpenAIResponseFunctionToolCallOutputValueObjectsItem {
     fn from(value: InputImage) -> Self {
         Self::InputImage(value)
     }
 }
 
-impl From<InputFile> for OpenAIResponseFunctionToolCallOutputOutputArrayItem {
+impl From<InputFile> for OpenAIResponseFunctionToolCallOutputValueObjectsItem {
     fn from(value: InputFile) -> Self {
         Self::InputFile(value)
     }
-}
-
-tag_enum! {
-pub enum OpenAIResponseFunctionToolCallOutputType { FunctionCallOutput = "function_call_output" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8616,7 +8616,7 @@ pub enum OpenAIResponsesToolChoice {
     ApplyPatch(OpenAIResponsesToolChoiceApplyPatch),
     Shell(OpenAIResponsesToolChoiceShell),
     Object(OpenAIResponsesToolChoiceObject),
-    String(OpenAIResponsesToolChoiceString),
+    Text(OpenAIResponsesToolChoiceString),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -8653,7 +8653,7 @@ impl From<OpenAIResponsesToolChoiceObject> for OpenAIResponsesToolChoice {
 
 impl From<OpenAIResponsesToolChoiceString> for OpenAIResponsesToolChoice {
     fn from(value: OpenAIResponsesToolChoiceString) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
@@ -15290,33 +15290,33 @@ Ultrafast = "ultrafast",
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ResponsesRequestStop {
-    String(String),
-    Array(Vec<String>),
+    Text(String),
+    Texts(Vec<String>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for ResponsesRequestStop {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ResponsesRequestStop {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<String>> for ResponsesRequestStop {
     fn from(value: Vec<String>) -> Self {
-        Self::Array(value)
+        Self::Texts(value)
     }
 }
 
 impl From<Vec<&str>> for ResponsesRequestStop {
     fn from(value: Vec<&str>) -> Self {
-        Self::Array(value.into_iter().map(String::from).collect())
+        Self::Texts(value.into_iter().map(String::from).collect())
     }
 }
 
@@ -16200,7 +16200,7 @@ pub enum StoredPromptTemplateVariablesValue {
     InputText(InputText),
     InputImage(InputImage),
     InputFile(InputFile),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -16225,13 +16225,13 @@ impl From<InputFile> for StoredPromptTemplateVariablesValue {
 
 impl From<String> for StoredPromptTemplateVariablesValue {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for StoredPromptTemplateVariablesValue {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 

@@ -30,27 +30,27 @@ impl From<SpeechRequest> for CreateAudioSpeechRequest {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum SpeechInput {
-    String(String),
-    Array(Vec<SpeechTurn>),
+    Text(String),
+    SpeechTurnList(Vec<SpeechTurn>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for SpeechInput {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for SpeechInput {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<SpeechTurn>> for SpeechInput {
     fn from(value: Vec<SpeechTurn>) -> Self {
-        Self::Array(value)
+        Self::SpeechTurnList(value)
     }
 }
 

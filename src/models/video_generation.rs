@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartAudio {
-    pub audio_url: ContentPartAudioAudioUrl,
+    pub audio_url: ContentPartAudioUrl,
     pub r#type: ContentPartAudioType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -23,28 +23,8 @@ json_object! {
 
 impl ContentPartAudio {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(audio_url: impl Into<ContentPartAudioAudioUrl>) -> Self {
+    pub fn new(audio_url: impl Into<ContentPartAudioUrl>) -> Self {
         Self { audio_url: audio_url.into(), r#type: Default::default(), extra: serde_json::Map::new() }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartAudioAudioUrl {
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-json_object! {
-    ContentPartAudioAudioUrl {
-        url: "url" required,
-    }
-}
-
-impl ContentPartAudioAudioUrl {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), extra: serde_json::Map::new() }
     }
 }
 
@@ -53,9 +33,29 @@ pub enum ContentPartAudioType { AudioUrl = "audio_url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContentPartAudioUrl {
+    pub url: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ContentPartAudioUrl {
+        url: "url" required,
+    }
+}
+
+impl ContentPartAudioUrl {
+    /// A value with the required fields; set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), extra: serde_json::Map::new() }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartVideo {
     pub r#type: ContentPartVideoType,
-    pub video_url: ContentPartVideoVideoUrl,
+    pub video_url: ContentPartVideoUrl,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -69,7 +69,7 @@ json_object! {
 
 impl ContentPartVideo {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(video_url: impl Into<ContentPartVideoVideoUrl>) -> Self {
+    pub fn new(video_url: impl Into<ContentPartVideoUrl>) -> Self {
         Self { r#type: Default::default(), video_url: video_url.into(), extra: serde_json::Map::new() }
     }
 }
@@ -79,19 +79,19 @@ pub enum ContentPartVideoType { VideoUrl = "video_url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartVideoVideoUrl {
+pub struct ContentPartVideoUrl {
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    ContentPartVideoVideoUrl {
+    ContentPartVideoUrl {
         url: "url" required,
     }
 }
 
-impl ContentPartVideoVideoUrl {
+impl ContentPartVideoUrl {
     /// A value with the required fields; set the others with the setters.
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into(), extra: serde_json::Map::new() }
@@ -119,7 +119,7 @@ impl From<VideoGenerationRequest> for CreateVideosRequest {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrameImage {
-    pub image_url: ContentPartImageImageUrl,
+    pub image_url: ContentPartImageUrl,
     pub r#type: ContentPartImageType,
     /// Whether this image represents the first or last frame of the video
     pub frame_type: FrameImageFrameType,
@@ -137,7 +137,7 @@ json_object! {
 
 impl FrameImage {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(image_url: impl Into<ContentPartImageImageUrl>, frame_type: impl Into<FrameImageFrameType>) -> Self {
+    pub fn new(image_url: impl Into<ContentPartImageUrl>, frame_type: impl Into<FrameImageFrameType>) -> Self {
         Self {
             image_url: image_url.into(),
             r#type: Default::default(),

@@ -214,7 +214,7 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
         #[cfg(feature = "chat")]
         ("sendChatCompletionRequest", None) => {
             Box::pin(async move {
-                let request = SendChatCompletionRequestRequest {
+                let request = SendChatCompletionRequest {
                     x_openrouter_metadata: case.opt_param("header", "X-OpenRouter-Metadata"),
                     body: case.body(),
                 };
@@ -225,7 +225,7 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
         #[cfg(feature = "chat")]
         ("sendChatCompletionRequest", Some("stream")) => {
             Box::pin(async move {
-                let request = SendChatCompletionRequestRequest {
+                let request = SendChatCompletionRequest {
                     x_openrouter_metadata: case.opt_param("header", "X-OpenRouter-Metadata"),
                     body: case.body(),
                 };

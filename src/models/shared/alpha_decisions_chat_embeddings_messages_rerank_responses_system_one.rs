@@ -484,7 +484,7 @@ Allow = "allow",
 #[allow(clippy::large_enum_variant)]
 pub enum ProviderPreferencesIgnoreItem {
     ProviderName(ProviderName),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -497,13 +497,13 @@ impl From<ProviderName> for ProviderPreferencesIgnoreItem {
 
 impl From<String> for ProviderPreferencesIgnoreItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ProviderPreferencesIgnoreItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -576,7 +576,7 @@ impl ProviderPreferencesMaxPrice {
 #[allow(clippy::large_enum_variant)]
 pub enum ProviderPreferencesOnlyItem {
     ProviderName(ProviderName),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -589,13 +589,13 @@ impl From<ProviderName> for ProviderPreferencesOnlyItem {
 
 impl From<String> for ProviderPreferencesOnlyItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ProviderPreferencesOnlyItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -604,7 +604,7 @@ impl From<&str> for ProviderPreferencesOnlyItem {
 #[allow(clippy::large_enum_variant)]
 pub enum ProviderPreferencesOrderItem {
     ProviderName(ProviderName),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -617,13 +617,13 @@ impl From<ProviderName> for ProviderPreferencesOrderItem {
 
 impl From<String> for ProviderPreferencesOrderItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ProviderPreferencesOrderItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 

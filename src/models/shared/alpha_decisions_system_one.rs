@@ -100,8 +100,8 @@ impl DecisionsBoxQuestion {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum DecisionsBoxQuestionInstructions {
-    String(String),
-    Array(Vec<serde_json::Value>),
+    Text(String),
+    Objects(Vec<serde_json::Value>),
     Object(serde_json::Map<String, serde_json::Value>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -109,19 +109,19 @@ pub enum DecisionsBoxQuestionInstructions {
 
 impl From<String> for DecisionsBoxQuestionInstructions {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for DecisionsBoxQuestionInstructions {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<serde_json::Value>> for DecisionsBoxQuestionInstructions {
     fn from(value: Vec<serde_json::Value>) -> Self {
-        Self::Array(value)
+        Self::Objects(value)
     }
 }
 
@@ -221,8 +221,8 @@ impl DecisionsChoiceQuestion {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum DecisionsChoiceQuestionInstructions {
-    String(String),
-    Array(Vec<serde_json::Value>),
+    Text(String),
+    Objects(Vec<serde_json::Value>),
     Object(serde_json::Map<String, serde_json::Value>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -230,19 +230,19 @@ pub enum DecisionsChoiceQuestionInstructions {
 
 impl From<String> for DecisionsChoiceQuestionInstructions {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for DecisionsChoiceQuestionInstructions {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<serde_json::Value>> for DecisionsChoiceQuestionInstructions {
     fn from(value: Vec<serde_json::Value>) -> Self {
-        Self::Array(value)
+        Self::Objects(value)
     }
 }
 
@@ -393,8 +393,8 @@ impl DecisionsNoulQuestionCriteria {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum DecisionsNoulQuestionCriteriaFalse {
-    String(String),
-    Array(Vec<serde_json::Value>),
+    Text(String),
+    Objects(Vec<serde_json::Value>),
     Object(serde_json::Map<String, serde_json::Value>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -402,19 +402,19 @@ pub enum DecisionsNoulQuestionCriteriaFalse {
 
 impl From<String> for DecisionsNoulQuestionCriteriaFalse {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for DecisionsNoulQuestionCriteriaFalse {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<serde_json::Value>> for DecisionsNoulQuestionCriteriaFalse {
     fn from(value: Vec<serde_json::Value>) -> Self {
-        Self::Array(value)
+        Self::Objects(value)
     }
 }
 
@@ -429,8 +429,8 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsNoulQuestionC
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum DecisionsNoulQuestionCriteriaTrue {
-    String(String),
-    Array(Vec<serde_json::Value>),
+    Text(String),
+    Objects(Vec<serde_json::Value>),
     Object(serde_json::Map<String, serde_json::Value>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -438,19 +438,19 @@ pub enum DecisionsNoulQuestionCriteriaTrue {
 
 impl From<String> for DecisionsNoulQuestionCriteriaTrue {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for DecisionsNoulQuestionCriteriaTrue {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<serde_json::Value>> for DecisionsNoulQuestionCriteriaTrue {
     fn from(value: Vec<serde_json::Value>) -> Self {
-        Self::Array(value)
+        Self::Objects(value)
     }
 }
 
@@ -465,8 +465,8 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsNoulQuestionC
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum DecisionsNoulQuestionInstructions {
-    String(String),
-    Array(Vec<serde_json::Value>),
+    Text(String),
+    Objects(Vec<serde_json::Value>),
     Object(serde_json::Map<String, serde_json::Value>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -474,19 +474,19 @@ pub enum DecisionsNoulQuestionInstructions {
 
 impl From<String> for DecisionsNoulQuestionInstructions {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for DecisionsNoulQuestionInstructions {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<serde_json::Value>> for DecisionsNoulQuestionInstructions {
     fn from(value: Vec<serde_json::Value>) -> Self {
-        Self::Array(value)
+        Self::Objects(value)
     }
 }
 
@@ -628,8 +628,8 @@ impl From<DecisionsBoxQuestion> for DecisionsRequestQuestionsValue {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum DecisionsRequestState {
-    String(String),
-    Array(Vec<serde_json::Value>),
+    Text(String),
+    Objects(Vec<serde_json::Value>),
     Object(serde_json::Map<String, serde_json::Value>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -637,19 +637,19 @@ pub enum DecisionsRequestState {
 
 impl From<String> for DecisionsRequestState {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for DecisionsRequestState {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<serde_json::Value>> for DecisionsRequestState {
     fn from(value: Vec<serde_json::Value>) -> Self {
-        Self::Array(value)
+        Self::Objects(value)
     }
 }
 
@@ -840,8 +840,8 @@ impl DecisionsScoreAnswer {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum DecisionsScoreAnswerLegendValue {
-    String(String),
-    Array(Vec<serde_json::Value>),
+    Text(String),
+    Objects(Vec<serde_json::Value>),
     Object(serde_json::Map<String, serde_json::Value>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -849,19 +849,19 @@ pub enum DecisionsScoreAnswerLegendValue {
 
 impl From<String> for DecisionsScoreAnswerLegendValue {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for DecisionsScoreAnswerLegendValue {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<serde_json::Value>> for DecisionsScoreAnswerLegendValue {
     fn from(value: Vec<serde_json::Value>) -> Self {
-        Self::Array(value)
+        Self::Objects(value)
     }
 }
 
@@ -913,8 +913,8 @@ impl DecisionsScoreQuestion {
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum DecisionsScoreQuestionCriteriaItem {
-    String(String),
-    Array(Vec<serde_json::Value>),
+    Text(String),
+    Objects(Vec<serde_json::Value>),
     Object(serde_json::Map<String, serde_json::Value>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -922,19 +922,19 @@ pub enum DecisionsScoreQuestionCriteriaItem {
 
 impl From<String> for DecisionsScoreQuestionCriteriaItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for DecisionsScoreQuestionCriteriaItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<serde_json::Value>> for DecisionsScoreQuestionCriteriaItem {
     fn from(value: Vec<serde_json::Value>) -> Self {
-        Self::Array(value)
+        Self::Objects(value)
     }
 }
 
@@ -949,8 +949,8 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsScoreQuestion
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum DecisionsScoreQuestionInstructions {
-    String(String),
-    Array(Vec<serde_json::Value>),
+    Text(String),
+    Objects(Vec<serde_json::Value>),
     Object(serde_json::Map<String, serde_json::Value>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
@@ -958,19 +958,19 @@ pub enum DecisionsScoreQuestionInstructions {
 
 impl From<String> for DecisionsScoreQuestionInstructions {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for DecisionsScoreQuestionInstructions {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<serde_json::Value>> for DecisionsScoreQuestionInstructions {
     fn from(value: Vec<serde_json::Value>) -> Self {
-        Self::Array(value)
+        Self::Objects(value)
     }
 }
 

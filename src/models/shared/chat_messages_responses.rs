@@ -249,7 +249,7 @@ impl ArmorAutoMode {
 #[allow(clippy::large_enum_variant)]
 pub enum ArmorAutoModeAllowItem {
     ArmorRule(ArmorRule),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -262,13 +262,13 @@ impl From<ArmorRule> for ArmorAutoModeAllowItem {
 
 impl From<String> for ArmorAutoModeAllowItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ArmorAutoModeAllowItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -277,7 +277,7 @@ impl From<&str> for ArmorAutoModeAllowItem {
 #[allow(clippy::large_enum_variant)]
 pub enum ArmorAutoModeEnvironmentItem {
     ArmorEnvironmentEntry(ArmorEnvironmentEntry),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -290,13 +290,13 @@ impl From<ArmorEnvironmentEntry> for ArmorAutoModeEnvironmentItem {
 
 impl From<String> for ArmorAutoModeEnvironmentItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ArmorAutoModeEnvironmentItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -305,7 +305,7 @@ impl From<&str> for ArmorAutoModeEnvironmentItem {
 #[allow(clippy::large_enum_variant)]
 pub enum ArmorAutoModeHardDenyItem {
     ArmorRule(ArmorRule),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -318,13 +318,13 @@ impl From<ArmorRule> for ArmorAutoModeHardDenyItem {
 
 impl From<String> for ArmorAutoModeHardDenyItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ArmorAutoModeHardDenyItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -333,7 +333,7 @@ impl From<&str> for ArmorAutoModeHardDenyItem {
 #[allow(clippy::large_enum_variant)]
 pub enum ArmorAutoModeSoftDenyItem {
     ArmorRule(ArmorRule),
-    String(String),
+    Text(String),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -346,13 +346,13 @@ impl From<ArmorRule> for ArmorAutoModeSoftDenyItem {
 
 impl From<String> for ArmorAutoModeSoftDenyItem {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ArmorAutoModeSoftDenyItem {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 

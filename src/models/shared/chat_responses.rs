@@ -867,22 +867,22 @@ pub type ImageConfig = std::collections::BTreeMap<String, ImageConfigValue>;
 #[serde(untagged)]
 #[allow(clippy::large_enum_variant)]
 pub enum ImageConfigValue {
-    String(String),
+    Text(String),
     Number(f64),
-    Array(Vec<serde_json::Value>),
+    Objects(Vec<serde_json::Value>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
 
 impl From<String> for ImageConfigValue {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ImageConfigValue {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
@@ -894,7 +894,7 @@ impl From<f64> for ImageConfigValue {
 
 impl From<Vec<serde_json::Value>> for ImageConfigValue {
     fn from(value: Vec<serde_json::Value>) -> Self {
-        Self::Array(value)
+        Self::Objects(value)
     }
 }
 

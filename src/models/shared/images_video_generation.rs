@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentPartImage {
-    pub image_url: ContentPartImageImageUrl,
+    pub image_url: ContentPartImageUrl,
     pub r#type: ContentPartImageType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -23,31 +23,31 @@ json_object! {
 
 impl ContentPartImage {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(image_url: impl Into<ContentPartImageImageUrl>) -> Self {
+    pub fn new(image_url: impl Into<ContentPartImageUrl>) -> Self {
         Self { image_url: image_url.into(), r#type: Default::default(), extra: serde_json::Map::new() }
     }
 }
 
+tag_enum! {
+pub enum ContentPartImageType { ImageUrl = "image_url" }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartImageImageUrl {
+pub struct ContentPartImageUrl {
     pub url: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    ContentPartImageImageUrl {
+    ContentPartImageUrl {
         url: "url" required,
     }
 }
 
-impl ContentPartImageImageUrl {
+impl ContentPartImageUrl {
     /// A value with the required fields; set the others with the setters.
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into(), extra: serde_json::Map::new() }
     }
-}
-
-tag_enum! {
-pub enum ContentPartImageType { ImageUrl = "image_url" }
 }

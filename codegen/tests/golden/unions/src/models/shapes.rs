@@ -184,8 +184,8 @@ Ao = "AO",
 #[allow(clippy::large_enum_variant)]
 pub enum ShapeRequestLabel {
     Object(ShapeRequestLabelObject),
-    String(String),
-    Array(Vec<String>),
+    Text(String),
+    Texts(Vec<String>),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -198,25 +198,25 @@ impl From<ShapeRequestLabelObject> for ShapeRequestLabel {
 
 impl From<String> for ShapeRequestLabel {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
 impl From<&str> for ShapeRequestLabel {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::Text(value.to_owned())
     }
 }
 
 impl From<Vec<String>> for ShapeRequestLabel {
     fn from(value: Vec<String>) -> Self {
-        Self::Array(value)
+        Self::Texts(value)
     }
 }
 
 impl From<Vec<&str>> for ShapeRequestLabel {
     fn from(value: Vec<&str>) -> Self {
-        Self::Array(value.into_iter().map(String::from).collect())
+        Self::Texts(value.into_iter().map(String::from).collect())
     }
 }
 
@@ -245,7 +245,7 @@ impl ShapeRequestLabelObject {
 #[allow(clippy::large_enum_variant)]
 pub enum ShapeRequestMode {
     Circle(Circle),
-    String(ShapeRequestModeString),
+    Text(ShapeRequestModeString),
     /// A shape this version of the SDK does not know, kept as the raw JSON.
     Unknown(serde_json::Value),
 }
@@ -258,7 +258,7 @@ impl From<Circle> for ShapeRequestMode {
 
 impl From<ShapeRequestModeString> for ShapeRequestMode {
     fn from(value: ShapeRequestModeString) -> Self {
-        Self::String(value)
+        Self::Text(value)
     }
 }
 
