@@ -23,6 +23,9 @@ use crate::Error;
 
 mod body;
 mod conn;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod retry;
 
 pub use body::{FileUpload, RawResponse};

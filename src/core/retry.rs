@@ -170,7 +170,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(d.min(Duration::from_secs(1_000_000_000)));
     }
     let at = parse_http_date(value)?;
-    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO).min(Duration::from_secs(1_000_000_000)))
 }
 
 /// A non-negative decimal number (`12`, `1.5`, `.25`) of units of `unit_nanos` nanoseconds
@@ -218,7 +218,14 @@ fn parse_http_date(s: &str) -> Option<SystemTime> {
     let year: i64 = parts.next()?.parse().ok()?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<u64>().ok());
     let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    if parts.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 || year < 1970 {
+    // Four-digit years only: a larger one would overflow the seconds below.
+    if parts.next()? != "GMT"
+        || !(1..=31).contains(&day)
+        || h > 23
+        || m > 59
+        || sec > 60
+        || !(1970..=9999).contains(&year)
+    {
         return None;
     }
     // Days from the civil date (Howard Hinnant's algorithm).
@@ -272,6 +279,12 @@ mod tests {
         h.insert("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+        // Found by the retry_after fuzz target: a far date was not capped like the numbers are,
+        // and a year past 9999 would overflow.
+        h.insert("retry-after", "Sun, 06 Nov 9211 08:49:37 GMT".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(1_000_000_000)));
+        h.insert("retry-after", "Sun, 06 Nov 99999999999999 08:49:37 GMT".parse().unwrap());
         assert_eq!(retry_after(&h), None);
     }
 
