@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stoplight Prism, the validating mock server for spec/openapi.yaml, on a free 127.0.0.1 port.
+# Stoplight Prism, the validating mock server for spec/openrouter.openapi.json, on a free 127.0.0.1 port.
 #
 #   scripts/spec-mock.sh start              start it; prints OPENROUTER_SPEC_MOCK_URL=http://127.0.0.1:PORT
 #                                           (`export "$(scripts/spec-mock.sh start)"` sets it in a shell)
@@ -17,7 +17,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PRISM_DIR="$ROOT/tools/prism"
 PRISM="$PRISM_DIR/node_modules/.bin/prism"
-SPEC="$ROOT/spec/openapi.yaml"
+SPEC="$ROOT/spec/openrouter.openapi.json"
 STATE_DIR="${SPEC_MOCK_STATE_DIR:-$ROOT/target/spec-mock}"
 PID_FILE="$STATE_DIR/pid"
 URL_FILE="$STATE_DIR/url"

@@ -283,7 +283,9 @@ impl OpenRouterCore {
         let mut uri =
             String::with_capacity(base.origin.len() + base.prefix.len() + req.path.len() + req.query.len() + 1);
         uri.push_str(&base.origin);
-        uri.push_str(&base.prefix);
+        if !req.on_origin {
+            uri.push_str(&base.prefix);
+        }
         uri.push_str(&req.path);
         if !req.query.is_empty() {
             uri.push('?');
@@ -934,11 +936,27 @@ pub(crate) struct HttpRequest {
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: ReqBody,
     pub(crate) accept: &'static str,
+    /// `path` is relative to the base URL's origin, not to its path prefix (an operation the
+    /// spec serves from its own server, such as `/api/alpha/decisions`).
+    pub(crate) on_origin: bool,
 }
 
 impl HttpRequest {
     pub(crate) fn new(method: Method, path: String, accept: &'static str) -> Self {
-        HttpRequest { method, path, query: String::new(), headers: Vec::new(), body: ReqBody::empty(), accept }
+        HttpRequest {
+            method,
+            path,
+            query: String::new(),
+            headers: Vec::new(),
+            body: ReqBody::empty(),
+            accept,
+            on_origin: false,
+        }
+    }
+
+    /// A request whose path is relative to the base URL's origin.
+    pub(crate) fn on_origin(method: Method, path: String, accept: &'static str) -> Self {
+        HttpRequest { on_origin: true, ..Self::new(method, path, accept) }
     }
 
     /// Appends one query pair, percent-encoding name and value.
@@ -961,6 +979,40 @@ impl HttpRequest {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::invalid_request(format!("the request body could not be encoded as JSON: {e}")))?;
         self.body = ReqBody::json(bytes);
+        Ok(())
+    }
+
+    /// An `application/x-www-form-urlencoded` body: the top-level fields of `body` as
+    /// `name=value` pairs (strings as they are, numbers and booleans as JSON text, arrays as
+    /// one pair per element; null fields are left out).
+    pub(crate) fn form_body<T: serde::Serialize + ?Sized>(&mut self, body: &T) -> Result<(), Error> {
+        let invalid =
+            |what: &str| Error::invalid_request(format!("the request body could not be encoded as a form: {what}"));
+        let value = serde_json::to_value(body).map_err(|e| invalid(&e.to_string()))?;
+        let serde_json::Value::Object(fields) = value else { return Err(invalid("it is not an object")) };
+        let mut form = String::new();
+        let mut pair = |name: &str, value: &serde_json::Value| -> Result<(), Error> {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(_) | serde_json::Value::Bool(_) => value.to_string(),
+                _ => return Err(invalid(&format!("field `{name}` is not a string, number or boolean"))),
+            };
+            if !form.is_empty() {
+                form.push('&');
+            }
+            encode_component(&mut form, name);
+            form.push('=');
+            encode_component(&mut form, &text);
+            Ok(())
+        };
+        for (name, value) in &fields {
+            match value {
+                serde_json::Value::Null => {}
+                serde_json::Value::Array(items) => items.iter().try_for_each(|item| pair(name, item))?,
+                _ => pair(name, value)?,
+            }
+        }
+        self.body = ReqBody::bytes(form.into_bytes(), "application/x-www-form-urlencoded");
         Ok(())
     }
 
@@ -1024,9 +1076,14 @@ impl HttpResponse {
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 fn encode_component(out: &mut String, s: &str) {
+    encode_keeping(out, s, b"");
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters and `keep`.
+fn encode_keeping(out: &mut String, s: &str, keep: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || keep.contains(&b) {
             out.push(b as char);
         } else {
             out.push('%');
@@ -1037,9 +1094,15 @@ fn encode_component(out: &mut String, s: &str) {
 }
 
 /// One path segment, percent-encoded so that `/`, `?`, `#`, `%` and spaces stay inside it.
+/// `:` and `@` are kept as they are, as RFC 3986 allows in a segment (`openrouter:web_search`).
+/// A segment that is all dots (`.`, `..`) is encoded as `%2E`s, so that it is not read as a
+/// relative reference to this or the parent resource.
 pub(crate) fn encode_path_segment(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b == b'.') {
+        return "%2E".repeat(s.len());
+    }
     let mut out = String::with_capacity(s.len());
-    encode_component(&mut out, s);
+    encode_keeping(&mut out, s, b":@");
     out
 }
 
@@ -1051,6 +1114,10 @@ mod tests {
     fn percent_encoding_keeps_values_whole() {
         assert_eq!(encode_path_segment("a/b?c#d&e%f g"), "a%2Fb%3Fc%23d%26e%25f%20g");
         assert_eq!(encode_path_segment("é"), "%C3%A9");
+        assert_eq!(encode_path_segment("openrouter:web_search@v1"), "openrouter:web_search@v1");
+        assert_eq!(encode_path_segment(".."), "%2E%2E");
+        assert_eq!(encode_path_segment("."), "%2E");
+        assert_eq!(encode_path_segment("a..b"), "a..b");
         let mut r = HttpRequest::new(Method::GET, "/x".into(), "application/json");
         r.query("id", "a&b=c");
         r.query("n", "1");

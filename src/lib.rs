@@ -3,7 +3,8 @@
 //! A Rust SDK for the whole [OpenRouter](https://openrouter.ai) HTTP API, built
 //! like the official TypeScript SDK's standalone functions: a small
 //! [`OpenRouterCore`] transport is created once and passed into free async
-//! functions, one per operation, in [`funcs`]. Each returns
+//! functions, one per operation (all 145 of the OpenRouter API spec of 2026-10-30), in
+//! [`funcs`]. Each returns
 //! `Result<Value, Error>`; the request and response types live in [`models`].
 //!
 //! ```no_run

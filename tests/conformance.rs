@@ -1,5 +1,6 @@
-//! Spec conformance: every case in `../shared/conformance/wire/`, in `tests/conformance/` (our
-//! own cases) and in `$OPENROUTER_CONFORMANCE_DIR` when it is set.
+//! Spec conformance: every case in `tests/conformance/cases/` (a copy of
+//! `../shared/conformance/wire/`; `.ci/run` checks that the two are equal), in
+//! `tests/conformance/` (our own cases) and in `$OPENROUTER_CONFORMANCE_DIR` when it is set.
 //!
 //! For each case: a recording server on 127.0.0.1 answers with the case's response; the core is
 //! configured as the case says; the case's operation is called through its public typed function
@@ -116,6 +117,24 @@ fn check_request(case: &Value, seen: &Recorded) -> Vec<String> {
         }
     }
     let content_type = seen.header("content-type").unwrap_or_default();
+    if let Some(form) = expect.get("form").and_then(Value::as_object) {
+        let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for pair in String::from_utf8_lossy(&seen.body).split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            got.entry(common::form_decode(k)).or_default().push(common::form_decode(v));
+        }
+        let mut want: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (k, vs) in form {
+            let list = vs.as_array().into_iter().flatten().map(|v| v.as_str().unwrap_or_default().to_string());
+            want.insert(k.clone(), list.collect());
+        }
+        for v in got.values_mut().chain(want.values_mut()) {
+            v.sort();
+        }
+        if got != want {
+            errors.push(format!("form {got:?} != {want:?}"));
+        }
+    }
     if let Some(prefix) = expect["content_type_prefix"].as_str() {
         if !content_type.starts_with(prefix) {
             errors.push(format!("content-type {content_type:?} does not start with {prefix:?}"));
@@ -130,7 +149,7 @@ fn check_request(case: &Value, seen: &Recorded) -> Vec<String> {
             }
             Err(e) => errors.push(format!("body is not JSON: {e}")),
         }
-    } else if expect.get("multipart").is_none() && !seen.body.is_empty() {
+    } else if expect.get("multipart").is_none() && expect.get("form").is_none() && !seen.body.is_empty() {
         errors.push(format!("unexpected body: {}", String::from_utf8_lossy(&seen.body)));
     }
     if let Some(parts) = expect.get("multipart").and_then(Value::as_array) {
@@ -184,7 +203,10 @@ async fn run_case(case: Case) -> Verdict {
         (None, Some(Value::String(t))) => t.clone(),
         _ => String::new(),
     };
-    let reply = if body.is_empty() && response.get("json").is_some_and(Value::is_null) {
+    let reply = if response.get("json").is_none() && response.get("text").is_none() {
+        // No body at all (a 204).
+        Reply::status(status)
+    } else if body.is_empty() && response.get("json").is_some_and(Value::is_null) {
         // The spec has no example: answer with an empty JSON object.
         Reply::json(status, "{}")
     } else {
@@ -314,7 +336,7 @@ fn load(dir: &Path, cases: &mut Vec<Case>) {
 async fn conformance() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut cases = Vec::new();
-    load(&root.join("../shared/conformance/wire"), &mut cases);
+    load(&root.join("tests/conformance/cases"), &mut cases);
     load(&root.join("tests/conformance"), &mut cases);
     if let Ok(dir) = std::env::var("OPENROUTER_CONFORMANCE_DIR") {
         if !dir.is_empty() {

@@ -3,8 +3,8 @@
 mod common;
 
 use common::{Reply, TestServer};
-use openrouter::funcs::{byok_list_pages, files_list_pages};
-use openrouter::models::{ListBYOKKeysRequest, ListFilesRequest};
+use openrouter::funcs::{batch_list_pages, byok_list_pages, files_list_pages};
+use openrouter::models::{ListBYOKKeysRequest, ListBatchesRequest, ListFilesRequest};
 use openrouter::{OpenRouterCore, RetryConfig};
 use serde_json::json;
 
@@ -22,7 +22,8 @@ fn keys_page(n: usize) -> Reply {
     let key = json!({
         "allowed_api_key_hashes": null, "allowed_models": null, "allowed_user_ids": null,
         "created_at": "2025-08-24T10:30:00Z", "disabled": false, "id": "11111111-2222-3333-4444-555555555555",
-        "is_fallback": false, "label": "sk-...AbCd", "name": "Key", "provider": "openai", "sort_order": 0,
+        "is_fallback": false, "is_required": false, "is_byok_only": false, "declared_zdr": null, "declared_region": null,
+        "label": "sk-...AbCd", "name": "Key", "provider": "openai", "sort_order": 0,
         "workspace_id": "550e8400-e29b-41d4-a716-446655440000"
     });
     Reply::json(200, json!({ "data": vec![key; n], "total_count": 107 }).to_string())
@@ -118,4 +119,46 @@ async fn a_blank_cursor_ends_the_pages() {
     assert!(pages.next_page().await.unwrap().is_ok());
     assert!(pages.next_page().await.is_none());
     assert_eq!(server.request_count(), 1);
+}
+
+/// A batch list page (OpenAI style): `last_id` names the last batch even on the last page;
+/// `has_more` says whether another page follows.
+fn batches_page(ids: &[&str], has_more: bool) -> Reply {
+    let data: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| {
+            json!({
+                "id": id, "object": "batch", "endpoint": "/v1/chat/completions", "model": "openai/gpt-4o-mini",
+                "completion_window": "24h", "status": "completed", "created_at": 1, "finalized_at": 2,
+                "provider": "OpenAI", "expires_at": null, "request_counts": {"total": 1, "completed": 1, "failed": 0},
+                "usage": null, "error": null, "results": null
+            })
+        })
+        .collect();
+    let last = ids.last().map(|s| s.to_string());
+    Reply::json(
+        200,
+        json!({"object": "list", "data": data, "first_id": ids.first(), "last_id": last, "has_more": has_more})
+            .to_string(),
+    )
+}
+
+#[tokio::test]
+async fn batch_pages_follow_last_id_while_has_more() {
+    let server = TestServer::start(vec![
+        batches_page(&["batch_1", "batch_2"], true),
+        batches_page(&["batch_3"], false),
+        batches_page(&["batch_4"], false),
+    ])
+    .await;
+    let mut pages = batch_list_pages(&core_at(&server), ListBatchesRequest::new().limit(2));
+    let mut ids = Vec::new();
+    while let Some(page) = pages.next_page().await {
+        ids.extend(page.unwrap().data.into_iter().map(|b| b.id));
+    }
+    assert_eq!(ids, ["batch_1", "batch_2", "batch_3"]);
+    assert_eq!(server.request_count(), 2, "no request after a page whose has_more is false");
+    assert_eq!(query(&server, 0, "after"), None);
+    assert_eq!(query(&server, 1, "after").as_deref(), Some("batch_2"));
+    assert_eq!(query(&server, 1, "limit").as_deref(), Some("2"));
 }

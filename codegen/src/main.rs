@@ -1,5 +1,5 @@
 //! `cargo run -p codegen` regenerates src/models, src/funcs and tests/conformance_dispatch from
-//! spec/openapi.yaml, codegen/operations.tsv and codegen/overrides.toml.
+//! spec/openrouter.openapi.json, codegen/operations.tsv and codegen/overrides.toml.
 //! `cargo run -p codegen -- --check` writes nothing and exits 1 when the committed files differ.
 
 use std::collections::BTreeSet;
@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("cannot read {p}: {e}"));
     let files = match codegen::generate(
-        &read("spec/openapi.yaml"),
+        &read("spec/openrouter.openapi.json"),
         &read("codegen/operations.tsv"),
         &read("codegen/overrides.toml"),
     ) {

@@ -233,19 +233,28 @@ fn raw_ident(id: &str) -> &str {
     id.strip_prefix("r#").unwrap_or(id)
 }
 
-fn render_def(model: &Model, d: &Def, out: &mut String) {
-    let mut docs = d.doc.clone();
-    if d.deprecated {
-        docs = if docs.is_empty() { "Deprecated.".into() } else { format!("{docs}\n\nDeprecated.") };
+/// `#[deprecated]` with the spec's note, for a deprecated item or field.
+fn deprecated_attr(note: &Option<String>) -> String {
+    match note.as_deref() {
+        None => String::new(),
+        Some("") => "#[deprecated]\n".into(),
+        Some(note) => format!("#[deprecated(note = {note:?})]\n"),
     }
+}
+
+fn render_def(model: &Model, d: &Def, out: &mut String) {
+    let docs = d.doc.clone();
+    let dep = deprecated_attr(&d.deprecated);
     let default = model.defaultable.contains(&d.name);
     match &d.kind {
         Kind::Struct { fields } => {
             doc(out, &docs);
+            out.push_str(&dep);
             let derives = if default { "Debug, Clone, Default, PartialEq" } else { "Debug, Clone, PartialEq" };
             let _ = writeln!(out, "#[derive({derives})]\npub struct {} {{", d.name);
             for f in fields {
                 doc(out, &f.doc);
+                out.push_str(&deprecated_attr(&f.deprecated));
                 let _ = writeln!(out, "pub {}: {},", f.ident, field_ty(f));
             }
             out.push_str(
@@ -266,6 +275,7 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
         Kind::OpenEnum { variants } => {
             out.push_str("open_enum! {\n");
             doc(out, &docs);
+            out.push_str(&dep);
             let _ = writeln!(out, "pub enum {} {{", d.name);
             for (ident, value) in variants {
                 let _ = writeln!(out, "{ident} = {value:?},");
@@ -275,11 +285,13 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
         Kind::Tag { variant, value } => {
             out.push_str("tag_enum! {\n");
             doc(out, &docs);
+            out.push_str(&dep);
             let _ = writeln!(out, "pub enum {} {{ {variant} = {value:?} }}\n}}\n", d.name);
         }
         Kind::Tagged { prop, variants } => {
             out.push_str("tagged_union! {\n");
             doc(out, &docs);
+            out.push_str(&dep);
             let _ = writeln!(out, "pub enum {} ({prop:?}) {{", d.name);
             for v in variants {
                 let tags: Vec<String> = v.tags.iter().map(|t| format!("{t:?}")).collect();
@@ -289,6 +301,7 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
         }
         Kind::Untagged { variants } => {
             doc(out, &docs);
+            out.push_str(&dep);
             out.push_str("#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\n#[serde(untagged)]\n#[allow(clippy::large_enum_variant)]\n");
             let _ = writeln!(out, "pub enum {} {{", d.name);
             for Variant { ident, ty: t, boxed, .. } in variants {
@@ -298,16 +311,19 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
         }
         Kind::Alias(t) => {
             doc(out, &docs);
+            out.push_str(&dep);
             let _ = writeln!(out, "pub type {} = {};\n", d.name, ty(t));
         }
         Kind::Request { op, fields } => render_request(model, d, op, fields, default, out),
         Kind::Multipart { fields } => {
             doc(out, &docs);
+            out.push_str(&dep);
             let _ = writeln!(out, "///\n/// Sent as a `multipart/form-data` form.");
             let derives = if default { "Debug, Clone, Default, PartialEq" } else { "Debug, Clone, PartialEq" };
             let _ = writeln!(out, "#[derive({derives})]\npub struct {} {{", d.name);
             for f in fields {
                 doc(out, &f.doc);
+                out.push_str(&deprecated_attr(&f.deprecated));
                 let _ = writeln!(out, "pub {}: {},", f.ident, field_ty(f));
             }
             out.push_str("}\n\n");
@@ -577,16 +593,17 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
     if op.variant.as_deref() == Some("multipart") {
         text.push_str(" (as a `multipart/form-data` form)");
     }
+    if op.on_origin {
+        text.push_str(" on the base URL's origin (not under its path, e.g. `/api/v1`)");
+    }
     if !op.description.is_empty() {
         let _ = write!(text, "\n\n{}", op.description);
     }
     if matches!(op.response, Response::Raw) {
         let _ = write!(text, "\n\nThe success body (`{}`) is returned unread, as a stream.", op.accept);
     }
-    if op.deprecated {
-        text.push_str("\n\nDeprecated.");
-    }
     doc(out, &text);
+    out.push_str(&deprecated_attr(&op.deprecated));
     if op.stream_event.is_some() {
         let _ = writeln!(
             out,
@@ -662,7 +679,8 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
         format!("format!({fmt:?}, {})", args.join(", "))
     };
     let method = format!("http::Method::{}", op.method.to_uppercase());
-    let new = format!("HttpRequest::new({method}, {path_expr}, {:?})", op.accept);
+    let ctor = if op.on_origin { "on_origin" } else { "new" };
+    let new = format!("HttpRequest::{ctor}({method}, {path_expr}, {:?})", op.accept);
     if !needs_mut {
         let _ = writeln!(body, "Ok({new})");
     } else {
@@ -691,6 +709,7 @@ fn render_op(model: &Model, op: &Operation, out: &mut String, uses: &mut Uses) {
         }
         match &op.body {
             Some(Body::Json) => body.push_str("http.json_body(&request.body)?;\n"),
+            Some(Body::Form) => body.push_str("http.form_body(&request.body)?;\n"),
             Some(Body::Multipart(name)) => {
                 uses.multipart = true;
                 let Kind::Multipart { fields: parts } = &model.defs[name].kind else { unreachable!() };
@@ -783,24 +802,55 @@ fn render_pages_fn(model: &Model, op: &Operation, fields: &[Field], p: &Paginati
                 op.function
             )
         }
-        Pagination::Cursor => {
-            assert!(
-                fields.iter().any(|f| f.wire == "cursor" && f.ty == Ty::Str && !f.required),
-                "{}: a cursor parameter expected",
-                op.row.operation_id
-            );
+        Pagination::Cursor { param, next } => {
+            let input = fields
+                .iter()
+                .find(|f| f.wire == *param && f.loc == Loc::Query && f.ty == Ty::Str && !f.required)
+                .unwrap_or_else(|| panic!("{}: an optional string parameter `{param}` expected", op.row.operation_id));
+            let page_fields = match &op.response {
+                Response::Json(Ty::Named(page_ty)) => match &model.defs[page_ty].kind {
+                    Kind::Struct { fields } => Some(fields),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let (cursor, more_doc) = match page_fields {
+                Some(page_fields) => {
+                    let out_field = page_fields
+                        .iter()
+                        .find(|f| f.wire == *next && f.ty == Ty::Str)
+                        .unwrap_or_else(|| panic!("{}: the page has no string field `{next}`", op.row.operation_id));
+                    // The next cursor as `Option<String>`, whatever the field's optionality.
+                    let cursor = match (out_field.required, out_field.nullable) {
+                        (true, false) => format!("Some(page.{}.clone())", out_field.ident),
+                        (true, true) | (false, false) => format!("page.{}.clone()", out_field.ident),
+                        (false, true) => format!("page.{}.clone().flatten()", out_field.ident),
+                    };
+                    // A page that says there is no more ends the stream even when it names a last id.
+                    match page_fields.iter().find(|f| f.wire == "has_more" && f.ty == Ty::Bool) {
+                        Some(f) if f.required && !f.nullable => (
+                            format!("if page.{} {{ {cursor} }} else {{ None }}", f.ident),
+                            ", a page whose `has_more` is false",
+                        ),
+                        _ => (cursor, ""),
+                    }
+                }
+                // A union of page shapes: read the field from whichever shape came back.
+                None => (format!("crate::pagination::json_cursor(&page, {next:?})"), ""),
+            };
             text = format!(
-                "{}, page after page\n\nA stream of the pages of [`{}`], following each page's `cursor`. It stops \
-                 after a page without a next cursor, or the first error.",
+                "{}, page after page\n\nA stream of the pages of [`{}`], passing each page's `{next}` as the next \
+                 `{param}`. It stops after a page without a next cursor{more_doc}, or the first error.",
                 op.summary.trim_end_matches('.'),
                 op.function
             );
             format!(
-                "crate::Pages::cursor(request.cursor.clone(), move |cursor| {{\n\
-                 let core = core.clone();\nlet mut request = request.clone();\nrequest.cursor = cursor;\n\
+                "crate::Pages::cursor(request.{ident}.clone(), move |cursor| {{\n\
+                 let core = core.clone();\nlet mut request = request.clone();\nrequest.{ident} = cursor;\n\
                  Box::pin(async move {{\nlet page = {}(&core, request).await?;\n\
-                 let next = crate::pagination::json_cursor(&page, \"cursor\");\nOk((page, next))\n}})\n}})",
-                op.function
+                 let next = {cursor};\nOk((page, next))\n}})\n}})",
+                op.function,
+                ident = input.ident,
             )
         }
     };
@@ -951,11 +1001,13 @@ fn render_dispatch(model: &Model) -> String {
     let mut s = header(model);
     s.push_str(
         "//! Calls an operation from a conformance case: builds the typed request from the case's\n\
-         //! inputs and calls the public function.\n\n\
+         //! inputs and calls the public function. Each operation's call is boxed, so that the\n\
+         //! stack frame of `call` does not hold the requests of all of them (a debug build's\n\
+         //! frame would pass a tokio worker's 2 MiB stack).\n\n\
          #[allow(unused_imports)]\nuse openrouter::models::*;\n#[allow(unused_imports)]\nuse openrouter::{funcs, OpenRouterCore};\n\n\
          #[allow(unused_imports)]\nuse crate::{Case, Outcome};\n\n\
          /// `None` when this build has no function for the case.\n\
-         #[allow(unused_variables)]\n\
+         #[allow(unused_variables, deprecated)]\n\
          pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {\n\
          match (case.operation_id.as_str(), case.variant.as_deref()) {\n",
     );
@@ -1004,13 +1056,13 @@ fn render_dispatch(model: &Model) -> String {
         };
         let _ = writeln!(
             s,
-            "#[cfg(feature = \"{}\")]\n({:?}, {variant}) => {{\n{build}Some(Outcome::{outcome}(funcs::{}(core, request).await))\n}}",
+            "#[cfg(feature = \"{}\")]\n({:?}, {variant}) => Box::pin(async move {{\n{build}Some(Outcome::{outcome}(funcs::{}(core, request).await))\n}}).await,",
             op.row.group, op.row.operation_id, op.function
         );
         if op.stream_event.is_some() {
             let _ = writeln!(
                 s,
-                "#[cfg(feature = \"{}\")]\n({:?}, Some(\"stream\")) => {{\n{build}Some(Outcome::stream(funcs::{}_stream(core, request).await).await)\n}}",
+                "#[cfg(feature = \"{}\")]\n({:?}, Some(\"stream\")) => Box::pin(async move {{\n{build}Some(Outcome::stream(funcs::{}_stream(core, request).await).await)\n}}).await,",
                 op.row.group, op.row.operation_id, op.function
             );
         }

@@ -56,9 +56,14 @@ impl ReqBody {
     }
 
     pub(crate) fn json(bytes: Vec<u8>) -> Self {
+        Self::bytes(bytes, "application/json")
+    }
+
+    /// A replayable body of these bytes.
+    pub(crate) fn bytes(bytes: Vec<u8>, content_type: &'static str) -> Self {
         ReqBody {
             segments: Arc::new([Segment::Bytes(Bytes::from(bytes))]),
-            content_type: Some(HeaderValue::from_static("application/json")),
+            content_type: Some(HeaderValue::from_static(content_type)),
             next: 0,
             open: None,
         }

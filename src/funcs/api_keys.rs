@@ -43,6 +43,9 @@ fn encode_list(request: ListRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.include_disabled {
         http.query("include_disabled", if *value { "true" } else { "false" });
     }
+    if let Some(value) = &request.include_expired {
+        http.query("include_expired", if *value { "true" } else { "false" });
+    }
     if let Some(value) = &request.offset {
         http.query("offset", &value.to_string());
     }
@@ -56,7 +59,7 @@ fn encode_list(request: ListRequest) -> Result<HttpRequest, Error> {
 ///
 /// `POST /keys`
 ///
-/// Create a new API key for the authenticated user. The plaintext `key` is returned only in this response. Treat it as a write-only, sensitive value; it cannot be retrieved later. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Create a new API key for the authenticated user. The plaintext `key` is returned only in this response. Treat it as a write-only, sensitive value; it cannot be retrieved later. Authenticate with a [management key](/docs/guides/overview/auth/management-api-keys). The optional `external` object associates the key with a partner-defined user and lookup key.
 pub async fn api_keys_create(core: &OpenRouterCore, request: CreateKeysRequest) -> Result<CreateKeysResponse, Error> {
     let http = encode_create(request)?;
     core.send(http).await?.json()
@@ -72,7 +75,7 @@ fn encode_create(request: CreateKeysRequest) -> Result<HttpRequest, Error> {
 ///
 /// `DELETE /keys/{hash}`
 ///
-/// Delete an existing API key. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Delete an existing API key. Authenticate with a [management key](/docs/guides/overview/auth/management-api-keys).
 pub async fn api_keys_delete(core: &OpenRouterCore, request: DeleteKeysRequest) -> Result<DeleteKeysResponse, Error> {
     let http = encode_delete(request)?;
     core.send(http).await?.json()
@@ -116,7 +119,13 @@ fn encode_get(request: GetKeyRequest) -> Result<HttpRequest, Error> {
 ///
 /// `PATCH /keys/{hash}`
 ///
-/// Update an existing API key. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Update an existing API key. Authenticate with a [management key](/docs/guides/overview/auth/management-api-keys).
+///
+/// Set `workspace_id` to move the key to another workspace.
+///
+/// \<Warning>
+/// The request body accepts only the fields listed below, and unrecognized fields are ignored. If the body contains none of the accepted fields, the request fails with `400` and the message `No update fields provided`.
+/// \</Warning>
 pub async fn api_keys_update(core: &OpenRouterCore, request: UpdateKeysRequest) -> Result<UpdateKeysResponse, Error> {
     let http = encode_update(request)?;
     core.send(http).await?.json()

@@ -65,6 +65,16 @@ pub fn datasets_get_app_rankings_pages(
 }
 
 fn encode_get_app_rankings(request: GetAppRankingsRequest) -> Result<HttpRequest, Error> {
+    if let Some(value) = &request.start_date {
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`start_date` must not be empty (minLength 1)"));
+        }
+    }
+    if let Some(value) = &request.end_date {
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`end_date` must not be empty (minLength 1)"));
+        }
+    }
     if let Some(value) = &request.limit {
         if *value < 1 {
             return Err(Error::invalid_request("`limit` must be at least 1 (minimum 1)"));
@@ -147,6 +157,16 @@ pub async fn datasets_get_rankings_daily(
 }
 
 fn encode_get_rankings_daily(request: GetRankingsDailyRequest) -> Result<HttpRequest, Error> {
+    if let Some(value) = &request.start_date {
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`start_date` must not be empty (minLength 1)"));
+        }
+    }
+    if let Some(value) = &request.end_date {
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`end_date` must not be empty (minLength 1)"));
+        }
+    }
     let mut http = HttpRequest::new(http::Method::GET, String::from("/datasets/rankings-daily"), "application/json");
     if let Some(value) = &request.start_date {
         http.query("start_date", value);

@@ -18,7 +18,7 @@ pub async fn files_list(core: &OpenRouterCore, request: ListFilesRequest) -> Res
 
 /// List files, page after page
 ///
-/// A stream of the pages of \[`files_list`\], following each page's `cursor`. It stops after a page without a next cursor, or the first error.
+/// A stream of the pages of \[`files_list`\], passing each page's `cursor` as the next `cursor`. It stops after a page without a next cursor, or the first error.
 pub fn files_list_pages(core: &OpenRouterCore, request: ListFilesRequest) -> crate::Pages<FileListResponse> {
     let core = core.clone();
     crate::Pages::cursor(request.cursor.clone(), move |cursor| {
@@ -114,6 +114,9 @@ fn encode_delete(request: DeleteFileRequest) -> Result<HttpRequest, Error> {
         if value.chars().count() < 1 {
             return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
         }
+        if value.chars().count() > 256 {
+            return Err(Error::invalid_request("`file_id` must have at most 256 characters (maxLength 256)"));
+        }
     }
     let mut http = HttpRequest::new(
         http::Method::DELETE,
@@ -144,6 +147,9 @@ fn encode_retrieve(request: GetFileMetadataRequest) -> Result<HttpRequest, Error
         let value = &request.file_id;
         if value.chars().count() < 1 {
             return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
+        }
+        if value.chars().count() > 256 {
+            return Err(Error::invalid_request("`file_id` must have at most 256 characters (maxLength 256)"));
         }
     }
     let mut http = HttpRequest::new(
@@ -180,6 +186,9 @@ fn encode_download(request: DownloadFileContentRequest) -> Result<HttpRequest, E
         let value = &request.file_id;
         if value.chars().count() < 1 {
             return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
+        }
+        if value.chars().count() > 256 {
+            return Err(Error::invalid_request("`file_id` must have at most 256 characters (maxLength 256)"));
         }
     }
     let mut http = HttpRequest::new(

@@ -23,6 +23,9 @@ fn encode_get_generation(request: GetGenerationRequest) -> Result<HttpRequest, E
         if value.chars().count() < 1 {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
+        if value.chars().count() > 128 {
+            return Err(Error::invalid_request("`id` must have at most 128 characters (maxLength 128)"));
+        }
     }
     let mut http = HttpRequest::new(http::Method::GET, String::from("/generation"), "application/json");
     {
@@ -48,6 +51,9 @@ fn encode_list_generation_content(request: ListGenerationContentRequest) -> Resu
         let value = &request.id;
         if value.chars().count() < 1 {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+        if value.chars().count() > 128 {
+            return Err(Error::invalid_request("`id` must have at most 128 characters (maxLength 128)"));
         }
     }
     let mut http = HttpRequest::new(http::Method::GET, String::from("/generation/content"), "application/json");

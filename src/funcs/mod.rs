@@ -5,6 +5,10 @@
 //! and decodes the success body. Every function's module is compiled only with its group's
 //! Cargo feature.
 
+#[cfg(feature = "alpha_decisions")]
+mod alpha_decisions;
+#[cfg(feature = "alpha_decisions")]
+pub use alpha_decisions::*;
 #[cfg(feature = "analytics")]
 mod analytics;
 #[cfg(feature = "analytics")]
@@ -13,6 +17,10 @@ pub use analytics::*;
 mod api_keys;
 #[cfg(feature = "api_keys")]
 pub use api_keys::*;
+#[cfg(feature = "batch")]
+mod batch;
+#[cfg(feature = "batch")]
+pub use batch::*;
 #[cfg(feature = "benchmarks")]
 mod benchmarks;
 #[cfg(feature = "benchmarks")]
@@ -29,6 +37,10 @@ pub use chat::*;
 mod classifications;
 #[cfg(feature = "classifications")]
 pub use classifications::*;
+#[cfg(feature = "containers")]
+mod containers;
+#[cfg(feature = "containers")]
+pub use containers::*;
 #[cfg(feature = "credits")]
 mod credits;
 #[cfg(feature = "credits")]
@@ -45,6 +57,10 @@ pub use embeddings::*;
 mod endpoints;
 #[cfg(feature = "endpoints")]
 pub use endpoints::*;
+#[cfg(feature = "external_users")]
+mod external_users;
+#[cfg(feature = "external_users")]
+pub use external_users::*;
 #[cfg(feature = "files")]
 mod files;
 #[cfg(feature = "files")]
@@ -85,6 +101,14 @@ pub use organization::*;
 mod presets;
 #[cfg(feature = "presets")]
 pub use presets::*;
+#[cfg(feature = "private_endpoints")]
+mod private_endpoints;
+#[cfg(feature = "private_endpoints")]
+pub use private_endpoints::*;
+#[cfg(feature = "private_providers")]
+mod private_providers;
+#[cfg(feature = "private_providers")]
+pub use private_providers::*;
 #[cfg(feature = "providers")]
 mod providers;
 #[cfg(feature = "providers")]
@@ -105,10 +129,22 @@ pub use scim::*;
 mod stt;
 #[cfg(feature = "stt")]
 pub use stt::*;
+#[cfg(feature = "system_one")]
+mod system_one;
+#[cfg(feature = "system_one")]
+pub use system_one::*;
+#[cfg(feature = "tools")]
+mod tools;
+#[cfg(feature = "tools")]
+pub use tools::*;
 #[cfg(feature = "tts")]
 mod tts;
 #[cfg(feature = "tts")]
 pub use tts::*;
+#[cfg(feature = "vault")]
+mod vault;
+#[cfg(feature = "vault")]
+pub use vault::*;
 #[cfg(feature = "video_generation")]
 mod video_generation;
 #[cfg(feature = "video_generation")]

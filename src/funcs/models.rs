@@ -271,7 +271,7 @@ fn encode_count(request: ListModelsCountRequest) -> Result<HttpRequest, Error> {
 ///
 /// `GET /models/user`
 ///
-/// List models filtered by user provider preferences, [privacy settings](https://openrouter.ai/docs/guides/privacy/provider-logging), and [guardrails](https://openrouter.ai/docs/guides/features/guardrails). If requesting through a regional hostname, the results will be filtered to models that satisfy in-region routing for that region.
+/// List models filtered by user provider preferences, [privacy settings](https://openrouter.ai/docs/guides/privacy/provider-logging), and [guardrails](https://openrouter.ai/docs/guides/features/guardrails). Returns text-output models by default; pass `output_modalities` (a comma-separated list of `text`, `image`, `embeddings`, `audio`, `video`, `rerank`, `speech`, `transcription`, or `all`) to include other modalities. If requesting through a regional hostname, the results will be filtered to models that satisfy in-region routing for that region.
 pub async fn models_list_for_user(
     core: &OpenRouterCore,
     request: ListModelsUserRequest,
@@ -321,6 +321,15 @@ fn encode_list_for_user(request: ListModelsUserRequest) -> Result<HttpRequest, E
     }
     if let Some(value) = &request.limit {
         http.query("limit", &value.to_string());
+    }
+    if let Some(value) = &request.output_modalities {
+        http.query("output_modalities", value);
+    }
+    if let Some(value) = &request.sort {
+        http.query("sort", value.as_str());
+    }
+    if let Some(value) = &request.client {
+        http.query("client", value.as_str());
     }
     Ok(http)
 }

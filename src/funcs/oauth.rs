@@ -43,3 +43,36 @@ fn encode_create_auth_code(request: CreateAuthKeysCodeRequest) -> Result<HttpReq
     http.json_body(&request.body)?;
     Ok(http)
 }
+
+/// OpenRouter access token signing keys
+///
+/// `GET /oauth/jwks`
+///
+/// RFC 7517 JWK Set containing the public keys OpenRouter signs access tokens with.
+pub async fn oauth_list_oauth_jwks(core: &OpenRouterCore, request: ListOauthJwksRequest) -> Result<OAuthJwks, Error> {
+    let http = encode_list_oauth_jwks(request)?;
+    core.send(http).await?.json()
+}
+
+fn encode_list_oauth_jwks(_request: ListOauthJwksRequest) -> Result<HttpRequest, Error> {
+    Ok(HttpRequest::new(http::Method::GET, String::from("/oauth/jwks"), "application/json"))
+}
+
+/// Exchange a workload identity token
+///
+/// `POST /oauth/token`
+///
+/// RFC 8693 token exchange. Presents a JWT from an issuer your organization trusts (Settings → Workload identity) and receives a short-lived OpenRouter access token that acts as the API key the matching federation policy targets.
+pub async fn oauth_create_oauth_token(
+    core: &OpenRouterCore,
+    request: CreateOauthTokenRequest,
+) -> Result<TokenExchangeResponse, Error> {
+    let http = encode_create_oauth_token(request)?;
+    core.send(http).await?.json()
+}
+
+fn encode_create_oauth_token(request: CreateOauthTokenRequest) -> Result<HttpRequest, Error> {
+    let mut http = HttpRequest::new(http::Method::POST, String::from("/oauth/token"), "application/json");
+    http.form_body(&request.body)?;
+    Ok(http)
+}

@@ -63,3 +63,39 @@ fn encode_list_members(request: ListOrganizationMembersRequest) -> Result<HttpRe
     }
     Ok(http)
 }
+
+/// Get organization settings
+///
+/// `GET /organization/settings`
+///
+/// Get the settings of the organization associated with the authenticated management key. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+pub async fn organization_get_settings(
+    core: &OpenRouterCore,
+    request: GetOrganizationSettingsRequest,
+) -> Result<GetOrganizationSettingsResponse, Error> {
+    let http = encode_get_settings(request)?;
+    core.send(http).await?.json()
+}
+
+fn encode_get_settings(_request: GetOrganizationSettingsRequest) -> Result<HttpRequest, Error> {
+    Ok(HttpRequest::new(http::Method::GET, String::from("/organization/settings"), "application/json"))
+}
+
+/// Update organization settings
+///
+/// `PATCH /organization/settings`
+///
+/// Update the settings of the organization associated with the authenticated management key. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+pub async fn organization_update_settings(
+    core: &OpenRouterCore,
+    request: UpdateOrganizationSettingsRequest,
+) -> Result<UpdateOrganizationSettingsResponse, Error> {
+    let http = encode_update_settings(request)?;
+    core.send(http).await?.json()
+}
+
+fn encode_update_settings(request: UpdateOrganizationSettingsRequest) -> Result<HttpRequest, Error> {
+    let mut http = HttpRequest::new(http::Method::PATCH, String::from("/organization/settings"), "application/json");
+    http.json_body(&request.body)?;
+    Ok(http)
+}

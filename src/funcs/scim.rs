@@ -68,7 +68,7 @@ fn encode_list_mappings(request: ListScimGroupMappingsRequest) -> Result<HttpReq
 ///
 /// `POST /scim/group-mappings`
 ///
-/// Create a SCIM group-to-workspace role mapping. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Create a SCIM group-to-workspace role mapping. Creating a mapping that already exists with the same role succeeds and re-applies the mapping to the group members. Requesting a different role for an existing mapping returns 409. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_create(
     core: &OpenRouterCore,
     request: CreateScimGroupMappingRequest,
@@ -226,5 +226,55 @@ fn encode_list_groups(request: ListScimGroupsRequest) -> Result<HttpRequest, Err
     if let Some(value) = &request.limit {
         http.query("limit", &value.to_string());
     }
+    if let Some(value) = &request.display_name {
+        http.query("display_name", value);
+    }
+    if let Some(value) = &request.external_id {
+        http.query("external_id", value);
+    }
     Ok(http)
+}
+
+/// Start a SCIM directory sync
+///
+/// `POST /scim/sync-jobs`
+///
+/// Start a SCIM directory sync. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+pub async fn scim_create_sync_job(
+    core: &OpenRouterCore,
+    request: CreateScimSyncJobRequest,
+) -> Result<CreateScimSyncJobResponse, Error> {
+    let http = encode_create_sync_job(request)?;
+    core.send(http).await?.json()
+}
+
+fn encode_create_sync_job(_request: CreateScimSyncJobRequest) -> Result<HttpRequest, Error> {
+    Ok(HttpRequest::new(http::Method::POST, String::from("/scim/sync-jobs"), "application/json"))
+}
+
+/// Get SCIM directory sync status
+///
+/// `GET /scim/sync-jobs/{id}`
+///
+/// Get SCIM directory sync status. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+pub async fn scim_get_sync_job(
+    core: &OpenRouterCore,
+    request: GetScimSyncJobRequest,
+) -> Result<GetScimSyncJobResponse, Error> {
+    let http = encode_get_sync_job(request)?;
+    core.send(http).await?.json()
+}
+
+fn encode_get_sync_job(request: GetScimSyncJobRequest) -> Result<HttpRequest, Error> {
+    {
+        let value = &request.id;
+        if value.chars().count() < 1 {
+            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+        }
+    }
+    Ok(HttpRequest::new(
+        http::Method::GET,
+        format!("/scim/sync-jobs/{}", encode_path_segment(&request.id)),
+        "application/json",
+    ))
 }

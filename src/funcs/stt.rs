@@ -10,7 +10,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `POST /audio/transcriptions`
 ///
-/// Transcribes audio into text. Accepts base64-encoded audio input as JSON or an OpenAI-style multipart/form-data file upload, and returns the transcribed text.
+/// Transcribes audio into text. Accepts base64-encoded audio input as JSON, an OpenAI-style multipart/form-data file upload, or a URL the provider downloads directly, and returns the transcribed text.
 pub async fn stt_create_transcription(
     core: &OpenRouterCore,
     request: CreateAudioTranscriptionsRequest,
@@ -29,7 +29,7 @@ fn encode_create_transcription(request: CreateAudioTranscriptionsRequest) -> Res
 ///
 /// `POST /audio/transcriptions` (as a `multipart/form-data` form)
 ///
-/// Transcribes audio into text. Accepts base64-encoded audio input as JSON or an OpenAI-style multipart/form-data file upload, and returns the transcribed text.
+/// Transcribes audio into text. Accepts base64-encoded audio input as JSON, an OpenAI-style multipart/form-data file upload, or a URL the provider downloads directly, and returns the transcribed text.
 pub async fn stt_create_transcription_multipart(
     core: &OpenRouterCore,
     request: CreateAudioTranscriptionsMultipartRequest,
@@ -44,19 +44,35 @@ fn encode_create_transcription_multipart(
     let mut http = HttpRequest::new(http::Method::POST, String::from("/audio/transcriptions"), "application/json");
     let mut form = Multipart::new();
     let parts = request.body;
-    {
-        let value = parts.file;
+    if let Some(value) = parts.file {
         form.file_upload("file", value);
     }
     {
         let value = parts.model;
         form.text("model", value);
     }
+    if let Some(value) = parts.diarize {
+        form.text("diarize", value.to_string());
+    }
+    if let Some(value) = parts.keyterms {
+        for item in value {
+            form.text("keyterms[]", item);
+        }
+    }
     if let Some(value) = parts.language {
         form.text("language", value);
     }
+    if let Some(value) = parts.provider {
+        form.text("provider", value);
+    }
     if let Some(value) = parts.response_format {
         form.text("response_format", value.as_str().to_string());
+    }
+    if let Some(value) = parts.session_id {
+        form.text("session_id", value);
+    }
+    if let Some(value) = parts.source_url {
+        form.text("source_url", value);
     }
     if let Some(value) = parts.temperature {
         form.text("temperature", value.to_string());
@@ -65,6 +81,12 @@ fn encode_create_transcription_multipart(
         for item in value {
             form.text("timestamp_granularities[]", item.as_str().to_string());
         }
+    }
+    if let Some(value) = parts.trace {
+        form.text("trace", value);
+    }
+    if let Some(value) = parts.user {
+        form.text("user", value);
     }
     http.multipart(form);
     Ok(http)

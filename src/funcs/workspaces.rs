@@ -87,7 +87,7 @@ fn encode_create(request: CreateWorkspaceRequest) -> Result<HttpRequest, Error> 
 ///
 /// `DELETE /workspaces/{id}`
 ///
-/// Delete an existing workspace. Workspaces with active API keys cannot be deleted; remove the keys first. Deleting the default workspace is not yet generally available; callers not enabled for it receive a 403 while the capability rolls out. Deleting any workspace permanently deletes its budgets and guardrails and disables its classifiers and broadcast destinations. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Delete an existing workspace. Workspaces with active API keys cannot be deleted; remove the keys first. Deleting the default workspace requires confirm_default_workspace_deletion=true. Deleting any workspace permanently deletes its budgets and guardrails and disables its classifiers and broadcast destinations. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_delete(
     core: &OpenRouterCore,
     request: DeleteWorkspaceRequest,
@@ -103,11 +103,15 @@ fn encode_delete(request: DeleteWorkspaceRequest) -> Result<HttpRequest, Error> 
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
-    Ok(HttpRequest::new(
+    let mut http = HttpRequest::new(
         http::Method::DELETE,
         format!("/workspaces/{}", encode_path_segment(&request.id)),
         "application/json",
-    ))
+    );
+    if let Some(value) = &request.confirm_default_workspace_deletion {
+        http.query("confirm_default_workspace_deletion", if *value { "true" } else { "false" });
+    }
+    Ok(http)
 }
 
 /// Get a workspace
@@ -168,7 +172,7 @@ fn encode_update(request: UpdateWorkspaceRequest) -> Result<HttpRequest, Error> 
 
 /// List workspace budgets
 ///
-/// `GET /workspaces/{id}/budgets`
+/// `GET /workspaces/{workspace_ref}/budgets`
 ///
 /// List all budgets configured for a workspace. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_list_budgets(
@@ -181,21 +185,21 @@ pub async fn workspaces_list_budgets(
 
 fn encode_list_budgets(request: ListWorkspaceBudgetsRequest) -> Result<HttpRequest, Error> {
     {
-        let value = &request.id;
+        let value = &request.workspace_ref;
         if value.chars().count() < 1 {
-            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+            return Err(Error::invalid_request("`workspace_ref` must not be empty (minLength 1)"));
         }
     }
     Ok(HttpRequest::new(
         http::Method::GET,
-        format!("/workspaces/{}/budgets", encode_path_segment(&request.id)),
+        format!("/workspaces/{}/budgets", encode_path_segment(&request.workspace_ref)),
         "application/json",
     ))
 }
 
 /// Delete a workspace budget
 ///
-/// `DELETE /workspaces/{id}/budgets/{interval}`
+/// `DELETE /workspaces/{workspace_ref}/budgets/{interval}`
 ///
 /// Remove the budget for a given interval. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_delete_budget(
@@ -208,16 +212,16 @@ pub async fn workspaces_delete_budget(
 
 fn encode_delete_budget(request: DeleteWorkspaceBudgetRequest) -> Result<HttpRequest, Error> {
     {
-        let value = &request.id;
+        let value = &request.workspace_ref;
         if value.chars().count() < 1 {
-            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+            return Err(Error::invalid_request("`workspace_ref` must not be empty (minLength 1)"));
         }
     }
     Ok(HttpRequest::new(
         http::Method::DELETE,
         format!(
             "/workspaces/{}/budgets/{}",
-            encode_path_segment(&request.id),
+            encode_path_segment(&request.workspace_ref),
             encode_path_segment(request.interval.as_str())
         ),
         "application/json",
@@ -226,7 +230,7 @@ fn encode_delete_budget(request: DeleteWorkspaceBudgetRequest) -> Result<HttpReq
 
 /// Get a workspace budget
 ///
-/// `GET /workspaces/{id}/budgets/{interval}`
+/// `GET /workspaces/{workspace_ref}/budgets/{interval}`
 ///
 /// Retrieve the budget for a given interval. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_get_budget(
@@ -239,16 +243,16 @@ pub async fn workspaces_get_budget(
 
 fn encode_get_budget(request: GetWorkspaceBudgetRequest) -> Result<HttpRequest, Error> {
     {
-        let value = &request.id;
+        let value = &request.workspace_ref;
         if value.chars().count() < 1 {
-            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+            return Err(Error::invalid_request("`workspace_ref` must not be empty (minLength 1)"));
         }
     }
     Ok(HttpRequest::new(
         http::Method::GET,
         format!(
             "/workspaces/{}/budgets/{}",
-            encode_path_segment(&request.id),
+            encode_path_segment(&request.workspace_ref),
             encode_path_segment(request.interval.as_str())
         ),
         "application/json",
@@ -257,7 +261,7 @@ fn encode_get_budget(request: GetWorkspaceBudgetRequest) -> Result<HttpRequest, 
 
 /// Create or update a workspace budget
 ///
-/// `PUT /workspaces/{id}/budgets/{interval}`
+/// `PUT /workspaces/{workspace_ref}/budgets/{interval}`
 ///
 /// Create or update the budget for a given interval. Budget limits must strictly decrease as the interval narrows (lifetime > monthly > weekly > daily). The optional `include_byok_in_budgets` flag is a workspace-wide setting: when provided it applies to every budget interval for the workspace, not just the interval in this request. Note that a change made here is applied to budget enforcement immediately, but an already-open workspace settings page in the web dashboard may keep showing the previous value until it is reloaded. [Management key](/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_set_budget(
@@ -270,16 +274,16 @@ pub async fn workspaces_set_budget(
 
 fn encode_set_budget(request: UpsertWorkspaceBudgetRequest) -> Result<HttpRequest, Error> {
     {
-        let value = &request.id;
+        let value = &request.workspace_ref;
         if value.chars().count() < 1 {
-            return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
+            return Err(Error::invalid_request("`workspace_ref` must not be empty (minLength 1)"));
         }
     }
     let mut http = HttpRequest::new(
         http::Method::PUT,
         format!(
             "/workspaces/{}/budgets/{}",
-            encode_path_segment(&request.id),
+            encode_path_segment(&request.workspace_ref),
             encode_path_segment(request.interval.as_str())
         ),
         "application/json",

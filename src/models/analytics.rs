@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 pub struct ActivityItem {
     /// BYOK inference cost in USD (external credits spent)
     pub byok_usage_inference: f64,
+    /// Total prompt tokens read from the provider prompt cache (cache hits). Generally a subset of `prompt_tokens`; for replayed response-cache hits the provider may report the two counters over disjoint token sets, so `cached_tokens` can exceed `prompt_tokens`.
+    pub cached_tokens: i64,
     /// Total completion tokens generated
     pub completion_tokens: i64,
     /// Date of the activity (YYYY-MM-DD format)
@@ -39,6 +41,7 @@ pub struct ActivityItem {
 json_object! {
     ActivityItem {
         byok_usage_inference: "byok_usage_inference" required,
+        cached_tokens: "cached_tokens" required,
         completion_tokens: "completion_tokens" required,
         date: "date" required,
         endpoint_id: "endpoint_id" required,
@@ -65,6 +68,125 @@ json_object! {
     ActivityResponse {
         data: "data" defaulted,
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum ClassifierFiltersFilter {
+    ClassifierScalarFilter(ClassifierScalarFilter),
+    ClassifierSetFilter(ClassifierSetFilter),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifierScalarFilter {
+    /// Classifier dimension name to filter on (snake_case identifier, e.g. "department", "work_type").
+    pub field: String,
+    /// Equality operator taking a scalar filter value. Ordered comparisons are not available because classification values are strings.
+    pub operator: ClassifierScalarFilterOperator,
+    /// Scalar (string or number) filter value.
+    pub value: ClassifierScalarFilterValue,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ClassifierScalarFilter {
+        field: "field" required,
+        operator: "operator" required,
+        value: "value" required,
+    }
+}
+
+impl ClassifierScalarFilter {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        field: impl Into<String>,
+        operator: ClassifierScalarFilterOperator,
+        value: ClassifierScalarFilterValue,
+    ) -> Self {
+        Self { field: field.into(), operator, value, extra: Default::default() }
+    }
+}
+
+open_enum! {
+/// Equality operator taking a scalar filter value. Ordered comparisons are not available because classification values are strings.
+pub enum ClassifierScalarFilterOperator {
+Eq = "eq",
+Neq = "neq",
+}
+}
+
+/// Scalar (string or number) filter value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum ClassifierScalarFilterValue {
+    String(String),
+    Number(f64),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifierSetFilter {
+    /// Classifier dimension name to filter on (snake_case identifier, e.g. "department", "work_type").
+    pub field: String,
+    /// Set-membership operator taking an array filter value.
+    pub operator: ClassifierSetFilterOperator,
+    /// Array of scalar filter values.
+    pub value: Vec<ClassifierSetFilterValueItem>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ClassifierSetFilter {
+        field: "field" required,
+        operator: "operator" required,
+        value: "value" defaulted,
+    }
+}
+
+impl ClassifierSetFilter {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(
+        field: impl Into<String>,
+        operator: ClassifierSetFilterOperator,
+        value: Vec<ClassifierSetFilterValueItem>,
+    ) -> Self {
+        Self { field: field.into(), operator, value, extra: Default::default() }
+    }
+}
+
+open_enum! {
+/// Set-membership operator taking an array filter value.
+pub enum ClassifierSetFilterOperator {
+In = "in",
+NotIn = "not_in",
+}
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum ClassifierSetFilterValueItem {
+    String(String),
+    Number(f64),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum Filter {
+    ScalarFilter(ScalarFilter),
+    SetFilter(SetFilter),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
 }
 
 /// Inputs of [`analytics_get_analytics_meta`](crate::funcs::analytics_get_analytics_meta) (`GET /analytics/meta`): path, query and header parameters and the body.
@@ -96,7 +218,7 @@ pub struct GetAnalyticsMetaResponseData {
     pub dimensions: Vec<GetAnalyticsMetaResponseDataDimensionsItem>,
     pub granularities: Vec<GetAnalyticsMetaResponseDataGranularitiesItem>,
     pub metrics: Vec<GetAnalyticsMetaResponseDataMetricsItem>,
-    pub operators: Vec<GetAnalyticsMetaResponseDataOperatorsItem>,
+    pub operators: Vec<Operator>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -214,55 +336,6 @@ Throughput = "throughput",
 }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct GetAnalyticsMetaResponseDataOperatorsItem {
-    /// Operator identifier used in filter definitions
-    pub name: GetAnalyticsMetaResponseDataOperatorsItemName,
-    /// Whether the operator expects a single value or an array
-    pub value_type: GetAnalyticsMetaResponseDataOperatorsItemValueType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-json_object! {
-    GetAnalyticsMetaResponseDataOperatorsItem {
-        name: "name" required,
-        value_type: "value_type" required,
-    }
-}
-
-impl GetAnalyticsMetaResponseDataOperatorsItem {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(
-        name: GetAnalyticsMetaResponseDataOperatorsItemName,
-        value_type: GetAnalyticsMetaResponseDataOperatorsItemValueType,
-    ) -> Self {
-        Self { name, value_type, extra: Default::default() }
-    }
-}
-
-open_enum! {
-/// Operator identifier used in filter definitions
-pub enum GetAnalyticsMetaResponseDataOperatorsItemName {
-Eq = "eq",
-Neq = "neq",
-In = "in",
-NotIn = "not_in",
-Gt = "gt",
-Gte = "gte",
-Lt = "lt",
-Lte = "lte",
-}
-}
-
-open_enum! {
-/// Whether the operator expects a single value or an array
-pub enum GetAnalyticsMetaResponseDataOperatorsItemValueType {
-Scalar = "scalar",
-Array = "array",
-}
-}
-
 /// Inputs of [`analytics_get_user_activity`](crate::funcs::analytics_get_user_activity) (`GET /activity`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUserActivityRequest {
@@ -330,6 +403,52 @@ tag_enum! {
 pub enum GetUserActivityRequestGroupBy { Workspace = "workspace" }
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operator {
+    /// Operator identifier used in filter definitions
+    pub name: OperatorName,
+    /// Whether the operator expects a single value or an array
+    pub value_type: OperatorValueType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    Operator {
+        name: "name" required,
+        value_type: "value_type" required,
+    }
+}
+
+impl Operator {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(name: OperatorName, value_type: OperatorValueType) -> Self {
+        Self { name, value_type, extra: Default::default() }
+    }
+}
+
+open_enum! {
+/// Operator identifier used in filter definitions
+pub enum OperatorName {
+Eq = "eq",
+Neq = "neq",
+In = "in",
+NotIn = "not_in",
+Gt = "gt",
+Gte = "gte",
+Lt = "lt",
+Lte = "lte",
+}
+}
+
+open_enum! {
+/// Whether the operator expects a single value or an array
+pub enum OperatorValueType {
+Scalar = "scalar",
+Array = "array",
+}
+}
+
 /// Inputs of [`analytics_query_analytics`](crate::funcs::analytics_query_analytics) (`POST /analytics/query`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsRequest {
@@ -350,7 +469,7 @@ pub struct QueryAnalyticsRequestBody {
     /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
     pub classifier_filters: Option<QueryAnalyticsRequestBodyClassifierFilters>,
     pub dimensions: Option<Vec<String>>,
-    pub filters: Option<Vec<QueryAnalyticsRequestBodyFiltersItem>>,
+    pub filters: Option<Vec<Filter>>,
     /// Time granularity
     pub granularity: Option<String>,
     /// Maximum rows per distinct combination of dimensions. When omitted on time-series queries (granularity + dimensions), auto-computed to avoid truncating time windows. Explicit values override the default and may truncate time buckets if set lower than the number of buckets in the range. Ignored when no dimensions are specified.
@@ -404,7 +523,7 @@ json_object! {
 pub struct QueryAnalyticsRequestBodyClassifierFilters {
     /// UUID of the classifier whose tags to filter by. Must match classifier_dimensions.classifier_id when both are specified.
     pub classifier_id: String,
-    pub filters: Vec<QueryAnalyticsRequestBodyClassifierFiltersFiltersItem>,
+    pub filters: Vec<ClassifierFiltersFilter>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -414,115 +533,6 @@ json_object! {
         classifier_id: "classifier_id" required,
         filters: "filters" defaulted,
     }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueryAnalyticsRequestBodyClassifierFiltersFiltersItem {
-    /// Classifier dimension name to filter on (snake_case identifier, e.g. "department", "work_type").
-    pub field: String,
-    /// Filter operator. Only equality/set operators are supported (eq, neq, in, not_in) — ordered comparisons are not available because classification values are strings.
-    pub operator: String,
-    /// Filter value. Use a scalar (string or number) for eq/neq, or an array for in/not_in.
-    pub value: QueryAnalyticsRequestBodyClassifierFiltersFiltersItemValue,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-json_object! {
-    QueryAnalyticsRequestBodyClassifierFiltersFiltersItem {
-        field: "field" required,
-        operator: "operator" required,
-        value: "value" required,
-    }
-}
-
-impl QueryAnalyticsRequestBodyClassifierFiltersFiltersItem {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(
-        field: impl Into<String>,
-        operator: impl Into<String>,
-        value: QueryAnalyticsRequestBodyClassifierFiltersFiltersItemValue,
-    ) -> Self {
-        Self { field: field.into(), operator: operator.into(), value, extra: Default::default() }
-    }
-}
-
-/// Filter value. Use a scalar (string or number) for eq/neq, or an array for in/not_in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum QueryAnalyticsRequestBodyClassifierFiltersFiltersItemValue {
-    String(String),
-    Number(f64),
-    Array(Vec<QueryAnalyticsRequestBodyClassifierFiltersFiltersItemValueArrayItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum QueryAnalyticsRequestBodyClassifierFiltersFiltersItemValueArrayItem {
-    String(String),
-    Number(f64),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueryAnalyticsRequestBodyFiltersItem {
-    /// Dimension to filter on. Use the /meta endpoint for available dimensions.
-    pub field: String,
-    /// Include rows where the dimension has no value. Applies only to the `in` and `not_in` operators and dimensions that have an unset bucket.
-    pub include_unset: Option<bool>,
-    /// Filter operator
-    pub operator: String,
-    /// Filter value (scalar or array depending on operator). Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
-    pub value: QueryAnalyticsRequestBodyFiltersItemValue,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-json_object! {
-    QueryAnalyticsRequestBodyFiltersItem {
-        field: "field" required,
-        include_unset: "include_unset" optional,
-        operator: "operator" required,
-        value: "value" required,
-    }
-}
-
-impl QueryAnalyticsRequestBodyFiltersItem {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(
-        field: impl Into<String>,
-        operator: impl Into<String>,
-        value: QueryAnalyticsRequestBodyFiltersItemValue,
-    ) -> Self {
-        Self { field: field.into(), include_unset: None, operator: operator.into(), value, extra: Default::default() }
-    }
-}
-
-/// Filter value (scalar or array depending on operator). Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum QueryAnalyticsRequestBodyFiltersItemValue {
-    String(String),
-    Number(f64),
-    Array(Vec<QueryAnalyticsRequestBodyFiltersItemValueArrayItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum QueryAnalyticsRequestBodyFiltersItemValueArrayItem {
-    String(String),
-    Number(f64),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -557,7 +567,9 @@ Desc = "desc",
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalyticsRequestBodyTimeRange {
+    /// ISO 8601 UTC timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
     pub end: String,
+    /// ISO 8601 UTC timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
     pub start: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -618,4 +630,102 @@ json_object! {
         row_count: "row_count" required,
         truncated: "truncated" required,
     }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalarFilter {
+    /// Dimension to filter on. Use the /meta endpoint for available dimensions.
+    pub field: String,
+    /// Comparison operator taking a scalar filter value.
+    pub operator: ScalarFilterOperator,
+    /// Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
+    pub value: ScalarFilterValue,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ScalarFilter {
+        field: "field" required,
+        operator: "operator" required,
+        value: "value" required,
+    }
+}
+
+impl ScalarFilter {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(field: impl Into<String>, operator: ScalarFilterOperator, value: ScalarFilterValue) -> Self {
+        Self { field: field.into(), operator, value, extra: Default::default() }
+    }
+}
+
+open_enum! {
+/// Comparison operator taking a scalar filter value.
+pub enum ScalarFilterOperator {
+Eq = "eq",
+Neq = "neq",
+Gt = "gt",
+Gte = "gte",
+Lt = "lt",
+Lte = "lte",
+}
+}
+
+/// Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum ScalarFilterValue {
+    String(String),
+    Number(f64),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetFilter {
+    /// Dimension to filter on. Use the /meta endpoint for available dimensions.
+    pub field: String,
+    /// Include rows where the dimension has no value. Applies only to dimensions that have an unset bucket.
+    pub include_unset: Option<bool>,
+    /// Set-membership operator taking an array filter value.
+    pub operator: SetFilterOperator,
+    pub value: Vec<SetFilterValueItem>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SetFilter {
+        field: "field" required,
+        include_unset: "include_unset" optional,
+        operator: "operator" required,
+        value: "value" defaulted,
+    }
+}
+
+impl SetFilter {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(field: impl Into<String>, operator: SetFilterOperator, value: Vec<SetFilterValueItem>) -> Self {
+        Self { field: field.into(), include_unset: None, operator, value, extra: Default::default() }
+    }
+}
+
+open_enum! {
+/// Set-membership operator taking an array filter value.
+pub enum SetFilterOperator {
+In = "in",
+NotIn = "not_in",
+}
+}
+
+/// Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum SetFilterValueItem {
+    String(String),
+    Number(f64),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
 }

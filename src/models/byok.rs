@@ -16,12 +16,20 @@ pub struct BYOKKey {
     pub allowed_user_ids: Option<Vec<String>>,
     /// ISO timestamp of when the credential was created.
     pub created_at: String,
+    /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only.
+    pub declared_region: Option<BYOKKeyDeclaredRegion>,
+    /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter.
+    pub declared_zdr: Option<bool>,
     /// Whether this credential is currently disabled.
     pub disabled: bool,
     /// Stable public identifier for this BYOK credential.
     pub id: String,
-    /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried.
+    /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials.
+    pub is_byok_only: bool,
+    /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried. Cannot be combined with `is_byok_only`.
     pub is_fallback: bool,
+    /// Whether OpenRouter's shared endpoints on this provider are removed for the models this credential applies to (its `allowed_models`, or every model when `null`). Requests for those models run only on your keys; models outside the allowlist may still fall back to shared capacity on this provider.
+    pub is_required: bool,
     /// Short masked snippet of the key (e.g. the first/last few characters) used to identify it in the UI.
     pub label: String,
     /// Optional human-readable name for the credential.
@@ -42,9 +50,13 @@ json_object! {
         allowed_models: "allowed_models" defaulted,
         allowed_user_ids: "allowed_user_ids" defaulted,
         created_at: "created_at" required,
+        declared_region: "declared_region" defaulted,
+        declared_zdr: "declared_zdr" defaulted,
         disabled: "disabled" required,
         id: "id" required,
+        is_byok_only: "is_byok_only" required,
         is_fallback: "is_fallback" required,
+        is_required: "is_required" required,
         label: "label" required,
         name: "name" tristate,
         provider: "provider" required,
@@ -55,11 +67,14 @@ json_object! {
 
 impl BYOKKey {
     /// A value with the required fields; the optional ones are `None`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         created_at: impl Into<String>,
         disabled: bool,
         id: impl Into<String>,
+        is_byok_only: bool,
         is_fallback: bool,
+        is_required: bool,
         label: impl Into<String>,
         provider: BYOKProviderSlug,
         sort_order: i64,
@@ -69,9 +84,13 @@ impl BYOKKey {
             allowed_models: None,
             allowed_user_ids: None,
             created_at: created_at.into(),
+            declared_region: None,
+            declared_zdr: None,
             disabled,
             id: id.into(),
+            is_byok_only,
             is_fallback,
+            is_required,
             label: label.into(),
             name: None,
             provider,
@@ -80,6 +99,15 @@ impl BYOKKey {
             extra: Default::default(),
         }
     }
+}
+
+open_enum! {
+/// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only.
+pub enum BYOKKeyDeclaredRegion {
+Global = "global",
+Europe = "europe",
+Us = "us",
+}
 }
 
 /// The upstream provider this credential authenticates against, as a lowercase slug (e.g. `openai`, `anthropic`, `amazon-bedrock`).
@@ -106,10 +134,18 @@ pub struct CreateBYOKKeyRequestBody {
     pub allowed_models: Option<Option<Vec<String>>>,
     /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
     pub allowed_user_ids: Option<Option<Vec<String>>>,
+    /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Defaults to the key's region for OpenAI and Fireworks, otherwise `null`.
+    pub declared_region: Option<Option<CreateBYOKKeyRequestBodyDeclaredRegion>>,
+    /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter. Defaults to `null`.
+    pub declared_zdr: Option<Option<bool>>,
     /// Whether this credential should be created in a disabled state.
     pub disabled: Option<bool>,
-    /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried.
+    /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials. Defaults to `false`.
+    pub is_byok_only: Option<bool>,
+    /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried. Cannot be combined with `is_byok_only`.
     pub is_fallback: Option<bool>,
+    /// Whether OpenRouter's shared endpoints on this provider are removed for the models this credential applies to (its `allowed_models`, or every model when `null`). Requests for those models run only on your keys; models outside the allowlist may still fall back to shared capacity on this provider. Defaults to `false`.
+    pub is_required: Option<bool>,
     /// The raw provider API key or credential. This value is encrypted at rest and never returned in API responses.
     pub key: String,
     /// Optional human-readable name for the credential.
@@ -127,8 +163,12 @@ json_object! {
         allowed_api_key_hashes: "allowed_api_key_hashes" tristate,
         allowed_models: "allowed_models" tristate,
         allowed_user_ids: "allowed_user_ids" tristate,
+        declared_region: "declared_region" tristate,
+        declared_zdr: "declared_zdr" tristate,
         disabled: "disabled" optional,
+        is_byok_only: "is_byok_only" optional,
         is_fallback: "is_fallback" optional,
+        is_required: "is_required" optional,
         key: "key" required,
         name: "name" tristate,
         provider: "provider" required,
@@ -143,8 +183,12 @@ impl CreateBYOKKeyRequestBody {
             allowed_api_key_hashes: None,
             allowed_models: None,
             allowed_user_ids: None,
+            declared_region: None,
+            declared_zdr: None,
             disabled: None,
+            is_byok_only: None,
             is_fallback: None,
+            is_required: None,
             key: key.into(),
             name: None,
             provider,
@@ -152,6 +196,15 @@ impl CreateBYOKKeyRequestBody {
             extra: Default::default(),
         }
     }
+}
+
+open_enum! {
+/// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Defaults to the key's region for OpenAI and Fireworks, otherwise `null`.
+pub enum CreateBYOKKeyRequestBodyDeclaredRegion {
+Global = "global",
+Europe = "europe",
+Us = "us",
+}
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -300,10 +353,13 @@ AionLabs = "aion-labs",
 Akashml = "akashml",
 Alibaba = "alibaba",
 AmazonBedrock = "amazon-bedrock",
+AmazonBedrockClaudeOnAws = "amazon-bedrock/claude-on-aws",
 AmazonNova = "amazon-nova",
 Ambient = "ambient",
 Anthropic = "anthropic",
+Anthropic2 = "anthropic/2",
 ArceeAi = "arcee-ai",
+Assemblyai = "assemblyai",
 AtlasCloud = "atlas-cloud",
 Avian = "avian",
 Azure = "azure",
@@ -315,9 +371,11 @@ Cerebras = "cerebras",
 Chutes = "chutes",
 Cirrascale = "cirrascale",
 Clarifai = "clarifai",
+ClaudeOnAws = "claude-on-aws",
 Cloudflare = "cloudflare",
 Cohere = "cohere",
 Coreweave = "coreweave",
+Cosine = "cosine",
 Crusoe = "crusoe",
 Darkbloom = "darkbloom",
 Databricks = "databricks",
@@ -327,6 +385,7 @@ Deepinfra = "deepinfra",
 Deepseek = "deepseek",
 Dekallm = "dekallm",
 Digitalocean = "digitalocean",
+Elevenlabs = "elevenlabs",
 Featherless = "featherless",
 Fireworks = "fireworks",
 FishAudio = "fish-audio",
@@ -345,6 +404,7 @@ Inflection = "inflection",
 IoNet = "io-net",
 Ionstream = "ionstream",
 Krea = "krea",
+Kt = "kt",
 Liquid = "liquid",
 Makora = "makora",
 Mancer = "mancer",
@@ -357,28 +417,35 @@ Modelrun = "modelrun",
 Modular = "modular",
 Moonshotai = "moonshotai",
 Morph = "morph",
-Ncompass = "ncompass",
+NearAi = "near-ai",
 Nebius = "nebius",
 NexAgi = "nex-agi",
 Nextbit = "nextbit",
 Novita = "novita",
 Nvidia = "nvidia",
+Ollama = "ollama",
 OpenInference = "open-inference",
 Openai = "openai",
 Parasail = "parasail",
+ParetoAlpha = "pareto-alpha",
+ParticleAi = "particle-ai",
 Perceptron = "perceptron",
 Perplexity = "perplexity",
 Phala = "phala",
 Poolside = "poolside",
+Primeintellect = "primeintellect",
 Quiver = "quiver",
 Recraft = "recraft",
+Recursive = "recursive",
 Reka = "reka",
 Relace = "relace",
+Respan = "respan",
 Runway = "runway",
 SailResearch = "sail-research",
 Sakana = "sakana",
 SakanaAi = "sakana-ai",
 Sambanova = "sambanova",
+Scaledown = "scaledown",
 Seed = "seed",
 Siliconflow = "siliconflow",
 Sourceful = "sourceful",
@@ -389,8 +456,11 @@ Tencent = "tencent",
 Tenstorrent = "tenstorrent",
 Thinkingmachines = "thinkingmachines",
 Together = "together",
+Typesafe = "typesafe",
+Unbiased = "unbiased",
 Upstage = "upstage",
 Venice = "venice",
+Voyageai = "voyageai",
 Wafer = "wafer",
 Wandb = "wandb",
 WandbLegacy = "wandb-legacy",
@@ -442,10 +512,18 @@ pub struct UpdateBYOKKeyRequestBody {
     pub allowed_models: Option<Option<Vec<String>>>,
     /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
     pub allowed_user_ids: Option<Option<Vec<String>>>,
+    /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Omit to leave the stored value unchanged (rotating an OpenAI or Fireworks `key` re-derives it from the new key); `null` clears the declaration.
+    pub declared_region: Option<Option<UpdateBYOKKeyRequestBodyDeclaredRegion>>,
+    /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter. Omit to leave the stored value unchanged; `null` clears the declaration.
+    pub declared_zdr: Option<Option<bool>>,
     /// Whether this credential is disabled.
     pub disabled: Option<bool>,
-    /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried.
+    /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials. Omit to leave the stored value unchanged.
+    pub is_byok_only: Option<bool>,
+    /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried. Cannot be combined with `is_byok_only`. Omit to leave the stored value unchanged.
     pub is_fallback: Option<bool>,
+    /// Whether OpenRouter's shared endpoints on this provider are removed for the models this credential applies to (its `allowed_models`, or every model when `null`). Requests for those models run only on your keys; models outside the allowlist may still fall back to shared capacity on this provider. Omit to leave the stored value unchanged.
+    pub is_required: Option<bool>,
     /// A new raw provider API key to rotate the credential in-place. The previous key material is overwritten and the masked label is regenerated. Encrypted at rest and never returned in API responses.
     pub key: Option<String>,
     /// Optional human-readable name for the credential.
@@ -459,11 +537,24 @@ json_object! {
         allowed_api_key_hashes: "allowed_api_key_hashes" tristate,
         allowed_models: "allowed_models" tristate,
         allowed_user_ids: "allowed_user_ids" tristate,
+        declared_region: "declared_region" tristate,
+        declared_zdr: "declared_zdr" tristate,
         disabled: "disabled" optional,
+        is_byok_only: "is_byok_only" optional,
         is_fallback: "is_fallback" optional,
+        is_required: "is_required" optional,
         key: "key" optional,
         name: "name" tristate,
     }
+}
+
+open_enum! {
+/// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Omit to leave the stored value unchanged (rotating an OpenAI or Fireworks `key` re-derives it from the new key); `null` clears the declaration.
+pub enum UpdateBYOKKeyRequestBodyDeclaredRegion {
+Global = "global",
+Europe = "europe",
+Us = "us",
+}
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -32,6 +32,8 @@ json_object! {
 /// Chat completion response
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChatResult {
+    /// Beta. The result of the alignment plugin for this request; the shape may change.
+    pub alignment: Option<Alignment>,
     /// List of completion choices
     pub choices: Vec<ChatChoice>,
     /// Unix timestamp of creation
@@ -42,6 +44,8 @@ pub struct ChatResult {
     pub model: String,
     pub object: ChatResultObject,
     pub openrouter_metadata: Option<OpenRouterMetadata>,
+    /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
+    pub safeguard_results: Option<Vec<ArmorSafeguardResult>>,
     /// The service tier used by the upstream provider for this request
     pub service_tier: Option<Option<String>>,
     /// System fingerprint
@@ -54,12 +58,14 @@ pub struct ChatResult {
 
 json_object! {
     ChatResult {
+        alignment: "alignment" optional,
         choices: "choices" defaulted,
         created: "created" required,
         id: "id" required,
         model: "model" required,
         object: "object" required,
         openrouter_metadata: "openrouter_metadata" optional,
+        safeguard_results: "safeguard_results" optional,
         service_tier: "service_tier" tristate,
         system_fingerprint: "system_fingerprint" defaulted,
         usage: "usage" optional,

@@ -90,6 +90,10 @@ pub struct CreateEmbeddingsRequestBody {
     /// The model to use for embeddings
     pub model: String,
     pub provider: Option<Option<ProviderPreferences>>,
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub session_id: Option<String>,
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub trace: Option<TraceConfig>,
     /// A unique identifier for the end-user
     pub user: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -104,6 +108,8 @@ json_object! {
         input_type: "input_type" optional,
         model: "model" required,
         provider: "provider" tristate,
+        session_id: "session_id" optional,
+        trace: "trace" optional,
         user: "user" optional,
     }
 }
@@ -118,6 +124,8 @@ impl CreateEmbeddingsRequestBody {
             input_type: None,
             model: model.into(),
             provider: None,
+            session_id: None,
+            trace: None,
             user: None,
             extra: Default::default(),
         }

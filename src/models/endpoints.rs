@@ -150,26 +150,41 @@ pub struct PublicEndpoint {
     pub context_length: i64,
     /// Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first token. Only visible when authenticated with an API key or cookie; returns null for unauthenticated requests.
     pub latency_last_30m: Option<PercentileStats>,
+    /// Maximum completion tokens for this endpoint. Input and output tokens share the context window, so the effective maximum output for a request is further limited by the context remaining after input tokens.
     pub max_completion_tokens: Option<i64>,
     pub max_prompt_tokens: Option<i64>,
     /// The unique identifier for the model (permaslug)
     pub model_id: String,
     pub model_name: String,
     pub name: String,
+    /// The server tools this endpoint accepts as the provider's own built-in tool (`engine: "native"`) instead of an OpenRouter engine, keyed by canonical `openrouter:*` name. Each value names the provider tool type the request is translated to. Where that tool runs (provider-side, or returned to the client as with Anthropic bash) is documented per tool. Empty when the provider has none.
+    pub native_tools: std::collections::BTreeMap<String, PublicEndpointNativeToolsValue>,
+    /// Endpoint performance over the last 30 minutes, keyed by the kind of request served (e.g. `text_generation`, `image_generation`). Additive to the legacy singular latency and throughput fields; image and video generation report end-to-end latency. Only visible when authenticated with an API key or cookie.
+    pub perf_last_30m_by_workload: Option<PublicEndpointPerfLast30mByWorkload>,
     pub pricing: PublicEndpointPricing,
     pub provider_name: ProviderName,
     pub quantization: Option<Quantization>,
+    /// The service tier this endpoint sells, or null for a standard endpoint. The same value whether the provider selects the tier with a request parameter or with a dedicated model id. Always the canonical tier: priority covers the fast request alias and the turbo, highspeed, and prime provider model-id spellings, none of which this field reports.
+    pub service_tier: Option<Option<PublicServiceTier>>,
     pub status: Option<EndpointStatus>,
     pub supported_parameters: Vec<Parameter>,
+    /// Whether this STT endpoint can label each transcript segment with a speaker (speaker diarization). False when the endpoint has not declared support.
+    pub supports_diarization: bool,
+    /// Whether this TTS endpoint accepts an `image_url` reference describing the desired voice. Requests carrying an image reference are only routed to endpoints where this is true.
+    pub supports_image_reference: Option<bool>,
     pub supports_implicit_caching: bool,
+    /// Whether this TTS endpoint accepts more than one `input_audio` reference clip per request. Requests carrying several clips are only routed to endpoints where this is true.
+    pub supports_multiple_audio_references: Option<bool>,
+    /// Per-variant `tool_choice` support. `tool_choice` in `supported_parameters` only says the parameter is accepted; these flags say which of its values passed testing.
+    pub supports_tool_choice: Option<ToolChoiceSupport>,
     /// Whether this TTS endpoint accepts inline reference audio (`input_references`) for stateless voice cloning. Requests carrying reference audio are only routed to endpoints where this is true.
     pub supports_voice_cloning: Option<bool>,
     pub tag: String,
     pub throughput_last_30m: Option<PercentileStats>,
-    /// Uptime percentage over the last 1 day, calculated as successful requests / (successful + error requests) * 100. Rate-limited requests are excluded. Returns null if insufficient data.
+    /// Uptime percentage over the last day: the share of minutes in which at least 80% of provider attempts succeeded, counting only minutes with 10 or more attempts. Rate-limited and caller-caused failures are excluded. Null when no minute had enough traffic.
     pub uptime_last_1d: Option<f64>,
     pub uptime_last_30m: Option<f64>,
-    /// Uptime percentage over the last 5 minutes, calculated as successful requests / (successful + error requests) * 100. Rate-limited requests are excluded. Returns null if insufficient data.
+    /// Uptime percentage over the last 5 minutes: the share of minutes in which at least 80% of provider attempts succeeded, counting only minutes with 10 or more attempts. Rate-limited and caller-caused failures are excluded. Null when no minute had enough traffic.
     pub uptime_last_5m: Option<f64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -184,12 +199,19 @@ json_object! {
         model_id: "model_id" required,
         model_name: "model_name" required,
         name: "name" required,
+        native_tools: "native_tools" defaulted,
+        perf_last_30m_by_workload: "perf_last_30m_by_workload" optional,
         pricing: "pricing" required,
         provider_name: "provider_name" required,
         quantization: "quantization" defaulted,
+        service_tier: "service_tier" tristate,
         status: "status" optional,
         supported_parameters: "supported_parameters" defaulted,
+        supports_diarization: "supports_diarization" required,
+        supports_image_reference: "supports_image_reference" optional,
         supports_implicit_caching: "supports_implicit_caching" required,
+        supports_multiple_audio_references: "supports_multiple_audio_references" optional,
+        supports_tool_choice: "supports_tool_choice" optional,
         supports_voice_cloning: "supports_voice_cloning" optional,
         tag: "tag" required,
         throughput_last_30m: "throughput_last_30m" defaulted,
@@ -207,9 +229,11 @@ impl PublicEndpoint {
         model_id: impl Into<String>,
         model_name: impl Into<String>,
         name: impl Into<String>,
+        native_tools: std::collections::BTreeMap<String, PublicEndpointNativeToolsValue>,
         pricing: PublicEndpointPricing,
         provider_name: ProviderName,
         supported_parameters: Vec<Parameter>,
+        supports_diarization: bool,
         supports_implicit_caching: bool,
         tag: impl Into<String>,
     ) -> Self {
@@ -221,12 +245,19 @@ impl PublicEndpoint {
             model_id: model_id.into(),
             model_name: model_name.into(),
             name: name.into(),
+            native_tools,
+            perf_last_30m_by_workload: None,
             pricing,
             provider_name,
             quantization: None,
+            service_tier: None,
             status: None,
             supported_parameters,
+            supports_diarization,
+            supports_image_reference: None,
             supports_implicit_caching,
+            supports_multiple_audio_references: None,
+            supports_tool_choice: None,
             supports_voice_cloning: None,
             tag: tag.into(),
             throughput_last_30m: None,
@@ -235,6 +266,212 @@ impl PublicEndpoint {
             uptime_last_5m: None,
             extra: Default::default(),
         }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicEndpointNativeToolsValue {
+    /// The provider tool type the request is translated to when this tool runs natively, e.g. `web_search_20260209` on Anthropic or `google_search` on Gemini.
+    pub r#type: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointNativeToolsValue {
+        r#type: "type" required,
+    }
+}
+
+/// Endpoint performance over the last 30 minutes, keyed by the kind of request served (e.g. `text_generation`, `image_generation`). Additive to the legacy singular latency and throughput fields; image and video generation report end-to-end latency. Only visible when authenticated with an API key or cookie.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicEndpointPerfLast30mByWorkload {
+    pub decisions: Option<PublicEndpointPerfLast30mByWorkloadDecisions>,
+    pub embeddings: Option<PublicEndpointPerfLast30mByWorkloadEmbeddings>,
+    pub image_generation: Option<PublicEndpointPerfLast30mByWorkloadImageGeneration>,
+    pub rerank: Option<PublicEndpointPerfLast30mByWorkloadRerank>,
+    pub stt: Option<PublicEndpointPerfLast30mByWorkloadStt>,
+    pub text_generation: Option<PublicEndpointPerfLast30mByWorkloadTextGeneration>,
+    pub tts: Option<PublicEndpointPerfLast30mByWorkloadTts>,
+    pub unknown: Option<PublicEndpointPerfLast30mByWorkloadUnknown>,
+    pub video_generation: Option<PublicEndpointPerfLast30mByWorkloadVideoGeneration>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointPerfLast30mByWorkload {
+        decisions: "decisions" optional,
+        embeddings: "embeddings" optional,
+        image_generation: "image_generation" optional,
+        rerank: "rerank" optional,
+        stt: "stt" optional,
+        text_generation: "text_generation" optional,
+        tts: "tts" optional,
+        unknown: "unknown" optional,
+        video_generation: "video_generation" optional,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicEndpointPerfLast30mByWorkloadDecisions {
+    pub latency: Option<PercentileStats>,
+    /// Total requests admitted for this workload in the window.
+    pub request_count: Option<i64>,
+    pub throughput: Option<PercentileStats>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointPerfLast30mByWorkloadDecisions {
+        latency: "latency" defaulted,
+        request_count: "request_count" defaulted,
+        throughput: "throughput" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicEndpointPerfLast30mByWorkloadEmbeddings {
+    pub latency: Option<PercentileStats>,
+    /// Total requests admitted for this workload in the window.
+    pub request_count: Option<i64>,
+    pub throughput: Option<PercentileStats>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointPerfLast30mByWorkloadEmbeddings {
+        latency: "latency" defaulted,
+        request_count: "request_count" defaulted,
+        throughput: "throughput" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicEndpointPerfLast30mByWorkloadImageGeneration {
+    pub latency: Option<PercentileStats>,
+    /// Total requests admitted for this workload in the window.
+    pub request_count: Option<i64>,
+    pub throughput: Option<PercentileStats>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointPerfLast30mByWorkloadImageGeneration {
+        latency: "latency" defaulted,
+        request_count: "request_count" defaulted,
+        throughput: "throughput" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicEndpointPerfLast30mByWorkloadRerank {
+    pub latency: Option<PercentileStats>,
+    /// Total requests admitted for this workload in the window.
+    pub request_count: Option<i64>,
+    pub throughput: Option<PercentileStats>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointPerfLast30mByWorkloadRerank {
+        latency: "latency" defaulted,
+        request_count: "request_count" defaulted,
+        throughput: "throughput" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicEndpointPerfLast30mByWorkloadStt {
+    pub latency: Option<PercentileStats>,
+    /// Total requests admitted for this workload in the window.
+    pub request_count: Option<i64>,
+    pub throughput: Option<PercentileStats>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointPerfLast30mByWorkloadStt {
+        latency: "latency" defaulted,
+        request_count: "request_count" defaulted,
+        throughput: "throughput" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicEndpointPerfLast30mByWorkloadTextGeneration {
+    pub latency: Option<PercentileStats>,
+    /// Total requests admitted for this workload in the window.
+    pub request_count: Option<i64>,
+    pub throughput: Option<PercentileStats>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointPerfLast30mByWorkloadTextGeneration {
+        latency: "latency" defaulted,
+        request_count: "request_count" defaulted,
+        throughput: "throughput" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicEndpointPerfLast30mByWorkloadTts {
+    pub latency: Option<PercentileStats>,
+    /// Total requests admitted for this workload in the window.
+    pub request_count: Option<i64>,
+    pub throughput: Option<PercentileStats>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointPerfLast30mByWorkloadTts {
+        latency: "latency" defaulted,
+        request_count: "request_count" defaulted,
+        throughput: "throughput" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicEndpointPerfLast30mByWorkloadUnknown {
+    pub latency: Option<PercentileStats>,
+    /// Total requests admitted for this workload in the window.
+    pub request_count: Option<i64>,
+    pub throughput: Option<PercentileStats>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointPerfLast30mByWorkloadUnknown {
+        latency: "latency" defaulted,
+        request_count: "request_count" defaulted,
+        throughput: "throughput" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublicEndpointPerfLast30mByWorkloadVideoGeneration {
+    pub latency: Option<PercentileStats>,
+    /// Total requests admitted for this workload in the window.
+    pub request_count: Option<i64>,
+    pub throughput: Option<PercentileStats>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    PublicEndpointPerfLast30mByWorkloadVideoGeneration {
+        latency: "latency" defaulted,
+        request_count: "request_count" defaulted,
+        throughput: "throughput" defaulted,
     }
 }
 
@@ -294,5 +531,38 @@ json_object! {
         prompt: "prompt" required,
         request: "request" optional,
         web_search: "web_search" optional,
+    }
+}
+
+open_enum! {
+/// The service tier this endpoint sells, or null for a standard endpoint. The same value whether the provider selects the tier with a request parameter or with a dedicated model id. Always the canonical tier: priority covers the fast request alias and the turbo, highspeed, and prime provider model-id spellings, none of which this field reports.
+pub enum PublicServiceTier {
+Flex = "flex",
+Priority = "priority",
+Ultrafast = "ultrafast",
+}
+}
+
+/// Per-variant `tool_choice` support. `tool_choice` in `supported_parameters` only says the parameter is accepted; these flags say which of its values passed testing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ToolChoiceSupport {
+    /// Whether the endpoint supports `"tool_choice": "auto"`.
+    pub auto: bool,
+    /// Whether the endpoint supports naming a function, `"tool_choice": {"type": "function", ...}`.
+    pub function: bool,
+    /// Whether the endpoint supports `"tool_choice": "none"`.
+    pub none: bool,
+    /// Whether the endpoint supports `"tool_choice": "required"`.
+    pub required: bool,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ToolChoiceSupport {
+        auto: "auto" required,
+        function: "function" required,
+        none: "none" required,
+        required: "required" required,
     }
 }

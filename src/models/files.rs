@@ -6,34 +6,6 @@ use super::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// A stored file in Anthropic's Files API shape.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicFile {
-    pub _shape: Option<AnthropicFileShape>,
-    pub created_at: String,
-    pub downloadable: bool,
-    pub filename: String,
-    pub id: String,
-    pub mime_type: String,
-    pub size_bytes: i64,
-    pub r#type: AnthropicFileType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-json_object! {
-    AnthropicFile {
-        _shape: "_shape" optional,
-        created_at: "created_at" required,
-        downloadable: "downloadable" required,
-        filename: "filename" required,
-        id: "id" required,
-        mime_type: "mime_type" required,
-        size_bytes: "size_bytes" required,
-        r#type: "type" required,
-    }
-}
-
 /// Deletion result in Anthropic's shape.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnthropicFileDeleted {
@@ -84,14 +56,6 @@ json_object! {
 
 tag_enum! {
 pub enum AnthropicFileListShape { Anthropic = "anthropic" }
-}
-
-tag_enum! {
-pub enum AnthropicFileShape { Anthropic = "anthropic" }
-}
-
-tag_enum! {
-pub enum AnthropicFileType { File = "file" }
 }
 
 /// Inputs of [`files_delete`](crate::funcs::files_delete) (`DELETE /files/{file_id}`): path, query and header parameters and the body.
@@ -185,15 +149,6 @@ open_enum! {
 pub enum FileProvider {
 Openai = "openai",
 Anthropic = "anthropic",
-}
-}
-
-tagged_union! {
-/// A stored file. The shape is negotiated per request — see the endpoint description.
-pub enum FileResponse ("_shape") {
-Openrouter("openrouter") => OpenRouterFile,
-Openai("openai") => OpenAIFile,
-Anthropic("anthropic") => AnthropicFile,
 }
 }
 
@@ -340,57 +295,6 @@ Desc = "desc",
 }
 }
 
-/// A stored file in OpenAI's Files API shape.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenAIFile {
-    pub _shape: Option<OpenAIFileShape>,
-    pub bytes: i64,
-    pub created_at: serde_json::Value,
-    pub filename: String,
-    pub id: String,
-    pub object: OpenAIFileObject,
-    pub purpose: OpenAIFilePurpose,
-    pub status: OpenAIFileStatus,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-json_object! {
-    OpenAIFile {
-        _shape: "_shape" optional,
-        bytes: "bytes" required,
-        created_at: "created_at" required,
-        filename: "filename" required,
-        id: "id" required,
-        object: "object" required,
-        purpose: "purpose" required,
-        status: "status" required,
-    }
-}
-
-impl OpenAIFile {
-    /// A value with the required fields; the optional ones are `None`.
-    pub fn new(
-        bytes: i64,
-        created_at: serde_json::Value,
-        filename: impl Into<String>,
-        id: impl Into<String>,
-        purpose: OpenAIFilePurpose,
-    ) -> Self {
-        Self {
-            _shape: None,
-            bytes,
-            created_at,
-            filename: filename.into(),
-            id: id.into(),
-            object: Default::default(),
-            purpose,
-            status: Default::default(),
-            extra: Default::default(),
-        }
-    }
-}
-
 /// Deletion result in OpenAI's shape.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenAIFileDeleted {
@@ -451,60 +355,6 @@ tag_enum! {
 pub enum OpenAIFileListShape { Openai = "openai" }
 }
 
-tag_enum! {
-pub enum OpenAIFileObject { File = "file" }
-}
-
-open_enum! {
-pub enum OpenAIFilePurpose {
-Assistants = "assistants",
-Batch = "batch",
-FineTune = "fine-tune",
-Vision = "vision",
-UserData = "user_data",
-Evals = "evals",
-AssistantsOutput = "assistants_output",
-BatchOutput = "batch_output",
-FineTuneResults = "fine-tune-results",
-}
-}
-
-tag_enum! {
-pub enum OpenAIFileShape { Openai = "openai" }
-}
-
-tag_enum! {
-pub enum OpenAIFileStatus { Processed = "processed" }
-}
-
-/// A stored file in the OpenRouter superset shape: Anthropic-shaped, plus OpenRouter-only fields.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenRouterFile {
-    pub _shape: Option<OpenRouterFileShape>,
-    pub created_at: String,
-    pub downloadable: bool,
-    pub filename: String,
-    pub id: String,
-    pub mime_type: String,
-    pub size_bytes: i64,
-    pub r#type: OpenRouterFileType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-json_object! {
-    OpenRouterFile {
-        _shape: "_shape" optional,
-        created_at: "created_at" required,
-        downloadable: "downloadable" required,
-        filename: "filename" required,
-        id: "id" required,
-        mime_type: "mime_type" required,
-        size_bytes: "size_bytes" required,
-        r#type: "type" required,
-    }
-}
-
 /// Deletion result in the OpenRouter shape.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OpenRouterFileDeleted {
@@ -558,14 +408,6 @@ json_object! {
 
 tag_enum! {
 pub enum OpenRouterFileListShape { Openrouter = "openrouter" }
-}
-
-tag_enum! {
-pub enum OpenRouterFileShape { Openrouter = "openrouter" }
-}
-
-tag_enum! {
-pub enum OpenRouterFileType { File = "file" }
 }
 
 /// Inputs of [`files_upload`](crate::funcs::files_upload) (`POST /files`): path, query and header parameters and the body.

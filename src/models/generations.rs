@@ -401,9 +401,10 @@ pub enum GenerationResponseDataApiType {
 Completions = "completions",
 Embeddings = "embeddings",
 Rerank = "rerank",
+Decisions = "decisions",
+Video = "video",
 Tts = "tts",
 Stt = "stt",
-Video = "video",
 Image = "image",
 }
 }
@@ -490,6 +491,7 @@ open_enum! {
 pub enum ProviderResponseRoutedServiceTier {
 Flex = "flex",
 Priority = "priority",
+Ultrafast = "ultrafast",
 }
 }
 

@@ -344,10 +344,16 @@ pub struct ImageGenerationRequest {
     pub resolution: Option<ImageGenerationRequestResolution>,
     /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
     pub seed: Option<i64>,
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub session_id: Option<String>,
     /// Optional. A convenience shorthand for output dimensions — pass a tier ("2K", "4K") or explicit pixels ("2048x2048") and we normalize it to the right dimensions for the chosen provider. A tier size is equivalent to setting `resolution` and combines with `aspect_ratio`. An explicit pixel size is authoritative: a mismatched `resolution` or `aspect_ratio` alongside it is rejected with a 400.
     pub size: Option<String>,
     /// If true, partial images are streamed as SSE events as they become available. Only supported by providers with native streaming (currently OpenAI). Non-streaming providers ignore this flag and return a buffered response.
     pub stream: Option<bool>,
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub trace: Option<TraceConfig>,
+    /// A stable identifier for your end-users. Used to help detect and prevent abuse. Never sent to providers verbatim: for providers whose data policy requires user IDs, it is folded into a hashed, per-account upstream user identifier.
+    pub user: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -366,8 +372,11 @@ json_object! {
         quality: "quality" optional,
         resolution: "resolution" optional,
         seed: "seed" optional,
+        session_id: "session_id" optional,
         size: "size" optional,
         stream: "stream" optional,
+        trace: "trace" optional,
+        user: "user" optional,
     }
 }
 
@@ -380,12 +389,16 @@ V14 = "1:4",
 V18 = "1:8",
 V21 = "2:1",
 V23 = "2:3",
+V2351 = "2.35:1",
 V32 = "3:2",
 V34 = "3:4",
 V41 = "4:1",
 V43 = "4:3",
 V45 = "4:5",
+V52 = "5:2",
 V54 = "5:4",
+V57 = "5:7",
+V75 = "7:5",
 V81 = "8:1",
 V916 = "9:16",
 V169 = "16:9",
@@ -425,6 +438,8 @@ Auto = "auto",
 Low = "low",
 Medium = "medium",
 High = "high",
+Xhigh = "xhigh",
+Max = "max",
 }
 }
 
@@ -432,7 +447,9 @@ open_enum! {
 /// Normalized resolution tier of the generated image. Concrete pixel dimensions are derived per-provider.
 pub enum ImageGenerationRequestResolution {
 V512 = "512",
+V768 = "768",
 V1k = "1K",
+V15k = "1.5K",
 V2k = "2K",
 V4k = "4K",
 }
@@ -724,6 +741,7 @@ InputText = "input_text",
 
 open_enum! {
 pub enum ImagePricingEntryUnit {
+Request = "request",
 Image = "image",
 Megapixel = "megapixel",
 Token = "token",

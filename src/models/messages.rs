@@ -43,6 +43,7 @@ pub struct MessagesResult {
     pub container: Option<AnthropicContainer>,
     pub content: Vec<ORAnthropicContentBlock>,
     pub id: String,
+    pub input_transformations: Option<Option<Vec<AnthropicInputTransformation>>>,
     pub model: String,
     pub role: BaseMessagesResultRole,
     /// Structured information about a refusal
@@ -53,7 +54,8 @@ pub struct MessagesResult {
     pub usage: MessagesResultUsage,
     pub context_management: Option<Option<MessagesResultContextManagement>>,
     pub openrouter_metadata: Option<OpenRouterMetadata>,
-    pub provider: Option<ProviderName>,
+    pub provider: Option<String>,
+    pub safeguard_results: Option<Option<Vec<AnthropicSafeguardResult>>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -63,6 +65,7 @@ json_object! {
         container: "container" defaulted,
         content: "content" defaulted,
         id: "id" required,
+        input_transformations: "input_transformations" tristate,
         model: "model" required,
         role: "role" required,
         stop_details: "stop_details" defaulted,
@@ -73,6 +76,7 @@ json_object! {
         context_management: "context_management" tristate,
         openrouter_metadata: "openrouter_metadata" optional,
         provider: "provider" optional,
+        safeguard_results: "safeguard_results" tristate,
     }
 }
 
@@ -111,7 +115,7 @@ pub struct MessagesResultUsage {
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub output_tokens_details: Option<AnthropicOutputTokensDetails>,
-    pub server_tool_use: Option<AnthropicServerToolUsage>,
+    pub server_tool_use: Option<ORAnthropicServerToolUsage>,
     pub service_tier: Option<String>,
     pub cost: Option<Option<f64>>,
     /// Breakdown of upstream inference costs

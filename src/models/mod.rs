@@ -17,11 +17,21 @@
 //! Renamed to avoid a collision:
 //! - `CreateBYOKKeyRequest` -> `CreateBYOKKeyRequestBody`
 //! - `UpdateBYOKKeyRequest` -> `UpdateBYOKKeyRequestBody`
+//! - `CreateExternalUserRequest` -> `CreateExternalUserRequestBody`
+//! - `UpdateExternalUserRequest` -> `UpdateExternalUserRequestBody`
 //! - `SubmitGenerationFeedbackRequest` -> `SubmitGenerationFeedbackRequestBody`
 //! - `CreateGuardrailRequest` -> `CreateGuardrailRequestBody`
 //! - `UpdateGuardrailRequest` -> `UpdateGuardrailRequestBody`
 //! - `CreateObservabilityDestinationRequest` -> `CreateObservabilityDestinationRequestBody`
 //! - `UpdateObservabilityDestinationRequest` -> `UpdateObservabilityDestinationRequestBody`
+//! - `UpdateOrganizationSettingsRequest` -> `UpdateOrganizationSettingsRequestBody`
+//! - `CreatePrivateEndpointRequest` -> `CreatePrivateEndpointRequestBody`
+//! - `UpdatePrivateEndpointRequest` -> `UpdatePrivateEndpointRequestBody`
+//! - `UpdatePrivateEndpointParametersRequest` -> `UpdatePrivateEndpointParametersRequestBody`
+//! - `UpdatePrivateEndpointPricingRequest` -> `UpdatePrivateEndpointPricingRequestBody`
+//! - `ValidatePrivateEndpointRequest` -> `ValidatePrivateEndpointRequestBody`
+//! - `CreatePrivateProviderRequest` -> `CreatePrivateProviderRequestBody`
+//! - `UpdatePrivateProviderRequest` -> `UpdatePrivateProviderRequestBody`
 //! - `CreateScimGroupMappingRequest` -> `CreateScimGroupMappingRequestBody`
 //! - `UpdateScimGroupMappingRequest` -> `UpdateScimGroupMappingRequestBody`
 //! - `CreateWorkspaceRequest` -> `CreateWorkspaceRequestBody`
@@ -31,10 +41,15 @@
 //! - `BulkRemoveWorkspaceMembersRequest` -> `BulkRemoveWorkspaceMembersRequestBody`
 //! - `ChatRequestReasoningEffort` -> `ChatRequestReasoningEffortInline`
 //! - `ListEndpointsResponse` -> `ListEndpointsResponseInline`
+//! - `PrivateProviderDataPolicy` -> `PrivateProviderDataPolicyInline`
 
 #[macro_use]
 mod support;
 
+#[cfg(feature = "alpha_decisions")]
+mod alpha_decisions;
+#[cfg(feature = "alpha_decisions")]
+pub use alpha_decisions::*;
 #[cfg(feature = "analytics")]
 mod analytics;
 #[cfg(feature = "analytics")]
@@ -43,6 +58,10 @@ pub use analytics::*;
 mod api_keys;
 #[cfg(feature = "api_keys")]
 pub use api_keys::*;
+#[cfg(feature = "batch")]
+mod batch;
+#[cfg(feature = "batch")]
+pub use batch::*;
 #[cfg(feature = "benchmarks")]
 mod benchmarks;
 #[cfg(feature = "benchmarks")]
@@ -59,6 +78,10 @@ pub use chat::*;
 mod classifications;
 #[cfg(feature = "classifications")]
 pub use classifications::*;
+#[cfg(feature = "containers")]
+mod containers;
+#[cfg(feature = "containers")]
+pub use containers::*;
 #[cfg(feature = "credits")]
 mod credits;
 #[cfg(feature = "credits")]
@@ -75,6 +98,10 @@ pub use embeddings::*;
 mod endpoints;
 #[cfg(feature = "endpoints")]
 pub use endpoints::*;
+#[cfg(feature = "external_users")]
+mod external_users;
+#[cfg(feature = "external_users")]
+pub use external_users::*;
 #[cfg(feature = "files")]
 mod files;
 #[cfg(feature = "files")]
@@ -116,6 +143,14 @@ pub use organization::*;
 mod presets;
 #[cfg(feature = "presets")]
 pub use presets::*;
+#[cfg(feature = "private_endpoints")]
+mod private_endpoints;
+#[cfg(feature = "private_endpoints")]
+pub use private_endpoints::*;
+#[cfg(feature = "private_providers")]
+mod private_providers;
+#[cfg(feature = "private_providers")]
+pub use private_providers::*;
 #[cfg(feature = "providers")]
 mod providers;
 #[cfg(feature = "providers")]
@@ -139,10 +174,22 @@ pub use shared::*;
 mod stt;
 #[cfg(feature = "stt")]
 pub use stt::*;
+#[cfg(feature = "system_one")]
+mod system_one;
+#[cfg(feature = "system_one")]
+pub use system_one::*;
+#[cfg(feature = "tools")]
+mod tools;
+#[cfg(feature = "tools")]
+pub use tools::*;
 #[cfg(feature = "tts")]
 mod tts;
 #[cfg(feature = "tts")]
 pub use tts::*;
+#[cfg(feature = "vault")]
+mod vault;
+#[cfg(feature = "vault")]
+pub use vault::*;
 #[cfg(feature = "video_generation")]
 mod video_generation;
 #[cfg(feature = "video_generation")]

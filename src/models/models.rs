@@ -45,7 +45,7 @@ pub struct GetModelsRequest {
     ///
     /// Query parameter `supported_parameters`.
     pub supported_parameters: Option<String>,
-    /// Filter models by output modality. Accepts a comma-separated list of modalities (text, image, audio, embeddings) or "all" to include all models. Defaults to "text".
+    /// Filter models by output modality. Accepts a comma-separated list of modalities (text, image, embeddings, audio, video, rerank, decisions, speech, transcription) or "all" to include all models. Defaults to "text".
     ///
     /// Query parameter `output_modalities`.
     pub output_modalities: Option<String>,
@@ -207,7 +207,7 @@ impl GetModelsRequest {
         self
     }
 
-    /// Filter models by output modality. Accepts a comma-separated list of modalities (text, image, audio, embeddings) or "all" to include all models. Defaults to "text".
+    /// Filter models by output modality. Accepts a comma-separated list of modalities (text, image, embeddings, audio, video, rerank, decisions, speech, transcription) or "all" to include all models. Defaults to "text".
     pub fn output_modalities(mut self, value: impl Into<String>) -> Self {
         self.output_modalities = Some(value.into());
         self
@@ -403,7 +403,7 @@ pub enum GetModelsRequestZdr { True = "true" }
 /// Inputs of [`models_count`](crate::funcs::models_count) (`GET /models/count`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListModelsCountRequest {
-    /// Filter models by output modality. Accepts a comma-separated list of modalities (text, image, audio, embeddings) or "all" to include all models. Defaults to "text".
+    /// Filter models by output modality. Accepts a comma-separated list of modalities (text, image, embeddings, audio, video, rerank, decisions, speech, transcription) or "all" to include all models. Defaults to "text".
     ///
     /// Query parameter `output_modalities`.
     pub output_modalities: Option<String>,
@@ -415,7 +415,7 @@ impl ListModelsCountRequest {
         Self { output_modalities: None }
     }
 
-    /// Filter models by output modality. Accepts a comma-separated list of modalities (text, image, audio, embeddings) or "all" to include all models. Defaults to "text".
+    /// Filter models by output modality. Accepts a comma-separated list of modalities (text, image, embeddings, audio, video, rerank, decisions, speech, transcription) or "all" to include all models. Defaults to "text".
     pub fn output_modalities(mut self, value: impl Into<String>) -> Self {
         self.output_modalities = Some(value.into());
         self
@@ -433,12 +433,24 @@ pub struct ListModelsUserRequest {
     ///
     /// Query parameter `limit`.
     pub limit: Option<i64>,
+    /// Filter models by output modality. Accepts a comma-separated list of modalities (text, image, embeddings, audio, video, rerank, decisions, speech, transcription) or "all" to include all models. Defaults to "text".
+    ///
+    /// Query parameter `output_modalities`.
+    pub output_modalities: Option<String>,
+    /// Sort the returned models server-side. Prefer this over fetching the full list and sorting client-side. Options: pricing-low-to-high, pricing-high-to-low (average prompt/completion price), context-high-to-low (context length), throughput-high-to-low, latency-low-to-high (recent median performance), most-popular, top-weekly (tokens processed in the last week), newest (creation date), intelligence-high-to-low, coding-high-to-low, agentic-high-to-low (Artificial Analysis indices), design-arena-elo-high-to-low (best Design Arena ELO across arenas). Models without a score for the chosen benchmark are placed last. When omitted, the existing default ordering is preserved.
+    ///
+    /// Query parameter `sort`.
+    pub sort: Option<ListModelsUserRequestSort>,
+    /// Return only the models and presets the named harness offers: those that support tool calling, and, when one of your guardrails sets `enforce_first_party_harness_models`, only the harness vendor's own models (OpenAI for codex, Anthropic for claude_code and claude_desktop). One of: claude_code, claude_desktop, codex. Omit it to get every model you can use.
+    ///
+    /// Query parameter `client`.
+    pub client: Option<ListModelsUserRequestClient>,
 }
 
 impl ListModelsUserRequest {
     /// A value with the required inputs; set the optional ones with the setters.
     pub fn new() -> Self {
-        Self { offset: None, limit: None }
+        Self { offset: None, limit: None, output_modalities: None, sort: None, client: None }
     }
 
     /// Number of records to skip for pagination. When both offset and limit are omitted, the full list is returned
@@ -452,7 +464,37 @@ impl ListModelsUserRequest {
         self.limit = Some(value);
         self
     }
+
+    /// Filter models by output modality. Accepts a comma-separated list of modalities (text, image, embeddings, audio, video, rerank, decisions, speech, transcription) or "all" to include all models. Defaults to "text".
+    pub fn output_modalities(mut self, value: impl Into<String>) -> Self {
+        self.output_modalities = Some(value.into());
+        self
+    }
+
+    /// Sort the returned models server-side. Prefer this over fetching the full list and sorting client-side. Options: pricing-low-to-high, pricing-high-to-low (average prompt/completion price), context-high-to-low (context length), throughput-high-to-low, latency-low-to-high (recent median performance), most-popular, top-weekly (tokens processed in the last week), newest (creation date), intelligence-high-to-low, coding-high-to-low, agentic-high-to-low (Artificial Analysis indices), design-arena-elo-high-to-low (best Design Arena ELO across arenas). Models without a score for the chosen benchmark are placed last. When omitted, the existing default ordering is preserved.
+    pub fn sort(mut self, value: ListModelsUserRequestSort) -> Self {
+        self.sort = Some(value);
+        self
+    }
+
+    /// Return only the models and presets the named harness offers: those that support tool calling, and, when one of your guardrails sets `enforce_first_party_harness_models`, only the harness vendor's own models (OpenAI for codex, Anthropic for claude_code and claude_desktop). One of: claude_code, claude_desktop, codex. Omit it to get every model you can use.
+    pub fn client(mut self, value: ListModelsUserRequestClient) -> Self {
+        self.client = Some(value);
+        self
+    }
 }
+
+open_enum! {
+/// Return only the models and presets the named harness offers: those that support tool calling, and, when one of your guardrails sets `enforce_first_party_harness_models`, only the harness vendor's own models (OpenAI for codex, Anthropic for claude_code and claude_desktop). One of: claude_code, claude_desktop, codex. Omit it to get every model you can use.
+pub enum ListModelsUserRequestClient {
+ClaudeCode = "claude_code",
+ClaudeDesktop = "claude_desktop",
+Codex = "codex",
+}
+}
+
+/// Sort the returned models server-side. Prefer this over fetching the full list and sorting client-side. Options: pricing-low-to-high, pricing-high-to-low (average prompt/completion price), context-high-to-low (context length), throughput-high-to-low, latency-low-to-high (recent median performance), most-popular, top-weekly (tokens processed in the last week), newest (creation date), intelligence-high-to-low, coding-high-to-low, agentic-high-to-low (Artificial Analysis indices), design-arena-elo-high-to-low (best Design Arena ELO across arenas). Models without a score for the chosen benchmark are placed last. When omitted, the existing default ordering is preserved.
+pub type ListModelsUserRequestSort = GetModelsRequestSort;
 
 /// Single model response
 #[derive(Debug, Clone, Default, PartialEq)]

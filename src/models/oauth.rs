@@ -27,7 +27,7 @@ pub struct CreateAuthKeysCodeRequestBody {
     pub code_challenge: Option<String>,
     /// The method used to generate the code challenge
     pub code_challenge_method: Option<CreateAuthKeysCodeRequestBodyCodeChallengeMethod>,
-    /// Optional expiration time for the API key to be created
+    /// Optional ISO 8601 UTC expiration timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
     pub expires_at: Option<Option<String>>,
     /// Optional custom label for the API key. Defaults to the app name if not provided.
     pub key_label: Option<String>,
@@ -112,6 +112,19 @@ json_object! {
     }
 }
 
+/// Inputs of [`oauth_create_oauth_token`](crate::funcs::oauth_create_oauth_token) (`POST /oauth/token`): path, query and header parameters and the body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateOauthTokenRequest {
+    pub body: TokenExchangeRequest,
+}
+
+impl CreateOauthTokenRequest {
+    /// A value with the required inputs; set the optional ones with the setters.
+    pub fn new(body: TokenExchangeRequest) -> Self {
+        Self { body }
+    }
+}
+
 /// Inputs of [`oauth_exchange_auth_code_for_api_key`](crate::funcs::oauth_exchange_auth_code_for_api_key) (`POST /auth/keys`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExchangeAuthCodeForAPIKeyRequest {
@@ -168,4 +181,156 @@ json_object! {
         key: "key" required,
         user_id: "user_id" defaulted,
     }
+}
+
+/// Inputs of [`oauth_list_oauth_jwks`](crate::funcs::oauth_list_oauth_jwks) (`GET /oauth/jwks`): path, query and header parameters and the body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListOauthJwksRequest {}
+
+impl ListOauthJwksRequest {
+    /// A value with the required inputs; set the optional ones with the setters.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+/// RFC 7517 JWK Set of the keys OpenRouter signs access tokens with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OAuthJwks {
+    pub keys: Vec<OAuthJwksKeysItem>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    OAuthJwks {
+        keys: "keys" defaulted,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OAuthJwksKeysItem {
+    pub alg: OAuthJwksKeysItemAlg,
+    pub crv: OAuthJwksKeysItemCrv,
+    pub kid: String,
+    pub kty: OAuthJwksKeysItemKty,
+    pub r#use: OAuthJwksKeysItemUse,
+    pub x: String,
+    pub y: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    OAuthJwksKeysItem {
+        alg: "alg" required,
+        crv: "crv" required,
+        kid: "kid" required,
+        kty: "kty" required,
+        r#use: "use" required,
+        x: "x" required,
+        y: "y" required,
+    }
+}
+
+tag_enum! {
+pub enum OAuthJwksKeysItemAlg { Es256 = "ES256" }
+}
+
+tag_enum! {
+pub enum OAuthJwksKeysItemCrv { P256 = "P-256" }
+}
+
+tag_enum! {
+pub enum OAuthJwksKeysItemKty { Ec = "EC" }
+}
+
+tag_enum! {
+pub enum OAuthJwksKeysItemUse { Sig = "sig" }
+}
+
+/// RFC 8693 token exchange request body (application/x-www-form-urlencoded).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TokenExchangeRequest {
+    /// The federation policy to evaluate, from Settings → Workload identity. Binds the exchange to one organization.
+    pub federation_policy_id: String,
+    /// Must be `urn:ietf:params:oauth:grant-type:token-exchange`.
+    pub grant_type: TokenExchangeRequestGrantType,
+    /// Optional; when present must be `urn:ietf:params:oauth:token-type:access_token`.
+    pub requested_token_type: Option<TokenExchangeRequestRequestedTokenType>,
+    /// Optional; when present must match the policy's key: `management` for a management key, `inference` otherwise.
+    pub scope: Option<TokenExchangeRequestScope>,
+    /// The JWT issued by your identity provider.
+    pub subject_token: String,
+    /// Must be `urn:ietf:params:oauth:token-type:jwt`.
+    pub subject_token_type: TokenExchangeRequestSubjectTokenType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    TokenExchangeRequest {
+        federation_policy_id: "federation_policy_id" required,
+        grant_type: "grant_type" required,
+        requested_token_type: "requested_token_type" optional,
+        scope: "scope" optional,
+        subject_token: "subject_token" required,
+        subject_token_type: "subject_token_type" required,
+    }
+}
+
+tag_enum! {
+/// Must be `urn:ietf:params:oauth:grant-type:token-exchange`.
+pub enum TokenExchangeRequestGrantType { UrnIetfParamsOauthGrantTypeTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange" }
+}
+
+tag_enum! {
+/// Optional; when present must be `urn:ietf:params:oauth:token-type:access_token`.
+pub enum TokenExchangeRequestRequestedTokenType { UrnIetfParamsOauthTokenTypeAccessToken = "urn:ietf:params:oauth:token-type:access_token" }
+}
+
+open_enum! {
+/// Optional; when present must match the policy's key: `management` for a management key, `inference` otherwise.
+pub enum TokenExchangeRequestScope {
+Inference = "inference",
+Management = "management",
+}
+}
+
+tag_enum! {
+/// Must be `urn:ietf:params:oauth:token-type:jwt`.
+pub enum TokenExchangeRequestSubjectTokenType { UrnIetfParamsOauthTokenTypeJwt = "urn:ietf:params:oauth:token-type:jwt" }
+}
+
+/// RFC 8693 token exchange response.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TokenExchangeResponse {
+    /// A short-lived JWT to send as `Authorization: Bearer` to the inference API.
+    pub access_token: String,
+    /// Seconds until the access token expires: at most 15 minutes, and never later than the subject token expires.
+    pub expires_in: i64,
+    pub issued_token_type: TokenExchangeResponseIssuedTokenType,
+    /// The one capability the token grants, fixed by the kind of key the policy acts as: `inference` or `management`.
+    pub scope: String,
+    pub token_type: TokenExchangeResponseTokenType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    TokenExchangeResponse {
+        access_token: "access_token" required,
+        expires_in: "expires_in" required,
+        issued_token_type: "issued_token_type" required,
+        scope: "scope" required,
+        token_type: "token_type" required,
+    }
+}
+
+tag_enum! {
+pub enum TokenExchangeResponseIssuedTokenType { UrnIetfParamsOauthTokenTypeAccessToken = "urn:ietf:params:oauth:token-type:access_token" }
+}
+
+tag_enum! {
+pub enum TokenExchangeResponseTokenType { Bearer = "Bearer" }
 }

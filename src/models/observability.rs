@@ -25,6 +25,8 @@ pub struct CreateObservabilityDestinationRequestBody {
     pub api_key_hashes: Option<Option<Vec<String>>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: Option<bool>,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: Option<bool>,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: Option<bool>,
     /// When true, include request-context generation metadata.
@@ -39,6 +41,8 @@ pub struct CreateObservabilityDestinationRequestBody {
     pub name: String,
     /// When true, request/response bodies are not forwarded — only metadata.
     pub privacy_mode: Option<bool>,
+    /// Data regions this destination applies to. `eu` is accepted as an alias for `europe` and normalizes to `europe`. Omitting this field defaults to \['global'\]; the array must be non-empty.
+    pub regions: Option<Vec<ObservabilityDataRegionInput>>,
     /// Sampling rate between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: Option<f64>,
     /// The destination type. Only stable destination types are accepted.
@@ -53,6 +57,7 @@ json_object! {
     CreateObservabilityDestinationRequestBody {
         api_key_hashes: "api_key_hashes" tristate,
         broadcast_generation_cost: "broadcast_generation_cost" optional,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" optional,
         broadcast_generation_identity: "broadcast_generation_identity" optional,
         broadcast_generation_request_context: "broadcast_generation_request_context" optional,
         config: "config" defaulted,
@@ -60,6 +65,7 @@ json_object! {
         filter_rules: "filter_rules" tristate,
         name: "name" required,
         privacy_mode: "privacy_mode" optional,
+        regions: "regions" optional,
         sampling_rate: "sampling_rate" optional,
         r#type: "type" required,
         workspace_id: "workspace_id" optional,
@@ -76,6 +82,7 @@ impl CreateObservabilityDestinationRequestBody {
         Self {
             api_key_hashes: None,
             broadcast_generation_cost: None,
+            broadcast_generation_cost_allocation: None,
             broadcast_generation_identity: None,
             broadcast_generation_request_context: None,
             config,
@@ -83,6 +90,7 @@ impl CreateObservabilityDestinationRequestBody {
             filter_rules: None,
             name: name.into(),
             privacy_mode: None,
+            regions: None,
             sampling_rate: None,
             r#type,
             workspace_id: None,
@@ -265,6 +273,8 @@ pub struct ObservabilityArizeDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -282,6 +292,8 @@ pub struct ObservabilityArizeDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityArizeDestinationType,
@@ -297,6 +309,7 @@ json_object! {
     ObservabilityArizeDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -306,6 +319,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -346,6 +360,8 @@ pub struct ObservabilityBraintrustDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -363,6 +379,8 @@ pub struct ObservabilityBraintrustDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityBraintrustDestinationType,
@@ -378,6 +396,7 @@ json_object! {
     ObservabilityBraintrustDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -387,6 +406,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -424,6 +444,8 @@ pub struct ObservabilityClickhouseDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -441,6 +463,8 @@ pub struct ObservabilityClickhouseDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityClickhouseDestinationType,
@@ -456,6 +480,7 @@ json_object! {
     ObservabilityClickhouseDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -465,6 +490,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -479,6 +505,8 @@ pub struct ObservabilityClickhouseDestinationConfig {
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     pub host: String,
     pub password: String,
+    /// Send the cache_write_tokens column (schema v2). Turn this on after the table has that column.
+    pub should_include_cache_write_tokens: Option<bool>,
     pub table: Option<String>,
     /// If you have not set a specific username in ClickHouse, simply type in 'default' below.
     pub username: String,
@@ -492,6 +520,7 @@ json_object! {
         headers: "headers" optional,
         host: "host" required,
         password: "password" required,
+        should_include_cache_write_tokens: "shouldIncludeCacheWriteTokens" optional,
         table: "table" optional,
         username: "username" required,
     }
@@ -501,12 +530,32 @@ tag_enum! {
 pub enum ObservabilityClickhouseDestinationType { Clickhouse = "clickhouse" }
 }
 
+open_enum! {
+pub enum ObservabilityDataRegion {
+Global = "global",
+Europe = "europe",
+Us = "us",
+}
+}
+
+open_enum! {
+/// `eu` is accepted as an alias for `europe` and normalizes to `europe`.
+pub enum ObservabilityDataRegionInput {
+Global = "global",
+Europe = "europe",
+Us = "us",
+Eu = "eu",
+}
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityDatadogDestination {
     /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -524,6 +573,8 @@ pub struct ObservabilityDatadogDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityDatadogDestinationType,
@@ -539,6 +590,7 @@ json_object! {
     ObservabilityDatadogDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -548,6 +600,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -563,7 +616,7 @@ pub struct ObservabilityDatadogDestinationConfig {
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Name to identify your application in Datadog LLM Observability
     pub ml_app: String,
-    /// Datadog API URL for your region (e.g., <https://api.datadoghq.com>, <https://api.us3.datadoghq.com>, <https://api.datadoghq.eu>)
+    /// Datadog API URL for your region (e.g., <https://api.datadoghq.com>, <https://api.us3.datadoghq.com>, <https://api.us5.datadoghq.com>, <https://api.datadoghq.eu>)
     pub url: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -736,6 +789,8 @@ pub struct ObservabilityGrafanaDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -753,6 +808,8 @@ pub struct ObservabilityGrafanaDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityGrafanaDestinationType,
@@ -768,6 +825,7 @@ json_object! {
     ObservabilityGrafanaDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -777,6 +835,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -814,6 +873,8 @@ pub struct ObservabilityLangfuseDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -831,6 +892,8 @@ pub struct ObservabilityLangfuseDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityLangfuseDestinationType,
@@ -846,6 +909,7 @@ json_object! {
     ObservabilityLangfuseDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -855,6 +919,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -892,6 +957,8 @@ pub struct ObservabilityLangsmithDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -909,6 +976,8 @@ pub struct ObservabilityLangsmithDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityLangsmithDestinationType,
@@ -924,6 +993,7 @@ json_object! {
     ObservabilityLangsmithDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -933,6 +1003,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -974,6 +1045,8 @@ pub struct ObservabilityNewrelicDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -991,6 +1064,8 @@ pub struct ObservabilityNewrelicDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityNewrelicDestinationType,
@@ -1006,6 +1081,7 @@ json_object! {
     ObservabilityNewrelicDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -1015,6 +1091,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -1057,6 +1134,8 @@ pub struct ObservabilityOpikDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -1074,6 +1153,8 @@ pub struct ObservabilityOpikDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityOpikDestinationType,
@@ -1089,6 +1170,7 @@ json_object! {
     ObservabilityOpikDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -1098,6 +1180,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -1135,6 +1218,8 @@ pub struct ObservabilityOtelCollectorDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -1152,6 +1237,8 @@ pub struct ObservabilityOtelCollectorDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityOtelCollectorDestinationType,
@@ -1167,6 +1254,7 @@ json_object! {
     ObservabilityOtelCollectorDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -1176,6 +1264,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -1209,6 +1298,8 @@ pub struct ObservabilityPosthogDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -1226,6 +1317,8 @@ pub struct ObservabilityPosthogDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityPosthogDestinationType,
@@ -1241,6 +1334,7 @@ json_object! {
     ObservabilityPosthogDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -1250,6 +1344,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -1285,6 +1380,8 @@ pub struct ObservabilityRampDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -1302,6 +1399,8 @@ pub struct ObservabilityRampDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityRampDestinationType,
@@ -1317,6 +1416,7 @@ json_object! {
     ObservabilityRampDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -1326,6 +1426,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -1362,6 +1463,8 @@ pub struct ObservabilityS3Destination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -1379,6 +1482,8 @@ pub struct ObservabilityS3Destination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityS3DestinationType,
@@ -1394,6 +1499,7 @@ json_object! {
     ObservabilityS3Destination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -1403,6 +1509,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -1412,17 +1519,26 @@ json_object! {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservabilityS3DestinationConfig {
-    pub access_key_id: String,
+    pub access_key_id: Option<String>,
+    /// IAM role: OpenRouter assumes a role in your AWS account with short-lived STS credentials, so you don't share long-lived keys.
+    pub auth_mode: Option<ObservabilityS3DestinationConfigAuthMode>,
     pub bucket_name: String,
     /// Only for S3-compatible services like Cloudflare R2 (<https://account-id.r2.cloudflarestorage.com>) or MinIO. Leave blank for standard AWS S3.
     pub endpoint: Option<String>,
+    /// Generated by OpenRouter when you save. Require it as sts:ExternalId in your role's trust policy.
+    pub external_id: Option<String>,
     /// Custom HTTP headers to include in requests to this destination.
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     /// Template for S3 object path. The filename ({traceId}-{timestamp}.json) is automatically appended. Available variables: {prefix}, {date}, {year}, {month}, {day}, {apiKeyName}
     pub path_template: Option<String>,
     pub prefix: Option<String>,
+    /// The object storage service that hosts the bucket. AWS S3 supports IAM role authentication; the other providers use access keys.
+    pub provider: Option<ObservabilityS3DestinationConfigProvider>,
+    /// Required for IAM role authentication. With access keys, AWS S3 detects the bucket region when you leave this blank.
     pub region: Option<String>,
-    pub secret_access_key: String,
+    /// The IAM role in your account that OpenRouter assumes. Its trust policy must allow sts:AssumeRole from arn:aws:iam::536697249728:role/openrouter-broadcast-exporter and require the external ID below, and its permissions must allow s3:PutObject on the bucket and prefix (plus kms:GenerateDataKey for SSE-KMS buckets).
+    pub role_arn: Option<String>,
+    pub secret_access_key: Option<String>,
     pub session_token: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -1430,16 +1546,38 @@ pub struct ObservabilityS3DestinationConfig {
 
 json_object! {
     ObservabilityS3DestinationConfig {
-        access_key_id: "accessKeyId" required,
+        access_key_id: "accessKeyId" optional,
+        auth_mode: "authMode" optional,
         bucket_name: "bucketName" required,
         endpoint: "endpoint" optional,
+        external_id: "externalId" optional,
         headers: "headers" optional,
         path_template: "pathTemplate" optional,
         prefix: "prefix" optional,
+        provider: "provider" optional,
         region: "region" optional,
-        secret_access_key: "secretAccessKey" required,
+        role_arn: "roleArn" optional,
+        secret_access_key: "secretAccessKey" optional,
         session_token: "sessionToken" optional,
     }
+}
+
+open_enum! {
+/// IAM role: OpenRouter assumes a role in your AWS account with short-lived STS credentials, so you don't share long-lived keys.
+pub enum ObservabilityS3DestinationConfigAuthMode {
+AccessKeys = "access_keys",
+IamRole = "iam_role",
+}
+}
+
+open_enum! {
+/// The object storage service that hosts the bucket. AWS S3 supports IAM role authentication; the other providers use access keys.
+pub enum ObservabilityS3DestinationConfigProvider {
+Aws = "aws",
+CloudflareR2 = "cloudflare_r2",
+Gcs = "gcs",
+Other = "other",
+}
 }
 
 tag_enum! {
@@ -1452,6 +1590,8 @@ pub struct ObservabilitySentryDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -1469,6 +1609,8 @@ pub struct ObservabilitySentryDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilitySentryDestinationType,
@@ -1484,6 +1626,7 @@ json_object! {
     ObservabilitySentryDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -1493,6 +1636,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -1528,6 +1672,8 @@ pub struct ObservabilitySnowflakeDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -1545,6 +1691,8 @@ pub struct ObservabilitySnowflakeDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilitySnowflakeDestinationType,
@@ -1560,6 +1708,7 @@ json_object! {
     ObservabilitySnowflakeDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -1569,6 +1718,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -1583,6 +1733,8 @@ pub struct ObservabilitySnowflakeDestinationConfig {
     /// Custom HTTP headers to include in requests to this destination.
     pub headers: Option<std::collections::BTreeMap<String, String>>,
     pub schema: Option<String>,
+    /// Send the cache_write_tokens column (schema v2). Turn this on after the table has that column.
+    pub should_include_cache_write_tokens: Option<bool>,
     pub table: Option<String>,
     pub token: String,
     pub warehouse: Option<String>,
@@ -1596,6 +1748,7 @@ json_object! {
         database: "database" optional,
         headers: "headers" optional,
         schema: "schema" optional,
+        should_include_cache_write_tokens: "shouldIncludeCacheWriteTokens" optional,
         table: "table" optional,
         token: "token" required,
         warehouse: "warehouse" optional,
@@ -1612,6 +1765,8 @@ pub struct ObservabilityWeaveDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -1629,6 +1784,8 @@ pub struct ObservabilityWeaveDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityWeaveDestinationType,
@@ -1644,6 +1801,7 @@ json_object! {
     ObservabilityWeaveDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -1653,6 +1811,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -1692,6 +1851,8 @@ pub struct ObservabilityWebhookDestination {
     pub api_key_hashes: Option<Vec<String>>,
     /// When true, include cost and billing generation metadata.
     pub broadcast_generation_cost: bool,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: bool,
     /// When true, include identity generation metadata.
     pub broadcast_generation_identity: bool,
     /// When true, include request-context generation metadata.
@@ -1709,6 +1870,8 @@ pub struct ObservabilityWebhookDestination {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded to this destination — only metadata.
     pub privacy_mode: bool,
+    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+    pub regions: Vec<ObservabilityDataRegion>,
     /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: f64,
     pub r#type: ObservabilityWebhookDestinationType,
@@ -1724,6 +1887,7 @@ json_object! {
     ObservabilityWebhookDestination {
         api_key_hashes: "api_key_hashes" defaulted,
         broadcast_generation_cost: "broadcast_generation_cost" required,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
         broadcast_generation_identity: "broadcast_generation_identity" required,
         broadcast_generation_request_context: "broadcast_generation_request_context" required,
         config: "config" required,
@@ -1733,6 +1897,7 @@ json_object! {
         id: "id" required,
         name: "name" defaulted,
         privacy_mode: "privacy_mode" required,
+        regions: "regions" defaulted,
         sampling_rate: "sampling_rate" required,
         r#type: "type" required,
         updated_at: "updated_at" required,
@@ -1791,6 +1956,8 @@ pub struct UpdateObservabilityDestinationRequestBody {
     pub api_key_hashes: Option<Option<Vec<String>>>,
     /// Whether to include cost and billing generation metadata.
     pub broadcast_generation_cost: Option<bool>,
+    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+    pub broadcast_generation_cost_allocation: Option<bool>,
     /// Whether to include identity generation metadata.
     pub broadcast_generation_identity: Option<bool>,
     /// Whether to include request-context generation metadata.
@@ -1804,6 +1971,8 @@ pub struct UpdateObservabilityDestinationRequestBody {
     pub name: Option<String>,
     /// When true, request/response bodies are not forwarded — only metadata.
     pub privacy_mode: Option<bool>,
+    /// Data regions this destination applies to. `eu` is accepted as an alias for `europe` and normalizes to `europe`. Omitting this field keeps the current value; it cannot be cleared.
+    pub regions: Option<Vec<ObservabilityDataRegionInput>>,
     /// Sampling rate between 0.0001 and 1 (1 = 100%).
     pub sampling_rate: Option<f64>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -1814,6 +1983,7 @@ json_object! {
     UpdateObservabilityDestinationRequestBody {
         api_key_hashes: "api_key_hashes" tristate,
         broadcast_generation_cost: "broadcast_generation_cost" optional,
+        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" optional,
         broadcast_generation_identity: "broadcast_generation_identity" optional,
         broadcast_generation_request_context: "broadcast_generation_request_context" optional,
         config: "config" optional,
@@ -1821,6 +1991,7 @@ json_object! {
         filter_rules: "filter_rules" tristate,
         name: "name" optional,
         privacy_mode: "privacy_mode" optional,
+        regions: "regions" optional,
         sampling_rate: "sampling_rate" optional,
     }
 }

@@ -6,6 +6,30 @@ use super::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
+/// Inputs of [`organization_get_settings`](crate::funcs::organization_get_settings) (`GET /organization/settings`): path, query and header parameters and the body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetOrganizationSettingsRequest {}
+
+impl GetOrganizationSettingsRequest {
+    /// A value with the required inputs; set the optional ones with the setters.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetOrganizationSettingsResponse {
+    pub data: OrganizationSettings,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetOrganizationSettingsResponse {
+        data: "data" required,
+    }
+}
+
 /// Inputs of [`organization_list_members`](crate::funcs::organization_list_members) (`GET /organization/members`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListOrganizationMembersRequest {
@@ -98,4 +122,61 @@ pub enum ListOrganizationMembersResponseDataItemRole {
 OrgAdmin = "org:admin",
 OrgMember = "org:member",
 }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrganizationSettings {
+    /// ID of the organization the settings belong to
+    pub id: String,
+    /// When true, the signed-in dashboard lists only the models the organization can use. `GET /api/v1/models` called with an API key always returns only the models that key can use, whatever this setting says; anonymous requests receive the public catalog.
+    pub is_filtered_model_catalog_enabled: bool,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    OrganizationSettings {
+        id: "id" required,
+        is_filtered_model_catalog_enabled: "is_filtered_model_catalog_enabled" required,
+    }
+}
+
+/// Inputs of [`organization_update_settings`](crate::funcs::organization_update_settings) (`PATCH /organization/settings`): path, query and header parameters and the body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateOrganizationSettingsRequest {
+    pub body: UpdateOrganizationSettingsRequestBody,
+}
+
+impl UpdateOrganizationSettingsRequest {
+    /// A value with the required inputs; set the optional ones with the setters.
+    pub fn new(body: UpdateOrganizationSettingsRequestBody) -> Self {
+        Self { body }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateOrganizationSettingsRequestBody {
+    /// When true, the signed-in dashboard lists only the models the organization can use. `GET /api/v1/models` called with an API key always returns only the models that key can use, whatever this setting says; anonymous requests receive the public catalog.
+    pub is_filtered_model_catalog_enabled: bool,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UpdateOrganizationSettingsRequestBody {
+        is_filtered_model_catalog_enabled: "is_filtered_model_catalog_enabled" required,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateOrganizationSettingsResponse {
+    pub data: OrganizationSettings,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    UpdateOrganizationSettingsResponse {
+        data: "data" required,
+    }
 }

@@ -29,8 +29,14 @@ pub struct CreateRerankRequestBody {
     pub provider: Option<Option<ProviderPreferences>>,
     /// The search query to rerank documents against
     pub query: String,
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub session_id: Option<String>,
     /// Number of most relevant documents to return
     pub top_n: Option<i64>,
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub trace: Option<TraceConfig>,
+    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+    pub user: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -41,7 +47,10 @@ json_object! {
         model: "model" required,
         provider: "provider" tristate,
         query: "query" required,
+        session_id: "session_id" optional,
         top_n: "top_n" optional,
+        trace: "trace" optional,
+        user: "user" optional,
     }
 }
 

@@ -74,6 +74,37 @@ impl CreateScimGroupMappingResponse {
     }
 }
 
+/// Inputs of [`scim_create_sync_job`](crate::funcs::scim_create_sync_job) (`POST /scim/sync-jobs`): path, query and header parameters and the body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CreateScimSyncJobRequest {}
+
+impl CreateScimSyncJobRequest {
+    /// A value with the required inputs; set the optional ones with the setters.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateScimSyncJobResponse {
+    pub data: ScimSyncJob,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    CreateScimSyncJobResponse {
+        data: "data" required,
+    }
+}
+
+impl CreateScimSyncJobResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: ScimSyncJob) -> Self {
+        Self { data, extra: Default::default() }
+    }
+}
+
 /// Inputs of [`scim_delete`](crate::funcs::scim_delete) (`DELETE /scim/group-mappings/{id}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteScimGroupMappingRequest {
@@ -139,6 +170,40 @@ impl GetScimGroupMappingResponse {
     }
 }
 
+/// Inputs of [`scim_get_sync_job`](crate::funcs::scim_get_sync_job) (`GET /scim/sync-jobs/{id}`): path, query and header parameters and the body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetScimSyncJobRequest {
+    /// Path parameter `id`.
+    pub id: String,
+}
+
+impl GetScimSyncJobRequest {
+    /// A value with the required inputs; set the optional ones with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GetScimSyncJobResponse {
+    pub data: ScimSyncJob,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    GetScimSyncJobResponse {
+        data: "data" required,
+    }
+}
+
+impl GetScimSyncJobResponse {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(data: ScimSyncJob) -> Self {
+        Self { data, extra: Default::default() }
+    }
+}
+
 /// Inputs of [`scim_list_mappings`](crate::funcs::scim_list_mappings) (`GET /scim/group-mappings`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListScimGroupMappingsRequest {
@@ -197,12 +262,20 @@ pub struct ListScimGroupsRequest {
     ///
     /// Query parameter `limit`.
     pub limit: Option<i64>,
+    /// Exact match filter on display_name. Omitted or empty returns groups unfiltered by name (subject to offset/limit). When external_id is also present, both must match.
+    ///
+    /// Query parameter `display_name`.
+    pub display_name: Option<String>,
+    /// Exact match filter on external_id, e.g. the identity provider (such as Entra ID) group object ID. Omitted or empty returns groups unfiltered by external_id (subject to offset/limit). When display_name is also present, both must match.
+    ///
+    /// Query parameter `external_id`.
+    pub external_id: Option<String>,
 }
 
 impl ListScimGroupsRequest {
     /// A value with the required inputs; set the optional ones with the setters.
     pub fn new() -> Self {
-        Self { offset: None, limit: None }
+        Self { offset: None, limit: None, display_name: None, external_id: None }
     }
 
     /// Number of records to skip for pagination
@@ -214,6 +287,18 @@ impl ListScimGroupsRequest {
     /// Maximum number of records to return (max 100)
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = Some(value);
+        self
+    }
+
+    /// Exact match filter on display_name. Omitted or empty returns groups unfiltered by name (subject to offset/limit). When external_id is also present, both must match.
+    pub fn display_name(mut self, value: impl Into<String>) -> Self {
+        self.display_name = Some(value.into());
+        self
+    }
+
+    /// Exact match filter on external_id, e.g. the identity provider (such as Entra ID) group object ID. Omitted or empty returns groups unfiltered by external_id (subject to offset/limit). When display_name is also present, both must match.
+    pub fn external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Some(value.into());
         self
     }
 }
@@ -309,6 +394,68 @@ open_enum! {
 pub enum ScimGroupMappingRole {
 Admin = "admin",
 Member = "member",
+}
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScimSyncJob {
+    /// Time when the sync job was created.
+    pub created_at: String,
+    /// Number of groups deleted, when the job completed successfully.
+    pub deleted_groups: Option<i64>,
+    /// Stable error message when the job failed.
+    pub error_message: Option<String>,
+    /// Time when synchronization finished.
+    pub finished_at: Option<String>,
+    /// Unique identifier for the sync job.
+    pub id: String,
+    /// Time when synchronization started.
+    pub started_at: Option<String>,
+    /// Current status of the sync job: queued, running, succeeded, or failed.
+    pub status: ScimSyncJobStatus,
+    /// Number of groups synchronized, when the job completed successfully.
+    pub synced_groups: Option<i64>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ScimSyncJob {
+        created_at: "created_at" required,
+        deleted_groups: "deleted_groups" defaulted,
+        error_message: "error_message" defaulted,
+        finished_at: "finished_at" defaulted,
+        id: "id" required,
+        started_at: "started_at" defaulted,
+        status: "status" required,
+        synced_groups: "synced_groups" defaulted,
+    }
+}
+
+impl ScimSyncJob {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(created_at: impl Into<String>, id: impl Into<String>, status: ScimSyncJobStatus) -> Self {
+        Self {
+            created_at: created_at.into(),
+            deleted_groups: None,
+            error_message: None,
+            finished_at: None,
+            id: id.into(),
+            started_at: None,
+            status,
+            synced_groups: None,
+            extra: Default::default(),
+        }
+    }
+}
+
+open_enum! {
+/// Current status of the sync job: queued, running, succeeded, or failed.
+pub enum ScimSyncJobStatus {
+Queued = "queued",
+Running = "running",
+Succeeded = "succeeded",
+Failed = "failed",
 }
 }
 

@@ -23,31 +23,70 @@ impl CreateAudioTranscriptionsMultipartRequest {
 /// Sent as a `multipart/form-data` form.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateAudioTranscriptionsMultipartRequestBody {
-    /// The audio file to transcribe. The format is derived from the filename extension or the file part content type. Max 25 MB; send larger files as base64 JSON via input_audio.
-    pub file: crate::FileUpload,
+    /// The audio file to transcribe. The format is derived from the filename extension or the file part content type. Max 25 MB; send larger files as base64 JSON via input_audio, or by URL via source_url. Exactly one of file or source_url is required.
+    pub file: Option<crate::FileUpload>,
     /// The model to use for transcription.
     pub model: String,
+    /// Label each word with the speaker who said it (words\[\].speaker, words\[\].speaker_label). Requires response_format "verbose_json" (400 otherwise); word timestamps are included even when timestamp_granularities\[\] omits "word". Only supported by some providers; 400 when the selected model cannot diarize.
+    pub diarize: Option<bool>,
+    /// Domain terms, names, or phrases to bias recognition toward; repeat the part once per term (keyterms=... is also accepted). Only supported by some providers; 400 when the selected model cannot use keyterms.
+    pub keyterms: Option<Vec<String>>,
     /// The language of the input audio (ISO-639-1).
     pub language: Option<String>,
+    /// JSON-encoded provider preferences object, the same shape as the JSON body field: { "zdr": true, "data_collection": "deny", "options": { "\<provider-slug>": { ... } } }. Only options for the matched provider are forwarded. Must decode to a JSON object.
+    pub provider: Option<String>,
     /// The response format. "json" (default) returns { text, usage }; "verbose_json" additionally returns task, language, duration, and segment-level timestamps (OpenAI-compatible providers only).
     pub response_format: Option<CreateAudioTranscriptionsMultipartRequestBodyResponseFormat>,
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence.
+    pub session_id: Option<String>,
+    /// Publicly reachable http(s) URL of the audio file, downloaded by the provider directly (no size limit on our side). The format is derived from the URL path extension. Only supported by some providers; exactly one of file or source_url is required.
+    pub source_url: Option<String>,
     /// The sampling temperature.
     pub temperature: Option<f64>,
     /// Timestamp detail levels to include when response_format is "verbose_json". "word" additionally returns word-level timestamps in the words array.
     pub timestamp_granularities: Option<Vec<CreateAudioTranscriptionsMultipartRequestBodyTimestampGranularitiesItem>>,
+    /// JSON-encoded trace metadata object (trace_id, trace_name, span_name, generation_name, parent_span_id and custom keys) attached to the Broadcast trace. Must decode to a JSON object.
+    pub trace: Option<String>,
+    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+    pub user: Option<String>,
 }
 
 impl CreateAudioTranscriptionsMultipartRequestBody {
     /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(file: crate::FileUpload, model: impl Into<String>) -> Self {
+    pub fn new(model: impl Into<String>) -> Self {
         Self {
-            file,
+            file: None,
             model: model.into(),
+            diarize: None,
+            keyterms: None,
             language: None,
+            provider: None,
             response_format: None,
+            session_id: None,
+            source_url: None,
             temperature: None,
             timestamp_granularities: None,
+            trace: None,
+            user: None,
         }
+    }
+
+    /// The audio file to transcribe. The format is derived from the filename extension or the file part content type. Max 25 MB; send larger files as base64 JSON via input_audio, or by URL via source_url. Exactly one of file or source_url is required.
+    pub fn file(mut self, value: crate::FileUpload) -> Self {
+        self.file = Some(value);
+        self
+    }
+
+    /// Label each word with the speaker who said it (words\[\].speaker, words\[\].speaker_label). Requires response_format "verbose_json" (400 otherwise); word timestamps are included even when timestamp_granularities\[\] omits "word". Only supported by some providers; 400 when the selected model cannot diarize.
+    pub fn diarize(mut self, value: bool) -> Self {
+        self.diarize = Some(value);
+        self
+    }
+
+    /// Domain terms, names, or phrases to bias recognition toward; repeat the part once per term (keyterms=... is also accepted). Only supported by some providers; 400 when the selected model cannot use keyterms.
+    pub fn keyterms(mut self, value: Vec<String>) -> Self {
+        self.keyterms = Some(value);
+        self
     }
 
     /// The language of the input audio (ISO-639-1).
@@ -56,9 +95,27 @@ impl CreateAudioTranscriptionsMultipartRequestBody {
         self
     }
 
+    /// JSON-encoded provider preferences object, the same shape as the JSON body field: { "zdr": true, "data_collection": "deny", "options": { "\<provider-slug>": { ... } } }. Only options for the matched provider are forwarded. Must decode to a JSON object.
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
+        self
+    }
+
     /// The response format. "json" (default) returns { text, usage }; "verbose_json" additionally returns task, language, duration, and segment-level timestamps (OpenAI-compatible providers only).
     pub fn response_format(mut self, value: CreateAudioTranscriptionsMultipartRequestBodyResponseFormat) -> Self {
         self.response_format = Some(value);
+        self
+    }
+
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence.
+    pub fn session_id(mut self, value: impl Into<String>) -> Self {
+        self.session_id = Some(value.into());
+        self
+    }
+
+    /// Publicly reachable http(s) URL of the audio file, downloaded by the provider directly (no size limit on our side). The format is derived from the URL path extension. Only supported by some providers; exactly one of file or source_url is required.
+    pub fn source_url(mut self, value: impl Into<String>) -> Self {
+        self.source_url = Some(value.into());
         self
     }
 
@@ -74,6 +131,18 @@ impl CreateAudioTranscriptionsMultipartRequestBody {
         value: Vec<CreateAudioTranscriptionsMultipartRequestBodyTimestampGranularitiesItem>,
     ) -> Self {
         self.timestamp_granularities = Some(value);
+        self
+    }
+
+    /// JSON-encoded trace metadata object (trace_id, trace_name, span_name, generation_name, parent_span_id and custom keys) attached to the Broadcast trace. Must decode to a JSON object.
+    pub fn trace(mut self, value: impl Into<String>) -> Self {
+        self.trace = Some(value.into());
+        self
+    }
+
+    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+    pub fn user(mut self, value: impl Into<String>) -> Self {
+        self.user = Some(value.into());
         self
     }
 }
@@ -94,7 +163,7 @@ Segment = "segment",
 }
 
 /// Inputs of [`stt_create_transcription`](crate::funcs::stt_create_transcription) (`POST /audio/transcriptions`): path, query and header parameters and the body.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateAudioTranscriptionsRequest {
     pub body: STTRequest,
 }
@@ -106,70 +175,161 @@ impl CreateAudioTranscriptionsRequest {
     }
 }
 
-/// Base64-encoded audio to transcribe
+/// A detected entity, returned when the provider runs entity detection
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct STTInputAudio {
+pub struct STTEntity {
+    /// Zero-based exclusive character offset of the entity end within the response-level text (not seconds)
+    pub end_char: i64,
+    /// Zero-based character offset of the entity start within the response-level text (not seconds)
+    pub start_char: i64,
+    /// Entity text as it appears in the transcript
+    pub text: String,
+    /// Provider entity type label
+    pub r#type: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    STTEntity {
+        end_char: "end_char" required,
+        start_char: "start_char" required,
+        text: "text" required,
+        r#type: "type" required,
+    }
+}
+
+/// Inline base64 audio input for speech-to-text
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct STTInlineInputAudio {
     /// Base64-encoded audio data (raw bytes, not a data URI)
     pub data: String,
-    /// Audio format (e.g., wav, mp3, flac, m4a, ogg, webm, aac). Supported formats vary by provider.
+    /// Audio format (e.g., wav, mp3, flac, m4a, ogg, webm, aac). Supported formats vary by provider. "pcm" means headerless signed 16-bit little-endian mono audio at 16 kHz.
     pub format: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    STTInputAudio {
+    STTInlineInputAudio {
         data: "data" required,
         format: "format" required,
     }
 }
 
-/// Speech-to-text request input. Accepts a JSON body with input_audio containing base64-encoded audio.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Audio to transcribe: inline base64 bytes, or a URL the provider downloads directly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum STTInputAudio {
+    STTInlineInputAudio(STTInlineInputAudio),
+    STTUrlInputAudio(STTUrlInputAudio),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
+/// Speech-to-text request input. Accepts a JSON body with input_audio containing base64-encoded audio or a URL the provider downloads.
+#[derive(Debug, Clone, PartialEq)]
 pub struct STTRequest {
-    /// Base64-encoded audio to transcribe
+    /// Label each word with the speaker who said it. Speaker labels are returned on the words array (speaker, speaker_label), so response_format must be "verbose_json" (a "json" request is rejected with a 400) and word timestamps are included even when timestamp_granularities omits "word". Only supported by some providers; the request is rejected with a 400 when the selected model cannot diarize. Providers may charge extra.
+    pub diarize: Option<bool>,
+    /// Audio to transcribe: inline base64 bytes, or a URL the provider downloads directly.
     pub input_audio: STTInputAudio,
+    /// Domain terms, names, or phrases to bias recognition toward. Only supported by some providers; the request is rejected with a 400 when the selected model cannot use keyterms. Providers may cap the number of terms or characters per term and may charge extra.
+    pub keyterms: Option<Vec<String>>,
     /// ISO-639-1 language code (e.g., "en", "ja"). Auto-detected if omitted.
     pub language: Option<String>,
     /// STT model identifier
     pub model: String,
-    /// Provider-specific passthrough configuration
+    /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
     pub provider: Option<STTRequestProvider>,
     /// Output format. "json" (default) returns { text, usage }. "verbose_json" additionally returns task, language, duration, and segment-level timestamps; only supported by OpenAI-compatible providers.
     pub response_format: Option<STTRequestResponseFormat>,
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub session_id: Option<String>,
     /// Sampling temperature for transcription
     pub temperature: Option<f64>,
     /// Timestamp detail levels to include when response_format is "verbose_json". "segment" returns segment-level timestamps; "word" additionally returns word-level timestamps in the words array. Ignored unless response_format is "verbose_json".
     pub timestamp_granularities: Option<Vec<STTTimestampGranularity>>,
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub trace: Option<TraceConfig>,
+    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+    pub user: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     STTRequest {
+        diarize: "diarize" optional,
         input_audio: "input_audio" required,
+        keyterms: "keyterms" optional,
         language: "language" optional,
         model: "model" required,
         provider: "provider" optional,
         response_format: "response_format" optional,
+        session_id: "session_id" optional,
         temperature: "temperature" optional,
         timestamp_granularities: "timestamp_granularities" optional,
+        trace: "trace" optional,
+        user: "user" optional,
     }
 }
 
-/// Provider-specific passthrough configuration
+impl STTRequest {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(input_audio: STTInputAudio, model: impl Into<String>) -> Self {
+        Self {
+            diarize: None,
+            input_audio,
+            keyterms: None,
+            language: None,
+            model: model.into(),
+            provider: None,
+            response_format: None,
+            session_id: None,
+            temperature: None,
+            timestamp_granularities: None,
+            trace: None,
+            user: None,
+            extra: Default::default(),
+        }
+    }
+}
+
+/// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTRequestProvider {
+    /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+    /// - allow: (default) allow providers which store user data non-transiently and may train on it
+    ///
+    /// - deny: use only providers which do not collect user data.
+    pub data_collection: Option<Option<STTRequestProviderDataCollection>>,
     /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
     pub options: Option<ProviderOptions>,
+    /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
+    pub zdr: Option<Option<bool>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     STTRequestProvider {
+        data_collection: "data_collection" tristate,
         options: "options" optional,
+        zdr: "zdr" tristate,
     }
+}
+
+open_enum! {
+/// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+/// - allow: (default) allow providers which store user data non-transiently and may train on it
+///
+/// - deny: use only providers which do not collect user data.
+pub enum STTRequestProviderDataCollection {
+Deny = "deny",
+Allow = "allow",
+}
 }
 
 open_enum! {
@@ -183,10 +343,16 @@ VerboseJson = "verbose_json",
 /// STT response containing transcribed text and optional usage statistics
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTResponse {
+    /// Provider confidence for the whole transcript from 0 to 1, present when response_format is verbose_json and the provider scores the full transcript
+    pub confidence: Option<f64>,
     /// Duration of the input audio in seconds, present when response_format is verbose_json
     pub duration: Option<f64>,
+    /// Detected entities with character offsets into text, present when the provider runs entity detection
+    pub entities: Option<Vec<STTEntity>>,
     /// Detected or forced language, present when response_format is verbose_json
     pub language: Option<String>,
+    /// Provider confidence in the detected language from 0 to 1, present when response_format is verbose_json and the provider scores language detection
+    pub language_confidence: Option<f64>,
     /// Timestamped transcript segments, present when response_format is verbose_json
     pub segments: Option<Vec<STTSegment>>,
     /// The task performed, present when response_format is verbose_json
@@ -203,8 +369,11 @@ pub struct STTResponse {
 
 json_object! {
     STTResponse {
+        confidence: "confidence" optional,
         duration: "duration" optional,
+        entities: "entities" optional,
         language: "language" optional,
+        language_confidence: "language_confidence" optional,
         segments: "segments" optional,
         task: "task" optional,
         text: "text" required,
@@ -218,6 +387,8 @@ json_object! {
 pub struct STTSegment {
     /// Average log probability of the segment
     pub avg_logprob: Option<f64>,
+    /// Zero-based audio channel index for the segment, present when the provider transcribes channels separately
+    pub channel: Option<i64>,
     /// Compression ratio of the segment
     pub compression_ratio: Option<f64>,
     /// Segment end time in seconds
@@ -230,6 +401,8 @@ pub struct STTSegment {
     pub seek: Option<i64>,
     /// Speaker index for the segment, present when the provider returns diarization data
     pub speaker: Option<i64>,
+    /// Provider speaker label for the segment, present when the provider labels speakers with a string
+    pub speaker_label: Option<String>,
     /// Segment start time in seconds
     pub start: f64,
     /// Temperature used for the segment
@@ -245,12 +418,14 @@ pub struct STTSegment {
 json_object! {
     STTSegment {
         avg_logprob: "avg_logprob" optional,
+        channel: "channel" optional,
         compression_ratio: "compression_ratio" optional,
         end: "end" required,
         id: "id" required,
         no_speech_prob: "no_speech_prob" optional,
         seek: "seek" optional,
         speaker: "speaker" optional,
+        speaker_label: "speaker_label" optional,
         start: "start" required,
         temperature: "temperature" optional,
         text: "text" required,
@@ -264,6 +439,24 @@ pub enum STTTimestampGranularity {
 Word = "word",
 Segment = "segment",
 }
+}
+
+/// Audio input fetched by the provider from a URL
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct STTUrlInputAudio {
+    /// Audio format of the file at the URL. Defaults to the extension of the URL path; required when the path has no extension.
+    pub format: Option<String>,
+    /// Publicly reachable http(s) URL of the audio file. The provider downloads it directly, so the inline upload size limit does not apply. Only supported by some providers.
+    pub url: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    STTUrlInputAudio {
+        format: "format" optional,
+        url: "url" required,
+    }
 }
 
 /// Aggregated usage statistics for the request
@@ -296,13 +489,21 @@ json_object! {
 /// A timestamped word, returned when the provider includes word-level timestamps
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct STTWord {
+    /// Zero-based audio channel index for the word, present when the provider transcribes channels separately
+    pub channel: Option<i64>,
+    /// Provider confidence for the word from 0 to 1, present when the provider returns per-word confidence
+    pub confidence: Option<f64>,
     /// Word end time in seconds
     pub end: f64,
     /// Speaker index for the word, present when the provider returns diarization data
     pub speaker: Option<i64>,
+    /// Provider speaker label for the word, present when the provider labels speakers with a string
+    pub speaker_label: Option<String>,
     /// Word start time in seconds
     pub start: f64,
-    /// The transcribed word
+    /// Kind of entry; omitted or "word" for spoken words, "audio_event" for non-speech sounds the provider tags with timestamps
+    pub r#type: Option<STTWordType>,
+    /// The transcribed word, or the event tag such as "(laughter)" when type is audio_event
     pub word: String,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -310,9 +511,21 @@ pub struct STTWord {
 
 json_object! {
     STTWord {
+        channel: "channel" optional,
+        confidence: "confidence" optional,
         end: "end" required,
         speaker: "speaker" optional,
+        speaker_label: "speaker_label" optional,
         start: "start" required,
+        r#type: "type" optional,
         word: "word" required,
     }
+}
+
+open_enum! {
+/// Kind of entry; omitted or "word" for spoken words, "audio_event" for non-speech sounds the provider tags with timestamps
+pub enum STTWordType {
+Word = "word",
+AudioEvent = "audio_event",
+}
 }

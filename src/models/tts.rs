@@ -7,7 +7,7 @@ use super::*;
 use serde::{Deserialize, Serialize};
 
 /// Inputs of [`tts_create_speech`](crate::funcs::tts_create_speech) (`POST /audio/speech`): path, query and header parameters and the body.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateAudioSpeechRequest {
     pub body: SpeechRequest,
 }
@@ -19,15 +19,27 @@ impl CreateAudioSpeechRequest {
     }
 }
 
+/// Text to synthesize, or a list of turns for multi-speaker input. Each turn has its own text, voice, and instructions. Multi-speaker input is supported by Gemini TTS models and by Fish Audio models other than S1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum SpeechInput {
+    String(String),
+    Array(Vec<SpeechTurn>),
+    /// A shape this version of the SDK does not know, kept as the raw JSON.
+    Unknown(serde_json::Value),
+}
+
 tagged_union! {
-/// Reference content part for stateless voice cloning
+/// Reference content part for stateless voice cloning or voice design
 pub enum SpeechInputReference ("type") {
 InputAudio("input_audio") => SpeechInputReferenceAudio,
 Text("text") => SpeechInputReferenceText,
+ImageUrl("image_url") => SpeechInputReferenceImage,
 }
 }
 
-/// Reference audio input for stateless voice cloning
+/// Reference audio input for stateless voice cloning. Up to three parts per request; the Nth audio part is addressable from `input` as `@AudioN` on providers that support multiple references.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechInputReferenceAudio {
     /// Reference audio input object
@@ -47,18 +59,21 @@ json_object! {
 /// Reference audio input object
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechInputReferenceAudioInput {
-    /// Base64-encoded reference audio (optionally a data URI). Supported audio formats are provider-specific. Limited to 20 MiB of base64 (15 MiB of decoded audio).
-    pub data: String,
+    /// Base64-encoded reference audio (optionally a data URI). Supported audio formats are provider-specific. Limited to 20 MiB of base64 (15 MiB of decoded audio). Exactly one of `data` or `url` is required.
+    pub data: Option<String>,
     /// Audio format of the reference audio (e.g., wav, mp3). Optional; most providers detect the format from the audio bytes.
     pub format: Option<String>,
+    /// Public http(s) URL of the reference audio. OpenRouter downloads it (15 MiB max) and forwards the bytes, never the URL. Exactly one of `data` or `url` is required.
+    pub url: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     SpeechInputReferenceAudioInput {
-        data: "data" required,
+        data: "data" optional,
         format: "format" optional,
+        url: "url" optional,
     }
 }
 
@@ -66,10 +81,46 @@ tag_enum! {
 pub enum SpeechInputReferenceAudioType { InputAudio = "input_audio" }
 }
 
-/// Transcript of the accompanying reference audio
+/// Reference image. On its own it describes the desired voice (voice design); alongside an `input_audio` part it is a scene image describing the setting the cloned voice speaks in. At most one per request. Only routed to endpoints that support image references.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpeechInputReferenceImage {
+    /// Reference image input object
+    pub image_url: SpeechInputReferenceImageInput,
+    pub r#type: SpeechInputReferenceImageType,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SpeechInputReferenceImage {
+        image_url: "image_url" required,
+        r#type: "type" required,
+    }
+}
+
+/// Reference image input object
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpeechInputReferenceImageInput {
+    /// JPEG, PNG, or WebP reference image as a base64 data URI or a public http(s) URL. Remote images are downloaded (15 MiB max) and forwarded as bytes, never as the URL.
+    pub url: String,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SpeechInputReferenceImageInput {
+        url: "url" required,
+    }
+}
+
+tag_enum! {
+pub enum SpeechInputReferenceImageType { ImageUrl = "image_url" }
+}
+
+/// Transcript of an `input_audio` part
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechInputReferenceText {
-    /// Transcript of the accompanying reference audio.
+    /// Transcript of an `input_audio` part. With a single clip it may appear before or after the clip; with multiple clips it must immediately follow the clip it transcribes.
     pub text: String,
     pub r#type: SpeechInputReferenceTextType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -88,20 +139,28 @@ pub enum SpeechInputReferenceTextType { Text = "text" }
 }
 
 /// Text-to-speech request input
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SpeechRequest {
-    /// Text to synthesize
-    pub input: String,
-    /// Reference content for stateless voice cloning: one `input_audio` part carrying the voice sample, optionally accompanied by one `text` part with its transcript. Only routed to endpoints that support voice cloning.
+    /// Text to synthesize, or a list of turns for multi-speaker input. Each turn has its own text, voice, and instructions. Multi-speaker input is supported by Gemini TTS models and by Fish Audio models other than S1.
+    pub input: SpeechInput,
+    /// Reference content for stateless voice cloning or voice design. Audio mode: one to three `input_audio` parts, each optionally paired with a `text` part carrying its transcript (a single clip accepts its transcript before or after it; with multiple clips each transcript immediately follows its clip), plus at most one `image_url` part as a scene image on providers that condition the cloned voice on its setting; only routed to endpoints that support voice cloning (and multiple references or image references when those parts are sent). Image mode: exactly one `image_url` part; only routed to endpoints that support image references. An empty array is treated as no reference.
     pub input_references: Option<Vec<SpeechInputReference>>,
+    /// Delivery instructions for the whole request, such as tone, pacing, or emotion. Supported by OpenAI gpt-4o-mini-tts, Gemini TTS, and Fish Audio models. Ignored by other providers.
+    pub instructions: Option<String>,
     /// TTS model identifier
     pub model: String,
-    /// Provider-specific passthrough configuration
+    /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
     pub provider: Option<SpeechRequestProvider>,
     /// Audio output format
     pub response_format: Option<SpeechRequestResponseFormat>,
-    /// Playback speed multiplier. Only used by models that support it (e.g. OpenAI TTS). Ignored by other providers.
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub session_id: Option<String>,
+    /// Playback speed multiplier. Honored by models that support it (e.g. OpenAI TTS). Other providers either ignore it or return a 400 for a non-default value when the model has no speed control.
     pub speed: Option<f64>,
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub trace: Option<TraceConfig>,
+    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+    pub user: Option<String>,
     /// Voice identifier (provider-specific).
     pub voice: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -112,27 +171,71 @@ json_object! {
     SpeechRequest {
         input: "input" required,
         input_references: "input_references" optional,
+        instructions: "instructions" optional,
         model: "model" required,
         provider: "provider" optional,
         response_format: "response_format" optional,
+        session_id: "session_id" optional,
         speed: "speed" optional,
+        trace: "trace" optional,
+        user: "user" optional,
         voice: "voice" optional,
     }
 }
 
-/// Provider-specific passthrough configuration
+impl SpeechRequest {
+    /// A value with the required fields; the optional ones are `None`.
+    pub fn new(input: SpeechInput, model: impl Into<String>) -> Self {
+        Self {
+            input,
+            input_references: None,
+            instructions: None,
+            model: model.into(),
+            provider: None,
+            response_format: None,
+            session_id: None,
+            speed: None,
+            trace: None,
+            user: None,
+            voice: None,
+            extra: Default::default(),
+        }
+    }
+}
+
+/// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpeechRequestProvider {
+    /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+    /// - allow: (default) allow providers which store user data non-transiently and may train on it
+    ///
+    /// - deny: use only providers which do not collect user data.
+    pub data_collection: Option<Option<SpeechRequestProviderDataCollection>>,
     /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
     pub options: Option<ProviderOptions>,
+    /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
+    pub zdr: Option<Option<bool>>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
     SpeechRequestProvider {
+        data_collection: "data_collection" tristate,
         options: "options" optional,
+        zdr: "zdr" tristate,
     }
+}
+
+open_enum! {
+/// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+/// - allow: (default) allow providers which store user data non-transiently and may train on it
+///
+/// - deny: use only providers which do not collect user data.
+pub enum SpeechRequestProviderDataCollection {
+Deny = "deny",
+Allow = "allow",
+}
 }
 
 open_enum! {
@@ -141,4 +244,24 @@ pub enum SpeechRequestResponseFormat {
 Mp3 = "mp3",
 Pcm = "pcm",
 }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpeechTurn {
+    /// Delivery instructions for this turn, such as tone, pacing, or emotion. Overrides the top-level `instructions`.
+    pub instructions: Option<String>,
+    /// Text to synthesize
+    pub text: String,
+    /// Voice for this turn. Defaults to the top-level `voice`.
+    pub voice: Option<String>,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    SpeechTurn {
+        instructions: "instructions" optional,
+        text: "text" required,
+        voice: "voice" optional,
+    }
 }

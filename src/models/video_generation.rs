@@ -189,6 +189,8 @@ pub struct VideoGenerationRequest {
     /// Reference assets to guide video generation. Accepts image, audio, and video references. Audio and video references are only honored by providers that support them (including BytePlus Seedance generation 2 and newer); other providers use image references and ignore the rest.
     pub input_references: Option<Vec<InputReference>>,
     pub model: String,
+    /// ID of a completed video job to edit or extend, as returned by the submit response. The new job runs on the same model and endpoint that produced the previous one. Only models that support continuation accept this field.
+    pub previous_job_id: Option<String>,
     /// Text prompt describing the video to generate. Optional for models that support generating a video from image input alone; required by all other models.
     pub prompt: Option<String>,
     /// Provider-specific passthrough configuration
@@ -197,10 +199,16 @@ pub struct VideoGenerationRequest {
     pub resolution: Option<VideoGenerationRequestResolution>,
     /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
     pub seed: Option<i64>,
+    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+    pub session_id: Option<String>,
     /// Exact pixel dimensions of the generated video in "WIDTHxHEIGHT" format (e.g. "1280x720"). Interchangeable with resolution + aspect_ratio.
     pub size: Option<String>,
+    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+    pub trace: Option<TraceConfig>,
     /// Upscale factor for video upscaling models only. This parameter is not supported by video generation models.
     pub upscale_factor: Option<f64>,
+    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+    pub user: Option<String>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
@@ -215,12 +223,16 @@ json_object! {
         generate_audio: "generate_audio" optional,
         input_references: "input_references" optional,
         model: "model" required,
+        previous_job_id: "previous_job_id" optional,
         prompt: "prompt" optional,
         provider: "provider" optional,
         resolution: "resolution" optional,
         seed: "seed" optional,
+        session_id: "session_id" optional,
         size: "size" optional,
+        trace: "trace" optional,
         upscale_factor: "upscale_factor" optional,
+        user: "user" optional,
     }
 }
 
@@ -256,6 +268,7 @@ json_object! {
 open_enum! {
 /// Resolution of the generated video
 pub enum VideoGenerationRequestResolution {
+V360p = "360p",
 V480p = "480p",
 V720p = "720p",
 V768p = "768p",
@@ -269,12 +282,18 @@ V4k = "4K",
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoGenerationResponse {
     pub error: Option<String>,
+    /// Unix timestamp in seconds when OpenRouter's stored copy of the outputs stops being available. Present only when that copy exists.
+    pub expires_at: Option<i64>,
     /// The generation ID associated with this video generation job. Available once the job has been processed.
     pub generation_id: Option<String>,
+    /// The video job ID, in the `gen-vid-\<timestamp>-<20 alphanumerics>` generation ID format. Pass it as `previous_job_id` to continue the generation.
     pub id: String,
     pub polling_url: String,
     pub status: VideoGenerationResponseStatus,
+    /// OpenRouter content URLs for each output. They need your API key in the `Authorization` header and keep working for as long as the output is available.
     pub unsigned_urls: Option<Vec<String>>,
+    /// Signed download URLs for OpenRouter's stored copy of each output, usable without an API key until `expires_at`. Anyone holding a URL can download that output until it expires, so treat it like a secret. Present only when the stored copy exists.
+    pub urls: Option<Vec<String>>,
     /// Usage and cost information for the video generation. Available once the job has completed.
     pub usage: Option<VideoGenerationUsage>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
@@ -284,11 +303,13 @@ pub struct VideoGenerationResponse {
 json_object! {
     VideoGenerationResponse {
         error: "error" optional,
+        expires_at: "expires_at" optional,
         generation_id: "generation_id" optional,
         id: "id" required,
         polling_url: "polling_url" required,
         status: "status" required,
         unsigned_urls: "unsigned_urls" optional,
+        urls: "urls" optional,
         usage: "usage" optional,
     }
 }
@@ -298,11 +319,13 @@ impl VideoGenerationResponse {
     pub fn new(id: impl Into<String>, polling_url: impl Into<String>, status: VideoGenerationResponseStatus) -> Self {
         Self {
             error: None,
+            expires_at: None,
             generation_id: None,
             id: id.into(),
             polling_url: polling_url.into(),
             status,
             unsigned_urls: None,
+            urls: None,
             usage: None,
             extra: Default::default(),
         }
@@ -409,26 +432,25 @@ LastFrame = "last_frame",
 }
 }
 
-open_enum! {
-pub enum VideoModelSupportedResolutionsItem {
-V480p = "480p",
-V720p = "720p",
-V768p = "768p",
-V1080p = "1080p",
-V1k = "1K",
-V2k = "2K",
-V4k = "4K",
-}
-}
+pub type VideoModelSupportedResolutionsItem = VideoGenerationRequestResolution;
 
 open_enum! {
 pub enum VideoModelSupportedSizesItem {
+V360x360 = "360x360",
+V360x480 = "360x480",
+V360x540 = "360x540",
+V360x640 = "360x640",
+V360x840 = "360x840",
+V480x360 = "480x360",
 V480x480 = "480x480",
 V480x640 = "480x640",
 V480x720 = "480x720",
 V480x854 = "480x854",
 V480x1120 = "480x1120",
+V496x864 = "496x864",
+V540x360 = "540x360",
 V560x752 = "560x752",
+V640x360 = "640x360",
 V640x480 = "640x480",
 V640x640 = "640x640",
 V720x480 = "720x480",
@@ -444,7 +466,9 @@ V768x1152 = "768x1152",
 V768x1366 = "768x1366",
 V768x1792 = "768x1792",
 V834x1112 = "834x1112",
+V840x360 = "840x360",
 V854x480 = "854x480",
+V864x496 = "864x496",
 V960x720 = "960x720",
 V960x960 = "960x960",
 V992x432 = "992x432",

@@ -122,6 +122,8 @@ pub struct CreateWorkspaceRequestBody {
     pub default_text_model: Option<Option<String>>,
     /// Description of the workspace
     pub description: Option<Option<String>>,
+    /// OpenRouter server tools that requests in this workspace may not invoke. Requests naming a disabled tool are rejected with 403. An empty array or null clears the list.
+    pub disabled_server_tools: Option<Option<Vec<CreateWorkspaceRequestBodyDisabledServerToolsItem>>>,
     /// Optional array of API key IDs to filter I/O logging
     pub io_logging_api_key_ids: Option<Option<Vec<i64>>>,
     /// Sampling rate for I/O logging (0.0001-1)
@@ -146,6 +148,7 @@ json_object! {
         default_provider_sort: "default_provider_sort" tristate,
         default_text_model: "default_text_model" tristate,
         description: "description" tristate,
+        disabled_server_tools: "disabled_server_tools" tristate,
         io_logging_api_key_ids: "io_logging_api_key_ids" tristate,
         io_logging_sampling_rate: "io_logging_sampling_rate" optional,
         is_data_discount_logging_enabled: "is_data_discount_logging_enabled" optional,
@@ -154,6 +157,23 @@ json_object! {
         name: "name" required,
         slug: "slug" required,
     }
+}
+
+open_enum! {
+pub enum CreateWorkspaceRequestBodyDisabledServerToolsItem {
+OpenrouterAdvisor = "openrouter:advisor",
+OpenrouterApplyPatch = "openrouter:apply_patch",
+OpenrouterBash = "openrouter:bash",
+OpenrouterDatetime = "openrouter:datetime",
+OpenrouterFusion = "openrouter:fusion",
+OpenrouterImageGeneration = "openrouter:image_generation",
+OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models",
+OpenrouterShell = "openrouter:shell",
+OpenrouterSubagent = "openrouter:subagent",
+OpenrouterToolSearch = "openrouter:tool_search",
+OpenrouterWebFetch = "openrouter:web_fetch",
+OpenrouterWebSearch = "openrouter:web_search",
+}
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -169,13 +189,13 @@ json_object! {
     }
 }
 
-/// Inputs of [`workspaces_delete_budget`](crate::funcs::workspaces_delete_budget) (`DELETE /workspaces/{id}/budgets/{interval}`): path, query and header parameters and the body.
+/// Inputs of [`workspaces_delete_budget`](crate::funcs::workspaces_delete_budget) (`DELETE /workspaces/{workspace_ref}/budgets/{interval}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteWorkspaceBudgetRequest {
     /// The workspace ID (UUID) or slug
     ///
-    /// Path parameter `id`.
-    pub id: String,
+    /// Path parameter `workspace_ref`.
+    pub workspace_ref: String,
     /// Budget reset interval. Use "lifetime" for a one-time budget that never resets.
     ///
     /// Path parameter `interval`.
@@ -184,8 +204,8 @@ pub struct DeleteWorkspaceBudgetRequest {
 
 impl DeleteWorkspaceBudgetRequest {
     /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, interval: WorkspaceBudgetInterval) -> Self {
-        Self { id: id.into(), interval }
+    pub fn new(workspace_ref: impl Into<String>, interval: WorkspaceBudgetInterval) -> Self {
+        Self { workspace_ref: workspace_ref.into(), interval }
     }
 }
 
@@ -210,12 +230,22 @@ pub struct DeleteWorkspaceRequest {
     ///
     /// Path parameter `id`.
     pub id: String,
+    /// Required to delete the default workspace. Deleting it permanently disables the account’s unscoped inference API keys (management/provisioning keys are retained) and its budgets, guardrails, classifiers, and broadcast destinations. Ignored for non-default workspaces.
+    ///
+    /// Query parameter `confirm_default_workspace_deletion`.
+    pub confirm_default_workspace_deletion: Option<bool>,
 }
 
 impl DeleteWorkspaceRequest {
     /// A value with the required inputs; set the optional ones with the setters.
     pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+        Self { id: id.into(), confirm_default_workspace_deletion: None }
+    }
+
+    /// Required to delete the default workspace. Deleting it permanently disables the account’s unscoped inference API keys (management/provisioning keys are retained) and its budgets, guardrails, classifiers, and broadcast destinations. Ignored for non-default workspaces.
+    pub fn confirm_default_workspace_deletion(mut self, value: bool) -> Self {
+        self.confirm_default_workspace_deletion = Some(value);
+        self
     }
 }
 
@@ -233,13 +263,13 @@ json_object! {
     }
 }
 
-/// Inputs of [`workspaces_get_budget`](crate::funcs::workspaces_get_budget) (`GET /workspaces/{id}/budgets/{interval}`): path, query and header parameters and the body.
+/// Inputs of [`workspaces_get_budget`](crate::funcs::workspaces_get_budget) (`GET /workspaces/{workspace_ref}/budgets/{interval}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetWorkspaceBudgetRequest {
     /// The workspace ID (UUID) or slug
     ///
-    /// Path parameter `id`.
-    pub id: String,
+    /// Path parameter `workspace_ref`.
+    pub workspace_ref: String,
     /// Budget reset interval. Use "lifetime" for a one-time budget that never resets.
     ///
     /// Path parameter `interval`.
@@ -248,8 +278,8 @@ pub struct GetWorkspaceBudgetRequest {
 
 impl GetWorkspaceBudgetRequest {
     /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>, interval: WorkspaceBudgetInterval) -> Self {
-        Self { id: id.into(), interval }
+    pub fn new(workspace_ref: impl Into<String>, interval: WorkspaceBudgetInterval) -> Self {
+        Self { workspace_ref: workspace_ref.into(), interval }
     }
 }
 
@@ -298,19 +328,19 @@ json_object! {
     }
 }
 
-/// Inputs of [`workspaces_list_budgets`](crate::funcs::workspaces_list_budgets) (`GET /workspaces/{id}/budgets`): path, query and header parameters and the body.
+/// Inputs of [`workspaces_list_budgets`](crate::funcs::workspaces_list_budgets) (`GET /workspaces/{workspace_ref}/budgets`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWorkspaceBudgetsRequest {
     /// The workspace ID (UUID) or slug
     ///
-    /// Path parameter `id`.
-    pub id: String,
+    /// Path parameter `workspace_ref`.
+    pub workspace_ref: String,
 }
 
 impl ListWorkspaceBudgetsRequest {
     /// A value with the required inputs; set the optional ones with the setters.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self { id: id.into() }
+    pub fn new(workspace_ref: impl Into<String>) -> Self {
+        Self { workspace_ref: workspace_ref.into() }
     }
 }
 
@@ -460,6 +490,8 @@ pub struct UpdateWorkspaceRequestBody {
     pub default_text_model: Option<Option<String>>,
     /// New description for the workspace
     pub description: Option<Option<String>>,
+    /// OpenRouter server tools that requests in this workspace may not invoke. Requests naming a disabled tool are rejected with 403. An empty array or null clears the list.
+    pub disabled_server_tools: Option<Option<Vec<UpdateWorkspaceRequestBodyDisabledServerToolsItem>>>,
     /// Optional array of API key IDs to filter I/O logging
     pub io_logging_api_key_ids: Option<Option<Vec<i64>>>,
     /// Sampling rate for I/O logging (0.0001-1)
@@ -484,6 +516,7 @@ json_object! {
         default_provider_sort: "default_provider_sort" tristate,
         default_text_model: "default_text_model" tristate,
         description: "description" tristate,
+        disabled_server_tools: "disabled_server_tools" tristate,
         io_logging_api_key_ids: "io_logging_api_key_ids" tristate,
         io_logging_sampling_rate: "io_logging_sampling_rate" optional,
         is_data_discount_logging_enabled: "is_data_discount_logging_enabled" optional,
@@ -493,6 +526,8 @@ json_object! {
         slug: "slug" optional,
     }
 }
+
+pub type UpdateWorkspaceRequestBodyDisabledServerToolsItem = CreateWorkspaceRequestBodyDisabledServerToolsItem;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateWorkspaceResponse {
@@ -507,13 +542,13 @@ json_object! {
     }
 }
 
-/// Inputs of [`workspaces_set_budget`](crate::funcs::workspaces_set_budget) (`PUT /workspaces/{id}/budgets/{interval}`): path, query and header parameters and the body.
+/// Inputs of [`workspaces_set_budget`](crate::funcs::workspaces_set_budget) (`PUT /workspaces/{workspace_ref}/budgets/{interval}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpsertWorkspaceBudgetRequest {
     /// The workspace ID (UUID) or slug
     ///
-    /// Path parameter `id`.
-    pub id: String,
+    /// Path parameter `workspace_ref`.
+    pub workspace_ref: String,
     /// Budget reset interval. Use "lifetime" for a one-time budget that never resets.
     ///
     /// Path parameter `interval`.
@@ -524,11 +559,11 @@ pub struct UpsertWorkspaceBudgetRequest {
 impl UpsertWorkspaceBudgetRequest {
     /// A value with the required inputs; set the optional ones with the setters.
     pub fn new(
-        id: impl Into<String>,
+        workspace_ref: impl Into<String>,
         interval: WorkspaceBudgetInterval,
         body: UpsertWorkspaceBudgetRequestBody,
     ) -> Self {
-        Self { id: id.into(), interval, body }
+        Self { workspace_ref: workspace_ref.into(), interval, body }
     }
 }
 
@@ -581,6 +616,8 @@ pub struct Workspace {
     pub default_text_model: Option<String>,
     /// Description of the workspace
     pub description: Option<String>,
+    /// OpenRouter server tools (e.g. openrouter:web_search) that requests in this workspace may not invoke. Null means no tools are disabled.
+    pub disabled_server_tools: Option<Option<Vec<String>>>,
     /// Unique identifier for the workspace
     pub id: String,
     /// Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets. Set it via the workspace budget endpoints.
@@ -614,6 +651,7 @@ json_object! {
         default_provider_sort: "default_provider_sort" defaulted,
         default_text_model: "default_text_model" defaulted,
         description: "description" defaulted,
+        disabled_server_tools: "disabled_server_tools" tristate,
         id: "id" required,
         include_byok_in_budgets: "include_byok_in_budgets" optional,
         io_logging_api_key_ids: "io_logging_api_key_ids" defaulted,

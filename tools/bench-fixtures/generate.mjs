@@ -1,4 +1,4 @@
-// Deterministic benchmark fixtures built from spec/openapi.yaml. The same bytes feed the Rust
+// Deterministic benchmark fixtures built from spec/openrouter.openapi.json. The same bytes feed the Rust
 // benchmarks and the TypeScript SDK benchmark (tools/ts-bench), so their figures compare.
 //
 //   node tools/bench-fixtures/generate.mjs [OUT_DIR]     (default: target/bench-fixtures)
@@ -19,11 +19,10 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OUT = resolve(process.argv[2] ?? process.env.BENCH_FIXTURES_DIR ?? join(ROOT, "target/bench-fixtures"));
-const SPEC = join(ROOT, "spec/openapi.yaml");
+const SPEC = join(ROOT, "spec/openrouter.openapi.json");
 
 const MODEL_COUNT = 420;
 const STREAM_EVENTS = 10_000;
@@ -51,7 +50,7 @@ function sample(xs, n) {
     return out;
 }
 
-const spec = parse(readFileSync(SPEC, "utf8"));
+const spec = JSON.parse(readFileSync(SPEC, "utf8"));
 const schemas = spec.components.schemas;
 function operation(id) {
     for (const item of Object.values(spec.paths)) {
@@ -266,7 +265,7 @@ function buildStream() {
 // --- write ------------------------------------------------------------------------------------
 
 mkdirSync(OUT, { recursive: true });
-const manifest = { generator: "tools/bench-fixtures/generate.mjs", spec: "spec/openapi.yaml", files: {} };
+const manifest = { generator: "tools/bench-fixtures/generate.mjs", spec: "spec/openrouter.openapi.json", files: {} };
 function write(name, text, extra = {}) {
     const bytes = Buffer.from(text, "utf8");
     writeFileSync(join(OUT, name), bytes);

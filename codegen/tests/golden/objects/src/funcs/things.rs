@@ -114,3 +114,42 @@ fn encode_list_things(request: ListThingsRequest) -> Result<HttpRequest, Error> 
     }
     Ok(http)
 }
+
+/// List thing batches (a cursor named `after`, the next one in `last_id`)
+///
+/// `GET /thing-batches`
+pub async fn things_list_thing_batches(
+    core: &OpenRouterCore,
+    request: ListThingBatchesRequest,
+) -> Result<ListThingBatchesResponse, Error> {
+    let http = encode_list_thing_batches(request)?;
+    core.send(http).await?.json()
+}
+
+/// List thing batches (a cursor named `after`, the next one in `last_id`), page after page
+///
+/// A stream of the pages of \[`things_list_thing_batches`\], passing each page's `last_id` as the next `after`. It stops after a page without a next cursor, a page whose `has_more` is false, or the first error.
+pub fn things_list_thing_batches_pages(
+    core: &OpenRouterCore,
+    request: ListThingBatchesRequest,
+) -> crate::Pages<ListThingBatchesResponse> {
+    let core = core.clone();
+    crate::Pages::cursor(request.after.clone(), move |cursor| {
+        let core = core.clone();
+        let mut request = request.clone();
+        request.after = cursor;
+        Box::pin(async move {
+            let page = things_list_thing_batches(&core, request).await?;
+            let next = if page.has_more { page.last_id.clone() } else { None };
+            Ok((page, next))
+        })
+    })
+}
+
+fn encode_list_thing_batches(request: ListThingBatchesRequest) -> Result<HttpRequest, Error> {
+    let mut http = HttpRequest::new(http::Method::GET, String::from("/thing-batches"), "application/json");
+    if let Some(value) = &request.after {
+        http.query("after", value);
+    }
+    Ok(http)
+}

@@ -52,6 +52,43 @@ impl GetThingRequest {
     }
 }
 
+/// Inputs of [`things_list_thing_batches`](crate::funcs::things_list_thing_batches) (`GET /thing-batches`): path, query and header parameters and the body.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListThingBatchesRequest {
+    /// Query parameter `after`.
+    pub after: Option<String>,
+}
+
+impl ListThingBatchesRequest {
+    /// A value with the required inputs; set the optional ones with the setters.
+    pub fn new() -> Self {
+        Self { after: None }
+    }
+
+    /// Sets `after`.
+    pub fn after(mut self, value: impl Into<String>) -> Self {
+        self.after = Some(value.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListThingBatchesResponse {
+    pub data: Vec<Thing>,
+    pub last_id: Option<String>,
+    pub has_more: bool,
+    /// Fields the spec does not describe, kept as received so that they round-trip.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+json_object! {
+    ListThingBatchesResponse {
+        data: "data" defaulted,
+        last_id: "last_id" defaulted,
+        has_more: "has_more" required,
+    }
+}
+
 /// Inputs of [`things_list_things`](crate::funcs::things_list_things) (`GET /things`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListThingsRequest {
