@@ -233,7 +233,15 @@ impl OpenRouterCore {
     /// Sends a request and hands back the success response with its body unread
     /// (binary downloads); any status outside 2xx is an `Err`.
     pub(crate) async fn send_raw(&self, req: HttpRequest) -> Result<RawResponse, Error> {
-        Ok(into_raw(self.execute(req, Want::Raw).await?.0))
+        let (exchange, _) = self.execute(req, Want::Raw).await?;
+        let mut raw = into_raw(exchange);
+        // The body keeps the attempt's deadline; without a timeout, the idle timeout.
+        let timeout = self.options.as_deref().and_then(|o| o.timeout).or(self.shared.timeout).filter(|t| !t.is_zero());
+        raw.set_timer(match (timeout, raw.started()) {
+            (Some(t), Some(at)) => body::Timer::Deadline(Box::pin(tokio::time::sleep_until(at + t)), t),
+            _ => self.idle_timeout().map_or(body::Timer::None, |d| body::Timer::Idle(d, None)),
+        });
+        Ok(raw)
     }
 
     /// Sends a request that answers with server-sent events and returns the typed stream.
@@ -250,6 +258,7 @@ impl OpenRouterCore {
         let is_sse =
             raw.content_type().is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
         if !is_sse {
+            let raw = raw.with_timer(idle.map_or(body::Timer::None, |d| body::Timer::Idle(d, None)));
             return Err(not_a_stream(raw, self.shared.max_body_size, &auth).await);
         }
         Ok(crate::stream::EventStream::new(raw, idle, auth))
@@ -278,7 +287,6 @@ impl OpenRouterCore {
         let retry = o.and_then(|o| o.retry.as_ref()).unwrap_or(&s.retry);
         let codes = o.and_then(|o| o.retry_codes.as_ref()).unwrap_or(&s.retry_codes);
         let unanswered_post = o.and_then(|o| o.retry_unanswered_post).unwrap_or(false);
-        let idle = self.idle_timeout();
 
         let mut uri =
             String::with_capacity(base.origin.len() + base.prefix.len() + req.path.len() + req.query.len() + 1);
@@ -342,15 +350,8 @@ impl OpenRouterCore {
             request.headers_mut().insert(AUTHORIZATION, auth.clone());
             let capture = hyper_util::client::legacy::connect::capture_connection(&mut request);
 
-            let attempt_started = tokio::time::Instant::now();
-            // The body of an error status is read here; so is a success body unless the caller
-            // reads it. With no per-attempt timeout, the idle timeout bounds that reading.
-            let body_timer = match timeout {
-                Some(_) => body::Timer::None,
-                None => idle.map_or(body::Timer::None, |d| body::Timer::Idle(d, None)),
-            };
-            let exchange = self.attempt(request, want == Want::Buffered, &capture, body_timer);
-            let mut result = match timeout {
+            let exchange = self.attempt(request, want == Want::Buffered, &capture);
+            let result = match timeout {
                 Some(t) => tokio::time::timeout(t, exchange).await.unwrap_or_else(|_| {
                     Err(Error::timeout(t).set_response_started(conn::response_bytes(&capture) > 0))
                 }),
@@ -381,16 +382,6 @@ impl OpenRouterCore {
                     continue;
                 }
             }
-            // A body left to the caller keeps the attempt's deadline (streams have their own
-            // idle timeout instead, and a binary body without a deadline has the idle timeout).
-            if let Ok(Exchange::Streaming(r)) = &mut result {
-                let timer = match (want, timeout) {
-                    (Want::Stream, _) => body::Timer::None,
-                    (_, Some(t)) => body::Timer::Deadline(Box::pin(tokio::time::sleep_until(attempt_started + t)), t),
-                    (_, None) => idle.map_or(body::Timer::None, |d| body::Timer::Idle(d, None)),
-                };
-                r.set_timer(timer);
-            }
             let exchange = match result? {
                 Exchange::Buffered(status, headers, body) if !(200..300).contains(&status) => {
                     return Err(Error::api(status, headers, body, auth_key(&auth)));
@@ -413,19 +404,17 @@ impl OpenRouterCore {
         request: http::Request<ReqBody>,
         buffer: bool,
         capture: &hyper_util::client::legacy::connect::CaptureConnection,
-        timer: body::Timer,
     ) -> Result<Exchange, Error> {
+        let started = tokio::time::Instant::now();
         let limit = self.shared.max_body_size;
         let response = self.shared.client.request(request).await.map_err(|e| map_client_error(e, capture))?;
         let (parts, body) = response.into_parts();
         let status = parts.status.as_u16();
-        let raw = RawResponse::streaming(status, parts.headers, body, limit, timer);
         if buffer || !(200..300).contains(&status) {
-            let headers = raw.headers().clone();
-            let body = raw.bytes_within(limit).await.map_err(|e| e.set_response_started(true))?;
-            Ok(Exchange::Buffered(status, headers, body))
+            let body = body::read_limited(body, limit).await.map_err(|e| e.set_response_started(true))?;
+            Ok(Exchange::Buffered(status, parts.headers, body))
         } else {
-            Ok(Exchange::Streaming(raw))
+            Ok(Exchange::Streaming(RawResponse::streaming(status, parts.headers, body, limit, started)))
         }
     }
 }
@@ -458,7 +447,7 @@ enum Want {
 async fn not_a_stream(raw: RawResponse, limit: usize, auth: &HeaderValue) -> Error {
     let status = raw.status();
     let headers = raw.headers().clone();
-    match raw.bytes_within(limit).await {
+    match raw.bytes_timed(limit).await {
         Err(e) => e,
         Ok(body) if crate::errors::in_band_error(&body) => Error::api(status, headers, body, auth_key(auth)),
         Ok(body) => Error::unexpected_content(status, headers, body, "text/event-stream"),
@@ -486,16 +475,9 @@ fn map_client_error(
     match hyper_error {
         Some(h) if h.is_canceled() => Error::cancelled(e),
         Some(h) if h.is_user() => Error::body_read("sending the request body failed", Some(Box::new(e))),
-        Some(h) if h.is_parse() => {
-            // hyper's account of it (`is_parse_too_large` needs its server feature).
-            let what = match h.to_string() {
-                t if t == "message head is too large" => {
-                    "the response head is too large (over 100 headers, or too long)".to_owned()
-                }
-                t => format!("the response is not valid HTTP: {t}"),
-            };
-            Error::protocol(what, e)
-        }
+        // hyper's account of it: "message head is too large" (over 100 headers, or too long),
+        // "invalid content-length parsed", "invalid HTTP version parsed", …
+        Some(h) if h.is_parse() => Error::protocol(format!("the response is not valid HTTP: {h}"), e),
         _ => Error::connection_lost(conn::response_bytes(capture), e),
     }
 }
@@ -1069,8 +1051,8 @@ impl HttpResponse {
             // Embeddings and rerank may answer in SSE; this call expects one JSON value.
             return Error::unexpected_content(self.status, self.headers, self.body, "application/json");
         }
-        let secret = auth_key(&self.auth).to_vec();
-        Error::decode(e, self.status, self.headers, self.body, &secret)
+        let auth = self.auth;
+        Error::decode(e, self.status, self.headers, self.body, auth_key(&auth))
     }
 }
 

@@ -319,6 +319,7 @@ enum Expect {
     Protocol,
     Body,
     Decode,
+    TooLarge,
     Api(u16),
 }
 
@@ -349,6 +350,7 @@ impl Expect {
             Expect::Protocol => e.is_protocol() && !e.is_retryable(),
             Expect::Body => e.is_body(),
             Expect::Decode => e.is_decode(),
+            Expect::TooLarge => e.is_body_too_large(),
             Expect::Api(s) => e.is_api() && e.status() == Some(s),
         };
         if holds {
@@ -713,6 +715,41 @@ fn cells() -> Vec<Cell> {
         let mut c = Cell::new("reused connection head cut", op, script(reused_cut, op), expect, total);
         c.calls = 2;
         cells.push(c);
+
+        // The classes that held before this matrix was written, kept so that they go on holding.
+        // A body larger than the limit (32 MiB by default), declared up front: refused unread (a
+        // stream reads as it goes, and ends at its `[DONE]`).
+        let oversized = |op: Op, _| {
+            let mut out = op.head("200 OK", 64 << 20, "");
+            out.extend_from_slice(&op.body());
+            vec![Step::Write(out), Step::Close]
+        };
+        let expect = if op == Op::Stream { Expect::Ok } else { Expect::TooLarge };
+        cells.push(Cell::new("oversized body", op, script(oversized, op), expect, 1));
+        // Bad JSON in a 200 (a stream: in an event): a decode error; a download is just bytes.
+        let bad_json = |op: Op, _| {
+            let body: &[u8] = if op == Op::Stream { b"data: {oops\n\n" } else { b"{oops" };
+            let mut out = op.head("200 OK", body.len(), "");
+            out.extend_from_slice(body);
+            vec![Step::Write(out)]
+        };
+        let expect = if op == Op::Download { Expect::OkBytes } else { Expect::Decode };
+        cells.push(Cell::new("bad JSON", op, script(bad_json, op), expect, 1));
+        // `100 Continue` before the answer: ignored.
+        let continued = |op: Op, _| {
+            let mut out = b"HTTP/1.1 100 Continue\r\n\r\n".to_vec();
+            out.extend_from_slice(&op.ok());
+            vec![Step::Write(out)]
+        };
+        cells.push(Cell::new("100 Continue first", op, script(continued, op), Expect::Ok, 1));
+        // A redirect is not followed (the key would go with it): the 307 is the answer.
+        let redirect = |_: Op, _| {
+            vec![Step::Write(
+                b"HTTP/1.1 307 Temporary Redirect\r\nlocation: http://127.0.0.1:9/elsewhere\r\ncontent-length: 0\r\n\r\n"
+                    .to_vec(),
+            )]
+        };
+        cells.push(Cell::new("redirect", op, script(redirect, op), Expect::Api(307), 1));
 
         // And the plain success, for reference.
         cells.push(Cell::new("success", op, script(|op, _| vec![Step::Write(op.ok())], op), Expect::Ok, 1));

@@ -359,6 +359,58 @@ fn escape_quoted(out: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// Reads a whole body, refusing more than `limit` bytes (no time limit of its own: the
+/// attempt's timeout covers it).
+pub(crate) async fn read_limited(mut body: Incoming, limit: usize) -> Result<Bytes, Error> {
+    use http_body_util::BodyExt;
+    if body.size_hint().exact().is_some_and(|n| n > limit as u64) {
+        return Err(Error::body_too_large(limit));
+    }
+    let mut all = Collect::default();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(body_error)?;
+        if let Ok(data) = frame.into_data() {
+            all.push(data, limit)?;
+        }
+    }
+    Ok(all.finish())
+}
+
+/// A body gathered piece by piece: the first piece kept as it is, later ones copied after it.
+#[derive(Default)]
+struct Collect {
+    first: Option<Bytes>,
+    rest: Vec<u8>,
+}
+
+impl Collect {
+    fn push(&mut self, data: Bytes, limit: usize) -> Result<(), Error> {
+        let have = self.first.as_ref().map_or(0, Bytes::len) + self.rest.len();
+        if have + data.len() > limit {
+            return Err(Error::body_too_large(limit));
+        }
+        match &self.first {
+            None => self.first = Some(data),
+            Some(f) => {
+                if self.rest.is_empty() {
+                    self.rest.reserve(f.len() + data.len());
+                    self.rest.extend_from_slice(f);
+                }
+                self.rest.extend_from_slice(&data);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Bytes {
+        if self.rest.is_empty() {
+            self.first.unwrap_or_default()
+        } else {
+            Bytes::from(self.rest)
+        }
+    }
+}
+
 #[cold]
 pub(crate) fn body_error(e: hyper::Error) -> Error {
     Error::body_read("reading the response body failed", Some(Box::new(e)))
@@ -381,6 +433,8 @@ pub struct RawResponse {
     body: RawBody,
     limit: usize,
     timer: Timer,
+    /// When the attempt that got it started (for the deadline).
+    started: Option<tokio::time::Instant>,
 }
 
 enum RawBody {
@@ -418,12 +472,41 @@ impl Timer {
 }
 
 impl RawResponse {
-    pub(crate) fn streaming(status: u16, headers: HeaderMap, body: Incoming, limit: usize, timer: Timer) -> Self {
-        RawResponse { status, headers, body: RawBody::Incoming(body), limit, timer }
+    pub(crate) fn streaming(
+        status: u16,
+        headers: HeaderMap,
+        body: Incoming,
+        limit: usize,
+        started: tokio::time::Instant,
+    ) -> Self {
+        RawResponse {
+            status,
+            headers,
+            body: RawBody::Incoming(body),
+            limit,
+            timer: Timer::None,
+            started: Some(started),
+        }
     }
 
     pub(crate) fn buffered(status: u16, headers: HeaderMap, body: Bytes) -> Self {
-        RawResponse { status, headers, body: RawBody::Buffered(Some(body)), limit: usize::MAX, timer: Timer::None }
+        RawResponse {
+            status,
+            headers,
+            body: RawBody::Buffered(Some(body)),
+            limit: usize::MAX,
+            timer: Timer::None,
+            started: None,
+        }
+    }
+
+    pub(crate) fn started(&self) -> Option<tokio::time::Instant> {
+        self.started
+    }
+
+    pub(crate) fn with_timer(mut self, timer: Timer) -> Self {
+        self.timer = timer;
+        self
     }
 
     /// The HTTP status.
@@ -500,38 +583,33 @@ impl RawResponse {
         Ok(written)
     }
 
-    /// The whole body in memory, up to the core's body size limit.
+    /// The whole body in memory, up to the core's body size limit (and within the time limit
+    /// described on [`RawResponse`]).
     pub async fn bytes(self) -> Result<Bytes, Error> {
         let limit = self.limit;
-        self.bytes_within(limit).await
+        self.bytes_timed(limit).await
     }
 
-    /// Reads the whole body, refusing more than `limit` bytes.
-    pub(crate) async fn bytes_within(mut self, limit: usize) -> Result<Bytes, Error> {
+    /// Reads the whole body, refusing more than `limit` bytes, within the timer.
+    pub(crate) async fn bytes_timed(mut self, limit: usize) -> Result<Bytes, Error> {
         if let RawBody::Incoming(body) = &self.body {
             if body.size_hint().exact().is_some_and(|n| n > limit as u64) {
                 return Err(Error::body_too_large(limit));
             }
         }
-        let mut first: Option<Bytes> = None;
-        let mut rest: Vec<u8> = Vec::new();
+        let mut all = Collect::default();
         while let Some(data) = self.chunk().await? {
-            let have = first.as_ref().map_or(0, Bytes::len) + rest.len();
-            if have + data.len() > limit {
-                return Err(Error::body_too_large(limit));
-            }
-            match &first {
-                None => first = Some(data),
-                Some(f) => {
-                    if rest.is_empty() {
-                        rest.reserve(f.len() + data.len());
-                        rest.extend_from_slice(f);
-                    }
-                    rest.extend_from_slice(&data);
-                }
-            }
+            all.push(data, limit)?;
         }
-        Ok(if rest.is_empty() { first.unwrap_or_default() } else { Bytes::from(rest) })
+        Ok(all.finish())
+    }
+
+    /// Reads the whole body without a time limit of its own (a caller's timeout covers it).
+    pub(crate) async fn bytes_within(self, limit: usize) -> Result<Bytes, Error> {
+        match self.body {
+            RawBody::Buffered(b) => Ok(b.unwrap_or_default()),
+            RawBody::Incoming(body) => read_limited(body, limit).await,
+        }
     }
 }
 

@@ -504,45 +504,45 @@ impl std::error::Error for ServerText {}
 const REDACTED: &str = "[redacted]";
 
 /// `text` with the key replaced: `secret` (the key a request carried, when it is at least 8
-/// bytes), anything shaped like an OpenRouter key (`sk-or-` and what follows), and the token
-/// after `Bearer `.
+/// bytes of UTF-8), anything shaped like an OpenRouter key (`sk-or-` and what follows), and the
+/// token after `Bearer `. One pass, without a substring searcher (they cost binary size).
 pub(crate) fn redact<'a>(text: &'a str, secret: &[u8]) -> Cow<'a, str> {
-    let secret = std::str::from_utf8(secret).unwrap_or("").trim();
-    let has_secret = secret.len() >= 8 && text.contains(secret);
-    let has_key = memchr::memmem::find(text.as_bytes(), b"sk-or-").is_some();
-    let has_bearer = text.as_bytes().windows(7).any(|w| w.eq_ignore_ascii_case(b"bearer "));
-    if !(has_secret || has_key || has_bearer) {
-        return Cow::Borrowed(text);
-    }
-    let text = if has_secret { text.replace(secret, REDACTED) } else { text.to_owned() };
-    let token = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'=');
+    let secret = std::str::from_utf8(secret).unwrap_or("").trim().as_bytes();
+    let secret = if secret.len() >= 8 { secret } else { b"" };
+    let token = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'=');
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    let mut copied = 0;
+    let mut out: Option<String> = None;
+    let (mut i, mut copied) = (0, 0);
     while i < bytes.len() {
-        let prefix = if bytes[i..].starts_with(b"sk-or-") {
-            6
-        } else if bytes.len() - i >= 7 && bytes[i..i + 7].eq_ignore_ascii_case(b"bearer ") {
-            7
+        let rest = &bytes[i..];
+        let start = if !secret.is_empty() && rest.starts_with(secret) {
+            i
+        } else if rest.starts_with(b"sk-or-") {
+            i + 6
+        } else if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"bearer ") {
+            i + 7
         } else {
             i += 1;
             continue;
         };
-        let start = i + prefix;
-        let mut end = start;
-        while end < bytes.len() && token(bytes[end]) {
-            end += 1;
-        }
-        if end > start && !text[start..].starts_with(REDACTED) {
-            out.push_str(&text[copied..start]);
-            out.push_str(REDACTED);
+        let end =
+            if start == i { i + secret.len() } else { start + bytes[start..].iter().take_while(|b| token(b)).count() };
+        // Both ends are character boundaries: the patterns are ASCII, and the secret is UTF-8.
+        if end > start && !bytes[start..].starts_with(REDACTED.as_bytes()) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..start]);
+            o.push_str(REDACTED);
             copied = end;
         }
         i = end.max(i + 1);
     }
-    out.push_str(&text[copied..]);
-    Cow::Owned(out)
+    match out {
+        None => Cow::Borrowed(text),
+        Some(mut o) => {
+            o.push_str(&text[copied..]);
+            Cow::Owned(o)
+        }
+    }
 }
 
 fn redact_value(v: &mut serde_json::Value, secret: &[u8]) {
