@@ -224,8 +224,8 @@ impl OpenRouterCore {
                 (status, headers, r.bytes_within(self.shared.max_body_size).await?)
             }
         };
-        if let Some(encoding) = crate::errors::content_encoding(&headers) {
-            return Err(Error::content_encoding(status, headers.clone(), body, encoding));
+        if crate::errors::content_encoding(&headers).is_some() {
+            return Err(Error::content_encoding(status, headers, body, auth_key(&auth)));
         }
         Ok(HttpResponse { status, headers, body, auth })
     }
@@ -251,9 +251,9 @@ impl OpenRouterCore {
         let idle = self.idle_timeout();
         let (exchange, auth) = self.execute(req, Want::Stream).await?;
         let raw = into_raw(exchange);
-        if let Some(encoding) = crate::errors::content_encoding(raw.headers()) {
+        if crate::errors::content_encoding(raw.headers()).is_some() {
             let (status, headers) = (raw.status(), raw.headers().clone());
-            return Err(Error::content_encoding(status, headers, Bytes::new(), encoding));
+            return Err(Error::content_encoding(status, headers, Bytes::new(), auth_key(&auth)));
         }
         let is_sse =
             raw.content_type().is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
@@ -450,7 +450,7 @@ async fn not_a_stream(raw: RawResponse, limit: usize, auth: &HeaderValue) -> Err
     match raw.bytes_timed(limit).await {
         Err(e) => e,
         Ok(body) if crate::errors::in_band_error(&body) => Error::api(status, headers, body, auth_key(auth)),
-        Ok(body) => Error::unexpected_content(status, headers, body, "text/event-stream"),
+        Ok(body) => Error::unexpected_content(status, headers, body, "text/event-stream", auth_key(auth)),
     }
 }
 
@@ -1049,7 +1049,13 @@ impl HttpResponse {
     fn decode_error(self, e: serde_json::Error) -> Error {
         if self.is_event_stream() {
             // Embeddings and rerank may answer in SSE; this call expects one JSON value.
-            return Error::unexpected_content(self.status, self.headers, self.body, "application/json");
+            return Error::unexpected_content(
+                self.status,
+                self.headers,
+                self.body,
+                "application/json",
+                auth_key(&self.auth),
+            );
         }
         let auth = self.auth;
         Error::decode(e, self.status, self.headers, self.body, auth_key(&auth))

@@ -145,13 +145,13 @@ impl Error {
     }
 
     /// A 2xx answer in a `Content-Encoding` this SDK neither asks for nor decodes.
-    pub(crate) fn content_encoding(status: u16, headers: HeaderMap, body: Bytes, encoding: &str) -> Self {
+    pub(crate) fn content_encoding(status: u16, headers: HeaderMap, body: Bytes, secret: &[u8]) -> Self {
+        let encoding = redact(&one_line(content_encoding(&headers).unwrap_or(""), 60), secret).into_owned();
         let mut e = Error::new(
             Kind::Decode,
             format!(
-                "the response (status {status}) is in Content-Encoding `{}`, which this SDK does not ask for \
-                 and does not decode",
-                one_line(encoding, 60)
+                "the response (status {status}) is in Content-Encoding `{encoding}`, which this SDK does not ask \
+                 for and does not decode"
             ),
         );
         e.inner.status = Some(status);
@@ -227,8 +227,15 @@ impl Error {
     }
 
     /// A 2xx answer with a content type the operation does not produce.
-    pub(crate) fn unexpected_content(status: u16, headers: HeaderMap, body: Bytes, expected: &str) -> Self {
-        let got = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("none").to_owned();
+    pub(crate) fn unexpected_content(
+        status: u16,
+        headers: HeaderMap,
+        body: Bytes,
+        expected: &str,
+        secret: &[u8],
+    ) -> Self {
+        let got = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("none");
+        let got = redact(&one_line(got, 100), secret).into_owned();
         let mut e =
             Error::new(Kind::Decode, format!("expected a `{expected}` response, got `{got}` (status {status})"));
         e.inner.status = Some(status);
@@ -243,7 +250,8 @@ impl Error {
         let mut e = Error::new(Kind::Api, "");
         match content_encoding(&headers) {
             Some(enc) => {
-                e.inner.detail = Some(format!("(a body in Content-Encoding `{}`, not decoded)", one_line(enc, 60)))
+                let enc = redact(&one_line(enc, 60), secret).into_owned();
+                e.inner.detail = Some(format!("(a body in Content-Encoding `{enc}`, not decoded)"))
             }
             None => {
                 e.inner.api = parse_api_error(&body, status).map(|api| api.redacted(secret));
