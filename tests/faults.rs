@@ -361,6 +361,8 @@ impl Expect {
     }
 }
 
+type ErrorCheck = fn(&Error) -> Result<(), String>;
+
 struct Cell {
     name: String,
     op: Op,
@@ -379,7 +381,7 @@ struct Cell {
     options: Option<RequestOptions>,
     download_idle: Option<Duration>,
     /// Extra checks on the error.
-    check: Option<fn(&Error) -> Result<(), String>>,
+    check: Option<ErrorCheck>,
 }
 
 impl Cell {

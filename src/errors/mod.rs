@@ -473,7 +473,8 @@ pub(crate) fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut next = Some(e);
     while let Some(e) = next {
         let text = e.to_string();
-        if !(text.starts_with("client error (") && e.source().is_some()) && !out.ends_with(&text) {
+        let wrapper = text.starts_with("client error (") && e.source().is_some();
+        if !wrapper && !out.ends_with(&text) {
             if !out.is_empty() {
                 out.push_str(": ");
             }
