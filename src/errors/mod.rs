@@ -24,7 +24,9 @@ type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// An error from building, sending or decoding a request.
 ///
-/// Cheap to move: everything lives behind one box.
+/// Cheap to move: everything lives behind one box. It never holds the API key, and text that
+/// came from the server is shown by `Display` and `Debug` with the key redacted (see
+/// [`Error::api_error`]); [`Error::body`] is the bytes as received.
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -288,7 +290,8 @@ impl Error {
     }
 
     /// The parsed `{"error": {code, message, metadata}}` body, if the server sent one, with
-    /// the API key redacted from its text (see the [module docs](self); [`Error::body`] has
+    /// the API key redacted from its text: the key the request carried, anything shaped like
+    /// an OpenRouter key (`sk-or-…`) and bearer tokens read `[redacted]` ([`Error::body`] has
     /// the bytes as received).
     pub fn api_error(&self) -> Option<&ApiError> {
         self.inner.api.as_ref()
