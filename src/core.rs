@@ -22,6 +22,10 @@ use serde::de::DeserializeOwned;
 use crate::Error;
 
 mod body;
+mod conn;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod retry;
 
 pub use body::{FileUpload, RawResponse};
@@ -36,7 +40,7 @@ pub const DEFAULT_MAX_BODY_SIZE: usize = 32 << 20;
 const DEFAULT_USER_AGENT: &str = concat!("openrouter-rust/", env!("CARGO_PKG_VERSION"));
 const NO_KEY: &str = "no API key: set OPENROUTER_API_KEY or call OpenRouterCore::builder().api_key(..)";
 
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+type Connector = conn::Counting<hyper_rustls::HttpsConnector<HttpConnector>>;
 type KeyFuture = Pin<Box<dyn Future<Output = Result<String, Error>> + Send>>;
 type KeyProvider = Arc<dyn Fn() -> KeyFuture + Send + Sync>;
 
@@ -102,6 +106,7 @@ struct Overrides {
     stream_idle_timeout: Option<Duration>,
     retry: Option<RetryConfig>,
     retry_codes: Option<RetryCodes>,
+    retry_unanswered_post: Option<bool>,
     headers: HeaderMap,
     base: Option<BaseUrl>,
     app: AppHeaders,
@@ -147,6 +152,7 @@ impl OpenRouterCore {
                 stream_idle_timeout: prev.stream_idle_timeout,
                 retry: prev.retry.clone(),
                 retry_codes: prev.retry_codes.clone(),
+                retry_unanswered_post: prev.retry_unanswered_post,
                 headers: prev.headers.clone(),
                 base: prev.base.clone(),
                 app: prev.app.clone(),
@@ -165,6 +171,9 @@ impl OpenRouterCore {
         }
         if let Some(r) = options.retries {
             o.retry = Some(r);
+        }
+        if let Some(allow) = options.retry_unanswered_post {
+            o.retry_unanswered_post = Some(allow);
         }
         if let Some(codes) = options.retry_codes {
             match RetryCodes::parse(&codes) {
@@ -203,47 +212,71 @@ impl OpenRouterCore {
         OpenRouterCore { shared: self.shared.clone(), options: Some(Arc::new(o)) }
     }
 
-    /// Sends a request and buffers the body; any status outside 2xx is an `Err`.
+    /// Sends a request and buffers the body; any status outside 2xx is an `Err`, and so is a
+    /// body in a `Content-Encoding` other than `identity`.
     pub(crate) async fn send(&self, req: HttpRequest) -> Result<HttpResponse, Error> {
-        match self.execute(req, true).await? {
-            Exchange::Buffered(status, headers, body) => Ok(HttpResponse { status, headers, body }),
+        let (exchange, auth) = self.execute(req, Want::Buffered).await?;
+        let (status, headers, body) = match exchange {
+            Exchange::Buffered(status, headers, body) => (status, headers, body),
             // Not produced when buffering is asked for; read it whole all the same.
             Exchange::Streaming(r) => {
                 let (status, headers) = (r.status(), r.headers().clone());
-                let body = r.bytes_within(self.shared.max_body_size).await?;
-                Ok(HttpResponse { status, headers, body })
+                (status, headers, r.bytes_within(self.shared.max_body_size).await?)
             }
+        };
+        if crate::errors::content_encoding(&headers).is_some() {
+            return Err(Error::content_encoding(status, headers, body, auth_key(&auth)));
         }
+        Ok(HttpResponse { status, headers, body, auth })
     }
 
     /// Sends a request and hands back the success response with its body unread
-    /// (binary downloads, event streams); any status outside 2xx is an `Err`.
+    /// (binary downloads); any status outside 2xx is an `Err`.
     pub(crate) async fn send_raw(&self, req: HttpRequest) -> Result<RawResponse, Error> {
-        match self.execute(req, false).await? {
-            Exchange::Streaming(r) => Ok(r),
-            Exchange::Buffered(status, headers, body) => Ok(RawResponse::buffered(status, headers, body)),
-        }
+        let (exchange, _) = self.execute(req, Want::Raw).await?;
+        let mut raw = into_raw(exchange);
+        // The body keeps the attempt's deadline; without a timeout, the idle timeout.
+        let timeout = self.options.as_deref().and_then(|o| o.timeout).or(self.shared.timeout).filter(|t| !t.is_zero());
+        raw.set_timer(match (timeout, raw.started()) {
+            (Some(t), Some(at)) => body::Timer::Deadline(Box::pin(tokio::time::sleep_until(at + t)), t),
+            _ => self.idle_timeout().map_or(body::Timer::None, |d| body::Timer::Idle(d, None)),
+        });
+        Ok(raw)
     }
 
     /// Sends a request that answers with server-sent events and returns the typed stream.
-    /// A JSON answer is an API error when it is one, otherwise a decode error.
+    /// A JSON answer is an API error when it is one, otherwise a decode error; so is a stream in
+    /// a `Content-Encoding` (it would be read as garbage, or not at all).
     pub(crate) async fn send_stream<T>(&self, req: HttpRequest) -> Result<crate::stream::EventStream<T>, Error> {
+        let idle = self.idle_timeout();
+        let (exchange, auth) = self.execute(req, Want::Stream).await?;
+        let raw = into_raw(exchange);
+        if crate::errors::content_encoding(raw.headers()).is_some() {
+            let (status, headers) = (raw.status(), raw.headers().clone());
+            return Err(Error::content_encoding(status, headers, Bytes::new(), auth_key(&auth)));
+        }
+        let is_sse =
+            raw.content_type().is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
+        if !is_sse {
+            let raw = raw.with_timer(idle.map_or(body::Timer::None, |d| body::Timer::Idle(d, None)));
+            return Err(not_a_stream(raw, self.shared.max_body_size, &auth).await);
+        }
+        Ok(crate::stream::EventStream::new(raw, idle, auth))
+    }
+
+    /// The idle timeout of streams and of bodies without a per-attempt timeout (`None`: off).
+    fn idle_timeout(&self) -> Option<Duration> {
         let idle = self
             .options
             .as_deref()
             .and_then(|o| o.stream_idle_timeout)
             .unwrap_or(self.shared.stream_idle_timeout.unwrap_or(crate::stream::DEFAULT_IDLE_TIMEOUT));
-        let raw = self.send_raw(req).await?;
-        let is_sse =
-            raw.content_type().is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
-        if !is_sse {
-            return Err(not_a_stream(raw, self.shared.max_body_size).await);
-        }
-        Ok(crate::stream::EventStream::new(raw, (!idle.is_zero()).then_some(idle)))
+        (!idle.is_zero()).then_some(idle)
     }
 
     /// The send path: validation, headers, the retry loop with per-attempt timeouts.
-    async fn execute(&self, req: HttpRequest, buffer: bool) -> Result<Exchange, Error> {
+    /// Also returns the `Authorization` value sent (to redact the key from errors).
+    async fn execute(&self, req: HttpRequest, want: Want) -> Result<(Exchange, HeaderValue), Error> {
         let s = &*self.shared;
         let o = self.options.as_deref();
         if let Some(msg) = o.and_then(|o| o.invalid.as_ref()) {
@@ -253,6 +286,7 @@ impl OpenRouterCore {
         let timeout = o.and_then(|o| o.timeout).or(s.timeout).filter(|t| !t.is_zero());
         let retry = o.and_then(|o| o.retry.as_ref()).unwrap_or(&s.retry);
         let codes = o.and_then(|o| o.retry_codes.as_ref()).unwrap_or(&s.retry_codes);
+        let unanswered_post = o.and_then(|o| o.retry_unanswered_post).unwrap_or(false);
 
         let mut uri =
             String::with_capacity(base.origin.len() + base.prefix.len() + req.path.len() + req.query.len() + 1);
@@ -296,6 +330,9 @@ impl OpenRouterCore {
             }
         }
 
+        // POST and PATCH may have been acted on once their request was sent: they are retried
+        // only when no byte of the response arrived, or on a complete retryable status.
+        let idempotent = !matches!(req.method, Method::POST | Method::PATCH | Method::CONNECT);
         let replayable = req.body.is_replayable();
         let started = Instant::now();
         let mut attempt: u32 = 0;
@@ -310,18 +347,28 @@ impl OpenRouterCore {
             *request.method_mut() = req.method.clone();
             *request.uri_mut() = uri.clone();
             *request.headers_mut() = headers.clone();
-            request.headers_mut().insert(AUTHORIZATION, auth);
+            request.headers_mut().insert(AUTHORIZATION, auth.clone());
+            let capture = hyper_util::client::legacy::connect::capture_connection(&mut request);
 
-            let exchange = self.attempt(request, buffer, s.max_body_size);
+            let exchange = self.attempt(request, want == Want::Buffered, &capture);
             let result = match timeout {
-                Some(t) => tokio::time::timeout(t, exchange).await.unwrap_or_else(|_| Err(Error::timeout(t))),
+                Some(t) => tokio::time::timeout(t, exchange).await.unwrap_or_else(|_| {
+                    Err(Error::timeout(t).set_response_started(conn::response_bytes(&capture) > 0))
+                }),
                 None => exchange.await,
             };
 
             let retryable = match &result {
+                // A complete response: its status decides (a stream's body is unread, so only
+                // an idempotent request is sent again).
                 Ok(Exchange::Buffered(status, ..)) => codes.matches(*status),
-                Ok(Exchange::Streaming(r)) => codes.matches(r.status()),
-                Err(e) => retry.retries_connection_errors() && (e.is_connect() || e.is_timeout()),
+                Ok(Exchange::Streaming(r)) => codes.matches(r.status()) && idempotent,
+                Err(e) => {
+                    let silent = !e.response_started();
+                    retry.retries_connection_errors()
+                        && ((e.is_connect() && (idempotent || silent))
+                            || (e.is_timeout() && (idempotent || (silent && unanswered_post))))
+                }
             } && replayable;
             if retryable {
                 let hint = match &result {
@@ -335,44 +382,75 @@ impl OpenRouterCore {
                     continue;
                 }
             }
-            return match result? {
+            let exchange = match result? {
                 Exchange::Buffered(status, headers, body) if !(200..300).contains(&status) => {
-                    Err(Error::api(status, headers, body))
+                    return Err(Error::api(status, headers, body, auth_key(&auth)));
                 }
                 Exchange::Streaming(r) if !(200..300).contains(&r.status()) => {
                     let status = r.status();
                     let headers = r.headers().clone();
                     let body = r.bytes_within(s.max_body_size).await?;
-                    Err(Error::api(status, headers, body))
+                    return Err(Error::api(status, headers, body, auth_key(&auth)));
                 }
-                ok => Ok(ok),
+                ok => ok,
             };
+            return Ok((exchange, auth));
         }
     }
 
     /// One attempt: send, then read the body when asked to (or when it is an error).
-    async fn attempt(&self, request: http::Request<ReqBody>, buffer: bool, limit: usize) -> Result<Exchange, Error> {
-        let response = self.shared.client.request(request).await.map_err(map_client_error)?;
+    async fn attempt(
+        &self,
+        request: http::Request<ReqBody>,
+        buffer: bool,
+        capture: &hyper_util::client::legacy::connect::CaptureConnection,
+    ) -> Result<Exchange, Error> {
+        let started = tokio::time::Instant::now();
+        let limit = self.shared.max_body_size;
+        let response = self.shared.client.request(request).await.map_err(|e| map_client_error(e, capture))?;
         let (parts, body) = response.into_parts();
         let status = parts.status.as_u16();
         if buffer || !(200..300).contains(&status) {
-            let body = body::read_limited(body, limit).await?;
+            let body = body::read_limited(body, limit).await.map_err(|e| e.set_response_started(true))?;
             Ok(Exchange::Buffered(status, parts.headers, body))
         } else {
-            Ok(Exchange::Streaming(RawResponse::streaming(status, parts.headers, body, limit)))
+            Ok(Exchange::Streaming(RawResponse::streaming(status, parts.headers, body, limit, started)))
         }
     }
 }
 
+/// The key in an `Authorization: Bearer <key>` value.
+fn auth_key(auth: &HeaderValue) -> &[u8] {
+    auth.as_bytes().get(7..).unwrap_or_default()
+}
+
+fn into_raw(exchange: Exchange) -> RawResponse {
+    match exchange {
+        Exchange::Streaming(r) => r,
+        Exchange::Buffered(status, headers, body) => RawResponse::buffered(status, headers, body),
+    }
+}
+
+/// What the caller does with a success body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// Read it whole (JSON).
+    Buffered,
+    /// Read it itself (binary), within the attempt's deadline.
+    Raw,
+    /// Read it as events, with an idle timeout.
+    Stream,
+}
+
 /// The error for a streaming request answered without an event stream.
 #[cold]
-async fn not_a_stream(raw: RawResponse, limit: usize) -> Error {
+async fn not_a_stream(raw: RawResponse, limit: usize, auth: &HeaderValue) -> Error {
     let status = raw.status();
     let headers = raw.headers().clone();
-    match raw.bytes_within(limit).await {
+    match raw.bytes_timed(limit).await {
         Err(e) => e,
-        Ok(body) if crate::errors::in_band_error(&body) => Error::api(status, headers, body),
-        Ok(body) => Error::unexpected_content(status, headers, body, "text/event-stream"),
+        Ok(body) if crate::errors::in_band_error(&body) => Error::api(status, headers, body, auth_key(auth)),
+        Ok(body) => Error::unexpected_content(status, headers, body, "text/event-stream", auth_key(auth)),
     }
 }
 
@@ -381,12 +459,26 @@ enum Exchange {
     Streaming(RawResponse),
 }
 
-fn map_client_error(e: hyper_util::client::legacy::Error) -> Error {
+/// The error of a failed exchange, saying what went wrong: a connection that could not be made,
+/// one that broke (before or after the response started: `capture` tells), or a response that
+/// is not valid HTTP.
+#[cold]
+fn map_client_error(
+    e: hyper_util::client::legacy::Error,
+    capture: &hyper_util::client::legacy::connect::CaptureConnection,
+) -> Error {
     use std::error::Error as _;
-    match e.source().and_then(|s| s.downcast_ref::<hyper::Error>()) {
+    if e.is_connect() {
+        return Error::connect(e);
+    }
+    let hyper_error = e.source().and_then(|s| s.downcast_ref::<hyper::Error>());
+    match hyper_error {
         Some(h) if h.is_canceled() => Error::cancelled(e),
         Some(h) if h.is_user() => Error::body_read("sending the request body failed", Some(Box::new(e))),
-        _ => Error::connect(e),
+        // hyper's account of it: "message head is too large" (over 100 headers, or too long),
+        // "invalid content-length parsed", "invalid HTTP version parsed", …
+        Some(h) if h.is_parse() => Error::protocol(format!("the response is not valid HTTP: {h}"), e),
+        _ => Error::connection_lost(conn::response_bytes(capture), e),
     }
 }
 
@@ -481,8 +573,11 @@ impl OpenRouterCoreBuilder {
         self
     }
 
-    /// A timeout for each attempt, covering connect, headers and body (default: none).
-    /// Streams use it up to their first byte, then an idle timeout between events.
+    /// A timeout for each attempt, covering connect, headers and body, binary bodies read
+    /// after the call returned included (default: none). Streams use it up to their first
+    /// byte, then an idle timeout between events; a binary body can trade it for an idle
+    /// timeout ([`RawResponse::idle_timeout`]). Without it, a body still ends in a timeout error
+    /// when no byte arrives for the idle timeout ([`stream_idle_timeout`](Self::stream_idle_timeout)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -513,6 +608,8 @@ impl OpenRouterCoreBuilder {
 
     /// The longest wait for the next bytes of an event stream (default 5 minutes;
     /// zero turns it off). Streams have no total timeout: long generations are fine.
+    /// Without a per-attempt [`timeout`](Self::timeout), it also bounds the wait between the
+    /// bytes of any other body (JSON, binary).
     pub fn stream_idle_timeout(mut self, timeout: Duration) -> Self {
         self.stream_idle_timeout = Some(timeout);
         self
@@ -577,7 +674,7 @@ impl OpenRouterCoreBuilder {
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
+            .build(conn::Counting(connector));
         Ok(OpenRouterCore {
             shared: Arc::new(Shared {
                 client,
@@ -613,7 +710,10 @@ impl fmt::Debug for OpenRouterCoreBuilder {
 }
 
 /// The TLS connector: rustls with the ring provider and the roots of the enabled feature.
-fn connector(needs_roots: bool, extra_roots: Vec<rustls::pki_types::TrustAnchor<'static>>) -> Result<Connector, Error> {
+fn connector(
+    needs_roots: bool,
+    extra_roots: Vec<rustls::pki_types::TrustAnchor<'static>>,
+) -> Result<hyper_rustls::HttpsConnector<HttpConnector>, Error> {
     let mut roots = rustls::RootCertStore { roots: extra_roots };
     #[cfg(feature = "webpki-roots")]
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -680,6 +780,7 @@ pub struct RequestOptions {
     stream_idle_timeout: Option<Duration>,
     retries: Option<RetryConfig>,
     retry_codes: Option<Vec<String>>,
+    retry_unanswered_post: Option<bool>,
     headers: Vec<(String, String)>,
     base_url: Option<String>,
     http_referer: Option<String>,
@@ -708,6 +809,15 @@ impl RequestOptions {
     /// The retry policy for these calls.
     pub fn retries(mut self, retries: RetryConfig) -> Self {
         self.retries = Some(retries);
+        self
+    }
+
+    /// Allows these calls, when they are POST or PATCH, to be sent again after an attempt
+    /// timed out before any byte of its response arrived (default: not; see
+    /// [`RetryConfig`]). The server may have received the request and acted on it (a chat
+    /// completion would be billed twice): allow it only for calls that are safe to repeat.
+    pub fn retry_unanswered_post(mut self, allow: bool) -> Self {
+        self.retry_unanswered_post = Some(allow);
         self
     }
 
@@ -760,6 +870,7 @@ impl fmt::Debug for RequestOptions {
             .field("stream_idle_timeout", &self.stream_idle_timeout)
             .field("retries", &self.retries)
             .field("retry_codes", &self.retry_codes)
+            .field("retry_unanswered_post", &self.retry_unanswered_post)
             .field("headers", &names)
             .field("base_url", &self.base_url)
             .field("http_referer", &self.http_referer)
@@ -898,13 +1009,15 @@ pub(crate) struct HttpResponse {
     pub(crate) status: u16,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// The `Authorization` value the request carried: its key is redacted from errors.
+    pub(crate) auth: HeaderValue,
 }
 
 impl HttpResponse {
     /// Decodes the JSON body; a 2xx carrying `{"error": {...}}` is an API error.
     pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
         if crate::errors::in_band_error(&self.body) {
-            return Err(Error::api(self.status, self.headers, self.body));
+            return Err(Error::api(self.status, self.headers, self.body, auth_key(&self.auth)));
         }
         // One UTF-8 check of the whole body, then `from_str`, is faster than `from_slice`
         // checking each string as it goes.
@@ -927,7 +1040,7 @@ impl HttpResponse {
     /// For operations without a JSON success body.
     pub(crate) fn empty(self) -> Result<(), Error> {
         if crate::errors::in_band_error(&self.body) {
-            return Err(Error::api(self.status, self.headers, self.body));
+            return Err(Error::api(self.status, self.headers, self.body, auth_key(&self.auth)));
         }
         Ok(())
     }
@@ -936,9 +1049,16 @@ impl HttpResponse {
     fn decode_error(self, e: serde_json::Error) -> Error {
         if self.is_event_stream() {
             // Embeddings and rerank may answer in SSE; this call expects one JSON value.
-            return Error::unexpected_content(self.status, self.headers, self.body, "application/json");
+            return Error::unexpected_content(
+                self.status,
+                self.headers,
+                self.body,
+                "application/json",
+                auth_key(&self.auth),
+            );
         }
-        Error::decode(e, self.status, self.headers, self.body)
+        let auth = self.auth;
+        Error::decode(e, self.status, self.headers, self.body, auth_key(&auth))
     }
 }
 
@@ -1012,6 +1132,7 @@ mod tests {
             status: 200,
             headers: HeaderMap::new(),
             body: Bytes::from_static(body),
+            auth: HeaderValue::from_static("Bearer sk-test"),
         };
         let e = response(b"{\"a\": \"\xff\"}").json::<serde_json::Value>().unwrap_err();
         assert!(e.is_decode() && e.to_string().contains("UTF-8"), "{e}");

@@ -43,11 +43,13 @@ pub struct EventStream<T> {
     finished: bool,
     /// Looks for `error` in each event's data, built once per stream.
     error_finder: memchr::memmem::Finder<'static>,
+    /// The `Authorization` value the request carried: its key is redacted from errors.
+    auth: http::HeaderValue,
     _event: PhantomData<fn() -> T>,
 }
 
 impl<T> EventStream<T> {
-    pub(crate) fn new(response: RawResponse, idle: Option<Duration>) -> Self {
+    pub(crate) fn new(response: RawResponse, idle: Option<Duration>, auth: http::HeaderValue) -> Self {
         EventStream {
             response,
             decoder: SseDecoder::new(),
@@ -55,6 +57,7 @@ impl<T> EventStream<T> {
             sleep: None,
             finished: false,
             error_finder: memchr::memmem::Finder::new(b"error"),
+            auth,
             _event: PhantomData,
         }
     }
@@ -84,7 +87,11 @@ impl<T: DeserializeOwned> EventStream<T> {
             if let Some(event) = self.decoder.next_event() {
                 let item = match event {
                     Ok(e) if e.is_done() => None,
-                    Ok(e) => Some(decode_event::<T>(&e, &self.error_finder)),
+                    Ok(e) => Some(decode_event::<T>(
+                        &e,
+                        &self.error_finder,
+                        self.auth.as_bytes().get(7..).unwrap_or_default(),
+                    )),
                     Err(e) => Some(Err(Error::stream_malformed(
                         "an event is not valid UTF-8 or too large",
                         Bytes::copy_from_slice(e.raw()),
@@ -159,15 +166,16 @@ impl<T> fmt::Debug for EventStream<T> {
 fn decode_event<T: DeserializeOwned>(
     event: &SseEventRef<'_>,
     error_finder: &memchr::memmem::Finder<'_>,
+    secret: &[u8],
 ) -> Result<T, Error> {
     let data = event.data;
     if error_finder.find(data.as_bytes()).is_some() {
         if let Some(api) = stream_error(data.as_bytes()) {
-            return Err(Error::api_in_stream(api, Bytes::copy_from_slice(data.as_bytes())));
+            return Err(Error::api_in_stream(api, Bytes::copy_from_slice(data.as_bytes()), secret));
         }
     }
     // The data is already checked UTF-8: `from_str` does not validate it again.
-    serde_json::from_str(data).map_err(|e| Error::decode_data(e, Bytes::copy_from_slice(data.as_bytes())))
+    serde_json::from_str(data).map_err(|e| Error::decode_data(e, Bytes::copy_from_slice(data.as_bytes()), secret))
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,7 @@
 //! Request and response bodies.
 
 use std::fmt;
+use std::future::Future as _;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,6 @@ use bytes::Bytes;
 use http::header::HeaderValue;
 use http::HeaderMap;
 use http_body::{Body, Frame, SizeHint};
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use tokio::io::{AsyncRead, ReadBuf};
 
@@ -359,34 +359,56 @@ fn escape_quoted(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Reads a whole body, refusing more than `limit` bytes.
+/// Reads a whole body, refusing more than `limit` bytes (no time limit of its own: the
+/// attempt's timeout covers it).
 pub(crate) async fn read_limited(mut body: Incoming, limit: usize) -> Result<Bytes, Error> {
-    let mut first: Option<Bytes> = None;
-    let mut rest: Vec<u8> = Vec::new();
-    if let Some(n) = body.size_hint().exact() {
-        if n > limit as u64 {
-            return Err(Error::body_too_large(limit));
-        }
+    use http_body_util::BodyExt;
+    if body.size_hint().exact().is_some_and(|n| n > limit as u64) {
+        return Err(Error::body_too_large(limit));
     }
+    let mut all = Collect::default();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(body_error)?;
-        let Ok(data) = frame.into_data() else { continue };
-        let have = first.as_ref().map_or(0, Bytes::len) + rest.len();
+        if let Ok(data) = frame.into_data() {
+            all.push(data, limit)?;
+        }
+    }
+    Ok(all.finish())
+}
+
+/// A body gathered piece by piece: the first piece kept as it is, later ones copied after it.
+#[derive(Default)]
+struct Collect {
+    first: Option<Bytes>,
+    rest: Vec<u8>,
+}
+
+impl Collect {
+    fn push(&mut self, data: Bytes, limit: usize) -> Result<(), Error> {
+        let have = self.first.as_ref().map_or(0, Bytes::len) + self.rest.len();
         if have + data.len() > limit {
             return Err(Error::body_too_large(limit));
         }
-        match &first {
-            None => first = Some(data),
+        match &self.first {
+            None => self.first = Some(data),
             Some(f) => {
-                if rest.is_empty() {
-                    rest.reserve(f.len() + data.len());
-                    rest.extend_from_slice(f);
+                if self.rest.is_empty() {
+                    self.rest.reserve(f.len() + data.len());
+                    self.rest.extend_from_slice(f);
                 }
-                rest.extend_from_slice(&data);
+                self.rest.extend_from_slice(&data);
             }
         }
+        Ok(())
     }
-    Ok(if rest.is_empty() { first.unwrap_or_default() } else { Bytes::from(rest) })
+
+    fn finish(self) -> Bytes {
+        if self.rest.is_empty() {
+            self.first.unwrap_or_default()
+        } else {
+            Bytes::from(self.rest)
+        }
+    }
 }
 
 #[cold]
@@ -395,11 +417,24 @@ pub(crate) fn body_error(e: hyper::Error) -> Error {
 }
 
 /// A success response whose body has not been read: binary downloads and event streams.
+///
+/// Reading the body is bounded in time: by the core's per-attempt timeout, whose deadline
+/// (counted from the start of the attempt) covers the body to its end; without one, by the idle
+/// timeout ([`OpenRouterCoreBuilder::stream_idle_timeout`](crate::OpenRouterCoreBuilder::stream_idle_timeout),
+/// default 5 minutes) between bytes. [`RawResponse::idle_timeout`] trades the deadline for an
+/// idle timeout, for a download that may take long as long as it keeps moving. Either ends in
+/// an error for which [`Error::is_timeout`] is true.
+///
+/// The body is handed back as the server sent it: the SDK does not ask for a compressed body,
+/// and a `Content-Encoding` the server used anyway is not decoded (it is in [`headers`](Self::headers)).
 pub struct RawResponse {
     status: u16,
     headers: HeaderMap,
     body: RawBody,
     limit: usize,
+    timer: Timer,
+    /// When the attempt that got it started (for the deadline).
+    started: Option<tokio::time::Instant>,
 }
 
 enum RawBody {
@@ -407,13 +442,71 @@ enum RawBody {
     Buffered(Option<Bytes>),
 }
 
+/// The time limit on reading a body.
+pub(crate) enum Timer {
+    None,
+    /// The attempt's deadline, and the timeout it came from (for the message).
+    Deadline(Pin<Box<tokio::time::Sleep>>, std::time::Duration),
+    /// The longest gap between bytes; the sleep is made at the first wait.
+    Idle(std::time::Duration, Option<Pin<Box<tokio::time::Sleep>>>),
+}
+
+impl Timer {
+    /// Polls the limit while the body waits: the error once it has passed.
+    fn poll_expired(&mut self, cx: &mut Context<'_>) -> Option<Error> {
+        match self {
+            Timer::None => None,
+            Timer::Deadline(sleep, after) => sleep.as_mut().poll(cx).is_ready().then(|| Error::timeout(*after)),
+            Timer::Idle(idle, sleep) => {
+                let sleep = sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(*idle)));
+                sleep.as_mut().poll(cx).is_ready().then(|| Error::idle_timeout(*idle))
+            }
+        }
+    }
+
+    fn on_data(&mut self) {
+        if let Timer::Idle(idle, Some(sleep)) = self {
+            sleep.as_mut().reset(tokio::time::Instant::now() + *idle);
+        }
+    }
+}
+
 impl RawResponse {
-    pub(crate) fn streaming(status: u16, headers: HeaderMap, body: Incoming, limit: usize) -> Self {
-        RawResponse { status, headers, body: RawBody::Incoming(body), limit }
+    pub(crate) fn streaming(
+        status: u16,
+        headers: HeaderMap,
+        body: Incoming,
+        limit: usize,
+        started: tokio::time::Instant,
+    ) -> Self {
+        RawResponse {
+            status,
+            headers,
+            body: RawBody::Incoming(body),
+            limit,
+            timer: Timer::None,
+            started: Some(started),
+        }
     }
 
     pub(crate) fn buffered(status: u16, headers: HeaderMap, body: Bytes) -> Self {
-        RawResponse { status, headers, body: RawBody::Buffered(Some(body)), limit: usize::MAX }
+        RawResponse {
+            status,
+            headers,
+            body: RawBody::Buffered(Some(body)),
+            limit: usize::MAX,
+            timer: Timer::None,
+            started: None,
+        }
+    }
+
+    pub(crate) fn started(&self) -> Option<tokio::time::Instant> {
+        self.started
+    }
+
+    pub(crate) fn with_timer(mut self, timer: Timer) -> Self {
+        self.timer = timer;
+        self
     }
 
     /// The HTTP status.
@@ -431,6 +524,18 @@ impl RawResponse {
         self.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
     }
 
+    /// Replaces the time limit on the rest of the body with an idle timeout: the body may take
+    /// as long as it needs, so long as no gap between bytes is longer than `idle` (zero: no
+    /// limit at all). A timeout ends the body with an error ([`Error::is_timeout`]).
+    pub fn idle_timeout(mut self, idle: std::time::Duration) -> Self {
+        self.timer = if idle.is_zero() { Timer::None } else { Timer::Idle(idle, None) };
+        self
+    }
+
+    pub(crate) fn set_timer(&mut self, timer: Timer) {
+        self.timer = timer;
+    }
+
     /// The next piece of the body, or `None` at its end.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
         std::future::poll_fn(|cx| self.poll_chunk(cx)).await.transpose()
@@ -438,23 +543,31 @@ impl RawResponse {
 
     /// Polls for the next non-empty piece of the body.
     pub(crate) fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Error>>> {
-        match &mut self.body {
-            RawBody::Buffered(b) => Poll::Ready(b.take().filter(|b| !b.is_empty()).map(Ok)),
+        let result = match &mut self.body {
+            RawBody::Buffered(b) => return Poll::Ready(b.take().filter(|b| !b.is_empty()).map(Ok)),
             RawBody::Incoming(body) => loop {
                 match Pin::new(&mut *body).poll_frame(cx) {
-                    Poll::Pending => return Poll::Pending,
+                    Poll::Pending => match self.timer.poll_expired(cx) {
+                        Some(e) => break Err(e),
+                        None => return Poll::Pending,
+                    },
                     Poll::Ready(None) => return Poll::Ready(None),
-                    Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(body_error(e)))),
+                    Poll::Ready(Some(Err(e))) => break Err(body_error(e)),
                     Poll::Ready(Some(Ok(frame))) => {
                         if let Ok(data) = frame.into_data() {
                             if !data.is_empty() {
+                                self.timer.on_data();
                                 return Poll::Ready(Some(Ok(data)));
                             }
                         }
                     }
                 }
             },
-        }
+        };
+        // After an error the body is over (dropping it closes the connection).
+        self.body = RawBody::Buffered(None);
+        self.timer = Timer::None;
+        Poll::Ready(Some(result))
     }
 
     /// Writes the body to `out` as it arrives, never holding all of it in memory;
@@ -470,12 +583,28 @@ impl RawResponse {
         Ok(written)
     }
 
-    /// The whole body in memory, up to the core's body size limit.
+    /// The whole body in memory, up to the core's body size limit (and within the time limit
+    /// described on [`RawResponse`]).
     pub async fn bytes(self) -> Result<Bytes, Error> {
         let limit = self.limit;
-        self.bytes_within(limit).await
+        self.bytes_timed(limit).await
     }
 
+    /// Reads the whole body, refusing more than `limit` bytes, within the timer.
+    pub(crate) async fn bytes_timed(mut self, limit: usize) -> Result<Bytes, Error> {
+        if let RawBody::Incoming(body) = &self.body {
+            if body.size_hint().exact().is_some_and(|n| n > limit as u64) {
+                return Err(Error::body_too_large(limit));
+            }
+        }
+        let mut all = Collect::default();
+        while let Some(data) = self.chunk().await? {
+            all.push(data, limit)?;
+        }
+        Ok(all.finish())
+    }
+
+    /// Reads the whole body without a time limit of its own (a caller's timeout covers it).
     pub(crate) async fn bytes_within(self, limit: usize) -> Result<Bytes, Error> {
         match self.body {
             RawBody::Buffered(b) => Ok(b.unwrap_or_default()),

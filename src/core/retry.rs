@@ -9,8 +9,31 @@ use http::HeaderMap;
 /// The default ([`RetryConfig::backoff`]) uses the official SDK's numbers —
 /// 500 ms initial interval, 60 s cap, exponent 1.5, 1 hour budget — plus an
 /// attempt cap of 4 attempts in all, which the official SDK lacks. Retried:
-/// the retry codes (default 429 and 5xx), connection errors and timeouts.
-/// Never retried: other 4xx, decode errors, cancellation.
+/// the retry codes (default 429 and 5xx), connection errors and timeouts, within
+/// the rules below. Never retried: other 4xx, a response that is not valid HTTP
+/// ([`Error::is_protocol`](crate::Error::is_protocol)), a body cut short, decode
+/// errors, cancellation, a request whose upload body is a one-shot reader.
+///
+/// **No request the server may have acted on is sent twice.** A POST or PATCH (a chat
+/// completion is billed once it runs) is sent again only when the server cannot have
+/// answered it yet or said it did not do it:
+///
+/// | what happened on the attempt | GET, PUT, DELETE | POST, PATCH |
+/// |---|---|---|
+/// | connection refused, DNS or TLS failure | retried | retried |
+/// | reset or closed before any byte of the response | retried | retried |
+/// | reset or closed after part of the response head | retried | **not retried** |
+/// | the head is malformed (bad `Content-Length`, too many headers, not HTTP) | not retried | not retried |
+/// | timeout before any byte of the response | retried | not retried, unless the call allows it with [`RequestOptions::retry_unanswered_post`](crate::RequestOptions::retry_unanswered_post) |
+/// | timeout after the response started (a stalled or trickling body) | retried | **not retried** |
+/// | a complete response with a retry code (429, 5xx), body read whole | retried | retried |
+/// | a retry-code response whose body is cut or stalls | body cut: not retried; stalls: retried | not retried |
+/// | a success whose body the caller reads (streams, downloads) | not retried | not retried |
+///
+/// "Any byte" is counted on the connection: each connection counts the bytes it has read,
+/// from the start of the current request. Over HTTP/2 (the `http2` feature), where one
+/// connection carries many requests, a POST that failed after it was sent counts as
+/// answered, and is not retried.
 ///
 /// The wait before retry `n` (1, 2, …) is `min(initial · exponent^(n-1), max_interval)`,
 /// scaled by a random factor in [0.5, 1] ("equal jitter"). A `retry-after-ms` or
@@ -170,7 +193,7 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         return Some(d.min(Duration::from_secs(1_000_000_000)));
     }
     let at = parse_http_date(value)?;
-    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO).min(Duration::from_secs(1_000_000_000)))
 }
 
 /// A non-negative decimal number (`12`, `1.5`, `.25`) of units of `unit_nanos` nanoseconds
@@ -218,7 +241,14 @@ fn parse_http_date(s: &str) -> Option<SystemTime> {
     let year: i64 = parts.next()?.parse().ok()?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<u64>().ok());
     let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
-    if parts.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 || year < 1970 {
+    // Four-digit years only: a larger one would overflow the seconds below.
+    if parts.next()? != "GMT"
+        || !(1..=31).contains(&day)
+        || h > 23
+        || m > 59
+        || sec > 60
+        || !(1970..=9999).contains(&year)
+    {
         return None;
     }
     // Days from the civil date (Howard Hinnant's algorithm).
@@ -272,6 +302,12 @@ mod tests {
         h.insert("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+        // Found by the retry_after fuzz target: a far date was not capped like the numbers are,
+        // and a year past 9999 would overflow.
+        h.insert("retry-after", "Sun, 06 Nov 9211 08:49:37 GMT".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(1_000_000_000)));
+        h.insert("retry-after", "Sun, 06 Nov 99999999999999 08:49:37 GMT".parse().unwrap());
         assert_eq!(retry_after(&h), None);
     }
 

@@ -6,7 +6,11 @@
 //! instead of one error enum per operation. Causes are reachable through
 //! [`std::error::Error::source`]; no dependency's type appears in the API.
 //!
-//! An `Error` never holds the API key: request headers are not kept.
+//! An `Error` never holds the API key: request headers are not kept, and text that came from
+//! the server (the API's message and metadata, body text, decode messages) is shown by
+//! `Display` and `Debug`, and kept in [`Error::api_error`], with the key replaced: the key the
+//! request carried, anything shaped like an OpenRouter key (`sk-or-…`), and bearer tokens.
+//! [`Error::body`] still returns the bytes as received.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -20,7 +24,9 @@ type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// An error from building, sending or decoding a request.
 ///
-/// Cheap to move: everything lives behind one box.
+/// Cheap to move: everything lives behind one box. It never holds the API key, and text that
+/// came from the server is shown by `Display` and `Debug` with the key redacted (see
+/// [`Error::api_error`]); [`Error::body`] is the bytes as received.
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -32,6 +38,10 @@ struct Inner {
     headers: Option<HeaderMap>,
     body: Option<Bytes>,
     api: Option<ApiError>,
+    /// The server's text shown by `Display` when there is no API error object (redacted).
+    detail: Option<String>,
+    /// Whether any byte of the response had arrived (connection and timeout errors).
+    response_started: bool,
     source: Option<Source>,
 }
 
@@ -53,6 +63,8 @@ enum Kind {
     BodyTooLarge,
     /// Reading the body (or a stream) failed after the response started.
     Body,
+    /// The response was not valid HTTP (a malformed or oversized head, a bad `Content-Length`).
+    Protocol,
 }
 
 /// The error object the API sends: `{"error": {"code", "message", "metadata"}}`.
@@ -93,6 +105,8 @@ impl Error {
                 headers: None,
                 body: None,
                 api: None,
+                detail: None,
+                response_started: false,
                 source: None,
             }),
         }
@@ -110,6 +124,54 @@ impl Error {
 
     pub(crate) fn connect(source: impl Into<Source>) -> Self {
         Error::new(Kind::Connect, "connection failed").with_source(source)
+    }
+
+    /// A connection that broke: before any byte of the response (`received` 0), or after
+    /// `received` bytes of a response head that never completed (`u64::MAX`: some).
+    pub(crate) fn connection_lost(received: u64, source: impl Into<Source>) -> Self {
+        let message: Cow<'static, str> = match received {
+            0 => "connection failed before any response".into(),
+            u64::MAX => "connection failed after the response started".into(),
+            n => format!("connection failed after {n} bytes of the response").into(),
+        };
+        let mut e = Error::new(Kind::Connect, message).with_source(source);
+        e.inner.response_started = received > 0;
+        e
+    }
+
+    /// A response that is not valid HTTP; `what` says what was wrong.
+    pub(crate) fn protocol(what: String, source: impl Into<Source>) -> Self {
+        let mut e = Error::new(Kind::Protocol, what).with_source(source);
+        e.inner.response_started = true;
+        e
+    }
+
+    /// A 2xx answer in a `Content-Encoding` this SDK neither asks for nor decodes.
+    pub(crate) fn content_encoding(status: u16, headers: HeaderMap, body: Bytes, secret: &[u8]) -> Self {
+        let encoding = redact(&one_line(content_encoding(&headers).unwrap_or(""), 60), secret).into_owned();
+        let mut e = Error::new(
+            Kind::Decode,
+            format!(
+                "the response (status {status}) is in Content-Encoding `{encoding}`, which this SDK does not ask \
+                 for and does not decode"
+            ),
+        );
+        e.inner.status = Some(status);
+        e.inner.headers = Some(headers);
+        e.inner.body = Some(body);
+        e.inner.response_started = true;
+        e
+    }
+
+    /// Marks whether any byte of the response had arrived.
+    pub(crate) fn set_response_started(mut self, started: bool) -> Self {
+        self.inner.response_started = started;
+        self
+    }
+
+    /// Whether any byte of the response had arrived when this error happened.
+    pub(crate) fn response_started(&self) -> bool {
+        self.inner.response_started
     }
 
     pub(crate) fn timeout(after: Duration) -> Self {
@@ -134,20 +196,29 @@ impl Error {
         Error::new(Kind::BodyTooLarge, format!("response body exceeds the limit of {limit} bytes"))
     }
 
-    /// A decode failure of a response body; the body and status are kept.
-    pub(crate) fn decode(source: serde_json::Error, status: u16, headers: HeaderMap, body: Bytes) -> Self {
-        let mut e = Error::new(Kind::Decode, format!("could not decode the response body (status {status}): {source}"));
+    /// A decode failure of a response body; the body and status are kept. serde's message
+    /// may quote the body, so it is kept redacted (`secret`: the key the request carried).
+    pub(crate) fn decode(
+        source: serde_json::Error,
+        status: u16,
+        headers: HeaderMap,
+        body: Bytes,
+        secret: &[u8],
+    ) -> Self {
+        let cause = redact(&source.to_string(), secret).into_owned();
+        let mut e = Error::new(Kind::Decode, format!("could not decode the response body (status {status}): {cause}"));
         e.inner.status = Some(status);
         e.inner.headers = Some(headers);
         e.inner.body = Some(body);
-        e.with_source(source)
+        e.with_source(ServerText(cause))
     }
 
     /// A decode failure of data that is not a whole HTTP body (a stream event).
-    pub(crate) fn decode_data(source: serde_json::Error, data: Bytes) -> Self {
-        let mut e = Error::new(Kind::Decode, format!("could not decode event data: {source}"));
+    pub(crate) fn decode_data(source: serde_json::Error, data: Bytes, secret: &[u8]) -> Self {
+        let cause = redact(&source.to_string(), secret).into_owned();
+        let mut e = Error::new(Kind::Decode, format!("could not decode event data: {cause}"));
         e.inner.body = Some(data);
-        e.with_source(source)
+        e.with_source(ServerText(cause))
     }
 
     /// An event of a stream that could not be framed (invalid UTF-8, too large).
@@ -158,8 +229,15 @@ impl Error {
     }
 
     /// A 2xx answer with a content type the operation does not produce.
-    pub(crate) fn unexpected_content(status: u16, headers: HeaderMap, body: Bytes, expected: &str) -> Self {
-        let got = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("none").to_owned();
+    pub(crate) fn unexpected_content(
+        status: u16,
+        headers: HeaderMap,
+        body: Bytes,
+        expected: &str,
+        secret: &[u8],
+    ) -> Self {
+        let got = headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("none");
+        let got = redact(&one_line(got, 100), secret).into_owned();
         let mut e =
             Error::new(Kind::Decode, format!("expected a `{expected}` response, got `{got}` (status {status})"));
         e.inner.status = Some(status);
@@ -169,21 +247,35 @@ impl Error {
     }
 
     /// An error answer of the server: a 4xx/5xx status, or a 2xx with an `{"error": ...}` body.
-    pub(crate) fn api(status: u16, headers: HeaderMap, body: Bytes) -> Self {
-        let api = parse_api_error(&body, status);
+    /// `secret` is the key the request carried: it is redacted from what is shown.
+    pub(crate) fn api(status: u16, headers: HeaderMap, body: Bytes, secret: &[u8]) -> Self {
         let mut e = Error::new(Kind::Api, "");
+        match content_encoding(&headers) {
+            Some(enc) => {
+                let enc = redact(&one_line(enc, 60), secret).into_owned();
+                e.inner.detail = Some(format!("(a body in Content-Encoding `{enc}`, not decoded)"))
+            }
+            None => {
+                e.inner.api = parse_api_error(&body, status).map(|api| api.redacted(secret));
+                if e.inner.api.is_none() {
+                    let text = String::from_utf8_lossy(&body);
+                    if !text.trim().is_empty() {
+                        e.inner.detail = Some(redact(&one_line(&text, 300), secret).into_owned());
+                    }
+                }
+            }
+        }
         e.inner.status = Some(status);
         e.inner.headers = Some(headers);
         e.inner.body = Some(body);
-        e.inner.api = api;
         e
     }
 
     /// An error reported inside a stream (an SSE event with an `error` object).
-    pub(crate) fn api_in_stream(api: ApiError, data: Bytes) -> Self {
+    pub(crate) fn api_in_stream(api: ApiError, data: Bytes, secret: &[u8]) -> Self {
         let mut e = Error::new(Kind::Api, "");
         e.inner.body = Some(data);
-        e.inner.api = Some(api);
+        e.inner.api = Some(api.redacted(secret));
         e
     }
 
@@ -197,7 +289,10 @@ impl Error {
         self.inner.headers.as_ref()
     }
 
-    /// The parsed `{"error": {code, message, metadata}}` body, if the server sent one.
+    /// The parsed `{"error": {code, message, metadata}}` body, if the server sent one, with
+    /// the API key redacted from its text: the key the request carried, anything shaped like
+    /// an OpenRouter key (`sk-or-…`) and bearer tokens read `[redacted]` ([`Error::body`] has
+    /// the bytes as received).
     pub fn api_error(&self) -> Option<&ApiError> {
         self.inner.api.as_ref()
     }
@@ -227,7 +322,7 @@ impl Error {
         self.inner.kind == Kind::Timeout
     }
 
-    /// The connection could not be made or broke before a response.
+    /// The connection could not be made, or broke before a complete response head arrived.
     pub fn is_connect(&self) -> bool {
         self.inner.kind == Kind::Connect
     }
@@ -257,8 +352,16 @@ impl Error {
         self.inner.kind == Kind::Body
     }
 
+    /// The server's response was not valid HTTP: a malformed head, too many or too large
+    /// headers, a bad `Content-Length`. The message says which; it is never retried.
+    pub fn is_protocol(&self) -> bool {
+        self.inner.kind == Kind::Protocol
+    }
+
     /// Whether trying the same request again may succeed: connection errors,
-    /// timeouts, 429 and 5xx statuses.
+    /// timeouts, 429 and 5xx statuses. (Whether it is safe is another matter: the retry loop
+    /// sends a POST again only when no byte of its response had arrived; see
+    /// [`RetryConfig`](crate::RetryConfig).)
     pub fn is_retryable(&self) -> bool {
         match self.inner.kind {
             Kind::Connect | Kind::Timeout => true,
@@ -313,18 +416,15 @@ impl fmt::Display for Error {
                     if let Some(raw) = api.metadata.as_ref().and_then(|m| m.get("raw")).and_then(|r| r.as_str()) {
                         write!(f, " ({})", one_line(raw, 300))?;
                     }
-                } else if let Some(body) = &i.body {
-                    let text = String::from_utf8_lossy(body);
-                    if !text.trim().is_empty() {
-                        write!(f, ": {}", one_line(&text, 300))?;
-                    }
+                } else if let Some(detail) = &i.detail {
+                    write!(f, ": {detail}")?;
                 }
                 Ok(())
             }
             Kind::Connect | Kind::Cancelled | Kind::Body => {
                 f.write_str(&i.message)?;
                 if let Some(src) = &i.source {
-                    write!(f, ": {}", one_line(&src.to_string(), 300))?;
+                    write!(f, ": {}", cause_chain(&**src))?;
                 }
                 Ok(())
             }
@@ -356,7 +456,8 @@ impl fmt::Debug for Error {
             d.field("status", &s);
         }
         if let Some(src) = &i.source {
-            d.field("source", src);
+            // The chain's text, not its `Debug`: the causes' own fields are of no use to a reader.
+            d.field("source", &cause_chain(&**src));
         }
         d.finish()
     }
@@ -365,5 +466,140 @@ impl fmt::Debug for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.inner.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// The messages of an error and its sources, joined with `: `; hyper-util's wrapper
+/// ("client error (SendRequest)") says nothing and is skipped.
+pub(crate) fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = String::new();
+    let mut next = Some(e);
+    while let Some(e) = next {
+        let text = e.to_string();
+        let wrapper = text.starts_with("client error (") && e.source().is_some();
+        if !wrapper && !out.ends_with(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+        next = e.source();
+    }
+    one_line(&out, 300)
+}
+
+/// The `Content-Encoding` of a response, unless it is absent or `identity`.
+pub(crate) fn content_encoding(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::CONTENT_ENCODING)?;
+    let text = value.to_str().unwrap_or("(not text)");
+    let identity = text.split(',').all(|c| c.trim().is_empty() || c.trim().eq_ignore_ascii_case("identity"));
+    (!identity).then_some(text.trim())
+}
+
+/// Server text kept as the source of a decode error, already redacted.
+struct ServerText(String);
+
+impl fmt::Display for ServerText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ServerText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for ServerText {}
+
+const REDACTED: &str = "[redacted]";
+
+/// `text` with the key replaced: `secret` (the key a request carried, when it is at least 8
+/// bytes of UTF-8), anything shaped like an OpenRouter key (`sk-or-` and what follows), and the
+/// token after `Bearer `. One pass, without a substring searcher (they cost binary size).
+pub(crate) fn redact<'a>(text: &'a str, secret: &[u8]) -> Cow<'a, str> {
+    let secret = std::str::from_utf8(secret).unwrap_or("").trim().as_bytes();
+    let secret = if secret.len() >= 8 { secret } else { b"" };
+    let token = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'+' | b'/' | b'=');
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let (mut i, mut copied) = (0, 0);
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        let start = if !secret.is_empty() && rest.starts_with(secret) {
+            i
+        } else if rest.starts_with(b"sk-or-") {
+            i + 6
+        } else if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"bearer ") {
+            i + 7
+        } else {
+            i += 1;
+            continue;
+        };
+        let end =
+            if start == i { i + secret.len() } else { start + bytes[start..].iter().take_while(|b| token(b)).count() };
+        // Both ends are character boundaries: the patterns are ASCII, and the secret is UTF-8.
+        if end > start && !bytes[start..].starts_with(REDACTED.as_bytes()) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..start]);
+            o.push_str(REDACTED);
+            copied = end;
+        }
+        i = end.max(i + 1);
+    }
+    match out {
+        None => Cow::Borrowed(text),
+        Some(mut o) => {
+            o.push_str(&text[copied..]);
+            Cow::Owned(o)
+        }
+    }
+}
+
+fn redact_value(v: &mut serde_json::Value, secret: &[u8]) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Cow::Owned(r) = redact(s, secret) {
+                *s = r;
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|v| redact_value(v, secret)),
+        serde_json::Value::Object(m) => m.values_mut().for_each(|v| redact_value(v, secret)),
+        _ => {}
+    }
+}
+
+impl ApiError {
+    /// The error with the key redacted from its message and metadata.
+    pub(crate) fn redacted(mut self, secret: &[u8]) -> ApiError {
+        if let Cow::Owned(r) = redact(&self.message, secret) {
+            self.message = r;
+        }
+        if let Some(m) = &mut self.metadata {
+            m.values_mut().for_each(|v| redact_value(v, secret));
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn keys_are_redacted() {
+        let key = b"sk-or-v1-0123456789abcdef";
+        assert_eq!(
+            redact("Invalid credentials: Bearer sk-or-v1-0123456789abcdef", key),
+            "Invalid credentials: Bearer [redacted]"
+        );
+        assert_eq!(redact("key sk-or-v1-ffff!", b""), "key sk-or-[redacted]!");
+        assert_eq!(redact("my-custom-key-42 was refused", b"my-custom-key-42"), "[redacted] was refused");
+        assert_eq!(redact("short k", b"k"), "short k");
+        assert_eq!(redact("BEARER abc.def", b""), "BEARER [redacted]");
+        assert_eq!(redact("nothing here", key), "nothing here");
+        assert_eq!(redact("sk-or-", b""), "sk-or-");
+        assert_eq!(redact("ünïcode sk-or-é", b""), "ünïcode sk-or-é");
     }
 }
