@@ -78,6 +78,34 @@ pub fn rustfmt(source: &str) -> Result<String, String> {
     String::from_utf8(out.stdout).map_err(|e| e.to_string())
 }
 
+/// rustfmt leaves the bodies of macro calls as they are: indent those of the generated models'
+/// macros (`open_enum! { .. }` and the others) by brace depth, four spaces a level.
+pub fn indent_macro_bodies(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + source.len() / 8);
+    let mut depth: usize = 0;
+    for line in source.lines() {
+        let t = line.trim();
+        if depth == 0 {
+            out.push_str(line);
+            if !line.starts_with(' ') && t.ends_with("! {") && !t.starts_with("//") {
+                depth = 1;
+            }
+        } else {
+            let code = !t.starts_with("//");
+            let opens = if code { t.matches('{').count() } else { 0 };
+            let closes = if code { t.matches('}').count() } else { 0 };
+            let level = if t.starts_with('}') { depth.saturating_sub(1) } else { depth };
+            if !t.is_empty() {
+                out.push_str(&"    ".repeat(level));
+                out.push_str(t);
+            }
+            depth = (depth + opens).saturating_sub(closes);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Generate and format every file: relative path -> content.
 pub fn generate(
     spec_text: &str,
@@ -95,7 +123,7 @@ pub fn generate(
     let mut out = BTreeMap::new();
     for (path, content) in files {
         let formatted = rustfmt(&content).map_err(|e| format!("{path}: {e}"))?;
-        out.insert(path, formatted);
+        out.insert(path, indent_macro_bodies(&formatted));
     }
     Ok(out)
 }

@@ -724,6 +724,19 @@ impl<'a> Gen<'a> {
             if !fresh {
                 return Ok((Ty::Named(name), nullable));
             }
+            let inferred = if s.get("discriminator").is_none() { self.inferred_tag(&members)? } else { None };
+            if let Some(prop) = inferred {
+                // Every member an object with its own constant value of `prop`: a tagged union.
+                let mut variants: Vec<Variant> = Vec::new();
+                for m in &members {
+                    let tag = self.tag_value(self.deref(m)?, &prop)?.ok_or("inferred tag lost")?;
+                    let ident = camel(&tag);
+                    let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
+                    variants.push(Variant { ident, tags: vec![tag], ty, boxed: false });
+                }
+                self.add(&name, desc(s), Kind::Tagged { prop, variants }, deprecated);
+                return Ok((Ty::Named(name), nullable));
+            }
             if let Some(disc) = s.get("discriminator") {
                 let prop = get_str(disc, "propertyName").ok_or("discriminator without propertyName")?;
                 let mapping = disc.get("mapping").and_then(Value::as_object);
@@ -949,6 +962,54 @@ impl<'a> Gen<'a> {
         let ident = self.shape_name(target, is_object);
         let spec = if ident == "Object" && ps.is_empty() { (-1, 0) } else { spec };
         Ok((ident, spec))
+    }
+
+    /// The single string value a property of an object schema may take (`const`, or an `enum` of
+    /// one value), if it has one.
+    fn tag_value(&self, target: &'a Value, prop: &str) -> R<Option<String>> {
+        let mut ps = Vec::new();
+        let mut rq: Vec<String> = Vec::new();
+        let mut ok = true;
+        self.collect_props_ro(target, &mut ps, &mut rq, &mut ok, 0)?;
+        let Some((_, p)) = ps.iter().find(|(w, _)| w == prop) else { return Ok(None) };
+        let p = self.deref(p)?;
+        Ok(get_str(p, "const").map(String::from).or_else(|| {
+            let e = p.get("enum").and_then(Value::as_array).filter(|e| e.len() == 1)?;
+            e[0].as_str().map(String::from)
+        }))
+    }
+
+    /// The property that tells a union's members apart, when every member is an object whose
+    /// value of it is a distinct constant (`type`, `role`, `object`, … tried in that order, then
+    /// the others in the first member's order). Variant names come from those values, so they
+    /// must stay distinct as names too.
+    fn inferred_tag(&self, members: &[&'a Value]) -> R<Option<String>> {
+        let mut targets = Vec::new();
+        for m in members {
+            let t = self.deref(m)?;
+            let objectish = t.get("properties").is_some() || t.get("allOf").is_some();
+            if !objectish || t.get("oneOf").is_some() || t.get("anyOf").is_some() {
+                return Ok(None);
+            }
+            targets.push(t);
+        }
+        let mut first = Vec::new();
+        let mut rq: Vec<String> = Vec::new();
+        let mut ok = true;
+        self.collect_props_ro(targets[0], &mut first, &mut rq, &mut ok, 0)?;
+        let mut props: Vec<String> = ["type", "role", "object"].iter().map(|p| p.to_string()).collect();
+        props.extend(first.into_iter().map(|(w, _)| w));
+        'props: for prop in props {
+            let mut names = HashSet::new();
+            for t in &targets {
+                match self.tag_value(t, &prop)? {
+                    Some(v) if names.insert(camel(&v)) && camel(&v) != "Unknown" && !camel(&v).is_empty() => {}
+                    _ => continue 'props,
+                }
+            }
+            return Ok(Some(prop));
+        }
+        Ok(None)
     }
 
     /// A name for an object variant whose first name is taken: the value of another single-value

@@ -13,7 +13,8 @@ fn header(model: &Model) -> String {
 /// `text`, indentation removed (no accidental code blocks), bare URLs wrapped, stray brackets
 /// escaped.
 pub fn doc_lines(text: &str) -> Vec<String> {
-    let text = strip_html(text);
+    // Site-relative links (`[Management key](/docs/...)`) become absolute, so they work on docs.rs.
+    let text = strip_html(text).replace("](/", "](https://openrouter.ai/");
     let mut out = Vec::new();
     let mut in_fence = false;
     for raw in text.lines() {
@@ -570,7 +571,8 @@ fn validations(f: &Field, v: &str, out: &mut String) {
                 } else {
                     format!("`{name}` must have at least {n} characters (minLength {n})")
                 };
-                check(format!("{v}.chars().count() < {n}"), msg);
+                let cond = if n == 1 { format!("{v}.is_empty()") } else { format!("{v}.chars().count() < {n}") };
+                check(cond, msg);
             }
             if let Some(n) = c.max_length {
                 check(

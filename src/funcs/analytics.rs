@@ -10,7 +10,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `GET /activity`
 ///
-/// Returns user activity data grouped by endpoint for the last 30 (completed) UTC days. Pass `workspace_id` to scope the response to a single workspace. Pass `group_by=workspace` to split each row per workspace and include `workspace_id` on every item; by default rows are aggregated across workspaces and `workspace_id` is not returned. Activity recorded before workspace resolution existed is permanently attributed to the account default workspace (no backfill is possible). [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Returns user activity data grouped by endpoint for the last 30 (completed) UTC days. Pass `workspace_id` to scope the response to a single workspace. Pass `group_by=workspace` to split each row per workspace and include `workspace_id` on every item; by default rows are aggregated across workspaces and `workspace_id` is not returned. Activity recorded before workspace resolution existed is permanently attributed to the account default workspace (no backfill is possible). [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn analytics_get_user_activity(
     core: &OpenRouterCore,
     request: impl Into<GetUserActivityRequest>,
@@ -43,7 +43,7 @@ fn encode_get_user_activity(request: GetUserActivityRequest) -> Result<HttpReque
 ///
 /// `GET /analytics/meta`
 ///
-/// Returns the available metrics, dimensions, filter operators, and granularities for the analytics query endpoint. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Returns the available metrics, dimensions, filter operators, and granularities for the analytics query endpoint. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn analytics_get_analytics_meta(
     core: &OpenRouterCore,
     request: impl Into<GetAnalyticsMetaRequest>,
@@ -60,7 +60,7 @@ fn encode_get_analytics_meta(_request: GetAnalyticsMetaRequest) -> Result<HttpRe
 ///
 /// `POST /analytics/query`
 ///
-/// Execute an analytics query with specified metrics, dimensions, filters, and time range. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Execute an analytics query with specified metrics, dimensions, filters, and time range. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn analytics_query_analytics(
     core: &OpenRouterCore,
     request: impl Into<QueryAnalyticsRequest>,

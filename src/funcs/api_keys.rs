@@ -27,7 +27,7 @@ fn encode_get_current_key_metadata(_request: GetCurrentKeyRequest) -> Result<Htt
 ///
 /// `GET /keys`
 ///
-/// List all API keys for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List all API keys for the authenticated user. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn api_keys_list(core: &OpenRouterCore, request: impl Into<ListRequest>) -> Result<ListResponse, Error> {
     let http = encode_list(request.into())?;
     core.send(http).await?.json()
@@ -59,7 +59,7 @@ fn encode_list(request: ListRequest) -> Result<HttpRequest, Error> {
 ///
 /// `POST /keys`
 ///
-/// Create a new API key for the authenticated user. The plaintext `key` is returned only in this response. Treat it as a write-only, sensitive value; it cannot be retrieved later. Authenticate with a [management key](/docs/guides/overview/auth/management-api-keys). The optional `external` object associates the key with a partner-defined user and lookup key.
+/// Create a new API key for the authenticated user. The plaintext `key` is returned only in this response. Treat it as a write-only, sensitive value; it cannot be retrieved later. Authenticate with a [management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys). The optional `external` object associates the key with a partner-defined user and lookup key.
 pub async fn api_keys_create(
     core: &OpenRouterCore,
     request: impl Into<CreateKeysRequest>,
@@ -78,7 +78,7 @@ fn encode_create(request: CreateKeysRequest) -> Result<HttpRequest, Error> {
 ///
 /// `DELETE /keys/{hash}`
 ///
-/// Delete an existing API key. Authenticate with a [management key](/docs/guides/overview/auth/management-api-keys).
+/// Delete an existing API key. Authenticate with a [management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys).
 pub async fn api_keys_delete(
     core: &OpenRouterCore,
     request: impl Into<DeleteKeysRequest>,
@@ -90,7 +90,7 @@ pub async fn api_keys_delete(
 fn encode_delete(request: DeleteKeysRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.hash;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`hash` must not be empty (minLength 1)"));
         }
     }
@@ -105,7 +105,7 @@ fn encode_delete(request: DeleteKeysRequest) -> Result<HttpRequest, Error> {
 ///
 /// `GET /keys/{hash}`
 ///
-/// Get a single API key by hash. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Get a single API key by hash. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn api_keys_get(core: &OpenRouterCore, request: impl Into<GetKeyRequest>) -> Result<GetKeyResponse, Error> {
     let http = encode_get(request.into())?;
     core.send(http).await?.json()
@@ -114,7 +114,7 @@ pub async fn api_keys_get(core: &OpenRouterCore, request: impl Into<GetKeyReques
 fn encode_get(request: GetKeyRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.hash;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`hash` must not be empty (minLength 1)"));
         }
     }
@@ -125,7 +125,7 @@ fn encode_get(request: GetKeyRequest) -> Result<HttpRequest, Error> {
 ///
 /// `PATCH /keys/{hash}`
 ///
-/// Update an existing API key. Authenticate with a [management key](/docs/guides/overview/auth/management-api-keys).
+/// Update an existing API key. Authenticate with a [management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys).
 ///
 /// Set `workspace_id` to move the key to another workspace.
 ///
@@ -143,7 +143,7 @@ pub async fn api_keys_update(
 fn encode_update(request: UpdateKeysRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.hash;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`hash` must not be empty (minLength 1)"));
         }
     }

@@ -42,7 +42,7 @@ pub fn batch_list_pages(
 
 fn encode_list(request: ListBatchesRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.after {
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`after` must not be empty (minLength 1)"));
         }
     }
@@ -102,7 +102,7 @@ pub async fn batch_delete(
 fn encode_delete(request: DeleteBatchRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -129,7 +129,7 @@ pub async fn batch_get_batches(
 fn encode_get_batches(request: GetBatchesRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }

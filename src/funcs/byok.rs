@@ -10,7 +10,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `GET /byok`
 ///
-/// List the bring-your-own-key (BYOK) provider credentials for the authenticated entity's default workspace. Use the `workspace_id` query parameter to scope the result to a different workspace, or the `provider` query parameter to filter by upstream provider. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List the bring-your-own-key (BYOK) provider credentials for the authenticated entity's default workspace. Use the `workspace_id` query parameter to scope the result to a different workspace, or the `provider` query parameter to filter by upstream provider. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn byok_list(
     core: &OpenRouterCore,
     request: impl Into<ListBYOKKeysRequest>,
@@ -75,7 +75,7 @@ fn encode_list(request: ListBYOKKeysRequest) -> Result<HttpRequest, Error> {
 ///
 /// `POST /byok`
 ///
-/// Create a new bring-your-own-key (BYOK) provider credential. The raw key is encrypted at rest and never returned in API responses. When `workspace_id` is omitted, the credential is created in the default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly. Treat the raw key as write-only; it is never returned after creation. Use `allowed_api_key_hashes` to restrict the credential to specific OpenRouter API keys. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Create a new bring-your-own-key (BYOK) provider credential. The raw key is encrypted at rest and never returned in API responses. When `workspace_id` is omitted, the credential is created in the default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly. Treat the raw key as write-only; it is never returned after creation. Use `allowed_api_key_hashes` to restrict the credential to specific OpenRouter API keys. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn byok_create(
     core: &OpenRouterCore,
     request: impl Into<CreateBYOKKeyRequest>,
@@ -94,7 +94,7 @@ fn encode_create(request: CreateBYOKKeyRequest) -> Result<HttpRequest, Error> {
 ///
 /// `DELETE /byok/{id}`
 ///
-/// Delete (soft-delete) a bring-your-own-key (BYOK) provider credential by its `id`. The encrypted key material is wiped and the record is marked as deleted. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Delete (soft-delete) a bring-your-own-key (BYOK) provider credential by its `id`. The encrypted key material is wiped and the record is marked as deleted. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn byok_delete(
     core: &OpenRouterCore,
     request: impl Into<DeleteBYOKKeyRequest>,
@@ -106,7 +106,7 @@ pub async fn byok_delete(
 fn encode_delete(request: DeleteBYOKKeyRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -121,7 +121,7 @@ fn encode_delete(request: DeleteBYOKKeyRequest) -> Result<HttpRequest, Error> {
 ///
 /// `GET /byok/{id}`
 ///
-/// Get a single bring-your-own-key (BYOK) provider credential by its `id`. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Get a single bring-your-own-key (BYOK) provider credential by its `id`. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn byok_get(
     core: &OpenRouterCore,
     request: impl Into<GetBYOKKeyRequest>,
@@ -133,7 +133,7 @@ pub async fn byok_get(
 fn encode_get(request: GetBYOKKeyRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -144,7 +144,7 @@ fn encode_get(request: GetBYOKKeyRequest) -> Result<HttpRequest, Error> {
 ///
 /// `PATCH /byok/{id}`
 ///
-/// Update an existing bring-your-own-key (BYOK) provider credential by its `id`. Include the `key` field to rotate the raw provider API key in-place (the previous key material is overwritten). Use `allowed_api_key_hashes` to restrict the credential to specific OpenRouter API keys (`null` clears the restriction). [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Update an existing bring-your-own-key (BYOK) provider credential by its `id`. Include the `key` field to rotate the raw provider API key in-place (the previous key material is overwritten). Use `allowed_api_key_hashes` to restrict the credential to specific OpenRouter API keys (`null` clears the restriction). [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn byok_update(
     core: &OpenRouterCore,
     request: impl Into<UpdateBYOKKeyRequest>,
@@ -156,7 +156,7 @@ pub async fn byok_update(
 fn encode_update(request: UpdateBYOKKeyRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }

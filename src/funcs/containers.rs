@@ -22,7 +22,7 @@ pub async fn containers_list_container_files(
 fn encode_list_container_files(request: ListContainerFilesRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.container_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`container_id` must not be empty (minLength 1)"));
         }
     }
@@ -64,13 +64,13 @@ pub async fn containers_get_container_file(
 fn encode_get_container_file(request: GetContainerFileRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.container_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`container_id` must not be empty (minLength 1)"));
         }
     }
     {
         let value = &request.file_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
         }
     }
@@ -103,13 +103,13 @@ pub async fn containers_download_container_file_content(
 fn encode_download_container_file_content(request: DownloadContainerFileContentRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.container_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`container_id` must not be empty (minLength 1)"));
         }
     }
     {
         let value = &request.file_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
         }
     }
@@ -140,13 +140,13 @@ pub async fn containers_promote_container_file(
 fn encode_promote_container_file(request: PromoteContainerFileRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.container_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`container_id` must not be empty (minLength 1)"));
         }
     }
     {
         let value = &request.file_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
         }
     }

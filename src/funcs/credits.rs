@@ -11,7 +11,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `GET /credits`
 ///
-/// Get total credits purchased and used for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Get total credits purchased and used for the authenticated user. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn credits_get_credits(
     core: &OpenRouterCore,
     request: impl Into<GetCreditsRequest>,

@@ -67,12 +67,12 @@ pub fn datasets_get_app_rankings_pages(
 
 fn encode_get_app_rankings(request: GetAppRankingsRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.start_date {
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`start_date` must not be empty (minLength 1)"));
         }
     }
     if let Some(value) = &request.end_date {
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`end_date` must not be empty (minLength 1)"));
         }
     }
@@ -159,12 +159,12 @@ pub async fn datasets_get_rankings_daily(
 
 fn encode_get_rankings_daily(request: GetRankingsDailyRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.start_date {
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`start_date` must not be empty (minLength 1)"));
         }
     }
     if let Some(value) = &request.end_date {
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`end_date` must not be empty (minLength 1)"));
         }
     }

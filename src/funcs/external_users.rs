@@ -10,7 +10,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `GET /external-users`
 ///
-/// List registrations belonging to the authenticated organization. Inactive registrations are excluded by default. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List registrations belonging to the authenticated organization. Inactive registrations are excluded by default. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn external_users_list(
     core: &OpenRouterCore,
     request: impl Into<ListExternalUsersRequest>,
@@ -56,7 +56,7 @@ fn encode_list(request: ListExternalUsersRequest) -> Result<HttpRequest, Error> 
         }
     }
     if let Some(value) = &request.user {
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`user` must not be empty (minLength 1)"));
         }
         if value.chars().count() > 512 {
@@ -83,7 +83,7 @@ fn encode_list(request: ListExternalUsersRequest) -> Result<HttpRequest, Error> 
 ///
 /// `POST /external-users`
 ///
-/// Register a caller-supplied tracking ID under the authenticated organization. No login account, policy, or credentials are created. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Register a caller-supplied tracking ID under the authenticated organization. No login account, policy, or credentials are created. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn external_users_create(
     core: &OpenRouterCore,
     request: impl Into<CreateExternalUserRequest>,
@@ -102,7 +102,7 @@ fn encode_create(request: CreateExternalUserRequest) -> Result<HttpRequest, Erro
 ///
 /// `DELETE /external-users/{user}`
 ///
-/// Soft-deactivate a registration while retaining its tracking ID. Repeat deactivation succeeds. This does not block inference; reactivate through PATCH. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Soft-deactivate a registration while retaining its tracking ID. Repeat deactivation succeeds. This does not block inference; reactivate through PATCH. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn external_users_delete(
     core: &OpenRouterCore,
     request: impl Into<DeleteExternalUserRequest>,
@@ -114,7 +114,7 @@ pub async fn external_users_delete(
 fn encode_delete(request: DeleteExternalUserRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.user;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`user` must not be empty (minLength 1)"));
         }
         if value.chars().count() > 512 {
@@ -132,7 +132,7 @@ fn encode_delete(request: DeleteExternalUserRequest) -> Result<HttpRequest, Erro
 ///
 /// `GET /external-users/{user}`
 ///
-/// Retrieve an active or inactive registration by its URL-encoded, caller-supplied tracking ID. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Retrieve an active or inactive registration by its URL-encoded, caller-supplied tracking ID. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn external_users_get(
     core: &OpenRouterCore,
     request: impl Into<GetExternalUserRequest>,
@@ -144,7 +144,7 @@ pub async fn external_users_get(
 fn encode_get(request: GetExternalUserRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.user;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`user` must not be empty (minLength 1)"));
         }
         if value.chars().count() > 512 {
@@ -162,7 +162,7 @@ fn encode_get(request: GetExternalUserRequest) -> Result<HttpRequest, Error> {
 ///
 /// `PATCH /external-users/{user}`
 ///
-/// Update registration state without changing identity. State changes do not enforce inference access. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Update registration state without changing identity. State changes do not enforce inference access. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn external_users_update(
     core: &OpenRouterCore,
     request: impl Into<UpdateExternalUserRequest>,
@@ -174,7 +174,7 @@ pub async fn external_users_update(
 fn encode_update(request: UpdateExternalUserRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.user;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`user` must not be empty (minLength 1)"));
         }
         if value.chars().count() > 512 {

@@ -118,7 +118,7 @@ pub async fn files_delete(
 fn encode_delete(request: DeleteFileRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.file_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
         }
         if value.chars().count() > 256 {
@@ -155,7 +155,7 @@ pub async fn files_retrieve(
 fn encode_retrieve(request: GetFileMetadataRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.file_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
         }
         if value.chars().count() > 256 {
@@ -194,7 +194,7 @@ pub async fn files_download(
 fn encode_download(request: DownloadFileContentRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.file_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`file_id` must not be empty (minLength 1)"));
         }
         if value.chars().count() > 256 {

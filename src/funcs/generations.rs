@@ -20,7 +20,7 @@ pub async fn generations_get_generation(
 fn encode_get_generation(request: GetGenerationRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
         if value.chars().count() > 128 {
@@ -49,7 +49,7 @@ pub async fn generations_list_generation_content(
 fn encode_list_generation_content(request: ListGenerationContentRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
         if value.chars().count() > 128 {
@@ -68,7 +68,7 @@ fn encode_list_generation_content(request: ListGenerationContentRequest) -> Resu
 ///
 /// `POST /generation/feedback`
 ///
-/// Submit structured feedback on a generation the authenticated user made. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Submit structured feedback on a generation the authenticated user made. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn generations_submit_feedback(
     core: &OpenRouterCore,
     request: impl Into<SubmitGenerationFeedbackRequest>,

@@ -10,7 +10,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `GET /guardrails`
 ///
-/// List all guardrails for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List all guardrails for the authenticated user. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_list(
     core: &OpenRouterCore,
     request: impl Into<ListGuardrailsRequest>,
@@ -72,7 +72,7 @@ fn encode_list(request: ListGuardrailsRequest) -> Result<HttpRequest, Error> {
 ///
 /// `POST /guardrails`
 ///
-/// Create a new guardrail for the authenticated user. A newly created guardrail enforces nothing until it is assigned to API keys or organization members; `workspace_id` places the guardrail in a workspace but does not apply it to that workspace's traffic. To restrict all traffic in a workspace, update the workspace's default guardrail instead. Set `allowed_data_regions` to enforce [In-Region Routing](/docs/guides/features/in-region-routing#enforcing-in-region-routing-with-guardrails): governed requests must arrive through one of the listed OpenRouter domains and are rejected with a 403 otherwise. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Create a new guardrail for the authenticated user. A newly created guardrail enforces nothing until it is assigned to API keys or organization members; `workspace_id` places the guardrail in a workspace but does not apply it to that workspace's traffic. To restrict all traffic in a workspace, update the workspace's default guardrail instead. Set `allowed_data_regions` to enforce [In-Region Routing](https://openrouter.ai/docs/guides/features/in-region-routing#enforcing-in-region-routing-with-guardrails): governed requests must arrive through one of the listed OpenRouter domains and are rejected with a 403 otherwise. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_create(
     core: &OpenRouterCore,
     request: impl Into<CreateGuardrailRequest>,
@@ -91,7 +91,7 @@ fn encode_create(request: CreateGuardrailRequest) -> Result<HttpRequest, Error> 
 ///
 /// `DELETE /guardrails/{id}`
 ///
-/// Delete an existing guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Delete an existing guardrail. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_delete(
     core: &OpenRouterCore,
     request: impl Into<DeleteGuardrailRequest>,
@@ -103,7 +103,7 @@ pub async fn guardrails_delete(
 fn encode_delete(request: DeleteGuardrailRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -118,7 +118,7 @@ fn encode_delete(request: DeleteGuardrailRequest) -> Result<HttpRequest, Error> 
 ///
 /// `GET /guardrails/{id}`
 ///
-/// Get a single guardrail by ID. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Get a single guardrail by ID. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_get(
     core: &OpenRouterCore,
     request: impl Into<GetGuardrailRequest>,
@@ -130,7 +130,7 @@ pub async fn guardrails_get(
 fn encode_get(request: GetGuardrailRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -145,7 +145,7 @@ fn encode_get(request: GetGuardrailRequest) -> Result<HttpRequest, Error> {
 ///
 /// `PATCH /guardrails/{id}`
 ///
-/// Update an existing guardrail, or materialize an unconfigured workspace default guardrail. Collection fields use replace semantics: send the full desired set on every update. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Update an existing guardrail, or materialize an unconfigured workspace default guardrail. Collection fields use replace semantics: send the full desired set on every update. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_update(
     core: &OpenRouterCore,
     request: impl Into<UpdateGuardrailRequest>,
@@ -157,7 +157,7 @@ pub async fn guardrails_update(
 fn encode_update(request: UpdateGuardrailRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -174,7 +174,7 @@ fn encode_update(request: UpdateGuardrailRequest) -> Result<HttpRequest, Error> 
 ///
 /// `GET /guardrails/{id}/assignments/keys`
 ///
-/// List all API key assignments for a specific guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List all API key assignments for a specific guardrail. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_list_guardrail_key_assignments(
     core: &OpenRouterCore,
     request: impl Into<ListGuardrailKeyAssignmentsRequest>,
@@ -208,7 +208,7 @@ pub fn guardrails_list_guardrail_key_assignments_pages(
 fn encode_list_guardrail_key_assignments(request: ListGuardrailKeyAssignmentsRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -243,7 +243,7 @@ fn encode_list_guardrail_key_assignments(request: ListGuardrailKeyAssignmentsReq
 ///
 /// `POST /guardrails/{id}/assignments/keys`
 ///
-/// Assign multiple API keys to a specific guardrail. A key may hold at most one guardrail; assigning replaces any existing assignment. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Assign multiple API keys to a specific guardrail. A key may hold at most one guardrail; assigning replaces any existing assignment. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_bulk_assign_keys(
     core: &OpenRouterCore,
     request: impl Into<BulkAssignKeysToGuardrailRequest>,
@@ -255,7 +255,7 @@ pub async fn guardrails_bulk_assign_keys(
 fn encode_bulk_assign_keys(request: BulkAssignKeysToGuardrailRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -272,7 +272,7 @@ fn encode_bulk_assign_keys(request: BulkAssignKeysToGuardrailRequest) -> Result<
 ///
 /// `POST /guardrails/{id}/assignments/keys/remove`
 ///
-/// Unassign multiple API keys from a specific guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Unassign multiple API keys from a specific guardrail. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_bulk_unassign_keys(
     core: &OpenRouterCore,
     request: impl Into<BulkUnassignKeysFromGuardrailRequest>,
@@ -284,7 +284,7 @@ pub async fn guardrails_bulk_unassign_keys(
 fn encode_bulk_unassign_keys(request: BulkUnassignKeysFromGuardrailRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -301,7 +301,7 @@ fn encode_bulk_unassign_keys(request: BulkUnassignKeysFromGuardrailRequest) -> R
 ///
 /// `GET /guardrails/{id}/assignments/members`
 ///
-/// List all organization member assignments for a specific guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List all organization member assignments for a specific guardrail. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_list_guardrail_member_assignments(
     core: &OpenRouterCore,
     request: impl Into<ListGuardrailMemberAssignmentsRequest>,
@@ -337,7 +337,7 @@ fn encode_list_guardrail_member_assignments(
 ) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -372,7 +372,7 @@ fn encode_list_guardrail_member_assignments(
 ///
 /// `POST /guardrails/{id}/assignments/members`
 ///
-/// Assign multiple organization members to a specific guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Assign multiple organization members to a specific guardrail. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_bulk_assign_members(
     core: &OpenRouterCore,
     request: impl Into<BulkAssignMembersToGuardrailRequest>,
@@ -384,7 +384,7 @@ pub async fn guardrails_bulk_assign_members(
 fn encode_bulk_assign_members(request: BulkAssignMembersToGuardrailRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -401,7 +401,7 @@ fn encode_bulk_assign_members(request: BulkAssignMembersToGuardrailRequest) -> R
 ///
 /// `POST /guardrails/{id}/assignments/members/remove`
 ///
-/// Unassign multiple organization members from a specific guardrail. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Unassign multiple organization members from a specific guardrail. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_bulk_unassign_members(
     core: &OpenRouterCore,
     request: impl Into<BulkUnassignMembersFromGuardrailRequest>,
@@ -413,7 +413,7 @@ pub async fn guardrails_bulk_unassign_members(
 fn encode_bulk_unassign_members(request: BulkUnassignMembersFromGuardrailRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -430,7 +430,7 @@ fn encode_bulk_unassign_members(request: BulkUnassignMembersFromGuardrailRequest
 ///
 /// `GET /guardrails/assignments/keys`
 ///
-/// List all API key guardrail assignments for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List all API key guardrail assignments for the authenticated user. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_list_key_assignments(
     core: &OpenRouterCore,
     request: impl Into<ListKeyAssignmentsRequest>,
@@ -490,7 +490,7 @@ fn encode_list_key_assignments(request: ListKeyAssignmentsRequest) -> Result<Htt
 ///
 /// `GET /guardrails/assignments/members`
 ///
-/// List all organization member guardrail assignments for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List all organization member guardrail assignments for the authenticated user. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn guardrails_list_member_assignments(
     core: &OpenRouterCore,
     request: impl Into<ListMemberAssignmentsRequest>,

@@ -78,13 +78,13 @@ pub async fn images_list_model_endpoints(
 fn encode_list_model_endpoints(request: ListImageModelEndpointsRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.author;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`author` must not be empty (minLength 1)"));
         }
     }
     {
         let value = &request.slug;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
         }
     }

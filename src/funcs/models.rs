@@ -19,13 +19,13 @@ pub async fn models_get(core: &OpenRouterCore, request: impl Into<GetModelReques
 fn encode_get(request: GetModelRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.author;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`author` must not be empty (minLength 1)"));
         }
     }
     {
         let value = &request.slug;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
         }
     }

@@ -10,7 +10,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `GET /observability/destinations`
 ///
-/// List the observability destinations configured for the authenticated entity's default workspace. Use the `workspace_id` query parameter to scope the result to a different workspace. Only destinations with stable release status are surfaced — destinations of other types are excluded. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List the observability destinations configured for the authenticated entity's default workspace. Use the `workspace_id` query parameter to scope the result to a different workspace. Only destinations with stable release status are surfaced — destinations of other types are excluded. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn observability_list(
     core: &OpenRouterCore,
     request: impl Into<ListObservabilityDestinationsRequest>,
@@ -72,7 +72,7 @@ fn encode_list(request: ListObservabilityDestinationsRequest) -> Result<HttpRequ
 ///
 /// `POST /observability/destinations`
 ///
-/// Create a new observability destination. A maximum of 5 destinations per type is allowed. Defaults to the authenticated entity's default workspace; use the `workspace_id` body field to scope to a different workspace. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Create a new observability destination. A maximum of 5 destinations per type is allowed. Defaults to the authenticated entity's default workspace; use the `workspace_id` body field to scope to a different workspace. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn observability_create(
     core: &OpenRouterCore,
     request: impl Into<CreateObservabilityDestinationRequest>,
@@ -92,7 +92,7 @@ fn encode_create(request: CreateObservabilityDestinationRequest) -> Result<HttpR
 ///
 /// `DELETE /observability/destinations/{id}`
 ///
-/// Delete an existing observability destination. This performs a soft delete. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Delete an existing observability destination. This performs a soft delete. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn observability_delete(
     core: &OpenRouterCore,
     request: impl Into<DeleteObservabilityDestinationRequest>,
@@ -104,7 +104,7 @@ pub async fn observability_delete(
 fn encode_delete(request: DeleteObservabilityDestinationRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -119,7 +119,7 @@ fn encode_delete(request: DeleteObservabilityDestinationRequest) -> Result<HttpR
 ///
 /// `GET /observability/destinations/{id}`
 ///
-/// Fetch a single observability destination by its UUID. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Fetch a single observability destination by its UUID. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn observability_get(
     core: &OpenRouterCore,
     request: impl Into<GetObservabilityDestinationRequest>,
@@ -131,7 +131,7 @@ pub async fn observability_get(
 fn encode_get(request: GetObservabilityDestinationRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -146,7 +146,7 @@ fn encode_get(request: GetObservabilityDestinationRequest) -> Result<HttpRequest
 ///
 /// `PATCH /observability/destinations/{id}`
 ///
-/// Update an existing observability destination. Only the fields provided in the request body are updated. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Update an existing observability destination. Only the fields provided in the request body are updated. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn observability_update(
     core: &OpenRouterCore,
     request: impl Into<UpdateObservabilityDestinationRequest>,
@@ -158,7 +158,7 @@ pub async fn observability_update(
 fn encode_update(request: UpdateObservabilityDestinationRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }

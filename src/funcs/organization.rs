@@ -10,7 +10,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `GET /organization/members`
 ///
-/// List all members of the organization associated with the authenticated management key. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List all members of the organization associated with the authenticated management key. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn organization_list_members(
     core: &OpenRouterCore,
     request: impl Into<ListOrganizationMembersRequest>,
@@ -69,7 +69,7 @@ fn encode_list_members(request: ListOrganizationMembersRequest) -> Result<HttpRe
 ///
 /// `GET /organization/settings`
 ///
-/// Get the settings of the organization associated with the authenticated management key. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Get the settings of the organization associated with the authenticated management key. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn organization_get_settings(
     core: &OpenRouterCore,
     request: impl Into<GetOrganizationSettingsRequest>,
@@ -86,7 +86,7 @@ fn encode_get_settings(_request: GetOrganizationSettingsRequest) -> Result<HttpR
 ///
 /// `PATCH /organization/settings`
 ///
-/// Update the settings of the organization associated with the authenticated management key. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Update the settings of the organization associated with the authenticated management key. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn organization_update_settings(
     core: &OpenRouterCore,
     request: impl Into<UpdateOrganizationSettingsRequest>,

@@ -81,7 +81,7 @@ pub async fn presets_get(
 fn encode_get(request: GetPresetRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.slug;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
         }
     }
@@ -128,7 +128,7 @@ pub async fn presets_create_presets_chat_completions_stream(
 fn encode_create_presets_chat_completions(request: CreatePresetsChatCompletionsRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.slug;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
         }
     }
@@ -177,7 +177,7 @@ pub async fn presets_create_presets_messages_stream(
 fn encode_create_presets_messages(request: CreatePresetsMessagesRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.slug;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
         }
     }
@@ -226,7 +226,7 @@ pub async fn presets_create_presets_responses_stream(
 fn encode_create_presets_responses(request: CreatePresetsResponsesRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.slug;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
         }
     }
@@ -277,7 +277,7 @@ pub fn presets_list_versions_pages(
 fn encode_list_versions(request: ListPresetVersionsRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.slug;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
         }
     }
@@ -324,13 +324,13 @@ pub async fn presets_get_version(
 fn encode_get_version(request: GetPresetVersionRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.slug;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
         }
     }
     {
         let value = &request.version;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`version` must not be empty (minLength 1)"));
         }
     }

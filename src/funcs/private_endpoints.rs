@@ -11,7 +11,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `GET /private-endpoints`
 ///
-/// List the organization's private endpoints, including drafts. Requires the private endpoints entitlement. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List the organization's private endpoints, including drafts. Requires the private endpoints entitlement. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_list(
     core: &OpenRouterCore,
     request: impl Into<ListPrivateEndpointsRequest>,
@@ -28,7 +28,7 @@ fn encode_list(_request: ListPrivateEndpointsRequest) -> Result<HttpRequest, Err
 ///
 /// `POST /private-endpoints`
 ///
-/// Create a private endpoint as a draft. Drafts are not routable: validate one with `POST /private-endpoints/{id}/validate`, then activate it with `POST /private-endpoints/{id}/activate`. Pass `activate` to do all three in one call; if validation fails the draft is kept and returned with the failed checks. Send an `Idempotency-Key` header to make retries safe: a repeated key with the same request returns the endpoint the first request created; reusing it with different fields returns 422 `idempotency_key_reused`. Returns 400 `parameters_invalid` when `tool_choice` is declared without `tools`. The response does not echo `declared_parameters` or `tested_parameters`; read them with `GET /private-endpoints/{id}`. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Create a private endpoint as a draft. Drafts are not routable: validate one with `POST /private-endpoints/{id}/validate`, then activate it with `POST /private-endpoints/{id}/activate`. Pass `activate` to do all three in one call; if validation fails the draft is kept and returned with the failed checks. Send an `Idempotency-Key` header to make retries safe: a repeated key with the same request returns the endpoint the first request created; reusing it with different fields returns 422 `idempotency_key_reused`. Returns 400 `parameters_invalid` when `tool_choice` is declared without `tools`. The response does not echo `declared_parameters` or `tested_parameters`; read them with `GET /private-endpoints/{id}`. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_create(
     core: &OpenRouterCore,
     request: impl Into<CreatePrivateEndpointRequest>,
@@ -39,7 +39,7 @@ pub async fn private_endpoints_create(
 
 fn encode_create(request: CreatePrivateEndpointRequest) -> Result<HttpRequest, Error> {
     if let Some(value) = &request.idempotency_key {
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`idempotency-key` must not be empty (minLength 1)"));
         }
         if value.chars().count() > 255 {
@@ -58,7 +58,7 @@ fn encode_create(request: CreatePrivateEndpointRequest) -> Result<HttpRequest, E
 ///
 /// `DELETE /private-endpoints/{id}`
 ///
-/// Delete a private endpoint and stop routing to it. Pass `draft_only=true` to refuse (409) when the endpoint has been activated. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Delete a private endpoint and stop routing to it. Pass `draft_only=true` to refuse (409) when the endpoint has been activated. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_delete(
     core: &OpenRouterCore,
     request: impl Into<DeletePrivateEndpointRequest>,
@@ -70,7 +70,7 @@ pub async fn private_endpoints_delete(
 fn encode_delete(request: DeletePrivateEndpointRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -89,7 +89,7 @@ fn encode_delete(request: DeletePrivateEndpointRequest) -> Result<HttpRequest, E
 ///
 /// `GET /private-endpoints/{id}`
 ///
-/// Get one private endpoint with its upstream configuration and current pricing. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Get one private endpoint with its upstream configuration and current pricing. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_get(
     core: &OpenRouterCore,
     request: impl Into<GetPrivateEndpointRequest>,
@@ -101,7 +101,7 @@ pub async fn private_endpoints_get(
 fn encode_get(request: GetPrivateEndpointRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -116,7 +116,7 @@ fn encode_get(request: GetPrivateEndpointRequest) -> Result<HttpRequest, Error> 
 ///
 /// `PATCH /private-endpoints/{id}`
 ///
-/// Change any of the endpoint fields you own in one call; only the fields present change, and the response is the whole endpoint. `pricing` and `declared_parameters` replace their stored value, `settings` changes only the fields it names (`null` clears a limit or restores the provider default); routing picks these up for subsequent requests on drafts and active endpoints alike. `upstream_model_id`, `base_url`, `declared_zdr` and `declared_region` re-point a draft: an omitted `upstream_model_id` or `base_url` keeps the stored one, omitted data-policy declarations are kept while the upstream is unchanged and cleared when it changes, and any upstream change clears earlier validation. Naming an upstream field on an active endpoint returns 409 `already_active` and writes nothing; delete and re-create instead. Every group is checked before anything is written: 400 `parameters_invalid` when `tool_choice` is declared without `tools` tested or declared, 400 `settings_invalid` when `max_prompt_tokens` exceeds the context length, both completion APIs are off, or `excluded_parameters` names a tested parameter, 422 `pricing_invalid` for rates the provider strategy cannot represent. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Change any of the endpoint fields you own in one call; only the fields present change, and the response is the whole endpoint. `pricing` and `declared_parameters` replace their stored value, `settings` changes only the fields it names (`null` clears a limit or restores the provider default); routing picks these up for subsequent requests on drafts and active endpoints alike. `upstream_model_id`, `base_url`, `declared_zdr` and `declared_region` re-point a draft: an omitted `upstream_model_id` or `base_url` keeps the stored one, omitted data-policy declarations are kept while the upstream is unchanged and cleared when it changes, and any upstream change clears earlier validation. Naming an upstream field on an active endpoint returns 409 `already_active` and writes nothing; delete and re-create instead. Every group is checked before anything is written: 400 `parameters_invalid` when `tool_choice` is declared without `tools` tested or declared, 400 `settings_invalid` when `max_prompt_tokens` exceeds the context length, both completion APIs are off, or `excluded_parameters` names a tested parameter, 422 `pricing_invalid` for rates the provider strategy cannot represent. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_update(
     core: &OpenRouterCore,
     request: impl Into<UpdatePrivateEndpointRequest>,
@@ -128,7 +128,7 @@ pub async fn private_endpoints_update(
 fn encode_update(request: UpdatePrivateEndpointRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -145,7 +145,7 @@ fn encode_update(request: UpdatePrivateEndpointRequest) -> Result<HttpRequest, E
 ///
 /// `POST /private-endpoints/{id}/activate`
 ///
-/// Make a validated draft routable. Returns 409 when the endpoint was never validated, the validation is stale, or it is already active. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Make a validated draft routable. Returns 409 when the endpoint was never validated, the validation is stale, or it is already active. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_activate(
     core: &OpenRouterCore,
     request: impl Into<ActivatePrivateEndpointRequest>,
@@ -157,7 +157,7 @@ pub async fn private_endpoints_activate(
 fn encode_activate(request: ActivatePrivateEndpointRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -172,7 +172,7 @@ fn encode_activate(request: ActivatePrivateEndpointRequest) -> Result<HttpReques
 ///
 /// `POST /private-endpoints/{id}/disable`
 ///
-/// Stop routing to an active endpoint without deleting it. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Stop routing to an active endpoint without deleting it. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_disable(
     core: &OpenRouterCore,
     request: impl Into<DisablePrivateEndpointRequest>,
@@ -184,7 +184,7 @@ pub async fn private_endpoints_disable(
 fn encode_disable(request: DisablePrivateEndpointRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -199,7 +199,7 @@ fn encode_disable(request: DisablePrivateEndpointRequest) -> Result<HttpRequest,
 ///
 /// `POST /private-endpoints/{id}/enable`
 ///
-/// Resume routing to a disabled endpoint. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Resume routing to a disabled endpoint. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_enable(
     core: &OpenRouterCore,
     request: impl Into<EnablePrivateEndpointRequest>,
@@ -211,7 +211,7 @@ pub async fn private_endpoints_enable(
 fn encode_enable(request: EnablePrivateEndpointRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -226,7 +226,7 @@ fn encode_enable(request: EnablePrivateEndpointRequest) -> Result<HttpRequest, E
 ///
 /// `PUT /private-endpoints/{id}/parameters`
 ///
-/// Deprecated: send `declared_parameters` to `PATCH /private-endpoints/{id}` instead; this route behaves exactly like that call and will be removed. The body replaces the earlier declaration and is read as a set; `tested_parameters` stay. Returns 400 `parameters_invalid` when `tool_choice` is declared without `tools` being tested or declared. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Deprecated: send `declared_parameters` to `PATCH /private-endpoints/{id}` instead; this route behaves exactly like that call and will be removed. The body replaces the earlier declaration and is read as a set; `tested_parameters` stay. Returns 400 `parameters_invalid` when `tool_choice` is declared without `tools` being tested or declared. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 #[deprecated(
     note = "Send `declared_parameters` to `PATCH /private-endpoints/{id}` instead; this route behaves exactly like that call and will be removed."
 )]
@@ -241,7 +241,7 @@ pub async fn private_endpoints_update_parameters(
 fn encode_update_parameters(request: UpdatePrivateEndpointParametersRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -258,7 +258,7 @@ fn encode_update_parameters(request: UpdatePrivateEndpointParametersRequest) -> 
 ///
 /// `PUT /private-endpoints/{id}/pricing`
 ///
-/// Deprecated: send `pricing` to `PATCH /private-endpoints/{id}` instead; this route behaves exactly like that call and will be removed. The body replaces the whole pricing object: omitting `cache_read` or `cache_write` reverts that rate to the provider pricing strategy default. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Deprecated: send `pricing` to `PATCH /private-endpoints/{id}` instead; this route behaves exactly like that call and will be removed. The body replaces the whole pricing object: omitting `cache_read` or `cache_write` reverts that rate to the provider pricing strategy default. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 #[deprecated(
     note = "Send `pricing` to `PATCH /private-endpoints/{id}` instead; this route behaves exactly like that call and will be removed."
 )]
@@ -273,7 +273,7 @@ pub async fn private_endpoints_update_pricing(
 fn encode_update_pricing(request: UpdatePrivateEndpointPricingRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -290,7 +290,7 @@ fn encode_update_pricing(request: UpdatePrivateEndpointPricingRequest) -> Result
 ///
 /// `POST /private-endpoints/{id}/validate`
 ///
-/// Send a live test request to the draft endpoint using the given workspace's BYOK credential for its provider. A passing validation is required before activation. Failed checks return 200 with `passed: false`. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Send a live test request to the draft endpoint using the given workspace's BYOK credential for its provider. A passing validation is required before activation. Failed checks return 200 with `passed: false`. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_endpoints_validate(
     core: &OpenRouterCore,
     request: impl Into<ValidatePrivateEndpointRequest>,
@@ -302,7 +302,7 @@ pub async fn private_endpoints_validate(
 fn encode_validate(request: ValidatePrivateEndpointRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }

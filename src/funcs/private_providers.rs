@@ -10,7 +10,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `GET /private-providers`
 ///
-/// List the organization's private providers. Requires the private endpoints entitlement. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List the organization's private providers. Requires the private endpoints entitlement. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_providers_list(
     core: &OpenRouterCore,
     request: impl Into<ListPrivateProvidersRequest>,
@@ -27,7 +27,7 @@ fn encode_list(_request: ListPrivateProvidersRequest) -> Result<HttpRequest, Err
 ///
 /// `POST /private-providers`
 ///
-/// Create a private, bring-your-own-key provider visible only to your organization. Use its slug as `provider_slug` when creating private endpoints. Requires both the private endpoints and the private providers entitlements. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Create a private, bring-your-own-key provider visible only to your organization. Use its slug as `provider_slug` when creating private endpoints. Requires both the private endpoints and the private providers entitlements. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_providers_create(
     core: &OpenRouterCore,
     request: impl Into<CreatePrivateProviderRequest>,
@@ -46,7 +46,7 @@ fn encode_create(request: CreatePrivateProviderRequest) -> Result<HttpRequest, E
 ///
 /// `DELETE /private-providers/{slug}`
 ///
-/// Delete a private provider. Refuses (409) while any private endpoint still runs under it. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Delete a private provider. Refuses (409) while any private endpoint still runs under it. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_providers_delete(
     core: &OpenRouterCore,
     request: impl Into<DeletePrivateProviderRequest>,
@@ -58,7 +58,7 @@ pub async fn private_providers_delete(
 fn encode_delete(request: DeletePrivateProviderRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.slug;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
         }
     }
@@ -73,7 +73,7 @@ fn encode_delete(request: DeletePrivateProviderRequest) -> Result<HttpRequest, E
 ///
 /// `GET /private-providers/{slug}`
 ///
-/// Get one of the organization’s private providers by slug. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Get one of the organization’s private providers by slug. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_providers_get(
     core: &OpenRouterCore,
     request: impl Into<GetPrivateProviderRequest>,
@@ -85,7 +85,7 @@ pub async fn private_providers_get(
 fn encode_get(request: GetPrivateProviderRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.slug;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
         }
     }
@@ -100,7 +100,7 @@ fn encode_get(request: GetPrivateProviderRequest) -> Result<HttpRequest, Error> 
 ///
 /// `PATCH /private-providers/{slug}`
 ///
-/// Update a private provider’s details or declared data policy. The name and slug cannot change. Refuses (409) a data-policy change while OpenRouter pins the declared policy on one of its endpoints. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Update a private provider’s details or declared data policy. The name and slug cannot change. Refuses (409) a data-policy change while OpenRouter pins the declared policy on one of its endpoints. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn private_providers_update(
     core: &OpenRouterCore,
     request: impl Into<UpdatePrivateProviderRequest>,
@@ -112,7 +112,7 @@ pub async fn private_providers_update(
 fn encode_update(request: UpdatePrivateProviderRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.slug;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`slug` must not be empty (minLength 1)"));
         }
     }

@@ -10,7 +10,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `GET /scim/group-mappings`
 ///
-/// List SCIM group-to-workspace mappings for the organization. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List SCIM group-to-workspace mappings for the organization. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_list_mappings(
     core: &OpenRouterCore,
     request: impl Into<ListScimGroupMappingsRequest>,
@@ -69,7 +69,7 @@ fn encode_list_mappings(request: ListScimGroupMappingsRequest) -> Result<HttpReq
 ///
 /// `POST /scim/group-mappings`
 ///
-/// Create a SCIM group-to-workspace role mapping. Creating a mapping that already exists with the same role succeeds and re-applies the mapping to the group members. Requesting a different role for an existing mapping returns 409. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Create a SCIM group-to-workspace role mapping. Creating a mapping that already exists with the same role succeeds and re-applies the mapping to the group members. Requesting a different role for an existing mapping returns 409. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_create(
     core: &OpenRouterCore,
     request: impl Into<CreateScimGroupMappingRequest>,
@@ -88,7 +88,7 @@ fn encode_create(request: CreateScimGroupMappingRequest) -> Result<HttpRequest, 
 ///
 /// `DELETE /scim/group-mappings/{id}`
 ///
-/// Delete a SCIM group-to-workspace mapping. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Delete a SCIM group-to-workspace mapping. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_delete(
     core: &OpenRouterCore,
     request: impl Into<DeleteScimGroupMappingRequest>,
@@ -100,7 +100,7 @@ pub async fn scim_delete(
 fn encode_delete(request: DeleteScimGroupMappingRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -120,7 +120,7 @@ fn encode_delete(request: DeleteScimGroupMappingRequest) -> Result<HttpRequest, 
 ///
 /// `GET /scim/group-mappings/{id}`
 ///
-/// Get a SCIM group-to-workspace mapping. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Get a SCIM group-to-workspace mapping. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_read(
     core: &OpenRouterCore,
     request: impl Into<GetScimGroupMappingRequest>,
@@ -132,7 +132,7 @@ pub async fn scim_read(
 fn encode_read(request: GetScimGroupMappingRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -147,7 +147,7 @@ fn encode_read(request: GetScimGroupMappingRequest) -> Result<HttpRequest, Error
 ///
 /// `PATCH /scim/group-mappings/{id}`
 ///
-/// Update a SCIM group mapping role. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Update a SCIM group mapping role. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_update(
     core: &OpenRouterCore,
     request: impl Into<UpdateScimGroupMappingRequest>,
@@ -159,7 +159,7 @@ pub async fn scim_update(
 fn encode_update(request: UpdateScimGroupMappingRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -176,7 +176,7 @@ fn encode_update(request: UpdateScimGroupMappingRequest) -> Result<HttpRequest, 
 ///
 /// `GET /scim/groups`
 ///
-/// List SCIM groups for the organization. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List SCIM groups for the organization. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_list_groups(
     core: &OpenRouterCore,
     request: impl Into<ListScimGroupsRequest>,
@@ -241,7 +241,7 @@ fn encode_list_groups(request: ListScimGroupsRequest) -> Result<HttpRequest, Err
 ///
 /// `POST /scim/sync-jobs`
 ///
-/// Start a SCIM directory sync. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Start a SCIM directory sync. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_create_sync_job(
     core: &OpenRouterCore,
     request: impl Into<CreateScimSyncJobRequest>,
@@ -258,7 +258,7 @@ fn encode_create_sync_job(_request: CreateScimSyncJobRequest) -> Result<HttpRequ
 ///
 /// `GET /scim/sync-jobs/{id}`
 ///
-/// Get SCIM directory sync status. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Get SCIM directory sync status. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn scim_get_sync_job(
     core: &OpenRouterCore,
     request: impl Into<GetScimSyncJobRequest>,
@@ -270,7 +270,7 @@ pub async fn scim_get_sync_job(
 fn encode_get_sync_job(request: GetScimSyncJobRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }

@@ -62,7 +62,7 @@ pub async fn tools_get_tool(
 fn encode_get_tool(request: GetToolRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.name;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`name` must not be empty (minLength 1)"));
         }
     }

@@ -41,7 +41,7 @@ pub async fn video_generation_get_generation(
 fn encode_get_generation(request: GetVideosRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.job_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`jobId` must not be empty (minLength 1)"));
         }
     }
@@ -70,7 +70,7 @@ pub async fn video_generation_get_video_content(
 fn encode_get_video_content(request: ListVideosContentRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.job_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`jobId` must not be empty (minLength 1)"));
         }
     }

@@ -10,7 +10,7 @@ use crate::{Error, OpenRouterCore};
 ///
 /// `GET /workspaces`
 ///
-/// List all workspaces for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List all workspaces for the authenticated user. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_list(
     core: &OpenRouterCore,
     request: impl Into<ListWorkspacesRequest>,
@@ -69,7 +69,7 @@ fn encode_list(request: ListWorkspacesRequest) -> Result<HttpRequest, Error> {
 ///
 /// `POST /workspaces`
 ///
-/// Create a new workspace for the authenticated user. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Create a new workspace for the authenticated user. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_create(
     core: &OpenRouterCore,
     request: impl Into<CreateWorkspaceRequest>,
@@ -88,7 +88,7 @@ fn encode_create(request: CreateWorkspaceRequest) -> Result<HttpRequest, Error> 
 ///
 /// `DELETE /workspaces/{id}`
 ///
-/// Delete an existing workspace. Workspaces with active API keys cannot be deleted; remove the keys first. Deleting the default workspace requires confirm_default_workspace_deletion=true. Deleting any workspace permanently deletes its budgets and guardrails and disables its classifiers and broadcast destinations. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Delete an existing workspace. Workspaces with active API keys cannot be deleted; remove the keys first. Deleting the default workspace requires confirm_default_workspace_deletion=true. Deleting any workspace permanently deletes its budgets and guardrails and disables its classifiers and broadcast destinations. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_delete(
     core: &OpenRouterCore,
     request: impl Into<DeleteWorkspaceRequest>,
@@ -100,7 +100,7 @@ pub async fn workspaces_delete(
 fn encode_delete(request: DeleteWorkspaceRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -119,7 +119,7 @@ fn encode_delete(request: DeleteWorkspaceRequest) -> Result<HttpRequest, Error> 
 ///
 /// `GET /workspaces/{id}`
 ///
-/// Get a single workspace by ID or slug. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Get a single workspace by ID or slug. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_get(
     core: &OpenRouterCore,
     request: impl Into<GetWorkspaceRequest>,
@@ -131,7 +131,7 @@ pub async fn workspaces_get(
 fn encode_get(request: GetWorkspaceRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -146,7 +146,7 @@ fn encode_get(request: GetWorkspaceRequest) -> Result<HttpRequest, Error> {
 ///
 /// `PATCH /workspaces/{id}`
 ///
-/// Update an existing workspace by ID or slug. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Update an existing workspace by ID or slug. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_update(
     core: &OpenRouterCore,
     request: impl Into<UpdateWorkspaceRequest>,
@@ -158,7 +158,7 @@ pub async fn workspaces_update(
 fn encode_update(request: UpdateWorkspaceRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -175,7 +175,7 @@ fn encode_update(request: UpdateWorkspaceRequest) -> Result<HttpRequest, Error> 
 ///
 /// `GET /workspaces/{workspace_ref}/budgets`
 ///
-/// List all budgets configured for a workspace. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List all budgets configured for a workspace. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_list_budgets(
     core: &OpenRouterCore,
     request: impl Into<ListWorkspaceBudgetsRequest>,
@@ -187,7 +187,7 @@ pub async fn workspaces_list_budgets(
 fn encode_list_budgets(request: ListWorkspaceBudgetsRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.workspace_ref;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`workspace_ref` must not be empty (minLength 1)"));
         }
     }
@@ -202,7 +202,7 @@ fn encode_list_budgets(request: ListWorkspaceBudgetsRequest) -> Result<HttpReque
 ///
 /// `DELETE /workspaces/{workspace_ref}/budgets/{interval}`
 ///
-/// Remove the budget for a given interval. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Remove the budget for a given interval. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_delete_budget(
     core: &OpenRouterCore,
     request: impl Into<DeleteWorkspaceBudgetRequest>,
@@ -214,7 +214,7 @@ pub async fn workspaces_delete_budget(
 fn encode_delete_budget(request: DeleteWorkspaceBudgetRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.workspace_ref;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`workspace_ref` must not be empty (minLength 1)"));
         }
     }
@@ -233,7 +233,7 @@ fn encode_delete_budget(request: DeleteWorkspaceBudgetRequest) -> Result<HttpReq
 ///
 /// `GET /workspaces/{workspace_ref}/budgets/{interval}`
 ///
-/// Retrieve the budget for a given interval. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Retrieve the budget for a given interval. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_get_budget(
     core: &OpenRouterCore,
     request: impl Into<GetWorkspaceBudgetRequest>,
@@ -245,7 +245,7 @@ pub async fn workspaces_get_budget(
 fn encode_get_budget(request: GetWorkspaceBudgetRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.workspace_ref;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`workspace_ref` must not be empty (minLength 1)"));
         }
     }
@@ -264,7 +264,7 @@ fn encode_get_budget(request: GetWorkspaceBudgetRequest) -> Result<HttpRequest, 
 ///
 /// `PUT /workspaces/{workspace_ref}/budgets/{interval}`
 ///
-/// Create or update the budget for a given interval. Budget limits must strictly decrease as the interval narrows (lifetime > monthly > weekly > daily). The optional `include_byok_in_budgets` flag is a workspace-wide setting: when provided it applies to every budget interval for the workspace, not just the interval in this request. Note that a change made here is applied to budget enforcement immediately, but an already-open workspace settings page in the web dashboard may keep showing the previous value until it is reloaded. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Create or update the budget for a given interval. Budget limits must strictly decrease as the interval narrows (lifetime > monthly > weekly > daily). The optional `include_byok_in_budgets` flag is a workspace-wide setting: when provided it applies to every budget interval for the workspace, not just the interval in this request. Note that a change made here is applied to budget enforcement immediately, but an already-open workspace settings page in the web dashboard may keep showing the previous value until it is reloaded. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_set_budget(
     core: &OpenRouterCore,
     request: impl Into<UpsertWorkspaceBudgetRequest>,
@@ -276,7 +276,7 @@ pub async fn workspaces_set_budget(
 fn encode_set_budget(request: UpsertWorkspaceBudgetRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.workspace_ref;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`workspace_ref` must not be empty (minLength 1)"));
         }
     }
@@ -297,7 +297,7 @@ fn encode_set_budget(request: UpsertWorkspaceBudgetRequest) -> Result<HttpReques
 ///
 /// `GET /workspaces/{id}/members`
 ///
-/// List all members of a workspace. Returns paginated results. For the default workspace, returns all organization members (implicit membership). [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// List all members of a workspace. Returns paginated results. For the default workspace, returns all organization members (implicit membership). [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_list_members(
     core: &OpenRouterCore,
     request: impl Into<ListWorkspaceMembersRequest>,
@@ -331,7 +331,7 @@ pub fn workspaces_list_members_pages(
 fn encode_list_members(request: ListWorkspaceMembersRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -366,7 +366,7 @@ fn encode_list_members(request: ListWorkspaceMembersRequest) -> Result<HttpReque
 ///
 /// `POST /workspaces/{id}/members/add`
 ///
-/// Add multiple organization members to a workspace. Members are assigned the same role they hold in the organization. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Add multiple organization members to a workspace. Members are assigned the same role they hold in the organization. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_bulk_add_members(
     core: &OpenRouterCore,
     request: impl Into<BulkAddWorkspaceMembersRequest>,
@@ -378,7 +378,7 @@ pub async fn workspaces_bulk_add_members(
 fn encode_bulk_add_members(request: BulkAddWorkspaceMembersRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -395,7 +395,7 @@ fn encode_bulk_add_members(request: BulkAddWorkspaceMembersRequest) -> Result<Ht
 ///
 /// `POST /workspaces/{id}/members/remove`
 ///
-/// Remove multiple members from a workspace. Members with active API keys in the workspace cannot be removed. SCIM-managed members cannot be removed; changes must be made in your identity provider. [Management key](/docs/guides/overview/auth/management-api-keys) required.
+/// Remove multiple members from a workspace. Members with active API keys in the workspace cannot be removed. SCIM-managed members cannot be removed; changes must be made in your identity provider. [Management key](https://openrouter.ai/docs/guides/overview/auth/management-api-keys) required.
 pub async fn workspaces_bulk_remove_members(
     core: &OpenRouterCore,
     request: impl Into<BulkRemoveWorkspaceMembersRequest>,
@@ -407,7 +407,7 @@ pub async fn workspaces_bulk_remove_members(
 fn encode_bulk_remove_members(request: BulkRemoveWorkspaceMembersRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }

@@ -173,11 +173,11 @@ impl ClassifierScalarFilter {
 }
 
 open_enum! {
-/// Equality operator taking a scalar filter value. Ordered comparisons are not available because classification values are strings.
-pub enum ClassifierScalarFilterOperator {
-Eq = "eq",
-Neq = "neq",
-}
+    /// Equality operator taking a scalar filter value. Ordered comparisons are not available because classification values are strings.
+    pub enum ClassifierScalarFilterOperator {
+        Eq = "eq",
+        Neq = "neq",
+    }
 }
 
 /// Scalar (string or number) filter value.
@@ -241,11 +241,11 @@ impl ClassifierSetFilter {
 }
 
 open_enum! {
-/// Set-membership operator taking an array filter value.
-pub enum ClassifierSetFilterOperator {
-In = "in",
-NotIn = "not_in",
-}
+    /// Set-membership operator taking an array filter value.
+    pub enum ClassifierSetFilterOperator {
+        In = "in",
+        NotIn = "not_in",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -418,14 +418,14 @@ impl GetAnalyticsMetaResponseDataGranularitiesItem {
 }
 
 open_enum! {
-/// Granularity identifier
-pub enum GetAnalyticsMetaResponseDataGranularitiesItemName {
-Minute = "minute",
-Hour = "hour",
-Day = "day",
-Week = "week",
-Month = "month",
-}
+    /// Granularity identifier
+    pub enum GetAnalyticsMetaResponseDataGranularitiesItemName {
+        Minute = "minute",
+        Hour = "hour",
+        Day = "day",
+        Week = "week",
+        Month = "month",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -470,14 +470,14 @@ impl GetAnalyticsMetaResponseDataMetricsItem {
 }
 
 open_enum! {
-/// How this metric value should be formatted for display (e.g. percent → multiply by 100 and append %, currency → prefix with $)
-pub enum GetAnalyticsMetaResponseDataMetricsItemDisplayFormat {
-Number = "number",
-Currency = "currency",
-Percent = "percent",
-Latency = "latency",
-Throughput = "throughput",
-}
+    /// How this metric value should be formatted for display (e.g. percent → multiply by 100 and append %, currency → prefix with $)
+    pub enum GetAnalyticsMetaResponseDataMetricsItemDisplayFormat {
+        Number = "number",
+        Currency = "currency",
+        Percent = "percent",
+        Latency = "latency",
+        Throughput = "throughput",
+    }
 }
 
 /// Inputs of [`analytics_get_user_activity`](crate::funcs::analytics_get_user_activity) (`GET /activity`): path, query and header parameters and the body.
@@ -543,8 +543,8 @@ impl GetUserActivityRequest {
 }
 
 tag_enum! {
-/// Set to 'workspace' to split each row per workspace and include `workspace_id` on every item. Omitted by default, in which case rows are aggregated across workspaces (by date, model, and endpoint) and `workspace_id` is not returned — preserving the historical response shape.
-pub enum GetUserActivityRequestGroupBy { Workspace = "workspace" }
+    /// Set to 'workspace' to split each row per workspace and include `workspace_id` on every item. Omitted by default, in which case rows are aggregated across workspaces (by date, model, and endpoint) and `workspace_id` is not returned — preserving the historical response shape.
+    pub enum GetUserActivityRequestGroupBy { Workspace = "workspace" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -572,25 +572,25 @@ impl Operator {
 }
 
 open_enum! {
-/// Operator identifier used in filter definitions
-pub enum OperatorName {
-Eq = "eq",
-Neq = "neq",
-In = "in",
-NotIn = "not_in",
-Gt = "gt",
-Gte = "gte",
-Lt = "lt",
-Lte = "lte",
-}
+    /// Operator identifier used in filter definitions
+    pub enum OperatorName {
+        Eq = "eq",
+        Neq = "neq",
+        In = "in",
+        NotIn = "not_in",
+        Gt = "gt",
+        Gte = "gte",
+        Lt = "lt",
+        Lte = "lte",
+    }
 }
 
 open_enum! {
-/// Whether the operator expects a single value or an array
-pub enum OperatorValueType {
-Scalar = "scalar",
-Array = "array",
-}
+    /// Whether the operator expects a single value or an array
+    pub enum OperatorValueType {
+        Scalar = "scalar",
+        Array = "array",
+    }
 }
 
 /// Inputs of [`analytics_query_analytics`](crate::funcs::analytics_query_analytics) (`POST /analytics/query`): path, query and header parameters and the body.
@@ -813,10 +813,10 @@ impl QueryAnalyticsRequestBodyOrderBy {
 }
 
 open_enum! {
-pub enum QueryAnalyticsRequestBodyOrderByDirection {
-Asc = "asc",
-Desc = "desc",
-}
+    pub enum QueryAnalyticsRequestBodyOrderByDirection {
+        Asc = "asc",
+        Desc = "desc",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -972,15 +972,15 @@ impl ScalarFilter {
 }
 
 open_enum! {
-/// Comparison operator taking a scalar filter value.
-pub enum ScalarFilterOperator {
-Eq = "eq",
-Neq = "neq",
-Gt = "gt",
-Gte = "gte",
-Lt = "lt",
-Lte = "lte",
-}
+    /// Comparison operator taking a scalar filter value.
+    pub enum ScalarFilterOperator {
+        Eq = "eq",
+        Neq = "neq",
+        Gt = "gt",
+        Gte = "gte",
+        Lt = "lt",
+        Lte = "lte",
+    }
 }
 
 /// Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
@@ -1058,11 +1058,11 @@ impl SetFilter {
 }
 
 open_enum! {
-/// Set-membership operator taking an array filter value.
-pub enum SetFilterOperator {
-In = "in",
-NotIn = "not_in",
-}
+    /// Set-membership operator taking an array filter value.
+    pub enum SetFilterOperator {
+        In = "in",
+        NotIn = "not_in",
+    }
 }
 
 /// Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.

@@ -180,12 +180,12 @@ impl CreateKeysRequestBodyExternal {
 }
 
 open_enum! {
-/// Type of limit reset for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
-pub enum CreateKeysRequestBodyLimitReset {
-Daily = "daily",
-Weekly = "weekly",
-Monthly = "monthly",
-}
+    /// Type of limit reset for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
+    pub enum CreateKeysRequestBodyLimitReset {
+        Daily = "daily",
+        Weekly = "weekly",
+        Monthly = "monthly",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -691,11 +691,11 @@ impl GetCurrentKeyResponseData {
 }
 
 open_enum! {
-pub enum GetCurrentKeyResponseDataAllowedDataRegionsItem {
-Global = "global",
-Europe = "europe",
-Us = "us",
-}
+    pub enum GetCurrentKeyResponseDataAllowedDataRegionsItem {
+        Global = "global",
+        Europe = "europe",
+        Us = "us",
+    }
 }
 
 /// Legacy rate limit information about a key. Will always return -1.
@@ -1044,24 +1044,24 @@ impl KeyBudget {
 }
 
 open_enum! {
-/// UTC window the spend is counted over (weeks start Monday); null for a lifetime budget that never resets.
-pub enum KeyBudgetResetInterval {
-Daily = "daily",
-Weekly = "weekly",
-Monthly = "monthly",
-}
+    /// UTC window the spend is counted over (weeks start Monday); null for a lifetime budget that never resets.
+    pub enum KeyBudgetResetInterval {
+        Daily = "daily",
+        Weekly = "weekly",
+        Monthly = "monthly",
+    }
 }
 
 open_enum! {
-/// Which budget layer this is, in the order enforcement checks them: the workspace default guardrail against the member aggregate (`workspace_default_member`) and against this key (`workspace_default_key`), the member guardrail (`member`), the API key guardrail (`api_key`), a workspace budget (`workspace`), or the key's own limit (`key_limit`).
-pub enum KeyBudgetScope {
-WorkspaceDefaultMember = "workspace_default_member",
-WorkspaceDefaultKey = "workspace_default_key",
-Member = "member",
-ApiKey = "api_key",
-Workspace = "workspace",
-KeyLimit = "key_limit",
-}
+    /// Which budget layer this is, in the order enforcement checks them: the workspace default guardrail against the member aggregate (`workspace_default_member`) and against this key (`workspace_default_key`), the member guardrail (`member`), the API key guardrail (`api_key`), a workspace budget (`workspace`), or the key's own limit (`key_limit`).
+    pub enum KeyBudgetScope {
+        WorkspaceDefaultMember = "workspace_default_member",
+        WorkspaceDefaultKey = "workspace_default_key",
+        Member = "member",
+        ApiKey = "api_key",
+        Workspace = "workspace",
+        KeyLimit = "key_limit",
+    }
 }
 
 /// Inputs of [`api_keys_list`](crate::funcs::api_keys_list) (`GET /keys`): path, query and header parameters and the body.
@@ -1440,12 +1440,12 @@ impl UpdateKeysRequestBody {
 }
 
 open_enum! {
-/// New limit reset type for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
-pub enum UpdateKeysRequestBodyLimitReset {
-Daily = "daily",
-Weekly = "weekly",
-Monthly = "monthly",
-}
+    /// New limit reset type for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
+    pub enum UpdateKeysRequestBodyLimitReset {
+        Daily = "daily",
+        Weekly = "weekly",
+        Monthly = "monthly",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

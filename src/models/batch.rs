@@ -33,16 +33,16 @@ impl BatchDeletedObject {
 }
 
 tag_enum! {
-pub enum BatchDeletedObjectTag { Batch = "batch" }
+    pub enum BatchDeletedObjectTag { Batch = "batch" }
 }
 
 open_enum! {
-/// Outcome for one deletion target: `deleted` (removed), `unsupported` (the provider has no batch-delete API; supported file cleanup still runs), or `not_applicable` (the batch never reached that target).
-pub enum BatchDeletionOutcome {
-Deleted = "deleted",
-Unsupported = "unsupported",
-NotApplicable = "not_applicable",
-}
+    /// Outcome for one deletion target: `deleted` (removed), `unsupported` (the provider has no batch-delete API; supported file cleanup still runs), or `not_applicable` (the batch never reached that target).
+    pub enum BatchDeletionOutcome {
+        Deleted = "deleted",
+        Unsupported = "unsupported",
+        NotApplicable = "not_applicable",
+    }
 }
 
 /// OpenRouter cleanup and, when a provider was assigned, the upstream batch deletion outcome.
@@ -77,8 +77,8 @@ impl BatchDeletionTargets {
 }
 
 tag_enum! {
-/// OpenRouter-held request and result artifacts were purged.
-pub enum BatchDeletionTargetsOpenrouter { Deleted = "deleted" }
+    /// OpenRouter-held request and result artifacts were purged.
+    pub enum BatchDeletionTargetsOpenrouter { Deleted = "deleted" }
 }
 
 /// The upstream batch deletion outcome; omitted when no provider was assigned.
@@ -216,7 +216,7 @@ impl BatchListItem {
 }
 
 tag_enum! {
-pub enum BatchListItemCompletionWindow { V24h = "24h" }
+    pub enum BatchListItemCompletionWindow { V24h = "24h" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -240,7 +240,7 @@ impl BatchListItemError {
 }
 
 tag_enum! {
-pub enum BatchListItemObject { Batch = "batch" }
+    pub enum BatchListItemObject { Batch = "batch" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -268,16 +268,16 @@ impl BatchListItemRequestCounts {
 }
 
 open_enum! {
-pub enum BatchListItemStatus {
-Validating = "validating",
-InProgress = "in_progress",
-Finalizing = "finalizing",
-Completed = "completed",
-Failed = "failed",
-Expired = "expired",
-Cancelling = "cancelling",
-Cancelled = "cancelled",
-}
+    pub enum BatchListItemStatus {
+        Validating = "validating",
+        InProgress = "in_progress",
+        Finalizing = "finalizing",
+        Completed = "completed",
+        Failed = "failed",
+        Expired = "expired",
+        Cancelling = "cancelling",
+        Cancelled = "cancelled",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -764,19 +764,19 @@ impl BatchListResponse {
 }
 
 tag_enum! {
-pub enum BatchListResponseObject { List = "list" }
+    pub enum BatchListResponseObject { List = "list" }
 }
 
 open_enum! {
-/// A batch status that is durably represented by the list data source. `finalizing` and `cancelling` are not accepted because stored jobs collapse those phases into `in_progress`.
-pub enum BatchListStatus {
-Validating = "validating",
-InProgress = "in_progress",
-Completed = "completed",
-Failed = "failed",
-Expired = "expired",
-Cancelled = "cancelled",
-}
+    /// A batch status that is durably represented by the list data source. `finalizing` and `cancelling` are not accepted because stored jobs collapse those phases into `in_progress`.
+    pub enum BatchListStatus {
+        Validating = "validating",
+        InProgress = "in_progress",
+        Completed = "completed",
+        Failed = "failed",
+        Expired = "expired",
+        Cancelled = "cancelled",
+    }
 }
 
 /// Only include batches created strictly after this timestamp.
@@ -890,7 +890,7 @@ impl BatchObject {
 }
 
 tag_enum! {
-pub enum BatchObjectCompletionWindow { V24h = "24h" }
+    pub enum BatchObjectCompletionWindow { V24h = "24h" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1183,11 +1183,11 @@ impl BatchObjectResultsItemResponseBodyAssistant {
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyAssistantRole { Assistant = "assistant" }
+    pub enum BatchObjectResultsItemResponseBodyAssistantRole { Assistant = "assistant" }
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyAssistantType { Message = "message" }
+    pub enum BatchObjectResultsItemResponseBodyAssistantType { Message = "message" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1810,17 +1810,12 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItem {
-    File(BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile),
-    UrlCitation(BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitation),
-    WebSearchCitation(
-        BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitation,
-    ),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItem ("type") {
+        File("file") => BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile,
+        UrlCitation("url_citation") => BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitation,
+        WebSearchCitation("web_search_citation") => BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitation,
+    }
 }
 
 impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile>
@@ -1876,7 +1871,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotatio
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileType { File = "file" }
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileType { File = "file" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1915,16 +1910,11 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotatio
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItem {
-    Text(BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText),
-    ImageUrl(
-        BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrl,
-    ),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItem ("type") {
+        Text("text") => BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText,
+        ImageUrl("image_url") => BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrl,
+    }
 }
 
 impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText>
@@ -1996,7 +1986,7 @@ extra: serde_json::Map::new(),
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlType { ImageUrl = "image_url" }
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlType { ImageUrl = "image_url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2023,7 +2013,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotatio
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemTextType { Text = "text" }
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemTextType { Text = "text" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2054,7 +2044,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotatio
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationType { UrlCitation = "url_citation" }
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationType { UrlCitation = "url_citation" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2132,7 +2122,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotatio
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationType { WebSearchCitation = "web_search_citation" }
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationType { WebSearchCitation = "web_search_citation" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2227,26 +2217,15 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesIte
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemType { ImageUrl = "image_url" }
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemType { ImageUrl = "image_url" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem {
-    ReasoningDetailServerToolCall(ReasoningDetailServerToolCall),
-    ReasoningDetailSummary(ReasoningDetailSummary),
-    ReasoningDetailEncrypted(ReasoningDetailEncrypted),
-    ReasoningDetailText(ReasoningDetailText),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<ReasoningDetailServerToolCall>
-    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem
-{
-    fn from(value: ReasoningDetailServerToolCall) -> Self {
-        Self::ReasoningDetailServerToolCall(value)
+tagged_union! {
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem ("type") {
+        ReasoningSummary("reasoning.summary") => ReasoningDetailSummary,
+        ReasoningEncrypted("reasoning.encrypted") => ReasoningDetailEncrypted,
+        ReasoningText("reasoning.text") => ReasoningDetailText,
+        ReasoningServerToolCall("reasoning.server_tool_call") => ReasoningDetailServerToolCall,
     }
 }
 
@@ -2254,7 +2233,7 @@ impl From<ReasoningDetailSummary>
     for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem
 {
     fn from(value: ReasoningDetailSummary) -> Self {
-        Self::ReasoningDetailSummary(value)
+        Self::ReasoningSummary(value)
     }
 }
 
@@ -2262,7 +2241,7 @@ impl From<ReasoningDetailEncrypted>
     for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem
 {
     fn from(value: ReasoningDetailEncrypted) -> Self {
-        Self::ReasoningDetailEncrypted(value)
+        Self::ReasoningEncrypted(value)
     }
 }
 
@@ -2270,12 +2249,20 @@ impl From<ReasoningDetailText>
     for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem
 {
     fn from(value: ReasoningDetailText) -> Self {
-        Self::ReasoningDetailText(value)
+        Self::ReasoningText(value)
+    }
+}
+
+impl From<ReasoningDetailServerToolCall>
+    for BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem
+{
+    fn from(value: ReasoningDetailServerToolCall) -> Self {
+        Self::ReasoningServerToolCall(value)
     }
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageRole { Assistant = "assistant" }
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageRole { Assistant = "assistant" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2337,7 +2324,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCalls
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemType { Function = "function" }
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemType { Function = "function" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2408,16 +2395,16 @@ impl BatchObjectResultsItemResponseBodyChatCompletionDebugTimings {
 }
 
 open_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionDebugTimingsEvent {
-AdapterRequest = "adapter_request",
-UpstreamHeadersReceived = "upstream_headers_received",
-FirstTokenReceived = "first_token_received",
-UpstreamBodyEnded = "upstream_body_ended",
-}
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionDebugTimingsEvent {
+        AdapterRequest = "adapter_request",
+        UpstreamHeadersReceived = "upstream_headers_received",
+        FirstTokenReceived = "first_token_received",
+        UpstreamBodyEnded = "upstream_body_ended",
+    }
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyChatCompletionObject { ChatCompletion = "chat.completion" }
+    pub enum BatchObjectResultsItemResponseBodyChatCompletionObject { ChatCompletion = "chat.completion" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2962,11 +2949,11 @@ impl From<&str> for BatchObjectResultsItemResponseBodyListDataItemEmbedding {
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyListDataItemObject { Embedding = "embedding" }
+    pub enum BatchObjectResultsItemResponseBodyListDataItemObject { Embedding = "embedding" }
 }
 
 tag_enum! {
-pub enum BatchObjectResultsItemResponseBodyListObject { List = "list" }
+    pub enum BatchObjectResultsItemResponseBodyListObject { List = "list" }
 }
 
 /// Token usage statistics
@@ -3122,7 +3109,7 @@ impl BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails {
 pub type BatchObjectStatus = BatchListItemStatus;
 
 tag_enum! {
-pub enum BatchObjectTag { Batch = "batch" }
+    pub enum BatchObjectTag { Batch = "batch" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3712,16 +3699,16 @@ impl BatchSubmitBody {
 }
 
 tag_enum! {
-pub enum BatchSubmitBodyCompletionWindow { V24h = "24h" }
+    pub enum BatchSubmitBodyCompletionWindow { V24h = "24h" }
 }
 
 open_enum! {
-pub enum BatchSubmitBodyEndpoint {
-V1ChatCompletions = "/v1/chat/completions",
-V1Responses = "/v1/responses",
-V1Messages = "/v1/messages",
-V1Embeddings = "/v1/embeddings",
-}
+    pub enum BatchSubmitBodyEndpoint {
+        V1ChatCompletions = "/v1/chat/completions",
+        V1Responses = "/v1/responses",
+        V1Messages = "/v1/messages",
+        V1Embeddings = "/v1/embeddings",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3784,13 +3771,13 @@ impl DeleteBatchRequest {
 }
 
 open_enum! {
-pub enum FinishReason {
-Stop = "stop",
-Length = "length",
-ToolCalls = "tool_calls",
-ContentFilter = "content_filter",
-FunctionCall = "function_call",
-}
+    pub enum FinishReason {
+        Stop = "stop",
+        Length = "length",
+        ToolCalls = "tool_calls",
+        ContentFilter = "content_filter",
+        FunctionCall = "function_call",
+    }
 }
 
 /// Inputs of [`batch_get_batches`](crate::funcs::batch_get_batches) (`GET /batches/{id}`): path, query and header parameters and the body.

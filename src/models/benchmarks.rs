@@ -119,51 +119,51 @@ impl GetBenchmarksRequest {
 }
 
 open_enum! {
-/// Design Arena only: arena to query. Defaults to `models` when source is `design-arena`.
-pub enum GetBenchmarksRequestArena {
-Models = "models",
-Builders = "builders",
-Agents = "agents",
-}
-}
-
-open_enum! {
-/// Return results for one exact OpenRouter benchmark. A `search_*` value narrows the response to search results only; a classic value narrows the OpenRouter items and leaves other sources' items as they are.
-pub enum GetBenchmarksRequestBenchmarkType {
-GpqaDiamond = "gpqa_diamond",
-TauBenchVerifiedAirline = "tau_bench_verified_airline",
-SearchBrowsecomp = "search_browsecomp",
-SearchHle = "search_hle",
-SearchDsqa = "search_dsqa",
-SearchWidesearch = "search_widesearch",
-}
+    /// Design Arena only: arena to query. Defaults to `models` when source is `design-arena`.
+    pub enum GetBenchmarksRequestArena {
+        Models = "models",
+        Builders = "builders",
+        Agents = "agents",
+    }
 }
 
 open_enum! {
-/// OpenRouter search benchmarks only: filter by the request surface the lane ran on.
-pub enum GetBenchmarksRequestSearchSurface {
-ServerTool = "server-tool",
-Plugin = "plugin",
-}
-}
-
-open_enum! {
-/// Benchmark source to query. Determines the shape of the returned items. When omitted, returns results from all sources.
-pub enum GetBenchmarksRequestSource {
-ArtificialAnalysis = "artificial-analysis",
-DesignArena = "design-arena",
-Openrouter = "openrouter",
-}
+    /// Return results for one exact OpenRouter benchmark. A `search_*` value narrows the response to search results only; a classic value narrows the OpenRouter items and leaves other sources' items as they are.
+    pub enum GetBenchmarksRequestBenchmarkType {
+        GpqaDiamond = "gpqa_diamond",
+        TauBenchVerifiedAirline = "tau_bench_verified_airline",
+        SearchBrowsecomp = "search_browsecomp",
+        SearchHle = "search_hle",
+        SearchDsqa = "search_dsqa",
+        SearchWidesearch = "search_widesearch",
+    }
 }
 
 open_enum! {
-/// Filter results by task type. For Artificial Analysis, maps to the corresponding index. For Design Arena, maps to the matching category. `search` returns OpenRouter search benchmark results only.
-pub enum GetBenchmarksRequestTaskType {
-Coding = "coding",
-Intelligence = "intelligence",
-Agentic = "agentic",
-Search = "search",
+    /// OpenRouter search benchmarks only: filter by the request surface the lane ran on.
+    pub enum GetBenchmarksRequestSearchSurface {
+        ServerTool = "server-tool",
+        Plugin = "plugin",
+    }
 }
+
+open_enum! {
+    /// Benchmark source to query. Determines the shape of the returned items. When omitted, returns results from all sources.
+    pub enum GetBenchmarksRequestSource {
+        ArtificialAnalysis = "artificial-analysis",
+        DesignArena = "design-arena",
+        Openrouter = "openrouter",
+    }
+}
+
+open_enum! {
+    /// Filter results by task type. For Artificial Analysis, maps to the corresponding index. For Design Arena, maps to the matching category. `search` returns OpenRouter search benchmark results only.
+    pub enum GetBenchmarksRequestTaskType {
+        Coding = "coding",
+        Intelligence = "intelligence",
+        Agentic = "agentic",
+        Search = "search",
+    }
 }
 
 /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
@@ -264,8 +264,8 @@ impl UnifiedBenchmarksAAItem {
 }
 
 tag_enum! {
-/// Benchmark source discriminator.
-pub enum UnifiedBenchmarksAAItemSource { ArtificialAnalysis = "artificial-analysis" }
+    /// Benchmark source discriminator.
+    pub enum UnifiedBenchmarksAAItemSource { ArtificialAnalysis = "artificial-analysis" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -349,8 +349,8 @@ impl UnifiedBenchmarksDAItem {
 }
 
 tag_enum! {
-/// Benchmark source discriminator.
-pub enum UnifiedBenchmarksDAItemSource { DesignArena = "design-arena" }
+    /// Benchmark source discriminator.
+    pub enum UnifiedBenchmarksDAItemSource { DesignArena = "design-arena" }
 }
 
 /// Placement distribution from tournament matches.
@@ -492,17 +492,17 @@ impl UnifiedBenchmarksMeta {
 }
 
 open_enum! {
-/// The source filter applied, or null when all sources are returned.
-pub enum UnifiedBenchmarksMetaSource {
-ArtificialAnalysis = "artificial-analysis",
-DesignArena = "design-arena",
-Openrouter = "openrouter",
-}
+    /// The source filter applied, or null when all sources are returned.
+    pub enum UnifiedBenchmarksMetaSource {
+        ArtificialAnalysis = "artificial-analysis",
+        DesignArena = "design-arena",
+        Openrouter = "openrouter",
+    }
 }
 
 tag_enum! {
-/// Dataset version.
-pub enum UnifiedBenchmarksMetaVersion { V1 = "v1" }
+    /// Dataset version.
+    pub enum UnifiedBenchmarksMetaVersion { V1 = "v1" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -581,16 +581,16 @@ impl UnifiedBenchmarksORItem {
 }
 
 open_enum! {
-/// OpenRouter benchmark evaluation type.
-pub enum UnifiedBenchmarksORItemBenchmarkType {
-GpqaDiamond = "gpqa_diamond",
-TauBenchVerifiedAirline = "tau_bench_verified_airline",
-}
+    /// OpenRouter benchmark evaluation type.
+    pub enum UnifiedBenchmarksORItemBenchmarkType {
+        GpqaDiamond = "gpqa_diamond",
+        TauBenchVerifiedAirline = "tau_bench_verified_airline",
+    }
 }
 
 tag_enum! {
-/// Benchmark source discriminator.
-pub enum UnifiedBenchmarksORItemSource { Openrouter = "openrouter" }
+    /// Benchmark source discriminator.
+    pub enum UnifiedBenchmarksORItemSource { Openrouter = "openrouter" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -756,34 +756,34 @@ impl UnifiedBenchmarksSearchItem {
 }
 
 open_enum! {
-/// OpenRouter search benchmark.
-pub enum UnifiedBenchmarksSearchItemBenchmarkType {
-SearchBrowsecomp = "search_browsecomp",
-SearchHle = "search_hle",
-SearchDsqa = "search_dsqa",
-SearchWidesearch = "search_widesearch",
-}
-}
-
-open_enum! {
-/// Identifies the meaning of `primary_score`: `f1_by_item` for WideSearch, `accuracy` for all other search benchmarks.
-pub enum UnifiedBenchmarksSearchItemPrimaryMetric {
-Accuracy = "accuracy",
-F1ByItem = "f1_by_item",
-}
+    /// OpenRouter search benchmark.
+    pub enum UnifiedBenchmarksSearchItemBenchmarkType {
+        SearchBrowsecomp = "search_browsecomp",
+        SearchHle = "search_hle",
+        SearchDsqa = "search_dsqa",
+        SearchWidesearch = "search_widesearch",
+    }
 }
 
 open_enum! {
-/// Request surface the published configuration went through.
-pub enum UnifiedBenchmarksSearchItemSearchSurface {
-ServerTool = "server-tool",
-Plugin = "plugin",
+    /// Identifies the meaning of `primary_score`: `f1_by_item` for WideSearch, `accuracy` for all other search benchmarks.
+    pub enum UnifiedBenchmarksSearchItemPrimaryMetric {
+        Accuracy = "accuracy",
+        F1ByItem = "f1_by_item",
+    }
 }
+
+open_enum! {
+    /// Request surface the published configuration went through.
+    pub enum UnifiedBenchmarksSearchItemSearchSurface {
+        ServerTool = "server-tool",
+        Plugin = "plugin",
+    }
 }
 
 tag_enum! {
-/// Benchmark source discriminator.
-pub enum UnifiedBenchmarksSearchItemSource { Openrouter = "openrouter" }
+    /// Benchmark source discriminator.
+    pub enum UnifiedBenchmarksSearchItemSource { Openrouter = "openrouter" }
 }
 
 /// Published lane configuration, included only when include_run_config=true. Only the agent turn count, reasoning effort, and temperature are exposed; other harness settings are intentionally not part of the public contract.

@@ -216,7 +216,7 @@ impl From<Vec<ChatContentItems>> for ChatAssistantMessageContent {
 }
 
 tag_enum! {
-pub enum ChatAssistantMessageRole { Assistant = "assistant" }
+    pub enum ChatAssistantMessageRole { Assistant = "assistant" }
 }
 
 /// Audio output data or reference
@@ -377,7 +377,7 @@ impl ChatContentAudioInputAudio {
 }
 
 tag_enum! {
-pub enum ChatContentAudioType { InputAudio = "input_audio" }
+    pub enum ChatContentAudioType { InputAudio = "input_audio" }
 }
 
 /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
@@ -433,7 +433,7 @@ impl ChatContentFile {
 }
 
 tag_enum! {
-pub enum ChatContentFileType { File = "file" }
+    pub enum ChatContentFileType { File = "file" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -505,7 +505,7 @@ impl ChatContentImage {
 }
 
 tag_enum! {
-pub enum ChatContentImageType { ImageUrl = "image_url" }
+    pub enum ChatContentImageType { ImageUrl = "image_url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -539,25 +539,25 @@ impl ChatContentImageUrl {
 }
 
 open_enum! {
-/// Image detail level for vision models. `original` is an OpenRouter extension (not in the OpenAI Chat Completions spec) requesting true original-resolution media; it is downgraded to `high` for providers that lack an original-resolution tier.
-pub enum ChatContentImageUrlDetail {
-Auto = "auto",
-Low = "low",
-High = "high",
-Original = "original",
-}
+    /// Image detail level for vision models. `original` is an OpenRouter extension (not in the OpenAI Chat Completions spec) requesting true original-resolution media; it is downgraded to `high` for providers that lack an original-resolution tier.
+    pub enum ChatContentImageUrlDetail {
+        Auto = "auto",
+        Low = "low",
+        High = "high",
+        Original = "original",
+    }
 }
 
 tagged_union! {
-/// Content part for chat completion messages
-pub enum ChatContentItems ("type") {
-Text("text") => ChatContentText,
-ImageUrl("image_url") => ChatContentImage,
-InputAudio("input_audio") => ChatContentAudio,
-InputVideo("input_video") => LegacyChatContentVideo,
-VideoUrl("video_url") => ChatContentVideo,
-File("file") => ChatContentFile,
-}
+    /// Content part for chat completion messages
+    pub enum ChatContentItems ("type") {
+        Text("text") => ChatContentText,
+        ImageUrl("image_url") => ChatContentImage,
+        InputAudio("input_audio") => ChatContentAudio,
+        InputVideo("input_video") => LegacyChatContentVideo,
+        VideoUrl("video_url") => ChatContentVideo,
+        File("file") => ChatContentFile,
+    }
 }
 
 impl From<ChatContentText> for ChatContentItems {
@@ -651,7 +651,7 @@ impl ChatContentText {
 }
 
 tag_enum! {
-pub enum ChatContentTextType { Text = "text" }
+    pub enum ChatContentTextType { Text = "text" }
 }
 
 /// Video input content part
@@ -710,15 +710,15 @@ impl ChatContentVideoInput {
 }
 
 open_enum! {
-/// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
-pub enum ChatContentVideoInputProcessing {
-Agentic = "agentic",
-Static = "static",
-}
+    /// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
+    pub enum ChatContentVideoInputProcessing {
+        Agentic = "agentic",
+        Static = "static",
+    }
 }
 
 tag_enum! {
-pub enum ChatContentVideoType { VideoUrl = "video_url" }
+    pub enum ChatContentVideoType { VideoUrl = "video_url" }
 }
 
 /// Developer message
@@ -806,7 +806,7 @@ impl From<Vec<ChatContentText>> for ChatDeveloperMessageContent {
 }
 
 tag_enum! {
-pub enum ChatDeveloperMessageRole { Developer = "developer" }
+    pub enum ChatDeveloperMessageRole { Developer = "developer" }
 }
 
 /// Generic OpenRouter server-tool envelope. `type` names a registered server tool (canonical `openrouter:*` form or a registered shorthand); `parameters` carries tool-specific configuration validated against the tool definition.
@@ -839,13 +839,13 @@ impl ChatDynamicServerTool {
 }
 
 open_enum! {
-pub enum ChatFinishReasonEnum {
-ToolCalls = "tool_calls",
-Stop = "stop",
-Length = "length",
-ContentFilter = "content_filter",
-Error = "error",
-}
+    pub enum ChatFinishReasonEnum {
+        ToolCalls = "tool_calls",
+        Stop = "stop",
+        Length = "length",
+        ContentFilter = "content_filter",
+        Error = "error",
+    }
 }
 
 /// Custom grammar response format
@@ -873,7 +873,7 @@ impl ChatFormatGrammarConfig {
 }
 
 tag_enum! {
-pub enum ChatFormatGrammarConfigType { Grammar = "grammar" }
+    pub enum ChatFormatGrammarConfigType { Grammar = "grammar" }
 }
 
 /// JSON object response format
@@ -898,7 +898,7 @@ impl ChatFormatJsonObjectConfig {
 }
 
 tag_enum! {
-pub enum ChatFormatJsonObjectConfigType { JsonObject = "json_object" }
+    pub enum ChatFormatJsonObjectConfigType { JsonObject = "json_object" }
 }
 
 /// JSON Schema response format for structured outputs
@@ -926,7 +926,7 @@ impl ChatFormatJsonSchemaConfig {
 }
 
 tag_enum! {
-pub enum ChatFormatJsonSchemaConfigType { JsonSchema = "json_schema" }
+    pub enum ChatFormatJsonSchemaConfigType { JsonSchema = "json_schema" }
 }
 
 /// Python code response format
@@ -951,7 +951,7 @@ impl ChatFormatPythonConfig {
 }
 
 tag_enum! {
-pub enum ChatFormatPythonConfigType { Python = "python" }
+    pub enum ChatFormatPythonConfigType { Python = "python" }
 }
 
 /// Default text response format
@@ -976,7 +976,7 @@ impl ChatFormatTextConfig {
 }
 
 tag_enum! {
-pub enum ChatFormatTextConfigType { Text = "text" }
+    pub enum ChatFormatTextConfigType { Text = "text" }
 }
 
 /// Tool definition for function calling (regular function or OpenRouter built-in server tool)
@@ -1126,7 +1126,7 @@ impl ChatFunctionToolFunction {
 }
 
 tag_enum! {
-pub enum ChatFunctionToolFunctionType { Function = "function" }
+    pub enum ChatFunctionToolFunctionType { Function = "function" }
 }
 
 /// Function definition for tool calling
@@ -1257,14 +1257,14 @@ impl ChatJsonSchemaConfig {
 }
 
 tagged_union! {
-/// Chat completion message with role-based discrimination
-pub enum ChatMessages ("role") {
-System("system") => ChatSystemMessage,
-User("user") => ChatUserMessage,
-Developer("developer") => ChatDeveloperMessage,
-Assistant("assistant") => ChatAssistantMessage,
-Tool("tool") => ChatToolMessage,
-}
+    /// Chat completion message with role-based discrimination
+    pub enum ChatMessages ("role") {
+        System("system") => ChatSystemMessage,
+        User("user") => ChatUserMessage,
+        Developer("developer") => ChatDeveloperMessage,
+        Assistant("assistant") => ChatAssistantMessage,
+        Tool("tool") => ChatToolMessage,
+    }
 }
 
 impl From<ChatSystemMessage> for ChatMessages {
@@ -1345,18 +1345,18 @@ impl ChatNamedToolChoiceFunction {
 }
 
 tag_enum! {
-pub enum ChatNamedToolChoiceType { Function = "function" }
+    pub enum ChatNamedToolChoiceType { Function = "function" }
 }
 
 /// Reasoning details for extended thinking models
 pub type ChatReasoningDetails = Vec<ReasoningDetailUnion>;
 
 open_enum! {
-pub enum ChatReasoningSummaryVerbosityEnum {
-Auto = "auto",
-Concise = "concise",
-Detailed = "detailed",
-}
+    pub enum ChatReasoningSummaryVerbosityEnum {
+        Auto = "auto",
+        Concise = "concise",
+        Detailed = "detailed",
+    }
 }
 
 /// Chat completion request parameters
@@ -1972,30 +1972,30 @@ impl ChatRequest {
 }
 
 open_enum! {
-pub enum ChatRequestModalitiesItem {
-Text = "text",
-Image = "image",
-Audio = "audio",
-}
+    pub enum ChatRequestModalitiesItem {
+        Text = "text",
+        Image = "image",
+        Audio = "audio",
+    }
 }
 
 tagged_union! {
-pub enum ChatRequestPluginsItem ("id") {
-AutoRouter("auto-router") => AutoRouterPlugin,
-AutoBetaRouter("auto-beta-router") => AutoBetaRouterPlugin,
-Moderation("moderation") => ModerationPlugin,
-Web("web") => WebSearchPlugin,
-WebFetch("web-fetch") => WebFetchPlugin,
-FileParser("file-parser") => FileParserPlugin,
-ResponseHealing("response-healing") => ResponseHealingPlugin,
-ContextCompression("context-compression") => ContextCompressionPlugin,
-ParetoRouter("pareto-router") => ParetoRouterPlugin,
-Fusion("fusion") => FusionPlugin,
-SwitchyardRouter("switchyard-router") => SwitchyardRouterPlugin,
-JevRouter("jev-router") => JevRouterPlugin,
-Alignment("alignment") => AlignmentPlugin,
-Armor("armor") => ArmorPlugin,
-}
+    pub enum ChatRequestPluginsItem ("id") {
+        AutoRouter("auto-router") => AutoRouterPlugin,
+        AutoBetaRouter("auto-beta-router") => AutoBetaRouterPlugin,
+        Moderation("moderation") => ModerationPlugin,
+        Web("web") => WebSearchPlugin,
+        WebFetch("web-fetch") => WebFetchPlugin,
+        FileParser("file-parser") => FileParserPlugin,
+        ResponseHealing("response-healing") => ResponseHealingPlugin,
+        ContextCompression("context-compression") => ContextCompressionPlugin,
+        ParetoRouter("pareto-router") => ParetoRouterPlugin,
+        Fusion("fusion") => FusionPlugin,
+        SwitchyardRouter("switchyard-router") => SwitchyardRouterPlugin,
+        JevRouter("jev-router") => JevRouterPlugin,
+        Alignment("alignment") => AlignmentPlugin,
+        Armor("armor") => ArmorPlugin,
+    }
 }
 
 impl From<AutoRouterPlugin> for ChatRequestPluginsItem {
@@ -2133,40 +2133,40 @@ impl ChatRequestReasoning {
 }
 
 open_enum! {
-/// Constrains effort on reasoning for reasoning models
-pub enum ChatRequestReasoningEffort {
-Max = "max",
-Xhigh = "xhigh",
-High = "high",
-Medium = "medium",
-Low = "low",
-Minimal = "minimal",
-None = "none",
-}
+    /// Constrains effort on reasoning for reasoning models
+    pub enum ChatRequestReasoningEffort {
+        Max = "max",
+        Xhigh = "xhigh",
+        High = "high",
+        Medium = "medium",
+        Low = "low",
+        Minimal = "minimal",
+        None = "none",
+    }
 }
 
 open_enum! {
-/// Shorthand for setting reasoning effort. Equivalent to setting reasoning.effort. Cannot be used simultaneously with reasoning.effort if they differ.
-pub enum ChatRequestReasoningEffortShorthand {
-Max = "max",
-Xhigh = "xhigh",
-High = "high",
-Medium = "medium",
-Low = "low",
-Minimal = "minimal",
-None = "none",
-}
+    /// Shorthand for setting reasoning effort. Equivalent to setting reasoning.effort. Cannot be used simultaneously with reasoning.effort if they differ.
+    pub enum ChatRequestReasoningEffortShorthand {
+        Max = "max",
+        Xhigh = "xhigh",
+        High = "high",
+        Medium = "medium",
+        Low = "low",
+        Minimal = "minimal",
+        None = "none",
+    }
 }
 
 tagged_union! {
-/// Response format configuration
-pub enum ChatRequestResponseFormat ("type") {
-Text("text") => ChatFormatTextConfig,
-JsonObject("json_object") => ChatFormatJsonObjectConfig,
-JsonSchema("json_schema") => ChatFormatJsonSchemaConfig,
-Grammar("grammar") => ChatFormatGrammarConfig,
-Python("python") => ChatFormatPythonConfig,
-}
+    /// Response format configuration
+    pub enum ChatRequestResponseFormat ("type") {
+        Text("text") => ChatFormatTextConfig,
+        JsonObject("json_object") => ChatFormatJsonObjectConfig,
+        JsonSchema("json_schema") => ChatFormatJsonSchemaConfig,
+        Grammar("grammar") => ChatFormatGrammarConfig,
+        Python("python") => ChatFormatPythonConfig,
+    }
 }
 
 impl From<ChatFormatTextConfig> for ChatRequestResponseFormat {
@@ -2200,16 +2200,16 @@ impl From<ChatFormatPythonConfig> for ChatRequestResponseFormat {
 }
 
 open_enum! {
-/// The service tier to use for processing this request. `fast` is accepted as an alias for `priority`. `ultrafast` prefers ultrafast endpoints and falls back to `priority`, then default endpoints.
-pub enum ChatRequestServiceTier {
-Auto = "auto",
-Default = "default",
-Fast = "fast",
-Flex = "flex",
-Priority = "priority",
-Scale = "scale",
-Ultrafast = "ultrafast",
-}
+    /// The service tier to use for processing this request. `fast` is accepted as an alias for `priority`. `ultrafast` prefers ultrafast endpoints and falls back to `priority`, then default endpoints.
+    pub enum ChatRequestServiceTier {
+        Auto = "auto",
+        Default = "default",
+        Fast = "fast",
+        Flex = "flex",
+        Priority = "priority",
+        Scale = "scale",
+        Ultrafast = "ultrafast",
+    }
 }
 
 /// Stop sequences (up to 4)
@@ -2359,7 +2359,7 @@ impl ChatResult {
 }
 
 tag_enum! {
-pub enum ChatResultObject { ChatCompletion = "chat.completion" }
+    pub enum ChatResultObject { ChatCompletion = "chat.completion" }
 }
 
 /// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
@@ -2393,7 +2393,7 @@ impl ChatSearchModelsServerTool {
 }
 
 tag_enum! {
-pub enum ChatSearchModelsServerToolType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
+    pub enum ChatSearchModelsServerToolType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
 }
 
 /// OpenRouter extension: force a specific server tool by naming it directly in `tool_choice.type` instead of wrapping it in `{ type: "function", function: { name } }`.
@@ -2659,7 +2659,7 @@ impl ChatStreamChunkErrorMetadata {
 }
 
 tag_enum! {
-pub enum ChatStreamChunkObject { ChatCompletionChunk = "chat.completion.chunk" }
+    pub enum ChatStreamChunkObject { ChatCompletionChunk = "chat.completion.chunk" }
 }
 
 /// Delta changes in streaming response
@@ -2774,8 +2774,8 @@ impl ChatStreamDelta {
 }
 
 tag_enum! {
-/// The role of the message author
-pub enum ChatStreamDeltaRole { Assistant = "assistant" }
+    /// The role of the message author
+    pub enum ChatStreamDeltaRole { Assistant = "assistant" }
 }
 
 /// Streaming configuration options
@@ -2898,8 +2898,8 @@ impl ChatStreamToolCallFunction {
 }
 
 tag_enum! {
-/// Tool call type
-pub enum ChatStreamToolCallType { Function = "function" }
+    /// Tool call type
+    pub enum ChatStreamToolCallType { Function = "function" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3008,7 +3008,7 @@ impl From<Vec<ChatContentText>> for ChatSystemMessageContent {
 }
 
 tag_enum! {
-pub enum ChatSystemMessageRole { System = "system" }
+    pub enum ChatSystemMessageRole { System = "system" }
 }
 
 /// Token log probability information
@@ -3183,7 +3183,7 @@ impl ChatToolCallFunction {
 }
 
 tag_enum! {
-pub enum ChatToolCallType { Function = "function" }
+    pub enum ChatToolCallType { Function = "function" }
 }
 
 /// Tool choice configuration
@@ -3217,11 +3217,11 @@ impl From<ChatToolChoiceString> for ChatToolChoice {
 }
 
 open_enum! {
-pub enum ChatToolChoiceString {
-None = "none",
-Auto = "auto",
-Required = "required",
-}
+    pub enum ChatToolChoiceString {
+        None = "none",
+        Auto = "auto",
+        Required = "required",
+    }
 }
 
 /// Tool response message
@@ -3286,7 +3286,7 @@ impl From<Vec<ChatContentItems>> for ChatToolMessageContent {
 }
 
 tag_enum! {
-pub enum ChatToolMessageRole { Tool = "tool" }
+    pub enum ChatToolMessageRole { Tool = "tool" }
 }
 
 /// Token usage statistics
@@ -3630,7 +3630,7 @@ impl From<Vec<ChatContentItems>> for ChatUserMessageContent {
 }
 
 tag_enum! {
-pub enum ChatUserMessageRole { User = "user" }
+    pub enum ChatUserMessageRole { User = "user" }
 }
 
 /// Web search tool using OpenAI Responses API syntax. Automatically converted to openrouter:web_search.
@@ -3777,12 +3777,12 @@ impl ChatWebSearchShorthand {
 }
 
 open_enum! {
-pub enum ChatWebSearchShorthandType {
-WebSearch = "web_search",
-WebSearchPreview = "web_search_preview",
-WebSearchPreview20250311 = "web_search_preview_2025_03_11",
-WebSearch20250826 = "web_search_2025_08_26",
-}
+    pub enum ChatWebSearchShorthandType {
+        WebSearch = "web_search",
+        WebSearchPreview = "web_search_preview",
+        WebSearchPreview20250311 = "web_search_preview_2025_03_11",
+        WebSearch20250826 = "web_search_2025_08_26",
+    }
 }
 
 /// Mid-conversation configuration update. Changes reasoning effort from this point onward without invalidating the prompt cache for the preceding turns.
@@ -3864,15 +3864,15 @@ impl LegacyChatContentVideoInput {
 }
 
 open_enum! {
-/// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
-pub enum LegacyChatContentVideoInputProcessing {
-Agentic = "agentic",
-Static = "static",
-}
+    /// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
+    pub enum LegacyChatContentVideoInputProcessing {
+        Agentic = "agentic",
+        Static = "static",
+    }
 }
 
 tag_enum! {
-pub enum LegacyChatContentVideoType { InputVideo = "input_video" }
+    pub enum LegacyChatContentVideoType { InputVideo = "input_video" }
 }
 
 /// Model to use for completion
@@ -3953,21 +3953,21 @@ impl PredictionContentText {
 }
 
 tag_enum! {
-pub enum PredictionContentTextType { Text = "text" }
+    pub enum PredictionContentTextType { Text = "text" }
 }
 
 tag_enum! {
-pub enum PredictionType { Content = "content" }
+    pub enum PredictionType { Content = "content" }
 }
 
 tagged_union! {
-/// Reasoning detail union schema
-pub enum ReasoningDetailUnion ("type") {
-ReasoningSummary("reasoning.summary") => ReasoningDetailSummary,
-ReasoningEncrypted("reasoning.encrypted") => ReasoningDetailEncrypted,
-ReasoningText("reasoning.text") => ReasoningDetailText,
-ReasoningServerToolCall("reasoning.server_tool_call") => ReasoningDetailServerToolCall,
-}
+    /// Reasoning detail union schema
+    pub enum ReasoningDetailUnion ("type") {
+        ReasoningSummary("reasoning.summary") => ReasoningDetailSummary,
+        ReasoningEncrypted("reasoning.encrypted") => ReasoningDetailEncrypted,
+        ReasoningText("reasoning.text") => ReasoningDetailText,
+        ReasoningServerToolCall("reasoning.server_tool_call") => ReasoningDetailServerToolCall,
+    }
 }
 
 impl From<ReasoningDetailSummary> for ReasoningDetailUnion {

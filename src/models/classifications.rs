@@ -29,8 +29,8 @@ impl GetTaskClassificationsRequest {
 }
 
 tag_enum! {
-/// Trailing time window for the classification data. Currently only `7d` (trailing 7 days) is supported.
-pub enum GetTaskClassificationsRequestWindow { V7d = "7d" }
+    /// Trailing time window for the classification data. Currently only `7d` (trailing 7 days) is supported.
+    pub enum GetTaskClassificationsRequestWindow { V7d = "7d" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

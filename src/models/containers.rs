@@ -109,16 +109,16 @@ impl ContainerFileListResponse {
 }
 
 tag_enum! {
-pub enum ContainerFileListResponseObject { List = "list" }
+    pub enum ContainerFileListResponseObject { List = "list" }
 }
 
 tag_enum! {
-pub enum ContainerFileObject { ContainerFile = "container.file" }
+    pub enum ContainerFileObject { ContainerFile = "container.file" }
 }
 
 tag_enum! {
-/// Container files are always produced by the assistant sandbox.
-pub enum ContainerFileSource { Assistant = "assistant" }
+    /// Container files are always produced by the assistant sandbox.
+    pub enum ContainerFileSource { Assistant = "assistant" }
 }
 
 /// Inputs of [`containers_download_container_file_content`](crate::funcs::containers_download_container_file_content) (`GET /containers/{container_id}/files/{file_id}/content`): path, query and header parameters and the body.

@@ -166,42 +166,42 @@ impl GetAppRankingsRequest {
 }
 
 open_enum! {
-/// Marketplace category group to filter by (e.g. `coding`). Only apps tagged with a subcategory inside this group are returned. Mutually combinable with `subcategory` — when both are supplied the `subcategory` must belong to the `category` group.
-pub enum GetAppRankingsRequestCategory {
-Coding = "coding",
-Creative = "creative",
-Productivity = "productivity",
-Entertainment = "entertainment",
-}
-}
-
-open_enum! {
-/// `popular` ranks apps by total token volume inside the date window. `trending` ranks apps by absolute excess token growth: window volume minus the average volume of the three equal-length periods immediately preceding the window. Apps with no excess growth are omitted from `trending` results.
-pub enum GetAppRankingsRequestSort {
-Popular = "popular",
-Trending = "trending",
-}
+    /// Marketplace category group to filter by (e.g. `coding`). Only apps tagged with a subcategory inside this group are returned. Mutually combinable with `subcategory` — when both are supplied the `subcategory` must belong to the `category` group.
+    pub enum GetAppRankingsRequestCategory {
+        Coding = "coding",
+        Creative = "creative",
+        Productivity = "productivity",
+        Entertainment = "entertainment",
+    }
 }
 
 open_enum! {
-/// Marketplace subcategory to filter by (e.g. `cli-agent`). Takes precedence over `category` for the actual filter; when `category` is also supplied the pair must be consistent.
-pub enum GetAppRankingsRequestSubcategory {
-CliAgent = "cli-agent",
-IdeExtension = "ide-extension",
-CloudAgent = "cloud-agent",
-ProgrammingApp = "programming-app",
-NativeAppBuilder = "native-app-builder",
-CreativeWriting = "creative-writing",
-VideoGen = "video-gen",
-ImageGen = "image-gen",
-AudioGen = "audio-gen",
-Roleplay = "roleplay",
-Game = "game",
-WritingAssistant = "writing-assistant",
-GeneralChat = "general-chat",
-PersonalAgent = "personal-agent",
-Legal = "legal",
+    /// `popular` ranks apps by total token volume inside the date window. `trending` ranks apps by absolute excess token growth: window volume minus the average volume of the three equal-length periods immediately preceding the window. Apps with no excess growth are omitted from `trending` results.
+    pub enum GetAppRankingsRequestSort {
+        Popular = "popular",
+        Trending = "trending",
+    }
 }
+
+open_enum! {
+    /// Marketplace subcategory to filter by (e.g. `cli-agent`). Takes precedence over `category` for the actual filter; when `category` is also supplied the pair must be consistent.
+    pub enum GetAppRankingsRequestSubcategory {
+        CliAgent = "cli-agent",
+        IdeExtension = "ide-extension",
+        CloudAgent = "cloud-agent",
+        ProgrammingApp = "programming-app",
+        NativeAppBuilder = "native-app-builder",
+        CreativeWriting = "creative-writing",
+        VideoGen = "video-gen",
+        ImageGen = "image-gen",
+        AudioGen = "audio-gen",
+        Roleplay = "roleplay",
+        Game = "game",
+        WritingAssistant = "writing-assistant",
+        GeneralChat = "general-chat",
+        PersonalAgent = "personal-agent",
+        Legal = "legal",
+    }
 }
 
 /// Inputs of [`datasets_get_rankings_daily`](crate::funcs::datasets_get_rankings_daily) (`GET /datasets/rankings-daily`): path, query and header parameters and the body.
@@ -295,42 +295,42 @@ impl GetRankingsDailyRequest {
 }
 
 open_enum! {
-/// Restrict to requests whose context length falls in this bucket (`1K`, `10K`, `100K`, `1M`, or `10M`). Exact dataset — cannot be combined with `category` or `language_type`.
-pub enum GetRankingsDailyRequestContextBucket {
-V1k = "1K",
-V10k = "10K",
-V100k = "100K",
-V1m = "1M",
-V10m = "10M",
-}
-}
-
-open_enum! {
-/// Restrict to natural-language or programming-language tagged activity. Sourced from a sampled, upsampled dataset, so `total_tokens` is an estimate and is aggregated weekly (the trailing weekly bucket may include traffic past `end_date`). Cannot be combined with `modality`, `context_bucket`, or `category`.
-pub enum GetRankingsDailyRequestLanguageType {
-Natural = "natural",
-Programming = "programming",
-}
+    /// Restrict to requests whose context length falls in this bucket (`1K`, `10K`, `100K`, `1M`, or `10M`). Exact dataset — cannot be combined with `category` or `language_type`.
+    pub enum GetRankingsDailyRequestContextBucket {
+        V1k = "1K",
+        V10k = "10K",
+        V100k = "100K",
+        V1m = "1M",
+        V10m = "10M",
+    }
 }
 
 open_enum! {
-/// Restrict to models for a modality surface: `text` / `image_output` match output modality, `image` / `audio` match input modality, and `tool_calling` keeps only rows that recorded at least one tool call. Exact dataset — cannot be combined with `category` or `language_type`.
-pub enum GetRankingsDailyRequestModality {
-Text = "text",
-Image = "image",
-ImageOutput = "image_output",
-Audio = "audio",
-ToolCalling = "tool_calling",
-}
+    /// Restrict to natural-language or programming-language tagged activity. Sourced from a sampled, upsampled dataset, so `total_tokens` is an estimate and is aggregated weekly (the trailing weekly bucket may include traffic past `end_date`). Cannot be combined with `modality`, `context_bucket`, or `category`.
+    pub enum GetRankingsDailyRequestLanguageType {
+        Natural = "natural",
+        Programming = "programming",
+    }
 }
 
 open_enum! {
-/// Time grain of each row. `day` (default) returns the per-UTC-day series; `week` buckets by ISO week start; `month` buckets by month start. With `category` or `language_type` only `week` (default) and `month` are available — `day` is rejected with a 400 because those datasets are aggregated weekly. For those sampled datasets `period=month` buckets each week by its week-start month, so totals are approximate at month boundaries.
-pub enum GetRankingsDailyRequestPeriod {
-Day = "day",
-Week = "week",
-Month = "month",
+    /// Restrict to models for a modality surface: `text` / `image_output` match output modality, `image` / `audio` match input modality, and `tool_calling` keeps only rows that recorded at least one tool call. Exact dataset — cannot be combined with `category` or `language_type`.
+    pub enum GetRankingsDailyRequestModality {
+        Text = "text",
+        Image = "image",
+        ImageOutput = "image_output",
+        Audio = "audio",
+        ToolCalling = "tool_calling",
+    }
 }
+
+open_enum! {
+    /// Time grain of each row. `day` (default) returns the per-UTC-day series; `week` buckets by ISO week start; `month` buckets by month start. With `category` or `language_type` only `week` (default) and `month` are available — `day` is rejected with a 400 because those datasets are aggregated weekly. For those sampled datasets `period=month` buckets each week by its week-start month, so totals are approximate at month boundaries.
+    pub enum GetRankingsDailyRequestPeriod {
+        Day = "day",
+        Week = "week",
+        Month = "month",
+    }
 }
 
 /// Inputs of [`datasets_get_session_cost`](crate::funcs::datasets_get_session_cost) (`GET /datasets/session-cost`): path, query and header parameters and the body.
@@ -396,13 +396,13 @@ impl GetSessionCostRequest {
 }
 
 open_enum! {
-/// Filter by the inclusive number of turns in a session.
-pub enum GetSessionCostRequestTurnRange {
-V1Turn = "1-turn",
-V29Turns = "2-9-turns",
-V1049Turns = "10-49-turns",
-V50PlusTurns = "50-plus-turns",
-}
+    /// Filter by the inclusive number of turns in a session.
+    pub enum GetSessionCostRequestTurnRange {
+        V1Turn = "1-turn",
+        V29Turns = "2-9-turns",
+        V1049Turns = "10-49-turns",
+        V50PlusTurns = "50-plus-turns",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -474,8 +474,8 @@ impl RankingsDailyMeta {
 }
 
 tag_enum! {
-/// Dataset version. Field names and grain are stable for the life of `v1`.
-pub enum RankingsDailyMetaVersion { V1 = "v1" }
+    /// Dataset version. Field names and grain are stable for the life of `v1`.
+    pub enum RankingsDailyMetaVersion { V1 = "v1" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -548,13 +548,13 @@ impl SessionCostItem {
 }
 
 open_enum! {
-/// Inclusive session turn-count range.
-pub enum SessionCostItemTurnRange {
-V1Turn = "1-turn",
-V29Turns = "2-9-turns",
-V1049Turns = "10-49-turns",
-V50PlusTurns = "50-plus-turns",
-}
+    /// Inclusive session turn-count range.
+    pub enum SessionCostItemTurnRange {
+        V1Turn = "1-turn",
+        V29Turns = "2-9-turns",
+        V1049Turns = "10-49-turns",
+        V50PlusTurns = "50-plus-turns",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -606,8 +606,8 @@ impl SessionCostMeta {
 }
 
 tag_enum! {
-/// Dataset version.
-pub enum SessionCostMetaVersion { V1 = "v1" }
+    /// Dataset version.
+    pub enum SessionCostMetaVersion { V1 = "v1" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

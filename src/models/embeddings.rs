@@ -29,7 +29,7 @@ impl ContentPartInputAudio {
 }
 
 tag_enum! {
-pub enum ContentPartInputAudioType { InputAudio = "input_audio" }
+    pub enum ContentPartInputAudioType { InputAudio = "input_audio" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -55,7 +55,7 @@ impl ContentPartInputFile {
 }
 
 tag_enum! {
-pub enum ContentPartInputFileType { InputFile = "input_file" }
+    pub enum ContentPartInputFileType { InputFile = "input_file" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -81,7 +81,7 @@ impl ContentPartInputVideo {
 }
 
 tag_enum! {
-pub enum ContentPartInputVideoType { InputVideo = "input_video" }
+    pub enum ContentPartInputVideoType { InputVideo = "input_video" }
 }
 
 /// Inputs of [`embeddings_generate`](crate::funcs::embeddings_generate) (`POST /embeddings`): path, query and header parameters and the body.
@@ -209,11 +209,11 @@ impl CreateEmbeddingsRequestBody {
 }
 
 open_enum! {
-/// The format of the output embeddings
-pub enum CreateEmbeddingsRequestBodyEncodingFormat {
-Float = "float",
-Base64 = "base64",
-}
+    /// The format of the output embeddings
+    pub enum CreateEmbeddingsRequestBodyEncodingFormat {
+        Float = "float",
+        Base64 = "base64",
+    }
 }
 
 /// Text, token, or multimodal input(s) to embed
@@ -292,17 +292,14 @@ impl CreateEmbeddingsRequestBodyInputMultimodalItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum CreateEmbeddingsRequestBodyInputMultimodalItemContentItem {
-    Text(CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText),
-    ImageUrl(CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl),
-    ContentPartInputAudio(ContentPartInputAudio),
-    ContentPartInputVideo(ContentPartInputVideo),
-    ContentPartInputFile(ContentPartInputFile),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum CreateEmbeddingsRequestBodyInputMultimodalItemContentItem ("type") {
+        Text("text") => CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText,
+        ImageUrl("image_url") => CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl,
+        InputAudio("input_audio") => ContentPartInputAudio,
+        InputVideo("input_video") => ContentPartInputVideo,
+        InputFile("input_file") => ContentPartInputFile,
+    }
 }
 
 impl From<CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText>
@@ -323,19 +320,19 @@ impl From<CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl>
 
 impl From<ContentPartInputAudio> for CreateEmbeddingsRequestBodyInputMultimodalItemContentItem {
     fn from(value: ContentPartInputAudio) -> Self {
-        Self::ContentPartInputAudio(value)
+        Self::InputAudio(value)
     }
 }
 
 impl From<ContentPartInputVideo> for CreateEmbeddingsRequestBodyInputMultimodalItemContentItem {
     fn from(value: ContentPartInputVideo) -> Self {
-        Self::ContentPartInputVideo(value)
+        Self::InputVideo(value)
     }
 }
 
 impl From<ContentPartInputFile> for CreateEmbeddingsRequestBodyInputMultimodalItemContentItem {
     fn from(value: ContentPartInputFile) -> Self {
-        Self::ContentPartInputFile(value)
+        Self::InputFile(value)
     }
 }
 
@@ -384,7 +381,7 @@ impl CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl {
 }
 
 tag_enum! {
-pub enum CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlType { ImageUrl = "image_url" }
+    pub enum CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlType { ImageUrl = "image_url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -410,7 +407,7 @@ impl CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText {
 }
 
 tag_enum! {
-pub enum CreateEmbeddingsRequestBodyInputMultimodalItemContentItemTextType { Text = "text" }
+    pub enum CreateEmbeddingsRequestBodyInputMultimodalItemContentItemTextType { Text = "text" }
 }
 
 /// Embeddings response containing embedding vectors
@@ -528,11 +525,11 @@ impl From<&str> for CreateEmbeddingsResponseDataItemEmbedding {
 }
 
 tag_enum! {
-pub enum CreateEmbeddingsResponseDataItemObject { Embedding = "embedding" }
+    pub enum CreateEmbeddingsResponseDataItemObject { Embedding = "embedding" }
 }
 
 tag_enum! {
-pub enum CreateEmbeddingsResponseObject { List = "list" }
+    pub enum CreateEmbeddingsResponseObject { List = "list" }
 }
 
 /// Token usage statistics

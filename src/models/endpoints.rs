@@ -1123,12 +1123,12 @@ impl PublicEndpointPricing {
 }
 
 open_enum! {
-/// The service tier this endpoint sells, or null for a standard endpoint. The same value whether the provider selects the tier with a request parameter or with a dedicated model id. Always the canonical tier: priority covers the fast request alias and the turbo, highspeed, and prime provider model-id spellings, none of which this field reports.
-pub enum PublicServiceTier {
-Flex = "flex",
-Priority = "priority",
-Ultrafast = "ultrafast",
-}
+    /// The service tier this endpoint sells, or null for a standard endpoint. The same value whether the provider selects the tier with a request parameter or with a dedicated model id. Always the canonical tier: priority covers the fast request alias and the turbo, highspeed, and prime provider model-id spellings, none of which this field reports.
+    pub enum PublicServiceTier {
+        Flex = "flex",
+        Priority = "priority",
+        Ultrafast = "ultrafast",
+    }
 }
 
 /// Per-variant `tool_choice` support. `tool_choice` in `supported_parameters` only says the parameter is accepted; these flags say which of its values passed testing.

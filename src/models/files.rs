@@ -38,11 +38,11 @@ impl AnthropicFileDeleted {
 }
 
 tag_enum! {
-pub enum AnthropicFileDeletedShape { Anthropic = "anthropic" }
+    pub enum AnthropicFileDeletedShape { Anthropic = "anthropic" }
 }
 
 tag_enum! {
-pub enum AnthropicFileDeletedType { FileDeleted = "file_deleted" }
+    pub enum AnthropicFileDeletedType { FileDeleted = "file_deleted" }
 }
 
 /// A page of files in Anthropic's shape.
@@ -100,7 +100,7 @@ impl AnthropicFileList {
 }
 
 tag_enum! {
-pub enum AnthropicFileListShape { Anthropic = "anthropic" }
+    pub enum AnthropicFileListShape { Anthropic = "anthropic" }
 }
 
 /// Inputs of [`files_delete`](crate::funcs::files_delete) (`DELETE /files/{file_id}`): path, query and header parameters and the body.
@@ -172,12 +172,12 @@ impl DownloadFileContentRequest {
 }
 
 tagged_union! {
-/// Confirmation that a file was deleted, in the negotiated shape.
-pub enum FileDeleteResponse ("_shape") {
-Openrouter("openrouter") => OpenRouterFileDeleted,
-Openai("openai") => OpenAIFileDeleted,
-Anthropic("anthropic") => AnthropicFileDeleted,
-}
+    /// Confirmation that a file was deleted, in the negotiated shape.
+    pub enum FileDeleteResponse ("_shape") {
+        Openrouter("openrouter") => OpenRouterFileDeleted,
+        Openai("openai") => OpenAIFileDeleted,
+        Anthropic("anthropic") => AnthropicFileDeleted,
+    }
 }
 
 impl From<OpenRouterFileDeleted> for FileDeleteResponse {
@@ -199,12 +199,12 @@ impl From<AnthropicFileDeleted> for FileDeleteResponse {
 }
 
 tagged_union! {
-/// A page of files, in the negotiated shape.
-pub enum FileListResponse ("_shape") {
-Openrouter("openrouter") => OpenRouterFileList,
-Openai("openai") => OpenAIFileList,
-Anthropic("anthropic") => AnthropicFileList,
-}
+    /// A page of files, in the negotiated shape.
+    pub enum FileListResponse ("_shape") {
+        Openrouter("openrouter") => OpenRouterFileList,
+        Openai("openai") => OpenAIFileList,
+        Anthropic("anthropic") => AnthropicFileList,
+    }
 }
 
 impl From<OpenRouterFileList> for FileListResponse {
@@ -226,11 +226,11 @@ impl From<AnthropicFileList> for FileListResponse {
 }
 
 open_enum! {
-/// Store or read this file on the named provider using your own API key for it. Omit to use OpenRouter storage.
-pub enum FileProvider {
-Openai = "openai",
-Anthropic = "anthropic",
-}
+    /// Store or read this file on the named provider using your own API key for it. Omit to use OpenRouter storage.
+    pub enum FileProvider {
+        Openai = "openai",
+        Anthropic = "anthropic",
+    }
 }
 
 /// Inputs of [`files_retrieve`](crate::funcs::files_retrieve) (`GET /files/{file_id}`): path, query and header parameters and the body.
@@ -369,11 +369,11 @@ impl ListFilesRequest {
 }
 
 open_enum! {
-/// Sort direction. Only `asc` is supported by OpenRouter storage.
-pub enum ListFilesRequestOrder {
-Asc = "asc",
-Desc = "desc",
-}
+    /// Sort direction. Only `asc` is supported by OpenRouter storage.
+    pub enum ListFilesRequestOrder {
+        Asc = "asc",
+        Desc = "desc",
+    }
 }
 
 /// Deletion result in OpenAI's shape.
@@ -416,11 +416,11 @@ impl OpenAIFileDeleted {
 }
 
 tag_enum! {
-pub enum OpenAIFileDeletedObject { File = "file" }
+    pub enum OpenAIFileDeletedObject { File = "file" }
 }
 
 tag_enum! {
-pub enum OpenAIFileDeletedShape { Openai = "openai" }
+    pub enum OpenAIFileDeletedShape { Openai = "openai" }
 }
 
 /// A page of files in OpenAI's shape.
@@ -481,11 +481,11 @@ impl OpenAIFileList {
 }
 
 tag_enum! {
-pub enum OpenAIFileListObject { List = "list" }
+    pub enum OpenAIFileListObject { List = "list" }
 }
 
 tag_enum! {
-pub enum OpenAIFileListShape { Openai = "openai" }
+    pub enum OpenAIFileListShape { Openai = "openai" }
 }
 
 /// Deletion result in the OpenRouter shape.
@@ -520,11 +520,11 @@ impl OpenRouterFileDeleted {
 }
 
 tag_enum! {
-pub enum OpenRouterFileDeletedShape { Openrouter = "openrouter" }
+    pub enum OpenRouterFileDeletedShape { Openrouter = "openrouter" }
 }
 
 tag_enum! {
-pub enum OpenRouterFileDeletedType { FileDeleted = "file_deleted" }
+    pub enum OpenRouterFileDeletedType { FileDeleted = "file_deleted" }
 }
 
 /// A page of files in the OpenRouter shape.
@@ -592,7 +592,7 @@ impl OpenRouterFileList {
 }
 
 tag_enum! {
-pub enum OpenRouterFileListShape { Openrouter = "openrouter" }
+    pub enum OpenRouterFileListShape { Openrouter = "openrouter" }
 }
 
 /// Inputs of [`files_upload`](crate::funcs::files_upload) (`POST /files`): path, query and header parameters and the body.

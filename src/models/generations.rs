@@ -760,26 +760,26 @@ impl GenerationResponseData {
 }
 
 open_enum! {
-/// Type of API used for the generation
-pub enum GenerationResponseDataApiType {
-Completions = "completions",
-Embeddings = "embeddings",
-Rerank = "rerank",
-Decisions = "decisions",
-Video = "video",
-Tts = "tts",
-Stt = "stt",
-Image = "image",
-}
+    /// Type of API used for the generation
+    pub enum GenerationResponseDataApiType {
+        Completions = "completions",
+        Embeddings = "embeddings",
+        Rerank = "rerank",
+        Decisions = "decisions",
+        Video = "video",
+        Tts = "tts",
+        Stt = "stt",
+        Image = "image",
+    }
 }
 
 open_enum! {
-/// The data region this generation was routed through: 'global', 'europe', or 'us'.
-pub enum GenerationResponseDataRegion {
-Global = "global",
-Europe = "europe",
-Us = "us",
-}
+    /// The data region this generation was routed through: 'global', 'europe', or 'us'.
+    pub enum GenerationResponseDataRegion {
+        Global = "global",
+        Europe = "europe",
+        Us = "us",
+    }
 }
 
 /// Inputs of [`generations_get_generation`](crate::funcs::generations_get_generation) (`GET /generation`): path, query and header parameters and the body.
@@ -916,12 +916,12 @@ impl ProviderResponse {
 }
 
 open_enum! {
-/// The service tier this request was routed to (e.g. flex, priority). The tier actually applied and billed is determined by the provider response and may differ.
-pub enum ProviderResponseRoutedServiceTier {
-Flex = "flex",
-Priority = "priority",
-Ultrafast = "ultrafast",
-}
+    /// The service tier this request was routed to (e.g. flex, priority). The tier actually applied and billed is determined by the provider response and may differ.
+    pub enum ProviderResponseRoutedServiceTier {
+        Flex = "flex",
+        Priority = "priority",
+        Ultrafast = "ultrafast",
+    }
 }
 
 /// Inputs of [`generations_submit_feedback`](crate::funcs::generations_submit_feedback) (`POST /generation/feedback`): path, query and header parameters and the body.
@@ -986,16 +986,16 @@ impl SubmitGenerationFeedbackRequestBody {
 }
 
 open_enum! {
-/// The category of feedback being reported
-pub enum SubmitGenerationFeedbackRequestBodyCategory {
-Latency = "latency",
-Incoherence = "incoherence",
-IncorrectResponse = "incorrect_response",
-Formatting = "formatting",
-Billing = "billing",
-ApiError = "api_error",
-Other = "other",
-}
+    /// The category of feedback being reported
+    pub enum SubmitGenerationFeedbackRequestBodyCategory {
+        Latency = "latency",
+        Incoherence = "incoherence",
+        IncorrectResponse = "incorrect_response",
+        Formatting = "formatting",
+        Billing = "billing",
+        ApiError = "api_error",
+        Other = "other",
+    }
 }
 
 /// Confirmation that the feedback was recorded

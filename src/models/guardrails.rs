@@ -244,21 +244,21 @@ impl BulkUnassignMembersResponse {
 }
 
 open_enum! {
-/// Action taken when the pattern matches
-pub enum ContentFilterAction {
-Redact = "redact",
-Block = "block",
-Flag = "flag",
-}
+    /// Action taken when the pattern matches
+    pub enum ContentFilterAction {
+        Redact = "redact",
+        Block = "block",
+        Flag = "flag",
+    }
 }
 
 open_enum! {
-/// Action taken when the builtin filter triggers
-pub enum ContentFilterBuiltinAction {
-Redact = "redact",
-Block = "block",
-Flag = "flag",
-}
+    /// Action taken when the builtin filter triggers
+    pub enum ContentFilterBuiltinAction {
+        Redact = "redact",
+        Block = "block",
+        Flag = "flag",
+    }
 }
 
 /// A builtin content filter entry. Builtin filters include PII detectors, API-key and secret detectors, and the regex-based prompt injection detector.
@@ -350,18 +350,18 @@ impl ContentFilterBuiltinEntryInput {
 }
 
 open_enum! {
-/// The builtin filter identifier
-pub enum ContentFilterBuiltinSlug {
-Email = "email",
-Phone = "phone",
-Ssn = "ssn",
-CreditCard = "credit-card",
-IpAddress = "ip-address",
-Secrets = "secrets",
-PersonName = "person-name",
-Address = "address",
-RegexPromptInjection = "regex-prompt-injection",
-}
+    /// The builtin filter identifier
+    pub enum ContentFilterBuiltinSlug {
+        Email = "email",
+        Phone = "phone",
+        Ssn = "ssn",
+        CreditCard = "credit-card",
+        IpAddress = "ip-address",
+        Secrets = "secrets",
+        PersonName = "person-name",
+        Address = "address",
+        RegexPromptInjection = "regex-prompt-injection",
+    }
 }
 
 /// A custom regex content filter that scans request messages for matching patterns.
@@ -1396,21 +1396,21 @@ impl Guardrail {
 }
 
 open_enum! {
-/// An OpenRouter data region: `global` (<https://openrouter.ai>), `europe` (<https://eu.openrouter.ai>), or `us` (<https://us.openrouter.ai>)
-pub enum GuardrailDataRegion {
-Global = "global",
-Europe = "europe",
-Us = "us",
-}
+    /// An OpenRouter data region: `global` (<https://openrouter.ai>), `europe` (<https://eu.openrouter.ai>), or `us` (<https://us.openrouter.ai>)
+    pub enum GuardrailDataRegion {
+        Global = "global",
+        Europe = "europe",
+        Us = "us",
+    }
 }
 
 open_enum! {
-/// Interval at which the limit resets (daily, weekly, monthly)
-pub enum GuardrailInterval {
-Daily = "daily",
-Weekly = "weekly",
-Monthly = "monthly",
-}
+    /// Interval at which the limit resets (daily, weekly, monthly)
+    pub enum GuardrailInterval {
+        Daily = "daily",
+        Weekly = "weekly",
+        Monthly = "monthly",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1781,11 +1781,11 @@ impl MemberAssignment {
 }
 
 open_enum! {
-/// Which message roles to scan for prompt injection. Only applies to the regex-prompt-injection builtin. Defaults to all_messages.
-pub enum PromptInjectionScanScope {
-UserOnly = "user_only",
-AllMessages = "all_messages",
-}
+    /// Which message roles to scan for prompt injection. Only applies to the regex-prompt-injection builtin. Defaults to all_messages.
+    pub enum PromptInjectionScanScope {
+        UserOnly = "user_only",
+        AllMessages = "all_messages",
+    }
 }
 
 /// Inputs of [`guardrails_update`](crate::funcs::guardrails_update) (`PATCH /guardrails/{id}`): path, query and header parameters and the body.

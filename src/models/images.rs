@@ -28,16 +28,16 @@ impl BooleanCapability {
 }
 
 tag_enum! {
-pub enum BooleanCapabilityType { Boolean = "boolean" }
+    pub enum BooleanCapabilityType { Boolean = "boolean" }
 }
 
 tagged_union! {
-/// A typed descriptor for one supported request parameter.
-pub enum CapabilityDescriptor ("type") {
-Enum("enum") => EnumCapability,
-Range("range") => RangeCapability,
-Boolean("boolean") => BooleanCapability,
-}
+    /// A typed descriptor for one supported request parameter.
+    pub enum CapabilityDescriptor ("type") {
+        Enum("enum") => EnumCapability,
+        Range("range") => RangeCapability,
+        Boolean("boolean") => BooleanCapability,
+    }
 }
 
 impl From<EnumCapability> for CapabilityDescriptor {
@@ -101,7 +101,7 @@ impl EnumCapability {
 }
 
 tag_enum! {
-pub enum EnumCapabilityType { Enum = "enum" }
+    pub enum EnumCapabilityType { Enum = "enum" }
 }
 
 /// An endpoint that serves a given image model.
@@ -219,8 +219,8 @@ impl ImageGenCompletedEvent {
 }
 
 tag_enum! {
-/// The event type
-pub enum ImageGenCompletedEventType { ImageGenerationCompleted = "image_generation.completed" }
+    /// The event type
+    pub enum ImageGenCompletedEventType { ImageGenerationCompleted = "image_generation.completed" }
 }
 
 /// Emitted when a partial image becomes available during streaming generation
@@ -257,8 +257,8 @@ impl ImageGenPartialImageEvent {
 }
 
 tag_enum! {
-/// The event type
-pub enum ImageGenPartialImageEventType { ImageGenerationPartialImage = "image_generation.partial_image" }
+    /// The event type
+    pub enum ImageGenPartialImageEventType { ImageGenerationPartialImage = "image_generation.partial_image" }
 }
 
 /// Emitted when streaming generation fails after the SSE response starts
@@ -357,8 +357,8 @@ impl ImageGenStreamErrorEventError {
 }
 
 tag_enum! {
-/// The event type
-pub enum ImageGenStreamErrorEventType { Error = "error" }
+    /// The event type
+    pub enum ImageGenStreamErrorEventType { Error = "error" }
 }
 
 /// Emitted when a text chunk becomes available during streaming generation of text-based formats (e.g. SVG)
@@ -390,17 +390,17 @@ impl ImageGenTextChunkEvent {
 }
 
 open_enum! {
-/// The generation phase this chunk belongs to. `content` is the renderable output; `reasoning` and `draft` are intermediate provider phases.
-pub enum ImageGenTextChunkEventPhase {
-Content = "content",
-Reasoning = "reasoning",
-Draft = "draft",
-}
+    /// The generation phase this chunk belongs to. `content` is the renderable output; `reasoning` and `draft` are intermediate provider phases.
+    pub enum ImageGenTextChunkEventPhase {
+        Content = "content",
+        Reasoning = "reasoning",
+        Draft = "draft",
+    }
 }
 
 tag_enum! {
-/// The event type
-pub enum ImageGenTextChunkEventType { ImageGenerationTextChunk = "image_generation.text_chunk" }
+    /// The event type
+    pub enum ImageGenTextChunkEventType { ImageGenerationTextChunk = "image_generation.text_chunk" }
 }
 
 /// Provider routing preferences and provider-specific passthrough configuration.
@@ -807,78 +807,78 @@ impl ImageGenerationRequest {
 }
 
 open_enum! {
-/// Normalized aspect ratio of the generated image. Providers clamp to their supported subset.
-pub enum ImageGenerationRequestAspectRatio {
-V11 = "1:1",
-V12 = "1:2",
-V14 = "1:4",
-V18 = "1:8",
-V21 = "2:1",
-V23 = "2:3",
-V2351 = "2.35:1",
-V32 = "3:2",
-V34 = "3:4",
-V41 = "4:1",
-V43 = "4:3",
-V45 = "4:5",
-V52 = "5:2",
-V54 = "5:4",
-V57 = "5:7",
-V75 = "7:5",
-V81 = "8:1",
-V916 = "9:16",
-V169 = "16:9",
-V9195 = "9:19.5",
-V1959 = "19.5:9",
-V920 = "9:20",
-V209 = "20:9",
-V921 = "9:21",
-V219 = "21:9",
-Auto = "auto",
-}
-}
-
-open_enum! {
-/// Background treatment. `transparent` requires an output_format that supports alpha (png or webp).
-pub enum ImageGenerationRequestBackground {
-Auto = "auto",
-Transparent = "transparent",
-Opaque = "opaque",
-}
+    /// Normalized aspect ratio of the generated image. Providers clamp to their supported subset.
+    pub enum ImageGenerationRequestAspectRatio {
+        V11 = "1:1",
+        V12 = "1:2",
+        V14 = "1:4",
+        V18 = "1:8",
+        V21 = "2:1",
+        V23 = "2:3",
+        V2351 = "2.35:1",
+        V32 = "3:2",
+        V34 = "3:4",
+        V41 = "4:1",
+        V43 = "4:3",
+        V45 = "4:5",
+        V52 = "5:2",
+        V54 = "5:4",
+        V57 = "5:7",
+        V75 = "7:5",
+        V81 = "8:1",
+        V916 = "9:16",
+        V169 = "16:9",
+        V9195 = "9:19.5",
+        V1959 = "19.5:9",
+        V920 = "9:20",
+        V209 = "20:9",
+        V921 = "9:21",
+        V219 = "21:9",
+        Auto = "auto",
+    }
 }
 
 open_enum! {
-/// Encoding of the returned image bytes. Most models produce raster formats (png, jpeg, webp). SVG is supported by vectorization models (e.g. Quiver) — the SVG markup is UTF-8 base64-encoded in `b64_json`.
-pub enum ImageGenerationRequestOutputFormat {
-Png = "png",
-Jpeg = "jpeg",
-Webp = "webp",
-Svg = "svg",
-}
-}
-
-open_enum! {
-/// Rendering quality. Providers without a quality knob ignore this.
-pub enum ImageGenerationRequestQuality {
-Auto = "auto",
-Low = "low",
-Medium = "medium",
-High = "high",
-Xhigh = "xhigh",
-Max = "max",
-}
+    /// Background treatment. `transparent` requires an output_format that supports alpha (png or webp).
+    pub enum ImageGenerationRequestBackground {
+        Auto = "auto",
+        Transparent = "transparent",
+        Opaque = "opaque",
+    }
 }
 
 open_enum! {
-/// Normalized resolution tier of the generated image. Concrete pixel dimensions are derived per-provider.
-pub enum ImageGenerationRequestResolution {
-V512 = "512",
-V768 = "768",
-V1k = "1K",
-V15k = "1.5K",
-V2k = "2K",
-V4k = "4K",
+    /// Encoding of the returned image bytes. Most models produce raster formats (png, jpeg, webp). SVG is supported by vectorization models (e.g. Quiver) — the SVG markup is UTF-8 base64-encoded in `b64_json`.
+    pub enum ImageGenerationRequestOutputFormat {
+        Png = "png",
+        Jpeg = "jpeg",
+        Webp = "webp",
+        Svg = "svg",
+    }
 }
+
+open_enum! {
+    /// Rendering quality. Providers without a quality knob ignore this.
+    pub enum ImageGenerationRequestQuality {
+        Auto = "auto",
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Xhigh = "xhigh",
+        Max = "max",
+    }
+}
+
+open_enum! {
+    /// Normalized resolution tier of the generated image. Concrete pixel dimensions are derived per-provider.
+    pub enum ImageGenerationRequestResolution {
+        V512 = "512",
+        V768 = "768",
+        V1k = "1K",
+        V15k = "1.5K",
+        V2k = "2K",
+        V4k = "4K",
+    }
 }
 
 /// Image generation response
@@ -1382,13 +1382,13 @@ impl ImageGenerationUsageServerToolUse {
 }
 
 open_enum! {
-pub enum ImageInputModality {
-Text = "text",
-Image = "image",
-File = "file",
-Audio = "audio",
-Video = "video",
-}
+    pub enum ImageInputModality {
+        Text = "text",
+        Image = "image",
+        File = "file",
+        Audio = "audio",
+        Video = "video",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1574,22 +1574,22 @@ impl ImagePricingEntry {
 }
 
 open_enum! {
-pub enum ImagePricingEntryBillable {
-OutputImage = "output_image",
-InputImage = "input_image",
-InputFont = "input_font",
-InputReference = "input_reference",
-InputText = "input_text",
-}
+    pub enum ImagePricingEntryBillable {
+        OutputImage = "output_image",
+        InputImage = "input_image",
+        InputFont = "input_font",
+        InputReference = "input_reference",
+        InputText = "input_text",
+    }
 }
 
 open_enum! {
-pub enum ImagePricingEntryUnit {
-Request = "request",
-Image = "image",
-Megapixel = "megapixel",
-Token = "token",
-}
+    pub enum ImagePricingEntryUnit {
+        Request = "request",
+        Image = "image",
+        Megapixel = "megapixel",
+        Token = "token",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1612,39 +1612,36 @@ impl ImageStreamingResponse {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ImageStreamingResponseData {
-    ImageGenPartialImageEvent(ImageGenPartialImageEvent),
-    ImageGenTextChunkEvent(ImageGenTextChunkEvent),
-    ImageGenCompletedEvent(ImageGenCompletedEvent),
-    ImageGenStreamErrorEvent(ImageGenStreamErrorEvent),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum ImageStreamingResponseData ("type") {
+        ImageGenerationPartialImage("image_generation.partial_image") => ImageGenPartialImageEvent,
+        ImageGenerationTextChunk("image_generation.text_chunk") => ImageGenTextChunkEvent,
+        ImageGenerationCompleted("image_generation.completed") => ImageGenCompletedEvent,
+        Error("error") => ImageGenStreamErrorEvent,
+    }
 }
 
 impl From<ImageGenPartialImageEvent> for ImageStreamingResponseData {
     fn from(value: ImageGenPartialImageEvent) -> Self {
-        Self::ImageGenPartialImageEvent(value)
+        Self::ImageGenerationPartialImage(value)
     }
 }
 
 impl From<ImageGenTextChunkEvent> for ImageStreamingResponseData {
     fn from(value: ImageGenTextChunkEvent) -> Self {
-        Self::ImageGenTextChunkEvent(value)
+        Self::ImageGenerationTextChunk(value)
     }
 }
 
 impl From<ImageGenCompletedEvent> for ImageStreamingResponseData {
     fn from(value: ImageGenCompletedEvent) -> Self {
-        Self::ImageGenCompletedEvent(value)
+        Self::ImageGenerationCompleted(value)
     }
 }
 
 impl From<ImageGenStreamErrorEvent> for ImageStreamingResponseData {
     fn from(value: ImageGenStreamErrorEvent) -> Self {
-        Self::ImageGenStreamErrorEvent(value)
+        Self::Error(value)
     }
 }
 
@@ -1705,7 +1702,7 @@ impl RangeCapability {
 }
 
 tag_enum! {
-pub enum RangeCapabilityType { Range = "range" }
+    pub enum RangeCapabilityType { Range = "range" }
 }
 
 /// Union of supported parameters across every endpoint of this model. Coarse discovery aid; the definitive per-endpoint set is behind the endpoints URL.

@@ -37,17 +37,17 @@ impl AnthropicAdvisorToolResult {
 }
 
 tag_enum! {
-pub enum AnthropicAdvisorToolResultType { AdvisorToolResult = "advisor_tool_result" }
+    pub enum AnthropicAdvisorToolResultType { AdvisorToolResult = "advisor_tool_result" }
 }
 
 pub type AnthropicAllowedCallers = Vec<AnthropicAllowedCallersItem>;
 
 open_enum! {
-pub enum AnthropicAllowedCallersItem {
-Direct = "direct",
-CodeExecution20250825 = "code_execution_20250825",
-CodeExecution20260120 = "code_execution_20260120",
-}
+    pub enum AnthropicAllowedCallersItem {
+        Direct = "direct",
+        CodeExecution20250825 = "code_execution_20250825",
+        CodeExecution20260120 = "code_execution_20260120",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +80,7 @@ impl AnthropicBase64ImageSource {
 }
 
 tag_enum! {
-pub enum AnthropicBase64ImageSourceType { Base64 = "base64" }
+    pub enum AnthropicBase64ImageSourceType { Base64 = "base64" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -113,18 +113,18 @@ impl AnthropicBase64PdfSource {
 }
 
 tag_enum! {
-pub enum AnthropicBase64PdfSourceMediaType { ApplicationPdf = "application/pdf" }
+    pub enum AnthropicBase64PdfSourceMediaType { ApplicationPdf = "application/pdf" }
 }
 
 tag_enum! {
-pub enum AnthropicBase64PdfSourceType { Base64 = "base64" }
+    pub enum AnthropicBase64PdfSourceType { Base64 = "base64" }
 }
 
 tagged_union! {
-pub enum AnthropicBashCodeExecutionContent ("type") {
-BashCodeExecutionToolResultError("bash_code_execution_tool_result_error") => AnthropicBashCodeExecutionToolResultError,
-BashCodeExecutionResult("bash_code_execution_result") => AnthropicBashCodeExecutionResult,
-}
+    pub enum AnthropicBashCodeExecutionContent ("type") {
+        BashCodeExecutionToolResultError("bash_code_execution_tool_result_error") => AnthropicBashCodeExecutionToolResultError,
+        BashCodeExecutionResult("bash_code_execution_result") => AnthropicBashCodeExecutionResult,
+    }
 }
 
 impl From<AnthropicBashCodeExecutionToolResultError> for AnthropicBashCodeExecutionContent {
@@ -162,7 +162,7 @@ impl AnthropicBashCodeExecutionOutput {
 }
 
 tag_enum! {
-pub enum AnthropicBashCodeExecutionOutputType { BashCodeExecutionOutput = "bash_code_execution_output" }
+    pub enum AnthropicBashCodeExecutionOutputType { BashCodeExecutionOutput = "bash_code_execution_output" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -206,7 +206,7 @@ impl AnthropicBashCodeExecutionResult {
 }
 
 tag_enum! {
-pub enum AnthropicBashCodeExecutionResultType { BashCodeExecutionResult = "bash_code_execution_result" }
+    pub enum AnthropicBashCodeExecutionResultType { BashCodeExecutionResult = "bash_code_execution_result" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -261,29 +261,29 @@ impl AnthropicBashCodeExecutionToolResultError {
 }
 
 open_enum! {
-pub enum AnthropicBashCodeExecutionToolResultErrorCode {
-InvalidToolInput = "invalid_tool_input",
-Unavailable = "unavailable",
-TooManyRequests = "too_many_requests",
-ExecutionTimeExceeded = "execution_time_exceeded",
-OutputFileTooLarge = "output_file_too_large",
-}
-}
-
-tag_enum! {
-pub enum AnthropicBashCodeExecutionToolResultErrorType { BashCodeExecutionToolResultError = "bash_code_execution_tool_result_error" }
+    pub enum AnthropicBashCodeExecutionToolResultErrorCode {
+        InvalidToolInput = "invalid_tool_input",
+        Unavailable = "unavailable",
+        TooManyRequests = "too_many_requests",
+        ExecutionTimeExceeded = "execution_time_exceeded",
+        OutputFileTooLarge = "output_file_too_large",
+    }
 }
 
 tag_enum! {
-pub enum AnthropicBashCodeExecutionToolResultType { BashCodeExecutionToolResult = "bash_code_execution_tool_result" }
+    pub enum AnthropicBashCodeExecutionToolResultErrorType { BashCodeExecutionToolResultError = "bash_code_execution_tool_result_error" }
+}
+
+tag_enum! {
+    pub enum AnthropicBashCodeExecutionToolResultType { BashCodeExecutionToolResult = "bash_code_execution_tool_result" }
 }
 
 tagged_union! {
-pub enum AnthropicCaller ("type") {
-Direct("direct") => AnthropicDirectCaller,
-CodeExecution20250825("code_execution_20250825") => AnthropicCodeExecution20250825Caller,
-CodeExecution20260120("code_execution_20260120") => AnthropicCodeExecution20260120Caller,
-}
+    pub enum AnthropicCaller ("type") {
+        Direct("direct") => AnthropicDirectCaller,
+        CodeExecution20250825("code_execution_20250825") => AnthropicCodeExecution20250825Caller,
+        CodeExecution20260120("code_execution_20260120") => AnthropicCodeExecution20260120Caller,
+    }
 }
 
 impl From<AnthropicDirectCaller> for AnthropicCaller {
@@ -412,11 +412,11 @@ impl AnthropicCitationCharLocationParam {
 }
 
 tag_enum! {
-pub enum AnthropicCitationCharLocationParamType { CharLocation = "char_location" }
+    pub enum AnthropicCitationCharLocationParamType { CharLocation = "char_location" }
 }
 
 tag_enum! {
-pub enum AnthropicCitationCharLocationType { CharLocation = "char_location" }
+    pub enum AnthropicCitationCharLocationType { CharLocation = "char_location" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -527,11 +527,11 @@ impl AnthropicCitationContentBlockLocationParam {
 }
 
 tag_enum! {
-pub enum AnthropicCitationContentBlockLocationParamType { ContentBlockLocation = "content_block_location" }
+    pub enum AnthropicCitationContentBlockLocationParamType { ContentBlockLocation = "content_block_location" }
 }
 
 tag_enum! {
-pub enum AnthropicCitationContentBlockLocationType { ContentBlockLocation = "content_block_location" }
+    pub enum AnthropicCitationContentBlockLocationType { ContentBlockLocation = "content_block_location" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -642,11 +642,11 @@ impl AnthropicCitationPageLocationParam {
 }
 
 tag_enum! {
-pub enum AnthropicCitationPageLocationParamType { PageLocation = "page_location" }
+    pub enum AnthropicCitationPageLocationParamType { PageLocation = "page_location" }
 }
 
 tag_enum! {
-pub enum AnthropicCitationPageLocationType { PageLocation = "page_location" }
+    pub enum AnthropicCitationPageLocationType { PageLocation = "page_location" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -756,11 +756,11 @@ impl AnthropicCitationSearchResultLocationParam {
 }
 
 tag_enum! {
-pub enum AnthropicCitationSearchResultLocationParamType { SearchResultLocation = "search_result_location" }
+    pub enum AnthropicCitationSearchResultLocationParamType { SearchResultLocation = "search_result_location" }
 }
 
 tag_enum! {
-pub enum AnthropicCitationSearchResultLocationType { SearchResultLocation = "search_result_location" }
+    pub enum AnthropicCitationSearchResultLocationType { SearchResultLocation = "search_result_location" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -846,11 +846,11 @@ impl AnthropicCitationWebSearchResultLocationParam {
 }
 
 tag_enum! {
-pub enum AnthropicCitationWebSearchResultLocationParamType { WebSearchResultLocation = "web_search_result_location" }
+    pub enum AnthropicCitationWebSearchResultLocationParamType { WebSearchResultLocation = "web_search_result_location" }
 }
 
 tag_enum! {
-pub enum AnthropicCitationWebSearchResultLocationType { WebSearchResultLocation = "web_search_result_location" }
+    pub enum AnthropicCitationWebSearchResultLocationType { WebSearchResultLocation = "web_search_result_location" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -896,7 +896,7 @@ impl AnthropicCodeExecution20250825Caller {
 }
 
 tag_enum! {
-pub enum AnthropicCodeExecution20250825CallerType { CodeExecution20250825 = "code_execution_20250825" }
+    pub enum AnthropicCodeExecution20250825CallerType { CodeExecution20250825 = "code_execution_20250825" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -922,15 +922,15 @@ impl AnthropicCodeExecution20260120Caller {
 }
 
 tag_enum! {
-pub enum AnthropicCodeExecution20260120CallerType { CodeExecution20260120 = "code_execution_20260120" }
+    pub enum AnthropicCodeExecution20260120CallerType { CodeExecution20260120 = "code_execution_20260120" }
 }
 
 tagged_union! {
-pub enum AnthropicCodeExecutionContent ("type") {
-CodeExecutionToolResultError("code_execution_tool_result_error") => AnthropicCodeExecutionToolResultError,
-CodeExecutionResult("code_execution_result") => AnthropicCodeExecutionResult,
-EncryptedCodeExecutionResult("encrypted_code_execution_result") => AnthropicEncryptedCodeExecutionResult,
-}
+    pub enum AnthropicCodeExecutionContent ("type") {
+        CodeExecutionToolResultError("code_execution_tool_result_error") => AnthropicCodeExecutionToolResultError,
+        CodeExecutionResult("code_execution_result") => AnthropicCodeExecutionResult,
+        EncryptedCodeExecutionResult("encrypted_code_execution_result") => AnthropicEncryptedCodeExecutionResult,
+    }
 }
 
 impl From<AnthropicCodeExecutionToolResultError> for AnthropicCodeExecutionContent {
@@ -974,7 +974,7 @@ impl AnthropicCodeExecutionOutput {
 }
 
 tag_enum! {
-pub enum AnthropicCodeExecutionOutputType { CodeExecutionOutput = "code_execution_output" }
+    pub enum AnthropicCodeExecutionOutputType { CodeExecutionOutput = "code_execution_output" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1018,7 +1018,7 @@ impl AnthropicCodeExecutionResult {
 }
 
 tag_enum! {
-pub enum AnthropicCodeExecutionResultType { CodeExecutionResult = "code_execution_result" }
+    pub enum AnthropicCodeExecutionResultType { CodeExecutionResult = "code_execution_result" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1073,11 +1073,11 @@ impl AnthropicCodeExecutionToolResultError {
 }
 
 tag_enum! {
-pub enum AnthropicCodeExecutionToolResultErrorType { CodeExecutionToolResultError = "code_execution_tool_result_error" }
+    pub enum AnthropicCodeExecutionToolResultErrorType { CodeExecutionToolResultError = "code_execution_tool_result_error" }
 }
 
 tag_enum! {
-pub enum AnthropicCodeExecutionToolResultType { CodeExecutionToolResult = "code_execution_tool_result" }
+    pub enum AnthropicCodeExecutionToolResultType { CodeExecutionToolResult = "code_execution_tool_result" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1124,7 +1124,7 @@ impl AnthropicCompactionBlock {
 }
 
 tag_enum! {
-pub enum AnthropicCompactionBlockType { Compaction = "compaction" }
+    pub enum AnthropicCompactionBlockType { Compaction = "compaction" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1198,10 +1198,10 @@ impl AnthropicContainerSkill {
 }
 
 open_enum! {
-pub enum AnthropicContainerSkillType {
-Anthropic = "anthropic",
-Custom = "custom",
-}
+    pub enum AnthropicContainerSkillType {
+        Anthropic = "anthropic",
+        Custom = "custom",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1227,7 +1227,7 @@ impl AnthropicContainerUpload {
 }
 
 tag_enum! {
-pub enum AnthropicContainerUploadType { ContainerUpload = "container_upload" }
+    pub enum AnthropicContainerUploadType { ContainerUpload = "container_upload" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1251,7 +1251,7 @@ impl AnthropicDirectCaller {
 }
 
 tag_enum! {
-pub enum AnthropicDirectCallerType { Direct = "direct" }
+    pub enum AnthropicDirectCallerType { Direct = "direct" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1415,28 +1415,25 @@ impl AnthropicDocumentBlockParamCitations {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum AnthropicDocumentBlockParamSource {
-    AnthropicBase64PdfSource(AnthropicBase64PdfSource),
-    AnthropicPlainTextSource(AnthropicPlainTextSource),
-    Content(AnthropicDocumentBlockParamSourceContent),
-    AnthropicUrlPdfSource(AnthropicUrlPdfSource),
-    AnthropicFileDocumentSource(AnthropicFileDocumentSource),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum AnthropicDocumentBlockParamSource ("type") {
+        Base64("base64") => AnthropicBase64PdfSource,
+        Text("text") => AnthropicPlainTextSource,
+        Content("content") => AnthropicDocumentBlockParamSourceContent,
+        Url("url") => AnthropicUrlPdfSource,
+        File("file") => AnthropicFileDocumentSource,
+    }
 }
 
 impl From<AnthropicBase64PdfSource> for AnthropicDocumentBlockParamSource {
     fn from(value: AnthropicBase64PdfSource) -> Self {
-        Self::AnthropicBase64PdfSource(value)
+        Self::Base64(value)
     }
 }
 
 impl From<AnthropicPlainTextSource> for AnthropicDocumentBlockParamSource {
     fn from(value: AnthropicPlainTextSource) -> Self {
-        Self::AnthropicPlainTextSource(value)
+        Self::Text(value)
     }
 }
 
@@ -1448,13 +1445,13 @@ impl From<AnthropicDocumentBlockParamSourceContent> for AnthropicDocumentBlockPa
 
 impl From<AnthropicUrlPdfSource> for AnthropicDocumentBlockParamSource {
     fn from(value: AnthropicUrlPdfSource) -> Self {
-        Self::AnthropicUrlPdfSource(value)
+        Self::Url(value)
     }
 }
 
 impl From<AnthropicFileDocumentSource> for AnthropicDocumentBlockParamSource {
     fn from(value: AnthropicFileDocumentSource) -> Self {
-        Self::AnthropicFileDocumentSource(value)
+        Self::File(value)
     }
 }
 
@@ -1481,7 +1478,7 @@ impl AnthropicDocumentBlockParamSourceContent {
 }
 
 tag_enum! {
-pub enum AnthropicDocumentBlockParamSourceContentType { Content = "content" }
+    pub enum AnthropicDocumentBlockParamSourceContentType { Content = "content" }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1515,10 +1512,10 @@ impl From<Vec<AnthropicDocumentBlockParamSourceContentValueObjectsItem>>
 }
 
 tagged_union! {
-pub enum AnthropicDocumentBlockParamSourceContentValueObjectsItem ("type") {
-Text("text") => AnthropicTextBlockParam,
-Image("image") => AnthropicImageBlockParam,
-}
+    pub enum AnthropicDocumentBlockParamSourceContentValueObjectsItem ("type") {
+        Text("text") => AnthropicTextBlockParam,
+        Image("image") => AnthropicImageBlockParam,
+    }
 }
 
 impl From<AnthropicTextBlockParam> for AnthropicDocumentBlockParamSourceContentValueObjectsItem {
@@ -1534,33 +1531,30 @@ impl From<AnthropicImageBlockParam> for AnthropicDocumentBlockParamSourceContent
 }
 
 tag_enum! {
-pub enum AnthropicDocumentBlockParamType { Document = "document" }
+    pub enum AnthropicDocumentBlockParamType { Document = "document" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum AnthropicDocumentBlockSource {
-    AnthropicBase64PdfSource(AnthropicBase64PdfSource),
-    AnthropicPlainTextSource(AnthropicPlainTextSource),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum AnthropicDocumentBlockSource ("type") {
+        Base64("base64") => AnthropicBase64PdfSource,
+        Text("text") => AnthropicPlainTextSource,
+    }
 }
 
 impl From<AnthropicBase64PdfSource> for AnthropicDocumentBlockSource {
     fn from(value: AnthropicBase64PdfSource) -> Self {
-        Self::AnthropicBase64PdfSource(value)
+        Self::Base64(value)
     }
 }
 
 impl From<AnthropicPlainTextSource> for AnthropicDocumentBlockSource {
     fn from(value: AnthropicPlainTextSource) -> Self {
-        Self::AnthropicPlainTextSource(value)
+        Self::Text(value)
     }
 }
 
 tag_enum! {
-pub enum AnthropicDocumentBlockType { Document = "document" }
+    pub enum AnthropicDocumentBlockType { Document = "document" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1604,7 +1598,7 @@ impl AnthropicEncryptedCodeExecutionResult {
 }
 
 tag_enum! {
-pub enum AnthropicEncryptedCodeExecutionResultType { EncryptedCodeExecutionResult = "encrypted_code_execution_result" }
+    pub enum AnthropicEncryptedCodeExecutionResultType { EncryptedCodeExecutionResult = "encrypted_code_execution_result" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1630,7 +1624,7 @@ impl AnthropicFileDocumentSource {
 }
 
 tag_enum! {
-pub enum AnthropicFileDocumentSourceType { File = "file" }
+    pub enum AnthropicFileDocumentSourceType { File = "file" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1665,11 +1659,11 @@ impl AnthropicImageBlockParam {
 }
 
 tagged_union! {
-pub enum AnthropicImageBlockParamSource ("type") {
-Base64("base64") => AnthropicBase64ImageSource,
-Url("url") => AnthropicUrlImageSource,
-File("file") => AnthropicFileDocumentSource,
-}
+    pub enum AnthropicImageBlockParamSource ("type") {
+        Base64("base64") => AnthropicBase64ImageSource,
+        Url("url") => AnthropicUrlImageSource,
+        File("file") => AnthropicFileDocumentSource,
+    }
 }
 
 impl From<AnthropicBase64ImageSource> for AnthropicImageBlockParamSource {
@@ -1691,16 +1685,16 @@ impl From<AnthropicFileDocumentSource> for AnthropicImageBlockParamSource {
 }
 
 tag_enum! {
-pub enum AnthropicImageBlockParamType { Image = "image" }
+    pub enum AnthropicImageBlockParamType { Image = "image" }
 }
 
 open_enum! {
-pub enum AnthropicImageMimeType {
-ImageJpeg = "image/jpeg",
-ImagePng = "image/png",
-ImageGif = "image/gif",
-ImageWebp = "image/webp",
-}
+    pub enum AnthropicImageMimeType {
+        ImageJpeg = "image/jpeg",
+        ImagePng = "image/png",
+        ImageGif = "image/gif",
+        ImageWebp = "image/webp",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1726,7 +1720,7 @@ impl AnthropicInputTokensClearAtLeast {
 }
 
 tag_enum! {
-pub enum AnthropicInputTokensClearAtLeastType { InputTokens = "input_tokens" }
+    pub enum AnthropicInputTokensClearAtLeastType { InputTokens = "input_tokens" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1752,7 +1746,7 @@ impl AnthropicInputTokensTrigger {
 }
 
 tag_enum! {
-pub enum AnthropicInputTokensTriggerType { InputTokens = "input_tokens" }
+    pub enum AnthropicInputTokensTriggerType { InputTokens = "input_tokens" }
 }
 
 /// A server-side transformation Anthropic applied to the request input
@@ -1840,13 +1834,13 @@ impl AnthropicMessageOutputConfig {
 }
 
 open_enum! {
-pub enum AnthropicOutputEffort {
-Low = "low",
-Medium = "medium",
-High = "high",
-Xhigh = "xhigh",
-Max = "max",
-}
+    pub enum AnthropicOutputEffort {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Xhigh = "xhigh",
+        Max = "max",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1899,11 +1893,11 @@ impl AnthropicPlainTextSource {
 }
 
 tag_enum! {
-pub enum AnthropicPlainTextSourceMediaType { TextPlain = "text/plain" }
+    pub enum AnthropicPlainTextSourceMediaType { TextPlain = "text/plain" }
 }
 
 tag_enum! {
-pub enum AnthropicPlainTextSourceType { Text = "text" }
+    pub enum AnthropicPlainTextSourceType { Text = "text" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1929,7 +1923,7 @@ impl AnthropicRedactedThinkingBlock {
 }
 
 tag_enum! {
-pub enum AnthropicRedactedThinkingBlockType { RedactedThinking = "redacted_thinking" }
+    pub enum AnthropicRedactedThinkingBlockType { RedactedThinking = "redacted_thinking" }
 }
 
 /// Structured information about a refusal
@@ -1970,17 +1964,17 @@ impl AnthropicRefusalStopDetails {
 }
 
 open_enum! {
-pub enum AnthropicRefusalStopDetailsCategory {
-Cyber = "cyber",
-Bio = "bio",
-FrontierLlm = "frontier_llm",
-ReasoningExtraction = "reasoning_extraction",
-GeneralHarms = "general_harms",
-}
+    pub enum AnthropicRefusalStopDetailsCategory {
+        Cyber = "cyber",
+        Bio = "bio",
+        FrontierLlm = "frontier_llm",
+        ReasoningExtraction = "reasoning_extraction",
+        GeneralHarms = "general_harms",
+    }
 }
 
 tag_enum! {
-pub enum AnthropicRefusalStopDetailsType { Refusal = "refusal" }
+    pub enum AnthropicRefusalStopDetailsType { Refusal = "refusal" }
 }
 
 /// A server-side safeguard Anthropic evaluates alongside the completion
@@ -2137,16 +2131,16 @@ impl AnthropicSearchResultBlockParamCitations {
 }
 
 tag_enum! {
-pub enum AnthropicSearchResultBlockParamType { SearchResult = "search_result" }
+    pub enum AnthropicSearchResultBlockParamType { SearchResult = "search_result" }
 }
 
 open_enum! {
-pub enum AnthropicServerToolErrorCode {
-InvalidToolInput = "invalid_tool_input",
-Unavailable = "unavailable",
-TooManyRequests = "too_many_requests",
-ExecutionTimeExceeded = "execution_time_exceeded",
-}
+    pub enum AnthropicServerToolErrorCode {
+        InvalidToolInput = "invalid_tool_input",
+        Unavailable = "unavailable",
+        TooManyRequests = "too_many_requests",
+        ExecutionTimeExceeded = "execution_time_exceeded",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2176,18 +2170,18 @@ impl AnthropicServerToolUsage {
 }
 
 open_enum! {
-pub enum AnthropicServiceTier {
-Standard = "standard",
-Priority = "priority",
-Batch = "batch",
-}
+    pub enum AnthropicServiceTier {
+        Standard = "standard",
+        Priority = "priority",
+        Batch = "batch",
+    }
 }
 
 open_enum! {
-pub enum AnthropicSystemClearAt {
-NextUserMessage = "next_user_message",
-Never = "never",
-}
+    pub enum AnthropicSystemClearAt {
+        NextUserMessage = "next_user_message",
+        Never = "never",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2273,13 +2267,13 @@ impl AnthropicTextBlockParam {
 }
 
 tagged_union! {
-pub enum AnthropicTextBlockParamCitationsItem ("type") {
-CharLocation("char_location") => AnthropicCitationCharLocationParam,
-PageLocation("page_location") => AnthropicCitationPageLocationParam,
-ContentBlockLocation("content_block_location") => AnthropicCitationContentBlockLocationParam,
-WebSearchResultLocation("web_search_result_location") => AnthropicCitationWebSearchResultLocationParam,
-SearchResultLocation("search_result_location") => AnthropicCitationSearchResultLocationParam,
-}
+    pub enum AnthropicTextBlockParamCitationsItem ("type") {
+        CharLocation("char_location") => AnthropicCitationCharLocationParam,
+        PageLocation("page_location") => AnthropicCitationPageLocationParam,
+        ContentBlockLocation("content_block_location") => AnthropicCitationContentBlockLocationParam,
+        WebSearchResultLocation("web_search_result_location") => AnthropicCitationWebSearchResultLocationParam,
+        SearchResultLocation("search_result_location") => AnthropicCitationSearchResultLocationParam,
+    }
 }
 
 impl From<AnthropicCitationCharLocationParam> for AnthropicTextBlockParamCitationsItem {
@@ -2313,21 +2307,21 @@ impl From<AnthropicCitationSearchResultLocationParam> for AnthropicTextBlockPara
 }
 
 tag_enum! {
-pub enum AnthropicTextBlockParamType { Text = "text" }
+    pub enum AnthropicTextBlockParamType { Text = "text" }
 }
 
 tag_enum! {
-pub enum AnthropicTextBlockType { Text = "text" }
+    pub enum AnthropicTextBlockType { Text = "text" }
 }
 
 tagged_union! {
-pub enum AnthropicTextCitation ("type") {
-CharLocation("char_location") => AnthropicCitationCharLocation,
-PageLocation("page_location") => AnthropicCitationPageLocation,
-ContentBlockLocation("content_block_location") => AnthropicCitationContentBlockLocation,
-WebSearchResultLocation("web_search_result_location") => AnthropicCitationWebSearchResultLocation,
-SearchResultLocation("search_result_location") => AnthropicCitationSearchResultLocation,
-}
+    pub enum AnthropicTextCitation ("type") {
+        CharLocation("char_location") => AnthropicCitationCharLocation,
+        PageLocation("page_location") => AnthropicCitationPageLocation,
+        ContentBlockLocation("content_block_location") => AnthropicCitationContentBlockLocation,
+        WebSearchResultLocation("web_search_result_location") => AnthropicCitationWebSearchResultLocation,
+        SearchResultLocation("search_result_location") => AnthropicCitationSearchResultLocation,
+    }
 }
 
 impl From<AnthropicCitationCharLocation> for AnthropicTextCitation {
@@ -2361,12 +2355,12 @@ impl From<AnthropicCitationSearchResultLocation> for AnthropicTextCitation {
 }
 
 tagged_union! {
-pub enum AnthropicTextEditorCodeExecutionContent ("type") {
-TextEditorCodeExecutionToolResultError("text_editor_code_execution_tool_result_error") => AnthropicTextEditorCodeExecutionToolResultError,
-TextEditorCodeExecutionViewResult("text_editor_code_execution_view_result") => AnthropicTextEditorCodeExecutionViewResult,
-TextEditorCodeExecutionCreateResult("text_editor_code_execution_create_result") => AnthropicTextEditorCodeExecutionCreateResult,
-TextEditorCodeExecutionStrReplaceResult("text_editor_code_execution_str_replace_result") => AnthropicTextEditorCodeExecutionStrReplaceResult,
-}
+    pub enum AnthropicTextEditorCodeExecutionContent ("type") {
+        TextEditorCodeExecutionToolResultError("text_editor_code_execution_tool_result_error") => AnthropicTextEditorCodeExecutionToolResultError,
+        TextEditorCodeExecutionViewResult("text_editor_code_execution_view_result") => AnthropicTextEditorCodeExecutionViewResult,
+        TextEditorCodeExecutionCreateResult("text_editor_code_execution_create_result") => AnthropicTextEditorCodeExecutionCreateResult,
+        TextEditorCodeExecutionStrReplaceResult("text_editor_code_execution_str_replace_result") => AnthropicTextEditorCodeExecutionStrReplaceResult,
+    }
 }
 
 impl From<AnthropicTextEditorCodeExecutionToolResultError> for AnthropicTextEditorCodeExecutionContent {
@@ -2416,7 +2410,7 @@ impl AnthropicTextEditorCodeExecutionCreateResult {
 }
 
 tag_enum! {
-pub enum AnthropicTextEditorCodeExecutionCreateResultType { TextEditorCodeExecutionCreateResult = "text_editor_code_execution_create_result" }
+    pub enum AnthropicTextEditorCodeExecutionCreateResultType { TextEditorCodeExecutionCreateResult = "text_editor_code_execution_create_result" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2488,7 +2482,7 @@ impl AnthropicTextEditorCodeExecutionStrReplaceResult {
 }
 
 tag_enum! {
-pub enum AnthropicTextEditorCodeExecutionStrReplaceResultType { TextEditorCodeExecutionStrReplaceResult = "text_editor_code_execution_str_replace_result" }
+    pub enum AnthropicTextEditorCodeExecutionStrReplaceResultType { TextEditorCodeExecutionStrReplaceResult = "text_editor_code_execution_str_replace_result" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -2556,21 +2550,21 @@ impl AnthropicTextEditorCodeExecutionToolResultError {
 }
 
 open_enum! {
-pub enum AnthropicTextEditorCodeExecutionToolResultErrorCode {
-InvalidToolInput = "invalid_tool_input",
-Unavailable = "unavailable",
-TooManyRequests = "too_many_requests",
-ExecutionTimeExceeded = "execution_time_exceeded",
-FileNotFound = "file_not_found",
-}
-}
-
-tag_enum! {
-pub enum AnthropicTextEditorCodeExecutionToolResultErrorType { TextEditorCodeExecutionToolResultError = "text_editor_code_execution_tool_result_error" }
+    pub enum AnthropicTextEditorCodeExecutionToolResultErrorCode {
+        InvalidToolInput = "invalid_tool_input",
+        Unavailable = "unavailable",
+        TooManyRequests = "too_many_requests",
+        ExecutionTimeExceeded = "execution_time_exceeded",
+        FileNotFound = "file_not_found",
+    }
 }
 
 tag_enum! {
-pub enum AnthropicTextEditorCodeExecutionToolResultType { TextEditorCodeExecutionToolResult = "text_editor_code_execution_tool_result" }
+    pub enum AnthropicTextEditorCodeExecutionToolResultErrorType { TextEditorCodeExecutionToolResultError = "text_editor_code_execution_tool_result_error" }
+}
+
+tag_enum! {
+    pub enum AnthropicTextEditorCodeExecutionToolResultType { TextEditorCodeExecutionToolResult = "text_editor_code_execution_tool_result" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -2633,15 +2627,15 @@ impl AnthropicTextEditorCodeExecutionViewResult {
 }
 
 open_enum! {
-pub enum AnthropicTextEditorCodeExecutionViewResultFileType {
-Text = "text",
-Image = "image",
-Pdf = "pdf",
-}
+    pub enum AnthropicTextEditorCodeExecutionViewResultFileType {
+        Text = "text",
+        Image = "image",
+        Pdf = "pdf",
+    }
 }
 
 tag_enum! {
-pub enum AnthropicTextEditorCodeExecutionViewResultType { TextEditorCodeExecutionViewResult = "text_editor_code_execution_view_result" }
+    pub enum AnthropicTextEditorCodeExecutionViewResultType { TextEditorCodeExecutionViewResult = "text_editor_code_execution_view_result" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2729,31 +2723,31 @@ impl AnthropicThinkingBlockBinding {
 }
 
 open_enum! {
-/// Deprecated: legacy alias of prefix_mismatch_behavior. Send only one of the two.
-#[deprecated(note = "Legacy alias of prefix_mismatch_behavior.")]
-pub enum AnthropicThinkingBlockBindingMismatchBehavior {
-Error = "error",
-DropBlock = "drop_block",
-}
+    /// Deprecated: legacy alias of prefix_mismatch_behavior. Send only one of the two.
+    #[deprecated(note = "Legacy alias of prefix_mismatch_behavior.")]
+    pub enum AnthropicThinkingBlockBindingMismatchBehavior {
+        Error = "error",
+        DropBlock = "drop_block",
+    }
 }
 
 open_enum! {
-pub enum AnthropicThinkingBlockBindingPrefixMismatchBehavior {
-Error = "error",
-DropBlock = "drop_block",
-}
+    pub enum AnthropicThinkingBlockBindingPrefixMismatchBehavior {
+        Error = "error",
+        DropBlock = "drop_block",
+    }
 }
 
 tag_enum! {
-pub enum AnthropicThinkingBlockType { Thinking = "thinking" }
+    pub enum AnthropicThinkingBlockType { Thinking = "thinking" }
 }
 
 open_enum! {
-pub enum AnthropicThinkingDisplay {
-Summarized = "summarized",
-Omitted = "omitted",
-Updates = "updates",
-}
+    pub enum AnthropicThinkingDisplay {
+        Summarized = "summarized",
+        Omitted = "omitted",
+        Updates = "updates",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2779,7 +2773,7 @@ impl AnthropicThinkingTurns {
 }
 
 tag_enum! {
-pub enum AnthropicThinkingTurnsType { ThinkingTurns = "thinking_turns" }
+    pub enum AnthropicThinkingTurnsType { ThinkingTurns = "thinking_turns" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2805,14 +2799,14 @@ impl AnthropicToolReference {
 }
 
 tag_enum! {
-pub enum AnthropicToolReferenceType { ToolReference = "tool_reference" }
+    pub enum AnthropicToolReferenceType { ToolReference = "tool_reference" }
 }
 
 tagged_union! {
-pub enum AnthropicToolSearchContent ("type") {
-ToolSearchToolResultError("tool_search_tool_result_error") => AnthropicToolSearchResultError,
-ToolSearchToolSearchResult("tool_search_tool_search_result") => AnthropicToolSearchResult,
-}
+    pub enum AnthropicToolSearchContent ("type") {
+        ToolSearchToolResultError("tool_search_tool_result_error") => AnthropicToolSearchResultError,
+        ToolSearchToolSearchResult("tool_search_tool_search_result") => AnthropicToolSearchResult,
+    }
 }
 
 impl From<AnthropicToolSearchResultError> for AnthropicToolSearchContent {
@@ -2885,11 +2879,11 @@ impl AnthropicToolSearchResultError {
 }
 
 tag_enum! {
-pub enum AnthropicToolSearchResultErrorType { ToolSearchToolResultError = "tool_search_tool_result_error" }
+    pub enum AnthropicToolSearchResultErrorType { ToolSearchToolResultError = "tool_search_tool_result_error" }
 }
 
 tag_enum! {
-pub enum AnthropicToolSearchResultType { ToolSearchToolSearchResult = "tool_search_tool_search_result" }
+    pub enum AnthropicToolSearchResultType { ToolSearchToolSearchResult = "tool_search_tool_search_result" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -2956,14 +2950,14 @@ impl AnthropicToolSearchToolBm25 {
 }
 
 tag_enum! {
-pub enum AnthropicToolSearchToolBm25Name { ToolSearchToolBm25 = "tool_search_tool_bm25" }
+    pub enum AnthropicToolSearchToolBm25Name { ToolSearchToolBm25 = "tool_search_tool_bm25" }
 }
 
 open_enum! {
-pub enum AnthropicToolSearchToolBm25Type {
-ToolSearchToolBm2520251119 = "tool_search_tool_bm25_20251119",
-ToolSearchToolBm25 = "tool_search_tool_bm25",
-}
+    pub enum AnthropicToolSearchToolBm25Type {
+        ToolSearchToolBm2520251119 = "tool_search_tool_bm25_20251119",
+        ToolSearchToolBm25 = "tool_search_tool_bm25",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -3030,14 +3024,14 @@ impl AnthropicToolSearchToolRegex {
 }
 
 tag_enum! {
-pub enum AnthropicToolSearchToolRegexName { ToolSearchToolRegex = "tool_search_tool_regex" }
+    pub enum AnthropicToolSearchToolRegexName { ToolSearchToolRegex = "tool_search_tool_regex" }
 }
 
 open_enum! {
-pub enum AnthropicToolSearchToolRegexType {
-ToolSearchToolRegex20251119 = "tool_search_tool_regex_20251119",
-ToolSearchToolRegex = "tool_search_tool_regex",
-}
+    pub enum AnthropicToolSearchToolRegexType {
+        ToolSearchToolRegex20251119 = "tool_search_tool_regex_20251119",
+        ToolSearchToolRegex = "tool_search_tool_regex",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -3070,38 +3064,41 @@ impl AnthropicToolSearchToolResult {
 }
 
 tag_enum! {
-pub enum AnthropicToolSearchToolResultType { ToolSearchToolResult = "tool_search_tool_result" }
+    pub enum AnthropicToolSearchToolResultType { ToolSearchToolResult = "tool_search_tool_result" }
 }
 
-/// An Anthropic tool definition: a client-defined tool with a JSON Schema `input_schema`, or a server tool (bash, text editor, web search).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum AnthropicToolUnion {
-    Bash(AnthropicToolUnionBash),
-    StrReplaceEditor(AnthropicToolUnionStrReplaceEditor),
-    WebSearch(AnthropicToolUnionWebSearch),
-    WebSearch20260209(AnthropicToolUnionWebSearch20260209),
-    Object(AnthropicToolUnionObject),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<AnthropicToolUnionBash> for AnthropicToolUnion {
-    fn from(value: AnthropicToolUnionBash) -> Self {
-        Self::Bash(value)
+tagged_union! {
+    /// An Anthropic tool definition: a client-defined tool with a JSON Schema `input_schema`, or a server tool (bash, text editor, web search).
+    pub enum AnthropicToolUnion ("type") {
+        Custom("custom") => AnthropicToolUnionCustom,
+        Bash20250124("bash_20250124") => AnthropicToolUnionBash20250124,
+        TextEditor20250124("text_editor_20250124") => AnthropicToolUnionTextEditor20250124,
+        WebSearch20250305("web_search_20250305") => AnthropicToolUnionWebSearch20250305,
+        WebSearch20260209("web_search_20260209") => AnthropicToolUnionWebSearch20260209,
     }
 }
 
-impl From<AnthropicToolUnionStrReplaceEditor> for AnthropicToolUnion {
-    fn from(value: AnthropicToolUnionStrReplaceEditor) -> Self {
-        Self::StrReplaceEditor(value)
+impl From<AnthropicToolUnionCustom> for AnthropicToolUnion {
+    fn from(value: AnthropicToolUnionCustom) -> Self {
+        Self::Custom(value)
     }
 }
 
-impl From<AnthropicToolUnionWebSearch> for AnthropicToolUnion {
-    fn from(value: AnthropicToolUnionWebSearch) -> Self {
-        Self::WebSearch(value)
+impl From<AnthropicToolUnionBash20250124> for AnthropicToolUnion {
+    fn from(value: AnthropicToolUnionBash20250124) -> Self {
+        Self::Bash20250124(value)
+    }
+}
+
+impl From<AnthropicToolUnionTextEditor20250124> for AnthropicToolUnion {
+    fn from(value: AnthropicToolUnionTextEditor20250124) -> Self {
+        Self::TextEditor20250124(value)
+    }
+}
+
+impl From<AnthropicToolUnionWebSearch20250305> for AnthropicToolUnion {
+    fn from(value: AnthropicToolUnionWebSearch20250305) -> Self {
+        Self::WebSearch20250305(value)
     }
 }
 
@@ -3111,31 +3108,25 @@ impl From<AnthropicToolUnionWebSearch20260209> for AnthropicToolUnion {
     }
 }
 
-impl From<AnthropicToolUnionObject> for AnthropicToolUnion {
-    fn from(value: AnthropicToolUnionObject) -> Self {
-        Self::Object(value)
-    }
-}
-
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionBash {
+pub struct AnthropicToolUnionBash20250124 {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub name: AnthropicToolUnionBashName,
-    pub r#type: AnthropicToolUnionBashType,
+    pub name: AnthropicToolUnionBash20250124Name,
+    pub r#type: AnthropicToolUnionBash20250124Type,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    AnthropicToolUnionBash {
+    AnthropicToolUnionBash20250124 {
         cache_control: "cache_control" optional,
         name: "name" required,
         r#type: "type" required,
     }
 }
 
-impl AnthropicToolUnionBash {
+impl AnthropicToolUnionBash20250124 {
     /// A value with every field unset.
     pub fn new() -> Self {
         Self {
@@ -3154,29 +3145,29 @@ impl AnthropicToolUnionBash {
 }
 
 tag_enum! {
-pub enum AnthropicToolUnionBashName { Bash = "bash" }
+    pub enum AnthropicToolUnionBash20250124Name { Bash = "bash" }
 }
 
 tag_enum! {
-pub enum AnthropicToolUnionBashType { Bash20250124 = "bash_20250124" }
+    pub enum AnthropicToolUnionBash20250124Type { Bash20250124 = "bash_20250124" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionObject {
+pub struct AnthropicToolUnionCustom {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub defer_loading: Option<bool>,
     pub description: Option<String>,
-    pub input_schema: AnthropicToolUnionObjectInputSchema,
+    pub input_schema: AnthropicToolUnionCustomInputSchema,
     pub name: String,
     pub strict: Option<bool>,
-    pub r#type: Option<AnthropicToolUnionObjectType>,
+    pub r#type: Option<AnthropicToolUnionCustomType>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    AnthropicToolUnionObject {
+    AnthropicToolUnionCustom {
         cache_control: "cache_control" optional,
         defer_loading: "defer_loading" optional,
         description: "description" optional,
@@ -3187,9 +3178,9 @@ json_object! {
     }
 }
 
-impl AnthropicToolUnionObject {
+impl AnthropicToolUnionCustom {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(name: impl Into<String>, input_schema: impl Into<AnthropicToolUnionObjectInputSchema>) -> Self {
+    pub fn new(name: impl Into<String>, input_schema: impl Into<AnthropicToolUnionCustomInputSchema>) -> Self {
         Self {
             cache_control: None,
             defer_loading: None,
@@ -3227,30 +3218,30 @@ impl AnthropicToolUnionObject {
     }
 
     /// Sets `type`.
-    pub fn r#type(mut self, value: impl Into<AnthropicToolUnionObjectType>) -> Self {
+    pub fn r#type(mut self, value: impl Into<AnthropicToolUnionCustomType>) -> Self {
         self.r#type = Some(value.into());
         self
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionObjectInputSchema {
+pub struct AnthropicToolUnionCustomInputSchema {
     pub properties: Option<serde_json::Value>,
     pub required: Option<Vec<String>>,
-    pub r#type: AnthropicToolUnionObjectInputSchemaType,
+    pub r#type: AnthropicToolUnionCustomInputSchemaType,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    AnthropicToolUnionObjectInputSchema {
+    AnthropicToolUnionCustomInputSchema {
         properties: "properties" optional,
         required: "required" optional,
         r#type: "type" required,
     }
 }
 
-impl AnthropicToolUnionObjectInputSchema {
+impl AnthropicToolUnionCustomInputSchema {
     /// A value with every field unset.
     pub fn new() -> Self {
         Self { properties: None, required: None, r#type: Default::default(), extra: serde_json::Map::new() }
@@ -3277,32 +3268,32 @@ impl AnthropicToolUnionObjectInputSchema {
 }
 
 tag_enum! {
-pub enum AnthropicToolUnionObjectInputSchemaType { Object = "object" }
+    pub enum AnthropicToolUnionCustomInputSchemaType { Object = "object" }
 }
 
 tag_enum! {
-pub enum AnthropicToolUnionObjectType { Custom = "custom" }
+    pub enum AnthropicToolUnionCustomType { Custom = "custom" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionStrReplaceEditor {
+pub struct AnthropicToolUnionTextEditor20250124 {
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub name: AnthropicToolUnionStrReplaceEditorName,
-    pub r#type: AnthropicToolUnionStrReplaceEditorType,
+    pub name: AnthropicToolUnionTextEditor20250124Name,
+    pub r#type: AnthropicToolUnionTextEditor20250124Type,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    AnthropicToolUnionStrReplaceEditor {
+    AnthropicToolUnionTextEditor20250124 {
         cache_control: "cache_control" optional,
         name: "name" required,
         r#type: "type" required,
     }
 }
 
-impl AnthropicToolUnionStrReplaceEditor {
+impl AnthropicToolUnionTextEditor20250124 {
     /// A value with every field unset.
     pub fn new() -> Self {
         Self {
@@ -3321,29 +3312,29 @@ impl AnthropicToolUnionStrReplaceEditor {
 }
 
 tag_enum! {
-pub enum AnthropicToolUnionStrReplaceEditorName { StrReplaceEditor = "str_replace_editor" }
+    pub enum AnthropicToolUnionTextEditor20250124Name { StrReplaceEditor = "str_replace_editor" }
 }
 
 tag_enum! {
-pub enum AnthropicToolUnionStrReplaceEditorType { TextEditor20250124 = "text_editor_20250124" }
+    pub enum AnthropicToolUnionTextEditor20250124Type { TextEditor20250124 = "text_editor_20250124" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionWebSearch {
+pub struct AnthropicToolUnionWebSearch20250305 {
     pub allowed_domains: Option<Vec<String>>,
     pub blocked_domains: Option<Vec<String>>,
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub cache_control: Option<AnthropicCacheControlDirective>,
     pub max_uses: Option<i64>,
-    pub name: AnthropicToolUnionWebSearchName,
-    pub r#type: AnthropicToolUnionWebSearchType,
+    pub name: AnthropicToolUnionWebSearch20250305Name,
+    pub r#type: AnthropicToolUnionWebSearch20250305Type,
     pub user_location: Option<AnthropicWebSearchToolUserLocation>,
     /// Fields the spec does not describe, kept as received so that they round-trip.
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 json_object! {
-    AnthropicToolUnionWebSearch {
+    AnthropicToolUnionWebSearch20250305 {
         allowed_domains: "allowed_domains" optional,
         blocked_domains: "blocked_domains" optional,
         cache_control: "cache_control" optional,
@@ -3354,7 +3345,7 @@ json_object! {
     }
 }
 
-impl AnthropicToolUnionWebSearch {
+impl AnthropicToolUnionWebSearch20250305 {
     /// A value with every field unset.
     pub fn new() -> Self {
         Self {
@@ -3426,6 +3417,14 @@ impl AnthropicToolUnionWebSearch {
         self.extra.insert("user_location".into(), serde_json::Value::Null);
         self
     }
+}
+
+tag_enum! {
+    pub enum AnthropicToolUnionWebSearch20250305Name { WebSearch = "web_search" }
+}
+
+tag_enum! {
+    pub enum AnthropicToolUnionWebSearch20250305Type { WebSearch20250305 = "web_search_20250305" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3538,19 +3537,11 @@ impl AnthropicToolUnionWebSearch20260209 {
 }
 
 tag_enum! {
-pub enum AnthropicToolUnionWebSearch20260209Name { WebSearch = "web_search" }
+    pub enum AnthropicToolUnionWebSearch20260209Name { WebSearch = "web_search" }
 }
 
 tag_enum! {
-pub enum AnthropicToolUnionWebSearch20260209Type { WebSearch20260209 = "web_search_20260209" }
-}
-
-tag_enum! {
-pub enum AnthropicToolUnionWebSearchName { WebSearch = "web_search" }
-}
-
-tag_enum! {
-pub enum AnthropicToolUnionWebSearchType { WebSearch20250305 = "web_search_20250305" }
+    pub enum AnthropicToolUnionWebSearch20260209Type { WebSearch20260209 = "web_search_20260209" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -3595,7 +3586,7 @@ impl AnthropicToolUseBlock {
 }
 
 tag_enum! {
-pub enum AnthropicToolUseBlockType { ToolUse = "tool_use" }
+    pub enum AnthropicToolUseBlockType { ToolUse = "tool_use" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3621,7 +3612,7 @@ impl AnthropicToolUsesKeep {
 }
 
 tag_enum! {
-pub enum AnthropicToolUsesKeepType { ToolUses = "tool_uses" }
+    pub enum AnthropicToolUsesKeepType { ToolUses = "tool_uses" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3647,7 +3638,7 @@ impl AnthropicToolUsesTrigger {
 }
 
 tag_enum! {
-pub enum AnthropicToolUsesTriggerType { ToolUses = "tool_uses" }
+    pub enum AnthropicToolUsesTriggerType { ToolUses = "tool_uses" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3673,7 +3664,7 @@ impl AnthropicUrlImageSource {
 }
 
 tag_enum! {
-pub enum AnthropicUrlImageSourceType { Url = "url" }
+    pub enum AnthropicUrlImageSourceType { Url = "url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3699,7 +3690,7 @@ impl AnthropicUrlPdfSource {
 }
 
 tag_enum! {
-pub enum AnthropicUrlPdfSourceType { Url = "url" }
+    pub enum AnthropicUrlPdfSourceType { Url = "url" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -3741,14 +3732,14 @@ impl AnthropicWebFetchBlock {
 }
 
 tag_enum! {
-pub enum AnthropicWebFetchBlockType { WebFetchResult = "web_fetch_result" }
+    pub enum AnthropicWebFetchBlockType { WebFetchResult = "web_fetch_result" }
 }
 
 tagged_union! {
-pub enum AnthropicWebFetchContent ("type") {
-WebFetchToolResultError("web_fetch_tool_result_error") => AnthropicWebFetchToolResultError,
-WebFetchResult("web_fetch_result") => AnthropicWebFetchBlock,
-}
+    pub enum AnthropicWebFetchContent ("type") {
+        WebFetchToolResultError("web_fetch_tool_result_error") => AnthropicWebFetchToolResultError,
+        WebFetchResult("web_fetch_result") => AnthropicWebFetchBlock,
+    }
 }
 
 impl From<AnthropicWebFetchToolResultError> for AnthropicWebFetchContent {
@@ -3822,26 +3813,26 @@ impl AnthropicWebFetchToolResultError {
 }
 
 open_enum! {
-pub enum AnthropicWebFetchToolResultErrorCode {
-ContentTooLarge = "content_too_large",
-InvalidToolInput = "invalid_tool_input",
-UrlTooLong = "url_too_long",
-UrlNotAllowed = "url_not_allowed",
-UrlNotInPriorContext = "url_not_in_prior_context",
-UrlNotAccessible = "url_not_accessible",
-UnsupportedContentType = "unsupported_content_type",
-TooManyRequests = "too_many_requests",
-MaxUsesExceeded = "max_uses_exceeded",
-Unavailable = "unavailable",
-}
-}
-
-tag_enum! {
-pub enum AnthropicWebFetchToolResultErrorType { WebFetchToolResultError = "web_fetch_tool_result_error" }
+    pub enum AnthropicWebFetchToolResultErrorCode {
+        ContentTooLarge = "content_too_large",
+        InvalidToolInput = "invalid_tool_input",
+        UrlTooLong = "url_too_long",
+        UrlNotAllowed = "url_not_allowed",
+        UrlNotInPriorContext = "url_not_in_prior_context",
+        UrlNotAccessible = "url_not_accessible",
+        UnsupportedContentType = "unsupported_content_type",
+        TooManyRequests = "too_many_requests",
+        MaxUsesExceeded = "max_uses_exceeded",
+        Unavailable = "unavailable",
+    }
 }
 
 tag_enum! {
-pub enum AnthropicWebFetchToolResultType { WebFetchToolResult = "web_fetch_tool_result" }
+    pub enum AnthropicWebFetchToolResultErrorType { WebFetchToolResultError = "web_fetch_tool_result_error" }
+}
+
+tag_enum! {
+    pub enum AnthropicWebFetchToolResultType { WebFetchToolResult = "web_fetch_tool_result" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3934,11 +3925,11 @@ impl AnthropicWebSearchResultBlockParam {
 }
 
 tag_enum! {
-pub enum AnthropicWebSearchResultBlockParamType { WebSearchResult = "web_search_result" }
+    pub enum AnthropicWebSearchResultBlockParamType { WebSearchResult = "web_search_result" }
 }
 
 tag_enum! {
-pub enum AnthropicWebSearchResultType { WebSearchResult = "web_search_result" }
+    pub enum AnthropicWebSearchResultType { WebSearchResult = "web_search_result" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -4022,22 +4013,22 @@ impl AnthropicWebSearchToolResultError {
 }
 
 open_enum! {
-pub enum AnthropicWebSearchToolResultErrorCode {
-InvalidToolInput = "invalid_tool_input",
-Unavailable = "unavailable",
-MaxUsesExceeded = "max_uses_exceeded",
-TooManyRequests = "too_many_requests",
-QueryTooLong = "query_too_long",
-RequestTooLarge = "request_too_large",
-}
-}
-
-tag_enum! {
-pub enum AnthropicWebSearchToolResultErrorType { WebSearchToolResultError = "web_search_tool_result_error" }
+    pub enum AnthropicWebSearchToolResultErrorCode {
+        InvalidToolInput = "invalid_tool_input",
+        Unavailable = "unavailable",
+        MaxUsesExceeded = "max_uses_exceeded",
+        TooManyRequests = "too_many_requests",
+        QueryTooLong = "query_too_long",
+        RequestTooLarge = "request_too_large",
+    }
 }
 
 tag_enum! {
-pub enum AnthropicWebSearchToolResultType { WebSearchToolResult = "web_search_tool_result" }
+    pub enum AnthropicWebSearchToolResultErrorType { WebSearchToolResultError = "web_search_tool_result_error" }
+}
+
+tag_enum! {
+    pub enum AnthropicWebSearchToolResultType { WebSearchToolResult = "web_search_tool_result" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -4128,15 +4119,15 @@ impl AnthropicWebSearchToolUserLocation {
 }
 
 tag_enum! {
-pub enum AnthropicWebSearchToolUserLocationType { Approximate = "approximate" }
+    pub enum AnthropicWebSearchToolUserLocationType { Approximate = "approximate" }
 }
 
 tag_enum! {
-pub enum BaseMessagesResultRole { Assistant = "assistant" }
+    pub enum BaseMessagesResultRole { Assistant = "assistant" }
 }
 
 tag_enum! {
-pub enum BaseMessagesResultType { Message = "message" }
+    pub enum BaseMessagesResultType { Message = "message" }
 }
 
 /// Inputs of [`messages_create`](crate::funcs::messages_create) (`POST /messages`): path, query and header parameters and the body.
@@ -4199,7 +4190,7 @@ impl MessagesAdvisorToolResultBlock {
 }
 
 tag_enum! {
-pub enum MessagesAdvisorToolResultBlockType { AdvisorToolResult = "advisor_tool_result" }
+    pub enum MessagesAdvisorToolResultBlockType { AdvisorToolResult = "advisor_tool_result" }
 }
 
 /// Output of a sandbox-executed `openrouter:bash` call from a prior assistant turn. Accepted on replay and dropped before the provider request — Anthropic has no equivalent block.
@@ -4297,11 +4288,11 @@ impl MessagesBashToolResultBlockFilesItem {
 }
 
 tag_enum! {
-pub enum MessagesBashToolResultBlockFilesItemType { ContainerFileCitation = "container_file_citation" }
+    pub enum MessagesBashToolResultBlockFilesItemType { ContainerFileCitation = "container_file_citation" }
 }
 
 tag_enum! {
-pub enum MessagesBashToolResultBlockType { OpenrouterBashToolResult = "openrouter_bash_tool_result" }
+    pub enum MessagesBashToolResultBlockType { OpenrouterBashToolResult = "openrouter_bash_tool_result" }
 }
 
 /// Event sent when content is added to a content block
@@ -4329,18 +4320,15 @@ impl MessagesContentBlockDeltaEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesContentBlockDeltaEventDelta {
-    TextDelta(MessagesContentBlockDeltaEventDeltaTextDelta),
-    InputJsonDelta(MessagesContentBlockDeltaEventDeltaInputJsonDelta),
-    ThinkingDelta(MessagesContentBlockDeltaEventDeltaThinkingDelta),
-    SignatureDelta(MessagesContentBlockDeltaEventDeltaSignatureDelta),
-    CitationsDelta(MessagesContentBlockDeltaEventDeltaCitationsDelta),
-    CompactionDelta(MessagesContentBlockDeltaEventDeltaCompactionDelta),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum MessagesContentBlockDeltaEventDelta ("type") {
+        TextDelta("text_delta") => MessagesContentBlockDeltaEventDeltaTextDelta,
+        InputJsonDelta("input_json_delta") => MessagesContentBlockDeltaEventDeltaInputJsonDelta,
+        ThinkingDelta("thinking_delta") => MessagesContentBlockDeltaEventDeltaThinkingDelta,
+        SignatureDelta("signature_delta") => MessagesContentBlockDeltaEventDeltaSignatureDelta,
+        CitationsDelta("citations_delta") => MessagesContentBlockDeltaEventDeltaCitationsDelta,
+        CompactionDelta("compaction_delta") => MessagesContentBlockDeltaEventDeltaCompactionDelta,
+    }
 }
 
 impl From<MessagesContentBlockDeltaEventDeltaTextDelta> for MessagesContentBlockDeltaEventDelta {
@@ -4402,13 +4390,13 @@ impl MessagesContentBlockDeltaEventDeltaCitationsDelta {
 }
 
 tagged_union! {
-pub enum MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation ("type") {
-CharLocation("char_location") => AnthropicCitationCharLocation,
-PageLocation("page_location") => AnthropicCitationPageLocation,
-ContentBlockLocation("content_block_location") => AnthropicCitationContentBlockLocation,
-WebSearchResultLocation("web_search_result_location") => AnthropicCitationWebSearchResultLocation,
-SearchResultLocation("search_result_location") => AnthropicCitationSearchResultLocation,
-}
+    pub enum MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation ("type") {
+        CharLocation("char_location") => AnthropicCitationCharLocation,
+        PageLocation("page_location") => AnthropicCitationPageLocation,
+        ContentBlockLocation("content_block_location") => AnthropicCitationContentBlockLocation,
+        WebSearchResultLocation("web_search_result_location") => AnthropicCitationWebSearchResultLocation,
+        SearchResultLocation("search_result_location") => AnthropicCitationSearchResultLocation,
+    }
 }
 
 impl From<AnthropicCitationCharLocation> for MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation {
@@ -4442,7 +4430,7 @@ impl From<AnthropicCitationSearchResultLocation> for MessagesContentBlockDeltaEv
 }
 
 tag_enum! {
-pub enum MessagesContentBlockDeltaEventDeltaCitationsDeltaType { CitationsDelta = "citations_delta" }
+    pub enum MessagesContentBlockDeltaEventDeltaCitationsDeltaType { CitationsDelta = "citations_delta" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -4489,7 +4477,7 @@ impl MessagesContentBlockDeltaEventDeltaCompactionDelta {
 }
 
 tag_enum! {
-pub enum MessagesContentBlockDeltaEventDeltaCompactionDeltaType { CompactionDelta = "compaction_delta" }
+    pub enum MessagesContentBlockDeltaEventDeltaCompactionDeltaType { CompactionDelta = "compaction_delta" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -4515,7 +4503,7 @@ impl MessagesContentBlockDeltaEventDeltaInputJsonDelta {
 }
 
 tag_enum! {
-pub enum MessagesContentBlockDeltaEventDeltaInputJsonDeltaType { InputJsonDelta = "input_json_delta" }
+    pub enum MessagesContentBlockDeltaEventDeltaInputJsonDeltaType { InputJsonDelta = "input_json_delta" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -4541,7 +4529,7 @@ impl MessagesContentBlockDeltaEventDeltaSignatureDelta {
 }
 
 tag_enum! {
-pub enum MessagesContentBlockDeltaEventDeltaSignatureDeltaType { SignatureDelta = "signature_delta" }
+    pub enum MessagesContentBlockDeltaEventDeltaSignatureDeltaType { SignatureDelta = "signature_delta" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -4567,7 +4555,7 @@ impl MessagesContentBlockDeltaEventDeltaTextDelta {
 }
 
 tag_enum! {
-pub enum MessagesContentBlockDeltaEventDeltaTextDeltaType { TextDelta = "text_delta" }
+    pub enum MessagesContentBlockDeltaEventDeltaTextDeltaType { TextDelta = "text_delta" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -4593,11 +4581,11 @@ impl MessagesContentBlockDeltaEventDeltaThinkingDelta {
 }
 
 tag_enum! {
-pub enum MessagesContentBlockDeltaEventDeltaThinkingDeltaType { ThinkingDelta = "thinking_delta" }
+    pub enum MessagesContentBlockDeltaEventDeltaThinkingDeltaType { ThinkingDelta = "thinking_delta" }
 }
 
 tag_enum! {
-pub enum MessagesContentBlockDeltaEventType { ContentBlockDelta = "content_block_delta" }
+    pub enum MessagesContentBlockDeltaEventType { ContentBlockDelta = "content_block_delta" }
 }
 
 /// Event sent when a new content block starts
@@ -4808,11 +4796,11 @@ impl MessagesContentBlockStartEventContentBlockCompaction {
 }
 
 tag_enum! {
-pub enum MessagesContentBlockStartEventContentBlockCompactionType { Compaction = "compaction" }
+    pub enum MessagesContentBlockStartEventContentBlockCompactionType { Compaction = "compaction" }
 }
 
 tag_enum! {
-pub enum MessagesContentBlockStartEventType { ContentBlockStart = "content_block_start" }
+    pub enum MessagesContentBlockStartEventType { ContentBlockStart = "content_block_start" }
 }
 
 /// Event sent when a content block is complete
@@ -4839,7 +4827,7 @@ impl MessagesContentBlockStopEvent {
 }
 
 tag_enum! {
-pub enum MessagesContentBlockStopEventType { ContentBlockStop = "content_block_stop" }
+    pub enum MessagesContentBlockStopEventType { ContentBlockStop = "content_block_stop" }
 }
 
 /// Event sent when the message metadata changes (e.g., stop_reason)
@@ -4941,7 +4929,7 @@ impl MessagesDeltaEventDelta {
 }
 
 tag_enum! {
-pub enum MessagesDeltaEventType { MessageDelta = "message_delta" }
+    pub enum MessagesDeltaEventType { MessageDelta = "message_delta" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -5105,7 +5093,7 @@ impl MessagesErrorEventError {
 }
 
 tag_enum! {
-pub enum MessagesErrorEventType { Error = "error" }
+    pub enum MessagesErrorEventType { Error = "error" }
 }
 
 /// Fallback model to try when the primary model fails or refuses. Only the `model` field is supported; per-attempt overrides are rejected.
@@ -5216,34 +5204,43 @@ impl From<Vec<MessagesMessageParamContentObjectsItem>> for MessagesMessageParamC
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesMessageParamContentObjectsItem {
-    AnthropicSearchResultBlockParam(AnthropicSearchResultBlockParam),
-    ToolUse(MessagesMessageParamContentObjectsItemToolUse),
-    Thinking(MessagesMessageParamContentObjectsItemThinking),
-    ServerToolUse(MessagesMessageParamContentObjectsItemServerToolUse),
-    WebSearchToolResult(MessagesMessageParamContentObjectsItemWebSearchToolResult),
-    MessagesAdvisorToolResultBlock(MessagesAdvisorToolResultBlock),
-    MessagesShellToolResultBlock(MessagesShellToolResultBlock),
-    MessagesBashToolResultBlock(MessagesBashToolResultBlock),
-    ORAnthropicToolSearchResultParam(ORAnthropicToolSearchResultParam),
-    AnthropicTextBlockParam(AnthropicTextBlockParam),
-    AnthropicImageBlockParam(AnthropicImageBlockParam),
-    AnthropicDocumentBlockParam(AnthropicDocumentBlockParam),
-    ToolResult(MessagesMessageParamContentObjectsItemToolResult),
-    RedactedThinking(MessagesMessageParamContentObjectsItemRedactedThinking),
-    Compaction(MessagesMessageParamContentObjectsItemCompaction),
-    MessagesToolAdditionBlock(MessagesToolAdditionBlock),
-    MessagesToolRemovalBlock(MessagesToolRemovalBlock),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum MessagesMessageParamContentObjectsItem ("type") {
+        Text("text") => AnthropicTextBlockParam,
+        Image("image") => AnthropicImageBlockParam,
+        Document("document") => AnthropicDocumentBlockParam,
+        ToolUse("tool_use") => MessagesMessageParamContentObjectsItemToolUse,
+        ToolResult("tool_result") => MessagesMessageParamContentObjectsItemToolResult,
+        Thinking("thinking") => MessagesMessageParamContentObjectsItemThinking,
+        RedactedThinking("redacted_thinking") => MessagesMessageParamContentObjectsItemRedactedThinking,
+        ServerToolUse("server_tool_use") => MessagesMessageParamContentObjectsItemServerToolUse,
+        WebSearchToolResult("web_search_tool_result") => MessagesMessageParamContentObjectsItemWebSearchToolResult,
+        SearchResult("search_result") => AnthropicSearchResultBlockParam,
+        Compaction("compaction") => MessagesMessageParamContentObjectsItemCompaction,
+        AdvisorToolResult("advisor_tool_result") => MessagesAdvisorToolResultBlock,
+        ToolAddition("tool_addition") => MessagesToolAdditionBlock,
+        ToolRemoval("tool_removal") => MessagesToolRemovalBlock,
+        OpenrouterShellToolResult("openrouter_shell_tool_result") => MessagesShellToolResultBlock,
+        OpenrouterBashToolResult("openrouter_bash_tool_result") => MessagesBashToolResultBlock,
+        OpenrouterToolSearchResult("openrouter_tool_search_result") => ORAnthropicToolSearchResultParam,
+    }
 }
 
-impl From<AnthropicSearchResultBlockParam> for MessagesMessageParamContentObjectsItem {
-    fn from(value: AnthropicSearchResultBlockParam) -> Self {
-        Self::AnthropicSearchResultBlockParam(value)
+impl From<AnthropicTextBlockParam> for MessagesMessageParamContentObjectsItem {
+    fn from(value: AnthropicTextBlockParam) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<AnthropicImageBlockParam> for MessagesMessageParamContentObjectsItem {
+    fn from(value: AnthropicImageBlockParam) -> Self {
+        Self::Image(value)
+    }
+}
+
+impl From<AnthropicDocumentBlockParam> for MessagesMessageParamContentObjectsItem {
+    fn from(value: AnthropicDocumentBlockParam) -> Self {
+        Self::Document(value)
     }
 }
 
@@ -5253,9 +5250,21 @@ impl From<MessagesMessageParamContentObjectsItemToolUse> for MessagesMessagePara
     }
 }
 
+impl From<MessagesMessageParamContentObjectsItemToolResult> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesMessageParamContentObjectsItemToolResult) -> Self {
+        Self::ToolResult(value)
+    }
+}
+
 impl From<MessagesMessageParamContentObjectsItemThinking> for MessagesMessageParamContentObjectsItem {
     fn from(value: MessagesMessageParamContentObjectsItemThinking) -> Self {
         Self::Thinking(value)
+    }
+}
+
+impl From<MessagesMessageParamContentObjectsItemRedactedThinking> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesMessageParamContentObjectsItemRedactedThinking) -> Self {
+        Self::RedactedThinking(value)
     }
 }
 
@@ -5271,57 +5280,9 @@ impl From<MessagesMessageParamContentObjectsItemWebSearchToolResult> for Message
     }
 }
 
-impl From<MessagesAdvisorToolResultBlock> for MessagesMessageParamContentObjectsItem {
-    fn from(value: MessagesAdvisorToolResultBlock) -> Self {
-        Self::MessagesAdvisorToolResultBlock(value)
-    }
-}
-
-impl From<MessagesShellToolResultBlock> for MessagesMessageParamContentObjectsItem {
-    fn from(value: MessagesShellToolResultBlock) -> Self {
-        Self::MessagesShellToolResultBlock(value)
-    }
-}
-
-impl From<MessagesBashToolResultBlock> for MessagesMessageParamContentObjectsItem {
-    fn from(value: MessagesBashToolResultBlock) -> Self {
-        Self::MessagesBashToolResultBlock(value)
-    }
-}
-
-impl From<ORAnthropicToolSearchResultParam> for MessagesMessageParamContentObjectsItem {
-    fn from(value: ORAnthropicToolSearchResultParam) -> Self {
-        Self::ORAnthropicToolSearchResultParam(value)
-    }
-}
-
-impl From<AnthropicTextBlockParam> for MessagesMessageParamContentObjectsItem {
-    fn from(value: AnthropicTextBlockParam) -> Self {
-        Self::AnthropicTextBlockParam(value)
-    }
-}
-
-impl From<AnthropicImageBlockParam> for MessagesMessageParamContentObjectsItem {
-    fn from(value: AnthropicImageBlockParam) -> Self {
-        Self::AnthropicImageBlockParam(value)
-    }
-}
-
-impl From<AnthropicDocumentBlockParam> for MessagesMessageParamContentObjectsItem {
-    fn from(value: AnthropicDocumentBlockParam) -> Self {
-        Self::AnthropicDocumentBlockParam(value)
-    }
-}
-
-impl From<MessagesMessageParamContentObjectsItemToolResult> for MessagesMessageParamContentObjectsItem {
-    fn from(value: MessagesMessageParamContentObjectsItemToolResult) -> Self {
-        Self::ToolResult(value)
-    }
-}
-
-impl From<MessagesMessageParamContentObjectsItemRedactedThinking> for MessagesMessageParamContentObjectsItem {
-    fn from(value: MessagesMessageParamContentObjectsItemRedactedThinking) -> Self {
-        Self::RedactedThinking(value)
+impl From<AnthropicSearchResultBlockParam> for MessagesMessageParamContentObjectsItem {
+    fn from(value: AnthropicSearchResultBlockParam) -> Self {
+        Self::SearchResult(value)
     }
 }
 
@@ -5331,15 +5292,39 @@ impl From<MessagesMessageParamContentObjectsItemCompaction> for MessagesMessageP
     }
 }
 
+impl From<MessagesAdvisorToolResultBlock> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesAdvisorToolResultBlock) -> Self {
+        Self::AdvisorToolResult(value)
+    }
+}
+
 impl From<MessagesToolAdditionBlock> for MessagesMessageParamContentObjectsItem {
     fn from(value: MessagesToolAdditionBlock) -> Self {
-        Self::MessagesToolAdditionBlock(value)
+        Self::ToolAddition(value)
     }
 }
 
 impl From<MessagesToolRemovalBlock> for MessagesMessageParamContentObjectsItem {
     fn from(value: MessagesToolRemovalBlock) -> Self {
-        Self::MessagesToolRemovalBlock(value)
+        Self::ToolRemoval(value)
+    }
+}
+
+impl From<MessagesShellToolResultBlock> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesShellToolResultBlock) -> Self {
+        Self::OpenrouterShellToolResult(value)
+    }
+}
+
+impl From<MessagesBashToolResultBlock> for MessagesMessageParamContentObjectsItem {
+    fn from(value: MessagesBashToolResultBlock) -> Self {
+        Self::OpenrouterBashToolResult(value)
+    }
+}
+
+impl From<ORAnthropicToolSearchResultParam> for MessagesMessageParamContentObjectsItem {
+    fn from(value: ORAnthropicToolSearchResultParam) -> Self {
+        Self::OpenrouterToolSearchResult(value)
     }
 }
 
@@ -5402,7 +5387,7 @@ impl MessagesMessageParamContentObjectsItemCompaction {
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentObjectsItemCompactionType { Compaction = "compaction" }
+    pub enum MessagesMessageParamContentObjectsItemCompactionType { Compaction = "compaction" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -5428,7 +5413,7 @@ impl MessagesMessageParamContentObjectsItemRedactedThinking {
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentObjectsItemRedactedThinkingType { RedactedThinking = "redacted_thinking" }
+    pub enum MessagesMessageParamContentObjectsItemRedactedThinkingType { RedactedThinking = "redacted_thinking" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -5480,7 +5465,7 @@ impl MessagesMessageParamContentObjectsItemServerToolUse {
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentObjectsItemServerToolUseType { ServerToolUse = "server_tool_use" }
+    pub enum MessagesMessageParamContentObjectsItemServerToolUseType { ServerToolUse = "server_tool_use" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -5513,7 +5498,7 @@ impl MessagesMessageParamContentObjectsItemThinking {
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentObjectsItemThinkingType { Thinking = "thinking" }
+    pub enum MessagesMessageParamContentObjectsItemThinkingType { Thinking = "thinking" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -5600,34 +5585,25 @@ impl From<Vec<MessagesMessageParamContentObjectsItemToolResultContentObjectsItem
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesMessageParamContentObjectsItemToolResultContentObjectsItem {
-    AnthropicSearchResultBlockParam(AnthropicSearchResultBlockParam),
-    AnthropicTextBlockParam(AnthropicTextBlockParam),
-    AnthropicImageBlockParam(AnthropicImageBlockParam),
-    ToolReference(MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference),
-    AnthropicDocumentBlockParam(AnthropicDocumentBlockParam),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<AnthropicSearchResultBlockParam> for MessagesMessageParamContentObjectsItemToolResultContentObjectsItem {
-    fn from(value: AnthropicSearchResultBlockParam) -> Self {
-        Self::AnthropicSearchResultBlockParam(value)
+tagged_union! {
+    pub enum MessagesMessageParamContentObjectsItemToolResultContentObjectsItem ("type") {
+        Text("text") => AnthropicTextBlockParam,
+        Image("image") => AnthropicImageBlockParam,
+        ToolReference("tool_reference") => MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference,
+        SearchResult("search_result") => AnthropicSearchResultBlockParam,
+        Document("document") => AnthropicDocumentBlockParam,
     }
 }
 
 impl From<AnthropicTextBlockParam> for MessagesMessageParamContentObjectsItemToolResultContentObjectsItem {
     fn from(value: AnthropicTextBlockParam) -> Self {
-        Self::AnthropicTextBlockParam(value)
+        Self::Text(value)
     }
 }
 
 impl From<AnthropicImageBlockParam> for MessagesMessageParamContentObjectsItemToolResultContentObjectsItem {
     fn from(value: AnthropicImageBlockParam) -> Self {
-        Self::AnthropicImageBlockParam(value)
+        Self::Image(value)
     }
 }
 
@@ -5639,9 +5615,15 @@ impl From<MessagesMessageParamContentObjectsItemToolResultContentObjectsItemTool
     }
 }
 
+impl From<AnthropicSearchResultBlockParam> for MessagesMessageParamContentObjectsItemToolResultContentObjectsItem {
+    fn from(value: AnthropicSearchResultBlockParam) -> Self {
+        Self::SearchResult(value)
+    }
+}
+
 impl From<AnthropicDocumentBlockParam> for MessagesMessageParamContentObjectsItemToolResultContentObjectsItem {
     fn from(value: AnthropicDocumentBlockParam) -> Self {
-        Self::AnthropicDocumentBlockParam(value)
+        Self::Document(value)
     }
 }
 
@@ -5668,11 +5650,11 @@ impl MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolRefer
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReferenceType { ToolReference = "tool_reference" }
+    pub enum MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReferenceType { ToolReference = "tool_reference" }
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentObjectsItemToolResultType { ToolResult = "tool_result" }
+    pub enum MessagesMessageParamContentObjectsItemToolResultType { ToolResult = "tool_result" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -5724,7 +5706,7 @@ impl MessagesMessageParamContentObjectsItemToolUse {
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentObjectsItemToolUseType { ToolUse = "tool_use" }
+    pub enum MessagesMessageParamContentObjectsItemToolUseType { ToolUse = "tool_use" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -5820,30 +5802,30 @@ impl MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchTo
 }
 
 open_enum! {
-pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorCode {
-InvalidToolInput = "invalid_tool_input",
-Unavailable = "unavailable",
-MaxUsesExceeded = "max_uses_exceeded",
-TooManyRequests = "too_many_requests",
-QueryTooLong = "query_too_long",
-RequestTooLarge = "request_too_large",
-}
-}
-
-tag_enum! {
-pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorType { WebSearchToolResultError = "web_search_tool_result_error" }
+    pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorCode {
+        InvalidToolInput = "invalid_tool_input",
+        Unavailable = "unavailable",
+        MaxUsesExceeded = "max_uses_exceeded",
+        TooManyRequests = "too_many_requests",
+        QueryTooLong = "query_too_long",
+        RequestTooLarge = "request_too_large",
+    }
 }
 
 tag_enum! {
-pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultType { WebSearchToolResult = "web_search_tool_result" }
+    pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorType { WebSearchToolResultError = "web_search_tool_result_error" }
+}
+
+tag_enum! {
+    pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultType { WebSearchToolResult = "web_search_tool_result" }
 }
 
 open_enum! {
-pub enum MessagesMessageParamRole {
-User = "user",
-Assistant = "assistant",
-System = "system",
-}
+    pub enum MessagesMessageParamRole {
+        User = "user",
+        Assistant = "assistant",
+        System = "system",
+    }
 }
 
 /// Configuration for controlling output behavior. Supports the effort parameter and structured output format.
@@ -5914,14 +5896,14 @@ impl MessagesOutputConfig {
 }
 
 open_enum! {
-/// How much effort the model should put into its response. Higher effort levels may result in more thorough analysis but take longer. Valid values are `low`, `medium`, `high`, `xhigh`, or `max`.
-pub enum MessagesOutputConfigEffort {
-Low = "low",
-Medium = "medium",
-High = "high",
-Xhigh = "xhigh",
-Max = "max",
-}
+    /// How much effort the model should put into its response. Higher effort levels may result in more thorough analysis but take longer. Valid values are `low`, `medium`, `high`, `xhigh`, or `max`.
+    pub enum MessagesOutputConfigEffort {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Xhigh = "xhigh",
+        Max = "max",
+    }
 }
 
 /// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
@@ -5948,7 +5930,7 @@ impl MessagesOutputConfigFormat {
 }
 
 tag_enum! {
-pub enum MessagesOutputConfigFormatType { JsonSchema = "json_schema" }
+    pub enum MessagesOutputConfigFormatType { JsonSchema = "json_schema" }
 }
 
 /// Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it to prioritize work and wind down gracefully. Advisory — does not enforce a hard cap.
@@ -5990,7 +5972,7 @@ impl MessagesOutputConfigTaskBudget {
 }
 
 tag_enum! {
-pub enum MessagesOutputConfigTaskBudgetType { Tokens = "tokens" }
+    pub enum MessagesOutputConfigTaskBudgetType { Tokens = "tokens" }
 }
 
 /// Keep-alive ping event
@@ -6015,7 +5997,7 @@ impl MessagesPingEvent {
 }
 
 tag_enum! {
-pub enum MessagesPingEventType { Ping = "ping" }
+    pub enum MessagesPingEventType { Ping = "ping" }
 }
 
 /// Request schema for Anthropic Messages API endpoint
@@ -6373,15 +6355,12 @@ impl MessagesRequestContextManagement {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesRequestContextManagementEditsItem {
-    ClearToolUses20250919(MessagesRequestContextManagementEditsItemClearToolUses20250919),
-    ClearThinking20251015(MessagesRequestContextManagementEditsItemClearThinking20251015),
-    Compact20260112(MessagesRequestContextManagementEditsItemCompact20260112),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum MessagesRequestContextManagementEditsItem ("type") {
+        ClearToolUses20250919("clear_tool_uses_20250919") => MessagesRequestContextManagementEditsItemClearToolUses20250919,
+        ClearThinking20251015("clear_thinking_20251015") => MessagesRequestContextManagementEditsItemClearThinking20251015,
+        Compact20260112("compact_20260112") => MessagesRequestContextManagementEditsItemCompact20260112,
+    }
 }
 
 impl From<MessagesRequestContextManagementEditsItemClearToolUses20250919>
@@ -6491,15 +6470,15 @@ impl MessagesRequestContextManagementEditsItemClearThinking20251015KeepAll {
 }
 
 tag_enum! {
-pub enum MessagesRequestContextManagementEditsItemClearThinking20251015KeepAllType { All = "all" }
+    pub enum MessagesRequestContextManagementEditsItemClearThinking20251015KeepAllType { All = "all" }
 }
 
 tag_enum! {
-pub enum MessagesRequestContextManagementEditsItemClearThinking20251015KeepString { All = "all" }
+    pub enum MessagesRequestContextManagementEditsItemClearThinking20251015KeepString { All = "all" }
 }
 
 tag_enum! {
-pub enum MessagesRequestContextManagementEditsItemClearThinking20251015Type { ClearThinking20251015 = "clear_thinking_20251015" }
+    pub enum MessagesRequestContextManagementEditsItemClearThinking20251015Type { ClearThinking20251015 = "clear_thinking_20251015" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -6626,10 +6605,10 @@ impl From<Vec<&str>> for MessagesRequestContextManagementEditsItemClearToolUses2
 }
 
 tagged_union! {
-pub enum MessagesRequestContextManagementEditsItemClearToolUses20250919Trigger ("type") {
-InputTokens("input_tokens") => AnthropicInputTokensTrigger,
-ToolUses("tool_uses") => AnthropicToolUsesTrigger,
-}
+    pub enum MessagesRequestContextManagementEditsItemClearToolUses20250919Trigger ("type") {
+        InputTokens("input_tokens") => AnthropicInputTokensTrigger,
+        ToolUses("tool_uses") => AnthropicToolUsesTrigger,
+    }
 }
 
 impl From<AnthropicInputTokensTrigger> for MessagesRequestContextManagementEditsItemClearToolUses20250919Trigger {
@@ -6645,7 +6624,7 @@ impl From<AnthropicToolUsesTrigger> for MessagesRequestContextManagementEditsIte
 }
 
 tag_enum! {
-pub enum MessagesRequestContextManagementEditsItemClearToolUses20250919Type { ClearToolUses20250919 = "clear_tool_uses_20250919" }
+    pub enum MessagesRequestContextManagementEditsItemClearToolUses20250919Type { ClearToolUses20250919 = "clear_tool_uses_20250919" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -6738,7 +6717,7 @@ impl MessagesRequestContextManagementEditsItemCompact20260112Trigger {
 }
 
 tag_enum! {
-pub enum MessagesRequestContextManagementEditsItemCompact20260112Type { Compact20260112 = "compact_20260112" }
+    pub enum MessagesRequestContextManagementEditsItemCompact20260112Type { Compact20260112 = "compact_20260112" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -6775,22 +6754,22 @@ impl MessagesRequestMetadata {
 }
 
 tagged_union! {
-pub enum MessagesRequestPluginsItem ("id") {
-AutoRouter("auto-router") => AutoRouterPlugin,
-AutoBetaRouter("auto-beta-router") => AutoBetaRouterPlugin,
-Moderation("moderation") => ModerationPlugin,
-Web("web") => WebSearchPlugin,
-WebFetch("web-fetch") => WebFetchPlugin,
-FileParser("file-parser") => FileParserPlugin,
-ResponseHealing("response-healing") => ResponseHealingPlugin,
-ContextCompression("context-compression") => ContextCompressionPlugin,
-ParetoRouter("pareto-router") => ParetoRouterPlugin,
-Fusion("fusion") => FusionPlugin,
-SwitchyardRouter("switchyard-router") => SwitchyardRouterPlugin,
-JevRouter("jev-router") => JevRouterPlugin,
-Alignment("alignment") => AlignmentPlugin,
-Armor("armor") => ArmorPlugin,
-}
+    pub enum MessagesRequestPluginsItem ("id") {
+        AutoRouter("auto-router") => AutoRouterPlugin,
+        AutoBetaRouter("auto-beta-router") => AutoBetaRouterPlugin,
+        Moderation("moderation") => ModerationPlugin,
+        Web("web") => WebSearchPlugin,
+        WebFetch("web-fetch") => WebFetchPlugin,
+        FileParser("file-parser") => FileParserPlugin,
+        ResponseHealing("response-healing") => ResponseHealingPlugin,
+        ContextCompression("context-compression") => ContextCompressionPlugin,
+        ParetoRouter("pareto-router") => ParetoRouterPlugin,
+        Fusion("fusion") => FusionPlugin,
+        SwitchyardRouter("switchyard-router") => SwitchyardRouterPlugin,
+        JevRouter("jev-router") => JevRouterPlugin,
+        Alignment("alignment") => AlignmentPlugin,
+        Armor("armor") => ArmorPlugin,
+    }
 }
 
 impl From<AutoRouterPlugin> for MessagesRequestPluginsItem {
@@ -6905,16 +6884,13 @@ impl From<Vec<AnthropicTextBlockParam>> for MessagesRequestSystem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesRequestThinking {
-    Enabled(MessagesRequestThinkingEnabled),
-    Disabled(MessagesRequestThinkingDisabled),
-    Adaptive(MessagesRequestThinkingAdaptive),
-    BetweenTools(MessagesRequestThinkingBetweenTools),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum MessagesRequestThinking ("type") {
+        Enabled("enabled") => MessagesRequestThinkingEnabled,
+        Disabled("disabled") => MessagesRequestThinkingDisabled,
+        Adaptive("adaptive") => MessagesRequestThinkingAdaptive,
+        BetweenTools("between_tools") => MessagesRequestThinkingBetweenTools,
+    }
 }
 
 impl From<MessagesRequestThinkingEnabled> for MessagesRequestThinking {
@@ -6992,7 +6968,7 @@ impl MessagesRequestThinkingAdaptive {
 }
 
 tag_enum! {
-pub enum MessagesRequestThinkingAdaptiveType { Adaptive = "adaptive" }
+    pub enum MessagesRequestThinkingAdaptiveType { Adaptive = "adaptive" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -7016,7 +6992,7 @@ impl MessagesRequestThinkingBetweenTools {
 }
 
 tag_enum! {
-pub enum MessagesRequestThinkingBetweenToolsType { BetweenTools = "between_tools" }
+    pub enum MessagesRequestThinkingBetweenToolsType { BetweenTools = "between_tools" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -7040,7 +7016,7 @@ impl MessagesRequestThinkingDisabled {
 }
 
 tag_enum! {
-pub enum MessagesRequestThinkingDisabledType { Disabled = "disabled" }
+    pub enum MessagesRequestThinkingDisabledType { Disabled = "disabled" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -7102,24 +7078,15 @@ impl MessagesRequestThinkingEnabled {
 }
 
 tag_enum! {
-pub enum MessagesRequestThinkingEnabledType { Enabled = "enabled" }
+    pub enum MessagesRequestThinkingEnabledType { Enabled = "enabled" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesRequestToolChoice {
-    Tool(MessagesRequestToolChoiceTool),
-    Auto(MessagesRequestToolChoiceAuto),
-    Any(MessagesRequestToolChoiceAny),
-    None(MessagesRequestToolChoiceNone),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<MessagesRequestToolChoiceTool> for MessagesRequestToolChoice {
-    fn from(value: MessagesRequestToolChoiceTool) -> Self {
-        Self::Tool(value)
+tagged_union! {
+    pub enum MessagesRequestToolChoice ("type") {
+        Auto("auto") => MessagesRequestToolChoiceAuto,
+        Any("any") => MessagesRequestToolChoiceAny,
+        None("none") => MessagesRequestToolChoiceNone,
+        Tool("tool") => MessagesRequestToolChoiceTool,
     }
 }
 
@@ -7138,6 +7105,12 @@ impl From<MessagesRequestToolChoiceAny> for MessagesRequestToolChoice {
 impl From<MessagesRequestToolChoiceNone> for MessagesRequestToolChoice {
     fn from(value: MessagesRequestToolChoiceNone) -> Self {
         Self::None(value)
+    }
+}
+
+impl From<MessagesRequestToolChoiceTool> for MessagesRequestToolChoice {
+    fn from(value: MessagesRequestToolChoiceTool) -> Self {
+        Self::Tool(value)
     }
 }
 
@@ -7170,7 +7143,7 @@ impl MessagesRequestToolChoiceAny {
 }
 
 tag_enum! {
-pub enum MessagesRequestToolChoiceAnyType { Any = "any" }
+    pub enum MessagesRequestToolChoiceAnyType { Any = "any" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -7202,7 +7175,7 @@ impl MessagesRequestToolChoiceAuto {
 }
 
 tag_enum! {
-pub enum MessagesRequestToolChoiceAutoType { Auto = "auto" }
+    pub enum MessagesRequestToolChoiceAutoType { Auto = "auto" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -7226,7 +7199,7 @@ impl MessagesRequestToolChoiceNone {
 }
 
 tag_enum! {
-pub enum MessagesRequestToolChoiceNoneType { None = "none" }
+    pub enum MessagesRequestToolChoiceNoneType { None = "none" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -7265,7 +7238,7 @@ impl MessagesRequestToolChoiceTool {
 }
 
 tag_enum! {
-pub enum MessagesRequestToolChoiceToolType { Tool = "tool" }
+    pub enum MessagesRequestToolChoiceToolType { Tool = "tool" }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -7478,11 +7451,11 @@ impl MessagesRequestToolsItemAdvisor {
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemAdvisorName { Advisor = "advisor" }
+    pub enum MessagesRequestToolsItemAdvisorName { Advisor = "advisor" }
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemAdvisorType { Advisor20260301 = "advisor_20260301" }
+    pub enum MessagesRequestToolsItemAdvisorType { Advisor20260301 = "advisor_20260301" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -7522,11 +7495,11 @@ impl MessagesRequestToolsItemBash {
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemBashName { Bash = "bash" }
+    pub enum MessagesRequestToolsItemBashName { Bash = "bash" }
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemBashType { Bash20250124 = "bash_20250124" }
+    pub enum MessagesRequestToolsItemBashType { Bash20250124 = "bash_20250124" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -7651,7 +7624,7 @@ impl MessagesRequestToolsItemObjectInputSchema {
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemObjectType { Custom = "custom" }
+    pub enum MessagesRequestToolsItemObjectType { Custom = "custom" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -7691,11 +7664,11 @@ impl MessagesRequestToolsItemStrReplaceEditor {
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemStrReplaceEditorName { StrReplaceEditor = "str_replace_editor" }
+    pub enum MessagesRequestToolsItemStrReplaceEditorName { StrReplaceEditor = "str_replace_editor" }
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemStrReplaceEditorType { TextEditor20250124 = "text_editor_20250124" }
+    pub enum MessagesRequestToolsItemStrReplaceEditorType { TextEditor20250124 = "text_editor_20250124" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -7928,19 +7901,19 @@ impl MessagesRequestToolsItemWebSearch20260209 {
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemWebSearch20260209Name { WebSearch = "web_search" }
+    pub enum MessagesRequestToolsItemWebSearch20260209Name { WebSearch = "web_search" }
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemWebSearch20260209Type { WebSearch20260209 = "web_search_20260209" }
+    pub enum MessagesRequestToolsItemWebSearch20260209Type { WebSearch20260209 = "web_search_20260209" }
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemWebSearchName { WebSearch = "web_search" }
+    pub enum MessagesRequestToolsItemWebSearchName { WebSearch = "web_search" }
 }
 
 tag_enum! {
-pub enum MessagesRequestToolsItemWebSearchType { WebSearch20250305 = "web_search_20250305" }
+    pub enum MessagesRequestToolsItemWebSearchType { WebSearch20250305 = "web_search_20250305" }
 }
 
 /// Non-streaming response from the Anthropic Messages API with OpenRouter extensions
@@ -8317,7 +8290,7 @@ impl MessagesSearchModelsServerTool {
 }
 
 tag_enum! {
-pub enum MessagesSearchModelsServerToolType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
+    pub enum MessagesSearchModelsServerToolType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
 }
 
 /// Output of an `openrouter:shell` call from a prior assistant turn. Accepted on replay and dropped before the provider request — Anthropic has no equivalent block.
@@ -8415,11 +8388,11 @@ impl MessagesShellToolResultBlockFilesItem {
 }
 
 tag_enum! {
-pub enum MessagesShellToolResultBlockFilesItemType { ContainerFileCitation = "container_file_citation" }
+    pub enum MessagesShellToolResultBlockFilesItemType { ContainerFileCitation = "container_file_citation" }
 }
 
 tag_enum! {
-pub enum MessagesShellToolResultBlockType { OpenrouterShellToolResult = "openrouter_shell_tool_result" }
+    pub enum MessagesShellToolResultBlockType { OpenrouterShellToolResult = "openrouter_shell_tool_result" }
 }
 
 /// Event sent at the start of a streaming message
@@ -8543,11 +8516,11 @@ impl MessagesStartEventMessage {
 pub type MessagesStartEventMessageProvider = ProviderResponseProviderName;
 
 tag_enum! {
-pub enum MessagesStartEventMessageRole { Assistant = "assistant" }
+    pub enum MessagesStartEventMessageRole { Assistant = "assistant" }
 }
 
 tag_enum! {
-pub enum MessagesStartEventMessageType { Message = "message" }
+    pub enum MessagesStartEventMessageType { Message = "message" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8665,7 +8638,7 @@ impl MessagesStartEventMessageUsage {
 }
 
 tag_enum! {
-pub enum MessagesStartEventType { MessageStart = "message_start" }
+    pub enum MessagesStartEventType { MessageStart = "message_start" }
 }
 
 /// Event sent when the message is complete
@@ -8698,21 +8671,21 @@ impl MessagesStopEvent {
 }
 
 tag_enum! {
-pub enum MessagesStopEventType { MessageStop = "message_stop" }
+    pub enum MessagesStopEventType { MessageStop = "message_stop" }
 }
 
 tagged_union! {
-/// Union of all possible streaming events
-pub enum MessagesStreamEvents ("type") {
-MessageStart("message_start") => MessagesStartEvent,
-MessageDelta("message_delta") => MessagesDeltaEvent,
-MessageStop("message_stop") => MessagesStopEvent,
-ContentBlockStart("content_block_start") => MessagesContentBlockStartEvent,
-ContentBlockDelta("content_block_delta") => MessagesContentBlockDeltaEvent,
-ContentBlockStop("content_block_stop") => MessagesContentBlockStopEvent,
-Ping("ping") => MessagesPingEvent,
-Error("error") => MessagesErrorEvent,
-}
+    /// Union of all possible streaming events
+    pub enum MessagesStreamEvents ("type") {
+        MessageStart("message_start") => MessagesStartEvent,
+        MessageDelta("message_delta") => MessagesDeltaEvent,
+        MessageStop("message_stop") => MessagesStopEvent,
+        ContentBlockStart("content_block_start") => MessagesContentBlockStartEvent,
+        ContentBlockDelta("content_block_delta") => MessagesContentBlockDeltaEvent,
+        ContentBlockStop("content_block_stop") => MessagesContentBlockStopEvent,
+        Ping("ping") => MessagesPingEvent,
+        Error("error") => MessagesErrorEvent,
+    }
 }
 
 impl From<MessagesStartEvent> for MessagesStreamEvents {
@@ -8818,27 +8791,24 @@ impl MessagesToolAdditionBlock {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesToolAdditionBlockTool {
-    McpToolReference(MessagesToolAdditionBlockToolMcpToolReference),
-    ToolReference(MessagesToolAdditionBlockToolReference),
-    McpToolsetReference(MessagesToolAdditionBlockToolMcpToolsetReference),
-    ToolDefinition(MessagesToolAdditionBlockToolDefinition),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<MessagesToolAdditionBlockToolMcpToolReference> for MessagesToolAdditionBlockTool {
-    fn from(value: MessagesToolAdditionBlockToolMcpToolReference) -> Self {
-        Self::McpToolReference(value)
+tagged_union! {
+    pub enum MessagesToolAdditionBlockTool ("type") {
+        ToolReference("tool_reference") => MessagesToolAdditionBlockToolReference,
+        McpToolReference("mcp_tool_reference") => MessagesToolAdditionBlockToolMcpToolReference,
+        McpToolsetReference("mcp_toolset_reference") => MessagesToolAdditionBlockToolMcpToolsetReference,
+        ToolDefinition("tool_definition") => MessagesToolAdditionBlockToolDefinition,
     }
 }
 
 impl From<MessagesToolAdditionBlockToolReference> for MessagesToolAdditionBlockTool {
     fn from(value: MessagesToolAdditionBlockToolReference) -> Self {
         Self::ToolReference(value)
+    }
+}
+
+impl From<MessagesToolAdditionBlockToolMcpToolReference> for MessagesToolAdditionBlockTool {
+    fn from(value: MessagesToolAdditionBlockToolMcpToolReference) -> Self {
+        Self::McpToolReference(value)
     }
 }
 
@@ -8878,7 +8848,7 @@ impl MessagesToolAdditionBlockToolDefinition {
 }
 
 tag_enum! {
-pub enum MessagesToolAdditionBlockToolDefinitionType { ToolDefinition = "tool_definition" }
+    pub enum MessagesToolAdditionBlockToolDefinitionType { ToolDefinition = "tool_definition" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8911,7 +8881,7 @@ impl MessagesToolAdditionBlockToolMcpToolReference {
 }
 
 tag_enum! {
-pub enum MessagesToolAdditionBlockToolMcpToolReferenceType { McpToolReference = "mcp_tool_reference" }
+    pub enum MessagesToolAdditionBlockToolMcpToolReferenceType { McpToolReference = "mcp_tool_reference" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8937,7 +8907,7 @@ impl MessagesToolAdditionBlockToolMcpToolsetReference {
 }
 
 tag_enum! {
-pub enum MessagesToolAdditionBlockToolMcpToolsetReferenceType { McpToolsetReference = "mcp_toolset_reference" }
+    pub enum MessagesToolAdditionBlockToolMcpToolsetReferenceType { McpToolsetReference = "mcp_toolset_reference" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8963,11 +8933,11 @@ impl MessagesToolAdditionBlockToolReference {
 }
 
 tag_enum! {
-pub enum MessagesToolAdditionBlockToolReferenceType { ToolReference = "tool_reference" }
+    pub enum MessagesToolAdditionBlockToolReferenceType { ToolReference = "tool_reference" }
 }
 
 tag_enum! {
-pub enum MessagesToolAdditionBlockType { ToolAddition = "tool_addition" }
+    pub enum MessagesToolAdditionBlockType { ToolAddition = "tool_addition" }
 }
 
 /// Removes a tool from the conversation mid-conversation without invalidating the prompt cache. Only valid in `role: "system"` messages. Not supported on Claude Sonnet 5 or models older than Claude Opus 4.8.
@@ -9002,26 +8972,23 @@ impl MessagesToolRemovalBlock {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesToolRemovalBlockTool {
-    McpToolReference(MessagesToolRemovalBlockToolMcpToolReference),
-    ToolReference(MessagesToolRemovalBlockToolReference),
-    McpToolsetReference(MessagesToolRemovalBlockToolMcpToolsetReference),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<MessagesToolRemovalBlockToolMcpToolReference> for MessagesToolRemovalBlockTool {
-    fn from(value: MessagesToolRemovalBlockToolMcpToolReference) -> Self {
-        Self::McpToolReference(value)
+tagged_union! {
+    pub enum MessagesToolRemovalBlockTool ("type") {
+        ToolReference("tool_reference") => MessagesToolRemovalBlockToolReference,
+        McpToolReference("mcp_tool_reference") => MessagesToolRemovalBlockToolMcpToolReference,
+        McpToolsetReference("mcp_toolset_reference") => MessagesToolRemovalBlockToolMcpToolsetReference,
     }
 }
 
 impl From<MessagesToolRemovalBlockToolReference> for MessagesToolRemovalBlockTool {
     fn from(value: MessagesToolRemovalBlockToolReference) -> Self {
         Self::ToolReference(value)
+    }
+}
+
+impl From<MessagesToolRemovalBlockToolMcpToolReference> for MessagesToolRemovalBlockTool {
+    fn from(value: MessagesToolRemovalBlockToolMcpToolReference) -> Self {
+        Self::McpToolReference(value)
     }
 }
 
@@ -9061,7 +9028,7 @@ impl MessagesToolRemovalBlockToolMcpToolReference {
 }
 
 tag_enum! {
-pub enum MessagesToolRemovalBlockToolMcpToolReferenceType { McpToolReference = "mcp_tool_reference" }
+    pub enum MessagesToolRemovalBlockToolMcpToolReferenceType { McpToolReference = "mcp_tool_reference" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -9087,7 +9054,7 @@ impl MessagesToolRemovalBlockToolMcpToolsetReference {
 }
 
 tag_enum! {
-pub enum MessagesToolRemovalBlockToolMcpToolsetReferenceType { McpToolsetReference = "mcp_toolset_reference" }
+    pub enum MessagesToolRemovalBlockToolMcpToolsetReferenceType { McpToolsetReference = "mcp_toolset_reference" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -9113,11 +9080,11 @@ impl MessagesToolRemovalBlockToolReference {
 }
 
 tag_enum! {
-pub enum MessagesToolRemovalBlockToolReferenceType { ToolReference = "tool_reference" }
+    pub enum MessagesToolRemovalBlockToolReferenceType { ToolReference = "tool_reference" }
 }
 
 tag_enum! {
-pub enum MessagesToolRemovalBlockType { ToolRemoval = "tool_removal" }
+    pub enum MessagesToolRemovalBlockType { ToolRemoval = "tool_removal" }
 }
 
 /// Output of an `openrouter:bash` call executed in the OpenRouter sandbox (`engine: 'openrouter'`)
@@ -9215,33 +9182,33 @@ impl ORAnthropicBashToolResultFilesItem {
 }
 
 tag_enum! {
-pub enum ORAnthropicBashToolResultFilesItemType { ContainerFileCitation = "container_file_citation" }
+    pub enum ORAnthropicBashToolResultFilesItemType { ContainerFileCitation = "container_file_citation" }
 }
 
 tag_enum! {
-pub enum ORAnthropicBashToolResultType { OpenrouterBashToolResult = "openrouter_bash_tool_result" }
+    pub enum ORAnthropicBashToolResultType { OpenrouterBashToolResult = "openrouter_bash_tool_result" }
 }
 
 tagged_union! {
-pub enum ORAnthropicContentBlock ("type") {
-Text("text") => AnthropicTextBlock,
-ToolUse("tool_use") => AnthropicToolUseBlock,
-Thinking("thinking") => AnthropicThinkingBlock,
-RedactedThinking("redacted_thinking") => AnthropicRedactedThinkingBlock,
-ServerToolUse("server_tool_use") => ORAnthropicServerToolUseBlock,
-WebSearchToolResult("web_search_tool_result") => AnthropicWebSearchToolResult,
-WebFetchToolResult("web_fetch_tool_result") => AnthropicWebFetchToolResult,
-CodeExecutionToolResult("code_execution_tool_result") => AnthropicCodeExecutionToolResult,
-BashCodeExecutionToolResult("bash_code_execution_tool_result") => AnthropicBashCodeExecutionToolResult,
-TextEditorCodeExecutionToolResult("text_editor_code_execution_tool_result") => AnthropicTextEditorCodeExecutionToolResult,
-ToolSearchToolResult("tool_search_tool_result") => AnthropicToolSearchToolResult,
-ContainerUpload("container_upload") => AnthropicContainerUpload,
-Compaction("compaction") => AnthropicCompactionBlock,
-AdvisorToolResult("advisor_tool_result") => AnthropicAdvisorToolResult,
-OpenrouterShellToolResult("openrouter_shell_tool_result") => ORAnthropicShellToolResult,
-OpenrouterBashToolResult("openrouter_bash_tool_result") => ORAnthropicBashToolResult,
-OpenrouterToolSearchResult("openrouter_tool_search_result") => ORAnthropicToolSearchResult,
-}
+    pub enum ORAnthropicContentBlock ("type") {
+        Text("text") => AnthropicTextBlock,
+        ToolUse("tool_use") => AnthropicToolUseBlock,
+        Thinking("thinking") => AnthropicThinkingBlock,
+        RedactedThinking("redacted_thinking") => AnthropicRedactedThinkingBlock,
+        ServerToolUse("server_tool_use") => ORAnthropicServerToolUseBlock,
+        WebSearchToolResult("web_search_tool_result") => AnthropicWebSearchToolResult,
+        WebFetchToolResult("web_fetch_tool_result") => AnthropicWebFetchToolResult,
+        CodeExecutionToolResult("code_execution_tool_result") => AnthropicCodeExecutionToolResult,
+        BashCodeExecutionToolResult("bash_code_execution_tool_result") => AnthropicBashCodeExecutionToolResult,
+        TextEditorCodeExecutionToolResult("text_editor_code_execution_tool_result") => AnthropicTextEditorCodeExecutionToolResult,
+        ToolSearchToolResult("tool_search_tool_result") => AnthropicToolSearchToolResult,
+        ContainerUpload("container_upload") => AnthropicContainerUpload,
+        Compaction("compaction") => AnthropicCompactionBlock,
+        AdvisorToolResult("advisor_tool_result") => AnthropicAdvisorToolResult,
+        OpenrouterShellToolResult("openrouter_shell_tool_result") => ORAnthropicShellToolResult,
+        OpenrouterBashToolResult("openrouter_bash_tool_result") => ORAnthropicBashToolResult,
+        OpenrouterToolSearchResult("openrouter_tool_search_result") => ORAnthropicToolSearchResult,
+    }
 }
 
 impl From<AnthropicTextBlock> for ORAnthropicContentBlock {
@@ -9347,11 +9314,11 @@ impl From<ORAnthropicToolSearchResult> for ORAnthropicContentBlock {
 }
 
 tagged_union! {
-pub enum ORAnthropicNullableCaller ("type") {
-Direct("direct") => AnthropicDirectCaller,
-CodeExecution20250825("code_execution_20250825") => AnthropicCodeExecution20250825Caller,
-CodeExecution20260120("code_execution_20260120") => AnthropicCodeExecution20260120Caller,
-}
+    pub enum ORAnthropicNullableCaller ("type") {
+        Direct("direct") => AnthropicDirectCaller,
+        CodeExecution20250825("code_execution_20250825") => AnthropicCodeExecution20250825Caller,
+        CodeExecution20260120("code_execution_20260120") => AnthropicCodeExecution20260120Caller,
+    }
 }
 
 impl From<AnthropicDirectCaller> for ORAnthropicNullableCaller {
@@ -9471,7 +9438,7 @@ impl ORAnthropicServerToolUseBlock {
 }
 
 tag_enum! {
-pub enum ORAnthropicServerToolUseBlockType { ServerToolUse = "server_tool_use" }
+    pub enum ORAnthropicServerToolUseBlockType { ServerToolUse = "server_tool_use" }
 }
 
 /// Output of an `openrouter:shell` call executed in the OpenRouter sandbox
@@ -9569,24 +9536,24 @@ impl ORAnthropicShellToolResultFilesItem {
 }
 
 tag_enum! {
-pub enum ORAnthropicShellToolResultFilesItemType { ContainerFileCitation = "container_file_citation" }
+    pub enum ORAnthropicShellToolResultFilesItemType { ContainerFileCitation = "container_file_citation" }
 }
 
 tag_enum! {
-pub enum ORAnthropicShellToolResultType { OpenrouterShellToolResult = "openrouter_shell_tool_result" }
+    pub enum ORAnthropicShellToolResultType { OpenrouterShellToolResult = "openrouter_shell_tool_result" }
 }
 
 open_enum! {
-pub enum ORAnthropicStopReason {
-EndTurn = "end_turn",
-MaxTokens = "max_tokens",
-ModelContextWindowExceeded = "model_context_window_exceeded",
-StopSequence = "stop_sequence",
-ToolUse = "tool_use",
-PauseTurn = "pause_turn",
-Refusal = "refusal",
-Compaction = "compaction",
-}
+    pub enum ORAnthropicStopReason {
+        EndTurn = "end_turn",
+        MaxTokens = "max_tokens",
+        ModelContextWindowExceeded = "model_context_window_exceeded",
+        StopSequence = "stop_sequence",
+        ToolUse = "tool_use",
+        PauseTurn = "pause_turn",
+        Refusal = "refusal",
+        Compaction = "compaction",
+    }
 }
 
 /// Router-owned deferred discovery result containing original selected tool definitions.
@@ -9650,9 +9617,9 @@ impl ORAnthropicToolSearchResultParam {
 }
 
 tag_enum! {
-pub enum ORAnthropicToolSearchResultParamType { OpenrouterToolSearchResult = "openrouter_tool_search_result" }
+    pub enum ORAnthropicToolSearchResultParamType { OpenrouterToolSearchResult = "openrouter_tool_search_result" }
 }
 
 tag_enum! {
-pub enum ORAnthropicToolSearchResultType { OpenrouterToolSearchResult = "openrouter_tool_search_result" }
+    pub enum ORAnthropicToolSearchResultType { OpenrouterToolSearchResult = "openrouter_tool_search_result" }
 }

@@ -362,42 +362,42 @@ impl GetModelsRequest {
 pub type GetModelsRequestCategory = GetRankingsDailyRequestCategory;
 
 open_enum! {
-/// Filter by distillation capability. "true" returns only distillable models, "false" excludes them.
-pub enum GetModelsRequestDistillable {
-True = "true",
-False = "false",
-}
-}
-
-open_enum! {
-/// Filter to models with endpoints in the given data region ("eu" or "us").
-pub enum GetModelsRequestRegion {
-Eu = "eu",
-Us = "us",
-}
+    /// Filter by distillation capability. "true" returns only distillable models, "false" excludes them.
+    pub enum GetModelsRequestDistillable {
+        True = "true",
+        False = "false",
+    }
 }
 
 open_enum! {
-/// Sort the returned models server-side. Prefer this over fetching the full list and sorting client-side. Options: pricing-low-to-high, pricing-high-to-low (average prompt/completion price), context-high-to-low (context length), throughput-high-to-low, latency-low-to-high (recent median performance), most-popular, top-weekly (tokens processed in the last week), newest (creation date), intelligence-high-to-low, coding-high-to-low, agentic-high-to-low (Artificial Analysis indices), design-arena-elo-high-to-low (best Design Arena ELO across arenas). Models without a score for the chosen benchmark are placed last. When omitted, the existing default ordering is preserved.
-pub enum GetModelsRequestSort {
-MostPopular = "most-popular",
-Newest = "newest",
-TopWeekly = "top-weekly",
-PricingLowToHigh = "pricing-low-to-high",
-PricingHighToLow = "pricing-high-to-low",
-ContextHighToLow = "context-high-to-low",
-ThroughputHighToLow = "throughput-high-to-low",
-LatencyLowToHigh = "latency-low-to-high",
-IntelligenceHighToLow = "intelligence-high-to-low",
-CodingHighToLow = "coding-high-to-low",
-AgenticHighToLow = "agentic-high-to-low",
-DesignArenaEloHighToLow = "design-arena-elo-high-to-low",
+    /// Filter to models with endpoints in the given data region ("eu" or "us").
+    pub enum GetModelsRequestRegion {
+        Eu = "eu",
+        Us = "us",
+    }
 }
+
+open_enum! {
+    /// Sort the returned models server-side. Prefer this over fetching the full list and sorting client-side. Options: pricing-low-to-high, pricing-high-to-low (average prompt/completion price), context-high-to-low (context length), throughput-high-to-low, latency-low-to-high (recent median performance), most-popular, top-weekly (tokens processed in the last week), newest (creation date), intelligence-high-to-low, coding-high-to-low, agentic-high-to-low (Artificial Analysis indices), design-arena-elo-high-to-low (best Design Arena ELO across arenas). Models without a score for the chosen benchmark are placed last. When omitted, the existing default ordering is preserved.
+    pub enum GetModelsRequestSort {
+        MostPopular = "most-popular",
+        Newest = "newest",
+        TopWeekly = "top-weekly",
+        PricingLowToHigh = "pricing-low-to-high",
+        PricingHighToLow = "pricing-high-to-low",
+        ContextHighToLow = "context-high-to-low",
+        ThroughputHighToLow = "throughput-high-to-low",
+        LatencyLowToHigh = "latency-low-to-high",
+        IntelligenceHighToLow = "intelligence-high-to-low",
+        CodingHighToLow = "coding-high-to-low",
+        AgenticHighToLow = "agentic-high-to-low",
+        DesignArenaEloHighToLow = "design-arena-elo-high-to-low",
+    }
 }
 
 tag_enum! {
-/// When set to "true", return only models with zero data retention endpoints.
-pub enum GetModelsRequestZdr { True = "true" }
+    /// When set to "true", return only models with zero data retention endpoints.
+    pub enum GetModelsRequestZdr { True = "true" }
 }
 
 /// Inputs of [`models_count`](crate::funcs::models_count) (`GET /models/count`): path, query and header parameters and the body.
@@ -485,12 +485,12 @@ impl ListModelsUserRequest {
 }
 
 open_enum! {
-/// Return only the models and presets the named harness offers: those that support tool calling, and, when one of your guardrails sets `enforce_first_party_harness_models`, only the harness vendor's own models (OpenAI for codex, Anthropic for claude_code and claude_desktop). One of: claude_code, claude_desktop, codex. Omit it to get every model you can use.
-pub enum ListModelsUserRequestClient {
-ClaudeCode = "claude_code",
-ClaudeDesktop = "claude_desktop",
-Codex = "codex",
-}
+    /// Return only the models and presets the named harness offers: those that support tool calling, and, when one of your guardrails sets `enforce_first_party_harness_models`, only the harness vendor's own models (OpenAI for codex, Anthropic for claude_code and claude_desktop). One of: claude_code, claude_desktop, codex. Omit it to get every model you can use.
+    pub enum ListModelsUserRequestClient {
+        ClaudeCode = "claude_code",
+        ClaudeDesktop = "claude_desktop",
+        Codex = "codex",
+    }
 }
 
 /// Sort the returned models server-side. Prefer this over fetching the full list and sorting client-side. Options: pricing-low-to-high, pricing-high-to-low (average prompt/completion price), context-high-to-low (context length), throughput-high-to-low, latency-low-to-high (recent median performance), most-popular, top-weekly (tokens processed in the last week), newest (creation date), intelligence-high-to-low, coding-high-to-low, agentic-high-to-low (Artificial Analysis indices), design-arena-elo-high-to-low (best Design Arena ELO across arenas). Models without a score for the chosen benchmark are placed last. When omitted, the existing default ordering is preserved.

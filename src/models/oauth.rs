@@ -147,20 +147,20 @@ impl CreateAuthKeysCodeRequestBody {
 }
 
 open_enum! {
-/// The method used to generate the code challenge
-pub enum CreateAuthKeysCodeRequestBodyCodeChallengeMethod {
-S256 = "S256",
-Plain = "plain",
-}
+    /// The method used to generate the code challenge
+    pub enum CreateAuthKeysCodeRequestBodyCodeChallengeMethod {
+        S256 = "S256",
+        Plain = "plain",
+    }
 }
 
 open_enum! {
-/// Optional credit limit reset interval. When set, the credit limit resets on this interval.
-pub enum CreateAuthKeysCodeRequestBodyUsageLimitType {
-Daily = "daily",
-Weekly = "weekly",
-Monthly = "monthly",
-}
+    /// Optional credit limit reset interval. When set, the credit limit resets on this interval.
+    pub enum CreateAuthKeysCodeRequestBodyUsageLimitType {
+        Daily = "daily",
+        Weekly = "weekly",
+        Monthly = "monthly",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -300,11 +300,11 @@ impl ExchangeAuthCodeForAPIKeyRequestBody {
 }
 
 open_enum! {
-/// The method used to generate the code challenge
-pub enum ExchangeAuthCodeForAPIKeyRequestBodyCodeChallengeMethod {
-S256 = "S256",
-Plain = "plain",
-}
+    /// The method used to generate the code challenge
+    pub enum ExchangeAuthCodeForAPIKeyRequestBodyCodeChallengeMethod {
+        S256 = "S256",
+        Plain = "plain",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -411,19 +411,19 @@ impl OAuthJwksKeysItem {
 }
 
 tag_enum! {
-pub enum OAuthJwksKeysItemAlg { Es256 = "ES256" }
+    pub enum OAuthJwksKeysItemAlg { Es256 = "ES256" }
 }
 
 tag_enum! {
-pub enum OAuthJwksKeysItemCrv { P256 = "P-256" }
+    pub enum OAuthJwksKeysItemCrv { P256 = "P-256" }
 }
 
 tag_enum! {
-pub enum OAuthJwksKeysItemKty { Ec = "EC" }
+    pub enum OAuthJwksKeysItemKty { Ec = "EC" }
 }
 
 tag_enum! {
-pub enum OAuthJwksKeysItemUse { Sig = "sig" }
+    pub enum OAuthJwksKeysItemUse { Sig = "sig" }
 }
 
 /// RFC 8693 token exchange request body (application/x-www-form-urlencoded).
@@ -484,26 +484,26 @@ impl TokenExchangeRequest {
 }
 
 tag_enum! {
-/// Must be `urn:ietf:params:oauth:grant-type:token-exchange`.
-pub enum TokenExchangeRequestGrantType { UrnIetfParamsOauthGrantTypeTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange" }
+    /// Must be `urn:ietf:params:oauth:grant-type:token-exchange`.
+    pub enum TokenExchangeRequestGrantType { UrnIetfParamsOauthGrantTypeTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange" }
 }
 
 tag_enum! {
-/// Optional; when present must be `urn:ietf:params:oauth:token-type:access_token`.
-pub enum TokenExchangeRequestRequestedTokenType { UrnIetfParamsOauthTokenTypeAccessToken = "urn:ietf:params:oauth:token-type:access_token" }
+    /// Optional; when present must be `urn:ietf:params:oauth:token-type:access_token`.
+    pub enum TokenExchangeRequestRequestedTokenType { UrnIetfParamsOauthTokenTypeAccessToken = "urn:ietf:params:oauth:token-type:access_token" }
 }
 
 open_enum! {
-/// Optional; when present must match the policy's key: `management` for a management key, `inference` otherwise.
-pub enum TokenExchangeRequestScope {
-Inference = "inference",
-Management = "management",
-}
+    /// Optional; when present must match the policy's key: `management` for a management key, `inference` otherwise.
+    pub enum TokenExchangeRequestScope {
+        Inference = "inference",
+        Management = "management",
+    }
 }
 
 tag_enum! {
-/// Must be `urn:ietf:params:oauth:token-type:jwt`.
-pub enum TokenExchangeRequestSubjectTokenType { UrnIetfParamsOauthTokenTypeJwt = "urn:ietf:params:oauth:token-type:jwt" }
+    /// Must be `urn:ietf:params:oauth:token-type:jwt`.
+    pub enum TokenExchangeRequestSubjectTokenType { UrnIetfParamsOauthTokenTypeJwt = "urn:ietf:params:oauth:token-type:jwt" }
 }
 
 /// RFC 8693 token exchange response.
@@ -546,9 +546,9 @@ impl TokenExchangeResponse {
 }
 
 tag_enum! {
-pub enum TokenExchangeResponseIssuedTokenType { UrnIetfParamsOauthTokenTypeAccessToken = "urn:ietf:params:oauth:token-type:access_token" }
+    pub enum TokenExchangeResponseIssuedTokenType { UrnIetfParamsOauthTokenTypeAccessToken = "urn:ietf:params:oauth:token-type:access_token" }
 }
 
 tag_enum! {
-pub enum TokenExchangeResponseTokenType { Bearer = "Bearer" }
+    pub enum TokenExchangeResponseTokenType { Bearer = "Bearer" }
 }

@@ -186,26 +186,26 @@ impl CreateObservabilityDestinationRequestBody {
 }
 
 open_enum! {
-/// The destination type. Only stable destination types are accepted.
-pub enum CreateObservabilityDestinationRequestBodyType {
-Arize = "arize",
-Braintrust = "braintrust",
-Clickhouse = "clickhouse",
-Datadog = "datadog",
-Grafana = "grafana",
-Langfuse = "langfuse",
-Langsmith = "langsmith",
-Newrelic = "newrelic",
-Opik = "opik",
-OtelCollector = "otel-collector",
-Posthog = "posthog",
-Ramp = "ramp",
-S3 = "s3",
-Sentry = "sentry",
-Snowflake = "snowflake",
-Weave = "weave",
-Webhook = "webhook",
-}
+    /// The destination type. Only stable destination types are accepted.
+    pub enum CreateObservabilityDestinationRequestBodyType {
+        Arize = "arize",
+        Braintrust = "braintrust",
+        Clickhouse = "clickhouse",
+        Datadog = "datadog",
+        Grafana = "grafana",
+        Langfuse = "langfuse",
+        Langsmith = "langsmith",
+        Newrelic = "newrelic",
+        Opik = "opik",
+        OtelCollector = "otel-collector",
+        Posthog = "posthog",
+        Ramp = "ramp",
+        S3 = "s3",
+        Sentry = "sentry",
+        Snowflake = "snowflake",
+        Weave = "weave",
+        Webhook = "webhook",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -536,7 +536,7 @@ impl ObservabilityArizeDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityArizeDestinationType { Arize = "arize" }
+    pub enum ObservabilityArizeDestinationType { Arize = "arize" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -704,7 +704,7 @@ impl ObservabilityBraintrustDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityBraintrustDestinationType { Braintrust = "braintrust" }
+    pub enum ObservabilityBraintrustDestinationType { Braintrust = "braintrust" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -894,25 +894,25 @@ impl ObservabilityClickhouseDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityClickhouseDestinationType { Clickhouse = "clickhouse" }
+    pub enum ObservabilityClickhouseDestinationType { Clickhouse = "clickhouse" }
 }
 
 open_enum! {
-pub enum ObservabilityDataRegion {
-Global = "global",
-Europe = "europe",
-Us = "us",
-}
+    pub enum ObservabilityDataRegion {
+        Global = "global",
+        Europe = "europe",
+        Us = "us",
+    }
 }
 
 open_enum! {
-/// `eu` is accepted as an alias for `europe` and normalizes to `europe`.
-pub enum ObservabilityDataRegionInput {
-Global = "global",
-Europe = "europe",
-Us = "us",
-Eu = "eu",
-}
+    /// `eu` is accepted as an alias for `europe` and normalizes to `europe`.
+    pub enum ObservabilityDataRegionInput {
+        Global = "global",
+        Europe = "europe",
+        Us = "us",
+        Eu = "eu",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1077,29 +1077,29 @@ impl ObservabilityDatadogDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityDatadogDestinationType { Datadog = "datadog" }
+    pub enum ObservabilityDatadogDestinationType { Datadog = "datadog" }
 }
 
 tagged_union! {
-pub enum ObservabilityDestination ("type") {
-Arize("arize") => ObservabilityArizeDestination,
-Braintrust("braintrust") => ObservabilityBraintrustDestination,
-Clickhouse("clickhouse") => ObservabilityClickhouseDestination,
-Datadog("datadog") => ObservabilityDatadogDestination,
-Grafana("grafana") => ObservabilityGrafanaDestination,
-Langfuse("langfuse") => ObservabilityLangfuseDestination,
-Langsmith("langsmith") => ObservabilityLangsmithDestination,
-Newrelic("newrelic") => ObservabilityNewrelicDestination,
-Opik("opik") => ObservabilityOpikDestination,
-OtelCollector("otel-collector") => ObservabilityOtelCollectorDestination,
-Posthog("posthog") => ObservabilityPosthogDestination,
-Ramp("ramp") => ObservabilityRampDestination,
-S3("s3") => ObservabilityS3Destination,
-Sentry("sentry") => ObservabilitySentryDestination,
-Snowflake("snowflake") => ObservabilitySnowflakeDestination,
-Weave("weave") => ObservabilityWeaveDestination,
-Webhook("webhook") => ObservabilityWebhookDestination,
-}
+    pub enum ObservabilityDestination ("type") {
+        Arize("arize") => ObservabilityArizeDestination,
+        Braintrust("braintrust") => ObservabilityBraintrustDestination,
+        Clickhouse("clickhouse") => ObservabilityClickhouseDestination,
+        Datadog("datadog") => ObservabilityDatadogDestination,
+        Grafana("grafana") => ObservabilityGrafanaDestination,
+        Langfuse("langfuse") => ObservabilityLangfuseDestination,
+        Langsmith("langsmith") => ObservabilityLangsmithDestination,
+        Newrelic("newrelic") => ObservabilityNewrelicDestination,
+        Opik("opik") => ObservabilityOpikDestination,
+        OtelCollector("otel-collector") => ObservabilityOtelCollectorDestination,
+        Posthog("posthog") => ObservabilityPosthogDestination,
+        Ramp("ramp") => ObservabilityRampDestination,
+        S3("s3") => ObservabilityS3Destination,
+        Sentry("sentry") => ObservabilitySentryDestination,
+        Snowflake("snowflake") => ObservabilitySnowflakeDestination,
+        Weave("weave") => ObservabilityWeaveDestination,
+        Webhook("webhook") => ObservabilityWebhookDestination,
+    }
 }
 
 impl From<ObservabilityArizeDestination> for ObservabilityDestination {
@@ -1233,10 +1233,10 @@ impl ObservabilityFilterRuleGroup {
 }
 
 open_enum! {
-pub enum ObservabilityFilterRuleGroupLogic {
-And = "and",
-Or = "or",
-}
+    pub enum ObservabilityFilterRuleGroupLogic {
+        And = "and",
+        Or = "or",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1273,38 +1273,38 @@ impl ObservabilityFilterRuleGroupRulesItem {
 }
 
 open_enum! {
-pub enum ObservabilityFilterRuleGroupRulesItemField {
-Model = "model",
-Provider = "provider",
-SessionId = "session_id",
-UserId = "user_id",
-ApiKeyName = "api_key_name",
-FinishReason = "finish_reason",
-Input = "input",
-Output = "output",
-TotalCost = "total_cost",
-TotalTokens = "total_tokens",
-PromptTokens = "prompt_tokens",
-CompletionTokens = "completion_tokens",
-}
+    pub enum ObservabilityFilterRuleGroupRulesItemField {
+        Model = "model",
+        Provider = "provider",
+        SessionId = "session_id",
+        UserId = "user_id",
+        ApiKeyName = "api_key_name",
+        FinishReason = "finish_reason",
+        Input = "input",
+        Output = "output",
+        TotalCost = "total_cost",
+        TotalTokens = "total_tokens",
+        PromptTokens = "prompt_tokens",
+        CompletionTokens = "completion_tokens",
+    }
 }
 
 open_enum! {
-pub enum ObservabilityFilterRuleGroupRulesItemOperator {
-Equals = "equals",
-NotEquals = "not_equals",
-Contains = "contains",
-NotContains = "not_contains",
-Regex = "regex",
-StartsWith = "starts_with",
-EndsWith = "ends_with",
-Gt = "gt",
-Lt = "lt",
-Gte = "gte",
-Lte = "lte",
-Exists = "exists",
-NotExists = "not_exists",
-}
+    pub enum ObservabilityFilterRuleGroupRulesItemOperator {
+        Equals = "equals",
+        NotEquals = "not_equals",
+        Contains = "contains",
+        NotContains = "not_contains",
+        Regex = "regex",
+        StartsWith = "starts_with",
+        EndsWith = "ends_with",
+        Gt = "gt",
+        Lt = "lt",
+        Gte = "gte",
+        Lte = "lte",
+        Exists = "exists",
+        NotExists = "not_exists",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1558,7 +1558,7 @@ impl ObservabilityGrafanaDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityGrafanaDestinationType { Grafana = "grafana" }
+    pub enum ObservabilityGrafanaDestinationType { Grafana = "grafana" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1726,7 +1726,7 @@ impl ObservabilityLangfuseDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityLangfuseDestinationType { Langfuse = "langfuse" }
+    pub enum ObservabilityLangfuseDestinationType { Langfuse = "langfuse" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1911,7 +1911,7 @@ impl ObservabilityLangsmithDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityLangsmithDestinationType { Langsmith = "langsmith" }
+    pub enum ObservabilityLangsmithDestinationType { Langsmith = "langsmith" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2071,14 +2071,14 @@ impl ObservabilityNewrelicDestinationConfig {
 }
 
 open_enum! {
-pub enum ObservabilityNewrelicDestinationConfigRegion {
-Us = "us",
-Eu = "eu",
-}
+    pub enum ObservabilityNewrelicDestinationConfigRegion {
+        Us = "us",
+        Eu = "eu",
+    }
 }
 
 tag_enum! {
-pub enum ObservabilityNewrelicDestinationType { Newrelic = "newrelic" }
+    pub enum ObservabilityNewrelicDestinationType { Newrelic = "newrelic" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2240,7 +2240,7 @@ impl ObservabilityOpikDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityOpikDestinationType { Opik = "opik" }
+    pub enum ObservabilityOpikDestinationType { Opik = "opik" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2392,7 +2392,7 @@ impl ObservabilityOtelCollectorDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityOtelCollectorDestinationType { OtelCollector = "otel-collector" }
+    pub enum ObservabilityOtelCollectorDestinationType { OtelCollector = "otel-collector" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2552,7 +2552,7 @@ impl ObservabilityPosthogDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityPosthogDestinationType { Posthog = "posthog" }
+    pub enum ObservabilityPosthogDestinationType { Posthog = "posthog" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2713,7 +2713,7 @@ impl ObservabilityRampDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityRampDestinationType { Ramp = "ramp" }
+    pub enum ObservabilityRampDestinationType { Ramp = "ramp" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2975,25 +2975,25 @@ impl ObservabilityS3DestinationConfig {
 }
 
 open_enum! {
-/// IAM role: OpenRouter assumes a role in your AWS account with short-lived STS credentials, so you don't share long-lived keys.
-pub enum ObservabilityS3DestinationConfigAuthMode {
-AccessKeys = "access_keys",
-IamRole = "iam_role",
-}
+    /// IAM role: OpenRouter assumes a role in your AWS account with short-lived STS credentials, so you don't share long-lived keys.
+    pub enum ObservabilityS3DestinationConfigAuthMode {
+        AccessKeys = "access_keys",
+        IamRole = "iam_role",
+    }
 }
 
 open_enum! {
-/// The object storage service that hosts the bucket. AWS S3 supports IAM role authentication; the other providers use access keys.
-pub enum ObservabilityS3DestinationConfigProvider {
-Aws = "aws",
-CloudflareR2 = "cloudflare_r2",
-Gcs = "gcs",
-Other = "other",
-}
+    /// The object storage service that hosts the bucket. AWS S3 supports IAM role authentication; the other providers use access keys.
+    pub enum ObservabilityS3DestinationConfigProvider {
+        Aws = "aws",
+        CloudflareR2 = "cloudflare_r2",
+        Gcs = "gcs",
+        Other = "other",
+    }
 }
 
 tag_enum! {
-pub enum ObservabilityS3DestinationType { S3 = "s3" }
+    pub enum ObservabilityS3DestinationType { S3 = "s3" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3147,7 +3147,7 @@ impl ObservabilitySentryDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilitySentryDestinationType { Sentry = "sentry" }
+    pub enum ObservabilitySentryDestinationType { Sentry = "sentry" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3352,7 +3352,7 @@ impl ObservabilitySnowflakeDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilitySnowflakeDestinationType { Snowflake = "snowflake" }
+    pub enum ObservabilitySnowflakeDestinationType { Snowflake = "snowflake" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3523,7 +3523,7 @@ impl ObservabilityWeaveDestinationConfig {
 }
 
 tag_enum! {
-pub enum ObservabilityWeaveDestinationType { Weave = "weave" }
+    pub enum ObservabilityWeaveDestinationType { Weave = "weave" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3682,14 +3682,14 @@ impl ObservabilityWebhookDestinationConfig {
 }
 
 open_enum! {
-pub enum ObservabilityWebhookDestinationConfigMethod {
-Post = "POST",
-Put = "PUT",
-}
+    pub enum ObservabilityWebhookDestinationConfigMethod {
+        Post = "POST",
+        Put = "PUT",
+    }
 }
 
 tag_enum! {
-pub enum ObservabilityWebhookDestinationType { Webhook = "webhook" }
+    pub enum ObservabilityWebhookDestinationType { Webhook = "webhook" }
 }
 
 /// Inputs of [`observability_update`](crate::funcs::observability_update) (`PATCH /observability/destinations/{id}`): path, query and header parameters and the body.

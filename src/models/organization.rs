@@ -150,11 +150,11 @@ impl ListOrganizationMembersResponseDataItem {
 }
 
 open_enum! {
-/// Role of the member in the organization
-pub enum ListOrganizationMembersResponseDataItemRole {
-OrgAdmin = "org:admin",
-OrgMember = "org:member",
-}
+    /// Role of the member in the organization
+    pub enum ListOrganizationMembersResponseDataItemRole {
+        OrgAdmin = "org:admin",
+        OrgMember = "org:member",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

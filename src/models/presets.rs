@@ -431,12 +431,12 @@ impl PresetDesignatedVersion {
 }
 
 open_enum! {
-/// The status of a preset.
-pub enum PresetStatus {
-Active = "active",
-Disabled = "disabled",
-Archived = "archived",
-}
+    /// The status of a preset.
+    pub enum PresetStatus {
+        Active = "active",
+        Disabled = "disabled",
+        Archived = "archived",
+    }
 }
 
 /// A preset with its currently designated version.

@@ -182,12 +182,12 @@ impl CreatePrivateEndpointRequestBody {
 }
 
 open_enum! {
-/// Attest where this deployment processes data.
-pub enum CreatePrivateEndpointRequestBodyDeclaredRegion {
-Global = "global",
-Europe = "europe",
-Us = "us",
-}
+    /// Attest where this deployment processes data.
+    pub enum CreatePrivateEndpointRequestBodyDeclaredRegion {
+        Global = "global",
+        Europe = "europe",
+        Us = "us",
+    }
 }
 
 /// Inputs of [`private_endpoints_delete`](crate::funcs::private_endpoints_delete) (`DELETE /private-endpoints/{id}`): path, query and header parameters and the body.
@@ -217,11 +217,11 @@ impl DeletePrivateEndpointRequest {
 }
 
 open_enum! {
-/// When `true`, only delete the endpoint if it is still a draft (409 otherwise).
-pub enum DeletePrivateEndpointRequestDraftOnly {
-True = "true",
-False = "false",
-}
+    /// When `true`, only delete the endpoint if it is still a draft (409 otherwise).
+    pub enum DeletePrivateEndpointRequestDraftOnly {
+        True = "true",
+        False = "false",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -715,65 +715,65 @@ impl PrivateEndpointCheck {
 }
 
 open_enum! {
-/// Why the check failed.
-pub enum PrivateEndpointCheckReason {
-DatabaseError = "database_error",
-EndpointLimitReached = "endpoint_limit_reached",
-InvalidBaseUrl = "invalid_base_url",
-ModelNotFound = "model_not_found",
-ProviderNotFound = "provider_not_found",
-EndpointNotFound = "endpoint_not_found",
-WorkspaceNotFound = "workspace_not_found",
-NoByokKey = "no_byok_key",
-KeyDecryptionFailed = "key_decryption_failed",
-UpstreamError = "upstream_error",
-InvalidResponse = "invalid_response",
-InvalidStream = "invalid_stream",
-MissingUsage = "missing_usage",
-ModelMismatch = "model_mismatch",
-NotValidated = "not_validated",
-ValidationStale = "validation_stale",
-}
-}
-
-open_enum! {
-/// A chat request parameter the endpoint accepts.
-pub enum PrivateEndpointDeclaredParameter {
-Temperature = "temperature",
-TopP = "top_p",
-TopK = "top_k",
-MinP = "min_p",
-TopA = "top_a",
-FrequencyPenalty = "frequency_penalty",
-PresencePenalty = "presence_penalty",
-RepetitionPenalty = "repetition_penalty",
-MaxTokens = "max_tokens",
-MaxCompletionTokens = "max_completion_tokens",
-LogitBias = "logit_bias",
-Logprobs = "logprobs",
-TopLogprobs = "top_logprobs",
-Prediction = "prediction",
-Seed = "seed",
-ResponseFormat = "response_format",
-StructuredOutputs = "structured_outputs",
-Stop = "stop",
-Tools = "tools",
-ToolChoice = "tool_choice",
-ParallelToolCalls = "parallel_tool_calls",
-Reasoning = "reasoning",
-ReasoningEffort = "reasoning_effort",
-WebSearchOptions = "web_search_options",
-Verbosity = "verbosity",
-}
+    /// Why the check failed.
+    pub enum PrivateEndpointCheckReason {
+        DatabaseError = "database_error",
+        EndpointLimitReached = "endpoint_limit_reached",
+        InvalidBaseUrl = "invalid_base_url",
+        ModelNotFound = "model_not_found",
+        ProviderNotFound = "provider_not_found",
+        EndpointNotFound = "endpoint_not_found",
+        WorkspaceNotFound = "workspace_not_found",
+        NoByokKey = "no_byok_key",
+        KeyDecryptionFailed = "key_decryption_failed",
+        UpstreamError = "upstream_error",
+        InvalidResponse = "invalid_response",
+        InvalidStream = "invalid_stream",
+        MissingUsage = "missing_usage",
+        ModelMismatch = "model_mismatch",
+        NotValidated = "not_validated",
+        ValidationStale = "validation_stale",
+    }
 }
 
 open_enum! {
-/// Where you attest this deployment processes data. `global` means not regional; `null` means undeclared.
-pub enum PrivateEndpointDeclaredRegion {
-Global = "global",
-Europe = "europe",
-Us = "us",
+    /// A chat request parameter the endpoint accepts.
+    pub enum PrivateEndpointDeclaredParameter {
+        Temperature = "temperature",
+        TopP = "top_p",
+        TopK = "top_k",
+        MinP = "min_p",
+        TopA = "top_a",
+        FrequencyPenalty = "frequency_penalty",
+        PresencePenalty = "presence_penalty",
+        RepetitionPenalty = "repetition_penalty",
+        MaxTokens = "max_tokens",
+        MaxCompletionTokens = "max_completion_tokens",
+        LogitBias = "logit_bias",
+        Logprobs = "logprobs",
+        TopLogprobs = "top_logprobs",
+        Prediction = "prediction",
+        Seed = "seed",
+        ResponseFormat = "response_format",
+        StructuredOutputs = "structured_outputs",
+        Stop = "stop",
+        Tools = "tools",
+        ToolChoice = "tool_choice",
+        ParallelToolCalls = "parallel_tool_calls",
+        Reasoning = "reasoning",
+        ReasoningEffort = "reasoning_effort",
+        WebSearchOptions = "web_search_options",
+        Verbosity = "verbosity",
+    }
 }
+
+open_enum! {
+    /// Where you attest this deployment processes data. `global` means not regional; `null` means undeclared.
+    pub enum PrivateEndpointDeclaredRegion {
+        Global = "global",
+        Europe = "europe",
+        Us = "us",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -851,13 +851,13 @@ impl PrivateEndpointPricing {
 pub type PrivateEndpointQuantization = Quantization;
 
 open_enum! {
-/// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
-pub enum PrivateEndpointReasoningReturnMechanism {
-ContentString = "content-string",
-ReasoningContent = "reasoning-content",
-Reasoning = "reasoning",
-None = "none",
-}
+    /// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
+    pub enum PrivateEndpointReasoningReturnMechanism {
+        ContentString = "content-string",
+        ReasoningContent = "reasoning-content",
+        Reasoning = "reasoning",
+        None = "none",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1138,12 +1138,12 @@ impl PrivateEndpointSettingsToolChoice {
 }
 
 open_enum! {
-/// Lifecycle state. `draft` endpoints are not routable until validated and activated; `disabled` endpoints are activated but temporarily not routable.
-pub enum PrivateEndpointStatus {
-Draft = "draft",
-Active = "active",
-Disabled = "disabled",
-}
+    /// Lifecycle state. `draft` endpoints are not routable until validated and activated; `disabled` endpoints are activated but temporarily not routable.
+    pub enum PrivateEndpointStatus {
+        Draft = "draft",
+        Active = "active",
+        Disabled = "disabled",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1461,12 +1461,12 @@ impl UpdatePrivateEndpointRequestBody {
 }
 
 open_enum! {
-/// Attest where this deployment processes data.
-pub enum UpdatePrivateEndpointRequestBodyDeclaredRegion {
-Global = "global",
-Europe = "europe",
-Us = "us",
-}
+    /// Attest where this deployment processes data.
+    pub enum UpdatePrivateEndpointRequestBodyDeclaredRegion {
+        Global = "global",
+        Europe = "europe",
+        Us = "us",
+    }
 }
 
 /// Capabilities and limits to set over the ones copied from the public endpoint for this model and provider (or from the model). Omitted fields keep the copied values.

@@ -54,16 +54,16 @@ impl AdditionalToolsItem {
 }
 
 open_enum! {
-pub enum AdditionalToolsItemRole {
-UnknownValue = "unknown",
-User = "user",
-Assistant = "assistant",
-System = "system",
-Critic = "critic",
-Discriminator = "discriminator",
-Developer = "developer",
-Tool = "tool",
-}
+    pub enum AdditionalToolsItemRole {
+        UnknownValue = "unknown",
+        User = "user",
+        Assistant = "assistant",
+        System = "system",
+        Critic = "critic",
+        Discriminator = "discriminator",
+        Developer = "developer",
+        Tool = "tool",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -401,10 +401,10 @@ impl AdditionalToolsItemToolsItemFunction {
 }
 
 open_enum! {
-pub enum AdditionalToolsItemToolsItemFunctionAllowedCallersItem {
-Direct = "direct",
-Programmatic = "programmatic",
-}
+    pub enum AdditionalToolsItemToolsItemFunctionAllowedCallersItem {
+        Direct = "direct",
+        Programmatic = "programmatic",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -428,7 +428,7 @@ impl AdditionalToolsItemToolsItemObject {
 }
 
 tag_enum! {
-pub enum AdditionalToolsItemType { AdditionalTools = "additional_tools" }
+    pub enum AdditionalToolsItemType { AdditionalTools = "additional_tools" }
 }
 
 /// A message routed between agents in a multi-agent session
@@ -520,15 +520,12 @@ impl AgentMessageItemAgent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum AgentMessageItemContentItem {
-    InputText(InputText),
-    InputImage(AgentMessageItemContentItemInputImage),
-    EncryptedContent(AgentMessageItemContentItemEncryptedContent),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum AgentMessageItemContentItem ("type") {
+        InputText("input_text") => InputText,
+        InputImage("input_image") => AgentMessageItemContentItemInputImage,
+        EncryptedContent("encrypted_content") => AgentMessageItemContentItemEncryptedContent,
+    }
 }
 
 impl From<InputText> for AgentMessageItemContentItem {
@@ -572,7 +569,7 @@ impl AgentMessageItemContentItemEncryptedContent {
 }
 
 tag_enum! {
-pub enum AgentMessageItemContentItemEncryptedContentType { EncryptedContent = "encrypted_content" }
+    pub enum AgentMessageItemContentItemEncryptedContentType { EncryptedContent = "encrypted_content" }
 }
 
 /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
@@ -635,7 +632,7 @@ impl AgentMessageItemContentItemInputImage {
 }
 
 tag_enum! {
-pub enum AgentMessageItemType { AgentMessage = "agent_message" }
+    pub enum AgentMessageItemType { AgentMessage = "agent_message" }
 }
 
 /// The audio of the withheld message: its `id` and `transcript`. The plugin does not retain `data` or `expires_at`.
@@ -692,7 +689,7 @@ impl AlignmentChatImage {
 }
 
 tag_enum! {
-pub enum AlignmentChatImageType { ImageUrl = "image_url" }
+    pub enum AlignmentChatImageType { ImageUrl = "image_url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -786,7 +783,7 @@ impl AlignmentChatRejected {
 }
 
 tag_enum! {
-pub enum AlignmentChatRejectedRole { Assistant = "assistant" }
+    pub enum AlignmentChatRejectedRole { Assistant = "assistant" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -836,7 +833,7 @@ impl AlignmentChatToolCallFunction {
 }
 
 tag_enum! {
-pub enum AlignmentChatToolCallType { Function = "function" }
+    pub enum AlignmentChatToolCallType { Function = "function" }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -865,17 +862,17 @@ impl From<AlignmentResponsesRejected> for AlignmentRejected {
 pub type AlignmentResponsesRejected = Vec<AlignmentResponsesRejectedItem>;
 
 tagged_union! {
-pub enum AlignmentResponsesRejectedItem ("type") {
-Message("message") => OutputMessage,
-Reasoning("reasoning") => OutputItemReasoning,
-FunctionCall("function_call") => OutputItemFunctionCall,
-CustomToolCall("custom_tool_call") => OutputItemCustomToolCall,
-WebSearchCall("web_search_call") => OutputItemWebSearchCall,
-FileSearchCall("file_search_call") => OutputItemFileSearchCall,
-ImageGenerationCall("image_generation_call") => OutputItemImageGenerationCall,
-ApplyPatchCall("apply_patch_call") => OutputItemApplyPatchCall,
-CodeInterpreterCall("code_interpreter_call") => OutputItemCodeInterpreterCall,
-}
+    pub enum AlignmentResponsesRejectedItem ("type") {
+        Message("message") => OutputMessage,
+        Reasoning("reasoning") => OutputItemReasoning,
+        FunctionCall("function_call") => OutputItemFunctionCall,
+        CustomToolCall("custom_tool_call") => OutputItemCustomToolCall,
+        WebSearchCall("web_search_call") => OutputItemWebSearchCall,
+        FileSearchCall("file_search_call") => OutputItemFileSearchCall,
+        ImageGenerationCall("image_generation_call") => OutputItemImageGenerationCall,
+        ApplyPatchCall("apply_patch_call") => OutputItemApplyPatchCall,
+        CodeInterpreterCall("code_interpreter_call") => OutputItemCodeInterpreterCall,
+    }
 }
 
 impl From<OutputMessage> for AlignmentResponsesRejectedItem {
@@ -1037,16 +1034,16 @@ impl ApplyPatchCallItem {
 }
 
 tag_enum! {
-pub enum ApplyPatchCallItemType { ApplyPatchCall = "apply_patch_call" }
+    pub enum ApplyPatchCallItemType { ApplyPatchCall = "apply_patch_call" }
 }
 
 tagged_union! {
-/// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
-pub enum ApplyPatchCallOperation ("type") {
-CreateFile("create_file") => ApplyPatchCreateFileOperation,
-UpdateFile("update_file") => ApplyPatchUpdateFileOperation,
-DeleteFile("delete_file") => ApplyPatchDeleteFileOperation,
-}
+    /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
+    pub enum ApplyPatchCallOperation ("type") {
+        CreateFile("create_file") => ApplyPatchCreateFileOperation,
+        UpdateFile("update_file") => ApplyPatchUpdateFileOperation,
+        DeleteFile("delete_file") => ApplyPatchDeleteFileOperation,
+    }
 }
 
 impl From<ApplyPatchCreateFileOperation> for ApplyPatchCallOperation {
@@ -1109,7 +1106,7 @@ impl ApplyPatchCallOperationDiffDeltaEvent {
 }
 
 tag_enum! {
-pub enum ApplyPatchCallOperationDiffDeltaEventType { ResponseApplyPatchCallOperationDiffDelta = "response.apply_patch_call_operation_diff.delta" }
+    pub enum ApplyPatchCallOperationDiffDeltaEventType { ResponseApplyPatchCallOperationDiffDelta = "response.apply_patch_call_operation_diff.delta" }
 }
 
 /// Emitted when `operation.diff` streaming completes for an `apply_patch_call`.
@@ -1154,7 +1151,7 @@ impl ApplyPatchCallOperationDiffDoneEvent {
 }
 
 tag_enum! {
-pub enum ApplyPatchCallOperationDiffDoneEventType { ResponseApplyPatchCallOperationDiffDone = "response.apply_patch_call_operation_diff.done" }
+    pub enum ApplyPatchCallOperationDiffDoneEventType { ResponseApplyPatchCallOperationDiffDone = "response.apply_patch_call_operation_diff.done" }
 }
 
 /// The client's echo of an `apply_patch_call` after applying the patch. `output` is an optional human-readable log; `status` is `completed` when the patch was applied successfully, `failed` otherwise.
@@ -1220,22 +1217,22 @@ impl ApplyPatchCallOutputItem {
 }
 
 open_enum! {
-pub enum ApplyPatchCallOutputItemStatus {
-Completed = "completed",
-Failed = "failed",
-}
+    pub enum ApplyPatchCallOutputItemStatus {
+        Completed = "completed",
+        Failed = "failed",
+    }
 }
 
 tag_enum! {
-pub enum ApplyPatchCallOutputItemType { ApplyPatchCallOutput = "apply_patch_call_output" }
+    pub enum ApplyPatchCallOutputItemType { ApplyPatchCallOutput = "apply_patch_call_output" }
 }
 
 open_enum! {
-/// Lifecycle state of an `apply_patch_call` output item.
-pub enum ApplyPatchCallStatus {
-InProgress = "in_progress",
-Completed = "completed",
-}
+    /// Lifecycle state of an `apply_patch_call` output item.
+    pub enum ApplyPatchCallStatus {
+        InProgress = "in_progress",
+        Completed = "completed",
+    }
 }
 
 /// The `create_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing the new file contents.
@@ -1264,7 +1261,7 @@ impl ApplyPatchCreateFileOperation {
 }
 
 tag_enum! {
-pub enum ApplyPatchCreateFileOperationType { CreateFile = "create_file" }
+    pub enum ApplyPatchCreateFileOperationType { CreateFile = "create_file" }
 }
 
 /// The `delete_file` variant of an `apply_patch_call.operation`. Identifies the file to remove; no diff is required.
@@ -1291,16 +1288,16 @@ impl ApplyPatchDeleteFileOperation {
 }
 
 tag_enum! {
-pub enum ApplyPatchDeleteFileOperationType { DeleteFile = "delete_file" }
+    pub enum ApplyPatchDeleteFileOperationType { DeleteFile = "delete_file" }
 }
 
 open_enum! {
-/// Which apply_patch engine to use. "auto" (default) uses native passthrough when the endpoint advertises native apply_patch support, otherwise falls back to OpenRouter's HITL validator. "native" forces native passthrough — when the endpoint does not support native, the request falls back to HITL. "openrouter" always runs the HITL validator. Native passthrough streams the diff incrementally via `apply_patch_call_operation_diff.delta` events; HITL buffers the diff for atomic delivery as a single delta.
-pub enum ApplyPatchEngineEnum {
-Auto = "auto",
-Native = "native",
-Openrouter = "openrouter",
-}
+    /// Which apply_patch engine to use. "auto" (default) uses native passthrough when the endpoint advertises native apply_patch support, otherwise falls back to OpenRouter's HITL validator. "native" forces native passthrough — when the endpoint does not support native, the request falls back to HITL. "openrouter" always runs the HITL validator. Native passthrough streams the diff incrementally via `apply_patch_call_operation_diff.delta` events; HITL buffers the diff for atomic delivery as a single delta.
+    pub enum ApplyPatchEngineEnum {
+        Auto = "auto",
+        Native = "native",
+        Openrouter = "openrouter",
+    }
 }
 
 /// Apply patch tool configuration
@@ -1383,11 +1380,11 @@ impl ApplyPatchServerToolOpenRouter {
 }
 
 tag_enum! {
-pub enum ApplyPatchServerToolOpenRouterType { OpenrouterApplyPatch = "openrouter:apply_patch" }
+    pub enum ApplyPatchServerToolOpenRouterType { OpenrouterApplyPatch = "openrouter:apply_patch" }
 }
 
 tag_enum! {
-pub enum ApplyPatchServerToolType { ApplyPatch = "apply_patch" }
+    pub enum ApplyPatchServerToolType { ApplyPatch = "apply_patch" }
 }
 
 /// The `update_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing edits to an existing file.
@@ -1416,39 +1413,39 @@ impl ApplyPatchUpdateFileOperation {
 }
 
 tag_enum! {
-pub enum ApplyPatchUpdateFileOperationType { UpdateFile = "update_file" }
+    pub enum ApplyPatchUpdateFileOperationType { UpdateFile = "update_file" }
 }
 
 tag_enum! {
-pub enum BaseAnnotationAddedEventType { ResponseOutputTextAnnotationAdded = "response.output_text.annotation.added" }
+    pub enum BaseAnnotationAddedEventType { ResponseOutputTextAnnotationAdded = "response.output_text.annotation.added" }
 }
 
 tag_enum! {
-pub enum BaseContentPartAddedEventType { ResponseContentPartAdded = "response.content_part.added" }
+    pub enum BaseContentPartAddedEventType { ResponseContentPartAdded = "response.content_part.added" }
 }
 
 tag_enum! {
-pub enum BaseContentPartDoneEventType { ResponseContentPartDone = "response.content_part.done" }
+    pub enum BaseContentPartDoneEventType { ResponseContentPartDone = "response.content_part.done" }
 }
 
 tag_enum! {
-pub enum BaseCustomToolCallInputDeltaEventType { ResponseCustomToolCallInputDelta = "response.custom_tool_call_input.delta" }
+    pub enum BaseCustomToolCallInputDeltaEventType { ResponseCustomToolCallInputDelta = "response.custom_tool_call_input.delta" }
 }
 
 tag_enum! {
-pub enum BaseCustomToolCallInputDoneEventType { ResponseCustomToolCallInputDone = "response.custom_tool_call_input.done" }
+    pub enum BaseCustomToolCallInputDoneEventType { ResponseCustomToolCallInputDone = "response.custom_tool_call_input.done" }
 }
 
 tag_enum! {
-pub enum BaseErrorEventType { Error = "error" }
+    pub enum BaseErrorEventType { Error = "error" }
 }
 
 tag_enum! {
-pub enum BaseFunctionCallArgsDeltaEventType { ResponseFunctionCallArgumentsDelta = "response.function_call_arguments.delta" }
+    pub enum BaseFunctionCallArgsDeltaEventType { ResponseFunctionCallArgumentsDelta = "response.function_call_arguments.delta" }
 }
 
 tag_enum! {
-pub enum BaseFunctionCallArgsDoneEventType { ResponseFunctionCallArgumentsDone = "response.function_call_arguments.done" }
+    pub enum BaseFunctionCallArgsDoneEventType { ResponseFunctionCallArgumentsDone = "response.function_call_arguments.done" }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1641,12 +1638,12 @@ impl From<&str> for BaseInputsObjectsItemObjectContent {
 }
 
 tagged_union! {
-pub enum BaseInputsObjectsItemObjectContentObjectsItem ("type") {
-InputText("input_text") => InputText,
-InputImage("input_image") => InputImage,
-InputFile("input_file") => InputFile,
-InputAudio("input_audio") => InputAudio,
-}
+    pub enum BaseInputsObjectsItemObjectContentObjectsItem ("type") {
+        InputText("input_text") => InputText,
+        InputImage("input_image") => InputImage,
+        InputFile("input_file") => InputFile,
+        InputAudio("input_audio") => InputAudio,
+    }
 }
 
 impl From<InputText> for BaseInputsObjectsItemObjectContentObjectsItem {
@@ -1674,23 +1671,23 @@ impl From<InputAudio> for BaseInputsObjectsItemObjectContentObjectsItem {
 }
 
 open_enum! {
-pub enum BaseInputsObjectsItemObjectPhase {
-Commentary = "commentary",
-FinalAnswer = "final_answer",
-}
+    pub enum BaseInputsObjectsItemObjectPhase {
+        Commentary = "commentary",
+        FinalAnswer = "final_answer",
+    }
 }
 
 open_enum! {
-pub enum BaseInputsObjectsItemObjectRole {
-User = "user",
-System = "system",
-Assistant = "assistant",
-Developer = "developer",
-}
+    pub enum BaseInputsObjectsItemObjectRole {
+        User = "user",
+        System = "system",
+        Assistant = "assistant",
+        Developer = "developer",
+    }
 }
 
 tag_enum! {
-pub enum BaseInputsObjectsItemObjectType { Message = "message" }
+    pub enum BaseInputsObjectsItemObjectType { Message = "message" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1774,73 +1771,58 @@ impl BaseReasoningConfig {
 }
 
 tag_enum! {
-pub enum BaseReasoningDeltaEventType { ResponseReasoningTextDelta = "response.reasoning_text.delta" }
+    pub enum BaseReasoningDeltaEventType { ResponseReasoningTextDelta = "response.reasoning_text.delta" }
 }
 
 tag_enum! {
-pub enum BaseReasoningDoneEventType { ResponseReasoningTextDone = "response.reasoning_text.done" }
+    pub enum BaseReasoningDoneEventType { ResponseReasoningTextDone = "response.reasoning_text.done" }
 }
 
 tag_enum! {
-pub enum BaseReasoningSummaryPartAddedEventType { ResponseReasoningSummaryPartAdded = "response.reasoning_summary_part.added" }
+    pub enum BaseReasoningSummaryPartAddedEventType { ResponseReasoningSummaryPartAdded = "response.reasoning_summary_part.added" }
 }
 
 tag_enum! {
-pub enum BaseReasoningSummaryPartDoneEventType { ResponseReasoningSummaryPartDone = "response.reasoning_summary_part.done" }
+    pub enum BaseReasoningSummaryPartDoneEventType { ResponseReasoningSummaryPartDone = "response.reasoning_summary_part.done" }
 }
 
 tag_enum! {
-pub enum BaseReasoningSummaryTextDeltaEventType { ResponseReasoningSummaryTextDelta = "response.reasoning_summary_text.delta" }
+    pub enum BaseReasoningSummaryTextDeltaEventType { ResponseReasoningSummaryTextDelta = "response.reasoning_summary_text.delta" }
 }
 
 tag_enum! {
-pub enum BaseReasoningSummaryTextDoneEventType { ResponseReasoningSummaryTextDone = "response.reasoning_summary_text.done" }
+    pub enum BaseReasoningSummaryTextDoneEventType { ResponseReasoningSummaryTextDone = "response.reasoning_summary_text.done" }
 }
 
 tag_enum! {
-pub enum BaseRefusalDeltaEventType { ResponseRefusalDelta = "response.refusal.delta" }
+    pub enum BaseRefusalDeltaEventType { ResponseRefusalDelta = "response.refusal.delta" }
 }
 
 tag_enum! {
-pub enum BaseRefusalDoneEventType { ResponseRefusalDone = "response.refusal.done" }
+    pub enum BaseRefusalDoneEventType { ResponseRefusalDone = "response.refusal.done" }
 }
 
 tag_enum! {
-pub enum BaseResponsesResultObject { Response = "response" }
+    pub enum BaseResponsesResultObject { Response = "response" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum BaseResponsesResultToolsItem {
-    ComputerUseServerTool(ComputerUseServerTool),
-    NamespaceTool(NamespaceTool),
-    Function(BaseResponsesResultToolsItemFunction),
-    FileSearchServerTool(FileSearchServerTool),
-    CodeInterpreterServerTool(CodeInterpreterServerTool),
-    McpServerTool(McpServerTool),
-    CustomTool(CustomTool),
-    PreviewWebSearchServerTool(PreviewWebSearchServerTool),
-    Preview20250311WebSearchServerTool(Preview20250311WebSearchServerTool),
-    LegacyWebSearchServerTool(LegacyWebSearchServerTool),
-    WebSearchServerTool(WebSearchServerTool),
-    ImageGenerationServerTool(ImageGenerationServerTool),
-    CodexLocalShellTool(CodexLocalShellTool),
-    ShellServerTool(ShellServerTool),
-    ApplyPatchServerTool(ApplyPatchServerTool),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<ComputerUseServerTool> for BaseResponsesResultToolsItem {
-    fn from(value: ComputerUseServerTool) -> Self {
-        Self::ComputerUseServerTool(value)
-    }
-}
-
-impl From<NamespaceTool> for BaseResponsesResultToolsItem {
-    fn from(value: NamespaceTool) -> Self {
-        Self::NamespaceTool(value)
+tagged_union! {
+    pub enum BaseResponsesResultToolsItem ("type") {
+        Function("function") => BaseResponsesResultToolsItemFunction,
+        WebSearchPreview("web_search_preview") => PreviewWebSearchServerTool,
+        WebSearchPreview20250311("web_search_preview_2025_03_11") => Preview20250311WebSearchServerTool,
+        WebSearch("web_search") => LegacyWebSearchServerTool,
+        WebSearch20250826("web_search_2025_08_26") => WebSearchServerTool,
+        FileSearch("file_search") => FileSearchServerTool,
+        ComputerUsePreview("computer_use_preview") => ComputerUseServerTool,
+        CodeInterpreter("code_interpreter") => CodeInterpreterServerTool,
+        Mcp("mcp") => McpServerTool,
+        ImageGeneration("image_generation") => ImageGenerationServerTool,
+        LocalShell("local_shell") => CodexLocalShellTool,
+        Shell("shell") => ShellServerTool,
+        ApplyPatch("apply_patch") => ApplyPatchServerTool,
+        Custom("custom") => CustomTool,
+        Namespace("namespace") => NamespaceTool,
     }
 }
 
@@ -1850,75 +1832,87 @@ impl From<BaseResponsesResultToolsItemFunction> for BaseResponsesResultToolsItem
     }
 }
 
-impl From<FileSearchServerTool> for BaseResponsesResultToolsItem {
-    fn from(value: FileSearchServerTool) -> Self {
-        Self::FileSearchServerTool(value)
-    }
-}
-
-impl From<CodeInterpreterServerTool> for BaseResponsesResultToolsItem {
-    fn from(value: CodeInterpreterServerTool) -> Self {
-        Self::CodeInterpreterServerTool(value)
-    }
-}
-
-impl From<McpServerTool> for BaseResponsesResultToolsItem {
-    fn from(value: McpServerTool) -> Self {
-        Self::McpServerTool(value)
-    }
-}
-
-impl From<CustomTool> for BaseResponsesResultToolsItem {
-    fn from(value: CustomTool) -> Self {
-        Self::CustomTool(value)
-    }
-}
-
 impl From<PreviewWebSearchServerTool> for BaseResponsesResultToolsItem {
     fn from(value: PreviewWebSearchServerTool) -> Self {
-        Self::PreviewWebSearchServerTool(value)
+        Self::WebSearchPreview(value)
     }
 }
 
 impl From<Preview20250311WebSearchServerTool> for BaseResponsesResultToolsItem {
     fn from(value: Preview20250311WebSearchServerTool) -> Self {
-        Self::Preview20250311WebSearchServerTool(value)
+        Self::WebSearchPreview20250311(value)
     }
 }
 
 impl From<LegacyWebSearchServerTool> for BaseResponsesResultToolsItem {
     fn from(value: LegacyWebSearchServerTool) -> Self {
-        Self::LegacyWebSearchServerTool(value)
+        Self::WebSearch(value)
     }
 }
 
 impl From<WebSearchServerTool> for BaseResponsesResultToolsItem {
     fn from(value: WebSearchServerTool) -> Self {
-        Self::WebSearchServerTool(value)
+        Self::WebSearch20250826(value)
+    }
+}
+
+impl From<FileSearchServerTool> for BaseResponsesResultToolsItem {
+    fn from(value: FileSearchServerTool) -> Self {
+        Self::FileSearch(value)
+    }
+}
+
+impl From<ComputerUseServerTool> for BaseResponsesResultToolsItem {
+    fn from(value: ComputerUseServerTool) -> Self {
+        Self::ComputerUsePreview(value)
+    }
+}
+
+impl From<CodeInterpreterServerTool> for BaseResponsesResultToolsItem {
+    fn from(value: CodeInterpreterServerTool) -> Self {
+        Self::CodeInterpreter(value)
+    }
+}
+
+impl From<McpServerTool> for BaseResponsesResultToolsItem {
+    fn from(value: McpServerTool) -> Self {
+        Self::Mcp(value)
     }
 }
 
 impl From<ImageGenerationServerTool> for BaseResponsesResultToolsItem {
     fn from(value: ImageGenerationServerTool) -> Self {
-        Self::ImageGenerationServerTool(value)
+        Self::ImageGeneration(value)
     }
 }
 
 impl From<CodexLocalShellTool> for BaseResponsesResultToolsItem {
     fn from(value: CodexLocalShellTool) -> Self {
-        Self::CodexLocalShellTool(value)
+        Self::LocalShell(value)
     }
 }
 
 impl From<ShellServerTool> for BaseResponsesResultToolsItem {
     fn from(value: ShellServerTool) -> Self {
-        Self::ShellServerTool(value)
+        Self::Shell(value)
     }
 }
 
 impl From<ApplyPatchServerTool> for BaseResponsesResultToolsItem {
     fn from(value: ApplyPatchServerTool) -> Self {
-        Self::ApplyPatchServerTool(value)
+        Self::ApplyPatch(value)
+    }
+}
+
+impl From<CustomTool> for BaseResponsesResultToolsItem {
+    fn from(value: CustomTool) -> Self {
+        Self::Custom(value)
+    }
+}
+
+impl From<NamespaceTool> for BaseResponsesResultToolsItem {
+    fn from(value: NamespaceTool) -> Self {
+        Self::Namespace(value)
     }
 }
 
@@ -2046,18 +2040,18 @@ impl BaseResponsesResultToolsItemFunction {
 }
 
 open_enum! {
-pub enum BaseResponsesResultToolsItemFunctionAllowedCallersItem {
-Direct = "direct",
-Programmatic = "programmatic",
-}
-}
-
-tag_enum! {
-pub enum BaseTextDeltaEventType { ResponseOutputTextDelta = "response.output_text.delta" }
+    pub enum BaseResponsesResultToolsItemFunctionAllowedCallersItem {
+        Direct = "direct",
+        Programmatic = "programmatic",
+    }
 }
 
 tag_enum! {
-pub enum BaseTextDoneEventType { ResponseOutputTextDone = "response.output_text.done" }
+    pub enum BaseTextDeltaEventType { ResponseOutputTextDelta = "response.output_text.delta" }
+}
+
+tag_enum! {
+    pub enum BaseTextDoneEventType { ResponseOutputTextDone = "response.output_text.done" }
 }
 
 /// Incremental chunk of code being streamed for a `code_interpreter_call`.
@@ -2357,7 +2351,7 @@ impl CodeInterpreterFileOutput {
 }
 
 tag_enum! {
-pub enum CodeInterpreterFileOutputType { File = "file" }
+    pub enum CodeInterpreterFileOutputType { File = "file" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2383,7 +2377,7 @@ impl CodeInterpreterImageOutput {
 }
 
 tag_enum! {
-pub enum CodeInterpreterImageOutputType { Image = "image" }
+    pub enum CodeInterpreterImageOutputType { Image = "image" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2409,7 +2403,7 @@ impl CodeInterpreterLogsOutput {
 }
 
 tag_enum! {
-pub enum CodeInterpreterLogsOutputType { Logs = "logs" }
+    pub enum CodeInterpreterLogsOutputType { Logs = "logs" }
 }
 
 /// Code interpreter tool configuration
@@ -2507,20 +2501,20 @@ impl CodeInterpreterServerToolContainerAuto {
 }
 
 open_enum! {
-pub enum CodeInterpreterServerToolContainerAutoMemoryLimit {
-V1g = "1g",
-V4g = "4g",
-V16g = "16g",
-V64g = "64g",
-}
-}
-
-tag_enum! {
-pub enum CodeInterpreterServerToolContainerAutoType { Auto = "auto" }
+    pub enum CodeInterpreterServerToolContainerAutoMemoryLimit {
+        V1g = "1g",
+        V4g = "4g",
+        V16g = "16g",
+        V64g = "64g",
+    }
 }
 
 tag_enum! {
-pub enum CodeInterpreterServerToolType { CodeInterpreter = "code_interpreter" }
+    pub enum CodeInterpreterServerToolContainerAutoType { Auto = "auto" }
+}
+
+tag_enum! {
+    pub enum CodeInterpreterServerToolType { CodeInterpreter = "code_interpreter" }
 }
 
 /// Local shell tool configuration
@@ -2545,7 +2539,7 @@ impl CodexLocalShellTool {
 }
 
 tag_enum! {
-pub enum CodexLocalShellToolType { LocalShell = "local_shell" }
+    pub enum CodexLocalShellToolType { LocalShell = "local_shell" }
 }
 
 /// A context compaction marker with encrypted summary
@@ -2592,11 +2586,11 @@ impl CompactionItem {
 }
 
 tag_enum! {
-pub enum CompactionItemType { Compaction = "compaction" }
+    pub enum CompactionItemType { Compaction = "compaction" }
 }
 
 tag_enum! {
-pub enum CompletedEventType { ResponseCompleted = "response.completed" }
+    pub enum CompletedEventType { ResponseCompleted = "response.completed" }
 }
 
 /// A compound filter that combines multiple comparison or compound filters
@@ -2626,10 +2620,10 @@ impl CompoundFilter {
 }
 
 open_enum! {
-pub enum CompoundFilterType {
-And = "and",
-Or = "or",
-}
+    pub enum CompoundFilterType {
+        And = "and",
+        Or = "or",
+    }
 }
 
 /// Computer use preview tool configuration
@@ -2670,17 +2664,17 @@ impl ComputerUseServerTool {
 }
 
 open_enum! {
-pub enum ComputerUseServerToolEnvironment {
-Windows = "windows",
-Mac = "mac",
-Linux = "linux",
-Ubuntu = "ubuntu",
-Browser = "browser",
-}
+    pub enum ComputerUseServerToolEnvironment {
+        Windows = "windows",
+        Mac = "mac",
+        Linux = "linux",
+        Ubuntu = "ubuntu",
+        Browser = "browser",
+    }
 }
 
 tag_enum! {
-pub enum ComputerUseServerToolType { ComputerUsePreview = "computer_use_preview" }
+    pub enum ComputerUseServerToolType { ComputerUsePreview = "computer_use_preview" }
 }
 
 /// Changes reasoning effort from this point in the conversation onward without invalidating the prompt cache for the preceding items. Place it before the user message it should apply to; it stays in effect until another configuration update. Two adjacent configuration updates are rejected. Only supported by models that accept mid-conversation effort changes.
@@ -2723,7 +2717,7 @@ impl ConfigurationUpdateItem {
 }
 
 tag_enum! {
-pub enum ConfigurationUpdateItemType { ConfigurationUpdate = "configuration_update" }
+    pub enum ConfigurationUpdateItemType { ConfigurationUpdate = "configuration_update" }
 }
 
 /// Event emitted when a new content part is added to an output item
@@ -2771,32 +2765,29 @@ impl ContentPartAddedEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ContentPartAddedEventPart {
-    ResponseOutputText(ResponseOutputText),
-    ReasoningTextContent(ReasoningTextContent),
-    OpenAIResponsesRefusalContent(OpenAIResponsesRefusalContent),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum ContentPartAddedEventPart ("type") {
+        OutputText("output_text") => ResponseOutputText,
+        ReasoningText("reasoning_text") => ReasoningTextContent,
+        Refusal("refusal") => OpenAIResponsesRefusalContent,
+    }
 }
 
 impl From<ResponseOutputText> for ContentPartAddedEventPart {
     fn from(value: ResponseOutputText) -> Self {
-        Self::ResponseOutputText(value)
+        Self::OutputText(value)
     }
 }
 
 impl From<ReasoningTextContent> for ContentPartAddedEventPart {
     fn from(value: ReasoningTextContent) -> Self {
-        Self::ReasoningTextContent(value)
+        Self::ReasoningText(value)
     }
 }
 
 impl From<OpenAIResponsesRefusalContent> for ContentPartAddedEventPart {
     fn from(value: OpenAIResponsesRefusalContent) -> Self {
-        Self::OpenAIResponsesRefusalContent(value)
+        Self::Refusal(value)
     }
 }
 
@@ -2845,32 +2836,29 @@ impl ContentPartDoneEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ContentPartDoneEventPart {
-    ResponseOutputText(ResponseOutputText),
-    ReasoningTextContent(ReasoningTextContent),
-    OpenAIResponsesRefusalContent(OpenAIResponsesRefusalContent),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum ContentPartDoneEventPart ("type") {
+        OutputText("output_text") => ResponseOutputText,
+        ReasoningText("reasoning_text") => ReasoningTextContent,
+        Refusal("refusal") => OpenAIResponsesRefusalContent,
+    }
 }
 
 impl From<ResponseOutputText> for ContentPartDoneEventPart {
     fn from(value: ResponseOutputText) -> Self {
-        Self::ResponseOutputText(value)
+        Self::OutputText(value)
     }
 }
 
 impl From<ReasoningTextContent> for ContentPartDoneEventPart {
     fn from(value: ReasoningTextContent) -> Self {
-        Self::ReasoningTextContent(value)
+        Self::ReasoningText(value)
     }
 }
 
 impl From<OpenAIResponsesRefusalContent> for ContentPartDoneEventPart {
     fn from(value: OpenAIResponsesRefusalContent) -> Self {
-        Self::OpenAIResponsesRefusalContent(value)
+        Self::Refusal(value)
     }
 }
 
@@ -2926,7 +2914,7 @@ impl ContextCompactionItem {
 }
 
 tag_enum! {
-pub enum ContextCompactionItemType { ContextCompaction = "context_compaction" }
+    pub enum ContextCompactionItemType { ContextCompaction = "context_compaction" }
 }
 
 /// Inputs of [`responses_send`](crate::funcs::responses_send) (`POST /responses`): path, query and header parameters and the body.
@@ -2959,7 +2947,7 @@ impl From<ResponsesRequest> for CreateResponsesRequest {
 }
 
 tag_enum! {
-pub enum CreatedEventType { ResponseCreated = "response.created" }
+    pub enum CreatedEventType { ResponseCreated = "response.created" }
 }
 
 /// Custom tool configuration
@@ -3208,7 +3196,7 @@ impl CustomToolCallItem {
 }
 
 tag_enum! {
-pub enum CustomToolCallItemType { CustomToolCall = "custom_tool_call" }
+    pub enum CustomToolCallItemType { CustomToolCall = "custom_tool_call" }
 }
 
 /// The output from a custom (freeform-grammar) tool call execution. Mirrors `function_call_output` but is matched to a `custom_tool_call` rather than a `function_call`.
@@ -3278,15 +3266,12 @@ impl From<Vec<CustomToolCallOutputItemOutputObjectsItem>> for CustomToolCallOutp
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum CustomToolCallOutputItemOutputObjectsItem {
-    InputText(InputText),
-    InputImage(CustomToolCallOutputItemOutputObjectsItemInputImage),
-    InputFile(InputFile),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum CustomToolCallOutputItemOutputObjectsItem ("type") {
+        InputText("input_text") => InputText,
+        InputImage("input_image") => CustomToolCallOutputItemOutputObjectsItemInputImage,
+        InputFile("input_file") => InputFile,
+    }
 }
 
 impl From<InputText> for CustomToolCallOutputItemOutputObjectsItem {
@@ -3366,25 +3351,22 @@ impl CustomToolCallOutputItemOutputObjectsItemInputImage {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum CustomToolFormat {
-    Grammar(CustomToolFormatGrammar),
-    Text(CustomToolFormatText),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<CustomToolFormatGrammar> for CustomToolFormat {
-    fn from(value: CustomToolFormatGrammar) -> Self {
-        Self::Grammar(value)
+tagged_union! {
+    pub enum CustomToolFormat ("type") {
+        Text("text") => CustomToolFormatText,
+        Grammar("grammar") => CustomToolFormatGrammar,
     }
 }
 
 impl From<CustomToolFormatText> for CustomToolFormat {
     fn from(value: CustomToolFormatText) -> Self {
         Self::Text(value)
+    }
+}
+
+impl From<CustomToolFormatGrammar> for CustomToolFormat {
+    fn from(value: CustomToolFormatGrammar) -> Self {
+        Self::Grammar(value)
     }
 }
 
@@ -3418,14 +3400,14 @@ impl CustomToolFormatGrammar {
 }
 
 open_enum! {
-pub enum CustomToolFormatGrammarSyntax {
-Lark = "lark",
-Regex = "regex",
-}
+    pub enum CustomToolFormatGrammarSyntax {
+        Lark = "lark",
+        Regex = "regex",
+    }
 }
 
 tag_enum! {
-pub enum CustomToolFormatGrammarType { Grammar = "grammar" }
+    pub enum CustomToolFormatGrammarType { Grammar = "grammar" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3449,11 +3431,11 @@ impl CustomToolFormatText {
 }
 
 tag_enum! {
-pub enum CustomToolFormatTextType { Text = "text" }
+    pub enum CustomToolFormatTextType { Text = "text" }
 }
 
 tag_enum! {
-pub enum CustomToolType { Custom = "custom" }
+    pub enum CustomToolType { Custom = "custom" }
 }
 
 /// Debug event emitted when debug.echo_upstream_body is true. Contains the transformed upstream request body or timing milestones.
@@ -3554,16 +3536,16 @@ impl DebugEventDebugTimings {
 }
 
 open_enum! {
-pub enum DebugEventDebugTimingsEvent {
-AdapterRequest = "adapter_request",
-UpstreamHeadersReceived = "upstream_headers_received",
-FirstTokenReceived = "first_token_received",
-UpstreamBodyEnded = "upstream_body_ended",
-}
+    pub enum DebugEventDebugTimingsEvent {
+        AdapterRequest = "adapter_request",
+        UpstreamHeadersReceived = "upstream_headers_received",
+        FirstTokenReceived = "first_token_received",
+        UpstreamBodyEnded = "upstream_body_ended",
+    }
 }
 
 tag_enum! {
-pub enum DebugEventType { ResponseDebug = "response.debug" }
+    pub enum DebugEventType { ResponseDebug = "response.debug" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -3653,17 +3635,14 @@ impl From<&str> for EasyInputMessageContent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum EasyInputMessageContentObjectsItem {
-    InputText(InputText),
-    InputImage(EasyInputMessageContentObjectsItemInputImage),
-    InputAudio(InputAudio),
-    InputVideo(InputVideo),
-    InputFile(InputFile),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum EasyInputMessageContentObjectsItem ("type") {
+        InputText("input_text") => InputText,
+        InputImage("input_image") => EasyInputMessageContentObjectsItemInputImage,
+        InputFile("input_file") => InputFile,
+        InputAudio("input_audio") => InputAudio,
+        InputVideo("input_video") => InputVideo,
+    }
 }
 
 impl From<InputText> for EasyInputMessageContentObjectsItem {
@@ -3678,6 +3657,12 @@ impl From<EasyInputMessageContentObjectsItemInputImage> for EasyInputMessageCont
     }
 }
 
+impl From<InputFile> for EasyInputMessageContentObjectsItem {
+    fn from(value: InputFile) -> Self {
+        Self::InputFile(value)
+    }
+}
+
 impl From<InputAudio> for EasyInputMessageContentObjectsItem {
     fn from(value: InputAudio) -> Self {
         Self::InputAudio(value)
@@ -3687,12 +3672,6 @@ impl From<InputAudio> for EasyInputMessageContentObjectsItem {
 impl From<InputVideo> for EasyInputMessageContentObjectsItem {
     fn from(value: InputVideo) -> Self {
         Self::InputVideo(value)
-    }
-}
-
-impl From<InputFile> for EasyInputMessageContentObjectsItem {
-    fn from(value: InputFile) -> Self {
-        Self::InputFile(value)
     }
 }
 
@@ -3756,24 +3735,24 @@ impl EasyInputMessageContentObjectsItemInputImage {
 }
 
 open_enum! {
-/// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
-pub enum EasyInputMessagePhase {
-Commentary = "commentary",
-FinalAnswer = "final_answer",
-}
+    /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
+    pub enum EasyInputMessagePhase {
+        Commentary = "commentary",
+        FinalAnswer = "final_answer",
+    }
 }
 
 open_enum! {
-pub enum EasyInputMessageRole {
-User = "user",
-System = "system",
-Assistant = "assistant",
-Developer = "developer",
-}
+    pub enum EasyInputMessageRole {
+        User = "user",
+        System = "system",
+        Assistant = "assistant",
+        Developer = "developer",
+    }
 }
 
 tag_enum! {
-pub enum EasyInputMessageType { Message = "message" }
+    pub enum EasyInputMessageType { Message = "message" }
 }
 
 /// Event emitted when an error occurs during streaming
@@ -3825,16 +3804,16 @@ impl ErrorEvent {
 }
 
 open_enum! {
-pub enum FailableToolCallStatus {
-InProgress = "in_progress",
-Completed = "completed",
-Incomplete = "incomplete",
-Failed = "failed",
-}
+    pub enum FailableToolCallStatus {
+        InProgress = "in_progress",
+        Completed = "completed",
+        Incomplete = "incomplete",
+        Failed = "failed",
+    }
 }
 
 tag_enum! {
-pub enum FailedEventType { ResponseFailed = "response.failed" }
+    pub enum FailedEventType { ResponseFailed = "response.failed" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3870,7 +3849,7 @@ impl FileCitation {
 }
 
 tag_enum! {
-pub enum FileCitationType { FileCitation = "file_citation" }
+    pub enum FileCitationType { FileCitation = "file_citation" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -3898,7 +3877,7 @@ impl FilePath {
 }
 
 tag_enum! {
-pub enum FilePathType { FilePath = "file_path" }
+    pub enum FilePathType { FilePath = "file_path" }
 }
 
 /// File search tool configuration
@@ -4013,14 +3992,14 @@ impl FileSearchServerToolFiltersObject {
 }
 
 open_enum! {
-pub enum FileSearchServerToolFiltersObjectType {
-Eq = "eq",
-Ne = "ne",
-Gt = "gt",
-Gte = "gte",
-Lt = "lt",
-Lte = "lte",
-}
+    pub enum FileSearchServerToolFiltersObjectType {
+        Eq = "eq",
+        Ne = "ne",
+        Gt = "gt",
+        Gte = "gte",
+        Lt = "lt",
+        Lte = "lte",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -4128,14 +4107,14 @@ impl FileSearchServerToolRankingOptions {
 }
 
 open_enum! {
-pub enum FileSearchServerToolRankingOptionsRanker {
-Auto = "auto",
-Default20241115 = "default-2024-11-15",
-}
+    pub enum FileSearchServerToolRankingOptionsRanker {
+        Auto = "auto",
+        Default20241115 = "default-2024-11-15",
+    }
 }
 
 tag_enum! {
-pub enum FileSearchServerToolType { FileSearch = "file_search" }
+    pub enum FileSearchServerToolType { FileSearch = "file_search" }
 }
 
 /// JSON object response format
@@ -4160,7 +4139,7 @@ impl FormatJsonObjectConfig {
 }
 
 tag_enum! {
-pub enum FormatJsonObjectConfigType { JsonObject = "json_object" }
+    pub enum FormatJsonObjectConfigType { JsonObject = "json_object" }
 }
 
 /// JSON schema constrained response format
@@ -4219,7 +4198,7 @@ impl FormatJsonSchemaConfig {
 }
 
 tag_enum! {
-pub enum FormatJsonSchemaConfigType { JsonSchema = "json_schema" }
+    pub enum FormatJsonSchemaConfigType { JsonSchema = "json_schema" }
 }
 
 /// Plain text response format
@@ -4244,36 +4223,33 @@ impl FormatTextConfig {
 }
 
 tag_enum! {
-pub enum FormatTextConfigType { Text = "text" }
+    pub enum FormatTextConfigType { Text = "text" }
 }
 
-/// Text response format configuration
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum Formats {
-    FormatJsonSchemaConfig(FormatJsonSchemaConfig),
-    FormatTextConfig(FormatTextConfig),
-    FormatJsonObjectConfig(FormatJsonObjectConfig),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<FormatJsonSchemaConfig> for Formats {
-    fn from(value: FormatJsonSchemaConfig) -> Self {
-        Self::FormatJsonSchemaConfig(value)
+tagged_union! {
+    /// Text response format configuration
+    pub enum Formats ("type") {
+        Text("text") => FormatTextConfig,
+        JsonObject("json_object") => FormatJsonObjectConfig,
+        JsonSchema("json_schema") => FormatJsonSchemaConfig,
     }
 }
 
 impl From<FormatTextConfig> for Formats {
     fn from(value: FormatTextConfig) -> Self {
-        Self::FormatTextConfig(value)
+        Self::Text(value)
     }
 }
 
 impl From<FormatJsonObjectConfig> for Formats {
     fn from(value: FormatJsonObjectConfig) -> Self {
-        Self::FormatJsonObjectConfig(value)
+        Self::JsonObject(value)
+    }
+}
+
+impl From<FormatJsonSchemaConfig> for Formats {
+    fn from(value: FormatJsonSchemaConfig) -> Self {
+        Self::JsonSchema(value)
     }
 }
 
@@ -4517,7 +4493,7 @@ impl FunctionCallItemSubagentItemsItem {
 }
 
 tag_enum! {
-pub enum FunctionCallItemType { FunctionCall = "function_call" }
+    pub enum FunctionCallItemType { FunctionCall = "function_call" }
 }
 
 /// The output from a function call execution
@@ -4610,15 +4586,12 @@ impl From<Vec<FunctionCallOutputItemOutputObjectsItem>> for FunctionCallOutputIt
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum FunctionCallOutputItemOutputObjectsItem {
-    InputText(InputText),
-    InputImage(FunctionCallOutputItemOutputObjectsItemInputImage),
-    InputFile(InputFile),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum FunctionCallOutputItemOutputObjectsItem ("type") {
+        InputText("input_text") => InputText,
+        InputImage("input_image") => FunctionCallOutputItemOutputObjectsItemInputImage,
+        InputFile("input_file") => InputFile,
+    }
 }
 
 impl From<InputText> for FunctionCallOutputItemOutputObjectsItem {
@@ -4699,7 +4672,7 @@ impl FunctionCallOutputItemOutputObjectsItemInputImage {
 }
 
 tag_enum! {
-pub enum FunctionToolType { Function = "function" }
+    pub enum FunctionToolType { Function = "function" }
 }
 
 /// Structured analysis produced by the fusion analyst model.
@@ -4878,7 +4851,7 @@ impl FusionCallAnalysisCompletedEvent {
 }
 
 tag_enum! {
-pub enum FusionCallAnalysisCompletedEventType { ResponseFusionCallAnalysisCompleted = "response.fusion_call.analysis.completed" }
+    pub enum FusionCallAnalysisCompletedEventType { ResponseFusionCallAnalysisCompleted = "response.fusion_call.analysis.completed" }
 }
 
 /// Emitted when the fusion analyst starts producing the structured analysis.
@@ -4930,7 +4903,7 @@ impl FusionCallAnalysisInProgressEvent {
 }
 
 tag_enum! {
-pub enum FusionCallAnalysisInProgressEventType { ResponseFusionCallAnalysisInProgress = "response.fusion_call.analysis.in_progress" }
+    pub enum FusionCallAnalysisInProgressEventType { ResponseFusionCallAnalysisInProgress = "response.fusion_call.analysis.in_progress" }
 }
 
 /// Emitted when the openrouter:fusion tool call finishes.
@@ -4967,7 +4940,7 @@ impl FusionCallCompletedEvent {
 }
 
 tag_enum! {
-pub enum FusionCallCompletedEventType { ResponseFusionCallCompleted = "response.fusion_call.completed" }
+    pub enum FusionCallCompletedEventType { ResponseFusionCallCompleted = "response.fusion_call.completed" }
 }
 
 /// Emitted when an openrouter:fusion tool call begins executing.
@@ -5004,7 +4977,7 @@ impl FusionCallInProgressEvent {
 }
 
 tag_enum! {
-pub enum FusionCallInProgressEventType { ResponseFusionCallInProgress = "response.fusion_call.in_progress" }
+    pub enum FusionCallInProgressEventType { ResponseFusionCallInProgress = "response.fusion_call.in_progress" }
 }
 
 /// Emitted when a fusion analysis-panel model starts.
@@ -5049,7 +5022,7 @@ impl FusionCallPanelAddedEvent {
 }
 
 tag_enum! {
-pub enum FusionCallPanelAddedEventType { ResponseFusionCallPanelAdded = "response.fusion_call.panel.added" }
+    pub enum FusionCallPanelAddedEventType { ResponseFusionCallPanelAdded = "response.fusion_call.panel.added" }
 }
 
 /// Emitted when a fusion panel model finishes with its full content.
@@ -5098,7 +5071,7 @@ impl FusionCallPanelCompletedEvent {
 }
 
 tag_enum! {
-pub enum FusionCallPanelCompletedEventType { ResponseFusionCallPanelCompleted = "response.fusion_call.panel.completed" }
+    pub enum FusionCallPanelCompletedEventType { ResponseFusionCallPanelCompleted = "response.fusion_call.panel.completed" }
 }
 
 /// Incremental content token from a fusion panel model.
@@ -5147,7 +5120,7 @@ impl FusionCallPanelDeltaEvent {
 }
 
 tag_enum! {
-pub enum FusionCallPanelDeltaEventType { ResponseFusionCallPanelDelta = "response.fusion_call.panel.delta" }
+    pub enum FusionCallPanelDeltaEventType { ResponseFusionCallPanelDelta = "response.fusion_call.panel.delta" }
 }
 
 /// Emitted when a fusion panel model fails.
@@ -5205,7 +5178,7 @@ impl FusionCallPanelFailedEvent {
 }
 
 tag_enum! {
-pub enum FusionCallPanelFailedEventType { ResponseFusionCallPanelFailed = "response.fusion_call.panel.failed" }
+    pub enum FusionCallPanelFailedEventType { ResponseFusionCallPanelFailed = "response.fusion_call.panel.failed" }
 }
 
 /// Incremental reasoning token from a fusion panel model.
@@ -5254,7 +5227,7 @@ impl FusionCallPanelReasoningDeltaEvent {
 }
 
 tag_enum! {
-pub enum FusionCallPanelReasoningDeltaEventType { ResponseFusionCallPanelReasoningDelta = "response.fusion_call.panel.reasoning.delta" }
+    pub enum FusionCallPanelReasoningDeltaEventType { ResponseFusionCallPanelReasoningDelta = "response.fusion_call.panel.reasoning.delta" }
 }
 
 /// A web page retrieved via web search during a fusion run.
@@ -5548,18 +5521,18 @@ impl ImageGenerationServerTool {
 }
 
 open_enum! {
-pub enum ImageGenerationServerToolBackground {
-Transparent = "transparent",
-Opaque = "opaque",
-Auto = "auto",
-}
+    pub enum ImageGenerationServerToolBackground {
+        Transparent = "transparent",
+        Opaque = "opaque",
+        Auto = "auto",
+    }
 }
 
 open_enum! {
-pub enum ImageGenerationServerToolInputFidelity {
-High = "high",
-Low = "low",
-}
+    pub enum ImageGenerationServerToolInputFidelity {
+        High = "high",
+        Low = "low",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -5597,44 +5570,44 @@ impl ImageGenerationServerToolInputImageMask {
 }
 
 open_enum! {
-pub enum ImageGenerationServerToolModeration {
-Auto = "auto",
-Low = "low",
-}
-}
-
-open_enum! {
-pub enum ImageGenerationServerToolOutputFormat {
-Png = "png",
-Webp = "webp",
-Jpeg = "jpeg",
-}
+    pub enum ImageGenerationServerToolModeration {
+        Auto = "auto",
+        Low = "low",
+    }
 }
 
 open_enum! {
-pub enum ImageGenerationServerToolQuality {
-Low = "low",
-Medium = "medium",
-High = "high",
-Auto = "auto",
+    pub enum ImageGenerationServerToolOutputFormat {
+        Png = "png",
+        Webp = "webp",
+        Jpeg = "jpeg",
+    }
 }
+
+open_enum! {
+    pub enum ImageGenerationServerToolQuality {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Auto = "auto",
+    }
 }
 
 tag_enum! {
-pub enum ImageGenerationServerToolType { ImageGeneration = "image_generation" }
+    pub enum ImageGenerationServerToolType { ImageGeneration = "image_generation" }
 }
 
 open_enum! {
-pub enum ImageGenerationStatus {
-InProgress = "in_progress",
-Completed = "completed",
-Generating = "generating",
-Failed = "failed",
-}
+    pub enum ImageGenerationStatus {
+        InProgress = "in_progress",
+        Completed = "completed",
+        Generating = "generating",
+        Failed = "failed",
+    }
 }
 
 tag_enum! {
-pub enum InProgressEventType { ResponseInProgress = "response.in_progress" }
+    pub enum InProgressEventType { ResponseInProgress = "response.in_progress" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -5664,14 +5637,14 @@ impl IncompleteDetails {
 }
 
 open_enum! {
-pub enum IncompleteDetailsReason {
-MaxOutputTokens = "max_output_tokens",
-ContentFilter = "content_filter",
-}
+    pub enum IncompleteDetailsReason {
+        MaxOutputTokens = "max_output_tokens",
+        ContentFilter = "content_filter",
+    }
 }
 
 tag_enum! {
-pub enum IncompleteEventType { ResponseIncomplete = "response.incomplete" }
+    pub enum IncompleteEventType { ResponseIncomplete = "response.incomplete" }
 }
 
 /// Audio input content item
@@ -5720,14 +5693,14 @@ impl InputAudioInputAudio {
 }
 
 open_enum! {
-pub enum InputAudioInputAudioFormat {
-Mp3 = "mp3",
-Wav = "wav",
-}
+    pub enum InputAudioInputAudioFormat {
+        Mp3 = "mp3",
+        Wav = "wav",
+    }
 }
 
 tag_enum! {
-pub enum InputAudioType { InputAudio = "input_audio" }
+    pub enum InputAudioType { InputAudio = "input_audio" }
 }
 
 /// File input content item
@@ -5798,7 +5771,7 @@ impl InputFile {
 }
 
 tag_enum! {
-pub enum InputFileType { InputFile = "input_file" }
+    pub enum InputFileType { InputFile = "input_file" }
 }
 
 /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
@@ -5861,16 +5834,16 @@ impl InputImage {
 }
 
 open_enum! {
-pub enum InputImageDetail {
-Auto = "auto",
-High = "high",
-Low = "low",
-Original = "original",
-}
+    pub enum InputImageDetail {
+        Auto = "auto",
+        High = "high",
+        Low = "low",
+        Original = "original",
+    }
 }
 
 tag_enum! {
-pub enum InputImageType { InputImage = "input_image" }
+    pub enum InputImageType { InputImage = "input_image" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -5924,17 +5897,14 @@ impl InputMessageItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum InputMessageItemContentItem {
-    InputText(InputText),
-    InputImage(InputMessageItemContentItemInputImage),
-    InputAudio(InputAudio),
-    InputVideo(InputVideo),
-    InputFile(InputFile),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum InputMessageItemContentItem ("type") {
+        InputText("input_text") => InputText,
+        InputImage("input_image") => InputMessageItemContentItemInputImage,
+        InputFile("input_file") => InputFile,
+        InputAudio("input_audio") => InputAudio,
+        InputVideo("input_video") => InputVideo,
+    }
 }
 
 impl From<InputText> for InputMessageItemContentItem {
@@ -5949,6 +5919,12 @@ impl From<InputMessageItemContentItemInputImage> for InputMessageItemContentItem
     }
 }
 
+impl From<InputFile> for InputMessageItemContentItem {
+    fn from(value: InputFile) -> Self {
+        Self::InputFile(value)
+    }
+}
+
 impl From<InputAudio> for InputMessageItemContentItem {
     fn from(value: InputAudio) -> Self {
         Self::InputAudio(value)
@@ -5958,12 +5934,6 @@ impl From<InputAudio> for InputMessageItemContentItem {
 impl From<InputVideo> for InputMessageItemContentItem {
     fn from(value: InputVideo) -> Self {
         Self::InputVideo(value)
-    }
-}
-
-impl From<InputFile> for InputMessageItemContentItem {
-    fn from(value: InputFile) -> Self {
-        Self::InputFile(value)
     }
 }
 
@@ -6027,15 +5997,15 @@ impl InputMessageItemContentItemInputImage {
 }
 
 open_enum! {
-pub enum InputMessageItemRole {
-User = "user",
-System = "system",
-Developer = "developer",
-}
+    pub enum InputMessageItemRole {
+        User = "user",
+        System = "system",
+        Developer = "developer",
+    }
 }
 
 tag_enum! {
-pub enum InputMessageItemType { Message = "message" }
+    pub enum InputMessageItemType { Message = "message" }
 }
 
 /// Text input content item
@@ -6083,7 +6053,7 @@ impl InputText {
 }
 
 tag_enum! {
-pub enum InputTextType { InputText = "input_text" }
+    pub enum InputTextType { InputText = "input_text" }
 }
 
 /// Video input content item
@@ -6125,15 +6095,15 @@ impl InputVideo {
 }
 
 open_enum! {
-/// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
-pub enum InputVideoProcessing {
-Agentic = "agentic",
-Static = "static",
-}
+    /// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
+    pub enum InputVideoProcessing {
+        Agentic = "agentic",
+        Static = "static",
+    }
 }
 
 tag_enum! {
-pub enum InputVideoType { InputVideo = "input_video" }
+    pub enum InputVideoType { InputVideo = "input_video" }
 }
 
 /// Input for a response request - can be a string or array of items
@@ -6630,30 +6600,27 @@ impl From<&str> for InputsObjectsItemAssistantContent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum InputsObjectsItemAssistantContentObjectsItem {
-    ResponseOutputText(ResponseOutputText),
-    OpenAIResponsesRefusalContent(OpenAIResponsesRefusalContent),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum InputsObjectsItemAssistantContentObjectsItem ("type") {
+        OutputText("output_text") => ResponseOutputText,
+        Refusal("refusal") => OpenAIResponsesRefusalContent,
+    }
 }
 
 impl From<ResponseOutputText> for InputsObjectsItemAssistantContentObjectsItem {
     fn from(value: ResponseOutputText) -> Self {
-        Self::ResponseOutputText(value)
+        Self::OutputText(value)
     }
 }
 
 impl From<OpenAIResponsesRefusalContent> for InputsObjectsItemAssistantContentObjectsItem {
     fn from(value: OpenAIResponsesRefusalContent) -> Self {
-        Self::OpenAIResponsesRefusalContent(value)
+        Self::Refusal(value)
     }
 }
 
 tag_enum! {
-pub enum InputsObjectsItemAssistantType { Message = "message" }
+    pub enum InputsObjectsItemAssistantType { Message = "message" }
 }
 
 /// An output item containing reasoning
@@ -6790,7 +6757,7 @@ impl ItemReferenceItem {
 }
 
 tag_enum! {
-pub enum ItemReferenceItemType { ItemReference = "item_reference" }
+    pub enum ItemReferenceItemType { ItemReference = "item_reference" }
 }
 
 /// Web search tool configuration
@@ -6911,7 +6878,7 @@ impl LegacyWebSearchServerTool {
 }
 
 tag_enum! {
-pub enum LegacyWebSearchServerToolType { WebSearch = "web_search" }
+    pub enum LegacyWebSearchServerToolType { WebSearch = "web_search" }
 }
 
 /// A local shell command execution call
@@ -7033,11 +7000,11 @@ impl LocalShellCallItemAction {
 }
 
 tag_enum! {
-pub enum LocalShellCallItemActionType { Exec = "exec" }
+    pub enum LocalShellCallItemActionType { Exec = "exec" }
 }
 
 tag_enum! {
-pub enum LocalShellCallItemType { LocalShellCall = "local_shell_call" }
+    pub enum LocalShellCallItemType { LocalShellCall = "local_shell_call" }
 }
 
 /// Output from a local shell command execution
@@ -7087,7 +7054,7 @@ impl LocalShellCallOutputItem {
 }
 
 tag_enum! {
-pub enum LocalShellCallOutputItemType { LocalShellCallOutput = "local_shell_call_output" }
+    pub enum LocalShellCallOutputItemType { LocalShellCallOutput = "local_shell_call_output" }
 }
 
 /// Request for approval to execute an MCP tool
@@ -7132,7 +7099,7 @@ impl McpApprovalRequestItem {
 }
 
 tag_enum! {
-pub enum McpApprovalRequestItemType { McpApprovalRequest = "mcp_approval_request" }
+    pub enum McpApprovalRequestItemType { McpApprovalRequest = "mcp_approval_request" }
 }
 
 /// User response to an MCP tool approval request
@@ -7198,7 +7165,7 @@ impl McpApprovalResponseItem {
 }
 
 tag_enum! {
-pub enum McpApprovalResponseItemType { McpApprovalResponse = "mcp_approval_response" }
+    pub enum McpApprovalResponseItemType { McpApprovalResponse = "mcp_approval_response" }
 }
 
 /// An MCP tool call with its output or error
@@ -7276,7 +7243,7 @@ impl McpCallItem {
 }
 
 tag_enum! {
-pub enum McpCallItemType { McpCall = "mcp_call" }
+    pub enum McpCallItemType { McpCall = "mcp_call" }
 }
 
 /// The MCP server request failed at the HTTP layer
@@ -7305,7 +7272,7 @@ impl McpHttpError {
 }
 
 tag_enum! {
-pub enum McpHttpErrorType { HttpError = "http_error" }
+    pub enum McpHttpErrorType { HttpError = "http_error" }
 }
 
 /// List of available MCP tools from a server
@@ -7413,7 +7380,7 @@ impl McpListToolsItemToolsItem {
 }
 
 tag_enum! {
-pub enum McpListToolsItemType { McpListTools = "mcp_list_tools" }
+    pub enum McpListToolsItemType { McpListTools = "mcp_list_tools" }
 }
 
 /// The MCP server returned a protocol-level error
@@ -7442,7 +7409,7 @@ impl McpProtocolError {
 }
 
 tag_enum! {
-pub enum McpProtocolErrorType { McpProtocolError = "mcp_protocol_error" }
+    pub enum McpProtocolErrorType { McpProtocolError = "mcp_protocol_error" }
 }
 
 /// MCP (Model Context Protocol) tool configuration
@@ -7619,16 +7586,16 @@ impl McpServerToolAllowedToolsObject {
 }
 
 open_enum! {
-pub enum McpServerToolConnectorId {
-ConnectorDropbox = "connector_dropbox",
-ConnectorGmail = "connector_gmail",
-ConnectorGooglecalendar = "connector_googlecalendar",
-ConnectorGoogledrive = "connector_googledrive",
-ConnectorMicrosoftteams = "connector_microsoftteams",
-ConnectorOutlookcalendar = "connector_outlookcalendar",
-ConnectorOutlookemail = "connector_outlookemail",
-ConnectorSharepoint = "connector_sharepoint",
-}
+    pub enum McpServerToolConnectorId {
+        ConnectorDropbox = "connector_dropbox",
+        ConnectorGmail = "connector_gmail",
+        ConnectorGooglecalendar = "connector_googlecalendar",
+        ConnectorGoogledrive = "connector_googledrive",
+        ConnectorMicrosoftteams = "connector_microsoftteams",
+        ConnectorOutlookcalendar = "connector_outlookcalendar",
+        ConnectorOutlookemail = "connector_outlookemail",
+        ConnectorSharepoint = "connector_sharepoint",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -7740,14 +7707,14 @@ impl McpServerToolRequireApprovalObjectNever {
 }
 
 open_enum! {
-pub enum McpServerToolRequireApprovalString {
-Always = "always",
-Never = "never",
-}
+    pub enum McpServerToolRequireApprovalString {
+        Always = "always",
+        Never = "never",
+    }
 }
 
 tag_enum! {
-pub enum McpServerToolType { Mcp = "mcp" }
+    pub enum McpServerToolType { Mcp = "mcp" }
 }
 
 /// Error from an MCP tool call, either a plain message or a structured error
@@ -7823,7 +7790,7 @@ impl McpToolExecutionError {
 }
 
 tag_enum! {
-pub enum McpToolExecutionErrorType { McpToolExecutionError = "mcp_tool_execution_error" }
+    pub enum McpToolExecutionErrorType { McpToolExecutionError = "mcp_tool_execution_error" }
 }
 
 /// A function tool grouped inside a namespace tool
@@ -7953,14 +7920,14 @@ impl NamespaceFunctionTool {
 }
 
 open_enum! {
-pub enum NamespaceFunctionToolAllowedCallersItem {
-Direct = "direct",
-Programmatic = "programmatic",
-}
+    pub enum NamespaceFunctionToolAllowedCallersItem {
+        Direct = "direct",
+        Programmatic = "programmatic",
+    }
 }
 
 tag_enum! {
-pub enum NamespaceFunctionToolType { Function = "function" }
+    pub enum NamespaceFunctionToolType { Function = "function" }
 }
 
 /// Groups function/custom tools under a shared namespace
@@ -8000,30 +7967,27 @@ impl NamespaceTool {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum NamespaceToolToolsItem {
-    NamespaceFunctionTool(NamespaceFunctionTool),
-    CustomTool(CustomTool),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum NamespaceToolToolsItem ("type") {
+        Function("function") => NamespaceFunctionTool,
+        Custom("custom") => CustomTool,
+    }
 }
 
 impl From<NamespaceFunctionTool> for NamespaceToolToolsItem {
     fn from(value: NamespaceFunctionTool) -> Self {
-        Self::NamespaceFunctionTool(value)
+        Self::Function(value)
     }
 }
 
 impl From<CustomTool> for NamespaceToolToolsItem {
     fn from(value: CustomTool) -> Self {
-        Self::CustomTool(value)
+        Self::Custom(value)
     }
 }
 
 tag_enum! {
-pub enum NamespaceToolType { Namespace = "namespace" }
+    pub enum NamespaceToolType { Namespace = "namespace" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8126,7 +8090,7 @@ impl OpenAIResponseCustomToolCallOutput {
 }
 
 tag_enum! {
-pub enum OpenAIResponseCustomToolCallOutputType { CustomToolCallOutput = "custom_tool_call_output" }
+    pub enum OpenAIResponseCustomToolCallOutputType { CustomToolCallOutput = "custom_tool_call_output" }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -8158,11 +8122,11 @@ impl From<Vec<OpenAIResponseCustomToolCallOutputValueObjectsItem>> for OpenAIRes
 }
 
 tagged_union! {
-pub enum OpenAIResponseCustomToolCallOutputValueObjectsItem ("type") {
-InputText("input_text") => InputText,
-InputImage("input_image") => InputImage,
-InputFile("input_file") => InputFile,
-}
+    pub enum OpenAIResponseCustomToolCallOutputValueObjectsItem ("type") {
+        InputText("input_text") => InputText,
+        InputImage("input_image") => InputImage,
+        InputFile("input_file") => InputFile,
+    }
 }
 
 impl From<InputText> for OpenAIResponseCustomToolCallOutputValueObjectsItem {
@@ -8184,7 +8148,7 @@ impl From<InputFile> for OpenAIResponseCustomToolCallOutputValueObjectsItem {
 }
 
 tag_enum! {
-pub enum OpenAIResponseCustomToolCallType { CustomToolCall = "custom_tool_call" }
+    pub enum OpenAIResponseCustomToolCallType { CustomToolCall = "custom_tool_call" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8339,7 +8303,7 @@ impl OpenAIResponseFunctionToolCallOutput {
 }
 
 tag_enum! {
-pub enum OpenAIResponseFunctionToolCallOutputType { FunctionCallOutput = "function_call_output" }
+    pub enum OpenAIResponseFunctionToolCallOutputType { FunctionCallOutput = "function_call_output" }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -8371,11 +8335,11 @@ impl From<Vec<OpenAIResponseFunctionToolCallOutputValueObjectsItem>> for OpenAIR
 }
 
 tagged_union! {
-pub enum OpenAIResponseFunctionToolCallOutputValueObjectsItem ("type") {
-InputText("input_text") => InputText,
-InputImage("input_image") => InputImage,
-InputFile("input_file") => InputFile,
-}
+    pub enum OpenAIResponseFunctionToolCallOutputValueObjectsItem ("type") {
+        InputText("input_text") => InputText,
+        InputImage("input_image") => InputImage,
+        InputFile("input_file") => InputFile,
+    }
 }
 
 impl From<InputText> for OpenAIResponseFunctionToolCallOutputValueObjectsItem {
@@ -8417,7 +8381,7 @@ impl OpenAIResponseFunctionToolCallSubagentItemsItem {
 }
 
 tag_enum! {
-pub enum OpenAIResponseFunctionToolCallType { FunctionCall = "function_call" }
+    pub enum OpenAIResponseFunctionToolCallType { FunctionCall = "function_call" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -8457,12 +8421,12 @@ impl OpenAIResponseInputMessageItem {
 }
 
 tagged_union! {
-pub enum OpenAIResponseInputMessageItemContentItem ("type") {
-InputText("input_text") => InputText,
-InputImage("input_image") => InputImage,
-InputFile("input_file") => InputFile,
-InputAudio("input_audio") => InputAudio,
-}
+    pub enum OpenAIResponseInputMessageItemContentItem ("type") {
+        InputText("input_text") => InputText,
+        InputImage("input_image") => InputImage,
+        InputFile("input_file") => InputFile,
+        InputAudio("input_audio") => InputAudio,
+    }
 }
 
 impl From<InputText> for OpenAIResponseInputMessageItemContentItem {
@@ -8490,37 +8454,34 @@ impl From<InputAudio> for OpenAIResponseInputMessageItemContentItem {
 }
 
 open_enum! {
-pub enum OpenAIResponseInputMessageItemRole {
-User = "user",
-System = "system",
-Developer = "developer",
-}
+    pub enum OpenAIResponseInputMessageItemRole {
+        User = "user",
+        System = "system",
+        Developer = "developer",
+    }
 }
 
 tag_enum! {
-pub enum OpenAIResponseInputMessageItemType { Message = "message" }
+    pub enum OpenAIResponseInputMessageItemType { Message = "message" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum OpenAIResponsesAnnotation {
-    URLCitation(URLCitation),
-    FileCitation(FileCitation),
-    FilePath(FilePath),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<URLCitation> for OpenAIResponsesAnnotation {
-    fn from(value: URLCitation) -> Self {
-        Self::URLCitation(value)
+tagged_union! {
+    pub enum OpenAIResponsesAnnotation ("type") {
+        FileCitation("file_citation") => FileCitation,
+        UrlCitation("url_citation") => URLCitation,
+        FilePath("file_path") => FilePath,
     }
 }
 
 impl From<FileCitation> for OpenAIResponsesAnnotation {
     fn from(value: FileCitation) -> Self {
         Self::FileCitation(value)
+    }
+}
+
+impl From<URLCitation> for OpenAIResponsesAnnotation {
+    fn from(value: URLCitation) -> Self {
+        Self::UrlCitation(value)
     }
 }
 
@@ -8531,39 +8492,39 @@ impl From<FilePath> for OpenAIResponsesAnnotation {
 }
 
 tag_enum! {
-pub enum OpenAIResponsesCodeInterpreterCallCodeDeltaType { ResponseCodeInterpreterCallCodeDelta = "response.code_interpreter_call_code.delta" }
+    pub enum OpenAIResponsesCodeInterpreterCallCodeDeltaType { ResponseCodeInterpreterCallCodeDelta = "response.code_interpreter_call_code.delta" }
 }
 
 tag_enum! {
-pub enum OpenAIResponsesCodeInterpreterCallCodeDoneType { ResponseCodeInterpreterCallCodeDone = "response.code_interpreter_call_code.done" }
+    pub enum OpenAIResponsesCodeInterpreterCallCodeDoneType { ResponseCodeInterpreterCallCodeDone = "response.code_interpreter_call_code.done" }
 }
 
 tag_enum! {
-pub enum OpenAIResponsesCodeInterpreterCallCompletedType { ResponseCodeInterpreterCallCompleted = "response.code_interpreter_call.completed" }
+    pub enum OpenAIResponsesCodeInterpreterCallCompletedType { ResponseCodeInterpreterCallCompleted = "response.code_interpreter_call.completed" }
 }
 
 tag_enum! {
-pub enum OpenAIResponsesCodeInterpreterCallInProgressType { ResponseCodeInterpreterCallInProgress = "response.code_interpreter_call.in_progress" }
+    pub enum OpenAIResponsesCodeInterpreterCallInProgressType { ResponseCodeInterpreterCallInProgress = "response.code_interpreter_call.in_progress" }
 }
 
 tag_enum! {
-pub enum OpenAIResponsesCodeInterpreterCallInterpretingType { ResponseCodeInterpreterCallInterpreting = "response.code_interpreter_call.interpreting" }
+    pub enum OpenAIResponsesCodeInterpreterCallInterpretingType { ResponseCodeInterpreterCallInterpreting = "response.code_interpreter_call.interpreting" }
 }
 
 tag_enum! {
-pub enum OpenAIResponsesImageGenCallCompletedType { ResponseImageGenerationCallCompleted = "response.image_generation_call.completed" }
+    pub enum OpenAIResponsesImageGenCallCompletedType { ResponseImageGenerationCallCompleted = "response.image_generation_call.completed" }
 }
 
 tag_enum! {
-pub enum OpenAIResponsesImageGenCallGeneratingType { ResponseImageGenerationCallGenerating = "response.image_generation_call.generating" }
+    pub enum OpenAIResponsesImageGenCallGeneratingType { ResponseImageGenerationCallGenerating = "response.image_generation_call.generating" }
 }
 
 tag_enum! {
-pub enum OpenAIResponsesImageGenCallInProgressType { ResponseImageGenerationCallInProgress = "response.image_generation_call.in_progress" }
+    pub enum OpenAIResponsesImageGenCallInProgressType { ResponseImageGenerationCallInProgress = "response.image_generation_call.in_progress" }
 }
 
 tag_enum! {
-pub enum OpenAIResponsesImageGenCallPartialImageType { ResponseImageGenerationCallPartialImage = "response.image_generation_call.partial_image" }
+    pub enum OpenAIResponsesImageGenCallPartialImageType { ResponseImageGenerationCallPartialImage = "response.image_generation_call.partial_image" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8589,22 +8550,22 @@ impl OpenAIResponsesRefusalContent {
 }
 
 tag_enum! {
-pub enum OpenAIResponsesRefusalContentType { Refusal = "refusal" }
+    pub enum OpenAIResponsesRefusalContentType { Refusal = "refusal" }
 }
 
 open_enum! {
-pub enum OpenAIResponsesResponseStatus {
-Completed = "completed",
-Incomplete = "incomplete",
-InProgress = "in_progress",
-Failed = "failed",
-Cancelled = "cancelled",
-Queued = "queued",
-}
+    pub enum OpenAIResponsesResponseStatus {
+        Completed = "completed",
+        Incomplete = "incomplete",
+        InProgress = "in_progress",
+        Failed = "failed",
+        Cancelled = "cancelled",
+        Queued = "queued",
+    }
 }
 
 tag_enum! {
-pub enum OpenAIResponsesSearchCompletedType { ResponseWebSearchCallCompleted = "response.web_search_call.completed" }
+    pub enum OpenAIResponsesSearchCompletedType { ResponseWebSearchCallCompleted = "response.web_search_call.completed" }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -8678,7 +8639,7 @@ impl OpenAIResponsesToolChoiceApplyPatch {
 }
 
 tag_enum! {
-pub enum OpenAIResponsesToolChoiceApplyPatchType { ApplyPatch = "apply_patch" }
+    pub enum OpenAIResponsesToolChoiceApplyPatchType { ApplyPatch = "apply_patch" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8704,7 +8665,7 @@ impl OpenAIResponsesToolChoiceFunction {
 }
 
 tag_enum! {
-pub enum OpenAIResponsesToolChoiceFunctionType { Function = "function" }
+    pub enum OpenAIResponsesToolChoiceFunctionType { Function = "function" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -8728,10 +8689,10 @@ impl OpenAIResponsesToolChoiceObject {
 }
 
 open_enum! {
-pub enum OpenAIResponsesToolChoiceObjectType {
-WebSearchPreview20250311 = "web_search_preview_2025_03_11",
-WebSearchPreview = "web_search_preview",
-}
+    pub enum OpenAIResponsesToolChoiceObjectType {
+        WebSearchPreview20250311 = "web_search_preview_2025_03_11",
+        WebSearchPreview = "web_search_preview",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8755,22 +8716,22 @@ impl OpenAIResponsesToolChoiceShell {
 }
 
 tag_enum! {
-pub enum OpenAIResponsesToolChoiceShellType { Shell = "shell" }
+    pub enum OpenAIResponsesToolChoiceShellType { Shell = "shell" }
 }
 
 open_enum! {
-pub enum OpenAIResponsesToolChoiceString {
-Auto = "auto",
-None = "none",
-Required = "required",
-}
+    pub enum OpenAIResponsesToolChoiceString {
+        Auto = "auto",
+        None = "none",
+        Required = "required",
+    }
 }
 
 open_enum! {
-pub enum OpenAIResponsesTruncation {
-Auto = "auto",
-Disabled = "disabled",
-}
+    pub enum OpenAIResponsesTruncation {
+        Auto = "auto",
+        Disabled = "disabled",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -8829,11 +8790,11 @@ impl OpenAIResponsesUsageOutputTokensDetails {
 }
 
 tag_enum! {
-pub enum OpenAIResponsesWebSearchCallInProgressType { ResponseWebSearchCallInProgress = "response.web_search_call.in_progress" }
+    pub enum OpenAIResponsesWebSearchCallInProgressType { ResponseWebSearchCallInProgress = "response.web_search_call.in_progress" }
 }
 
 tag_enum! {
-pub enum OpenAIResponsesWebSearchCallSearchingType { ResponseWebSearchCallSearching = "response.web_search_call.searching" }
+    pub enum OpenAIResponsesWebSearchCallSearchingType { ResponseWebSearchCallSearching = "response.web_search_call.searching" }
 }
 
 /// Event emitted when a response is created
@@ -8900,31 +8861,31 @@ impl OpenResponsesErrorField {
 }
 
 open_enum! {
-pub enum OpenResponsesErrorFieldCode {
-ServerError = "server_error",
-RateLimitExceeded = "rate_limit_exceeded",
-InvalidPrompt = "invalid_prompt",
-VectorStoreTimeout = "vector_store_timeout",
-InvalidImage = "invalid_image",
-InvalidImageFormat = "invalid_image_format",
-InvalidBase64Image = "invalid_base64_image",
-InvalidImageUrl = "invalid_image_url",
-ImageTooLarge = "image_too_large",
-ImageTooSmall = "image_too_small",
-ImageParseError = "image_parse_error",
-ImageContentPolicyViolation = "image_content_policy_violation",
-InvalidImageMode = "invalid_image_mode",
-ImageFileTooLarge = "image_file_too_large",
-UnsupportedImageMediaType = "unsupported_image_media_type",
-EmptyImageFile = "empty_image_file",
-FailedToDownloadImage = "failed_to_download_image",
-ImageFileNotFound = "image_file_not_found",
-BioPolicy = "bio_policy",
-CyberPolicy = "cyber_policy",
-MisalignmentPolicyViolation = "misalignment_policy_violation",
-DataResidencyMismatch = "data_residency_mismatch",
-PermissionDenied = "permission_denied",
-}
+    pub enum OpenResponsesErrorFieldCode {
+        ServerError = "server_error",
+        RateLimitExceeded = "rate_limit_exceeded",
+        InvalidPrompt = "invalid_prompt",
+        VectorStoreTimeout = "vector_store_timeout",
+        InvalidImage = "invalid_image",
+        InvalidImageFormat = "invalid_image_format",
+        InvalidBase64Image = "invalid_base64_image",
+        InvalidImageUrl = "invalid_image_url",
+        ImageTooLarge = "image_too_large",
+        ImageTooSmall = "image_too_small",
+        ImageParseError = "image_parse_error",
+        ImageContentPolicyViolation = "image_content_policy_violation",
+        InvalidImageMode = "invalid_image_mode",
+        ImageFileTooLarge = "image_file_too_large",
+        UnsupportedImageMediaType = "unsupported_image_media_type",
+        EmptyImageFile = "empty_image_file",
+        FailedToDownloadImage = "failed_to_download_image",
+        ImageFileNotFound = "image_file_not_found",
+        BioPolicy = "bio_policy",
+        CyberPolicy = "cyber_policy",
+        MisalignmentPolicyViolation = "misalignment_policy_violation",
+        DataResidencyMismatch = "data_residency_mismatch",
+        PermissionDenied = "permission_denied",
+    }
 }
 
 /// OpenRouter-specific details of a failed response, such as the alignment object of an alignment error.
@@ -9537,7 +9498,7 @@ impl OutputAdvisorServerToolItem {
 }
 
 tag_enum! {
-pub enum OutputAdvisorServerToolItemType { OpenrouterAdvisor = "openrouter:advisor" }
+    pub enum OutputAdvisorServerToolItemType { OpenrouterAdvisor = "openrouter:advisor" }
 }
 
 /// A native `apply_patch_call` output item matching OpenAI's Responses API shape. Emitted when the client requested the `apply_patch` shorthand.
@@ -9584,7 +9545,7 @@ impl OutputApplyPatchCallItem {
 }
 
 tag_enum! {
-pub enum OutputApplyPatchCallItemType { ApplyPatchCall = "apply_patch_call" }
+    pub enum OutputApplyPatchCallItemType { ApplyPatchCall = "apply_patch_call" }
 }
 
 /// An openrouter:apply_patch server tool output item. The turn halts when validation succeeds so the client can apply the patch and echo an `apply_patch_call_output` on the next turn.
@@ -9653,7 +9614,7 @@ impl OutputApplyPatchServerToolItem {
 }
 
 tag_enum! {
-pub enum OutputApplyPatchServerToolItemType { OpenrouterApplyPatch = "openrouter:apply_patch" }
+    pub enum OutputApplyPatchServerToolItemType { OpenrouterApplyPatch = "openrouter:apply_patch" }
 }
 
 /// A client tool call that OpenRouter Armor blocked. Emitted in place of the call when `plugins[armor].output_mode` is `custom_item`.
@@ -9724,11 +9685,11 @@ impl OutputArmorBlockedItem {
 }
 
 tag_enum! {
-pub enum OutputArmorBlockedItemStatus { Completed = "completed" }
+    pub enum OutputArmorBlockedItemStatus { Completed = "completed" }
 }
 
 tag_enum! {
-pub enum OutputArmorBlockedItemType { OpenrouterArmorBlocked = "openrouter:armor_blocked" }
+    pub enum OutputArmorBlockedItemType { OpenrouterArmorBlocked = "openrouter:armor_blocked" }
 }
 
 /// An openrouter:bash server tool output item
@@ -9912,11 +9873,11 @@ impl OutputBashServerToolItemFilesItem {
 }
 
 tag_enum! {
-pub enum OutputBashServerToolItemFilesItemType { ContainerFileCitation = "container_file_citation" }
+    pub enum OutputBashServerToolItemFilesItemType { ContainerFileCitation = "container_file_citation" }
 }
 
 tag_enum! {
-pub enum OutputBashServerToolItemType { OpenrouterBash = "openrouter:bash" }
+    pub enum OutputBashServerToolItemType { OpenrouterBash = "openrouter:bash" }
 }
 
 /// An openrouter:browser_use server tool output item
@@ -9974,7 +9935,7 @@ impl OutputBrowserUseServerToolItem {
 }
 
 tag_enum! {
-pub enum OutputBrowserUseServerToolItemType { OpenrouterBrowserUse = "openrouter:browser_use" }
+    pub enum OutputBrowserUseServerToolItemType { OpenrouterBrowserUse = "openrouter:browser_use" }
 }
 
 /// A code interpreter execution call with outputs
@@ -10130,7 +10091,7 @@ impl OutputCodeInterpreterServerToolItem {
 }
 
 tag_enum! {
-pub enum OutputCodeInterpreterServerToolItemType { OpenrouterCodeInterpreter = "openrouter:code_interpreter" }
+    pub enum OutputCodeInterpreterServerToolItemType { OpenrouterCodeInterpreter = "openrouter:code_interpreter" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -10212,15 +10173,15 @@ impl OutputComputerCallItemPendingSafetyChecksItem {
 }
 
 open_enum! {
-pub enum OutputComputerCallItemStatus {
-Completed = "completed",
-Incomplete = "incomplete",
-InProgress = "in_progress",
-}
+    pub enum OutputComputerCallItemStatus {
+        Completed = "completed",
+        Incomplete = "incomplete",
+        InProgress = "in_progress",
+    }
 }
 
 tag_enum! {
-pub enum OutputComputerCallItemType { ComputerCall = "computer_call" }
+    pub enum OutputComputerCallItemType { ComputerCall = "computer_call" }
 }
 
 /// A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text rather than JSON arguments.
@@ -10295,15 +10256,15 @@ impl OutputCustomToolCallItem {
 }
 
 open_enum! {
-pub enum OutputCustomToolCallItemStatus {
-InProgress = "in_progress",
-Completed = "completed",
-Incomplete = "incomplete",
-}
+    pub enum OutputCustomToolCallItemStatus {
+        InProgress = "in_progress",
+        Completed = "completed",
+        Incomplete = "incomplete",
+    }
 }
 
 tag_enum! {
-pub enum OutputCustomToolCallItemType { CustomToolCall = "custom_tool_call" }
+    pub enum OutputCustomToolCallItemType { CustomToolCall = "custom_tool_call" }
 }
 
 /// An openrouter:datetime server tool output item
@@ -10365,7 +10326,7 @@ impl OutputDatetimeItem {
 }
 
 tag_enum! {
-pub enum OutputDatetimeItemType { OpenrouterDatetime = "openrouter:datetime" }
+    pub enum OutputDatetimeItemType { OpenrouterDatetime = "openrouter:datetime" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -10446,7 +10407,7 @@ impl OutputFileSearchServerToolItem {
 }
 
 tag_enum! {
-pub enum OutputFileSearchServerToolItemType { OpenrouterFileSearch = "openrouter:file_search" }
+    pub enum OutputFileSearchServerToolItemType { OpenrouterFileSearch = "openrouter:file_search" }
 }
 
 /// An openrouter:files server tool output item
@@ -10570,7 +10531,7 @@ impl OutputFilesServerToolItem {
 }
 
 tag_enum! {
-pub enum OutputFilesServerToolItemType { OpenrouterFiles = "openrouter:files" }
+    pub enum OutputFilesServerToolItemType { OpenrouterFiles = "openrouter:files" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -10841,7 +10802,7 @@ impl OutputFusionServerToolItemResponsesItem {
 }
 
 tag_enum! {
-pub enum OutputFusionServerToolItemType { OpenrouterFusion = "openrouter:fusion" }
+    pub enum OutputFusionServerToolItemType { OpenrouterFusion = "openrouter:fusion" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -11000,11 +10961,11 @@ impl OutputImageGenerationServerToolItem {
 }
 
 tag_enum! {
-pub enum OutputImageGenerationServerToolItemType { OpenrouterImageGeneration = "openrouter:image_generation" }
+    pub enum OutputImageGenerationServerToolItemType { OpenrouterImageGeneration = "openrouter:image_generation" }
 }
 
 tag_enum! {
-pub enum OutputItemAddedEventType { ResponseOutputItemAdded = "response.output_item.added" }
+    pub enum OutputItemAddedEventType { ResponseOutputItemAdded = "response.output_item.added" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -11057,11 +11018,11 @@ impl OutputItemApplyPatchCall {
 }
 
 tagged_union! {
-pub enum OutputItemApplyPatchCallOperation ("type") {
-CreateFile("create_file") => ApplyPatchCreateFileOperation,
-UpdateFile("update_file") => ApplyPatchUpdateFileOperation,
-DeleteFile("delete_file") => ApplyPatchDeleteFileOperation,
-}
+    pub enum OutputItemApplyPatchCallOperation ("type") {
+        CreateFile("create_file") => ApplyPatchCreateFileOperation,
+        UpdateFile("update_file") => ApplyPatchUpdateFileOperation,
+        DeleteFile("delete_file") => ApplyPatchDeleteFileOperation,
+    }
 }
 
 impl From<ApplyPatchCreateFileOperation> for OutputItemApplyPatchCallOperation {
@@ -11083,14 +11044,14 @@ impl From<ApplyPatchDeleteFileOperation> for OutputItemApplyPatchCallOperation {
 }
 
 open_enum! {
-pub enum OutputItemApplyPatchCallStatus {
-InProgress = "in_progress",
-Completed = "completed",
-}
+    pub enum OutputItemApplyPatchCallStatus {
+        InProgress = "in_progress",
+        Completed = "completed",
+    }
 }
 
 tag_enum! {
-pub enum OutputItemApplyPatchCallType { ApplyPatchCall = "apply_patch_call" }
+    pub enum OutputItemApplyPatchCallType { ApplyPatchCall = "apply_patch_call" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -11164,11 +11125,11 @@ impl OutputItemCodeInterpreterCall {
 }
 
 tagged_union! {
-pub enum OutputItemCodeInterpreterCallOutputsItem ("type") {
-Logs("logs") => CodeInterpreterLogsOutput,
-Image("image") => CodeInterpreterImageOutput,
-File("file") => CodeInterpreterFileOutput,
-}
+    pub enum OutputItemCodeInterpreterCallOutputsItem ("type") {
+        Logs("logs") => CodeInterpreterLogsOutput,
+        Image("image") => CodeInterpreterImageOutput,
+        File("file") => CodeInterpreterFileOutput,
+    }
 }
 
 impl From<CodeInterpreterLogsOutput> for OutputItemCodeInterpreterCallOutputsItem {
@@ -11190,17 +11151,17 @@ impl From<CodeInterpreterFileOutput> for OutputItemCodeInterpreterCallOutputsIte
 }
 
 open_enum! {
-pub enum OutputItemCodeInterpreterCallStatus {
-InProgress = "in_progress",
-Completed = "completed",
-Incomplete = "incomplete",
-Interpreting = "interpreting",
-Failed = "failed",
-}
+    pub enum OutputItemCodeInterpreterCallStatus {
+        InProgress = "in_progress",
+        Completed = "completed",
+        Incomplete = "incomplete",
+        Interpreting = "interpreting",
+        Failed = "failed",
+    }
 }
 
 tag_enum! {
-pub enum OutputItemCodeInterpreterCallType { CodeInterpreterCall = "code_interpreter_call" }
+    pub enum OutputItemCodeInterpreterCallType { CodeInterpreterCall = "code_interpreter_call" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -11274,19 +11235,19 @@ impl OutputItemCustomToolCall {
 }
 
 open_enum! {
-pub enum OutputItemCustomToolCallStatus {
-InProgress = "in_progress",
-Completed = "completed",
-Incomplete = "incomplete",
-}
-}
-
-tag_enum! {
-pub enum OutputItemCustomToolCallType { CustomToolCall = "custom_tool_call" }
+    pub enum OutputItemCustomToolCallStatus {
+        InProgress = "in_progress",
+        Completed = "completed",
+        Incomplete = "incomplete",
+    }
 }
 
 tag_enum! {
-pub enum OutputItemDoneEventType { ResponseOutputItemDone = "response.output_item.done" }
+    pub enum OutputItemCustomToolCallType { CustomToolCall = "custom_tool_call" }
+}
+
+tag_enum! {
+    pub enum OutputItemDoneEventType { ResponseOutputItemDone = "response.output_item.done" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -11322,7 +11283,7 @@ impl OutputItemFileSearchCall {
 }
 
 tag_enum! {
-pub enum OutputItemFileSearchCallType { FileSearchCall = "file_search_call" }
+    pub enum OutputItemFileSearchCallType { FileSearchCall = "file_search_call" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -11396,15 +11357,15 @@ impl OutputItemFunctionCall {
 }
 
 open_enum! {
-pub enum OutputItemFunctionCallStatus {
-Completed = "completed",
-Incomplete = "incomplete",
-InProgress = "in_progress",
-}
+    pub enum OutputItemFunctionCallStatus {
+        Completed = "completed",
+        Incomplete = "incomplete",
+        InProgress = "in_progress",
+    }
 }
 
 tag_enum! {
-pub enum OutputItemFunctionCallType { FunctionCall = "function_call" }
+    pub enum OutputItemFunctionCallType { FunctionCall = "function_call" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -11453,7 +11414,7 @@ impl OutputItemImageGenerationCall {
 }
 
 tag_enum! {
-pub enum OutputItemImageGenerationCallType { ImageGenerationCall = "image_generation_call" }
+    pub enum OutputItemImageGenerationCallType { ImageGenerationCall = "image_generation_call" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -11520,15 +11481,15 @@ impl OutputItemReasoning {
 }
 
 open_enum! {
-pub enum OutputItemReasoningStatus {
-Completed = "completed",
-Incomplete = "incomplete",
-InProgress = "in_progress",
-}
+    pub enum OutputItemReasoningStatus {
+        Completed = "completed",
+        Incomplete = "incomplete",
+        InProgress = "in_progress",
+    }
 }
 
 tag_enum! {
-pub enum OutputItemReasoningType { Reasoning = "reasoning" }
+    pub enum OutputItemReasoningType { Reasoning = "reasoning" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -11569,20 +11530,11 @@ impl OutputItemWebSearchCall {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum OutputItemWebSearchCallAction {
-    FindInPage(OutputItemWebSearchCallActionFindInPage),
-    Search(OutputItemWebSearchCallActionSearch),
-    OpenPage(OutputItemWebSearchCallActionOpenPage),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<OutputItemWebSearchCallActionFindInPage> for OutputItemWebSearchCallAction {
-    fn from(value: OutputItemWebSearchCallActionFindInPage) -> Self {
-        Self::FindInPage(value)
+tagged_union! {
+    pub enum OutputItemWebSearchCallAction ("type") {
+        Search("search") => OutputItemWebSearchCallActionSearch,
+        OpenPage("open_page") => OutputItemWebSearchCallActionOpenPage,
+        FindInPage("find_in_page") => OutputItemWebSearchCallActionFindInPage,
     }
 }
 
@@ -11595,6 +11547,12 @@ impl From<OutputItemWebSearchCallActionSearch> for OutputItemWebSearchCallAction
 impl From<OutputItemWebSearchCallActionOpenPage> for OutputItemWebSearchCallAction {
     fn from(value: OutputItemWebSearchCallActionOpenPage) -> Self {
         Self::OpenPage(value)
+    }
+}
+
+impl From<OutputItemWebSearchCallActionFindInPage> for OutputItemWebSearchCallAction {
+    fn from(value: OutputItemWebSearchCallActionFindInPage) -> Self {
+        Self::FindInPage(value)
     }
 }
 
@@ -11623,7 +11581,7 @@ impl OutputItemWebSearchCallActionFindInPage {
 }
 
 tag_enum! {
-pub enum OutputItemWebSearchCallActionFindInPageType { FindInPage = "find_in_page" }
+    pub enum OutputItemWebSearchCallActionFindInPageType { FindInPage = "find_in_page" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -11662,7 +11620,7 @@ impl OutputItemWebSearchCallActionOpenPage {
 }
 
 tag_enum! {
-pub enum OutputItemWebSearchCallActionOpenPageType { OpenPage = "open_page" }
+    pub enum OutputItemWebSearchCallActionOpenPageType { OpenPage = "open_page" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -11710,50 +11668,50 @@ impl OutputItemWebSearchCallActionSearch {
 }
 
 tag_enum! {
-pub enum OutputItemWebSearchCallActionSearchType { Search = "search" }
+    pub enum OutputItemWebSearchCallActionSearchType { Search = "search" }
 }
 
 tag_enum! {
-pub enum OutputItemWebSearchCallType { WebSearchCall = "web_search_call" }
+    pub enum OutputItemWebSearchCallType { WebSearchCall = "web_search_call" }
 }
 
 tagged_union! {
-/// An output item from the response
-pub enum OutputItems ("type") {
-Message("message") => OutputMessageItem,
-Reasoning("reasoning") => OutputReasoningItem,
-FunctionCall("function_call") => OutputFunctionCallItem,
-WebSearchCall("web_search_call") => OutputWebSearchCallItem,
-FileSearchCall("file_search_call") => OutputFileSearchCallItem,
-ImageGenerationCall("image_generation_call") => OutputImageGenerationCallItem,
-CodeInterpreterCall("code_interpreter_call") => OutputCodeInterpreterCallItem,
-ComputerCall("computer_call") => OutputComputerCallItem,
-OpenrouterDatetime("openrouter:datetime") => OutputDatetimeItem,
-OpenrouterWebSearch("openrouter:web_search") => OutputWebSearchServerToolItem,
-OpenrouterCodeInterpreter("openrouter:code_interpreter") => OutputCodeInterpreterServerToolItem,
-OpenrouterFileSearch("openrouter:file_search") => OutputFileSearchServerToolItem,
-OpenrouterImageGeneration("openrouter:image_generation") => OutputImageGenerationServerToolItem,
-OpenrouterBrowserUse("openrouter:browser_use") => OutputBrowserUseServerToolItem,
-OpenrouterBash("openrouter:bash") => OutputBashServerToolItem,
-OpenrouterTextEditor("openrouter:text_editor") => OutputTextEditorServerToolItem,
-OpenrouterApplyPatch("openrouter:apply_patch") => OutputApplyPatchServerToolItem,
-ApplyPatchCall("apply_patch_call") => OutputApplyPatchCallItem,
-ShellCall("shell_call") => OutputShellCallItem,
-ShellCallOutput("shell_call_output") => OutputShellCallOutputItem,
-OpenrouterShell("openrouter:shell") => OutputShellServerToolItem,
-OpenrouterWebFetch("openrouter:web_fetch") => OutputWebFetchServerToolItem,
-OpenrouterToolSearch("openrouter:tool_search") => OutputToolSearchServerToolItem,
-OpenrouterMemory("openrouter:memory") => OutputMemoryServerToolItem,
-OpenrouterMcp("openrouter:mcp") => OutputMcpServerToolItem,
-OpenrouterExperimentalSearchModels("openrouter:experimental__search_models") => OutputSearchModelsServerToolItem,
-OpenrouterFusion("openrouter:fusion") => OutputFusionServerToolItem,
-OpenrouterAdvisor("openrouter:advisor") => OutputAdvisorServerToolItem,
-OpenrouterSubagent("openrouter:subagent") => OutputSubagentServerToolItem,
-OpenrouterFiles("openrouter:files") => OutputFilesServerToolItem,
-CustomToolCall("custom_tool_call") => OutputCustomToolCallItem,
-ToolSearchCall("tool_search_call") => OutputToolSearchCallItem,
-OpenrouterArmorBlocked("openrouter:armor_blocked") => OutputArmorBlockedItem,
-}
+    /// An output item from the response
+    pub enum OutputItems ("type") {
+        Message("message") => OutputMessageItem,
+        Reasoning("reasoning") => OutputReasoningItem,
+        FunctionCall("function_call") => OutputFunctionCallItem,
+        WebSearchCall("web_search_call") => OutputWebSearchCallItem,
+        FileSearchCall("file_search_call") => OutputFileSearchCallItem,
+        ImageGenerationCall("image_generation_call") => OutputImageGenerationCallItem,
+        CodeInterpreterCall("code_interpreter_call") => OutputCodeInterpreterCallItem,
+        ComputerCall("computer_call") => OutputComputerCallItem,
+        OpenrouterDatetime("openrouter:datetime") => OutputDatetimeItem,
+        OpenrouterWebSearch("openrouter:web_search") => OutputWebSearchServerToolItem,
+        OpenrouterCodeInterpreter("openrouter:code_interpreter") => OutputCodeInterpreterServerToolItem,
+        OpenrouterFileSearch("openrouter:file_search") => OutputFileSearchServerToolItem,
+        OpenrouterImageGeneration("openrouter:image_generation") => OutputImageGenerationServerToolItem,
+        OpenrouterBrowserUse("openrouter:browser_use") => OutputBrowserUseServerToolItem,
+        OpenrouterBash("openrouter:bash") => OutputBashServerToolItem,
+        OpenrouterTextEditor("openrouter:text_editor") => OutputTextEditorServerToolItem,
+        OpenrouterApplyPatch("openrouter:apply_patch") => OutputApplyPatchServerToolItem,
+        ApplyPatchCall("apply_patch_call") => OutputApplyPatchCallItem,
+        ShellCall("shell_call") => OutputShellCallItem,
+        ShellCallOutput("shell_call_output") => OutputShellCallOutputItem,
+        OpenrouterShell("openrouter:shell") => OutputShellServerToolItem,
+        OpenrouterWebFetch("openrouter:web_fetch") => OutputWebFetchServerToolItem,
+        OpenrouterToolSearch("openrouter:tool_search") => OutputToolSearchServerToolItem,
+        OpenrouterMemory("openrouter:memory") => OutputMemoryServerToolItem,
+        OpenrouterMcp("openrouter:mcp") => OutputMcpServerToolItem,
+        OpenrouterExperimentalSearchModels("openrouter:experimental__search_models") => OutputSearchModelsServerToolItem,
+        OpenrouterFusion("openrouter:fusion") => OutputFusionServerToolItem,
+        OpenrouterAdvisor("openrouter:advisor") => OutputAdvisorServerToolItem,
+        OpenrouterSubagent("openrouter:subagent") => OutputSubagentServerToolItem,
+        OpenrouterFiles("openrouter:files") => OutputFilesServerToolItem,
+        CustomToolCall("custom_tool_call") => OutputCustomToolCallItem,
+        ToolSearchCall("tool_search_call") => OutputToolSearchCallItem,
+        OpenrouterArmorBlocked("openrouter:armor_blocked") => OutputArmorBlockedItem,
+    }
 }
 
 impl From<OutputMessageItem> for OutputItems {
@@ -12009,7 +11967,7 @@ impl OutputMcpServerToolItem {
 }
 
 tag_enum! {
-pub enum OutputMcpServerToolItemType { OpenrouterMcp = "openrouter:mcp" }
+    pub enum OutputMcpServerToolItemType { OpenrouterMcp = "openrouter:mcp" }
 }
 
 /// An openrouter:memory server tool output item
@@ -12076,15 +12034,15 @@ impl OutputMemoryServerToolItem {
 }
 
 open_enum! {
-pub enum OutputMemoryServerToolItemAction {
-Read = "read",
-Write = "write",
-Delete = "delete",
-}
+    pub enum OutputMemoryServerToolItemAction {
+        Read = "read",
+        Write = "write",
+        Delete = "delete",
+    }
 }
 
 tag_enum! {
-pub enum OutputMemoryServerToolItemType { OpenrouterMemory = "openrouter:memory" }
+    pub enum OutputMemoryServerToolItemType { OpenrouterMemory = "openrouter:memory" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -12145,25 +12103,22 @@ impl OutputMessage {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum OutputMessageContentItem {
-    ResponseOutputText(ResponseOutputText),
-    OpenAIResponsesRefusalContent(OpenAIResponsesRefusalContent),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum OutputMessageContentItem ("type") {
+        OutputText("output_text") => ResponseOutputText,
+        Refusal("refusal") => OpenAIResponsesRefusalContent,
+    }
 }
 
 impl From<ResponseOutputText> for OutputMessageContentItem {
     fn from(value: ResponseOutputText) -> Self {
-        Self::ResponseOutputText(value)
+        Self::OutputText(value)
     }
 }
 
 impl From<OpenAIResponsesRefusalContent> for OutputMessageContentItem {
     fn from(value: OpenAIResponsesRefusalContent) -> Self {
-        Self::OpenAIResponsesRefusalContent(value)
+        Self::Refusal(value)
     }
 }
 
@@ -12227,34 +12182,34 @@ impl OutputMessageItem {
 }
 
 open_enum! {
-/// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
-pub enum OutputMessagePhase {
-Commentary = "commentary",
-FinalAnswer = "final_answer",
-}
-}
-
-tag_enum! {
-pub enum OutputMessageRole { Assistant = "assistant" }
-}
-
-open_enum! {
-pub enum OutputMessageStatus {
-Completed = "completed",
-Incomplete = "incomplete",
-InProgress = "in_progress",
-}
+    /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
+    pub enum OutputMessagePhase {
+        Commentary = "commentary",
+        FinalAnswer = "final_answer",
+    }
 }
 
 tag_enum! {
-pub enum OutputMessageType { Message = "message" }
+    pub enum OutputMessageRole { Assistant = "assistant" }
 }
 
 open_enum! {
-pub enum OutputModalityEnum {
-Text = "text",
-Image = "image",
+    pub enum OutputMessageStatus {
+        Completed = "completed",
+        Incomplete = "incomplete",
+        InProgress = "in_progress",
+    }
 }
+
+tag_enum! {
+    pub enum OutputMessageType { Message = "message" }
+}
+
+open_enum! {
+    pub enum OutputModalityEnum {
+        Text = "text",
+        Image = "image",
+    }
 }
 
 /// An output item containing reasoning
@@ -12427,7 +12382,7 @@ impl OutputSearchModelsServerToolItem {
 }
 
 tag_enum! {
-pub enum OutputSearchModelsServerToolItemType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
+    pub enum OutputSearchModelsServerToolItemType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
 }
 
 /// A native `shell_call` output item matching OpenAI's Responses API shape. Emitted for the sandbox-backed `shell` tool.
@@ -12527,7 +12482,7 @@ impl OutputShellCallItemAction {
 }
 
 tag_enum! {
-pub enum OutputShellCallItemType { ShellCall = "shell_call" }
+    pub enum OutputShellCallItemType { ShellCall = "shell_call" }
 }
 
 /// A native `shell_call_output` item matching OpenAI's Responses API shape. Carries per-command stdout, stderr, and the exit/timeout outcome. A sandbox failure terminates the item as `incomplete` with `error` set.
@@ -12663,11 +12618,11 @@ impl OutputShellCallOutputItemFilesItem {
 }
 
 tag_enum! {
-pub enum OutputShellCallOutputItemFilesItemType { ContainerFileCitation = "container_file_citation" }
+    pub enum OutputShellCallOutputItemFilesItemType { ContainerFileCitation = "container_file_citation" }
 }
 
 tag_enum! {
-pub enum OutputShellCallOutputItemType { ShellCallOutput = "shell_call_output" }
+    pub enum OutputShellCallOutputItemType { ShellCallOutput = "shell_call_output" }
 }
 
 /// An openrouter:shell server tool output item
@@ -12883,11 +12838,11 @@ impl OutputShellServerToolItemFilesItem {
 }
 
 tag_enum! {
-pub enum OutputShellServerToolItemFilesItemType { ContainerFileCitation = "container_file_citation" }
+    pub enum OutputShellServerToolItemFilesItemType { ContainerFileCitation = "container_file_citation" }
 }
 
 tag_enum! {
-pub enum OutputShellServerToolItemType { OpenrouterShell = "openrouter:shell" }
+    pub enum OutputShellServerToolItemType { OpenrouterShell = "openrouter:shell" }
 }
 
 /// An openrouter:subagent server tool output item
@@ -13007,7 +12962,7 @@ impl OutputSubagentServerToolItem {
 }
 
 tag_enum! {
-pub enum OutputSubagentServerToolItemType { OpenrouterSubagent = "openrouter:subagent" }
+    pub enum OutputSubagentServerToolItemType { OpenrouterSubagent = "openrouter:subagent" }
 }
 
 /// An openrouter:text_editor server tool output item
@@ -13065,16 +13020,16 @@ impl OutputTextEditorServerToolItem {
 }
 
 open_enum! {
-pub enum OutputTextEditorServerToolItemCommand {
-View = "view",
-Create = "create",
-StrReplace = "str_replace",
-Insert = "insert",
-}
+    pub enum OutputTextEditorServerToolItemCommand {
+        View = "view",
+        Create = "create",
+        StrReplace = "str_replace",
+        Insert = "insert",
+    }
 }
 
 tag_enum! {
-pub enum OutputTextEditorServerToolItemType { OpenrouterTextEditor = "openrouter:text_editor" }
+    pub enum OutputTextEditorServerToolItemType { OpenrouterTextEditor = "openrouter:text_editor" }
 }
 
 /// A call the model made to a `tool_search` tool declared with `"execution": "client"`. The client runs the search and replays this item with a `tool_search_output` item.
@@ -13129,11 +13084,11 @@ impl OutputToolSearchCallItem {
 }
 
 tag_enum! {
-pub enum OutputToolSearchCallItemExecution { Client = "client" }
+    pub enum OutputToolSearchCallItemExecution { Client = "client" }
 }
 
 tag_enum! {
-pub enum OutputToolSearchCallItemType { ToolSearchCall = "tool_search_call" }
+    pub enum OutputToolSearchCallItemType { ToolSearchCall = "tool_search_call" }
 }
 
 /// An openrouter:tool_search server tool output item
@@ -13234,7 +13189,7 @@ impl OutputToolSearchServerToolItemMatchesItem {
 }
 
 tag_enum! {
-pub enum OutputToolSearchServerToolItemType { OpenrouterToolSearch = "openrouter:tool_search" }
+    pub enum OutputToolSearchServerToolItemType { OpenrouterToolSearch = "openrouter:tool_search" }
 }
 
 /// An openrouter:web_fetch server tool output item
@@ -13321,7 +13276,7 @@ impl OutputWebFetchServerToolItem {
 }
 
 tag_enum! {
-pub enum OutputWebFetchServerToolItemType { OpenrouterWebFetch = "openrouter:web_fetch" }
+    pub enum OutputWebFetchServerToolItemType { OpenrouterWebFetch = "openrouter:web_fetch" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -13472,15 +13427,15 @@ impl OutputWebSearchServerToolItemActionSourcesItem {
 }
 
 tag_enum! {
-pub enum OutputWebSearchServerToolItemActionSourcesItemType { Url = "url" }
+    pub enum OutputWebSearchServerToolItemActionSourcesItemType { Url = "url" }
 }
 
 tag_enum! {
-pub enum OutputWebSearchServerToolItemActionType { Search = "search" }
+    pub enum OutputWebSearchServerToolItemActionType { Search = "search" }
 }
 
 tag_enum! {
-pub enum OutputWebSearchServerToolItemType { OpenrouterWebSearch = "openrouter:web_search" }
+    pub enum OutputWebSearchServerToolItemType { OpenrouterWebSearch = "openrouter:web_search" }
 }
 
 /// Web search preview tool configuration (2025-03-11 version)
@@ -13600,7 +13555,7 @@ impl Preview20250311WebSearchServerTool {
 }
 
 tag_enum! {
-pub enum Preview20250311WebSearchServerToolType { WebSearchPreview20250311 = "web_search_preview_2025_03_11" }
+    pub enum Preview20250311WebSearchServerToolType { WebSearchPreview20250311 = "web_search_preview_2025_03_11" }
 }
 
 /// Web search preview tool configuration
@@ -13720,7 +13675,7 @@ impl PreviewWebSearchServerTool {
 }
 
 tag_enum! {
-pub enum PreviewWebSearchServerToolType { WebSearchPreview = "web_search_preview" }
+    pub enum PreviewWebSearchServerToolType { WebSearchPreview = "web_search_preview" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -13811,7 +13766,7 @@ impl PreviewWebSearchUserLocation {
 }
 
 tag_enum! {
-pub enum PreviewWebSearchUserLocationType { Approximate = "approximate" }
+    pub enum PreviewWebSearchUserLocationType { Approximate = "approximate" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -13933,12 +13888,12 @@ impl ReasoningConfig {
 }
 
 open_enum! {
-/// Controls which reasoning is available to the model. `auto` uses the model default (same as omitting); `all_turns` includes reasoning from earlier turns passed in input; `current_turn` limits to the current turn only. Only supported by OpenAI GPT-5.6 and newer.
-pub enum ReasoningContext {
-Auto = "auto",
-AllTurns = "all_turns",
-CurrentTurn = "current_turn",
-}
+    /// Controls which reasoning is available to the model. `auto` uses the model default (same as omitting); `all_turns` includes reasoning from earlier turns passed in input; `current_turn` limits to the current turn only. Only supported by OpenAI GPT-5.6 and newer.
+    pub enum ReasoningContext {
+        Auto = "auto",
+        AllTurns = "all_turns",
+        CurrentTurn = "current_turn",
+    }
 }
 
 /// Event emitted when reasoning text delta is streamed
@@ -14135,11 +14090,11 @@ impl ReasoningItem {
 }
 
 open_enum! {
-/// Selects the reasoning mode. `standard` is the default; `pro` engages deeper reasoning on models that support it, billed at standard token rates. Only supported by OpenAI GPT-5.6 and newer.
-pub enum ReasoningMode {
-Standard = "standard",
-Pro = "pro",
-}
+    /// Selects the reasoning mode. `standard` is the default; `pro` engages deeper reasoning on models that support it, billed at standard token rates. Only supported by OpenAI GPT-5.6 and newer.
+    pub enum ReasoningMode {
+        Standard = "standard",
+        Pro = "pro",
+    }
 }
 
 /// Event emitted when a reasoning summary part is added
@@ -14345,15 +14300,15 @@ impl ReasoningSummaryTextDoneEvent {
 }
 
 tag_enum! {
-pub enum ReasoningSummaryTextType { SummaryText = "summary_text" }
+    pub enum ReasoningSummaryTextType { SummaryText = "summary_text" }
 }
 
 open_enum! {
-pub enum ReasoningSummaryVerbosity {
-Auto = "auto",
-Concise = "concise",
-Detailed = "detailed",
-}
+    pub enum ReasoningSummaryVerbosity {
+        Auto = "auto",
+        Concise = "concise",
+        Detailed = "detailed",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -14379,7 +14334,7 @@ impl ReasoningTextContent {
 }
 
 tag_enum! {
-pub enum ReasoningTextContentType { ReasoningText = "reasoning_text" }
+    pub enum ReasoningTextContentType { ReasoningText = "reasoning_text" }
 }
 
 /// Event emitted when a refusal delta is streamed
@@ -14476,13 +14431,13 @@ impl RefusalDoneEvent {
 pub type RequestMetadata = std::collections::BTreeMap<String, String>;
 
 open_enum! {
-pub enum ResponseIncludesEnum {
-FileSearchCallResults = "file_search_call.results",
-MessageInputImageImageUrl = "message.input_image.image_url",
-ComputerCallOutputOutputImageUrl = "computer_call_output.output.image_url",
-ReasoningEncryptedContent = "reasoning.encrypted_content",
-CodeInterpreterCallOutputs = "code_interpreter_call.outputs",
-}
+    pub enum ResponseIncludesEnum {
+        FileSearchCallResults = "file_search_call.results",
+        MessageInputImageImageUrl = "message.input_image.image_url",
+        ComputerCallOutputOutputImageUrl = "computer_call_output.output.image_url",
+        ReasoningEncryptedContent = "reasoning.encrypted_content",
+        CodeInterpreterCallOutputs = "code_interpreter_call.outputs",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -14591,7 +14546,7 @@ impl ResponseOutputTextLogprobsItemTopLogprobsItem {
 }
 
 tag_enum! {
-pub enum ResponseOutputTextType { OutputText = "output_text" }
+    pub enum ResponseOutputTextType { OutputText = "output_text" }
 }
 
 /// Request schema for Responses endpoint
@@ -15170,22 +15125,22 @@ impl ResponsesRequest {
 }
 
 tagged_union! {
-pub enum ResponsesRequestPluginsItem ("id") {
-AutoRouter("auto-router") => AutoRouterPlugin,
-AutoBetaRouter("auto-beta-router") => AutoBetaRouterPlugin,
-Moderation("moderation") => ModerationPlugin,
-Web("web") => WebSearchPlugin,
-WebFetch("web-fetch") => WebFetchPlugin,
-FileParser("file-parser") => FileParserPlugin,
-ResponseHealing("response-healing") => ResponseHealingPlugin,
-ContextCompression("context-compression") => ContextCompressionPlugin,
-ParetoRouter("pareto-router") => ParetoRouterPlugin,
-Fusion("fusion") => FusionPlugin,
-SwitchyardRouter("switchyard-router") => SwitchyardRouterPlugin,
-JevRouter("jev-router") => JevRouterPlugin,
-Alignment("alignment") => AlignmentPlugin,
-Armor("armor") => ArmorPlugin,
-}
+    pub enum ResponsesRequestPluginsItem ("id") {
+        AutoRouter("auto-router") => AutoRouterPlugin,
+        AutoBetaRouter("auto-beta-router") => AutoBetaRouterPlugin,
+        Moderation("moderation") => ModerationPlugin,
+        Web("web") => WebSearchPlugin,
+        WebFetch("web-fetch") => WebFetchPlugin,
+        FileParser("file-parser") => FileParserPlugin,
+        ResponseHealing("response-healing") => ResponseHealingPlugin,
+        ContextCompression("context-compression") => ContextCompressionPlugin,
+        ParetoRouter("pareto-router") => ParetoRouterPlugin,
+        Fusion("fusion") => FusionPlugin,
+        SwitchyardRouter("switchyard-router") => SwitchyardRouterPlugin,
+        JevRouter("jev-router") => JevRouterPlugin,
+        Alignment("alignment") => AlignmentPlugin,
+        Armor("armor") => ArmorPlugin,
+    }
 }
 
 impl From<AutoRouterPlugin> for ResponsesRequestPluginsItem {
@@ -15273,16 +15228,16 @@ impl From<ArmorPlugin> for ResponsesRequestPluginsItem {
 }
 
 open_enum! {
-/// The service tier to use for processing this request. `fast` is accepted as an alias for `priority`. `ultrafast` prefers ultrafast endpoints and falls back to `priority`, then default endpoints.
-pub enum ResponsesRequestServiceTier {
-Auto = "auto",
-Default = "default",
-Fast = "fast",
-Flex = "flex",
-Priority = "priority",
-Scale = "scale",
-Ultrafast = "ultrafast",
-}
+    /// The service tier to use for processing this request. `fast` is accepted as an alias for `priority`. `ultrafast` prefers ultrafast endpoints and falls back to `priority`, then default endpoints.
+    pub enum ResponsesRequestServiceTier {
+        Auto = "auto",
+        Default = "default",
+        Fast = "fast",
+        Flex = "flex",
+        Priority = "priority",
+        Scale = "scale",
+        Ultrafast = "ultrafast",
+    }
 }
 
 /// Stop sequences (up to 4)
@@ -15320,51 +15275,36 @@ impl From<Vec<&str>> for ResponsesRequestStop {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ResponsesRequestToolsItem {
-    ComputerUseServerTool(ComputerUseServerTool),
-    NamespaceTool(NamespaceTool),
-    Function(ResponsesRequestToolsItemFunction),
-    FileSearchServerTool(FileSearchServerTool),
-    CodeInterpreterServerTool(CodeInterpreterServerTool),
-    McpServerTool(McpServerTool),
-    CustomTool(CustomTool),
-    PreviewWebSearchServerTool(PreviewWebSearchServerTool),
-    Preview20250311WebSearchServerTool(Preview20250311WebSearchServerTool),
-    LegacyWebSearchServerTool(LegacyWebSearchServerTool),
-    WebSearchServerTool(WebSearchServerTool),
-    ImageGenerationServerTool(ImageGenerationServerTool),
-    CodexLocalShellTool(CodexLocalShellTool),
-    ShellServerTool(ShellServerTool),
-    ApplyPatchServerTool(ApplyPatchServerTool),
-    AdvisorServerToolOpenRouter(AdvisorServerToolOpenRouter),
-    SubagentServerToolOpenRouter(SubagentServerToolOpenRouter),
-    DatetimeServerTool(DatetimeServerTool),
-    FilesServerTool(FilesServerTool),
-    FusionServerToolOpenRouter(FusionServerToolOpenRouter),
-    ImageGenerationServerToolOpenRouter(ImageGenerationServerToolOpenRouter),
-    SearchModelsServerToolOpenRouter(SearchModelsServerToolOpenRouter),
-    WebFetchServerTool(WebFetchServerTool),
-    WebSearchServerToolOpenRouter(WebSearchServerToolOpenRouter),
-    ApplyPatchServerToolOpenRouter(ApplyPatchServerToolOpenRouter),
-    BashServerTool(BashServerTool),
-    ShellServerToolOpenRouter(ShellServerToolOpenRouter),
-    ToolSearchServerTool(ToolSearchServerTool),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<ComputerUseServerTool> for ResponsesRequestToolsItem {
-    fn from(value: ComputerUseServerTool) -> Self {
-        Self::ComputerUseServerTool(value)
-    }
-}
-
-impl From<NamespaceTool> for ResponsesRequestToolsItem {
-    fn from(value: NamespaceTool) -> Self {
-        Self::NamespaceTool(value)
+tagged_union! {
+    pub enum ResponsesRequestToolsItem ("type") {
+        Function("function") => ResponsesRequestToolsItemFunction,
+        WebSearchPreview("web_search_preview") => PreviewWebSearchServerTool,
+        WebSearchPreview20250311("web_search_preview_2025_03_11") => Preview20250311WebSearchServerTool,
+        WebSearch("web_search") => LegacyWebSearchServerTool,
+        WebSearch20250826("web_search_2025_08_26") => WebSearchServerTool,
+        FileSearch("file_search") => FileSearchServerTool,
+        ComputerUsePreview("computer_use_preview") => ComputerUseServerTool,
+        CodeInterpreter("code_interpreter") => CodeInterpreterServerTool,
+        Mcp("mcp") => McpServerTool,
+        ImageGeneration("image_generation") => ImageGenerationServerTool,
+        LocalShell("local_shell") => CodexLocalShellTool,
+        Shell("shell") => ShellServerTool,
+        ApplyPatch("apply_patch") => ApplyPatchServerTool,
+        Custom("custom") => CustomTool,
+        Namespace("namespace") => NamespaceTool,
+        OpenrouterAdvisor("openrouter:advisor") => AdvisorServerToolOpenRouter,
+        OpenrouterSubagent("openrouter:subagent") => SubagentServerToolOpenRouter,
+        OpenrouterDatetime("openrouter:datetime") => DatetimeServerTool,
+        OpenrouterFiles("openrouter:files") => FilesServerTool,
+        OpenrouterFusion("openrouter:fusion") => FusionServerToolOpenRouter,
+        OpenrouterImageGeneration("openrouter:image_generation") => ImageGenerationServerToolOpenRouter,
+        OpenrouterExperimentalSearchModels("openrouter:experimental__search_models") => SearchModelsServerToolOpenRouter,
+        OpenrouterWebFetch("openrouter:web_fetch") => WebFetchServerTool,
+        OpenrouterWebSearch("openrouter:web_search") => WebSearchServerToolOpenRouter,
+        OpenrouterApplyPatch("openrouter:apply_patch") => ApplyPatchServerToolOpenRouter,
+        OpenrouterBash("openrouter:bash") => BashServerTool,
+        OpenrouterShell("openrouter:shell") => ShellServerToolOpenRouter,
+        OpenrouterToolSearch("openrouter:tool_search") => ToolSearchServerTool,
     }
 }
 
@@ -15374,153 +15314,165 @@ impl From<ResponsesRequestToolsItemFunction> for ResponsesRequestToolsItem {
     }
 }
 
-impl From<FileSearchServerTool> for ResponsesRequestToolsItem {
-    fn from(value: FileSearchServerTool) -> Self {
-        Self::FileSearchServerTool(value)
-    }
-}
-
-impl From<CodeInterpreterServerTool> for ResponsesRequestToolsItem {
-    fn from(value: CodeInterpreterServerTool) -> Self {
-        Self::CodeInterpreterServerTool(value)
-    }
-}
-
-impl From<McpServerTool> for ResponsesRequestToolsItem {
-    fn from(value: McpServerTool) -> Self {
-        Self::McpServerTool(value)
-    }
-}
-
-impl From<CustomTool> for ResponsesRequestToolsItem {
-    fn from(value: CustomTool) -> Self {
-        Self::CustomTool(value)
-    }
-}
-
 impl From<PreviewWebSearchServerTool> for ResponsesRequestToolsItem {
     fn from(value: PreviewWebSearchServerTool) -> Self {
-        Self::PreviewWebSearchServerTool(value)
+        Self::WebSearchPreview(value)
     }
 }
 
 impl From<Preview20250311WebSearchServerTool> for ResponsesRequestToolsItem {
     fn from(value: Preview20250311WebSearchServerTool) -> Self {
-        Self::Preview20250311WebSearchServerTool(value)
+        Self::WebSearchPreview20250311(value)
     }
 }
 
 impl From<LegacyWebSearchServerTool> for ResponsesRequestToolsItem {
     fn from(value: LegacyWebSearchServerTool) -> Self {
-        Self::LegacyWebSearchServerTool(value)
+        Self::WebSearch(value)
     }
 }
 
 impl From<WebSearchServerTool> for ResponsesRequestToolsItem {
     fn from(value: WebSearchServerTool) -> Self {
-        Self::WebSearchServerTool(value)
+        Self::WebSearch20250826(value)
+    }
+}
+
+impl From<FileSearchServerTool> for ResponsesRequestToolsItem {
+    fn from(value: FileSearchServerTool) -> Self {
+        Self::FileSearch(value)
+    }
+}
+
+impl From<ComputerUseServerTool> for ResponsesRequestToolsItem {
+    fn from(value: ComputerUseServerTool) -> Self {
+        Self::ComputerUsePreview(value)
+    }
+}
+
+impl From<CodeInterpreterServerTool> for ResponsesRequestToolsItem {
+    fn from(value: CodeInterpreterServerTool) -> Self {
+        Self::CodeInterpreter(value)
+    }
+}
+
+impl From<McpServerTool> for ResponsesRequestToolsItem {
+    fn from(value: McpServerTool) -> Self {
+        Self::Mcp(value)
     }
 }
 
 impl From<ImageGenerationServerTool> for ResponsesRequestToolsItem {
     fn from(value: ImageGenerationServerTool) -> Self {
-        Self::ImageGenerationServerTool(value)
+        Self::ImageGeneration(value)
     }
 }
 
 impl From<CodexLocalShellTool> for ResponsesRequestToolsItem {
     fn from(value: CodexLocalShellTool) -> Self {
-        Self::CodexLocalShellTool(value)
+        Self::LocalShell(value)
     }
 }
 
 impl From<ShellServerTool> for ResponsesRequestToolsItem {
     fn from(value: ShellServerTool) -> Self {
-        Self::ShellServerTool(value)
+        Self::Shell(value)
     }
 }
 
 impl From<ApplyPatchServerTool> for ResponsesRequestToolsItem {
     fn from(value: ApplyPatchServerTool) -> Self {
-        Self::ApplyPatchServerTool(value)
+        Self::ApplyPatch(value)
+    }
+}
+
+impl From<CustomTool> for ResponsesRequestToolsItem {
+    fn from(value: CustomTool) -> Self {
+        Self::Custom(value)
+    }
+}
+
+impl From<NamespaceTool> for ResponsesRequestToolsItem {
+    fn from(value: NamespaceTool) -> Self {
+        Self::Namespace(value)
     }
 }
 
 impl From<AdvisorServerToolOpenRouter> for ResponsesRequestToolsItem {
     fn from(value: AdvisorServerToolOpenRouter) -> Self {
-        Self::AdvisorServerToolOpenRouter(value)
+        Self::OpenrouterAdvisor(value)
     }
 }
 
 impl From<SubagentServerToolOpenRouter> for ResponsesRequestToolsItem {
     fn from(value: SubagentServerToolOpenRouter) -> Self {
-        Self::SubagentServerToolOpenRouter(value)
+        Self::OpenrouterSubagent(value)
     }
 }
 
 impl From<DatetimeServerTool> for ResponsesRequestToolsItem {
     fn from(value: DatetimeServerTool) -> Self {
-        Self::DatetimeServerTool(value)
+        Self::OpenrouterDatetime(value)
     }
 }
 
 impl From<FilesServerTool> for ResponsesRequestToolsItem {
     fn from(value: FilesServerTool) -> Self {
-        Self::FilesServerTool(value)
+        Self::OpenrouterFiles(value)
     }
 }
 
 impl From<FusionServerToolOpenRouter> for ResponsesRequestToolsItem {
     fn from(value: FusionServerToolOpenRouter) -> Self {
-        Self::FusionServerToolOpenRouter(value)
+        Self::OpenrouterFusion(value)
     }
 }
 
 impl From<ImageGenerationServerToolOpenRouter> for ResponsesRequestToolsItem {
     fn from(value: ImageGenerationServerToolOpenRouter) -> Self {
-        Self::ImageGenerationServerToolOpenRouter(value)
+        Self::OpenrouterImageGeneration(value)
     }
 }
 
 impl From<SearchModelsServerToolOpenRouter> for ResponsesRequestToolsItem {
     fn from(value: SearchModelsServerToolOpenRouter) -> Self {
-        Self::SearchModelsServerToolOpenRouter(value)
+        Self::OpenrouterExperimentalSearchModels(value)
     }
 }
 
 impl From<WebFetchServerTool> for ResponsesRequestToolsItem {
     fn from(value: WebFetchServerTool) -> Self {
-        Self::WebFetchServerTool(value)
+        Self::OpenrouterWebFetch(value)
     }
 }
 
 impl From<WebSearchServerToolOpenRouter> for ResponsesRequestToolsItem {
     fn from(value: WebSearchServerToolOpenRouter) -> Self {
-        Self::WebSearchServerToolOpenRouter(value)
+        Self::OpenrouterWebSearch(value)
     }
 }
 
 impl From<ApplyPatchServerToolOpenRouter> for ResponsesRequestToolsItem {
     fn from(value: ApplyPatchServerToolOpenRouter) -> Self {
-        Self::ApplyPatchServerToolOpenRouter(value)
+        Self::OpenrouterApplyPatch(value)
     }
 }
 
 impl From<BashServerTool> for ResponsesRequestToolsItem {
     fn from(value: BashServerTool) -> Self {
-        Self::BashServerTool(value)
+        Self::OpenrouterBash(value)
     }
 }
 
 impl From<ShellServerToolOpenRouter> for ResponsesRequestToolsItem {
     fn from(value: ShellServerToolOpenRouter) -> Self {
-        Self::ShellServerToolOpenRouter(value)
+        Self::OpenrouterShell(value)
     }
 }
 
 impl From<ToolSearchServerTool> for ResponsesRequestToolsItem {
     fn from(value: ToolSearchServerTool) -> Self {
-        Self::ToolSearchServerTool(value)
+        Self::OpenrouterToolSearch(value)
     }
 }
 
@@ -15648,10 +15600,10 @@ impl ResponsesRequestToolsItemFunction {
 }
 
 open_enum! {
-pub enum ResponsesRequestToolsItemFunctionAllowedCallersItem {
-Direct = "direct",
-Programmatic = "programmatic",
-}
+    pub enum ResponsesRequestToolsItemFunctionAllowedCallersItem {
+        Direct = "direct",
+        Programmatic = "programmatic",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -15676,12 +15628,12 @@ impl ResponsesStreamingResponse {
 }
 
 open_enum! {
-/// Size of the search context for web search tools
-pub enum SearchContextSizeEnum {
-Low = "low",
-Medium = "medium",
-High = "high",
-}
+    /// Size of the search context for web search tools
+    pub enum SearchContextSizeEnum {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+    }
 }
 
 /// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
@@ -15715,7 +15667,7 @@ impl SearchModelsServerToolOpenRouter {
 }
 
 tag_enum! {
-pub enum SearchModelsServerToolOpenRouterType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
+    pub enum SearchModelsServerToolOpenRouterType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
 }
 
 /// A shell command execution call (newer variant)
@@ -15857,7 +15809,7 @@ impl ShellCallItemAction {
 }
 
 tag_enum! {
-pub enum ShellCallItemType { ShellCall = "shell_call" }
+    pub enum ShellCallItemType { ShellCall = "shell_call" }
 }
 
 /// Captured stdout and stderr for one command of a shell call, with its exit or timeout outcome.
@@ -15889,14 +15841,11 @@ impl ShellCallOutputContent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ShellCallOutputContentOutcome {
-    Exit(ShellCallOutputContentOutcomeExit),
-    Timeout(ShellCallOutputContentOutcomeTimeout),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum ShellCallOutputContentOutcome ("type") {
+        Exit("exit") => ShellCallOutputContentOutcomeExit,
+        Timeout("timeout") => ShellCallOutputContentOutcomeTimeout,
+    }
 }
 
 impl From<ShellCallOutputContentOutcomeExit> for ShellCallOutputContentOutcome {
@@ -15934,7 +15883,7 @@ impl ShellCallOutputContentOutcomeExit {
 }
 
 tag_enum! {
-pub enum ShellCallOutputContentOutcomeExitType { Exit = "exit" }
+    pub enum ShellCallOutputContentOutcomeExitType { Exit = "exit" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -15958,7 +15907,7 @@ impl ShellCallOutputContentOutcomeTimeout {
 }
 
 tag_enum! {
-pub enum ShellCallOutputContentOutcomeTimeoutType { Timeout = "timeout" }
+    pub enum ShellCallOutputContentOutcomeTimeoutType { Timeout = "timeout" }
 }
 
 /// Output from a shell command execution (newer variant)
@@ -16114,20 +16063,20 @@ impl ShellCallOutputItemFilesItem {
 }
 
 tag_enum! {
-pub enum ShellCallOutputItemFilesItemType { ContainerFileCitation = "container_file_citation" }
+    pub enum ShellCallOutputItemFilesItemType { ContainerFileCitation = "container_file_citation" }
 }
 
 tag_enum! {
-pub enum ShellCallOutputItemType { ShellCallOutput = "shell_call_output" }
+    pub enum ShellCallOutputItemType { ShellCallOutput = "shell_call_output" }
 }
 
 open_enum! {
-/// Status of a shell call or its output.
-pub enum ShellCallStatus {
-InProgress = "in_progress",
-Completed = "completed",
-Incomplete = "incomplete",
-}
+    /// Status of a shell call or its output.
+    pub enum ShellCallStatus {
+        InProgress = "in_progress",
+        Completed = "completed",
+        Incomplete = "incomplete",
+    }
 }
 
 /// Shell tool configuration
@@ -16152,7 +16101,7 @@ impl ShellServerTool {
 }
 
 tag_enum! {
-pub enum ShellServerToolType { Shell = "shell" }
+    pub enum ShellServerToolType { Shell = "shell" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -16236,58 +16185,58 @@ impl From<&str> for StoredPromptTemplateVariablesValue {
 }
 
 tagged_union! {
-/// Union of all possible event types emitted during response streaming
-pub enum StreamEvents ("type") {
-ResponseCreated("response.created") => OpenResponsesCreatedEvent,
-ResponseInProgress("response.in_progress") => OpenResponsesInProgressEvent,
-ResponseCompleted("response.completed") => StreamEventsResponseCompleted,
-ResponseIncomplete("response.incomplete") => StreamEventsResponseIncomplete,
-ResponseFailed("response.failed") => StreamEventsResponseFailed,
-Error("error") => ErrorEvent,
-ResponseOutputItemAdded("response.output_item.added") => StreamEventsResponseOutputItemAdded,
-ResponseOutputItemDone("response.output_item.done") => StreamEventsResponseOutputItemDone,
-ResponseContentPartAdded("response.content_part.added") => ContentPartAddedEvent,
-ResponseContentPartDone("response.content_part.done") => ContentPartDoneEvent,
-ResponseOutputTextDelta("response.output_text.delta") => TextDeltaEvent,
-ResponseOutputTextDone("response.output_text.done") => TextDoneEvent,
-ResponseRefusalDelta("response.refusal.delta") => RefusalDeltaEvent,
-ResponseRefusalDone("response.refusal.done") => RefusalDoneEvent,
-ResponseOutputTextAnnotationAdded("response.output_text.annotation.added") => AnnotationAddedEvent,
-ResponseFunctionCallArgumentsDelta("response.function_call_arguments.delta") => FunctionCallArgsDeltaEvent,
-ResponseFunctionCallArgumentsDone("response.function_call_arguments.done") => FunctionCallArgsDoneEvent,
-ResponseReasoningTextDelta("response.reasoning_text.delta") => ReasoningDeltaEvent,
-ResponseReasoningTextDone("response.reasoning_text.done") => ReasoningDoneEvent,
-ResponseReasoningSummaryPartAdded("response.reasoning_summary_part.added") => ReasoningSummaryPartAddedEvent,
-ResponseReasoningSummaryPartDone("response.reasoning_summary_part.done") => ReasoningSummaryPartDoneEvent,
-ResponseReasoningSummaryTextDelta("response.reasoning_summary_text.delta") => ReasoningSummaryTextDeltaEvent,
-ResponseReasoningSummaryTextDone("response.reasoning_summary_text.done") => ReasoningSummaryTextDoneEvent,
-ResponseImageGenerationCallInProgress("response.image_generation_call.in_progress") => ImageGenCallInProgressEvent,
-ResponseImageGenerationCallGenerating("response.image_generation_call.generating") => ImageGenCallGeneratingEvent,
-ResponseImageGenerationCallPartialImage("response.image_generation_call.partial_image") => ImageGenCallPartialImageEvent,
-ResponseImageGenerationCallCompleted("response.image_generation_call.completed") => ImageGenCallCompletedEvent,
-ResponseCodeInterpreterCallInProgress("response.code_interpreter_call.in_progress") => CodeInterpreterCallInProgressEvent,
-ResponseCodeInterpreterCallInterpreting("response.code_interpreter_call.interpreting") => CodeInterpreterCallInterpretingEvent,
-ResponseCodeInterpreterCallCompleted("response.code_interpreter_call.completed") => CodeInterpreterCallCompletedEvent,
-ResponseCodeInterpreterCallCodeDelta("response.code_interpreter_call_code.delta") => CodeInterpreterCallCodeDeltaEvent,
-ResponseCodeInterpreterCallCodeDone("response.code_interpreter_call_code.done") => CodeInterpreterCallCodeDoneEvent,
-ResponseWebSearchCallInProgress("response.web_search_call.in_progress") => WebSearchCallInProgressEvent,
-ResponseWebSearchCallSearching("response.web_search_call.searching") => WebSearchCallSearchingEvent,
-ResponseWebSearchCallCompleted("response.web_search_call.completed") => WebSearchCallCompletedEvent,
-ResponseCustomToolCallInputDelta("response.custom_tool_call_input.delta") => CustomToolCallInputDeltaEvent,
-ResponseCustomToolCallInputDone("response.custom_tool_call_input.done") => CustomToolCallInputDoneEvent,
-ResponseApplyPatchCallOperationDiffDelta("response.apply_patch_call_operation_diff.delta") => ApplyPatchCallOperationDiffDeltaEvent,
-ResponseApplyPatchCallOperationDiffDone("response.apply_patch_call_operation_diff.done") => ApplyPatchCallOperationDiffDoneEvent,
-ResponseFusionCallInProgress("response.fusion_call.in_progress") => FusionCallInProgressEvent,
-ResponseFusionCallPanelAdded("response.fusion_call.panel.added") => FusionCallPanelAddedEvent,
-ResponseFusionCallPanelDelta("response.fusion_call.panel.delta") => FusionCallPanelDeltaEvent,
-ResponseFusionCallPanelReasoningDelta("response.fusion_call.panel.reasoning.delta") => FusionCallPanelReasoningDeltaEvent,
-ResponseFusionCallPanelCompleted("response.fusion_call.panel.completed") => FusionCallPanelCompletedEvent,
-ResponseFusionCallPanelFailed("response.fusion_call.panel.failed") => FusionCallPanelFailedEvent,
-ResponseFusionCallAnalysisInProgress("response.fusion_call.analysis.in_progress") => FusionCallAnalysisInProgressEvent,
-ResponseFusionCallAnalysisCompleted("response.fusion_call.analysis.completed") => FusionCallAnalysisCompletedEvent,
-ResponseFusionCallCompleted("response.fusion_call.completed") => FusionCallCompletedEvent,
-ResponseDebug("response.debug") => DebugEvent,
-}
+    /// Union of all possible event types emitted during response streaming
+    pub enum StreamEvents ("type") {
+        ResponseCreated("response.created") => OpenResponsesCreatedEvent,
+        ResponseInProgress("response.in_progress") => OpenResponsesInProgressEvent,
+        ResponseCompleted("response.completed") => StreamEventsResponseCompleted,
+        ResponseIncomplete("response.incomplete") => StreamEventsResponseIncomplete,
+        ResponseFailed("response.failed") => StreamEventsResponseFailed,
+        Error("error") => ErrorEvent,
+        ResponseOutputItemAdded("response.output_item.added") => StreamEventsResponseOutputItemAdded,
+        ResponseOutputItemDone("response.output_item.done") => StreamEventsResponseOutputItemDone,
+        ResponseContentPartAdded("response.content_part.added") => ContentPartAddedEvent,
+        ResponseContentPartDone("response.content_part.done") => ContentPartDoneEvent,
+        ResponseOutputTextDelta("response.output_text.delta") => TextDeltaEvent,
+        ResponseOutputTextDone("response.output_text.done") => TextDoneEvent,
+        ResponseRefusalDelta("response.refusal.delta") => RefusalDeltaEvent,
+        ResponseRefusalDone("response.refusal.done") => RefusalDoneEvent,
+        ResponseOutputTextAnnotationAdded("response.output_text.annotation.added") => AnnotationAddedEvent,
+        ResponseFunctionCallArgumentsDelta("response.function_call_arguments.delta") => FunctionCallArgsDeltaEvent,
+        ResponseFunctionCallArgumentsDone("response.function_call_arguments.done") => FunctionCallArgsDoneEvent,
+        ResponseReasoningTextDelta("response.reasoning_text.delta") => ReasoningDeltaEvent,
+        ResponseReasoningTextDone("response.reasoning_text.done") => ReasoningDoneEvent,
+        ResponseReasoningSummaryPartAdded("response.reasoning_summary_part.added") => ReasoningSummaryPartAddedEvent,
+        ResponseReasoningSummaryPartDone("response.reasoning_summary_part.done") => ReasoningSummaryPartDoneEvent,
+        ResponseReasoningSummaryTextDelta("response.reasoning_summary_text.delta") => ReasoningSummaryTextDeltaEvent,
+        ResponseReasoningSummaryTextDone("response.reasoning_summary_text.done") => ReasoningSummaryTextDoneEvent,
+        ResponseImageGenerationCallInProgress("response.image_generation_call.in_progress") => ImageGenCallInProgressEvent,
+        ResponseImageGenerationCallGenerating("response.image_generation_call.generating") => ImageGenCallGeneratingEvent,
+        ResponseImageGenerationCallPartialImage("response.image_generation_call.partial_image") => ImageGenCallPartialImageEvent,
+        ResponseImageGenerationCallCompleted("response.image_generation_call.completed") => ImageGenCallCompletedEvent,
+        ResponseCodeInterpreterCallInProgress("response.code_interpreter_call.in_progress") => CodeInterpreterCallInProgressEvent,
+        ResponseCodeInterpreterCallInterpreting("response.code_interpreter_call.interpreting") => CodeInterpreterCallInterpretingEvent,
+        ResponseCodeInterpreterCallCompleted("response.code_interpreter_call.completed") => CodeInterpreterCallCompletedEvent,
+        ResponseCodeInterpreterCallCodeDelta("response.code_interpreter_call_code.delta") => CodeInterpreterCallCodeDeltaEvent,
+        ResponseCodeInterpreterCallCodeDone("response.code_interpreter_call_code.done") => CodeInterpreterCallCodeDoneEvent,
+        ResponseWebSearchCallInProgress("response.web_search_call.in_progress") => WebSearchCallInProgressEvent,
+        ResponseWebSearchCallSearching("response.web_search_call.searching") => WebSearchCallSearchingEvent,
+        ResponseWebSearchCallCompleted("response.web_search_call.completed") => WebSearchCallCompletedEvent,
+        ResponseCustomToolCallInputDelta("response.custom_tool_call_input.delta") => CustomToolCallInputDeltaEvent,
+        ResponseCustomToolCallInputDone("response.custom_tool_call_input.done") => CustomToolCallInputDoneEvent,
+        ResponseApplyPatchCallOperationDiffDelta("response.apply_patch_call_operation_diff.delta") => ApplyPatchCallOperationDiffDeltaEvent,
+        ResponseApplyPatchCallOperationDiffDone("response.apply_patch_call_operation_diff.done") => ApplyPatchCallOperationDiffDoneEvent,
+        ResponseFusionCallInProgress("response.fusion_call.in_progress") => FusionCallInProgressEvent,
+        ResponseFusionCallPanelAdded("response.fusion_call.panel.added") => FusionCallPanelAddedEvent,
+        ResponseFusionCallPanelDelta("response.fusion_call.panel.delta") => FusionCallPanelDeltaEvent,
+        ResponseFusionCallPanelReasoningDelta("response.fusion_call.panel.reasoning.delta") => FusionCallPanelReasoningDeltaEvent,
+        ResponseFusionCallPanelCompleted("response.fusion_call.panel.completed") => FusionCallPanelCompletedEvent,
+        ResponseFusionCallPanelFailed("response.fusion_call.panel.failed") => FusionCallPanelFailedEvent,
+        ResponseFusionCallAnalysisInProgress("response.fusion_call.analysis.in_progress") => FusionCallAnalysisInProgressEvent,
+        ResponseFusionCallAnalysisCompleted("response.fusion_call.analysis.completed") => FusionCallAnalysisCompletedEvent,
+        ResponseFusionCallCompleted("response.fusion_call.completed") => FusionCallCompletedEvent,
+        ResponseDebug("response.debug") => DebugEvent,
+    }
 }
 
 impl From<OpenResponsesCreatedEvent> for StreamEvents {
@@ -16975,21 +16924,21 @@ impl TextExtendedConfig {
 }
 
 open_enum! {
-pub enum TextExtendedConfigVerbosity {
-Low = "low",
-Medium = "medium",
-High = "high",
-Xhigh = "xhigh",
-Max = "max",
-}
+    pub enum TextExtendedConfigVerbosity {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Xhigh = "xhigh",
+        Max = "max",
+    }
 }
 
 open_enum! {
-pub enum ToolCallStatus {
-InProgress = "in_progress",
-Completed = "completed",
-Incomplete = "incomplete",
-}
+    pub enum ToolCallStatus {
+        InProgress = "in_progress",
+        Completed = "completed",
+        Incomplete = "incomplete",
+    }
 }
 
 /// Constrains the model to a pre-defined set of allowed tools
@@ -17021,14 +16970,14 @@ impl ToolChoiceAllowed {
 }
 
 open_enum! {
-pub enum ToolChoiceAllowedMode {
-Auto = "auto",
-Required = "required",
-}
+    pub enum ToolChoiceAllowedMode {
+        Auto = "auto",
+        Required = "required",
+    }
 }
 
 tag_enum! {
-pub enum ToolChoiceAllowedType { AllowedTools = "allowed_tools" }
+    pub enum ToolChoiceAllowedType { AllowedTools = "allowed_tools" }
 }
 
 /// A tool search call the client executed
@@ -17103,22 +17052,22 @@ impl ToolSearchCallItem {
 }
 
 open_enum! {
-pub enum ToolSearchCallItemExecution {
-Server = "server",
-Client = "client",
-}
+    pub enum ToolSearchCallItemExecution {
+        Server = "server",
+        Client = "client",
+    }
 }
 
 open_enum! {
-pub enum ToolSearchCallItemStatus {
-InProgress = "in_progress",
-Completed = "completed",
-Incomplete = "incomplete",
-}
+    pub enum ToolSearchCallItemStatus {
+        InProgress = "in_progress",
+        Completed = "completed",
+        Incomplete = "incomplete",
+    }
 }
 
 tag_enum! {
-pub enum ToolSearchCallItemType { ToolSearchCall = "tool_search_call" }
+    pub enum ToolSearchCallItemType { ToolSearchCall = "tool_search_call" }
 }
 
 /// The tools a client-executed tool search loaded
@@ -17191,18 +17140,18 @@ impl ToolSearchOutputItem {
 }
 
 open_enum! {
-pub enum ToolSearchOutputItemExecution {
-Server = "server",
-Client = "client",
-}
+    pub enum ToolSearchOutputItemExecution {
+        Server = "server",
+        Client = "client",
+    }
 }
 
 open_enum! {
-pub enum ToolSearchOutputItemStatus {
-InProgress = "in_progress",
-Completed = "completed",
-Incomplete = "incomplete",
-}
+    pub enum ToolSearchOutputItemStatus {
+        InProgress = "in_progress",
+        Completed = "completed",
+        Incomplete = "incomplete",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17540,10 +17489,10 @@ impl ToolSearchOutputItemToolsItemFunction {
 }
 
 open_enum! {
-pub enum ToolSearchOutputItemToolsItemFunctionAllowedCallersItem {
-Direct = "direct",
-Programmatic = "programmatic",
-}
+    pub enum ToolSearchOutputItemToolsItemFunctionAllowedCallersItem {
+        Direct = "direct",
+        Programmatic = "programmatic",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -17567,14 +17516,14 @@ impl ToolSearchOutputItemToolsItemObject {
 }
 
 tag_enum! {
-pub enum ToolSearchOutputItemType { ToolSearchOutput = "tool_search_output" }
+    pub enum ToolSearchOutputItemType { ToolSearchOutput = "tool_search_output" }
 }
 
 open_enum! {
-pub enum Truncation {
-Auto = "auto",
-Disabled = "disabled",
-}
+    pub enum Truncation {
+        Auto = "auto",
+        Disabled = "disabled",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -17627,7 +17576,7 @@ impl URLCitation {
 }
 
 tag_enum! {
-pub enum URLCitationType { UrlCitation = "url_citation" }
+    pub enum URLCitationType { UrlCitation = "url_citation" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -18224,11 +18173,11 @@ impl WebSearchServerToolOpenRouter {
 }
 
 tag_enum! {
-pub enum WebSearchServerToolOpenRouterType { OpenrouterWebSearch = "openrouter:web_search" }
+    pub enum WebSearchServerToolOpenRouterType { OpenrouterWebSearch = "openrouter:web_search" }
 }
 
 tag_enum! {
-pub enum WebSearchServerToolType { WebSearch20250826 = "web_search_2025_08_26" }
+    pub enum WebSearchServerToolType { WebSearch20250826 = "web_search_2025_08_26" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -18254,15 +18203,15 @@ impl WebSearchSource {
 }
 
 tag_enum! {
-pub enum WebSearchSourceType { Url = "url" }
+    pub enum WebSearchSourceType { Url = "url" }
 }
 
 open_enum! {
-pub enum WebSearchStatus {
-Completed = "completed",
-Searching = "searching",
-InProgress = "in_progress",
-Failed = "failed",
-Incomplete = "incomplete",
-}
+    pub enum WebSearchStatus {
+        Completed = "completed",
+        Searching = "searching",
+        InProgress = "in_progress",
+        Failed = "failed",
+        Incomplete = "incomplete",
+    }
 }

@@ -59,10 +59,10 @@ impl CreateScimGroupMappingRequestBody {
 }
 
 open_enum! {
-pub enum CreateScimGroupMappingRequestBodyRole {
-Admin = "admin",
-Member = "member",
-}
+    pub enum CreateScimGroupMappingRequestBodyRole {
+        Admin = "admin",
+        Member = "member",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -450,10 +450,10 @@ impl ScimGroupMapping {
 }
 
 open_enum! {
-pub enum ScimGroupMappingRole {
-Admin = "admin",
-Member = "member",
-}
+    pub enum ScimGroupMappingRole {
+        Admin = "admin",
+        Member = "member",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -539,13 +539,13 @@ impl ScimSyncJob {
 }
 
 open_enum! {
-/// Current status of the sync job: queued, running, succeeded, or failed.
-pub enum ScimSyncJobStatus {
-Queued = "queued",
-Running = "running",
-Succeeded = "succeeded",
-Failed = "failed",
-}
+    /// Current status of the sync job: queued, running, succeeded, or failed.
+    pub enum ScimSyncJobStatus {
+        Queued = "queued",
+        Running = "running",
+        Succeeded = "succeeded",
+        Failed = "failed",
+    }
 }
 
 /// Inputs of [`scim_update`](crate::funcs::scim_update) (`PATCH /scim/group-mappings/{id}`): path, query and header parameters and the body.
@@ -584,10 +584,10 @@ impl UpdateScimGroupMappingRequestBody {
 }
 
 open_enum! {
-pub enum UpdateScimGroupMappingRequestBodyRole {
-Admin = "admin",
-Member = "member",
-}
+    pub enum UpdateScimGroupMappingRequestBodyRole {
+        Admin = "admin",
+        Member = "member",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -157,18 +157,18 @@ impl CreateAudioTranscriptionsMultipartRequestBody {
 }
 
 open_enum! {
-/// The response format. "json" (default) returns { text, usage }; "verbose_json" additionally returns task, language, duration, and segment-level timestamps (OpenAI-compatible providers only).
-pub enum CreateAudioTranscriptionsMultipartRequestBodyResponseFormat {
-Json = "json",
-VerboseJson = "verbose_json",
-}
+    /// The response format. "json" (default) returns { text, usage }; "verbose_json" additionally returns task, language, duration, and segment-level timestamps (OpenAI-compatible providers only).
+    pub enum CreateAudioTranscriptionsMultipartRequestBodyResponseFormat {
+        Json = "json",
+        VerboseJson = "verbose_json",
+    }
 }
 
 open_enum! {
-pub enum CreateAudioTranscriptionsMultipartRequestBodyTimestampGranularitiesItem {
-Word = "word",
-Segment = "segment",
-}
+    pub enum CreateAudioTranscriptionsMultipartRequestBodyTimestampGranularitiesItem {
+        Word = "word",
+        Segment = "segment",
+    }
 }
 
 /// Inputs of [`stt_create_transcription`](crate::funcs::stt_create_transcription) (`POST /audio/transcriptions`): path, query and header parameters and the body.
@@ -473,22 +473,22 @@ impl STTRequestProvider {
 }
 
 open_enum! {
-/// Data collection setting. If no available model provider meets the requirement, your request will return an error.
-/// - allow: (default) allow providers which store user data non-transiently and may train on it
-///
-/// - deny: use only providers which do not collect user data.
-pub enum STTRequestProviderDataCollection {
-Deny = "deny",
-Allow = "allow",
-}
+    /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+    /// - allow: (default) allow providers which store user data non-transiently and may train on it
+    ///
+    /// - deny: use only providers which do not collect user data.
+    pub enum STTRequestProviderDataCollection {
+        Deny = "deny",
+        Allow = "allow",
+    }
 }
 
 open_enum! {
-/// Output format. "json" (default) returns { text, usage }. "verbose_json" additionally returns task, language, duration, and segment-level timestamps; only supported by OpenAI-compatible providers.
-pub enum STTRequestResponseFormat {
-Json = "json",
-VerboseJson = "verbose_json",
-}
+    /// Output format. "json" (default) returns { text, usage }. "verbose_json" additionally returns task, language, duration, and segment-level timestamps; only supported by OpenAI-compatible providers.
+    pub enum STTRequestResponseFormat {
+        Json = "json",
+        VerboseJson = "verbose_json",
+    }
 }
 
 /// STT response containing transcribed text and optional usage statistics
@@ -734,11 +734,11 @@ impl STTSegment {
 }
 
 open_enum! {
-/// A timestamp detail level for verbose_json transcription responses.
-pub enum STTTimestampGranularity {
-Word = "word",
-Segment = "segment",
-}
+    /// A timestamp detail level for verbose_json transcription responses.
+    pub enum STTTimestampGranularity {
+        Word = "word",
+        Segment = "segment",
+    }
 }
 
 /// Audio input fetched by the provider from a URL
@@ -927,9 +927,9 @@ impl STTWord {
 }
 
 open_enum! {
-/// Kind of entry; omitted or "word" for spoken words, "audio_event" for non-speech sounds the provider tags with timestamps
-pub enum STTWordType {
-Word = "word",
-AudioEvent = "audio_event",
-}
+    /// Kind of entry; omitted or "word" for spoken words, "audio_event" for non-speech sounds the provider tags with timestamps
+    pub enum STTWordType {
+        Word = "word",
+        AudioEvent = "audio_event",
+    }
 }

@@ -85,12 +85,12 @@ impl ListToolsRequest {
 }
 
 open_enum! {
-/// Only tools usable on this API format
-pub enum ListToolsRequestApiFormat {
-Responses = "responses",
-ChatCompletions = "chat-completions",
-AnthropicMessages = "anthropic-messages",
-}
+    /// Only tools usable on this API format
+    pub enum ListToolsRequestApiFormat {
+        Responses = "responses",
+        ChatCompletions = "chat-completions",
+        AnthropicMessages = "anthropic-messages",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -478,39 +478,39 @@ impl ServerToolEngine {
 }
 
 open_enum! {
-/// Whether the engine needs the caller's own key, saved in plugin settings: `required` (OpenRouter holds none), `optional` (OpenRouter's key is used unless the caller saved one), or `none`
-pub enum ServerToolEngineByok {
-Required = "required",
-Optional = "optional",
-None = "none",
-}
-}
-
-open_enum! {
-pub enum ServerToolEngineDataRegionsItem {
-Global = "global",
-Europe = "europe",
-Us = "us",
-}
+    /// Whether the engine needs the caller's own key, saved in plugin settings: `required` (OpenRouter holds none), `optional` (OpenRouter's key is used unless the caller saved one), or `none`
+    pub enum ServerToolEngineByok {
+        Required = "required",
+        Optional = "optional",
+        None = "none",
+    }
 }
 
 open_enum! {
-/// Who bills the engine's calls beyond the model's tokens: `openrouter` (the `pricing` rows, from the caller's credits), `provider` (a per-call tool fee from the model's provider on the inference call, at its own rates), `byok` (the engine's vendor, against the caller's own key), or `none` (no charge)
-pub enum ServerToolEnginePricingSource {
-Openrouter = "openrouter",
-Provider = "provider",
-Byok = "byok",
-None = "none",
-}
+    pub enum ServerToolEngineDataRegionsItem {
+        Global = "global",
+        Europe = "europe",
+        Us = "us",
+    }
 }
 
 open_enum! {
-/// Who runs the tool call: the model provider during inference (`provider`), OpenRouter (`openrouter`), or the caller's application after the call is returned (`client`).
-pub enum ServerToolExecutedBy {
-Provider = "provider",
-Openrouter = "openrouter",
-Client = "client",
+    /// Who bills the engine's calls beyond the model's tokens: `openrouter` (the `pricing` rows, from the caller's credits), `provider` (a per-call tool fee from the model's provider on the inference call, at its own rates), `byok` (the engine's vendor, against the caller's own key), or `none` (no charge)
+    pub enum ServerToolEnginePricingSource {
+        Openrouter = "openrouter",
+        Provider = "provider",
+        Byok = "byok",
+        None = "none",
+    }
 }
+
+open_enum! {
+    /// Who runs the tool call: the model provider during inference (`provider`), OpenRouter (`openrouter`), or the caller's application after the call is returned (`client`).
+    pub enum ServerToolExecutedBy {
+        Provider = "provider",
+        Openrouter = "openrouter",
+        Client = "client",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -549,11 +549,11 @@ impl ServerToolInputName {
 }
 
 open_enum! {
-pub enum ServerToolInputNameApiFormatsItem {
-Responses = "responses",
-ChatCompletions = "chat-completions",
-AnthropicMessages = "anthropic-messages",
-}
+    pub enum ServerToolInputNameApiFormatsItem {
+        Responses = "responses",
+        ChatCompletions = "chat-completions",
+        AnthropicMessages = "anthropic-messages",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -634,11 +634,11 @@ impl ServerToolOutputName {
 }
 
 open_enum! {
-pub enum ServerToolOutputNameApiFormat {
-Responses = "responses",
-ChatCompletions = "chat-completions",
-AnthropicMessages = "anthropic-messages",
-}
+    pub enum ServerToolOutputNameApiFormat {
+        Responses = "responses",
+        ChatCompletions = "chat-completions",
+        AnthropicMessages = "anthropic-messages",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -682,16 +682,16 @@ impl ServerToolPrice {
 }
 
 open_enum! {
-pub enum ServerToolStatus {
-Active = "active",
-Deprecated = "deprecated",
-}
+    pub enum ServerToolStatus {
+        Active = "active",
+        Deprecated = "deprecated",
+    }
 }
 
 open_enum! {
-pub enum ServerToolSupportedApiFormatsItem {
-Responses = "responses",
-ChatCompletions = "chat-completions",
-AnthropicMessages = "anthropic-messages",
-}
+    pub enum ServerToolSupportedApiFormatsItem {
+        Responses = "responses",
+        ChatCompletions = "chat-completions",
+        AnthropicMessages = "anthropic-messages",
+    }
 }

@@ -55,12 +55,12 @@ impl From<Vec<SpeechTurn>> for SpeechInput {
 }
 
 tagged_union! {
-/// Reference content part for stateless voice cloning or voice design
-pub enum SpeechInputReference ("type") {
-InputAudio("input_audio") => SpeechInputReferenceAudio,
-Text("text") => SpeechInputReferenceText,
-ImageUrl("image_url") => SpeechInputReferenceImage,
-}
+    /// Reference content part for stateless voice cloning or voice design
+    pub enum SpeechInputReference ("type") {
+        InputAudio("input_audio") => SpeechInputReferenceAudio,
+        Text("text") => SpeechInputReferenceText,
+        ImageUrl("image_url") => SpeechInputReferenceImage,
+    }
 }
 
 impl From<SpeechInputReferenceAudio> for SpeechInputReference {
@@ -152,7 +152,7 @@ impl SpeechInputReferenceAudioInput {
 }
 
 tag_enum! {
-pub enum SpeechInputReferenceAudioType { InputAudio = "input_audio" }
+    pub enum SpeechInputReferenceAudioType { InputAudio = "input_audio" }
 }
 
 /// Reference image. On its own it describes the desired voice (voice design); alongside an `input_audio` part it is a scene image describing the setting the cloned voice speaks in. At most one per request. Only routed to endpoints that support image references.
@@ -202,7 +202,7 @@ impl SpeechInputReferenceImageInput {
 }
 
 tag_enum! {
-pub enum SpeechInputReferenceImageType { ImageUrl = "image_url" }
+    pub enum SpeechInputReferenceImageType { ImageUrl = "image_url" }
 }
 
 /// Transcript of an `input_audio` part
@@ -230,7 +230,7 @@ impl SpeechInputReferenceText {
 }
 
 tag_enum! {
-pub enum SpeechInputReferenceTextType { Text = "text" }
+    pub enum SpeechInputReferenceTextType { Text = "text" }
 }
 
 /// Text-to-speech request input
@@ -416,22 +416,22 @@ impl SpeechRequestProvider {
 }
 
 open_enum! {
-/// Data collection setting. If no available model provider meets the requirement, your request will return an error.
-/// - allow: (default) allow providers which store user data non-transiently and may train on it
-///
-/// - deny: use only providers which do not collect user data.
-pub enum SpeechRequestProviderDataCollection {
-Deny = "deny",
-Allow = "allow",
-}
+    /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+    /// - allow: (default) allow providers which store user data non-transiently and may train on it
+    ///
+    /// - deny: use only providers which do not collect user data.
+    pub enum SpeechRequestProviderDataCollection {
+        Deny = "deny",
+        Allow = "allow",
+    }
 }
 
 open_enum! {
-/// Audio output format
-pub enum SpeechRequestResponseFormat {
-Mp3 = "mp3",
-Pcm = "pcm",
-}
+    /// Audio output format
+    pub enum SpeechRequestResponseFormat {
+        Mp3 = "mp3",
+        Pcm = "pcm",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -357,12 +357,12 @@ impl VaultEffectiveSecretListResponse {
 }
 
 open_enum! {
-/// Where the delivered secret is stored: `intern` for the intern's own vault, `attached` for a vault attached to the intern, `workspace` for the workspace vault.
-pub enum VaultEffectiveSecretScope {
-Intern = "intern",
-Attached = "attached",
-Workspace = "workspace",
-}
+    /// Where the delivered secret is stored: `intern` for the intern's own vault, `attached` for a vault attached to the intern, `workspace` for the workspace vault.
+    pub enum VaultEffectiveSecretScope {
+        Intern = "intern",
+        Attached = "attached",
+        Workspace = "workspace",
+    }
 }
 
 /// The intern's routing table, for the intern's own key only; null for any other caller or when the vault could not build it in time. The keys still list.
@@ -487,11 +487,11 @@ impl VaultRoutingTableCustomOriginsItemStatus {
 }
 
 open_enum! {
-pub enum VaultRoutingTableCustomOriginsItemStatusState {
-Usable = "usable",
-NoCredential = "no_credential",
-Failing = "failing",
-}
+    pub enum VaultRoutingTableCustomOriginsItemStatusState {
+        Usable = "usable",
+        NoCredential = "no_credential",
+        Failing = "failing",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -656,10 +656,10 @@ impl VaultRoutingTableGithubAppsItemInstallationsItem {
 }
 
 open_enum! {
-pub enum VaultRoutingTableGithubAppsItemInstallationsItemAccountType {
-Organization = "organization",
-User = "user",
-}
+    pub enum VaultRoutingTableGithubAppsItemInstallationsItemAccountType {
+        Organization = "organization",
+        User = "user",
+    }
 }
 
 /// What GitHub says the installation covers; null until read.
@@ -704,18 +704,18 @@ impl VaultRoutingTableGithubAppsItemInstallationsItemCoverage {
 }
 
 open_enum! {
-pub enum VaultRoutingTableGithubAppsItemInstallationsItemCoverageSelection {
-All = "all",
-Selected = "selected",
-}
+    pub enum VaultRoutingTableGithubAppsItemInstallationsItemCoverageSelection {
+        All = "all",
+        Selected = "selected",
+    }
 }
 
 open_enum! {
-/// What egress uses instead of this installation for a request to its account: an earlier installation on the same account, or a token pinned to the account. Null when this installation answers.
-pub enum VaultRoutingTableGithubAppsItemInstallationsItemShadowedBy {
-Installation = "installation",
-Token = "token",
-}
+    /// What egress uses instead of this installation for a request to its account: an earlier installation on the same account, or a token pinned to the account. Null when this installation answers.
+    pub enum VaultRoutingTableGithubAppsItemInstallationsItemShadowedBy {
+        Installation = "installation",
+        Token = "token",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -750,20 +750,20 @@ impl VaultRoutingTableGithubAppsItemMemberLinksItem {
 }
 
 open_enum! {
-/// How the vault picks this link for the App, by the same selection egress uses.
-pub enum VaultRoutingTableGithubAppsItemMemberLinksItemVia {
-AppLink = "app_link",
-Token = "token",
-AnyLink = "any_link",
-}
+    /// How the vault picks this link for the App, by the same selection egress uses.
+    pub enum VaultRoutingTableGithubAppsItemMemberLinksItemVia {
+        AppLink = "app_link",
+        Token = "token",
+        AnyLink = "any_link",
+    }
 }
 
 open_enum! {
-/// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
-pub enum VaultRoutingTableGithubAppsItemScope {
-Workspace = "workspace",
-Intern = "intern",
-}
+    /// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
+    pub enum VaultRoutingTableGithubAppsItemScope {
+        Workspace = "workspace",
+        Intern = "intern",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -819,11 +819,11 @@ impl VaultRoutingTableGithubTokensItem {
 }
 
 open_enum! {
-/// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
-pub enum VaultRoutingTableGithubTokensItemScope {
-Workspace = "workspace",
-Intern = "intern",
-}
+    /// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
+    pub enum VaultRoutingTableGithubTokensItemScope {
+        Workspace = "workspace",
+        Intern = "intern",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -889,11 +889,11 @@ impl VaultRoutingTableGoogleAccountsItem {
 }
 
 open_enum! {
-/// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
-pub enum VaultRoutingTableGoogleAccountsItemScope {
-Workspace = "workspace",
-Intern = "intern",
-}
+    /// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
+    pub enum VaultRoutingTableGoogleAccountsItemScope {
+        Workspace = "workspace",
+        Intern = "intern",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1044,11 +1044,11 @@ impl VaultRoutingTableMcpOriginsItemStatus {
 }
 
 open_enum! {
-pub enum VaultRoutingTableMcpOriginsItemStatusState {
-Usable = "usable",
-NoCredential = "no_credential",
-Failing = "failing",
-}
+    pub enum VaultRoutingTableMcpOriginsItemStatusState {
+        Usable = "usable",
+        NoCredential = "no_credential",
+        Failing = "failing",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1094,11 +1094,11 @@ impl VaultRoutingTableSecretsItem {
 }
 
 open_enum! {
-pub enum VaultRoutingTableSecretsItemScope {
-Intern = "intern",
-Attached = "attached",
-Workspace = "workspace",
-}
+    pub enum VaultRoutingTableSecretsItemScope {
+        Intern = "intern",
+        Attached = "attached",
+        Workspace = "workspace",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

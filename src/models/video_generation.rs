@@ -29,7 +29,7 @@ impl ContentPartAudio {
 }
 
 tag_enum! {
-pub enum ContentPartAudioType { AudioUrl = "audio_url" }
+    pub enum ContentPartAudioType { AudioUrl = "audio_url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -75,7 +75,7 @@ impl ContentPartVideo {
 }
 
 tag_enum! {
-pub enum ContentPartVideoType { VideoUrl = "video_url" }
+    pub enum ContentPartVideoType { VideoUrl = "video_url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -148,11 +148,11 @@ impl FrameImage {
 }
 
 open_enum! {
-/// Whether this image represents the first or last frame of the video
-pub enum FrameImageFrameType {
-FirstFrame = "first_frame",
-LastFrame = "last_frame",
-}
+    /// Whether this image represents the first or last frame of the video
+    pub enum FrameImageFrameType {
+        FirstFrame = "first_frame",
+        LastFrame = "last_frame",
+    }
 }
 
 /// Inputs of [`video_generation_get_generation`](crate::funcs::video_generation_get_generation) (`GET /videos/{jobId}`): path, query and header parameters and the body.
@@ -170,12 +170,12 @@ impl GetVideosRequest {
 }
 
 tagged_union! {
-/// A reference asset used to guide video generation. Image references are supported by all providers; audio and video references are only honored by providers that support them (including BytePlus Seedance generation 2 and newer).
-pub enum InputReference ("type") {
-ImageUrl("image_url") => ContentPartImage,
-AudioUrl("audio_url") => ContentPartAudio,
-VideoUrl("video_url") => ContentPartVideo,
-}
+    /// A reference asset used to guide video generation. Image references are supported by all providers; audio and video references are only honored by providers that support them (including BytePlus Seedance generation 2 and newer).
+    pub enum InputReference ("type") {
+        ImageUrl("image_url") => ContentPartImage,
+        AudioUrl("audio_url") => ContentPartAudio,
+        VideoUrl("video_url") => ContentPartVideo,
+    }
 }
 
 impl From<ContentPartImage> for InputReference {
@@ -423,18 +423,18 @@ impl VideoGenerationRequest {
 }
 
 open_enum! {
-/// Aspect ratio of the generated video
-pub enum VideoGenerationRequestAspectRatio {
-V169 = "16:9",
-V916 = "9:16",
-V11 = "1:1",
-V43 = "4:3",
-V34 = "3:4",
-V32 = "3:2",
-V23 = "2:3",
-V219 = "21:9",
-V921 = "9:21",
-}
+    /// Aspect ratio of the generated video
+    pub enum VideoGenerationRequestAspectRatio {
+        V169 = "16:9",
+        V916 = "9:16",
+        V11 = "1:1",
+        V43 = "4:3",
+        V34 = "3:4",
+        V32 = "3:2",
+        V23 = "2:3",
+        V219 = "21:9",
+        V921 = "9:21",
+    }
 }
 
 /// Provider-specific passthrough configuration
@@ -465,17 +465,17 @@ impl VideoGenerationRequestProvider {
 }
 
 open_enum! {
-/// Resolution of the generated video
-pub enum VideoGenerationRequestResolution {
-V360p = "360p",
-V480p = "480p",
-V720p = "720p",
-V768p = "768p",
-V1080p = "1080p",
-V1k = "1K",
-V2k = "2K",
-V4k = "4K",
-}
+    /// Resolution of the generated video
+    pub enum VideoGenerationRequestResolution {
+        V360p = "360p",
+        V480p = "480p",
+        V720p = "720p",
+        V768p = "768p",
+        V1080p = "1080p",
+        V1k = "1K",
+        V2k = "2K",
+        V4k = "4K",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -572,14 +572,14 @@ impl VideoGenerationResponse {
 }
 
 open_enum! {
-pub enum VideoGenerationResponseStatus {
-Pending = "pending",
-InProgress = "in_progress",
-Completed = "completed",
-Failed = "failed",
-Cancelled = "cancelled",
-Expired = "expired",
-}
+    pub enum VideoGenerationResponseStatus {
+        Pending = "pending",
+        InProgress = "in_progress",
+        Completed = "completed",
+        Failed = "failed",
+        Cancelled = "cancelled",
+        Expired = "expired",
+    }
 }
 
 /// Usage and cost information for the video generation. Available once the job has completed.
@@ -823,90 +823,90 @@ impl VideoModel {
 pub type VideoModelSupportedAspectRatiosItem = VideoGenerationRequestAspectRatio;
 
 open_enum! {
-pub enum VideoModelSupportedFrameImagesItem {
-FirstFrame = "first_frame",
-LastFrame = "last_frame",
-}
+    pub enum VideoModelSupportedFrameImagesItem {
+        FirstFrame = "first_frame",
+        LastFrame = "last_frame",
+    }
 }
 
 pub type VideoModelSupportedResolutionsItem = VideoGenerationRequestResolution;
 
 open_enum! {
-pub enum VideoModelSupportedSizesItem {
-V360x360 = "360x360",
-V360x480 = "360x480",
-V360x540 = "360x540",
-V360x640 = "360x640",
-V360x840 = "360x840",
-V480x360 = "480x360",
-V480x480 = "480x480",
-V480x640 = "480x640",
-V480x720 = "480x720",
-V480x854 = "480x854",
-V480x1120 = "480x1120",
-V496x864 = "496x864",
-V540x360 = "540x360",
-V560x752 = "560x752",
-V640x360 = "640x360",
-V640x480 = "640x480",
-V640x640 = "640x640",
-V720x480 = "720x480",
-V720x720 = "720x720",
-V720x960 = "720x960",
-V720x1080 = "720x1080",
-V720x1280 = "720x1280",
-V720x1680 = "720x1680",
-V752x560 = "752x560",
-V768x768 = "768x768",
-V768x1024 = "768x1024",
-V768x1152 = "768x1152",
-V768x1366 = "768x1366",
-V768x1792 = "768x1792",
-V834x1112 = "834x1112",
-V840x360 = "840x360",
-V854x480 = "854x480",
-V864x496 = "864x496",
-V960x720 = "960x720",
-V960x960 = "960x960",
-V992x432 = "992x432",
-V1024x768 = "1024x768",
-V1080x720 = "1080x720",
-V1080x1080 = "1080x1080",
-V1080x1440 = "1080x1440",
-V1080x1620 = "1080x1620",
-V1080x1920 = "1080x1920",
-V1080x2520 = "1080x2520",
-V1112x834 = "1112x834",
-V1120x480 = "1120x480",
-V1152x768 = "1152x768",
-V1280x720 = "1280x720",
-V1366x768 = "1366x768",
-V1440x1080 = "1440x1080",
-V1440x1440 = "1440x1440",
-V1440x1920 = "1440x1920",
-V1440x2160 = "1440x2160",
-V1440x2560 = "1440x2560",
-V1440x3360 = "1440x3360",
-V1470x630 = "1470x630",
-V1620x1080 = "1620x1080",
-V1680x720 = "1680x720",
-V1792x768 = "1792x768",
-V1920x1080 = "1920x1080",
-V1920x1440 = "1920x1440",
-V2160x1440 = "2160x1440",
-V2160x2160 = "2160x2160",
-V2160x2880 = "2160x2880",
-V2160x3240 = "2160x3240",
-V2160x3840 = "2160x3840",
-V2160x5040 = "2160x5040",
-V2520x1080 = "2520x1080",
-V2560x1440 = "2560x1440",
-V2880x2160 = "2880x2160",
-V3240x2160 = "3240x2160",
-V3360x1440 = "3360x1440",
-V3840x2160 = "3840x2160",
-V5040x2160 = "5040x2160",
-}
+    pub enum VideoModelSupportedSizesItem {
+        V360x360 = "360x360",
+        V360x480 = "360x480",
+        V360x540 = "360x540",
+        V360x640 = "360x640",
+        V360x840 = "360x840",
+        V480x360 = "480x360",
+        V480x480 = "480x480",
+        V480x640 = "480x640",
+        V480x720 = "480x720",
+        V480x854 = "480x854",
+        V480x1120 = "480x1120",
+        V496x864 = "496x864",
+        V540x360 = "540x360",
+        V560x752 = "560x752",
+        V640x360 = "640x360",
+        V640x480 = "640x480",
+        V640x640 = "640x640",
+        V720x480 = "720x480",
+        V720x720 = "720x720",
+        V720x960 = "720x960",
+        V720x1080 = "720x1080",
+        V720x1280 = "720x1280",
+        V720x1680 = "720x1680",
+        V752x560 = "752x560",
+        V768x768 = "768x768",
+        V768x1024 = "768x1024",
+        V768x1152 = "768x1152",
+        V768x1366 = "768x1366",
+        V768x1792 = "768x1792",
+        V834x1112 = "834x1112",
+        V840x360 = "840x360",
+        V854x480 = "854x480",
+        V864x496 = "864x496",
+        V960x720 = "960x720",
+        V960x960 = "960x960",
+        V992x432 = "992x432",
+        V1024x768 = "1024x768",
+        V1080x720 = "1080x720",
+        V1080x1080 = "1080x1080",
+        V1080x1440 = "1080x1440",
+        V1080x1620 = "1080x1620",
+        V1080x1920 = "1080x1920",
+        V1080x2520 = "1080x2520",
+        V1112x834 = "1112x834",
+        V1120x480 = "1120x480",
+        V1152x768 = "1152x768",
+        V1280x720 = "1280x720",
+        V1366x768 = "1366x768",
+        V1440x1080 = "1440x1080",
+        V1440x1440 = "1440x1440",
+        V1440x1920 = "1440x1920",
+        V1440x2160 = "1440x2160",
+        V1440x2560 = "1440x2560",
+        V1440x3360 = "1440x3360",
+        V1470x630 = "1470x630",
+        V1620x1080 = "1620x1080",
+        V1680x720 = "1680x720",
+        V1792x768 = "1792x768",
+        V1920x1080 = "1920x1080",
+        V1920x1440 = "1920x1440",
+        V2160x1440 = "2160x1440",
+        V2160x2160 = "2160x2160",
+        V2160x2880 = "2160x2880",
+        V2160x3240 = "2160x3240",
+        V2160x3840 = "2160x3840",
+        V2160x5040 = "2160x5040",
+        V2520x1080 = "2520x1080",
+        V2560x1440 = "2560x1440",
+        V2880x2160 = "2880x2160",
+        V3240x2160 = "3240x2160",
+        V3360x1440 = "3360x1440",
+        V3840x2160 = "3840x2160",
+        V5040x2160 = "5040x2160",
+    }
 }
 
 /// Supported upscale factor range for video upscaling models

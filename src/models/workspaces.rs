@@ -320,20 +320,20 @@ impl CreateWorkspaceRequestBody {
 }
 
 open_enum! {
-pub enum CreateWorkspaceRequestBodyDisabledServerToolsItem {
-OpenrouterAdvisor = "openrouter:advisor",
-OpenrouterApplyPatch = "openrouter:apply_patch",
-OpenrouterBash = "openrouter:bash",
-OpenrouterDatetime = "openrouter:datetime",
-OpenrouterFusion = "openrouter:fusion",
-OpenrouterImageGeneration = "openrouter:image_generation",
-OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models",
-OpenrouterShell = "openrouter:shell",
-OpenrouterSubagent = "openrouter:subagent",
-OpenrouterToolSearch = "openrouter:tool_search",
-OpenrouterWebFetch = "openrouter:web_fetch",
-OpenrouterWebSearch = "openrouter:web_search",
-}
+    pub enum CreateWorkspaceRequestBodyDisabledServerToolsItem {
+        OpenrouterAdvisor = "openrouter:advisor",
+        OpenrouterApplyPatch = "openrouter:apply_patch",
+        OpenrouterBash = "openrouter:bash",
+        OpenrouterDatetime = "openrouter:datetime",
+        OpenrouterFusion = "openrouter:fusion",
+        OpenrouterImageGeneration = "openrouter:image_generation",
+        OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models",
+        OpenrouterShell = "openrouter:shell",
+        OpenrouterSubagent = "openrouter:subagent",
+        OpenrouterToolSearch = "openrouter:tool_search",
+        OpenrouterWebFetch = "openrouter:web_fetch",
+        OpenrouterWebSearch = "openrouter:web_search",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1220,22 +1220,22 @@ impl WorkspaceBudget {
 }
 
 open_enum! {
-/// Budget reset interval. Use "lifetime" for a one-time budget that never resets.
-pub enum WorkspaceBudgetInterval {
-Daily = "daily",
-Weekly = "weekly",
-Monthly = "monthly",
-Lifetime = "lifetime",
-}
+    /// Budget reset interval. Use "lifetime" for a one-time budget that never resets.
+    pub enum WorkspaceBudgetInterval {
+        Daily = "daily",
+        Weekly = "weekly",
+        Monthly = "monthly",
+        Lifetime = "lifetime",
+    }
 }
 
 open_enum! {
-/// Interval at which spend resets. Null means a lifetime (one-time) budget.
-pub enum WorkspaceBudgetResetInterval {
-Daily = "daily",
-Weekly = "weekly",
-Monthly = "monthly",
-}
+    /// Interval at which spend resets. Null means a lifetime (one-time) budget.
+    pub enum WorkspaceBudgetResetInterval {
+        Daily = "daily",
+        Weekly = "weekly",
+        Monthly = "monthly",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1285,9 +1285,9 @@ impl WorkspaceMember {
 }
 
 open_enum! {
-/// Role of the member in the workspace
-pub enum WorkspaceMemberRole {
-Admin = "admin",
-Member = "member",
-}
+    /// Role of the member in the workspace
+    pub enum WorkspaceMemberRole {
+        Admin = "admin",
+        Member = "member",
+    }
 }

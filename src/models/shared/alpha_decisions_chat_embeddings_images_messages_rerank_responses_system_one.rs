@@ -7,13 +7,13 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 open_enum! {
-/// The provider sorting strategy (price, throughput, latency)
-pub enum ProviderSort {
-Price = "price",
-Throughput = "throughput",
-Latency = "latency",
-Exacto = "exacto",
-}
+    /// The provider sorting strategy (price, throughput, latency)
+    pub enum ProviderSort {
+        Price = "price",
+        Throughput = "throughput",
+        Latency = "latency",
+        Exacto = "exacto",
+    }
 }
 
 /// The provider sorting strategy (price, throughput, latency)
@@ -68,19 +68,19 @@ impl ProviderSortConfig {
 }
 
 open_enum! {
-/// The provider sorting strategy (price, throughput, latency)
-pub enum ProviderSortConfigBy {
-Price = "price",
-Throughput = "throughput",
-Latency = "latency",
-Exacto = "exacto",
-}
+    /// The provider sorting strategy (price, throughput, latency)
+    pub enum ProviderSortConfigBy {
+        Price = "price",
+        Throughput = "throughput",
+        Latency = "latency",
+        Exacto = "exacto",
+    }
 }
 
 open_enum! {
-/// Partitioning strategy for sorting: "model" (default) groups endpoints by model before sorting (fallback models remain fallbacks), "none" sorts all endpoints together regardless of model.
-pub enum ProviderSortConfigPartition {
-Model = "model",
-None = "none",
-}
+    /// Partitioning strategy for sorting: "model" (default) groups endpoints by model before sorting (fallback models remain fallbacks), "none" sorts all endpoints together regardless of model.
+    pub enum ProviderSortConfigPartition {
+        Model = "model",
+        None = "none",
+    }
 }

@@ -469,14 +469,14 @@ impl ProviderPreferences {
 }
 
 open_enum! {
-/// Data collection setting. If no available model provider meets the requirement, your request will return an error.
-/// - allow: (default) allow providers which store user data non-transiently and may train on it
-///
-/// - deny: use only providers which do not collect user data.
-pub enum ProviderPreferencesDataCollection {
-Deny = "deny",
-Allow = "allow",
-}
+    /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+    /// - allow: (default) allow providers which store user data non-transiently and may train on it
+    ///
+    /// - deny: use only providers which do not collect user data.
+    pub enum ProviderPreferencesDataCollection {
+        Deny = "deny",
+        Allow = "allow",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -69,7 +69,7 @@ impl DecisionsBoxAnswerBox {
 }
 
 tag_enum! {
-pub enum DecisionsBoxAnswerType { Box = "box" }
+    pub enum DecisionsBoxAnswerType { Box = "box" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +132,7 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsBoxQuestionIn
 }
 
 tag_enum! {
-pub enum DecisionsBoxQuestionType { Box = "box" }
+    pub enum DecisionsBoxQuestionType { Box = "box" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -180,7 +180,7 @@ impl DecisionsChoiceAnswer {
 }
 
 tag_enum! {
-pub enum DecisionsChoiceAnswerType { Choice = "choice" }
+    pub enum DecisionsChoiceAnswerType { Choice = "choice" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -253,7 +253,7 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsChoiceQuestio
 }
 
 tag_enum! {
-pub enum DecisionsChoiceQuestionType { Choice = "choice" }
+    pub enum DecisionsChoiceQuestionType { Choice = "choice" }
 }
 
 /// An image sent once and referenced by its key in the `assets` map. `data_base64` is the PNG or JPEG file in standard base64 with no `data:` prefix. The multipart `part` field of TypeSafe's API is not accepted.
@@ -288,15 +288,15 @@ impl DecisionsImageAsset {
 }
 
 open_enum! {
-pub enum DecisionsImageAssetFormat {
-Png = "png",
-Jpg = "jpg",
-Jpeg = "jpeg",
-}
+    pub enum DecisionsImageAssetFormat {
+        Png = "png",
+        Jpg = "jpg",
+        Jpeg = "jpeg",
+    }
 }
 
 tag_enum! {
-pub enum DecisionsImageAssetType { Image = "image" }
+    pub enum DecisionsImageAssetType { Image = "image" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -322,7 +322,7 @@ impl DecisionsNoulAnswer {
 }
 
 tag_enum! {
-pub enum DecisionsNoulAnswerType { Noul = "noul" }
+    pub enum DecisionsNoulAnswerType { Noul = "noul" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -497,7 +497,7 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsNoulQuestionI
 }
 
 tag_enum! {
-pub enum DecisionsNoulQuestionType { Noul = "noul" }
+    pub enum DecisionsNoulQuestionType { Noul = "noul" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -590,13 +590,13 @@ impl DecisionsRequest {
 }
 
 tagged_union! {
-/// A Decisions question using a boolean, choice, ordered score, or image bounding-box evaluation.
-pub enum DecisionsRequestQuestionsValue ("type") {
-Noul("noul") => DecisionsNoulQuestion,
-Choice("choice") => DecisionsChoiceQuestion,
-Score("score") => DecisionsScoreQuestion,
-Box("box") => DecisionsBoxQuestion,
-}
+    /// A Decisions question using a boolean, choice, ordered score, or image bounding-box evaluation.
+    pub enum DecisionsRequestQuestionsValue ("type") {
+        Noul("noul") => DecisionsNoulQuestion,
+        Choice("choice") => DecisionsChoiceQuestion,
+        Score("score") => DecisionsScoreQuestion,
+        Box("box") => DecisionsBoxQuestion,
+    }
 }
 
 impl From<DecisionsNoulQuestion> for DecisionsRequestQuestionsValue {
@@ -711,13 +711,13 @@ impl DecisionsResponse {
 }
 
 tagged_union! {
-/// A Decisions answer using a boolean, choice, score, or image bounding-box evaluation.
-pub enum DecisionsResponseAnswersValue ("type") {
-Noul("noul") => DecisionsNoulAnswer,
-Choice("choice") => DecisionsChoiceAnswer,
-Score("score") => DecisionsScoreAnswer,
-Box("box") => DecisionsBoxAnswer,
-}
+    /// A Decisions answer using a boolean, choice, score, or image bounding-box evaluation.
+    pub enum DecisionsResponseAnswersValue ("type") {
+        Noul("noul") => DecisionsNoulAnswer,
+        Choice("choice") => DecisionsChoiceAnswer,
+        Score("score") => DecisionsScoreAnswer,
+        Box("box") => DecisionsBoxAnswer,
+    }
 }
 
 impl From<DecisionsNoulAnswer> for DecisionsResponseAnswersValue {
@@ -872,7 +872,7 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsScoreAnswerLe
 }
 
 tag_enum! {
-pub enum DecisionsScoreAnswerType { Score = "score" }
+    pub enum DecisionsScoreAnswerType { Score = "score" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -981,5 +981,5 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsScoreQuestion
 }
 
 tag_enum! {
-pub enum DecisionsScoreQuestionType { Score = "score" }
+    pub enum DecisionsScoreQuestionType { Score = "score" }
 }

@@ -75,7 +75,7 @@ impl ReasoningDetailEncrypted {
 }
 
 tag_enum! {
-pub enum ReasoningDetailEncryptedType { ReasoningEncrypted = "reasoning.encrypted" }
+    pub enum ReasoningDetailEncryptedType { ReasoningEncrypted = "reasoning.encrypted" }
 }
 
 /// Record of an OpenRouter server-tool invocation (e.g. openrouter:fusion), carried in reasoning_details so a prior tool call can be rehydrated into a later turn of the same conversation.
@@ -169,7 +169,7 @@ impl ReasoningDetailServerToolCall {
 }
 
 tag_enum! {
-pub enum ReasoningDetailServerToolCallType { ReasoningServerToolCall = "reasoning.server_tool_call" }
+    pub enum ReasoningDetailServerToolCallType { ReasoningServerToolCall = "reasoning.server_tool_call" }
 }
 
 /// Reasoning detail summary schema
@@ -241,7 +241,7 @@ impl ReasoningDetailSummary {
 }
 
 tag_enum! {
-pub enum ReasoningDetailSummaryType { ReasoningSummary = "reasoning.summary" }
+    pub enum ReasoningDetailSummaryType { ReasoningSummary = "reasoning.summary" }
 }
 
 /// Reasoning detail text schema
@@ -342,5 +342,5 @@ impl ReasoningDetailText {
 }
 
 tag_enum! {
-pub enum ReasoningDetailTextType { ReasoningText = "reasoning.text" }
+    pub enum ReasoningDetailTextType { ReasoningText = "reasoning.text" }
 }

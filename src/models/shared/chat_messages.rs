@@ -36,7 +36,7 @@ impl OpenRouterWebSearchServerTool {
 }
 
 tag_enum! {
-pub enum OpenRouterWebSearchServerToolType { OpenrouterWebSearch = "openrouter:web_search" }
+    pub enum OpenRouterWebSearchServerToolType { OpenrouterWebSearch = "openrouter:web_search" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -76,15 +76,15 @@ impl AlignmentPlugin {
 }
 
 tag_enum! {
-pub enum AlignmentPluginId { Alignment = "alignment" }
+    pub enum AlignmentPluginId { Alignment = "alignment" }
 }
 
 open_enum! {
-/// `enforce`: a turn that breaks a rule is withheld, retried, and finally returned as an error. `audit`: every turn is evaluated and returned. Default `audit`.
-pub enum AlignmentPluginMode {
-Enforce = "enforce",
-Audit = "audit",
-}
+    /// `enforce`: a turn that breaks a rule is withheld, retried, and finally returned as an error. `audit`: every turn is evaluated and returned. Default `audit`.
+    pub enum AlignmentPluginMode {
+        Enforce = "enforce",
+        Audit = "audit",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -112,13 +112,13 @@ impl AlignmentRule {
 }
 
 open_enum! {
-pub enum AlignmentRuleWatchItem {
-Content = "content",
-ToolCalls = "tool_calls",
-Refusal = "refusal",
-Images = "images",
-Audio = "audio",
-}
+    pub enum AlignmentRuleWatchItem {
+        Content = "content",
+        ToolCalls = "tool_calls",
+        Refusal = "refusal",
+        Images = "images",
+        Audio = "audio",
+    }
 }
 
 /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
@@ -151,47 +151,47 @@ impl AnthropicCacheControlDirective {
 }
 
 tag_enum! {
-pub enum AnthropicCacheControlDirectiveType { Ephemeral = "ephemeral" }
+    pub enum AnthropicCacheControlDirectiveType { Ephemeral = "ephemeral" }
 }
 
 open_enum! {
-pub enum AnthropicCacheControlTtl {
-V5m = "5m",
-V1h = "1h",
-}
+    pub enum AnthropicCacheControlTtl {
+        V5m = "5m",
+        V1h = "1h",
+    }
 }
 
 open_enum! {
-/// Canonical OpenRouter error type, stable across all API formats
-pub enum ApiErrorType {
-ContextLengthExceeded = "context_length_exceeded",
-MaxTokensExceeded = "max_tokens_exceeded",
-TokenLimitExceeded = "token_limit_exceeded",
-StringTooLong = "string_too_long",
-Authentication = "authentication",
-PermissionDenied = "permission_denied",
-PaymentRequired = "payment_required",
-RateLimitExceeded = "rate_limit_exceeded",
-ProviderOverloaded = "provider_overloaded",
-ProviderUnavailable = "provider_unavailable",
-InvalidRequest = "invalid_request",
-InvalidPrompt = "invalid_prompt",
-NotFound = "not_found",
-PreconditionFailed = "precondition_failed",
-PayloadTooLarge = "payload_too_large",
-Unprocessable = "unprocessable",
-ContentPolicyViolation = "content_policy_violation",
-Refusal = "refusal",
-InvalidImage = "invalid_image",
-ImageTooLarge = "image_too_large",
-ImageTooSmall = "image_too_small",
-UnsupportedImageFormat = "unsupported_image_format",
-ImageNotFound = "image_not_found",
-ImageDownloadFailed = "image_download_failed",
-Server = "server",
-Timeout = "timeout",
-Unmapped = "unmapped",
-}
+    /// Canonical OpenRouter error type, stable across all API formats
+    pub enum ApiErrorType {
+        ContextLengthExceeded = "context_length_exceeded",
+        MaxTokensExceeded = "max_tokens_exceeded",
+        TokenLimitExceeded = "token_limit_exceeded",
+        StringTooLong = "string_too_long",
+        Authentication = "authentication",
+        PermissionDenied = "permission_denied",
+        PaymentRequired = "payment_required",
+        RateLimitExceeded = "rate_limit_exceeded",
+        ProviderOverloaded = "provider_overloaded",
+        ProviderUnavailable = "provider_unavailable",
+        InvalidRequest = "invalid_request",
+        InvalidPrompt = "invalid_prompt",
+        NotFound = "not_found",
+        PreconditionFailed = "precondition_failed",
+        PayloadTooLarge = "payload_too_large",
+        Unprocessable = "unprocessable",
+        ContentPolicyViolation = "content_policy_violation",
+        Refusal = "refusal",
+        InvalidImage = "invalid_image",
+        ImageTooLarge = "image_too_large",
+        ImageTooSmall = "image_too_small",
+        UnsupportedImageFormat = "unsupported_image_format",
+        ImageNotFound = "image_not_found",
+        ImageDownloadFailed = "image_download_failed",
+        Server = "server",
+        Timeout = "timeout",
+        Unmapped = "unmapped",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -502,32 +502,32 @@ impl ArmorPlugin {
 }
 
 tag_enum! {
-pub enum ArmorPluginId { Armor = "armor" }
+    pub enum ArmorPluginId { Armor = "armor" }
 }
 
 open_enum! {
-/// `enforce` withholds blocked calls; `audit` evaluates and reports the same verdicts without withholding any calls, regardless of `on_error`. Default `enforce`.
-pub enum ArmorPluginMode {
-Enforce = "enforce",
-Audit = "audit",
-}
-}
-
-open_enum! {
-/// When the classifier cannot answer (timeout, upstream error, context too long) the call is reported `unavailable`; `block` rejects it and `log` releases it. Default `block`.
-pub enum ArmorPluginOnError {
-Log = "log",
-Block = "block",
-}
+    /// `enforce` withholds blocked calls; `audit` evaluates and reports the same verdicts without withholding any calls, regardless of `on_error`. Default `enforce`.
+    pub enum ArmorPluginMode {
+        Enforce = "enforce",
+        Audit = "audit",
+    }
 }
 
 open_enum! {
-/// How a blocked call reaches the caller. `text` (the default): the call is withheld and an `\<openrouter_armor_blocked>` marker stands in assistant text. `custom_item` (Responses API only): the call is withheld and an `openrouter:armor_blocked` output item carries its id, name, arguments and the rule that fired. `claude_code_compatibility` (Messages API only; the default when the request carries a `dangerous_tool_use` safeguard, i.e. the client speaks Claude Code's protocol): the `tool_use` stays in `content[]` and the verdict is `flagged` in `safeguard_results`, so the client withholds execution and writes the error tool result as under the native classifier. Under `text` and `custom_item` the model received a failure result in the loop and continued in the same request; under `claude_code_compatibility` the turn ends on the flagged call and the model continues on the next request, after the client's denial.
-pub enum ArmorPluginOutputMode {
-Text = "text",
-CustomItem = "custom_item",
-ClaudeCodeCompatibility = "claude_code_compatibility",
+    /// When the classifier cannot answer (timeout, upstream error, context too long) the call is reported `unavailable`; `block` rejects it and `log` releases it. Default `block`.
+    pub enum ArmorPluginOnError {
+        Log = "log",
+        Block = "block",
+    }
 }
+
+open_enum! {
+    /// How a blocked call reaches the caller. `text` (the default): the call is withheld and an `\<openrouter_armor_blocked>` marker stands in assistant text. `custom_item` (Responses API only): the call is withheld and an `openrouter:armor_blocked` output item carries its id, name, arguments and the rule that fired. `claude_code_compatibility` (Messages API only; the default when the request carries a `dangerous_tool_use` safeguard, i.e. the client speaks Claude Code's protocol): the `tool_use` stays in `content[]` and the verdict is `flagged` in `safeguard_results`, so the client withholds execution and writes the error tool result as under the native classifier. Under `text` and `custom_item` the model received a failure result in the loop and continued in the same request; under `claude_code_compatibility` the turn ends on the flagged call and the model continues on the next request, after the client's denial.
+    pub enum ArmorPluginOutputMode {
+        Text = "text",
+        CustomItem = "custom_item",
+        ClaudeCodeCompatibility = "claude_code_compatibility",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -654,18 +654,18 @@ impl AutoBetaRouterPlugin {
 }
 
 open_enum! {
-/// Named cost/quality setting. For auto-beta-router, tiers select cost-percentile bands: low = \[0, 20), medium = \[20, 40), high = \[40, 60), xhigh = \[60, 80), and max = \[80, 100\]. Takes precedence over the deprecated numeric cost_quality_tradeoff when both are provided.
-pub enum AutoBetaRouterPluginCostTier {
-Low = "low",
-Medium = "medium",
-High = "high",
-Xhigh = "xhigh",
-Max = "max",
-}
+    /// Named cost/quality setting. For auto-beta-router, tiers select cost-percentile bands: low = \[0, 20), medium = \[20, 40), high = \[40, 60), xhigh = \[60, 80), and max = \[80, 100\]. Takes precedence over the deprecated numeric cost_quality_tradeoff when both are provided.
+    pub enum AutoBetaRouterPluginCostTier {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Xhigh = "xhigh",
+        Max = "max",
+    }
 }
 
 tag_enum! {
-pub enum AutoBetaRouterPluginId { AutoBetaRouter = "auto-beta-router" }
+    pub enum AutoBetaRouterPluginId { AutoBetaRouter = "auto-beta-router" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -754,18 +754,18 @@ impl AutoRouterPlugin {
 }
 
 open_enum! {
-/// Named cost/quality setting. Tiers select cost-percentile bands: low = \[0, 20), medium = \[20, 40), high = \[40, 60), xhigh = \[60, 80), and max = \[80, 100\]. Takes precedence over the deprecated numeric cost_quality_tradeoff when both are provided.
-pub enum AutoRouterPluginCostTier {
-Low = "low",
-Medium = "medium",
-High = "high",
-Xhigh = "xhigh",
-Max = "max",
-}
+    /// Named cost/quality setting. Tiers select cost-percentile bands: low = \[0, 20), medium = \[20, 40), high = \[40, 60), xhigh = \[60, 80), and max = \[80, 100\]. Takes precedence over the deprecated numeric cost_quality_tradeoff when both are provided.
+    pub enum AutoRouterPluginCostTier {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Xhigh = "xhigh",
+        Max = "max",
+    }
 }
 
 tag_enum! {
-pub enum AutoRouterPluginId { AutoRouter = "auto-router" }
+    pub enum AutoRouterPluginId { AutoRouter = "auto-router" }
 }
 
 /// OpenRouter built-in server tool: runs shell commands server-side in a sandboxed container
@@ -836,20 +836,20 @@ impl BashServerToolConfig {
 }
 
 open_enum! {
-/// Which bash engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) and "native" use native passthrough, returning the tool call to your application to run client-side; OpenRouter does not execute the commands.
-pub enum BashServerToolEngine {
-Auto = "auto",
-Native = "native",
-Openrouter = "openrouter",
-}
+    /// Which bash engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) and "native" use native passthrough, returning the tool call to your application to run client-side; OpenRouter does not execute the commands.
+    pub enum BashServerToolEngine {
+        Auto = "auto",
+        Native = "native",
+        Openrouter = "openrouter",
+    }
 }
 
 tagged_union! {
-/// Execution environment for the bash server tool.
-pub enum BashServerToolEnvironment ("type") {
-ContainerAuto("container_auto") => ContainerAutoEnvironment,
-ContainerReference("container_reference") => ContainerReferenceEnvironment,
-}
+    /// Execution environment for the bash server tool.
+    pub enum BashServerToolEnvironment ("type") {
+        ContainerAuto("container_auto") => ContainerAutoEnvironment,
+        ContainerReference("container_reference") => ContainerReferenceEnvironment,
+    }
 }
 
 impl From<ContainerAutoEnvironment> for BashServerToolEnvironment {
@@ -865,7 +865,7 @@ impl From<ContainerReferenceEnvironment> for BashServerToolEnvironment {
 }
 
 tag_enum! {
-pub enum BashServerToolType { OpenrouterBash = "openrouter:bash" }
+    pub enum BashServerToolType { OpenrouterBash = "openrouter:bash" }
 }
 
 /// An OpenRouter-managed, auto-provisioned ephemeral container.
@@ -908,32 +908,29 @@ impl ContainerAutoEnvironment {
 }
 
 tag_enum! {
-pub enum ContainerAutoEnvironmentType { ContainerAuto = "container_auto" }
+    pub enum ContainerAutoEnvironmentType { ContainerAuto = "container_auto" }
 }
 
 /// Workspace file ids (or_file_…) to attach into the container before the first command runs. Each file is copied to the container home as a writable copy named {last 8 characters of the file id}-{base filename} (a file stored as data/report.csv with id or_file_…NR6q4V8w attaches to ~/NR6q4V8w-report.csv), so same-named files never collide; the source document is never modified. Unknown, foreign, or malformed ids fail the request with a 400 before any command executes. Max 20 ids.
 pub type ContainerFileIds = Vec<String>;
 
-/// Network egress policy for the container. "disabled" blocks all outbound internet; "allowlist" permits only hosts matching the listed hostnames or * glob patterns (ports 80/443, DNS via Cloudflare resolvers). The policy is fixed when a container starts: sending a different policy to a warm container fails the request with a 409. Omitted: defaults to "disabled" (no outbound internet). For unrestricted egress, use an allowlist of \["*"\].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ContainerNetworkPolicy {
-    Allowlist(ContainerNetworkPolicyAllowlist),
-    Disabled(ContainerNetworkPolicyDisabled),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
-}
-
-impl From<ContainerNetworkPolicyAllowlist> for ContainerNetworkPolicy {
-    fn from(value: ContainerNetworkPolicyAllowlist) -> Self {
-        Self::Allowlist(value)
+tagged_union! {
+    /// Network egress policy for the container. "disabled" blocks all outbound internet; "allowlist" permits only hosts matching the listed hostnames or * glob patterns (ports 80/443, DNS via Cloudflare resolvers). The policy is fixed when a container starts: sending a different policy to a warm container fails the request with a 409. Omitted: defaults to "disabled" (no outbound internet). For unrestricted egress, use an allowlist of \["*"\].
+    pub enum ContainerNetworkPolicy ("type") {
+        Disabled("disabled") => ContainerNetworkPolicyDisabled,
+        Allowlist("allowlist") => ContainerNetworkPolicyAllowlist,
     }
 }
 
 impl From<ContainerNetworkPolicyDisabled> for ContainerNetworkPolicy {
     fn from(value: ContainerNetworkPolicyDisabled) -> Self {
         Self::Disabled(value)
+    }
+}
+
+impl From<ContainerNetworkPolicyAllowlist> for ContainerNetworkPolicy {
+    fn from(value: ContainerNetworkPolicyAllowlist) -> Self {
+        Self::Allowlist(value)
     }
 }
 
@@ -962,8 +959,8 @@ impl ContainerNetworkPolicyAllowlist {
 }
 
 tag_enum! {
-/// Outbound access restricted to the listed domains.
-pub enum ContainerNetworkPolicyAllowlistType { Allowlist = "allowlist" }
+    /// Outbound access restricted to the listed domains.
+    pub enum ContainerNetworkPolicyAllowlistType { Allowlist = "allowlist" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -988,8 +985,8 @@ impl ContainerNetworkPolicyDisabled {
 }
 
 tag_enum! {
-/// No outbound internet access.
-pub enum ContainerNetworkPolicyDisabledType { Disabled = "disabled" }
+    /// No outbound internet access.
+    pub enum ContainerNetworkPolicyDisabledType { Disabled = "disabled" }
 }
 
 /// Reference to a container by its canonical id — a previously returned container_id or a fresh name to create a persistent container.
@@ -1041,12 +1038,12 @@ impl ContainerReferenceEnvironment {
 }
 
 tag_enum! {
-pub enum ContainerReferenceEnvironmentType { ContainerReference = "container_reference" }
+    pub enum ContainerReferenceEnvironmentType { ContainerReference = "container_reference" }
 }
 
 tag_enum! {
-/// The compression engine to use. Defaults to "middle-out".
-pub enum ContextCompressionEngine { MiddleOut = "middle-out" }
+    /// The compression engine to use. Defaults to "middle-out".
+    pub enum ContextCompressionEngine { MiddleOut = "middle-out" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1088,7 +1085,7 @@ impl ContextCompressionPlugin {
 }
 
 tag_enum! {
-pub enum ContextCompressionPluginId { ContextCompression = "context-compression" }
+    pub enum ContextCompressionPluginId { ContextCompression = "context-compression" }
 }
 
 /// OpenRouter built-in server tool: returns the current date and time
@@ -1150,7 +1147,7 @@ impl DatetimeServerToolConfig {
 }
 
 tag_enum! {
-pub enum DatetimeServerToolType { OpenrouterDatetime = "openrouter:datetime" }
+    pub enum DatetimeServerToolType { OpenrouterDatetime = "openrouter:datetime" }
 }
 
 /// Deterministic BM25 retrieval over supplied tool definitions.
@@ -1183,7 +1180,7 @@ impl DeferredBm25Search {
 }
 
 tag_enum! {
-pub enum DeferredBm25SearchType { Bm25 = "bm25" }
+    pub enum DeferredBm25SearchType { Bm25 = "bm25" }
 }
 
 /// Caller-executed search returning existing tool identities under result_key.
@@ -1226,7 +1223,7 @@ impl DeferredCustomSearch {
 }
 
 tag_enum! {
-pub enum DeferredCustomSearchType { Custom = "custom" }
+    pub enum DeferredCustomSearchType { Custom = "custom" }
 }
 
 /// Versioned safe-regex retrieval over supplied tool definitions.
@@ -1259,7 +1256,7 @@ impl DeferredRegexSearch {
 }
 
 tag_enum! {
-pub enum DeferredRegexSearchType { Regex = "regex" }
+    pub enum DeferredRegexSearchType { Regex = "regex" }
 }
 
 /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
@@ -1299,26 +1296,26 @@ impl DeferredToolsControl {
 }
 
 tag_enum! {
-/// Loading profile. Only `portable` is available in this release: OpenRouter serves deferral with router-built search and call wrappers on any model.
-pub enum DeferredToolsControlProfile { Portable = "portable" }
+    /// Loading profile. Only `portable` is available in this release: OpenRouter serves deferral with router-built search and call wrappers on any model.
+    pub enum DeferredToolsControlProfile { Portable = "portable" }
 }
 
 tag_enum! {
-pub enum DeferredToolsControlProtocol { V1 = "v1" }
+    pub enum DeferredToolsControlProtocol { V1 = "v1" }
 }
 
 tag_enum! {
-/// Where tool-call arguments are checked against the original schema. Only `runtime` (in OpenRouter) is available in this release.
-pub enum DeferredToolsControlValidation { Runtime = "runtime" }
+    /// Where tool-call arguments are checked against the original schema. Only `runtime` (in OpenRouter) is available in this release.
+    pub enum DeferredToolsControlValidation { Runtime = "runtime" }
 }
 
 tagged_union! {
-/// Router-local regex/BM25 or caller-owned custom search.
-pub enum DeferredToolsSearchStrategy ("type") {
-Regex("regex") => DeferredRegexSearch,
-Bm25("bm25") => DeferredBm25Search,
-Custom("custom") => DeferredCustomSearch,
-}
+    /// Router-local regex/BM25 or caller-owned custom search.
+    pub enum DeferredToolsSearchStrategy ("type") {
+        Regex("regex") => DeferredRegexSearch,
+        Bm25("bm25") => DeferredBm25Search,
+        Custom("custom") => DeferredCustomSearch,
+    }
 }
 
 impl From<DeferredRegexSearch> for DeferredToolsSearchStrategy {
@@ -1340,12 +1337,12 @@ impl From<DeferredCustomSearch> for DeferredToolsSearchStrategy {
 }
 
 open_enum! {
-/// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
-#[deprecated(note = "Use providers.sort.partition instead.")]
-pub enum DeprecatedRoute {
-Fallback = "fallback",
-Sort = "sort",
-}
+    /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
+    #[deprecated(note = "Use providers.sort.partition instead.")]
+    pub enum DeprecatedRoute {
+        Fallback = "fallback",
+        Sort = "sort",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1438,7 +1435,7 @@ impl FileParserPlugin {
 }
 
 tag_enum! {
-pub enum FileParserPluginId { FileParser = "file-parser" }
+    pub enum FileParserPluginId { FileParser = "file-parser" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1525,16 +1522,16 @@ impl FusionPlugin {
 }
 
 tag_enum! {
-pub enum FusionPluginId { Fusion = "fusion" }
+    pub enum FusionPluginId { Fusion = "fusion" }
 }
 
 open_enum! {
-/// Configuration for a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool. A curated OpenRouter preset (slugs follow `\<task>-\<tier>`, e.g. `general-high`). Expands server-side into the preset's analysis_models panel and analyst model, so callers never name individual models. Explicitly provided `analysis_models` / `model` take precedence.
-pub enum FusionPluginPreset {
-GeneralHigh = "general-high",
-GeneralBudget = "general-budget",
-GeneralFast = "general-fast",
-}
+    /// Configuration for a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool. A curated OpenRouter preset (slugs follow `\<task>-\<tier>`, e.g. `general-high`). Expands server-side into the preset's analysis_models panel and analyst model, so callers never name individual models. Explicitly provided `analysis_models` / `model` take precedence.
+    pub enum FusionPluginPreset {
+        GeneralHigh = "general-high",
+        GeneralBudget = "general-budget",
+        GeneralFast = "general-fast",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1626,7 +1623,7 @@ impl ImageGenerationServerToolOpenRouter {
 }
 
 tag_enum! {
-pub enum ImageGenerationServerToolOpenRouterType { OpenrouterImageGeneration = "openrouter:image_generation" }
+    pub enum ImageGenerationServerToolOpenRouterType { OpenrouterImageGeneration = "openrouter:image_generation" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1693,15 +1690,15 @@ impl JevRouterPlugin {
 }
 
 tag_enum! {
-pub enum JevRouterPluginId { JevRouter = "jev-router" }
+    pub enum JevRouterPluginId { JevRouter = "jev-router" }
 }
 
 open_enum! {
-/// Opt-in level for surfacing routing metadata on the response under `openrouter_metadata`.
-pub enum MetadataLevel {
-Disabled = "disabled",
-Enabled = "enabled",
-}
+    /// Opt-in level for surfacing routing metadata on the response under `openrouter_metadata`.
+    pub enum MetadataLevel {
+        Disabled = "disabled",
+        Enabled = "enabled",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -1725,7 +1722,7 @@ impl ModerationPlugin {
 }
 
 tag_enum! {
-pub enum ModerationPluginId { Moderation = "moderation" }
+    pub enum ModerationPluginId { Moderation = "moderation" }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1820,13 +1817,13 @@ impl OpenRouterMetadata {
 }
 
 open_enum! {
-/// The engine to use for parsing PDF files. "pdf-text" is deprecated and automatically redirected to "cloudflare-ai".
-pub enum PDFParserEngine {
-MistralOcr = "mistral-ocr",
-Native = "native",
-CloudflareAi = "cloudflare-ai",
-PdfText = "pdf-text",
-}
+    /// The engine to use for parsing PDF files. "pdf-text" is deprecated and automatically redirected to "cloudflare-ai".
+    pub enum PDFParserEngine {
+        MistralOcr = "mistral-ocr",
+        Native = "native",
+        CloudflareAi = "cloudflare-ai",
+        PdfText = "pdf-text",
+    }
 }
 
 /// Options for PDF parsing.
@@ -1921,15 +1918,15 @@ impl ParetoRouterPlugin {
 }
 
 tag_enum! {
-pub enum ParetoRouterPluginId { ParetoRouter = "pareto-router" }
+    pub enum ParetoRouterPluginId { ParetoRouter = "pareto-router" }
 }
 
 open_enum! {
-/// Price source for the Pareto frontier cost axis and for enforcing max_price. "prompt" uses catalog list price (endpoint.pricing.prompt). "weighted_avg" uses traffic-weighted effective input price from ClickHouse, falling back to prompt price for models without traffic data. Defaults to "prompt".
-pub enum ParetoRouterPluginPriceSource {
-Prompt = "prompt",
-WeightedAvg = "weighted_avg",
-}
+    /// Price source for the Pareto frontier cost axis and for enforcing max_price. "prompt" uses catalog list price (endpoint.pricing.prompt). "weighted_avg" uses traffic-weighted effective input price from ClickHouse, falling back to prompt price for models without traffic data. Defaults to "prompt".
+    pub enum ParetoRouterPluginPriceSource {
+        Prompt = "prompt",
+        WeightedAvg = "weighted_avg",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -2012,14 +2009,14 @@ impl PipelineStage {
 }
 
 open_enum! {
-/// Categorical kind of a pipeline stage. Multiple plugins can share a type (e.g. all guardrail-level plugins emit `guardrail`); the `name` field disambiguates which plugin emitted it.
-pub enum PipelineStageType {
-Guardrail = "guardrail",
-Plugin = "plugin",
-ServerTools = "server_tools",
-ResponseHealing = "response_healing",
-ContextCompression = "context_compression",
-}
+    /// Categorical kind of a pipeline stage. Multiple plugins can share a type (e.g. all guardrail-level plugins emit `guardrail`); the `name` field disambiguates which plugin emitted it.
+    pub enum PipelineStageType {
+        Guardrail = "guardrail",
+        Plugin = "plugin",
+        ServerTools = "server_tools",
+        ResponseHealing = "response_healing",
+        ContextCompression = "context_compression",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2052,7 +2049,7 @@ impl ResponseHealingPlugin {
 }
 
 tag_enum! {
-pub enum ResponseHealingPluginId { ResponseHealing = "response-healing" }
+    pub enum ResponseHealingPluginId { ResponseHealing = "response-healing" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2122,17 +2119,17 @@ impl RouterParams {
 }
 
 open_enum! {
-pub enum RoutingStrategy {
-Direct = "direct",
-Auto = "auto",
-Free = "free",
-Latest = "latest",
-Alias = "alias",
-Fallback = "fallback",
-Pareto = "pareto",
-Bodybuilder = "bodybuilder",
-Fusion = "fusion",
-}
+    pub enum RoutingStrategy {
+        Direct = "direct",
+        Auto = "auto",
+        Free = "free",
+        Latest = "latest",
+        Alias = "alias",
+        Fallback = "fallback",
+        Pareto = "pareto",
+        Bodybuilder = "bodybuilder",
+        Fusion = "fusion",
+    }
 }
 
 /// Configuration for the openrouter:experimental__search_models server tool
@@ -2164,26 +2161,26 @@ impl SearchModelsServerToolConfig {
 }
 
 open_enum! {
-/// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
-pub enum SearchQualityLevel {
-Low = "low",
-Medium = "medium",
-High = "high",
-}
+    /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
+    pub enum SearchQualityLevel {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+    }
 }
 
 /// Stop conditions for the server-tool agent loop. Any condition firing halts the loop (OR logic). When set, this overrides `max_tool_calls`. When a condition fires while the model is still emitting tool calls, the pending tool calls are executed and one final turn is made with tool calls disabled so the response ends with a natural-language answer instead of an unfinished tool call.
 pub type StopServerToolsWhen = Vec<StopServerToolsWhenCondition>;
 
 tagged_union! {
-/// A single condition that, when met, halts the server-tool agent loop.
-pub enum StopServerToolsWhenCondition ("type") {
-StepCountIs("step_count_is") => StopServerToolsWhenStepCountIs,
-HasToolCall("has_tool_call") => StopServerToolsWhenHasToolCall,
-MaxTokensUsed("max_tokens_used") => StopServerToolsWhenMaxTokensUsed,
-MaxCost("max_cost") => StopServerToolsWhenMaxCost,
-FinishReasonIs("finish_reason_is") => StopServerToolsWhenFinishReasonIs,
-}
+    /// A single condition that, when met, halts the server-tool agent loop.
+    pub enum StopServerToolsWhenCondition ("type") {
+        StepCountIs("step_count_is") => StopServerToolsWhenStepCountIs,
+        HasToolCall("has_tool_call") => StopServerToolsWhenHasToolCall,
+        MaxTokensUsed("max_tokens_used") => StopServerToolsWhenMaxTokensUsed,
+        MaxCost("max_cost") => StopServerToolsWhenMaxCost,
+        FinishReasonIs("finish_reason_is") => StopServerToolsWhenFinishReasonIs,
+    }
 }
 
 impl From<StopServerToolsWhenStepCountIs> for StopServerToolsWhenCondition {
@@ -2240,7 +2237,7 @@ impl StopServerToolsWhenFinishReasonIs {
 }
 
 tag_enum! {
-pub enum StopServerToolsWhenFinishReasonIsType { FinishReasonIs = "finish_reason_is" }
+    pub enum StopServerToolsWhenFinishReasonIsType { FinishReasonIs = "finish_reason_is" }
 }
 
 /// Stop after a tool with this name has been called.
@@ -2267,7 +2264,7 @@ impl StopServerToolsWhenHasToolCall {
 }
 
 tag_enum! {
-pub enum StopServerToolsWhenHasToolCallType { HasToolCall = "has_tool_call" }
+    pub enum StopServerToolsWhenHasToolCallType { HasToolCall = "has_tool_call" }
 }
 
 /// Stop once cumulative cost across the loop exceeds this dollar threshold.
@@ -2298,7 +2295,7 @@ impl StopServerToolsWhenMaxCost {
 }
 
 tag_enum! {
-pub enum StopServerToolsWhenMaxCostType { MaxCost = "max_cost" }
+    pub enum StopServerToolsWhenMaxCostType { MaxCost = "max_cost" }
 }
 
 /// Stop once cumulative token usage across the loop exceeds this threshold.
@@ -2325,7 +2322,7 @@ impl StopServerToolsWhenMaxTokensUsed {
 }
 
 tag_enum! {
-pub enum StopServerToolsWhenMaxTokensUsedType { MaxTokensUsed = "max_tokens_used" }
+    pub enum StopServerToolsWhenMaxTokensUsedType { MaxTokensUsed = "max_tokens_used" }
 }
 
 /// Stop after the agent loop has executed this many steps.
@@ -2352,7 +2349,7 @@ impl StopServerToolsWhenStepCountIs {
 }
 
 tag_enum! {
-pub enum StopServerToolsWhenStepCountIsType { StepCountIs = "step_count_is" }
+    pub enum StopServerToolsWhenStepCountIsType { StepCountIs = "step_count_is" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2394,31 +2391,31 @@ impl SwitchyardRouterPlugin {
 }
 
 open_enum! {
-/// Routing algorithm for this request. "capability" calls a small judge model to rate how demanding the task is, then picks the efficient or capable candidate. "stage" reads the tool-result history (errors, repeated failures, edits landing) and calls the judge only when those signals are undecided. "auto" is "stage" without the judge call. "random" picks one candidate at random. "composite" keeps the tier chosen on the last human turn and re-evaluates tool turns with the stage signals. "passthrough" serves the eligible candidates in the order OpenRouter already ranked them, with no routing decision and no judge call. Omit this field to use the platform default, stage.
-pub enum SwitchyardRouterPluginAlgorithm {
-Capability = "capability",
-Stage = "stage",
-Auto = "auto",
-Random = "random",
-Composite = "composite",
-Passthrough = "passthrough",
-}
+    /// Routing algorithm for this request. "capability" calls a small judge model to rate how demanding the task is, then picks the efficient or capable candidate. "stage" reads the tool-result history (errors, repeated failures, edits landing) and calls the judge only when those signals are undecided. "auto" is "stage" without the judge call. "random" picks one candidate at random. "composite" keeps the tier chosen on the last human turn and re-evaluates tool turns with the stage signals. "passthrough" serves the eligible candidates in the order OpenRouter already ranked them, with no routing decision and no judge call. Omit this field to use the platform default, stage.
+    pub enum SwitchyardRouterPluginAlgorithm {
+        Capability = "capability",
+        Stage = "stage",
+        Auto = "auto",
+        Random = "random",
+        Composite = "composite",
+        Passthrough = "passthrough",
+    }
 }
 
 tag_enum! {
-pub enum SwitchyardRouterPluginId { SwitchyardRouter = "switchyard-router" }
+    pub enum SwitchyardRouterPluginId { SwitchyardRouter = "switchyard-router" }
 }
 
 open_enum! {
-/// Which fetch engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in fetch. "exa" uses Exa Contents API. "openrouter" uses direct HTTP fetch. "firecrawl" uses Firecrawl scrape. "parallel" uses the Parallel extract API.
-pub enum WebFetchEngineEnum {
-Auto = "auto",
-Native = "native",
-Openrouter = "openrouter",
-Exa = "exa",
-Parallel = "parallel",
-Firecrawl = "firecrawl",
-}
+    /// Which fetch engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in fetch. "exa" uses Exa Contents API. "openrouter" uses direct HTTP fetch. "firecrawl" uses Firecrawl scrape. "parallel" uses the Parallel extract API.
+    pub enum WebFetchEngineEnum {
+        Auto = "auto",
+        Native = "native",
+        Openrouter = "openrouter",
+        Exa = "exa",
+        Parallel = "parallel",
+        Firecrawl = "firecrawl",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2485,7 +2482,7 @@ impl WebFetchPlugin {
 }
 
 tag_enum! {
-pub enum WebFetchPluginId { WebFetch = "web-fetch" }
+    pub enum WebFetchPluginId { WebFetch = "web-fetch" }
 }
 
 /// OpenRouter built-in server tool: fetches full content from a URL (web page or PDF)
@@ -2590,45 +2587,45 @@ impl WebFetchServerToolConfig {
 }
 
 tag_enum! {
-pub enum WebFetchServerToolType { OpenrouterWebFetch = "openrouter:web_fetch" }
+    pub enum WebFetchServerToolType { OpenrouterWebFetch = "openrouter:web_fetch" }
 }
 
 open_enum! {
-/// The search engine to use for web search.
-pub enum WebSearchEngine {
-Native = "native",
-Exa = "exa",
-Firecrawl = "firecrawl",
-Parallel = "parallel",
-Perplexity = "perplexity",
-}
-}
-
-open_enum! {
-/// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-pub enum WebSearchEngineEnum {
-Native = "native",
-Exa = "exa",
-Parallel = "parallel",
-Firecrawl = "firecrawl",
-Perplexity = "perplexity",
-Auto = "auto",
-}
+    /// The search engine to use for web search.
+    pub enum WebSearchEngine {
+        Native = "native",
+        Exa = "exa",
+        Firecrawl = "firecrawl",
+        Parallel = "parallel",
+        Perplexity = "perplexity",
+    }
 }
 
 open_enum! {
-/// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-pub enum WebSearchMode {
-Instant = "instant",
-Fast = "fast",
-Auto = "auto",
-DeepLite = "deep-lite",
-Deep = "deep",
-DeepReasoning = "deep-reasoning",
-Turbo = "turbo",
-Basic = "basic",
-Advanced = "advanced",
+    /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
+    pub enum WebSearchEngineEnum {
+        Native = "native",
+        Exa = "exa",
+        Parallel = "parallel",
+        Firecrawl = "firecrawl",
+        Perplexity = "perplexity",
+        Auto = "auto",
+    }
 }
+
+open_enum! {
+    /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
+    pub enum WebSearchMode {
+        Instant = "instant",
+        Fast = "fast",
+        Auto = "auto",
+        DeepLite = "deep-lite",
+        Deep = "deep",
+        DeepReasoning = "deep-reasoning",
+        Turbo = "turbo",
+        Basic = "basic",
+        Advanced = "advanced",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2759,7 +2756,7 @@ impl WebSearchPlugin {
 }
 
 tag_enum! {
-pub enum WebSearchPluginId { Web = "web" }
+    pub enum WebSearchPluginId { Web = "web" }
 }
 
 /// User location information for web search
@@ -2937,11 +2934,11 @@ impl WebSearchUserLocationServerTool {
 }
 
 tag_enum! {
-pub enum WebSearchUserLocationServerToolType { Approximate = "approximate" }
+    pub enum WebSearchUserLocationServerToolType { Approximate = "approximate" }
 }
 
 tag_enum! {
-pub enum WebSearchUserLocationType { Approximate = "approximate" }
+    pub enum WebSearchUserLocationType { Approximate = "approximate" }
 }
 
 /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.

@@ -44,16 +44,16 @@ impl AdvisorReasoning {
 }
 
 open_enum! {
-/// Reasoning effort level for the advisor call.
-pub enum AdvisorReasoningEffort {
-Max = "max",
-Xhigh = "xhigh",
-High = "high",
-Medium = "medium",
-Low = "low",
-Minimal = "minimal",
-None = "none",
-}
+    /// Reasoning effort level for the advisor call.
+    pub enum AdvisorReasoningEffort {
+        Max = "max",
+        Xhigh = "xhigh",
+        High = "high",
+        Medium = "medium",
+        Low = "low",
+        Minimal = "minimal",
+        None = "none",
+    }
 }
 
 /// Configuration for one openrouter:advisor server tool entry.
@@ -188,7 +188,7 @@ impl AdvisorServerToolOpenRouter {
 }
 
 tag_enum! {
-pub enum AdvisorServerToolOpenRouterType { OpenrouterAdvisor = "openrouter:advisor" }
+    pub enum AdvisorServerToolOpenRouterType { OpenrouterAdvisor = "openrouter:advisor" }
 }
 
 /// Beta. The result of the alignment plugin for this request; the shape may change.
@@ -240,7 +240,7 @@ impl AlignmentAllowedCallRecord {
 }
 
 tag_enum! {
-pub enum AlignmentAllowedCallRecordOutcome { Allowed = "allowed" }
+    pub enum AlignmentAllowedCallRecordOutcome { Allowed = "allowed" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -270,15 +270,15 @@ impl AlignmentBlockedCallRecord {
 }
 
 tag_enum! {
-pub enum AlignmentBlockedCallRecordOutcome { Blocked = "blocked" }
+    pub enum AlignmentBlockedCallRecordOutcome { Blocked = "blocked" }
 }
 
 tagged_union! {
-pub enum AlignmentCallRecord ("outcome") {
-Allowed("allowed") => AlignmentAllowedCallRecord,
-Blocked("blocked") => AlignmentBlockedCallRecord,
-Unavailable("unavailable") => AlignmentUnavailableCallRecord,
-}
+    pub enum AlignmentCallRecord ("outcome") {
+        Allowed("allowed") => AlignmentAllowedCallRecord,
+        Blocked("blocked") => AlignmentBlockedCallRecord,
+        Unavailable("unavailable") => AlignmentUnavailableCallRecord,
+    }
 }
 
 impl From<AlignmentAllowedCallRecord> for AlignmentCallRecord {
@@ -358,16 +358,16 @@ impl AlignmentUnavailableCallRecord {
 }
 
 tag_enum! {
-pub enum AlignmentUnavailableCallRecordOutcome { Unavailable = "unavailable" }
+    pub enum AlignmentUnavailableCallRecordOutcome { Unavailable = "unavailable" }
 }
 
 open_enum! {
-pub enum AlignmentUnavailableCallRecordReason {
-Cut = "cut",
-EvaluatorError = "evaluator_error",
-MalformedAnswer = "malformed_answer",
-TimeLimit = "time_limit",
-}
+    pub enum AlignmentUnavailableCallRecordReason {
+        Cut = "cut",
+        EvaluatorError = "evaluator_error",
+        MalformedAnswer = "malformed_answer",
+        TimeLimit = "time_limit",
+    }
 }
 
 /// The outcome of OpenRouter Armor for each client tool call of the response, keyed by tool-call id, in the same shape Anthropic reports its server-side safeguards.
@@ -417,15 +417,12 @@ impl ArmorSafeguardResultStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ArmorSafeguardResultStatusToolUsesValue {
-    Evaluated(ArmorSafeguardResultStatusToolUsesValueEvaluated),
-    Unavailable(ArmorSafeguardResultStatusToolUsesValueUnavailable),
-    Skipped(ArmorSafeguardResultStatusToolUsesValueSkipped),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+tagged_union! {
+    pub enum ArmorSafeguardResultStatusToolUsesValue ("type") {
+        Evaluated("evaluated") => ArmorSafeguardResultStatusToolUsesValueEvaluated,
+        Skipped("skipped") => ArmorSafeguardResultStatusToolUsesValueSkipped,
+        Unavailable("unavailable") => ArmorSafeguardResultStatusToolUsesValueUnavailable,
+    }
 }
 
 impl From<ArmorSafeguardResultStatusToolUsesValueEvaluated> for ArmorSafeguardResultStatusToolUsesValue {
@@ -434,15 +431,15 @@ impl From<ArmorSafeguardResultStatusToolUsesValueEvaluated> for ArmorSafeguardRe
     }
 }
 
-impl From<ArmorSafeguardResultStatusToolUsesValueUnavailable> for ArmorSafeguardResultStatusToolUsesValue {
-    fn from(value: ArmorSafeguardResultStatusToolUsesValueUnavailable) -> Self {
-        Self::Unavailable(value)
-    }
-}
-
 impl From<ArmorSafeguardResultStatusToolUsesValueSkipped> for ArmorSafeguardResultStatusToolUsesValue {
     fn from(value: ArmorSafeguardResultStatusToolUsesValueSkipped) -> Self {
         Self::Skipped(value)
+    }
+}
+
+impl From<ArmorSafeguardResultStatusToolUsesValueUnavailable> for ArmorSafeguardResultStatusToolUsesValue {
+    fn from(value: ArmorSafeguardResultStatusToolUsesValueUnavailable) -> Self {
+        Self::Unavailable(value)
     }
 }
 
@@ -477,14 +474,14 @@ impl ArmorSafeguardResultStatusToolUsesValueEvaluated {
 }
 
 open_enum! {
-pub enum ArmorSafeguardResultStatusToolUsesValueEvaluatedOutcome {
-Flagged = "flagged",
-NotFlagged = "not_flagged",
-}
+    pub enum ArmorSafeguardResultStatusToolUsesValueEvaluatedOutcome {
+        Flagged = "flagged",
+        NotFlagged = "not_flagged",
+    }
 }
 
 tag_enum! {
-pub enum ArmorSafeguardResultStatusToolUsesValueEvaluatedType { Evaluated = "evaluated" }
+    pub enum ArmorSafeguardResultStatusToolUsesValueEvaluatedType { Evaluated = "evaluated" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -508,7 +505,7 @@ impl ArmorSafeguardResultStatusToolUsesValueSkipped {
 }
 
 tag_enum! {
-pub enum ArmorSafeguardResultStatusToolUsesValueSkippedType { Skipped = "skipped" }
+    pub enum ArmorSafeguardResultStatusToolUsesValueSkippedType { Skipped = "skipped" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -534,15 +531,15 @@ impl ArmorSafeguardResultStatusToolUsesValueUnavailable {
 }
 
 tag_enum! {
-pub enum ArmorSafeguardResultStatusToolUsesValueUnavailableType { Unavailable = "unavailable" }
+    pub enum ArmorSafeguardResultStatusToolUsesValueUnavailableType { Unavailable = "unavailable" }
 }
 
 tag_enum! {
-pub enum ArmorSafeguardResultStatusType { Available = "available" }
+    pub enum ArmorSafeguardResultStatusType { Available = "available" }
 }
 
 tag_enum! {
-pub enum ArmorSafeguardResultType { DangerousToolUse = "dangerous_tool_use" }
+    pub enum ArmorSafeguardResultType { DangerousToolUse = "dangerous_tool_use" }
 }
 
 /// Debug options for inspecting request transformations (streaming only)
@@ -596,16 +593,16 @@ impl ConfigurationUpdateReasoning {
 }
 
 open_enum! {
-/// Reasoning effort to apply from this point in the conversation onward
-pub enum ConfigurationUpdateReasoningEffort {
-Max = "max",
-Xhigh = "xhigh",
-High = "high",
-Medium = "medium",
-Low = "low",
-Minimal = "minimal",
-None = "none",
-}
+    /// Reasoning effort to apply from this point in the conversation onward
+    pub enum ConfigurationUpdateReasoningEffort {
+        Max = "max",
+        Xhigh = "xhigh",
+        High = "high",
+        Medium = "medium",
+        Low = "low",
+        Minimal = "minimal",
+        None = "none",
+    }
 }
 
 /// OpenRouter built-in server tool: read, write, edit, and list workspace files via the Files API. Requires an authenticated request; files come from the API key's workspace (or the default workspace for keys without one).
@@ -642,7 +639,7 @@ impl FilesServerTool {
 pub type FilesServerToolConfig = serde_json::Map<String, serde_json::Value>;
 
 tag_enum! {
-pub enum FilesServerToolType { OpenrouterFiles = "openrouter:files" }
+    pub enum FilesServerToolType { OpenrouterFiles = "openrouter:files" }
 }
 
 /// Configuration for the openrouter:fusion server tool.
@@ -784,16 +781,16 @@ impl FusionServerToolConfigReasoning {
 }
 
 open_enum! {
-/// Reasoning effort level for panelist and analyst inner calls.
-pub enum FusionServerToolConfigReasoningEffort {
-Max = "max",
-Xhigh = "xhigh",
-High = "high",
-Medium = "medium",
-Low = "low",
-Minimal = "minimal",
-None = "none",
-}
+    /// Reasoning effort level for panelist and analyst inner calls.
+    pub enum FusionServerToolConfigReasoningEffort {
+        Max = "max",
+        Xhigh = "xhigh",
+        High = "high",
+        Medium = "medium",
+        Low = "low",
+        Minimal = "minimal",
+        None = "none",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -857,7 +854,7 @@ impl FusionServerToolOpenRouter {
 }
 
 tag_enum! {
-pub enum FusionServerToolOpenRouterType { OpenrouterFusion = "openrouter:fusion" }
+    pub enum FusionServerToolOpenRouterType { OpenrouterFusion = "openrouter:fusion" }
 }
 
 /// Provider-specific image configuration options. Keys and values vary by model/provider. See <https://openrouter.ai/docs/guides/overview/multimodal/image-generation> for more details.
@@ -935,7 +932,7 @@ impl PromptCacheBreakpoint {
 }
 
 tag_enum! {
-pub enum PromptCacheBreakpointMode { Explicit = "explicit" }
+    pub enum PromptCacheBreakpointMode { Explicit = "explicit" }
 }
 
 /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
@@ -975,21 +972,21 @@ impl PromptCacheOptions {
 }
 
 tag_enum! {
-pub enum PromptCacheOptionsMode { Explicit = "explicit" }
+    pub enum PromptCacheOptionsMode { Explicit = "explicit" }
 }
 
 open_enum! {
-pub enum ReasoningFormat {
-UnknownValue = "unknown",
-OpenaiResponsesV1 = "openai-responses-v1",
-AzureOpenaiResponsesV1 = "azure-openai-responses-v1",
-BedrockOpenaiResponsesV1 = "bedrock-openai-responses-v1",
-BedrockXaiResponsesV1 = "bedrock-xai-responses-v1",
-XaiResponsesV1 = "xai-responses-v1",
-MetaResponsesV1 = "meta-responses-v1",
-AnthropicClaudeV1 = "anthropic-claude-v1",
-GoogleGeminiV1 = "google-gemini-v1",
-}
+    pub enum ReasoningFormat {
+        UnknownValue = "unknown",
+        OpenaiResponsesV1 = "openai-responses-v1",
+        AzureOpenaiResponsesV1 = "azure-openai-responses-v1",
+        BedrockOpenaiResponsesV1 = "bedrock-openai-responses-v1",
+        BedrockXaiResponsesV1 = "bedrock-xai-responses-v1",
+        XaiResponsesV1 = "xai-responses-v1",
+        MetaResponsesV1 = "meta-responses-v1",
+        AnthropicClaudeV1 = "anthropic-claude-v1",
+        GoogleGeminiV1 = "google-gemini-v1",
+    }
 }
 
 /// Usage for server-side tool execution (e.g., web search)
@@ -1131,16 +1128,16 @@ impl SubagentReasoning {
 }
 
 open_enum! {
-/// Reasoning effort level for the subagent call.
-pub enum SubagentReasoningEffort {
-Max = "max",
-Xhigh = "xhigh",
-High = "high",
-Medium = "medium",
-Low = "low",
-Minimal = "minimal",
-None = "none",
-}
+    /// Reasoning effort level for the subagent call.
+    pub enum SubagentReasoningEffort {
+        Max = "max",
+        Xhigh = "xhigh",
+        High = "high",
+        Medium = "medium",
+        Low = "low",
+        Minimal = "minimal",
+        None = "none",
+    }
 }
 
 /// Configuration for one openrouter:subagent server tool entry.
@@ -1295,5 +1292,5 @@ impl SubagentServerToolOpenRouter {
 }
 
 tag_enum! {
-pub enum SubagentServerToolOpenRouterType { OpenrouterSubagent = "openrouter:subagent" }
+    pub enum SubagentServerToolOpenRouterType { OpenrouterSubagent = "openrouter:subagent" }
 }

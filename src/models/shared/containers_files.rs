@@ -65,20 +65,20 @@ impl AnthropicFile {
 }
 
 tag_enum! {
-pub enum AnthropicFileShape { Anthropic = "anthropic" }
+    pub enum AnthropicFileShape { Anthropic = "anthropic" }
 }
 
 tag_enum! {
-pub enum AnthropicFileType { File = "file" }
+    pub enum AnthropicFileType { File = "file" }
 }
 
 tagged_union! {
-/// A stored file. The shape is negotiated per request — see the endpoint description.
-pub enum FileResponse ("_shape") {
-Openrouter("openrouter") => OpenRouterFile,
-Openai("openai") => OpenAIFile,
-Anthropic("anthropic") => AnthropicFile,
-}
+    /// A stored file. The shape is negotiated per request — see the endpoint description.
+    pub enum FileResponse ("_shape") {
+        Openrouter("openrouter") => OpenRouterFile,
+        Openai("openai") => OpenAIFile,
+        Anthropic("anthropic") => AnthropicFile,
+    }
 }
 
 impl From<OpenRouterFile> for FileResponse {
@@ -157,29 +157,29 @@ impl OpenAIFile {
 }
 
 tag_enum! {
-pub enum OpenAIFileObject { File = "file" }
+    pub enum OpenAIFileObject { File = "file" }
 }
 
 open_enum! {
-pub enum OpenAIFilePurpose {
-Assistants = "assistants",
-Batch = "batch",
-FineTune = "fine-tune",
-Vision = "vision",
-UserData = "user_data",
-Evals = "evals",
-AssistantsOutput = "assistants_output",
-BatchOutput = "batch_output",
-FineTuneResults = "fine-tune-results",
-}
-}
-
-tag_enum! {
-pub enum OpenAIFileShape { Openai = "openai" }
+    pub enum OpenAIFilePurpose {
+        Assistants = "assistants",
+        Batch = "batch",
+        FineTune = "fine-tune",
+        Vision = "vision",
+        UserData = "user_data",
+        Evals = "evals",
+        AssistantsOutput = "assistants_output",
+        BatchOutput = "batch_output",
+        FineTuneResults = "fine-tune-results",
+    }
 }
 
 tag_enum! {
-pub enum OpenAIFileStatus { Processed = "processed" }
+    pub enum OpenAIFileShape { Openai = "openai" }
+}
+
+tag_enum! {
+    pub enum OpenAIFileStatus { Processed = "processed" }
 }
 
 /// A stored file in the OpenRouter superset shape: Anthropic-shaped, plus OpenRouter-only fields.
@@ -241,9 +241,9 @@ impl OpenRouterFile {
 }
 
 tag_enum! {
-pub enum OpenRouterFileShape { Openrouter = "openrouter" }
+    pub enum OpenRouterFileShape { Openrouter = "openrouter" }
 }
 
 tag_enum! {
-pub enum OpenRouterFileType { File = "file" }
+    pub enum OpenRouterFileType { File = "file" }
 }

@@ -7,67 +7,67 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 open_enum! {
-pub enum InputModality {
-Text = "text",
-Image = "image",
-File = "file",
-Audio = "audio",
-Video = "video",
-}
-}
-
-open_enum! {
-/// Instruction format type
-pub enum InstructType {
-None = "none",
-Airoboros = "airoboros",
-Alpaca = "alpaca",
-AlpacaModif = "alpaca-modif",
-Chatml = "chatml",
-Claude = "claude",
-CodeLlama = "code-llama",
-Gemma = "gemma",
-Llama2 = "llama2",
-Llama3 = "llama3",
-Mistral = "mistral",
-Nemotron = "nemotron",
-Neural = "neural",
-Openchat = "openchat",
-Phi3 = "phi3",
-Rwkv = "rwkv",
-Vicuna = "vicuna",
-Zephyr = "zephyr",
-DeepseekR1 = "deepseek-r1",
-DeepseekV31 = "deepseek-v3.1",
-Qwq = "qwq",
-Qwen3 = "qwen3",
-}
+    pub enum InputModality {
+        Text = "text",
+        Image = "image",
+        File = "file",
+        Audio = "audio",
+        Video = "video",
+    }
 }
 
 open_enum! {
-/// Tokenizer type used by the model
-pub enum ModelGroup {
-Router = "Router",
-Media = "Media",
-Other = "Other",
-Gpt = "GPT",
-Claude = "Claude",
-Gemini = "Gemini",
-Gemma = "Gemma",
-Grok = "Grok",
-Cohere = "Cohere",
-Nova = "Nova",
-Qwen = "Qwen",
-Yi = "Yi",
-DeepSeek = "DeepSeek",
-Mistral = "Mistral",
-Llama2 = "Llama2",
-Llama3 = "Llama3",
-Llama4 = "Llama4",
-PaLm = "PaLM",
-Rwkv = "RWKV",
-Qwen3 = "Qwen3",
+    /// Instruction format type
+    pub enum InstructType {
+        None = "none",
+        Airoboros = "airoboros",
+        Alpaca = "alpaca",
+        AlpacaModif = "alpaca-modif",
+        Chatml = "chatml",
+        Claude = "claude",
+        CodeLlama = "code-llama",
+        Gemma = "gemma",
+        Llama2 = "llama2",
+        Llama3 = "llama3",
+        Mistral = "mistral",
+        Nemotron = "nemotron",
+        Neural = "neural",
+        Openchat = "openchat",
+        Phi3 = "phi3",
+        Rwkv = "rwkv",
+        Vicuna = "vicuna",
+        Zephyr = "zephyr",
+        DeepseekR1 = "deepseek-r1",
+        DeepseekV31 = "deepseek-v3.1",
+        Qwq = "qwq",
+        Qwen3 = "qwen3",
+    }
 }
+
+open_enum! {
+    /// Tokenizer type used by the model
+    pub enum ModelGroup {
+        Router = "Router",
+        Media = "Media",
+        Other = "Other",
+        Gpt = "GPT",
+        Claude = "Claude",
+        Gemini = "Gemini",
+        Gemma = "Gemma",
+        Grok = "Grok",
+        Cohere = "Cohere",
+        Nova = "Nova",
+        Qwen = "Qwen",
+        Yi = "Yi",
+        DeepSeek = "DeepSeek",
+        Mistral = "Mistral",
+        Llama2 = "Llama2",
+        Llama3 = "Llama3",
+        Llama4 = "Llama4",
+        PaLm = "PaLM",
+        Rwkv = "RWKV",
+        Qwen3 = "Qwen3",
+    }
 }
 
 /// A conditional override of the base pricing. An entry applies only when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per price key; price keys absent from an entry inherit the base price.
@@ -202,13 +202,13 @@ impl PricingOverride {
 }
 
 open_enum! {
-pub enum PricingOverrideUtcDaysItem {
-Monday = "monday",
-Tuesday = "tuesday",
-Wednesday = "wednesday",
-Thursday = "thursday",
-Friday = "friday",
-Saturday = "saturday",
-Sunday = "sunday",
-}
+    pub enum PricingOverrideUtcDaysItem {
+        Monday = "monday",
+        Tuesday = "tuesday",
+        Wednesday = "wednesday",
+        Thursday = "thursday",
+        Friday = "friday",
+        Saturday = "saturday",
+        Sunday = "sunday",
+    }
 }

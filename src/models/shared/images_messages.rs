@@ -85,7 +85,7 @@ impl AnthropicAdvisorMessageUsageIteration {
 }
 
 tag_enum! {
-pub enum AnthropicAdvisorMessageUsageIterationType { AdvisorMessage = "advisor_message" }
+    pub enum AnthropicAdvisorMessageUsageIterationType { AdvisorMessage = "advisor_message" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -190,7 +190,7 @@ impl AnthropicCompactionUsageIteration {
 }
 
 tag_enum! {
-pub enum AnthropicCompactionUsageIterationType { Compaction = "compaction" }
+    pub enum AnthropicCompactionUsageIterationType { Compaction = "compaction" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -312,14 +312,14 @@ impl AnthropicMessageUsageIteration {
 }
 
 tag_enum! {
-pub enum AnthropicMessageUsageIterationType { Message = "message" }
+    pub enum AnthropicMessageUsageIterationType { Message = "message" }
 }
 
 open_enum! {
-pub enum AnthropicSpeed {
-Fast = "fast",
-Standard = "standard",
-}
+    pub enum AnthropicSpeed {
+        Fast = "fast",
+        Standard = "standard",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

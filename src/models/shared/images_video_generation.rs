@@ -29,7 +29,7 @@ impl ContentPartImage {
 }
 
 tag_enum! {
-pub enum ContentPartImageType { ImageUrl = "image_url" }
+    pub enum ContentPartImageType { ImageUrl = "image_url" }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -44,19 +44,19 @@ impl ShellServerToolConfig {
 }
 
 open_enum! {
-/// Which shell engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) keeps the provider's native hosted shell when available (OpenAI); on other providers the call is routed to the OpenRouter sandbox.
-pub enum ShellServerToolEngine {
-Auto = "auto",
-Openrouter = "openrouter",
-}
+    /// Which shell engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) keeps the provider's native hosted shell when available (OpenAI); on other providers the call is routed to the OpenRouter sandbox.
+    pub enum ShellServerToolEngine {
+        Auto = "auto",
+        Openrouter = "openrouter",
+    }
 }
 
 tagged_union! {
-/// Server-side execution environment for the shell tool. Only container-backed environments are supported; "local" shells are not.
-pub enum ShellServerToolEnvironment ("type") {
-ContainerAuto("container_auto") => ContainerAutoEnvironment,
-ContainerReference("container_reference") => ContainerReferenceEnvironment,
-}
+    /// Server-side execution environment for the shell tool. Only container-backed environments are supported; "local" shells are not.
+    pub enum ShellServerToolEnvironment ("type") {
+        ContainerAuto("container_auto") => ContainerAutoEnvironment,
+        ContainerReference("container_reference") => ContainerReferenceEnvironment,
+    }
 }
 
 impl From<ContainerAutoEnvironment> for ShellServerToolEnvironment {
@@ -102,7 +102,7 @@ impl ShellServerToolOpenRouter {
 }
 
 tag_enum! {
-pub enum ShellServerToolOpenRouterType { OpenrouterShell = "openrouter:shell" }
+    pub enum ShellServerToolOpenRouterType { OpenrouterShell = "openrouter:shell" }
 }
 
 /// OpenRouter built-in server tool: finds tools marked `defer_loading` and makes them callable
@@ -164,5 +164,5 @@ impl ToolSearchServerToolConfig {
 }
 
 tag_enum! {
-pub enum ToolSearchServerToolType { OpenrouterToolSearch = "openrouter:tool_search" }
+    pub enum ToolSearchServerToolType { OpenrouterToolSearch = "openrouter:tool_search" }
 }

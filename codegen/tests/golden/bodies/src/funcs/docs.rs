@@ -52,7 +52,7 @@ pub async fn docs_download_doc(
 fn encode_download_doc(request: DownloadDocRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -74,7 +74,7 @@ pub async fn docs_delete_doc(core: &OpenRouterCore, request: impl Into<DeleteDoc
 fn encode_delete_doc(request: DeleteDocRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`id` must not be empty (minLength 1)"));
         }
     }
@@ -116,7 +116,7 @@ pub async fn docs_decide(core: &OpenRouterCore, request: impl Into<DecideRequest
 fn encode_decide(request: DecideRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.key;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`key` must not be empty (minLength 1)"));
         }
     }

@@ -62,14 +62,14 @@ impl CreateTokenRequestBody {
 }
 
 tag_enum! {
-pub enum CreateTokenRequestBodyGrantType { Exchange = "exchange" }
+    pub enum CreateTokenRequestBodyGrantType { Exchange = "exchange" }
 }
 
 open_enum! {
-pub enum CreateTokenRequestBodyScope {
-Read = "read",
-Write = "write",
-}
+    pub enum CreateTokenRequestBodyScope {
+        Read = "read",
+        Write = "write",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

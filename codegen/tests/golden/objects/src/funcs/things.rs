@@ -23,7 +23,7 @@ pub async fn things_get_thing(core: &OpenRouterCore, request: impl Into<GetThing
 fn encode_get_thing(request: GetThingRequest) -> Result<HttpRequest, Error> {
     {
         let value = &request.thing_id;
-        if value.chars().count() < 1 {
+        if value.is_empty() {
             return Err(Error::invalid_request("`thing_id` must not be empty (minLength 1)"));
         }
     }

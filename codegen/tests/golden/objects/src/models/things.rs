@@ -300,5 +300,5 @@ impl ThingOwner {
 }
 
 tag_enum! {
-pub enum ThingType { Thing = "thing" }
+    pub enum ThingType { Thing = "thing" }
 }

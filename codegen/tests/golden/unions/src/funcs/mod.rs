@@ -5,6 +5,10 @@
 //! and decodes the success body. Every function's module is compiled only with its group's
 //! Cargo feature.
 
+#[cfg(feature = "palettes")]
+mod palettes;
+#[cfg(feature = "palettes")]
+pub use palettes::*;
 #[cfg(feature = "shapes")]
 mod shapes;
 #[cfg(feature = "shapes")]

@@ -20,8 +20,16 @@
 #[macro_use]
 mod support;
 
+#[cfg(feature = "palettes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "palettes")))]
+pub mod palettes;
+#[cfg(feature = "palettes")]
+pub use palettes::*;
 #[cfg(feature = "shapes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "shapes")))]
 pub mod shapes;
 #[cfg(feature = "shapes")]
 pub use shapes::*;
+pub mod shared;
+#[allow(unused_imports)]
+pub use shared::*;

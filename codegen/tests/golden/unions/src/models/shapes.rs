@@ -37,15 +37,7 @@ impl Circle {
 }
 
 tag_enum! {
-pub enum CircleKind { Circle = "circle" }
-}
-
-open_enum! {
-pub enum Color {
-Red = "red",
-Green = "green",
-DarkBlue = "dark-blue",
-}
+    pub enum CircleKind { Circle = "circle" }
 }
 
 /// Inputs of [`shapes_create_shape`](crate::funcs::shapes_create_shape) (`POST /shapes`): path, query and header parameters and the body.
@@ -68,10 +60,10 @@ impl From<ShapeRequest> for CreateShapeRequest {
 }
 
 tagged_union! {
-pub enum Shape ("kind") {
-Circle("circle") => Circle,
-Square("square") => Square,
-}
+    pub enum Shape ("kind") {
+        Circle("circle") => Circle,
+        Square("square") => Square,
+    }
 }
 
 impl From<Circle> for Shape {
@@ -165,17 +157,17 @@ impl ShapeRequest {
 }
 
 open_enum! {
-/// A long list repeated inline
-pub enum ShapeRequestHomeRegion {
-Ad = "AD",
-Ae = "AE",
-Af = "AF",
-Ag = "AG",
-Ai = "AI",
-Al = "AL",
-Am = "AM",
-Ao = "AO",
-}
+    /// A long list repeated inline
+    pub enum ShapeRequestHomeRegion {
+        Ad = "AD",
+        Ae = "AE",
+        Af = "AF",
+        Ag = "AG",
+        Ai = "AI",
+        Al = "AL",
+        Am = "AM",
+        Ao = "AO",
+    }
 }
 
 /// Text, a list of texts, or an object.
@@ -263,10 +255,10 @@ impl From<ShapeRequestModeString> for ShapeRequestMode {
 }
 
 open_enum! {
-pub enum ShapeRequestModeString {
-Auto = "auto",
-None = "none",
-}
+    pub enum ShapeRequestModeString {
+        Auto = "auto",
+        None = "none",
+    }
 }
 
 /// The same list again (an alias of the first)
@@ -315,5 +307,5 @@ impl Square {
 }
 
 tag_enum! {
-pub enum SquareKind { Square = "square" }
+    pub enum SquareKind { Square = "square" }
 }

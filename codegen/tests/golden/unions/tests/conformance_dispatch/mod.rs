@@ -32,6 +32,14 @@ pub async fn call(core: &OpenRouterCore, case: &Case) -> Option<Outcome> {
             })
             .await
         }
+        #[cfg(feature = "palettes")]
+        ("getPalette", None) => {
+            Box::pin(async move {
+                let request = GetPaletteRequest {};
+                Some(Outcome::json(funcs::palettes_get_palette(core, request).await))
+            })
+            .await
+        }
         _ => None,
     }
 }
