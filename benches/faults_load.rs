@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use openrouter::funcs::{chat_send, chat_send_stream};
-use openrouter::models::{ChatRequest, SendChatCompletionRequestRequest};
+use openrouter::models::{ChatRequest, SendChatCompletionRequest};
 use openrouter::{Error, OpenRouterCore, RequestOptions, RetryConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -182,12 +182,12 @@ enum Outcome {
     Hung,
 }
 
-fn chat_request() -> SendChatCompletionRequestRequest {
+fn chat_request() -> SendChatCompletionRequest {
     let body: ChatRequest = serde_json::from_value(
         serde_json::json!({"model": "openai/gpt-4", "messages": [{"role": "user", "content": "hi"}]}),
     )
     .expect("a valid ChatRequest");
-    SendChatCompletionRequestRequest::new(body)
+    SendChatCompletionRequest::new(body)
 }
 
 async fn call(core: OpenRouterCore, id: u64, stream: bool) -> (Outcome, Duration) {

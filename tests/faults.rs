@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use openrouter::funcs::{chat_send, chat_send_stream, files_download, files_upload, generations_get_generation};
 use openrouter::models::{
-    ChatRequest, DownloadFileContentRequest, FileResponse, GetGenerationRequest, SendChatCompletionRequestRequest,
+    ChatRequest, DownloadFileContentRequest, FileResponse, GetGenerationRequest, SendChatCompletionRequest,
     UploadFileRequest, UploadFileRequestBody,
 };
 use openrouter::{Error, FileUpload, OpenRouterCore, RequestOptions, RetryConfig};
@@ -255,12 +255,12 @@ enum Outcome {
     Err(Error),
 }
 
-fn chat_request() -> SendChatCompletionRequestRequest {
+fn chat_request() -> SendChatCompletionRequest {
     let body: ChatRequest = serde_json::from_value(
         serde_json::json!({"model": "openai/gpt-4", "messages": [{"role": "user", "content": "hi"}]}),
     )
     .expect("a valid ChatRequest");
-    SendChatCompletionRequestRequest::new(body)
+    SendChatCompletionRequest::new(body)
 }
 
 /// Calls `op` (and reads its body or stream to the end).

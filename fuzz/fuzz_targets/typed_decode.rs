@@ -84,7 +84,7 @@ fuzz_target!(|input: &[u8]| {
         60 => check::<ImageModelEndpointsResponse>(body, sse),
         61 => check::<ImageModelsListResponse>(body, sse),
         62 => check::<ListBYOKKeysResponse>(body, sse),
-        63 => check::<ListEndpointsResponseInline>(body, sse),
+        63 => check::<ListEndpointsEnvelope>(body, sse),
         64 => check::<ListEndpointsZdrResponse>(body, sse),
         65 => check::<ListExternalUsersResponse>(body, sse),
         66 => check::<ListGuardrailsResponse>(body, sse),
