@@ -177,21 +177,25 @@ macro_rules! open_enum {
             }
         }
 
+        impl $name {
+            /// The known values, looked up by one loop: a `match` on strings compiles to a
+            /// comparison per value (kilobytes for the long lists, such as provider names).
+            const KNOWN: &'static [(&'static str, $name)] = &[$(($value, $name::$variant),)+];
+
+            fn known(value: &str) -> Option<Self> {
+                Self::KNOWN.iter().find(|(known, _)| *known == value).map(|(_, variant)| variant.clone())
+            }
+        }
+
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
-                match value {
-                    $($value => Self::$variant,)+
-                    other => Self::Unknown(other.to_owned()),
-                }
+                Self::known(value).unwrap_or_else(|| Self::Unknown(value.to_owned()))
             }
         }
 
         impl From<String> for $name {
             fn from(value: String) -> Self {
-                match value.as_str() {
-                    $($value => Self::$variant,)+
-                    _ => Self::Unknown(value),
-                }
+                Self::known(&value).unwrap_or(Self::Unknown(value))
             }
         }
 
