@@ -66,6 +66,7 @@
 pub mod client;
 pub mod core;
 mod errors;
+mod ext;
 pub mod funcs;
 pub mod models;
 mod pagination;
