@@ -66,7 +66,7 @@ impl OpenRouter {
 #[cfg(feature = "docs")]
 #[derive(Clone, Copy, Debug)]
 pub struct Docs<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "docs")]

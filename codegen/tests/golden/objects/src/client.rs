@@ -66,7 +66,7 @@ impl OpenRouter {
 #[cfg(feature = "things")]
 #[derive(Clone, Copy, Debug)]
 pub struct Things<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "things")]

@@ -72,7 +72,7 @@ impl OpenRouter {
 #[cfg(feature = "palettes")]
 #[derive(Clone, Copy, Debug)]
 pub struct Palettes<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "palettes")]
@@ -91,7 +91,7 @@ impl<'a> Palettes<'a> {
 #[cfg(feature = "shapes")]
 #[derive(Clone, Copy, Debug)]
 pub struct Shapes<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "shapes")]

@@ -9,3 +9,6 @@
 mod docs;
 #[cfg(feature = "docs")]
 pub use docs::*;
+
+// The hand-written functions that belong beside these (the OAuth PKCE helpers).
+pub use crate::ext::funcs::*;

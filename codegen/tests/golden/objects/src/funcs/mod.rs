@@ -9,3 +9,6 @@
 mod things;
 #[cfg(feature = "things")]
 pub use things::*;
+
+// The hand-written functions that belong beside these (the OAuth PKCE helpers).
+pub use crate::ext::funcs::*;

@@ -13,3 +13,6 @@ pub use palettes::*;
 mod shapes;
 #[cfg(feature = "shapes")]
 pub use shapes::*;
+
+// The hand-written functions that belong beside these (the OAuth PKCE helpers).
+pub use crate::ext::funcs::*;
