@@ -66,6 +66,10 @@
 pub mod core;
 mod errors;
 pub mod funcs;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
+mod headers;
 pub mod models;
 mod pagination;
 mod sse;
