@@ -1091,3 +1091,66 @@ async fn calls_can_be_spawned_on_a_multi_thread_runtime() {
     }
     assert_eq!(server.request_count(), 4);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The error object's code, the number of attempts, the size of `Error`.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_symbolic_error_code_is_kept_as_text() {
+    let body = r#"{"error":{"code":"rate_limit_exceeded","message":"slow down"}}"#;
+    let server = TestServer::start(vec![Reply::json(429, body)]).await;
+    let core = builder!(server).build().unwrap();
+    let err = get_err(&core).await;
+    let api = err.api_error().expect("api_error");
+    assert_eq!((api.code, api.code_text.as_deref()), (429, Some("rate_limit_exceeded")), "{api:?}");
+    assert_eq!(api.message, "slow down");
+    // A numeric code (or a numeric string) has no text.
+    let server = TestServer::start(vec![Reply::json(400, r#"{"error":{"code":"400","message":"bad"}}"#)]).await;
+    let core = builder!(server).build().unwrap();
+    let api = get_err(&core).await.api_error().cloned().expect("api_error");
+    assert_eq!((api.code, api.code_text), (400, None));
+    // The parsed error round-trips through its own serde form.
+    let json = serde_json::json!({"code": 429, "code_text": "rate_limit_exceeded", "message": "slow down"});
+    assert_eq!(serde_json::to_value(err.api_error().unwrap()).unwrap(), json);
+    assert_eq!(&serde_json::from_value::<openrouter::ApiError>(json).unwrap(), err.api_error().unwrap());
+}
+
+#[tokio::test]
+async fn attempts_counts_every_attempt_of_the_call() {
+    // Failed at once.
+    let server = TestServer::start(vec![Reply::api_error(404, "no such generation")]).await;
+    let core = builder!(server).build().unwrap();
+    assert_eq!(get_err(&core).await.attempts(), 1);
+    // Retried to the cap.
+    let server = TestServer::start(vec![Reply::api_error(500, "still broken")]).await;
+    let core = builder!(server).retry(fast_retry().max_attempts(3)).build().unwrap();
+    let err = get_err(&core).await;
+    assert_eq!((err.attempts(), server.request_count()), (3, 3));
+    // Retried, then a success whose body does not decode: the decode error counts both.
+    let server = TestServer::start(vec![Reply::api_error(503, "down"), Reply::json(200, "{oops")]).await;
+    let core = builder!(server).retry(fast_retry()).build().unwrap();
+    let err = get_err(&core).await;
+    assert!(err.is_decode(), "{err:?}");
+    assert_eq!(err.attempts(), 2);
+    // A connection that is refused every time.
+    let core = OpenRouterCore::builder()
+        .api_key(KEY)
+        .base_url(format!("http://127.0.0.1:{}/api/v1", refused_port()))
+        .retry(fast_retry().max_attempts(2))
+        .build()
+        .unwrap();
+    let err = get_err(&core).await;
+    assert!(err.is_connect(), "{err:?}");
+    assert_eq!(err.attempts(), 2);
+    // Nothing sent.
+    let server = TestServer::start(vec![Reply::generation()]).await;
+    let err = rejected_before_sending(&server, builder!(server).build(), "").await;
+    assert_eq!(err.attempts(), 0);
+}
+
+#[test]
+fn an_error_is_one_pointer() {
+    assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    assert_eq!(std::mem::size_of::<Result<(), Error>>(), std::mem::size_of::<usize>());
+}
