@@ -1831,16 +1831,3 @@ fn box_recursion(defs: &mut BTreeMap<String, Def>) {
         }
     }
 }
-
-pub fn generate_files(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<BTreeMap<String, String>> {
-    let model = build(spec, rows, ov)?;
-    let mut files = crate::render::render(&model);
-    // A module that defines deprecated items still encodes, decodes and calls them itself.
-    for content in files.values_mut() {
-        if content.contains("#[deprecated") {
-            let at = content.lines().take_while(|l| l.starts_with("//")).map(|l| l.len() + 1).sum::<usize>();
-            content.insert_str(at, "#![allow(deprecated)] // the spec's deprecated items are still served\n");
-        }
-    }
-    Ok(files)
-}
