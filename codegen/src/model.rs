@@ -647,203 +647,19 @@ impl<'a> Gen<'a> {
             let name = self.ensure_component(n)?;
             return Ok((Ty::Named(name), nullable));
         }
-        let deprecated = deprecation(s);
-        // Claim a name for a new definition.
-        let claim = |g: &mut Gen<'a>| -> (String, bool) {
-            match fixed {
-                Some(n) => (n.to_string(), true),
-                None => g.alloc(hint, s),
-            }
-        };
-
         if let Some(members) = s.get("allOf").and_then(Value::as_array) {
-            let has_ref = members.iter().any(|m| m.get("$ref").is_some());
-            let non_trivial: Vec<&'a Value> = members
-                .iter()
-                .filter(|m| !is_trivial(m))
-                // an inline enum repeated next to a $ref: the $ref is the one
-                .filter(|m| !(has_ref && m.get("$ref").is_none() && m.get("enum").is_some()))
-                .collect();
-            if non_trivial.len() == 1 && s.get("properties").is_none() {
-                let (t, n) = self.resolve_with(non_trivial[0], hint, fixed)?;
-                return Ok((t, n || nullable));
-            }
-            // Merge objects.
-            let mut props: Vec<(String, &'a Value, String)> = Vec::new();
-            let mut required: Vec<String> = Vec::new();
-            let (name, fresh) = claim(self);
-            let mut ok = true;
-            self.collect_props(s, &name, &mut props, &mut required, &mut ok, 0)?;
-            if !ok {
-                eprintln!("warning: allOf at {name} mixes non-object members; using JSON value");
-                self.name_source.remove(&name);
-                return Ok((Ty::Value, nullable));
-            }
-            if fresh {
-                self.build_struct(&name, desc(s), props, &required, deprecated)?;
-            }
-            return Ok((Ty::Named(name), nullable));
+            return self.resolve_all_of(s, members, hint, fixed, nullable);
         }
-
         for key in ["oneOf", "anyOf"] {
-            let Some(all) = s.get(key).and_then(Value::as_array) else { continue };
-            let members: Vec<&'a Value> = all.iter().filter(|m| !is_null_schema(m)).collect();
-            if members.len() == 1 {
-                let (t, n) = self.resolve_with(members[0], hint, fixed)?;
-                return Ok((t, n || nullable));
+            if let Some(all) = s.get(key).and_then(Value::as_array) {
+                return self.resolve_union(s, all, hint, fixed, nullable);
             }
-            if members.is_empty() {
-                return Ok((Ty::Value, true));
-            }
-            if members.iter().all(|m| plain_string(m)) {
-                // Strings of different formats (`^\d+$`, a date, a date-time) are one string.
-                return Ok((Ty::Str, nullable));
-            }
-            if members.iter().all(|m| is_stringish(m)) {
-                let mut values = Vec::new();
-                let mut plain = false;
-                for m in &members {
-                    if let Some(e) = m.get("enum").and_then(Value::as_array) {
-                        values.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
-                    } else if let Some(c) = m.get("const").and_then(Value::as_str) {
-                        values.push(c.to_string());
-                    } else {
-                        plain = true;
-                    }
-                }
-                if plain || values.is_empty() {
-                    return Ok((Ty::Str, nullable));
-                }
-                let (name, fresh) = claim(self);
-                if fresh {
-                    self.string_enum(&name, desc(s), values, deprecated);
-                }
-                return Ok((Ty::Named(name), nullable));
-            }
-            let (name, fresh) = claim(self);
-            if !fresh {
-                return Ok((Ty::Named(name), nullable));
-            }
-            let inferred = if s.get("discriminator").is_none() { self.inferred_tag(&members)? } else { None };
-            if let Some(prop) = inferred {
-                // Every member an object with its own constant value of `prop`: a tagged union.
-                let mut variants: Vec<Variant> = Vec::new();
-                for m in &members {
-                    let tag = self.tag_value(self.deref(m)?, &prop)?.ok_or("inferred tag lost")?;
-                    let ident = camel(&tag);
-                    let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
-                    variants.push(Variant { ident, tags: vec![tag], ty, boxed: false });
-                }
-                self.add(&name, desc(s), Kind::Tagged { prop, variants }, deprecated);
-                return Ok((Ty::Named(name), nullable));
-            }
-            if let Some(disc) = s.get("discriminator") {
-                let prop = get_str(disc, "propertyName").ok_or("discriminator without propertyName")?;
-                let mapping = disc.get("mapping").and_then(Value::as_object);
-                let mut variants: Vec<Variant> = Vec::new();
-                for m in &members {
-                    let mut tags: Vec<String> = Vec::new();
-                    if let (Some(r), Some(map)) = (get_str(m, "$ref"), mapping) {
-                        for (tag, target) in map {
-                            if target.as_str() == Some(r) {
-                                tags.push(tag.clone());
-                            }
-                        }
-                    }
-                    if tags.is_empty() {
-                        let target = self.deref(m)?;
-                        let mut ps = Vec::new();
-                        let mut rq: Vec<String> = Vec::new();
-                        let mut ok = true;
-                        self.collect_props(target, "", &mut ps, &mut rq, &mut ok, 0)?;
-                        if let Some((_, p, _)) = ps.iter().find(|(w, _, _)| w == prop) {
-                            let p = self.deref(p)?;
-                            if let Some(c) = get_str(p, "const") {
-                                tags.push(c.to_string());
-                            } else if let Some(e) = p.get("enum").and_then(Value::as_array) {
-                                tags.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
-                            }
-                        }
-                    }
-                    if tags.is_empty() {
-                        return Err(format!("{name}: cannot find the discriminator value of a variant"));
-                    }
-                    let mut ident = camel(&tags[0]);
-                    while variants.iter().any(|v| v.ident == ident) || ident == "Unknown" {
-                        ident.push('_');
-                        ident = format!("{}V", ident.trim_end_matches('_'));
-                    }
-                    let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
-                    variants.push(Variant { ident, tags, ty, boxed: false });
-                }
-                self.add(&name, desc(s), Kind::Tagged { prop: prop.to_string(), variants }, deprecated);
-                return Ok((Ty::Named(name), nullable));
-            }
-            // Untagged: string-ish members merged into one variant.
-            let mut variants: Vec<(Variant, (i32, usize))> = Vec::new();
-            let stringish: Vec<&&'a Value> = members.iter().filter(|m| is_stringish(m)).collect();
-            let mut string_done = false;
-            for m in &members {
-                if is_stringish(m) {
-                    if string_done {
-                        continue;
-                    }
-                    string_done = true;
-                    let mut values = Vec::new();
-                    let mut plain = false;
-                    for m in &stringish {
-                        if let Some(e) = m.get("enum").and_then(Value::as_array) {
-                            values.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
-                        } else if let Some(c) = m.get("const").and_then(Value::as_str) {
-                            values.push(c.to_string());
-                        } else {
-                            plain = true;
-                        }
-                    }
-                    let ty = if plain || values.is_empty() {
-                        Ty::Str
-                    } else {
-                        let (n, fresh) = self.alloc(&format!("{name}String"), m);
-                        if fresh {
-                            self.string_enum(&n, String::new(), values, None);
-                        }
-                        Ty::Named(n)
-                    };
-                    variants.push((Variant { ident: "Text".into(), tags: vec![], ty, boxed: false }, (0, 0)));
-                    continue;
-                }
-                let target = self.deref(m)?;
-                let (ident, spec) = self.variant_ident(m, target)?;
-                let mut ident = ident;
-                if variants.iter().any(|(v, _)| v.ident == ident) {
-                    // Two objects of the same shape: named by the property that tells them apart.
-                    let taken: Vec<String> = variants.iter().map(|(v, _)| v.ident.clone()).collect();
-                    if let Some(p) = self.distinguishing_property(target, &taken) {
-                        ident = p;
-                    }
-                }
-                if let Some(o) = self.ov_get(&self.ov.variant_names, &format!("{name}.{ident}")) {
-                    ident = o;
-                }
-                let mut i = 2;
-                while variants.iter().any(|(v, _)| v.ident == ident) || ident == "Unknown" {
-                    ident = format!("{}{}", ident.trim_end_matches(char::is_numeric), i);
-                    i += 1;
-                }
-                let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
-                variants.push((Variant { ident, tags: vec![], ty, boxed: false }, spec));
-            }
-            // More specific object variants first (stable).
-            variants.sort_by_key(|v| std::cmp::Reverse(v.1));
-            let variants = variants.into_iter().map(|(v, _)| v).collect();
-            self.add(&name, desc(s), Kind::Untagged { variants }, deprecated);
-            return Ok((Ty::Named(name), nullable));
         }
-
+        let deprecated = deprecation(s);
         if let Some(values) = s.get("enum").and_then(Value::as_array) {
             let strings: Vec<String> = values.iter().filter_map(|v| v.as_str().map(String::from)).collect();
             if strings.len() == values.iter().filter(|v| !v.is_null()).count() && !strings.is_empty() {
-                let (name, fresh) = claim(self);
+                let (name, fresh) = self.claim(hint, s, fixed);
                 if fresh {
                     self.string_enum(&name, desc(s), strings, deprecated);
                 }
@@ -863,7 +679,7 @@ impl<'a> Gen<'a> {
         if let Some(c) = s.get("const") {
             return Ok(match c {
                 Value::String(v) => {
-                    let (name, fresh) = claim(self);
+                    let (name, fresh) = self.claim(hint, s, fixed);
                     if fresh {
                         self.string_enum(&name, desc(s), vec![v.clone()], deprecated);
                     }
@@ -900,7 +716,7 @@ impl<'a> Gen<'a> {
             },
             "object" => {
                 if has_props {
-                    let (name, fresh) = claim(self);
+                    let (name, fresh) = self.claim(hint, s, fixed);
                     if fresh {
                         let mut props = Vec::new();
                         let mut required: Vec<String> = Vec::new();
@@ -926,6 +742,245 @@ impl<'a> Gen<'a> {
             _ => Ty::Value,
         };
         Ok((ty, nullable))
+    }
+
+    /// A name for a new definition: `fixed`, or one allocated from `hint`; and whether it is
+    /// new (a definition must then be built under it).
+    fn claim(&mut self, hint: &str, s: &'a Value, fixed: Option<&str>) -> (String, bool) {
+        match fixed {
+            Some(n) => (n.to_string(), true),
+            None => self.alloc(hint, s),
+        }
+    }
+
+    /// `allOf`: the one member that matters, or the members' objects merged.
+    fn resolve_all_of(
+        &mut self,
+        s: &'a Value,
+        members: &'a [Value],
+        hint: &str,
+        fixed: Option<&str>,
+        nullable: bool,
+    ) -> R<(Ty, bool)> {
+        let deprecated = deprecation(s);
+        let has_ref = members.iter().any(|m| m.get("$ref").is_some());
+        let non_trivial: Vec<&'a Value> = members
+            .iter()
+            .filter(|m| !is_trivial(m))
+            // an inline enum repeated next to a $ref: the $ref is the one
+            .filter(|m| !(has_ref && m.get("$ref").is_none() && m.get("enum").is_some()))
+            .collect();
+        if non_trivial.len() == 1 && s.get("properties").is_none() {
+            let (t, n) = self.resolve_with(non_trivial[0], hint, fixed)?;
+            return Ok((t, n || nullable));
+        }
+        // Merge objects.
+        let mut props: Vec<(String, &'a Value, String)> = Vec::new();
+        let mut required: Vec<String> = Vec::new();
+        let (name, fresh) = self.claim(hint, s, fixed);
+        let mut ok = true;
+        self.collect_props(s, &name, &mut props, &mut required, &mut ok, 0)?;
+        if !ok {
+            eprintln!("warning: allOf at {name} mixes non-object members; using JSON value");
+            self.name_source.remove(&name);
+            return Ok((Ty::Value, nullable));
+        }
+        if fresh {
+            self.build_struct(&name, desc(s), props, &required, deprecated)?;
+        }
+        return Ok((Ty::Named(name), nullable));
+    }
+
+    /// `oneOf` / `anyOf`: one member, strings, a string enum, or a union (tagged by an inferred
+    /// constant property, by the spec's discriminator, or untagged).
+    fn resolve_union(
+        &mut self,
+        s: &'a Value,
+        all: &'a [Value],
+        hint: &str,
+        fixed: Option<&str>,
+        nullable: bool,
+    ) -> R<(Ty, bool)> {
+        let deprecated = deprecation(s);
+        let members: Vec<&'a Value> = all.iter().filter(|m| !is_null_schema(m)).collect();
+        if members.len() == 1 {
+            let (t, n) = self.resolve_with(members[0], hint, fixed)?;
+            return Ok((t, n || nullable));
+        }
+        if members.is_empty() {
+            return Ok((Ty::Value, true));
+        }
+        if members.iter().all(|m| plain_string(m)) {
+            // Strings of different formats (`^\d+$`, a date, a date-time) are one string.
+            return Ok((Ty::Str, nullable));
+        }
+        if members.iter().all(|m| is_stringish(m)) {
+            let mut values = Vec::new();
+            let mut plain = false;
+            for m in &members {
+                if let Some(e) = m.get("enum").and_then(Value::as_array) {
+                    values.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
+                } else if let Some(c) = m.get("const").and_then(Value::as_str) {
+                    values.push(c.to_string());
+                } else {
+                    plain = true;
+                }
+            }
+            if plain || values.is_empty() {
+                return Ok((Ty::Str, nullable));
+            }
+            let (name, fresh) = self.claim(hint, s, fixed);
+            if fresh {
+                self.string_enum(&name, desc(s), values, deprecated);
+            }
+            return Ok((Ty::Named(name), nullable));
+        }
+        let (name, fresh) = self.claim(hint, s, fixed);
+        if !fresh {
+            return Ok((Ty::Named(name), nullable));
+        }
+        let inferred = if s.get("discriminator").is_none() { self.inferred_tag(&members)? } else { None };
+        if let Some(prop) = inferred {
+            self.tagged_by_property(&name, s, &members, prop, deprecated)?;
+        } else if let Some(disc) = s.get("discriminator") {
+            self.tagged_by_discriminator(&name, s, &members, disc, deprecated)?;
+        } else {
+            self.untagged(&name, s, &members, deprecated)?;
+        }
+        Ok((Ty::Named(name), nullable))
+    }
+
+    /// Every member an object with its own constant value of `prop`: a tagged union.
+    fn tagged_by_property(
+        &mut self,
+        name: &str,
+        s: &'a Value,
+        members: &[&'a Value],
+        prop: String,
+        deprecated: Option<String>,
+    ) -> R<()> {
+        let mut variants: Vec<Variant> = Vec::new();
+        for m in members {
+            let tag = self.tag_value(self.deref(m)?, &prop)?.ok_or("inferred tag lost")?;
+            let ident = camel(&tag);
+            let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
+            variants.push(Variant { ident, tags: vec![tag], ty, boxed: false });
+        }
+        self.add(name, desc(s), Kind::Tagged { prop, variants }, deprecated);
+        Ok(())
+    }
+
+    /// The spec's `discriminator`: each member's tags from the mapping or its constant property.
+    fn tagged_by_discriminator(
+        &mut self,
+        name: &str,
+        s: &'a Value,
+        members: &[&'a Value],
+        disc: &'a Value,
+        deprecated: Option<String>,
+    ) -> R<()> {
+        let prop = get_str(disc, "propertyName").ok_or("discriminator without propertyName")?;
+        let mapping = disc.get("mapping").and_then(Value::as_object);
+        let mut variants: Vec<Variant> = Vec::new();
+        for m in members {
+            let mut tags: Vec<String> = Vec::new();
+            if let (Some(r), Some(map)) = (get_str(m, "$ref"), mapping) {
+                for (tag, target) in map {
+                    if target.as_str() == Some(r) {
+                        tags.push(tag.clone());
+                    }
+                }
+            }
+            if tags.is_empty() {
+                let target = self.deref(m)?;
+                let mut ps = Vec::new();
+                let mut rq: Vec<String> = Vec::new();
+                let mut ok = true;
+                self.collect_props(target, "", &mut ps, &mut rq, &mut ok, 0)?;
+                if let Some((_, p, _)) = ps.iter().find(|(w, _, _)| w == prop) {
+                    let p = self.deref(p)?;
+                    if let Some(c) = get_str(p, "const") {
+                        tags.push(c.to_string());
+                    } else if let Some(e) = p.get("enum").and_then(Value::as_array) {
+                        tags.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
+                    }
+                }
+            }
+            if tags.is_empty() {
+                return Err(format!("{name}: cannot find the discriminator value of a variant"));
+            }
+            let mut ident = camel(&tags[0]);
+            while variants.iter().any(|v| v.ident == ident) || ident == "Unknown" {
+                ident.push('_');
+                ident = format!("{}V", ident.trim_end_matches('_'));
+            }
+            let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
+            variants.push(Variant { ident, tags, ty, boxed: false });
+        }
+        self.add(name, desc(s), Kind::Tagged { prop: prop.to_string(), variants }, deprecated);
+        Ok(())
+    }
+
+    /// Untagged: string-ish members merged into one variant, objects named by their shape.
+    fn untagged(&mut self, name: &str, s: &'a Value, members: &[&'a Value], deprecated: Option<String>) -> R<()> {
+        let mut variants: Vec<(Variant, (i32, usize))> = Vec::new();
+        let stringish: Vec<&&'a Value> = members.iter().filter(|m| is_stringish(m)).collect();
+        let mut string_done = false;
+        for m in members {
+            if is_stringish(m) {
+                if string_done {
+                    continue;
+                }
+                string_done = true;
+                let mut values = Vec::new();
+                let mut plain = false;
+                for m in &stringish {
+                    if let Some(e) = m.get("enum").and_then(Value::as_array) {
+                        values.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
+                    } else if let Some(c) = m.get("const").and_then(Value::as_str) {
+                        values.push(c.to_string());
+                    } else {
+                        plain = true;
+                    }
+                }
+                let ty = if plain || values.is_empty() {
+                    Ty::Str
+                } else {
+                    let (n, fresh) = self.alloc(&format!("{name}String"), m);
+                    if fresh {
+                        self.string_enum(&n, String::new(), values, None);
+                    }
+                    Ty::Named(n)
+                };
+                variants.push((Variant { ident: "Text".into(), tags: vec![], ty, boxed: false }, (0, 0)));
+                continue;
+            }
+            let target = self.deref(m)?;
+            let (ident, spec) = self.variant_ident(m, target)?;
+            let mut ident = ident;
+            if variants.iter().any(|(v, _)| v.ident == ident) {
+                // Two objects of the same shape: named by the property that tells them apart.
+                let taken: Vec<String> = variants.iter().map(|(v, _)| v.ident.clone()).collect();
+                if let Some(p) = self.distinguishing_property(target, &taken) {
+                    ident = p;
+                }
+            }
+            if let Some(o) = self.ov_get(&self.ov.variant_names, &format!("{name}.{ident}")) {
+                ident = o;
+            }
+            let mut i = 2;
+            while variants.iter().any(|(v, _)| v.ident == ident) || ident == "Unknown" {
+                ident = format!("{}{}", ident.trim_end_matches(char::is_numeric), i);
+                i += 1;
+            }
+            let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
+            variants.push((Variant { ident, tags: vec![], ty, boxed: false }, spec));
+        }
+        // More specific object variants first (stable).
+        variants.sort_by_key(|v| std::cmp::Reverse(v.1));
+        let variants = variants.into_iter().map(|(v, _)| v).collect();
+        self.add(name, desc(s), Kind::Untagged { variants }, deprecated);
+        Ok(())
     }
 
     fn variant_ident(&self, m: &Value, target: &Value) -> R<(String, (i32, usize))> {
