@@ -788,7 +788,7 @@ impl<'a> Gen<'a> {
         if fresh {
             self.build_struct(&name, desc(s), props, &required, deprecated)?;
         }
-        return Ok((Ty::Named(name), nullable));
+        Ok((Ty::Named(name), nullable))
     }
 
     /// `oneOf` / `anyOf`: one member, strings, a string enum, or a union (tagged by an inferred
@@ -1385,8 +1385,30 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
     g.reserved.insert("FileUpload".into(), "(multipart file)".into());
     let version = spec.pointer("/info/version").and_then(Value::as_str).unwrap_or("?").to_string();
     let paths = spec.get("paths").and_then(Value::as_object).ok_or("spec has no paths")?;
+    let rows = operation_rows(paths, rows);
+    // Reserve request names.
+    for row in &rows {
+        let n = format!("{}Request", op_stem(&row.operation_id));
+        if let Some(prev) = g.reserved.insert(n.clone(), row.operation_id.clone()) {
+            return Err(format!("request type {n} of {} collides with {prev}", row.operation_id));
+        }
+    }
 
-    // Operation list: the table's rows, plus any spec operation missing from it.
+    let mut ops = Vec::new();
+    for row in &rows {
+        ops.extend(g.operation(row, paths)?);
+    }
+    check_overrides_used(&g)?;
+    let mut defs = g.defs;
+    let renamed = g.renamed;
+    box_recursion(&mut defs);
+    let (groups, all_groups) = reaching_groups(&mut defs, &ops, ov)?;
+    let defaultable = defaultable_types(&defs);
+    Ok(Model { version, defs, ops, groups, all_groups, renamed, defaultable })
+}
+
+/// The operations: the table's rows, plus any spec operation missing from it.
+fn operation_rows(paths: &serde_json::Map<String, Value>, rows: &[OpRow]) -> Vec<OpRow> {
     let mut rows: Vec<OpRow> = rows.to_vec();
     for (path, item) in paths {
         for (method, op) in item.as_object().into_iter().flatten() {
@@ -1407,297 +1429,12 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
             });
         }
     }
-    // Reserve request names.
-    for row in &rows {
-        let n = format!("{}Request", op_stem(&row.operation_id));
-        if let Some(prev) = g.reserved.insert(n.clone(), row.operation_id.clone()) {
-            return Err(format!("request type {n} of {} collides with {prev}", row.operation_id));
-        }
-    }
+    rows
+}
 
-    let mut ops = Vec::new();
-    for row in &rows {
-        let item = paths.get(&row.path).ok_or_else(|| format!("no path {}", row.path))?;
-        let op = item.get(row.method.to_lowercase()).ok_or_else(|| format!("no {} {}", row.method, row.path))?;
-        let op_name = op_stem(&row.operation_id);
-        let mut params: Vec<&Value> = Vec::new();
-        for p in item.get("parameters").and_then(Value::as_array).into_iter().flatten() {
-            params.push(p);
-        }
-        for p in op.get("parameters").and_then(Value::as_array).into_iter().flatten() {
-            params.push(p);
-        }
-        let content = op.pointer("/requestBody/content").and_then(Value::as_object);
-        let body_required = op.pointer("/requestBody/required").and_then(Value::as_bool).unwrap_or(false);
-        let mut variants: Vec<Option<&str>> = vec![None];
-        if let Some(c) = content {
-            if c.contains_key("application/json") && c.contains_key("multipart/form-data") {
-                variants.push(Some("multipart"));
-            }
-        }
-        for variant in variants {
-            let request = match variant {
-                None => format!("{op_name}Request"),
-                Some(v) => {
-                    let n = format!("{op_name}{}Request", camel(v));
-                    g.reserved.insert(n.clone(), row.operation_id.clone());
-                    n
-                }
-            };
-            let mut fields = Vec::new();
-            for p in &params {
-                let p = g.param(p)?;
-                let name = get_str(p, "name").ok_or("parameter without name")?;
-                let key = format!("{}.{}", row.operation_id, name);
-                if g.ov_has(&ov.skip_params, &key) {
-                    continue;
-                }
-                if get_str(p, "in") == Some("header") && g.ov_has(&ov.client_headers, name) {
-                    continue;
-                }
-                let loc = match get_str(p, "in") {
-                    Some("path") => Loc::Path,
-                    Some("query") => Loc::Query,
-                    Some("header") => Loc::Header,
-                    other => return Err(format!("{key}: unsupported parameter location {other:?}")),
-                };
-                let schema = p.get("schema").unwrap_or(&Value::Null);
-                let ident = param_ident(name);
-                let (ty, _) = if let Some(o) = g.ov_get(&ov.param_types, &key) {
-                    (g.override_ty(&o)?, false)
-                } else if get_str(schema, "x-openrouter-type") == Some("boolean") {
-                    (Ty::Bool, false)
-                } else {
-                    g.resolve(schema, &format!("{request}{}", camel(name)))?
-                };
-                let mut d = desc(p);
-                if d.is_empty() {
-                    d = desc(schema);
-                }
-                let mut constraints = constraints(schema);
-                if loc == Loc::Path && ty == Ty::Str && constraints.min_length.is_none() {
-                    // An empty path segment would address another resource (`/byok/` is the list).
-                    constraints.min_length = Some(1);
-                }
-                fields.push(Field {
-                    wire: name.to_string(),
-                    ident,
-                    ty,
-                    required: p.get("required").and_then(Value::as_bool).unwrap_or(false) || loc == Loc::Path,
-                    nullable: false,
-                    doc: d,
-                    constraints,
-                    loc,
-                    boxed: false,
-                    deprecated: deprecation(p),
-                    rank: 0,
-                });
-            }
-            let mut body = None;
-            if let Some(c) = content {
-                let (ct, media) = match variant {
-                    Some(_) => ("multipart/form-data", &c["multipart/form-data"]),
-                    None => match ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
-                        .into_iter()
-                        .find_map(|ct| c.get(ct).map(|m| (ct, m)))
-                    {
-                        Some(found) => found,
-                        None => return Err(format!("{}: unsupported request content", row.operation_id)),
-                    },
-                };
-                let schema = media.get("schema").unwrap_or(&Value::Null);
-                let body_doc = desc(op.get("requestBody").unwrap_or(&Value::Null));
-                let (ty, kind) = if ct == "application/json" {
-                    let (ty, _) = g.resolve(schema, &format!("{request}Body"))?;
-                    (ty, Body::Json)
-                } else if ct == "application/x-www-form-urlencoded" {
-                    let (ty, _) = g.resolve(schema, &format!("{request}Body"))?;
-                    (ty, Body::Form)
-                } else {
-                    let name = format!("{request}Body");
-                    g.reserved.insert(name.clone(), row.operation_id.clone());
-                    let target = g.deref(schema)?;
-                    let mut props = Vec::new();
-                    let mut required: Vec<String> = Vec::new();
-                    let mut ok = true;
-                    g.collect_props(target, &name, &mut props, &mut required, &mut ok, 0)?;
-                    let mut mfields = Vec::new();
-                    // Parts go file first, then the required ones, then the others, each in the
-                    // order the spec lists them (as the official SDK sends them).
-                    props.sort_by_key(|(w, ps, _)| {
-                        let file = g.deref(ps).ok().and_then(|t| get_str(t, "format")) == Some("binary");
-                        if file {
-                            0
-                        } else if required.contains(w) {
-                            1
-                        } else {
-                            2
-                        }
-                    });
-                    for (wire, ps, ctx) in props {
-                        let ps_t = g.deref(ps)?;
-                        let ty = if get_str(ps_t, "format") == Some("binary") {
-                            Ty::File
-                        } else {
-                            g.resolve(ps, &format!("{ctx}{}", camel(&wire)))?.0
-                        };
-                        mfields.push(Field {
-                            ident: field_ident(&wire),
-                            wire: wire.clone(),
-                            ty,
-                            required: required.contains(&wire),
-                            nullable: false,
-                            doc: desc(ps),
-                            constraints: constraints(ps),
-                            loc: Loc::Field,
-                            boxed: false,
-                            deprecated: deprecation(ps),
-                            rank: 0,
-                        });
-                    }
-                    g.add(&name, desc(target), Kind::Multipart { fields: mfields }, None);
-                    (Ty::Named(name.clone()), Body::Multipart(name))
-                };
-                let _ = body_required;
-                fields.push(Field {
-                    wire: "body".into(),
-                    ident: "body".into(),
-                    ty,
-                    required: true,
-                    nullable: false,
-                    doc: body_doc,
-                    constraints: Constraints::default(),
-                    loc: Loc::Body,
-                    boxed: false,
-                    deprecated: None,
-                    rank: 0,
-                });
-                body = Some(kind);
-            }
-            let mut seen = HashSet::new();
-            for f in &fields {
-                if !seen.insert(f.ident.clone()) {
-                    return Err(format!("{request}: two parameters named {}", f.ident));
-                }
-            }
-            // Response.
-            let responses = op.get("responses").and_then(Value::as_object).ok_or("no responses")?;
-            let (status, success) = responses
-                .iter()
-                .find(|(k, _)| k.starts_with('2'))
-                .ok_or_else(|| format!("{}: no success response", row.operation_id))?;
-            let _ = status;
-            let mut response = Response::Empty;
-            let mut accept = "application/json".to_string();
-            let mut sse = None;
-            if let Some(c) = success.get("content").and_then(Value::as_object) {
-                for (ct, media) in c {
-                    if g.ov_has(&ov.skip_content_types, ct) {
-                        continue;
-                    }
-                    let schema = media.get("schema").unwrap_or(&Value::Null);
-                    if ct == "application/json" {
-                        let (ty, _) = g.resolve(schema, &format!("{op_name}Response"))?;
-                        response = Response::Json(ty);
-                    } else if ct == "text/event-stream" {
-                        let target = g.deref(schema)?;
-                        if types_of(target) != ["string"] {
-                            let (ty, _) = g.resolve(schema, &format!("{op_name}StreamEvent"))?;
-                            sse = Some(ty);
-                        }
-                    } else if !matches!(response, Response::Json(_)) {
-                        response = Response::Raw;
-                        accept = ct.clone();
-                    }
-                }
-            }
-            // The `_stream` form: the `data` field of the spec's SSE event schema, or an override.
-            let stream_event = match (&sse, ov.stream_events.get(&row.operation_id)) {
-                (_, Some(name)) => {
-                    g.used_ov.borrow_mut().insert(row.operation_id.clone());
-                    Some(Ty::Named(g.ensure_component(name)?))
-                }
-                (Some(Ty::Named(wrapper)), None) => match g.defs.get(wrapper).map(|d| &d.kind) {
-                    Some(Kind::Struct { fields }) => fields.iter().find(|f| f.wire == "data").map(|f| f.ty.clone()),
-                    _ => None,
-                },
-                _ => None,
-            }
-            .filter(|_| variant.is_none());
-            if stream_event.is_some() && !matches!(body, Some(Body::Json)) {
-                return Err(format!("{}: a streaming form needs a JSON body with `stream`", row.operation_id));
-            }
-            let pagination = match op.get("x-speakeasy-pagination").and_then(|p| get_str(p, "type")) {
-                Some("offsetLimit") => Some(Pagination::Offset {
-                    default_limit: params
-                        .iter()
-                        .filter_map(|p| g.param(p).ok())
-                        .find(|p| get_str(p, "name") == Some("limit"))
-                        .and_then(|p| p.get("schema"))
-                        .and_then(|s| s.get("default"))
-                        .and_then(Value::as_i64),
-                }),
-                Some("cursor") => {
-                    let p = &op["x-speakeasy-pagination"];
-                    let param = p
-                        .get("inputs")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .find(|i| get_str(i, "type") == Some("cursor"))
-                        .and_then(|i| get_str(i, "name"))
-                        .ok_or_else(|| format!("{}: a cursor pagination without a cursor input", row.operation_id))?;
-                    let next = p
-                        .pointer("/outputs/nextCursor")
-                        .and_then(Value::as_str)
-                        .and_then(|n| n.strip_prefix("$."))
-                        .filter(|n| !n.contains('.'))
-                        .ok_or_else(|| {
-                            format!("{}: nextCursor must be a top-level field `$.name`", row.operation_id)
-                        })?;
-                    Some(Pagination::Cursor { param: param.to_string(), next: next.to_string() })
-                }
-                Some(other) => return Err(format!("{}: unknown pagination type {other}", row.operation_id)),
-                None => None,
-            };
-            let doc_of = |k: &str| get_str(op, k).unwrap_or("").to_string();
-            // An operation with its own server: the same origin as the API's, another path prefix.
-            let (on_origin, path) = match op.pointer("/servers/0/url").and_then(Value::as_str) {
-                None => (false, row.path.clone()),
-                Some(url) => {
-                    let api = spec.pointer("/servers/0/url").and_then(Value::as_str).unwrap_or("");
-                    let origin = |u: &str| u.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
-                    if origin(url) != origin(api) {
-                        return Err(format!("{}: its server {url} is not on the API's origin", row.operation_id));
-                    }
-                    (true, format!("{}{}", url[origin(url).len()..].trim_end_matches('/'), row.path))
-                }
-            };
-            g.add(&request, String::new(), Kind::Request { op: row.operation_id.clone(), fields }, None);
-            ops.push(Operation {
-                row: row.clone(),
-                variant: variant.map(String::from),
-                function: match variant {
-                    None => row.rust_function.clone(),
-                    Some(v) => format!("{}_{v}", row.rust_function),
-                },
-                request,
-                summary: doc_of("summary"),
-                description: doc_of("description"),
-                method: row.method.clone(),
-                path,
-                body,
-                response,
-                accept,
-                sse,
-                stream_event,
-                pagination,
-                deprecated: deprecation(op),
-                on_origin,
-            });
-        }
-    }
-    // Every override must have matched something.
+/// Every override must have matched something.
+fn check_overrides_used(g: &Gen<'_>) -> R<()> {
+    let ov = g.ov;
     let used = g.used_ov.borrow().clone();
     let all: Vec<&String> = ov
         .nullable
@@ -1716,15 +1453,16 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
     if !stale.is_empty() {
         return Err(format!("overrides that match nothing: {stale:?}"));
     }
+    Ok(())
+}
 
-    let mut defs = g.defs;
-    let renamed = g.renamed;
-    box_recursion(&mut defs);
-
-    // Groups reaching each definition.
+/// The groups reaching each definition (an alias group dropped where a group it implies reaches
+/// the type), and all groups; definitions no operation reaches are dropped.
+type Groups = (BTreeMap<String, BTreeSet<String>>, BTreeSet<String>);
+fn reaching_groups(defs: &mut BTreeMap<String, Def>, ops: &[Operation], ov: &Overrides) -> R<Groups> {
     let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut all_groups = BTreeSet::new();
-    for op in &ops {
+    for op in ops {
         all_groups.insert(op.row.group.clone());
         let mut stack = vec![op.request.clone()];
         if let Response::Json(t) = &op.response {
@@ -1766,11 +1504,15 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
         }
     }
 
-    // Which types can derive Default (greatest fixpoint).
+    Ok((groups, all_groups))
+}
+
+/// Which types can derive Default (greatest fixpoint).
+fn defaultable_types(defs: &BTreeMap<String, Def>) -> HashSet<String> {
     let mut defaultable: HashSet<String> = defs.keys().cloned().collect();
     loop {
         let mut changed = false;
-        for (n, d) in &defs {
+        for (n, d) in defs {
             if !defaultable.contains(n) {
                 continue;
             }
@@ -1792,7 +1534,329 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
             break;
         }
     }
-    Ok(Model { version, defs, ops, groups, all_groups, renamed, defaultable })
+    defaultable
+}
+
+impl<'a> Gen<'a> {
+    /// The operations of one table row (two when its body is JSON or multipart), their request
+    /// types added to the definitions.
+    fn operation(&mut self, row: &OpRow, paths: &'a serde_json::Map<String, Value>) -> R<Vec<Operation>> {
+        let mut ops = Vec::new();
+        let item = paths.get(&row.path).ok_or_else(|| format!("no path {}", row.path))?;
+        let op = item.get(row.method.to_lowercase()).ok_or_else(|| format!("no {} {}", row.method, row.path))?;
+        let op_name = op_stem(&row.operation_id);
+        let mut params: Vec<&Value> = Vec::new();
+        for p in item.get("parameters").and_then(Value::as_array).into_iter().flatten() {
+            params.push(p);
+        }
+        for p in op.get("parameters").and_then(Value::as_array).into_iter().flatten() {
+            params.push(p);
+        }
+        let content = op.pointer("/requestBody/content").and_then(Value::as_object);
+        let mut variants: Vec<Option<&str>> = vec![None];
+        if let Some(c) = content {
+            if c.contains_key("application/json") && c.contains_key("multipart/form-data") {
+                variants.push(Some("multipart"));
+            }
+        }
+        for variant in variants {
+            let request = match variant {
+                None => format!("{op_name}Request"),
+                Some(v) => {
+                    let n = format!("{op_name}{}Request", camel(v));
+                    self.reserved.insert(n.clone(), row.operation_id.clone());
+                    n
+                }
+            };
+            let mut fields = self.param_fields(row, &request, &params)?;
+            let mut body = None;
+            if let Some(c) = content {
+                let (field, kind) = self.request_body(row, op, &request, c, variant)?;
+                fields.push(field);
+                body = Some(kind);
+            }
+            let mut seen = HashSet::new();
+            for f in &fields {
+                if !seen.insert(f.ident.clone()) {
+                    return Err(format!("{request}: two parameters named {}", f.ident));
+                }
+            }
+            let (response, accept, sse) = self.success_response(row, op, &op_name)?;
+            // The `_stream` form: the `data` field of the spec's SSE event schema, or an override.
+            let stream_event = match (&sse, self.ov.stream_events.get(&row.operation_id)) {
+                (_, Some(name)) => {
+                    self.used_ov.borrow_mut().insert(row.operation_id.clone());
+                    Some(Ty::Named(self.ensure_component(name)?))
+                }
+                (Some(Ty::Named(wrapper)), None) => match self.defs.get(wrapper).map(|d| &d.kind) {
+                    Some(Kind::Struct { fields }) => fields.iter().find(|f| f.wire == "data").map(|f| f.ty.clone()),
+                    _ => None,
+                },
+                _ => None,
+            }
+            .filter(|_| variant.is_none());
+            if stream_event.is_some() && !matches!(body, Some(Body::Json)) {
+                return Err(format!("{}: a streaming form needs a JSON body with `stream`", row.operation_id));
+            }
+            let pagination = self.pagination(row, op, &params)?;
+            let doc_of = |k: &str| get_str(op, k).unwrap_or("").to_string();
+            let (on_origin, path) = operation_path(self.spec, row, op)?;
+            self.add(&request, String::new(), Kind::Request { op: row.operation_id.clone(), fields }, None);
+            ops.push(Operation {
+                row: row.clone(),
+                variant: variant.map(String::from),
+                function: match variant {
+                    None => row.rust_function.clone(),
+                    Some(v) => format!("{}_{v}", row.rust_function),
+                },
+                request,
+                summary: doc_of("summary"),
+                description: doc_of("description"),
+                method: row.method.clone(),
+                path,
+                body,
+                response,
+                accept,
+                sse,
+                stream_event,
+                pagination,
+                deprecated: deprecation(op),
+                on_origin,
+            });
+        }
+        Ok(ops)
+    }
+
+    /// The fields of an operation's request for its path, query and header parameters.
+    fn param_fields(&mut self, row: &OpRow, request: &str, params: &[&'a Value]) -> R<Vec<Field>> {
+        let ov = self.ov;
+        let mut fields = Vec::new();
+        for p in params {
+            let p = self.param(p)?;
+            let name = get_str(p, "name").ok_or("parameter without name")?;
+            let key = format!("{}.{}", row.operation_id, name);
+            if self.ov_has(&ov.skip_params, &key) {
+                continue;
+            }
+            if get_str(p, "in") == Some("header") && self.ov_has(&ov.client_headers, name) {
+                continue;
+            }
+            let loc = match get_str(p, "in") {
+                Some("path") => Loc::Path,
+                Some("query") => Loc::Query,
+                Some("header") => Loc::Header,
+                other => return Err(format!("{key}: unsupported parameter location {other:?}")),
+            };
+            let schema = p.get("schema").unwrap_or(&Value::Null);
+            let ident = param_ident(name);
+            let (ty, _) = if let Some(o) = self.ov_get(&ov.param_types, &key) {
+                (self.override_ty(&o)?, false)
+            } else if get_str(schema, "x-openrouter-type") == Some("boolean") {
+                (Ty::Bool, false)
+            } else {
+                self.resolve(schema, &format!("{request}{}", camel(name)))?
+            };
+            let mut d = desc(p);
+            if d.is_empty() {
+                d = desc(schema);
+            }
+            let mut constraints = constraints(schema);
+            if loc == Loc::Path && ty == Ty::Str && constraints.min_length.is_none() {
+                // An empty path segment would address another resource (`/byok/` is the list).
+                constraints.min_length = Some(1);
+            }
+            fields.push(Field {
+                wire: name.to_string(),
+                ident,
+                ty,
+                required: p.get("required").and_then(Value::as_bool).unwrap_or(false) || loc == Loc::Path,
+                nullable: false,
+                doc: d,
+                constraints,
+                loc,
+                boxed: false,
+                deprecated: deprecation(p),
+                rank: 0,
+            });
+        }
+        Ok(fields)
+    }
+
+    /// The `body` field of an operation's request (JSON, form or multipart), and its kind.
+    fn request_body(
+        &mut self,
+        row: &OpRow,
+        op: &'a Value,
+        request: &str,
+        c: &'a serde_json::Map<String, Value>,
+        variant: Option<&str>,
+    ) -> R<(Field, Body)> {
+        let (ct, media) = match variant {
+            Some(_) => ("multipart/form-data", &c["multipart/form-data"]),
+            None => match ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
+                .into_iter()
+                .find_map(|ct| c.get(ct).map(|m| (ct, m)))
+            {
+                Some(found) => found,
+                None => return Err(format!("{}: unsupported request content", row.operation_id)),
+            },
+        };
+        let schema = media.get("schema").unwrap_or(&Value::Null);
+        let body_doc = desc(op.get("requestBody").unwrap_or(&Value::Null));
+        let (ty, kind) = if ct == "application/json" {
+            let (ty, _) = self.resolve(schema, &format!("{request}Body"))?;
+            (ty, Body::Json)
+        } else if ct == "application/x-www-form-urlencoded" {
+            let (ty, _) = self.resolve(schema, &format!("{request}Body"))?;
+            (ty, Body::Form)
+        } else {
+            let name = format!("{request}Body");
+            self.reserved.insert(name.clone(), row.operation_id.clone());
+            let target = self.deref(schema)?;
+            let mut props = Vec::new();
+            let mut required: Vec<String> = Vec::new();
+            let mut ok = true;
+            self.collect_props(target, &name, &mut props, &mut required, &mut ok, 0)?;
+            let mut mfields = Vec::new();
+            // Parts go file first, then the required ones, then the others, each in the
+            // order the spec lists them (as the official SDK sends them).
+            props.sort_by_key(|(w, ps, _)| {
+                let file = self.deref(ps).ok().and_then(|t| get_str(t, "format")) == Some("binary");
+                if file {
+                    0
+                } else if required.contains(w) {
+                    1
+                } else {
+                    2
+                }
+            });
+            for (wire, ps, ctx) in props {
+                let ps_t = self.deref(ps)?;
+                let ty = if get_str(ps_t, "format") == Some("binary") {
+                    Ty::File
+                } else {
+                    self.resolve(ps, &format!("{ctx}{}", camel(&wire)))?.0
+                };
+                mfields.push(Field {
+                    ident: field_ident(&wire),
+                    wire: wire.clone(),
+                    ty,
+                    required: required.contains(&wire),
+                    nullable: false,
+                    doc: desc(ps),
+                    constraints: constraints(ps),
+                    loc: Loc::Field,
+                    boxed: false,
+                    deprecated: deprecation(ps),
+                    rank: 0,
+                });
+            }
+            self.add(&name, desc(target), Kind::Multipart { fields: mfields }, None);
+            (Ty::Named(name.clone()), Body::Multipart(name))
+        };
+        let field = Field {
+            wire: "body".into(),
+            ident: "body".into(),
+            ty,
+            required: true,
+            nullable: false,
+            doc: body_doc,
+            constraints: Constraints::default(),
+            loc: Loc::Body,
+            boxed: false,
+            deprecated: None,
+            rank: 0,
+        };
+        Ok((field, kind))
+    }
+
+    /// What the success response of an operation is: its type, `Accept`, and the SSE event type.
+    fn success_response(&mut self, row: &OpRow, op: &'a Value, op_name: &str) -> R<(Response, String, Option<Ty>)> {
+        let ov = self.ov;
+        // Response.
+        let responses = op.get("responses").and_then(Value::as_object).ok_or("no responses")?;
+        let (status, success) = responses
+            .iter()
+            .find(|(k, _)| k.starts_with('2'))
+            .ok_or_else(|| format!("{}: no success response", row.operation_id))?;
+        let _ = status;
+        let mut response = Response::Empty;
+        let mut accept = "application/json".to_string();
+        let mut sse = None;
+        if let Some(c) = success.get("content").and_then(Value::as_object) {
+            for (ct, media) in c {
+                if self.ov_has(&ov.skip_content_types, ct) {
+                    continue;
+                }
+                let schema = media.get("schema").unwrap_or(&Value::Null);
+                if ct == "application/json" {
+                    let (ty, _) = self.resolve(schema, &format!("{op_name}Response"))?;
+                    response = Response::Json(ty);
+                } else if ct == "text/event-stream" {
+                    let target = self.deref(schema)?;
+                    if types_of(target) != ["string"] {
+                        let (ty, _) = self.resolve(schema, &format!("{op_name}StreamEvent"))?;
+                        sse = Some(ty);
+                    }
+                } else if !matches!(response, Response::Json(_)) {
+                    response = Response::Raw;
+                    accept = ct.clone();
+                }
+            }
+        }
+        Ok((response, accept, sse))
+    }
+
+    /// The pagination of a list operation, from the spec's `x-speakeasy-pagination`.
+    fn pagination(&self, row: &OpRow, op: &'a Value, params: &[&'a Value]) -> R<Option<Pagination>> {
+        Ok(match op.get("x-speakeasy-pagination").and_then(|p| get_str(p, "type")) {
+            Some("offsetLimit") => Some(Pagination::Offset {
+                default_limit: params
+                    .iter()
+                    .filter_map(|p| self.param(p).ok())
+                    .find(|p| get_str(p, "name") == Some("limit"))
+                    .and_then(|p| p.get("schema"))
+                    .and_then(|s| s.get("default"))
+                    .and_then(Value::as_i64),
+            }),
+            Some("cursor") => {
+                let p = &op["x-speakeasy-pagination"];
+                let param = p
+                    .get("inputs")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .find(|i| get_str(i, "type") == Some("cursor"))
+                    .and_then(|i| get_str(i, "name"))
+                    .ok_or_else(|| format!("{}: a cursor pagination without a cursor input", row.operation_id))?;
+                let next = p
+                    .pointer("/outputs/nextCursor")
+                    .and_then(Value::as_str)
+                    .and_then(|n| n.strip_prefix("$."))
+                    .filter(|n| !n.contains('.'))
+                    .ok_or_else(|| format!("{}: nextCursor must be a top-level field `$.name`", row.operation_id))?;
+                Some(Pagination::Cursor { param: param.to_string(), next: next.to_string() })
+            }
+            Some(other) => return Err(format!("{}: unknown pagination type {other}", row.operation_id)),
+            None => None,
+        })
+    }
+}
+
+/// The path of an operation, and whether it is relative to the API's origin (an operation with
+/// its own server: the same origin as the API's, another path prefix).
+fn operation_path(spec: &Value, row: &OpRow, op: &Value) -> R<(bool, String)> {
+    Ok(match op.pointer("/servers/0/url").and_then(Value::as_str) {
+        None => (false, row.path.clone()),
+        Some(url) => {
+            let api = spec.pointer("/servers/0/url").and_then(Value::as_str).unwrap_or("");
+            let origin = |u: &str| u.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+            if origin(url) != origin(api) {
+                return Err(format!("{}: its server {url} is not on the API's origin", row.operation_id));
+            }
+            (true, format!("{}{}", url[origin(url).len()..].trim_end_matches('/'), row.path))
+        }
+    })
 }
 
 fn ty_default(t: &Ty, defaultable: &HashSet<String>) -> bool {
