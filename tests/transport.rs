@@ -1158,7 +1158,7 @@ async fn attempts_counts_every_attempt_of_the_call() {
     // A connection that is refused every time.
     let core = OpenRouterCore::builder()
         .api_key(KEY)
-        .base_url(format!("http://127.0.0.1:{}/api/v1", refused_port()))
+        .base_url(&format!("http://127.0.0.1:{}/api/v1", refused_port()))
         .retry(fast_retry().max_attempts(2))
         .build()
         .unwrap();

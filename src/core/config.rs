@@ -199,9 +199,6 @@ macro_rules! shared_setters {
 }
 
 shared_setters! {
-    /// The API's base URL, including its path prefix (default `https://openrouter.ai/api/v1`).
-    [base_url, base_url](url: impl Into<String>) => |s| s.base_url = Some(url.into());
-
     /// A timeout for each attempt, covering connect, headers and body, binary bodies read
     /// after the call returned included (default: none). Streams use it up to their first
     /// byte, then an idle timeout between events; a binary body can trade it for an idle
@@ -257,6 +254,14 @@ impl OpenRouterCoreBuilder {
         Fut: Future<Output = Result<String, Error>> + Send + 'static,
     {
         self.key_provider = Some(Arc::new(move || Box::pin(provider()) as KeyFuture));
+        self
+    }
+
+    /// The API's base URL, including its path prefix (default `https://openrouter.ai/api/v1`).
+    // (`&str` here, `impl Into<String>` in `RequestOptions`: both signatures are older than the
+    // shared setters.)
+    pub fn base_url(mut self, url: &str) -> Self {
+        self.settings.base_url = Some(url.to_owned());
         self
     }
 
@@ -347,6 +352,12 @@ impl RequestOptions {
     /// No overrides.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Another base URL for these calls.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.settings.base_url = Some(url.into());
+        self
     }
 
     /// An extra header (it wins over every other source of the same header).
