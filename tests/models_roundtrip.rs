@@ -138,10 +138,15 @@ fn missing_required_field_is_an_error_naming_it() {
 }
 
 #[test]
-fn duplicate_known_field_is_an_error_unknown_one_keeps_the_last() {
+fn a_field_sent_twice_keeps_its_last_value_as_json_parse_does() {
+    // `chat(..)` writes `"id"` itself; the copy put first is overridden by it.
     let text = chat(json!({})).to_string().replacen('{', r#"{"id":"first","#, 1);
-    let err = serde_json::from_str::<ChatResult>(&text).unwrap_err().to_string();
-    assert!(err.contains("duplicate field `id`"), "{err}");
+    let r: ChatResult = serde_json::from_str(&text).unwrap();
+    assert_ne!(r.id, "first");
+    assert_eq!(r.id, chat(json!({}))["id"]);
+    let text = chat(json!({})).to_string().replacen('{', r#"{"model":"x","model":"y","#, 1);
+    let r: ChatResult = serde_json::from_str(&text).unwrap();
+    assert_eq!(r.model, chat(json!({}))["model"], "the last of three copies wins");
     let text = chat(json!({})).to_string().replacen('{', r#"{"x":1,"x":2,"#, 1);
     let r: ChatResult = serde_json::from_str(&text).unwrap();
     assert_eq!(r.extra["x"], json!(2));
@@ -178,6 +183,19 @@ fn unknown_enum_value_round_trips_and_wrong_tag_is_an_error() {
     let text = chat(json!({})).to_string().replace(r#""stop""#, r#""st\u006fp""#);
     let r: ChatResult = decode(&text).unwrap();
     assert_eq!(r.choices[0].finish_reason, Some(ChatFinishReasonEnum::Stop));
+    // every known value maps to its own variant, the first and the last of the list too
+    for (wire, variant) in [
+        ("tool_calls", ChatFinishReasonEnum::ToolCalls),
+        ("length", ChatFinishReasonEnum::Length),
+        ("error", ChatFinishReasonEnum::Error),
+    ] {
+        assert_eq!(ChatFinishReasonEnum::from(wire), variant);
+        assert_eq!(variant.as_str(), wire);
+    }
+    // near misses stay unknown: empty, a prefix, two values run together, an embedded NUL
+    for wire in ["", "sto", "stopx", "stoplength", "stop\0length", "\0"] {
+        assert_eq!(ChatFinishReasonEnum::from(wire), ChatFinishReasonEnum::Unknown(wire.into()), "{wire:?}");
+    }
     // a single-value type tag accepts only its value
     let err = decode::<ChatResult>(&chat(json!({"object": "chat.completion.chunk"})).to_string()).unwrap_err();
     assert!(err.contains("expected `chat.completion`"), "{err}");

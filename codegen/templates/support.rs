@@ -50,12 +50,8 @@ macro_rules! json_object {
                         let mut extra = serde_json::Map::new();
                         while let Some(key) = map.next_key::<$crate::models::support::Key<'de>>()? {
                             match key.as_str() {
-                                $($wire => {
-                                    if $field.is_some() {
-                                        return Err(<A::Error as serde::de::Error>::duplicate_field($wire));
-                                    }
-                                    $field = Some(json_object!(@read $kind map));
-                                })*
+                                // A key sent twice keeps its last value, as `JSON.parse` does.
+                                $($wire => json_object!(@read $kind map $field),)*
                                 _ => {
                                     extra.insert(key.into_string(), map.next_value()?);
                                 }
@@ -89,14 +85,22 @@ macro_rules! json_object {
     (@is_set $kind:ident $value:expr) => {
         true
     };
-    (@read $kind:ident $map:ident) => {
-        $map.next_value()?
+    // An optional field is held as the `Option` it is (null and absent are both `None`); the
+    // others as `Some` once read, checked or defaulted when the object ends.
+    (@read optional $map:ident $field:ident) => {
+        $field = $map.next_value()?
+    };
+    (@read $kind:ident $map:ident $field:ident) => {
+        $field = Some($map.next_value()?)
     };
     (@finish required $field:ident $wire:literal) => {
         match $field {
             Some(value) => value,
             None => return Err(<A::Error as serde::de::Error>::missing_field($wire)),
         }
+    };
+    (@finish optional $field:ident $wire:literal) => {
+        $field
     };
     (@finish $kind:ident $field:ident $wire:literal) => {
         $field.unwrap_or_default()
@@ -177,12 +181,22 @@ macro_rules! open_enum {
         }
 
         impl $name {
-            /// The known values, looked up by one loop: a `match` on strings compiles to a
-            /// comparison per value (kilobytes for the long lists, such as provider names).
-            const KNOWN: &'static [(&'static str, $name)] = &[$(($value, $name::$variant),)+];
-
+            /// The known value equal to `value`. All values sit in one string, looked up by one
+            /// loop: a `match` on strings compiles to a comparison per value, and a table of
+            /// `&str` to a relocation per value (kilobytes for the long lists, such as provider
+            /// names).
             fn known(value: &str) -> Option<Self> {
-                Self::KNOWN.iter().find(|(known, _)| *known == value).map(|(_, variant)| variant.clone())
+                const JOINED: &str = concat!($($value, "\0",)+);
+                let position = JOINED.split('\0').position(|known| known == value)?;
+                let mut index = 0;
+                $(
+                    if index == position {
+                        return Some(Self::$variant);
+                    }
+                    index += 1;
+                )+
+                let _ = index;
+                None
             }
         }
 
