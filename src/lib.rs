@@ -68,6 +68,10 @@ pub mod core;
 mod errors;
 mod ext;
 pub mod funcs;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
+mod headers;
 pub mod models;
 mod pagination;
 mod sse;

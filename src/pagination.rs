@@ -114,11 +114,3 @@ impl<R> fmt::Debug for Pages<R> {
         f.debug_struct("Pages").field("done", &done).finish_non_exhaustive()
     }
 }
-
-/// The string field `name` of a page (of any shape), for cursor paging.
-pub(crate) fn json_cursor<T: serde::Serialize>(page: &T, name: &str) -> Option<String> {
-    match serde_json::to_value(page).ok()?.get(name)? {
-        serde_json::Value::String(s) => Some(s.clone()),
-        _ => None,
-    }
-}

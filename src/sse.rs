@@ -5,8 +5,9 @@
 //! [`SseDecoder`] is a plain incremental decoder with no I/O and no async in it:
 //! [`feed`](SseDecoder::feed) it the body's chunks as they arrive and pull the
 //! complete events out with [`next_event`](SseDecoder::next_event) until it
-//! returns `None`; at the end of the body drain [`finish`](SseDecoder::finish).
-//! The typed streams (chat, responses, messages, images) sit on top of it.
+//! returns `None`; at the end of the body, [`has_partial_event`](SseDecoder::has_partial_event)
+//! tells a cut stream from a clean end. The typed streams (chat, responses, messages, images)
+//! sit on top of it.
 //!
 //! Rules implemented:
 //! - lines end with LF, CR or CRLF, mixed freely; a CR that ends one chunk
@@ -36,8 +37,8 @@
 //!
 //! Memory is bounded: an event whose raw text (from its first field line up to
 //! the line being read, comment lines inside it included) grows past the
-//! limit ([`SseDecoder::with_max_event_size`], [`DEFAULT_MAX_EVENT_SIZE`] by
-//! default) is an [`SseError::EventTooLarge`]; the rest of that event is
+//! limit ([`DEFAULT_MAX_EVENT_SIZE`]; the tests and fuzz targets choose others) is an
+//! [`SseError::EventTooLarge`]; the rest of that event is
 //! skipped without being buffered, and decoding resumes after its blank line.
 //! Comment lines between events never accumulate.
 //!
@@ -49,11 +50,6 @@
 //! out as a `&str` borrowed from the decoder's buffer, without a copy. Only
 //! multi-line `data` is copied (joined) into a scratch buffer that is reused.
 
-// The typed stream layer is the user of this module; until it lands, parts
-// of it are only used by the tests and the benchmark.
-#![cfg_attr(not(test), allow(dead_code))]
-
-use std::borrow::Cow;
 use std::fmt;
 
 /// Default limit on the raw size of one event: 16 MiB.
@@ -67,7 +63,11 @@ const SHRINK_ABOVE: usize = 64 * 1024;
 
 /// One dispatched event, borrowed from the decoder (valid until the next
 /// call that takes the decoder by `&mut`).
+///
+/// The decoder implements the whole standard, and the tests and fuzz targets check every field
+/// against a reference; the typed streams read only `data`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(any(test, fuzzing)), allow(dead_code))]
 pub(crate) struct SseEventRef<'a> {
     /// The `event` field; `None` when absent or empty (type `"message"`).
     pub(crate) event: Option<&'a str>,
@@ -80,33 +80,6 @@ pub(crate) struct SseEventRef<'a> {
 }
 
 impl SseEventRef<'_> {
-    /// `data` is exactly `[DONE]`: the OpenAI-style end-of-stream marker.
-    #[inline]
-    pub(crate) fn is_done(&self) -> bool {
-        self.data == "[DONE]"
-    }
-
-    /// An owned copy.
-    pub(crate) fn into_owned(self) -> SseEvent {
-        SseEvent {
-            event: self.event.map(str::to_owned),
-            data: self.data.to_owned(),
-            id: self.id.map(str::to_owned),
-            retry: self.retry,
-        }
-    }
-}
-
-/// One dispatched event, owned. See [`SseEventRef`] for the fields.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct SseEvent {
-    pub(crate) event: Option<String>,
-    pub(crate) data: String,
-    pub(crate) id: Option<String>,
-    pub(crate) retry: Option<u64>,
-}
-
-impl SseEvent {
     /// `data` is exactly `[DONE]`: the OpenAI-style end-of-stream marker.
     #[inline]
     pub(crate) fn is_done(&self) -> bool {
@@ -131,11 +104,6 @@ impl SseError {
             SseError::InvalidUtf8 { raw, .. } => raw,
             SseError::EventTooLarge { .. } => &[],
         }
-    }
-
-    /// The raw bytes as text, invalid sequences replaced by U+FFFD.
-    pub(crate) fn lossy(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(self.raw())
     }
 }
 
@@ -226,11 +194,6 @@ impl fmt::Debug for SseDecoder {
 impl SseDecoder {
     /// A decoder with the default event size limit ([`DEFAULT_MAX_EVENT_SIZE`]).
     pub(crate) fn new() -> Self {
-        Self::with_max_event_size(DEFAULT_MAX_EVENT_SIZE)
-    }
-
-    /// A decoder that refuses events whose raw text exceeds `limit` bytes.
-    pub(crate) fn with_max_event_size(limit: usize) -> Self {
         SseDecoder {
             buf: Vec::new(),
             pos: 0,
@@ -244,7 +207,7 @@ impl SseDecoder {
             skip_lf: false,
             bom_checked: false,
             mode: Mode::Normal,
-            limit,
+            limit: DEFAULT_MAX_EVENT_SIZE,
         }
     }
 
@@ -278,26 +241,6 @@ impl SseDecoder {
     pub(crate) fn next_event(&mut self) -> Option<Result<SseEventRef<'_>, SseError>> {
         match self.advance() {
             Step::NeedMore => None,
-            Step::Error(e) => Some(Err(e)),
-            Step::Dispatch(data, event, retry) => Some(self.build(data, event, retry)),
-        }
-    }
-
-    /// At the end of the body: returns the complete events still buffered,
-    /// one per call like [`next_event`](Self::next_event), then `None`.
-    ///
-    /// An unterminated event at the end (no blank line after it, or a last
-    /// line without a line ending) is discarded, as the standard says, and is
-    /// *not* an error here: ask [`has_partial_event`](Self::has_partial_event)
-    /// before calling `finish` to tell a cut stream from a clean end. After
-    /// `None` the decoder is reset for a new stream (a BOM is skipped again),
-    /// keeping the last event id, as an `EventSource` does on reconnection.
-    pub(crate) fn finish(&mut self) -> Option<Result<SseEventRef<'_>, SseError>> {
-        match self.advance() {
-            Step::NeedMore => {
-                self.reset_stream();
-                None
-            }
             Step::Error(e) => Some(Err(e)),
             Step::Dispatch(data, event, retry) => Some(self.build(data, event, retry)),
         }
@@ -344,16 +287,6 @@ impl SseDecoder {
         self.data = Data::None;
         self.event = None;
         self.retry = None;
-    }
-
-    fn reset_stream(&mut self) {
-        self.buf.clear();
-        self.pos = 0;
-        self.searched = 0;
-        self.reset_event();
-        self.skip_lf = false;
-        self.bom_checked = false;
-        self.mode = Mode::Normal;
     }
 
     fn build(
@@ -574,6 +507,90 @@ fn parse_retry(value: &[u8]) -> Option<u64> {
     }
     Some(n)
 }
+
+/// What the tests and the fuzz targets use besides the typed streams: a chosen event size
+/// limit, owned events, and draining at the end of a body. Not compiled into the library.
+#[cfg(any(test, fuzzing))]
+mod support {
+    use super::*;
+
+    impl SseDecoder {
+        /// A decoder that refuses events whose raw text exceeds `limit` bytes.
+        pub(crate) fn with_max_event_size(limit: usize) -> Self {
+            SseDecoder { limit, ..SseDecoder::new() }
+        }
+
+        /// At the end of the body: returns the complete events still buffered,
+        /// one per call like [`next_event`](Self::next_event), then `None`.
+        ///
+        /// An unterminated event at the end (no blank line after it, or a last
+        /// line without a line ending) is discarded, as the standard says, and is
+        /// *not* an error here: ask [`has_partial_event`](Self::has_partial_event)
+        /// before calling `finish` to tell a cut stream from a clean end. After
+        /// `None` the decoder is reset for a new stream (a BOM is skipped again),
+        /// keeping the last event id, as an `EventSource` does on reconnection.
+        pub(crate) fn finish(&mut self) -> Option<Result<SseEventRef<'_>, SseError>> {
+            match self.advance() {
+                Step::NeedMore => {
+                    self.reset_stream();
+                    None
+                }
+                Step::Error(e) => Some(Err(e)),
+                Step::Dispatch(data, event, retry) => Some(self.build(data, event, retry)),
+            }
+        }
+
+        fn reset_stream(&mut self) {
+            self.buf.clear();
+            self.pos = 0;
+            self.searched = 0;
+            self.reset_event();
+            self.skip_lf = false;
+            self.bom_checked = false;
+            self.mode = Mode::Normal;
+        }
+    }
+
+    impl SseEventRef<'_> {
+        /// An owned copy.
+        pub(crate) fn into_owned(self) -> SseEvent {
+            SseEvent {
+                event: self.event.map(str::to_owned),
+                data: self.data.to_owned(),
+                id: self.id.map(str::to_owned),
+                retry: self.retry,
+            }
+        }
+    }
+
+    /// One dispatched event, owned. See [`SseEventRef`] for the fields.
+    #[derive(Clone, Debug, Default, PartialEq, Eq)]
+    pub(crate) struct SseEvent {
+        pub(crate) event: Option<String>,
+        pub(crate) data: String,
+        pub(crate) id: Option<String>,
+        pub(crate) retry: Option<u64>,
+    }
+
+    #[cfg(test)]
+    impl SseEvent {
+        /// `data` is exactly `[DONE]`: the OpenAI-style end-of-stream marker.
+        pub(crate) fn is_done(&self) -> bool {
+            self.data == "[DONE]"
+        }
+    }
+
+    #[cfg(test)]
+    impl SseError {
+        /// The raw bytes as text, invalid sequences replaced by U+FFFD.
+        pub(crate) fn lossy(&self) -> std::borrow::Cow<'_, str> {
+            String::from_utf8_lossy(self.raw())
+        }
+    }
+}
+
+#[cfg(any(test, fuzzing))]
+pub(crate) use support::SseEvent;
 
 #[cfg(test)]
 mod tests {

@@ -27,12 +27,46 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::core::RawResponse;
+use crate::core::{HttpRequest, RawResponse, SuccessBody};
+use crate::errors::{in_band_error, WireError};
+use crate::headers::{bearer_key, content_encoding, is_content_type};
 use crate::sse::{SseDecoder, SseEventRef};
-use crate::{ApiError, Error};
+use crate::{ApiError, Error, OpenRouterCore};
 
-/// The default longest wait for the next bytes of a stream.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+pub use crate::core::DEFAULT_IDLE_TIMEOUT;
+
+impl OpenRouterCore {
+    /// Sends a request that answers with server-sent events and returns the typed stream.
+    /// A JSON answer is an API error when it is one, otherwise a decode error; so is a stream in
+    /// a `Content-Encoding` (it would be read as garbage, or not at all).
+    pub(crate) async fn send_stream<T>(&self, req: HttpRequest) -> Result<EventStream<T>, Error> {
+        let idle = self.idle_timeout();
+        let (raw, auth) = self.execute(req, SuccessBody::Unread).await?;
+        let attempts = raw.attempts();
+        if content_encoding(raw.headers()).is_some() {
+            let (status, headers) = (raw.status(), raw.headers().clone());
+            let e = Error::content_encoding(status, headers, Bytes::new(), bearer_key(&auth));
+            return Err(e.set_attempts(attempts));
+        }
+        if !is_content_type(raw.headers(), "text/event-stream") {
+            let raw = raw.idle_timeout(idle.unwrap_or(Duration::ZERO));
+            return Err(not_a_stream(raw, self.max_body_size(), &auth).await.set_attempts(attempts));
+        }
+        Ok(EventStream::new(raw, idle, auth))
+    }
+}
+
+/// The error for a streaming request answered without an event stream.
+#[cold]
+async fn not_a_stream(raw: RawResponse, limit: usize, auth: &http::HeaderValue) -> Error {
+    let status = raw.status();
+    let headers = raw.headers().clone();
+    match raw.bytes_timed(limit).await {
+        Err(e) => e,
+        Ok(body) if in_band_error(&body) => Error::api(status, headers, body, bearer_key(auth)),
+        Ok(body) => Error::unexpected_content(status, headers, body, "text/event-stream", bearer_key(auth)),
+    }
+}
 
 /// A typed stream of server-sent events; see the [module docs](self).
 pub struct EventStream<T> {
@@ -45,12 +79,15 @@ pub struct EventStream<T> {
     error_finder: memchr::memmem::Finder<'static>,
     /// The `Authorization` value the request carried: its key is redacted from errors.
     auth: http::HeaderValue,
+    /// How many attempts the call made (for the errors of the stream).
+    attempts: u32,
     _event: PhantomData<fn() -> T>,
 }
 
 impl<T> EventStream<T> {
     pub(crate) fn new(response: RawResponse, idle: Option<Duration>, auth: http::HeaderValue) -> Self {
         EventStream {
+            attempts: response.attempts(),
             response,
             decoder: SseDecoder::new(),
             idle,
@@ -80,6 +117,13 @@ impl<T: DeserializeOwned> EventStream<T> {
     }
 
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, Error>>> {
+        match self.poll_item(cx) {
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.set_attempts(self.attempts)))),
+            other => other,
+        }
+    }
+
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, Error>>> {
         loop {
             if self.finished {
                 return Poll::Ready(None);
@@ -87,11 +131,7 @@ impl<T: DeserializeOwned> EventStream<T> {
             if let Some(event) = self.decoder.next_event() {
                 let item = match event {
                     Ok(e) if e.is_done() => None,
-                    Ok(e) => Some(decode_event::<T>(
-                        &e,
-                        &self.error_finder,
-                        self.auth.as_bytes().get(7..).unwrap_or_default(),
-                    )),
+                    Ok(e) => Some(decode_event::<T>(&e, &self.error_finder, bearer_key(&self.auth))),
                     Err(e) => Some(Err(Error::stream_malformed(
                         "an event is not valid UTF-8 or too large",
                         Bytes::copy_from_slice(e.raw()),
@@ -181,7 +221,7 @@ fn decode_event<T: DeserializeOwned>(
 #[derive(Deserialize)]
 struct Probe<'a> {
     #[serde(default)]
-    error: Option<LooseError>,
+    error: Option<WireError>,
     #[serde(default, rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
     #[serde(default)]
@@ -197,7 +237,7 @@ struct Probe<'a> {
 #[derive(Deserialize)]
 struct ProbeResponse {
     #[serde(default)]
-    error: Option<LooseError>,
+    error: Option<WireError>,
 }
 
 #[derive(Deserialize)]
@@ -206,60 +246,27 @@ struct ProbeChoice<'a> {
     finish_reason: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
-struct LooseError {
-    #[serde(default)]
-    code: Option<serde_json::Value>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    metadata: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-impl LooseError {
-    fn into_api(self) -> ApiError {
-        api_error(self.code, self.message, self.metadata)
-    }
-}
-
-fn api_error(
-    code: Option<serde_json::Value>,
-    message: Option<String>,
-    mut metadata: Option<serde_json::Map<String, serde_json::Value>>,
-) -> ApiError {
-    let numeric = match &code {
-        Some(serde_json::Value::Number(n)) => n.as_i64(),
-        Some(serde_json::Value::String(s)) => s.parse().ok(),
-        _ => None,
-    };
-    if let (None, Some(c)) = (numeric, code) {
-        // A symbolic code ("rate_limit_exceeded") is kept in the metadata.
-        metadata.get_or_insert_with(Default::default).insert("code".to_owned(), c);
-    }
-    ApiError { code: numeric.unwrap_or(0), message: message.unwrap_or_default(), metadata }
-}
-
 /// The error an event reports, if it reports one: an `error` object, an `error`
-/// or `response.failed` event, or a choice that finished with `"error"`.
+/// or `response.failed` event, or a choice that finished with `"error"`. Its code is normalised
+/// as an error body's is ([`WireError::normalise`]), with no status to fall back to.
 pub(crate) fn stream_error(data: &[u8]) -> Option<ApiError> {
     let probe: Probe<'_> = serde_json::from_slice(data).ok()?;
-    if let Some(e) = probe.error {
-        return Some(e.into_api());
-    }
-    match probe.kind.as_deref() {
-        Some("error") => return Some(api_error(probe.code, probe.message, None)),
-        Some("response.failed") => {
-            let e = probe.response.and_then(|r| r.error);
-            return Some(
-                e.map(LooseError::into_api).unwrap_or_else(|| api_error(None, Some("response failed".into()), None)),
-            );
+    let wire = if let Some(e) = probe.error {
+        e
+    } else {
+        match probe.kind.as_deref() {
+            Some("error") => WireError::new(probe.code, probe.message),
+            Some("response.failed") => probe
+                .response
+                .and_then(|r| r.error)
+                .unwrap_or_else(|| WireError::new(None, Some("response failed".into()))),
+            _ if probe.choices.iter().any(|c| c.finish_reason.as_deref() == Some("error")) => {
+                WireError::new(None, Some("the generation stopped with finish_reason \"error\"".into()))
+            }
+            _ => return None,
         }
-        _ => {}
-    }
-    if probe.choices.iter().any(|c| c.finish_reason.as_deref() == Some("error")) {
-        return Some(api_error(None, Some("the generation stopped with finish_reason \"error\"".into()), None));
-    }
-    None
+    };
+    Some(wire.normalise(0))
 }
 
 #[cfg(test)]
@@ -277,7 +284,7 @@ mod tests {
             stream_error(br#"{"type":"error","code":"rate_limit_exceeded","message":"slow down","sequence_number":3}"#)
                 .unwrap();
         assert_eq!(e.message, "slow down");
-        assert_eq!(e.metadata.unwrap()["code"], "rate_limit_exceeded");
+        assert_eq!((e.code, e.code_text.as_deref()), (0, Some("rate_limit_exceeded")));
         let e =
             stream_error(br#"{"type":"response.failed","response":{"error":{"code":"server_error","message":"bad"}}}"#)
                 .unwrap();

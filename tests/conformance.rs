@@ -11,6 +11,8 @@
 //!
 //! Stream cases call the `_stream` function and compare the decoded events with the case's
 //! events. A case this build has no function for is skipped, and a skipped case fails the test.
+//!
+//! The harness is `libtest-mimic` (`harness = false`): each case is its own test (see `main`).
 
 mod common;
 mod conformance_case;
@@ -18,6 +20,8 @@ mod conformance_dispatch;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use openrouter::OpenRouterCore;
 use serde_json::Value;
@@ -332,8 +336,12 @@ fn load(dir: &Path, cases: &mut Vec<Case>) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance() {
+/// Each case is its own test, named `<operationId>` and, when its file says more, the rest of
+/// the file name (`createAudioTranscriptions.multipart`): `cargo test --test conformance
+/// createMessages` runs one. A skipped case (no function in this build) fails. The run ends with
+/// the line `conformance: N passed, M failed, K skipped`.
+fn main() -> std::process::ExitCode {
+    let args = libtest_mimic::Arguments::from_args();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut cases = Vec::new();
     load(&root.join("tests/conformance/cases"), &mut cases);
@@ -343,42 +351,55 @@ async fn conformance() {
             load(Path::new(&dir), &mut cases);
         }
     }
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for case in cases {
-        let file = case.file.clone();
-        let name = Path::new(&file).file_name().unwrap().to_string_lossy().to_string();
-        match tokio::spawn(run_case(case)).await {
-            Ok(Verdict::Passed { note }) => {
-                passed += 1;
-                if let Some(n) = note {
-                    println!("ok      {name} ({n})");
-                }
+    let runtime = Arc::new(
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime"),
+    );
+    let counts = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)]);
+    let mut names = BTreeMap::<String, usize>::new();
+    let trials = cases
+        .into_iter()
+        .map(|case| {
+            let stem = Path::new(&case.file).file_stem().unwrap().to_string_lossy().to_string();
+            let mut name = if stem == case.operation_id { stem } else { format!("{}::{stem}", case.operation_id) };
+            // The same file name in two folders: number the later ones.
+            let seen = names.entry(name.clone()).or_default();
+            *seen += 1;
+            if *seen > 1 {
+                name = format!("{name}#{seen}");
             }
-            Ok(Verdict::Failed(errors)) => {
-                failed += 1;
-                println!("FAILED  {name}");
-                for e in errors {
-                    println!("        {e}");
-                }
-            }
-            Ok(Verdict::Skipped(why)) => {
-                skipped += 1;
-                println!("skipped {name}: {why}");
-            }
-            Err(panic) => {
-                failed += 1;
-                let msg = panic
-                    .try_into_panic()
-                    .ok()
-                    .and_then(|p| {
-                        p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    })
-                    .unwrap_or_default();
-                println!("FAILED  {name}: panicked: {msg}");
-            }
-        }
-    }
+            let (runtime, counts) = (runtime.clone(), counts.clone());
+            libtest_mimic::Trial::test(name, move || {
+                let file = case.file.clone();
+                let verdict = runtime.block_on(runtime.spawn(run_case(case)));
+                let (slot, result) = match verdict {
+                    Ok(Verdict::Passed { note }) => {
+                        if let Some(n) = note {
+                            println!("ok      {file} ({n})");
+                        }
+                        (0, Ok(()))
+                    }
+                    Ok(Verdict::Failed(errors)) => (1, Err(format!("{file}:\n        {}", errors.join("\n        ")))),
+                    Ok(Verdict::Skipped(why)) => (2, Err(format!("{file}: skipped: {why}"))),
+                    Err(panic) => {
+                        let msg = panic
+                            .try_into_panic()
+                            .ok()
+                            .and_then(|p| {
+                                p.downcast_ref::<String>()
+                                    .cloned()
+                                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                            })
+                            .unwrap_or_default();
+                        (1, Err(format!("{file}: panicked: {msg}")))
+                    }
+                };
+                counts[slot].fetch_add(1, Ordering::Relaxed);
+                result.map_err(Into::into)
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    let [passed, failed, skipped] = counts.as_ref().each_ref().map(|c| c.load(Ordering::Relaxed));
     println!("conformance: {passed} passed, {failed} failed, {skipped} skipped");
-    assert_eq!(failed, 0, "conformance cases failed");
-    assert_eq!(skipped, 0, "conformance cases were skipped");
+    conclusion.exit_code()
 }

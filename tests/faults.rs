@@ -10,7 +10,6 @@
 //! and the attempts the client made (its key provider is called once per attempt). Every cell
 //! runs in its own task under a timeout, so a panic or a hang is caught, counted and reported
 //! together with every other failing cell.
-#![cfg(all(feature = "chat", feature = "files", feature = "generations"))]
 
 mod common;
 

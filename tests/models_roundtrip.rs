@@ -3,7 +3,6 @@
 //! tags and discriminated unions (unknown tags and known tags with a shape this SDK cannot read
 //! fall back to the raw JSON). Each case goes through `from_str` (borrowed keys), `from_reader`
 //! (copied keys), `from_value` (owned `Value`) and `&Value` (what unions decode from).
-#![cfg(all(feature = "chat", feature = "observability"))]
 
 use openrouter::models::{
     ChatAssistantMessageContent, ChatFinishReasonEnum, ChatResult, ObservabilityArizeDestinationConfig,

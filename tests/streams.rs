@@ -472,6 +472,49 @@ async fn mid_stream_error_event_is_an_err_item_then_the_end() {
     expect_end(&mut stream, "after the error event").await;
 }
 
+/// An error inside a stream reports the API's code: 408, 429 and 5xx are retryable (a new request
+/// may succeed); the status stays the HTTP one's (there is none of the error's own); a symbolic
+/// code is kept as text; the stream's errors count the attempts of the call that opened it.
+#[tokio::test]
+async fn in_stream_error_codes_decide_is_retryable_and_symbolic_codes_are_kept() {
+    let error = |code: &str| format!(r#"{{"error":{{"code":{code},"message":"stopped"}}}}"#);
+    for (code, retryable) in
+        [("502", true), ("429", true), ("408", true), ("500", true), ("400", false), ("403", false)]
+    {
+        let events = vec![chunk_data("gen-r", "Hi"), error(code)];
+        let server = TestServer::start(vec![sse_reply(sse_body(&events))]).await;
+        let core = core_at(&server.base_url());
+        let mut stream = open_chat(&core).await;
+        next_ok(&mut stream, "event 0").await;
+        let err = next_err(&mut stream, "the error event").await;
+        assert!(err.is_api(), "{code}: {err:?}");
+        assert_eq!(err.api_error().map(|a| a.code.to_string()), Some(code.to_owned()), "{code}");
+        assert_eq!(err.is_retryable(), retryable, "{code}: is_retryable");
+        assert_eq!(err.status(), None, "{code}: the status is not the in-stream code");
+        assert_eq!(err.attempts(), 1, "{code}");
+    }
+    let events = vec![error(r#""rate_limit_exceeded""#)];
+    let server = TestServer::start(vec![sse_reply(sse_body(&events))]).await;
+    let core = core_at(&server.base_url());
+    let mut stream = open_chat(&core).await;
+    let err = next_err(&mut stream, "the error event").await;
+    let api = err.api_error().expect("api_error");
+    assert_eq!((api.code, api.code_text.as_deref()), (0, Some("rate_limit_exceeded")), "{api:?}");
+    assert!(!err.is_retryable(), "no numeric code: not known to be retryable");
+
+    // A stream opened on the second attempt.
+    let server = TestServer::start(vec![Reply::api_error(503, "busy"), sse_reply(sse_body(&[error("502")]))]).await;
+    let core = OpenRouterCore::builder()
+        .api_key(KEY)
+        .base_url(&server.base_url())
+        .retry(RetryConfig::backoff().initial_interval(ms(1)).max_interval(ms(5)))
+        .build()
+        .expect("core");
+    let mut stream = open_chat(&core).await;
+    let err = next_err(&mut stream, "the error event").await;
+    assert_eq!(err.attempts(), 2, "{err:?}");
+}
+
 #[tokio::test]
 async fn a_finish_reason_error_without_an_error_object_is_an_err_item() {
     let bare = r#"{"id":"gen-err","object":"chat.completion.chunk","created":1700000000,"model":"openai/gpt-4","choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}"#;
@@ -1223,7 +1266,8 @@ async fn a_json_answer_to_a_streaming_call_is_a_clear_error() {
         },
         Ok(Err(e)) => e,
     };
-    assert!(err.is_decode() || err.is_api(), "expected is_decode or is_api, got {err} / {err:?}");
+    // Not an error object: a decode error (an `{"error": ..}` body is an API error, below).
+    assert!(err.is_decode() && !err.is_api(), "expected is_decode, got {err} / {err:?}");
     assert_eq!(err.status(), Some(200), "{err:?}");
     assert_eq!(err.body_text().as_deref(), Some(CHAT_COMPLETION_JSON), "the body is kept");
 

@@ -8,9 +8,9 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{api_error_body, http_date, refused_port, Reply, TestServer, GENERATION_EXAMPLE, GENERATION_EXAMPLE_ID};
+use common::{api_error_body, refused_port, Reply, TestServer, GENERATION_EXAMPLE, GENERATION_EXAMPLE_ID};
 use openrouter::funcs::generations_get_generation;
 use openrouter::models::{GenerationResponse, GetGenerationRequest};
 use openrouter::{Error, OpenRouterCore, RequestOptions, RetryConfig};
@@ -65,6 +65,28 @@ async fn rejected_before_sending(server: &TestServer, built: Result<OpenRouterCo
     tokio::time::sleep(ms(50)).await;
     assert_eq!(server.request_count(), 0, "nothing may be sent; error was: {err}");
     err
+}
+
+/// An HTTP date (IMF-fixdate, as in `Retry-After`), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+fn http_date(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).expect("after 1970").as_secs();
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (hh, mm, ss) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let month_name =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][(month - 1) as usize];
+    format!("{weekday}, {day:02} {month_name} {year} {hh:02}:{mm:02}:{ss:02} GMT")
 }
 
 /// Process environment is shared by all tests of this binary: tests that set or depend on
@@ -1090,4 +1112,67 @@ async fn calls_can_be_spawned_on_a_multi_thread_runtime() {
         task.await.unwrap().expect("spawned call");
     }
     assert_eq!(server.request_count(), 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The error object's code, the number of attempts, the size of `Error`.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_symbolic_error_code_is_kept_as_text() {
+    let body = r#"{"error":{"code":"rate_limit_exceeded","message":"slow down"}}"#;
+    let server = TestServer::start(vec![Reply::json(429, body)]).await;
+    let core = builder!(server).build().unwrap();
+    let err = get_err(&core).await;
+    let api = err.api_error().expect("api_error");
+    assert_eq!((api.code, api.code_text.as_deref()), (429, Some("rate_limit_exceeded")), "{api:?}");
+    assert_eq!(api.message, "slow down");
+    // A numeric code (or a numeric string) has no text.
+    let server = TestServer::start(vec![Reply::json(400, r#"{"error":{"code":"400","message":"bad"}}"#)]).await;
+    let core = builder!(server).build().unwrap();
+    let api = get_err(&core).await.api_error().cloned().expect("api_error");
+    assert_eq!((api.code, api.code_text), (400, None));
+    // The parsed error round-trips through its own serde form.
+    let json = serde_json::json!({"code": 429, "code_text": "rate_limit_exceeded", "message": "slow down"});
+    assert_eq!(serde_json::to_value(err.api_error().unwrap()).unwrap(), json);
+    assert_eq!(&serde_json::from_value::<openrouter::ApiError>(json).unwrap(), err.api_error().unwrap());
+}
+
+#[tokio::test]
+async fn attempts_counts_every_attempt_of_the_call() {
+    // Failed at once.
+    let server = TestServer::start(vec![Reply::api_error(404, "no such generation")]).await;
+    let core = builder!(server).build().unwrap();
+    assert_eq!(get_err(&core).await.attempts(), 1);
+    // Retried to the cap.
+    let server = TestServer::start(vec![Reply::api_error(500, "still broken")]).await;
+    let core = builder!(server).retry(fast_retry().max_attempts(3)).build().unwrap();
+    let err = get_err(&core).await;
+    assert_eq!((err.attempts(), server.request_count()), (3, 3));
+    // Retried, then a success whose body does not decode: the decode error counts both.
+    let server = TestServer::start(vec![Reply::api_error(503, "down"), Reply::json(200, "{oops")]).await;
+    let core = builder!(server).retry(fast_retry()).build().unwrap();
+    let err = get_err(&core).await;
+    assert!(err.is_decode(), "{err:?}");
+    assert_eq!(err.attempts(), 2);
+    // A connection that is refused every time.
+    let core = OpenRouterCore::builder()
+        .api_key(KEY)
+        .base_url(&format!("http://127.0.0.1:{}/api/v1", refused_port()))
+        .retry(fast_retry().max_attempts(2))
+        .build()
+        .unwrap();
+    let err = get_err(&core).await;
+    assert!(err.is_connect(), "{err:?}");
+    assert_eq!(err.attempts(), 2);
+    // Nothing sent.
+    let server = TestServer::start(vec![Reply::generation()]).await;
+    let err = rejected_before_sending(&server, builder!(server).build(), "").await;
+    assert_eq!(err.attempts(), 0);
+}
+
+#[test]
+fn an_error_is_one_pointer() {
+    assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    assert_eq!(std::mem::size_of::<Result<(), Error>>(), std::mem::size_of::<usize>());
 }

@@ -647,203 +647,19 @@ impl<'a> Gen<'a> {
             let name = self.ensure_component(n)?;
             return Ok((Ty::Named(name), nullable));
         }
-        let deprecated = deprecation(s);
-        // Claim a name for a new definition.
-        let claim = |g: &mut Gen<'a>| -> (String, bool) {
-            match fixed {
-                Some(n) => (n.to_string(), true),
-                None => g.alloc(hint, s),
-            }
-        };
-
         if let Some(members) = s.get("allOf").and_then(Value::as_array) {
-            let has_ref = members.iter().any(|m| m.get("$ref").is_some());
-            let non_trivial: Vec<&'a Value> = members
-                .iter()
-                .filter(|m| !is_trivial(m))
-                // an inline enum repeated next to a $ref: the $ref is the one
-                .filter(|m| !(has_ref && m.get("$ref").is_none() && m.get("enum").is_some()))
-                .collect();
-            if non_trivial.len() == 1 && s.get("properties").is_none() {
-                let (t, n) = self.resolve_with(non_trivial[0], hint, fixed)?;
-                return Ok((t, n || nullable));
-            }
-            // Merge objects.
-            let mut props: Vec<(String, &'a Value, String)> = Vec::new();
-            let mut required: Vec<String> = Vec::new();
-            let (name, fresh) = claim(self);
-            let mut ok = true;
-            self.collect_props(s, &name, &mut props, &mut required, &mut ok, 0)?;
-            if !ok {
-                eprintln!("warning: allOf at {name} mixes non-object members; using JSON value");
-                self.name_source.remove(&name);
-                return Ok((Ty::Value, nullable));
-            }
-            if fresh {
-                self.build_struct(&name, desc(s), props, &required, deprecated)?;
-            }
-            return Ok((Ty::Named(name), nullable));
+            return self.resolve_all_of(s, members, hint, fixed, nullable);
         }
-
         for key in ["oneOf", "anyOf"] {
-            let Some(all) = s.get(key).and_then(Value::as_array) else { continue };
-            let members: Vec<&'a Value> = all.iter().filter(|m| !is_null_schema(m)).collect();
-            if members.len() == 1 {
-                let (t, n) = self.resolve_with(members[0], hint, fixed)?;
-                return Ok((t, n || nullable));
+            if let Some(all) = s.get(key).and_then(Value::as_array) {
+                return self.resolve_union(s, all, hint, fixed, nullable);
             }
-            if members.is_empty() {
-                return Ok((Ty::Value, true));
-            }
-            if members.iter().all(|m| plain_string(m)) {
-                // Strings of different formats (`^\d+$`, a date, a date-time) are one string.
-                return Ok((Ty::Str, nullable));
-            }
-            if members.iter().all(|m| is_stringish(m)) {
-                let mut values = Vec::new();
-                let mut plain = false;
-                for m in &members {
-                    if let Some(e) = m.get("enum").and_then(Value::as_array) {
-                        values.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
-                    } else if let Some(c) = m.get("const").and_then(Value::as_str) {
-                        values.push(c.to_string());
-                    } else {
-                        plain = true;
-                    }
-                }
-                if plain || values.is_empty() {
-                    return Ok((Ty::Str, nullable));
-                }
-                let (name, fresh) = claim(self);
-                if fresh {
-                    self.string_enum(&name, desc(s), values, deprecated);
-                }
-                return Ok((Ty::Named(name), nullable));
-            }
-            let (name, fresh) = claim(self);
-            if !fresh {
-                return Ok((Ty::Named(name), nullable));
-            }
-            let inferred = if s.get("discriminator").is_none() { self.inferred_tag(&members)? } else { None };
-            if let Some(prop) = inferred {
-                // Every member an object with its own constant value of `prop`: a tagged union.
-                let mut variants: Vec<Variant> = Vec::new();
-                for m in &members {
-                    let tag = self.tag_value(self.deref(m)?, &prop)?.ok_or("inferred tag lost")?;
-                    let ident = camel(&tag);
-                    let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
-                    variants.push(Variant { ident, tags: vec![tag], ty, boxed: false });
-                }
-                self.add(&name, desc(s), Kind::Tagged { prop, variants }, deprecated);
-                return Ok((Ty::Named(name), nullable));
-            }
-            if let Some(disc) = s.get("discriminator") {
-                let prop = get_str(disc, "propertyName").ok_or("discriminator without propertyName")?;
-                let mapping = disc.get("mapping").and_then(Value::as_object);
-                let mut variants: Vec<Variant> = Vec::new();
-                for m in &members {
-                    let mut tags: Vec<String> = Vec::new();
-                    if let (Some(r), Some(map)) = (get_str(m, "$ref"), mapping) {
-                        for (tag, target) in map {
-                            if target.as_str() == Some(r) {
-                                tags.push(tag.clone());
-                            }
-                        }
-                    }
-                    if tags.is_empty() {
-                        let target = self.deref(m)?;
-                        let mut ps = Vec::new();
-                        let mut rq: Vec<String> = Vec::new();
-                        let mut ok = true;
-                        self.collect_props(target, "", &mut ps, &mut rq, &mut ok, 0)?;
-                        if let Some((_, p, _)) = ps.iter().find(|(w, _, _)| w == prop) {
-                            let p = self.deref(p)?;
-                            if let Some(c) = get_str(p, "const") {
-                                tags.push(c.to_string());
-                            } else if let Some(e) = p.get("enum").and_then(Value::as_array) {
-                                tags.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
-                            }
-                        }
-                    }
-                    if tags.is_empty() {
-                        return Err(format!("{name}: cannot find the discriminator value of a variant"));
-                    }
-                    let mut ident = camel(&tags[0]);
-                    while variants.iter().any(|v| v.ident == ident) || ident == "Unknown" {
-                        ident.push('_');
-                        ident = format!("{}V", ident.trim_end_matches('_'));
-                    }
-                    let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
-                    variants.push(Variant { ident, tags, ty, boxed: false });
-                }
-                self.add(&name, desc(s), Kind::Tagged { prop: prop.to_string(), variants }, deprecated);
-                return Ok((Ty::Named(name), nullable));
-            }
-            // Untagged: string-ish members merged into one variant.
-            let mut variants: Vec<(Variant, (i32, usize))> = Vec::new();
-            let stringish: Vec<&&'a Value> = members.iter().filter(|m| is_stringish(m)).collect();
-            let mut string_done = false;
-            for m in &members {
-                if is_stringish(m) {
-                    if string_done {
-                        continue;
-                    }
-                    string_done = true;
-                    let mut values = Vec::new();
-                    let mut plain = false;
-                    for m in &stringish {
-                        if let Some(e) = m.get("enum").and_then(Value::as_array) {
-                            values.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
-                        } else if let Some(c) = m.get("const").and_then(Value::as_str) {
-                            values.push(c.to_string());
-                        } else {
-                            plain = true;
-                        }
-                    }
-                    let ty = if plain || values.is_empty() {
-                        Ty::Str
-                    } else {
-                        let (n, fresh) = self.alloc(&format!("{name}String"), m);
-                        if fresh {
-                            self.string_enum(&n, String::new(), values, None);
-                        }
-                        Ty::Named(n)
-                    };
-                    variants.push((Variant { ident: "Text".into(), tags: vec![], ty, boxed: false }, (0, 0)));
-                    continue;
-                }
-                let target = self.deref(m)?;
-                let (ident, spec) = self.variant_ident(m, target)?;
-                let mut ident = ident;
-                if variants.iter().any(|(v, _)| v.ident == ident) {
-                    // Two objects of the same shape: named by the property that tells them apart.
-                    let taken: Vec<String> = variants.iter().map(|(v, _)| v.ident.clone()).collect();
-                    if let Some(p) = self.distinguishing_property(target, &taken) {
-                        ident = p;
-                    }
-                }
-                if let Some(o) = self.ov_get(&self.ov.variant_names, &format!("{name}.{ident}")) {
-                    ident = o;
-                }
-                let mut i = 2;
-                while variants.iter().any(|(v, _)| v.ident == ident) || ident == "Unknown" {
-                    ident = format!("{}{}", ident.trim_end_matches(char::is_numeric), i);
-                    i += 1;
-                }
-                let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
-                variants.push((Variant { ident, tags: vec![], ty, boxed: false }, spec));
-            }
-            // More specific object variants first (stable).
-            variants.sort_by_key(|v| std::cmp::Reverse(v.1));
-            let variants = variants.into_iter().map(|(v, _)| v).collect();
-            self.add(&name, desc(s), Kind::Untagged { variants }, deprecated);
-            return Ok((Ty::Named(name), nullable));
         }
-
+        let deprecated = deprecation(s);
         if let Some(values) = s.get("enum").and_then(Value::as_array) {
             let strings: Vec<String> = values.iter().filter_map(|v| v.as_str().map(String::from)).collect();
             if strings.len() == values.iter().filter(|v| !v.is_null()).count() && !strings.is_empty() {
-                let (name, fresh) = claim(self);
+                let (name, fresh) = self.claim(hint, s, fixed);
                 if fresh {
                     self.string_enum(&name, desc(s), strings, deprecated);
                 }
@@ -863,7 +679,7 @@ impl<'a> Gen<'a> {
         if let Some(c) = s.get("const") {
             return Ok(match c {
                 Value::String(v) => {
-                    let (name, fresh) = claim(self);
+                    let (name, fresh) = self.claim(hint, s, fixed);
                     if fresh {
                         self.string_enum(&name, desc(s), vec![v.clone()], deprecated);
                     }
@@ -900,7 +716,7 @@ impl<'a> Gen<'a> {
             },
             "object" => {
                 if has_props {
-                    let (name, fresh) = claim(self);
+                    let (name, fresh) = self.claim(hint, s, fixed);
                     if fresh {
                         let mut props = Vec::new();
                         let mut required: Vec<String> = Vec::new();
@@ -926,6 +742,245 @@ impl<'a> Gen<'a> {
             _ => Ty::Value,
         };
         Ok((ty, nullable))
+    }
+
+    /// A name for a new definition: `fixed`, or one allocated from `hint`; and whether it is
+    /// new (a definition must then be built under it).
+    fn claim(&mut self, hint: &str, s: &'a Value, fixed: Option<&str>) -> (String, bool) {
+        match fixed {
+            Some(n) => (n.to_string(), true),
+            None => self.alloc(hint, s),
+        }
+    }
+
+    /// `allOf`: the one member that matters, or the members' objects merged.
+    fn resolve_all_of(
+        &mut self,
+        s: &'a Value,
+        members: &'a [Value],
+        hint: &str,
+        fixed: Option<&str>,
+        nullable: bool,
+    ) -> R<(Ty, bool)> {
+        let deprecated = deprecation(s);
+        let has_ref = members.iter().any(|m| m.get("$ref").is_some());
+        let non_trivial: Vec<&'a Value> = members
+            .iter()
+            .filter(|m| !is_trivial(m))
+            // an inline enum repeated next to a $ref: the $ref is the one
+            .filter(|m| !(has_ref && m.get("$ref").is_none() && m.get("enum").is_some()))
+            .collect();
+        if non_trivial.len() == 1 && s.get("properties").is_none() {
+            let (t, n) = self.resolve_with(non_trivial[0], hint, fixed)?;
+            return Ok((t, n || nullable));
+        }
+        // Merge objects.
+        let mut props: Vec<(String, &'a Value, String)> = Vec::new();
+        let mut required: Vec<String> = Vec::new();
+        let (name, fresh) = self.claim(hint, s, fixed);
+        let mut ok = true;
+        self.collect_props(s, &name, &mut props, &mut required, &mut ok, 0)?;
+        if !ok {
+            eprintln!("warning: allOf at {name} mixes non-object members; using JSON value");
+            self.name_source.remove(&name);
+            return Ok((Ty::Value, nullable));
+        }
+        if fresh {
+            self.build_struct(&name, desc(s), props, &required, deprecated)?;
+        }
+        Ok((Ty::Named(name), nullable))
+    }
+
+    /// `oneOf` / `anyOf`: one member, strings, a string enum, or a union (tagged by an inferred
+    /// constant property, by the spec's discriminator, or untagged).
+    fn resolve_union(
+        &mut self,
+        s: &'a Value,
+        all: &'a [Value],
+        hint: &str,
+        fixed: Option<&str>,
+        nullable: bool,
+    ) -> R<(Ty, bool)> {
+        let deprecated = deprecation(s);
+        let members: Vec<&'a Value> = all.iter().filter(|m| !is_null_schema(m)).collect();
+        if members.len() == 1 {
+            let (t, n) = self.resolve_with(members[0], hint, fixed)?;
+            return Ok((t, n || nullable));
+        }
+        if members.is_empty() {
+            return Ok((Ty::Value, true));
+        }
+        if members.iter().all(|m| plain_string(m)) {
+            // Strings of different formats (`^\d+$`, a date, a date-time) are one string.
+            return Ok((Ty::Str, nullable));
+        }
+        if members.iter().all(|m| is_stringish(m)) {
+            let mut values = Vec::new();
+            let mut plain = false;
+            for m in &members {
+                if let Some(e) = m.get("enum").and_then(Value::as_array) {
+                    values.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
+                } else if let Some(c) = m.get("const").and_then(Value::as_str) {
+                    values.push(c.to_string());
+                } else {
+                    plain = true;
+                }
+            }
+            if plain || values.is_empty() {
+                return Ok((Ty::Str, nullable));
+            }
+            let (name, fresh) = self.claim(hint, s, fixed);
+            if fresh {
+                self.string_enum(&name, desc(s), values, deprecated);
+            }
+            return Ok((Ty::Named(name), nullable));
+        }
+        let (name, fresh) = self.claim(hint, s, fixed);
+        if !fresh {
+            return Ok((Ty::Named(name), nullable));
+        }
+        let inferred = if s.get("discriminator").is_none() { self.inferred_tag(&members)? } else { None };
+        if let Some(prop) = inferred {
+            self.tagged_by_property(&name, s, &members, prop, deprecated)?;
+        } else if let Some(disc) = s.get("discriminator") {
+            self.tagged_by_discriminator(&name, s, &members, disc, deprecated)?;
+        } else {
+            self.untagged(&name, s, &members, deprecated)?;
+        }
+        Ok((Ty::Named(name), nullable))
+    }
+
+    /// Every member an object with its own constant value of `prop`: a tagged union.
+    fn tagged_by_property(
+        &mut self,
+        name: &str,
+        s: &'a Value,
+        members: &[&'a Value],
+        prop: String,
+        deprecated: Option<String>,
+    ) -> R<()> {
+        let mut variants: Vec<Variant> = Vec::new();
+        for m in members {
+            let tag = self.tag_value(self.deref(m)?, &prop)?.ok_or("inferred tag lost")?;
+            let ident = camel(&tag);
+            let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
+            variants.push(Variant { ident, tags: vec![tag], ty, boxed: false });
+        }
+        self.add(name, desc(s), Kind::Tagged { prop, variants }, deprecated);
+        Ok(())
+    }
+
+    /// The spec's `discriminator`: each member's tags from the mapping or its constant property.
+    fn tagged_by_discriminator(
+        &mut self,
+        name: &str,
+        s: &'a Value,
+        members: &[&'a Value],
+        disc: &'a Value,
+        deprecated: Option<String>,
+    ) -> R<()> {
+        let prop = get_str(disc, "propertyName").ok_or("discriminator without propertyName")?;
+        let mapping = disc.get("mapping").and_then(Value::as_object);
+        let mut variants: Vec<Variant> = Vec::new();
+        for m in members {
+            let mut tags: Vec<String> = Vec::new();
+            if let (Some(r), Some(map)) = (get_str(m, "$ref"), mapping) {
+                for (tag, target) in map {
+                    if target.as_str() == Some(r) {
+                        tags.push(tag.clone());
+                    }
+                }
+            }
+            if tags.is_empty() {
+                let target = self.deref(m)?;
+                let mut ps = Vec::new();
+                let mut rq: Vec<String> = Vec::new();
+                let mut ok = true;
+                self.collect_props(target, "", &mut ps, &mut rq, &mut ok, 0)?;
+                if let Some((_, p, _)) = ps.iter().find(|(w, _, _)| w == prop) {
+                    let p = self.deref(p)?;
+                    if let Some(c) = get_str(p, "const") {
+                        tags.push(c.to_string());
+                    } else if let Some(e) = p.get("enum").and_then(Value::as_array) {
+                        tags.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
+                    }
+                }
+            }
+            if tags.is_empty() {
+                return Err(format!("{name}: cannot find the discriminator value of a variant"));
+            }
+            let mut ident = camel(&tags[0]);
+            while variants.iter().any(|v| v.ident == ident) || ident == "Unknown" {
+                ident.push('_');
+                ident = format!("{}V", ident.trim_end_matches('_'));
+            }
+            let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
+            variants.push(Variant { ident, tags, ty, boxed: false });
+        }
+        self.add(name, desc(s), Kind::Tagged { prop: prop.to_string(), variants }, deprecated);
+        Ok(())
+    }
+
+    /// Untagged: string-ish members merged into one variant, objects named by their shape.
+    fn untagged(&mut self, name: &str, s: &'a Value, members: &[&'a Value], deprecated: Option<String>) -> R<()> {
+        let mut variants: Vec<(Variant, (i32, usize))> = Vec::new();
+        let stringish: Vec<&&'a Value> = members.iter().filter(|m| is_stringish(m)).collect();
+        let mut string_done = false;
+        for m in members {
+            if is_stringish(m) {
+                if string_done {
+                    continue;
+                }
+                string_done = true;
+                let mut values = Vec::new();
+                let mut plain = false;
+                for m in &stringish {
+                    if let Some(e) = m.get("enum").and_then(Value::as_array) {
+                        values.extend(e.iter().filter_map(|v| v.as_str().map(String::from)));
+                    } else if let Some(c) = m.get("const").and_then(Value::as_str) {
+                        values.push(c.to_string());
+                    } else {
+                        plain = true;
+                    }
+                }
+                let ty = if plain || values.is_empty() {
+                    Ty::Str
+                } else {
+                    let (n, fresh) = self.alloc(&format!("{name}String"), m);
+                    if fresh {
+                        self.string_enum(&n, String::new(), values, None);
+                    }
+                    Ty::Named(n)
+                };
+                variants.push((Variant { ident: "Text".into(), tags: vec![], ty, boxed: false }, (0, 0)));
+                continue;
+            }
+            let target = self.deref(m)?;
+            let (ident, spec) = self.variant_ident(m, target)?;
+            let mut ident = ident;
+            if variants.iter().any(|(v, _)| v.ident == ident) {
+                // Two objects of the same shape: named by the property that tells them apart.
+                let taken: Vec<String> = variants.iter().map(|(v, _)| v.ident.clone()).collect();
+                if let Some(p) = self.distinguishing_property(target, &taken) {
+                    ident = p;
+                }
+            }
+            if let Some(o) = self.ov_get(&self.ov.variant_names, &format!("{name}.{ident}")) {
+                ident = o;
+            }
+            let mut i = 2;
+            while variants.iter().any(|(v, _)| v.ident == ident) || ident == "Unknown" {
+                ident = format!("{}{}", ident.trim_end_matches(char::is_numeric), i);
+                i += 1;
+            }
+            let (ty, _) = self.resolve(m, &format!("{name}{ident}"))?;
+            variants.push((Variant { ident, tags: vec![], ty, boxed: false }, spec));
+        }
+        // More specific object variants first (stable).
+        variants.sort_by_key(|v| std::cmp::Reverse(v.1));
+        let variants = variants.into_iter().map(|(v, _)| v).collect();
+        self.add(name, desc(s), Kind::Untagged { variants }, deprecated);
+        Ok(())
     }
 
     fn variant_ident(&self, m: &Value, target: &Value) -> R<(String, (i32, usize))> {
@@ -1330,8 +1385,30 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
     g.reserved.insert("FileUpload".into(), "(multipart file)".into());
     let version = spec.pointer("/info/version").and_then(Value::as_str).unwrap_or("?").to_string();
     let paths = spec.get("paths").and_then(Value::as_object).ok_or("spec has no paths")?;
+    let rows = operation_rows(paths, rows);
+    // Reserve request names.
+    for row in &rows {
+        let n = format!("{}Request", op_stem(&row.operation_id));
+        if let Some(prev) = g.reserved.insert(n.clone(), row.operation_id.clone()) {
+            return Err(format!("request type {n} of {} collides with {prev}", row.operation_id));
+        }
+    }
 
-    // Operation list: the table's rows, plus any spec operation missing from it.
+    let mut ops = Vec::new();
+    for row in &rows {
+        ops.extend(g.operation(row, paths)?);
+    }
+    check_overrides_used(&g)?;
+    let mut defs = g.defs;
+    let renamed = g.renamed;
+    box_recursion(&mut defs);
+    let (groups, all_groups) = reaching_groups(&mut defs, &ops, ov)?;
+    let defaultable = defaultable_types(&defs);
+    Ok(Model { version, defs, ops, groups, all_groups, renamed, defaultable })
+}
+
+/// The operations: the table's rows, plus any spec operation missing from it.
+fn operation_rows(paths: &serde_json::Map<String, Value>, rows: &[OpRow]) -> Vec<OpRow> {
     let mut rows: Vec<OpRow> = rows.to_vec();
     for (path, item) in paths {
         for (method, op) in item.as_object().into_iter().flatten() {
@@ -1352,297 +1429,12 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
             });
         }
     }
-    // Reserve request names.
-    for row in &rows {
-        let n = format!("{}Request", op_stem(&row.operation_id));
-        if let Some(prev) = g.reserved.insert(n.clone(), row.operation_id.clone()) {
-            return Err(format!("request type {n} of {} collides with {prev}", row.operation_id));
-        }
-    }
+    rows
+}
 
-    let mut ops = Vec::new();
-    for row in &rows {
-        let item = paths.get(&row.path).ok_or_else(|| format!("no path {}", row.path))?;
-        let op = item.get(row.method.to_lowercase()).ok_or_else(|| format!("no {} {}", row.method, row.path))?;
-        let op_name = op_stem(&row.operation_id);
-        let mut params: Vec<&Value> = Vec::new();
-        for p in item.get("parameters").and_then(Value::as_array).into_iter().flatten() {
-            params.push(p);
-        }
-        for p in op.get("parameters").and_then(Value::as_array).into_iter().flatten() {
-            params.push(p);
-        }
-        let content = op.pointer("/requestBody/content").and_then(Value::as_object);
-        let body_required = op.pointer("/requestBody/required").and_then(Value::as_bool).unwrap_or(false);
-        let mut variants: Vec<Option<&str>> = vec![None];
-        if let Some(c) = content {
-            if c.contains_key("application/json") && c.contains_key("multipart/form-data") {
-                variants.push(Some("multipart"));
-            }
-        }
-        for variant in variants {
-            let request = match variant {
-                None => format!("{op_name}Request"),
-                Some(v) => {
-                    let n = format!("{op_name}{}Request", camel(v));
-                    g.reserved.insert(n.clone(), row.operation_id.clone());
-                    n
-                }
-            };
-            let mut fields = Vec::new();
-            for p in &params {
-                let p = g.param(p)?;
-                let name = get_str(p, "name").ok_or("parameter without name")?;
-                let key = format!("{}.{}", row.operation_id, name);
-                if g.ov_has(&ov.skip_params, &key) {
-                    continue;
-                }
-                if get_str(p, "in") == Some("header") && g.ov_has(&ov.client_headers, name) {
-                    continue;
-                }
-                let loc = match get_str(p, "in") {
-                    Some("path") => Loc::Path,
-                    Some("query") => Loc::Query,
-                    Some("header") => Loc::Header,
-                    other => return Err(format!("{key}: unsupported parameter location {other:?}")),
-                };
-                let schema = p.get("schema").unwrap_or(&Value::Null);
-                let ident = param_ident(name);
-                let (ty, _) = if let Some(o) = g.ov_get(&ov.param_types, &key) {
-                    (g.override_ty(&o)?, false)
-                } else if get_str(schema, "x-openrouter-type") == Some("boolean") {
-                    (Ty::Bool, false)
-                } else {
-                    g.resolve(schema, &format!("{request}{}", camel(name)))?
-                };
-                let mut d = desc(p);
-                if d.is_empty() {
-                    d = desc(schema);
-                }
-                let mut constraints = constraints(schema);
-                if loc == Loc::Path && ty == Ty::Str && constraints.min_length.is_none() {
-                    // An empty path segment would address another resource (`/byok/` is the list).
-                    constraints.min_length = Some(1);
-                }
-                fields.push(Field {
-                    wire: name.to_string(),
-                    ident,
-                    ty,
-                    required: p.get("required").and_then(Value::as_bool).unwrap_or(false) || loc == Loc::Path,
-                    nullable: false,
-                    doc: d,
-                    constraints,
-                    loc,
-                    boxed: false,
-                    deprecated: deprecation(p),
-                    rank: 0,
-                });
-            }
-            let mut body = None;
-            if let Some(c) = content {
-                let (ct, media) = match variant {
-                    Some(_) => ("multipart/form-data", &c["multipart/form-data"]),
-                    None => match ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
-                        .into_iter()
-                        .find_map(|ct| c.get(ct).map(|m| (ct, m)))
-                    {
-                        Some(found) => found,
-                        None => return Err(format!("{}: unsupported request content", row.operation_id)),
-                    },
-                };
-                let schema = media.get("schema").unwrap_or(&Value::Null);
-                let body_doc = desc(op.get("requestBody").unwrap_or(&Value::Null));
-                let (ty, kind) = if ct == "application/json" {
-                    let (ty, _) = g.resolve(schema, &format!("{request}Body"))?;
-                    (ty, Body::Json)
-                } else if ct == "application/x-www-form-urlencoded" {
-                    let (ty, _) = g.resolve(schema, &format!("{request}Body"))?;
-                    (ty, Body::Form)
-                } else {
-                    let name = format!("{request}Body");
-                    g.reserved.insert(name.clone(), row.operation_id.clone());
-                    let target = g.deref(schema)?;
-                    let mut props = Vec::new();
-                    let mut required: Vec<String> = Vec::new();
-                    let mut ok = true;
-                    g.collect_props(target, &name, &mut props, &mut required, &mut ok, 0)?;
-                    let mut mfields = Vec::new();
-                    // Parts go file first, then the required ones, then the others, each in the
-                    // order the spec lists them (as the official SDK sends them).
-                    props.sort_by_key(|(w, ps, _)| {
-                        let file = g.deref(ps).ok().and_then(|t| get_str(t, "format")) == Some("binary");
-                        if file {
-                            0
-                        } else if required.contains(w) {
-                            1
-                        } else {
-                            2
-                        }
-                    });
-                    for (wire, ps, ctx) in props {
-                        let ps_t = g.deref(ps)?;
-                        let ty = if get_str(ps_t, "format") == Some("binary") {
-                            Ty::File
-                        } else {
-                            g.resolve(ps, &format!("{ctx}{}", camel(&wire)))?.0
-                        };
-                        mfields.push(Field {
-                            ident: field_ident(&wire),
-                            wire: wire.clone(),
-                            ty,
-                            required: required.contains(&wire),
-                            nullable: false,
-                            doc: desc(ps),
-                            constraints: constraints(ps),
-                            loc: Loc::Field,
-                            boxed: false,
-                            deprecated: deprecation(ps),
-                            rank: 0,
-                        });
-                    }
-                    g.add(&name, desc(target), Kind::Multipart { fields: mfields }, None);
-                    (Ty::Named(name.clone()), Body::Multipart(name))
-                };
-                let _ = body_required;
-                fields.push(Field {
-                    wire: "body".into(),
-                    ident: "body".into(),
-                    ty,
-                    required: true,
-                    nullable: false,
-                    doc: body_doc,
-                    constraints: Constraints::default(),
-                    loc: Loc::Body,
-                    boxed: false,
-                    deprecated: None,
-                    rank: 0,
-                });
-                body = Some(kind);
-            }
-            let mut seen = HashSet::new();
-            for f in &fields {
-                if !seen.insert(f.ident.clone()) {
-                    return Err(format!("{request}: two parameters named {}", f.ident));
-                }
-            }
-            // Response.
-            let responses = op.get("responses").and_then(Value::as_object).ok_or("no responses")?;
-            let (status, success) = responses
-                .iter()
-                .find(|(k, _)| k.starts_with('2'))
-                .ok_or_else(|| format!("{}: no success response", row.operation_id))?;
-            let _ = status;
-            let mut response = Response::Empty;
-            let mut accept = "application/json".to_string();
-            let mut sse = None;
-            if let Some(c) = success.get("content").and_then(Value::as_object) {
-                for (ct, media) in c {
-                    if g.ov_has(&ov.skip_content_types, ct) {
-                        continue;
-                    }
-                    let schema = media.get("schema").unwrap_or(&Value::Null);
-                    if ct == "application/json" {
-                        let (ty, _) = g.resolve(schema, &format!("{op_name}Response"))?;
-                        response = Response::Json(ty);
-                    } else if ct == "text/event-stream" {
-                        let target = g.deref(schema)?;
-                        if types_of(target) != ["string"] {
-                            let (ty, _) = g.resolve(schema, &format!("{op_name}StreamEvent"))?;
-                            sse = Some(ty);
-                        }
-                    } else if !matches!(response, Response::Json(_)) {
-                        response = Response::Raw;
-                        accept = ct.clone();
-                    }
-                }
-            }
-            // The `_stream` form: the `data` field of the spec's SSE event schema, or an override.
-            let stream_event = match (&sse, ov.stream_events.get(&row.operation_id)) {
-                (_, Some(name)) => {
-                    g.used_ov.borrow_mut().insert(row.operation_id.clone());
-                    Some(Ty::Named(g.ensure_component(name)?))
-                }
-                (Some(Ty::Named(wrapper)), None) => match g.defs.get(wrapper).map(|d| &d.kind) {
-                    Some(Kind::Struct { fields }) => fields.iter().find(|f| f.wire == "data").map(|f| f.ty.clone()),
-                    _ => None,
-                },
-                _ => None,
-            }
-            .filter(|_| variant.is_none());
-            if stream_event.is_some() && !matches!(body, Some(Body::Json)) {
-                return Err(format!("{}: a streaming form needs a JSON body with `stream`", row.operation_id));
-            }
-            let pagination = match op.get("x-speakeasy-pagination").and_then(|p| get_str(p, "type")) {
-                Some("offsetLimit") => Some(Pagination::Offset {
-                    default_limit: params
-                        .iter()
-                        .filter_map(|p| g.param(p).ok())
-                        .find(|p| get_str(p, "name") == Some("limit"))
-                        .and_then(|p| p.get("schema"))
-                        .and_then(|s| s.get("default"))
-                        .and_then(Value::as_i64),
-                }),
-                Some("cursor") => {
-                    let p = &op["x-speakeasy-pagination"];
-                    let param = p
-                        .get("inputs")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .find(|i| get_str(i, "type") == Some("cursor"))
-                        .and_then(|i| get_str(i, "name"))
-                        .ok_or_else(|| format!("{}: a cursor pagination without a cursor input", row.operation_id))?;
-                    let next = p
-                        .pointer("/outputs/nextCursor")
-                        .and_then(Value::as_str)
-                        .and_then(|n| n.strip_prefix("$."))
-                        .filter(|n| !n.contains('.'))
-                        .ok_or_else(|| {
-                            format!("{}: nextCursor must be a top-level field `$.name`", row.operation_id)
-                        })?;
-                    Some(Pagination::Cursor { param: param.to_string(), next: next.to_string() })
-                }
-                Some(other) => return Err(format!("{}: unknown pagination type {other}", row.operation_id)),
-                None => None,
-            };
-            let doc_of = |k: &str| get_str(op, k).unwrap_or("").to_string();
-            // An operation with its own server: the same origin as the API's, another path prefix.
-            let (on_origin, path) = match op.pointer("/servers/0/url").and_then(Value::as_str) {
-                None => (false, row.path.clone()),
-                Some(url) => {
-                    let api = spec.pointer("/servers/0/url").and_then(Value::as_str).unwrap_or("");
-                    let origin = |u: &str| u.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
-                    if origin(url) != origin(api) {
-                        return Err(format!("{}: its server {url} is not on the API's origin", row.operation_id));
-                    }
-                    (true, format!("{}{}", url[origin(url).len()..].trim_end_matches('/'), row.path))
-                }
-            };
-            g.add(&request, String::new(), Kind::Request { op: row.operation_id.clone(), fields }, None);
-            ops.push(Operation {
-                row: row.clone(),
-                variant: variant.map(String::from),
-                function: match variant {
-                    None => row.rust_function.clone(),
-                    Some(v) => format!("{}_{v}", row.rust_function),
-                },
-                request,
-                summary: doc_of("summary"),
-                description: doc_of("description"),
-                method: row.method.clone(),
-                path,
-                body,
-                response,
-                accept,
-                sse,
-                stream_event,
-                pagination,
-                deprecated: deprecation(op),
-                on_origin,
-            });
-        }
-    }
-    // Every override must have matched something.
+/// Every override must have matched something.
+fn check_overrides_used(g: &Gen<'_>) -> R<()> {
+    let ov = g.ov;
     let used = g.used_ov.borrow().clone();
     let all: Vec<&String> = ov
         .nullable
@@ -1661,15 +1453,16 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
     if !stale.is_empty() {
         return Err(format!("overrides that match nothing: {stale:?}"));
     }
+    Ok(())
+}
 
-    let mut defs = g.defs;
-    let renamed = g.renamed;
-    box_recursion(&mut defs);
-
-    // Groups reaching each definition.
+/// The groups reaching each definition (an alias group dropped where a group it implies reaches
+/// the type), and all groups; definitions no operation reaches are dropped.
+type Groups = (BTreeMap<String, BTreeSet<String>>, BTreeSet<String>);
+fn reaching_groups(defs: &mut BTreeMap<String, Def>, ops: &[Operation], ov: &Overrides) -> R<Groups> {
     let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut all_groups = BTreeSet::new();
-    for op in &ops {
+    for op in ops {
         all_groups.insert(op.row.group.clone());
         let mut stack = vec![op.request.clone()];
         if let Response::Json(t) = &op.response {
@@ -1711,11 +1504,15 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
         }
     }
 
-    // Which types can derive Default (greatest fixpoint).
+    Ok((groups, all_groups))
+}
+
+/// Which types can derive Default (greatest fixpoint).
+fn defaultable_types(defs: &BTreeMap<String, Def>) -> HashSet<String> {
     let mut defaultable: HashSet<String> = defs.keys().cloned().collect();
     loop {
         let mut changed = false;
-        for (n, d) in &defs {
+        for (n, d) in defs {
             if !defaultable.contains(n) {
                 continue;
             }
@@ -1737,7 +1534,329 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
             break;
         }
     }
-    Ok(Model { version, defs, ops, groups, all_groups, renamed, defaultable })
+    defaultable
+}
+
+impl<'a> Gen<'a> {
+    /// The operations of one table row (two when its body is JSON or multipart), their request
+    /// types added to the definitions.
+    fn operation(&mut self, row: &OpRow, paths: &'a serde_json::Map<String, Value>) -> R<Vec<Operation>> {
+        let mut ops = Vec::new();
+        let item = paths.get(&row.path).ok_or_else(|| format!("no path {}", row.path))?;
+        let op = item.get(row.method.to_lowercase()).ok_or_else(|| format!("no {} {}", row.method, row.path))?;
+        let op_name = op_stem(&row.operation_id);
+        let mut params: Vec<&Value> = Vec::new();
+        for p in item.get("parameters").and_then(Value::as_array).into_iter().flatten() {
+            params.push(p);
+        }
+        for p in op.get("parameters").and_then(Value::as_array).into_iter().flatten() {
+            params.push(p);
+        }
+        let content = op.pointer("/requestBody/content").and_then(Value::as_object);
+        let mut variants: Vec<Option<&str>> = vec![None];
+        if let Some(c) = content {
+            if c.contains_key("application/json") && c.contains_key("multipart/form-data") {
+                variants.push(Some("multipart"));
+            }
+        }
+        for variant in variants {
+            let request = match variant {
+                None => format!("{op_name}Request"),
+                Some(v) => {
+                    let n = format!("{op_name}{}Request", camel(v));
+                    self.reserved.insert(n.clone(), row.operation_id.clone());
+                    n
+                }
+            };
+            let mut fields = self.param_fields(row, &request, &params)?;
+            let mut body = None;
+            if let Some(c) = content {
+                let (field, kind) = self.request_body(row, op, &request, c, variant)?;
+                fields.push(field);
+                body = Some(kind);
+            }
+            let mut seen = HashSet::new();
+            for f in &fields {
+                if !seen.insert(f.ident.clone()) {
+                    return Err(format!("{request}: two parameters named {}", f.ident));
+                }
+            }
+            let (response, accept, sse) = self.success_response(row, op, &op_name)?;
+            // The `_stream` form: the `data` field of the spec's SSE event schema, or an override.
+            let stream_event = match (&sse, self.ov.stream_events.get(&row.operation_id)) {
+                (_, Some(name)) => {
+                    self.used_ov.borrow_mut().insert(row.operation_id.clone());
+                    Some(Ty::Named(self.ensure_component(name)?))
+                }
+                (Some(Ty::Named(wrapper)), None) => match self.defs.get(wrapper).map(|d| &d.kind) {
+                    Some(Kind::Struct { fields }) => fields.iter().find(|f| f.wire == "data").map(|f| f.ty.clone()),
+                    _ => None,
+                },
+                _ => None,
+            }
+            .filter(|_| variant.is_none());
+            if stream_event.is_some() && !matches!(body, Some(Body::Json)) {
+                return Err(format!("{}: a streaming form needs a JSON body with `stream`", row.operation_id));
+            }
+            let pagination = self.pagination(row, op, &params)?;
+            let doc_of = |k: &str| get_str(op, k).unwrap_or("").to_string();
+            let (on_origin, path) = operation_path(self.spec, row, op)?;
+            self.add(&request, String::new(), Kind::Request { op: row.operation_id.clone(), fields }, None);
+            ops.push(Operation {
+                row: row.clone(),
+                variant: variant.map(String::from),
+                function: match variant {
+                    None => row.rust_function.clone(),
+                    Some(v) => format!("{}_{v}", row.rust_function),
+                },
+                request,
+                summary: doc_of("summary"),
+                description: doc_of("description"),
+                method: row.method.clone(),
+                path,
+                body,
+                response,
+                accept,
+                sse,
+                stream_event,
+                pagination,
+                deprecated: deprecation(op),
+                on_origin,
+            });
+        }
+        Ok(ops)
+    }
+
+    /// The fields of an operation's request for its path, query and header parameters.
+    fn param_fields(&mut self, row: &OpRow, request: &str, params: &[&'a Value]) -> R<Vec<Field>> {
+        let ov = self.ov;
+        let mut fields = Vec::new();
+        for p in params {
+            let p = self.param(p)?;
+            let name = get_str(p, "name").ok_or("parameter without name")?;
+            let key = format!("{}.{}", row.operation_id, name);
+            if self.ov_has(&ov.skip_params, &key) {
+                continue;
+            }
+            if get_str(p, "in") == Some("header") && self.ov_has(&ov.client_headers, name) {
+                continue;
+            }
+            let loc = match get_str(p, "in") {
+                Some("path") => Loc::Path,
+                Some("query") => Loc::Query,
+                Some("header") => Loc::Header,
+                other => return Err(format!("{key}: unsupported parameter location {other:?}")),
+            };
+            let schema = p.get("schema").unwrap_or(&Value::Null);
+            let ident = param_ident(name);
+            let (ty, _) = if let Some(o) = self.ov_get(&ov.param_types, &key) {
+                (self.override_ty(&o)?, false)
+            } else if get_str(schema, "x-openrouter-type") == Some("boolean") {
+                (Ty::Bool, false)
+            } else {
+                self.resolve(schema, &format!("{request}{}", camel(name)))?
+            };
+            let mut d = desc(p);
+            if d.is_empty() {
+                d = desc(schema);
+            }
+            let mut constraints = constraints(schema);
+            if loc == Loc::Path && ty == Ty::Str && constraints.min_length.is_none() {
+                // An empty path segment would address another resource (`/byok/` is the list).
+                constraints.min_length = Some(1);
+            }
+            fields.push(Field {
+                wire: name.to_string(),
+                ident,
+                ty,
+                required: p.get("required").and_then(Value::as_bool).unwrap_or(false) || loc == Loc::Path,
+                nullable: false,
+                doc: d,
+                constraints,
+                loc,
+                boxed: false,
+                deprecated: deprecation(p),
+                rank: 0,
+            });
+        }
+        Ok(fields)
+    }
+
+    /// The `body` field of an operation's request (JSON, form or multipart), and its kind.
+    fn request_body(
+        &mut self,
+        row: &OpRow,
+        op: &'a Value,
+        request: &str,
+        c: &'a serde_json::Map<String, Value>,
+        variant: Option<&str>,
+    ) -> R<(Field, Body)> {
+        let (ct, media) = match variant {
+            Some(_) => ("multipart/form-data", &c["multipart/form-data"]),
+            None => match ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
+                .into_iter()
+                .find_map(|ct| c.get(ct).map(|m| (ct, m)))
+            {
+                Some(found) => found,
+                None => return Err(format!("{}: unsupported request content", row.operation_id)),
+            },
+        };
+        let schema = media.get("schema").unwrap_or(&Value::Null);
+        let body_doc = desc(op.get("requestBody").unwrap_or(&Value::Null));
+        let (ty, kind) = if ct == "application/json" {
+            let (ty, _) = self.resolve(schema, &format!("{request}Body"))?;
+            (ty, Body::Json)
+        } else if ct == "application/x-www-form-urlencoded" {
+            let (ty, _) = self.resolve(schema, &format!("{request}Body"))?;
+            (ty, Body::Form)
+        } else {
+            let name = format!("{request}Body");
+            self.reserved.insert(name.clone(), row.operation_id.clone());
+            let target = self.deref(schema)?;
+            let mut props = Vec::new();
+            let mut required: Vec<String> = Vec::new();
+            let mut ok = true;
+            self.collect_props(target, &name, &mut props, &mut required, &mut ok, 0)?;
+            let mut mfields = Vec::new();
+            // Parts go file first, then the required ones, then the others, each in the
+            // order the spec lists them (as the official SDK sends them).
+            props.sort_by_key(|(w, ps, _)| {
+                let file = self.deref(ps).ok().and_then(|t| get_str(t, "format")) == Some("binary");
+                if file {
+                    0
+                } else if required.contains(w) {
+                    1
+                } else {
+                    2
+                }
+            });
+            for (wire, ps, ctx) in props {
+                let ps_t = self.deref(ps)?;
+                let ty = if get_str(ps_t, "format") == Some("binary") {
+                    Ty::File
+                } else {
+                    self.resolve(ps, &format!("{ctx}{}", camel(&wire)))?.0
+                };
+                mfields.push(Field {
+                    ident: field_ident(&wire),
+                    wire: wire.clone(),
+                    ty,
+                    required: required.contains(&wire),
+                    nullable: false,
+                    doc: desc(ps),
+                    constraints: constraints(ps),
+                    loc: Loc::Field,
+                    boxed: false,
+                    deprecated: deprecation(ps),
+                    rank: 0,
+                });
+            }
+            self.add(&name, desc(target), Kind::Multipart { fields: mfields }, None);
+            (Ty::Named(name.clone()), Body::Multipart(name))
+        };
+        let field = Field {
+            wire: "body".into(),
+            ident: "body".into(),
+            ty,
+            required: true,
+            nullable: false,
+            doc: body_doc,
+            constraints: Constraints::default(),
+            loc: Loc::Body,
+            boxed: false,
+            deprecated: None,
+            rank: 0,
+        };
+        Ok((field, kind))
+    }
+
+    /// What the success response of an operation is: its type, `Accept`, and the SSE event type.
+    fn success_response(&mut self, row: &OpRow, op: &'a Value, op_name: &str) -> R<(Response, String, Option<Ty>)> {
+        let ov = self.ov;
+        // Response.
+        let responses = op.get("responses").and_then(Value::as_object).ok_or("no responses")?;
+        let (status, success) = responses
+            .iter()
+            .find(|(k, _)| k.starts_with('2'))
+            .ok_or_else(|| format!("{}: no success response", row.operation_id))?;
+        let _ = status;
+        let mut response = Response::Empty;
+        let mut accept = "application/json".to_string();
+        let mut sse = None;
+        if let Some(c) = success.get("content").and_then(Value::as_object) {
+            for (ct, media) in c {
+                if self.ov_has(&ov.skip_content_types, ct) {
+                    continue;
+                }
+                let schema = media.get("schema").unwrap_or(&Value::Null);
+                if ct == "application/json" {
+                    let (ty, _) = self.resolve(schema, &format!("{op_name}Response"))?;
+                    response = Response::Json(ty);
+                } else if ct == "text/event-stream" {
+                    let target = self.deref(schema)?;
+                    if types_of(target) != ["string"] {
+                        let (ty, _) = self.resolve(schema, &format!("{op_name}StreamEvent"))?;
+                        sse = Some(ty);
+                    }
+                } else if !matches!(response, Response::Json(_)) {
+                    response = Response::Raw;
+                    accept = ct.clone();
+                }
+            }
+        }
+        Ok((response, accept, sse))
+    }
+
+    /// The pagination of a list operation, from the spec's `x-speakeasy-pagination`.
+    fn pagination(&self, row: &OpRow, op: &'a Value, params: &[&'a Value]) -> R<Option<Pagination>> {
+        Ok(match op.get("x-speakeasy-pagination").and_then(|p| get_str(p, "type")) {
+            Some("offsetLimit") => Some(Pagination::Offset {
+                default_limit: params
+                    .iter()
+                    .filter_map(|p| self.param(p).ok())
+                    .find(|p| get_str(p, "name") == Some("limit"))
+                    .and_then(|p| p.get("schema"))
+                    .and_then(|s| s.get("default"))
+                    .and_then(Value::as_i64),
+            }),
+            Some("cursor") => {
+                let p = &op["x-speakeasy-pagination"];
+                let param = p
+                    .get("inputs")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .find(|i| get_str(i, "type") == Some("cursor"))
+                    .and_then(|i| get_str(i, "name"))
+                    .ok_or_else(|| format!("{}: a cursor pagination without a cursor input", row.operation_id))?;
+                let next = p
+                    .pointer("/outputs/nextCursor")
+                    .and_then(Value::as_str)
+                    .and_then(|n| n.strip_prefix("$."))
+                    .filter(|n| !n.contains('.'))
+                    .ok_or_else(|| format!("{}: nextCursor must be a top-level field `$.name`", row.operation_id))?;
+                Some(Pagination::Cursor { param: param.to_string(), next: next.to_string() })
+            }
+            Some(other) => return Err(format!("{}: unknown pagination type {other}", row.operation_id)),
+            None => None,
+        })
+    }
+}
+
+/// The path of an operation, and whether it is relative to the API's origin (an operation with
+/// its own server: the same origin as the API's, another path prefix).
+fn operation_path(spec: &Value, row: &OpRow, op: &Value) -> R<(bool, String)> {
+    Ok(match op.pointer("/servers/0/url").and_then(Value::as_str) {
+        None => (false, row.path.clone()),
+        Some(url) => {
+            let api = spec.pointer("/servers/0/url").and_then(Value::as_str).unwrap_or("");
+            let origin = |u: &str| u.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+            if origin(url) != origin(api) {
+                return Err(format!("{}: its server {url} is not on the API's origin", row.operation_id));
+            }
+            (true, format!("{}{}", url[origin(url).len()..].trim_end_matches('/'), row.path))
+        }
+    })
 }
 
 fn ty_default(t: &Ty, defaultable: &HashSet<String>) -> bool {
@@ -1830,17 +1949,4 @@ fn box_recursion(defs: &mut BTreeMap<String, Def>) {
             _ => {}
         }
     }
-}
-
-pub fn generate_files(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<BTreeMap<String, String>> {
-    let model = build(spec, rows, ov)?;
-    let mut files = crate::render::render(&model);
-    // A module that defines deprecated items still encodes, decodes and calls them itself.
-    for content in files.values_mut() {
-        if content.contains("#[deprecated") {
-            let at = content.lines().take_while(|l| l.starts_with("//")).map(|l| l.len() + 1).sum::<usize>();
-            content.insert_str(at, "#![allow(deprecated)] // the spec's deprecated items are still served\n");
-        }
-    }
-    Ok(files)
 }

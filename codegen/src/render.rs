@@ -849,37 +849,10 @@ fn render_pages_fn(model: &Model, op: &Operation, fields: &[Field], p: &Paginati
                 .iter()
                 .find(|f| f.wire == *param && f.loc == Loc::Query && f.ty == Ty::Str && !f.required)
                 .unwrap_or_else(|| panic!("{}: an optional string parameter `{param}` expected", op.row.operation_id));
-            let page_fields = match &op.response {
-                Response::Json(Ty::Named(page_ty)) => match &model.defs[page_ty].kind {
-                    Kind::Struct { fields } => Some(fields),
-                    _ => None,
-                },
-                _ => None,
+            let Response::Json(Ty::Named(page_ty)) = &op.response else {
+                panic!("{}: a cursor-paged list must answer with a named JSON type", op.row.operation_id)
             };
-            let (cursor, more_doc) = match page_fields {
-                Some(page_fields) => {
-                    let out_field = page_fields
-                        .iter()
-                        .find(|f| f.wire == *next && f.ty == Ty::Str)
-                        .unwrap_or_else(|| panic!("{}: the page has no string field `{next}`", op.row.operation_id));
-                    // The next cursor as `Option<String>`, whatever the field's optionality.
-                    let cursor = match (out_field.required, out_field.nullable) {
-                        (true, false) => format!("Some(page.{}.clone())", out_field.ident),
-                        (true, true) | (false, false) => format!("page.{}.clone()", out_field.ident),
-                        (false, true) => format!("page.{}.clone().flatten()", out_field.ident),
-                    };
-                    // A page that says there is no more ends the stream even when it names a last id.
-                    match page_fields.iter().find(|f| f.wire == "has_more" && f.ty == Ty::Bool) {
-                        Some(f) if f.required && !f.nullable => (
-                            format!("if page.{} {{ {cursor} }} else {{ None }}", f.ident),
-                            ", a page whose `has_more` is false",
-                        ),
-                        _ => (cursor, ""),
-                    }
-                }
-                // A union of page shapes: read the field from whichever shape came back.
-                None => (format!("crate::pagination::json_cursor(&page, {next:?})"), ""),
-            };
+            let (cursor, more_doc) = page_cursor(model, &op.row.operation_id, page_ty, next);
             text = format!(
                 "{}, page after page\n\nA stream of the pages of [`{}`], passing each page's `{next}` as the next \
                  `{param}`. It stops after a page without a next cursor{more_doc}, or the first error.",
@@ -902,6 +875,52 @@ fn render_pages_fn(model: &Model, op: &Operation, fields: &[Field], p: &Paginati
         "pub fn {}_pages(core: &OpenRouterCore, request: impl Into<{}>) -> crate::Pages<{ret}> {{\nlet core = core.clone();\nlet request = request.into();\n{body}\n}}\n",
         op.function, op.request
     );
+}
+
+/// The expression that reads the next cursor (`Option<String>`) from `page`, a `page_ty`, and
+/// the doc text of the extra stop condition, if any. A page struct reads its field (and stops on
+/// a required `has_more` that is false); a union of page shapes reads the field of whichever
+/// shape came back: its own field, or the same key among the fields it keeps unnamed.
+fn page_cursor(model: &Model, op_id: &str, page_ty: &str, next: &str) -> (String, &'static str) {
+    let field_cursor = |fields: &[crate::model::Field], page: &str| {
+        let f = fields.iter().find(|f| f.wire == next && f.ty == Ty::Str)?;
+        // The next cursor as `Option<String>`, whatever the field's optionality.
+        Some(match (f.required, f.nullable) {
+            (true, false) => format!("Some({page}.{}.clone())", f.ident),
+            (true, true) | (false, false) => format!("{page}.{}.clone()", f.ident),
+            (false, true) => format!("{page}.{}.clone().flatten()", f.ident),
+        })
+    };
+    match &model.defs[page_ty].kind {
+        Kind::Struct { fields } => {
+            let cursor = field_cursor(fields, "page")
+                .unwrap_or_else(|| panic!("{op_id}: the page has no string field `{next}`"));
+            // A page that says there is no more ends the stream even when it names a last id.
+            match fields.iter().find(|f| f.wire == "has_more" && f.ty == Ty::Bool) {
+                Some(f) if f.required && !f.nullable => (
+                    format!("if page.{} {{ {cursor} }} else {{ None }}", f.ident),
+                    ", a page whose `has_more` is false",
+                ),
+                _ => (cursor, ""),
+            }
+        }
+        Kind::Tagged { variants, .. } | Kind::Untagged { variants } => {
+            let unnamed =
+                |map: &str| format!("{map}.get({next:?}).and_then(serde_json::Value::as_str).map(str::to_owned)");
+            let mut arms = String::new();
+            for v in variants {
+                let Ty::Named(name) = &v.ty else { panic!("{op_id}: page shape `{}` is not a named type", v.ident) };
+                let Kind::Struct { fields } = &model.defs[name].kind else {
+                    panic!("{op_id}: page shape `{name}` is not an object")
+                };
+                let read = field_cursor(fields, "p").unwrap_or_else(|| unnamed("p.extra"));
+                let _ = writeln!(arms, "{page_ty}::{}(p) => {read},", v.ident);
+            }
+            let _ = writeln!(arms, "{page_ty}::Unknown(value) => {},", unnamed("value"));
+            (format!("match &page {{\n{arms}}}"), "")
+        }
+        _ => panic!("{op_id}: the page type `{page_ty}` is neither an object nor a union of them"),
+    }
 }
 
 pub fn render(model: &Model) -> BTreeMap<String, String> {

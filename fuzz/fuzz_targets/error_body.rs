@@ -17,5 +17,5 @@ fuzz_target!(|input: &[u8]| {
         return;
     }
     let (key, body) = rest.split_at(key_len);
-    openrouter::core::fuzzing::error_body(status, body, key, compressed);
+    openrouter::fuzzing::error_body(status, body, key, compressed);
 });

@@ -5,5 +5,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
     let Some((&flag, value)) = input.split_first() else { return };
-    let _ = openrouter::core::fuzzing::retry_after(value, flag & 1 == 1);
+    let _ = openrouter::fuzzing::retry_after(value, flag & 1 == 1);
 });

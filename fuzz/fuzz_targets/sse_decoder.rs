@@ -14,5 +14,5 @@ fuzz_target!(|input: &[u8]| {
     }
     let (cut_bytes, data) = rest.split_at(2 * n);
     let cuts: Vec<usize> = cut_bytes.chunks(2).map(|c| usize::from(u16::from_le_bytes([c[0], c[1]]))).collect();
-    openrouter::core::fuzzing::sse(data, &cuts, small);
+    openrouter::fuzzing::sse(data, &cuts, small);
 });

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use openrouter::core::fuzzing::decode;
+use openrouter::fuzzing::decode;
 use openrouter::models::*;
 
 fn check<T: serde::de::DeserializeOwned + serde::Serialize>(body: &[u8], event_stream: bool) {

@@ -291,10 +291,8 @@ pub(crate) struct Multipart {
 
 impl Multipart {
     pub(crate) fn new() -> Self {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_usize(&h as *const _ as usize);
-        Multipart { boundary: format!("openrouter-{:016x}", h.finish()), buf: Vec::new(), segments: Vec::new() }
+        let boundary = format!("openrouter-{:016x}", super::retry::random_u64());
+        Multipart { boundary, buf: Vec::new(), segments: Vec::new() }
     }
 
     fn head(&mut self, name: &str, filename: Option<&str>, content_type: Option<&str>) {
@@ -435,6 +433,8 @@ pub struct RawResponse {
     timer: Timer,
     /// When the attempt that got it started (for the deadline).
     started: Option<tokio::time::Instant>,
+    /// How many attempts the call made (for the errors of the body).
+    attempts: u32,
 }
 
 enum RawBody {
@@ -486,6 +486,7 @@ impl RawResponse {
             limit,
             timer: Timer::None,
             started: Some(started),
+            attempts: 0,
         }
     }
 
@@ -497,6 +498,7 @@ impl RawResponse {
             limit: usize::MAX,
             timer: Timer::None,
             started: None,
+            attempts: 0,
         }
     }
 
@@ -504,9 +506,17 @@ impl RawResponse {
         self.started
     }
 
-    pub(crate) fn with_timer(mut self, timer: Timer) -> Self {
-        self.timer = timer;
-        self
+    /// Whether the body was read whole already (an error status, or a call that buffers).
+    pub(crate) fn is_complete(&self) -> bool {
+        matches!(self.body, RawBody::Buffered(_))
+    }
+
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    pub(crate) fn set_attempts(&mut self, attempts: u32) {
+        self.attempts = attempts;
     }
 
     /// The HTTP status.
@@ -567,19 +577,22 @@ impl RawResponse {
         // After an error the body is over (dropping it closes the connection).
         self.body = RawBody::Buffered(None);
         self.timer = Timer::None;
-        Poll::Ready(Some(result))
+        Poll::Ready(Some(result.map_err(|e| e.set_attempts(self.attempts))))
     }
 
     /// Writes the body to `out` as it arrives, never holding all of it in memory;
     /// returns the number of bytes written.
     pub async fn write_to<W: tokio::io::AsyncWrite + Unpin>(mut self, out: &mut W) -> Result<u64, Error> {
         use tokio::io::AsyncWriteExt;
+        let attempts = self.attempts;
+        let failed =
+            |e: std::io::Error| Error::body_read("writing the body failed", Some(Box::new(e))).set_attempts(attempts);
         let mut written = 0u64;
         while let Some(chunk) = self.chunk().await? {
-            out.write_all(&chunk).await.map_err(|e| Error::body_read("writing the body failed", Some(Box::new(e))))?;
+            out.write_all(&chunk).await.map_err(failed)?;
             written += chunk.len() as u64;
         }
-        out.flush().await.map_err(|e| Error::body_read("writing the body failed", Some(Box::new(e))))?;
+        out.flush().await.map_err(failed)?;
         Ok(written)
     }
 
@@ -594,22 +607,24 @@ impl RawResponse {
     pub(crate) async fn bytes_timed(mut self, limit: usize) -> Result<Bytes, Error> {
         if let RawBody::Incoming(body) = &self.body {
             if body.size_hint().exact().is_some_and(|n| n > limit as u64) {
-                return Err(Error::body_too_large(limit));
+                return Err(Error::body_too_large(limit).set_attempts(self.attempts));
             }
         }
         let mut all = Collect::default();
         while let Some(data) = self.chunk().await? {
-            all.push(data, limit)?;
+            all.push(data, limit).map_err(|e| e.set_attempts(self.attempts))?;
         }
         Ok(all.finish())
     }
 
-    /// Reads the whole body without a time limit of its own (a caller's timeout covers it).
-    pub(crate) async fn bytes_within(self, limit: usize) -> Result<Bytes, Error> {
-        match self.body {
-            RawBody::Buffered(b) => Ok(b.unwrap_or_default()),
-            RawBody::Incoming(body) => read_limited(body, limit).await,
-        }
+    /// Status, headers and the whole body, read without a time limit of its own (a caller's
+    /// timeout covers it); at once when it [`is_complete`](Self::is_complete).
+    pub(crate) async fn into_parts(self, limit: usize) -> Result<(u16, HeaderMap, Bytes), Error> {
+        let body = match self.body {
+            RawBody::Buffered(b) => b.unwrap_or_default(),
+            RawBody::Incoming(body) => read_limited(body, limit).await.map_err(|e| e.set_attempts(self.attempts))?,
+        };
+        Ok((self.status, self.headers, body))
     }
 }
 

@@ -1,4 +1,5 @@
-//! The connector: hyper-rustls's, with a count of the bytes each connection has read.
+//! The connector: hyper-rustls's (rustls with the ring provider, the enabled feature's roots),
+//! with a count of the bytes each connection has read.
 //!
 //! The retry loop must know whether any byte of a response arrived before a failure (a POST
 //! whose answer had started may have been acted on, and is not sent again). hyper reports a
@@ -16,7 +17,43 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use hyper::rt::{Read, ReadBuf, ReadBufCursor, Write};
-use hyper_util::client::legacy::connect::{CaptureConnection, Connected, Connection};
+use hyper_util::client::legacy::connect::{CaptureConnection, Connected, Connection, HttpConnector};
+
+use crate::Error;
+
+/// The connector of the core's pooled client.
+pub(crate) type Connector = Counting<hyper_rustls::HttpsConnector<HttpConnector>>;
+
+/// The TLS connector: rustls with the ring provider and the roots of the enabled feature.
+pub(crate) fn tls(
+    needs_roots: bool,
+    extra_roots: Vec<rustls::pki_types::TrustAnchor<'static>>,
+) -> Result<hyper_rustls::HttpsConnector<HttpConnector>, Error> {
+    let mut roots = rustls::RootCertStore { roots: extra_roots };
+    #[cfg(feature = "webpki-roots")]
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    #[cfg(feature = "native-roots")]
+    {
+        let native = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(native.certs);
+    }
+    if needs_roots && roots.is_empty() {
+        return Err(Error::invalid_request(
+            "no TLS trust roots: enable the `webpki-roots` or `native-roots` feature (or the system has no certificates)",
+        ));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::invalid_request(format!("TLS configuration: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config).https_or_http();
+    #[cfg(feature = "http2")]
+    let builder = builder.enable_all_versions();
+    #[cfg(not(feature = "http2"))]
+    let builder = builder.enable_http1();
+    Ok(builder.build())
+}
 
 /// Wraps a connector so that each of its connections counts the bytes it reads.
 #[derive(Clone)]

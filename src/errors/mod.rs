@@ -20,6 +20,8 @@ use bytes::Bytes;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
+use crate::headers::content_encoding;
+
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// An error from building, sending or decoding a request.
@@ -42,6 +44,8 @@ struct Inner {
     detail: Option<String>,
     /// Whether any byte of the response had arrived (connection and timeout errors).
     response_started: bool,
+    /// How many attempts the call made (see [`Error::attempts`]).
+    attempts: u32,
     source: Option<Source>,
 }
 
@@ -67,12 +71,23 @@ enum Kind {
     Protocol,
 }
 
-/// The error object the API sends: `{"error": {"code", "message", "metadata"}}`.
+/// The error object the API sends: `{"error": {"code", "message", "metadata"}}`, normalised the
+/// same way whether it came as an error body or inside a stream.
+///
+/// The API's `code` is usually the HTTP status as a number (`429`), sometimes a numeric string
+/// (`"429"`), sometimes a symbolic code (`"rate_limit_exceeded"`, `"server_error"`). The number is
+/// in [`code`](Self::code); a symbolic code is kept as sent in [`code_text`](Self::code_text).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "WireError")]
 pub struct ApiError {
-    /// The error code; the API uses the HTTP status (a status is filled in when the body lacks one).
-    #[serde(default, deserialize_with = "lenient_code")]
+    /// The numeric error code: the API's own number (`401`, `401.0` and `"401"` all read 401);
+    /// when it sent none or a symbolic one, the HTTP status of the answer (0 for an error
+    /// reported inside a stream, which has no status of its own).
     pub code: i64,
+    /// The code as the API sent it when it is not a number: `Some("rate_limit_exceeded")` for
+    /// `"code": "rate_limit_exceeded"`; `None` for a numeric code or none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_text: Option<String>,
     /// The API's human-readable message.
     #[serde(default)]
     pub message: String,
@@ -81,18 +96,59 @@ pub struct ApiError {
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// Accepts `401`, `401.0` or `"401"`; anything else becomes 0 (and is then replaced by the status).
-fn lenient_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)).unwrap_or(0),
-        serde_json::Value::String(s) => s.trim().parse().unwrap_or(0),
-        _ => 0,
-    })
+/// The API's error object as sent, before [`WireError::normalise`]: every field optional, the
+/// code of any JSON type. The JSON path and the stream path both read it.
+#[derive(Deserialize)]
+pub(crate) struct WireError {
+    #[serde(default)]
+    pub(crate) code: Option<serde_json::Value>,
+    #[serde(default)]
+    pub(crate) message: Option<String>,
+    #[serde(default)]
+    pub(crate) metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Only in what [`ApiError`]'s own `Serialize` wrote, so that it round-trips.
+    #[serde(default)]
+    code_text: Option<String>,
+}
+
+impl WireError {
+    pub(crate) fn new(code: Option<serde_json::Value>, message: Option<String>) -> Self {
+        WireError { code, message, metadata: None, code_text: None }
+    }
+
+    /// The one normaliser of the API's error object. `status` fills in the numeric code when
+    /// the API sent none or a symbolic one (0: there is no status, as inside a stream).
+    /// `401`, `401.0` and `"401"` are 401; a non-numeric string is kept in `code_text`;
+    /// any other JSON value counts as no code.
+    pub(crate) fn normalise(self, status: u16) -> ApiError {
+        let (numeric, text) = match self.code {
+            Some(serde_json::Value::Number(n)) => (n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)), None),
+            Some(serde_json::Value::String(s)) => match s.trim().parse::<i64>() {
+                Ok(n) => (Some(n), None),
+                Err(_) if s.trim().is_empty() => (None, None),
+                Err(_) => (None, Some(s)),
+            },
+            _ => (None, None),
+        };
+        let code = numeric.filter(|c| *c != 0).unwrap_or(i64::from(status));
+        ApiError {
+            code,
+            code_text: text.or(self.code_text),
+            message: self.message.unwrap_or_default(),
+            metadata: self.metadata,
+        }
+    }
+}
+
+impl From<WireError> for ApiError {
+    fn from(wire: WireError) -> Self {
+        wire.normalise(0)
+    }
 }
 
 #[derive(Deserialize)]
 struct ErrorEnvelope {
-    error: ApiError,
+    error: WireError,
 }
 
 impl Error {
@@ -107,6 +163,7 @@ impl Error {
                 api: None,
                 detail: None,
                 response_started: false,
+                attempts: 0,
                 source: None,
             }),
         }
@@ -166,6 +223,12 @@ impl Error {
     /// Marks whether any byte of the response had arrived.
     pub(crate) fn set_response_started(mut self, started: bool) -> Self {
         self.inner.response_started = started;
+        self
+    }
+
+    /// Records how many attempts the call made; the send path sets it on every error it returns.
+    pub(crate) fn set_attempts(mut self, attempts: u32) -> Self {
+        self.inner.attempts = attempts;
         self
     }
 
@@ -309,7 +372,15 @@ impl Error {
 
     /// The value of the `Retry-After` family of headers, as the server sent it.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.headers().and_then(crate::core::retry_after)
+        self.headers().and_then(crate::headers::retry_after)
+    }
+
+    /// How many attempts the call made: 1 for a call that failed at once, more when it was
+    /// retried (the last attempt's error is this one); 0 when nothing was sent (the request was
+    /// refused before sending, or the key provider failed). An error read from a body or a
+    /// stream after the call returned counts the attempts of that call.
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
     }
 
     /// The server answered with an error (status, or an error body in a 2xx or a stream).
@@ -359,13 +430,18 @@ impl Error {
     }
 
     /// Whether trying the same request again may succeed: connection errors,
-    /// timeouts, 429 and 5xx statuses. (Whether it is safe is another matter: the retry loop
-    /// sends a POST again only when no byte of its response had arrived; see
-    /// [`RetryConfig`](crate::RetryConfig).)
+    /// timeouts, 429 and 5xx statuses, and an error reported inside a stream whose code is 408,
+    /// 429 or 5xx (the stream's status was a success; a new request may go to another provider).
+    /// (Whether it is safe is another matter: the retry loop sends a POST again only when no
+    /// byte of its response had arrived; see [`RetryConfig`](crate::RetryConfig).)
     pub fn is_retryable(&self) -> bool {
         match self.inner.kind {
             Kind::Connect | Kind::Timeout => true,
-            Kind::Api => matches!(self.inner.status, Some(429) | Some(500..=599)),
+            Kind::Api => match self.inner.status {
+                Some(status) => matches!(status, 429 | 500..=599),
+                // Inside a stream: the API's code says what happened.
+                None => self.inner.api.as_ref().is_some_and(|a| matches!(a.code, 408 | 429 | 500..=599)),
+            },
             _ => false,
         }
     }
@@ -373,11 +449,7 @@ impl Error {
 
 /// Parses `{"error": {...}}`; the code falls back to the HTTP status.
 fn parse_api_error(body: &[u8], status: u16) -> Option<ApiError> {
-    let mut api = serde_json::from_slice::<ErrorEnvelope>(body).ok()?.error;
-    if api.code == 0 {
-        api.code = i64::from(status);
-    }
-    Some(api)
+    Some(serde_json::from_slice::<ErrorEnvelope>(body).ok()?.error.normalise(status))
 }
 
 /// `true` when a 2xx body is an error object (`{"error": {...}}` with nothing else that matters).
@@ -486,14 +558,6 @@ pub(crate) fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
         next = e.source();
     }
     one_line(&out, 300)
-}
-
-/// The `Content-Encoding` of a response, unless it is absent or `identity`.
-pub(crate) fn content_encoding(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(http::header::CONTENT_ENCODING)?;
-    let text = value.to_str().unwrap_or("(not text)");
-    let identity = text.split(',').all(|c| c.trim().is_empty() || c.trim().eq_ignore_ascii_case("identity"));
-    (!identity).then_some(text.trim())
 }
 
 /// Server text kept as the source of a decode error, already redacted.

@@ -31,7 +31,18 @@ pub fn files_list_pages(core: &OpenRouterCore, request: impl Into<ListFilesReque
         request.cursor = cursor;
         Box::pin(async move {
             let page = files_list(&core, request).await?;
-            let next = crate::pagination::json_cursor(&page, "cursor");
+            let next = match &page {
+                FileListResponse::Openrouter(p) => p.cursor.clone(),
+                FileListResponse::Openai(p) => {
+                    p.extra.get("cursor").and_then(serde_json::Value::as_str).map(str::to_owned)
+                }
+                FileListResponse::Anthropic(p) => {
+                    p.extra.get("cursor").and_then(serde_json::Value::as_str).map(str::to_owned)
+                }
+                FileListResponse::Unknown(value) => {
+                    value.get("cursor").and_then(serde_json::Value::as_str).map(str::to_owned)
+                }
+            };
             Ok((page, next))
         })
     })

@@ -48,11 +48,11 @@ pub fn retry_after(value: &[u8], ms: bool) -> Option<Duration> {
     let Ok(v) = HeaderValue::from_bytes(value) else { return None };
     let mut h = HeaderMap::new();
     h.insert(if ms { "retry-after-ms" } else { "retry-after" }, v);
-    let wait = super::retry_after(&h);
+    let wait = crate::headers::retry_after(&h);
     if let Some(w) = wait {
         assert!(w <= Duration::from_secs(1_000_000_000), "an uncapped wait: {w:?}");
         // The policy caps it again, whatever it is.
-        let policy = super::RetryConfig::backoff();
+        let policy = crate::RetryConfig::backoff();
         assert!(policy.next_delay(1, Duration::ZERO, Some(w)).is_none_or(|d| d <= Duration::from_secs(60)));
     }
     wait
@@ -95,11 +95,12 @@ pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8], event_stream: bool) -
     let mut headers = HeaderMap::new();
     let ct = if event_stream { "text/event-stream" } else { "application/json" };
     headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    let response = super::HttpResponse {
+    let response = crate::core::HttpResponse {
         status: 200,
         headers,
         body: Bytes::copy_from_slice(body),
         auth: HeaderValue::from_static("Bearer sk-or-v1-fuzz"),
+        attempts: 1,
     };
     let result = response.json::<T>();
     if let Err(e) = &result {
