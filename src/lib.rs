@@ -65,6 +65,7 @@
 
 pub mod core;
 mod errors;
+mod ext;
 pub mod funcs;
 pub mod models;
 mod pagination;
@@ -73,6 +74,8 @@ pub mod stream;
 
 pub use crate::core::{FileUpload, OpenRouterCore, OpenRouterCoreBuilder, RawResponse, RequestOptions, RetryConfig};
 pub use crate::errors::{ApiError, Error};
+#[cfg(feature = "chat")]
+pub use crate::ext::chat::{collect_chat, ChatAccumulator};
 pub use crate::pagination::Pages;
 pub use crate::stream::EventStream;
 
