@@ -37,7 +37,7 @@ fn responses_result(output: Value) -> OpenResponsesResult {
 fn core_at(server: &TestServer) -> OpenRouterCore {
     OpenRouterCore::builder()
         .api_key("sk-or-test")
-        .base_url(server.base_url())
+        .base_url(&server.base_url())
         .retry(RetryConfig::none())
         .build()
         .expect("core")

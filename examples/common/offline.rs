@@ -27,7 +27,7 @@ pub async fn core() -> Result<OpenRouterCore, Box<dyn Error>> {
     }
     let url = start().await?;
     println!("(OPENROUTER_API_KEY is not set: answering from a local server at {url})\n");
-    Ok(OpenRouterCore::builder().api_key("sk-or-local-demo").base_url(url).build()?)
+    Ok(OpenRouterCore::builder().api_key("sk-or-local-demo").base_url(&url).build()?)
 }
 
 /// The model the examples ask for: `OPENROUTER_MODEL`, default `openai/gpt-4o-mini`.
