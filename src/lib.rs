@@ -63,6 +63,7 @@
 )]
 #![warn(missing_debug_implementations)]
 
+pub mod client;
 pub mod core;
 mod errors;
 mod ext;
@@ -72,6 +73,7 @@ mod pagination;
 mod sse;
 pub mod stream;
 
+pub use crate::client::OpenRouter;
 pub use crate::core::{FileUpload, OpenRouterCore, OpenRouterCoreBuilder, RawResponse, RequestOptions, RetryConfig};
 pub use crate::errors::{ApiError, Error};
 #[cfg(feature = "chat")]

@@ -11,6 +11,7 @@
 //! - collisions: when the name is already taken by a different schema, the suffix `Inline` is
 //!   appended; if that is taken too, generation fails (add a `[names]` override).
 
+mod facade;
 mod model;
 mod render;
 

@@ -167,7 +167,7 @@ fn escape_md(line: &str) -> String {
     out
 }
 
-fn doc(out: &mut String, text: &str) {
+pub(crate) fn doc(out: &mut String, text: &str) {
     for l in doc_lines(text) {
         if l.is_empty() {
             out.push_str("///\n");
@@ -177,7 +177,7 @@ fn doc(out: &mut String, text: &str) {
     }
 }
 
-fn ty(t: &Ty) -> String {
+pub(crate) fn ty(t: &Ty) -> String {
     match t {
         Ty::Str => "String".into(),
         Ty::I64 => "i64".into(),
@@ -234,7 +234,7 @@ fn raw_ident(id: &str) -> &str {
 }
 
 /// `#[deprecated]` with the spec's note, for a deprecated item or field.
-fn deprecated_attr(note: &Option<String>) -> String {
+pub(crate) fn deprecated_attr(note: &Option<String>) -> String {
     match note.as_deref() {
         None => String::new(),
         Some("") => "#[deprecated]\n".into(),
@@ -974,6 +974,7 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
     }
     files.insert("src/models/mod.rs".to_string(), m);
     files.insert("src/models/support.rs".to_string(), format!("{head}{}", include_str!("../templates/support.rs")));
+    files.insert("src/client.rs".to_string(), crate::facade::render_client(model, &head));
     let prelude = "#[allow(unused_imports)]\nuse crate::models::*;\n#[allow(unused_imports)]\nuse serde::{Deserialize, Serialize};\n\n";
     for (module, defs) in &homes {
         let mut s = head.clone();
