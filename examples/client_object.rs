@@ -23,7 +23,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A clone shares the connection pool; the client is Send + Sync.
     let task = tokio::spawn({
         let client = client.clone();
-        async move { client.generations().get_generation(GetGenerationRequest::new("gen-3bhGkxlo4XFrqiabUM7NDtwDzWwG")).await }
+        async move {
+            client.generations().get_generation(GetGenerationRequest::new("gen-3bhGkxlo4XFrqiabUM7NDtwDzWwG")).await
+        }
     });
     match task.await? {
         Ok(generation) => println!("generation {} cost ${}", generation.data.id, generation.data.total_cost),

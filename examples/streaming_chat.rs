@@ -14,8 +14,8 @@ mod offline;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = OpenRouter::from(offline::core().await?); // with a key: OpenRouter::from_env()?
-    let request = ChatRequest::new(vec![ChatMessages::user("Name three rivers of France, briefly.")])
-        .model("openai/gpt-4o-mini");
+    let request =
+        ChatRequest::new(vec![ChatMessages::user("Name three rivers of France, briefly.")]).model("openai/gpt-4o-mini");
     let mut stream = client.chat().send_stream(request).await?;
     let mut all = ChatAccumulator::new(); // the whole answer and its usage, even if you stop early
     while let Some(chunk) = stream.next_event().await {

@@ -288,6 +288,11 @@ mod tests {
     }
 }
 
-// The chat stream's collector lives with the other chat helpers (src/ext/chat.rs).
 #[cfg(feature = "chat")]
-pub use crate::ext::chat::{collect_chat, ChatAccumulator};
+pub use chat::{collect_chat, ChatAccumulator};
+
+/// The chat stream's collector lives with the other chat helpers (src/ext/chat.rs).
+#[cfg(feature = "chat")]
+mod chat {
+    pub use crate::ext::chat::{collect_chat, ChatAccumulator};
+}

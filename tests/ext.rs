@@ -222,9 +222,10 @@ fn delta_text_and_the_accumulator_text() {
     };
     let chunks = [chunk(json!("Hel")), chunk(Value::Null), chunk(json!("lo"))];
     assert_eq!(chunks.iter().map(|c| c.delta_text()).collect::<Vec<_>>(), [Some("Hel"), None, Some("lo")]);
-    let empty: ChatStreamChunk =
-        serde_json::from_value(json!({"id": "x", "created": 1, "model": "m", "object": "chat.completion.chunk", "choices": []}))
-            .unwrap();
+    let empty: ChatStreamChunk = serde_json::from_value(
+        json!({"id": "x", "created": 1, "model": "m", "object": "chat.completion.chunk", "choices": []}),
+    )
+    .unwrap();
     assert_eq!(empty.delta_text(), None);
 
     let mut all = ChatAccumulator::new();
@@ -265,7 +266,8 @@ fn function_calls_lists_the_function_call_items() {
         {"type": "message", "id": "msg_1", "role": "assistant", "content": [{"type": "output_text", "text": "x"}]},
         {"type": "function_call", "call_id": "call_b", "name": "get_time", "arguments": "{}"}
     ]));
-    let calls: Vec<_> = result.function_calls().map(|c| (c.call_id.as_str(), c.name.as_str(), c.arguments.as_str())).collect();
+    let calls: Vec<_> =
+        result.function_calls().map(|c| (c.call_id.as_str(), c.name.as_str(), c.arguments.as_str())).collect();
     assert_eq!(calls, [("call_a", "get_weather", "{\"city\":\"Paris\"}"), ("call_b", "get_time", "{}")]);
 }
 

@@ -58,7 +58,8 @@ pub async fn start() -> std::io::Result<String> {
                     .body(Full::new(Bytes::from(text)))
             });
             tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let _ =
+                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
             });
         }
     });
@@ -178,7 +179,8 @@ fn responses_stream(model: &str) -> String {
     let mut done = responses(model, &Value::Null);
     done["output"][1]["content"][0]["text"] = json!(words.concat());
     events.push(json!({"type": "response.completed", "sequence_number": 11, "response": done}));
-    let sse: String = events.iter().map(|e| format!("event: {}\ndata: {e}\n\n", e["type"].as_str().unwrap_or(""))).collect();
+    let sse: String =
+        events.iter().map(|e| format!("event: {}\ndata: {e}\n\n", e["type"].as_str().unwrap_or(""))).collect();
     sse + "data: [DONE]\n\n"
 }
 

@@ -7,9 +7,8 @@ use crate::models::{
     ChatAssistantMessage, ChatAssistantMessageContent, ChatChoice, ChatContentImage, ChatContentImageUrl,
     ChatContentItems, ChatContentText, ChatDeveloperMessage, ChatDeveloperMessageContent, ChatFormatJsonSchemaConfig,
     ChatFunctionTool, ChatFunctionToolFunction, ChatFunctionToolFunctionValue, ChatJsonSchemaConfig, ChatMessages,
-    ChatRequestResponseFormat, ChatResult, ChatStreamChunk, ChatSystemMessage, ChatSystemMessageContent,
-    ChatToolCall, ChatToolCallFunction, ChatToolMessage, ChatToolMessageContent, ChatUserMessage,
-    ChatUserMessageContent,
+    ChatRequestResponseFormat, ChatResult, ChatStreamChunk, ChatSystemMessage, ChatSystemMessageContent, ChatToolCall,
+    ChatToolCallFunction, ChatToolMessage, ChatToolMessageContent, ChatUserMessage, ChatUserMessageContent,
 };
 use crate::stream::EventStream;
 use crate::Error;
