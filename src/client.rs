@@ -282,7 +282,7 @@ impl OpenRouter {
 #[cfg(feature = "alpha_decisions")]
 #[derive(Clone, Copy, Debug)]
 pub struct AlphaDecisions<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "alpha_decisions")]
@@ -304,7 +304,7 @@ impl<'a> AlphaDecisions<'a> {
 #[cfg(feature = "analytics")]
 #[derive(Clone, Copy, Debug)]
 pub struct Analytics<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "analytics")]
@@ -343,7 +343,7 @@ impl<'a> Analytics<'a> {
 #[cfg(feature = "api_keys")]
 #[derive(Clone, Copy, Debug)]
 pub struct ApiKeys<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "api_keys")]
@@ -406,7 +406,7 @@ impl<'a> ApiKeys<'a> {
 #[cfg(feature = "batch")]
 #[derive(Clone, Copy, Debug)]
 pub struct Batch<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "batch")]
@@ -465,7 +465,7 @@ impl<'a> Batch<'a> {
 #[cfg(feature = "benchmarks")]
 #[derive(Clone, Copy, Debug)]
 pub struct Benchmarks<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "benchmarks")]
@@ -487,7 +487,7 @@ impl<'a> Benchmarks<'a> {
 #[cfg(feature = "byok")]
 #[derive(Clone, Copy, Debug)]
 pub struct Byok<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "byok")]
@@ -556,7 +556,7 @@ impl<'a> Byok<'a> {
 #[cfg(feature = "chat")]
 #[derive(Clone, Copy, Debug)]
 pub struct Chat<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "chat")]
@@ -588,7 +588,7 @@ impl<'a> Chat<'a> {
 #[cfg(feature = "classifications")]
 #[derive(Clone, Copy, Debug)]
 pub struct Classifications<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "classifications")]
@@ -610,7 +610,7 @@ impl<'a> Classifications<'a> {
 #[cfg(feature = "containers")]
 #[derive(Clone, Copy, Debug)]
 pub struct Containers<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "containers")]
@@ -662,7 +662,7 @@ impl<'a> Containers<'a> {
 #[cfg(feature = "credits")]
 #[derive(Clone, Copy, Debug)]
 pub struct Credits<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "credits")]
@@ -691,7 +691,7 @@ impl<'a> Credits<'a> {
 #[cfg(feature = "datasets")]
 #[derive(Clone, Copy, Debug)]
 pub struct Datasets<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "datasets")]
@@ -753,7 +753,7 @@ impl<'a> Datasets<'a> {
 #[cfg(feature = "embeddings")]
 #[derive(Clone, Copy, Debug)]
 pub struct Embeddings<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "embeddings")]
@@ -795,7 +795,7 @@ impl<'a> Embeddings<'a> {
 #[cfg(feature = "endpoints")]
 #[derive(Clone, Copy, Debug)]
 pub struct Endpoints<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "endpoints")]
@@ -824,7 +824,7 @@ impl<'a> Endpoints<'a> {
 #[cfg(feature = "external_users")]
 #[derive(Clone, Copy, Debug)]
 pub struct ExternalUsers<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "external_users")]
@@ -893,7 +893,7 @@ impl<'a> ExternalUsers<'a> {
 #[cfg(feature = "files")]
 #[derive(Clone, Copy, Debug)]
 pub struct Files<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "files")]
@@ -962,7 +962,7 @@ impl<'a> Files<'a> {
 #[cfg(feature = "generations")]
 #[derive(Clone, Copy, Debug)]
 pub struct Generations<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "generations")]
@@ -1004,7 +1004,7 @@ impl<'a> Generations<'a> {
 #[cfg(feature = "guardrails")]
 #[derive(Clone, Copy, Debug)]
 pub struct Guardrails<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "guardrails")]
@@ -1193,7 +1193,7 @@ impl<'a> Guardrails<'a> {
 #[cfg(feature = "images")]
 #[derive(Clone, Copy, Debug)]
 pub struct Images<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "images")]
@@ -1242,7 +1242,7 @@ impl<'a> Images<'a> {
 #[cfg(feature = "messages")]
 #[derive(Clone, Copy, Debug)]
 pub struct Messages<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "messages")]
@@ -1274,7 +1274,7 @@ impl<'a> Messages<'a> {
 #[cfg(feature = "models")]
 #[derive(Clone, Copy, Debug)]
 pub struct Models<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "models")]
@@ -1337,7 +1337,7 @@ impl<'a> Models<'a> {
 #[cfg(feature = "oauth")]
 #[derive(Clone, Copy, Debug)]
 pub struct Oauth<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "oauth")]
@@ -1386,7 +1386,7 @@ impl<'a> Oauth<'a> {
 #[cfg(feature = "observability")]
 #[derive(Clone, Copy, Debug)]
 pub struct Observability<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "observability")]
@@ -1458,7 +1458,7 @@ impl<'a> Observability<'a> {
 #[cfg(feature = "organization")]
 #[derive(Clone, Copy, Debug)]
 pub struct Organization<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "organization")]
@@ -1507,7 +1507,7 @@ impl<'a> Organization<'a> {
 #[cfg(feature = "presets")]
 #[derive(Clone, Copy, Debug)]
 pub struct Presets<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "presets")]
@@ -1636,7 +1636,7 @@ impl<'a> Presets<'a> {
 #[cfg(feature = "private_endpoints")]
 #[derive(Clone, Copy, Debug)]
 pub struct PrivateEndpoints<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "private_endpoints")]
@@ -1761,7 +1761,7 @@ impl<'a> PrivateEndpoints<'a> {
 #[cfg(feature = "private_providers")]
 #[derive(Clone, Copy, Debug)]
 pub struct PrivateProviders<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "private_providers")]
@@ -1820,7 +1820,7 @@ impl<'a> PrivateProviders<'a> {
 #[cfg(feature = "providers")]
 #[derive(Clone, Copy, Debug)]
 pub struct Providers<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "providers")]
@@ -1839,7 +1839,7 @@ impl<'a> Providers<'a> {
 #[cfg(feature = "rerank")]
 #[derive(Clone, Copy, Debug)]
 pub struct Rerank<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "rerank")]
@@ -1861,7 +1861,7 @@ impl<'a> Rerank<'a> {
 #[cfg(feature = "responses")]
 #[derive(Clone, Copy, Debug)]
 pub struct Responses<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "responses")]
@@ -1893,7 +1893,7 @@ impl<'a> Responses<'a> {
 #[cfg(feature = "scim")]
 #[derive(Clone, Copy, Debug)]
 pub struct Scim<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "scim")]
@@ -1999,7 +1999,7 @@ impl<'a> Scim<'a> {
 #[cfg(feature = "stt")]
 #[derive(Clone, Copy, Debug)]
 pub struct Stt<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "stt")]
@@ -2031,7 +2031,7 @@ impl<'a> Stt<'a> {
 #[cfg(feature = "system_one")]
 #[derive(Clone, Copy, Debug)]
 pub struct SystemOne<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "system_one")]
@@ -2053,7 +2053,7 @@ impl<'a> SystemOne<'a> {
 #[cfg(feature = "tools")]
 #[derive(Clone, Copy, Debug)]
 pub struct Tools<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "tools")]
@@ -2085,7 +2085,7 @@ impl<'a> Tools<'a> {
 #[cfg(feature = "tts")]
 #[derive(Clone, Copy, Debug)]
 pub struct Tts<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "tts")]
@@ -2107,7 +2107,7 @@ impl<'a> Tts<'a> {
 #[cfg(feature = "vault")]
 #[derive(Clone, Copy, Debug)]
 pub struct Vault<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "vault")]
@@ -2209,7 +2209,7 @@ impl<'a> Vault<'a> {
 #[cfg(feature = "video_generation")]
 #[derive(Clone, Copy, Debug)]
 pub struct VideoGeneration<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "video_generation")]
@@ -2258,7 +2258,7 @@ impl<'a> VideoGeneration<'a> {
 #[cfg(feature = "workspaces")]
 #[derive(Clone, Copy, Debug)]
 pub struct Workspaces<'a> {
-    core: &'a OpenRouterCore,
+    pub(crate) core: &'a OpenRouterCore,
 }
 
 #[cfg(feature = "workspaces")]

@@ -1062,6 +1062,19 @@ impl HttpResponse {
     }
 }
 
+impl OpenRouterCore {
+    /// The origin (scheme, host, port) of the base URL in effect, without its path.
+    pub(crate) fn origin(&self) -> &str {
+        let o = self.options.as_deref();
+        &o.and_then(|o| o.base.as_ref()).unwrap_or(&self.shared.base).origin
+    }
+}
+
+/// A query value for a URL the SDK builds but does not send (the OAuth authorization URL).
+pub(crate) fn encode_query_value(out: &mut String, s: &str) {
+    encode_component(out, s);
+}
+
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 fn encode_component(out: &mut String, s: &str) {
     encode_keeping(out, s, b"");

@@ -64,7 +64,7 @@ pub fn render_client(model: &Model, head: &str) -> String {
              and the prefix `{group}_`.\n\
              #[cfg(feature = \"{group}\")]\n\
              #[derive(Clone, Copy, Debug)]\n\
-             pub struct {name}<'a> {{\ncore: &'a OpenRouterCore,\n}}\n\n\
+             pub struct {name}<'a> {{\npub(crate) core: &'a OpenRouterCore,\n}}\n\n\
              #[cfg(feature = \"{group}\")]\nimpl<'a> {name}<'a> {{"
         );
         for op in ops {

@@ -1037,6 +1037,9 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
             "#[cfg(feature = \"{group}\")]\nmod {group};\n#[cfg(feature = \"{group}\")]\npub use {group}::*;"
         );
     }
+    fm.push_str(
+        "\n// The hand-written functions that belong beside these (the OAuth PKCE helpers).\npub use crate::ext::funcs::*;\n",
+    );
     files.insert("src/funcs/mod.rs".to_string(), fm);
     for (group, ops) in &by_group {
         let mut body = String::new();

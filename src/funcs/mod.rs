@@ -153,3 +153,6 @@ pub use video_generation::*;
 mod workspaces;
 #[cfg(feature = "workspaces")]
 pub use workspaces::*;
+
+// The hand-written functions that belong beside these (the OAuth PKCE helpers).
+pub use crate::ext::funcs::*;
