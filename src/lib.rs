@@ -80,6 +80,8 @@ pub mod stream;
 pub use crate::client::OpenRouter;
 pub use crate::core::{FileUpload, OpenRouterCore, OpenRouterCoreBuilder, RawResponse, RequestOptions, RetryConfig};
 pub use crate::errors::{ApiError, Error};
+#[cfg(feature = "chat")]
+pub use crate::ext::chat::{collect_chat, ChatAccumulator};
 pub use crate::pagination::Pages;
 pub use crate::stream::EventStream;
 

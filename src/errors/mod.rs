@@ -284,6 +284,16 @@ impl Error {
         e.with_source(ServerText(cause))
     }
 
+    /// A decode failure of text the caller asked to read as JSON (`what`: "the reply's text",
+    /// "the arguments of tool call `get_weather`"); the text is kept as the body.
+    pub(crate) fn decode_text(what: String, source: serde_json::Error, text: &str) -> Self {
+        let cause = redact(&source.to_string(), b"").into_owned();
+        let message = redact(&format!("could not decode {what} as JSON: {cause}"), b"").into_owned();
+        let mut e = Error::new(Kind::Decode, message);
+        e.inner.body = Some(Bytes::copy_from_slice(text.as_bytes()));
+        e.with_source(ServerText(cause))
+    }
+
     /// An event of a stream that could not be framed (invalid UTF-8, too large).
     pub(crate) fn stream_malformed(message: &'static str, raw: Bytes) -> Self {
         let mut e = Error::new(Kind::Decode, message);
