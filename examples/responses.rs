@@ -16,7 +16,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = OpenRouter::from(offline::core().await?); // with a key: OpenRouter::from_env()?
     let request = ResponsesRequest::new().model("openai/gpt-4o-mini").input("Say hello in one sentence.");
     let result = client.responses().send(request).await?;
-    println!("{}\n", result.output_text_joined());
+    println!("{}\n", result.output_text());
 
     let request = ResponsesRequest::new().model("openai/gpt-4o-mini").input("Tell a two-sentence story.");
     let mut stream = client.responses().send_stream(request).await?;

@@ -12,7 +12,7 @@
 use std::future::Future;
 
 use crate::models::*;
-use crate::{Error, OpenRouterCore};
+use crate::{Error, OpenRouterCore, OpenRouterCoreBuilder};
 
 /// The OpenRouter API client: `client.<group>().<operation>(..)`.
 ///
@@ -38,6 +38,18 @@ impl OpenRouter {
     /// `OPENROUTER_APP_TITLE`, `OPENROUTER_APP_CATEGORIES`.
     pub fn from_env() -> Result<Self, Error> {
         OpenRouterCore::from_env().map(Self::from)
+    }
+
+    /// A builder with the settings of [`OpenRouterCore::builder`] (key, base URL, timeouts,
+    /// retries, app headers, …) whose `build()` makes a client.
+    ///
+    /// ```
+    /// let client = openrouter::OpenRouter::builder().api_key("sk-or-…").app_title("My app").build()?;
+    /// # let _ = client;
+    /// # Ok::<(), openrouter::Error>(())
+    /// ```
+    pub fn builder() -> OpenRouterCoreBuilder<OpenRouter> {
+        OpenRouterCoreBuilder::default()
     }
 
     /// The transport under this client, for the free functions of [`funcs`](crate::funcs).

@@ -139,6 +139,26 @@ async fn the_client_is_cheap_to_share_and_never_shows_its_key() {
     assert_eq!(server.connection_count(), 1);
 }
 
+#[tokio::test]
+async fn the_builder_makes_a_client_with_the_cores_settings() {
+    let server = TestServer::start(vec![Reply::generation()]).await;
+    let builder = OpenRouter::builder()
+        .api_key(KEY)
+        .base_url(&server.base_url())
+        .app_title("Client test")
+        .retry(RetryConfig::none());
+    let debug = format!("{builder:?}");
+    assert!(!debug.contains("client-object-secret"), "{debug}");
+    let client: OpenRouter = builder.build().unwrap();
+    client.generations().get_generation(GetGenerationRequest::new("gen-9")).await.unwrap();
+    let request = server.single_request();
+    assert_eq!(request.header("authorization"), Some(format!("Bearer {KEY}")));
+    assert_eq!(request.header("x-openrouter-title").as_deref(), Some("Client test"));
+    // a bad setting is an error from build(), as for the core
+    let err = OpenRouter::builder().base_url("not a url").build().unwrap_err();
+    assert!(err.is_invalid_request(), "{err:?}");
+}
+
 #[test]
 fn from_env_without_a_key_is_a_clear_error() {
     // Only this test in this binary touches the environment.

@@ -188,6 +188,8 @@ fn a_reply_goes_back_into_the_history_without_response_only_fields() {
     let mut with_extra = reply.clone();
     with_extra.extra.insert("annotations".into(), json!([]));
     assert_eq!(to_json(ChatMessages::from(&with_extra)), expected);
+    // The owned form cleans the same way.
+    assert_eq!(to_json(ChatMessages::from(with_extra)), expected);
     // An assistant message built by hand converts as it is.
     let own = ChatAssistantMessage::new().content("ok");
     assert_eq!(to_json(ChatMessages::from(own)), json!({"role": "assistant", "content": "ok"}));
@@ -255,8 +257,8 @@ fn output_text_reads_message_text_only_and_ignores_the_wire_field() {
         {"type": "message", "id": "msg_2", "role": "assistant", "content": [{"type": "output_text", "text": "!"}]}
     ]));
     assert!(result.output_text.is_none(), "the fixture has no wire output_text");
-    assert_eq!(result.output_text_joined(), "Hello, world!");
-    assert_eq!(responses_result(json!([])).output_text_joined(), "");
+    assert_eq!(result.output_text(), "Hello, world!");
+    assert_eq!(responses_result(json!([])).output_text(), "");
 }
 
 #[test]
@@ -389,7 +391,7 @@ async fn a_responses_call_sends_model_and_input_and_reads_the_text() {
     let core = core_at(&server);
     let request = ResponsesRequest::new().model("openai/gpt-4o-mini").input("Say hello.");
     let result = responses_send(&core, request).await.expect("responses call");
-    assert_eq!(result.output_text_joined(), "Hello!");
+    assert_eq!(result.output_text(), "Hello!");
     let sent = server.single_request();
     assert_eq!(sent.path, "/api/v1/responses");
     let body: Value = serde_json::from_slice(&sent.body).unwrap();

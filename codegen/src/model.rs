@@ -49,6 +49,10 @@ pub struct Overrides {
     /// group it belongs to, not in `shared` because an alias group reaches it too.
     #[serde(default)]
     pub implies: BTreeMap<String, Vec<String>>,
+    /// Items written by hand in `src/ext/` in place of generated ones: a setter (`Type.field`)
+    /// or a union's `From` impl for one variant (`Union.From<Type>`).
+    #[serde(default)]
+    pub hand_written: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -252,6 +256,8 @@ pub struct Model {
     pub all_groups: BTreeSet<String>,
     pub renamed: Vec<(String, String)>,
     pub defaultable: HashSet<String>,
+    /// `Overrides::hand_written`: the generated items to leave out.
+    pub hand_written: BTreeSet<String>,
 }
 
 type R<T> = Result<T, String>;
@@ -1404,7 +1410,20 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
     box_recursion(&mut defs);
     let (groups, all_groups) = reaching_groups(&mut defs, &ops, ov)?;
     let defaultable = defaultable_types(&defs);
-    Ok(Model { version, defs, ops, groups, all_groups, renamed, defaultable })
+    let hand_written = ov.hand_written.iter().cloned().collect::<BTreeSet<String>>();
+    for item in &hand_written {
+        let (name, member) =
+            item.split_once('.').ok_or_else(|| format!("hand_written: {item} is not `Type.member`"))?;
+        let known = match defs.get(name).map(|d| &d.kind) {
+            Some(Kind::Struct { fields }) => fields.iter().any(|f| f.wire == member),
+            Some(Kind::Tagged { .. } | Kind::Untagged { .. }) => member.starts_with("From<"),
+            _ => false,
+        };
+        if !known {
+            return Err(format!("hand_written: {item} matches no generated item"));
+        }
+    }
+    Ok(Model { version, defs, ops, groups, all_groups, renamed, defaultable, hand_written })
 }
 
 /// The operations: the table's rows, plus any spec operation missing from it.

@@ -394,7 +394,9 @@ fn canonical(model: &Model, t: &Ty) -> String {
 fn render_union_froms(model: &Model, name: &str, variants: &[Variant], out: &mut String) {
     let types: Vec<String> = variants.iter().map(|v| canonical(model, &v.ty)).collect();
     for (v, t) in variants.iter().zip(&types) {
-        if types.iter().filter(|x| *x == t).count() > 1 {
+        if types.iter().filter(|x| *x == t).count() > 1
+            || model.hand_written.contains(&format!("{name}.From<{}>", ty(&v.ty)))
+        {
             continue;
         }
         let value = if v.boxed { "Box::new(value)" } else { "value" };
@@ -466,6 +468,9 @@ fn render_builders(model: &Model, d: &Def, fields: &[Field], has_extra: bool, ou
     }
     out.push_str("}\n}\n");
     for f in fields.iter().filter(|f| !f.required || f.nullable) {
+        if model.hand_written.contains(&format!("{}.{}", d.name, f.wire)) {
+            continue;
+        }
         let first = doc_lines(&f.doc).into_iter().next().unwrap_or_default();
         let summary = if first.is_empty() || first.starts_with("```") {
             format!("Sets `{}`.", raw_ident(&f.ident))

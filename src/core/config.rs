@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,9 +134,10 @@ impl fmt::Debug for OpenRouterCore {
     }
 }
 
-/// Builds an [`OpenRouterCore`]; see [`OpenRouterCore::builder`].
-#[derive(Default)]
-pub struct OpenRouterCoreBuilder {
+/// Builds an [`OpenRouterCore`] (see [`OpenRouterCore::builder`]), or, with `T` =
+/// [`OpenRouter`](crate::OpenRouter), a client (see [`OpenRouter::builder`](crate::OpenRouter::builder)):
+/// the same settings either way.
+pub struct OpenRouterCoreBuilder<T = OpenRouterCore> {
     settings: Settings,
     api_key: Option<String>,
     key_provider: Option<KeyProvider>,
@@ -146,6 +148,24 @@ pub struct OpenRouterCoreBuilder {
     /// adds one does not link the certificate parser), or the first parse error.
     extra_roots: Vec<rustls::pki_types::TrustAnchor<'static>>,
     extra_roots_error: Option<String>,
+    /// What [`build`](Self::build) makes.
+    built: PhantomData<fn() -> T>,
+}
+
+impl<T> Default for OpenRouterCoreBuilder<T> {
+    fn default() -> Self {
+        OpenRouterCoreBuilder {
+            settings: Settings::default(),
+            api_key: None,
+            key_provider: None,
+            user_agent: None,
+            max_body_size: None,
+            allow_insecure_http: false,
+            extra_roots: Vec::new(),
+            extra_roots_error: None,
+            built: PhantomData,
+        }
+    }
 }
 
 /// Per-call overrides, applied with [`OpenRouterCore::with_options`].
@@ -179,7 +199,7 @@ macro_rules! shared_setters {
         [$builder:ident, $options:ident] $(<$($g:ident),+>)? ($($arg:ident: $ty:ty),*)
         $(where {$($w:tt)*})? => |$s:ident| $set:expr;
     )*) => {
-        impl OpenRouterCoreBuilder {
+        impl<T> OpenRouterCoreBuilder<T> {
             $(
                 $(#[$doc])*
                 pub fn $builder $(<$($g),+>)? (mut self, $($arg: $ty),*) -> Self $(where $($w)*)? {
@@ -243,7 +263,7 @@ shared_setters! {
     [app_categories, app_categories](value: impl Into<String>) => |s| s.app_categories = Some(value.into());
 }
 
-impl OpenRouterCoreBuilder {
+impl<T> OpenRouterCoreBuilder<T> {
     /// The API key, sent as `Authorization: Bearer <key>` (a `Bearer ` prefix is not doubled).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
@@ -308,7 +328,28 @@ impl OpenRouterCoreBuilder {
     }
 
     /// Validates the configuration and creates the connection pool.
-    pub fn build(self) -> Result<OpenRouterCore, Error> {
+    pub fn build(self) -> Result<T, Error>
+    where
+        T: From<OpenRouterCore>,
+    {
+        // One copy of the work for every `T`: the settings move into the core's builder.
+        let core = OpenRouterCoreBuilder::<OpenRouterCore> {
+            settings: self.settings,
+            api_key: self.api_key,
+            key_provider: self.key_provider,
+            user_agent: self.user_agent,
+            max_body_size: self.max_body_size,
+            allow_insecure_http: self.allow_insecure_http,
+            extra_roots: self.extra_roots,
+            extra_roots_error: self.extra_roots_error,
+            built: PhantomData,
+        };
+        core.build_core().map(T::from)
+    }
+}
+
+impl OpenRouterCoreBuilder {
+    fn build_core(self) -> Result<OpenRouterCore, Error> {
         let mut config = Config::defaults(self.allow_insecure_http)?;
         config.apply(&self.settings, Layer::Client)?;
         let auth = match (self.key_provider, self.api_key) {
@@ -336,7 +377,7 @@ impl OpenRouterCoreBuilder {
     }
 }
 
-impl fmt::Debug for OpenRouterCoreBuilder {
+impl<T> fmt::Debug for OpenRouterCoreBuilder<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.settings;
         f.debug_struct("OpenRouterCoreBuilder")

@@ -101,15 +101,20 @@ impl ChatMessages {
 /// }
 /// # Ok(()) }
 /// ```
-impl From<&ChatAssistantMessage> for ChatMessages {
-    fn from(reply: &ChatAssistantMessage) -> Self {
-        let mut message = reply.clone();
+impl From<ChatAssistantMessage> for ChatMessages {
+    fn from(mut message: ChatAssistantMessage) -> Self {
         message.extra.clear();
         for call in message.tool_calls.iter_mut().flatten() {
             call.extra.clear();
             call.function.extra.clear();
         }
         ChatMessages::Assistant(message)
+    }
+}
+
+impl From<&ChatAssistantMessage> for ChatMessages {
+    fn from(reply: &ChatAssistantMessage) -> Self {
+        ChatMessages::from(reply.clone())
     }
 }
 

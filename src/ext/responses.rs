@@ -14,10 +14,10 @@ impl OpenResponsesResult {
     /// # async fn run(core: openrouter::OpenRouterCore) -> Result<(), openrouter::Error> {
     /// let request = ResponsesRequest::new().model("openai/gpt-4o-mini").input("Say hello.");
     /// let result = openrouter::funcs::responses_send(&core, request).await?;
-    /// println!("{}", result.output_text_joined());
+    /// println!("{}", result.output_text());
     /// # Ok(()) }
     /// ```
-    pub fn output_text_joined(&self) -> String {
+    pub fn output_text(&self) -> String {
         let mut text = String::new();
         for item in &self.output {
             if let OutputItems::Message(message) = item {

@@ -1285,12 +1285,6 @@ impl From<ChatDeveloperMessage> for ChatMessages {
     }
 }
 
-impl From<ChatAssistantMessage> for ChatMessages {
-    fn from(value: ChatAssistantMessage) -> Self {
-        Self::Assistant(value)
-    }
-}
-
 impl From<ChatToolMessage> for ChatMessages {
     fn from(value: ChatToolMessage) -> Self {
         Self::Tool(value)

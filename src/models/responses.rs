@@ -9207,12 +9207,6 @@ impl OpenResponsesResult {
         self
     }
 
-    /// Sets `output_text`.
-    pub fn output_text(mut self, value: impl Into<String>) -> Self {
-        self.output_text = Some(value.into());
-        self
-    }
-
     /// Sets `presence_penalty`.
     pub fn presence_penalty(mut self, value: impl Into<f64>) -> Self {
         self.presence_penalty = Some(value.into());
