@@ -146,11 +146,6 @@ impl From<WireError> for ApiError {
     }
 }
 
-#[derive(Deserialize)]
-struct ErrorEnvelope {
-    error: WireError,
-}
-
 impl Error {
     fn new(kind: Kind, message: impl Into<Cow<'static, str>>) -> Self {
         Error {
@@ -459,7 +454,28 @@ impl Error {
 
 /// Parses `{"error": {...}}`; the code falls back to the HTTP status.
 fn parse_api_error(body: &[u8], status: u16) -> Option<ApiError> {
-    Some(serde_json::from_slice::<ErrorEnvelope>(body).ok()?.error.normalise(status))
+    Some(envelope(body)?.normalise(status))
+}
+
+/// `{"error": {...}}` with the types [`WireError`] takes, read through a `serde_json::Value`:
+/// every program links that decoder already (for the fields a model does not know), so an
+/// error body costs no decoder of its own.
+fn envelope(body: &[u8]) -> Option<WireError> {
+    use serde_json::Value;
+    let Value::Object(mut top) = serde_json::from_slice(body).ok()? else { return None };
+    let Value::Object(mut error) = top.remove("error")? else { return None };
+    let mut text = |key: &str| match error.remove(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s)),
+        Some(_) => None,
+    };
+    let (message, code_text) = (text("message")?, text("code_text")?);
+    let metadata = match error.remove("metadata") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) => Some(m),
+        Some(_) => return None,
+    };
+    Some(WireError { code: error.remove("code"), message, metadata, code_text })
 }
 
 /// `true` when a 2xx body is an error object (`{"error": {...}}` with nothing else that matters).
@@ -471,7 +487,7 @@ pub(crate) fn in_band_error(body: &[u8]) -> bool {
         return false;
     }
     let after = rest[1..].iter().position(|b| !b.is_ascii_whitespace()).map(|p| &rest[1 + p..]);
-    matches!(after, Some(a) if a.starts_with(b"\"error\"")) && serde_json::from_slice::<ErrorEnvelope>(body).is_ok()
+    matches!(after, Some(a) if a.starts_with(b"\"error\"")) && envelope(body).is_some()
 }
 
 fn fmt_duration(d: Duration) -> String {
