@@ -160,6 +160,21 @@ async fn the_builder_makes_a_client_with_the_cores_settings() {
 }
 
 #[test]
+fn keys_with_any_characters_are_a_result_never_a_panic() {
+    // Multi-byte characters where a `Bearer ` prefix would end used to panic on slicing.
+    for key in ["sk-or-…", "ключ-ключ", "Bearer é", "bearer  sk-or-v1-x", "Bearer ", "sk\u{0}x", "🔑🔑🔑"]
+    {
+        let built = OpenRouter::builder().api_key(key).build();
+        if let Err(e) = &built {
+            assert!(e.is_invalid_request(), "{key:?}: {e:?}");
+            assert!(!e.to_string().contains(key.trim()) || key.trim().is_empty(), "the key is not echoed: {e}");
+        }
+    }
+    let ok = OpenRouter::builder().api_key("Bearer sk-or-v1-abc").build();
+    assert!(ok.is_ok(), "a Bearer prefix is accepted");
+}
+
+#[test]
 fn from_env_without_a_key_is_a_clear_error() {
     // Only this test in this binary touches the environment.
     std::env::remove_var("OPENROUTER_API_KEY");

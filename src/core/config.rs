@@ -573,8 +573,13 @@ impl BaseUrl {
 /// `Authorization: Bearer <key>`, marked sensitive; the key never appears in the error.
 pub(super) fn bearer(key: &str) -> Result<HeaderValue, Error> {
     let key = key.trim();
-    let has_prefix = key.len() > 7 && key[..7].eq_ignore_ascii_case("bearer ");
-    let key = if has_prefix { key[7..].trim_start() } else { key };
+    // `get`, not indexing: a key with a multi-byte character in its first 7 bytes is no panic.
+    let key = match (key.get(..7), key.get(7..)) {
+        (Some(prefix), Some(rest)) if prefix.eq_ignore_ascii_case("bearer ") && !rest.trim().is_empty() => {
+            rest.trim_start()
+        }
+        _ => key,
+    };
     if key.is_empty() {
         return Err(Error::invalid_request(NO_KEY));
     }
