@@ -27,6 +27,6 @@ pub use config::{
 };
 #[cfg(fuzzing)]
 pub(crate) use request::HttpResponse;
-pub(crate) use request::{encode_path_segment, encode_query_value, HttpRequest};
+pub(crate) use request::{encode_component, encode_path_segment, HttpRequest};
 pub use retry::RetryConfig;
 pub(crate) use send::SuccessBody;

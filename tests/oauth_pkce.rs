@@ -1,9 +1,8 @@
 //! OAuth PKCE: the S256 code challenge (RFC 7636's own example), the verifier rules, and the
 //! authorization URL on the base URL's origin.
 
-use openrouter::funcs::{
-    oauth_create_authorization_url, oauth_create_sha256_code_challenge, AuthorizationUrlRequest, CodeChallengeMethod,
-};
+use openrouter::funcs::{oauth_create_authorization_url, oauth_create_sha256_code_challenge, AuthorizationUrlRequest};
+use openrouter::models::CreateAuthKeysCodeRequestBodyCodeChallengeMethod as CodeChallengeMethod;
 use openrouter::{OpenRouter, OpenRouterCore, RequestOptions};
 
 #[test]

@@ -163,13 +163,9 @@ impl HttpResponse {
     }
 }
 
-/// A query value for a URL the SDK builds but does not send (the OAuth authorization URL).
-pub(crate) fn encode_query_value(out: &mut String, s: &str) {
-    encode_component(out, s);
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode_component(out: &mut String, s: &str) {
+/// Percent-encodes everything but RFC 3986 unreserved characters (also for the OAuth
+/// authorization URL, which the SDK builds but does not send).
+pub(crate) fn encode_component(out: &mut String, s: &str) {
     encode_keeping(out, s, b"");
 }
 

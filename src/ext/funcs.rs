@@ -3,5 +3,4 @@
 #[cfg(feature = "oauth")]
 pub use super::oauth::{
     oauth_create_authorization_url, oauth_create_sha256_code_challenge, AuthorizationUrlRequest, CodeChallenge,
-    CodeChallengeMethod,
 };

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::models::CreateAuthKeysCodeRequestBodyCodeChallengeMethod as CodeChallengeMethod;
 use crate::{Error, OpenRouterCore};
 
 /// A PKCE pair: the challenge goes into the authorization URL, the verifier stays with the
@@ -84,27 +85,6 @@ fn base64url(bytes: &[u8]) -> String {
     out
 }
 
-/// How the code challenge was made from the verifier.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CodeChallengeMethod {
-    /// `S256`: the challenge is `BASE64URL(SHA-256(verifier))`, as
-    /// [`oauth_create_sha256_code_challenge`] makes it.
-    #[default]
-    S256,
-    /// `plain`: the challenge is the verifier itself.
-    Plain,
-}
-
-impl CodeChallengeMethod {
-    /// The value sent as `code_challenge_method`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CodeChallengeMethod::S256 => "S256",
-            CodeChallengeMethod::Plain => "plain",
-        }
-    }
-}
-
 /// Inputs of [`oauth_create_authorization_url`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthorizationUrlRequest {
@@ -131,8 +111,8 @@ impl AuthorizationUrlRequest {
     }
 
     /// How the challenge was made (`S256` by default).
-    pub fn code_challenge_method(mut self, value: CodeChallengeMethod) -> Self {
-        self.code_challenge_method = Some(value);
+    pub fn code_challenge_method(mut self, value: impl Into<CodeChallengeMethod>) -> Self {
+        self.code_challenge_method = Some(value.into());
         self
     }
 
@@ -183,16 +163,16 @@ pub fn oauth_create_authorization_url(
         )));
     }
     let mut url = format!("{}/auth?callback_url=", core.origin());
-    crate::core::encode_query_value(&mut url, callback);
-    match (&request.code_challenge, request.code_challenge_method) {
+    crate::core::encode_component(&mut url, callback);
+    match (&request.code_challenge, &request.code_challenge_method) {
         (Some(challenge), method) => {
             if challenge.is_empty() {
                 return Err(Error::invalid_request("the code challenge is empty"));
             }
             url.push_str("&code_challenge=");
-            crate::core::encode_query_value(&mut url, challenge);
+            crate::core::encode_component(&mut url, challenge);
             url.push_str("&code_challenge_method=");
-            url.push_str(method.unwrap_or_default().as_str());
+            crate::core::encode_component(&mut url, method.as_ref().map_or("S256", |m| m.as_str()));
         }
         (None, Some(_)) => {
             return Err(Error::invalid_request("a code challenge method is set without a code challenge"));
