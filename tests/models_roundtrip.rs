@@ -244,3 +244,108 @@ fn not_an_object_is_an_error() {
     let err = decode::<ChatResult>("\"x\"").unwrap_err();
     assert!(err.contains("expected struct ChatResult"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tagged unions read the tag first when it comes first (as the API writes it) and decode the
+// variant straight from the text; `serde_json::Value` above sorts keys, so the cases above take
+// the buffered path. These take the direct one.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn tag_first_and_tag_last_decode_alike() {
+    let first = r#"[
+        {"type": "reasoning.summary", "summary": "thought", "format": "x", "index": 0},
+        {"type": "reasoning.text", "text": "t", "signature": "s"},
+        {"t\u0079pe": "reasoning.summ\u0061ry", "summary": "escaped"},
+        {"type": "reasoning.future_kind", "payload": {"a": [1, {"b": null}]}},
+        {"summary": "tag last", "type": "reasoning.summary"}
+    ]"#;
+    let got: Vec<ReasoningDetailUnion> = serde_json::from_str(first).expect("decodes");
+    let summary = |detail: &ReasoningDetailUnion| match detail {
+        ReasoningDetailUnion::ReasoningSummary(s) => s.summary.clone(),
+        other => panic!("expected a summary, got {other:?}"),
+    };
+    assert_eq!(summary(&got[0]), "thought");
+    assert_eq!(
+        got[0].clone(),
+        serde_json::from_str(r#"{"index": 0, "format": "x", "summary": "thought", "type": "reasoning.summary"}"#)
+            .unwrap()
+    );
+    match &got[1] {
+        ReasoningDetailUnion::ReasoningText(t) => {
+            assert_eq!(t.text.as_deref(), Some("t"));
+            assert_eq!(t.signature.as_deref(), Some("s"));
+        }
+        other => panic!("expected a text detail, got {other:?}"),
+    }
+    assert_eq!(summary(&got[2]), "escaped");
+    assert_eq!(
+        got[3],
+        ReasoningDetailUnion::Unknown(json!({"type": "reasoning.future_kind", "payload": {"a": [1, {"b": null}]}}))
+    );
+    assert_eq!(summary(&got[4]), "tag last");
+    // re-encoded with the tag written back
+    let again: Value = serde_json::to_value(&got).unwrap();
+    assert_eq!(again[0], json!({"type": "reasoning.summary", "summary": "thought", "format": "x", "index": 0}));
+    assert_eq!(again[2], json!({"type": "reasoning.summary", "summary": "escaped"}));
+}
+
+/// A known tag whose variant no longer decodes (here `summary` is missing). Straight through
+/// serde it is an error, as a derived type would give; the SDK's own decoder reads it again
+/// leniently, so that only that item becomes `Unknown` and the rest of the answer is kept.
+const BROKEN_VARIANT_FIRST: &str = r#"{"type": "reasoning.summary", "format": "x"}"#;
+
+#[test]
+fn a_broken_known_variant_tag_first_is_an_error_through_plain_serde() {
+    let err = serde_json::from_str::<ReasoningDetailUnion>(BROKEN_VARIANT_FIRST).unwrap_err();
+    assert!(err.to_string().contains("missing field `summary`"), "{err}");
+}
+
+mod common;
+
+fn chat_with_broken_detail() -> String {
+    format!(
+        r#"{{"id": "gen-1", "object": "chat.completion", "created": 1, "model": "m", "choices": [{{"index": 0,
+        "finish_reason": "stop", "message": {{"role": "assistant", "content": "Paris.", "reasoning_details": [
+        {BROKEN_VARIANT_FIRST}, {{"type": "reasoning.summary", "summary": "fine"}}]}}}}]}}"#
+    )
+}
+
+fn core_at(server: &common::TestServer) -> openrouter::OpenRouterCore {
+    openrouter::OpenRouterCore::builder()
+        .api_key("sk-or-test")
+        .base_url(&server.base_url())
+        .retry(openrouter::RetryConfig::none())
+        .build()
+        .expect("core")
+}
+
+fn check_broken_detail(details: &[ReasoningDetailUnion]) {
+    assert_eq!(details[0], ReasoningDetailUnion::Unknown(serde_json::from_str(BROKEN_VARIANT_FIRST).unwrap()));
+    assert!(matches!(&details[1], ReasoningDetailUnion::ReasoningSummary(s) if s.summary == "fine"), "{details:?}");
+}
+
+#[tokio::test]
+async fn the_sdk_keeps_an_answer_with_a_broken_known_variant() {
+    let server = common::TestServer::start(vec![common::Reply::json(200, chat_with_broken_detail())]).await;
+    let request = openrouter::models::ChatRequest::new(vec![openrouter::models::ChatMessages::user("hi")]);
+    let result = openrouter::funcs::chat_send(&core_at(&server), request).await.expect("decodes");
+    assert_eq!(result.choices[0].message.content, Some(ChatAssistantMessageContent::Text("Paris.".into())));
+    check_broken_detail(result.choices[0].message.reasoning_details.as_ref().expect("details"));
+}
+
+#[tokio::test]
+async fn a_stream_keeps_an_event_with_a_broken_known_variant() {
+    let chunk =
+        r#"{"id": "gen-1", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [{"index": 0,
+        "delta": {"content": "Par", "reasoning_details": [{"type": "reasoning.summary", "format": "x"},
+        {"type": "reasoning.summary", "summary": "fine"}]}, "finish_reason": null}]}"#
+            .replace('\n', " ");
+    let body = format!("data: {chunk}\n\ndata: [DONE]\n\n");
+    let server = common::TestServer::start(vec![common::Reply::text(200, "text/event-stream", body)]).await;
+    let request = openrouter::models::ChatRequest::new(vec![openrouter::models::ChatMessages::user("hi")]);
+    let mut stream = openrouter::funcs::chat_send_stream(&core_at(&server), request).await.expect("stream");
+    let first = stream.next_event().await.expect("an event").expect("decodes");
+    assert_eq!(first.delta_text(), Some("Par"));
+    check_broken_detail(first.choices[0].delta.reasoning_details.as_ref().expect("details"));
+}

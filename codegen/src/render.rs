@@ -984,7 +984,7 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
             let _ = writeln!(m, "//! - `{from}` -> `{to}`");
         }
     }
-    m.push_str("\n#[macro_use]\nmod support;\n\n");
+    m.push_str("\n#[macro_use]\npub(crate) mod support;\n\n");
     for module in homes.keys() {
         let cfg = format!("feature = \"{module}\"");
         let inception = if module == "models" { "#[allow(clippy::module_inception)]\n" } else { "" };

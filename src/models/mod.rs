@@ -55,7 +55,7 @@
 //! - `PrivateProviderDataPolicy` -> `PrivateProviderDeclaredDataPolicy`
 
 #[macro_use]
-mod support;
+pub(crate) mod support;
 
 #[cfg(feature = "alpha_decisions")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alpha_decisions")))]

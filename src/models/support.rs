@@ -276,10 +276,18 @@ macro_rules! tag_enum {
     };
 }
 
-/// A union told apart by the string value of one property (the spec's discriminator). An
-/// unknown tag, or a known tag whose variant does not decode (a newer shape of a known variant),
-/// decodes as `Unknown` holding the raw JSON, which re-encodes unchanged: the rest of the
-/// response stays readable. A missing tag tries the variants in order.
+/// A union told apart by the string value of one property (the spec's discriminator).
+///
+/// Decoding reads the first key: when it is the tag (as OpenAI-style payloads put it), the
+/// variant is decoded straight from the input, the tag handed back to it first, with nothing
+/// buffered. Otherwise, and for an unknown tag, the object is read into a `serde_json::Value`
+/// first: an unknown tag decodes as `Unknown` holding the raw JSON (which re-encodes unchanged),
+/// and a missing tag tries the variants in order.
+///
+/// A known tag whose variant does not decode (a newer shape of a known variant) fails the
+/// direct decode; the SDK's decoders ([`from_str`]) then decode the text again with every union
+/// buffered ([`Lenient`]), where that variant becomes `Unknown` and the rest of the response
+/// stays readable. A bad response costs a second parse; a good one is read once.
 macro_rules! tagged_union {
     ($(#[$meta:meta])* pub enum $name:ident ($tag:literal) { $($(#[$vmeta:meta])* $variant:ident($($value:literal)|+) => $ty:ty,)+ }) => {
         $(#[$meta])*
@@ -290,6 +298,25 @@ macro_rules! tagged_union {
             /// A variant this version of the SDK does not know (or cannot decode), kept as the
             /// raw JSON.
             Unknown(serde_json::Value),
+        }
+
+        impl $name {
+            /// The buffered decode: by the tag's value, else the first variant that decodes,
+            /// else `Unknown`; unions inside are buffered too.
+            fn from_value(value: serde_json::Value) -> Self {
+                let _lenient = $crate::models::support::Lenient::on();
+                let decoded = match value.get($tag).and_then(serde_json::Value::as_str) {
+                    $(Some($($value)|+) => <$ty as serde::Deserialize>::deserialize(&value).ok().map(Self::$variant),)+
+                    Some(_) => None,
+                    None => 'variants: {
+                        $(if let Ok(variant) = <$ty as serde::Deserialize>::deserialize(&value) {
+                            break 'variants Some(Self::$variant(variant));
+                        })+
+                        None
+                    }
+                };
+                decoded.unwrap_or(Self::Unknown(value))
+            }
         }
 
         impl serde::Serialize for $name {
@@ -303,19 +330,141 @@ macro_rules! tagged_union {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                let decoded = match value.get($tag).and_then(serde_json::Value::as_str) {
-                    $(Some($($value)|+) => <$ty as serde::Deserialize>::deserialize(&value).ok().map(Self::$variant),)+
-                    Some(_) => None,
-                    None => 'variants: {
-                        $(if let Ok(variant) = <$ty as serde::Deserialize>::deserialize(&value) {
-                            break 'variants Some(Self::$variant(variant));
-                        })+
-                        None
+                if $crate::models::support::Lenient::is_on() {
+                    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                    return Ok(Self::from_value(value));
+                }
+
+                struct __Visitor;
+
+                impl<'de> serde::de::Visitor<'de> for __Visitor {
+                    type Value = $name;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        formatter.write_str(concat!("an object (", stringify!($name), ")"))
                     }
-                };
-                Ok(decoded.unwrap_or(Self::Unknown(value)))
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        use $crate::models::support::{rest_of_object, Key, Tagged};
+                        let Some(key) = map.next_key::<Key<'de>>()? else {
+                            return Ok($name::from_value(serde_json::Value::Object(serde_json::Map::new())));
+                        };
+                        if key.as_str() != $tag {
+                            let value = map.next_value()?;
+                            return Ok($name::from_value(rest_of_object(key.into_string(), value, map)?));
+                        }
+                        let tag: Key<'de> = map.next_value()?;
+                        match tag.as_str() {
+                            $($($value)|+ => serde::Deserialize::deserialize(Tagged::new($tag, tag, map)).map($name::$variant),)+
+                            _ => {
+                                let tag = serde_json::Value::String(tag.into_string());
+                                Ok($name::from_value(rest_of_object($tag.to_owned(), tag, map)?))
+                            }
+                        }
+                    }
+                }
+
+                deserializer.deserialize_map(__Visitor)
             }
         }
     };
+}
+
+thread_local! {
+    static LENIENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// While one is alive on a thread, tagged unions decoded on it buffer their input and turn a
+/// variant that does not decode into `Unknown` (see `tagged_union!`). Restores the previous
+/// setting when dropped, panics included.
+pub(crate) struct Lenient {
+    was: bool,
+}
+
+impl Lenient {
+    pub(crate) fn on() -> Lenient {
+        Lenient { was: LENIENT.with(|lenient| lenient.replace(true)) }
+    }
+
+    pub(crate) fn is_on() -> bool {
+        LENIENT.with(std::cell::Cell::get)
+    }
+}
+
+impl Drop for Lenient {
+    fn drop(&mut self) {
+        LENIENT.with(|lenient| lenient.set(self.was));
+    }
+}
+
+/// Decodes a response (or an event's data) the way the SDK does: straight from the text, and
+/// if that fails, once more leniently ([`Lenient`]), so that a variant of a newer shape does not
+/// fail the whole response. The second error is the one returned when both fail: it is the one
+/// about the data itself.
+pub(crate) fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> serde_json::Result<T> {
+    serde_json::from_str(text).or_else(|_| {
+        let _lenient = Lenient::on();
+        serde_json::from_str(text)
+    })
+}
+
+/// The object whose first entry (`key`, `value`) is already read, with the rest of `map`.
+pub(crate) fn rest_of_object<'de, A: serde::de::MapAccess<'de>>(
+    key: String,
+    value: serde_json::Value,
+    mut map: A,
+) -> Result<serde_json::Value, A::Error> {
+    let mut object = serde_json::Map::new();
+    object.insert(key, value);
+    while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+        object.insert(key, value);
+    }
+    Ok(serde_json::Value::Object(object))
+}
+
+/// An object's entries with the tag, already read, handed back first: the deserializer a
+/// tagged union decodes its variant from, straight from the input.
+pub(crate) struct Tagged<'de, A> {
+    name: Option<&'static str>,
+    tag: Option<Key<'de>>,
+    map: A,
+}
+
+impl<'de, A> Tagged<'de, A> {
+    pub(crate) fn new(name: &'static str, tag: Key<'de>, map: A) -> Self {
+        Tagged { name: Some(name), tag: Some(tag), map }
+    }
+}
+
+impl<'de, A: serde::de::MapAccess<'de>> serde::de::MapAccess<'de> for Tagged<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        match self.name.take() {
+            Some(name) => seed.deserialize(serde::de::value::BorrowedStrDeserializer::new(name)).map(Some),
+            None => self.map.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.tag.take() {
+            Some(Key::Borrowed(tag)) => seed.deserialize(serde::de::value::BorrowedStrDeserializer::new(tag)),
+            Some(Key::Owned(tag)) => seed.deserialize(serde::de::value::StringDeserializer::new(tag)),
+            None => self.map.next_value_seed(seed),
+        }
+    }
+}
+
+impl<'de, A: serde::de::MapAccess<'de>> serde::Deserializer<'de> for Tagged<'de, A> {
+    type Error = A::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {
+        visitor.visit_map(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
 }

@@ -18,7 +18,7 @@
 //!   decoded value re-encodes to the same JSON.
 
 #[macro_use]
-mod support;
+pub(crate) mod support;
 
 #[cfg(feature = "docs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "docs")))]

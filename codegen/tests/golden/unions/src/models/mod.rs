@@ -18,7 +18,7 @@
 //!   decoded value re-encodes to the same JSON.
 
 #[macro_use]
-mod support;
+pub(crate) mod support;
 
 #[cfg(feature = "palettes")]
 #[cfg_attr(docsrs, doc(cfg(feature = "palettes")))]
