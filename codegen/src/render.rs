@@ -248,6 +248,10 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
     let default = model.defaultable.contains(&d.name);
     match &d.kind {
         Kind::Struct { fields } => {
+            // One declaration: `json_object!` writes the struct (with `extra`) and its Serialize
+            // and Deserialize, a visitor over the object's entries (support.rs), not serde's
+            // derive with `flatten`, which buffers every object before decoding it.
+            out.push_str("json_object! {\n");
             doc(out, &docs);
             out.push_str(&dep);
             let derives = if default { "Debug, Clone, Default, PartialEq" } else { "Debug, Clone, PartialEq" };
@@ -255,19 +259,9 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
             for f in fields {
                 doc(out, &f.doc);
                 out.push_str(&deprecated_attr(&f.deprecated));
-                let _ = writeln!(out, "pub {}: {},", f.ident, field_ty(f));
+                let _ = writeln!(out, "pub {}: {} = {:?} {},", f.ident, field_ty(f), f.wire, field_kind(f));
             }
-            out.push_str(
-                "/// Fields the spec does not describe, kept as received so that they round-trip.\n\
-                 pub extra: serde_json::Map<String, serde_json::Value>,\n}\n\n",
-            );
-            // Serialize and Deserialize: a visitor over the object's entries (support.rs), not
-            // serde's derive with `flatten`, which buffers every object before decoding it.
-            let _ = writeln!(out, "json_object! {{\n    {} {{", d.name);
-            for f in fields {
-                let _ = writeln!(out, "        {}: {:?} {},", f.ident, f.wire, field_kind(f));
-            }
-            out.push_str("    }\n}\n\n");
+            out.push_str("}\n}\n\n");
             render_builders(model, d, fields, true, out);
         }
         Kind::OpenEnum { variants } => {
@@ -1095,13 +1089,10 @@ fn attach_cfg(body: &str, cfg: &str) -> String {
     let mut out = String::new();
     let mut first = true;
     for line in body.split_inclusive('\n') {
-        if first {
+        // impl blocks (of request types, the builders) also need the cfg
+        if first || line.starts_with("impl ") {
             out.push_str(cfg);
             first = false;
-        }
-        // impl blocks of request types and the serde impls of objects also need the cfg
-        if line.starts_with("impl ") || line.starts_with("json_object! ") {
-            out.push_str(cfg);
         }
         out.push_str(line);
     }

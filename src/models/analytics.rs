@@ -6,53 +6,35 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ActivityItem {
-    /// BYOK inference cost in USD (external credits spent)
-    pub byok_usage_inference: f64,
-    /// Total prompt tokens read from the provider prompt cache (cache hits). Generally a subset of `prompt_tokens`; for replayed response-cache hits the provider may report the two counters over disjoint token sets, so `cached_tokens` can exceed `prompt_tokens`.
-    pub cached_tokens: i64,
-    /// Total completion tokens generated
-    pub completion_tokens: i64,
-    /// Date of the activity (YYYY-MM-DD format)
-    pub date: String,
-    /// Unique identifier for the endpoint
-    pub endpoint_id: String,
-    /// Model slug (e.g., "openai/gpt-4.1")
-    pub model: String,
-    /// Model permaslug (e.g., "openai/gpt-4.1-2025-04-14")
-    pub model_permaslug: String,
-    /// Total prompt tokens used
-    pub prompt_tokens: i64,
-    /// Name of the provider serving this endpoint
-    pub provider_name: String,
-    /// Total reasoning tokens used
-    pub reasoning_tokens: i64,
-    /// Number of requests made
-    pub requests: i64,
-    /// Total cost in USD (OpenRouter credits spent)
-    pub usage: f64,
-    /// ID of the workspace this activity is attributed to. Only present when `group_by=workspace` is passed; the response is then split per workspace. Activity recorded before workspace resolution existed is attributed to the account default workspace.
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ActivityItem {
-        byok_usage_inference: "byok_usage_inference" required,
-        cached_tokens: "cached_tokens" required,
-        completion_tokens: "completion_tokens" required,
-        date: "date" required,
-        endpoint_id: "endpoint_id" required,
-        model: "model" required,
-        model_permaslug: "model_permaslug" required,
-        prompt_tokens: "prompt_tokens" required,
-        provider_name: "provider_name" required,
-        reasoning_tokens: "reasoning_tokens" required,
-        requests: "requests" required,
-        usage: "usage" required,
-        workspace_id: "workspace_id" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ActivityItem {
+        /// BYOK inference cost in USD (external credits spent)
+        pub byok_usage_inference: f64 = "byok_usage_inference" required,
+        /// Total prompt tokens read from the provider prompt cache (cache hits). Generally a subset of `prompt_tokens`; for replayed response-cache hits the provider may report the two counters over disjoint token sets, so `cached_tokens` can exceed `prompt_tokens`.
+        pub cached_tokens: i64 = "cached_tokens" required,
+        /// Total completion tokens generated
+        pub completion_tokens: i64 = "completion_tokens" required,
+        /// Date of the activity (YYYY-MM-DD format)
+        pub date: String = "date" required,
+        /// Unique identifier for the endpoint
+        pub endpoint_id: String = "endpoint_id" required,
+        /// Model slug (e.g., "openai/gpt-4.1")
+        pub model: String = "model" required,
+        /// Model permaslug (e.g., "openai/gpt-4.1-2025-04-14")
+        pub model_permaslug: String = "model_permaslug" required,
+        /// Total prompt tokens used
+        pub prompt_tokens: i64 = "prompt_tokens" required,
+        /// Name of the provider serving this endpoint
+        pub provider_name: String = "provider_name" required,
+        /// Total reasoning tokens used
+        pub reasoning_tokens: i64 = "reasoning_tokens" required,
+        /// Number of requests made
+        pub requests: i64 = "requests" required,
+        /// Total cost in USD (OpenRouter credits spent)
+        pub usage: f64 = "usage" required,
+        /// ID of the workspace this activity is attributed to. Only present when `group_by=workspace` is passed; the response is then split per workspace. Activity recorded before workspace resolution existed is attributed to the account default workspace.
+        pub workspace_id: Option<String> = "workspace_id" optional,
     }
 }
 
@@ -98,17 +80,11 @@ impl ActivityItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ActivityResponse {
-    /// List of activity items
-    pub data: Vec<ActivityItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ActivityResponse {
-        data: "data" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ActivityResponse {
+        /// List of activity items
+        pub data: Vec<ActivityItem> = "data" defaulted,
     }
 }
 
@@ -141,23 +117,15 @@ impl From<ClassifierSetFilter> for ClassifierFiltersFilter {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClassifierScalarFilter {
-    /// Classifier dimension name to filter on (snake_case identifier, e.g. "department", "work_type").
-    pub field: String,
-    /// Equality operator taking a scalar filter value. Ordered comparisons are not available because classification values are strings.
-    pub operator: ClassifierScalarFilterOperator,
-    /// Scalar (string or number) filter value.
-    pub value: ClassifierScalarFilterValue,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ClassifierScalarFilter {
-        field: "field" required,
-        operator: "operator" required,
-        value: "value" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ClassifierScalarFilter {
+        /// Classifier dimension name to filter on (snake_case identifier, e.g. "department", "work_type").
+        pub field: String = "field" required,
+        /// Equality operator taking a scalar filter value. Ordered comparisons are not available because classification values are strings.
+        pub operator: ClassifierScalarFilterOperator = "operator" required,
+        /// Scalar (string or number) filter value.
+        pub value: ClassifierScalarFilterValue = "value" required,
     }
 }
 
@@ -209,23 +177,15 @@ impl From<f64> for ClassifierScalarFilterValue {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClassifierSetFilter {
-    /// Classifier dimension name to filter on (snake_case identifier, e.g. "department", "work_type").
-    pub field: String,
-    /// Set-membership operator taking an array filter value.
-    pub operator: ClassifierSetFilterOperator,
-    /// Array of scalar filter values.
-    pub value: Vec<ClassifierSetFilterValueItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ClassifierSetFilter {
-        field: "field" required,
-        operator: "operator" required,
-        value: "value" defaulted,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ClassifierSetFilter {
+        /// Classifier dimension name to filter on (snake_case identifier, e.g. "department", "work_type").
+        pub field: String = "field" required,
+        /// Set-membership operator taking an array filter value.
+        pub operator: ClassifierSetFilterOperator = "operator" required,
+        /// Array of scalar filter values.
+        pub value: Vec<ClassifierSetFilterValueItem> = "value" defaulted,
     }
 }
 
@@ -309,16 +269,10 @@ impl GetAnalyticsMetaRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetAnalyticsMetaResponse {
-    pub data: GetAnalyticsMetaResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetAnalyticsMetaResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetAnalyticsMetaResponse {
+        pub data: GetAnalyticsMetaResponseData = "data" required,
     }
 }
 
@@ -329,22 +283,13 @@ impl GetAnalyticsMetaResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetAnalyticsMetaResponseData {
-    pub dimensions: Vec<GetAnalyticsMetaResponseDataDimensionsItem>,
-    pub granularities: Vec<GetAnalyticsMetaResponseDataGranularitiesItem>,
-    pub metrics: Vec<GetAnalyticsMetaResponseDataMetricsItem>,
-    pub operators: Vec<Operator>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetAnalyticsMetaResponseData {
-        dimensions: "dimensions" defaulted,
-        granularities: "granularities" defaulted,
-        metrics: "metrics" defaulted,
-        operators: "operators" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetAnalyticsMetaResponseData {
+        pub dimensions: Vec<GetAnalyticsMetaResponseDataDimensionsItem> = "dimensions" defaulted,
+        pub granularities: Vec<GetAnalyticsMetaResponseDataGranularitiesItem> = "granularities" defaulted,
+        pub metrics: Vec<GetAnalyticsMetaResponseDataMetricsItem> = "metrics" defaulted,
+        pub operators: Vec<Operator> = "operators" defaulted,
     }
 }
 
@@ -366,20 +311,13 @@ impl GetAnalyticsMetaResponseData {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetAnalyticsMetaResponseDataDimensionsItem {
-    /// Human-readable label
-    pub display_label: String,
-    /// Dimension identifier used in query requests
-    pub name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetAnalyticsMetaResponseDataDimensionsItem {
-        display_label: "display_label" required,
-        name: "name" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetAnalyticsMetaResponseDataDimensionsItem {
+        /// Human-readable label
+        pub display_label: String = "display_label" required,
+        /// Dimension identifier used in query requests
+        pub name: String = "name" required,
     }
 }
 
@@ -390,20 +328,13 @@ impl GetAnalyticsMetaResponseDataDimensionsItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct GetAnalyticsMetaResponseDataGranularitiesItem {
-    /// Human-readable label
-    pub display_label: String,
-    /// Granularity identifier
-    pub name: GetAnalyticsMetaResponseDataGranularitiesItemName,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetAnalyticsMetaResponseDataGranularitiesItem {
-        display_label: "display_label" required,
-        name: "name" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GetAnalyticsMetaResponseDataGranularitiesItem {
+        /// Human-readable label
+        pub display_label: String = "display_label" required,
+        /// Granularity identifier
+        pub name: GetAnalyticsMetaResponseDataGranularitiesItemName = "name" required,
     }
 }
 
@@ -428,26 +359,17 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct GetAnalyticsMetaResponseDataMetricsItem {
-    /// How this metric value should be formatted for display (e.g. percent → multiply by 100 and append %, currency → prefix with $)
-    pub display_format: GetAnalyticsMetaResponseDataMetricsItemDisplayFormat,
-    /// Human-readable label
-    pub display_label: String,
-    /// Whether this metric is a rate/ratio (averaged, not summed)
-    pub is_rate: bool,
-    /// Metric identifier used in query requests
-    pub name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetAnalyticsMetaResponseDataMetricsItem {
-        display_format: "display_format" required,
-        display_label: "display_label" required,
-        is_rate: "is_rate" required,
-        name: "name" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GetAnalyticsMetaResponseDataMetricsItem {
+        /// How this metric value should be formatted for display (e.g. percent → multiply by 100 and append %, currency → prefix with $)
+        pub display_format: GetAnalyticsMetaResponseDataMetricsItemDisplayFormat = "display_format" required,
+        /// Human-readable label
+        pub display_label: String = "display_label" required,
+        /// Whether this metric is a rate/ratio (averaged, not summed)
+        pub is_rate: bool = "is_rate" required,
+        /// Metric identifier used in query requests
+        pub name: String = "name" required,
     }
 }
 
@@ -547,20 +469,13 @@ tag_enum! {
     pub enum GetUserActivityRequestGroupBy { Workspace = "workspace" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Operator {
-    /// Operator identifier used in filter definitions
-    pub name: OperatorName,
-    /// Whether the operator expects a single value or an array
-    pub value_type: OperatorValueType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Operator {
-        name: "name" required,
-        value_type: "value_type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Operator {
+        /// Operator identifier used in filter definitions
+        pub name: OperatorName = "name" required,
+        /// Whether the operator expects a single value or an array
+        pub value_type: OperatorValueType = "value_type" required,
     }
 }
 
@@ -612,39 +527,24 @@ impl From<QueryAnalyticsRequestBody> for QueryAnalyticsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryAnalyticsRequestBody {
-    /// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
-    pub classifier_dimensions: Option<QueryAnalyticsRequestBodyClassifierDimensions>,
-    /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
-    pub classifier_filters: Option<QueryAnalyticsRequestBodyClassifierFilters>,
-    pub dimensions: Option<Vec<String>>,
-    pub filters: Option<Vec<Filter>>,
-    /// Time granularity
-    pub granularity: Option<String>,
-    /// Maximum rows per distinct combination of dimensions. When omitted on time-series queries (granularity + dimensions), auto-computed to avoid truncating time windows. Explicit values override the default and may truncate time buckets if set lower than the number of buckets in the range. Ignored when no dimensions are specified.
-    pub group_limit: Option<i64>,
-    /// Maximum total rows returned. Defaults to 1000. On time-series queries with dimensions and no explicit group_limit, the server may raise this to accommodate the expected number of unique time-bucket/dimension combinations.
-    pub limit: Option<i64>,
-    pub metrics: Vec<String>,
-    pub order_by: Option<QueryAnalyticsRequestBodyOrderBy>,
-    pub time_range: Option<QueryAnalyticsRequestBodyTimeRange>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    QueryAnalyticsRequestBody {
-        classifier_dimensions: "classifier_dimensions" optional,
-        classifier_filters: "classifier_filters" optional,
-        dimensions: "dimensions" optional,
-        filters: "filters" optional,
-        granularity: "granularity" optional,
-        group_limit: "group_limit" optional,
-        limit: "limit" optional,
-        metrics: "metrics" defaulted,
-        order_by: "order_by" optional,
-        time_range: "time_range" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct QueryAnalyticsRequestBody {
+        /// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
+        pub classifier_dimensions: Option<QueryAnalyticsRequestBodyClassifierDimensions> = "classifier_dimensions" optional,
+        /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
+        pub classifier_filters: Option<QueryAnalyticsRequestBodyClassifierFilters> = "classifier_filters" optional,
+        pub dimensions: Option<Vec<String>> = "dimensions" optional,
+        pub filters: Option<Vec<Filter>> = "filters" optional,
+        /// Time granularity
+        pub granularity: Option<String> = "granularity" optional,
+        /// Maximum rows per distinct combination of dimensions. When omitted on time-series queries (granularity + dimensions), auto-computed to avoid truncating time windows. Explicit values override the default and may truncate time buckets if set lower than the number of buckets in the range. Ignored when no dimensions are specified.
+        pub group_limit: Option<i64> = "group_limit" optional,
+        /// Maximum total rows returned. Defaults to 1000. On time-series queries with dimensions and no explicit group_limit, the server may raise this to accommodate the expected number of unique time-bucket/dimension combinations.
+        pub limit: Option<i64> = "limit" optional,
+        pub metrics: Vec<String> = "metrics" defaulted,
+        pub order_by: Option<QueryAnalyticsRequestBodyOrderBy> = "order_by" optional,
+        pub time_range: Option<QueryAnalyticsRequestBodyTimeRange> = "time_range" optional,
     }
 }
 
@@ -721,23 +621,15 @@ impl QueryAnalyticsRequestBody {
     }
 }
 
-/// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryAnalyticsRequestBodyClassifierDimensions {
-    /// UUID of the classifier whose tags to group by.
-    pub classifier_id: String,
-    pub dimension_names: Option<Vec<String>>,
-    /// When true, also include generations that have no tag from this classifier. Defaults to false, which returns only classified generations.
-    pub include_nulls: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    QueryAnalyticsRequestBodyClassifierDimensions {
-        classifier_id: "classifier_id" required,
-        dimension_names: "dimension_names" optional,
-        include_nulls: "include_nulls" optional,
+    /// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct QueryAnalyticsRequestBodyClassifierDimensions {
+        /// UUID of the classifier whose tags to group by.
+        pub classifier_id: String = "classifier_id" required,
+        pub dimension_names: Option<Vec<String>> = "dimension_names" optional,
+        /// When true, also include generations that have no tag from this classifier. Defaults to false, which returns only classified generations.
+        pub include_nulls: Option<bool> = "include_nulls" optional,
     }
 }
 
@@ -765,20 +657,13 @@ impl QueryAnalyticsRequestBodyClassifierDimensions {
     }
 }
 
-/// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryAnalyticsRequestBodyClassifierFilters {
-    /// UUID of the classifier whose tags to filter by. Must match classifier_dimensions.classifier_id when both are specified.
-    pub classifier_id: String,
-    pub filters: Vec<ClassifierFiltersFilter>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    QueryAnalyticsRequestBodyClassifierFilters {
-        classifier_id: "classifier_id" required,
-        filters: "filters" defaulted,
+    /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct QueryAnalyticsRequestBodyClassifierFilters {
+        /// UUID of the classifier whose tags to filter by. Must match classifier_dimensions.classifier_id when both are specified.
+        pub classifier_id: String = "classifier_id" required,
+        pub filters: Vec<ClassifierFiltersFilter> = "filters" defaulted,
     }
 }
 
@@ -789,19 +674,12 @@ impl QueryAnalyticsRequestBodyClassifierFilters {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueryAnalyticsRequestBodyOrderBy {
-    pub direction: QueryAnalyticsRequestBodyOrderByDirection,
-    /// Field to order by: a metric included in `metrics` (or "request_count", which may be ordered by without being requested), a requested dimension, or "date".
-    pub field: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    QueryAnalyticsRequestBodyOrderBy {
-        direction: "direction" required,
-        field: "field" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct QueryAnalyticsRequestBodyOrderBy {
+        pub direction: QueryAnalyticsRequestBodyOrderByDirection = "direction" required,
+        /// Field to order by: a metric included in `metrics` (or "request_count", which may be ordered by without being requested), a requested dimension, or "date".
+        pub field: String = "field" required,
     }
 }
 
@@ -819,20 +697,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryAnalyticsRequestBodyTimeRange {
-    /// ISO 8601 UTC timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
-    pub end: String,
-    /// ISO 8601 UTC timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
-    pub start: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    QueryAnalyticsRequestBodyTimeRange {
-        end: "end" required,
-        start: "start" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct QueryAnalyticsRequestBodyTimeRange {
+        /// ISO 8601 UTC timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
+        pub end: String = "end" required,
+        /// ISO 8601 UTC timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
+        pub start: String = "start" required,
     }
 }
 
@@ -843,16 +714,10 @@ impl QueryAnalyticsRequestBodyTimeRange {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryAnalyticsResponse {
-    pub data: QueryAnalyticsResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    QueryAnalyticsResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct QueryAnalyticsResponse {
+        pub data: QueryAnalyticsResponseData = "data" required,
     }
 }
 
@@ -863,23 +728,14 @@ impl QueryAnalyticsResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryAnalyticsResponseData {
-    pub cached_at: Option<f64>,
-    pub data: Vec<serde_json::Map<String, serde_json::Value>>,
-    pub metadata: QueryAnalyticsResponseDataMetadata,
-    /// Warnings about filter resolution issues (e.g. unresolvable api_key_id hashes). The query still runs normally; these inform the caller that some filter values could not be resolved.
-    pub warnings: Option<Vec<String>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    QueryAnalyticsResponseData {
-        cached_at: "cachedAt" optional,
-        data: "data" defaulted,
-        metadata: "metadata" required,
-        warnings: "warnings" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct QueryAnalyticsResponseData {
+        pub cached_at: Option<f64> = "cachedAt" optional,
+        pub data: Vec<serde_json::Map<String, serde_json::Value>> = "data" defaulted,
+        pub metadata: QueryAnalyticsResponseDataMetadata = "metadata" required,
+        /// Warnings about filter resolution issues (e.g. unresolvable api_key_id hashes). The query still runs normally; these inform the caller that some filter values could not be resolved.
+        pub warnings: Option<Vec<String>> = "warnings" optional,
     }
 }
 
@@ -911,20 +767,12 @@ impl QueryAnalyticsResponseData {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryAnalyticsResponseDataMetadata {
-    pub query_time_ms: f64,
-    pub row_count: i64,
-    pub truncated: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    QueryAnalyticsResponseDataMetadata {
-        query_time_ms: "query_time_ms" required,
-        row_count: "row_count" required,
-        truncated: "truncated" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct QueryAnalyticsResponseDataMetadata {
+        pub query_time_ms: f64 = "query_time_ms" required,
+        pub row_count: i64 = "row_count" required,
+        pub truncated: bool = "truncated" required,
     }
 }
 
@@ -940,23 +788,15 @@ impl QueryAnalyticsResponseDataMetadata {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScalarFilter {
-    /// Dimension to filter on. Use the /meta endpoint for available dimensions.
-    pub field: String,
-    /// Comparison operator taking a scalar filter value.
-    pub operator: ScalarFilterOperator,
-    /// Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
-    pub value: ScalarFilterValue,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ScalarFilter {
-        field: "field" required,
-        operator: "operator" required,
-        value: "value" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ScalarFilter {
+        /// Dimension to filter on. Use the /meta endpoint for available dimensions.
+        pub field: String = "field" required,
+        /// Comparison operator taking a scalar filter value.
+        pub operator: ScalarFilterOperator = "operator" required,
+        /// Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
+        pub value: ScalarFilterValue = "value" required,
     }
 }
 
@@ -1012,25 +852,16 @@ impl From<f64> for ScalarFilterValue {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct SetFilter {
-    /// Dimension to filter on. Use the /meta endpoint for available dimensions.
-    pub field: String,
-    /// Include rows where the dimension has no value. Applies only to dimensions that have an unset bucket.
-    pub include_unset: Option<bool>,
-    /// Set-membership operator taking an array filter value.
-    pub operator: SetFilterOperator,
-    pub value: Vec<SetFilterValueItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SetFilter {
-        field: "field" required,
-        include_unset: "include_unset" optional,
-        operator: "operator" required,
-        value: "value" defaulted,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct SetFilter {
+        /// Dimension to filter on. Use the /meta endpoint for available dimensions.
+        pub field: String = "field" required,
+        /// Include rows where the dimension has no value. Applies only to dimensions that have an unset bucket.
+        pub include_unset: Option<bool> = "include_unset" optional,
+        /// Set-membership operator taking an array filter value.
+        pub operator: SetFilterOperator = "operator" required,
+        pub value: Vec<SetFilterValueItem> = "value" defaulted,
     }
 }
 

@@ -26,38 +26,25 @@ impl From<CreateKeysRequestBody> for CreateKeysRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateKeysRequestBody {
-    /// Optional user ID of the key creator. Only meaningful for organization-owned keys where a specific member is creating the key.
-    pub creator_user_id: Option<String>,
-    /// Optional ISO 8601 UTC expiration timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
-    pub expires_at: Option<String>,
-    /// Optional partner-defined identity associated with the created API key.
-    pub external: Option<CreateKeysRequestBodyExternal>,
-    /// Whether to include BYOK usage in the limit
-    pub include_byok_in_limit: Option<bool>,
-    /// Optional spending limit for the API key in USD
-    pub limit: Option<f64>,
-    /// Type of limit reset for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
-    pub limit_reset: Option<CreateKeysRequestBodyLimitReset>,
-    /// Name for the new API key
-    pub name: String,
-    /// The workspace to create the API key in. Defaults to the default workspace if not provided.
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateKeysRequestBody {
-        creator_user_id: "creator_user_id" optional,
-        expires_at: "expires_at" optional,
-        external: "external" optional,
-        include_byok_in_limit: "include_byok_in_limit" optional,
-        limit: "limit" optional,
-        limit_reset: "limit_reset" optional,
-        name: "name" required,
-        workspace_id: "workspace_id" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateKeysRequestBody {
+        /// Optional user ID of the key creator. Only meaningful for organization-owned keys where a specific member is creating the key.
+        pub creator_user_id: Option<String> = "creator_user_id" optional,
+        /// Optional ISO 8601 UTC expiration timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
+        pub expires_at: Option<String> = "expires_at" optional,
+        /// Optional partner-defined identity associated with the created API key.
+        pub external: Option<CreateKeysRequestBodyExternal> = "external" optional,
+        /// Whether to include BYOK usage in the limit
+        pub include_byok_in_limit: Option<bool> = "include_byok_in_limit" optional,
+        /// Optional spending limit for the API key in USD
+        pub limit: Option<f64> = "limit" optional,
+        /// Type of limit reset for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
+        pub limit_reset: Option<CreateKeysRequestBodyLimitReset> = "limit_reset" optional,
+        /// Name for the new API key
+        pub name: String = "name" required,
+        /// The workspace to create the API key in. Defaults to the default workspace if not provided.
+        pub workspace_id: Option<String> = "workspace_id" optional,
     }
 }
 
@@ -148,21 +135,14 @@ impl CreateKeysRequestBody {
     }
 }
 
-/// Optional partner-defined identity associated with the created API key.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateKeysRequestBodyExternal {
-    /// Optional partner-supplied API key with a minimum length of 32 characters and sufficient entropy. Stored as a SHA-256 hash and never returned.
-    pub api_key: Option<String>,
-    /// Partner's external user identifier for attribution: 1 to 512 characters after surrounding whitespace is trimmed, well-formed Unicode, no NUL. For organization keys outside HIPAA workspaces, the value is registered as an external user if it does not exist yet, and the key is linked to it.
-    pub user: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateKeysRequestBodyExternal {
-        api_key: "api_key" optional,
-        user: "user" required,
+    /// Optional partner-defined identity associated with the created API key.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateKeysRequestBodyExternal {
+        /// Optional partner-supplied API key with a minimum length of 32 characters and sufficient entropy. Stored as a SHA-256 hash and never returned.
+        pub api_key: Option<String> = "api_key" optional,
+        /// Partner's external user identifier for attribution: 1 to 512 characters after surrounding whitespace is trimmed, well-formed Unicode, no NUL. For organization keys outside HIPAA workspaces, the value is registered as an external user if it does not exist yet, and the key is linked to it.
+        pub user: String = "user" required,
     }
 }
 
@@ -188,20 +168,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateKeysResponse {
-    /// The created API key information
-    pub data: CreateKeysResponseData,
-    /// The actual API key string (only shown once)
-    pub key: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateKeysResponse {
-        data: "data" required,
-        key: "key" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateKeysResponse {
+        /// The created API key information
+        pub data: CreateKeysResponseData = "data" required,
+        /// The actual API key string (only shown once)
+        pub key: String = "key" required,
     }
 }
 
@@ -212,84 +185,56 @@ impl CreateKeysResponse {
     }
 }
 
-/// The created API key information
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateKeysResponseData {
-    /// Total external BYOK usage (in USD) for the API key
-    pub byok_usage: f64,
-    /// External BYOK usage (in USD) for the current UTC day
-    pub byok_usage_daily: f64,
-    /// External BYOK usage (in USD) for current UTC month
-    pub byok_usage_monthly: f64,
-    /// External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
-    pub byok_usage_weekly: f64,
-    /// ISO 8601 timestamp of when the API key was created
-    pub created_at: String,
-    /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
-    pub creator_user_id: Option<String>,
-    /// Whether the API key is disabled
-    pub disabled: bool,
-    /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    pub expires_at: Option<String>,
-    /// Partner's end-user identifier used for attribution.
-    pub external_user: Option<String>,
-    /// Unique hash identifier for the API key
-    pub hash: String,
-    /// Whether to include external BYOK usage in the credit limit
-    pub include_byok_in_limit: bool,
-    /// Human-readable label for the API key
-    pub label: String,
-    /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
-    pub last_used_at: Option<String>,
-    /// Spending limit for the API key in USD
-    pub limit: Option<f64>,
-    /// Remaining spending limit in USD
-    pub limit_remaining: Option<f64>,
-    /// Type of limit reset for the API key
-    pub limit_reset: Option<String>,
-    /// Name of the API key
-    pub name: String,
-    /// ISO 8601 timestamp of when the API key was last updated
-    pub updated_at: Option<String>,
-    /// Total OpenRouter credit usage (in USD) for the API key
-    pub usage: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC day
-    pub usage_daily: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC month
-    pub usage_monthly: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
-    pub usage_weekly: f64,
-    /// The workspace ID this API key belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateKeysResponseData {
-        byok_usage: "byok_usage" required,
-        byok_usage_daily: "byok_usage_daily" required,
-        byok_usage_monthly: "byok_usage_monthly" required,
-        byok_usage_weekly: "byok_usage_weekly" required,
-        created_at: "created_at" required,
-        creator_user_id: "creator_user_id" defaulted,
-        disabled: "disabled" required,
-        expires_at: "expires_at" optional,
-        external_user: "external_user" defaulted,
-        hash: "hash" required,
-        include_byok_in_limit: "include_byok_in_limit" required,
-        label: "label" required,
-        last_used_at: "last_used_at" defaulted,
-        limit: "limit" defaulted,
-        limit_remaining: "limit_remaining" defaulted,
-        limit_reset: "limit_reset" defaulted,
-        name: "name" required,
-        updated_at: "updated_at" defaulted,
-        usage: "usage" required,
-        usage_daily: "usage_daily" required,
-        usage_monthly: "usage_monthly" required,
-        usage_weekly: "usage_weekly" required,
-        workspace_id: "workspace_id" required,
+    /// The created API key information
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateKeysResponseData {
+        /// Total external BYOK usage (in USD) for the API key
+        pub byok_usage: f64 = "byok_usage" required,
+        /// External BYOK usage (in USD) for the current UTC day
+        pub byok_usage_daily: f64 = "byok_usage_daily" required,
+        /// External BYOK usage (in USD) for current UTC month
+        pub byok_usage_monthly: f64 = "byok_usage_monthly" required,
+        /// External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
+        pub byok_usage_weekly: f64 = "byok_usage_weekly" required,
+        /// ISO 8601 timestamp of when the API key was created
+        pub created_at: String = "created_at" required,
+        /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
+        pub creator_user_id: Option<String> = "creator_user_id" defaulted,
+        /// Whether the API key is disabled
+        pub disabled: bool = "disabled" required,
+        /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
+        pub expires_at: Option<String> = "expires_at" optional,
+        /// Partner's end-user identifier used for attribution.
+        pub external_user: Option<String> = "external_user" defaulted,
+        /// Unique hash identifier for the API key
+        pub hash: String = "hash" required,
+        /// Whether to include external BYOK usage in the credit limit
+        pub include_byok_in_limit: bool = "include_byok_in_limit" required,
+        /// Human-readable label for the API key
+        pub label: String = "label" required,
+        /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
+        pub last_used_at: Option<String> = "last_used_at" defaulted,
+        /// Spending limit for the API key in USD
+        pub limit: Option<f64> = "limit" defaulted,
+        /// Remaining spending limit in USD
+        pub limit_remaining: Option<f64> = "limit_remaining" defaulted,
+        /// Type of limit reset for the API key
+        pub limit_reset: Option<String> = "limit_reset" defaulted,
+        /// Name of the API key
+        pub name: String = "name" required,
+        /// ISO 8601 timestamp of when the API key was last updated
+        pub updated_at: Option<String> = "updated_at" defaulted,
+        /// Total OpenRouter credit usage (in USD) for the API key
+        pub usage: f64 = "usage" required,
+        /// OpenRouter credit usage (in USD) for the current UTC day
+        pub usage_daily: f64 = "usage_daily" required,
+        /// OpenRouter credit usage (in USD) for the current UTC month
+        pub usage_monthly: f64 = "usage_monthly" required,
+        /// OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
+        pub usage_weekly: f64 = "usage_weekly" required,
+        /// The workspace ID this API key belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -413,17 +358,11 @@ impl DeleteKeysRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteKeysResponse {
-    /// Confirmation that the API key was deleted
-    pub deleted: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeleteKeysResponse {
-        deleted: "deleted" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeleteKeysResponse {
+        /// Confirmation that the API key was deleted
+        pub deleted: bool = "deleted" required,
     }
 }
 
@@ -434,24 +373,16 @@ impl DeleteKeysResponse {
     }
 }
 
-/// Free-model (`:free` variant) daily request quota for the account that owns the key. Reports the same counter and tier limit that free-model enforcement reads for accounts subject to the free-model limits; the counter resets at UTC midnight. Accounts and endpoints exempt from free-model limits, and BYOK requests, are not gated by it, so `remaining` is the tier policy rather than an enforced ceiling for them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FreeModelDailyRequests {
-    /// Free-model requests the account may make per UTC day; the ceiling depends on total credits purchased and is independent of `is_free_tier`
-    pub limit: i64,
-    /// Free-model requests left in the current UTC day
-    pub remaining: i64,
-    /// Free-model requests recorded for the account so far in the current UTC day
-    pub used: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FreeModelDailyRequests {
-        limit: "limit" required,
-        remaining: "remaining" required,
-        used: "used" required,
+    /// Free-model (`:free` variant) daily request quota for the account that owns the key. Reports the same counter and tier limit that free-model enforcement reads for accounts subject to the free-model limits; the counter resets at UTC midnight. Accounts and endpoints exempt from free-model limits, and BYOK requests, are not gated by it, so `remaining` is the tier policy rather than an enforced ceiling for them.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FreeModelDailyRequests {
+        /// Free-model requests the account may make per UTC day; the ceiling depends on total credits purchased and is independent of `is_free_tier`
+        pub limit: i64 = "limit" required,
+        /// Free-model requests left in the current UTC day
+        pub remaining: i64 = "remaining" required,
+        /// Free-model requests recorded for the account so far in the current UTC day
+        pub used: i64 = "used" required,
     }
 }
 
@@ -473,17 +404,11 @@ impl GetCurrentKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetCurrentKeyResponse {
-    /// Current API key information
-    pub data: GetCurrentKeyResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetCurrentKeyResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetCurrentKeyResponse {
+        /// Current API key information
+        pub data: GetCurrentKeyResponseData = "data" required,
     }
 }
 
@@ -494,91 +419,61 @@ impl GetCurrentKeyResponse {
     }
 }
 
-/// Current API key information
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetCurrentKeyResponseData {
-    /// Data regions permitted for this API key by the guardrail policies on the key and the account regional-routing entitlement. Empty when no region is permitted. Reflects region policy only: other key restrictions, such as management keys being blocked from inference, still apply.
-    pub allowed_data_regions: Vec<GetCurrentKeyResponseDataAllowedDataRegionsItem>,
-    /// Every budget layer enforcement checks for requests made with this key, in the order it checks them: guardrail budgets, workspace budgets, then the key's own limit. Empty when nothing is budgeted. `effective_budget` is the budget that blocks requests first: the entry enforcement rejects on when one is already spent, otherwise the entry with the least `remaining_usd`; null when nothing is budgeted. `limit` and `limit_remaining` above describe only the key's own limit.
-    pub budgets: Vec<KeyBudget>,
-    /// Total external BYOK usage (in USD) for the API key
-    pub byok_usage: f64,
-    /// External BYOK usage (in USD) for the current UTC day
-    pub byok_usage_daily: f64,
-    /// External BYOK usage (in USD) for current UTC month
-    pub byok_usage_monthly: f64,
-    /// External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
-    pub byok_usage_weekly: f64,
-    /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
-    pub creator_user_id: Option<String>,
-    pub effective_budget: Option<KeyBudget>,
-    /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    pub expires_at: Option<String>,
-    /// Free-model (`:free` variant) daily request quota for the account that owns the key. Reports the same counter and tier limit that free-model enforcement reads for accounts subject to the free-model limits; the counter resets at UTC midnight. Accounts and endpoints exempt from free-model limits, and BYOK requests, are not gated by it, so `remaining` is the tier policy rather than an enforced ceiling for them.
-    pub free_model_daily_requests: FreeModelDailyRequests,
-    /// Whether to include external BYOK usage in the credit limit
-    pub include_byok_in_limit: bool,
-    /// Whether this is a free tier API key
-    pub is_free_tier: bool,
-    /// Whether this is a management key
-    pub is_management_key: bool,
-    /// Whether this is a management key
-    #[deprecated]
-    pub is_provisioning_key: bool,
-    /// Human-readable label for the API key
-    pub label: String,
-    /// Spending limit for the API key in USD
-    pub limit: Option<f64>,
-    /// Remaining spending limit in USD
-    pub limit_remaining: Option<f64>,
-    /// Type of limit reset for the API key
-    pub limit_reset: Option<String>,
-    /// The ID of the organization that owns this API key, or null when an individual account owns it.
-    pub organization_id: Option<String>,
-    /// Legacy rate limit information about a key. Will always return -1.
-    #[deprecated]
-    pub rate_limit: GetCurrentKeyResponseDataRateLimit,
-    /// Total OpenRouter credit usage (in USD) for the API key
-    pub usage: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC day
-    pub usage_daily: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC month
-    pub usage_monthly: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
-    pub usage_weekly: f64,
-    /// The ID of the workspace this API key spends in, or null when no active workspace resolved for it, for example because the key's workspace was deleted.
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetCurrentKeyResponseData {
-        allowed_data_regions: "allowed_data_regions" defaulted,
-        budgets: "budgets" defaulted,
-        byok_usage: "byok_usage" required,
-        byok_usage_daily: "byok_usage_daily" required,
-        byok_usage_monthly: "byok_usage_monthly" required,
-        byok_usage_weekly: "byok_usage_weekly" required,
-        creator_user_id: "creator_user_id" defaulted,
-        effective_budget: "effective_budget" defaulted,
-        expires_at: "expires_at" optional,
-        free_model_daily_requests: "free_model_daily_requests" required,
-        include_byok_in_limit: "include_byok_in_limit" required,
-        is_free_tier: "is_free_tier" required,
-        is_management_key: "is_management_key" required,
-        is_provisioning_key: "is_provisioning_key" required,
-        label: "label" required,
-        limit: "limit" defaulted,
-        limit_remaining: "limit_remaining" defaulted,
-        limit_reset: "limit_reset" defaulted,
-        organization_id: "organization_id" defaulted,
-        rate_limit: "rate_limit" required,
-        usage: "usage" required,
-        usage_daily: "usage_daily" required,
-        usage_monthly: "usage_monthly" required,
-        usage_weekly: "usage_weekly" required,
-        workspace_id: "workspace_id" defaulted,
+    /// Current API key information
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetCurrentKeyResponseData {
+        /// Data regions permitted for this API key by the guardrail policies on the key and the account regional-routing entitlement. Empty when no region is permitted. Reflects region policy only: other key restrictions, such as management keys being blocked from inference, still apply.
+        pub allowed_data_regions: Vec<GetCurrentKeyResponseDataAllowedDataRegionsItem> = "allowed_data_regions" defaulted,
+        /// Every budget layer enforcement checks for requests made with this key, in the order it checks them: guardrail budgets, workspace budgets, then the key's own limit. Empty when nothing is budgeted. `effective_budget` is the budget that blocks requests first: the entry enforcement rejects on when one is already spent, otherwise the entry with the least `remaining_usd`; null when nothing is budgeted. `limit` and `limit_remaining` above describe only the key's own limit.
+        pub budgets: Vec<KeyBudget> = "budgets" defaulted,
+        /// Total external BYOK usage (in USD) for the API key
+        pub byok_usage: f64 = "byok_usage" required,
+        /// External BYOK usage (in USD) for the current UTC day
+        pub byok_usage_daily: f64 = "byok_usage_daily" required,
+        /// External BYOK usage (in USD) for current UTC month
+        pub byok_usage_monthly: f64 = "byok_usage_monthly" required,
+        /// External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
+        pub byok_usage_weekly: f64 = "byok_usage_weekly" required,
+        /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
+        pub creator_user_id: Option<String> = "creator_user_id" defaulted,
+        pub effective_budget: Option<KeyBudget> = "effective_budget" defaulted,
+        /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
+        pub expires_at: Option<String> = "expires_at" optional,
+        /// Free-model (`:free` variant) daily request quota for the account that owns the key. Reports the same counter and tier limit that free-model enforcement reads for accounts subject to the free-model limits; the counter resets at UTC midnight. Accounts and endpoints exempt from free-model limits, and BYOK requests, are not gated by it, so `remaining` is the tier policy rather than an enforced ceiling for them.
+        pub free_model_daily_requests: FreeModelDailyRequests = "free_model_daily_requests" required,
+        /// Whether to include external BYOK usage in the credit limit
+        pub include_byok_in_limit: bool = "include_byok_in_limit" required,
+        /// Whether this is a free tier API key
+        pub is_free_tier: bool = "is_free_tier" required,
+        /// Whether this is a management key
+        pub is_management_key: bool = "is_management_key" required,
+        /// Whether this is a management key
+        #[deprecated]
+        pub is_provisioning_key: bool = "is_provisioning_key" required,
+        /// Human-readable label for the API key
+        pub label: String = "label" required,
+        /// Spending limit for the API key in USD
+        pub limit: Option<f64> = "limit" defaulted,
+        /// Remaining spending limit in USD
+        pub limit_remaining: Option<f64> = "limit_remaining" defaulted,
+        /// Type of limit reset for the API key
+        pub limit_reset: Option<String> = "limit_reset" defaulted,
+        /// The ID of the organization that owns this API key, or null when an individual account owns it.
+        pub organization_id: Option<String> = "organization_id" defaulted,
+        /// Legacy rate limit information about a key. Will always return -1.
+        #[deprecated]
+        pub rate_limit: GetCurrentKeyResponseDataRateLimit = "rate_limit" required,
+        /// Total OpenRouter credit usage (in USD) for the API key
+        pub usage: f64 = "usage" required,
+        /// OpenRouter credit usage (in USD) for the current UTC day
+        pub usage_daily: f64 = "usage_daily" required,
+        /// OpenRouter credit usage (in USD) for the current UTC month
+        pub usage_monthly: f64 = "usage_monthly" required,
+        /// OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
+        pub usage_weekly: f64 = "usage_weekly" required,
+        /// The ID of the workspace this API key spends in, or null when no active workspace resolved for it, for example because the key's workspace was deleted.
+        pub workspace_id: Option<String> = "workspace_id" defaulted,
     }
 }
 
@@ -698,25 +593,17 @@ open_enum! {
     }
 }
 
-/// Legacy rate limit information about a key. Will always return -1.
-#[deprecated]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetCurrentKeyResponseDataRateLimit {
-    /// Rate limit interval
-    pub interval: String,
-    /// Note about the rate limit
-    pub note: String,
-    /// Number of requests allowed per interval
-    pub requests: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetCurrentKeyResponseDataRateLimit {
-        interval: "interval" required,
-        note: "note" required,
-        requests: "requests" required,
+    /// Legacy rate limit information about a key. Will always return -1.
+    #[deprecated]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetCurrentKeyResponseDataRateLimit {
+        /// Rate limit interval
+        pub interval: String = "interval" required,
+        /// Note about the rate limit
+        pub note: String = "note" required,
+        /// Number of requests allowed per interval
+        pub requests: i64 = "requests" required,
     }
 }
 
@@ -743,17 +630,11 @@ impl GetKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetKeyResponse {
-    /// The API key information
-    pub data: GetKeyResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetKeyResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetKeyResponse {
+        /// The API key information
+        pub data: GetKeyResponseData = "data" required,
     }
 }
 
@@ -764,84 +645,56 @@ impl GetKeyResponse {
     }
 }
 
-/// The API key information
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetKeyResponseData {
-    /// Total external BYOK usage (in USD) for the API key
-    pub byok_usage: f64,
-    /// External BYOK usage (in USD) for the current UTC day
-    pub byok_usage_daily: f64,
-    /// External BYOK usage (in USD) for current UTC month
-    pub byok_usage_monthly: f64,
-    /// External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
-    pub byok_usage_weekly: f64,
-    /// ISO 8601 timestamp of when the API key was created
-    pub created_at: String,
-    /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
-    pub creator_user_id: Option<String>,
-    /// Whether the API key is disabled
-    pub disabled: bool,
-    /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    pub expires_at: Option<String>,
-    /// Partner's end-user identifier used for attribution.
-    pub external_user: Option<String>,
-    /// Unique hash identifier for the API key
-    pub hash: String,
-    /// Whether to include external BYOK usage in the credit limit
-    pub include_byok_in_limit: bool,
-    /// Human-readable label for the API key
-    pub label: String,
-    /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
-    pub last_used_at: Option<String>,
-    /// Spending limit for the API key in USD
-    pub limit: Option<f64>,
-    /// Remaining spending limit in USD
-    pub limit_remaining: Option<f64>,
-    /// Type of limit reset for the API key
-    pub limit_reset: Option<String>,
-    /// Name of the API key
-    pub name: String,
-    /// ISO 8601 timestamp of when the API key was last updated
-    pub updated_at: Option<String>,
-    /// Total OpenRouter credit usage (in USD) for the API key
-    pub usage: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC day
-    pub usage_daily: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC month
-    pub usage_monthly: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
-    pub usage_weekly: f64,
-    /// The workspace ID this API key belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetKeyResponseData {
-        byok_usage: "byok_usage" required,
-        byok_usage_daily: "byok_usage_daily" required,
-        byok_usage_monthly: "byok_usage_monthly" required,
-        byok_usage_weekly: "byok_usage_weekly" required,
-        created_at: "created_at" required,
-        creator_user_id: "creator_user_id" defaulted,
-        disabled: "disabled" required,
-        expires_at: "expires_at" optional,
-        external_user: "external_user" optional,
-        hash: "hash" required,
-        include_byok_in_limit: "include_byok_in_limit" required,
-        label: "label" required,
-        last_used_at: "last_used_at" defaulted,
-        limit: "limit" defaulted,
-        limit_remaining: "limit_remaining" defaulted,
-        limit_reset: "limit_reset" defaulted,
-        name: "name" required,
-        updated_at: "updated_at" defaulted,
-        usage: "usage" required,
-        usage_daily: "usage_daily" required,
-        usage_monthly: "usage_monthly" required,
-        usage_weekly: "usage_weekly" required,
-        workspace_id: "workspace_id" required,
+    /// The API key information
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetKeyResponseData {
+        /// Total external BYOK usage (in USD) for the API key
+        pub byok_usage: f64 = "byok_usage" required,
+        /// External BYOK usage (in USD) for the current UTC day
+        pub byok_usage_daily: f64 = "byok_usage_daily" required,
+        /// External BYOK usage (in USD) for current UTC month
+        pub byok_usage_monthly: f64 = "byok_usage_monthly" required,
+        /// External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
+        pub byok_usage_weekly: f64 = "byok_usage_weekly" required,
+        /// ISO 8601 timestamp of when the API key was created
+        pub created_at: String = "created_at" required,
+        /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
+        pub creator_user_id: Option<String> = "creator_user_id" defaulted,
+        /// Whether the API key is disabled
+        pub disabled: bool = "disabled" required,
+        /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
+        pub expires_at: Option<String> = "expires_at" optional,
+        /// Partner's end-user identifier used for attribution.
+        pub external_user: Option<String> = "external_user" optional,
+        /// Unique hash identifier for the API key
+        pub hash: String = "hash" required,
+        /// Whether to include external BYOK usage in the credit limit
+        pub include_byok_in_limit: bool = "include_byok_in_limit" required,
+        /// Human-readable label for the API key
+        pub label: String = "label" required,
+        /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
+        pub last_used_at: Option<String> = "last_used_at" defaulted,
+        /// Spending limit for the API key in USD
+        pub limit: Option<f64> = "limit" defaulted,
+        /// Remaining spending limit in USD
+        pub limit_remaining: Option<f64> = "limit_remaining" defaulted,
+        /// Type of limit reset for the API key
+        pub limit_reset: Option<String> = "limit_reset" defaulted,
+        /// Name of the API key
+        pub name: String = "name" required,
+        /// ISO 8601 timestamp of when the API key was last updated
+        pub updated_at: Option<String> = "updated_at" defaulted,
+        /// Total OpenRouter credit usage (in USD) for the API key
+        pub usage: f64 = "usage" required,
+        /// OpenRouter credit usage (in USD) for the current UTC day
+        pub usage_daily: f64 = "usage_daily" required,
+        /// OpenRouter credit usage (in USD) for the current UTC month
+        pub usage_monthly: f64 = "usage_monthly" required,
+        /// OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
+        pub usage_weekly: f64 = "usage_weekly" required,
+        /// The workspace ID this API key belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -956,42 +809,28 @@ impl GetKeyResponseData {
     }
 }
 
-/// One budget layer that applies to requests made with this key, with the spend enforcement compares against it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KeyBudget {
-    /// ID of the workspace budget for the `workspace` scope; null for other scopes.
-    pub budget_id: Option<String>,
-    /// ID of the guardrail that carries this budget; null for other scopes.
-    pub guardrail_id: Option<String>,
-    /// Whether external BYOK inference spend counts toward this budget.
-    pub include_byok: bool,
-    /// Budget limit in USD for the current window.
-    pub limit_usd: f64,
-    /// `limit_usd - spend_usd`. Zero or negative means this layer rejects requests with a 403 until it resets.
-    pub remaining_usd: f64,
-    /// UTC window the spend is counted over (weeks start Monday); null for a lifetime budget that never resets.
-    pub reset_interval: Option<KeyBudgetResetInterval>,
-    /// ISO 8601 UTC instant at which the window rolls over and spend returns to zero; null for a lifetime budget.
-    pub resets_at: Option<String>,
-    /// Which budget layer this is, in the order enforcement checks them: the workspace default guardrail against the member aggregate (`workspace_default_member`) and against this key (`workspace_default_key`), the member guardrail (`member`), the API key guardrail (`api_key`), a workspace budget (`workspace`), or the key's own limit (`key_limit`).
-    pub scope: KeyBudgetScope,
-    /// Spend in USD that enforcement counts against this limit in the current window: the member aggregate for member-scoped layers, otherwise this key or workspace.
-    pub spend_usd: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    KeyBudget {
-        budget_id: "budget_id" defaulted,
-        guardrail_id: "guardrail_id" defaulted,
-        include_byok: "include_byok" required,
-        limit_usd: "limit_usd" required,
-        remaining_usd: "remaining_usd" required,
-        reset_interval: "reset_interval" defaulted,
-        resets_at: "resets_at" defaulted,
-        scope: "scope" required,
-        spend_usd: "spend_usd" required,
+    /// One budget layer that applies to requests made with this key, with the spend enforcement compares against it.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct KeyBudget {
+        /// ID of the workspace budget for the `workspace` scope; null for other scopes.
+        pub budget_id: Option<String> = "budget_id" defaulted,
+        /// ID of the guardrail that carries this budget; null for other scopes.
+        pub guardrail_id: Option<String> = "guardrail_id" defaulted,
+        /// Whether external BYOK inference spend counts toward this budget.
+        pub include_byok: bool = "include_byok" required,
+        /// Budget limit in USD for the current window.
+        pub limit_usd: f64 = "limit_usd" required,
+        /// `limit_usd - spend_usd`. Zero or negative means this layer rejects requests with a 403 until it resets.
+        pub remaining_usd: f64 = "remaining_usd" required,
+        /// UTC window the spend is counted over (weeks start Monday); null for a lifetime budget that never resets.
+        pub reset_interval: Option<KeyBudgetResetInterval> = "reset_interval" defaulted,
+        /// ISO 8601 UTC instant at which the window rolls over and spend returns to zero; null for a lifetime budget.
+        pub resets_at: Option<String> = "resets_at" defaulted,
+        /// Which budget layer this is, in the order enforcement checks them: the workspace default guardrail against the member aggregate (`workspace_default_member`) and against this key (`workspace_default_key`), the member guardrail (`member`), the API key guardrail (`api_key`), a workspace budget (`workspace`), or the key's own limit (`key_limit`).
+        pub scope: KeyBudgetScope = "scope" required,
+        /// Spend in USD that enforcement counts against this limit in the current window: the member aggregate for member-scoped layers, otherwise this key or workspace.
+        pub spend_usd: f64 = "spend_usd" required,
     }
 }
 
@@ -1116,17 +955,11 @@ impl ListRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListResponse {
-    /// List of API keys
-    pub data: Vec<ListResponseDataItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListResponse {
-        data: "data" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListResponse {
+        /// List of API keys
+        pub data: Vec<ListResponseDataItem> = "data" defaulted,
     }
 }
 
@@ -1137,83 +970,55 @@ impl ListResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListResponseDataItem {
-    /// Total external BYOK usage (in USD) for the API key
-    pub byok_usage: f64,
-    /// External BYOK usage (in USD) for the current UTC day
-    pub byok_usage_daily: f64,
-    /// External BYOK usage (in USD) for current UTC month
-    pub byok_usage_monthly: f64,
-    /// External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
-    pub byok_usage_weekly: f64,
-    /// ISO 8601 timestamp of when the API key was created
-    pub created_at: String,
-    /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
-    pub creator_user_id: Option<String>,
-    /// Whether the API key is disabled
-    pub disabled: bool,
-    /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    pub expires_at: Option<String>,
-    /// Partner's end-user identifier used for attribution.
-    pub external_user: Option<String>,
-    /// Unique hash identifier for the API key
-    pub hash: String,
-    /// Whether to include external BYOK usage in the credit limit
-    pub include_byok_in_limit: bool,
-    /// Human-readable label for the API key
-    pub label: String,
-    /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
-    pub last_used_at: Option<String>,
-    /// Spending limit for the API key in USD
-    pub limit: Option<f64>,
-    /// Remaining spending limit in USD
-    pub limit_remaining: Option<f64>,
-    /// Type of limit reset for the API key
-    pub limit_reset: Option<String>,
-    /// Name of the API key
-    pub name: String,
-    /// ISO 8601 timestamp of when the API key was last updated
-    pub updated_at: Option<String>,
-    /// Total OpenRouter credit usage (in USD) for the API key
-    pub usage: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC day
-    pub usage_daily: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC month
-    pub usage_monthly: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
-    pub usage_weekly: f64,
-    /// The workspace ID this API key belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListResponseDataItem {
-        byok_usage: "byok_usage" required,
-        byok_usage_daily: "byok_usage_daily" required,
-        byok_usage_monthly: "byok_usage_monthly" required,
-        byok_usage_weekly: "byok_usage_weekly" required,
-        created_at: "created_at" required,
-        creator_user_id: "creator_user_id" defaulted,
-        disabled: "disabled" required,
-        expires_at: "expires_at" optional,
-        external_user: "external_user" optional,
-        hash: "hash" required,
-        include_byok_in_limit: "include_byok_in_limit" required,
-        label: "label" required,
-        last_used_at: "last_used_at" defaulted,
-        limit: "limit" defaulted,
-        limit_remaining: "limit_remaining" defaulted,
-        limit_reset: "limit_reset" defaulted,
-        name: "name" required,
-        updated_at: "updated_at" defaulted,
-        usage: "usage" required,
-        usage_daily: "usage_daily" required,
-        usage_monthly: "usage_monthly" required,
-        usage_weekly: "usage_weekly" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListResponseDataItem {
+        /// Total external BYOK usage (in USD) for the API key
+        pub byok_usage: f64 = "byok_usage" required,
+        /// External BYOK usage (in USD) for the current UTC day
+        pub byok_usage_daily: f64 = "byok_usage_daily" required,
+        /// External BYOK usage (in USD) for current UTC month
+        pub byok_usage_monthly: f64 = "byok_usage_monthly" required,
+        /// External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
+        pub byok_usage_weekly: f64 = "byok_usage_weekly" required,
+        /// ISO 8601 timestamp of when the API key was created
+        pub created_at: String = "created_at" required,
+        /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
+        pub creator_user_id: Option<String> = "creator_user_id" defaulted,
+        /// Whether the API key is disabled
+        pub disabled: bool = "disabled" required,
+        /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
+        pub expires_at: Option<String> = "expires_at" optional,
+        /// Partner's end-user identifier used for attribution.
+        pub external_user: Option<String> = "external_user" optional,
+        /// Unique hash identifier for the API key
+        pub hash: String = "hash" required,
+        /// Whether to include external BYOK usage in the credit limit
+        pub include_byok_in_limit: bool = "include_byok_in_limit" required,
+        /// Human-readable label for the API key
+        pub label: String = "label" required,
+        /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
+        pub last_used_at: Option<String> = "last_used_at" defaulted,
+        /// Spending limit for the API key in USD
+        pub limit: Option<f64> = "limit" defaulted,
+        /// Remaining spending limit in USD
+        pub limit_remaining: Option<f64> = "limit_remaining" defaulted,
+        /// Type of limit reset for the API key
+        pub limit_reset: Option<String> = "limit_reset" defaulted,
+        /// Name of the API key
+        pub name: String = "name" required,
+        /// ISO 8601 timestamp of when the API key was last updated
+        pub updated_at: Option<String> = "updated_at" defaulted,
+        /// Total OpenRouter credit usage (in USD) for the API key
+        pub usage: f64 = "usage" required,
+        /// OpenRouter credit usage (in USD) for the current UTC day
+        pub usage_daily: f64 = "usage_daily" required,
+        /// OpenRouter credit usage (in USD) for the current UTC month
+        pub usage_monthly: f64 = "usage_monthly" required,
+        /// OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
+        pub usage_weekly: f64 = "usage_weekly" required,
+        /// The workspace ID this API key belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -1345,32 +1150,21 @@ impl UpdateKeysRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateKeysRequestBody {
-    /// Whether to disable the API key
-    pub disabled: Option<bool>,
-    /// Whether to include BYOK usage in the limit
-    pub include_byok_in_limit: Option<bool>,
-    /// New spending limit for the API key in USD
-    pub limit: Option<f64>,
-    /// New limit reset type for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
-    pub limit_reset: Option<UpdateKeysRequestBodyLimitReset>,
-    /// New name for the API key
-    pub name: Option<String>,
-    /// Move the API key to this workspace. The key keeps its value; guardrail selections move with it, while other workspace-scoped settings (presets, BYOK keys, broadcast destinations, routing rules) do not. Sending the key's current workspace is a no-op.
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateKeysRequestBody {
-        disabled: "disabled" optional,
-        include_byok_in_limit: "include_byok_in_limit" optional,
-        limit: "limit" optional,
-        limit_reset: "limit_reset" optional,
-        name: "name" optional,
-        workspace_id: "workspace_id" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateKeysRequestBody {
+        /// Whether to disable the API key
+        pub disabled: Option<bool> = "disabled" optional,
+        /// Whether to include BYOK usage in the limit
+        pub include_byok_in_limit: Option<bool> = "include_byok_in_limit" optional,
+        /// New spending limit for the API key in USD
+        pub limit: Option<f64> = "limit" optional,
+        /// New limit reset type for the API key (daily, weekly, monthly, or null for no reset). Resets happen automatically at midnight UTC, and weeks are Monday through Sunday.
+        pub limit_reset: Option<UpdateKeysRequestBodyLimitReset> = "limit_reset" optional,
+        /// New name for the API key
+        pub name: Option<String> = "name" optional,
+        /// Move the API key to this workspace. The key keeps its value; guardrail selections move with it, while other workspace-scoped settings (presets, BYOK keys, broadcast destinations, routing rules) do not. Sending the key's current workspace is a no-op.
+        pub workspace_id: Option<String> = "workspace_id" optional,
     }
 }
 
@@ -1448,17 +1242,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateKeysResponse {
-    /// The updated API key information
-    pub data: UpdateKeysResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateKeysResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateKeysResponse {
+        /// The updated API key information
+        pub data: UpdateKeysResponseData = "data" required,
     }
 }
 
@@ -1469,84 +1257,56 @@ impl UpdateKeysResponse {
     }
 }
 
-/// The updated API key information
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateKeysResponseData {
-    /// Total external BYOK usage (in USD) for the API key
-    pub byok_usage: f64,
-    /// External BYOK usage (in USD) for the current UTC day
-    pub byok_usage_daily: f64,
-    /// External BYOK usage (in USD) for current UTC month
-    pub byok_usage_monthly: f64,
-    /// External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
-    pub byok_usage_weekly: f64,
-    /// ISO 8601 timestamp of when the API key was created
-    pub created_at: String,
-    /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
-    pub creator_user_id: Option<String>,
-    /// Whether the API key is disabled
-    pub disabled: bool,
-    /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    pub expires_at: Option<String>,
-    /// Partner's end-user identifier used for attribution.
-    pub external_user: Option<String>,
-    /// Unique hash identifier for the API key
-    pub hash: String,
-    /// Whether to include external BYOK usage in the credit limit
-    pub include_byok_in_limit: bool,
-    /// Human-readable label for the API key
-    pub label: String,
-    /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
-    pub last_used_at: Option<String>,
-    /// Spending limit for the API key in USD
-    pub limit: Option<f64>,
-    /// Remaining spending limit in USD
-    pub limit_remaining: Option<f64>,
-    /// Type of limit reset for the API key
-    pub limit_reset: Option<String>,
-    /// Name of the API key
-    pub name: String,
-    /// ISO 8601 timestamp of when the API key was last updated
-    pub updated_at: Option<String>,
-    /// Total OpenRouter credit usage (in USD) for the API key
-    pub usage: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC day
-    pub usage_daily: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC month
-    pub usage_monthly: f64,
-    /// OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
-    pub usage_weekly: f64,
-    /// The workspace ID this API key belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateKeysResponseData {
-        byok_usage: "byok_usage" required,
-        byok_usage_daily: "byok_usage_daily" required,
-        byok_usage_monthly: "byok_usage_monthly" required,
-        byok_usage_weekly: "byok_usage_weekly" required,
-        created_at: "created_at" required,
-        creator_user_id: "creator_user_id" defaulted,
-        disabled: "disabled" required,
-        expires_at: "expires_at" optional,
-        external_user: "external_user" optional,
-        hash: "hash" required,
-        include_byok_in_limit: "include_byok_in_limit" required,
-        label: "label" required,
-        last_used_at: "last_used_at" defaulted,
-        limit: "limit" defaulted,
-        limit_remaining: "limit_remaining" defaulted,
-        limit_reset: "limit_reset" defaulted,
-        name: "name" required,
-        updated_at: "updated_at" defaulted,
-        usage: "usage" required,
-        usage_daily: "usage_daily" required,
-        usage_monthly: "usage_monthly" required,
-        usage_weekly: "usage_weekly" required,
-        workspace_id: "workspace_id" required,
+    /// The updated API key information
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateKeysResponseData {
+        /// Total external BYOK usage (in USD) for the API key
+        pub byok_usage: f64 = "byok_usage" required,
+        /// External BYOK usage (in USD) for the current UTC day
+        pub byok_usage_daily: f64 = "byok_usage_daily" required,
+        /// External BYOK usage (in USD) for current UTC month
+        pub byok_usage_monthly: f64 = "byok_usage_monthly" required,
+        /// External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
+        pub byok_usage_weekly: f64 = "byok_usage_weekly" required,
+        /// ISO 8601 timestamp of when the API key was created
+        pub created_at: String = "created_at" required,
+        /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
+        pub creator_user_id: Option<String> = "creator_user_id" defaulted,
+        /// Whether the API key is disabled
+        pub disabled: bool = "disabled" required,
+        /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
+        pub expires_at: Option<String> = "expires_at" optional,
+        /// Partner's end-user identifier used for attribution.
+        pub external_user: Option<String> = "external_user" optional,
+        /// Unique hash identifier for the API key
+        pub hash: String = "hash" required,
+        /// Whether to include external BYOK usage in the credit limit
+        pub include_byok_in_limit: bool = "include_byok_in_limit" required,
+        /// Human-readable label for the API key
+        pub label: String = "label" required,
+        /// ISO 8601 UTC timestamp of the most recent usage recorded for the API key, or null if no usage has been recorded since the end of 2025
+        pub last_used_at: Option<String> = "last_used_at" defaulted,
+        /// Spending limit for the API key in USD
+        pub limit: Option<f64> = "limit" defaulted,
+        /// Remaining spending limit in USD
+        pub limit_remaining: Option<f64> = "limit_remaining" defaulted,
+        /// Type of limit reset for the API key
+        pub limit_reset: Option<String> = "limit_reset" defaulted,
+        /// Name of the API key
+        pub name: String = "name" required,
+        /// ISO 8601 timestamp of when the API key was last updated
+        pub updated_at: Option<String> = "updated_at" defaulted,
+        /// Total OpenRouter credit usage (in USD) for the API key
+        pub usage: f64 = "usage" required,
+        /// OpenRouter credit usage (in USD) for the current UTC day
+        pub usage_daily: f64 = "usage_daily" required,
+        /// OpenRouter credit usage (in USD) for the current UTC month
+        pub usage_monthly: f64 = "usage_monthly" required,
+        /// OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
+        pub usage_weekly: f64 = "usage_weekly" required,
+        /// The workspace ID this API key belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 

@@ -6,22 +6,14 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// Confirms a terminal batch was removed from the API and its OpenRouter-held artifacts purged. Deletion is not cancellation and does not erase billing or audit records.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchDeletedObject {
-    /// OpenRouter cleanup and, when a provider was assigned, the upstream batch deletion outcome.
-    pub deletion: BatchDeletionTargets,
-    pub id: String,
-    pub object: BatchDeletedObjectTag,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchDeletedObject {
-        deletion: "deletion" required,
-        id: "id" required,
-        object: "object" required,
+    /// Confirms a terminal batch was removed from the API and its OpenRouter-held artifacts purged. Deletion is not cancellation and does not erase billing or audit records.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchDeletedObject {
+        /// OpenRouter cleanup and, when a provider was assigned, the upstream batch deletion outcome.
+        pub deletion: BatchDeletionTargets = "deletion" required,
+        pub id: String = "id" required,
+        pub object: BatchDeletedObjectTag = "object" required,
     }
 }
 
@@ -45,21 +37,14 @@ open_enum! {
     }
 }
 
-/// OpenRouter cleanup and, when a provider was assigned, the upstream batch deletion outcome.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchDeletionTargets {
-    /// OpenRouter-held request and result artifacts were purged.
-    pub openrouter: BatchDeletionTargetsOpenrouter,
-    /// The upstream batch deletion outcome; omitted when no provider was assigned.
-    pub upstream: Option<BatchDeletionTargetsUpstream>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchDeletionTargets {
-        openrouter: "openrouter" required,
-        upstream: "upstream" optional,
+    /// OpenRouter cleanup and, when a provider was assigned, the upstream batch deletion outcome.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchDeletionTargets {
+        /// OpenRouter-held request and result artifacts were purged.
+        pub openrouter: BatchDeletionTargetsOpenrouter = "openrouter" required,
+        /// The upstream batch deletion outcome; omitted when no provider was assigned.
+        pub upstream: Option<BatchDeletionTargetsUpstream> = "upstream" optional,
     }
 }
 
@@ -81,21 +66,14 @@ tag_enum! {
     pub enum BatchDeletionTargetsOpenrouter { Deleted = "deleted" }
 }
 
-/// The upstream batch deletion outcome; omitted when no provider was assigned.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchDeletionTargetsUpstream {
-    /// The provider name stored on the batch.
-    pub provider: String,
-    /// Outcome for one deletion target: `deleted` (removed), `unsupported` (the provider has no batch-delete API; supported file cleanup still runs), or `not_applicable` (the batch never reached that target).
-    pub status: BatchDeletionOutcome,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchDeletionTargetsUpstream {
-        provider: "provider" required,
-        status: "status" required,
+    /// The upstream batch deletion outcome; omitted when no provider was assigned.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct BatchDeletionTargetsUpstream {
+        /// The provider name stored on the batch.
+        pub provider: String = "provider" required,
+        /// Outcome for one deletion target: `deleted` (removed), `unsupported` (the provider has no batch-delete API; supported file cleanup still runs), or `not_applicable` (the batch never reached that target).
+        pub status: BatchDeletionOutcome = "status" required,
     }
 }
 
@@ -106,46 +84,27 @@ impl BatchDeletionTargetsUpstream {
     }
 }
 
-/// Metadata-only batch object. `results` is always `null` in list responses.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchListItem {
-    pub completion_window: BatchListItemCompletionWindow,
-    pub created_at: i64,
-    pub endpoint: String,
-    pub error: Option<BatchListItemError>,
-    /// Unix timestamp after which the assigned provider no longer completes unfinished requests. Derived from the provider's documented batch window, so it can exceed `created_at` plus `completion_window` (Google Vertex can take up to 96 hours). `null` when the provider documents no hard expiry.
-    pub expires_at: Option<i64>,
-    pub finalized_at: Option<i64>,
-    pub id: String,
-    pub model: String,
-    pub object: BatchListItemObject,
-    /// Provider OpenRouter assigned to run the batch, using the same name as the `provider` field of sync responses.
-    pub provider: Option<String>,
-    pub request_counts: BatchListItemRequestCounts,
-    /// Always null: retrieve the batch with `GET /batches/{id}` to access its results.
-    pub results: Option<serde_json::Value>,
-    pub status: BatchListItemStatus,
-    pub usage: Option<BatchListItemUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchListItem {
-        completion_window: "completion_window" required,
-        created_at: "created_at" required,
-        endpoint: "endpoint" required,
-        error: "error" defaulted,
-        expires_at: "expires_at" defaulted,
-        finalized_at: "finalized_at" defaulted,
-        id: "id" required,
-        model: "model" required,
-        object: "object" required,
-        provider: "provider" defaulted,
-        request_counts: "request_counts" required,
-        results: "results" defaulted,
-        status: "status" required,
-        usage: "usage" defaulted,
+    /// Metadata-only batch object. `results` is always `null` in list responses.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct BatchListItem {
+        pub completion_window: BatchListItemCompletionWindow = "completion_window" required,
+        pub created_at: i64 = "created_at" required,
+        pub endpoint: String = "endpoint" required,
+        pub error: Option<BatchListItemError> = "error" defaulted,
+        /// Unix timestamp after which the assigned provider no longer completes unfinished requests. Derived from the provider's documented batch window, so it can exceed `created_at` plus `completion_window` (Google Vertex can take up to 96 hours). `null` when the provider documents no hard expiry.
+        pub expires_at: Option<i64> = "expires_at" defaulted,
+        pub finalized_at: Option<i64> = "finalized_at" defaulted,
+        pub id: String = "id" required,
+        pub model: String = "model" required,
+        pub object: BatchListItemObject = "object" required,
+        /// Provider OpenRouter assigned to run the batch, using the same name as the `provider` field of sync responses.
+        pub provider: Option<String> = "provider" defaulted,
+        pub request_counts: BatchListItemRequestCounts = "request_counts" required,
+        /// Always null: retrieve the batch with `GET /batches/{id}` to access its results.
+        pub results: Option<serde_json::Value> = "results" defaulted,
+        pub status: BatchListItemStatus = "status" required,
+        pub usage: Option<BatchListItemUsage> = "usage" defaulted,
     }
 }
 
@@ -219,16 +178,10 @@ tag_enum! {
     pub enum BatchListItemCompletionWindow { V24h = "24h" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchListItemError {
-    pub message: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchListItemError {
-        message: "message" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchListItemError {
+        pub message: String = "message" required,
     }
 }
 
@@ -243,20 +196,12 @@ tag_enum! {
     pub enum BatchListItemObject { Batch = "batch" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchListItemRequestCounts {
-    pub completed: i64,
-    pub failed: i64,
-    pub total: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchListItemRequestCounts {
-        completed: "completed" required,
-        failed: "failed" required,
-        total: "total" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchListItemRequestCounts {
+        pub completed: i64 = "completed" required,
+        pub failed: i64 = "failed" required,
+        pub total: i64 = "total" required,
     }
 }
 
@@ -280,49 +225,31 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchListItemUsage {
-    pub cache_creation: Option<AnthropicCacheCreation>,
-    /// The tokens generated
-    pub completion_tokens: i64,
-    pub completion_tokens_details: Option<BatchListItemUsageCompletionTokensDetails>,
-    /// Cost of the completion
-    pub cost: Option<f64>,
-    /// Breakdown of upstream inference costs
-    pub cost_details: Option<CostDetails>,
-    /// Whether a request was made using a Bring Your Own Key configuration
-    pub is_byok: Option<bool>,
-    pub iterations: Option<Vec<AnthropicUsageIteration>>,
-    /// Including images, input audio, and tools if any
-    pub prompt_tokens: i64,
-    /// Breakdown of tokens used in the prompt.
-    pub prompt_tokens_details: Option<BatchListItemUsagePromptTokensDetails>,
-    /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use: Option<BatchListItemUsageServerToolUse>,
-    /// The service tier used by the upstream provider for this request
-    pub service_tier: Option<String>,
-    pub speed: Option<AnthropicSpeed>,
-    /// Sum of the above two fields
-    pub total_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchListItemUsage {
-        cache_creation: "cache_creation" optional,
-        completion_tokens: "completion_tokens" required,
-        completion_tokens_details: "completion_tokens_details" optional,
-        cost: "cost" optional,
-        cost_details: "cost_details" optional,
-        is_byok: "is_byok" optional,
-        iterations: "iterations" optional,
-        prompt_tokens: "prompt_tokens" required,
-        prompt_tokens_details: "prompt_tokens_details" optional,
-        server_tool_use: "server_tool_use" optional,
-        service_tier: "service_tier" optional,
-        speed: "speed" optional,
-        total_tokens: "total_tokens" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchListItemUsage {
+        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" optional,
+        /// The tokens generated
+        pub completion_tokens: i64 = "completion_tokens" required,
+        pub completion_tokens_details: Option<BatchListItemUsageCompletionTokensDetails> = "completion_tokens_details" optional,
+        /// Cost of the completion
+        pub cost: Option<f64> = "cost" optional,
+        /// Breakdown of upstream inference costs
+        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        /// Whether a request was made using a Bring Your Own Key configuration
+        pub is_byok: Option<bool> = "is_byok" optional,
+        pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
+        /// Including images, input audio, and tools if any
+        pub prompt_tokens: i64 = "prompt_tokens" required,
+        /// Breakdown of tokens used in the prompt.
+        pub prompt_tokens_details: Option<BatchListItemUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        /// Usage for server-side tool execution (e.g., web search)
+        pub server_tool_use: Option<BatchListItemUsageServerToolUse> = "server_tool_use" optional,
+        /// The service tier used by the upstream provider for this request
+        pub service_tier: Option<String> = "service_tier" optional,
+        pub speed: Option<AnthropicSpeed> = "speed" optional,
+        /// Sum of the above two fields
+        pub total_tokens: i64 = "total_tokens" required,
     }
 }
 
@@ -471,23 +398,15 @@ impl BatchListItemUsage {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchListItemUsageCompletionTokensDetails {
-    /// Tokens generated by the model for audio output.
-    pub audio_tokens: Option<i64>,
-    /// Tokens generated by the model for image output.
-    pub image_tokens: Option<i64>,
-    /// Tokens generated by the model for reasoning.
-    pub reasoning_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchListItemUsageCompletionTokensDetails {
-        audio_tokens: "audio_tokens" optional,
-        image_tokens: "image_tokens" optional,
-        reasoning_tokens: "reasoning_tokens" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchListItemUsageCompletionTokensDetails {
+        /// Tokens generated by the model for audio output.
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Tokens generated by the model for image output.
+        pub image_tokens: Option<i64> = "image_tokens" optional,
+        /// Tokens generated by the model for reasoning.
+        pub reasoning_tokens: Option<i64> = "reasoning_tokens" optional,
     }
 }
 
@@ -537,30 +456,20 @@ impl BatchListItemUsageCompletionTokensDetails {
     }
 }
 
-/// Breakdown of tokens used in the prompt.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchListItemUsagePromptTokensDetails {
-    /// Tokens used for input audio.
-    pub audio_tokens: Option<i64>,
-    /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
-    pub cache_write_tokens: Option<i64>,
-    /// Tokens cached by the endpoint.
-    pub cached_tokens: Option<i64>,
-    /// Tokens used for input files/documents.
-    pub file_tokens: Option<i64>,
-    /// Tokens used for input video.
-    pub video_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchListItemUsagePromptTokensDetails {
-        audio_tokens: "audio_tokens" optional,
-        cache_write_tokens: "cache_write_tokens" optional,
-        cached_tokens: "cached_tokens" optional,
-        file_tokens: "file_tokens" optional,
-        video_tokens: "video_tokens" optional,
+    /// Breakdown of tokens used in the prompt.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchListItemUsagePromptTokensDetails {
+        /// Tokens used for input audio.
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
+        pub cache_write_tokens: Option<i64> = "cache_write_tokens" optional,
+        /// Tokens cached by the endpoint.
+        pub cached_tokens: Option<i64> = "cached_tokens" optional,
+        /// Tokens used for input files/documents.
+        pub file_tokens: Option<i64> = "file_tokens" optional,
+        /// Tokens used for input video.
+        pub video_tokens: Option<i64> = "video_tokens" optional,
     }
 }
 
@@ -643,24 +552,16 @@ impl BatchListItemUsagePromptTokensDetails {
     }
 }
 
-/// Usage for server-side tool execution (e.g., web search)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchListItemUsageServerToolUse {
-    /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub tool_calls_executed: Option<i64>,
-    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub tool_calls_requested: Option<i64>,
-    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub web_search_requests: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchListItemUsageServerToolUse {
-        tool_calls_executed: "tool_calls_executed" optional,
-        tool_calls_requested: "tool_calls_requested" optional,
-        web_search_requests: "web_search_requests" optional,
+    /// Usage for server-side tool execution (e.g., web search)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchListItemUsageServerToolUse {
+        /// Number of OpenRouter server tool calls that executed and produced a result.
+        pub tool_calls_executed: Option<i64> = "tool_calls_executed" optional,
+        /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+        pub tool_calls_requested: Option<i64> = "tool_calls_requested" optional,
+        /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+        pub web_search_requests: Option<i64> = "web_search_requests" optional,
     }
 }
 
@@ -715,25 +616,15 @@ impl BatchListItemUsageServerToolUse {
     }
 }
 
-/// A newest-first page of metadata-only batch objects.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchListResponse {
-    pub data: Vec<BatchListItem>,
-    pub first_id: Option<String>,
-    pub has_more: bool,
-    pub last_id: Option<String>,
-    pub object: BatchListResponseObject,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchListResponse {
-        data: "data" defaulted,
-        first_id: "first_id" defaulted,
-        has_more: "has_more" required,
-        last_id: "last_id" defaulted,
-        object: "object" required,
+    /// A newest-first page of metadata-only batch objects.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchListResponse {
+        pub data: Vec<BatchListItem> = "data" defaulted,
+        pub first_id: Option<String> = "first_id" defaulted,
+        pub has_more: bool = "has_more" required,
+        pub last_id: Option<String> = "last_id" defaulted,
+        pub object: BatchListResponseObject = "object" required,
     }
 }
 
@@ -782,44 +673,25 @@ open_enum! {
 /// Only include batches created strictly after this timestamp.
 pub type BatchListTimestamp = String;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchObject {
-    pub completion_window: BatchObjectCompletionWindow,
-    pub created_at: i64,
-    pub endpoint: String,
-    pub error: Option<BatchObjectError>,
-    /// Unix timestamp after which the assigned provider no longer completes unfinished requests. Derived from the provider's documented batch window, so it can exceed `created_at` plus `completion_window` (Google Vertex can take up to 96 hours). `null` when the provider documents no hard expiry.
-    pub expires_at: Option<i64>,
-    pub finalized_at: Option<i64>,
-    pub id: String,
-    pub model: String,
-    pub object: BatchObjectTag,
-    /// Provider OpenRouter assigned to run the batch, using the same name as the `provider` field of sync responses.
-    pub provider: Option<String>,
-    pub request_counts: BatchObjectRequestCounts,
-    pub results: Option<Vec<BatchObjectResultsItem>>,
-    pub status: BatchObjectStatus,
-    pub usage: Option<BatchObjectUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObject {
-        completion_window: "completion_window" required,
-        created_at: "created_at" required,
-        endpoint: "endpoint" required,
-        error: "error" defaulted,
-        expires_at: "expires_at" defaulted,
-        finalized_at: "finalized_at" defaulted,
-        id: "id" required,
-        model: "model" required,
-        object: "object" required,
-        provider: "provider" defaulted,
-        request_counts: "request_counts" required,
-        results: "results" defaulted,
-        status: "status" required,
-        usage: "usage" defaulted,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct BatchObject {
+        pub completion_window: BatchObjectCompletionWindow = "completion_window" required,
+        pub created_at: i64 = "created_at" required,
+        pub endpoint: String = "endpoint" required,
+        pub error: Option<BatchObjectError> = "error" defaulted,
+        /// Unix timestamp after which the assigned provider no longer completes unfinished requests. Derived from the provider's documented batch window, so it can exceed `created_at` plus `completion_window` (Google Vertex can take up to 96 hours). `null` when the provider documents no hard expiry.
+        pub expires_at: Option<i64> = "expires_at" defaulted,
+        pub finalized_at: Option<i64> = "finalized_at" defaulted,
+        pub id: String = "id" required,
+        pub model: String = "model" required,
+        pub object: BatchObjectTag = "object" required,
+        /// Provider OpenRouter assigned to run the batch, using the same name as the `provider` field of sync responses.
+        pub provider: Option<String> = "provider" defaulted,
+        pub request_counts: BatchObjectRequestCounts = "request_counts" required,
+        pub results: Option<Vec<BatchObjectResultsItem>> = "results" defaulted,
+        pub status: BatchObjectStatus = "status" required,
+        pub usage: Option<BatchObjectUsage> = "usage" defaulted,
     }
 }
 
@@ -893,16 +765,10 @@ tag_enum! {
     pub enum BatchObjectCompletionWindow { V24h = "24h" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectError {
-    pub message: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectError {
-        message: "message" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectError {
+        pub message: String = "message" required,
     }
 }
 
@@ -913,20 +779,12 @@ impl BatchObjectError {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectRequestCounts {
-    pub completed: i64,
-    pub failed: i64,
-    pub total: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectRequestCounts {
-        completed: "completed" required,
-        failed: "failed" required,
-        total: "total" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectRequestCounts {
+        pub completed: i64 = "completed" required,
+        pub failed: i64 = "failed" required,
+        pub total: i64 = "total" required,
     }
 }
 
@@ -937,22 +795,13 @@ impl BatchObjectRequestCounts {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItem {
-    pub custom_id: String,
-    pub error: Option<BatchObjectResultsItemError>,
-    pub id: String,
-    pub response: Option<BatchObjectResultsItemResponse>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItem {
-        custom_id: "custom_id" required,
-        error: "error" defaulted,
-        id: "id" required,
-        response: "response" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItem {
+        pub custom_id: String = "custom_id" required,
+        pub error: Option<BatchObjectResultsItemError> = "error" defaulted,
+        pub id: String = "id" required,
+        pub response: Option<BatchObjectResultsItemResponse> = "response" defaulted,
     }
 }
 
@@ -975,23 +824,14 @@ impl BatchObjectResultsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemError {
-    /// Canonical OpenRouter error type, stable across all API formats
-    pub error_type: Option<ApiErrorType>,
-    pub message: String,
-    pub param: Option<String>,
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemError {
-        error_type: "error_type" optional,
-        message: "message" required,
-        param: "param" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemError {
+        /// Canonical OpenRouter error type, stable across all API formats
+        pub error_type: Option<ApiErrorType> = "error_type" optional,
+        pub message: String = "message" required,
+        pub param: Option<String> = "param" defaulted,
+        pub r#type: String = "type" required,
     }
 }
 
@@ -1020,20 +860,12 @@ impl BatchObjectResultsItemError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchObjectResultsItemResponse {
-    pub body: BatchObjectResultsItemResponseBody,
-    pub request_id: Option<String>,
-    pub status_code: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponse {
-        body: "body" required,
-        request_id: "request_id" defaulted,
-        status_code: "status_code" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct BatchObjectResultsItemResponse {
+        pub body: BatchObjectResultsItemResponseBody = "body" required,
+        pub request_id: Option<String> = "request_id" defaulted,
+        pub status_code: i64 = "status_code" required,
     }
 }
 
@@ -1086,37 +918,21 @@ impl From<BatchObjectResultsItemResponseBodyList> for BatchObjectResultsItemResp
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyAssistant {
-    pub container: Option<AnthropicContainer>,
-    pub content: Vec<ORAnthropicContentBlock>,
-    pub id: String,
-    pub input_transformations: Option<Vec<AnthropicInputTransformation>>,
-    pub model: String,
-    pub role: BatchObjectResultsItemResponseBodyAssistantRole,
-    /// Structured information about a refusal
-    pub stop_details: Option<AnthropicRefusalStopDetails>,
-    pub stop_reason: Option<ORAnthropicStopReason>,
-    pub stop_sequence: Option<String>,
-    pub r#type: BatchObjectResultsItemResponseBodyAssistantType,
-    pub usage: BatchObjectResultsItemResponseBodyAssistantUsage,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyAssistant {
-        container: "container" defaulted,
-        content: "content" defaulted,
-        id: "id" required,
-        input_transformations: "input_transformations" optional,
-        model: "model" required,
-        role: "role" required,
-        stop_details: "stop_details" defaulted,
-        stop_reason: "stop_reason" defaulted,
-        stop_sequence: "stop_sequence" defaulted,
-        r#type: "type" required,
-        usage: "usage" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyAssistant {
+        pub container: Option<AnthropicContainer> = "container" defaulted,
+        pub content: Vec<ORAnthropicContentBlock> = "content" defaulted,
+        pub id: String = "id" required,
+        pub input_transformations: Option<Vec<AnthropicInputTransformation>> = "input_transformations" optional,
+        pub model: String = "model" required,
+        pub role: BatchObjectResultsItemResponseBodyAssistantRole = "role" required,
+        /// Structured information about a refusal
+        pub stop_details: Option<AnthropicRefusalStopDetails> = "stop_details" defaulted,
+        pub stop_reason: Option<ORAnthropicStopReason> = "stop_reason" defaulted,
+        pub stop_sequence: Option<String> = "stop_sequence" defaulted,
+        pub r#type: BatchObjectResultsItemResponseBodyAssistantType = "type" required,
+        pub usage: BatchObjectResultsItemResponseBodyAssistantUsage = "usage" required,
     }
 }
 
@@ -1190,36 +1006,20 @@ tag_enum! {
     pub enum BatchObjectResultsItemResponseBodyAssistantType { Message = "message" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyAssistantUsage {
-    pub cache_creation: Option<AnthropicCacheCreation>,
-    pub cache_creation_input_tokens: Option<i64>,
-    pub cache_read_input_tokens: Option<i64>,
-    pub inference_geo: Option<String>,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub output_tokens_details: Option<AnthropicOutputTokensDetails>,
-    pub server_tool_use: Option<AnthropicServerToolUsage>,
-    pub service_tier: Option<AnthropicServiceTier>,
-    pub iterations: Option<Vec<AnthropicUsageIteration>>,
-    pub speed: Option<AnthropicSpeed>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyAssistantUsage {
-        cache_creation: "cache_creation" defaulted,
-        cache_creation_input_tokens: "cache_creation_input_tokens" defaulted,
-        cache_read_input_tokens: "cache_read_input_tokens" defaulted,
-        inference_geo: "inference_geo" defaulted,
-        input_tokens: "input_tokens" required,
-        output_tokens: "output_tokens" required,
-        output_tokens_details: "output_tokens_details" defaulted,
-        server_tool_use: "server_tool_use" defaulted,
-        service_tier: "service_tier" defaulted,
-        iterations: "iterations" optional,
-        speed: "speed" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyAssistantUsage {
+        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" defaulted,
+        pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" defaulted,
+        pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" defaulted,
+        pub inference_geo: Option<String> = "inference_geo" defaulted,
+        pub input_tokens: i64 = "input_tokens" required,
+        pub output_tokens: i64 = "output_tokens" required,
+        pub output_tokens_details: Option<AnthropicOutputTokensDetails> = "output_tokens_details" defaulted,
+        pub server_tool_use: Option<AnthropicServerToolUsage> = "server_tool_use" defaulted,
+        pub service_tier: Option<AnthropicServiceTier> = "service_tier" defaulted,
+        pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
+        pub speed: Option<AnthropicSpeed> = "speed" optional,
     }
 }
 
@@ -1304,42 +1104,24 @@ impl BatchObjectResultsItemResponseBodyAssistantUsage {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletion {
-    /// Beta. The result of the alignment plugin for this request; the shape may change.
-    pub alignment: Option<Alignment>,
-    pub choices: Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItem>,
-    pub created: i64,
-    pub debug: Option<BatchObjectResultsItemResponseBodyChatCompletionDebug>,
-    pub id: String,
-    pub model: String,
-    pub object: BatchObjectResultsItemResponseBodyChatCompletionObject,
-    pub openrouter_metadata: Option<OpenRouterMetadata>,
-    pub provider: Option<String>,
-    /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
-    pub safeguard_results: Option<Vec<ArmorSafeguardResult>>,
-    pub service_tier: Option<String>,
-    pub system_fingerprint: Option<String>,
-    pub usage: Option<BatchObjectResultsItemResponseBodyChatCompletionUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletion {
-        alignment: "alignment" optional,
-        choices: "choices" defaulted,
-        created: "created" required,
-        debug: "debug" optional,
-        id: "id" required,
-        model: "model" required,
-        object: "object" required,
-        openrouter_metadata: "openrouter_metadata" optional,
-        provider: "provider" optional,
-        safeguard_results: "safeguard_results" optional,
-        service_tier: "service_tier" optional,
-        system_fingerprint: "system_fingerprint" optional,
-        usage: "usage" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletion {
+        /// Beta. The result of the alignment plugin for this request; the shape may change.
+        pub alignment: Option<Alignment> = "alignment" optional,
+        pub choices: Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItem> = "choices" defaulted,
+        pub created: i64 = "created" required,
+        pub debug: Option<BatchObjectResultsItemResponseBodyChatCompletionDebug> = "debug" optional,
+        pub id: String = "id" required,
+        pub model: String = "model" required,
+        pub object: BatchObjectResultsItemResponseBodyChatCompletionObject = "object" required,
+        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        pub provider: Option<String> = "provider" optional,
+        /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
+        pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
+        pub service_tier: Option<String> = "service_tier" optional,
+        pub system_fingerprint: Option<String> = "system_fingerprint" optional,
+        pub usage: Option<BatchObjectResultsItemResponseBodyChatCompletionUsage> = "usage" optional,
     }
 }
 
@@ -1439,24 +1221,14 @@ impl BatchObjectResultsItemResponseBodyChatCompletion {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItem {
-    pub finish_reason: FinishReason,
-    pub index: i64,
-    pub logprobs: Option<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs>,
-    pub message: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage,
-    pub native_finish_reason: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItem {
-        finish_reason: "finish_reason" required,
-        index: "index" required,
-        logprobs: "logprobs" defaulted,
-        message: "message" required,
-        native_finish_reason: "native_finish_reason" defaulted,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItem {
+        pub finish_reason: FinishReason = "finish_reason" required,
+        pub index: i64 = "index" required,
+        pub logprobs: Option<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs> = "logprobs" defaulted,
+        pub message: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage = "message" required,
+        pub native_finish_reason: Option<String> = "native_finish_reason" defaulted,
     }
 }
 
@@ -1493,18 +1265,11 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs {
-    pub content: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItem>>,
-    pub refusal: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItem>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs {
-        content: "content" defaulted,
-        refusal: "refusal" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs {
+        pub content: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItem>> = "content" defaulted,
+        pub refusal: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItem>> = "refusal" optional,
     }
 }
 
@@ -1540,23 +1305,13 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItem {
-    pub bytes: Option<Vec<i64>>,
-    pub logprob: f64,
-    pub token: String,
-    pub top_logprobs:
-        Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItemTopLogprobsItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItem {
-        bytes: "bytes" defaulted,
-        logprob: "logprob" required,
-        token: "token" required,
-        top_logprobs: "top_logprobs" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItem {
+        pub bytes: Option<Vec<i64>> = "bytes" defaulted,
+        pub logprob: f64 = "logprob" required,
+        pub token: String = "token" required,
+        pub top_logprobs: Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItemTopLogprobsItem> = "top_logprobs" defaulted,
     }
 }
 
@@ -1585,20 +1340,12 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentI
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItemTopLogprobsItem {
-    pub bytes: Option<Vec<i64>>,
-    pub logprob: f64,
-    pub token: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItemTopLogprobsItem {
-        bytes: "bytes" defaulted,
-        logprob: "logprob" required,
-        token: "token" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentItemTopLogprobsItem {
+        pub bytes: Option<Vec<i64>> = "bytes" defaulted,
+        pub logprob: f64 = "logprob" required,
+        pub token: String = "token" required,
     }
 }
 
@@ -1615,23 +1362,13 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsContentI
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItem {
-    pub bytes: Option<Vec<i64>>,
-    pub logprob: f64,
-    pub token: String,
-    pub top_logprobs:
-        Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItemTopLogprobsItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItem {
-        bytes: "bytes" defaulted,
-        logprob: "logprob" required,
-        token: "token" required,
-        top_logprobs: "top_logprobs" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItem {
+        pub bytes: Option<Vec<i64>> = "bytes" defaulted,
+        pub logprob: f64 = "logprob" required,
+        pub token: String = "token" required,
+        pub top_logprobs: Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItemTopLogprobsItem> = "top_logprobs" defaulted,
     }
 }
 
@@ -1660,20 +1397,12 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalI
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItemTopLogprobsItem {
-    pub bytes: Option<Vec<i64>>,
-    pub logprob: f64,
-    pub token: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItemTopLogprobsItem {
-        bytes: "bytes" defaulted,
-        logprob: "logprob" required,
-        token: "token" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalItemTopLogprobsItem {
+        pub bytes: Option<Vec<i64>> = "bytes" defaulted,
+        pub logprob: f64 = "logprob" required,
+        pub token: String = "token" required,
     }
 }
 
@@ -1690,31 +1419,17 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobsRefusalI
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage {
-    pub annotations: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItem>>,
-    pub content: Option<String>,
-    pub images: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItem>>,
-    pub reasoning: Option<String>,
-    pub reasoning_details:
-        Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem>>,
-    pub refusal: Option<String>,
-    pub role: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageRole,
-    pub tool_calls: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItem>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage {
-        annotations: "annotations" optional,
-        content: "content" defaulted,
-        images: "images" optional,
-        reasoning: "reasoning" optional,
-        reasoning_details: "reasoning_details" optional,
-        refusal: "refusal" defaulted,
-        role: "role" required,
-        tool_calls: "tool_calls" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage {
+        pub annotations: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItem>> = "annotations" optional,
+        pub content: Option<String> = "content" defaulted,
+        pub images: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItem>> = "images" optional,
+        pub reasoning: Option<String> = "reasoning" optional,
+        pub reasoning_details: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageReasoningDetailsItem>> = "reasoning_details" optional,
+        pub refusal: Option<String> = "refusal" defaulted,
+        pub role: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageRole = "role" required,
+        pub tool_calls: Option<Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItem>> = "tool_calls" optional,
     }
 }
 
@@ -1846,18 +1561,11 @@ impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnno
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile {
-    pub file: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValue,
-    pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile {
-        file: "file" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFile {
+        pub file: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValue = "file" required,
+        pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileType = "type" required,
     }
 }
 
@@ -1874,21 +1582,12 @@ tag_enum! {
     pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileType { File = "file" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValue {
-    pub content:
-        Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItem>,
-    pub hash: String,
-    pub name: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValue {
-        content: "content" defaulted,
-        hash: "hash" required,
-        name: "name" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValue {
+        pub content: Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItem> = "content" defaulted,
+        pub hash: String = "hash" required,
+        pub name: Option<String> = "name" optional,
     }
 }
 
@@ -1937,18 +1636,11 @@ impl From<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnno
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrl {
-pub image_url: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlImageUrl,
-pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlType,
-/// Fields the spec does not describe, kept as received so that they round-trip.
-pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrl {
-        image_url: "image_url" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrl {
+        pub image_url: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlImageUrl = "image_url" required,
+        pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlType = "type" required,
     }
 }
 
@@ -1961,17 +1653,10 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotatio
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlImageUrl
-{
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlImageUrl {
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlImageUrl {
+        pub url: String = "url" required,
     }
 }
 
@@ -1989,19 +1674,11 @@ tag_enum! {
     pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemImageUrlType { ImageUrl = "image_url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText {
-    pub text: String,
-    pub r#type:
-        BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemTextType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText {
-        text: "text" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemText {
+        pub text: String = "text" required,
+        pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemTextType = "type" required,
     }
 }
 
@@ -2016,19 +1693,11 @@ tag_enum! {
     pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemFileValueContentItemTextType { Text = "text" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitation {
-    pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationType,
-    pub url_citation:
-        BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationUrlCitation,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitation {
-        r#type: "type" required,
-        url_citation: "url_citation" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitation {
+        pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationType = "type" required,
+        pub url_citation: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationUrlCitation = "url_citation" required,
     }
 }
 
@@ -2047,24 +1716,14 @@ tag_enum! {
     pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationType { UrlCitation = "url_citation" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationUrlCitation {
-    pub content: Option<String>,
-    pub end_index: i64,
-    pub start_index: i64,
-    pub title: String,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationUrlCitation {
-        content: "content" optional,
-        end_index: "end_index" required,
-        start_index: "start_index" required,
-        title: "title" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemUrlCitationUrlCitation {
+        pub content: Option<String> = "content" optional,
+        pub end_index: i64 = "end_index" required,
+        pub start_index: i64 = "start_index" required,
+        pub title: String = "title" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -2093,18 +1752,11 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotatio
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitation {
-pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationType,
-pub web_search_citation: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationWebSearchCitation,
-/// Fields the spec does not describe, kept as received so that they round-trip.
-pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitation {
-        r#type: "type" required,
-        web_search_citation: "web_search_citation" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitation {
+        pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationType = "type" required,
+        pub web_search_citation: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationWebSearchCitation = "web_search_citation" required,
     }
 }
 
@@ -2125,23 +1777,13 @@ tag_enum! {
     pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationType { WebSearchCitation = "web_search_citation" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationWebSearchCitation
-{
-    pub cited_text: Option<String>,
-    pub encrypted_index: Option<String>,
-    pub title: Option<String>,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationWebSearchCitation {
-        cited_text: "cited_text" optional,
-        encrypted_index: "encrypted_index" optional,
-        title: "title" defaulted,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageAnnotationsItemWebSearchCitationWebSearchCitation {
+        pub cited_text: Option<String> = "cited_text" optional,
+        pub encrypted_index: Option<String> = "encrypted_index" optional,
+        pub title: Option<String> = "title" defaulted,
+        pub url: String = "url" required,
     }
 }
 
@@ -2172,18 +1814,11 @@ impl
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItem {
-    pub image_url: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemImageUrl,
-    pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItem {
-        image_url: "image_url" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItem {
+        pub image_url: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemImageUrl = "image_url" required,
+        pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemType = "type" required,
     }
 }
 
@@ -2196,16 +1831,10 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesIte
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemImageUrl {
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemImageUrl {
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageImagesItemImageUrl {
+        pub url: String = "url" required,
     }
 }
 
@@ -2265,22 +1894,13 @@ tag_enum! {
     pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageRole { Assistant = "assistant" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItem {
-    pub function: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemFunction,
-    pub id: String,
-    pub index: i64,
-    pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItem {
-        function: "function" required,
-        id: "id" required,
-        index: "index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItem {
+        pub function: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemFunction = "function" required,
+        pub id: String = "id" required,
+        pub index: i64 = "index" required,
+        pub r#type: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemType = "type" required,
     }
 }
 
@@ -2301,18 +1921,11 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCalls
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemFunction {
-    pub arguments: String,
-    pub name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemFunction {
-        arguments: "arguments" required,
-        name: "name" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemFunction {
+        pub arguments: String = "arguments" required,
+        pub name: String = "name" required,
     }
 }
 
@@ -2327,18 +1940,11 @@ tag_enum! {
     pub enum BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessageToolCallsItemType { Function = "function" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionDebug {
-    pub echo_upstream_body: Option<serde_json::Map<String, serde_json::Value>>,
-    pub timings: Option<BatchObjectResultsItemResponseBodyChatCompletionDebugTimings>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionDebug {
-        echo_upstream_body: "echo_upstream_body" optional,
-        timings: "timings" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionDebug {
+        pub echo_upstream_body: Option<serde_json::Map<String, serde_json::Value>> = "echo_upstream_body" optional,
+        pub timings: Option<BatchObjectResultsItemResponseBodyChatCompletionDebugTimings> = "timings" optional,
     }
 }
 
@@ -2361,20 +1967,12 @@ impl BatchObjectResultsItemResponseBodyChatCompletionDebug {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionDebugTimings {
-    pub epoch_ms: i64,
-    pub event: BatchObjectResultsItemResponseBodyChatCompletionDebugTimingsEvent,
-    pub start_ms: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionDebugTimings {
-        epoch_ms: "epoch_ms" required,
-        event: "event" required,
-        start_ms: "start_ms" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionDebugTimings {
+        pub epoch_ms: i64 = "epoch_ms" required,
+        pub event: BatchObjectResultsItemResponseBodyChatCompletionDebugTimingsEvent = "event" required,
+        pub start_ms: i64 = "start_ms" required,
     }
 }
 
@@ -2407,34 +2005,22 @@ tag_enum! {
     pub enum BatchObjectResultsItemResponseBodyChatCompletionObject { ChatCompletion = "chat.completion" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionUsage {
-    /// The tokens generated
-    pub completion_tokens: i64,
-    pub completion_tokens_details: Option<BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails>,
-    /// Including images, input audio, and tools if any
-    pub prompt_tokens: i64,
-    /// Breakdown of tokens used in the prompt.
-    pub prompt_tokens_details: Option<BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails>,
-    /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use: Option<BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse>,
-    /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use_details: Option<BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails>,
-    /// Sum of the above two fields
-    pub total_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionUsage {
-        completion_tokens: "completion_tokens" required,
-        completion_tokens_details: "completion_tokens_details" optional,
-        prompt_tokens: "prompt_tokens" required,
-        prompt_tokens_details: "prompt_tokens_details" optional,
-        server_tool_use: "server_tool_use" optional,
-        server_tool_use_details: "server_tool_use_details" optional,
-        total_tokens: "total_tokens" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionUsage {
+        /// The tokens generated
+        pub completion_tokens: i64 = "completion_tokens" required,
+        pub completion_tokens_details: Option<BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails> = "completion_tokens_details" optional,
+        /// Including images, input audio, and tools if any
+        pub prompt_tokens: i64 = "prompt_tokens" required,
+        /// Breakdown of tokens used in the prompt.
+        pub prompt_tokens_details: Option<BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        /// Usage for server-side tool execution (e.g., web search)
+        pub server_tool_use: Option<BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse> = "server_tool_use" optional,
+        /// Usage for server-side tool execution (e.g., web search)
+        pub server_tool_use_details: Option<BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails> = "server_tool_use_details" optional,
+        /// Sum of the above two fields
+        pub total_tokens: i64 = "total_tokens" required,
     }
 }
 
@@ -2518,23 +2104,15 @@ impl BatchObjectResultsItemResponseBodyChatCompletionUsage {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails {
-    /// Tokens generated by the model for audio output.
-    pub audio_tokens: Option<i64>,
-    /// Tokens generated by the model for image output.
-    pub image_tokens: Option<i64>,
-    /// Tokens generated by the model for reasoning.
-    pub reasoning_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails {
-        audio_tokens: "audio_tokens" optional,
-        image_tokens: "image_tokens" optional,
-        reasoning_tokens: "reasoning_tokens" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails {
+        /// Tokens generated by the model for audio output.
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Tokens generated by the model for image output.
+        pub image_tokens: Option<i64> = "image_tokens" optional,
+        /// Tokens generated by the model for reasoning.
+        pub reasoning_tokens: Option<i64> = "reasoning_tokens" optional,
     }
 }
 
@@ -2584,30 +2162,20 @@ impl BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetail
     }
 }
 
-/// Breakdown of tokens used in the prompt.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails {
-    /// Tokens used for input audio.
-    pub audio_tokens: Option<i64>,
-    /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
-    pub cache_write_tokens: Option<i64>,
-    /// Tokens cached by the endpoint.
-    pub cached_tokens: Option<i64>,
-    /// Tokens used for input files/documents.
-    pub file_tokens: Option<i64>,
-    /// Tokens used for input video.
-    pub video_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails {
-        audio_tokens: "audio_tokens" optional,
-        cache_write_tokens: "cache_write_tokens" optional,
-        cached_tokens: "cached_tokens" optional,
-        file_tokens: "file_tokens" optional,
-        video_tokens: "video_tokens" optional,
+    /// Breakdown of tokens used in the prompt.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails {
+        /// Tokens used for input audio.
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
+        pub cache_write_tokens: Option<i64> = "cache_write_tokens" optional,
+        /// Tokens cached by the endpoint.
+        pub cached_tokens: Option<i64> = "cached_tokens" optional,
+        /// Tokens used for input files/documents.
+        pub file_tokens: Option<i64> = "file_tokens" optional,
+        /// Tokens used for input video.
+        pub video_tokens: Option<i64> = "video_tokens" optional,
     }
 }
 
@@ -2690,24 +2258,16 @@ impl BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails {
     }
 }
 
-/// Usage for server-side tool execution (e.g., web search)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse {
-    /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub tool_calls_executed: Option<i64>,
-    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub tool_calls_requested: Option<i64>,
-    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub web_search_requests: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse {
-        tool_calls_executed: "tool_calls_executed" optional,
-        tool_calls_requested: "tool_calls_requested" optional,
-        web_search_requests: "web_search_requests" optional,
+    /// Usage for server-side tool execution (e.g., web search)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse {
+        /// Number of OpenRouter server tool calls that executed and produced a result.
+        pub tool_calls_executed: Option<i64> = "tool_calls_executed" optional,
+        /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+        pub tool_calls_requested: Option<i64> = "tool_calls_requested" optional,
+        /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+        pub web_search_requests: Option<i64> = "web_search_requests" optional,
     }
 }
 
@@ -2762,24 +2322,16 @@ impl BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse {
     }
 }
 
-/// Usage for server-side tool execution (e.g., web search)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails {
-    /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub tool_calls_executed: Option<i64>,
-    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub tool_calls_requested: Option<i64>,
-    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub web_search_requests: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails {
-        tool_calls_executed: "tool_calls_executed" optional,
-        tool_calls_requested: "tool_calls_requested" optional,
-        web_search_requests: "web_search_requests" optional,
+    /// Usage for server-side tool execution (e.g., web search)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails {
+        /// Number of OpenRouter server tool calls that executed and produced a result.
+        pub tool_calls_executed: Option<i64> = "tool_calls_executed" optional,
+        /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+        pub tool_calls_requested: Option<i64> = "tool_calls_requested" optional,
+        /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+        pub web_search_requests: Option<i64> = "web_search_requests" optional,
     }
 }
 
@@ -2834,29 +2386,19 @@ impl BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails {
     }
 }
 
-/// Embeddings response containing embedding vectors
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyList {
-    /// List of embedding objects
-    pub data: Vec<BatchObjectResultsItemResponseBodyListDataItem>,
-    /// Unique identifier for the embeddings response
-    pub id: Option<String>,
-    /// The model used for embeddings
-    pub model: String,
-    pub object: BatchObjectResultsItemResponseBodyListObject,
-    /// Token usage statistics
-    pub usage: Option<BatchObjectResultsItemResponseBodyListUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyList {
-        data: "data" defaulted,
-        id: "id" optional,
-        model: "model" required,
-        object: "object" required,
-        usage: "usage" optional,
+    /// Embeddings response containing embedding vectors
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyList {
+        /// List of embedding objects
+        pub data: Vec<BatchObjectResultsItemResponseBodyListDataItem> = "data" defaulted,
+        /// Unique identifier for the embeddings response
+        pub id: Option<String> = "id" optional,
+        /// The model used for embeddings
+        pub model: String = "model" required,
+        pub object: BatchObjectResultsItemResponseBodyListObject = "object" required,
+        /// Token usage statistics
+        pub usage: Option<BatchObjectResultsItemResponseBodyListUsage> = "usage" optional,
     }
 }
 
@@ -2886,23 +2428,15 @@ impl BatchObjectResultsItemResponseBodyList {
     }
 }
 
-/// A single embedding object
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyListDataItem {
-    /// Embedding vector as an array of floats or a base64 string
-    pub embedding: BatchObjectResultsItemResponseBodyListDataItemEmbedding,
-    /// Index of the embedding in the input list
-    pub index: Option<i64>,
-    pub object: BatchObjectResultsItemResponseBodyListDataItemObject,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyListDataItem {
-        embedding: "embedding" required,
-        index: "index" optional,
-        object: "object" required,
+    /// A single embedding object
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyListDataItem {
+        /// Embedding vector as an array of floats or a base64 string
+        pub embedding: BatchObjectResultsItemResponseBodyListDataItemEmbedding = "embedding" required,
+        /// Index of the embedding in the input list
+        pub index: Option<i64> = "index" optional,
+        pub object: BatchObjectResultsItemResponseBodyListDataItemObject = "object" required,
     }
 }
 
@@ -2956,33 +2490,22 @@ tag_enum! {
     pub enum BatchObjectResultsItemResponseBodyListObject { List = "list" }
 }
 
-/// Token usage statistics
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyListUsage {
-    /// Cost of the request in credits
-    pub cost: Option<f64>,
-    /// Breakdown of upstream inference costs
-    pub cost_details: Option<CostDetails>,
-    /// Whether a request was made using a Bring Your Own Key configuration
-    pub is_byok: Option<bool>,
-    /// Number of tokens in the input
-    pub prompt_tokens: i64,
-    /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
-    pub prompt_tokens_details: Option<BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails>,
-    /// Total number of tokens used
-    pub total_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyListUsage {
-        cost: "cost" optional,
-        cost_details: "cost_details" optional,
-        is_byok: "is_byok" optional,
-        prompt_tokens: "prompt_tokens" required,
-        prompt_tokens_details: "prompt_tokens_details" optional,
-        total_tokens: "total_tokens" required,
+    /// Token usage statistics
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyListUsage {
+        /// Cost of the request in credits
+        pub cost: Option<f64> = "cost" optional,
+        /// Breakdown of upstream inference costs
+        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        /// Whether a request was made using a Bring Your Own Key configuration
+        pub is_byok: Option<bool> = "is_byok" optional,
+        /// Number of tokens in the input
+        pub prompt_tokens: i64 = "prompt_tokens" required,
+        /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
+        pub prompt_tokens_details: Option<BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        /// Total number of tokens used
+        pub total_tokens: i64 = "total_tokens" required,
     }
 }
 
@@ -3035,30 +2558,20 @@ impl BatchObjectResultsItemResponseBodyListUsage {
     }
 }
 
-/// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails {
-    /// Number of audio tokens in the input
-    pub audio_tokens: Option<i64>,
-    /// Number of file/document tokens in the input
-    pub file_tokens: Option<i64>,
-    /// Number of image tokens in the input
-    pub image_tokens: Option<i64>,
-    /// Number of text tokens in the input
-    pub text_tokens: Option<i64>,
-    /// Number of video tokens in the input
-    pub video_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails {
-        audio_tokens: "audio_tokens" optional,
-        file_tokens: "file_tokens" optional,
-        image_tokens: "image_tokens" optional,
-        text_tokens: "text_tokens" optional,
-        video_tokens: "video_tokens" optional,
+    /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails {
+        /// Number of audio tokens in the input
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Number of file/document tokens in the input
+        pub file_tokens: Option<i64> = "file_tokens" optional,
+        /// Number of image tokens in the input
+        pub image_tokens: Option<i64> = "image_tokens" optional,
+        /// Number of text tokens in the input
+        pub text_tokens: Option<i64> = "text_tokens" optional,
+        /// Number of video tokens in the input
+        pub video_tokens: Option<i64> = "video_tokens" optional,
     }
 }
 
@@ -3112,49 +2625,31 @@ tag_enum! {
     pub enum BatchObjectTag { Batch = "batch" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectUsage {
-    pub cache_creation: Option<AnthropicCacheCreation>,
-    /// The tokens generated
-    pub completion_tokens: i64,
-    pub completion_tokens_details: Option<BatchObjectUsageCompletionTokensDetails>,
-    /// Cost of the completion
-    pub cost: Option<f64>,
-    /// Breakdown of upstream inference costs
-    pub cost_details: Option<CostDetails>,
-    /// Whether a request was made using a Bring Your Own Key configuration
-    pub is_byok: Option<bool>,
-    pub iterations: Option<Vec<AnthropicUsageIteration>>,
-    /// Including images, input audio, and tools if any
-    pub prompt_tokens: i64,
-    /// Breakdown of tokens used in the prompt.
-    pub prompt_tokens_details: Option<BatchObjectUsagePromptTokensDetails>,
-    /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use: Option<BatchObjectUsageServerToolUse>,
-    /// The service tier used by the upstream provider for this request
-    pub service_tier: Option<String>,
-    pub speed: Option<AnthropicSpeed>,
-    /// Sum of the above two fields
-    pub total_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectUsage {
-        cache_creation: "cache_creation" optional,
-        completion_tokens: "completion_tokens" required,
-        completion_tokens_details: "completion_tokens_details" optional,
-        cost: "cost" optional,
-        cost_details: "cost_details" optional,
-        is_byok: "is_byok" optional,
-        iterations: "iterations" optional,
-        prompt_tokens: "prompt_tokens" required,
-        prompt_tokens_details: "prompt_tokens_details" optional,
-        server_tool_use: "server_tool_use" optional,
-        service_tier: "service_tier" optional,
-        speed: "speed" optional,
-        total_tokens: "total_tokens" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectUsage {
+        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" optional,
+        /// The tokens generated
+        pub completion_tokens: i64 = "completion_tokens" required,
+        pub completion_tokens_details: Option<BatchObjectUsageCompletionTokensDetails> = "completion_tokens_details" optional,
+        /// Cost of the completion
+        pub cost: Option<f64> = "cost" optional,
+        /// Breakdown of upstream inference costs
+        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        /// Whether a request was made using a Bring Your Own Key configuration
+        pub is_byok: Option<bool> = "is_byok" optional,
+        pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
+        /// Including images, input audio, and tools if any
+        pub prompt_tokens: i64 = "prompt_tokens" required,
+        /// Breakdown of tokens used in the prompt.
+        pub prompt_tokens_details: Option<BatchObjectUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        /// Usage for server-side tool execution (e.g., web search)
+        pub server_tool_use: Option<BatchObjectUsageServerToolUse> = "server_tool_use" optional,
+        /// The service tier used by the upstream provider for this request
+        pub service_tier: Option<String> = "service_tier" optional,
+        pub speed: Option<AnthropicSpeed> = "speed" optional,
+        /// Sum of the above two fields
+        pub total_tokens: i64 = "total_tokens" required,
     }
 }
 
@@ -3303,23 +2798,15 @@ impl BatchObjectUsage {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectUsageCompletionTokensDetails {
-    /// Tokens generated by the model for audio output.
-    pub audio_tokens: Option<i64>,
-    /// Tokens generated by the model for image output.
-    pub image_tokens: Option<i64>,
-    /// Tokens generated by the model for reasoning.
-    pub reasoning_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectUsageCompletionTokensDetails {
-        audio_tokens: "audio_tokens" optional,
-        image_tokens: "image_tokens" optional,
-        reasoning_tokens: "reasoning_tokens" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectUsageCompletionTokensDetails {
+        /// Tokens generated by the model for audio output.
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Tokens generated by the model for image output.
+        pub image_tokens: Option<i64> = "image_tokens" optional,
+        /// Tokens generated by the model for reasoning.
+        pub reasoning_tokens: Option<i64> = "reasoning_tokens" optional,
     }
 }
 
@@ -3369,30 +2856,20 @@ impl BatchObjectUsageCompletionTokensDetails {
     }
 }
 
-/// Breakdown of tokens used in the prompt.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectUsagePromptTokensDetails {
-    /// Tokens used for input audio.
-    pub audio_tokens: Option<i64>,
-    /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
-    pub cache_write_tokens: Option<i64>,
-    /// Tokens cached by the endpoint.
-    pub cached_tokens: Option<i64>,
-    /// Tokens used for input files/documents.
-    pub file_tokens: Option<i64>,
-    /// Tokens used for input video.
-    pub video_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectUsagePromptTokensDetails {
-        audio_tokens: "audio_tokens" optional,
-        cache_write_tokens: "cache_write_tokens" optional,
-        cached_tokens: "cached_tokens" optional,
-        file_tokens: "file_tokens" optional,
-        video_tokens: "video_tokens" optional,
+    /// Breakdown of tokens used in the prompt.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectUsagePromptTokensDetails {
+        /// Tokens used for input audio.
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
+        pub cache_write_tokens: Option<i64> = "cache_write_tokens" optional,
+        /// Tokens cached by the endpoint.
+        pub cached_tokens: Option<i64> = "cached_tokens" optional,
+        /// Tokens used for input files/documents.
+        pub file_tokens: Option<i64> = "file_tokens" optional,
+        /// Tokens used for input video.
+        pub video_tokens: Option<i64> = "video_tokens" optional,
     }
 }
 
@@ -3475,24 +2952,16 @@ impl BatchObjectUsagePromptTokensDetails {
     }
 }
 
-/// Usage for server-side tool execution (e.g., web search)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchObjectUsageServerToolUse {
-    /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub tool_calls_executed: Option<i64>,
-    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub tool_calls_requested: Option<i64>,
-    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub web_search_requests: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchObjectUsageServerToolUse {
-        tool_calls_executed: "tool_calls_executed" optional,
-        tool_calls_requested: "tool_calls_requested" optional,
-        web_search_requests: "web_search_requests" optional,
+    /// Usage for server-side tool execution (e.g., web search)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchObjectUsageServerToolUse {
+        /// Number of OpenRouter server tool calls that executed and produced a result.
+        pub tool_calls_executed: Option<i64> = "tool_calls_executed" optional,
+        /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+        pub tool_calls_requested: Option<i64> = "tool_calls_requested" optional,
+        /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+        pub web_search_requests: Option<i64> = "web_search_requests" optional,
     }
 }
 
@@ -3547,23 +3016,16 @@ impl BatchObjectUsageServerToolUse {
     }
 }
 
-/// Batch provider routing preferences. Only `provider.only` and `provider.allow_fallbacks` are supported.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchProviderPreferences {
-    /// Whether to allow backup providers to serve requests
-    /// - true: (default) when the primary provider (or your custom providers in "order") is unavailable, use the next best provider.
-    /// - false: use only the primary/custom provider, and return the upstream error if it's unavailable.
-    pub allow_fallbacks: Option<bool>,
-    /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
-    pub only: Option<Vec<BatchProviderPreferencesOnlyItem>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchProviderPreferences {
-        allow_fallbacks: "allow_fallbacks" optional,
-        only: "only" optional,
+    /// Batch provider routing preferences. Only `provider.only` and `provider.allow_fallbacks` are supported.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchProviderPreferences {
+        /// Whether to allow backup providers to serve requests
+        /// - true: (default) when the primary provider (or your custom providers in "order") is unavailable, use the next best provider.
+        /// - false: use only the primary/custom provider, and return the upstream error if it's unavailable.
+        pub allow_fallbacks: Option<bool> = "allow_fallbacks" optional,
+        /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
+        pub only: Option<Vec<BatchProviderPreferencesOnlyItem>> = "only" optional,
     }
 }
 
@@ -3628,29 +3090,18 @@ impl From<&str> for BatchProviderPreferencesOnlyItem {
     }
 }
 
-/// Batch submit request body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchSubmitBody {
-    /// HTTPS URL that receives a `batch.completed`, `batch.failed`, `batch.cancelled` or `batch.expired` webhook event when the batch reaches a terminal status. Must appear before `requests` in the request body.
-    pub callback_url: Option<String>,
-    pub completion_window: Option<BatchSubmitBodyCompletionWindow>,
-    pub endpoint: BatchSubmitBodyEndpoint,
-    pub model: String,
-    /// Batch provider routing preferences. Only `provider.only` and `provider.allow_fallbacks` are supported.
-    pub provider: Option<BatchProviderPreferences>,
-    pub requests: Vec<BatchSubmitBodyRequestsItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchSubmitBody {
-        callback_url: "callback_url" optional,
-        completion_window: "completion_window" optional,
-        endpoint: "endpoint" required,
-        model: "model" required,
-        provider: "provider" optional,
-        requests: "requests" defaulted,
+    /// Batch submit request body.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct BatchSubmitBody {
+        /// HTTPS URL that receives a `batch.completed`, `batch.failed`, `batch.cancelled` or `batch.expired` webhook event when the batch reaches a terminal status. Must appear before `requests` in the request body.
+        pub callback_url: Option<String> = "callback_url" optional,
+        pub completion_window: Option<BatchSubmitBodyCompletionWindow> = "completion_window" optional,
+        pub endpoint: BatchSubmitBodyEndpoint = "endpoint" required,
+        pub model: String = "model" required,
+        /// Batch provider routing preferences. Only `provider.only` and `provider.allow_fallbacks` are supported.
+        pub provider: Option<BatchProviderPreferences> = "provider" optional,
+        pub requests: Vec<BatchSubmitBodyRequestsItem> = "requests" defaulted,
     }
 }
 
@@ -3711,19 +3162,12 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BatchSubmitBodyRequestsItem {
-    /// Request payload for the batch `endpoint`.
-    pub body: serde_json::Map<String, serde_json::Value>,
-    pub custom_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BatchSubmitBodyRequestsItem {
-        body: "body" defaulted,
-        custom_id: "custom_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BatchSubmitBodyRequestsItem {
+        /// Request payload for the batch `endpoint`.
+        pub body: serde_json::Map<String, serde_json::Value> = "body" defaulted,
+        pub custom_id: String = "custom_id" required,
     }
 }
 

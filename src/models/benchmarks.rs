@@ -166,21 +166,14 @@ open_enum! {
     }
 }
 
-/// OpenRouter pricing per token for this model. Null if pricing is unavailable.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UnifiedBenchmarkPricing {
-    /// Cost per output token (USD, decimal string).
-    pub completion: String,
-    /// Cost per input token (USD, decimal string).
-    pub prompt: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UnifiedBenchmarkPricing {
-        completion: "completion" required,
-        prompt: "prompt" required,
+    /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UnifiedBenchmarkPricing {
+        /// Cost per output token (USD, decimal string).
+        pub completion: String = "completion" required,
+        /// Cost per input token (USD, decimal string).
+        pub prompt: String = "prompt" required,
     }
 }
 
@@ -191,35 +184,23 @@ impl UnifiedBenchmarkPricing {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UnifiedBenchmarksAAItem {
-    /// Artificial Analysis Agentic Index composite score. Higher is better.
-    pub agentic_index: Option<f64>,
-    /// Artificial Analysis Coding Index composite score. Higher is better.
-    pub coding_index: Option<f64>,
-    /// Model name as listed on Artificial Analysis.
-    pub display_name: String,
-    /// Artificial Analysis Intelligence Index composite score. Higher is better.
-    pub intelligence_index: Option<f64>,
-    /// Stable OpenRouter model identifier.
-    pub model_permaslug: String,
-    /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
-    pub pricing: Option<UnifiedBenchmarkPricing>,
-    /// Benchmark source discriminator.
-    pub source: UnifiedBenchmarksAAItemSource,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UnifiedBenchmarksAAItem {
-        agentic_index: "agentic_index" defaulted,
-        coding_index: "coding_index" defaulted,
-        display_name: "display_name" required,
-        intelligence_index: "intelligence_index" defaulted,
-        model_permaslug: "model_permaslug" required,
-        pricing: "pricing" defaulted,
-        source: "source" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UnifiedBenchmarksAAItem {
+        /// Artificial Analysis Agentic Index composite score. Higher is better.
+        pub agentic_index: Option<f64> = "agentic_index" defaulted,
+        /// Artificial Analysis Coding Index composite score. Higher is better.
+        pub coding_index: Option<f64> = "coding_index" defaulted,
+        /// Model name as listed on Artificial Analysis.
+        pub display_name: String = "display_name" required,
+        /// Artificial Analysis Intelligence Index composite score. Higher is better.
+        pub intelligence_index: Option<f64> = "intelligence_index" defaulted,
+        /// Stable OpenRouter model identifier.
+        pub model_permaslug: String = "model_permaslug" required,
+        /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
+        pub pricing: Option<UnifiedBenchmarkPricing> = "pricing" defaulted,
+        /// Benchmark source discriminator.
+        pub source: UnifiedBenchmarksAAItemSource = "source" required,
     }
 }
 
@@ -268,44 +249,29 @@ tag_enum! {
     pub enum UnifiedBenchmarksAAItemSource { ArtificialAnalysis = "artificial-analysis" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UnifiedBenchmarksDAItem {
-    /// Arena this ranking belongs to.
-    pub arena: String,
-    /// Average generation time in milliseconds.
-    pub avg_generation_time_ms: Option<f64>,
-    /// Category within the arena.
-    pub category: String,
-    /// Human-readable model name from Design Arena.
-    pub display_name: String,
-    /// ELO rating from head-to-head arena battles.
-    pub elo: f64,
-    /// Stable OpenRouter model identifier when mapped; otherwise the upstream Design Arena model id.
-    pub model_permaslug: String,
-    /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
-    pub pricing: Option<UnifiedBenchmarkPricing>,
-    /// Benchmark source discriminator.
-    pub source: UnifiedBenchmarksDAItemSource,
-    /// Placement distribution from tournament matches.
-    pub tournament_stats: UnifiedBenchmarksDAItemTournamentStats,
-    /// Win rate as a percentage (0–100).
-    pub win_rate: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UnifiedBenchmarksDAItem {
-        arena: "arena" required,
-        avg_generation_time_ms: "avg_generation_time_ms" defaulted,
-        category: "category" required,
-        display_name: "display_name" required,
-        elo: "elo" required,
-        model_permaslug: "model_permaslug" required,
-        pricing: "pricing" defaulted,
-        source: "source" required,
-        tournament_stats: "tournament_stats" required,
-        win_rate: "win_rate" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UnifiedBenchmarksDAItem {
+        /// Arena this ranking belongs to.
+        pub arena: String = "arena" required,
+        /// Average generation time in milliseconds.
+        pub avg_generation_time_ms: Option<f64> = "avg_generation_time_ms" defaulted,
+        /// Category within the arena.
+        pub category: String = "category" required,
+        /// Human-readable model name from Design Arena.
+        pub display_name: String = "display_name" required,
+        /// ELO rating from head-to-head arena battles.
+        pub elo: f64 = "elo" required,
+        /// Stable OpenRouter model identifier when mapped; otherwise the upstream Design Arena model id.
+        pub model_permaslug: String = "model_permaslug" required,
+        /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
+        pub pricing: Option<UnifiedBenchmarkPricing> = "pricing" defaulted,
+        /// Benchmark source discriminator.
+        pub source: UnifiedBenchmarksDAItemSource = "source" required,
+        /// Placement distribution from tournament matches.
+        pub tournament_stats: UnifiedBenchmarksDAItemTournamentStats = "tournament_stats" required,
+        /// Win rate as a percentage (0–100).
+        pub win_rate: f64 = "win_rate" required,
     }
 }
 
@@ -353,25 +319,15 @@ tag_enum! {
     pub enum UnifiedBenchmarksDAItemSource { DesignArena = "design-arena" }
 }
 
-/// Placement distribution from tournament matches.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UnifiedBenchmarksDAItemTournamentStats {
-    pub first_place: Option<i64>,
-    pub fourth_place: Option<i64>,
-    pub second_place: Option<i64>,
-    pub third_place: Option<i64>,
-    pub total: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UnifiedBenchmarksDAItemTournamentStats {
-        first_place: "first_place" defaulted,
-        fourth_place: "fourth_place" defaulted,
-        second_place: "second_place" defaulted,
-        third_place: "third_place" defaulted,
-        total: "total" defaulted,
+    /// Placement distribution from tournament matches.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UnifiedBenchmarksDAItemTournamentStats {
+        pub first_place: Option<i64> = "first_place" defaulted,
+        pub fourth_place: Option<i64> = "fourth_place" defaulted,
+        pub second_place: Option<i64> = "second_place" defaulted,
+        pub third_place: Option<i64> = "third_place" defaulted,
+        pub total: Option<i64> = "total" defaulted,
     }
 }
 
@@ -419,35 +375,23 @@ impl UnifiedBenchmarksDAItemTournamentStats {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UnifiedBenchmarksMeta {
-    /// ISO-8601 timestamp of when this data was last updated.
-    pub as_of: String,
-    /// Required attribution when republishing this data, or null when results span multiple sources (attribute each item individually by its `source` discriminator).
-    pub citation: Option<String>,
-    /// Number of unique models in the response.
-    pub model_count: i64,
-    /// The source filter applied, or null when all sources are returned.
-    pub source: Option<UnifiedBenchmarksMetaSource>,
-    /// URL of the upstream data source, or null when results span multiple sources.
-    pub source_url: Option<String>,
-    /// The task_type filter applied, or null if showing all.
-    pub task_type: Option<String>,
-    /// Dataset version.
-    pub version: UnifiedBenchmarksMetaVersion,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UnifiedBenchmarksMeta {
-        as_of: "as_of" required,
-        citation: "citation" defaulted,
-        model_count: "model_count" required,
-        source: "source" defaulted,
-        source_url: "source_url" defaulted,
-        task_type: "task_type" defaulted,
-        version: "version" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UnifiedBenchmarksMeta {
+        /// ISO-8601 timestamp of when this data was last updated.
+        pub as_of: String = "as_of" required,
+        /// Required attribution when republishing this data, or null when results span multiple sources (attribute each item individually by its `source` discriminator).
+        pub citation: Option<String> = "citation" defaulted,
+        /// Number of unique models in the response.
+        pub model_count: i64 = "model_count" required,
+        /// The source filter applied, or null when all sources are returned.
+        pub source: Option<UnifiedBenchmarksMetaSource> = "source" defaulted,
+        /// URL of the upstream data source, or null when results span multiple sources.
+        pub source_url: Option<String> = "source_url" defaulted,
+        /// The task_type filter applied, or null if showing all.
+        pub task_type: Option<String> = "task_type" defaulted,
+        /// Dataset version.
+        pub version: UnifiedBenchmarksMetaVersion = "version" required,
     }
 }
 
@@ -505,41 +449,27 @@ tag_enum! {
     pub enum UnifiedBenchmarksMetaVersion { V1 = "v1" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct UnifiedBenchmarksORItem {
-    /// Aggregate accuracy score from 0 to 1. Higher is better.
-    pub accuracy: f64,
-    /// Standard deviation of run accuracy, or null for a single run.
-    pub accuracy_stddev: Option<f64>,
-    /// Average cost per task in USD, or null if unavailable.
-    pub avg_cost_per_task: Option<f64>,
-    /// OpenRouter benchmark evaluation type.
-    pub benchmark_type: UnifiedBenchmarksORItemBenchmarkType,
-    /// Human-readable model name.
-    pub display_name: String,
-    /// Timestamp of the most recent public benchmark run.
-    pub last_run_timestamp: String,
-    /// Stable OpenRouter model identifier.
-    pub model_permaslug: String,
-    /// Benchmark source discriminator.
-    pub source: UnifiedBenchmarksORItemSource,
-    /// Total benchmark tasks across runs.
-    pub total_tasks: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UnifiedBenchmarksORItem {
-        accuracy: "accuracy" required,
-        accuracy_stddev: "accuracy_stddev" defaulted,
-        avg_cost_per_task: "avg_cost_per_task" defaulted,
-        benchmark_type: "benchmark_type" required,
-        display_name: "display_name" required,
-        last_run_timestamp: "last_run_timestamp" required,
-        model_permaslug: "model_permaslug" required,
-        source: "source" required,
-        total_tasks: "total_tasks" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct UnifiedBenchmarksORItem {
+        /// Aggregate accuracy score from 0 to 1. Higher is better.
+        pub accuracy: f64 = "accuracy" required,
+        /// Standard deviation of run accuracy, or null for a single run.
+        pub accuracy_stddev: Option<f64> = "accuracy_stddev" defaulted,
+        /// Average cost per task in USD, or null if unavailable.
+        pub avg_cost_per_task: Option<f64> = "avg_cost_per_task" defaulted,
+        /// OpenRouter benchmark evaluation type.
+        pub benchmark_type: UnifiedBenchmarksORItemBenchmarkType = "benchmark_type" required,
+        /// Human-readable model name.
+        pub display_name: String = "display_name" required,
+        /// Timestamp of the most recent public benchmark run.
+        pub last_run_timestamp: String = "last_run_timestamp" required,
+        /// Stable OpenRouter model identifier.
+        pub model_permaslug: String = "model_permaslug" required,
+        /// Benchmark source discriminator.
+        pub source: UnifiedBenchmarksORItemSource = "source" required,
+        /// Total benchmark tasks across runs.
+        pub total_tasks: i64 = "total_tasks" required,
     }
 }
 
@@ -593,18 +523,11 @@ tag_enum! {
     pub enum UnifiedBenchmarksORItemSource { Openrouter = "openrouter" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UnifiedBenchmarksResponse {
-    pub data: Vec<UnifiedBenchmarksResponseDataItem>,
-    pub meta: UnifiedBenchmarksMeta,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UnifiedBenchmarksResponse {
-        data: "data" defaulted,
-        meta: "meta" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UnifiedBenchmarksResponse {
+        pub data: Vec<UnifiedBenchmarksResponseDataItem> = "data" defaulted,
+        pub meta: UnifiedBenchmarksMeta = "meta" required,
     }
 }
 
@@ -654,53 +577,35 @@ impl From<UnifiedBenchmarksAAItem> for UnifiedBenchmarksResponseDataItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct UnifiedBenchmarksSearchItem {
-    /// Average cost per task in USD, or null if unavailable.
-    pub avg_cost_per_task: Option<f64>,
-    /// Average wall-clock latency per task in milliseconds, or null if unavailable.
-    pub avg_latency_per_task_ms: Option<f64>,
-    /// OpenRouter search benchmark.
-    pub benchmark_type: UnifiedBenchmarksSearchItemBenchmarkType,
-    /// Human-readable model name.
-    pub display_name: String,
-    /// Timestamp of the newest qualifying run in the published configuration's lane.
-    pub last_run_timestamp: String,
-    /// Stable OpenRouter model identifier.
-    pub model_permaslug: String,
-    /// Identifies the meaning of `primary_score`: `f1_by_item` for WideSearch, `accuracy` for all other search benchmarks.
-    pub primary_metric: UnifiedBenchmarksSearchItemPrimaryMetric,
-    /// The benchmark's headline score from 0 to 1. Its meaning is identified by `primary_metric`: item-weighted F1 for WideSearch or strict accuracy for the other search benchmarks. Higher is better.
-    pub primary_score: f64,
-    /// Published lane configuration, included only when include_run_config=true. Only the agent turn count, reasoning effort, and temperature are exposed; other harness settings are intentionally not part of the public contract.
-    pub run_config: Option<UnifiedBenchmarksSearchRunConfig>,
-    /// Search engine the published configuration used.
-    pub search_engine: String,
-    /// Request surface the published configuration went through.
-    pub search_surface: UnifiedBenchmarksSearchItemSearchSurface,
-    /// Benchmark source discriminator.
-    pub source: UnifiedBenchmarksSearchItemSource,
-    /// Tasks evaluated across the published configuration's runs.
-    pub total_tasks: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UnifiedBenchmarksSearchItem {
-        avg_cost_per_task: "avg_cost_per_task" defaulted,
-        avg_latency_per_task_ms: "avg_latency_per_task_ms" defaulted,
-        benchmark_type: "benchmark_type" required,
-        display_name: "display_name" required,
-        last_run_timestamp: "last_run_timestamp" required,
-        model_permaslug: "model_permaslug" required,
-        primary_metric: "primary_metric" required,
-        primary_score: "primary_score" required,
-        run_config: "run_config" optional,
-        search_engine: "search_engine" required,
-        search_surface: "search_surface" required,
-        source: "source" required,
-        total_tasks: "total_tasks" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct UnifiedBenchmarksSearchItem {
+        /// Average cost per task in USD, or null if unavailable.
+        pub avg_cost_per_task: Option<f64> = "avg_cost_per_task" defaulted,
+        /// Average wall-clock latency per task in milliseconds, or null if unavailable.
+        pub avg_latency_per_task_ms: Option<f64> = "avg_latency_per_task_ms" defaulted,
+        /// OpenRouter search benchmark.
+        pub benchmark_type: UnifiedBenchmarksSearchItemBenchmarkType = "benchmark_type" required,
+        /// Human-readable model name.
+        pub display_name: String = "display_name" required,
+        /// Timestamp of the newest qualifying run in the published configuration's lane.
+        pub last_run_timestamp: String = "last_run_timestamp" required,
+        /// Stable OpenRouter model identifier.
+        pub model_permaslug: String = "model_permaslug" required,
+        /// Identifies the meaning of `primary_score`: `f1_by_item` for WideSearch, `accuracy` for all other search benchmarks.
+        pub primary_metric: UnifiedBenchmarksSearchItemPrimaryMetric = "primary_metric" required,
+        /// The benchmark's headline score from 0 to 1. Its meaning is identified by `primary_metric`: item-weighted F1 for WideSearch or strict accuracy for the other search benchmarks. Higher is better.
+        pub primary_score: f64 = "primary_score" required,
+        /// Published lane configuration, included only when include_run_config=true. Only the agent turn count, reasoning effort, and temperature are exposed; other harness settings are intentionally not part of the public contract.
+        pub run_config: Option<UnifiedBenchmarksSearchRunConfig> = "run_config" optional,
+        /// Search engine the published configuration used.
+        pub search_engine: String = "search_engine" required,
+        /// Request surface the published configuration went through.
+        pub search_surface: UnifiedBenchmarksSearchItemSearchSurface = "search_surface" required,
+        /// Benchmark source discriminator.
+        pub source: UnifiedBenchmarksSearchItemSource = "source" required,
+        /// Tasks evaluated across the published configuration's runs.
+        pub total_tasks: i64 = "total_tasks" required,
     }
 }
 
@@ -786,24 +691,16 @@ tag_enum! {
     pub enum UnifiedBenchmarksSearchItemSource { Openrouter = "openrouter" }
 }
 
-/// Published lane configuration, included only when include_run_config=true. Only the agent turn count, reasoning effort, and temperature are exposed; other harness settings are intentionally not part of the public contract.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UnifiedBenchmarksSearchRunConfig {
-    /// Agent-turn count for the published lane, or null for plugin lanes.
-    pub max_agent_turns: Option<i64>,
-    /// Reasoning effort configured for the published lane, or null when omitted.
-    pub reasoning_effort: Option<String>,
-    /// Sampling temperature configured for the published lane, or null when omitted.
-    pub temperature: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UnifiedBenchmarksSearchRunConfig {
-        max_agent_turns: "max_agent_turns" defaulted,
-        reasoning_effort: "reasoning_effort" defaulted,
-        temperature: "temperature" defaulted,
+    /// Published lane configuration, included only when include_run_config=true. Only the agent turn count, reasoning effort, and temperature are exposed; other harness settings are intentionally not part of the public contract.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UnifiedBenchmarksSearchRunConfig {
+        /// Agent-turn count for the published lane, or null for plugin lanes.
+        pub max_agent_turns: Option<i64> = "max_agent_turns" defaulted,
+        /// Reasoning effort configured for the published lane, or null when omitted.
+        pub reasoning_effort: Option<String> = "reasoning_effort" defaulted,
+        /// Sampling temperature configured for the published lane, or null when omitted.
+        pub temperature: Option<f64> = "temperature" defaulted,
     }
 }
 

@@ -6,62 +6,41 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct BYOKKey {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` means no restriction.
-    pub allowed_api_key_hashes: Option<Vec<String>>,
-    /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
-    pub allowed_models: Option<Vec<String>>,
-    /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
-    pub allowed_user_ids: Option<Vec<String>>,
-    /// ISO timestamp of when the credential was created.
-    pub created_at: String,
-    /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only.
-    pub declared_region: Option<BYOKKeyDeclaredRegion>,
-    /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter.
-    pub declared_zdr: Option<bool>,
-    /// Whether this credential is currently disabled.
-    pub disabled: bool,
-    /// Stable public identifier for this BYOK credential.
-    pub id: String,
-    /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials.
-    pub is_byok_only: bool,
-    /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried. Cannot be combined with `is_byok_only`.
-    pub is_fallback: bool,
-    /// Whether OpenRouter's shared endpoints on this provider are removed for the models this credential applies to (its `allowed_models`, or every model when `null`). Requests for those models run only on your keys; models outside the allowlist may still fall back to shared capacity on this provider.
-    pub is_required: bool,
-    /// Short masked snippet of the key (e.g. the first/last few characters) used to identify it in the UI.
-    pub label: String,
-    /// Optional human-readable name for the credential.
-    pub name: Option<String>,
-    /// The upstream provider this credential authenticates against, as a lowercase slug (e.g. `openai`, `anthropic`, `amazon-bedrock`).
-    pub provider: BYOKProviderSlug,
-    /// Position within the provider — credentials are tried in ascending sort order.
-    pub sort_order: i64,
-    /// The workspace this credential is scoped to, or `null` when it is global — usable across every workspace in the account. A `null` value does not mean the default workspace.
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BYOKKey {
-        allowed_api_key_hashes: "allowed_api_key_hashes" defaulted,
-        allowed_models: "allowed_models" defaulted,
-        allowed_user_ids: "allowed_user_ids" defaulted,
-        created_at: "created_at" required,
-        declared_region: "declared_region" defaulted,
-        declared_zdr: "declared_zdr" defaulted,
-        disabled: "disabled" required,
-        id: "id" required,
-        is_byok_only: "is_byok_only" required,
-        is_fallback: "is_fallback" required,
-        is_required: "is_required" required,
-        label: "label" required,
-        name: "name" optional,
-        provider: "provider" required,
-        sort_order: "sort_order" required,
-        workspace_id: "workspace_id" defaulted,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct BYOKKey {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` means no restriction.
+        pub allowed_api_key_hashes: Option<Vec<String>> = "allowed_api_key_hashes" defaulted,
+        /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
+        pub allowed_models: Option<Vec<String>> = "allowed_models" defaulted,
+        /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
+        pub allowed_user_ids: Option<Vec<String>> = "allowed_user_ids" defaulted,
+        /// ISO timestamp of when the credential was created.
+        pub created_at: String = "created_at" required,
+        /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only.
+        pub declared_region: Option<BYOKKeyDeclaredRegion> = "declared_region" defaulted,
+        /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter.
+        pub declared_zdr: Option<bool> = "declared_zdr" defaulted,
+        /// Whether this credential is currently disabled.
+        pub disabled: bool = "disabled" required,
+        /// Stable public identifier for this BYOK credential.
+        pub id: String = "id" required,
+        /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials.
+        pub is_byok_only: bool = "is_byok_only" required,
+        /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried. Cannot be combined with `is_byok_only`.
+        pub is_fallback: bool = "is_fallback" required,
+        /// Whether OpenRouter's shared endpoints on this provider are removed for the models this credential applies to (its `allowed_models`, or every model when `null`). Requests for those models run only on your keys; models outside the allowlist may still fall back to shared capacity on this provider.
+        pub is_required: bool = "is_required" required,
+        /// Short masked snippet of the key (e.g. the first/last few characters) used to identify it in the UI.
+        pub label: String = "label" required,
+        /// Optional human-readable name for the credential.
+        pub name: Option<String> = "name" optional,
+        /// The upstream provider this credential authenticates against, as a lowercase slug (e.g. `openai`, `anthropic`, `amazon-bedrock`).
+        pub provider: BYOKProviderSlug = "provider" required,
+        /// Position within the provider — credentials are tried in ascending sort order.
+        pub sort_order: i64 = "sort_order" required,
+        /// The workspace this credential is scoped to, or `null` when it is global — usable across every workspace in the account. A `null` value does not mean the default workspace.
+        pub workspace_id: Option<String> = "workspace_id" defaulted,
     }
 }
 
@@ -181,53 +160,35 @@ impl From<CreateBYOKKeyRequestBody> for CreateBYOKKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateBYOKKeyRequestBody {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` means no restriction. Must contain at least one hash if provided. Hashes that do not belong to your account return a 400.
-    pub allowed_api_key_hashes: Option<Vec<String>>,
-    /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
-    pub allowed_models: Option<Vec<String>>,
-    /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
-    pub allowed_user_ids: Option<Vec<String>>,
-    /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Defaults to the key's region for OpenAI and Fireworks, otherwise `null`.
-    pub declared_region: Option<CreateBYOKKeyRequestBodyDeclaredRegion>,
-    /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter. Defaults to `null`.
-    pub declared_zdr: Option<bool>,
-    /// Whether this credential should be created in a disabled state.
-    pub disabled: Option<bool>,
-    /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials. Defaults to `false`.
-    pub is_byok_only: Option<bool>,
-    /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried. Cannot be combined with `is_byok_only`.
-    pub is_fallback: Option<bool>,
-    /// Whether OpenRouter's shared endpoints on this provider are removed for the models this credential applies to (its `allowed_models`, or every model when `null`). Requests for those models run only on your keys; models outside the allowlist may still fall back to shared capacity on this provider. Defaults to `false`.
-    pub is_required: Option<bool>,
-    /// The raw provider API key or credential. This value is encrypted at rest and never returned in API responses.
-    pub key: String,
-    /// Optional human-readable name for the credential.
-    pub name: Option<String>,
-    /// The upstream provider this credential authenticates against, as a lowercase slug (e.g. `openai`, `anthropic`, `amazon-bedrock`).
-    pub provider: BYOKProviderSlug,
-    /// Optional workspace ID to scope the credential to. When omitted, the credential is created in the account's default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly.
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateBYOKKeyRequestBody {
-        allowed_api_key_hashes: "allowed_api_key_hashes" optional,
-        allowed_models: "allowed_models" optional,
-        allowed_user_ids: "allowed_user_ids" optional,
-        declared_region: "declared_region" optional,
-        declared_zdr: "declared_zdr" optional,
-        disabled: "disabled" optional,
-        is_byok_only: "is_byok_only" optional,
-        is_fallback: "is_fallback" optional,
-        is_required: "is_required" optional,
-        key: "key" required,
-        name: "name" optional,
-        provider: "provider" required,
-        workspace_id: "workspace_id" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CreateBYOKKeyRequestBody {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` means no restriction. Must contain at least one hash if provided. Hashes that do not belong to your account return a 400.
+        pub allowed_api_key_hashes: Option<Vec<String>> = "allowed_api_key_hashes" optional,
+        /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
+        pub allowed_models: Option<Vec<String>> = "allowed_models" optional,
+        /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
+        pub allowed_user_ids: Option<Vec<String>> = "allowed_user_ids" optional,
+        /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Defaults to the key's region for OpenAI and Fireworks, otherwise `null`.
+        pub declared_region: Option<CreateBYOKKeyRequestBodyDeclaredRegion> = "declared_region" optional,
+        /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter. Defaults to `null`.
+        pub declared_zdr: Option<bool> = "declared_zdr" optional,
+        /// Whether this credential should be created in a disabled state.
+        pub disabled: Option<bool> = "disabled" optional,
+        /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials. Defaults to `false`.
+        pub is_byok_only: Option<bool> = "is_byok_only" optional,
+        /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried. Cannot be combined with `is_byok_only`.
+        pub is_fallback: Option<bool> = "is_fallback" optional,
+        /// Whether OpenRouter's shared endpoints on this provider are removed for the models this credential applies to (its `allowed_models`, or every model when `null`). Requests for those models run only on your keys; models outside the allowlist may still fall back to shared capacity on this provider. Defaults to `false`.
+        pub is_required: Option<bool> = "is_required" optional,
+        /// The raw provider API key or credential. This value is encrypted at rest and never returned in API responses.
+        pub key: String = "key" required,
+        /// Optional human-readable name for the credential.
+        pub name: Option<String> = "name" optional,
+        /// The upstream provider this credential authenticates against, as a lowercase slug (e.g. `openai`, `anthropic`, `amazon-bedrock`).
+        pub provider: BYOKProviderSlug = "provider" required,
+        /// Optional workspace ID to scope the credential to. When omitted, the credential is created in the account's default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly.
+        pub workspace_id: Option<String> = "workspace_id" optional,
     }
 }
 
@@ -370,16 +331,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateBYOKKeyResponse {
-    pub data: BYOKKey,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateBYOKKeyResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CreateBYOKKeyResponse {
+        pub data: BYOKKey = "data" required,
     }
 }
 
@@ -406,17 +361,11 @@ impl DeleteBYOKKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteBYOKKeyResponse {
-    /// Confirmation that the BYOK credential was deleted.
-    pub deleted: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeleteBYOKKeyResponse {
-        deleted: "deleted" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeleteBYOKKeyResponse {
+        /// Confirmation that the BYOK credential was deleted.
+        pub deleted: bool = "deleted" required,
     }
 }
 
@@ -443,16 +392,10 @@ impl GetBYOKKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct GetBYOKKeyResponse {
-    pub data: BYOKKey,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetBYOKKeyResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GetBYOKKeyResponse {
+        pub data: BYOKKey = "data" required,
     }
 }
 
@@ -640,20 +583,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListBYOKKeysResponse {
-    /// List of BYOK credentials.
-    pub data: Vec<BYOKKey>,
-    /// Total number of BYOK credentials matching the filters.
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListBYOKKeysResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListBYOKKeysResponse {
+        /// List of BYOK credentials.
+        pub data: Vec<BYOKKey> = "data" defaulted,
+        /// Total number of BYOK credentials matching the filters.
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -681,47 +617,31 @@ impl UpdateBYOKKeyRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateBYOKKeyRequestBody {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` clears the restriction. Must contain at least one hash if provided. Hashes that do not belong to your account return a 400.
-    pub allowed_api_key_hashes: Option<Vec<String>>,
-    /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
-    pub allowed_models: Option<Vec<String>>,
-    /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
-    pub allowed_user_ids: Option<Vec<String>>,
-    /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Omit to leave the stored value unchanged (rotating an OpenAI or Fireworks `key` re-derives it from the new key); `null` clears the declaration.
-    pub declared_region: Option<UpdateBYOKKeyRequestBodyDeclaredRegion>,
-    /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter. Omit to leave the stored value unchanged; `null` clears the declaration.
-    pub declared_zdr: Option<bool>,
-    /// Whether this credential is disabled.
-    pub disabled: Option<bool>,
-    /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials. Omit to leave the stored value unchanged.
-    pub is_byok_only: Option<bool>,
-    /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried. Cannot be combined with `is_byok_only`. Omit to leave the stored value unchanged.
-    pub is_fallback: Option<bool>,
-    /// Whether OpenRouter's shared endpoints on this provider are removed for the models this credential applies to (its `allowed_models`, or every model when `null`). Requests for those models run only on your keys; models outside the allowlist may still fall back to shared capacity on this provider. Omit to leave the stored value unchanged.
-    pub is_required: Option<bool>,
-    /// A new raw provider API key to rotate the credential in-place. The previous key material is overwritten and the masked label is regenerated. Encrypted at rest and never returned in API responses.
-    pub key: Option<String>,
-    /// Optional human-readable name for the credential.
-    pub name: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateBYOKKeyRequestBody {
-        allowed_api_key_hashes: "allowed_api_key_hashes" optional,
-        allowed_models: "allowed_models" optional,
-        allowed_user_ids: "allowed_user_ids" optional,
-        declared_region: "declared_region" optional,
-        declared_zdr: "declared_zdr" optional,
-        disabled: "disabled" optional,
-        is_byok_only: "is_byok_only" optional,
-        is_fallback: "is_fallback" optional,
-        is_required: "is_required" optional,
-        key: "key" optional,
-        name: "name" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateBYOKKeyRequestBody {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` clears the restriction. Must contain at least one hash if provided. Hashes that do not belong to your account return a 400.
+        pub allowed_api_key_hashes: Option<Vec<String>> = "allowed_api_key_hashes" optional,
+        /// Optional allowlist of model slugs this credential may be used for. `null` means no restriction.
+        pub allowed_models: Option<Vec<String>> = "allowed_models" optional,
+        /// Optional allowlist of user IDs that may use this credential. `null` means no restriction.
+        pub allowed_user_ids: Option<Vec<String>> = "allowed_user_ids" optional,
+        /// Your declaration of the data region in which the upstream provider account behind this credential processes requests, used for routing eligibility on OpenRouter's regional hosts. `null` means undeclared and `global` is behaviorally identical: the credential follows the region OpenRouter records for the endpoint. `europe` or `us` lets requests to `eu.openrouter.ai` or `us.openrouter.ai` use this credential for that provider (private endpoints, endpoints pinned to another cloud region, cross-region inference profiles and video models are excluded). Self-declared and not verified by OpenRouter. For OpenAI and Fireworks the region comes from the key material (a `{"api_key": ..., "region": ...}` key), so the value must match the key's region. Among other providers, Azure accepts `europe` or `us` and Anthropic accepts `us` only. Omit to leave the stored value unchanged (rotating an OpenAI or Fireworks `key` re-derives it from the new key); `null` clears the declaration.
+        pub declared_region: Option<UpdateBYOKKeyRequestBodyDeclaredRegion> = "declared_region" optional,
+        /// Your declaration of whether the upstream provider account behind this credential has zero data retention (ZDR). `null` inherits OpenRouter's data policy for the provider's endpoint; `true` declares the account ZDR so requests that require ZDR may route to this credential even when the shared endpoint retains data; `false` declares it non-ZDR so such requests never route to it. Self-declared and not verified by OpenRouter. Omit to leave the stored value unchanged; `null` clears the declaration.
+        pub declared_zdr: Option<bool> = "declared_zdr" optional,
+        /// Whether this credential is disabled.
+        pub disabled: Option<bool> = "disabled" optional,
+        /// Whether OpenRouter's shared endpoints on this provider are removed for every model, including models outside `allowed_models` and after all of your keys for the provider fail. The provider is skipped instead of spending OpenRouter credits. Only valid on non-fallback credentials. Omit to leave the stored value unchanged.
+        pub is_byok_only: Option<bool> = "is_byok_only" optional,
+        /// Whether this credential is treated as a fallback — used only after non-fallback keys for the same provider have been tried. Cannot be combined with `is_byok_only`. Omit to leave the stored value unchanged.
+        pub is_fallback: Option<bool> = "is_fallback" optional,
+        /// Whether OpenRouter's shared endpoints on this provider are removed for the models this credential applies to (its `allowed_models`, or every model when `null`). Requests for those models run only on your keys; models outside the allowlist may still fall back to shared capacity on this provider. Omit to leave the stored value unchanged.
+        pub is_required: Option<bool> = "is_required" optional,
+        /// A new raw provider API key to rotate the credential in-place. The previous key material is overwritten and the masked label is regenerated. Encrypted at rest and never returned in API responses.
+        pub key: Option<String> = "key" optional,
+        /// Optional human-readable name for the credential.
+        pub name: Option<String> = "name" optional,
     }
 }
 
@@ -862,16 +782,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateBYOKKeyResponse {
-    pub data: BYOKKey,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateBYOKKeyResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct UpdateBYOKKeyResponse {
+        pub data: BYOKKey = "data" required,
     }
 }
 

@@ -10,16 +10,10 @@ use serde::{Deserialize, Serialize};
 /// Generated images from image generation models
 pub type ChatAssistantImages = Vec<ChatAssistantImagesItem>;
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatAssistantImagesItem {
-    pub image_url: ChatAssistantImagesItemImageUrl,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatAssistantImagesItem {
-        image_url: "image_url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatAssistantImagesItem {
+        pub image_url: ChatAssistantImagesItemImageUrl = "image_url" required,
     }
 }
 
@@ -30,17 +24,11 @@ impl ChatAssistantImagesItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatAssistantImagesItemImageUrl {
-    /// URL or base64-encoded data of the generated image
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatAssistantImagesItemImageUrl {
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatAssistantImagesItemImageUrl {
+        /// URL or base64-encoded data of the generated image
+        pub url: String = "url" required,
     }
 }
 
@@ -51,44 +39,29 @@ impl ChatAssistantImagesItemImageUrl {
     }
 }
 
-/// Assistant message for requests and responses
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatAssistantMessage {
-    /// Audio output data or reference
-    pub audio: Option<ChatAudioOutput>,
-    /// Assistant message content
-    pub content: Option<ChatAssistantMessageContent>,
-    /// Generated images from image generation models
-    pub images: Option<ChatAssistantImages>,
-    /// Model that generated this assistant message
-    pub model: Option<String>,
-    /// Optional name for the assistant
-    pub name: Option<String>,
-    /// Reasoning output
-    pub reasoning: Option<String>,
-    /// Reasoning details for extended thinking models
-    pub reasoning_details: Option<ChatReasoningDetails>,
-    /// Refusal message if content was refused
-    pub refusal: Option<String>,
-    pub role: ChatAssistantMessageRole,
-    /// Tool calls made by the assistant
-    pub tool_calls: Option<Vec<ChatToolCall>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatAssistantMessage {
-        audio: "audio" optional,
-        content: "content" optional,
-        images: "images" optional,
-        model: "model" optional,
-        name: "name" optional,
-        reasoning: "reasoning" optional,
-        reasoning_details: "reasoning_details" optional,
-        refusal: "refusal" optional,
-        role: "role" required,
-        tool_calls: "tool_calls" optional,
+    /// Assistant message for requests and responses
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatAssistantMessage {
+        /// Audio output data or reference
+        pub audio: Option<ChatAudioOutput> = "audio" optional,
+        /// Assistant message content
+        pub content: Option<ChatAssistantMessageContent> = "content" optional,
+        /// Generated images from image generation models
+        pub images: Option<ChatAssistantImages> = "images" optional,
+        /// Model that generated this assistant message
+        pub model: Option<String> = "model" optional,
+        /// Optional name for the assistant
+        pub name: Option<String> = "name" optional,
+        /// Reasoning output
+        pub reasoning: Option<String> = "reasoning" optional,
+        /// Reasoning details for extended thinking models
+        pub reasoning_details: Option<ChatReasoningDetails> = "reasoning_details" optional,
+        /// Refusal message if content was refused
+        pub refusal: Option<String> = "refusal" optional,
+        pub role: ChatAssistantMessageRole = "role" required,
+        /// Tool calls made by the assistant
+        pub tool_calls: Option<Vec<ChatToolCall>> = "tool_calls" optional,
     }
 }
 
@@ -219,27 +192,18 @@ tag_enum! {
     pub enum ChatAssistantMessageRole { Assistant = "assistant" }
 }
 
-/// Audio output data or reference
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatAudioOutput {
-    /// Base64 encoded audio data
-    pub data: Option<String>,
-    /// Audio expiration timestamp
-    pub expires_at: Option<i64>,
-    /// Audio output identifier
-    pub id: Option<String>,
-    /// Audio transcript
-    pub transcript: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatAudioOutput {
-        data: "data" optional,
-        expires_at: "expires_at" optional,
-        id: "id" optional,
-        transcript: "transcript" optional,
+    /// Audio output data or reference
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatAudioOutput {
+        /// Base64 encoded audio data
+        pub data: Option<String> = "data" optional,
+        /// Audio expiration timestamp
+        pub expires_at: Option<i64> = "expires_at" optional,
+        /// Audio output identifier
+        pub id: Option<String> = "id" optional,
+        /// Audio transcript
+        pub transcript: Option<String> = "transcript" optional,
     }
 }
 
@@ -274,26 +238,17 @@ impl ChatAudioOutput {
     }
 }
 
-/// Chat completion choice
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatChoice {
-    pub finish_reason: Option<ChatFinishReasonEnum>,
-    /// Choice index
-    pub index: i64,
-    /// Log probabilities for the completion
-    pub logprobs: Option<ChatTokenLogprobs>,
-    /// Assistant message for requests and responses
-    pub message: ChatAssistantMessage,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatChoice {
-        finish_reason: "finish_reason" defaulted,
-        index: "index" required,
-        logprobs: "logprobs" optional,
-        message: "message" required,
+    /// Chat completion choice
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatChoice {
+        pub finish_reason: Option<ChatFinishReasonEnum> = "finish_reason" defaulted,
+        /// Choice index
+        pub index: i64 = "index" required,
+        /// Log probabilities for the completion
+        pub logprobs: Option<ChatTokenLogprobs> = "logprobs" optional,
+        /// Assistant message for requests and responses
+        pub message: ChatAssistantMessage = "message" required,
     }
 }
 
@@ -329,19 +284,12 @@ impl ChatChoice {
     }
 }
 
-/// Audio input content part. Supported audio formats vary by provider.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentAudio {
-    pub input_audio: ChatContentAudioInputAudio,
-    pub r#type: ChatContentAudioType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatContentAudio {
-        input_audio: "input_audio" required,
-        r#type: "type" required,
+    /// Audio input content part. Supported audio formats vary by provider.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatContentAudio {
+        pub input_audio: ChatContentAudioInputAudio = "input_audio" required,
+        pub r#type: ChatContentAudioType = "type" required,
     }
 }
 
@@ -352,20 +300,13 @@ impl ChatContentAudio {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentAudioInputAudio {
-    /// Base64 encoded audio data
-    pub data: String,
-    /// Audio format (e.g., wav, mp3, flac, m4a, ogg, aiff, aac, pcm16, pcm24). Supported formats vary by provider.
-    pub format: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatContentAudioInputAudio {
-        data: "data" required,
-        format: "format" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatContentAudioInputAudio {
+        /// Base64 encoded audio data
+        pub data: String = "data" required,
+        /// Audio format (e.g., wav, mp3, flac, m4a, ogg, aiff, aac, pcm16, pcm24). Supported formats vary by provider.
+        pub format: String = "format" required,
     }
 }
 
@@ -380,19 +321,12 @@ tag_enum! {
     pub enum ChatContentAudioType { InputAudio = "input_audio" }
 }
 
-/// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentCacheControl {
-    pub ttl: Option<AnthropicCacheControlTtl>,
-    pub r#type: AnthropicCacheControlDirectiveType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatContentCacheControl {
-        ttl: "ttl" optional,
-        r#type: "type" required,
+    /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatContentCacheControl {
+        pub ttl: Option<AnthropicCacheControlTtl> = "ttl" optional,
+        pub r#type: AnthropicCacheControlDirectiveType = "type" required,
     }
 }
 
@@ -409,19 +343,12 @@ impl ChatContentCacheControl {
     }
 }
 
-/// File content part for document processing
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentFile {
-    pub file: ChatContentFileValue,
-    pub r#type: ChatContentFileType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatContentFile {
-        file: "file" required,
-        r#type: "type" required,
+    /// File content part for document processing
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatContentFile {
+        pub file: ChatContentFileValue = "file" required,
+        pub r#type: ChatContentFileType = "type" required,
     }
 }
 
@@ -436,23 +363,15 @@ tag_enum! {
     pub enum ChatContentFileType { File = "file" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentFileValue {
-    /// File content as base64 data URL or URL
-    pub file_data: Option<String>,
-    /// File ID for previously uploaded files
-    pub file_id: Option<String>,
-    /// Original filename
-    pub filename: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatContentFileValue {
-        file_data: "file_data" optional,
-        file_id: "file_id" optional,
-        filename: "filename" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatContentFileValue {
+        /// File content as base64 data URL or URL
+        pub file_data: Option<String> = "file_data" optional,
+        /// File ID for previously uploaded files
+        pub file_id: Option<String> = "file_id" optional,
+        /// Original filename
+        pub filename: Option<String> = "filename" optional,
     }
 }
 
@@ -481,19 +400,12 @@ impl ChatContentFileValue {
     }
 }
 
-/// Image content part for vision models
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentImage {
-    pub image_url: ChatContentImageUrl,
-    pub r#type: ChatContentImageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatContentImage {
-        image_url: "image_url" required,
-        r#type: "type" required,
+    /// Image content part for vision models
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatContentImage {
+        pub image_url: ChatContentImageUrl = "image_url" required,
+        pub r#type: ChatContentImageType = "type" required,
     }
 }
 
@@ -508,20 +420,13 @@ tag_enum! {
     pub enum ChatContentImageType { ImageUrl = "image_url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentImageUrl {
-    /// Image detail level for vision models. `original` is an OpenRouter extension (not in the OpenAI Chat Completions spec) requesting true original-resolution media; it is downgraded to `high` for providers that lack an original-resolution tier.
-    pub detail: Option<ChatContentImageUrlDetail>,
-    /// URL of the image (data: URLs supported)
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatContentImageUrl {
-        detail: "detail" optional,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatContentImageUrl {
+        /// Image detail level for vision models. `original` is an OpenRouter extension (not in the OpenAI Chat Completions spec) requesting true original-resolution media; it is downgraded to `high` for providers that lack an original-resolution tier.
+        pub detail: Option<ChatContentImageUrlDetail> = "detail" optional,
+        /// URL of the image (data: URLs supported)
+        pub url: String = "url" required,
     }
 }
 
@@ -596,25 +501,16 @@ impl From<ChatContentFile> for ChatContentItems {
     }
 }
 
-/// Text content part
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentText {
-    /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
-    pub cache_control: Option<ChatContentCacheControl>,
-    /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
-    pub prompt_cache_breakpoint: Option<PromptCacheBreakpoint>,
-    pub text: String,
-    pub r#type: ChatContentTextType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatContentText {
-        cache_control: "cache_control" optional,
-        prompt_cache_breakpoint: "prompt_cache_breakpoint" optional,
-        text: "text" required,
-        r#type: "type" required,
+    /// Text content part
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatContentText {
+        /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
+        pub cache_control: Option<ChatContentCacheControl> = "cache_control" optional,
+        /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
+        pub prompt_cache_breakpoint: Option<PromptCacheBreakpoint> = "prompt_cache_breakpoint" optional,
+        pub text: String = "text" required,
+        pub r#type: ChatContentTextType = "type" required,
     }
 }
 
@@ -654,20 +550,13 @@ tag_enum! {
     pub enum ChatContentTextType { Text = "text" }
 }
 
-/// Video input content part
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentVideo {
-    pub r#type: ChatContentVideoType,
-    /// Video input object
-    pub video_url: ChatContentVideoInput,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatContentVideo {
-        r#type: "type" required,
-        video_url: "video_url" required,
+    /// Video input content part
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatContentVideo {
+        pub r#type: ChatContentVideoType = "type" required,
+        /// Video input object
+        pub video_url: ChatContentVideoInput = "video_url" required,
     }
 }
 
@@ -678,21 +567,14 @@ impl ChatContentVideo {
     }
 }
 
-/// Video input object
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatContentVideoInput {
-    /// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
-    pub processing: Option<ChatContentVideoInputProcessing>,
-    /// URL of the video (data: URLs supported)
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatContentVideoInput {
-        processing: "processing" optional,
-        url: "url" required,
+    /// Video input object
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatContentVideoInput {
+        /// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
+        pub processing: Option<ChatContentVideoInputProcessing> = "processing" optional,
+        /// URL of the video (data: URLs supported)
+        pub url: String = "url" required,
     }
 }
 
@@ -721,26 +603,17 @@ tag_enum! {
     pub enum ChatContentVideoType { VideoUrl = "video_url" }
 }
 
-/// Developer message
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChatDeveloperMessage {
-    /// OpenRouter extension. Same as the system message `configuration_update`: changes reasoning effort from this point in the conversation onward without invalidating the prompt cache for the preceding turns.
-    pub configuration_update: Option<ConfigurationUpdate>,
-    /// Developer message content
-    pub content: ChatDeveloperMessageContent,
-    /// Optional name for the developer message
-    pub name: Option<String>,
-    pub role: ChatDeveloperMessageRole,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatDeveloperMessage {
-        configuration_update: "configuration_update" optional,
-        content: "content" required,
-        name: "name" optional,
-        role: "role" required,
+    /// Developer message
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ChatDeveloperMessage {
+        /// OpenRouter extension. Same as the system message `configuration_update`: changes reasoning effort from this point in the conversation onward without invalidating the prompt cache for the preceding turns.
+        pub configuration_update: Option<ConfigurationUpdate> = "configuration_update" optional,
+        /// Developer message content
+        pub content: ChatDeveloperMessageContent = "content" required,
+        /// Optional name for the developer message
+        pub name: Option<String> = "name" optional,
+        pub role: ChatDeveloperMessageRole = "role" required,
     }
 }
 
@@ -809,19 +682,12 @@ tag_enum! {
     pub enum ChatDeveloperMessageRole { Developer = "developer" }
 }
 
-/// Generic OpenRouter server-tool envelope. `type` names a registered server tool (canonical `openrouter:*` form or a registered shorthand); `parameters` carries tool-specific configuration validated against the tool definition.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatDynamicServerTool {
-    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatDynamicServerTool {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// Generic OpenRouter server-tool envelope. `type` names a registered server tool (canonical `openrouter:*` form or a registered shorthand); `parameters` carries tool-specific configuration validated against the tool definition.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatDynamicServerTool {
+        pub parameters: Option<serde_json::Map<String, serde_json::Value>> = "parameters" optional,
+        pub r#type: String = "type" required,
     }
 }
 
@@ -848,20 +714,13 @@ open_enum! {
     }
 }
 
-/// Custom grammar response format
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatFormatGrammarConfig {
-    /// Custom grammar for text generation
-    pub grammar: String,
-    pub r#type: ChatFormatGrammarConfigType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatFormatGrammarConfig {
-        grammar: "grammar" required,
-        r#type: "type" required,
+    /// Custom grammar response format
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatFormatGrammarConfig {
+        /// Custom grammar for text generation
+        pub grammar: String = "grammar" required,
+        pub r#type: ChatFormatGrammarConfigType = "type" required,
     }
 }
 
@@ -876,17 +735,11 @@ tag_enum! {
     pub enum ChatFormatGrammarConfigType { Grammar = "grammar" }
 }
 
-/// JSON object response format
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatFormatJsonObjectConfig {
-    pub r#type: ChatFormatJsonObjectConfigType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatFormatJsonObjectConfig {
-        r#type: "type" required,
+    /// JSON object response format
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatFormatJsonObjectConfig {
+        pub r#type: ChatFormatJsonObjectConfigType = "type" required,
     }
 }
 
@@ -901,20 +754,13 @@ tag_enum! {
     pub enum ChatFormatJsonObjectConfigType { JsonObject = "json_object" }
 }
 
-/// JSON Schema response format for structured outputs
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatFormatJsonSchemaConfig {
-    /// JSON Schema configuration object
-    pub json_schema: ChatJsonSchemaConfig,
-    pub r#type: ChatFormatJsonSchemaConfigType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatFormatJsonSchemaConfig {
-        json_schema: "json_schema" required,
-        r#type: "type" required,
+    /// JSON Schema response format for structured outputs
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatFormatJsonSchemaConfig {
+        /// JSON Schema configuration object
+        pub json_schema: ChatJsonSchemaConfig = "json_schema" required,
+        pub r#type: ChatFormatJsonSchemaConfigType = "type" required,
     }
 }
 
@@ -929,17 +775,11 @@ tag_enum! {
     pub enum ChatFormatJsonSchemaConfigType { JsonSchema = "json_schema" }
 }
 
-/// Python code response format
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatFormatPythonConfig {
-    pub r#type: ChatFormatPythonConfigType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatFormatPythonConfig {
-        r#type: "type" required,
+    /// Python code response format
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatFormatPythonConfig {
+        pub r#type: ChatFormatPythonConfigType = "type" required,
     }
 }
 
@@ -954,17 +794,11 @@ tag_enum! {
     pub enum ChatFormatPythonConfigType { Python = "python" }
 }
 
-/// Default text response format
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatFormatTextConfig {
-    pub r#type: ChatFormatTextConfigType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatFormatTextConfig {
-        r#type: "type" required,
+    /// Default text response format
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatFormatTextConfig {
+        pub r#type: ChatFormatTextConfigType = "type" required,
     }
 }
 
@@ -1079,24 +913,15 @@ impl From<ChatDynamicServerTool> for ChatFunctionTool {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatFunctionToolFunction {
-    /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
-    pub cache_control: Option<ChatContentCacheControl>,
-    pub defer_loading: Option<bool>,
-    /// Function definition for tool calling
-    pub function: ChatFunctionToolFunctionValue,
-    pub r#type: ChatFunctionToolFunctionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatFunctionToolFunction {
-        cache_control: "cache_control" optional,
-        defer_loading: "defer_loading" optional,
-        function: "function" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatFunctionToolFunction {
+        /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
+        pub cache_control: Option<ChatContentCacheControl> = "cache_control" optional,
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        /// Function definition for tool calling
+        pub function: ChatFunctionToolFunctionValue = "function" required,
+        pub r#type: ChatFunctionToolFunctionType = "type" required,
     }
 }
 
@@ -1129,29 +954,19 @@ tag_enum! {
     pub enum ChatFunctionToolFunctionType { Function = "function" }
 }
 
-/// Function definition for tool calling
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatFunctionToolFunctionValue {
-    pub defer_loading: Option<bool>,
-    /// Function description for the model
-    pub description: Option<String>,
-    /// Function name (a-z, A-Z, 0-9, underscores, dashes, max 64 chars)
-    pub name: String,
-    /// Function parameters as JSON Schema object
-    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Enable strict schema adherence
-    pub strict: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatFunctionToolFunctionValue {
-        defer_loading: "defer_loading" optional,
-        description: "description" optional,
-        name: "name" required,
-        parameters: "parameters" optional,
-        strict: "strict" optional,
+    /// Function definition for tool calling
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatFunctionToolFunctionValue {
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        /// Function description for the model
+        pub description: Option<String> = "description" optional,
+        /// Function name (a-z, A-Z, 0-9, underscores, dashes, max 64 chars)
+        pub name: String = "name" required,
+        /// Function parameters as JSON Schema object
+        pub parameters: Option<serde_json::Map<String, serde_json::Value>> = "parameters" optional,
+        /// Enable strict schema adherence
+        pub strict: Option<bool> = "strict" optional,
     }
 }
 
@@ -1200,27 +1015,18 @@ impl ChatFunctionToolFunctionValue {
     }
 }
 
-/// JSON Schema configuration object
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatJsonSchemaConfig {
-    /// Schema description for the model
-    pub description: Option<String>,
-    /// Schema name (a-z, A-Z, 0-9, underscores, dashes, max 64 chars)
-    pub name: String,
-    /// JSON Schema object
-    pub schema: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Enable strict schema adherence
-    pub strict: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatJsonSchemaConfig {
-        description: "description" optional,
-        name: "name" required,
-        schema: "schema" optional,
-        strict: "strict" optional,
+    /// JSON Schema configuration object
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatJsonSchemaConfig {
+        /// Schema description for the model
+        pub description: Option<String> = "description" optional,
+        /// Schema name (a-z, A-Z, 0-9, underscores, dashes, max 64 chars)
+        pub name: String = "name" required,
+        /// JSON Schema object
+        pub schema: Option<serde_json::Map<String, serde_json::Value>> = "schema" optional,
+        /// Enable strict schema adherence
+        pub strict: Option<bool> = "strict" optional,
     }
 }
 
@@ -1294,19 +1100,12 @@ impl From<ChatToolMessage> for ChatMessages {
 /// Models to use for completion
 pub type ChatModelNames = Vec<ModelName>;
 
-/// Named tool choice for specific function
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatNamedToolChoice {
-    pub function: ChatNamedToolChoiceFunction,
-    pub r#type: ChatNamedToolChoiceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatNamedToolChoice {
-        function: "function" required,
-        r#type: "type" required,
+    /// Named tool choice for specific function
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatNamedToolChoice {
+        pub function: ChatNamedToolChoiceFunction = "function" required,
+        pub r#type: ChatNamedToolChoiceType = "type" required,
     }
 }
 
@@ -1317,17 +1116,11 @@ impl ChatNamedToolChoice {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatNamedToolChoiceFunction {
-    /// Function name to call
-    pub name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatNamedToolChoiceFunction {
-        name: "name" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatNamedToolChoiceFunction {
+        /// Function name to call
+        pub name: String = "name" required,
     }
 }
 
@@ -1353,143 +1146,95 @@ open_enum! {
     }
 }
 
-/// Chat completion request parameters
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatRequest {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    /// Debug options for inspecting request transformations (streaming only)
-    pub debug: Option<ChatDebugOptions>,
-    /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
-    pub deferred_tools: Option<DeferredToolsControl>,
-    /// Frequency penalty (-2.0 to 2.0)
-    pub frequency_penalty: Option<f64>,
-    /// Provider-specific image configuration options. Keys and values vary by model/provider. See <https://openrouter.ai/docs/guides/overview/multimodal/image-generation> for more details.
-    pub image_config: Option<ImageConfig>,
-    /// Token logit bias adjustments
-    pub logit_bias: Option<std::collections::BTreeMap<String, f64>>,
-    /// Return log probabilities
-    pub logprobs: Option<bool>,
-    /// Maximum tokens in completion
-    pub max_completion_tokens: Option<i64>,
-    /// Maximum tokens (deprecated, use max_completion_tokens). Note: some providers enforce a minimum of 16.
-    pub max_tokens: Option<i64>,
-    /// List of messages for the conversation
-    pub messages: Vec<ChatMessages>,
-    /// Key-value pairs for additional object information (max 16 pairs, 64 char keys, 512 char values)
-    pub metadata: Option<std::collections::BTreeMap<String, String>>,
-    /// Minimum probability threshold relative to the most likely token. Tokens with probability below min_p * (probability of top token) are filtered out. Not all providers support this parameter.
-    pub min_p: Option<f64>,
-    /// Output modalities for the response. Supported values are "text", "image", and "audio".
-    pub modalities: Option<Vec<ChatRequestModalitiesItem>>,
-    /// Model to use for completion
-    pub model: Option<ModelName>,
-    /// Models to use for completion
-    pub models: Option<ChatModelNames>,
-    /// Whether to enable parallel function calling during tool use. When true, the model may generate multiple tool calls in a single response.
-    pub parallel_tool_calls: Option<bool>,
-    /// Plugins you want to enable for this request, including their settings.
-    pub plugins: Option<Vec<ChatRequestPluginsItem>>,
-    /// Static predicted output content. Supported models can use this to reduce latency when much of the response is known in advance.
-    pub prediction: Option<Prediction>,
-    /// Presence penalty (-2.0 to 2.0)
-    pub presence_penalty: Option<f64>,
-    pub prompt_cache_key: Option<String>,
-    /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
-    pub prompt_cache_options: Option<PromptCacheOptions>,
-    /// When multiple model providers are available, optionally indicate your routing preference.
-    pub provider: Option<ProviderPreferences>,
-    /// Configuration options for reasoning models
-    pub reasoning: Option<ChatRequestReasoning>,
-    /// Shorthand for setting reasoning effort. Equivalent to setting reasoning.effort. Cannot be used simultaneously with reasoning.effort if they differ.
-    pub reasoning_effort: Option<ChatRequestReasoningEffortShorthand>,
-    /// Penalizes tokens based on how much they have already appeared in the text. A value of 1.0 means no penalty. Values above 1.0 penalize repeated tokens more strongly. Not all providers support this parameter.
-    pub repetition_penalty: Option<f64>,
-    /// Response format configuration
-    pub response_format: Option<ChatRequestResponseFormat>,
-    /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
-    pub route: Option<DeprecatedRoute>,
-    /// Random seed for deterministic outputs
-    pub seed: Option<i64>,
-    /// The service tier to use for processing this request. `fast` is accepted as an alias for `priority`. `ultrafast` prefers ultrafast endpoints and falls back to `priority`, then default endpoints.
-    pub service_tier: Option<ChatRequestServiceTier>,
-    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). When provided, OpenRouter uses it as the sticky routing key, routing all requests in the session to the same provider to maximize prompt cache hits. Also used for observability grouping. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    pub session_id: Option<String>,
-    /// Stop sequences (up to 4)
-    pub stop: Option<ChatRequestStop>,
-    /// Stop conditions for the server-tool agent loop. Any condition firing halts the loop (OR logic). When set, this overrides `max_tool_calls`. When a condition fires while the model is still emitting tool calls, the pending tool calls are executed and one final turn is made with tool calls disabled so the response ends with a natural-language answer instead of an unfinished tool call.
-    pub stop_server_tools_when: Option<StopServerToolsWhen>,
-    /// Enable streaming response
-    pub stream: Option<bool>,
-    /// Streaming configuration options
-    pub stream_options: Option<ChatStreamOptions>,
-    /// Sampling temperature (0-2)
-    pub temperature: Option<f64>,
-    /// Tool choice configuration
-    pub tool_choice: Option<ChatToolChoice>,
-    /// Available tools for function calling
-    pub tools: Option<Vec<ChatFunctionTool>>,
-    /// Consider only tokens with "sufficiently high" probabilities based on the probability of the most likely token. Not all providers support this parameter.
-    pub top_a: Option<f64>,
-    /// Limits the model to choose from the top K most likely tokens at each step. A value of 1 means the model will always pick the most likely next token. Not all providers support this parameter.
-    pub top_k: Option<i64>,
-    /// Number of top log probabilities to return (0-20)
-    pub top_logprobs: Option<i64>,
-    /// Nucleus sampling parameter (0-1)
-    pub top_p: Option<f64>,
-    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    pub trace: Option<TraceConfig>,
-    /// Per-end-user identifier for abuse isolation. Use a stable ID, hash, or pseudonym. When a provider requires a user identity, OpenRouter folds it into the hashed identity sent upstream and never forwards it raw. If omitted, requests use an account-level identity, so provider policy blocks can affect the whole account.
-    pub user: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatRequest {
-        cache_control: "cache_control" optional,
-        debug: "debug" optional,
-        deferred_tools: "deferred_tools" optional,
-        frequency_penalty: "frequency_penalty" optional,
-        image_config: "image_config" optional,
-        logit_bias: "logit_bias" optional,
-        logprobs: "logprobs" optional,
-        max_completion_tokens: "max_completion_tokens" optional,
-        max_tokens: "max_tokens" optional,
-        messages: "messages" defaulted,
-        metadata: "metadata" optional,
-        min_p: "min_p" optional,
-        modalities: "modalities" optional,
-        model: "model" optional,
-        models: "models" optional,
-        parallel_tool_calls: "parallel_tool_calls" optional,
-        plugins: "plugins" optional,
-        prediction: "prediction" optional,
-        presence_penalty: "presence_penalty" optional,
-        prompt_cache_key: "prompt_cache_key" optional,
-        prompt_cache_options: "prompt_cache_options" optional,
-        provider: "provider" optional,
-        reasoning: "reasoning" optional,
-        reasoning_effort: "reasoning_effort" optional,
-        repetition_penalty: "repetition_penalty" optional,
-        response_format: "response_format" optional,
-        route: "route" optional,
-        seed: "seed" optional,
-        service_tier: "service_tier" optional,
-        session_id: "session_id" optional,
-        stop: "stop" optional,
-        stop_server_tools_when: "stop_server_tools_when" optional,
-        stream: "stream" optional,
-        stream_options: "stream_options" optional,
-        temperature: "temperature" optional,
-        tool_choice: "tool_choice" optional,
-        tools: "tools" optional,
-        top_a: "top_a" optional,
-        top_k: "top_k" optional,
-        top_logprobs: "top_logprobs" optional,
-        top_p: "top_p" optional,
-        trace: "trace" optional,
-        user: "user" optional,
+    /// Chat completion request parameters
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatRequest {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        /// Debug options for inspecting request transformations (streaming only)
+        pub debug: Option<ChatDebugOptions> = "debug" optional,
+        /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
+        pub deferred_tools: Option<DeferredToolsControl> = "deferred_tools" optional,
+        /// Frequency penalty (-2.0 to 2.0)
+        pub frequency_penalty: Option<f64> = "frequency_penalty" optional,
+        /// Provider-specific image configuration options. Keys and values vary by model/provider. See <https://openrouter.ai/docs/guides/overview/multimodal/image-generation> for more details.
+        pub image_config: Option<ImageConfig> = "image_config" optional,
+        /// Token logit bias adjustments
+        pub logit_bias: Option<std::collections::BTreeMap<String, f64>> = "logit_bias" optional,
+        /// Return log probabilities
+        pub logprobs: Option<bool> = "logprobs" optional,
+        /// Maximum tokens in completion
+        pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
+        /// Maximum tokens (deprecated, use max_completion_tokens). Note: some providers enforce a minimum of 16.
+        pub max_tokens: Option<i64> = "max_tokens" optional,
+        /// List of messages for the conversation
+        pub messages: Vec<ChatMessages> = "messages" defaulted,
+        /// Key-value pairs for additional object information (max 16 pairs, 64 char keys, 512 char values)
+        pub metadata: Option<std::collections::BTreeMap<String, String>> = "metadata" optional,
+        /// Minimum probability threshold relative to the most likely token. Tokens with probability below min_p * (probability of top token) are filtered out. Not all providers support this parameter.
+        pub min_p: Option<f64> = "min_p" optional,
+        /// Output modalities for the response. Supported values are "text", "image", and "audio".
+        pub modalities: Option<Vec<ChatRequestModalitiesItem>> = "modalities" optional,
+        /// Model to use for completion
+        pub model: Option<ModelName> = "model" optional,
+        /// Models to use for completion
+        pub models: Option<ChatModelNames> = "models" optional,
+        /// Whether to enable parallel function calling during tool use. When true, the model may generate multiple tool calls in a single response.
+        pub parallel_tool_calls: Option<bool> = "parallel_tool_calls" optional,
+        /// Plugins you want to enable for this request, including their settings.
+        pub plugins: Option<Vec<ChatRequestPluginsItem>> = "plugins" optional,
+        /// Static predicted output content. Supported models can use this to reduce latency when much of the response is known in advance.
+        pub prediction: Option<Prediction> = "prediction" optional,
+        /// Presence penalty (-2.0 to 2.0)
+        pub presence_penalty: Option<f64> = "presence_penalty" optional,
+        pub prompt_cache_key: Option<String> = "prompt_cache_key" optional,
+        /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
+        pub prompt_cache_options: Option<PromptCacheOptions> = "prompt_cache_options" optional,
+        /// When multiple model providers are available, optionally indicate your routing preference.
+        pub provider: Option<ProviderPreferences> = "provider" optional,
+        /// Configuration options for reasoning models
+        pub reasoning: Option<ChatRequestReasoning> = "reasoning" optional,
+        /// Shorthand for setting reasoning effort. Equivalent to setting reasoning.effort. Cannot be used simultaneously with reasoning.effort if they differ.
+        pub reasoning_effort: Option<ChatRequestReasoningEffortShorthand> = "reasoning_effort" optional,
+        /// Penalizes tokens based on how much they have already appeared in the text. A value of 1.0 means no penalty. Values above 1.0 penalize repeated tokens more strongly. Not all providers support this parameter.
+        pub repetition_penalty: Option<f64> = "repetition_penalty" optional,
+        /// Response format configuration
+        pub response_format: Option<ChatRequestResponseFormat> = "response_format" optional,
+        /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
+        pub route: Option<DeprecatedRoute> = "route" optional,
+        /// Random seed for deterministic outputs
+        pub seed: Option<i64> = "seed" optional,
+        /// The service tier to use for processing this request. `fast` is accepted as an alias for `priority`. `ultrafast` prefers ultrafast endpoints and falls back to `priority`, then default endpoints.
+        pub service_tier: Option<ChatRequestServiceTier> = "service_tier" optional,
+        /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). When provided, OpenRouter uses it as the sticky routing key, routing all requests in the session to the same provider to maximize prompt cache hits. Also used for observability grouping. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+        pub session_id: Option<String> = "session_id" optional,
+        /// Stop sequences (up to 4)
+        pub stop: Option<ChatRequestStop> = "stop" optional,
+        /// Stop conditions for the server-tool agent loop. Any condition firing halts the loop (OR logic). When set, this overrides `max_tool_calls`. When a condition fires while the model is still emitting tool calls, the pending tool calls are executed and one final turn is made with tool calls disabled so the response ends with a natural-language answer instead of an unfinished tool call.
+        pub stop_server_tools_when: Option<StopServerToolsWhen> = "stop_server_tools_when" optional,
+        /// Enable streaming response
+        pub stream: Option<bool> = "stream" optional,
+        /// Streaming configuration options
+        pub stream_options: Option<ChatStreamOptions> = "stream_options" optional,
+        /// Sampling temperature (0-2)
+        pub temperature: Option<f64> = "temperature" optional,
+        /// Tool choice configuration
+        pub tool_choice: Option<ChatToolChoice> = "tool_choice" optional,
+        /// Available tools for function calling
+        pub tools: Option<Vec<ChatFunctionTool>> = "tools" optional,
+        /// Consider only tokens with "sufficiently high" probabilities based on the probability of the most likely token. Not all providers support this parameter.
+        pub top_a: Option<f64> = "top_a" optional,
+        /// Limits the model to choose from the top K most likely tokens at each step. A value of 1 means the model will always pick the most likely next token. Not all providers support this parameter.
+        pub top_k: Option<i64> = "top_k" optional,
+        /// Number of top log probabilities to return (0-20)
+        pub top_logprobs: Option<i64> = "top_logprobs" optional,
+        /// Nucleus sampling parameter (0-1)
+        pub top_p: Option<f64> = "top_p" optional,
+        /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+        pub trace: Option<TraceConfig> = "trace" optional,
+        /// Per-end-user identifier for abuse isolation. Use a stable ID, hash, or pseudonym. When a provider requires a user identity, OpenRouter folds it into the hashed identity sent upstream and never forwards it raw. If omitted, requests use an account-level identity, so provider policy blocks can affect the whole account.
+        pub user: Option<String> = "user" optional,
     }
 }
 
@@ -2076,20 +1821,13 @@ impl From<ArmorPlugin> for ChatRequestPluginsItem {
     }
 }
 
-/// Configuration options for reasoning models
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatRequestReasoning {
-    /// Constrains effort on reasoning for reasoning models
-    pub effort: Option<ChatRequestReasoningEffort>,
-    pub summary: Option<ChatReasoningSummaryVerbosityEnum>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatRequestReasoning {
-        effort: "effort" optional,
-        summary: "summary" optional,
+    /// Configuration options for reasoning models
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatRequestReasoning {
+        /// Constrains effort on reasoning for reasoning models
+        pub effort: Option<ChatRequestReasoningEffort> = "effort" optional,
+        pub summary: Option<ChatReasoningSummaryVerbosityEnum> = "summary" optional,
     }
 }
 
@@ -2241,46 +1979,30 @@ impl From<Vec<&str>> for ChatRequestStop {
     }
 }
 
-/// Chat completion response
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatResult {
-    /// Beta. The result of the alignment plugin for this request; the shape may change.
-    pub alignment: Option<Alignment>,
-    /// List of completion choices
-    pub choices: Vec<ChatChoice>,
-    /// Unix timestamp of creation
-    pub created: i64,
-    /// Unique completion identifier
-    pub id: String,
-    /// Model used for completion
-    pub model: String,
-    pub object: ChatResultObject,
-    pub openrouter_metadata: Option<OpenRouterMetadata>,
-    /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
-    pub safeguard_results: Option<Vec<ArmorSafeguardResult>>,
-    /// The service tier used by the upstream provider for this request
-    pub service_tier: Option<String>,
-    /// System fingerprint
-    pub system_fingerprint: Option<String>,
-    /// Token usage statistics
-    pub usage: Option<ChatUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatResult {
-        alignment: "alignment" optional,
-        choices: "choices" defaulted,
-        created: "created" required,
-        id: "id" required,
-        model: "model" required,
-        object: "object" required,
-        openrouter_metadata: "openrouter_metadata" optional,
-        safeguard_results: "safeguard_results" optional,
-        service_tier: "service_tier" optional,
-        system_fingerprint: "system_fingerprint" defaulted,
-        usage: "usage" optional,
+    /// Chat completion response
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatResult {
+        /// Beta. The result of the alignment plugin for this request; the shape may change.
+        pub alignment: Option<Alignment> = "alignment" optional,
+        /// List of completion choices
+        pub choices: Vec<ChatChoice> = "choices" defaulted,
+        /// Unix timestamp of creation
+        pub created: i64 = "created" required,
+        /// Unique completion identifier
+        pub id: String = "id" required,
+        /// Model used for completion
+        pub model: String = "model" required,
+        pub object: ChatResultObject = "object" required,
+        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
+        pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
+        /// The service tier used by the upstream provider for this request
+        pub service_tier: Option<String> = "service_tier" optional,
+        /// System fingerprint
+        pub system_fingerprint: Option<String> = "system_fingerprint" defaulted,
+        /// Token usage statistics
+        pub usage: Option<ChatUsage> = "usage" optional,
     }
 }
 
@@ -2356,20 +2078,13 @@ tag_enum! {
     pub enum ChatResultObject { ChatCompletion = "chat.completion" }
 }
 
-/// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatSearchModelsServerTool {
-    /// Configuration for the openrouter:experimental__search_models server tool
-    pub parameters: Option<SearchModelsServerToolConfig>,
-    pub r#type: ChatSearchModelsServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatSearchModelsServerTool {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatSearchModelsServerTool {
+        /// Configuration for the openrouter:experimental__search_models server tool
+        pub parameters: Option<SearchModelsServerToolConfig> = "parameters" optional,
+        pub r#type: ChatSearchModelsServerToolType = "type" required,
     }
 }
 
@@ -2390,18 +2105,12 @@ tag_enum! {
     pub enum ChatSearchModelsServerToolType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
 }
 
-/// OpenRouter extension: force a specific server tool by naming it directly in `tool_choice.type` instead of wrapping it in `{ type: "function", function: { name } }`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatServerToolChoice {
-    /// OpenRouter server-tool type to force (e.g. `openrouter:web_search`, `web_search`, `web_search_preview`).
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatServerToolChoice {
-        r#type: "type" required,
+    /// OpenRouter extension: force a specific server tool by naming it directly in `tool_choice.type` instead of wrapping it in `{ type: "function", function: { name } }`.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatServerToolChoice {
+        /// OpenRouter server-tool type to force (e.g. `openrouter:web_search`, `web_search`, `web_search_preview`).
+        pub r#type: String = "type" required,
     }
 }
 
@@ -2412,26 +2121,17 @@ impl ChatServerToolChoice {
     }
 }
 
-/// Streaming completion choice chunk
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatStreamChoice {
-    /// Delta changes in streaming response
-    pub delta: ChatStreamDelta,
-    pub finish_reason: Option<ChatFinishReasonEnum>,
-    /// Choice index
-    pub index: i64,
-    /// Log probabilities for the completion
-    pub logprobs: Option<ChatTokenLogprobs>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatStreamChoice {
-        delta: "delta" required,
-        finish_reason: "finish_reason" defaulted,
-        index: "index" required,
-        logprobs: "logprobs" optional,
+    /// Streaming completion choice chunk
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatStreamChoice {
+        /// Delta changes in streaming response
+        pub delta: ChatStreamDelta = "delta" required,
+        pub finish_reason: Option<ChatFinishReasonEnum> = "finish_reason" defaulted,
+        /// Choice index
+        pub index: i64 = "index" required,
+        /// Log probabilities for the completion
+        pub logprobs: Option<ChatTokenLogprobs> = "logprobs" optional,
     }
 }
 
@@ -2467,48 +2167,31 @@ impl ChatStreamChoice {
     }
 }
 
-/// Streaming chat completion chunk
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatStreamChunk {
-    pub alignment: Option<Alignment>,
-    /// List of streaming chunk choices
-    pub choices: Vec<ChatStreamChoice>,
-    /// Unix timestamp of creation
-    pub created: i64,
-    /// Error information
-    pub error: Option<ChatStreamChunkError>,
-    /// Unique chunk identifier
-    pub id: String,
-    /// Model used for completion
-    pub model: String,
-    pub object: ChatStreamChunkObject,
-    pub openrouter_metadata: Option<OpenRouterMetadata>,
-    /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
-    pub safeguard_results: Option<Vec<ArmorSafeguardResult>>,
-    /// The service tier used by the upstream provider for this request
-    pub service_tier: Option<String>,
-    /// System fingerprint
-    pub system_fingerprint: Option<String>,
-    /// Token usage statistics
-    pub usage: Option<ChatUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatStreamChunk {
-        alignment: "alignment" optional,
-        choices: "choices" defaulted,
-        created: "created" required,
-        error: "error" optional,
-        id: "id" required,
-        model: "model" required,
-        object: "object" required,
-        openrouter_metadata: "openrouter_metadata" optional,
-        safeguard_results: "safeguard_results" optional,
-        service_tier: "service_tier" optional,
-        system_fingerprint: "system_fingerprint" optional,
-        usage: "usage" optional,
+    /// Streaming chat completion chunk
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatStreamChunk {
+        pub alignment: Option<Alignment> = "alignment" optional,
+        /// List of streaming chunk choices
+        pub choices: Vec<ChatStreamChoice> = "choices" defaulted,
+        /// Unix timestamp of creation
+        pub created: i64 = "created" required,
+        /// Error information
+        pub error: Option<ChatStreamChunkError> = "error" optional,
+        /// Unique chunk identifier
+        pub id: String = "id" required,
+        /// Model used for completion
+        pub model: String = "model" required,
+        pub object: ChatStreamChunkObject = "object" required,
+        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
+        pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
+        /// The service tier used by the upstream provider for this request
+        pub service_tier: Option<String> = "service_tier" optional,
+        /// System fingerprint
+        pub system_fingerprint: Option<String> = "system_fingerprint" optional,
+        /// Token usage statistics
+        pub usage: Option<ChatUsage> = "usage" optional,
     }
 }
 
@@ -2587,24 +2270,16 @@ impl ChatStreamChunk {
     }
 }
 
-/// Error information
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatStreamChunkError {
-    /// Error code
-    pub code: i64,
-    /// Error message
-    pub message: String,
-    /// Structured error metadata
-    pub metadata: Option<ChatStreamChunkErrorMetadata>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatStreamChunkError {
-        code: "code" required,
-        message: "message" required,
-        metadata: "metadata" optional,
+    /// Error information
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatStreamChunkError {
+        /// Error code
+        pub code: i64 = "code" required,
+        /// Error message
+        pub message: String = "message" required,
+        /// Structured error metadata
+        pub metadata: Option<ChatStreamChunkErrorMetadata> = "metadata" optional,
     }
 }
 
@@ -2621,21 +2296,14 @@ impl ChatStreamChunkError {
     }
 }
 
-/// Structured error metadata
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChatStreamChunkErrorMetadata {
-    /// Canonical OpenRouter error type, stable across all API formats
-    pub error_type: ApiErrorType,
-    /// Upstream provider-specific error code, when available
-    pub provider_code: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatStreamChunkErrorMetadata {
-        error_type: "error_type" required,
-        provider_code: "provider_code" optional,
+    /// Structured error metadata
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ChatStreamChunkErrorMetadata {
+        /// Canonical OpenRouter error type, stable across all API formats
+        pub error_type: ApiErrorType = "error_type" required,
+        /// Upstream provider-specific error code, when available
+        pub provider_code: Option<String> = "provider_code" optional,
     }
 }
 
@@ -2656,35 +2324,23 @@ tag_enum! {
     pub enum ChatStreamChunkObject { ChatCompletionChunk = "chat.completion.chunk" }
 }
 
-/// Delta changes in streaming response
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatStreamDelta {
-    pub audio: Option<ChatAudioOutput>,
-    /// Message content delta
-    pub content: Option<String>,
-    /// Reasoning content delta
-    pub reasoning: Option<String>,
-    /// Reasoning details for extended thinking models
-    pub reasoning_details: Option<ChatStreamReasoningDetails>,
-    /// Refusal message delta
-    pub refusal: Option<String>,
-    /// The role of the message author
-    pub role: Option<ChatStreamDeltaRole>,
-    /// Tool calls delta
-    pub tool_calls: Option<Vec<ChatStreamToolCall>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatStreamDelta {
-        audio: "audio" optional,
-        content: "content" optional,
-        reasoning: "reasoning" optional,
-        reasoning_details: "reasoning_details" optional,
-        refusal: "refusal" optional,
-        role: "role" optional,
-        tool_calls: "tool_calls" optional,
+    /// Delta changes in streaming response
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatStreamDelta {
+        pub audio: Option<ChatAudioOutput> = "audio" optional,
+        /// Message content delta
+        pub content: Option<String> = "content" optional,
+        /// Reasoning content delta
+        pub reasoning: Option<String> = "reasoning" optional,
+        /// Reasoning details for extended thinking models
+        pub reasoning_details: Option<ChatStreamReasoningDetails> = "reasoning_details" optional,
+        /// Refusal message delta
+        pub refusal: Option<String> = "refusal" optional,
+        /// The role of the message author
+        pub role: Option<ChatStreamDeltaRole> = "role" optional,
+        /// Tool calls delta
+        pub tool_calls: Option<Vec<ChatStreamToolCall>> = "tool_calls" optional,
     }
 }
 
@@ -2772,19 +2428,13 @@ tag_enum! {
     pub enum ChatStreamDeltaRole { Assistant = "assistant" }
 }
 
-/// Streaming configuration options
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatStreamOptions {
-    /// Deprecated: This field has no effect. Full usage details are always included.
-    #[deprecated(note = "This field has no effect.")]
-    pub include_usage: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatStreamOptions {
-        include_usage: "include_usage" optional,
+    /// Streaming configuration options
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatStreamOptions {
+        /// Deprecated: This field has no effect. Full usage details are always included.
+        #[deprecated(note = "This field has no effect.")]
+        pub include_usage: Option<bool> = "include_usage" optional,
     }
 }
 
@@ -2805,27 +2455,18 @@ impl ChatStreamOptions {
 /// Reasoning details for extended thinking models
 pub type ChatStreamReasoningDetails = Vec<ReasoningDetailUnion>;
 
-/// Tool call delta for streaming responses
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatStreamToolCall {
-    /// Function call details
-    pub function: Option<ChatStreamToolCallFunction>,
-    /// Tool call identifier
-    pub id: Option<String>,
-    /// Tool call index in the array
-    pub index: i64,
-    /// Tool call type
-    pub r#type: Option<ChatStreamToolCallType>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatStreamToolCall {
-        function: "function" optional,
-        id: "id" optional,
-        index: "index" required,
-        r#type: "type" optional,
+    /// Tool call delta for streaming responses
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatStreamToolCall {
+        /// Function call details
+        pub function: Option<ChatStreamToolCallFunction> = "function" optional,
+        /// Tool call identifier
+        pub id: Option<String> = "id" optional,
+        /// Tool call index in the array
+        pub index: i64 = "index" required,
+        /// Tool call type
+        pub r#type: Option<ChatStreamToolCallType> = "type" optional,
     }
 }
 
@@ -2854,21 +2495,14 @@ impl ChatStreamToolCall {
     }
 }
 
-/// Function call details
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatStreamToolCallFunction {
-    /// Function arguments as JSON string
-    pub arguments: Option<String>,
-    /// Function name
-    pub name: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatStreamToolCallFunction {
-        arguments: "arguments" optional,
-        name: "name" optional,
+    /// Function call details
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatStreamToolCallFunction {
+        /// Function arguments as JSON string
+        pub arguments: Option<String> = "arguments" optional,
+        /// Function name
+        pub name: Option<String> = "name" optional,
     }
 }
 
@@ -2896,17 +2530,11 @@ tag_enum! {
     pub enum ChatStreamToolCallType { Function = "function" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatStreamingResponse {
-    /// Streaming chat completion chunk
-    pub data: ChatStreamChunk,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatStreamingResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatStreamingResponse {
+        /// Streaming chat completion chunk
+        pub data: ChatStreamChunk = "data" required,
     }
 }
 
@@ -2917,26 +2545,17 @@ impl ChatStreamingResponse {
     }
 }
 
-/// System message for setting behavior
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChatSystemMessage {
-    /// OpenRouter extension. Changes reasoning effort from this point in the conversation onward without invalidating the prompt cache for the preceding turns. Place it on a content-less system message (`content: ""`) directly before the user message it should apply to, and keep it at that position in later requests. Equivalent to the OpenAI Responses `configuration_update` input item and the Anthropic Messages per-message `output_config.effort`.
-    pub configuration_update: Option<ConfigurationUpdate>,
-    /// System message content
-    pub content: ChatSystemMessageContent,
-    /// Optional name for the system message
-    pub name: Option<String>,
-    pub role: ChatSystemMessageRole,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatSystemMessage {
-        configuration_update: "configuration_update" optional,
-        content: "content" required,
-        name: "name" optional,
-        role: "role" required,
+    /// System message for setting behavior
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ChatSystemMessage {
+        /// OpenRouter extension. Changes reasoning effort from this point in the conversation onward without invalidating the prompt cache for the preceding turns. Place it on a content-less system message (`content: ""`) directly before the user message it should apply to, and keep it at that position in later requests. Equivalent to the OpenAI Responses `configuration_update` input item and the Anthropic Messages per-message `output_config.effort`.
+        pub configuration_update: Option<ConfigurationUpdate> = "configuration_update" optional,
+        /// System message content
+        pub content: ChatSystemMessageContent = "content" required,
+        /// Optional name for the system message
+        pub name: Option<String> = "name" optional,
+        pub role: ChatSystemMessageRole = "role" required,
     }
 }
 
@@ -3005,27 +2624,18 @@ tag_enum! {
     pub enum ChatSystemMessageRole { System = "system" }
 }
 
-/// Token log probability information
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatTokenLogprob {
-    /// UTF-8 bytes of the token
-    pub bytes: Option<Vec<i64>>,
-    /// Log probability of the token
-    pub logprob: f64,
-    /// The token
-    pub token: String,
-    /// Top alternative tokens with probabilities
-    pub top_logprobs: Vec<ChatTokenLogprobTopLogprobsItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatTokenLogprob {
-        bytes: "bytes" defaulted,
-        logprob: "logprob" required,
-        token: "token" required,
-        top_logprobs: "top_logprobs" defaulted,
+    /// Token log probability information
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatTokenLogprob {
+        /// UTF-8 bytes of the token
+        pub bytes: Option<Vec<i64>> = "bytes" defaulted,
+        /// Log probability of the token
+        pub logprob: f64 = "logprob" required,
+        /// The token
+        pub token: String = "token" required,
+        /// Top alternative tokens with probabilities
+        pub top_logprobs: Vec<ChatTokenLogprobTopLogprobsItem> = "top_logprobs" defaulted,
     }
 }
 
@@ -3052,20 +2662,12 @@ impl ChatTokenLogprob {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatTokenLogprobTopLogprobsItem {
-    pub bytes: Option<Vec<i64>>,
-    pub logprob: f64,
-    pub token: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatTokenLogprobTopLogprobsItem {
-        bytes: "bytes" defaulted,
-        logprob: "logprob" required,
-        token: "token" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatTokenLogprobTopLogprobsItem {
+        pub bytes: Option<Vec<i64>> = "bytes" defaulted,
+        pub logprob: f64 = "logprob" required,
+        pub token: String = "token" required,
     }
 }
 
@@ -3082,21 +2684,14 @@ impl ChatTokenLogprobTopLogprobsItem {
     }
 }
 
-/// Log probabilities for the completion
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatTokenLogprobs {
-    /// Log probabilities for content tokens
-    pub content: Option<Vec<ChatTokenLogprob>>,
-    /// Log probabilities for refusal tokens
-    pub refusal: Option<Vec<ChatTokenLogprob>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatTokenLogprobs {
-        content: "content" defaulted,
-        refusal: "refusal" optional,
+    /// Log probabilities for the completion
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatTokenLogprobs {
+        /// Log probabilities for content tokens
+        pub content: Option<Vec<ChatTokenLogprob>> = "content" defaulted,
+        /// Log probabilities for refusal tokens
+        pub refusal: Option<Vec<ChatTokenLogprob>> = "refusal" optional,
     }
 }
 
@@ -3126,22 +2721,14 @@ impl ChatTokenLogprobs {
     }
 }
 
-/// Tool call made by the assistant
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatToolCall {
-    pub function: ChatToolCallFunction,
-    /// Tool call identifier
-    pub id: String,
-    pub r#type: ChatToolCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatToolCall {
-        function: "function" required,
-        id: "id" required,
-        r#type: "type" required,
+    /// Tool call made by the assistant
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatToolCall {
+        pub function: ChatToolCallFunction = "function" required,
+        /// Tool call identifier
+        pub id: String = "id" required,
+        pub r#type: ChatToolCallType = "type" required,
     }
 }
 
@@ -3152,20 +2739,13 @@ impl ChatToolCall {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatToolCallFunction {
-    /// Function arguments as JSON string
-    pub arguments: String,
-    /// Function name to call
-    pub name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatToolCallFunction {
-        arguments: "arguments" required,
-        name: "name" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatToolCallFunction {
+        /// Function arguments as JSON string
+        pub arguments: String = "arguments" required,
+        /// Function name to call
+        pub name: String = "name" required,
     }
 }
 
@@ -3218,23 +2798,15 @@ open_enum! {
     }
 }
 
-/// Tool response message
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChatToolMessage {
-    /// Tool response content
-    pub content: ChatToolMessageContent,
-    pub role: ChatToolMessageRole,
-    /// ID of the assistant message tool call this message responds to
-    pub tool_call_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatToolMessage {
-        content: "content" required,
-        role: "role" required,
-        tool_call_id: "tool_call_id" required,
+    /// Tool response message
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ChatToolMessage {
+        /// Tool response content
+        pub content: ChatToolMessageContent = "content" required,
+        pub role: ChatToolMessageRole = "role" required,
+        /// ID of the assistant message tool call this message responds to
+        pub tool_call_id: String = "tool_call_id" required,
     }
 }
 
@@ -3283,42 +2855,28 @@ tag_enum! {
     pub enum ChatToolMessageRole { Tool = "tool" }
 }
 
-/// Token usage statistics
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatUsage {
-    /// Number of tokens in the completion
-    pub completion_tokens: i64,
-    /// Detailed completion token usage
-    pub completion_tokens_details: Option<ChatUsageCompletionTokensDetails>,
-    /// Cost of the completion
-    pub cost: Option<f64>,
-    /// Breakdown of upstream inference costs
-    pub cost_details: Option<CostDetails>,
-    /// Whether a request was made using a Bring Your Own Key configuration
-    pub is_byok: Option<bool>,
-    /// Number of tokens in the prompt
-    pub prompt_tokens: i64,
-    /// Detailed prompt token usage
-    pub prompt_tokens_details: Option<ChatUsagePromptTokensDetails>,
-    /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use_details: Option<ServerToolUseDetails>,
-    /// Total number of tokens
-    pub total_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatUsage {
-        completion_tokens: "completion_tokens" required,
-        completion_tokens_details: "completion_tokens_details" optional,
-        cost: "cost" optional,
-        cost_details: "cost_details" optional,
-        is_byok: "is_byok" optional,
-        prompt_tokens: "prompt_tokens" required,
-        prompt_tokens_details: "prompt_tokens_details" optional,
-        server_tool_use_details: "server_tool_use_details" optional,
-        total_tokens: "total_tokens" required,
+    /// Token usage statistics
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatUsage {
+        /// Number of tokens in the completion
+        pub completion_tokens: i64 = "completion_tokens" required,
+        /// Detailed completion token usage
+        pub completion_tokens_details: Option<ChatUsageCompletionTokensDetails> = "completion_tokens_details" optional,
+        /// Cost of the completion
+        pub cost: Option<f64> = "cost" optional,
+        /// Breakdown of upstream inference costs
+        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        /// Whether a request was made using a Bring Your Own Key configuration
+        pub is_byok: Option<bool> = "is_byok" optional,
+        /// Number of tokens in the prompt
+        pub prompt_tokens: i64 = "prompt_tokens" required,
+        /// Detailed prompt token usage
+        pub prompt_tokens_details: Option<ChatUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        /// Usage for server-side tool execution (e.g., web search)
+        pub server_tool_use_details: Option<ServerToolUseDetails> = "server_tool_use_details" optional,
+        /// Total number of tokens
+        pub total_tokens: i64 = "total_tokens" required,
     }
 }
 
@@ -3411,27 +2969,18 @@ impl ChatUsage {
     }
 }
 
-/// Detailed completion token usage
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatUsageCompletionTokensDetails {
-    /// Accepted prediction tokens
-    pub accepted_prediction_tokens: Option<i64>,
-    /// Tokens used for audio output
-    pub audio_tokens: Option<i64>,
-    /// Tokens used for reasoning
-    pub reasoning_tokens: Option<i64>,
-    /// Rejected prediction tokens
-    pub rejected_prediction_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatUsageCompletionTokensDetails {
-        accepted_prediction_tokens: "accepted_prediction_tokens" optional,
-        audio_tokens: "audio_tokens" optional,
-        reasoning_tokens: "reasoning_tokens" optional,
-        rejected_prediction_tokens: "rejected_prediction_tokens" optional,
+    /// Detailed completion token usage
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatUsageCompletionTokensDetails {
+        /// Accepted prediction tokens
+        pub accepted_prediction_tokens: Option<i64> = "accepted_prediction_tokens" optional,
+        /// Tokens used for audio output
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Tokens used for reasoning
+        pub reasoning_tokens: Option<i64> = "reasoning_tokens" optional,
+        /// Rejected prediction tokens
+        pub rejected_prediction_tokens: Option<i64> = "rejected_prediction_tokens" optional,
     }
 }
 
@@ -3500,27 +3049,18 @@ impl ChatUsageCompletionTokensDetails {
     }
 }
 
-/// Detailed prompt token usage
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatUsagePromptTokensDetails {
-    /// Audio input tokens
-    pub audio_tokens: Option<i64>,
-    /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
-    pub cache_write_tokens: Option<i64>,
-    /// Cached prompt tokens
-    pub cached_tokens: Option<i64>,
-    /// Video input tokens
-    pub video_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatUsagePromptTokensDetails {
-        audio_tokens: "audio_tokens" optional,
-        cache_write_tokens: "cache_write_tokens" optional,
-        cached_tokens: "cached_tokens" optional,
-        video_tokens: "video_tokens" optional,
+    /// Detailed prompt token usage
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatUsagePromptTokensDetails {
+        /// Audio input tokens
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
+        pub cache_write_tokens: Option<i64> = "cache_write_tokens" optional,
+        /// Cached prompt tokens
+        pub cached_tokens: Option<i64> = "cached_tokens" optional,
+        /// Video input tokens
+        pub video_tokens: Option<i64> = "video_tokens" optional,
     }
 }
 
@@ -3561,23 +3101,15 @@ impl ChatUsagePromptTokensDetails {
     }
 }
 
-/// User message
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChatUserMessage {
-    /// User message content
-    pub content: ChatUserMessageContent,
-    /// Optional name for the user
-    pub name: Option<String>,
-    pub role: ChatUserMessageRole,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatUserMessage {
-        content: "content" required,
-        name: "name" optional,
-        role: "role" required,
+    /// User message
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ChatUserMessage {
+        /// User message content
+        pub content: ChatUserMessageContent = "content" required,
+        /// Optional name for the user
+        pub name: Option<String> = "name" optional,
+        pub role: ChatUserMessageRole = "role" required,
     }
 }
 
@@ -3627,52 +3159,34 @@ tag_enum! {
     pub enum ChatUserMessageRole { User = "user" }
 }
 
-/// Web search tool using OpenAI Responses API syntax. Automatically converted to openrouter:web_search.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChatWebSearchShorthand {
-    /// Limit search results to these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, and most native providers (Anthropic, OpenAI, SpaceXAI). Cannot be used with excluded_domains.
-    pub allowed_domains: Option<Vec<String>>,
-    /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    pub engine: Option<WebSearchEngineEnum>,
-    /// Exclude search results from these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, Anthropic, OpenAI, and SpaceXAI. Cannot be used with allowed_domains.
-    pub excluded_domains: Option<Vec<String>>,
-    /// Exact maximum number of characters of content per search result. Applies to the Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, caps highlight content per result. For Parallel, caps excerpt content per result (default 1,500 when omitted). For Perplexity, maps to the native `max_tokens_per_page` parameter (converted from characters to tokens) and trims the response to the exact character cap. When both `max_characters` and `search_context_size` are set, `max_characters` takes precedence. When omitted, falls back to `search_context_size` mapping (Exa) or engine defaults (Parallel, Perplexity).
-    pub max_characters: Option<i64>,
-    /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    pub max_results: Option<i64>,
-    /// Maximum total number of search results across all search calls in a single request. Once this limit is reached, the tool will stop returning new results. Useful for controlling cost and context size in agentic loops. Defaults to 50 when not specified.
-    pub max_total_results: Option<i64>,
-    /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    pub max_uses: Option<i64>,
-    /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    pub mode: Option<WebSearchMode>,
-    pub parameters: Option<WebSearchConfig>,
-    /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
-    pub search_context_size: Option<SearchQualityLevel>,
-    pub r#type: ChatWebSearchShorthandType,
-    /// Approximate user location for location-biased results.
-    pub user_location: Option<WebSearchUserLocationServerTool>,
-    /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-    pub x_search: Option<XSearchOptions>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatWebSearchShorthand {
-        allowed_domains: "allowed_domains" optional,
-        engine: "engine" optional,
-        excluded_domains: "excluded_domains" optional,
-        max_characters: "max_characters" optional,
-        max_results: "max_results" optional,
-        max_total_results: "max_total_results" optional,
-        max_uses: "max_uses" optional,
-        mode: "mode" optional,
-        parameters: "parameters" optional,
-        search_context_size: "search_context_size" optional,
-        r#type: "type" required,
-        user_location: "user_location" optional,
-        x_search: "x_search" optional,
+    /// Web search tool using OpenAI Responses API syntax. Automatically converted to openrouter:web_search.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ChatWebSearchShorthand {
+        /// Limit search results to these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, and most native providers (Anthropic, OpenAI, SpaceXAI). Cannot be used with excluded_domains.
+        pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
+        /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
+        pub engine: Option<WebSearchEngineEnum> = "engine" optional,
+        /// Exclude search results from these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, Anthropic, OpenAI, and SpaceXAI. Cannot be used with allowed_domains.
+        pub excluded_domains: Option<Vec<String>> = "excluded_domains" optional,
+        /// Exact maximum number of characters of content per search result. Applies to the Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, caps highlight content per result. For Parallel, caps excerpt content per result (default 1,500 when omitted). For Perplexity, maps to the native `max_tokens_per_page` parameter (converted from characters to tokens) and trims the response to the exact character cap. When both `max_characters` and `search_context_size` are set, `max_characters` takes precedence. When omitted, falls back to `search_context_size` mapping (Exa) or engine defaults (Parallel, Perplexity).
+        pub max_characters: Option<i64> = "max_characters" optional,
+        /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
+        pub max_results: Option<i64> = "max_results" optional,
+        /// Maximum total number of search results across all search calls in a single request. Once this limit is reached, the tool will stop returning new results. Useful for controlling cost and context size in agentic loops. Defaults to 50 when not specified.
+        pub max_total_results: Option<i64> = "max_total_results" optional,
+        /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
+        pub max_uses: Option<i64> = "max_uses" optional,
+        /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
+        pub mode: Option<WebSearchMode> = "mode" optional,
+        pub parameters: Option<WebSearchConfig> = "parameters" optional,
+        /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
+        pub search_context_size: Option<SearchQualityLevel> = "search_context_size" optional,
+        pub r#type: ChatWebSearchShorthandType = "type" required,
+        /// Approximate user location for location-biased results.
+        pub user_location: Option<WebSearchUserLocationServerTool> = "user_location" optional,
+        /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
+        pub x_search: Option<XSearchOptions> = "x_search" optional,
     }
 }
 
@@ -3779,18 +3293,12 @@ open_enum! {
     }
 }
 
-/// Mid-conversation configuration update. Changes reasoning effort from this point onward without invalidating the prompt cache for the preceding turns.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConfigurationUpdate {
-    /// Reasoning settings applied from this point in the conversation onward
-    pub reasoning: ConfigurationUpdateReasoning,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ConfigurationUpdate {
-        reasoning: "reasoning" required,
+    /// Mid-conversation configuration update. Changes reasoning effort from this point onward without invalidating the prompt cache for the preceding turns.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ConfigurationUpdate {
+        /// Reasoning settings applied from this point in the conversation onward
+        pub reasoning: ConfigurationUpdateReasoning = "reasoning" required,
     }
 }
 
@@ -3801,21 +3309,14 @@ impl ConfigurationUpdate {
     }
 }
 
-/// Video input content part (legacy format - deprecated)
-#[deprecated]
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LegacyChatContentVideo {
-    pub r#type: LegacyChatContentVideoType,
-    /// Video input object
-    pub video_url: LegacyChatContentVideoInput,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    LegacyChatContentVideo {
-        r#type: "type" required,
-        video_url: "video_url" required,
+    /// Video input content part (legacy format - deprecated)
+    #[deprecated]
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct LegacyChatContentVideo {
+        pub r#type: LegacyChatContentVideoType = "type" required,
+        /// Video input object
+        pub video_url: LegacyChatContentVideoInput = "video_url" required,
     }
 }
 
@@ -3826,21 +3327,14 @@ impl LegacyChatContentVideo {
     }
 }
 
-/// Video input object
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LegacyChatContentVideoInput {
-    /// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
-    pub processing: Option<LegacyChatContentVideoInputProcessing>,
-    /// URL of the video (data: URLs supported)
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    LegacyChatContentVideoInput {
-        processing: "processing" optional,
-        url: "url" required,
+    /// Video input object
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct LegacyChatContentVideoInput {
+        /// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
+        pub processing: Option<LegacyChatContentVideoInputProcessing> = "processing" optional,
+        /// URL of the video (data: URLs supported)
+        pub url: String = "url" required,
     }
 }
 
@@ -3872,19 +3366,12 @@ tag_enum! {
 /// Model to use for completion
 pub type ModelName = String;
 
-/// Static predicted output content. Supported models can use this to reduce latency when much of the response is known in advance.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Prediction {
-    pub content: PredictionContent,
-    pub r#type: PredictionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Prediction {
-        content: "content" required,
-        r#type: "type" required,
+    /// Static predicted output content. Supported models can use this to reduce latency when much of the response is known in advance.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Prediction {
+        pub content: PredictionContent = "content" required,
+        pub r#type: PredictionType = "type" required,
     }
 }
 
@@ -3923,19 +3410,12 @@ impl From<Vec<PredictionContentText>> for PredictionContent {
     }
 }
 
-/// Text content part for a predicted output.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PredictionContentText {
-    pub text: String,
-    pub r#type: PredictionContentTextType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PredictionContentText {
-        text: "text" required,
-        r#type: "type" required,
+    /// Text content part for a predicted output.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PredictionContentText {
+        pub text: String = "text" required,
+        pub r#type: PredictionContentTextType = "type" required,
     }
 }
 

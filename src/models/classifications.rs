@@ -33,38 +33,25 @@ tag_enum! {
     pub enum GetTaskClassificationsRequestWindow { V7d = "7d" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TaskClassificationItem {
-    /// Fraction of this classification's token volume within its macro-category (0–1). Sums to 1 across all classifications sharing the same `macro_category`.
-    pub category_token_share: f64,
-    /// Fraction of this classification's usage within its macro-category (0–1). Sums to 1 across all classifications sharing the same `macro_category`.
-    pub category_usage_share: f64,
-    /// Human-readable label for the classification.
-    pub display_name: String,
-    /// Coarse grouping derived from the tag prefix: `code`, `data`, `agent`, or `general`.
-    pub macro_category: String,
-    /// Top models for this classification by request volume, sorted descending. Each entry reports the model's share of this classification's requests and tokens.
-    pub models: Vec<TaskClassificationModel>,
-    /// Classification tag identifier (e.g. `code:general_impl`, `agent:web_search`).
-    pub tag: String,
-    /// Fraction of classified sampled token volume (prompt + completion) attributed to this classification (0–1). The unclassified `other` bucket is excluded from the denominator.
-    pub token_share: f64,
-    /// Fraction of classified sampled requests attributed to this classification (0–1). The unclassified `other` bucket is excluded from the denominator.
-    pub usage_share: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    TaskClassificationItem {
-        category_token_share: "category_token_share" required,
-        category_usage_share: "category_usage_share" required,
-        display_name: "display_name" required,
-        macro_category: "macro_category" required,
-        models: "models" defaulted,
-        tag: "tag" required,
-        token_share: "token_share" required,
-        usage_share: "usage_share" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct TaskClassificationItem {
+        /// Fraction of this classification's token volume within its macro-category (0–1). Sums to 1 across all classifications sharing the same `macro_category`.
+        pub category_token_share: f64 = "category_token_share" required,
+        /// Fraction of this classification's usage within its macro-category (0–1). Sums to 1 across all classifications sharing the same `macro_category`.
+        pub category_usage_share: f64 = "category_usage_share" required,
+        /// Human-readable label for the classification.
+        pub display_name: String = "display_name" required,
+        /// Coarse grouping derived from the tag prefix: `code`, `data`, `agent`, or `general`.
+        pub macro_category: String = "macro_category" required,
+        /// Top models for this classification by request volume, sorted descending. Each entry reports the model's share of this classification's requests and tokens.
+        pub models: Vec<TaskClassificationModel> = "models" defaulted,
+        /// Classification tag identifier (e.g. `code:general_impl`, `agent:web_search`).
+        pub tag: String = "tag" required,
+        /// Fraction of classified sampled token volume (prompt + completion) attributed to this classification (0–1). The unclassified `other` bucket is excluded from the denominator.
+        pub token_share: f64 = "token_share" required,
+        /// Fraction of classified sampled requests attributed to this classification (0–1). The unclassified `other` bucket is excluded from the denominator.
+        pub usage_share: f64 = "usage_share" required,
     }
 }
 
@@ -95,26 +82,17 @@ impl TaskClassificationItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TaskClassificationMacroCategory {
-    /// Macro-category identifier.
-    pub key: String,
-    /// Human-readable label for the macro-category.
-    pub label: String,
-    /// Combined token share of all classifications in this macro-category (0–1).
-    pub token_share: f64,
-    /// Combined usage share of all classifications in this macro-category (0–1).
-    pub usage_share: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    TaskClassificationMacroCategory {
-        key: "key" required,
-        label: "label" required,
-        token_share: "token_share" required,
-        usage_share: "usage_share" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct TaskClassificationMacroCategory {
+        /// Macro-category identifier.
+        pub key: String = "key" required,
+        /// Human-readable label for the macro-category.
+        pub label: String = "label" required,
+        /// Combined token share of all classifications in this macro-category (0–1).
+        pub token_share: f64 = "token_share" required,
+        /// Combined usage share of all classifications in this macro-category (0–1).
+        pub usage_share: f64 = "usage_share" required,
     }
 }
 
@@ -136,23 +114,15 @@ impl TaskClassificationMacroCategory {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TaskClassificationModel {
-    /// Model identifier (permaslug).
-    pub id: String,
-    /// Fraction of this classification's sampled token volume attributed to this model (0–1). Sums to ≤1 across the returned models (only top-N are included and unattributed requests are excluded).
-    pub tag_token_share: f64,
-    /// Fraction of this classification's sampled requests attributed to this model (0–1). Sums to ≤1 across the returned models (only top-N are included and unattributed requests are excluded).
-    pub tag_usage_share: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    TaskClassificationModel {
-        id: "id" required,
-        tag_token_share: "tag_token_share" required,
-        tag_usage_share: "tag_usage_share" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct TaskClassificationModel {
+        /// Model identifier (permaslug).
+        pub id: String = "id" required,
+        /// Fraction of this classification's sampled token volume attributed to this model (0–1). Sums to ≤1 across the returned models (only top-N are included and unattributed requests are excluded).
+        pub tag_token_share: f64 = "tag_token_share" required,
+        /// Fraction of this classification's sampled requests attributed to this model (0–1). Sums to ≤1 across the returned models (only top-N are included and unattributed requests are excluded).
+        pub tag_usage_share: f64 = "tag_usage_share" required,
     }
 }
 
@@ -168,16 +138,10 @@ impl TaskClassificationModel {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TaskClassificationResponse {
-    pub data: TaskClassificationResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    TaskClassificationResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct TaskClassificationResponse {
+        pub data: TaskClassificationResponseData = "data" required,
     }
 }
 
@@ -188,26 +152,17 @@ impl TaskClassificationResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TaskClassificationResponseData {
-    /// UTC date (YYYY-MM-DD) of the window upper bound (yesterday). Data is exclusive of the current incomplete UTC day. This is the expected latest date in the snapshot; it does not confirm data presence for that date.
-    pub as_of: String,
-    /// Per-task classification market-share data, sorted by usage_share descending.
-    pub classifications: Vec<TaskClassificationItem>,
-    /// Aggregate market-share data per macro-category (code, data, agent, general).
-    pub macro_categories: Vec<TaskClassificationMacroCategory>,
-    /// Number of trailing days covered by this snapshot.
-    pub window_days: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    TaskClassificationResponseData {
-        as_of: "as_of" required,
-        classifications: "classifications" defaulted,
-        macro_categories: "macro_categories" defaulted,
-        window_days: "window_days" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct TaskClassificationResponseData {
+        /// UTC date (YYYY-MM-DD) of the window upper bound (yesterday). Data is exclusive of the current incomplete UTC day. This is the expected latest date in the snapshot; it does not confirm data presence for that date.
+        pub as_of: String = "as_of" required,
+        /// Per-task classification market-share data, sorted by usage_share descending.
+        pub classifications: Vec<TaskClassificationItem> = "classifications" defaulted,
+        /// Aggregate market-share data per macro-category (code, data, agent, general).
+        pub macro_categories: Vec<TaskClassificationMacroCategory> = "macro_categories" defaulted,
+        /// Number of trailing days covered by this snapshot.
+        pub window_days: i64 = "window_days" required,
     }
 }
 

@@ -6,34 +6,22 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContainerFile {
-    /// File size in bytes.
-    pub bytes: i64,
-    /// The container the file belongs to — echoes the `container_id` path parameter (OpenAI field name).
-    pub container_id: String,
-    /// Unix timestamp (seconds) when the file was last synced.
-    pub created_at: i64,
-    /// Container file id: `cfile_` + base64url of the file path.
-    pub id: String,
-    pub object: ContainerFileObject,
-    /// Container-relative file path.
-    pub path: String,
-    /// Container files are always produced by the assistant sandbox.
-    pub source: ContainerFileSource,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContainerFile {
-        bytes: "bytes" required,
-        container_id: "container_id" required,
-        created_at: "created_at" required,
-        id: "id" required,
-        object: "object" required,
-        path: "path" required,
-        source: "source" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContainerFile {
+        /// File size in bytes.
+        pub bytes: i64 = "bytes" required,
+        /// The container the file belongs to — echoes the `container_id` path parameter (OpenAI field name).
+        pub container_id: String = "container_id" required,
+        /// Unix timestamp (seconds) when the file was last synced.
+        pub created_at: i64 = "created_at" required,
+        /// Container file id: `cfile_` + base64url of the file path.
+        pub id: String = "id" required,
+        pub object: ContainerFileObject = "object" required,
+        /// Container-relative file path.
+        pub path: String = "path" required,
+        /// Container files are always produced by the assistant sandbox.
+        pub source: ContainerFileSource = "source" required,
     }
 }
 
@@ -59,26 +47,16 @@ impl ContainerFile {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContainerFileListResponse {
-    pub data: Vec<ContainerFile>,
-    pub first_id: Option<String>,
-    /// True when another page can be fetched by passing `after=last_id`; `last_id` is non-null whenever this is true.
-    pub has_more: bool,
-    /// Cursor for the next page (pass as `after`). The last entry’s id, except when the page stopped at the per-request scan bound on hidden bookkeeping objects: then it names the scan position and may not appear in `data`. Null only when `has_more` is false and `data` is empty.
-    pub last_id: Option<String>,
-    pub object: ContainerFileListResponseObject,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContainerFileListResponse {
-        data: "data" defaulted,
-        first_id: "first_id" defaulted,
-        has_more: "has_more" required,
-        last_id: "last_id" defaulted,
-        object: "object" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContainerFileListResponse {
+        pub data: Vec<ContainerFile> = "data" defaulted,
+        pub first_id: Option<String> = "first_id" defaulted,
+        /// True when another page can be fetched by passing `after=last_id`; `last_id` is non-null whenever this is true.
+        pub has_more: bool = "has_more" required,
+        /// Cursor for the next page (pass as `after`). The last entry’s id, except when the page stopped at the per-request scan bound on hidden bookkeeping objects: then it names the scan position and may not appear in `data`. Null only when `has_more` is false and `data` is empty.
+        pub last_id: Option<String> = "last_id" defaulted,
+        pub object: ContainerFileListResponseObject = "object" required,
     }
 }
 

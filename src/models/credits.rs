@@ -28,17 +28,11 @@ impl GetCreditsRequest {
     }
 }
 
-/// Total credits purchased and used
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetCreditsResponse {
-    pub data: GetCreditsResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetCreditsResponse {
-        data: "data" required,
+    /// Total credits purchased and used
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetCreditsResponse {
+        pub data: GetCreditsResponseData = "data" required,
     }
 }
 
@@ -49,20 +43,13 @@ impl GetCreditsResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetCreditsResponseData {
-    /// Total credits purchased
-    pub total_credits: f64,
-    /// Total credits used
-    pub total_usage: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetCreditsResponseData {
-        total_credits: "total_credits" required,
-        total_usage: "total_usage" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetCreditsResponseData {
+        /// Total credits purchased
+        pub total_credits: f64 = "total_credits" required,
+        /// Total credits used
+        pub total_usage: f64 = "total_usage" required,
     }
 }
 

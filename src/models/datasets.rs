@@ -6,29 +6,19 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AppRankingsItem {
-    /// Stable numeric identifier of the app on OpenRouter.
-    pub app_id: i64,
-    /// Public display name of the app.
-    pub app_name: String,
-    /// 1-based position of the app within this response, per the requested `sort`.
-    pub rank: i64,
-    /// Number of requests attributed to the app inside the date window.
-    pub total_requests: i64,
-    /// Sum of `prompt_tokens + completion_tokens` attributed to the app inside the date window, returned as a decimal string so 64-bit values are not truncated.
-    pub total_tokens: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AppRankingsItem {
-        app_id: "app_id" required,
-        app_name: "app_name" required,
-        rank: "rank" required,
-        total_requests: "total_requests" required,
-        total_tokens: "total_tokens" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AppRankingsItem {
+        /// Stable numeric identifier of the app on OpenRouter.
+        pub app_id: i64 = "app_id" required,
+        /// Public display name of the app.
+        pub app_name: String = "app_name" required,
+        /// 1-based position of the app within this response, per the requested `sort`.
+        pub rank: i64 = "rank" required,
+        /// Number of requests attributed to the app inside the date window.
+        pub total_requests: i64 = "total_requests" required,
+        /// Sum of `prompt_tokens + completion_tokens` attributed to the app inside the date window, returned as a decimal string so 64-bit values are not truncated.
+        pub total_tokens: String = "total_tokens" required,
     }
 }
 
@@ -52,19 +42,12 @@ impl AppRankingsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AppRankingsResponse {
-    /// Apps ranked per the requested `sort`, re-numbered 1..N after category filtering. `popular` sorts by `total_tokens` descending; `trending` sorts by absolute excess token growth descending and may return fewer than `limit` rows when few apps are growing.
-    pub data: Vec<AppRankingsItem>,
-    pub meta: RankingsDailyMeta,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AppRankingsResponse {
-        data: "data" defaulted,
-        meta: "meta" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AppRankingsResponse {
+        /// Apps ranked per the requested `sort`, re-numbered 1..N after category filtering. `popular` sorts by `total_tokens` descending; `trending` sorts by absolute excess token growth descending and may return fewer than `limit` rows when few apps are growing.
+        pub data: Vec<AppRankingsItem> = "data" defaulted,
+        pub meta: RankingsDailyMeta = "meta" required,
     }
 }
 
@@ -405,23 +388,15 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RankingsDailyItem {
-    /// UTC calendar date the row is aggregated over (YYYY-MM-DD).
-    pub date: String,
-    /// Model variant permaslug (e.g. `openai/gpt-4o-2024-05-13`, `openai/gpt-4o-2024-05-13:free`). Non-default variants include a `:variant` suffix and are ranked as their own entry. The reserved value `other` denotes the aggregated row covering every model outside the daily top 50 for that date — always sorted last within its date.
-    pub model_permaslug: String,
-    /// Sum of `prompt_tokens + completion_tokens` for the day, returned as a decimal string so 64-bit values are not truncated.
-    pub total_tokens: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    RankingsDailyItem {
-        date: "date" required,
-        model_permaslug: "model_permaslug" required,
-        total_tokens: "total_tokens" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RankingsDailyItem {
+        /// UTC calendar date the row is aggregated over (YYYY-MM-DD).
+        pub date: String = "date" required,
+        /// Model variant permaslug (e.g. `openai/gpt-4o-2024-05-13`, `openai/gpt-4o-2024-05-13:free`). Non-default variants include a `:variant` suffix and are ranked as their own entry. The reserved value `other` denotes the aggregated row covering every model outside the daily top 50 for that date — always sorted last within its date.
+        pub model_permaslug: String = "model_permaslug" required,
+        /// Sum of `prompt_tokens + completion_tokens` for the day, returned as a decimal string so 64-bit values are not truncated.
+        pub total_tokens: String = "total_tokens" required,
     }
 }
 
@@ -437,26 +412,17 @@ impl RankingsDailyItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RankingsDailyMeta {
-    /// ISO-8601 timestamp of when the response was generated. Reflects data-freshness because the underlying materialized view continuously ingests upstream events.
-    pub as_of: String,
-    /// Resolved end of the date window (UTC, inclusive).
-    pub end_date: String,
-    /// Resolved start of the date window (UTC, inclusive).
-    pub start_date: String,
-    /// Dataset version. Field names and grain are stable for the life of `v1`.
-    pub version: RankingsDailyMetaVersion,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    RankingsDailyMeta {
-        as_of: "as_of" required,
-        end_date: "end_date" required,
-        start_date: "start_date" required,
-        version: "version" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RankingsDailyMeta {
+        /// ISO-8601 timestamp of when the response was generated. Reflects data-freshness because the underlying materialized view continuously ingests upstream events.
+        pub as_of: String = "as_of" required,
+        /// Resolved end of the date window (UTC, inclusive).
+        pub end_date: String = "end_date" required,
+        /// Resolved start of the date window (UTC, inclusive).
+        pub start_date: String = "start_date" required,
+        /// Dataset version. Field names and grain are stable for the life of `v1`.
+        pub version: RankingsDailyMetaVersion = "version" required,
     }
 }
 
@@ -478,19 +444,12 @@ tag_enum! {
     pub enum RankingsDailyMetaVersion { V1 = "v1" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RankingsDailyResponse {
-    /// Up to 51 rows per day — the top 50 public models by `total_tokens` for each UTC calendar date in the window, plus one aggregated `other` row summing every model outside that top 50 (omitted when the long tail is empty). Rows are sorted by `date` ascending, then by `total_tokens` descending, with `other` pinned last within its date. Ties between real models break alphabetically on `model_permaslug` so the order is stable across requests.
-    pub data: Vec<RankingsDailyItem>,
-    pub meta: RankingsDailyMeta,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    RankingsDailyResponse {
-        data: "data" defaulted,
-        meta: "meta" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RankingsDailyResponse {
+        /// Up to 51 rows per day — the top 50 public models by `total_tokens` for each UTC calendar date in the window, plus one aggregated `other` row summing every model outside that top 50 (omitted when the long tail is empty). Rows are sorted by `date` ascending, then by `total_tokens` descending, with `other` pinned last within its date. Ties between real models break alphabetically on `model_permaslug` so the order is stable across requests.
+        pub data: Vec<RankingsDailyItem> = "data" defaulted,
+        pub meta: RankingsDailyMeta = "meta" required,
     }
 }
 
@@ -501,29 +460,19 @@ impl RankingsDailyResponse {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionCostItem {
-    /// Published harness display label.
-    pub app_name: String,
-    /// Stable public slug of the harness.
-    pub app_slug: String,
-    /// Median USD spend per sampled session.
-    pub median_session_cost_usd: f64,
-    /// Exact model permaslug.
-    pub model_permaslug: String,
-    /// Inclusive session turn-count range.
-    pub turn_range: SessionCostItemTurnRange,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SessionCostItem {
-        app_name: "app_name" required,
-        app_slug: "app_slug" required,
-        median_session_cost_usd: "median_session_cost_usd" required,
-        model_permaslug: "model_permaslug" required,
-        turn_range: "turn_range" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct SessionCostItem {
+        /// Published harness display label.
+        pub app_name: String = "app_name" required,
+        /// Stable public slug of the harness.
+        pub app_slug: String = "app_slug" required,
+        /// Median USD spend per sampled session.
+        pub median_session_cost_usd: f64 = "median_session_cost_usd" required,
+        /// Exact model permaslug.
+        pub model_permaslug: String = "model_permaslug" required,
+        /// Inclusive session turn-count range.
+        pub turn_range: SessionCostItemTurnRange = "turn_range" required,
     }
 }
 
@@ -557,26 +506,17 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SessionCostMeta {
-    /// ISO-8601 timestamp when the response was generated.
-    pub as_of: String,
-    /// Dataset version.
-    pub version: SessionCostMetaVersion,
-    /// Number of days in the weekly session sample window, or null when no snapshot is published.
-    pub window_days: Option<i64>,
-    /// UTC date of the final day in the session sample window, or null when no snapshot is published.
-    pub window_end_date: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SessionCostMeta {
-        as_of: "as_of" required,
-        version: "version" required,
-        window_days: "window_days" defaulted,
-        window_end_date: "window_end_date" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SessionCostMeta {
+        /// ISO-8601 timestamp when the response was generated.
+        pub as_of: String = "as_of" required,
+        /// Dataset version.
+        pub version: SessionCostMetaVersion = "version" required,
+        /// Number of days in the weekly session sample window, or null when no snapshot is published.
+        pub window_days: Option<i64> = "window_days" defaulted,
+        /// UTC date of the final day in the session sample window, or null when no snapshot is published.
+        pub window_end_date: Option<String> = "window_end_date" defaulted,
     }
 }
 
@@ -610,18 +550,11 @@ tag_enum! {
     pub enum SessionCostMetaVersion { V1 = "v1" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SessionCostResponse {
-    pub data: Vec<SessionCostItem>,
-    pub meta: SessionCostMeta,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SessionCostResponse {
-        data: "data" defaulted,
-        meta: "meta" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SessionCostResponse {
+        pub data: Vec<SessionCostItem> = "data" defaulted,
+        pub meta: SessionCostMeta = "meta" required,
     }
 }
 

@@ -6,18 +6,11 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartInputAudio {
-    pub input_audio: MultimodalMedia,
-    pub r#type: ContentPartInputAudioType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentPartInputAudio {
-        input_audio: "input_audio" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContentPartInputAudio {
+        pub input_audio: MultimodalMedia = "input_audio" required,
+        pub r#type: ContentPartInputAudioType = "type" required,
     }
 }
 
@@ -32,18 +25,11 @@ tag_enum! {
     pub enum ContentPartInputAudioType { InputAudio = "input_audio" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartInputFile {
-    pub input_file: MultimodalMedia,
-    pub r#type: ContentPartInputFileType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentPartInputFile {
-        input_file: "input_file" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContentPartInputFile {
+        pub input_file: MultimodalMedia = "input_file" required,
+        pub r#type: ContentPartInputFileType = "type" required,
     }
 }
 
@@ -58,18 +44,11 @@ tag_enum! {
     pub enum ContentPartInputFileType { InputFile = "input_file" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartInputVideo {
-    pub input_video: MultimodalMedia,
-    pub r#type: ContentPartInputVideoType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentPartInputVideo {
-        input_video: "input_video" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContentPartInputVideo {
+        pub input_video: MultimodalMedia = "input_video" required,
+        pub r#type: ContentPartInputVideoType = "type" required,
     }
 }
 
@@ -103,41 +82,27 @@ impl From<CreateEmbeddingsRequestBody> for CreateEmbeddingsRequest {
     }
 }
 
-/// Embeddings request input
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateEmbeddingsRequestBody {
-    /// The number of dimensions for the output embeddings
-    pub dimensions: Option<i64>,
-    /// The format of the output embeddings
-    pub encoding_format: Option<CreateEmbeddingsRequestBodyEncodingFormat>,
-    /// Text, token, or multimodal input(s) to embed
-    pub input: CreateEmbeddingsRequestBodyInput,
-    /// The type of input (e.g. search_query, search_document)
-    pub input_type: Option<String>,
-    /// The model to use for embeddings
-    pub model: String,
-    pub provider: Option<ProviderPreferences>,
-    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    pub session_id: Option<String>,
-    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    pub trace: Option<TraceConfig>,
-    /// A unique identifier for the end-user
-    pub user: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateEmbeddingsRequestBody {
-        dimensions: "dimensions" optional,
-        encoding_format: "encoding_format" optional,
-        input: "input" required,
-        input_type: "input_type" optional,
-        model: "model" required,
-        provider: "provider" optional,
-        session_id: "session_id" optional,
-        trace: "trace" optional,
-        user: "user" optional,
+    /// Embeddings request input
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CreateEmbeddingsRequestBody {
+        /// The number of dimensions for the output embeddings
+        pub dimensions: Option<i64> = "dimensions" optional,
+        /// The format of the output embeddings
+        pub encoding_format: Option<CreateEmbeddingsRequestBodyEncodingFormat> = "encoding_format" optional,
+        /// Text, token, or multimodal input(s) to embed
+        pub input: CreateEmbeddingsRequestBodyInput = "input" required,
+        /// The type of input (e.g. search_query, search_document)
+        pub input_type: Option<String> = "input_type" optional,
+        /// The model to use for embeddings
+        pub model: String = "model" required,
+        pub provider: Option<ProviderPreferences> = "provider" optional,
+        /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+        pub session_id: Option<String> = "session_id" optional,
+        /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+        pub trace: Option<TraceConfig> = "trace" optional,
+        /// A unique identifier for the end-user
+        pub user: Option<String> = "user" optional,
     }
 }
 
@@ -272,16 +237,10 @@ impl From<Vec<CreateEmbeddingsRequestBodyInputMultimodalItem>> for CreateEmbeddi
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateEmbeddingsRequestBodyInputMultimodalItem {
-    pub content: Vec<CreateEmbeddingsRequestBodyInputMultimodalItemContentItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateEmbeddingsRequestBodyInputMultimodalItem {
-        content: "content" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateEmbeddingsRequestBodyInputMultimodalItem {
+        pub content: Vec<CreateEmbeddingsRequestBodyInputMultimodalItemContentItem> = "content" defaulted,
     }
 }
 
@@ -336,18 +295,11 @@ impl From<ContentPartInputFile> for CreateEmbeddingsRequestBodyInputMultimodalIt
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl {
-    pub image_url: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl,
-    pub r#type: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl {
-        image_url: "image_url" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl {
+        pub image_url: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl = "image_url" required,
+        pub r#type: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlType = "type" required,
     }
 }
 
@@ -360,16 +312,10 @@ impl CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl {
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl {
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl {
+        pub url: String = "url" required,
     }
 }
 
@@ -384,18 +330,11 @@ tag_enum! {
     pub enum CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlType { ImageUrl = "image_url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText {
-    pub text: String,
-    pub r#type: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemTextType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText {
-        text: "text" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText {
+        pub text: String = "text" required,
+        pub r#type: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemTextType = "type" required,
     }
 }
 
@@ -410,29 +349,19 @@ tag_enum! {
     pub enum CreateEmbeddingsRequestBodyInputMultimodalItemContentItemTextType { Text = "text" }
 }
 
-/// Embeddings response containing embedding vectors
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateEmbeddingsResponse {
-    /// List of embedding objects
-    pub data: Vec<CreateEmbeddingsResponseDataItem>,
-    /// Unique identifier for the embeddings response
-    pub id: Option<String>,
-    /// The model used for embeddings
-    pub model: String,
-    pub object: CreateEmbeddingsResponseObject,
-    /// Token usage statistics
-    pub usage: Option<CreateEmbeddingsResponseUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateEmbeddingsResponse {
-        data: "data" defaulted,
-        id: "id" optional,
-        model: "model" required,
-        object: "object" required,
-        usage: "usage" optional,
+    /// Embeddings response containing embedding vectors
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateEmbeddingsResponse {
+        /// List of embedding objects
+        pub data: Vec<CreateEmbeddingsResponseDataItem> = "data" defaulted,
+        /// Unique identifier for the embeddings response
+        pub id: Option<String> = "id" optional,
+        /// The model used for embeddings
+        pub model: String = "model" required,
+        pub object: CreateEmbeddingsResponseObject = "object" required,
+        /// Token usage statistics
+        pub usage: Option<CreateEmbeddingsResponseUsage> = "usage" optional,
     }
 }
 
@@ -462,23 +391,15 @@ impl CreateEmbeddingsResponse {
     }
 }
 
-/// A single embedding object
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateEmbeddingsResponseDataItem {
-    /// Embedding vector as an array of floats or a base64 string
-    pub embedding: CreateEmbeddingsResponseDataItemEmbedding,
-    /// Index of the embedding in the input list
-    pub index: Option<i64>,
-    pub object: CreateEmbeddingsResponseDataItemObject,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateEmbeddingsResponseDataItem {
-        embedding: "embedding" required,
-        index: "index" optional,
-        object: "object" required,
+    /// A single embedding object
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CreateEmbeddingsResponseDataItem {
+        /// Embedding vector as an array of floats or a base64 string
+        pub embedding: CreateEmbeddingsResponseDataItemEmbedding = "embedding" required,
+        /// Index of the embedding in the input list
+        pub index: Option<i64> = "index" optional,
+        pub object: CreateEmbeddingsResponseDataItemObject = "object" required,
     }
 }
 
@@ -532,33 +453,22 @@ tag_enum! {
     pub enum CreateEmbeddingsResponseObject { List = "list" }
 }
 
-/// Token usage statistics
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateEmbeddingsResponseUsage {
-    /// Cost of the request in credits
-    pub cost: Option<f64>,
-    /// Breakdown of upstream inference costs
-    pub cost_details: Option<CostDetails>,
-    /// Whether a request was made using a Bring Your Own Key configuration
-    pub is_byok: Option<bool>,
-    /// Number of tokens in the input
-    pub prompt_tokens: i64,
-    /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
-    pub prompt_tokens_details: Option<CreateEmbeddingsResponseUsagePromptTokensDetails>,
-    /// Total number of tokens used
-    pub total_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateEmbeddingsResponseUsage {
-        cost: "cost" optional,
-        cost_details: "cost_details" optional,
-        is_byok: "is_byok" optional,
-        prompt_tokens: "prompt_tokens" required,
-        prompt_tokens_details: "prompt_tokens_details" optional,
-        total_tokens: "total_tokens" required,
+    /// Token usage statistics
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateEmbeddingsResponseUsage {
+        /// Cost of the request in credits
+        pub cost: Option<f64> = "cost" optional,
+        /// Breakdown of upstream inference costs
+        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        /// Whether a request was made using a Bring Your Own Key configuration
+        pub is_byok: Option<bool> = "is_byok" optional,
+        /// Number of tokens in the input
+        pub prompt_tokens: i64 = "prompt_tokens" required,
+        /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
+        pub prompt_tokens_details: Option<CreateEmbeddingsResponseUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        /// Total number of tokens used
+        pub total_tokens: i64 = "total_tokens" required,
     }
 }
 
@@ -608,30 +518,20 @@ impl CreateEmbeddingsResponseUsage {
     }
 }
 
-/// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateEmbeddingsResponseUsagePromptTokensDetails {
-    /// Number of audio tokens in the input
-    pub audio_tokens: Option<i64>,
-    /// Number of file/document tokens in the input
-    pub file_tokens: Option<i64>,
-    /// Number of image tokens in the input
-    pub image_tokens: Option<i64>,
-    /// Number of text tokens in the input
-    pub text_tokens: Option<i64>,
-    /// Number of video tokens in the input
-    pub video_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateEmbeddingsResponseUsagePromptTokensDetails {
-        audio_tokens: "audio_tokens" optional,
-        file_tokens: "file_tokens" optional,
-        image_tokens: "image_tokens" optional,
-        text_tokens: "text_tokens" optional,
-        video_tokens: "video_tokens" optional,
+    /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateEmbeddingsResponseUsagePromptTokensDetails {
+        /// Number of audio tokens in the input
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Number of file/document tokens in the input
+        pub file_tokens: Option<i64> = "file_tokens" optional,
+        /// Number of image tokens in the input
+        pub image_tokens: Option<i64> = "image_tokens" optional,
+        /// Number of text tokens in the input
+        pub text_tokens: Option<i64> = "text_tokens" optional,
+        /// Number of video tokens in the input
+        pub video_tokens: Option<i64> = "video_tokens" optional,
     }
 }
 
@@ -711,18 +611,11 @@ impl ListEmbeddingsModelsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MultimodalMedia {
-    pub data: String,
-    pub format: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MultimodalMedia {
-        data: "data" required,
-        format: "format" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MultimodalMedia {
+        pub data: String = "data" required,
+        pub format: Option<String> = "format" optional,
     }
 }
 

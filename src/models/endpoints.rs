@@ -8,17 +8,11 @@ use serde::{Deserialize, Serialize};
 
 pub type EndpointStatus = i64;
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListEndpointsEnvelope {
-    /// List of available endpoints for a model
-    pub data: ListEndpointsResponse,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListEndpointsEnvelope {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListEndpointsEnvelope {
+        /// List of available endpoints for a model
+        pub data: ListEndpointsResponse = "data" required,
     }
 }
 
@@ -49,32 +43,21 @@ impl ListEndpointsRequest {
     }
 }
 
-/// List of available endpoints for a model
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListEndpointsResponse {
-    pub architecture: ListEndpointsResponseArchitecture,
-    /// Unix timestamp of when the model was created
-    pub created: i64,
-    /// Description of the model
-    pub description: String,
-    /// List of available endpoints for this model
-    pub endpoints: Vec<PublicEndpoint>,
-    /// Unique identifier for the model
-    pub id: String,
-    /// Display name of the model
-    pub name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListEndpointsResponse {
-        architecture: "architecture" required,
-        created: "created" required,
-        description: "description" required,
-        endpoints: "endpoints" defaulted,
-        id: "id" required,
-        name: "name" required,
+    /// List of available endpoints for a model
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListEndpointsResponse {
+        pub architecture: ListEndpointsResponseArchitecture = "architecture" required,
+        /// Unix timestamp of when the model was created
+        pub created: i64 = "created" required,
+        /// Description of the model
+        pub description: String = "description" required,
+        /// List of available endpoints for this model
+        pub endpoints: Vec<PublicEndpoint> = "endpoints" defaulted,
+        /// Unique identifier for the model
+        pub id: String = "id" required,
+        /// Display name of the model
+        pub name: String = "name" required,
     }
 }
 
@@ -100,28 +83,18 @@ impl ListEndpointsResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListEndpointsResponseArchitecture {
-    /// Supported input modalities
-    pub input_modalities: Vec<InputModality>,
-    /// Instruction format type
-    pub instruct_type: Option<InstructType>,
-    /// Primary modality of the model
-    pub modality: Option<String>,
-    /// Supported output modalities
-    pub output_modalities: Vec<OutputModality>,
-    pub tokenizer: Option<ModelGroup>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListEndpointsResponseArchitecture {
-        input_modalities: "input_modalities" defaulted,
-        instruct_type: "instruct_type" defaulted,
-        modality: "modality" defaulted,
-        output_modalities: "output_modalities" defaulted,
-        tokenizer: "tokenizer" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListEndpointsResponseArchitecture {
+        /// Supported input modalities
+        pub input_modalities: Vec<InputModality> = "input_modalities" defaulted,
+        /// Instruction format type
+        pub instruct_type: Option<InstructType> = "instruct_type" defaulted,
+        /// Primary modality of the model
+        pub modality: Option<String> = "modality" defaulted,
+        /// Supported output modalities
+        pub output_modalities: Vec<OutputModality> = "output_modalities" defaulted,
+        pub tokenizer: Option<ModelGroup> = "tokenizer" defaulted,
     }
 }
 
@@ -171,16 +144,10 @@ impl ListEndpointsZdrRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListEndpointsZdrResponse {
-    pub data: Vec<PublicEndpoint>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListEndpointsZdrResponse {
-        data: "data" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListEndpointsZdrResponse {
+        pub data: Vec<PublicEndpoint> = "data" defaulted,
     }
 }
 
@@ -191,27 +158,18 @@ impl ListEndpointsZdrResponse {
     }
 }
 
-/// Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first token. Only visible when authenticated with an API key or cookie; returns null for unauthenticated requests.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PercentileStats {
-    /// Median (50th percentile)
-    pub p50: f64,
-    /// 75th percentile
-    pub p75: f64,
-    /// 90th percentile
-    pub p90: f64,
-    /// 99th percentile
-    pub p99: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PercentileStats {
-        p50: "p50" required,
-        p75: "p75" required,
-        p90: "p90" required,
-        p99: "p99" required,
+    /// Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first token. Only visible when authenticated with an API key or cookie; returns null for unauthenticated requests.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PercentileStats {
+        /// Median (50th percentile)
+        pub p50: f64 = "p50" required,
+        /// 75th percentile
+        pub p75: f64 = "p75" required,
+        /// 90th percentile
+        pub p90: f64 = "p90" required,
+        /// 99th percentile
+        pub p99: f64 = "p99" required,
     }
 }
 
@@ -222,80 +180,49 @@ impl PercentileStats {
     }
 }
 
-/// Information about a specific model endpoint
-#[derive(Debug, Clone, PartialEq)]
-pub struct PublicEndpoint {
-    pub context_length: i64,
-    /// Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first token. Only visible when authenticated with an API key or cookie; returns null for unauthenticated requests.
-    pub latency_last_30m: Option<PercentileStats>,
-    /// Maximum completion tokens for this endpoint. Input and output tokens share the context window, so the effective maximum output for a request is further limited by the context remaining after input tokens.
-    pub max_completion_tokens: Option<i64>,
-    pub max_prompt_tokens: Option<i64>,
-    /// The unique identifier for the model (permaslug)
-    pub model_id: String,
-    pub model_name: String,
-    pub name: String,
-    /// The server tools this endpoint accepts as the provider's own built-in tool (`engine: "native"`) instead of an OpenRouter engine, keyed by canonical `openrouter:*` name. Each value names the provider tool type the request is translated to. Where that tool runs (provider-side, or returned to the client as with Anthropic bash) is documented per tool. Empty when the provider has none.
-    pub native_tools: std::collections::BTreeMap<String, PublicEndpointNativeToolsValue>,
-    /// Endpoint performance over the last 30 minutes, keyed by the kind of request served (e.g. `text_generation`, `image_generation`). Additive to the legacy singular latency and throughput fields; image and video generation report end-to-end latency. Only visible when authenticated with an API key or cookie.
-    pub perf_last_30m_by_workload: Option<PublicEndpointPerfLast30mByWorkload>,
-    pub pricing: PublicEndpointPricing,
-    pub provider_name: ProviderName,
-    pub quantization: Option<Quantization>,
-    /// The service tier this endpoint sells, or null for a standard endpoint. The same value whether the provider selects the tier with a request parameter or with a dedicated model id. Always the canonical tier: priority covers the fast request alias and the turbo, highspeed, and prime provider model-id spellings, none of which this field reports.
-    pub service_tier: Option<PublicServiceTier>,
-    pub status: Option<EndpointStatus>,
-    pub supported_parameters: Vec<Parameter>,
-    /// Whether this STT endpoint can label each transcript segment with a speaker (speaker diarization). False when the endpoint has not declared support.
-    pub supports_diarization: bool,
-    /// Whether this TTS endpoint accepts an `image_url` reference describing the desired voice. Requests carrying an image reference are only routed to endpoints where this is true.
-    pub supports_image_reference: Option<bool>,
-    pub supports_implicit_caching: bool,
-    /// Whether this TTS endpoint accepts more than one `input_audio` reference clip per request. Requests carrying several clips are only routed to endpoints where this is true.
-    pub supports_multiple_audio_references: Option<bool>,
-    /// Per-variant `tool_choice` support. `tool_choice` in `supported_parameters` only says the parameter is accepted; these flags say which of its values passed testing.
-    pub supports_tool_choice: Option<ToolChoiceSupport>,
-    /// Whether this TTS endpoint accepts inline reference audio (`input_references`) for stateless voice cloning. Requests carrying reference audio are only routed to endpoints where this is true.
-    pub supports_voice_cloning: Option<bool>,
-    pub tag: String,
-    pub throughput_last_30m: Option<PercentileStats>,
-    /// Uptime percentage over the last day: the share of minutes in which at least 80% of provider attempts succeeded, counting only minutes with 10 or more attempts. Rate-limited and caller-caused failures are excluded. Null when no minute had enough traffic.
-    pub uptime_last_1d: Option<f64>,
-    pub uptime_last_30m: Option<f64>,
-    /// Uptime percentage over the last 5 minutes: the share of minutes in which at least 80% of provider attempts succeeded, counting only minutes with 10 or more attempts. Rate-limited and caller-caused failures are excluded. Null when no minute had enough traffic.
-    pub uptime_last_5m: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpoint {
-        context_length: "context_length" required,
-        latency_last_30m: "latency_last_30m" defaulted,
-        max_completion_tokens: "max_completion_tokens" defaulted,
-        max_prompt_tokens: "max_prompt_tokens" defaulted,
-        model_id: "model_id" required,
-        model_name: "model_name" required,
-        name: "name" required,
-        native_tools: "native_tools" defaulted,
-        perf_last_30m_by_workload: "perf_last_30m_by_workload" optional,
-        pricing: "pricing" required,
-        provider_name: "provider_name" required,
-        quantization: "quantization" defaulted,
-        service_tier: "service_tier" optional,
-        status: "status" optional,
-        supported_parameters: "supported_parameters" defaulted,
-        supports_diarization: "supports_diarization" required,
-        supports_image_reference: "supports_image_reference" optional,
-        supports_implicit_caching: "supports_implicit_caching" required,
-        supports_multiple_audio_references: "supports_multiple_audio_references" optional,
-        supports_tool_choice: "supports_tool_choice" optional,
-        supports_voice_cloning: "supports_voice_cloning" optional,
-        tag: "tag" required,
-        throughput_last_30m: "throughput_last_30m" defaulted,
-        uptime_last_1d: "uptime_last_1d" defaulted,
-        uptime_last_30m: "uptime_last_30m" defaulted,
-        uptime_last_5m: "uptime_last_5m" defaulted,
+    /// Information about a specific model endpoint
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct PublicEndpoint {
+        pub context_length: i64 = "context_length" required,
+        /// Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first token. Only visible when authenticated with an API key or cookie; returns null for unauthenticated requests.
+        pub latency_last_30m: Option<PercentileStats> = "latency_last_30m" defaulted,
+        /// Maximum completion tokens for this endpoint. Input and output tokens share the context window, so the effective maximum output for a request is further limited by the context remaining after input tokens.
+        pub max_completion_tokens: Option<i64> = "max_completion_tokens" defaulted,
+        pub max_prompt_tokens: Option<i64> = "max_prompt_tokens" defaulted,
+        /// The unique identifier for the model (permaslug)
+        pub model_id: String = "model_id" required,
+        pub model_name: String = "model_name" required,
+        pub name: String = "name" required,
+        /// The server tools this endpoint accepts as the provider's own built-in tool (`engine: "native"`) instead of an OpenRouter engine, keyed by canonical `openrouter:*` name. Each value names the provider tool type the request is translated to. Where that tool runs (provider-side, or returned to the client as with Anthropic bash) is documented per tool. Empty when the provider has none.
+        pub native_tools: std::collections::BTreeMap<String, PublicEndpointNativeToolsValue> = "native_tools" defaulted,
+        /// Endpoint performance over the last 30 minutes, keyed by the kind of request served (e.g. `text_generation`, `image_generation`). Additive to the legacy singular latency and throughput fields; image and video generation report end-to-end latency. Only visible when authenticated with an API key or cookie.
+        pub perf_last_30m_by_workload: Option<PublicEndpointPerfLast30mByWorkload> = "perf_last_30m_by_workload" optional,
+        pub pricing: PublicEndpointPricing = "pricing" required,
+        pub provider_name: ProviderName = "provider_name" required,
+        pub quantization: Option<Quantization> = "quantization" defaulted,
+        /// The service tier this endpoint sells, or null for a standard endpoint. The same value whether the provider selects the tier with a request parameter or with a dedicated model id. Always the canonical tier: priority covers the fast request alias and the turbo, highspeed, and prime provider model-id spellings, none of which this field reports.
+        pub service_tier: Option<PublicServiceTier> = "service_tier" optional,
+        pub status: Option<EndpointStatus> = "status" optional,
+        pub supported_parameters: Vec<Parameter> = "supported_parameters" defaulted,
+        /// Whether this STT endpoint can label each transcript segment with a speaker (speaker diarization). False when the endpoint has not declared support.
+        pub supports_diarization: bool = "supports_diarization" required,
+        /// Whether this TTS endpoint accepts an `image_url` reference describing the desired voice. Requests carrying an image reference are only routed to endpoints where this is true.
+        pub supports_image_reference: Option<bool> = "supports_image_reference" optional,
+        pub supports_implicit_caching: bool = "supports_implicit_caching" required,
+        /// Whether this TTS endpoint accepts more than one `input_audio` reference clip per request. Requests carrying several clips are only routed to endpoints where this is true.
+        pub supports_multiple_audio_references: Option<bool> = "supports_multiple_audio_references" optional,
+        /// Per-variant `tool_choice` support. `tool_choice` in `supported_parameters` only says the parameter is accepted; these flags say which of its values passed testing.
+        pub supports_tool_choice: Option<ToolChoiceSupport> = "supports_tool_choice" optional,
+        /// Whether this TTS endpoint accepts inline reference audio (`input_references`) for stateless voice cloning. Requests carrying reference audio are only routed to endpoints where this is true.
+        pub supports_voice_cloning: Option<bool> = "supports_voice_cloning" optional,
+        pub tag: String = "tag" required,
+        pub throughput_last_30m: Option<PercentileStats> = "throughput_last_30m" defaulted,
+        /// Uptime percentage over the last day: the share of minutes in which at least 80% of provider attempts succeeded, counting only minutes with 10 or more attempts. Rate-limited and caller-caused failures are excluded. Null when no minute had enough traffic.
+        pub uptime_last_1d: Option<f64> = "uptime_last_1d" defaulted,
+        pub uptime_last_30m: Option<f64> = "uptime_last_30m" defaulted,
+        /// Uptime percentage over the last 5 minutes: the share of minutes in which at least 80% of provider attempts succeeded, counting only minutes with 10 or more attempts. Rate-limited and caller-caused failures are excluded. Null when no minute had enough traffic.
+        pub uptime_last_5m: Option<f64> = "uptime_last_5m" defaulted,
     }
 }
 
@@ -444,17 +371,11 @@ impl PublicEndpoint {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointNativeToolsValue {
-    /// The provider tool type the request is translated to when this tool runs natively, e.g. `web_search_20260209` on Anthropic or `google_search` on Gemini.
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointNativeToolsValue {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointNativeToolsValue {
+        /// The provider tool type the request is translated to when this tool runs natively, e.g. `web_search_20260209` on Anthropic or `google_search` on Gemini.
+        pub r#type: String = "type" required,
     }
 }
 
@@ -465,33 +386,19 @@ impl PublicEndpointNativeToolsValue {
     }
 }
 
-/// Endpoint performance over the last 30 minutes, keyed by the kind of request served (e.g. `text_generation`, `image_generation`). Additive to the legacy singular latency and throughput fields; image and video generation report end-to-end latency. Only visible when authenticated with an API key or cookie.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointPerfLast30mByWorkload {
-    pub decisions: Option<PublicEndpointPerfLast30mByWorkloadDecisions>,
-    pub embeddings: Option<PublicEndpointPerfLast30mByWorkloadEmbeddings>,
-    pub image_generation: Option<PublicEndpointPerfLast30mByWorkloadImageGeneration>,
-    pub rerank: Option<PublicEndpointPerfLast30mByWorkloadRerank>,
-    pub stt: Option<PublicEndpointPerfLast30mByWorkloadStt>,
-    pub text_generation: Option<PublicEndpointPerfLast30mByWorkloadTextGeneration>,
-    pub tts: Option<PublicEndpointPerfLast30mByWorkloadTts>,
-    pub unknown: Option<PublicEndpointPerfLast30mByWorkloadUnknown>,
-    pub video_generation: Option<PublicEndpointPerfLast30mByWorkloadVideoGeneration>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointPerfLast30mByWorkload {
-        decisions: "decisions" optional,
-        embeddings: "embeddings" optional,
-        image_generation: "image_generation" optional,
-        rerank: "rerank" optional,
-        stt: "stt" optional,
-        text_generation: "text_generation" optional,
-        tts: "tts" optional,
-        unknown: "unknown" optional,
-        video_generation: "video_generation" optional,
+    /// Endpoint performance over the last 30 minutes, keyed by the kind of request served (e.g. `text_generation`, `image_generation`). Additive to the legacy singular latency and throughput fields; image and video generation report end-to-end latency. Only visible when authenticated with an API key or cookie.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointPerfLast30mByWorkload {
+        pub decisions: Option<PublicEndpointPerfLast30mByWorkloadDecisions> = "decisions" optional,
+        pub embeddings: Option<PublicEndpointPerfLast30mByWorkloadEmbeddings> = "embeddings" optional,
+        pub image_generation: Option<PublicEndpointPerfLast30mByWorkloadImageGeneration> = "image_generation" optional,
+        pub rerank: Option<PublicEndpointPerfLast30mByWorkloadRerank> = "rerank" optional,
+        pub stt: Option<PublicEndpointPerfLast30mByWorkloadStt> = "stt" optional,
+        pub text_generation: Option<PublicEndpointPerfLast30mByWorkloadTextGeneration> = "text_generation" optional,
+        pub tts: Option<PublicEndpointPerfLast30mByWorkloadTts> = "tts" optional,
+        pub unknown: Option<PublicEndpointPerfLast30mByWorkloadUnknown> = "unknown" optional,
+        pub video_generation: Option<PublicEndpointPerfLast30mByWorkloadVideoGeneration> = "video_generation" optional,
     }
 }
 
@@ -567,21 +474,13 @@ impl PublicEndpointPerfLast30mByWorkload {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointPerfLast30mByWorkloadDecisions {
-    pub latency: Option<PercentileStats>,
-    /// Total requests admitted for this workload in the window.
-    pub request_count: Option<i64>,
-    pub throughput: Option<PercentileStats>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointPerfLast30mByWorkloadDecisions {
-        latency: "latency" defaulted,
-        request_count: "request_count" defaulted,
-        throughput: "throughput" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointPerfLast30mByWorkloadDecisions {
+        pub latency: Option<PercentileStats> = "latency" defaulted,
+        /// Total requests admitted for this workload in the window.
+        pub request_count: Option<i64> = "request_count" defaulted,
+        pub throughput: Option<PercentileStats> = "throughput" defaulted,
     }
 }
 
@@ -610,21 +509,13 @@ impl PublicEndpointPerfLast30mByWorkloadDecisions {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointPerfLast30mByWorkloadEmbeddings {
-    pub latency: Option<PercentileStats>,
-    /// Total requests admitted for this workload in the window.
-    pub request_count: Option<i64>,
-    pub throughput: Option<PercentileStats>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointPerfLast30mByWorkloadEmbeddings {
-        latency: "latency" defaulted,
-        request_count: "request_count" defaulted,
-        throughput: "throughput" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointPerfLast30mByWorkloadEmbeddings {
+        pub latency: Option<PercentileStats> = "latency" defaulted,
+        /// Total requests admitted for this workload in the window.
+        pub request_count: Option<i64> = "request_count" defaulted,
+        pub throughput: Option<PercentileStats> = "throughput" defaulted,
     }
 }
 
@@ -653,21 +544,13 @@ impl PublicEndpointPerfLast30mByWorkloadEmbeddings {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointPerfLast30mByWorkloadImageGeneration {
-    pub latency: Option<PercentileStats>,
-    /// Total requests admitted for this workload in the window.
-    pub request_count: Option<i64>,
-    pub throughput: Option<PercentileStats>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointPerfLast30mByWorkloadImageGeneration {
-        latency: "latency" defaulted,
-        request_count: "request_count" defaulted,
-        throughput: "throughput" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointPerfLast30mByWorkloadImageGeneration {
+        pub latency: Option<PercentileStats> = "latency" defaulted,
+        /// Total requests admitted for this workload in the window.
+        pub request_count: Option<i64> = "request_count" defaulted,
+        pub throughput: Option<PercentileStats> = "throughput" defaulted,
     }
 }
 
@@ -696,21 +579,13 @@ impl PublicEndpointPerfLast30mByWorkloadImageGeneration {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointPerfLast30mByWorkloadRerank {
-    pub latency: Option<PercentileStats>,
-    /// Total requests admitted for this workload in the window.
-    pub request_count: Option<i64>,
-    pub throughput: Option<PercentileStats>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointPerfLast30mByWorkloadRerank {
-        latency: "latency" defaulted,
-        request_count: "request_count" defaulted,
-        throughput: "throughput" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointPerfLast30mByWorkloadRerank {
+        pub latency: Option<PercentileStats> = "latency" defaulted,
+        /// Total requests admitted for this workload in the window.
+        pub request_count: Option<i64> = "request_count" defaulted,
+        pub throughput: Option<PercentileStats> = "throughput" defaulted,
     }
 }
 
@@ -739,21 +614,13 @@ impl PublicEndpointPerfLast30mByWorkloadRerank {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointPerfLast30mByWorkloadStt {
-    pub latency: Option<PercentileStats>,
-    /// Total requests admitted for this workload in the window.
-    pub request_count: Option<i64>,
-    pub throughput: Option<PercentileStats>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointPerfLast30mByWorkloadStt {
-        latency: "latency" defaulted,
-        request_count: "request_count" defaulted,
-        throughput: "throughput" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointPerfLast30mByWorkloadStt {
+        pub latency: Option<PercentileStats> = "latency" defaulted,
+        /// Total requests admitted for this workload in the window.
+        pub request_count: Option<i64> = "request_count" defaulted,
+        pub throughput: Option<PercentileStats> = "throughput" defaulted,
     }
 }
 
@@ -782,21 +649,13 @@ impl PublicEndpointPerfLast30mByWorkloadStt {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointPerfLast30mByWorkloadTextGeneration {
-    pub latency: Option<PercentileStats>,
-    /// Total requests admitted for this workload in the window.
-    pub request_count: Option<i64>,
-    pub throughput: Option<PercentileStats>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointPerfLast30mByWorkloadTextGeneration {
-        latency: "latency" defaulted,
-        request_count: "request_count" defaulted,
-        throughput: "throughput" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointPerfLast30mByWorkloadTextGeneration {
+        pub latency: Option<PercentileStats> = "latency" defaulted,
+        /// Total requests admitted for this workload in the window.
+        pub request_count: Option<i64> = "request_count" defaulted,
+        pub throughput: Option<PercentileStats> = "throughput" defaulted,
     }
 }
 
@@ -825,21 +684,13 @@ impl PublicEndpointPerfLast30mByWorkloadTextGeneration {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointPerfLast30mByWorkloadTts {
-    pub latency: Option<PercentileStats>,
-    /// Total requests admitted for this workload in the window.
-    pub request_count: Option<i64>,
-    pub throughput: Option<PercentileStats>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointPerfLast30mByWorkloadTts {
-        latency: "latency" defaulted,
-        request_count: "request_count" defaulted,
-        throughput: "throughput" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointPerfLast30mByWorkloadTts {
+        pub latency: Option<PercentileStats> = "latency" defaulted,
+        /// Total requests admitted for this workload in the window.
+        pub request_count: Option<i64> = "request_count" defaulted,
+        pub throughput: Option<PercentileStats> = "throughput" defaulted,
     }
 }
 
@@ -868,21 +719,13 @@ impl PublicEndpointPerfLast30mByWorkloadTts {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointPerfLast30mByWorkloadUnknown {
-    pub latency: Option<PercentileStats>,
-    /// Total requests admitted for this workload in the window.
-    pub request_count: Option<i64>,
-    pub throughput: Option<PercentileStats>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointPerfLast30mByWorkloadUnknown {
-        latency: "latency" defaulted,
-        request_count: "request_count" defaulted,
-        throughput: "throughput" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointPerfLast30mByWorkloadUnknown {
+        pub latency: Option<PercentileStats> = "latency" defaulted,
+        /// Total requests admitted for this workload in the window.
+        pub request_count: Option<i64> = "request_count" defaulted,
+        pub throughput: Option<PercentileStats> = "throughput" defaulted,
     }
 }
 
@@ -911,21 +754,13 @@ impl PublicEndpointPerfLast30mByWorkloadUnknown {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointPerfLast30mByWorkloadVideoGeneration {
-    pub latency: Option<PercentileStats>,
-    /// Total requests admitted for this workload in the window.
-    pub request_count: Option<i64>,
-    pub throughput: Option<PercentileStats>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointPerfLast30mByWorkloadVideoGeneration {
-        latency: "latency" defaulted,
-        request_count: "request_count" defaulted,
-        throughput: "throughput" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointPerfLast30mByWorkloadVideoGeneration {
+        pub latency: Option<PercentileStats> = "latency" defaulted,
+        /// Total requests admitted for this workload in the window.
+        pub request_count: Option<i64> = "request_count" defaulted,
+        pub throughput: Option<PercentileStats> = "throughput" defaulted,
     }
 }
 
@@ -954,62 +789,41 @@ impl PublicEndpointPerfLast30mByWorkloadVideoGeneration {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicEndpointPricing {
-    /// Price in USD per audio input token
-    pub audio: Option<String>,
-    /// Price in USD per audio output token
-    pub audio_output: Option<String>,
-    /// Price in USD per token for completion (output) generation
-    pub completion: String,
-    /// Fractional discount applied to this endpoint's pricing; the price is multiplied by (1 - discount) (0 = no discount, 1 = free)
-    pub discount: Option<f64>,
-    /// Price in USD per input image
-    pub image: Option<String>,
-    /// Price in USD per output image
-    pub image_output: Option<String>,
-    /// Price in USD per image token
-    pub image_token: Option<String>,
-    /// Price in USD per cached audio input token
-    pub input_audio_cache: Option<String>,
-    /// Price in USD per cached input token (read)
-    pub input_cache_read: Option<String>,
-    /// Price per cache-write token, in USD per token. For providers with multiple cache TTLs (e.g. Anthropic), this is the default (5-minute) cache-write rate.
-    pub input_cache_write: Option<String>,
-    /// Price per 1-hour cache-write token, in USD per token. Only present for providers that price an extended (1-hour) cache TTL separately, such as Anthropic.
-    pub input_cache_write_1h: Option<String>,
-    /// Price in USD per internal reasoning token
-    pub internal_reasoning: Option<String>,
-    /// Conditional overrides of the base pricing (e.g. long-context or time-based pricing). An entry applies when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per key; price keys absent from an entry inherit the base price. The top-level pricing keys always reflect the price that applies under default conditions.
-    pub overrides: Option<Vec<PricingOverride>>,
-    /// Price in USD per token for prompt (input) processing
-    pub prompt: String,
-    /// Price in USD per request
-    pub request: Option<String>,
-    /// Price in USD per web search
-    pub web_search: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicEndpointPricing {
-        audio: "audio" optional,
-        audio_output: "audio_output" optional,
-        completion: "completion" required,
-        discount: "discount" optional,
-        image: "image" optional,
-        image_output: "image_output" optional,
-        image_token: "image_token" optional,
-        input_audio_cache: "input_audio_cache" optional,
-        input_cache_read: "input_cache_read" optional,
-        input_cache_write: "input_cache_write" optional,
-        input_cache_write_1h: "input_cache_write_1h" optional,
-        internal_reasoning: "internal_reasoning" optional,
-        overrides: "overrides" optional,
-        prompt: "prompt" required,
-        request: "request" optional,
-        web_search: "web_search" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicEndpointPricing {
+        /// Price in USD per audio input token
+        pub audio: Option<String> = "audio" optional,
+        /// Price in USD per audio output token
+        pub audio_output: Option<String> = "audio_output" optional,
+        /// Price in USD per token for completion (output) generation
+        pub completion: String = "completion" required,
+        /// Fractional discount applied to this endpoint's pricing; the price is multiplied by (1 - discount) (0 = no discount, 1 = free)
+        pub discount: Option<f64> = "discount" optional,
+        /// Price in USD per input image
+        pub image: Option<String> = "image" optional,
+        /// Price in USD per output image
+        pub image_output: Option<String> = "image_output" optional,
+        /// Price in USD per image token
+        pub image_token: Option<String> = "image_token" optional,
+        /// Price in USD per cached audio input token
+        pub input_audio_cache: Option<String> = "input_audio_cache" optional,
+        /// Price in USD per cached input token (read)
+        pub input_cache_read: Option<String> = "input_cache_read" optional,
+        /// Price per cache-write token, in USD per token. For providers with multiple cache TTLs (e.g. Anthropic), this is the default (5-minute) cache-write rate.
+        pub input_cache_write: Option<String> = "input_cache_write" optional,
+        /// Price per 1-hour cache-write token, in USD per token. Only present for providers that price an extended (1-hour) cache TTL separately, such as Anthropic.
+        pub input_cache_write_1h: Option<String> = "input_cache_write_1h" optional,
+        /// Price in USD per internal reasoning token
+        pub internal_reasoning: Option<String> = "internal_reasoning" optional,
+        /// Conditional overrides of the base pricing (e.g. long-context or time-based pricing). An entry applies when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per key; price keys absent from an entry inherit the base price. The top-level pricing keys always reflect the price that applies under default conditions.
+        pub overrides: Option<Vec<PricingOverride>> = "overrides" optional,
+        /// Price in USD per token for prompt (input) processing
+        pub prompt: String = "prompt" required,
+        /// Price in USD per request
+        pub request: Option<String> = "request" optional,
+        /// Price in USD per web search
+        pub web_search: Option<String> = "web_search" optional,
     }
 }
 
@@ -1131,27 +945,18 @@ open_enum! {
     }
 }
 
-/// Per-variant `tool_choice` support. `tool_choice` in `supported_parameters` only says the parameter is accepted; these flags say which of its values passed testing.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ToolChoiceSupport {
-    /// Whether the endpoint supports `"tool_choice": "auto"`.
-    pub auto: bool,
-    /// Whether the endpoint supports naming a function, `"tool_choice": {"type": "function", ...}`.
-    pub function: bool,
-    /// Whether the endpoint supports `"tool_choice": "none"`.
-    pub none: bool,
-    /// Whether the endpoint supports `"tool_choice": "required"`.
-    pub required: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ToolChoiceSupport {
-        auto: "auto" required,
-        function: "function" required,
-        none: "none" required,
-        required: "required" required,
+    /// Per-variant `tool_choice` support. `tool_choice` in `supported_parameters` only says the parameter is accepted; these flags say which of its values passed testing.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ToolChoiceSupport {
+        /// Whether the endpoint supports `"tool_choice": "auto"`.
+        pub auto: bool = "auto" required,
+        /// Whether the endpoint supports naming a function, `"tool_choice": {"type": "function", ...}`.
+        pub function: bool = "function" required,
+        /// Whether the endpoint supports `"tool_choice": "none"`.
+        pub none: bool = "none" required,
+        /// Whether the endpoint supports `"tool_choice": "required"`.
+        pub required: bool = "required" required,
     }
 }
 

@@ -25,17 +25,11 @@ impl From<CreateExternalUserRequestBody> for CreateExternalUserRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateExternalUserRequestBody {
-    /// Immutable case-sensitive tracking string supplied as user on inference requests or as external.user on API keys: 1 to 512 characters, well-formed Unicode, no NUL, no surrounding whitespace. URL-encode it in resource paths; an ID of `.` or `..` cannot be addressed by path, so look it up with the list filter.
-    pub user: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateExternalUserRequestBody {
-        user: "user" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateExternalUserRequestBody {
+        /// Immutable case-sensitive tracking string supplied as user on inference requests or as external.user on API keys: 1 to 512 characters, well-formed Unicode, no NUL, no surrounding whitespace. URL-encode it in resource paths; an ID of `.` or `..` cannot be addressed by path, so look it up with the list filter.
+        pub user: String = "user" required,
     }
 }
 
@@ -62,26 +56,17 @@ impl DeleteExternalUserRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExternalUser {
-    /// Registration creation time.
-    pub created_at: String,
-    /// Whether this registration is active. Not an inference authorization decision.
-    pub is_active: bool,
-    /// Last registration lifecycle update time.
-    pub updated_at: String,
-    /// Immutable case-sensitive tracking string supplied as user on inference requests or as external.user on API keys: 1 to 512 characters, well-formed Unicode, no NUL, no surrounding whitespace. URL-encode it in resource paths; an ID of `.` or `..` cannot be addressed by path, so look it up with the list filter.
-    pub user: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ExternalUser {
-        created_at: "created_at" required,
-        is_active: "is_active" required,
-        updated_at: "updated_at" required,
-        user: "user" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ExternalUser {
+        /// Registration creation time.
+        pub created_at: String = "created_at" required,
+        /// Whether this registration is active. Not an inference authorization decision.
+        pub is_active: bool = "is_active" required,
+        /// Last registration lifecycle update time.
+        pub updated_at: String = "updated_at" required,
+        /// Immutable case-sensitive tracking string supplied as user on inference requests or as external.user on API keys: 1 to 512 characters, well-formed Unicode, no NUL, no surrounding whitespace. URL-encode it in resource paths; an ID of `.` or `..` cannot be addressed by path, so look it up with the list filter.
+        pub user: String = "user" required,
     }
 }
 
@@ -103,16 +88,10 @@ impl ExternalUser {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExternalUserResponse {
-    pub data: ExternalUser,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ExternalUserResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ExternalUserResponse {
+        pub data: ExternalUser = "data" required,
     }
 }
 
@@ -191,19 +170,12 @@ impl ListExternalUsersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListExternalUsersResponse {
-    pub data: Vec<ExternalUser>,
-    /// Number of registrations matching the filters before pagination.
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListExternalUsersResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListExternalUsersResponse {
+        pub data: Vec<ExternalUser> = "data" defaulted,
+        /// Number of registrations matching the filters before pagination.
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -231,17 +203,11 @@ impl UpdateExternalUserRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateExternalUserRequestBody {
-    /// Registration state only; does not enforce inference access.
-    pub is_active: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateExternalUserRequestBody {
-        is_active: "is_active" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateExternalUserRequestBody {
+        /// Registration state only; does not enforce inference access.
+        pub is_active: bool = "is_active" required,
     }
 }
 

@@ -6,21 +6,13 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// Deletion result in Anthropic's shape.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicFileDeleted {
-    pub _shape: Option<AnthropicFileDeletedShape>,
-    pub id: String,
-    pub r#type: AnthropicFileDeletedType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicFileDeleted {
-        _shape: "_shape" optional,
-        id: "id" required,
-        r#type: "type" required,
+    /// Deletion result in Anthropic's shape.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicFileDeleted {
+        pub _shape: Option<AnthropicFileDeletedShape> = "_shape" optional,
+        pub id: String = "id" required,
+        pub r#type: AnthropicFileDeletedType = "type" required,
     }
 }
 
@@ -45,25 +37,15 @@ tag_enum! {
     pub enum AnthropicFileDeletedType { FileDeleted = "file_deleted" }
 }
 
-/// A page of files in Anthropic's shape.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicFileList {
-    pub _shape: Option<AnthropicFileListShape>,
-    pub data: Vec<AnthropicFile>,
-    pub first_id: Option<String>,
-    pub has_more: bool,
-    pub last_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicFileList {
-        _shape: "_shape" optional,
-        data: "data" defaulted,
-        first_id: "first_id" defaulted,
-        has_more: "has_more" required,
-        last_id: "last_id" defaulted,
+    /// A page of files in Anthropic's shape.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicFileList {
+        pub _shape: Option<AnthropicFileListShape> = "_shape" optional,
+        pub data: Vec<AnthropicFile> = "data" defaulted,
+        pub first_id: Option<String> = "first_id" defaulted,
+        pub has_more: bool = "has_more" required,
+        pub last_id: Option<String> = "last_id" defaulted,
     }
 }
 
@@ -376,23 +358,14 @@ open_enum! {
     }
 }
 
-/// Deletion result in OpenAI's shape.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenAIFileDeleted {
-    pub _shape: Option<OpenAIFileDeletedShape>,
-    pub deleted: bool,
-    pub id: String,
-    pub object: OpenAIFileDeletedObject,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIFileDeleted {
-        _shape: "_shape" optional,
-        deleted: "deleted" required,
-        id: "id" required,
-        object: "object" required,
+    /// Deletion result in OpenAI's shape.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenAIFileDeleted {
+        pub _shape: Option<OpenAIFileDeletedShape> = "_shape" optional,
+        pub deleted: bool = "deleted" required,
+        pub id: String = "id" required,
+        pub object: OpenAIFileDeletedObject = "object" required,
     }
 }
 
@@ -423,27 +396,16 @@ tag_enum! {
     pub enum OpenAIFileDeletedShape { Openai = "openai" }
 }
 
-/// A page of files in OpenAI's shape.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenAIFileList {
-    pub _shape: Option<OpenAIFileListShape>,
-    pub data: Vec<OpenAIFile>,
-    pub first_id: Option<String>,
-    pub has_more: bool,
-    pub last_id: Option<String>,
-    pub object: OpenAIFileListObject,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIFileList {
-        _shape: "_shape" optional,
-        data: "data" defaulted,
-        first_id: "first_id" defaulted,
-        has_more: "has_more" required,
-        last_id: "last_id" defaulted,
-        object: "object" required,
+    /// A page of files in OpenAI's shape.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenAIFileList {
+        pub _shape: Option<OpenAIFileListShape> = "_shape" optional,
+        pub data: Vec<OpenAIFile> = "data" defaulted,
+        pub first_id: Option<String> = "first_id" defaulted,
+        pub has_more: bool = "has_more" required,
+        pub last_id: Option<String> = "last_id" defaulted,
+        pub object: OpenAIFileListObject = "object" required,
     }
 }
 
@@ -488,21 +450,13 @@ tag_enum! {
     pub enum OpenAIFileListShape { Openai = "openai" }
 }
 
-/// Deletion result in the OpenRouter shape.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenRouterFileDeleted {
-    pub _shape: Option<OpenRouterFileDeletedShape>,
-    pub id: String,
-    pub r#type: OpenRouterFileDeletedType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenRouterFileDeleted {
-        _shape: "_shape" optional,
-        id: "id" required,
-        r#type: "type" required,
+    /// Deletion result in the OpenRouter shape.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenRouterFileDeleted {
+        pub _shape: Option<OpenRouterFileDeletedShape> = "_shape" optional,
+        pub id: String = "id" required,
+        pub r#type: OpenRouterFileDeletedType = "type" required,
     }
 }
 
@@ -527,28 +481,17 @@ tag_enum! {
     pub enum OpenRouterFileDeletedType { FileDeleted = "file_deleted" }
 }
 
-/// A page of files in the OpenRouter shape.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenRouterFileList {
-    pub _shape: Option<OpenRouterFileListShape>,
-    /// Opaque cursor for the next page; null when there are no more results.
-    pub cursor: Option<String>,
-    pub data: Vec<OpenRouterFile>,
-    pub first_id: Option<String>,
-    pub has_more: bool,
-    pub last_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenRouterFileList {
-        _shape: "_shape" optional,
-        cursor: "cursor" defaulted,
-        data: "data" defaulted,
-        first_id: "first_id" defaulted,
-        has_more: "has_more" required,
-        last_id: "last_id" defaulted,
+    /// A page of files in the OpenRouter shape.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenRouterFileList {
+        pub _shape: Option<OpenRouterFileListShape> = "_shape" optional,
+        /// Opaque cursor for the next page; null when there are no more results.
+        pub cursor: Option<String> = "cursor" defaulted,
+        pub data: Vec<OpenRouterFile> = "data" defaulted,
+        pub first_id: Option<String> = "first_id" defaulted,
+        pub has_more: bool = "has_more" required,
+        pub last_id: Option<String> = "last_id" defaulted,
     }
 }
 

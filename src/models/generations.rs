@@ -6,24 +6,16 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// Stored prompt and completion content, plus the failure error when one was stored
-#[derive(Debug, Clone, PartialEq)]
-pub struct GenerationContentData {
-    /// The stored failure for this generation, or null when it succeeded
-    pub error: Option<GenerationContentError>,
-    /// The input to the generation — either a prompt string or an array of messages
-    pub input: GenerationContentDataInput,
-    /// The output from the generation
-    pub output: GenerationContentDataOutput,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GenerationContentData {
-        error: "error" defaulted,
-        input: "input" required,
-        output: "output" required,
+    /// Stored prompt and completion content, plus the failure error when one was stored
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GenerationContentData {
+        /// The stored failure for this generation, or null when it succeeded
+        pub error: Option<GenerationContentError> = "error" defaulted,
+        /// The input to the generation — either a prompt string or an array of messages
+        pub input: GenerationContentDataInput = "input" required,
+        /// The output from the generation
+        pub output: GenerationContentDataOutput = "output" required,
     }
 }
 
@@ -63,16 +55,10 @@ impl From<GenerationContentDataInputMessages> for GenerationContentDataInput {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GenerationContentDataInputMessages {
-    pub messages: Vec<serde_json::Value>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GenerationContentDataInputMessages {
-        messages: "messages" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GenerationContentDataInputMessages {
+        pub messages: Vec<serde_json::Value> = "messages" defaulted,
     }
 }
 
@@ -83,16 +69,10 @@ impl GenerationContentDataInputMessages {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GenerationContentDataInputObject {
-    pub prompt: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GenerationContentDataInputObject {
-        prompt: "prompt" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GenerationContentDataInputObject {
+        pub prompt: String = "prompt" required,
     }
 }
 
@@ -103,21 +83,14 @@ impl GenerationContentDataInputObject {
     }
 }
 
-/// The output from the generation
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GenerationContentDataOutput {
-    /// The completion output
-    pub completion: Option<String>,
-    /// Reasoning/thinking output, if any
-    pub reasoning: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GenerationContentDataOutput {
-        completion: "completion" defaulted,
-        reasoning: "reasoning" defaulted,
+    /// The output from the generation
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GenerationContentDataOutput {
+        /// The completion output
+        pub completion: Option<String> = "completion" defaulted,
+        /// Reasoning/thinking output, if any
+        pub reasoning: Option<String> = "reasoning" defaulted,
     }
 }
 
@@ -140,30 +113,20 @@ impl GenerationContentDataOutput {
     }
 }
 
-/// The stored failure for this generation, or null when it succeeded
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GenerationContentError {
-    /// Error message returned to the client
-    pub message: Option<String>,
-    /// Every upstream attempt that failed before the returned error, in attempt order
-    pub previous_errors: Vec<GenerationContentErrorAttempt>,
-    /// Provider whose error was returned to the client, when known
-    pub provider_name: Option<String>,
-    /// Raw error body behind the returned error, when stored
-    pub raw: Option<String>,
-    /// HTTP status returned to the client
-    pub status: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GenerationContentError {
-        message: "message" defaulted,
-        previous_errors: "previous_errors" defaulted,
-        provider_name: "provider_name" defaulted,
-        raw: "raw" defaulted,
-        status: "status" defaulted,
+    /// The stored failure for this generation, or null when it succeeded
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GenerationContentError {
+        /// Error message returned to the client
+        pub message: Option<String> = "message" defaulted,
+        /// Every upstream attempt that failed before the returned error, in attempt order
+        pub previous_errors: Vec<GenerationContentErrorAttempt> = "previous_errors" defaulted,
+        /// Provider whose error was returned to the client, when known
+        pub provider_name: Option<String> = "provider_name" defaulted,
+        /// Raw error body behind the returned error, when stored
+        pub raw: Option<String> = "raw" defaulted,
+        /// HTTP status returned to the client
+        pub status: Option<i64> = "status" defaulted,
     }
 }
 
@@ -205,27 +168,18 @@ impl GenerationContentError {
     }
 }
 
-/// A single failed upstream attempt recorded for the generation
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GenerationContentErrorAttempt {
-    /// HTTP status returned by this attempt
-    pub code: i64,
-    /// Error message returned by this attempt
-    pub message: String,
-    /// Provider that served this attempt, when known
-    pub provider_name: Option<String>,
-    /// Raw error body returned by the provider, when stored
-    pub raw: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GenerationContentErrorAttempt {
-        code: "code" required,
-        message: "message" required,
-        provider_name: "provider_name" defaulted,
-        raw: "raw" defaulted,
+    /// A single failed upstream attempt recorded for the generation
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GenerationContentErrorAttempt {
+        /// HTTP status returned by this attempt
+        pub code: i64 = "code" required,
+        /// Error message returned by this attempt
+        pub message: String = "message" required,
+        /// Provider that served this attempt, when known
+        pub provider_name: Option<String> = "provider_name" defaulted,
+        /// Raw error body returned by the provider, when stored
+        pub raw: Option<String> = "raw" defaulted,
     }
 }
 
@@ -254,18 +208,12 @@ impl GenerationContentErrorAttempt {
     }
 }
 
-/// Stored prompt and completion content for a generation
-#[derive(Debug, Clone, PartialEq)]
-pub struct GenerationContentResponse {
-    /// Stored prompt and completion content, plus the failure error when one was stored
-    pub data: GenerationContentData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GenerationContentResponse {
-        data: "data" required,
+    /// Stored prompt and completion content for a generation
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GenerationContentResponse {
+        /// Stored prompt and completion content, plus the failure error when one was stored
+        pub data: GenerationContentData = "data" required,
     }
 }
 
@@ -276,18 +224,12 @@ impl GenerationContentResponse {
     }
 }
 
-/// Generation response
-#[derive(Debug, Clone, PartialEq)]
-pub struct GenerationResponse {
-    /// Generation data
-    pub data: GenerationResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GenerationResponse {
-        data: "data" required,
+    /// Generation response
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GenerationResponse {
+        /// Generation data
+        pub data: GenerationResponseData = "data" required,
     }
 }
 
@@ -298,150 +240,100 @@ impl GenerationResponse {
     }
 }
 
-/// Generation data
-#[derive(Debug, Clone, PartialEq)]
-pub struct GenerationResponseData {
-    /// Type of API used for the generation
-    pub api_type: Option<GenerationResponseDataApiType>,
-    /// ID of the app that made the request
-    pub app_id: Option<i64>,
-    /// Discount applied due to caching
-    pub cache_discount: Option<f64>,
-    /// Whether the generation was cancelled
-    pub cancelled: Option<bool>,
-    /// ISO 8601 timestamp of when the generation was created
-    pub created_at: String,
-    /// The data region this generation was routed through: 'global', 'europe', or 'us'.
-    pub data_region: GenerationResponseDataRegion,
-    /// External user identifier
-    pub external_user: Option<String>,
-    /// Reason the generation finished
-    pub finish_reason: Option<String>,
-    /// Time taken for generation in milliseconds
-    pub generation_time: Option<f64>,
-    /// Referer header from the request
-    pub http_referer: Option<String>,
-    /// Unique identifier for the generation
-    pub id: String,
-    /// Whether this used bring-your-own-key
-    pub is_byok: bool,
-    /// Total latency in milliseconds
-    pub latency: Option<f64>,
-    /// Model used for the generation
-    pub model: String,
-    /// Moderation latency in milliseconds
-    pub moderation_latency: Option<f64>,
-    /// Native finish reason as reported by provider
-    pub native_finish_reason: Option<String>,
-    /// Native cached tokens as reported by provider
-    pub native_tokens_cached: Option<i64>,
-    /// Native completion tokens as reported by provider
-    pub native_tokens_completion: Option<i64>,
-    /// Native completion image tokens as reported by provider
-    pub native_tokens_completion_images: Option<i64>,
-    /// Native prompt tokens as reported by provider
-    pub native_tokens_prompt: Option<i64>,
-    /// Native reasoning tokens as reported by provider
-    pub native_tokens_reasoning: Option<i64>,
-    /// Number of web fetches performed
-    pub num_fetches: Option<i64>,
-    /// Number of audio inputs in the prompt
-    pub num_input_audio_prompt: Option<i64>,
-    /// Number of media items in the completion
-    pub num_media_completion: Option<i64>,
-    /// Number of media items in the prompt
-    pub num_media_prompt: Option<i64>,
-    /// Number of search results included
-    pub num_search_results: Option<i64>,
-    /// Origin URL of the request
-    pub origin: String,
-    /// ID of the preset used for this generation, null if no preset was used
-    pub preset_id: Option<String>,
-    /// Name of the provider that served the request
-    pub provider_name: Option<String>,
-    /// List of provider responses for this generation, including fallback attempts
-    pub provider_responses: Option<Vec<ProviderResponse>>,
-    /// Unique identifier grouping all generations from a single API request
-    pub request_id: Option<String>,
-    /// If this generation was served from response cache, contains the original generation ID. Null otherwise.
-    pub response_cache_source_id: Option<String>,
-    /// Router used for the request (e.g., openrouter/auto)
-    pub router: Option<String>,
-    /// Service tier the upstream provider reported running this request on, or null if it did not report one.
-    pub service_tier: Option<String>,
-    /// Session identifier grouping multiple generations in the same session
-    pub session_id: Option<String>,
-    /// Whether the response was streamed
-    pub streamed: Option<bool>,
-    /// Number of tokens in the completion
-    pub tokens_completion: Option<i64>,
-    /// Number of tokens in the prompt
-    pub tokens_prompt: Option<i64>,
-    /// Total cost of the generation in USD
-    pub total_cost: f64,
-    /// Upstream provider's identifier for this generation
-    pub upstream_id: Option<String>,
-    /// Cost charged by the upstream provider
-    pub upstream_inference_cost: Option<f64>,
-    /// Usage amount in USD
-    pub usage: f64,
-    /// User-Agent header from the request
-    pub user_agent: Option<String>,
-    /// The resolved web search engine used for this generation (e.g. exa, firecrawl, parallel)
-    pub web_search_engine: Option<String>,
-    /// ID of the workspace this generation is attributed to. Null for accounts without workspaces. Generations created before workspace resolution existed are attributed to the account default workspace.
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GenerationResponseData {
-        api_type: "api_type" defaulted,
-        app_id: "app_id" defaulted,
-        cache_discount: "cache_discount" defaulted,
-        cancelled: "cancelled" defaulted,
-        created_at: "created_at" required,
-        data_region: "data_region" required,
-        external_user: "external_user" defaulted,
-        finish_reason: "finish_reason" defaulted,
-        generation_time: "generation_time" defaulted,
-        http_referer: "http_referer" defaulted,
-        id: "id" required,
-        is_byok: "is_byok" required,
-        latency: "latency" defaulted,
-        model: "model" required,
-        moderation_latency: "moderation_latency" defaulted,
-        native_finish_reason: "native_finish_reason" defaulted,
-        native_tokens_cached: "native_tokens_cached" defaulted,
-        native_tokens_completion: "native_tokens_completion" defaulted,
-        native_tokens_completion_images: "native_tokens_completion_images" defaulted,
-        native_tokens_prompt: "native_tokens_prompt" defaulted,
-        native_tokens_reasoning: "native_tokens_reasoning" defaulted,
-        num_fetches: "num_fetches" defaulted,
-        num_input_audio_prompt: "num_input_audio_prompt" defaulted,
-        num_media_completion: "num_media_completion" defaulted,
-        num_media_prompt: "num_media_prompt" defaulted,
-        num_search_results: "num_search_results" defaulted,
-        origin: "origin" required,
-        preset_id: "preset_id" defaulted,
-        provider_name: "provider_name" defaulted,
-        provider_responses: "provider_responses" defaulted,
-        request_id: "request_id" optional,
-        response_cache_source_id: "response_cache_source_id" optional,
-        router: "router" defaulted,
-        service_tier: "service_tier" defaulted,
-        session_id: "session_id" optional,
-        streamed: "streamed" defaulted,
-        tokens_completion: "tokens_completion" defaulted,
-        tokens_prompt: "tokens_prompt" defaulted,
-        total_cost: "total_cost" required,
-        upstream_id: "upstream_id" defaulted,
-        upstream_inference_cost: "upstream_inference_cost" defaulted,
-        usage: "usage" required,
-        user_agent: "user_agent" defaulted,
-        web_search_engine: "web_search_engine" defaulted,
-        workspace_id: "workspace_id" optional,
+    /// Generation data
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GenerationResponseData {
+        /// Type of API used for the generation
+        pub api_type: Option<GenerationResponseDataApiType> = "api_type" defaulted,
+        /// ID of the app that made the request
+        pub app_id: Option<i64> = "app_id" defaulted,
+        /// Discount applied due to caching
+        pub cache_discount: Option<f64> = "cache_discount" defaulted,
+        /// Whether the generation was cancelled
+        pub cancelled: Option<bool> = "cancelled" defaulted,
+        /// ISO 8601 timestamp of when the generation was created
+        pub created_at: String = "created_at" required,
+        /// The data region this generation was routed through: 'global', 'europe', or 'us'.
+        pub data_region: GenerationResponseDataRegion = "data_region" required,
+        /// External user identifier
+        pub external_user: Option<String> = "external_user" defaulted,
+        /// Reason the generation finished
+        pub finish_reason: Option<String> = "finish_reason" defaulted,
+        /// Time taken for generation in milliseconds
+        pub generation_time: Option<f64> = "generation_time" defaulted,
+        /// Referer header from the request
+        pub http_referer: Option<String> = "http_referer" defaulted,
+        /// Unique identifier for the generation
+        pub id: String = "id" required,
+        /// Whether this used bring-your-own-key
+        pub is_byok: bool = "is_byok" required,
+        /// Total latency in milliseconds
+        pub latency: Option<f64> = "latency" defaulted,
+        /// Model used for the generation
+        pub model: String = "model" required,
+        /// Moderation latency in milliseconds
+        pub moderation_latency: Option<f64> = "moderation_latency" defaulted,
+        /// Native finish reason as reported by provider
+        pub native_finish_reason: Option<String> = "native_finish_reason" defaulted,
+        /// Native cached tokens as reported by provider
+        pub native_tokens_cached: Option<i64> = "native_tokens_cached" defaulted,
+        /// Native completion tokens as reported by provider
+        pub native_tokens_completion: Option<i64> = "native_tokens_completion" defaulted,
+        /// Native completion image tokens as reported by provider
+        pub native_tokens_completion_images: Option<i64> = "native_tokens_completion_images" defaulted,
+        /// Native prompt tokens as reported by provider
+        pub native_tokens_prompt: Option<i64> = "native_tokens_prompt" defaulted,
+        /// Native reasoning tokens as reported by provider
+        pub native_tokens_reasoning: Option<i64> = "native_tokens_reasoning" defaulted,
+        /// Number of web fetches performed
+        pub num_fetches: Option<i64> = "num_fetches" defaulted,
+        /// Number of audio inputs in the prompt
+        pub num_input_audio_prompt: Option<i64> = "num_input_audio_prompt" defaulted,
+        /// Number of media items in the completion
+        pub num_media_completion: Option<i64> = "num_media_completion" defaulted,
+        /// Number of media items in the prompt
+        pub num_media_prompt: Option<i64> = "num_media_prompt" defaulted,
+        /// Number of search results included
+        pub num_search_results: Option<i64> = "num_search_results" defaulted,
+        /// Origin URL of the request
+        pub origin: String = "origin" required,
+        /// ID of the preset used for this generation, null if no preset was used
+        pub preset_id: Option<String> = "preset_id" defaulted,
+        /// Name of the provider that served the request
+        pub provider_name: Option<String> = "provider_name" defaulted,
+        /// List of provider responses for this generation, including fallback attempts
+        pub provider_responses: Option<Vec<ProviderResponse>> = "provider_responses" defaulted,
+        /// Unique identifier grouping all generations from a single API request
+        pub request_id: Option<String> = "request_id" optional,
+        /// If this generation was served from response cache, contains the original generation ID. Null otherwise.
+        pub response_cache_source_id: Option<String> = "response_cache_source_id" optional,
+        /// Router used for the request (e.g., openrouter/auto)
+        pub router: Option<String> = "router" defaulted,
+        /// Service tier the upstream provider reported running this request on, or null if it did not report one.
+        pub service_tier: Option<String> = "service_tier" defaulted,
+        /// Session identifier grouping multiple generations in the same session
+        pub session_id: Option<String> = "session_id" optional,
+        /// Whether the response was streamed
+        pub streamed: Option<bool> = "streamed" defaulted,
+        /// Number of tokens in the completion
+        pub tokens_completion: Option<i64> = "tokens_completion" defaulted,
+        /// Number of tokens in the prompt
+        pub tokens_prompt: Option<i64> = "tokens_prompt" defaulted,
+        /// Total cost of the generation in USD
+        pub total_cost: f64 = "total_cost" required,
+        /// Upstream provider's identifier for this generation
+        pub upstream_id: Option<String> = "upstream_id" defaulted,
+        /// Cost charged by the upstream provider
+        pub upstream_inference_cost: Option<f64> = "upstream_inference_cost" defaulted,
+        /// Usage amount in USD
+        pub usage: f64 = "usage" required,
+        /// User-Agent header from the request
+        pub user_agent: Option<String> = "user_agent" defaulted,
+        /// The resolved web search engine used for this generation (e.g. exa, firecrawl, parallel)
+        pub web_search_engine: Option<String> = "web_search_engine" defaulted,
+        /// ID of the workspace this generation is attributed to. Null for accounts without workspaces. Generations created before workspace resolution existed are attributed to the account default workspace.
+        pub workspace_id: Option<String> = "workspace_id" optional,
     }
 }
 
@@ -814,39 +706,26 @@ impl ListGenerationContentRequest {
     }
 }
 
-/// Details of a provider response for a generation attempt
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProviderResponse {
-    /// Internal endpoint identifier
-    pub endpoint_id: Option<String>,
-    /// Upstream provider response identifier
-    pub id: Option<String>,
-    /// Whether the request used a bring-your-own-key
-    pub is_byok: Option<bool>,
-    /// Response latency in milliseconds
-    pub latency: Option<f64>,
-    /// Canonical model slug
-    pub model_permaslug: Option<String>,
-    /// Name of the provider
-    pub provider_name: Option<ProviderResponseProviderName>,
-    /// The service tier this request was routed to (e.g. flex, priority). The tier actually applied and billed is determined by the provider response and may differ.
-    pub routed_service_tier: Option<ProviderResponseRoutedServiceTier>,
-    /// HTTP status code from the provider
-    pub status: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ProviderResponse {
-        endpoint_id: "endpoint_id" optional,
-        id: "id" optional,
-        is_byok: "is_byok" optional,
-        latency: "latency" optional,
-        model_permaslug: "model_permaslug" optional,
-        provider_name: "provider_name" optional,
-        routed_service_tier: "routed_service_tier" optional,
-        status: "status" defaulted,
+    /// Details of a provider response for a generation attempt
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ProviderResponse {
+        /// Internal endpoint identifier
+        pub endpoint_id: Option<String> = "endpoint_id" optional,
+        /// Upstream provider response identifier
+        pub id: Option<String> = "id" optional,
+        /// Whether the request used a bring-your-own-key
+        pub is_byok: Option<bool> = "is_byok" optional,
+        /// Response latency in milliseconds
+        pub latency: Option<f64> = "latency" optional,
+        /// Canonical model slug
+        pub model_permaslug: Option<String> = "model_permaslug" optional,
+        /// Name of the provider
+        pub provider_name: Option<ProviderResponseProviderName> = "provider_name" optional,
+        /// The service tier this request was routed to (e.g. flex, priority). The tier actually applied and billed is determined by the provider response and may differ.
+        pub routed_service_tier: Option<ProviderResponseRoutedServiceTier> = "routed_service_tier" optional,
+        /// HTTP status code from the provider
+        pub status: Option<i64> = "status" defaulted,
     }
 }
 
@@ -943,24 +822,16 @@ impl From<SubmitGenerationFeedbackRequestBody> for SubmitGenerationFeedbackReque
     }
 }
 
-/// Structured feedback about a specific generation
-#[derive(Debug, Clone, PartialEq)]
-pub struct SubmitGenerationFeedbackRequestBody {
-    /// The category of feedback being reported
-    pub category: SubmitGenerationFeedbackRequestBodyCategory,
-    /// An optional free-text comment describing the feedback
-    pub comment: Option<String>,
-    /// The generation to submit feedback on
-    pub generation_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SubmitGenerationFeedbackRequestBody {
-        category: "category" required,
-        comment: "comment" optional,
-        generation_id: "generation_id" required,
+    /// Structured feedback about a specific generation
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct SubmitGenerationFeedbackRequestBody {
+        /// The category of feedback being reported
+        pub category: SubmitGenerationFeedbackRequestBodyCategory = "category" required,
+        /// An optional free-text comment describing the feedback
+        pub comment: Option<String> = "comment" optional,
+        /// The generation to submit feedback on
+        pub generation_id: String = "generation_id" required,
     }
 }
 
@@ -998,17 +869,11 @@ open_enum! {
     }
 }
 
-/// Confirmation that the feedback was recorded
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SubmitGenerationFeedbackResponse {
-    pub data: SubmitGenerationFeedbackResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SubmitGenerationFeedbackResponse {
-        data: "data" required,
+    /// Confirmation that the feedback was recorded
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SubmitGenerationFeedbackResponse {
+        pub data: SubmitGenerationFeedbackResponseData = "data" required,
     }
 }
 
@@ -1019,17 +884,11 @@ impl SubmitGenerationFeedbackResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SubmitGenerationFeedbackResponseData {
-    /// Whether the feedback was recorded
-    pub success: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SubmitGenerationFeedbackResponseData {
-        success: "success" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SubmitGenerationFeedbackResponseData {
+        /// Whether the feedback was recorded
+        pub success: bool = "success" required,
     }
 }
 

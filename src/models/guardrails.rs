@@ -7,17 +7,11 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkAssignKeysRequest {
-    /// Array of API key hashes to assign to the guardrail
-    pub key_hashes: Vec<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkAssignKeysRequest {
-        key_hashes: "key_hashes" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkAssignKeysRequest {
+        /// Array of API key hashes to assign to the guardrail
+        pub key_hashes: Vec<String> = "key_hashes" defaulted,
     }
 }
 
@@ -28,17 +22,11 @@ impl BulkAssignKeysRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkAssignKeysResponse {
-    /// Number of keys successfully assigned
-    pub assigned_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkAssignKeysResponse {
-        assigned_count: "assigned_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkAssignKeysResponse {
+        /// Number of keys successfully assigned
+        pub assigned_count: i64 = "assigned_count" required,
     }
 }
 
@@ -66,17 +54,11 @@ impl BulkAssignKeysToGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkAssignMembersRequest {
-    /// Array of member user IDs to assign to the guardrail
-    pub member_user_ids: Vec<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkAssignMembersRequest {
-        member_user_ids: "member_user_ids" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkAssignMembersRequest {
+        /// Array of member user IDs to assign to the guardrail
+        pub member_user_ids: Vec<String> = "member_user_ids" defaulted,
     }
 }
 
@@ -87,17 +69,11 @@ impl BulkAssignMembersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkAssignMembersResponse {
-    /// Number of members successfully assigned
-    pub assigned_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkAssignMembersResponse {
-        assigned_count: "assigned_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkAssignMembersResponse {
+        /// Number of members successfully assigned
+        pub assigned_count: i64 = "assigned_count" required,
     }
 }
 
@@ -142,17 +118,11 @@ impl BulkUnassignKeysFromGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkUnassignKeysRequest {
-    /// Array of API key hashes to unassign from the guardrail
-    pub key_hashes: Vec<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkUnassignKeysRequest {
-        key_hashes: "key_hashes" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkUnassignKeysRequest {
+        /// Array of API key hashes to unassign from the guardrail
+        pub key_hashes: Vec<String> = "key_hashes" defaulted,
     }
 }
 
@@ -163,17 +133,11 @@ impl BulkUnassignKeysRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkUnassignKeysResponse {
-    /// Number of keys successfully unassigned
-    pub unassigned_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkUnassignKeysResponse {
-        unassigned_count: "unassigned_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkUnassignKeysResponse {
+        /// Number of keys successfully unassigned
+        pub unassigned_count: i64 = "unassigned_count" required,
     }
 }
 
@@ -201,17 +165,11 @@ impl BulkUnassignMembersFromGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkUnassignMembersRequest {
-    /// Array of member user IDs to unassign from the guardrail
-    pub member_user_ids: Vec<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkUnassignMembersRequest {
-        member_user_ids: "member_user_ids" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkUnassignMembersRequest {
+        /// Array of member user IDs to unassign from the guardrail
+        pub member_user_ids: Vec<String> = "member_user_ids" defaulted,
     }
 }
 
@@ -222,17 +180,11 @@ impl BulkUnassignMembersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkUnassignMembersResponse {
-    /// Number of members successfully unassigned
-    pub unassigned_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkUnassignMembersResponse {
-        unassigned_count: "unassigned_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkUnassignMembersResponse {
+        /// Number of members successfully unassigned
+        pub unassigned_count: i64 = "unassigned_count" required,
     }
 }
 
@@ -261,27 +213,18 @@ open_enum! {
     }
 }
 
-/// A builtin content filter entry. Builtin filters include PII detectors, API-key and secret detectors, and the regex-based prompt injection detector.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContentFilterBuiltinEntry {
-    /// Action taken when the builtin filter triggers
-    pub action: ContentFilterBuiltinAction,
-    /// Read-only, system-assigned redaction placeholder derived from the slug (e.g. "\[EMAIL\]", "\[PHONE\]"). Not settable by the caller.
-    pub label: Option<String>,
-    /// Which message roles to scan for prompt injection. Only applies to the regex-prompt-injection builtin. Defaults to all_messages.
-    pub scan_scope: Option<PromptInjectionScanScope>,
-    /// The builtin filter identifier
-    pub slug: ContentFilterBuiltinSlug,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentFilterBuiltinEntry {
-        action: "action" required,
-        label: "label" optional,
-        scan_scope: "scan_scope" optional,
-        slug: "slug" required,
+    /// A builtin content filter entry. Builtin filters include PII detectors, API-key and secret detectors, and the regex-based prompt injection detector.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ContentFilterBuiltinEntry {
+        /// Action taken when the builtin filter triggers
+        pub action: ContentFilterBuiltinAction = "action" required,
+        /// Read-only, system-assigned redaction placeholder derived from the slug (e.g. "\[EMAIL\]", "\[PHONE\]"). Not settable by the caller.
+        pub label: Option<String> = "label" optional,
+        /// Which message roles to scan for prompt injection. Only applies to the regex-prompt-injection builtin. Defaults to all_messages.
+        pub scan_scope: Option<PromptInjectionScanScope> = "scan_scope" optional,
+        /// The builtin filter identifier
+        pub slug: ContentFilterBuiltinSlug = "slug" required,
     }
 }
 
@@ -304,28 +247,19 @@ impl ContentFilterBuiltinEntry {
     }
 }
 
-/// A builtin content filter entry for create/update requests. Labels are system-assigned and cannot be set by the caller.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContentFilterBuiltinEntryInput {
-    /// Action taken when the builtin filter triggers
-    pub action: ContentFilterBuiltinAction,
-    /// Deprecated: labels are system-assigned and cannot be set by the caller. Accepted for backward compatibility but silently ignored.
-    #[deprecated(note = "Labels are system-assigned and cannot be set by the caller.")]
-    pub label: Option<String>,
-    /// Which message roles to scan for prompt injection. Only applies to the regex-prompt-injection builtin. Defaults to all_messages.
-    pub scan_scope: Option<PromptInjectionScanScope>,
-    /// The builtin filter identifier
-    pub slug: ContentFilterBuiltinSlug,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentFilterBuiltinEntryInput {
-        action: "action" required,
-        label: "label" optional,
-        scan_scope: "scan_scope" optional,
-        slug: "slug" required,
+    /// A builtin content filter entry for create/update requests. Labels are system-assigned and cannot be set by the caller.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ContentFilterBuiltinEntryInput {
+        /// Action taken when the builtin filter triggers
+        pub action: ContentFilterBuiltinAction = "action" required,
+        /// Deprecated: labels are system-assigned and cannot be set by the caller. Accepted for backward compatibility but silently ignored.
+        #[deprecated(note = "Labels are system-assigned and cannot be set by the caller.")]
+        pub label: Option<String> = "label" optional,
+        /// Which message roles to scan for prompt injection. Only applies to the regex-prompt-injection builtin. Defaults to all_messages.
+        pub scan_scope: Option<PromptInjectionScanScope> = "scan_scope" optional,
+        /// The builtin filter identifier
+        pub slug: ContentFilterBuiltinSlug = "slug" required,
     }
 }
 
@@ -364,24 +298,16 @@ open_enum! {
     }
 }
 
-/// A custom regex content filter that scans request messages for matching patterns.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContentFilterEntry {
-    /// Action taken when the pattern matches
-    pub action: ContentFilterAction,
-    /// Optional label used in redaction placeholders or error messages
-    pub label: Option<String>,
-    /// A regex pattern to match against request content
-    pub pattern: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentFilterEntry {
-        action: "action" required,
-        label: "label" optional,
-        pattern: "pattern" required,
+    /// A custom regex content filter that scans request messages for matching patterns.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ContentFilterEntry {
+        /// Action taken when the pattern matches
+        pub action: ContentFilterAction = "action" required,
+        /// Optional label used in redaction placeholders or error messages
+        pub label: Option<String> = "label" optional,
+        /// A regex pattern to match against request content
+        pub pattern: String = "pattern" required,
     }
 }
 
@@ -424,92 +350,60 @@ impl From<CreateGuardrailRequestBody> for CreateGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateGuardrailRequestBody {
-    /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_google: Option<bool>,
-    /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_other: Option<bool>,
-    /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value. An empty array is rejected.
-    pub allowed_data_regions: Option<Vec<GuardrailDataRegion>>,
-    /// Array of model identifiers (slug or canonical_slug accepted)
-    pub allowed_models: Option<Vec<String>>,
-    /// List of allowed provider IDs
-    pub allowed_providers: Option<Vec<String>>,
-    /// Builtin content filters to apply. Every builtin slug supports "block", "redact", and the detect-only "flag" action.
-    pub content_filter_builtins: Option<Vec<ContentFilterBuiltinEntryInput>>,
-    /// Custom regex content filters to apply to request messages
-    pub content_filters: Option<Vec<ContentFilterEntry>>,
-    /// Description of the guardrail
-    pub description: Option<String>,
-    /// Whether this guardrail allows free endpoints that publish prompts.
-    pub enable_free_model_publication: Option<bool>,
-    /// Whether this guardrail allows free endpoints that train on request data.
-    pub enable_free_model_training: Option<bool>,
-    /// Whether this guardrail allows paid endpoints that train on request data.
-    pub enable_paid_model_training: Option<bool>,
-    /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
-    pub enforce_first_party_harness_models: Option<bool>,
-    /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
-    #[deprecated(
-        note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
-    )]
-    pub enforce_zdr: Option<bool>,
-    /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_anthropic: Option<bool>,
-    /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_google: Option<bool>,
-    /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_openai: Option<bool>,
-    /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_other: Option<bool>,
-    /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_xai: Option<bool>,
-    /// Array of model identifiers to exclude from routing (slug or canonical_slug accepted)
-    pub ignored_models: Option<Vec<String>>,
-    /// List of provider IDs to exclude from routing
-    pub ignored_providers: Option<Vec<String>>,
-    /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend. Defaults to false.
-    pub include_byok_in_budgets: Option<bool>,
-    /// Spending limit in USD. Must be provided together with `reset_interval`: a request that sets only one of the two is rejected with a 400.
-    pub limit_usd: Option<f64>,
-    /// Name for the new guardrail
-    pub name: String,
-    /// Interval at which the limit resets (daily, weekly, monthly)
-    pub reset_interval: Option<GuardrailInterval>,
-    /// The workspace to create the guardrail in. When omitted, the guardrail is created in the default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly. This only places the guardrail in the workspace; the created guardrail enforces nothing for that workspace's traffic until it is assigned to API keys or members. To restrict all traffic in a workspace, update the workspace's default guardrail instead.
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateGuardrailRequestBody {
-        allow_safety_retention_google: "allow_safety_retention_google" optional,
-        allow_safety_retention_other: "allow_safety_retention_other" optional,
-        allowed_data_regions: "allowed_data_regions" optional,
-        allowed_models: "allowed_models" optional,
-        allowed_providers: "allowed_providers" optional,
-        content_filter_builtins: "content_filter_builtins" optional,
-        content_filters: "content_filters" optional,
-        description: "description" optional,
-        enable_free_model_publication: "enable_free_model_publication" optional,
-        enable_free_model_training: "enable_free_model_training" optional,
-        enable_paid_model_training: "enable_paid_model_training" optional,
-        enforce_first_party_harness_models: "enforce_first_party_harness_models" optional,
-        enforce_zdr: "enforce_zdr" optional,
-        enforce_zdr_anthropic: "enforce_zdr_anthropic" optional,
-        enforce_zdr_google: "enforce_zdr_google" optional,
-        enforce_zdr_openai: "enforce_zdr_openai" optional,
-        enforce_zdr_other: "enforce_zdr_other" optional,
-        enforce_zdr_xai: "enforce_zdr_xai" optional,
-        ignored_models: "ignored_models" optional,
-        ignored_providers: "ignored_providers" optional,
-        include_byok_in_budgets: "include_byok_in_budgets" optional,
-        limit_usd: "limit_usd" optional,
-        name: "name" required,
-        reset_interval: "reset_interval" optional,
-        workspace_id: "workspace_id" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateGuardrailRequestBody {
+        /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+        pub allow_safety_retention_google: Option<bool> = "allow_safety_retention_google" optional,
+        /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+        pub allow_safety_retention_other: Option<bool> = "allow_safety_retention_other" optional,
+        /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value. An empty array is rejected.
+        pub allowed_data_regions: Option<Vec<GuardrailDataRegion>> = "allowed_data_regions" optional,
+        /// Array of model identifiers (slug or canonical_slug accepted)
+        pub allowed_models: Option<Vec<String>> = "allowed_models" optional,
+        /// List of allowed provider IDs
+        pub allowed_providers: Option<Vec<String>> = "allowed_providers" optional,
+        /// Builtin content filters to apply. Every builtin slug supports "block", "redact", and the detect-only "flag" action.
+        pub content_filter_builtins: Option<Vec<ContentFilterBuiltinEntryInput>> = "content_filter_builtins" optional,
+        /// Custom regex content filters to apply to request messages
+        pub content_filters: Option<Vec<ContentFilterEntry>> = "content_filters" optional,
+        /// Description of the guardrail
+        pub description: Option<String> = "description" optional,
+        /// Whether this guardrail allows free endpoints that publish prompts.
+        pub enable_free_model_publication: Option<bool> = "enable_free_model_publication" optional,
+        /// Whether this guardrail allows free endpoints that train on request data.
+        pub enable_free_model_training: Option<bool> = "enable_free_model_training" optional,
+        /// Whether this guardrail allows paid endpoints that train on request data.
+        pub enable_paid_model_training: Option<bool> = "enable_paid_model_training" optional,
+        /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
+        pub enforce_first_party_harness_models: Option<bool> = "enforce_first_party_harness_models" optional,
+        /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
+        #[deprecated(note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead.")]
+        pub enforce_zdr: Option<bool> = "enforce_zdr" optional,
+        /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_anthropic: Option<bool> = "enforce_zdr_anthropic" optional,
+        /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_google: Option<bool> = "enforce_zdr_google" optional,
+        /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_openai: Option<bool> = "enforce_zdr_openai" optional,
+        /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_other: Option<bool> = "enforce_zdr_other" optional,
+        /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_xai: Option<bool> = "enforce_zdr_xai" optional,
+        /// Array of model identifiers to exclude from routing (slug or canonical_slug accepted)
+        pub ignored_models: Option<Vec<String>> = "ignored_models" optional,
+        /// List of provider IDs to exclude from routing
+        pub ignored_providers: Option<Vec<String>> = "ignored_providers" optional,
+        /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend. Defaults to false.
+        pub include_byok_in_budgets: Option<bool> = "include_byok_in_budgets" optional,
+        /// Spending limit in USD. Must be provided together with `reset_interval`: a request that sets only one of the two is rejected with a 400.
+        pub limit_usd: Option<f64> = "limit_usd" optional,
+        /// Name for the new guardrail
+        pub name: String = "name" required,
+        /// Interval at which the limit resets (daily, weekly, monthly)
+        pub reset_interval: Option<GuardrailInterval> = "reset_interval" optional,
+        /// The workspace to create the guardrail in. When omitted, the guardrail is created in the default workspace; if that default has been deleted, the request returns a 400 and you must pass `workspace_id` explicitly. This only places the guardrail in the workspace; the created guardrail enforces nothing for that workspace's traffic until it is assigned to API keys or members. To restrict all traffic in a workspace, update the workspace's default guardrail instead.
+        pub workspace_id: Option<String> = "workspace_id" optional,
     }
 }
 
@@ -851,16 +745,10 @@ impl CreateGuardrailRequestBody {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateGuardrailResponse {
-    pub data: Guardrail,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateGuardrailResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateGuardrailResponse {
+        pub data: Guardrail = "data" required,
     }
 }
 
@@ -887,17 +775,11 @@ impl DeleteGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteGuardrailResponse {
-    /// Confirmation that the guardrail was deleted
-    pub deleted: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeleteGuardrailResponse {
-        deleted: "deleted" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeleteGuardrailResponse {
+        /// Confirmation that the guardrail was deleted
+        pub deleted: bool = "deleted" required,
     }
 }
 
@@ -924,16 +806,10 @@ impl GetGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetGuardrailResponse {
-    pub data: Guardrail,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetGuardrailResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetGuardrailResponse {
+        pub data: Guardrail = "data" required,
     }
 }
 
@@ -944,101 +820,66 @@ impl GetGuardrailResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Guardrail {
-    /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_google: Option<bool>,
-    /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_other: Option<bool>,
-    /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value.
-    pub allowed_data_regions: Option<Vec<GuardrailDataRegion>>,
-    /// Array of model canonical_slugs (immutable identifiers)
-    pub allowed_models: Option<Vec<String>>,
-    /// List of allowed provider IDs
-    pub allowed_providers: Option<Vec<String>>,
-    /// Builtin content filters applied to requests. Includes PII detectors and the regex-based prompt injection detector.
-    pub content_filter_builtins: Option<Vec<ContentFilterBuiltinEntry>>,
-    /// Custom regex content filters applied to request messages
-    pub content_filters: Option<Vec<ContentFilterEntry>>,
-    /// ISO 8601 timestamp of when the guardrail was created
-    pub created_at: String,
-    /// Description of the guardrail
-    pub description: Option<String>,
-    /// Whether this guardrail allows free endpoints that publish prompts.
-    pub enable_free_model_publication: Option<bool>,
-    /// Whether this guardrail allows free endpoints that train on request data.
-    pub enable_free_model_training: Option<bool>,
-    /// Whether this guardrail allows paid endpoints that train on request data.
-    pub enable_paid_model_training: Option<bool>,
-    /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
-    pub enforce_first_party_harness_models: Option<bool>,
-    /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
-    #[deprecated(
-        note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
-    )]
-    pub enforce_zdr: Option<bool>,
-    /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_anthropic: Option<bool>,
-    /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_google: Option<bool>,
-    /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_openai: Option<bool>,
-    /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_other: Option<bool>,
-    /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_xai: Option<bool>,
-    /// Unique identifier for the guardrail
-    pub id: String,
-    /// Array of model canonical_slugs to exclude from routing
-    pub ignored_models: Option<Vec<String>>,
-    /// List of provider IDs to exclude from routing
-    pub ignored_providers: Option<Vec<String>>,
-    /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend.
-    pub include_byok_in_budgets: bool,
-    /// Spending limit in USD
-    pub limit_usd: Option<f64>,
-    /// Name of the guardrail
-    pub name: String,
-    /// Interval at which the limit resets (daily, weekly, monthly)
-    pub reset_interval: Option<GuardrailInterval>,
-    /// ISO 8601 timestamp of when the guardrail was last updated
-    pub updated_at: Option<String>,
-    /// The workspace this guardrail belongs to, or `null` for an unscoped legacy guardrail predating workspaces. Workspace membership organizes the guardrail; it does not apply the guardrail to the workspace's traffic. A `null` value does not mean the default workspace, and does not apply the guardrail across every workspace.
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Guardrail {
-        allow_safety_retention_google: "allow_safety_retention_google" optional,
-        allow_safety_retention_other: "allow_safety_retention_other" optional,
-        allowed_data_regions: "allowed_data_regions" optional,
-        allowed_models: "allowed_models" optional,
-        allowed_providers: "allowed_providers" optional,
-        content_filter_builtins: "content_filter_builtins" optional,
-        content_filters: "content_filters" optional,
-        created_at: "created_at" required,
-        description: "description" optional,
-        enable_free_model_publication: "enable_free_model_publication" optional,
-        enable_free_model_training: "enable_free_model_training" optional,
-        enable_paid_model_training: "enable_paid_model_training" optional,
-        enforce_first_party_harness_models: "enforce_first_party_harness_models" optional,
-        enforce_zdr: "enforce_zdr" optional,
-        enforce_zdr_anthropic: "enforce_zdr_anthropic" optional,
-        enforce_zdr_google: "enforce_zdr_google" optional,
-        enforce_zdr_openai: "enforce_zdr_openai" optional,
-        enforce_zdr_other: "enforce_zdr_other" optional,
-        enforce_zdr_xai: "enforce_zdr_xai" optional,
-        id: "id" required,
-        ignored_models: "ignored_models" optional,
-        ignored_providers: "ignored_providers" optional,
-        include_byok_in_budgets: "include_byok_in_budgets" required,
-        limit_usd: "limit_usd" optional,
-        name: "name" required,
-        reset_interval: "reset_interval" optional,
-        updated_at: "updated_at" optional,
-        workspace_id: "workspace_id" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Guardrail {
+        /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+        pub allow_safety_retention_google: Option<bool> = "allow_safety_retention_google" optional,
+        /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+        pub allow_safety_retention_other: Option<bool> = "allow_safety_retention_other" optional,
+        /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value.
+        pub allowed_data_regions: Option<Vec<GuardrailDataRegion>> = "allowed_data_regions" optional,
+        /// Array of model canonical_slugs (immutable identifiers)
+        pub allowed_models: Option<Vec<String>> = "allowed_models" optional,
+        /// List of allowed provider IDs
+        pub allowed_providers: Option<Vec<String>> = "allowed_providers" optional,
+        /// Builtin content filters applied to requests. Includes PII detectors and the regex-based prompt injection detector.
+        pub content_filter_builtins: Option<Vec<ContentFilterBuiltinEntry>> = "content_filter_builtins" optional,
+        /// Custom regex content filters applied to request messages
+        pub content_filters: Option<Vec<ContentFilterEntry>> = "content_filters" optional,
+        /// ISO 8601 timestamp of when the guardrail was created
+        pub created_at: String = "created_at" required,
+        /// Description of the guardrail
+        pub description: Option<String> = "description" optional,
+        /// Whether this guardrail allows free endpoints that publish prompts.
+        pub enable_free_model_publication: Option<bool> = "enable_free_model_publication" optional,
+        /// Whether this guardrail allows free endpoints that train on request data.
+        pub enable_free_model_training: Option<bool> = "enable_free_model_training" optional,
+        /// Whether this guardrail allows paid endpoints that train on request data.
+        pub enable_paid_model_training: Option<bool> = "enable_paid_model_training" optional,
+        /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
+        pub enforce_first_party_harness_models: Option<bool> = "enforce_first_party_harness_models" optional,
+        /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
+        #[deprecated(note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead.")]
+        pub enforce_zdr: Option<bool> = "enforce_zdr" optional,
+        /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_anthropic: Option<bool> = "enforce_zdr_anthropic" optional,
+        /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_google: Option<bool> = "enforce_zdr_google" optional,
+        /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_openai: Option<bool> = "enforce_zdr_openai" optional,
+        /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_other: Option<bool> = "enforce_zdr_other" optional,
+        /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_xai: Option<bool> = "enforce_zdr_xai" optional,
+        /// Unique identifier for the guardrail
+        pub id: String = "id" required,
+        /// Array of model canonical_slugs to exclude from routing
+        pub ignored_models: Option<Vec<String>> = "ignored_models" optional,
+        /// List of provider IDs to exclude from routing
+        pub ignored_providers: Option<Vec<String>> = "ignored_providers" optional,
+        /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend.
+        pub include_byok_in_budgets: bool = "include_byok_in_budgets" required,
+        /// Spending limit in USD
+        pub limit_usd: Option<f64> = "limit_usd" optional,
+        /// Name of the guardrail
+        pub name: String = "name" required,
+        /// Interval at which the limit resets (daily, weekly, monthly)
+        pub reset_interval: Option<GuardrailInterval> = "reset_interval" optional,
+        /// ISO 8601 timestamp of when the guardrail was last updated
+        pub updated_at: Option<String> = "updated_at" optional,
+        /// The workspace this guardrail belongs to, or `null` for an unscoped legacy guardrail predating workspaces. Workspace membership organizes the guardrail; it does not apply the guardrail to the workspace's traffic. A `null` value does not mean the default workspace, and does not apply the guardrail across every workspace.
+        pub workspace_id: Option<String> = "workspace_id" defaulted,
     }
 }
 
@@ -1413,35 +1254,23 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct KeyAssignment {
-    /// User ID of who made the assignment
-    pub assigned_by: Option<String>,
-    /// ISO 8601 timestamp of when the assignment was created
-    pub created_at: String,
-    /// ID of the guardrail
-    pub guardrail_id: String,
-    /// Unique identifier for the assignment
-    pub id: String,
-    /// Hash of the assigned API key
-    pub key_hash: String,
-    /// Label of the API key
-    pub key_label: String,
-    /// Name of the API key
-    pub key_name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    KeyAssignment {
-        assigned_by: "assigned_by" defaulted,
-        created_at: "created_at" required,
-        guardrail_id: "guardrail_id" required,
-        id: "id" required,
-        key_hash: "key_hash" required,
-        key_label: "key_label" required,
-        key_name: "key_name" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct KeyAssignment {
+        /// User ID of who made the assignment
+        pub assigned_by: Option<String> = "assigned_by" defaulted,
+        /// ISO 8601 timestamp of when the assignment was created
+        pub created_at: String = "created_at" required,
+        /// ID of the guardrail
+        pub guardrail_id: String = "guardrail_id" required,
+        /// Unique identifier for the assignment
+        pub id: String = "id" required,
+        /// Hash of the assigned API key
+        pub key_hash: String = "key_hash" required,
+        /// Label of the API key
+        pub key_label: String = "key_label" required,
+        /// Name of the API key
+        pub key_name: String = "key_name" required,
     }
 }
 
@@ -1588,20 +1417,13 @@ impl ListGuardrailsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListGuardrailsResponse {
-    /// List of guardrails
-    pub data: Vec<Guardrail>,
-    /// Total number of guardrails
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListGuardrailsResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListGuardrailsResponse {
+        /// List of guardrails
+        pub data: Vec<Guardrail> = "data" defaulted,
+        /// Total number of guardrails
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -1644,20 +1466,13 @@ impl ListKeyAssignmentsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListKeyAssignmentsResponse {
-    /// List of key assignments
-    pub data: Vec<KeyAssignment>,
-    /// Total number of key assignments for this guardrail
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListKeyAssignmentsResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListKeyAssignmentsResponse {
+        /// List of key assignments
+        pub data: Vec<KeyAssignment> = "data" defaulted,
+        /// Total number of key assignments for this guardrail
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -1700,20 +1515,13 @@ impl ListMemberAssignmentsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListMemberAssignmentsResponse {
-    /// List of member assignments
-    pub data: Vec<MemberAssignment>,
-    /// Total number of member assignments
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListMemberAssignmentsResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListMemberAssignmentsResponse {
+        /// List of member assignments
+        pub data: Vec<MemberAssignment> = "data" defaulted,
+        /// Total number of member assignments
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -1724,32 +1532,21 @@ impl ListMemberAssignmentsResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MemberAssignment {
-    /// User ID of who made the assignment
-    pub assigned_by: Option<String>,
-    /// ISO 8601 timestamp of when the assignment was created
-    pub created_at: String,
-    /// ID of the guardrail
-    pub guardrail_id: String,
-    /// Unique identifier for the assignment
-    pub id: String,
-    /// Organization ID
-    pub organization_id: String,
-    /// Clerk user ID of the assigned member
-    pub user_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MemberAssignment {
-        assigned_by: "assigned_by" defaulted,
-        created_at: "created_at" required,
-        guardrail_id: "guardrail_id" required,
-        id: "id" required,
-        organization_id: "organization_id" required,
-        user_id: "user_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MemberAssignment {
+        /// User ID of who made the assignment
+        pub assigned_by: Option<String> = "assigned_by" defaulted,
+        /// ISO 8601 timestamp of when the assignment was created
+        pub created_at: String = "created_at" required,
+        /// ID of the guardrail
+        pub guardrail_id: String = "guardrail_id" required,
+        /// Unique identifier for the assignment
+        pub id: String = "id" required,
+        /// Organization ID
+        pub organization_id: String = "organization_id" required,
+        /// Clerk user ID of the assigned member
+        pub user_id: String = "user_id" required,
     }
 }
 
@@ -1805,89 +1602,58 @@ impl UpdateGuardrailRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateGuardrailRequestBody {
-    /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_google: Option<bool>,
-    /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
-    pub allow_safety_retention_other: Option<bool>,
-    /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value. An empty array is rejected.
-    pub allowed_data_regions: Option<Vec<GuardrailDataRegion>>,
-    /// Array of model identifiers (slug or canonical_slug accepted)
-    pub allowed_models: Option<Vec<String>>,
-    /// New list of allowed provider IDs
-    pub allowed_providers: Option<Vec<String>>,
-    /// Builtin content filters to apply. Set to null to remove. Every builtin slug supports "block", "redact", and the detect-only "flag" action.
-    pub content_filter_builtins: Option<Vec<ContentFilterBuiltinEntryInput>>,
-    /// Custom regex content filters to apply. Set to null to remove.
-    pub content_filters: Option<Vec<ContentFilterEntry>>,
-    /// New description for the guardrail
-    pub description: Option<String>,
-    /// Whether this guardrail allows free endpoints that publish prompts.
-    pub enable_free_model_publication: Option<bool>,
-    /// Whether this guardrail allows free endpoints that train on request data.
-    pub enable_free_model_training: Option<bool>,
-    /// Whether this guardrail allows paid endpoints that train on request data.
-    pub enable_paid_model_training: Option<bool>,
-    /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
-    pub enforce_first_party_harness_models: Option<bool>,
-    /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
-    #[deprecated(
-        note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead."
-    )]
-    pub enforce_zdr: Option<bool>,
-    /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_anthropic: Option<bool>,
-    /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_google: Option<bool>,
-    /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_openai: Option<bool>,
-    /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_other: Option<bool>,
-    /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
-    pub enforce_zdr_xai: Option<bool>,
-    /// Array of model identifiers to exclude from routing (slug or canonical_slug accepted)
-    pub ignored_models: Option<Vec<String>>,
-    /// List of provider IDs to exclude from routing
-    pub ignored_providers: Option<Vec<String>>,
-    /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend. Omit to leave unchanged.
-    pub include_byok_in_budgets: Option<bool>,
-    /// New spending limit in USD
-    pub limit_usd: Option<f64>,
-    /// New name for the guardrail
-    pub name: Option<String>,
-    /// Interval at which the limit resets (daily, weekly, monthly)
-    pub reset_interval: Option<GuardrailInterval>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateGuardrailRequestBody {
-        allow_safety_retention_google: "allow_safety_retention_google" optional,
-        allow_safety_retention_other: "allow_safety_retention_other" optional,
-        allowed_data_regions: "allowed_data_regions" optional,
-        allowed_models: "allowed_models" optional,
-        allowed_providers: "allowed_providers" optional,
-        content_filter_builtins: "content_filter_builtins" optional,
-        content_filters: "content_filters" optional,
-        description: "description" optional,
-        enable_free_model_publication: "enable_free_model_publication" optional,
-        enable_free_model_training: "enable_free_model_training" optional,
-        enable_paid_model_training: "enable_paid_model_training" optional,
-        enforce_first_party_harness_models: "enforce_first_party_harness_models" optional,
-        enforce_zdr: "enforce_zdr" optional,
-        enforce_zdr_anthropic: "enforce_zdr_anthropic" optional,
-        enforce_zdr_google: "enforce_zdr_google" optional,
-        enforce_zdr_openai: "enforce_zdr_openai" optional,
-        enforce_zdr_other: "enforce_zdr_other" optional,
-        enforce_zdr_xai: "enforce_zdr_xai" optional,
-        ignored_models: "ignored_models" optional,
-        ignored_providers: "ignored_providers" optional,
-        include_byok_in_budgets: "include_byok_in_budgets" optional,
-        limit_usd: "limit_usd" optional,
-        name: "name" optional,
-        reset_interval: "reset_interval" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateGuardrailRequestBody {
+        /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+        pub allow_safety_retention_google: Option<bool> = "allow_safety_retention_google" optional,
+        /// Whether ZDR-only requests to models outside the named providers (for example open-weight models on Vertex) may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
+        pub allow_safety_retention_other: Option<bool> = "allow_safety_retention_other" optional,
+        /// Data regions through which requests governed by this guardrail must arrive. `global` is <https://openrouter.ai>, `europe` is <https://eu.openrouter.ai>, and `us` is <https://us.openrouter.ai>. Requests arriving through any other region are rejected. `null` leaves the ingress region unrestricted. When several guardrails apply (workspace default, member, API key), the effective regions are the intersection of every non-null value. An empty array is rejected.
+        pub allowed_data_regions: Option<Vec<GuardrailDataRegion>> = "allowed_data_regions" optional,
+        /// Array of model identifiers (slug or canonical_slug accepted)
+        pub allowed_models: Option<Vec<String>> = "allowed_models" optional,
+        /// New list of allowed provider IDs
+        pub allowed_providers: Option<Vec<String>> = "allowed_providers" optional,
+        /// Builtin content filters to apply. Set to null to remove. Every builtin slug supports "block", "redact", and the detect-only "flag" action.
+        pub content_filter_builtins: Option<Vec<ContentFilterBuiltinEntryInput>> = "content_filter_builtins" optional,
+        /// Custom regex content filters to apply. Set to null to remove.
+        pub content_filters: Option<Vec<ContentFilterEntry>> = "content_filters" optional,
+        /// New description for the guardrail
+        pub description: Option<String> = "description" optional,
+        /// Whether this guardrail allows free endpoints that publish prompts.
+        pub enable_free_model_publication: Option<bool> = "enable_free_model_publication" optional,
+        /// Whether this guardrail allows free endpoints that train on request data.
+        pub enable_free_model_training: Option<bool> = "enable_free_model_training" optional,
+        /// Whether this guardrail allows paid endpoints that train on request data.
+        pub enable_paid_model_training: Option<bool> = "enable_paid_model_training" optional,
+        /// Whether coding harnesses list only their vendor's own models: Codex lists OpenAI models and Claude Code and Claude Desktop list Anthropic models. Affects only the model list those harnesses request from GET /models; a model the client names directly is still routed. Any true across the workspace default, member, and API key guardrails applies.
+        pub enforce_first_party_harness_models: Option<bool> = "enforce_first_party_harness_models" optional,
+        /// Deprecated. Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead. When provided, its value is copied into any of those per-provider fields that are not explicitly specified on the request.
+        #[deprecated(note = "Use enforce_zdr_anthropic, enforce_zdr_openai, enforce_zdr_google, enforce_zdr_xai, and enforce_zdr_other instead.")]
+        pub enforce_zdr: Option<bool> = "enforce_zdr" optional,
+        /// Whether to enforce zero data retention for Anthropic models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_anthropic: Option<bool> = "enforce_zdr_anthropic" optional,
+        /// Whether to enforce zero data retention for Google models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_google: Option<bool> = "enforce_zdr_google" optional,
+        /// Whether to enforce zero data retention for OpenAI models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_openai: Option<bool> = "enforce_zdr_openai" optional,
+        /// Whether to enforce zero data retention for models that are not from Anthropic, OpenAI, Google, or xAI. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_other: Option<bool> = "enforce_zdr_other" optional,
+        /// Whether to enforce zero data retention for xAI models. Falls back to enforce_zdr when not provided.
+        pub enforce_zdr_xai: Option<bool> = "enforce_zdr_xai" optional,
+        /// Array of model identifiers to exclude from routing (slug or canonical_slug accepted)
+        pub ignored_models: Option<Vec<String>> = "ignored_models" optional,
+        /// List of provider IDs to exclude from routing
+        pub ignored_providers: Option<Vec<String>> = "ignored_providers" optional,
+        /// Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd, in addition to OpenRouter credit spend. Omit to leave unchanged.
+        pub include_byok_in_budgets: Option<bool> = "include_byok_in_budgets" optional,
+        /// New spending limit in USD
+        pub limit_usd: Option<f64> = "limit_usd" optional,
+        /// New name for the guardrail
+        pub name: Option<String> = "name" optional,
+        /// Interval at which the limit resets (daily, weekly, monthly)
+        pub reset_interval: Option<GuardrailInterval> = "reset_interval" optional,
     }
 }
 
@@ -2228,16 +1994,10 @@ impl UpdateGuardrailRequestBody {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateGuardrailResponse {
-    pub data: Guardrail,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateGuardrailResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateGuardrailResponse {
+        pub data: Guardrail = "data" required,
     }
 }
 

@@ -6,17 +6,11 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// A supported-or-not flag. Present means the parameter is accepted.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BooleanCapability {
-    pub r#type: BooleanCapabilityType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BooleanCapability {
-        r#type: "type" required,
+    /// A supported-or-not flag. Present means the parameter is accepted.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BooleanCapability {
+        pub r#type: BooleanCapabilityType = "type" required,
     }
 }
 
@@ -77,19 +71,12 @@ impl From<ImageGenerationRequest> for CreateImagesRequest {
     }
 }
 
-/// A parameter that accepts one of a discrete set of string values.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EnumCapability {
-    pub r#type: EnumCapabilityType,
-    pub values: Vec<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    EnumCapability {
-        r#type: "type" required,
-        values: "values" defaulted,
+    /// A parameter that accepts one of a discrete set of string values.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct EnumCapability {
+        pub r#type: EnumCapabilityType = "type" required,
+        pub values: Vec<String> = "values" defaulted,
     }
 }
 
@@ -104,35 +91,23 @@ tag_enum! {
     pub enum EnumCapabilityType { Enum = "enum" }
 }
 
-/// An endpoint that serves a given image model.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageEndpoint {
-    /// Provider-specific options accepted under provider.options\[provider_slug\].
-    pub allowed_passthrough_parameters: Vec<String>,
-    /// Billable pricing lines for this endpoint.
-    pub pricing: Vec<ImagePricingEntry>,
-    /// Provider display name
-    pub provider_name: String,
-    /// Provider slug
-    pub provider_slug: String,
-    /// Provider tag for request-side selection
-    pub provider_tag: Option<String>,
-    pub supported_parameters: SupportedParameters,
-    /// Whether this endpoint supports native SSE streaming (`stream: true` in the request).
-    pub supports_streaming: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageEndpoint {
-        allowed_passthrough_parameters: "allowed_passthrough_parameters" defaulted,
-        pricing: "pricing" defaulted,
-        provider_name: "provider_name" required,
-        provider_slug: "provider_slug" required,
-        provider_tag: "provider_tag" defaulted,
-        supported_parameters: "supported_parameters" required,
-        supports_streaming: "supports_streaming" required,
+    /// An endpoint that serves a given image model.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageEndpoint {
+        /// Provider-specific options accepted under provider.options\[provider_slug\].
+        pub allowed_passthrough_parameters: Vec<String> = "allowed_passthrough_parameters" defaulted,
+        /// Billable pricing lines for this endpoint.
+        pub pricing: Vec<ImagePricingEntry> = "pricing" defaulted,
+        /// Provider display name
+        pub provider_name: String = "provider_name" required,
+        /// Provider slug
+        pub provider_slug: String = "provider_slug" required,
+        /// Provider tag for request-side selection
+        pub provider_tag: Option<String> = "provider_tag" defaulted,
+        pub supported_parameters: SupportedParameters = "supported_parameters" required,
+        /// Whether this endpoint supports native SSE streaming (`stream: true` in the request).
+        pub supports_streaming: bool = "supports_streaming" required,
     }
 }
 
@@ -165,30 +140,20 @@ impl ImageEndpoint {
     }
 }
 
-/// Emitted when generation completes and the final image is available
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenCompletedEvent {
-    /// Base64-encoded final image data
-    pub b64_json: String,
-    /// Unix timestamp (seconds) when the image was generated
-    pub created: i64,
-    /// Media type (MIME type) of the image, e.g. `image/png`, `image/jpeg`, `image/webp`, `image/svg+xml`. May be omitted if the format could not be determined.
-    pub media_type: Option<String>,
-    /// The event type
-    pub r#type: ImageGenCompletedEventType,
-    /// Token and cost usage for the image generation request, when available
-    pub usage: Option<ImageGenerationUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenCompletedEvent {
-        b64_json: "b64_json" required,
-        created: "created" required,
-        media_type: "media_type" optional,
-        r#type: "type" required,
-        usage: "usage" optional,
+    /// Emitted when generation completes and the final image is available
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenCompletedEvent {
+        /// Base64-encoded final image data
+        pub b64_json: String = "b64_json" required,
+        /// Unix timestamp (seconds) when the image was generated
+        pub created: i64 = "created" required,
+        /// Media type (MIME type) of the image, e.g. `image/png`, `image/jpeg`, `image/webp`, `image/svg+xml`. May be omitted if the format could not be determined.
+        pub media_type: Option<String> = "media_type" optional,
+        /// The event type
+        pub r#type: ImageGenCompletedEventType = "type" required,
+        /// Token and cost usage for the image generation request, when available
+        pub usage: Option<ImageGenerationUsage> = "usage" optional,
     }
 }
 
@@ -223,24 +188,16 @@ tag_enum! {
     pub enum ImageGenCompletedEventType { ImageGenerationCompleted = "image_generation.completed" }
 }
 
-/// Emitted when a partial image becomes available during streaming generation
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenPartialImageEvent {
-    /// Base64-encoded partial image data
-    pub b64_json: String,
-    /// 0-based index indicating which partial image this is in the sequence
-    pub partial_image_index: i64,
-    /// The event type
-    pub r#type: ImageGenPartialImageEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenPartialImageEvent {
-        b64_json: "b64_json" required,
-        partial_image_index: "partial_image_index" required,
-        r#type: "type" required,
+    /// Emitted when a partial image becomes available during streaming generation
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenPartialImageEvent {
+        /// Base64-encoded partial image data
+        pub b64_json: String = "b64_json" required,
+        /// 0-based index indicating which partial image this is in the sequence
+        pub partial_image_index: i64 = "partial_image_index" required,
+        /// The event type
+        pub r#type: ImageGenPartialImageEventType = "type" required,
     }
 }
 
@@ -261,21 +218,14 @@ tag_enum! {
     pub enum ImageGenPartialImageEventType { ImageGenerationPartialImage = "image_generation.partial_image" }
 }
 
-/// Emitted when streaming generation fails after the SSE response starts
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenStreamErrorEvent {
-    /// Provider error details
-    pub error: ImageGenStreamErrorEventError,
-    /// The event type
-    pub r#type: ImageGenStreamErrorEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenStreamErrorEvent {
-        error: "error" required,
-        r#type: "type" required,
+    /// Emitted when streaming generation fails after the SSE response starts
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenStreamErrorEvent {
+        /// Provider error details
+        pub error: ImageGenStreamErrorEventError = "error" required,
+        /// The event type
+        pub r#type: ImageGenStreamErrorEventType = "type" required,
     }
 }
 
@@ -286,27 +236,18 @@ impl ImageGenStreamErrorEvent {
     }
 }
 
-/// Provider error details
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenStreamErrorEventError {
-    /// Provider error code, when supplied
-    pub code: Option<String>,
-    /// Provider error message
-    pub message: String,
-    /// Request parameter associated with the error, when supplied
-    pub param: Option<String>,
-    /// Provider error type, when supplied
-    pub r#type: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenStreamErrorEventError {
-        code: "code" optional,
-        message: "message" required,
-        param: "param" optional,
-        r#type: "type" optional,
+    /// Provider error details
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenStreamErrorEventError {
+        /// Provider error code, when supplied
+        pub code: Option<String> = "code" optional,
+        /// Provider error message
+        pub message: String = "message" required,
+        /// Request parameter associated with the error, when supplied
+        pub param: Option<String> = "param" optional,
+        /// Provider error type, when supplied
+        pub r#type: Option<String> = "type" optional,
     }
 }
 
@@ -361,24 +302,16 @@ tag_enum! {
     pub enum ImageGenStreamErrorEventType { Error = "error" }
 }
 
-/// Emitted when a text chunk becomes available during streaming generation of text-based formats (e.g. SVG)
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImageGenTextChunkEvent {
-    /// The generation phase this chunk belongs to. `content` is the renderable output; `reasoning` and `draft` are intermediate provider phases.
-    pub phase: ImageGenTextChunkEventPhase,
-    /// A text fragment of the image being generated (e.g. partial SVG markup)
-    pub text: String,
-    /// The event type
-    pub r#type: ImageGenTextChunkEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenTextChunkEvent {
-        phase: "phase" required,
-        text: "text" required,
-        r#type: "type" required,
+    /// Emitted when a text chunk becomes available during streaming generation of text-based formats (e.g. SVG)
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ImageGenTextChunkEvent {
+        /// The generation phase this chunk belongs to. `content` is the renderable output; `reasoning` and `draft` are intermediate provider phases.
+        pub phase: ImageGenTextChunkEventPhase = "phase" required,
+        /// A text fragment of the image being generated (e.g. partial SVG markup)
+        pub text: String = "text" required,
+        /// The event type
+        pub r#type: ImageGenTextChunkEventType = "type" required,
     }
 }
 
@@ -403,34 +336,23 @@ tag_enum! {
     pub enum ImageGenTextChunkEventType { ImageGenerationTextChunk = "image_generation.text_chunk" }
 }
 
-/// Provider routing preferences and provider-specific passthrough configuration.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationProviderPreferences {
-    /// Whether to allow backup providers to serve requests
-    /// - true: (default) when the primary provider (or your custom providers in "order") is unavailable, use the next best provider.
-    /// - false: use only the primary/custom provider, and return the upstream error if it's unavailable.
-    pub allow_fallbacks: Option<bool>,
-    /// List of provider slugs to ignore. If provided, this list is merged with your account-wide ignored provider settings for this request.
-    pub ignore: Option<Vec<ImageGenerationProviderPreferencesIgnoreItem>>,
-    /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
-    pub only: Option<Vec<ImageGenerationProviderPreferencesOnlyItem>>,
-    pub options: Option<ProviderOptions>,
-    /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
-    pub order: Option<Vec<ImageGenerationProviderPreferencesOrderItem>>,
-    /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
-    pub sort: Option<ImageGenerationProviderPreferencesSort>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationProviderPreferences {
-        allow_fallbacks: "allow_fallbacks" optional,
-        ignore: "ignore" optional,
-        only: "only" optional,
-        options: "options" optional,
-        order: "order" optional,
-        sort: "sort" optional,
+    /// Provider routing preferences and provider-specific passthrough configuration.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationProviderPreferences {
+        /// Whether to allow backup providers to serve requests
+        /// - true: (default) when the primary provider (or your custom providers in "order") is unavailable, use the next best provider.
+        /// - false: use only the primary/custom provider, and return the upstream error if it's unavailable.
+        pub allow_fallbacks: Option<bool> = "allow_fallbacks" optional,
+        /// List of provider slugs to ignore. If provided, this list is merged with your account-wide ignored provider settings for this request.
+        pub ignore: Option<Vec<ImageGenerationProviderPreferencesIgnoreItem>> = "ignore" optional,
+        /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
+        pub only: Option<Vec<ImageGenerationProviderPreferencesOnlyItem>> = "only" optional,
+        pub options: Option<ProviderOptions> = "options" optional,
+        /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
+        pub order: Option<Vec<ImageGenerationProviderPreferencesOrderItem>> = "order" optional,
+        /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
+        pub sort: Option<ImageGenerationProviderPreferencesSort> = "sort" optional,
     }
 }
 
@@ -627,66 +549,44 @@ impl From<ProviderSort> for ImageGenerationProviderPreferencesSort {
     }
 }
 
-/// Image generation request input
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationRequest {
-    /// Normalized aspect ratio of the generated image. Providers clamp to their supported subset.
-    pub aspect_ratio: Option<ImageGenerationRequestAspectRatio>,
-    /// Background treatment. `transparent` requires an output_format that supports alpha (png or webp).
-    pub background: Option<ImageGenerationRequestBackground>,
-    /// Reference images to guide image-to-image generation, as base64 data URLs or HTTP(S) URLs.
-    pub input_references: Option<Vec<ContentPartImage>>,
-    /// The image generation model to use
-    pub model: String,
-    /// Upper bound on the number of images to generate (1-10). Providers may return fewer images, and providers that only support single-image generation reject n > 1.
-    pub n: Option<i64>,
-    /// Compression level (0-100) for webp/jpeg output. Ignored for png and by providers without a compression knob.
-    pub output_compression: Option<i64>,
-    /// Encoding of the returned image bytes. Most models produce raster formats (png, jpeg, webp). SVG is supported by vectorization models (e.g. Quiver) — the SVG markup is UTF-8 base64-encoded in `b64_json`.
-    pub output_format: Option<ImageGenerationRequestOutputFormat>,
-    /// Text description of the desired image
-    pub prompt: String,
-    /// Provider routing preferences and provider-specific passthrough configuration.
-    pub provider: Option<ImageGenerationProviderPreferences>,
-    /// Rendering quality. Providers without a quality knob ignore this.
-    pub quality: Option<ImageGenerationRequestQuality>,
-    /// Normalized resolution tier of the generated image. Concrete pixel dimensions are derived per-provider.
-    pub resolution: Option<ImageGenerationRequestResolution>,
-    /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
-    pub seed: Option<i64>,
-    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    pub session_id: Option<String>,
-    /// Optional. A convenience shorthand for output dimensions — pass a tier ("2K", "4K") or explicit pixels ("2048x2048") and we normalize it to the right dimensions for the chosen provider. A tier size is equivalent to setting `resolution` and combines with `aspect_ratio`. An explicit pixel size is authoritative: a mismatched `resolution` or `aspect_ratio` alongside it is rejected with a 400.
-    pub size: Option<String>,
-    /// If true, partial images are streamed as SSE events as they become available. Only supported by providers with native streaming (currently OpenAI). Non-streaming providers ignore this flag and return a buffered response.
-    pub stream: Option<bool>,
-    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    pub trace: Option<TraceConfig>,
-    /// A stable identifier for your end-users. Used to help detect and prevent abuse. Never sent to providers verbatim: for providers whose data policy requires user IDs, it is folded into a hashed, per-account upstream user identifier.
-    pub user: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationRequest {
-        aspect_ratio: "aspect_ratio" optional,
-        background: "background" optional,
-        input_references: "input_references" optional,
-        model: "model" required,
-        n: "n" optional,
-        output_compression: "output_compression" optional,
-        output_format: "output_format" optional,
-        prompt: "prompt" required,
-        provider: "provider" optional,
-        quality: "quality" optional,
-        resolution: "resolution" optional,
-        seed: "seed" optional,
-        session_id: "session_id" optional,
-        size: "size" optional,
-        stream: "stream" optional,
-        trace: "trace" optional,
-        user: "user" optional,
+    /// Image generation request input
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationRequest {
+        /// Normalized aspect ratio of the generated image. Providers clamp to their supported subset.
+        pub aspect_ratio: Option<ImageGenerationRequestAspectRatio> = "aspect_ratio" optional,
+        /// Background treatment. `transparent` requires an output_format that supports alpha (png or webp).
+        pub background: Option<ImageGenerationRequestBackground> = "background" optional,
+        /// Reference images to guide image-to-image generation, as base64 data URLs or HTTP(S) URLs.
+        pub input_references: Option<Vec<ContentPartImage>> = "input_references" optional,
+        /// The image generation model to use
+        pub model: String = "model" required,
+        /// Upper bound on the number of images to generate (1-10). Providers may return fewer images, and providers that only support single-image generation reject n > 1.
+        pub n: Option<i64> = "n" optional,
+        /// Compression level (0-100) for webp/jpeg output. Ignored for png and by providers without a compression knob.
+        pub output_compression: Option<i64> = "output_compression" optional,
+        /// Encoding of the returned image bytes. Most models produce raster formats (png, jpeg, webp). SVG is supported by vectorization models (e.g. Quiver) — the SVG markup is UTF-8 base64-encoded in `b64_json`.
+        pub output_format: Option<ImageGenerationRequestOutputFormat> = "output_format" optional,
+        /// Text description of the desired image
+        pub prompt: String = "prompt" required,
+        /// Provider routing preferences and provider-specific passthrough configuration.
+        pub provider: Option<ImageGenerationProviderPreferences> = "provider" optional,
+        /// Rendering quality. Providers without a quality knob ignore this.
+        pub quality: Option<ImageGenerationRequestQuality> = "quality" optional,
+        /// Normalized resolution tier of the generated image. Concrete pixel dimensions are derived per-provider.
+        pub resolution: Option<ImageGenerationRequestResolution> = "resolution" optional,
+        /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
+        pub seed: Option<i64> = "seed" optional,
+        /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+        pub session_id: Option<String> = "session_id" optional,
+        /// Optional. A convenience shorthand for output dimensions — pass a tier ("2K", "4K") or explicit pixels ("2048x2048") and we normalize it to the right dimensions for the chosen provider. A tier size is equivalent to setting `resolution` and combines with `aspect_ratio`. An explicit pixel size is authoritative: a mismatched `resolution` or `aspect_ratio` alongside it is rejected with a 400.
+        pub size: Option<String> = "size" optional,
+        /// If true, partial images are streamed as SSE events as they become available. Only supported by providers with native streaming (currently OpenAI). Non-streaming providers ignore this flag and return a buffered response.
+        pub stream: Option<bool> = "stream" optional,
+        /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+        pub trace: Option<TraceConfig> = "trace" optional,
+        /// A stable identifier for your end-users. Used to help detect and prevent abuse. Never sent to providers verbatim: for providers whose data policy requires user IDs, it is folded into a hashed, per-account upstream user identifier.
+        pub user: Option<String> = "user" optional,
     }
 }
 
@@ -881,24 +781,16 @@ open_enum! {
     }
 }
 
-/// Image generation response
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationResponse {
-    /// Unix timestamp (seconds) when the image was generated
-    pub created: i64,
-    /// Generated images
-    pub data: Vec<ImageGenerationResponseDataItem>,
-    /// Token and cost usage for the image generation request, when available
-    pub usage: Option<ImageGenerationUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationResponse {
-        created: "created" required,
-        data: "data" defaulted,
-        usage: "usage" optional,
+    /// Image generation response
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationResponse {
+        /// Unix timestamp (seconds) when the image was generated
+        pub created: i64 = "created" required,
+        /// Generated images
+        pub data: Vec<ImageGenerationResponseDataItem> = "data" defaulted,
+        /// Token and cost usage for the image generation request, when available
+        pub usage: Option<ImageGenerationUsage> = "usage" optional,
     }
 }
 
@@ -915,20 +807,13 @@ impl ImageGenerationResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationResponseDataItem {
-    /// Base64-encoded image bytes
-    pub b64_json: String,
-    /// Media type (MIME type) of the image, e.g. `image/png`, `image/jpeg`, `image/webp`, `image/svg+xml`. May be omitted if the format could not be determined.
-    pub media_type: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationResponseDataItem {
-        b64_json: "b64_json" required,
-        media_type: "media_type" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationResponseDataItem {
+        /// Base64-encoded image bytes
+        pub b64_json: String = "b64_json" required,
+        /// Media type (MIME type) of the image, e.g. `image/png`, `image/jpeg`, `image/webp`, `image/svg+xml`. May be omitted if the format could not be determined.
+        pub media_type: Option<String> = "media_type" optional,
     }
 }
 
@@ -945,50 +830,32 @@ impl ImageGenerationResponseDataItem {
     }
 }
 
-/// Token and cost usage for the image generation request, when available
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationUsage {
-    pub cache_creation: Option<AnthropicCacheCreation>,
-    /// The tokens generated
-    pub completion_tokens: i64,
-    pub completion_tokens_details: Option<ImageGenerationUsageCompletionTokensDetails>,
-    /// Cost of the completion
-    pub cost: Option<f64>,
-    /// Breakdown of upstream inference costs
-    pub cost_details: Option<CostDetails>,
-    /// Whether a request was made using a Bring Your Own Key configuration
-    pub is_byok: Option<bool>,
-    pub iterations: Option<Vec<AnthropicUsageIteration>>,
-    /// Including images, input audio, and tools if any
-    pub prompt_tokens: i64,
-    /// Breakdown of tokens used in the prompt.
-    pub prompt_tokens_details: Option<ImageGenerationUsagePromptTokensDetails>,
-    /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use: Option<ImageGenerationUsageServerToolUse>,
-    /// The service tier used by the upstream provider for this request
-    pub service_tier: Option<String>,
-    pub speed: Option<AnthropicSpeed>,
-    /// Sum of the above two fields
-    pub total_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationUsage {
-        cache_creation: "cache_creation" optional,
-        completion_tokens: "completion_tokens" required,
-        completion_tokens_details: "completion_tokens_details" optional,
-        cost: "cost" optional,
-        cost_details: "cost_details" optional,
-        is_byok: "is_byok" optional,
-        iterations: "iterations" optional,
-        prompt_tokens: "prompt_tokens" required,
-        prompt_tokens_details: "prompt_tokens_details" optional,
-        server_tool_use: "server_tool_use" optional,
-        service_tier: "service_tier" optional,
-        speed: "speed" optional,
-        total_tokens: "total_tokens" required,
+    /// Token and cost usage for the image generation request, when available
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationUsage {
+        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" optional,
+        /// The tokens generated
+        pub completion_tokens: i64 = "completion_tokens" required,
+        pub completion_tokens_details: Option<ImageGenerationUsageCompletionTokensDetails> = "completion_tokens_details" optional,
+        /// Cost of the completion
+        pub cost: Option<f64> = "cost" optional,
+        /// Breakdown of upstream inference costs
+        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        /// Whether a request was made using a Bring Your Own Key configuration
+        pub is_byok: Option<bool> = "is_byok" optional,
+        pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
+        /// Including images, input audio, and tools if any
+        pub prompt_tokens: i64 = "prompt_tokens" required,
+        /// Breakdown of tokens used in the prompt.
+        pub prompt_tokens_details: Option<ImageGenerationUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        /// Usage for server-side tool execution (e.g., web search)
+        pub server_tool_use: Option<ImageGenerationUsageServerToolUse> = "server_tool_use" optional,
+        /// The service tier used by the upstream provider for this request
+        pub service_tier: Option<String> = "service_tier" optional,
+        pub speed: Option<AnthropicSpeed> = "speed" optional,
+        /// Sum of the above two fields
+        pub total_tokens: i64 = "total_tokens" required,
     }
 }
 
@@ -1137,23 +1004,15 @@ impl ImageGenerationUsage {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationUsageCompletionTokensDetails {
-    /// Tokens generated by the model for audio output.
-    pub audio_tokens: Option<i64>,
-    /// Tokens generated by the model for image output.
-    pub image_tokens: Option<i64>,
-    /// Tokens generated by the model for reasoning.
-    pub reasoning_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationUsageCompletionTokensDetails {
-        audio_tokens: "audio_tokens" optional,
-        image_tokens: "image_tokens" optional,
-        reasoning_tokens: "reasoning_tokens" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationUsageCompletionTokensDetails {
+        /// Tokens generated by the model for audio output.
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Tokens generated by the model for image output.
+        pub image_tokens: Option<i64> = "image_tokens" optional,
+        /// Tokens generated by the model for reasoning.
+        pub reasoning_tokens: Option<i64> = "reasoning_tokens" optional,
     }
 }
 
@@ -1203,30 +1062,20 @@ impl ImageGenerationUsageCompletionTokensDetails {
     }
 }
 
-/// Breakdown of tokens used in the prompt.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationUsagePromptTokensDetails {
-    /// Tokens used for input audio.
-    pub audio_tokens: Option<i64>,
-    /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
-    pub cache_write_tokens: Option<i64>,
-    /// Tokens cached by the endpoint.
-    pub cached_tokens: Option<i64>,
-    /// Tokens used for input files/documents.
-    pub file_tokens: Option<i64>,
-    /// Tokens used for input video.
-    pub video_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationUsagePromptTokensDetails {
-        audio_tokens: "audio_tokens" optional,
-        cache_write_tokens: "cache_write_tokens" optional,
-        cached_tokens: "cached_tokens" optional,
-        file_tokens: "file_tokens" optional,
-        video_tokens: "video_tokens" optional,
+    /// Breakdown of tokens used in the prompt.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationUsagePromptTokensDetails {
+        /// Tokens used for input audio.
+        pub audio_tokens: Option<i64> = "audio_tokens" optional,
+        /// Tokens written to cache. Only returned for models with explicit caching and cache write pricing.
+        pub cache_write_tokens: Option<i64> = "cache_write_tokens" optional,
+        /// Tokens cached by the endpoint.
+        pub cached_tokens: Option<i64> = "cached_tokens" optional,
+        /// Tokens used for input files/documents.
+        pub file_tokens: Option<i64> = "file_tokens" optional,
+        /// Tokens used for input video.
+        pub video_tokens: Option<i64> = "video_tokens" optional,
     }
 }
 
@@ -1309,24 +1158,16 @@ impl ImageGenerationUsagePromptTokensDetails {
     }
 }
 
-/// Usage for server-side tool execution (e.g., web search)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationUsageServerToolUse {
-    /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub tool_calls_executed: Option<i64>,
-    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub tool_calls_requested: Option<i64>,
-    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub web_search_requests: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationUsageServerToolUse {
-        tool_calls_executed: "tool_calls_executed" optional,
-        tool_calls_requested: "tool_calls_requested" optional,
-        web_search_requests: "web_search_requests" optional,
+    /// Usage for server-side tool execution (e.g., web search)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationUsageServerToolUse {
+        /// Number of OpenRouter server tool calls that executed and produced a result.
+        pub tool_calls_executed: Option<i64> = "tool_calls_executed" optional,
+        /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+        pub tool_calls_requested: Option<i64> = "tool_calls_requested" optional,
+        /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+        pub web_search_requests: Option<i64> = "web_search_requests" optional,
     }
 }
 
@@ -1391,20 +1232,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageModelArchitecture {
-    /// Supported input modalities
-    pub input_modalities: Vec<ImageInputModality>,
-    /// Supported output modalities
-    pub output_modalities: Vec<ImageOutputModality>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageModelArchitecture {
-        input_modalities: "input_modalities" defaulted,
-        output_modalities: "output_modalities" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageModelArchitecture {
+        /// Supported input modalities
+        pub input_modalities: Vec<ImageInputModality> = "input_modalities" defaulted,
+        /// Supported output modalities
+        pub output_modalities: Vec<ImageOutputModality> = "output_modalities" defaulted,
     }
 }
 
@@ -1422,20 +1256,13 @@ impl ImageModelArchitecture {
     }
 }
 
-/// The full per-endpoint records for an image model.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageModelEndpointsResponse {
-    pub endpoints: Vec<ImageEndpoint>,
-    /// Model slug
-    pub id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageModelEndpointsResponse {
-        endpoints: "endpoints" defaulted,
-        id: "id" required,
+    /// The full per-endpoint records for an image model.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageModelEndpointsResponse {
+        pub endpoints: Vec<ImageEndpoint> = "endpoints" defaulted,
+        /// Model slug
+        pub id: String = "id" required,
     }
 }
 
@@ -1446,37 +1273,24 @@ impl ImageModelEndpointsResponse {
     }
 }
 
-/// A single image model in the discovery listing.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageModelListItem {
-    pub architecture: ImageModelArchitecture,
-    /// Unix timestamp (seconds) of when the model was created
-    pub created: i64,
-    pub description: String,
-    /// Relative URL to the full per-endpoint records for this model
-    pub endpoints: String,
-    /// Model slug
-    pub id: String,
-    /// Display name
-    pub name: String,
-    /// Union of supported parameters across every endpoint of this model. Coarse discovery aid; the definitive per-endpoint set is behind the endpoints URL.
-    pub supported_parameters: SupportedParameters,
-    /// Whether any endpoint of this model supports native SSE streaming on the dedicated Image API (i.e. `stream: true` in the request). OR across endpoints.
-    pub supports_streaming: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageModelListItem {
-        architecture: "architecture" required,
-        created: "created" required,
-        description: "description" required,
-        endpoints: "endpoints" required,
-        id: "id" required,
-        name: "name" required,
-        supported_parameters: "supported_parameters" required,
-        supports_streaming: "supports_streaming" required,
+    /// A single image model in the discovery listing.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageModelListItem {
+        pub architecture: ImageModelArchitecture = "architecture" required,
+        /// Unix timestamp (seconds) of when the model was created
+        pub created: i64 = "created" required,
+        pub description: String = "description" required,
+        /// Relative URL to the full per-endpoint records for this model
+        pub endpoints: String = "endpoints" required,
+        /// Model slug
+        pub id: String = "id" required,
+        /// Display name
+        pub name: String = "name" required,
+        /// Union of supported parameters across every endpoint of this model. Coarse discovery aid; the definitive per-endpoint set is behind the endpoints URL.
+        pub supported_parameters: SupportedParameters = "supported_parameters" required,
+        /// Whether any endpoint of this model supports native SSE streaming on the dedicated Image API (i.e. `stream: true` in the request). OR across endpoints.
+        pub supports_streaming: bool = "supports_streaming" required,
     }
 }
 
@@ -1507,17 +1321,11 @@ impl ImageModelListItem {
     }
 }
 
-/// List of image generation models.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageModelsListResponse {
-    pub data: Vec<ImageModelListItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageModelsListResponse {
-        data: "data" defaulted,
+    /// List of image generation models.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageModelsListResponse {
+        pub data: Vec<ImageModelListItem> = "data" defaulted,
     }
 }
 
@@ -1530,23 +1338,14 @@ impl ImageModelsListResponse {
 
 pub type ImageOutputModality = OutputModality;
 
-/// One billable pricing line for an image provider.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImagePricingEntry {
-    pub billable: ImagePricingEntryBillable,
-    pub cost_usd: f64,
-    pub unit: ImagePricingEntryUnit,
-    pub variant: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImagePricingEntry {
-        billable: "billable" required,
-        cost_usd: "cost_usd" required,
-        unit: "unit" required,
-        variant: "variant" optional,
+    /// One billable pricing line for an image provider.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ImagePricingEntry {
+        pub billable: ImagePricingEntryBillable = "billable" required,
+        pub cost_usd: f64 = "cost_usd" required,
+        pub unit: ImagePricingEntryUnit = "unit" required,
+        pub variant: Option<String> = "variant" optional,
     }
 }
 
@@ -1592,16 +1391,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImageStreamingResponse {
-    pub data: ImageStreamingResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageStreamingResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ImageStreamingResponse {
+        pub data: ImageStreamingResponseData = "data" required,
     }
 }
 
@@ -1676,21 +1469,13 @@ impl ListImageModelsRequest {
     }
 }
 
-/// A parameter that accepts any value within an inclusive numeric range.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RangeCapability {
-    pub max: f64,
-    pub min: f64,
-    pub r#type: RangeCapabilityType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    RangeCapability {
-        max: "max" required,
-        min: "min" required,
-        r#type: "type" required,
+    /// A parameter that accepts any value within an inclusive numeric range.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RangeCapability {
+        pub max: f64 = "max" required,
+        pub min: f64 = "min" required,
+        pub r#type: RangeCapabilityType = "type" required,
     }
 }
 

@@ -7,20 +7,12 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicAdvisorToolResult {
-    pub content: serde_json::Map<String, serde_json::Value>,
-    pub tool_use_id: String,
-    pub r#type: AnthropicAdvisorToolResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicAdvisorToolResult {
-        content: "content" defaulted,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicAdvisorToolResult {
+        pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: AnthropicAdvisorToolResultType = "type" required,
     }
 }
 
@@ -50,20 +42,12 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicBase64ImageSource {
-    pub data: String,
-    pub media_type: AnthropicImageMimeType,
-    pub r#type: AnthropicBase64ImageSourceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicBase64ImageSource {
-        data: "data" required,
-        media_type: "media_type" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicBase64ImageSource {
+        pub data: String = "data" required,
+        pub media_type: AnthropicImageMimeType = "media_type" required,
+        pub r#type: AnthropicBase64ImageSourceType = "type" required,
     }
 }
 
@@ -83,20 +67,12 @@ tag_enum! {
     pub enum AnthropicBase64ImageSourceType { Base64 = "base64" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicBase64PdfSource {
-    pub data: String,
-    pub media_type: AnthropicBase64PdfSourceMediaType,
-    pub r#type: AnthropicBase64PdfSourceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicBase64PdfSource {
-        data: "data" required,
-        media_type: "media_type" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicBase64PdfSource {
+        pub data: String = "data" required,
+        pub media_type: AnthropicBase64PdfSourceMediaType = "media_type" required,
+        pub r#type: AnthropicBase64PdfSourceType = "type" required,
     }
 }
 
@@ -139,18 +115,11 @@ impl From<AnthropicBashCodeExecutionResult> for AnthropicBashCodeExecutionConten
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicBashCodeExecutionOutput {
-    pub file_id: String,
-    pub r#type: AnthropicBashCodeExecutionOutputType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicBashCodeExecutionOutput {
-        file_id: "file_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicBashCodeExecutionOutput {
+        pub file_id: String = "file_id" required,
+        pub r#type: AnthropicBashCodeExecutionOutputType = "type" required,
     }
 }
 
@@ -165,24 +134,14 @@ tag_enum! {
     pub enum AnthropicBashCodeExecutionOutputType { BashCodeExecutionOutput = "bash_code_execution_output" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicBashCodeExecutionResult {
-    pub content: Vec<AnthropicBashCodeExecutionOutput>,
-    pub return_code: i64,
-    pub stderr: String,
-    pub stdout: String,
-    pub r#type: AnthropicBashCodeExecutionResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicBashCodeExecutionResult {
-        content: "content" defaulted,
-        return_code: "return_code" required,
-        stderr: "stderr" required,
-        stdout: "stdout" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicBashCodeExecutionResult {
+        pub content: Vec<AnthropicBashCodeExecutionOutput> = "content" defaulted,
+        pub return_code: i64 = "return_code" required,
+        pub stderr: String = "stderr" required,
+        pub stdout: String = "stdout" required,
+        pub r#type: AnthropicBashCodeExecutionResultType = "type" required,
     }
 }
 
@@ -209,20 +168,12 @@ tag_enum! {
     pub enum AnthropicBashCodeExecutionResultType { BashCodeExecutionResult = "bash_code_execution_result" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicBashCodeExecutionToolResult {
-    pub content: AnthropicBashCodeExecutionContent,
-    pub tool_use_id: String,
-    pub r#type: AnthropicBashCodeExecutionToolResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicBashCodeExecutionToolResult {
-        content: "content" required,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicBashCodeExecutionToolResult {
+        pub content: AnthropicBashCodeExecutionContent = "content" required,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: AnthropicBashCodeExecutionToolResultType = "type" required,
     }
 }
 
@@ -238,18 +189,11 @@ impl AnthropicBashCodeExecutionToolResult {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicBashCodeExecutionToolResultError {
-    pub error_code: AnthropicBashCodeExecutionToolResultErrorCode,
-    pub r#type: AnthropicBashCodeExecutionToolResultErrorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicBashCodeExecutionToolResultError {
-        error_code: "error_code" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicBashCodeExecutionToolResultError {
+        pub error_code: AnthropicBashCodeExecutionToolResultErrorCode = "error_code" required,
+        pub r#type: AnthropicBashCodeExecutionToolResultErrorType = "type" required,
     }
 }
 
@@ -304,28 +248,16 @@ impl From<AnthropicCodeExecution20260120Caller> for AnthropicCaller {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCitationCharLocation {
-    pub cited_text: String,
-    pub document_index: i64,
-    pub document_title: Option<String>,
-    pub end_char_index: i64,
-    pub file_id: Option<String>,
-    pub start_char_index: i64,
-    pub r#type: AnthropicCitationCharLocationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCitationCharLocation {
-        cited_text: "cited_text" required,
-        document_index: "document_index" required,
-        document_title: "document_title" defaulted,
-        end_char_index: "end_char_index" required,
-        file_id: "file_id" defaulted,
-        start_char_index: "start_char_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCitationCharLocation {
+        pub cited_text: String = "cited_text" required,
+        pub document_index: i64 = "document_index" required,
+        pub document_title: Option<String> = "document_title" defaulted,
+        pub end_char_index: i64 = "end_char_index" required,
+        pub file_id: Option<String> = "file_id" defaulted,
+        pub start_char_index: i64 = "start_char_index" required,
+        pub r#type: AnthropicCitationCharLocationType = "type" required,
     }
 }
 
@@ -362,26 +294,15 @@ impl AnthropicCitationCharLocation {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCitationCharLocationParam {
-    pub cited_text: String,
-    pub document_index: i64,
-    pub document_title: Option<String>,
-    pub end_char_index: i64,
-    pub start_char_index: i64,
-    pub r#type: AnthropicCitationCharLocationParamType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCitationCharLocationParam {
-        cited_text: "cited_text" required,
-        document_index: "document_index" required,
-        document_title: "document_title" defaulted,
-        end_char_index: "end_char_index" required,
-        start_char_index: "start_char_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCitationCharLocationParam {
+        pub cited_text: String = "cited_text" required,
+        pub document_index: i64 = "document_index" required,
+        pub document_title: Option<String> = "document_title" defaulted,
+        pub end_char_index: i64 = "end_char_index" required,
+        pub start_char_index: i64 = "start_char_index" required,
+        pub r#type: AnthropicCitationCharLocationParamType = "type" required,
     }
 }
 
@@ -419,28 +340,16 @@ tag_enum! {
     pub enum AnthropicCitationCharLocationType { CharLocation = "char_location" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCitationContentBlockLocation {
-    pub cited_text: String,
-    pub document_index: i64,
-    pub document_title: Option<String>,
-    pub end_block_index: i64,
-    pub file_id: Option<String>,
-    pub start_block_index: i64,
-    pub r#type: AnthropicCitationContentBlockLocationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCitationContentBlockLocation {
-        cited_text: "cited_text" required,
-        document_index: "document_index" required,
-        document_title: "document_title" defaulted,
-        end_block_index: "end_block_index" required,
-        file_id: "file_id" defaulted,
-        start_block_index: "start_block_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCitationContentBlockLocation {
+        pub cited_text: String = "cited_text" required,
+        pub document_index: i64 = "document_index" required,
+        pub document_title: Option<String> = "document_title" defaulted,
+        pub end_block_index: i64 = "end_block_index" required,
+        pub file_id: Option<String> = "file_id" defaulted,
+        pub start_block_index: i64 = "start_block_index" required,
+        pub r#type: AnthropicCitationContentBlockLocationType = "type" required,
     }
 }
 
@@ -477,26 +386,15 @@ impl AnthropicCitationContentBlockLocation {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCitationContentBlockLocationParam {
-    pub cited_text: String,
-    pub document_index: i64,
-    pub document_title: Option<String>,
-    pub end_block_index: i64,
-    pub start_block_index: i64,
-    pub r#type: AnthropicCitationContentBlockLocationParamType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCitationContentBlockLocationParam {
-        cited_text: "cited_text" required,
-        document_index: "document_index" required,
-        document_title: "document_title" defaulted,
-        end_block_index: "end_block_index" required,
-        start_block_index: "start_block_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCitationContentBlockLocationParam {
+        pub cited_text: String = "cited_text" required,
+        pub document_index: i64 = "document_index" required,
+        pub document_title: Option<String> = "document_title" defaulted,
+        pub end_block_index: i64 = "end_block_index" required,
+        pub start_block_index: i64 = "start_block_index" required,
+        pub r#type: AnthropicCitationContentBlockLocationParamType = "type" required,
     }
 }
 
@@ -534,28 +432,16 @@ tag_enum! {
     pub enum AnthropicCitationContentBlockLocationType { ContentBlockLocation = "content_block_location" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCitationPageLocation {
-    pub cited_text: String,
-    pub document_index: i64,
-    pub document_title: Option<String>,
-    pub end_page_number: i64,
-    pub file_id: Option<String>,
-    pub start_page_number: i64,
-    pub r#type: AnthropicCitationPageLocationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCitationPageLocation {
-        cited_text: "cited_text" required,
-        document_index: "document_index" required,
-        document_title: "document_title" defaulted,
-        end_page_number: "end_page_number" required,
-        file_id: "file_id" defaulted,
-        start_page_number: "start_page_number" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCitationPageLocation {
+        pub cited_text: String = "cited_text" required,
+        pub document_index: i64 = "document_index" required,
+        pub document_title: Option<String> = "document_title" defaulted,
+        pub end_page_number: i64 = "end_page_number" required,
+        pub file_id: Option<String> = "file_id" defaulted,
+        pub start_page_number: i64 = "start_page_number" required,
+        pub r#type: AnthropicCitationPageLocationType = "type" required,
     }
 }
 
@@ -592,26 +478,15 @@ impl AnthropicCitationPageLocation {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCitationPageLocationParam {
-    pub cited_text: String,
-    pub document_index: i64,
-    pub document_title: Option<String>,
-    pub end_page_number: i64,
-    pub start_page_number: i64,
-    pub r#type: AnthropicCitationPageLocationParamType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCitationPageLocationParam {
-        cited_text: "cited_text" required,
-        document_index: "document_index" required,
-        document_title: "document_title" defaulted,
-        end_page_number: "end_page_number" required,
-        start_page_number: "start_page_number" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCitationPageLocationParam {
+        pub cited_text: String = "cited_text" required,
+        pub document_index: i64 = "document_index" required,
+        pub document_title: Option<String> = "document_title" defaulted,
+        pub end_page_number: i64 = "end_page_number" required,
+        pub start_page_number: i64 = "start_page_number" required,
+        pub r#type: AnthropicCitationPageLocationParamType = "type" required,
     }
 }
 
@@ -649,28 +524,16 @@ tag_enum! {
     pub enum AnthropicCitationPageLocationType { PageLocation = "page_location" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCitationSearchResultLocation {
-    pub cited_text: String,
-    pub end_block_index: i64,
-    pub search_result_index: i64,
-    pub source: String,
-    pub start_block_index: i64,
-    pub title: Option<String>,
-    pub r#type: AnthropicCitationSearchResultLocationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCitationSearchResultLocation {
-        cited_text: "cited_text" required,
-        end_block_index: "end_block_index" required,
-        search_result_index: "search_result_index" required,
-        source: "source" required,
-        start_block_index: "start_block_index" required,
-        title: "title" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCitationSearchResultLocation {
+        pub cited_text: String = "cited_text" required,
+        pub end_block_index: i64 = "end_block_index" required,
+        pub search_result_index: i64 = "search_result_index" required,
+        pub source: String = "source" required,
+        pub start_block_index: i64 = "start_block_index" required,
+        pub title: Option<String> = "title" defaulted,
+        pub r#type: AnthropicCitationSearchResultLocationType = "type" required,
     }
 }
 
@@ -702,28 +565,16 @@ impl AnthropicCitationSearchResultLocation {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCitationSearchResultLocationParam {
-    pub cited_text: String,
-    pub end_block_index: i64,
-    pub search_result_index: i64,
-    pub source: String,
-    pub start_block_index: i64,
-    pub title: Option<String>,
-    pub r#type: AnthropicCitationSearchResultLocationParamType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCitationSearchResultLocationParam {
-        cited_text: "cited_text" required,
-        end_block_index: "end_block_index" required,
-        search_result_index: "search_result_index" required,
-        source: "source" required,
-        start_block_index: "start_block_index" required,
-        title: "title" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCitationSearchResultLocationParam {
+        pub cited_text: String = "cited_text" required,
+        pub end_block_index: i64 = "end_block_index" required,
+        pub search_result_index: i64 = "search_result_index" required,
+        pub source: String = "source" required,
+        pub start_block_index: i64 = "start_block_index" required,
+        pub title: Option<String> = "title" defaulted,
+        pub r#type: AnthropicCitationSearchResultLocationParamType = "type" required,
     }
 }
 
@@ -763,24 +614,14 @@ tag_enum! {
     pub enum AnthropicCitationSearchResultLocationType { SearchResultLocation = "search_result_location" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCitationWebSearchResultLocation {
-    pub cited_text: String,
-    pub encrypted_index: String,
-    pub title: Option<String>,
-    pub r#type: AnthropicCitationWebSearchResultLocationType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCitationWebSearchResultLocation {
-        cited_text: "cited_text" required,
-        encrypted_index: "encrypted_index" required,
-        title: "title" defaulted,
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCitationWebSearchResultLocation {
+        pub cited_text: String = "cited_text" required,
+        pub encrypted_index: String = "encrypted_index" required,
+        pub title: Option<String> = "title" defaulted,
+        pub r#type: AnthropicCitationWebSearchResultLocationType = "type" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -804,24 +645,14 @@ impl AnthropicCitationWebSearchResultLocation {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCitationWebSearchResultLocationParam {
-    pub cited_text: String,
-    pub encrypted_index: String,
-    pub title: Option<String>,
-    pub r#type: AnthropicCitationWebSearchResultLocationParamType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCitationWebSearchResultLocationParam {
-        cited_text: "cited_text" required,
-        encrypted_index: "encrypted_index" required,
-        title: "title" defaulted,
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCitationWebSearchResultLocationParam {
+        pub cited_text: String = "cited_text" required,
+        pub encrypted_index: String = "encrypted_index" required,
+        pub title: Option<String> = "title" defaulted,
+        pub r#type: AnthropicCitationWebSearchResultLocationParamType = "type" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -853,16 +684,10 @@ tag_enum! {
     pub enum AnthropicCitationWebSearchResultLocationType { WebSearchResultLocation = "web_search_result_location" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCitationsConfig {
-    pub enabled: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCitationsConfig {
-        enabled: "enabled" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCitationsConfig {
+        pub enabled: bool = "enabled" required,
     }
 }
 
@@ -873,18 +698,11 @@ impl AnthropicCitationsConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCodeExecution20250825Caller {
-    pub tool_id: String,
-    pub r#type: AnthropicCodeExecution20250825CallerType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCodeExecution20250825Caller {
-        tool_id: "tool_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCodeExecution20250825Caller {
+        pub tool_id: String = "tool_id" required,
+        pub r#type: AnthropicCodeExecution20250825CallerType = "type" required,
     }
 }
 
@@ -899,18 +717,11 @@ tag_enum! {
     pub enum AnthropicCodeExecution20250825CallerType { CodeExecution20250825 = "code_execution_20250825" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCodeExecution20260120Caller {
-    pub tool_id: String,
-    pub r#type: AnthropicCodeExecution20260120CallerType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCodeExecution20260120Caller {
-        tool_id: "tool_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCodeExecution20260120Caller {
+        pub tool_id: String = "tool_id" required,
+        pub r#type: AnthropicCodeExecution20260120CallerType = "type" required,
     }
 }
 
@@ -951,18 +762,11 @@ impl From<AnthropicEncryptedCodeExecutionResult> for AnthropicCodeExecutionConte
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCodeExecutionOutput {
-    pub file_id: String,
-    pub r#type: AnthropicCodeExecutionOutputType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCodeExecutionOutput {
-        file_id: "file_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCodeExecutionOutput {
+        pub file_id: String = "file_id" required,
+        pub r#type: AnthropicCodeExecutionOutputType = "type" required,
     }
 }
 
@@ -977,24 +781,14 @@ tag_enum! {
     pub enum AnthropicCodeExecutionOutputType { CodeExecutionOutput = "code_execution_output" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCodeExecutionResult {
-    pub content: Vec<AnthropicCodeExecutionOutput>,
-    pub return_code: i64,
-    pub stderr: String,
-    pub stdout: String,
-    pub r#type: AnthropicCodeExecutionResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCodeExecutionResult {
-        content: "content" defaulted,
-        return_code: "return_code" required,
-        stderr: "stderr" required,
-        stdout: "stdout" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCodeExecutionResult {
+        pub content: Vec<AnthropicCodeExecutionOutput> = "content" defaulted,
+        pub return_code: i64 = "return_code" required,
+        pub stderr: String = "stderr" required,
+        pub stdout: String = "stdout" required,
+        pub r#type: AnthropicCodeExecutionResultType = "type" required,
     }
 }
 
@@ -1021,20 +815,12 @@ tag_enum! {
     pub enum AnthropicCodeExecutionResultType { CodeExecutionResult = "code_execution_result" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicCodeExecutionToolResult {
-    pub content: AnthropicCodeExecutionContent,
-    pub tool_use_id: String,
-    pub r#type: AnthropicCodeExecutionToolResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCodeExecutionToolResult {
-        content: "content" required,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicCodeExecutionToolResult {
+        pub content: AnthropicCodeExecutionContent = "content" required,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: AnthropicCodeExecutionToolResultType = "type" required,
     }
 }
 
@@ -1050,18 +836,11 @@ impl AnthropicCodeExecutionToolResult {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicCodeExecutionToolResultError {
-    pub error_code: AnthropicServerToolErrorCode,
-    pub r#type: AnthropicCodeExecutionToolResultErrorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCodeExecutionToolResultError {
-        error_code: "error_code" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicCodeExecutionToolResultError {
+        pub error_code: AnthropicServerToolErrorCode = "error_code" required,
+        pub r#type: AnthropicCodeExecutionToolResultErrorType = "type" required,
     }
 }
 
@@ -1080,20 +859,12 @@ tag_enum! {
     pub enum AnthropicCodeExecutionToolResultType { CodeExecutionToolResult = "code_execution_tool_result" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCompactionBlock {
-    pub content: Option<String>,
-    pub encrypted_content: Option<String>,
-    pub r#type: AnthropicCompactionBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCompactionBlock {
-        content: "content" defaulted,
-        encrypted_content: "encrypted_content" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCompactionBlock {
+        pub content: Option<String> = "content" defaulted,
+        pub encrypted_content: Option<String> = "encrypted_content" optional,
+        pub r#type: AnthropicCompactionBlockType = "type" required,
     }
 }
 
@@ -1127,20 +898,12 @@ tag_enum! {
     pub enum AnthropicCompactionBlockType { Compaction = "compaction" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicContainer {
-    pub expires_at: String,
-    pub id: String,
-    pub skills: Option<Vec<AnthropicContainerSkill>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicContainer {
-        expires_at: "expires_at" required,
-        id: "id" required,
-        skills: "skills" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicContainer {
+        pub expires_at: String = "expires_at" required,
+        pub id: String = "id" required,
+        pub skills: Option<Vec<AnthropicContainerSkill>> = "skills" optional,
     }
 }
 
@@ -1164,20 +927,12 @@ impl AnthropicContainer {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicContainerSkill {
-    pub skill_id: String,
-    pub r#type: AnthropicContainerSkillType,
-    pub version: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicContainerSkill {
-        skill_id: "skill_id" required,
-        r#type: "type" required,
-        version: "version" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicContainerSkill {
+        pub skill_id: String = "skill_id" required,
+        pub r#type: AnthropicContainerSkillType = "type" required,
+        pub version: String = "version" required,
     }
 }
 
@@ -1204,18 +959,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicContainerUpload {
-    pub file_id: String,
-    pub r#type: AnthropicContainerUploadType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicContainerUpload {
-        file_id: "file_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicContainerUpload {
+        pub file_id: String = "file_id" required,
+        pub r#type: AnthropicContainerUploadType = "type" required,
     }
 }
 
@@ -1230,16 +978,10 @@ tag_enum! {
     pub enum AnthropicContainerUploadType { ContainerUpload = "container_upload" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicDirectCaller {
-    pub r#type: AnthropicDirectCallerType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicDirectCaller {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicDirectCaller {
+        pub r#type: AnthropicDirectCallerType = "type" required,
     }
 }
 
@@ -1254,22 +996,13 @@ tag_enum! {
     pub enum AnthropicDirectCallerType { Direct = "direct" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicDocumentBlock {
-    pub citations: Option<AnthropicCitationsConfig>,
-    pub source: AnthropicDocumentBlockSource,
-    pub title: Option<String>,
-    pub r#type: AnthropicDocumentBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicDocumentBlock {
-        citations: "citations" optional,
-        source: "source" required,
-        title: "title" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicDocumentBlock {
+        pub citations: Option<AnthropicCitationsConfig> = "citations" optional,
+        pub source: AnthropicDocumentBlockSource = "source" required,
+        pub title: Option<String> = "title" defaulted,
+        pub r#type: AnthropicDocumentBlockType = "type" required,
     }
 }
 
@@ -1305,27 +1038,16 @@ impl AnthropicDocumentBlock {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicDocumentBlockParam {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub citations: Option<AnthropicDocumentBlockParamCitations>,
-    pub context: Option<String>,
-    pub source: AnthropicDocumentBlockParamSource,
-    pub title: Option<String>,
-    pub r#type: AnthropicDocumentBlockParamType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicDocumentBlockParam {
-        cache_control: "cache_control" optional,
-        citations: "citations" optional,
-        context: "context" optional,
-        source: "source" required,
-        title: "title" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicDocumentBlockParam {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub citations: Option<AnthropicDocumentBlockParamCitations> = "citations" optional,
+        pub context: Option<String> = "context" optional,
+        pub source: AnthropicDocumentBlockParamSource = "source" required,
+        pub title: Option<String> = "title" optional,
+        pub r#type: AnthropicDocumentBlockParamType = "type" required,
     }
 }
 
@@ -1389,16 +1111,10 @@ impl AnthropicDocumentBlockParam {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicDocumentBlockParamCitations {
-    pub enabled: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicDocumentBlockParamCitations {
-        enabled: "enabled" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicDocumentBlockParamCitations {
+        pub enabled: Option<bool> = "enabled" optional,
     }
 }
 
@@ -1455,18 +1171,11 @@ impl From<AnthropicFileDocumentSource> for AnthropicDocumentBlockParamSource {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicDocumentBlockParamSourceContent {
-    pub content: AnthropicDocumentBlockParamSourceContentValue,
-    pub r#type: AnthropicDocumentBlockParamSourceContentType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicDocumentBlockParamSourceContent {
-        content: "content" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicDocumentBlockParamSourceContent {
+        pub content: AnthropicDocumentBlockParamSourceContentValue = "content" required,
+        pub r#type: AnthropicDocumentBlockParamSourceContentType = "type" required,
     }
 }
 
@@ -1557,24 +1266,14 @@ tag_enum! {
     pub enum AnthropicDocumentBlockType { Document = "document" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicEncryptedCodeExecutionResult {
-    pub content: Vec<AnthropicCodeExecutionOutput>,
-    pub encrypted_stdout: String,
-    pub return_code: i64,
-    pub stderr: String,
-    pub r#type: AnthropicEncryptedCodeExecutionResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicEncryptedCodeExecutionResult {
-        content: "content" defaulted,
-        encrypted_stdout: "encrypted_stdout" required,
-        return_code: "return_code" required,
-        stderr: "stderr" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicEncryptedCodeExecutionResult {
+        pub content: Vec<AnthropicCodeExecutionOutput> = "content" defaulted,
+        pub encrypted_stdout: String = "encrypted_stdout" required,
+        pub return_code: i64 = "return_code" required,
+        pub stderr: String = "stderr" required,
+        pub r#type: AnthropicEncryptedCodeExecutionResultType = "type" required,
     }
 }
 
@@ -1601,18 +1300,11 @@ tag_enum! {
     pub enum AnthropicEncryptedCodeExecutionResultType { EncryptedCodeExecutionResult = "encrypted_code_execution_result" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicFileDocumentSource {
-    pub file_id: String,
-    pub r#type: AnthropicFileDocumentSourceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicFileDocumentSource {
-        file_id: "file_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicFileDocumentSource {
+        pub file_id: String = "file_id" required,
+        pub r#type: AnthropicFileDocumentSourceType = "type" required,
     }
 }
 
@@ -1627,21 +1319,13 @@ tag_enum! {
     pub enum AnthropicFileDocumentSourceType { File = "file" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicImageBlockParam {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub source: AnthropicImageBlockParamSource,
-    pub r#type: AnthropicImageBlockParamType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicImageBlockParam {
-        cache_control: "cache_control" optional,
-        source: "source" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicImageBlockParam {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub source: AnthropicImageBlockParamSource = "source" required,
+        pub r#type: AnthropicImageBlockParamType = "type" required,
     }
 }
 
@@ -1697,18 +1381,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicInputTokensClearAtLeast {
-    pub r#type: AnthropicInputTokensClearAtLeastType,
-    pub value: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicInputTokensClearAtLeast {
-        r#type: "type" required,
-        value: "value" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicInputTokensClearAtLeast {
+        pub r#type: AnthropicInputTokensClearAtLeastType = "type" required,
+        pub value: i64 = "value" required,
     }
 }
 
@@ -1723,18 +1400,11 @@ tag_enum! {
     pub enum AnthropicInputTokensClearAtLeastType { InputTokens = "input_tokens" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicInputTokensTrigger {
-    pub r#type: AnthropicInputTokensTriggerType,
-    pub value: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicInputTokensTrigger {
-        r#type: "type" required,
-        value: "value" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicInputTokensTrigger {
+        pub r#type: AnthropicInputTokensTriggerType = "type" required,
+        pub value: i64 = "value" required,
     }
 }
 
@@ -1749,21 +1419,13 @@ tag_enum! {
     pub enum AnthropicInputTokensTriggerType { InputTokens = "input_tokens" }
 }
 
-/// A server-side transformation Anthropic applied to the request input
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicInputTransformation {
-    pub path: Option<String>,
-    pub reason: Option<String>,
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicInputTransformation {
-        path: "path" optional,
-        reason: "reason" optional,
-        r#type: "type" required,
+    /// A server-side transformation Anthropic applied to the request input
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicInputTransformation {
+        pub path: Option<String> = "path" optional,
+        pub reason: Option<String> = "reason" optional,
+        pub r#type: String = "type" required,
     }
 }
 
@@ -1800,16 +1462,10 @@ impl AnthropicInputTransformation {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicMessageOutputConfig {
-    pub effort: Option<AnthropicOutputEffort>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicMessageOutputConfig {
-        effort: "effort" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicMessageOutputConfig {
+        pub effort: Option<AnthropicOutputEffort> = "effort" optional,
     }
 }
 
@@ -1843,16 +1499,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicOutputTokensDetails {
-    pub thinking_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicOutputTokensDetails {
-        thinking_tokens: "thinking_tokens" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicOutputTokensDetails {
+        pub thinking_tokens: i64 = "thinking_tokens" required,
     }
 }
 
@@ -1863,20 +1513,12 @@ impl AnthropicOutputTokensDetails {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicPlainTextSource {
-    pub data: String,
-    pub media_type: AnthropicPlainTextSourceMediaType,
-    pub r#type: AnthropicPlainTextSourceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicPlainTextSource {
-        data: "data" required,
-        media_type: "media_type" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicPlainTextSource {
+        pub data: String = "data" required,
+        pub media_type: AnthropicPlainTextSourceMediaType = "media_type" required,
+        pub r#type: AnthropicPlainTextSourceType = "type" required,
     }
 }
 
@@ -1900,18 +1542,11 @@ tag_enum! {
     pub enum AnthropicPlainTextSourceType { Text = "text" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicRedactedThinkingBlock {
-    pub data: String,
-    pub r#type: AnthropicRedactedThinkingBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicRedactedThinkingBlock {
-        data: "data" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicRedactedThinkingBlock {
+        pub data: String = "data" required,
+        pub r#type: AnthropicRedactedThinkingBlockType = "type" required,
     }
 }
 
@@ -1926,21 +1561,13 @@ tag_enum! {
     pub enum AnthropicRedactedThinkingBlockType { RedactedThinking = "redacted_thinking" }
 }
 
-/// Structured information about a refusal
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicRefusalStopDetails {
-    pub category: Option<AnthropicRefusalStopDetailsCategory>,
-    pub explanation: Option<String>,
-    pub r#type: AnthropicRefusalStopDetailsType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicRefusalStopDetails {
-        category: "category" defaulted,
-        explanation: "explanation" defaulted,
-        r#type: "type" required,
+    /// Structured information about a refusal
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicRefusalStopDetails {
+        pub category: Option<AnthropicRefusalStopDetailsCategory> = "category" defaulted,
+        pub explanation: Option<String> = "explanation" defaulted,
+        pub r#type: AnthropicRefusalStopDetailsType = "type" required,
     }
 }
 
@@ -1977,19 +1604,12 @@ tag_enum! {
     pub enum AnthropicRefusalStopDetailsType { Refusal = "refusal" }
 }
 
-/// A server-side safeguard Anthropic evaluates alongside the completion
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicSafeguard {
-    pub classifier_context: Option<serde_json::Map<String, serde_json::Value>>,
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicSafeguard {
-        classifier_context: "classifier_context" optional,
-        r#type: "type" required,
+    /// A server-side safeguard Anthropic evaluates alongside the completion
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicSafeguard {
+        pub classifier_context: Option<serde_json::Map<String, serde_json::Value>> = "classifier_context" optional,
+        pub r#type: String = "type" required,
     }
 }
 
@@ -2006,19 +1626,12 @@ impl AnthropicSafeguard {
     }
 }
 
-/// The outcome of a server-side safeguard, keyed by tool-use id where applicable
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicSafeguardResult {
-    pub status: AnthropicSafeguardResultStatus,
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicSafeguardResult {
-        status: "status" required,
-        r#type: "type" required,
+    /// The outcome of a server-side safeguard, keyed by tool-use id where applicable
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicSafeguardResult {
+        pub status: AnthropicSafeguardResultStatus = "status" required,
+        pub r#type: String = "type" required,
     }
 }
 
@@ -2029,16 +1642,10 @@ impl AnthropicSafeguardResult {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicSafeguardResultStatus {
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicSafeguardResultStatus {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicSafeguardResultStatus {
+        pub r#type: String = "type" required,
     }
 }
 
@@ -2049,27 +1656,16 @@ impl AnthropicSafeguardResultStatus {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicSearchResultBlockParam {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub citations: Option<AnthropicSearchResultBlockParamCitations>,
-    pub content: Vec<AnthropicTextBlockParam>,
-    pub source: String,
-    pub title: String,
-    pub r#type: AnthropicSearchResultBlockParamType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicSearchResultBlockParam {
-        cache_control: "cache_control" optional,
-        citations: "citations" optional,
-        content: "content" defaulted,
-        source: "source" required,
-        title: "title" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicSearchResultBlockParam {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub citations: Option<AnthropicSearchResultBlockParamCitations> = "citations" optional,
+        pub content: Vec<AnthropicTextBlockParam> = "content" defaulted,
+        pub source: String = "source" required,
+        pub title: String = "title" required,
+        pub r#type: AnthropicSearchResultBlockParamType = "type" required,
     }
 }
 
@@ -2104,16 +1700,10 @@ impl AnthropicSearchResultBlockParam {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicSearchResultBlockParamCitations {
-    pub enabled: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicSearchResultBlockParamCitations {
-        enabled: "enabled" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicSearchResultBlockParamCitations {
+        pub enabled: Option<bool> = "enabled" optional,
     }
 }
 
@@ -2143,18 +1733,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicServerToolUsage {
-    pub web_fetch_requests: i64,
-    pub web_search_requests: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicServerToolUsage {
-        web_fetch_requests: "web_fetch_requests" required,
-        web_search_requests: "web_search_requests" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicServerToolUsage {
+        pub web_fetch_requests: i64 = "web_fetch_requests" required,
+        pub web_search_requests: i64 = "web_search_requests" required,
     }
 }
 
@@ -2184,20 +1767,12 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicTextBlock {
-    pub citations: Option<Vec<AnthropicTextCitation>>,
-    pub text: String,
-    pub r#type: AnthropicTextBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicTextBlock {
-        citations: "citations" defaulted,
-        text: "text" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicTextBlock {
+        pub citations: Option<Vec<AnthropicTextCitation>> = "citations" defaulted,
+        pub text: String = "text" required,
+        pub r#type: AnthropicTextBlockType = "type" required,
     }
 }
 
@@ -2214,23 +1789,14 @@ impl AnthropicTextBlock {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicTextBlockParam {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub citations: Option<Vec<AnthropicTextBlockParamCitationsItem>>,
-    pub text: String,
-    pub r#type: AnthropicTextBlockParamType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicTextBlockParam {
-        cache_control: "cache_control" optional,
-        citations: "citations" optional,
-        text: "text" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicTextBlockParam {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub citations: Option<Vec<AnthropicTextBlockParamCitationsItem>> = "citations" optional,
+        pub text: String = "text" required,
+        pub r#type: AnthropicTextBlockParamType = "type" required,
     }
 }
 
@@ -2387,18 +1953,11 @@ impl From<AnthropicTextEditorCodeExecutionStrReplaceResult> for AnthropicTextEdi
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicTextEditorCodeExecutionCreateResult {
-    pub is_file_update: bool,
-    pub r#type: AnthropicTextEditorCodeExecutionCreateResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicTextEditorCodeExecutionCreateResult {
-        is_file_update: "is_file_update" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicTextEditorCodeExecutionCreateResult {
+        pub is_file_update: bool = "is_file_update" required,
+        pub r#type: AnthropicTextEditorCodeExecutionCreateResultType = "type" required,
     }
 }
 
@@ -2413,26 +1972,15 @@ tag_enum! {
     pub enum AnthropicTextEditorCodeExecutionCreateResultType { TextEditorCodeExecutionCreateResult = "text_editor_code_execution_create_result" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicTextEditorCodeExecutionStrReplaceResult {
-    pub lines: Option<Vec<String>>,
-    pub new_lines: Option<i64>,
-    pub new_start: Option<i64>,
-    pub old_lines: Option<i64>,
-    pub old_start: Option<i64>,
-    pub r#type: AnthropicTextEditorCodeExecutionStrReplaceResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicTextEditorCodeExecutionStrReplaceResult {
-        lines: "lines" defaulted,
-        new_lines: "new_lines" defaulted,
-        new_start: "new_start" defaulted,
-        old_lines: "old_lines" defaulted,
-        old_start: "old_start" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicTextEditorCodeExecutionStrReplaceResult {
+        pub lines: Option<Vec<String>> = "lines" defaulted,
+        pub new_lines: Option<i64> = "new_lines" defaulted,
+        pub new_start: Option<i64> = "new_start" defaulted,
+        pub old_lines: Option<i64> = "old_lines" defaulted,
+        pub old_start: Option<i64> = "old_start" defaulted,
+        pub r#type: AnthropicTextEditorCodeExecutionStrReplaceResultType = "type" required,
     }
 }
 
@@ -2485,20 +2033,12 @@ tag_enum! {
     pub enum AnthropicTextEditorCodeExecutionStrReplaceResultType { TextEditorCodeExecutionStrReplaceResult = "text_editor_code_execution_str_replace_result" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicTextEditorCodeExecutionToolResult {
-    pub content: AnthropicTextEditorCodeExecutionContent,
-    pub tool_use_id: String,
-    pub r#type: AnthropicTextEditorCodeExecutionToolResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicTextEditorCodeExecutionToolResult {
-        content: "content" required,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicTextEditorCodeExecutionToolResult {
+        pub content: AnthropicTextEditorCodeExecutionContent = "content" required,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: AnthropicTextEditorCodeExecutionToolResultType = "type" required,
     }
 }
 
@@ -2514,20 +2054,12 @@ impl AnthropicTextEditorCodeExecutionToolResult {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicTextEditorCodeExecutionToolResultError {
-    pub error_code: AnthropicTextEditorCodeExecutionToolResultErrorCode,
-    pub error_message: Option<String>,
-    pub r#type: AnthropicTextEditorCodeExecutionToolResultErrorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicTextEditorCodeExecutionToolResultError {
-        error_code: "error_code" required,
-        error_message: "error_message" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicTextEditorCodeExecutionToolResultError {
+        pub error_code: AnthropicTextEditorCodeExecutionToolResultErrorCode = "error_code" required,
+        pub error_message: Option<String> = "error_message" defaulted,
+        pub r#type: AnthropicTextEditorCodeExecutionToolResultErrorType = "type" required,
     }
 }
 
@@ -2567,26 +2099,15 @@ tag_enum! {
     pub enum AnthropicTextEditorCodeExecutionToolResultType { TextEditorCodeExecutionToolResult = "text_editor_code_execution_tool_result" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicTextEditorCodeExecutionViewResult {
-    pub content: String,
-    pub file_type: AnthropicTextEditorCodeExecutionViewResultFileType,
-    pub num_lines: Option<i64>,
-    pub start_line: Option<i64>,
-    pub total_lines: Option<i64>,
-    pub r#type: AnthropicTextEditorCodeExecutionViewResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicTextEditorCodeExecutionViewResult {
-        content: "content" required,
-        file_type: "file_type" required,
-        num_lines: "num_lines" defaulted,
-        start_line: "start_line" defaulted,
-        total_lines: "total_lines" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicTextEditorCodeExecutionViewResult {
+        pub content: String = "content" required,
+        pub file_type: AnthropicTextEditorCodeExecutionViewResultFileType = "file_type" required,
+        pub num_lines: Option<i64> = "num_lines" defaulted,
+        pub start_line: Option<i64> = "start_line" defaulted,
+        pub total_lines: Option<i64> = "total_lines" defaulted,
+        pub r#type: AnthropicTextEditorCodeExecutionViewResultType = "type" required,
     }
 }
 
@@ -2638,20 +2159,12 @@ tag_enum! {
     pub enum AnthropicTextEditorCodeExecutionViewResultType { TextEditorCodeExecutionViewResult = "text_editor_code_execution_view_result" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicThinkingBlock {
-    pub signature: String,
-    pub thinking: String,
-    pub r#type: AnthropicThinkingBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicThinkingBlock {
-        signature: "signature" required,
-        thinking: "thinking" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicThinkingBlock {
+        pub signature: String = "signature" required,
+        pub thinking: String = "thinking" required,
+        pub r#type: AnthropicThinkingBlockType = "type" required,
     }
 }
 
@@ -2667,20 +2180,13 @@ impl AnthropicThinkingBlock {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicThinkingBlockBinding {
-    /// Deprecated: legacy alias of prefix_mismatch_behavior. Send only one of the two.
-    #[deprecated(note = "Legacy alias of prefix_mismatch_behavior.")]
-    pub mismatch_behavior: Option<AnthropicThinkingBlockBindingMismatchBehavior>,
-    pub prefix_mismatch_behavior: Option<AnthropicThinkingBlockBindingPrefixMismatchBehavior>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicThinkingBlockBinding {
-        mismatch_behavior: "mismatch_behavior" optional,
-        prefix_mismatch_behavior: "prefix_mismatch_behavior" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicThinkingBlockBinding {
+        /// Deprecated: legacy alias of prefix_mismatch_behavior. Send only one of the two.
+        #[deprecated(note = "Legacy alias of prefix_mismatch_behavior.")]
+        pub mismatch_behavior: Option<AnthropicThinkingBlockBindingMismatchBehavior> = "mismatch_behavior" optional,
+        pub prefix_mismatch_behavior: Option<AnthropicThinkingBlockBindingPrefixMismatchBehavior> = "prefix_mismatch_behavior" optional,
     }
 }
 
@@ -2750,18 +2256,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicThinkingTurns {
-    pub r#type: AnthropicThinkingTurnsType,
-    pub value: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicThinkingTurns {
-        r#type: "type" required,
-        value: "value" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicThinkingTurns {
+        pub r#type: AnthropicThinkingTurnsType = "type" required,
+        pub value: i64 = "value" required,
     }
 }
 
@@ -2776,18 +2275,11 @@ tag_enum! {
     pub enum AnthropicThinkingTurnsType { ThinkingTurns = "thinking_turns" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolReference {
-    pub tool_name: String,
-    pub r#type: AnthropicToolReferenceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolReference {
-        tool_name: "tool_name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicToolReference {
+        pub tool_name: String = "tool_name" required,
+        pub r#type: AnthropicToolReferenceType = "type" required,
     }
 }
 
@@ -2821,18 +2313,11 @@ impl From<AnthropicToolSearchResult> for AnthropicToolSearchContent {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolSearchResult {
-    pub tool_references: Vec<AnthropicToolReference>,
-    pub r#type: AnthropicToolSearchResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolSearchResult {
-        tool_references: "tool_references" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicToolSearchResult {
+        pub tool_references: Vec<AnthropicToolReference> = "tool_references" defaulted,
+        pub r#type: AnthropicToolSearchResultType = "type" required,
     }
 }
 
@@ -2843,20 +2328,12 @@ impl AnthropicToolSearchResult {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicToolSearchResultError {
-    pub error_code: AnthropicServerToolErrorCode,
-    pub error_message: Option<String>,
-    pub r#type: AnthropicToolSearchResultErrorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolSearchResultError {
-        error_code: "error_code" required,
-        error_message: "error_message" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicToolSearchResultError {
+        pub error_code: AnthropicServerToolErrorCode = "error_code" required,
+        pub error_message: Option<String> = "error_message" defaulted,
+        pub r#type: AnthropicToolSearchResultErrorType = "type" required,
     }
 }
 
@@ -2886,27 +2363,16 @@ tag_enum! {
     pub enum AnthropicToolSearchResultType { ToolSearchToolSearchResult = "tool_search_tool_search_result" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicToolSearchToolBm25 {
-    pub allowed_callers: Option<AnthropicAllowedCallers>,
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub defer_loading: Option<bool>,
-    pub name: AnthropicToolSearchToolBm25Name,
-    pub strict: Option<bool>,
-    pub r#type: AnthropicToolSearchToolBm25Type,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolSearchToolBm25 {
-        allowed_callers: "allowed_callers" optional,
-        cache_control: "cache_control" optional,
-        defer_loading: "defer_loading" optional,
-        name: "name" required,
-        strict: "strict" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicToolSearchToolBm25 {
+        pub allowed_callers: Option<AnthropicAllowedCallers> = "allowed_callers" optional,
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        pub name: AnthropicToolSearchToolBm25Name = "name" required,
+        pub strict: Option<bool> = "strict" optional,
+        pub r#type: AnthropicToolSearchToolBm25Type = "type" required,
     }
 }
 
@@ -2960,27 +2426,16 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicToolSearchToolRegex {
-    pub allowed_callers: Option<AnthropicAllowedCallers>,
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub defer_loading: Option<bool>,
-    pub name: AnthropicToolSearchToolRegexName,
-    pub strict: Option<bool>,
-    pub r#type: AnthropicToolSearchToolRegexType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolSearchToolRegex {
-        allowed_callers: "allowed_callers" optional,
-        cache_control: "cache_control" optional,
-        defer_loading: "defer_loading" optional,
-        name: "name" required,
-        strict: "strict" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicToolSearchToolRegex {
+        pub allowed_callers: Option<AnthropicAllowedCallers> = "allowed_callers" optional,
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        pub name: AnthropicToolSearchToolRegexName = "name" required,
+        pub strict: Option<bool> = "strict" optional,
+        pub r#type: AnthropicToolSearchToolRegexType = "type" required,
     }
 }
 
@@ -3034,20 +2489,12 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicToolSearchToolResult {
-    pub content: AnthropicToolSearchContent,
-    pub tool_use_id: String,
-    pub r#type: AnthropicToolSearchToolResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolSearchToolResult {
-        content: "content" required,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicToolSearchToolResult {
+        pub content: AnthropicToolSearchContent = "content" required,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: AnthropicToolSearchToolResultType = "type" required,
     }
 }
 
@@ -3108,21 +2555,13 @@ impl From<AnthropicToolUnionWebSearch20260209> for AnthropicToolUnion {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionBash20250124 {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub name: AnthropicToolUnionBash20250124Name,
-    pub r#type: AnthropicToolUnionBash20250124Type,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolUnionBash20250124 {
-        cache_control: "cache_control" optional,
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicToolUnionBash20250124 {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub name: AnthropicToolUnionBash20250124Name = "name" required,
+        pub r#type: AnthropicToolUnionBash20250124Type = "type" required,
     }
 }
 
@@ -3152,29 +2591,17 @@ tag_enum! {
     pub enum AnthropicToolUnionBash20250124Type { Bash20250124 = "bash_20250124" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionCustom {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub defer_loading: Option<bool>,
-    pub description: Option<String>,
-    pub input_schema: AnthropicToolUnionCustomInputSchema,
-    pub name: String,
-    pub strict: Option<bool>,
-    pub r#type: Option<AnthropicToolUnionCustomType>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolUnionCustom {
-        cache_control: "cache_control" optional,
-        defer_loading: "defer_loading" optional,
-        description: "description" optional,
-        input_schema: "input_schema" required,
-        name: "name" required,
-        strict: "strict" optional,
-        r#type: "type" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicToolUnionCustom {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        pub description: Option<String> = "description" optional,
+        pub input_schema: AnthropicToolUnionCustomInputSchema = "input_schema" required,
+        pub name: String = "name" required,
+        pub strict: Option<bool> = "strict" optional,
+        pub r#type: Option<AnthropicToolUnionCustomType> = "type" optional,
     }
 }
 
@@ -3224,20 +2651,12 @@ impl AnthropicToolUnionCustom {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionCustomInputSchema {
-    pub properties: Option<serde_json::Value>,
-    pub required: Option<Vec<String>>,
-    pub r#type: AnthropicToolUnionCustomInputSchemaType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolUnionCustomInputSchema {
-        properties: "properties" optional,
-        required: "required" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicToolUnionCustomInputSchema {
+        pub properties: Option<serde_json::Value> = "properties" optional,
+        pub required: Option<Vec<String>> = "required" optional,
+        pub r#type: AnthropicToolUnionCustomInputSchemaType = "type" required,
     }
 }
 
@@ -3275,21 +2694,13 @@ tag_enum! {
     pub enum AnthropicToolUnionCustomType { Custom = "custom" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionTextEditor20250124 {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub name: AnthropicToolUnionTextEditor20250124Name,
-    pub r#type: AnthropicToolUnionTextEditor20250124Type,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolUnionTextEditor20250124 {
-        cache_control: "cache_control" optional,
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicToolUnionTextEditor20250124 {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub name: AnthropicToolUnionTextEditor20250124Name = "name" required,
+        pub r#type: AnthropicToolUnionTextEditor20250124Type = "type" required,
     }
 }
 
@@ -3319,29 +2730,17 @@ tag_enum! {
     pub enum AnthropicToolUnionTextEditor20250124Type { TextEditor20250124 = "text_editor_20250124" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionWebSearch20250305 {
-    pub allowed_domains: Option<Vec<String>>,
-    pub blocked_domains: Option<Vec<String>>,
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub max_uses: Option<i64>,
-    pub name: AnthropicToolUnionWebSearch20250305Name,
-    pub r#type: AnthropicToolUnionWebSearch20250305Type,
-    pub user_location: Option<AnthropicWebSearchToolUserLocation>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolUnionWebSearch20250305 {
-        allowed_domains: "allowed_domains" optional,
-        blocked_domains: "blocked_domains" optional,
-        cache_control: "cache_control" optional,
-        max_uses: "max_uses" optional,
-        name: "name" required,
-        r#type: "type" required,
-        user_location: "user_location" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicToolUnionWebSearch20250305 {
+        pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
+        pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub max_uses: Option<i64> = "max_uses" optional,
+        pub name: AnthropicToolUnionWebSearch20250305Name = "name" required,
+        pub r#type: AnthropicToolUnionWebSearch20250305Type = "type" required,
+        pub user_location: Option<AnthropicWebSearchToolUserLocation> = "user_location" optional,
     }
 }
 
@@ -3427,31 +2826,18 @@ tag_enum! {
     pub enum AnthropicToolUnionWebSearch20250305Type { WebSearch20250305 = "web_search_20250305" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUnionWebSearch20260209 {
-    pub allowed_callers: Option<AnthropicAllowedCallers>,
-    pub allowed_domains: Option<Vec<String>>,
-    pub blocked_domains: Option<Vec<String>>,
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub max_uses: Option<i64>,
-    pub name: AnthropicToolUnionWebSearch20260209Name,
-    pub r#type: AnthropicToolUnionWebSearch20260209Type,
-    pub user_location: Option<AnthropicWebSearchToolUserLocation>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolUnionWebSearch20260209 {
-        allowed_callers: "allowed_callers" optional,
-        allowed_domains: "allowed_domains" optional,
-        blocked_domains: "blocked_domains" optional,
-        cache_control: "cache_control" optional,
-        max_uses: "max_uses" optional,
-        name: "name" required,
-        r#type: "type" required,
-        user_location: "user_location" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicToolUnionWebSearch20260209 {
+        pub allowed_callers: Option<AnthropicAllowedCallers> = "allowed_callers" optional,
+        pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
+        pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub max_uses: Option<i64> = "max_uses" optional,
+        pub name: AnthropicToolUnionWebSearch20260209Name = "name" required,
+        pub r#type: AnthropicToolUnionWebSearch20260209Type = "type" required,
+        pub user_location: Option<AnthropicWebSearchToolUserLocation> = "user_location" optional,
     }
 }
 
@@ -3544,24 +2930,14 @@ tag_enum! {
     pub enum AnthropicToolUnionWebSearch20260209Type { WebSearch20260209 = "web_search_20260209" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicToolUseBlock {
-    pub caller: AnthropicCaller,
-    pub id: String,
-    pub input: Option<serde_json::Value>,
-    pub name: String,
-    pub r#type: AnthropicToolUseBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolUseBlock {
-        caller: "caller" required,
-        id: "id" required,
-        input: "input" optional,
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicToolUseBlock {
+        pub caller: AnthropicCaller = "caller" required,
+        pub id: String = "id" required,
+        pub input: Option<serde_json::Value> = "input" optional,
+        pub name: String = "name" required,
+        pub r#type: AnthropicToolUseBlockType = "type" required,
     }
 }
 
@@ -3589,18 +2965,11 @@ tag_enum! {
     pub enum AnthropicToolUseBlockType { ToolUse = "tool_use" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUsesKeep {
-    pub r#type: AnthropicToolUsesKeepType,
-    pub value: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolUsesKeep {
-        r#type: "type" required,
-        value: "value" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicToolUsesKeep {
+        pub r#type: AnthropicToolUsesKeepType = "type" required,
+        pub value: i64 = "value" required,
     }
 }
 
@@ -3615,18 +2984,11 @@ tag_enum! {
     pub enum AnthropicToolUsesKeepType { ToolUses = "tool_uses" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicToolUsesTrigger {
-    pub r#type: AnthropicToolUsesTriggerType,
-    pub value: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicToolUsesTrigger {
-        r#type: "type" required,
-        value: "value" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicToolUsesTrigger {
+        pub r#type: AnthropicToolUsesTriggerType = "type" required,
+        pub value: i64 = "value" required,
     }
 }
 
@@ -3641,18 +3003,11 @@ tag_enum! {
     pub enum AnthropicToolUsesTriggerType { ToolUses = "tool_uses" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicUrlImageSource {
-    pub r#type: AnthropicUrlImageSourceType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicUrlImageSource {
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicUrlImageSource {
+        pub r#type: AnthropicUrlImageSourceType = "type" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -3667,18 +3022,11 @@ tag_enum! {
     pub enum AnthropicUrlImageSourceType { Url = "url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicUrlPdfSource {
-    pub r#type: AnthropicUrlPdfSourceType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicUrlPdfSource {
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicUrlPdfSource {
+        pub r#type: AnthropicUrlPdfSourceType = "type" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -3693,22 +3041,13 @@ tag_enum! {
     pub enum AnthropicUrlPdfSourceType { Url = "url" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicWebFetchBlock {
-    pub content: AnthropicDocumentBlock,
-    pub retrieved_at: Option<String>,
-    pub r#type: AnthropicWebFetchBlockType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicWebFetchBlock {
-        content: "content" required,
-        retrieved_at: "retrieved_at" defaulted,
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicWebFetchBlock {
+        pub content: AnthropicDocumentBlock = "content" required,
+        pub retrieved_at: Option<String> = "retrieved_at" defaulted,
+        pub r#type: AnthropicWebFetchBlockType = "type" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -3754,22 +3093,13 @@ impl From<AnthropicWebFetchBlock> for AnthropicWebFetchContent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicWebFetchToolResult {
-    pub caller: AnthropicCaller,
-    pub content: AnthropicWebFetchContent,
-    pub tool_use_id: String,
-    pub r#type: AnthropicWebFetchToolResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicWebFetchToolResult {
-        caller: "caller" required,
-        content: "content" required,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicWebFetchToolResult {
+        pub caller: AnthropicCaller = "caller" required,
+        pub content: AnthropicWebFetchContent = "content" required,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: AnthropicWebFetchToolResultType = "type" required,
     }
 }
 
@@ -3790,18 +3120,11 @@ impl AnthropicWebFetchToolResult {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicWebFetchToolResultError {
-    pub error_code: AnthropicWebFetchToolResultErrorCode,
-    pub r#type: AnthropicWebFetchToolResultErrorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicWebFetchToolResultError {
-        error_code: "error_code" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicWebFetchToolResultError {
+        pub error_code: AnthropicWebFetchToolResultErrorCode = "error_code" required,
+        pub r#type: AnthropicWebFetchToolResultErrorType = "type" required,
     }
 }
 
@@ -3835,24 +3158,14 @@ tag_enum! {
     pub enum AnthropicWebFetchToolResultType { WebFetchToolResult = "web_fetch_tool_result" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicWebSearchResult {
-    pub encrypted_content: String,
-    pub page_age: Option<String>,
-    pub title: String,
-    pub r#type: AnthropicWebSearchResultType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicWebSearchResult {
-        encrypted_content: "encrypted_content" required,
-        page_age: "page_age" defaulted,
-        title: "title" required,
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicWebSearchResult {
+        pub encrypted_content: String = "encrypted_content" required,
+        pub page_age: Option<String> = "page_age" defaulted,
+        pub title: String = "title" required,
+        pub r#type: AnthropicWebSearchResultType = "type" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -3876,24 +3189,14 @@ impl AnthropicWebSearchResult {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicWebSearchResultBlockParam {
-    pub encrypted_content: String,
-    pub page_age: Option<String>,
-    pub title: String,
-    pub r#type: AnthropicWebSearchResultBlockParamType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicWebSearchResultBlockParam {
-        encrypted_content: "encrypted_content" required,
-        page_age: "page_age" optional,
-        title: "title" required,
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicWebSearchResultBlockParam {
+        pub encrypted_content: String = "encrypted_content" required,
+        pub page_age: Option<String> = "page_age" optional,
+        pub title: String = "title" required,
+        pub r#type: AnthropicWebSearchResultBlockParamType = "type" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -3932,22 +3235,13 @@ tag_enum! {
     pub enum AnthropicWebSearchResultType { WebSearchResult = "web_search_result" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicWebSearchToolResult {
-    pub caller: AnthropicCaller,
-    pub content: AnthropicWebSearchToolResultContent,
-    pub tool_use_id: String,
-    pub r#type: AnthropicWebSearchToolResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicWebSearchToolResult {
-        caller: "caller" required,
-        content: "content" required,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicWebSearchToolResult {
+        pub caller: AnthropicCaller = "caller" required,
+        pub content: AnthropicWebSearchToolResultContent = "content" required,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: AnthropicWebSearchToolResultType = "type" required,
     }
 }
 
@@ -3990,18 +3284,11 @@ impl From<Vec<AnthropicWebSearchResult>> for AnthropicWebSearchToolResultContent
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnthropicWebSearchToolResultError {
-    pub error_code: AnthropicWebSearchToolResultErrorCode,
-    pub r#type: AnthropicWebSearchToolResultErrorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicWebSearchToolResultError {
-        error_code: "error_code" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnthropicWebSearchToolResultError {
+        pub error_code: AnthropicWebSearchToolResultErrorCode = "error_code" required,
+        pub r#type: AnthropicWebSearchToolResultErrorType = "type" required,
     }
 }
 
@@ -4031,24 +3318,14 @@ tag_enum! {
     pub enum AnthropicWebSearchToolResultType { WebSearchToolResult = "web_search_tool_result" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicWebSearchToolUserLocation {
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub region: Option<String>,
-    pub timezone: Option<String>,
-    pub r#type: AnthropicWebSearchToolUserLocationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicWebSearchToolUserLocation {
-        city: "city" optional,
-        country: "country" optional,
-        region: "region" optional,
-        timezone: "timezone" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicWebSearchToolUserLocation {
+        pub city: Option<String> = "city" optional,
+        pub country: Option<String> = "country" optional,
+        pub region: Option<String> = "region" optional,
+        pub timezone: Option<String> = "timezone" optional,
+        pub r#type: AnthropicWebSearchToolUserLocationType = "type" required,
     }
 }
 
@@ -4159,21 +3436,13 @@ impl From<MessagesRequest> for CreateMessagesRequest {
     }
 }
 
-/// Advisor tool result from a prior assistant turn, replayed back to the model on the next turn. Mirrors the block Anthropic returns in assistant content when the `advisor_20260301` tool runs.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesAdvisorToolResultBlock {
-    pub content: serde_json::Map<String, serde_json::Value>,
-    pub tool_use_id: String,
-    pub r#type: MessagesAdvisorToolResultBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesAdvisorToolResultBlock {
-        content: "content" defaulted,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    /// Advisor tool result from a prior assistant turn, replayed back to the model on the next turn. Mirrors the block Anthropic returns in assistant content when the `advisor_20260301` tool runs.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesAdvisorToolResultBlock {
+        pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: MessagesAdvisorToolResultBlockType = "type" required,
     }
 }
 
@@ -4193,27 +3462,17 @@ tag_enum! {
     pub enum MessagesAdvisorToolResultBlockType { AdvisorToolResult = "advisor_tool_result" }
 }
 
-/// Output of a sandbox-executed `openrouter:bash` call from a prior assistant turn. Accepted on replay and dropped before the provider request — Anthropic has no equivalent block.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesBashToolResultBlock {
-    /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
-    pub container_id: Option<String>,
-    pub content: serde_json::Map<String, serde_json::Value>,
-    /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-    pub files: Option<Vec<MessagesBashToolResultBlockFilesItem>>,
-    pub tool_use_id: String,
-    pub r#type: MessagesBashToolResultBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesBashToolResultBlock {
-        container_id: "container_id" optional,
-        content: "content" defaulted,
-        files: "files" optional,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    /// Output of a sandbox-executed `openrouter:bash` call from a prior assistant turn. Accepted on replay and dropped before the provider request — Anthropic has no equivalent block.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesBashToolResultBlock {
+        /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
+        pub container_id: Option<String> = "container_id" optional,
+        pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
+        /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
+        pub files: Option<Vec<MessagesBashToolResultBlockFilesItem>> = "files" optional,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: MessagesBashToolResultBlockType = "type" required,
     }
 }
 
@@ -4243,26 +3502,15 @@ impl MessagesBashToolResultBlock {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesBashToolResultBlockFilesItem {
-    pub container_id: String,
-    pub end_index: i64,
-    pub file_id: String,
-    pub filename: String,
-    pub start_index: i64,
-    pub r#type: MessagesBashToolResultBlockFilesItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesBashToolResultBlockFilesItem {
-        container_id: "container_id" required,
-        end_index: "end_index" required,
-        file_id: "file_id" required,
-        filename: "filename" required,
-        start_index: "start_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesBashToolResultBlockFilesItem {
+        pub container_id: String = "container_id" required,
+        pub end_index: i64 = "end_index" required,
+        pub file_id: String = "file_id" required,
+        pub filename: String = "filename" required,
+        pub start_index: i64 = "start_index" required,
+        pub r#type: MessagesBashToolResultBlockFilesItemType = "type" required,
     }
 }
 
@@ -4295,21 +3543,13 @@ tag_enum! {
     pub enum MessagesBashToolResultBlockType { OpenrouterBashToolResult = "openrouter_bash_tool_result" }
 }
 
-/// Event sent when content is added to a content block
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessagesContentBlockDeltaEvent {
-    pub delta: MessagesContentBlockDeltaEventDelta,
-    pub index: i64,
-    pub r#type: MessagesContentBlockDeltaEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesContentBlockDeltaEvent {
-        delta: "delta" required,
-        index: "index" required,
-        r#type: "type" required,
+    /// Event sent when content is added to a content block
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct MessagesContentBlockDeltaEvent {
+        pub delta: MessagesContentBlockDeltaEventDelta = "delta" required,
+        pub index: i64 = "index" required,
+        pub r#type: MessagesContentBlockDeltaEventType = "type" required,
     }
 }
 
@@ -4367,18 +3607,11 @@ impl From<MessagesContentBlockDeltaEventDeltaCompactionDelta> for MessagesConten
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessagesContentBlockDeltaEventDeltaCitationsDelta {
-    pub citation: MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation,
-    pub r#type: MessagesContentBlockDeltaEventDeltaCitationsDeltaType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesContentBlockDeltaEventDeltaCitationsDelta {
-        citation: "citation" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct MessagesContentBlockDeltaEventDeltaCitationsDelta {
+        pub citation: MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation = "citation" required,
+        pub r#type: MessagesContentBlockDeltaEventDeltaCitationsDeltaType = "type" required,
     }
 }
 
@@ -4433,20 +3666,12 @@ tag_enum! {
     pub enum MessagesContentBlockDeltaEventDeltaCitationsDeltaType { CitationsDelta = "citations_delta" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesContentBlockDeltaEventDeltaCompactionDelta {
-    pub content: Option<String>,
-    pub encrypted_content: Option<String>,
-    pub r#type: MessagesContentBlockDeltaEventDeltaCompactionDeltaType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesContentBlockDeltaEventDeltaCompactionDelta {
-        content: "content" defaulted,
-        encrypted_content: "encrypted_content" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesContentBlockDeltaEventDeltaCompactionDelta {
+        pub content: Option<String> = "content" defaulted,
+        pub encrypted_content: Option<String> = "encrypted_content" optional,
+        pub r#type: MessagesContentBlockDeltaEventDeltaCompactionDeltaType = "type" required,
     }
 }
 
@@ -4480,18 +3705,11 @@ tag_enum! {
     pub enum MessagesContentBlockDeltaEventDeltaCompactionDeltaType { CompactionDelta = "compaction_delta" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesContentBlockDeltaEventDeltaInputJsonDelta {
-    pub partial_json: String,
-    pub r#type: MessagesContentBlockDeltaEventDeltaInputJsonDeltaType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesContentBlockDeltaEventDeltaInputJsonDelta {
-        partial_json: "partial_json" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesContentBlockDeltaEventDeltaInputJsonDelta {
+        pub partial_json: String = "partial_json" required,
+        pub r#type: MessagesContentBlockDeltaEventDeltaInputJsonDeltaType = "type" required,
     }
 }
 
@@ -4506,18 +3724,11 @@ tag_enum! {
     pub enum MessagesContentBlockDeltaEventDeltaInputJsonDeltaType { InputJsonDelta = "input_json_delta" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesContentBlockDeltaEventDeltaSignatureDelta {
-    pub signature: String,
-    pub r#type: MessagesContentBlockDeltaEventDeltaSignatureDeltaType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesContentBlockDeltaEventDeltaSignatureDelta {
-        signature: "signature" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesContentBlockDeltaEventDeltaSignatureDelta {
+        pub signature: String = "signature" required,
+        pub r#type: MessagesContentBlockDeltaEventDeltaSignatureDeltaType = "type" required,
     }
 }
 
@@ -4532,18 +3743,11 @@ tag_enum! {
     pub enum MessagesContentBlockDeltaEventDeltaSignatureDeltaType { SignatureDelta = "signature_delta" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesContentBlockDeltaEventDeltaTextDelta {
-    pub text: String,
-    pub r#type: MessagesContentBlockDeltaEventDeltaTextDeltaType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesContentBlockDeltaEventDeltaTextDelta {
-        text: "text" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesContentBlockDeltaEventDeltaTextDelta {
+        pub text: String = "text" required,
+        pub r#type: MessagesContentBlockDeltaEventDeltaTextDeltaType = "type" required,
     }
 }
 
@@ -4558,18 +3762,11 @@ tag_enum! {
     pub enum MessagesContentBlockDeltaEventDeltaTextDeltaType { TextDelta = "text_delta" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesContentBlockDeltaEventDeltaThinkingDelta {
-    pub thinking: String,
-    pub r#type: MessagesContentBlockDeltaEventDeltaThinkingDeltaType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesContentBlockDeltaEventDeltaThinkingDelta {
-        thinking: "thinking" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesContentBlockDeltaEventDeltaThinkingDelta {
+        pub thinking: String = "thinking" required,
+        pub r#type: MessagesContentBlockDeltaEventDeltaThinkingDeltaType = "type" required,
     }
 }
 
@@ -4588,21 +3785,13 @@ tag_enum! {
     pub enum MessagesContentBlockDeltaEventType { ContentBlockDelta = "content_block_delta" }
 }
 
-/// Event sent when a new content block starts
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessagesContentBlockStartEvent {
-    pub content_block: MessagesContentBlockStartEventContentBlock,
-    pub index: i64,
-    pub r#type: MessagesContentBlockStartEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesContentBlockStartEvent {
-        content_block: "content_block" required,
-        index: "index" required,
-        r#type: "type" required,
+    /// Event sent when a new content block starts
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct MessagesContentBlockStartEvent {
+        pub content_block: MessagesContentBlockStartEventContentBlock = "content_block" required,
+        pub index: i64 = "index" required,
+        pub r#type: MessagesContentBlockStartEventType = "type" required,
     }
 }
 
@@ -4752,20 +3941,12 @@ impl From<MessagesContentBlockStartEventContentBlockCompaction> for MessagesCont
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesContentBlockStartEventContentBlockCompaction {
-    pub content: Option<String>,
-    pub encrypted_content: Option<String>,
-    pub r#type: MessagesContentBlockStartEventContentBlockCompactionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesContentBlockStartEventContentBlockCompaction {
-        content: "content" defaulted,
-        encrypted_content: "encrypted_content" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesContentBlockStartEventContentBlockCompaction {
+        pub content: Option<String> = "content" defaulted,
+        pub encrypted_content: Option<String> = "encrypted_content" optional,
+        pub r#type: MessagesContentBlockStartEventContentBlockCompactionType = "type" required,
     }
 }
 
@@ -4803,19 +3984,12 @@ tag_enum! {
     pub enum MessagesContentBlockStartEventType { ContentBlockStart = "content_block_start" }
 }
 
-/// Event sent when a content block is complete
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesContentBlockStopEvent {
-    pub index: i64,
-    pub r#type: MessagesContentBlockStopEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesContentBlockStopEvent {
-        index: "index" required,
-        r#type: "type" required,
+    /// Event sent when a content block is complete
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesContentBlockStopEvent {
+        pub index: i64 = "index" required,
+        pub r#type: MessagesContentBlockStopEventType = "type" required,
     }
 }
 
@@ -4830,21 +4004,13 @@ tag_enum! {
     pub enum MessagesContentBlockStopEventType { ContentBlockStop = "content_block_stop" }
 }
 
-/// Event sent when the message metadata changes (e.g., stop_reason)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesDeltaEvent {
-    pub delta: MessagesDeltaEventDelta,
-    pub r#type: MessagesDeltaEventType,
-    pub usage: MessagesDeltaEventUsage,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesDeltaEvent {
-        delta: "delta" required,
-        r#type: "type" required,
-        usage: "usage" required,
+    /// Event sent when the message metadata changes (e.g., stop_reason)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesDeltaEvent {
+        pub delta: MessagesDeltaEventDelta = "delta" required,
+        pub r#type: MessagesDeltaEventType = "type" required,
+        pub usage: MessagesDeltaEventUsage = "usage" required,
     }
 }
 
@@ -4855,25 +4021,15 @@ impl MessagesDeltaEvent {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesDeltaEventDelta {
-    pub container: Option<AnthropicContainer>,
-    pub safeguard_results: Option<Vec<AnthropicSafeguardResult>>,
-    /// Structured information about a refusal
-    pub stop_details: Option<AnthropicRefusalStopDetails>,
-    pub stop_reason: Option<ORAnthropicStopReason>,
-    pub stop_sequence: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesDeltaEventDelta {
-        container: "container" defaulted,
-        safeguard_results: "safeguard_results" optional,
-        stop_details: "stop_details" defaulted,
-        stop_reason: "stop_reason" defaulted,
-        stop_sequence: "stop_sequence" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesDeltaEventDelta {
+        pub container: Option<AnthropicContainer> = "container" defaulted,
+        pub safeguard_results: Option<Vec<AnthropicSafeguardResult>> = "safeguard_results" optional,
+        /// Structured information about a refusal
+        pub stop_details: Option<AnthropicRefusalStopDetails> = "stop_details" defaulted,
+        pub stop_reason: Option<ORAnthropicStopReason> = "stop_reason" defaulted,
+        pub stop_sequence: Option<String> = "stop_sequence" defaulted,
     }
 }
 
@@ -4932,30 +4088,17 @@ tag_enum! {
     pub enum MessagesDeltaEventType { MessageDelta = "message_delta" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesDeltaEventUsage {
-    pub cache_creation: Option<AnthropicCacheCreation>,
-    pub cache_creation_input_tokens: Option<i64>,
-    pub cache_read_input_tokens: Option<i64>,
-    pub input_tokens: Option<i64>,
-    pub iterations: Option<Vec<AnthropicUsageIteration>>,
-    pub output_tokens: i64,
-    pub output_tokens_details: Option<AnthropicOutputTokensDetails>,
-    pub server_tool_use: Option<ORAnthropicServerToolUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesDeltaEventUsage {
-        cache_creation: "cache_creation" optional,
-        cache_creation_input_tokens: "cache_creation_input_tokens" defaulted,
-        cache_read_input_tokens: "cache_read_input_tokens" defaulted,
-        input_tokens: "input_tokens" defaulted,
-        iterations: "iterations" optional,
-        output_tokens: "output_tokens" required,
-        output_tokens_details: "output_tokens_details" defaulted,
-        server_tool_use: "server_tool_use" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesDeltaEventUsage {
+        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" optional,
+        pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" defaulted,
+        pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" defaulted,
+        pub input_tokens: Option<i64> = "input_tokens" defaulted,
+        pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
+        pub output_tokens: i64 = "output_tokens" required,
+        pub output_tokens_details: Option<AnthropicOutputTokensDetails> = "output_tokens_details" defaulted,
+        pub server_tool_use: Option<ORAnthropicServerToolUsage> = "server_tool_use" defaulted,
     }
 }
 
@@ -5025,21 +4168,13 @@ impl MessagesDeltaEventUsage {
     }
 }
 
-/// Error event in the stream
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesErrorEvent {
-    pub error: MessagesErrorEventError,
-    pub openrouter_metadata: Option<OpenRouterMetadata>,
-    pub r#type: MessagesErrorEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesErrorEvent {
-        error: "error" required,
-        openrouter_metadata: "openrouter_metadata" optional,
-        r#type: "type" required,
+    /// Error event in the stream
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesErrorEvent {
+        pub error: MessagesErrorEventError = "error" required,
+        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        pub r#type: MessagesErrorEventType = "type" required,
     }
 }
 
@@ -5061,21 +4196,13 @@ impl MessagesErrorEvent {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesErrorEventError {
-    /// Canonical OpenRouter error type, stable across all API formats
-    pub error_type: Option<ApiErrorType>,
-    pub message: String,
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesErrorEventError {
-        error_type: "error_type" optional,
-        message: "message" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesErrorEventError {
+        /// Canonical OpenRouter error type, stable across all API formats
+        pub error_type: Option<ApiErrorType> = "error_type" optional,
+        pub message: String = "message" required,
+        pub r#type: String = "type" required,
     }
 }
 
@@ -5096,17 +4223,11 @@ tag_enum! {
     pub enum MessagesErrorEventType { Error = "error" }
 }
 
-/// Fallback model to try when the primary model fails or refuses. Only the `model` field is supported; per-attempt overrides are rejected.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesFallbackParam {
-    pub model: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesFallbackParam {
-        model: "model" required,
+    /// Fallback model to try when the primary model fails or refuses. Only the `model` field is supported; per-attempt overrides are rejected.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesFallbackParam {
+        pub model: String = "model" required,
     }
 }
 
@@ -5117,23 +4238,14 @@ impl MessagesFallbackParam {
     }
 }
 
-/// Anthropic message with OpenRouter extensions
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessagesMessageParam {
-    pub clear_at: Option<AnthropicSystemClearAt>,
-    pub content: MessagesMessageParamContent,
-    pub output_config: Option<AnthropicMessageOutputConfig>,
-    pub role: MessagesMessageParamRole,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesMessageParam {
-        clear_at: "clear_at" optional,
-        content: "content" required,
-        output_config: "output_config" optional,
-        role: "role" required,
+    /// Anthropic message with OpenRouter extensions
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct MessagesMessageParam {
+        pub clear_at: Option<AnthropicSystemClearAt> = "clear_at" optional,
+        pub content: MessagesMessageParamContent = "content" required,
+        pub output_config: Option<AnthropicMessageOutputConfig> = "output_config" optional,
+        pub role: MessagesMessageParamRole = "role" required,
     }
 }
 
@@ -5328,23 +4440,14 @@ impl From<ORAnthropicToolSearchResultParam> for MessagesMessageParamContentObjec
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentObjectsItemCompaction {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub content: Option<String>,
-    pub encrypted_content: Option<String>,
-    pub r#type: MessagesMessageParamContentObjectsItemCompactionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesMessageParamContentObjectsItemCompaction {
-        cache_control: "cache_control" optional,
-        content: "content" defaulted,
-        encrypted_content: "encrypted_content" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesMessageParamContentObjectsItemCompaction {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub content: Option<String> = "content" defaulted,
+        pub encrypted_content: Option<String> = "encrypted_content" optional,
+        pub r#type: MessagesMessageParamContentObjectsItemCompactionType = "type" required,
     }
 }
 
@@ -5390,18 +4493,11 @@ tag_enum! {
     pub enum MessagesMessageParamContentObjectsItemCompactionType { Compaction = "compaction" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentObjectsItemRedactedThinking {
-    pub data: String,
-    pub r#type: MessagesMessageParamContentObjectsItemRedactedThinkingType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesMessageParamContentObjectsItemRedactedThinking {
-        data: "data" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesMessageParamContentObjectsItemRedactedThinking {
+        pub data: String = "data" required,
+        pub r#type: MessagesMessageParamContentObjectsItemRedactedThinkingType = "type" required,
     }
 }
 
@@ -5416,25 +4512,15 @@ tag_enum! {
     pub enum MessagesMessageParamContentObjectsItemRedactedThinkingType { RedactedThinking = "redacted_thinking" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentObjectsItemServerToolUse {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub id: String,
-    pub input: Option<serde_json::Value>,
-    pub name: String,
-    pub r#type: MessagesMessageParamContentObjectsItemServerToolUseType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesMessageParamContentObjectsItemServerToolUse {
-        cache_control: "cache_control" optional,
-        id: "id" required,
-        input: "input" optional,
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesMessageParamContentObjectsItemServerToolUse {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub id: String = "id" required,
+        pub input: Option<serde_json::Value> = "input" optional,
+        pub name: String = "name" required,
+        pub r#type: MessagesMessageParamContentObjectsItemServerToolUseType = "type" required,
     }
 }
 
@@ -5468,20 +4554,12 @@ tag_enum! {
     pub enum MessagesMessageParamContentObjectsItemServerToolUseType { ServerToolUse = "server_tool_use" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentObjectsItemThinking {
-    pub signature: String,
-    pub thinking: String,
-    pub r#type: MessagesMessageParamContentObjectsItemThinkingType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesMessageParamContentObjectsItemThinking {
-        signature: "signature" required,
-        thinking: "thinking" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesMessageParamContentObjectsItemThinking {
+        pub signature: String = "signature" required,
+        pub thinking: String = "thinking" required,
+        pub r#type: MessagesMessageParamContentObjectsItemThinkingType = "type" required,
     }
 }
 
@@ -5501,25 +4579,15 @@ tag_enum! {
     pub enum MessagesMessageParamContentObjectsItemThinkingType { Thinking = "thinking" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentObjectsItemToolResult {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub content: Option<MessagesMessageParamContentObjectsItemToolResultContent>,
-    pub is_error: Option<bool>,
-    pub tool_use_id: String,
-    pub r#type: MessagesMessageParamContentObjectsItemToolResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesMessageParamContentObjectsItemToolResult {
-        cache_control: "cache_control" optional,
-        content: "content" optional,
-        is_error: "is_error" optional,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesMessageParamContentObjectsItemToolResult {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub content: Option<MessagesMessageParamContentObjectsItemToolResultContent> = "content" optional,
+        pub is_error: Option<bool> = "is_error" optional,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: MessagesMessageParamContentObjectsItemToolResultType = "type" required,
     }
 }
 
@@ -5627,18 +4695,11 @@ impl From<AnthropicDocumentBlockParam> for MessagesMessageParamContentObjectsIte
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference {
-    pub tool_name: String,
-    pub r#type: MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReferenceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference {
-        tool_name: "tool_name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference {
+        pub tool_name: String = "tool_name" required,
+        pub r#type: MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReferenceType = "type" required,
     }
 }
 
@@ -5657,25 +4718,15 @@ tag_enum! {
     pub enum MessagesMessageParamContentObjectsItemToolResultType { ToolResult = "tool_result" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesMessageParamContentObjectsItemToolUse {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub id: String,
-    pub input: Option<serde_json::Value>,
-    pub name: String,
-    pub r#type: MessagesMessageParamContentObjectsItemToolUseType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesMessageParamContentObjectsItemToolUse {
-        cache_control: "cache_control" optional,
-        id: "id" required,
-        input: "input" optional,
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesMessageParamContentObjectsItemToolUse {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub id: String = "id" required,
+        pub input: Option<serde_json::Value> = "input" optional,
+        pub name: String = "name" required,
+        pub r#type: MessagesMessageParamContentObjectsItemToolUseType = "type" required,
     }
 }
 
@@ -5709,23 +4760,14 @@ tag_enum! {
     pub enum MessagesMessageParamContentObjectsItemToolUseType { ToolUse = "tool_use" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessagesMessageParamContentObjectsItemWebSearchToolResult {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub content: MessagesMessageParamContentObjectsItemWebSearchToolResultContent,
-    pub tool_use_id: String,
-    pub r#type: MessagesMessageParamContentObjectsItemWebSearchToolResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesMessageParamContentObjectsItemWebSearchToolResult {
-        cache_control: "cache_control" optional,
-        content: "content" required,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct MessagesMessageParamContentObjectsItemWebSearchToolResult {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub content: MessagesMessageParamContentObjectsItemWebSearchToolResultContent = "content" required,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: MessagesMessageParamContentObjectsItemWebSearchToolResultType = "type" required,
     }
 }
 
@@ -5777,18 +4819,11 @@ impl From<Vec<AnthropicWebSearchResultBlockParam>>
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError {
-    pub error_code: MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorCode,
-    pub r#type: MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError {
-        error_code: "error_code" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError {
+        pub error_code: MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorCode = "error_code" required,
+        pub r#type: MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultErrorType = "type" required,
     }
 }
 
@@ -5828,24 +4863,16 @@ open_enum! {
     }
 }
 
-/// Configuration for controlling output behavior. Supports the effort parameter and structured output format.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesOutputConfig {
-    /// How much effort the model should put into its response. Higher effort levels may result in more thorough analysis but take longer. Valid values are `low`, `medium`, `high`, `xhigh`, or `max`.
-    pub effort: Option<MessagesOutputConfigEffort>,
-    /// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
-    pub format: Option<MessagesOutputConfigFormat>,
-    /// Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it to prioritize work and wind down gracefully. Advisory — does not enforce a hard cap.
-    pub task_budget: Option<MessagesOutputConfigTaskBudget>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesOutputConfig {
-        effort: "effort" optional,
-        format: "format" optional,
-        task_budget: "task_budget" optional,
+    /// Configuration for controlling output behavior. Supports the effort parameter and structured output format.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesOutputConfig {
+        /// How much effort the model should put into its response. Higher effort levels may result in more thorough analysis but take longer. Valid values are `low`, `medium`, `high`, `xhigh`, or `max`.
+        pub effort: Option<MessagesOutputConfigEffort> = "effort" optional,
+        /// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
+        pub format: Option<MessagesOutputConfigFormat> = "format" optional,
+        /// Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it to prioritize work and wind down gracefully. Advisory — does not enforce a hard cap.
+        pub task_budget: Option<MessagesOutputConfigTaskBudget> = "task_budget" optional,
     }
 }
 
@@ -5906,19 +4933,12 @@ open_enum! {
     }
 }
 
-/// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesOutputConfigFormat {
-    pub schema: serde_json::Map<String, serde_json::Value>,
-    pub r#type: MessagesOutputConfigFormatType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesOutputConfigFormat {
-        schema: "schema" defaulted,
-        r#type: "type" required,
+    /// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesOutputConfigFormat {
+        pub schema: serde_json::Map<String, serde_json::Value> = "schema" defaulted,
+        pub r#type: MessagesOutputConfigFormatType = "type" required,
     }
 }
 
@@ -5933,21 +4953,13 @@ tag_enum! {
     pub enum MessagesOutputConfigFormatType { JsonSchema = "json_schema" }
 }
 
-/// Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it to prioritize work and wind down gracefully. Advisory — does not enforce a hard cap.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesOutputConfigTaskBudget {
-    pub remaining: Option<i64>,
-    pub total: i64,
-    pub r#type: MessagesOutputConfigTaskBudgetType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesOutputConfigTaskBudget {
-        remaining: "remaining" optional,
-        total: "total" required,
-        r#type: "type" required,
+    /// Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it to prioritize work and wind down gracefully. Advisory — does not enforce a hard cap.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesOutputConfigTaskBudget {
+        pub remaining: Option<i64> = "remaining" optional,
+        pub total: i64 = "total" required,
+        pub r#type: MessagesOutputConfigTaskBudgetType = "type" required,
     }
 }
 
@@ -5975,17 +4987,11 @@ tag_enum! {
     pub enum MessagesOutputConfigTaskBudgetType { Tokens = "tokens" }
 }
 
-/// Keep-alive ping event
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesPingEvent {
-    pub r#type: MessagesPingEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesPingEvent {
-        r#type: "type" required,
+    /// Keep-alive ping event
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesPingEvent {
+        pub r#type: MessagesPingEventType = "type" required,
     }
 }
 
@@ -6000,84 +5006,50 @@ tag_enum! {
     pub enum MessagesPingEventType { Ping = "ping" }
 }
 
-/// Request schema for Anthropic Messages API endpoint
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequest {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub context_management: Option<MessagesRequestContextManagement>,
-    /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
-    pub deferred_tools: Option<DeferredToolsControl>,
-    /// Fallback models to try if the primary model fails or refuses, in order. Handled by OpenRouter multi-model routing rather than Anthropic server-side fallbacks; cannot be combined with `models`. Each entry accepts only `model`. Maximum of 3 entries.
-    pub fallbacks: Option<Vec<MessagesFallbackParam>>,
-    pub max_tokens: Option<i64>,
-    pub messages: Option<Vec<MessagesMessageParam>>,
-    pub metadata: Option<MessagesRequestMetadata>,
-    pub model: String,
-    pub models: Option<Vec<String>>,
-    /// Configuration for controlling output behavior. Supports the effort parameter and structured output format.
-    pub output_config: Option<MessagesOutputConfig>,
-    /// Plugins you want to enable for this request, including their settings.
-    pub plugins: Option<Vec<MessagesRequestPluginsItem>>,
-    /// When multiple model providers are available, optionally indicate your routing preference.
-    pub provider: Option<ProviderPreferences>,
-    /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
-    pub route: Option<DeprecatedRoute>,
-    pub safeguards: Option<Vec<AnthropicSafeguard>>,
-    pub service_tier: Option<String>,
-    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). When provided, OpenRouter uses it as the sticky routing key, routing all requests in the session to the same provider to maximize prompt cache hits. Also used for observability grouping. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    pub session_id: Option<String>,
-    pub speed: Option<AnthropicSpeed>,
-    pub stop_sequences: Option<Vec<String>>,
-    /// Stop conditions for the server-tool agent loop. Any condition firing halts the loop (OR logic). When set, this overrides `max_tool_calls`. When a condition fires while the model is still emitting tool calls, the pending tool calls are executed and one final turn is made with tool calls disabled so the response ends with a natural-language answer instead of an unfinished tool call.
-    pub stop_server_tools_when: Option<StopServerToolsWhen>,
-    pub stream: Option<bool>,
-    pub system: Option<MessagesRequestSystem>,
-    pub temperature: Option<f64>,
-    pub thinking: Option<MessagesRequestThinking>,
-    pub tool_choice: Option<MessagesRequestToolChoice>,
-    pub tools: Option<Vec<MessagesRequestToolsItem>>,
-    pub top_k: Option<i64>,
-    pub top_p: Option<f64>,
-    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    pub trace: Option<TraceConfig>,
-    /// A unique identifier representing your end-user, which helps distinguish between different users of your app. This allows your app to identify specific users in case of abuse reports, preventing your entire app from being affected by the actions of individual users. Maximum of 256 characters.
-    pub user: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequest {
-        cache_control: "cache_control" optional,
-        context_management: "context_management" optional,
-        deferred_tools: "deferred_tools" optional,
-        fallbacks: "fallbacks" optional,
-        max_tokens: "max_tokens" optional,
-        messages: "messages" defaulted,
-        metadata: "metadata" optional,
-        model: "model" required,
-        models: "models" optional,
-        output_config: "output_config" optional,
-        plugins: "plugins" optional,
-        provider: "provider" optional,
-        route: "route" optional,
-        safeguards: "safeguards" optional,
-        service_tier: "service_tier" optional,
-        session_id: "session_id" optional,
-        speed: "speed" optional,
-        stop_sequences: "stop_sequences" optional,
-        stop_server_tools_when: "stop_server_tools_when" optional,
-        stream: "stream" optional,
-        system: "system" optional,
-        temperature: "temperature" optional,
-        thinking: "thinking" optional,
-        tool_choice: "tool_choice" optional,
-        tools: "tools" optional,
-        top_k: "top_k" optional,
-        top_p: "top_p" optional,
-        trace: "trace" optional,
-        user: "user" optional,
+    /// Request schema for Anthropic Messages API endpoint
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequest {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub context_management: Option<MessagesRequestContextManagement> = "context_management" optional,
+        /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
+        pub deferred_tools: Option<DeferredToolsControl> = "deferred_tools" optional,
+        /// Fallback models to try if the primary model fails or refuses, in order. Handled by OpenRouter multi-model routing rather than Anthropic server-side fallbacks; cannot be combined with `models`. Each entry accepts only `model`. Maximum of 3 entries.
+        pub fallbacks: Option<Vec<MessagesFallbackParam>> = "fallbacks" optional,
+        pub max_tokens: Option<i64> = "max_tokens" optional,
+        pub messages: Option<Vec<MessagesMessageParam>> = "messages" defaulted,
+        pub metadata: Option<MessagesRequestMetadata> = "metadata" optional,
+        pub model: String = "model" required,
+        pub models: Option<Vec<String>> = "models" optional,
+        /// Configuration for controlling output behavior. Supports the effort parameter and structured output format.
+        pub output_config: Option<MessagesOutputConfig> = "output_config" optional,
+        /// Plugins you want to enable for this request, including their settings.
+        pub plugins: Option<Vec<MessagesRequestPluginsItem>> = "plugins" optional,
+        /// When multiple model providers are available, optionally indicate your routing preference.
+        pub provider: Option<ProviderPreferences> = "provider" optional,
+        /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
+        pub route: Option<DeprecatedRoute> = "route" optional,
+        pub safeguards: Option<Vec<AnthropicSafeguard>> = "safeguards" optional,
+        pub service_tier: Option<String> = "service_tier" optional,
+        /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). When provided, OpenRouter uses it as the sticky routing key, routing all requests in the session to the same provider to maximize prompt cache hits. Also used for observability grouping. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+        pub session_id: Option<String> = "session_id" optional,
+        pub speed: Option<AnthropicSpeed> = "speed" optional,
+        pub stop_sequences: Option<Vec<String>> = "stop_sequences" optional,
+        /// Stop conditions for the server-tool agent loop. Any condition firing halts the loop (OR logic). When set, this overrides `max_tool_calls`. When a condition fires while the model is still emitting tool calls, the pending tool calls are executed and one final turn is made with tool calls disabled so the response ends with a natural-language answer instead of an unfinished tool call.
+        pub stop_server_tools_when: Option<StopServerToolsWhen> = "stop_server_tools_when" optional,
+        pub stream: Option<bool> = "stream" optional,
+        pub system: Option<MessagesRequestSystem> = "system" optional,
+        pub temperature: Option<f64> = "temperature" optional,
+        pub thinking: Option<MessagesRequestThinking> = "thinking" optional,
+        pub tool_choice: Option<MessagesRequestToolChoice> = "tool_choice" optional,
+        pub tools: Option<Vec<MessagesRequestToolsItem>> = "tools" optional,
+        pub top_k: Option<i64> = "top_k" optional,
+        pub top_p: Option<f64> = "top_p" optional,
+        /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+        pub trace: Option<TraceConfig> = "trace" optional,
+        /// A unique identifier representing your end-user, which helps distinguish between different users of your app. This allows your app to identify specific users in case of abuse reports, preventing your entire app from being affected by the actions of individual users. Maximum of 256 characters.
+        pub user: Option<String> = "user" optional,
     }
 }
 
@@ -6329,16 +5301,10 @@ impl MessagesRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestContextManagement {
-    pub edits: Option<Vec<MessagesRequestContextManagementEditsItem>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestContextManagement {
-        edits: "edits" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestContextManagement {
+        pub edits: Option<Vec<MessagesRequestContextManagementEditsItem>> = "edits" optional,
     }
 }
 
@@ -6385,18 +5351,11 @@ impl From<MessagesRequestContextManagementEditsItemCompact20260112> for Messages
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestContextManagementEditsItemClearThinking20251015 {
-    pub keep: Option<MessagesRequestContextManagementEditsItemClearThinking20251015Keep>,
-    pub r#type: MessagesRequestContextManagementEditsItemClearThinking20251015Type,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestContextManagementEditsItemClearThinking20251015 {
-        keep: "keep" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestContextManagementEditsItemClearThinking20251015 {
+        pub keep: Option<MessagesRequestContextManagementEditsItemClearThinking20251015Keep> = "keep" optional,
+        pub r#type: MessagesRequestContextManagementEditsItemClearThinking20251015Type = "type" required,
     }
 }
 
@@ -6449,16 +5408,10 @@ impl From<MessagesRequestContextManagementEditsItemClearThinking20251015KeepStri
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestContextManagementEditsItemClearThinking20251015KeepAll {
-    pub r#type: MessagesRequestContextManagementEditsItemClearThinking20251015KeepAllType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestContextManagementEditsItemClearThinking20251015KeepAll {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestContextManagementEditsItemClearThinking20251015KeepAll {
+        pub r#type: MessagesRequestContextManagementEditsItemClearThinking20251015KeepAllType = "type" required,
     }
 }
 
@@ -6481,26 +5434,15 @@ tag_enum! {
     pub enum MessagesRequestContextManagementEditsItemClearThinking20251015Type { ClearThinking20251015 = "clear_thinking_20251015" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestContextManagementEditsItemClearToolUses20250919 {
-    pub clear_at_least: Option<AnthropicInputTokensClearAtLeast>,
-    pub clear_tool_inputs: Option<MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs>,
-    pub exclude_tools: Option<Vec<String>>,
-    pub keep: Option<AnthropicToolUsesKeep>,
-    pub trigger: Option<MessagesRequestContextManagementEditsItemClearToolUses20250919Trigger>,
-    pub r#type: MessagesRequestContextManagementEditsItemClearToolUses20250919Type,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestContextManagementEditsItemClearToolUses20250919 {
-        clear_at_least: "clear_at_least" optional,
-        clear_tool_inputs: "clear_tool_inputs" optional,
-        exclude_tools: "exclude_tools" optional,
-        keep: "keep" optional,
-        trigger: "trigger" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestContextManagementEditsItemClearToolUses20250919 {
+        pub clear_at_least: Option<AnthropicInputTokensClearAtLeast> = "clear_at_least" optional,
+        pub clear_tool_inputs: Option<MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs> = "clear_tool_inputs" optional,
+        pub exclude_tools: Option<Vec<String>> = "exclude_tools" optional,
+        pub keep: Option<AnthropicToolUsesKeep> = "keep" optional,
+        pub trigger: Option<MessagesRequestContextManagementEditsItemClearToolUses20250919Trigger> = "trigger" optional,
+        pub r#type: MessagesRequestContextManagementEditsItemClearToolUses20250919Type = "type" required,
     }
 }
 
@@ -6627,22 +5569,13 @@ tag_enum! {
     pub enum MessagesRequestContextManagementEditsItemClearToolUses20250919Type { ClearToolUses20250919 = "clear_tool_uses_20250919" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestContextManagementEditsItemCompact20260112 {
-    pub instructions: Option<String>,
-    pub pause_after_compaction: Option<bool>,
-    pub trigger: Option<MessagesRequestContextManagementEditsItemCompact20260112Trigger>,
-    pub r#type: MessagesRequestContextManagementEditsItemCompact20260112Type,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestContextManagementEditsItemCompact20260112 {
-        instructions: "instructions" optional,
-        pause_after_compaction: "pause_after_compaction" optional,
-        trigger: "trigger" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestContextManagementEditsItemCompact20260112 {
+        pub instructions: Option<String> = "instructions" optional,
+        pub pause_after_compaction: Option<bool> = "pause_after_compaction" optional,
+        pub trigger: Option<MessagesRequestContextManagementEditsItemCompact20260112Trigger> = "trigger" optional,
+        pub r#type: MessagesRequestContextManagementEditsItemCompact20260112Type = "type" required,
     }
 }
 
@@ -6694,18 +5627,11 @@ impl MessagesRequestContextManagementEditsItemCompact20260112 {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestContextManagementEditsItemCompact20260112Trigger {
-    pub r#type: AnthropicInputTokensTriggerType,
-    pub value: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestContextManagementEditsItemCompact20260112Trigger {
-        r#type: "type" required,
-        value: "value" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestContextManagementEditsItemCompact20260112Trigger {
+        pub r#type: AnthropicInputTokensTriggerType = "type" required,
+        pub value: i64 = "value" required,
     }
 }
 
@@ -6720,16 +5646,10 @@ tag_enum! {
     pub enum MessagesRequestContextManagementEditsItemCompact20260112Type { Compact20260112 = "compact_20260112" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestMetadata {
-    pub user_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestMetadata {
-        user_id: "user_id" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestMetadata {
+        pub user_id: Option<String> = "user_id" optional,
     }
 }
 
@@ -6917,20 +5837,12 @@ impl From<MessagesRequestThinkingBetweenTools> for MessagesRequestThinking {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestThinkingAdaptive {
-    pub block_binding: Option<AnthropicThinkingBlockBinding>,
-    pub display: Option<AnthropicThinkingDisplay>,
-    pub r#type: MessagesRequestThinkingAdaptiveType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestThinkingAdaptive {
-        block_binding: "block_binding" optional,
-        display: "display" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestThinkingAdaptive {
+        pub block_binding: Option<AnthropicThinkingBlockBinding> = "block_binding" optional,
+        pub display: Option<AnthropicThinkingDisplay> = "display" optional,
+        pub r#type: MessagesRequestThinkingAdaptiveType = "type" required,
     }
 }
 
@@ -6971,16 +5883,10 @@ tag_enum! {
     pub enum MessagesRequestThinkingAdaptiveType { Adaptive = "adaptive" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestThinkingBetweenTools {
-    pub r#type: MessagesRequestThinkingBetweenToolsType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestThinkingBetweenTools {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestThinkingBetweenTools {
+        pub r#type: MessagesRequestThinkingBetweenToolsType = "type" required,
     }
 }
 
@@ -6995,16 +5901,10 @@ tag_enum! {
     pub enum MessagesRequestThinkingBetweenToolsType { BetweenTools = "between_tools" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestThinkingDisabled {
-    pub r#type: MessagesRequestThinkingDisabledType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestThinkingDisabled {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestThinkingDisabled {
+        pub r#type: MessagesRequestThinkingDisabledType = "type" required,
     }
 }
 
@@ -7019,22 +5919,13 @@ tag_enum! {
     pub enum MessagesRequestThinkingDisabledType { Disabled = "disabled" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestThinkingEnabled {
-    pub block_binding: Option<AnthropicThinkingBlockBinding>,
-    pub budget_tokens: i64,
-    pub display: Option<AnthropicThinkingDisplay>,
-    pub r#type: MessagesRequestThinkingEnabledType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestThinkingEnabled {
-        block_binding: "block_binding" optional,
-        budget_tokens: "budget_tokens" required,
-        display: "display" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestThinkingEnabled {
+        pub block_binding: Option<AnthropicThinkingBlockBinding> = "block_binding" optional,
+        pub budget_tokens: i64 = "budget_tokens" required,
+        pub display: Option<AnthropicThinkingDisplay> = "display" optional,
+        pub r#type: MessagesRequestThinkingEnabledType = "type" required,
     }
 }
 
@@ -7114,18 +6005,11 @@ impl From<MessagesRequestToolChoiceTool> for MessagesRequestToolChoice {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolChoiceAny {
-    pub disable_parallel_tool_use: Option<bool>,
-    pub r#type: MessagesRequestToolChoiceAnyType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolChoiceAny {
-        disable_parallel_tool_use: "disable_parallel_tool_use" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolChoiceAny {
+        pub disable_parallel_tool_use: Option<bool> = "disable_parallel_tool_use" optional,
+        pub r#type: MessagesRequestToolChoiceAnyType = "type" required,
     }
 }
 
@@ -7146,18 +6030,11 @@ tag_enum! {
     pub enum MessagesRequestToolChoiceAnyType { Any = "any" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolChoiceAuto {
-    pub disable_parallel_tool_use: Option<bool>,
-    pub r#type: MessagesRequestToolChoiceAutoType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolChoiceAuto {
-        disable_parallel_tool_use: "disable_parallel_tool_use" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolChoiceAuto {
+        pub disable_parallel_tool_use: Option<bool> = "disable_parallel_tool_use" optional,
+        pub r#type: MessagesRequestToolChoiceAutoType = "type" required,
     }
 }
 
@@ -7178,16 +6055,10 @@ tag_enum! {
     pub enum MessagesRequestToolChoiceAutoType { Auto = "auto" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolChoiceNone {
-    pub r#type: MessagesRequestToolChoiceNoneType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolChoiceNone {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolChoiceNone {
+        pub r#type: MessagesRequestToolChoiceNoneType = "type" required,
     }
 }
 
@@ -7202,20 +6073,12 @@ tag_enum! {
     pub enum MessagesRequestToolChoiceNoneType { None = "none" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolChoiceTool {
-    pub disable_parallel_tool_use: Option<bool>,
-    pub name: String,
-    pub r#type: MessagesRequestToolChoiceToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolChoiceTool {
-        disable_parallel_tool_use: "disable_parallel_tool_use" optional,
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolChoiceTool {
+        pub disable_parallel_tool_use: Option<bool> = "disable_parallel_tool_use" optional,
+        pub name: String = "name" required,
+        pub r#type: MessagesRequestToolChoiceToolType = "type" required,
     }
 }
 
@@ -7368,31 +6231,18 @@ impl From<MessagesRequestToolsItemType> for MessagesRequestToolsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolsItemAdvisor {
-    pub allowed_callers: Option<AnthropicAllowedCallers>,
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub caching: Option<AnthropicCacheControlDirective>,
-    pub defer_loading: Option<bool>,
-    pub max_uses: Option<i64>,
-    pub model: String,
-    pub name: MessagesRequestToolsItemAdvisorName,
-    pub r#type: MessagesRequestToolsItemAdvisorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolsItemAdvisor {
-        allowed_callers: "allowed_callers" optional,
-        cache_control: "cache_control" optional,
-        caching: "caching" optional,
-        defer_loading: "defer_loading" optional,
-        max_uses: "max_uses" optional,
-        model: "model" required,
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolsItemAdvisor {
+        pub allowed_callers: Option<AnthropicAllowedCallers> = "allowed_callers" optional,
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub caching: Option<AnthropicCacheControlDirective> = "caching" optional,
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        pub max_uses: Option<i64> = "max_uses" optional,
+        pub model: String = "model" required,
+        pub name: MessagesRequestToolsItemAdvisorName = "name" required,
+        pub r#type: MessagesRequestToolsItemAdvisorType = "type" required,
     }
 }
 
@@ -7458,21 +6308,13 @@ tag_enum! {
     pub enum MessagesRequestToolsItemAdvisorType { Advisor20260301 = "advisor_20260301" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolsItemBash {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub name: MessagesRequestToolsItemBashName,
-    pub r#type: MessagesRequestToolsItemBashType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolsItemBash {
-        cache_control: "cache_control" optional,
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolsItemBash {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub name: MessagesRequestToolsItemBashName = "name" required,
+        pub r#type: MessagesRequestToolsItemBashType = "type" required,
     }
 }
 
@@ -7502,29 +6344,17 @@ tag_enum! {
     pub enum MessagesRequestToolsItemBashType { Bash20250124 = "bash_20250124" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolsItemObject {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub defer_loading: Option<bool>,
-    pub description: Option<String>,
-    pub input_schema: MessagesRequestToolsItemObjectInputSchema,
-    pub name: String,
-    pub strict: Option<bool>,
-    pub r#type: Option<MessagesRequestToolsItemObjectType>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolsItemObject {
-        cache_control: "cache_control" optional,
-        defer_loading: "defer_loading" optional,
-        description: "description" optional,
-        input_schema: "input_schema" required,
-        name: "name" required,
-        strict: "strict" optional,
-        r#type: "type" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolsItemObject {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        pub description: Option<String> = "description" optional,
+        pub input_schema: MessagesRequestToolsItemObjectInputSchema = "input_schema" required,
+        pub name: String = "name" required,
+        pub strict: Option<bool> = "strict" optional,
+        pub r#type: Option<MessagesRequestToolsItemObjectType> = "type" optional,
     }
 }
 
@@ -7574,20 +6404,12 @@ impl MessagesRequestToolsItemObject {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolsItemObjectInputSchema {
-    pub properties: Option<serde_json::Value>,
-    pub required: Option<Vec<String>>,
-    pub r#type: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolsItemObjectInputSchema {
-        properties: "properties" optional,
-        required: "required" optional,
-        r#type: "type" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolsItemObjectInputSchema {
+        pub properties: Option<serde_json::Value> = "properties" optional,
+        pub required: Option<Vec<String>> = "required" optional,
+        pub r#type: Option<String> = "type" optional,
     }
 }
 
@@ -7627,21 +6449,13 @@ tag_enum! {
     pub enum MessagesRequestToolsItemObjectType { Custom = "custom" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolsItemStrReplaceEditor {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub name: MessagesRequestToolsItemStrReplaceEditorName,
-    pub r#type: MessagesRequestToolsItemStrReplaceEditorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolsItemStrReplaceEditor {
-        cache_control: "cache_control" optional,
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolsItemStrReplaceEditor {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub name: MessagesRequestToolsItemStrReplaceEditorName = "name" required,
+        pub r#type: MessagesRequestToolsItemStrReplaceEditorType = "type" required,
     }
 }
 
@@ -7671,16 +6485,10 @@ tag_enum! {
     pub enum MessagesRequestToolsItemStrReplaceEditorType { TextEditor20250124 = "text_editor_20250124" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolsItemType {
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolsItemType {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolsItemType {
+        pub r#type: String = "type" required,
     }
 }
 
@@ -7691,29 +6499,17 @@ impl MessagesRequestToolsItemType {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolsItemWebSearch {
-    pub allowed_domains: Option<Vec<String>>,
-    pub blocked_domains: Option<Vec<String>>,
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub max_uses: Option<i64>,
-    pub name: MessagesRequestToolsItemWebSearchName,
-    pub r#type: MessagesRequestToolsItemWebSearchType,
-    pub user_location: Option<AnthropicWebSearchToolUserLocation>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolsItemWebSearch {
-        allowed_domains: "allowed_domains" optional,
-        blocked_domains: "blocked_domains" optional,
-        cache_control: "cache_control" optional,
-        max_uses: "max_uses" optional,
-        name: "name" required,
-        r#type: "type" required,
-        user_location: "user_location" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolsItemWebSearch {
+        pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
+        pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub max_uses: Option<i64> = "max_uses" optional,
+        pub name: MessagesRequestToolsItemWebSearchName = "name" required,
+        pub r#type: MessagesRequestToolsItemWebSearchType = "type" required,
+        pub user_location: Option<AnthropicWebSearchToolUserLocation> = "user_location" optional,
     }
 }
 
@@ -7791,31 +6587,18 @@ impl MessagesRequestToolsItemWebSearch {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesRequestToolsItemWebSearch20260209 {
-    pub allowed_callers: Option<AnthropicAllowedCallers>,
-    pub allowed_domains: Option<Vec<String>>,
-    pub blocked_domains: Option<Vec<String>>,
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub max_uses: Option<i64>,
-    pub name: MessagesRequestToolsItemWebSearch20260209Name,
-    pub r#type: MessagesRequestToolsItemWebSearch20260209Type,
-    pub user_location: Option<AnthropicWebSearchToolUserLocation>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesRequestToolsItemWebSearch20260209 {
-        allowed_callers: "allowed_callers" optional,
-        allowed_domains: "allowed_domains" optional,
-        blocked_domains: "blocked_domains" optional,
-        cache_control: "cache_control" optional,
-        max_uses: "max_uses" optional,
-        name: "name" required,
-        r#type: "type" required,
-        user_location: "user_location" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesRequestToolsItemWebSearch20260209 {
+        pub allowed_callers: Option<AnthropicAllowedCallers> = "allowed_callers" optional,
+        pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
+        pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub max_uses: Option<i64> = "max_uses" optional,
+        pub name: MessagesRequestToolsItemWebSearch20260209Name = "name" required,
+        pub r#type: MessagesRequestToolsItemWebSearch20260209Type = "type" required,
+        pub user_location: Option<AnthropicWebSearchToolUserLocation> = "user_location" optional,
     }
 }
 
@@ -7916,46 +6699,26 @@ tag_enum! {
     pub enum MessagesRequestToolsItemWebSearchType { WebSearch20250305 = "web_search_20250305" }
 }
 
-/// Non-streaming response from the Anthropic Messages API with OpenRouter extensions
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesResult {
-    pub container: Option<AnthropicContainer>,
-    pub content: Vec<ORAnthropicContentBlock>,
-    pub id: String,
-    pub input_transformations: Option<Vec<AnthropicInputTransformation>>,
-    pub model: String,
-    pub role: BaseMessagesResultRole,
-    /// Structured information about a refusal
-    pub stop_details: Option<AnthropicRefusalStopDetails>,
-    pub stop_reason: Option<ORAnthropicStopReason>,
-    pub stop_sequence: Option<String>,
-    pub r#type: BaseMessagesResultType,
-    pub usage: MessagesResultUsage,
-    pub context_management: Option<MessagesResultContextManagement>,
-    pub openrouter_metadata: Option<OpenRouterMetadata>,
-    pub provider: Option<String>,
-    pub safeguard_results: Option<Vec<AnthropicSafeguardResult>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesResult {
-        container: "container" defaulted,
-        content: "content" defaulted,
-        id: "id" required,
-        input_transformations: "input_transformations" optional,
-        model: "model" required,
-        role: "role" required,
-        stop_details: "stop_details" defaulted,
-        stop_reason: "stop_reason" defaulted,
-        stop_sequence: "stop_sequence" defaulted,
-        r#type: "type" required,
-        usage: "usage" required,
-        context_management: "context_management" optional,
-        openrouter_metadata: "openrouter_metadata" optional,
-        provider: "provider" optional,
-        safeguard_results: "safeguard_results" optional,
+    /// Non-streaming response from the Anthropic Messages API with OpenRouter extensions
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesResult {
+        pub container: Option<AnthropicContainer> = "container" defaulted,
+        pub content: Vec<ORAnthropicContentBlock> = "content" defaulted,
+        pub id: String = "id" required,
+        pub input_transformations: Option<Vec<AnthropicInputTransformation>> = "input_transformations" optional,
+        pub model: String = "model" required,
+        pub role: BaseMessagesResultRole = "role" required,
+        /// Structured information about a refusal
+        pub stop_details: Option<AnthropicRefusalStopDetails> = "stop_details" defaulted,
+        pub stop_reason: Option<ORAnthropicStopReason> = "stop_reason" defaulted,
+        pub stop_sequence: Option<String> = "stop_sequence" defaulted,
+        pub r#type: BaseMessagesResultType = "type" required,
+        pub usage: MessagesResultUsage = "usage" required,
+        pub context_management: Option<MessagesResultContextManagement> = "context_management" optional,
+        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        pub provider: Option<String> = "provider" optional,
+        pub safeguard_results: Option<Vec<AnthropicSafeguardResult>> = "safeguard_results" optional,
     }
 }
 
@@ -8063,16 +6826,10 @@ impl MessagesResult {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesResultContextManagement {
-    pub applied_edits: Vec<MessagesResultContextManagementAppliedEditsItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesResultContextManagement {
-        applied_edits: "applied_edits" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesResultContextManagement {
+        pub applied_edits: Vec<MessagesResultContextManagementAppliedEditsItem> = "applied_edits" defaulted,
     }
 }
 
@@ -8083,16 +6840,10 @@ impl MessagesResultContextManagement {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesResultContextManagementAppliedEditsItem {
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesResultContextManagementAppliedEditsItem {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesResultContextManagementAppliedEditsItem {
+        pub r#type: String = "type" required,
     }
 }
 
@@ -8103,43 +6854,24 @@ impl MessagesResultContextManagementAppliedEditsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesResultUsage {
-    pub cache_creation: Option<AnthropicCacheCreation>,
-    pub cache_creation_input_tokens: Option<i64>,
-    pub cache_read_input_tokens: Option<i64>,
-    pub inference_geo: Option<String>,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub output_tokens_details: Option<AnthropicOutputTokensDetails>,
-    pub server_tool_use: Option<ORAnthropicServerToolUsage>,
-    pub service_tier: Option<String>,
-    pub cost: Option<f64>,
-    /// Breakdown of upstream inference costs
-    pub cost_details: Option<CostDetails>,
-    pub is_byok: Option<bool>,
-    pub iterations: Option<Vec<AnthropicUsageIteration>>,
-    pub speed: Option<AnthropicSpeed>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesResultUsage {
-        cache_creation: "cache_creation" defaulted,
-        cache_creation_input_tokens: "cache_creation_input_tokens" defaulted,
-        cache_read_input_tokens: "cache_read_input_tokens" defaulted,
-        inference_geo: "inference_geo" defaulted,
-        input_tokens: "input_tokens" required,
-        output_tokens: "output_tokens" required,
-        output_tokens_details: "output_tokens_details" defaulted,
-        server_tool_use: "server_tool_use" defaulted,
-        service_tier: "service_tier" defaulted,
-        cost: "cost" optional,
-        cost_details: "cost_details" optional,
-        is_byok: "is_byok" optional,
-        iterations: "iterations" optional,
-        speed: "speed" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesResultUsage {
+        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" defaulted,
+        pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" defaulted,
+        pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" defaulted,
+        pub inference_geo: Option<String> = "inference_geo" defaulted,
+        pub input_tokens: i64 = "input_tokens" required,
+        pub output_tokens: i64 = "output_tokens" required,
+        pub output_tokens_details: Option<AnthropicOutputTokensDetails> = "output_tokens_details" defaulted,
+        pub server_tool_use: Option<ORAnthropicServerToolUsage> = "server_tool_use" defaulted,
+        pub service_tier: Option<String> = "service_tier" defaulted,
+        pub cost: Option<f64> = "cost" optional,
+        /// Breakdown of upstream inference costs
+        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        pub is_byok: Option<bool> = "is_byok" optional,
+        pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
+        pub speed: Option<AnthropicSpeed> = "speed" optional,
     }
 }
 
@@ -8259,20 +6991,13 @@ impl MessagesResultUsage {
     }
 }
 
-/// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesSearchModelsServerTool {
-    /// Configuration for the openrouter:experimental__search_models server tool
-    pub parameters: Option<SearchModelsServerToolConfig>,
-    pub r#type: MessagesSearchModelsServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesSearchModelsServerTool {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesSearchModelsServerTool {
+        /// Configuration for the openrouter:experimental__search_models server tool
+        pub parameters: Option<SearchModelsServerToolConfig> = "parameters" optional,
+        pub r#type: MessagesSearchModelsServerToolType = "type" required,
     }
 }
 
@@ -8293,27 +7018,17 @@ tag_enum! {
     pub enum MessagesSearchModelsServerToolType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
 }
 
-/// Output of an `openrouter:shell` call from a prior assistant turn. Accepted on replay and dropped before the provider request — Anthropic has no equivalent block.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesShellToolResultBlock {
-    /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
-    pub container_id: Option<String>,
-    pub content: serde_json::Map<String, serde_json::Value>,
-    /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-    pub files: Option<Vec<MessagesShellToolResultBlockFilesItem>>,
-    pub tool_use_id: String,
-    pub r#type: MessagesShellToolResultBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesShellToolResultBlock {
-        container_id: "container_id" optional,
-        content: "content" defaulted,
-        files: "files" optional,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    /// Output of an `openrouter:shell` call from a prior assistant turn. Accepted on replay and dropped before the provider request — Anthropic has no equivalent block.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesShellToolResultBlock {
+        /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
+        pub container_id: Option<String> = "container_id" optional,
+        pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
+        /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
+        pub files: Option<Vec<MessagesShellToolResultBlockFilesItem>> = "files" optional,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: MessagesShellToolResultBlockType = "type" required,
     }
 }
 
@@ -8343,26 +7058,15 @@ impl MessagesShellToolResultBlock {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesShellToolResultBlockFilesItem {
-    pub container_id: String,
-    pub end_index: i64,
-    pub file_id: String,
-    pub filename: String,
-    pub start_index: i64,
-    pub r#type: MessagesShellToolResultBlockFilesItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesShellToolResultBlockFilesItem {
-        container_id: "container_id" required,
-        end_index: "end_index" required,
-        file_id: "file_id" required,
-        filename: "filename" required,
-        start_index: "start_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesShellToolResultBlockFilesItem {
+        pub container_id: String = "container_id" required,
+        pub end_index: i64 = "end_index" required,
+        pub file_id: String = "file_id" required,
+        pub filename: String = "filename" required,
+        pub start_index: i64 = "start_index" required,
+        pub r#type: MessagesShellToolResultBlockFilesItemType = "type" required,
     }
 }
 
@@ -8395,19 +7099,12 @@ tag_enum! {
     pub enum MessagesShellToolResultBlockType { OpenrouterShellToolResult = "openrouter_shell_tool_result" }
 }
 
-/// Event sent at the start of a streaming message
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesStartEvent {
-    pub message: MessagesStartEventMessage,
-    pub r#type: MessagesStartEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesStartEvent {
-        message: "message" required,
-        r#type: "type" required,
+    /// Event sent at the start of a streaming message
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesStartEvent {
+        pub message: MessagesStartEventMessage = "message" required,
+        pub r#type: MessagesStartEventType = "type" required,
     }
 }
 
@@ -8418,39 +7115,22 @@ impl MessagesStartEvent {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesStartEventMessage {
-    pub container: Option<AnthropicContainer>,
-    pub content: Vec<ORAnthropicContentBlock>,
-    pub id: String,
-    pub input_transformations: Option<Vec<AnthropicInputTransformation>>,
-    pub model: String,
-    pub provider: Option<MessagesStartEventMessageProvider>,
-    pub role: MessagesStartEventMessageRole,
-    /// Structured information about a refusal
-    pub stop_details: Option<AnthropicRefusalStopDetails>,
-    pub stop_reason: serde_json::Value,
-    pub stop_sequence: serde_json::Value,
-    pub r#type: MessagesStartEventMessageType,
-    pub usage: MessagesStartEventMessageUsage,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesStartEventMessage {
-        container: "container" defaulted,
-        content: "content" defaulted,
-        id: "id" required,
-        input_transformations: "input_transformations" optional,
-        model: "model" required,
-        provider: "provider" optional,
-        role: "role" required,
-        stop_details: "stop_details" defaulted,
-        stop_reason: "stop_reason" required,
-        stop_sequence: "stop_sequence" required,
-        r#type: "type" required,
-        usage: "usage" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesStartEventMessage {
+        pub container: Option<AnthropicContainer> = "container" defaulted,
+        pub content: Vec<ORAnthropicContentBlock> = "content" defaulted,
+        pub id: String = "id" required,
+        pub input_transformations: Option<Vec<AnthropicInputTransformation>> = "input_transformations" optional,
+        pub model: String = "model" required,
+        pub provider: Option<MessagesStartEventMessageProvider> = "provider" optional,
+        pub role: MessagesStartEventMessageRole = "role" required,
+        /// Structured information about a refusal
+        pub stop_details: Option<AnthropicRefusalStopDetails> = "stop_details" defaulted,
+        pub stop_reason: serde_json::Value = "stop_reason" required,
+        pub stop_sequence: serde_json::Value = "stop_sequence" required,
+        pub r#type: MessagesStartEventMessageType = "type" required,
+        pub usage: MessagesStartEventMessageUsage = "usage" required,
     }
 }
 
@@ -8523,36 +7203,20 @@ tag_enum! {
     pub enum MessagesStartEventMessageType { Message = "message" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesStartEventMessageUsage {
-    pub cache_creation: Option<AnthropicCacheCreation>,
-    pub cache_creation_input_tokens: Option<i64>,
-    pub cache_read_input_tokens: Option<i64>,
-    pub inference_geo: Option<String>,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub output_tokens_details: Option<AnthropicOutputTokensDetails>,
-    pub server_tool_use: Option<AnthropicServerToolUsage>,
-    pub service_tier: Option<AnthropicServiceTier>,
-    pub iterations: Option<Vec<AnthropicUsageIteration>>,
-    pub speed: Option<AnthropicSpeed>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesStartEventMessageUsage {
-        cache_creation: "cache_creation" defaulted,
-        cache_creation_input_tokens: "cache_creation_input_tokens" defaulted,
-        cache_read_input_tokens: "cache_read_input_tokens" defaulted,
-        inference_geo: "inference_geo" defaulted,
-        input_tokens: "input_tokens" required,
-        output_tokens: "output_tokens" required,
-        output_tokens_details: "output_tokens_details" defaulted,
-        server_tool_use: "server_tool_use" defaulted,
-        service_tier: "service_tier" defaulted,
-        iterations: "iterations" optional,
-        speed: "speed" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesStartEventMessageUsage {
+        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" defaulted,
+        pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" defaulted,
+        pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" defaulted,
+        pub inference_geo: Option<String> = "inference_geo" defaulted,
+        pub input_tokens: i64 = "input_tokens" required,
+        pub output_tokens: i64 = "output_tokens" required,
+        pub output_tokens_details: Option<AnthropicOutputTokensDetails> = "output_tokens_details" defaulted,
+        pub server_tool_use: Option<AnthropicServerToolUsage> = "server_tool_use" defaulted,
+        pub service_tier: Option<AnthropicServiceTier> = "service_tier" defaulted,
+        pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
+        pub speed: Option<AnthropicSpeed> = "speed" optional,
     }
 }
 
@@ -8641,19 +7305,12 @@ tag_enum! {
     pub enum MessagesStartEventType { MessageStart = "message_start" }
 }
 
-/// Event sent when the message is complete
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesStopEvent {
-    pub openrouter_metadata: Option<OpenRouterMetadata>,
-    pub r#type: MessagesStopEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesStopEvent {
-        openrouter_metadata: "openrouter_metadata" optional,
-        r#type: "type" required,
+    /// Event sent when the message is complete
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesStopEvent {
+        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        pub r#type: MessagesStopEventType = "type" required,
     }
 }
 
@@ -8736,19 +7393,12 @@ impl From<MessagesErrorEvent> for MessagesStreamEvents {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessagesStreamingResponse {
-    /// Union of all possible streaming events
-    pub data: MessagesStreamEvents,
-    pub event: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesStreamingResponse {
-        data: "data" required,
-        event: "event" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct MessagesStreamingResponse {
+        /// Union of all possible streaming events
+        pub data: MessagesStreamEvents = "data" required,
+        pub event: String = "event" required,
     }
 }
 
@@ -8759,22 +7409,14 @@ impl MessagesStreamingResponse {
     }
 }
 
-/// Adds a tool mid-conversation without invalidating the prompt cache: either a previously deferred tool (declared in `tools` with `defer_loading: true`, referenced by name) or a full inline `tool_definition`. Only valid in `role: "system"` messages. Not supported on Claude Sonnet 5 or models older than Claude Opus 4.8.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessagesToolAdditionBlock {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub tool: MessagesToolAdditionBlockTool,
-    pub r#type: MessagesToolAdditionBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesToolAdditionBlock {
-        cache_control: "cache_control" optional,
-        tool: "tool" required,
-        r#type: "type" required,
+    /// Adds a tool mid-conversation without invalidating the prompt cache: either a previously deferred tool (declared in `tools` with `defer_loading: true`, referenced by name) or a full inline `tool_definition`. Only valid in `role: "system"` messages. Not supported on Claude Sonnet 5 or models older than Claude Opus 4.8.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct MessagesToolAdditionBlock {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub tool: MessagesToolAdditionBlockTool = "tool" required,
+        pub r#type: MessagesToolAdditionBlockType = "type" required,
     }
 }
 
@@ -8824,19 +7466,12 @@ impl From<MessagesToolAdditionBlockToolDefinition> for MessagesToolAdditionBlock
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessagesToolAdditionBlockToolDefinition {
-    /// An Anthropic tool definition: a client-defined tool with a JSON Schema `input_schema`, or a server tool (bash, text editor, web search).
-    pub definition: AnthropicToolUnion,
-    pub r#type: MessagesToolAdditionBlockToolDefinitionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesToolAdditionBlockToolDefinition {
-        definition: "definition" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct MessagesToolAdditionBlockToolDefinition {
+        /// An Anthropic tool definition: a client-defined tool with a JSON Schema `input_schema`, or a server tool (bash, text editor, web search).
+        pub definition: AnthropicToolUnion = "definition" required,
+        pub r#type: MessagesToolAdditionBlockToolDefinitionType = "type" required,
     }
 }
 
@@ -8851,20 +7486,12 @@ tag_enum! {
     pub enum MessagesToolAdditionBlockToolDefinitionType { ToolDefinition = "tool_definition" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesToolAdditionBlockToolMcpToolReference {
-    pub name: String,
-    pub server_name: String,
-    pub r#type: MessagesToolAdditionBlockToolMcpToolReferenceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesToolAdditionBlockToolMcpToolReference {
-        name: "name" required,
-        server_name: "server_name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesToolAdditionBlockToolMcpToolReference {
+        pub name: String = "name" required,
+        pub server_name: String = "server_name" required,
+        pub r#type: MessagesToolAdditionBlockToolMcpToolReferenceType = "type" required,
     }
 }
 
@@ -8884,18 +7511,11 @@ tag_enum! {
     pub enum MessagesToolAdditionBlockToolMcpToolReferenceType { McpToolReference = "mcp_tool_reference" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesToolAdditionBlockToolMcpToolsetReference {
-    pub server_name: String,
-    pub r#type: MessagesToolAdditionBlockToolMcpToolsetReferenceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesToolAdditionBlockToolMcpToolsetReference {
-        server_name: "server_name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesToolAdditionBlockToolMcpToolsetReference {
+        pub server_name: String = "server_name" required,
+        pub r#type: MessagesToolAdditionBlockToolMcpToolsetReferenceType = "type" required,
     }
 }
 
@@ -8910,18 +7530,11 @@ tag_enum! {
     pub enum MessagesToolAdditionBlockToolMcpToolsetReferenceType { McpToolsetReference = "mcp_toolset_reference" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesToolAdditionBlockToolReference {
-    pub name: String,
-    pub r#type: MessagesToolAdditionBlockToolReferenceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesToolAdditionBlockToolReference {
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesToolAdditionBlockToolReference {
+        pub name: String = "name" required,
+        pub r#type: MessagesToolAdditionBlockToolReferenceType = "type" required,
     }
 }
 
@@ -8940,22 +7553,14 @@ tag_enum! {
     pub enum MessagesToolAdditionBlockType { ToolAddition = "tool_addition" }
 }
 
-/// Removes a tool from the conversation mid-conversation without invalidating the prompt cache. Only valid in `role: "system"` messages. Not supported on Claude Sonnet 5 or models older than Claude Opus 4.8.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessagesToolRemovalBlock {
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    pub tool: MessagesToolRemovalBlockTool,
-    pub r#type: MessagesToolRemovalBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesToolRemovalBlock {
-        cache_control: "cache_control" optional,
-        tool: "tool" required,
-        r#type: "type" required,
+    /// Removes a tool from the conversation mid-conversation without invalidating the prompt cache. Only valid in `role: "system"` messages. Not supported on Claude Sonnet 5 or models older than Claude Opus 4.8.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct MessagesToolRemovalBlock {
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub tool: MessagesToolRemovalBlockTool = "tool" required,
+        pub r#type: MessagesToolRemovalBlockType = "type" required,
     }
 }
 
@@ -8998,20 +7603,12 @@ impl From<MessagesToolRemovalBlockToolMcpToolsetReference> for MessagesToolRemov
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesToolRemovalBlockToolMcpToolReference {
-    pub name: String,
-    pub server_name: String,
-    pub r#type: MessagesToolRemovalBlockToolMcpToolReferenceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesToolRemovalBlockToolMcpToolReference {
-        name: "name" required,
-        server_name: "server_name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesToolRemovalBlockToolMcpToolReference {
+        pub name: String = "name" required,
+        pub server_name: String = "server_name" required,
+        pub r#type: MessagesToolRemovalBlockToolMcpToolReferenceType = "type" required,
     }
 }
 
@@ -9031,18 +7628,11 @@ tag_enum! {
     pub enum MessagesToolRemovalBlockToolMcpToolReferenceType { McpToolReference = "mcp_tool_reference" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesToolRemovalBlockToolMcpToolsetReference {
-    pub server_name: String,
-    pub r#type: MessagesToolRemovalBlockToolMcpToolsetReferenceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesToolRemovalBlockToolMcpToolsetReference {
-        server_name: "server_name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesToolRemovalBlockToolMcpToolsetReference {
+        pub server_name: String = "server_name" required,
+        pub r#type: MessagesToolRemovalBlockToolMcpToolsetReferenceType = "type" required,
     }
 }
 
@@ -9057,18 +7647,11 @@ tag_enum! {
     pub enum MessagesToolRemovalBlockToolMcpToolsetReferenceType { McpToolsetReference = "mcp_toolset_reference" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MessagesToolRemovalBlockToolReference {
-    pub name: String,
-    pub r#type: MessagesToolRemovalBlockToolReferenceType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    MessagesToolRemovalBlockToolReference {
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MessagesToolRemovalBlockToolReference {
+        pub name: String = "name" required,
+        pub r#type: MessagesToolRemovalBlockToolReferenceType = "type" required,
     }
 }
 
@@ -9087,27 +7670,17 @@ tag_enum! {
     pub enum MessagesToolRemovalBlockType { ToolRemoval = "tool_removal" }
 }
 
-/// Output of an `openrouter:bash` call executed in the OpenRouter sandbox (`engine: 'openrouter'`)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ORAnthropicBashToolResult {
-    /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
-    pub container_id: Option<String>,
-    pub content: serde_json::Map<String, serde_json::Value>,
-    /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-    pub files: Option<Vec<ORAnthropicBashToolResultFilesItem>>,
-    pub tool_use_id: String,
-    pub r#type: ORAnthropicBashToolResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ORAnthropicBashToolResult {
-        container_id: "container_id" optional,
-        content: "content" defaulted,
-        files: "files" optional,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    /// Output of an `openrouter:bash` call executed in the OpenRouter sandbox (`engine: 'openrouter'`)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ORAnthropicBashToolResult {
+        /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
+        pub container_id: Option<String> = "container_id" optional,
+        pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
+        /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
+        pub files: Option<Vec<ORAnthropicBashToolResultFilesItem>> = "files" optional,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: ORAnthropicBashToolResultType = "type" required,
     }
 }
 
@@ -9137,26 +7710,15 @@ impl ORAnthropicBashToolResult {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ORAnthropicBashToolResultFilesItem {
-    pub container_id: String,
-    pub end_index: i64,
-    pub file_id: String,
-    pub filename: String,
-    pub start_index: i64,
-    pub r#type: ORAnthropicBashToolResultFilesItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ORAnthropicBashToolResultFilesItem {
-        container_id: "container_id" required,
-        end_index: "end_index" required,
-        file_id: "file_id" required,
-        filename: "filename" required,
-        start_index: "start_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ORAnthropicBashToolResultFilesItem {
+        pub container_id: String = "container_id" required,
+        pub end_index: i64 = "end_index" required,
+        pub file_id: String = "file_id" required,
+        pub filename: String = "filename" required,
+        pub start_index: i64 = "start_index" required,
+        pub r#type: ORAnthropicBashToolResultFilesItemType = "type" required,
     }
 }
 
@@ -9339,22 +7901,13 @@ impl From<AnthropicCodeExecution20260120Caller> for ORAnthropicNullableCaller {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ORAnthropicServerToolUsage {
-    pub tool_calls_executed: Option<i64>,
-    pub tool_calls_requested: Option<i64>,
-    pub web_fetch_requests: i64,
-    pub web_search_requests: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ORAnthropicServerToolUsage {
-        tool_calls_executed: "tool_calls_executed" optional,
-        tool_calls_requested: "tool_calls_requested" optional,
-        web_fetch_requests: "web_fetch_requests" required,
-        web_search_requests: "web_search_requests" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ORAnthropicServerToolUsage {
+        pub tool_calls_executed: Option<i64> = "tool_calls_executed" optional,
+        pub tool_calls_requested: Option<i64> = "tool_calls_requested" optional,
+        pub web_fetch_requests: i64 = "web_fetch_requests" required,
+        pub web_search_requests: i64 = "web_search_requests" required,
     }
 }
 
@@ -9383,24 +7936,14 @@ impl ORAnthropicServerToolUsage {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ORAnthropicServerToolUseBlock {
-    pub caller: Option<ORAnthropicNullableCaller>,
-    pub id: String,
-    pub input: Option<serde_json::Value>,
-    pub name: String,
-    pub r#type: ORAnthropicServerToolUseBlockType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ORAnthropicServerToolUseBlock {
-        caller: "caller" optional,
-        id: "id" required,
-        input: "input" optional,
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ORAnthropicServerToolUseBlock {
+        pub caller: Option<ORAnthropicNullableCaller> = "caller" optional,
+        pub id: String = "id" required,
+        pub input: Option<serde_json::Value> = "input" optional,
+        pub name: String = "name" required,
+        pub r#type: ORAnthropicServerToolUseBlockType = "type" required,
     }
 }
 
@@ -9441,27 +7984,17 @@ tag_enum! {
     pub enum ORAnthropicServerToolUseBlockType { ServerToolUse = "server_tool_use" }
 }
 
-/// Output of an `openrouter:shell` call executed in the OpenRouter sandbox
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ORAnthropicShellToolResult {
-    /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
-    pub container_id: Option<String>,
-    pub content: serde_json::Map<String, serde_json::Value>,
-    /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-    pub files: Option<Vec<ORAnthropicShellToolResultFilesItem>>,
-    pub tool_use_id: String,
-    pub r#type: ORAnthropicShellToolResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ORAnthropicShellToolResult {
-        container_id: "container_id" optional,
-        content: "content" defaulted,
-        files: "files" optional,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    /// Output of an `openrouter:shell` call executed in the OpenRouter sandbox
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ORAnthropicShellToolResult {
+        /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
+        pub container_id: Option<String> = "container_id" optional,
+        pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
+        /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
+        pub files: Option<Vec<ORAnthropicShellToolResultFilesItem>> = "files" optional,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: ORAnthropicShellToolResultType = "type" required,
     }
 }
 
@@ -9491,26 +8024,15 @@ impl ORAnthropicShellToolResult {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ORAnthropicShellToolResultFilesItem {
-    pub container_id: String,
-    pub end_index: i64,
-    pub file_id: String,
-    pub filename: String,
-    pub start_index: i64,
-    pub r#type: ORAnthropicShellToolResultFilesItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ORAnthropicShellToolResultFilesItem {
-        container_id: "container_id" required,
-        end_index: "end_index" required,
-        file_id: "file_id" required,
-        filename: "filename" required,
-        start_index: "start_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ORAnthropicShellToolResultFilesItem {
+        pub container_id: String = "container_id" required,
+        pub end_index: i64 = "end_index" required,
+        pub file_id: String = "file_id" required,
+        pub filename: String = "filename" required,
+        pub start_index: i64 = "start_index" required,
+        pub r#type: ORAnthropicShellToolResultFilesItemType = "type" required,
     }
 }
 
@@ -9556,21 +8078,13 @@ open_enum! {
     }
 }
 
-/// Router-owned deferred discovery result containing original selected tool definitions.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ORAnthropicToolSearchResult {
-    pub content: serde_json::Map<String, serde_json::Value>,
-    pub tool_use_id: String,
-    pub r#type: ORAnthropicToolSearchResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ORAnthropicToolSearchResult {
-        content: "content" defaulted,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    /// Router-owned deferred discovery result containing original selected tool definitions.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ORAnthropicToolSearchResult {
+        pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: ORAnthropicToolSearchResultType = "type" required,
     }
 }
 
@@ -9586,21 +8100,13 @@ impl ORAnthropicToolSearchResult {
     }
 }
 
-/// Router-owned deferred discovery result for continuation.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ORAnthropicToolSearchResultParam {
-    pub content: serde_json::Map<String, serde_json::Value>,
-    pub tool_use_id: String,
-    pub r#type: ORAnthropicToolSearchResultParamType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ORAnthropicToolSearchResultParam {
-        content: "content" defaulted,
-        tool_use_id: "tool_use_id" required,
-        r#type: "type" required,
+    /// Router-owned deferred discovery result for continuation.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ORAnthropicToolSearchResultParam {
+        pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
+        pub tool_use_id: String = "tool_use_id" required,
+        pub r#type: ORAnthropicToolSearchResultParamType = "type" required,
     }
 }
 

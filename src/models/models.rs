@@ -496,18 +496,12 @@ open_enum! {
 /// Sort the returned models server-side. Prefer this over fetching the full list and sorting client-side. Options: pricing-low-to-high, pricing-high-to-low (average prompt/completion price), context-high-to-low (context length), throughput-high-to-low, latency-low-to-high (recent median performance), most-popular, top-weekly (tokens processed in the last week), newest (creation date), intelligence-high-to-low, coding-high-to-low, agentic-high-to-low (Artificial Analysis indices), design-arena-elo-high-to-low (best Design Arena ELO across arenas). Models without a score for the chosen benchmark are placed last. When omitted, the existing default ordering is preserved.
 pub type ListModelsUserRequestSort = GetModelsRequestSort;
 
-/// Single model response
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelResponse {
-    /// Information about an AI model available on OpenRouter
-    pub data: Model,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ModelResponse {
-        data: "data" required,
+    /// Single model response
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ModelResponse {
+        /// Information about an AI model available on OpenRouter
+        pub data: Model = "data" required,
     }
 }
 
@@ -518,18 +512,12 @@ impl ModelResponse {
     }
 }
 
-/// Model count data
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelsCountResponse {
-    /// Model count data
-    pub data: ModelsCountResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ModelsCountResponse {
-        data: "data" required,
+    /// Model count data
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ModelsCountResponse {
+        /// Model count data
+        pub data: ModelsCountResponseData = "data" required,
     }
 }
 
@@ -540,18 +528,12 @@ impl ModelsCountResponse {
     }
 }
 
-/// Model count data
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelsCountResponseData {
-    /// Total number of available models
-    pub count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ModelsCountResponseData {
-        count: "count" required,
+    /// Model count data
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ModelsCountResponseData {
+        /// Total number of available models
+        pub count: i64 = "count" required,
     }
 }
 

@@ -25,44 +25,29 @@ impl From<CreateAuthKeysCodeRequestBody> for CreateAuthKeysCodeRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateAuthKeysCodeRequestBody {
-    /// The callback URL to redirect to after authorization. Supports https URLs and localhost/127.0.0.1 URLs on any port for local CLI tools.
-    pub callback_url: String,
-    /// PKCE code challenge for enhanced security
-    pub code_challenge: Option<String>,
-    /// The method used to generate the code challenge
-    pub code_challenge_method: Option<CreateAuthKeysCodeRequestBodyCodeChallengeMethod>,
-    /// Optional ISO 8601 UTC expiration timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
-    pub expires_at: Option<String>,
-    /// Optional custom label for the API key. Defaults to the app name if not provided.
-    pub key_label: Option<String>,
-    /// Credit limit for the API key to be created
-    pub limit: Option<f64>,
-    /// Agent identifier for spawn telemetry
-    pub spawn_agent: Option<String>,
-    /// Cloud identifier for spawn telemetry
-    pub spawn_cloud: Option<String>,
-    /// Optional credit limit reset interval. When set, the credit limit resets on this interval.
-    pub usage_limit_type: Option<CreateAuthKeysCodeRequestBodyUsageLimitType>,
-    /// Optional workspace ID to associate the API key with
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateAuthKeysCodeRequestBody {
-        callback_url: "callback_url" required,
-        code_challenge: "code_challenge" optional,
-        code_challenge_method: "code_challenge_method" optional,
-        expires_at: "expires_at" optional,
-        key_label: "key_label" optional,
-        limit: "limit" optional,
-        spawn_agent: "spawn_agent" optional,
-        spawn_cloud: "spawn_cloud" optional,
-        usage_limit_type: "usage_limit_type" optional,
-        workspace_id: "workspace_id" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateAuthKeysCodeRequestBody {
+        /// The callback URL to redirect to after authorization. Supports https URLs and localhost/127.0.0.1 URLs on any port for local CLI tools.
+        pub callback_url: String = "callback_url" required,
+        /// PKCE code challenge for enhanced security
+        pub code_challenge: Option<String> = "code_challenge" optional,
+        /// The method used to generate the code challenge
+        pub code_challenge_method: Option<CreateAuthKeysCodeRequestBodyCodeChallengeMethod> = "code_challenge_method" optional,
+        /// Optional ISO 8601 UTC expiration timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
+        pub expires_at: Option<String> = "expires_at" optional,
+        /// Optional custom label for the API key. Defaults to the app name if not provided.
+        pub key_label: Option<String> = "key_label" optional,
+        /// Credit limit for the API key to be created
+        pub limit: Option<f64> = "limit" optional,
+        /// Agent identifier for spawn telemetry
+        pub spawn_agent: Option<String> = "spawn_agent" optional,
+        /// Cloud identifier for spawn telemetry
+        pub spawn_cloud: Option<String> = "spawn_cloud" optional,
+        /// Optional credit limit reset interval. When set, the credit limit resets on this interval.
+        pub usage_limit_type: Option<CreateAuthKeysCodeRequestBodyUsageLimitType> = "usage_limit_type" optional,
+        /// Optional workspace ID to associate the API key with
+        pub workspace_id: Option<String> = "workspace_id" optional,
     }
 }
 
@@ -163,17 +148,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateAuthKeysCodeResponse {
-    /// Auth code data
-    pub data: CreateAuthKeysCodeResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateAuthKeysCodeResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateAuthKeysCodeResponse {
+        /// Auth code data
+        pub data: CreateAuthKeysCodeResponseData = "data" required,
     }
 }
 
@@ -184,24 +163,16 @@ impl CreateAuthKeysCodeResponse {
     }
 }
 
-/// Auth code data
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateAuthKeysCodeResponseData {
-    /// The application ID associated with this auth code
-    pub app_id: i64,
-    /// ISO 8601 timestamp of when the auth code was created
-    pub created_at: String,
-    /// The authorization code ID to use in the exchange request
-    pub id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateAuthKeysCodeResponseData {
-        app_id: "app_id" required,
-        created_at: "created_at" required,
-        id: "id" required,
+    /// Auth code data
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateAuthKeysCodeResponseData {
+        /// The application ID associated with this auth code
+        pub app_id: i64 = "app_id" required,
+        /// ISO 8601 timestamp of when the auth code was created
+        pub created_at: String = "created_at" required,
+        /// The authorization code ID to use in the exchange request
+        pub id: String = "id" required,
     }
 }
 
@@ -250,23 +221,15 @@ impl From<ExchangeAuthCodeForAPIKeyRequestBody> for ExchangeAuthCodeForAPIKeyReq
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExchangeAuthCodeForAPIKeyRequestBody {
-    /// The authorization code received from the OAuth redirect
-    pub code: String,
-    /// The method used to generate the code challenge
-    pub code_challenge_method: Option<ExchangeAuthCodeForAPIKeyRequestBodyCodeChallengeMethod>,
-    /// The code verifier if code_challenge was used in the authorization request
-    pub code_verifier: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ExchangeAuthCodeForAPIKeyRequestBody {
-        code: "code" required,
-        code_challenge_method: "code_challenge_method" optional,
-        code_verifier: "code_verifier" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ExchangeAuthCodeForAPIKeyRequestBody {
+        /// The authorization code received from the OAuth redirect
+        pub code: String = "code" required,
+        /// The method used to generate the code challenge
+        pub code_challenge_method: Option<ExchangeAuthCodeForAPIKeyRequestBodyCodeChallengeMethod> = "code_challenge_method" optional,
+        /// The code verifier if code_challenge was used in the authorization request
+        pub code_verifier: Option<String> = "code_verifier" optional,
     }
 }
 
@@ -307,20 +270,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExchangeAuthCodeForAPIKeyResponse {
-    /// The API key to use for OpenRouter requests
-    pub key: String,
-    /// User ID associated with the API key
-    pub user_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ExchangeAuthCodeForAPIKeyResponse {
-        key: "key" required,
-        user_id: "user_id" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ExchangeAuthCodeForAPIKeyResponse {
+        /// The API key to use for OpenRouter requests
+        pub key: String = "key" required,
+        /// User ID associated with the API key
+        pub user_id: Option<String> = "user_id" defaulted,
     }
 }
 
@@ -348,17 +304,11 @@ impl ListOauthJwksRequest {
     }
 }
 
-/// RFC 7517 JWK Set of the keys OpenRouter signs access tokens with.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OAuthJwks {
-    pub keys: Vec<OAuthJwksKeysItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OAuthJwks {
-        keys: "keys" defaulted,
+    /// RFC 7517 JWK Set of the keys OpenRouter signs access tokens with.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OAuthJwks {
+        pub keys: Vec<OAuthJwksKeysItem> = "keys" defaulted,
     }
 }
 
@@ -369,28 +319,16 @@ impl OAuthJwks {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OAuthJwksKeysItem {
-    pub alg: OAuthJwksKeysItemAlg,
-    pub crv: OAuthJwksKeysItemCrv,
-    pub kid: String,
-    pub kty: OAuthJwksKeysItemKty,
-    pub r#use: OAuthJwksKeysItemUse,
-    pub x: String,
-    pub y: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OAuthJwksKeysItem {
-        alg: "alg" required,
-        crv: "crv" required,
-        kid: "kid" required,
-        kty: "kty" required,
-        r#use: "use" required,
-        x: "x" required,
-        y: "y" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OAuthJwksKeysItem {
+        pub alg: OAuthJwksKeysItemAlg = "alg" required,
+        pub crv: OAuthJwksKeysItemCrv = "crv" required,
+        pub kid: String = "kid" required,
+        pub kty: OAuthJwksKeysItemKty = "kty" required,
+        pub r#use: OAuthJwksKeysItemUse = "use" required,
+        pub x: String = "x" required,
+        pub y: String = "y" required,
     }
 }
 
@@ -426,33 +364,22 @@ tag_enum! {
     pub enum OAuthJwksKeysItemUse { Sig = "sig" }
 }
 
-/// RFC 8693 token exchange request body (application/x-www-form-urlencoded).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TokenExchangeRequest {
-    /// The federation policy to evaluate, from Settings → Workload identity. Binds the exchange to one organization.
-    pub federation_policy_id: String,
-    /// Must be `urn:ietf:params:oauth:grant-type:token-exchange`.
-    pub grant_type: TokenExchangeRequestGrantType,
-    /// Optional; when present must be `urn:ietf:params:oauth:token-type:access_token`.
-    pub requested_token_type: Option<TokenExchangeRequestRequestedTokenType>,
-    /// Optional; when present must match the policy's key: `management` for a management key, `inference` otherwise.
-    pub scope: Option<TokenExchangeRequestScope>,
-    /// The JWT issued by your identity provider.
-    pub subject_token: String,
-    /// Must be `urn:ietf:params:oauth:token-type:jwt`.
-    pub subject_token_type: TokenExchangeRequestSubjectTokenType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    TokenExchangeRequest {
-        federation_policy_id: "federation_policy_id" required,
-        grant_type: "grant_type" required,
-        requested_token_type: "requested_token_type" optional,
-        scope: "scope" optional,
-        subject_token: "subject_token" required,
-        subject_token_type: "subject_token_type" required,
+    /// RFC 8693 token exchange request body (application/x-www-form-urlencoded).
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct TokenExchangeRequest {
+        /// The federation policy to evaluate, from Settings → Workload identity. Binds the exchange to one organization.
+        pub federation_policy_id: String = "federation_policy_id" required,
+        /// Must be `urn:ietf:params:oauth:grant-type:token-exchange`.
+        pub grant_type: TokenExchangeRequestGrantType = "grant_type" required,
+        /// Optional; when present must be `urn:ietf:params:oauth:token-type:access_token`.
+        pub requested_token_type: Option<TokenExchangeRequestRequestedTokenType> = "requested_token_type" optional,
+        /// Optional; when present must match the policy's key: `management` for a management key, `inference` otherwise.
+        pub scope: Option<TokenExchangeRequestScope> = "scope" optional,
+        /// The JWT issued by your identity provider.
+        pub subject_token: String = "subject_token" required,
+        /// Must be `urn:ietf:params:oauth:token-type:jwt`.
+        pub subject_token_type: TokenExchangeRequestSubjectTokenType = "subject_token_type" required,
     }
 }
 
@@ -506,28 +433,18 @@ tag_enum! {
     pub enum TokenExchangeRequestSubjectTokenType { UrnIetfParamsOauthTokenTypeJwt = "urn:ietf:params:oauth:token-type:jwt" }
 }
 
-/// RFC 8693 token exchange response.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TokenExchangeResponse {
-    /// A short-lived JWT to send as `Authorization: Bearer` to the inference API.
-    pub access_token: String,
-    /// Seconds until the access token expires: at most 15 minutes, and never later than the subject token expires.
-    pub expires_in: i64,
-    pub issued_token_type: TokenExchangeResponseIssuedTokenType,
-    /// The one capability the token grants, fixed by the kind of key the policy acts as: `inference` or `management`.
-    pub scope: String,
-    pub token_type: TokenExchangeResponseTokenType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    TokenExchangeResponse {
-        access_token: "access_token" required,
-        expires_in: "expires_in" required,
-        issued_token_type: "issued_token_type" required,
-        scope: "scope" required,
-        token_type: "token_type" required,
+    /// RFC 8693 token exchange response.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct TokenExchangeResponse {
+        /// A short-lived JWT to send as `Authorization: Bearer` to the inference API.
+        pub access_token: String = "access_token" required,
+        /// Seconds until the access token expires: at most 15 minutes, and never later than the subject token expires.
+        pub expires_in: i64 = "expires_in" required,
+        pub issued_token_type: TokenExchangeResponseIssuedTokenType = "issued_token_type" required,
+        /// The one capability the token grants, fixed by the kind of key the policy acts as: `inference` or `management`.
+        pub scope: String = "scope" required,
+        pub token_type: TokenExchangeResponseTokenType = "token_type" required,
     }
 }
 

@@ -25,56 +25,37 @@ impl From<CreateObservabilityDestinationRequestBody> for CreateObservabilityDest
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateObservabilityDestinationRequestBody {
-    /// Optional allowlist of OpenRouter API key hashes whose traffic is forwarded. `null` or omitted means all keys. Must contain at least one hash if provided.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: Option<bool>,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: Option<bool>,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: Option<bool>,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: Option<bool>,
-    /// Provider-specific configuration. The shape depends on `type` and is validated server-side.
-    pub config: serde_json::Map<String, serde_json::Value>,
-    /// Whether this destination should be enabled immediately.
-    pub enabled: Option<bool>,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfigNullable>,
-    /// Human-readable name for the destination.
-    pub name: String,
-    /// When true, request/response bodies are not forwarded — only metadata.
-    pub privacy_mode: Option<bool>,
-    /// Data regions this destination applies to. `eu` is accepted as an alias for `europe` and normalizes to `europe`. Omitting this field defaults to \['global'\]; the array must be non-empty.
-    pub regions: Option<Vec<ObservabilityDataRegionInput>>,
-    /// Sampling rate between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: Option<f64>,
-    /// The destination type. Only stable destination types are accepted.
-    pub r#type: CreateObservabilityDestinationRequestBodyType,
-    /// Optional workspace ID. Defaults to the authenticated entity's default workspace.
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateObservabilityDestinationRequestBody {
-        api_key_hashes: "api_key_hashes" optional,
-        broadcast_generation_cost: "broadcast_generation_cost" optional,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" optional,
-        broadcast_generation_identity: "broadcast_generation_identity" optional,
-        broadcast_generation_request_context: "broadcast_generation_request_context" optional,
-        config: "config" defaulted,
-        enabled: "enabled" optional,
-        filter_rules: "filter_rules" optional,
-        name: "name" required,
-        privacy_mode: "privacy_mode" optional,
-        regions: "regions" optional,
-        sampling_rate: "sampling_rate" optional,
-        r#type: "type" required,
-        workspace_id: "workspace_id" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CreateObservabilityDestinationRequestBody {
+        /// Optional allowlist of OpenRouter API key hashes whose traffic is forwarded. `null` or omitted means all keys. Must contain at least one hash if provided.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" optional,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: Option<bool> = "broadcast_generation_cost" optional,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: Option<bool> = "broadcast_generation_cost_allocation" optional,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: Option<bool> = "broadcast_generation_identity" optional,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: Option<bool> = "broadcast_generation_request_context" optional,
+        /// Provider-specific configuration. The shape depends on `type` and is validated server-side.
+        pub config: serde_json::Map<String, serde_json::Value> = "config" defaulted,
+        /// Whether this destination should be enabled immediately.
+        pub enabled: Option<bool> = "enabled" optional,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfigNullable> = "filter_rules" optional,
+        /// Human-readable name for the destination.
+        pub name: String = "name" required,
+        /// When true, request/response bodies are not forwarded — only metadata.
+        pub privacy_mode: Option<bool> = "privacy_mode" optional,
+        /// Data regions this destination applies to. `eu` is accepted as an alias for `europe` and normalizes to `europe`. Omitting this field defaults to \['global'\]; the array must be non-empty.
+        pub regions: Option<Vec<ObservabilityDataRegionInput>> = "regions" optional,
+        /// Sampling rate between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: Option<f64> = "sampling_rate" optional,
+        /// The destination type. Only stable destination types are accepted.
+        pub r#type: CreateObservabilityDestinationRequestBodyType = "type" required,
+        /// Optional workspace ID. Defaults to the authenticated entity's default workspace.
+        pub workspace_id: Option<String> = "workspace_id" optional,
     }
 }
 
@@ -208,16 +189,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateObservabilityDestinationResponse {
-    pub data: ObservabilityDestination,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateObservabilityDestinationResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CreateObservabilityDestinationResponse {
+        pub data: ObservabilityDestination = "data" required,
     }
 }
 
@@ -244,17 +219,11 @@ impl DeleteObservabilityDestinationRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteObservabilityDestinationResponse {
-    /// Always `true` on success.
-    pub deleted: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeleteObservabilityDestinationResponse {
-        deleted: "deleted" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeleteObservabilityDestinationResponse {
+        /// Always `true` on success.
+        pub deleted: bool = "deleted" required,
     }
 }
 
@@ -281,16 +250,10 @@ impl GetObservabilityDestinationRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct GetObservabilityDestinationResponse {
-    pub data: ObservabilityDestination,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetObservabilityDestinationResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GetObservabilityDestinationResponse {
+        pub data: ObservabilityDestination = "data" required,
     }
 }
 
@@ -343,20 +306,13 @@ impl ListObservabilityDestinationsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListObservabilityDestinationsResponse {
-    /// List of observability destinations.
-    pub data: Vec<ObservabilityDestination>,
-    /// Total number of destinations matching the filters.
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListObservabilityDestinationsResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListObservabilityDestinationsResponse {
+        /// List of observability destinations.
+        pub data: Vec<ObservabilityDestination> = "data" defaulted,
+        /// Total number of destinations matching the filters.
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -367,63 +323,41 @@ impl ListObservabilityDestinationsResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityArizeDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityArizeDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityArizeDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityArizeDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityArizeDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityArizeDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityArizeDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -486,26 +420,16 @@ impl ObservabilityArizeDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityArizeDestinationConfig {
-    pub api_key: String,
-    pub base_url: Option<String>,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    /// The name of the tracing project in Arize AX
-    pub model_id: String,
-    pub space_key: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityArizeDestinationConfig {
-        api_key: "apiKey" required,
-        base_url: "baseUrl" optional,
-        headers: "headers" optional,
-        model_id: "modelId" required,
-        space_key: "spaceKey" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityArizeDestinationConfig {
+        pub api_key: String = "apiKey" required,
+        pub base_url: Option<String> = "baseUrl" optional,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        /// The name of the tracing project in Arize AX
+        pub model_id: String = "modelId" required,
+        pub space_key: String = "spaceKey" required,
     }
 }
 
@@ -539,63 +463,41 @@ tag_enum! {
     pub enum ObservabilityArizeDestinationType { Arize = "arize" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityBraintrustDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityBraintrustDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityBraintrustDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityBraintrustDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityBraintrustDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityBraintrustDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityBraintrustDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -658,23 +560,14 @@ impl ObservabilityBraintrustDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityBraintrustDestinationConfig {
-    pub api_key: String,
-    pub base_url: Option<String>,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    pub project_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityBraintrustDestinationConfig {
-        api_key: "apiKey" required,
-        base_url: "baseUrl" optional,
-        headers: "headers" optional,
-        project_id: "projectId" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityBraintrustDestinationConfig {
+        pub api_key: String = "apiKey" required,
+        pub base_url: Option<String> = "baseUrl" optional,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        pub project_id: String = "projectId" required,
     }
 }
 
@@ -707,63 +600,41 @@ tag_enum! {
     pub enum ObservabilityBraintrustDestinationType { Braintrust = "braintrust" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityClickhouseDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityClickhouseDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityClickhouseDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityClickhouseDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityClickhouseDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityClickhouseDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityClickhouseDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -826,31 +697,19 @@ impl ObservabilityClickhouseDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityClickhouseDestinationConfig {
-    pub database: String,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    pub host: String,
-    pub password: String,
-    /// Send the cache_write_tokens column (schema v2). Turn this on after the table has that column.
-    pub should_include_cache_write_tokens: Option<bool>,
-    pub table: Option<String>,
-    /// If you have not set a specific username in ClickHouse, simply type in 'default' below.
-    pub username: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityClickhouseDestinationConfig {
-        database: "database" required,
-        headers: "headers" optional,
-        host: "host" required,
-        password: "password" required,
-        should_include_cache_write_tokens: "shouldIncludeCacheWriteTokens" optional,
-        table: "table" optional,
-        username: "username" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityClickhouseDestinationConfig {
+        pub database: String = "database" required,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        pub host: String = "host" required,
+        pub password: String = "password" required,
+        /// Send the cache_write_tokens column (schema v2). Turn this on after the table has that column.
+        pub should_include_cache_write_tokens: Option<bool> = "shouldIncludeCacheWriteTokens" optional,
+        pub table: Option<String> = "table" optional,
+        /// If you have not set a specific username in ClickHouse, simply type in 'default' below.
+        pub username: String = "username" required,
     }
 }
 
@@ -915,63 +774,41 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityDatadogDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityDatadogDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityDatadogDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityDatadogDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityDatadogDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityDatadogDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityDatadogDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -1034,26 +871,17 @@ impl ObservabilityDatadogDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityDatadogDestinationConfig {
-    /// Datadog API key must have LLM Observability permissions. Create at:
-    pub api_key: String,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    /// Name to identify your application in Datadog LLM Observability
-    pub ml_app: String,
-    /// Datadog API URL for your region (e.g., <https://api.datadoghq.com>, <https://api.us3.datadoghq.com>, <https://api.us5.datadoghq.com>, <https://api.datadoghq.eu>)
-    pub url: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityDatadogDestinationConfig {
-        api_key: "apiKey" required,
-        headers: "headers" optional,
-        ml_app: "mlApp" required,
-        url: "url" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityDatadogDestinationConfig {
+        /// Datadog API key must have LLM Observability permissions. Create at:
+        pub api_key: String = "apiKey" required,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        /// Name to identify your application in Datadog LLM Observability
+        pub ml_app: String = "mlApp" required,
+        /// Datadog API URL for your region (e.g., <https://api.datadoghq.com>, <https://api.us3.datadoghq.com>, <https://api.us5.datadoghq.com>, <https://api.datadoghq.eu>)
+        pub url: Option<String> = "url" optional,
     }
 }
 
@@ -1204,18 +1032,11 @@ impl From<ObservabilityWebhookDestination> for ObservabilityDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityFilterRuleGroup {
-    pub logic: Option<ObservabilityFilterRuleGroupLogic>,
-    pub rules: Vec<ObservabilityFilterRuleGroupRulesItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityFilterRuleGroup {
-        logic: "logic" optional,
-        rules: "rules" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityFilterRuleGroup {
+        pub logic: Option<ObservabilityFilterRuleGroupLogic> = "logic" optional,
+        pub rules: Vec<ObservabilityFilterRuleGroupRulesItem> = "rules" defaulted,
     }
 }
 
@@ -1239,20 +1060,12 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObservabilityFilterRuleGroupRulesItem {
-    pub field: ObservabilityFilterRuleGroupRulesItemField,
-    pub operator: ObservabilityFilterRuleGroupRulesItemOperator,
-    pub value: Option<ObservabilityFilterRuleGroupRulesItemValue>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityFilterRuleGroupRulesItem {
-        field: "field" required,
-        operator: "operator" required,
-        value: "value" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ObservabilityFilterRuleGroupRulesItem {
+        pub field: ObservabilityFilterRuleGroupRulesItemField = "field" required,
+        pub operator: ObservabilityFilterRuleGroupRulesItemOperator = "operator" required,
+        pub value: Option<ObservabilityFilterRuleGroupRulesItemValue> = "value" optional,
     }
 }
 
@@ -1335,19 +1148,12 @@ impl From<f64> for ObservabilityFilterRuleGroupRulesItemValue {
     }
 }
 
-/// Optional structured filter rules controlling which events are forwarded.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityFilterRulesConfig {
-    pub enabled: Option<bool>,
-    pub groups: Vec<ObservabilityFilterRuleGroup>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityFilterRulesConfig {
-        enabled: "enabled" optional,
-        groups: "groups" defaulted,
+    /// Optional structured filter rules controlling which events are forwarded.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityFilterRulesConfig {
+        pub enabled: Option<bool> = "enabled" optional,
+        pub groups: Vec<ObservabilityFilterRuleGroup> = "groups" defaulted,
     }
 }
 
@@ -1364,19 +1170,12 @@ impl ObservabilityFilterRulesConfig {
     }
 }
 
-/// Optional structured filter rules controlling which events are forwarded.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityFilterRulesConfigNullable {
-    pub enabled: Option<bool>,
-    pub groups: Vec<ObservabilityFilterRuleGroup>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityFilterRulesConfigNullable {
-        enabled: "enabled" optional,
-        groups: "groups" defaulted,
+    /// Optional structured filter rules controlling which events are forwarded.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityFilterRulesConfigNullable {
+        pub enabled: Option<bool> = "enabled" optional,
+        pub groups: Vec<ObservabilityFilterRuleGroup> = "groups" defaulted,
     }
 }
 
@@ -1393,63 +1192,41 @@ impl ObservabilityFilterRulesConfigNullable {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityGrafanaDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityGrafanaDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityGrafanaDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityGrafanaDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityGrafanaDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityGrafanaDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityGrafanaDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -1512,23 +1289,14 @@ impl ObservabilityGrafanaDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityGrafanaDestinationConfig {
-    pub api_key: String,
-    pub base_url: Option<String>,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    pub instance_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityGrafanaDestinationConfig {
-        api_key: "apiKey" required,
-        base_url: "baseUrl" optional,
-        headers: "headers" optional,
-        instance_id: "instanceId" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityGrafanaDestinationConfig {
+        pub api_key: String = "apiKey" required,
+        pub base_url: Option<String> = "baseUrl" optional,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        pub instance_id: String = "instanceId" required,
     }
 }
 
@@ -1561,63 +1329,41 @@ tag_enum! {
     pub enum ObservabilityGrafanaDestinationType { Grafana = "grafana" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityLangfuseDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityLangfuseDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityLangfuseDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityLangfuseDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityLangfuseDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityLangfuseDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityLangfuseDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -1680,23 +1426,14 @@ impl ObservabilityLangfuseDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityLangfuseDestinationConfig {
-    pub base_url: Option<String>,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    pub public_key: String,
-    pub secret_key: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityLangfuseDestinationConfig {
-        base_url: "baseUrl" optional,
-        headers: "headers" optional,
-        public_key: "publicKey" required,
-        secret_key: "secretKey" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityLangfuseDestinationConfig {
+        pub base_url: Option<String> = "baseUrl" optional,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        pub public_key: String = "publicKey" required,
+        pub secret_key: String = "secretKey" required,
     }
 }
 
@@ -1729,63 +1466,41 @@ tag_enum! {
     pub enum ObservabilityLangfuseDestinationType { Langfuse = "langfuse" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityLangsmithDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityLangsmithDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityLangsmithDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityLangsmithDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityLangsmithDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityLangsmithDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityLangsmithDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -1848,27 +1563,17 @@ impl ObservabilityLangsmithDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityLangsmithDestinationConfig {
-    pub api_key: String,
-    pub endpoint: Option<String>,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    /// The name for this project, such as pr-openrouter-demo. Defaults to "main" if not set.
-    pub project: Option<String>,
-    /// Required for org-scoped API keys. Find this in your LangSmith workspace settings.
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityLangsmithDestinationConfig {
-        api_key: "apiKey" required,
-        endpoint: "endpoint" optional,
-        headers: "headers" optional,
-        project: "project" optional,
-        workspace_id: "workspaceId" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityLangsmithDestinationConfig {
+        pub api_key: String = "apiKey" required,
+        pub endpoint: Option<String> = "endpoint" optional,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        /// The name for this project, such as pr-openrouter-demo. Defaults to "main" if not set.
+        pub project: Option<String> = "project" optional,
+        /// Required for org-scoped API keys. Find this in your LangSmith workspace settings.
+        pub workspace_id: Option<String> = "workspaceId" optional,
     }
 }
 
@@ -1914,63 +1619,41 @@ tag_enum! {
     pub enum ObservabilityLangsmithDestinationType { Langsmith = "langsmith" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityNewrelicDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityNewrelicDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityNewrelicDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityNewrelicDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityNewrelicDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityNewrelicDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityNewrelicDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -2033,21 +1716,13 @@ impl ObservabilityNewrelicDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityNewrelicDestinationConfig {
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    pub license_key: String,
-    pub region: Option<ObservabilityNewrelicDestinationConfigRegion>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityNewrelicDestinationConfig {
-        headers: "headers" optional,
-        license_key: "licenseKey" required,
-        region: "region" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityNewrelicDestinationConfig {
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        pub license_key: String = "licenseKey" required,
+        pub region: Option<ObservabilityNewrelicDestinationConfigRegion> = "region" optional,
     }
 }
 
@@ -2081,63 +1756,41 @@ tag_enum! {
     pub enum ObservabilityNewrelicDestinationType { Newrelic = "newrelic" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityOpikDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityOpikDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityOpikDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityOpikDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityOpikDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityOpikDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityOpikDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -2200,23 +1853,14 @@ impl ObservabilityOpikDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityOpikDestinationConfig {
-    pub api_key: String,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    pub project_name: String,
-    pub workspace: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityOpikDestinationConfig {
-        api_key: "apiKey" required,
-        headers: "headers" optional,
-        project_name: "projectName" required,
-        workspace: "workspace" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityOpikDestinationConfig {
+        pub api_key: String = "apiKey" required,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        pub project_name: String = "projectName" required,
+        pub workspace: String = "workspace" required,
     }
 }
 
@@ -2243,63 +1887,41 @@ tag_enum! {
     pub enum ObservabilityOpikDestinationType { Opik = "opik" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityOtelCollectorDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityOtelCollectorDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityOtelCollectorDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityOtelCollectorDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityOtelCollectorDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityOtelCollectorDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityOtelCollectorDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -2362,19 +1984,12 @@ impl ObservabilityOtelCollectorDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityOtelCollectorDestinationConfig {
-    pub endpoint: String,
-    /// Custom HTTP headers as a JSON object. For Axiom, use {"Authorization": "Bearer xaat-xxx", "X-Axiom-Dataset": "your-dataset"}
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityOtelCollectorDestinationConfig {
-        endpoint: "endpoint" required,
-        headers: "headers" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityOtelCollectorDestinationConfig {
+        pub endpoint: String = "endpoint" required,
+        /// Custom HTTP headers as a JSON object. For Axiom, use {"Authorization": "Bearer xaat-xxx", "X-Axiom-Dataset": "your-dataset"}
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
     }
 }
 
@@ -2395,63 +2010,41 @@ tag_enum! {
     pub enum ObservabilityOtelCollectorDestinationType { OtelCollector = "otel-collector" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityPosthogDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityPosthogDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityPosthogDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityPosthogDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityPosthogDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityPosthogDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityPosthogDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -2514,21 +2107,13 @@ impl ObservabilityPosthogDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityPosthogDestinationConfig {
-    pub api_key: String,
-    pub endpoint: Option<String>,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityPosthogDestinationConfig {
-        api_key: "apiKey" required,
-        endpoint: "endpoint" optional,
-        headers: "headers" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityPosthogDestinationConfig {
+        pub api_key: String = "apiKey" required,
+        pub endpoint: Option<String> = "endpoint" optional,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
     }
 }
 
@@ -2555,63 +2140,41 @@ tag_enum! {
     pub enum ObservabilityPosthogDestinationType { Posthog = "posthog" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityRampDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityRampDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityRampDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityRampDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityRampDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityRampDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityRampDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -2674,22 +2237,14 @@ impl ObservabilityRampDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityRampDestinationConfig {
-    /// Generate this in your Ramp integration settings.
-    pub api_key: String,
-    pub base_url: Option<String>,
-    /// Custom HTTP headers to include in requests to Ramp.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityRampDestinationConfig {
-        api_key: "apiKey" required,
-        base_url: "baseUrl" optional,
-        headers: "headers" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityRampDestinationConfig {
+        /// Generate this in your Ramp integration settings.
+        pub api_key: String = "apiKey" required,
+        pub base_url: Option<String> = "baseUrl" optional,
+        /// Custom HTTP headers to include in requests to Ramp.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
     }
 }
 
@@ -2716,63 +2271,41 @@ tag_enum! {
     pub enum ObservabilityRampDestinationType { Ramp = "ramp" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityS3Destination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityS3DestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityS3DestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityS3Destination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityS3Destination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityS3DestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityS3DestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -2835,48 +2368,30 @@ impl ObservabilityS3Destination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityS3DestinationConfig {
-    pub access_key_id: Option<String>,
-    /// IAM role: OpenRouter assumes a role in your AWS account with short-lived STS credentials, so you don't share long-lived keys.
-    pub auth_mode: Option<ObservabilityS3DestinationConfigAuthMode>,
-    pub bucket_name: String,
-    /// Only for S3-compatible services like Cloudflare R2 (<https://account-id.r2.cloudflarestorage.com>) or MinIO. Leave blank for standard AWS S3.
-    pub endpoint: Option<String>,
-    /// Generated by OpenRouter when you save. Require it as sts:ExternalId in your role's trust policy.
-    pub external_id: Option<String>,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    /// Template for S3 object path. The filename ({traceId}-{timestamp}.json) is automatically appended. Available variables: {prefix}, {date}, {year}, {month}, {day}, {apiKeyName}
-    pub path_template: Option<String>,
-    pub prefix: Option<String>,
-    /// The object storage service that hosts the bucket. AWS S3 supports IAM role authentication; the other providers use access keys.
-    pub provider: Option<ObservabilityS3DestinationConfigProvider>,
-    /// Required for IAM role authentication. With access keys, AWS S3 detects the bucket region when you leave this blank.
-    pub region: Option<String>,
-    /// The IAM role in your account that OpenRouter assumes. Its trust policy must allow sts:AssumeRole from arn:aws:iam::536697249728:role/openrouter-broadcast-exporter and require the external ID below, and its permissions must allow s3:PutObject on the bucket and prefix (plus kms:GenerateDataKey for SSE-KMS buckets).
-    pub role_arn: Option<String>,
-    pub secret_access_key: Option<String>,
-    pub session_token: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityS3DestinationConfig {
-        access_key_id: "accessKeyId" optional,
-        auth_mode: "authMode" optional,
-        bucket_name: "bucketName" required,
-        endpoint: "endpoint" optional,
-        external_id: "externalId" optional,
-        headers: "headers" optional,
-        path_template: "pathTemplate" optional,
-        prefix: "prefix" optional,
-        provider: "provider" optional,
-        region: "region" optional,
-        role_arn: "roleArn" optional,
-        secret_access_key: "secretAccessKey" optional,
-        session_token: "sessionToken" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityS3DestinationConfig {
+        pub access_key_id: Option<String> = "accessKeyId" optional,
+        /// IAM role: OpenRouter assumes a role in your AWS account with short-lived STS credentials, so you don't share long-lived keys.
+        pub auth_mode: Option<ObservabilityS3DestinationConfigAuthMode> = "authMode" optional,
+        pub bucket_name: String = "bucketName" required,
+        /// Only for S3-compatible services like Cloudflare R2 (<https://account-id.r2.cloudflarestorage.com>) or MinIO. Leave blank for standard AWS S3.
+        pub endpoint: Option<String> = "endpoint" optional,
+        /// Generated by OpenRouter when you save. Require it as sts:ExternalId in your role's trust policy.
+        pub external_id: Option<String> = "externalId" optional,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        /// Template for S3 object path. The filename ({traceId}-{timestamp}.json) is automatically appended. Available variables: {prefix}, {date}, {year}, {month}, {day}, {apiKeyName}
+        pub path_template: Option<String> = "pathTemplate" optional,
+        pub prefix: Option<String> = "prefix" optional,
+        /// The object storage service that hosts the bucket. AWS S3 supports IAM role authentication; the other providers use access keys.
+        pub provider: Option<ObservabilityS3DestinationConfigProvider> = "provider" optional,
+        /// Required for IAM role authentication. With access keys, AWS S3 detects the bucket region when you leave this blank.
+        pub region: Option<String> = "region" optional,
+        /// The IAM role in your account that OpenRouter assumes. Its trust policy must allow sts:AssumeRole from arn:aws:iam::536697249728:role/openrouter-broadcast-exporter and require the external ID below, and its permissions must allow s3:PutObject on the bucket and prefix (plus kms:GenerateDataKey for SSE-KMS buckets).
+        pub role_arn: Option<String> = "roleArn" optional,
+        pub secret_access_key: Option<String> = "secretAccessKey" optional,
+        pub session_token: Option<String> = "sessionToken" optional,
     }
 }
 
@@ -2996,63 +2511,41 @@ tag_enum! {
     pub enum ObservabilityS3DestinationType { S3 = "s3" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilitySentryDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilitySentryDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilitySentryDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilitySentryDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilitySentryDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilitySentryDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilitySentryDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -3115,21 +2608,13 @@ impl ObservabilitySentryDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilitySentryDestinationConfig {
-    pub dsn: String,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    pub otlp_endpoint: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilitySentryDestinationConfig {
-        dsn: "dsn" required,
-        headers: "headers" optional,
-        otlp_endpoint: "otlpEndpoint" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilitySentryDestinationConfig {
+        pub dsn: String = "dsn" required,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        pub otlp_endpoint: String = "otlpEndpoint" required,
     }
 }
 
@@ -3150,63 +2635,41 @@ tag_enum! {
     pub enum ObservabilitySentryDestinationType { Sentry = "sentry" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilitySnowflakeDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilitySnowflakeDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilitySnowflakeDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilitySnowflakeDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilitySnowflakeDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilitySnowflakeDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilitySnowflakeDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -3269,32 +2732,19 @@ impl ObservabilitySnowflakeDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilitySnowflakeDestinationConfig {
-    pub account: String,
-    pub database: Option<String>,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    pub schema: Option<String>,
-    /// Send the cache_write_tokens column (schema v2). Turn this on after the table has that column.
-    pub should_include_cache_write_tokens: Option<bool>,
-    pub table: Option<String>,
-    pub token: String,
-    pub warehouse: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilitySnowflakeDestinationConfig {
-        account: "account" required,
-        database: "database" optional,
-        headers: "headers" optional,
-        schema: "schema" optional,
-        should_include_cache_write_tokens: "shouldIncludeCacheWriteTokens" optional,
-        table: "table" optional,
-        token: "token" required,
-        warehouse: "warehouse" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilitySnowflakeDestinationConfig {
+        pub account: String = "account" required,
+        pub database: Option<String> = "database" optional,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        pub schema: Option<String> = "schema" optional,
+        /// Send the cache_write_tokens column (schema v2). Turn this on after the table has that column.
+        pub should_include_cache_write_tokens: Option<bool> = "shouldIncludeCacheWriteTokens" optional,
+        pub table: Option<String> = "table" optional,
+        pub token: String = "token" required,
+        pub warehouse: Option<String> = "warehouse" optional,
     }
 }
 
@@ -3355,63 +2805,41 @@ tag_enum! {
     pub enum ObservabilitySnowflakeDestinationType { Snowflake = "snowflake" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityWeaveDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityWeaveDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityWeaveDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityWeaveDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityWeaveDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityWeaveDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityWeaveDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -3474,25 +2902,15 @@ impl ObservabilityWeaveDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityWeaveDestinationConfig {
-    pub api_key: String,
-    pub base_url: Option<String>,
-    pub entity: String,
-    /// Custom HTTP headers to include in requests to this destination.
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    pub project: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityWeaveDestinationConfig {
-        api_key: "apiKey" required,
-        base_url: "baseUrl" optional,
-        entity: "entity" required,
-        headers: "headers" optional,
-        project: "project" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityWeaveDestinationConfig {
+        pub api_key: String = "apiKey" required,
+        pub base_url: Option<String> = "baseUrl" optional,
+        pub entity: String = "entity" required,
+        /// Custom HTTP headers to include in requests to this destination.
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        pub project: String = "project" required,
     }
 }
 
@@ -3526,63 +2944,41 @@ tag_enum! {
     pub enum ObservabilityWeaveDestinationType { Weave = "weave" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityWebhookDestination {
-    /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// When true, include cost and billing generation metadata.
-    pub broadcast_generation_cost: bool,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: bool,
-    /// When true, include identity generation metadata.
-    pub broadcast_generation_identity: bool,
-    /// When true, include request-context generation metadata.
-    pub broadcast_generation_request_context: bool,
-    pub config: ObservabilityWebhookDestinationConfig,
-    /// ISO timestamp of when the destination was created.
-    pub created_at: String,
-    /// Whether this destination is currently enabled.
-    pub enabled: bool,
-    /// Optional structured filter rules controlling which events are forwarded.
-    pub filter_rules: Option<ObservabilityFilterRulesConfig>,
-    /// Stable public identifier for this destination.
-    pub id: String,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded to this destination — only metadata.
-    pub privacy_mode: bool,
-    /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
-    pub regions: Vec<ObservabilityDataRegion>,
-    /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: f64,
-    pub r#type: ObservabilityWebhookDestinationType,
-    /// ISO timestamp of when the destination was last updated.
-    pub updated_at: String,
-    /// ID of the workspace this destination belongs to.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityWebhookDestination {
-        api_key_hashes: "api_key_hashes" defaulted,
-        broadcast_generation_cost: "broadcast_generation_cost" required,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" required,
-        broadcast_generation_identity: "broadcast_generation_identity" required,
-        broadcast_generation_request_context: "broadcast_generation_request_context" required,
-        config: "config" required,
-        created_at: "created_at" required,
-        enabled: "enabled" required,
-        filter_rules: "filter_rules" defaulted,
-        id: "id" required,
-        name: "name" defaulted,
-        privacy_mode: "privacy_mode" required,
-        regions: "regions" defaulted,
-        sampling_rate: "sampling_rate" required,
-        r#type: "type" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityWebhookDestination {
+        /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" defaulted,
+        /// When true, include cost and billing generation metadata.
+        pub broadcast_generation_cost: bool = "broadcast_generation_cost" required,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: bool = "broadcast_generation_cost_allocation" required,
+        /// When true, include identity generation metadata.
+        pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
+        /// When true, include request-context generation metadata.
+        pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
+        pub config: ObservabilityWebhookDestinationConfig = "config" required,
+        /// ISO timestamp of when the destination was created.
+        pub created_at: String = "created_at" required,
+        /// Whether this destination is currently enabled.
+        pub enabled: bool = "enabled" required,
+        /// Optional structured filter rules controlling which events are forwarded.
+        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        /// Stable public identifier for this destination.
+        pub id: String = "id" required,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" defaulted,
+        /// When true, request/response bodies are not forwarded to this destination — only metadata.
+        pub privacy_mode: bool = "privacy_mode" required,
+        /// Data regions this destination applies to. Requests served in a region only fan out to destinations that include that region.
+        pub regions: Vec<ObservabilityDataRegion> = "regions" defaulted,
+        /// Sampling rate for events sent to this destination, between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: f64 = "sampling_rate" required,
+        pub r#type: ObservabilityWebhookDestinationType = "type" required,
+        /// ISO timestamp of when the destination was last updated.
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace this destination belongs to.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -3645,20 +3041,12 @@ impl ObservabilityWebhookDestination {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservabilityWebhookDestinationConfig {
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    pub method: Option<ObservabilityWebhookDestinationConfigMethod>,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ObservabilityWebhookDestinationConfig {
-        headers: "headers" optional,
-        method: "method" optional,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ObservabilityWebhookDestinationConfig {
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        pub method: Option<ObservabilityWebhookDestinationConfigMethod> = "method" optional,
+        pub url: String = "url" required,
     }
 }
 
@@ -3709,49 +3097,32 @@ impl UpdateObservabilityDestinationRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateObservabilityDestinationRequestBody {
-    /// Optional allowlist of OpenRouter API key hashes. `null` clears the filter (all keys). Omitting leaves the current value. Must contain at least one hash if provided.
-    pub api_key_hashes: Option<Vec<String>>,
-    /// Whether to include cost and billing generation metadata.
-    pub broadcast_generation_cost: Option<bool>,
-    /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
-    pub broadcast_generation_cost_allocation: Option<bool>,
-    /// Whether to include identity generation metadata.
-    pub broadcast_generation_identity: Option<bool>,
-    /// Whether to include request-context generation metadata.
-    pub broadcast_generation_request_context: Option<bool>,
-    /// Provider-specific configuration fields to update. Masked values are ignored; unset fields keep their current value.
-    pub config: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Whether the destination is enabled.
-    pub enabled: Option<bool>,
-    pub filter_rules: Option<ObservabilityFilterRulesConfigNullable>,
-    /// Human-readable name for the destination.
-    pub name: Option<String>,
-    /// When true, request/response bodies are not forwarded — only metadata.
-    pub privacy_mode: Option<bool>,
-    /// Data regions this destination applies to. `eu` is accepted as an alias for `europe` and normalizes to `europe`. Omitting this field keeps the current value; it cannot be cleared.
-    pub regions: Option<Vec<ObservabilityDataRegionInput>>,
-    /// Sampling rate between 0.0001 and 1 (1 = 100%).
-    pub sampling_rate: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateObservabilityDestinationRequestBody {
-        api_key_hashes: "api_key_hashes" optional,
-        broadcast_generation_cost: "broadcast_generation_cost" optional,
-        broadcast_generation_cost_allocation: "broadcast_generation_cost_allocation" optional,
-        broadcast_generation_identity: "broadcast_generation_identity" optional,
-        broadcast_generation_request_context: "broadcast_generation_request_context" optional,
-        config: "config" optional,
-        enabled: "enabled" optional,
-        filter_rules: "filter_rules" optional,
-        name: "name" optional,
-        privacy_mode: "privacy_mode" optional,
-        regions: "regions" optional,
-        sampling_rate: "sampling_rate" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateObservabilityDestinationRequestBody {
+        /// Optional allowlist of OpenRouter API key hashes. `null` clears the filter (all keys). Omitting leaves the current value. Must contain at least one hash if provided.
+        pub api_key_hashes: Option<Vec<String>> = "api_key_hashes" optional,
+        /// Whether to include cost and billing generation metadata.
+        pub broadcast_generation_cost: Option<bool> = "broadcast_generation_cost" optional,
+        /// Beta. When true, include openrouter_cost_allocation: per-token-kind usage and cost, sent only when they reconcile with the billed cost.
+        pub broadcast_generation_cost_allocation: Option<bool> = "broadcast_generation_cost_allocation" optional,
+        /// Whether to include identity generation metadata.
+        pub broadcast_generation_identity: Option<bool> = "broadcast_generation_identity" optional,
+        /// Whether to include request-context generation metadata.
+        pub broadcast_generation_request_context: Option<bool> = "broadcast_generation_request_context" optional,
+        /// Provider-specific configuration fields to update. Masked values are ignored; unset fields keep their current value.
+        pub config: Option<serde_json::Map<String, serde_json::Value>> = "config" optional,
+        /// Whether the destination is enabled.
+        pub enabled: Option<bool> = "enabled" optional,
+        pub filter_rules: Option<ObservabilityFilterRulesConfigNullable> = "filter_rules" optional,
+        /// Human-readable name for the destination.
+        pub name: Option<String> = "name" optional,
+        /// When true, request/response bodies are not forwarded — only metadata.
+        pub privacy_mode: Option<bool> = "privacy_mode" optional,
+        /// Data regions this destination applies to. `eu` is accepted as an alias for `europe` and normalizes to `europe`. Omitting this field keeps the current value; it cannot be cleared.
+        pub regions: Option<Vec<ObservabilityDataRegionInput>> = "regions" optional,
+        /// Sampling rate between 0.0001 and 1 (1 = 100%).
+        pub sampling_rate: Option<f64> = "sampling_rate" optional,
     }
 }
 
@@ -3862,16 +3233,10 @@ impl UpdateObservabilityDestinationRequestBody {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateObservabilityDestinationResponse {
-    pub data: ObservabilityDestination,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateObservabilityDestinationResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct UpdateObservabilityDestinationResponse {
+        pub data: ObservabilityDestination = "data" required,
     }
 }
 

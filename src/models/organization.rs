@@ -17,16 +17,10 @@ impl GetOrganizationSettingsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetOrganizationSettingsResponse {
-    pub data: OrganizationSettings,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetOrganizationSettingsResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetOrganizationSettingsResponse {
+        pub data: OrganizationSettings = "data" required,
     }
 }
 
@@ -69,20 +63,13 @@ impl ListOrganizationMembersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListOrganizationMembersResponse {
-    /// List of organization members
-    pub data: Vec<ListOrganizationMembersResponseDataItem>,
-    /// Total number of members in the organization
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListOrganizationMembersResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListOrganizationMembersResponse {
+        /// List of organization members
+        pub data: Vec<ListOrganizationMembersResponseDataItem> = "data" defaulted,
+        /// Total number of members in the organization
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -93,29 +80,19 @@ impl ListOrganizationMembersResponse {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListOrganizationMembersResponseDataItem {
-    /// Email address of the member
-    pub email: String,
-    /// First name of the member
-    pub first_name: Option<String>,
-    /// User ID of the organization member
-    pub id: String,
-    /// Last name of the member
-    pub last_name: Option<String>,
-    /// Role of the member in the organization
-    pub role: ListOrganizationMembersResponseDataItemRole,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListOrganizationMembersResponseDataItem {
-        email: "email" required,
-        first_name: "first_name" defaulted,
-        id: "id" required,
-        last_name: "last_name" defaulted,
-        role: "role" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ListOrganizationMembersResponseDataItem {
+        /// Email address of the member
+        pub email: String = "email" required,
+        /// First name of the member
+        pub first_name: Option<String> = "first_name" defaulted,
+        /// User ID of the organization member
+        pub id: String = "id" required,
+        /// Last name of the member
+        pub last_name: Option<String> = "last_name" defaulted,
+        /// Role of the member in the organization
+        pub role: ListOrganizationMembersResponseDataItemRole = "role" required,
     }
 }
 
@@ -157,20 +134,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OrganizationSettings {
-    /// ID of the organization the settings belong to
-    pub id: String,
-    /// When true, the signed-in dashboard lists only the models the organization can use. `GET /api/v1/models` called with an API key always returns only the models that key can use, whatever this setting says; anonymous requests receive the public catalog.
-    pub is_filtered_model_catalog_enabled: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OrganizationSettings {
-        id: "id" required,
-        is_filtered_model_catalog_enabled: "is_filtered_model_catalog_enabled" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OrganizationSettings {
+        /// ID of the organization the settings belong to
+        pub id: String = "id" required,
+        /// When true, the signed-in dashboard lists only the models the organization can use. `GET /api/v1/models` called with an API key always returns only the models that key can use, whatever this setting says; anonymous requests receive the public catalog.
+        pub is_filtered_model_catalog_enabled: bool = "is_filtered_model_catalog_enabled" required,
     }
 }
 
@@ -204,17 +174,11 @@ impl From<UpdateOrganizationSettingsRequestBody> for UpdateOrganizationSettingsR
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateOrganizationSettingsRequestBody {
-    /// When true, the signed-in dashboard lists only the models the organization can use. `GET /api/v1/models` called with an API key always returns only the models that key can use, whatever this setting says; anonymous requests receive the public catalog.
-    pub is_filtered_model_catalog_enabled: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateOrganizationSettingsRequestBody {
-        is_filtered_model_catalog_enabled: "is_filtered_model_catalog_enabled" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateOrganizationSettingsRequestBody {
+        /// When true, the signed-in dashboard lists only the models the organization can use. `GET /api/v1/models` called with an API key always returns only the models that key can use, whatever this setting says; anonymous requests receive the public catalog.
+        pub is_filtered_model_catalog_enabled: bool = "is_filtered_model_catalog_enabled" required,
     }
 }
 
@@ -228,16 +192,10 @@ impl UpdateOrganizationSettingsRequestBody {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateOrganizationSettingsResponse {
-    pub data: OrganizationSettings,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateOrganizationSettingsResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateOrganizationSettingsResponse {
+        pub data: OrganizationSettings = "data" required,
     }
 }
 

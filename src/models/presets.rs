@@ -6,18 +6,12 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// Response containing the created preset with its designated version.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreatePresetFromInferenceResponse {
-    /// A preset with its currently designated version.
-    pub data: PresetWithDesignatedVersion,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreatePresetFromInferenceResponse {
-        data: "data" required,
+    /// Response containing the created preset with its designated version.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CreatePresetFromInferenceResponse {
+        /// A preset with its currently designated version.
+        pub data: PresetWithDesignatedVersion = "data" required,
     }
 }
 
@@ -95,18 +89,12 @@ impl GetPresetRequest {
     }
 }
 
-/// A preset with its currently designated version.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GetPresetResponse {
-    /// A preset with its currently designated version.
-    pub data: PresetWithDesignatedVersion,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetPresetResponse {
-        data: "data" required,
+    /// A preset with its currently designated version.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GetPresetResponse {
+        /// A preset with its currently designated version.
+        pub data: PresetWithDesignatedVersion = "data" required,
     }
 }
 
@@ -137,18 +125,12 @@ impl GetPresetVersionRequest {
     }
 }
 
-/// A single version of a preset.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetPresetVersionResponse {
-    /// A specific version of a preset, containing config and optional system prompt.
-    pub data: Option<PresetDesignatedVersion>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetPresetVersionResponse {
-        data: "data" defaulted,
+    /// A single version of a preset.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetPresetVersionResponse {
+        /// A specific version of a preset, containing config and optional system prompt.
+        pub data: Option<PresetDesignatedVersion> = "data" defaulted,
     }
 }
 
@@ -201,19 +183,12 @@ impl ListPresetVersionsRequest {
     }
 }
 
-/// A paginated list of preset versions.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListPresetVersionsResponse {
-    pub data: Vec<PresetDesignatedVersion>,
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListPresetVersionsResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    /// A paginated list of preset versions.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListPresetVersionsResponse {
+        pub data: Vec<PresetDesignatedVersion> = "data" defaulted,
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -256,19 +231,12 @@ impl ListPresetsRequest {
     }
 }
 
-/// A paginated list of presets.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListPresetsResponse {
-    pub data: Vec<Preset>,
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListPresetsResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    /// A paginated list of presets.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListPresetsResponse {
+        pub data: Vec<Preset> = "data" defaulted,
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -279,38 +247,22 @@ impl ListPresetsResponse {
     }
 }
 
-/// A preset without version details.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Preset {
-    pub created_at: String,
-    pub creator_user_id: Option<String>,
-    pub description: Option<String>,
-    pub designated_version_id: Option<String>,
-    pub id: String,
-    pub name: String,
-    pub slug: String,
-    /// The status of a preset.
-    pub status: PresetStatus,
-    pub status_updated_at: Option<String>,
-    pub updated_at: String,
-    pub workspace_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Preset {
-        created_at: "created_at" required,
-        creator_user_id: "creator_user_id" defaulted,
-        description: "description" defaulted,
-        designated_version_id: "designated_version_id" defaulted,
-        id: "id" required,
-        name: "name" required,
-        slug: "slug" required,
-        status: "status" required,
-        status_updated_at: "status_updated_at" defaulted,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" defaulted,
+    /// A preset without version details.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Preset {
+        pub created_at: String = "created_at" required,
+        pub creator_user_id: Option<String> = "creator_user_id" defaulted,
+        pub description: Option<String> = "description" defaulted,
+        pub designated_version_id: Option<String> = "designated_version_id" defaulted,
+        pub id: String = "id" required,
+        pub name: String = "name" required,
+        pub slug: String = "slug" required,
+        /// The status of a preset.
+        pub status: PresetStatus = "status" required,
+        pub status_updated_at: Option<String> = "status_updated_at" defaulted,
+        pub updated_at: String = "updated_at" required,
+        pub workspace_id: Option<String> = "workspace_id" defaulted,
     }
 }
 
@@ -371,31 +323,18 @@ impl Preset {
     }
 }
 
-/// A specific version of a preset, containing config and optional system prompt.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PresetDesignatedVersion {
-    pub config: serde_json::Map<String, serde_json::Value>,
-    pub created_at: String,
-    pub creator_id: String,
-    pub id: String,
-    pub preset_id: String,
-    pub system_prompt: Option<String>,
-    pub updated_at: String,
-    pub version: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PresetDesignatedVersion {
-        config: "config" defaulted,
-        created_at: "created_at" required,
-        creator_id: "creator_id" required,
-        id: "id" required,
-        preset_id: "preset_id" required,
-        system_prompt: "system_prompt" defaulted,
-        updated_at: "updated_at" required,
-        version: "version" required,
+    /// A specific version of a preset, containing config and optional system prompt.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PresetDesignatedVersion {
+        pub config: serde_json::Map<String, serde_json::Value> = "config" defaulted,
+        pub created_at: String = "created_at" required,
+        pub creator_id: String = "creator_id" required,
+        pub id: String = "id" required,
+        pub preset_id: String = "preset_id" required,
+        pub system_prompt: Option<String> = "system_prompt" defaulted,
+        pub updated_at: String = "updated_at" required,
+        pub version: i64 = "version" required,
     }
 }
 
@@ -439,41 +378,24 @@ open_enum! {
     }
 }
 
-/// A preset with its currently designated version.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PresetWithDesignatedVersion {
-    pub created_at: String,
-    pub creator_user_id: Option<String>,
-    pub description: Option<String>,
-    pub designated_version_id: Option<String>,
-    pub id: String,
-    pub name: String,
-    pub slug: String,
-    /// The status of a preset.
-    pub status: PresetStatus,
-    pub status_updated_at: Option<String>,
-    pub updated_at: String,
-    pub workspace_id: Option<String>,
-    /// A specific version of a preset, containing config and optional system prompt.
-    pub designated_version: Option<PresetDesignatedVersion>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PresetWithDesignatedVersion {
-        created_at: "created_at" required,
-        creator_user_id: "creator_user_id" defaulted,
-        description: "description" defaulted,
-        designated_version_id: "designated_version_id" defaulted,
-        id: "id" required,
-        name: "name" required,
-        slug: "slug" required,
-        status: "status" required,
-        status_updated_at: "status_updated_at" defaulted,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" defaulted,
-        designated_version: "designated_version" defaulted,
+    /// A preset with its currently designated version.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct PresetWithDesignatedVersion {
+        pub created_at: String = "created_at" required,
+        pub creator_user_id: Option<String> = "creator_user_id" defaulted,
+        pub description: Option<String> = "description" defaulted,
+        pub designated_version_id: Option<String> = "designated_version_id" defaulted,
+        pub id: String = "id" required,
+        pub name: String = "name" required,
+        pub slug: String = "slug" required,
+        /// The status of a preset.
+        pub status: PresetStatus = "status" required,
+        pub status_updated_at: Option<String> = "status_updated_at" defaulted,
+        pub updated_at: String = "updated_at" required,
+        pub workspace_id: Option<String> = "workspace_id" defaulted,
+        /// A specific version of a preset, containing config and optional system prompt.
+        pub designated_version: Option<PresetDesignatedVersion> = "designated_version" defaulted,
     }
 }
 

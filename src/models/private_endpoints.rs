@@ -51,47 +51,31 @@ impl From<CreatePrivateEndpointRequestBody> for CreatePrivateEndpointRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreatePrivateEndpointRequestBody {
-    /// Validate and activate in the same call. On a failed validation the draft is kept and returned with a 422, so fix it and call `/validate` and `/activate` instead of creating it again.
-    pub activate: Option<PrivateEndpointActivation>,
-    /// HTTPS base URL of your deployment. Required unless the provider derives its URL from the BYOK credential (Azure, Amazon Bedrock, Google Vertex).
-    pub base_url: Option<String>,
-    /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
-    pub declared_parameters: Option<Vec<PrivateEndpointDeclaredParameter>>,
-    /// Attest where this deployment processes data.
-    pub declared_region: Option<CreatePrivateEndpointRequestBodyDeclaredRegion>,
-    /// Attest that this deployment retains no prompt or completion data.
-    pub declared_zdr: Option<bool>,
-    /// Cap on completion tokens per request. Requests asking for more skip this endpoint, and the default output length stays within it. When omitted, the cap is copied from the public endpoint for the same model and provider, if there is one.
-    pub max_completion_tokens: Option<i64>,
-    /// Permanent slug of the model this endpoint serves.
-    pub model_permaslug: String,
-    /// Negotiated per-token rates reported for requests routed to this endpoint.
-    pub pricing: Option<PrivateEndpointPricing>,
-    /// Slug of the upstream provider.
-    pub provider_slug: String,
-    /// Capabilities and limits to set over the ones copied from the public endpoint for this model and provider (or from the model). Omitted fields keep the copied values.
-    pub settings: Option<UpdatePrivateEndpointSettingsRequest>,
-    /// Model or deployment identifier sent to the upstream provider.
-    pub upstream_model_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreatePrivateEndpointRequestBody {
-        activate: "activate" optional,
-        base_url: "base_url" optional,
-        declared_parameters: "declared_parameters" optional,
-        declared_region: "declared_region" optional,
-        declared_zdr: "declared_zdr" optional,
-        max_completion_tokens: "max_completion_tokens" optional,
-        model_permaslug: "model_permaslug" required,
-        pricing: "pricing" optional,
-        provider_slug: "provider_slug" required,
-        settings: "settings" optional,
-        upstream_model_id: "upstream_model_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreatePrivateEndpointRequestBody {
+        /// Validate and activate in the same call. On a failed validation the draft is kept and returned with a 422, so fix it and call `/validate` and `/activate` instead of creating it again.
+        pub activate: Option<PrivateEndpointActivation> = "activate" optional,
+        /// HTTPS base URL of your deployment. Required unless the provider derives its URL from the BYOK credential (Azure, Amazon Bedrock, Google Vertex).
+        pub base_url: Option<String> = "base_url" optional,
+        /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
+        pub declared_parameters: Option<Vec<PrivateEndpointDeclaredParameter>> = "declared_parameters" optional,
+        /// Attest where this deployment processes data.
+        pub declared_region: Option<CreatePrivateEndpointRequestBodyDeclaredRegion> = "declared_region" optional,
+        /// Attest that this deployment retains no prompt or completion data.
+        pub declared_zdr: Option<bool> = "declared_zdr" optional,
+        /// Cap on completion tokens per request. Requests asking for more skip this endpoint, and the default output length stays within it. When omitted, the cap is copied from the public endpoint for the same model and provider, if there is one.
+        pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
+        /// Permanent slug of the model this endpoint serves.
+        pub model_permaslug: String = "model_permaslug" required,
+        /// Negotiated per-token rates reported for requests routed to this endpoint.
+        pub pricing: Option<PrivateEndpointPricing> = "pricing" optional,
+        /// Slug of the upstream provider.
+        pub provider_slug: String = "provider_slug" required,
+        /// Capabilities and limits to set over the ones copied from the public endpoint for this model and provider (or from the model). Omitted fields keep the copied values.
+        pub settings: Option<UpdatePrivateEndpointSettingsRequest> = "settings" optional,
+        /// Model or deployment identifier sent to the upstream provider.
+        pub upstream_model_id: String = "upstream_model_id" required,
     }
 }
 
@@ -224,16 +208,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeletePrivateEndpointResponse {
-    pub data: DeletePrivateEndpointResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeletePrivateEndpointResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeletePrivateEndpointResponse {
+        pub data: DeletePrivateEndpointResponseData = "data" required,
     }
 }
 
@@ -244,17 +222,11 @@ impl DeletePrivateEndpointResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeletePrivateEndpointResponseData {
-    /// Stable identifier of the private endpoint.
-    pub id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeletePrivateEndpointResponseData {
-        id: "id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeletePrivateEndpointResponseData {
+        /// Stable identifier of the private endpoint.
+        pub id: String = "id" required,
     }
 }
 
@@ -324,16 +296,10 @@ impl ListPrivateEndpointsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListPrivateEndpointsResponse {
-    pub data: Vec<PrivateEndpointSummary>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListPrivateEndpointsResponse {
-        data: "data" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListPrivateEndpointsResponse {
+        pub data: Vec<PrivateEndpointSummary> = "data" defaulted,
     }
 }
 
@@ -344,44 +310,29 @@ impl ListPrivateEndpointsResponse {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ManagedPrivateEndpoint {
-    /// ISO timestamp of when the endpoint was created.
-    pub created_at: String,
-    /// Stable identifier of the private endpoint.
-    pub id: String,
-    /// Display name of the model, or `null` when the model is no longer listed.
-    pub model_name: Option<String>,
-    /// Permanent slug of the model this endpoint serves.
-    pub model_permaslug: String,
-    /// Public model slug, or `null` when the model is no longer listed.
-    pub model_slug: Option<String>,
-    /// Display name of the upstream provider.
-    pub provider_name: String,
-    /// Lifecycle state. `draft` endpoints are not routable until validated and activated; `disabled` endpoints are activated but temporarily not routable.
-    pub status: PrivateEndpointStatus,
-    /// Where you attest this deployment processes data. `global` means not regional; `null` means undeclared.
-    pub declared_region: Option<PrivateEndpointDeclaredRegion>,
-    /// Whether you attest this deployment retains no prompt or completion data. `null` means undeclared.
-    pub declared_zdr: Option<bool>,
-    /// Most completion tokens a request routed to this endpoint can produce, or `null` when the endpoint sets no cap beyond the model context length.
-    pub max_completion_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ManagedPrivateEndpoint {
-        created_at: "created_at" required,
-        id: "id" required,
-        model_name: "model_name" defaulted,
-        model_permaslug: "model_permaslug" required,
-        model_slug: "model_slug" defaulted,
-        provider_name: "provider_name" required,
-        status: "status" required,
-        declared_region: "declared_region" defaulted,
-        declared_zdr: "declared_zdr" defaulted,
-        max_completion_tokens: "max_completion_tokens" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ManagedPrivateEndpoint {
+        /// ISO timestamp of when the endpoint was created.
+        pub created_at: String = "created_at" required,
+        /// Stable identifier of the private endpoint.
+        pub id: String = "id" required,
+        /// Display name of the model, or `null` when the model is no longer listed.
+        pub model_name: Option<String> = "model_name" defaulted,
+        /// Permanent slug of the model this endpoint serves.
+        pub model_permaslug: String = "model_permaslug" required,
+        /// Public model slug, or `null` when the model is no longer listed.
+        pub model_slug: Option<String> = "model_slug" defaulted,
+        /// Display name of the upstream provider.
+        pub provider_name: String = "provider_name" required,
+        /// Lifecycle state. `draft` endpoints are not routable until validated and activated; `disabled` endpoints are activated but temporarily not routable.
+        pub status: PrivateEndpointStatus = "status" required,
+        /// Where you attest this deployment processes data. `global` means not regional; `null` means undeclared.
+        pub declared_region: Option<PrivateEndpointDeclaredRegion> = "declared_region" defaulted,
+        /// Whether you attest this deployment retains no prompt or completion data. `null` means undeclared.
+        pub declared_zdr: Option<bool> = "declared_zdr" defaulted,
+        /// Most completion tokens a request routed to this endpoint can produce, or `null` when the endpoint sets no cap beyond the model context length.
+        pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
     }
 }
 
@@ -447,16 +398,10 @@ impl ManagedPrivateEndpoint {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ManagedPrivateEndpointResponse {
-    pub data: ManagedPrivateEndpoint,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ManagedPrivateEndpointResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ManagedPrivateEndpointResponse {
+        pub data: ManagedPrivateEndpoint = "data" required,
     }
 }
 
@@ -467,62 +412,41 @@ impl ManagedPrivateEndpointResponse {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct PrivateEndpoint {
-    /// HTTPS base URL of your deployment, or `null` for providers whose URL is derived from the BYOK credential (Azure, Amazon Bedrock, Google Vertex).
-    pub base_url: Option<String>,
-    /// Parameters you declared the upstream supports. Requests that use a parameter only route to this endpoint when it is tested or declared.
-    pub declared_parameters: Vec<String>,
-    /// Where you attest this deployment processes data. `global` means not regional; `null` means undeclared.
-    pub declared_region: Option<PrivateEndpointDeclaredRegion>,
-    /// Whether you attest this deployment retains no prompt or completion data. `null` means undeclared.
-    pub declared_zdr: Option<bool>,
-    /// Stable identifier of the private endpoint.
-    pub id: String,
-    /// Most completion tokens a request routed to this endpoint can produce, or `null` when the endpoint sets no cap beyond the model context length.
-    pub max_completion_tokens: Option<i64>,
-    /// Display name of the model, or `null` when the model is no longer listed.
-    pub model_name: Option<String>,
-    /// Permanent slug of the model this endpoint serves.
-    pub model_permaslug: String,
-    /// Public model slug, or `null` when the model is no longer listed.
-    pub model_slug: Option<String>,
-    /// Negotiated per-token rates reported for requests routed to this endpoint.
-    pub pricing: PrivateEndpointPricing,
-    /// Display name of the upstream provider.
-    pub provider_name: String,
-    /// Slug of the upstream provider, or `null` when the provider is no longer listed.
-    pub provider_slug: Option<String>,
-    /// Capabilities and limits routing uses for this endpoint. A new endpoint copies them from the public endpoint for the same model and provider, or from the model, and the owner can change them. Rate limits are not part of this object: a private endpoint is billed to its own upstream key, so request limits stay with the provider.
-    pub settings: PrivateEndpointSettings,
-    /// Lifecycle state. `draft` endpoints are not routable until validated and activated; `disabled` endpoints are activated but temporarily not routable.
-    pub status: PrivateEndpointStatus,
-    /// Parameters a validation run proved the upstream honors (`tools`, `tool_choice`, `response_format`, `structured_outputs`, `stop`). Read-only; cleared when the upstream configuration changes.
-    pub tested_parameters: Vec<String>,
-    /// Model or deployment identifier sent to the upstream provider.
-    pub upstream_model_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpoint {
-        base_url: "base_url" defaulted,
-        declared_parameters: "declared_parameters" defaulted,
-        declared_region: "declared_region" defaulted,
-        declared_zdr: "declared_zdr" defaulted,
-        id: "id" required,
-        max_completion_tokens: "max_completion_tokens" optional,
-        model_name: "model_name" defaulted,
-        model_permaslug: "model_permaslug" required,
-        model_slug: "model_slug" defaulted,
-        pricing: "pricing" required,
-        provider_name: "provider_name" required,
-        provider_slug: "provider_slug" defaulted,
-        settings: "settings" required,
-        status: "status" required,
-        tested_parameters: "tested_parameters" defaulted,
-        upstream_model_id: "upstream_model_id" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct PrivateEndpoint {
+        /// HTTPS base URL of your deployment, or `null` for providers whose URL is derived from the BYOK credential (Azure, Amazon Bedrock, Google Vertex).
+        pub base_url: Option<String> = "base_url" defaulted,
+        /// Parameters you declared the upstream supports. Requests that use a parameter only route to this endpoint when it is tested or declared.
+        pub declared_parameters: Vec<String> = "declared_parameters" defaulted,
+        /// Where you attest this deployment processes data. `global` means not regional; `null` means undeclared.
+        pub declared_region: Option<PrivateEndpointDeclaredRegion> = "declared_region" defaulted,
+        /// Whether you attest this deployment retains no prompt or completion data. `null` means undeclared.
+        pub declared_zdr: Option<bool> = "declared_zdr" defaulted,
+        /// Stable identifier of the private endpoint.
+        pub id: String = "id" required,
+        /// Most completion tokens a request routed to this endpoint can produce, or `null` when the endpoint sets no cap beyond the model context length.
+        pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
+        /// Display name of the model, or `null` when the model is no longer listed.
+        pub model_name: Option<String> = "model_name" defaulted,
+        /// Permanent slug of the model this endpoint serves.
+        pub model_permaslug: String = "model_permaslug" required,
+        /// Public model slug, or `null` when the model is no longer listed.
+        pub model_slug: Option<String> = "model_slug" defaulted,
+        /// Negotiated per-token rates reported for requests routed to this endpoint.
+        pub pricing: PrivateEndpointPricing = "pricing" required,
+        /// Display name of the upstream provider.
+        pub provider_name: String = "provider_name" required,
+        /// Slug of the upstream provider, or `null` when the provider is no longer listed.
+        pub provider_slug: Option<String> = "provider_slug" defaulted,
+        /// Capabilities and limits routing uses for this endpoint. A new endpoint copies them from the public endpoint for the same model and provider, or from the model, and the owner can change them. Rate limits are not part of this object: a private endpoint is billed to its own upstream key, so request limits stay with the provider.
+        pub settings: PrivateEndpointSettings = "settings" required,
+        /// Lifecycle state. `draft` endpoints are not routable until validated and activated; `disabled` endpoints are activated but temporarily not routable.
+        pub status: PrivateEndpointStatus = "status" required,
+        /// Parameters a validation run proved the upstream honors (`tools`, `tool_choice`, `response_format`, `structured_outputs`, `stop`). Read-only; cleared when the upstream configuration changes.
+        pub tested_parameters: Vec<String> = "tested_parameters" defaulted,
+        /// Model or deployment identifier sent to the upstream provider.
+        pub upstream_model_id: String = "upstream_model_id" required,
     }
 }
 
@@ -611,18 +535,12 @@ impl PrivateEndpoint {
     }
 }
 
-/// Validate and activate in the same call. On a failed validation the draft is kept and returned with a 422, so fix it and call `/validate` and `/activate` instead of creating it again.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateEndpointActivation {
-    /// Workspace whose BYOK credential is used for the live validation call. The workspace must belong to your account.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointActivation {
-        workspace_id: "workspace_id" required,
+    /// Validate and activate in the same call. On a failed validation the draft is kept and returned with a 422, so fix it and call `/validate` and `/activate` instead of creating it again.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateEndpointActivation {
+        /// Workspace whose BYOK credential is used for the live validation call. The workspace must belong to your account.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -633,31 +551,20 @@ impl PrivateEndpointActivation {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateEndpointCheck {
-    /// Model the upstream reported serving, when it differs from the request.
-    pub actual_model: Option<String>,
-    /// Check name.
-    pub name: String,
-    pub passed: bool,
-    /// Why the check failed.
-    pub reason: Option<PrivateEndpointCheckReason>,
-    /// Error message returned by your deployment when the call failed.
-    pub upstream_message: Option<String>,
-    /// HTTP status returned by your deployment when the call failed.
-    pub upstream_status: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointCheck {
-        actual_model: "actual_model" optional,
-        name: "name" required,
-        passed: "passed" required,
-        reason: "reason" optional,
-        upstream_message: "upstream_message" optional,
-        upstream_status: "upstream_status" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateEndpointCheck {
+        /// Model the upstream reported serving, when it differs from the request.
+        pub actual_model: Option<String> = "actual_model" optional,
+        /// Check name.
+        pub name: String = "name" required,
+        pub passed: bool = "passed" required,
+        /// Why the check failed.
+        pub reason: Option<PrivateEndpointCheckReason> = "reason" optional,
+        /// Error message returned by your deployment when the call failed.
+        pub upstream_message: Option<String> = "upstream_message" optional,
+        /// HTTP status returned by your deployment when the call failed.
+        pub upstream_status: Option<i64> = "upstream_status" optional,
     }
 }
 
@@ -776,18 +683,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateEndpointParameterCheck {
-    pub parameter: String,
-    pub supported: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointParameterCheck {
-        parameter: "parameter" required,
-        supported: "supported" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateEndpointParameterCheck {
+        pub parameter: String = "parameter" required,
+        pub supported: bool = "supported" required,
     }
 }
 
@@ -798,27 +698,18 @@ impl PrivateEndpointParameterCheck {
     }
 }
 
-/// Negotiated per-token rates reported for requests routed to this endpoint.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateEndpointPricing {
-    /// USD per cache-read prompt token, as a decimal string. When omitted, inherited from the public endpoint of the same model and provider: scaled by its cache-read to prompt ratio, or left at the pricing strategy default when it publishes no cache-read rate. Required when there is no such endpoint and the provider bills cache reads.
-    pub cache_read: Option<String>,
-    /// USD per cache-write prompt token, as a decimal string. When omitted, inherited from the public endpoint of the same model and provider: scaled by its cache-write to prompt ratio, or left at the pricing strategy default when it publishes no cache-write rate. Required when there is no such endpoint and the provider bills cache writes.
-    pub cache_write: Option<String>,
-    /// USD per completion token, as a decimal string.
-    pub completion: String,
-    /// USD per prompt token, as a decimal string.
-    pub prompt: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointPricing {
-        cache_read: "cache_read" optional,
-        cache_write: "cache_write" optional,
-        completion: "completion" required,
-        prompt: "prompt" required,
+    /// Negotiated per-token rates reported for requests routed to this endpoint.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateEndpointPricing {
+        /// USD per cache-read prompt token, as a decimal string. When omitted, inherited from the public endpoint of the same model and provider: scaled by its cache-read to prompt ratio, or left at the pricing strategy default when it publishes no cache-read rate. Required when there is no such endpoint and the provider bills cache reads.
+        pub cache_read: Option<String> = "cache_read" optional,
+        /// USD per cache-write prompt token, as a decimal string. When omitted, inherited from the public endpoint of the same model and provider: scaled by its cache-write to prompt ratio, or left at the pricing strategy default when it publishes no cache-write rate. Required when there is no such endpoint and the provider bills cache writes.
+        pub cache_write: Option<String> = "cache_write" optional,
+        /// USD per completion token, as a decimal string.
+        pub completion: String = "completion" required,
+        /// USD per prompt token, as a decimal string.
+        pub prompt: String = "prompt" required,
     }
 }
 
@@ -860,16 +751,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct PrivateEndpointResponse {
-    pub data: PrivateEndpoint,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct PrivateEndpointResponse {
+        pub data: PrivateEndpoint = "data" required,
     }
 }
 
@@ -880,38 +765,24 @@ impl PrivateEndpointResponse {
     }
 }
 
-/// Capabilities and limits routing uses for this endpoint. A new endpoint copies them from the public endpoint for the same model and provider, or from the model, and the owner can change them. Rate limits are not part of this object: a private endpoint is billed to its own upstream key, so request limits stay with the provider.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PrivateEndpointSettings {
-    pub completions: PrivateEndpointSettingsCompletions,
-    /// Longest prompt plus completion, in tokens, or `null` to keep the model default.
-    pub context_length: Option<i64>,
-    /// Request parameters the upstream rejects even though the model supports them; requests using one do not route here. Cannot name a tested parameter.
-    pub excluded_parameters: Vec<PrivateEndpointSettingsExcludedParametersItem>,
-    pub inputs: PrivateEndpointSettingsInputs,
-    /// Longest completion the upstream returns, in tokens, or `null` to keep the model default.
-    pub max_completion_tokens: Option<i64>,
-    /// Longest prompt, in tokens, or `null` for no cap below the context length. Cannot exceed `context_length`, or the model context length while `context_length` is `null`.
-    pub max_prompt_tokens: Option<i64>,
-    /// Weight precision the deployment runs at; `unknown` when not stated.
-    pub quantization: PrivateEndpointQuantization,
-    pub reasoning: PrivateEndpointSettingsReasoning,
-    pub tool_choice: PrivateEndpointSettingsToolChoice,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointSettings {
-        completions: "completions" required,
-        context_length: "context_length" defaulted,
-        excluded_parameters: "excluded_parameters" defaulted,
-        inputs: "inputs" required,
-        max_completion_tokens: "max_completion_tokens" defaulted,
-        max_prompt_tokens: "max_prompt_tokens" defaulted,
-        quantization: "quantization" required,
-        reasoning: "reasoning" required,
-        tool_choice: "tool_choice" required,
+    /// Capabilities and limits routing uses for this endpoint. A new endpoint copies them from the public endpoint for the same model and provider, or from the model, and the owner can change them. Rate limits are not part of this object: a private endpoint is billed to its own upstream key, so request limits stay with the provider.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct PrivateEndpointSettings {
+        pub completions: PrivateEndpointSettingsCompletions = "completions" required,
+        /// Longest prompt plus completion, in tokens, or `null` to keep the model default.
+        pub context_length: Option<i64> = "context_length" defaulted,
+        /// Request parameters the upstream rejects even though the model supports them; requests using one do not route here. Cannot name a tested parameter.
+        pub excluded_parameters: Vec<PrivateEndpointSettingsExcludedParametersItem> = "excluded_parameters" defaulted,
+        pub inputs: PrivateEndpointSettingsInputs = "inputs" required,
+        /// Longest completion the upstream returns, in tokens, or `null` to keep the model default.
+        pub max_completion_tokens: Option<i64> = "max_completion_tokens" defaulted,
+        /// Longest prompt, in tokens, or `null` for no cap below the context length. Cannot exceed `context_length`, or the model context length while `context_length` is `null`.
+        pub max_prompt_tokens: Option<i64> = "max_prompt_tokens" defaulted,
+        /// Weight precision the deployment runs at; `unknown` when not stated.
+        pub quantization: PrivateEndpointQuantization = "quantization" required,
+        pub reasoning: PrivateEndpointSettingsReasoning = "reasoning" required,
+        pub tool_choice: PrivateEndpointSettingsToolChoice = "tool_choice" required,
     }
 }
 
@@ -958,20 +829,13 @@ impl PrivateEndpointSettings {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateEndpointSettingsCompletions {
-    /// Serves `/chat/completions`; `null` uses the provider default.
-    pub chat: Option<bool>,
-    /// Serves `/completions`; `null` uses the provider default.
-    pub text: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointSettingsCompletions {
-        chat: "chat" defaulted,
-        text: "text" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateEndpointSettingsCompletions {
+        /// Serves `/chat/completions`; `null` uses the provider default.
+        pub chat: Option<bool> = "chat" defaulted,
+        /// Serves `/completions`; `null` uses the provider default.
+        pub text: Option<bool> = "text" defaulted,
     }
 }
 
@@ -996,29 +860,19 @@ impl PrivateEndpointSettingsCompletions {
 
 pub type PrivateEndpointSettingsExcludedParametersItem = Parameter;
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateEndpointSettingsInputs {
-    /// Accepts audio input. `null` keeps the provider default.
-    pub audio: Option<bool>,
-    /// Accepts base64 file data. `null` keeps the provider default.
-    pub base64_files: Option<bool>,
-    /// Accepts base64 image data. `null` keeps the provider default.
-    pub base64_images: Option<bool>,
-    /// Accepts file URLs. `null` keeps the provider default.
-    pub file_urls: Option<bool>,
-    /// Accepts image URLs. `null` keeps the provider default.
-    pub image_urls: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointSettingsInputs {
-        audio: "audio" defaulted,
-        base64_files: "base64_files" defaulted,
-        base64_images: "base64_images" defaulted,
-        file_urls: "file_urls" defaulted,
-        image_urls: "image_urls" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateEndpointSettingsInputs {
+        /// Accepts audio input. `null` keeps the provider default.
+        pub audio: Option<bool> = "audio" defaulted,
+        /// Accepts base64 file data. `null` keeps the provider default.
+        pub base64_files: Option<bool> = "base64_files" defaulted,
+        /// Accepts base64 image data. `null` keeps the provider default.
+        pub base64_images: Option<bool> = "base64_images" defaulted,
+        /// Accepts file URLs. `null` keeps the provider default.
+        pub file_urls: Option<bool> = "file_urls" defaulted,
+        /// Accepts image URLs. `null` keeps the provider default.
+        pub image_urls: Option<bool> = "image_urls" defaulted,
     }
 }
 
@@ -1066,20 +920,13 @@ impl PrivateEndpointSettingsInputs {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateEndpointSettingsReasoning {
-    /// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
-    pub return_mechanism: Option<PrivateEndpointReasoningReturnMechanism>,
-    /// Whether requests with `reasoning` route to this endpoint.
-    pub supported: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointSettingsReasoning {
-        return_mechanism: "return_mechanism" defaulted,
-        supported: "supported" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateEndpointSettingsReasoning {
+        /// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
+        pub return_mechanism: Option<PrivateEndpointReasoningReturnMechanism> = "return_mechanism" defaulted,
+        /// Whether requests with `reasoning` route to this endpoint.
+        pub supported: bool = "supported" required,
     }
 }
 
@@ -1096,26 +943,17 @@ impl PrivateEndpointSettingsReasoning {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateEndpointSettingsToolChoice {
-    /// Accepts `tool_choice: "auto"`.
-    pub auto: bool,
-    /// Accepts a named function in `tool_choice`.
-    pub function: bool,
-    /// Accepts `tool_choice: "none"`.
-    pub none: bool,
-    /// Accepts `tool_choice: "required"`.
-    pub required: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointSettingsToolChoice {
-        auto: "auto" required,
-        function: "function" required,
-        none: "none" required,
-        required: "required" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateEndpointSettingsToolChoice {
+        /// Accepts `tool_choice: "auto"`.
+        pub auto: bool = "auto" required,
+        /// Accepts a named function in `tool_choice`.
+        pub function: bool = "function" required,
+        /// Accepts `tool_choice: "none"`.
+        pub none: bool = "none" required,
+        /// Accepts `tool_choice: "required"`.
+        pub required: bool = "required" required,
     }
 }
 
@@ -1146,35 +984,23 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct PrivateEndpointSummary {
-    /// ISO timestamp of when the endpoint was created.
-    pub created_at: String,
-    /// Stable identifier of the private endpoint.
-    pub id: String,
-    /// Display name of the model, or `null` when the model is no longer listed.
-    pub model_name: Option<String>,
-    /// Permanent slug of the model this endpoint serves.
-    pub model_permaslug: String,
-    /// Public model slug, or `null` when the model is no longer listed.
-    pub model_slug: Option<String>,
-    /// Display name of the upstream provider.
-    pub provider_name: String,
-    /// Lifecycle state. `draft` endpoints are not routable until validated and activated; `disabled` endpoints are activated but temporarily not routable.
-    pub status: PrivateEndpointStatus,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointSummary {
-        created_at: "created_at" required,
-        id: "id" required,
-        model_name: "model_name" defaulted,
-        model_permaslug: "model_permaslug" required,
-        model_slug: "model_slug" defaulted,
-        provider_name: "provider_name" required,
-        status: "status" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct PrivateEndpointSummary {
+        /// ISO timestamp of when the endpoint was created.
+        pub created_at: String = "created_at" required,
+        /// Stable identifier of the private endpoint.
+        pub id: String = "id" required,
+        /// Display name of the model, or `null` when the model is no longer listed.
+        pub model_name: Option<String> = "model_name" defaulted,
+        /// Permanent slug of the model this endpoint serves.
+        pub model_permaslug: String = "model_permaslug" required,
+        /// Public model slug, or `null` when the model is no longer listed.
+        pub model_slug: Option<String> = "model_slug" defaulted,
+        /// Display name of the upstream provider.
+        pub provider_name: String = "provider_name" required,
+        /// Lifecycle state. `draft` endpoints are not routable until validated and activated; `disabled` endpoints are activated but temporarily not routable.
+        pub status: PrivateEndpointStatus = "status" required,
     }
 }
 
@@ -1212,22 +1038,14 @@ impl PrivateEndpointSummary {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateEndpointValidation {
-    pub checks: Vec<PrivateEndpointCheck>,
-    /// Request parameters probed after the checks passed, each with whether the upstream honored it. Supported ones are recorded in `tested_parameters`. Absent on a failed run and for providers that run no parameter probes; empty when every probe group was already proven.
-    pub parameters: Option<Vec<PrivateEndpointParameterCheck>>,
-    /// Whether every check passed.
-    pub passed: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointValidation {
-        checks: "checks" defaulted,
-        parameters: "parameters" optional,
-        passed: "passed" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateEndpointValidation {
+        pub checks: Vec<PrivateEndpointCheck> = "checks" defaulted,
+        /// Request parameters probed after the checks passed, each with whether the upstream honored it. Supported ones are recorded in `tested_parameters`. Absent on a failed run and for providers that run no parameter probes; empty when every probe group was already proven.
+        pub parameters: Option<Vec<PrivateEndpointParameterCheck>> = "parameters" optional,
+        /// Whether every check passed.
+        pub passed: bool = "passed" required,
     }
 }
 
@@ -1244,16 +1062,10 @@ impl PrivateEndpointValidation {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateEndpointValidationResponse {
-    pub data: PrivateEndpointValidation,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateEndpointValidationResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateEndpointValidationResponse {
+        pub data: PrivateEndpointValidation = "data" required,
     }
 }
 
@@ -1281,17 +1093,11 @@ impl UpdatePrivateEndpointParametersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdatePrivateEndpointParametersRequestBody {
-    /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
-    pub declared_parameters: Vec<PrivateEndpointDeclaredParameter>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdatePrivateEndpointParametersRequestBody {
-        declared_parameters: "declared_parameters" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdatePrivateEndpointParametersRequestBody {
+        /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
+        pub declared_parameters: Vec<PrivateEndpointDeclaredParameter> = "declared_parameters" defaulted,
     }
 }
 
@@ -1319,17 +1125,11 @@ impl UpdatePrivateEndpointPricingRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdatePrivateEndpointPricingRequestBody {
-    /// Negotiated per-token rates reported for requests routed to this endpoint.
-    pub pricing: PrivateEndpointPricing,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdatePrivateEndpointPricingRequestBody {
-        pricing: "pricing" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdatePrivateEndpointPricingRequestBody {
+        /// Negotiated per-token rates reported for requests routed to this endpoint.
+        pub pricing: PrivateEndpointPricing = "pricing" required,
     }
 }
 
@@ -1357,34 +1157,22 @@ impl UpdatePrivateEndpointRequest {
     }
 }
 
-/// Only the fields present change. `base_url`, `upstream_model_id`, `declared_zdr` and `declared_region` are accepted on a draft only; `pricing` and `declared_parameters` replace their value; `settings` is itself a partial update where `null` clears a limit or restores the provider default.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdatePrivateEndpointRequestBody {
-    /// HTTPS base URL of your deployment. Required unless the provider derives its URL from the BYOK credential (Azure, Amazon Bedrock, Google Vertex).
-    pub base_url: Option<String>,
-    /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
-    pub declared_parameters: Option<Vec<PrivateEndpointDeclaredParameter>>,
-    /// Attest where this deployment processes data.
-    pub declared_region: Option<UpdatePrivateEndpointRequestBodyDeclaredRegion>,
-    /// Attest that this deployment retains no prompt or completion data.
-    pub declared_zdr: Option<bool>,
-    pub pricing: Option<PrivateEndpointPricing>,
-    pub settings: Option<UpdatePrivateEndpointSettingsRequest>,
-    /// Model or deployment identifier sent to the upstream provider.
-    pub upstream_model_id: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdatePrivateEndpointRequestBody {
-        base_url: "base_url" optional,
-        declared_parameters: "declared_parameters" optional,
-        declared_region: "declared_region" optional,
-        declared_zdr: "declared_zdr" optional,
-        pricing: "pricing" optional,
-        settings: "settings" optional,
-        upstream_model_id: "upstream_model_id" optional,
+    /// Only the fields present change. `base_url`, `upstream_model_id`, `declared_zdr` and `declared_region` are accepted on a draft only; `pricing` and `declared_parameters` replace their value; `settings` is itself a partial update where `null` clears a limit or restores the provider default.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdatePrivateEndpointRequestBody {
+        /// HTTPS base URL of your deployment. Required unless the provider derives its URL from the BYOK credential (Azure, Amazon Bedrock, Google Vertex).
+        pub base_url: Option<String> = "base_url" optional,
+        /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
+        pub declared_parameters: Option<Vec<PrivateEndpointDeclaredParameter>> = "declared_parameters" optional,
+        /// Attest where this deployment processes data.
+        pub declared_region: Option<UpdatePrivateEndpointRequestBodyDeclaredRegion> = "declared_region" optional,
+        /// Attest that this deployment retains no prompt or completion data.
+        pub declared_zdr: Option<bool> = "declared_zdr" optional,
+        pub pricing: Option<PrivateEndpointPricing> = "pricing" optional,
+        pub settings: Option<UpdatePrivateEndpointSettingsRequest> = "settings" optional,
+        /// Model or deployment identifier sent to the upstream provider.
+        pub upstream_model_id: Option<String> = "upstream_model_id" optional,
     }
 }
 
@@ -1469,38 +1257,24 @@ open_enum! {
     }
 }
 
-/// Capabilities and limits to set over the ones copied from the public endpoint for this model and provider (or from the model). Omitted fields keep the copied values.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdatePrivateEndpointSettingsRequest {
-    pub completions: Option<UpdatePrivateEndpointSettingsRequestCompletions>,
-    /// Longest prompt plus completion, in tokens, or `null` to keep the model default.
-    pub context_length: Option<i64>,
-    /// Request parameters the upstream rejects even though the model supports them; requests using one do not route here. Cannot name a tested parameter.
-    pub excluded_parameters: Option<Vec<UpdatePrivateEndpointSettingsRequestExcludedParametersItem>>,
-    pub inputs: Option<UpdatePrivateEndpointSettingsRequestInputs>,
-    /// Longest completion the upstream returns, in tokens, or `null` to keep the model default.
-    pub max_completion_tokens: Option<i64>,
-    /// Longest prompt, in tokens, or `null` for no cap below the context length. Cannot exceed `context_length`, or the model context length while `context_length` is `null`.
-    pub max_prompt_tokens: Option<i64>,
-    /// Weight precision the deployment runs at; `unknown` when not stated.
-    pub quantization: Option<PrivateEndpointQuantization>,
-    pub reasoning: Option<UpdatePrivateEndpointSettingsRequestReasoning>,
-    pub tool_choice: Option<UpdatePrivateEndpointSettingsRequestToolChoice>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdatePrivateEndpointSettingsRequest {
-        completions: "completions" optional,
-        context_length: "context_length" optional,
-        excluded_parameters: "excluded_parameters" optional,
-        inputs: "inputs" optional,
-        max_completion_tokens: "max_completion_tokens" optional,
-        max_prompt_tokens: "max_prompt_tokens" optional,
-        quantization: "quantization" optional,
-        reasoning: "reasoning" optional,
-        tool_choice: "tool_choice" optional,
+    /// Capabilities and limits to set over the ones copied from the public endpoint for this model and provider (or from the model). Omitted fields keep the copied values.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdatePrivateEndpointSettingsRequest {
+        pub completions: Option<UpdatePrivateEndpointSettingsRequestCompletions> = "completions" optional,
+        /// Longest prompt plus completion, in tokens, or `null` to keep the model default.
+        pub context_length: Option<i64> = "context_length" optional,
+        /// Request parameters the upstream rejects even though the model supports them; requests using one do not route here. Cannot name a tested parameter.
+        pub excluded_parameters: Option<Vec<UpdatePrivateEndpointSettingsRequestExcludedParametersItem>> = "excluded_parameters" optional,
+        pub inputs: Option<UpdatePrivateEndpointSettingsRequestInputs> = "inputs" optional,
+        /// Longest completion the upstream returns, in tokens, or `null` to keep the model default.
+        pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
+        /// Longest prompt, in tokens, or `null` for no cap below the context length. Cannot exceed `context_length`, or the model context length while `context_length` is `null`.
+        pub max_prompt_tokens: Option<i64> = "max_prompt_tokens" optional,
+        /// Weight precision the deployment runs at; `unknown` when not stated.
+        pub quantization: Option<PrivateEndpointQuantization> = "quantization" optional,
+        pub reasoning: Option<UpdatePrivateEndpointSettingsRequestReasoning> = "reasoning" optional,
+        pub tool_choice: Option<UpdatePrivateEndpointSettingsRequestToolChoice> = "tool_choice" optional,
     }
 }
 
@@ -1600,20 +1374,13 @@ impl UpdatePrivateEndpointSettingsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdatePrivateEndpointSettingsRequestCompletions {
-    /// Serves `/chat/completions`; `null` uses the provider default.
-    pub chat: Option<bool>,
-    /// Serves `/completions`; `null` uses the provider default.
-    pub text: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdatePrivateEndpointSettingsRequestCompletions {
-        chat: "chat" optional,
-        text: "text" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdatePrivateEndpointSettingsRequestCompletions {
+        /// Serves `/chat/completions`; `null` uses the provider default.
+        pub chat: Option<bool> = "chat" optional,
+        /// Serves `/completions`; `null` uses the provider default.
+        pub text: Option<bool> = "text" optional,
     }
 }
 
@@ -1652,29 +1419,19 @@ impl UpdatePrivateEndpointSettingsRequestCompletions {
 
 pub type UpdatePrivateEndpointSettingsRequestExcludedParametersItem = Parameter;
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdatePrivateEndpointSettingsRequestInputs {
-    /// Accepts audio input. `null` keeps the provider default.
-    pub audio: Option<bool>,
-    /// Accepts base64 file data. `null` keeps the provider default.
-    pub base64_files: Option<bool>,
-    /// Accepts base64 image data. `null` keeps the provider default.
-    pub base64_images: Option<bool>,
-    /// Accepts file URLs. `null` keeps the provider default.
-    pub file_urls: Option<bool>,
-    /// Accepts image URLs. `null` keeps the provider default.
-    pub image_urls: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdatePrivateEndpointSettingsRequestInputs {
-        audio: "audio" optional,
-        base64_files: "base64_files" optional,
-        base64_images: "base64_images" optional,
-        file_urls: "file_urls" optional,
-        image_urls: "image_urls" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdatePrivateEndpointSettingsRequestInputs {
+        /// Accepts audio input. `null` keeps the provider default.
+        pub audio: Option<bool> = "audio" optional,
+        /// Accepts base64 file data. `null` keeps the provider default.
+        pub base64_files: Option<bool> = "base64_files" optional,
+        /// Accepts base64 image data. `null` keeps the provider default.
+        pub base64_images: Option<bool> = "base64_images" optional,
+        /// Accepts file URLs. `null` keeps the provider default.
+        pub file_urls: Option<bool> = "file_urls" optional,
+        /// Accepts image URLs. `null` keeps the provider default.
+        pub image_urls: Option<bool> = "image_urls" optional,
     }
 }
 
@@ -1757,20 +1514,13 @@ impl UpdatePrivateEndpointSettingsRequestInputs {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdatePrivateEndpointSettingsRequestReasoning {
-    /// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
-    pub return_mechanism: Option<PrivateEndpointReasoningReturnMechanism>,
-    /// Whether requests with `reasoning` route to this endpoint.
-    pub supported: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdatePrivateEndpointSettingsRequestReasoning {
-        return_mechanism: "return_mechanism" optional,
-        supported: "supported" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdatePrivateEndpointSettingsRequestReasoning {
+        /// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
+        pub return_mechanism: Option<PrivateEndpointReasoningReturnMechanism> = "return_mechanism" optional,
+        /// Whether requests with `reasoning` route to this endpoint.
+        pub supported: Option<bool> = "supported" optional,
     }
 }
 
@@ -1800,26 +1550,17 @@ impl UpdatePrivateEndpointSettingsRequestReasoning {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdatePrivateEndpointSettingsRequestToolChoice {
-    /// Accepts `tool_choice: "auto"`.
-    pub auto: Option<bool>,
-    /// Accepts a named function in `tool_choice`.
-    pub function: Option<bool>,
-    /// Accepts `tool_choice: "none"`.
-    pub none: Option<bool>,
-    /// Accepts `tool_choice: "required"`.
-    pub required: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdatePrivateEndpointSettingsRequestToolChoice {
-        auto: "auto" optional,
-        function: "function" optional,
-        none: "none" optional,
-        required: "required" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdatePrivateEndpointSettingsRequestToolChoice {
+        /// Accepts `tool_choice: "auto"`.
+        pub auto: Option<bool> = "auto" optional,
+        /// Accepts a named function in `tool_choice`.
+        pub function: Option<bool> = "function" optional,
+        /// Accepts `tool_choice: "none"`.
+        pub none: Option<bool> = "none" optional,
+        /// Accepts `tool_choice: "required"`.
+        pub required: Option<bool> = "required" optional,
     }
 }
 
@@ -1871,17 +1612,11 @@ impl ValidatePrivateEndpointRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ValidatePrivateEndpointRequestBody {
-    /// Workspace whose BYOK credential is used for the live validation call. The workspace must belong to your account.
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ValidatePrivateEndpointRequestBody {
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ValidatePrivateEndpointRequestBody {
+        /// Workspace whose BYOK credential is used for the live validation call. The workspace must belong to your account.
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 

@@ -25,29 +25,19 @@ impl From<CreatePrivateProviderRequestBody> for CreatePrivateProviderRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreatePrivateProviderRequestBody {
-    /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
-    pub base_url: Option<String>,
-    /// Defaults to training on and retaining prompts, the most conservative declaration. Your own declaration; it applies to your own traffic and OpenRouter does not verify it.
-    pub data_policy: Option<PrivateProviderDataPolicy>,
-    /// Defaults to `name`.
-    pub display_name: Option<String>,
-    /// Provider name, shown in your activity, logs and Broadcast output. 2-64 letters, numbers, spaces, dots, underscores or hyphens. Cannot be changed later. Neither the name nor its slug may match a public provider name or slug (case-insensitive); other customers may use the same name.
-    pub name: String,
-    /// 2-64 lowercase letters and numbers, separated by single hyphens. Cannot be changed later. Defaults to the name lowercased, with every run of other characters replaced by a hyphen (`Acme Inference` becomes `acme-inference`).
-    pub slug: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreatePrivateProviderRequestBody {
-        base_url: "base_url" optional,
-        data_policy: "data_policy" optional,
-        display_name: "display_name" optional,
-        name: "name" required,
-        slug: "slug" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreatePrivateProviderRequestBody {
+        /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
+        pub base_url: Option<String> = "base_url" optional,
+        /// Defaults to training on and retaining prompts, the most conservative declaration. Your own declaration; it applies to your own traffic and OpenRouter does not verify it.
+        pub data_policy: Option<PrivateProviderDataPolicy> = "data_policy" optional,
+        /// Defaults to `name`.
+        pub display_name: Option<String> = "display_name" optional,
+        /// Provider name, shown in your activity, logs and Broadcast output. 2-64 letters, numbers, spaces, dots, underscores or hyphens. Cannot be changed later. Neither the name nor its slug may match a public provider name or slug (case-insensitive); other customers may use the same name.
+        pub name: String = "name" required,
+        /// 2-64 lowercase letters and numbers, separated by single hyphens. Cannot be changed later. Defaults to the name lowercased, with every run of other characters replaced by a hyphen (`Acme Inference` becomes `acme-inference`).
+        pub slug: Option<String> = "slug" optional,
     }
 }
 
@@ -89,16 +79,10 @@ impl CreatePrivateProviderRequestBody {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreatePrivateProviderResponse {
-    pub data: PrivateProvider,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreatePrivateProviderResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreatePrivateProviderResponse {
+        pub data: PrivateProvider = "data" required,
     }
 }
 
@@ -123,16 +107,10 @@ impl DeletePrivateProviderRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeletePrivateProviderResponse {
-    pub data: DeletePrivateProviderResponseData,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeletePrivateProviderResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeletePrivateProviderResponse {
+        pub data: DeletePrivateProviderResponseData = "data" required,
     }
 }
 
@@ -143,17 +121,11 @@ impl DeletePrivateProviderResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeletePrivateProviderResponseData {
-    /// The slug you chose, unique within your account. Use it as `provider_slug` when creating private endpoints and BYOK keys, and in `provider.order`, `only` and `ignore`.
-    pub slug: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeletePrivateProviderResponseData {
-        slug: "slug" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeletePrivateProviderResponseData {
+        /// The slug you chose, unique within your account. Use it as `provider_slug` when creating private endpoints and BYOK keys, and in `provider.order`, `only` and `ignore`.
+        pub slug: String = "slug" required,
     }
 }
 
@@ -178,16 +150,10 @@ impl GetPrivateProviderRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetPrivateProviderResponse {
-    pub data: PrivateProvider,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetPrivateProviderResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetPrivateProviderResponse {
+        pub data: PrivateProvider = "data" required,
     }
 }
 
@@ -209,16 +175,10 @@ impl ListPrivateProvidersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListPrivateProvidersResponse {
-    pub data: Vec<PrivateProvider>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListPrivateProvidersResponse {
-        data: "data" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListPrivateProvidersResponse {
+        pub data: Vec<PrivateProvider> = "data" defaulted,
     }
 }
 
@@ -229,31 +189,20 @@ impl ListPrivateProvidersResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateProvider {
-    /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
-    pub base_url: Option<String>,
-    pub created_at: String,
-    /// Your declared data policy, or `null` when none was declared.
-    pub data_policy: Option<PrivateProviderDeclaredDataPolicy>,
-    /// Human-readable provider name shown in the UI.
-    pub display_name: String,
-    /// Provider name, shown in your activity, logs and Broadcast output.
-    pub name: String,
-    /// The slug you chose, unique within your account. Use it as `provider_slug` when creating private endpoints and BYOK keys, and in `provider.order`, `only` and `ignore`.
-    pub slug: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateProvider {
-        base_url: "base_url" defaulted,
-        created_at: "created_at" required,
-        data_policy: "data_policy" defaulted,
-        display_name: "display_name" required,
-        name: "name" required,
-        slug: "slug" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateProvider {
+        /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
+        pub base_url: Option<String> = "base_url" defaulted,
+        pub created_at: String = "created_at" required,
+        /// Your declared data policy, or `null` when none was declared.
+        pub data_policy: Option<PrivateProviderDeclaredDataPolicy> = "data_policy" defaulted,
+        /// Human-readable provider name shown in the UI.
+        pub display_name: String = "display_name" required,
+        /// Provider name, shown in your activity, logs and Broadcast output.
+        pub name: String = "name" required,
+        /// The slug you chose, unique within your account. Use it as `provider_slug` when creating private endpoints and BYOK keys, and in `provider.order`, `only` and `ignore`.
+        pub slug: String = "slug" required,
     }
 }
 
@@ -289,24 +238,16 @@ impl PrivateProvider {
     }
 }
 
-/// Defaults to training on and retaining prompts, the most conservative declaration. Your own declaration; it applies to your own traffic and OpenRouter does not verify it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateProviderDataPolicy {
-    /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.
-    pub prompt_retention_days: Option<i64>,
-    /// Whether the provider retains prompts or completions.
-    pub retains_prompts: bool,
-    /// Whether the provider trains on prompts.
-    pub training: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateProviderDataPolicy {
-        prompt_retention_days: "prompt_retention_days" defaulted,
-        retains_prompts: "retains_prompts" required,
-        training: "training" required,
+    /// Defaults to training on and retaining prompts, the most conservative declaration. Your own declaration; it applies to your own traffic and OpenRouter does not verify it.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateProviderDataPolicy {
+        /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.
+        pub prompt_retention_days: Option<i64> = "prompt_retention_days" defaulted,
+        /// Whether the provider retains prompts or completions.
+        pub retains_prompts: bool = "retains_prompts" required,
+        /// Whether the provider trains on prompts.
+        pub training: bool = "training" required,
     }
 }
 
@@ -328,24 +269,16 @@ impl PrivateProviderDataPolicy {
     }
 }
 
-/// Your declared data policy, or `null` when none was declared.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PrivateProviderDeclaredDataPolicy {
-    /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.
-    pub prompt_retention_days: Option<i64>,
-    /// Whether the provider retains prompts or completions.
-    pub retains_prompts: bool,
-    /// Whether the provider trains on prompts.
-    pub training: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PrivateProviderDeclaredDataPolicy {
-        prompt_retention_days: "prompt_retention_days" defaulted,
-        retains_prompts: "retains_prompts" required,
-        training: "training" required,
+    /// Your declared data policy, or `null` when none was declared.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PrivateProviderDeclaredDataPolicy {
+        /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.
+        pub prompt_retention_days: Option<i64> = "prompt_retention_days" defaulted,
+        /// Whether the provider retains prompts or completions.
+        pub retains_prompts: bool = "retains_prompts" required,
+        /// Whether the provider trains on prompts.
+        pub training: bool = "training" required,
     }
 }
 
@@ -382,21 +315,13 @@ impl UpdatePrivateProviderRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdatePrivateProviderRequestBody {
-    /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
-    pub base_url: Option<String>,
-    pub data_policy: Option<UpdatePrivateProviderRequestBodyDataPolicy>,
-    pub display_name: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdatePrivateProviderRequestBody {
-        base_url: "base_url" optional,
-        data_policy: "data_policy" optional,
-        display_name: "display_name" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdatePrivateProviderRequestBody {
+        /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
+        pub base_url: Option<String> = "base_url" optional,
+        pub data_policy: Option<UpdatePrivateProviderRequestBodyDataPolicy> = "data_policy" optional,
+        pub display_name: Option<String> = "display_name" optional,
     }
 }
 
@@ -425,23 +350,15 @@ impl UpdatePrivateProviderRequestBody {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdatePrivateProviderRequestBodyDataPolicy {
-    /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.
-    pub prompt_retention_days: Option<i64>,
-    /// Whether the provider retains prompts or completions.
-    pub retains_prompts: Option<bool>,
-    /// Whether the provider trains on prompts.
-    pub training: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdatePrivateProviderRequestBodyDataPolicy {
-        prompt_retention_days: "prompt_retention_days" optional,
-        retains_prompts: "retains_prompts" optional,
-        training: "training" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdatePrivateProviderRequestBodyDataPolicy {
+        /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.
+        pub prompt_retention_days: Option<i64> = "prompt_retention_days" optional,
+        /// Whether the provider retains prompts or completions.
+        pub retains_prompts: Option<bool> = "retains_prompts" optional,
+        /// Whether the provider trains on prompts.
+        pub training: Option<bool> = "training" optional,
     }
 }
 
@@ -477,16 +394,10 @@ impl UpdatePrivateProviderRequestBodyDataPolicy {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdatePrivateProviderResponse {
-    pub data: PrivateProvider,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdatePrivateProviderResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdatePrivateProviderResponse {
+        pub data: PrivateProvider = "data" required,
     }
 }
 

@@ -17,16 +17,10 @@ impl ListProvidersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListProvidersResponse {
-    pub data: Vec<ListProvidersResponseDataItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListProvidersResponse {
-        data: "data" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListProvidersResponse {
+        pub data: Vec<ListProvidersResponseDataItem> = "data" defaulted,
     }
 }
 
@@ -37,35 +31,23 @@ impl ListProvidersResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListProvidersResponseDataItem {
-    /// ISO 3166-1 Alpha-2 country codes of the provider datacenter locations
-    pub datacenters: Option<Vec<ListProvidersResponseDataItemDatacentersItem>>,
-    /// ISO 3166-1 Alpha-2 country code of the provider headquarters
-    pub headquarters: Option<ListProvidersResponseDataItemHeadquarters>,
-    /// Display name of the provider
-    pub name: String,
-    /// URL to the provider's privacy policy
-    pub privacy_policy_url: Option<String>,
-    /// URL-friendly identifier for the provider
-    pub slug: String,
-    /// URL to the provider's status page
-    pub status_page_url: Option<String>,
-    /// URL to the provider's terms of service
-    pub terms_of_service_url: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListProvidersResponseDataItem {
-        datacenters: "datacenters" optional,
-        headquarters: "headquarters" optional,
-        name: "name" required,
-        privacy_policy_url: "privacy_policy_url" defaulted,
-        slug: "slug" required,
-        status_page_url: "status_page_url" optional,
-        terms_of_service_url: "terms_of_service_url" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListProvidersResponseDataItem {
+        /// ISO 3166-1 Alpha-2 country codes of the provider datacenter locations
+        pub datacenters: Option<Vec<ListProvidersResponseDataItemDatacentersItem>> = "datacenters" optional,
+        /// ISO 3166-1 Alpha-2 country code of the provider headquarters
+        pub headquarters: Option<ListProvidersResponseDataItemHeadquarters> = "headquarters" optional,
+        /// Display name of the provider
+        pub name: String = "name" required,
+        /// URL to the provider's privacy policy
+        pub privacy_policy_url: Option<String> = "privacy_policy_url" defaulted,
+        /// URL-friendly identifier for the provider
+        pub slug: String = "slug" required,
+        /// URL to the provider's status page
+        pub status_page_url: Option<String> = "status_page_url" optional,
+        /// URL to the provider's terms of service
+        pub terms_of_service_url: Option<String> = "terms_of_service_url" optional,
     }
 }
 

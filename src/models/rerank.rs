@@ -25,38 +25,25 @@ impl From<CreateRerankRequestBody> for CreateRerankRequest {
     }
 }
 
-/// Rerank request input
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateRerankRequestBody {
-    /// The list of documents to rerank. Documents may be plain strings, or structured objects with `text` and/or `image` for multimodal models.
-    pub documents: Vec<CreateRerankRequestBodyDocumentsItem>,
-    /// The rerank model to use
-    pub model: String,
-    pub provider: Option<ProviderPreferences>,
-    /// The search query to rerank documents against
-    pub query: String,
-    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    pub session_id: Option<String>,
-    /// Number of most relevant documents to return
-    pub top_n: Option<i64>,
-    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    pub trace: Option<TraceConfig>,
-    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
-    pub user: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateRerankRequestBody {
-        documents: "documents" defaulted,
-        model: "model" required,
-        provider: "provider" optional,
-        query: "query" required,
-        session_id: "session_id" optional,
-        top_n: "top_n" optional,
-        trace: "trace" optional,
-        user: "user" optional,
+    /// Rerank request input
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateRerankRequestBody {
+        /// The list of documents to rerank. Documents may be plain strings, or structured objects with `text` and/or `image` for multimodal models.
+        pub documents: Vec<CreateRerankRequestBodyDocumentsItem> = "documents" defaulted,
+        /// The rerank model to use
+        pub model: String = "model" required,
+        pub provider: Option<ProviderPreferences> = "provider" optional,
+        /// The search query to rerank documents against
+        pub query: String = "query" required,
+        /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+        pub session_id: Option<String> = "session_id" optional,
+        /// Number of most relevant documents to return
+        pub top_n: Option<i64> = "top_n" optional,
+        /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+        pub trace: Option<TraceConfig> = "trace" optional,
+        /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+        pub user: Option<String> = "user" optional,
     }
 }
 
@@ -147,21 +134,14 @@ impl From<&str> for CreateRerankRequestBodyDocumentsItem {
     }
 }
 
-/// A structured document with optional text and/or image content. At least one of `text` or `image` must be provided.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateRerankRequestBodyDocumentsItemObject {
-    /// An image associated with the document, as a remote URL (http/https) or a base64-encoded data URI (data:image/...).
-    pub image: Option<String>,
-    /// The document text
-    pub text: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateRerankRequestBodyDocumentsItemObject {
-        image: "image" optional,
-        text: "text" optional,
+    /// A structured document with optional text and/or image content. At least one of `text` or `image` must be provided.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateRerankRequestBodyDocumentsItemObject {
+        /// An image associated with the document, as a remote URL (http/https) or a base64-encoded data URI (data:image/...).
+        pub image: Option<String> = "image" optional,
+        /// The document text
+        pub text: Option<String> = "text" optional,
     }
 }
 
@@ -184,30 +164,20 @@ impl CreateRerankRequestBodyDocumentsItemObject {
     }
 }
 
-/// Rerank response containing ranked results
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateRerankResponse {
-    /// Unique identifier for the rerank response (ORID format)
-    pub id: Option<String>,
-    /// The model used for reranking
-    pub model: String,
-    /// The provider that served the rerank request
-    pub provider: Option<String>,
-    /// List of rerank results sorted by relevance
-    pub results: Vec<CreateRerankResponseResultsItem>,
-    /// Usage statistics
-    pub usage: Option<CreateRerankResponseUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateRerankResponse {
-        id: "id" optional,
-        model: "model" required,
-        provider: "provider" optional,
-        results: "results" defaulted,
-        usage: "usage" optional,
+    /// Rerank response containing ranked results
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateRerankResponse {
+        /// Unique identifier for the rerank response (ORID format)
+        pub id: Option<String> = "id" optional,
+        /// The model used for reranking
+        pub model: String = "model" required,
+        /// The provider that served the rerank request
+        pub provider: Option<String> = "provider" optional,
+        /// List of rerank results sorted by relevance
+        pub results: Vec<CreateRerankResponseResultsItem> = "results" defaulted,
+        /// Usage statistics
+        pub usage: Option<CreateRerankResponseUsage> = "usage" optional,
     }
 }
 
@@ -243,24 +213,16 @@ impl CreateRerankResponse {
     }
 }
 
-/// A single rerank result
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateRerankResponseResultsItem {
-    /// The document object echoing the original input (text and/or image)
-    pub document: CreateRerankResponseResultsItemDocument,
-    /// Index of the document in the original input list
-    pub index: i64,
-    /// Relevance score of the document to the query
-    pub relevance_score: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateRerankResponseResultsItem {
-        document: "document" required,
-        index: "index" required,
-        relevance_score: "relevance_score" required,
+    /// A single rerank result
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateRerankResponseResultsItem {
+        /// The document object echoing the original input (text and/or image)
+        pub document: CreateRerankResponseResultsItemDocument = "document" required,
+        /// Index of the document in the original input list
+        pub index: i64 = "index" required,
+        /// Relevance score of the document to the query
+        pub relevance_score: f64 = "relevance_score" required,
     }
 }
 
@@ -280,21 +242,14 @@ impl CreateRerankResponseResultsItem {
     }
 }
 
-/// The document object echoing the original input (text and/or image)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateRerankResponseResultsItemDocument {
-    /// The image (URL or data URI) from the original document
-    pub image: Option<String>,
-    /// The document text
-    pub text: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateRerankResponseResultsItemDocument {
-        image: "image" optional,
-        text: "text" optional,
+    /// The document object echoing the original input (text and/or image)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateRerankResponseResultsItemDocument {
+        /// The image (URL or data URI) from the original document
+        pub image: Option<String> = "image" optional,
+        /// The document text
+        pub text: Option<String> = "text" optional,
     }
 }
 
@@ -317,24 +272,16 @@ impl CreateRerankResponseResultsItemDocument {
     }
 }
 
-/// Usage statistics
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateRerankResponseUsage {
-    /// Cost of the request in credits
-    pub cost: Option<f64>,
-    /// Number of search units consumed (Cohere billing)
-    pub search_units: Option<i64>,
-    /// Total number of tokens used
-    pub total_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateRerankResponseUsage {
-        cost: "cost" optional,
-        search_units: "search_units" optional,
-        total_tokens: "total_tokens" optional,
+    /// Usage statistics
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateRerankResponseUsage {
+        /// Cost of the request in credits
+        pub cost: Option<f64> = "cost" optional,
+        /// Number of search units consumed (Cohere billing)
+        pub search_units: Option<i64> = "search_units" optional,
+        /// Total number of tokens used
+        pub total_tokens: Option<i64> = "total_tokens" optional,
     }
 }
 

@@ -7,23 +7,14 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// Additional tools made available to the model at this point in the input
-#[derive(Debug, Clone, PartialEq)]
-pub struct AdditionalToolsItem {
-    pub id: Option<String>,
-    pub role: AdditionalToolsItemRole,
-    pub tools: Vec<AdditionalToolsItemToolsItem>,
-    pub r#type: AdditionalToolsItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AdditionalToolsItem {
-        id: "id" optional,
-        role: "role" required,
-        tools: "tools" defaulted,
-        r#type: "type" required,
+    /// Additional tools made available to the model at this point in the input
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AdditionalToolsItem {
+        pub id: Option<String> = "id" optional,
+        pub role: AdditionalToolsItemRole = "role" required,
+        pub tools: Vec<AdditionalToolsItemToolsItem> = "tools" defaulted,
+        pub r#type: AdditionalToolsItemType = "type" required,
     }
 }
 
@@ -277,35 +268,21 @@ impl From<AdditionalToolsItemToolsItemObject> for AdditionalToolsItemToolsItem {
     }
 }
 
-/// Function tool definition
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AdditionalToolsItemToolsItemFunction {
-    pub description: Option<String>,
-    pub name: String,
-    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    pub strict: Option<bool>,
-    pub r#type: FunctionToolType,
-    pub allowed_callers: Option<Vec<AdditionalToolsItemToolsItemFunctionAllowedCallersItem>>,
-    /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
-    pub r#async: Option<bool>,
-    /// Withhold this tool from the model until `openrouter:tool_search` finds it. Where the request declares no search tool, OpenRouter may add `openrouter:tool_search` to serve the flag, and otherwise sends the tool in full. A request that declares the search tool itself must keep at least one tool non-deferred.
-    pub defer_loading: Option<bool>,
-    pub output_schema: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AdditionalToolsItemToolsItemFunction {
-        description: "description" optional,
-        name: "name" required,
-        parameters: "parameters" defaulted,
-        strict: "strict" optional,
-        r#type: "type" required,
-        allowed_callers: "allowed_callers" optional,
-        r#async: "async" optional,
-        defer_loading: "defer_loading" optional,
-        output_schema: "output_schema" optional,
+    /// Function tool definition
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AdditionalToolsItemToolsItemFunction {
+        pub description: Option<String> = "description" optional,
+        pub name: String = "name" required,
+        pub parameters: Option<serde_json::Map<String, serde_json::Value>> = "parameters" defaulted,
+        pub strict: Option<bool> = "strict" optional,
+        pub r#type: FunctionToolType = "type" required,
+        pub allowed_callers: Option<Vec<AdditionalToolsItemToolsItemFunctionAllowedCallersItem>> = "allowed_callers" optional,
+        /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
+        pub r#async: Option<bool> = "async" optional,
+        /// Withhold this tool from the model until `openrouter:tool_search` finds it. Where the request declares no search tool, OpenRouter may add `openrouter:tool_search` to serve the flag, and otherwise sends the tool in full. A request that declares the search tool itself must keep at least one tool non-deferred.
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        pub output_schema: Option<serde_json::Map<String, serde_json::Value>> = "output_schema" optional,
     }
 }
 
@@ -407,16 +384,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AdditionalToolsItemToolsItemObject {
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AdditionalToolsItemToolsItemObject {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AdditionalToolsItemToolsItemObject {
+        pub r#type: String = "type" required,
     }
 }
 
@@ -431,27 +402,16 @@ tag_enum! {
     pub enum AdditionalToolsItemType { AdditionalTools = "additional_tools" }
 }
 
-/// A message routed between agents in a multi-agent session
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AgentMessageItem {
-    pub agent: Option<AgentMessageItemAgent>,
-    pub author: String,
-    pub content: Vec<AgentMessageItemContentItem>,
-    pub id: Option<String>,
-    pub recipient: String,
-    pub r#type: AgentMessageItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AgentMessageItem {
-        agent: "agent" optional,
-        author: "author" required,
-        content: "content" defaulted,
-        id: "id" optional,
-        recipient: "recipient" required,
-        r#type: "type" required,
+    /// A message routed between agents in a multi-agent session
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AgentMessageItem {
+        pub agent: Option<AgentMessageItemAgent> = "agent" optional,
+        pub author: String = "author" required,
+        pub content: Vec<AgentMessageItemContentItem> = "content" defaulted,
+        pub id: Option<String> = "id" optional,
+        pub recipient: String = "recipient" required,
+        pub r#type: AgentMessageItemType = "type" required,
     }
 }
 
@@ -500,16 +460,10 @@ impl AgentMessageItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AgentMessageItemAgent {
-    pub agent_name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AgentMessageItemAgent {
-        agent_name: "agent_name" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AgentMessageItemAgent {
+        pub agent_name: String = "agent_name" required,
     }
 }
 
@@ -546,18 +500,11 @@ impl From<AgentMessageItemContentItemEncryptedContent> for AgentMessageItemConte
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AgentMessageItemContentItemEncryptedContent {
-    pub encrypted_content: String,
-    pub r#type: AgentMessageItemContentItemEncryptedContentType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AgentMessageItemContentItemEncryptedContent {
-        encrypted_content: "encrypted_content" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AgentMessageItemContentItemEncryptedContent {
+        pub encrypted_content: String = "encrypted_content" required,
+        pub r#type: AgentMessageItemContentItemEncryptedContentType = "type" required,
     }
 }
 
@@ -572,23 +519,14 @@ tag_enum! {
     pub enum AgentMessageItemContentItemEncryptedContentType { EncryptedContent = "encrypted_content" }
 }
 
-/// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AgentMessageItemContentItemInputImage {
-    pub detail: InputImageDetail,
-    pub file_id: Option<String>,
-    pub image_url: Option<String>,
-    pub r#type: InputImageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AgentMessageItemContentItemInputImage {
-        detail: "detail" required,
-        file_id: "file_id" optional,
-        image_url: "image_url" optional,
-        r#type: "type" required,
+    /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AgentMessageItemContentItemInputImage {
+        pub detail: InputImageDetail = "detail" required,
+        pub file_id: Option<String> = "file_id" optional,
+        pub image_url: Option<String> = "image_url" optional,
+        pub r#type: InputImageType = "type" required,
     }
 }
 
@@ -635,21 +573,14 @@ tag_enum! {
     pub enum AgentMessageItemType { AgentMessage = "agent_message" }
 }
 
-/// The audio of the withheld message: its `id` and `transcript`. The plugin does not retain `data` or `expires_at`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentChatAudio {
-    /// The provider id of the audio.
-    pub id: Option<String>,
-    /// The transcript of the audio.
-    pub transcript: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentChatAudio {
-        id: "id" optional,
-        transcript: "transcript" required,
+    /// The audio of the withheld message: its `id` and `transcript`. The plugin does not retain `data` or `expires_at`.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlignmentChatAudio {
+        /// The provider id of the audio.
+        pub id: Option<String> = "id" optional,
+        /// The transcript of the audio.
+        pub transcript: String = "transcript" required,
     }
 }
 
@@ -666,18 +597,11 @@ impl AlignmentChatAudio {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentChatImage {
-    pub image_url: AlignmentChatImageUrl,
-    pub r#type: AlignmentChatImageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentChatImage {
-        image_url: "image_url" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlignmentChatImage {
+        pub image_url: AlignmentChatImageUrl = "image_url" required,
+        pub r#type: AlignmentChatImageType = "type" required,
     }
 }
 
@@ -692,16 +616,10 @@ tag_enum! {
     pub enum AlignmentChatImageType { ImageUrl = "image_url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentChatImageUrl {
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentChatImageUrl {
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlignmentChatImageUrl {
+        pub url: String = "url" required,
     }
 }
 
@@ -712,28 +630,17 @@ impl AlignmentChatImageUrl {
     }
 }
 
-/// The assistant message of the withheld turn, without reasoning. `audio` holds the id and transcript of the audio, without `data` or `expires_at`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentChatRejected {
-    /// The audio of the withheld message: its `id` and `transcript`. The plugin does not retain `data` or `expires_at`.
-    pub audio: Option<AlignmentChatAudio>,
-    pub content: Option<String>,
-    pub images: Option<Vec<AlignmentChatImage>>,
-    pub refusal: Option<String>,
-    pub role: AlignmentChatRejectedRole,
-    pub tool_calls: Option<Vec<AlignmentChatToolCall>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentChatRejected {
-        audio: "audio" optional,
-        content: "content" defaulted,
-        images: "images" optional,
-        refusal: "refusal" defaulted,
-        role: "role" required,
-        tool_calls: "tool_calls" optional,
+    /// The assistant message of the withheld turn, without reasoning. `audio` holds the id and transcript of the audio, without `data` or `expires_at`.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlignmentChatRejected {
+        /// The audio of the withheld message: its `id` and `transcript`. The plugin does not retain `data` or `expires_at`.
+        pub audio: Option<AlignmentChatAudio> = "audio" optional,
+        pub content: Option<String> = "content" defaulted,
+        pub images: Option<Vec<AlignmentChatImage>> = "images" optional,
+        pub refusal: Option<String> = "refusal" defaulted,
+        pub role: AlignmentChatRejectedRole = "role" required,
+        pub tool_calls: Option<Vec<AlignmentChatToolCall>> = "tool_calls" optional,
     }
 }
 
@@ -786,20 +693,12 @@ tag_enum! {
     pub enum AlignmentChatRejectedRole { Assistant = "assistant" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentChatToolCall {
-    pub function: AlignmentChatToolCallFunction,
-    pub id: String,
-    pub r#type: AlignmentChatToolCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentChatToolCall {
-        function: "function" required,
-        id: "id" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlignmentChatToolCall {
+        pub function: AlignmentChatToolCallFunction = "function" required,
+        pub id: String = "id" required,
+        pub r#type: AlignmentChatToolCallType = "type" required,
     }
 }
 
@@ -810,18 +709,11 @@ impl AlignmentChatToolCall {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentChatToolCallFunction {
-    pub arguments: String,
-    pub name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentChatToolCallFunction {
-        arguments: "arguments" required,
-        name: "name" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlignmentChatToolCallFunction {
+        pub arguments: String = "arguments" required,
+        pub name: String = "name" required,
     }
 }
 
@@ -929,29 +821,17 @@ impl From<OutputItemCodeInterpreterCall> for AlignmentResponsesRejectedItem {
     }
 }
 
-/// Event emitted when a text annotation is added to output
-#[derive(Debug, Clone, PartialEq)]
-pub struct AnnotationAddedEvent {
-    pub annotation: OpenAIResponsesAnnotation,
-    pub annotation_index: i64,
-    pub content_index: i64,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: BaseAnnotationAddedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnnotationAddedEvent {
-        annotation: "annotation" required,
-        annotation_index: "annotation_index" required,
-        content_index: "content_index" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a text annotation is added to output
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AnnotationAddedEvent {
+        pub annotation: OpenAIResponsesAnnotation = "annotation" required,
+        pub annotation_index: i64 = "annotation_index" required,
+        pub content_index: i64 = "content_index" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseAnnotationAddedEventType = "type" required,
     }
 }
 
@@ -978,27 +858,17 @@ impl AnnotationAddedEvent {
     }
 }
 
-/// A tool call emitted by the model requesting a V4A patch operation. The client applies the patch and echoes an `apply_patch_call_output` on the next turn.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApplyPatchCallItem {
-    pub call_id: String,
-    pub id: Option<String>,
-    /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
-    pub operation: ApplyPatchCallOperation,
-    /// Lifecycle state of an `apply_patch_call` output item.
-    pub status: ApplyPatchCallStatus,
-    pub r#type: ApplyPatchCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ApplyPatchCallItem {
-        call_id: "call_id" required,
-        id: "id" optional,
-        operation: "operation" required,
-        status: "status" required,
-        r#type: "type" required,
+    /// A tool call emitted by the model requesting a V4A patch operation. The client applies the patch and echoes an `apply_patch_call_output` on the next turn.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ApplyPatchCallItem {
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
+        pub operation: ApplyPatchCallOperation = "operation" required,
+        /// Lifecycle state of an `apply_patch_call` output item.
+        pub status: ApplyPatchCallStatus = "status" required,
+        pub r#type: ApplyPatchCallItemType = "type" required,
     }
 }
 
@@ -1064,25 +934,15 @@ impl From<ApplyPatchDeleteFileOperation> for ApplyPatchCallOperation {
     }
 }
 
-/// Incremental chunk of `operation.diff` for an `apply_patch_call`. Matches OpenAI's streaming shape.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApplyPatchCallOperationDiffDeltaEvent {
-    pub delta: String,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: ApplyPatchCallOperationDiffDeltaEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ApplyPatchCallOperationDiffDeltaEvent {
-        delta: "delta" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Incremental chunk of `operation.diff` for an `apply_patch_call`. Matches OpenAI's streaming shape.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ApplyPatchCallOperationDiffDeltaEvent {
+        pub delta: String = "delta" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: ApplyPatchCallOperationDiffDeltaEventType = "type" required,
     }
 }
 
@@ -1109,25 +969,15 @@ tag_enum! {
     pub enum ApplyPatchCallOperationDiffDeltaEventType { ResponseApplyPatchCallOperationDiffDelta = "response.apply_patch_call_operation_diff.delta" }
 }
 
-/// Emitted when `operation.diff` streaming completes for an `apply_patch_call`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApplyPatchCallOperationDiffDoneEvent {
-    pub diff: String,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: ApplyPatchCallOperationDiffDoneEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ApplyPatchCallOperationDiffDoneEvent {
-        diff: "diff" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Emitted when `operation.diff` streaming completes for an `apply_patch_call`.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ApplyPatchCallOperationDiffDoneEvent {
+        pub diff: String = "diff" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: ApplyPatchCallOperationDiffDoneEventType = "type" required,
     }
 }
 
@@ -1154,25 +1004,15 @@ tag_enum! {
     pub enum ApplyPatchCallOperationDiffDoneEventType { ResponseApplyPatchCallOperationDiffDone = "response.apply_patch_call_operation_diff.done" }
 }
 
-/// The client's echo of an `apply_patch_call` after applying the patch. `output` is an optional human-readable log; `status` is `completed` when the patch was applied successfully, `failed` otherwise.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApplyPatchCallOutputItem {
-    pub call_id: String,
-    pub id: Option<String>,
-    pub output: Option<String>,
-    pub status: ApplyPatchCallOutputItemStatus,
-    pub r#type: ApplyPatchCallOutputItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ApplyPatchCallOutputItem {
-        call_id: "call_id" required,
-        id: "id" optional,
-        output: "output" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// The client's echo of an `apply_patch_call` after applying the patch. `output` is an optional human-readable log; `status` is `completed` when the patch was applied successfully, `failed` otherwise.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ApplyPatchCallOutputItem {
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub output: Option<String> = "output" optional,
+        pub status: ApplyPatchCallOutputItemStatus = "status" required,
+        pub r#type: ApplyPatchCallOutputItemType = "type" required,
     }
 }
 
@@ -1235,21 +1075,13 @@ open_enum! {
     }
 }
 
-/// The `create_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing the new file contents.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApplyPatchCreateFileOperation {
-    pub diff: String,
-    pub path: String,
-    pub r#type: ApplyPatchCreateFileOperationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ApplyPatchCreateFileOperation {
-        diff: "diff" required,
-        path: "path" required,
-        r#type: "type" required,
+    /// The `create_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing the new file contents.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ApplyPatchCreateFileOperation {
+        pub diff: String = "diff" required,
+        pub path: String = "path" required,
+        pub r#type: ApplyPatchCreateFileOperationType = "type" required,
     }
 }
 
@@ -1264,19 +1096,12 @@ tag_enum! {
     pub enum ApplyPatchCreateFileOperationType { CreateFile = "create_file" }
 }
 
-/// The `delete_file` variant of an `apply_patch_call.operation`. Identifies the file to remove; no diff is required.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApplyPatchDeleteFileOperation {
-    pub path: String,
-    pub r#type: ApplyPatchDeleteFileOperationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ApplyPatchDeleteFileOperation {
-        path: "path" required,
-        r#type: "type" required,
+    /// The `delete_file` variant of an `apply_patch_call.operation`. Identifies the file to remove; no diff is required.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ApplyPatchDeleteFileOperation {
+        pub path: String = "path" required,
+        pub r#type: ApplyPatchDeleteFileOperationType = "type" required,
     }
 }
 
@@ -1300,17 +1125,11 @@ open_enum! {
     }
 }
 
-/// Apply patch tool configuration
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApplyPatchServerTool {
-    pub r#type: ApplyPatchServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ApplyPatchServerTool {
-        r#type: "type" required,
+    /// Apply patch tool configuration
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ApplyPatchServerTool {
+        pub r#type: ApplyPatchServerToolType = "type" required,
     }
 }
 
@@ -1321,18 +1140,12 @@ impl ApplyPatchServerTool {
     }
 }
 
-/// Configuration for the openrouter:apply_patch server tool
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApplyPatchServerToolConfig {
-    /// Which apply_patch engine to use. "auto" (default) uses native passthrough when the endpoint advertises native apply_patch support, otherwise falls back to OpenRouter's HITL validator. "native" forces native passthrough — when the endpoint does not support native, the request falls back to HITL. "openrouter" always runs the HITL validator. Native passthrough streams the diff incrementally via `apply_patch_call_operation_diff.delta` events; HITL buffers the diff for atomic delivery as a single delta.
-    pub engine: Option<ApplyPatchEngineEnum>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ApplyPatchServerToolConfig {
-        engine: "engine" optional,
+    /// Configuration for the openrouter:apply_patch server tool
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ApplyPatchServerToolConfig {
+        /// Which apply_patch engine to use. "auto" (default) uses native passthrough when the endpoint advertises native apply_patch support, otherwise falls back to OpenRouter's HITL validator. "native" forces native passthrough — when the endpoint does not support native, the request falls back to HITL. "openrouter" always runs the HITL validator. Native passthrough streams the diff incrementally via `apply_patch_call_operation_diff.delta` events; HITL buffers the diff for atomic delivery as a single delta.
+        pub engine: Option<ApplyPatchEngineEnum> = "engine" optional,
     }
 }
 
@@ -1349,20 +1162,13 @@ impl ApplyPatchServerToolConfig {
     }
 }
 
-/// OpenRouter built-in server tool: validates V4A diff patches for file operations (create, update, delete). Restricted to the Responses API.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApplyPatchServerToolOpenRouter {
-    /// Configuration for the openrouter:apply_patch server tool
-    pub parameters: Option<ApplyPatchServerToolConfig>,
-    pub r#type: ApplyPatchServerToolOpenRouterType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ApplyPatchServerToolOpenRouter {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: validates V4A diff patches for file operations (create, update, delete). Restricted to the Responses API.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ApplyPatchServerToolOpenRouter {
+        /// Configuration for the openrouter:apply_patch server tool
+        pub parameters: Option<ApplyPatchServerToolConfig> = "parameters" optional,
+        pub r#type: ApplyPatchServerToolOpenRouterType = "type" required,
     }
 }
 
@@ -1387,21 +1193,13 @@ tag_enum! {
     pub enum ApplyPatchServerToolType { ApplyPatch = "apply_patch" }
 }
 
-/// The `update_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing edits to an existing file.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApplyPatchUpdateFileOperation {
-    pub diff: String,
-    pub path: String,
-    pub r#type: ApplyPatchUpdateFileOperationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ApplyPatchUpdateFileOperation {
-        diff: "diff" required,
-        path: "path" required,
-        r#type: "type" required,
+    /// The `update_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing edits to an existing file.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ApplyPatchUpdateFileOperation {
+        pub diff: String = "diff" required,
+        pub path: String = "path" required,
+        pub r#type: ApplyPatchUpdateFileOperationType = "type" required,
     }
 }
 
@@ -1561,22 +1359,13 @@ impl From<BaseInputsObjectsItemObject> for BaseInputsObjectsItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct BaseInputsObjectsItemObject {
-    pub content: BaseInputsObjectsItemObjectContent,
-    pub phase: Option<BaseInputsObjectsItemObjectPhase>,
-    pub role: BaseInputsObjectsItemObjectRole,
-    pub r#type: Option<BaseInputsObjectsItemObjectType>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BaseInputsObjectsItemObject {
-        content: "content" required,
-        phase: "phase" optional,
-        role: "role" required,
-        r#type: "type" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct BaseInputsObjectsItemObject {
+        pub content: BaseInputsObjectsItemObjectContent = "content" required,
+        pub phase: Option<BaseInputsObjectsItemObjectPhase> = "phase" optional,
+        pub role: BaseInputsObjectsItemObjectRole = "role" required,
+        pub r#type: Option<BaseInputsObjectsItemObjectType> = "type" optional,
     }
 }
 
@@ -1690,24 +1479,15 @@ tag_enum! {
     pub enum BaseInputsObjectsItemObjectType { Message = "message" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BaseReasoningConfig {
-    /// Controls which reasoning is available to the model. `auto` uses the model default (same as omitting); `all_turns` includes reasoning from earlier turns passed in input; `current_turn` limits to the current turn only. Only supported by OpenAI GPT-5.6 and newer.
-    pub context: Option<ReasoningContext>,
-    pub effort: Option<ReasoningEffort>,
-    /// Selects the reasoning mode. `standard` is the default; `pro` engages deeper reasoning on models that support it, billed at standard token rates. Only supported by OpenAI GPT-5.6 and newer.
-    pub mode: Option<ReasoningMode>,
-    pub summary: Option<ReasoningSummaryVerbosity>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BaseReasoningConfig {
-        context: "context" optional,
-        effort: "effort" optional,
-        mode: "mode" optional,
-        summary: "summary" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BaseReasoningConfig {
+        /// Controls which reasoning is available to the model. `auto` uses the model default (same as omitting); `all_turns` includes reasoning from earlier turns passed in input; `current_turn` limits to the current turn only. Only supported by OpenAI GPT-5.6 and newer.
+        pub context: Option<ReasoningContext> = "context" optional,
+        pub effort: Option<ReasoningEffort> = "effort" optional,
+        /// Selects the reasoning mode. `standard` is the default; `pro` engages deeper reasoning on models that support it, billed at standard token rates. Only supported by OpenAI GPT-5.6 and newer.
+        pub mode: Option<ReasoningMode> = "mode" optional,
+        pub summary: Option<ReasoningSummaryVerbosity> = "summary" optional,
     }
 }
 
@@ -1916,35 +1696,21 @@ impl From<NamespaceTool> for BaseResponsesResultToolsItem {
     }
 }
 
-/// Function tool definition
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BaseResponsesResultToolsItemFunction {
-    pub description: Option<String>,
-    pub name: String,
-    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    pub strict: Option<bool>,
-    pub r#type: FunctionToolType,
-    pub allowed_callers: Option<Vec<BaseResponsesResultToolsItemFunctionAllowedCallersItem>>,
-    /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
-    pub r#async: Option<bool>,
-    /// Withhold this tool from the model until `openrouter:tool_search` finds it. Where the request declares no search tool, OpenRouter may add `openrouter:tool_search` to serve the flag, and otherwise sends the tool in full. A request that declares the search tool itself must keep at least one tool non-deferred.
-    pub defer_loading: Option<bool>,
-    pub output_schema: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BaseResponsesResultToolsItemFunction {
-        description: "description" optional,
-        name: "name" required,
-        parameters: "parameters" defaulted,
-        strict: "strict" optional,
-        r#type: "type" required,
-        allowed_callers: "allowed_callers" optional,
-        r#async: "async" optional,
-        defer_loading: "defer_loading" optional,
-        output_schema: "output_schema" optional,
+    /// Function tool definition
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BaseResponsesResultToolsItemFunction {
+        pub description: Option<String> = "description" optional,
+        pub name: String = "name" required,
+        pub parameters: Option<serde_json::Map<String, serde_json::Value>> = "parameters" defaulted,
+        pub strict: Option<bool> = "strict" optional,
+        pub r#type: FunctionToolType = "type" required,
+        pub allowed_callers: Option<Vec<BaseResponsesResultToolsItemFunctionAllowedCallersItem>> = "allowed_callers" optional,
+        /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
+        pub r#async: Option<bool> = "async" optional,
+        /// Withhold this tool from the model until `openrouter:tool_search` finds it. Where the request declares no search tool, OpenRouter may add `openrouter:tool_search` to serve the flag, and otherwise sends the tool in full. A request that declares the search tool itself must keep at least one tool non-deferred.
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        pub output_schema: Option<serde_json::Map<String, serde_json::Value>> = "output_schema" optional,
     }
 }
 
@@ -2054,25 +1820,15 @@ tag_enum! {
     pub enum BaseTextDoneEventType { ResponseOutputTextDone = "response.output_text.done" }
 }
 
-/// Incremental chunk of code being streamed for a `code_interpreter_call`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeInterpreterCallCodeDeltaEvent {
-    pub delta: String,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesCodeInterpreterCallCodeDeltaType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CodeInterpreterCallCodeDeltaEvent {
-        delta: "delta" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Incremental chunk of code being streamed for a `code_interpreter_call`.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CodeInterpreterCallCodeDeltaEvent {
+        pub delta: String = "delta" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesCodeInterpreterCallCodeDeltaType = "type" required,
     }
 }
 
@@ -2095,25 +1851,15 @@ impl CodeInterpreterCallCodeDeltaEvent {
     }
 }
 
-/// Emitted when code streaming completes for a `code_interpreter_call`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeInterpreterCallCodeDoneEvent {
-    pub code: String,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesCodeInterpreterCallCodeDoneType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CodeInterpreterCallCodeDoneEvent {
-        code: "code" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Emitted when code streaming completes for a `code_interpreter_call`.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CodeInterpreterCallCodeDoneEvent {
+        pub code: String = "code" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesCodeInterpreterCallCodeDoneType = "type" required,
     }
 }
 
@@ -2136,23 +1882,14 @@ impl CodeInterpreterCallCodeDoneEvent {
     }
 }
 
-/// Code interpreter call completed
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeInterpreterCallCompletedEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesCodeInterpreterCallCompletedType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CodeInterpreterCallCompletedEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Code interpreter call completed
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CodeInterpreterCallCompletedEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesCodeInterpreterCallCompletedType = "type" required,
     }
 }
 
@@ -2169,23 +1906,14 @@ impl CodeInterpreterCallCompletedEvent {
     }
 }
 
-/// Code interpreter call in progress
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeInterpreterCallInProgressEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesCodeInterpreterCallInProgressType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CodeInterpreterCallInProgressEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Code interpreter call in progress
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CodeInterpreterCallInProgressEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesCodeInterpreterCallInProgressType = "type" required,
     }
 }
 
@@ -2202,23 +1930,14 @@ impl CodeInterpreterCallInProgressEvent {
     }
 }
 
-/// Code interpreter is executing the code
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeInterpreterCallInterpretingEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesCodeInterpreterCallInterpretingType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CodeInterpreterCallInterpretingEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Code interpreter is executing the code
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CodeInterpreterCallInterpretingEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesCodeInterpreterCallInterpretingType = "type" required,
     }
 }
 
@@ -2235,38 +1954,23 @@ impl CodeInterpreterCallInterpretingEvent {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeInterpreterFileOutput {
-    /// Provider-issued download URL for the generated file. Typically signed and time-limited (see `expires_at`); fetch promptly rather than persisting the URL.
-    pub download_url: Option<String>,
-    /// Provider error code when generating or persisting the file failed; null or absent on success.
-    pub error_code: Option<String>,
-    /// When the `download_url` stops working, as an ISO 8601 timestamp. After this time the file must be regenerated.
-    pub expires_at: Option<String>,
-    pub filename: Option<String>,
-    pub id: Option<String>,
-    pub media_type: Option<String>,
-    pub sha256: Option<String>,
-    pub size_bytes: Option<i64>,
-    /// Provider-reported readiness of the generated file (e.g. `ready`). Values other than `ready` indicate the artifact may not be downloadable.
-    pub status: Option<String>,
-    pub r#type: CodeInterpreterFileOutputType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CodeInterpreterFileOutput {
-        download_url: "download_url" optional,
-        error_code: "error_code" optional,
-        expires_at: "expires_at" optional,
-        filename: "filename" optional,
-        id: "id" optional,
-        media_type: "media_type" optional,
-        sha256: "sha256" optional,
-        size_bytes: "size_bytes" optional,
-        status: "status" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CodeInterpreterFileOutput {
+        /// Provider-issued download URL for the generated file. Typically signed and time-limited (see `expires_at`); fetch promptly rather than persisting the URL.
+        pub download_url: Option<String> = "download_url" optional,
+        /// Provider error code when generating or persisting the file failed; null or absent on success.
+        pub error_code: Option<String> = "error_code" optional,
+        /// When the `download_url` stops working, as an ISO 8601 timestamp. After this time the file must be regenerated.
+        pub expires_at: Option<String> = "expires_at" optional,
+        pub filename: Option<String> = "filename" optional,
+        pub id: Option<String> = "id" optional,
+        pub media_type: Option<String> = "media_type" optional,
+        pub sha256: Option<String> = "sha256" optional,
+        pub size_bytes: Option<i64> = "size_bytes" optional,
+        /// Provider-reported readiness of the generated file (e.g. `ready`). Values other than `ready` indicate the artifact may not be downloadable.
+        pub status: Option<String> = "status" optional,
+        pub r#type: CodeInterpreterFileOutputType = "type" required,
     }
 }
 
@@ -2354,18 +2058,11 @@ tag_enum! {
     pub enum CodeInterpreterFileOutputType { File = "file" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeInterpreterImageOutput {
-    pub r#type: CodeInterpreterImageOutputType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CodeInterpreterImageOutput {
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CodeInterpreterImageOutput {
+        pub r#type: CodeInterpreterImageOutputType = "type" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -2380,18 +2077,11 @@ tag_enum! {
     pub enum CodeInterpreterImageOutputType { Image = "image" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeInterpreterLogsOutput {
-    pub logs: String,
-    pub r#type: CodeInterpreterLogsOutputType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CodeInterpreterLogsOutput {
-        logs: "logs" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CodeInterpreterLogsOutput {
+        pub logs: String = "logs" required,
+        pub r#type: CodeInterpreterLogsOutputType = "type" required,
     }
 }
 
@@ -2406,19 +2096,12 @@ tag_enum! {
     pub enum CodeInterpreterLogsOutputType { Logs = "logs" }
 }
 
-/// Code interpreter tool configuration
-#[derive(Debug, Clone, PartialEq)]
-pub struct CodeInterpreterServerTool {
-    pub container: CodeInterpreterServerToolContainer,
-    pub r#type: CodeInterpreterServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CodeInterpreterServerTool {
-        container: "container" required,
-        r#type: "type" required,
+    /// Code interpreter tool configuration
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CodeInterpreterServerTool {
+        pub container: CodeInterpreterServerToolContainer = "container" required,
+        pub r#type: CodeInterpreterServerToolType = "type" required,
     }
 }
 
@@ -2457,20 +2140,12 @@ impl From<&str> for CodeInterpreterServerToolContainer {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodeInterpreterServerToolContainerAuto {
-    pub file_ids: Option<Vec<String>>,
-    pub memory_limit: Option<CodeInterpreterServerToolContainerAutoMemoryLimit>,
-    pub r#type: CodeInterpreterServerToolContainerAutoType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CodeInterpreterServerToolContainerAuto {
-        file_ids: "file_ids" optional,
-        memory_limit: "memory_limit" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CodeInterpreterServerToolContainerAuto {
+        pub file_ids: Option<Vec<String>> = "file_ids" optional,
+        pub memory_limit: Option<CodeInterpreterServerToolContainerAutoMemoryLimit> = "memory_limit" optional,
+        pub r#type: CodeInterpreterServerToolContainerAutoType = "type" required,
     }
 }
 
@@ -2517,17 +2192,11 @@ tag_enum! {
     pub enum CodeInterpreterServerToolType { CodeInterpreter = "code_interpreter" }
 }
 
-/// Local shell tool configuration
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CodexLocalShellTool {
-    pub r#type: CodexLocalShellToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CodexLocalShellTool {
-        r#type: "type" required,
+    /// Local shell tool configuration
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CodexLocalShellTool {
+        pub r#type: CodexLocalShellToolType = "type" required,
     }
 }
 
@@ -2542,21 +2211,13 @@ tag_enum! {
     pub enum CodexLocalShellToolType { LocalShell = "local_shell" }
 }
 
-/// A context compaction marker with encrypted summary
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CompactionItem {
-    pub encrypted_content: String,
-    pub id: Option<String>,
-    pub r#type: CompactionItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CompactionItem {
-        encrypted_content: "encrypted_content" required,
-        id: "id" optional,
-        r#type: "type" required,
+    /// A context compaction marker with encrypted summary
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CompactionItem {
+        pub encrypted_content: String = "encrypted_content" required,
+        pub id: Option<String> = "id" optional,
+        pub r#type: CompactionItemType = "type" required,
     }
 }
 
@@ -2593,19 +2254,12 @@ tag_enum! {
     pub enum CompletedEventType { ResponseCompleted = "response.completed" }
 }
 
-/// A compound filter that combines multiple comparison or compound filters
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompoundFilter {
-    pub filters: Vec<serde_json::Map<String, serde_json::Value>>,
-    pub r#type: CompoundFilterType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CompoundFilter {
-        filters: "filters" defaulted,
-        r#type: "type" required,
+    /// A compound filter that combines multiple comparison or compound filters
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CompoundFilter {
+        pub filters: Vec<serde_json::Map<String, serde_json::Value>> = "filters" defaulted,
+        pub r#type: CompoundFilterType = "type" required,
     }
 }
 
@@ -2626,23 +2280,14 @@ open_enum! {
     }
 }
 
-/// Computer use preview tool configuration
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComputerUseServerTool {
-    pub display_height: i64,
-    pub display_width: i64,
-    pub environment: ComputerUseServerToolEnvironment,
-    pub r#type: ComputerUseServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ComputerUseServerTool {
-        display_height: "display_height" required,
-        display_width: "display_width" required,
-        environment: "environment" required,
-        r#type: "type" required,
+    /// Computer use preview tool configuration
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ComputerUseServerTool {
+        pub display_height: i64 = "display_height" required,
+        pub display_width: i64 = "display_width" required,
+        pub environment: ComputerUseServerToolEnvironment = "environment" required,
+        pub r#type: ComputerUseServerToolType = "type" required,
     }
 }
 
@@ -2677,22 +2322,14 @@ tag_enum! {
     pub enum ComputerUseServerToolType { ComputerUsePreview = "computer_use_preview" }
 }
 
-/// Changes reasoning effort from this point in the conversation onward without invalidating the prompt cache for the preceding items. Place it before the user message it should apply to; it stays in effect until another configuration update. Two adjacent configuration updates are rejected. Only supported by models that accept mid-conversation effort changes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConfigurationUpdateItem {
-    pub id: Option<String>,
-    /// Reasoning settings applied from this point in the conversation onward
-    pub reasoning: ConfigurationUpdateReasoning,
-    pub r#type: ConfigurationUpdateItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ConfigurationUpdateItem {
-        id: "id" optional,
-        reasoning: "reasoning" required,
-        r#type: "type" required,
+    /// Changes reasoning effort from this point in the conversation onward without invalidating the prompt cache for the preceding items. Place it before the user message it should apply to; it stays in effect until another configuration update. Two adjacent configuration updates are rejected. Only supported by models that accept mid-conversation effort changes.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ConfigurationUpdateItem {
+        pub id: Option<String> = "id" optional,
+        /// Reasoning settings applied from this point in the conversation onward
+        pub reasoning: ConfigurationUpdateReasoning = "reasoning" required,
+        pub r#type: ConfigurationUpdateItemType = "type" required,
     }
 }
 
@@ -2720,27 +2357,16 @@ tag_enum! {
     pub enum ConfigurationUpdateItemType { ConfigurationUpdate = "configuration_update" }
 }
 
-/// Event emitted when a new content part is added to an output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContentPartAddedEvent {
-    pub content_index: i64,
-    pub item_id: String,
-    pub output_index: i64,
-    pub part: ContentPartAddedEventPart,
-    pub sequence_number: i64,
-    pub r#type: BaseContentPartAddedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentPartAddedEvent {
-        content_index: "content_index" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        part: "part" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a new content part is added to an output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ContentPartAddedEvent {
+        pub content_index: i64 = "content_index" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub part: ContentPartAddedEventPart = "part" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseContentPartAddedEventType = "type" required,
     }
 }
 
@@ -2791,27 +2417,16 @@ impl From<OpenAIResponsesRefusalContent> for ContentPartAddedEventPart {
     }
 }
 
-/// Event emitted when a content part is complete
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContentPartDoneEvent {
-    pub content_index: i64,
-    pub item_id: String,
-    pub output_index: i64,
-    pub part: ContentPartDoneEventPart,
-    pub sequence_number: i64,
-    pub r#type: BaseContentPartDoneEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentPartDoneEvent {
-        content_index: "content_index" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        part: "part" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a content part is complete
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ContentPartDoneEvent {
+        pub content_index: i64 = "content_index" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub part: ContentPartDoneEventPart = "part" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseContentPartDoneEventType = "type" required,
     }
 }
 
@@ -2862,21 +2477,13 @@ impl From<OpenAIResponsesRefusalContent> for ContentPartDoneEventPart {
     }
 }
 
-/// A context compaction marker with an optional encrypted summary
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContextCompactionItem {
-    pub encrypted_content: Option<String>,
-    pub id: Option<String>,
-    pub r#type: ContextCompactionItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContextCompactionItem {
-        encrypted_content: "encrypted_content" optional,
-        id: "id" optional,
-        r#type: "type" required,
+    /// A context compaction marker with an optional encrypted summary
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContextCompactionItem {
+        pub encrypted_content: Option<String> = "encrypted_content" optional,
+        pub id: Option<String> = "id" optional,
+        pub r#type: ContextCompactionItemType = "type" required,
     }
 }
 
@@ -2950,28 +2557,17 @@ tag_enum! {
     pub enum CreatedEventType { ResponseCreated = "response.created" }
 }
 
-/// Custom tool configuration
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CustomTool {
-    /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
-    pub r#async: Option<bool>,
-    pub defer_loading: Option<bool>,
-    pub description: Option<String>,
-    pub format: Option<CustomToolFormat>,
-    pub name: String,
-    pub r#type: CustomToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CustomTool {
-        r#async: "async" optional,
-        defer_loading: "defer_loading" optional,
-        description: "description" optional,
-        format: "format" optional,
-        name: "name" required,
-        r#type: "type" required,
+    /// Custom tool configuration
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CustomTool {
+        /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
+        pub r#async: Option<bool> = "async" optional,
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        pub description: Option<String> = "description" optional,
+        pub format: Option<CustomToolFormat> = "format" optional,
+        pub name: String = "name" required,
+        pub r#type: CustomToolType = "type" required,
     }
 }
 
@@ -3014,25 +2610,15 @@ impl CustomTool {
     }
 }
 
-/// Event emitted when a custom tool call's freeform input is being streamed. Mirrors `response.function_call_arguments.delta` but for `custom` tools whose input is opaque text rather than JSON arguments.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CustomToolCallInputDeltaEvent {
-    pub delta: String,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: BaseCustomToolCallInputDeltaEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CustomToolCallInputDeltaEvent {
-        delta: "delta" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a custom tool call's freeform input is being streamed. Mirrors `response.function_call_arguments.delta` but for `custom` tools whose input is opaque text rather than JSON arguments.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CustomToolCallInputDeltaEvent {
+        pub delta: String = "delta" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseCustomToolCallInputDeltaEventType = "type" required,
     }
 }
 
@@ -3055,25 +2641,15 @@ impl CustomToolCallInputDeltaEvent {
     }
 }
 
-/// Event emitted when a custom tool call's freeform input streaming is complete. Mirrors `response.function_call_arguments.done` but for `custom` tools.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CustomToolCallInputDoneEvent {
-    pub input: String,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: BaseCustomToolCallInputDoneEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CustomToolCallInputDoneEvent {
-        input: "input" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a custom tool call's freeform input streaming is complete. Mirrors `response.function_call_arguments.done` but for `custom` tools.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CustomToolCallInputDoneEvent {
+        pub input: String = "input" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseCustomToolCallInputDoneEventType = "type" required,
     }
 }
 
@@ -3096,33 +2672,20 @@ impl CustomToolCallInputDoneEvent {
     }
 }
 
-/// A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text rather than JSON arguments.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CustomToolCallItem {
-    /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
-    pub r#async: Option<bool>,
-    pub call_id: String,
-    pub id: Option<String>,
-    pub input: String,
-    pub name: String,
-    /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    pub namespace: Option<String>,
-    pub status: Option<ToolCallStatus>,
-    pub r#type: CustomToolCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CustomToolCallItem {
-        r#async: "async" optional,
-        call_id: "call_id" required,
-        id: "id" optional,
-        input: "input" required,
-        name: "name" required,
-        namespace: "namespace" optional,
-        status: "status" optional,
-        r#type: "type" required,
+    /// A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text rather than JSON arguments.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CustomToolCallItem {
+        /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
+        pub r#async: Option<bool> = "async" optional,
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub input: String = "input" required,
+        pub name: String = "name" required,
+        /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
+        pub namespace: Option<String> = "namespace" optional,
+        pub status: Option<ToolCallStatus> = "status" optional,
+        pub r#type: CustomToolCallItemType = "type" required,
     }
 }
 
@@ -3199,23 +2762,14 @@ tag_enum! {
     pub enum CustomToolCallItemType { CustomToolCall = "custom_tool_call" }
 }
 
-/// The output from a custom (freeform-grammar) tool call execution. Mirrors `function_call_output` but is matched to a `custom_tool_call` rather than a `function_call`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomToolCallOutputItem {
-    pub call_id: String,
-    pub id: Option<String>,
-    pub output: CustomToolCallOutputItemOutput,
-    pub r#type: OpenAIResponseCustomToolCallOutputType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CustomToolCallOutputItem {
-        call_id: "call_id" required,
-        id: "id" optional,
-        output: "output" required,
-        r#type: "type" required,
+    /// The output from a custom (freeform-grammar) tool call execution. Mirrors `function_call_output` but is matched to a `custom_tool_call` rather than a `function_call`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CustomToolCallOutputItem {
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub output: CustomToolCallOutputItemOutput = "output" required,
+        pub r#type: OpenAIResponseCustomToolCallOutputType = "type" required,
     }
 }
 
@@ -3292,23 +2846,14 @@ impl From<InputFile> for CustomToolCallOutputItemOutputObjectsItem {
     }
 }
 
-/// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomToolCallOutputItemOutputObjectsItemInputImage {
-    pub detail: InputImageDetail,
-    pub file_id: Option<String>,
-    pub image_url: Option<String>,
-    pub r#type: InputImageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CustomToolCallOutputItemOutputObjectsItemInputImage {
-        detail: "detail" required,
-        file_id: "file_id" optional,
-        image_url: "image_url" optional,
-        r#type: "type" required,
+    /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CustomToolCallOutputItemOutputObjectsItemInputImage {
+        pub detail: InputImageDetail = "detail" required,
+        pub file_id: Option<String> = "file_id" optional,
+        pub image_url: Option<String> = "image_url" optional,
+        pub r#type: InputImageType = "type" required,
     }
 }
 
@@ -3370,20 +2915,12 @@ impl From<CustomToolFormatGrammar> for CustomToolFormat {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomToolFormatGrammar {
-    pub definition: String,
-    pub syntax: CustomToolFormatGrammarSyntax,
-    pub r#type: CustomToolFormatGrammarType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CustomToolFormatGrammar {
-        definition: "definition" required,
-        syntax: "syntax" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CustomToolFormatGrammar {
+        pub definition: String = "definition" required,
+        pub syntax: CustomToolFormatGrammarSyntax = "syntax" required,
+        pub r#type: CustomToolFormatGrammarType = "type" required,
     }
 }
 
@@ -3410,16 +2947,10 @@ tag_enum! {
     pub enum CustomToolFormatGrammarType { Grammar = "grammar" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CustomToolFormatText {
-    pub r#type: CustomToolFormatTextType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CustomToolFormatText {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CustomToolFormatText {
+        pub r#type: CustomToolFormatTextType = "type" required,
     }
 }
 
@@ -3438,21 +2969,13 @@ tag_enum! {
     pub enum CustomToolType { Custom = "custom" }
 }
 
-/// Debug event emitted when debug.echo_upstream_body is true. Contains the transformed upstream request body or timing milestones.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DebugEvent {
-    pub debug: DebugEventDebug,
-    pub sequence_number: i64,
-    pub r#type: DebugEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DebugEvent {
-        debug: "debug" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Debug event emitted when debug.echo_upstream_body is true. Contains the transformed upstream request body or timing milestones.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DebugEvent {
+        pub debug: DebugEventDebug = "debug" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: DebugEventType = "type" required,
     }
 }
 
@@ -3468,18 +2991,11 @@ impl DebugEvent {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DebugEventDebug {
-    pub echo_upstream_body: Option<serde_json::Map<String, serde_json::Value>>,
-    pub timings: Option<DebugEventDebugTimings>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DebugEventDebug {
-        echo_upstream_body: "echo_upstream_body" optional,
-        timings: "timings" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DebugEventDebug {
+        pub echo_upstream_body: Option<serde_json::Map<String, serde_json::Value>> = "echo_upstream_body" optional,
+        pub timings: Option<DebugEventDebugTimings> = "timings" optional,
     }
 }
 
@@ -3502,20 +3018,12 @@ impl DebugEventDebug {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct DebugEventDebugTimings {
-    pub epoch_ms: i64,
-    pub event: DebugEventDebugTimingsEvent,
-    pub start_ms: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DebugEventDebugTimings {
-        epoch_ms: "epoch_ms" required,
-        event: "event" required,
-        start_ms: "start_ms" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DebugEventDebugTimings {
+        pub epoch_ms: i64 = "epoch_ms" required,
+        pub event: DebugEventDebugTimingsEvent = "event" required,
+        pub start_ms: i64 = "start_ms" required,
     }
 }
 
@@ -3548,23 +3056,14 @@ tag_enum! {
     pub enum DebugEventType { ResponseDebug = "response.debug" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct EasyInputMessage {
-    pub content: Option<EasyInputMessageContent>,
-    /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
-    pub phase: Option<EasyInputMessagePhase>,
-    pub role: EasyInputMessageRole,
-    pub r#type: Option<EasyInputMessageType>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    EasyInputMessage {
-        content: "content" optional,
-        phase: "phase" optional,
-        role: "role" required,
-        r#type: "type" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct EasyInputMessage {
+        pub content: Option<EasyInputMessageContent> = "content" optional,
+        /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
+        pub phase: Option<EasyInputMessagePhase> = "phase" optional,
+        pub role: EasyInputMessageRole = "role" required,
+        pub r#type: Option<EasyInputMessageType> = "type" optional,
     }
 }
 
@@ -3675,23 +3174,14 @@ impl From<InputVideo> for EasyInputMessageContentObjectsItem {
     }
 }
 
-/// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EasyInputMessageContentObjectsItemInputImage {
-    pub detail: InputImageDetail,
-    pub file_id: Option<String>,
-    pub image_url: Option<String>,
-    pub r#type: InputImageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    EasyInputMessageContentObjectsItemInputImage {
-        detail: "detail" required,
-        file_id: "file_id" optional,
-        image_url: "image_url" optional,
-        r#type: "type" required,
+    /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct EasyInputMessageContentObjectsItemInputImage {
+        pub detail: InputImageDetail = "detail" required,
+        pub file_id: Option<String> = "file_id" optional,
+        pub image_url: Option<String> = "image_url" optional,
+        pub r#type: InputImageType = "type" required,
     }
 }
 
@@ -3755,25 +3245,15 @@ tag_enum! {
     pub enum EasyInputMessageType { Message = "message" }
 }
 
-/// Event emitted when an error occurs during streaming
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ErrorEvent {
-    pub code: Option<String>,
-    pub message: String,
-    pub param: Option<String>,
-    pub sequence_number: i64,
-    pub r#type: BaseErrorEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ErrorEvent {
-        code: "code" defaulted,
-        message: "message" required,
-        param: "param" defaulted,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when an error occurs during streaming
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ErrorEvent {
+        pub code: Option<String> = "code" defaulted,
+        pub message: String = "message" required,
+        pub param: Option<String> = "param" defaulted,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseErrorEventType = "type" required,
     }
 }
 
@@ -3816,22 +3296,13 @@ tag_enum! {
     pub enum FailedEventType { ResponseFailed = "response.failed" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FileCitation {
-    pub file_id: String,
-    pub filename: String,
-    pub index: i64,
-    pub r#type: FileCitationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FileCitation {
-        file_id: "file_id" required,
-        filename: "filename" required,
-        index: "index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FileCitation {
+        pub file_id: String = "file_id" required,
+        pub filename: String = "filename" required,
+        pub index: i64 = "index" required,
+        pub r#type: FileCitationType = "type" required,
     }
 }
 
@@ -3852,20 +3323,12 @@ tag_enum! {
     pub enum FileCitationType { FileCitation = "file_citation" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FilePath {
-    pub file_id: String,
-    pub index: i64,
-    pub r#type: FilePathType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FilePath {
-        file_id: "file_id" required,
-        index: "index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FilePath {
+        pub file_id: String = "file_id" required,
+        pub index: i64 = "index" required,
+        pub r#type: FilePathType = "type" required,
     }
 }
 
@@ -3880,25 +3343,15 @@ tag_enum! {
     pub enum FilePathType { FilePath = "file_path" }
 }
 
-/// File search tool configuration
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FileSearchServerTool {
-    pub filters: Option<FileSearchServerToolFilters>,
-    pub max_num_results: Option<i64>,
-    pub ranking_options: Option<FileSearchServerToolRankingOptions>,
-    pub r#type: FileSearchServerToolType,
-    pub vector_store_ids: Vec<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FileSearchServerTool {
-        filters: "filters" optional,
-        max_num_results: "max_num_results" optional,
-        ranking_options: "ranking_options" optional,
-        r#type: "type" required,
-        vector_store_ids: "vector_store_ids" defaulted,
+    /// File search tool configuration
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FileSearchServerTool {
+        pub filters: Option<FileSearchServerToolFilters> = "filters" optional,
+        pub max_num_results: Option<i64> = "max_num_results" optional,
+        pub ranking_options: Option<FileSearchServerToolRankingOptions> = "ranking_options" optional,
+        pub r#type: FileSearchServerToolType = "type" required,
+        pub vector_store_ids: Vec<String> = "vector_store_ids" defaulted,
     }
 }
 
@@ -3963,20 +3416,12 @@ impl From<CompoundFilter> for FileSearchServerToolFilters {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct FileSearchServerToolFiltersObject {
-    pub key: String,
-    pub r#type: FileSearchServerToolFiltersObjectType,
-    pub value: FileSearchServerToolFiltersObjectValue,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FileSearchServerToolFiltersObject {
-        key: "key" required,
-        r#type: "type" required,
-        value: "value" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct FileSearchServerToolFiltersObject {
+        pub key: String = "key" required,
+        pub r#type: FileSearchServerToolFiltersObjectType = "type" required,
+        pub value: FileSearchServerToolFiltersObjectValue = "value" required,
     }
 }
 
@@ -4072,18 +3517,11 @@ impl From<f64> for FileSearchServerToolFiltersObjectValueObjectsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FileSearchServerToolRankingOptions {
-    pub ranker: Option<FileSearchServerToolRankingOptionsRanker>,
-    pub score_threshold: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FileSearchServerToolRankingOptions {
-        ranker: "ranker" optional,
-        score_threshold: "score_threshold" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FileSearchServerToolRankingOptions {
+        pub ranker: Option<FileSearchServerToolRankingOptionsRanker> = "ranker" optional,
+        pub score_threshold: Option<f64> = "score_threshold" optional,
     }
 }
 
@@ -4117,17 +3555,11 @@ tag_enum! {
     pub enum FileSearchServerToolType { FileSearch = "file_search" }
 }
 
-/// JSON object response format
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FormatJsonObjectConfig {
-    pub r#type: FormatJsonObjectConfigType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FormatJsonObjectConfig {
-        r#type: "type" required,
+    /// JSON object response format
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FormatJsonObjectConfig {
+        pub r#type: FormatJsonObjectConfigType = "type" required,
     }
 }
 
@@ -4142,25 +3574,15 @@ tag_enum! {
     pub enum FormatJsonObjectConfigType { JsonObject = "json_object" }
 }
 
-/// JSON schema constrained response format
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FormatJsonSchemaConfig {
-    pub description: Option<String>,
-    pub name: String,
-    pub schema: serde_json::Map<String, serde_json::Value>,
-    pub strict: Option<bool>,
-    pub r#type: FormatJsonSchemaConfigType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FormatJsonSchemaConfig {
-        description: "description" optional,
-        name: "name" required,
-        schema: "schema" defaulted,
-        strict: "strict" optional,
-        r#type: "type" required,
+    /// JSON schema constrained response format
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FormatJsonSchemaConfig {
+        pub description: Option<String> = "description" optional,
+        pub name: String = "name" required,
+        pub schema: serde_json::Map<String, serde_json::Value> = "schema" defaulted,
+        pub strict: Option<bool> = "strict" optional,
+        pub r#type: FormatJsonSchemaConfigType = "type" required,
     }
 }
 
@@ -4201,17 +3623,11 @@ tag_enum! {
     pub enum FormatJsonSchemaConfigType { JsonSchema = "json_schema" }
 }
 
-/// Plain text response format
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FormatTextConfig {
-    pub r#type: FormatTextConfigType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FormatTextConfig {
-        r#type: "type" required,
+    /// Plain text response format
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FormatTextConfig {
+        pub r#type: FormatTextConfigType = "type" required,
     }
 }
 
@@ -4253,25 +3669,15 @@ impl From<FormatJsonSchemaConfig> for Formats {
     }
 }
 
-/// Event emitted when function call arguments are being streamed
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FunctionCallArgsDeltaEvent {
-    pub delta: String,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: BaseFunctionCallArgsDeltaEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FunctionCallArgsDeltaEvent {
-        delta: "delta" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when function call arguments are being streamed
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FunctionCallArgsDeltaEvent {
+        pub delta: String = "delta" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseFunctionCallArgsDeltaEventType = "type" required,
     }
 }
 
@@ -4294,27 +3700,16 @@ impl FunctionCallArgsDeltaEvent {
     }
 }
 
-/// Event emitted when function call arguments streaming is complete
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FunctionCallArgsDoneEvent {
-    pub arguments: String,
-    pub item_id: String,
-    pub name: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: BaseFunctionCallArgsDoneEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FunctionCallArgsDoneEvent {
-        arguments: "arguments" required,
-        item_id: "item_id" required,
-        name: "name" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when function call arguments streaming is complete
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FunctionCallArgsDoneEvent {
+        pub arguments: String = "arguments" required,
+        pub item_id: String = "item_id" required,
+        pub name: String = "name" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseFunctionCallArgsDoneEventType = "type" required,
     }
 }
 
@@ -4339,39 +3734,24 @@ impl FunctionCallArgsDoneEvent {
     }
 }
 
-/// A function call initiated by the model
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FunctionCallItem {
-    pub arguments: String,
-    /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
-    pub r#async: Option<bool>,
-    pub call_id: String,
-    pub id: Option<String>,
-    pub name: String,
-    /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    pub namespace: Option<String>,
-    pub status: Option<ToolCallStatus>,
-    /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
-    pub subagent_id: Option<String>,
-    /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
-    pub subagent_items: Option<Vec<FunctionCallItemSubagentItemsItem>>,
-    pub r#type: FunctionCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FunctionCallItem {
-        arguments: "arguments" required,
-        r#async: "async" optional,
-        call_id: "call_id" required,
-        id: "id" optional,
-        name: "name" required,
-        namespace: "namespace" optional,
-        status: "status" optional,
-        subagent_id: "subagent_id" optional,
-        subagent_items: "subagent_items" optional,
-        r#type: "type" required,
+    /// A function call initiated by the model
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FunctionCallItem {
+        pub arguments: String = "arguments" required,
+        /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
+        pub r#async: Option<bool> = "async" optional,
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub name: String = "name" required,
+        /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
+        pub namespace: Option<String> = "namespace" optional,
+        pub status: Option<ToolCallStatus> = "status" optional,
+        /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
+        pub subagent_id: Option<String> = "subagent_id" optional,
+        /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
+        pub subagent_items: Option<Vec<FunctionCallItemSubagentItemsItem>> = "subagent_items" optional,
+        pub r#type: FunctionCallItemType = "type" required,
     }
 }
 
@@ -4472,16 +3852,10 @@ impl FunctionCallItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FunctionCallItemSubagentItemsItem {
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FunctionCallItemSubagentItemsItem {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FunctionCallItemSubagentItemsItem {
+        pub r#type: String = "type" required,
     }
 }
 
@@ -4496,25 +3870,15 @@ tag_enum! {
     pub enum FunctionCallItemType { FunctionCall = "function_call" }
 }
 
-/// The output from a function call execution
-#[derive(Debug, Clone, PartialEq)]
-pub struct FunctionCallOutputItem {
-    pub call_id: String,
-    pub id: Option<String>,
-    pub output: FunctionCallOutputItemOutput,
-    pub status: Option<ToolCallStatus>,
-    pub r#type: OpenAIResponseFunctionToolCallOutputType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FunctionCallOutputItem {
-        call_id: "call_id" required,
-        id: "id" optional,
-        output: "output" required,
-        status: "status" optional,
-        r#type: "type" required,
+    /// The output from a function call execution
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct FunctionCallOutputItem {
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub output: FunctionCallOutputItemOutput = "output" required,
+        pub status: Option<ToolCallStatus> = "status" optional,
+        pub r#type: OpenAIResponseFunctionToolCallOutputType = "type" required,
     }
 }
 
@@ -4612,23 +3976,14 @@ impl From<InputFile> for FunctionCallOutputItemOutputObjectsItem {
     }
 }
 
-/// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FunctionCallOutputItemOutputObjectsItemInputImage {
-    pub detail: InputImageDetail,
-    pub file_id: Option<String>,
-    pub image_url: Option<String>,
-    pub r#type: InputImageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FunctionCallOutputItemOutputObjectsItemInputImage {
-        detail: "detail" required,
-        file_id: "file_id" optional,
-        image_url: "image_url" optional,
-        r#type: "type" required,
+    /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct FunctionCallOutputItemOutputObjectsItemInputImage {
+        pub detail: InputImageDetail = "detail" required,
+        pub file_id: Option<String> = "file_id" optional,
+        pub image_url: Option<String> = "image_url" optional,
+        pub r#type: InputImageType = "type" required,
     }
 }
 
@@ -4675,25 +4030,15 @@ tag_enum! {
     pub enum FunctionToolType { Function = "function" }
 }
 
-/// Structured analysis produced by the fusion analyst model.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionAnalysisResult {
-    pub blind_spots: Vec<String>,
-    pub consensus: Vec<String>,
-    pub contradictions: Vec<FusionAnalysisResultContradictionsItem>,
-    pub partial_coverage: Vec<FusionAnalysisResultPartialCoverageItem>,
-    pub unique_insights: Vec<FusionAnalysisResultUniqueInsightsItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionAnalysisResult {
-        blind_spots: "blind_spots" defaulted,
-        consensus: "consensus" defaulted,
-        contradictions: "contradictions" defaulted,
-        partial_coverage: "partial_coverage" defaulted,
-        unique_insights: "unique_insights" defaulted,
+    /// Structured analysis produced by the fusion analyst model.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionAnalysisResult {
+        pub blind_spots: Vec<String> = "blind_spots" defaulted,
+        pub consensus: Vec<String> = "consensus" defaulted,
+        pub contradictions: Vec<FusionAnalysisResultContradictionsItem> = "contradictions" defaulted,
+        pub partial_coverage: Vec<FusionAnalysisResultPartialCoverageItem> = "partial_coverage" defaulted,
+        pub unique_insights: Vec<FusionAnalysisResultUniqueInsightsItem> = "unique_insights" defaulted,
     }
 }
 
@@ -4717,18 +4062,11 @@ impl FusionAnalysisResult {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionAnalysisResultContradictionsItem {
-    pub stances: Vec<FusionAnalysisResultContradictionsItemStancesItem>,
-    pub topic: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionAnalysisResultContradictionsItem {
-        stances: "stances" defaulted,
-        topic: "topic" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionAnalysisResultContradictionsItem {
+        pub stances: Vec<FusionAnalysisResultContradictionsItemStancesItem> = "stances" defaulted,
+        pub topic: String = "topic" required,
     }
 }
 
@@ -4742,18 +4080,11 @@ impl FusionAnalysisResultContradictionsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionAnalysisResultContradictionsItemStancesItem {
-    pub model: String,
-    pub stance: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionAnalysisResultContradictionsItemStancesItem {
-        model: "model" required,
-        stance: "stance" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionAnalysisResultContradictionsItemStancesItem {
+        pub model: String = "model" required,
+        pub stance: String = "stance" required,
     }
 }
 
@@ -4764,18 +4095,11 @@ impl FusionAnalysisResultContradictionsItemStancesItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionAnalysisResultPartialCoverageItem {
-    pub models: Vec<String>,
-    pub point: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionAnalysisResultPartialCoverageItem {
-        models: "models" defaulted,
-        point: "point" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionAnalysisResultPartialCoverageItem {
+        pub models: Vec<String> = "models" defaulted,
+        pub point: String = "point" required,
     }
 }
 
@@ -4786,18 +4110,11 @@ impl FusionAnalysisResultPartialCoverageItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionAnalysisResultUniqueInsightsItem {
-    pub insight: String,
-    pub model: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionAnalysisResultUniqueInsightsItem {
-        insight: "insight" required,
-        model: "model" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionAnalysisResultUniqueInsightsItem {
+        pub insight: String = "insight" required,
+        pub model: String = "model" required,
     }
 }
 
@@ -4808,26 +4125,16 @@ impl FusionAnalysisResultUniqueInsightsItem {
     }
 }
 
-/// Emitted when the fusion analyst completes with the structured analysis.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionCallAnalysisCompletedEvent {
-    /// Structured analysis produced by the fusion analyst model.
-    pub analysis: FusionAnalysisResult,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: FusionCallAnalysisCompletedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionCallAnalysisCompletedEvent {
-        analysis: "analysis" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Emitted when the fusion analyst completes with the structured analysis.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionCallAnalysisCompletedEvent {
+        /// Structured analysis produced by the fusion analyst model.
+        pub analysis: FusionAnalysisResult = "analysis" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: FusionCallAnalysisCompletedEventType = "type" required,
     }
 }
 
@@ -4854,30 +4161,19 @@ tag_enum! {
     pub enum FusionCallAnalysisCompletedEventType { ResponseFusionCallAnalysisCompleted = "response.fusion_call.analysis.completed" }
 }
 
-/// Emitted when the fusion analyst starts producing the structured analysis.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionCallAnalysisInProgressEvent {
-    /// Slug of the model producing the structured analysis.
-    pub analyst_model: String,
-    pub item_id: String,
-    /// Deprecated alias of `analyst_model`, kept so existing consumers keep working. Always carries the same value. Use `analyst_model`.
-    #[deprecated(note = "Deprecated alias of `analyst_model`, kept so existing consumers keep working.")]
-    pub judge_model: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: FusionCallAnalysisInProgressEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionCallAnalysisInProgressEvent {
-        analyst_model: "analyst_model" required,
-        item_id: "item_id" required,
-        judge_model: "judge_model" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Emitted when the fusion analyst starts producing the structured analysis.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionCallAnalysisInProgressEvent {
+        /// Slug of the model producing the structured analysis.
+        pub analyst_model: String = "analyst_model" required,
+        pub item_id: String = "item_id" required,
+        /// Deprecated alias of `analyst_model`, kept so existing consumers keep working. Always carries the same value. Use `analyst_model`.
+        #[deprecated(note = "Deprecated alias of `analyst_model`, kept so existing consumers keep working.")]
+        pub judge_model: String = "judge_model" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: FusionCallAnalysisInProgressEventType = "type" required,
     }
 }
 
@@ -4906,23 +4202,14 @@ tag_enum! {
     pub enum FusionCallAnalysisInProgressEventType { ResponseFusionCallAnalysisInProgress = "response.fusion_call.analysis.in_progress" }
 }
 
-/// Emitted when the openrouter:fusion tool call finishes.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionCallCompletedEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: FusionCallCompletedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionCallCompletedEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Emitted when the openrouter:fusion tool call finishes.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionCallCompletedEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: FusionCallCompletedEventType = "type" required,
     }
 }
 
@@ -4943,23 +4230,14 @@ tag_enum! {
     pub enum FusionCallCompletedEventType { ResponseFusionCallCompleted = "response.fusion_call.completed" }
 }
 
-/// Emitted when an openrouter:fusion tool call begins executing.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionCallInProgressEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: FusionCallInProgressEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionCallInProgressEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Emitted when an openrouter:fusion tool call begins executing.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionCallInProgressEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: FusionCallInProgressEventType = "type" required,
     }
 }
 
@@ -4980,25 +4258,15 @@ tag_enum! {
     pub enum FusionCallInProgressEventType { ResponseFusionCallInProgress = "response.fusion_call.in_progress" }
 }
 
-/// Emitted when a fusion analysis-panel model starts.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionCallPanelAddedEvent {
-    pub item_id: String,
-    pub model: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: FusionCallPanelAddedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionCallPanelAddedEvent {
-        item_id: "item_id" required,
-        model: "model" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Emitted when a fusion analysis-panel model starts.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionCallPanelAddedEvent {
+        pub item_id: String = "item_id" required,
+        pub model: String = "model" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: FusionCallPanelAddedEventType = "type" required,
     }
 }
 
@@ -5025,27 +4293,16 @@ tag_enum! {
     pub enum FusionCallPanelAddedEventType { ResponseFusionCallPanelAdded = "response.fusion_call.panel.added" }
 }
 
-/// Emitted when a fusion panel model finishes with its full content.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionCallPanelCompletedEvent {
-    pub content: String,
-    pub item_id: String,
-    pub model: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: FusionCallPanelCompletedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionCallPanelCompletedEvent {
-        content: "content" required,
-        item_id: "item_id" required,
-        model: "model" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Emitted when a fusion panel model finishes with its full content.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionCallPanelCompletedEvent {
+        pub content: String = "content" required,
+        pub item_id: String = "item_id" required,
+        pub model: String = "model" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: FusionCallPanelCompletedEventType = "type" required,
     }
 }
 
@@ -5074,27 +4331,16 @@ tag_enum! {
     pub enum FusionCallPanelCompletedEventType { ResponseFusionCallPanelCompleted = "response.fusion_call.panel.completed" }
 }
 
-/// Incremental content token from a fusion panel model.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionCallPanelDeltaEvent {
-    pub delta: String,
-    pub item_id: String,
-    pub model: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: FusionCallPanelDeltaEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionCallPanelDeltaEvent {
-        delta: "delta" required,
-        item_id: "item_id" required,
-        model: "model" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Incremental content token from a fusion panel model.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionCallPanelDeltaEvent {
+        pub delta: String = "delta" required,
+        pub item_id: String = "item_id" required,
+        pub model: String = "model" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: FusionCallPanelDeltaEventType = "type" required,
     }
 }
 
@@ -5123,29 +4369,17 @@ tag_enum! {
     pub enum FusionCallPanelDeltaEventType { ResponseFusionCallPanelDelta = "response.fusion_call.panel.delta" }
 }
 
-/// Emitted when a fusion panel model fails.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionCallPanelFailedEvent {
-    pub error: String,
-    pub item_id: String,
-    pub model: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub status_code: Option<i64>,
-    pub r#type: FusionCallPanelFailedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionCallPanelFailedEvent {
-        error: "error" required,
-        item_id: "item_id" required,
-        model: "model" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        status_code: "status_code" optional,
-        r#type: "type" required,
+    /// Emitted when a fusion panel model fails.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionCallPanelFailedEvent {
+        pub error: String = "error" required,
+        pub item_id: String = "item_id" required,
+        pub model: String = "model" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub status_code: Option<i64> = "status_code" optional,
+        pub r#type: FusionCallPanelFailedEventType = "type" required,
     }
 }
 
@@ -5181,27 +4415,16 @@ tag_enum! {
     pub enum FusionCallPanelFailedEventType { ResponseFusionCallPanelFailed = "response.fusion_call.panel.failed" }
 }
 
-/// Incremental reasoning token from a fusion panel model.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionCallPanelReasoningDeltaEvent {
-    pub delta: String,
-    pub item_id: String,
-    pub model: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: FusionCallPanelReasoningDeltaEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionCallPanelReasoningDeltaEvent {
-        delta: "delta" required,
-        item_id: "item_id" required,
-        model: "model" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Incremental reasoning token from a fusion panel model.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionCallPanelReasoningDeltaEvent {
+        pub delta: String = "delta" required,
+        pub item_id: String = "item_id" required,
+        pub model: String = "model" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: FusionCallPanelReasoningDeltaEventType = "type" required,
     }
 }
 
@@ -5230,21 +4453,14 @@ tag_enum! {
     pub enum FusionCallPanelReasoningDeltaEventType { ResponseFusionCallPanelReasoningDelta = "response.fusion_call.panel.reasoning.delta" }
 }
 
-/// A web page retrieved via web search during a fusion run.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionSource {
-    /// Title of the retrieved web page.
-    pub title: String,
-    /// URL of the web page a panel or the analyst retrieved during the run.
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionSource {
-        title: "title" required,
-        url: "url" required,
+    /// A web page retrieved via web search during a fusion run.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionSource {
+        /// Title of the retrieved web page.
+        pub title: String = "title" required,
+        /// URL of the web page a panel or the analyst retrieved during the run.
+        pub url: String = "url" required,
     }
 }
 
@@ -5255,23 +4471,14 @@ impl FusionSource {
     }
 }
 
-/// Image generation call completed
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenCallCompletedEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesImageGenCallCompletedType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenCallCompletedEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Image generation call completed
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenCallCompletedEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesImageGenCallCompletedType = "type" required,
     }
 }
 
@@ -5288,23 +4495,14 @@ impl ImageGenCallCompletedEvent {
     }
 }
 
-/// Image generation call is generating
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenCallGeneratingEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesImageGenCallGeneratingType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenCallGeneratingEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Image generation call is generating
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenCallGeneratingEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesImageGenCallGeneratingType = "type" required,
     }
 }
 
@@ -5321,23 +4519,14 @@ impl ImageGenCallGeneratingEvent {
     }
 }
 
-/// Image generation call in progress
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenCallInProgressEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesImageGenCallInProgressType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenCallInProgressEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Image generation call in progress
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenCallInProgressEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesImageGenCallInProgressType = "type" required,
     }
 }
 
@@ -5354,27 +4543,16 @@ impl ImageGenCallInProgressEvent {
     }
 }
 
-/// Image generation call with partial image
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenCallPartialImageEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub partial_image_b64: String,
-    pub partial_image_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesImageGenCallPartialImageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenCallPartialImageEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        partial_image_b64: "partial_image_b64" required,
-        partial_image_index: "partial_image_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Image generation call with partial image
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenCallPartialImageEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub partial_image_b64: String = "partial_image_b64" required,
+        pub partial_image_index: i64 = "partial_image_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesImageGenCallPartialImageType = "type" required,
     }
 }
 
@@ -5399,37 +4577,21 @@ impl ImageGenCallPartialImageEvent {
     }
 }
 
-/// Image generation tool configuration
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationServerTool {
-    pub background: Option<ImageGenerationServerToolBackground>,
-    pub input_fidelity: Option<ImageGenerationServerToolInputFidelity>,
-    pub input_image_mask: Option<ImageGenerationServerToolInputImageMask>,
-    pub model: Option<String>,
-    pub moderation: Option<ImageGenerationServerToolModeration>,
-    pub output_compression: Option<i64>,
-    pub output_format: Option<ImageGenerationServerToolOutputFormat>,
-    pub partial_images: Option<i64>,
-    pub quality: Option<ImageGenerationServerToolQuality>,
-    pub size: Option<String>,
-    pub r#type: ImageGenerationServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationServerTool {
-        background: "background" optional,
-        input_fidelity: "input_fidelity" optional,
-        input_image_mask: "input_image_mask" optional,
-        model: "model" optional,
-        moderation: "moderation" optional,
-        output_compression: "output_compression" optional,
-        output_format: "output_format" optional,
-        partial_images: "partial_images" optional,
-        quality: "quality" optional,
-        size: "size" optional,
-        r#type: "type" required,
+    /// Image generation tool configuration
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationServerTool {
+        pub background: Option<ImageGenerationServerToolBackground> = "background" optional,
+        pub input_fidelity: Option<ImageGenerationServerToolInputFidelity> = "input_fidelity" optional,
+        pub input_image_mask: Option<ImageGenerationServerToolInputImageMask> = "input_image_mask" optional,
+        pub model: Option<String> = "model" optional,
+        pub moderation: Option<ImageGenerationServerToolModeration> = "moderation" optional,
+        pub output_compression: Option<i64> = "output_compression" optional,
+        pub output_format: Option<ImageGenerationServerToolOutputFormat> = "output_format" optional,
+        pub partial_images: Option<i64> = "partial_images" optional,
+        pub quality: Option<ImageGenerationServerToolQuality> = "quality" optional,
+        pub size: Option<String> = "size" optional,
+        pub r#type: ImageGenerationServerToolType = "type" required,
     }
 }
 
@@ -5535,18 +4697,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationServerToolInputImageMask {
-    pub file_id: Option<String>,
-    pub image_url: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationServerToolInputImageMask {
-        file_id: "file_id" optional,
-        image_url: "image_url" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationServerToolInputImageMask {
+        pub file_id: Option<String> = "file_id" optional,
+        pub image_url: Option<String> = "image_url" optional,
     }
 }
 
@@ -5610,16 +4765,10 @@ tag_enum! {
     pub enum InProgressEventType { ResponseInProgress = "response.in_progress" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct IncompleteDetails {
-    pub reason: Option<IncompleteDetailsReason>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    IncompleteDetails {
-        reason: "reason" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct IncompleteDetails {
+        pub reason: Option<IncompleteDetailsReason> = "reason" optional,
     }
 }
 
@@ -5647,19 +4796,12 @@ tag_enum! {
     pub enum IncompleteEventType { ResponseIncomplete = "response.incomplete" }
 }
 
-/// Audio input content item
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputAudio {
-    pub input_audio: InputAudioInputAudio,
-    pub r#type: InputAudioType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    InputAudio {
-        input_audio: "input_audio" required,
-        r#type: "type" required,
+    /// Audio input content item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct InputAudio {
+        pub input_audio: InputAudioInputAudio = "input_audio" required,
+        pub r#type: InputAudioType = "type" required,
     }
 }
 
@@ -5670,18 +4812,11 @@ impl InputAudio {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputAudioInputAudio {
-    pub data: String,
-    pub format: InputAudioInputAudioFormat,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    InputAudioInputAudio {
-        data: "data" required,
-        format: "format" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct InputAudioInputAudio {
+        pub data: String = "data" required,
+        pub format: InputAudioInputAudioFormat = "format" required,
     }
 }
 
@@ -5703,25 +4838,15 @@ tag_enum! {
     pub enum InputAudioType { InputAudio = "input_audio" }
 }
 
-/// File input content item
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct InputFile {
-    pub file_data: Option<String>,
-    pub file_id: Option<String>,
-    pub file_url: Option<String>,
-    pub filename: Option<String>,
-    pub r#type: InputFileType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    InputFile {
-        file_data: "file_data" optional,
-        file_id: "file_id" optional,
-        file_url: "file_url" optional,
-        filename: "filename" optional,
-        r#type: "type" required,
+    /// File input content item
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct InputFile {
+        pub file_data: Option<String> = "file_data" optional,
+        pub file_id: Option<String> = "file_id" optional,
+        pub file_url: Option<String> = "file_url" optional,
+        pub filename: Option<String> = "filename" optional,
+        pub r#type: InputFileType = "type" required,
     }
 }
 
@@ -5774,23 +4899,14 @@ tag_enum! {
     pub enum InputFileType { InputFile = "input_file" }
 }
 
-/// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputImage {
-    pub detail: InputImageDetail,
-    pub file_id: Option<String>,
-    pub image_url: Option<String>,
-    pub r#type: InputImageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    InputImage {
-        detail: "detail" required,
-        file_id: "file_id" optional,
-        image_url: "image_url" optional,
-        r#type: "type" required,
+    /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct InputImage {
+        pub detail: InputImageDetail = "detail" required,
+        pub file_id: Option<String> = "file_id" optional,
+        pub image_url: Option<String> = "image_url" optional,
+        pub r#type: InputImageType = "type" required,
     }
 }
 
@@ -5846,22 +4962,13 @@ tag_enum! {
     pub enum InputImageType { InputImage = "input_image" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputMessageItem {
-    pub content: Option<Vec<InputMessageItemContentItem>>,
-    pub id: Option<String>,
-    pub role: InputMessageItemRole,
-    pub r#type: Option<InputMessageItemType>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    InputMessageItem {
-        content: "content" optional,
-        id: "id" optional,
-        role: "role" required,
-        r#type: "type" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct InputMessageItem {
+        pub content: Option<Vec<InputMessageItemContentItem>> = "content" optional,
+        pub id: Option<String> = "id" optional,
+        pub role: InputMessageItemRole = "role" required,
+        pub r#type: Option<InputMessageItemType> = "type" optional,
     }
 }
 
@@ -5937,23 +5044,14 @@ impl From<InputVideo> for InputMessageItemContentItem {
     }
 }
 
-/// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputMessageItemContentItemInputImage {
-    pub detail: InputImageDetail,
-    pub file_id: Option<String>,
-    pub image_url: Option<String>,
-    pub r#type: InputImageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    InputMessageItemContentItemInputImage {
-        detail: "detail" required,
-        file_id: "file_id" optional,
-        image_url: "image_url" optional,
-        r#type: "type" required,
+    /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct InputMessageItemContentItemInputImage {
+        pub detail: InputImageDetail = "detail" required,
+        pub file_id: Option<String> = "file_id" optional,
+        pub image_url: Option<String> = "image_url" optional,
+        pub r#type: InputImageType = "type" required,
     }
 }
 
@@ -6008,22 +5106,14 @@ tag_enum! {
     pub enum InputMessageItemType { Message = "message" }
 }
 
-/// Text input content item
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct InputText {
-    /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
-    pub prompt_cache_breakpoint: Option<PromptCacheBreakpoint>,
-    pub text: String,
-    pub r#type: InputTextType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    InputText {
-        prompt_cache_breakpoint: "prompt_cache_breakpoint" optional,
-        text: "text" required,
-        r#type: "type" required,
+    /// Text input content item
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct InputText {
+        /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
+        pub prompt_cache_breakpoint: Option<PromptCacheBreakpoint> = "prompt_cache_breakpoint" optional,
+        pub text: String = "text" required,
+        pub r#type: InputTextType = "type" required,
     }
 }
 
@@ -6056,23 +5146,15 @@ tag_enum! {
     pub enum InputTextType { InputText = "input_text" }
 }
 
-/// Video input content item
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct InputVideo {
-    /// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
-    pub processing: Option<InputVideoProcessing>,
-    pub r#type: InputVideoType,
-    /// A base64 data URL or remote URL that resolves to a video file
-    pub video_url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    InputVideo {
-        processing: "processing" optional,
-        r#type: "type" required,
-        video_url: "video_url" required,
+    /// Video input content item
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct InputVideo {
+        /// Video processing mode. `agentic` enables agentic video processing and `static` forces fixed-rate frame sampling on providers that support it (currently Google Gemini).
+        pub processing: Option<InputVideoProcessing> = "processing" optional,
+        pub r#type: InputVideoType = "type" required,
+        /// A base64 data URL or remote URL that resolves to a video file
+        pub video_url: String = "video_url" required,
     }
 }
 
@@ -6507,28 +5589,17 @@ impl From<InputMessageItem> for InputsObjectsItem {
     }
 }
 
-/// An output message item
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct InputsObjectsItemAssistant {
-    pub content: Option<InputsObjectsItemAssistantContent>,
-    pub id: String,
-    /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
-    pub phase: Option<OutputMessagePhase>,
-    pub role: OutputMessageRole,
-    pub status: Option<OutputMessageStatus>,
-    pub r#type: InputsObjectsItemAssistantType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    InputsObjectsItemAssistant {
-        content: "content" defaulted,
-        id: "id" required,
-        phase: "phase" optional,
-        role: "role" required,
-        status: "status" optional,
-        r#type: "type" required,
+    /// An output message item
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct InputsObjectsItemAssistant {
+        pub content: Option<InputsObjectsItemAssistantContent> = "content" defaulted,
+        pub id: String = "id" required,
+        /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
+        pub phase: Option<OutputMessagePhase> = "phase" optional,
+        pub role: OutputMessageRole = "role" required,
+        pub status: Option<OutputMessageStatus> = "status" optional,
+        pub r#type: InputsObjectsItemAssistantType = "type" required,
     }
 }
 
@@ -6623,32 +5694,19 @@ tag_enum! {
     pub enum InputsObjectsItemAssistantType { Message = "message" }
 }
 
-/// An output item containing reasoning
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct InputsObjectsItemReasoning {
-    pub content: Option<Vec<ReasoningTextContent>>,
-    pub encrypted_content: Option<String>,
-    pub id: String,
-    pub status: Option<OutputItemReasoningStatus>,
-    pub summary: Option<Vec<ReasoningSummaryText>>,
-    pub r#type: OutputItemReasoningType,
-    pub format: Option<ReasoningFormat>,
-    /// A signature for the reasoning content, used for verification
-    pub signature: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    InputsObjectsItemReasoning {
-        content: "content" optional,
-        encrypted_content: "encrypted_content" optional,
-        id: "id" required,
-        status: "status" optional,
-        summary: "summary" defaulted,
-        r#type: "type" required,
-        format: "format" optional,
-        signature: "signature" optional,
+    /// An output item containing reasoning
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct InputsObjectsItemReasoning {
+        pub content: Option<Vec<ReasoningTextContent>> = "content" optional,
+        pub encrypted_content: Option<String> = "encrypted_content" optional,
+        pub id: String = "id" required,
+        pub status: Option<OutputItemReasoningStatus> = "status" optional,
+        pub summary: Option<Vec<ReasoningSummaryText>> = "summary" defaulted,
+        pub r#type: OutputItemReasoningType = "type" required,
+        pub format: Option<ReasoningFormat> = "format" optional,
+        /// A signature for the reasoning content, used for verification
+        pub signature: Option<String> = "signature" optional,
     }
 }
 
@@ -6733,19 +5791,12 @@ impl InputsObjectsItemReasoning {
     }
 }
 
-/// A reference to a previous response item by ID
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ItemReferenceItem {
-    pub id: String,
-    pub r#type: ItemReferenceItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ItemReferenceItem {
-        id: "id" required,
-        r#type: "type" required,
+    /// A reference to a previous response item by ID
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ItemReferenceItem {
+        pub id: String = "id" required,
+        pub r#type: ItemReferenceItemType = "type" required,
     }
 }
 
@@ -6760,40 +5811,26 @@ tag_enum! {
     pub enum ItemReferenceItemType { ItemReference = "item_reference" }
 }
 
-/// Web search tool configuration
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LegacyWebSearchServerTool {
-    /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    pub engine: Option<WebSearchEngineEnum>,
-    pub filters: Option<WebSearchDomainFilter>,
-    /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    pub max_results: Option<i64>,
-    /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    pub max_uses: Option<i64>,
-    /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    pub mode: Option<WebSearchMode>,
-    /// Size of the search context for web search tools
-    pub search_context_size: Option<SearchContextSizeEnum>,
-    pub r#type: LegacyWebSearchServerToolType,
-    /// User location information for web search
-    pub user_location: Option<WebSearchUserLocation>,
-    /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-    pub x_search: Option<XSearchOptions>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    LegacyWebSearchServerTool {
-        engine: "engine" optional,
-        filters: "filters" optional,
-        max_results: "max_results" optional,
-        max_uses: "max_uses" optional,
-        mode: "mode" optional,
-        search_context_size: "search_context_size" optional,
-        r#type: "type" required,
-        user_location: "user_location" optional,
-        x_search: "x_search" optional,
+    /// Web search tool configuration
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct LegacyWebSearchServerTool {
+        /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
+        pub engine: Option<WebSearchEngineEnum> = "engine" optional,
+        pub filters: Option<WebSearchDomainFilter> = "filters" optional,
+        /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
+        pub max_results: Option<i64> = "max_results" optional,
+        /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
+        pub max_uses: Option<i64> = "max_uses" optional,
+        /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
+        pub mode: Option<WebSearchMode> = "mode" optional,
+        /// Size of the search context for web search tools
+        pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
+        pub r#type: LegacyWebSearchServerToolType = "type" required,
+        /// User location information for web search
+        pub user_location: Option<WebSearchUserLocation> = "user_location" optional,
+        /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
+        pub x_search: Option<XSearchOptions> = "x_search" optional,
     }
 }
 
@@ -6881,25 +5918,15 @@ tag_enum! {
     pub enum LegacyWebSearchServerToolType { WebSearch = "web_search" }
 }
 
-/// A local shell command execution call
-#[derive(Debug, Clone, PartialEq)]
-pub struct LocalShellCallItem {
-    pub action: LocalShellCallItemAction,
-    pub call_id: String,
-    pub id: String,
-    pub status: ToolCallStatus,
-    pub r#type: LocalShellCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    LocalShellCallItem {
-        action: "action" required,
-        call_id: "call_id" required,
-        id: "id" required,
-        status: "status" required,
-        r#type: "type" required,
+    /// A local shell command execution call
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct LocalShellCallItem {
+        pub action: LocalShellCallItemAction = "action" required,
+        pub call_id: String = "call_id" required,
+        pub id: String = "id" required,
+        pub status: ToolCallStatus = "status" required,
+        pub r#type: LocalShellCallItemType = "type" required,
     }
 }
 
@@ -6922,26 +5949,15 @@ impl LocalShellCallItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LocalShellCallItemAction {
-    pub command: Vec<String>,
-    pub env: std::collections::BTreeMap<String, String>,
-    pub timeout_ms: Option<i64>,
-    pub r#type: LocalShellCallItemActionType,
-    pub user: Option<String>,
-    pub working_directory: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    LocalShellCallItemAction {
-        command: "command" defaulted,
-        env: "env" defaulted,
-        timeout_ms: "timeout_ms" optional,
-        r#type: "type" required,
-        user: "user" optional,
-        working_directory: "working_directory" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct LocalShellCallItemAction {
+        pub command: Vec<String> = "command" defaulted,
+        pub env: std::collections::BTreeMap<String, String> = "env" defaulted,
+        pub timeout_ms: Option<i64> = "timeout_ms" optional,
+        pub r#type: LocalShellCallItemActionType = "type" required,
+        pub user: Option<String> = "user" optional,
+        pub working_directory: Option<String> = "working_directory" optional,
     }
 }
 
@@ -7007,23 +6023,14 @@ tag_enum! {
     pub enum LocalShellCallItemType { LocalShellCall = "local_shell_call" }
 }
 
-/// Output from a local shell command execution
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LocalShellCallOutputItem {
-    pub id: String,
-    pub output: String,
-    pub status: Option<ToolCallStatus>,
-    pub r#type: LocalShellCallOutputItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    LocalShellCallOutputItem {
-        id: "id" required,
-        output: "output" required,
-        status: "status" optional,
-        r#type: "type" required,
+    /// Output from a local shell command execution
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct LocalShellCallOutputItem {
+        pub id: String = "id" required,
+        pub output: String = "output" required,
+        pub status: Option<ToolCallStatus> = "status" optional,
+        pub r#type: LocalShellCallOutputItemType = "type" required,
     }
 }
 
@@ -7057,25 +6064,15 @@ tag_enum! {
     pub enum LocalShellCallOutputItemType { LocalShellCallOutput = "local_shell_call_output" }
 }
 
-/// Request for approval to execute an MCP tool
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpApprovalRequestItem {
-    pub arguments: String,
-    pub id: String,
-    pub name: String,
-    pub server_label: String,
-    pub r#type: McpApprovalRequestItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpApprovalRequestItem {
-        arguments: "arguments" required,
-        id: "id" required,
-        name: "name" required,
-        server_label: "server_label" required,
-        r#type: "type" required,
+    /// Request for approval to execute an MCP tool
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpApprovalRequestItem {
+        pub arguments: String = "arguments" required,
+        pub id: String = "id" required,
+        pub name: String = "name" required,
+        pub server_label: String = "server_label" required,
+        pub r#type: McpApprovalRequestItemType = "type" required,
     }
 }
 
@@ -7102,25 +6099,15 @@ tag_enum! {
     pub enum McpApprovalRequestItemType { McpApprovalRequest = "mcp_approval_request" }
 }
 
-/// User response to an MCP tool approval request
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpApprovalResponseItem {
-    pub approval_request_id: String,
-    pub approve: bool,
-    pub id: Option<String>,
-    pub reason: Option<String>,
-    pub r#type: McpApprovalResponseItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpApprovalResponseItem {
-        approval_request_id: "approval_request_id" required,
-        approve: "approve" required,
-        id: "id" optional,
-        reason: "reason" optional,
-        r#type: "type" required,
+    /// User response to an MCP tool approval request
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpApprovalResponseItem {
+        pub approval_request_id: String = "approval_request_id" required,
+        pub approve: bool = "approve" required,
+        pub id: Option<String> = "id" optional,
+        pub reason: Option<String> = "reason" optional,
+        pub r#type: McpApprovalResponseItemType = "type" required,
     }
 }
 
@@ -7168,30 +6155,18 @@ tag_enum! {
     pub enum McpApprovalResponseItemType { McpApprovalResponse = "mcp_approval_response" }
 }
 
-/// An MCP tool call with its output or error
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpCallItem {
-    pub arguments: String,
-    /// Error from an MCP tool call, either a plain message or a structured error
-    pub error: Option<McpToolCallError>,
-    pub id: String,
-    pub name: String,
-    pub output: Option<String>,
-    pub server_label: String,
-    pub r#type: McpCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpCallItem {
-        arguments: "arguments" required,
-        error: "error" optional,
-        id: "id" required,
-        name: "name" required,
-        output: "output" optional,
-        server_label: "server_label" required,
-        r#type: "type" required,
+    /// An MCP tool call with its output or error
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpCallItem {
+        pub arguments: String = "arguments" required,
+        /// Error from an MCP tool call, either a plain message or a structured error
+        pub error: Option<McpToolCallError> = "error" optional,
+        pub id: String = "id" required,
+        pub name: String = "name" required,
+        pub output: Option<String> = "output" optional,
+        pub server_label: String = "server_label" required,
+        pub r#type: McpCallItemType = "type" required,
     }
 }
 
@@ -7246,21 +6221,13 @@ tag_enum! {
     pub enum McpCallItemType { McpCall = "mcp_call" }
 }
 
-/// The MCP server request failed at the HTTP layer
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpHttpError {
-    pub code: i64,
-    pub message: String,
-    pub r#type: McpHttpErrorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpHttpError {
-        code: "code" required,
-        message: "message" required,
-        r#type: "type" required,
+    /// The MCP server request failed at the HTTP layer
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpHttpError {
+        pub code: i64 = "code" required,
+        pub message: String = "message" required,
+        pub r#type: McpHttpErrorType = "type" required,
     }
 }
 
@@ -7275,25 +6242,15 @@ tag_enum! {
     pub enum McpHttpErrorType { HttpError = "http_error" }
 }
 
-/// List of available MCP tools from a server
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpListToolsItem {
-    pub error: Option<String>,
-    pub id: String,
-    pub server_label: String,
-    pub tools: Vec<McpListToolsItemToolsItem>,
-    pub r#type: McpListToolsItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpListToolsItem {
-        error: "error" optional,
-        id: "id" required,
-        server_label: "server_label" required,
-        tools: "tools" defaulted,
-        r#type: "type" required,
+    /// List of available MCP tools from a server
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpListToolsItem {
+        pub error: Option<String> = "error" optional,
+        pub id: String = "id" required,
+        pub server_label: String = "server_label" required,
+        pub tools: Vec<McpListToolsItemToolsItem> = "tools" defaulted,
+        pub r#type: McpListToolsItemType = "type" required,
     }
 }
 
@@ -7328,22 +6285,13 @@ impl McpListToolsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpListToolsItemToolsItem {
-    pub annotations: Option<serde_json::Value>,
-    pub description: Option<String>,
-    pub input_schema: serde_json::Map<String, serde_json::Value>,
-    pub name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpListToolsItemToolsItem {
-        annotations: "annotations" optional,
-        description: "description" optional,
-        input_schema: "input_schema" defaulted,
-        name: "name" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpListToolsItemToolsItem {
+        pub annotations: Option<serde_json::Value> = "annotations" optional,
+        pub description: Option<String> = "description" optional,
+        pub input_schema: serde_json::Map<String, serde_json::Value> = "input_schema" defaulted,
+        pub name: String = "name" required,
     }
 }
 
@@ -7383,21 +6331,13 @@ tag_enum! {
     pub enum McpListToolsItemType { McpListTools = "mcp_list_tools" }
 }
 
-/// The MCP server returned a protocol-level error
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpProtocolError {
-    pub code: i64,
-    pub message: String,
-    pub r#type: McpProtocolErrorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpProtocolError {
-        code: "code" required,
-        message: "message" required,
-        r#type: "type" required,
+    /// The MCP server returned a protocol-level error
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpProtocolError {
+        pub code: i64 = "code" required,
+        pub message: String = "message" required,
+        pub r#type: McpProtocolErrorType = "type" required,
     }
 }
 
@@ -7412,33 +6352,19 @@ tag_enum! {
     pub enum McpProtocolErrorType { McpProtocolError = "mcp_protocol_error" }
 }
 
-/// MCP (Model Context Protocol) tool configuration
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpServerTool {
-    pub allowed_tools: Option<McpServerToolAllowedTools>,
-    pub authorization: Option<String>,
-    pub connector_id: Option<McpServerToolConnectorId>,
-    pub headers: Option<std::collections::BTreeMap<String, String>>,
-    pub require_approval: Option<McpServerToolRequireApproval>,
-    pub server_description: Option<String>,
-    pub server_label: String,
-    pub server_url: Option<String>,
-    pub r#type: McpServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpServerTool {
-        allowed_tools: "allowed_tools" optional,
-        authorization: "authorization" optional,
-        connector_id: "connector_id" optional,
-        headers: "headers" optional,
-        require_approval: "require_approval" optional,
-        server_description: "server_description" optional,
-        server_label: "server_label" required,
-        server_url: "server_url" optional,
-        r#type: "type" required,
+    /// MCP (Model Context Protocol) tool configuration
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpServerTool {
+        pub allowed_tools: Option<McpServerToolAllowedTools> = "allowed_tools" optional,
+        pub authorization: Option<String> = "authorization" optional,
+        pub connector_id: Option<McpServerToolConnectorId> = "connector_id" optional,
+        pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
+        pub require_approval: Option<McpServerToolRequireApproval> = "require_approval" optional,
+        pub server_description: Option<String> = "server_description" optional,
+        pub server_label: String = "server_label" required,
+        pub server_url: Option<String> = "server_url" optional,
+        pub r#type: McpServerToolType = "type" required,
     }
 }
 
@@ -7551,18 +6477,11 @@ impl From<Vec<&str>> for McpServerToolAllowedTools {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpServerToolAllowedToolsObject {
-    pub read_only: Option<bool>,
-    pub tool_names: Option<Vec<String>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpServerToolAllowedToolsObject {
-        read_only: "read_only" optional,
-        tool_names: "tool_names" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpServerToolAllowedToolsObject {
+        pub read_only: Option<bool> = "read_only" optional,
+        pub tool_names: Option<Vec<String>> = "tool_names" optional,
     }
 }
 
@@ -7620,18 +6539,11 @@ impl From<McpServerToolRequireApprovalString> for McpServerToolRequireApproval {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpServerToolRequireApprovalObject {
-    pub always: Option<McpServerToolRequireApprovalObjectAlways>,
-    pub never: Option<McpServerToolRequireApprovalObjectNever>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpServerToolRequireApprovalObject {
-        always: "always" optional,
-        never: "never" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpServerToolRequireApprovalObject {
+        pub always: Option<McpServerToolRequireApprovalObjectAlways> = "always" optional,
+        pub never: Option<McpServerToolRequireApprovalObjectNever> = "never" optional,
     }
 }
 
@@ -7654,16 +6566,10 @@ impl McpServerToolRequireApprovalObject {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpServerToolRequireApprovalObjectAlways {
-    pub tool_names: Option<Vec<String>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpServerToolRequireApprovalObjectAlways {
-        tool_names: "tool_names" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpServerToolRequireApprovalObjectAlways {
+        pub tool_names: Option<Vec<String>> = "tool_names" optional,
     }
 }
 
@@ -7680,16 +6586,10 @@ impl McpServerToolRequireApprovalObjectAlways {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpServerToolRequireApprovalObjectNever {
-    pub tool_names: Option<Vec<String>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpServerToolRequireApprovalObjectNever {
-        tool_names: "tool_names" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpServerToolRequireApprovalObjectNever {
+        pub tool_names: Option<Vec<String>> = "tool_names" optional,
     }
 }
 
@@ -7760,19 +6660,12 @@ impl From<&str> for McpToolCallError {
     }
 }
 
-/// The MCP tool ran but reported a failure
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct McpToolExecutionError {
-    pub content: Option<serde_json::Value>,
-    pub r#type: McpToolExecutionErrorType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    McpToolExecutionError {
-        content: "content" optional,
-        r#type: "type" required,
+    /// The MCP tool ran but reported a failure
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct McpToolExecutionError {
+        pub content: Option<serde_json::Value> = "content" optional,
+        pub r#type: McpToolExecutionErrorType = "type" required,
     }
 }
 
@@ -7793,34 +6686,20 @@ tag_enum! {
     pub enum McpToolExecutionErrorType { McpToolExecutionError = "mcp_tool_execution_error" }
 }
 
-/// A function tool grouped inside a namespace tool
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct NamespaceFunctionTool {
-    pub allowed_callers: Option<Vec<NamespaceFunctionToolAllowedCallersItem>>,
-    /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
-    pub r#async: Option<bool>,
-    pub defer_loading: Option<bool>,
-    pub description: Option<String>,
-    pub name: String,
-    pub output_schema: Option<serde_json::Map<String, serde_json::Value>>,
-    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    pub strict: Option<bool>,
-    pub r#type: NamespaceFunctionToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    NamespaceFunctionTool {
-        allowed_callers: "allowed_callers" optional,
-        r#async: "async" optional,
-        defer_loading: "defer_loading" optional,
-        description: "description" optional,
-        name: "name" required,
-        output_schema: "output_schema" optional,
-        parameters: "parameters" optional,
-        strict: "strict" optional,
-        r#type: "type" required,
+    /// A function tool grouped inside a namespace tool
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct NamespaceFunctionTool {
+        pub allowed_callers: Option<Vec<NamespaceFunctionToolAllowedCallersItem>> = "allowed_callers" optional,
+        /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
+        pub r#async: Option<bool> = "async" optional,
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        pub description: Option<String> = "description" optional,
+        pub name: String = "name" required,
+        pub output_schema: Option<serde_json::Map<String, serde_json::Value>> = "output_schema" optional,
+        pub parameters: Option<serde_json::Map<String, serde_json::Value>> = "parameters" optional,
+        pub strict: Option<bool> = "strict" optional,
+        pub r#type: NamespaceFunctionToolType = "type" required,
     }
 }
 
@@ -7930,23 +6809,14 @@ tag_enum! {
     pub enum NamespaceFunctionToolType { Function = "function" }
 }
 
-/// Groups function/custom tools under a shared namespace
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct NamespaceTool {
-    pub description: String,
-    pub name: String,
-    pub tools: Vec<NamespaceToolToolsItem>,
-    pub r#type: NamespaceToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    NamespaceTool {
-        description: "description" required,
-        name: "name" required,
-        tools: "tools" defaulted,
-        r#type: "type" required,
+    /// Groups function/custom tools under a shared namespace
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct NamespaceTool {
+        pub description: String = "description" required,
+        pub name: String = "name" required,
+        pub tools: Vec<NamespaceToolToolsItem> = "tools" defaulted,
+        pub r#type: NamespaceToolType = "type" required,
     }
 }
 
@@ -7990,30 +6860,18 @@ tag_enum! {
     pub enum NamespaceToolType { Namespace = "namespace" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenAIResponseCustomToolCall {
-    /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
-    pub r#async: Option<bool>,
-    pub call_id: String,
-    pub id: Option<String>,
-    pub input: String,
-    pub name: String,
-    /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    pub namespace: Option<String>,
-    pub r#type: OpenAIResponseCustomToolCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponseCustomToolCall {
-        r#async: "async" optional,
-        call_id: "call_id" required,
-        id: "id" optional,
-        input: "input" required,
-        name: "name" required,
-        namespace: "namespace" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenAIResponseCustomToolCall {
+        /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
+        pub r#async: Option<bool> = "async" optional,
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub input: String = "input" required,
+        pub name: String = "name" required,
+        /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
+        pub namespace: Option<String> = "namespace" optional,
+        pub r#type: OpenAIResponseCustomToolCallType = "type" required,
     }
 }
 
@@ -8051,22 +6909,13 @@ impl OpenAIResponseCustomToolCall {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenAIResponseCustomToolCallOutput {
-    pub call_id: String,
-    pub id: Option<String>,
-    pub output: OpenAIResponseCustomToolCallOutputValue,
-    pub r#type: OpenAIResponseCustomToolCallOutputType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponseCustomToolCallOutput {
-        call_id: "call_id" required,
-        id: "id" optional,
-        output: "output" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OpenAIResponseCustomToolCallOutput {
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub output: OpenAIResponseCustomToolCallOutputValue = "output" required,
+        pub r#type: OpenAIResponseCustomToolCallOutputType = "type" required,
     }
 }
 
@@ -8151,38 +7000,23 @@ tag_enum! {
     pub enum OpenAIResponseCustomToolCallType { CustomToolCall = "custom_tool_call" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenAIResponseFunctionToolCall {
-    pub arguments: String,
-    /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
-    pub r#async: Option<bool>,
-    pub call_id: String,
-    pub id: Option<String>,
-    pub name: String,
-    /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    pub namespace: Option<String>,
-    pub status: Option<ToolCallStatus>,
-    /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
-    pub subagent_id: Option<String>,
-    /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
-    pub subagent_items: Option<Vec<OpenAIResponseFunctionToolCallSubagentItemsItem>>,
-    pub r#type: OpenAIResponseFunctionToolCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponseFunctionToolCall {
-        arguments: "arguments" required,
-        r#async: "async" optional,
-        call_id: "call_id" required,
-        id: "id" optional,
-        name: "name" required,
-        namespace: "namespace" optional,
-        status: "status" optional,
-        subagent_id: "subagent_id" optional,
-        subagent_items: "subagent_items" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenAIResponseFunctionToolCall {
+        pub arguments: String = "arguments" required,
+        /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
+        pub r#async: Option<bool> = "async" optional,
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub name: String = "name" required,
+        /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
+        pub namespace: Option<String> = "namespace" optional,
+        pub status: Option<ToolCallStatus> = "status" optional,
+        /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
+        pub subagent_id: Option<String> = "subagent_id" optional,
+        /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
+        pub subagent_items: Option<Vec<OpenAIResponseFunctionToolCallSubagentItemsItem>> = "subagent_items" optional,
+        pub r#type: OpenAIResponseFunctionToolCallType = "type" required,
     }
 }
 
@@ -8241,24 +7075,14 @@ impl OpenAIResponseFunctionToolCall {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenAIResponseFunctionToolCallOutput {
-    pub call_id: String,
-    pub id: Option<String>,
-    pub output: OpenAIResponseFunctionToolCallOutputValue,
-    pub status: Option<ToolCallStatus>,
-    pub r#type: OpenAIResponseFunctionToolCallOutputType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponseFunctionToolCallOutput {
-        call_id: "call_id" required,
-        id: "id" optional,
-        output: "output" required,
-        status: "status" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OpenAIResponseFunctionToolCallOutput {
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub output: OpenAIResponseFunctionToolCallOutputValue = "output" required,
+        pub status: Option<ToolCallStatus> = "status" optional,
+        pub r#type: OpenAIResponseFunctionToolCallOutputType = "type" required,
     }
 }
 
@@ -8360,16 +7184,10 @@ impl From<InputFile> for OpenAIResponseFunctionToolCallOutputValueObjectsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenAIResponseFunctionToolCallSubagentItemsItem {
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponseFunctionToolCallSubagentItemsItem {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenAIResponseFunctionToolCallSubagentItemsItem {
+        pub r#type: String = "type" required,
     }
 }
 
@@ -8384,22 +7202,13 @@ tag_enum! {
     pub enum OpenAIResponseFunctionToolCallType { FunctionCall = "function_call" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenAIResponseInputMessageItem {
-    pub content: Vec<OpenAIResponseInputMessageItemContentItem>,
-    pub id: String,
-    pub role: OpenAIResponseInputMessageItemRole,
-    pub r#type: Option<OpenAIResponseInputMessageItemType>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponseInputMessageItem {
-        content: "content" defaulted,
-        id: "id" required,
-        role: "role" required,
-        r#type: "type" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OpenAIResponseInputMessageItem {
+        pub content: Vec<OpenAIResponseInputMessageItemContentItem> = "content" defaulted,
+        pub id: String = "id" required,
+        pub role: OpenAIResponseInputMessageItemRole = "role" required,
+        pub r#type: Option<OpenAIResponseInputMessageItemType> = "type" optional,
     }
 }
 
@@ -8527,18 +7336,11 @@ tag_enum! {
     pub enum OpenAIResponsesImageGenCallPartialImageType { ResponseImageGenerationCallPartialImage = "response.image_generation_call.partial_image" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenAIResponsesRefusalContent {
-    pub refusal: String,
-    pub r#type: OpenAIResponsesRefusalContentType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponsesRefusalContent {
-        refusal: "refusal" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenAIResponsesRefusalContent {
+        pub refusal: String = "refusal" required,
+        pub r#type: OpenAIResponsesRefusalContentType = "type" required,
     }
 }
 
@@ -8618,16 +7420,10 @@ impl From<OpenAIResponsesToolChoiceString> for OpenAIResponsesToolChoice {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenAIResponsesToolChoiceApplyPatch {
-    pub r#type: OpenAIResponsesToolChoiceApplyPatchType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponsesToolChoiceApplyPatch {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenAIResponsesToolChoiceApplyPatch {
+        pub r#type: OpenAIResponsesToolChoiceApplyPatchType = "type" required,
     }
 }
 
@@ -8642,18 +7438,11 @@ tag_enum! {
     pub enum OpenAIResponsesToolChoiceApplyPatchType { ApplyPatch = "apply_patch" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenAIResponsesToolChoiceFunction {
-    pub name: String,
-    pub r#type: OpenAIResponsesToolChoiceFunctionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponsesToolChoiceFunction {
-        name: "name" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenAIResponsesToolChoiceFunction {
+        pub name: String = "name" required,
+        pub r#type: OpenAIResponsesToolChoiceFunctionType = "type" required,
     }
 }
 
@@ -8668,16 +7457,10 @@ tag_enum! {
     pub enum OpenAIResponsesToolChoiceFunctionType { Function = "function" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenAIResponsesToolChoiceObject {
-    pub r#type: OpenAIResponsesToolChoiceObjectType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponsesToolChoiceObject {
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OpenAIResponsesToolChoiceObject {
+        pub r#type: OpenAIResponsesToolChoiceObjectType = "type" required,
     }
 }
 
@@ -8695,16 +7478,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenAIResponsesToolChoiceShell {
-    pub r#type: OpenAIResponsesToolChoiceShellType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponsesToolChoiceShell {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenAIResponsesToolChoiceShell {
+        pub r#type: OpenAIResponsesToolChoiceShellType = "type" required,
     }
 }
 
@@ -8734,18 +7511,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenAIResponsesUsageInputTokensDetails {
-    pub cache_write_tokens: Option<i64>,
-    pub cached_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponsesUsageInputTokensDetails {
-        cache_write_tokens: "cache_write_tokens" optional,
-        cached_tokens: "cached_tokens" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenAIResponsesUsageInputTokensDetails {
+        pub cache_write_tokens: Option<i64> = "cache_write_tokens" optional,
+        pub cached_tokens: i64 = "cached_tokens" required,
     }
 }
 
@@ -8769,16 +7539,10 @@ impl OpenAIResponsesUsageInputTokensDetails {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenAIResponsesUsageOutputTokensDetails {
-    pub reasoning_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIResponsesUsageOutputTokensDetails {
-        reasoning_tokens: "reasoning_tokens" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenAIResponsesUsageOutputTokensDetails {
+        pub reasoning_tokens: i64 = "reasoning_tokens" required,
     }
 }
 
@@ -8797,22 +7561,14 @@ tag_enum! {
     pub enum OpenAIResponsesWebSearchCallSearchingType { ResponseWebSearchCallSearching = "response.web_search_call.searching" }
 }
 
-/// Event emitted when a response is created
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenResponsesCreatedEvent {
-    /// Complete non-streaming response from the Responses API
-    pub response: OpenResponsesResult,
-    pub sequence_number: i64,
-    pub r#type: CreatedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenResponsesCreatedEvent {
-        response: "response" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a response is created
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OpenResponsesCreatedEvent {
+        /// Complete non-streaming response from the Responses API
+        pub response: OpenResponsesResult = "response" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: CreatedEventType = "type" required,
     }
 }
 
@@ -8828,22 +7584,14 @@ impl OpenResponsesCreatedEvent {
     }
 }
 
-/// Error of a failed response; `metadata` carries OpenRouter-specific details.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenResponsesErrorField {
-    pub code: OpenResponsesErrorFieldCode,
-    pub message: String,
-    /// OpenRouter-specific details of a failed response, such as the alignment object of an alignment error.
-    pub metadata: Option<OpenResponsesErrorMetadata>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenResponsesErrorField {
-        code: "code" required,
-        message: "message" required,
-        metadata: "metadata" optional,
+    /// Error of a failed response; `metadata` carries OpenRouter-specific details.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OpenResponsesErrorField {
+        pub code: OpenResponsesErrorFieldCode = "code" required,
+        pub message: String = "message" required,
+        /// OpenRouter-specific details of a failed response, such as the alignment object of an alignment error.
+        pub metadata: Option<OpenResponsesErrorMetadata> = "metadata" optional,
     }
 }
 
@@ -8888,18 +7636,12 @@ open_enum! {
     }
 }
 
-/// OpenRouter-specific details of a failed response, such as the alignment object of an alignment error.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenResponsesErrorMetadata {
-    /// Beta. The result of the alignment plugin for this request; the shape may change.
-    pub alignment: Option<OpenResponsesErrorMetadataAlignment>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenResponsesErrorMetadata {
-        alignment: "alignment" optional,
+    /// OpenRouter-specific details of a failed response, such as the alignment object of an alignment error.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenResponsesErrorMetadata {
+        /// Beta. The result of the alignment plugin for this request; the shape may change.
+        pub alignment: Option<OpenResponsesErrorMetadataAlignment> = "alignment" optional,
     }
 }
 
@@ -8916,20 +7658,13 @@ impl OpenResponsesErrorMetadata {
     }
 }
 
-/// Beta. The result of the alignment plugin for this request; the shape may change.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenResponsesErrorMetadataAlignment {
-    /// One record per evaluated assistant message of the request, in the order the messages were produced. Empty when no message of the request had content to evaluate.
-    pub calls: Vec<AlignmentCallRecord>,
-    pub rejected: Option<AlignmentRejected>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenResponsesErrorMetadataAlignment {
-        calls: "calls" defaulted,
-        rejected: "rejected" optional,
+    /// Beta. The result of the alignment plugin for this request; the shape may change.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenResponsesErrorMetadataAlignment {
+        /// One record per evaluated assistant message of the request, in the order the messages were produced. Empty when no message of the request had content to evaluate.
+        pub calls: Vec<AlignmentCallRecord> = "calls" defaulted,
+        pub rejected: Option<AlignmentRejected> = "rejected" optional,
     }
 }
 
@@ -8946,22 +7681,14 @@ impl OpenResponsesErrorMetadataAlignment {
     }
 }
 
-/// Event emitted when a response is in progress
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenResponsesInProgressEvent {
-    /// Complete non-streaming response from the Responses API
-    pub response: OpenResponsesResult,
-    pub sequence_number: i64,
-    pub r#type: InProgressEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenResponsesInProgressEvent {
-        response: "response" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a response is in progress
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OpenResponsesInProgressEvent {
+        /// Complete non-streaming response from the Responses API
+        pub response: OpenResponsesResult = "response" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: InProgressEventType = "type" required,
     }
 }
 
@@ -8977,101 +7704,57 @@ impl OpenResponsesInProgressEvent {
     }
 }
 
-/// Complete non-streaming response from the Responses API
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenResponsesResult {
-    pub background: Option<bool>,
-    pub completed_at: Option<i64>,
-    pub created_at: i64,
-    /// Error of a failed response; `metadata` carries OpenRouter-specific details.
-    pub error: Option<OpenResponsesErrorField>,
-    pub frequency_penalty: Option<f64>,
-    pub id: String,
-    pub incomplete_details: Option<IncompleteDetails>,
-    pub instructions: Option<BaseInputs>,
-    pub max_output_tokens: Option<i64>,
-    pub max_tool_calls: Option<i64>,
-    /// Metadata key-value pairs for the request. Keys must be ≤64 characters and cannot contain brackets. Values must be ≤512 characters. Maximum 16 pairs allowed.
-    pub metadata: Option<RequestMetadata>,
-    pub model: String,
-    pub object: BaseResponsesResultObject,
-    pub output: Vec<OutputItems>,
-    pub output_text: Option<String>,
-    pub parallel_tool_calls: bool,
-    pub presence_penalty: Option<f64>,
-    pub previous_response_id: Option<String>,
-    pub prompt: Option<StoredPromptTemplate>,
-    pub prompt_cache_key: Option<String>,
-    /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
-    pub prompt_cache_options: Option<PromptCacheOptions>,
-    pub reasoning: Option<BaseReasoningConfig>,
-    pub safety_identifier: Option<String>,
-    pub service_tier: Option<String>,
-    pub status: OpenAIResponsesResponseStatus,
-    pub store: Option<bool>,
-    pub temperature: Option<f64>,
-    /// Text output configuration including format and verbosity
-    pub text: Option<TextExtendedConfig>,
-    pub tool_choice: OpenAIResponsesToolChoice,
-    pub tools: Vec<BaseResponsesResultToolsItem>,
-    pub top_logprobs: Option<i64>,
-    pub top_p: Option<f64>,
-    pub truncation: Option<Truncation>,
-    /// Token usage information for the response
-    pub usage: Option<Usage>,
-    pub user: Option<String>,
-    /// Beta. The result of the alignment plugin for this request; the shape may change.
-    pub alignment: Option<Alignment>,
-    /// Canonical OpenRouter error type, stable across all API formats
-    pub error_type: Option<ApiErrorType>,
-    pub openrouter_metadata: Option<OpenRouterMetadata>,
-    /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
-    pub safeguard_results: Option<Vec<ArmorSafeguardResult>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenResponsesResult {
-        background: "background" optional,
-        completed_at: "completed_at" defaulted,
-        created_at: "created_at" required,
-        error: "error" defaulted,
-        frequency_penalty: "frequency_penalty" defaulted,
-        id: "id" required,
-        incomplete_details: "incomplete_details" defaulted,
-        instructions: "instructions" defaulted,
-        max_output_tokens: "max_output_tokens" optional,
-        max_tool_calls: "max_tool_calls" optional,
-        metadata: "metadata" defaulted,
-        model: "model" required,
-        object: "object" required,
-        output: "output" defaulted,
-        output_text: "output_text" optional,
-        parallel_tool_calls: "parallel_tool_calls" required,
-        presence_penalty: "presence_penalty" defaulted,
-        previous_response_id: "previous_response_id" optional,
-        prompt: "prompt" optional,
-        prompt_cache_key: "prompt_cache_key" optional,
-        prompt_cache_options: "prompt_cache_options" optional,
-        reasoning: "reasoning" optional,
-        safety_identifier: "safety_identifier" optional,
-        service_tier: "service_tier" optional,
-        status: "status" required,
-        store: "store" optional,
-        temperature: "temperature" defaulted,
-        text: "text" optional,
-        tool_choice: "tool_choice" required,
-        tools: "tools" defaulted,
-        top_logprobs: "top_logprobs" optional,
-        top_p: "top_p" defaulted,
-        truncation: "truncation" optional,
-        usage: "usage" optional,
-        user: "user" optional,
-        alignment: "alignment" optional,
-        error_type: "error_type" optional,
-        openrouter_metadata: "openrouter_metadata" optional,
-        safeguard_results: "safeguard_results" optional,
+    /// Complete non-streaming response from the Responses API
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OpenResponsesResult {
+        pub background: Option<bool> = "background" optional,
+        pub completed_at: Option<i64> = "completed_at" defaulted,
+        pub created_at: i64 = "created_at" required,
+        /// Error of a failed response; `metadata` carries OpenRouter-specific details.
+        pub error: Option<OpenResponsesErrorField> = "error" defaulted,
+        pub frequency_penalty: Option<f64> = "frequency_penalty" defaulted,
+        pub id: String = "id" required,
+        pub incomplete_details: Option<IncompleteDetails> = "incomplete_details" defaulted,
+        pub instructions: Option<BaseInputs> = "instructions" defaulted,
+        pub max_output_tokens: Option<i64> = "max_output_tokens" optional,
+        pub max_tool_calls: Option<i64> = "max_tool_calls" optional,
+        /// Metadata key-value pairs for the request. Keys must be ≤64 characters and cannot contain brackets. Values must be ≤512 characters. Maximum 16 pairs allowed.
+        pub metadata: Option<RequestMetadata> = "metadata" defaulted,
+        pub model: String = "model" required,
+        pub object: BaseResponsesResultObject = "object" required,
+        pub output: Vec<OutputItems> = "output" defaulted,
+        pub output_text: Option<String> = "output_text" optional,
+        pub parallel_tool_calls: bool = "parallel_tool_calls" required,
+        pub presence_penalty: Option<f64> = "presence_penalty" defaulted,
+        pub previous_response_id: Option<String> = "previous_response_id" optional,
+        pub prompt: Option<StoredPromptTemplate> = "prompt" optional,
+        pub prompt_cache_key: Option<String> = "prompt_cache_key" optional,
+        /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
+        pub prompt_cache_options: Option<PromptCacheOptions> = "prompt_cache_options" optional,
+        pub reasoning: Option<BaseReasoningConfig> = "reasoning" optional,
+        pub safety_identifier: Option<String> = "safety_identifier" optional,
+        pub service_tier: Option<String> = "service_tier" optional,
+        pub status: OpenAIResponsesResponseStatus = "status" required,
+        pub store: Option<bool> = "store" optional,
+        pub temperature: Option<f64> = "temperature" defaulted,
+        /// Text output configuration including format and verbosity
+        pub text: Option<TextExtendedConfig> = "text" optional,
+        pub tool_choice: OpenAIResponsesToolChoice = "tool_choice" required,
+        pub tools: Vec<BaseResponsesResultToolsItem> = "tools" defaulted,
+        pub top_logprobs: Option<i64> = "top_logprobs" optional,
+        pub top_p: Option<f64> = "top_p" defaulted,
+        pub truncation: Option<Truncation> = "truncation" optional,
+        /// Token usage information for the response
+        pub usage: Option<Usage> = "usage" optional,
+        pub user: Option<String> = "user" optional,
+        /// Beta. The result of the alignment plugin for this request; the shape may change.
+        pub alignment: Option<Alignment> = "alignment" optional,
+        /// Canonical OpenRouter error type, stable across all API formats
+        pub error_type: Option<ApiErrorType> = "error_type" optional,
+        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
+        pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
     }
 }
 
@@ -9405,36 +8088,23 @@ impl OpenResponsesResult {
     }
 }
 
-/// An openrouter:advisor server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputAdvisorServerToolItem {
-    /// The advisor model's response (the advice text returned to the executor).
-    pub advice: Option<String>,
-    /// Error message when the advisor call did not produce advice. Set together with `status: 'failed'` on the terminal item.
-    pub error: Option<String>,
-    pub id: Option<String>,
-    /// Provider-safe function name of the specific advisor instance that produced this item (e.g. `openrouter_advisor__1`). Present only when more than one advisor tool is configured; omitted for the default single advisor. Echo this field back unchanged so the advisor's cross-request memory stays namespaced to the correct instance. This identity is positional: it is derived from the index of the advisor entry in the request `tools` array, so clients must keep the order of advisor tool entries stable across requests in a conversation. Reordering or inserting advisor entries shifts these names and causes each advisor's cross-request memory to be attributed to the wrong instance.
-    pub instance_name: Option<String>,
-    /// Slug of the advisor model that was consulted.
-    pub model: Option<String>,
-    /// The prompt the executor sent to the advisor.
-    pub prompt: Option<String>,
-    pub status: FailableToolCallStatus,
-    pub r#type: OutputAdvisorServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputAdvisorServerToolItem {
-        advice: "advice" optional,
-        error: "error" optional,
-        id: "id" optional,
-        instance_name: "instance_name" optional,
-        model: "model" optional,
-        prompt: "prompt" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:advisor server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputAdvisorServerToolItem {
+        /// The advisor model's response (the advice text returned to the executor).
+        pub advice: Option<String> = "advice" optional,
+        /// Error message when the advisor call did not produce advice. Set together with `status: 'failed'` on the terminal item.
+        pub error: Option<String> = "error" optional,
+        pub id: Option<String> = "id" optional,
+        /// Provider-safe function name of the specific advisor instance that produced this item (e.g. `openrouter_advisor__1`). Present only when more than one advisor tool is configured; omitted for the default single advisor. Echo this field back unchanged so the advisor's cross-request memory stays namespaced to the correct instance. This identity is positional: it is derived from the index of the advisor entry in the request `tools` array, so clients must keep the order of advisor tool entries stable across requests in a conversation. Reordering or inserting advisor entries shifts these names and causes each advisor's cross-request memory to be attributed to the wrong instance.
+        pub instance_name: Option<String> = "instance_name" optional,
+        /// Slug of the advisor model that was consulted.
+        pub model: Option<String> = "model" optional,
+        /// The prompt the executor sent to the advisor.
+        pub prompt: Option<String> = "prompt" optional,
+        pub status: FailableToolCallStatus = "status" required,
+        pub r#type: OutputAdvisorServerToolItemType = "type" required,
     }
 }
 
@@ -9495,27 +8165,17 @@ tag_enum! {
     pub enum OutputAdvisorServerToolItemType { OpenrouterAdvisor = "openrouter:advisor" }
 }
 
-/// A native `apply_patch_call` output item matching OpenAI's Responses API shape. Emitted when the client requested the `apply_patch` shorthand.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputApplyPatchCallItem {
-    pub call_id: String,
-    pub id: String,
-    /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
-    pub operation: ApplyPatchCallOperation,
-    /// Lifecycle state of an `apply_patch_call` output item.
-    pub status: ApplyPatchCallStatus,
-    pub r#type: OutputApplyPatchCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputApplyPatchCallItem {
-        call_id: "call_id" required,
-        id: "id" required,
-        operation: "operation" required,
-        status: "status" required,
-        r#type: "type" required,
+    /// A native `apply_patch_call` output item matching OpenAI's Responses API shape. Emitted when the client requested the `apply_patch` shorthand.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputApplyPatchCallItem {
+        pub call_id: String = "call_id" required,
+        pub id: String = "id" required,
+        /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
+        pub operation: ApplyPatchCallOperation = "operation" required,
+        /// Lifecycle state of an `apply_patch_call` output item.
+        pub status: ApplyPatchCallStatus = "status" required,
+        pub r#type: OutputApplyPatchCallItemType = "type" required,
     }
 }
 
@@ -9542,29 +8202,18 @@ tag_enum! {
     pub enum OutputApplyPatchCallItemType { ApplyPatchCall = "apply_patch_call" }
 }
 
-/// An openrouter:apply_patch server tool output item. The turn halts when validation succeeds so the client can apply the patch and echo an `apply_patch_call_output` on the next turn.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputApplyPatchServerToolItem {
-    pub call_id: Option<String>,
-    /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
-    pub error: Option<String>,
-    pub id: Option<String>,
-    /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
-    pub operation: Option<ApplyPatchCallOperation>,
-    pub status: FailableToolCallStatus,
-    pub r#type: OutputApplyPatchServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputApplyPatchServerToolItem {
-        call_id: "call_id" optional,
-        error: "error" optional,
-        id: "id" optional,
-        operation: "operation" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:apply_patch server tool output item. The turn halts when validation succeeds so the client can apply the patch and echo an `apply_patch_call_output` on the next turn.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputApplyPatchServerToolItem {
+        pub call_id: Option<String> = "call_id" optional,
+        /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
+        pub error: Option<String> = "error" optional,
+        pub id: Option<String> = "id" optional,
+        /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
+        pub operation: Option<ApplyPatchCallOperation> = "operation" optional,
+        pub status: FailableToolCallStatus = "status" required,
+        pub r#type: OutputApplyPatchServerToolItemType = "type" required,
     }
 }
 
@@ -9611,39 +8260,25 @@ tag_enum! {
     pub enum OutputApplyPatchServerToolItemType { OpenrouterApplyPatch = "openrouter:apply_patch" }
 }
 
-/// A client tool call that OpenRouter Armor blocked. Emitted in place of the call when `plugins[armor].output_mode` is `custom_item`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputArmorBlockedItem {
-    /// The arguments exactly as the model wrote them.
-    pub arguments: String,
-    /// The call id the model chose. Use it to find this call in `safeguard_results`.
-    pub call_id: String,
-    /// The rule that blocked the call, in the same `[Rule Name]` form as `safeguard_results`.
-    pub explanation: String,
-    pub id: String,
-    /// The name of the tool the model called.
-    pub name: String,
-    /// The namespace the tool belongs to, for namespaced tools such as MCP. Absent for a plain function tool.
-    pub namespace: Option<String>,
-    /// The error text the model received as the result of this call. Sending this item back replays that text to the model.
-    pub reason: String,
-    pub status: OutputArmorBlockedItemStatus,
-    pub r#type: OutputArmorBlockedItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputArmorBlockedItem {
-        arguments: "arguments" required,
-        call_id: "call_id" required,
-        explanation: "explanation" required,
-        id: "id" required,
-        name: "name" required,
-        namespace: "namespace" optional,
-        reason: "reason" required,
-        status: "status" required,
-        r#type: "type" required,
+    /// A client tool call that OpenRouter Armor blocked. Emitted in place of the call when `plugins[armor].output_mode` is `custom_item`.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputArmorBlockedItem {
+        /// The arguments exactly as the model wrote them.
+        pub arguments: String = "arguments" required,
+        /// The call id the model chose. Use it to find this call in `safeguard_results`.
+        pub call_id: String = "call_id" required,
+        /// The rule that blocked the call, in the same `[Rule Name]` form as `safeguard_results`.
+        pub explanation: String = "explanation" required,
+        pub id: String = "id" required,
+        /// The name of the tool the model called.
+        pub name: String = "name" required,
+        /// The namespace the tool belongs to, for namespaced tools such as MCP. Absent for a plain function tool.
+        pub namespace: Option<String> = "namespace" optional,
+        /// The error text the model received as the result of this call. Sending this item back replays that text to the model.
+        pub reason: String = "reason" required,
+        pub status: OutputArmorBlockedItemStatus = "status" required,
+        pub r#type: OutputArmorBlockedItemType = "type" required,
     }
 }
 
@@ -9686,44 +8321,27 @@ tag_enum! {
     pub enum OutputArmorBlockedItemType { OpenrouterArmorBlocked = "openrouter:armor_blocked" }
 }
 
-/// An openrouter:bash server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputBashServerToolItem {
-    /// The raw tool-call arguments string as emitted by the model.
-    pub arguments: Option<String>,
-    /// The model-generated tool call id from the originating turn.
-    pub call_id: Option<String>,
-    pub command: Option<String>,
-    /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
-    pub container_id: Option<String>,
-    /// The error message when the sandbox call failed before producing a result (for example, the per-user container limit was reached). Set together with `status: 'failed'`; absent on a successful call. A non-zero `exitCode` is a command failure, not a tool failure.
-    pub error: Option<String>,
-    pub exit_code: Option<i64>,
-    /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-    pub files: Option<Vec<OutputBashServerToolItemFilesItem>>,
-    pub id: Option<String>,
-    pub status: FailableToolCallStatus,
-    pub stderr: Option<String>,
-    pub stdout: Option<String>,
-    pub r#type: OutputBashServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputBashServerToolItem {
-        arguments: "arguments" optional,
-        call_id: "call_id" optional,
-        command: "command" optional,
-        container_id: "container_id" optional,
-        error: "error" optional,
-        exit_code: "exitCode" optional,
-        files: "files" optional,
-        id: "id" optional,
-        status: "status" required,
-        stderr: "stderr" optional,
-        stdout: "stdout" optional,
-        r#type: "type" required,
+    /// An openrouter:bash server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputBashServerToolItem {
+        /// The raw tool-call arguments string as emitted by the model.
+        pub arguments: Option<String> = "arguments" optional,
+        /// The model-generated tool call id from the originating turn.
+        pub call_id: Option<String> = "call_id" optional,
+        pub command: Option<String> = "command" optional,
+        /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
+        pub container_id: Option<String> = "container_id" optional,
+        /// The error message when the sandbox call failed before producing a result (for example, the per-user container limit was reached). Set together with `status: 'failed'`; absent on a successful call. A non-zero `exitCode` is a command failure, not a tool failure.
+        pub error: Option<String> = "error" optional,
+        pub exit_code: Option<i64> = "exitCode" optional,
+        /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
+        pub files: Option<Vec<OutputBashServerToolItemFilesItem>> = "files" optional,
+        pub id: Option<String> = "id" optional,
+        pub status: FailableToolCallStatus = "status" required,
+        pub stderr: Option<String> = "stderr" optional,
+        pub stdout: Option<String> = "stdout" optional,
+        pub r#type: OutputBashServerToolItemType = "type" required,
     }
 }
 
@@ -9822,26 +8440,15 @@ impl OutputBashServerToolItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputBashServerToolItemFilesItem {
-    pub container_id: String,
-    pub end_index: i64,
-    pub file_id: String,
-    pub filename: String,
-    pub start_index: i64,
-    pub r#type: OutputBashServerToolItemFilesItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputBashServerToolItemFilesItem {
-        container_id: "container_id" required,
-        end_index: "end_index" required,
-        file_id: "file_id" required,
-        filename: "filename" required,
-        start_index: "start_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputBashServerToolItemFilesItem {
+        pub container_id: String = "container_id" required,
+        pub end_index: i64 = "end_index" required,
+        pub file_id: String = "file_id" required,
+        pub filename: String = "filename" required,
+        pub start_index: i64 = "start_index" required,
+        pub r#type: OutputBashServerToolItemFilesItemType = "type" required,
     }
 }
 
@@ -9874,25 +8481,15 @@ tag_enum! {
     pub enum OutputBashServerToolItemType { OpenrouterBash = "openrouter:bash" }
 }
 
-/// An openrouter:browser_use server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputBrowserUseServerToolItem {
-    pub action: Option<String>,
-    pub id: Option<String>,
-    pub screenshot_b64: Option<String>,
-    pub status: ToolCallStatus,
-    pub r#type: OutputBrowserUseServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputBrowserUseServerToolItem {
-        action: "action" optional,
-        id: "id" optional,
-        screenshot_b64: "screenshotB64" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:browser_use server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputBrowserUseServerToolItem {
+        pub action: Option<String> = "action" optional,
+        pub id: Option<String> = "id" optional,
+        pub screenshot_b64: Option<String> = "screenshotB64" optional,
+        pub status: ToolCallStatus = "status" required,
+        pub r#type: OutputBrowserUseServerToolItemType = "type" required,
     }
 }
 
@@ -9932,27 +8529,16 @@ tag_enum! {
     pub enum OutputBrowserUseServerToolItemType { OpenrouterBrowserUse = "openrouter:browser_use" }
 }
 
-/// A code interpreter execution call with outputs
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputCodeInterpreterCallItem {
-    pub code: Option<String>,
-    pub container_id: Option<String>,
-    pub id: String,
-    pub outputs: Option<Vec<OutputItemCodeInterpreterCallOutputsItem>>,
-    pub status: OutputItemCodeInterpreterCallStatus,
-    pub r#type: OutputItemCodeInterpreterCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputCodeInterpreterCallItem {
-        code: "code" optional,
-        container_id: "container_id" optional,
-        id: "id" required,
-        outputs: "outputs" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// A code interpreter execution call with outputs
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputCodeInterpreterCallItem {
+        pub code: Option<String> = "code" optional,
+        pub container_id: Option<String> = "container_id" optional,
+        pub id: String = "id" required,
+        pub outputs: Option<Vec<OutputItemCodeInterpreterCallOutputsItem>> = "outputs" optional,
+        pub status: OutputItemCodeInterpreterCallStatus = "status" required,
+        pub r#type: OutputItemCodeInterpreterCallType = "type" required,
     }
 }
 
@@ -10003,31 +8589,18 @@ impl OutputCodeInterpreterCallItem {
     }
 }
 
-/// An openrouter:code_interpreter server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputCodeInterpreterServerToolItem {
-    pub code: Option<String>,
-    pub exit_code: Option<i64>,
-    pub id: Option<String>,
-    pub language: Option<String>,
-    pub status: ToolCallStatus,
-    pub stderr: Option<String>,
-    pub stdout: Option<String>,
-    pub r#type: OutputCodeInterpreterServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputCodeInterpreterServerToolItem {
-        code: "code" optional,
-        exit_code: "exitCode" optional,
-        id: "id" optional,
-        language: "language" optional,
-        status: "status" required,
-        stderr: "stderr" optional,
-        stdout: "stdout" optional,
-        r#type: "type" required,
+    /// An openrouter:code_interpreter server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputCodeInterpreterServerToolItem {
+        pub code: Option<String> = "code" optional,
+        pub exit_code: Option<i64> = "exitCode" optional,
+        pub id: Option<String> = "id" optional,
+        pub language: Option<String> = "language" optional,
+        pub status: ToolCallStatus = "status" required,
+        pub stderr: Option<String> = "stderr" optional,
+        pub stdout: Option<String> = "stdout" optional,
+        pub r#type: OutputCodeInterpreterServerToolItemType = "type" required,
     }
 }
 
@@ -10088,26 +8661,15 @@ tag_enum! {
     pub enum OutputCodeInterpreterServerToolItemType { OpenrouterCodeInterpreter = "openrouter:code_interpreter" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputComputerCallItem {
-    pub action: Option<serde_json::Value>,
-    pub call_id: String,
-    pub id: Option<String>,
-    pub pending_safety_checks: Vec<OutputComputerCallItemPendingSafetyChecksItem>,
-    pub status: OutputComputerCallItemStatus,
-    pub r#type: OutputComputerCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputComputerCallItem {
-        action: "action" optional,
-        call_id: "call_id" required,
-        id: "id" optional,
-        pending_safety_checks: "pending_safety_checks" defaulted,
-        status: "status" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputComputerCallItem {
+        pub action: Option<serde_json::Value> = "action" optional,
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub pending_safety_checks: Vec<OutputComputerCallItemPendingSafetyChecksItem> = "pending_safety_checks" defaulted,
+        pub status: OutputComputerCallItemStatus = "status" required,
+        pub r#type: OutputComputerCallItemType = "type" required,
     }
 }
 
@@ -10142,20 +8704,12 @@ impl OutputComputerCallItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputComputerCallItemPendingSafetyChecksItem {
-    pub code: String,
-    pub id: String,
-    pub message: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputComputerCallItemPendingSafetyChecksItem {
-        code: "code" required,
-        id: "id" required,
-        message: "message" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputComputerCallItemPendingSafetyChecksItem {
+        pub code: String = "code" required,
+        pub id: String = "id" required,
+        pub message: String = "message" required,
     }
 }
 
@@ -10178,33 +8732,20 @@ tag_enum! {
     pub enum OutputComputerCallItemType { ComputerCall = "computer_call" }
 }
 
-/// A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text rather than JSON arguments.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputCustomToolCallItem {
-    /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
-    pub r#async: Option<bool>,
-    pub call_id: String,
-    pub id: Option<String>,
-    pub input: String,
-    pub name: String,
-    /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    pub namespace: Option<String>,
-    pub status: Option<OutputCustomToolCallItemStatus>,
-    pub r#type: OutputCustomToolCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputCustomToolCallItem {
-        r#async: "async" optional,
-        call_id: "call_id" required,
-        id: "id" optional,
-        input: "input" required,
-        name: "name" required,
-        namespace: "namespace" optional,
-        status: "status" optional,
-        r#type: "type" required,
+    /// A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text rather than JSON arguments.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputCustomToolCallItem {
+        /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
+        pub r#async: Option<bool> = "async" optional,
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub input: String = "input" required,
+        pub name: String = "name" required,
+        /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
+        pub namespace: Option<String> = "namespace" optional,
+        pub status: Option<OutputCustomToolCallItemStatus> = "status" optional,
+        pub r#type: OutputCustomToolCallItemType = "type" required,
     }
 }
 
@@ -10261,30 +8802,19 @@ tag_enum! {
     pub enum OutputCustomToolCallItemType { CustomToolCall = "custom_tool_call" }
 }
 
-/// An openrouter:datetime server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputDatetimeItem {
-    /// ISO 8601 datetime string
-    pub datetime: String,
-    /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
-    pub error: Option<String>,
-    pub id: Option<String>,
-    pub status: FailableToolCallStatus,
-    /// IANA timezone name
-    pub timezone: String,
-    pub r#type: OutputDatetimeItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputDatetimeItem {
-        datetime: "datetime" required,
-        error: "error" optional,
-        id: "id" optional,
-        status: "status" required,
-        timezone: "timezone" required,
-        r#type: "type" required,
+    /// An openrouter:datetime server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputDatetimeItem {
+        /// ISO 8601 datetime string
+        pub datetime: String = "datetime" required,
+        /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
+        pub error: Option<String> = "error" optional,
+        pub id: Option<String> = "id" optional,
+        pub status: FailableToolCallStatus = "status" required,
+        /// IANA timezone name
+        pub timezone: String = "timezone" required,
+        pub r#type: OutputDatetimeItemType = "type" required,
     }
 }
 
@@ -10323,22 +8853,13 @@ tag_enum! {
     pub enum OutputDatetimeItemType { OpenrouterDatetime = "openrouter:datetime" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputFileSearchCallItem {
-    pub id: String,
-    pub queries: Vec<String>,
-    pub status: WebSearchStatus,
-    pub r#type: OutputItemFileSearchCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputFileSearchCallItem {
-        id: "id" required,
-        queries: "queries" defaulted,
-        status: "status" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputFileSearchCallItem {
+        pub id: String = "id" required,
+        pub queries: Vec<String> = "queries" defaulted,
+        pub status: WebSearchStatus = "status" required,
+        pub r#type: OutputItemFileSearchCallType = "type" required,
     }
 }
 
@@ -10355,23 +8876,14 @@ impl OutputFileSearchCallItem {
     }
 }
 
-/// An openrouter:file_search server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputFileSearchServerToolItem {
-    pub id: Option<String>,
-    pub queries: Option<Vec<String>>,
-    pub status: ToolCallStatus,
-    pub r#type: OutputFileSearchServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputFileSearchServerToolItem {
-        id: "id" optional,
-        queries: "queries" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:file_search server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputFileSearchServerToolItem {
+        pub id: Option<String> = "id" optional,
+        pub queries: Option<Vec<String>> = "queries" optional,
+        pub status: ToolCallStatus = "status" required,
+        pub r#type: OutputFileSearchServerToolItemType = "type" required,
     }
 }
 
@@ -10404,42 +8916,27 @@ tag_enum! {
     pub enum OutputFileSearchServerToolItemType { OpenrouterFileSearch = "openrouter:file_search" }
 }
 
-/// An openrouter:files server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputFilesServerToolItem {
-    /// The raw tool-call arguments string as emitted by the model.
-    pub arguments: Option<String>,
-    /// The model-generated tool call id from the originating turn.
-    pub call_id: Option<String>,
-    /// Error message when the file operation failed.
-    pub error: Option<String>,
-    /// The target file id supplied in the tool-call arguments.
-    pub file_id: Option<String>,
-    /// The target filename supplied in the tool-call arguments.
-    pub filename: Option<String>,
-    pub id: Option<String>,
-    /// The file operation performed (list, read, write, or edit).
-    pub operation: Option<String>,
-    /// JSON-serialized result of the file operation.
-    pub result: Option<String>,
-    pub status: ToolCallStatus,
-    pub r#type: OutputFilesServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputFilesServerToolItem {
-        arguments: "arguments" optional,
-        call_id: "call_id" optional,
-        error: "error" optional,
-        file_id: "file_id" optional,
-        filename: "filename" optional,
-        id: "id" optional,
-        operation: "operation" optional,
-        result: "result" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:files server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputFilesServerToolItem {
+        /// The raw tool-call arguments string as emitted by the model.
+        pub arguments: Option<String> = "arguments" optional,
+        /// The model-generated tool call id from the originating turn.
+        pub call_id: Option<String> = "call_id" optional,
+        /// Error message when the file operation failed.
+        pub error: Option<String> = "error" optional,
+        /// The target file id supplied in the tool-call arguments.
+        pub file_id: Option<String> = "file_id" optional,
+        /// The target filename supplied in the tool-call arguments.
+        pub filename: Option<String> = "filename" optional,
+        pub id: Option<String> = "id" optional,
+        /// The file operation performed (list, read, write, or edit).
+        pub operation: Option<String> = "operation" optional,
+        /// JSON-serialized result of the file operation.
+        pub result: Option<String> = "result" optional,
+        pub status: ToolCallStatus = "status" required,
+        pub r#type: OutputFilesServerToolItemType = "type" required,
     }
 }
 
@@ -10528,38 +9025,23 @@ tag_enum! {
     pub enum OutputFilesServerToolItemType { OpenrouterFiles = "openrouter:files" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputFunctionCallItem {
-    pub arguments: String,
-    /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
-    pub r#async: Option<bool>,
-    pub call_id: String,
-    pub id: Option<String>,
-    pub name: String,
-    /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    pub namespace: Option<String>,
-    pub status: Option<OutputItemFunctionCallStatus>,
-    pub r#type: OutputItemFunctionCallType,
-    /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
-    pub subagent_id: Option<String>,
-    /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
-    pub subagent_items: Option<Vec<OutputFunctionCallItemSubagentItemsItem>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputFunctionCallItem {
-        arguments: "arguments" required,
-        r#async: "async" optional,
-        call_id: "call_id" required,
-        id: "id" optional,
-        name: "name" required,
-        namespace: "namespace" optional,
-        status: "status" optional,
-        r#type: "type" required,
-        subagent_id: "subagent_id" optional,
-        subagent_items: "subagent_items" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputFunctionCallItem {
+        pub arguments: String = "arguments" required,
+        /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
+        pub r#async: Option<bool> = "async" optional,
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub name: String = "name" required,
+        /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
+        pub namespace: Option<String> = "namespace" optional,
+        pub status: Option<OutputItemFunctionCallStatus> = "status" optional,
+        pub r#type: OutputItemFunctionCallType = "type" required,
+        /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
+        pub subagent_id: Option<String> = "subagent_id" optional,
+        /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
+        pub subagent_items: Option<Vec<OutputFunctionCallItemSubagentItemsItem>> = "subagent_items" optional,
     }
 }
 
@@ -10618,16 +9100,10 @@ impl OutputFunctionCallItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputFunctionCallItemSubagentItemsItem {
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputFunctionCallItemSubagentItemsItem {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputFunctionCallItemSubagentItemsItem {
+        pub r#type: String = "type" required,
     }
 }
 
@@ -10638,39 +9114,25 @@ impl OutputFunctionCallItemSubagentItemsItem {
     }
 }
 
-/// An openrouter:fusion server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputFusionServerToolItem {
-    /// Structured analysis produced by the fusion analyst model.
-    pub analysis: Option<FusionAnalysisResult>,
-    /// Error message when the fusion run did not produce an analysis result.
-    pub error: Option<String>,
-    /// Models that were requested as part of the analysis panel but did not produce a response. Present when at least one requested analysis model failed. On a completed item the fusion result is still usable but was produced from a degraded panel; on a failed item it lists the panels that failed before the run stopped, so the caller can see which models were attempted even though no analysis was produced.
-    pub failed_models: Option<Vec<OutputFusionServerToolItemFailedModelsItem>>,
-    /// Typed failure reason when the fusion run failed. Possible values include: all_panels_failed, insufficient_credits, rate_limited, invalid_model, judge_not_valid_json, judge_schema_mismatch, judge_upstream_error, judge_empty_completion. The four analysis-stage codes keep their pre-rename `judge_` spelling so existing consumers keep matching. The consumer-cancellation code is `cancelled`.
-    pub failure_reason: Option<String>,
-    pub id: Option<String>,
-    /// Analysis models that produced a response in this fusion run, with each model's full panel content.
-    pub responses: Option<Vec<OutputFusionServerToolItemResponsesItem>>,
-    /// Web pages the analysis panels and analyst retrieved via web search during this fusion run, deduplicated by URL across the whole run. Present when at least one model cited a source.
-    pub sources: Option<Vec<FusionSource>>,
-    pub status: ToolCallStatus,
-    pub r#type: OutputFusionServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputFusionServerToolItem {
-        analysis: "analysis" optional,
-        error: "error" optional,
-        failed_models: "failed_models" optional,
-        failure_reason: "failure_reason" optional,
-        id: "id" optional,
-        responses: "responses" optional,
-        sources: "sources" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:fusion server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputFusionServerToolItem {
+        /// Structured analysis produced by the fusion analyst model.
+        pub analysis: Option<FusionAnalysisResult> = "analysis" optional,
+        /// Error message when the fusion run did not produce an analysis result.
+        pub error: Option<String> = "error" optional,
+        /// Models that were requested as part of the analysis panel but did not produce a response. Present when at least one requested analysis model failed. On a completed item the fusion result is still usable but was produced from a degraded panel; on a failed item it lists the panels that failed before the run stopped, so the caller can see which models were attempted even though no analysis was produced.
+        pub failed_models: Option<Vec<OutputFusionServerToolItemFailedModelsItem>> = "failed_models" optional,
+        /// Typed failure reason when the fusion run failed. Possible values include: all_panels_failed, insufficient_credits, rate_limited, invalid_model, judge_not_valid_json, judge_schema_mismatch, judge_upstream_error, judge_empty_completion. The four analysis-stage codes keep their pre-rename `judge_` spelling so existing consumers keep matching. The consumer-cancellation code is `cancelled`.
+        pub failure_reason: Option<String> = "failure_reason" optional,
+        pub id: Option<String> = "id" optional,
+        /// Analysis models that produced a response in this fusion run, with each model's full panel content.
+        pub responses: Option<Vec<OutputFusionServerToolItemResponsesItem>> = "responses" optional,
+        /// Web pages the analysis panels and analyst retrieved via web search during this fusion run, deduplicated by URL across the whole run. Present when at least one model cited a source.
+        pub sources: Option<Vec<FusionSource>> = "sources" optional,
+        pub status: ToolCallStatus = "status" required,
+        pub r#type: OutputFusionServerToolItemType = "type" required,
     }
 }
 
@@ -10734,23 +9196,15 @@ impl OutputFusionServerToolItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputFusionServerToolItemFailedModelsItem {
-    /// Error message describing why the model failed.
-    pub error: String,
-    /// Slug of the analysis model that failed.
-    pub model: String,
-    /// HTTP status code from the upstream response, when available (e.g. 402, 429).
-    pub status_code: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputFusionServerToolItemFailedModelsItem {
-        error: "error" required,
-        model: "model" required,
-        status_code: "status_code" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputFusionServerToolItemFailedModelsItem {
+        /// Error message describing why the model failed.
+        pub error: String = "error" required,
+        /// Slug of the analysis model that failed.
+        pub model: String = "model" required,
+        /// HTTP status code from the upstream response, when available (e.g. 402, 429).
+        pub status_code: Option<i64> = "status_code" optional,
     }
 }
 
@@ -10767,18 +9221,11 @@ impl OutputFusionServerToolItemFailedModelsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputFusionServerToolItemResponsesItem {
-    pub content: Option<String>,
-    pub model: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputFusionServerToolItemResponsesItem {
-        content: "content" optional,
-        model: "model" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputFusionServerToolItemResponsesItem {
+        pub content: Option<String> = "content" optional,
+        pub model: String = "model" required,
     }
 }
 
@@ -10799,25 +9246,15 @@ tag_enum! {
     pub enum OutputFusionServerToolItemType { OpenrouterFusion = "openrouter:fusion" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputImageGenerationCallItem {
-    pub id: String,
-    pub result: Option<String>,
-    pub status: ImageGenerationStatus,
-    pub r#type: OutputItemImageGenerationCallType,
-    /// The prompt (possibly rewritten) that the image was generated from.
-    pub prompt: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputImageGenerationCallItem {
-        id: "id" required,
-        result: "result" optional,
-        status: "status" required,
-        r#type: "type" required,
-        prompt: "prompt" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputImageGenerationCallItem {
+        pub id: String = "id" required,
+        pub result: Option<String> = "result" optional,
+        pub status: ImageGenerationStatus = "status" required,
+        pub r#type: OutputItemImageGenerationCallType = "type" required,
+        /// The prompt (possibly rewritten) that the image was generated from.
+        pub prompt: Option<String> = "prompt" optional,
     }
 }
 
@@ -10854,36 +9291,22 @@ impl OutputImageGenerationCallItem {
     }
 }
 
-/// An openrouter:image_generation server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputImageGenerationServerToolItem {
-    /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
-    pub error: Option<String>,
-    pub id: Option<String>,
-    pub image_b64: Option<String>,
-    pub image_url: Option<String>,
-    /// The prompt (possibly rewritten) that the image was generated from.
-    pub prompt: Option<String>,
-    /// The generated image as a base64-encoded string or URL, matching OpenAI image_generation_call format
-    pub result: Option<String>,
-    pub revised_prompt: Option<String>,
-    pub status: FailableToolCallStatus,
-    pub r#type: OutputImageGenerationServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputImageGenerationServerToolItem {
-        error: "error" optional,
-        id: "id" optional,
-        image_b64: "imageB64" optional,
-        image_url: "imageUrl" optional,
-        prompt: "prompt" optional,
-        result: "result" optional,
-        revised_prompt: "revisedPrompt" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:image_generation server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputImageGenerationServerToolItem {
+        /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
+        pub error: Option<String> = "error" optional,
+        pub id: Option<String> = "id" optional,
+        pub image_b64: Option<String> = "imageB64" optional,
+        pub image_url: Option<String> = "imageUrl" optional,
+        /// The prompt (possibly rewritten) that the image was generated from.
+        pub prompt: Option<String> = "prompt" optional,
+        /// The generated image as a base64-encoded string or URL, matching OpenAI image_generation_call format
+        pub result: Option<String> = "result" optional,
+        pub revised_prompt: Option<String> = "revisedPrompt" optional,
+        pub status: FailableToolCallStatus = "status" required,
+        pub r#type: OutputImageGenerationServerToolItemType = "type" required,
     }
 }
 
@@ -10962,26 +9385,15 @@ tag_enum! {
     pub enum OutputItemAddedEventType { ResponseOutputItemAdded = "response.output_item.added" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputItemApplyPatchCall {
-    pub call_id: String,
-    pub created_by: Option<String>,
-    pub id: String,
-    pub operation: OutputItemApplyPatchCallOperation,
-    pub status: OutputItemApplyPatchCallStatus,
-    pub r#type: OutputItemApplyPatchCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputItemApplyPatchCall {
-        call_id: "call_id" required,
-        created_by: "created_by" optional,
-        id: "id" required,
-        operation: "operation" required,
-        status: "status" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputItemApplyPatchCall {
+        pub call_id: String = "call_id" required,
+        pub created_by: Option<String> = "created_by" optional,
+        pub id: String = "id" required,
+        pub operation: OutputItemApplyPatchCallOperation = "operation" required,
+        pub status: OutputItemApplyPatchCallStatus = "status" required,
+        pub r#type: OutputItemApplyPatchCallType = "type" required,
     }
 }
 
@@ -11048,26 +9460,15 @@ tag_enum! {
     pub enum OutputItemApplyPatchCallType { ApplyPatchCall = "apply_patch_call" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputItemCodeInterpreterCall {
-    pub code: Option<String>,
-    pub container_id: Option<String>,
-    pub id: String,
-    pub outputs: Option<Vec<OutputItemCodeInterpreterCallOutputsItem>>,
-    pub status: OutputItemCodeInterpreterCallStatus,
-    pub r#type: OutputItemCodeInterpreterCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputItemCodeInterpreterCall {
-        code: "code" optional,
-        container_id: "container_id" optional,
-        id: "id" required,
-        outputs: "outputs" optional,
-        status: "status" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputItemCodeInterpreterCall {
+        pub code: Option<String> = "code" optional,
+        pub container_id: Option<String> = "container_id" optional,
+        pub id: String = "id" required,
+        pub outputs: Option<Vec<OutputItemCodeInterpreterCallOutputsItem>> = "outputs" optional,
+        pub status: OutputItemCodeInterpreterCallStatus = "status" required,
+        pub r#type: OutputItemCodeInterpreterCallType = "type" required,
     }
 }
 
@@ -11158,32 +9559,19 @@ tag_enum! {
     pub enum OutputItemCodeInterpreterCallType { CodeInterpreterCall = "code_interpreter_call" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputItemCustomToolCall {
-    /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
-    pub r#async: Option<bool>,
-    pub call_id: String,
-    pub id: Option<String>,
-    pub input: String,
-    pub name: String,
-    /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    pub namespace: Option<String>,
-    pub status: Option<OutputItemCustomToolCallStatus>,
-    pub r#type: OutputItemCustomToolCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputItemCustomToolCall {
-        r#async: "async" optional,
-        call_id: "call_id" required,
-        id: "id" optional,
-        input: "input" required,
-        name: "name" required,
-        namespace: "namespace" optional,
-        status: "status" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputItemCustomToolCall {
+        /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
+        pub r#async: Option<bool> = "async" optional,
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub input: String = "input" required,
+        pub name: String = "name" required,
+        /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
+        pub namespace: Option<String> = "namespace" optional,
+        pub status: Option<OutputItemCustomToolCallStatus> = "status" optional,
+        pub r#type: OutputItemCustomToolCallType = "type" required,
     }
 }
 
@@ -11244,22 +9632,13 @@ tag_enum! {
     pub enum OutputItemDoneEventType { ResponseOutputItemDone = "response.output_item.done" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputItemFileSearchCall {
-    pub id: String,
-    pub queries: Vec<String>,
-    pub status: WebSearchStatus,
-    pub r#type: OutputItemFileSearchCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputItemFileSearchCall {
-        id: "id" required,
-        queries: "queries" defaulted,
-        status: "status" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputItemFileSearchCall {
+        pub id: String = "id" required,
+        pub queries: Vec<String> = "queries" defaulted,
+        pub status: WebSearchStatus = "status" required,
+        pub r#type: OutputItemFileSearchCallType = "type" required,
     }
 }
 
@@ -11280,32 +9659,19 @@ tag_enum! {
     pub enum OutputItemFileSearchCallType { FileSearchCall = "file_search_call" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputItemFunctionCall {
-    pub arguments: String,
-    /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
-    pub r#async: Option<bool>,
-    pub call_id: String,
-    pub id: Option<String>,
-    pub name: String,
-    /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
-    pub namespace: Option<String>,
-    pub status: Option<OutputItemFunctionCallStatus>,
-    pub r#type: OutputItemFunctionCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputItemFunctionCall {
-        arguments: "arguments" required,
-        r#async: "async" optional,
-        call_id: "call_id" required,
-        id: "id" optional,
-        name: "name" required,
-        namespace: "namespace" optional,
-        status: "status" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputItemFunctionCall {
+        pub arguments: String = "arguments" required,
+        /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
+        pub r#async: Option<bool> = "async" optional,
+        pub call_id: String = "call_id" required,
+        pub id: Option<String> = "id" optional,
+        pub name: String = "name" required,
+        /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
+        pub namespace: Option<String> = "namespace" optional,
+        pub status: Option<OutputItemFunctionCallStatus> = "status" optional,
+        pub r#type: OutputItemFunctionCallType = "type" required,
     }
 }
 
@@ -11362,22 +9728,13 @@ tag_enum! {
     pub enum OutputItemFunctionCallType { FunctionCall = "function_call" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputItemImageGenerationCall {
-    pub id: String,
-    pub result: Option<String>,
-    pub status: ImageGenerationStatus,
-    pub r#type: OutputItemImageGenerationCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputItemImageGenerationCall {
-        id: "id" required,
-        result: "result" optional,
-        status: "status" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputItemImageGenerationCall {
+        pub id: String = "id" required,
+        pub result: Option<String> = "result" optional,
+        pub status: ImageGenerationStatus = "status" required,
+        pub r#type: OutputItemImageGenerationCallType = "type" required,
     }
 }
 
@@ -11411,26 +9768,15 @@ tag_enum! {
     pub enum OutputItemImageGenerationCallType { ImageGenerationCall = "image_generation_call" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputItemReasoning {
-    pub content: Option<Vec<ReasoningTextContent>>,
-    pub encrypted_content: Option<String>,
-    pub id: String,
-    pub status: Option<OutputItemReasoningStatus>,
-    pub summary: Vec<ReasoningSummaryText>,
-    pub r#type: OutputItemReasoningType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputItemReasoning {
-        content: "content" optional,
-        encrypted_content: "encrypted_content" optional,
-        id: "id" required,
-        status: "status" optional,
-        summary: "summary" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputItemReasoning {
+        pub content: Option<Vec<ReasoningTextContent>> = "content" optional,
+        pub encrypted_content: Option<String> = "encrypted_content" optional,
+        pub id: String = "id" required,
+        pub status: Option<OutputItemReasoningStatus> = "status" optional,
+        pub summary: Vec<ReasoningSummaryText> = "summary" defaulted,
+        pub r#type: OutputItemReasoningType = "type" required,
     }
 }
 
@@ -11486,22 +9832,13 @@ tag_enum! {
     pub enum OutputItemReasoningType { Reasoning = "reasoning" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputItemWebSearchCall {
-    pub action: Option<OutputItemWebSearchCallAction>,
-    pub id: String,
-    pub status: WebSearchStatus,
-    pub r#type: OutputItemWebSearchCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputItemWebSearchCall {
-        action: "action" optional,
-        id: "id" required,
-        status: "status" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputItemWebSearchCall {
+        pub action: Option<OutputItemWebSearchCallAction> = "action" optional,
+        pub id: String = "id" required,
+        pub status: WebSearchStatus = "status" required,
+        pub r#type: OutputItemWebSearchCallType = "type" required,
     }
 }
 
@@ -11550,20 +9887,12 @@ impl From<OutputItemWebSearchCallActionFindInPage> for OutputItemWebSearchCallAc
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputItemWebSearchCallActionFindInPage {
-    pub pattern: String,
-    pub r#type: OutputItemWebSearchCallActionFindInPageType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputItemWebSearchCallActionFindInPage {
-        pattern: "pattern" required,
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputItemWebSearchCallActionFindInPage {
+        pub pattern: String = "pattern" required,
+        pub r#type: OutputItemWebSearchCallActionFindInPageType = "type" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -11578,18 +9907,11 @@ tag_enum! {
     pub enum OutputItemWebSearchCallActionFindInPageType { FindInPage = "find_in_page" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputItemWebSearchCallActionOpenPage {
-    pub r#type: OutputItemWebSearchCallActionOpenPageType,
-    pub url: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputItemWebSearchCallActionOpenPage {
-        r#type: "type" required,
-        url: "url" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputItemWebSearchCallActionOpenPage {
+        pub r#type: OutputItemWebSearchCallActionOpenPageType = "type" required,
+        pub url: Option<String> = "url" optional,
     }
 }
 
@@ -11617,22 +9939,13 @@ tag_enum! {
     pub enum OutputItemWebSearchCallActionOpenPageType { OpenPage = "open_page" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputItemWebSearchCallActionSearch {
-    pub queries: Option<Vec<String>>,
-    pub query: String,
-    pub sources: Option<Vec<WebSearchSource>>,
-    pub r#type: OutputItemWebSearchCallActionSearchType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputItemWebSearchCallActionSearch {
-        queries: "queries" optional,
-        query: "query" required,
-        sources: "sources" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputItemWebSearchCallActionSearch {
+        pub queries: Option<Vec<String>> = "queries" optional,
+        pub query: String = "query" required,
+        pub sources: Option<Vec<WebSearchSource>> = "sources" optional,
+        pub r#type: OutputItemWebSearchCallActionSearchType = "type" required,
     }
 }
 
@@ -11906,25 +10219,15 @@ impl From<OutputArmorBlockedItem> for OutputItems {
     }
 }
 
-/// An openrouter:mcp server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputMcpServerToolItem {
-    pub id: Option<String>,
-    pub server_label: Option<String>,
-    pub status: ToolCallStatus,
-    pub tool_name: Option<String>,
-    pub r#type: OutputMcpServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputMcpServerToolItem {
-        id: "id" optional,
-        server_label: "serverLabel" optional,
-        status: "status" required,
-        tool_name: "toolName" optional,
-        r#type: "type" required,
+    /// An openrouter:mcp server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputMcpServerToolItem {
+        pub id: Option<String> = "id" optional,
+        pub server_label: Option<String> = "serverLabel" optional,
+        pub status: ToolCallStatus = "status" required,
+        pub tool_name: Option<String> = "toolName" optional,
+        pub r#type: OutputMcpServerToolItemType = "type" required,
     }
 }
 
@@ -11964,27 +10267,16 @@ tag_enum! {
     pub enum OutputMcpServerToolItemType { OpenrouterMcp = "openrouter:mcp" }
 }
 
-/// An openrouter:memory server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputMemoryServerToolItem {
-    pub action: Option<OutputMemoryServerToolItemAction>,
-    pub id: Option<String>,
-    pub key: Option<String>,
-    pub status: ToolCallStatus,
-    pub r#type: OutputMemoryServerToolItemType,
-    pub value: Option<serde_json::Value>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputMemoryServerToolItem {
-        action: "action" optional,
-        id: "id" optional,
-        key: "key" optional,
-        status: "status" required,
-        r#type: "type" required,
-        value: "value" optional,
+    /// An openrouter:memory server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputMemoryServerToolItem {
+        pub action: Option<OutputMemoryServerToolItemAction> = "action" optional,
+        pub id: Option<String> = "id" optional,
+        pub key: Option<String> = "key" optional,
+        pub status: ToolCallStatus = "status" required,
+        pub r#type: OutputMemoryServerToolItemType = "type" required,
+        pub value: Option<serde_json::Value> = "value" optional,
     }
 }
 
@@ -12039,27 +10331,16 @@ tag_enum! {
     pub enum OutputMemoryServerToolItemType { OpenrouterMemory = "openrouter:memory" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputMessage {
-    pub content: Vec<OutputMessageContentItem>,
-    pub id: String,
-    /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
-    pub phase: Option<OutputMessagePhase>,
-    pub role: OutputMessageRole,
-    pub status: Option<OutputMessageStatus>,
-    pub r#type: OutputMessageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputMessage {
-        content: "content" defaulted,
-        id: "id" required,
-        phase: "phase" optional,
-        role: "role" required,
-        status: "status" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputMessage {
+        pub content: Vec<OutputMessageContentItem> = "content" defaulted,
+        pub id: String = "id" required,
+        /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
+        pub phase: Option<OutputMessagePhase> = "phase" optional,
+        pub role: OutputMessageRole = "role" required,
+        pub status: Option<OutputMessageStatus> = "status" optional,
+        pub r#type: OutputMessageType = "type" required,
     }
 }
 
@@ -12116,28 +10397,17 @@ impl From<OpenAIResponsesRefusalContent> for OutputMessageContentItem {
     }
 }
 
-/// An output message item
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputMessageItem {
-    pub content: Vec<OutputMessageContentItem>,
-    pub id: String,
-    /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
-    pub phase: Option<OutputMessagePhase>,
-    pub role: OutputMessageRole,
-    pub status: Option<OutputMessageStatus>,
-    pub r#type: OutputMessageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputMessageItem {
-        content: "content" defaulted,
-        id: "id" required,
-        phase: "phase" optional,
-        role: "role" required,
-        status: "status" optional,
-        r#type: "type" required,
+    /// An output message item
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputMessageItem {
+        pub content: Vec<OutputMessageContentItem> = "content" defaulted,
+        pub id: String = "id" required,
+        /// The phase of an assistant message. Use `commentary` for an intermediate assistant message and `final_answer` for the final assistant message. For follow-up requests with models like `gpt-5.3-codex` and later, preserve and resend phase on all assistant messages. Omitting it can degrade performance. Not used for user messages.
+        pub phase: Option<OutputMessagePhase> = "phase" optional,
+        pub role: OutputMessageRole = "role" required,
+        pub status: Option<OutputMessageStatus> = "status" optional,
+        pub r#type: OutputMessageType = "type" required,
     }
 }
 
@@ -12206,32 +10476,19 @@ open_enum! {
     }
 }
 
-/// An output item containing reasoning
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputReasoningItem {
-    pub content: Option<Vec<ReasoningTextContent>>,
-    pub encrypted_content: Option<String>,
-    pub id: String,
-    pub status: Option<OutputItemReasoningStatus>,
-    pub summary: Vec<ReasoningSummaryText>,
-    pub r#type: OutputItemReasoningType,
-    pub format: Option<ReasoningFormat>,
-    /// A signature for the reasoning content, used for verification
-    pub signature: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputReasoningItem {
-        content: "content" optional,
-        encrypted_content: "encrypted_content" optional,
-        id: "id" required,
-        status: "status" optional,
-        summary: "summary" defaulted,
-        r#type: "type" required,
-        format: "format" optional,
-        signature: "signature" optional,
+    /// An output item containing reasoning
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputReasoningItem {
+        pub content: Option<Vec<ReasoningTextContent>> = "content" optional,
+        pub encrypted_content: Option<String> = "encrypted_content" optional,
+        pub id: String = "id" required,
+        pub status: Option<OutputItemReasoningStatus> = "status" optional,
+        pub summary: Vec<ReasoningSummaryText> = "summary" defaulted,
+        pub r#type: OutputItemReasoningType = "type" required,
+        pub format: Option<ReasoningFormat> = "format" optional,
+        /// A signature for the reasoning content, used for verification
+        pub signature: Option<String> = "signature" optional,
     }
 }
 
@@ -12310,29 +10567,18 @@ impl OutputReasoningItem {
     }
 }
 
-/// An openrouter:experimental__search_models server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputSearchModelsServerToolItem {
-    /// The JSON arguments submitted to the search tool (e.g. {"query":"Claude"})
-    pub arguments: Option<String>,
-    /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
-    pub error: Option<String>,
-    pub id: Option<String>,
-    pub query: Option<String>,
-    pub status: FailableToolCallStatus,
-    pub r#type: OutputSearchModelsServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputSearchModelsServerToolItem {
-        arguments: "arguments" optional,
-        error: "error" optional,
-        id: "id" optional,
-        query: "query" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:experimental__search_models server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputSearchModelsServerToolItem {
+        /// The JSON arguments submitted to the search tool (e.g. {"query":"Claude"})
+        pub arguments: Option<String> = "arguments" optional,
+        /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
+        pub error: Option<String> = "error" optional,
+        pub id: Option<String> = "id" optional,
+        pub query: Option<String> = "query" optional,
+        pub status: FailableToolCallStatus = "status" required,
+        pub r#type: OutputSearchModelsServerToolItemType = "type" required,
     }
 }
 
@@ -12379,29 +10625,18 @@ tag_enum! {
     pub enum OutputSearchModelsServerToolItemType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
 }
 
-/// A native `shell_call` output item matching OpenAI's Responses API shape. Emitted for the sandbox-backed `shell` tool.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputShellCallItem {
-    pub action: Option<OutputShellCallItemAction>,
-    /// The raw tool-call arguments string as emitted by the model. Echo back unchanged when replaying history; used verbatim to preserve provider prompt-cache prefixes.
-    pub arguments: Option<String>,
-    pub call_id: String,
-    pub id: String,
-    /// Status of a shell call or its output.
-    pub status: ShellCallStatus,
-    pub r#type: OutputShellCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputShellCallItem {
-        action: "action" optional,
-        arguments: "arguments" optional,
-        call_id: "call_id" required,
-        id: "id" required,
-        status: "status" required,
-        r#type: "type" required,
+    /// A native `shell_call` output item matching OpenAI's Responses API shape. Emitted for the sandbox-backed `shell` tool.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputShellCallItem {
+        pub action: Option<OutputShellCallItemAction> = "action" optional,
+        /// The raw tool-call arguments string as emitted by the model. Echo back unchanged when replaying history; used verbatim to preserve provider prompt-cache prefixes.
+        pub arguments: Option<String> = "arguments" optional,
+        pub call_id: String = "call_id" required,
+        pub id: String = "id" required,
+        /// Status of a shell call or its output.
+        pub status: ShellCallStatus = "status" required,
+        pub r#type: OutputShellCallItemType = "type" required,
     }
 }
 
@@ -12439,20 +10674,12 @@ impl OutputShellCallItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputShellCallItemAction {
-    pub commands: Vec<String>,
-    pub max_output_length: Option<i64>,
-    pub timeout_ms: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputShellCallItemAction {
-        commands: "commands" defaulted,
-        max_output_length: "max_output_length" defaulted,
-        timeout_ms: "timeout_ms" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputShellCallItemAction {
+        pub commands: Vec<String> = "commands" defaulted,
+        pub max_output_length: Option<i64> = "max_output_length" defaulted,
+        pub timeout_ms: Option<i64> = "timeout_ms" defaulted,
     }
 }
 
@@ -12479,37 +10706,23 @@ tag_enum! {
     pub enum OutputShellCallItemType { ShellCall = "shell_call" }
 }
 
-/// A native `shell_call_output` item matching OpenAI's Responses API shape. Carries per-command stdout, stderr, and the exit/timeout outcome. A sandbox failure terminates the item as `incomplete` with `error` set.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputShellCallOutputItem {
-    pub call_id: String,
-    /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
-    pub container_id: Option<String>,
-    /// The error message when the sandbox call failed before producing a result (for example, the per-user container limit was reached). Set together with `status: 'incomplete'` and an empty `output`; absent on a successful call.
-    pub error: Option<String>,
-    /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-    pub files: Option<Vec<OutputShellCallOutputItemFilesItem>>,
-    pub id: String,
-    pub max_output_length: Option<i64>,
-    pub output: Vec<ShellCallOutputContent>,
-    /// Status of a shell call or its output.
-    pub status: ShellCallStatus,
-    pub r#type: OutputShellCallOutputItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputShellCallOutputItem {
-        call_id: "call_id" required,
-        container_id: "container_id" optional,
-        error: "error" optional,
-        files: "files" optional,
-        id: "id" required,
-        max_output_length: "max_output_length" optional,
-        output: "output" defaulted,
-        status: "status" required,
-        r#type: "type" required,
+    /// A native `shell_call_output` item matching OpenAI's Responses API shape. Carries per-command stdout, stderr, and the exit/timeout outcome. A sandbox failure terminates the item as `incomplete` with `error` set.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputShellCallOutputItem {
+        pub call_id: String = "call_id" required,
+        /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
+        pub container_id: Option<String> = "container_id" optional,
+        /// The error message when the sandbox call failed before producing a result (for example, the per-user container limit was reached). Set together with `status: 'incomplete'` and an empty `output`; absent on a successful call.
+        pub error: Option<String> = "error" optional,
+        /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
+        pub files: Option<Vec<OutputShellCallOutputItemFilesItem>> = "files" optional,
+        pub id: String = "id" required,
+        pub max_output_length: Option<i64> = "max_output_length" optional,
+        pub output: Vec<ShellCallOutputContent> = "output" defaulted,
+        /// Status of a shell call or its output.
+        pub status: ShellCallStatus = "status" required,
+        pub r#type: OutputShellCallOutputItemType = "type" required,
     }
 }
 
@@ -12567,26 +10780,15 @@ impl OutputShellCallOutputItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputShellCallOutputItemFilesItem {
-    pub container_id: String,
-    pub end_index: i64,
-    pub file_id: String,
-    pub filename: String,
-    pub start_index: i64,
-    pub r#type: OutputShellCallOutputItemFilesItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputShellCallOutputItemFilesItem {
-        container_id: "container_id" required,
-        end_index: "end_index" required,
-        file_id: "file_id" required,
-        filename: "filename" required,
-        start_index: "start_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputShellCallOutputItemFilesItem {
+        pub container_id: String = "container_id" required,
+        pub end_index: i64 = "end_index" required,
+        pub file_id: String = "file_id" required,
+        pub filename: String = "filename" required,
+        pub start_index: i64 = "start_index" required,
+        pub r#type: OutputShellCallOutputItemFilesItemType = "type" required,
     }
 }
 
@@ -12619,40 +10821,25 @@ tag_enum! {
     pub enum OutputShellCallOutputItemType { ShellCallOutput = "shell_call_output" }
 }
 
-/// An openrouter:shell server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputShellServerToolItem {
-    pub action: Option<OutputShellServerToolItemAction>,
-    /// The raw tool-call arguments string as emitted by the model.
-    pub arguments: Option<String>,
-    /// The model-generated tool call id from the originating turn.
-    pub call_id: Option<String>,
-    /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
-    pub container_id: Option<String>,
-    /// The error message when the sandbox call failed before producing a result (for example, the per-user container limit was reached). Set together with `status: 'failed'`; absent on a successful call. `output` is omitted when `error` is set.
-    pub error: Option<String>,
-    /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-    pub files: Option<Vec<OutputShellServerToolItemFilesItem>>,
-    pub id: Option<String>,
-    pub output: Option<Vec<ShellCallOutputContent>>,
-    pub status: FailableToolCallStatus,
-    pub r#type: OutputShellServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputShellServerToolItem {
-        action: "action" optional,
-        arguments: "arguments" optional,
-        call_id: "call_id" optional,
-        container_id: "container_id" optional,
-        error: "error" optional,
-        files: "files" optional,
-        id: "id" optional,
-        output: "output" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:shell server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputShellServerToolItem {
+        pub action: Option<OutputShellServerToolItemAction> = "action" optional,
+        /// The raw tool-call arguments string as emitted by the model.
+        pub arguments: Option<String> = "arguments" optional,
+        /// The model-generated tool call id from the originating turn.
+        pub call_id: Option<String> = "call_id" optional,
+        /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
+        pub container_id: Option<String> = "container_id" optional,
+        /// The error message when the sandbox call failed before producing a result (for example, the per-user container limit was reached). Set together with `status: 'failed'`; absent on a successful call. `output` is omitted when `error` is set.
+        pub error: Option<String> = "error" optional,
+        /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
+        pub files: Option<Vec<OutputShellServerToolItemFilesItem>> = "files" optional,
+        pub id: Option<String> = "id" optional,
+        pub output: Option<Vec<ShellCallOutputContent>> = "output" optional,
+        pub status: FailableToolCallStatus = "status" required,
+        pub r#type: OutputShellServerToolItemType = "type" required,
     }
 }
 
@@ -12737,20 +10924,12 @@ impl OutputShellServerToolItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputShellServerToolItemAction {
-    pub commands: Vec<String>,
-    pub max_output_length: Option<i64>,
-    pub timeout_ms: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputShellServerToolItemAction {
-        commands: "commands" defaulted,
-        max_output_length: "max_output_length" optional,
-        timeout_ms: "timeout_ms" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputShellServerToolItemAction {
+        pub commands: Vec<String> = "commands" defaulted,
+        pub max_output_length: Option<i64> = "max_output_length" optional,
+        pub timeout_ms: Option<i64> = "timeout_ms" optional,
     }
 }
 
@@ -12787,26 +10966,15 @@ impl OutputShellServerToolItemAction {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputShellServerToolItemFilesItem {
-    pub container_id: String,
-    pub end_index: i64,
-    pub file_id: String,
-    pub filename: String,
-    pub start_index: i64,
-    pub r#type: OutputShellServerToolItemFilesItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputShellServerToolItemFilesItem {
-        container_id: "container_id" required,
-        end_index: "end_index" required,
-        file_id: "file_id" required,
-        filename: "filename" required,
-        start_index: "start_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputShellServerToolItemFilesItem {
+        pub container_id: String = "container_id" required,
+        pub end_index: i64 = "end_index" required,
+        pub file_id: String = "file_id" required,
+        pub filename: String = "filename" required,
+        pub start_index: i64 = "start_index" required,
+        pub r#type: OutputShellServerToolItemFilesItemType = "type" required,
     }
 }
 
@@ -12839,45 +11007,29 @@ tag_enum! {
     pub enum OutputShellServerToolItemType { OpenrouterShell = "openrouter:shell" }
 }
 
-/// An openrouter:subagent server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputSubagentServerToolItem {
-    /// EXPERIMENTAL — subject to change without notice. The `call_id` of the tool call that spawned this subagent. This id will also be included as the `subagent_id` on any `function_call` items created by the subagent. This must be returned in the request so the `function_call` can be matched with the correct subagent. A suspended `in_progress` item is announced once and never re-emitted or terminally closed — completion arrives as a new item with the same `call_id`.
-    pub call_id: Option<String>,
-    /// Error message when the subagent task did not produce an outcome. Set together with `status: 'failed'` on the terminal item.
-    pub error: Option<String>,
-    pub id: Option<String>,
-    /// Provider-safe function name of the specific subagent instance that produced this item (e.g. `openrouter_subagent__1`). Present only on items from non-default instances — the second and later subagent entries in the request `tools` array. The first (default) instance omits it, even when multiple subagents are configured. When a replayed item echoes this field back, the transcript rehydrates the call under that instance's tool. This identity is positional: it is derived from the index of the subagent entry in the request `tools` array, so keep the order of subagent entries stable across requests in a conversation.
-    pub instance_name: Option<String>,
-    /// Slug of the worker model that executed the task.
-    pub model: Option<String>,
-    /// Configured name of the subagent that executed the task (the `name` on its tool entry). Present only for named subagents; omitted for an unnamed (default) subagent.
-    pub name: Option<String>,
-    /// The worker model's result (the outcome text returned to the delegating model).
-    pub outcome: Option<String>,
-    pub status: FailableToolCallStatus,
-    /// The task description the delegating model sent to the worker.
-    pub task_description: Option<String>,
-    /// The short task identifier the delegating model supplied.
-    pub task_name: Option<String>,
-    pub r#type: OutputSubagentServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputSubagentServerToolItem {
-        call_id: "call_id" optional,
-        error: "error" optional,
-        id: "id" optional,
-        instance_name: "instance_name" optional,
-        model: "model" optional,
-        name: "name" optional,
-        outcome: "outcome" optional,
-        status: "status" required,
-        task_description: "task_description" optional,
-        task_name: "task_name" optional,
-        r#type: "type" required,
+    /// An openrouter:subagent server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputSubagentServerToolItem {
+        /// EXPERIMENTAL — subject to change without notice. The `call_id` of the tool call that spawned this subagent. This id will also be included as the `subagent_id` on any `function_call` items created by the subagent. This must be returned in the request so the `function_call` can be matched with the correct subagent. A suspended `in_progress` item is announced once and never re-emitted or terminally closed — completion arrives as a new item with the same `call_id`.
+        pub call_id: Option<String> = "call_id" optional,
+        /// Error message when the subagent task did not produce an outcome. Set together with `status: 'failed'` on the terminal item.
+        pub error: Option<String> = "error" optional,
+        pub id: Option<String> = "id" optional,
+        /// Provider-safe function name of the specific subagent instance that produced this item (e.g. `openrouter_subagent__1`). Present only on items from non-default instances — the second and later subagent entries in the request `tools` array. The first (default) instance omits it, even when multiple subagents are configured. When a replayed item echoes this field back, the transcript rehydrates the call under that instance's tool. This identity is positional: it is derived from the index of the subagent entry in the request `tools` array, so keep the order of subagent entries stable across requests in a conversation.
+        pub instance_name: Option<String> = "instance_name" optional,
+        /// Slug of the worker model that executed the task.
+        pub model: Option<String> = "model" optional,
+        /// Configured name of the subagent that executed the task (the `name` on its tool entry). Present only for named subagents; omitted for an unnamed (default) subagent.
+        pub name: Option<String> = "name" optional,
+        /// The worker model's result (the outcome text returned to the delegating model).
+        pub outcome: Option<String> = "outcome" optional,
+        pub status: FailableToolCallStatus = "status" required,
+        /// The task description the delegating model sent to the worker.
+        pub task_description: Option<String> = "task_description" optional,
+        /// The short task identifier the delegating model supplied.
+        pub task_name: Option<String> = "task_name" optional,
+        pub r#type: OutputSubagentServerToolItemType = "type" required,
     }
 }
 
@@ -12959,25 +11111,15 @@ tag_enum! {
     pub enum OutputSubagentServerToolItemType { OpenrouterSubagent = "openrouter:subagent" }
 }
 
-/// An openrouter:text_editor server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputTextEditorServerToolItem {
-    pub command: Option<OutputTextEditorServerToolItemCommand>,
-    pub file_path: Option<String>,
-    pub id: Option<String>,
-    pub status: ToolCallStatus,
-    pub r#type: OutputTextEditorServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputTextEditorServerToolItem {
-        command: "command" optional,
-        file_path: "filePath" optional,
-        id: "id" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:text_editor server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputTextEditorServerToolItem {
+        pub command: Option<OutputTextEditorServerToolItemCommand> = "command" optional,
+        pub file_path: Option<String> = "filePath" optional,
+        pub id: Option<String> = "id" optional,
+        pub status: ToolCallStatus = "status" required,
+        pub r#type: OutputTextEditorServerToolItemType = "type" required,
     }
 }
 
@@ -13026,27 +11168,16 @@ tag_enum! {
     pub enum OutputTextEditorServerToolItemType { OpenrouterTextEditor = "openrouter:text_editor" }
 }
 
-/// A call the model made to a `tool_search` tool declared with `"execution": "client"`. The client runs the search and replays this item with a `tool_search_output` item.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputToolSearchCallItem {
-    pub arguments: Option<serde_json::Value>,
-    pub call_id: String,
-    pub execution: OutputToolSearchCallItemExecution,
-    pub id: Option<String>,
-    pub status: ToolCallStatus,
-    pub r#type: OutputToolSearchCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputToolSearchCallItem {
-        arguments: "arguments" optional,
-        call_id: "call_id" required,
-        execution: "execution" required,
-        id: "id" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// A call the model made to a `tool_search` tool declared with `"execution": "client"`. The client runs the search and replays this item with a `tool_search_output` item.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputToolSearchCallItem {
+        pub arguments: Option<serde_json::Value> = "arguments" optional,
+        pub call_id: String = "call_id" required,
+        pub execution: OutputToolSearchCallItemExecution = "execution" required,
+        pub id: Option<String> = "id" optional,
+        pub status: ToolCallStatus = "status" required,
+        pub r#type: OutputToolSearchCallItemType = "type" required,
     }
 }
 
@@ -13085,28 +11216,17 @@ tag_enum! {
     pub enum OutputToolSearchCallItemType { ToolSearchCall = "tool_search_call" }
 }
 
-/// An openrouter:tool_search server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputToolSearchServerToolItem {
-    /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
-    pub error: Option<String>,
-    pub id: Option<String>,
-    pub matches: Option<Vec<OutputToolSearchServerToolItemMatchesItem>>,
-    pub query: Option<String>,
-    pub status: FailableToolCallStatus,
-    pub r#type: OutputToolSearchServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputToolSearchServerToolItem {
-        error: "error" optional,
-        id: "id" optional,
-        matches: "matches" optional,
-        query: "query" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:tool_search server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputToolSearchServerToolItem {
+        /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
+        pub error: Option<String> = "error" optional,
+        pub id: Option<String> = "id" optional,
+        pub matches: Option<Vec<OutputToolSearchServerToolItemMatchesItem>> = "matches" optional,
+        pub query: Option<String> = "query" optional,
+        pub status: FailableToolCallStatus = "status" required,
+        pub r#type: OutputToolSearchServerToolItemType = "type" required,
     }
 }
 
@@ -13149,20 +11269,12 @@ impl OutputToolSearchServerToolItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputToolSearchServerToolItemMatchesItem {
-    pub definition: serde_json::Map<String, serde_json::Value>,
-    pub schema_digest: String,
-    pub tool_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputToolSearchServerToolItemMatchesItem {
-        definition: "definition" defaulted,
-        schema_digest: "schema_digest" required,
-        tool_id: "tool_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputToolSearchServerToolItemMatchesItem {
+        pub definition: serde_json::Map<String, serde_json::Value> = "definition" defaulted,
+        pub schema_digest: String = "schema_digest" required,
+        pub tool_id: String = "tool_id" required,
     }
 }
 
@@ -13186,33 +11298,20 @@ tag_enum! {
     pub enum OutputToolSearchServerToolItemType { OpenrouterToolSearch = "openrouter:tool_search" }
 }
 
-/// An openrouter:web_fetch server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputWebFetchServerToolItem {
-    pub content: Option<String>,
-    /// The error message if the fetch failed.
-    pub error: Option<String>,
-    /// The HTTP status code returned by the upstream URL fetch.
-    pub http_status: Option<i64>,
-    pub id: Option<String>,
-    pub status: ToolCallStatus,
-    pub title: Option<String>,
-    pub r#type: OutputWebFetchServerToolItemType,
-    pub url: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputWebFetchServerToolItem {
-        content: "content" optional,
-        error: "error" optional,
-        http_status: "httpStatus" optional,
-        id: "id" optional,
-        status: "status" required,
-        title: "title" optional,
-        r#type: "type" required,
-        url: "url" optional,
+    /// An openrouter:web_fetch server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputWebFetchServerToolItem {
+        pub content: Option<String> = "content" optional,
+        /// The error message if the fetch failed.
+        pub error: Option<String> = "error" optional,
+        /// The HTTP status code returned by the upstream URL fetch.
+        pub http_status: Option<i64> = "httpStatus" optional,
+        pub id: Option<String> = "id" optional,
+        pub status: ToolCallStatus = "status" required,
+        pub title: Option<String> = "title" optional,
+        pub r#type: OutputWebFetchServerToolItemType = "type" required,
+        pub url: Option<String> = "url" optional,
     }
 }
 
@@ -13273,22 +11372,13 @@ tag_enum! {
     pub enum OutputWebFetchServerToolItemType { OpenrouterWebFetch = "openrouter:web_fetch" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputWebSearchCallItem {
-    pub action: Option<OutputItemWebSearchCallAction>,
-    pub id: String,
-    pub status: WebSearchStatus,
-    pub r#type: OutputItemWebSearchCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputWebSearchCallItem {
-        action: "action" optional,
-        id: "id" required,
-        status: "status" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputWebSearchCallItem {
+        pub action: Option<OutputItemWebSearchCallAction> = "action" optional,
+        pub id: String = "id" required,
+        pub status: WebSearchStatus = "status" required,
+        pub r#type: OutputItemWebSearchCallType = "type" required,
     }
 }
 
@@ -13311,27 +11401,17 @@ impl OutputWebSearchCallItem {
     }
 }
 
-/// An openrouter:web_search server tool output item
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutputWebSearchServerToolItem {
-    /// The search action performed, matching OpenAI web_search_call.action shape. Includes the query the model issued and optional source URLs returned by the search provider.
-    pub action: Option<OutputWebSearchServerToolItemAction>,
-    /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
-    pub error: Option<String>,
-    pub id: Option<String>,
-    pub status: FailableToolCallStatus,
-    pub r#type: OutputWebSearchServerToolItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputWebSearchServerToolItem {
-        action: "action" optional,
-        error: "error" optional,
-        id: "id" optional,
-        status: "status" required,
-        r#type: "type" required,
+    /// An openrouter:web_search server tool output item
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OutputWebSearchServerToolItem {
+        /// The search action performed, matching OpenAI web_search_call.action shape. Includes the query the model issued and optional source URLs returned by the search provider.
+        pub action: Option<OutputWebSearchServerToolItemAction> = "action" optional,
+        /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
+        pub error: Option<String> = "error" optional,
+        pub id: Option<String> = "id" optional,
+        pub status: FailableToolCallStatus = "status" required,
+        pub r#type: OutputWebSearchServerToolItemType = "type" required,
     }
 }
 
@@ -13367,21 +11447,13 @@ impl OutputWebSearchServerToolItem {
     }
 }
 
-/// The search action performed, matching OpenAI web_search_call.action shape. Includes the query the model issued and optional source URLs returned by the search provider.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputWebSearchServerToolItemAction {
-    pub query: String,
-    pub sources: Option<Vec<OutputWebSearchServerToolItemActionSourcesItem>>,
-    pub r#type: OutputWebSearchServerToolItemActionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputWebSearchServerToolItemAction {
-        query: "query" required,
-        sources: "sources" optional,
-        r#type: "type" required,
+    /// The search action performed, matching OpenAI web_search_call.action shape. Includes the query the model issued and optional source URLs returned by the search provider.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputWebSearchServerToolItemAction {
+        pub query: String = "query" required,
+        pub sources: Option<Vec<OutputWebSearchServerToolItemActionSourcesItem>> = "sources" optional,
+        pub r#type: OutputWebSearchServerToolItemActionType = "type" required,
     }
 }
 
@@ -13398,18 +11470,11 @@ impl OutputWebSearchServerToolItemAction {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OutputWebSearchServerToolItemActionSourcesItem {
-    pub r#type: OutputWebSearchServerToolItemActionSourcesItemType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OutputWebSearchServerToolItemActionSourcesItem {
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OutputWebSearchServerToolItemActionSourcesItem {
+        pub r#type: OutputWebSearchServerToolItemActionSourcesItemType = "type" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -13432,39 +11497,25 @@ tag_enum! {
     pub enum OutputWebSearchServerToolItemType { OpenrouterWebSearch = "openrouter:web_search" }
 }
 
-/// Web search preview tool configuration (2025-03-11 version)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Preview20250311WebSearchServerTool {
-    /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    pub engine: Option<WebSearchEngineEnum>,
-    pub filters: Option<WebSearchDomainFilter>,
-    /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    pub max_results: Option<i64>,
-    /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    pub max_uses: Option<i64>,
-    /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    pub mode: Option<WebSearchMode>,
-    /// Size of the search context for web search tools
-    pub search_context_size: Option<SearchContextSizeEnum>,
-    pub r#type: Preview20250311WebSearchServerToolType,
-    pub user_location: Option<PreviewWebSearchUserLocation>,
-    /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-    pub x_search: Option<XSearchOptions>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Preview20250311WebSearchServerTool {
-        engine: "engine" optional,
-        filters: "filters" optional,
-        max_results: "max_results" optional,
-        max_uses: "max_uses" optional,
-        mode: "mode" optional,
-        search_context_size: "search_context_size" optional,
-        r#type: "type" required,
-        user_location: "user_location" optional,
-        x_search: "x_search" optional,
+    /// Web search preview tool configuration (2025-03-11 version)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Preview20250311WebSearchServerTool {
+        /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
+        pub engine: Option<WebSearchEngineEnum> = "engine" optional,
+        pub filters: Option<WebSearchDomainFilter> = "filters" optional,
+        /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
+        pub max_results: Option<i64> = "max_results" optional,
+        /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
+        pub max_uses: Option<i64> = "max_uses" optional,
+        /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
+        pub mode: Option<WebSearchMode> = "mode" optional,
+        /// Size of the search context for web search tools
+        pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
+        pub r#type: Preview20250311WebSearchServerToolType = "type" required,
+        pub user_location: Option<PreviewWebSearchUserLocation> = "user_location" optional,
+        /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
+        pub x_search: Option<XSearchOptions> = "x_search" optional,
     }
 }
 
@@ -13552,39 +11603,25 @@ tag_enum! {
     pub enum Preview20250311WebSearchServerToolType { WebSearchPreview20250311 = "web_search_preview_2025_03_11" }
 }
 
-/// Web search preview tool configuration
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PreviewWebSearchServerTool {
-    /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    pub engine: Option<WebSearchEngineEnum>,
-    pub filters: Option<WebSearchDomainFilter>,
-    /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    pub max_results: Option<i64>,
-    /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    pub max_uses: Option<i64>,
-    /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    pub mode: Option<WebSearchMode>,
-    /// Size of the search context for web search tools
-    pub search_context_size: Option<SearchContextSizeEnum>,
-    pub r#type: PreviewWebSearchServerToolType,
-    pub user_location: Option<PreviewWebSearchUserLocation>,
-    /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-    pub x_search: Option<XSearchOptions>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PreviewWebSearchServerTool {
-        engine: "engine" optional,
-        filters: "filters" optional,
-        max_results: "max_results" optional,
-        max_uses: "max_uses" optional,
-        mode: "mode" optional,
-        search_context_size: "search_context_size" optional,
-        r#type: "type" required,
-        user_location: "user_location" optional,
-        x_search: "x_search" optional,
+    /// Web search preview tool configuration
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PreviewWebSearchServerTool {
+        /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
+        pub engine: Option<WebSearchEngineEnum> = "engine" optional,
+        pub filters: Option<WebSearchDomainFilter> = "filters" optional,
+        /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
+        pub max_results: Option<i64> = "max_results" optional,
+        /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
+        pub max_uses: Option<i64> = "max_uses" optional,
+        /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
+        pub mode: Option<WebSearchMode> = "mode" optional,
+        /// Size of the search context for web search tools
+        pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
+        pub r#type: PreviewWebSearchServerToolType = "type" required,
+        pub user_location: Option<PreviewWebSearchUserLocation> = "user_location" optional,
+        /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
+        pub x_search: Option<XSearchOptions> = "x_search" optional,
     }
 }
 
@@ -13672,24 +11709,14 @@ tag_enum! {
     pub enum PreviewWebSearchServerToolType { WebSearchPreview = "web_search_preview" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PreviewWebSearchUserLocation {
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub region: Option<String>,
-    pub timezone: Option<String>,
-    pub r#type: PreviewWebSearchUserLocationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PreviewWebSearchUserLocation {
-        city: "city" optional,
-        country: "country" optional,
-        region: "region" optional,
-        timezone: "timezone" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PreviewWebSearchUserLocation {
+        pub city: Option<String> = "city" optional,
+        pub country: Option<String> = "country" optional,
+        pub region: Option<String> = "region" optional,
+        pub timezone: Option<String> = "timezone" optional,
+        pub r#type: PreviewWebSearchUserLocationType = "type" required,
     }
 }
 
@@ -13763,28 +11790,17 @@ tag_enum! {
     pub enum PreviewWebSearchUserLocationType { Approximate = "approximate" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningConfig {
-    /// Controls which reasoning is available to the model. `auto` uses the model default (same as omitting); `all_turns` includes reasoning from earlier turns passed in input; `current_turn` limits to the current turn only. Only supported by OpenAI GPT-5.6 and newer.
-    pub context: Option<ReasoningContext>,
-    pub effort: Option<ReasoningEffort>,
-    /// Selects the reasoning mode. `standard` is the default; `pro` engages deeper reasoning on models that support it, billed at standard token rates. Only supported by OpenAI GPT-5.6 and newer.
-    pub mode: Option<ReasoningMode>,
-    pub summary: Option<ReasoningSummaryVerbosity>,
-    pub enabled: Option<bool>,
-    pub max_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningConfig {
-        context: "context" optional,
-        effort: "effort" optional,
-        mode: "mode" optional,
-        summary: "summary" optional,
-        enabled: "enabled" optional,
-        max_tokens: "max_tokens" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningConfig {
+        /// Controls which reasoning is available to the model. `auto` uses the model default (same as omitting); `all_turns` includes reasoning from earlier turns passed in input; `current_turn` limits to the current turn only. Only supported by OpenAI GPT-5.6 and newer.
+        pub context: Option<ReasoningContext> = "context" optional,
+        pub effort: Option<ReasoningEffort> = "effort" optional,
+        /// Selects the reasoning mode. `standard` is the default; `pro` engages deeper reasoning on models that support it, billed at standard token rates. Only supported by OpenAI GPT-5.6 and newer.
+        pub mode: Option<ReasoningMode> = "mode" optional,
+        pub summary: Option<ReasoningSummaryVerbosity> = "summary" optional,
+        pub enabled: Option<bool> = "enabled" optional,
+        pub max_tokens: Option<i64> = "max_tokens" optional,
     }
 }
 
@@ -13890,27 +11906,16 @@ open_enum! {
     }
 }
 
-/// Event emitted when reasoning text delta is streamed
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningDeltaEvent {
-    pub content_index: i64,
-    pub delta: String,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: BaseReasoningDeltaEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningDeltaEvent {
-        content_index: "content_index" required,
-        delta: "delta" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when reasoning text delta is streamed
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningDeltaEvent {
+        pub content_index: i64 = "content_index" required,
+        pub delta: String = "delta" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseReasoningDeltaEventType = "type" required,
     }
 }
 
@@ -13935,27 +11940,16 @@ impl ReasoningDeltaEvent {
     }
 }
 
-/// Event emitted when reasoning text streaming is complete
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningDoneEvent {
-    pub content_index: i64,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub text: String,
-    pub r#type: BaseReasoningDoneEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningDoneEvent {
-        content_index: "content_index" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        text: "text" required,
-        r#type: "type" required,
+    /// Event emitted when reasoning text streaming is complete
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningDoneEvent {
+        pub content_index: i64 = "content_index" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub text: String = "text" required,
+        pub r#type: BaseReasoningDoneEventType = "type" required,
     }
 }
 
@@ -13980,31 +11974,18 @@ impl ReasoningDoneEvent {
     }
 }
 
-/// Reasoning output item with signature and format extensions
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningItem {
-    pub content: Option<Vec<ReasoningTextContent>>,
-    pub encrypted_content: Option<String>,
-    pub id: String,
-    pub status: Option<OutputItemReasoningStatus>,
-    pub summary: Vec<ReasoningSummaryText>,
-    pub r#type: OutputItemReasoningType,
-    pub format: Option<ReasoningFormat>,
-    pub signature: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningItem {
-        content: "content" optional,
-        encrypted_content: "encrypted_content" optional,
-        id: "id" required,
-        status: "status" optional,
-        summary: "summary" defaulted,
-        r#type: "type" required,
-        format: "format" optional,
-        signature: "signature" optional,
+    /// Reasoning output item with signature and format extensions
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningItem {
+        pub content: Option<Vec<ReasoningTextContent>> = "content" optional,
+        pub encrypted_content: Option<String> = "encrypted_content" optional,
+        pub id: String = "id" required,
+        pub status: Option<OutputItemReasoningStatus> = "status" optional,
+        pub summary: Vec<ReasoningSummaryText> = "summary" defaulted,
+        pub r#type: OutputItemReasoningType = "type" required,
+        pub format: Option<ReasoningFormat> = "format" optional,
+        pub signature: Option<String> = "signature" optional,
     }
 }
 
@@ -14091,27 +12072,16 @@ open_enum! {
     }
 }
 
-/// Event emitted when a reasoning summary part is added
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningSummaryPartAddedEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub part: ReasoningSummaryText,
-    pub sequence_number: i64,
-    pub summary_index: i64,
-    pub r#type: BaseReasoningSummaryPartAddedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningSummaryPartAddedEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        part: "part" required,
-        sequence_number: "sequence_number" required,
-        summary_index: "summary_index" required,
-        r#type: "type" required,
+    /// Event emitted when a reasoning summary part is added
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningSummaryPartAddedEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub part: ReasoningSummaryText = "part" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub summary_index: i64 = "summary_index" required,
+        pub r#type: BaseReasoningSummaryPartAddedEventType = "type" required,
     }
 }
 
@@ -14136,27 +12106,16 @@ impl ReasoningSummaryPartAddedEvent {
     }
 }
 
-/// Event emitted when a reasoning summary part is complete
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningSummaryPartDoneEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub part: ReasoningSummaryText,
-    pub sequence_number: i64,
-    pub summary_index: i64,
-    pub r#type: BaseReasoningSummaryPartDoneEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningSummaryPartDoneEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        part: "part" required,
-        sequence_number: "sequence_number" required,
-        summary_index: "summary_index" required,
-        r#type: "type" required,
+    /// Event emitted when a reasoning summary part is complete
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningSummaryPartDoneEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub part: ReasoningSummaryText = "part" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub summary_index: i64 = "summary_index" required,
+        pub r#type: BaseReasoningSummaryPartDoneEventType = "type" required,
     }
 }
 
@@ -14181,18 +12140,11 @@ impl ReasoningSummaryPartDoneEvent {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningSummaryText {
-    pub text: String,
-    pub r#type: ReasoningSummaryTextType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningSummaryText {
-        text: "text" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningSummaryText {
+        pub text: String = "text" required,
+        pub r#type: ReasoningSummaryTextType = "type" required,
     }
 }
 
@@ -14203,27 +12155,16 @@ impl ReasoningSummaryText {
     }
 }
 
-/// Event emitted when reasoning summary text delta is streamed
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningSummaryTextDeltaEvent {
-    pub delta: String,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub summary_index: i64,
-    pub r#type: BaseReasoningSummaryTextDeltaEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningSummaryTextDeltaEvent {
-        delta: "delta" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        summary_index: "summary_index" required,
-        r#type: "type" required,
+    /// Event emitted when reasoning summary text delta is streamed
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningSummaryTextDeltaEvent {
+        pub delta: String = "delta" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub summary_index: i64 = "summary_index" required,
+        pub r#type: BaseReasoningSummaryTextDeltaEventType = "type" required,
     }
 }
 
@@ -14248,27 +12189,16 @@ impl ReasoningSummaryTextDeltaEvent {
     }
 }
 
-/// Event emitted when reasoning summary text streaming is complete
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningSummaryTextDoneEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub summary_index: i64,
-    pub text: String,
-    pub r#type: BaseReasoningSummaryTextDoneEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningSummaryTextDoneEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        summary_index: "summary_index" required,
-        text: "text" required,
-        r#type: "type" required,
+    /// Event emitted when reasoning summary text streaming is complete
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningSummaryTextDoneEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub summary_index: i64 = "summary_index" required,
+        pub text: String = "text" required,
+        pub r#type: BaseReasoningSummaryTextDoneEventType = "type" required,
     }
 }
 
@@ -14305,18 +12235,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningTextContent {
-    pub text: String,
-    pub r#type: ReasoningTextContentType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningTextContent {
-        text: "text" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningTextContent {
+        pub text: String = "text" required,
+        pub r#type: ReasoningTextContentType = "type" required,
     }
 }
 
@@ -14331,27 +12254,16 @@ tag_enum! {
     pub enum ReasoningTextContentType { ReasoningText = "reasoning_text" }
 }
 
-/// Event emitted when a refusal delta is streamed
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RefusalDeltaEvent {
-    pub content_index: i64,
-    pub delta: String,
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: BaseRefusalDeltaEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    RefusalDeltaEvent {
-        content_index: "content_index" required,
-        delta: "delta" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a refusal delta is streamed
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RefusalDeltaEvent {
+        pub content_index: i64 = "content_index" required,
+        pub delta: String = "delta" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseRefusalDeltaEventType = "type" required,
     }
 }
 
@@ -14376,27 +12288,16 @@ impl RefusalDeltaEvent {
     }
 }
 
-/// Event emitted when refusal streaming is complete
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RefusalDoneEvent {
-    pub content_index: i64,
-    pub item_id: String,
-    pub output_index: i64,
-    pub refusal: String,
-    pub sequence_number: i64,
-    pub r#type: BaseRefusalDoneEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    RefusalDoneEvent {
-        content_index: "content_index" required,
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        refusal: "refusal" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when refusal streaming is complete
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RefusalDoneEvent {
+        pub content_index: i64 = "content_index" required,
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub refusal: String = "refusal" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseRefusalDoneEventType = "type" required,
     }
 }
 
@@ -14434,22 +12335,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResponseOutputText {
-    pub annotations: Option<Vec<OpenAIResponsesAnnotation>>,
-    pub logprobs: Option<Vec<ResponseOutputTextLogprobsItem>>,
-    pub text: String,
-    pub r#type: ResponseOutputTextType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ResponseOutputText {
-        annotations: "annotations" optional,
-        logprobs: "logprobs" optional,
-        text: "text" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ResponseOutputText {
+        pub annotations: Option<Vec<OpenAIResponsesAnnotation>> = "annotations" optional,
+        pub logprobs: Option<Vec<ResponseOutputTextLogprobsItem>> = "logprobs" optional,
+        pub text: String = "text" required,
+        pub r#type: ResponseOutputTextType = "type" required,
     }
 }
 
@@ -14478,22 +12370,13 @@ impl ResponseOutputText {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResponseOutputTextLogprobsItem {
-    pub bytes: Vec<i64>,
-    pub logprob: f64,
-    pub token: String,
-    pub top_logprobs: Vec<ResponseOutputTextLogprobsItemTopLogprobsItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ResponseOutputTextLogprobsItem {
-        bytes: "bytes" defaulted,
-        logprob: "logprob" required,
-        token: "token" required,
-        top_logprobs: "top_logprobs" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ResponseOutputTextLogprobsItem {
+        pub bytes: Vec<i64> = "bytes" defaulted,
+        pub logprob: f64 = "logprob" required,
+        pub token: String = "token" required,
+        pub top_logprobs: Vec<ResponseOutputTextLogprobsItemTopLogprobsItem> = "top_logprobs" defaulted,
     }
 }
 
@@ -14515,20 +12398,12 @@ impl ResponseOutputTextLogprobsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResponseOutputTextLogprobsItemTopLogprobsItem {
-    pub bytes: Vec<i64>,
-    pub logprob: f64,
-    pub token: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ResponseOutputTextLogprobsItemTopLogprobsItem {
-        bytes: "bytes" defaulted,
-        logprob: "logprob" required,
-        token: "token" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ResponseOutputTextLogprobsItemTopLogprobsItem {
+        pub bytes: Vec<i64> = "bytes" defaulted,
+        pub logprob: f64 = "logprob" required,
+        pub token: String = "token" required,
     }
 }
 
@@ -14543,121 +12418,74 @@ tag_enum! {
     pub enum ResponseOutputTextType { OutputText = "output_text" }
 }
 
-/// Request schema for Responses endpoint
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResponsesRequest {
-    pub background: Option<bool>,
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    /// Debug options for inspecting request transformations (streaming only)
-    pub debug: Option<ChatDebugOptions>,
-    /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
-    pub deferred_tools: Option<DeferredToolsControl>,
-    pub frequency_penalty: Option<f64>,
-    /// Provider-specific image configuration options. Keys and values vary by model/provider. See <https://openrouter.ai/docs/guides/overview/multimodal/image-generation> for more details.
-    pub image_config: Option<ImageConfig>,
-    pub include: Option<Vec<ResponseIncludesEnum>>,
-    /// Input for a response request - can be a string or array of items
-    pub input: Option<Inputs>,
-    pub instructions: Option<String>,
-    pub max_output_tokens: Option<i64>,
-    /// Maximum number of server-tool (e.g. `openrouter:web_search`) agent steps the model may take during a request. Defaults to 30, which is also the maximum. Ignored when `stop_server_tools_when` is set.
-    pub max_tool_calls: Option<i64>,
-    /// Metadata key-value pairs for the request. Keys must be ≤64 characters and cannot contain brackets. Values must be ≤512 characters. Maximum 16 pairs allowed.
-    pub metadata: Option<RequestMetadata>,
-    /// Output modalities for the response. Supported values are "text" and "image".
-    pub modalities: Option<Vec<OutputModalityEnum>>,
-    pub model: Option<String>,
-    pub models: Option<Vec<String>>,
-    pub parallel_tool_calls: Option<bool>,
-    /// Plugins you want to enable for this request, including their settings.
-    pub plugins: Option<Vec<ResponsesRequestPluginsItem>>,
-    pub presence_penalty: Option<f64>,
-    /// Not supported on this proxy. Each response request is independent: no responses are stored, so a previous response cannot be referenced. Requests with a non-null value are rejected with a 400 error. Send the full conversation history in `input` instead.
-    pub previous_response_id: Option<serde_json::Value>,
-    pub prompt: Option<StoredPromptTemplate>,
-    pub prompt_cache_key: Option<String>,
-    /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
-    pub prompt_cache_options: Option<PromptCacheOptions>,
-    /// When multiple model providers are available, optionally indicate your routing preference.
-    pub provider: Option<ProviderPreferences>,
-    /// Configuration for reasoning mode in the response
-    pub reasoning: Option<ReasoningConfig>,
-    /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
-    pub route: Option<DeprecatedRoute>,
-    /// Recommended per-end-user identifier for abuse isolation. Use a stable ID, hash, or pseudonym. When a provider requires a user identity, OpenRouter folds it into the hashed identity sent upstream and never forwards it raw. If omitted, requests use an account-level identity, so provider policy blocks can affect the whole account.
-    pub safety_identifier: Option<String>,
-    /// The service tier to use for processing this request. `fast` is accepted as an alias for `priority`. `ultrafast` prefers ultrafast endpoints and falls back to `priority`, then default endpoints.
-    pub service_tier: Option<ResponsesRequestServiceTier>,
-    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). When provided, OpenRouter uses it as the sticky routing key, routing all requests in the session to the same provider to maximize prompt cache hits. Also used for observability grouping. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    pub session_id: Option<String>,
-    /// Stop sequences (up to 4)
-    pub stop: Option<ResponsesRequestStop>,
-    /// Stop conditions for the server-tool agent loop. Any condition firing halts the loop (OR logic). When set, this overrides `max_tool_calls`. When a condition fires while the model is still emitting tool calls, the pending tool calls are executed and one final turn is made with tool calls disabled so the response ends with a natural-language answer instead of an unfinished tool call.
-    pub stop_server_tools_when: Option<StopServerToolsWhen>,
-    pub store: Option<bool>,
-    pub stream: Option<bool>,
-    pub temperature: Option<f64>,
-    /// Text output configuration including format and verbosity
-    pub text: Option<TextExtendedConfig>,
-    pub tool_choice: Option<OpenAIResponsesToolChoice>,
-    pub tools: Option<Vec<ResponsesRequestToolsItem>>,
-    pub top_k: Option<i64>,
-    pub top_logprobs: Option<i64>,
-    pub top_p: Option<f64>,
-    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    pub trace: Option<TraceConfig>,
-    pub truncation: Option<OpenAIResponsesTruncation>,
-    /// A unique identifier representing your end-user, which helps distinguish between different users of your app. This allows your app to identify specific users in case of abuse reports, preventing your entire app from being affected by the actions of individual users. Maximum of 256 characters.
-    pub user: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ResponsesRequest {
-        background: "background" optional,
-        cache_control: "cache_control" optional,
-        debug: "debug" optional,
-        deferred_tools: "deferred_tools" optional,
-        frequency_penalty: "frequency_penalty" optional,
-        image_config: "image_config" optional,
-        include: "include" optional,
-        input: "input" optional,
-        instructions: "instructions" optional,
-        max_output_tokens: "max_output_tokens" optional,
-        max_tool_calls: "max_tool_calls" optional,
-        metadata: "metadata" optional,
-        modalities: "modalities" optional,
-        model: "model" optional,
-        models: "models" optional,
-        parallel_tool_calls: "parallel_tool_calls" optional,
-        plugins: "plugins" optional,
-        presence_penalty: "presence_penalty" optional,
-        previous_response_id: "previous_response_id" optional,
-        prompt: "prompt" optional,
-        prompt_cache_key: "prompt_cache_key" optional,
-        prompt_cache_options: "prompt_cache_options" optional,
-        provider: "provider" optional,
-        reasoning: "reasoning" optional,
-        route: "route" optional,
-        safety_identifier: "safety_identifier" optional,
-        service_tier: "service_tier" optional,
-        session_id: "session_id" optional,
-        stop: "stop" optional,
-        stop_server_tools_when: "stop_server_tools_when" optional,
-        store: "store" optional,
-        stream: "stream" optional,
-        temperature: "temperature" optional,
-        text: "text" optional,
-        tool_choice: "tool_choice" optional,
-        tools: "tools" optional,
-        top_k: "top_k" optional,
-        top_logprobs: "top_logprobs" optional,
-        top_p: "top_p" optional,
-        trace: "trace" optional,
-        truncation: "truncation" optional,
-        user: "user" optional,
+    /// Request schema for Responses endpoint
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ResponsesRequest {
+        pub background: Option<bool> = "background" optional,
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        /// Debug options for inspecting request transformations (streaming only)
+        pub debug: Option<ChatDebugOptions> = "debug" optional,
+        /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
+        pub deferred_tools: Option<DeferredToolsControl> = "deferred_tools" optional,
+        pub frequency_penalty: Option<f64> = "frequency_penalty" optional,
+        /// Provider-specific image configuration options. Keys and values vary by model/provider. See <https://openrouter.ai/docs/guides/overview/multimodal/image-generation> for more details.
+        pub image_config: Option<ImageConfig> = "image_config" optional,
+        pub include: Option<Vec<ResponseIncludesEnum>> = "include" optional,
+        /// Input for a response request - can be a string or array of items
+        pub input: Option<Inputs> = "input" optional,
+        pub instructions: Option<String> = "instructions" optional,
+        pub max_output_tokens: Option<i64> = "max_output_tokens" optional,
+        /// Maximum number of server-tool (e.g. `openrouter:web_search`) agent steps the model may take during a request. Defaults to 30, which is also the maximum. Ignored when `stop_server_tools_when` is set.
+        pub max_tool_calls: Option<i64> = "max_tool_calls" optional,
+        /// Metadata key-value pairs for the request. Keys must be ≤64 characters and cannot contain brackets. Values must be ≤512 characters. Maximum 16 pairs allowed.
+        pub metadata: Option<RequestMetadata> = "metadata" optional,
+        /// Output modalities for the response. Supported values are "text" and "image".
+        pub modalities: Option<Vec<OutputModalityEnum>> = "modalities" optional,
+        pub model: Option<String> = "model" optional,
+        pub models: Option<Vec<String>> = "models" optional,
+        pub parallel_tool_calls: Option<bool> = "parallel_tool_calls" optional,
+        /// Plugins you want to enable for this request, including their settings.
+        pub plugins: Option<Vec<ResponsesRequestPluginsItem>> = "plugins" optional,
+        pub presence_penalty: Option<f64> = "presence_penalty" optional,
+        /// Not supported on this proxy. Each response request is independent: no responses are stored, so a previous response cannot be referenced. Requests with a non-null value are rejected with a 400 error. Send the full conversation history in `input` instead.
+        pub previous_response_id: Option<serde_json::Value> = "previous_response_id" optional,
+        pub prompt: Option<StoredPromptTemplate> = "prompt" optional,
+        pub prompt_cache_key: Option<String> = "prompt_cache_key" optional,
+        /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
+        pub prompt_cache_options: Option<PromptCacheOptions> = "prompt_cache_options" optional,
+        /// When multiple model providers are available, optionally indicate your routing preference.
+        pub provider: Option<ProviderPreferences> = "provider" optional,
+        /// Configuration for reasoning mode in the response
+        pub reasoning: Option<ReasoningConfig> = "reasoning" optional,
+        /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
+        pub route: Option<DeprecatedRoute> = "route" optional,
+        /// Recommended per-end-user identifier for abuse isolation. Use a stable ID, hash, or pseudonym. When a provider requires a user identity, OpenRouter folds it into the hashed identity sent upstream and never forwards it raw. If omitted, requests use an account-level identity, so provider policy blocks can affect the whole account.
+        pub safety_identifier: Option<String> = "safety_identifier" optional,
+        /// The service tier to use for processing this request. `fast` is accepted as an alias for `priority`. `ultrafast` prefers ultrafast endpoints and falls back to `priority`, then default endpoints.
+        pub service_tier: Option<ResponsesRequestServiceTier> = "service_tier" optional,
+        /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). When provided, OpenRouter uses it as the sticky routing key, routing all requests in the session to the same provider to maximize prompt cache hits. Also used for observability grouping. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+        pub session_id: Option<String> = "session_id" optional,
+        /// Stop sequences (up to 4)
+        pub stop: Option<ResponsesRequestStop> = "stop" optional,
+        /// Stop conditions for the server-tool agent loop. Any condition firing halts the loop (OR logic). When set, this overrides `max_tool_calls`. When a condition fires while the model is still emitting tool calls, the pending tool calls are executed and one final turn is made with tool calls disabled so the response ends with a natural-language answer instead of an unfinished tool call.
+        pub stop_server_tools_when: Option<StopServerToolsWhen> = "stop_server_tools_when" optional,
+        pub store: Option<bool> = "store" optional,
+        pub stream: Option<bool> = "stream" optional,
+        pub temperature: Option<f64> = "temperature" optional,
+        /// Text output configuration including format and verbosity
+        pub text: Option<TextExtendedConfig> = "text" optional,
+        pub tool_choice: Option<OpenAIResponsesToolChoice> = "tool_choice" optional,
+        pub tools: Option<Vec<ResponsesRequestToolsItem>> = "tools" optional,
+        pub top_k: Option<i64> = "top_k" optional,
+        pub top_logprobs: Option<i64> = "top_logprobs" optional,
+        pub top_p: Option<f64> = "top_p" optional,
+        /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+        pub trace: Option<TraceConfig> = "trace" optional,
+        pub truncation: Option<OpenAIResponsesTruncation> = "truncation" optional,
+        /// A unique identifier representing your end-user, which helps distinguish between different users of your app. This allows your app to identify specific users in case of abuse reports, preventing your entire app from being affected by the actions of individual users. Maximum of 256 characters.
+        pub user: Option<String> = "user" optional,
     }
 }
 
@@ -15470,35 +13298,21 @@ impl From<ToolSearchServerTool> for ResponsesRequestToolsItem {
     }
 }
 
-/// Function tool definition
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResponsesRequestToolsItemFunction {
-    pub description: Option<String>,
-    pub name: String,
-    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    pub strict: Option<bool>,
-    pub r#type: FunctionToolType,
-    pub allowed_callers: Option<Vec<ResponsesRequestToolsItemFunctionAllowedCallersItem>>,
-    /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
-    pub r#async: Option<bool>,
-    /// Withhold this tool from the model until `openrouter:tool_search` finds it. Where the request declares no search tool, OpenRouter may add `openrouter:tool_search` to serve the flag, and otherwise sends the tool in full. A request that declares the search tool itself must keep at least one tool non-deferred.
-    pub defer_loading: Option<bool>,
-    pub output_schema: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ResponsesRequestToolsItemFunction {
-        description: "description" optional,
-        name: "name" required,
-        parameters: "parameters" defaulted,
-        strict: "strict" optional,
-        r#type: "type" required,
-        allowed_callers: "allowed_callers" optional,
-        r#async: "async" optional,
-        defer_loading: "defer_loading" optional,
-        output_schema: "output_schema" optional,
+    /// Function tool definition
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ResponsesRequestToolsItemFunction {
+        pub description: Option<String> = "description" optional,
+        pub name: String = "name" required,
+        pub parameters: Option<serde_json::Map<String, serde_json::Value>> = "parameters" defaulted,
+        pub strict: Option<bool> = "strict" optional,
+        pub r#type: FunctionToolType = "type" required,
+        pub allowed_callers: Option<Vec<ResponsesRequestToolsItemFunctionAllowedCallersItem>> = "allowed_callers" optional,
+        /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
+        pub r#async: Option<bool> = "async" optional,
+        /// Withhold this tool from the model until `openrouter:tool_search` finds it. Where the request declares no search tool, OpenRouter may add `openrouter:tool_search` to serve the flag, and otherwise sends the tool in full. A request that declares the search tool itself must keep at least one tool non-deferred.
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        pub output_schema: Option<serde_json::Map<String, serde_json::Value>> = "output_schema" optional,
     }
 }
 
@@ -15600,17 +13414,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResponsesStreamingResponse {
-    /// Union of all possible event types emitted during response streaming
-    pub data: StreamEvents,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ResponsesStreamingResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ResponsesStreamingResponse {
+        /// Union of all possible event types emitted during response streaming
+        pub data: StreamEvents = "data" required,
     }
 }
 
@@ -15630,20 +13438,13 @@ open_enum! {
     }
 }
 
-/// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SearchModelsServerToolOpenRouter {
-    /// Configuration for the openrouter:experimental__search_models server tool
-    pub parameters: Option<SearchModelsServerToolConfig>,
-    pub r#type: SearchModelsServerToolOpenRouterType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SearchModelsServerToolOpenRouter {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SearchModelsServerToolOpenRouter {
+        /// Configuration for the openrouter:experimental__search_models server tool
+        pub parameters: Option<SearchModelsServerToolConfig> = "parameters" optional,
+        pub r#type: SearchModelsServerToolOpenRouterType = "type" required,
     }
 }
 
@@ -15664,30 +13465,18 @@ tag_enum! {
     pub enum SearchModelsServerToolOpenRouterType { OpenrouterExperimentalSearchModels = "openrouter:experimental__search_models" }
 }
 
-/// A shell command execution call (newer variant)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ShellCallItem {
-    pub action: ShellCallItemAction,
-    /// The raw tool-call arguments string as emitted by the model. Echo back unchanged when replaying history; used verbatim to preserve provider prompt-cache prefixes.
-    pub arguments: Option<String>,
-    pub call_id: String,
-    pub environment: Option<serde_json::Value>,
-    pub id: Option<String>,
-    pub status: Option<ToolCallStatus>,
-    pub r#type: ShellCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShellCallItem {
-        action: "action" required,
-        arguments: "arguments" optional,
-        call_id: "call_id" required,
-        environment: "environment" optional,
-        id: "id" optional,
-        status: "status" optional,
-        r#type: "type" required,
+    /// A shell command execution call (newer variant)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ShellCallItem {
+        pub action: ShellCallItemAction = "action" required,
+        /// The raw tool-call arguments string as emitted by the model. Echo back unchanged when replaying history; used verbatim to preserve provider prompt-cache prefixes.
+        pub arguments: Option<String> = "arguments" optional,
+        pub call_id: String = "call_id" required,
+        pub environment: Option<serde_json::Value> = "environment" optional,
+        pub id: Option<String> = "id" optional,
+        pub status: Option<ToolCallStatus> = "status" optional,
+        pub r#type: ShellCallItemType = "type" required,
     }
 }
 
@@ -15752,20 +13541,12 @@ impl ShellCallItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ShellCallItemAction {
-    pub commands: Vec<String>,
-    pub max_output_length: Option<i64>,
-    pub timeout_ms: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShellCallItemAction {
-        commands: "commands" defaulted,
-        max_output_length: "max_output_length" optional,
-        timeout_ms: "timeout_ms" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ShellCallItemAction {
+        pub commands: Vec<String> = "commands" defaulted,
+        pub max_output_length: Option<i64> = "max_output_length" optional,
+        pub timeout_ms: Option<i64> = "timeout_ms" optional,
     }
 }
 
@@ -15806,21 +13587,13 @@ tag_enum! {
     pub enum ShellCallItemType { ShellCall = "shell_call" }
 }
 
-/// Captured stdout and stderr for one command of a shell call, with its exit or timeout outcome.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ShellCallOutputContent {
-    pub outcome: ShellCallOutputContentOutcome,
-    pub stderr: String,
-    pub stdout: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShellCallOutputContent {
-        outcome: "outcome" required,
-        stderr: "stderr" required,
-        stdout: "stdout" required,
+    /// Captured stdout and stderr for one command of a shell call, with its exit or timeout outcome.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ShellCallOutputContent {
+        pub outcome: ShellCallOutputContentOutcome = "outcome" required,
+        pub stderr: String = "stderr" required,
+        pub stdout: String = "stdout" required,
     }
 }
 
@@ -15854,18 +13627,11 @@ impl From<ShellCallOutputContentOutcomeTimeout> for ShellCallOutputContentOutcom
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ShellCallOutputContentOutcomeExit {
-    pub exit_code: i64,
-    pub r#type: ShellCallOutputContentOutcomeExitType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShellCallOutputContentOutcomeExit {
-        exit_code: "exit_code" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ShellCallOutputContentOutcomeExit {
+        pub exit_code: i64 = "exit_code" required,
+        pub r#type: ShellCallOutputContentOutcomeExitType = "type" required,
     }
 }
 
@@ -15880,16 +13646,10 @@ tag_enum! {
     pub enum ShellCallOutputContentOutcomeExitType { Exit = "exit" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ShellCallOutputContentOutcomeTimeout {
-    pub r#type: ShellCallOutputContentOutcomeTimeoutType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShellCallOutputContentOutcomeTimeout {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ShellCallOutputContentOutcomeTimeout {
+        pub r#type: ShellCallOutputContentOutcomeTimeoutType = "type" required,
     }
 }
 
@@ -15904,36 +13664,22 @@ tag_enum! {
     pub enum ShellCallOutputContentOutcomeTimeoutType { Timeout = "timeout" }
 }
 
-/// Output from a shell command execution (newer variant)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ShellCallOutputItem {
-    pub call_id: String,
-    /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
-    pub container_id: Option<String>,
-    /// The error message when the sandbox call failed before producing a result, as echoed from a failed `shell_call_output` emission.
-    pub error: Option<String>,
-    /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-    pub files: Option<Vec<ShellCallOutputItemFilesItem>>,
-    pub id: Option<String>,
-    pub max_output_length: Option<i64>,
-    pub output: Vec<ShellCallOutputContent>,
-    pub status: Option<ToolCallStatus>,
-    pub r#type: ShellCallOutputItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShellCallOutputItem {
-        call_id: "call_id" required,
-        container_id: "container_id" optional,
-        error: "error" optional,
-        files: "files" optional,
-        id: "id" optional,
-        max_output_length: "max_output_length" optional,
-        output: "output" defaulted,
-        status: "status" optional,
-        r#type: "type" required,
+    /// Output from a shell command execution (newer variant)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ShellCallOutputItem {
+        pub call_id: String = "call_id" required,
+        /// The canonical container id the command ran under — the `{container_id}` for the Container Files API, reusable as a `container_reference` in later requests. Present on every sandbox-executed call, even when no files changed.
+        pub container_id: Option<String> = "container_id" optional,
+        /// The error message when the sandbox call failed before producing a result, as echoed from a failed `shell_call_output` emission.
+        pub error: Option<String> = "error" optional,
+        /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
+        pub files: Option<Vec<ShellCallOutputItemFilesItem>> = "files" optional,
+        pub id: Option<String> = "id" optional,
+        pub max_output_length: Option<i64> = "max_output_length" optional,
+        pub output: Vec<ShellCallOutputContent> = "output" defaulted,
+        pub status: Option<ToolCallStatus> = "status" optional,
+        pub r#type: ShellCallOutputItemType = "type" required,
     }
 }
 
@@ -16012,26 +13758,15 @@ impl ShellCallOutputItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ShellCallOutputItemFilesItem {
-    pub container_id: String,
-    pub end_index: i64,
-    pub file_id: String,
-    pub filename: String,
-    pub start_index: i64,
-    pub r#type: ShellCallOutputItemFilesItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShellCallOutputItemFilesItem {
-        container_id: "container_id" required,
-        end_index: "end_index" required,
-        file_id: "file_id" required,
-        filename: "filename" required,
-        start_index: "start_index" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ShellCallOutputItemFilesItem {
+        pub container_id: String = "container_id" required,
+        pub end_index: i64 = "end_index" required,
+        pub file_id: String = "file_id" required,
+        pub filename: String = "filename" required,
+        pub start_index: i64 = "start_index" required,
+        pub r#type: ShellCallOutputItemFilesItemType = "type" required,
     }
 }
 
@@ -16073,17 +13808,11 @@ open_enum! {
     }
 }
 
-/// Shell tool configuration
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ShellServerTool {
-    pub r#type: ShellServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShellServerTool {
-        r#type: "type" required,
+    /// Shell tool configuration
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ShellServerTool {
+        pub r#type: ShellServerToolType = "type" required,
     }
 }
 
@@ -16098,18 +13827,11 @@ tag_enum! {
     pub enum ShellServerToolType { Shell = "shell" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StoredPromptTemplate {
-    pub id: String,
-    pub variables: Option<std::collections::BTreeMap<String, StoredPromptTemplateVariablesValue>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StoredPromptTemplate {
-        id: "id" required,
-        variables: "variables" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct StoredPromptTemplate {
+        pub id: String = "id" required,
+        pub variables: Option<std::collections::BTreeMap<String, StoredPromptTemplateVariablesValue>> = "variables" optional,
     }
 }
 
@@ -16527,22 +14249,14 @@ impl From<DebugEvent> for StreamEvents {
     }
 }
 
-/// Event emitted when a response has completed successfully
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamEventsResponseCompleted {
-    /// Complete non-streaming response from the Responses API
-    pub response: OpenResponsesResult,
-    pub sequence_number: i64,
-    pub r#type: CompletedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StreamEventsResponseCompleted {
-        response: "response" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a response has completed successfully
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct StreamEventsResponseCompleted {
+        /// Complete non-streaming response from the Responses API
+        pub response: OpenResponsesResult = "response" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: CompletedEventType = "type" required,
     }
 }
 
@@ -16558,22 +14272,14 @@ impl StreamEventsResponseCompleted {
     }
 }
 
-/// Event emitted when a response has failed
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamEventsResponseFailed {
-    /// Complete non-streaming response from the Responses API
-    pub response: OpenResponsesResult,
-    pub sequence_number: i64,
-    pub r#type: FailedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StreamEventsResponseFailed {
-        response: "response" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a response has failed
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct StreamEventsResponseFailed {
+        /// Complete non-streaming response from the Responses API
+        pub response: OpenResponsesResult = "response" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: FailedEventType = "type" required,
     }
 }
 
@@ -16589,22 +14295,14 @@ impl StreamEventsResponseFailed {
     }
 }
 
-/// Event emitted when a response is incomplete
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamEventsResponseIncomplete {
-    /// Complete non-streaming response from the Responses API
-    pub response: OpenResponsesResult,
-    pub sequence_number: i64,
-    pub r#type: IncompleteEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StreamEventsResponseIncomplete {
-        response: "response" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a response is incomplete
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct StreamEventsResponseIncomplete {
+        /// Complete non-streaming response from the Responses API
+        pub response: OpenResponsesResult = "response" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: IncompleteEventType = "type" required,
     }
 }
 
@@ -16620,24 +14318,15 @@ impl StreamEventsResponseIncomplete {
     }
 }
 
-/// Event emitted when a new output item is added to the response
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamEventsResponseOutputItemAdded {
-    /// An output item from the response
-    pub item: OutputItems,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OutputItemAddedEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StreamEventsResponseOutputItemAdded {
-        item: "item" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a new output item is added to the response
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct StreamEventsResponseOutputItemAdded {
+        /// An output item from the response
+        pub item: OutputItems = "item" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OutputItemAddedEventType = "type" required,
     }
 }
 
@@ -16654,24 +14343,15 @@ impl StreamEventsResponseOutputItemAdded {
     }
 }
 
-/// Event emitted when an output item is complete
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamEventsResponseOutputItemDone {
-    /// An output item from the response
-    pub item: OutputItems,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OutputItemDoneEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StreamEventsResponseOutputItemDone {
-        item: "item" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when an output item is complete
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct StreamEventsResponseOutputItemDone {
+        /// An output item from the response
+        pub item: OutputItems = "item" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OutputItemDoneEventType = "type" required,
     }
 }
 
@@ -16688,23 +14368,14 @@ impl StreamEventsResponseOutputItemDone {
     }
 }
 
-/// Log probability information for a token
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StreamLogprob {
-    pub bytes: Option<Vec<i64>>,
-    pub logprob: f64,
-    pub token: String,
-    pub top_logprobs: Option<Vec<StreamLogprobTopLogprob>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StreamLogprob {
-        bytes: "bytes" optional,
-        logprob: "logprob" required,
-        token: "token" required,
-        top_logprobs: "top_logprobs" optional,
+    /// Log probability information for a token
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct StreamLogprob {
+        pub bytes: Option<Vec<i64>> = "bytes" optional,
+        pub logprob: f64 = "logprob" required,
+        pub token: String = "token" required,
+        pub top_logprobs: Option<Vec<StreamLogprobTopLogprob>> = "top_logprobs" optional,
     }
 }
 
@@ -16733,21 +14404,13 @@ impl StreamLogprob {
     }
 }
 
-/// Alternative token with its log probability
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StreamLogprobTopLogprob {
-    pub bytes: Option<Vec<i64>>,
-    pub logprob: Option<f64>,
-    pub token: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StreamLogprobTopLogprob {
-        bytes: "bytes" optional,
-        logprob: "logprob" optional,
-        token: "token" optional,
+    /// Alternative token with its log probability
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct StreamLogprobTopLogprob {
+        pub bytes: Option<Vec<i64>> = "bytes" optional,
+        pub logprob: Option<f64> = "logprob" optional,
+        pub token: Option<String> = "token" optional,
     }
 }
 
@@ -16776,29 +14439,17 @@ impl StreamLogprobTopLogprob {
     }
 }
 
-/// Event emitted when a text delta is streamed
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TextDeltaEvent {
-    pub content_index: i64,
-    pub delta: String,
-    pub item_id: String,
-    pub logprobs: Vec<StreamLogprob>,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: BaseTextDeltaEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    TextDeltaEvent {
-        content_index: "content_index" required,
-        delta: "delta" required,
-        item_id: "item_id" required,
-        logprobs: "logprobs" defaulted,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Event emitted when a text delta is streamed
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct TextDeltaEvent {
+        pub content_index: i64 = "content_index" required,
+        pub delta: String = "delta" required,
+        pub item_id: String = "item_id" required,
+        pub logprobs: Vec<StreamLogprob> = "logprobs" defaulted,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: BaseTextDeltaEventType = "type" required,
     }
 }
 
@@ -16825,29 +14476,17 @@ impl TextDeltaEvent {
     }
 }
 
-/// Event emitted when text streaming is complete
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TextDoneEvent {
-    pub content_index: i64,
-    pub item_id: String,
-    pub logprobs: Vec<StreamLogprob>,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub text: String,
-    pub r#type: BaseTextDoneEventType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    TextDoneEvent {
-        content_index: "content_index" required,
-        item_id: "item_id" required,
-        logprobs: "logprobs" defaulted,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        text: "text" required,
-        r#type: "type" required,
+    /// Event emitted when text streaming is complete
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct TextDoneEvent {
+        pub content_index: i64 = "content_index" required,
+        pub item_id: String = "item_id" required,
+        pub logprobs: Vec<StreamLogprob> = "logprobs" defaulted,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub text: String = "text" required,
+        pub r#type: BaseTextDoneEventType = "type" required,
     }
 }
 
@@ -16874,20 +14513,13 @@ impl TextDoneEvent {
     }
 }
 
-/// Text output configuration including format and verbosity
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TextExtendedConfig {
-    /// Text response format configuration
-    pub format: Option<Formats>,
-    pub verbosity: Option<TextExtendedConfigVerbosity>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    TextExtendedConfig {
-        format: "format" optional,
-        verbosity: "verbosity" optional,
+    /// Text output configuration including format and verbosity
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct TextExtendedConfig {
+        /// Text response format configuration
+        pub format: Option<Formats> = "format" optional,
+        pub verbosity: Option<TextExtendedConfigVerbosity> = "verbosity" optional,
     }
 }
 
@@ -16935,21 +14567,13 @@ open_enum! {
     }
 }
 
-/// Constrains the model to a pre-defined set of allowed tools
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolChoiceAllowed {
-    pub mode: ToolChoiceAllowedMode,
-    pub tools: Vec<serde_json::Map<String, serde_json::Value>>,
-    pub r#type: ToolChoiceAllowedType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ToolChoiceAllowed {
-        mode: "mode" required,
-        tools: "tools" defaulted,
-        r#type: "type" required,
+    /// Constrains the model to a pre-defined set of allowed tools
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ToolChoiceAllowed {
+        pub mode: ToolChoiceAllowedMode = "mode" required,
+        pub tools: Vec<serde_json::Map<String, serde_json::Value>> = "tools" defaulted,
+        pub r#type: ToolChoiceAllowedType = "type" required,
     }
 }
 
@@ -16974,27 +14598,16 @@ tag_enum! {
     pub enum ToolChoiceAllowedType { AllowedTools = "allowed_tools" }
 }
 
-/// A tool search call the client executed
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolSearchCallItem {
-    pub arguments: Option<serde_json::Value>,
-    pub call_id: String,
-    pub execution: ToolSearchCallItemExecution,
-    pub id: Option<String>,
-    pub status: Option<ToolSearchCallItemStatus>,
-    pub r#type: ToolSearchCallItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ToolSearchCallItem {
-        arguments: "arguments" optional,
-        call_id: "call_id" required,
-        execution: "execution" required,
-        id: "id" optional,
-        status: "status" optional,
-        r#type: "type" required,
+    /// A tool search call the client executed
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ToolSearchCallItem {
+        pub arguments: Option<serde_json::Value> = "arguments" optional,
+        pub call_id: String = "call_id" required,
+        pub execution: ToolSearchCallItemExecution = "execution" required,
+        pub id: Option<String> = "id" optional,
+        pub status: Option<ToolSearchCallItemStatus> = "status" optional,
+        pub r#type: ToolSearchCallItemType = "type" required,
     }
 }
 
@@ -17064,27 +14677,16 @@ tag_enum! {
     pub enum ToolSearchCallItemType { ToolSearchCall = "tool_search_call" }
 }
 
-/// The tools a client-executed tool search loaded
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolSearchOutputItem {
-    pub call_id: String,
-    pub execution: ToolSearchOutputItemExecution,
-    pub id: Option<String>,
-    pub status: Option<ToolSearchOutputItemStatus>,
-    pub tools: Vec<ToolSearchOutputItemToolsItem>,
-    pub r#type: ToolSearchOutputItemType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ToolSearchOutputItem {
-        call_id: "call_id" required,
-        execution: "execution" required,
-        id: "id" optional,
-        status: "status" optional,
-        tools: "tools" defaulted,
-        r#type: "type" required,
+    /// The tools a client-executed tool search loaded
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ToolSearchOutputItem {
+        pub call_id: String = "call_id" required,
+        pub execution: ToolSearchOutputItemExecution = "execution" required,
+        pub id: Option<String> = "id" optional,
+        pub status: Option<ToolSearchOutputItemStatus> = "status" optional,
+        pub tools: Vec<ToolSearchOutputItemToolsItem> = "tools" defaulted,
+        pub r#type: ToolSearchOutputItemType = "type" required,
     }
 }
 
@@ -17359,35 +14961,21 @@ impl From<ToolSearchOutputItemToolsItemObject> for ToolSearchOutputItemToolsItem
     }
 }
 
-/// Function tool definition
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ToolSearchOutputItemToolsItemFunction {
-    pub description: Option<String>,
-    pub name: String,
-    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    pub strict: Option<bool>,
-    pub r#type: FunctionToolType,
-    pub allowed_callers: Option<Vec<ToolSearchOutputItemToolsItemFunctionAllowedCallersItem>>,
-    /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
-    pub r#async: Option<bool>,
-    /// Withhold this tool from the model until `openrouter:tool_search` finds it. Where the request declares no search tool, OpenRouter may add `openrouter:tool_search` to serve the flag, and otherwise sends the tool in full. A request that declares the search tool itself must keep at least one tool non-deferred.
-    pub defer_loading: Option<bool>,
-    pub output_schema: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ToolSearchOutputItemToolsItemFunction {
-        description: "description" optional,
-        name: "name" required,
-        parameters: "parameters" defaulted,
-        strict: "strict" optional,
-        r#type: "type" required,
-        allowed_callers: "allowed_callers" optional,
-        r#async: "async" optional,
-        defer_loading: "defer_loading" optional,
-        output_schema: "output_schema" optional,
+    /// Function tool definition
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ToolSearchOutputItemToolsItemFunction {
+        pub description: Option<String> = "description" optional,
+        pub name: String = "name" required,
+        pub parameters: Option<serde_json::Map<String, serde_json::Value>> = "parameters" defaulted,
+        pub strict: Option<bool> = "strict" optional,
+        pub r#type: FunctionToolType = "type" required,
+        pub allowed_callers: Option<Vec<ToolSearchOutputItemToolsItemFunctionAllowedCallersItem>> = "allowed_callers" optional,
+        /// Lets the model keep working after calling this tool instead of waiting for its output. The tool is still executed by the client; return the result in a later request as a `function_call_output` with the original `call_id`. Only honored by providers whose Responses API supports async tools; ignored elsewhere.
+        pub r#async: Option<bool> = "async" optional,
+        /// Withhold this tool from the model until `openrouter:tool_search` finds it. Where the request declares no search tool, OpenRouter may add `openrouter:tool_search` to serve the flag, and otherwise sends the tool in full. A request that declares the search tool itself must keep at least one tool non-deferred.
+        pub defer_loading: Option<bool> = "defer_loading" optional,
+        pub output_schema: Option<serde_json::Map<String, serde_json::Value>> = "output_schema" optional,
     }
 }
 
@@ -17489,16 +15077,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ToolSearchOutputItemToolsItemObject {
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ToolSearchOutputItemToolsItemObject {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ToolSearchOutputItemToolsItemObject {
+        pub r#type: String = "type" required,
     }
 }
 
@@ -17520,26 +15102,15 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct URLCitation {
-    pub content: Option<String>,
-    pub end_index: i64,
-    pub start_index: i64,
-    pub title: String,
-    pub r#type: URLCitationType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    URLCitation {
-        content: "content" optional,
-        end_index: "end_index" required,
-        start_index: "start_index" required,
-        title: "title" required,
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct URLCitation {
+        pub content: Option<String> = "content" optional,
+        pub end_index: i64 = "end_index" required,
+        pub start_index: i64 = "start_index" required,
+        pub title: String = "title" required,
+        pub r#type: URLCitationType = "type" required,
+        pub url: String = "url" required,
     }
 }
 
@@ -17573,35 +15144,21 @@ tag_enum! {
     pub enum URLCitationType { UrlCitation = "url_citation" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Usage {
-    pub input_tokens: i64,
-    pub input_tokens_details: OpenAIResponsesUsageInputTokensDetails,
-    pub output_tokens: i64,
-    pub output_tokens_details: OpenAIResponsesUsageOutputTokensDetails,
-    pub total_tokens: i64,
-    /// Cost of the completion
-    pub cost: Option<f64>,
-    pub cost_details: Option<UsageCostDetails>,
-    /// Whether a request was made using a Bring Your Own Key configuration
-    pub is_byok: Option<bool>,
-    /// Usage for server-side tool execution (e.g., web search)
-    pub server_tool_use_details: Option<ServerToolUseDetails>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Usage {
-        input_tokens: "input_tokens" required,
-        input_tokens_details: "input_tokens_details" required,
-        output_tokens: "output_tokens" required,
-        output_tokens_details: "output_tokens_details" required,
-        total_tokens: "total_tokens" required,
-        cost: "cost" optional,
-        cost_details: "cost_details" optional,
-        is_byok: "is_byok" optional,
-        server_tool_use_details: "server_tool_use_details" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Usage {
+        pub input_tokens: i64 = "input_tokens" required,
+        pub input_tokens_details: OpenAIResponsesUsageInputTokensDetails = "input_tokens_details" required,
+        pub output_tokens: i64 = "output_tokens" required,
+        pub output_tokens_details: OpenAIResponsesUsageOutputTokensDetails = "output_tokens_details" required,
+        pub total_tokens: i64 = "total_tokens" required,
+        /// Cost of the completion
+        pub cost: Option<f64> = "cost" optional,
+        pub cost_details: Option<UsageCostDetails> = "cost_details" optional,
+        /// Whether a request was made using a Bring Your Own Key configuration
+        pub is_byok: Option<bool> = "is_byok" optional,
+        /// Usage for server-side tool execution (e.g., web search)
+        pub server_tool_use_details: Option<ServerToolUseDetails> = "server_tool_use_details" optional,
     }
 }
 
@@ -17667,23 +15224,14 @@ impl Usage {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UsageCostDetails {
-    /// Metered server-tool execution cost (for example, shell sandbox time) billed for this request, in USD. Matches the billed checkpoint and settlement amounts exactly. 0 when a metered server tool ran but settled at zero dollars; absent when no metered server tool ran.
-    pub server_tool_cost: Option<f64>,
-    pub upstream_inference_cost: Option<f64>,
-    pub upstream_inference_input_cost: f64,
-    pub upstream_inference_output_cost: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UsageCostDetails {
-        server_tool_cost: "server_tool_cost" optional,
-        upstream_inference_cost: "upstream_inference_cost" optional,
-        upstream_inference_input_cost: "upstream_inference_input_cost" required,
-        upstream_inference_output_cost: "upstream_inference_output_cost" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UsageCostDetails {
+        /// Metered server-tool execution cost (for example, shell sandbox time) billed for this request, in USD. Matches the billed checkpoint and settlement amounts exactly. 0 when a metered server tool ran but settled at zero dollars; absent when no metered server tool ran.
+        pub server_tool_cost: Option<f64> = "server_tool_cost" optional,
+        pub upstream_inference_cost: Option<f64> = "upstream_inference_cost" optional,
+        pub upstream_inference_input_cost: f64 = "upstream_inference_input_cost" required,
+        pub upstream_inference_output_cost: f64 = "upstream_inference_output_cost" required,
     }
 }
 
@@ -17726,23 +15274,14 @@ impl UsageCostDetails {
     }
 }
 
-/// Web search call completed
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchCallCompletedEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesSearchCompletedType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchCallCompletedEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Web search call completed
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchCallCompletedEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesSearchCompletedType = "type" required,
     }
 }
 
@@ -17759,23 +15298,14 @@ impl WebSearchCallCompletedEvent {
     }
 }
 
-/// Web search call in progress
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchCallInProgressEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesWebSearchCallInProgressType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchCallInProgressEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Web search call in progress
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchCallInProgressEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesWebSearchCallInProgressType = "type" required,
     }
 }
 
@@ -17792,23 +15322,14 @@ impl WebSearchCallInProgressEvent {
     }
 }
 
-/// Web search call is searching
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchCallSearchingEvent {
-    pub item_id: String,
-    pub output_index: i64,
-    pub sequence_number: i64,
-    pub r#type: OpenAIResponsesWebSearchCallSearchingType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchCallSearchingEvent {
-        item_id: "item_id" required,
-        output_index: "output_index" required,
-        sequence_number: "sequence_number" required,
-        r#type: "type" required,
+    /// Web search call is searching
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchCallSearchingEvent {
+        pub item_id: String = "item_id" required,
+        pub output_index: i64 = "output_index" required,
+        pub sequence_number: i64 = "sequence_number" required,
+        pub r#type: OpenAIResponsesWebSearchCallSearchingType = "type" required,
     }
 }
 
@@ -17825,20 +15346,12 @@ impl WebSearchCallSearchingEvent {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchDomainFilter {
-    pub allowed_domains: Option<Vec<String>>,
-    pub blocked_domains: Option<Vec<String>>,
-    pub excluded_domains: Option<Vec<String>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchDomainFilter {
-        allowed_domains: "allowed_domains" optional,
-        blocked_domains: "blocked_domains" optional,
-        excluded_domains: "excluded_domains" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchDomainFilter {
+        pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
+        pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
+        pub excluded_domains: Option<Vec<String>> = "excluded_domains" optional,
     }
 }
 
@@ -17888,40 +15401,26 @@ impl WebSearchDomainFilter {
     }
 }
 
-/// Web search tool configuration (2025-08-26 version)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchServerTool {
-    /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    pub engine: Option<WebSearchEngineEnum>,
-    pub filters: Option<WebSearchDomainFilter>,
-    /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    pub max_results: Option<i64>,
-    /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    pub max_uses: Option<i64>,
-    /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    pub mode: Option<WebSearchMode>,
-    /// Size of the search context for web search tools
-    pub search_context_size: Option<SearchContextSizeEnum>,
-    pub r#type: WebSearchServerToolType,
-    /// User location information for web search
-    pub user_location: Option<WebSearchUserLocation>,
-    /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-    pub x_search: Option<XSearchOptions>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchServerTool {
-        engine: "engine" optional,
-        filters: "filters" optional,
-        max_results: "max_results" optional,
-        max_uses: "max_uses" optional,
-        mode: "mode" optional,
-        search_context_size: "search_context_size" optional,
-        r#type: "type" required,
-        user_location: "user_location" optional,
-        x_search: "x_search" optional,
+    /// Web search tool configuration (2025-08-26 version)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchServerTool {
+        /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
+        pub engine: Option<WebSearchEngineEnum> = "engine" optional,
+        pub filters: Option<WebSearchDomainFilter> = "filters" optional,
+        /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
+        pub max_results: Option<i64> = "max_results" optional,
+        /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
+        pub max_uses: Option<i64> = "max_uses" optional,
+        /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
+        pub mode: Option<WebSearchMode> = "mode" optional,
+        /// Size of the search context for web search tools
+        pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
+        pub r#type: WebSearchServerToolType = "type" required,
+        /// User location information for web search
+        pub user_location: Option<WebSearchUserLocation> = "user_location" optional,
+        /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
+        pub x_search: Option<XSearchOptions> = "x_search" optional,
     }
 }
 
@@ -18005,48 +15504,32 @@ impl WebSearchServerTool {
     }
 }
 
-/// Configuration for the openrouter:web_search server tool
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchServerToolConfig {
-    /// Limit search results to these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, and most native providers (Anthropic, OpenAI, SpaceXAI). Cannot be used with excluded_domains.
-    pub allowed_domains: Option<Vec<String>>,
-    /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    pub engine: Option<WebSearchEngineEnum>,
-    /// Exclude search results from these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, Anthropic, OpenAI, and SpaceXAI. Cannot be used with allowed_domains.
-    pub excluded_domains: Option<Vec<String>>,
-    /// Exact maximum number of characters of content per search result. Applies to the Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, caps highlight content per result. For Parallel, caps excerpt content per result (default 1,500 when omitted). For Perplexity, maps to the native `max_tokens_per_page` parameter (converted from characters to tokens) and trims the response to the exact character cap. When both `max_characters` and `search_context_size` are set, `max_characters` takes precedence. When omitted, falls back to `search_context_size` mapping (Exa) or engine defaults (Parallel, Perplexity).
-    pub max_characters: Option<i64>,
-    /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    pub max_results: Option<i64>,
-    /// Maximum total number of search results across all search calls in a single request. Once this limit is reached, the tool will stop returning new results. Useful for controlling cost and context size in agentic loops. Defaults to 50 when not specified.
-    pub max_total_results: Option<i64>,
-    /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    pub max_uses: Option<i64>,
-    /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    pub mode: Option<WebSearchMode>,
-    /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
-    pub search_context_size: Option<SearchQualityLevel>,
-    /// Approximate user location for location-biased results.
-    pub user_location: Option<WebSearchUserLocationServerTool>,
-    /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-    pub x_search: Option<XSearchOptions>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchServerToolConfig {
-        allowed_domains: "allowed_domains" optional,
-        engine: "engine" optional,
-        excluded_domains: "excluded_domains" optional,
-        max_characters: "max_characters" optional,
-        max_results: "max_results" optional,
-        max_total_results: "max_total_results" optional,
-        max_uses: "max_uses" optional,
-        mode: "mode" optional,
-        search_context_size: "search_context_size" optional,
-        user_location: "user_location" optional,
-        x_search: "x_search" optional,
+    /// Configuration for the openrouter:web_search server tool
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchServerToolConfig {
+        /// Limit search results to these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, and most native providers (Anthropic, OpenAI, SpaceXAI). Cannot be used with excluded_domains.
+        pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
+        /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
+        pub engine: Option<WebSearchEngineEnum> = "engine" optional,
+        /// Exclude search results from these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, Anthropic, OpenAI, and SpaceXAI. Cannot be used with allowed_domains.
+        pub excluded_domains: Option<Vec<String>> = "excluded_domains" optional,
+        /// Exact maximum number of characters of content per search result. Applies to the Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, caps highlight content per result. For Parallel, caps excerpt content per result (default 1,500 when omitted). For Perplexity, maps to the native `max_tokens_per_page` parameter (converted from characters to tokens) and trims the response to the exact character cap. When both `max_characters` and `search_context_size` are set, `max_characters` takes precedence. When omitted, falls back to `search_context_size` mapping (Exa) or engine defaults (Parallel, Perplexity).
+        pub max_characters: Option<i64> = "max_characters" optional,
+        /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
+        pub max_results: Option<i64> = "max_results" optional,
+        /// Maximum total number of search results across all search calls in a single request. Once this limit is reached, the tool will stop returning new results. Useful for controlling cost and context size in agentic loops. Defaults to 50 when not specified.
+        pub max_total_results: Option<i64> = "max_total_results" optional,
+        /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
+        pub max_uses: Option<i64> = "max_uses" optional,
+        /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
+        pub mode: Option<WebSearchMode> = "mode" optional,
+        /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
+        pub search_context_size: Option<SearchQualityLevel> = "search_context_size" optional,
+        /// Approximate user location for location-biased results.
+        pub user_location: Option<WebSearchUserLocationServerTool> = "user_location" optional,
+        /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
+        pub x_search: Option<XSearchOptions> = "x_search" optional,
     }
 }
 
@@ -18136,20 +15619,13 @@ impl WebSearchServerToolConfig {
     }
 }
 
-/// OpenRouter built-in server tool: searches the web for current information
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchServerToolOpenRouter {
-    /// Configuration for the openrouter:web_search server tool
-    pub parameters: Option<WebSearchServerToolConfig>,
-    pub r#type: WebSearchServerToolOpenRouterType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchServerToolOpenRouter {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: searches the web for current information
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchServerToolOpenRouter {
+        /// Configuration for the openrouter:web_search server tool
+        pub parameters: Option<WebSearchServerToolConfig> = "parameters" optional,
+        pub r#type: WebSearchServerToolOpenRouterType = "type" required,
     }
 }
 
@@ -18174,18 +15650,11 @@ tag_enum! {
     pub enum WebSearchServerToolType { WebSearch20250826 = "web_search_2025_08_26" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchSource {
-    pub r#type: WebSearchSourceType,
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchSource {
-        r#type: "type" required,
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchSource {
+        pub r#type: WebSearchSourceType = "type" required,
+        pub url: String = "url" required,
     }
 }
 

@@ -25,20 +25,12 @@ impl From<CreateScimGroupMappingRequestBody> for CreateScimGroupMappingRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateScimGroupMappingRequestBody {
-    pub role: CreateScimGroupMappingRequestBodyRole,
-    pub scim_group_id: String,
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateScimGroupMappingRequestBody {
-        role: "role" required,
-        scim_group_id: "scim_group_id" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CreateScimGroupMappingRequestBody {
+        pub role: CreateScimGroupMappingRequestBodyRole = "role" required,
+        pub scim_group_id: String = "scim_group_id" required,
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -65,16 +57,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateScimGroupMappingResponse {
-    pub data: ScimGroupMapping,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateScimGroupMappingResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CreateScimGroupMappingResponse {
+        pub data: ScimGroupMapping = "data" required,
     }
 }
 
@@ -96,16 +82,10 @@ impl CreateScimSyncJobRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateScimSyncJobResponse {
-    pub data: ScimSyncJob,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateScimSyncJobResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CreateScimSyncJobResponse {
+        pub data: ScimSyncJob = "data" required,
     }
 }
 
@@ -134,16 +114,10 @@ impl DeleteScimGroupMappingRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteScimGroupMappingResponse {
-    pub deleted: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeleteScimGroupMappingResponse {
-        deleted: "deleted" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeleteScimGroupMappingResponse {
+        pub deleted: bool = "deleted" required,
     }
 }
 
@@ -168,16 +142,10 @@ impl GetScimGroupMappingRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct GetScimGroupMappingResponse {
-    pub data: ScimGroupMapping,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetScimGroupMappingResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GetScimGroupMappingResponse {
+        pub data: ScimGroupMapping = "data" required,
     }
 }
 
@@ -202,16 +170,10 @@ impl GetScimSyncJobRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct GetScimSyncJobResponse {
-    pub data: ScimSyncJob,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetScimSyncJobResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GetScimSyncJobResponse {
+        pub data: ScimSyncJob = "data" required,
     }
 }
 
@@ -254,18 +216,11 @@ impl ListScimGroupMappingsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListScimGroupMappingsResponse {
-    pub data: Vec<ScimGroupMapping>,
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListScimGroupMappingsResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListScimGroupMappingsResponse {
+        pub data: Vec<ScimGroupMapping> = "data" defaulted,
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -328,18 +283,11 @@ impl ListScimGroupsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListScimGroupsResponse {
-    pub data: Vec<ScimGroup>,
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListScimGroupsResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListScimGroupsResponse {
+        pub data: Vec<ScimGroup> = "data" defaulted,
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -350,26 +298,15 @@ impl ListScimGroupsResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ScimGroup {
-    pub created_at: String,
-    pub display_name: String,
-    pub external_id: Option<String>,
-    pub id: String,
-    pub organization_id: String,
-    pub updated_at: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ScimGroup {
-        created_at: "created_at" required,
-        display_name: "display_name" required,
-        external_id: "external_id" defaulted,
-        id: "id" required,
-        organization_id: "organization_id" required,
-        updated_at: "updated_at" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ScimGroup {
+        pub created_at: String = "created_at" required,
+        pub display_name: String = "display_name" required,
+        pub external_id: Option<String> = "external_id" defaulted,
+        pub id: String = "id" required,
+        pub organization_id: String = "organization_id" required,
+        pub updated_at: String = "updated_at" required,
     }
 }
 
@@ -400,28 +337,16 @@ impl ScimGroup {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScimGroupMapping {
-    pub created_at: String,
-    pub id: String,
-    pub organization_id: String,
-    pub role: ScimGroupMappingRole,
-    pub scim_group_id: String,
-    pub updated_at: String,
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ScimGroupMapping {
-        created_at: "created_at" required,
-        id: "id" required,
-        organization_id: "organization_id" required,
-        role: "role" required,
-        scim_group_id: "scim_group_id" required,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ScimGroupMapping {
+        pub created_at: String = "created_at" required,
+        pub id: String = "id" required,
+        pub organization_id: String = "organization_id" required,
+        pub role: ScimGroupMappingRole = "role" required,
+        pub scim_group_id: String = "scim_group_id" required,
+        pub updated_at: String = "updated_at" required,
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -456,38 +381,25 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScimSyncJob {
-    /// Time when the sync job was created.
-    pub created_at: String,
-    /// Number of groups deleted, when the job completed successfully.
-    pub deleted_groups: Option<i64>,
-    /// Stable error message when the job failed.
-    pub error_message: Option<String>,
-    /// Time when synchronization finished.
-    pub finished_at: Option<String>,
-    /// Unique identifier for the sync job.
-    pub id: String,
-    /// Time when synchronization started.
-    pub started_at: Option<String>,
-    /// Current status of the sync job: queued, running, succeeded, or failed.
-    pub status: ScimSyncJobStatus,
-    /// Number of groups synchronized, when the job completed successfully.
-    pub synced_groups: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ScimSyncJob {
-        created_at: "created_at" required,
-        deleted_groups: "deleted_groups" defaulted,
-        error_message: "error_message" defaulted,
-        finished_at: "finished_at" defaulted,
-        id: "id" required,
-        started_at: "started_at" defaulted,
-        status: "status" required,
-        synced_groups: "synced_groups" defaulted,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ScimSyncJob {
+        /// Time when the sync job was created.
+        pub created_at: String = "created_at" required,
+        /// Number of groups deleted, when the job completed successfully.
+        pub deleted_groups: Option<i64> = "deleted_groups" defaulted,
+        /// Stable error message when the job failed.
+        pub error_message: Option<String> = "error_message" defaulted,
+        /// Time when synchronization finished.
+        pub finished_at: Option<String> = "finished_at" defaulted,
+        /// Unique identifier for the sync job.
+        pub id: String = "id" required,
+        /// Time when synchronization started.
+        pub started_at: Option<String> = "started_at" defaulted,
+        /// Current status of the sync job: queued, running, succeeded, or failed.
+        pub status: ScimSyncJobStatus = "status" required,
+        /// Number of groups synchronized, when the job completed successfully.
+        pub synced_groups: Option<i64> = "synced_groups" defaulted,
     }
 }
 
@@ -563,16 +475,10 @@ impl UpdateScimGroupMappingRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateScimGroupMappingRequestBody {
-    pub role: UpdateScimGroupMappingRequestBodyRole,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateScimGroupMappingRequestBody {
-        role: "role" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct UpdateScimGroupMappingRequestBody {
+        pub role: UpdateScimGroupMappingRequestBodyRole = "role" required,
     }
 }
 
@@ -590,16 +496,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateScimGroupMappingResponse {
-    pub data: ScimGroupMapping,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateScimGroupMappingResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct UpdateScimGroupMappingResponse {
+        pub data: ScimGroupMapping = "data" required,
     }
 }
 

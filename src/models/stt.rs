@@ -190,27 +190,18 @@ impl From<STTRequest> for CreateAudioTranscriptionsRequest {
     }
 }
 
-/// A detected entity, returned when the provider runs entity detection
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct STTEntity {
-    /// Zero-based exclusive character offset of the entity end within the response-level text (not seconds)
-    pub end_char: i64,
-    /// Zero-based character offset of the entity start within the response-level text (not seconds)
-    pub start_char: i64,
-    /// Entity text as it appears in the transcript
-    pub text: String,
-    /// Provider entity type label
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    STTEntity {
-        end_char: "end_char" required,
-        start_char: "start_char" required,
-        text: "text" required,
-        r#type: "type" required,
+    /// A detected entity, returned when the provider runs entity detection
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct STTEntity {
+        /// Zero-based exclusive character offset of the entity end within the response-level text (not seconds)
+        pub end_char: i64 = "end_char" required,
+        /// Zero-based character offset of the entity start within the response-level text (not seconds)
+        pub start_char: i64 = "start_char" required,
+        /// Entity text as it appears in the transcript
+        pub text: String = "text" required,
+        /// Provider entity type label
+        pub r#type: String = "type" required,
     }
 }
 
@@ -232,21 +223,14 @@ impl STTEntity {
     }
 }
 
-/// Inline base64 audio input for speech-to-text
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct STTInlineInputAudio {
-    /// Base64-encoded audio data (raw bytes, not a data URI)
-    pub data: String,
-    /// Audio format (e.g., wav, mp3, flac, m4a, ogg, webm, aac). Supported formats vary by provider. "pcm" means headerless signed 16-bit little-endian mono audio at 16 kHz.
-    pub format: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    STTInlineInputAudio {
-        data: "data" required,
-        format: "format" required,
+    /// Inline base64 audio input for speech-to-text
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct STTInlineInputAudio {
+        /// Base64-encoded audio data (raw bytes, not a data URI)
+        pub data: String = "data" required,
+        /// Audio format (e.g., wav, mp3, flac, m4a, ogg, webm, aac). Supported formats vary by provider. "pcm" means headerless signed 16-bit little-endian mono audio at 16 kHz.
+        pub format: String = "format" required,
     }
 }
 
@@ -280,51 +264,34 @@ impl From<STTUrlInputAudio> for STTInputAudio {
     }
 }
 
-/// Speech-to-text request input. Accepts a JSON body with input_audio containing base64-encoded audio or a URL the provider downloads.
-#[derive(Debug, Clone, PartialEq)]
-pub struct STTRequest {
-    /// Label each word with the speaker who said it. Speaker labels are returned on the words array (speaker, speaker_label), so response_format must be "verbose_json" (a "json" request is rejected with a 400) and word timestamps are included even when timestamp_granularities omits "word". Only supported by some providers; the request is rejected with a 400 when the selected model cannot diarize. Providers may charge extra.
-    pub diarize: Option<bool>,
-    /// Audio to transcribe: inline base64 bytes, or a URL the provider downloads directly.
-    pub input_audio: STTInputAudio,
-    /// Domain terms, names, or phrases to bias recognition toward. Only supported by some providers; the request is rejected with a 400 when the selected model cannot use keyterms. Providers may cap the number of terms or characters per term and may charge extra.
-    pub keyterms: Option<Vec<String>>,
-    /// ISO-639-1 language code (e.g., "en", "ja"). Auto-detected if omitted.
-    pub language: Option<String>,
-    /// STT model identifier
-    pub model: String,
-    /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
-    pub provider: Option<STTRequestProvider>,
-    /// Output format. "json" (default) returns { text, usage }. "verbose_json" additionally returns task, language, duration, and segment-level timestamps; only supported by OpenAI-compatible providers.
-    pub response_format: Option<STTRequestResponseFormat>,
-    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    pub session_id: Option<String>,
-    /// Sampling temperature for transcription
-    pub temperature: Option<f64>,
-    /// Timestamp detail levels to include when response_format is "verbose_json". "segment" returns segment-level timestamps; "word" additionally returns word-level timestamps in the words array. Ignored unless response_format is "verbose_json".
-    pub timestamp_granularities: Option<Vec<STTTimestampGranularity>>,
-    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    pub trace: Option<TraceConfig>,
-    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
-    pub user: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    STTRequest {
-        diarize: "diarize" optional,
-        input_audio: "input_audio" required,
-        keyterms: "keyterms" optional,
-        language: "language" optional,
-        model: "model" required,
-        provider: "provider" optional,
-        response_format: "response_format" optional,
-        session_id: "session_id" optional,
-        temperature: "temperature" optional,
-        timestamp_granularities: "timestamp_granularities" optional,
-        trace: "trace" optional,
-        user: "user" optional,
+    /// Speech-to-text request input. Accepts a JSON body with input_audio containing base64-encoded audio or a URL the provider downloads.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct STTRequest {
+        /// Label each word with the speaker who said it. Speaker labels are returned on the words array (speaker, speaker_label), so response_format must be "verbose_json" (a "json" request is rejected with a 400) and word timestamps are included even when timestamp_granularities omits "word". Only supported by some providers; the request is rejected with a 400 when the selected model cannot diarize. Providers may charge extra.
+        pub diarize: Option<bool> = "diarize" optional,
+        /// Audio to transcribe: inline base64 bytes, or a URL the provider downloads directly.
+        pub input_audio: STTInputAudio = "input_audio" required,
+        /// Domain terms, names, or phrases to bias recognition toward. Only supported by some providers; the request is rejected with a 400 when the selected model cannot use keyterms. Providers may cap the number of terms or characters per term and may charge extra.
+        pub keyterms: Option<Vec<String>> = "keyterms" optional,
+        /// ISO-639-1 language code (e.g., "en", "ja"). Auto-detected if omitted.
+        pub language: Option<String> = "language" optional,
+        /// STT model identifier
+        pub model: String = "model" required,
+        /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
+        pub provider: Option<STTRequestProvider> = "provider" optional,
+        /// Output format. "json" (default) returns { text, usage }. "verbose_json" additionally returns task, language, duration, and segment-level timestamps; only supported by OpenAI-compatible providers.
+        pub response_format: Option<STTRequestResponseFormat> = "response_format" optional,
+        /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+        pub session_id: Option<String> = "session_id" optional,
+        /// Sampling temperature for transcription
+        pub temperature: Option<f64> = "temperature" optional,
+        /// Timestamp detail levels to include when response_format is "verbose_json". "segment" returns segment-level timestamps; "word" additionally returns word-level timestamps in the words array. Ignored unless response_format is "verbose_json".
+        pub timestamp_granularities: Option<Vec<STTTimestampGranularity>> = "timestamp_granularities" optional,
+        /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+        pub trace: Option<TraceConfig> = "trace" optional,
+        /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+        pub user: Option<String> = "user" optional,
     }
 }
 
@@ -409,27 +376,19 @@ impl STTRequest {
     }
 }
 
-/// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct STTRequestProvider {
-    /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
-    /// - allow: (default) allow providers which store user data non-transiently and may train on it
-    ///
-    /// - deny: use only providers which do not collect user data.
-    pub data_collection: Option<STTRequestProviderDataCollection>,
-    /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-    pub options: Option<ProviderOptions>,
-    /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
-    pub zdr: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    STTRequestProvider {
-        data_collection: "data_collection" optional,
-        options: "options" optional,
-        zdr: "zdr" optional,
+    /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct STTRequestProvider {
+        /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+        /// - allow: (default) allow providers which store user data non-transiently and may train on it
+        ///
+        /// - deny: use only providers which do not collect user data.
+        pub data_collection: Option<STTRequestProviderDataCollection> = "data_collection" optional,
+        /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
+        pub options: Option<ProviderOptions> = "options" optional,
+        /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
+        pub zdr: Option<bool> = "zdr" optional,
     }
 }
 
@@ -491,45 +450,30 @@ open_enum! {
     }
 }
 
-/// STT response containing transcribed text and optional usage statistics
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct STTResponse {
-    /// Provider confidence for the whole transcript from 0 to 1, present when response_format is verbose_json and the provider scores the full transcript
-    pub confidence: Option<f64>,
-    /// Duration of the input audio in seconds, present when response_format is verbose_json
-    pub duration: Option<f64>,
-    /// Detected entities with character offsets into text, present when the provider runs entity detection
-    pub entities: Option<Vec<STTEntity>>,
-    /// Detected or forced language, present when response_format is verbose_json
-    pub language: Option<String>,
-    /// Provider confidence in the detected language from 0 to 1, present when response_format is verbose_json and the provider scores language detection
-    pub language_confidence: Option<f64>,
-    /// Timestamped transcript segments, present when response_format is verbose_json
-    pub segments: Option<Vec<STTSegment>>,
-    /// The task performed, present when response_format is verbose_json
-    pub task: Option<String>,
-    /// The transcribed text
-    pub text: String,
-    /// Aggregated usage statistics for the request
-    pub usage: Option<STTUsage>,
-    /// Timestamped words, present when the provider returns word-level timestamps
-    pub words: Option<Vec<STTWord>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    STTResponse {
-        confidence: "confidence" optional,
-        duration: "duration" optional,
-        entities: "entities" optional,
-        language: "language" optional,
-        language_confidence: "language_confidence" optional,
-        segments: "segments" optional,
-        task: "task" optional,
-        text: "text" required,
-        usage: "usage" optional,
-        words: "words" optional,
+    /// STT response containing transcribed text and optional usage statistics
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct STTResponse {
+        /// Provider confidence for the whole transcript from 0 to 1, present when response_format is verbose_json and the provider scores the full transcript
+        pub confidence: Option<f64> = "confidence" optional,
+        /// Duration of the input audio in seconds, present when response_format is verbose_json
+        pub duration: Option<f64> = "duration" optional,
+        /// Detected entities with character offsets into text, present when the provider runs entity detection
+        pub entities: Option<Vec<STTEntity>> = "entities" optional,
+        /// Detected or forced language, present when response_format is verbose_json
+        pub language: Option<String> = "language" optional,
+        /// Provider confidence in the detected language from 0 to 1, present when response_format is verbose_json and the provider scores language detection
+        pub language_confidence: Option<f64> = "language_confidence" optional,
+        /// Timestamped transcript segments, present when response_format is verbose_json
+        pub segments: Option<Vec<STTSegment>> = "segments" optional,
+        /// The task performed, present when response_format is verbose_json
+        pub task: Option<String> = "task" optional,
+        /// The transcribed text
+        pub text: String = "text" required,
+        /// Aggregated usage statistics for the request
+        pub usage: Option<STTUsage> = "usage" optional,
+        /// Timestamped words, present when the provider returns word-level timestamps
+        pub words: Option<Vec<STTWord>> = "words" optional,
     }
 }
 
@@ -606,54 +550,36 @@ impl STTResponse {
     }
 }
 
-/// A timestamped transcript segment, returned when response_format is verbose_json
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct STTSegment {
-    /// Average log probability of the segment
-    pub avg_logprob: Option<f64>,
-    /// Zero-based audio channel index for the segment, present when the provider transcribes channels separately
-    pub channel: Option<i64>,
-    /// Compression ratio of the segment
-    pub compression_ratio: Option<f64>,
-    /// Segment end time in seconds
-    pub end: f64,
-    /// Segment index within the transcript
-    pub id: i64,
-    /// Probability the segment contains no speech
-    pub no_speech_prob: Option<f64>,
-    /// Seek offset of the segment
-    pub seek: Option<i64>,
-    /// Speaker index for the segment, present when the provider returns diarization data
-    pub speaker: Option<i64>,
-    /// Provider speaker label for the segment, present when the provider labels speakers with a string
-    pub speaker_label: Option<String>,
-    /// Segment start time in seconds
-    pub start: f64,
-    /// Temperature used for the segment
-    pub temperature: Option<f64>,
-    /// Transcribed text of the segment
-    pub text: String,
-    /// Token IDs of the segment
-    pub tokens: Option<Vec<i64>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    STTSegment {
-        avg_logprob: "avg_logprob" optional,
-        channel: "channel" optional,
-        compression_ratio: "compression_ratio" optional,
-        end: "end" required,
-        id: "id" required,
-        no_speech_prob: "no_speech_prob" optional,
-        seek: "seek" optional,
-        speaker: "speaker" optional,
-        speaker_label: "speaker_label" optional,
-        start: "start" required,
-        temperature: "temperature" optional,
-        text: "text" required,
-        tokens: "tokens" optional,
+    /// A timestamped transcript segment, returned when response_format is verbose_json
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct STTSegment {
+        /// Average log probability of the segment
+        pub avg_logprob: Option<f64> = "avg_logprob" optional,
+        /// Zero-based audio channel index for the segment, present when the provider transcribes channels separately
+        pub channel: Option<i64> = "channel" optional,
+        /// Compression ratio of the segment
+        pub compression_ratio: Option<f64> = "compression_ratio" optional,
+        /// Segment end time in seconds
+        pub end: f64 = "end" required,
+        /// Segment index within the transcript
+        pub id: i64 = "id" required,
+        /// Probability the segment contains no speech
+        pub no_speech_prob: Option<f64> = "no_speech_prob" optional,
+        /// Seek offset of the segment
+        pub seek: Option<i64> = "seek" optional,
+        /// Speaker index for the segment, present when the provider returns diarization data
+        pub speaker: Option<i64> = "speaker" optional,
+        /// Provider speaker label for the segment, present when the provider labels speakers with a string
+        pub speaker_label: Option<String> = "speaker_label" optional,
+        /// Segment start time in seconds
+        pub start: f64 = "start" required,
+        /// Temperature used for the segment
+        pub temperature: Option<f64> = "temperature" optional,
+        /// Transcribed text of the segment
+        pub text: String = "text" required,
+        /// Token IDs of the segment
+        pub tokens: Option<Vec<i64>> = "tokens" optional,
     }
 }
 
@@ -741,21 +667,14 @@ open_enum! {
     }
 }
 
-/// Audio input fetched by the provider from a URL
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct STTUrlInputAudio {
-    /// Audio format of the file at the URL. Defaults to the extension of the URL path; required when the path has no extension.
-    pub format: Option<String>,
-    /// Publicly reachable http(s) URL of the audio file. The provider downloads it directly, so the inline upload size limit does not apply. Only supported by some providers.
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    STTUrlInputAudio {
-        format: "format" optional,
-        url: "url" required,
+    /// Audio input fetched by the provider from a URL
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct STTUrlInputAudio {
+        /// Audio format of the file at the URL. Defaults to the extension of the URL path; required when the path has no extension.
+        pub format: Option<String> = "format" optional,
+        /// Publicly reachable http(s) URL of the audio file. The provider downloads it directly, so the inline upload size limit does not apply. Only supported by some providers.
+        pub url: String = "url" required,
     }
 }
 
@@ -772,30 +691,20 @@ impl STTUrlInputAudio {
     }
 }
 
-/// Aggregated usage statistics for the request
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct STTUsage {
-    /// Total cost of the request in USD
-    pub cost: Option<f64>,
-    /// Number of input tokens billed for this request
-    pub input_tokens: Option<i64>,
-    /// Number of output tokens generated
-    pub output_tokens: Option<i64>,
-    /// Duration of the input audio in seconds
-    pub seconds: Option<f64>,
-    /// Total number of tokens used (input + output)
-    pub total_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    STTUsage {
-        cost: "cost" optional,
-        input_tokens: "input_tokens" optional,
-        output_tokens: "output_tokens" optional,
-        seconds: "seconds" optional,
-        total_tokens: "total_tokens" optional,
+    /// Aggregated usage statistics for the request
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct STTUsage {
+        /// Total cost of the request in USD
+        pub cost: Option<f64> = "cost" optional,
+        /// Number of input tokens billed for this request
+        pub input_tokens: Option<i64> = "input_tokens" optional,
+        /// Number of output tokens generated
+        pub output_tokens: Option<i64> = "output_tokens" optional,
+        /// Duration of the input audio in seconds
+        pub seconds: Option<f64> = "seconds" optional,
+        /// Total number of tokens used (input + output)
+        pub total_tokens: Option<i64> = "total_tokens" optional,
     }
 }
 
@@ -843,39 +752,26 @@ impl STTUsage {
     }
 }
 
-/// A timestamped word, returned when the provider includes word-level timestamps
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct STTWord {
-    /// Zero-based audio channel index for the word, present when the provider transcribes channels separately
-    pub channel: Option<i64>,
-    /// Provider confidence for the word from 0 to 1, present when the provider returns per-word confidence
-    pub confidence: Option<f64>,
-    /// Word end time in seconds
-    pub end: f64,
-    /// Speaker index for the word, present when the provider returns diarization data
-    pub speaker: Option<i64>,
-    /// Provider speaker label for the word, present when the provider labels speakers with a string
-    pub speaker_label: Option<String>,
-    /// Word start time in seconds
-    pub start: f64,
-    /// Kind of entry; omitted or "word" for spoken words, "audio_event" for non-speech sounds the provider tags with timestamps
-    pub r#type: Option<STTWordType>,
-    /// The transcribed word, or the event tag such as "(laughter)" when type is audio_event
-    pub word: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    STTWord {
-        channel: "channel" optional,
-        confidence: "confidence" optional,
-        end: "end" required,
-        speaker: "speaker" optional,
-        speaker_label: "speaker_label" optional,
-        start: "start" required,
-        r#type: "type" optional,
-        word: "word" required,
+    /// A timestamped word, returned when the provider includes word-level timestamps
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct STTWord {
+        /// Zero-based audio channel index for the word, present when the provider transcribes channels separately
+        pub channel: Option<i64> = "channel" optional,
+        /// Provider confidence for the word from 0 to 1, present when the provider returns per-word confidence
+        pub confidence: Option<f64> = "confidence" optional,
+        /// Word end time in seconds
+        pub end: f64 = "end" required,
+        /// Speaker index for the word, present when the provider returns diarization data
+        pub speaker: Option<i64> = "speaker" optional,
+        /// Provider speaker label for the word, present when the provider labels speakers with a string
+        pub speaker_label: Option<String> = "speaker_label" optional,
+        /// Word start time in seconds
+        pub start: f64 = "start" required,
+        /// Kind of entry; omitted or "word" for spoken words, "audio_event" for non-speech sounds the provider tags with timestamps
+        pub r#type: Option<STTWordType> = "type" optional,
+        /// The transcribed word, or the event tag such as "(laughter)" when type is audio_event
+        pub word: String = "word" required,
     }
 }
 

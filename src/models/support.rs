@@ -3,15 +3,15 @@
 //! and discriminated unions, and the string visitor they share.
 #![allow(unused_macros, dead_code, unused_imports)]
 
-/// An object with its fields' wire names and kinds, and `extra` for fields the spec does not
-/// describe: implements `Serialize` and `Deserialize` as a JSON object.
+/// An object: the struct, declared with each field's wire name and kind, plus `extra` for the
+/// fields the spec does not describe, and its `Serialize` and `Deserialize` as a JSON object.
 ///
-/// Decoding visits the object's entries once: a known key goes to its field (a key seen twice is
-/// an error, as with serde's derive), any other key to `extra` as a `serde_json::Value`. Keys are
-/// read as borrowed strings when the input allows it ([`Key`]). Encoding writes the fields in
-/// order, then the entries of `extra`, except one named like a field that is set (so `extra`
-/// can carry an explicit `null` for an unset field: the generated `clear_<field>()`). Field
-/// kinds:
+/// Decoding visits the object's entries once: a known key goes to its field (a key sent twice
+/// keeps its last value, as `JSON.parse` does), any other key to `extra` as a
+/// `serde_json::Value`. Keys are read as borrowed strings when the input allows it ([`Key`]).
+/// Encoding writes the fields in order, then the entries of `extra`, except one named like a
+/// field that is set (so `extra` can carry an explicit `null` for an unset field: the generated
+/// `clear_<field>()`). Field kinds:
 ///
 /// - `required`: `T`; a missing key is an error naming the field; always written.
 /// - `defaulted`: `T` (a list, a map, or a nullable `Option<T>`); a missing key reads as the
@@ -19,7 +19,19 @@
 /// - `optional`: `Option<T>` (optional, nullable or not); missing or `null` is `None`; `None` is
 ///   not written.
 macro_rules! json_object {
-    ($name:ident { $($field:ident: $wire:literal $kind:ident,)* }) => {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $($(#[$fmeta:meta])* pub $field:ident: $ty:ty = $wire:literal $kind:ident,)*
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+            /// Fields the spec does not describe, kept as received so that they round-trip.
+            pub extra: serde_json::Map<String, serde_json::Value>,
+        }
+
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 use serde::ser::SerializeMap as _;
@@ -51,7 +63,6 @@ macro_rules! json_object {
                         let mut extra = serde_json::Map::new();
                         while let Some(key) = map.next_key::<$crate::models::support::Key<'de>>()? {
                             match key.as_str() {
-                                // A key sent twice keeps its last value, as `JSON.parse` does.
                                 $($wire => json_object!(@read $kind map $field),)*
                                 _ => {
                                     extra.insert(key.into_string(), map.next_value()?);

@@ -22,16 +22,10 @@ impl GetToolRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct GetToolResponse {
-    pub data: ServerToolDetails,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetToolResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct GetToolResponse {
+        pub data: ServerToolDetails = "data" required,
     }
 }
 
@@ -93,21 +87,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListToolsResponse {
-    pub data: Vec<ServerTool>,
-    pub links: ListToolsResponseLinks,
-    /// Total number of tools
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListToolsResponse {
-        data: "data" defaulted,
-        links: "links" required,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListToolsResponse {
+        pub data: Vec<ServerTool> = "data" defaulted,
+        pub links: ListToolsResponseLinks = "links" required,
+        /// Total number of tools
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -122,17 +108,11 @@ impl ListToolsResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListToolsResponseLinks {
-    /// URL for the next page of results, or null if this is the last page
-    pub next: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListToolsResponseLinks {
-        next: "next" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListToolsResponseLinks {
+        /// URL for the next page of results, or null if this is the last page
+        pub next: Option<String> = "next" defaulted,
     }
 }
 
@@ -149,54 +129,34 @@ impl ListToolsResponseLinks {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerTool {
-    /// Every spelling accepted in `tools[].type` for this tool, including the canonical `id`, and what the call surfaces as under each
-    pub aliases: Vec<ServerToolInputName>,
-    /// The engine a request without `parameters.engine` (or with `engine: "auto"`) runs on; `native` applies where the endpoint runs the tool itself, otherwise `fallback_engine`. A request pinned to a data region skips either engine when its `data_regions` does not list that region. Null for a tool without an engine parameter
-    pub default_engine: Option<String>,
-    pub docs_url: String,
-    pub engines: Vec<ServerToolEngine>,
-    /// The engine an unpinned request runs on when `default_engine` is `native` and the endpoint does not run the tool itself; null when there is no fallback
-    pub fallback_engine: Option<String>,
-    /// Canonical `openrouter:*` name; the stable `tools[].type` on every API format in `supported_api_formats`
-    pub id: String,
-    /// JSON Schema of the arguments the model emits when calling the tool
-    pub input_schema: serde_json::Map<String, serde_json::Value>,
-    pub name: String,
-    /// Endpoints whose provider runs this tool itself during inference. Zero for tools no provider runs natively.
-    pub native_support: ServerToolNativeSupport,
-    /// JSON Schema of the result returned to the model; null when undeclared
-    pub output_schema: Option<serde_json::Map<String, serde_json::Value>>,
-    /// JSON Schema for the caller-side `tools[].parameters` object
-    pub parameters_schema: serde_json::Map<String, serde_json::Value>,
-    pub status: ServerToolStatus,
-    /// One sentence for cards and search results; never sent to a model
-    pub summary: String,
-    pub supported_api_formats: Vec<ServerToolSupportedApiFormatsItem>,
-    /// The description sent upstream as the function tool description
-    pub tool_description: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ServerTool {
-        aliases: "aliases" defaulted,
-        default_engine: "default_engine" defaulted,
-        docs_url: "docs_url" required,
-        engines: "engines" defaulted,
-        fallback_engine: "fallback_engine" defaulted,
-        id: "id" required,
-        input_schema: "input_schema" defaulted,
-        name: "name" required,
-        native_support: "native_support" required,
-        output_schema: "output_schema" defaulted,
-        parameters_schema: "parameters_schema" defaulted,
-        status: "status" required,
-        summary: "summary" required,
-        supported_api_formats: "supported_api_formats" defaulted,
-        tool_description: "tool_description" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ServerTool {
+        /// Every spelling accepted in `tools[].type` for this tool, including the canonical `id`, and what the call surfaces as under each
+        pub aliases: Vec<ServerToolInputName> = "aliases" defaulted,
+        /// The engine a request without `parameters.engine` (or with `engine: "auto"`) runs on; `native` applies where the endpoint runs the tool itself, otherwise `fallback_engine`. A request pinned to a data region skips either engine when its `data_regions` does not list that region. Null for a tool without an engine parameter
+        pub default_engine: Option<String> = "default_engine" defaulted,
+        pub docs_url: String = "docs_url" required,
+        pub engines: Vec<ServerToolEngine> = "engines" defaulted,
+        /// The engine an unpinned request runs on when `default_engine` is `native` and the endpoint does not run the tool itself; null when there is no fallback
+        pub fallback_engine: Option<String> = "fallback_engine" defaulted,
+        /// Canonical `openrouter:*` name; the stable `tools[].type` on every API format in `supported_api_formats`
+        pub id: String = "id" required,
+        /// JSON Schema of the arguments the model emits when calling the tool
+        pub input_schema: serde_json::Map<String, serde_json::Value> = "input_schema" defaulted,
+        pub name: String = "name" required,
+        /// Endpoints whose provider runs this tool itself during inference. Zero for tools no provider runs natively.
+        pub native_support: ServerToolNativeSupport = "native_support" required,
+        /// JSON Schema of the result returned to the model; null when undeclared
+        pub output_schema: Option<serde_json::Map<String, serde_json::Value>> = "output_schema" defaulted,
+        /// JSON Schema for the caller-side `tools[].parameters` object
+        pub parameters_schema: serde_json::Map<String, serde_json::Value> = "parameters_schema" defaulted,
+        pub status: ServerToolStatus = "status" required,
+        /// One sentence for cards and search results; never sent to a model
+        pub summary: String = "summary" required,
+        pub supported_api_formats: Vec<ServerToolSupportedApiFormatsItem> = "supported_api_formats" defaulted,
+        /// The description sent upstream as the function tool description
+        pub tool_description: String = "tool_description" required,
     }
 }
 
@@ -256,54 +216,34 @@ impl ServerTool {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerToolDetails {
-    /// Every spelling accepted in `tools[].type` for this tool, including the canonical `id`, and what the call surfaces as under each
-    pub aliases: Vec<ServerToolInputName>,
-    /// The engine a request without `parameters.engine` (or with `engine: "auto"`) runs on; `native` applies where the endpoint runs the tool itself, otherwise `fallback_engine`. A request pinned to a data region skips either engine when its `data_regions` does not list that region. Null for a tool without an engine parameter
-    pub default_engine: Option<String>,
-    pub docs_url: String,
-    pub engines: Vec<ServerToolEngine>,
-    /// The engine an unpinned request runs on when `default_engine` is `native` and the endpoint does not run the tool itself; null when there is no fallback
-    pub fallback_engine: Option<String>,
-    /// Canonical `openrouter:*` name; the stable `tools[].type` on every API format in `supported_api_formats`
-    pub id: String,
-    /// JSON Schema of the arguments the model emits when calling the tool
-    pub input_schema: serde_json::Map<String, serde_json::Value>,
-    pub name: String,
-    /// Endpoints whose provider runs this tool itself during inference. Zero for tools no provider runs natively.
-    pub native_support: ServerToolDetailsNativeSupport,
-    /// JSON Schema of the result returned to the model; null when undeclared
-    pub output_schema: Option<serde_json::Map<String, serde_json::Value>>,
-    /// JSON Schema for the caller-side `tools[].parameters` object
-    pub parameters_schema: serde_json::Map<String, serde_json::Value>,
-    pub status: ServerToolStatus,
-    /// One sentence for cards and search results; never sent to a model
-    pub summary: String,
-    pub supported_api_formats: Vec<ServerToolSupportedApiFormatsItem>,
-    /// The description sent upstream as the function tool description
-    pub tool_description: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ServerToolDetails {
-        aliases: "aliases" defaulted,
-        default_engine: "default_engine" defaulted,
-        docs_url: "docs_url" required,
-        engines: "engines" defaulted,
-        fallback_engine: "fallback_engine" defaulted,
-        id: "id" required,
-        input_schema: "input_schema" defaulted,
-        name: "name" required,
-        native_support: "native_support" required,
-        output_schema: "output_schema" defaulted,
-        parameters_schema: "parameters_schema" defaulted,
-        status: "status" required,
-        summary: "summary" required,
-        supported_api_formats: "supported_api_formats" defaulted,
-        tool_description: "tool_description" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ServerToolDetails {
+        /// Every spelling accepted in `tools[].type` for this tool, including the canonical `id`, and what the call surfaces as under each
+        pub aliases: Vec<ServerToolInputName> = "aliases" defaulted,
+        /// The engine a request without `parameters.engine` (or with `engine: "auto"`) runs on; `native` applies where the endpoint runs the tool itself, otherwise `fallback_engine`. A request pinned to a data region skips either engine when its `data_regions` does not list that region. Null for a tool without an engine parameter
+        pub default_engine: Option<String> = "default_engine" defaulted,
+        pub docs_url: String = "docs_url" required,
+        pub engines: Vec<ServerToolEngine> = "engines" defaulted,
+        /// The engine an unpinned request runs on when `default_engine` is `native` and the endpoint does not run the tool itself; null when there is no fallback
+        pub fallback_engine: Option<String> = "fallback_engine" defaulted,
+        /// Canonical `openrouter:*` name; the stable `tools[].type` on every API format in `supported_api_formats`
+        pub id: String = "id" required,
+        /// JSON Schema of the arguments the model emits when calling the tool
+        pub input_schema: serde_json::Map<String, serde_json::Value> = "input_schema" defaulted,
+        pub name: String = "name" required,
+        /// Endpoints whose provider runs this tool itself during inference. Zero for tools no provider runs natively.
+        pub native_support: ServerToolDetailsNativeSupport = "native_support" required,
+        /// JSON Schema of the result returned to the model; null when undeclared
+        pub output_schema: Option<serde_json::Map<String, serde_json::Value>> = "output_schema" defaulted,
+        /// JSON Schema for the caller-side `tools[].parameters` object
+        pub parameters_schema: serde_json::Map<String, serde_json::Value> = "parameters_schema" defaulted,
+        pub status: ServerToolStatus = "status" required,
+        /// One sentence for cards and search results; never sent to a model
+        pub summary: String = "summary" required,
+        pub supported_api_formats: Vec<ServerToolSupportedApiFormatsItem> = "supported_api_formats" defaulted,
+        /// The description sent upstream as the function tool description
+        pub tool_description: String = "tool_description" required,
     }
 }
 
@@ -363,21 +303,13 @@ impl ServerToolDetails {
     }
 }
 
-/// Endpoints whose provider runs this tool itself during inference. Zero for tools no provider runs natively.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServerToolDetailsNativeSupport {
-    pub endpoint_count: i64,
-    pub model_count: i64,
-    pub models: Vec<ServerToolNativeModel>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ServerToolDetailsNativeSupport {
-        endpoint_count: "endpoint_count" required,
-        model_count: "model_count" required,
-        models: "models" defaulted,
+    /// Endpoints whose provider runs this tool itself during inference. Zero for tools no provider runs natively.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ServerToolDetailsNativeSupport {
+        pub endpoint_count: i64 = "endpoint_count" required,
+        pub model_count: i64 = "model_count" required,
+        pub models: Vec<ServerToolNativeModel> = "models" defaulted,
     }
 }
 
@@ -397,40 +329,26 @@ impl ServerToolDetailsNativeSupport {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerToolEngine {
-    /// Whether the engine needs the caller's own key, saved in plugin settings: `required` (OpenRouter holds none), `optional` (OpenRouter's key is used unless the caller saved one), or `none`
-    pub byok: ServerToolEngineByok,
-    /// The data regions whose requests this engine serves without leaving the region. A request pinned to a region can only use engines that list it; `global` is always listed.
-    pub data_regions: Vec<ServerToolEngineDataRegionsItem>,
-    /// The `parameters.mode` a request without one runs and bills as; null for engines without modes. The `pricing[]` row with this `mode` is what an unmoded request bills
-    pub default_mode: Option<String>,
-    /// Who runs the tool call: the model provider during inference (`provider`), OpenRouter (`openrouter`), or the caller's application after the call is returned (`client`).
-    pub executed_by: ServerToolExecutedBy,
-    /// The `parameters.engine` value that selects this engine; null for the single engine of a tool without an engine parameter
-    pub id: Option<String>,
-    pub name: String,
-    /// The rows OpenRouter bills; non-empty exactly when `pricing_source` is `openrouter`
-    pub pricing: Vec<ServerToolPrice>,
-    /// Where the rates are documented when `pricing_source` is `provider` or `byok`; null otherwise
-    pub pricing_doc_url: Option<String>,
-    /// Who bills the engine's calls beyond the model's tokens: `openrouter` (the `pricing` rows, from the caller's credits), `provider` (a per-call tool fee from the model's provider on the inference call, at its own rates), `byok` (the engine's vendor, against the caller's own key), or `none` (no charge)
-    pub pricing_source: ServerToolEnginePricingSource,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ServerToolEngine {
-        byok: "byok" required,
-        data_regions: "data_regions" defaulted,
-        default_mode: "default_mode" defaulted,
-        executed_by: "executed_by" required,
-        id: "id" defaulted,
-        name: "name" required,
-        pricing: "pricing" defaulted,
-        pricing_doc_url: "pricing_doc_url" defaulted,
-        pricing_source: "pricing_source" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ServerToolEngine {
+        /// Whether the engine needs the caller's own key, saved in plugin settings: `required` (OpenRouter holds none), `optional` (OpenRouter's key is used unless the caller saved one), or `none`
+        pub byok: ServerToolEngineByok = "byok" required,
+        /// The data regions whose requests this engine serves without leaving the region. A request pinned to a region can only use engines that list it; `global` is always listed.
+        pub data_regions: Vec<ServerToolEngineDataRegionsItem> = "data_regions" defaulted,
+        /// The `parameters.mode` a request without one runs and bills as; null for engines without modes. The `pricing[]` row with this `mode` is what an unmoded request bills
+        pub default_mode: Option<String> = "default_mode" defaulted,
+        /// Who runs the tool call: the model provider during inference (`provider`), OpenRouter (`openrouter`), or the caller's application after the call is returned (`client`).
+        pub executed_by: ServerToolExecutedBy = "executed_by" required,
+        /// The `parameters.engine` value that selects this engine; null for the single engine of a tool without an engine parameter
+        pub id: Option<String> = "id" defaulted,
+        pub name: String = "name" required,
+        /// The rows OpenRouter bills; non-empty exactly when `pricing_source` is `openrouter`
+        pub pricing: Vec<ServerToolPrice> = "pricing" defaulted,
+        /// Where the rates are documented when `pricing_source` is `provider` or `byok`; null otherwise
+        pub pricing_doc_url: Option<String> = "pricing_doc_url" defaulted,
+        /// Who bills the engine's calls beyond the model's tokens: `openrouter` (the `pricing` rows, from the caller's credits), `provider` (a per-call tool fee from the model's provider on the inference call, at its own rates), `byok` (the engine's vendor, against the caller's own key), or `none` (no charge)
+        pub pricing_source: ServerToolEnginePricingSource = "pricing_source" required,
     }
 }
 
@@ -513,22 +431,14 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServerToolInputName {
-    /// API formats that accept this spelling in `tools[].type`
-    pub api_formats: Vec<ServerToolInputNameApiFormatsItem>,
-    /// What the call surfaces as on each accepting API format when requested under this spelling; a format is absent when the call is not visible to the caller
-    pub output_names: Vec<ServerToolOutputName>,
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ServerToolInputName {
-        api_formats: "api_formats" defaulted,
-        output_names: "output_names" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ServerToolInputName {
+        /// API formats that accept this spelling in `tools[].type`
+        pub api_formats: Vec<ServerToolInputNameApiFormatsItem> = "api_formats" defaulted,
+        /// What the call surfaces as on each accepting API format when requested under this spelling; a format is absent when the call is not visible to the caller
+        pub output_names: Vec<ServerToolOutputName> = "output_names" defaulted,
+        pub r#type: String = "type" required,
     }
 }
 
@@ -556,18 +466,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServerToolNativeModel {
-    pub providers: Vec<String>,
-    pub slug: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ServerToolNativeModel {
-        providers: "providers" defaulted,
-        slug: "slug" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ServerToolNativeModel {
+        pub providers: Vec<String> = "providers" defaulted,
+        pub slug: String = "slug" required,
     }
 }
 
@@ -578,19 +481,12 @@ impl ServerToolNativeModel {
     }
 }
 
-/// Endpoints whose provider runs this tool itself during inference. Zero for tools no provider runs natively.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServerToolNativeSupport {
-    pub endpoint_count: i64,
-    pub model_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ServerToolNativeSupport {
-        endpoint_count: "endpoint_count" required,
-        model_count: "model_count" required,
+    /// Endpoints whose provider runs this tool itself during inference. Zero for tools no provider runs natively.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ServerToolNativeSupport {
+        pub endpoint_count: i64 = "endpoint_count" required,
+        pub model_count: i64 = "model_count" required,
     }
 }
 
@@ -601,22 +497,14 @@ impl ServerToolNativeSupport {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerToolOutputName {
-    pub api_format: ServerToolOutputNameApiFormat,
-    /// Anthropic Messages `server_tool_use` block `name`, when the call surfaces as one
-    pub name: Option<String>,
-    /// Output item `type` on Responses, content block `type` on Anthropic Messages, `reasoning_details[].type` on Chat Completions
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ServerToolOutputName {
-        api_format: "api_format" required,
-        name: "name" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ServerToolOutputName {
+        pub api_format: ServerToolOutputNameApiFormat = "api_format" required,
+        /// Anthropic Messages `server_tool_use` block `name`, when the call surfaces as one
+        pub name: Option<String> = "name" optional,
+        /// Output item `type` on Responses, content block `type` on Anthropic Messages, `reasoning_details[].type` on Chat Completions
+        pub r#type: String = "type" required,
     }
 }
 
@@ -641,24 +529,15 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServerToolPrice {
-    pub max_units_per_call: i64,
-    /// The `parameters.mode` this price applies to; null for prices that do not depend on the mode. A request bills exactly one `request` row
-    pub mode: Option<String>,
-    /// USD per unit, as a decimal string
-    pub price: String,
-    pub unit: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ServerToolPrice {
-        max_units_per_call: "max_units_per_call" required,
-        mode: "mode" defaulted,
-        price: "price" required,
-        unit: "unit" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ServerToolPrice {
+        pub max_units_per_call: i64 = "max_units_per_call" required,
+        /// The `parameters.mode` this price applies to; null for prices that do not depend on the mode. A request bills exactly one `request` row
+        pub mode: Option<String> = "mode" defaulted,
+        /// USD per unit, as a decimal string
+        pub price: String = "price" required,
+        pub unit: String = "unit" required,
     }
 }
 

@@ -81,20 +81,13 @@ impl From<SpeechInputReferenceImage> for SpeechInputReference {
     }
 }
 
-/// Reference audio input for stateless voice cloning. Up to three parts per request; the Nth audio part is addressable from `input` as `@AudioN` on providers that support multiple references.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SpeechInputReferenceAudio {
-    /// Reference audio input object
-    pub input_audio: SpeechInputReferenceAudioInput,
-    pub r#type: SpeechInputReferenceAudioType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SpeechInputReferenceAudio {
-        input_audio: "input_audio" required,
-        r#type: "type" required,
+    /// Reference audio input for stateless voice cloning. Up to three parts per request; the Nth audio part is addressable from `input` as `@AudioN` on providers that support multiple references.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SpeechInputReferenceAudio {
+        /// Reference audio input object
+        pub input_audio: SpeechInputReferenceAudioInput = "input_audio" required,
+        pub r#type: SpeechInputReferenceAudioType = "type" required,
     }
 }
 
@@ -105,24 +98,16 @@ impl SpeechInputReferenceAudio {
     }
 }
 
-/// Reference audio input object
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SpeechInputReferenceAudioInput {
-    /// Base64-encoded reference audio (optionally a data URI). Supported audio formats are provider-specific. Limited to 20 MiB of base64 (15 MiB of decoded audio). Exactly one of `data` or `url` is required.
-    pub data: Option<String>,
-    /// Audio format of the reference audio (e.g., wav, mp3). Optional; most providers detect the format from the audio bytes.
-    pub format: Option<String>,
-    /// Public http(s) URL of the reference audio. OpenRouter downloads it (15 MiB max) and forwards the bytes, never the URL. Exactly one of `data` or `url` is required.
-    pub url: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SpeechInputReferenceAudioInput {
-        data: "data" optional,
-        format: "format" optional,
-        url: "url" optional,
+    /// Reference audio input object
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SpeechInputReferenceAudioInput {
+        /// Base64-encoded reference audio (optionally a data URI). Supported audio formats are provider-specific. Limited to 20 MiB of base64 (15 MiB of decoded audio). Exactly one of `data` or `url` is required.
+        pub data: Option<String> = "data" optional,
+        /// Audio format of the reference audio (e.g., wav, mp3). Optional; most providers detect the format from the audio bytes.
+        pub format: Option<String> = "format" optional,
+        /// Public http(s) URL of the reference audio. OpenRouter downloads it (15 MiB max) and forwards the bytes, never the URL. Exactly one of `data` or `url` is required.
+        pub url: Option<String> = "url" optional,
     }
 }
 
@@ -155,20 +140,13 @@ tag_enum! {
     pub enum SpeechInputReferenceAudioType { InputAudio = "input_audio" }
 }
 
-/// Reference image. On its own it describes the desired voice (voice design); alongside an `input_audio` part it is a scene image describing the setting the cloned voice speaks in. At most one per request. Only routed to endpoints that support image references.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SpeechInputReferenceImage {
-    /// Reference image input object
-    pub image_url: SpeechInputReferenceImageInput,
-    pub r#type: SpeechInputReferenceImageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SpeechInputReferenceImage {
-        image_url: "image_url" required,
-        r#type: "type" required,
+    /// Reference image. On its own it describes the desired voice (voice design); alongside an `input_audio` part it is a scene image describing the setting the cloned voice speaks in. At most one per request. Only routed to endpoints that support image references.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SpeechInputReferenceImage {
+        /// Reference image input object
+        pub image_url: SpeechInputReferenceImageInput = "image_url" required,
+        pub r#type: SpeechInputReferenceImageType = "type" required,
     }
 }
 
@@ -179,18 +157,12 @@ impl SpeechInputReferenceImage {
     }
 }
 
-/// Reference image input object
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SpeechInputReferenceImageInput {
-    /// JPEG, PNG, or WebP reference image as a base64 data URI or a public http(s) URL. Remote images are downloaded (15 MiB max) and forwarded as bytes, never as the URL.
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SpeechInputReferenceImageInput {
-        url: "url" required,
+    /// Reference image input object
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SpeechInputReferenceImageInput {
+        /// JPEG, PNG, or WebP reference image as a base64 data URI or a public http(s) URL. Remote images are downloaded (15 MiB max) and forwarded as bytes, never as the URL.
+        pub url: String = "url" required,
     }
 }
 
@@ -205,20 +177,13 @@ tag_enum! {
     pub enum SpeechInputReferenceImageType { ImageUrl = "image_url" }
 }
 
-/// Transcript of an `input_audio` part
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SpeechInputReferenceText {
-    /// Transcript of an `input_audio` part. With a single clip it may appear before or after the clip; with multiple clips it must immediately follow the clip it transcribes.
-    pub text: String,
-    pub r#type: SpeechInputReferenceTextType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SpeechInputReferenceText {
-        text: "text" required,
-        r#type: "type" required,
+    /// Transcript of an `input_audio` part
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SpeechInputReferenceText {
+        /// Transcript of an `input_audio` part. With a single clip it may appear before or after the clip; with multiple clips it must immediately follow the clip it transcribes.
+        pub text: String = "text" required,
+        pub r#type: SpeechInputReferenceTextType = "type" required,
     }
 }
 
@@ -233,48 +198,32 @@ tag_enum! {
     pub enum SpeechInputReferenceTextType { Text = "text" }
 }
 
-/// Text-to-speech request input
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpeechRequest {
-    /// Text to synthesize, or a list of turns for multi-speaker input. Each turn has its own text, voice, and instructions. Multi-speaker input is supported by Gemini TTS models and by Fish Audio models other than S1.
-    pub input: SpeechInput,
-    /// Reference content for stateless voice cloning or voice design. Audio mode: one to three `input_audio` parts, each optionally paired with a `text` part carrying its transcript (a single clip accepts its transcript before or after it; with multiple clips each transcript immediately follows its clip), plus at most one `image_url` part as a scene image on providers that condition the cloned voice on its setting; only routed to endpoints that support voice cloning (and multiple references or image references when those parts are sent). Image mode: exactly one `image_url` part; only routed to endpoints that support image references. An empty array is treated as no reference.
-    pub input_references: Option<Vec<SpeechInputReference>>,
-    /// Delivery instructions for the whole request, such as tone, pacing, or emotion. Supported by OpenAI gpt-4o-mini-tts, Gemini TTS, and Fish Audio models. Ignored by other providers.
-    pub instructions: Option<String>,
-    /// TTS model identifier
-    pub model: String,
-    /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
-    pub provider: Option<SpeechRequestProvider>,
-    /// Audio output format
-    pub response_format: Option<SpeechRequestResponseFormat>,
-    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    pub session_id: Option<String>,
-    /// Playback speed multiplier. Honored by models that support it (e.g. OpenAI TTS). Other providers either ignore it or return a 400 for a non-default value when the model has no speed control.
-    pub speed: Option<f64>,
-    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    pub trace: Option<TraceConfig>,
-    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
-    pub user: Option<String>,
-    /// Voice identifier (provider-specific).
-    pub voice: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SpeechRequest {
-        input: "input" required,
-        input_references: "input_references" optional,
-        instructions: "instructions" optional,
-        model: "model" required,
-        provider: "provider" optional,
-        response_format: "response_format" optional,
-        session_id: "session_id" optional,
-        speed: "speed" optional,
-        trace: "trace" optional,
-        user: "user" optional,
-        voice: "voice" optional,
+    /// Text-to-speech request input
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct SpeechRequest {
+        /// Text to synthesize, or a list of turns for multi-speaker input. Each turn has its own text, voice, and instructions. Multi-speaker input is supported by Gemini TTS models and by Fish Audio models other than S1.
+        pub input: SpeechInput = "input" required,
+        /// Reference content for stateless voice cloning or voice design. Audio mode: one to three `input_audio` parts, each optionally paired with a `text` part carrying its transcript (a single clip accepts its transcript before or after it; with multiple clips each transcript immediately follows its clip), plus at most one `image_url` part as a scene image on providers that condition the cloned voice on its setting; only routed to endpoints that support voice cloning (and multiple references or image references when those parts are sent). Image mode: exactly one `image_url` part; only routed to endpoints that support image references. An empty array is treated as no reference.
+        pub input_references: Option<Vec<SpeechInputReference>> = "input_references" optional,
+        /// Delivery instructions for the whole request, such as tone, pacing, or emotion. Supported by OpenAI gpt-4o-mini-tts, Gemini TTS, and Fish Audio models. Ignored by other providers.
+        pub instructions: Option<String> = "instructions" optional,
+        /// TTS model identifier
+        pub model: String = "model" required,
+        /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
+        pub provider: Option<SpeechRequestProvider> = "provider" optional,
+        /// Audio output format
+        pub response_format: Option<SpeechRequestResponseFormat> = "response_format" optional,
+        /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+        pub session_id: Option<String> = "session_id" optional,
+        /// Playback speed multiplier. Honored by models that support it (e.g. OpenAI TTS). Other providers either ignore it or return a 400 for a non-default value when the model has no speed control.
+        pub speed: Option<f64> = "speed" optional,
+        /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+        pub trace: Option<TraceConfig> = "trace" optional,
+        /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+        pub user: Option<String> = "user" optional,
+        /// Voice identifier (provider-specific).
+        pub voice: Option<String> = "voice" optional,
     }
 }
 
@@ -352,27 +301,19 @@ impl SpeechRequest {
     }
 }
 
-/// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SpeechRequestProvider {
-    /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
-    /// - allow: (default) allow providers which store user data non-transiently and may train on it
-    ///
-    /// - deny: use only providers which do not collect user data.
-    pub data_collection: Option<SpeechRequestProviderDataCollection>,
-    /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-    pub options: Option<ProviderOptions>,
-    /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
-    pub zdr: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SpeechRequestProvider {
-        data_collection: "data_collection" optional,
-        options: "options" optional,
-        zdr: "zdr" optional,
+    /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SpeechRequestProvider {
+        /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+        /// - allow: (default) allow providers which store user data non-transiently and may train on it
+        ///
+        /// - deny: use only providers which do not collect user data.
+        pub data_collection: Option<SpeechRequestProviderDataCollection> = "data_collection" optional,
+        /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
+        pub options: Option<ProviderOptions> = "options" optional,
+        /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
+        pub zdr: Option<bool> = "zdr" optional,
     }
 }
 
@@ -434,23 +375,15 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SpeechTurn {
-    /// Delivery instructions for this turn, such as tone, pacing, or emotion. Overrides the top-level `instructions`.
-    pub instructions: Option<String>,
-    /// Text to synthesize
-    pub text: String,
-    /// Voice for this turn. Defaults to the top-level `voice`.
-    pub voice: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SpeechTurn {
-        instructions: "instructions" optional,
-        text: "text" required,
-        voice: "voice" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SpeechTurn {
+        /// Delivery instructions for this turn, such as tone, pacing, or emotion. Overrides the top-level `instructions`.
+        pub instructions: Option<String> = "instructions" optional,
+        /// Text to synthesize
+        pub text: String = "text" required,
+        /// Voice for this turn. Defaults to the top-level `voice`.
+        pub voice: Option<String> = "voice" optional,
     }
 }
 

@@ -75,22 +75,14 @@ impl ListInternConnectionsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListInternConnectionsResponse {
-    pub data: Vec<ListInternConnectionsResponseDataItem>,
-    /// The intern's routing table, for the intern's own key only; null for any other caller or when the vault could not build it in time. The keys still list.
-    pub routing: Option<VaultRoutingTable>,
-    /// The routing table as the plain lines the intern reads in its instructions' Connections section, or a notice that it could not be read; null for a caller other than the intern.
-    pub routing_text: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListInternConnectionsResponse {
-        data: "data" defaulted,
-        routing: "routing" defaulted,
-        routing_text: "routing_text" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListInternConnectionsResponse {
+        pub data: Vec<ListInternConnectionsResponseDataItem> = "data" defaulted,
+        /// The intern's routing table, for the intern's own key only; null for any other caller or when the vault could not build it in time. The keys still list.
+        pub routing: Option<VaultRoutingTable> = "routing" defaulted,
+        /// The routing table as the plain lines the intern reads in its instructions' Connections section, or a notice that it could not be read; null for a caller other than the intern.
+        pub routing_text: Option<String> = "routing_text" defaulted,
     }
 }
 
@@ -113,16 +105,10 @@ impl ListInternConnectionsResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListInternConnectionsResponseDataItem {
-    pub key: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListInternConnectionsResponseDataItem {
-        key: "key" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListInternConnectionsResponseDataItem {
+        pub key: String = "key" required,
     }
 }
 
@@ -279,26 +265,16 @@ impl StoreVaultSecretRequest {
     }
 }
 
-/// Metadata for the one secret the intern's outbound requests receive under this name. The secret value is never returned. The intern receives it only on requests to a hostname in `hosts`, or on any request when `hosts` is `null`; a request to any other hostname receives no secret under this name, even when another vault holds one. `fingerprint` is comparable only within one vault.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VaultEffectiveSecret {
-    pub created_at: String,
-    pub fingerprint: Option<String>,
-    pub hosts: Option<Vec<String>>,
-    pub name: String,
-    /// Where the delivered secret is stored: `intern` for the intern's own vault, `attached` for a vault attached to the intern, `workspace` for the workspace vault.
-    pub scope: VaultEffectiveSecretScope,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultEffectiveSecret {
-        created_at: "created_at" required,
-        fingerprint: "fingerprint" defaulted,
-        hosts: "hosts" defaulted,
-        name: "name" required,
-        scope: "scope" required,
+    /// Metadata for the one secret the intern's outbound requests receive under this name. The secret value is never returned. The intern receives it only on requests to a hostname in `hosts`, or on any request when `hosts` is `null`; a request to any other hostname receives no secret under this name, even when another vault holds one. `fingerprint` is comparable only within one vault.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct VaultEffectiveSecret {
+        pub created_at: String = "created_at" required,
+        pub fingerprint: Option<String> = "fingerprint" defaulted,
+        pub hosts: Option<Vec<String>> = "hosts" defaulted,
+        pub name: String = "name" required,
+        /// Where the delivered secret is stored: `intern` for the intern's own vault, `attached` for a vault attached to the intern, `workspace` for the workspace vault.
+        pub scope: VaultEffectiveSecretScope = "scope" required,
     }
 }
 
@@ -332,20 +308,13 @@ impl VaultEffectiveSecret {
     }
 }
 
-/// One page of the secrets an intern receives, one entry per name.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultEffectiveSecretListResponse {
-    pub data: Vec<VaultEffectiveSecret>,
-    /// True when more secrets exist beyond this page. Request the next page with `offset` increased by the number of returned entries.
-    pub has_more: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultEffectiveSecretListResponse {
-        data: "data" defaulted,
-        has_more: "has_more" required,
+    /// One page of the secrets an intern receives, one entry per name.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultEffectiveSecretListResponse {
+        pub data: Vec<VaultEffectiveSecret> = "data" defaulted,
+        /// True when more secrets exist beyond this page. Request the next page with `offset` increased by the number of returned entries.
+        pub has_more: bool = "has_more" required,
     }
 }
 
@@ -365,34 +334,20 @@ open_enum! {
     }
 }
 
-/// The intern's routing table, for the intern's own key only; null for any other caller or when the vault could not build it in time. The keys still list.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultRoutingTable {
-    pub agent_id: String,
-    pub custom_origins: Vec<VaultRoutingTableCustomOriginsItem>,
-    pub github: VaultRoutingTableGithub,
-    pub google: VaultRoutingTableGoogle,
-    /// Built-in hosts the vault injects a named secret for, and whether that secret is stored.
-    pub host_rules: Vec<VaultRoutingTableHostRulesItem>,
-    pub mcp_origins: Vec<VaultRoutingTableMcpOriginsItem>,
-    pub read_at: String,
-    pub secrets: Vec<VaultRoutingTableSecretsItem>,
-    pub slack: VaultRoutingTableSlack,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTable {
-        agent_id: "agent_id" required,
-        custom_origins: "custom_origins" defaulted,
-        github: "github" required,
-        google: "google" required,
-        host_rules: "host_rules" defaulted,
-        mcp_origins: "mcp_origins" defaulted,
-        read_at: "read_at" required,
-        secrets: "secrets" defaulted,
-        slack: "slack" required,
+    /// The intern's routing table, for the intern's own key only; null for any other caller or when the vault could not build it in time. The keys still list.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultRoutingTable {
+        pub agent_id: String = "agent_id" required,
+        pub custom_origins: Vec<VaultRoutingTableCustomOriginsItem> = "custom_origins" defaulted,
+        pub github: VaultRoutingTableGithub = "github" required,
+        pub google: VaultRoutingTableGoogle = "google" required,
+        /// Built-in hosts the vault injects a named secret for, and whether that secret is stored.
+        pub host_rules: Vec<VaultRoutingTableHostRulesItem> = "host_rules" defaulted,
+        pub mcp_origins: Vec<VaultRoutingTableMcpOriginsItem> = "mcp_origins" defaulted,
+        pub read_at: String = "read_at" required,
+        pub secrets: Vec<VaultRoutingTableSecretsItem> = "secrets" defaulted,
+        pub slack: VaultRoutingTableSlack = "slack" required,
     }
 }
 
@@ -425,21 +380,13 @@ impl VaultRoutingTable {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct VaultRoutingTableCustomOriginsItem {
-    pub host: String,
-    pub path_prefix: Option<String>,
-    /// The vault injection decision for this destination, at `read_at`.
-    pub status: VaultRoutingTableCustomOriginsItemStatus,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableCustomOriginsItem {
-        host: "host" required,
-        path_prefix: "path_prefix" defaulted,
-        status: "status" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct VaultRoutingTableCustomOriginsItem {
+        pub host: String = "host" required,
+        pub path_prefix: Option<String> = "path_prefix" defaulted,
+        /// The vault injection decision for this destination, at `read_at`.
+        pub status: VaultRoutingTableCustomOriginsItemStatus = "status" required,
     }
 }
 
@@ -456,20 +403,13 @@ impl VaultRoutingTableCustomOriginsItem {
     }
 }
 
-/// The vault injection decision for this destination, at `read_at`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VaultRoutingTableCustomOriginsItemStatus {
-    /// The credential failure code when `state` is `failing`; null otherwise.
-    pub failure: Option<String>,
-    pub state: VaultRoutingTableCustomOriginsItemStatusState,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableCustomOriginsItemStatus {
-        failure: "failure" defaulted,
-        state: "state" required,
+    /// The vault injection decision for this destination, at `read_at`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct VaultRoutingTableCustomOriginsItemStatus {
+        /// The credential failure code when `state` is `failing`; null otherwise.
+        pub failure: Option<String> = "failure" defaulted,
+        pub state: VaultRoutingTableCustomOriginsItemStatusState = "state" required,
     }
 }
 
@@ -494,18 +434,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultRoutingTableGithub {
-    pub apps: Vec<VaultRoutingTableGithubAppsItem>,
-    pub tokens: Vec<VaultRoutingTableGithubTokensItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableGithub {
-        apps: "apps" defaulted,
-        tokens: "tokens" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultRoutingTableGithub {
+        pub apps: Vec<VaultRoutingTableGithubAppsItem> = "apps" defaulted,
+        pub tokens: Vec<VaultRoutingTableGithubTokensItem> = "tokens" defaulted,
     }
 }
 
@@ -519,26 +452,16 @@ impl VaultRoutingTableGithub {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct VaultRoutingTableGithubAppsItem {
-    pub app_id: Option<String>,
-    pub app_slug: Option<String>,
-    pub installations: Vec<VaultRoutingTableGithubAppsItemInstallationsItem>,
-    /// Members whose own account the vault would act as on this App's accounts; GitHub still limits a member's token to what that member can reach.
-    pub member_links: Vec<VaultRoutingTableGithubAppsItemMemberLinksItem>,
-    /// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
-    pub scope: VaultRoutingTableGithubAppsItemScope,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableGithubAppsItem {
-        app_id: "app_id" defaulted,
-        app_slug: "app_slug" defaulted,
-        installations: "installations" defaulted,
-        member_links: "member_links" defaulted,
-        scope: "scope" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct VaultRoutingTableGithubAppsItem {
+        pub app_id: Option<String> = "app_id" defaulted,
+        pub app_slug: Option<String> = "app_slug" defaulted,
+        pub installations: Vec<VaultRoutingTableGithubAppsItemInstallationsItem> = "installations" defaulted,
+        /// Members whose own account the vault would act as on this App's accounts; GitHub still limits a member's token to what that member can reach.
+        pub member_links: Vec<VaultRoutingTableGithubAppsItemMemberLinksItem> = "member_links" defaulted,
+        /// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
+        pub scope: VaultRoutingTableGithubAppsItemScope = "scope" required,
     }
 }
 
@@ -572,35 +495,22 @@ impl VaultRoutingTableGithubAppsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultRoutingTableGithubAppsItemInstallationsItem {
-    /// The account the App is installed on, as GitHub spells it.
-    pub account: String,
-    pub account_type: Option<VaultRoutingTableGithubAppsItemInstallationsItemAccountType>,
-    /// What GitHub says the installation covers; null until read.
-    pub coverage: Option<VaultRoutingTableGithubAppsItemInstallationsItemCoverage>,
-    pub credential_id: String,
-    /// Whether the vault holds a current installation token to inject.
-    pub holds_token: bool,
-    pub is_enabled: bool,
-    /// The workspace turned this shared installation off or hid it for this intern.
-    pub is_off_for_intern: bool,
-    /// What egress uses instead of this installation for a request to its account: an earlier installation on the same account, or a token pinned to the account. Null when this installation answers.
-    pub shadowed_by: Option<VaultRoutingTableGithubAppsItemInstallationsItemShadowedBy>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableGithubAppsItemInstallationsItem {
-        account: "account" required,
-        account_type: "account_type" defaulted,
-        coverage: "coverage" defaulted,
-        credential_id: "credential_id" required,
-        holds_token: "holds_token" required,
-        is_enabled: "is_enabled" required,
-        is_off_for_intern: "is_off_for_intern" required,
-        shadowed_by: "shadowed_by" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultRoutingTableGithubAppsItemInstallationsItem {
+        /// The account the App is installed on, as GitHub spells it.
+        pub account: String = "account" required,
+        pub account_type: Option<VaultRoutingTableGithubAppsItemInstallationsItemAccountType> = "account_type" defaulted,
+        /// What GitHub says the installation covers; null until read.
+        pub coverage: Option<VaultRoutingTableGithubAppsItemInstallationsItemCoverage> = "coverage" defaulted,
+        pub credential_id: String = "credential_id" required,
+        /// Whether the vault holds a current installation token to inject.
+        pub holds_token: bool = "holds_token" required,
+        pub is_enabled: bool = "is_enabled" required,
+        /// The workspace turned this shared installation off or hid it for this intern.
+        pub is_off_for_intern: bool = "is_off_for_intern" required,
+        /// What egress uses instead of this installation for a request to its account: an earlier installation on the same account, or a token pinned to the account. Null when this installation answers.
+        pub shadowed_by: Option<VaultRoutingTableGithubAppsItemInstallationsItemShadowedBy> = "shadowed_by" optional,
     }
 }
 
@@ -662,23 +572,15 @@ open_enum! {
     }
 }
 
-/// What GitHub says the installation covers; null until read.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VaultRoutingTableGithubAppsItemInstallationsItemCoverage {
-    /// When GitHub answered, through the installation token the vault holds.
-    pub checked_at: String,
-    /// Repositories the installation covers; null when GitHub did not count them.
-    pub repository_count: Option<i64>,
-    pub selection: VaultRoutingTableGithubAppsItemInstallationsItemCoverageSelection,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableGithubAppsItemInstallationsItemCoverage {
-        checked_at: "checked_at" required,
-        repository_count: "repository_count" defaulted,
-        selection: "selection" required,
+    /// What GitHub says the installation covers; null until read.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct VaultRoutingTableGithubAppsItemInstallationsItemCoverage {
+        /// When GitHub answered, through the installation token the vault holds.
+        pub checked_at: String = "checked_at" required,
+        /// Repositories the installation covers; null when GitHub did not count them.
+        pub repository_count: Option<i64> = "repository_count" defaulted,
+        pub selection: VaultRoutingTableGithubAppsItemInstallationsItemCoverageSelection = "selection" required,
     }
 }
 
@@ -718,21 +620,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultRoutingTableGithubAppsItemMemberLinksItem {
-    pub holds_token: bool,
-    pub login: String,
-    /// How the vault picks this link for the App, by the same selection egress uses.
-    pub via: Option<VaultRoutingTableGithubAppsItemMemberLinksItemVia>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableGithubAppsItemMemberLinksItem {
-        holds_token: "holds_token" required,
-        login: "login" required,
-        via: "via" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultRoutingTableGithubAppsItemMemberLinksItem {
+        pub holds_token: bool = "holds_token" required,
+        pub login: String = "login" required,
+        /// How the vault picks this link for the App, by the same selection egress uses.
+        pub via: Option<VaultRoutingTableGithubAppsItemMemberLinksItemVia> = "via" optional,
     }
 }
 
@@ -766,25 +660,15 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct VaultRoutingTableGithubTokensItem {
-    pub holds_token: bool,
-    pub login: String,
-    pub owner: Option<String>,
-    pub repository_count: Option<i64>,
-    /// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
-    pub scope: VaultRoutingTableGithubTokensItemScope,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableGithubTokensItem {
-        holds_token: "holds_token" required,
-        login: "login" required,
-        owner: "owner" defaulted,
-        repository_count: "repository_count" defaulted,
-        scope: "scope" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct VaultRoutingTableGithubTokensItem {
+        pub holds_token: bool = "holds_token" required,
+        pub login: String = "login" required,
+        pub owner: Option<String> = "owner" defaulted,
+        pub repository_count: Option<i64> = "repository_count" defaulted,
+        /// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
+        pub scope: VaultRoutingTableGithubTokensItemScope = "scope" required,
     }
 }
 
@@ -826,16 +710,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultRoutingTableGoogle {
-    pub accounts: Vec<VaultRoutingTableGoogleAccountsItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableGoogle {
-        accounts: "accounts" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultRoutingTableGoogle {
+        pub accounts: Vec<VaultRoutingTableGoogleAccountsItem> = "accounts" defaulted,
     }
 }
 
@@ -846,25 +724,15 @@ impl VaultRoutingTableGoogle {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct VaultRoutingTableGoogleAccountsItem {
-    pub delegated_capabilities: Vec<String>,
-    pub email: String,
-    pub holds_grant: bool,
-    pub is_delegated_to_intern: bool,
-    /// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
-    pub scope: VaultRoutingTableGoogleAccountsItemScope,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableGoogleAccountsItem {
-        delegated_capabilities: "delegated_capabilities" defaulted,
-        email: "email" required,
-        holds_grant: "holds_grant" required,
-        is_delegated_to_intern: "is_delegated_to_intern" required,
-        scope: "scope" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct VaultRoutingTableGoogleAccountsItem {
+        pub delegated_capabilities: Vec<String> = "delegated_capabilities" defaulted,
+        pub email: String = "email" required,
+        pub holds_grant: bool = "holds_grant" required,
+        pub is_delegated_to_intern: bool = "is_delegated_to_intern" required,
+        /// `workspace` applies to every intern of the workspace; `intern` to this intern alone.
+        pub scope: VaultRoutingTableGoogleAccountsItemScope = "scope" required,
     }
 }
 
@@ -896,20 +764,12 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultRoutingTableHostRulesItem {
-    pub holds_secret: bool,
-    pub host: String,
-    pub secret_name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableHostRulesItem {
-        holds_secret: "holds_secret" required,
-        host: "host" required,
-        secret_name: "secret_name" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultRoutingTableHostRulesItem {
+        pub holds_secret: bool = "holds_secret" required,
+        pub host: String = "host" required,
+        pub secret_name: String = "secret_name" required,
     }
 }
 
@@ -925,26 +785,16 @@ impl VaultRoutingTableHostRulesItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultRoutingTableMcpOriginsItem {
-    pub account_key: Option<String>,
-    pub host: String,
-    /// Members' own accounts, matched to the acting member per turn.
-    pub is_personal: bool,
-    pub routes: Vec<VaultRoutingTableMcpOriginsItemRoutesItem>,
-    /// The vault's decision for a request to this server; null for members' own accounts, decided per acting member.
-    pub status: Option<VaultRoutingTableMcpOriginsItemStatus>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableMcpOriginsItem {
-        account_key: "account_key" defaulted,
-        host: "host" required,
-        is_personal: "is_personal" required,
-        routes: "routes" defaulted,
-        status: "status" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultRoutingTableMcpOriginsItem {
+        pub account_key: Option<String> = "account_key" defaulted,
+        pub host: String = "host" required,
+        /// Members' own accounts, matched to the acting member per turn.
+        pub is_personal: bool = "is_personal" required,
+        pub routes: Vec<VaultRoutingTableMcpOriginsItemRoutesItem> = "routes" defaulted,
+        /// The vault's decision for a request to this server; null for members' own accounts, decided per acting member.
+        pub status: Option<VaultRoutingTableMcpOriginsItemStatus> = "status" optional,
     }
 }
 
@@ -985,18 +835,11 @@ impl VaultRoutingTableMcpOriginsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultRoutingTableMcpOriginsItemRoutesItem {
-    pub host: String,
-    pub path_prefix: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableMcpOriginsItemRoutesItem {
-        host: "host" required,
-        path_prefix: "path_prefix" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultRoutingTableMcpOriginsItemRoutesItem {
+        pub host: String = "host" required,
+        pub path_prefix: Option<String> = "path_prefix" defaulted,
     }
 }
 
@@ -1013,20 +856,13 @@ impl VaultRoutingTableMcpOriginsItemRoutesItem {
     }
 }
 
-/// The vault's decision for a request to this server; null for members' own accounts, decided per acting member.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VaultRoutingTableMcpOriginsItemStatus {
-    /// The credential failure code when `state` is `failing`; null otherwise.
-    pub failure: Option<String>,
-    pub state: VaultRoutingTableMcpOriginsItemStatusState,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableMcpOriginsItemStatus {
-        failure: "failure" defaulted,
-        state: "state" required,
+    /// The vault's decision for a request to this server; null for members' own accounts, decided per acting member.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct VaultRoutingTableMcpOriginsItemStatus {
+        /// The credential failure code when `state` is `failing`; null otherwise.
+        pub failure: Option<String> = "failure" defaulted,
+        pub state: VaultRoutingTableMcpOriginsItemStatusState = "state" required,
     }
 }
 
@@ -1051,22 +887,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct VaultRoutingTableSecretsItem {
-    pub created_at: String,
-    pub hosts: Option<Vec<String>>,
-    pub name: String,
-    pub scope: VaultRoutingTableSecretsItemScope,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableSecretsItem {
-        created_at: "created_at" required,
-        hosts: "hosts" defaulted,
-        name: "name" required,
-        scope: "scope" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct VaultRoutingTableSecretsItem {
+        pub created_at: String = "created_at" required,
+        pub hosts: Option<Vec<String>> = "hosts" defaulted,
+        pub name: String = "name" required,
+        pub scope: VaultRoutingTableSecretsItemScope = "scope" required,
     }
 }
 
@@ -1101,17 +928,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultRoutingTableSlack {
-    /// Members whose own Slack account the vault can act as; whether the intern's own Slack app runs is a runtime fact the `connections` tool reports.
-    pub member_links: Vec<VaultRoutingTableSlackMemberLinksItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableSlack {
-        member_links: "member_links" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultRoutingTableSlack {
+        /// Members whose own Slack account the vault can act as; whether the intern's own Slack app runs is a runtime fact the `connections` tool reports.
+        pub member_links: Vec<VaultRoutingTableSlackMemberLinksItem> = "member_links" defaulted,
     }
 }
 
@@ -1122,18 +943,11 @@ impl VaultRoutingTableSlack {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultRoutingTableSlackMemberLinksItem {
-    pub holds_token: bool,
-    pub slack_user_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultRoutingTableSlackMemberLinksItem {
-        holds_token: "holds_token" required,
-        slack_user_id: "slack_user_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultRoutingTableSlackMemberLinksItem {
+        pub holds_token: bool = "holds_token" required,
+        pub slack_user_id: String = "slack_user_id" required,
     }
 }
 
@@ -1144,23 +958,14 @@ impl VaultRoutingTableSlackMemberLinksItem {
     }
 }
 
-/// Metadata for one stored secret. The secret value is never returned. `fingerprint` is an HMAC-SHA-256 of the value keyed with that vault's own data key, so it is comparable only within one vault: equal fingerprints in one vault mean equal values, and rewriting the same value keeps its fingerprint. The same value stored in two vaults (for example a workspace secret and its intern copy) carries different fingerprints, so comparing fingerprints across vaults cannot show that a copy matches or that a rotation propagated. `hosts` and `fingerprint` are `null` only for legacy rows written before host binding was required; storing the secret again assigns hosts.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultSecret {
-    pub created_at: String,
-    pub fingerprint: Option<String>,
-    pub hosts: Option<Vec<String>>,
-    pub name: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultSecret {
-        created_at: "created_at" required,
-        fingerprint: "fingerprint" defaulted,
-        hosts: "hosts" defaulted,
-        name: "name" required,
+    /// Metadata for one stored secret. The secret value is never returned. `fingerprint` is an HMAC-SHA-256 of the value keyed with that vault's own data key, so it is comparable only within one vault: equal fingerprints in one vault mean equal values, and rewriting the same value keeps its fingerprint. The same value stored in two vaults (for example a workspace secret and its intern copy) carries different fingerprints, so comparing fingerprints across vaults cannot show that a copy matches or that a rotation propagated. `hosts` and `fingerprint` are `null` only for legacy rows written before host binding was required; storing the secret again assigns hosts.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultSecret {
+        pub created_at: String = "created_at" required,
+        pub fingerprint: Option<String> = "fingerprint" defaulted,
+        pub hosts: Option<Vec<String>> = "hosts" defaulted,
+        pub name: String = "name" required,
     }
 }
 
@@ -1189,18 +994,12 @@ impl VaultSecret {
     }
 }
 
-/// Workspace secrets to copy into the intern scope.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultSecretCopyRequest {
-    /// Names of workspace secrets to copy, 1 to 100 unique entries. Every name must exist in the workspace scope.
-    pub names: Vec<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultSecretCopyRequest {
-        names: "names" defaulted,
+    /// Workspace secrets to copy into the intern scope.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultSecretCopyRequest {
+        /// Names of workspace secrets to copy, 1 to 100 unique entries. Every name must exist in the workspace scope.
+        pub names: Vec<String> = "names" defaulted,
     }
 }
 
@@ -1211,17 +1010,11 @@ impl VaultSecretCopyRequest {
     }
 }
 
-/// Metadata for the copies now stored in the intern scope, one entry per requested name.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultSecretCopyResponse {
-    pub data: Vec<VaultSecret>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultSecretCopyResponse {
-        data: "data" defaulted,
+    /// Metadata for the copies now stored in the intern scope, one entry per requested name.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultSecretCopyResponse {
+        pub data: Vec<VaultSecret> = "data" defaulted,
     }
 }
 
@@ -1232,20 +1025,13 @@ impl VaultSecretCopyResponse {
     }
 }
 
-/// One page of secret metadata for the selected scope.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultSecretListResponse {
-    pub data: Vec<VaultSecret>,
-    /// True when more secrets exist beyond this page. Request the next page with `offset` increased by the number of returned entries.
-    pub has_more: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultSecretListResponse {
-        data: "data" defaulted,
-        has_more: "has_more" required,
+    /// One page of secret metadata for the selected scope.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultSecretListResponse {
+        pub data: Vec<VaultSecret> = "data" defaulted,
+        /// True when more secrets exist beyond this page. Request the next page with `offset` increased by the number of returned entries.
+        pub has_more: bool = "has_more" required,
     }
 }
 
@@ -1256,18 +1042,12 @@ impl VaultSecretListResponse {
     }
 }
 
-/// Metadata for the stored secret.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultSecretResponse {
-    /// Metadata for one stored secret. The secret value is never returned. `fingerprint` is an HMAC-SHA-256 of the value keyed with that vault's own data key, so it is comparable only within one vault: equal fingerprints in one vault mean equal values, and rewriting the same value keeps its fingerprint. The same value stored in two vaults (for example a workspace secret and its intern copy) carries different fingerprints, so comparing fingerprints across vaults cannot show that a copy matches or that a rotation propagated. `hosts` and `fingerprint` are `null` only for legacy rows written before host binding was required; storing the secret again assigns hosts.
-    pub data: VaultSecret,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultSecretResponse {
-        data: "data" required,
+    /// Metadata for the stored secret.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultSecretResponse {
+        /// Metadata for one stored secret. The secret value is never returned. `fingerprint` is an HMAC-SHA-256 of the value keyed with that vault's own data key, so it is comparable only within one vault: equal fingerprints in one vault mean equal values, and rewriting the same value keeps its fingerprint. The same value stored in two vaults (for example a workspace secret and its intern copy) carries different fingerprints, so comparing fingerprints across vaults cannot show that a copy matches or that a rotation propagated. `hosts` and `fingerprint` are `null` only for legacy rows written before host binding was required; storing the secret again assigns hosts.
+        pub data: VaultSecret = "data" required,
     }
 }
 
@@ -1278,21 +1058,14 @@ impl VaultSecretResponse {
     }
 }
 
-/// Secret value and the exact hostnames it may be released to.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VaultSecretWriteRequest {
-    /// Exact DNS hostnames the secret may be sent to, 1 to 100 entries. Each entry is lowercased and a trailing dot is removed, so `API.Example.com.` is stored as `api.example.com`. Schemes, ports, paths, wildcards and empty values are rejected. Duplicates after normalization are collapsed. Matching is exact: a secret bound to `api.example.com` is never released to `example.com` or any other hostname.
-    pub hosts: Vec<String>,
-    /// Secret value, 1 to 65536 characters; a header-set credential (a JSON object of header name to value) may run to 985721 characters. It is encrypted at rest and never returned.
-    pub value: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VaultSecretWriteRequest {
-        hosts: "hosts" defaulted,
-        value: "value" required,
+    /// Secret value and the exact hostnames it may be released to.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VaultSecretWriteRequest {
+        /// Exact DNS hostnames the secret may be sent to, 1 to 100 entries. Each entry is lowercased and a trailing dot is removed, so `API.Example.com.` is stored as `api.example.com`. Schemes, ports, paths, wildcards and empty values are rejected. Duplicates after normalization are collapsed. Matching is exact: a secret bound to `api.example.com` is never released to `example.com` or any other hostname.
+        pub hosts: Vec<String> = "hosts" defaulted,
+        /// Secret value, 1 to 65536 characters; a header-set credential (a JSON object of header name to value) may run to 985721 characters. It is encrypted at rest and never returned.
+        pub value: String = "value" required,
     }
 }
 

@@ -6,18 +6,11 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartAudio {
-    pub audio_url: ContentPartAudioUrl,
-    pub r#type: ContentPartAudioType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentPartAudio {
-        audio_url: "audio_url" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContentPartAudio {
+        pub audio_url: ContentPartAudioUrl = "audio_url" required,
+        pub r#type: ContentPartAudioType = "type" required,
     }
 }
 
@@ -32,16 +25,10 @@ tag_enum! {
     pub enum ContentPartAudioType { AudioUrl = "audio_url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartAudioUrl {
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentPartAudioUrl {
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContentPartAudioUrl {
+        pub url: String = "url" required,
     }
 }
 
@@ -52,18 +39,11 @@ impl ContentPartAudioUrl {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartVideo {
-    pub r#type: ContentPartVideoType,
-    pub video_url: ContentPartVideoUrl,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentPartVideo {
-        r#type: "type" required,
-        video_url: "video_url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContentPartVideo {
+        pub r#type: ContentPartVideoType = "type" required,
+        pub video_url: ContentPartVideoUrl = "video_url" required,
     }
 }
 
@@ -78,16 +58,10 @@ tag_enum! {
     pub enum ContentPartVideoType { VideoUrl = "video_url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartVideoUrl {
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentPartVideoUrl {
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContentPartVideoUrl {
+        pub url: String = "url" required,
     }
 }
 
@@ -117,21 +91,13 @@ impl From<VideoGenerationRequest> for CreateVideosRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct FrameImage {
-    pub image_url: ContentPartImageUrl,
-    pub r#type: ContentPartImageType,
-    /// Whether this image represents the first or last frame of the video
-    pub frame_type: FrameImageFrameType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FrameImage {
-        image_url: "image_url" required,
-        r#type: "type" required,
-        frame_type: "frame_type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct FrameImage {
+        pub image_url: ContentPartImageUrl = "image_url" required,
+        pub r#type: ContentPartImageType = "type" required,
+        /// Whether this image represents the first or last frame of the video
+        pub frame_type: FrameImageFrameType = "frame_type" required,
     }
 }
 
@@ -229,67 +195,44 @@ impl ListVideosModelsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VideoGenerationRequest {
-    /// Aspect ratio of the generated video
-    pub aspect_ratio: Option<VideoGenerationRequestAspectRatio>,
-    /// URL to receive a webhook notification when the video generation job completes. Overrides the workspace-level default callback URL if set. Must be HTTPS.
-    pub callback_url: Option<String>,
-    /// Creativity level for video upscaling models only. This parameter is not supported by video generation models.
-    pub creativity: Option<i64>,
-    /// Duration of the generated video in seconds
-    pub duration: Option<i64>,
-    /// Images to use as the first and/or last frame of the generated video. Each image must specify a frame_type of first_frame or last_frame.
-    pub frame_images: Option<Vec<FrameImage>>,
-    /// Whether to generate audio alongside the video. Defaults to the endpoint's generate_audio capability flag, false if not set.
-    pub generate_audio: Option<bool>,
-    /// Reference assets to guide video generation. Accepts image, audio, and video references. Audio and video references are only honored by providers that support them (including BytePlus Seedance generation 2 and newer); other providers use image references and ignore the rest.
-    pub input_references: Option<Vec<InputReference>>,
-    pub model: String,
-    /// ID of a completed video job to edit or extend, as returned by the submit response. The new job runs on the same model and endpoint that produced the previous one. Only models that support continuation accept this field.
-    pub previous_job_id: Option<String>,
-    /// Text prompt describing the video to generate. Optional for models that support generating a video from image input alone; required by all other models.
-    pub prompt: Option<String>,
-    /// Provider-specific passthrough configuration
-    pub provider: Option<VideoGenerationRequestProvider>,
-    /// Resolution of the generated video
-    pub resolution: Option<VideoGenerationRequestResolution>,
-    /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
-    pub seed: Option<i64>,
-    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    pub session_id: Option<String>,
-    /// Exact pixel dimensions of the generated video in "WIDTHxHEIGHT" format (e.g. "1280x720"). Interchangeable with resolution + aspect_ratio.
-    pub size: Option<String>,
-    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    pub trace: Option<TraceConfig>,
-    /// Upscale factor for video upscaling models only. This parameter is not supported by video generation models.
-    pub upscale_factor: Option<f64>,
-    /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
-    pub user: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VideoGenerationRequest {
-        aspect_ratio: "aspect_ratio" optional,
-        callback_url: "callback_url" optional,
-        creativity: "creativity" optional,
-        duration: "duration" optional,
-        frame_images: "frame_images" optional,
-        generate_audio: "generate_audio" optional,
-        input_references: "input_references" optional,
-        model: "model" required,
-        previous_job_id: "previous_job_id" optional,
-        prompt: "prompt" optional,
-        provider: "provider" optional,
-        resolution: "resolution" optional,
-        seed: "seed" optional,
-        session_id: "session_id" optional,
-        size: "size" optional,
-        trace: "trace" optional,
-        upscale_factor: "upscale_factor" optional,
-        user: "user" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VideoGenerationRequest {
+        /// Aspect ratio of the generated video
+        pub aspect_ratio: Option<VideoGenerationRequestAspectRatio> = "aspect_ratio" optional,
+        /// URL to receive a webhook notification when the video generation job completes. Overrides the workspace-level default callback URL if set. Must be HTTPS.
+        pub callback_url: Option<String> = "callback_url" optional,
+        /// Creativity level for video upscaling models only. This parameter is not supported by video generation models.
+        pub creativity: Option<i64> = "creativity" optional,
+        /// Duration of the generated video in seconds
+        pub duration: Option<i64> = "duration" optional,
+        /// Images to use as the first and/or last frame of the generated video. Each image must specify a frame_type of first_frame or last_frame.
+        pub frame_images: Option<Vec<FrameImage>> = "frame_images" optional,
+        /// Whether to generate audio alongside the video. Defaults to the endpoint's generate_audio capability flag, false if not set.
+        pub generate_audio: Option<bool> = "generate_audio" optional,
+        /// Reference assets to guide video generation. Accepts image, audio, and video references. Audio and video references are only honored by providers that support them (including BytePlus Seedance generation 2 and newer); other providers use image references and ignore the rest.
+        pub input_references: Option<Vec<InputReference>> = "input_references" optional,
+        pub model: String = "model" required,
+        /// ID of a completed video job to edit or extend, as returned by the submit response. The new job runs on the same model and endpoint that produced the previous one. Only models that support continuation accept this field.
+        pub previous_job_id: Option<String> = "previous_job_id" optional,
+        /// Text prompt describing the video to generate. Optional for models that support generating a video from image input alone; required by all other models.
+        pub prompt: Option<String> = "prompt" optional,
+        /// Provider-specific passthrough configuration
+        pub provider: Option<VideoGenerationRequestProvider> = "provider" optional,
+        /// Resolution of the generated video
+        pub resolution: Option<VideoGenerationRequestResolution> = "resolution" optional,
+        /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
+        pub seed: Option<i64> = "seed" optional,
+        /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+        pub session_id: Option<String> = "session_id" optional,
+        /// Exact pixel dimensions of the generated video in "WIDTHxHEIGHT" format (e.g. "1280x720"). Interchangeable with resolution + aspect_ratio.
+        pub size: Option<String> = "size" optional,
+        /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+        pub trace: Option<TraceConfig> = "trace" optional,
+        /// Upscale factor for video upscaling models only. This parameter is not supported by video generation models.
+        pub upscale_factor: Option<f64> = "upscale_factor" optional,
+        /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
+        pub user: Option<String> = "user" optional,
     }
 }
 
@@ -437,17 +380,11 @@ open_enum! {
     }
 }
 
-/// Provider-specific passthrough configuration
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VideoGenerationRequestProvider {
-    pub options: Option<ProviderOptions>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VideoGenerationRequestProvider {
-        options: "options" optional,
+    /// Provider-specific passthrough configuration
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VideoGenerationRequestProvider {
+        pub options: Option<ProviderOptions> = "options" optional,
     }
 }
 
@@ -478,38 +415,24 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct VideoGenerationResponse {
-    pub error: Option<String>,
-    /// Unix timestamp in seconds when OpenRouter's stored copy of the outputs stops being available. Present only when that copy exists.
-    pub expires_at: Option<i64>,
-    /// The generation ID associated with this video generation job. Available once the job has been processed.
-    pub generation_id: Option<String>,
-    /// The video job ID, in the `gen-vid-\<timestamp>-<20 alphanumerics>` generation ID format. Pass it as `previous_job_id` to continue the generation.
-    pub id: String,
-    pub polling_url: String,
-    pub status: VideoGenerationResponseStatus,
-    /// OpenRouter content URLs for each output. They need your API key in the `Authorization` header and keep working for as long as the output is available.
-    pub unsigned_urls: Option<Vec<String>>,
-    /// Signed download URLs for OpenRouter's stored copy of each output, usable without an API key until `expires_at`. Anyone holding a URL can download that output until it expires, so treat it like a secret. Present only when the stored copy exists.
-    pub urls: Option<Vec<String>>,
-    /// Usage and cost information for the video generation. Available once the job has completed.
-    pub usage: Option<VideoGenerationUsage>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VideoGenerationResponse {
-        error: "error" optional,
-        expires_at: "expires_at" optional,
-        generation_id: "generation_id" optional,
-        id: "id" required,
-        polling_url: "polling_url" required,
-        status: "status" required,
-        unsigned_urls: "unsigned_urls" optional,
-        urls: "urls" optional,
-        usage: "usage" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct VideoGenerationResponse {
+        pub error: Option<String> = "error" optional,
+        /// Unix timestamp in seconds when OpenRouter's stored copy of the outputs stops being available. Present only when that copy exists.
+        pub expires_at: Option<i64> = "expires_at" optional,
+        /// The generation ID associated with this video generation job. Available once the job has been processed.
+        pub generation_id: Option<String> = "generation_id" optional,
+        /// The video job ID, in the `gen-vid-\<timestamp>-<20 alphanumerics>` generation ID format. Pass it as `previous_job_id` to continue the generation.
+        pub id: String = "id" required,
+        pub polling_url: String = "polling_url" required,
+        pub status: VideoGenerationResponseStatus = "status" required,
+        /// OpenRouter content URLs for each output. They need your API key in the `Authorization` header and keep working for as long as the output is available.
+        pub unsigned_urls: Option<Vec<String>> = "unsigned_urls" optional,
+        /// Signed download URLs for OpenRouter's stored copy of each output, usable without an API key until `expires_at`. Anyone holding a URL can download that output until it expires, so treat it like a secret. Present only when the stored copy exists.
+        pub urls: Option<Vec<String>> = "urls" optional,
+        /// Usage and cost information for the video generation. Available once the job has completed.
+        pub usage: Option<VideoGenerationUsage> = "usage" optional,
     }
 }
 
@@ -582,21 +505,14 @@ open_enum! {
     }
 }
 
-/// Usage and cost information for the video generation. Available once the job has completed.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VideoGenerationUsage {
-    /// The cost of the video generation in USD.
-    pub cost: Option<f64>,
-    /// Whether the request was made using a Bring Your Own Key configuration.
-    pub is_byok: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VideoGenerationUsage {
-        cost: "cost" optional,
-        is_byok: "is_byok" optional,
+    /// Usage and cost information for the video generation. Available once the job has completed.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VideoGenerationUsage {
+        /// The cost of the video generation in USD.
+        pub cost: Option<f64> = "cost" optional,
+        /// Whether the request was made using a Bring Your Own Key configuration.
+        pub is_byok: Option<bool> = "is_byok" optional,
     }
 }
 
@@ -626,65 +542,43 @@ impl VideoGenerationUsage {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VideoModel {
-    /// List of parameters that are allowed to be passed through to the provider
-    pub allowed_passthrough_parameters: Vec<String>,
-    /// Canonical slug for the model
-    pub canonical_slug: String,
-    /// Unix timestamp of when the model was created
-    pub created: i64,
-    /// Supported creativity levels for video upscaling models
-    pub creativity: Option<Vec<i64>>,
-    /// Description of the model
-    pub description: Option<String>,
-    /// Whether the model supports generating audio alongside video
-    pub generate_audio: Option<bool>,
-    /// Hugging Face model identifier, if applicable
-    pub hugging_face_id: Option<String>,
-    /// Unique identifier for the model
-    pub id: String,
-    /// Display name of the model
-    pub name: String,
-    /// Pricing SKUs with provider prefix stripped, values as strings
-    pub pricing_skus: Option<std::collections::BTreeMap<String, String>>,
-    /// Whether the model supports deterministic generation via seed parameter
-    pub seed: Option<bool>,
-    /// Supported output aspect ratios
-    pub supported_aspect_ratios: Option<Vec<VideoModelSupportedAspectRatiosItem>>,
-    /// Supported video durations in seconds
-    pub supported_durations: Option<Vec<i64>>,
-    /// Supported frame image types (e.g. first_frame, last_frame)
-    pub supported_frame_images: Option<Vec<VideoModelSupportedFrameImagesItem>>,
-    /// Supported output resolutions
-    pub supported_resolutions: Option<Vec<VideoModelSupportedResolutionsItem>>,
-    /// Supported output sizes (width x height)
-    pub supported_sizes: Option<Vec<VideoModelSupportedSizesItem>>,
-    /// Supported upscale factor range for video upscaling models
-    pub upscale_factor: Option<VideoModelUpscaleFactor>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VideoModel {
-        allowed_passthrough_parameters: "allowed_passthrough_parameters" defaulted,
-        canonical_slug: "canonical_slug" required,
-        created: "created" required,
-        creativity: "creativity" optional,
-        description: "description" optional,
-        generate_audio: "generate_audio" defaulted,
-        hugging_face_id: "hugging_face_id" optional,
-        id: "id" required,
-        name: "name" required,
-        pricing_skus: "pricing_skus" optional,
-        seed: "seed" defaulted,
-        supported_aspect_ratios: "supported_aspect_ratios" defaulted,
-        supported_durations: "supported_durations" defaulted,
-        supported_frame_images: "supported_frame_images" defaulted,
-        supported_resolutions: "supported_resolutions" defaulted,
-        supported_sizes: "supported_sizes" defaulted,
-        upscale_factor: "upscale_factor" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VideoModel {
+        /// List of parameters that are allowed to be passed through to the provider
+        pub allowed_passthrough_parameters: Vec<String> = "allowed_passthrough_parameters" defaulted,
+        /// Canonical slug for the model
+        pub canonical_slug: String = "canonical_slug" required,
+        /// Unix timestamp of when the model was created
+        pub created: i64 = "created" required,
+        /// Supported creativity levels for video upscaling models
+        pub creativity: Option<Vec<i64>> = "creativity" optional,
+        /// Description of the model
+        pub description: Option<String> = "description" optional,
+        /// Whether the model supports generating audio alongside video
+        pub generate_audio: Option<bool> = "generate_audio" defaulted,
+        /// Hugging Face model identifier, if applicable
+        pub hugging_face_id: Option<String> = "hugging_face_id" optional,
+        /// Unique identifier for the model
+        pub id: String = "id" required,
+        /// Display name of the model
+        pub name: String = "name" required,
+        /// Pricing SKUs with provider prefix stripped, values as strings
+        pub pricing_skus: Option<std::collections::BTreeMap<String, String>> = "pricing_skus" optional,
+        /// Whether the model supports deterministic generation via seed parameter
+        pub seed: Option<bool> = "seed" defaulted,
+        /// Supported output aspect ratios
+        pub supported_aspect_ratios: Option<Vec<VideoModelSupportedAspectRatiosItem>> = "supported_aspect_ratios" defaulted,
+        /// Supported video durations in seconds
+        pub supported_durations: Option<Vec<i64>> = "supported_durations" defaulted,
+        /// Supported frame image types (e.g. first_frame, last_frame)
+        pub supported_frame_images: Option<Vec<VideoModelSupportedFrameImagesItem>> = "supported_frame_images" defaulted,
+        /// Supported output resolutions
+        pub supported_resolutions: Option<Vec<VideoModelSupportedResolutionsItem>> = "supported_resolutions" defaulted,
+        /// Supported output sizes (width x height)
+        pub supported_sizes: Option<Vec<VideoModelSupportedSizesItem>> = "supported_sizes" defaulted,
+        /// Supported upscale factor range for video upscaling models
+        pub upscale_factor: Option<VideoModelUpscaleFactor> = "upscale_factor" optional,
     }
 }
 
@@ -909,19 +803,12 @@ open_enum! {
     }
 }
 
-/// Supported upscale factor range for video upscaling models
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VideoModelUpscaleFactor {
-    pub max: Option<f64>,
-    pub min: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VideoModelUpscaleFactor {
-        max: "max" optional,
-        min: "min" optional,
+    /// Supported upscale factor range for video upscaling models
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VideoModelUpscaleFactor {
+        pub max: Option<f64> = "max" optional,
+        pub min: Option<f64> = "min" optional,
     }
 }
 
@@ -958,16 +845,10 @@ impl VideoModelUpscaleFactor {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VideoModelsListResponse {
-    pub data: Vec<VideoModel>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    VideoModelsListResponse {
-        data: "data" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct VideoModelsListResponse {
+        pub data: Vec<VideoModel> = "data" defaulted,
     }
 }
 

@@ -23,17 +23,11 @@ impl BulkAddWorkspaceMembersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkAddWorkspaceMembersRequestBody {
-    /// List of user IDs to add to the workspace. Members are assigned the same role they hold in the organization.
-    pub user_ids: Vec<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkAddWorkspaceMembersRequestBody {
-        user_ids: "user_ids" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkAddWorkspaceMembersRequestBody {
+        /// List of user IDs to add to the workspace. Members are assigned the same role they hold in the organization.
+        pub user_ids: Vec<String> = "user_ids" defaulted,
     }
 }
 
@@ -44,20 +38,13 @@ impl BulkAddWorkspaceMembersRequestBody {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkAddWorkspaceMembersResponse {
-    /// Number of workspace memberships created or updated
-    pub added_count: i64,
-    /// List of added workspace memberships
-    pub data: Vec<WorkspaceMember>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkAddWorkspaceMembersResponse {
-        added_count: "added_count" required,
-        data: "data" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkAddWorkspaceMembersResponse {
+        /// Number of workspace memberships created or updated
+        pub added_count: i64 = "added_count" required,
+        /// List of added workspace memberships
+        pub data: Vec<WorkspaceMember> = "data" defaulted,
     }
 }
 
@@ -85,17 +72,11 @@ impl BulkRemoveWorkspaceMembersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkRemoveWorkspaceMembersRequestBody {
-    /// List of user IDs to remove from the workspace
-    pub user_ids: Vec<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkRemoveWorkspaceMembersRequestBody {
-        user_ids: "user_ids" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkRemoveWorkspaceMembersRequestBody {
+        /// List of user IDs to remove from the workspace
+        pub user_ids: Vec<String> = "user_ids" defaulted,
     }
 }
 
@@ -106,17 +87,11 @@ impl BulkRemoveWorkspaceMembersRequestBody {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BulkRemoveWorkspaceMembersResponse {
-    /// Number of members removed
-    pub removed_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BulkRemoveWorkspaceMembersResponse {
-        removed_count: "removed_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BulkRemoveWorkspaceMembersResponse {
+        /// Number of members removed
+        pub removed_count: i64 = "removed_count" required,
     }
 }
 
@@ -146,50 +121,33 @@ impl From<CreateWorkspaceRequestBody> for CreateWorkspaceRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateWorkspaceRequestBody {
-    /// Default image model for this workspace
-    pub default_image_model: Option<String>,
-    /// Default provider sort preference (price, throughput, latency, exacto)
-    pub default_provider_sort: Option<String>,
-    /// Default text model for this workspace
-    pub default_text_model: Option<String>,
-    /// Description of the workspace
-    pub description: Option<String>,
-    /// OpenRouter server tools that requests in this workspace may not invoke. Requests naming a disabled tool are rejected with 403. An empty array or null clears the list.
-    pub disabled_server_tools: Option<Vec<CreateWorkspaceRequestBodyDisabledServerToolsItem>>,
-    /// Optional array of API key IDs to filter I/O logging
-    pub io_logging_api_key_ids: Option<Vec<i64>>,
-    /// Sampling rate for I/O logging (0.0001-1)
-    pub io_logging_sampling_rate: Option<f64>,
-    /// Whether data discount logging is enabled
-    pub is_data_discount_logging_enabled: Option<bool>,
-    /// Whether broadcast is enabled
-    pub is_observability_broadcast_enabled: Option<bool>,
-    /// Whether private logging is enabled
-    pub is_observability_io_logging_enabled: Option<bool>,
-    /// Name for the new workspace
-    pub name: String,
-    /// URL-friendly slug (lowercase alphanumeric segments separated by single hyphens, no leading/trailing hyphens)
-    pub slug: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateWorkspaceRequestBody {
-        default_image_model: "default_image_model" optional,
-        default_provider_sort: "default_provider_sort" optional,
-        default_text_model: "default_text_model" optional,
-        description: "description" optional,
-        disabled_server_tools: "disabled_server_tools" optional,
-        io_logging_api_key_ids: "io_logging_api_key_ids" optional,
-        io_logging_sampling_rate: "io_logging_sampling_rate" optional,
-        is_data_discount_logging_enabled: "is_data_discount_logging_enabled" optional,
-        is_observability_broadcast_enabled: "is_observability_broadcast_enabled" optional,
-        is_observability_io_logging_enabled: "is_observability_io_logging_enabled" optional,
-        name: "name" required,
-        slug: "slug" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateWorkspaceRequestBody {
+        /// Default image model for this workspace
+        pub default_image_model: Option<String> = "default_image_model" optional,
+        /// Default provider sort preference (price, throughput, latency, exacto)
+        pub default_provider_sort: Option<String> = "default_provider_sort" optional,
+        /// Default text model for this workspace
+        pub default_text_model: Option<String> = "default_text_model" optional,
+        /// Description of the workspace
+        pub description: Option<String> = "description" optional,
+        /// OpenRouter server tools that requests in this workspace may not invoke. Requests naming a disabled tool are rejected with 403. An empty array or null clears the list.
+        pub disabled_server_tools: Option<Vec<CreateWorkspaceRequestBodyDisabledServerToolsItem>> = "disabled_server_tools" optional,
+        /// Optional array of API key IDs to filter I/O logging
+        pub io_logging_api_key_ids: Option<Vec<i64>> = "io_logging_api_key_ids" optional,
+        /// Sampling rate for I/O logging (0.0001-1)
+        pub io_logging_sampling_rate: Option<f64> = "io_logging_sampling_rate" optional,
+        /// Whether data discount logging is enabled
+        pub is_data_discount_logging_enabled: Option<bool> = "is_data_discount_logging_enabled" optional,
+        /// Whether broadcast is enabled
+        pub is_observability_broadcast_enabled: Option<bool> = "is_observability_broadcast_enabled" optional,
+        /// Whether private logging is enabled
+        pub is_observability_io_logging_enabled: Option<bool> = "is_observability_io_logging_enabled" optional,
+        /// Name for the new workspace
+        pub name: String = "name" required,
+        /// URL-friendly slug (lowercase alphanumeric segments separated by single hyphens, no leading/trailing hyphens)
+        pub slug: String = "slug" required,
     }
 }
 
@@ -336,16 +294,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateWorkspaceResponse {
-    pub data: Workspace,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateWorkspaceResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateWorkspaceResponse {
+        pub data: Workspace = "data" required,
     }
 }
 
@@ -376,17 +328,11 @@ impl DeleteWorkspaceBudgetRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteWorkspaceBudgetResponse {
-    /// Confirmation that the budget was deleted (or did not exist)
-    pub deleted: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeleteWorkspaceBudgetResponse {
-        deleted: "deleted" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeleteWorkspaceBudgetResponse {
+        /// Confirmation that the budget was deleted (or did not exist)
+        pub deleted: bool = "deleted" required,
     }
 }
 
@@ -423,17 +369,11 @@ impl DeleteWorkspaceRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeleteWorkspaceResponse {
-    /// Confirmation that the workspace was deleted
-    pub deleted: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeleteWorkspaceResponse {
-        deleted: "deleted" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeleteWorkspaceResponse {
+        /// Confirmation that the workspace was deleted
+        pub deleted: bool = "deleted" required,
     }
 }
 
@@ -464,19 +404,12 @@ impl GetWorkspaceBudgetRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetWorkspaceBudgetResponse {
-    pub data: WorkspaceBudget,
-    /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
-    pub include_byok_in_budgets: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetWorkspaceBudgetResponse {
-        data: "data" required,
-        include_byok_in_budgets: "include_byok_in_budgets" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetWorkspaceBudgetResponse {
+        pub data: WorkspaceBudget = "data" required,
+        /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
+        pub include_byok_in_budgets: Option<bool> = "include_byok_in_budgets" optional,
     }
 }
 
@@ -509,16 +442,10 @@ impl GetWorkspaceRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetWorkspaceResponse {
-    pub data: Workspace,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetWorkspaceResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetWorkspaceResponse {
+        pub data: Workspace = "data" required,
     }
 }
 
@@ -545,20 +472,13 @@ impl ListWorkspaceBudgetsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListWorkspaceBudgetsResponse {
-    /// List of budgets configured for the workspace
-    pub data: Vec<WorkspaceBudget>,
-    /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
-    pub include_byok_in_budgets: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListWorkspaceBudgetsResponse {
-        data: "data" defaulted,
-        include_byok_in_budgets: "include_byok_in_budgets" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListWorkspaceBudgetsResponse {
+        /// List of budgets configured for the workspace
+        pub data: Vec<WorkspaceBudget> = "data" defaulted,
+        /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
+        pub include_byok_in_budgets: Option<bool> = "include_byok_in_budgets" optional,
     }
 }
 
@@ -611,20 +531,13 @@ impl ListWorkspaceMembersRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListWorkspaceMembersResponse {
-    /// List of workspace members
-    pub data: Vec<WorkspaceMember>,
-    /// Total number of members in the workspace
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListWorkspaceMembersResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListWorkspaceMembersResponse {
+        /// List of workspace members
+        pub data: Vec<WorkspaceMember> = "data" defaulted,
+        /// Total number of members in the workspace
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -667,20 +580,13 @@ impl ListWorkspacesRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListWorkspacesResponse {
-    /// List of workspaces
-    pub data: Vec<Workspace>,
-    /// Total number of workspaces
-    pub total_count: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListWorkspacesResponse {
-        data: "data" defaulted,
-        total_count: "total_count" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListWorkspacesResponse {
+        /// List of workspaces
+        pub data: Vec<Workspace> = "data" defaulted,
+        /// Total number of workspaces
+        pub total_count: i64 = "total_count" required,
     }
 }
 
@@ -708,50 +614,33 @@ impl UpdateWorkspaceRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateWorkspaceRequestBody {
-    /// Default image model for this workspace
-    pub default_image_model: Option<String>,
-    /// Default provider sort preference (price, throughput, latency, exacto)
-    pub default_provider_sort: Option<String>,
-    /// Default text model for this workspace
-    pub default_text_model: Option<String>,
-    /// New description for the workspace
-    pub description: Option<String>,
-    /// OpenRouter server tools that requests in this workspace may not invoke. Requests naming a disabled tool are rejected with 403. An empty array or null clears the list.
-    pub disabled_server_tools: Option<Vec<UpdateWorkspaceRequestBodyDisabledServerToolsItem>>,
-    /// Optional array of API key IDs to filter I/O logging
-    pub io_logging_api_key_ids: Option<Vec<i64>>,
-    /// Sampling rate for I/O logging (0.0001-1)
-    pub io_logging_sampling_rate: Option<f64>,
-    /// Whether data discount logging is enabled
-    pub is_data_discount_logging_enabled: Option<bool>,
-    /// Whether broadcast is enabled
-    pub is_observability_broadcast_enabled: Option<bool>,
-    /// Whether private logging is enabled
-    pub is_observability_io_logging_enabled: Option<bool>,
-    /// New name for the workspace
-    pub name: Option<String>,
-    /// New URL-friendly slug (lowercase alphanumeric segments separated by single hyphens, no leading/trailing hyphens)
-    pub slug: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateWorkspaceRequestBody {
-        default_image_model: "default_image_model" optional,
-        default_provider_sort: "default_provider_sort" optional,
-        default_text_model: "default_text_model" optional,
-        description: "description" optional,
-        disabled_server_tools: "disabled_server_tools" optional,
-        io_logging_api_key_ids: "io_logging_api_key_ids" optional,
-        io_logging_sampling_rate: "io_logging_sampling_rate" optional,
-        is_data_discount_logging_enabled: "is_data_discount_logging_enabled" optional,
-        is_observability_broadcast_enabled: "is_observability_broadcast_enabled" optional,
-        is_observability_io_logging_enabled: "is_observability_io_logging_enabled" optional,
-        name: "name" optional,
-        slug: "slug" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateWorkspaceRequestBody {
+        /// Default image model for this workspace
+        pub default_image_model: Option<String> = "default_image_model" optional,
+        /// Default provider sort preference (price, throughput, latency, exacto)
+        pub default_provider_sort: Option<String> = "default_provider_sort" optional,
+        /// Default text model for this workspace
+        pub default_text_model: Option<String> = "default_text_model" optional,
+        /// New description for the workspace
+        pub description: Option<String> = "description" optional,
+        /// OpenRouter server tools that requests in this workspace may not invoke. Requests naming a disabled tool are rejected with 403. An empty array or null clears the list.
+        pub disabled_server_tools: Option<Vec<UpdateWorkspaceRequestBodyDisabledServerToolsItem>> = "disabled_server_tools" optional,
+        /// Optional array of API key IDs to filter I/O logging
+        pub io_logging_api_key_ids: Option<Vec<i64>> = "io_logging_api_key_ids" optional,
+        /// Sampling rate for I/O logging (0.0001-1)
+        pub io_logging_sampling_rate: Option<f64> = "io_logging_sampling_rate" optional,
+        /// Whether data discount logging is enabled
+        pub is_data_discount_logging_enabled: Option<bool> = "is_data_discount_logging_enabled" optional,
+        /// Whether broadcast is enabled
+        pub is_observability_broadcast_enabled: Option<bool> = "is_observability_broadcast_enabled" optional,
+        /// Whether private logging is enabled
+        pub is_observability_io_logging_enabled: Option<bool> = "is_observability_io_logging_enabled" optional,
+        /// New name for the workspace
+        pub name: Option<String> = "name" optional,
+        /// New URL-friendly slug (lowercase alphanumeric segments separated by single hyphens, no leading/trailing hyphens)
+        pub slug: Option<String> = "slug" optional,
     }
 }
 
@@ -895,16 +784,10 @@ impl UpdateWorkspaceRequestBody {
 
 pub type UpdateWorkspaceRequestBodyDisabledServerToolsItem = CreateWorkspaceRequestBodyDisabledServerToolsItem;
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpdateWorkspaceResponse {
-    pub data: Workspace,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpdateWorkspaceResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpdateWorkspaceResponse {
+        pub data: Workspace = "data" required,
     }
 }
 
@@ -940,20 +823,13 @@ impl UpsertWorkspaceBudgetRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpsertWorkspaceBudgetRequestBody {
-    /// Whether to include BYOK (bring-your-own-key) spend when enforcing the workspace's budgets. This is a workspace-wide setting: it applies to every budget interval (daily, weekly, monthly, and lifetime), not just the interval being upserted in this request. Omit to leave the current setting unchanged.
-    pub include_byok_in_budgets: Option<bool>,
-    /// Spending limit in USD. Must be greater than 0.
-    pub limit_usd: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpsertWorkspaceBudgetRequestBody {
-        include_byok_in_budgets: "include_byok_in_budgets" optional,
-        limit_usd: "limit_usd" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpsertWorkspaceBudgetRequestBody {
+        /// Whether to include BYOK (bring-your-own-key) spend when enforcing the workspace's budgets. This is a workspace-wide setting: it applies to every budget interval (daily, weekly, monthly, and lifetime), not just the interval being upserted in this request. Omit to leave the current setting unchanged.
+        pub include_byok_in_budgets: Option<bool> = "include_byok_in_budgets" optional,
+        /// Spending limit in USD. Must be greater than 0.
+        pub limit_usd: f64 = "limit_usd" required,
     }
 }
 
@@ -970,19 +846,12 @@ impl UpsertWorkspaceBudgetRequestBody {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UpsertWorkspaceBudgetResponse {
-    pub data: WorkspaceBudget,
-    /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
-    pub include_byok_in_budgets: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UpsertWorkspaceBudgetResponse {
-        data: "data" required,
-        include_byok_in_budgets: "include_byok_in_budgets" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UpsertWorkspaceBudgetResponse {
+        pub data: WorkspaceBudget = "data" required,
+        /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
+        pub include_byok_in_budgets: Option<bool> = "include_byok_in_budgets" optional,
     }
 }
 
@@ -999,68 +868,45 @@ impl UpsertWorkspaceBudgetResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Workspace {
-    /// ISO 8601 timestamp of when the workspace was created
-    pub created_at: String,
-    /// User ID of the workspace creator
-    pub created_by: Option<String>,
-    /// Deterministic ID derived from the workspace ID. The default guardrail is materialized when its configuration is first written.
-    pub default_guardrail_id: String,
-    /// Default image model for this workspace
-    pub default_image_model: Option<String>,
-    /// Default provider sort preference (price, throughput, latency, exacto)
-    pub default_provider_sort: Option<String>,
-    /// Default text model for this workspace
-    pub default_text_model: Option<String>,
-    /// Description of the workspace
-    pub description: Option<String>,
-    /// OpenRouter server tools (e.g. openrouter:web_search) that requests in this workspace may not invoke. Null means no tools are disabled.
-    pub disabled_server_tools: Option<Vec<String>>,
-    /// Unique identifier for the workspace
-    pub id: String,
-    /// Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets. Set it via the workspace budget endpoints.
-    pub include_byok_in_budgets: Option<bool>,
-    /// Optional array of API key IDs to filter I/O logging. Null means all keys are logged.
-    pub io_logging_api_key_ids: Option<Vec<i64>>,
-    /// Sampling rate for I/O logging (0.0001-1). 1 means 100% of requests are logged.
-    pub io_logging_sampling_rate: f64,
-    /// Whether data discount logging is enabled for this workspace
-    pub is_data_discount_logging_enabled: bool,
-    /// Whether broadcast is enabled for this workspace
-    pub is_observability_broadcast_enabled: bool,
-    /// Whether private logging is enabled for this workspace
-    pub is_observability_io_logging_enabled: bool,
-    /// Name of the workspace
-    pub name: String,
-    /// URL-friendly slug for the workspace
-    pub slug: String,
-    /// ISO 8601 timestamp of when the workspace was last updated
-    pub updated_at: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Workspace {
-        created_at: "created_at" required,
-        created_by: "created_by" defaulted,
-        default_guardrail_id: "default_guardrail_id" required,
-        default_image_model: "default_image_model" defaulted,
-        default_provider_sort: "default_provider_sort" defaulted,
-        default_text_model: "default_text_model" defaulted,
-        description: "description" defaulted,
-        disabled_server_tools: "disabled_server_tools" optional,
-        id: "id" required,
-        include_byok_in_budgets: "include_byok_in_budgets" optional,
-        io_logging_api_key_ids: "io_logging_api_key_ids" defaulted,
-        io_logging_sampling_rate: "io_logging_sampling_rate" required,
-        is_data_discount_logging_enabled: "is_data_discount_logging_enabled" required,
-        is_observability_broadcast_enabled: "is_observability_broadcast_enabled" required,
-        is_observability_io_logging_enabled: "is_observability_io_logging_enabled" required,
-        name: "name" required,
-        slug: "slug" required,
-        updated_at: "updated_at" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Workspace {
+        /// ISO 8601 timestamp of when the workspace was created
+        pub created_at: String = "created_at" required,
+        /// User ID of the workspace creator
+        pub created_by: Option<String> = "created_by" defaulted,
+        /// Deterministic ID derived from the workspace ID. The default guardrail is materialized when its configuration is first written.
+        pub default_guardrail_id: String = "default_guardrail_id" required,
+        /// Default image model for this workspace
+        pub default_image_model: Option<String> = "default_image_model" defaulted,
+        /// Default provider sort preference (price, throughput, latency, exacto)
+        pub default_provider_sort: Option<String> = "default_provider_sort" defaulted,
+        /// Default text model for this workspace
+        pub default_text_model: Option<String> = "default_text_model" defaulted,
+        /// Description of the workspace
+        pub description: Option<String> = "description" defaulted,
+        /// OpenRouter server tools (e.g. openrouter:web_search) that requests in this workspace may not invoke. Null means no tools are disabled.
+        pub disabled_server_tools: Option<Vec<String>> = "disabled_server_tools" optional,
+        /// Unique identifier for the workspace
+        pub id: String = "id" required,
+        /// Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets. Set it via the workspace budget endpoints.
+        pub include_byok_in_budgets: Option<bool> = "include_byok_in_budgets" optional,
+        /// Optional array of API key IDs to filter I/O logging. Null means all keys are logged.
+        pub io_logging_api_key_ids: Option<Vec<i64>> = "io_logging_api_key_ids" defaulted,
+        /// Sampling rate for I/O logging (0.0001-1). 1 means 100% of requests are logged.
+        pub io_logging_sampling_rate: f64 = "io_logging_sampling_rate" required,
+        /// Whether data discount logging is enabled for this workspace
+        pub is_data_discount_logging_enabled: bool = "is_data_discount_logging_enabled" required,
+        /// Whether broadcast is enabled for this workspace
+        pub is_observability_broadcast_enabled: bool = "is_observability_broadcast_enabled" required,
+        /// Whether private logging is enabled for this workspace
+        pub is_observability_io_logging_enabled: bool = "is_observability_io_logging_enabled" required,
+        /// Name of the workspace
+        pub name: String = "name" required,
+        /// URL-friendly slug for the workspace
+        pub slug: String = "slug" required,
+        /// ISO 8601 timestamp of when the workspace was last updated
+        pub updated_at: Option<String> = "updated_at" defaulted,
     }
 }
 
@@ -1163,32 +1009,21 @@ impl Workspace {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WorkspaceBudget {
-    /// ISO 8601 timestamp of when the budget was created
-    pub created_at: String,
-    /// Unique identifier for the budget
-    pub id: String,
-    /// Spending limit in USD for this interval
-    pub limit_usd: f64,
-    /// Interval at which spend resets. Null means a lifetime (one-time) budget.
-    pub reset_interval: Option<WorkspaceBudgetResetInterval>,
-    /// ISO 8601 timestamp of when the budget was last updated
-    pub updated_at: String,
-    /// ID of the workspace the budget belongs to
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WorkspaceBudget {
-        created_at: "created_at" required,
-        id: "id" required,
-        limit_usd: "limit_usd" required,
-        reset_interval: "reset_interval" defaulted,
-        updated_at: "updated_at" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WorkspaceBudget {
+        /// ISO 8601 timestamp of when the budget was created
+        pub created_at: String = "created_at" required,
+        /// Unique identifier for the budget
+        pub id: String = "id" required,
+        /// Spending limit in USD for this interval
+        pub limit_usd: f64 = "limit_usd" required,
+        /// Interval at which spend resets. Null means a lifetime (one-time) budget.
+        pub reset_interval: Option<WorkspaceBudgetResetInterval> = "reset_interval" defaulted,
+        /// ISO 8601 timestamp of when the budget was last updated
+        pub updated_at: String = "updated_at" required,
+        /// ID of the workspace the budget belongs to
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 
@@ -1238,29 +1073,19 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorkspaceMember {
-    /// ISO 8601 timestamp of when the membership was created
-    pub created_at: String,
-    /// Unique identifier for the workspace membership
-    pub id: String,
-    /// Role of the member in the workspace
-    pub role: WorkspaceMemberRole,
-    /// Clerk user ID of the member
-    pub user_id: String,
-    /// ID of the workspace
-    pub workspace_id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WorkspaceMember {
-        created_at: "created_at" required,
-        id: "id" required,
-        role: "role" required,
-        user_id: "user_id" required,
-        workspace_id: "workspace_id" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct WorkspaceMember {
+        /// ISO 8601 timestamp of when the membership was created
+        pub created_at: String = "created_at" required,
+        /// Unique identifier for the workspace membership
+        pub id: String = "id" required,
+        /// Role of the member in the workspace
+        pub role: WorkspaceMemberRole = "role" required,
+        /// Clerk user ID of the member
+        pub user_id: String = "user_id" required,
+        /// ID of the workspace
+        pub workspace_id: String = "workspace_id" required,
     }
 }
 

@@ -16,21 +16,14 @@ open_enum! {
     }
 }
 
-/// The provider sorting strategy (price, throughput, latency)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProviderSortConfig {
-    /// The provider sorting strategy (price, throughput, latency)
-    pub by: Option<ProviderSortConfigBy>,
-    /// Partitioning strategy for sorting: "model" (default) groups endpoints by model before sorting (fallback models remain fallbacks), "none" sorts all endpoints together regardless of model.
-    pub partition: Option<ProviderSortConfigPartition>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ProviderSortConfig {
-        by: "by" optional,
-        partition: "partition" optional,
+    /// The provider sorting strategy (price, throughput, latency)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ProviderSortConfig {
+        /// The provider sorting strategy (price, throughput, latency)
+        pub by: Option<ProviderSortConfigBy> = "by" optional,
+        /// Partitioning strategy for sorting: "model" (default) groups endpoints by model before sorting (fallback models remain fallbacks), "none" sorts all endpoints together regardless of model.
+        pub partition: Option<ProviderSortConfigPartition> = "partition" optional,
     }
 }
 

@@ -6,27 +6,18 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// Percentile-based latency cutoffs. All specified cutoffs must be met for an endpoint to be preferred.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PercentileLatencyCutoffs {
-    /// Maximum p50 latency (seconds)
-    pub p50: Option<f64>,
-    /// Maximum p75 latency (seconds)
-    pub p75: Option<f64>,
-    /// Maximum p90 latency (seconds)
-    pub p90: Option<f64>,
-    /// Maximum p99 latency (seconds)
-    pub p99: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PercentileLatencyCutoffs {
-        p50: "p50" optional,
-        p75: "p75" optional,
-        p90: "p90" optional,
-        p99: "p99" optional,
+    /// Percentile-based latency cutoffs. All specified cutoffs must be met for an endpoint to be preferred.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PercentileLatencyCutoffs {
+        /// Maximum p50 latency (seconds)
+        pub p50: Option<f64> = "p50" optional,
+        /// Maximum p75 latency (seconds)
+        pub p75: Option<f64> = "p75" optional,
+        /// Maximum p90 latency (seconds)
+        pub p90: Option<f64> = "p90" optional,
+        /// Maximum p99 latency (seconds)
+        pub p99: Option<f64> = "p99" optional,
     }
 }
 
@@ -89,27 +80,18 @@ impl PercentileLatencyCutoffs {
     }
 }
 
-/// Percentile-based throughput cutoffs. All specified cutoffs must be met for an endpoint to be preferred.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PercentileThroughputCutoffs {
-    /// Minimum p50 throughput (tokens/sec)
-    pub p50: Option<f64>,
-    /// Minimum p75 throughput (tokens/sec)
-    pub p75: Option<f64>,
-    /// Minimum p90 throughput (tokens/sec)
-    pub p90: Option<f64>,
-    /// Minimum p99 throughput (tokens/sec)
-    pub p99: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PercentileThroughputCutoffs {
-        p50: "p50" optional,
-        p75: "p75" optional,
-        p90: "p90" optional,
-        p99: "p99" optional,
+    /// Percentile-based throughput cutoffs. All specified cutoffs must be met for an endpoint to be preferred.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PercentileThroughputCutoffs {
+        /// Minimum p50 throughput (tokens/sec)
+        pub p50: Option<f64> = "p50" optional,
+        /// Minimum p75 throughput (tokens/sec)
+        pub p75: Option<f64> = "p75" optional,
+        /// Minimum p90 throughput (tokens/sec)
+        pub p90: Option<f64> = "p90" optional,
+        /// Minimum p99 throughput (tokens/sec)
+        pub p99: Option<f64> = "p99" optional,
     }
 }
 
@@ -218,62 +200,43 @@ impl From<f64> for PreferredMinThroughput {
     }
 }
 
-/// When multiple model providers are available, optionally indicate your routing preference.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProviderPreferences {
-    /// Whether to allow backup providers to serve requests
-    /// - true: (default) when the primary provider (or your custom providers in "order") is unavailable, use the next best provider.
-    /// - false: use only the primary/custom provider, and return the upstream error if it's unavailable.
-    pub allow_fallbacks: Option<bool>,
-    /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
-    /// - allow: (default) allow providers which store user data non-transiently and may train on it
-    ///
-    /// - deny: use only providers which do not collect user data.
-    pub data_collection: Option<ProviderPreferencesDataCollection>,
-    /// Whether to restrict routing to only models that allow text distillation. When true, only models where the author has allowed distillation will be used.
-    pub enforce_distillable_text: Option<bool>,
-    /// List of provider slugs to ignore. If provided, this list is merged with your account-wide ignored provider settings for this request.
-    pub ignore: Option<Vec<ProviderPreferencesIgnoreItem>>,
-    /// The object specifying the maximum price you want to pay for this request. USD price per million tokens, for prompt and completion.
-    pub max_price: Option<ProviderPreferencesMaxPrice>,
-    /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
-    pub only: Option<Vec<ProviderPreferencesOnlyItem>>,
-    /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-    pub options: Option<ProviderOptions>,
-    /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
-    pub order: Option<Vec<ProviderPreferencesOrderItem>>,
-    /// Preferred maximum latency (in seconds). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints above the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
-    pub preferred_max_latency: Option<PreferredMaxLatency>,
-    /// Preferred minimum throughput (in tokens per second). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints below the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
-    pub preferred_min_throughput: Option<PreferredMinThroughput>,
-    /// A list of quantization levels to filter the provider by.
-    pub quantizations: Option<Vec<Quantization>>,
-    /// Whether to filter providers to only those that support the parameters you've provided. If this setting is omitted or set to false, then providers will receive only the parameters they support, and ignore the rest.
-    pub require_parameters: Option<bool>,
-    /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
-    pub sort: Option<ProviderPreferencesSort>,
-    /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
-    pub zdr: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ProviderPreferences {
-        allow_fallbacks: "allow_fallbacks" optional,
-        data_collection: "data_collection" optional,
-        enforce_distillable_text: "enforce_distillable_text" optional,
-        ignore: "ignore" optional,
-        max_price: "max_price" optional,
-        only: "only" optional,
-        options: "options" optional,
-        order: "order" optional,
-        preferred_max_latency: "preferred_max_latency" optional,
-        preferred_min_throughput: "preferred_min_throughput" optional,
-        quantizations: "quantizations" optional,
-        require_parameters: "require_parameters" optional,
-        sort: "sort" optional,
-        zdr: "zdr" optional,
+    /// When multiple model providers are available, optionally indicate your routing preference.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ProviderPreferences {
+        /// Whether to allow backup providers to serve requests
+        /// - true: (default) when the primary provider (or your custom providers in "order") is unavailable, use the next best provider.
+        /// - false: use only the primary/custom provider, and return the upstream error if it's unavailable.
+        pub allow_fallbacks: Option<bool> = "allow_fallbacks" optional,
+        /// Data collection setting. If no available model provider meets the requirement, your request will return an error.
+        /// - allow: (default) allow providers which store user data non-transiently and may train on it
+        ///
+        /// - deny: use only providers which do not collect user data.
+        pub data_collection: Option<ProviderPreferencesDataCollection> = "data_collection" optional,
+        /// Whether to restrict routing to only models that allow text distillation. When true, only models where the author has allowed distillation will be used.
+        pub enforce_distillable_text: Option<bool> = "enforce_distillable_text" optional,
+        /// List of provider slugs to ignore. If provided, this list is merged with your account-wide ignored provider settings for this request.
+        pub ignore: Option<Vec<ProviderPreferencesIgnoreItem>> = "ignore" optional,
+        /// The object specifying the maximum price you want to pay for this request. USD price per million tokens, for prompt and completion.
+        pub max_price: Option<ProviderPreferencesMaxPrice> = "max_price" optional,
+        /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
+        pub only: Option<Vec<ProviderPreferencesOnlyItem>> = "only" optional,
+        /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
+        pub options: Option<ProviderOptions> = "options" optional,
+        /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
+        pub order: Option<Vec<ProviderPreferencesOrderItem>> = "order" optional,
+        /// Preferred maximum latency (in seconds). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints above the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
+        pub preferred_max_latency: Option<PreferredMaxLatency> = "preferred_max_latency" optional,
+        /// Preferred minimum throughput (in tokens per second). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints below the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
+        pub preferred_min_throughput: Option<PreferredMinThroughput> = "preferred_min_throughput" optional,
+        /// A list of quantization levels to filter the provider by.
+        pub quantizations: Option<Vec<Quantization>> = "quantizations" optional,
+        /// Whether to filter providers to only those that support the parameters you've provided. If this setting is omitted or set to false, then providers will receive only the parameters they support, and ignore the rest.
+        pub require_parameters: Option<bool> = "require_parameters" optional,
+        /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
+        pub sort: Option<ProviderPreferencesSort> = "sort" optional,
+        /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
+        pub zdr: Option<bool> = "zdr" optional,
     }
 }
 
@@ -507,30 +470,20 @@ impl From<&str> for ProviderPreferencesIgnoreItem {
     }
 }
 
-/// The object specifying the maximum price you want to pay for this request. USD price per million tokens, for prompt and completion.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProviderPreferencesMaxPrice {
-    /// Maximum price in USD per audio unit
-    pub audio: Option<String>,
-    /// Maximum price in USD per million completion tokens
-    pub completion: Option<String>,
-    /// Maximum price in USD per image
-    pub image: Option<String>,
-    /// Maximum price in USD per million prompt tokens
-    pub prompt: Option<String>,
-    /// Maximum price in USD per request
-    pub request: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ProviderPreferencesMaxPrice {
-        audio: "audio" optional,
-        completion: "completion" optional,
-        image: "image" optional,
-        prompt: "prompt" optional,
-        request: "request" optional,
+    /// The object specifying the maximum price you want to pay for this request. USD price per million tokens, for prompt and completion.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ProviderPreferencesMaxPrice {
+        /// Maximum price in USD per audio unit
+        pub audio: Option<String> = "audio" optional,
+        /// Maximum price in USD per million completion tokens
+        pub completion: Option<String> = "completion" optional,
+        /// Maximum price in USD per image
+        pub image: Option<String> = "image" optional,
+        /// Maximum price in USD per million prompt tokens
+        pub prompt: Option<String> = "prompt" optional,
+        /// Maximum price in USD per request
+        pub request: Option<String> = "request" optional,
     }
 }
 

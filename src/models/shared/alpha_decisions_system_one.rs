@@ -6,20 +6,12 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DecisionsBoxAnswer {
-    pub r#box: DecisionsBoxAnswerBox,
-    pub confidence: Option<f64>,
-    pub r#type: DecisionsBoxAnswerType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsBoxAnswer {
-        r#box: "box" required,
-        confidence: "confidence" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DecisionsBoxAnswer {
+        pub r#box: DecisionsBoxAnswerBox = "box" required,
+        pub confidence: Option<f64> = "confidence" optional,
+        pub r#type: DecisionsBoxAnswerType = "type" required,
     }
 }
 
@@ -36,22 +28,13 @@ impl DecisionsBoxAnswer {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DecisionsBoxAnswerBox {
-    pub bottom: f64,
-    pub left: f64,
-    pub right: f64,
-    pub top: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsBoxAnswerBox {
-        bottom: "bottom" required,
-        left: "left" required,
-        right: "right" required,
-        top: "top" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DecisionsBoxAnswerBox {
+        pub bottom: f64 = "bottom" required,
+        pub left: f64 = "left" required,
+        pub right: f64 = "right" required,
+        pub top: f64 = "top" required,
     }
 }
 
@@ -72,19 +55,12 @@ tag_enum! {
     pub enum DecisionsBoxAnswerType { Box = "box" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct DecisionsBoxQuestion {
-    /// A plain string, or a JSON object or array of structured guidance.
-    pub instructions: DecisionsBoxQuestionInstructions,
-    pub r#type: DecisionsBoxQuestionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsBoxQuestion {
-        instructions: "instructions" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DecisionsBoxQuestion {
+        /// A plain string, or a JSON object or array of structured guidance.
+        pub instructions: DecisionsBoxQuestionInstructions = "instructions" required,
+        pub r#type: DecisionsBoxQuestionType = "type" required,
     }
 }
 
@@ -135,22 +111,13 @@ tag_enum! {
     pub enum DecisionsBoxQuestionType { Box = "box" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DecisionsChoiceAnswer {
-    pub choice: String,
-    pub confidence: Option<f64>,
-    pub probabilities: Option<std::collections::BTreeMap<String, f64>>,
-    pub r#type: DecisionsChoiceAnswerType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsChoiceAnswer {
-        choice: "choice" required,
-        confidence: "confidence" optional,
-        probabilities: "probabilities" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DecisionsChoiceAnswer {
+        pub choice: String = "choice" required,
+        pub confidence: Option<f64> = "confidence" optional,
+        pub probabilities: Option<std::collections::BTreeMap<String, f64>> = "probabilities" optional,
+        pub r#type: DecisionsChoiceAnswerType = "type" required,
     }
 }
 
@@ -183,21 +150,13 @@ tag_enum! {
     pub enum DecisionsChoiceAnswerType { Choice = "choice" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct DecisionsChoiceQuestion {
-    pub criteria: serde_json::Map<String, serde_json::Value>,
-    /// A plain string, or a JSON object or array of structured guidance.
-    pub instructions: DecisionsChoiceQuestionInstructions,
-    pub r#type: DecisionsChoiceQuestionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsChoiceQuestion {
-        criteria: "criteria" defaulted,
-        instructions: "instructions" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DecisionsChoiceQuestion {
+        pub criteria: serde_json::Map<String, serde_json::Value> = "criteria" defaulted,
+        /// A plain string, or a JSON object or array of structured guidance.
+        pub instructions: DecisionsChoiceQuestionInstructions = "instructions" required,
+        pub r#type: DecisionsChoiceQuestionType = "type" required,
     }
 }
 
@@ -256,21 +215,13 @@ tag_enum! {
     pub enum DecisionsChoiceQuestionType { Choice = "choice" }
 }
 
-/// An image sent once and referenced by its key in the `assets` map. `data_base64` is the PNG or JPEG file in standard base64 with no `data:` prefix. The multipart `part` field of TypeSafe's API is not accepted.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DecisionsImageAsset {
-    pub data_base64: String,
-    pub format: DecisionsImageAssetFormat,
-    pub r#type: Option<DecisionsImageAssetType>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsImageAsset {
-        data_base64: "data_base64" required,
-        format: "format" required,
-        r#type: "type" optional,
+    /// An image sent once and referenced by its key in the `assets` map. `data_base64` is the PNG or JPEG file in standard base64 with no `data:` prefix. The multipart `part` field of TypeSafe's API is not accepted.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DecisionsImageAsset {
+        pub data_base64: String = "data_base64" required,
+        pub format: DecisionsImageAssetFormat = "format" required,
+        pub r#type: Option<DecisionsImageAssetType> = "type" optional,
     }
 }
 
@@ -299,18 +250,11 @@ tag_enum! {
     pub enum DecisionsImageAssetType { Image = "image" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DecisionsNoulAnswer {
-    pub noul: f64,
-    pub r#type: DecisionsNoulAnswerType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsNoulAnswer {
-        noul: "noul" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DecisionsNoulAnswer {
+        pub noul: f64 = "noul" required,
+        pub r#type: DecisionsNoulAnswerType = "type" required,
     }
 }
 
@@ -325,21 +269,13 @@ tag_enum! {
     pub enum DecisionsNoulAnswerType { Noul = "noul" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct DecisionsNoulQuestion {
-    pub criteria: Option<DecisionsNoulQuestionCriteria>,
-    /// A plain string, or a JSON object or array of structured guidance.
-    pub instructions: DecisionsNoulQuestionInstructions,
-    pub r#type: DecisionsNoulQuestionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsNoulQuestion {
-        criteria: "criteria" optional,
-        instructions: "instructions" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DecisionsNoulQuestion {
+        pub criteria: Option<DecisionsNoulQuestionCriteria> = "criteria" optional,
+        /// A plain string, or a JSON object or array of structured guidance.
+        pub instructions: DecisionsNoulQuestionInstructions = "instructions" required,
+        pub r#type: DecisionsNoulQuestionType = "type" required,
     }
 }
 
@@ -361,20 +297,13 @@ impl DecisionsNoulQuestion {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct DecisionsNoulQuestionCriteria {
-    /// A plain string, or a JSON object or array of structured guidance.
-    pub r#false: DecisionsNoulQuestionCriteriaFalse,
-    /// A plain string, or a JSON object or array of structured guidance.
-    pub r#true: DecisionsNoulQuestionCriteriaTrue,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsNoulQuestionCriteria {
-        r#false: "false" required,
-        r#true: "true" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DecisionsNoulQuestionCriteria {
+        /// A plain string, or a JSON object or array of structured guidance.
+        pub r#false: DecisionsNoulQuestionCriteriaFalse = "false" required,
+        /// A plain string, or a JSON object or array of structured guidance.
+        pub r#true: DecisionsNoulQuestionCriteriaTrue = "true" required,
     }
 }
 
@@ -500,34 +429,21 @@ tag_enum! {
     pub enum DecisionsNoulQuestionType { Noul = "noul" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct DecisionsRequest {
-    /// Images keyed by reference string, as in TypeSafe's API. Write a reference wherever the image belongs in `state`, `instructions`, or `criteria`; every asset must be referenced at least once. Jev reads a reference as a whole string value or inside longer text. Other Decisions models read a whole-string reference wherever they read an `image_url` part and reject a reference inside longer text.
-    pub assets: Option<std::collections::BTreeMap<String, DecisionsImageAsset>>,
-    pub model: String,
-    pub provider: Option<ProviderPreferences>,
-    pub questions: std::collections::BTreeMap<String, DecisionsRequestQuestionsValue>,
-    /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
-    pub session_id: Option<String>,
-    /// The content to evaluate: a plain string, or a JSON object or array of related context.
-    pub state: DecisionsRequestState,
-    /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-    pub trace: Option<TraceConfig>,
-    pub user: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsRequest {
-        assets: "assets" optional,
-        model: "model" required,
-        provider: "provider" optional,
-        questions: "questions" defaulted,
-        session_id: "session_id" optional,
-        state: "state" required,
-        trace: "trace" optional,
-        user: "user" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DecisionsRequest {
+        /// Images keyed by reference string, as in TypeSafe's API. Write a reference wherever the image belongs in `state`, `instructions`, or `criteria`; every asset must be referenced at least once. Jev reads a reference as a whole string value or inside longer text. Other Decisions models read a whole-string reference wherever they read an `image_url` part and reject a reference inside longer text.
+        pub assets: Option<std::collections::BTreeMap<String, DecisionsImageAsset>> = "assets" optional,
+        pub model: String = "model" required,
+        pub provider: Option<ProviderPreferences> = "provider" optional,
+        pub questions: std::collections::BTreeMap<String, DecisionsRequestQuestionsValue> = "questions" defaulted,
+        /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
+        pub session_id: Option<String> = "session_id" optional,
+        /// The content to evaluate: a plain string, or a JSON object or array of related context.
+        pub state: DecisionsRequestState = "state" required,
+        /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
+        pub trace: Option<TraceConfig> = "trace" optional,
+        pub user: Option<String> = "user" optional,
     }
 }
 
@@ -659,24 +575,14 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsRequestState 
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DecisionsResponse {
-    pub answers: std::collections::BTreeMap<String, DecisionsResponseAnswersValue>,
-    pub id: Option<String>,
-    pub model: String,
-    pub provider: Option<String>,
-    pub usage: DecisionsResponseUsage,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsResponse {
-        answers: "answers" defaulted,
-        id: "id" optional,
-        model: "model" required,
-        provider: "provider" optional,
-        usage: "usage" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DecisionsResponse {
+        pub answers: std::collections::BTreeMap<String, DecisionsResponseAnswersValue> = "answers" defaulted,
+        pub id: Option<String> = "id" optional,
+        pub model: String = "model" required,
+        pub provider: Option<String> = "provider" optional,
+        pub usage: DecisionsResponseUsage = "usage" required,
     }
 }
 
@@ -744,20 +650,12 @@ impl From<DecisionsBoxAnswer> for DecisionsResponseAnswersValue {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DecisionsResponseUsage {
-    pub cost: Option<f64>,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsResponseUsage {
-        cost: "cost" optional,
-        input_tokens: "input_tokens" required,
-        output_tokens: "output_tokens" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DecisionsResponseUsage {
+        pub cost: Option<f64> = "cost" optional,
+        pub input_tokens: i64 = "input_tokens" required,
+        pub output_tokens: i64 = "output_tokens" required,
     }
 }
 
@@ -779,24 +677,14 @@ impl DecisionsResponseUsage {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DecisionsScoreAnswer {
-    pub confidence: Option<f64>,
-    pub legend: Option<std::collections::BTreeMap<String, DecisionsScoreAnswerLegendValue>>,
-    pub probabilities: Option<std::collections::BTreeMap<String, f64>>,
-    pub score: f64,
-    pub r#type: DecisionsScoreAnswerType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsScoreAnswer {
-        confidence: "confidence" optional,
-        legend: "legend" optional,
-        probabilities: "probabilities" optional,
-        score: "score" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DecisionsScoreAnswer {
+        pub confidence: Option<f64> = "confidence" optional,
+        pub legend: Option<std::collections::BTreeMap<String, DecisionsScoreAnswerLegendValue>> = "legend" optional,
+        pub probabilities: Option<std::collections::BTreeMap<String, f64>> = "probabilities" optional,
+        pub score: f64 = "score" required,
+        pub r#type: DecisionsScoreAnswerType = "type" required,
     }
 }
 
@@ -875,21 +763,13 @@ tag_enum! {
     pub enum DecisionsScoreAnswerType { Score = "score" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct DecisionsScoreQuestion {
-    pub criteria: Vec<DecisionsScoreQuestionCriteriaItem>,
-    /// A plain string, or a JSON object or array of structured guidance.
-    pub instructions: DecisionsScoreQuestionInstructions,
-    pub r#type: DecisionsScoreQuestionType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DecisionsScoreQuestion {
-        criteria: "criteria" defaulted,
-        instructions: "instructions" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DecisionsScoreQuestion {
+        pub criteria: Vec<DecisionsScoreQuestionCriteriaItem> = "criteria" defaulted,
+        /// A plain string, or a JSON object or array of structured guidance.
+        pub instructions: DecisionsScoreQuestionInstructions = "instructions" required,
+        pub r#type: DecisionsScoreQuestionType = "type" required,
     }
 }
 

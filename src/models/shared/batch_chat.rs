@@ -6,25 +6,15 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// Reasoning detail encrypted schema
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningDetailEncrypted {
-    pub data: String,
-    pub format: Option<ReasoningFormat>,
-    pub id: Option<String>,
-    pub index: Option<i64>,
-    pub r#type: ReasoningDetailEncryptedType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningDetailEncrypted {
-        data: "data" required,
-        format: "format" optional,
-        id: "id" optional,
-        index: "index" optional,
-        r#type: "type" required,
+    /// Reasoning detail encrypted schema
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningDetailEncrypted {
+        pub data: String = "data" required,
+        pub format: Option<ReasoningFormat> = "format" optional,
+        pub id: Option<String> = "id" optional,
+        pub index: Option<i64> = "index" optional,
+        pub r#type: ReasoningDetailEncryptedType = "type" required,
     }
 }
 
@@ -78,31 +68,18 @@ tag_enum! {
     pub enum ReasoningDetailEncryptedType { ReasoningEncrypted = "reasoning.encrypted" }
 }
 
-/// Record of an OpenRouter server-tool invocation (e.g. openrouter:fusion), carried in reasoning_details so a prior tool call can be rehydrated into a later turn of the same conversation.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningDetailServerToolCall {
-    pub arguments: String,
-    pub format: Option<ReasoningFormat>,
-    pub id: Option<String>,
-    pub index: Option<i64>,
-    pub result: String,
-    pub tool_call_id: Option<String>,
-    pub tool_name: String,
-    pub r#type: ReasoningDetailServerToolCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningDetailServerToolCall {
-        arguments: "arguments" required,
-        format: "format" optional,
-        id: "id" optional,
-        index: "index" optional,
-        result: "result" required,
-        tool_call_id: "tool_call_id" optional,
-        tool_name: "tool_name" required,
-        r#type: "type" required,
+    /// Record of an OpenRouter server-tool invocation (e.g. openrouter:fusion), carried in reasoning_details so a prior tool call can be rehydrated into a later turn of the same conversation.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningDetailServerToolCall {
+        pub arguments: String = "arguments" required,
+        pub format: Option<ReasoningFormat> = "format" optional,
+        pub id: Option<String> = "id" optional,
+        pub index: Option<i64> = "index" optional,
+        pub result: String = "result" required,
+        pub tool_call_id: Option<String> = "tool_call_id" optional,
+        pub tool_name: String = "tool_name" required,
+        pub r#type: ReasoningDetailServerToolCallType = "type" required,
     }
 }
 
@@ -172,25 +149,15 @@ tag_enum! {
     pub enum ReasoningDetailServerToolCallType { ReasoningServerToolCall = "reasoning.server_tool_call" }
 }
 
-/// Reasoning detail summary schema
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningDetailSummary {
-    pub format: Option<ReasoningFormat>,
-    pub id: Option<String>,
-    pub index: Option<i64>,
-    pub summary: String,
-    pub r#type: ReasoningDetailSummaryType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningDetailSummary {
-        format: "format" optional,
-        id: "id" optional,
-        index: "index" optional,
-        summary: "summary" required,
-        r#type: "type" required,
+    /// Reasoning detail summary schema
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningDetailSummary {
+        pub format: Option<ReasoningFormat> = "format" optional,
+        pub id: Option<String> = "id" optional,
+        pub index: Option<i64> = "index" optional,
+        pub summary: String = "summary" required,
+        pub r#type: ReasoningDetailSummaryType = "type" required,
     }
 }
 
@@ -244,27 +211,16 @@ tag_enum! {
     pub enum ReasoningDetailSummaryType { ReasoningSummary = "reasoning.summary" }
 }
 
-/// Reasoning detail text schema
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReasoningDetailText {
-    pub format: Option<ReasoningFormat>,
-    pub id: Option<String>,
-    pub index: Option<i64>,
-    pub signature: Option<String>,
-    pub text: Option<String>,
-    pub r#type: ReasoningDetailTextType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ReasoningDetailText {
-        format: "format" optional,
-        id: "id" optional,
-        index: "index" optional,
-        signature: "signature" optional,
-        text: "text" optional,
-        r#type: "type" required,
+    /// Reasoning detail text schema
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ReasoningDetailText {
+        pub format: Option<ReasoningFormat> = "format" optional,
+        pub id: Option<String> = "id" optional,
+        pub index: Option<i64> = "index" optional,
+        pub signature: Option<String> = "signature" optional,
+        pub text: Option<String> = "text" optional,
+        pub r#type: ReasoningDetailTextType = "type" required,
     }
 }
 

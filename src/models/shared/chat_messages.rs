@@ -6,19 +6,12 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// OpenRouter built-in server tool: searches the web for current information
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenRouterWebSearchServerTool {
-    pub parameters: Option<WebSearchConfig>,
-    pub r#type: OpenRouterWebSearchServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenRouterWebSearchServerTool {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: searches the web for current information
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenRouterWebSearchServerTool {
+        pub parameters: Option<WebSearchConfig> = "parameters" optional,
+        pub r#type: OpenRouterWebSearchServerToolType = "type" required,
     }
 }
 
@@ -39,47 +32,31 @@ tag_enum! {
     pub enum OpenRouterWebSearchServerToolType { OpenrouterWebSearch = "openrouter:web_search" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchConfig {
-    /// Limit search results to these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, and most native providers (Anthropic, OpenAI, SpaceXAI). Cannot be used with excluded_domains.
-    pub allowed_domains: Option<Vec<String>>,
-    /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
-    pub engine: Option<WebSearchEngineEnum>,
-    /// Exclude search results from these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, Anthropic, OpenAI, and SpaceXAI. Cannot be used with allowed_domains.
-    pub excluded_domains: Option<Vec<String>>,
-    /// Exact maximum number of characters of content per search result. Applies to the Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, caps highlight content per result. For Parallel, caps excerpt content per result (default 1,500 when omitted). For Perplexity, maps to the native `max_tokens_per_page` parameter (converted from characters to tokens) and trims the response to the exact character cap. When both `max_characters` and `search_context_size` are set, `max_characters` takes precedence. When omitted, falls back to `search_context_size` mapping (Exa) or engine defaults (Parallel, Perplexity).
-    pub max_characters: Option<i64>,
-    /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
-    pub max_results: Option<i64>,
-    /// Maximum total number of search results across all search calls in a single request. Once this limit is reached, the tool will stop returning new results. Useful for controlling cost and context size in agentic loops. Defaults to 50 when not specified.
-    pub max_total_results: Option<i64>,
-    /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
-    pub max_uses: Option<i64>,
-    /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    pub mode: Option<WebSearchMode>,
-    /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
-    pub search_context_size: Option<SearchQualityLevel>,
-    /// Approximate user location for location-biased results.
-    pub user_location: Option<WebSearchUserLocationServerTool>,
-    /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-    pub x_search: Option<XSearchOptions>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchConfig {
-        allowed_domains: "allowed_domains" optional,
-        engine: "engine" optional,
-        excluded_domains: "excluded_domains" optional,
-        max_characters: "max_characters" optional,
-        max_results: "max_results" optional,
-        max_total_results: "max_total_results" optional,
-        max_uses: "max_uses" optional,
-        mode: "mode" optional,
-        search_context_size: "search_context_size" optional,
-        user_location: "user_location" optional,
-        x_search: "x_search" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchConfig {
+        /// Limit search results to these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, and most native providers (Anthropic, OpenAI, SpaceXAI). Cannot be used with excluded_domains.
+        pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
+        /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
+        pub engine: Option<WebSearchEngineEnum> = "engine" optional,
+        /// Exclude search results from these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, Anthropic, OpenAI, and SpaceXAI. Cannot be used with allowed_domains.
+        pub excluded_domains: Option<Vec<String>> = "excluded_domains" optional,
+        /// Exact maximum number of characters of content per search result. Applies to the Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, caps highlight content per result. For Parallel, caps excerpt content per result (default 1,500 when omitted). For Perplexity, maps to the native `max_tokens_per_page` parameter (converted from characters to tokens) and trims the response to the exact character cap. When both `max_characters` and `search_context_size` are set, `max_characters` takes precedence. When omitted, falls back to `search_context_size` mapping (Exa) or engine defaults (Parallel, Perplexity).
+        pub max_characters: Option<i64> = "max_characters" optional,
+        /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
+        pub max_results: Option<i64> = "max_results" optional,
+        /// Maximum total number of search results across all search calls in a single request. Once this limit is reached, the tool will stop returning new results. Useful for controlling cost and context size in agentic loops. Defaults to 50 when not specified.
+        pub max_total_results: Option<i64> = "max_total_results" optional,
+        /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
+        pub max_uses: Option<i64> = "max_uses" optional,
+        /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
+        pub mode: Option<WebSearchMode> = "mode" optional,
+        /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
+        pub search_context_size: Option<SearchQualityLevel> = "search_context_size" optional,
+        /// Approximate user location for location-biased results.
+        pub user_location: Option<WebSearchUserLocationServerTool> = "user_location" optional,
+        /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
+        pub x_search: Option<XSearchOptions> = "x_search" optional,
     }
 }
 

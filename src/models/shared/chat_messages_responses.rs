@@ -7,32 +7,21 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// Beta. States the listed rules to the model and evaluates every turn against them; the configuration, metadata, and error shapes may change.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentPlugin {
-    pub id: AlignmentPluginId,
-    /// Whether the rules are stated to the model in a system message on every provider call. Default true.
-    pub instruct: Option<bool>,
-    /// Provider calls made again after a blocked turn, in enforce mode. Default 1.
-    pub max_retries: Option<i64>,
-    /// `enforce`: a turn that breaks a rule is withheld, retried, and finally returned as an error. `audit`: every turn is evaluated and returned. Default `audit`.
-    pub mode: Option<AlignmentPluginMode>,
-    /// Rules the reply must follow. Each rule is evaluated on its own.
-    pub rules: Vec<AlignmentRule>,
-    /// Probability at or above which a rule is broken, from 0.01 to 1. Default 0.7.
-    pub threshold: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentPlugin {
-        id: "id" required,
-        instruct: "instruct" optional,
-        max_retries: "max_retries" optional,
-        mode: "mode" optional,
-        rules: "rules" defaulted,
-        threshold: "threshold" optional,
+    /// Beta. States the listed rules to the model and evaluates every turn against them; the configuration, metadata, and error shapes may change.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlignmentPlugin {
+        pub id: AlignmentPluginId = "id" required,
+        /// Whether the rules are stated to the model in a system message on every provider call. Default true.
+        pub instruct: Option<bool> = "instruct" optional,
+        /// Provider calls made again after a blocked turn, in enforce mode. Default 1.
+        pub max_retries: Option<i64> = "max_retries" optional,
+        /// `enforce`: a turn that breaks a rule is withheld, retried, and finally returned as an error. `audit`: every turn is evaluated and returned. Default `audit`.
+        pub mode: Option<AlignmentPluginMode> = "mode" optional,
+        /// Rules the reply must follow. Each rule is evaluated on its own.
+        pub rules: Vec<AlignmentRule> = "rules" defaulted,
+        /// Probability at or above which a rule is broken, from 0.01 to 1. Default 0.7.
+        pub threshold: Option<f64> = "threshold" optional,
     }
 }
 
@@ -87,20 +76,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentRule {
-    /// Text that states what the reply must do or must not do.
-    pub rule: String,
-    /// Fields of the assistant message the rule applies to. The rule is evaluated on a message that has at least one of them and is not applicable to any other message.
-    pub watch: Vec<AlignmentRuleWatchItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentRule {
-        rule: "rule" required,
-        watch: "watch" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlignmentRule {
+        /// Text that states what the reply must do or must not do.
+        pub rule: String = "rule" required,
+        /// Fields of the assistant message the rule applies to. The rule is evaluated on a message that has at least one of them and is not applicable to any other message.
+        pub watch: Vec<AlignmentRuleWatchItem> = "watch" defaulted,
     }
 }
 
@@ -121,19 +103,12 @@ open_enum! {
     }
 }
 
-/// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCacheControlDirective {
-    pub ttl: Option<AnthropicCacheControlTtl>,
-    pub r#type: AnthropicCacheControlDirectiveType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCacheControlDirective {
-        ttl: "ttl" optional,
-        r#type: "type" required,
+    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCacheControlDirective {
+        pub ttl: Option<AnthropicCacheControlTtl> = "ttl" optional,
+        pub r#type: AnthropicCacheControlDirectiveType = "type" required,
     }
 }
 
@@ -194,22 +169,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArmorAutoMode {
-    pub allow: Option<Vec<ArmorAutoModeAllowItem>>,
-    pub environment: Option<Vec<ArmorAutoModeEnvironmentItem>>,
-    pub hard_deny: Option<Vec<ArmorAutoModeHardDenyItem>>,
-    pub soft_deny: Option<Vec<ArmorAutoModeSoftDenyItem>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ArmorAutoMode {
-        allow: "allow" optional,
-        environment: "environment" optional,
-        hard_deny: "hard_deny" optional,
-        soft_deny: "soft_deny" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ArmorAutoMode {
+        pub allow: Option<Vec<ArmorAutoModeAllowItem>> = "allow" optional,
+        pub environment: Option<Vec<ArmorAutoModeEnvironmentItem>> = "environment" optional,
+        pub hard_deny: Option<Vec<ArmorAutoModeHardDenyItem>> = "hard_deny" optional,
+        pub soft_deny: Option<Vec<ArmorAutoModeSoftDenyItem>> = "soft_deny" optional,
     }
 }
 
@@ -356,19 +322,12 @@ impl From<&str> for ArmorAutoModeSoftDenyItem {
     }
 }
 
-/// The Armor context: Claude Code's `classifier_context` (v1), with `auto_mode.{hard_deny,soft_deny,allow}` rules as strings or `{ id, instructions, threshold? }` objects and `auto_mode.environment` entries as `"Name: value"` strings or `{ name, value }` objects. `threshold` applies when Armor evaluates; when the provider evaluates natively (Anthropic dangerous-tool-use beta) rules are judged at the provider's own boundary.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArmorContext {
-    pub auto_mode: Option<ArmorAutoMode>,
-    pub v: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ArmorContext {
-        auto_mode: "auto_mode" optional,
-        v: "v" required,
+    /// The Armor context: Claude Code's `classifier_context` (v1), with `auto_mode.{hard_deny,soft_deny,allow}` rules as strings or `{ id, instructions, threshold? }` objects and `auto_mode.environment` entries as `"Name: value"` strings or `{ name, value }` objects. `threshold` applies when Armor evaluates; when the provider evaluates natively (Anthropic dangerous-tool-use beta) rules are judged at the provider's own boundary.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ArmorContext {
+        pub auto_mode: Option<ArmorAutoMode> = "auto_mode" optional,
+        pub v: i64 = "v" required,
     }
 }
 
@@ -385,18 +344,11 @@ impl ArmorContext {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArmorEnvironmentEntry {
-    pub name: String,
-    pub value: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ArmorEnvironmentEntry {
-        name: "name" required,
-        value: "value" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ArmorEnvironmentEntry {
+        pub name: String = "name" required,
+        pub value: String = "value" required,
     }
 }
 
@@ -407,38 +359,25 @@ impl ArmorEnvironmentEntry {
     }
 }
 
-/// Evaluates every client tool call the model emits against a rule stack (hard-deny, soft-deny, allow) before it reaches the caller. The stack merges the workspace guardrail, this plugin, and any Anthropic `safeguards`; on endpoints that support Anthropic's `dangerous-tool-use` beta the evaluation is native, elsewhere it is one decisions call per tool call. Evaluation is not billed during the beta. Verdicts are reported as `safeguard_results`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArmorPlugin {
-    /// The Armor context: Claude Code's `classifier_context` (v1), with `auto_mode.{hard_deny,soft_deny,allow}` rules as strings or `{ id, instructions, threshold? }` objects and `auto_mode.environment` entries as `"Name: value"` strings or `{ name, value }` objects. `threshold` applies when Armor evaluates; when the provider evaluates natively (Anthropic dangerous-tool-use beta) rules are judged at the provider's own boundary.
-    pub classifier_context: Option<ArmorContext>,
-    /// Set to false to disable Armor for this request. Defaults to true.
-    pub enabled: Option<bool>,
-    /// Run provider-native server tools (web search, code execution, ...) through the agent loop so Armor evaluates them too. Defaults to false: native passthrough stands and such calls are reported `skipped`.
-    pub evaluate_native_tools: Option<bool>,
-    pub id: ArmorPluginId,
-    /// `enforce` withholds blocked calls; `audit` evaluates and reports the same verdicts without withholding any calls, regardless of `on_error`. Default `enforce`.
-    pub mode: Option<ArmorPluginMode>,
-    /// When the classifier cannot answer (timeout, upstream error, context too long) the call is reported `unavailable`; `block` rejects it and `log` releases it. Default `block`.
-    pub on_error: Option<ArmorPluginOnError>,
-    /// How a blocked call reaches the caller. `text` (the default): the call is withheld and an `\<openrouter_armor_blocked>` marker stands in assistant text. `custom_item` (Responses API only): the call is withheld and an `openrouter:armor_blocked` output item carries its id, name, arguments and the rule that fired. `claude_code_compatibility` (Messages API only; the default when the request carries a `dangerous_tool_use` safeguard, i.e. the client speaks Claude Code's protocol): the `tool_use` stays in `content[]` and the verdict is `flagged` in `safeguard_results`, so the client withholds execution and writes the error tool result as under the native classifier. Under `text` and `custom_item` the model received a failure result in the loop and continued in the same request; under `claude_code_compatibility` the turn ends on the flagged call and the model continues on the next request, after the client's denial.
-    pub output_mode: Option<ArmorPluginOutputMode>,
-    /// Prepend Claude Code's built-in auto-mode rule set (1 hard-deny, 72 soft-deny, 17 allow, 21 environment slots) ahead of every configured rule. Defaults to true on the Anthropic Messages API and false elsewhere.
-    pub use_cc_style_default_rules: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ArmorPlugin {
-        classifier_context: "classifier_context" optional,
-        enabled: "enabled" optional,
-        evaluate_native_tools: "evaluate_native_tools" optional,
-        id: "id" required,
-        mode: "mode" optional,
-        on_error: "on_error" optional,
-        output_mode: "output_mode" optional,
-        use_cc_style_default_rules: "use_cc_style_default_rules" optional,
+    /// Evaluates every client tool call the model emits against a rule stack (hard-deny, soft-deny, allow) before it reaches the caller. The stack merges the workspace guardrail, this plugin, and any Anthropic `safeguards`; on endpoints that support Anthropic's `dangerous-tool-use` beta the evaluation is native, elsewhere it is one decisions call per tool call. Evaluation is not billed during the beta. Verdicts are reported as `safeguard_results`.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ArmorPlugin {
+        /// The Armor context: Claude Code's `classifier_context` (v1), with `auto_mode.{hard_deny,soft_deny,allow}` rules as strings or `{ id, instructions, threshold? }` objects and `auto_mode.environment` entries as `"Name: value"` strings or `{ name, value }` objects. `threshold` applies when Armor evaluates; when the provider evaluates natively (Anthropic dangerous-tool-use beta) rules are judged at the provider's own boundary.
+        pub classifier_context: Option<ArmorContext> = "classifier_context" optional,
+        /// Set to false to disable Armor for this request. Defaults to true.
+        pub enabled: Option<bool> = "enabled" optional,
+        /// Run provider-native server tools (web search, code execution, ...) through the agent loop so Armor evaluates them too. Defaults to false: native passthrough stands and such calls are reported `skipped`.
+        pub evaluate_native_tools: Option<bool> = "evaluate_native_tools" optional,
+        pub id: ArmorPluginId = "id" required,
+        /// `enforce` withholds blocked calls; `audit` evaluates and reports the same verdicts without withholding any calls, regardless of `on_error`. Default `enforce`.
+        pub mode: Option<ArmorPluginMode> = "mode" optional,
+        /// When the classifier cannot answer (timeout, upstream error, context too long) the call is reported `unavailable`; `block` rejects it and `log` releases it. Default `block`.
+        pub on_error: Option<ArmorPluginOnError> = "on_error" optional,
+        /// How a blocked call reaches the caller. `text` (the default): the call is withheld and an `\<openrouter_armor_blocked>` marker stands in assistant text. `custom_item` (Responses API only): the call is withheld and an `openrouter:armor_blocked` output item carries its id, name, arguments and the rule that fired. `claude_code_compatibility` (Messages API only; the default when the request carries a `dangerous_tool_use` safeguard, i.e. the client speaks Claude Code's protocol): the `tool_use` stays in `content[]` and the verdict is `flagged` in `safeguard_results`, so the client withholds execution and writes the error tool result as under the native classifier. Under `text` and `custom_item` the model received a failure result in the loop and continued in the same request; under `claude_code_compatibility` the turn ends on the flagged call and the model continues on the next request, after the client's denial.
+        pub output_mode: Option<ArmorPluginOutputMode> = "output_mode" optional,
+        /// Prepend Claude Code's built-in auto-mode rule set (1 hard-deny, 72 soft-deny, 17 allow, 21 environment slots) ahead of every configured rule. Defaults to true on the Anthropic Messages API and false elsewhere.
+        pub use_cc_style_default_rules: Option<bool> = "use_cc_style_default_rules" optional,
     }
 }
 
@@ -530,26 +469,17 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArmorRule {
-    /// Stable id, unique within its source; reported as the deciding rule when it fires.
-    pub id: String,
-    /// What the rule matches, written for the classifier.
-    pub instructions: String,
-    /// Display name shown in verdict explanations; defaults to the id.
-    pub name: Option<String>,
-    /// Probability at or above which the rule counts as matched. Defaults to 0.6 for hard-deny and soft-deny rules and 0.7 for allow rules (an exception needs stronger evidence to clear a matched soft deny).
-    pub threshold: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ArmorRule {
-        id: "id" required,
-        instructions: "instructions" required,
-        name: "name" optional,
-        threshold: "threshold" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ArmorRule {
+        /// Stable id, unique within its source; reported as the deciding rule when it fires.
+        pub id: String = "id" required,
+        /// What the rule matches, written for the classifier.
+        pub instructions: String = "instructions" required,
+        /// Display name shown in verdict explanations; defaults to the id.
+        pub name: Option<String> = "name" optional,
+        /// Probability at or above which the rule counts as matched. Defaults to 0.6 for hard-deny and soft-deny rules and 0.7 for allow rules (an exception needs stronger evidence to clear a matched soft deny).
+        pub threshold: Option<f64> = "threshold" optional,
     }
 }
 
@@ -578,32 +508,21 @@ impl ArmorRule {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AutoBetaRouterPlugin {
-    /// List of model patterns to filter which models the auto-beta-router can route between. Supports wildcards (e.g., "anthropic/*" matches all Anthropic models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. When not specified, every model ranked for the classified task type is a candidate, falling back to a default model set when rankings are unavailable.
-    pub allowed_models: Option<Vec<String>>,
-    /// Deprecated: Use cost_tier instead. Balances routing between cost and quality on a 0-10 scale. The auto-beta-router ranks models for the classified task type by community spend share, then filters candidates by their average cost per generation for that task. Higher values favor cheaper models: 10 keeps only models around the cheapest 10th percentile, while 0 permits models up to the 90th percentile for cost. Defaults to 9 when no cost setting is provided. It remains supported and retains ceiling behavior, but cost_tier takes precedence when both are provided.
-    #[deprecated(note = "Use cost_tier instead.")]
-    pub cost_quality_tradeoff: Option<i64>,
-    /// Named cost/quality setting. For auto-beta-router, tiers select cost-percentile bands: low = \[0, 20), medium = \[20, 40), high = \[40, 60), xhigh = \[60, 80), and max = \[80, 100\]. Takes precedence over the deprecated numeric cost_quality_tradeoff when both are provided.
-    pub cost_tier: Option<AutoBetaRouterPluginCostTier>,
-    /// Set to false to disable the auto-beta-router plugin for this request. Defaults to true.
-    pub enabled: Option<bool>,
-    /// List of model patterns to exclude from auto-beta-router selection. Supports wildcards (e.g., "meta-llama/*" excludes all Llama models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. Applied after allowed_models, so an excluded pattern always wins over an allowed one.
-    pub excluded_models: Option<Vec<String>>,
-    pub id: AutoBetaRouterPluginId,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AutoBetaRouterPlugin {
-        allowed_models: "allowed_models" optional,
-        cost_quality_tradeoff: "cost_quality_tradeoff" optional,
-        cost_tier: "cost_tier" optional,
-        enabled: "enabled" optional,
-        excluded_models: "excluded_models" optional,
-        id: "id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AutoBetaRouterPlugin {
+        /// List of model patterns to filter which models the auto-beta-router can route between. Supports wildcards (e.g., "anthropic/*" matches all Anthropic models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. When not specified, every model ranked for the classified task type is a candidate, falling back to a default model set when rankings are unavailable.
+        pub allowed_models: Option<Vec<String>> = "allowed_models" optional,
+        /// Deprecated: Use cost_tier instead. Balances routing between cost and quality on a 0-10 scale. The auto-beta-router ranks models for the classified task type by community spend share, then filters candidates by their average cost per generation for that task. Higher values favor cheaper models: 10 keeps only models around the cheapest 10th percentile, while 0 permits models up to the 90th percentile for cost. Defaults to 9 when no cost setting is provided. It remains supported and retains ceiling behavior, but cost_tier takes precedence when both are provided.
+        #[deprecated(note = "Use cost_tier instead.")]
+        pub cost_quality_tradeoff: Option<i64> = "cost_quality_tradeoff" optional,
+        /// Named cost/quality setting. For auto-beta-router, tiers select cost-percentile bands: low = \[0, 20), medium = \[20, 40), high = \[40, 60), xhigh = \[60, 80), and max = \[80, 100\]. Takes precedence over the deprecated numeric cost_quality_tradeoff when both are provided.
+        pub cost_tier: Option<AutoBetaRouterPluginCostTier> = "cost_tier" optional,
+        /// Set to false to disable the auto-beta-router plugin for this request. Defaults to true.
+        pub enabled: Option<bool> = "enabled" optional,
+        /// List of model patterns to exclude from auto-beta-router selection. Supports wildcards (e.g., "meta-llama/*" excludes all Llama models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. Applied after allowed_models, so an excluded pattern always wins over an allowed one.
+        pub excluded_models: Option<Vec<String>> = "excluded_models" optional,
+        pub id: AutoBetaRouterPluginId = "id" required,
     }
 }
 
@@ -668,35 +587,23 @@ tag_enum! {
     pub enum AutoBetaRouterPluginId { AutoBetaRouter = "auto-beta-router" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AutoRouterPlugin {
-    /// List of model patterns to filter which models the auto-router can route between. Supports wildcards (e.g., "anthropic/*" matches all Anthropic models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. When not specified, every model ranked for the classified task type is a candidate, falling back to a default model set when rankings are unavailable.
-    pub allowed_models: Option<Vec<String>>,
-    /// Deprecated: Use cost_tier instead. Balances routing between cost and quality on a 0-10 scale. The auto-router ranks models for the classified task type by community spend share, then filters candidates by their average cost per generation for that task. Higher values favor cheaper models: 10 keeps only models around the cheapest 10th percentile, while 0 permits models up to the 90th percentile for cost. Defaults to 9 when no cost setting is provided. It remains supported and retains ceiling behavior, but cost_tier takes precedence when both are provided.
-    #[deprecated(note = "Use cost_tier instead.")]
-    pub cost_quality_tradeoff: Option<i64>,
-    /// Named cost/quality setting. Tiers select cost-percentile bands: low = \[0, 20), medium = \[20, 40), high = \[40, 60), xhigh = \[60, 80), and max = \[80, 100\]. Takes precedence over the deprecated numeric cost_quality_tradeoff when both are provided.
-    pub cost_tier: Option<AutoRouterPluginCostTier>,
-    /// Set to false to disable the auto-router plugin for this request. Defaults to true.
-    pub enabled: Option<bool>,
-    /// List of model patterns to exclude from auto-router selection. Supports wildcards (e.g., "meta-llama/*" excludes all Llama models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. Applied after allowed_models, so an excluded pattern always wins over an allowed one.
-    pub excluded_models: Option<Vec<String>>,
-    pub id: AutoRouterPluginId,
-    /// When true, reuses the model from the most recent assistant message's `model` attribute for subsequent turns. Defaults to false.
-    pub pin_model: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AutoRouterPlugin {
-        allowed_models: "allowed_models" optional,
-        cost_quality_tradeoff: "cost_quality_tradeoff" optional,
-        cost_tier: "cost_tier" optional,
-        enabled: "enabled" optional,
-        excluded_models: "excluded_models" optional,
-        id: "id" required,
-        pin_model: "pin_model" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AutoRouterPlugin {
+        /// List of model patterns to filter which models the auto-router can route between. Supports wildcards (e.g., "anthropic/*" matches all Anthropic models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. When not specified, every model ranked for the classified task type is a candidate, falling back to a default model set when rankings are unavailable.
+        pub allowed_models: Option<Vec<String>> = "allowed_models" optional,
+        /// Deprecated: Use cost_tier instead. Balances routing between cost and quality on a 0-10 scale. The auto-router ranks models for the classified task type by community spend share, then filters candidates by their average cost per generation for that task. Higher values favor cheaper models: 10 keeps only models around the cheapest 10th percentile, while 0 permits models up to the 90th percentile for cost. Defaults to 9 when no cost setting is provided. It remains supported and retains ceiling behavior, but cost_tier takes precedence when both are provided.
+        #[deprecated(note = "Use cost_tier instead.")]
+        pub cost_quality_tradeoff: Option<i64> = "cost_quality_tradeoff" optional,
+        /// Named cost/quality setting. Tiers select cost-percentile bands: low = \[0, 20), medium = \[20, 40), high = \[40, 60), xhigh = \[60, 80), and max = \[80, 100\]. Takes precedence over the deprecated numeric cost_quality_tradeoff when both are provided.
+        pub cost_tier: Option<AutoRouterPluginCostTier> = "cost_tier" optional,
+        /// Set to false to disable the auto-router plugin for this request. Defaults to true.
+        pub enabled: Option<bool> = "enabled" optional,
+        /// List of model patterns to exclude from auto-router selection. Supports wildcards (e.g., "meta-llama/*" excludes all Llama models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. Applied after allowed_models, so an excluded pattern always wins over an allowed one.
+        pub excluded_models: Option<Vec<String>> = "excluded_models" optional,
+        pub id: AutoRouterPluginId = "id" required,
+        /// When true, reuses the model from the most recent assistant message's `model` attribute for subsequent turns. Defaults to false.
+        pub pin_model: Option<bool> = "pin_model" optional,
     }
 }
 
@@ -768,20 +675,13 @@ tag_enum! {
     pub enum AutoRouterPluginId { AutoRouter = "auto-router" }
 }
 
-/// OpenRouter built-in server tool: runs shell commands server-side in a sandboxed container
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BashServerTool {
-    /// Configuration for the openrouter:bash server tool
-    pub parameters: Option<BashServerToolConfig>,
-    pub r#type: BashServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BashServerTool {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: runs shell commands server-side in a sandboxed container
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BashServerTool {
+        /// Configuration for the openrouter:bash server tool
+        pub parameters: Option<BashServerToolConfig> = "parameters" optional,
+        pub r#type: BashServerToolType = "type" required,
     }
 }
 
@@ -798,21 +698,14 @@ impl BashServerTool {
     }
 }
 
-/// Configuration for the openrouter:bash server tool
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct BashServerToolConfig {
-    /// Which bash engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) and "native" use native passthrough, returning the tool call to your application to run client-side; OpenRouter does not execute the commands.
-    pub engine: Option<BashServerToolEngine>,
-    /// Execution environment for the bash server tool.
-    pub environment: Option<BashServerToolEnvironment>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    BashServerToolConfig {
-        engine: "engine" optional,
-        environment: "environment" optional,
+    /// Configuration for the openrouter:bash server tool
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BashServerToolConfig {
+        /// Which bash engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) and "native" use native passthrough, returning the tool call to your application to run client-side; OpenRouter does not execute the commands.
+        pub engine: Option<BashServerToolEngine> = "engine" optional,
+        /// Execution environment for the bash server tool.
+        pub environment: Option<BashServerToolEnvironment> = "environment" optional,
     }
 }
 
@@ -868,23 +761,15 @@ tag_enum! {
     pub enum BashServerToolType { OpenrouterBash = "openrouter:bash" }
 }
 
-/// An OpenRouter-managed, auto-provisioned ephemeral container.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContainerAutoEnvironment {
-    /// Workspace file ids (or_file_…) to attach into the container before the first command runs. Each file is copied to the container home as a writable copy named {last 8 characters of the file id}-{base filename} (a file stored as data/report.csv with id or_file_…NR6q4V8w attaches to ~/NR6q4V8w-report.csv), so same-named files never collide; the source document is never modified. Unknown, foreign, or malformed ids fail the request with a 400 before any command executes. Max 20 ids.
-    pub file_ids: Option<ContainerFileIds>,
-    /// Network egress policy for the container. "disabled" blocks all outbound internet; "allowlist" permits only hosts matching the listed hostnames or * glob patterns (ports 80/443, DNS via Cloudflare resolvers). The policy is fixed when a container starts: sending a different policy to a warm container fails the request with a 409. Omitted: defaults to "disabled" (no outbound internet). For unrestricted egress, use an allowlist of \["*"\].
-    pub network_policy: Option<ContainerNetworkPolicy>,
-    pub r#type: ContainerAutoEnvironmentType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContainerAutoEnvironment {
-        file_ids: "file_ids" optional,
-        network_policy: "network_policy" optional,
-        r#type: "type" required,
+    /// An OpenRouter-managed, auto-provisioned ephemeral container.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContainerAutoEnvironment {
+        /// Workspace file ids (or_file_…) to attach into the container before the first command runs. Each file is copied to the container home as a writable copy named {last 8 characters of the file id}-{base filename} (a file stored as data/report.csv with id or_file_…NR6q4V8w attaches to ~/NR6q4V8w-report.csv), so same-named files never collide; the source document is never modified. Unknown, foreign, or malformed ids fail the request with a 400 before any command executes. Max 20 ids.
+        pub file_ids: Option<ContainerFileIds> = "file_ids" optional,
+        /// Network egress policy for the container. "disabled" blocks all outbound internet; "allowlist" permits only hosts matching the listed hostnames or * glob patterns (ports 80/443, DNS via Cloudflare resolvers). The policy is fixed when a container starts: sending a different policy to a warm container fails the request with a 409. Omitted: defaults to "disabled" (no outbound internet). For unrestricted egress, use an allowlist of \["*"\].
+        pub network_policy: Option<ContainerNetworkPolicy> = "network_policy" optional,
+        pub r#type: ContainerAutoEnvironmentType = "type" required,
     }
 }
 
@@ -934,20 +819,13 @@ impl From<ContainerNetworkPolicyAllowlist> for ContainerNetworkPolicy {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContainerNetworkPolicyAllowlist {
-    /// Hostnames the container may reach over ports 80/443 (max 50). Entries are lowercase hostnames or glob patterns where * matches any run of characters (e.g. *.example.com). An exact hostname does not cover its subdomains — use a glob or list each hostname. pip needs both pypi.org and files.pythonhosted.org (or *.pythonhosted.org).
-    pub allowed_domains: Vec<String>,
-    /// Outbound access restricted to the listed domains.
-    pub r#type: ContainerNetworkPolicyAllowlistType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContainerNetworkPolicyAllowlist {
-        allowed_domains: "allowed_domains" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContainerNetworkPolicyAllowlist {
+        /// Hostnames the container may reach over ports 80/443 (max 50). Entries are lowercase hostnames or glob patterns where * matches any run of characters (e.g. *.example.com). An exact hostname does not cover its subdomains — use a glob or list each hostname. pip needs both pypi.org and files.pythonhosted.org (or *.pythonhosted.org).
+        pub allowed_domains: Vec<String> = "allowed_domains" defaulted,
+        /// Outbound access restricted to the listed domains.
+        pub r#type: ContainerNetworkPolicyAllowlistType = "type" required,
     }
 }
 
@@ -963,17 +841,11 @@ tag_enum! {
     pub enum ContainerNetworkPolicyAllowlistType { Allowlist = "allowlist" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContainerNetworkPolicyDisabled {
-    /// No outbound internet access.
-    pub r#type: ContainerNetworkPolicyDisabledType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContainerNetworkPolicyDisabled {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContainerNetworkPolicyDisabled {
+        /// No outbound internet access.
+        pub r#type: ContainerNetworkPolicyDisabledType = "type" required,
     }
 }
 
@@ -989,26 +861,17 @@ tag_enum! {
     pub enum ContainerNetworkPolicyDisabledType { Disabled = "disabled" }
 }
 
-/// Reference to a container by its canonical id — a previously returned container_id or a fresh name to create a persistent container.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContainerReferenceEnvironment {
-    /// Canonical container id to reuse (max 40 characters, letters/digits/underscores/hyphens). Any container_id previously returned by a bash or shell tool result works here and reattaches to the same container and files — including session-derived ids (sess_...) and generation-derived ids (gen_...). Note that a session-derived id is always sess_ + the sanitized session key, which is not necessarily the raw session id you sent. Using the same container_id from both the bash and shell tools shares the same files, with last-write-wins when both flush concurrently. A fresh name creates a new persistent container. Containers are always scoped to your account and workspace.
-    pub container_id: String,
-    /// Workspace file ids (or_file_…) to attach into the container before the first command runs. Each file is copied to the container home as a writable copy named {last 8 characters of the file id}-{base filename} (a file stored as data/report.csv with id or_file_…NR6q4V8w attaches to ~/NR6q4V8w-report.csv), so same-named files never collide; the source document is never modified. Unknown, foreign, or malformed ids fail the request with a 400 before any command executes. Max 20 ids.
-    pub file_ids: Option<ContainerFileIds>,
-    /// Network egress policy for the container. "disabled" blocks all outbound internet; "allowlist" permits only hosts matching the listed hostnames or * glob patterns (ports 80/443, DNS via Cloudflare resolvers). The policy is fixed when a container starts: sending a different policy to a warm container fails the request with a 409. Omitted: defaults to "disabled" (no outbound internet). For unrestricted egress, use an allowlist of \["*"\].
-    pub network_policy: Option<ContainerNetworkPolicy>,
-    pub r#type: ContainerReferenceEnvironmentType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContainerReferenceEnvironment {
-        container_id: "container_id" required,
-        file_ids: "file_ids" optional,
-        network_policy: "network_policy" optional,
-        r#type: "type" required,
+    /// Reference to a container by its canonical id — a previously returned container_id or a fresh name to create a persistent container.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContainerReferenceEnvironment {
+        /// Canonical container id to reuse (max 40 characters, letters/digits/underscores/hyphens). Any container_id previously returned by a bash or shell tool result works here and reattaches to the same container and files — including session-derived ids (sess_...) and generation-derived ids (gen_...). Note that a session-derived id is always sess_ + the sanitized session key, which is not necessarily the raw session id you sent. Using the same container_id from both the bash and shell tools shares the same files, with last-write-wins when both flush concurrently. A fresh name creates a new persistent container. Containers are always scoped to your account and workspace.
+        pub container_id: String = "container_id" required,
+        /// Workspace file ids (or_file_…) to attach into the container before the first command runs. Each file is copied to the container home as a writable copy named {last 8 characters of the file id}-{base filename} (a file stored as data/report.csv with id or_file_…NR6q4V8w attaches to ~/NR6q4V8w-report.csv), so same-named files never collide; the source document is never modified. Unknown, foreign, or malformed ids fail the request with a 400 before any command executes. Max 20 ids.
+        pub file_ids: Option<ContainerFileIds> = "file_ids" optional,
+        /// Network egress policy for the container. "disabled" blocks all outbound internet; "allowlist" permits only hosts matching the listed hostnames or * glob patterns (ports 80/443, DNS via Cloudflare resolvers). The policy is fixed when a container starts: sending a different policy to a warm container fails the request with a 409. Omitted: defaults to "disabled" (no outbound internet). For unrestricted egress, use an allowlist of \["*"\].
+        pub network_policy: Option<ContainerNetworkPolicy> = "network_policy" optional,
+        pub r#type: ContainerReferenceEnvironmentType = "type" required,
     }
 }
 
@@ -1046,22 +909,14 @@ tag_enum! {
     pub enum ContextCompressionEngine { MiddleOut = "middle-out" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContextCompressionPlugin {
-    /// Set to false to disable the context-compression plugin for this request. Defaults to true.
-    pub enabled: Option<bool>,
-    /// The compression engine to use. Defaults to "middle-out".
-    pub engine: Option<ContextCompressionEngine>,
-    pub id: ContextCompressionPluginId,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContextCompressionPlugin {
-        enabled: "enabled" optional,
-        engine: "engine" optional,
-        id: "id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContextCompressionPlugin {
+        /// Set to false to disable the context-compression plugin for this request. Defaults to true.
+        pub enabled: Option<bool> = "enabled" optional,
+        /// The compression engine to use. Defaults to "middle-out".
+        pub engine: Option<ContextCompressionEngine> = "engine" optional,
+        pub id: ContextCompressionPluginId = "id" required,
     }
 }
 
@@ -1088,20 +943,13 @@ tag_enum! {
     pub enum ContextCompressionPluginId { ContextCompression = "context-compression" }
 }
 
-/// OpenRouter built-in server tool: returns the current date and time
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DatetimeServerTool {
-    /// Configuration for the openrouter:datetime server tool
-    pub parameters: Option<DatetimeServerToolConfig>,
-    pub r#type: DatetimeServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DatetimeServerTool {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: returns the current date and time
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DatetimeServerTool {
+        /// Configuration for the openrouter:datetime server tool
+        pub parameters: Option<DatetimeServerToolConfig> = "parameters" optional,
+        pub r#type: DatetimeServerToolType = "type" required,
     }
 }
 
@@ -1118,18 +966,12 @@ impl DatetimeServerTool {
     }
 }
 
-/// Configuration for the openrouter:datetime server tool
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DatetimeServerToolConfig {
-    /// IANA timezone name (e.g. "America/New_York"). Defaults to UTC.
-    pub timezone: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DatetimeServerToolConfig {
-        timezone: "timezone" optional,
+    /// Configuration for the openrouter:datetime server tool
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DatetimeServerToolConfig {
+        /// IANA timezone name (e.g. "America/New_York"). Defaults to UTC.
+        pub timezone: Option<String> = "timezone" optional,
     }
 }
 
@@ -1150,19 +992,12 @@ tag_enum! {
     pub enum DatetimeServerToolType { OpenrouterDatetime = "openrouter:datetime" }
 }
 
-/// Deterministic BM25 retrieval over supplied tool definitions.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeferredBm25Search {
-    pub max_results: Option<i64>,
-    pub r#type: DeferredBm25SearchType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeferredBm25Search {
-        max_results: "max_results" optional,
-        r#type: "type" required,
+    /// Deterministic BM25 retrieval over supplied tool definitions.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeferredBm25Search {
+        pub max_results: Option<i64> = "max_results" optional,
+        pub r#type: DeferredBm25SearchType = "type" required,
     }
 }
 
@@ -1183,23 +1018,14 @@ tag_enum! {
     pub enum DeferredBm25SearchType { Bm25 = "bm25" }
 }
 
-/// Caller-executed search returning existing tool identities under result_key.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeferredCustomSearch {
-    pub max_results: Option<i64>,
-    pub result_key: String,
-    pub tool_id: String,
-    pub r#type: DeferredCustomSearchType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeferredCustomSearch {
-        max_results: "max_results" optional,
-        result_key: "result_key" required,
-        tool_id: "tool_id" required,
-        r#type: "type" required,
+    /// Caller-executed search returning existing tool identities under result_key.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeferredCustomSearch {
+        pub max_results: Option<i64> = "max_results" optional,
+        pub result_key: String = "result_key" required,
+        pub tool_id: String = "tool_id" required,
+        pub r#type: DeferredCustomSearchType = "type" required,
     }
 }
 
@@ -1226,19 +1052,12 @@ tag_enum! {
     pub enum DeferredCustomSearchType { Custom = "custom" }
 }
 
-/// Versioned safe-regex retrieval over supplied tool definitions.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DeferredRegexSearch {
-    pub max_results: Option<i64>,
-    pub r#type: DeferredRegexSearchType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeferredRegexSearch {
-        max_results: "max_results" optional,
-        r#type: "type" required,
+    /// Versioned safe-regex retrieval over supplied tool definitions.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DeferredRegexSearch {
+        pub max_results: Option<i64> = "max_results" optional,
+        pub r#type: DeferredRegexSearchType = "type" required,
     }
 }
 
@@ -1259,26 +1078,17 @@ tag_enum! {
     pub enum DeferredRegexSearchType { Regex = "regex" }
 }
 
-/// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeferredToolsControl {
-    /// Loading profile. Only `portable` is available in this release: OpenRouter serves deferral with router-built search and call wrappers on any model.
-    pub profile: DeferredToolsControlProfile,
-    pub protocol: DeferredToolsControlProtocol,
-    /// Router-local regex/BM25 or caller-owned custom search.
-    pub search: DeferredToolsSearchStrategy,
-    /// Where tool-call arguments are checked against the original schema. Only `runtime` (in OpenRouter) is available in this release.
-    pub validation: DeferredToolsControlValidation,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DeferredToolsControl {
-        profile: "profile" required,
-        protocol: "protocol" required,
-        search: "search" required,
-        validation: "validation" required,
+    /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DeferredToolsControl {
+        /// Loading profile. Only `portable` is available in this release: OpenRouter serves deferral with router-built search and call wrappers on any model.
+        pub profile: DeferredToolsControlProfile = "profile" required,
+        pub protocol: DeferredToolsControlProtocol = "protocol" required,
+        /// Router-local regex/BM25 or caller-owned custom search.
+        pub search: DeferredToolsSearchStrategy = "search" required,
+        /// Where tool-call arguments are checked against the original schema. Only `runtime` (in OpenRouter) is available in this release.
+        pub validation: DeferredToolsControlValidation = "validation" required,
     }
 }
 
@@ -1345,20 +1155,12 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EndpointInfo {
-    pub model: String,
-    pub provider: String,
-    pub selected: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    EndpointInfo {
-        model: "model" required,
-        provider: "provider" required,
-        selected: "selected" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct EndpointInfo {
+        pub model: String = "model" required,
+        pub provider: String = "provider" required,
+        pub selected: bool = "selected" required,
     }
 }
 
@@ -1374,18 +1176,11 @@ impl EndpointInfo {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EndpointsMetadata {
-    pub available: Vec<EndpointInfo>,
-    pub total: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    EndpointsMetadata {
-        available: "available" defaulted,
-        total: "total" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct EndpointsMetadata {
+        pub available: Vec<EndpointInfo> = "available" defaulted,
+        pub total: i64 = "total" required,
     }
 }
 
@@ -1396,22 +1191,14 @@ impl EndpointsMetadata {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FileParserPlugin {
-    /// Set to false to disable the file-parser plugin for this request. Defaults to true.
-    pub enabled: Option<bool>,
-    pub id: FileParserPluginId,
-    /// Options for PDF parsing.
-    pub pdf: Option<PDFParserOptions>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FileParserPlugin {
-        enabled: "enabled" optional,
-        id: "id" required,
-        pdf: "pdf" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FileParserPlugin {
+        /// Set to false to disable the file-parser plugin for this request. Defaults to true.
+        pub enabled: Option<bool> = "enabled" optional,
+        pub id: FileParserPluginId = "id" required,
+        /// Options for PDF parsing.
+        pub pdf: Option<PDFParserOptions> = "pdf" optional,
     }
 }
 
@@ -1438,34 +1225,22 @@ tag_enum! {
     pub enum FileParserPluginId { FileParser = "file-parser" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionPlugin {
-    /// For a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool, slugs of models to run in parallel as the "expert panel" the analyst analyzes. Each model receives the same user prompt with web_search + web_fetch enabled. Capped at 8 models to bound cost amplification. When omitted, defaults to the Quality preset from the /labs/fusion UI (~anthropic/claude-opus-latest, ~openai/gpt-sol-latest, ~google/gemini-pro-latest).
-    pub analysis_models: Option<Vec<String>>,
-    /// Set to false to disable Fusion configuration for a run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool. Defaults to true.
-    pub enabled: Option<bool>,
-    pub id: FusionPluginId,
-    /// For a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool, the maximum number of tool-calling steps each panelist (analysis model) and the analyst model may take during their agentic web-research loop. Models with web_search/web_fetch enabled iterate until they produce a text response or hit this ceiling. Defaults to 4. Capped at 16.
-    pub max_tool_calls: Option<i64>,
-    /// For a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool, the slug of the model that performs both the analyst step (with web_search + web_fetch) and the final synthesis. When omitted, defaults to the first model in the Quality preset.
-    pub model: Option<String>,
-    /// Configuration for a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool. A curated OpenRouter preset (slugs follow `\<task>-\<tier>`, e.g. `general-high`). Expands server-side into the preset's analysis_models panel and analyst model, so callers never name individual models. Explicitly provided `analysis_models` / `model` take precedence.
-    pub preset: Option<FusionPluginPreset>,
-    /// For a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool, server tools available to panelist and analyst inner calls. Each entry uses the same `{ type, parameters? }` shorthand as the outer Chat Completions request. When omitted, defaults to `[{ type: "openrouter:web_search" }, { type: "openrouter:web_fetch" }]`. Pass an empty array to disable tools entirely (panelists answer from parametric knowledge only).
-    pub tools: Option<Vec<FusionPluginToolsItem>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionPlugin {
-        analysis_models: "analysis_models" optional,
-        enabled: "enabled" optional,
-        id: "id" required,
-        max_tool_calls: "max_tool_calls" optional,
-        model: "model" optional,
-        preset: "preset" optional,
-        tools: "tools" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionPlugin {
+        /// For a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool, slugs of models to run in parallel as the "expert panel" the analyst analyzes. Each model receives the same user prompt with web_search + web_fetch enabled. Capped at 8 models to bound cost amplification. When omitted, defaults to the Quality preset from the /labs/fusion UI (~anthropic/claude-opus-latest, ~openai/gpt-sol-latest, ~google/gemini-pro-latest).
+        pub analysis_models: Option<Vec<String>> = "analysis_models" optional,
+        /// Set to false to disable Fusion configuration for a run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool. Defaults to true.
+        pub enabled: Option<bool> = "enabled" optional,
+        pub id: FusionPluginId = "id" required,
+        /// For a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool, the maximum number of tool-calling steps each panelist (analysis model) and the analyst model may take during their agentic web-research loop. Models with web_search/web_fetch enabled iterate until they produce a text response or hit this ceiling. Defaults to 4. Capped at 16.
+        pub max_tool_calls: Option<i64> = "max_tool_calls" optional,
+        /// For a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool, the slug of the model that performs both the analyst step (with web_search + web_fetch) and the final synthesis. When omitted, defaults to the first model in the Quality preset.
+        pub model: Option<String> = "model" optional,
+        /// Configuration for a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool. A curated OpenRouter preset (slugs follow `\<task>-\<tier>`, e.g. `general-high`). Expands server-side into the preset's analysis_models panel and analyst model, so callers never name individual models. Explicitly provided `analysis_models` / `model` take precedence.
+        pub preset: Option<FusionPluginPreset> = "preset" optional,
+        /// For a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool, server tools available to panelist and analyst inner calls. Each entry uses the same `{ type, parameters? }` shorthand as the outer Chat Completions request. When omitted, defaults to `[{ type: "openrouter:web_search" }, { type: "openrouter:web_fetch" }]`. Pass an empty array to disable tools entirely (panelists answer from parametric knowledge only).
+        pub tools: Option<Vec<FusionPluginToolsItem>> = "tools" optional,
     }
 }
 
@@ -1534,20 +1309,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionPluginToolsItem {
-    /// Optional configuration forwarded as the tool's `parameters` object.
-    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Server tool type identifier (e.g. "openrouter:web_search", "openrouter:web_fetch").
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionPluginToolsItem {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionPluginToolsItem {
+        /// Optional configuration forwarded as the tool's `parameters` object.
+        pub parameters: Option<serde_json::Map<String, serde_json::Value>> = "parameters" optional,
+        /// Server tool type identifier (e.g. "openrouter:web_search", "openrouter:web_fetch").
+        pub r#type: String = "type" required,
     }
 }
 
@@ -1564,18 +1332,12 @@ impl FusionPluginToolsItem {
     }
 }
 
-/// Configuration for the openrouter:image_generation server tool. Accepts all image_config params (aspect_ratio, quality, size, background, output_format, output_compression, moderation, etc.) plus a model field.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationServerToolConfig {
-    /// Which image generation model to use (e.g. "openai/gpt-5-image"). Defaults to "openai/gpt-5-image".
-    pub model: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationServerToolConfig {
-        model: "model" optional,
+    /// Configuration for the openrouter:image_generation server tool. Accepts all image_config params (aspect_ratio, quality, size, background, output_format, output_compression, moderation, etc.) plus a model field.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationServerToolConfig {
+        /// Which image generation model to use (e.g. "openai/gpt-5-image"). Defaults to "openai/gpt-5-image".
+        pub model: Option<String> = "model" optional,
     }
 }
 
@@ -1592,20 +1354,13 @@ impl ImageGenerationServerToolConfig {
     }
 }
 
-/// OpenRouter built-in server tool: generates images from text prompts using an image generation model
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageGenerationServerToolOpenRouter {
-    /// Configuration for the openrouter:image_generation server tool. Accepts all image_config params (aspect_ratio, quality, size, background, output_format, output_compression, moderation, etc.) plus a model field.
-    pub parameters: Option<ImageGenerationServerToolConfig>,
-    pub r#type: ImageGenerationServerToolOpenRouterType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ImageGenerationServerToolOpenRouter {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: generates images from text prompts using an image generation model
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ImageGenerationServerToolOpenRouter {
+        /// Configuration for the openrouter:image_generation server tool. Accepts all image_config params (aspect_ratio, quality, size, background, output_format, output_compression, moderation, etc.) plus a model field.
+        pub parameters: Option<ImageGenerationServerToolConfig> = "parameters" optional,
+        pub r#type: ImageGenerationServerToolOpenRouterType = "type" required,
     }
 }
 
@@ -1626,28 +1381,18 @@ tag_enum! {
     pub enum ImageGenerationServerToolOpenRouterType { OpenrouterImageGeneration = "openrouter:image_generation" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct JevRouterPlugin {
-    /// Alias of `models`, matching the auto-router field name. Entries from both fields are combined.
-    pub allowed_models: Option<Vec<String>>,
-    /// Select low, medium, high, or a cost tier configured by the operator. Overrides the live-config tier and replaces the shared routing policy with that tier. Omit to use the live configuration. Model exclusions and the router kill switch still apply.
-    pub cost_tier: Option<String>,
-    /// Remove these models from the router. Each entry is a model slug or a wildcard pattern (e.g. "xiaomi/*"). A `~author/family-latest` alias matches every revision of that family. Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. Applied after `models`, so an excluded pattern always wins over an included one; when the lists leave no model the request can use, it fails with 404 rather than routing outside them.
-    pub excluded_models: Option<Vec<String>>,
-    pub id: JevRouterPluginId,
-    /// Restrict the router to these models. Each entry is a model slug or a wildcard pattern (e.g. "anthropic/*"), matched against the current pool; models outside the pool are ignored. A `~author/family-latest` alias matches every revision of that family. Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. When omitted or empty, every model in the pool is a candidate; when no pool model matches, the list is ignored and the whole pool is used (`excluded_models` still apply). When no entry matches any catalog model, for example a misspelled slug, the request fails with 404 instead. `allowed_models` is an alias; entries from both fields are combined.
-    pub models: Option<Vec<String>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    JevRouterPlugin {
-        allowed_models: "allowed_models" optional,
-        cost_tier: "cost_tier" optional,
-        excluded_models: "excluded_models" optional,
-        id: "id" required,
-        models: "models" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct JevRouterPlugin {
+        /// Alias of `models`, matching the auto-router field name. Entries from both fields are combined.
+        pub allowed_models: Option<Vec<String>> = "allowed_models" optional,
+        /// Select low, medium, high, or a cost tier configured by the operator. Overrides the live-config tier and replaces the shared routing policy with that tier. Omit to use the live configuration. Model exclusions and the router kill switch still apply.
+        pub cost_tier: Option<String> = "cost_tier" optional,
+        /// Remove these models from the router. Each entry is a model slug or a wildcard pattern (e.g. "xiaomi/*"). A `~author/family-latest` alias matches every revision of that family. Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. Applied after `models`, so an excluded pattern always wins over an included one; when the lists leave no model the request can use, it fails with 404 rather than routing outside them.
+        pub excluded_models: Option<Vec<String>> = "excluded_models" optional,
+        pub id: JevRouterPluginId = "id" required,
+        /// Restrict the router to these models. Each entry is a model slug or a wildcard pattern (e.g. "anthropic/*"), matched against the current pool; models outside the pool are ignored. A `~author/family-latest` alias matches every revision of that family. Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. When omitted or empty, every model in the pool is a candidate; when no pool model matches, the list is ignored and the whole pool is used (`excluded_models` still apply). When no entry matches any catalog model, for example a misspelled slug, the request fails with 404 instead. `allowed_models` is an alias; entries from both fields are combined.
+        pub models: Option<Vec<String>> = "models" optional,
     }
 }
 
@@ -1701,16 +1446,10 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModerationPlugin {
-    pub id: ModerationPluginId,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ModerationPlugin {
-        id: "id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ModerationPlugin {
+        pub id: ModerationPluginId = "id" required,
     }
 }
 
@@ -1725,37 +1464,21 @@ tag_enum! {
     pub enum ModerationPluginId { Moderation = "moderation" }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenRouterMetadata {
-    pub attempt: i64,
-    pub attempts: Option<Vec<RouterAttempt>>,
-    pub endpoints: EndpointsMetadata,
-    /// Milliseconds measured for the generation, from dispatching the upstream request until its response body ended. Divide the completion token count by this for throughput. Absent when no upstream request was dispatched.
-    pub generation_time: Option<i64>,
-    pub is_byok: bool,
-    pub params: Option<RouterParams>,
-    pub pipeline: Option<Vec<PipelineStage>>,
-    pub region: Option<String>,
-    pub requested: String,
-    pub strategy: RoutingStrategy,
-    pub summary: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenRouterMetadata {
-        attempt: "attempt" required,
-        attempts: "attempts" optional,
-        endpoints: "endpoints" required,
-        generation_time: "generation_time" optional,
-        is_byok: "is_byok" required,
-        params: "params" optional,
-        pipeline: "pipeline" optional,
-        region: "region" defaulted,
-        requested: "requested" required,
-        strategy: "strategy" required,
-        summary: "summary" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OpenRouterMetadata {
+        pub attempt: i64 = "attempt" required,
+        pub attempts: Option<Vec<RouterAttempt>> = "attempts" optional,
+        pub endpoints: EndpointsMetadata = "endpoints" required,
+        /// Milliseconds measured for the generation, from dispatching the upstream request until its response body ended. Divide the completion token count by this for throughput. Absent when no upstream request was dispatched.
+        pub generation_time: Option<i64> = "generation_time" optional,
+        pub is_byok: bool = "is_byok" required,
+        pub params: Option<RouterParams> = "params" optional,
+        pub pipeline: Option<Vec<PipelineStage>> = "pipeline" optional,
+        pub region: Option<String> = "region" defaulted,
+        pub requested: String = "requested" required,
+        pub strategy: RoutingStrategy = "strategy" required,
+        pub summary: String = "summary" required,
     }
 }
 
@@ -1826,18 +1549,12 @@ open_enum! {
     }
 }
 
-/// Options for PDF parsing.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PDFParserOptions {
-    /// The engine to use for parsing PDF files. "pdf-text" is deprecated and automatically redirected to "cloudflare-ai".
-    pub engine: Option<PDFParserEngine>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PDFParserOptions {
-        engine: "engine" optional,
+    /// Options for PDF parsing.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PDFParserOptions {
+        /// The engine to use for parsing PDF files. "pdf-text" is deprecated and automatically redirected to "cloudflare-ai".
+        pub engine: Option<PDFParserEngine> = "engine" optional,
     }
 }
 
@@ -1854,28 +1571,18 @@ impl PDFParserOptions {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ParetoRouterPlugin {
-    /// Set to false to disable the pareto-router plugin for this request. Defaults to true.
-    pub enabled: Option<bool>,
-    pub id: ParetoRouterPluginId,
-    /// Maximum input price in USD per million tokens. When set, quality-tier selection (min_coding_score) is bypassed: the router computes the Pareto frontier over the top coding models and routes to the best-scoring frontier model priced at or below this cap, falling back through cheaper frontier models, then non-frontier models. Enforced against the price source given by price_source. Returns 404 when no candidate satisfies the cap.
-    pub max_price: Option<f64>,
-    /// Minimum coding quality score between 0 and 1. Maps to internal quality tiers: >= 0.66 → high (top coding models), >= 0.33 → medium (strong modern flagships), < 0.33 → low (capable coders above the median). Omit to default to the highest tier (equivalent to >= 0.66). Not used when max_price is set (price-based selection takes over).
-    pub min_coding_score: Option<f64>,
-    /// Price source for the Pareto frontier cost axis and for enforcing max_price. "prompt" uses catalog list price (endpoint.pricing.prompt). "weighted_avg" uses traffic-weighted effective input price from ClickHouse, falling back to prompt price for models without traffic data. Defaults to "prompt".
-    pub price_source: Option<ParetoRouterPluginPriceSource>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ParetoRouterPlugin {
-        enabled: "enabled" optional,
-        id: "id" required,
-        max_price: "max_price" optional,
-        min_coding_score: "min_coding_score" optional,
-        price_source: "price_source" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ParetoRouterPlugin {
+        /// Set to false to disable the pareto-router plugin for this request. Defaults to true.
+        pub enabled: Option<bool> = "enabled" optional,
+        pub id: ParetoRouterPluginId = "id" required,
+        /// Maximum input price in USD per million tokens. When set, quality-tier selection (min_coding_score) is bypassed: the router computes the Pareto frontier over the top coding models and routes to the best-scoring frontier model priced at or below this cap, falling back through cheaper frontier models, then non-frontier models. Enforced against the price source given by price_source. Returns 404 when no candidate satisfies the cap.
+        pub max_price: Option<f64> = "max_price" optional,
+        /// Minimum coding quality score between 0 and 1. Maps to internal quality tiers: >= 0.66 → high (top coding models), >= 0.33 → medium (strong modern flagships), < 0.33 → low (capable coders above the median). Omit to default to the highest tier (equivalent to >= 0.66). Not used when max_price is set (price-based selection takes over).
+        pub min_coding_score: Option<f64> = "min_coding_score" optional,
+        /// Price source for the Pareto frontier cost axis and for enforcing max_price. "prompt" uses catalog list price (endpoint.pricing.prompt). "weighted_avg" uses traffic-weighted effective input price from ClickHouse, falling back to prompt price for models without traffic data. Defaults to "prompt".
+        pub price_source: Option<ParetoRouterPluginPriceSource> = "price_source" optional,
     }
 }
 
@@ -1929,29 +1636,17 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct PipelineStage {
-    pub cost_usd: Option<f64>,
-    pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    pub guardrail_id: Option<String>,
-    pub guardrail_scope: Option<String>,
-    pub name: String,
-    pub summary: Option<String>,
-    /// Categorical kind of a pipeline stage. Multiple plugins can share a type (e.g. all guardrail-level plugins emit `guardrail`); the `name` field disambiguates which plugin emitted it.
-    pub r#type: PipelineStageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PipelineStage {
-        cost_usd: "cost_usd" optional,
-        data: "data" optional,
-        guardrail_id: "guardrail_id" optional,
-        guardrail_scope: "guardrail_scope" optional,
-        name: "name" required,
-        summary: "summary" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct PipelineStage {
+        pub cost_usd: Option<f64> = "cost_usd" optional,
+        pub data: Option<serde_json::Map<String, serde_json::Value>> = "data" optional,
+        pub guardrail_id: Option<String> = "guardrail_id" optional,
+        pub guardrail_scope: Option<String> = "guardrail_scope" optional,
+        pub name: String = "name" required,
+        pub summary: Option<String> = "summary" optional,
+        /// Categorical kind of a pipeline stage. Multiple plugins can share a type (e.g. all guardrail-level plugins emit `guardrail`); the `name` field disambiguates which plugin emitted it.
+        pub r#type: PipelineStageType = "type" required,
     }
 }
 
@@ -2019,19 +1714,12 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ResponseHealingPlugin {
-    /// Set to false to disable the response-healing plugin for this request. Defaults to true.
-    pub enabled: Option<bool>,
-    pub id: ResponseHealingPluginId,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ResponseHealingPlugin {
-        enabled: "enabled" optional,
-        id: "id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ResponseHealingPlugin {
+        /// Set to false to disable the response-healing plugin for this request. Defaults to true.
+        pub enabled: Option<bool> = "enabled" optional,
+        pub id: ResponseHealingPluginId = "id" required,
     }
 }
 
@@ -2052,20 +1740,12 @@ tag_enum! {
     pub enum ResponseHealingPluginId { ResponseHealing = "response-healing" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RouterAttempt {
-    pub model: String,
-    pub provider: String,
-    pub status: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    RouterAttempt {
-        model: "model" required,
-        provider: "provider" required,
-        status: "status" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RouterAttempt {
+        pub model: String = "model" required,
+        pub provider: String = "provider" required,
+        pub status: i64 = "status" required,
     }
 }
 
@@ -2076,20 +1756,12 @@ impl RouterAttempt {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RouterParams {
-    pub quality_floor: Option<f64>,
-    pub throughput_floor: Option<f64>,
-    pub version_group: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    RouterParams {
-        quality_floor: "quality_floor" optional,
-        throughput_floor: "throughput_floor" optional,
-        version_group: "version_group" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RouterParams {
+        pub quality_floor: Option<f64> = "quality_floor" optional,
+        pub throughput_floor: Option<f64> = "throughput_floor" optional,
+        pub version_group: Option<String> = "version_group" optional,
     }
 }
 
@@ -2132,18 +1804,12 @@ open_enum! {
     }
 }
 
-/// Configuration for the openrouter:experimental__search_models server tool
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SearchModelsServerToolConfig {
-    /// Maximum number of models to return. Defaults to 5, max 20.
-    pub max_results: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SearchModelsServerToolConfig {
-        max_results: "max_results" optional,
+    /// Configuration for the openrouter:experimental__search_models server tool
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SearchModelsServerToolConfig {
+        /// Maximum number of models to return. Defaults to 5, max 20.
+        pub max_results: Option<i64> = "max_results" optional,
     }
 }
 
@@ -2213,19 +1879,12 @@ impl From<StopServerToolsWhenFinishReasonIs> for StopServerToolsWhenCondition {
     }
 }
 
-/// Stop when the upstream model emits this finish reason (e.g. `length`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StopServerToolsWhenFinishReasonIs {
-    pub reason: String,
-    pub r#type: StopServerToolsWhenFinishReasonIsType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StopServerToolsWhenFinishReasonIs {
-        reason: "reason" required,
-        r#type: "type" required,
+    /// Stop when the upstream model emits this finish reason (e.g. `length`).
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct StopServerToolsWhenFinishReasonIs {
+        pub reason: String = "reason" required,
+        pub r#type: StopServerToolsWhenFinishReasonIsType = "type" required,
     }
 }
 
@@ -2240,19 +1899,12 @@ tag_enum! {
     pub enum StopServerToolsWhenFinishReasonIsType { FinishReasonIs = "finish_reason_is" }
 }
 
-/// Stop after a tool with this name has been called.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StopServerToolsWhenHasToolCall {
-    pub tool_name: String,
-    pub r#type: StopServerToolsWhenHasToolCallType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StopServerToolsWhenHasToolCall {
-        tool_name: "tool_name" required,
-        r#type: "type" required,
+    /// Stop after a tool with this name has been called.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct StopServerToolsWhenHasToolCall {
+        pub tool_name: String = "tool_name" required,
+        pub r#type: StopServerToolsWhenHasToolCallType = "type" required,
     }
 }
 
@@ -2267,19 +1919,12 @@ tag_enum! {
     pub enum StopServerToolsWhenHasToolCallType { HasToolCall = "has_tool_call" }
 }
 
-/// Stop once cumulative cost across the loop exceeds this dollar threshold.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StopServerToolsWhenMaxCost {
-    pub max_cost_in_dollars: f64,
-    pub r#type: StopServerToolsWhenMaxCostType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StopServerToolsWhenMaxCost {
-        max_cost_in_dollars: "max_cost_in_dollars" required,
-        r#type: "type" required,
+    /// Stop once cumulative cost across the loop exceeds this dollar threshold.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct StopServerToolsWhenMaxCost {
+        pub max_cost_in_dollars: f64 = "max_cost_in_dollars" required,
+        pub r#type: StopServerToolsWhenMaxCostType = "type" required,
     }
 }
 
@@ -2298,19 +1943,12 @@ tag_enum! {
     pub enum StopServerToolsWhenMaxCostType { MaxCost = "max_cost" }
 }
 
-/// Stop once cumulative token usage across the loop exceeds this threshold.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StopServerToolsWhenMaxTokensUsed {
-    pub max_tokens: i64,
-    pub r#type: StopServerToolsWhenMaxTokensUsedType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StopServerToolsWhenMaxTokensUsed {
-        max_tokens: "max_tokens" required,
-        r#type: "type" required,
+    /// Stop once cumulative token usage across the loop exceeds this threshold.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct StopServerToolsWhenMaxTokensUsed {
+        pub max_tokens: i64 = "max_tokens" required,
+        pub r#type: StopServerToolsWhenMaxTokensUsedType = "type" required,
     }
 }
 
@@ -2325,19 +1963,12 @@ tag_enum! {
     pub enum StopServerToolsWhenMaxTokensUsedType { MaxTokensUsed = "max_tokens_used" }
 }
 
-/// Stop after the agent loop has executed this many steps.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StopServerToolsWhenStepCountIs {
-    pub step_count: i64,
-    pub r#type: StopServerToolsWhenStepCountIsType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    StopServerToolsWhenStepCountIs {
-        step_count: "step_count" required,
-        r#type: "type" required,
+    /// Stop after the agent loop has executed this many steps.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct StopServerToolsWhenStepCountIs {
+        pub step_count: i64 = "step_count" required,
+        pub r#type: StopServerToolsWhenStepCountIsType = "type" required,
     }
 }
 
@@ -2352,22 +1983,14 @@ tag_enum! {
     pub enum StopServerToolsWhenStepCountIsType { StepCountIs = "step_count_is" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SwitchyardRouterPlugin {
-    /// Routing algorithm for this request. "capability" calls a small judge model to rate how demanding the task is, then picks the efficient or capable candidate. "stage" reads the tool-result history (errors, repeated failures, edits landing) and calls the judge only when those signals are undecided. "auto" is "stage" without the judge call. "random" picks one candidate at random. "composite" keeps the tier chosen on the last human turn and re-evaluates tool turns with the stage signals. "passthrough" serves the eligible candidates in the order OpenRouter already ranked them, with no routing decision and no judge call. Omit this field to use the platform default, stage.
-    pub algorithm: Option<SwitchyardRouterPluginAlgorithm>,
-    pub id: SwitchyardRouterPluginId,
-    /// The model that runs the judge call for the judge-backed algorithms ("capability", "stage", and "composite"). The model must support structured outputs and have a provider that your account and request settings allow. Otherwise, the request uses the platform default judge, google/gemini-3.5-flash-lite, or openai/gpt-4o-mini when the default does not fit either, and reports the reason in the routing metadata. The judge call is billed to you like any other request.
-    pub judge_model: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SwitchyardRouterPlugin {
-        algorithm: "algorithm" optional,
-        id: "id" required,
-        judge_model: "judge_model" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SwitchyardRouterPlugin {
+        /// Routing algorithm for this request. "capability" calls a small judge model to rate how demanding the task is, then picks the efficient or capable candidate. "stage" reads the tool-result history (errors, repeated failures, edits landing) and calls the judge only when those signals are undecided. "auto" is "stage" without the judge call. "random" picks one candidate at random. "composite" keeps the tier chosen on the last human turn and re-evaluates tool turns with the stage signals. "passthrough" serves the eligible candidates in the order OpenRouter already ranked them, with no routing decision and no judge call. Omit this field to use the platform default, stage.
+        pub algorithm: Option<SwitchyardRouterPluginAlgorithm> = "algorithm" optional,
+        pub id: SwitchyardRouterPluginId = "id" required,
+        /// The model that runs the judge call for the judge-backed algorithms ("capability", "stage", and "composite"). The model must support structured outputs and have a provider that your account and request settings allow. Otherwise, the request uses the platform default judge, google/gemini-3.5-flash-lite, or openai/gpt-4o-mini when the default does not fit either, and reports the reason in the routing metadata. The judge call is billed to you like any other request.
+        pub judge_model: Option<String> = "judge_model" optional,
     }
 }
 
@@ -2418,28 +2041,18 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebFetchPlugin {
-    /// Only fetch from these domains.
-    pub allowed_domains: Option<Vec<String>>,
-    /// Never fetch from these domains.
-    pub blocked_domains: Option<Vec<String>>,
-    pub id: WebFetchPluginId,
-    /// Maximum content length in approximate tokens. Content exceeding this limit is truncated.
-    pub max_content_tokens: Option<i64>,
-    /// Maximum number of web fetches per request. Once exceeded, the tool returns an error.
-    pub max_uses: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebFetchPlugin {
-        allowed_domains: "allowed_domains" optional,
-        blocked_domains: "blocked_domains" optional,
-        id: "id" required,
-        max_content_tokens: "max_content_tokens" optional,
-        max_uses: "max_uses" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebFetchPlugin {
+        /// Only fetch from these domains.
+        pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
+        /// Never fetch from these domains.
+        pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
+        pub id: WebFetchPluginId = "id" required,
+        /// Maximum content length in approximate tokens. Content exceeding this limit is truncated.
+        pub max_content_tokens: Option<i64> = "max_content_tokens" optional,
+        /// Maximum number of web fetches per request. Once exceeded, the tool returns an error.
+        pub max_uses: Option<i64> = "max_uses" optional,
     }
 }
 
@@ -2485,20 +2098,13 @@ tag_enum! {
     pub enum WebFetchPluginId { WebFetch = "web-fetch" }
 }
 
-/// OpenRouter built-in server tool: fetches full content from a URL (web page or PDF)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebFetchServerTool {
-    /// Configuration for the openrouter:web_fetch server tool
-    pub parameters: Option<WebFetchServerToolConfig>,
-    pub r#type: WebFetchServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebFetchServerTool {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: fetches full content from a URL (web page or PDF)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebFetchServerTool {
+        /// Configuration for the openrouter:web_fetch server tool
+        pub parameters: Option<WebFetchServerToolConfig> = "parameters" optional,
+        pub r#type: WebFetchServerToolType = "type" required,
     }
 }
 
@@ -2515,30 +2121,20 @@ impl WebFetchServerTool {
     }
 }
 
-/// Configuration for the openrouter:web_fetch server tool
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebFetchServerToolConfig {
-    /// Only fetch from these domains.
-    pub allowed_domains: Option<Vec<String>>,
-    /// Never fetch from these domains.
-    pub blocked_domains: Option<Vec<String>>,
-    /// Which fetch engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in fetch. "exa" uses Exa Contents API. "openrouter" uses direct HTTP fetch. "firecrawl" uses Firecrawl scrape. "parallel" uses the Parallel extract API.
-    pub engine: Option<WebFetchEngineEnum>,
-    /// Maximum content length in approximate tokens. Content exceeding this limit is truncated.
-    pub max_content_tokens: Option<i64>,
-    /// Maximum number of web fetches per request. Once exceeded, the tool returns an error.
-    pub max_uses: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebFetchServerToolConfig {
-        allowed_domains: "allowed_domains" optional,
-        blocked_domains: "blocked_domains" optional,
-        engine: "engine" optional,
-        max_content_tokens: "max_content_tokens" optional,
-        max_uses: "max_uses" optional,
+    /// Configuration for the openrouter:web_fetch server tool
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebFetchServerToolConfig {
+        /// Only fetch from these domains.
+        pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
+        /// Never fetch from these domains.
+        pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
+        /// Which fetch engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in fetch. "exa" uses Exa Contents API. "openrouter" uses direct HTTP fetch. "firecrawl" uses Firecrawl scrape. "parallel" uses the Parallel extract API.
+        pub engine: Option<WebFetchEngineEnum> = "engine" optional,
+        /// Maximum content length in approximate tokens. Content exceeding this limit is truncated.
+        pub max_content_tokens: Option<i64> = "max_content_tokens" optional,
+        /// Maximum number of web fetches per request. Once exceeded, the tool returns an error.
+        pub max_uses: Option<i64> = "max_uses" optional,
     }
 }
 
@@ -2628,43 +2224,27 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchPlugin {
-    /// Set to false to disable the web-search plugin for this request. Defaults to true.
-    pub enabled: Option<bool>,
-    /// The search engine to use for web search.
-    pub engine: Option<WebSearchEngine>,
-    /// A list of domains to exclude from web search results. Supports wildcards (e.g. "*.substack.com") and path filtering (e.g. "openai.com/blog").
-    pub exclude_domains: Option<Vec<String>>,
-    pub id: WebSearchPluginId,
-    /// A list of domains to restrict web search results to. Supports wildcards (e.g. "*.substack.com") and path filtering (e.g. "openai.com/blog").
-    pub include_domains: Option<Vec<String>>,
-    pub max_results: Option<i64>,
-    /// Maximum number of times the model can invoke web search in a single turn. Passed through to native providers that support it (e.g. Anthropic).
-    pub max_uses: Option<i64>,
-    /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
-    pub mode: Option<WebSearchMode>,
-    pub search_prompt: Option<String>,
-    pub user_location: Option<WebSearchUserLocation>,
-    /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-    pub x_search: Option<XSearchOptions>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchPlugin {
-        enabled: "enabled" optional,
-        engine: "engine" optional,
-        exclude_domains: "exclude_domains" optional,
-        id: "id" required,
-        include_domains: "include_domains" optional,
-        max_results: "max_results" optional,
-        max_uses: "max_uses" optional,
-        mode: "mode" optional,
-        search_prompt: "search_prompt" optional,
-        user_location: "user_location" optional,
-        x_search: "x_search" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchPlugin {
+        /// Set to false to disable the web-search plugin for this request. Defaults to true.
+        pub enabled: Option<bool> = "enabled" optional,
+        /// The search engine to use for web search.
+        pub engine: Option<WebSearchEngine> = "engine" optional,
+        /// A list of domains to exclude from web search results. Supports wildcards (e.g. "*.substack.com") and path filtering (e.g. "openai.com/blog").
+        pub exclude_domains: Option<Vec<String>> = "exclude_domains" optional,
+        pub id: WebSearchPluginId = "id" required,
+        /// A list of domains to restrict web search results to. Supports wildcards (e.g. "*.substack.com") and path filtering (e.g. "openai.com/blog").
+        pub include_domains: Option<Vec<String>> = "include_domains" optional,
+        pub max_results: Option<i64> = "max_results" optional,
+        /// Maximum number of times the model can invoke web search in a single turn. Passed through to native providers that support it (e.g. Anthropic).
+        pub max_uses: Option<i64> = "max_uses" optional,
+        /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
+        pub mode: Option<WebSearchMode> = "mode" optional,
+        pub search_prompt: Option<String> = "search_prompt" optional,
+        pub user_location: Option<WebSearchUserLocation> = "user_location" optional,
+        /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
+        pub x_search: Option<XSearchOptions> = "x_search" optional,
     }
 }
 
@@ -2759,25 +2339,15 @@ tag_enum! {
     pub enum WebSearchPluginId { Web = "web" }
 }
 
-/// User location information for web search
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchUserLocation {
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub region: Option<String>,
-    pub timezone: Option<String>,
-    pub r#type: Option<WebSearchUserLocationType>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchUserLocation {
-        city: "city" optional,
-        country: "country" optional,
-        region: "region" optional,
-        timezone: "timezone" optional,
-        r#type: "type" optional,
+    /// User location information for web search
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchUserLocation {
+        pub city: Option<String> = "city" optional,
+        pub country: Option<String> = "country" optional,
+        pub region: Option<String> = "region" optional,
+        pub timezone: Option<String> = "timezone" optional,
+        pub r#type: Option<WebSearchUserLocationType> = "type" optional,
     }
 }
 
@@ -2846,25 +2416,15 @@ impl WebSearchUserLocation {
     }
 }
 
-/// Approximate user location for location-biased results.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WebSearchUserLocationServerTool {
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub region: Option<String>,
-    pub timezone: Option<String>,
-    pub r#type: Option<WebSearchUserLocationServerToolType>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    WebSearchUserLocationServerTool {
-        city: "city" optional,
-        country: "country" optional,
-        region: "region" optional,
-        timezone: "timezone" optional,
-        r#type: "type" optional,
+    /// Approximate user location for location-biased results.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WebSearchUserLocationServerTool {
+        pub city: Option<String> = "city" optional,
+        pub country: Option<String> = "country" optional,
+        pub region: Option<String> = "region" optional,
+        pub timezone: Option<String> = "timezone" optional,
+        pub r#type: Option<WebSearchUserLocationServerToolType> = "type" optional,
     }
 }
 
@@ -2941,33 +2501,22 @@ tag_enum! {
     pub enum WebSearchUserLocationType { Approximate = "approximate" }
 }
 
-/// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct XSearchOptions {
-    /// Only include posts from these X handles (max 20). Cannot be used with excluded_x_handles.
-    pub allowed_x_handles: Option<Vec<String>>,
-    /// Analyze images attached to matching posts.
-    pub enable_image_understanding: Option<bool>,
-    /// Analyze videos attached to matching posts.
-    pub enable_video_understanding: Option<bool>,
-    /// Exclude posts from these X handles (max 20). Cannot be used with allowed_x_handles.
-    pub excluded_x_handles: Option<Vec<String>>,
-    /// Start of the post date range (ISO 8601 date, e.g. "2025-01-01").
-    pub from_date: Option<String>,
-    /// End of the post date range (ISO 8601 date, e.g. "2025-12-31").
-    pub to_date: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    XSearchOptions {
-        allowed_x_handles: "allowed_x_handles" optional,
-        enable_image_understanding: "enable_image_understanding" optional,
-        enable_video_understanding: "enable_video_understanding" optional,
-        excluded_x_handles: "excluded_x_handles" optional,
-        from_date: "from_date" optional,
-        to_date: "to_date" optional,
+    /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct XSearchOptions {
+        /// Only include posts from these X handles (max 20). Cannot be used with excluded_x_handles.
+        pub allowed_x_handles: Option<Vec<String>> = "allowed_x_handles" optional,
+        /// Analyze images attached to matching posts.
+        pub enable_image_understanding: Option<bool> = "enable_image_understanding" optional,
+        /// Analyze videos attached to matching posts.
+        pub enable_video_understanding: Option<bool> = "enable_video_understanding" optional,
+        /// Exclude posts from these X handles (max 20). Cannot be used with allowed_x_handles.
+        pub excluded_x_handles: Option<Vec<String>> = "excluded_x_handles" optional,
+        /// Start of the post date range (ISO 8601 date, e.g. "2025-01-01").
+        pub from_date: Option<String> = "from_date" optional,
+        /// End of the post date range (ISO 8601 date, e.g. "2025-12-31").
+        pub to_date: Option<String> = "to_date" optional,
     }
 }
 

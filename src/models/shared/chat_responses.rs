@@ -6,21 +6,14 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// Reasoning configuration forwarded to the advisor call. Use this to control reasoning effort and token budget for models that support extended thinking.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AdvisorReasoning {
-    /// Reasoning effort level for the advisor call.
-    pub effort: Option<AdvisorReasoningEffort>,
-    /// Maximum number of reasoning tokens the advisor may use.
-    pub max_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AdvisorReasoning {
-        effort: "effort" optional,
-        max_tokens: "max_tokens" optional,
+    /// Reasoning configuration forwarded to the advisor call. Use this to control reasoning effort and token budget for models that support extended thinking.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AdvisorReasoning {
+        /// Reasoning effort level for the advisor call.
+        pub effort: Option<AdvisorReasoningEffort> = "effort" optional,
+        /// Maximum number of reasoning tokens the advisor may use.
+        pub max_tokens: Option<i64> = "max_tokens" optional,
     }
 }
 
@@ -56,39 +49,26 @@ open_enum! {
     }
 }
 
-/// Configuration for one openrouter:advisor server tool entry.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AdvisorServerToolConfig {
-    /// When true, the full parent conversation is forwarded to the advisor so it sees the same context the executor does (and the tool-call `prompt`, if given, is appended as a final user turn). When false or omitted, the advisor receives only the `prompt` the executor passes in the tool call.
-    pub forward_transcript: Option<bool>,
-    /// System instructions for the advisor sub-agent. When omitted, the advisor responds with no system prompt of its own.
-    pub instructions: Option<String>,
-    /// Maximum number of output tokens (including reasoning) the advisor may produce. When omitted, the provider's default applies.
-    pub max_completion_tokens: Option<i64>,
-    /// Slug of the advisor model to consult (any OpenRouter model). When omitted, the executor can choose it via the tool call's `model` argument; if neither is set, the model from the outer API request is used.
-    pub model: Option<String>,
-    /// Optional name for this advisor. The model sees one tool per named advisor (and one default for an unnamed entry). Names must be unique across advisor entries. Letters, digits, spaces, underscores, and dashes; trimmed; 1–64 chars.
-    pub name: Option<String>,
-    /// Reasoning configuration forwarded to the advisor call. Use this to control reasoning effort and token budget for models that support extended thinking.
-    pub reasoning: Option<AdvisorReasoning>,
-    /// When true, the advisor's advice streams incrementally as it is produced. In the Responses API this emits `response.output_text.delta` events targeting the advisor output item; the final `advice` field is still set on the completed item. Has no effect on the Chat Completions API (where the advice arrives only as the final tool result). When false or omitted, the advice arrives only as the final result.
-    pub stream: Option<bool>,
-    /// Sampling temperature forwarded to the advisor call. When omitted, the provider's default applies.
-    pub temperature: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AdvisorServerToolConfig {
-        forward_transcript: "forward_transcript" optional,
-        instructions: "instructions" optional,
-        max_completion_tokens: "max_completion_tokens" optional,
-        model: "model" optional,
-        name: "name" optional,
-        reasoning: "reasoning" optional,
-        stream: "stream" optional,
-        temperature: "temperature" optional,
+    /// Configuration for one openrouter:advisor server tool entry.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AdvisorServerToolConfig {
+        /// When true, the full parent conversation is forwarded to the advisor so it sees the same context the executor does (and the tool-call `prompt`, if given, is appended as a final user turn). When false or omitted, the advisor receives only the `prompt` the executor passes in the tool call.
+        pub forward_transcript: Option<bool> = "forward_transcript" optional,
+        /// System instructions for the advisor sub-agent. When omitted, the advisor responds with no system prompt of its own.
+        pub instructions: Option<String> = "instructions" optional,
+        /// Maximum number of output tokens (including reasoning) the advisor may produce. When omitted, the provider's default applies.
+        pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
+        /// Slug of the advisor model to consult (any OpenRouter model). When omitted, the executor can choose it via the tool call's `model` argument; if neither is set, the model from the outer API request is used.
+        pub model: Option<String> = "model" optional,
+        /// Optional name for this advisor. The model sees one tool per named advisor (and one default for an unnamed entry). Names must be unique across advisor entries. Letters, digits, spaces, underscores, and dashes; trimmed; 1–64 chars.
+        pub name: Option<String> = "name" optional,
+        /// Reasoning configuration forwarded to the advisor call. Use this to control reasoning effort and token budget for models that support extended thinking.
+        pub reasoning: Option<AdvisorReasoning> = "reasoning" optional,
+        /// When true, the advisor's advice streams incrementally as it is produced. In the Responses API this emits `response.output_text.delta` events targeting the advisor output item; the final `advice` field is still set on the completed item. Has no effect on the Chat Completions API (where the advice arrives only as the final tool result). When false or omitted, the advice arrives only as the final result.
+        pub stream: Option<bool> = "stream" optional,
+        /// Sampling temperature forwarded to the advisor call. When omitted, the provider's default applies.
+        pub temperature: Option<f64> = "temperature" optional,
     }
 }
 
@@ -157,20 +137,13 @@ impl AdvisorServerToolConfig {
     }
 }
 
-/// OpenRouter built-in server tool: consults a higher-intelligence advisor model (any OpenRouter model) for guidance mid-generation and returns its response. Include multiple entries to offer several named advisors; at most one entry may omit `name` to act as the default advisor.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AdvisorServerToolOpenRouter {
-    /// Configuration for one openrouter:advisor server tool entry.
-    pub parameters: Option<AdvisorServerToolConfig>,
-    pub r#type: AdvisorServerToolOpenRouterType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AdvisorServerToolOpenRouter {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: consults a higher-intelligence advisor model (any OpenRouter model) for guidance mid-generation and returns its response. Include multiple entries to offer several named advisors; at most one entry may omit `name` to act as the default advisor.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AdvisorServerToolOpenRouter {
+        /// Configuration for one openrouter:advisor server tool entry.
+        pub parameters: Option<AdvisorServerToolConfig> = "parameters" optional,
+        pub r#type: AdvisorServerToolOpenRouterType = "type" required,
     }
 }
 
@@ -191,18 +164,12 @@ tag_enum! {
     pub enum AdvisorServerToolOpenRouterType { OpenrouterAdvisor = "openrouter:advisor" }
 }
 
-/// Beta. The result of the alignment plugin for this request; the shape may change.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Alignment {
-    /// One record per evaluated assistant message of the request, in the order the messages were produced. Empty when no message of the request had content to evaluate.
-    pub calls: Vec<AlignmentCallRecord>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Alignment {
-        calls: "calls" defaulted,
+    /// Beta. The result of the alignment plugin for this request; the shape may change.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Alignment {
+        /// One record per evaluated assistant message of the request, in the order the messages were produced. Empty when no message of the request had content to evaluate.
+        pub calls: Vec<AlignmentCallRecord> = "calls" defaulted,
     }
 }
 
@@ -213,22 +180,14 @@ impl Alignment {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentAllowedCallRecord {
-    /// Number of the record, from 1. A record is one evaluated assistant message; a model call of a server-tool loop that produces several messages has one record per message, and a retry continues the numbering.
-    pub call: i64,
-    pub outcome: AlignmentAllowedCallRecordOutcome,
-    /// One record per rule, in the order of `rules` in the request.
-    pub rules: Vec<AlignmentRuleRecord>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentAllowedCallRecord {
-        call: "call" required,
-        outcome: "outcome" required,
-        rules: "rules" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlignmentAllowedCallRecord {
+        /// Number of the record, from 1. A record is one evaluated assistant message; a model call of a server-tool loop that produces several messages has one record per message, and a retry continues the numbering.
+        pub call: i64 = "call" required,
+        pub outcome: AlignmentAllowedCallRecordOutcome = "outcome" required,
+        /// One record per rule, in the order of `rules` in the request.
+        pub rules: Vec<AlignmentRuleRecord> = "rules" defaulted,
     }
 }
 
@@ -243,22 +202,14 @@ tag_enum! {
     pub enum AlignmentAllowedCallRecordOutcome { Allowed = "allowed" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentBlockedCallRecord {
-    /// Number of the record, from 1. A record is one evaluated assistant message; a model call of a server-tool loop that produces several messages has one record per message, and a retry continues the numbering.
-    pub call: i64,
-    pub outcome: AlignmentBlockedCallRecordOutcome,
-    /// One record per rule, in the order of `rules` in the request.
-    pub rules: Vec<AlignmentRuleRecord>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentBlockedCallRecord {
-        call: "call" required,
-        outcome: "outcome" required,
-        rules: "rules" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlignmentBlockedCallRecord {
+        /// Number of the record, from 1. A record is one evaluated assistant message; a model call of a server-tool loop that produces several messages has one record per message, and a retry continues the numbering.
+        pub call: i64 = "call" required,
+        pub outcome: AlignmentBlockedCallRecordOutcome = "outcome" required,
+        /// One record per rule, in the order of `rules` in the request.
+        pub rules: Vec<AlignmentRuleRecord> = "rules" defaulted,
     }
 }
 
@@ -299,23 +250,15 @@ impl From<AlignmentUnavailableCallRecord> for AlignmentCallRecord {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AlignmentRuleRecord {
-    /// Whether the message has a field the rule watches. Only an applicable rule is evaluated.
-    pub applicable: bool,
-    /// Whether probability is at or above the threshold. False when the rule is not applicable.
-    pub broken: bool,
-    /// The evaluator's probability that the turn breaks the rule; null when the rule is not applicable.
-    pub probability: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentRuleRecord {
-        applicable: "applicable" required,
-        broken: "broken" required,
-        probability: "probability" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AlignmentRuleRecord {
+        /// Whether the message has a field the rule watches. Only an applicable rule is evaluated.
+        pub applicable: bool = "applicable" required,
+        /// Whether probability is at or above the threshold. False when the rule is not applicable.
+        pub broken: bool = "broken" required,
+        /// The evaluator's probability that the turn breaks the rule; null when the rule is not applicable.
+        pub probability: Option<f64> = "probability" defaulted,
     }
 }
 
@@ -332,21 +275,13 @@ impl AlignmentRuleRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct AlignmentUnavailableCallRecord {
-    /// Number of the record, from 1. A record is one evaluated assistant message; a model call of a server-tool loop that produces several messages has one record per message, and a retry continues the numbering.
-    pub call: i64,
-    pub outcome: AlignmentUnavailableCallRecordOutcome,
-    pub reason: AlignmentUnavailableCallRecordReason,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AlignmentUnavailableCallRecord {
-        call: "call" required,
-        outcome: "outcome" required,
-        reason: "reason" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct AlignmentUnavailableCallRecord {
+        /// Number of the record, from 1. A record is one evaluated assistant message; a model call of a server-tool loop that produces several messages has one record per message, and a retry continues the numbering.
+        pub call: i64 = "call" required,
+        pub outcome: AlignmentUnavailableCallRecordOutcome = "outcome" required,
+        pub reason: AlignmentUnavailableCallRecordReason = "reason" required,
     }
 }
 
@@ -370,19 +305,12 @@ open_enum! {
     }
 }
 
-/// The outcome of OpenRouter Armor for each client tool call of the response, keyed by tool-call id, in the same shape Anthropic reports its server-side safeguards.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArmorSafeguardResult {
-    pub status: ArmorSafeguardResultStatus,
-    pub r#type: ArmorSafeguardResultType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ArmorSafeguardResult {
-        status: "status" required,
-        r#type: "type" required,
+    /// The outcome of OpenRouter Armor for each client tool call of the response, keyed by tool-call id, in the same shape Anthropic reports its server-side safeguards.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ArmorSafeguardResult {
+        pub status: ArmorSafeguardResultStatus = "status" required,
+        pub r#type: ArmorSafeguardResultType = "type" required,
     }
 }
 
@@ -393,18 +321,11 @@ impl ArmorSafeguardResult {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArmorSafeguardResultStatus {
-    pub tool_uses: std::collections::BTreeMap<String, ArmorSafeguardResultStatusToolUsesValue>,
-    pub r#type: ArmorSafeguardResultStatusType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ArmorSafeguardResultStatus {
-        tool_uses: "tool_uses" defaulted,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ArmorSafeguardResultStatus {
+        pub tool_uses: std::collections::BTreeMap<String, ArmorSafeguardResultStatusToolUsesValue> = "tool_uses" defaulted,
+        pub r#type: ArmorSafeguardResultStatusType = "type" required,
     }
 }
 
@@ -443,20 +364,12 @@ impl From<ArmorSafeguardResultStatusToolUsesValueUnavailable> for ArmorSafeguard
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArmorSafeguardResultStatusToolUsesValueEvaluated {
-    pub explanation: Option<String>,
-    pub outcome: ArmorSafeguardResultStatusToolUsesValueEvaluatedOutcome,
-    pub r#type: ArmorSafeguardResultStatusToolUsesValueEvaluatedType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ArmorSafeguardResultStatusToolUsesValueEvaluated {
-        explanation: "explanation" optional,
-        outcome: "outcome" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ArmorSafeguardResultStatusToolUsesValueEvaluated {
+        pub explanation: Option<String> = "explanation" optional,
+        pub outcome: ArmorSafeguardResultStatusToolUsesValueEvaluatedOutcome = "outcome" required,
+        pub r#type: ArmorSafeguardResultStatusToolUsesValueEvaluatedType = "type" required,
     }
 }
 
@@ -484,16 +397,10 @@ tag_enum! {
     pub enum ArmorSafeguardResultStatusToolUsesValueEvaluatedType { Evaluated = "evaluated" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArmorSafeguardResultStatusToolUsesValueSkipped {
-    pub r#type: ArmorSafeguardResultStatusToolUsesValueSkippedType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ArmorSafeguardResultStatusToolUsesValueSkipped {
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ArmorSafeguardResultStatusToolUsesValueSkipped {
+        pub r#type: ArmorSafeguardResultStatusToolUsesValueSkippedType = "type" required,
     }
 }
 
@@ -508,18 +415,11 @@ tag_enum! {
     pub enum ArmorSafeguardResultStatusToolUsesValueSkippedType { Skipped = "skipped" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArmorSafeguardResultStatusToolUsesValueUnavailable {
-    pub reason: String,
-    pub r#type: ArmorSafeguardResultStatusToolUsesValueUnavailableType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ArmorSafeguardResultStatusToolUsesValueUnavailable {
-        reason: "reason" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ArmorSafeguardResultStatusToolUsesValueUnavailable {
+        pub reason: String = "reason" required,
+        pub r#type: ArmorSafeguardResultStatusToolUsesValueUnavailableType = "type" required,
     }
 }
 
@@ -542,18 +442,12 @@ tag_enum! {
     pub enum ArmorSafeguardResultType { DangerousToolUse = "dangerous_tool_use" }
 }
 
-/// Debug options for inspecting request transformations (streaming only)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChatDebugOptions {
-    /// If true, includes the transformed upstream request body in a debug chunk at the start of the stream. Only works with streaming mode.
-    pub echo_upstream_body: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ChatDebugOptions {
-        echo_upstream_body: "echo_upstream_body" optional,
+    /// Debug options for inspecting request transformations (streaming only)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ChatDebugOptions {
+        /// If true, includes the transformed upstream request body in a debug chunk at the start of the stream. Only works with streaming mode.
+        pub echo_upstream_body: Option<bool> = "echo_upstream_body" optional,
     }
 }
 
@@ -570,18 +464,12 @@ impl ChatDebugOptions {
     }
 }
 
-/// Reasoning settings applied from this point in the conversation onward
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConfigurationUpdateReasoning {
-    /// Reasoning effort to apply from this point in the conversation onward
-    pub effort: ConfigurationUpdateReasoningEffort,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ConfigurationUpdateReasoning {
-        effort: "effort" required,
+    /// Reasoning settings applied from this point in the conversation onward
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ConfigurationUpdateReasoning {
+        /// Reasoning effort to apply from this point in the conversation onward
+        pub effort: ConfigurationUpdateReasoningEffort = "effort" required,
     }
 }
 
@@ -605,20 +493,13 @@ open_enum! {
     }
 }
 
-/// OpenRouter built-in server tool: read, write, edit, and list workspace files via the Files API. Requires an authenticated request; files come from the API key's workspace (or the default workspace for keys without one).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FilesServerTool {
-    /// Configuration for the openrouter:files server tool
-    pub parameters: Option<FilesServerToolConfig>,
-    pub r#type: FilesServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FilesServerTool {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: read, write, edit, and list workspace files via the Files API. Requires an authenticated request; files come from the API key's workspace (or the default workspace for keys without one).
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FilesServerTool {
+        /// Configuration for the openrouter:files server tool
+        pub parameters: Option<FilesServerToolConfig> = "parameters" optional,
+        pub r#type: FilesServerToolType = "type" required,
     }
 }
 
@@ -642,39 +523,26 @@ tag_enum! {
     pub enum FilesServerToolType { OpenrouterFiles = "openrouter:files" }
 }
 
-/// Configuration for the openrouter:fusion server tool.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionServerToolConfig {
-    /// Slugs of models to run in parallel as the analysis panel. Each model receives the user prompt with openrouter:web_search and openrouter:web_fetch enabled, then an analyst model summarizes the collective output into structured analysis JSON. Capped at 8 models to bound cost amplification. Defaults to the Quality preset from /labs/fusion.
-    pub analysis_models: Option<Vec<String>>,
-    /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-    pub cache_control: Option<AnthropicCacheControlDirective>,
-    /// Maximum number of output tokens (including reasoning tokens) each panelist and the analyst model may produce per inner call. Controls the total output budget so reasoning-heavy models like GPT-5.5 do not exhaust their token allowance before producing visible text. Defaults to 16000 when omitted.
-    pub max_completion_tokens: Option<i64>,
-    /// Maximum number of tool-calling steps each panelist (analysis model) and the analyst model may take during their agentic web-research loop. Models with web_search/web_fetch enabled iterate until they produce a text response or hit this ceiling. Defaults to 4. Capped at 16.
-    pub max_tool_calls: Option<i64>,
-    /// Slug of the analyst model that produces the structured analysis JSON. Defaults to the model used in the outer API request.
-    pub model: Option<String>,
-    /// Reasoning configuration forwarded to panelist and analyst inner calls. Use this to control reasoning effort and token budget for models that support extended thinking.
-    pub reasoning: Option<FusionServerToolConfigReasoning>,
-    /// Temperature forwarded to panelist inner calls. The analyst always runs at temperature 0 regardless of this value. When omitted, the provider's default applies.
-    pub temperature: Option<f64>,
-    /// Server tools available to panelist and analyst inner calls. Each entry uses the same `{ type, parameters? }` shorthand as the outer Chat Completions request. When omitted, defaults to `[{ type: "openrouter:web_search" }, { type: "openrouter:web_fetch" }]`. Pass an empty array to disable tools entirely (panelists answer from parametric knowledge only).
-    pub tools: Option<Vec<FusionServerToolConfigToolsItem>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionServerToolConfig {
-        analysis_models: "analysis_models" optional,
-        cache_control: "cache_control" optional,
-        max_completion_tokens: "max_completion_tokens" optional,
-        max_tool_calls: "max_tool_calls" optional,
-        model: "model" optional,
-        reasoning: "reasoning" optional,
-        temperature: "temperature" optional,
-        tools: "tools" optional,
+    /// Configuration for the openrouter:fusion server tool.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionServerToolConfig {
+        /// Slugs of models to run in parallel as the analysis panel. Each model receives the user prompt with openrouter:web_search and openrouter:web_fetch enabled, then an analyst model summarizes the collective output into structured analysis JSON. Capped at 8 models to bound cost amplification. Defaults to the Quality preset from /labs/fusion.
+        pub analysis_models: Option<Vec<String>> = "analysis_models" optional,
+        /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
+        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        /// Maximum number of output tokens (including reasoning tokens) each panelist and the analyst model may produce per inner call. Controls the total output budget so reasoning-heavy models like GPT-5.5 do not exhaust their token allowance before producing visible text. Defaults to 16000 when omitted.
+        pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
+        /// Maximum number of tool-calling steps each panelist (analysis model) and the analyst model may take during their agentic web-research loop. Models with web_search/web_fetch enabled iterate until they produce a text response or hit this ceiling. Defaults to 4. Capped at 16.
+        pub max_tool_calls: Option<i64> = "max_tool_calls" optional,
+        /// Slug of the analyst model that produces the structured analysis JSON. Defaults to the model used in the outer API request.
+        pub model: Option<String> = "model" optional,
+        /// Reasoning configuration forwarded to panelist and analyst inner calls. Use this to control reasoning effort and token budget for models that support extended thinking.
+        pub reasoning: Option<FusionServerToolConfigReasoning> = "reasoning" optional,
+        /// Temperature forwarded to panelist inner calls. The analyst always runs at temperature 0 regardless of this value. When omitted, the provider's default applies.
+        pub temperature: Option<f64> = "temperature" optional,
+        /// Server tools available to panelist and analyst inner calls. Each entry uses the same `{ type, parameters? }` shorthand as the outer Chat Completions request. When omitted, defaults to `[{ type: "openrouter:web_search" }, { type: "openrouter:web_fetch" }]`. Pass an empty array to disable tools entirely (panelists answer from parametric knowledge only).
+        pub tools: Option<Vec<FusionServerToolConfigToolsItem>> = "tools" optional,
     }
 }
 
@@ -743,21 +611,14 @@ impl FusionServerToolConfig {
     }
 }
 
-/// Reasoning configuration forwarded to panelist and analyst inner calls. Use this to control reasoning effort and token budget for models that support extended thinking.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionServerToolConfigReasoning {
-    /// Reasoning effort level for panelist and analyst inner calls.
-    pub effort: Option<FusionServerToolConfigReasoningEffort>,
-    /// Maximum number of reasoning tokens each panelist and analyst model may use. Helps bound cost when models allocate too much budget to chain-of-thought.
-    pub max_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionServerToolConfigReasoning {
-        effort: "effort" optional,
-        max_tokens: "max_tokens" optional,
+    /// Reasoning configuration forwarded to panelist and analyst inner calls. Use this to control reasoning effort and token budget for models that support extended thinking.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionServerToolConfigReasoning {
+        /// Reasoning effort level for panelist and analyst inner calls.
+        pub effort: Option<FusionServerToolConfigReasoningEffort> = "effort" optional,
+        /// Maximum number of reasoning tokens each panelist and analyst model may use. Helps bound cost when models allocate too much budget to chain-of-thought.
+        pub max_tokens: Option<i64> = "max_tokens" optional,
     }
 }
 
@@ -793,20 +654,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionServerToolConfigToolsItem {
-    /// Optional configuration forwarded as the tool's `parameters` object.
-    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Server tool type identifier (e.g. "openrouter:web_search", "openrouter:web_fetch").
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionServerToolConfigToolsItem {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionServerToolConfigToolsItem {
+        /// Optional configuration forwarded as the tool's `parameters` object.
+        pub parameters: Option<serde_json::Map<String, serde_json::Value>> = "parameters" optional,
+        /// Server tool type identifier (e.g. "openrouter:web_search", "openrouter:web_fetch").
+        pub r#type: String = "type" required,
     }
 }
 
@@ -823,20 +677,13 @@ impl FusionServerToolConfigToolsItem {
     }
 }
 
-/// OpenRouter built-in server tool: fans out the user prompt to a panel of analysis models, then asks an analyst model to summarize their collective output as structured JSON the outer model can synthesize from.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FusionServerToolOpenRouter {
-    /// Configuration for the openrouter:fusion server tool.
-    pub parameters: Option<FusionServerToolConfig>,
-    pub r#type: FusionServerToolOpenRouterType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    FusionServerToolOpenRouter {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: fans out the user prompt to a panel of analysis models, then asks an analyst model to summarize their collective output as structured JSON the outer model can synthesize from.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct FusionServerToolOpenRouter {
+        /// Configuration for the openrouter:fusion server tool.
+        pub parameters: Option<FusionServerToolConfig> = "parameters" optional,
+        pub r#type: FusionServerToolOpenRouterType = "type" required,
     }
 }
 
@@ -895,19 +742,12 @@ impl From<Vec<serde_json::Value>> for ImageConfigValue {
     }
 }
 
-/// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PromptCacheBreakpoint {
-    pub mode: PromptCacheBreakpointMode,
-    pub ttl: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PromptCacheBreakpoint {
-        mode: "mode" required,
-        ttl: "ttl" optional,
+    /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PromptCacheBreakpoint {
+        pub mode: PromptCacheBreakpointMode = "mode" required,
+        pub ttl: Option<String> = "ttl" optional,
     }
 }
 
@@ -935,19 +775,12 @@ tag_enum! {
     pub enum PromptCacheBreakpointMode { Explicit = "explicit" }
 }
 
-/// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PromptCacheOptions {
-    pub mode: PromptCacheOptionsMode,
-    pub ttl: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PromptCacheOptions {
-        mode: "mode" required,
-        ttl: "ttl" optional,
+    /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PromptCacheOptions {
+        pub mode: PromptCacheOptionsMode = "mode" required,
+        pub ttl: Option<String> = "ttl" optional,
     }
 }
 
@@ -989,24 +822,16 @@ open_enum! {
     }
 }
 
-/// Usage for server-side tool execution (e.g., web search)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ServerToolUseDetails {
-    /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub tool_calls_executed: Option<i64>,
-    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub tool_calls_requested: Option<i64>,
-    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub web_search_requests: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ServerToolUseDetails {
-        tool_calls_executed: "tool_calls_executed" optional,
-        tool_calls_requested: "tool_calls_requested" optional,
-        web_search_requests: "web_search_requests" optional,
+    /// Usage for server-side tool execution (e.g., web search)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ServerToolUseDetails {
+        /// Number of OpenRouter server tool calls that executed and produced a result.
+        pub tool_calls_executed: Option<i64> = "tool_calls_executed" optional,
+        /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+        pub tool_calls_requested: Option<i64> = "tool_calls_requested" optional,
+        /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+        pub web_search_requests: Option<i64> = "web_search_requests" optional,
     }
 }
 
@@ -1061,19 +886,12 @@ impl ServerToolUseDetails {
     }
 }
 
-/// A tool made available to the subagent. Only OpenRouter server tools (e.g. openrouter:web_search) are supported; function tools are rejected because the worker has no way to execute them. The subagent tool may not list itself.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SubagentNestedTool {
-    pub parameters: Option<serde_json::Map<String, serde_json::Value>>,
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SubagentNestedTool {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// A tool made available to the subagent. Only OpenRouter server tools (e.g. openrouter:web_search) are supported; function tools are rejected because the worker has no way to execute them. The subagent tool may not list itself.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SubagentNestedTool {
+        pub parameters: Option<serde_json::Map<String, serde_json::Value>> = "parameters" optional,
+        pub r#type: String = "type" required,
     }
 }
 
@@ -1090,21 +908,14 @@ impl SubagentNestedTool {
     }
 }
 
-/// Reasoning configuration forwarded to the subagent call. Use this to control reasoning effort and token budget for models that support extended thinking.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SubagentReasoning {
-    /// Reasoning effort level for the subagent call.
-    pub effort: Option<SubagentReasoningEffort>,
-    /// Maximum number of reasoning tokens the subagent may use. Forwarded to the subagent call as `reasoning.max_tokens`.
-    pub max_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SubagentReasoning {
-        effort: "effort" optional,
-        max_tokens: "max_tokens" optional,
+    /// Reasoning configuration forwarded to the subagent call. Use this to control reasoning effort and token budget for models that support extended thinking.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SubagentReasoning {
+        /// Reasoning effort level for the subagent call.
+        pub effort: Option<SubagentReasoningEffort> = "effort" optional,
+        /// Maximum number of reasoning tokens the subagent may use. Forwarded to the subagent call as `reasoning.max_tokens`.
+        pub max_tokens: Option<i64> = "max_tokens" optional,
     }
 }
 
@@ -1140,45 +951,30 @@ open_enum! {
     }
 }
 
-/// Configuration for one openrouter:subagent server tool entry.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SubagentServerToolConfig {
-    /// EXPERIMENTAL — subject to change without notice. When true, the subagent inherits every client function defined in the request's top-level `tools` list. Supported on the Responses API (`/api/v1/responses`) only; other APIs reject it with a `400`.
-    pub inherit_functions: Option<bool>,
-    /// EXPERIMENTAL — subject to change without notice. Names of the top-level function tools that the subagent will inherit. Any tool that matches by name will be copied fully into the tools array of the subagent. When `inherit_functions` is `true`, this list does nothing, because every client function will be inherited by default. Names are trimmed before validation, so a whitespace-only name is rejected with a `400`. Supported on the Responses API (`/api/v1/responses`) only; other APIs reject it with a `400`.
-    pub inherited_function_names: Option<Vec<String>>,
-    /// System instructions for the subagent. When omitted, the subagent responds with no system prompt of its own.
-    pub instructions: Option<String>,
-    /// Maximum number of output tokens (including reasoning) the subagent may produce. When omitted, the provider's default applies.
-    pub max_completion_tokens: Option<i64>,
-    /// Maximum number of tool-calling steps the subagent may take during its agentic loop. Capped at 25. Only relevant when the subagent is given tools. Forwarded to the subagent call as `max_tool_calls`.
-    pub max_tool_calls: Option<i64>,
-    /// Slug of the model that executes delegated tasks (any OpenRouter model). Typically a smaller, cheaper, faster model than the one delegating. When omitted, the model from the outer API request is used. The subagent tool itself cannot be the subagent model.
-    pub model: Option<String>,
-    /// Optional name for this subagent. The model sees one tool per named subagent (and one default for an unnamed entry). Names must be unique across subagent entries. Letters, digits, spaces, underscores, and dashes; trimmed; 1–64 chars.
-    pub name: Option<String>,
-    /// Reasoning configuration forwarded to the subagent call. Use this to control reasoning effort and token budget for models that support extended thinking.
-    pub reasoning: Option<SubagentReasoning>,
-    /// Sampling temperature forwarded to the subagent call. When omitted, the provider's default applies.
-    pub temperature: Option<f64>,
-    /// Tools the subagent may use while executing a delegated task. The subagent runs as an agentic sub-agent over these tools, then returns its outcome. Only OpenRouter server tools are supported — function tools are rejected — and the list must not include the subagent tool itself.
-    pub tools: Option<Vec<SubagentNestedTool>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SubagentServerToolConfig {
-        inherit_functions: "inherit_functions" optional,
-        inherited_function_names: "inherited_function_names" optional,
-        instructions: "instructions" optional,
-        max_completion_tokens: "max_completion_tokens" optional,
-        max_tool_calls: "max_tool_calls" optional,
-        model: "model" optional,
-        name: "name" optional,
-        reasoning: "reasoning" optional,
-        temperature: "temperature" optional,
-        tools: "tools" optional,
+    /// Configuration for one openrouter:subagent server tool entry.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SubagentServerToolConfig {
+        /// EXPERIMENTAL — subject to change without notice. When true, the subagent inherits every client function defined in the request's top-level `tools` list. Supported on the Responses API (`/api/v1/responses`) only; other APIs reject it with a `400`.
+        pub inherit_functions: Option<bool> = "inherit_functions" optional,
+        /// EXPERIMENTAL — subject to change without notice. Names of the top-level function tools that the subagent will inherit. Any tool that matches by name will be copied fully into the tools array of the subagent. When `inherit_functions` is `true`, this list does nothing, because every client function will be inherited by default. Names are trimmed before validation, so a whitespace-only name is rejected with a `400`. Supported on the Responses API (`/api/v1/responses`) only; other APIs reject it with a `400`.
+        pub inherited_function_names: Option<Vec<String>> = "inherited_function_names" optional,
+        /// System instructions for the subagent. When omitted, the subagent responds with no system prompt of its own.
+        pub instructions: Option<String> = "instructions" optional,
+        /// Maximum number of output tokens (including reasoning) the subagent may produce. When omitted, the provider's default applies.
+        pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
+        /// Maximum number of tool-calling steps the subagent may take during its agentic loop. Capped at 25. Only relevant when the subagent is given tools. Forwarded to the subagent call as `max_tool_calls`.
+        pub max_tool_calls: Option<i64> = "max_tool_calls" optional,
+        /// Slug of the model that executes delegated tasks (any OpenRouter model). Typically a smaller, cheaper, faster model than the one delegating. When omitted, the model from the outer API request is used. The subagent tool itself cannot be the subagent model.
+        pub model: Option<String> = "model" optional,
+        /// Optional name for this subagent. The model sees one tool per named subagent (and one default for an unnamed entry). Names must be unique across subagent entries. Letters, digits, spaces, underscores, and dashes; trimmed; 1–64 chars.
+        pub name: Option<String> = "name" optional,
+        /// Reasoning configuration forwarded to the subagent call. Use this to control reasoning effort and token budget for models that support extended thinking.
+        pub reasoning: Option<SubagentReasoning> = "reasoning" optional,
+        /// Sampling temperature forwarded to the subagent call. When omitted, the provider's default applies.
+        pub temperature: Option<f64> = "temperature" optional,
+        /// Tools the subagent may use while executing a delegated task. The subagent runs as an agentic sub-agent over these tools, then returns its outcome. Only OpenRouter server tools are supported — function tools are rejected — and the list must not include the subagent tool itself.
+        pub tools: Option<Vec<SubagentNestedTool>> = "tools" optional,
     }
 }
 
@@ -1261,20 +1057,13 @@ impl SubagentServerToolConfig {
     }
 }
 
-/// OpenRouter built-in server tool: delegates self-contained tasks to a smaller, cheaper, faster worker model (any OpenRouter model) mid-generation and returns its outcome. The worker may run as a sub-agent with its own tools.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SubagentServerToolOpenRouter {
-    /// Configuration for one openrouter:subagent server tool entry.
-    pub parameters: Option<SubagentServerToolConfig>,
-    pub r#type: SubagentServerToolOpenRouterType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    SubagentServerToolOpenRouter {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: delegates self-contained tasks to a smaller, cheaper, faster worker model (any OpenRouter model) mid-generation and returns its outcome. The worker may run as a sub-agent with its own tools.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SubagentServerToolOpenRouter {
+        /// Configuration for one openrouter:subagent server tool entry.
+        pub parameters: Option<SubagentServerToolConfig> = "parameters" optional,
+        pub r#type: SubagentServerToolOpenRouterType = "type" required,
     }
 }
 

@@ -6,31 +6,18 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// A stored file in Anthropic's Files API shape.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicFile {
-    pub _shape: Option<AnthropicFileShape>,
-    pub created_at: String,
-    pub downloadable: bool,
-    pub filename: String,
-    pub id: String,
-    pub mime_type: String,
-    pub size_bytes: i64,
-    pub r#type: AnthropicFileType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicFile {
-        _shape: "_shape" optional,
-        created_at: "created_at" required,
-        downloadable: "downloadable" required,
-        filename: "filename" required,
-        id: "id" required,
-        mime_type: "mime_type" required,
-        size_bytes: "size_bytes" required,
-        r#type: "type" required,
+    /// A stored file in Anthropic's Files API shape.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicFile {
+        pub _shape: Option<AnthropicFileShape> = "_shape" optional,
+        pub created_at: String = "created_at" required,
+        pub downloadable: bool = "downloadable" required,
+        pub filename: String = "filename" required,
+        pub id: String = "id" required,
+        pub mime_type: String = "mime_type" required,
+        pub size_bytes: i64 = "size_bytes" required,
+        pub r#type: AnthropicFileType = "type" required,
     }
 }
 
@@ -99,31 +86,18 @@ impl From<AnthropicFile> for FileResponse {
     }
 }
 
-/// A stored file in OpenAI's Files API shape.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OpenAIFile {
-    pub _shape: Option<OpenAIFileShape>,
-    pub bytes: i64,
-    pub created_at: serde_json::Value,
-    pub filename: String,
-    pub id: String,
-    pub object: OpenAIFileObject,
-    pub purpose: OpenAIFilePurpose,
-    pub status: OpenAIFileStatus,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenAIFile {
-        _shape: "_shape" optional,
-        bytes: "bytes" required,
-        created_at: "created_at" required,
-        filename: "filename" required,
-        id: "id" required,
-        object: "object" required,
-        purpose: "purpose" required,
-        status: "status" required,
+    /// A stored file in OpenAI's Files API shape.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OpenAIFile {
+        pub _shape: Option<OpenAIFileShape> = "_shape" optional,
+        pub bytes: i64 = "bytes" required,
+        pub created_at: serde_json::Value = "created_at" required,
+        pub filename: String = "filename" required,
+        pub id: String = "id" required,
+        pub object: OpenAIFileObject = "object" required,
+        pub purpose: OpenAIFilePurpose = "purpose" required,
+        pub status: OpenAIFileStatus = "status" required,
     }
 }
 
@@ -182,31 +156,18 @@ tag_enum! {
     pub enum OpenAIFileStatus { Processed = "processed" }
 }
 
-/// A stored file in the OpenRouter superset shape: Anthropic-shaped, plus OpenRouter-only fields.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct OpenRouterFile {
-    pub _shape: Option<OpenRouterFileShape>,
-    pub created_at: String,
-    pub downloadable: bool,
-    pub filename: String,
-    pub id: String,
-    pub mime_type: String,
-    pub size_bytes: i64,
-    pub r#type: OpenRouterFileType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    OpenRouterFile {
-        _shape: "_shape" optional,
-        created_at: "created_at" required,
-        downloadable: "downloadable" required,
-        filename: "filename" required,
-        id: "id" required,
-        mime_type: "mime_type" required,
-        size_bytes: "size_bytes" required,
-        r#type: "type" required,
+    /// A stored file in the OpenRouter superset shape: Anthropic-shaped, plus OpenRouter-only fields.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OpenRouterFile {
+        pub _shape: Option<OpenRouterFileShape> = "_shape" optional,
+        pub created_at: String = "created_at" required,
+        pub downloadable: bool = "downloadable" required,
+        pub filename: String = "filename" required,
+        pub id: String = "id" required,
+        pub mime_type: String = "mime_type" required,
+        pub size_bytes: i64 = "size_bytes" required,
+        pub r#type: OpenRouterFileType = "type" required,
     }
 }
 

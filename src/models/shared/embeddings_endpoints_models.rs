@@ -70,48 +70,32 @@ open_enum! {
     }
 }
 
-/// A conditional override of the base pricing. An entry applies only when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per price key; price keys absent from an entry inherit the base price.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PricingOverride {
-    /// Overridden price in USD per audio input token
-    pub audio: Option<String>,
-    /// Overridden price in USD per token for completion (output) generation
-    pub completion: Option<String>,
-    /// Overridden price in USD per cached audio input token
-    pub input_audio_cache: Option<String>,
-    /// Overridden price in USD per cached input token (read)
-    pub input_cache_read: Option<String>,
-    /// Overridden price in USD per cache-write token
-    pub input_cache_write: Option<String>,
-    /// Overridden price in USD per 1-hour cache-write token
-    pub input_cache_write_1h: Option<String>,
-    /// Condition: the entry applies when the total prompt tokens of a request are strictly greater than this threshold
-    pub min_prompt_tokens: Option<f64>,
-    /// Overridden price in USD per token for prompt (input) processing
-    pub prompt: Option<String>,
-    /// Condition: UTC weekdays the entry applies on, evaluated at the request instant. Scopes the utc_start/utc_end window (or, without a window, the whole UTC day) to the listed days. Absent means every day.
-    pub utc_days: Option<Vec<PricingOverrideUtcDaysItem>>,
-    /// Condition: exclusive end of a daily UTC time window as an HHMM clock number (e.g. 400 = 04:00)
-    pub utc_end: Option<f64>,
-    /// Condition: inclusive start of a daily UTC time window as an HHMM clock number (e.g. 100 = 01:00, 1030 = 10:30). The entry applies while the current UTC time is inside the half-open window \[utc_start, utc_end), which may wrap past midnight (utc_start > utc_end).
-    pub utc_start: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PricingOverride {
-        audio: "audio" optional,
-        completion: "completion" optional,
-        input_audio_cache: "input_audio_cache" optional,
-        input_cache_read: "input_cache_read" optional,
-        input_cache_write: "input_cache_write" optional,
-        input_cache_write_1h: "input_cache_write_1h" optional,
-        min_prompt_tokens: "min_prompt_tokens" optional,
-        prompt: "prompt" optional,
-        utc_days: "utc_days" optional,
-        utc_end: "utc_end" optional,
-        utc_start: "utc_start" optional,
+    /// A conditional override of the base pricing. An entry applies only when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per price key; price keys absent from an entry inherit the base price.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PricingOverride {
+        /// Overridden price in USD per audio input token
+        pub audio: Option<String> = "audio" optional,
+        /// Overridden price in USD per token for completion (output) generation
+        pub completion: Option<String> = "completion" optional,
+        /// Overridden price in USD per cached audio input token
+        pub input_audio_cache: Option<String> = "input_audio_cache" optional,
+        /// Overridden price in USD per cached input token (read)
+        pub input_cache_read: Option<String> = "input_cache_read" optional,
+        /// Overridden price in USD per cache-write token
+        pub input_cache_write: Option<String> = "input_cache_write" optional,
+        /// Overridden price in USD per 1-hour cache-write token
+        pub input_cache_write_1h: Option<String> = "input_cache_write_1h" optional,
+        /// Condition: the entry applies when the total prompt tokens of a request are strictly greater than this threshold
+        pub min_prompt_tokens: Option<f64> = "min_prompt_tokens" optional,
+        /// Overridden price in USD per token for prompt (input) processing
+        pub prompt: Option<String> = "prompt" optional,
+        /// Condition: UTC weekdays the entry applies on, evaluated at the request instant. Scopes the utc_start/utc_end window (or, without a window, the whole UTC day) to the listed days. Absent means every day.
+        pub utc_days: Option<Vec<PricingOverrideUtcDaysItem>> = "utc_days" optional,
+        /// Condition: exclusive end of a daily UTC time window as an HHMM clock number (e.g. 400 = 04:00)
+        pub utc_end: Option<f64> = "utc_end" optional,
+        /// Condition: inclusive start of a daily UTC time window as an HHMM clock number (e.g. 100 = 01:00, 1030 = 10:30). The entry applies while the current UTC time is inside the half-open window \[utc_start, utc_end), which may wrap past midnight (utc_start > utc_end).
+        pub utc_start: Option<f64> = "utc_start" optional,
     }
 }
 

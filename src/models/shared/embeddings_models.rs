@@ -6,24 +6,16 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// Artificial Analysis benchmark index scores.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AABenchmarkEntry {
-    /// Artificial Analysis Agentic Index score
-    pub agentic_index: Option<f64>,
-    /// Artificial Analysis Coding Index score
-    pub coding_index: Option<f64>,
-    /// Artificial Analysis Intelligence Index score
-    pub intelligence_index: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AABenchmarkEntry {
-        agentic_index: "agentic_index" defaulted,
-        coding_index: "coding_index" defaulted,
-        intelligence_index: "intelligence_index" defaulted,
+    /// Artificial Analysis benchmark index scores.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AABenchmarkEntry {
+        /// Artificial Analysis Agentic Index score
+        pub agentic_index: Option<f64> = "agentic_index" defaulted,
+        /// Artificial Analysis Coding Index score
+        pub coding_index: Option<f64> = "coding_index" defaulted,
+        /// Artificial Analysis Intelligence Index score
+        pub intelligence_index: Option<f64> = "intelligence_index" defaulted,
     }
 }
 
@@ -52,30 +44,20 @@ impl AABenchmarkEntry {
     }
 }
 
-/// A single Design Arena benchmark entry for a specific arena+category
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DABenchmarkEntry {
-    /// Arena type (e.g. models, builders, agents)
-    pub arena: String,
-    /// Category within the arena (e.g. website, gamedev, uicomponent)
-    pub category: String,
-    /// ELO rating from head-to-head arena battles
-    pub elo: f64,
-    /// Rank position within this arena+category among models available on OpenRouter (1 = highest ELO)
-    pub rank: i64,
-    /// Win rate percentage in arena battles
-    pub win_rate: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DABenchmarkEntry {
-        arena: "arena" required,
-        category: "category" required,
-        elo: "elo" required,
-        rank: "rank" required,
-        win_rate: "win_rate" required,
+    /// A single Design Arena benchmark entry for a specific arena+category
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DABenchmarkEntry {
+        /// Arena type (e.g. models, builders, agents)
+        pub arena: String = "arena" required,
+        /// Category within the arena (e.g. website, gamedev, uicomponent)
+        pub category: String = "category" required,
+        /// ELO rating from head-to-head arena battles
+        pub elo: f64 = "elo" required,
+        /// Rank position within this arena+category among models available on OpenRouter (1 = highest ELO)
+        pub rank: i64 = "rank" required,
+        /// Win rate percentage in arena battles
+        pub win_rate: f64 = "win_rate" required,
     }
 }
 
@@ -99,27 +81,16 @@ impl DABenchmarkEntry {
     }
 }
 
-/// Default parameters for this model
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DefaultParameters {
-    pub frequency_penalty: Option<f64>,
-    pub presence_penalty: Option<f64>,
-    pub repetition_penalty: Option<f64>,
-    pub temperature: Option<f64>,
-    pub top_k: Option<i64>,
-    pub top_p: Option<f64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    DefaultParameters {
-        frequency_penalty: "frequency_penalty" optional,
-        presence_penalty: "presence_penalty" optional,
-        repetition_penalty: "repetition_penalty" optional,
-        temperature: "temperature" optional,
-        top_k: "top_k" optional,
-        top_p: "top_p" optional,
+    /// Default parameters for this model
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct DefaultParameters {
+        pub frequency_penalty: Option<f64> = "frequency_penalty" optional,
+        pub presence_penalty: Option<f64> = "presence_penalty" optional,
+        pub repetition_penalty: Option<f64> = "repetition_penalty" optional,
+        pub temperature: Option<f64> = "temperature" optional,
+        pub top_k: Option<i64> = "top_k" optional,
+        pub top_p: Option<f64> = "top_p" optional,
     }
 }
 
@@ -216,75 +187,50 @@ impl DefaultParameters {
     }
 }
 
-/// Information about an AI model available on OpenRouter
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Model {
-    /// Concrete model targeted by this tilde-latest alias, when applicable
-    pub alias_target: Option<ModelAliasTarget>,
-    /// Model architecture information
-    pub architecture: ModelArchitecture,
-    /// Third-party benchmark rankings for this model. Omitted when no benchmark data is available.
-    pub benchmarks: Option<ModelBenchmarks>,
-    /// Canonical slug for the model
-    pub canonical_slug: String,
-    /// Maximum context length in tokens
-    pub context_length: Option<i64>,
-    /// Unix timestamp of when the model was created
-    pub created: i64,
-    /// Default parameters for this model
-    pub default_parameters: Option<DefaultParameters>,
-    /// Description of the model
-    pub description: Option<String>,
-    /// The date after which the model may be removed. ISO 8601 date string (YYYY-MM-DD) or null if no expiration.
-    pub expiration_date: Option<String>,
-    /// Hugging Face model identifier, if applicable
-    pub hugging_face_id: Option<String>,
-    /// Unique identifier for the model
-    pub id: String,
-    /// The date up to which the model was trained on data. ISO 8601 date string (YYYY-MM-DD) or null if unknown.
-    pub knowledge_cutoff: Option<String>,
-    /// Related API endpoints and resources for this model.
-    pub links: ModelLinks,
-    /// Display name of the model
-    pub name: String,
-    /// Per-request token limits
-    pub per_request_limits: Option<PerRequestLimits>,
-    /// Pricing information for the model
-    pub pricing: PublicPricing,
-    /// Reasoning effort configuration. Omitted for non-reasoning models and dynamic router models.
-    pub reasoning: Option<ModelReasoning>,
-    /// List of supported parameters for this model
-    pub supported_parameters: Vec<Parameter>,
-    /// List of supported voice identifiers for TTS models. Null for non-TTS models.
-    pub supported_voices: Option<Vec<String>>,
-    /// Information about the top provider for this model
-    pub top_provider: TopProviderInfo,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Model {
-        alias_target: "alias_target" optional,
-        architecture: "architecture" required,
-        benchmarks: "benchmarks" optional,
-        canonical_slug: "canonical_slug" required,
-        context_length: "context_length" defaulted,
-        created: "created" required,
-        default_parameters: "default_parameters" defaulted,
-        description: "description" optional,
-        expiration_date: "expiration_date" optional,
-        hugging_face_id: "hugging_face_id" optional,
-        id: "id" required,
-        knowledge_cutoff: "knowledge_cutoff" optional,
-        links: "links" required,
-        name: "name" required,
-        per_request_limits: "per_request_limits" defaulted,
-        pricing: "pricing" required,
-        reasoning: "reasoning" optional,
-        supported_parameters: "supported_parameters" defaulted,
-        supported_voices: "supported_voices" defaulted,
-        top_provider: "top_provider" required,
+    /// Information about an AI model available on OpenRouter
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Model {
+        /// Concrete model targeted by this tilde-latest alias, when applicable
+        pub alias_target: Option<ModelAliasTarget> = "alias_target" optional,
+        /// Model architecture information
+        pub architecture: ModelArchitecture = "architecture" required,
+        /// Third-party benchmark rankings for this model. Omitted when no benchmark data is available.
+        pub benchmarks: Option<ModelBenchmarks> = "benchmarks" optional,
+        /// Canonical slug for the model
+        pub canonical_slug: String = "canonical_slug" required,
+        /// Maximum context length in tokens
+        pub context_length: Option<i64> = "context_length" defaulted,
+        /// Unix timestamp of when the model was created
+        pub created: i64 = "created" required,
+        /// Default parameters for this model
+        pub default_parameters: Option<DefaultParameters> = "default_parameters" defaulted,
+        /// Description of the model
+        pub description: Option<String> = "description" optional,
+        /// The date after which the model may be removed. ISO 8601 date string (YYYY-MM-DD) or null if no expiration.
+        pub expiration_date: Option<String> = "expiration_date" optional,
+        /// Hugging Face model identifier, if applicable
+        pub hugging_face_id: Option<String> = "hugging_face_id" optional,
+        /// Unique identifier for the model
+        pub id: String = "id" required,
+        /// The date up to which the model was trained on data. ISO 8601 date string (YYYY-MM-DD) or null if unknown.
+        pub knowledge_cutoff: Option<String> = "knowledge_cutoff" optional,
+        /// Related API endpoints and resources for this model.
+        pub links: ModelLinks = "links" required,
+        /// Display name of the model
+        pub name: String = "name" required,
+        /// Per-request token limits
+        pub per_request_limits: Option<PerRequestLimits> = "per_request_limits" defaulted,
+        /// Pricing information for the model
+        pub pricing: PublicPricing = "pricing" required,
+        /// Reasoning effort configuration. Omitted for non-reasoning models and dynamic router models.
+        pub reasoning: Option<ModelReasoning> = "reasoning" optional,
+        /// List of supported parameters for this model
+        pub supported_parameters: Vec<Parameter> = "supported_parameters" defaulted,
+        /// List of supported voice identifiers for TTS models. Null for non-TTS models.
+        pub supported_voices: Option<Vec<String>> = "supported_voices" defaulted,
+        /// Information about the top provider for this model
+        pub top_provider: TopProviderInfo = "top_provider" required,
     }
 }
 
@@ -415,21 +361,14 @@ impl Model {
     }
 }
 
-/// Concrete model targeted by this tilde-latest alias, when applicable
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelAliasTarget {
-    /// Human-readable name of the concrete model targeted by this alias
-    pub name: String,
-    /// Routable model ID of the concrete target, matching that model row's id
-    pub slug: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ModelAliasTarget {
-        name: "name" required,
-        slug: "slug" required,
+    /// Concrete model targeted by this tilde-latest alias, when applicable
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ModelAliasTarget {
+        /// Human-readable name of the concrete model targeted by this alias
+        pub name: String = "name" required,
+        /// Routable model ID of the concrete target, matching that model row's id
+        pub slug: String = "slug" required,
     }
 }
 
@@ -440,30 +379,20 @@ impl ModelAliasTarget {
     }
 }
 
-/// Model architecture information
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelArchitecture {
-    /// Supported input modalities
-    pub input_modalities: Vec<InputModality>,
-    /// Instruction format type
-    pub instruct_type: Option<InstructType>,
-    /// Primary modality of the model
-    pub modality: Option<String>,
-    /// Supported output modalities
-    pub output_modalities: Vec<OutputModality>,
-    /// Tokenizer type used by the model
-    pub tokenizer: Option<ModelGroup>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ModelArchitecture {
-        input_modalities: "input_modalities" defaulted,
-        instruct_type: "instruct_type" optional,
-        modality: "modality" defaulted,
-        output_modalities: "output_modalities" defaulted,
-        tokenizer: "tokenizer" optional,
+    /// Model architecture information
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ModelArchitecture {
+        /// Supported input modalities
+        pub input_modalities: Vec<InputModality> = "input_modalities" defaulted,
+        /// Instruction format type
+        pub instruct_type: Option<InstructType> = "instruct_type" optional,
+        /// Primary modality of the model
+        pub modality: Option<String> = "modality" defaulted,
+        /// Supported output modalities
+        pub output_modalities: Vec<OutputModality> = "output_modalities" defaulted,
+        /// Tokenizer type used by the model
+        pub tokenizer: Option<ModelGroup> = "tokenizer" optional,
     }
 }
 
@@ -509,21 +438,14 @@ impl ModelArchitecture {
     }
 }
 
-/// Third-party benchmark rankings for this model. Omitted when no benchmark data is available.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelBenchmarks {
-    /// Artificial Analysis benchmark index scores.
-    pub artificial_analysis: Option<AABenchmarkEntry>,
-    /// Design Arena ELO rankings across arena+category pairs.
-    pub design_arena: Vec<DABenchmarkEntry>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ModelBenchmarks {
-        artificial_analysis: "artificial_analysis" optional,
-        design_arena: "design_arena" defaulted,
+    /// Third-party benchmark rankings for this model. Omitted when no benchmark data is available.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ModelBenchmarks {
+        /// Artificial Analysis benchmark index scores.
+        pub artificial_analysis: Option<AABenchmarkEntry> = "artificial_analysis" optional,
+        /// Design Arena ELO rankings across arena+category pairs.
+        pub design_arena: Vec<DABenchmarkEntry> = "design_arena" defaulted,
     }
 }
 
@@ -540,18 +462,12 @@ impl ModelBenchmarks {
     }
 }
 
-/// Related API endpoints and resources for this model.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelLinks {
-    /// URL for the model details/endpoints API
-    pub details: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ModelLinks {
-        details: "details" required,
+    /// Related API endpoints and resources for this model.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ModelLinks {
+        /// URL for the model details/endpoints API
+        pub details: String = "details" required,
     }
 }
 
@@ -562,29 +478,19 @@ impl ModelLinks {
     }
 }
 
-/// Reasoning effort configuration. Omitted for non-reasoning models and dynamic router models.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelReasoning {
-    pub default_effort: Option<ReasoningEffort>,
-    /// Default reasoning enabled state when the client does not set `reasoning.enabled`.
-    pub default_enabled: Option<bool>,
-    /// When true, reasoning cannot be disabled and effort "none" is rejected.
-    pub mandatory: bool,
-    /// Allowed reasoning effort values for this model, in descending effort order (highest first). Null means no allowlist — all gateway effort values are accepted.
-    pub supported_efforts: Option<Vec<ReasoningEffort>>,
-    /// Present and `true` when the model accepts `reasoning.max_tokens` in requests (Anthropic-style) instead of or in addition to `reasoning.effort`. Omitted otherwise.
-    pub supports_max_tokens: Option<bool>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ModelReasoning {
-        default_effort: "default_effort" optional,
-        default_enabled: "default_enabled" optional,
-        mandatory: "mandatory" required,
-        supported_efforts: "supported_efforts" optional,
-        supports_max_tokens: "supports_max_tokens" optional,
+    /// Reasoning effort configuration. Omitted for non-reasoning models and dynamic router models.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ModelReasoning {
+        pub default_effort: Option<ReasoningEffort> = "default_effort" optional,
+        /// Default reasoning enabled state when the client does not set `reasoning.enabled`.
+        pub default_enabled: Option<bool> = "default_enabled" optional,
+        /// When true, reasoning cannot be disabled and effort "none" is rejected.
+        pub mandatory: bool = "mandatory" required,
+        /// Allowed reasoning effort values for this model, in descending effort order (highest first). Null means no allowlist — all gateway effort values are accepted.
+        pub supported_efforts: Option<Vec<ReasoningEffort>> = "supported_efforts" optional,
+        /// Present and `true` when the model accepts `reasoning.max_tokens` in requests (Anthropic-style) instead of or in addition to `reasoning.effort`. Omitted otherwise.
+        pub supports_max_tokens: Option<bool> = "supports_max_tokens" optional,
     }
 }
 
@@ -640,24 +546,16 @@ impl ModelReasoning {
     }
 }
 
-/// List of available models
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelsListResponse {
-    /// List of available models
-    pub data: ModelsListResponseData,
-    /// Pagination links
-    pub links: Option<ModelsListResponseLinks>,
-    /// Total number of models matching the query
-    pub total_count: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ModelsListResponse {
-        data: "data" required,
-        links: "links" optional,
-        total_count: "total_count" optional,
+    /// List of available models
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ModelsListResponse {
+        /// List of available models
+        pub data: ModelsListResponseData = "data" required,
+        /// Pagination links
+        pub links: Option<ModelsListResponseLinks> = "links" optional,
+        /// Total number of models matching the query
+        pub total_count: Option<i64> = "total_count" optional,
     }
 }
 
@@ -683,18 +581,12 @@ impl ModelsListResponse {
 /// List of available models
 pub type ModelsListResponseData = Vec<Model>;
 
-/// Pagination links
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ModelsListResponseLinks {
-    /// URL for the next page of results, or null if this is the last page
-    pub next: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ModelsListResponseLinks {
-        next: "next" defaulted,
+    /// Pagination links
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ModelsListResponseLinks {
+        /// URL for the next page of results, or null if this is the last page
+        pub next: Option<String> = "next" defaulted,
     }
 }
 
@@ -711,21 +603,14 @@ impl ModelsListResponseLinks {
     }
 }
 
-/// Per-request token limits
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PerRequestLimits {
-    /// Maximum completion tokens per request
-    pub completion_tokens: f64,
-    /// Maximum prompt tokens per request
-    pub prompt_tokens: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PerRequestLimits {
-        completion_tokens: "completion_tokens" required,
-        prompt_tokens: "prompt_tokens" required,
+    /// Per-request token limits
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PerRequestLimits {
+        /// Maximum completion tokens per request
+        pub completion_tokens: f64 = "completion_tokens" required,
+        /// Maximum prompt tokens per request
+        pub prompt_tokens: f64 = "prompt_tokens" required,
     }
 }
 
@@ -740,63 +625,42 @@ impl PerRequestLimits {
     }
 }
 
-/// Pricing information for the model
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PublicPricing {
-    /// Price in USD per audio input token
-    pub audio: Option<String>,
-    /// Price in USD per audio output token
-    pub audio_output: Option<String>,
-    /// Price in USD per token for completion (output) generation
-    pub completion: String,
-    /// Fractional discount applied to this endpoint's pricing; the price is multiplied by (1 - discount) (0 = no discount, 1 = free)
-    pub discount: Option<f64>,
-    /// Price in USD per input image
-    pub image: Option<String>,
-    /// Price in USD per output image
-    pub image_output: Option<String>,
-    /// Price in USD per image token
-    pub image_token: Option<String>,
-    /// Price in USD per cached audio input token
-    pub input_audio_cache: Option<String>,
-    /// Price in USD per cached input token (read)
-    pub input_cache_read: Option<String>,
-    /// Price per cache-write token, in USD per token. For providers with multiple cache TTLs (e.g. Anthropic), this is the default (5-minute) cache-write rate.
-    pub input_cache_write: Option<String>,
-    /// Price per 1-hour cache-write token, in USD per token. Only present for providers that price an extended (1-hour) cache TTL separately, such as Anthropic.
-    pub input_cache_write_1h: Option<String>,
-    /// Price in USD per internal reasoning token
-    pub internal_reasoning: Option<String>,
-    /// Conditional overrides of the base pricing (e.g. long-context or time-based pricing). An entry applies when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per key; price keys absent from an entry inherit the base price. The top-level pricing keys always reflect the price that applies under default conditions.
-    pub overrides: Option<Vec<PricingOverride>>,
-    /// Price in USD per token for prompt (input) processing
-    pub prompt: String,
-    /// Price in USD per request
-    pub request: Option<String>,
-    /// Price in USD per web search
-    pub web_search: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    PublicPricing {
-        audio: "audio" optional,
-        audio_output: "audio_output" optional,
-        completion: "completion" required,
-        discount: "discount" optional,
-        image: "image" optional,
-        image_output: "image_output" optional,
-        image_token: "image_token" optional,
-        input_audio_cache: "input_audio_cache" optional,
-        input_cache_read: "input_cache_read" optional,
-        input_cache_write: "input_cache_write" optional,
-        input_cache_write_1h: "input_cache_write_1h" optional,
-        internal_reasoning: "internal_reasoning" optional,
-        overrides: "overrides" optional,
-        prompt: "prompt" required,
-        request: "request" optional,
-        web_search: "web_search" optional,
+    /// Pricing information for the model
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PublicPricing {
+        /// Price in USD per audio input token
+        pub audio: Option<String> = "audio" optional,
+        /// Price in USD per audio output token
+        pub audio_output: Option<String> = "audio_output" optional,
+        /// Price in USD per token for completion (output) generation
+        pub completion: String = "completion" required,
+        /// Fractional discount applied to this endpoint's pricing; the price is multiplied by (1 - discount) (0 = no discount, 1 = free)
+        pub discount: Option<f64> = "discount" optional,
+        /// Price in USD per input image
+        pub image: Option<String> = "image" optional,
+        /// Price in USD per output image
+        pub image_output: Option<String> = "image_output" optional,
+        /// Price in USD per image token
+        pub image_token: Option<String> = "image_token" optional,
+        /// Price in USD per cached audio input token
+        pub input_audio_cache: Option<String> = "input_audio_cache" optional,
+        /// Price in USD per cached input token (read)
+        pub input_cache_read: Option<String> = "input_cache_read" optional,
+        /// Price per cache-write token, in USD per token. For providers with multiple cache TTLs (e.g. Anthropic), this is the default (5-minute) cache-write rate.
+        pub input_cache_write: Option<String> = "input_cache_write" optional,
+        /// Price per 1-hour cache-write token, in USD per token. Only present for providers that price an extended (1-hour) cache TTL separately, such as Anthropic.
+        pub input_cache_write_1h: Option<String> = "input_cache_write_1h" optional,
+        /// Price in USD per internal reasoning token
+        pub internal_reasoning: Option<String> = "internal_reasoning" optional,
+        /// Conditional overrides of the base pricing (e.g. long-context or time-based pricing). An entry applies when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per key; price keys absent from an entry inherit the base price. The top-level pricing keys always reflect the price that applies under default conditions.
+        pub overrides: Option<Vec<PricingOverride>> = "overrides" optional,
+        /// Price in USD per token for prompt (input) processing
+        pub prompt: String = "prompt" required,
+        /// Price in USD per request
+        pub request: Option<String> = "request" optional,
+        /// Price in USD per web search
+        pub web_search: Option<String> = "web_search" optional,
     }
 }
 
@@ -909,24 +773,16 @@ impl PublicPricing {
     }
 }
 
-/// Information about the top provider for this model
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TopProviderInfo {
-    /// Context length from the top provider
-    pub context_length: Option<i64>,
-    /// Whether the top provider moderates content
-    pub is_moderated: bool,
-    /// Maximum completion tokens from the top provider. Input and output tokens share the context window, so the effective maximum output for a request is further limited by the context remaining after input tokens.
-    pub max_completion_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    TopProviderInfo {
-        context_length: "context_length" optional,
-        is_moderated: "is_moderated" required,
-        max_completion_tokens: "max_completion_tokens" optional,
+    /// Information about the top provider for this model
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct TopProviderInfo {
+        /// Context length from the top provider
+        pub context_length: Option<i64> = "context_length" optional,
+        /// Whether the top provider moderates content
+        pub is_moderated: bool = "is_moderated" required,
+        /// Maximum completion tokens from the top provider. Input and output tokens share the context window, so the effective maximum output for a request is further limited by the context remaining after input tokens.
+        pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
     }
 }
 

@@ -6,28 +6,16 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicAdvisorMessageUsageIteration {
-    pub cache_creation: Option<AnthropicIterationCacheCreation>,
-    pub cache_creation_input_tokens: Option<i64>,
-    pub cache_read_input_tokens: Option<i64>,
-    pub input_tokens: Option<i64>,
-    pub output_tokens: Option<i64>,
-    pub model: String,
-    pub r#type: AnthropicAdvisorMessageUsageIterationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicAdvisorMessageUsageIteration {
-        cache_creation: "cache_creation" optional,
-        cache_creation_input_tokens: "cache_creation_input_tokens" optional,
-        cache_read_input_tokens: "cache_read_input_tokens" optional,
-        input_tokens: "input_tokens" optional,
-        output_tokens: "output_tokens" optional,
-        model: "model" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicAdvisorMessageUsageIteration {
+        pub cache_creation: Option<AnthropicIterationCacheCreation> = "cache_creation" optional,
+        pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
+        pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
+        pub input_tokens: Option<i64> = "input_tokens" optional,
+        pub output_tokens: Option<i64> = "output_tokens" optional,
+        pub model: String = "model" required,
+        pub r#type: AnthropicAdvisorMessageUsageIterationType = "type" required,
     }
 }
 
@@ -88,18 +76,11 @@ tag_enum! {
     pub enum AnthropicAdvisorMessageUsageIterationType { AdvisorMessage = "advisor_message" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCacheCreation {
-    pub ephemeral_1h_input_tokens: i64,
-    pub ephemeral_5m_input_tokens: i64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCacheCreation {
-        ephemeral_1h_input_tokens: "ephemeral_1h_input_tokens" required,
-        ephemeral_5m_input_tokens: "ephemeral_5m_input_tokens" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCacheCreation {
+        pub ephemeral_1h_input_tokens: i64 = "ephemeral_1h_input_tokens" required,
+        pub ephemeral_5m_input_tokens: i64 = "ephemeral_5m_input_tokens" required,
     }
 }
 
@@ -114,26 +95,15 @@ impl AnthropicCacheCreation {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicCompactionUsageIteration {
-    pub cache_creation: Option<AnthropicIterationCacheCreation>,
-    pub cache_creation_input_tokens: Option<i64>,
-    pub cache_read_input_tokens: Option<i64>,
-    pub input_tokens: Option<i64>,
-    pub output_tokens: Option<i64>,
-    pub r#type: AnthropicCompactionUsageIterationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicCompactionUsageIteration {
-        cache_creation: "cache_creation" optional,
-        cache_creation_input_tokens: "cache_creation_input_tokens" optional,
-        cache_read_input_tokens: "cache_read_input_tokens" optional,
-        input_tokens: "input_tokens" optional,
-        output_tokens: "output_tokens" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicCompactionUsageIteration {
+        pub cache_creation: Option<AnthropicIterationCacheCreation> = "cache_creation" optional,
+        pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
+        pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
+        pub input_tokens: Option<i64> = "input_tokens" optional,
+        pub output_tokens: Option<i64> = "output_tokens" optional,
+        pub r#type: AnthropicCompactionUsageIterationType = "type" required,
     }
 }
 
@@ -193,18 +163,11 @@ tag_enum! {
     pub enum AnthropicCompactionUsageIterationType { Compaction = "compaction" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicIterationCacheCreation {
-    pub ephemeral_1h_input_tokens: Option<i64>,
-    pub ephemeral_5m_input_tokens: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicIterationCacheCreation {
-        ephemeral_1h_input_tokens: "ephemeral_1h_input_tokens" optional,
-        ephemeral_5m_input_tokens: "ephemeral_5m_input_tokens" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicIterationCacheCreation {
+        pub ephemeral_1h_input_tokens: Option<i64> = "ephemeral_1h_input_tokens" optional,
+        pub ephemeral_5m_input_tokens: Option<i64> = "ephemeral_5m_input_tokens" optional,
     }
 }
 
@@ -227,28 +190,16 @@ impl AnthropicIterationCacheCreation {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicMessageUsageIteration {
-    pub cache_creation: Option<AnthropicIterationCacheCreation>,
-    pub cache_creation_input_tokens: Option<i64>,
-    pub cache_read_input_tokens: Option<i64>,
-    pub input_tokens: Option<i64>,
-    pub output_tokens: Option<i64>,
-    pub model: Option<String>,
-    pub r#type: AnthropicMessageUsageIterationType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicMessageUsageIteration {
-        cache_creation: "cache_creation" optional,
-        cache_creation_input_tokens: "cache_creation_input_tokens" optional,
-        cache_read_input_tokens: "cache_read_input_tokens" optional,
-        input_tokens: "input_tokens" optional,
-        output_tokens: "output_tokens" optional,
-        model: "model" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicMessageUsageIteration {
+        pub cache_creation: Option<AnthropicIterationCacheCreation> = "cache_creation" optional,
+        pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
+        pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
+        pub input_tokens: Option<i64> = "input_tokens" optional,
+        pub output_tokens: Option<i64> = "output_tokens" optional,
+        pub model: Option<String> = "model" optional,
+        pub r#type: AnthropicMessageUsageIterationType = "type" required,
     }
 }
 
@@ -322,26 +273,15 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnthropicUnknownUsageIteration {
-    pub cache_creation: Option<AnthropicIterationCacheCreation>,
-    pub cache_creation_input_tokens: Option<i64>,
-    pub cache_read_input_tokens: Option<i64>,
-    pub input_tokens: Option<i64>,
-    pub output_tokens: Option<i64>,
-    pub r#type: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    AnthropicUnknownUsageIteration {
-        cache_creation: "cache_creation" optional,
-        cache_creation_input_tokens: "cache_creation_input_tokens" optional,
-        cache_read_input_tokens: "cache_read_input_tokens" optional,
-        input_tokens: "input_tokens" optional,
-        output_tokens: "output_tokens" optional,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AnthropicUnknownUsageIteration {
+        pub cache_creation: Option<AnthropicIterationCacheCreation> = "cache_creation" optional,
+        pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
+        pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
+        pub input_tokens: Option<i64> = "input_tokens" optional,
+        pub output_tokens: Option<i64> = "output_tokens" optional,
+        pub r#type: String = "type" required,
     }
 }
 

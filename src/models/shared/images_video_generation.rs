@@ -6,18 +6,11 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartImage {
-    pub image_url: ContentPartImageUrl,
-    pub r#type: ContentPartImageType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentPartImage {
-        image_url: "image_url" required,
-        r#type: "type" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContentPartImage {
+        pub image_url: ContentPartImageUrl = "image_url" required,
+        pub r#type: ContentPartImageType = "type" required,
     }
 }
 
@@ -32,16 +25,10 @@ tag_enum! {
     pub enum ContentPartImageType { ImageUrl = "image_url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContentPartImageUrl {
-    pub url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ContentPartImageUrl {
-        url: "url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ContentPartImageUrl {
+        pub url: String = "url" required,
     }
 }
 

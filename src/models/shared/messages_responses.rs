@@ -6,21 +6,14 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-/// Configuration for the openrouter:shell server tool
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ShellServerToolConfig {
-    /// Which shell engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) keeps the provider's native hosted shell when available (OpenAI); on other providers the call is routed to the OpenRouter sandbox.
-    pub engine: Option<ShellServerToolEngine>,
-    /// Server-side execution environment for the shell tool. Only container-backed environments are supported; "local" shells are not.
-    pub environment: Option<ShellServerToolEnvironment>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShellServerToolConfig {
-        engine: "engine" optional,
-        environment: "environment" optional,
+    /// Configuration for the openrouter:shell server tool
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ShellServerToolConfig {
+        /// Which shell engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) keeps the provider's native hosted shell when available (OpenAI); on other providers the call is routed to the OpenRouter sandbox.
+        pub engine: Option<ShellServerToolEngine> = "engine" optional,
+        /// Server-side execution environment for the shell tool. Only container-backed environments are supported; "local" shells are not.
+        pub environment: Option<ShellServerToolEnvironment> = "environment" optional,
     }
 }
 
@@ -71,20 +64,13 @@ impl From<ContainerReferenceEnvironment> for ShellServerToolEnvironment {
     }
 }
 
-/// OpenRouter built-in server tool: runs shell commands server-side in a sandboxed container (a sandbox-backed clone of OpenAI's hosted shell tool)
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ShellServerToolOpenRouter {
-    /// Configuration for the openrouter:shell server tool
-    pub parameters: Option<ShellServerToolConfig>,
-    pub r#type: ShellServerToolOpenRouterType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShellServerToolOpenRouter {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: runs shell commands server-side in a sandboxed container (a sandbox-backed clone of OpenAI's hosted shell tool)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ShellServerToolOpenRouter {
+        /// Configuration for the openrouter:shell server tool
+        pub parameters: Option<ShellServerToolConfig> = "parameters" optional,
+        pub r#type: ShellServerToolOpenRouterType = "type" required,
     }
 }
 
@@ -105,20 +91,13 @@ tag_enum! {
     pub enum ShellServerToolOpenRouterType { OpenrouterShell = "openrouter:shell" }
 }
 
-/// OpenRouter built-in server tool: finds tools marked `defer_loading` and makes them callable
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ToolSearchServerTool {
-    /// Configuration for the openrouter:tool_search server tool
-    pub parameters: Option<ToolSearchServerToolConfig>,
-    pub r#type: ToolSearchServerToolType,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ToolSearchServerTool {
-        parameters: "parameters" optional,
-        r#type: "type" required,
+    /// OpenRouter built-in server tool: finds tools marked `defer_loading` and makes them callable
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ToolSearchServerTool {
+        /// Configuration for the openrouter:tool_search server tool
+        pub parameters: Option<ToolSearchServerToolConfig> = "parameters" optional,
+        pub r#type: ToolSearchServerToolType = "type" required,
     }
 }
 
@@ -135,18 +114,12 @@ impl ToolSearchServerTool {
     }
 }
 
-/// Configuration for the openrouter:tool_search server tool
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ToolSearchServerToolConfig {
-    /// Maximum tools returned by one search. Defaults to 5.
-    pub max_results: Option<i64>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ToolSearchServerToolConfig {
-        max_results: "max_results" optional,
+    /// Configuration for the openrouter:tool_search server tool
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ToolSearchServerToolConfig {
+        /// Maximum tools returned by one search. Defaults to 5.
+        pub max_results: Option<i64> = "max_results" optional,
     }
 }
 

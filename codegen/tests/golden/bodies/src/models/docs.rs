@@ -26,20 +26,12 @@ impl From<CreateTokenRequestBody> for CreateTokenRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateTokenRequestBody {
-    pub grant_type: CreateTokenRequestBodyGrantType,
-    pub subject_token: String,
-    pub scope: Option<CreateTokenRequestBodyScope>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateTokenRequestBody {
-        grant_type: "grant_type" required,
-        subject_token: "subject_token" required,
-        scope: "scope" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateTokenRequestBody {
+        pub grant_type: CreateTokenRequestBodyGrantType = "grant_type" required,
+        pub subject_token: String = "subject_token" required,
+        pub scope: Option<CreateTokenRequestBodyScope> = "scope" optional,
     }
 }
 
@@ -72,20 +64,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CreateTokenResponse {
-    pub access_token: String,
-    /// Deprecated: use access_token. Kept for old clients.
-    #[deprecated(note = "Use access_token.")]
-    pub legacy_token: Option<String>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    CreateTokenResponse {
-        access_token: "access_token" required,
-        legacy_token: "legacy_token" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct CreateTokenResponse {
+        pub access_token: String = "access_token" required,
+        /// Deprecated: use access_token. Kept for old clients.
+        #[deprecated(note = "Use access_token.")]
+        pub legacy_token: Option<String> = "legacy_token" optional,
     }
 }
 
@@ -192,16 +177,10 @@ impl UploadDocRequestBody {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct UploadDocResponse {
-    pub id: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    UploadDocResponse {
-        id: "id" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct UploadDocResponse {
+        pub id: String = "id" required,
     }
 }
 

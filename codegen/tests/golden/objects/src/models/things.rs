@@ -72,20 +72,12 @@ impl ListThingBatchesRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListThingBatchesResponse {
-    pub data: Vec<Thing>,
-    pub last_id: Option<String>,
-    pub has_more: bool,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListThingBatchesResponse {
-        data: "data" defaulted,
-        last_id: "last_id" defaulted,
-        has_more: "has_more" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListThingBatchesResponse {
+        pub data: Vec<Thing> = "data" defaulted,
+        pub last_id: Option<String> = "last_id" defaulted,
+        pub has_more: bool = "has_more" required,
     }
 }
 
@@ -130,16 +122,10 @@ impl ListThingsRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ListThingsResponse {
-    pub data: Vec<Thing>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ListThingsResponse {
-        data: "data" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ListThingsResponse {
+        pub data: Vec<Thing> = "data" defaulted,
     }
 }
 
@@ -150,43 +136,25 @@ impl ListThingsResponse {
     }
 }
 
-/// A thing, with every kind of field.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Thing {
-    pub id: String,
-    /// When it was created
-    pub created_at: Option<String>,
-    pub name: String,
-    pub note: Option<String>,
-    pub maybe: Option<i64>,
-    pub r#type: ThingType,
-    pub camel_case: Option<f64>,
-    pub labels: Option<Vec<String>>,
-    pub scores: Option<std::collections::BTreeMap<String, f64>>,
-    pub meta: Option<serde_json::Map<String, serde_json::Value>>,
-    pub owner: Option<ThingOwner>,
-    pub children: Option<Vec<Thing>>,
-    /// A thing, with every kind of field.
-    pub parent: Option<Box<Thing>>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Thing {
-        id: "id" required,
-        created_at: "created_at" optional,
-        name: "name" required,
-        note: "note" defaulted,
-        maybe: "maybe" optional,
-        r#type: "type" required,
-        camel_case: "camelCase" optional,
-        labels: "labels" optional,
-        scores: "scores" optional,
-        meta: "meta" optional,
-        owner: "owner" optional,
-        children: "children" optional,
-        parent: "parent" optional,
+    /// A thing, with every kind of field.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Thing {
+        pub id: String = "id" required,
+        /// When it was created
+        pub created_at: Option<String> = "created_at" optional,
+        pub name: String = "name" required,
+        pub note: Option<String> = "note" defaulted,
+        pub maybe: Option<i64> = "maybe" optional,
+        pub r#type: ThingType = "type" required,
+        pub camel_case: Option<f64> = "camelCase" optional,
+        pub labels: Option<Vec<String>> = "labels" optional,
+        pub scores: Option<std::collections::BTreeMap<String, f64>> = "scores" optional,
+        pub meta: Option<serde_json::Map<String, serde_json::Value>> = "meta" optional,
+        pub owner: Option<ThingOwner> = "owner" optional,
+        pub children: Option<Vec<Thing>> = "children" optional,
+        /// A thing, with every kind of field.
+        pub parent: Option<Box<Thing>> = "parent" optional,
     }
 }
 
@@ -279,16 +247,10 @@ impl Thing {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ThingOwner {
-    pub login: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ThingOwner {
-        login: "login" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ThingOwner {
+        pub login: String = "login" required,
     }
 }
 

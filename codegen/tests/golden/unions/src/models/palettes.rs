@@ -17,19 +17,12 @@ impl GetPaletteRequest {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetPaletteResponse {
-    pub colors: Vec<Color>,
-    /// No discriminator, but each member has its own `type` value (an inferred tagged union)
-    pub parts: Vec<GetPaletteResponsePartsItem>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetPaletteResponse {
-        colors: "colors" defaulted,
-        parts: "parts" defaulted,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetPaletteResponse {
+        pub colors: Vec<Color> = "colors" defaulted,
+        /// No discriminator, but each member has its own `type` value (an inferred tagged union)
+        pub parts: Vec<GetPaletteResponsePartsItem> = "parts" defaulted,
     }
 }
 
@@ -59,18 +52,11 @@ impl From<GetPaletteResponsePartsItemImageUrl> for GetPaletteResponsePartsItem {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetPaletteResponsePartsItemImageUrl {
-    pub r#type: GetPaletteResponsePartsItemImageUrlType,
-    pub image_url: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetPaletteResponsePartsItemImageUrl {
-        r#type: "type" required,
-        image_url: "image_url" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetPaletteResponsePartsItemImageUrl {
+        pub r#type: GetPaletteResponsePartsItemImageUrlType = "type" required,
+        pub image_url: String = "image_url" required,
     }
 }
 
@@ -85,18 +71,11 @@ tag_enum! {
     pub enum GetPaletteResponsePartsItemImageUrlType { ImageUrl = "image_url" }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GetPaletteResponsePartsItemText {
-    pub r#type: GetPaletteResponsePartsItemTextType,
-    pub text: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    GetPaletteResponsePartsItemText {
-        r#type: "type" required,
-        text: "text" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct GetPaletteResponsePartsItemText {
+        pub r#type: GetPaletteResponsePartsItemTextType = "type" required,
+        pub text: String = "text" required,
     }
 }
 

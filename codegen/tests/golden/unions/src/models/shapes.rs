@@ -6,20 +6,12 @@ use crate::models::*;
 #[allow(unused_imports)]
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Circle {
-    pub kind: CircleKind,
-    pub radius: f64,
-    pub color: Option<Color>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Circle {
-        kind: "kind" required,
-        radius: "radius" required,
-        color: "color" optional,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Circle {
+        pub kind: CircleKind = "kind" required,
+        pub radius: f64 = "radius" required,
+        pub color: Option<Color> = "color" optional,
     }
 }
 
@@ -78,29 +70,18 @@ impl From<Square> for Shape {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ShapeRequest {
-    pub stream: Option<bool>,
-    pub shape: Shape,
-    /// A long list repeated inline
-    pub home_region: Option<ShapeRequestHomeRegion>,
-    /// The same list again (an alias of the first)
-    pub work_region: Option<ShapeRequestWorkRegion>,
-    /// Text, a list of texts, or an object.
-    pub label: Option<ShapeRequestLabel>,
-    pub mode: Option<ShapeRequestMode>,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShapeRequest {
-        stream: "stream" optional,
-        shape: "shape" required,
-        home_region: "home_region" optional,
-        work_region: "work_region" optional,
-        label: "label" optional,
-        mode: "mode" optional,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ShapeRequest {
+        pub stream: Option<bool> = "stream" optional,
+        pub shape: Shape = "shape" required,
+        /// A long list repeated inline
+        pub home_region: Option<ShapeRequestHomeRegion> = "home_region" optional,
+        /// The same list again (an alias of the first)
+        pub work_region: Option<ShapeRequestWorkRegion> = "work_region" optional,
+        /// Text, a list of texts, or an object.
+        pub label: Option<ShapeRequestLabel> = "label" optional,
+        pub mode: Option<ShapeRequestMode> = "mode" optional,
     }
 }
 
@@ -212,16 +193,10 @@ impl From<Vec<&str>> for ShapeRequestLabel {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ShapeRequestLabelObject {
-    pub text: String,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShapeRequestLabelObject {
-        text: "text" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ShapeRequestLabelObject {
+        pub text: String = "text" required,
     }
 }
 
@@ -264,16 +239,10 @@ open_enum! {
 /// The same list again (an alias of the first)
 pub type ShapeRequestWorkRegion = ShapeRequestHomeRegion;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ShapeStreamingResponse {
-    pub data: Shape,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    ShapeStreamingResponse {
-        data: "data" required,
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct ShapeStreamingResponse {
+        pub data: Shape = "data" required,
     }
 }
 
@@ -284,18 +253,11 @@ impl ShapeStreamingResponse {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Square {
-    pub kind: SquareKind,
-    pub side: f64,
-    /// Fields the spec does not describe, kept as received so that they round-trip.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
 json_object! {
-    Square {
-        kind: "kind" required,
-        side: "side" required,
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Square {
+        pub kind: SquareKind = "kind" required,
+        pub side: f64 = "side" required,
     }
 }
 
