@@ -1,7 +1,9 @@
 //! SSE: framing, and framing + typed decode of every chunk into `ChatStreamChunk`, on the chat
 //! stream fixture (`target/bench-fixtures/chat_stream.sse`: 10,000 `chat.completion.chunk`
 //! events, 202 keep-alive comments, `[DONE]`; 2.87 MB), side by side with the
-//! `eventsource-stream` crate + serde_json on the same bytes.
+//! `eventsource-stream` crate + serde_json on the same bytes; and the same in memory for the
+//! Responses stream fixture (`responses_stream.sse`: 5,000 events into `StreamEvents`, each
+//! checked to be a known variant; 0.85 MB).
 //!
 //! `[BENCH_ROUNDS=N] cargo bench --bench sse_typed [-- criterion options]` (harness = false;
 //! prints figures; a criterion filter matching nothing, e.g. `-- summary`, runs the summary alone).
@@ -42,7 +44,8 @@ use criterion::{Criterion, Throughput};
 use eventsource_stream::Eventsource;
 use futures_core::Stream;
 use openrouter::funcs::chat_send_stream;
-use openrouter::models::{ChatRequest, ChatStreamChunk, SendChatCompletionRequest};
+use openrouter::models::{ChatRequest, ChatStreamChunk, SendChatCompletionRequest, StreamEvents};
+use serde::de::DeserializeOwned;
 use openrouter::OpenRouterCore;
 use support::{ChatMode, Routes, Server};
 
@@ -71,8 +74,9 @@ fn sdk_framing(chunks: &[Bytes]) -> (u64, u64) {
     (events, bytes)
 }
 
-/// As `EventStream::poll_event` + `decode_event` do for each event (`src/stream.rs`).
-fn sdk_typed(chunks: &[Bytes]) -> (u64, u64) {
+/// As `EventStream::poll_event` + `decode_event` do for each event (`src/stream.rs`), decoding
+/// into `T`; `weight` reads something of each event so that the decode is not optimised away.
+fn sdk_typed<T: DeserializeOwned>(chunks: &[Bytes], weight: fn(&T) -> u64) -> (u64, u64) {
     let finder = memchr::memmem::Finder::new(b"error"); // one per stream, as EventStream keeps it
     let mut dec = sse::SseDecoder::new();
     let (mut events, mut bytes) = (0, 0);
@@ -84,21 +88,35 @@ fn sdk_typed(chunks: &[Bytes]) -> (u64, u64) {
                 continue;
             }
             if finder.find(ev.data.as_bytes()).is_some() {
-                // 129 of the fixture's deltas say " error": `stream_error` probes those first.
-                let probe: Probe<'_> = serde_json::from_slice(ev.data.as_bytes()).expect("probe");
-                assert!(
-                    probe.error.is_none() && probe.kind.is_none() && probe.code.is_none() && probe.message.is_none()
-                );
-                assert!(probe.response.is_none_or(|r| r.error.is_none()));
-                assert!(probe.choices.iter().all(|c| c.finish_reason.as_deref() != Some("error")));
+                // Events whose text says "error" (deltas, `"error": null`): `stream_error`
+                // probes those first.
+                assert_not_an_error(ev.data.as_bytes());
             }
             // The data is already checked UTF-8: `from_str`, as decode_event.
-            let chunk: ChatStreamChunk = serde_json::from_str(ev.data).expect("typed chunk");
-            bytes += black_box(chunk).choices.len() as u64;
+            let event: T = serde_json::from_str(ev.data).expect("typed event");
+            bytes += weight(black_box(&event));
             events += 1;
         }
     }
     (events, bytes)
+}
+
+/// What `stream_error` decides, on its probe: the event reports no error.
+fn assert_not_an_error(data: &[u8]) {
+    let probe: Probe<'_> = serde_json::from_slice(data).expect("probe");
+    assert!(probe.error.is_none() && probe.code.is_none() && probe.message.is_none());
+    assert!(!matches!(probe.kind.as_deref(), Some("error" | "response.failed")));
+    assert!(probe.response.is_none_or(|r| r.error.is_none()));
+    assert!(probe.choices.iter().all(|c| c.finish_reason.as_deref() != Some("error")));
+}
+
+fn chunk_weight(chunk: &ChatStreamChunk) -> u64 {
+    chunk.choices.len() as u64
+}
+
+fn event_weight(event: &StreamEvents) -> u64 {
+    assert!(!matches!(event, StreamEvents::Unknown(_)), "an event of the fixture decodes as Unknown: {event:?}");
+    1
 }
 
 // A copy of `src/stream.rs`'s in-stream error probe (crate-private), run on events whose data
@@ -164,15 +182,15 @@ async fn next<S: Stream + ?Sized>(mut s: Pin<&mut S>) -> Option<S::Item> {
     std::future::poll_fn(|cx| s.as_mut().poll_next(cx)).await
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Decode {
+#[derive(Clone, Copy)]
+enum Decode<T> {
     Framing,
-    Typed,
+    Typed(fn(&T) -> u64),
     Value,
 }
 
 /// Drains an eventsource-stream over `body`, decoding each data event per `decode`.
-async fn esrc_drain<S, E>(body: S, decode: Decode) -> (u64, u64)
+async fn esrc_drain<S, E, T: DeserializeOwned>(body: S, decode: Decode<T>) -> (u64, u64)
 where
     S: Stream<Item = Result<Bytes, E>>,
     E: std::fmt::Debug,
@@ -187,9 +205,7 @@ where
         events += 1;
         bytes += match decode {
             Decode::Framing => black_box(&ev.data).len() as u64,
-            Decode::Typed => {
-                black_box(serde_json::from_str::<ChatStreamChunk>(&ev.data).expect("typed")).choices.len() as u64
-            }
+            Decode::Typed(weight) => weight(black_box(&serde_json::from_str::<T>(&ev.data).expect("typed"))),
             Decode::Value => {
                 black_box(serde_json::from_str::<serde_json::Value>(&ev.data).expect("json")).is_object() as u64
             }
@@ -228,7 +244,7 @@ async fn loopback_esrc(client: &floor::Client, url: &str) -> (u64, u64) {
         .unwrap();
     let res = client.request(req).await.expect("request");
     assert!(res.status().is_success());
-    esrc_drain(http_body_util::BodyDataStream::new(res.into_body()), Decode::Typed).await
+    esrc_drain(http_body_util::BodyDataStream::new(res.into_body()), Decode::Typed(chunk_weight)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,12 +252,13 @@ async fn loopback_esrc(client: &floor::Client, url: &str) -> (u64, u64) {
 struct Bench {
     rt: tokio::runtime::Runtime,
     chunks: Vec<Bytes>,
+    responses: Vec<Bytes>,
     core: OpenRouterCore,
     floor: floor::Client,
     url: String,
 }
 
-const CASES: [&str; 7] = [
+const CASES: [&str; 10] = [
     "sdk decoder: framing",
     "sdk decoder: typed ChatStreamChunk",
     "eventsource-stream: framing",
@@ -249,20 +266,30 @@ const CASES: [&str; 7] = [
     "eventsource-stream: serde_json::Value",
     "loopback sdk: chat_send_stream (typed)",
     "loopback hyper + eventsource-stream (typed)",
+    "responses, sdk decoder: typed StreamEvents",
+    "responses, eventsource-stream: typed StreamEvents",
+    "responses, eventsource-stream: serde_json::Value",
 ];
+
+/// The cases on the Responses stream fixture.
+const RESPONSES: std::ops::Range<usize> = 7..10;
 
 impl Bench {
     fn run(&self, case: usize) -> (u64, u64) {
         let chunks = &self.chunks;
         let mem = || Chunks { chunks: chunks.clone(), next: 0 };
+        let responses = || Chunks { chunks: self.responses.clone(), next: 0 };
         match case {
             0 => sdk_framing(chunks),
-            1 => sdk_typed(chunks),
-            2 => self.rt.block_on(esrc_drain(mem(), Decode::Framing)),
-            3 => self.rt.block_on(esrc_drain(mem(), Decode::Typed)),
-            4 => self.rt.block_on(esrc_drain(mem(), Decode::Value)),
+            1 => sdk_typed(chunks, chunk_weight),
+            2 => self.rt.block_on(esrc_drain(mem(), Decode::<ChatStreamChunk>::Framing)),
+            3 => self.rt.block_on(esrc_drain(mem(), Decode::Typed(chunk_weight))),
+            4 => self.rt.block_on(esrc_drain(mem(), Decode::<ChatStreamChunk>::Value)),
             5 => self.rt.block_on(loopback_sdk(&self.core)),
             6 => self.rt.block_on(loopback_esrc(&self.floor, &self.url)),
+            7 => sdk_typed(&self.responses, event_weight),
+            8 => self.rt.block_on(esrc_drain(responses(), Decode::Typed(event_weight))),
+            9 => self.rt.block_on(esrc_drain(responses(), Decode::<StreamEvents>::Value)),
             _ => unreachable!(),
         }
     }
@@ -272,6 +299,8 @@ fn main() {
     let rounds: usize = support::env_num("BENCH_ROUNDS", 15);
     let input = support::fixture("chat_stream.sse");
     let chunks: Vec<Bytes> = input.chunks(CHUNK).map(|c| input.slice_ref(c)).collect();
+    let responses_input = support::fixture("responses_stream.sse");
+    let responses: Vec<Bytes> = responses_input.chunks(CHUNK).map(|c| responses_input.slice_ref(c)).collect();
     let server = Server::start(Routes {
         generation: Bytes::from_static(b"{}"),
         chat: ChatMode::Replay { body: input.clone(), chunk: CHUNK },
@@ -280,19 +309,27 @@ fn main() {
     let core = OpenRouterCore::builder().api_key(KEY).base_url(&server.base_url()).build().expect("core");
     let floor = rt.block_on(async { floor::client() });
     let url = format!("{}/chat/completions", server.base_url());
-    let bench = Bench { rt, chunks, core, floor, url };
-    let mut expected = None;
+    let bench = Bench { rt, chunks, responses, core, floor, url };
+    let (mut expected, mut expected_responses) = (None, None);
     for (case, name) in CASES.iter().enumerate() {
         let (events, _) = bench.run(case);
+        let expected = if RESPONSES.contains(&case) { &mut expected_responses } else { &mut expected };
         assert_eq!(*expected.get_or_insert(events), events, "{name}: event count");
     }
 
     let events = expected.unwrap();
+    let responses_events = expected_responses.unwrap();
     let mb = input.len() as f64 / 1e6;
+    let responses_mb = responses_input.len() as f64 / 1e6;
     println!(
         "sse: chat_stream.sse {} bytes ({mb:.2} MB), {events} data events, {} chunks of {CHUNK} B",
         input.len(),
         bench.chunks.len()
+    );
+    println!(
+        "sse: responses_stream.sse {} bytes ({responses_mb:.2} MB), {responses_events} data events, {} chunks",
+        responses_input.len(),
+        bench.responses.len()
     );
 
     let mut crit = Criterion::default()
@@ -303,8 +340,14 @@ fn main() {
     {
         let mut g = crit.benchmark_group("sse");
         g.throughput(Throughput::BytesDecimal(input.len() as u64));
-        for (case, name) in CASES.iter().enumerate() {
+        for (case, name) in CASES.iter().enumerate().filter(|(case, _)| !RESPONSES.contains(case)) {
             g.bench_function(*name, |b| b.iter(|| bench.run(case)));
+        }
+        g.finish();
+        let mut g = crit.benchmark_group("sse responses");
+        g.throughput(Throughput::BytesDecimal(responses_input.len() as u64));
+        for case in RESPONSES {
+            g.bench_function(CASES[case], |b| b.iter(|| bench.run(case)));
         }
         g.finish();
     }
@@ -318,10 +361,11 @@ fn main() {
         }
     }
     println!("\nsse summary: best of {rounds} rounds; MB = 10^6 bytes");
-    println!("  {:<46} {:>9} {:>12} {:>10}", "case", "MB/s", "k events/s", "ns/event");
-    for name in CASES.iter() {
+    println!("  {:<50} {:>9} {:>12} {:>10}", "case", "MB/s", "k events/s", "ns/event");
+    for (case, name) in CASES.iter().enumerate() {
         let s = support::best(name).unwrap();
-        println!("  {name:<46} {:>9.0} {:>12.0} {:>10.0}", mb / s, events as f64 / s / 1e3, s * 1e9 / events as f64);
+        let (mb, events) = if RESPONSES.contains(&case) { (responses_mb, responses_events) } else { (mb, events) };
+        println!("  {name:<50} {:>9.0} {:>12.0} {:>10.0}", mb / s, events as f64 / s / 1e3, s * 1e9 / events as f64);
     }
     let b = |i: usize| support::best(CASES[i]).unwrap();
     println!(
@@ -335,5 +379,11 @@ fn main() {
         b(3) / b(1),
         b(6) / b(5),
         b(4) / b(1)
+    );
+    println!(
+        "  responses: sdk typed / eventsource-stream + serde_json typed: {:.2}x (target >= 2x);  \
+         vs eventsource-stream + Value: {:.2}x",
+        b(8) / b(7),
+        b(9) / b(7)
     );
 }

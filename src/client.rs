@@ -1508,7 +1508,7 @@ impl<'a> Organization<'a> {
     pub fn update_settings(
         &self,
         request: impl Into<UpdateOrganizationSettingsRequest>,
-    ) -> impl Future<Output = Result<UpdateOrganizationSettingsResponse, Error>> + 'a {
+    ) -> impl Future<Output = Result<GetOrganizationSettingsResponse, Error>> + 'a {
         crate::funcs::organization_update_settings(self.core, request.into())
     }
 }
@@ -1791,7 +1791,7 @@ impl<'a> PrivateProviders<'a> {
     pub fn create(
         &self,
         request: impl Into<CreatePrivateProviderRequest>,
-    ) -> impl Future<Output = Result<CreatePrivateProviderResponse, Error>> + 'a {
+    ) -> impl Future<Output = Result<GetPrivateProviderResponse, Error>> + 'a {
         crate::funcs::private_providers_create(self.core, request.into())
     }
 
@@ -1821,7 +1821,7 @@ impl<'a> PrivateProviders<'a> {
     pub fn update(
         &self,
         request: impl Into<UpdatePrivateProviderRequest>,
-    ) -> impl Future<Output = Result<UpdatePrivateProviderResponse, Error>> + 'a {
+    ) -> impl Future<Output = Result<GetPrivateProviderResponse, Error>> + 'a {
         crate::funcs::private_providers_update(self.core, request.into())
     }
 }

@@ -12,9 +12,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-/// Decodes `text` every way a user can; all must agree. Returns the value or the error message.
+/// Decodes `text` every way a user can (text through the SDK's own decoder); all must agree. Returns the value or the error message.
 fn decode<T: DeserializeOwned + Serialize + PartialEq + Clone + std::fmt::Debug>(text: &str) -> Result<T, String> {
-    let from_str = serde_json::from_str::<T>(text).map_err(|e| e.to_string());
+    let from_str = openrouter::models::from_str::<T>(text).map_err(|e| e.to_string());
     let from_reader = serde_json::from_reader::<_, T>(text.as_bytes()).map_err(|e| e.to_string());
     let value: Value = serde_json::from_str(text).expect("valid JSON");
     let from_ref = T::deserialize(&value).map_err(|e| e.to_string());

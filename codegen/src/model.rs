@@ -255,6 +255,8 @@ pub struct Model {
     #[allow(dead_code)]
     pub all_groups: BTreeSet<String>,
     pub renamed: Vec<(String, String)>,
+    /// Identical schemas generated once: (dropped name, kept name).
+    pub merged: Vec<(String, String)>,
     pub defaultable: HashSet<String>,
     /// `Overrides::hand_written`: the generated items to leave out.
     pub hand_written: BTreeSet<String>,
@@ -1405,8 +1407,11 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
         ops.extend(g.operation(row, paths)?);
     }
     check_overrides_used(&g)?;
+    let components: HashSet<String> = g.schemas().keys().map(|k| g.comp_name(k)).collect();
     let mut defs = g.defs;
     let renamed = g.renamed;
+    let mut merged = merge_identical(&mut defs, &mut ops, &components);
+    merged.sort();
     box_recursion(&mut defs);
     let (groups, all_groups) = reaching_groups(&mut defs, &ops, ov)?;
     let defaultable = defaultable_types(&defs);
@@ -1423,7 +1428,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
             return Err(format!("hand_written: {item} matches no generated item"));
         }
     }
-    Ok(Model { version, defs, ops, groups, all_groups, renamed, defaultable, hand_written })
+    Ok(Model { version, defs, ops, groups, all_groups, renamed, merged, defaultable, hand_written })
 }
 
 /// The operations: the table's rows, plus any spec operation missing from it.
@@ -1882,6 +1887,127 @@ fn ty_default(t: &Ty, defaultable: &HashSet<String>) -> bool {
     match t {
         Ty::Named(n) => defaultable.contains(n),
         _ => true,
+    }
+}
+
+/// What makes two schemas the same type: everything but their names, docs included (the
+/// same words say the spec repeats one schema; the same structure alone joins unrelated ones:
+/// throughput and latency cut-offs). Type tags are left alone: they are named for their place.
+fn shape(d: &Def) -> Option<String> {
+    let kind = match &d.kind {
+        Kind::Struct { fields } => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} {} {:?} {} {} {:?} {} {:?} {} {:?}",
+                        f.wire, f.ident, f.ty, f.required, f.nullable, f.constraints, f.boxed, f.deprecated, f.rank, f.doc
+                    )
+                })
+                .collect();
+            format!("struct {}", fields.join(", "))
+        }
+        Kind::OpenEnum { .. } | Kind::Tagged { .. } | Kind::Untagged { .. } => format!("{:?}", d.kind),
+        Kind::Tag { .. } | Kind::Alias(_) | Kind::Request { .. } | Kind::Multipart { .. } => return None,
+    };
+    Some(format!("{kind} deprecated {:?} doc {:?}", d.deprecated, d.doc))
+}
+
+fn rename_in(t: &mut Ty, to: &HashMap<String, String>) {
+    match t {
+        Ty::Vec(inner) | Ty::Map(inner) => rename_in(inner, to),
+        Ty::Named(n) => {
+            if let Some(new) = to.get(n) {
+                *n = new.clone();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Identical schemas (same structure, same docs) are generated once, where one name can serve
+/// them all without misleading: an inline schema that repeats a component schema becomes that
+/// component (`…ContentItemInputImage` is `InputImage`; when the spec gives no description,
+/// only where the names end in the same word); the inline answers of one
+/// resource's operations become one type (`CreateGuardrailResponse` and
+/// `UpdateGuardrailResponse` are `GetGuardrailResponse`). Component schemas keep their own
+/// names, and inline schemas of unrelated places stay apart (one of their names would be wrong
+/// for the others). Every use of a dropped type points at the kept one. Repeated until nothing
+/// merges, since merging can make two types that use them identical in turn. Returns (dropped
+/// name, kept name).
+fn merge_identical(
+    defs: &mut BTreeMap<String, Def>,
+    ops: &mut [Operation],
+    components: &HashSet<String>,
+) -> Vec<(String, String)> {
+    const VERBS: [&str; 8] = ["Get", "Create", "Update", "Upsert", "Delete", "List", "Set", "Patch"];
+    let resource = |name: &str| -> String {
+        let words = name_words(name);
+        let skip = usize::from(words.first().is_some_and(|w| VERBS.contains(w)));
+        words[skip..].concat()
+    };
+    let mut merged = Vec::new();
+    loop {
+        let mut by_shape: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+        for (name, d) in defs.iter() {
+            if let Some(shape) = shape(d) {
+                by_shape.entry(shape).or_default().push(name);
+            }
+        }
+        let mut to: HashMap<String, String> = HashMap::new();
+        for names in by_shape.values().filter(|names| names.len() > 1) {
+            let (comps, inline): (Vec<&String>, Vec<&String>) =
+                names.iter().copied().partition(|n| components.contains(n.as_str()));
+            let last_word = |n: &str| name_words(n).last().map(|w| w.to_string());
+            let documented = !defs[names[0]].doc.is_empty();
+            let keep = if let Some(keep) = comps.iter().min_by_key(|n| (n.len(), n.as_str())) {
+                // Undocumented: the same values alone do not make the same thing (a `verbosity`
+                // is not an effort), unless the names end alike (`…InputImage`, `InputImage`).
+                let inline: Vec<&String> =
+                    inline.into_iter().filter(|n| documented || last_word(n) == last_word(keep)).collect();
+                for n in inline {
+                    to.insert(n.clone(), (*keep).clone());
+                }
+                continue;
+            } else if inline.iter().all(|n| resource(n) == resource(inline[0])) {
+                let verb_rank = |n: &str| VERBS.iter().position(|v| n.starts_with(v)).unwrap_or(VERBS.len());
+                *inline.iter().min_by_key(|n| (verb_rank(n), n.len(), n.as_str())).expect("two or more")
+            } else {
+                continue;
+            };
+            for n in inline {
+                if n != keep {
+                    to.insert(n.clone(), keep.clone());
+                }
+            }
+        }
+        if to.is_empty() {
+            return merged;
+        }
+        for (from, keep) in &to {
+            defs.remove(from);
+            merged.push((from.clone(), keep.clone()));
+        }
+        for d in defs.values_mut() {
+            match &mut d.kind {
+                Kind::Struct { fields } | Kind::Request { fields, .. } | Kind::Multipart { fields } => {
+                    fields.iter_mut().for_each(|f| rename_in(&mut f.ty, &to));
+                }
+                Kind::Tagged { variants, .. } | Kind::Untagged { variants } => {
+                    variants.iter_mut().for_each(|v| rename_in(&mut v.ty, &to));
+                }
+                Kind::Alias(t) => rename_in(t, &to),
+                Kind::OpenEnum { .. } | Kind::Tag { .. } => {}
+            }
+        }
+        for op in ops.iter_mut() {
+            if let Response::Json(t) = &mut op.response {
+                rename_in(t, &to);
+            }
+            for t in [&mut op.sse, &mut op.stream_event].into_iter().flatten() {
+                rename_in(t, &to);
+            }
+        }
     }
 }
 

@@ -978,7 +978,13 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
             let _ = writeln!(m, "//! - `{from}` -> `{to}`");
         }
     }
-    m.push_str("\n#[macro_use]\npub(crate) mod support;\n\n");
+    if !model.merged.is_empty() {
+        m.push_str("//!\n//! Generated once, as the spec repeats the same schema (the first name is the second type):\n");
+        for (from, to) in &model.merged {
+            let _ = writeln!(m, "//! - `{from}` -> `{to}`");
+        }
+    }
+    m.push_str("\n#[macro_use]\npub(crate) mod support;\n\npub use support::from_str;\n\n");
     for module in homes.keys() {
         let cfg = format!("feature = \"{module}\"");
         let inception = if module == "models" { "#[allow(clippy::module_inception)]\n" } else { "" };

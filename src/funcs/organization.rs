@@ -90,7 +90,7 @@ fn encode_get_settings(_request: GetOrganizationSettingsRequest) -> Result<HttpR
 pub async fn organization_update_settings(
     core: &OpenRouterCore,
     request: impl Into<UpdateOrganizationSettingsRequest>,
-) -> Result<UpdateOrganizationSettingsResponse, Error> {
+) -> Result<GetOrganizationSettingsResponse, Error> {
     let http = encode_update_settings(request.into())?;
     core.send(http).await?.json()
 }

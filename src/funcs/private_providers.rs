@@ -31,7 +31,7 @@ fn encode_list(_request: ListPrivateProvidersRequest) -> Result<HttpRequest, Err
 pub async fn private_providers_create(
     core: &OpenRouterCore,
     request: impl Into<CreatePrivateProviderRequest>,
-) -> Result<CreatePrivateProviderResponse, Error> {
+) -> Result<GetPrivateProviderResponse, Error> {
     let http = encode_create(request.into())?;
     core.send(http).await?.json()
 }
@@ -104,7 +104,7 @@ fn encode_get(request: GetPrivateProviderRequest) -> Result<HttpRequest, Error> 
 pub async fn private_providers_update(
     core: &OpenRouterCore,
     request: impl Into<UpdatePrivateProviderRequest>,
-) -> Result<UpdatePrivateProviderResponse, Error> {
+) -> Result<GetPrivateProviderResponse, Error> {
     let http = encode_update(request.into())?;
     core.send(http).await?.json()
 }

@@ -850,7 +850,7 @@ json_object! {
         /// Breakdown of tokens used in the prompt.
         pub prompt_tokens_details: Option<ImageGenerationUsagePromptTokensDetails> = "prompt_tokens_details" optional,
         /// Usage for server-side tool execution (e.g., web search)
-        pub server_tool_use: Option<ImageGenerationUsageServerToolUse> = "server_tool_use" optional,
+        pub server_tool_use: Option<ServerToolUseDetails> = "server_tool_use" optional,
         /// The service tier used by the upstream provider for this request
         pub service_tier: Option<String> = "service_tier" optional,
         pub speed: Option<AnthropicSpeed> = "speed" optional,
@@ -965,7 +965,7 @@ impl ImageGenerationUsage {
     }
 
     /// Usage for server-side tool execution (e.g., web search)
-    pub fn server_tool_use(mut self, value: impl Into<ImageGenerationUsageServerToolUse>) -> Self {
+    pub fn server_tool_use(mut self, value: impl Into<ServerToolUseDetails>) -> Self {
         self.server_tool_use = Some(value.into());
         self
     }
@@ -1154,70 +1154,6 @@ impl ImageGenerationUsagePromptTokensDetails {
     pub fn clear_video_tokens(mut self) -> Self {
         self.video_tokens = None;
         self.extra.insert("video_tokens".into(), serde_json::Value::Null);
-        self
-    }
-}
-
-json_object! {
-    /// Usage for server-side tool execution (e.g., web search)
-    #[derive(Debug, Clone, Default, PartialEq)]
-    pub struct ImageGenerationUsageServerToolUse {
-        /// Number of OpenRouter server tool calls that executed and produced a result.
-        pub tool_calls_executed: Option<i64> = "tool_calls_executed" optional,
-        /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-        pub tool_calls_requested: Option<i64> = "tool_calls_requested" optional,
-        /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-        pub web_search_requests: Option<i64> = "web_search_requests" optional,
-    }
-}
-
-impl ImageGenerationUsageServerToolUse {
-    /// A value with every field unset.
-    pub fn new() -> Self {
-        Self {
-            tool_calls_executed: None,
-            tool_calls_requested: None,
-            web_search_requests: None,
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    /// Number of OpenRouter server tool calls that executed and produced a result.
-    pub fn tool_calls_executed(mut self, value: impl Into<i64>) -> Self {
-        self.tool_calls_executed = Some(value.into());
-        self
-    }
-
-    /// Sends `"tool_calls_executed": null` (in an update: clears the value).
-    pub fn clear_tool_calls_executed(mut self) -> Self {
-        self.tool_calls_executed = None;
-        self.extra.insert("tool_calls_executed".into(), serde_json::Value::Null);
-        self
-    }
-
-    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
-    pub fn tool_calls_requested(mut self, value: impl Into<i64>) -> Self {
-        self.tool_calls_requested = Some(value.into());
-        self
-    }
-
-    /// Sends `"tool_calls_requested": null` (in an update: clears the value).
-    pub fn clear_tool_calls_requested(mut self) -> Self {
-        self.tool_calls_requested = None;
-        self.extra.insert("tool_calls_requested".into(), serde_json::Value::Null);
-        self
-    }
-
-    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
-    pub fn web_search_requests(mut self, value: impl Into<i64>) -> Self {
-        self.web_search_requests = Some(value.into());
-        self
-    }
-
-    /// Sends `"web_search_requests": null` (in an update: clears the value).
-    pub fn clear_web_search_requests(mut self) -> Self {
-        self.web_search_requests = None;
-        self.extra.insert("web_search_requests".into(), serde_json::Value::Null);
         self
     }
 }

@@ -3610,55 +3610,15 @@ impl From<MessagesContentBlockDeltaEventDeltaCompactionDelta> for MessagesConten
 json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct MessagesContentBlockDeltaEventDeltaCitationsDelta {
-        pub citation: MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation = "citation" required,
+        pub citation: AnthropicTextCitation = "citation" required,
         pub r#type: MessagesContentBlockDeltaEventDeltaCitationsDeltaType = "type" required,
     }
 }
 
 impl MessagesContentBlockDeltaEventDeltaCitationsDelta {
     /// A value with the required fields; set the others with the setters.
-    pub fn new(citation: impl Into<MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation>) -> Self {
+    pub fn new(citation: impl Into<AnthropicTextCitation>) -> Self {
         Self { citation: citation.into(), r#type: Default::default(), extra: serde_json::Map::new() }
-    }
-}
-
-tagged_union! {
-    pub enum MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation ("type") {
-        CharLocation("char_location") => AnthropicCitationCharLocation,
-        PageLocation("page_location") => AnthropicCitationPageLocation,
-        ContentBlockLocation("content_block_location") => AnthropicCitationContentBlockLocation,
-        WebSearchResultLocation("web_search_result_location") => AnthropicCitationWebSearchResultLocation,
-        SearchResultLocation("search_result_location") => AnthropicCitationSearchResultLocation,
-    }
-}
-
-impl From<AnthropicCitationCharLocation> for MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation {
-    fn from(value: AnthropicCitationCharLocation) -> Self {
-        Self::CharLocation(value)
-    }
-}
-
-impl From<AnthropicCitationPageLocation> for MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation {
-    fn from(value: AnthropicCitationPageLocation) -> Self {
-        Self::PageLocation(value)
-    }
-}
-
-impl From<AnthropicCitationContentBlockLocation> for MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation {
-    fn from(value: AnthropicCitationContentBlockLocation) -> Self {
-        Self::ContentBlockLocation(value)
-    }
-}
-
-impl From<AnthropicCitationWebSearchResultLocation> for MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation {
-    fn from(value: AnthropicCitationWebSearchResultLocation) -> Self {
-        Self::WebSearchResultLocation(value)
-    }
-}
-
-impl From<AnthropicCitationSearchResultLocation> for MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation {
-    fn from(value: AnthropicCitationSearchResultLocation) -> Self {
-        Self::SearchResultLocation(value)
     }
 }
 
@@ -5574,7 +5534,7 @@ json_object! {
     pub struct MessagesRequestContextManagementEditsItemCompact20260112 {
         pub instructions: Option<String> = "instructions" optional,
         pub pause_after_compaction: Option<bool> = "pause_after_compaction" optional,
-        pub trigger: Option<MessagesRequestContextManagementEditsItemCompact20260112Trigger> = "trigger" optional,
+        pub trigger: Option<AnthropicInputTokensTrigger> = "trigger" optional,
         pub r#type: MessagesRequestContextManagementEditsItemCompact20260112Type = "type" required,
     }
 }
@@ -5611,10 +5571,7 @@ impl MessagesRequestContextManagementEditsItemCompact20260112 {
     }
 
     /// Sets `trigger`.
-    pub fn trigger(
-        mut self,
-        value: impl Into<MessagesRequestContextManagementEditsItemCompact20260112Trigger>,
-    ) -> Self {
+    pub fn trigger(mut self, value: impl Into<AnthropicInputTokensTrigger>) -> Self {
         self.trigger = Some(value.into());
         self
     }
@@ -5624,21 +5581,6 @@ impl MessagesRequestContextManagementEditsItemCompact20260112 {
         self.trigger = None;
         self.extra.insert("trigger".into(), serde_json::Value::Null);
         self
-    }
-}
-
-json_object! {
-    #[derive(Debug, Clone, Default, PartialEq)]
-    pub struct MessagesRequestContextManagementEditsItemCompact20260112Trigger {
-        pub r#type: AnthropicInputTokensTriggerType = "type" required,
-        pub value: i64 = "value" required,
-    }
-}
-
-impl MessagesRequestContextManagementEditsItemCompact20260112Trigger {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(value: impl Into<i64>) -> Self {
-        Self { r#type: Default::default(), value: value.into(), extra: serde_json::Map::new() }
     }
 }
 

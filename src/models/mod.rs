@@ -53,9 +53,34 @@
 //! - `AnthropicDocumentBlockParamSourceContentContent` -> `AnthropicDocumentBlockParamSourceContentValue`
 //! - `ListEndpointsResponse` -> `ListEndpointsEnvelope`
 //! - `PrivateProviderDataPolicy` -> `PrivateProviderDeclaredDataPolicy`
+//!
+//! Generated once, as the spec repeats the same schema (the first name is the second type):
+//! - `AgentMessageItemContentItemInputImage` -> `InputImage`
+//! - `BatchListItemUsageServerToolUse` -> `ServerToolUseDetails`
+//! - `BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUse` -> `ServerToolUseDetails`
+//! - `BatchObjectResultsItemResponseBodyChatCompletionUsageServerToolUseDetails` -> `ServerToolUseDetails`
+//! - `BatchObjectUsageServerToolUse` -> `ServerToolUseDetails`
+//! - `CreatePrivateProviderResponse` -> `GetPrivateProviderResponse`
+//! - `CustomToolCallOutputItemOutputObjectsItemInputImage` -> `InputImage`
+//! - `EasyInputMessageContentObjectsItemInputImage` -> `InputImage`
+//! - `FunctionCallOutputItemOutputObjectsItemInputImage` -> `InputImage`
+//! - `ImageGenerationUsageServerToolUse` -> `ServerToolUseDetails`
+//! - `InputMessageItemContentItemInputImage` -> `InputImage`
+//! - `MessagesContentBlockDeltaEventDeltaCitationsDeltaCitation` -> `AnthropicTextCitation`
+//! - `MessagesRequestContextManagementEditsItemCompact20260112Trigger` -> `AnthropicInputTokensTrigger`
+//! - `OutputCustomToolCallItemStatus` -> `ToolCallStatus`
+//! - `OutputItemCustomToolCallStatus` -> `ToolCallStatus`
+//! - `ProviderSortConfigBy` -> `ProviderSort`
+//! - `ToolSearchCallItemStatus` -> `ToolCallStatus`
+//! - `ToolSearchOutputItemStatus` -> `ToolCallStatus`
+//! - `UpdateOrganizationSettingsResponse` -> `GetOrganizationSettingsResponse`
+//! - `UpdatePrivateEndpointRequestBodyDeclaredRegion` -> `CreatePrivateEndpointRequestBodyDeclaredRegion`
+//! - `UpdatePrivateProviderResponse` -> `GetPrivateProviderResponse`
 
 #[macro_use]
 pub(crate) mod support;
+
+pub use support::from_str;
 
 #[cfg(feature = "alpha_decisions")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alpha_decisions")))]

@@ -191,17 +191,3 @@ impl UpdateOrganizationSettingsRequestBody {
         }
     }
 }
-
-json_object! {
-    #[derive(Debug, Clone, Default, PartialEq)]
-    pub struct UpdateOrganizationSettingsResponse {
-        pub data: OrganizationSettings = "data" required,
-    }
-}
-
-impl UpdateOrganizationSettingsResponse {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(data: impl Into<OrganizationSettings>) -> Self {
-        Self { data: data.into(), extra: serde_json::Map::new() }
-    }
-}

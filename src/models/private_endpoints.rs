@@ -1166,7 +1166,7 @@ json_object! {
         /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
         pub declared_parameters: Option<Vec<PrivateEndpointDeclaredParameter>> = "declared_parameters" optional,
         /// Attest where this deployment processes data.
-        pub declared_region: Option<UpdatePrivateEndpointRequestBodyDeclaredRegion> = "declared_region" optional,
+        pub declared_region: Option<CreatePrivateEndpointRequestBodyDeclaredRegion> = "declared_region" optional,
         /// Attest that this deployment retains no prompt or completion data.
         pub declared_zdr: Option<bool> = "declared_zdr" optional,
         pub pricing: Option<PrivateEndpointPricing> = "pricing" optional,
@@ -1204,7 +1204,7 @@ impl UpdatePrivateEndpointRequestBody {
     }
 
     /// Attest where this deployment processes data.
-    pub fn declared_region(mut self, value: impl Into<UpdatePrivateEndpointRequestBodyDeclaredRegion>) -> Self {
+    pub fn declared_region(mut self, value: impl Into<CreatePrivateEndpointRequestBodyDeclaredRegion>) -> Self {
         self.declared_region = Some(value.into());
         self
     }
@@ -1245,15 +1245,6 @@ impl UpdatePrivateEndpointRequestBody {
     pub fn upstream_model_id(mut self, value: impl Into<String>) -> Self {
         self.upstream_model_id = Some(value.into());
         self
-    }
-}
-
-open_enum! {
-    /// Attest where this deployment processes data.
-    pub enum UpdatePrivateEndpointRequestBodyDeclaredRegion {
-        Global = "global",
-        Europe = "europe",
-        Us = "us",
     }
 }
 

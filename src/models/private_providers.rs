@@ -79,20 +79,6 @@ impl CreatePrivateProviderRequestBody {
     }
 }
 
-json_object! {
-    #[derive(Debug, Clone, Default, PartialEq)]
-    pub struct CreatePrivateProviderResponse {
-        pub data: PrivateProvider = "data" required,
-    }
-}
-
-impl CreatePrivateProviderResponse {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(data: impl Into<PrivateProvider>) -> Self {
-        Self { data: data.into(), extra: serde_json::Map::new() }
-    }
-}
-
 /// Inputs of [`private_providers_delete`](crate::funcs::private_providers_delete) (`DELETE /private-providers/{slug}`): path, query and header parameters and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeletePrivateProviderRequest {
@@ -391,19 +377,5 @@ impl UpdatePrivateProviderRequestBodyDataPolicy {
     pub fn training(mut self, value: impl Into<bool>) -> Self {
         self.training = Some(value.into());
         self
-    }
-}
-
-json_object! {
-    #[derive(Debug, Clone, Default, PartialEq)]
-    pub struct UpdatePrivateProviderResponse {
-        pub data: PrivateProvider = "data" required,
-    }
-}
-
-impl UpdatePrivateProviderResponse {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(data: impl Into<PrivateProvider>) -> Self {
-        Self { data: data.into(), extra: serde_json::Map::new() }
     }
 }

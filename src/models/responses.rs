@@ -477,7 +477,7 @@ impl AgentMessageItemAgent {
 tagged_union! {
     pub enum AgentMessageItemContentItem ("type") {
         InputText("input_text") => InputText,
-        InputImage("input_image") => AgentMessageItemContentItemInputImage,
+        InputImage("input_image") => InputImage,
         EncryptedContent("encrypted_content") => AgentMessageItemContentItemEncryptedContent,
     }
 }
@@ -488,8 +488,8 @@ impl From<InputText> for AgentMessageItemContentItem {
     }
 }
 
-impl From<AgentMessageItemContentItemInputImage> for AgentMessageItemContentItem {
-    fn from(value: AgentMessageItemContentItemInputImage) -> Self {
+impl From<InputImage> for AgentMessageItemContentItem {
+    fn from(value: InputImage) -> Self {
         Self::InputImage(value)
     }
 }
@@ -517,56 +517,6 @@ impl AgentMessageItemContentItemEncryptedContent {
 
 tag_enum! {
     pub enum AgentMessageItemContentItemEncryptedContentType { EncryptedContent = "encrypted_content" }
-}
-
-json_object! {
-    /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct AgentMessageItemContentItemInputImage {
-        pub detail: InputImageDetail = "detail" required,
-        pub file_id: Option<String> = "file_id" optional,
-        pub image_url: Option<String> = "image_url" optional,
-        pub r#type: InputImageType = "type" required,
-    }
-}
-
-impl AgentMessageItemContentItemInputImage {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(detail: impl Into<InputImageDetail>) -> Self {
-        Self {
-            detail: detail.into(),
-            file_id: None,
-            image_url: None,
-            r#type: Default::default(),
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    /// Sets `file_id`.
-    pub fn file_id(mut self, value: impl Into<String>) -> Self {
-        self.file_id = Some(value.into());
-        self
-    }
-
-    /// Sends `"file_id": null` (in an update: clears the value).
-    pub fn clear_file_id(mut self) -> Self {
-        self.file_id = None;
-        self.extra.insert("file_id".into(), serde_json::Value::Null);
-        self
-    }
-
-    /// Sets `image_url`.
-    pub fn image_url(mut self, value: impl Into<String>) -> Self {
-        self.image_url = Some(value.into());
-        self
-    }
-
-    /// Sends `"image_url": null` (in an update: clears the value).
-    pub fn clear_image_url(mut self) -> Self {
-        self.image_url = None;
-        self.extra.insert("image_url".into(), serde_json::Value::Null);
-        self
-    }
 }
 
 tag_enum! {
@@ -2823,7 +2773,7 @@ impl From<Vec<CustomToolCallOutputItemOutputObjectsItem>> for CustomToolCallOutp
 tagged_union! {
     pub enum CustomToolCallOutputItemOutputObjectsItem ("type") {
         InputText("input_text") => InputText,
-        InputImage("input_image") => CustomToolCallOutputItemOutputObjectsItemInputImage,
+        InputImage("input_image") => InputImage,
         InputFile("input_file") => InputFile,
     }
 }
@@ -2834,8 +2784,8 @@ impl From<InputText> for CustomToolCallOutputItemOutputObjectsItem {
     }
 }
 
-impl From<CustomToolCallOutputItemOutputObjectsItemInputImage> for CustomToolCallOutputItemOutputObjectsItem {
-    fn from(value: CustomToolCallOutputItemOutputObjectsItemInputImage) -> Self {
+impl From<InputImage> for CustomToolCallOutputItemOutputObjectsItem {
+    fn from(value: InputImage) -> Self {
         Self::InputImage(value)
     }
 }
@@ -2843,56 +2793,6 @@ impl From<CustomToolCallOutputItemOutputObjectsItemInputImage> for CustomToolCal
 impl From<InputFile> for CustomToolCallOutputItemOutputObjectsItem {
     fn from(value: InputFile) -> Self {
         Self::InputFile(value)
-    }
-}
-
-json_object! {
-    /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct CustomToolCallOutputItemOutputObjectsItemInputImage {
-        pub detail: InputImageDetail = "detail" required,
-        pub file_id: Option<String> = "file_id" optional,
-        pub image_url: Option<String> = "image_url" optional,
-        pub r#type: InputImageType = "type" required,
-    }
-}
-
-impl CustomToolCallOutputItemOutputObjectsItemInputImage {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(detail: impl Into<InputImageDetail>) -> Self {
-        Self {
-            detail: detail.into(),
-            file_id: None,
-            image_url: None,
-            r#type: Default::default(),
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    /// Sets `file_id`.
-    pub fn file_id(mut self, value: impl Into<String>) -> Self {
-        self.file_id = Some(value.into());
-        self
-    }
-
-    /// Sends `"file_id": null` (in an update: clears the value).
-    pub fn clear_file_id(mut self) -> Self {
-        self.file_id = None;
-        self.extra.insert("file_id".into(), serde_json::Value::Null);
-        self
-    }
-
-    /// Sets `image_url`.
-    pub fn image_url(mut self, value: impl Into<String>) -> Self {
-        self.image_url = Some(value.into());
-        self
-    }
-
-    /// Sends `"image_url": null` (in an update: clears the value).
-    pub fn clear_image_url(mut self) -> Self {
-        self.image_url = None;
-        self.extra.insert("image_url".into(), serde_json::Value::Null);
-        self
     }
 }
 
@@ -3137,7 +3037,7 @@ impl From<&str> for EasyInputMessageContent {
 tagged_union! {
     pub enum EasyInputMessageContentObjectsItem ("type") {
         InputText("input_text") => InputText,
-        InputImage("input_image") => EasyInputMessageContentObjectsItemInputImage,
+        InputImage("input_image") => InputImage,
         InputFile("input_file") => InputFile,
         InputAudio("input_audio") => InputAudio,
         InputVideo("input_video") => InputVideo,
@@ -3150,8 +3050,8 @@ impl From<InputText> for EasyInputMessageContentObjectsItem {
     }
 }
 
-impl From<EasyInputMessageContentObjectsItemInputImage> for EasyInputMessageContentObjectsItem {
-    fn from(value: EasyInputMessageContentObjectsItemInputImage) -> Self {
+impl From<InputImage> for EasyInputMessageContentObjectsItem {
+    fn from(value: InputImage) -> Self {
         Self::InputImage(value)
     }
 }
@@ -3171,56 +3071,6 @@ impl From<InputAudio> for EasyInputMessageContentObjectsItem {
 impl From<InputVideo> for EasyInputMessageContentObjectsItem {
     fn from(value: InputVideo) -> Self {
         Self::InputVideo(value)
-    }
-}
-
-json_object! {
-    /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct EasyInputMessageContentObjectsItemInputImage {
-        pub detail: InputImageDetail = "detail" required,
-        pub file_id: Option<String> = "file_id" optional,
-        pub image_url: Option<String> = "image_url" optional,
-        pub r#type: InputImageType = "type" required,
-    }
-}
-
-impl EasyInputMessageContentObjectsItemInputImage {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(detail: impl Into<InputImageDetail>) -> Self {
-        Self {
-            detail: detail.into(),
-            file_id: None,
-            image_url: None,
-            r#type: Default::default(),
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    /// Sets `file_id`.
-    pub fn file_id(mut self, value: impl Into<String>) -> Self {
-        self.file_id = Some(value.into());
-        self
-    }
-
-    /// Sends `"file_id": null` (in an update: clears the value).
-    pub fn clear_file_id(mut self) -> Self {
-        self.file_id = None;
-        self.extra.insert("file_id".into(), serde_json::Value::Null);
-        self
-    }
-
-    /// Sets `image_url`.
-    pub fn image_url(mut self, value: impl Into<String>) -> Self {
-        self.image_url = Some(value.into());
-        self
-    }
-
-    /// Sends `"image_url": null` (in an update: clears the value).
-    pub fn clear_image_url(mut self) -> Self {
-        self.image_url = None;
-        self.extra.insert("image_url".into(), serde_json::Value::Null);
-        self
     }
 }
 
@@ -3953,7 +3803,7 @@ impl From<Vec<FunctionCallOutputItemOutputObjectsItem>> for FunctionCallOutputIt
 tagged_union! {
     pub enum FunctionCallOutputItemOutputObjectsItem ("type") {
         InputText("input_text") => InputText,
-        InputImage("input_image") => FunctionCallOutputItemOutputObjectsItemInputImage,
+        InputImage("input_image") => InputImage,
         InputFile("input_file") => InputFile,
     }
 }
@@ -3964,8 +3814,8 @@ impl From<InputText> for FunctionCallOutputItemOutputObjectsItem {
     }
 }
 
-impl From<FunctionCallOutputItemOutputObjectsItemInputImage> for FunctionCallOutputItemOutputObjectsItem {
-    fn from(value: FunctionCallOutputItemOutputObjectsItemInputImage) -> Self {
+impl From<InputImage> for FunctionCallOutputItemOutputObjectsItem {
+    fn from(value: InputImage) -> Self {
         Self::InputImage(value)
     }
 }
@@ -3973,56 +3823,6 @@ impl From<FunctionCallOutputItemOutputObjectsItemInputImage> for FunctionCallOut
 impl From<InputFile> for FunctionCallOutputItemOutputObjectsItem {
     fn from(value: InputFile) -> Self {
         Self::InputFile(value)
-    }
-}
-
-json_object! {
-    /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct FunctionCallOutputItemOutputObjectsItemInputImage {
-        pub detail: InputImageDetail = "detail" required,
-        pub file_id: Option<String> = "file_id" optional,
-        pub image_url: Option<String> = "image_url" optional,
-        pub r#type: InputImageType = "type" required,
-    }
-}
-
-impl FunctionCallOutputItemOutputObjectsItemInputImage {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(detail: impl Into<InputImageDetail>) -> Self {
-        Self {
-            detail: detail.into(),
-            file_id: None,
-            image_url: None,
-            r#type: Default::default(),
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    /// Sets `file_id`.
-    pub fn file_id(mut self, value: impl Into<String>) -> Self {
-        self.file_id = Some(value.into());
-        self
-    }
-
-    /// Sends `"file_id": null` (in an update: clears the value).
-    pub fn clear_file_id(mut self) -> Self {
-        self.file_id = None;
-        self.extra.insert("file_id".into(), serde_json::Value::Null);
-        self
-    }
-
-    /// Sets `image_url`.
-    pub fn image_url(mut self, value: impl Into<String>) -> Self {
-        self.image_url = Some(value.into());
-        self
-    }
-
-    /// Sends `"image_url": null` (in an update: clears the value).
-    pub fn clear_image_url(mut self) -> Self {
-        self.image_url = None;
-        self.extra.insert("image_url".into(), serde_json::Value::Null);
-        self
     }
 }
 
@@ -5007,7 +4807,7 @@ impl InputMessageItem {
 tagged_union! {
     pub enum InputMessageItemContentItem ("type") {
         InputText("input_text") => InputText,
-        InputImage("input_image") => InputMessageItemContentItemInputImage,
+        InputImage("input_image") => InputImage,
         InputFile("input_file") => InputFile,
         InputAudio("input_audio") => InputAudio,
         InputVideo("input_video") => InputVideo,
@@ -5020,8 +4820,8 @@ impl From<InputText> for InputMessageItemContentItem {
     }
 }
 
-impl From<InputMessageItemContentItemInputImage> for InputMessageItemContentItem {
-    fn from(value: InputMessageItemContentItemInputImage) -> Self {
+impl From<InputImage> for InputMessageItemContentItem {
+    fn from(value: InputImage) -> Self {
         Self::InputImage(value)
     }
 }
@@ -5041,56 +4841,6 @@ impl From<InputAudio> for InputMessageItemContentItem {
 impl From<InputVideo> for InputMessageItemContentItem {
     fn from(value: InputVideo) -> Self {
         Self::InputVideo(value)
-    }
-}
-
-json_object! {
-    /// Image input content item. Provide either an image_url (a URL or a base64 data URL) or the file_id of an uploaded image.
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct InputMessageItemContentItemInputImage {
-        pub detail: InputImageDetail = "detail" required,
-        pub file_id: Option<String> = "file_id" optional,
-        pub image_url: Option<String> = "image_url" optional,
-        pub r#type: InputImageType = "type" required,
-    }
-}
-
-impl InputMessageItemContentItemInputImage {
-    /// A value with the required fields; set the others with the setters.
-    pub fn new(detail: impl Into<InputImageDetail>) -> Self {
-        Self {
-            detail: detail.into(),
-            file_id: None,
-            image_url: None,
-            r#type: Default::default(),
-            extra: serde_json::Map::new(),
-        }
-    }
-
-    /// Sets `file_id`.
-    pub fn file_id(mut self, value: impl Into<String>) -> Self {
-        self.file_id = Some(value.into());
-        self
-    }
-
-    /// Sends `"file_id": null` (in an update: clears the value).
-    pub fn clear_file_id(mut self) -> Self {
-        self.file_id = None;
-        self.extra.insert("file_id".into(), serde_json::Value::Null);
-        self
-    }
-
-    /// Sets `image_url`.
-    pub fn image_url(mut self, value: impl Into<String>) -> Self {
-        self.image_url = Some(value.into());
-        self
-    }
-
-    /// Sends `"image_url": null` (in an update: clears the value).
-    pub fn clear_image_url(mut self) -> Self {
-        self.image_url = None;
-        self.extra.insert("image_url".into(), serde_json::Value::Null);
-        self
     }
 }
 
@@ -8744,7 +8494,7 @@ json_object! {
         pub name: String = "name" required,
         /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
         pub namespace: Option<String> = "namespace" optional,
-        pub status: Option<OutputCustomToolCallItemStatus> = "status" optional,
+        pub status: Option<ToolCallStatus> = "status" optional,
         pub r#type: OutputCustomToolCallItemType = "type" required,
     }
 }
@@ -8784,17 +8534,9 @@ impl OutputCustomToolCallItem {
     }
 
     /// Sets `status`.
-    pub fn status(mut self, value: impl Into<OutputCustomToolCallItemStatus>) -> Self {
+    pub fn status(mut self, value: impl Into<ToolCallStatus>) -> Self {
         self.status = Some(value.into());
         self
-    }
-}
-
-open_enum! {
-    pub enum OutputCustomToolCallItemStatus {
-        InProgress = "in_progress",
-        Completed = "completed",
-        Incomplete = "incomplete",
     }
 }
 
@@ -9570,7 +9312,7 @@ json_object! {
         pub name: String = "name" required,
         /// Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP server)
         pub namespace: Option<String> = "namespace" optional,
-        pub status: Option<OutputItemCustomToolCallStatus> = "status" optional,
+        pub status: Option<ToolCallStatus> = "status" optional,
         pub r#type: OutputItemCustomToolCallType = "type" required,
     }
 }
@@ -9610,17 +9352,9 @@ impl OutputItemCustomToolCall {
     }
 
     /// Sets `status`.
-    pub fn status(mut self, value: impl Into<OutputItemCustomToolCallStatus>) -> Self {
+    pub fn status(mut self, value: impl Into<ToolCallStatus>) -> Self {
         self.status = Some(value.into());
         self
-    }
-}
-
-open_enum! {
-    pub enum OutputItemCustomToolCallStatus {
-        InProgress = "in_progress",
-        Completed = "completed",
-        Incomplete = "incomplete",
     }
 }
 
@@ -14606,7 +14340,7 @@ json_object! {
         pub call_id: String = "call_id" required,
         pub execution: ToolSearchCallItemExecution = "execution" required,
         pub id: Option<String> = "id" optional,
-        pub status: Option<ToolSearchCallItemStatus> = "status" optional,
+        pub status: Option<ToolCallStatus> = "status" optional,
         pub r#type: ToolSearchCallItemType = "type" required,
     }
 }
@@ -14645,7 +14379,7 @@ impl ToolSearchCallItem {
     }
 
     /// Sets `status`.
-    pub fn status(mut self, value: impl Into<ToolSearchCallItemStatus>) -> Self {
+    pub fn status(mut self, value: impl Into<ToolCallStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
@@ -14665,14 +14399,6 @@ open_enum! {
     }
 }
 
-open_enum! {
-    pub enum ToolSearchCallItemStatus {
-        InProgress = "in_progress",
-        Completed = "completed",
-        Incomplete = "incomplete",
-    }
-}
-
 tag_enum! {
     pub enum ToolSearchCallItemType { ToolSearchCall = "tool_search_call" }
 }
@@ -14684,7 +14410,7 @@ json_object! {
         pub call_id: String = "call_id" required,
         pub execution: ToolSearchOutputItemExecution = "execution" required,
         pub id: Option<String> = "id" optional,
-        pub status: Option<ToolSearchOutputItemStatus> = "status" optional,
+        pub status: Option<ToolCallStatus> = "status" optional,
         pub tools: Vec<ToolSearchOutputItemToolsItem> = "tools" defaulted,
         pub r#type: ToolSearchOutputItemType = "type" required,
     }
@@ -14722,7 +14448,7 @@ impl ToolSearchOutputItem {
     }
 
     /// Sets `status`.
-    pub fn status(mut self, value: impl Into<ToolSearchOutputItemStatus>) -> Self {
+    pub fn status(mut self, value: impl Into<ToolCallStatus>) -> Self {
         self.status = Some(value.into());
         self
     }
@@ -14739,14 +14465,6 @@ open_enum! {
     pub enum ToolSearchOutputItemExecution {
         Server = "server",
         Client = "client",
-    }
-}
-
-open_enum! {
-    pub enum ToolSearchOutputItemStatus {
-        InProgress = "in_progress",
-        Completed = "completed",
-        Incomplete = "incomplete",
     }
 }
 

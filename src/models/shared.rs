@@ -1684,6 +1684,72 @@ impl CostDetails {
     }
 }
 
+#[cfg(any(feature = "chat", feature = "images", feature = "responses"))]
+json_object! {
+    /// Usage for server-side tool execution (e.g., web search)
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ServerToolUseDetails {
+        /// Number of OpenRouter server tool calls that executed and produced a result.
+        pub tool_calls_executed: Option<i64> = "tool_calls_executed" optional,
+        /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+        pub tool_calls_requested: Option<i64> = "tool_calls_requested" optional,
+        /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+        pub web_search_requests: Option<i64> = "web_search_requests" optional,
+    }
+}
+
+#[cfg(any(feature = "chat", feature = "images", feature = "responses"))]
+impl ServerToolUseDetails {
+    /// A value with every field unset.
+    pub fn new() -> Self {
+        Self {
+            tool_calls_executed: None,
+            tool_calls_requested: None,
+            web_search_requests: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Number of OpenRouter server tool calls that executed and produced a result.
+    pub fn tool_calls_executed(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_executed = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_executed": null` (in an update: clears the value).
+    pub fn clear_tool_calls_executed(mut self) -> Self {
+        self.tool_calls_executed = None;
+        self.extra.insert("tool_calls_executed".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Total number of OpenRouter server-orchestrated tool calls the model requested, across all tool types. Provider-native tools (e.g. native web search) are not counted here.
+    pub fn tool_calls_requested(mut self, value: impl Into<i64>) -> Self {
+        self.tool_calls_requested = Some(value.into());
+        self
+    }
+
+    /// Sends `"tool_calls_requested": null` (in an update: clears the value).
+    pub fn clear_tool_calls_requested(mut self) -> Self {
+        self.tool_calls_requested = None;
+        self.extra.insert("tool_calls_requested".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// Number of web searches performed by server-side tools. For server-orchestrated tool calls a web search is also counted in tool_calls_requested; provider-native web search may report web_search_requests only. Do not sum the two.
+    pub fn web_search_requests(mut self, value: impl Into<i64>) -> Self {
+        self.web_search_requests = Some(value.into());
+        self
+    }
+
+    /// Sends `"web_search_requests": null` (in an update: clears the value).
+    pub fn clear_web_search_requests(mut self) -> Self {
+        self.web_search_requests = None;
+        self.extra.insert("web_search_requests".into(), serde_json::Value::Null);
+        self
+    }
+}
+
 #[cfg(any(feature = "datasets", feature = "models"))]
 open_enum! {
     /// Restrict to a use-case category (e.g. `programming`, `roleplay`). Sourced from a sampled, upsampled dataset, so `total_tokens` is an estimate and is aggregated weekly (the trailing weekly bucket may include traffic past `end_date`). Cannot be combined with `modality`, `context_bucket`, or `language_type`.

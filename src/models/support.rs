@@ -289,16 +289,17 @@ macro_rules! tag_enum {
 
 /// A union told apart by the string value of one property (the spec's discriminator).
 ///
-/// Decoding reads the first key: when it is the tag (as OpenAI-style payloads put it), the
-/// variant is decoded straight from the input, the tag handed back to it first, with nothing
-/// buffered. Otherwise, and for an unknown tag, the object is read into a `serde_json::Value`
-/// first: an unknown tag decodes as `Unknown` holding the raw JSON (which re-encodes unchanged),
-/// and a missing tag tries the variants in order.
+/// Decoding reads the object's entries up to the tag, then decodes the variant the tag names
+/// straight from the input, with the entries before the tag (none, when the tag comes first, as
+/// OpenAI-style payloads put it) handed back to it first as their raw text ([`Scan`],
+/// [`Tagged`]): nothing is built in between. An unknown tag decodes as `Unknown` holding the
+/// raw JSON (which re-encodes unchanged); a missing tag tries the variants in order.
 ///
 /// A known tag whose variant does not decode (a newer shape of a known variant) fails the
 /// direct decode; the SDK's decoders ([`from_str`]) then decode the text again with every union
-/// buffered ([`Lenient`]), where that variant becomes `Unknown` and the rest of the response
-/// stays readable. A bad response costs a second parse; a good one is read once.
+/// buffered into a `serde_json::Value` ([`Lenient`]), where that variant becomes `Unknown` and
+/// the rest of the response stays readable. A bad response costs a second parse; a good one is
+/// read once.
 macro_rules! tagged_union {
     ($(#[$meta:meta])* pub enum $name:ident ($tag:literal) { $($(#[$vmeta:meta])* $variant:ident($($value:literal)|+) => $ty:ty,)+ }) => {
         $(#[$meta])*
@@ -356,21 +357,13 @@ macro_rules! tagged_union {
                     }
 
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
-                        use $crate::models::support::{rest_of_object, Key, Tagged};
-                        let Some(key) = map.next_key::<Key<'de>>()? else {
-                            return Ok($name::from_value(serde_json::Value::Object(serde_json::Map::new())));
-                        };
-                        if key.as_str() != $tag {
-                            let value = map.next_value()?;
-                            return Ok($name::from_value(rest_of_object(key.into_string(), value, map)?));
-                        }
-                        let tag: Key<'de> = map.next_value()?;
-                        match tag.as_str() {
-                            $($($value)|+ => serde::Deserialize::deserialize(Tagged::new($tag, tag, map)).map($name::$variant),)+
-                            _ => {
-                                let tag = serde_json::Value::String(tag.into_string());
-                                Ok($name::from_value(rest_of_object($tag.to_owned(), tag, map)?))
-                            }
+                        use $crate::models::support::Scan;
+                        match Scan::to_tag(&mut map, $tag)? {
+                            Scan::Tag(tagged) => match tagged.tag() {
+                                $($($value)|+ => serde::Deserialize::deserialize(tagged.with(map)).map($name::$variant),)+
+                                _ => Ok($name::from_value(tagged.with(map).into_value()?)),
+                            },
+                            Scan::Buffered(value) => Ok($name::from_value(value)),
                         }
                     }
                 }
@@ -408,15 +401,83 @@ impl Drop for Lenient {
     }
 }
 
-/// Decodes a response (or an event's data) the way the SDK does: straight from the text, and
-/// if that fails, once more leniently ([`Lenient`]), so that a variant of a newer shape does not
-/// fail the whole response. The second error is the one returned when both fail: it is the one
-/// about the data itself.
-pub(crate) fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> serde_json::Result<T> {
+/// Decodes a model from JSON text the way the SDK's functions decode a response body or an
+/// event's data: straight from the text, and if that fails, once more with every tagged union
+/// buffered, so that an item of a newer shape than this SDK knows (a known `type` whose fields
+/// changed) reads as that union's `Unknown` instead of failing the whole value. Use it for
+/// payloads stored or received elsewhere; `serde_json::from_str` gives the first, strict try
+/// alone. When both fail, the error is the second one's.
+///
+/// ```
+/// use openrouter::models::{from_str, ReasoningDetailUnion};
+///
+/// // a known type, but its required `summary` is missing
+/// let text = r#"[{"type": "reasoning.summary"}, {"type": "reasoning.text", "text": "t"}]"#;
+/// let details: Vec<ReasoningDetailUnion> = from_str(text).unwrap();
+/// assert!(matches!(details[0], ReasoningDetailUnion::Unknown(_)));
+/// assert!(matches!(details[1], ReasoningDetailUnion::ReasoningText(_)));
+/// assert!(serde_json::from_str::<Vec<ReasoningDetailUnion>>(text).is_err());
+/// ```
+pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> serde_json::Result<T> {
     serde_json::from_str(text).or_else(|_| {
         let _lenient = Lenient::on();
         serde_json::from_str(text)
     })
+}
+
+/// Where a tagged union's entries stand once the tag is read.
+pub(crate) enum Scan<'de> {
+    /// The tag, and the entries before it.
+    Tag(TagRead<'de>),
+    /// No tag, or an input whose values cannot be borrowed: the whole object as a `Value`.
+    Buffered(serde_json::Value),
+}
+
+/// The tag's value and the entries read before it, as their raw text.
+pub(crate) struct TagRead<'de> {
+    name: &'static str,
+    value: Key<'de>,
+    before: Vec<(Key<'de>, &'de serde_json::value::RawValue)>,
+}
+
+impl<'de> Scan<'de> {
+    /// Reads `map` up to the entry named `tag`. The entries before it are kept as the raw text
+    /// of their values, borrowed from the input, where the input lends it: text read by
+    /// serde_json, which hands out borrowed keys and cannot know an object's size. Any other
+    /// input (a `Value`, a reader), with the tag not first, is buffered into a `Value`.
+    pub(crate) fn to_tag<A: serde::de::MapAccess<'de>>(map: &mut A, tag: &'static str) -> Result<Scan<'de>, A::Error> {
+        let mut before = Vec::new();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if key.as_str() == tag {
+                return Ok(Scan::Tag(TagRead { name: tag, value: map.next_value()?, before }));
+            }
+            if before.is_empty() && (matches!(key, Key::Owned(_)) || map.size_hint().is_some()) {
+                let value = map.next_value()?;
+                return rest_of_object(key.into_string(), value, map).map(Scan::Buffered);
+            }
+            before.push((key, map.next_value()?));
+        }
+        let mut object = serde_json::Map::new();
+        for (key, raw) in before {
+            object.insert(key.into_string(), raw_to_value(raw)?);
+        }
+        Ok(Scan::Buffered(serde_json::Value::Object(object)))
+    }
+}
+
+impl<'de> TagRead<'de> {
+    pub(crate) fn tag(&self) -> &str {
+        self.value.as_str()
+    }
+
+    /// The deserializer of the variant: these entries, then the rest of `map`.
+    pub(crate) fn with<A>(self, map: A) -> Tagged<'de, A> {
+        Tagged { before: self.before.into_iter(), pending: None, name: Some(self.name), tag: Some(self.value), map }
+    }
+}
+
+fn raw_to_value<E: serde::de::Error>(raw: &serde_json::value::RawValue) -> Result<serde_json::Value, E> {
+    serde_json::from_str(raw.get()).map_err(E::custom)
 }
 
 /// The object whose first entry (`key`, `value`) is already read, with the rest of `map`.
@@ -433,17 +494,37 @@ pub(crate) fn rest_of_object<'de, A: serde::de::MapAccess<'de>>(
     Ok(serde_json::Value::Object(object))
 }
 
-/// An object's entries with the tag, already read, handed back first: the deserializer a
-/// tagged union decodes its variant from, straight from the input.
+/// The entries read before the tag (raw text), the tag, then the rest of the object: the
+/// deserializer a tagged union decodes its variant from, straight from the input.
 pub(crate) struct Tagged<'de, A> {
+    before: std::vec::IntoIter<(Key<'de>, &'de serde_json::value::RawValue)>,
+    pending: Option<&'de serde_json::value::RawValue>,
     name: Option<&'static str>,
     tag: Option<Key<'de>>,
     map: A,
 }
 
-impl<'de, A> Tagged<'de, A> {
-    pub(crate) fn new(name: &'static str, tag: Key<'de>, map: A) -> Self {
-        Tagged { name: Some(name), tag: Some(tag), map }
+impl<'de, A: serde::de::MapAccess<'de>> Tagged<'de, A> {
+    /// The whole object as a `Value` (for a tag this SDK does not know).
+    pub(crate) fn into_value(mut self) -> Result<serde_json::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        for (key, raw) in self.before.by_ref() {
+            object.insert(key.into_string(), raw_to_value(raw)?);
+        }
+        if let (Some(name), Some(tag)) = (self.name, self.tag) {
+            object.insert(name.to_owned(), serde_json::Value::String(tag.into_string()));
+        }
+        while let Some((key, value)) = self.map.next_entry::<String, serde_json::Value>()? {
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
+}
+
+fn key_to<'de, S: serde::de::DeserializeSeed<'de>, E: serde::de::Error>(key: Key<'de>, seed: S) -> Result<S::Value, E> {
+    match key {
+        Key::Borrowed(key) => seed.deserialize(serde::de::value::BorrowedStrDeserializer::new(key)),
+        Key::Owned(key) => seed.deserialize(serde::de::value::StringDeserializer::new(key)),
     }
 }
 
@@ -451,6 +532,10 @@ impl<'de, A: serde::de::MapAccess<'de>> serde::de::MapAccess<'de> for Tagged<'de
     type Error = A::Error;
 
     fn next_key_seed<K: serde::de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        if let Some((key, raw)) = self.before.next() {
+            self.pending = Some(raw);
+            return key_to(key, seed).map(Some);
+        }
         match self.name.take() {
             Some(name) => seed.deserialize(serde::de::value::BorrowedStrDeserializer::new(name)).map(Some),
             None => self.map.next_key_seed(seed),
@@ -458,14 +543,16 @@ impl<'de, A: serde::de::MapAccess<'de>> serde::de::MapAccess<'de> for Tagged<'de
     }
 
     fn next_value_seed<V: serde::de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        if let Some(raw) = self.pending.take() {
+            let mut raw = serde_json::Deserializer::from_str(raw.get());
+            return seed.deserialize(&mut raw).map_err(<A::Error as serde::de::Error>::custom);
+        }
         match self.tag.take() {
-            Some(Key::Borrowed(tag)) => seed.deserialize(serde::de::value::BorrowedStrDeserializer::new(tag)),
-            Some(Key::Owned(tag)) => seed.deserialize(serde::de::value::StringDeserializer::new(tag)),
+            Some(tag) => key_to(tag, seed),
             None => self.map.next_value_seed(seed),
         }
     }
 }
-
 impl<'de, A: serde::de::MapAccess<'de>> serde::Deserializer<'de> for Tagged<'de, A> {
     type Error = A::Error;
 

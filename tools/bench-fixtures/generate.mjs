@@ -12,6 +12,12 @@
 //   chat_stream.sse        a chat completion stream: 10,000 `chat.completion.chunk` data events
 //                          (small deltas), `: OPENROUTER PROCESSING` keep-alive comments every
 //                          50 events (and 3 before the first), then `data: [DONE]`; ~2.9 MB
+//   responses_stream.sse   a Responses API stream: 5,000 data events — `response.created`, a
+//                          reasoning item (reasoning_text deltas), a function call (arguments
+//                          deltas), a message (output_text deltas), each item's added/done
+//                          events, and `response.completed` with the whole response — with
+//                          keep-alive comments every 50 events, then `data: [DONE]`. Objects
+//                          are written with `type` first, as the API writes them.
 //   manifest.json          bytes, sha256 and counts of each file
 // Same spec, same bytes: no clock, no Math.random (a seeded PRNG).
 
@@ -262,6 +268,80 @@ function buildStream() {
     return { text: parts.join(""), events: STREAM_EVENTS, comments, completionChars };
 }
 
+// --- responses stream -------------------------------------------------------------------------
+
+const RESPONSES_EVENTS = 5_000;
+
+// `type` first, then the other keys in their order, at every level (the wire order of
+// OpenAI-style payloads; the spec's examples list keys alphabetically).
+function typeFirst(value) {
+    if (Array.isArray(value)) return value.map(typeFirst);
+    if (value === null || typeof value !== "object") return value;
+    const out = {};
+    if ("type" in value) out.type = value.type;
+    for (const [k, v] of Object.entries(value)) if (k !== "type") out[k] = typeFirst(v);
+    return out;
+}
+
+function buildResponsesStream() {
+    const base = example200("createResponses");
+    const id = "resp_1700000000_q7WbRk2xYtN4aFdE";
+    const reasoningId = "rs_1700000000_a1", callId = "fc_1700000000_b2", messageId = "msg_1700000000_c3";
+    // event budget: 14 fixed events, the rest deltas split 3:2:5 between reasoning, arguments, text
+    const deltas = RESPONSES_EVENTS - 14;
+    const reasoningDeltas = Math.floor((deltas * 3) / 10), argumentDeltas = Math.floor((deltas * 2) / 10);
+    const textDeltas = deltas - reasoningDeltas - argumentDeltas;
+    const word = () => (chance(0.06) ? pick(ODD_TOKENS) : ` ${pick(WORDS)}`);
+    let reasoning = "", args = "", text = "";
+    const reasoningParts = [], argParts = [], textParts = [];
+    for (let i = 0; i < reasoningDeltas; i++) { const w = word(); reasoning += w; reasoningParts.push(w); }
+    // the arguments: a JSON object written a few characters at a time
+    const argsJson = JSON.stringify({ city: "Paris", units: "celsius", days: 3, notes: Array.from({ length: 200 }, () => pick(WORDS)).join(" ") });
+    const step = Math.ceil(argsJson.length / argumentDeltas);
+    for (let i = 0; i < argumentDeltas; i++) { const piece = argsJson.slice(i * step, (i + 1) * step); args += piece; argParts.push(piece); }
+    for (let i = 0; i < textDeltas; i++) { const w = word(); text += w; textParts.push(w); }
+
+    const reasoningItem = (status, content) => ({ type: "reasoning", id: reasoningId, status, summary: [], content });
+    const callItem = (status, argsText) => ({ type: "function_call", id: callId, call_id: "call_weather_1", name: "get_weather", arguments: argsText, status });
+    const textPart = (t) => ({ type: "output_text", text: t, annotations: [], logprobs: [] });
+    const messageItem = (status, content) => ({ type: "message", id: messageId, role: "assistant", status, content });
+    const response = (status, output, usage) => typeFirst({ ...base, id, status, output, usage, completed_at: status === "completed" ? base.completed_at : null });
+
+    let seq = 0;
+    const events = [];
+    const ev = (type, fields) => events.push(JSON.stringify(typeFirst({ type, sequence_number: seq++, ...fields })));
+    ev("response.created", { response: response("in_progress", [], null) });
+    ev("response.in_progress", { response: response("in_progress", [], null) });
+    ev("response.output_item.added", { output_index: 0, item: reasoningItem("in_progress", []) });
+    for (const d of reasoningParts) ev("response.reasoning_text.delta", { item_id: reasoningId, output_index: 0, content_index: 0, delta: d });
+    ev("response.reasoning_text.done", { item_id: reasoningId, output_index: 0, content_index: 0, text: reasoning });
+    const reasoningDone = reasoningItem("completed", [{ type: "reasoning_text", text: reasoning }]);
+    ev("response.output_item.done", { output_index: 0, item: reasoningDone });
+    ev("response.output_item.added", { output_index: 1, item: callItem("in_progress", "") });
+    for (const d of argParts) ev("response.function_call_arguments.delta", { item_id: callId, output_index: 1, delta: d });
+    ev("response.function_call_arguments.done", { item_id: callId, output_index: 1, arguments: args });
+    ev("response.output_item.done", { output_index: 1, item: callItem("completed", args) });
+    ev("response.output_item.added", { output_index: 2, item: messageItem("in_progress", []) });
+    ev("response.content_part.added", { item_id: messageId, output_index: 2, content_index: 0, part: textPart("") });
+    for (const d of textParts) ev("response.output_text.delta", { item_id: messageId, output_index: 2, content_index: 0, delta: d, logprobs: [] });
+    ev("response.output_text.done", { item_id: messageId, output_index: 2, content_index: 0, text, logprobs: [] });
+    ev("response.content_part.done", { item_id: messageId, output_index: 2, content_index: 0, part: textPart(text) });
+    ev("response.output_item.done", { output_index: 2, item: messageItem("completed", [textPart(text)]) });
+    const usage = { input_tokens: 1234, input_tokens_details: { cached_tokens: 0 }, output_tokens: deltas, output_tokens_details: { reasoning_tokens: reasoningDeltas }, total_tokens: 1234 + deltas, cost: 0.0123 };
+    ev("response.completed", { response: response("completed", [reasoningDone, callItem("completed", args), messageItem("completed", [textPart(text)])], usage) });
+    if (events.length !== RESPONSES_EVENTS) throw new Error(`responses stream: ${events.length} events, expected ${RESPONSES_EVENTS}`);
+
+    const keepalive = ": OPENROUTER PROCESSING\n\n";
+    const parts = [keepalive];
+    let comments = 1;
+    events.forEach((json, i) => {
+        parts.push(`data: ${json}\n\n`);
+        if ((i + 1) % KEEPALIVE_EVERY === 0 && i + 1 < events.length) { parts.push(keepalive); comments++; }
+    });
+    parts.push("data: [DONE]\n\n");
+    return { text: parts.join(""), events: events.length, comments, textChars: text.length };
+}
+
 // --- write ------------------------------------------------------------------------------------
 
 mkdirSync(OUT, { recursive: true });
@@ -283,5 +363,7 @@ write("generation.json", JSON.stringify({ data: { ...generation.data, workspace_
 write("responses_result.json", JSON.stringify(example200("createResponses")));
 const stream = buildStream();
 write("chat_stream.sse", stream.text, { data_events: stream.events, keepalive_comments: stream.comments, done: 1 });
+const responsesStream = buildResponsesStream();
+write("responses_stream.sse", responsesStream.text, { data_events: responsesStream.events, keepalive_comments: responsesStream.comments, done: 1 });
 writeFileSync(join(OUT, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 console.log(`bench-fixtures: wrote ${OUT}`);

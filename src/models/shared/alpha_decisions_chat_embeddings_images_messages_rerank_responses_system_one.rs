@@ -21,7 +21,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ProviderSortConfig {
         /// The provider sorting strategy (price, throughput, latency)
-        pub by: Option<ProviderSortConfigBy> = "by" optional,
+        pub by: Option<ProviderSort> = "by" optional,
         /// Partitioning strategy for sorting: "model" (default) groups endpoints by model before sorting (fallback models remain fallbacks), "none" sorts all endpoints together regardless of model.
         pub partition: Option<ProviderSortConfigPartition> = "partition" optional,
     }
@@ -34,7 +34,7 @@ impl ProviderSortConfig {
     }
 
     /// The provider sorting strategy (price, throughput, latency)
-    pub fn by(mut self, value: impl Into<ProviderSortConfigBy>) -> Self {
+    pub fn by(mut self, value: impl Into<ProviderSort>) -> Self {
         self.by = Some(value.into());
         self
     }
@@ -57,16 +57,6 @@ impl ProviderSortConfig {
         self.partition = None;
         self.extra.insert("partition".into(), serde_json::Value::Null);
         self
-    }
-}
-
-open_enum! {
-    /// The provider sorting strategy (price, throughput, latency)
-    pub enum ProviderSortConfigBy {
-        Price = "price",
-        Throughput = "throughput",
-        Latency = "latency",
-        Exacto = "exacto",
     }
 }
 

@@ -20,6 +20,8 @@
 #[macro_use]
 pub(crate) mod support;
 
+pub use support::from_str;
+
 #[cfg(feature = "docs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
 pub mod docs;
