@@ -45,8 +45,8 @@ use eventsource_stream::Eventsource;
 use futures_core::Stream;
 use openrouter::funcs::chat_send_stream;
 use openrouter::models::{ChatRequest, ChatStreamChunk, SendChatCompletionRequest, StreamEvents};
-use serde::de::DeserializeOwned;
 use openrouter::OpenRouterCore;
+use serde::de::DeserializeOwned;
 use support::{ChatMode, Routes, Server};
 
 const CHUNK: usize = 16 * 1024;

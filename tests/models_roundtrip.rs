@@ -349,3 +349,34 @@ async fn a_stream_keeps_an_event_with_a_broken_known_variant() {
     assert_eq!(first.delta_text(), Some("Par"));
     check_broken_detail(first.choices[0].delta.reasoning_details.as_ref().expect("details"));
 }
+
+/// Unions without a tag take the variant of the input's JSON kind, in the spec's order, and
+/// keep anything else as `Unknown`.
+#[test]
+fn untagged_unions_take_the_variant_of_the_input_kind() {
+    use openrouter::models::{
+        CreateEmbeddingsRequestBodyInput as Input, OpenAIResponsesToolChoice, OpenAIResponsesToolChoiceString,
+    };
+    let input = |text: &str| decode::<Input>(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+    assert_eq!(input(r#""hi""#), Input::Text("hi".into()));
+    assert_eq!(input(r#""caf\u00e9""#), Input::Text("café".into()));
+    assert_eq!(input(r#"["a", "b"]"#), Input::Texts(vec!["a".into(), "b".into()]));
+    assert_eq!(input("[1, 2.5]"), Input::Tokens(vec![1.0, 2.5]));
+    assert_eq!(input("[[1], [2, 3]]"), Input::TokenBatches(vec![vec![1.0], vec![2.0, 3.0]]));
+    assert_eq!(input("true"), Input::Unknown(json!(true)));
+    assert_eq!(input("7"), Input::Unknown(json!(7)));
+    assert_eq!(input(r#"{"x": [1]}"#), Input::Unknown(json!({"x": [1]})));
+    assert_eq!(input(r#"[{"x": 1}, 2]"#), Input::Unknown(json!([{"x": 1}, 2])));
+    assert_eq!(serde_json::to_value(input(r#"["a", "b"]"#)).unwrap(), json!(["a", "b"]));
+
+    let choice = |text: &str| decode::<OpenAIResponsesToolChoice>(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+    assert_eq!(choice(r#""auto""#), OpenAIResponsesToolChoice::Text(OpenAIResponsesToolChoiceString::Auto));
+    assert_eq!(
+        choice(r#""later""#),
+        OpenAIResponsesToolChoice::Text(OpenAIResponsesToolChoiceString::Unknown("later".into()))
+    );
+    assert!(
+        matches!(choice(r#"{"type": "function", "name": "f"}"#), OpenAIResponsesToolChoice::Function(f) if f.name == "f")
+    );
+    assert_eq!(choice("[1]"), OpenAIResponsesToolChoice::Unknown(json!([1])));
+}

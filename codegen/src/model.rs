@@ -1901,7 +1901,16 @@ fn shape(d: &Def) -> Option<String> {
                 .map(|f| {
                     format!(
                         "{} {} {:?} {} {} {:?} {} {:?} {} {:?}",
-                        f.wire, f.ident, f.ty, f.required, f.nullable, f.constraints, f.boxed, f.deprecated, f.rank, f.doc
+                        f.wire,
+                        f.ident,
+                        f.ty,
+                        f.required,
+                        f.nullable,
+                        f.constraints,
+                        f.boxed,
+                        f.deprecated,
+                        f.rank,
+                        f.doc
                     )
                 })
                 .collect();

@@ -293,14 +293,14 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
             render_union_froms(model, &d.name, variants, out);
         }
         Kind::Untagged { variants } => {
+            out.push_str("untagged_union! {\n");
             doc(out, &docs);
             out.push_str(&dep);
-            out.push_str("#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\n#[serde(untagged)]\n#[allow(clippy::large_enum_variant)]\n");
             let _ = writeln!(out, "pub enum {} {{", d.name);
             for Variant { ident, ty: t, boxed, .. } in variants {
-                let _ = writeln!(out, "{ident}({}),", ty_boxed(t, *boxed));
+                let _ = writeln!(out, "{ident}({}) as {},", ty_boxed(t, *boxed), json_kind(model, t));
             }
-            out.push_str("/// A shape this version of the SDK does not know, kept as the raw JSON.\nUnknown(serde_json::Value),\n}\n\n");
+            out.push_str("}\n}\n\n");
             render_union_froms(model, &d.name, variants, out);
         }
         Kind::Alias(t) => {
@@ -366,6 +366,25 @@ fn render_request(model: &Model, d: &Def, op_id: &str, fields: &[Field], default
                 r = d.name
             );
         }
+    }
+}
+
+/// The kind of JSON a union variant of type `t` reads (`untagged_union!` in support.rs).
+fn json_kind(model: &Model, t: &Ty) -> &'static str {
+    match t {
+        Ty::Str => "String",
+        Ty::I64 => "Integer",
+        Ty::F64 => "Number",
+        Ty::Bool => "Bool",
+        Ty::Vec(_) => "Array",
+        Ty::Map(_) | Ty::JsonMap => "Object",
+        Ty::Value | Ty::File => "Any",
+        Ty::Named(n) => match model.defs.get(n).map(|d| &d.kind) {
+            Some(Kind::Struct { .. } | Kind::Tagged { .. } | Kind::Request { .. } | Kind::Multipart { .. }) => "Object",
+            Some(Kind::OpenEnum { .. } | Kind::Tag { .. }) => "String",
+            Some(Kind::Alias(inner)) => json_kind(model, inner),
+            Some(Kind::Untagged { .. }) | None => "Any",
+        },
     }
 }
 
@@ -979,7 +998,9 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
         }
     }
     if !model.merged.is_empty() {
-        m.push_str("//!\n//! Generated once, as the spec repeats the same schema (the first name is the second type):\n");
+        m.push_str(
+            "//!\n//! Generated once, as the spec repeats the same schema (the first name is the second type):\n",
+        );
         for (from, to) in &model.merged {
             let _ = writeln!(m, "//! - `{from}` -> `{to}`");
         }

@@ -373,6 +373,174 @@ macro_rules! tagged_union {
     };
 }
 
+/// A union of shapes told apart by the JSON they take (the spec's `anyOf`/`oneOf` without a
+/// discriminator). Each variant says the kind of JSON it reads (`string`, `integer`, `number`,
+/// `bool`, `array`, `object`, or `any`); decoding looks at the input's kind and tries only the
+/// variants of that kind, in order, straight from the input when one variant can take it and
+/// through a buffered `serde_json::Value` when several can. What no variant takes is `Unknown`,
+/// holding the raw JSON. Encoding writes the variant's value. (serde's `untagged` buffers every
+/// value and builds an error for each variant that does not match.)
+macro_rules! untagged_union {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident($ty:ty) as $kind:ident,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant($ty),)+
+            /// A shape this version of the SDK does not know, kept as the raw JSON.
+            Unknown(serde_json::Value),
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $(Self::$variant(value) => serde::Serialize::serialize(value, serializer),)+
+                    Self::Unknown(value) => serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+
+        impl $name {
+            /// The variants of `kind`, tried in order on a buffered value, else `Unknown`.
+            fn from_value(kind: $crate::models::support::JsonKind, value: serde_json::Value) -> Self {
+                use $crate::models::support::JsonKind;
+                $(if JsonKind::$kind.takes(kind) {
+                    if let Ok(variant) = <$ty as serde::Deserialize>::deserialize(&value) {
+                        return Self::$variant(variant);
+                    }
+                })+
+                Self::Unknown(value)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                use $crate::models::support::JsonKind;
+
+                if $crate::models::support::Lenient::is_on() {
+                    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                    return Ok(Self::from_value(JsonKind::of(&value), value));
+                }
+
+                /// How many variants take `kind`: with one, it decodes straight from the input.
+                const fn takers(kind: JsonKind) -> usize {
+                    0 $(+ JsonKind::$kind.takes(kind) as usize)+
+                }
+
+                struct __Visitor;
+
+                impl<'de> serde::de::Visitor<'de> for __Visitor {
+                    type Value = $name;
+
+                    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        formatter.write_str(concat!("any JSON value (", stringify!($name), ")"))
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<$name, E> {
+                        $(if JsonKind::$kind.takes(JsonKind::String) {
+                            let input = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(value);
+                            if let Ok(variant) = <$ty as serde::Deserialize>::deserialize(input) {
+                                return Ok($name::$variant(variant));
+                            }
+                        })+
+                        Ok($name::Unknown(serde_json::Value::String(value.to_owned())))
+                    }
+
+                    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<$name, E> {
+                        self.visit_str(&value)
+                    }
+
+                    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<$name, E> {
+                        Ok($name::from_value(JsonKind::Bool, serde_json::Value::Bool(value)))
+                    }
+
+                    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<$name, E> {
+                        Ok($name::from_value(JsonKind::Integer, value.into()))
+                    }
+
+                    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<$name, E> {
+                        Ok($name::from_value(JsonKind::Integer, value.into()))
+                    }
+
+                    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<$name, E> {
+                        let value = serde_json::Number::from_f64(value).map_or(serde_json::Value::Null, serde_json::Value::Number);
+                        Ok($name::from_value(JsonKind::Number, value))
+                    }
+
+                    fn visit_unit<E: serde::de::Error>(self) -> Result<$name, E> {
+                        Ok($name::from_value(JsonKind::Null, serde_json::Value::Null))
+                    }
+
+                    fn visit_none<E: serde::de::Error>(self) -> Result<$name, E> {
+                        self.visit_unit()
+                    }
+
+                    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<$name, A::Error> {
+                        let input = serde::de::value::SeqAccessDeserializer::new(seq);
+                        if takers(JsonKind::Array) == 1 {
+                            $(if JsonKind::$kind.takes(JsonKind::Array) {
+                                return <$ty as serde::Deserialize>::deserialize(input).map($name::$variant);
+                            })+
+                        }
+                        let value = <serde_json::Value as serde::Deserialize>::deserialize(input)?;
+                        Ok($name::from_value(JsonKind::Array, value))
+                    }
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<$name, A::Error> {
+                        let input = serde::de::value::MapAccessDeserializer::new(map);
+                        if takers(JsonKind::Object) == 1 {
+                            $(if JsonKind::$kind.takes(JsonKind::Object) {
+                                return <$ty as serde::Deserialize>::deserialize(input).map($name::$variant);
+                            })+
+                        }
+                        let value = <serde_json::Value as serde::Deserialize>::deserialize(input)?;
+                        Ok($name::from_value(JsonKind::Object, value))
+                    }
+                }
+
+                deserializer.deserialize_any(__Visitor)
+            }
+        }
+    };
+}
+
+/// The kind of a JSON value, and what an `untagged_union!` variant takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JsonKind {
+    Null,
+    Bool,
+    Integer,
+    /// Any number (an integer too).
+    Number,
+    String,
+    Array,
+    Object,
+    /// A variant that takes every kind (a `serde_json::Value`, a union).
+    Any,
+}
+
+impl JsonKind {
+    /// Whether a variant of this kind may take a value of `kind`.
+    pub(crate) const fn takes(self, kind: JsonKind) -> bool {
+        matches!(
+            (self, kind),
+            (JsonKind::Any, _) | (JsonKind::Number, JsonKind::Integer | JsonKind::Number)
+        ) || self as u8 == kind as u8
+    }
+
+    pub(crate) fn of(value: &serde_json::Value) -> JsonKind {
+        match value {
+            serde_json::Value::Null => JsonKind::Null,
+            serde_json::Value::Bool(_) => JsonKind::Bool,
+            serde_json::Value::Number(n) if n.is_f64() => JsonKind::Number,
+            serde_json::Value::Number(_) => JsonKind::Integer,
+            serde_json::Value::String(_) => JsonKind::String,
+            serde_json::Value::Array(_) => JsonKind::Array,
+            serde_json::Value::Object(_) => JsonKind::Object,
+        }
+    }
+}
+
 thread_local! {
     static LENIENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }

@@ -95,14 +95,11 @@ impl ActivityResponse {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ClassifierFiltersFilter {
-    ClassifierScalarFilter(ClassifierScalarFilter),
-    ClassifierSetFilter(ClassifierSetFilter),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ClassifierFiltersFilter {
+        ClassifierScalarFilter(ClassifierScalarFilter) as Object,
+        ClassifierSetFilter(ClassifierSetFilter) as Object,
+    }
 }
 
 impl From<ClassifierScalarFilter> for ClassifierFiltersFilter {
@@ -148,15 +145,12 @@ open_enum! {
     }
 }
 
-/// Scalar (string or number) filter value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ClassifierScalarFilterValue {
-    Text(String),
-    Number(f64),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Scalar (string or number) filter value.
+    pub enum ClassifierScalarFilterValue {
+        Text(String) as String,
+        Number(f64) as Number,
+    }
 }
 
 impl From<String> for ClassifierScalarFilterValue {
@@ -208,14 +202,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ClassifierSetFilterValueItem {
-    Text(String),
-    Number(f64),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ClassifierSetFilterValueItem {
+        Text(String) as String,
+        Number(f64) as Number,
+    }
 }
 
 impl From<String> for ClassifierSetFilterValueItem {
@@ -236,14 +227,11 @@ impl From<f64> for ClassifierSetFilterValueItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum Filter {
-    ScalarFilter(ScalarFilter),
-    SetFilter(SetFilter),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum Filter {
+        ScalarFilter(ScalarFilter) as Object,
+        SetFilter(SetFilter) as Object,
+    }
 }
 
 impl From<ScalarFilter> for Filter {
@@ -823,15 +811,12 @@ open_enum! {
     }
 }
 
-/// Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ScalarFilterValue {
-    Text(String),
-    Number(f64),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
+    pub enum ScalarFilterValue {
+        Text(String) as String,
+        Number(f64) as Number,
+    }
 }
 
 impl From<String> for ScalarFilterValue {
@@ -896,15 +881,12 @@ open_enum! {
     }
 }
 
-/// Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum SetFilterValueItem {
-    Text(String),
-    Number(f64),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Several dimensions are enriched in responses (returned as human-readable labels), but filters must use the underlying ID: `api_key_id` — numeric ID (from generation metadata) or key hash (64-char hex from GET /api/v1/keys, resolved server-side); `user` — Clerk user ID (e.g. "user_abc123"), not the display name; `workspace` — workspace UUID, not the workspace name (filtering or grouping by the account default workspace also covers activity recorded before workspace resolution existed, which is attributed to that default workspace); `app` — numeric app ID, not the app title; `model` — permaslug (e.g. "openai/gpt-4o"), not the display name. Other dimensions (provider, origin, country, etc.) are not enriched and accept the value as returned.
+    pub enum SetFilterValueItem {
+        Text(String) as String,
+        Number(f64) as Number,
+    }
 }
 
 impl From<String> for SetFilterValueItem {

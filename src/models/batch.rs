@@ -818,16 +818,13 @@ impl BatchObjectResultsItemResponse {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum BatchObjectResultsItemResponseBody {
-    OpenResponsesResult(OpenResponsesResult),
-    Assistant(BatchObjectResultsItemResponseBodyAssistant),
-    ChatCompletion(BatchObjectResultsItemResponseBodyChatCompletion),
-    List(BatchObjectResultsItemResponseBodyList),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum BatchObjectResultsItemResponseBody {
+        OpenResponsesResult(OpenResponsesResult) as Object,
+        Assistant(BatchObjectResultsItemResponseBodyAssistant) as Object,
+        ChatCompletion(BatchObjectResultsItemResponseBodyChatCompletion) as Object,
+        List(BatchObjectResultsItemResponseBodyList) as Object,
+    }
 }
 
 impl From<OpenResponsesResult> for BatchObjectResultsItemResponseBody {
@@ -2255,15 +2252,12 @@ impl BatchObjectResultsItemResponseBodyListDataItem {
     }
 }
 
-/// Embedding vector as an array of floats or a base64 string
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum BatchObjectResultsItemResponseBodyListDataItemEmbedding {
-    Numbers(Vec<f64>),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Embedding vector as an array of floats or a base64 string
+    pub enum BatchObjectResultsItemResponseBodyListDataItemEmbedding {
+        Numbers(Vec<f64>) as Array,
+        Text(String) as String,
+    }
 }
 
 impl From<Vec<f64>> for BatchObjectResultsItemResponseBodyListDataItemEmbedding {
@@ -2800,14 +2794,11 @@ impl BatchProviderPreferences {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum BatchProviderPreferencesOnlyItem {
-    ProviderName(ProviderName),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum BatchProviderPreferencesOnlyItem {
+        ProviderName(ProviderName) as String,
+        Text(String) as String,
+    }
 }
 
 impl From<ProviderName> for BatchProviderPreferencesOnlyItem {

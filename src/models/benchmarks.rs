@@ -541,16 +541,13 @@ impl UnifiedBenchmarksResponse {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum UnifiedBenchmarksResponseDataItem {
-    UnifiedBenchmarksSearchItem(UnifiedBenchmarksSearchItem),
-    UnifiedBenchmarksDAItem(UnifiedBenchmarksDAItem),
-    UnifiedBenchmarksORItem(UnifiedBenchmarksORItem),
-    UnifiedBenchmarksAAItem(UnifiedBenchmarksAAItem),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum UnifiedBenchmarksResponseDataItem {
+        UnifiedBenchmarksSearchItem(UnifiedBenchmarksSearchItem) as Object,
+        UnifiedBenchmarksDAItem(UnifiedBenchmarksDAItem) as Object,
+        UnifiedBenchmarksORItem(UnifiedBenchmarksORItem) as Object,
+        UnifiedBenchmarksAAItem(UnifiedBenchmarksAAItem) as Object,
+    }
 }
 
 impl From<UnifiedBenchmarksSearchItem> for UnifiedBenchmarksResponseDataItem {

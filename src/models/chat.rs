@@ -159,15 +159,12 @@ impl ChatAssistantMessage {
     }
 }
 
-/// Assistant message content
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ChatAssistantMessageContent {
-    Text(String),
-    ChatContentItemsList(Vec<ChatContentItems>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Assistant message content
+    pub enum ChatAssistantMessageContent {
+        Text(String) as String,
+        ChatContentItemsList(Vec<ChatContentItems>) as Array,
+    }
 }
 
 impl From<String> for ChatAssistantMessageContent {
@@ -649,15 +646,12 @@ impl ChatDeveloperMessage {
     }
 }
 
-/// Developer message content
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ChatDeveloperMessageContent {
-    Text(String),
-    ChatContentTextList(Vec<ChatContentText>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Developer message content
+    pub enum ChatDeveloperMessageContent {
+        Text(String) as String,
+        ChatContentTextList(Vec<ChatContentText>) as Array,
+    }
 }
 
 impl From<String> for ChatDeveloperMessageContent {
@@ -813,26 +807,23 @@ tag_enum! {
     pub enum ChatFormatTextConfigType { Text = "text" }
 }
 
-/// Tool definition for function calling (regular function or OpenRouter built-in server tool)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ChatFunctionTool {
-    Function(ChatFunctionToolFunction),
-    AdvisorServerToolOpenRouter(AdvisorServerToolOpenRouter),
-    BashServerTool(BashServerTool),
-    DatetimeServerTool(DatetimeServerTool),
-    FilesServerTool(FilesServerTool),
-    FusionServerToolOpenRouter(FusionServerToolOpenRouter),
-    ImageGenerationServerToolOpenRouter(ImageGenerationServerToolOpenRouter),
-    ChatSearchModelsServerTool(ChatSearchModelsServerTool),
-    SubagentServerToolOpenRouter(SubagentServerToolOpenRouter),
-    WebFetchServerTool(WebFetchServerTool),
-    OpenRouterWebSearchServerTool(OpenRouterWebSearchServerTool),
-    ChatWebSearchShorthand(ChatWebSearchShorthand),
-    ChatDynamicServerTool(ChatDynamicServerTool),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Tool definition for function calling (regular function or OpenRouter built-in server tool)
+    pub enum ChatFunctionTool {
+        Function(ChatFunctionToolFunction) as Object,
+        AdvisorServerToolOpenRouter(AdvisorServerToolOpenRouter) as Object,
+        BashServerTool(BashServerTool) as Object,
+        DatetimeServerTool(DatetimeServerTool) as Object,
+        FilesServerTool(FilesServerTool) as Object,
+        FusionServerToolOpenRouter(FusionServerToolOpenRouter) as Object,
+        ImageGenerationServerToolOpenRouter(ImageGenerationServerToolOpenRouter) as Object,
+        ChatSearchModelsServerTool(ChatSearchModelsServerTool) as Object,
+        SubagentServerToolOpenRouter(SubagentServerToolOpenRouter) as Object,
+        WebFetchServerTool(WebFetchServerTool) as Object,
+        OpenRouterWebSearchServerTool(OpenRouterWebSearchServerTool) as Object,
+        ChatWebSearchShorthand(ChatWebSearchShorthand) as Object,
+        ChatDynamicServerTool(ChatDynamicServerTool) as Object,
+    }
 }
 
 impl From<ChatFunctionToolFunction> for ChatFunctionTool {
@@ -1944,15 +1935,12 @@ open_enum! {
     }
 }
 
-/// Stop sequences (up to 4)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ChatRequestStop {
-    Text(String),
-    Texts(Vec<String>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Stop sequences (up to 4)
+    pub enum ChatRequestStop {
+        Text(String) as String,
+        Texts(Vec<String>) as Array,
+    }
 }
 
 impl From<String> for ChatRequestStop {
@@ -2591,15 +2579,12 @@ impl ChatSystemMessage {
     }
 }
 
-/// System message content
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ChatSystemMessageContent {
-    Text(String),
-    ChatContentTextList(Vec<ChatContentText>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// System message content
+    pub enum ChatSystemMessageContent {
+        Text(String) as String,
+        ChatContentTextList(Vec<ChatContentText>) as Array,
+    }
 }
 
 impl From<String> for ChatSystemMessageContent {
@@ -2760,16 +2745,13 @@ tag_enum! {
     pub enum ChatToolCallType { Function = "function" }
 }
 
-/// Tool choice configuration
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ChatToolChoice {
-    ChatNamedToolChoice(ChatNamedToolChoice),
-    ChatServerToolChoice(ChatServerToolChoice),
-    Text(ChatToolChoiceString),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Tool choice configuration
+    pub enum ChatToolChoice {
+        ChatNamedToolChoice(ChatNamedToolChoice) as Object,
+        ChatServerToolChoice(ChatServerToolChoice) as Object,
+        Text(ChatToolChoiceString) as String,
+    }
 }
 
 impl From<ChatNamedToolChoice> for ChatToolChoice {
@@ -2822,15 +2804,12 @@ impl ChatToolMessage {
     }
 }
 
-/// Tool response content
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ChatToolMessageContent {
-    Text(String),
-    ChatContentItemsList(Vec<ChatContentItems>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Tool response content
+    pub enum ChatToolMessageContent {
+        Text(String) as String,
+        ChatContentItemsList(Vec<ChatContentItems>) as Array,
+    }
 }
 
 impl From<String> for ChatToolMessageContent {
@@ -3126,15 +3105,12 @@ impl ChatUserMessage {
     }
 }
 
-/// User message content
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ChatUserMessageContent {
-    Text(String),
-    ChatContentItemsList(Vec<ChatContentItems>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// User message content
+    pub enum ChatUserMessageContent {
+        Text(String) as String,
+        ChatContentItemsList(Vec<ChatContentItems>) as Array,
+    }
 }
 
 impl From<String> for ChatUserMessageContent {
@@ -3382,14 +3358,11 @@ impl Prediction {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum PredictionContent {
-    Text(String),
-    PredictionContentTextList(Vec<PredictionContentText>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum PredictionContent {
+        Text(String) as String,
+        PredictionContentTextList(Vec<PredictionContentText>) as Array,
+    }
 }
 
 impl From<String> for PredictionContent {

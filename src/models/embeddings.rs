@@ -181,18 +181,15 @@ open_enum! {
     }
 }
 
-/// Text, token, or multimodal input(s) to embed
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum CreateEmbeddingsRequestBodyInput {
-    Text(String),
-    Texts(Vec<String>),
-    Tokens(Vec<f64>),
-    TokenBatches(Vec<Vec<f64>>),
-    Multimodal(Vec<CreateEmbeddingsRequestBodyInputMultimodalItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Text, token, or multimodal input(s) to embed
+    pub enum CreateEmbeddingsRequestBodyInput {
+        Text(String) as String,
+        Texts(Vec<String>) as Array,
+        Tokens(Vec<f64>) as Array,
+        TokenBatches(Vec<Vec<f64>>) as Array,
+        Multimodal(Vec<CreateEmbeddingsRequestBodyInputMultimodalItem>) as Array,
+    }
 }
 
 impl From<String> for CreateEmbeddingsRequestBodyInput {
@@ -416,15 +413,12 @@ impl CreateEmbeddingsResponseDataItem {
     }
 }
 
-/// Embedding vector as an array of floats or a base64 string
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum CreateEmbeddingsResponseDataItemEmbedding {
-    Numbers(Vec<f64>),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Embedding vector as an array of floats or a base64 string
+    pub enum CreateEmbeddingsResponseDataItemEmbedding {
+        Numbers(Vec<f64>) as Array,
+        Text(String) as String,
+    }
 }
 
 impl From<Vec<f64>> for CreateEmbeddingsResponseDataItemEmbedding {

@@ -32,15 +32,12 @@ impl GenerationContentData {
     }
 }
 
-/// The input to the generation — either a prompt string or an array of messages
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum GenerationContentDataInput {
-    Object(GenerationContentDataInputObject),
-    Messages(GenerationContentDataInputMessages),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// The input to the generation — either a prompt string or an array of messages
+    pub enum GenerationContentDataInput {
+        Object(GenerationContentDataInputObject) as Object,
+        Messages(GenerationContentDataInputMessages) as Object,
+    }
 }
 
 impl From<GenerationContentDataInputObject> for GenerationContentDataInput {

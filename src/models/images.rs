@@ -442,14 +442,11 @@ impl ImageGenerationProviderPreferences {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ImageGenerationProviderPreferencesIgnoreItem {
-    ProviderName(ProviderName),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ImageGenerationProviderPreferencesIgnoreItem {
+        ProviderName(ProviderName) as String,
+        Text(String) as String,
+    }
 }
 
 impl From<ProviderName> for ImageGenerationProviderPreferencesIgnoreItem {
@@ -470,14 +467,11 @@ impl From<&str> for ImageGenerationProviderPreferencesIgnoreItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ImageGenerationProviderPreferencesOnlyItem {
-    ProviderName(ProviderName),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ImageGenerationProviderPreferencesOnlyItem {
+        ProviderName(ProviderName) as String,
+        Text(String) as String,
+    }
 }
 
 impl From<ProviderName> for ImageGenerationProviderPreferencesOnlyItem {
@@ -498,14 +492,11 @@ impl From<&str> for ImageGenerationProviderPreferencesOnlyItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ImageGenerationProviderPreferencesOrderItem {
-    ProviderName(ProviderName),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ImageGenerationProviderPreferencesOrderItem {
+        ProviderName(ProviderName) as String,
+        Text(String) as String,
+    }
 }
 
 impl From<ProviderName> for ImageGenerationProviderPreferencesOrderItem {
@@ -526,15 +517,12 @@ impl From<&str> for ImageGenerationProviderPreferencesOrderItem {
     }
 }
 
-/// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ImageGenerationProviderPreferencesSort {
-    ProviderSortConfig(ProviderSortConfig),
-    ProviderSort(ProviderSort),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
+    pub enum ImageGenerationProviderPreferencesSort {
+        ProviderSortConfig(ProviderSortConfig) as Object,
+        ProviderSort(ProviderSort) as String,
+    }
 }
 
 impl From<ProviderSortConfig> for ImageGenerationProviderPreferencesSort {

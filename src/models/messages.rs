@@ -1190,14 +1190,11 @@ tag_enum! {
     pub enum AnthropicDocumentBlockParamSourceContentType { Content = "content" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum AnthropicDocumentBlockParamSourceContentValue {
-    Text(String),
-    Objects(Vec<AnthropicDocumentBlockParamSourceContentValueObjectsItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum AnthropicDocumentBlockParamSourceContentValue {
+        Text(String) as String,
+        Objects(Vec<AnthropicDocumentBlockParamSourceContentValueObjectsItem>) as Array,
+    }
 }
 
 impl From<String> for AnthropicDocumentBlockParamSourceContentValue {
@@ -3262,14 +3259,11 @@ impl AnthropicWebSearchToolResult {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum AnthropicWebSearchToolResultContent {
-    AnthropicWebSearchToolResultError(AnthropicWebSearchToolResultError),
-    AnthropicWebSearchResultList(Vec<AnthropicWebSearchResult>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum AnthropicWebSearchToolResultContent {
+        AnthropicWebSearchToolResultError(AnthropicWebSearchToolResultError) as Object,
+        AnthropicWebSearchResultList(Vec<AnthropicWebSearchResult>) as Array,
+    }
 }
 
 impl From<AnthropicWebSearchToolResultError> for AnthropicWebSearchToolResultContent {
@@ -3767,30 +3761,27 @@ impl MessagesContentBlockStartEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesContentBlockStartEventContentBlock {
-    AnthropicToolUseBlock(AnthropicToolUseBlock),
-    AnthropicWebSearchToolResult(AnthropicWebSearchToolResult),
-    AnthropicWebFetchToolResult(AnthropicWebFetchToolResult),
-    AnthropicTextBlock(AnthropicTextBlock),
-    AnthropicThinkingBlock(AnthropicThinkingBlock),
-    ORAnthropicServerToolUseBlock(ORAnthropicServerToolUseBlock),
-    AnthropicCodeExecutionToolResult(AnthropicCodeExecutionToolResult),
-    AnthropicBashCodeExecutionToolResult(AnthropicBashCodeExecutionToolResult),
-    AnthropicTextEditorCodeExecutionToolResult(AnthropicTextEditorCodeExecutionToolResult),
-    AnthropicToolSearchToolResult(AnthropicToolSearchToolResult),
-    AnthropicAdvisorToolResult(AnthropicAdvisorToolResult),
-    ORAnthropicShellToolResult(ORAnthropicShellToolResult),
-    ORAnthropicBashToolResult(ORAnthropicBashToolResult),
-    ORAnthropicToolSearchResult(ORAnthropicToolSearchResult),
-    AnthropicRedactedThinkingBlock(AnthropicRedactedThinkingBlock),
-    AnthropicContainerUpload(AnthropicContainerUpload),
-    AnthropicCompactionBlock(AnthropicCompactionBlock),
-    Compaction(MessagesContentBlockStartEventContentBlockCompaction),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum MessagesContentBlockStartEventContentBlock {
+        AnthropicToolUseBlock(AnthropicToolUseBlock) as Object,
+        AnthropicWebSearchToolResult(AnthropicWebSearchToolResult) as Object,
+        AnthropicWebFetchToolResult(AnthropicWebFetchToolResult) as Object,
+        AnthropicTextBlock(AnthropicTextBlock) as Object,
+        AnthropicThinkingBlock(AnthropicThinkingBlock) as Object,
+        ORAnthropicServerToolUseBlock(ORAnthropicServerToolUseBlock) as Object,
+        AnthropicCodeExecutionToolResult(AnthropicCodeExecutionToolResult) as Object,
+        AnthropicBashCodeExecutionToolResult(AnthropicBashCodeExecutionToolResult) as Object,
+        AnthropicTextEditorCodeExecutionToolResult(AnthropicTextEditorCodeExecutionToolResult) as Object,
+        AnthropicToolSearchToolResult(AnthropicToolSearchToolResult) as Object,
+        AnthropicAdvisorToolResult(AnthropicAdvisorToolResult) as Object,
+        ORAnthropicShellToolResult(ORAnthropicShellToolResult) as Object,
+        ORAnthropicBashToolResult(ORAnthropicBashToolResult) as Object,
+        ORAnthropicToolSearchResult(ORAnthropicToolSearchResult) as Object,
+        AnthropicRedactedThinkingBlock(AnthropicRedactedThinkingBlock) as Object,
+        AnthropicContainerUpload(AnthropicContainerUpload) as Object,
+        AnthropicCompactionBlock(AnthropicCompactionBlock) as Object,
+        Compaction(MessagesContentBlockStartEventContentBlockCompaction) as Object,
+    }
 }
 
 impl From<AnthropicToolUseBlock> for MessagesContentBlockStartEventContentBlock {
@@ -4248,14 +4239,11 @@ impl MessagesMessageParam {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesMessageParamContent {
-    Text(String),
-    Objects(Vec<MessagesMessageParamContentObjectsItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum MessagesMessageParamContent {
+        Text(String) as String,
+        Objects(Vec<MessagesMessageParamContentObjectsItem>) as Array,
+    }
 }
 
 impl From<String> for MessagesMessageParamContent {
@@ -4583,14 +4571,11 @@ impl MessagesMessageParamContentObjectsItemToolResult {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesMessageParamContentObjectsItemToolResultContent {
-    Text(String),
-    Objects(Vec<MessagesMessageParamContentObjectsItemToolResultContentObjectsItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum MessagesMessageParamContentObjectsItemToolResultContent {
+        Text(String) as String,
+        Objects(Vec<MessagesMessageParamContentObjectsItemToolResultContentObjectsItem>) as Array,
+    }
 }
 
 impl From<String> for MessagesMessageParamContentObjectsItemToolResultContent {
@@ -4753,14 +4738,11 @@ impl MessagesMessageParamContentObjectsItemWebSearchToolResult {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultContent {
-    WebSearchToolResultError(MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError),
-    AnthropicWebSearchResultBlockParamList(Vec<AnthropicWebSearchResultBlockParam>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum MessagesMessageParamContentObjectsItemWebSearchToolResultContent {
+        WebSearchToolResultError(MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError) as Object,
+        AnthropicWebSearchResultBlockParamList(Vec<AnthropicWebSearchResultBlockParam>) as Array,
+    }
 }
 
 impl From<MessagesMessageParamContentObjectsItemWebSearchToolResultContentWebSearchToolResultError>
@@ -5335,15 +5317,12 @@ impl MessagesRequestContextManagementEditsItemClearThinking20251015 {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesRequestContextManagementEditsItemClearThinking20251015Keep {
-    AnthropicThinkingTurns(AnthropicThinkingTurns),
-    All(MessagesRequestContextManagementEditsItemClearThinking20251015KeepAll),
-    Text(MessagesRequestContextManagementEditsItemClearThinking20251015KeepString),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum MessagesRequestContextManagementEditsItemClearThinking20251015Keep {
+        AnthropicThinkingTurns(AnthropicThinkingTurns) as Object,
+        All(MessagesRequestContextManagementEditsItemClearThinking20251015KeepAll) as Object,
+        Text(MessagesRequestContextManagementEditsItemClearThinking20251015KeepString) as String,
+    }
 }
 
 impl From<AnthropicThinkingTurns> for MessagesRequestContextManagementEditsItemClearThinking20251015Keep {
@@ -5478,14 +5457,11 @@ impl MessagesRequestContextManagementEditsItemClearToolUses20250919 {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs {
-    Bool(bool),
-    Texts(Vec<String>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs {
+        Bool(bool) as Bool,
+        Texts(Vec<String>) as Array,
+    }
 }
 
 impl From<bool> for MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs {
@@ -5718,14 +5694,11 @@ impl From<ArmorPlugin> for MessagesRequestPluginsItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesRequestSystem {
-    Text(String),
-    AnthropicTextBlockParamList(Vec<AnthropicTextBlockParam>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum MessagesRequestSystem {
+        Text(String) as String,
+        AnthropicTextBlockParamList(Vec<AnthropicTextBlockParam>) as Array,
+    }
 }
 
 impl From<String> for MessagesRequestSystem {
@@ -6046,29 +6019,26 @@ tag_enum! {
     pub enum MessagesRequestToolChoiceToolType { Tool = "tool" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum MessagesRequestToolsItem {
-    Advisor(MessagesRequestToolsItemAdvisor),
-    Bash(MessagesRequestToolsItemBash),
-    StrReplaceEditor(MessagesRequestToolsItemStrReplaceEditor),
-    WebSearch(MessagesRequestToolsItemWebSearch),
-    WebSearch20260209(MessagesRequestToolsItemWebSearch20260209),
-    AnthropicToolSearchToolBm25(AnthropicToolSearchToolBm25),
-    AnthropicToolSearchToolRegex(AnthropicToolSearchToolRegex),
-    BashServerTool(BashServerTool),
-    DatetimeServerTool(DatetimeServerTool),
-    ImageGenerationServerToolOpenRouter(ImageGenerationServerToolOpenRouter),
-    MessagesSearchModelsServerTool(MessagesSearchModelsServerTool),
-    WebFetchServerTool(WebFetchServerTool),
-    OpenRouterWebSearchServerTool(OpenRouterWebSearchServerTool),
-    ShellServerToolOpenRouter(ShellServerToolOpenRouter),
-    ToolSearchServerTool(ToolSearchServerTool),
-    Object(MessagesRequestToolsItemObject),
-    Type(MessagesRequestToolsItemType),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum MessagesRequestToolsItem {
+        Advisor(MessagesRequestToolsItemAdvisor) as Object,
+        Bash(MessagesRequestToolsItemBash) as Object,
+        StrReplaceEditor(MessagesRequestToolsItemStrReplaceEditor) as Object,
+        WebSearch(MessagesRequestToolsItemWebSearch) as Object,
+        WebSearch20260209(MessagesRequestToolsItemWebSearch20260209) as Object,
+        AnthropicToolSearchToolBm25(AnthropicToolSearchToolBm25) as Object,
+        AnthropicToolSearchToolRegex(AnthropicToolSearchToolRegex) as Object,
+        BashServerTool(BashServerTool) as Object,
+        DatetimeServerTool(DatetimeServerTool) as Object,
+        ImageGenerationServerToolOpenRouter(ImageGenerationServerToolOpenRouter) as Object,
+        MessagesSearchModelsServerTool(MessagesSearchModelsServerTool) as Object,
+        WebFetchServerTool(WebFetchServerTool) as Object,
+        OpenRouterWebSearchServerTool(OpenRouterWebSearchServerTool) as Object,
+        ShellServerToolOpenRouter(ShellServerToolOpenRouter) as Object,
+        ToolSearchServerTool(ToolSearchServerTool) as Object,
+        Object(MessagesRequestToolsItemObject) as Object,
+        Type(MessagesRequestToolsItemType) as Object,
+    }
 }
 
 impl From<MessagesRequestToolsItemAdvisor> for MessagesRequestToolsItem {

@@ -1120,14 +1120,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ObservabilityFilterRuleGroupRulesItemValue {
-    Text(String),
-    Number(f64),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ObservabilityFilterRuleGroupRulesItemValue {
+        Text(String) as String,
+        Number(f64) as Number,
+    }
 }
 
 impl From<String> for ObservabilityFilterRuleGroupRulesItemValue {

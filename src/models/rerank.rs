@@ -105,15 +105,12 @@ impl CreateRerankRequestBody {
     }
 }
 
-/// A document to rerank. Either a plain string, or a structured object with optional `text` and/or `image`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum CreateRerankRequestBodyDocumentsItem {
-    Object(CreateRerankRequestBodyDocumentsItemObject),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// A document to rerank. Either a plain string, or a structured object with optional `text` and/or `image`.
+    pub enum CreateRerankRequestBodyDocumentsItem {
+        Object(CreateRerankRequestBodyDocumentsItemObject) as Object,
+        Text(String) as String,
+    }
 }
 
 impl From<CreateRerankRequestBodyDocumentsItemObject> for CreateRerankRequestBodyDocumentsItem {

@@ -57,41 +57,38 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum AdditionalToolsItemToolsItem {
-    ComputerUseServerTool(ComputerUseServerTool),
-    NamespaceTool(NamespaceTool),
-    Function(AdditionalToolsItemToolsItemFunction),
-    FileSearchServerTool(FileSearchServerTool),
-    CodeInterpreterServerTool(CodeInterpreterServerTool),
-    McpServerTool(McpServerTool),
-    CustomTool(CustomTool),
-    PreviewWebSearchServerTool(PreviewWebSearchServerTool),
-    Preview20250311WebSearchServerTool(Preview20250311WebSearchServerTool),
-    LegacyWebSearchServerTool(LegacyWebSearchServerTool),
-    WebSearchServerTool(WebSearchServerTool),
-    ImageGenerationServerTool(ImageGenerationServerTool),
-    CodexLocalShellTool(CodexLocalShellTool),
-    ShellServerTool(ShellServerTool),
-    ApplyPatchServerTool(ApplyPatchServerTool),
-    AdvisorServerToolOpenRouter(AdvisorServerToolOpenRouter),
-    SubagentServerToolOpenRouter(SubagentServerToolOpenRouter),
-    DatetimeServerTool(DatetimeServerTool),
-    FilesServerTool(FilesServerTool),
-    FusionServerToolOpenRouter(FusionServerToolOpenRouter),
-    ImageGenerationServerToolOpenRouter(ImageGenerationServerToolOpenRouter),
-    SearchModelsServerToolOpenRouter(SearchModelsServerToolOpenRouter),
-    WebFetchServerTool(WebFetchServerTool),
-    WebSearchServerToolOpenRouter(WebSearchServerToolOpenRouter),
-    ApplyPatchServerToolOpenRouter(ApplyPatchServerToolOpenRouter),
-    BashServerTool(BashServerTool),
-    ShellServerToolOpenRouter(ShellServerToolOpenRouter),
-    ToolSearchServerTool(ToolSearchServerTool),
-    Object(AdditionalToolsItemToolsItemObject),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum AdditionalToolsItemToolsItem {
+        ComputerUseServerTool(ComputerUseServerTool) as Object,
+        NamespaceTool(NamespaceTool) as Object,
+        Function(AdditionalToolsItemToolsItemFunction) as Object,
+        FileSearchServerTool(FileSearchServerTool) as Object,
+        CodeInterpreterServerTool(CodeInterpreterServerTool) as Object,
+        McpServerTool(McpServerTool) as Object,
+        CustomTool(CustomTool) as Object,
+        PreviewWebSearchServerTool(PreviewWebSearchServerTool) as Object,
+        Preview20250311WebSearchServerTool(Preview20250311WebSearchServerTool) as Object,
+        LegacyWebSearchServerTool(LegacyWebSearchServerTool) as Object,
+        WebSearchServerTool(WebSearchServerTool) as Object,
+        ImageGenerationServerTool(ImageGenerationServerTool) as Object,
+        CodexLocalShellTool(CodexLocalShellTool) as Object,
+        ShellServerTool(ShellServerTool) as Object,
+        ApplyPatchServerTool(ApplyPatchServerTool) as Object,
+        AdvisorServerToolOpenRouter(AdvisorServerToolOpenRouter) as Object,
+        SubagentServerToolOpenRouter(SubagentServerToolOpenRouter) as Object,
+        DatetimeServerTool(DatetimeServerTool) as Object,
+        FilesServerTool(FilesServerTool) as Object,
+        FusionServerToolOpenRouter(FusionServerToolOpenRouter) as Object,
+        ImageGenerationServerToolOpenRouter(ImageGenerationServerToolOpenRouter) as Object,
+        SearchModelsServerToolOpenRouter(SearchModelsServerToolOpenRouter) as Object,
+        WebFetchServerTool(WebFetchServerTool) as Object,
+        WebSearchServerToolOpenRouter(WebSearchServerToolOpenRouter) as Object,
+        ApplyPatchServerToolOpenRouter(ApplyPatchServerToolOpenRouter) as Object,
+        BashServerTool(BashServerTool) as Object,
+        ShellServerToolOpenRouter(ShellServerToolOpenRouter) as Object,
+        ToolSearchServerTool(ToolSearchServerTool) as Object,
+        Object(AdditionalToolsItemToolsItemObject) as Object,
+    }
 }
 
 impl From<ComputerUseServerTool> for AdditionalToolsItemToolsItem {
@@ -678,14 +675,11 @@ tag_enum! {
     pub enum AlignmentChatToolCallType { Function = "function" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum AlignmentRejected {
-    AlignmentChatRejected(AlignmentChatRejected),
-    AlignmentResponsesRejected(AlignmentResponsesRejected),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum AlignmentRejected {
+        AlignmentChatRejected(AlignmentChatRejected) as Object,
+        AlignmentResponsesRejected(AlignmentResponsesRejected) as Array,
+    }
 }
 
 impl From<AlignmentChatRejected> for AlignmentRejected {
@@ -1196,14 +1190,11 @@ tag_enum! {
     pub enum BaseFunctionCallArgsDoneEventType { ResponseFunctionCallArgumentsDone = "response.function_call_arguments.done" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum BaseInputs {
-    Text(String),
-    Objects(Vec<BaseInputsObjectsItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum BaseInputs {
+        Text(String) as String,
+        Objects(Vec<BaseInputsObjectsItem>) as Array,
+    }
 }
 
 impl From<String> for BaseInputs {
@@ -1224,23 +1215,20 @@ impl From<Vec<BaseInputsObjectsItem>> for BaseInputs {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum BaseInputsObjectsItem {
-    OpenAIResponseFunctionToolCall(OpenAIResponseFunctionToolCall),
-    OutputMessage(OutputMessage),
-    OpenAIResponseCustomToolCall(OpenAIResponseCustomToolCall),
-    ApplyPatchCallItem(ApplyPatchCallItem),
-    OpenAIResponseFunctionToolCallOutput(OpenAIResponseFunctionToolCallOutput),
-    OutputItemImageGenerationCall(OutputItemImageGenerationCall),
-    OpenAIResponseCustomToolCallOutput(OpenAIResponseCustomToolCallOutput),
-    ApplyPatchCallOutputItem(ApplyPatchCallOutputItem),
-    ConfigurationUpdateItem(ConfigurationUpdateItem),
-    OpenAIResponseInputMessageItem(OpenAIResponseInputMessageItem),
-    Object(BaseInputsObjectsItemObject),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum BaseInputsObjectsItem {
+        OpenAIResponseFunctionToolCall(OpenAIResponseFunctionToolCall) as Object,
+        OutputMessage(OutputMessage) as Object,
+        OpenAIResponseCustomToolCall(OpenAIResponseCustomToolCall) as Object,
+        ApplyPatchCallItem(ApplyPatchCallItem) as Object,
+        OpenAIResponseFunctionToolCallOutput(OpenAIResponseFunctionToolCallOutput) as Object,
+        OutputItemImageGenerationCall(OutputItemImageGenerationCall) as Object,
+        OpenAIResponseCustomToolCallOutput(OpenAIResponseCustomToolCallOutput) as Object,
+        ApplyPatchCallOutputItem(ApplyPatchCallOutputItem) as Object,
+        ConfigurationUpdateItem(ConfigurationUpdateItem) as Object,
+        OpenAIResponseInputMessageItem(OpenAIResponseInputMessageItem) as Object,
+        Object(BaseInputsObjectsItemObject) as Object,
+    }
 }
 
 impl From<OpenAIResponseFunctionToolCall> for BaseInputsObjectsItem {
@@ -1348,14 +1336,11 @@ impl BaseInputsObjectsItemObject {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum BaseInputsObjectsItemObjectContent {
-    Objects(Vec<BaseInputsObjectsItemObjectContentObjectsItem>),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum BaseInputsObjectsItemObjectContent {
+        Objects(Vec<BaseInputsObjectsItemObjectContentObjectsItem>) as Array,
+        Text(String) as String,
+    }
 }
 
 impl From<Vec<BaseInputsObjectsItemObjectContentObjectsItem>> for BaseInputsObjectsItemObjectContent {
@@ -2062,14 +2047,11 @@ impl CodeInterpreterServerTool {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum CodeInterpreterServerToolContainer {
-    Auto(CodeInterpreterServerToolContainerAuto),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum CodeInterpreterServerToolContainer {
+        Auto(CodeInterpreterServerToolContainerAuto) as Object,
+        Text(String) as String,
+    }
 }
 
 impl From<CodeInterpreterServerToolContainerAuto> for CodeInterpreterServerToolContainer {
@@ -2742,14 +2724,11 @@ impl CustomToolCallOutputItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum CustomToolCallOutputItemOutput {
-    Text(String),
-    Objects(Vec<CustomToolCallOutputItemOutputObjectsItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum CustomToolCallOutputItemOutput {
+        Text(String) as String,
+        Objects(Vec<CustomToolCallOutputItemOutputObjectsItem>) as Array,
+    }
 }
 
 impl From<String> for CustomToolCallOutputItemOutput {
@@ -3006,14 +2985,11 @@ impl EasyInputMessage {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum EasyInputMessageContent {
-    Objects(Vec<EasyInputMessageContentObjectsItem>),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum EasyInputMessageContent {
+        Objects(Vec<EasyInputMessageContentObjectsItem>) as Array,
+        Text(String) as String,
+    }
 }
 
 impl From<Vec<EasyInputMessageContentObjectsItem>> for EasyInputMessageContent {
@@ -3244,14 +3220,11 @@ impl FileSearchServerTool {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum FileSearchServerToolFilters {
-    Object(FileSearchServerToolFiltersObject),
-    CompoundFilter(CompoundFilter),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum FileSearchServerToolFilters {
+        Object(FileSearchServerToolFiltersObject) as Object,
+        CompoundFilter(CompoundFilter) as Object,
+    }
 }
 
 impl From<FileSearchServerToolFiltersObject> for FileSearchServerToolFilters {
@@ -3297,16 +3270,13 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum FileSearchServerToolFiltersObjectValue {
-    Text(String),
-    Number(f64),
-    Bool(bool),
-    Objects(Vec<FileSearchServerToolFiltersObjectValueObjectsItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum FileSearchServerToolFiltersObjectValue {
+        Text(String) as String,
+        Number(f64) as Number,
+        Bool(bool) as Bool,
+        Objects(Vec<FileSearchServerToolFiltersObjectValueObjectsItem>) as Array,
+    }
 }
 
 impl From<String> for FileSearchServerToolFiltersObjectValue {
@@ -3339,14 +3309,11 @@ impl From<Vec<FileSearchServerToolFiltersObjectValueObjectsItem>> for FileSearch
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum FileSearchServerToolFiltersObjectValueObjectsItem {
-    Text(String),
-    Number(f64),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum FileSearchServerToolFiltersObjectValueObjectsItem {
+        Text(String) as String,
+        Number(f64) as Number,
+    }
 }
 
 impl From<String> for FileSearchServerToolFiltersObjectValueObjectsItem {
@@ -3772,14 +3739,11 @@ impl FunctionCallOutputItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum FunctionCallOutputItemOutput {
-    Text(String),
-    Objects(Vec<FunctionCallOutputItemOutputObjectsItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum FunctionCallOutputItemOutput {
+        Text(String) as String,
+        Objects(Vec<FunctionCallOutputItemOutputObjectsItem>) as Array,
+    }
 }
 
 impl From<String> for FunctionCallOutputItemOutput {
@@ -4938,15 +4902,12 @@ tag_enum! {
     pub enum InputVideoType { InputVideo = "input_video" }
 }
 
-/// Input for a response request - can be a string or array of items
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum Inputs {
-    Text(String),
-    Objects(Vec<InputsObjectsItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Input for a response request - can be a string or array of items
+    pub enum Inputs {
+        Text(String) as String,
+        Objects(Vec<InputsObjectsItem>) as Array,
+    }
 }
 
 impl From<String> for Inputs {
@@ -4967,64 +4928,61 @@ impl From<Vec<InputsObjectsItem>> for Inputs {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum InputsObjectsItem {
-    OutputArmorBlockedItem(OutputArmorBlockedItem),
-    LocalShellCallItem(LocalShellCallItem),
-    McpApprovalRequestItem(McpApprovalRequestItem),
-    McpCallItem(McpCallItem),
-    FunctionCallItem(FunctionCallItem),
-    ApplyPatchCallItem(ApplyPatchCallItem),
-    Assistant(InputsObjectsItemAssistant),
-    OutputFileSearchCallItem(OutputFileSearchCallItem),
-    OutputComputerCallItem(OutputComputerCallItem),
-    OutputDatetimeItem(OutputDatetimeItem),
-    McpListToolsItem(McpListToolsItem),
-    CustomToolCallItem(CustomToolCallItem),
-    AgentMessageItem(AgentMessageItem),
-    ToolSearchOutputItem(ToolSearchOutputItem),
-    ReasoningItem(ReasoningItem),
-    FunctionCallOutputItem(FunctionCallOutputItem),
-    ApplyPatchCallOutputItem(ApplyPatchCallOutputItem),
-    Reasoning(InputsObjectsItemReasoning),
-    OutputWebSearchCallItem(OutputWebSearchCallItem),
-    OutputImageGenerationCallItem(OutputImageGenerationCallItem),
-    OutputCodeInterpreterCallItem(OutputCodeInterpreterCallItem),
-    LocalShellCallOutputItem(LocalShellCallOutputItem),
-    ShellCallItem(ShellCallItem),
-    ShellCallOutputItem(ShellCallOutputItem),
-    McpApprovalResponseItem(McpApprovalResponseItem),
-    CustomToolCallOutputItem(CustomToolCallOutputItem),
-    AdditionalToolsItem(AdditionalToolsItem),
-    ToolSearchCallItem(ToolSearchCallItem),
-    OutputWebSearchServerToolItem(OutputWebSearchServerToolItem),
-    OutputCodeInterpreterServerToolItem(OutputCodeInterpreterServerToolItem),
-    OutputFileSearchServerToolItem(OutputFileSearchServerToolItem),
-    OutputImageGenerationServerToolItem(OutputImageGenerationServerToolItem),
-    OutputBrowserUseServerToolItem(OutputBrowserUseServerToolItem),
-    OutputBashServerToolItem(OutputBashServerToolItem),
-    OutputTextEditorServerToolItem(OutputTextEditorServerToolItem),
-    OutputApplyPatchServerToolItem(OutputApplyPatchServerToolItem),
-    OutputWebFetchServerToolItem(OutputWebFetchServerToolItem),
-    OutputToolSearchServerToolItem(OutputToolSearchServerToolItem),
-    OutputMemoryServerToolItem(OutputMemoryServerToolItem),
-    OutputMcpServerToolItem(OutputMcpServerToolItem),
-    OutputSearchModelsServerToolItem(OutputSearchModelsServerToolItem),
-    OutputFusionServerToolItem(OutputFusionServerToolItem),
-    OutputAdvisorServerToolItem(OutputAdvisorServerToolItem),
-    OutputSubagentServerToolItem(OutputSubagentServerToolItem),
-    OutputFilesServerToolItem(OutputFilesServerToolItem),
-    OutputShellServerToolItem(OutputShellServerToolItem),
-    CompactionItem(CompactionItem),
-    ItemReferenceItem(ItemReferenceItem),
-    ConfigurationUpdateItem(ConfigurationUpdateItem),
-    ContextCompactionItem(ContextCompactionItem),
-    EasyInputMessage(EasyInputMessage),
-    InputMessageItem(InputMessageItem),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum InputsObjectsItem {
+        OutputArmorBlockedItem(OutputArmorBlockedItem) as Object,
+        LocalShellCallItem(LocalShellCallItem) as Object,
+        McpApprovalRequestItem(McpApprovalRequestItem) as Object,
+        McpCallItem(McpCallItem) as Object,
+        FunctionCallItem(FunctionCallItem) as Object,
+        ApplyPatchCallItem(ApplyPatchCallItem) as Object,
+        Assistant(InputsObjectsItemAssistant) as Object,
+        OutputFileSearchCallItem(OutputFileSearchCallItem) as Object,
+        OutputComputerCallItem(OutputComputerCallItem) as Object,
+        OutputDatetimeItem(OutputDatetimeItem) as Object,
+        McpListToolsItem(McpListToolsItem) as Object,
+        CustomToolCallItem(CustomToolCallItem) as Object,
+        AgentMessageItem(AgentMessageItem) as Object,
+        ToolSearchOutputItem(ToolSearchOutputItem) as Object,
+        ReasoningItem(ReasoningItem) as Object,
+        FunctionCallOutputItem(FunctionCallOutputItem) as Object,
+        ApplyPatchCallOutputItem(ApplyPatchCallOutputItem) as Object,
+        Reasoning(InputsObjectsItemReasoning) as Object,
+        OutputWebSearchCallItem(OutputWebSearchCallItem) as Object,
+        OutputImageGenerationCallItem(OutputImageGenerationCallItem) as Object,
+        OutputCodeInterpreterCallItem(OutputCodeInterpreterCallItem) as Object,
+        LocalShellCallOutputItem(LocalShellCallOutputItem) as Object,
+        ShellCallItem(ShellCallItem) as Object,
+        ShellCallOutputItem(ShellCallOutputItem) as Object,
+        McpApprovalResponseItem(McpApprovalResponseItem) as Object,
+        CustomToolCallOutputItem(CustomToolCallOutputItem) as Object,
+        AdditionalToolsItem(AdditionalToolsItem) as Object,
+        ToolSearchCallItem(ToolSearchCallItem) as Object,
+        OutputWebSearchServerToolItem(OutputWebSearchServerToolItem) as Object,
+        OutputCodeInterpreterServerToolItem(OutputCodeInterpreterServerToolItem) as Object,
+        OutputFileSearchServerToolItem(OutputFileSearchServerToolItem) as Object,
+        OutputImageGenerationServerToolItem(OutputImageGenerationServerToolItem) as Object,
+        OutputBrowserUseServerToolItem(OutputBrowserUseServerToolItem) as Object,
+        OutputBashServerToolItem(OutputBashServerToolItem) as Object,
+        OutputTextEditorServerToolItem(OutputTextEditorServerToolItem) as Object,
+        OutputApplyPatchServerToolItem(OutputApplyPatchServerToolItem) as Object,
+        OutputWebFetchServerToolItem(OutputWebFetchServerToolItem) as Object,
+        OutputToolSearchServerToolItem(OutputToolSearchServerToolItem) as Object,
+        OutputMemoryServerToolItem(OutputMemoryServerToolItem) as Object,
+        OutputMcpServerToolItem(OutputMcpServerToolItem) as Object,
+        OutputSearchModelsServerToolItem(OutputSearchModelsServerToolItem) as Object,
+        OutputFusionServerToolItem(OutputFusionServerToolItem) as Object,
+        OutputAdvisorServerToolItem(OutputAdvisorServerToolItem) as Object,
+        OutputSubagentServerToolItem(OutputSubagentServerToolItem) as Object,
+        OutputFilesServerToolItem(OutputFilesServerToolItem) as Object,
+        OutputShellServerToolItem(OutputShellServerToolItem) as Object,
+        CompactionItem(CompactionItem) as Object,
+        ItemReferenceItem(ItemReferenceItem) as Object,
+        ConfigurationUpdateItem(ConfigurationUpdateItem) as Object,
+        ContextCompactionItem(ContextCompactionItem) as Object,
+        EasyInputMessage(EasyInputMessage) as Object,
+        InputMessageItem(InputMessageItem) as Object,
+    }
 }
 
 impl From<OutputArmorBlockedItem> for InputsObjectsItem {
@@ -5393,14 +5351,11 @@ impl InputsObjectsItemAssistant {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum InputsObjectsItemAssistantContent {
-    Objects(Vec<InputsObjectsItemAssistantContentObjectsItem>),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum InputsObjectsItemAssistantContent {
+        Objects(Vec<InputsObjectsItemAssistantContentObjectsItem>) as Array,
+        Text(String) as String,
+    }
 }
 
 impl From<Vec<InputsObjectsItemAssistantContentObjectsItem>> for InputsObjectsItemAssistantContent {
@@ -6199,14 +6154,11 @@ impl McpServerTool {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum McpServerToolAllowedTools {
-    Object(McpServerToolAllowedToolsObject),
-    Texts(Vec<String>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum McpServerToolAllowedTools {
+        Object(McpServerToolAllowedToolsObject) as Object,
+        Texts(Vec<String>) as Array,
+    }
 }
 
 impl From<McpServerToolAllowedToolsObject> for McpServerToolAllowedTools {
@@ -6267,14 +6219,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum McpServerToolRequireApproval {
-    Object(McpServerToolRequireApprovalObject),
-    Text(McpServerToolRequireApprovalString),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum McpServerToolRequireApproval {
+        Object(McpServerToolRequireApprovalObject) as Object,
+        Text(McpServerToolRequireApprovalString) as String,
+    }
 }
 
 impl From<McpServerToolRequireApprovalObject> for McpServerToolRequireApproval {
@@ -6367,17 +6316,14 @@ tag_enum! {
     pub enum McpServerToolType { Mcp = "mcp" }
 }
 
-/// Error from an MCP tool call, either a plain message or a structured error
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum McpToolCallError {
-    McpProtocolError(McpProtocolError),
-    McpHttpError(McpHttpError),
-    McpToolExecutionError(McpToolExecutionError),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Error from an MCP tool call, either a plain message or a structured error
+    pub enum McpToolCallError {
+        McpProtocolError(McpProtocolError) as Object,
+        McpHttpError(McpHttpError) as Object,
+        McpToolExecutionError(McpToolExecutionError) as Object,
+        Text(String) as String,
+    }
 }
 
 impl From<McpProtocolError> for McpToolCallError {
@@ -6692,14 +6638,11 @@ tag_enum! {
     pub enum OpenAIResponseCustomToolCallOutputType { CustomToolCallOutput = "custom_tool_call_output" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum OpenAIResponseCustomToolCallOutputValue {
-    Text(String),
-    Objects(Vec<OpenAIResponseCustomToolCallOutputValueObjectsItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum OpenAIResponseCustomToolCallOutputValue {
+        Text(String) as String,
+        Objects(Vec<OpenAIResponseCustomToolCallOutputValueObjectsItem>) as Array,
+    }
 }
 
 impl From<String> for OpenAIResponseCustomToolCallOutputValue {
@@ -6880,14 +6823,11 @@ tag_enum! {
     pub enum OpenAIResponseFunctionToolCallOutputType { FunctionCallOutput = "function_call_output" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum OpenAIResponseFunctionToolCallOutputValue {
-    Text(String),
-    Objects(Vec<OpenAIResponseFunctionToolCallOutputValueObjectsItem>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum OpenAIResponseFunctionToolCallOutputValue {
+        Text(String) as String,
+        Objects(Vec<OpenAIResponseFunctionToolCallOutputValueObjectsItem>) as Array,
+    }
 }
 
 impl From<String> for OpenAIResponseFunctionToolCallOutputValue {
@@ -7120,18 +7060,15 @@ tag_enum! {
     pub enum OpenAIResponsesSearchCompletedType { ResponseWebSearchCallCompleted = "response.web_search_call.completed" }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum OpenAIResponsesToolChoice {
-    ToolChoiceAllowed(ToolChoiceAllowed),
-    Function(OpenAIResponsesToolChoiceFunction),
-    ApplyPatch(OpenAIResponsesToolChoiceApplyPatch),
-    Shell(OpenAIResponsesToolChoiceShell),
-    Object(OpenAIResponsesToolChoiceObject),
-    Text(OpenAIResponsesToolChoiceString),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum OpenAIResponsesToolChoice {
+        ToolChoiceAllowed(ToolChoiceAllowed) as Object,
+        Function(OpenAIResponsesToolChoiceFunction) as Object,
+        ApplyPatch(OpenAIResponsesToolChoiceApplyPatch) as Object,
+        Shell(OpenAIResponsesToolChoiceShell) as Object,
+        Object(OpenAIResponsesToolChoiceObject) as Object,
+        Text(OpenAIResponsesToolChoiceString) as String,
+    }
 }
 
 impl From<ToolChoiceAllowed> for OpenAIResponsesToolChoice {
@@ -12796,15 +12733,12 @@ open_enum! {
     }
 }
 
-/// Stop sequences (up to 4)
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ResponsesRequestStop {
-    Text(String),
-    Texts(Vec<String>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Stop sequences (up to 4)
+    pub enum ResponsesRequestStop {
+        Text(String) as String,
+        Texts(Vec<String>) as Array,
+    }
 }
 
 impl From<String> for ResponsesRequestStop {
@@ -13592,16 +13526,13 @@ impl StoredPromptTemplate {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum StoredPromptTemplateVariablesValue {
-    InputText(InputText),
-    InputImage(InputImage),
-    InputFile(InputFile),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum StoredPromptTemplateVariablesValue {
+        InputText(InputText) as Object,
+        InputImage(InputImage) as Object,
+        InputFile(InputFile) as Object,
+        Text(String) as String,
+    }
 }
 
 impl From<InputText> for StoredPromptTemplateVariablesValue {
@@ -14468,41 +14399,38 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ToolSearchOutputItemToolsItem {
-    ComputerUseServerTool(ComputerUseServerTool),
-    NamespaceTool(NamespaceTool),
-    Function(ToolSearchOutputItemToolsItemFunction),
-    FileSearchServerTool(FileSearchServerTool),
-    CodeInterpreterServerTool(CodeInterpreterServerTool),
-    McpServerTool(McpServerTool),
-    CustomTool(CustomTool),
-    PreviewWebSearchServerTool(PreviewWebSearchServerTool),
-    Preview20250311WebSearchServerTool(Preview20250311WebSearchServerTool),
-    LegacyWebSearchServerTool(LegacyWebSearchServerTool),
-    WebSearchServerTool(WebSearchServerTool),
-    ImageGenerationServerTool(ImageGenerationServerTool),
-    CodexLocalShellTool(CodexLocalShellTool),
-    ShellServerTool(ShellServerTool),
-    ApplyPatchServerTool(ApplyPatchServerTool),
-    AdvisorServerToolOpenRouter(AdvisorServerToolOpenRouter),
-    SubagentServerToolOpenRouter(SubagentServerToolOpenRouter),
-    DatetimeServerTool(DatetimeServerTool),
-    FilesServerTool(FilesServerTool),
-    FusionServerToolOpenRouter(FusionServerToolOpenRouter),
-    ImageGenerationServerToolOpenRouter(ImageGenerationServerToolOpenRouter),
-    SearchModelsServerToolOpenRouter(SearchModelsServerToolOpenRouter),
-    WebFetchServerTool(WebFetchServerTool),
-    WebSearchServerToolOpenRouter(WebSearchServerToolOpenRouter),
-    ApplyPatchServerToolOpenRouter(ApplyPatchServerToolOpenRouter),
-    BashServerTool(BashServerTool),
-    ShellServerToolOpenRouter(ShellServerToolOpenRouter),
-    ToolSearchServerTool(ToolSearchServerTool),
-    Object(ToolSearchOutputItemToolsItemObject),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ToolSearchOutputItemToolsItem {
+        ComputerUseServerTool(ComputerUseServerTool) as Object,
+        NamespaceTool(NamespaceTool) as Object,
+        Function(ToolSearchOutputItemToolsItemFunction) as Object,
+        FileSearchServerTool(FileSearchServerTool) as Object,
+        CodeInterpreterServerTool(CodeInterpreterServerTool) as Object,
+        McpServerTool(McpServerTool) as Object,
+        CustomTool(CustomTool) as Object,
+        PreviewWebSearchServerTool(PreviewWebSearchServerTool) as Object,
+        Preview20250311WebSearchServerTool(Preview20250311WebSearchServerTool) as Object,
+        LegacyWebSearchServerTool(LegacyWebSearchServerTool) as Object,
+        WebSearchServerTool(WebSearchServerTool) as Object,
+        ImageGenerationServerTool(ImageGenerationServerTool) as Object,
+        CodexLocalShellTool(CodexLocalShellTool) as Object,
+        ShellServerTool(ShellServerTool) as Object,
+        ApplyPatchServerTool(ApplyPatchServerTool) as Object,
+        AdvisorServerToolOpenRouter(AdvisorServerToolOpenRouter) as Object,
+        SubagentServerToolOpenRouter(SubagentServerToolOpenRouter) as Object,
+        DatetimeServerTool(DatetimeServerTool) as Object,
+        FilesServerTool(FilesServerTool) as Object,
+        FusionServerToolOpenRouter(FusionServerToolOpenRouter) as Object,
+        ImageGenerationServerToolOpenRouter(ImageGenerationServerToolOpenRouter) as Object,
+        SearchModelsServerToolOpenRouter(SearchModelsServerToolOpenRouter) as Object,
+        WebFetchServerTool(WebFetchServerTool) as Object,
+        WebSearchServerToolOpenRouter(WebSearchServerToolOpenRouter) as Object,
+        ApplyPatchServerToolOpenRouter(ApplyPatchServerToolOpenRouter) as Object,
+        BashServerTool(BashServerTool) as Object,
+        ShellServerToolOpenRouter(ShellServerToolOpenRouter) as Object,
+        ToolSearchServerTool(ToolSearchServerTool) as Object,
+        Object(ToolSearchOutputItemToolsItemObject) as Object,
+    }
 }
 
 impl From<ComputerUseServerTool> for ToolSearchOutputItemToolsItem {

@@ -241,15 +241,12 @@ impl STTInlineInputAudio {
     }
 }
 
-/// Audio to transcribe: inline base64 bytes, or a URL the provider downloads directly.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum STTInputAudio {
-    STTInlineInputAudio(STTInlineInputAudio),
-    STTUrlInputAudio(STTUrlInputAudio),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Audio to transcribe: inline base64 bytes, or a URL the provider downloads directly.
+    pub enum STTInputAudio {
+        STTInlineInputAudio(STTInlineInputAudio) as Object,
+        STTUrlInputAudio(STTUrlInputAudio) as Object,
+    }
 }
 
 impl From<STTInlineInputAudio> for STTInputAudio {

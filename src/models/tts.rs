@@ -25,15 +25,12 @@ impl From<SpeechRequest> for CreateAudioSpeechRequest {
     }
 }
 
-/// Text to synthesize, or a list of turns for multi-speaker input. Each turn has its own text, voice, and instructions. Multi-speaker input is supported by Gemini TTS models and by Fish Audio models other than S1.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum SpeechInput {
-    Text(String),
-    SpeechTurnList(Vec<SpeechTurn>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Text to synthesize, or a list of turns for multi-speaker input. Each turn has its own text, voice, and instructions. Multi-speaker input is supported by Gemini TTS models and by Fish Audio models other than S1.
+    pub enum SpeechInput {
+        Text(String) as String,
+        SpeechTurnList(Vec<SpeechTurn>) as Array,
+    }
 }
 
 impl From<String> for SpeechInput {

@@ -154,15 +154,12 @@ impl PercentileThroughputCutoffs {
     }
 }
 
-/// Preferred maximum latency (in seconds). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints above the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum PreferredMaxLatency {
-    PercentileLatencyCutoffs(PercentileLatencyCutoffs),
-    Number(f64),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Preferred maximum latency (in seconds). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints above the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
+    pub enum PreferredMaxLatency {
+        PercentileLatencyCutoffs(PercentileLatencyCutoffs) as Object,
+        Number(f64) as Number,
+    }
 }
 
 impl From<PercentileLatencyCutoffs> for PreferredMaxLatency {
@@ -177,15 +174,12 @@ impl From<f64> for PreferredMaxLatency {
     }
 }
 
-/// Preferred minimum throughput (in tokens per second). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints below the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum PreferredMinThroughput {
-    PercentileThroughputCutoffs(PercentileThroughputCutoffs),
-    Number(f64),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Preferred minimum throughput (in tokens per second). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints below the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
+    pub enum PreferredMinThroughput {
+        PercentileThroughputCutoffs(PercentileThroughputCutoffs) as Object,
+        Number(f64) as Number,
+    }
 }
 
 impl From<PercentileThroughputCutoffs> for PreferredMinThroughput {
@@ -442,14 +436,11 @@ open_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ProviderPreferencesIgnoreItem {
-    ProviderName(ProviderName),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ProviderPreferencesIgnoreItem {
+        ProviderName(ProviderName) as String,
+        Text(String) as String,
+    }
 }
 
 impl From<ProviderName> for ProviderPreferencesIgnoreItem {
@@ -524,14 +515,11 @@ impl ProviderPreferencesMaxPrice {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ProviderPreferencesOnlyItem {
-    ProviderName(ProviderName),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ProviderPreferencesOnlyItem {
+        ProviderName(ProviderName) as String,
+        Text(String) as String,
+    }
 }
 
 impl From<ProviderName> for ProviderPreferencesOnlyItem {
@@ -552,14 +540,11 @@ impl From<&str> for ProviderPreferencesOnlyItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ProviderPreferencesOrderItem {
-    ProviderName(ProviderName),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ProviderPreferencesOrderItem {
+        ProviderName(ProviderName) as String,
+        Text(String) as String,
+    }
 }
 
 impl From<ProviderName> for ProviderPreferencesOrderItem {
@@ -580,15 +565,12 @@ impl From<&str> for ProviderPreferencesOrderItem {
     }
 }
 
-/// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ProviderPreferencesSort {
-    ProviderSortConfig(ProviderSortConfig),
-    ProviderSort(ProviderSort),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
+    pub enum ProviderPreferencesSort {
+        ProviderSortConfig(ProviderSortConfig) as Object,
+        ProviderSort(ProviderSort) as String,
+    }
 }
 
 impl From<ProviderSortConfig> for ProviderPreferencesSort {

@@ -71,16 +71,13 @@ impl DecisionsBoxQuestion {
     }
 }
 
-/// A plain string, or a JSON object or array of structured guidance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum DecisionsBoxQuestionInstructions {
-    Text(String),
-    Objects(Vec<serde_json::Value>),
-    Object(serde_json::Map<String, serde_json::Value>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// A plain string, or a JSON object or array of structured guidance.
+    pub enum DecisionsBoxQuestionInstructions {
+        Text(String) as String,
+        Objects(Vec<serde_json::Value>) as Array,
+        Object(serde_json::Map<String, serde_json::Value>) as Object,
+    }
 }
 
 impl From<String> for DecisionsBoxQuestionInstructions {
@@ -175,16 +172,13 @@ impl DecisionsChoiceQuestion {
     }
 }
 
-/// A plain string, or a JSON object or array of structured guidance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum DecisionsChoiceQuestionInstructions {
-    Text(String),
-    Objects(Vec<serde_json::Value>),
-    Object(serde_json::Map<String, serde_json::Value>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// A plain string, or a JSON object or array of structured guidance.
+    pub enum DecisionsChoiceQuestionInstructions {
+        Text(String) as String,
+        Objects(Vec<serde_json::Value>) as Array,
+        Object(serde_json::Map<String, serde_json::Value>) as Object,
+    }
 }
 
 impl From<String> for DecisionsChoiceQuestionInstructions {
@@ -317,16 +311,13 @@ impl DecisionsNoulQuestionCriteria {
     }
 }
 
-/// A plain string, or a JSON object or array of structured guidance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum DecisionsNoulQuestionCriteriaFalse {
-    Text(String),
-    Objects(Vec<serde_json::Value>),
-    Object(serde_json::Map<String, serde_json::Value>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// A plain string, or a JSON object or array of structured guidance.
+    pub enum DecisionsNoulQuestionCriteriaFalse {
+        Text(String) as String,
+        Objects(Vec<serde_json::Value>) as Array,
+        Object(serde_json::Map<String, serde_json::Value>) as Object,
+    }
 }
 
 impl From<String> for DecisionsNoulQuestionCriteriaFalse {
@@ -353,16 +344,13 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsNoulQuestionC
     }
 }
 
-/// A plain string, or a JSON object or array of structured guidance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum DecisionsNoulQuestionCriteriaTrue {
-    Text(String),
-    Objects(Vec<serde_json::Value>),
-    Object(serde_json::Map<String, serde_json::Value>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// A plain string, or a JSON object or array of structured guidance.
+    pub enum DecisionsNoulQuestionCriteriaTrue {
+        Text(String) as String,
+        Objects(Vec<serde_json::Value>) as Array,
+        Object(serde_json::Map<String, serde_json::Value>) as Object,
+    }
 }
 
 impl From<String> for DecisionsNoulQuestionCriteriaTrue {
@@ -389,16 +377,13 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsNoulQuestionC
     }
 }
 
-/// A plain string, or a JSON object or array of structured guidance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum DecisionsNoulQuestionInstructions {
-    Text(String),
-    Objects(Vec<serde_json::Value>),
-    Object(serde_json::Map<String, serde_json::Value>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// A plain string, or a JSON object or array of structured guidance.
+    pub enum DecisionsNoulQuestionInstructions {
+        Text(String) as String,
+        Objects(Vec<serde_json::Value>) as Array,
+        Object(serde_json::Map<String, serde_json::Value>) as Object,
+    }
 }
 
 impl From<String> for DecisionsNoulQuestionInstructions {
@@ -539,16 +524,13 @@ impl From<DecisionsBoxQuestion> for DecisionsRequestQuestionsValue {
     }
 }
 
-/// The content to evaluate: a plain string, or a JSON object or array of related context.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum DecisionsRequestState {
-    Text(String),
-    Objects(Vec<serde_json::Value>),
-    Object(serde_json::Map<String, serde_json::Value>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// The content to evaluate: a plain string, or a JSON object or array of related context.
+    pub enum DecisionsRequestState {
+        Text(String) as String,
+        Objects(Vec<serde_json::Value>) as Array,
+        Object(serde_json::Map<String, serde_json::Value>) as Object,
+    }
 }
 
 impl From<String> for DecisionsRequestState {
@@ -723,16 +705,13 @@ impl DecisionsScoreAnswer {
     }
 }
 
-/// A plain string, or a JSON object or array of structured guidance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum DecisionsScoreAnswerLegendValue {
-    Text(String),
-    Objects(Vec<serde_json::Value>),
-    Object(serde_json::Map<String, serde_json::Value>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// A plain string, or a JSON object or array of structured guidance.
+    pub enum DecisionsScoreAnswerLegendValue {
+        Text(String) as String,
+        Objects(Vec<serde_json::Value>) as Array,
+        Object(serde_json::Map<String, serde_json::Value>) as Object,
+    }
 }
 
 impl From<String> for DecisionsScoreAnswerLegendValue {
@@ -788,16 +767,13 @@ impl DecisionsScoreQuestion {
     }
 }
 
-/// A plain string, or a JSON object or array of structured guidance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum DecisionsScoreQuestionCriteriaItem {
-    Text(String),
-    Objects(Vec<serde_json::Value>),
-    Object(serde_json::Map<String, serde_json::Value>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// A plain string, or a JSON object or array of structured guidance.
+    pub enum DecisionsScoreQuestionCriteriaItem {
+        Text(String) as String,
+        Objects(Vec<serde_json::Value>) as Array,
+        Object(serde_json::Map<String, serde_json::Value>) as Object,
+    }
 }
 
 impl From<String> for DecisionsScoreQuestionCriteriaItem {
@@ -824,16 +800,13 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsScoreQuestion
     }
 }
 
-/// A plain string, or a JSON object or array of structured guidance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum DecisionsScoreQuestionInstructions {
-    Text(String),
-    Objects(Vec<serde_json::Value>),
-    Object(serde_json::Map<String, serde_json::Value>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// A plain string, or a JSON object or array of structured guidance.
+    pub enum DecisionsScoreQuestionInstructions {
+        Text(String) as String,
+        Objects(Vec<serde_json::Value>) as Array,
+        Object(serde_json::Map<String, serde_json::Value>) as Object,
+    }
 }
 
 impl From<String> for DecisionsScoreQuestionInstructions {

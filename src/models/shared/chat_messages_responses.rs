@@ -210,14 +210,11 @@ impl ArmorAutoMode {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ArmorAutoModeAllowItem {
-    ArmorRule(ArmorRule),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ArmorAutoModeAllowItem {
+        ArmorRule(ArmorRule) as Object,
+        Text(String) as String,
+    }
 }
 
 impl From<ArmorRule> for ArmorAutoModeAllowItem {
@@ -238,14 +235,11 @@ impl From<&str> for ArmorAutoModeAllowItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ArmorAutoModeEnvironmentItem {
-    ArmorEnvironmentEntry(ArmorEnvironmentEntry),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ArmorAutoModeEnvironmentItem {
+        ArmorEnvironmentEntry(ArmorEnvironmentEntry) as Object,
+        Text(String) as String,
+    }
 }
 
 impl From<ArmorEnvironmentEntry> for ArmorAutoModeEnvironmentItem {
@@ -266,14 +260,11 @@ impl From<&str> for ArmorAutoModeEnvironmentItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ArmorAutoModeHardDenyItem {
-    ArmorRule(ArmorRule),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ArmorAutoModeHardDenyItem {
+        ArmorRule(ArmorRule) as Object,
+        Text(String) as String,
+    }
 }
 
 impl From<ArmorRule> for ArmorAutoModeHardDenyItem {
@@ -294,14 +285,11 @@ impl From<&str> for ArmorAutoModeHardDenyItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ArmorAutoModeSoftDenyItem {
-    ArmorRule(ArmorRule),
-    Text(String),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ArmorAutoModeSoftDenyItem {
+        ArmorRule(ArmorRule) as Object,
+        Text(String) as String,
+    }
 }
 
 impl From<ArmorRule> for ArmorAutoModeSoftDenyItem {

@@ -707,15 +707,12 @@ tag_enum! {
 /// Provider-specific image configuration options. Keys and values vary by model/provider. See <https://openrouter.ai/docs/guides/overview/multimodal/image-generation> for more details.
 pub type ImageConfig = std::collections::BTreeMap<String, ImageConfigValue>;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ImageConfigValue {
-    Text(String),
-    Number(f64),
-    Objects(Vec<serde_json::Value>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ImageConfigValue {
+        Text(String) as String,
+        Number(f64) as Number,
+        Objects(Vec<serde_json::Value>) as Array,
+    }
 }
 
 impl From<String> for ImageConfigValue {

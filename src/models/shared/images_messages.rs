@@ -337,16 +337,13 @@ impl AnthropicUnknownUsageIteration {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum AnthropicUsageIteration {
-    AnthropicAdvisorMessageUsageIteration(AnthropicAdvisorMessageUsageIteration),
-    AnthropicCompactionUsageIteration(AnthropicCompactionUsageIteration),
-    AnthropicMessageUsageIteration(AnthropicMessageUsageIteration),
-    AnthropicUnknownUsageIteration(AnthropicUnknownUsageIteration),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum AnthropicUsageIteration {
+        AnthropicAdvisorMessageUsageIteration(AnthropicAdvisorMessageUsageIteration) as Object,
+        AnthropicCompactionUsageIteration(AnthropicCompactionUsageIteration) as Object,
+        AnthropicMessageUsageIteration(AnthropicMessageUsageIteration) as Object,
+        AnthropicUnknownUsageIteration(AnthropicUnknownUsageIteration) as Object,
+    }
 }
 
 impl From<AnthropicAdvisorMessageUsageIteration> for AnthropicUsageIteration {

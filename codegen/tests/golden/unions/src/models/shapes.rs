@@ -151,16 +151,13 @@ open_enum! {
     }
 }
 
-/// Text, a list of texts, or an object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ShapeRequestLabel {
-    Object(ShapeRequestLabelObject),
-    Text(String),
-    Texts(Vec<String>),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    /// Text, a list of texts, or an object.
+    pub enum ShapeRequestLabel {
+        Object(ShapeRequestLabelObject) as Object,
+        Text(String) as String,
+        Texts(Vec<String>) as Array,
+    }
 }
 
 impl From<ShapeRequestLabelObject> for ShapeRequestLabel {
@@ -207,14 +204,11 @@ impl ShapeRequestLabelObject {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-#[allow(clippy::large_enum_variant)]
-pub enum ShapeRequestMode {
-    Circle(Circle),
-    Text(ShapeRequestModeString),
-    /// A shape this version of the SDK does not know, kept as the raw JSON.
-    Unknown(serde_json::Value),
+untagged_union! {
+    pub enum ShapeRequestMode {
+        Circle(Circle) as Object,
+        Text(ShapeRequestModeString) as String,
+    }
 }
 
 impl From<Circle> for ShapeRequestMode {
