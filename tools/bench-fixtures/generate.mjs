@@ -319,7 +319,7 @@ function buildResponsesStream() {
     ev("response.output_item.done", { output_index: 0, item: reasoningDone });
     ev("response.output_item.added", { output_index: 1, item: callItem("in_progress", "") });
     for (const d of argParts) ev("response.function_call_arguments.delta", { item_id: callId, output_index: 1, delta: d });
-    ev("response.function_call_arguments.done", { item_id: callId, output_index: 1, arguments: args });
+    ev("response.function_call_arguments.done", { item_id: callId, output_index: 1, name: "get_weather", arguments: args });
     ev("response.output_item.done", { output_index: 1, item: callItem("completed", args) });
     ev("response.output_item.added", { output_index: 2, item: messageItem("in_progress", []) });
     ev("response.content_part.added", { item_id: messageId, output_index: 2, content_index: 0, part: textPart("") });
