@@ -68,6 +68,9 @@ pub mod core;
 mod errors;
 mod ext;
 pub mod funcs;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
