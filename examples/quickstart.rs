@@ -3,7 +3,7 @@
 //! With `OPENROUTER_API_KEY` set, it asks the real API (pass the generation id
 //! as the first argument). Without a key, it starts `openrouter::mock::MockServer` on 127.0.0.1,
 //! which answers like OpenRouter (with the API spec's example), and points the core at it, so
-//! `cargo run --example quickstart` works offline.
+//! `cargo run --example quickstart --features mock` works offline.
 
 use openrouter::mock::MockServer;
 use openrouter::{funcs::generations_get_generation, models::GetGenerationRequest, OpenRouterCore};
