@@ -31,7 +31,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         if body["code"] != "code-from-the-callback" || body["code_challenge_method"] != "S256" || !matches {
             return MockResponse::error(403, "Invalid code or code_verifier");
         }
-        MockResponse::json(200, json!({"key": "sk-or-v1-0123456789abcdef-users-own-key", "user_id": "user_2yOPcMpKoQhcd4bVgSMlELRaIah"}))
+        MockResponse::json(
+            200,
+            json!({"key": "sk-or-v1-0123456789abcdef-users-own-key", "user_id": "user_2yOPcMpKoQhcd4bVgSMlELRaIah"}),
+        )
     });
     let core = server.core();
 

@@ -68,13 +68,13 @@ pub mod core;
 mod errors;
 mod ext;
 pub mod funcs;
-#[cfg(feature = "mock")]
-#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
-pub mod mock;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
 mod headers;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
 pub mod models;
 mod pagination;
 mod sse;

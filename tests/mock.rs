@@ -66,7 +66,8 @@ fn case_from_spec(spec: &Value, path: &str, item: &Value, op: &Value) -> Case {
         params[loc][name] = value;
     }
     let mut raw = json!({"operation_id": id, "variant": null, "params": params});
-    let media = op.pointer("/requestBody").map(|b| deref(spec, b)).and_then(|b| b.pointer("/content/application~1json"));
+    let media =
+        op.pointer("/requestBody").map(|b| deref(spec, b)).and_then(|b| b.pointer("/content/application~1json"));
     if let Some(media) = media {
         let example = media.get("example").or_else(|| deref(spec, &media["schema"]).get("example")).cloned();
         raw["body"] = match id.as_str() {
@@ -106,9 +107,10 @@ fn every_operation() -> Vec<Case> {
                 continue;
             }
             let id = op["operationId"].as_str().unwrap();
-            let base = known.iter().find(|c| c.operation_id == id && c.variant.is_none()).or_else(|| {
-                known.iter().find(|c| c.operation_id == id && c.variant.as_deref() == Some("stream"))
-            });
+            let base = known
+                .iter()
+                .find(|c| c.operation_id == id && c.variant.is_none())
+                .or_else(|| known.iter().find(|c| c.operation_id == id && c.variant.as_deref() == Some("stream")));
             let mut case = match base {
                 Some(c) => Case { file: c.file.clone(), raw: c.raw.clone(), operation_id: id.into(), variant: None },
                 None => case_from_spec(&spec, path, item, op),
@@ -118,12 +120,23 @@ fn every_operation() -> Vec<Case> {
             }
             if STREAMS.contains(&id) {
                 let raw = case.raw.clone();
-                cases.push(Case { file: case.file.clone(), raw, operation_id: id.into(), variant: Some("stream".into()) });
+                cases.push(Case {
+                    file: case.file.clone(),
+                    raw,
+                    operation_id: id.into(),
+                    variant: Some("stream".into()),
+                });
             }
             if id == "createAudioTranscriptions" {
-                let multipart = known.iter().find(|c| c.operation_id == id && c.variant.as_deref() == Some("multipart"));
+                let multipart =
+                    known.iter().find(|c| c.operation_id == id && c.variant.as_deref() == Some("multipart"));
                 let c = multipart.expect("the multipart transcription case");
-                cases.push(Case { file: c.file.clone(), raw: c.raw.clone(), operation_id: id.into(), variant: c.variant.clone() });
+                cases.push(Case {
+                    file: c.file.clone(),
+                    raw: c.raw.clone(),
+                    operation_id: id.into(),
+                    variant: c.variant.clone(),
+                });
             }
             case.raw["variant"] = Value::Null;
             cases.push(case);
@@ -217,9 +230,12 @@ async fn scripted_json_and_errors_then_back_to_the_example() {
     assert_eq!(funcs::chat_send(&core, chat("Hi")).await.unwrap().text(), "Scripted.", "a standing answer stays");
     // The operation id names the same script.
     server.on("sendChatCompletionRequest").unwrap().respond(MockResponse::status(503));
-    let error = funcs::chat_send(&core.with_options(openrouter::RequestOptions::new().retries(RetryConfig::none())), chat("Hi"))
-        .await
-        .unwrap_err();
+    let error = funcs::chat_send(
+        &core.with_options(openrouter::RequestOptions::new().retries(RetryConfig::none())),
+        chat("Hi"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.status(), Some(503));
     server.reset();
     assert!(server.requests().is_empty(), "reset forgets the requests");
@@ -249,7 +265,10 @@ async fn scripted_sse_events_end_with_done() {
     let stream = funcs::chat_send_stream(&server.core(), chat("Hi")).await.unwrap();
     assert_eq!(collect_chat(stream).await.unwrap().text(), "Bonjour");
     // An error inside a scripted stream reaches the caller as an Err item.
-    server.on("chat_send").unwrap().respond(MockResponse::sse([json!({"error": {"code": 502, "message": "upstream"}})]));
+    server
+        .on("chat_send")
+        .unwrap()
+        .respond(MockResponse::sse([json!({"error": {"code": 502, "message": "upstream"}})]));
     let mut stream = funcs::chat_send_stream(&server.core(), chat("Hi")).await.unwrap();
     let error = stream.next_event().await.unwrap().unwrap_err();
     assert!(error.to_string().contains("upstream"), "{error}");
@@ -258,7 +277,8 @@ async fn scripted_sse_events_end_with_done() {
 #[tokio::test]
 async fn a_delayed_answer_meets_the_timeout() {
     let server = MockServer::start().await.unwrap();
-    let slow = MockResponse::json(200, json!({"data": {"total_credits": 1, "total_usage": 0}})).delay(Duration::from_secs(3));
+    let slow =
+        MockResponse::json(200, json!({"data": {"total_credits": 1, "total_usage": 0}})).delay(Duration::from_secs(3));
     server.on("credits_get_credits").unwrap().respond(slow);
     let core = server.builder().timeout(Duration::from_millis(200)).retry(RetryConfig::none()).build().unwrap();
     let start = Instant::now();
@@ -266,9 +286,15 @@ async fn a_delayed_answer_meets_the_timeout() {
     assert!(error.is_timeout(), "{error}");
     assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
     // Without a timeout the delayed answer arrives.
-    server.on("credits_get_credits").unwrap().respond(MockResponse::json(200, json!({"data": {"total_credits": 1, "total_usage": 0}})).delay(Duration::from_millis(300)));
+    server.on("credits_get_credits").unwrap().respond(
+        MockResponse::json(200, json!({"data": {"total_credits": 1, "total_usage": 0}}))
+            .delay(Duration::from_millis(300)),
+    );
     let start = Instant::now();
-    assert_eq!(funcs::credits_get_credits(&server.core(), GetCreditsRequest::new()).await.unwrap().data.total_credits, 1.0);
+    assert_eq!(
+        funcs::credits_get_credits(&server.core(), GetCreditsRequest::new()).await.unwrap().data.total_credits,
+        1.0
+    );
     assert!(start.elapsed() >= Duration::from_millis(300));
 }
 
@@ -301,8 +327,11 @@ async fn a_responder_sees_the_request() {
     server.on("chat_send").unwrap().respond_with(|request| {
         let asked = request.json().and_then(|b| b["messages"][0]["content"].as_str().map(String::from));
         let content = format!("You said: {}", asked.unwrap_or_default());
-        MockResponse::json(200, json!({"id": "gen-echo", "object": "chat.completion", "created": 1, "model": "m",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}]}))
+        MockResponse::json(
+            200,
+            json!({"id": "gen-echo", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}]}),
+        )
     });
     assert_eq!(funcs::chat_send(&server.core(), chat("ping")).await.unwrap().text(), "You said: ping");
 }

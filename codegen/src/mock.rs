@@ -155,7 +155,11 @@ fn render(spec: &Value, rows: &[OpRow], ov: &Overrides) -> Result<String, String
     let mut routes = Vec::new();
     for row in rows {
         let op = spec
-            .pointer(&format!("/paths/{}/{}", row.path.replace('~', "~0").replace('/', "~1"), row.method.to_lowercase()))
+            .pointer(&format!(
+                "/paths/{}/{}",
+                row.path.replace('~', "~0").replace('/', "~1"),
+                row.method.to_lowercase()
+            ))
             .ok_or_else(|| format!("mock: {} {} is not in the spec", row.method, row.path))?;
         let path = match op.pointer("/servers/0/url").and_then(Value::as_str) {
             Some(url) => format!("{}{}", url_path(url), row.path),

@@ -164,5 +164,8 @@ fn embeddings(request: &MockRequest) -> MockResponse {
     let data: Vec<Value> = (0..count)
         .map(|i| json!({"object": "embedding", "index": i, "embedding": [0.0023 * (i as f64 + 1.0), -0.0093, 0.0158, 0.0211]}))
         .collect();
-    MockResponse::json(200, json!({"object": "list", "model": model, "data": data, "usage": {"prompt_tokens": 8, "total_tokens": 8}}))
+    MockResponse::json(
+        200,
+        json!({"object": "list", "model": model, "data": data, "usage": {"prompt_tokens": 8, "total_tokens": 8}}),
+    )
 }

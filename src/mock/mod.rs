@@ -111,7 +111,11 @@ fn route_named(name: &str) -> Option<&'static Route> {
 /// The route for a request: the one that matches with the fewest path parameters (so that
 /// `/models/user` is not taken for `/models/{author}`).
 fn route_for(method: &str, path: &str) -> Option<&'static Route> {
-    routes::ROUTES.iter().filter_map(|r| r.matches(method, path).map(|p| (p, r))).min_by_key(|(p, _)| *p).map(|(_, r)| r)
+    routes::ROUTES
+        .iter()
+        .filter_map(|r| r.matches(method, path).map(|p| (p, r)))
+        .min_by_key(|(p, _)| *p)
+        .map(|(_, r)| r)
 }
 
 type Responder = Arc<dyn Fn(&MockRequest) -> MockResponse + Send + Sync>;
@@ -346,7 +350,9 @@ impl MockResponse {
             let body = json!({"error": {"code": 500, "message": message}}).to_string();
             let mut response = Response::new(Full::new(Bytes::from(body)));
             *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+            response
+                .headers_mut()
+                .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
             response
         })
     }
@@ -479,7 +485,9 @@ async fn answer(state: &State, request: Request<Incoming>) -> Response<Full<Byte
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e) => return MockResponse::error(400, format!("mock server: reading the request body failed: {e}")).into_http(),
+        Err(e) => {
+            return MockResponse::error(400, format!("mock server: reading the request body failed: {e}")).into_http()
+        }
     };
     let route = route_for(parts.method.as_str(), parts.uri.path());
     let request = MockRequest {
@@ -492,10 +500,9 @@ async fn answer(state: &State, request: Request<Incoming>) -> Response<Full<Byte
     };
     lock(&state.requests).push(request.clone());
     let response = match route {
-        None => MockResponse::error(
-            404,
-            format!("mock server: no operation answers {} {}", request.method, request.path),
-        ),
+        None => {
+            MockResponse::error(404, format!("mock server: no operation answers {} {}", request.method, request.path))
+        }
         Some(route) => {
             let scripted = {
                 let mut scripts = lock(&state.scripts);
