@@ -235,3 +235,81 @@ fn render(spec: &Value, rows: &[OpRow], ov: &Overrides) -> Result<String, String
     out.push_str("];\n");
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TSV: &str = "operation_id\trust_function\tgroup\tmethod\tpath\n\
+        getThing\tthings_get\tthings\tGET\t/things/{id}\n\
+        sendChat\tchat_send\tchat\tPOST\t/chat\n\
+        presetChat\tpresets_chat\tpresets\tPOST\t/presets/{slug}/chat\n\
+        decide\tdecide\tdecide\tPOST\t/api/alpha/decide\n\
+        dropThing\tthings_drop\tthings\tDELETE\t/things/{id}\n";
+
+    fn spec() -> Value {
+        json!({
+            "info": {"version": "9"},
+            "servers": [{"url": "https://api.example/api/v1"}],
+            "paths": {
+                "/things/{id}": {
+                    "get": {"responses": {"200": {"content": {"application/json": {"schema": {
+                        "type": "object", "required": ["id", "kind", "at", "tags", "size", "owner"],
+                        "properties": {
+                            "id": {"type": "string", "minLength": 10},
+                            "kind": {"type": ["string", "null"], "enum": ["round", "square"]},
+                            "at": {"type": "string", "format": "date-time"},
+                            "tags": {"type": "array", "items": {"type": "string"}},
+                            "size": {"type": "integer", "minimum": 3},
+                            "owner": {"$ref": "#/components/schemas/Owner"},
+                            "note": {"type": "string"}
+                        }}}}}}},
+                    "delete": {"responses": {"204": {"description": "gone"}}}
+                },
+                "/chat": {"post": {"responses": {"200": {"content": {
+                    "application/json": {"example": {"text": "hi"}},
+                    "text/event-stream": {"schema": {"$ref": "#/components/schemas/ChatEvents"},
+                        "example": {"event": "delta", "data": {"delta": "hi"}}}
+                }}}}},
+                "/presets/{slug}/chat": {"post": {"responses": {"200": {"content": {
+                    "application/json": {"example": {"preset": "p"}}}}}}},
+                "/api/alpha/decide": {"post": {"servers": [{"url": "https://api.example"}],
+                    "responses": {"201": {"content": {"application/json": {"example": {"ok": true}}}}}}}
+            },
+            "components": {"schemas": {
+                "Owner": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["name"],
+                    "properties": {"name": {"type": "string", "example": "Ada"}}}]},
+                "ChatEvents": {"type": "object", "properties": {"data": {"$ref": "#/components/schemas/ChatEvent"}}},
+                "ChatEvent": {"type": "object"}
+            }}
+        })
+    }
+
+    #[test]
+    fn examples_minimal_bodies_streams_and_paths() {
+        let ov: Overrides = toml::from_str("[stream_events]\npresetChat = \"ChatEvent\"\n").unwrap();
+        let out = render(&spec(), &parse_operations_tsv(TSV), &ov).unwrap();
+        let row = |id: &str| out.lines().find(|l| l.contains(&format!("operation_id: \"{id}\""))).unwrap().to_string();
+        // No example: the required fields only, each the smallest value its schema accepts.
+        let body = r#"{\"id\":\"xxxxxxxxxx\",\"kind\":\"round\",\"at\":\"2026-10-30T00:00:00Z\",\"tags\":[],\"size\":3,\"owner\":{\"name\":\"Ada\"}}"#;
+        assert!(row("getThing").contains(&format!("body: \"{body}\"")), "{}", row("getThing"));
+        assert!(row("getThing").contains("path: \"/api/v1/things/{id}\", status: 200"));
+        // The example, and its SSE event with the event name, then [DONE]; the preset that
+        // streams the same events gets the same stream.
+        let chat = row("sendChat");
+        assert!(chat.contains(r#"body: "{\"text\":\"hi\"}""#), "{chat}");
+        let stream = r#"stream: Some("event: delta\ndata: {\"delta\":\"hi\"}\n\ndata: [DONE]\n\n")"#;
+        assert!(chat.contains(stream), "{chat}");
+        assert!(row("presetChat").contains(stream), "{}", row("presetChat"));
+        // An operation on its own server keeps its path from the origin; a 204 has no body.
+        assert!(row("decide").contains("path: \"/api/alpha/decide\", status: 201"), "{}", row("decide"));
+        assert!(row("dropThing").contains("status: 204, content_type: \"\", body: \"\", stream: None"));
+    }
+
+    #[test]
+    fn an_operation_missing_from_the_spec_fails_loudly() {
+        let rows = parse_operations_tsv("operation_id\trust_function\tgroup\tmethod\tpath\nx\tx\tx\tGET\t/nowhere\n");
+        let err = render(&spec(), &rows, &Overrides::default()).unwrap_err();
+        assert!(err.contains("GET /nowhere is not in the spec"), "{err}");
+    }
+}
