@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use openrouter::mock::{MockResponse, MockServer};
-use openrouter::models::{ChatMessages, ChatRequest, GetCreditsRequest, GetGenerationRequest, ResponsesRequest};
+use openrouter::models::{
+    ChatMessages, ChatRequest, DownloadFileContentRequest, GetCreditsRequest, GetGenerationRequest, ResponsesRequest,
+};
 use openrouter::{collect_chat, funcs, OpenRouterCore, RetryConfig};
 use serde_json::{json, Value};
 
@@ -222,9 +224,11 @@ async fn scripted_json_and_errors_then_back_to_the_example() {
         "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Scripted."}}]
     });
     let script = server.on("chat_send").unwrap();
-    script.respond_once(MockResponse::error(402, "Insufficient credits")).respond(MockResponse::json(200, reply));
+    let no_credits = MockResponse::error(402, "Insufficient credits").header("x-request-id", "req-42");
+    script.respond_once(no_credits).respond(MockResponse::json(200, reply));
     let error = funcs::chat_send(&core, chat("Hi")).await.unwrap_err();
     assert_eq!(error.status(), Some(402));
+    assert_eq!(error.headers().unwrap()["x-request-id"], "req-42");
     assert_eq!(error.api_error().unwrap().message, "Insufficient credits");
     assert_eq!(funcs::chat_send(&core, chat("Hi")).await.unwrap().text(), "Scripted.");
     assert_eq!(funcs::chat_send(&core, chat("Hi")).await.unwrap().text(), "Scripted.", "a standing answer stays");
@@ -241,6 +245,17 @@ async fn scripted_json_and_errors_then_back_to_the_example() {
     assert!(server.requests().is_empty(), "reset forgets the requests");
     assert_ne!(funcs::chat_send(&core, chat("Hi")).await.unwrap().text(), "Scripted.", "reset forgets the scripts");
     assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_scripted_download_comes_back_as_sent() {
+    let server = MockServer::start().await.unwrap();
+    let pdf = MockResponse::raw(200, "application/pdf", &b"%PDF-1.7 scripted"[..]);
+    server.on("files_download").unwrap().respond(pdf);
+    let download = funcs::files_download(&server.core(), DownloadFileContentRequest::new("file-1")).await.unwrap();
+    assert_eq!(download.content_type(), Some("application/pdf"));
+    assert_eq!(&download.bytes().await.unwrap()[..], b"%PDF-1.7 scripted");
+    assert_eq!(server.requests()[0].path(), "/api/v1/files/file-1/content");
 }
 
 #[tokio::test]
