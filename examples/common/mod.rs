@@ -104,7 +104,8 @@ fn chat_stream(model: &str) -> String {
 
 /// A Responses answer: a reasoning item, then the message (and, as OpenRouter often does, no
 /// top-level `output_text`); a function call when tools are offered; streamed as created, the
-/// text in deltas, done, completed when asked to stream.
+/// text in deltas, done, completed when asked to stream (or, with function tools offered and none
+/// answered yet, a streamed call of the first one, as the agent example expects).
 fn responses(request: &MockRequest) -> MockResponse {
     let body = request.json().unwrap_or_default();
     let model = match model_of(&body) {
@@ -112,7 +113,7 @@ fn responses(request: &MockRequest) -> MockResponse {
         Err(error) => return error,
     };
     if body["stream"] == true {
-        return responses_stream(&model);
+        return responses_stream(&model, &body);
     }
     MockResponse::json(200, response(&model, &body))
 }
@@ -132,12 +133,21 @@ fn response(model: &str, body: &Value) -> Value {
         "model": model, "status": "completed", "output": output, "parallel_tool_calls": true,
         "tool_choice": "auto", "tools": [], "error": null, "incomplete_details": null,
         "usage": {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 9,
-                  "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 21}
+                  "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 21, "cost": 0.0000105}
     })
 }
 
-fn responses_stream(model: &str) -> MockResponse {
-    let words = ["Once", " upon", " a", " time,", " a", " river", " met", " the", " sea."];
+fn responses_stream(model: &str, body: &Value) -> MockResponse {
+    let answered = body["input"].to_string().contains("function_call_output");
+    let tool = body["tools"].as_array().and_then(|t| t.iter().find(|t| t["type"] == "function"));
+    if let (Some(tool), false) = (tool, answered) {
+        return responses_call_stream(model, tool["name"].as_str().unwrap_or("get_weather"));
+    }
+    let words: &[&str] = if answered {
+        &["It", " is", " 18", " °C", " and", " sunny", " in", " Paris."]
+    } else {
+        &["Once", " upon", " a", " time,", " a", " river", " met", " the", " sea."]
+    };
     let mut events = vec![json!({"type": "response.created", "sequence_number": 0, "response": {
         "id": "resp_local", "object": "response", "created_at": 1761800000, "model": model, "status": "in_progress",
         "output": [], "parallel_tool_calls": true, "tool_choice": "auto", "tools": []}})];
@@ -151,6 +161,20 @@ fn responses_stream(model: &str) -> MockResponse {
     done["output"][1]["content"][0]["text"] = json!(words.concat());
     events.push(json!({"type": "response.completed", "sequence_number": 11, "response": done}));
     MockResponse::sse(events)
+}
+
+/// A streamed Responses answer that calls `tool` with `{"city":"Paris"}`.
+fn responses_call_stream(model: &str, tool: &str) -> MockResponse {
+    let mut done = response(model, &json!({"tools": []}));
+    done["output"][1]["name"] = json!(tool);
+    let call = done["output"][1].clone();
+    MockResponse::sse([
+        json!({"type": "response.output_item.added", "sequence_number": 1, "output_index": 1, "item": call}),
+        json!({"type": "response.function_call_arguments.delta", "sequence_number": 2, "item_id": "fc_local",
+               "output_index": 1, "delta": call["arguments"]}),
+        json!({"type": "response.output_item.done", "sequence_number": 3, "output_index": 1, "item": call}),
+        json!({"type": "response.completed", "sequence_number": 4, "response": done}),
+    ])
 }
 
 /// One small vector per input text.
