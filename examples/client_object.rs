@@ -1,20 +1,19 @@
 //! The client object: `client.<group>().<operation>(..)` for every operation, cheap to clone
 //! and share between tasks, over the same core the free functions take.
 //!
-//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a local server answers
-//! (`examples/common/offline.rs`).
+//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a mock server answers
+//! (`openrouter::mock::MockServer`, see `examples/common/mod.rs`).
 
 use openrouter::funcs::generations_get_generation;
 use openrouter::models::GetGenerationRequest;
 use openrouter::OpenRouter;
 
-#[path = "common/offline.rs"]
-mod offline;
+mod common;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // OpenRouter::from_env()? reads OPENROUTER_API_KEY; OpenRouter::from(core) wraps a core you built.
-    let client = OpenRouter::from(offline::core().await?);
+    let client = OpenRouter::from(common::core().await?);
     println!("{client:?}\n"); // the key is never shown
 
     let credits = client.credits().get_credits().await?; // an operation with no inputs takes none

@@ -1,13 +1,12 @@
 //! Embeddings: a vector for each of two texts, and how similar they are.
 //!
-//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a local server answers
-//! (`examples/common/offline.rs`).
+//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a mock server answers
+//! (`openrouter::mock::MockServer`, see `examples/common/mod.rs`).
 
 use openrouter::models::CreateEmbeddingsRequestBody;
 use openrouter::OpenRouter;
 
-#[path = "common/offline.rs"]
-mod offline;
+mod common;
 
 fn cosine(a: &[f64], b: &[f64]) -> f64 {
     let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
@@ -17,7 +16,7 @@ fn cosine(a: &[f64], b: &[f64]) -> f64 {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = OpenRouter::from(offline::core().await?); // with a key: OpenRouter::from_env()?
+    let client = OpenRouter::from(common::core().await?); // with a key: OpenRouter::from_env()?
     let texts = vec!["The cat sat on the mat.", "A kitten rested on the rug."];
     let body = CreateEmbeddingsRequestBody::new(texts, "openai/text-embedding-3-small");
     let response = client.embeddings().generate(body).await?;

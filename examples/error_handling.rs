@@ -2,15 +2,14 @@
 //! reached.
 //!
 //! With `OPENROUTER_API_KEY` set the first call goes to the real API; without it, a local
-//! server answers (`examples/common/offline.rs`).
+//! server answers (`openrouter::mock::MockServer`, see `examples/common/mod.rs`).
 
 use std::time::Duration;
 
 use openrouter::models::{ChatMessages, ChatRequest};
 use openrouter::{Error, OpenRouter, OpenRouterCore, RetryConfig};
 
-#[path = "common/offline.rs"]
-mod offline;
+mod common;
 
 fn explain(e: &Error) {
     if let Some(api) = e.api_error() {
@@ -25,7 +24,7 @@ fn explain(e: &Error) {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = OpenRouter::from(offline::core().await?); // with a key: OpenRouter::from_env()?
+    let client = OpenRouter::from(common::core().await?); // with a key: OpenRouter::from_env()?
     let request = ChatRequest::new(vec![ChatMessages::user("Hi!")]).model("openai/does-not-exist");
     println!("a model that does not exist:");
     match client.chat().send(request.clone()).await {

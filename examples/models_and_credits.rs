@@ -1,17 +1,16 @@
 //! The models on offer (with their prices) and the account's credits.
 //!
-//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a local server answers
-//! (`examples/common/offline.rs`).
+//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a mock server answers
+//! (`openrouter::mock::MockServer`, see `examples/common/mod.rs`).
 
 use openrouter::models::GetModelsRequest;
 use openrouter::OpenRouter;
 
-#[path = "common/offline.rs"]
-mod offline;
+mod common;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = OpenRouter::from(offline::core().await?); // with a key: OpenRouter::from_env()?
+    let client = OpenRouter::from(common::core().await?); // with a key: OpenRouter::from_env()?
     let models = client.models().list(GetModelsRequest::new()).await?;
     println!("{} models, for example:", models.data.len());
     for model in models.data.iter().take(5) {

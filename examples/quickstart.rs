@@ -1,19 +1,24 @@
 //! Fetches a generation's metadata by id.
 //!
 //! With `OPENROUTER_API_KEY` set, it asks the real API (pass the generation id
-//! as the first argument). Without a key, it starts a small server on 127.0.0.1
-//! that answers like OpenRouter (with the API spec's example) and points the
-//! core at it, so `cargo run --example quickstart` works offline.
+//! as the first argument). Without a key, it starts `openrouter::mock::MockServer` on 127.0.0.1,
+//! which answers like OpenRouter (with the API spec's example), and points the core at it, so
+//! `cargo run --example quickstart --features mock` works offline.
 
-use openrouter::{funcs::generations_get_generation, models::GetGenerationRequest};
-
-#[path = "common/offline.rs"]
-mod offline;
+use openrouter::mock::MockServer;
+use openrouter::{funcs::generations_get_generation, models::GetGenerationRequest, OpenRouterCore};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let id = std::env::args().nth(1).unwrap_or_else(|| "gen-3bhGkxlo4XFrqiabUM7NDtwDzWwG".to_owned());
-    let core = offline::core().await?; // with a key: OpenRouterCore::from_env()?
+    let mock; // the mock server serves while this lives
+    let core = if std::env::var("OPENROUTER_API_KEY").is_ok_and(|k| !k.trim().is_empty()) {
+        OpenRouterCore::from_env()?
+    } else {
+        mock = MockServer::start().await?;
+        println!("(OPENROUTER_API_KEY is not set: answering from a mock server at {})\n", mock.url());
+        mock.core()
+    };
 
     match generations_get_generation(&core, GetGenerationRequest::new(id)).await {
         Ok(generation) => {

@@ -1,19 +1,18 @@
 //! The Responses API: one answer, then one streamed as it is written.
 //!
-//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a local server answers
-//! (`examples/common/offline.rs`).
+//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a mock server answers
+//! (`openrouter::mock::MockServer`, see `examples/common/mod.rs`).
 
 use std::io::Write;
 
 use openrouter::models::ResponsesRequest;
 use openrouter::OpenRouter;
 
-#[path = "common/offline.rs"]
-mod offline;
+mod common;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = OpenRouter::from(offline::core().await?); // with a key: OpenRouter::from_env()?
+    let client = OpenRouter::from(common::core().await?); // with a key: OpenRouter::from_env()?
     let request = ResponsesRequest::new().model("openai/gpt-4o-mini").input("Say hello in one sentence.");
     let result = client.responses().send(request).await?;
     println!("{}\n", result.output_text());

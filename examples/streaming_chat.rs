@@ -1,19 +1,18 @@
 //! Streams a chat completion and prints the text as it arrives, then the usage.
 //!
-//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a local server streams a
-//! canned answer the way OpenRouter does (`examples/common/offline.rs`).
+//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a mock server streams a
+//! canned answer the way OpenRouter does (`openrouter::mock::MockServer`, see `examples/common/mod.rs`).
 
 use std::io::Write;
 
 use openrouter::models::{ChatMessages, ChatRequest};
 use openrouter::{ChatAccumulator, OpenRouter};
 
-#[path = "common/offline.rs"]
-mod offline;
+mod common;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = OpenRouter::from(offline::core().await?); // with a key: OpenRouter::from_env()?
+    let client = OpenRouter::from(common::core().await?); // with a key: OpenRouter::from_env()?
     let request =
         ChatRequest::new(vec![ChatMessages::user("Name three rivers of France, briefly.")]).model("openai/gpt-4o-mini");
     let mut stream = client.chat().send_stream(request).await?;

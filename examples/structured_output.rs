@@ -1,14 +1,13 @@
 //! Structured output: the answer is JSON matching a schema, read into a Rust type.
 //!
-//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a local server answers
-//! (`examples/common/offline.rs`).
+//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a mock server answers
+//! (`openrouter::mock::MockServer`, see `examples/common/mod.rs`).
 
 use openrouter::models::{ChatMessages, ChatRequest, ChatRequestResponseFormat};
 use openrouter::OpenRouter;
 use serde_json::json;
 
-#[path = "common/offline.rs"]
-mod offline;
+mod common;
 
 #[derive(Debug, serde::Deserialize)]
 #[allow(dead_code)] // read through Debug
@@ -20,7 +19,7 @@ struct City {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = OpenRouter::from(offline::core().await?); // with a key: OpenRouter::from_env()?
+    let client = OpenRouter::from(common::core().await?); // with a key: OpenRouter::from_env()?
     let schema = json!({
         "type": "object",
         "properties": {"name": {"type": "string"}, "country": {"type": "string"}, "population": {"type": "integer"}},

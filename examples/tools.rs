@@ -1,15 +1,14 @@
 //! A tool-calling round trip: the model asks for `get_weather`, we run it and send the answer
 //! back, the model puts it in words.
 //!
-//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a local server answers
-//! (`examples/common/offline.rs`).
+//! With `OPENROUTER_API_KEY` set it asks the real API; without it, a mock server answers
+//! (`openrouter::mock::MockServer`, see `examples/common/mod.rs`).
 
 use openrouter::models::{ChatFunctionTool, ChatMessages, ChatRequest};
 use openrouter::OpenRouter;
 use serde_json::json;
 
-#[path = "common/offline.rs"]
-mod offline;
+mod common;
 
 #[derive(serde::Deserialize)]
 struct WeatherArgs {
@@ -22,7 +21,7 @@ fn get_weather(city: &str) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = OpenRouter::from(offline::core().await?); // with a key: OpenRouter::from_env()?
+    let client = OpenRouter::from(common::core().await?); // with a key: OpenRouter::from_env()?
     let tools = vec![ChatFunctionTool::function(
         "get_weather",
         "The current weather in a city",

@@ -3,6 +3,7 @@
 #   probe-min   examples/size_probe, --no-default-features --features generations,webpki-roots
 #   probe-full  examples/size_probe, default features
 #   probe-client examples/size_probe_client (the same call through the client object), as probe-min
+#   probe-mock  examples/size_probe as probe-min plus feature mock (compiled in, not called)
 #   floor       benches/floor (GET /generation written directly on hyper + rustls + serde_json)
 # and prints the bytes of each and the ratios probe/floor.
 #
@@ -10,7 +11,7 @@
 #   scripts/size-report.sh --cold     each build in a fresh, empty target dir, timed (one run each)
 #   scripts/size-report.sh --check    also exit 1 if a ratio misses its target
 #                                     (probe-min <= 1.05x floor, probe-full <= 1.10x floor,
-#                                     probe-client <= 1.01x probe-min)
+#                                     probe-client and probe-mock <= 1.01x probe-min)
 #
 # Until examples/size_probe.rs exists the probe rows are skipped and only the floor is built.
 set -euo pipefail
@@ -22,7 +23,7 @@ for arg in "$@"; do
     case "$arg" in
         --cold) COLD=1 ;;
         --check) CHECK=1 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "size-report: unknown argument $arg" >&2; exit 2 ;;
     esac
 done
@@ -69,12 +70,14 @@ echo "size-report: profile size; $(rustc --version); $(nproc) cores, load $(cut 
 ROWS=(floor)
 build floor floor --manifest-path "$ROOT/benches/floor/Cargo.toml" --locked
 if [[ -f "$ROOT/examples/size_probe.rs" ]]; then
-    ROWS=(probe-min probe-full probe-client floor)
+    ROWS=(probe-min probe-full probe-client probe-mock floor)
     build probe-min examples/size_probe --manifest-path "$ROOT/Cargo.toml" --example size_probe \
         --no-default-features --features generations,webpki-roots
     build probe-client examples/size_probe_client --manifest-path "$ROOT/Cargo.toml" \
         --example size_probe_client --no-default-features --features generations,webpki-roots
     build probe-full examples/size_probe --manifest-path "$ROOT/Cargo.toml" --example size_probe
+    build probe-mock examples/size_probe --manifest-path "$ROOT/Cargo.toml" --example size_probe \
+        --no-default-features --features generations,webpki-roots,mock
 else
     echo "size-report: examples/size_probe.rs not found; reporting the floor only"
 fi
@@ -83,11 +86,12 @@ declare -A LABEL=(
     [probe-min]="size_probe --no-default-features --features generations,webpki-roots"
     [probe-full]="size_probe (default features)"
     [probe-client]="size_probe_client: the same call through the client object (vs probe-min)"
+    [probe-mock]="size_probe as probe-min with feature mock on, not called (vs probe-min)"
     [floor]="floor (benches/floor)"
 )
-declare -A TARGET=([probe-min]=1.05 [probe-full]=1.10 [probe-client]=1.01)
+declare -A TARGET=([probe-min]=1.05 [probe-full]=1.10 [probe-client]=1.01 [probe-mock]=1.01)
 # What each ratio is taken against.
-declare -A BASE=([probe-min]=floor [probe-full]=floor [probe-client]=probe-min)
+declare -A BASE=([probe-min]=floor [probe-full]=floor [probe-client]=probe-min [probe-mock]=probe-min)
 
 missed=0
 for name in "${ROWS[@]}"; do

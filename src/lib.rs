@@ -22,7 +22,9 @@
 //!
 //! Only what a program calls ends up in its binary; Cargo features per API
 //! group (`chat`, `generations`, `models`, …, all on by default) cut build time
-//! further.
+//! further. The feature `mock` (off by default) adds `openrouter::mock::MockServer`, a local
+//! mock of the whole API for your tests: the spec's example answers, scripted answers, and the
+//! requests it received.
 #![forbid(unsafe_code)]
 // docs.rs (`--cfg docsrs`): each item shows the feature that enables it.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -72,6 +74,9 @@ pub mod funcs;
 #[doc(hidden)]
 pub mod fuzzing;
 mod headers;
+#[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
+pub mod mock;
 pub mod models;
 mod pagination;
 mod sse;

@@ -12,6 +12,7 @@
 //!   appended; if that is taken too, generation fails (add a `[names]` override).
 
 mod facade;
+pub mod mock;
 mod model;
 mod render;
 

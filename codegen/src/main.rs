@@ -1,4 +1,5 @@
-//! `cargo run -p codegen` regenerates src/models, src/funcs and tests/conformance_dispatch from
+//! `cargo run -p codegen` regenerates src/models, src/funcs, src/client.rs, src/mock/routes.rs and
+//! tests/conformance_dispatch from
 //! spec/openrouter.openapi.json, codegen/operations.tsv and codegen/overrides.toml.
 //! `cargo run -p codegen -- --check` writes nothing and exits 1 when the committed files differ.
 
@@ -13,11 +14,14 @@ fn main() -> ExitCode {
     let check = std::env::args().any(|a| a == "--check");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("cannot read {p}: {e}"));
-    let files = match codegen::generate(
-        &read("spec/openrouter.openapi.json"),
-        &read("codegen/operations.tsv"),
-        &read("codegen/overrides.toml"),
-    ) {
+    let (spec, operations, overrides) =
+        (read("spec/openrouter.openapi.json"), read("codegen/operations.tsv"), read("codegen/overrides.toml"));
+    // The models, functions and client, then the mock server's route table (src/mock/routes.rs).
+    let generated = codegen::generate(&spec, &operations, &overrides).and_then(|mut files| {
+        files.extend([codegen::mock::generate(&spec, &operations, &overrides)?]);
+        Ok(files)
+    });
+    let files = match generated {
         Ok(f) => f,
         Err(e) => {
             eprintln!("codegen: {e}");
