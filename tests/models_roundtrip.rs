@@ -23,8 +23,14 @@ fn decode<T: DeserializeOwned + Serialize + PartialEq + Clone + std::fmt::Debug>
     // compare the messages without it.
     let strip =
         |r: &Result<T, String>| r.as_ref().map_err(|e| e.split(" at line ").next().unwrap().to_string()).cloned();
-    assert_eq!(strip(&from_str), strip(&from_reader), "from_str vs from_reader");
-    assert_eq!(strip(&from_str), from_value, "from_str vs from_value");
+    // Plain serde is strict where a known variant of a union does not decode and its tag comes
+    // first (the SDK's decoder then reads it as `Unknown`): it may fail where `from_str` does
+    // not, but never decodes differently.
+    for (plain, how) in [(strip(&from_reader), "from_reader"), (from_value.clone(), "from_value")] {
+        if plain.is_ok() || from_str.is_err() {
+            assert_eq!(strip(&from_str), plain, "from_str vs {how}");
+        }
+    }
     assert_eq!(from_value, from_ref, "from_value vs &Value");
     from_str
 }

@@ -11,7 +11,8 @@
 //                             yielding each event's data string (no JSON)
 //   sse     typed             the same with the SDK's own per-event decode
 //                             (ChatStreamingResponse$inboundSchema: JSON.parse + zod), as chat.send
-//                             does with stream: true
+//                             does with stream: true; the same for the Responses stream fixture
+//                             (ResponsesStreamingResponse$inboundSchema), as responses.send does
 // With --serve (starts tools/ts-bench/loopback-server.mjs in a child process) or --server URL (any
 // loopback server answering GET /generation, e.g. Prism from scripts/spec-mock.sh): the SDK's
 // generations.getGeneration over keep-alive, sequential and 64 concurrent: requests/s and the
@@ -110,17 +111,16 @@ function chunkedStream(bytes) {
     });
 }
 
-async function sseBench() {
-    const bytes = fixture("chat_stream.sse");
+async function sseBench(name, schema, schemaName) {
+    const bytes = fixture(name);
     const manifest = JSON.parse(readFileSync(join(FIXTURES, "manifest.json"), "utf8"));
-    const expected = manifest.files["chat_stream.sse"].data_events;
+    const expected = manifest.files[name].data_events;
     const framing = (rawEvent) => (rawEvent.data === "[DONE]" ? { done: true, value: undefined } : { done: false, value: rawEvent.data });
-    // The per-event decode of the SDK's chat.send stream (SendChatCompletionRequestResponse$inboundSchema).
-    const typed = (rawEvent) =>
-        rawEvent.data === "[DONE]" ? { done: true, value: undefined } : { done: false, value: models.ChatStreamingResponse$inboundSchema.parse(rawEvent)?.data };
+    // The per-event decode of the SDK's stream (chat.send, responses.send: `<X>$inboundSchema`).
+    const typed = (rawEvent) => (rawEvent.data === "[DONE]" ? { done: true, value: undefined } : { done: false, value: schema.parse(rawEvent)?.data });
     for (const [kind, parse, how] of [
         ["framing", framing, "EventStream, data strings"],
-        ["typed", typed, "EventStream + ChatStreamingResponse$inboundSchema per event"],
+        ["typed", typed, `EventStream + ${schemaName} per event`],
     ]) {
         let events = 0;
         const run = async () => {
@@ -132,7 +132,7 @@ async function sseBench() {
         const ms = await bestAsync(run);
         if (events !== expected) throw new Error(`sse ${kind}: ${events} events, expected ${expected}`);
         const evps = (events / (ms / 1e3) / 1e3).toFixed(1);
-        line(`sse chat_stream.sse ${kind}: ${mbps(bytes.length, ms)} MB/s, ${evps}k events/s (${bytes.length} bytes, ${events} events, 16 KB chunks; ${how})`);
+        line(`sse ${name} ${kind}: ${mbps(bytes.length, ms)} MB/s, ${evps}k events/s (${bytes.length} bytes, ${events} events, 16 KB chunks; ${how})`);
     }
 }
 
@@ -171,7 +171,8 @@ decodeBench("chat_completion.json", "SendChatCompletionRequestResponse$inboundSc
     operations.SendChatCompletionRequestResponse$inboundSchema.parse(raw),
 );
 decodeBench("responses_result.json", "CreateResponsesResponse$inboundSchema", (raw) => operations.CreateResponsesResponse$inboundSchema.parse(raw));
-await sseBench();
+await sseBench("chat_stream.sse", models.ChatStreamingResponse$inboundSchema, "ChatStreamingResponse$inboundSchema");
+await sseBench("responses_stream.sse", models.ResponsesStreamingResponse$inboundSchema, "ResponsesStreamingResponse$inboundSchema");
 if (SERVER) await loopbackBench(SERVER.replace(/\/+$/, ""));
 if (SERVE) {
     const here = dirname(fileURLToPath(import.meta.url));
