@@ -19,6 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::body::ReqBody;
 use super::conn;
+use super::hooks::{self, Hook, Hooks};
 use super::retry::{RetryCodes, RetryConfig};
 use crate::Error;
 
@@ -189,6 +190,8 @@ struct Settings {
     http_referer: Option<String>,
     app_title: Option<String>,
     app_categories: Option<String>,
+    /// The hooks registered here, in order (the builder's, or one view's).
+    hooks: Option<Hooks>,
 }
 
 /// Writes each setter the builder and the options share once: `[builder name, options name]`,
@@ -261,6 +264,11 @@ shared_setters! {
     /// `X-OpenRouter-Categories`: comma-separated app categories (`cli-agent,cloud-agent`; a
     /// per-call value wins).
     [app_categories, app_categories](value: impl Into<String>) => |s| s.app_categories = Some(value.into());
+
+    /// Registers a [`Hook`]: it is called before each attempt, on each response head, error
+    /// and retry decision. The builder's hooks run first, then each view's, in the order they
+    /// were registered.
+    [hook, hook]<H>(hook: H) where { H: Hook } => |s| s.hooks = Some(hooks::push(s.hooks.take(), Arc::new(hook)));
 }
 
 impl<T> OpenRouterCoreBuilder<T> {
@@ -389,6 +397,7 @@ impl<T> fmt::Debug for OpenRouterCoreBuilder<T> {
             .field("app_categories", &s.app_categories)
             .field("timeout", &s.timeout)
             .field("retry", &s.retry)
+            .field("hooks", &s.hooks.as_ref().map_or(0, |h| h.list().len()))
             .finish_non_exhaustive()
     }
 }
@@ -427,6 +436,7 @@ impl fmt::Debug for RequestOptions {
             .field("http_referer", &s.http_referer)
             .field("app_title", &s.app_title)
             .field("app_categories", &s.app_categories)
+            .field("hooks", &s.hooks.as_ref().map_or(0, |h| h.list().len()))
             .finish()
     }
 }
@@ -457,6 +467,8 @@ pub(super) struct Config {
     pub(super) http_referer: Option<HeaderValue>,
     pub(super) app_title: Option<HeaderValue>,
     pub(super) app_categories: Option<HeaderValue>,
+    /// The builder's hooks, then each view's; `None` when there are none.
+    pub(super) hooks: Option<Hooks>,
     /// The first invalid per-call setting: every call on the view fails with it.
     pub(super) invalid: Option<String>,
     /// Whether per-call options were applied (shown by `Debug`).
@@ -477,6 +489,7 @@ impl Config {
             http_referer: None,
             app_title: None,
             app_categories: None,
+            hooks: None,
             invalid: None,
             overridden: false,
         })
@@ -517,6 +530,12 @@ impl Config {
             self.retry = r.clone();
         }
         self.retry_unanswered_post = s.retry_unanswered_post.unwrap_or(self.retry_unanswered_post);
+        if let Some(more) = &s.hooks {
+            self.hooks = Some(match &self.hooks {
+                Some(before) => more.after(before),
+                None => more.clone(),
+            });
+        }
         Ok(())
     }
 

@@ -1,0 +1,427 @@
+//! Hooks: code of the program's own that the send path calls at each step of a call (see
+//! [`Hook`]).
+//!
+//! What a program that registers no hook pays: the send path holds an `Option` of a trait
+//! object and tests it at each step. Everything else here (the list, the panic guard, the
+//! operation table) is reached only through that trait object's vtable, which exists only once
+//! a hook is registered, so a program that never calls `.hook(..)` does not link it.
+
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderMap, Method, Uri};
+
+use super::operations::OPERATIONS;
+use crate::Error;
+
+/// Code called at each step of every call: before each attempt is sent, on each response head,
+/// on each error, and on each retry decision. Register one with
+/// [`OpenRouterCoreBuilder::hook`](crate::OpenRouterCoreBuilder::hook) (every call) or
+/// [`RequestOptions::hook`](crate::RequestOptions::hook) (the calls of one view); every method
+/// has a default that does nothing, so a hook implements only what it needs.
+///
+/// - **Order**: the builder's hooks run first, then each view's, in the order they were
+///   registered, at every step; a hook sees the headers the hooks before it changed.
+/// - **The API key is never shown**: `Authorization` is added after
+///   [`before_request`](Hook::before_request), and an `Authorization` a hook sets is replaced
+///   by the core's (use [`api_key_provider`](crate::OpenRouterCoreBuilder::api_key_provider) to
+///   choose the key per request). Proxy credentials travel only in the proxy's `CONNECT`.
+/// - **A panic is an error, not a crash**: a hook that panics makes the call fail with an
+///   [`Error`] for which [`Error::is_hook`] is true (nothing more is sent). This needs
+///   unwinding: a program built with `panic = "abort"` aborts on a panic anywhere, a hook's too.
+/// - Hooks run on the task that awaits the call: a slow hook slows the call (a per-attempt
+///   timeout covers `on_response`, not `before_request`).
+///
+/// ```
+/// use openrouter::core::{Hook, HookRequest, HookResponse};
+///
+/// struct Tag;
+///
+/// impl Hook for Tag {
+///     fn before_request(&self, request: &mut HookRequest<'_>) -> Result<(), openrouter::Error> {
+///         request.headers_mut().insert("x-request-source", "batch-job".parse().unwrap());
+///         Ok(())
+///     }
+///     fn on_response(&self, response: &HookResponse<'_>) {
+///         eprintln!("{} -> {} in {:?}", response.operation_id(), response.status(), response.elapsed());
+///     }
+/// }
+///
+/// # fn build() -> Result<(), openrouter::Error> {
+/// let core = openrouter::OpenRouterCore::builder().api_key("sk-or-…").hook(Tag).build()?;
+/// # let _ = core; Ok(()) }
+/// ```
+pub trait Hook: Send + Sync + 'static {
+    /// Before each attempt is sent: it may read and change the headers (`Authorization` is not
+    /// among them), or refuse the request by returning an error (for example
+    /// [`Error::hook`]), which the call then returns; nothing is sent.
+    fn before_request(&self, request: &mut HookRequest<'_>) -> Result<(), Error> {
+        let _ = request;
+        Ok(())
+    }
+
+    /// When the head of a response arrives (every attempt's, error statuses included).
+    fn on_response(&self, response: &HookResponse<'_>) {
+        let _ = response;
+    }
+
+    /// On each error: an attempt that failed without a response (connection, timeout, a body
+    /// cut short), retried or not, and the error an error status becomes when the call returns
+    /// it.
+    fn on_error(&self, error: &HookError<'_>) {
+        let _ = error;
+    }
+
+    /// When the call decides to try again, before it waits.
+    fn on_retry(&self, retry: &HookRetry<'_>) {
+        let _ = retry;
+    }
+}
+
+/// Which attempt of which call: what every hook point is told.
+pub(crate) struct CallSite<'a> {
+    pub(crate) operation_id: &'static str,
+    pub(crate) attempt: u32,
+    pub(crate) method: &'a Method,
+    pub(crate) url: &'a Uri,
+}
+
+/// The accessors every hook argument has.
+macro_rules! site_accessors {
+    ($($t:ident),*) => {$(
+        impl $t<'_> {
+            /// The spec's operation id (`getGeneration`, `sendChatCompletionRequest`); empty for a
+            /// request the pinned spec does not describe.
+            pub fn operation_id(&self) -> &'static str {
+                self.site.operation_id
+            }
+            /// The attempt, counted from 1.
+            pub fn attempt(&self) -> u32 {
+                self.site.attempt
+            }
+            /// The request's method.
+            pub fn method(&self) -> &Method {
+                self.site.method
+            }
+            /// The request's full URL.
+            pub fn url(&self) -> &Uri {
+                self.site.url
+            }
+        }
+    )*};
+}
+
+/// One attempt about to be sent (see [`Hook::before_request`]).
+pub struct HookRequest<'a> {
+    site: &'a CallSite<'a>,
+    headers: &'a mut HeaderMap,
+}
+
+impl HookRequest<'_> {
+    /// The headers to be sent, without `Authorization`.
+    pub fn headers(&self) -> &HeaderMap {
+        self.headers
+    }
+
+    /// The headers to be sent, to change (an `Authorization` set here is replaced).
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        self.headers
+    }
+}
+
+/// The head of a response (see [`Hook::on_response`]).
+pub struct HookResponse<'a> {
+    site: &'a CallSite<'a>,
+    status: u16,
+    headers: &'a HeaderMap,
+    elapsed: Duration,
+}
+
+impl HookResponse<'_> {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.headers
+    }
+
+    /// The time from the start of the attempt to the response head.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+}
+
+/// An error of a call (see [`Hook::on_error`]).
+pub struct HookError<'a> {
+    site: &'a CallSite<'a>,
+    error: &'a Error,
+}
+
+impl HookError<'_> {
+    /// The error (its `Display` never shows the key).
+    pub fn error(&self) -> &Error {
+        self.error
+    }
+}
+
+/// A decision to try again (see [`Hook::on_retry`]); [`attempt`](Self::attempt) is the one that
+/// failed.
+pub struct HookRetry<'a> {
+    site: &'a CallSite<'a>,
+    wait: Duration,
+    reason: RetryReason,
+}
+
+impl HookRetry<'_> {
+    /// How long the call waits before the next attempt.
+    pub fn wait(&self) -> Duration {
+        self.wait
+    }
+
+    /// Why the attempt is tried again.
+    pub fn reason(&self) -> RetryReason {
+        self.reason
+    }
+}
+
+site_accessors!(HookRequest, HookResponse, HookError, HookRetry);
+
+/// Why an attempt is tried again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryReason {
+    /// The response had a retry status (429, 5xx, or the configured codes).
+    Status(u16),
+    /// The connection could not be made or broke.
+    Connect,
+    /// The attempt timed out.
+    Timeout,
+}
+
+impl RetryReason {
+    /// The reason as a short word: `"status"`, `"connect"` or `"timeout"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RetryReason::Status(_) => "status",
+            RetryReason::Connect => "connect",
+            RetryReason::Timeout => "timeout",
+        }
+    }
+}
+
+impl fmt::Debug for HookRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(|n| n.as_str()).collect();
+        f.debug_struct("HookRequest")
+            .field("operation_id", &self.operation_id())
+            .field("attempt", &self.attempt())
+            .field("method", self.method())
+            .field("url", self.url())
+            .field("headers", &names)
+            .finish()
+    }
+}
+
+impl fmt::Debug for HookResponse<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HookResponse")
+            .field("operation_id", &self.operation_id())
+            .field("attempt", &self.attempt())
+            .field("status", &self.status)
+            .field("elapsed", &self.elapsed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for HookError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HookError")
+            .field("operation_id", &self.operation_id())
+            .field("attempt", &self.attempt())
+            .field("error", self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for HookRetry<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HookRetry")
+            .field("operation_id", &self.operation_id())
+            .field("attempt", &self.attempt())
+            .field("wait", &self.wait)
+            .field("reason", &self.reason)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The registered hooks, as the send path sees them: a trait object, so that the code behind it
+/// is linked only by a program that registers a hook (see the module docs).
+pub(crate) type Hooks = Arc<dyn Dispatch>;
+
+/// What the send path calls; each `Err` is the call's error (a refusal, or a hook's panic).
+pub(crate) trait Dispatch: Send + Sync {
+    fn operation_id(&self, method: &Method, path: &str) -> &'static str;
+    fn before_request(&self, site: &CallSite<'_>, headers: &mut HeaderMap) -> Result<(), Error>;
+    fn on_response(
+        &self,
+        site: &CallSite<'_>,
+        status: u16,
+        headers: &HeaderMap,
+        elapsed: Duration,
+    ) -> Result<(), Error>;
+    fn on_error(&self, site: &CallSite<'_>, error: &Error) -> Result<(), Error>;
+    fn on_retry(&self, site: &CallSite<'_>, wait: Duration, reason: RetryReason) -> Result<(), Error>;
+    /// These hooks run after those of `before`: the list of both.
+    fn after(&self, before: &Hooks) -> Hooks;
+    fn list(&self) -> &[Arc<dyn Hook>];
+}
+
+/// `prev`'s hooks and then `hook` (what `.hook(..)` does).
+pub(crate) fn push(prev: Option<Hooks>, hook: Arc<dyn Hook>) -> Hooks {
+    let mut list = prev.map(|p| p.list().to_vec()).unwrap_or_default();
+    list.push(hook);
+    Arc::new(HookList(list))
+}
+
+struct HookList(Vec<Arc<dyn Hook>>);
+
+impl HookList {
+    /// Calls `f` on each hook in order; a panic becomes the call's error.
+    fn each(&self, mut f: impl FnMut(&dyn Hook) -> Result<(), Error>) -> Result<(), Error> {
+        for hook in &self.0 {
+            match catch_unwind(AssertUnwindSafe(|| f(&**hook))) {
+                Ok(result) => result?,
+                Err(payload) => {
+                    let text = payload
+                        .downcast_ref::<&str>()
+                        .copied()
+                        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                        .unwrap_or("a non-text payload");
+                    return Err(Error::hook_panicked(text));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Dispatch for HookList {
+    fn operation_id(&self, method: &Method, path: &str) -> &'static str {
+        operation_id(method, path)
+    }
+
+    fn before_request(&self, site: &CallSite<'_>, headers: &mut HeaderMap) -> Result<(), Error> {
+        self.each(|h| h.before_request(&mut HookRequest { site, headers }))
+    }
+
+    fn on_response(
+        &self,
+        site: &CallSite<'_>,
+        status: u16,
+        headers: &HeaderMap,
+        elapsed: Duration,
+    ) -> Result<(), Error> {
+        let response = HookResponse { site, status, headers, elapsed };
+        self.each(|h| {
+            h.on_response(&response);
+            Ok(())
+        })
+    }
+
+    fn on_error(&self, site: &CallSite<'_>, error: &Error) -> Result<(), Error> {
+        let error = HookError { site, error };
+        self.each(|h| {
+            h.on_error(&error);
+            Ok(())
+        })
+    }
+
+    fn on_retry(&self, site: &CallSite<'_>, wait: Duration, reason: RetryReason) -> Result<(), Error> {
+        let retry = HookRetry { site, wait, reason };
+        self.each(|h| {
+            h.on_retry(&retry);
+            Ok(())
+        })
+    }
+
+    fn after(&self, before: &Hooks) -> Hooks {
+        Arc::new(HookList(before.list().iter().chain(&self.0).cloned().collect()))
+    }
+
+    fn list(&self) -> &[Arc<dyn Hook>] {
+        &self.0
+    }
+}
+
+/// The spec's operation id of a request (`path` relative to the base URL, or to its origin for
+/// an operation served there), or `""`. A template segment `{name}` matches any one segment; a
+/// literal segment wins over a parameter (`/models/count` over `/models/{id}`).
+pub(crate) fn operation_id(method: &Method, path: &str) -> &'static str {
+    let path = path.split('?').next().unwrap_or_default();
+    let mut best: Option<(usize, &'static str)> = None;
+    for &(m, template, id) in OPERATIONS {
+        if m != method.as_str() {
+            continue;
+        }
+        let (mut segments, mut parts) = (template.split('/'), path.split('/'));
+        let mut literals = 0;
+        let matched = loop {
+            match (segments.next(), parts.next()) {
+                (None, None) => break true,
+                (Some(t), Some(p)) if t.starts_with('{') && t.ends_with('}') && !p.is_empty() => {}
+                (Some(t), Some(p)) if t == p => literals += 1,
+                _ => break false,
+            }
+        };
+        if matched && best.is_none_or(|(l, _)| literals > l) {
+            best = Some((literals, id));
+        }
+    }
+    best.map_or("", |(_, id)| id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table is the spec's: every method and path of `spec/openrouter.openapi.json` and
+    /// nothing else (rewrite it with `python3 scripts/operation-table.py`).
+    #[test]
+    fn operation_table_matches_the_spec() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/spec/openrouter.openapi.json");
+        let spec: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let mut expected = Vec::new();
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if let Some(id) = op.get("operationId").and_then(|v| v.as_str()) {
+                    expected.push((method.to_ascii_uppercase(), path.clone(), id.to_owned()));
+                }
+            }
+        }
+        expected.sort();
+        let mut table: Vec<_> =
+            OPERATIONS.iter().map(|&(m, p, i)| (m.to_owned(), p.to_owned(), i.to_owned())).collect();
+        table.sort();
+        assert_eq!(table, expected, "src/core/operations.rs is out of date: python3 scripts/operation-table.py");
+        // Each template, with its parameters filled in, resolves to its own operation.
+        for &(m, template, id) in OPERATIONS {
+            let filled: Vec<&str> =
+                template.split('/').map(|s| if s.starts_with('{') { "x-1%2F2" } else { s }).collect();
+            let method = Method::from_bytes(m.as_bytes()).unwrap();
+            assert_eq!(operation_id(&method, &filled.join("/")), id, "{m} {template}");
+        }
+    }
+
+    #[test]
+    fn operation_ids_of_concrete_paths() {
+        assert_eq!(operation_id(&Method::GET, "/generation?id=gen-1"), "getGeneration");
+        assert_eq!(operation_id(&Method::POST, "/chat/completions"), "sendChatCompletionRequest");
+        assert_eq!(operation_id(&Method::GET, "/nowhere"), "");
+        assert_eq!(operation_id(&Method::DELETE, "/generation"), "");
+    }
+}
