@@ -18,6 +18,8 @@ mod config;
 mod conn;
 mod hooks;
 mod operations;
+#[cfg(feature = "proxy")]
+mod proxy;
 mod request;
 mod retry;
 mod send;

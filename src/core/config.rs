@@ -78,7 +78,10 @@ impl OpenRouterCore {
 
     /// A core configured from the environment: `OPENROUTER_API_KEY` (required),
     /// `OPENROUTER_BASE_URL`, `OPENROUTER_HTTP_REFERER`, `OPENROUTER_APP_TITLE`,
-    /// `OPENROUTER_APP_CATEGORIES` (empty values count as unset).
+    /// `OPENROUTER_APP_CATEGORIES` (empty values count as unset). With the `proxy` feature
+    /// (default), also the proxy as curl reads it: `https_proxy` / `HTTPS_PROXY`, `all_proxy` /
+    /// `ALL_PROXY`, `http_proxy` (lower-case only, for an `http://` base URL) and `no_proxy` /
+    /// `NO_PROXY`, the lower-case name first.
     pub fn from_env() -> Result<OpenRouterCore, Error> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let key = var("OPENROUTER_API_KEY").ok_or_else(|| Error::invalid_request(NO_KEY))?;
@@ -94,6 +97,10 @@ impl OpenRouterCore {
         }
         if let Some(v) = var("OPENROUTER_APP_CATEGORIES") {
             b = b.app_categories(v);
+        }
+        #[cfg(feature = "proxy")]
+        {
+            b.proxy = super::proxy::ProxySettings::from_env(|name| std::env::var(name).ok());
         }
         b.build()
     }
@@ -149,6 +156,8 @@ pub struct OpenRouterCoreBuilder<T = OpenRouterCore> {
     /// adds one does not link the certificate parser), or the first parse error.
     extra_roots: Vec<rustls::pki_types::TrustAnchor<'static>>,
     extra_roots_error: Option<String>,
+    #[cfg(feature = "proxy")]
+    proxy: super::proxy::ProxySettings,
     /// What [`build`](Self::build) makes.
     built: PhantomData<fn() -> T>,
 }
@@ -164,6 +173,8 @@ impl<T> Default for OpenRouterCoreBuilder<T> {
             allow_insecure_http: false,
             extra_roots: Vec::new(),
             extra_roots_error: None,
+            #[cfg(feature = "proxy")]
+            proxy: Default::default(),
             built: PhantomData,
         }
     }
@@ -328,6 +339,28 @@ impl<T> OpenRouterCoreBuilder<T> {
         self
     }
 
+    /// Sends every request through this `http://` proxy (`http://host:port`, or
+    /// `http://user:password@host:port`; the `proxy` feature): a `CONNECT` tunnel to the API's
+    /// host, so TLS runs end to end and the proxy sees neither the key nor the bodies. Credentials
+    /// in the URL are sent to the proxy as `Proxy-Authorization: Basic …` and never printed.
+    /// It replaces a proxy [`from_env`](OpenRouterCore::from_env) found (keeping its
+    /// `NO_PROXY`, unless [`no_proxy`](Self::no_proxy) is called).
+    #[cfg(feature = "proxy")]
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.proxy.https = Some(url.clone());
+        self.proxy.http = Some(url);
+        self
+    }
+
+    /// The hosts reached without the proxy, as `NO_PROXY` lists them: comma-separated host
+    /// names (each also matching its subdomains), IP addresses, networks (`10.0.0.0/8`), or `*`.
+    #[cfg(feature = "proxy")]
+    pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+        self.proxy.no = Some(hosts.into());
+        self
+    }
+
     /// Allows a plain `http://` base URL on a host that is not loopback (default: refused,
     /// since the key would travel in clear text).
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
@@ -350,6 +383,8 @@ impl<T> OpenRouterCoreBuilder<T> {
             allow_insecure_http: self.allow_insecure_http,
             extra_roots: self.extra_roots,
             extra_roots_error: self.extra_roots_error,
+            #[cfg(feature = "proxy")]
+            proxy: self.proxy,
             built: PhantomData,
         };
         core.build_core().map(T::from)
@@ -372,7 +407,11 @@ impl OpenRouterCoreBuilder {
         if let Some(e) = self.extra_roots_error {
             return Err(Error::invalid_request(e));
         }
-        let connector = conn::tls(config.base.origin.starts_with("https:"), self.extra_roots)?;
+        let https = config.base.origin.starts_with("https:");
+        #[cfg(not(feature = "proxy"))]
+        let connector = conn::tls(https, self.extra_roots)?;
+        #[cfg(feature = "proxy")]
+        let connector = conn::tls(https, self.extra_roots, self.proxy.matcher()?)?;
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
@@ -388,7 +427,8 @@ impl OpenRouterCoreBuilder {
 impl<T> fmt::Debug for OpenRouterCoreBuilder<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.settings;
-        f.debug_struct("OpenRouterCoreBuilder")
+        let mut d = f.debug_struct("OpenRouterCoreBuilder");
+        d
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("api_key_provider", &self.key_provider.as_ref().map(|_| "<provider>"))
             .field("base_url", &s.base_url)
@@ -397,8 +437,10 @@ impl<T> fmt::Debug for OpenRouterCoreBuilder<T> {
             .field("app_categories", &s.app_categories)
             .field("timeout", &s.timeout)
             .field("retry", &s.retry)
-            .field("hooks", &s.hooks.as_ref().map_or(0, |h| h.list().len()))
-            .finish_non_exhaustive()
+            .field("hooks", &s.hooks.as_ref().map_or(0, |h| h.list().len()));
+        #[cfg(feature = "proxy")]
+        d.field("proxy", &self.proxy);
+        d.finish_non_exhaustive()
     }
 }
 
