@@ -8,11 +8,12 @@
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{HeaderMap, Method, Uri};
 
+use super::body::RawResponse;
 use super::operations::OPERATIONS;
 use crate::Error;
 
@@ -80,12 +81,34 @@ pub trait Hook: Send + Sync + 'static {
     }
 }
 
-/// Which attempt of which call: what every hook point is told.
+/// Which attempt of which call: what the send path tells the hooks.
 pub(crate) struct CallSite<'a> {
-    pub(crate) operation_id: &'static str,
+    /// The request's path (the operation id is looked up from it only when a hook runs).
+    pub(crate) path: &'a str,
     pub(crate) attempt: u32,
     pub(crate) method: &'a Method,
     pub(crate) url: &'a Uri,
+    /// A hook's panic in `on_response`, which runs inside the attempt: the call's error.
+    pub(crate) failure: Mutex<Option<Error>>,
+}
+
+/// What each hook argument holds about the attempt.
+struct Site<'a> {
+    operation_id: &'static str,
+    attempt: u32,
+    method: &'a Method,
+    url: &'a Uri,
+}
+
+impl<'a> Site<'a> {
+    fn of(site: &CallSite<'a>) -> Site<'a> {
+        Site {
+            operation_id: operation_id(site.method, site.path),
+            attempt: site.attempt,
+            method: site.method,
+            url: site.url,
+        }
+    }
 }
 
 /// The accessors every hook argument has.
@@ -115,7 +138,7 @@ macro_rules! site_accessors {
 
 /// One attempt about to be sent (see [`Hook::before_request`]).
 pub struct HookRequest<'a> {
-    site: &'a CallSite<'a>,
+    site: Site<'a>,
     headers: &'a mut HeaderMap,
 }
 
@@ -133,7 +156,7 @@ impl HookRequest<'_> {
 
 /// The head of a response (see [`Hook::on_response`]).
 pub struct HookResponse<'a> {
-    site: &'a CallSite<'a>,
+    site: Site<'a>,
     status: u16,
     headers: &'a HeaderMap,
     elapsed: Duration,
@@ -158,7 +181,7 @@ impl HookResponse<'_> {
 
 /// An error of a call (see [`Hook::on_error`]).
 pub struct HookError<'a> {
-    site: &'a CallSite<'a>,
+    site: Site<'a>,
     error: &'a Error,
 }
 
@@ -172,7 +195,7 @@ impl HookError<'_> {
 /// A decision to try again (see [`Hook::on_retry`]); [`attempt`](Self::attempt) is the one that
 /// failed.
 pub struct HookRetry<'a> {
-    site: &'a CallSite<'a>,
+    site: Site<'a>,
     wait: Duration,
     reason: RetryReason,
 }
@@ -263,19 +286,20 @@ impl fmt::Debug for HookRetry<'_> {
 /// is linked only by a program that registers a hook (see the module docs).
 pub(crate) type Hooks = Arc<dyn Dispatch>;
 
-/// What the send path calls; each `Err` is the call's error (a refusal, or a hook's panic).
+/// What the send path calls: one call before an attempt, one inside it (the response head), one
+/// after it, and one for the error an error status becomes. A refusal or a panic becomes the
+/// call's error by replacing what the send path holds, so the send path has no branch of its
+/// own for them.
 pub(crate) trait Dispatch: Send + Sync {
-    fn operation_id(&self, method: &Method, path: &str) -> &'static str;
-    fn before_request(&self, site: &CallSite<'_>, headers: &mut HeaderMap) -> Result<(), Error>;
-    fn on_response(
-        &self,
-        site: &CallSite<'_>,
-        status: u16,
-        headers: &HeaderMap,
-        elapsed: Duration,
-    ) -> Result<(), Error>;
-    fn on_error(&self, site: &CallSite<'_>, error: &Error) -> Result<(), Error>;
-    fn on_retry(&self, site: &CallSite<'_>, wait: Duration, reason: RetryReason) -> Result<(), Error>;
+    /// `Some(error)`: the request is refused (or a hook panicked); nothing is sent.
+    fn before_request(&self, site: &CallSite<'_>, headers: &mut HeaderMap) -> Option<Error>;
+    /// A panic is kept in `site.failure`, for [`after_attempt`](Dispatch::after_attempt).
+    fn on_response(&self, site: &CallSite<'_>, status: u16, headers: &HeaderMap, elapsed: Duration);
+    /// Tells the attempt's error, then the retry (when `retry` is a wait); a panic (here or in
+    /// `on_response`) replaces `result` and cancels the retry.
+    fn after_attempt(&self, site: &CallSite<'_>, result: &mut Result<RawResponse, Error>, retry: &mut Option<Duration>);
+    /// Tells the error the call returns for an error status; a panic replaces it.
+    fn on_final_error(&self, site: &CallSite<'_>, error: &mut Error);
     /// These hooks run after those of `before`: the list of both.
     fn after(&self, before: &Hooks) -> Hooks;
     fn list(&self) -> &[Arc<dyn Hook>];
@@ -311,42 +335,62 @@ impl HookList {
 }
 
 impl Dispatch for HookList {
-    fn operation_id(&self, method: &Method, path: &str) -> &'static str {
-        operation_id(method, path)
+    fn before_request(&self, site: &CallSite<'_>, headers: &mut HeaderMap) -> Option<Error> {
+        self.each(|h| h.before_request(&mut HookRequest { site: Site::of(site), headers })).err()
     }
 
-    fn before_request(&self, site: &CallSite<'_>, headers: &mut HeaderMap) -> Result<(), Error> {
-        self.each(|h| h.before_request(&mut HookRequest { site, headers }))
-    }
-
-    fn on_response(
-        &self,
-        site: &CallSite<'_>,
-        status: u16,
-        headers: &HeaderMap,
-        elapsed: Duration,
-    ) -> Result<(), Error> {
-        let response = HookResponse { site, status, headers, elapsed };
-        self.each(|h| {
+    fn on_response(&self, site: &CallSite<'_>, status: u16, headers: &HeaderMap, elapsed: Duration) {
+        let response = HookResponse { site: Site::of(site), status, headers, elapsed };
+        if let Err(e) = self.each(|h| {
             h.on_response(&response);
             Ok(())
-        })
+        }) {
+            if let Ok(mut failure) = site.failure.lock() {
+                *failure = Some(e);
+            }
+        }
     }
 
-    fn on_error(&self, site: &CallSite<'_>, error: &Error) -> Result<(), Error> {
-        let error = HookError { site, error };
-        self.each(|h| {
-            h.on_error(&error);
-            Ok(())
-        })
+    fn after_attempt(&self, site: &CallSite<'_>, result: &mut Result<RawResponse, Error>, retry: &mut Option<Duration>) {
+        let mut outcome = match site.failure.lock().ok().and_then(|mut f| f.take()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        };
+        if let (Ok(()), Err(error)) = (&outcome, &*result) {
+            if !error.is_hook() {
+                let error = HookError { site: Site::of(site), error };
+                outcome = self.each(|h| {
+                    h.on_error(&error);
+                    Ok(())
+                });
+            }
+        }
+        if let (Ok(()), Some(wait)) = (&outcome, *retry) {
+            let reason = match &*result {
+                Ok(r) => RetryReason::Status(r.status()),
+                Err(e) if e.is_timeout() => RetryReason::Timeout,
+                Err(_) => RetryReason::Connect,
+            };
+            let retry = HookRetry { site: Site::of(site), wait, reason };
+            outcome = self.each(|h| {
+                h.on_retry(&retry);
+                Ok(())
+            });
+        }
+        if let Err(e) = outcome {
+            *result = Err(e);
+            *retry = None;
+        }
     }
 
-    fn on_retry(&self, site: &CallSite<'_>, wait: Duration, reason: RetryReason) -> Result<(), Error> {
-        let retry = HookRetry { site, wait, reason };
-        self.each(|h| {
-            h.on_retry(&retry);
+    fn on_final_error(&self, site: &CallSite<'_>, error: &mut Error) {
+        let told = HookError { site: Site::of(site), error };
+        if let Err(e) = self.each(|h| {
+            h.on_error(&told);
             Ok(())
-        })
+        }) {
+            *error = e;
+        }
     }
 
     fn after(&self, before: &Hooks) -> Hooks {

@@ -12,7 +12,7 @@ use hyper_util::client::legacy::connect::{capture_connection, CaptureConnection}
 use super::body::{self, RawResponse, ReqBody};
 use super::config::{bearer, header_pair, Auth, BaseUrl, NO_KEY};
 use super::conn;
-use super::hooks::{CallSite, Dispatch, RetryReason};
+use super::hooks::{CallSite, Dispatch};
 use super::request::{HttpRequest, HttpResponse};
 use super::OpenRouterCore;
 use crate::headers::{bearer_key, content_encoding, retry_after};
@@ -95,55 +95,60 @@ impl OpenRouterCore {
         // Hooks (and the operation table they are told from) are reached through one trait
         // object: a program that registers none pays a test of `None` at each step.
         let hooks = c.hooks.as_deref();
-        let operation_id = hooks.map_or("", |h| h.operation_id(&req.method, &req.path));
         loop {
             let auth = self.authorization().await?;
-            let site = CallSite { operation_id, attempt: *attempts + 1, method: &req.method, url: &uri };
+            let site = CallSite {
+                path: &req.path,
+                attempt: *attempts + 1,
+                method: &req.method,
+                url: &uri,
+                failure: Default::default(),
+            };
             let mut request = http::Request::new(req.body.clone());
-            *request.headers_mut() = headers.clone();
-            if let Some(h) = hooks {
-                h.before_request(&site, request.headers_mut())?;
-            }
-            *attempts += 1;
             *request.method_mut() = req.method.clone();
             *request.uri_mut() = uri.clone();
+            *request.headers_mut() = headers.clone();
+            let refused = hooks.and_then(|h| h.before_request(&site, request.headers_mut()));
             // After the hooks: they never see the key, and cannot replace it.
             request.headers_mut().insert(AUTHORIZATION, auth.clone());
-            let capture = capture_connection(&mut request);
 
-            let exchange = self.attempt(request, success, &capture, hooks.map(|h| (h, &site)));
-            let result = match c.timeout() {
-                Some(t) => tokio::time::timeout(t, exchange).await.unwrap_or_else(|_| {
-                    Err(Error::timeout(t).set_response_started(conn::response_bytes(&capture) > 0))
-                }),
-                None => exchange.await,
-            };
-            if let (Some(h), Err(e)) = (hooks, &result) {
-                if !e.is_hook() {
-                    h.on_error(&site, e)?;
+            let mut result = match refused {
+                Some(e) => Err(e),
+                None => {
+                    *attempts += 1;
+                    let capture = capture_connection(&mut request);
+                    let exchange = self.attempt(request, success, &capture, hooks.map(|h| (h, &site)));
+                    match c.timeout() {
+                        Some(t) => tokio::time::timeout(t, exchange).await.unwrap_or_else(|_| {
+                            Err(Error::timeout(t).set_response_started(conn::response_bytes(&capture) > 0))
+                        }),
+                        None => exchange.await,
+                    }
                 }
-            }
+            };
 
+            let mut retry = None;
             if replayable && self.may_retry(&result, idempotent) {
                 let hint = result.as_ref().ok().and_then(|r| retry_after(r.headers()));
-                if let Some(delay) = c.retry.next_delay(*attempts, started.elapsed(), hint) {
-                    if let Some(h) = hooks {
-                        h.on_retry(&site, delay, retry_reason(&result))?;
-                    }
-                    #[cfg(feature = "tracing")]
-                    super::trace::retry(&site, delay, &result);
-                    drop(result);
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
+                retry = c.retry.next_delay(*attempts, started.elapsed(), hint);
+            }
+            if let Some(h) = hooks {
+                h.after_attempt(&site, &mut result, &mut retry);
+            }
+            if let Some(delay) = retry {
+                #[cfg(feature = "tracing")]
+                super::trace::retry(&site, delay, &result);
+                drop(result);
+                tokio::time::sleep(delay).await;
+                continue;
             }
             let mut response = result?;
             if !(200..300).contains(&response.status()) {
                 // An error status's body was read whole by the attempt: this does not wait.
                 let (status, headers, body) = response.into_parts(self.shared.max_body_size).await?;
-                let e = Error::api(status, headers, body, bearer_key(&auth));
+                let mut e = Error::api(status, headers, body, bearer_key(&auth));
                 if let Some(h) = hooks {
-                    h.on_error(&site, &e)?;
+                    h.on_final_error(&site, &mut e);
                 }
                 return Err(e);
             }
@@ -208,7 +213,7 @@ impl OpenRouterCore {
         let (parts, body) = response.into_parts();
         let status = parts.status.as_u16();
         if let Some((h, site)) = hooks {
-            h.on_response(site, status, &parts.headers, started.elapsed())?;
+            h.on_response(site, status, &parts.headers, started.elapsed());
         }
         if success == SuccessBody::Read || !(200..300).contains(&status) {
             let body = body::read_limited(body, limit).await.map_err(|e| e.set_response_started(true))?;
@@ -242,15 +247,6 @@ impl OpenRouterCore {
     /// The cap on a body read into memory.
     pub(crate) fn max_body_size(&self) -> usize {
         self.shared.max_body_size
-    }
-}
-
-/// Why the outcome of an attempt is retried (for the hooks).
-fn retry_reason(result: &Result<RawResponse, Error>) -> RetryReason {
-    match result {
-        Ok(r) => RetryReason::Status(r.status()),
-        Err(e) if e.is_timeout() => RetryReason::Timeout,
-        Err(_) => RetryReason::Connect,
     }
 }
 
