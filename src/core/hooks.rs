@@ -8,7 +8,8 @@
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Instant;
 use std::time::Duration;
 
 use http::{HeaderMap, Method, Uri};
@@ -63,7 +64,8 @@ pub trait Hook: Send + Sync + 'static {
         Ok(())
     }
 
-    /// When the head of a response arrives (every attempt's, error statuses included).
+    /// On each response (every attempt's, error statuses included): its status and headers, and
+    /// how long it took ([`HookResponse::elapsed`]).
     fn on_response(&self, response: &HookResponse<'_>) {
         let _ = response;
     }
@@ -88,8 +90,6 @@ pub(crate) struct CallSite<'a> {
     pub(crate) attempt: u32,
     pub(crate) method: &'a Method,
     pub(crate) url: &'a Uri,
-    /// A hook's panic in `on_response`, which runs inside the attempt: the call's error.
-    pub(crate) failure: Mutex<Option<Error>>,
 }
 
 /// What each hook argument holds about the attempt.
@@ -173,7 +173,9 @@ impl HookResponse<'_> {
         self.headers
     }
 
-    /// The time from the start of the attempt to the response head.
+    /// The time from the start of the attempt to the response in hand: to its head for streams
+    /// and downloads (whose body the caller reads), to its end for a JSON answer or an error
+    /// status (read whole within the attempt).
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }
@@ -286,18 +288,21 @@ impl fmt::Debug for HookRetry<'_> {
 /// is linked only by a program that registers a hook (see the module docs).
 pub(crate) type Hooks = Arc<dyn Dispatch>;
 
-/// What the send path calls: one call before an attempt, one inside it (the response head), one
-/// after it, and one for the error an error status becomes. A refusal or a panic becomes the
-/// call's error by replacing what the send path holds, so the send path has no branch of its
-/// own for them.
+/// What the send path calls: one call before an attempt, one after it, and one for the error an
+/// error status becomes. A refusal or a panic becomes the call's error by replacing what the
+/// send path holds, so that the send path has no branch of its own for them.
 pub(crate) trait Dispatch: Send + Sync {
     /// `Some(error)`: the request is refused (or a hook panicked); nothing is sent.
     fn before_request(&self, site: &CallSite<'_>, headers: &mut HeaderMap) -> Option<Error>;
-    /// A panic is kept in `site.failure`, for [`after_attempt`](Dispatch::after_attempt).
-    fn on_response(&self, site: &CallSite<'_>, status: u16, headers: &HeaderMap, elapsed: Duration);
-    /// Tells the attempt's error, then the retry (when `retry` is a wait); a panic (here or in
-    /// `on_response`) replaces `result` and cancels the retry.
-    fn after_attempt(&self, site: &CallSite<'_>, result: &mut Result<RawResponse, Error>, retry: &mut Option<Duration>);
+    /// Tells the attempt's response head (sent at `sent`) or error, then the retry (when `retry`
+    /// is a wait); a panic replaces `result` and cancels the retry.
+    fn after_attempt(
+        &self,
+        site: &CallSite<'_>,
+        sent: Instant,
+        result: &mut Result<RawResponse, Error>,
+        retry: &mut Option<Duration>,
+    );
     /// Tells the error the call returns for an error status; a panic replaces it.
     fn on_final_error(&self, site: &CallSite<'_>, error: &mut Error);
     /// These hooks run after those of `before`: the list of both.
@@ -339,32 +344,32 @@ impl Dispatch for HookList {
         self.each(|h| h.before_request(&mut HookRequest { site: Site::of(site), headers })).err()
     }
 
-    fn on_response(&self, site: &CallSite<'_>, status: u16, headers: &HeaderMap, elapsed: Duration) {
-        let response = HookResponse { site: Site::of(site), status, headers, elapsed };
-        if let Err(e) = self.each(|h| {
-            h.on_response(&response);
-            Ok(())
-        }) {
-            if let Ok(mut failure) = site.failure.lock() {
-                *failure = Some(e);
+    fn after_attempt(
+        &self,
+        site: &CallSite<'_>,
+        sent: Instant,
+        result: &mut Result<RawResponse, Error>,
+        retry: &mut Option<Duration>,
+    ) {
+        let mut outcome = match &*result {
+            Ok(r) => {
+                let response =
+                    HookResponse { site: Site::of(site), status: r.status(), headers: r.headers(), elapsed: sent.elapsed() };
+                self.each(|h| {
+                    h.on_response(&response);
+                    Ok(())
+                })
             }
-        }
-    }
-
-    fn after_attempt(&self, site: &CallSite<'_>, result: &mut Result<RawResponse, Error>, retry: &mut Option<Duration>) {
-        let mut outcome = match site.failure.lock().ok().and_then(|mut f| f.take()) {
-            Some(e) => Err(e),
-            None => Ok(()),
-        };
-        if let (Ok(()), Err(error)) = (&outcome, &*result) {
-            if !error.is_hook() {
+            // A refusal is the hook's own: not told back.
+            Err(error) if error.is_hook() => Ok(()),
+            Err(error) => {
                 let error = HookError { site: Site::of(site), error };
-                outcome = self.each(|h| {
+                self.each(|h| {
                     h.on_error(&error);
                     Ok(())
-                });
+                })
             }
-        }
+        };
         if let (Ok(()), Some(wait)) = (&outcome, *retry) {
             let reason = match &*result {
                 Ok(r) => RetryReason::Status(r.status()),

@@ -12,7 +12,7 @@ use hyper_util::client::legacy::connect::{capture_connection, CaptureConnection}
 use super::body::{self, RawResponse, ReqBody};
 use super::config::{bearer, header_pair, Auth, BaseUrl, NO_KEY};
 use super::conn;
-use super::hooks::{CallSite, Dispatch};
+use super::hooks::CallSite;
 use super::request::{HttpRequest, HttpResponse};
 use super::OpenRouterCore;
 use crate::headers::{bearer_key, content_encoding, retry_after};
@@ -97,13 +97,7 @@ impl OpenRouterCore {
         let hooks = c.hooks.as_deref();
         loop {
             let auth = self.authorization().await?;
-            let site = CallSite {
-                path: &req.path,
-                attempt: *attempts + 1,
-                method: &req.method,
-                url: &uri,
-                failure: Default::default(),
-            };
+            let site = CallSite { path: &req.path, attempt: *attempts + 1, method: &req.method, url: &uri };
             let mut request = http::Request::new(req.body.clone());
             *request.method_mut() = req.method.clone();
             *request.uri_mut() = uri.clone();
@@ -112,12 +106,13 @@ impl OpenRouterCore {
             // After the hooks: they never see the key, and cannot replace it.
             request.headers_mut().insert(AUTHORIZATION, auth.clone());
 
+            let sent = Instant::now();
             let mut result = match refused {
                 Some(e) => Err(e),
                 None => {
                     *attempts += 1;
                     let capture = capture_connection(&mut request);
-                    let exchange = self.attempt(request, success, &capture, hooks.map(|h| (h, &site)));
+                    let exchange = self.attempt(request, success, &capture);
                     match c.timeout() {
                         Some(t) => tokio::time::timeout(t, exchange).await.unwrap_or_else(|_| {
                             Err(Error::timeout(t).set_response_started(conn::response_bytes(&capture) > 0))
@@ -133,7 +128,7 @@ impl OpenRouterCore {
                 retry = c.retry.next_delay(*attempts, started.elapsed(), hint);
             }
             if let Some(h) = hooks {
-                h.after_attempt(&site, &mut result, &mut retry);
+                h.after_attempt(&site, sent, &mut result, &mut retry);
             }
             if let Some(delay) = retry {
                 #[cfg(feature = "tracing")]
@@ -205,16 +200,12 @@ impl OpenRouterCore {
         request: http::Request<ReqBody>,
         success: SuccessBody,
         capture: &CaptureConnection,
-        hooks: Option<(&dyn Dispatch, &CallSite<'_>)>,
     ) -> Result<RawResponse, Error> {
         let started = tokio::time::Instant::now();
         let limit = self.shared.max_body_size;
         let response = self.shared.client.request(request).await.map_err(|e| map_client_error(e, capture))?;
         let (parts, body) = response.into_parts();
         let status = parts.status.as_u16();
-        if let Some((h, site)) = hooks {
-            h.on_response(site, status, &parts.headers, started.elapsed());
-        }
         if success == SuccessBody::Read || !(200..300).contains(&status) {
             let body = body::read_limited(body, limit).await.map_err(|e| e.set_response_started(true))?;
             Ok(RawResponse::buffered(status, parts.headers, body))
