@@ -170,7 +170,10 @@ async fn errors_are_told_a_refused_connection_a_timeout_and_an_error_status() {
     let e = get(&core).await.unwrap_err();
     assert_eq!(e.status(), Some(404));
     let got = lines(&log);
-    assert_eq!(got[got.len() - 2..], ["a:response getGeneration #1 404 None", "a:error getGeneration #1 api Some(404)"]);
+    assert_eq!(
+        got[got.len() - 2..],
+        ["a:response getGeneration #1 404 None", "a:error getGeneration #1 api Some(404)"]
+    );
 }
 
 #[tokio::test]
@@ -203,12 +206,8 @@ impl Hook for Appender {
 async fn several_hooks_run_in_order_builder_first_then_each_view() {
     let server = TestServer::start(vec![Reply::generation(), Reply::generation()]).await;
     let log = Log::default();
-    let core = builder(&server)
-        .hook(Appender("b1"))
-        .hook(Recorder::new("b2", &log))
-        .hook(Appender("b3"))
-        .build()
-        .unwrap();
+    let core =
+        builder(&server).hook(Appender("b1")).hook(Recorder::new("b2", &log)).hook(Appender("b3")).build().unwrap();
     let view = core
         .with_options(RequestOptions::new().hook(Appender("v1")).hook(Recorder::new("v2", &log)))
         .with_options(RequestOptions::new().hook(Appender("w1")));
@@ -238,8 +237,7 @@ async fn a_hook_that_refuses_stops_the_call_and_nothing_is_sent() {
     let server = TestServer::start(vec![Reply::generation()]).await;
     let log = Log::default();
     // The refusal ends the call: the hooks after it are not called either.
-    let core =
-        builder(&server).retry(fast_retry()).hook(Refuse).hook(Recorder::new("after", &log)).build().unwrap();
+    let core = builder(&server).retry(fast_retry()).hook(Refuse).hook(Recorder::new("after", &log)).build().unwrap();
     let e = get(&core).await.unwrap_err();
     assert!(e.is_hook() && !e.is_retryable(), "{e:?}");
     assert_eq!(e.to_string(), "getGeneration is not allowed in this job");

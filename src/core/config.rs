@@ -428,8 +428,7 @@ impl<T> fmt::Debug for OpenRouterCoreBuilder<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.settings;
         let mut d = f.debug_struct("OpenRouterCoreBuilder");
-        d
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+        d.field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("api_key_provider", &self.key_provider.as_ref().map(|_| "<provider>"))
             .field("base_url", &s.base_url)
             .field("http_referer", &s.http_referer)

@@ -9,8 +9,8 @@
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::Instant;
 use std::time::Duration;
+use std::time::Instant;
 
 use http::{HeaderMap, Method, Uri};
 
@@ -353,8 +353,12 @@ impl Dispatch for HookList {
     ) {
         let mut outcome = match &*result {
             Ok(r) => {
-                let response =
-                    HookResponse { site: Site::of(site), status: r.status(), headers: r.headers(), elapsed: sent.elapsed() };
+                let response = HookResponse {
+                    site: Site::of(site),
+                    status: r.status(),
+                    headers: r.headers(),
+                    elapsed: sent.elapsed(),
+                };
                 self.each(|h| {
                     h.on_response(&response);
                     Ok(())
