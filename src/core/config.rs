@@ -342,9 +342,8 @@ impl<T> OpenRouterCoreBuilder<T> {
     /// Sends every request through this `http://` proxy (`http://host:port`, or
     /// `http://user:password@host:port`; the `proxy` feature): a `CONNECT` tunnel to the API's
     /// host, so TLS runs end to end and the proxy sees neither the key nor the bodies. Credentials
-    /// in the URL are sent to the proxy as `Proxy-Authorization: Basic …` and never printed.
-    /// It replaces a proxy [`from_env`](OpenRouterCore::from_env) found (keeping its
-    /// `NO_PROXY`, unless [`no_proxy`](Self::no_proxy) is called).
+    /// in the URL (percent-encoded) are sent to the proxy as `Proxy-Authorization: Basic …` and
+    /// never printed. A URL that is not `http://` (`https://`, `socks5://`) is a build error.
     #[cfg(feature = "proxy")]
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         let url = url.into();

@@ -33,8 +33,8 @@ use crate::Error;
 /// - **A panic is an error, not a crash**: a hook that panics makes the call fail with an
 ///   [`Error`] for which [`Error::is_hook`] is true (nothing more is sent). This needs
 ///   unwinding: a program built with `panic = "abort"` aborts on a panic anywhere, a hook's too.
-/// - Hooks run on the task that awaits the call: a slow hook slows the call (a per-attempt
-///   timeout covers `on_response`, not `before_request`).
+/// - Hooks run on the task that awaits the call, outside the per-attempt timeout: a slow hook
+///   slows the call.
 ///
 /// ```
 /// use openrouter::core::{Hook, HookRequest, HookResponse};
