@@ -1,21 +1,28 @@
 //! Hooks: code of the program's own that the send path calls at each step of a call (see
 //! [`Hook`]).
 //!
-//! What a program that registers no hook pays: the send path holds an `Option` of a trait
-//! object and tests it at each step. Everything else here (the list, the panic guard, the
-//! operation table) is reached only through that trait object's vtable, which exists only once
-//! a hook is registered, so a program that never calls `.hook(..)` does not link it.
+//! What a program that registers no hook pays: one test of an `Option` per call. The retry loop
+//! is generic over its hook points ([`Points`]): the copy a call without hooks runs has points
+//! that do nothing and compile away; the copy that calls the hooks is made inside the trait
+//! object that `.hook(..)` creates ([`Dispatch::execute`]), so a program that never calls
+//! `.hook(..)` links neither it nor the list, the panic guard or the operation table.
 
 use std::fmt;
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 
+use http::header::HeaderValue;
 use http::{HeaderMap, Method, Uri};
 
 use super::body::RawResponse;
 use super::operations::OPERATIONS;
+use super::request::HttpRequest;
+use super::send::SuccessBody;
+use super::OpenRouterCore;
 use crate::Error;
 
 /// Code called at each step of every call: before each attempt is sent, on each response head,
@@ -83,15 +90,6 @@ pub trait Hook: Send + Sync + 'static {
     }
 }
 
-/// Which attempt of which call: what the send path tells the hooks.
-pub(crate) struct CallSite<'a> {
-    /// The request's path (the operation id is looked up from it only when a hook runs).
-    pub(crate) path: &'a str,
-    pub(crate) attempt: u32,
-    pub(crate) method: &'a Method,
-    pub(crate) url: &'a Uri,
-}
-
 /// What each hook argument holds about the attempt.
 struct Site<'a> {
     operation_id: &'static str,
@@ -101,13 +99,8 @@ struct Site<'a> {
 }
 
 impl<'a> Site<'a> {
-    fn of(site: &CallSite<'a>) -> Site<'a> {
-        Site {
-            operation_id: operation_id(site.method, site.path),
-            attempt: site.attempt,
-            method: site.method,
-            url: site.url,
-        }
+    fn of(req: &'a HttpRequest, url: &'a Uri, attempt: u32) -> Site<'a> {
+        Site { operation_id: operation_id(&req.method, &req.path), attempt, method: &req.method, url }
     }
 }
 
@@ -288,26 +281,72 @@ impl fmt::Debug for HookRetry<'_> {
 /// is linked only by a program that registers a hook (see the module docs).
 pub(crate) type Hooks = Arc<dyn Dispatch>;
 
-/// What the send path calls: one call before an attempt, one after it, and one for the error an
-/// error status becomes. A refusal or a panic becomes the call's error by replacing what the
-/// send path holds, so that the send path has no branch of its own for them.
+type Sent<'a> = Pin<Box<dyn Future<Output = Result<(RawResponse, HeaderValue), Error>> + Send + 'a>>;
+
+/// The registered hooks as the core holds them.
 pub(crate) trait Dispatch: Send + Sync {
+    /// The retry loop with these hooks at its points.
+    fn execute<'a>(
+        &'a self,
+        core: &'a OpenRouterCore,
+        req: HttpRequest,
+        success: SuccessBody,
+        attempts: &'a mut u32,
+    ) -> Sent<'a>;
+    /// These hooks run after those of `before`: the list of both.
+    fn after(&self, before: &Hooks) -> Hooks;
+    fn list(&self) -> &[Arc<dyn Hook>];
+}
+
+/// The hook points of the retry loop: before an attempt, after it, and the error an error
+/// status becomes. A refusal or a panic becomes the call's error by replacing what the loop
+/// holds, so that the loop has no branch of its own for them.
+pub(crate) trait Points: Sync {
+    /// When the attempt was sent (for [`HookResponse::elapsed`]); nothing without hooks.
+    type Clock: Copy + Send;
+    fn now() -> Self::Clock;
     /// `Some(error)`: the request is refused (or a hook panicked); nothing is sent.
-    fn before_request(&self, site: &CallSite<'_>, headers: &mut HeaderMap) -> Option<Error>;
-    /// Tells the attempt's response head (sent at `sent`) or error, then the retry (when `retry`
-    /// is a wait); a panic replaces `result` and cancels the retry.
+    fn before_request(&self, req: &HttpRequest, url: &Uri, attempt: u32, headers: &mut HeaderMap) -> Option<Error>;
+    /// Tells the attempt's response or error, then the retry (when `retry` is a wait); a panic
+    /// replaces `result` and cancels the retry.
+    #[allow(clippy::too_many_arguments)]
     fn after_attempt(
         &self,
-        site: &CallSite<'_>,
-        sent: Instant,
+        req: &HttpRequest,
+        url: &Uri,
+        attempt: u32,
+        sent: Self::Clock,
         result: &mut Result<RawResponse, Error>,
         retry: &mut Option<Duration>,
     );
     /// Tells the error the call returns for an error status; a panic replaces it.
-    fn on_final_error(&self, site: &CallSite<'_>, error: &mut Error);
-    /// These hooks run after those of `before`: the list of both.
-    fn after(&self, before: &Hooks) -> Hooks;
-    fn list(&self) -> &[Arc<dyn Hook>];
+    fn on_final_error(&self, req: &HttpRequest, url: &Uri, attempt: u32, error: &mut Error);
+}
+
+/// The points of a core without hooks: nothing, inlined away.
+pub(crate) struct NoHooks;
+
+impl Points for NoHooks {
+    type Clock = ();
+    #[inline(always)]
+    fn now() {}
+    #[inline(always)]
+    fn before_request(&self, _: &HttpRequest, _: &Uri, _: u32, _: &mut HeaderMap) -> Option<Error> {
+        None
+    }
+    #[inline(always)]
+    fn after_attempt(
+        &self,
+        _: &HttpRequest,
+        _: &Uri,
+        _: u32,
+        _: (),
+        _: &mut Result<RawResponse, Error>,
+        _: &mut Option<Duration>,
+    ) {
+    }
+    #[inline(always)]
+    fn on_final_error(&self, _: &HttpRequest, _: &Uri, _: u32, _: &mut Error) {}
 }
 
 /// `prev`'s hooks and then `hook` (what `.hook(..)` does).
@@ -340,25 +379,50 @@ impl HookList {
 }
 
 impl Dispatch for HookList {
-    fn before_request(&self, site: &CallSite<'_>, headers: &mut HeaderMap) -> Option<Error> {
-        self.each(|h| h.before_request(&mut HookRequest { site: Site::of(site), headers })).err()
+    fn execute<'a>(
+        &'a self,
+        core: &'a OpenRouterCore,
+        req: HttpRequest,
+        success: SuccessBody,
+        attempts: &'a mut u32,
+    ) -> Sent<'a> {
+        Box::pin(core.retry_loop(req, success, attempts, self))
+    }
+
+    fn after(&self, before: &Hooks) -> Hooks {
+        Arc::new(HookList(before.list().iter().chain(&self.0).cloned().collect()))
+    }
+
+    fn list(&self) -> &[Arc<dyn Hook>] {
+        &self.0
+    }
+}
+
+impl Points for HookList {
+    type Clock = Instant;
+
+    fn now() -> Instant {
+        Instant::now()
+    }
+
+    fn before_request(&self, req: &HttpRequest, url: &Uri, attempt: u32, headers: &mut HeaderMap) -> Option<Error> {
+        self.each(|h| h.before_request(&mut HookRequest { site: Site::of(req, url, attempt), headers })).err()
     }
 
     fn after_attempt(
         &self,
-        site: &CallSite<'_>,
+        req: &HttpRequest,
+        url: &Uri,
+        attempt: u32,
         sent: Instant,
         result: &mut Result<RawResponse, Error>,
         retry: &mut Option<Duration>,
     ) {
+        let site = || Site::of(req, url, attempt);
         let mut outcome = match &*result {
             Ok(r) => {
-                let response = HookResponse {
-                    site: Site::of(site),
-                    status: r.status(),
-                    headers: r.headers(),
-                    elapsed: sent.elapsed(),
-                };
+                let response =
+                    HookResponse { site: site(), status: r.status(), headers: r.headers(), elapsed: sent.elapsed() };
                 self.each(|h| {
                     h.on_response(&response);
                     Ok(())
@@ -367,7 +431,7 @@ impl Dispatch for HookList {
             // A refusal is the hook's own: not told back.
             Err(error) if error.is_hook() => Ok(()),
             Err(error) => {
-                let error = HookError { site: Site::of(site), error };
+                let error = HookError { site: site(), error };
                 self.each(|h| {
                     h.on_error(&error);
                     Ok(())
@@ -380,7 +444,7 @@ impl Dispatch for HookList {
                 Err(e) if e.is_timeout() => RetryReason::Timeout,
                 Err(_) => RetryReason::Connect,
             };
-            let retry = HookRetry { site: Site::of(site), wait, reason };
+            let retry = HookRetry { site: site(), wait, reason };
             outcome = self.each(|h| {
                 h.on_retry(&retry);
                 Ok(())
@@ -392,22 +456,14 @@ impl Dispatch for HookList {
         }
     }
 
-    fn on_final_error(&self, site: &CallSite<'_>, error: &mut Error) {
-        let told = HookError { site: Site::of(site), error };
+    fn on_final_error(&self, req: &HttpRequest, url: &Uri, attempt: u32, error: &mut Error) {
+        let told = HookError { site: Site::of(req, url, attempt), error };
         if let Err(e) = self.each(|h| {
             h.on_error(&told);
             Ok(())
         }) {
             *error = e;
         }
-    }
-
-    fn after(&self, before: &Hooks) -> Hooks {
-        Arc::new(HookList(before.list().iter().chain(&self.0).cloned().collect()))
-    }
-
-    fn list(&self) -> &[Arc<dyn Hook>] {
-        &self.0
     }
 }
 

@@ -12,7 +12,7 @@ use hyper_util::client::legacy::connect::{capture_connection, CaptureConnection}
 use super::body::{self, RawResponse, ReqBody};
 use super::config::{bearer, header_pair, Auth, BaseUrl, NO_KEY};
 use super::conn;
-use super::hooks::CallSite;
+use super::hooks::{NoHooks, Points};
 use super::request::{HttpRequest, HttpResponse};
 use super::OpenRouterCore;
 use crate::headers::{bearer_key, content_encoding, retry_after};
@@ -64,21 +64,30 @@ impl OpenRouterCore {
         let mut attempts = 0;
         #[cfg(feature = "tracing")]
         let call = super::trace::Call::start(&req);
+        // With hooks, a copy of the loop that calls them, reached through their trait object:
+        // a program that registers none links only this branch (see `hooks`).
+        let sending = async {
+            match self.config.hooks.as_deref() {
+                None => self.retry_loop(req, success, &mut attempts, &NoHooks).await,
+                Some(hooks) => hooks.execute(self, req, success, &mut attempts).await,
+            }
+        };
         #[cfg(feature = "tracing")]
-        let result =
-            tracing::Instrument::instrument(self.retry_loop(req, success, &mut attempts), call.span.clone()).await;
+        let result = tracing::Instrument::instrument(sending, call.span.clone()).await;
         #[cfg(not(feature = "tracing"))]
-        let result = self.retry_loop(req, success, &mut attempts).await;
+        let result = sending.await;
         #[cfg(feature = "tracing")]
         call.finish(&result, attempts);
         result.map_err(|e| e.set_attempts(attempts))
     }
 
-    async fn retry_loop(
+    /// The attempts, with the hook points `P` (none, or the registered hooks).
+    pub(super) async fn retry_loop<P: Points>(
         &self,
         req: HttpRequest,
         success: SuccessBody,
         attempts: &mut u32,
+        hooks: &P,
     ) -> Result<(RawResponse, HeaderValue), Error> {
         let c = &*self.config;
         if let Some(msg) = &c.invalid {
@@ -92,21 +101,17 @@ impl OpenRouterCore {
         let idempotent = !matches!(req.method, Method::POST | Method::PATCH | Method::CONNECT);
         let replayable = req.body.is_replayable();
         let started = Instant::now();
-        // Hooks (and the operation table they are told from) are reached through one trait
-        // object: a program that registers none pays a test of `None` at each step.
-        let hooks = c.hooks.as_deref();
         loop {
             let auth = self.authorization().await?;
-            let site = CallSite { path: &req.path, attempt: *attempts + 1, method: &req.method, url: &uri };
             let mut request = http::Request::new(req.body.clone());
             *request.method_mut() = req.method.clone();
             *request.uri_mut() = uri.clone();
             *request.headers_mut() = headers.clone();
-            let refused = hooks.and_then(|h| h.before_request(&site, request.headers_mut()));
+            let refused = hooks.before_request(&req, &uri, *attempts + 1, request.headers_mut());
             // After the hooks: they never see the key, and cannot replace it.
             request.headers_mut().insert(AUTHORIZATION, auth.clone());
 
-            let sent = Instant::now();
+            let sent = P::now();
             let mut result = match refused {
                 Some(e) => Err(e),
                 None => {
@@ -127,12 +132,10 @@ impl OpenRouterCore {
                 let hint = result.as_ref().ok().and_then(|r| retry_after(r.headers()));
                 retry = c.retry.next_delay(*attempts, started.elapsed(), hint);
             }
-            if let Some(h) = hooks {
-                h.after_attempt(&site, sent, &mut result, &mut retry);
-            }
+            hooks.after_attempt(&req, &uri, *attempts, sent, &mut result, &mut retry);
             if let Some(delay) = retry {
                 #[cfg(feature = "tracing")]
-                super::trace::retry(&site, delay, &result);
+                super::trace::retry(*attempts, delay, &result);
                 drop(result);
                 tokio::time::sleep(delay).await;
                 continue;
@@ -142,9 +145,7 @@ impl OpenRouterCore {
                 // An error status's body was read whole by the attempt: this does not wait.
                 let (status, headers, body) = response.into_parts(self.shared.max_body_size).await?;
                 let mut e = Error::api(status, headers, body, bearer_key(&auth));
-                if let Some(h) = hooks {
-                    h.on_final_error(&site, &mut e);
-                }
+                hooks.on_final_error(&req, &uri, *attempts, &mut e);
                 return Err(e);
             }
             response.set_attempts(*attempts);

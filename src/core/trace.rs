@@ -10,7 +10,7 @@ use http::HeaderMap;
 use tracing::field::Empty;
 
 use super::body::RawResponse;
-use super::hooks::{operation_id, CallSite};
+use super::hooks::operation_id;
 use super::request::HttpRequest;
 use crate::Error;
 
@@ -62,7 +62,7 @@ fn generation_id(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// An event for a retry (inside the call's span).
-pub(super) fn retry(site: &CallSite<'_>, wait: std::time::Duration, result: &Result<RawResponse, Error>) {
+pub(super) fn retry(attempt: u32, wait: std::time::Duration, result: &Result<RawResponse, Error>) {
     let (reason, status) = match result {
         Ok(r) => ("status", Some(r.status())),
         Err(e) if e.is_timeout() => ("timeout", None),
@@ -70,7 +70,7 @@ pub(super) fn retry(site: &CallSite<'_>, wait: std::time::Duration, result: &Res
     };
     tracing::info!(
         target: "openrouter",
-        attempt = site.attempt,
+        attempt,
         wait_ms = wait.as_millis() as u64,
         reason,
         status,
