@@ -349,6 +349,7 @@ impl<T> OpenRouterCoreBuilder<T> {
         let url = url.into();
         self.proxy.https = Some(url.clone());
         self.proxy.http = Some(url);
+        self.proxy.make = Some(super::proxy::route);
         self
     }
 
@@ -357,6 +358,7 @@ impl<T> OpenRouterCoreBuilder<T> {
     #[cfg(feature = "proxy")]
     pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
         self.proxy.no = Some(hosts.into());
+        self.proxy.make = Some(super::proxy::route);
         self
     }
 
@@ -410,7 +412,12 @@ impl OpenRouterCoreBuilder {
         #[cfg(not(feature = "proxy"))]
         let connector = conn::tls(https, self.extra_roots)?;
         #[cfg(feature = "proxy")]
-        let connector = conn::tls(https, self.extra_roots, self.proxy.matcher()?)?;
+        let route = match self.proxy.make {
+            Some(make) => make(&self.proxy)?,
+            None => None,
+        };
+        #[cfg(feature = "proxy")]
+        let connector = conn::tls(https, self.extra_roots, route)?;
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))

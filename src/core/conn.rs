@@ -35,7 +35,7 @@ pub(crate) type Connector = Counting<hyper_rustls::HttpsConnector<Tcp>>;
 pub(crate) fn tls(
     needs_roots: bool,
     extra_roots: Vec<rustls::pki_types::TrustAnchor<'static>>,
-    #[cfg(feature = "proxy")] proxy: Option<hyper_util::client::proxy::matcher::Matcher>,
+    #[cfg(feature = "proxy")] route: Option<Arc<dyn super::proxy::Route>>,
 ) -> Result<hyper_rustls::HttpsConnector<Tcp>, Error> {
     let mut roots = rustls::RootCertStore { roots: extra_roots };
     #[cfg(feature = "webpki-roots")]
@@ -66,7 +66,7 @@ pub(crate) fn tls(
     {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
-        Ok(builder.wrap_connector(super::proxy::Via { http, matcher: proxy.map(Arc::new) }))
+        Ok(builder.wrap_connector(super::proxy::Via { http, route }))
     }
 }
 

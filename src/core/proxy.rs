@@ -3,6 +3,10 @@
 //! only the destination's host and port. The tunnel and the `NO_PROXY` rules are hyper-util's
 //! (`Tunnel`, `Matcher`); this file chooses the proxy, checks what it was given, and keeps its
 //! credentials out of everything that prints.
+//!
+//! A program that enables the feature but sets no proxy (never calls `.proxy(..)`,
+//! `.no_proxy(..)` or `from_env()`) does not link the tunnel or the matcher: they are reached
+//! through a [`Route`] trait object, made by a function that only those setters name.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,6 +18,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+use tower_service::Service;
 
 use crate::Error;
 
@@ -22,6 +27,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The proxy settings as given: by `.proxy(..)` / `.no_proxy(..)` or the environment.
 #[derive(Clone, Default)]
 pub(crate) struct ProxySettings {
+    /// Set by each setter (and `from_env`): makes the route from these settings.
+    pub(crate) make: Option<MakeRoute>,
     /// For `https://` destinations (`.proxy(..)`, `https_proxy`, `all_proxy`).
     pub(crate) https: Option<String>,
     /// For `http://` destinations (`.proxy(..)`, `http_proxy`, `all_proxy`).
@@ -39,6 +46,7 @@ impl ProxySettings {
         let first = |names: &[&str]| names.iter().find_map(|n| var(n).filter(|v| !v.trim().is_empty()));
         let all = first(&["all_proxy", "ALL_PROXY"]);
         ProxySettings {
+            make: Some(route),
             https: first(&["https_proxy", "HTTPS_PROXY"]).or_else(|| all.clone()),
             http: first(&["http_proxy"]).or(all),
             no: first(&["no_proxy", "NO_PROXY"]),
@@ -62,6 +70,41 @@ impl ProxySettings {
             b = b.no(no.as_str());
         }
         Ok(Some(b.build()))
+    }
+}
+
+/// What [`ProxySettings::make`] holds.
+pub(crate) type MakeRoute = fn(&ProxySettings) -> Result<Option<Arc<dyn Route>>, Error>;
+
+/// The route of these settings: through the proxies they name, or `None` (every host directly).
+pub(crate) fn route(settings: &ProxySettings) -> Result<Option<Arc<dyn Route>>, Error> {
+    Ok(settings.matcher()?.map(|m| Arc::new(Proxied(m)) as Arc<dyn Route>))
+}
+
+/// How to reach a destination when a proxy is set.
+pub(crate) trait Route: Send + Sync {
+    /// The tunnel to `dst` through its proxy, or `None` to connect directly (`NO_PROXY`).
+    fn tunnel(&self, http: &HttpConnector, dst: &http::Uri) -> Option<Connecting>;
+}
+
+type Connecting = Pin<Box<dyn Future<Output = Result<TokioIo<TcpStream>, BoxError>> + Send>>;
+
+/// Through the proxy the matcher names for each destination.
+struct Proxied(Matcher);
+
+impl Route for Proxied {
+    fn tunnel(&self, http: &HttpConnector, dst: &http::Uri) -> Option<Connecting> {
+        let proxy = self.0.intercept(dst)?;
+        let mut tunnel = Tunnel::new(proxy.uri().clone(), http.clone());
+        if let Some(auth) = proxy.basic_auth() {
+            tunnel = tunnel.with_auth(auth.clone());
+        }
+        // The tunnel takes a destination without a port for 443: give http's its 80.
+        let dst = match (dst.port(), dst.scheme_str(), dst.host()) {
+            (None, Some("http"), Some(host)) => format!("http://{host}:80/").parse().unwrap_or_else(|_| dst.clone()),
+            _ => dst.clone(),
+        };
+        Some(Box::pin(async move { tunnel.call(dst).await.map_err(Into::into) }))
     }
 }
 
@@ -102,37 +145,28 @@ impl std::fmt::Debug for ProxySettings {
 }
 
 /// The connector under TLS: straight to the destination, or through a `CONNECT` tunnel when
-/// the matcher names a proxy for it.
+/// the route names a proxy for it.
 #[derive(Clone)]
 pub(crate) struct Via {
     pub(crate) http: HttpConnector,
-    pub(crate) matcher: Option<Arc<Matcher>>,
+    pub(crate) route: Option<Arc<dyn Route>>,
 }
 
-impl tower_service::Service<http::Uri> for Via {
+impl Service<http::Uri> for Via {
     type Response = TokioIo<TcpStream>;
     type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<TokioIo<TcpStream>, BoxError>> + Send>>;
+    type Future = Connecting;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         self.http.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, dst: http::Uri) -> Self::Future {
-        let Some(proxy) = self.matcher.as_ref().and_then(|m| m.intercept(&dst)) else {
-            let direct = self.http.call(dst);
-            return Box::pin(async move { direct.await.map_err(Into::into) });
-        };
-        let mut tunnel = Tunnel::new(proxy.uri().clone(), self.http.clone());
-        if let Some(auth) = proxy.basic_auth() {
-            tunnel = tunnel.with_auth(auth.clone());
+        if let Some(tunnel) = self.route.as_ref().and_then(|r| r.tunnel(&self.http, &dst)) {
+            return tunnel;
         }
-        // The tunnel takes a destination without a port for 443: give http's its 80.
-        let dst = match (dst.port(), dst.scheme_str(), dst.host()) {
-            (None, Some("http"), Some(host)) => format!("http://{host}:80/").parse().unwrap_or(dst),
-            _ => dst,
-        };
-        Box::pin(async move { tunnel.call(dst).await.map_err(Into::into) })
+        let direct = self.http.call(dst);
+        Box::pin(async move { direct.await.map_err(Into::into) })
     }
 }
 
@@ -160,8 +194,8 @@ mod tests {
     fn no_proxy_hosts_are_reached_directly() {
         let s = ProxySettings {
             https: Some("http://u:p@proxy.local:3128".into()),
-            http: None,
             no: Some("internal.example, 10.0.0.0/8".into()),
+            ..ProxySettings::default()
         };
         let m = s.matcher().unwrap().unwrap();
         let via = |url: &str| m.intercept(&url.parse().unwrap()).map(|i| i.uri().to_string());
