@@ -578,9 +578,9 @@ impl Config {
         }
         self.retry_unanswered_post = s.retry_unanswered_post.unwrap_or(self.retry_unanswered_post);
         if let Some(more) = &s.hooks {
-            self.hooks = Some(match &self.hooks {
-                Some(before) => more.after(before),
-                None => more.clone(),
+            self.hooks = Some(match (&self.hooks, layer) {
+                (Some(before), Layer::Call) => more.after(before),
+                _ => more.clone(),
             });
         }
         Ok(())

@@ -66,16 +66,23 @@ impl OpenRouterCore {
         let call = super::trace::Call::start(&req);
         // With hooks, a copy of the loop that calls them, reached through their trait object:
         // a program that registers none links only this branch (see `hooks`).
-        let sending = async {
-            match self.config.hooks.as_deref() {
-                None => self.retry_loop(req, success, &mut attempts, &NoHooks).await,
-                Some(hooks) => hooks.execute(self, req, success, &mut attempts).await,
-            }
+        let hooks = self.config.hooks.as_deref();
+        #[cfg(not(feature = "tracing"))]
+        let result = match hooks {
+            None => self.retry_loop(req, success, &mut attempts, &NoHooks).await,
+            Some(hooks) => hooks.execute(self, req, success, &mut attempts).await,
         };
         #[cfg(feature = "tracing")]
-        let result = tracing::Instrument::instrument(sending, call.span.clone()).await;
-        #[cfg(not(feature = "tracing"))]
-        let result = sending.await;
+        let result = tracing::Instrument::instrument(
+            async {
+                match hooks {
+                    None => self.retry_loop(req, success, &mut attempts, &NoHooks).await,
+                    Some(hooks) => hooks.execute(self, req, success, &mut attempts).await,
+                }
+            },
+            call.span.clone(),
+        )
+        .await;
         #[cfg(feature = "tracing")]
         call.finish(&result, attempts);
         result.map_err(|e| e.set_attempts(attempts))
