@@ -41,6 +41,8 @@ impl OpenRouterCore {
     /// a `Content-Encoding` (it would be read as garbage, or not at all).
     pub(crate) async fn send_stream<T>(&self, req: HttpRequest) -> Result<EventStream<T>, Error> {
         let idle = self.idle_timeout();
+        #[cfg(feature = "tracing")]
+        let operation_id = crate::core::operation_id(&req.method, &req.path);
         let (raw, auth) = self.execute(req, SuccessBody::Unread).await?;
         let attempts = raw.attempts();
         if content_encoding(raw.headers()).is_some() {
@@ -52,7 +54,13 @@ impl OpenRouterCore {
             let raw = raw.idle_timeout(idle.unwrap_or(Duration::ZERO));
             return Err(not_a_stream(raw, self.max_body_size(), &auth).await.set_attempts(attempts));
         }
-        Ok(EventStream::new(raw, idle, auth))
+        #[allow(unused_mut)]
+        let mut stream = EventStream::new(raw, idle, auth);
+        #[cfg(feature = "tracing")]
+        {
+            stream.operation_id = operation_id;
+        }
+        Ok(stream)
     }
 }
 
@@ -81,6 +89,11 @@ pub struct EventStream<T> {
     auth: http::HeaderValue,
     /// How many attempts the call made (for the errors of the stream).
     attempts: u32,
+    /// For the `tracing` event at the end: the operation, and the events decoded so far.
+    #[cfg(feature = "tracing")]
+    operation_id: &'static str,
+    #[cfg(feature = "tracing")]
+    events: u64,
     _event: PhantomData<fn() -> T>,
 }
 
@@ -95,6 +108,10 @@ impl<T> EventStream<T> {
             finished: false,
             error_finder: memchr::memmem::Finder::new(b"error"),
             auth,
+            #[cfg(feature = "tracing")]
+            operation_id: "",
+            #[cfg(feature = "tracing")]
+            events: 0,
             _event: PhantomData,
         }
     }
@@ -139,12 +156,18 @@ impl<T: DeserializeOwned> EventStream<T> {
                 };
                 match item {
                     None => {
-                        self.finish();
+                        self.finish("done");
                         return Poll::Ready(None);
                     }
-                    Some(Ok(value)) => return Poll::Ready(Some(Ok(value))),
+                    Some(Ok(value)) => {
+                        #[cfg(feature = "tracing")]
+                        {
+                            self.events += 1;
+                        }
+                        return Poll::Ready(Some(Ok(value)));
+                    }
                     Some(Err(e)) => {
-                        self.finish();
+                        self.finish("error");
                         return Poll::Ready(Some(Err(e)));
                     }
                 }
@@ -157,12 +180,12 @@ impl<T: DeserializeOwned> EventStream<T> {
                     }
                 }
                 Poll::Ready(Some(Err(e))) => {
-                    self.finish();
+                    self.finish("error");
                     return Poll::Ready(Some(Err(e)));
                 }
                 Poll::Ready(None) => {
                     let cut = self.decoder.has_partial_event();
-                    self.finish();
+                    self.finish(if cut { "cut" } else { "done" });
                     return Poll::Ready(
                         cut.then(|| Err(Error::body_read("the connection closed in the middle of an event", None))),
                     );
@@ -171,7 +194,7 @@ impl<T: DeserializeOwned> EventStream<T> {
                     let Some(idle) = self.idle else { return Poll::Pending };
                     let sleep = self.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
                     if sleep.as_mut().poll(cx).is_ready() {
-                        self.finish();
+                        self.finish("idle_timeout");
                         return Poll::Ready(Some(Err(Error::idle_timeout(idle))));
                     }
                     return Poll::Pending;
@@ -180,7 +203,13 @@ impl<T: DeserializeOwned> EventStream<T> {
         }
     }
 
-    fn finish(&mut self) {
+    /// Ends the stream; `outcome` is what the `tracing` event says (`done`, `error`, `cut`,
+    /// `idle_timeout`).
+    fn finish(&mut self, outcome: &'static str) {
+        #[cfg(feature = "tracing")]
+        crate::core::stream_end(self.operation_id, self.events, outcome);
+        #[cfg(not(feature = "tracing"))]
+        let _ = outcome;
         self.finished = true;
         // Dropping the body closes the connection rather than reading it to its end.
         self.response = RawResponse::buffered(self.response.status(), http::HeaderMap::new(), Bytes::new());

@@ -19,6 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::body::ReqBody;
 use super::conn;
+use super::hooks::{self, Hook, Hooks};
 use super::retry::{RetryCodes, RetryConfig};
 use crate::Error;
 
@@ -77,7 +78,10 @@ impl OpenRouterCore {
 
     /// A core configured from the environment: `OPENROUTER_API_KEY` (required),
     /// `OPENROUTER_BASE_URL`, `OPENROUTER_HTTP_REFERER`, `OPENROUTER_APP_TITLE`,
-    /// `OPENROUTER_APP_CATEGORIES` (empty values count as unset).
+    /// `OPENROUTER_APP_CATEGORIES` (empty values count as unset). With the `proxy` feature
+    /// (default), also the proxy as curl reads it: `https_proxy` / `HTTPS_PROXY`, `all_proxy` /
+    /// `ALL_PROXY`, `http_proxy` (lower-case only, for an `http://` base URL) and `no_proxy` /
+    /// `NO_PROXY`, the lower-case name first.
     pub fn from_env() -> Result<OpenRouterCore, Error> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let key = var("OPENROUTER_API_KEY").ok_or_else(|| Error::invalid_request(NO_KEY))?;
@@ -93,6 +97,10 @@ impl OpenRouterCore {
         }
         if let Some(v) = var("OPENROUTER_APP_CATEGORIES") {
             b = b.app_categories(v);
+        }
+        #[cfg(feature = "proxy")]
+        {
+            b.proxy = super::proxy::ProxySettings::from_env(|name| std::env::var(name).ok());
         }
         b.build()
     }
@@ -148,6 +156,8 @@ pub struct OpenRouterCoreBuilder<T = OpenRouterCore> {
     /// adds one does not link the certificate parser), or the first parse error.
     extra_roots: Vec<rustls::pki_types::TrustAnchor<'static>>,
     extra_roots_error: Option<String>,
+    #[cfg(feature = "proxy")]
+    proxy: super::proxy::ProxySettings,
     /// What [`build`](Self::build) makes.
     built: PhantomData<fn() -> T>,
 }
@@ -163,6 +173,8 @@ impl<T> Default for OpenRouterCoreBuilder<T> {
             allow_insecure_http: false,
             extra_roots: Vec::new(),
             extra_roots_error: None,
+            #[cfg(feature = "proxy")]
+            proxy: Default::default(),
             built: PhantomData,
         }
     }
@@ -189,6 +201,8 @@ struct Settings {
     http_referer: Option<String>,
     app_title: Option<String>,
     app_categories: Option<String>,
+    /// The hooks registered here, in order (the builder's, or one view's).
+    hooks: Option<Hooks>,
 }
 
 /// Writes each setter the builder and the options share once: `[builder name, options name]`,
@@ -261,6 +275,11 @@ shared_setters! {
     /// `X-OpenRouter-Categories`: comma-separated app categories (`cli-agent,cloud-agent`; a
     /// per-call value wins).
     [app_categories, app_categories](value: impl Into<String>) => |s| s.app_categories = Some(value.into());
+
+    /// Registers a [`Hook`]: it is called before each attempt, on each response head, error
+    /// and retry decision. The builder's hooks run first, then each view's, in the order they
+    /// were registered.
+    [hook, hook]<H>(hook: H) where { H: Hook } => |s| s.hooks = Some(hooks::push(s.hooks.take(), Arc::new(hook)));
 }
 
 impl<T> OpenRouterCoreBuilder<T> {
@@ -320,6 +339,29 @@ impl<T> OpenRouterCoreBuilder<T> {
         self
     }
 
+    /// Sends every request through this `http://` proxy (`http://host:port`, or
+    /// `http://user:password@host:port`; the `proxy` feature): a `CONNECT` tunnel to the API's
+    /// host, so TLS runs end to end and the proxy sees neither the key nor the bodies. Credentials
+    /// in the URL (percent-encoded) are sent to the proxy as `Proxy-Authorization: Basic …` and
+    /// never printed. A URL that is not `http://` (`https://`, `socks5://`) is a build error.
+    #[cfg(feature = "proxy")]
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.proxy.https = Some(url.clone());
+        self.proxy.http = Some(url);
+        self.proxy.make = Some(super::proxy::route);
+        self
+    }
+
+    /// The hosts reached without the proxy, as `NO_PROXY` lists them: comma-separated host
+    /// names (each also matching its subdomains), IP addresses, networks (`10.0.0.0/8`), or `*`.
+    #[cfg(feature = "proxy")]
+    pub fn no_proxy(mut self, hosts: impl Into<String>) -> Self {
+        self.proxy.no = Some(hosts.into());
+        self.proxy.make = Some(super::proxy::route);
+        self
+    }
+
     /// Allows a plain `http://` base URL on a host that is not loopback (default: refused,
     /// since the key would travel in clear text).
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
@@ -342,6 +384,8 @@ impl<T> OpenRouterCoreBuilder<T> {
             allow_insecure_http: self.allow_insecure_http,
             extra_roots: self.extra_roots,
             extra_roots_error: self.extra_roots_error,
+            #[cfg(feature = "proxy")]
+            proxy: self.proxy,
             built: PhantomData,
         };
         core.build_core().map(T::from)
@@ -364,7 +408,16 @@ impl OpenRouterCoreBuilder {
         if let Some(e) = self.extra_roots_error {
             return Err(Error::invalid_request(e));
         }
-        let connector = conn::tls(config.base.origin.starts_with("https:"), self.extra_roots)?;
+        let https = config.base.origin.starts_with("https:");
+        #[cfg(not(feature = "proxy"))]
+        let connector = conn::tls(https, self.extra_roots)?;
+        #[cfg(feature = "proxy")]
+        let route = match self.proxy.make {
+            Some(make) => make(&self.proxy)?,
+            None => None,
+        };
+        #[cfg(feature = "proxy")]
+        let connector = conn::tls(https, self.extra_roots, route)?;
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
@@ -380,8 +433,8 @@ impl OpenRouterCoreBuilder {
 impl<T> fmt::Debug for OpenRouterCoreBuilder<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.settings;
-        f.debug_struct("OpenRouterCoreBuilder")
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+        let mut d = f.debug_struct("OpenRouterCoreBuilder");
+        d.field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("api_key_provider", &self.key_provider.as_ref().map(|_| "<provider>"))
             .field("base_url", &s.base_url)
             .field("http_referer", &s.http_referer)
@@ -389,7 +442,10 @@ impl<T> fmt::Debug for OpenRouterCoreBuilder<T> {
             .field("app_categories", &s.app_categories)
             .field("timeout", &s.timeout)
             .field("retry", &s.retry)
-            .finish_non_exhaustive()
+            .field("hooks", &s.hooks.as_ref().map_or(0, |h| h.list().len()));
+        #[cfg(feature = "proxy")]
+        d.field("proxy", &self.proxy);
+        d.finish_non_exhaustive()
     }
 }
 
@@ -427,6 +483,7 @@ impl fmt::Debug for RequestOptions {
             .field("http_referer", &s.http_referer)
             .field("app_title", &s.app_title)
             .field("app_categories", &s.app_categories)
+            .field("hooks", &s.hooks.as_ref().map_or(0, |h| h.list().len()))
             .finish()
     }
 }
@@ -457,6 +514,8 @@ pub(super) struct Config {
     pub(super) http_referer: Option<HeaderValue>,
     pub(super) app_title: Option<HeaderValue>,
     pub(super) app_categories: Option<HeaderValue>,
+    /// The builder's hooks, then each view's; `None` when there are none.
+    pub(super) hooks: Option<Hooks>,
     /// The first invalid per-call setting: every call on the view fails with it.
     pub(super) invalid: Option<String>,
     /// Whether per-call options were applied (shown by `Debug`).
@@ -477,6 +536,7 @@ impl Config {
             http_referer: None,
             app_title: None,
             app_categories: None,
+            hooks: None,
             invalid: None,
             overridden: false,
         })
@@ -517,6 +577,12 @@ impl Config {
             self.retry = r.clone();
         }
         self.retry_unanswered_post = s.retry_unanswered_post.unwrap_or(self.retry_unanswered_post);
+        if let Some(more) = &s.hooks {
+            self.hooks = Some(match (&self.hooks, layer) {
+                (Some(before), Layer::Call) => more.after(before),
+                _ => more.clone(),
+            });
+        }
         Ok(())
     }
 

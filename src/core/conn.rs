@@ -21,14 +21,22 @@ use hyper_util::client::legacy::connect::{CaptureConnection, Connected, Connecti
 
 use crate::Error;
 
-/// The connector of the core's pooled client.
-pub(crate) type Connector = Counting<hyper_rustls::HttpsConnector<HttpConnector>>;
+/// What TLS runs over: TCP to the destination, or (the `proxy` feature) to a proxy's tunnel.
+#[cfg(not(feature = "proxy"))]
+pub(crate) type Tcp = HttpConnector;
+#[cfg(feature = "proxy")]
+pub(crate) type Tcp = super::proxy::Via;
 
-/// The TLS connector: rustls with the ring provider and the roots of the enabled feature.
+/// The connector of the core's pooled client.
+pub(crate) type Connector = Counting<hyper_rustls::HttpsConnector<Tcp>>;
+
+/// The TLS connector: rustls with the ring provider and the roots of the enabled feature, over
+/// `proxy` when there is one.
 pub(crate) fn tls(
     needs_roots: bool,
     extra_roots: Vec<rustls::pki_types::TrustAnchor<'static>>,
-) -> Result<hyper_rustls::HttpsConnector<HttpConnector>, Error> {
+    #[cfg(feature = "proxy")] route: Option<Arc<dyn super::proxy::Route>>,
+) -> Result<hyper_rustls::HttpsConnector<Tcp>, Error> {
     let mut roots = rustls::RootCertStore { roots: extra_roots };
     #[cfg(feature = "webpki-roots")]
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -52,7 +60,14 @@ pub(crate) fn tls(
     let builder = builder.enable_all_versions();
     #[cfg(not(feature = "http2"))]
     let builder = builder.enable_http1();
-    Ok(builder.build())
+    #[cfg(not(feature = "proxy"))]
+    return Ok(builder.build());
+    #[cfg(feature = "proxy")]
+    {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        Ok(builder.wrap_connector(super::proxy::Via { http, route }))
+    }
 }
 
 /// Wraps a connector so that each of its connections counts the bytes it reads.

@@ -12,6 +12,7 @@ use hyper_util::client::legacy::connect::{capture_connection, CaptureConnection}
 use super::body::{self, RawResponse, ReqBody};
 use super::config::{bearer, header_pair, Auth, BaseUrl, NO_KEY};
 use super::conn;
+use super::hooks::{NoHooks, Points};
 use super::request::{HttpRequest, HttpResponse};
 use super::OpenRouterCore;
 use crate::headers::{bearer_key, content_encoding, retry_after};
@@ -61,15 +62,39 @@ impl OpenRouterCore {
         success: SuccessBody,
     ) -> Result<(RawResponse, HeaderValue), Error> {
         let mut attempts = 0;
-        let result = self.retry_loop(req, success, &mut attempts).await;
+        #[cfg(feature = "tracing")]
+        let call = super::trace::Call::start(&req);
+        // With hooks, a copy of the loop that calls them, reached through their trait object:
+        // a program that registers none links only this branch (see `hooks`).
+        let hooks = self.config.hooks.as_deref();
+        #[cfg(not(feature = "tracing"))]
+        let result = match hooks {
+            None => self.retry_loop(req, success, &mut attempts, &NoHooks).await,
+            Some(hooks) => hooks.execute(self, req, success, &mut attempts).await,
+        };
+        #[cfg(feature = "tracing")]
+        let result = tracing::Instrument::instrument(
+            async {
+                match hooks {
+                    None => self.retry_loop(req, success, &mut attempts, &NoHooks).await,
+                    Some(hooks) => hooks.execute(self, req, success, &mut attempts).await,
+                }
+            },
+            call.span.clone(),
+        )
+        .await;
+        #[cfg(feature = "tracing")]
+        call.finish(&result, attempts);
         result.map_err(|e| e.set_attempts(attempts))
     }
 
-    async fn retry_loop(
+    /// The attempts, with the hook points `P` (none, or the registered hooks).
+    pub(super) async fn retry_loop<P: Points>(
         &self,
         req: HttpRequest,
         success: SuccessBody,
         attempts: &mut u32,
+        hooks: &P,
     ) -> Result<(RawResponse, HeaderValue), Error> {
         let c = &*self.config;
         if let Some(msg) = &c.invalid {
@@ -85,35 +110,50 @@ impl OpenRouterCore {
         let started = Instant::now();
         loop {
             let auth = self.authorization().await?;
-            *attempts += 1;
             let mut request = http::Request::new(req.body.clone());
             *request.method_mut() = req.method.clone();
             *request.uri_mut() = uri.clone();
             *request.headers_mut() = headers.clone();
+            let refused = hooks.before_request(&req, &uri, *attempts + 1, request.headers_mut());
+            // After the hooks: they never see the key, and cannot replace it.
             request.headers_mut().insert(AUTHORIZATION, auth.clone());
-            let capture = capture_connection(&mut request);
 
-            let exchange = self.attempt(request, success, &capture);
-            let result = match c.timeout() {
-                Some(t) => tokio::time::timeout(t, exchange).await.unwrap_or_else(|_| {
-                    Err(Error::timeout(t).set_response_started(conn::response_bytes(&capture) > 0))
-                }),
-                None => exchange.await,
+            let sent = P::now();
+            let mut result = match refused {
+                Some(e) => Err(e),
+                None => {
+                    *attempts += 1;
+                    let capture = capture_connection(&mut request);
+                    let exchange = self.attempt(request, success, &capture);
+                    match c.timeout() {
+                        Some(t) => tokio::time::timeout(t, exchange).await.unwrap_or_else(|_| {
+                            Err(Error::timeout(t).set_response_started(conn::response_bytes(&capture) > 0))
+                        }),
+                        None => exchange.await,
+                    }
+                }
             };
 
+            let mut retry = None;
             if replayable && self.may_retry(&result, idempotent) {
                 let hint = result.as_ref().ok().and_then(|r| retry_after(r.headers()));
-                if let Some(delay) = c.retry.next_delay(*attempts, started.elapsed(), hint) {
-                    drop(result);
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
+                retry = c.retry.next_delay(*attempts, started.elapsed(), hint);
+            }
+            hooks.after_attempt(&req, &uri, *attempts, sent, &mut result, &mut retry);
+            if let Some(delay) = retry {
+                #[cfg(feature = "tracing")]
+                super::trace::retry(*attempts, delay, &result);
+                drop(result);
+                tokio::time::sleep(delay).await;
+                continue;
             }
             let mut response = result?;
             if !(200..300).contains(&response.status()) {
                 // An error status's body was read whole by the attempt: this does not wait.
                 let (status, headers, body) = response.into_parts(self.shared.max_body_size).await?;
-                return Err(Error::api(status, headers, body, bearer_key(&auth)));
+                let mut e = Error::api(status, headers, body, bearer_key(&auth));
+                hooks.on_final_error(&req, &uri, *attempts, &mut e);
+                return Err(e);
             }
             response.set_attempts(*attempts);
             return Ok((response, auth));

@@ -69,6 +69,8 @@ enum Kind {
     Body,
     /// The response was not valid HTTP (a malformed or oversized head, a bad `Content-Length`).
     Protocol,
+    /// A hook refused the request, or panicked.
+    Hook,
 }
 
 /// The error object the API sends: `{"error": {"code", "message", "metadata"}}`, normalised the
@@ -339,6 +341,18 @@ impl Error {
         e
     }
 
+    /// The error a [`Hook`](crate::core::Hook) returns to refuse a request: the call fails with
+    /// it and nothing is sent; [`Error::is_hook`] is true for it.
+    pub fn hook(message: impl Into<String>) -> Self {
+        Error::new(Kind::Hook, message.into())
+    }
+
+    /// A hook panicked: the call fails with this instead of unwinding through the caller.
+    #[cold]
+    pub(crate) fn hook_panicked(payload: &str) -> Self {
+        Error::new(Kind::Hook, format!("a hook panicked: {}", one_line(payload, 300)))
+    }
+
     /// An error reported inside a stream (an SSE event with an `error` object).
     pub(crate) fn api_in_stream(api: ApiError, data: Bytes, secret: &[u8]) -> Self {
         let mut e = Error::new(Kind::Api, "");
@@ -432,6 +446,11 @@ impl Error {
     /// headers, a bad `Content-Length`. The message says which; it is never retried.
     pub fn is_protocol(&self) -> bool {
         self.inner.kind == Kind::Protocol
+    }
+
+    /// A hook refused the request ([`Error::hook`]) or panicked; never retried.
+    pub fn is_hook(&self) -> bool {
+        self.inner.kind == Kind::Hook
     }
 
     /// Whether trying the same request again may succeed: connection errors,
