@@ -69,6 +69,9 @@ enum Kind {
     Body,
     /// The response was not valid HTTP (a malformed or oversized head, a bad `Content-Length`).
     Protocol,
+    /// The agent loop could not go on (feature `agent`); the source is its `AgentError`.
+    #[cfg(feature = "agent")]
+    Agent,
 }
 
 /// The error object the API sends: `{"error": {"code", "message", "metadata"}}`, normalised the
@@ -189,6 +192,13 @@ impl Error {
         let mut e = Error::new(Kind::Connect, message).with_source(source);
         e.inner.response_started = received > 0;
         e
+    }
+
+    /// The agent loop's own failure (an empty final turn, a stream cut before its end, …);
+    /// `source` is the typed reason, read back with `Error::agent_error`.
+    #[cfg(feature = "agent")]
+    pub(crate) fn agent(message: String, source: impl Into<Source>) -> Self {
+        Error::new(Kind::Agent, message).with_source(source)
     }
 
     /// A response that is not valid HTTP; `what` says what was wrong.
@@ -432,6 +442,15 @@ impl Error {
     /// headers, a bad `Content-Length`. The message says which; it is never retried.
     pub fn is_protocol(&self) -> bool {
         self.inner.kind == Kind::Protocol
+    }
+
+    /// The agent loop could not go on (feature `agent`): the model's last turn was empty or
+    /// asked only for tools, its stream ended without `response.completed`, a resumed state
+    /// is of an unknown version or names a call that is not pending. The reason is
+    /// `agent_error()`.
+    #[cfg(feature = "agent")]
+    pub fn is_agent(&self) -> bool {
+        self.inner.kind == Kind::Agent
     }
 
     /// Whether trying the same request again may succeed: connection errors,
