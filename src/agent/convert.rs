@@ -22,8 +22,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::models::{
-    ChatMessages, EasyInputMessage, EasyInputMessageContent, EasyInputMessageRole, FunctionCallItem,
-    FunctionCallOutputItem, InputsObjectsItem,
+    ChatMessages, EasyInputMessage, EasyInputMessageContent, EasyInputMessageRole, EasyInputMessageType,
+    FunctionCallItem, FunctionCallOutputItem, InputsObjectsItem,
 };
 
 /// Chat messages as Responses input items: each message one message item, each assistant tool
@@ -41,6 +41,7 @@ pub fn chat_to_input(messages: &[ChatMessages]) -> Vec<InputsObjectsItem> {
                 let text = text_of(content);
                 if !text.is_empty() || assistant.tool_calls.as_ref().is_none_or(Vec::is_empty) {
                     let mut item = EasyInputMessage::new(EasyInputMessageRole::Assistant);
+                    item.r#type = Some(EasyInputMessageType::Message);
                     item.content = Some(EasyInputMessageContent::Text(text));
                     items.push(InputsObjectsItem::EasyInputMessage(item));
                 }
@@ -61,6 +62,7 @@ pub fn chat_to_input(messages: &[ChatMessages]) -> Vec<InputsObjectsItem> {
 
 fn message_item(role: EasyInputMessageRole, content: &Value) -> InputsObjectsItem {
     let mut item = EasyInputMessage::new(role);
+    item.r#type = Some(EasyInputMessageType::Message);
     item.content = Some(match content {
         Value::String(text) => EasyInputMessageContent::Text(text.clone()),
         Value::Array(parts) => {
@@ -139,9 +141,7 @@ pub fn input_to_chat(items: &[InputsObjectsItem]) -> Vec<ChatMessages> {
                 let content = &value["content"];
                 let message = match (role, content) {
                     ("assistant", _) => json!({"role": "assistant", "content": text_of(content)}),
-                    (_, Value::Array(parts))
-                        if role == "user" && parts.iter().any(|p| p["type"] != "input_text") =>
-                    {
+                    (_, Value::Array(parts)) if role == "user" && parts.iter().any(|p| p["type"] != "input_text") => {
                         json!({"role": "user", "content": parts.iter().map(input_part_to_chat).collect::<Vec<_>>()})
                     }
                     _ => json!({"role": role, "content": text_of(content)}),

@@ -52,11 +52,9 @@ impl fmt::Display for AgentError {
                 tools.join(", ")
             ),
             AgentError::StreamEndedEarly => f.write_str("the response stream ended without response.completed"),
-            AgentError::UnsupportedStateVersion { found: Some(v) } => write!(
-                f,
-                "agent state version {v} is not supported (this SDK reads version {})",
-                super::STATE_VERSION
-            ),
+            AgentError::UnsupportedStateVersion { found: Some(v) } => {
+                write!(f, "agent state version {v} is not supported (this SDK reads version {})", super::STATE_VERSION)
+            }
             AgentError::UnsupportedStateVersion { found: None } => {
                 write!(f, "agent state has no numeric `version` (this SDK reads version {})", super::STATE_VERSION)
             }

@@ -16,10 +16,10 @@ use super::tool::{execute, join_in_order, BoxFuture, Tool, ToolCall, ToolResult}
 use super::AgentError;
 use crate::funcs::responses_send_stream;
 use crate::models::{
-    EasyInputMessage, EasyInputMessageContent, EasyInputMessageRole, FunctionCallOutputItem, Inputs,
-    InputsObjectsItem, OpenAIResponsesResponseStatus, OpenAIResponsesToolChoice, OpenAIResponsesToolChoiceString,
-    OpenResponsesResult, OutputItems, OutputMessageContentItem, ResponsesRequest, ResponsesRequestToolsItem,
-    StreamEvents, Usage,
+    EasyInputMessage, EasyInputMessageContent, EasyInputMessageRole, EasyInputMessageType, FunctionCallOutputItem,
+    Inputs, InputsObjectsItem, OpenAIResponsesResponseStatus, OpenAIResponsesToolChoice,
+    OpenAIResponsesToolChoiceString, OpenResponsesResult, OutputItems, OutputMessageContentItem, ResponsesRequest,
+    ResponsesRequestToolsItem, StreamEvents, Usage,
 };
 use crate::{Error, OpenRouterCore};
 
@@ -646,15 +646,16 @@ impl Runner {
                         return Err(e.into());
                     }
                 },
-                (None, PendingReason::Interrupted) => match tool.map(|t| (t, &t.handler)) {
-                    None => done.push((i, ToolResult::error(call, self.unknown_tool(&call.name)))),
-                    Some((_, None)) => {
-                        unresolved.push(PendingToolCall { call: call.clone(), reason: PendingReason::AwaitingResult })
+                (None, PendingReason::Interrupted) => {
+                    match tool.map(|t| (t, &t.handler)) {
+                        None => done.push((i, ToolResult::error(call, self.unknown_tool(&call.name)))),
+                        Some((_, None)) => unresolved
+                            .push(PendingToolCall { call: call.clone(), reason: PendingReason::AwaitingResult }),
+                        Some((t, Some(_))) if t.require_approval => unresolved
+                            .push(PendingToolCall { call: call.clone(), reason: PendingReason::AwaitingApproval }),
+                        Some((t, Some(handler))) => running.push((i, execute(t, handler, call.clone()))),
                     }
-                    Some((t, Some(_))) if t.require_approval => unresolved
-                        .push(PendingToolCall { call: call.clone(), reason: PendingReason::AwaitingApproval }),
-                    Some((t, Some(handler))) => running.push((i, execute(t, handler, call.clone()))),
-                },
+                }
                 (None, _) => unresolved.push(p.clone()),
             }
         }
@@ -679,6 +680,7 @@ fn input_items(input: Option<Inputs>) -> Result<Vec<InputsObjectsItem>, Error> {
         None => Ok(Vec::new()),
         Some(Inputs::Text(text)) => {
             let mut message = EasyInputMessage::new(EasyInputMessageRole::User);
+            message.r#type = Some(EasyInputMessageType::Message);
             message.content = Some(EasyInputMessageContent::Text(text));
             Ok(vec![InputsObjectsItem::EasyInputMessage(message)])
         }
