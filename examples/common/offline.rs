@@ -83,7 +83,7 @@ fn answer(method: &str, path: &str, body: &Value) -> (u16, &'static str, String)
         }
         ("POST", "/chat/completions") if streamed => (200, SSE, chat_stream(model)),
         ("POST", "/chat/completions") => (200, JSON, chat(model, body).to_string()),
-        ("POST", "/responses") if streamed => (200, SSE, responses_stream(model)),
+        ("POST", "/responses") if streamed => (200, SSE, responses_stream(model, body)),
         ("POST", "/responses") => (200, JSON, responses(model, body).to_string()),
         ("POST", "/embeddings") => (200, JSON, embeddings(model, body).to_string()),
         ("GET", "/models") => (200, JSON, MODELS.into()),
@@ -160,13 +160,24 @@ fn responses(model: &str, body: &Value) -> Value {
         "model": model, "status": "completed", "output": output, "parallel_tool_calls": true,
         "tool_choice": "auto", "tools": [], "error": null, "incomplete_details": null,
         "usage": {"input_tokens": 12, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 9,
-                  "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 21}
+                  "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 21, "cost": 0.0000105}
     })
 }
 
-/// A streamed Responses answer: created, the text in deltas, done, completed.
-fn responses_stream(model: &str) -> String {
-    let words = ["Once", " upon", " a", " time,", " a", " river", " met", " the", " sea."];
+/// A streamed Responses answer: created, the text in deltas, done, completed. With function
+/// tools offered and none answered yet, a call of the first one instead (as the agent example
+/// expects); once answered, the answer in words.
+fn responses_stream(model: &str, body: &Value) -> String {
+    let answered = body["input"].to_string().contains("function_call_output");
+    let tool = body["tools"].as_array().and_then(|t| t.iter().find(|t| t["type"] == "function"));
+    if let (Some(tool), false) = (tool, answered) {
+        return responses_call_stream(model, tool["name"].as_str().unwrap_or("get_weather"));
+    }
+    let words: &[&str] = if answered {
+        &["It", " is", " 18", " °C", " and", " sunny", " in", " Paris."]
+    } else {
+        &["Once", " upon", " a", " time,", " a", " river", " met", " the", " sea."]
+    };
     let mut events = vec![json!({"type": "response.created", "sequence_number": 0, "response": {
         "id": "resp_local", "object": "response", "created_at": 1761800000, "model": model, "status": "in_progress",
         "output": [], "parallel_tool_calls": true, "tool_choice": "auto", "tools": []}})];
@@ -179,6 +190,25 @@ fn responses_stream(model: &str) -> String {
     let mut done = responses(model, &Value::Null);
     done["output"][1]["content"][0]["text"] = json!(words.concat());
     events.push(json!({"type": "response.completed", "sequence_number": 11, "response": done}));
+    sse(&events)
+}
+
+/// A streamed Responses answer that calls `tool` with `{"city":"Paris"}`.
+fn responses_call_stream(model: &str, tool: &str) -> String {
+    let mut done = responses(model, &json!({"tools": []}));
+    done["output"][1]["name"] = json!(tool);
+    let call = done["output"][1].clone();
+    let events = [
+        json!({"type": "response.output_item.added", "sequence_number": 1, "output_index": 1, "item": call}),
+        json!({"type": "response.function_call_arguments.delta", "sequence_number": 2, "item_id": "fc_local",
+               "output_index": 1, "delta": call["arguments"]}),
+        json!({"type": "response.output_item.done", "sequence_number": 3, "output_index": 1, "item": call}),
+        json!({"type": "response.completed", "sequence_number": 4, "response": done}),
+    ];
+    sse(&events)
+}
+
+fn sse(events: &[Value]) -> String {
     let sse: String =
         events.iter().map(|e| format!("event: {}\ndata: {e}\n\n", e["type"].as_str().unwrap_or(""))).collect();
     sse + "data: [DONE]\n\n"
