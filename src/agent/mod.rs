@@ -71,7 +71,7 @@ pub use self::stop::{StopCondition, StopReason};
 pub use self::tool::TypedHandler;
 pub use self::tool::{Tool, ToolCall, ToolResult};
 
-use self::run::{Decision, Emitter, Runner};
+use self::run::{Decision, Emitter, OnStep, Runner};
 use crate::models::ResponsesRequest;
 use crate::{Error, OpenRouter, OpenRouterCore};
 
@@ -114,7 +114,7 @@ pub struct CallModel {
     stop: Option<StopCondition>,
     max_steps: usize,
     final_answer_turn: bool,
-    on_step: Option<Box<dyn FnMut(&Step) + Send>>,
+    on_step: Option<OnStep>,
     handle: Option<AgentHandle>,
     resume: Option<AgentState>,
     decisions: Vec<(String, Decision)>,

@@ -350,6 +350,9 @@ pub(crate) enum Decision {
     Output(Value),
 }
 
+/// The `on_step` callback.
+pub(crate) type OnStep = Box<dyn FnMut(&Step) + Send>;
+
 /// Everything a run needs, taken from the builder.
 pub(crate) struct Runner {
     pub(crate) core: OpenRouterCore,
@@ -358,7 +361,7 @@ pub(crate) struct Runner {
     pub(crate) stop: Option<StopCondition>,
     pub(crate) max_steps: usize,
     pub(crate) final_answer_turn: bool,
-    pub(crate) on_step: Option<Mutex<Box<dyn FnMut(&Step) + Send>>>,
+    pub(crate) on_step: Option<Mutex<OnStep>>,
     pub(crate) handle: AgentHandle,
     pub(crate) resume: Option<AgentState>,
     pub(crate) decisions: Vec<(String, Decision)>,
