@@ -808,3 +808,83 @@ async fn wait_until(condition: impl Fn() -> bool) {
     }
     panic!("the condition did not hold within 2 s");
 }
+
+#[tokio::test]
+async fn approval_can_depend_on_the_arguments() {
+    let server = Server::start(vec![
+        calls_turn(
+            &[("c_tmp", "delete_file", r#"{"path":"/tmp/x"}"#), ("c_etc", "delete_file", r#"{"path":"/etc/x"}"#)],
+            0.0,
+        ),
+        text_turn("Deleted /tmp/x."),
+    ])
+    .await;
+    let deleted = Arc::new(Mutex::new(Vec::new()));
+    let tool = |deleted: Arc<Mutex<Vec<String>>>| {
+        Tool::function("delete_file", "", json!({"type": "object"}), move |args: Value| {
+            let deleted = deleted.clone();
+            async move {
+                deleted.lock().unwrap().push(args["path"].as_str().unwrap_or_default().to_owned());
+                Ok::<_, String>(json!("deleted"))
+            }
+        })
+        .require_approval_when(|args| !args["path"].as_str().unwrap_or_default().starts_with("/tmp/"))
+    };
+    let run = call_model(&server.core(), request()).tool(tool(deleted.clone())).send().await.unwrap();
+    assert_eq!(*deleted.lock().unwrap(), ["/tmp/x"], "the call that needs no approval ran at once");
+    let pending: Vec<&str> = run.pending_tool_calls().iter().map(|p| p.call.call_id.as_str()).collect();
+    assert_eq!(pending, ["c_etc"]);
+    assert_eq!(run.state().status(), AgentStatus::AwaitingApproval);
+
+    call_model(&server.core(), ResponsesRequest::new())
+        .tool(tool(deleted.clone()))
+        .resume(run.into_state())
+        .approve("c_etc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(*deleted.lock().unwrap(), ["/tmp/x", "/etc/x"]);
+    // Both outputs go back together, in call order.
+    let sent: Vec<String> = outputs(&server.requests()[1]).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(sent, ["c_tmp", "c_etc"]);
+}
+
+#[tokio::test]
+async fn on_turn_start_changes_the_next_request() {
+    let server = Server::start(vec![calls_turn(&[("c1", "get_weather", "{}")], 0.0), text_turn("ok")]).await;
+    let weather = Tool::function("get_weather", "", weather_schema(), |_| async { Ok::<_, String>(json!("18 °C")) });
+    call_model(&server.core(), request())
+        .tool(weather)
+        .on_turn_start(|run, request| {
+            if !run.steps().is_empty() {
+                *request = request.clone().model("openai/gpt-4o").temperature(0.0);
+            }
+        })
+        .send()
+        .await
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(requests[0]["model"], "openai/gpt-4o-mini");
+    assert_eq!(
+        (requests[1]["model"].as_str(), requests[1]["temperature"].as_f64()),
+        (Some("openai/gpt-4o"), Some(0.0))
+    );
+    assert_eq!(outputs(&requests[1]).len(), 1, "the run still sets the conversation");
+}
+
+#[tokio::test]
+async fn raw_events_pass_the_responses_stream_through() {
+    let server = Server::start(vec![text_turn("Hello there")]).await;
+    let mut stream = call_model(&server.core(), request()).raw_events(true).stream();
+    let (mut completed, mut deltas) = (0, 0);
+    while let Some(event) = stream.next_event().await {
+        match event.unwrap() {
+            AgentEvent::Response(event) => {
+                completed += matches!(*event, openrouter::models::StreamEvents::ResponseCompleted(_)) as usize
+            }
+            AgentEvent::TextDelta(_) => deltas += 1,
+            _ => {}
+        }
+    }
+    assert_eq!((completed, deltas), (1, 2));
+}

@@ -71,7 +71,7 @@ pub use self::stop::{StopCondition, StopReason};
 pub use self::tool::TypedHandler;
 pub use self::tool::{Tool, ToolCall, ToolResult};
 
-use self::run::{Decision, Emitter, OnStep, Runner};
+use self::run::{Decision, Emitter, OnStep, OnTurnStart, Runner};
 use crate::models::ResponsesRequest;
 use crate::{Error, OpenRouter, OpenRouterCore};
 
@@ -90,6 +90,8 @@ pub fn call_model(core: &OpenRouterCore, request: impl Into<ResponsesRequest>) -
         max_steps: DEFAULT_MAX_STEPS,
         final_answer_turn: true,
         on_step: None,
+        on_turn_start: None,
+        raw_events: false,
         handle: None,
         resume: None,
         decisions: Vec::new(),
@@ -115,6 +117,8 @@ pub struct CallModel {
     max_steps: usize,
     final_answer_turn: bool,
     on_step: Option<OnStep>,
+    on_turn_start: Option<OnTurnStart>,
+    raw_events: bool,
     handle: Option<AgentHandle>,
     resume: Option<AgentState>,
     decisions: Vec<(String, Decision)>,
@@ -164,6 +168,23 @@ impl CallModel {
         self
     }
 
+    /// Called before each model call with the run so far and that call's request (a clone of
+    /// the one given to `call_model`), which it may change: another model, temperature or
+    /// instructions from the second turn on, say. The run sets `input` (the conversation),
+    /// adds its tools and, for the final answer turn, tool choice `none` after it.
+    pub fn on_turn_start(mut self, f: impl FnMut(&AgentRun, &mut ResponsesRequest) + Send + 'static) -> Self {
+        self.on_turn_start = Some(Box::new(f));
+        self
+    }
+
+    /// Also streams every event of the Responses streams as received
+    /// ([`AgentEvent::Response`]), for what the other events leave out (annotations, server
+    /// tool progress, …). Off by default.
+    pub fn raw_events(mut self, enabled: bool) -> Self {
+        self.raw_events = enabled;
+        self
+    }
+
     /// Lets `handle` cancel the run and read its state; see [`AgentHandle`].
     pub fn cancel_handle(mut self, handle: &AgentHandle) -> Self {
         self.handle = Some(handle.clone());
@@ -207,6 +228,8 @@ impl CallModel {
             max_steps: self.max_steps,
             final_answer_turn: self.final_answer_turn,
             on_step: self.on_step.map(std::sync::Mutex::new),
+            on_turn_start: self.on_turn_start.map(std::sync::Mutex::new),
+            raw_events: self.raw_events,
             handle: self.handle.unwrap_or_default(),
             resume: self.resume,
             decisions: self.decisions,

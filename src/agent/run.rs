@@ -172,6 +172,9 @@ pub enum AgentEvent {
     ToolResult(ToolResult),
     /// A step ended (its tool calls answered, or left pending).
     StepFinished(Box<Step>),
+    /// An event of the Responses stream as received, before the events made from it (only
+    /// with [`CallModel::raw_events`](super::CallModel::raw_events)).
+    Response(Box<StreamEvents>),
     /// The run ended: the last event of the stream.
     Finished(AgentRun),
 }
@@ -353,6 +356,9 @@ pub(crate) enum Decision {
 /// The `on_step` callback.
 pub(crate) type OnStep = Box<dyn FnMut(&Step) + Send>;
 
+/// The `on_turn_start` callback.
+pub(crate) type OnTurnStart = Box<dyn FnMut(&AgentRun, &mut ResponsesRequest) + Send>;
+
 /// Everything a run needs, taken from the builder.
 pub(crate) struct Runner {
     pub(crate) core: OpenRouterCore,
@@ -362,6 +368,8 @@ pub(crate) struct Runner {
     pub(crate) max_steps: usize,
     pub(crate) final_answer_turn: bool,
     pub(crate) on_step: Option<Mutex<OnStep>>,
+    pub(crate) on_turn_start: Option<Mutex<OnTurnStart>>,
+    pub(crate) raw_events: bool,
     pub(crate) handle: AgentHandle,
     pub(crate) resume: Option<AgentState>,
     pub(crate) decisions: Vec<(String, Decision)>,
@@ -396,7 +404,11 @@ impl Runner {
         loop {
             let final_turn = final_reason.is_some();
             self.handle.set_state(&run.state, AgentStatus::Interrupted);
-            let response = self.turn(&run.state.items, final_turn, &events).await?;
+            let mut request = self.request.clone();
+            if let Some(hook) = self.on_turn_start.as_mut() {
+                (hook.get_mut().unwrap_or_else(|e| e.into_inner()))(&run, &mut request);
+            }
+            let response = self.turn(request, &run.state.items, final_turn, &events).await?;
             run.state.usage.add(response.usage.as_ref());
             run.state.model_calls += 1;
             if response.store == Some(true) {
@@ -523,11 +535,11 @@ impl Runner {
     /// One model call, streamed: forwards the deltas, returns the completed response.
     async fn turn(
         &self,
+        mut request: ResponsesRequest,
         items: &[InputsObjectsItem],
         final_turn: bool,
         events: &Emitter,
     ) -> Result<OpenResponsesResult, Error> {
-        let mut request = self.request.clone();
         request.input = Some(Inputs::Objects(items.to_vec()));
         if !self.tools.is_empty() {
             let mut tools = request.tools.take().unwrap_or_default();
@@ -546,6 +558,9 @@ impl Runner {
                 None => return Err(AgentError::StreamEndedEarly.into()),
                 Some(event) => event?,
             };
+            if self.raw_events && events.0.is_some() {
+                events.emit(AgentEvent::Response(Box::new(event.clone()))).await;
+            }
             match event {
                 StreamEvents::ResponseOutputTextDelta(e) => events.emit(AgentEvent::TextDelta(e.delta)).await,
                 StreamEvents::ResponseReasoningTextDelta(e) => events.emit(AgentEvent::ReasoningDelta(e.delta)).await,
@@ -588,7 +603,7 @@ impl Runner {
                 None => Slot::Done(ToolResult::error(call, self.unknown_tool(&call.name))),
                 Some(tool) => match &tool.handler {
                     None => Slot::Pending(PendingReason::AwaitingResult),
-                    Some(_) if tool.require_approval => Slot::Pending(PendingReason::AwaitingApproval),
+                    Some(_) if tool.needs_approval(call) => Slot::Pending(PendingReason::AwaitingApproval),
                     Some(handler) => {
                         running.push(execute(tool, handler, call.clone()));
                         Slot::Running
@@ -654,7 +669,7 @@ impl Runner {
                         None => done.push((i, ToolResult::error(call, self.unknown_tool(&call.name)))),
                         Some((_, None)) => unresolved
                             .push(PendingToolCall { call: call.clone(), reason: PendingReason::AwaitingResult }),
-                        Some((t, Some(_))) if t.require_approval => unresolved
+                        Some((t, Some(_))) if t.needs_approval(call) => unresolved
                             .push(PendingToolCall { call: call.clone(), reason: PendingReason::AwaitingApproval }),
                         Some((t, Some(handler))) => running.push((i, execute(t, handler, call.clone()))),
                     }

@@ -16,6 +16,9 @@ pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// A handler with its error already turned into the text sent back to the model.
 pub(crate) type Handler = Arc<dyn Fn(Value) -> BoxFuture<Result<Value, String>> + Send + Sync>;
 
+/// Decides from a call's arguments whether it needs approval.
+pub(crate) type ApprovalCheck = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
+
 /// A tool the model may call: its name, description and JSON Schema, and either a handler that
 /// the run calls by itself ([`Tool::function`], [`Tool::typed`]) or none, for a tool the program
 /// answers itself ([`Tool::manual`]).
@@ -47,6 +50,7 @@ pub struct Tool {
     pub(crate) definition: ResponsesRequestToolsItemFunction,
     pub(crate) handler: Option<Handler>,
     pub(crate) require_approval: bool,
+    pub(crate) approval_check: Option<ApprovalCheck>,
     pub(crate) timeout: Option<Duration>,
     /// Why the tool cannot be sent (parameters that are not a JSON object): `send` fails with it.
     pub(crate) invalid: Option<String>,
@@ -149,7 +153,7 @@ impl Tool {
         if definition.name.trim().is_empty() {
             invalid = Some("a tool has an empty name".into());
         }
-        Tool { definition, handler, require_approval: false, timeout: None, invalid }
+        Tool { definition, handler, require_approval: false, approval_check: None, timeout: None, invalid }
     }
 
     /// Asks the program before each call (human in the loop): the run stops with the call
@@ -159,6 +163,27 @@ impl Tool {
     pub fn require_approval(mut self, require: bool) -> Tool {
         self.require_approval = require;
         self
+    }
+
+    /// Asks the program before the calls for which `check` holds, given the parsed arguments
+    /// (a call whose arguments do not parse needs approval too); the others run at once.
+    ///
+    /// ```
+    /// # use openrouter::agent::Tool;
+    /// # use serde_json::json;
+    /// let delete = Tool::manual("delete_file", "Deletes a file", json!({"type": "object"}))
+    ///     .require_approval_when(|args| !args["path"].as_str().unwrap_or("").starts_with("/tmp/"));
+    /// # let _ = delete;
+    /// ```
+    pub fn require_approval_when(mut self, check: impl Fn(&Value) -> bool + Send + Sync + 'static) -> Tool {
+        self.approval_check = Some(Arc::new(check));
+        self
+    }
+
+    /// Whether this call waits for the program's approval.
+    pub(crate) fn needs_approval(&self, call: &ToolCall) -> bool {
+        self.require_approval
+            || self.approval_check.as_ref().is_some_and(|check| call.arguments_json().map_or(true, |args| check(&args)))
     }
 
     /// Asks the model to follow the schema exactly (`"strict": true` in the tool's definition).
@@ -196,6 +221,7 @@ impl fmt::Debug for Tool {
             .field("name", &self.definition.name)
             .field("manual", &self.handler.is_none())
             .field("require_approval", &self.require_approval)
+            .field("approval_check", &self.approval_check.is_some())
             .field("strict", &self.definition.strict)
             .field("timeout", &self.timeout)
             .finish()
