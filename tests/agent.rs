@@ -888,3 +888,64 @@ async fn raw_events_pass_the_responses_stream_through() {
     }
     assert_eq!((completed, deltas), (1, 2));
 }
+
+#[tokio::test]
+async fn arguments_that_are_not_json_go_back_as_an_error_output() {
+    let server =
+        Server::start(vec![calls_turn(&[("c1", "get_weather", r#"{"city": "Par"#)], 0.0), text_turn("ok")]).await;
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    let weather = Tool::function("get_weather", "", weather_schema(), move |_| {
+        r.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<_, String>(json!("18 °C")) }
+    });
+    let run = call_model(&server.core(), request()).tool(weather).send().await.unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 0, "the handler does not see arguments that do not parse");
+    let sent = outputs(&server.requests()[1]);
+    assert!(sent[0].1.contains("not valid JSON") && sent[0].1.contains("get_weather"), "{}", sent[0].1);
+    assert!(run.steps()[0].tool_results[0].is_error());
+}
+
+#[tokio::test]
+async fn cancelling_while_a_tool_runs_drops_it_and_resuming_runs_it_again() {
+    let server = Server::start(vec![calls_turn(&[("c1", "slow", "{}")], 0.001), text_turn("Done at last.")]).await;
+    let started = Arc::new(Notify::new());
+    let finished = Arc::new(AtomicUsize::new(0));
+    let slow = |started: Arc<Notify>, finished: Arc<AtomicUsize>, pause: u64| {
+        Tool::function("slow", "", json!({"type": "object"}), move |_| {
+            let (started, finished) = (started.clone(), finished.clone());
+            async move {
+                started.notify_one();
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+                finished.fetch_add(1, Ordering::SeqCst);
+                Ok::<_, String>(json!("slow answer"))
+            }
+        })
+    };
+    let handle = AgentHandle::new();
+    let run = tokio::spawn(
+        call_model(&server.core(), request())
+            .tool(slow(started.clone(), finished.clone(), 30_000))
+            .cancel_handle(&handle)
+            .send(),
+    );
+    started.notified().await;
+    handle.cancel();
+    let error = tokio::time::timeout(Duration::from_secs(2), run).await.expect("at once").unwrap().unwrap_err();
+    assert!(error.is_cancelled(), "{error:?}");
+    assert_eq!(finished.load(Ordering::SeqCst), 0);
+    let state = handle.state().unwrap();
+    assert_eq!(state.status(), AgentStatus::Interrupted);
+    assert_eq!(state.pending_tool_calls()[0].reason, PendingReason::Interrupted);
+    assert_eq!(server.request_count(), 1);
+
+    let run = call_model(&server.core(), ResponsesRequest::new())
+        .tool(slow(started, finished.clone(), 1))
+        .resume(state)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(finished.load(Ordering::SeqCst), 1, "the interrupted call ran again");
+    assert_eq!(outputs(&server.requests()[1]), vec![("c1".to_owned(), "slow answer".to_owned())]);
+    assert_eq!(run.text(), "Done at last.");
+}
