@@ -949,3 +949,16 @@ async fn cancelling_while_a_tool_runs_drops_it_and_resuming_runs_it_again() {
     assert_eq!(outputs(&server.requests()[1]), vec![("c1".to_owned(), "slow answer".to_owned())]);
     assert_eq!(run.text(), "Done at last.");
 }
+
+#[tokio::test]
+async fn a_final_turn_with_text_and_a_call_answers_and_keeps_the_call_pending() {
+    let final_turn =
+        stream_of("resp_2", vec![message("Here is what I found."), function_call("c2", "get_weather", "{}")], 0.0);
+    let server = Server::start(vec![calls_turn(&[("c1", "get_weather", "{}")], 0.0), final_turn]).await;
+    let weather = Tool::function("get_weather", "", weather_schema(), |_| async { Ok::<_, String>(json!("18 °C")) });
+    let run = call_model(&server.core(), request()).tool(weather).max_steps(1).send().await.unwrap();
+    assert_eq!(run.text(), "Here is what I found.");
+    assert_eq!(*run.stop_reason(), StopReason::MaxSteps(1));
+    assert_eq!(run.pending_tool_calls()[0].call.call_id, "c2", "the unanswered call is not lost");
+    assert_eq!(server.request_count(), 2);
+}

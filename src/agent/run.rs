@@ -429,13 +429,15 @@ impl Runner {
             };
 
             if final_turn || calls.is_empty() {
-                let outcome = if !calls.is_empty() {
-                    run.state.pending = interrupted(&calls);
-                    Err(AgentError::ToolOnlyFinalTurn { tools: calls.iter().map(|c| c.name.clone()).collect() })
-                } else if is_empty_answer(&step.response) {
-                    Err(AgentError::EmptyFinalTurn { status: step.response.status.as_str().to_owned() })
-                } else {
+                // Calls of the final answer turn are not run; they stay pending (a resume runs
+                // them), so the conversation never holds a call without its output.
+                run.state.pending = interrupted(&calls);
+                let outcome = if has_answer(&step.response) {
                     Ok(())
+                } else if !calls.is_empty() {
+                    Err(AgentError::ToolOnlyFinalTurn { tools: calls.iter().map(|c| c.name.clone()).collect() })
+                } else {
+                    Err(AgentError::EmptyFinalTurn { status: step.response.status.as_str().to_owned() })
                 };
                 self.finish_step(&mut run, step, &events).await;
                 if let Err(e) = outcome {
@@ -754,14 +756,15 @@ fn with_items(mut response: OpenResponsesResult, done: Vec<OutputItems>) -> Open
     response
 }
 
-/// No text, no refusal, no call and no other item: reasoning at most.
-fn is_empty_answer(response: &OpenResponsesResult) -> bool {
-    response.output.iter().all(|item| match item {
-        OutputItems::Reasoning(_) => true,
+/// Whether the response answers: text that is not blank, a refusal, or an item other than
+/// reasoning and function calls (an image, a server tool's result).
+fn has_answer(response: &OpenResponsesResult) -> bool {
+    response.output.iter().any(|item| match item {
+        OutputItems::Reasoning(_) | OutputItems::FunctionCall(_) => false,
         OutputItems::Message(message) => message
             .content
             .iter()
-            .all(|part| matches!(part, OutputMessageContentItem::OutputText(t) if t.text.trim().is_empty())),
-        _ => false,
+            .any(|part| !matches!(part, OutputMessageContentItem::OutputText(t) if t.text.trim().is_empty())),
+        _ => true,
     })
 }
