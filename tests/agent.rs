@@ -962,3 +962,47 @@ async fn a_final_turn_with_text_and_a_call_answers_and_keeps_the_call_pending() 
     assert_eq!(run.pending_tool_calls()[0].call.call_id, "c2", "the unanswered call is not lost");
     assert_eq!(server.request_count(), 2);
 }
+
+#[cfg(feature = "messages")]
+#[tokio::test]
+async fn a_claude_history_with_tool_use_goes_on_as_an_agent_run() {
+    use openrouter::agent::convert::{claude_to_input, input_to_claude};
+    use openrouter::models::MessagesMessageParam;
+
+    let history: Vec<MessagesMessageParam> = serde_json::from_value(json!([
+        {"role": "user", "content": "Weather in Oslo?"},
+        {"role": "assistant", "content": [
+            {"type": "text", "text": "Let me check."},
+            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Oslo"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "-3 °C"}]}
+    ]))
+    .unwrap();
+    let items = claude_to_input(&history);
+    let sent: Vec<Value> = items.iter().map(|i| serde_json::to_value(i).unwrap()).collect();
+    assert_eq!(
+        sent[2],
+        json!({"type": "function_call", "call_id": "toolu_1", "name": "get_weather",
+                                "arguments": "{\"city\":\"Oslo\"}"})
+    );
+    assert_eq!(sent[3], json!({"type": "function_call_output", "call_id": "toolu_1", "output": "-3 °C"}));
+    let back: Vec<Value> = input_to_claude(&items).iter().map(|m| serde_json::to_value(m).unwrap()).collect();
+    assert_eq!(
+        back[1]["content"][1],
+        json!({"type": "tool_use", "id": "toolu_1", "name": "get_weather",
+                                             "input": {"city": "Oslo"}})
+    );
+    assert_eq!(
+        back[2],
+        json!({"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
+                                                            "content": "-3 °C"}]})
+    );
+
+    let server = Server::start(vec![text_turn("It is -3 °C in Oslo.")]).await;
+    let run = call_model(&server.core(), ResponsesRequest::new().model("anthropic/claude-sonnet-4").input(items))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(input(&server.requests()[0]).len(), 4);
+    let claude = input_to_claude(run.state().items());
+    assert_eq!(serde_json::to_value(claude.last().unwrap()).unwrap()["content"][0]["text"], "It is -3 °C in Oslo.");
+}

@@ -58,7 +58,7 @@ mod state;
 pub mod stop;
 mod tool;
 
-#[cfg(feature = "chat")]
+#[cfg(any(feature = "chat", feature = "messages"))]
 pub mod convert;
 
 use serde_json::Value;
