@@ -125,7 +125,9 @@ pub fn max_cost(usd: f64) -> StopCondition {
 }
 
 /// Stops when the last step finished for this reason; see
-/// [`Step::finish_reason`](super::Step::finish_reason) for the values.
+/// [`Step::finish_reason`](super::Step::finish_reason) for the values. Like every condition it
+/// is checked after a step whose tool calls were answered: a turn without tool calls ends the
+/// run anyway ([`StopReason::Completed`]; an empty one is an error).
 pub fn finish_reason_is(reason: impl Into<String>) -> StopCondition {
     StopCondition { checks: vec![Check::FinishReason(reason.into())] }
 }
