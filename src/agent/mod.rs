@@ -61,6 +61,8 @@ mod tool;
 #[cfg(any(feature = "chat", feature = "messages"))]
 pub mod convert;
 
+use std::future::Future;
+
 use serde_json::Value;
 
 pub use self::error::AgentError;
@@ -237,8 +239,10 @@ impl CallModel {
     }
 
     /// Runs the loop to its end; the run, or the error that stopped it.
-    pub async fn send(self) -> Result<AgentRun, Error> {
-        self.into_runner().run(Emitter::default()).await
+    pub fn send(self) -> impl Future<Output = Result<AgentRun, Error>> + Send + 'static {
+        // The loop's state (a response, a request, a stream) is large: it lives on the heap, so
+        // that awaiting the run takes little of the caller's stack.
+        Box::pin(self.into_runner().run(Emitter::default()))
     }
 
     /// Runs the loop as a stream of events, the whole run last ([`AgentEvent::Finished`]).

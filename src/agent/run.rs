@@ -390,7 +390,7 @@ impl Runner {
         };
         let mut request_items = Vec::new();
         if resumed.is_some() {
-            let unresolved = self.resolve(&mut run, &events).await?;
+            let unresolved = Box::pin(self.resolve(&mut run, &events)).await?;
             if !unresolved.is_empty() {
                 // Sending now would give the model calls without outputs: stop again instead.
                 return Ok(self.wait_for_program(run, unresolved));
@@ -408,7 +408,7 @@ impl Runner {
             if let Some(hook) = self.on_turn_start.as_mut() {
                 (hook.get_mut().unwrap_or_else(|e| e.into_inner()))(&run, &mut request);
             }
-            let response = self.turn(request, &run.state.items, final_turn, &events).await?;
+            let response = Box::pin(self.turn(request, &run.state.items, final_turn, &events)).await?;
             run.state.usage.add(response.usage.as_ref());
             run.state.model_calls += 1;
             if response.store == Some(true) {
@@ -453,7 +453,7 @@ impl Runner {
             // While the tools run, the state resumes by running them again.
             run.state.pending = interrupted(&calls);
             self.handle.set_state(&run.state, AgentStatus::Interrupted);
-            let (results, pending) = self.call_tools(&calls).await?;
+            let (results, pending) = Box::pin(self.call_tools(&calls)).await?;
             for result in &results {
                 events.emit(AgentEvent::ToolResult(result.clone())).await;
             }
@@ -551,7 +551,7 @@ impl Runner {
         if final_turn {
             request.tool_choice = Some(OpenAIResponsesToolChoice::Text(OpenAIResponsesToolChoiceString::None));
         }
-        let mut stream = self.handle.guard(responses_send_stream(&self.core, request)).await??;
+        let mut stream = self.handle.guard(Box::pin(responses_send_stream(&self.core, request))).await??;
         // Argument deltas name the item; the program knows the call by its call id.
         let mut call_ids: Vec<(String, String)> = Vec::new();
         let mut done_items = Vec::new();
