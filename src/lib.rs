@@ -65,6 +65,9 @@
 )]
 #![warn(missing_debug_implementations)]
 
+#[cfg(feature = "agent")]
+#[cfg_attr(docsrs, doc(cfg(feature = "agent")))]
+pub mod agent;
 pub mod client;
 pub mod core;
 mod errors;

@@ -71,6 +71,9 @@ enum Kind {
     Protocol,
     /// A hook refused the request, or panicked.
     Hook,
+    /// The agent loop could not go on (feature `agent`); the source is its `AgentError`.
+    #[cfg(feature = "agent")]
+    Agent,
 }
 
 /// The error object the API sends: `{"error": {"code", "message", "metadata"}}`, normalised the
@@ -191,6 +194,13 @@ impl Error {
         let mut e = Error::new(Kind::Connect, message).with_source(source);
         e.inner.response_started = received > 0;
         e
+    }
+
+    /// The agent loop's own failure (an empty final turn, a stream cut before its end, …);
+    /// `source` is the typed reason, read back with `Error::agent_error`.
+    #[cfg(feature = "agent")]
+    pub(crate) fn agent(message: String, source: impl Into<Source>) -> Self {
+        Error::new(Kind::Agent, message).with_source(source)
     }
 
     /// A response that is not valid HTTP; `what` says what was wrong.
@@ -451,6 +461,15 @@ impl Error {
     /// A hook refused the request ([`Error::hook`]) or panicked; never retried.
     pub fn is_hook(&self) -> bool {
         self.inner.kind == Kind::Hook
+    }
+
+    /// The agent loop could not go on (feature `agent`): the model's last turn was empty or
+    /// asked only for tools, its stream ended without `response.completed`, a resumed state
+    /// is of an unknown version or names a call that is not pending. The reason is
+    /// `agent_error()`.
+    #[cfg(feature = "agent")]
+    pub fn is_agent(&self) -> bool {
+        self.inner.kind == Kind::Agent
     }
 
     /// Whether trying the same request again may succeed: connection errors,
