@@ -37,8 +37,8 @@ pub(crate) use hooks::operation_id;
 pub use hooks::{Hook, HookError, HookRequest, HookResponse, HookRetry, RetryReason};
 #[cfg(fuzzing)]
 pub(crate) use request::HttpResponse;
+pub(crate) use request::SuccessBody;
 pub(crate) use request::{encode_component, encode_path_segment, HttpRequest};
 pub use retry::RetryConfig;
-pub(crate) use send::SuccessBody;
 #[cfg(feature = "tracing")]
 pub(crate) use trace::stream_end;

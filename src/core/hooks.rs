@@ -21,8 +21,7 @@ use http::{HeaderMap, Method, Uri};
 use super::body::RawResponse;
 use super::operations::OPERATIONS;
 use super::request::HttpRequest;
-use super::send::SuccessBody;
-use super::OpenRouterCore;
+use super::request::SuccessBody;
 use crate::Error;
 
 /// Code called at each step of every call: before each attempt is sent, on each response head,
@@ -281,14 +280,26 @@ impl fmt::Debug for HookRetry<'_> {
 /// is linked only by a program that registers a hook (see the module docs).
 pub(crate) type Hooks = Arc<dyn Dispatch>;
 
-type Sent<'a> = Pin<Box<dyn Future<Output = Result<(RawResponse, HeaderValue), Error>> + Send + 'a>>;
+pub(crate) type Sent<'a> = Pin<Box<dyn Future<Output = Result<(RawResponse, HeaderValue), Error>> + Send + 'a>>;
+
+/// The core's retry loop, run with a list of hooks at its points (implemented by the core in
+/// `send.rs`, so that this module does not depend on the core's type).
+pub(crate) trait RetryLoop: Sync {
+    fn run_with_hooks<'a>(
+        &'a self,
+        req: HttpRequest,
+        success: SuccessBody,
+        attempts: &'a mut u32,
+        hooks: &'a HookList,
+    ) -> Sent<'a>;
+}
 
 /// The registered hooks as the core holds them.
 pub(crate) trait Dispatch: Send + Sync {
     /// The retry loop with these hooks at its points.
     fn execute<'a>(
         &'a self,
-        core: &'a OpenRouterCore,
+        core: &'a dyn RetryLoop,
         req: HttpRequest,
         success: SuccessBody,
         attempts: &'a mut u32,
@@ -356,7 +367,7 @@ pub(crate) fn push(prev: Option<Hooks>, hook: Arc<dyn Hook>) -> Hooks {
     Arc::new(HookList(list))
 }
 
-struct HookList(Vec<Arc<dyn Hook>>);
+pub(crate) struct HookList(Vec<Arc<dyn Hook>>);
 
 impl HookList {
     /// Calls `f` on each hook in order; a panic becomes the call's error.
@@ -381,12 +392,12 @@ impl HookList {
 impl Dispatch for HookList {
     fn execute<'a>(
         &'a self,
-        core: &'a OpenRouterCore,
+        core: &'a dyn RetryLoop,
         req: HttpRequest,
         success: SuccessBody,
         attempts: &'a mut u32,
     ) -> Sent<'a> {
-        Box::pin(core.retry_loop(req, success, attempts, self))
+        core.run_with_hooks(req, success, attempts, self)
     }
 
     fn after(&self, before: &Hooks) -> Hooks {

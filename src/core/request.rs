@@ -231,3 +231,12 @@ mod tests {
         assert_eq!(response(b" {\"a\": 1} ").json::<serde_json::Value>().unwrap()["a"], 1);
     }
 }
+
+/// What the caller does with a success body (an error status's body is always read whole).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SuccessBody {
+    /// Read it whole within the attempt (JSON).
+    Read,
+    /// Leave it unread: the caller reads it (binary downloads, event streams).
+    Unread,
+}

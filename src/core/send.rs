@@ -12,19 +12,22 @@ use hyper_util::client::legacy::connect::{capture_connection, CaptureConnection}
 use super::body::{self, RawResponse, ReqBody};
 use super::config::{bearer, header_pair, Auth, BaseUrl, NO_KEY};
 use super::conn;
-use super::hooks::{NoHooks, Points};
-use super::request::{HttpRequest, HttpResponse};
+use super::hooks::{HookList, NoHooks, Points, RetryLoop, Sent};
+use super::request::{HttpRequest, HttpResponse, SuccessBody};
 use super::OpenRouterCore;
 use crate::headers::{bearer_key, content_encoding, retry_after};
 use crate::Error;
 
-/// What the caller does with a success body (an error status's body is always read whole).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SuccessBody {
-    /// Read it whole within the attempt (JSON).
-    Read,
-    /// Leave it unread: the caller reads it (binary downloads, event streams).
-    Unread,
+impl RetryLoop for OpenRouterCore {
+    fn run_with_hooks<'a>(
+        &'a self,
+        req: HttpRequest,
+        success: SuccessBody,
+        attempts: &'a mut u32,
+        hooks: &'a HookList,
+    ) -> Sent<'a> {
+        Box::pin(self.retry_loop(req, success, attempts, hooks))
+    }
 }
 
 impl OpenRouterCore {
