@@ -202,7 +202,7 @@ struct Settings {
     app_title: Option<String>,
     app_categories: Option<String>,
     /// The hooks registered here, in order (the builder's, or one view's).
-    hooks: Option<Hooks>,
+    hooks: Option<Hooks<OpenRouterCore>>,
 }
 
 /// Writes each setter the builder and the options share once: `[builder name, options name]`,
@@ -515,7 +515,7 @@ pub(super) struct Config {
     pub(super) app_title: Option<HeaderValue>,
     pub(super) app_categories: Option<HeaderValue>,
     /// The builder's hooks, then each view's; `None` when there are none.
-    pub(super) hooks: Option<Hooks>,
+    pub(super) hooks: Option<Hooks<OpenRouterCore>>,
     /// The first invalid per-call setting: every call on the view fails with it.
     pub(super) invalid: Option<String>,
     /// Whether per-call options were applied (shown by `Debug`).

@@ -278,12 +278,14 @@ impl fmt::Debug for HookRetry<'_> {
 
 /// The registered hooks, as the send path sees them: a trait object, so that the code behind it
 /// is linked only by a program that registers a hook (see the module docs).
-pub(crate) type Hooks = Arc<dyn Dispatch>;
+pub(crate) type Hooks<C> = Arc<dyn Dispatch<C>>;
 
 pub(crate) type Sent<'a> = Pin<Box<dyn Future<Output = Result<(RawResponse, HeaderValue), Error>> + Send + 'a>>;
 
 /// The core's retry loop, run with a list of hooks at its points (implemented by the core in
-/// `send.rs`, so that this module does not depend on the core's type).
+/// `send.rs`, so that this module does not depend on the core's type). Called statically from
+/// `HookList`'s `Dispatch`, so the hook-calling copy of the loop is linked only where a hook
+/// list is made (`.hook(..)`).
 pub(crate) trait RetryLoop: Sync {
     fn run_with_hooks<'a>(
         &'a self,
@@ -295,17 +297,11 @@ pub(crate) trait RetryLoop: Sync {
 }
 
 /// The registered hooks as the core holds them.
-pub(crate) trait Dispatch: Send + Sync {
+pub(crate) trait Dispatch<C>: Send + Sync {
     /// The retry loop with these hooks at its points.
-    fn execute<'a>(
-        &'a self,
-        core: &'a dyn RetryLoop,
-        req: HttpRequest,
-        success: SuccessBody,
-        attempts: &'a mut u32,
-    ) -> Sent<'a>;
+    fn execute<'a>(&'a self, core: &'a C, req: HttpRequest, success: SuccessBody, attempts: &'a mut u32) -> Sent<'a>;
     /// These hooks run after those of `before`: the list of both.
-    fn after(&self, before: &Hooks) -> Hooks;
+    fn after(&self, before: &Hooks<C>) -> Hooks<C>;
     fn list(&self) -> &[Arc<dyn Hook>];
 }
 
@@ -361,7 +357,7 @@ impl Points for NoHooks {
 }
 
 /// `prev`'s hooks and then `hook` (what `.hook(..)` does).
-pub(crate) fn push(prev: Option<Hooks>, hook: Arc<dyn Hook>) -> Hooks {
+pub(crate) fn push<C: RetryLoop>(prev: Option<Hooks<C>>, hook: Arc<dyn Hook>) -> Hooks<C> {
     let mut list = prev.map(|p| p.list().to_vec()).unwrap_or_default();
     list.push(hook);
     Arc::new(HookList(list))
@@ -389,18 +385,12 @@ impl HookList {
     }
 }
 
-impl Dispatch for HookList {
-    fn execute<'a>(
-        &'a self,
-        core: &'a dyn RetryLoop,
-        req: HttpRequest,
-        success: SuccessBody,
-        attempts: &'a mut u32,
-    ) -> Sent<'a> {
+impl<C: RetryLoop> Dispatch<C> for HookList {
+    fn execute<'a>(&'a self, core: &'a C, req: HttpRequest, success: SuccessBody, attempts: &'a mut u32) -> Sent<'a> {
         core.run_with_hooks(req, success, attempts, self)
     }
 
-    fn after(&self, before: &Hooks) -> Hooks {
+    fn after(&self, before: &Hooks<C>) -> Hooks<C> {
         Arc::new(HookList(before.list().iter().chain(&self.0).cloned().collect()))
     }
 

@@ -585,10 +585,14 @@ impl Drop for Lenient {
 /// assert!(serde_json::from_str::<Vec<ReasoningDetailUnion>>(text).is_err());
 /// ```
 pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> serde_json::Result<T> {
-    serde_json::from_str(text).or_else(|_| {
-        let _lenient = Lenient::on();
-        serde_json::from_str(text)
-    })
+    // One call site, in a loop: two would each inline the whole decoder of `T`.
+    let mut lenient = None;
+    loop {
+        match serde_json::from_str(text) {
+            Err(_) if lenient.is_none() => lenient = Some(Lenient::on()),
+            result => return result,
+        }
+    }
 }
 
 /// Where a tagged union's entries stand once the tag is read.
