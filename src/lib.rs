@@ -77,6 +77,7 @@ pub mod funcs;
 #[doc(hidden)]
 pub mod fuzzing;
 mod headers;
+mod json;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;

@@ -244,8 +244,7 @@ fn decode_event<T: DeserializeOwned>(
         }
     }
     // The data is already checked UTF-8: `from_str` does not validate it again.
-    crate::models::support::from_str(data)
-        .map_err(|e| Error::decode_data(e, Bytes::copy_from_slice(data.as_bytes()), secret))
+    crate::json::from_str(data).map_err(|e| Error::decode_data(e, Bytes::copy_from_slice(data.as_bytes()), secret))
 }
 
 #[derive(Deserialize)]

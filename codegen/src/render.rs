@@ -1005,7 +1005,7 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
             let _ = writeln!(m, "//! - `{from}` -> `{to}`");
         }
     }
-    m.push_str("\n#[macro_use]\npub(crate) mod support;\n\npub use support::from_str;\n\n");
+    m.push_str("\n#[macro_use]\npub(crate) mod support;\n\npub use crate::json::from_str;\n\n");
     for module in homes.keys() {
         let cfg = format!("feature = \"{module}\"");
         let inception = if module == "models" { "#[allow(clippy::module_inception)]\n" } else { "" };

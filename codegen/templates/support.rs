@@ -295,8 +295,8 @@ macro_rules! tag_enum {
 /// raw JSON (which re-encodes unchanged); a missing tag tries the variants in order.
 ///
 /// A known tag whose variant does not decode (a newer shape of a known variant) fails the
-/// direct decode; the SDK's decoders ([`from_str`]) then decode the text again with every union
-/// buffered into a `serde_json::Value` ([`Lenient`]), where that variant becomes `Unknown` and
+/// direct decode; the SDK's decoders (`json::from_str`) then decode the text again with every union
+/// buffered into a `serde_json::Value` (`json::Lenient`), where that variant becomes `Unknown` and
 /// the rest of the response stays readable. A bad response costs a second parse; a good one is
 /// read once.
 macro_rules! tagged_union {
@@ -315,7 +315,7 @@ macro_rules! tagged_union {
             /// The buffered decode: by the tag's value, else the first variant that decodes,
             /// else `Unknown`; unions inside are buffered too.
             fn from_value(value: serde_json::Value) -> Self {
-                let _lenient = $crate::models::support::Lenient::on();
+                let _lenient = $crate::json::Lenient::on();
                 let decoded = match value.get($tag).and_then(serde_json::Value::as_str) {
                     $(Some($($value)|+) => <$ty as serde::Deserialize>::deserialize(&value).ok().map(Self::$variant),)+
                     Some(_) => None,
@@ -341,7 +341,7 @@ macro_rules! tagged_union {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                if $crate::models::support::Lenient::is_on() {
+                if $crate::json::Lenient::is_on() {
                     let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
                     return Ok(Self::from_value(value));
                 }
@@ -417,7 +417,7 @@ macro_rules! untagged_union {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 use $crate::models::support::JsonKind;
 
-                if $crate::models::support::Lenient::is_on() {
+                if $crate::json::Lenient::is_on() {
                     let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
                     return Ok(Self::from_value(JsonKind::of(&value), value));
                 }
@@ -537,61 +537,6 @@ impl JsonKind {
             serde_json::Value::String(_) => JsonKind::String,
             serde_json::Value::Array(_) => JsonKind::Array,
             serde_json::Value::Object(_) => JsonKind::Object,
-        }
-    }
-}
-
-thread_local! {
-    static LENIENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// While one is alive on a thread, tagged unions decoded on it buffer their input and turn a
-/// variant that does not decode into `Unknown` (see `tagged_union!`). Restores the previous
-/// setting when dropped, panics included.
-pub(crate) struct Lenient {
-    was: bool,
-}
-
-impl Lenient {
-    pub(crate) fn on() -> Lenient {
-        Lenient { was: LENIENT.with(|lenient| lenient.replace(true)) }
-    }
-
-    pub(crate) fn is_on() -> bool {
-        LENIENT.with(std::cell::Cell::get)
-    }
-}
-
-impl Drop for Lenient {
-    fn drop(&mut self) {
-        LENIENT.with(|lenient| lenient.set(self.was));
-    }
-}
-
-/// Decodes a model from JSON text the way the SDK's functions decode a response body or an
-/// event's data: straight from the text, and if that fails, once more with every tagged union
-/// buffered, so that an item of a newer shape than this SDK knows (a known `type` whose fields
-/// changed) reads as that union's `Unknown` instead of failing the whole value. Use it for
-/// payloads stored or received elsewhere; `serde_json::from_str` gives the first, strict try
-/// alone. When both fail, the error is the second one's.
-///
-/// ```
-/// use openrouter::models::{from_str, ReasoningDetailUnion};
-///
-/// // a known type, but its required `summary` is missing
-/// let text = r#"[{"type": "reasoning.summary"}, {"type": "reasoning.text", "text": "t"}]"#;
-/// let details: Vec<ReasoningDetailUnion> = from_str(text).unwrap();
-/// assert!(matches!(details[0], ReasoningDetailUnion::Unknown(_)));
-/// assert!(matches!(details[1], ReasoningDetailUnion::ReasoningText(_)));
-/// assert!(serde_json::from_str::<Vec<ReasoningDetailUnion>>(text).is_err());
-/// ```
-pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> serde_json::Result<T> {
-    // One call site, in a loop: two would each inline the whole decoder of `T`.
-    let mut lenient = None;
-    loop {
-        match serde_json::from_str(text) {
-            Err(_) if lenient.is_none() => lenient = Some(Lenient::on()),
-            result => return result,
         }
     }
 }

@@ -130,7 +130,7 @@ impl HttpResponse {
         // checking each string as it goes.
         // (One decoder per type: `from_slice` as a fallback would double the code of each.)
         let decoded = match std::str::from_utf8(&self.body) {
-            Ok(text) => crate::models::support::from_str(text),
+            Ok(text) => crate::json::from_str(text),
             Err(_) => Err(serde::de::Error::custom("the body is not valid UTF-8")),
         };
         decoded.map_err(|e| self.decode_error(e))

@@ -188,15 +188,3 @@ pub fn oauth_create_authorization_url(
     }
     Ok(url)
 }
-
-impl<'a> crate::client::Oauth<'a> {
-    /// A SHA-256 code challenge; see [`oauth_create_sha256_code_challenge`].
-    pub fn create_sha256_code_challenge(&self, verifier: Option<&str>) -> Result<CodeChallenge, Error> {
-        oauth_create_sha256_code_challenge(verifier)
-    }
-
-    /// The authorization URL; see [`oauth_create_authorization_url`].
-    pub fn create_authorization_url(&self, request: impl Into<AuthorizationUrlRequest>) -> Result<String, Error> {
-        oauth_create_authorization_url(self.core, request)
-    }
-}

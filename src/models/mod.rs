@@ -80,7 +80,7 @@
 #[macro_use]
 pub(crate) mod support;
 
-pub use support::from_str;
+pub use crate::json::from_str;
 
 #[cfg(feature = "alpha_decisions")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alpha_decisions")))]

@@ -20,7 +20,7 @@
 #[macro_use]
 pub(crate) mod support;
 
-pub use support::from_str;
+pub use crate::json::from_str;
 
 #[cfg(feature = "docs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "docs")))]
