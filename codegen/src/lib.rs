@@ -108,19 +108,68 @@ pub fn indent_macro_bodies(source: &str) -> String {
     out
 }
 
+/// The spec (JSON, the pinned one, or YAML, the golden test specs; JSON is tried first, it is
+/// faster), the operations table and the overrides.
+fn parse_inputs(
+    spec_text: &str,
+    operations_tsv: &str,
+    overrides_toml: &str,
+) -> Result<(serde_json::Value, Vec<OpRow>, Overrides), String> {
+    let spec: serde_json::Value = match serde_json::from_str(spec_text) {
+        Ok(v) => v,
+        Err(_) => serde_yaml::from_str(spec_text).map_err(|e| format!("spec: {e}"))?,
+    };
+    let overrides: Overrides = toml::from_str(overrides_toml).map_err(|e| format!("overrides: {e}"))?;
+    Ok((spec, parse_operations_tsv(operations_tsv), overrides))
+}
+
+/// What `Cargo.toml` gets wrong about the groups with tagged unions: each of their features must
+/// enable `serde_json/raw_value` (directly or through another feature), since `models/tagged.rs`
+/// is compiled with them; no other feature should, since it costs every program about 3 KB.
+pub fn check_manifest(
+    spec_text: &str,
+    operations_tsv: &str,
+    overrides_toml: &str,
+    cargo_toml: &str,
+) -> Result<Vec<String>, String> {
+    let (spec, ops, overrides) = parse_inputs(spec_text, operations_tsv, overrides_toml)?;
+    let model = model::build(&spec, &ops, &overrides)?;
+    let tagged = render::tagged_union_groups(&model);
+    let manifest: toml::Value = toml::from_str(cargo_toml).map_err(|e| format!("Cargo.toml: {e}"))?;
+    let features = manifest.get("features").and_then(|f| f.as_table()).ok_or("Cargo.toml: no [features]")?;
+    // Whether `feature` enables serde_json/raw_value, following the features it enables.
+    fn enables(features: &toml::map::Map<String, toml::Value>, feature: &str, seen: &mut Vec<String>) -> bool {
+        if seen.iter().any(|s| s == feature) {
+            return false;
+        }
+        seen.push(feature.to_string());
+        let list = features.get(feature).and_then(|v| v.as_array()).cloned().unwrap_or_default();
+        list.iter().filter_map(|v| v.as_str()).any(|f| f == "serde_json/raw_value" || enables(features, f, seen))
+    }
+    let mut problems = Vec::new();
+    for group in &tagged {
+        if !features.contains_key(group.as_str()) {
+            problems.push(format!("group `{group}` has no feature in Cargo.toml"));
+        } else if !enables(features, group, &mut Vec::new()) {
+            problems.push(format!("feature `{group}` has tagged unions: it must enable \"serde_json/raw_value\""));
+        }
+    }
+    for (name, list) in features {
+        let direct = list.as_array().into_iter().flatten().any(|v| v.as_str() == Some("serde_json/raw_value"));
+        if direct && !tagged.contains(name) {
+            problems.push(format!("feature `{name}` has no tagged union: it should not enable \"serde_json/raw_value\""));
+        }
+    }
+    Ok(problems)
+}
+
 /// Generate and format every file: relative path -> content.
 pub fn generate(
     spec_text: &str,
     operations_tsv: &str,
     overrides_toml: &str,
 ) -> Result<BTreeMap<String, String>, String> {
-    // JSON (the pinned spec) or YAML (the golden test specs); JSON is tried first, it is faster.
-    let spec: serde_json::Value = match serde_json::from_str(spec_text) {
-        Ok(v) => v,
-        Err(_) => serde_yaml::from_str(spec_text).map_err(|e| format!("spec: {e}"))?,
-    };
-    let ops = parse_operations_tsv(operations_tsv);
-    let overrides: Overrides = toml::from_str(overrides_toml).map_err(|e| format!("overrides: {e}"))?;
+    let (spec, ops, overrides) = parse_inputs(spec_text, operations_tsv, overrides_toml)?;
     let files = generate_files(&spec, &ops, &overrides)?;
     let mut out = BTreeMap::new();
     for (path, content) in files {

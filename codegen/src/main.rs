@@ -28,6 +28,21 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Cargo.toml is written by hand; the features of the groups with tagged unions must agree
+    // with the generated `#[cfg]` of models/tagged.rs.
+    match codegen::check_manifest(&spec, &operations, &overrides, &read("Cargo.toml")) {
+        Ok(problems) if problems.is_empty() => {}
+        Ok(problems) => {
+            for p in problems {
+                eprintln!("codegen: Cargo.toml: {p}");
+            }
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("codegen: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let mut existing = BTreeSet::new();
     for dir in OWNED_DIRS {
         collect(&root, &root.join(dir), &mut existing);

@@ -941,6 +941,27 @@ fn page_cursor(model: &Model, op_id: &str, page_ty: &str, next: &str) -> (String
     }
 }
 
+/// The groups whose features compile a tagged union (each of them must enable
+/// `serde_json/raw_value`, which `models/tagged.rs` needs).
+pub fn tagged_union_groups(model: &Model) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (name, d) in &model.defs {
+        if matches!(d.kind, Kind::Tagged { .. }) {
+            out.extend(model.groups[name].iter().cloned());
+        }
+    }
+    out
+}
+
+/// `feature = "a"`, or `any(feature = "a", feature = "b", …)`.
+fn any_feature(groups: &BTreeSet<String>) -> String {
+    let features: Vec<String> = groups.iter().map(|g| format!("feature = \"{g}\"")).collect();
+    match features.as_slice() {
+        [one] => one.clone(),
+        _ => format!("any({})", features.join(", ")),
+    }
+}
+
 pub fn render(model: &Model) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     let head = header(model);
@@ -1005,7 +1026,12 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
             let _ = writeln!(m, "//! - `{from}` -> `{to}`");
         }
     }
-    m.push_str("\n#[macro_use]\npub(crate) mod support;\n\npub use crate::json::from_str;\n\n");
+    m.push_str("\n#[macro_use]\npub(crate) mod support;\n");
+    let tagged = tagged_union_groups(model);
+    if !tagged.is_empty() {
+        let _ = writeln!(m, "// What tagged unions decode with; these groups enable serde_json's `raw_value`.\n#[cfg({})]\nmod tagged;", any_feature(&tagged));
+    }
+    m.push_str("\npub use crate::json::from_str;\n\n");
     for module in homes.keys() {
         let cfg = format!("feature = \"{module}\"");
         let inception = if module == "models" { "#[allow(clippy::module_inception)]\n" } else { "" };
@@ -1019,6 +1045,9 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
     }
     files.insert("src/models/mod.rs".to_string(), m);
     files.insert("src/models/support.rs".to_string(), format!("{head}{}", include_str!("../templates/support.rs")));
+    if !tagged.is_empty() {
+        files.insert("src/models/tagged.rs".to_string(), format!("{head}{}", include_str!("../templates/tagged.rs")));
+    }
     files.insert("src/client.rs".to_string(), crate::facade::render_client(model, &head));
     let prelude = "#[allow(unused_imports)]\nuse crate::models::*;\n#[allow(unused_imports)]\nuse serde::{Deserialize, Serialize};\n\n";
     for (module, defs) in &homes {

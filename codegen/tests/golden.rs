@@ -30,6 +30,8 @@ fn golden(name: &str) {
     let overrides = std::fs::read_to_string(base.join(format!("{name}.toml"))).unwrap_or_default();
     let mut files = codegen::generate(&spec, EMPTY_TABLE, &overrides).unwrap();
     files.remove("src/models/support.rs");
+    // Only whether it is there: its cfg line in models/mod.rs is compared.
+    assert_eq!(files.remove("src/models/tagged.rs").is_some(), files["src/models/mod.rs"].contains("mod tagged;"));
     let dir = base.join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let _ = std::fs::remove_dir_all(&dir);
@@ -71,4 +73,22 @@ fn enums_and_unions_json_body() {
 #[test]
 fn multipart_binary_and_empty_bodies() {
     golden("bodies");
+}
+
+/// The generator refuses a Cargo.toml whose group with tagged unions does not enable serde_json's
+/// `raw_value` (directly or through another feature), or where a group without any enables it.
+#[test]
+fn manifest_features_agree_with_tagged_unions() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let spec = std::fs::read_to_string(base.join("unions.yaml")).unwrap();
+    let check = |features: &str| codegen::check_manifest(&spec, EMPTY_TABLE, "", &format!("[features]\n{features}")).unwrap();
+    let raw = r#""serde_json/raw_value""#;
+    assert_eq!(check(&format!("palettes = [{raw}]\nshapes = [{raw}]\n")), Vec::<String>::new());
+    // through another feature
+    assert_eq!(check(&format!("palettes = [{raw}]\nshapes = [\"palettes\"]\n")), Vec::<String>::new());
+    let problems = check(&format!("palettes = [{raw}]\nshapes = []\nother = [{raw}]\n"));
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("`shapes` has tagged unions"), "{problems:?}");
+    assert!(problems[1].contains("`other` has no tagged union"), "{problems:?}");
+    assert!(check(&format!("palettes = [{raw}]\n"))[0].contains("group `shapes` has no feature"));
 }

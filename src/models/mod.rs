@@ -79,6 +79,23 @@
 
 #[macro_use]
 pub(crate) mod support;
+// What tagged unions decode with; these groups enable serde_json's `raw_value`.
+#[cfg(any(
+    feature = "alpha_decisions",
+    feature = "batch",
+    feature = "chat",
+    feature = "containers",
+    feature = "embeddings",
+    feature = "files",
+    feature = "images",
+    feature = "messages",
+    feature = "observability",
+    feature = "responses",
+    feature = "system_one",
+    feature = "tts",
+    feature = "video_generation"
+))]
+mod tagged;
 
 pub use crate::json::from_str;
 

@@ -19,6 +19,9 @@
 
 #[macro_use]
 pub(crate) mod support;
+// What tagged unions decode with; these groups enable serde_json's `raw_value`.
+#[cfg(any(feature = "palettes", feature = "shapes"))]
+mod tagged;
 
 pub use crate::json::from_str;
 
