@@ -157,7 +157,8 @@ pub fn check_manifest(
     for (name, list) in features {
         let direct = list.as_array().into_iter().flatten().any(|v| v.as_str() == Some("serde_json/raw_value"));
         if direct && !tagged.contains(name) {
-            problems.push(format!("feature `{name}` has no tagged union: it should not enable \"serde_json/raw_value\""));
+            problems
+                .push(format!("feature `{name}` has no tagged union: it should not enable \"serde_json/raw_value\""));
         }
     }
     Ok(problems)

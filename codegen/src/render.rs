@@ -1029,7 +1029,11 @@ pub fn render(model: &Model) -> BTreeMap<String, String> {
     m.push_str("\n#[macro_use]\npub(crate) mod support;\n");
     let tagged = tagged_union_groups(model);
     if !tagged.is_empty() {
-        let _ = writeln!(m, "// What tagged unions decode with; these groups enable serde_json's `raw_value`.\n#[cfg({})]\nmod tagged;", any_feature(&tagged));
+        let _ = writeln!(
+            m,
+            "// What tagged unions decode with; these groups enable serde_json's `raw_value`.\n#[cfg({})]\nmod tagged;",
+            any_feature(&tagged)
+        );
     }
     m.push_str("\npub use crate::json::from_str;\n\n");
     for module in homes.keys() {

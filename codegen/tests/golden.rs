@@ -81,7 +81,8 @@ fn multipart_binary_and_empty_bodies() {
 fn manifest_features_agree_with_tagged_unions() {
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let spec = std::fs::read_to_string(base.join("unions.yaml")).unwrap();
-    let check = |features: &str| codegen::check_manifest(&spec, EMPTY_TABLE, "", &format!("[features]\n{features}")).unwrap();
+    let check =
+        |features: &str| codegen::check_manifest(&spec, EMPTY_TABLE, "", &format!("[features]\n{features}")).unwrap();
     let raw = r#""serde_json/raw_value""#;
     assert_eq!(check(&format!("palettes = [{raw}]\nshapes = [{raw}]\n")), Vec::<String>::new());
     // through another feature
