@@ -192,14 +192,16 @@ fn unknown_enum_value_round_trips_and_wrong_tag_is_an_error() {
     // every known value maps to its own variant, the first and the last of the list too
     for (wire, variant) in [
         ("tool_calls", ChatFinishReasonEnum::ToolCalls),
+        ("stop", ChatFinishReasonEnum::Stop),
         ("length", ChatFinishReasonEnum::Length),
+        ("content_filter", ChatFinishReasonEnum::ContentFilter),
         ("error", ChatFinishReasonEnum::Error),
     ] {
         assert_eq!(ChatFinishReasonEnum::from(wire), variant);
         assert_eq!(variant.as_str(), wire);
     }
     // near misses stay unknown: empty, a prefix, two values run together, an embedded NUL
-    for wire in ["", "sto", "stopx", "stoplength", "stop\0length", "\0"] {
+    for wire in ["", "sto", "stopx", "stoplength", "stop\0length", "\0", "tool_callsstop", "errors", "rror"] {
         assert_eq!(ChatFinishReasonEnum::from(wire), ChatFinishReasonEnum::Unknown(wire.into()), "{wire:?}");
     }
     // a single-value type tag accepts only its value

@@ -193,13 +193,14 @@ macro_rules! open_enum {
         }
 
         impl $name {
-            /// The known value equal to `value`. All values sit in one string, looked up by one
-            /// loop: a `match` on strings compiles to a comparison per value, and a table of
-            /// `&str` to a relocation per value (kilobytes for the long lists, such as provider
-            /// names).
+            /// The known value equal to `value`, found by `support::position`
+            /// in the values laid end to end: a `match` on strings compiles to a comparison per
+            /// value, and a table of `&str` to a relocation per value (kilobytes for the long
+            /// lists, such as provider names).
             fn known(value: &str) -> Option<Self> {
-                const JOINED: &str = concat!($($value, "\0",)+);
-                let position = JOINED.split('\0').position(|known| known == value)?;
+                const JOINED: &str = concat!($($value,)+);
+                const LENGTHS: &[u16] = &[$($value.len() as u16,)+];
+                let position = $crate::models::support::position(JOINED, LENGTHS, value)?;
                 let mut index = 0;
                 $(
                     if index == position {
@@ -245,6 +246,20 @@ macro_rules! open_enum {
             }
         }
     };
+}
+
+/// The index of `value` among an open enum's values, laid end to end in `joined` with their
+/// lengths in `lengths`: one loop for every enum, which compares a length before any bytes.
+pub(crate) fn position(joined: &str, lengths: &[u16], value: &str) -> Option<usize> {
+    let mut start = 0;
+    for (index, &length) in lengths.iter().enumerate() {
+        let end = start + usize::from(length);
+        if end - start == value.len() && joined.as_bytes().get(start..end) == Some(value.as_bytes()) {
+            return Some(index);
+        }
+        start = end;
+    }
+    None
 }
 
 /// A single-value string enum used as a type tag: it accepts exactly its one value.
