@@ -522,6 +522,18 @@ fn cells() -> Vec<Cell> {
                 .says("bytes of the response"),
         );
 
+        // A head cut after more than the 16 KiB the connection counts exactly (reads past them
+        // go uncounted, straight into hyper's buffer): still "started", a POST still not resent.
+        let long_cut = |_: Op, _| {
+            let mut head = b"HTTP/1.1 200 OK\r\nx-pad: ".to_vec();
+            head.resize(head.len() + 40_000, b'a');
+            vec![Step::Write(head), Step::Close]
+        };
+        cells.push(
+            Cell::new("long head cut (closed)", op, script(long_cut, op), Expect::Connect, started_retries(op))
+                .says("after the response started"),
+        );
+
         // Malformed heads: the cause is named, nothing is retried.
         let many_headers = |op: Op, _| {
             let mut extra = String::new();

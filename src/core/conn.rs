@@ -12,7 +12,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
@@ -119,6 +119,8 @@ struct ReadCount {
     at_last_write: AtomicU64,
     /// `total` when the current request started (its first write after a read).
     request_start: AtomicU64,
+    /// Whether reads of the current response went uncounted (past `EXACT_COUNT`).
+    uncounted: AtomicBool,
 }
 
 /// The read count of a connection, found in its `Connected` extras.
@@ -127,7 +129,8 @@ struct ReadProbe(Arc<ReadCount>);
 
 /// Bytes of the response that the connection of `capture` has read for this request: 0 when
 /// no connection was made or nothing arrived; `u64::MAX` when unknown (an HTTP/2 connection,
-/// shared by many requests), which counts as "something arrived".
+/// shared by many requests, or a response read past `EXACT_COUNT`), which counts as "something
+/// arrived".
 pub(crate) fn response_bytes(capture: &CaptureConnection) -> u64 {
     let connected = capture.connection_metadata();
     let Some(connected) = connected.as_ref() else { return 0 };
@@ -137,6 +140,7 @@ pub(crate) fn response_bytes(capture: &CaptureConnection) -> u64 {
     let mut extensions = http::Extensions::new();
     connected.get_extras(&mut extensions);
     match extensions.get::<ReadProbe>() {
+        Some(ReadProbe(count)) if count.uncounted.load(Relaxed) => u64::MAX,
         Some(ReadProbe(count)) => count.total.load(Relaxed).saturating_sub(count.request_start.load(Relaxed)),
         None => u64::MAX,
     }
@@ -147,6 +151,7 @@ impl<T> Counted<T> {
         let total = self.reads.total.load(Relaxed);
         if self.reads.at_last_write.swap(total, Relaxed) != total {
             self.reads.request_start.store(total, Relaxed);
+            self.reads.uncounted.store(false, Relaxed);
         }
     }
 }
@@ -161,9 +166,20 @@ impl<T: Connection> Connection for Counted<T> {
 /// inner read filled, and this crate has no `unsafe` to look.
 const READ_CHUNK: usize = 16 * 1024;
 
+/// How much of a response is counted exactly: enough to tell "nothing" from "something" and to
+/// cover any response head; the rest is read without the copy (and reported as "started").
+const EXACT_COUNT: u64 = 16 * 1024;
+
 impl<T: Read + Unpin> Read for Counted<T> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, mut buf: ReadBufCursor<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        let reads = &this.reads;
+        if reads.total.load(Relaxed) - reads.request_start.load(Relaxed) >= EXACT_COUNT {
+            // Well into the response: straight into hyper's buffer (the copy below slowed a
+            // fast stream by a sixth), the count from here on unknown.
+            reads.uncounted.store(true, Relaxed);
+            return Pin::new(&mut this.io).poll_read(cx, buf);
+        }
         let mut tmp = [0u8; READ_CHUNK];
         let want = buf.remaining().min(READ_CHUNK);
         let mut inner = ReadBuf::new(&mut tmp[..want]);
