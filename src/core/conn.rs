@@ -174,7 +174,7 @@ impl<T: Read + Unpin> Read for Counted<T> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, mut buf: ReadBufCursor<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let reads = &this.reads;
-        if reads.total.load(Relaxed) - reads.request_start.load(Relaxed) >= EXACT_COUNT {
+        if reads.total.load(Relaxed).saturating_sub(reads.request_start.load(Relaxed)) >= EXACT_COUNT {
             // Well into the response: straight into hyper's buffer (the copy below slowed a
             // fast stream by a sixth), the count from here on unknown.
             reads.uncounted.store(true, Relaxed);
