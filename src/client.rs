@@ -65,8 +65,8 @@ impl From<OpenRouterCore> for OpenRouter {
 }
 
 // The hand-written OAuth PKCE functions (in `src/ext/oauth.rs`) beside the generated methods of
-// the group; here, so that `ext` does not depend on the client (the client calls `funcs`,
-// which re-exports `ext`'s functions).
+// the group (added to client.rs when the spec has an `oauth` group); here, so that `ext` does not
+// depend on the client (the client calls `funcs`, which re-exports `ext`'s functions).
 #[cfg(feature = "oauth")]
 impl<'a> Oauth<'a> {
     /// A SHA-256 code challenge; see

@@ -40,6 +40,10 @@ pub fn render_client(model: &Model, head: &str) -> String {
     let mut out = String::from(head);
     out.push_str(include_str!("../templates/client.rs"));
     out.push('\n');
+    if by_group.contains_key("oauth") {
+        out.push_str(include_str!("../templates/client_oauth.rs"));
+        out.push('\n');
+    }
 
     // The accessors.
     out.push_str("impl OpenRouter {\n");
