@@ -4,8 +4,9 @@
 //! The retry loop must know whether any byte of a response arrived before a failure (a POST
 //! whose answer had started may have been acted on, and is not sent again). hyper reports a
 //! connection closed or reset before the response head was complete the same way whether it had
-//! read nothing or half the head, so each connection counts what it reads, and remembers the
-//! count when the current request started: at its first write after a read. (HTTP/1.1 is not
+//! read nothing or half the head, so each connection counts what it reads (exactly for the first
+//! 16 KiB of each response, then only that more came), and remembers the count when the current
+//! request started: at its first write after a read. (HTTP/1.1 is not
 //! pipelined: the previous response has been read whole before the next request is written.)
 //! A request finds its connection's count through hyper-util's `capture_connection`.
 
