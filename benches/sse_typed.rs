@@ -6,7 +6,9 @@
 //! checked to be a known variant; 0.85 MB).
 //!
 //! `[BENCH_ROUNDS=N] cargo bench --bench sse_typed [-- criterion options]` (harness = false;
-//! prints figures; a criterion filter matching nothing, e.g. `-- summary`, runs the summary alone).
+//! prints figures; a criterion filter matching nothing, e.g. `-- summary`, runs the summary alone;
+//! `BENCH_PROFILE=<case number>` runs one case `BENCH_ROUNDS` times and prints nothing else, to
+//! run under a profiler).
 //! MB = 10^6 bytes; events/s counts the 10,000 data events.
 //!
 //! In memory, the fixture cut into 16 KiB chunks:
@@ -331,6 +333,16 @@ fn main() {
         responses_input.len(),
         bench.responses.len()
     );
+
+    // `BENCH_PROFILE=<case number>`: that case alone, `BENCH_ROUNDS` times, for a profiler.
+    if let Ok(case) = std::env::var("BENCH_PROFILE") {
+        let case: usize = case.parse().expect("BENCH_PROFILE: a case number, 0 to 9");
+        for _ in 0..rounds {
+            black_box(bench.run(case));
+        }
+        println!("sse: ran {} {rounds} times", CASES[case]);
+        return;
+    }
 
     let mut crit = Criterion::default()
         .sample_size(10)
