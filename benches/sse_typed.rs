@@ -7,8 +7,8 @@
 //!
 //! `[BENCH_ROUNDS=N] cargo bench --bench sse_typed [-- criterion options]` (harness = false;
 //! prints figures; a criterion filter matching nothing, e.g. `-- summary`, runs the summary alone;
-//! `BENCH_PROFILE=<case number>` runs one case `BENCH_ROUNDS` times and prints nothing else, to
-//! run under a profiler).
+//! `BENCH_PROFILE=<case number>` (0 to 9, in the order of `CASES`) runs only that case,
+//! `BENCH_ROUNDS` times, to run under a profiler).
 //! MB = 10^6 bytes; events/s counts the 10,000 data events.
 //!
 //! In memory, the fixture cut into 16 KiB chunks:
@@ -336,7 +336,10 @@ fn main() {
 
     // `BENCH_PROFILE=<case number>`: that case alone, `BENCH_ROUNDS` times, for a profiler.
     if let Ok(case) = std::env::var("BENCH_PROFILE") {
-        let case: usize = case.parse().expect("BENCH_PROFILE: a case number, 0 to 9");
+        let Some(case) = case.parse::<usize>().ok().filter(|c| *c < CASES.len()) else {
+            eprintln!("BENCH_PROFILE={case}: not a case number (0 to {})", CASES.len() - 1);
+            std::process::exit(2);
+        };
         for _ in 0..rounds {
             black_box(bench.run(case));
         }
