@@ -7,8 +7,8 @@
 //!
 //! `[BENCH_ROUNDS=N] cargo bench --bench sse_typed [-- criterion options]` (harness = false;
 //! prints figures; a criterion filter matching nothing, e.g. `-- summary`, runs the summary alone;
-//! `BENCH_PROFILE=<case number>` (0 to 9, in the order of `CASES`) runs only that case,
-//! `BENCH_ROUNDS` times, to run under a profiler).
+//! `BENCH_PROFILE=<case number>` (0 to 9, in the order of `CASES`), after the one pass of every
+//! case that checks the event counts, runs that case alone `BENCH_ROUNDS` times, to profile it).
 //! MB = 10^6 bytes; events/s counts the 10,000 data events.
 //!
 //! In memory, the fixture cut into 16 KiB chunks:
