@@ -1413,6 +1413,7 @@ pub fn build(spec: &Value, rows: &[OpRow], ov: &Overrides) -> R<Model> {
     let mut merged = merge_identical(&mut defs, &mut ops, &components);
     merged.sort();
     box_recursion(&mut defs);
+    box_optional_objects(&mut defs);
     let (groups, all_groups) = reaching_groups(&mut defs, &ops, ov)?;
     let defaultable = defaultable_types(&defs);
     let hand_written = ov.hand_written.iter().cloned().collect::<BTreeSet<String>>();
@@ -2015,6 +2016,38 @@ fn merge_identical(
             }
             for t in [&mut op.sse, &mut op.stream_event].into_iter().flatten() {
                 rename_in(t, &to);
+            }
+        }
+    }
+}
+
+/// Box every optional field that holds an object or a tagged union of objects. Such fields are
+/// usually absent (`usage` and `openrouter_metadata` arrive once per stream), but stored inline
+/// they made a chat chunk 1 KB, copied from layer to layer while decoding. The rule depends on the
+/// field's kind, not on a size, so a later spec adding a field to a type never changes whether
+/// the places holding that type are boxed.
+fn box_optional_objects(defs: &mut BTreeMap<String, Def>) {
+    fn is_object(defs: &BTreeMap<String, Def>, name: &str, depth: usize) -> bool {
+        match defs.get(name).map(|d| &d.kind) {
+            Some(Kind::Struct { .. } | Kind::Tagged { .. }) => true,
+            Some(Kind::Alias(Ty::Named(n))) if depth < 8 => is_object(defs, n, depth + 1),
+            _ => false,
+        }
+    }
+    let names: Vec<String> = defs.keys().cloned().collect();
+    for name in names {
+        let targets: Vec<bool> = match &defs[&name].kind {
+            Kind::Struct { fields } => fields
+                .iter()
+                .map(|f| {
+                    !(f.required && !f.nullable) && f.ty.by_value().is_some_and(|n| is_object(defs, n, 0))
+                })
+                .collect(),
+            _ => continue,
+        };
+        if let Some(Kind::Struct { fields }) = defs.get_mut(&name).map(|d| &mut d.kind) {
+            for (f, boxed) in fields.iter_mut().zip(targets) {
+                f.boxed |= boxed;
             }
         }
     }

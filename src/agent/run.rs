@@ -409,7 +409,7 @@ impl Runner {
                 (hook.get_mut().unwrap_or_else(|e| e.into_inner()))(&run, &mut request);
             }
             let response = Box::pin(self.turn(request, &run.state.items, final_turn, &events)).await?;
-            run.state.usage.add(response.usage.as_ref());
+            run.state.usage.add(response.usage.as_deref());
             run.state.model_calls += 1;
             if response.store == Some(true) {
                 run.state.previous_response_id = Some(response.id.clone());
@@ -421,7 +421,7 @@ impl Runner {
                 .collect();
             let mut step = Step {
                 request_items: std::mem::take(&mut request_items),
-                usage: response.usage.clone(),
+                usage: response.usage.as_deref().cloned(),
                 response,
                 tool_calls: calls.clone(),
                 tool_results: Vec::new(),

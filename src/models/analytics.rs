@@ -519,9 +519,9 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct QueryAnalyticsRequestBody {
         /// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
-        pub classifier_dimensions: Option<QueryAnalyticsRequestBodyClassifierDimensions> = "classifier_dimensions" optional,
+        pub classifier_dimensions: Option<Box<QueryAnalyticsRequestBodyClassifierDimensions>> = "classifier_dimensions" optional,
         /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
-        pub classifier_filters: Option<QueryAnalyticsRequestBodyClassifierFilters> = "classifier_filters" optional,
+        pub classifier_filters: Option<Box<QueryAnalyticsRequestBodyClassifierFilters>> = "classifier_filters" optional,
         pub dimensions: Option<Vec<String>> = "dimensions" optional,
         pub filters: Option<Vec<Filter>> = "filters" optional,
         /// Time granularity
@@ -531,8 +531,8 @@ json_object! {
         /// Maximum total rows returned. Defaults to 1000. On time-series queries with dimensions and no explicit group_limit, the server may raise this to accommodate the expected number of unique time-bucket/dimension combinations.
         pub limit: Option<i64> = "limit" optional,
         pub metrics: Vec<String> = "metrics" defaulted,
-        pub order_by: Option<QueryAnalyticsRequestBodyOrderBy> = "order_by" optional,
-        pub time_range: Option<QueryAnalyticsRequestBodyTimeRange> = "time_range" optional,
+        pub order_by: Option<Box<QueryAnalyticsRequestBodyOrderBy>> = "order_by" optional,
+        pub time_range: Option<Box<QueryAnalyticsRequestBodyTimeRange>> = "time_range" optional,
     }
 }
 
@@ -556,13 +556,13 @@ impl QueryAnalyticsRequestBody {
 
     /// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
     pub fn classifier_dimensions(mut self, value: impl Into<QueryAnalyticsRequestBodyClassifierDimensions>) -> Self {
-        self.classifier_dimensions = Some(value.into());
+        self.classifier_dimensions = Some(Box::new(value.into()));
         self
     }
 
     /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
     pub fn classifier_filters(mut self, value: impl Into<QueryAnalyticsRequestBodyClassifierFilters>) -> Self {
-        self.classifier_filters = Some(value.into());
+        self.classifier_filters = Some(Box::new(value.into()));
         self
     }
 
@@ -598,13 +598,13 @@ impl QueryAnalyticsRequestBody {
 
     /// Sets `order_by`.
     pub fn order_by(mut self, value: impl Into<QueryAnalyticsRequestBodyOrderBy>) -> Self {
-        self.order_by = Some(value.into());
+        self.order_by = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `time_range`.
     pub fn time_range(mut self, value: impl Into<QueryAnalyticsRequestBodyTimeRange>) -> Self {
-        self.time_range = Some(value.into());
+        self.time_range = Some(Box::new(value.into()));
         self
     }
 }

@@ -34,7 +34,7 @@ json_object! {
         /// Optional ISO 8601 UTC expiration timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
         pub expires_at: Option<String> = "expires_at" optional,
         /// Optional partner-defined identity associated with the created API key.
-        pub external: Option<CreateKeysRequestBodyExternal> = "external" optional,
+        pub external: Option<Box<CreateKeysRequestBodyExternal>> = "external" optional,
         /// Whether to include BYOK usage in the limit
         pub include_byok_in_limit: Option<bool> = "include_byok_in_limit" optional,
         /// Optional spending limit for the API key in USD
@@ -92,7 +92,7 @@ impl CreateKeysRequestBody {
 
     /// Optional partner-defined identity associated with the created API key.
     pub fn external(mut self, value: impl Into<CreateKeysRequestBodyExternal>) -> Self {
-        self.external = Some(value.into());
+        self.external = Some(Box::new(value.into()));
         self
     }
 
@@ -437,7 +437,7 @@ json_object! {
         pub byok_usage_weekly: f64 = "byok_usage_weekly" required,
         /// The user ID of the key creator. For organization-owned keys, this is the member who created the key. For individual users, this is the user's own ID.
         pub creator_user_id: Option<String> = "creator_user_id" defaulted,
-        pub effective_budget: Option<KeyBudget> = "effective_budget" defaulted,
+        pub effective_budget: Option<Box<KeyBudget>> = "effective_budget" defaulted,
         /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
         pub expires_at: Option<String> = "expires_at" optional,
         /// Free-model (`:free` variant) daily request quota for the account that owns the key. Reports the same counter and tier limit that free-model enforcement reads for accounts subject to the free-model limits; the counter resets at UTC midnight. Accounts and endpoints exempt from free-model limits, and BYOK requests, are not gated by it, so `remaining` is the tier policy rather than an enforced ceiling for them.
@@ -537,7 +537,7 @@ impl GetCurrentKeyResponseData {
 
     /// Sets `effective_budget`.
     pub fn effective_budget(mut self, value: impl Into<KeyBudget>) -> Self {
-        self.effective_budget = Some(value.into());
+        self.effective_budget = Some(Box::new(value.into()));
         self
     }
 

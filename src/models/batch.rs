@@ -44,7 +44,7 @@ json_object! {
         /// OpenRouter-held request and result artifacts were purged.
         pub openrouter: BatchDeletionTargetsOpenrouter = "openrouter" required,
         /// The upstream batch deletion outcome; omitted when no provider was assigned.
-        pub upstream: Option<BatchDeletionTargetsUpstream> = "upstream" optional,
+        pub upstream: Option<Box<BatchDeletionTargetsUpstream>> = "upstream" optional,
     }
 }
 
@@ -56,7 +56,7 @@ impl BatchDeletionTargets {
 
     /// The upstream batch deletion outcome; omitted when no provider was assigned.
     pub fn upstream(mut self, value: impl Into<BatchDeletionTargetsUpstream>) -> Self {
-        self.upstream = Some(value.into());
+        self.upstream = Some(Box::new(value.into()));
         self
     }
 }
@@ -91,7 +91,7 @@ json_object! {
         pub completion_window: BatchListItemCompletionWindow = "completion_window" required,
         pub created_at: i64 = "created_at" required,
         pub endpoint: String = "endpoint" required,
-        pub error: Option<BatchListItemError> = "error" defaulted,
+        pub error: Option<Box<BatchListItemError>> = "error" defaulted,
         /// Unix timestamp after which the assigned provider no longer completes unfinished requests. Derived from the provider's documented batch window, so it can exceed `created_at` plus `completion_window` (Google Vertex can take up to 96 hours). `null` when the provider documents no hard expiry.
         pub expires_at: Option<i64> = "expires_at" defaulted,
         pub finalized_at: Option<i64> = "finalized_at" defaulted,
@@ -104,7 +104,7 @@ json_object! {
         /// Always null: retrieve the batch with `GET /batches/{id}` to access its results.
         pub results: Option<serde_json::Value> = "results" defaulted,
         pub status: BatchListItemStatus = "status" required,
-        pub usage: Option<BatchListItemUsage> = "usage" defaulted,
+        pub usage: Option<Box<BatchListItemUsage>> = "usage" defaulted,
     }
 }
 
@@ -139,7 +139,7 @@ impl BatchListItem {
 
     /// Sets `error`.
     pub fn error(mut self, value: impl Into<BatchListItemError>) -> Self {
-        self.error = Some(value.into());
+        self.error = Some(Box::new(value.into()));
         self
     }
 
@@ -169,7 +169,7 @@ impl BatchListItem {
 
     /// Sets `usage`.
     pub fn usage(mut self, value: impl Into<BatchListItemUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 }
@@ -228,23 +228,23 @@ open_enum! {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BatchListItemUsage {
-        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" optional,
         /// The tokens generated
         pub completion_tokens: i64 = "completion_tokens" required,
-        pub completion_tokens_details: Option<BatchListItemUsageCompletionTokensDetails> = "completion_tokens_details" optional,
+        pub completion_tokens_details: Option<Box<BatchListItemUsageCompletionTokensDetails>> = "completion_tokens_details" optional,
         /// Cost of the completion
         pub cost: Option<f64> = "cost" optional,
         /// Breakdown of upstream inference costs
-        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional,
         /// Whether a request was made using a Bring Your Own Key configuration
         pub is_byok: Option<bool> = "is_byok" optional,
         pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
         /// Including images, input audio, and tools if any
         pub prompt_tokens: i64 = "prompt_tokens" required,
         /// Breakdown of tokens used in the prompt.
-        pub prompt_tokens_details: Option<BatchListItemUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        pub prompt_tokens_details: Option<Box<BatchListItemUsagePromptTokensDetails>> = "prompt_tokens_details" optional,
         /// Usage for server-side tool execution (e.g., web search)
-        pub server_tool_use: Option<ServerToolUseDetails> = "server_tool_use" optional,
+        pub server_tool_use: Option<Box<ServerToolUseDetails>> = "server_tool_use" optional,
         /// The service tier used by the upstream provider for this request
         pub service_tier: Option<String> = "service_tier" optional,
         pub speed: Option<AnthropicSpeed> = "speed" optional,
@@ -276,7 +276,7 @@ impl BatchListItemUsage {
 
     /// Sets `cache_creation`.
     pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
-        self.cache_creation = Some(value.into());
+        self.cache_creation = Some(Box::new(value.into()));
         self
     }
 
@@ -289,7 +289,7 @@ impl BatchListItemUsage {
 
     /// Sets `completion_tokens_details`.
     pub fn completion_tokens_details(mut self, value: impl Into<BatchListItemUsageCompletionTokensDetails>) -> Self {
-        self.completion_tokens_details = Some(value.into());
+        self.completion_tokens_details = Some(Box::new(value.into()));
         self
     }
 
@@ -315,7 +315,7 @@ impl BatchListItemUsage {
 
     /// Breakdown of upstream inference costs
     pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
-        self.cost_details = Some(value.into());
+        self.cost_details = Some(Box::new(value.into()));
         self
     }
 
@@ -347,7 +347,7 @@ impl BatchListItemUsage {
 
     /// Breakdown of tokens used in the prompt.
     pub fn prompt_tokens_details(mut self, value: impl Into<BatchListItemUsagePromptTokensDetails>) -> Self {
-        self.prompt_tokens_details = Some(value.into());
+        self.prompt_tokens_details = Some(Box::new(value.into()));
         self
     }
 
@@ -360,7 +360,7 @@ impl BatchListItemUsage {
 
     /// Usage for server-side tool execution (e.g., web search)
     pub fn server_tool_use(mut self, value: impl Into<ServerToolUseDetails>) -> Self {
-        self.server_tool_use = Some(value.into());
+        self.server_tool_use = Some(Box::new(value.into()));
         self
     }
 
@@ -615,7 +615,7 @@ json_object! {
         pub completion_window: BatchObjectCompletionWindow = "completion_window" required,
         pub created_at: i64 = "created_at" required,
         pub endpoint: String = "endpoint" required,
-        pub error: Option<BatchObjectError> = "error" defaulted,
+        pub error: Option<Box<BatchObjectError>> = "error" defaulted,
         /// Unix timestamp after which the assigned provider no longer completes unfinished requests. Derived from the provider's documented batch window, so it can exceed `created_at` plus `completion_window` (Google Vertex can take up to 96 hours). `null` when the provider documents no hard expiry.
         pub expires_at: Option<i64> = "expires_at" defaulted,
         pub finalized_at: Option<i64> = "finalized_at" defaulted,
@@ -627,7 +627,7 @@ json_object! {
         pub request_counts: BatchObjectRequestCounts = "request_counts" required,
         pub results: Option<Vec<BatchObjectResultsItem>> = "results" defaulted,
         pub status: BatchObjectStatus = "status" required,
-        pub usage: Option<BatchObjectUsage> = "usage" defaulted,
+        pub usage: Option<Box<BatchObjectUsage>> = "usage" defaulted,
     }
 }
 
@@ -662,7 +662,7 @@ impl BatchObject {
 
     /// Sets `error`.
     pub fn error(mut self, value: impl Into<BatchObjectError>) -> Self {
-        self.error = Some(value.into());
+        self.error = Some(Box::new(value.into()));
         self
     }
 
@@ -692,7 +692,7 @@ impl BatchObject {
 
     /// Sets `usage`.
     pub fn usage(mut self, value: impl Into<BatchObjectUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 }
@@ -735,9 +735,9 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BatchObjectResultsItem {
         pub custom_id: String = "custom_id" required,
-        pub error: Option<BatchObjectResultsItemError> = "error" defaulted,
+        pub error: Option<Box<BatchObjectResultsItemError>> = "error" defaulted,
         pub id: String = "id" required,
-        pub response: Option<BatchObjectResultsItemResponse> = "response" defaulted,
+        pub response: Option<Box<BatchObjectResultsItemResponse>> = "response" defaulted,
     }
 }
 
@@ -749,13 +749,13 @@ impl BatchObjectResultsItem {
 
     /// Sets `error`.
     pub fn error(mut self, value: impl Into<BatchObjectResultsItemError>) -> Self {
-        self.error = Some(value.into());
+        self.error = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `response`.
     pub fn response(mut self, value: impl Into<BatchObjectResultsItemResponse>) -> Self {
-        self.response = Some(value.into());
+        self.response = Some(Box::new(value.into()));
         self
     }
 }
@@ -854,14 +854,14 @@ impl From<BatchObjectResultsItemResponseBodyList> for BatchObjectResultsItemResp
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BatchObjectResultsItemResponseBodyAssistant {
-        pub container: Option<AnthropicContainer> = "container" defaulted,
+        pub container: Option<Box<AnthropicContainer>> = "container" defaulted,
         pub content: Vec<ORAnthropicContentBlock> = "content" defaulted,
         pub id: String = "id" required,
         pub input_transformations: Option<Vec<AnthropicInputTransformation>> = "input_transformations" optional,
         pub model: String = "model" required,
         pub role: BatchObjectResultsItemResponseBodyAssistantRole = "role" required,
         /// Structured information about a refusal
-        pub stop_details: Option<AnthropicRefusalStopDetails> = "stop_details" defaulted,
+        pub stop_details: Option<Box<AnthropicRefusalStopDetails>> = "stop_details" defaulted,
         pub stop_reason: Option<ORAnthropicStopReason> = "stop_reason" defaulted,
         pub stop_sequence: Option<String> = "stop_sequence" defaulted,
         pub r#type: BatchObjectResultsItemResponseBodyAssistantType = "type" required,
@@ -895,7 +895,7 @@ impl BatchObjectResultsItemResponseBodyAssistant {
 
     /// Sets `container`.
     pub fn container(mut self, value: impl Into<AnthropicContainer>) -> Self {
-        self.container = Some(value.into());
+        self.container = Some(Box::new(value.into()));
         self
     }
 
@@ -914,7 +914,7 @@ impl BatchObjectResultsItemResponseBodyAssistant {
 
     /// Structured information about a refusal
     pub fn stop_details(mut self, value: impl Into<AnthropicRefusalStopDetails>) -> Self {
-        self.stop_details = Some(value.into());
+        self.stop_details = Some(Box::new(value.into()));
         self
     }
 
@@ -942,14 +942,14 @@ tag_enum! {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BatchObjectResultsItemResponseBodyAssistantUsage {
-        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" defaulted,
+        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" defaulted,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" defaulted,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" defaulted,
         pub inference_geo: Option<String> = "inference_geo" defaulted,
         pub input_tokens: i64 = "input_tokens" required,
         pub output_tokens: i64 = "output_tokens" required,
-        pub output_tokens_details: Option<AnthropicOutputTokensDetails> = "output_tokens_details" defaulted,
-        pub server_tool_use: Option<AnthropicServerToolUsage> = "server_tool_use" defaulted,
+        pub output_tokens_details: Option<Box<AnthropicOutputTokensDetails>> = "output_tokens_details" defaulted,
+        pub server_tool_use: Option<Box<AnthropicServerToolUsage>> = "server_tool_use" defaulted,
         pub service_tier: Option<AnthropicServiceTier> = "service_tier" defaulted,
         pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
         pub speed: Option<AnthropicSpeed> = "speed" optional,
@@ -977,7 +977,7 @@ impl BatchObjectResultsItemResponseBodyAssistantUsage {
 
     /// Sets `cache_creation`.
     pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
-        self.cache_creation = Some(value.into());
+        self.cache_creation = Some(Box::new(value.into()));
         self
     }
 
@@ -1001,13 +1001,13 @@ impl BatchObjectResultsItemResponseBodyAssistantUsage {
 
     /// Sets `output_tokens_details`.
     pub fn output_tokens_details(mut self, value: impl Into<AnthropicOutputTokensDetails>) -> Self {
-        self.output_tokens_details = Some(value.into());
+        self.output_tokens_details = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `server_tool_use`.
     pub fn server_tool_use(mut self, value: impl Into<AnthropicServerToolUsage>) -> Self {
-        self.server_tool_use = Some(value.into());
+        self.server_tool_use = Some(Box::new(value.into()));
         self
     }
 
@@ -1041,20 +1041,20 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BatchObjectResultsItemResponseBodyChatCompletion {
         /// Beta. The result of the alignment plugin for this request; the shape may change.
-        pub alignment: Option<Alignment> = "alignment" optional,
+        pub alignment: Option<Box<Alignment>> = "alignment" optional,
         pub choices: Vec<BatchObjectResultsItemResponseBodyChatCompletionChoicesItem> = "choices" defaulted,
         pub created: i64 = "created" required,
-        pub debug: Option<BatchObjectResultsItemResponseBodyChatCompletionDebug> = "debug" optional,
+        pub debug: Option<Box<BatchObjectResultsItemResponseBodyChatCompletionDebug>> = "debug" optional,
         pub id: String = "id" required,
         pub model: String = "model" required,
         pub object: BatchObjectResultsItemResponseBodyChatCompletionObject = "object" required,
-        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        pub openrouter_metadata: Option<Box<OpenRouterMetadata>> = "openrouter_metadata" optional,
         pub provider: Option<String> = "provider" optional,
         /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
         pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
         pub service_tier: Option<String> = "service_tier" optional,
         pub system_fingerprint: Option<String> = "system_fingerprint" optional,
-        pub usage: Option<BatchObjectResultsItemResponseBodyChatCompletionUsage> = "usage" optional,
+        pub usage: Option<Box<BatchObjectResultsItemResponseBodyChatCompletionUsage>> = "usage" optional,
     }
 }
 
@@ -1086,19 +1086,19 @@ impl BatchObjectResultsItemResponseBodyChatCompletion {
 
     /// Beta. The result of the alignment plugin for this request; the shape may change.
     pub fn alignment(mut self, value: impl Into<Alignment>) -> Self {
-        self.alignment = Some(value.into());
+        self.alignment = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `debug`.
     pub fn debug(mut self, value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionDebug>) -> Self {
-        self.debug = Some(value.into());
+        self.debug = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `openrouter_metadata`.
     pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
-        self.openrouter_metadata = Some(value.into());
+        self.openrouter_metadata = Some(Box::new(value.into()));
         self
     }
 
@@ -1149,7 +1149,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletion {
 
     /// Sets `usage`.
     pub fn usage(mut self, value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 }
@@ -1159,7 +1159,7 @@ json_object! {
     pub struct BatchObjectResultsItemResponseBodyChatCompletionChoicesItem {
         pub finish_reason: FinishReason = "finish_reason" required,
         pub index: i64 = "index" required,
-        pub logprobs: Option<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs> = "logprobs" defaulted,
+        pub logprobs: Option<Box<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs>> = "logprobs" defaulted,
         pub message: BatchObjectResultsItemResponseBodyChatCompletionChoicesItemMessage = "message" required,
         pub native_finish_reason: Option<String> = "native_finish_reason" defaulted,
     }
@@ -1187,7 +1187,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionChoicesItem {
         mut self,
         value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionChoicesItemLogprobs>,
     ) -> Self {
-        self.logprobs = Some(value.into());
+        self.logprobs = Some(Box::new(value.into()));
         self
     }
 
@@ -1877,7 +1877,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BatchObjectResultsItemResponseBodyChatCompletionDebug {
         pub echo_upstream_body: Option<serde_json::Map<String, serde_json::Value>> = "echo_upstream_body" optional,
-        pub timings: Option<BatchObjectResultsItemResponseBodyChatCompletionDebugTimings> = "timings" optional,
+        pub timings: Option<Box<BatchObjectResultsItemResponseBodyChatCompletionDebugTimings>> = "timings" optional,
     }
 }
 
@@ -1895,7 +1895,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionDebug {
 
     /// Sets `timings`.
     pub fn timings(mut self, value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionDebugTimings>) -> Self {
-        self.timings = Some(value.into());
+        self.timings = Some(Box::new(value.into()));
         self
     }
 }
@@ -1943,15 +1943,15 @@ json_object! {
     pub struct BatchObjectResultsItemResponseBodyChatCompletionUsage {
         /// The tokens generated
         pub completion_tokens: i64 = "completion_tokens" required,
-        pub completion_tokens_details: Option<BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails> = "completion_tokens_details" optional,
+        pub completion_tokens_details: Option<Box<BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails>> = "completion_tokens_details" optional,
         /// Including images, input audio, and tools if any
         pub prompt_tokens: i64 = "prompt_tokens" required,
         /// Breakdown of tokens used in the prompt.
-        pub prompt_tokens_details: Option<BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        pub prompt_tokens_details: Option<Box<BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails>> = "prompt_tokens_details" optional,
         /// Usage for server-side tool execution (e.g., web search)
-        pub server_tool_use: Option<ServerToolUseDetails> = "server_tool_use" optional,
+        pub server_tool_use: Option<Box<ServerToolUseDetails>> = "server_tool_use" optional,
         /// Usage for server-side tool execution (e.g., web search)
-        pub server_tool_use_details: Option<ServerToolUseDetails> = "server_tool_use_details" optional,
+        pub server_tool_use_details: Option<Box<ServerToolUseDetails>> = "server_tool_use_details" optional,
         /// Sum of the above two fields
         pub total_tokens: i64 = "total_tokens" required,
     }
@@ -1977,7 +1977,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionUsage {
         mut self,
         value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionUsageCompletionTokensDetails>,
     ) -> Self {
-        self.completion_tokens_details = Some(value.into());
+        self.completion_tokens_details = Some(Box::new(value.into()));
         self
     }
 
@@ -1993,7 +1993,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionUsage {
         mut self,
         value: impl Into<BatchObjectResultsItemResponseBodyChatCompletionUsagePromptTokensDetails>,
     ) -> Self {
-        self.prompt_tokens_details = Some(value.into());
+        self.prompt_tokens_details = Some(Box::new(value.into()));
         self
     }
 
@@ -2006,7 +2006,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionUsage {
 
     /// Usage for server-side tool execution (e.g., web search)
     pub fn server_tool_use(mut self, value: impl Into<ServerToolUseDetails>) -> Self {
-        self.server_tool_use = Some(value.into());
+        self.server_tool_use = Some(Box::new(value.into()));
         self
     }
 
@@ -2019,7 +2019,7 @@ impl BatchObjectResultsItemResponseBodyChatCompletionUsage {
 
     /// Usage for server-side tool execution (e.g., web search)
     pub fn server_tool_use_details(mut self, value: impl Into<ServerToolUseDetails>) -> Self {
-        self.server_tool_use_details = Some(value.into());
+        self.server_tool_use_details = Some(Box::new(value.into()));
         self
     }
 
@@ -2197,7 +2197,7 @@ json_object! {
         pub model: String = "model" required,
         pub object: BatchObjectResultsItemResponseBodyListObject = "object" required,
         /// Token usage statistics
-        pub usage: Option<BatchObjectResultsItemResponseBodyListUsage> = "usage" optional,
+        pub usage: Option<Box<BatchObjectResultsItemResponseBodyListUsage>> = "usage" optional,
     }
 }
 
@@ -2222,7 +2222,7 @@ impl BatchObjectResultsItemResponseBodyList {
 
     /// Token usage statistics
     pub fn usage(mut self, value: impl Into<BatchObjectResultsItemResponseBodyListUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 }
@@ -2293,13 +2293,13 @@ json_object! {
         /// Cost of the request in credits
         pub cost: Option<f64> = "cost" optional,
         /// Breakdown of upstream inference costs
-        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional,
         /// Whether a request was made using a Bring Your Own Key configuration
         pub is_byok: Option<bool> = "is_byok" optional,
         /// Number of tokens in the input
         pub prompt_tokens: i64 = "prompt_tokens" required,
         /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
-        pub prompt_tokens_details: Option<BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        pub prompt_tokens_details: Option<Box<BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails>> = "prompt_tokens_details" optional,
         /// Total number of tokens used
         pub total_tokens: i64 = "total_tokens" required,
     }
@@ -2327,7 +2327,7 @@ impl BatchObjectResultsItemResponseBodyListUsage {
 
     /// Breakdown of upstream inference costs
     pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
-        self.cost_details = Some(value.into());
+        self.cost_details = Some(Box::new(value.into()));
         self
     }
 
@@ -2349,7 +2349,7 @@ impl BatchObjectResultsItemResponseBodyListUsage {
         mut self,
         value: impl Into<BatchObjectResultsItemResponseBodyListUsagePromptTokensDetails>,
     ) -> Self {
-        self.prompt_tokens_details = Some(value.into());
+        self.prompt_tokens_details = Some(Box::new(value.into()));
         self
     }
 }
@@ -2424,23 +2424,23 @@ tag_enum! {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BatchObjectUsage {
-        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" optional,
         /// The tokens generated
         pub completion_tokens: i64 = "completion_tokens" required,
-        pub completion_tokens_details: Option<BatchObjectUsageCompletionTokensDetails> = "completion_tokens_details" optional,
+        pub completion_tokens_details: Option<Box<BatchObjectUsageCompletionTokensDetails>> = "completion_tokens_details" optional,
         /// Cost of the completion
         pub cost: Option<f64> = "cost" optional,
         /// Breakdown of upstream inference costs
-        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional,
         /// Whether a request was made using a Bring Your Own Key configuration
         pub is_byok: Option<bool> = "is_byok" optional,
         pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
         /// Including images, input audio, and tools if any
         pub prompt_tokens: i64 = "prompt_tokens" required,
         /// Breakdown of tokens used in the prompt.
-        pub prompt_tokens_details: Option<BatchObjectUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        pub prompt_tokens_details: Option<Box<BatchObjectUsagePromptTokensDetails>> = "prompt_tokens_details" optional,
         /// Usage for server-side tool execution (e.g., web search)
-        pub server_tool_use: Option<ServerToolUseDetails> = "server_tool_use" optional,
+        pub server_tool_use: Option<Box<ServerToolUseDetails>> = "server_tool_use" optional,
         /// The service tier used by the upstream provider for this request
         pub service_tier: Option<String> = "service_tier" optional,
         pub speed: Option<AnthropicSpeed> = "speed" optional,
@@ -2472,7 +2472,7 @@ impl BatchObjectUsage {
 
     /// Sets `cache_creation`.
     pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
-        self.cache_creation = Some(value.into());
+        self.cache_creation = Some(Box::new(value.into()));
         self
     }
 
@@ -2485,7 +2485,7 @@ impl BatchObjectUsage {
 
     /// Sets `completion_tokens_details`.
     pub fn completion_tokens_details(mut self, value: impl Into<BatchObjectUsageCompletionTokensDetails>) -> Self {
-        self.completion_tokens_details = Some(value.into());
+        self.completion_tokens_details = Some(Box::new(value.into()));
         self
     }
 
@@ -2511,7 +2511,7 @@ impl BatchObjectUsage {
 
     /// Breakdown of upstream inference costs
     pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
-        self.cost_details = Some(value.into());
+        self.cost_details = Some(Box::new(value.into()));
         self
     }
 
@@ -2543,7 +2543,7 @@ impl BatchObjectUsage {
 
     /// Breakdown of tokens used in the prompt.
     pub fn prompt_tokens_details(mut self, value: impl Into<BatchObjectUsagePromptTokensDetails>) -> Self {
-        self.prompt_tokens_details = Some(value.into());
+        self.prompt_tokens_details = Some(Box::new(value.into()));
         self
     }
 
@@ -2556,7 +2556,7 @@ impl BatchObjectUsage {
 
     /// Usage for server-side tool execution (e.g., web search)
     pub fn server_tool_use(mut self, value: impl Into<ServerToolUseDetails>) -> Self {
-        self.server_tool_use = Some(value.into());
+        self.server_tool_use = Some(Box::new(value.into()));
         self
     }
 
@@ -2829,7 +2829,7 @@ json_object! {
         pub endpoint: BatchSubmitBodyEndpoint = "endpoint" required,
         pub model: String = "model" required,
         /// Batch provider routing preferences. Only `provider.only` and `provider.allow_fallbacks` are supported.
-        pub provider: Option<BatchProviderPreferences> = "provider" optional,
+        pub provider: Option<Box<BatchProviderPreferences>> = "provider" optional,
         pub requests: Vec<BatchSubmitBodyRequestsItem> = "requests" defaulted,
     }
 }
@@ -2866,7 +2866,7 @@ impl BatchSubmitBody {
 
     /// Batch provider routing preferences. Only `provider.only` and `provider.allow_fallbacks` are supported.
     pub fn provider(mut self, value: impl Into<BatchProviderPreferences>) -> Self {
-        self.provider = Some(value.into());
+        self.provider = Some(Box::new(value.into()));
         self
     }
 

@@ -198,7 +198,7 @@ json_object! {
         /// Stable OpenRouter model identifier.
         pub model_permaslug: String = "model_permaslug" required,
         /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
-        pub pricing: Option<UnifiedBenchmarkPricing> = "pricing" defaulted,
+        pub pricing: Option<Box<UnifiedBenchmarkPricing>> = "pricing" defaulted,
         /// Benchmark source discriminator.
         pub source: UnifiedBenchmarksAAItemSource = "source" required,
     }
@@ -239,7 +239,7 @@ impl UnifiedBenchmarksAAItem {
 
     /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
     pub fn pricing(mut self, value: impl Into<UnifiedBenchmarkPricing>) -> Self {
-        self.pricing = Some(value.into());
+        self.pricing = Some(Box::new(value.into()));
         self
     }
 }
@@ -265,7 +265,7 @@ json_object! {
         /// Stable OpenRouter model identifier when mapped; otherwise the upstream Design Arena model id.
         pub model_permaslug: String = "model_permaslug" required,
         /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
-        pub pricing: Option<UnifiedBenchmarkPricing> = "pricing" defaulted,
+        pub pricing: Option<Box<UnifiedBenchmarkPricing>> = "pricing" defaulted,
         /// Benchmark source discriminator.
         pub source: UnifiedBenchmarksDAItemSource = "source" required,
         /// Placement distribution from tournament matches.
@@ -309,7 +309,7 @@ impl UnifiedBenchmarksDAItem {
 
     /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
     pub fn pricing(mut self, value: impl Into<UnifiedBenchmarkPricing>) -> Self {
-        self.pricing = Some(value.into());
+        self.pricing = Some(Box::new(value.into()));
         self
     }
 }
@@ -594,7 +594,7 @@ json_object! {
         /// The benchmark's headline score from 0 to 1. Its meaning is identified by `primary_metric`: item-weighted F1 for WideSearch or strict accuracy for the other search benchmarks. Higher is better.
         pub primary_score: f64 = "primary_score" required,
         /// Published lane configuration, included only when include_run_config=true. Only the agent turn count, reasoning effort, and temperature are exposed; other harness settings are intentionally not part of the public contract.
-        pub run_config: Option<UnifiedBenchmarksSearchRunConfig> = "run_config" optional,
+        pub run_config: Option<Box<UnifiedBenchmarksSearchRunConfig>> = "run_config" optional,
         /// Search engine the published configuration used.
         pub search_engine: String = "search_engine" required,
         /// Request surface the published configuration went through.
@@ -652,7 +652,7 @@ impl UnifiedBenchmarksSearchItem {
 
     /// Published lane configuration, included only when include_run_config=true. Only the agent turn count, reasoning effort, and temperature are exposed; other harness settings are intentionally not part of the public contract.
     pub fn run_config(mut self, value: impl Into<UnifiedBenchmarksSearchRunConfig>) -> Self {
-        self.run_config = Some(value.into());
+        self.run_config = Some(Box::new(value.into()));
         self
     }
 }

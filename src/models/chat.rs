@@ -44,7 +44,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatAssistantMessage {
         /// Audio output data or reference
-        pub audio: Option<ChatAudioOutput> = "audio" optional,
+        pub audio: Option<Box<ChatAudioOutput>> = "audio" optional,
         /// Assistant message content
         pub content: Option<ChatAssistantMessageContent> = "content" optional,
         /// Generated images from image generation models
@@ -85,7 +85,7 @@ impl ChatAssistantMessage {
 
     /// Audio output data or reference
     pub fn audio(mut self, value: impl Into<ChatAudioOutput>) -> Self {
-        self.audio = Some(value.into());
+        self.audio = Some(Box::new(value.into()));
         self
     }
 
@@ -243,7 +243,7 @@ json_object! {
         /// Choice index
         pub index: i64 = "index" required,
         /// Log probabilities for the completion
-        pub logprobs: Option<ChatTokenLogprobs> = "logprobs" optional,
+        pub logprobs: Option<Box<ChatTokenLogprobs>> = "logprobs" optional,
         /// Assistant message for requests and responses
         pub message: ChatAssistantMessage = "message" required,
     }
@@ -269,7 +269,7 @@ impl ChatChoice {
 
     /// Log probabilities for the completion
     pub fn logprobs(mut self, value: impl Into<ChatTokenLogprobs>) -> Self {
-        self.logprobs = Some(value.into());
+        self.logprobs = Some(Box::new(value.into()));
         self
     }
 
@@ -503,9 +503,9 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatContentText {
         /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
-        pub cache_control: Option<ChatContentCacheControl> = "cache_control" optional,
+        pub cache_control: Option<Box<ChatContentCacheControl>> = "cache_control" optional,
         /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
-        pub prompt_cache_breakpoint: Option<PromptCacheBreakpoint> = "prompt_cache_breakpoint" optional,
+        pub prompt_cache_breakpoint: Option<Box<PromptCacheBreakpoint>> = "prompt_cache_breakpoint" optional,
         pub text: String = "text" required,
         pub r#type: ChatContentTextType = "type" required,
     }
@@ -525,13 +525,13 @@ impl ChatContentText {
 
     /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
     pub fn cache_control(mut self, value: impl Into<ChatContentCacheControl>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
     /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
     pub fn prompt_cache_breakpoint(mut self, value: impl Into<PromptCacheBreakpoint>) -> Self {
-        self.prompt_cache_breakpoint = Some(value.into());
+        self.prompt_cache_breakpoint = Some(Box::new(value.into()));
         self
     }
 
@@ -605,7 +605,7 @@ json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct ChatDeveloperMessage {
         /// OpenRouter extension. Same as the system message `configuration_update`: changes reasoning effort from this point in the conversation onward without invalidating the prompt cache for the preceding turns.
-        pub configuration_update: Option<ConfigurationUpdate> = "configuration_update" optional,
+        pub configuration_update: Option<Box<ConfigurationUpdate>> = "configuration_update" optional,
         /// Developer message content
         pub content: ChatDeveloperMessageContent = "content" required,
         /// Optional name for the developer message
@@ -628,7 +628,7 @@ impl ChatDeveloperMessage {
 
     /// OpenRouter extension. Same as the system message `configuration_update`: changes reasoning effort from this point in the conversation onward without invalidating the prompt cache for the preceding turns.
     pub fn configuration_update(mut self, value: impl Into<ConfigurationUpdate>) -> Self {
-        self.configuration_update = Some(value.into());
+        self.configuration_update = Some(Box::new(value.into()));
         self
     }
 
@@ -908,7 +908,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatFunctionToolFunction {
         /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
-        pub cache_control: Option<ChatContentCacheControl> = "cache_control" optional,
+        pub cache_control: Option<Box<ChatContentCacheControl>> = "cache_control" optional,
         pub defer_loading: Option<bool> = "defer_loading" optional,
         /// Function definition for tool calling
         pub function: ChatFunctionToolFunctionValue = "function" required,
@@ -930,7 +930,7 @@ impl ChatFunctionToolFunction {
 
     /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
     pub fn cache_control(mut self, value: impl Into<ChatContentCacheControl>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -1142,11 +1142,11 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatRequest {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         /// Debug options for inspecting request transformations (streaming only)
-        pub debug: Option<ChatDebugOptions> = "debug" optional,
+        pub debug: Option<Box<ChatDebugOptions>> = "debug" optional,
         /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
-        pub deferred_tools: Option<DeferredToolsControl> = "deferred_tools" optional,
+        pub deferred_tools: Option<Box<DeferredToolsControl>> = "deferred_tools" optional,
         /// Frequency penalty (-2.0 to 2.0)
         pub frequency_penalty: Option<f64> = "frequency_penalty" optional,
         /// Provider-specific image configuration options. Keys and values vary by model/provider. See <https://openrouter.ai/docs/guides/overview/multimodal/image-generation> for more details.
@@ -1176,22 +1176,22 @@ json_object! {
         /// Plugins you want to enable for this request, including their settings.
         pub plugins: Option<Vec<ChatRequestPluginsItem>> = "plugins" optional,
         /// Static predicted output content. Supported models can use this to reduce latency when much of the response is known in advance.
-        pub prediction: Option<Prediction> = "prediction" optional,
+        pub prediction: Option<Box<Prediction>> = "prediction" optional,
         /// Presence penalty (-2.0 to 2.0)
         pub presence_penalty: Option<f64> = "presence_penalty" optional,
         pub prompt_cache_key: Option<String> = "prompt_cache_key" optional,
         /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
-        pub prompt_cache_options: Option<PromptCacheOptions> = "prompt_cache_options" optional,
+        pub prompt_cache_options: Option<Box<PromptCacheOptions>> = "prompt_cache_options" optional,
         /// When multiple model providers are available, optionally indicate your routing preference.
-        pub provider: Option<ProviderPreferences> = "provider" optional,
+        pub provider: Option<Box<ProviderPreferences>> = "provider" optional,
         /// Configuration options for reasoning models
-        pub reasoning: Option<ChatRequestReasoning> = "reasoning" optional,
+        pub reasoning: Option<Box<ChatRequestReasoning>> = "reasoning" optional,
         /// Shorthand for setting reasoning effort. Equivalent to setting reasoning.effort. Cannot be used simultaneously with reasoning.effort if they differ.
         pub reasoning_effort: Option<ChatRequestReasoningEffortShorthand> = "reasoning_effort" optional,
         /// Penalizes tokens based on how much they have already appeared in the text. A value of 1.0 means no penalty. Values above 1.0 penalize repeated tokens more strongly. Not all providers support this parameter.
         pub repetition_penalty: Option<f64> = "repetition_penalty" optional,
         /// Response format configuration
-        pub response_format: Option<ChatRequestResponseFormat> = "response_format" optional,
+        pub response_format: Option<Box<ChatRequestResponseFormat>> = "response_format" optional,
         /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
         pub route: Option<DeprecatedRoute> = "route" optional,
         /// Random seed for deterministic outputs
@@ -1207,7 +1207,7 @@ json_object! {
         /// Enable streaming response
         pub stream: Option<bool> = "stream" optional,
         /// Streaming configuration options
-        pub stream_options: Option<ChatStreamOptions> = "stream_options" optional,
+        pub stream_options: Option<Box<ChatStreamOptions>> = "stream_options" optional,
         /// Sampling temperature (0-2)
         pub temperature: Option<f64> = "temperature" optional,
         /// Tool choice configuration
@@ -1223,7 +1223,7 @@ json_object! {
         /// Nucleus sampling parameter (0-1)
         pub top_p: Option<f64> = "top_p" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<TraceConfig> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional,
         /// Per-end-user identifier for abuse isolation. Use a stable ID, hash, or pseudonym. When a provider requires a user identity, OpenRouter folds it into the hashed identity sent upstream and never forwards it raw. If omitted, requests use an account-level identity, so provider policy blocks can affect the whole account.
         pub user: Option<String> = "user" optional,
     }
@@ -1282,19 +1282,19 @@ impl ChatRequest {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
     /// Debug options for inspecting request transformations (streaming only)
     pub fn debug(mut self, value: impl Into<ChatDebugOptions>) -> Self {
-        self.debug = Some(value.into());
+        self.debug = Some(Box::new(value.into()));
         self
     }
 
     /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
     pub fn deferred_tools(mut self, value: impl Into<DeferredToolsControl>) -> Self {
-        self.deferred_tools = Some(value.into());
+        self.deferred_tools = Some(Box::new(value.into()));
         self
     }
 
@@ -1427,7 +1427,7 @@ impl ChatRequest {
 
     /// Static predicted output content. Supported models can use this to reduce latency when much of the response is known in advance.
     pub fn prediction(mut self, value: impl Into<Prediction>) -> Self {
-        self.prediction = Some(value.into());
+        self.prediction = Some(Box::new(value.into()));
         self
     }
 
@@ -1466,7 +1466,7 @@ impl ChatRequest {
 
     /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
     pub fn prompt_cache_options(mut self, value: impl Into<PromptCacheOptions>) -> Self {
-        self.prompt_cache_options = Some(value.into());
+        self.prompt_cache_options = Some(Box::new(value.into()));
         self
     }
 
@@ -1479,7 +1479,7 @@ impl ChatRequest {
 
     /// When multiple model providers are available, optionally indicate your routing preference.
     pub fn provider(mut self, value: impl Into<ProviderPreferences>) -> Self {
-        self.provider = Some(value.into());
+        self.provider = Some(Box::new(value.into()));
         self
     }
 
@@ -1492,7 +1492,7 @@ impl ChatRequest {
 
     /// Configuration options for reasoning models
     pub fn reasoning(mut self, value: impl Into<ChatRequestReasoning>) -> Self {
-        self.reasoning = Some(value.into());
+        self.reasoning = Some(Box::new(value.into()));
         self
     }
 
@@ -1524,7 +1524,7 @@ impl ChatRequest {
 
     /// Response format configuration
     pub fn response_format(mut self, value: impl Into<ChatRequestResponseFormat>) -> Self {
-        self.response_format = Some(value.into());
+        self.response_format = Some(Box::new(value.into()));
         self
     }
 
@@ -1600,7 +1600,7 @@ impl ChatRequest {
 
     /// Streaming configuration options
     pub fn stream_options(mut self, value: impl Into<ChatStreamOptions>) -> Self {
-        self.stream_options = Some(value.into());
+        self.stream_options = Some(Box::new(value.into()));
         self
     }
 
@@ -1690,7 +1690,7 @@ impl ChatRequest {
 
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
     pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
-        self.trace = Some(value.into());
+        self.trace = Some(Box::new(value.into()));
         self
     }
 
@@ -1972,7 +1972,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatResult {
         /// Beta. The result of the alignment plugin for this request; the shape may change.
-        pub alignment: Option<Alignment> = "alignment" optional,
+        pub alignment: Option<Box<Alignment>> = "alignment" optional,
         /// List of completion choices
         pub choices: Vec<ChatChoice> = "choices" defaulted,
         /// Unix timestamp of creation
@@ -1982,7 +1982,7 @@ json_object! {
         /// Model used for completion
         pub model: String = "model" required,
         pub object: ChatResultObject = "object" required,
-        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        pub openrouter_metadata: Option<Box<OpenRouterMetadata>> = "openrouter_metadata" optional,
         /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
         pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
         /// The service tier used by the upstream provider for this request
@@ -1990,7 +1990,7 @@ json_object! {
         /// System fingerprint
         pub system_fingerprint: Option<String> = "system_fingerprint" defaulted,
         /// Token usage statistics
-        pub usage: Option<ChatUsage> = "usage" optional,
+        pub usage: Option<Box<ChatUsage>> = "usage" optional,
     }
 }
 
@@ -2020,13 +2020,13 @@ impl ChatResult {
 
     /// Beta. The result of the alignment plugin for this request; the shape may change.
     pub fn alignment(mut self, value: impl Into<Alignment>) -> Self {
-        self.alignment = Some(value.into());
+        self.alignment = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `openrouter_metadata`.
     pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
-        self.openrouter_metadata = Some(value.into());
+        self.openrouter_metadata = Some(Box::new(value.into()));
         self
     }
 
@@ -2057,7 +2057,7 @@ impl ChatResult {
 
     /// Token usage statistics
     pub fn usage(mut self, value: impl Into<ChatUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 }
@@ -2071,7 +2071,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatSearchModelsServerTool {
         /// Configuration for the openrouter:experimental__search_models server tool
-        pub parameters: Option<SearchModelsServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<SearchModelsServerToolConfig>> = "parameters" optional,
         pub r#type: ChatSearchModelsServerToolType = "type" required,
     }
 }
@@ -2084,7 +2084,7 @@ impl ChatSearchModelsServerTool {
 
     /// Configuration for the openrouter:experimental__search_models server tool
     pub fn parameters(mut self, value: impl Into<SearchModelsServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -2119,7 +2119,7 @@ json_object! {
         /// Choice index
         pub index: i64 = "index" required,
         /// Log probabilities for the completion
-        pub logprobs: Option<ChatTokenLogprobs> = "logprobs" optional,
+        pub logprobs: Option<Box<ChatTokenLogprobs>> = "logprobs" optional,
     }
 }
 
@@ -2143,7 +2143,7 @@ impl ChatStreamChoice {
 
     /// Log probabilities for the completion
     pub fn logprobs(mut self, value: impl Into<ChatTokenLogprobs>) -> Self {
-        self.logprobs = Some(value.into());
+        self.logprobs = Some(Box::new(value.into()));
         self
     }
 
@@ -2159,19 +2159,19 @@ json_object! {
     /// Streaming chat completion chunk
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatStreamChunk {
-        pub alignment: Option<Alignment> = "alignment" optional,
+        pub alignment: Option<Box<Alignment>> = "alignment" optional,
         /// List of streaming chunk choices
         pub choices: Vec<ChatStreamChoice> = "choices" defaulted,
         /// Unix timestamp of creation
         pub created: i64 = "created" required,
         /// Error information
-        pub error: Option<ChatStreamChunkError> = "error" optional,
+        pub error: Option<Box<ChatStreamChunkError>> = "error" optional,
         /// Unique chunk identifier
         pub id: String = "id" required,
         /// Model used for completion
         pub model: String = "model" required,
         pub object: ChatStreamChunkObject = "object" required,
-        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        pub openrouter_metadata: Option<Box<OpenRouterMetadata>> = "openrouter_metadata" optional,
         /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
         pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
         /// The service tier used by the upstream provider for this request
@@ -2179,7 +2179,7 @@ json_object! {
         /// System fingerprint
         pub system_fingerprint: Option<String> = "system_fingerprint" optional,
         /// Token usage statistics
-        pub usage: Option<ChatUsage> = "usage" optional,
+        pub usage: Option<Box<ChatUsage>> = "usage" optional,
     }
 }
 
@@ -2210,19 +2210,19 @@ impl ChatStreamChunk {
 
     /// Sets `alignment`.
     pub fn alignment(mut self, value: impl Into<Alignment>) -> Self {
-        self.alignment = Some(value.into());
+        self.alignment = Some(Box::new(value.into()));
         self
     }
 
     /// Error information
     pub fn error(mut self, value: impl Into<ChatStreamChunkError>) -> Self {
-        self.error = Some(value.into());
+        self.error = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `openrouter_metadata`.
     pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
-        self.openrouter_metadata = Some(value.into());
+        self.openrouter_metadata = Some(Box::new(value.into()));
         self
     }
 
@@ -2253,7 +2253,7 @@ impl ChatStreamChunk {
 
     /// Token usage statistics
     pub fn usage(mut self, value: impl Into<ChatUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 }
@@ -2267,7 +2267,7 @@ json_object! {
         /// Error message
         pub message: String = "message" required,
         /// Structured error metadata
-        pub metadata: Option<ChatStreamChunkErrorMetadata> = "metadata" optional,
+        pub metadata: Option<Box<ChatStreamChunkErrorMetadata>> = "metadata" optional,
     }
 }
 
@@ -2279,7 +2279,7 @@ impl ChatStreamChunkError {
 
     /// Structured error metadata
     pub fn metadata(mut self, value: impl Into<ChatStreamChunkErrorMetadata>) -> Self {
-        self.metadata = Some(value.into());
+        self.metadata = Some(Box::new(value.into()));
         self
     }
 }
@@ -2316,7 +2316,7 @@ json_object! {
     /// Delta changes in streaming response
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatStreamDelta {
-        pub audio: Option<ChatAudioOutput> = "audio" optional,
+        pub audio: Option<Box<ChatAudioOutput>> = "audio" optional,
         /// Message content delta
         pub content: Option<String> = "content" optional,
         /// Reasoning content delta
@@ -2349,7 +2349,7 @@ impl ChatStreamDelta {
 
     /// Sets `audio`.
     pub fn audio(mut self, value: impl Into<ChatAudioOutput>) -> Self {
-        self.audio = Some(value.into());
+        self.audio = Some(Box::new(value.into()));
         self
     }
 
@@ -2448,7 +2448,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatStreamToolCall {
         /// Function call details
-        pub function: Option<ChatStreamToolCallFunction> = "function" optional,
+        pub function: Option<Box<ChatStreamToolCallFunction>> = "function" optional,
         /// Tool call identifier
         pub id: Option<String> = "id" optional,
         /// Tool call index in the array
@@ -2466,7 +2466,7 @@ impl ChatStreamToolCall {
 
     /// Function call details
     pub fn function(mut self, value: impl Into<ChatStreamToolCallFunction>) -> Self {
-        self.function = Some(value.into());
+        self.function = Some(Box::new(value.into()));
         self
     }
 
@@ -2538,7 +2538,7 @@ json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct ChatSystemMessage {
         /// OpenRouter extension. Changes reasoning effort from this point in the conversation onward without invalidating the prompt cache for the preceding turns. Place it on a content-less system message (`content: ""`) directly before the user message it should apply to, and keep it at that position in later requests. Equivalent to the OpenAI Responses `configuration_update` input item and the Anthropic Messages per-message `output_config.effort`.
-        pub configuration_update: Option<ConfigurationUpdate> = "configuration_update" optional,
+        pub configuration_update: Option<Box<ConfigurationUpdate>> = "configuration_update" optional,
         /// System message content
         pub content: ChatSystemMessageContent = "content" required,
         /// Optional name for the system message
@@ -2561,7 +2561,7 @@ impl ChatSystemMessage {
 
     /// OpenRouter extension. Changes reasoning effort from this point in the conversation onward without invalidating the prompt cache for the preceding turns. Place it on a content-less system message (`content: ""`) directly before the user message it should apply to, and keep it at that position in later requests. Equivalent to the OpenAI Responses `configuration_update` input item and the Anthropic Messages per-message `output_config.effort`.
     pub fn configuration_update(mut self, value: impl Into<ConfigurationUpdate>) -> Self {
-        self.configuration_update = Some(value.into());
+        self.configuration_update = Some(Box::new(value.into()));
         self
     }
 
@@ -2841,19 +2841,19 @@ json_object! {
         /// Number of tokens in the completion
         pub completion_tokens: i64 = "completion_tokens" required,
         /// Detailed completion token usage
-        pub completion_tokens_details: Option<ChatUsageCompletionTokensDetails> = "completion_tokens_details" optional,
+        pub completion_tokens_details: Option<Box<ChatUsageCompletionTokensDetails>> = "completion_tokens_details" optional,
         /// Cost of the completion
         pub cost: Option<f64> = "cost" optional,
         /// Breakdown of upstream inference costs
-        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional,
         /// Whether a request was made using a Bring Your Own Key configuration
         pub is_byok: Option<bool> = "is_byok" optional,
         /// Number of tokens in the prompt
         pub prompt_tokens: i64 = "prompt_tokens" required,
         /// Detailed prompt token usage
-        pub prompt_tokens_details: Option<ChatUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        pub prompt_tokens_details: Option<Box<ChatUsagePromptTokensDetails>> = "prompt_tokens_details" optional,
         /// Usage for server-side tool execution (e.g., web search)
-        pub server_tool_use_details: Option<ServerToolUseDetails> = "server_tool_use_details" optional,
+        pub server_tool_use_details: Option<Box<ServerToolUseDetails>> = "server_tool_use_details" optional,
         /// Total number of tokens
         pub total_tokens: i64 = "total_tokens" required,
     }
@@ -2878,7 +2878,7 @@ impl ChatUsage {
 
     /// Detailed completion token usage
     pub fn completion_tokens_details(mut self, value: impl Into<ChatUsageCompletionTokensDetails>) -> Self {
-        self.completion_tokens_details = Some(value.into());
+        self.completion_tokens_details = Some(Box::new(value.into()));
         self
     }
 
@@ -2904,7 +2904,7 @@ impl ChatUsage {
 
     /// Breakdown of upstream inference costs
     pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
-        self.cost_details = Some(value.into());
+        self.cost_details = Some(Box::new(value.into()));
         self
     }
 
@@ -2923,7 +2923,7 @@ impl ChatUsage {
 
     /// Detailed prompt token usage
     pub fn prompt_tokens_details(mut self, value: impl Into<ChatUsagePromptTokensDetails>) -> Self {
-        self.prompt_tokens_details = Some(value.into());
+        self.prompt_tokens_details = Some(Box::new(value.into()));
         self
     }
 
@@ -2936,7 +2936,7 @@ impl ChatUsage {
 
     /// Usage for server-side tool execution (e.g., web search)
     pub fn server_tool_use_details(mut self, value: impl Into<ServerToolUseDetails>) -> Self {
-        self.server_tool_use_details = Some(value.into());
+        self.server_tool_use_details = Some(Box::new(value.into()));
         self
     }
 
@@ -3155,14 +3155,14 @@ json_object! {
         pub max_uses: Option<i64> = "max_uses" optional,
         /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
         pub mode: Option<WebSearchMode> = "mode" optional,
-        pub parameters: Option<WebSearchConfig> = "parameters" optional,
+        pub parameters: Option<Box<WebSearchConfig>> = "parameters" optional,
         /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
         pub search_context_size: Option<SearchQualityLevel> = "search_context_size" optional,
         pub r#type: ChatWebSearchShorthandType = "type" required,
         /// Approximate user location for location-biased results.
-        pub user_location: Option<WebSearchUserLocationServerTool> = "user_location" optional,
+        pub user_location: Option<Box<WebSearchUserLocationServerTool>> = "user_location" optional,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<XSearchOptions> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
     }
 }
 
@@ -3237,7 +3237,7 @@ impl ChatWebSearchShorthand {
 
     /// Sets `parameters`.
     pub fn parameters(mut self, value: impl Into<WebSearchConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 
@@ -3249,13 +3249,13 @@ impl ChatWebSearchShorthand {
 
     /// Approximate user location for location-biased results.
     pub fn user_location(mut self, value: impl Into<WebSearchUserLocationServerTool>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
     /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
     pub fn x_search(mut self, value: impl Into<XSearchOptions>) -> Self {
-        self.x_search = Some(value.into());
+        self.x_search = Some(Box::new(value.into()));
         self
     }
 }

@@ -96,11 +96,11 @@ json_object! {
         pub input_type: Option<String> = "input_type" optional,
         /// The model to use for embeddings
         pub model: String = "model" required,
-        pub provider: Option<ProviderPreferences> = "provider" optional,
+        pub provider: Option<Box<ProviderPreferences>> = "provider" optional,
         /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
         pub session_id: Option<String> = "session_id" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<TraceConfig> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional,
         /// A unique identifier for the end-user
         pub user: Option<String> = "user" optional,
     }
@@ -143,7 +143,7 @@ impl CreateEmbeddingsRequestBody {
 
     /// Sets `provider`.
     pub fn provider(mut self, value: impl Into<ProviderPreferences>) -> Self {
-        self.provider = Some(value.into());
+        self.provider = Some(Box::new(value.into()));
         self
     }
 
@@ -162,7 +162,7 @@ impl CreateEmbeddingsRequestBody {
 
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
     pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
-        self.trace = Some(value.into());
+        self.trace = Some(Box::new(value.into()));
         self
     }
 
@@ -358,7 +358,7 @@ json_object! {
         pub model: String = "model" required,
         pub object: CreateEmbeddingsResponseObject = "object" required,
         /// Token usage statistics
-        pub usage: Option<CreateEmbeddingsResponseUsage> = "usage" optional,
+        pub usage: Option<Box<CreateEmbeddingsResponseUsage>> = "usage" optional,
     }
 }
 
@@ -383,7 +383,7 @@ impl CreateEmbeddingsResponse {
 
     /// Token usage statistics
     pub fn usage(mut self, value: impl Into<CreateEmbeddingsResponseUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 }
@@ -454,13 +454,13 @@ json_object! {
         /// Cost of the request in credits
         pub cost: Option<f64> = "cost" optional,
         /// Breakdown of upstream inference costs
-        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional,
         /// Whether a request was made using a Bring Your Own Key configuration
         pub is_byok: Option<bool> = "is_byok" optional,
         /// Number of tokens in the input
         pub prompt_tokens: i64 = "prompt_tokens" required,
         /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
-        pub prompt_tokens_details: Option<CreateEmbeddingsResponseUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        pub prompt_tokens_details: Option<Box<CreateEmbeddingsResponseUsagePromptTokensDetails>> = "prompt_tokens_details" optional,
         /// Total number of tokens used
         pub total_tokens: i64 = "total_tokens" required,
     }
@@ -488,7 +488,7 @@ impl CreateEmbeddingsResponseUsage {
 
     /// Breakdown of upstream inference costs
     pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
-        self.cost_details = Some(value.into());
+        self.cost_details = Some(Box::new(value.into()));
         self
     }
 
@@ -507,7 +507,7 @@ impl CreateEmbeddingsResponseUsage {
 
     /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
     pub fn prompt_tokens_details(mut self, value: impl Into<CreateEmbeddingsResponseUsagePromptTokensDetails>) -> Self {
-        self.prompt_tokens_details = Some(value.into());
+        self.prompt_tokens_details = Some(Box::new(value.into()));
         self
     }
 }

@@ -186,7 +186,7 @@ json_object! {
     pub struct PublicEndpoint {
         pub context_length: i64 = "context_length" required,
         /// Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first token. Only visible when authenticated with an API key or cookie; returns null for unauthenticated requests.
-        pub latency_last_30m: Option<PercentileStats> = "latency_last_30m" defaulted,
+        pub latency_last_30m: Option<Box<PercentileStats>> = "latency_last_30m" defaulted,
         /// Maximum completion tokens for this endpoint. Input and output tokens share the context window, so the effective maximum output for a request is further limited by the context remaining after input tokens.
         pub max_completion_tokens: Option<i64> = "max_completion_tokens" defaulted,
         pub max_prompt_tokens: Option<i64> = "max_prompt_tokens" defaulted,
@@ -197,7 +197,7 @@ json_object! {
         /// The server tools this endpoint accepts as the provider's own built-in tool (`engine: "native"`) instead of an OpenRouter engine, keyed by canonical `openrouter:*` name. Each value names the provider tool type the request is translated to. Where that tool runs (provider-side, or returned to the client as with Anthropic bash) is documented per tool. Empty when the provider has none.
         pub native_tools: std::collections::BTreeMap<String, PublicEndpointNativeToolsValue> = "native_tools" defaulted,
         /// Endpoint performance over the last 30 minutes, keyed by the kind of request served (e.g. `text_generation`, `image_generation`). Additive to the legacy singular latency and throughput fields; image and video generation report end-to-end latency. Only visible when authenticated with an API key or cookie.
-        pub perf_last_30m_by_workload: Option<PublicEndpointPerfLast30mByWorkload> = "perf_last_30m_by_workload" optional,
+        pub perf_last_30m_by_workload: Option<Box<PublicEndpointPerfLast30mByWorkload>> = "perf_last_30m_by_workload" optional,
         pub pricing: PublicEndpointPricing = "pricing" required,
         pub provider_name: ProviderName = "provider_name" required,
         pub quantization: Option<Quantization> = "quantization" defaulted,
@@ -213,11 +213,11 @@ json_object! {
         /// Whether this TTS endpoint accepts more than one `input_audio` reference clip per request. Requests carrying several clips are only routed to endpoints where this is true.
         pub supports_multiple_audio_references: Option<bool> = "supports_multiple_audio_references" optional,
         /// Per-variant `tool_choice` support. `tool_choice` in `supported_parameters` only says the parameter is accepted; these flags say which of its values passed testing.
-        pub supports_tool_choice: Option<ToolChoiceSupport> = "supports_tool_choice" optional,
+        pub supports_tool_choice: Option<Box<ToolChoiceSupport>> = "supports_tool_choice" optional,
         /// Whether this TTS endpoint accepts inline reference audio (`input_references`) for stateless voice cloning. Requests carrying reference audio are only routed to endpoints where this is true.
         pub supports_voice_cloning: Option<bool> = "supports_voice_cloning" optional,
         pub tag: String = "tag" required,
-        pub throughput_last_30m: Option<PercentileStats> = "throughput_last_30m" defaulted,
+        pub throughput_last_30m: Option<Box<PercentileStats>> = "throughput_last_30m" defaulted,
         /// Uptime percentage over the last day: the share of minutes in which at least 80% of provider attempts succeeded, counting only minutes with 10 or more attempts. Rate-limited and caller-caused failures are excluded. Null when no minute had enough traffic.
         pub uptime_last_1d: Option<f64> = "uptime_last_1d" defaulted,
         pub uptime_last_30m: Option<f64> = "uptime_last_30m" defaulted,
@@ -275,7 +275,7 @@ impl PublicEndpoint {
 
     /// Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first token. Only visible when authenticated with an API key or cookie; returns null for unauthenticated requests.
     pub fn latency_last_30m(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.latency_last_30m = Some(value.into());
+        self.latency_last_30m = Some(Box::new(value.into()));
         self
     }
 
@@ -293,7 +293,7 @@ impl PublicEndpoint {
 
     /// Endpoint performance over the last 30 minutes, keyed by the kind of request served (e.g. `text_generation`, `image_generation`). Additive to the legacy singular latency and throughput fields; image and video generation report end-to-end latency. Only visible when authenticated with an API key or cookie.
     pub fn perf_last_30m_by_workload(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkload>) -> Self {
-        self.perf_last_30m_by_workload = Some(value.into());
+        self.perf_last_30m_by_workload = Some(Box::new(value.into()));
         self
     }
 
@@ -336,7 +336,7 @@ impl PublicEndpoint {
 
     /// Per-variant `tool_choice` support. `tool_choice` in `supported_parameters` only says the parameter is accepted; these flags say which of its values passed testing.
     pub fn supports_tool_choice(mut self, value: impl Into<ToolChoiceSupport>) -> Self {
-        self.supports_tool_choice = Some(value.into());
+        self.supports_tool_choice = Some(Box::new(value.into()));
         self
     }
 
@@ -348,7 +348,7 @@ impl PublicEndpoint {
 
     /// Sets `throughput_last_30m`.
     pub fn throughput_last_30m(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.throughput_last_30m = Some(value.into());
+        self.throughput_last_30m = Some(Box::new(value.into()));
         self
     }
 
@@ -390,15 +390,15 @@ json_object! {
     /// Endpoint performance over the last 30 minutes, keyed by the kind of request served (e.g. `text_generation`, `image_generation`). Additive to the legacy singular latency and throughput fields; image and video generation report end-to-end latency. Only visible when authenticated with an API key or cookie.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkload {
-        pub decisions: Option<PublicEndpointPerfLast30mByWorkloadDecisions> = "decisions" optional,
-        pub embeddings: Option<PublicEndpointPerfLast30mByWorkloadEmbeddings> = "embeddings" optional,
-        pub image_generation: Option<PublicEndpointPerfLast30mByWorkloadImageGeneration> = "image_generation" optional,
-        pub rerank: Option<PublicEndpointPerfLast30mByWorkloadRerank> = "rerank" optional,
-        pub stt: Option<PublicEndpointPerfLast30mByWorkloadStt> = "stt" optional,
-        pub text_generation: Option<PublicEndpointPerfLast30mByWorkloadTextGeneration> = "text_generation" optional,
-        pub tts: Option<PublicEndpointPerfLast30mByWorkloadTts> = "tts" optional,
-        pub unknown: Option<PublicEndpointPerfLast30mByWorkloadUnknown> = "unknown" optional,
-        pub video_generation: Option<PublicEndpointPerfLast30mByWorkloadVideoGeneration> = "video_generation" optional,
+        pub decisions: Option<Box<PublicEndpointPerfLast30mByWorkloadDecisions>> = "decisions" optional,
+        pub embeddings: Option<Box<PublicEndpointPerfLast30mByWorkloadEmbeddings>> = "embeddings" optional,
+        pub image_generation: Option<Box<PublicEndpointPerfLast30mByWorkloadImageGeneration>> = "image_generation" optional,
+        pub rerank: Option<Box<PublicEndpointPerfLast30mByWorkloadRerank>> = "rerank" optional,
+        pub stt: Option<Box<PublicEndpointPerfLast30mByWorkloadStt>> = "stt" optional,
+        pub text_generation: Option<Box<PublicEndpointPerfLast30mByWorkloadTextGeneration>> = "text_generation" optional,
+        pub tts: Option<Box<PublicEndpointPerfLast30mByWorkloadTts>> = "tts" optional,
+        pub unknown: Option<Box<PublicEndpointPerfLast30mByWorkloadUnknown>> = "unknown" optional,
+        pub video_generation: Option<Box<PublicEndpointPerfLast30mByWorkloadVideoGeneration>> = "video_generation" optional,
     }
 }
 
@@ -421,55 +421,55 @@ impl PublicEndpointPerfLast30mByWorkload {
 
     /// Sets `decisions`.
     pub fn decisions(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadDecisions>) -> Self {
-        self.decisions = Some(value.into());
+        self.decisions = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `embeddings`.
     pub fn embeddings(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadEmbeddings>) -> Self {
-        self.embeddings = Some(value.into());
+        self.embeddings = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `image_generation`.
     pub fn image_generation(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadImageGeneration>) -> Self {
-        self.image_generation = Some(value.into());
+        self.image_generation = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `rerank`.
     pub fn rerank(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadRerank>) -> Self {
-        self.rerank = Some(value.into());
+        self.rerank = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `stt`.
     pub fn stt(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadStt>) -> Self {
-        self.stt = Some(value.into());
+        self.stt = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `text_generation`.
     pub fn text_generation(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadTextGeneration>) -> Self {
-        self.text_generation = Some(value.into());
+        self.text_generation = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `tts`.
     pub fn tts(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadTts>) -> Self {
-        self.tts = Some(value.into());
+        self.tts = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `unknown`.
     pub fn unknown(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadUnknown>) -> Self {
-        self.unknown = Some(value.into());
+        self.unknown = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `video_generation`.
     pub fn video_generation(mut self, value: impl Into<PublicEndpointPerfLast30mByWorkloadVideoGeneration>) -> Self {
-        self.video_generation = Some(value.into());
+        self.video_generation = Some(Box::new(value.into()));
         self
     }
 }
@@ -477,10 +477,10 @@ impl PublicEndpointPerfLast30mByWorkload {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadDecisions {
-        pub latency: Option<PercentileStats> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<PercentileStats> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
     }
 }
 
@@ -492,7 +492,7 @@ impl PublicEndpointPerfLast30mByWorkloadDecisions {
 
     /// Sets `latency`.
     pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.latency = Some(value.into());
+        self.latency = Some(Box::new(value.into()));
         self
     }
 
@@ -504,7 +504,7 @@ impl PublicEndpointPerfLast30mByWorkloadDecisions {
 
     /// Sets `throughput`.
     pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.throughput = Some(value.into());
+        self.throughput = Some(Box::new(value.into()));
         self
     }
 }
@@ -512,10 +512,10 @@ impl PublicEndpointPerfLast30mByWorkloadDecisions {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadEmbeddings {
-        pub latency: Option<PercentileStats> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<PercentileStats> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
     }
 }
 
@@ -527,7 +527,7 @@ impl PublicEndpointPerfLast30mByWorkloadEmbeddings {
 
     /// Sets `latency`.
     pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.latency = Some(value.into());
+        self.latency = Some(Box::new(value.into()));
         self
     }
 
@@ -539,7 +539,7 @@ impl PublicEndpointPerfLast30mByWorkloadEmbeddings {
 
     /// Sets `throughput`.
     pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.throughput = Some(value.into());
+        self.throughput = Some(Box::new(value.into()));
         self
     }
 }
@@ -547,10 +547,10 @@ impl PublicEndpointPerfLast30mByWorkloadEmbeddings {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadImageGeneration {
-        pub latency: Option<PercentileStats> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<PercentileStats> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
     }
 }
 
@@ -562,7 +562,7 @@ impl PublicEndpointPerfLast30mByWorkloadImageGeneration {
 
     /// Sets `latency`.
     pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.latency = Some(value.into());
+        self.latency = Some(Box::new(value.into()));
         self
     }
 
@@ -574,7 +574,7 @@ impl PublicEndpointPerfLast30mByWorkloadImageGeneration {
 
     /// Sets `throughput`.
     pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.throughput = Some(value.into());
+        self.throughput = Some(Box::new(value.into()));
         self
     }
 }
@@ -582,10 +582,10 @@ impl PublicEndpointPerfLast30mByWorkloadImageGeneration {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadRerank {
-        pub latency: Option<PercentileStats> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<PercentileStats> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
     }
 }
 
@@ -597,7 +597,7 @@ impl PublicEndpointPerfLast30mByWorkloadRerank {
 
     /// Sets `latency`.
     pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.latency = Some(value.into());
+        self.latency = Some(Box::new(value.into()));
         self
     }
 
@@ -609,7 +609,7 @@ impl PublicEndpointPerfLast30mByWorkloadRerank {
 
     /// Sets `throughput`.
     pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.throughput = Some(value.into());
+        self.throughput = Some(Box::new(value.into()));
         self
     }
 }
@@ -617,10 +617,10 @@ impl PublicEndpointPerfLast30mByWorkloadRerank {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadStt {
-        pub latency: Option<PercentileStats> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<PercentileStats> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
     }
 }
 
@@ -632,7 +632,7 @@ impl PublicEndpointPerfLast30mByWorkloadStt {
 
     /// Sets `latency`.
     pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.latency = Some(value.into());
+        self.latency = Some(Box::new(value.into()));
         self
     }
 
@@ -644,7 +644,7 @@ impl PublicEndpointPerfLast30mByWorkloadStt {
 
     /// Sets `throughput`.
     pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.throughput = Some(value.into());
+        self.throughput = Some(Box::new(value.into()));
         self
     }
 }
@@ -652,10 +652,10 @@ impl PublicEndpointPerfLast30mByWorkloadStt {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadTextGeneration {
-        pub latency: Option<PercentileStats> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<PercentileStats> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
     }
 }
 
@@ -667,7 +667,7 @@ impl PublicEndpointPerfLast30mByWorkloadTextGeneration {
 
     /// Sets `latency`.
     pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.latency = Some(value.into());
+        self.latency = Some(Box::new(value.into()));
         self
     }
 
@@ -679,7 +679,7 @@ impl PublicEndpointPerfLast30mByWorkloadTextGeneration {
 
     /// Sets `throughput`.
     pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.throughput = Some(value.into());
+        self.throughput = Some(Box::new(value.into()));
         self
     }
 }
@@ -687,10 +687,10 @@ impl PublicEndpointPerfLast30mByWorkloadTextGeneration {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadTts {
-        pub latency: Option<PercentileStats> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<PercentileStats> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
     }
 }
 
@@ -702,7 +702,7 @@ impl PublicEndpointPerfLast30mByWorkloadTts {
 
     /// Sets `latency`.
     pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.latency = Some(value.into());
+        self.latency = Some(Box::new(value.into()));
         self
     }
 
@@ -714,7 +714,7 @@ impl PublicEndpointPerfLast30mByWorkloadTts {
 
     /// Sets `throughput`.
     pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.throughput = Some(value.into());
+        self.throughput = Some(Box::new(value.into()));
         self
     }
 }
@@ -722,10 +722,10 @@ impl PublicEndpointPerfLast30mByWorkloadTts {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadUnknown {
-        pub latency: Option<PercentileStats> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<PercentileStats> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
     }
 }
 
@@ -737,7 +737,7 @@ impl PublicEndpointPerfLast30mByWorkloadUnknown {
 
     /// Sets `latency`.
     pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.latency = Some(value.into());
+        self.latency = Some(Box::new(value.into()));
         self
     }
 
@@ -749,7 +749,7 @@ impl PublicEndpointPerfLast30mByWorkloadUnknown {
 
     /// Sets `throughput`.
     pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.throughput = Some(value.into());
+        self.throughput = Some(Box::new(value.into()));
         self
     }
 }
@@ -757,10 +757,10 @@ impl PublicEndpointPerfLast30mByWorkloadUnknown {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadVideoGeneration {
-        pub latency: Option<PercentileStats> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<PercentileStats> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
     }
 }
 
@@ -772,7 +772,7 @@ impl PublicEndpointPerfLast30mByWorkloadVideoGeneration {
 
     /// Sets `latency`.
     pub fn latency(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.latency = Some(value.into());
+        self.latency = Some(Box::new(value.into()));
         self
     }
 
@@ -784,7 +784,7 @@ impl PublicEndpointPerfLast30mByWorkloadVideoGeneration {
 
     /// Sets `throughput`.
     pub fn throughput(mut self, value: impl Into<PercentileStats>) -> Self {
-        self.throughput = Some(value.into());
+        self.throughput = Some(Box::new(value.into()));
         self
     }
 }

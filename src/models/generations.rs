@@ -11,7 +11,7 @@ json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct GenerationContentData {
         /// The stored failure for this generation, or null when it succeeded
-        pub error: Option<GenerationContentError> = "error" defaulted,
+        pub error: Option<Box<GenerationContentError>> = "error" defaulted,
         /// The input to the generation — either a prompt string or an array of messages
         pub input: GenerationContentDataInput = "input" required,
         /// The output from the generation
@@ -27,7 +27,7 @@ impl GenerationContentData {
 
     /// The stored failure for this generation, or null when it succeeded
     pub fn error(mut self, value: impl Into<GenerationContentError>) -> Self {
-        self.error = Some(value.into());
+        self.error = Some(Box::new(value.into()));
         self
     }
 }

@@ -153,7 +153,7 @@ json_object! {
         /// The event type
         pub r#type: ImageGenCompletedEventType = "type" required,
         /// Token and cost usage for the image generation request, when available
-        pub usage: Option<ImageGenerationUsage> = "usage" optional,
+        pub usage: Option<Box<ImageGenerationUsage>> = "usage" optional,
     }
 }
 
@@ -178,7 +178,7 @@ impl ImageGenCompletedEvent {
 
     /// Token and cost usage for the image generation request, when available
     pub fn usage(mut self, value: impl Into<ImageGenerationUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 }
@@ -348,7 +348,7 @@ json_object! {
         pub ignore: Option<Vec<ImageGenerationProviderPreferencesIgnoreItem>> = "ignore" optional,
         /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
         pub only: Option<Vec<ImageGenerationProviderPreferencesOnlyItem>> = "only" optional,
-        pub options: Option<ProviderOptions> = "options" optional,
+        pub options: Option<Box<ProviderOptions>> = "options" optional,
         /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
         pub order: Option<Vec<ImageGenerationProviderPreferencesOrderItem>> = "order" optional,
         /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
@@ -411,7 +411,7 @@ impl ImageGenerationProviderPreferences {
 
     /// Sets `options`.
     pub fn options(mut self, value: impl Into<ProviderOptions>) -> Self {
-        self.options = Some(value.into());
+        self.options = Some(Box::new(value.into()));
         self
     }
 
@@ -558,7 +558,7 @@ json_object! {
         /// Text description of the desired image
         pub prompt: String = "prompt" required,
         /// Provider routing preferences and provider-specific passthrough configuration.
-        pub provider: Option<ImageGenerationProviderPreferences> = "provider" optional,
+        pub provider: Option<Box<ImageGenerationProviderPreferences>> = "provider" optional,
         /// Rendering quality. Providers without a quality knob ignore this.
         pub quality: Option<ImageGenerationRequestQuality> = "quality" optional,
         /// Normalized resolution tier of the generated image. Concrete pixel dimensions are derived per-provider.
@@ -572,7 +572,7 @@ json_object! {
         /// If true, partial images are streamed as SSE events as they become available. Only supported by providers with native streaming (currently OpenAI). Non-streaming providers ignore this flag and return a buffered response.
         pub stream: Option<bool> = "stream" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<TraceConfig> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional,
         /// A stable identifier for your end-users. Used to help detect and prevent abuse. Never sent to providers verbatim: for providers whose data policy requires user IDs, it is folded into a hashed, per-account upstream user identifier.
         pub user: Option<String> = "user" optional,
     }
@@ -641,7 +641,7 @@ impl ImageGenerationRequest {
 
     /// Provider routing preferences and provider-specific passthrough configuration.
     pub fn provider(mut self, value: impl Into<ImageGenerationProviderPreferences>) -> Self {
-        self.provider = Some(value.into());
+        self.provider = Some(Box::new(value.into()));
         self
     }
 
@@ -683,7 +683,7 @@ impl ImageGenerationRequest {
 
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
     pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
-        self.trace = Some(value.into());
+        self.trace = Some(Box::new(value.into()));
         self
     }
 
@@ -778,7 +778,7 @@ json_object! {
         /// Generated images
         pub data: Vec<ImageGenerationResponseDataItem> = "data" defaulted,
         /// Token and cost usage for the image generation request, when available
-        pub usage: Option<ImageGenerationUsage> = "usage" optional,
+        pub usage: Option<Box<ImageGenerationUsage>> = "usage" optional,
     }
 }
 
@@ -790,7 +790,7 @@ impl ImageGenerationResponse {
 
     /// Token and cost usage for the image generation request, when available
     pub fn usage(mut self, value: impl Into<ImageGenerationUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 }
@@ -822,23 +822,23 @@ json_object! {
     /// Token and cost usage for the image generation request, when available
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationUsage {
-        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" optional,
         /// The tokens generated
         pub completion_tokens: i64 = "completion_tokens" required,
-        pub completion_tokens_details: Option<ImageGenerationUsageCompletionTokensDetails> = "completion_tokens_details" optional,
+        pub completion_tokens_details: Option<Box<ImageGenerationUsageCompletionTokensDetails>> = "completion_tokens_details" optional,
         /// Cost of the completion
         pub cost: Option<f64> = "cost" optional,
         /// Breakdown of upstream inference costs
-        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional,
         /// Whether a request was made using a Bring Your Own Key configuration
         pub is_byok: Option<bool> = "is_byok" optional,
         pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
         /// Including images, input audio, and tools if any
         pub prompt_tokens: i64 = "prompt_tokens" required,
         /// Breakdown of tokens used in the prompt.
-        pub prompt_tokens_details: Option<ImageGenerationUsagePromptTokensDetails> = "prompt_tokens_details" optional,
+        pub prompt_tokens_details: Option<Box<ImageGenerationUsagePromptTokensDetails>> = "prompt_tokens_details" optional,
         /// Usage for server-side tool execution (e.g., web search)
-        pub server_tool_use: Option<ServerToolUseDetails> = "server_tool_use" optional,
+        pub server_tool_use: Option<Box<ServerToolUseDetails>> = "server_tool_use" optional,
         /// The service tier used by the upstream provider for this request
         pub service_tier: Option<String> = "service_tier" optional,
         pub speed: Option<AnthropicSpeed> = "speed" optional,
@@ -870,7 +870,7 @@ impl ImageGenerationUsage {
 
     /// Sets `cache_creation`.
     pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
-        self.cache_creation = Some(value.into());
+        self.cache_creation = Some(Box::new(value.into()));
         self
     }
 
@@ -883,7 +883,7 @@ impl ImageGenerationUsage {
 
     /// Sets `completion_tokens_details`.
     pub fn completion_tokens_details(mut self, value: impl Into<ImageGenerationUsageCompletionTokensDetails>) -> Self {
-        self.completion_tokens_details = Some(value.into());
+        self.completion_tokens_details = Some(Box::new(value.into()));
         self
     }
 
@@ -909,7 +909,7 @@ impl ImageGenerationUsage {
 
     /// Breakdown of upstream inference costs
     pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
-        self.cost_details = Some(value.into());
+        self.cost_details = Some(Box::new(value.into()));
         self
     }
 
@@ -941,7 +941,7 @@ impl ImageGenerationUsage {
 
     /// Breakdown of tokens used in the prompt.
     pub fn prompt_tokens_details(mut self, value: impl Into<ImageGenerationUsagePromptTokensDetails>) -> Self {
-        self.prompt_tokens_details = Some(value.into());
+        self.prompt_tokens_details = Some(Box::new(value.into()));
         self
     }
 
@@ -954,7 +954,7 @@ impl ImageGenerationUsage {
 
     /// Usage for server-side tool execution (e.g., web search)
     pub fn server_tool_use(mut self, value: impl Into<ServerToolUseDetails>) -> Self {
-        self.server_tool_use = Some(value.into());
+        self.server_tool_use = Some(Box::new(value.into()));
         self
     }
 

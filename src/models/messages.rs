@@ -999,7 +999,7 @@ tag_enum! {
 json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct AnthropicDocumentBlock {
-        pub citations: Option<AnthropicCitationsConfig> = "citations" optional,
+        pub citations: Option<Box<AnthropicCitationsConfig>> = "citations" optional,
         pub source: AnthropicDocumentBlockSource = "source" required,
         pub title: Option<String> = "title" defaulted,
         pub r#type: AnthropicDocumentBlockType = "type" required,
@@ -1020,7 +1020,7 @@ impl AnthropicDocumentBlock {
 
     /// Sets `citations`.
     pub fn citations(mut self, value: impl Into<AnthropicCitationsConfig>) -> Self {
-        self.citations = Some(value.into());
+        self.citations = Some(Box::new(value.into()));
         self
     }
 
@@ -1042,8 +1042,8 @@ json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct AnthropicDocumentBlockParam {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
-        pub citations: Option<AnthropicDocumentBlockParamCitations> = "citations" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub citations: Option<Box<AnthropicDocumentBlockParamCitations>> = "citations" optional,
         pub context: Option<String> = "context" optional,
         pub source: AnthropicDocumentBlockParamSource = "source" required,
         pub title: Option<String> = "title" optional,
@@ -1067,13 +1067,13 @@ impl AnthropicDocumentBlockParam {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `citations`.
     pub fn citations(mut self, value: impl Into<AnthropicDocumentBlockParamCitations>) -> Self {
-        self.citations = Some(value.into());
+        self.citations = Some(Box::new(value.into()));
         self
     }
 
@@ -1320,7 +1320,7 @@ json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct AnthropicImageBlockParam {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub source: AnthropicImageBlockParamSource = "source" required,
         pub r#type: AnthropicImageBlockParamType = "type" required,
     }
@@ -1334,7 +1334,7 @@ impl AnthropicImageBlockParam {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 }
@@ -1657,8 +1657,8 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicSearchResultBlockParam {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
-        pub citations: Option<AnthropicSearchResultBlockParamCitations> = "citations" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub citations: Option<Box<AnthropicSearchResultBlockParamCitations>> = "citations" optional,
         pub content: Vec<AnthropicTextBlockParam> = "content" defaulted,
         pub source: String = "source" required,
         pub title: String = "title" required,
@@ -1686,13 +1686,13 @@ impl AnthropicSearchResultBlockParam {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `citations`.
     pub fn citations(mut self, value: impl Into<AnthropicSearchResultBlockParamCitations>) -> Self {
-        self.citations = Some(value.into());
+        self.citations = Some(Box::new(value.into()));
         self
     }
 }
@@ -1790,7 +1790,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicTextBlockParam {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub citations: Option<Vec<AnthropicTextBlockParamCitationsItem>> = "citations" optional,
         pub text: String = "text" required,
         pub r#type: AnthropicTextBlockParamType = "type" required,
@@ -1811,7 +1811,7 @@ impl AnthropicTextBlockParam {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -2365,7 +2365,7 @@ json_object! {
     pub struct AnthropicToolSearchToolBm25 {
         pub allowed_callers: Option<AnthropicAllowedCallers> = "allowed_callers" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub defer_loading: Option<bool> = "defer_loading" optional,
         pub name: AnthropicToolSearchToolBm25Name = "name" required,
         pub strict: Option<bool> = "strict" optional,
@@ -2395,7 +2395,7 @@ impl AnthropicToolSearchToolBm25 {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -2428,7 +2428,7 @@ json_object! {
     pub struct AnthropicToolSearchToolRegex {
         pub allowed_callers: Option<AnthropicAllowedCallers> = "allowed_callers" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub defer_loading: Option<bool> = "defer_loading" optional,
         pub name: AnthropicToolSearchToolRegexName = "name" required,
         pub strict: Option<bool> = "strict" optional,
@@ -2458,7 +2458,7 @@ impl AnthropicToolSearchToolRegex {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -2556,7 +2556,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolUnionBash20250124 {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub name: AnthropicToolUnionBash20250124Name = "name" required,
         pub r#type: AnthropicToolUnionBash20250124Type = "type" required,
     }
@@ -2575,7 +2575,7 @@ impl AnthropicToolUnionBash20250124 {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 }
@@ -2592,7 +2592,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolUnionCustom {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub defer_loading: Option<bool> = "defer_loading" optional,
         pub description: Option<String> = "description" optional,
         pub input_schema: AnthropicToolUnionCustomInputSchema = "input_schema" required,
@@ -2619,7 +2619,7 @@ impl AnthropicToolUnionCustom {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -2695,7 +2695,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolUnionTextEditor20250124 {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub name: AnthropicToolUnionTextEditor20250124Name = "name" required,
         pub r#type: AnthropicToolUnionTextEditor20250124Type = "type" required,
     }
@@ -2714,7 +2714,7 @@ impl AnthropicToolUnionTextEditor20250124 {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 }
@@ -2733,11 +2733,11 @@ json_object! {
         pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
         pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub max_uses: Option<i64> = "max_uses" optional,
         pub name: AnthropicToolUnionWebSearch20250305Name = "name" required,
         pub r#type: AnthropicToolUnionWebSearch20250305Type = "type" required,
-        pub user_location: Option<AnthropicWebSearchToolUserLocation> = "user_location" optional,
+        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional,
     }
 }
 
@@ -2784,7 +2784,7 @@ impl AnthropicToolUnionWebSearch20250305 {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -2803,7 +2803,7 @@ impl AnthropicToolUnionWebSearch20250305 {
 
     /// Sets `user_location`.
     pub fn user_location(mut self, value: impl Into<AnthropicWebSearchToolUserLocation>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
@@ -2830,11 +2830,11 @@ json_object! {
         pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
         pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub max_uses: Option<i64> = "max_uses" optional,
         pub name: AnthropicToolUnionWebSearch20260209Name = "name" required,
         pub r#type: AnthropicToolUnionWebSearch20260209Type = "type" required,
-        pub user_location: Option<AnthropicWebSearchToolUserLocation> = "user_location" optional,
+        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional,
     }
 }
 
@@ -2888,7 +2888,7 @@ impl AnthropicToolUnionWebSearch20260209 {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -2907,7 +2907,7 @@ impl AnthropicToolUnionWebSearch20260209 {
 
     /// Sets `user_location`.
     pub fn user_location(mut self, value: impl Into<AnthropicWebSearchToolUserLocation>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
@@ -3975,10 +3975,10 @@ impl MessagesDeltaEvent {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesDeltaEventDelta {
-        pub container: Option<AnthropicContainer> = "container" defaulted,
+        pub container: Option<Box<AnthropicContainer>> = "container" defaulted,
         pub safeguard_results: Option<Vec<AnthropicSafeguardResult>> = "safeguard_results" optional,
         /// Structured information about a refusal
-        pub stop_details: Option<AnthropicRefusalStopDetails> = "stop_details" defaulted,
+        pub stop_details: Option<Box<AnthropicRefusalStopDetails>> = "stop_details" defaulted,
         pub stop_reason: Option<ORAnthropicStopReason> = "stop_reason" defaulted,
         pub stop_sequence: Option<String> = "stop_sequence" defaulted,
     }
@@ -3999,7 +3999,7 @@ impl MessagesDeltaEventDelta {
 
     /// Sets `container`.
     pub fn container(mut self, value: impl Into<AnthropicContainer>) -> Self {
-        self.container = Some(value.into());
+        self.container = Some(Box::new(value.into()));
         self
     }
 
@@ -4018,7 +4018,7 @@ impl MessagesDeltaEventDelta {
 
     /// Structured information about a refusal
     pub fn stop_details(mut self, value: impl Into<AnthropicRefusalStopDetails>) -> Self {
-        self.stop_details = Some(value.into());
+        self.stop_details = Some(Box::new(value.into()));
         self
     }
 
@@ -4042,14 +4042,14 @@ tag_enum! {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesDeltaEventUsage {
-        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" optional,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" defaulted,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" defaulted,
         pub input_tokens: Option<i64> = "input_tokens" defaulted,
         pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
         pub output_tokens: i64 = "output_tokens" required,
-        pub output_tokens_details: Option<AnthropicOutputTokensDetails> = "output_tokens_details" defaulted,
-        pub server_tool_use: Option<ORAnthropicServerToolUsage> = "server_tool_use" defaulted,
+        pub output_tokens_details: Option<Box<AnthropicOutputTokensDetails>> = "output_tokens_details" defaulted,
+        pub server_tool_use: Option<Box<ORAnthropicServerToolUsage>> = "server_tool_use" defaulted,
     }
 }
 
@@ -4071,7 +4071,7 @@ impl MessagesDeltaEventUsage {
 
     /// Sets `cache_creation`.
     pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
-        self.cache_creation = Some(value.into());
+        self.cache_creation = Some(Box::new(value.into()));
         self
     }
 
@@ -4108,13 +4108,13 @@ impl MessagesDeltaEventUsage {
 
     /// Sets `output_tokens_details`.
     pub fn output_tokens_details(mut self, value: impl Into<AnthropicOutputTokensDetails>) -> Self {
-        self.output_tokens_details = Some(value.into());
+        self.output_tokens_details = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `server_tool_use`.
     pub fn server_tool_use(mut self, value: impl Into<ORAnthropicServerToolUsage>) -> Self {
-        self.server_tool_use = Some(value.into());
+        self.server_tool_use = Some(Box::new(value.into()));
         self
     }
 }
@@ -4124,7 +4124,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesErrorEvent {
         pub error: MessagesErrorEventError = "error" required,
-        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        pub openrouter_metadata: Option<Box<OpenRouterMetadata>> = "openrouter_metadata" optional,
         pub r#type: MessagesErrorEventType = "type" required,
     }
 }
@@ -4142,7 +4142,7 @@ impl MessagesErrorEvent {
 
     /// Sets `openrouter_metadata`.
     pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
-        self.openrouter_metadata = Some(value.into());
+        self.openrouter_metadata = Some(Box::new(value.into()));
         self
     }
 }
@@ -4195,7 +4195,7 @@ json_object! {
     pub struct MessagesMessageParam {
         pub clear_at: Option<AnthropicSystemClearAt> = "clear_at" optional,
         pub content: MessagesMessageParamContent = "content" required,
-        pub output_config: Option<AnthropicMessageOutputConfig> = "output_config" optional,
+        pub output_config: Option<Box<AnthropicMessageOutputConfig>> = "output_config" optional,
         pub role: MessagesMessageParamRole = "role" required,
     }
 }
@@ -4227,7 +4227,7 @@ impl MessagesMessageParam {
 
     /// Sets `output_config`.
     pub fn output_config(mut self, value: impl Into<AnthropicMessageOutputConfig>) -> Self {
-        self.output_config = Some(value.into());
+        self.output_config = Some(Box::new(value.into()));
         self
     }
 
@@ -4392,7 +4392,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemCompaction {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub content: Option<String> = "content" defaulted,
         pub encrypted_content: Option<String> = "encrypted_content" optional,
         pub r#type: MessagesMessageParamContentObjectsItemCompactionType = "type" required,
@@ -4413,7 +4413,7 @@ impl MessagesMessageParamContentObjectsItemCompaction {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -4464,7 +4464,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemServerToolUse {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub id: String = "id" required,
         pub input: Option<serde_json::Value> = "input" optional,
         pub name: String = "name" required,
@@ -4487,7 +4487,7 @@ impl MessagesMessageParamContentObjectsItemServerToolUse {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -4531,7 +4531,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemToolResult {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub content: Option<MessagesMessageParamContentObjectsItemToolResultContent> = "content" optional,
         pub is_error: Option<bool> = "is_error" optional,
         pub tool_use_id: String = "tool_use_id" required,
@@ -4554,7 +4554,7 @@ impl MessagesMessageParamContentObjectsItemToolResult {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -4667,7 +4667,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemToolUse {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub id: String = "id" required,
         pub input: Option<serde_json::Value> = "input" optional,
         pub name: String = "name" required,
@@ -4690,7 +4690,7 @@ impl MessagesMessageParamContentObjectsItemToolUse {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -4709,7 +4709,7 @@ json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemWebSearchToolResult {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub content: MessagesMessageParamContentObjectsItemWebSearchToolResultContent = "content" required,
         pub tool_use_id: String = "tool_use_id" required,
         pub r#type: MessagesMessageParamContentObjectsItemWebSearchToolResultType = "type" required,
@@ -4733,7 +4733,7 @@ impl MessagesMessageParamContentObjectsItemWebSearchToolResult {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 }
@@ -4812,9 +4812,9 @@ json_object! {
         /// How much effort the model should put into its response. Higher effort levels may result in more thorough analysis but take longer. Valid values are `low`, `medium`, `high`, `xhigh`, or `max`.
         pub effort: Option<MessagesOutputConfigEffort> = "effort" optional,
         /// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
-        pub format: Option<MessagesOutputConfigFormat> = "format" optional,
+        pub format: Option<Box<MessagesOutputConfigFormat>> = "format" optional,
         /// Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it to prioritize work and wind down gracefully. Advisory — does not enforce a hard cap.
-        pub task_budget: Option<MessagesOutputConfigTaskBudget> = "task_budget" optional,
+        pub task_budget: Option<Box<MessagesOutputConfigTaskBudget>> = "task_budget" optional,
     }
 }
 
@@ -4839,7 +4839,7 @@ impl MessagesOutputConfig {
 
     /// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
     pub fn format(mut self, value: impl Into<MessagesOutputConfigFormat>) -> Self {
-        self.format = Some(value.into());
+        self.format = Some(Box::new(value.into()));
         self
     }
 
@@ -4852,7 +4852,7 @@ impl MessagesOutputConfig {
 
     /// Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it to prioritize work and wind down gracefully. Advisory — does not enforce a hard cap.
     pub fn task_budget(mut self, value: impl Into<MessagesOutputConfigTaskBudget>) -> Self {
-        self.task_budget = Some(value.into());
+        self.task_budget = Some(Box::new(value.into()));
         self
     }
 
@@ -4953,23 +4953,23 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequest {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
-        pub context_management: Option<MessagesRequestContextManagement> = "context_management" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub context_management: Option<Box<MessagesRequestContextManagement>> = "context_management" optional,
         /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
-        pub deferred_tools: Option<DeferredToolsControl> = "deferred_tools" optional,
+        pub deferred_tools: Option<Box<DeferredToolsControl>> = "deferred_tools" optional,
         /// Fallback models to try if the primary model fails or refuses, in order. Handled by OpenRouter multi-model routing rather than Anthropic server-side fallbacks; cannot be combined with `models`. Each entry accepts only `model`. Maximum of 3 entries.
         pub fallbacks: Option<Vec<MessagesFallbackParam>> = "fallbacks" optional,
         pub max_tokens: Option<i64> = "max_tokens" optional,
         pub messages: Option<Vec<MessagesMessageParam>> = "messages" defaulted,
-        pub metadata: Option<MessagesRequestMetadata> = "metadata" optional,
+        pub metadata: Option<Box<MessagesRequestMetadata>> = "metadata" optional,
         pub model: String = "model" required,
         pub models: Option<Vec<String>> = "models" optional,
         /// Configuration for controlling output behavior. Supports the effort parameter and structured output format.
-        pub output_config: Option<MessagesOutputConfig> = "output_config" optional,
+        pub output_config: Option<Box<MessagesOutputConfig>> = "output_config" optional,
         /// Plugins you want to enable for this request, including their settings.
         pub plugins: Option<Vec<MessagesRequestPluginsItem>> = "plugins" optional,
         /// When multiple model providers are available, optionally indicate your routing preference.
-        pub provider: Option<ProviderPreferences> = "provider" optional,
+        pub provider: Option<Box<ProviderPreferences>> = "provider" optional,
         /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
         pub route: Option<DeprecatedRoute> = "route" optional,
         pub safeguards: Option<Vec<AnthropicSafeguard>> = "safeguards" optional,
@@ -4983,13 +4983,13 @@ json_object! {
         pub stream: Option<bool> = "stream" optional,
         pub system: Option<MessagesRequestSystem> = "system" optional,
         pub temperature: Option<f64> = "temperature" optional,
-        pub thinking: Option<MessagesRequestThinking> = "thinking" optional,
-        pub tool_choice: Option<MessagesRequestToolChoice> = "tool_choice" optional,
+        pub thinking: Option<Box<MessagesRequestThinking>> = "thinking" optional,
+        pub tool_choice: Option<Box<MessagesRequestToolChoice>> = "tool_choice" optional,
         pub tools: Option<Vec<MessagesRequestToolsItem>> = "tools" optional,
         pub top_k: Option<i64> = "top_k" optional,
         pub top_p: Option<f64> = "top_p" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<TraceConfig> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional,
         /// A unique identifier representing your end-user, which helps distinguish between different users of your app. This allows your app to identify specific users in case of abuse reports, preventing your entire app from being affected by the actions of individual users. Maximum of 256 characters.
         pub user: Option<String> = "user" optional,
     }
@@ -5034,13 +5034,13 @@ impl MessagesRequest {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `context_management`.
     pub fn context_management(mut self, value: impl Into<MessagesRequestContextManagement>) -> Self {
-        self.context_management = Some(value.into());
+        self.context_management = Some(Box::new(value.into()));
         self
     }
 
@@ -5053,7 +5053,7 @@ impl MessagesRequest {
 
     /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
     pub fn deferred_tools(mut self, value: impl Into<DeferredToolsControl>) -> Self {
-        self.deferred_tools = Some(value.into());
+        self.deferred_tools = Some(Box::new(value.into()));
         self
     }
 
@@ -5084,7 +5084,7 @@ impl MessagesRequest {
 
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<MessagesRequestMetadata>) -> Self {
-        self.metadata = Some(value.into());
+        self.metadata = Some(Box::new(value.into()));
         self
     }
 
@@ -5096,7 +5096,7 @@ impl MessagesRequest {
 
     /// Configuration for controlling output behavior. Supports the effort parameter and structured output format.
     pub fn output_config(mut self, value: impl Into<MessagesOutputConfig>) -> Self {
-        self.output_config = Some(value.into());
+        self.output_config = Some(Box::new(value.into()));
         self
     }
 
@@ -5108,7 +5108,7 @@ impl MessagesRequest {
 
     /// When multiple model providers are available, optionally indicate your routing preference.
     pub fn provider(mut self, value: impl Into<ProviderPreferences>) -> Self {
-        self.provider = Some(value.into());
+        self.provider = Some(Box::new(value.into()));
         self
     }
 
@@ -5202,13 +5202,13 @@ impl MessagesRequest {
 
     /// Sets `thinking`.
     pub fn thinking(mut self, value: impl Into<MessagesRequestThinking>) -> Self {
-        self.thinking = Some(value.into());
+        self.thinking = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `tool_choice`.
     pub fn tool_choice(mut self, value: impl Into<MessagesRequestToolChoice>) -> Self {
-        self.tool_choice = Some(value.into());
+        self.tool_choice = Some(Box::new(value.into()));
         self
     }
 
@@ -5232,7 +5232,7 @@ impl MessagesRequest {
 
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
     pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
-        self.trace = Some(value.into());
+        self.trace = Some(Box::new(value.into()));
         self
     }
 
@@ -5376,11 +5376,11 @@ tag_enum! {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestContextManagementEditsItemClearToolUses20250919 {
-        pub clear_at_least: Option<AnthropicInputTokensClearAtLeast> = "clear_at_least" optional,
+        pub clear_at_least: Option<Box<AnthropicInputTokensClearAtLeast>> = "clear_at_least" optional,
         pub clear_tool_inputs: Option<MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs> = "clear_tool_inputs" optional,
         pub exclude_tools: Option<Vec<String>> = "exclude_tools" optional,
-        pub keep: Option<AnthropicToolUsesKeep> = "keep" optional,
-        pub trigger: Option<MessagesRequestContextManagementEditsItemClearToolUses20250919Trigger> = "trigger" optional,
+        pub keep: Option<Box<AnthropicToolUsesKeep>> = "keep" optional,
+        pub trigger: Option<Box<MessagesRequestContextManagementEditsItemClearToolUses20250919Trigger>> = "trigger" optional,
         pub r#type: MessagesRequestContextManagementEditsItemClearToolUses20250919Type = "type" required,
     }
 }
@@ -5401,7 +5401,7 @@ impl MessagesRequestContextManagementEditsItemClearToolUses20250919 {
 
     /// Sets `clear_at_least`.
     pub fn clear_at_least(mut self, value: impl Into<AnthropicInputTokensClearAtLeast>) -> Self {
-        self.clear_at_least = Some(value.into());
+        self.clear_at_least = Some(Box::new(value.into()));
         self
     }
 
@@ -5443,7 +5443,7 @@ impl MessagesRequestContextManagementEditsItemClearToolUses20250919 {
 
     /// Sets `keep`.
     pub fn keep(mut self, value: impl Into<AnthropicToolUsesKeep>) -> Self {
-        self.keep = Some(value.into());
+        self.keep = Some(Box::new(value.into()));
         self
     }
 
@@ -5452,7 +5452,7 @@ impl MessagesRequestContextManagementEditsItemClearToolUses20250919 {
         mut self,
         value: impl Into<MessagesRequestContextManagementEditsItemClearToolUses20250919Trigger>,
     ) -> Self {
-        self.trigger = Some(value.into());
+        self.trigger = Some(Box::new(value.into()));
         self
     }
 }
@@ -5510,7 +5510,7 @@ json_object! {
     pub struct MessagesRequestContextManagementEditsItemCompact20260112 {
         pub instructions: Option<String> = "instructions" optional,
         pub pause_after_compaction: Option<bool> = "pause_after_compaction" optional,
-        pub trigger: Option<AnthropicInputTokensTrigger> = "trigger" optional,
+        pub trigger: Option<Box<AnthropicInputTokensTrigger>> = "trigger" optional,
         pub r#type: MessagesRequestContextManagementEditsItemCompact20260112Type = "type" required,
     }
 }
@@ -5548,7 +5548,7 @@ impl MessagesRequestContextManagementEditsItemCompact20260112 {
 
     /// Sets `trigger`.
     pub fn trigger(mut self, value: impl Into<AnthropicInputTokensTrigger>) -> Self {
-        self.trigger = Some(value.into());
+        self.trigger = Some(Box::new(value.into()));
         self
     }
 
@@ -5755,7 +5755,7 @@ impl From<MessagesRequestThinkingBetweenTools> for MessagesRequestThinking {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestThinkingAdaptive {
-        pub block_binding: Option<AnthropicThinkingBlockBinding> = "block_binding" optional,
+        pub block_binding: Option<Box<AnthropicThinkingBlockBinding>> = "block_binding" optional,
         pub display: Option<AnthropicThinkingDisplay> = "display" optional,
         pub r#type: MessagesRequestThinkingAdaptiveType = "type" required,
     }
@@ -5769,7 +5769,7 @@ impl MessagesRequestThinkingAdaptive {
 
     /// Sets `block_binding`.
     pub fn block_binding(mut self, value: impl Into<AnthropicThinkingBlockBinding>) -> Self {
-        self.block_binding = Some(value.into());
+        self.block_binding = Some(Box::new(value.into()));
         self
     }
 
@@ -5837,7 +5837,7 @@ tag_enum! {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestThinkingEnabled {
-        pub block_binding: Option<AnthropicThinkingBlockBinding> = "block_binding" optional,
+        pub block_binding: Option<Box<AnthropicThinkingBlockBinding>> = "block_binding" optional,
         pub budget_tokens: i64 = "budget_tokens" required,
         pub display: Option<AnthropicThinkingDisplay> = "display" optional,
         pub r#type: MessagesRequestThinkingEnabledType = "type" required,
@@ -5858,7 +5858,7 @@ impl MessagesRequestThinkingEnabled {
 
     /// Sets `block_binding`.
     pub fn block_binding(mut self, value: impl Into<AnthropicThinkingBlockBinding>) -> Self {
-        self.block_binding = Some(value.into());
+        self.block_binding = Some(Box::new(value.into()));
         self
     }
 
@@ -6148,8 +6148,8 @@ json_object! {
     pub struct MessagesRequestToolsItemAdvisor {
         pub allowed_callers: Option<AnthropicAllowedCallers> = "allowed_callers" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
-        pub caching: Option<AnthropicCacheControlDirective> = "caching" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub caching: Option<Box<AnthropicCacheControlDirective>> = "caching" optional,
         pub defer_loading: Option<bool> = "defer_loading" optional,
         pub max_uses: Option<i64> = "max_uses" optional,
         pub model: String = "model" required,
@@ -6182,13 +6182,13 @@ impl MessagesRequestToolsItemAdvisor {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `caching`.
     pub fn caching(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.caching = Some(value.into());
+        self.caching = Some(Box::new(value.into()));
         self
     }
 
@@ -6224,7 +6224,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolsItemBash {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub name: MessagesRequestToolsItemBashName = "name" required,
         pub r#type: MessagesRequestToolsItemBashType = "type" required,
     }
@@ -6243,7 +6243,7 @@ impl MessagesRequestToolsItemBash {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 }
@@ -6260,7 +6260,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolsItemObject {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub defer_loading: Option<bool> = "defer_loading" optional,
         pub description: Option<String> = "description" optional,
         pub input_schema: MessagesRequestToolsItemObjectInputSchema = "input_schema" required,
@@ -6287,7 +6287,7 @@ impl MessagesRequestToolsItemObject {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -6365,7 +6365,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolsItemStrReplaceEditor {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub name: MessagesRequestToolsItemStrReplaceEditorName = "name" required,
         pub r#type: MessagesRequestToolsItemStrReplaceEditorType = "type" required,
     }
@@ -6384,7 +6384,7 @@ impl MessagesRequestToolsItemStrReplaceEditor {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 }
@@ -6417,11 +6417,11 @@ json_object! {
         pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
         pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub max_uses: Option<i64> = "max_uses" optional,
         pub name: MessagesRequestToolsItemWebSearchName = "name" required,
         pub r#type: MessagesRequestToolsItemWebSearchType = "type" required,
-        pub user_location: Option<AnthropicWebSearchToolUserLocation> = "user_location" optional,
+        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional,
     }
 }
 
@@ -6468,7 +6468,7 @@ impl MessagesRequestToolsItemWebSearch {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -6487,7 +6487,7 @@ impl MessagesRequestToolsItemWebSearch {
 
     /// Sets `user_location`.
     pub fn user_location(mut self, value: impl Into<AnthropicWebSearchToolUserLocation>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
@@ -6506,11 +6506,11 @@ json_object! {
         pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
         pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub max_uses: Option<i64> = "max_uses" optional,
         pub name: MessagesRequestToolsItemWebSearch20260209Name = "name" required,
         pub r#type: MessagesRequestToolsItemWebSearch20260209Type = "type" required,
-        pub user_location: Option<AnthropicWebSearchToolUserLocation> = "user_location" optional,
+        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional,
     }
 }
 
@@ -6564,7 +6564,7 @@ impl MessagesRequestToolsItemWebSearch20260209 {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -6583,7 +6583,7 @@ impl MessagesRequestToolsItemWebSearch20260209 {
 
     /// Sets `user_location`.
     pub fn user_location(mut self, value: impl Into<AnthropicWebSearchToolUserLocation>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
@@ -6615,20 +6615,20 @@ json_object! {
     /// Non-streaming response from the Anthropic Messages API with OpenRouter extensions
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesResult {
-        pub container: Option<AnthropicContainer> = "container" defaulted,
+        pub container: Option<Box<AnthropicContainer>> = "container" defaulted,
         pub content: Vec<ORAnthropicContentBlock> = "content" defaulted,
         pub id: String = "id" required,
         pub input_transformations: Option<Vec<AnthropicInputTransformation>> = "input_transformations" optional,
         pub model: String = "model" required,
         pub role: BaseMessagesResultRole = "role" required,
         /// Structured information about a refusal
-        pub stop_details: Option<AnthropicRefusalStopDetails> = "stop_details" defaulted,
+        pub stop_details: Option<Box<AnthropicRefusalStopDetails>> = "stop_details" defaulted,
         pub stop_reason: Option<ORAnthropicStopReason> = "stop_reason" defaulted,
         pub stop_sequence: Option<String> = "stop_sequence" defaulted,
         pub r#type: BaseMessagesResultType = "type" required,
         pub usage: MessagesResultUsage = "usage" required,
-        pub context_management: Option<MessagesResultContextManagement> = "context_management" optional,
-        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        pub context_management: Option<Box<MessagesResultContextManagement>> = "context_management" optional,
+        pub openrouter_metadata: Option<Box<OpenRouterMetadata>> = "openrouter_metadata" optional,
         pub provider: Option<String> = "provider" optional,
         pub safeguard_results: Option<Vec<AnthropicSafeguardResult>> = "safeguard_results" optional,
     }
@@ -6664,7 +6664,7 @@ impl MessagesResult {
 
     /// Sets `container`.
     pub fn container(mut self, value: impl Into<AnthropicContainer>) -> Self {
-        self.container = Some(value.into());
+        self.container = Some(Box::new(value.into()));
         self
     }
 
@@ -6683,7 +6683,7 @@ impl MessagesResult {
 
     /// Structured information about a refusal
     pub fn stop_details(mut self, value: impl Into<AnthropicRefusalStopDetails>) -> Self {
-        self.stop_details = Some(value.into());
+        self.stop_details = Some(Box::new(value.into()));
         self
     }
 
@@ -6701,7 +6701,7 @@ impl MessagesResult {
 
     /// Sets `context_management`.
     pub fn context_management(mut self, value: impl Into<MessagesResultContextManagement>) -> Self {
-        self.context_management = Some(value.into());
+        self.context_management = Some(Box::new(value.into()));
         self
     }
 
@@ -6714,7 +6714,7 @@ impl MessagesResult {
 
     /// Sets `openrouter_metadata`.
     pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
-        self.openrouter_metadata = Some(value.into());
+        self.openrouter_metadata = Some(Box::new(value.into()));
         self
     }
 
@@ -6769,18 +6769,18 @@ impl MessagesResultContextManagementAppliedEditsItem {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesResultUsage {
-        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" defaulted,
+        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" defaulted,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" defaulted,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" defaulted,
         pub inference_geo: Option<String> = "inference_geo" defaulted,
         pub input_tokens: i64 = "input_tokens" required,
         pub output_tokens: i64 = "output_tokens" required,
-        pub output_tokens_details: Option<AnthropicOutputTokensDetails> = "output_tokens_details" defaulted,
-        pub server_tool_use: Option<ORAnthropicServerToolUsage> = "server_tool_use" defaulted,
+        pub output_tokens_details: Option<Box<AnthropicOutputTokensDetails>> = "output_tokens_details" defaulted,
+        pub server_tool_use: Option<Box<ORAnthropicServerToolUsage>> = "server_tool_use" defaulted,
         pub service_tier: Option<String> = "service_tier" defaulted,
         pub cost: Option<f64> = "cost" optional,
         /// Breakdown of upstream inference costs
-        pub cost_details: Option<CostDetails> = "cost_details" optional,
+        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional,
         pub is_byok: Option<bool> = "is_byok" optional,
         pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
         pub speed: Option<AnthropicSpeed> = "speed" optional,
@@ -6811,7 +6811,7 @@ impl MessagesResultUsage {
 
     /// Sets `cache_creation`.
     pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
-        self.cache_creation = Some(value.into());
+        self.cache_creation = Some(Box::new(value.into()));
         self
     }
 
@@ -6835,13 +6835,13 @@ impl MessagesResultUsage {
 
     /// Sets `output_tokens_details`.
     pub fn output_tokens_details(mut self, value: impl Into<AnthropicOutputTokensDetails>) -> Self {
-        self.output_tokens_details = Some(value.into());
+        self.output_tokens_details = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `server_tool_use`.
     pub fn server_tool_use(mut self, value: impl Into<ORAnthropicServerToolUsage>) -> Self {
-        self.server_tool_use = Some(value.into());
+        self.server_tool_use = Some(Box::new(value.into()));
         self
     }
 
@@ -6866,7 +6866,7 @@ impl MessagesResultUsage {
 
     /// Breakdown of upstream inference costs
     pub fn cost_details(mut self, value: impl Into<CostDetails>) -> Self {
-        self.cost_details = Some(value.into());
+        self.cost_details = Some(Box::new(value.into()));
         self
     }
 
@@ -6908,7 +6908,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesSearchModelsServerTool {
         /// Configuration for the openrouter:experimental__search_models server tool
-        pub parameters: Option<SearchModelsServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<SearchModelsServerToolConfig>> = "parameters" optional,
         pub r#type: MessagesSearchModelsServerToolType = "type" required,
     }
 }
@@ -6921,7 +6921,7 @@ impl MessagesSearchModelsServerTool {
 
     /// Configuration for the openrouter:experimental__search_models server tool
     pub fn parameters(mut self, value: impl Into<SearchModelsServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -7030,7 +7030,7 @@ impl MessagesStartEvent {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesStartEventMessage {
-        pub container: Option<AnthropicContainer> = "container" defaulted,
+        pub container: Option<Box<AnthropicContainer>> = "container" defaulted,
         pub content: Vec<ORAnthropicContentBlock> = "content" defaulted,
         pub id: String = "id" required,
         pub input_transformations: Option<Vec<AnthropicInputTransformation>> = "input_transformations" optional,
@@ -7038,7 +7038,7 @@ json_object! {
         pub provider: Option<MessagesStartEventMessageProvider> = "provider" optional,
         pub role: MessagesStartEventMessageRole = "role" required,
         /// Structured information about a refusal
-        pub stop_details: Option<AnthropicRefusalStopDetails> = "stop_details" defaulted,
+        pub stop_details: Option<Box<AnthropicRefusalStopDetails>> = "stop_details" defaulted,
         pub stop_reason: serde_json::Value = "stop_reason" required,
         pub stop_sequence: serde_json::Value = "stop_sequence" required,
         pub r#type: MessagesStartEventMessageType = "type" required,
@@ -7075,7 +7075,7 @@ impl MessagesStartEventMessage {
 
     /// Sets `container`.
     pub fn container(mut self, value: impl Into<AnthropicContainer>) -> Self {
-        self.container = Some(value.into());
+        self.container = Some(Box::new(value.into()));
         self
     }
 
@@ -7100,7 +7100,7 @@ impl MessagesStartEventMessage {
 
     /// Structured information about a refusal
     pub fn stop_details(mut self, value: impl Into<AnthropicRefusalStopDetails>) -> Self {
-        self.stop_details = Some(value.into());
+        self.stop_details = Some(Box::new(value.into()));
         self
     }
 }
@@ -7118,14 +7118,14 @@ tag_enum! {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesStartEventMessageUsage {
-        pub cache_creation: Option<AnthropicCacheCreation> = "cache_creation" defaulted,
+        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" defaulted,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" defaulted,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" defaulted,
         pub inference_geo: Option<String> = "inference_geo" defaulted,
         pub input_tokens: i64 = "input_tokens" required,
         pub output_tokens: i64 = "output_tokens" required,
-        pub output_tokens_details: Option<AnthropicOutputTokensDetails> = "output_tokens_details" defaulted,
-        pub server_tool_use: Option<AnthropicServerToolUsage> = "server_tool_use" defaulted,
+        pub output_tokens_details: Option<Box<AnthropicOutputTokensDetails>> = "output_tokens_details" defaulted,
+        pub server_tool_use: Option<Box<AnthropicServerToolUsage>> = "server_tool_use" defaulted,
         pub service_tier: Option<AnthropicServiceTier> = "service_tier" defaulted,
         pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
         pub speed: Option<AnthropicSpeed> = "speed" optional,
@@ -7153,7 +7153,7 @@ impl MessagesStartEventMessageUsage {
 
     /// Sets `cache_creation`.
     pub fn cache_creation(mut self, value: impl Into<AnthropicCacheCreation>) -> Self {
-        self.cache_creation = Some(value.into());
+        self.cache_creation = Some(Box::new(value.into()));
         self
     }
 
@@ -7177,13 +7177,13 @@ impl MessagesStartEventMessageUsage {
 
     /// Sets `output_tokens_details`.
     pub fn output_tokens_details(mut self, value: impl Into<AnthropicOutputTokensDetails>) -> Self {
-        self.output_tokens_details = Some(value.into());
+        self.output_tokens_details = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `server_tool_use`.
     pub fn server_tool_use(mut self, value: impl Into<AnthropicServerToolUsage>) -> Self {
-        self.server_tool_use = Some(value.into());
+        self.server_tool_use = Some(Box::new(value.into()));
         self
     }
 
@@ -7221,7 +7221,7 @@ json_object! {
     /// Event sent when the message is complete
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesStopEvent {
-        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        pub openrouter_metadata: Option<Box<OpenRouterMetadata>> = "openrouter_metadata" optional,
         pub r#type: MessagesStopEventType = "type" required,
     }
 }
@@ -7234,7 +7234,7 @@ impl MessagesStopEvent {
 
     /// Sets `openrouter_metadata`.
     pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
-        self.openrouter_metadata = Some(value.into());
+        self.openrouter_metadata = Some(Box::new(value.into()));
         self
     }
 }
@@ -7326,7 +7326,7 @@ json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct MessagesToolAdditionBlock {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub tool: MessagesToolAdditionBlockTool = "tool" required,
         pub r#type: MessagesToolAdditionBlockType = "type" required,
     }
@@ -7340,7 +7340,7 @@ impl MessagesToolAdditionBlock {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 }
@@ -7470,7 +7470,7 @@ json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct MessagesToolRemovalBlock {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         pub tool: MessagesToolRemovalBlockTool = "tool" required,
         pub r#type: MessagesToolRemovalBlockType = "type" required,
     }
@@ -7484,7 +7484,7 @@ impl MessagesToolRemovalBlock {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 }
@@ -7851,7 +7851,7 @@ impl ORAnthropicServerToolUsage {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ORAnthropicServerToolUseBlock {
-        pub caller: Option<ORAnthropicNullableCaller> = "caller" optional,
+        pub caller: Option<Box<ORAnthropicNullableCaller>> = "caller" optional,
         pub id: String = "id" required,
         pub input: Option<serde_json::Value> = "input" optional,
         pub name: String = "name" required,
@@ -7874,7 +7874,7 @@ impl ORAnthropicServerToolUseBlock {
 
     /// Sets `caller`.
     pub fn caller(mut self, value: impl Into<ORAnthropicNullableCaller>) -> Self {
-        self.caller = Some(value.into());
+        self.caller = Some(Box::new(value.into()));
         self
     }
 

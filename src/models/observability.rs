@@ -43,7 +43,7 @@ json_object! {
         /// Whether this destination should be enabled immediately.
         pub enabled: Option<bool> = "enabled" optional,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfigNullable> = "filter_rules" optional,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfigNullable>> = "filter_rules" optional,
         /// Human-readable name for the destination.
         pub name: String = "name" required,
         /// When true, request/response bodies are not forwarded — only metadata.
@@ -130,7 +130,7 @@ impl CreateObservabilityDestinationRequestBody {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfigNullable>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -342,7 +342,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -409,7 +409,7 @@ impl ObservabilityArizeDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -482,7 +482,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -549,7 +549,7 @@ impl ObservabilityBraintrustDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -619,7 +619,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -686,7 +686,7 @@ impl ObservabilityClickhouseDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -793,7 +793,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -860,7 +860,7 @@ impl ObservabilityDatadogDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -1208,7 +1208,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1275,7 +1275,7 @@ impl ObservabilityGrafanaDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -1345,7 +1345,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1412,7 +1412,7 @@ impl ObservabilityLangfuseDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -1482,7 +1482,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1549,7 +1549,7 @@ impl ObservabilityLangsmithDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -1635,7 +1635,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1702,7 +1702,7 @@ impl ObservabilityNewrelicDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -1772,7 +1772,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1839,7 +1839,7 @@ impl ObservabilityOpikDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -1903,7 +1903,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1970,7 +1970,7 @@ impl ObservabilityOtelCollectorDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -2026,7 +2026,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2093,7 +2093,7 @@ impl ObservabilityPosthogDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -2156,7 +2156,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2223,7 +2223,7 @@ impl ObservabilityRampDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -2287,7 +2287,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2354,7 +2354,7 @@ impl ObservabilityS3Destination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -2527,7 +2527,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2594,7 +2594,7 @@ impl ObservabilitySentryDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -2651,7 +2651,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2718,7 +2718,7 @@ impl ObservabilitySnowflakeDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -2821,7 +2821,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2888,7 +2888,7 @@ impl ObservabilityWeaveDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -2960,7 +2960,7 @@ json_object! {
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<ObservabilityFilterRulesConfig> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -3027,7 +3027,7 @@ impl ObservabilityWebhookDestination {
 
     /// Optional structured filter rules controlling which events are forwarded.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfig>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 
@@ -3111,7 +3111,7 @@ json_object! {
         pub config: Option<serde_json::Map<String, serde_json::Value>> = "config" optional,
         /// Whether the destination is enabled.
         pub enabled: Option<bool> = "enabled" optional,
-        pub filter_rules: Option<ObservabilityFilterRulesConfigNullable> = "filter_rules" optional,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfigNullable>> = "filter_rules" optional,
         /// Human-readable name for the destination.
         pub name: Option<String> = "name" optional,
         /// When true, request/response bodies are not forwarded — only metadata.
@@ -3194,7 +3194,7 @@ impl UpdateObservabilityDestinationRequestBody {
 
     /// Sets `filter_rules`.
     pub fn filter_rules(mut self, value: impl Into<ObservabilityFilterRulesConfigNullable>) -> Self {
-        self.filter_rules = Some(value.into());
+        self.filter_rules = Some(Box::new(value.into()));
         self
     }
 

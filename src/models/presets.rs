@@ -130,7 +130,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetPresetVersionResponse {
         /// A specific version of a preset, containing config and optional system prompt.
-        pub data: Option<PresetDesignatedVersion> = "data" defaulted,
+        pub data: Option<Box<PresetDesignatedVersion>> = "data" defaulted,
     }
 }
 
@@ -142,7 +142,7 @@ impl GetPresetVersionResponse {
 
     /// A specific version of a preset, containing config and optional system prompt.
     pub fn data(mut self, value: impl Into<PresetDesignatedVersion>) -> Self {
-        self.data = Some(value.into());
+        self.data = Some(Box::new(value.into()));
         self
     }
 }
@@ -395,7 +395,7 @@ json_object! {
         pub updated_at: String = "updated_at" required,
         pub workspace_id: Option<String> = "workspace_id" defaulted,
         /// A specific version of a preset, containing config and optional system prompt.
-        pub designated_version: Option<PresetDesignatedVersion> = "designated_version" defaulted,
+        pub designated_version: Option<Box<PresetDesignatedVersion>> = "designated_version" defaulted,
     }
 }
 
@@ -458,7 +458,7 @@ impl PresetWithDesignatedVersion {
 
     /// A specific version of a preset, containing config and optional system prompt.
     pub fn designated_version(mut self, value: impl Into<PresetDesignatedVersion>) -> Self {
-        self.designated_version = Some(value.into());
+        self.designated_version = Some(Box::new(value.into()));
         self
     }
 }

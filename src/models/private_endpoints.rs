@@ -55,7 +55,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreatePrivateEndpointRequestBody {
         /// Validate and activate in the same call. On a failed validation the draft is kept and returned with a 422, so fix it and call `/validate` and `/activate` instead of creating it again.
-        pub activate: Option<PrivateEndpointActivation> = "activate" optional,
+        pub activate: Option<Box<PrivateEndpointActivation>> = "activate" optional,
         /// HTTPS base URL of your deployment. Required unless the provider derives its URL from the BYOK credential (Azure, Amazon Bedrock, Google Vertex).
         pub base_url: Option<String> = "base_url" optional,
         /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
@@ -69,11 +69,11 @@ json_object! {
         /// Permanent slug of the model this endpoint serves.
         pub model_permaslug: String = "model_permaslug" required,
         /// Negotiated per-token rates reported for requests routed to this endpoint.
-        pub pricing: Option<PrivateEndpointPricing> = "pricing" optional,
+        pub pricing: Option<Box<PrivateEndpointPricing>> = "pricing" optional,
         /// Slug of the upstream provider.
         pub provider_slug: String = "provider_slug" required,
         /// Capabilities and limits to set over the ones copied from the public endpoint for this model and provider (or from the model). Omitted fields keep the copied values.
-        pub settings: Option<UpdatePrivateEndpointSettingsRequest> = "settings" optional,
+        pub settings: Option<Box<UpdatePrivateEndpointSettingsRequest>> = "settings" optional,
         /// Model or deployment identifier sent to the upstream provider.
         pub upstream_model_id: String = "upstream_model_id" required,
     }
@@ -104,7 +104,7 @@ impl CreatePrivateEndpointRequestBody {
 
     /// Validate and activate in the same call. On a failed validation the draft is kept and returned with a 422, so fix it and call `/validate` and `/activate` instead of creating it again.
     pub fn activate(mut self, value: impl Into<PrivateEndpointActivation>) -> Self {
-        self.activate = Some(value.into());
+        self.activate = Some(Box::new(value.into()));
         self
     }
 
@@ -154,13 +154,13 @@ impl CreatePrivateEndpointRequestBody {
 
     /// Negotiated per-token rates reported for requests routed to this endpoint.
     pub fn pricing(mut self, value: impl Into<PrivateEndpointPricing>) -> Self {
-        self.pricing = Some(value.into());
+        self.pricing = Some(Box::new(value.into()));
         self
     }
 
     /// Capabilities and limits to set over the ones copied from the public endpoint for this model and provider (or from the model). Omitted fields keep the copied values.
     pub fn settings(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequest>) -> Self {
-        self.settings = Some(value.into());
+        self.settings = Some(Box::new(value.into()));
         self
     }
 }
@@ -1169,8 +1169,8 @@ json_object! {
         pub declared_region: Option<CreatePrivateEndpointRequestBodyDeclaredRegion> = "declared_region" optional,
         /// Attest that this deployment retains no prompt or completion data.
         pub declared_zdr: Option<bool> = "declared_zdr" optional,
-        pub pricing: Option<PrivateEndpointPricing> = "pricing" optional,
-        pub settings: Option<UpdatePrivateEndpointSettingsRequest> = "settings" optional,
+        pub pricing: Option<Box<PrivateEndpointPricing>> = "pricing" optional,
+        pub settings: Option<Box<UpdatePrivateEndpointSettingsRequest>> = "settings" optional,
         /// Model or deployment identifier sent to the upstream provider.
         pub upstream_model_id: Option<String> = "upstream_model_id" optional,
     }
@@ -1231,13 +1231,13 @@ impl UpdatePrivateEndpointRequestBody {
 
     /// Sets `pricing`.
     pub fn pricing(mut self, value: impl Into<PrivateEndpointPricing>) -> Self {
-        self.pricing = Some(value.into());
+        self.pricing = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `settings`.
     pub fn settings(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequest>) -> Self {
-        self.settings = Some(value.into());
+        self.settings = Some(Box::new(value.into()));
         self
     }
 
@@ -1252,20 +1252,20 @@ json_object! {
     /// Capabilities and limits to set over the ones copied from the public endpoint for this model and provider (or from the model). Omitted fields keep the copied values.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdatePrivateEndpointSettingsRequest {
-        pub completions: Option<UpdatePrivateEndpointSettingsRequestCompletions> = "completions" optional,
+        pub completions: Option<Box<UpdatePrivateEndpointSettingsRequestCompletions>> = "completions" optional,
         /// Longest prompt plus completion, in tokens, or `null` to keep the model default.
         pub context_length: Option<i64> = "context_length" optional,
         /// Request parameters the upstream rejects even though the model supports them; requests using one do not route here. Cannot name a tested parameter.
         pub excluded_parameters: Option<Vec<UpdatePrivateEndpointSettingsRequestExcludedParametersItem>> = "excluded_parameters" optional,
-        pub inputs: Option<UpdatePrivateEndpointSettingsRequestInputs> = "inputs" optional,
+        pub inputs: Option<Box<UpdatePrivateEndpointSettingsRequestInputs>> = "inputs" optional,
         /// Longest completion the upstream returns, in tokens, or `null` to keep the model default.
         pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
         /// Longest prompt, in tokens, or `null` for no cap below the context length. Cannot exceed `context_length`, or the model context length while `context_length` is `null`.
         pub max_prompt_tokens: Option<i64> = "max_prompt_tokens" optional,
         /// Weight precision the deployment runs at; `unknown` when not stated.
         pub quantization: Option<PrivateEndpointQuantization> = "quantization" optional,
-        pub reasoning: Option<UpdatePrivateEndpointSettingsRequestReasoning> = "reasoning" optional,
-        pub tool_choice: Option<UpdatePrivateEndpointSettingsRequestToolChoice> = "tool_choice" optional,
+        pub reasoning: Option<Box<UpdatePrivateEndpointSettingsRequestReasoning>> = "reasoning" optional,
+        pub tool_choice: Option<Box<UpdatePrivateEndpointSettingsRequestToolChoice>> = "tool_choice" optional,
     }
 }
 
@@ -1288,7 +1288,7 @@ impl UpdatePrivateEndpointSettingsRequest {
 
     /// Sets `completions`.
     pub fn completions(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequestCompletions>) -> Self {
-        self.completions = Some(value.into());
+        self.completions = Some(Box::new(value.into()));
         self
     }
 
@@ -1316,7 +1316,7 @@ impl UpdatePrivateEndpointSettingsRequest {
 
     /// Sets `inputs`.
     pub fn inputs(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequestInputs>) -> Self {
-        self.inputs = Some(value.into());
+        self.inputs = Some(Box::new(value.into()));
         self
     }
 
@@ -1354,13 +1354,13 @@ impl UpdatePrivateEndpointSettingsRequest {
 
     /// Sets `reasoning`.
     pub fn reasoning(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequestReasoning>) -> Self {
-        self.reasoning = Some(value.into());
+        self.reasoning = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `tool_choice`.
     pub fn tool_choice(mut self, value: impl Into<UpdatePrivateEndpointSettingsRequestToolChoice>) -> Self {
-        self.tool_choice = Some(value.into());
+        self.tool_choice = Some(Box::new(value.into()));
         self
     }
 }

@@ -31,7 +31,7 @@ json_object! {
         /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
         pub base_url: Option<String> = "base_url" optional,
         /// Defaults to training on and retaining prompts, the most conservative declaration. Your own declaration; it applies to your own traffic and OpenRouter does not verify it.
-        pub data_policy: Option<PrivateProviderDataPolicy> = "data_policy" optional,
+        pub data_policy: Option<Box<PrivateProviderDataPolicy>> = "data_policy" optional,
         /// Defaults to `name`.
         pub display_name: Option<String> = "display_name" optional,
         /// Provider name, shown in your activity, logs and Broadcast output. 2-64 letters, numbers, spaces, dots, underscores or hyphens. Cannot be changed later. Neither the name nor its slug may match a public provider name or slug (case-insensitive); other customers may use the same name.
@@ -62,7 +62,7 @@ impl CreatePrivateProviderRequestBody {
 
     /// Defaults to training on and retaining prompts, the most conservative declaration. Your own declaration; it applies to your own traffic and OpenRouter does not verify it.
     pub fn data_policy(mut self, value: impl Into<PrivateProviderDataPolicy>) -> Self {
-        self.data_policy = Some(value.into());
+        self.data_policy = Some(Box::new(value.into()));
         self
     }
 
@@ -182,7 +182,7 @@ json_object! {
         pub base_url: Option<String> = "base_url" defaulted,
         pub created_at: String = "created_at" required,
         /// Your declared data policy, or `null` when none was declared.
-        pub data_policy: Option<PrivateProviderDeclaredDataPolicy> = "data_policy" defaulted,
+        pub data_policy: Option<Box<PrivateProviderDeclaredDataPolicy>> = "data_policy" defaulted,
         /// Human-readable provider name shown in the UI.
         pub display_name: String = "display_name" required,
         /// Provider name, shown in your activity, logs and Broadcast output.
@@ -219,7 +219,7 @@ impl PrivateProvider {
 
     /// Your declared data policy, or `null` when none was declared.
     pub fn data_policy(mut self, value: impl Into<PrivateProviderDeclaredDataPolicy>) -> Self {
-        self.data_policy = Some(value.into());
+        self.data_policy = Some(Box::new(value.into()));
         self
     }
 }
@@ -306,7 +306,7 @@ json_object! {
     pub struct UpdatePrivateProviderRequestBody {
         /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
         pub base_url: Option<String> = "base_url" optional,
-        pub data_policy: Option<UpdatePrivateProviderRequestBodyDataPolicy> = "data_policy" optional,
+        pub data_policy: Option<Box<UpdatePrivateProviderRequestBodyDataPolicy>> = "data_policy" optional,
         pub display_name: Option<String> = "display_name" optional,
     }
 }
@@ -325,7 +325,7 @@ impl UpdatePrivateProviderRequestBody {
 
     /// Sets `data_policy`.
     pub fn data_policy(mut self, value: impl Into<UpdatePrivateProviderRequestBodyDataPolicy>) -> Self {
-        self.data_policy = Some(value.into());
+        self.data_policy = Some(Box::new(value.into()));
         self
     }
 

@@ -33,7 +33,7 @@ json_object! {
         pub documents: Vec<CreateRerankRequestBodyDocumentsItem> = "documents" defaulted,
         /// The rerank model to use
         pub model: String = "model" required,
-        pub provider: Option<ProviderPreferences> = "provider" optional,
+        pub provider: Option<Box<ProviderPreferences>> = "provider" optional,
         /// The search query to rerank documents against
         pub query: String = "query" required,
         /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
@@ -41,7 +41,7 @@ json_object! {
         /// Number of most relevant documents to return
         pub top_n: Option<i64> = "top_n" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<TraceConfig> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional,
         /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
         pub user: Option<String> = "user" optional,
     }
@@ -69,7 +69,7 @@ impl CreateRerankRequestBody {
 
     /// Sets `provider`.
     pub fn provider(mut self, value: impl Into<ProviderPreferences>) -> Self {
-        self.provider = Some(value.into());
+        self.provider = Some(Box::new(value.into()));
         self
     }
 
@@ -94,7 +94,7 @@ impl CreateRerankRequestBody {
 
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
     pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
-        self.trace = Some(value.into());
+        self.trace = Some(Box::new(value.into()));
         self
     }
 
@@ -174,7 +174,7 @@ json_object! {
         /// List of rerank results sorted by relevance
         pub results: Vec<CreateRerankResponseResultsItem> = "results" defaulted,
         /// Usage statistics
-        pub usage: Option<CreateRerankResponseUsage> = "usage" optional,
+        pub usage: Option<Box<CreateRerankResponseUsage>> = "usage" optional,
     }
 }
 
@@ -205,7 +205,7 @@ impl CreateRerankResponse {
 
     /// Usage statistics
     pub fn usage(mut self, value: impl Into<CreateRerankResponseUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 }

@@ -403,7 +403,7 @@ json_object! {
     /// A message routed between agents in a multi-agent session
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AgentMessageItem {
-        pub agent: Option<AgentMessageItemAgent> = "agent" optional,
+        pub agent: Option<Box<AgentMessageItemAgent>> = "agent" optional,
         pub author: String = "author" required,
         pub content: Vec<AgentMessageItemContentItem> = "content" defaulted,
         pub id: Option<String> = "id" optional,
@@ -432,7 +432,7 @@ impl AgentMessageItem {
 
     /// Sets `agent`.
     pub fn agent(mut self, value: impl Into<AgentMessageItemAgent>) -> Self {
-        self.agent = Some(value.into());
+        self.agent = Some(Box::new(value.into()));
         self
     }
 
@@ -582,7 +582,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentChatRejected {
         /// The audio of the withheld message: its `id` and `transcript`. The plugin does not retain `data` or `expires_at`.
-        pub audio: Option<AlignmentChatAudio> = "audio" optional,
+        pub audio: Option<Box<AlignmentChatAudio>> = "audio" optional,
         pub content: Option<String> = "content" defaulted,
         pub images: Option<Vec<AlignmentChatImage>> = "images" optional,
         pub refusal: Option<String> = "refusal" defaulted,
@@ -607,7 +607,7 @@ impl AlignmentChatRejected {
 
     /// The audio of the withheld message: its `id` and `transcript`. The plugin does not retain `data` or `expires_at`.
     pub fn audio(mut self, value: impl Into<AlignmentChatAudio>) -> Self {
-        self.audio = Some(value.into());
+        self.audio = Some(Box::new(value.into()));
         self
     }
 
@@ -1111,7 +1111,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ApplyPatchServerToolOpenRouter {
         /// Configuration for the openrouter:apply_patch server tool
-        pub parameters: Option<ApplyPatchServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<ApplyPatchServerToolConfig>> = "parameters" optional,
         pub r#type: ApplyPatchServerToolOpenRouterType = "type" required,
     }
 }
@@ -1124,7 +1124,7 @@ impl ApplyPatchServerToolOpenRouter {
 
     /// Configuration for the openrouter:apply_patch server tool
     pub fn parameters(mut self, value: impl Into<ApplyPatchServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -2497,7 +2497,7 @@ json_object! {
         pub r#async: Option<bool> = "async" optional,
         pub defer_loading: Option<bool> = "defer_loading" optional,
         pub description: Option<String> = "description" optional,
-        pub format: Option<CustomToolFormat> = "format" optional,
+        pub format: Option<Box<CustomToolFormat>> = "format" optional,
         pub name: String = "name" required,
         pub r#type: CustomToolType = "type" required,
     }
@@ -2537,7 +2537,7 @@ impl CustomTool {
 
     /// Sets `format`.
     pub fn format(mut self, value: impl Into<CustomToolFormat>) -> Self {
-        self.format = Some(value.into());
+        self.format = Some(Box::new(value.into()));
         self
     }
 }
@@ -2874,7 +2874,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DebugEventDebug {
         pub echo_upstream_body: Option<serde_json::Map<String, serde_json::Value>> = "echo_upstream_body" optional,
-        pub timings: Option<DebugEventDebugTimings> = "timings" optional,
+        pub timings: Option<Box<DebugEventDebugTimings>> = "timings" optional,
     }
 }
 
@@ -2892,7 +2892,7 @@ impl DebugEventDebug {
 
     /// Sets `timings`.
     pub fn timings(mut self, value: impl Into<DebugEventDebugTimings>) -> Self {
-        self.timings = Some(value.into());
+        self.timings = Some(Box::new(value.into()));
         self
     }
 }
@@ -3175,7 +3175,7 @@ json_object! {
     pub struct FileSearchServerTool {
         pub filters: Option<FileSearchServerToolFilters> = "filters" optional,
         pub max_num_results: Option<i64> = "max_num_results" optional,
-        pub ranking_options: Option<FileSearchServerToolRankingOptions> = "ranking_options" optional,
+        pub ranking_options: Option<Box<FileSearchServerToolRankingOptions>> = "ranking_options" optional,
         pub r#type: FileSearchServerToolType = "type" required,
         pub vector_store_ids: Vec<String> = "vector_store_ids" defaulted,
     }
@@ -3215,7 +3215,7 @@ impl FileSearchServerTool {
 
     /// Sets `ranking_options`.
     pub fn ranking_options(mut self, value: impl Into<FileSearchServerToolRankingOptions>) -> Self {
-        self.ranking_options = Some(value.into());
+        self.ranking_options = Some(Box::new(value.into()));
         self
     }
 }
@@ -4347,7 +4347,7 @@ json_object! {
     pub struct ImageGenerationServerTool {
         pub background: Option<ImageGenerationServerToolBackground> = "background" optional,
         pub input_fidelity: Option<ImageGenerationServerToolInputFidelity> = "input_fidelity" optional,
-        pub input_image_mask: Option<ImageGenerationServerToolInputImageMask> = "input_image_mask" optional,
+        pub input_image_mask: Option<Box<ImageGenerationServerToolInputImageMask>> = "input_image_mask" optional,
         pub model: Option<String> = "model" optional,
         pub moderation: Option<ImageGenerationServerToolModeration> = "moderation" optional,
         pub output_compression: Option<i64> = "output_compression" optional,
@@ -4399,7 +4399,7 @@ impl ImageGenerationServerTool {
 
     /// Sets `input_image_mask`.
     pub fn input_image_mask(mut self, value: impl Into<ImageGenerationServerToolInputImageMask>) -> Self {
-        self.input_image_mask = Some(value.into());
+        self.input_image_mask = Some(Box::new(value.into()));
         self
     }
 
@@ -4825,7 +4825,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct InputText {
         /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
-        pub prompt_cache_breakpoint: Option<PromptCacheBreakpoint> = "prompt_cache_breakpoint" optional,
+        pub prompt_cache_breakpoint: Option<Box<PromptCacheBreakpoint>> = "prompt_cache_breakpoint" optional,
         pub text: String = "text" required,
         pub r#type: InputTextType = "type" required,
     }
@@ -4844,7 +4844,7 @@ impl InputText {
 
     /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
     pub fn prompt_cache_breakpoint(mut self, value: impl Into<PromptCacheBreakpoint>) -> Self {
-        self.prompt_cache_breakpoint = Some(value.into());
+        self.prompt_cache_breakpoint = Some(Box::new(value.into()));
         self
     }
 
@@ -5522,7 +5522,7 @@ json_object! {
     pub struct LegacyWebSearchServerTool {
         /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
         pub engine: Option<WebSearchEngineEnum> = "engine" optional,
-        pub filters: Option<WebSearchDomainFilter> = "filters" optional,
+        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional,
         /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
         pub max_results: Option<i64> = "max_results" optional,
         /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
@@ -5533,9 +5533,9 @@ json_object! {
         pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
         pub r#type: LegacyWebSearchServerToolType = "type" required,
         /// User location information for web search
-        pub user_location: Option<WebSearchUserLocation> = "user_location" optional,
+        pub user_location: Option<Box<WebSearchUserLocation>> = "user_location" optional,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<XSearchOptions> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
     }
 }
 
@@ -5564,7 +5564,7 @@ impl LegacyWebSearchServerTool {
 
     /// Sets `filters`.
     pub fn filters(mut self, value: impl Into<WebSearchDomainFilter>) -> Self {
-        self.filters = Some(value.into());
+        self.filters = Some(Box::new(value.into()));
         self
     }
 
@@ -5601,7 +5601,7 @@ impl LegacyWebSearchServerTool {
 
     /// User location information for web search
     pub fn user_location(mut self, value: impl Into<WebSearchUserLocation>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
@@ -5614,7 +5614,7 @@ impl LegacyWebSearchServerTool {
 
     /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
     pub fn x_search(mut self, value: impl Into<XSearchOptions>) -> Self {
-        self.x_search = Some(value.into());
+        self.x_search = Some(Box::new(value.into()));
         self
     }
 }
@@ -6241,8 +6241,8 @@ impl From<McpServerToolRequireApprovalString> for McpServerToolRequireApproval {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpServerToolRequireApprovalObject {
-        pub always: Option<McpServerToolRequireApprovalObjectAlways> = "always" optional,
-        pub never: Option<McpServerToolRequireApprovalObjectNever> = "never" optional,
+        pub always: Option<Box<McpServerToolRequireApprovalObjectAlways>> = "always" optional,
+        pub never: Option<Box<McpServerToolRequireApprovalObjectNever>> = "never" optional,
     }
 }
 
@@ -6254,13 +6254,13 @@ impl McpServerToolRequireApprovalObject {
 
     /// Sets `always`.
     pub fn always(mut self, value: impl Into<McpServerToolRequireApprovalObjectAlways>) -> Self {
-        self.always = Some(value.into());
+        self.always = Some(Box::new(value.into()));
         self
     }
 
     /// Sets `never`.
     pub fn never(mut self, value: impl Into<McpServerToolRequireApprovalObjectNever>) -> Self {
-        self.never = Some(value.into());
+        self.never = Some(Box::new(value.into()));
         self
     }
 }
@@ -7278,7 +7278,7 @@ json_object! {
         pub code: OpenResponsesErrorFieldCode = "code" required,
         pub message: String = "message" required,
         /// OpenRouter-specific details of a failed response, such as the alignment object of an alignment error.
-        pub metadata: Option<OpenResponsesErrorMetadata> = "metadata" optional,
+        pub metadata: Option<Box<OpenResponsesErrorMetadata>> = "metadata" optional,
     }
 }
 
@@ -7290,7 +7290,7 @@ impl OpenResponsesErrorField {
 
     /// OpenRouter-specific details of a failed response, such as the alignment object of an alignment error.
     pub fn metadata(mut self, value: impl Into<OpenResponsesErrorMetadata>) -> Self {
-        self.metadata = Some(value.into());
+        self.metadata = Some(Box::new(value.into()));
         self
     }
 }
@@ -7328,7 +7328,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenResponsesErrorMetadata {
         /// Beta. The result of the alignment plugin for this request; the shape may change.
-        pub alignment: Option<OpenResponsesErrorMetadataAlignment> = "alignment" optional,
+        pub alignment: Option<Box<OpenResponsesErrorMetadataAlignment>> = "alignment" optional,
     }
 }
 
@@ -7340,7 +7340,7 @@ impl OpenResponsesErrorMetadata {
 
     /// Beta. The result of the alignment plugin for this request; the shape may change.
     pub fn alignment(mut self, value: impl Into<OpenResponsesErrorMetadataAlignment>) -> Self {
-        self.alignment = Some(value.into());
+        self.alignment = Some(Box::new(value.into()));
         self
     }
 }
@@ -7399,10 +7399,10 @@ json_object! {
         pub completed_at: Option<i64> = "completed_at" defaulted,
         pub created_at: i64 = "created_at" required,
         /// Error of a failed response; `metadata` carries OpenRouter-specific details.
-        pub error: Option<OpenResponsesErrorField> = "error" defaulted,
+        pub error: Option<Box<OpenResponsesErrorField>> = "error" defaulted,
         pub frequency_penalty: Option<f64> = "frequency_penalty" defaulted,
         pub id: String = "id" required,
-        pub incomplete_details: Option<IncompleteDetails> = "incomplete_details" defaulted,
+        pub incomplete_details: Option<Box<IncompleteDetails>> = "incomplete_details" defaulted,
         pub instructions: Option<BaseInputs> = "instructions" defaulted,
         pub max_output_tokens: Option<i64> = "max_output_tokens" optional,
         pub max_tool_calls: Option<i64> = "max_tool_calls" optional,
@@ -7415,31 +7415,31 @@ json_object! {
         pub parallel_tool_calls: bool = "parallel_tool_calls" required,
         pub presence_penalty: Option<f64> = "presence_penalty" defaulted,
         pub previous_response_id: Option<String> = "previous_response_id" optional,
-        pub prompt: Option<StoredPromptTemplate> = "prompt" optional,
+        pub prompt: Option<Box<StoredPromptTemplate>> = "prompt" optional,
         pub prompt_cache_key: Option<String> = "prompt_cache_key" optional,
         /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
-        pub prompt_cache_options: Option<PromptCacheOptions> = "prompt_cache_options" optional,
-        pub reasoning: Option<BaseReasoningConfig> = "reasoning" optional,
+        pub prompt_cache_options: Option<Box<PromptCacheOptions>> = "prompt_cache_options" optional,
+        pub reasoning: Option<Box<BaseReasoningConfig>> = "reasoning" optional,
         pub safety_identifier: Option<String> = "safety_identifier" optional,
         pub service_tier: Option<String> = "service_tier" optional,
         pub status: OpenAIResponsesResponseStatus = "status" required,
         pub store: Option<bool> = "store" optional,
         pub temperature: Option<f64> = "temperature" defaulted,
         /// Text output configuration including format and verbosity
-        pub text: Option<TextExtendedConfig> = "text" optional,
+        pub text: Option<Box<TextExtendedConfig>> = "text" optional,
         pub tool_choice: OpenAIResponsesToolChoice = "tool_choice" required,
         pub tools: Vec<BaseResponsesResultToolsItem> = "tools" defaulted,
         pub top_logprobs: Option<i64> = "top_logprobs" optional,
         pub top_p: Option<f64> = "top_p" defaulted,
         pub truncation: Option<Truncation> = "truncation" optional,
         /// Token usage information for the response
-        pub usage: Option<Usage> = "usage" optional,
+        pub usage: Option<Box<Usage>> = "usage" optional,
         pub user: Option<String> = "user" optional,
         /// Beta. The result of the alignment plugin for this request; the shape may change.
-        pub alignment: Option<Alignment> = "alignment" optional,
+        pub alignment: Option<Box<Alignment>> = "alignment" optional,
         /// Canonical OpenRouter error type, stable across all API formats
         pub error_type: Option<ApiErrorType> = "error_type" optional,
-        pub openrouter_metadata: Option<OpenRouterMetadata> = "openrouter_metadata" optional,
+        pub openrouter_metadata: Option<Box<OpenRouterMetadata>> = "openrouter_metadata" optional,
         /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
         pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
     }
@@ -7523,7 +7523,7 @@ impl OpenResponsesResult {
 
     /// Error of a failed response; `metadata` carries OpenRouter-specific details.
     pub fn error(mut self, value: impl Into<OpenResponsesErrorField>) -> Self {
-        self.error = Some(value.into());
+        self.error = Some(Box::new(value.into()));
         self
     }
 
@@ -7535,7 +7535,7 @@ impl OpenResponsesResult {
 
     /// Sets `incomplete_details`.
     pub fn incomplete_details(mut self, value: impl Into<IncompleteDetails>) -> Self {
-        self.incomplete_details = Some(value.into());
+        self.incomplete_details = Some(Box::new(value.into()));
         self
     }
 
@@ -7598,7 +7598,7 @@ impl OpenResponsesResult {
 
     /// Sets `prompt`.
     pub fn prompt(mut self, value: impl Into<StoredPromptTemplate>) -> Self {
-        self.prompt = Some(value.into());
+        self.prompt = Some(Box::new(value.into()));
         self
     }
 
@@ -7624,7 +7624,7 @@ impl OpenResponsesResult {
 
     /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
     pub fn prompt_cache_options(mut self, value: impl Into<PromptCacheOptions>) -> Self {
-        self.prompt_cache_options = Some(value.into());
+        self.prompt_cache_options = Some(Box::new(value.into()));
         self
     }
 
@@ -7637,7 +7637,7 @@ impl OpenResponsesResult {
 
     /// Sets `reasoning`.
     pub fn reasoning(mut self, value: impl Into<BaseReasoningConfig>) -> Self {
-        self.reasoning = Some(value.into());
+        self.reasoning = Some(Box::new(value.into()));
         self
     }
 
@@ -7688,7 +7688,7 @@ impl OpenResponsesResult {
 
     /// Text output configuration including format and verbosity
     pub fn text(mut self, value: impl Into<TextExtendedConfig>) -> Self {
-        self.text = Some(value.into());
+        self.text = Some(Box::new(value.into()));
         self
     }
 
@@ -7726,7 +7726,7 @@ impl OpenResponsesResult {
 
     /// Token usage information for the response
     pub fn usage(mut self, value: impl Into<Usage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 
@@ -7752,7 +7752,7 @@ impl OpenResponsesResult {
 
     /// Beta. The result of the alignment plugin for this request; the shape may change.
     pub fn alignment(mut self, value: impl Into<Alignment>) -> Self {
-        self.alignment = Some(value.into());
+        self.alignment = Some(Box::new(value.into()));
         self
     }
 
@@ -7764,7 +7764,7 @@ impl OpenResponsesResult {
 
     /// Sets `openrouter_metadata`.
     pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
-        self.openrouter_metadata = Some(value.into());
+        self.openrouter_metadata = Some(Box::new(value.into()));
         self
     }
 
@@ -7898,7 +7898,7 @@ json_object! {
         pub error: Option<String> = "error" optional,
         pub id: Option<String> = "id" optional,
         /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
-        pub operation: Option<ApplyPatchCallOperation> = "operation" optional,
+        pub operation: Option<Box<ApplyPatchCallOperation>> = "operation" optional,
         pub status: FailableToolCallStatus = "status" required,
         pub r#type: OutputApplyPatchServerToolItemType = "type" required,
     }
@@ -7938,7 +7938,7 @@ impl OutputApplyPatchServerToolItem {
 
     /// The patch operation requested by an `apply_patch_call`. `create_file` and `update_file` carry a V4A diff; `delete_file` omits it.
     pub fn operation(mut self, value: impl Into<ApplyPatchCallOperation>) -> Self {
-        self.operation = Some(value.into());
+        self.operation = Some(Box::new(value.into()));
         self
     }
 }
@@ -8798,7 +8798,7 @@ json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputFusionServerToolItem {
         /// Structured analysis produced by the fusion analyst model.
-        pub analysis: Option<FusionAnalysisResult> = "analysis" optional,
+        pub analysis: Option<Box<FusionAnalysisResult>> = "analysis" optional,
         /// Error message when the fusion run did not produce an analysis result.
         pub error: Option<String> = "error" optional,
         /// Models that were requested as part of the analysis panel but did not produce a response. Present when at least one requested analysis model failed. On a completed item the fusion result is still usable but was produced from a degraded panel; on a failed item it lists the panels that failed before the run stopped, so the caller can see which models were attempted even though no analysis was produced.
@@ -8834,7 +8834,7 @@ impl OutputFusionServerToolItem {
 
     /// Structured analysis produced by the fusion analyst model.
     pub fn analysis(mut self, value: impl Into<FusionAnalysisResult>) -> Self {
-        self.analysis = Some(value.into());
+        self.analysis = Some(Box::new(value.into()));
         self
     }
 
@@ -9506,7 +9506,7 @@ tag_enum! {
 json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputItemWebSearchCall {
-        pub action: Option<OutputItemWebSearchCallAction> = "action" optional,
+        pub action: Option<Box<OutputItemWebSearchCallAction>> = "action" optional,
         pub id: String = "id" required,
         pub status: WebSearchStatus = "status" required,
         pub r#type: OutputItemWebSearchCallType = "type" required,
@@ -9527,7 +9527,7 @@ impl OutputItemWebSearchCall {
 
     /// Sets `action`.
     pub fn action(mut self, value: impl Into<OutputItemWebSearchCallAction>) -> Self {
-        self.action = Some(value.into());
+        self.action = Some(Box::new(value.into()));
         self
     }
 }
@@ -10300,7 +10300,7 @@ json_object! {
     /// A native `shell_call` output item matching OpenAI's Responses API shape. Emitted for the sandbox-backed `shell` tool.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputShellCallItem {
-        pub action: Option<OutputShellCallItemAction> = "action" optional,
+        pub action: Option<Box<OutputShellCallItemAction>> = "action" optional,
         /// The raw tool-call arguments string as emitted by the model. Echo back unchanged when replaying history; used verbatim to preserve provider prompt-cache prefixes.
         pub arguments: Option<String> = "arguments" optional,
         pub call_id: String = "call_id" required,
@@ -10327,7 +10327,7 @@ impl OutputShellCallItem {
 
     /// Sets `action`.
     pub fn action(mut self, value: impl Into<OutputShellCallItemAction>) -> Self {
-        self.action = Some(value.into());
+        self.action = Some(Box::new(value.into()));
         self
     }
 
@@ -10496,7 +10496,7 @@ json_object! {
     /// An openrouter:shell server tool output item
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputShellServerToolItem {
-        pub action: Option<OutputShellServerToolItemAction> = "action" optional,
+        pub action: Option<Box<OutputShellServerToolItemAction>> = "action" optional,
         /// The raw tool-call arguments string as emitted by the model.
         pub arguments: Option<String> = "arguments" optional,
         /// The model-generated tool call id from the originating turn.
@@ -10534,7 +10534,7 @@ impl OutputShellServerToolItem {
 
     /// Sets `action`.
     pub fn action(mut self, value: impl Into<OutputShellServerToolItemAction>) -> Self {
-        self.action = Some(value.into());
+        self.action = Some(Box::new(value.into()));
         self
     }
 
@@ -11046,7 +11046,7 @@ tag_enum! {
 json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputWebSearchCallItem {
-        pub action: Option<OutputItemWebSearchCallAction> = "action" optional,
+        pub action: Option<Box<OutputItemWebSearchCallAction>> = "action" optional,
         pub id: String = "id" required,
         pub status: WebSearchStatus = "status" required,
         pub r#type: OutputItemWebSearchCallType = "type" required,
@@ -11067,7 +11067,7 @@ impl OutputWebSearchCallItem {
 
     /// Sets `action`.
     pub fn action(mut self, value: impl Into<OutputItemWebSearchCallAction>) -> Self {
-        self.action = Some(value.into());
+        self.action = Some(Box::new(value.into()));
         self
     }
 }
@@ -11077,7 +11077,7 @@ json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputWebSearchServerToolItem {
         /// The search action performed, matching OpenAI web_search_call.action shape. Includes the query the model issued and optional source URLs returned by the search provider.
-        pub action: Option<OutputWebSearchServerToolItemAction> = "action" optional,
+        pub action: Option<Box<OutputWebSearchServerToolItemAction>> = "action" optional,
         /// The error message when the tool call failed before producing a result. Set together with `status: 'failed'`; absent on a successful call.
         pub error: Option<String> = "error" optional,
         pub id: Option<String> = "id" optional,
@@ -11101,7 +11101,7 @@ impl OutputWebSearchServerToolItem {
 
     /// The search action performed, matching OpenAI web_search_call.action shape. Includes the query the model issued and optional source URLs returned by the search provider.
     pub fn action(mut self, value: impl Into<OutputWebSearchServerToolItemAction>) -> Self {
-        self.action = Some(value.into());
+        self.action = Some(Box::new(value.into()));
         self
     }
 
@@ -11174,7 +11174,7 @@ json_object! {
     pub struct Preview20250311WebSearchServerTool {
         /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
         pub engine: Option<WebSearchEngineEnum> = "engine" optional,
-        pub filters: Option<WebSearchDomainFilter> = "filters" optional,
+        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional,
         /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
         pub max_results: Option<i64> = "max_results" optional,
         /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
@@ -11184,9 +11184,9 @@ json_object! {
         /// Size of the search context for web search tools
         pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
         pub r#type: Preview20250311WebSearchServerToolType = "type" required,
-        pub user_location: Option<PreviewWebSearchUserLocation> = "user_location" optional,
+        pub user_location: Option<Box<PreviewWebSearchUserLocation>> = "user_location" optional,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<XSearchOptions> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
     }
 }
 
@@ -11215,7 +11215,7 @@ impl Preview20250311WebSearchServerTool {
 
     /// Sets `filters`.
     pub fn filters(mut self, value: impl Into<WebSearchDomainFilter>) -> Self {
-        self.filters = Some(value.into());
+        self.filters = Some(Box::new(value.into()));
         self
     }
 
@@ -11252,7 +11252,7 @@ impl Preview20250311WebSearchServerTool {
 
     /// Sets `user_location`.
     pub fn user_location(mut self, value: impl Into<PreviewWebSearchUserLocation>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
@@ -11265,7 +11265,7 @@ impl Preview20250311WebSearchServerTool {
 
     /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
     pub fn x_search(mut self, value: impl Into<XSearchOptions>) -> Self {
-        self.x_search = Some(value.into());
+        self.x_search = Some(Box::new(value.into()));
         self
     }
 }
@@ -11280,7 +11280,7 @@ json_object! {
     pub struct PreviewWebSearchServerTool {
         /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
         pub engine: Option<WebSearchEngineEnum> = "engine" optional,
-        pub filters: Option<WebSearchDomainFilter> = "filters" optional,
+        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional,
         /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
         pub max_results: Option<i64> = "max_results" optional,
         /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
@@ -11290,9 +11290,9 @@ json_object! {
         /// Size of the search context for web search tools
         pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
         pub r#type: PreviewWebSearchServerToolType = "type" required,
-        pub user_location: Option<PreviewWebSearchUserLocation> = "user_location" optional,
+        pub user_location: Option<Box<PreviewWebSearchUserLocation>> = "user_location" optional,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<XSearchOptions> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
     }
 }
 
@@ -11321,7 +11321,7 @@ impl PreviewWebSearchServerTool {
 
     /// Sets `filters`.
     pub fn filters(mut self, value: impl Into<WebSearchDomainFilter>) -> Self {
-        self.filters = Some(value.into());
+        self.filters = Some(Box::new(value.into()));
         self
     }
 
@@ -11358,7 +11358,7 @@ impl PreviewWebSearchServerTool {
 
     /// Sets `user_location`.
     pub fn user_location(mut self, value: impl Into<PreviewWebSearchUserLocation>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
@@ -11371,7 +11371,7 @@ impl PreviewWebSearchServerTool {
 
     /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
     pub fn x_search(mut self, value: impl Into<XSearchOptions>) -> Self {
-        self.x_search = Some(value.into());
+        self.x_search = Some(Box::new(value.into()));
         self
     }
 }
@@ -12095,11 +12095,11 @@ json_object! {
     pub struct ResponsesRequest {
         pub background: Option<bool> = "background" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         /// Debug options for inspecting request transformations (streaming only)
-        pub debug: Option<ChatDebugOptions> = "debug" optional,
+        pub debug: Option<Box<ChatDebugOptions>> = "debug" optional,
         /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
-        pub deferred_tools: Option<DeferredToolsControl> = "deferred_tools" optional,
+        pub deferred_tools: Option<Box<DeferredToolsControl>> = "deferred_tools" optional,
         pub frequency_penalty: Option<f64> = "frequency_penalty" optional,
         /// Provider-specific image configuration options. Keys and values vary by model/provider. See <https://openrouter.ai/docs/guides/overview/multimodal/image-generation> for more details.
         pub image_config: Option<ImageConfig> = "image_config" optional,
@@ -12122,14 +12122,14 @@ json_object! {
         pub presence_penalty: Option<f64> = "presence_penalty" optional,
         /// Not supported on this proxy. Each response request is independent: no responses are stored, so a previous response cannot be referenced. Requests with a non-null value are rejected with a 400 error. Send the full conversation history in `input` instead.
         pub previous_response_id: Option<serde_json::Value> = "previous_response_id" optional,
-        pub prompt: Option<StoredPromptTemplate> = "prompt" optional,
+        pub prompt: Option<Box<StoredPromptTemplate>> = "prompt" optional,
         pub prompt_cache_key: Option<String> = "prompt_cache_key" optional,
         /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
-        pub prompt_cache_options: Option<PromptCacheOptions> = "prompt_cache_options" optional,
+        pub prompt_cache_options: Option<Box<PromptCacheOptions>> = "prompt_cache_options" optional,
         /// When multiple model providers are available, optionally indicate your routing preference.
-        pub provider: Option<ProviderPreferences> = "provider" optional,
+        pub provider: Option<Box<ProviderPreferences>> = "provider" optional,
         /// Configuration for reasoning mode in the response
-        pub reasoning: Option<ReasoningConfig> = "reasoning" optional,
+        pub reasoning: Option<Box<ReasoningConfig>> = "reasoning" optional,
         /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
         pub route: Option<DeprecatedRoute> = "route" optional,
         /// Recommended per-end-user identifier for abuse isolation. Use a stable ID, hash, or pseudonym. When a provider requires a user identity, OpenRouter folds it into the hashed identity sent upstream and never forwards it raw. If omitted, requests use an account-level identity, so provider policy blocks can affect the whole account.
@@ -12146,14 +12146,14 @@ json_object! {
         pub stream: Option<bool> = "stream" optional,
         pub temperature: Option<f64> = "temperature" optional,
         /// Text output configuration including format and verbosity
-        pub text: Option<TextExtendedConfig> = "text" optional,
+        pub text: Option<Box<TextExtendedConfig>> = "text" optional,
         pub tool_choice: Option<OpenAIResponsesToolChoice> = "tool_choice" optional,
         pub tools: Option<Vec<ResponsesRequestToolsItem>> = "tools" optional,
         pub top_k: Option<i64> = "top_k" optional,
         pub top_logprobs: Option<i64> = "top_logprobs" optional,
         pub top_p: Option<f64> = "top_p" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<TraceConfig> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional,
         pub truncation: Option<OpenAIResponsesTruncation> = "truncation" optional,
         /// A unique identifier representing your end-user, which helps distinguish between different users of your app. This allows your app to identify specific users in case of abuse reports, preventing your entire app from being affected by the actions of individual users. Maximum of 256 characters.
         pub user: Option<String> = "user" optional,
@@ -12225,19 +12225,19 @@ impl ResponsesRequest {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
     /// Debug options for inspecting request transformations (streaming only)
     pub fn debug(mut self, value: impl Into<ChatDebugOptions>) -> Self {
-        self.debug = Some(value.into());
+        self.debug = Some(Box::new(value.into()));
         self
     }
 
     /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
     pub fn deferred_tools(mut self, value: impl Into<DeferredToolsControl>) -> Self {
-        self.deferred_tools = Some(value.into());
+        self.deferred_tools = Some(Box::new(value.into()));
         self
     }
 
@@ -12389,7 +12389,7 @@ impl ResponsesRequest {
 
     /// Sets `prompt`.
     pub fn prompt(mut self, value: impl Into<StoredPromptTemplate>) -> Self {
-        self.prompt = Some(value.into());
+        self.prompt = Some(Box::new(value.into()));
         self
     }
 
@@ -12415,7 +12415,7 @@ impl ResponsesRequest {
 
     /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
     pub fn prompt_cache_options(mut self, value: impl Into<PromptCacheOptions>) -> Self {
-        self.prompt_cache_options = Some(value.into());
+        self.prompt_cache_options = Some(Box::new(value.into()));
         self
     }
 
@@ -12428,7 +12428,7 @@ impl ResponsesRequest {
 
     /// When multiple model providers are available, optionally indicate your routing preference.
     pub fn provider(mut self, value: impl Into<ProviderPreferences>) -> Self {
-        self.provider = Some(value.into());
+        self.provider = Some(Box::new(value.into()));
         self
     }
 
@@ -12441,7 +12441,7 @@ impl ResponsesRequest {
 
     /// Configuration for reasoning mode in the response
     pub fn reasoning(mut self, value: impl Into<ReasoningConfig>) -> Self {
-        self.reasoning = Some(value.into());
+        self.reasoning = Some(Box::new(value.into()));
         self
     }
 
@@ -12543,7 +12543,7 @@ impl ResponsesRequest {
 
     /// Text output configuration including format and verbosity
     pub fn text(mut self, value: impl Into<TextExtendedConfig>) -> Self {
-        self.text = Some(value.into());
+        self.text = Some(Box::new(value.into()));
         self
     }
 
@@ -12593,7 +12593,7 @@ impl ResponsesRequest {
 
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
     pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
-        self.trace = Some(value.into());
+        self.trace = Some(Box::new(value.into()));
         self
     }
 
@@ -13111,7 +13111,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SearchModelsServerToolOpenRouter {
         /// Configuration for the openrouter:experimental__search_models server tool
-        pub parameters: Option<SearchModelsServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<SearchModelsServerToolConfig>> = "parameters" optional,
         pub r#type: SearchModelsServerToolOpenRouterType = "type" required,
     }
 }
@@ -13124,7 +13124,7 @@ impl SearchModelsServerToolOpenRouter {
 
     /// Configuration for the openrouter:experimental__search_models server tool
     pub fn parameters(mut self, value: impl Into<SearchModelsServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -14183,7 +14183,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TextExtendedConfig {
         /// Text response format configuration
-        pub format: Option<Formats> = "format" optional,
+        pub format: Option<Box<Formats>> = "format" optional,
         pub verbosity: Option<TextExtendedConfigVerbosity> = "verbosity" optional,
     }
 }
@@ -14196,7 +14196,7 @@ impl TextExtendedConfig {
 
     /// Text response format configuration
     pub fn format(mut self, value: impl Into<Formats>) -> Self {
-        self.format = Some(value.into());
+        self.format = Some(Box::new(value.into()));
         self
     }
 
@@ -14800,11 +14800,11 @@ json_object! {
         pub total_tokens: i64 = "total_tokens" required,
         /// Cost of the completion
         pub cost: Option<f64> = "cost" optional,
-        pub cost_details: Option<UsageCostDetails> = "cost_details" optional,
+        pub cost_details: Option<Box<UsageCostDetails>> = "cost_details" optional,
         /// Whether a request was made using a Bring Your Own Key configuration
         pub is_byok: Option<bool> = "is_byok" optional,
         /// Usage for server-side tool execution (e.g., web search)
-        pub server_tool_use_details: Option<ServerToolUseDetails> = "server_tool_use_details" optional,
+        pub server_tool_use_details: Option<Box<ServerToolUseDetails>> = "server_tool_use_details" optional,
     }
 }
 
@@ -14846,7 +14846,7 @@ impl Usage {
 
     /// Sets `cost_details`.
     pub fn cost_details(mut self, value: impl Into<UsageCostDetails>) -> Self {
-        self.cost_details = Some(value.into());
+        self.cost_details = Some(Box::new(value.into()));
         self
     }
 
@@ -14858,7 +14858,7 @@ impl Usage {
 
     /// Usage for server-side tool execution (e.g., web search)
     pub fn server_tool_use_details(mut self, value: impl Into<ServerToolUseDetails>) -> Self {
-        self.server_tool_use_details = Some(value.into());
+        self.server_tool_use_details = Some(Box::new(value.into()));
         self
     }
 
@@ -15053,7 +15053,7 @@ json_object! {
     pub struct WebSearchServerTool {
         /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
         pub engine: Option<WebSearchEngineEnum> = "engine" optional,
-        pub filters: Option<WebSearchDomainFilter> = "filters" optional,
+        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional,
         /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
         pub max_results: Option<i64> = "max_results" optional,
         /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
@@ -15064,9 +15064,9 @@ json_object! {
         pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
         pub r#type: WebSearchServerToolType = "type" required,
         /// User location information for web search
-        pub user_location: Option<WebSearchUserLocation> = "user_location" optional,
+        pub user_location: Option<Box<WebSearchUserLocation>> = "user_location" optional,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<XSearchOptions> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
     }
 }
 
@@ -15095,7 +15095,7 @@ impl WebSearchServerTool {
 
     /// Sets `filters`.
     pub fn filters(mut self, value: impl Into<WebSearchDomainFilter>) -> Self {
-        self.filters = Some(value.into());
+        self.filters = Some(Box::new(value.into()));
         self
     }
 
@@ -15132,7 +15132,7 @@ impl WebSearchServerTool {
 
     /// User location information for web search
     pub fn user_location(mut self, value: impl Into<WebSearchUserLocation>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
@@ -15145,7 +15145,7 @@ impl WebSearchServerTool {
 
     /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
     pub fn x_search(mut self, value: impl Into<XSearchOptions>) -> Self {
-        self.x_search = Some(value.into());
+        self.x_search = Some(Box::new(value.into()));
         self
     }
 }
@@ -15173,9 +15173,9 @@ json_object! {
         /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
         pub search_context_size: Option<SearchQualityLevel> = "search_context_size" optional,
         /// Approximate user location for location-biased results.
-        pub user_location: Option<WebSearchUserLocationServerTool> = "user_location" optional,
+        pub user_location: Option<Box<WebSearchUserLocationServerTool>> = "user_location" optional,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<XSearchOptions> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
     }
 }
 
@@ -15254,13 +15254,13 @@ impl WebSearchServerToolConfig {
 
     /// Approximate user location for location-biased results.
     pub fn user_location(mut self, value: impl Into<WebSearchUserLocationServerTool>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
     /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
     pub fn x_search(mut self, value: impl Into<XSearchOptions>) -> Self {
-        self.x_search = Some(value.into());
+        self.x_search = Some(Box::new(value.into()));
         self
     }
 }
@@ -15270,7 +15270,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchServerToolOpenRouter {
         /// Configuration for the openrouter:web_search server tool
-        pub parameters: Option<WebSearchServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<WebSearchServerToolConfig>> = "parameters" optional,
         pub r#type: WebSearchServerToolOpenRouterType = "type" required,
     }
 }
@@ -15283,7 +15283,7 @@ impl WebSearchServerToolOpenRouter {
 
     /// Configuration for the openrouter:web_search server tool
     pub fn parameters(mut self, value: impl Into<WebSearchServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }

@@ -276,7 +276,7 @@ json_object! {
         /// STT model identifier
         pub model: String = "model" required,
         /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
-        pub provider: Option<STTRequestProvider> = "provider" optional,
+        pub provider: Option<Box<STTRequestProvider>> = "provider" optional,
         /// Output format. "json" (default) returns { text, usage }. "verbose_json" additionally returns task, language, duration, and segment-level timestamps; only supported by OpenAI-compatible providers.
         pub response_format: Option<STTRequestResponseFormat> = "response_format" optional,
         /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
@@ -286,7 +286,7 @@ json_object! {
         /// Timestamp detail levels to include when response_format is "verbose_json". "segment" returns segment-level timestamps; "word" additionally returns word-level timestamps in the words array. Ignored unless response_format is "verbose_json".
         pub timestamp_granularities: Option<Vec<STTTimestampGranularity>> = "timestamp_granularities" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<TraceConfig> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional,
         /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
         pub user: Option<String> = "user" optional,
     }
@@ -332,7 +332,7 @@ impl STTRequest {
 
     /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
     pub fn provider(mut self, value: impl Into<STTRequestProvider>) -> Self {
-        self.provider = Some(value.into());
+        self.provider = Some(Box::new(value.into()));
         self
     }
 
@@ -362,7 +362,7 @@ impl STTRequest {
 
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
     pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
-        self.trace = Some(value.into());
+        self.trace = Some(Box::new(value.into()));
         self
     }
 
@@ -383,7 +383,7 @@ json_object! {
         /// - deny: use only providers which do not collect user data.
         pub data_collection: Option<STTRequestProviderDataCollection> = "data_collection" optional,
         /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-        pub options: Option<ProviderOptions> = "options" optional,
+        pub options: Option<Box<ProviderOptions>> = "options" optional,
         /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
         pub zdr: Option<bool> = "zdr" optional,
     }
@@ -410,7 +410,7 @@ impl STTRequestProvider {
 
     /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
     pub fn options(mut self, value: impl Into<ProviderOptions>) -> Self {
-        self.options = Some(value.into());
+        self.options = Some(Box::new(value.into()));
         self
     }
 
@@ -468,7 +468,7 @@ json_object! {
         /// The transcribed text
         pub text: String = "text" required,
         /// Aggregated usage statistics for the request
-        pub usage: Option<STTUsage> = "usage" optional,
+        pub usage: Option<Box<STTUsage>> = "usage" optional,
         /// Timestamped words, present when the provider returns word-level timestamps
         pub words: Option<Vec<STTWord>> = "words" optional,
     }
@@ -536,7 +536,7 @@ impl STTResponse {
 
     /// Aggregated usage statistics for the request
     pub fn usage(mut self, value: impl Into<STTUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 

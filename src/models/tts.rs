@@ -208,7 +208,7 @@ json_object! {
         /// TTS model identifier
         pub model: String = "model" required,
         /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
-        pub provider: Option<SpeechRequestProvider> = "provider" optional,
+        pub provider: Option<Box<SpeechRequestProvider>> = "provider" optional,
         /// Audio output format
         pub response_format: Option<SpeechRequestResponseFormat> = "response_format" optional,
         /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
@@ -216,7 +216,7 @@ json_object! {
         /// Playback speed multiplier. Honored by models that support it (e.g. OpenAI TTS). Other providers either ignore it or return a 400 for a non-default value when the model has no speed control.
         pub speed: Option<f64> = "speed" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<TraceConfig> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional,
         /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
         pub user: Option<String> = "user" optional,
         /// Voice identifier (provider-specific).
@@ -257,7 +257,7 @@ impl SpeechRequest {
 
     /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
     pub fn provider(mut self, value: impl Into<SpeechRequestProvider>) -> Self {
-        self.provider = Some(value.into());
+        self.provider = Some(Box::new(value.into()));
         self
     }
 
@@ -281,7 +281,7 @@ impl SpeechRequest {
 
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
     pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
-        self.trace = Some(value.into());
+        self.trace = Some(Box::new(value.into()));
         self
     }
 
@@ -308,7 +308,7 @@ json_object! {
         /// - deny: use only providers which do not collect user data.
         pub data_collection: Option<SpeechRequestProviderDataCollection> = "data_collection" optional,
         /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-        pub options: Option<ProviderOptions> = "options" optional,
+        pub options: Option<Box<ProviderOptions>> = "options" optional,
         /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
         pub zdr: Option<bool> = "zdr" optional,
     }
@@ -335,7 +335,7 @@ impl SpeechRequestProvider {
 
     /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
     pub fn options(mut self, value: impl Into<ProviderOptions>) -> Self {
-        self.options = Some(value.into());
+        self.options = Some(Box::new(value.into()));
         self
     }
 

@@ -80,7 +80,7 @@ json_object! {
     pub struct ListInternConnectionsResponse {
         pub data: Vec<ListInternConnectionsResponseDataItem> = "data" defaulted,
         /// The intern's routing table, for the intern's own key only; null for any other caller or when the vault could not build it in time. The keys still list.
-        pub routing: Option<VaultRoutingTable> = "routing" defaulted,
+        pub routing: Option<Box<VaultRoutingTable>> = "routing" defaulted,
         /// The routing table as the plain lines the intern reads in its instructions' Connections section, or a notice that it could not be read; null for a caller other than the intern.
         pub routing_text: Option<String> = "routing_text" defaulted,
     }
@@ -94,7 +94,7 @@ impl ListInternConnectionsResponse {
 
     /// The intern's routing table, for the intern's own key only; null for any other caller or when the vault could not build it in time. The keys still list.
     pub fn routing(mut self, value: impl Into<VaultRoutingTable>) -> Self {
-        self.routing = Some(value.into());
+        self.routing = Some(Box::new(value.into()));
         self
     }
 
@@ -502,7 +502,7 @@ json_object! {
         pub account: String = "account" required,
         pub account_type: Option<VaultRoutingTableGithubAppsItemInstallationsItemAccountType> = "account_type" defaulted,
         /// What GitHub says the installation covers; null until read.
-        pub coverage: Option<VaultRoutingTableGithubAppsItemInstallationsItemCoverage> = "coverage" defaulted,
+        pub coverage: Option<Box<VaultRoutingTableGithubAppsItemInstallationsItemCoverage>> = "coverage" defaulted,
         pub credential_id: String = "credential_id" required,
         /// Whether the vault holds a current installation token to inject.
         pub holds_token: bool = "holds_token" required,
@@ -547,7 +547,7 @@ impl VaultRoutingTableGithubAppsItemInstallationsItem {
 
     /// What GitHub says the installation covers; null until read.
     pub fn coverage(mut self, value: impl Into<VaultRoutingTableGithubAppsItemInstallationsItemCoverage>) -> Self {
-        self.coverage = Some(value.into());
+        self.coverage = Some(Box::new(value.into()));
         self
     }
 
@@ -794,7 +794,7 @@ json_object! {
         pub is_personal: bool = "is_personal" required,
         pub routes: Vec<VaultRoutingTableMcpOriginsItemRoutesItem> = "routes" defaulted,
         /// The vault's decision for a request to this server; null for members' own accounts, decided per acting member.
-        pub status: Option<VaultRoutingTableMcpOriginsItemStatus> = "status" optional,
+        pub status: Option<Box<VaultRoutingTableMcpOriginsItemStatus>> = "status" optional,
     }
 }
 
@@ -823,7 +823,7 @@ impl VaultRoutingTableMcpOriginsItem {
 
     /// The vault's decision for a request to this server; null for members' own accounts, decided per acting member.
     pub fn status(mut self, value: impl Into<VaultRoutingTableMcpOriginsItemStatus>) -> Self {
-        self.status = Some(value.into());
+        self.status = Some(Box::new(value.into()));
         self
     }
 

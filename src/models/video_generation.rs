@@ -218,7 +218,7 @@ json_object! {
         /// Text prompt describing the video to generate. Optional for models that support generating a video from image input alone; required by all other models.
         pub prompt: Option<String> = "prompt" optional,
         /// Provider-specific passthrough configuration
-        pub provider: Option<VideoGenerationRequestProvider> = "provider" optional,
+        pub provider: Option<Box<VideoGenerationRequestProvider>> = "provider" optional,
         /// Resolution of the generated video
         pub resolution: Option<VideoGenerationRequestResolution> = "resolution" optional,
         /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
@@ -228,7 +228,7 @@ json_object! {
         /// Exact pixel dimensions of the generated video in "WIDTHxHEIGHT" format (e.g. "1280x720"). Interchangeable with resolution + aspect_ratio.
         pub size: Option<String> = "size" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<TraceConfig> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional,
         /// Upscale factor for video upscaling models only. This parameter is not supported by video generation models.
         pub upscale_factor: Option<f64> = "upscale_factor" optional,
         /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
@@ -318,7 +318,7 @@ impl VideoGenerationRequest {
 
     /// Provider-specific passthrough configuration
     pub fn provider(mut self, value: impl Into<VideoGenerationRequestProvider>) -> Self {
-        self.provider = Some(value.into());
+        self.provider = Some(Box::new(value.into()));
         self
     }
 
@@ -348,7 +348,7 @@ impl VideoGenerationRequest {
 
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
     pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
-        self.trace = Some(value.into());
+        self.trace = Some(Box::new(value.into()));
         self
     }
 
@@ -384,7 +384,7 @@ json_object! {
     /// Provider-specific passthrough configuration
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VideoGenerationRequestProvider {
-        pub options: Option<ProviderOptions> = "options" optional,
+        pub options: Option<Box<ProviderOptions>> = "options" optional,
     }
 }
 
@@ -396,7 +396,7 @@ impl VideoGenerationRequestProvider {
 
     /// Sets `options`.
     pub fn options(mut self, value: impl Into<ProviderOptions>) -> Self {
-        self.options = Some(value.into());
+        self.options = Some(Box::new(value.into()));
         self
     }
 }
@@ -432,7 +432,7 @@ json_object! {
         /// Signed download URLs for OpenRouter's stored copy of each output, usable without an API key until `expires_at`. Anyone holding a URL can download that output until it expires, so treat it like a secret. Present only when the stored copy exists.
         pub urls: Option<Vec<String>> = "urls" optional,
         /// Usage and cost information for the video generation. Available once the job has completed.
-        pub usage: Option<VideoGenerationUsage> = "usage" optional,
+        pub usage: Option<Box<VideoGenerationUsage>> = "usage" optional,
     }
 }
 
@@ -489,7 +489,7 @@ impl VideoGenerationResponse {
 
     /// Usage and cost information for the video generation. Available once the job has completed.
     pub fn usage(mut self, value: impl Into<VideoGenerationUsage>) -> Self {
-        self.usage = Some(value.into());
+        self.usage = Some(Box::new(value.into()));
         self
     }
 }
@@ -578,7 +578,7 @@ json_object! {
         /// Supported output sizes (width x height)
         pub supported_sizes: Option<Vec<VideoModelSupportedSizesItem>> = "supported_sizes" defaulted,
         /// Supported upscale factor range for video upscaling models
-        pub upscale_factor: Option<VideoModelUpscaleFactor> = "upscale_factor" optional,
+        pub upscale_factor: Option<Box<VideoModelUpscaleFactor>> = "upscale_factor" optional,
     }
 }
 
@@ -702,7 +702,7 @@ impl VideoModel {
 
     /// Supported upscale factor range for video upscaling models
     pub fn upscale_factor(mut self, value: impl Into<VideoModelUpscaleFactor>) -> Self {
-        self.upscale_factor = Some(value.into());
+        self.upscale_factor = Some(Box::new(value.into()));
         self
     }
 

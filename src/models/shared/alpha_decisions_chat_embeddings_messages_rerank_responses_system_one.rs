@@ -212,11 +212,11 @@ json_object! {
         /// List of provider slugs to ignore. If provided, this list is merged with your account-wide ignored provider settings for this request.
         pub ignore: Option<Vec<ProviderPreferencesIgnoreItem>> = "ignore" optional,
         /// The object specifying the maximum price you want to pay for this request. USD price per million tokens, for prompt and completion.
-        pub max_price: Option<ProviderPreferencesMaxPrice> = "max_price" optional,
+        pub max_price: Option<Box<ProviderPreferencesMaxPrice>> = "max_price" optional,
         /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
         pub only: Option<Vec<ProviderPreferencesOnlyItem>> = "only" optional,
         /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-        pub options: Option<ProviderOptions> = "options" optional,
+        pub options: Option<Box<ProviderOptions>> = "options" optional,
         /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
         pub order: Option<Vec<ProviderPreferencesOrderItem>> = "order" optional,
         /// Preferred maximum latency (in seconds). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints above the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
@@ -310,7 +310,7 @@ impl ProviderPreferences {
 
     /// The object specifying the maximum price you want to pay for this request. USD price per million tokens, for prompt and completion.
     pub fn max_price(mut self, value: impl Into<ProviderPreferencesMaxPrice>) -> Self {
-        self.max_price = Some(value.into());
+        self.max_price = Some(Box::new(value.into()));
         self
     }
 
@@ -329,7 +329,7 @@ impl ProviderPreferences {
 
     /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
     pub fn options(mut self, value: impl Into<ProviderOptions>) -> Self {
-        self.options = Some(value.into());
+        self.options = Some(Box::new(value.into()));
         self
     }
 

@@ -266,7 +266,7 @@ tag_enum! {
 json_object! {
     #[derive(Debug, Clone, PartialEq)]
     pub struct DecisionsNoulQuestion {
-        pub criteria: Option<DecisionsNoulQuestionCriteria> = "criteria" optional,
+        pub criteria: Option<Box<DecisionsNoulQuestionCriteria>> = "criteria" optional,
         /// A plain string, or a JSON object or array of structured guidance.
         pub instructions: DecisionsNoulQuestionInstructions = "instructions" required,
         pub r#type: DecisionsNoulQuestionType = "type" required,
@@ -286,7 +286,7 @@ impl DecisionsNoulQuestion {
 
     /// Sets `criteria`.
     pub fn criteria(mut self, value: impl Into<DecisionsNoulQuestionCriteria>) -> Self {
-        self.criteria = Some(value.into());
+        self.criteria = Some(Box::new(value.into()));
         self
     }
 }
@@ -420,14 +420,14 @@ json_object! {
         /// Images keyed by reference string, as in TypeSafe's API. Write a reference wherever the image belongs in `state`, `instructions`, or `criteria`; every asset must be referenced at least once. Jev reads a reference as a whole string value or inside longer text. Other Decisions models read a whole-string reference wherever they read an `image_url` part and reject a reference inside longer text.
         pub assets: Option<std::collections::BTreeMap<String, DecisionsImageAsset>> = "assets" optional,
         pub model: String = "model" required,
-        pub provider: Option<ProviderPreferences> = "provider" optional,
+        pub provider: Option<Box<ProviderPreferences>> = "provider" optional,
         pub questions: std::collections::BTreeMap<String, DecisionsRequestQuestionsValue> = "questions" defaulted,
         /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
         pub session_id: Option<String> = "session_id" optional,
         /// The content to evaluate: a plain string, or a JSON object or array of related context.
         pub state: DecisionsRequestState = "state" required,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<TraceConfig> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional,
         pub user: Option<String> = "user" optional,
     }
 }
@@ -460,7 +460,7 @@ impl DecisionsRequest {
 
     /// Sets `provider`.
     pub fn provider(mut self, value: impl Into<ProviderPreferences>) -> Self {
-        self.provider = Some(value.into());
+        self.provider = Some(Box::new(value.into()));
         self
     }
 
@@ -479,7 +479,7 @@ impl DecisionsRequest {
 
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
     pub fn trace(mut self, value: impl Into<TraceConfig>) -> Self {
-        self.trace = Some(value.into());
+        self.trace = Some(Box::new(value.into()));
         self
     }
 

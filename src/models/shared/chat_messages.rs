@@ -10,7 +10,7 @@ json_object! {
     /// OpenRouter built-in server tool: searches the web for current information
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenRouterWebSearchServerTool {
-        pub parameters: Option<WebSearchConfig> = "parameters" optional,
+        pub parameters: Option<Box<WebSearchConfig>> = "parameters" optional,
         pub r#type: OpenRouterWebSearchServerToolType = "type" required,
     }
 }
@@ -23,7 +23,7 @@ impl OpenRouterWebSearchServerTool {
 
     /// Sets `parameters`.
     pub fn parameters(mut self, value: impl Into<WebSearchConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -54,9 +54,9 @@ json_object! {
         /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
         pub search_context_size: Option<SearchQualityLevel> = "search_context_size" optional,
         /// Approximate user location for location-biased results.
-        pub user_location: Option<WebSearchUserLocationServerTool> = "user_location" optional,
+        pub user_location: Option<Box<WebSearchUserLocationServerTool>> = "user_location" optional,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<XSearchOptions> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
     }
 }
 
@@ -135,13 +135,13 @@ impl WebSearchConfig {
 
     /// Approximate user location for location-biased results.
     pub fn user_location(mut self, value: impl Into<WebSearchUserLocationServerTool>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
     /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
     pub fn x_search(mut self, value: impl Into<XSearchOptions>) -> Self {
-        self.x_search = Some(value.into());
+        self.x_search = Some(Box::new(value.into()));
         self
     }
 }

@@ -314,7 +314,7 @@ json_object! {
     /// The Armor context: Claude Code's `classifier_context` (v1), with `auto_mode.{hard_deny,soft_deny,allow}` rules as strings or `{ id, instructions, threshold? }` objects and `auto_mode.environment` entries as `"Name: value"` strings or `{ name, value }` objects. `threshold` applies when Armor evaluates; when the provider evaluates natively (Anthropic dangerous-tool-use beta) rules are judged at the provider's own boundary.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ArmorContext {
-        pub auto_mode: Option<ArmorAutoMode> = "auto_mode" optional,
+        pub auto_mode: Option<Box<ArmorAutoMode>> = "auto_mode" optional,
         pub v: i64 = "v" required,
     }
 }
@@ -327,7 +327,7 @@ impl ArmorContext {
 
     /// Sets `auto_mode`.
     pub fn auto_mode(mut self, value: impl Into<ArmorAutoMode>) -> Self {
-        self.auto_mode = Some(value.into());
+        self.auto_mode = Some(Box::new(value.into()));
         self
     }
 }
@@ -352,7 +352,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ArmorPlugin {
         /// The Armor context: Claude Code's `classifier_context` (v1), with `auto_mode.{hard_deny,soft_deny,allow}` rules as strings or `{ id, instructions, threshold? }` objects and `auto_mode.environment` entries as `"Name: value"` strings or `{ name, value }` objects. `threshold` applies when Armor evaluates; when the provider evaluates natively (Anthropic dangerous-tool-use beta) rules are judged at the provider's own boundary.
-        pub classifier_context: Option<ArmorContext> = "classifier_context" optional,
+        pub classifier_context: Option<Box<ArmorContext>> = "classifier_context" optional,
         /// Set to false to disable Armor for this request. Defaults to true.
         pub enabled: Option<bool> = "enabled" optional,
         /// Run provider-native server tools (web search, code execution, ...) through the agent loop so Armor evaluates them too. Defaults to false: native passthrough stands and such calls are reported `skipped`.
@@ -387,7 +387,7 @@ impl ArmorPlugin {
 
     /// The Armor context: Claude Code's `classifier_context` (v1), with `auto_mode.{hard_deny,soft_deny,allow}` rules as strings or `{ id, instructions, threshold? }` objects and `auto_mode.environment` entries as `"Name: value"` strings or `{ name, value }` objects. `threshold` applies when Armor evaluates; when the provider evaluates natively (Anthropic dangerous-tool-use beta) rules are judged at the provider's own boundary.
     pub fn classifier_context(mut self, value: impl Into<ArmorContext>) -> Self {
-        self.classifier_context = Some(value.into());
+        self.classifier_context = Some(Box::new(value.into()));
         self
     }
 
@@ -668,7 +668,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BashServerTool {
         /// Configuration for the openrouter:bash server tool
-        pub parameters: Option<BashServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<BashServerToolConfig>> = "parameters" optional,
         pub r#type: BashServerToolType = "type" required,
     }
 }
@@ -681,7 +681,7 @@ impl BashServerTool {
 
     /// Configuration for the openrouter:bash server tool
     pub fn parameters(mut self, value: impl Into<BashServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -693,7 +693,7 @@ json_object! {
         /// Which bash engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) and "native" use native passthrough, returning the tool call to your application to run client-side; OpenRouter does not execute the commands.
         pub engine: Option<BashServerToolEngine> = "engine" optional,
         /// Execution environment for the bash server tool.
-        pub environment: Option<BashServerToolEnvironment> = "environment" optional,
+        pub environment: Option<Box<BashServerToolEnvironment>> = "environment" optional,
     }
 }
 
@@ -711,7 +711,7 @@ impl BashServerToolConfig {
 
     /// Execution environment for the bash server tool.
     pub fn environment(mut self, value: impl Into<BashServerToolEnvironment>) -> Self {
-        self.environment = Some(value.into());
+        self.environment = Some(Box::new(value.into()));
         self
     }
 }
@@ -756,7 +756,7 @@ json_object! {
         /// Workspace file ids (or_file_…) to attach into the container before the first command runs. Each file is copied to the container home as a writable copy named {last 8 characters of the file id}-{base filename} (a file stored as data/report.csv with id or_file_…NR6q4V8w attaches to ~/NR6q4V8w-report.csv), so same-named files never collide; the source document is never modified. Unknown, foreign, or malformed ids fail the request with a 400 before any command executes. Max 20 ids.
         pub file_ids: Option<ContainerFileIds> = "file_ids" optional,
         /// Network egress policy for the container. "disabled" blocks all outbound internet; "allowlist" permits only hosts matching the listed hostnames or * glob patterns (ports 80/443, DNS via Cloudflare resolvers). The policy is fixed when a container starts: sending a different policy to a warm container fails the request with a 409. Omitted: defaults to "disabled" (no outbound internet). For unrestricted egress, use an allowlist of \["*"\].
-        pub network_policy: Option<ContainerNetworkPolicy> = "network_policy" optional,
+        pub network_policy: Option<Box<ContainerNetworkPolicy>> = "network_policy" optional,
         pub r#type: ContainerAutoEnvironmentType = "type" required,
     }
 }
@@ -775,7 +775,7 @@ impl ContainerAutoEnvironment {
 
     /// Network egress policy for the container. "disabled" blocks all outbound internet; "allowlist" permits only hosts matching the listed hostnames or * glob patterns (ports 80/443, DNS via Cloudflare resolvers). The policy is fixed when a container starts: sending a different policy to a warm container fails the request with a 409. Omitted: defaults to "disabled" (no outbound internet). For unrestricted egress, use an allowlist of \["*"\].
     pub fn network_policy(mut self, value: impl Into<ContainerNetworkPolicy>) -> Self {
-        self.network_policy = Some(value.into());
+        self.network_policy = Some(Box::new(value.into()));
         self
     }
 }
@@ -858,7 +858,7 @@ json_object! {
         /// Workspace file ids (or_file_…) to attach into the container before the first command runs. Each file is copied to the container home as a writable copy named {last 8 characters of the file id}-{base filename} (a file stored as data/report.csv with id or_file_…NR6q4V8w attaches to ~/NR6q4V8w-report.csv), so same-named files never collide; the source document is never modified. Unknown, foreign, or malformed ids fail the request with a 400 before any command executes. Max 20 ids.
         pub file_ids: Option<ContainerFileIds> = "file_ids" optional,
         /// Network egress policy for the container. "disabled" blocks all outbound internet; "allowlist" permits only hosts matching the listed hostnames or * glob patterns (ports 80/443, DNS via Cloudflare resolvers). The policy is fixed when a container starts: sending a different policy to a warm container fails the request with a 409. Omitted: defaults to "disabled" (no outbound internet). For unrestricted egress, use an allowlist of \["*"\].
-        pub network_policy: Option<ContainerNetworkPolicy> = "network_policy" optional,
+        pub network_policy: Option<Box<ContainerNetworkPolicy>> = "network_policy" optional,
         pub r#type: ContainerReferenceEnvironmentType = "type" required,
     }
 }
@@ -883,7 +883,7 @@ impl ContainerReferenceEnvironment {
 
     /// Network egress policy for the container. "disabled" blocks all outbound internet; "allowlist" permits only hosts matching the listed hostnames or * glob patterns (ports 80/443, DNS via Cloudflare resolvers). The policy is fixed when a container starts: sending a different policy to a warm container fails the request with a 409. Omitted: defaults to "disabled" (no outbound internet). For unrestricted egress, use an allowlist of \["*"\].
     pub fn network_policy(mut self, value: impl Into<ContainerNetworkPolicy>) -> Self {
-        self.network_policy = Some(value.into());
+        self.network_policy = Some(Box::new(value.into()));
         self
     }
 }
@@ -936,7 +936,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DatetimeServerTool {
         /// Configuration for the openrouter:datetime server tool
-        pub parameters: Option<DatetimeServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<DatetimeServerToolConfig>> = "parameters" optional,
         pub r#type: DatetimeServerToolType = "type" required,
     }
 }
@@ -949,7 +949,7 @@ impl DatetimeServerTool {
 
     /// Configuration for the openrouter:datetime server tool
     pub fn parameters(mut self, value: impl Into<DatetimeServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -1186,7 +1186,7 @@ json_object! {
         pub enabled: Option<bool> = "enabled" optional,
         pub id: FileParserPluginId = "id" required,
         /// Options for PDF parsing.
-        pub pdf: Option<PDFParserOptions> = "pdf" optional,
+        pub pdf: Option<Box<PDFParserOptions>> = "pdf" optional,
     }
 }
 
@@ -1204,7 +1204,7 @@ impl FileParserPlugin {
 
     /// Options for PDF parsing.
     pub fn pdf(mut self, value: impl Into<PDFParserOptions>) -> Self {
-        self.pdf = Some(value.into());
+        self.pdf = Some(Box::new(value.into()));
         self
     }
 }
@@ -1347,7 +1347,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationServerToolOpenRouter {
         /// Configuration for the openrouter:image_generation server tool. Accepts all image_config params (aspect_ratio, quality, size, background, output_format, output_compression, moderation, etc.) plus a model field.
-        pub parameters: Option<ImageGenerationServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<ImageGenerationServerToolConfig>> = "parameters" optional,
         pub r#type: ImageGenerationServerToolOpenRouterType = "type" required,
     }
 }
@@ -1360,7 +1360,7 @@ impl ImageGenerationServerToolOpenRouter {
 
     /// Configuration for the openrouter:image_generation server tool. Accepts all image_config params (aspect_ratio, quality, size, background, output_format, output_compression, moderation, etc.) plus a model field.
     pub fn parameters(mut self, value: impl Into<ImageGenerationServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -1461,7 +1461,7 @@ json_object! {
         /// Milliseconds measured for the generation, from dispatching the upstream request until its response body ended. Divide the completion token count by this for throughput. Absent when no upstream request was dispatched.
         pub generation_time: Option<i64> = "generation_time" optional,
         pub is_byok: bool = "is_byok" required,
-        pub params: Option<RouterParams> = "params" optional,
+        pub params: Option<Box<RouterParams>> = "params" optional,
         pub pipeline: Option<Vec<PipelineStage>> = "pipeline" optional,
         pub region: Option<String> = "region" defaulted,
         pub requested: String = "requested" required,
@@ -1510,7 +1510,7 @@ impl OpenRouterMetadata {
 
     /// Sets `params`.
     pub fn params(mut self, value: impl Into<RouterParams>) -> Self {
-        self.params = Some(value.into());
+        self.params = Some(Box::new(value.into()));
         self
     }
 
@@ -2091,7 +2091,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebFetchServerTool {
         /// Configuration for the openrouter:web_fetch server tool
-        pub parameters: Option<WebFetchServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<WebFetchServerToolConfig>> = "parameters" optional,
         pub r#type: WebFetchServerToolType = "type" required,
     }
 }
@@ -2104,7 +2104,7 @@ impl WebFetchServerTool {
 
     /// Configuration for the openrouter:web_fetch server tool
     pub fn parameters(mut self, value: impl Into<WebFetchServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -2230,9 +2230,9 @@ json_object! {
         /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
         pub mode: Option<WebSearchMode> = "mode" optional,
         pub search_prompt: Option<String> = "search_prompt" optional,
-        pub user_location: Option<WebSearchUserLocation> = "user_location" optional,
+        pub user_location: Option<Box<WebSearchUserLocation>> = "user_location" optional,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<XSearchOptions> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
     }
 }
 
@@ -2305,7 +2305,7 @@ impl WebSearchPlugin {
 
     /// Sets `user_location`.
     pub fn user_location(mut self, value: impl Into<WebSearchUserLocation>) -> Self {
-        self.user_location = Some(value.into());
+        self.user_location = Some(Box::new(value.into()));
         self
     }
 
@@ -2318,7 +2318,7 @@ impl WebSearchPlugin {
 
     /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
     pub fn x_search(mut self, value: impl Into<XSearchOptions>) -> Self {
-        self.x_search = Some(value.into());
+        self.x_search = Some(Box::new(value.into()));
         self
     }
 }

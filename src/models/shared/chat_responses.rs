@@ -64,7 +64,7 @@ json_object! {
         /// Optional name for this advisor. The model sees one tool per named advisor (and one default for an unnamed entry). Names must be unique across advisor entries. Letters, digits, spaces, underscores, and dashes; trimmed; 1–64 chars.
         pub name: Option<String> = "name" optional,
         /// Reasoning configuration forwarded to the advisor call. Use this to control reasoning effort and token budget for models that support extended thinking.
-        pub reasoning: Option<AdvisorReasoning> = "reasoning" optional,
+        pub reasoning: Option<Box<AdvisorReasoning>> = "reasoning" optional,
         /// When true, the advisor's advice streams incrementally as it is produced. In the Responses API this emits `response.output_text.delta` events targeting the advisor output item; the final `advice` field is still set on the completed item. Has no effect on the Chat Completions API (where the advice arrives only as the final tool result). When false or omitted, the advice arrives only as the final result.
         pub stream: Option<bool> = "stream" optional,
         /// Sampling temperature forwarded to the advisor call. When omitted, the provider's default applies.
@@ -120,7 +120,7 @@ impl AdvisorServerToolConfig {
 
     /// Reasoning configuration forwarded to the advisor call. Use this to control reasoning effort and token budget for models that support extended thinking.
     pub fn reasoning(mut self, value: impl Into<AdvisorReasoning>) -> Self {
-        self.reasoning = Some(value.into());
+        self.reasoning = Some(Box::new(value.into()));
         self
     }
 
@@ -142,7 +142,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AdvisorServerToolOpenRouter {
         /// Configuration for one openrouter:advisor server tool entry.
-        pub parameters: Option<AdvisorServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<AdvisorServerToolConfig>> = "parameters" optional,
         pub r#type: AdvisorServerToolOpenRouterType = "type" required,
     }
 }
@@ -155,7 +155,7 @@ impl AdvisorServerToolOpenRouter {
 
     /// Configuration for one openrouter:advisor server tool entry.
     pub fn parameters(mut self, value: impl Into<AdvisorServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -530,7 +530,7 @@ json_object! {
         /// Slugs of models to run in parallel as the analysis panel. Each model receives the user prompt with openrouter:web_search and openrouter:web_fetch enabled, then an analyst model summarizes the collective output into structured analysis JSON. Capped at 8 models to bound cost amplification. Defaults to the Quality preset from /labs/fusion.
         pub analysis_models: Option<Vec<String>> = "analysis_models" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<AnthropicCacheControlDirective> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
         /// Maximum number of output tokens (including reasoning tokens) each panelist and the analyst model may produce per inner call. Controls the total output budget so reasoning-heavy models like GPT-5.5 do not exhaust their token allowance before producing visible text. Defaults to 16000 when omitted.
         pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
         /// Maximum number of tool-calling steps each panelist (analysis model) and the analyst model may take during their agentic web-research loop. Models with web_search/web_fetch enabled iterate until they produce a text response or hit this ceiling. Defaults to 4. Capped at 16.
@@ -538,7 +538,7 @@ json_object! {
         /// Slug of the analyst model that produces the structured analysis JSON. Defaults to the model used in the outer API request.
         pub model: Option<String> = "model" optional,
         /// Reasoning configuration forwarded to panelist and analyst inner calls. Use this to control reasoning effort and token budget for models that support extended thinking.
-        pub reasoning: Option<FusionServerToolConfigReasoning> = "reasoning" optional,
+        pub reasoning: Option<Box<FusionServerToolConfigReasoning>> = "reasoning" optional,
         /// Temperature forwarded to panelist inner calls. The analyst always runs at temperature 0 regardless of this value. When omitted, the provider's default applies.
         pub temperature: Option<f64> = "temperature" optional,
         /// Server tools available to panelist and analyst inner calls. Each entry uses the same `{ type, parameters? }` shorthand as the outer Chat Completions request. When omitted, defaults to `[{ type: "openrouter:web_search" }, { type: "openrouter:web_fetch" }]`. Pass an empty array to disable tools entirely (panelists answer from parametric knowledge only).
@@ -570,7 +570,7 @@ impl FusionServerToolConfig {
 
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     pub fn cache_control(mut self, value: impl Into<AnthropicCacheControlDirective>) -> Self {
-        self.cache_control = Some(value.into());
+        self.cache_control = Some(Box::new(value.into()));
         self
     }
 
@@ -594,7 +594,7 @@ impl FusionServerToolConfig {
 
     /// Reasoning configuration forwarded to panelist and analyst inner calls. Use this to control reasoning effort and token budget for models that support extended thinking.
     pub fn reasoning(mut self, value: impl Into<FusionServerToolConfigReasoning>) -> Self {
-        self.reasoning = Some(value.into());
+        self.reasoning = Some(Box::new(value.into()));
         self
     }
 
@@ -682,7 +682,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionServerToolOpenRouter {
         /// Configuration for the openrouter:fusion server tool.
-        pub parameters: Option<FusionServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<FusionServerToolConfig>> = "parameters" optional,
         pub r#type: FusionServerToolOpenRouterType = "type" required,
     }
 }
@@ -695,7 +695,7 @@ impl FusionServerToolOpenRouter {
 
     /// Configuration for the openrouter:fusion server tool.
     pub fn parameters(mut self, value: impl Into<FusionServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -903,7 +903,7 @@ json_object! {
         /// Optional name for this subagent. The model sees one tool per named subagent (and one default for an unnamed entry). Names must be unique across subagent entries. Letters, digits, spaces, underscores, and dashes; trimmed; 1–64 chars.
         pub name: Option<String> = "name" optional,
         /// Reasoning configuration forwarded to the subagent call. Use this to control reasoning effort and token budget for models that support extended thinking.
-        pub reasoning: Option<SubagentReasoning> = "reasoning" optional,
+        pub reasoning: Option<Box<SubagentReasoning>> = "reasoning" optional,
         /// Sampling temperature forwarded to the subagent call. When omitted, the provider's default applies.
         pub temperature: Option<f64> = "temperature" optional,
         /// Tools the subagent may use while executing a delegated task. The subagent runs as an agentic sub-agent over these tools, then returns its outcome. Only OpenRouter server tools are supported — function tools are rejected — and the list must not include the subagent tool itself.
@@ -973,7 +973,7 @@ impl SubagentServerToolConfig {
 
     /// Reasoning configuration forwarded to the subagent call. Use this to control reasoning effort and token budget for models that support extended thinking.
     pub fn reasoning(mut self, value: impl Into<SubagentReasoning>) -> Self {
-        self.reasoning = Some(value.into());
+        self.reasoning = Some(Box::new(value.into()));
         self
     }
 
@@ -995,7 +995,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SubagentServerToolOpenRouter {
         /// Configuration for one openrouter:subagent server tool entry.
-        pub parameters: Option<SubagentServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<SubagentServerToolConfig>> = "parameters" optional,
         pub r#type: SubagentServerToolOpenRouterType = "type" required,
     }
 }
@@ -1008,7 +1008,7 @@ impl SubagentServerToolOpenRouter {
 
     /// Configuration for one openrouter:subagent server tool entry.
     pub fn parameters(mut self, value: impl Into<SubagentServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }

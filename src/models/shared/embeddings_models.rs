@@ -192,11 +192,11 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Model {
         /// Concrete model targeted by this tilde-latest alias, when applicable
-        pub alias_target: Option<ModelAliasTarget> = "alias_target" optional,
+        pub alias_target: Option<Box<ModelAliasTarget>> = "alias_target" optional,
         /// Model architecture information
         pub architecture: ModelArchitecture = "architecture" required,
         /// Third-party benchmark rankings for this model. Omitted when no benchmark data is available.
-        pub benchmarks: Option<ModelBenchmarks> = "benchmarks" optional,
+        pub benchmarks: Option<Box<ModelBenchmarks>> = "benchmarks" optional,
         /// Canonical slug for the model
         pub canonical_slug: String = "canonical_slug" required,
         /// Maximum context length in tokens
@@ -204,7 +204,7 @@ json_object! {
         /// Unix timestamp of when the model was created
         pub created: i64 = "created" required,
         /// Default parameters for this model
-        pub default_parameters: Option<DefaultParameters> = "default_parameters" defaulted,
+        pub default_parameters: Option<Box<DefaultParameters>> = "default_parameters" defaulted,
         /// Description of the model
         pub description: Option<String> = "description" optional,
         /// The date after which the model may be removed. ISO 8601 date string (YYYY-MM-DD) or null if no expiration.
@@ -220,11 +220,11 @@ json_object! {
         /// Display name of the model
         pub name: String = "name" required,
         /// Per-request token limits
-        pub per_request_limits: Option<PerRequestLimits> = "per_request_limits" defaulted,
+        pub per_request_limits: Option<Box<PerRequestLimits>> = "per_request_limits" defaulted,
         /// Pricing information for the model
         pub pricing: PublicPricing = "pricing" required,
         /// Reasoning effort configuration. Omitted for non-reasoning models and dynamic router models.
-        pub reasoning: Option<ModelReasoning> = "reasoning" optional,
+        pub reasoning: Option<Box<ModelReasoning>> = "reasoning" optional,
         /// List of supported parameters for this model
         pub supported_parameters: Vec<Parameter> = "supported_parameters" defaulted,
         /// List of supported voice identifiers for TTS models. Null for non-TTS models.
@@ -275,13 +275,13 @@ impl Model {
 
     /// Concrete model targeted by this tilde-latest alias, when applicable
     pub fn alias_target(mut self, value: impl Into<ModelAliasTarget>) -> Self {
-        self.alias_target = Some(value.into());
+        self.alias_target = Some(Box::new(value.into()));
         self
     }
 
     /// Third-party benchmark rankings for this model. Omitted when no benchmark data is available.
     pub fn benchmarks(mut self, value: impl Into<ModelBenchmarks>) -> Self {
-        self.benchmarks = Some(value.into());
+        self.benchmarks = Some(Box::new(value.into()));
         self
     }
 
@@ -293,7 +293,7 @@ impl Model {
 
     /// Default parameters for this model
     pub fn default_parameters(mut self, value: impl Into<DefaultParameters>) -> Self {
-        self.default_parameters = Some(value.into());
+        self.default_parameters = Some(Box::new(value.into()));
         self
     }
 
@@ -344,13 +344,13 @@ impl Model {
 
     /// Per-request token limits
     pub fn per_request_limits(mut self, value: impl Into<PerRequestLimits>) -> Self {
-        self.per_request_limits = Some(value.into());
+        self.per_request_limits = Some(Box::new(value.into()));
         self
     }
 
     /// Reasoning effort configuration. Omitted for non-reasoning models and dynamic router models.
     pub fn reasoning(mut self, value: impl Into<ModelReasoning>) -> Self {
-        self.reasoning = Some(value.into());
+        self.reasoning = Some(Box::new(value.into()));
         self
     }
 
@@ -443,7 +443,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModelBenchmarks {
         /// Artificial Analysis benchmark index scores.
-        pub artificial_analysis: Option<AABenchmarkEntry> = "artificial_analysis" optional,
+        pub artificial_analysis: Option<Box<AABenchmarkEntry>> = "artificial_analysis" optional,
         /// Design Arena ELO rankings across arena+category pairs.
         pub design_arena: Vec<DABenchmarkEntry> = "design_arena" defaulted,
     }
@@ -457,7 +457,7 @@ impl ModelBenchmarks {
 
     /// Artificial Analysis benchmark index scores.
     pub fn artificial_analysis(mut self, value: impl Into<AABenchmarkEntry>) -> Self {
-        self.artificial_analysis = Some(value.into());
+        self.artificial_analysis = Some(Box::new(value.into()));
         self
     }
 }
@@ -553,7 +553,7 @@ json_object! {
         /// List of available models
         pub data: ModelsListResponseData = "data" required,
         /// Pagination links
-        pub links: Option<ModelsListResponseLinks> = "links" optional,
+        pub links: Option<Box<ModelsListResponseLinks>> = "links" optional,
         /// Total number of models matching the query
         pub total_count: Option<i64> = "total_count" optional,
     }
@@ -567,7 +567,7 @@ impl ModelsListResponse {
 
     /// Pagination links
     pub fn links(mut self, value: impl Into<ModelsListResponseLinks>) -> Self {
-        self.links = Some(value.into());
+        self.links = Some(Box::new(value.into()));
         self
     }
 

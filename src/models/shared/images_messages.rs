@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicAdvisorMessageUsageIteration {
-        pub cache_creation: Option<AnthropicIterationCacheCreation> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
         pub input_tokens: Option<i64> = "input_tokens" optional,
@@ -36,7 +36,7 @@ impl AnthropicAdvisorMessageUsageIteration {
 
     /// Sets `cache_creation`.
     pub fn cache_creation(mut self, value: impl Into<AnthropicIterationCacheCreation>) -> Self {
-        self.cache_creation = Some(value.into());
+        self.cache_creation = Some(Box::new(value.into()));
         self
     }
 
@@ -98,7 +98,7 @@ impl AnthropicCacheCreation {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCompactionUsageIteration {
-        pub cache_creation: Option<AnthropicIterationCacheCreation> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
         pub input_tokens: Option<i64> = "input_tokens" optional,
@@ -123,7 +123,7 @@ impl AnthropicCompactionUsageIteration {
 
     /// Sets `cache_creation`.
     pub fn cache_creation(mut self, value: impl Into<AnthropicIterationCacheCreation>) -> Self {
-        self.cache_creation = Some(value.into());
+        self.cache_creation = Some(Box::new(value.into()));
         self
     }
 
@@ -193,7 +193,7 @@ impl AnthropicIterationCacheCreation {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicMessageUsageIteration {
-        pub cache_creation: Option<AnthropicIterationCacheCreation> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
         pub input_tokens: Option<i64> = "input_tokens" optional,
@@ -220,7 +220,7 @@ impl AnthropicMessageUsageIteration {
 
     /// Sets `cache_creation`.
     pub fn cache_creation(mut self, value: impl Into<AnthropicIterationCacheCreation>) -> Self {
-        self.cache_creation = Some(value.into());
+        self.cache_creation = Some(Box::new(value.into()));
         self
     }
 
@@ -276,7 +276,7 @@ open_enum! {
 json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicUnknownUsageIteration {
-        pub cache_creation: Option<AnthropicIterationCacheCreation> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
         pub input_tokens: Option<i64> = "input_tokens" optional,
@@ -301,7 +301,7 @@ impl AnthropicUnknownUsageIteration {
 
     /// Sets `cache_creation`.
     pub fn cache_creation(mut self, value: impl Into<AnthropicIterationCacheCreation>) -> Self {
-        self.cache_creation = Some(value.into());
+        self.cache_creation = Some(Box::new(value.into()));
         self
     }
 

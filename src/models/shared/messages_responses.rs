@@ -13,7 +13,7 @@ json_object! {
         /// Which shell engine to use. "openrouter" runs commands server-side in the OpenRouter sandbox. "auto" (default) keeps the provider's native hosted shell when available (OpenAI); on other providers the call is routed to the OpenRouter sandbox.
         pub engine: Option<ShellServerToolEngine> = "engine" optional,
         /// Server-side execution environment for the shell tool. Only container-backed environments are supported; "local" shells are not.
-        pub environment: Option<ShellServerToolEnvironment> = "environment" optional,
+        pub environment: Option<Box<ShellServerToolEnvironment>> = "environment" optional,
     }
 }
 
@@ -31,7 +31,7 @@ impl ShellServerToolConfig {
 
     /// Server-side execution environment for the shell tool. Only container-backed environments are supported; "local" shells are not.
     pub fn environment(mut self, value: impl Into<ShellServerToolEnvironment>) -> Self {
-        self.environment = Some(value.into());
+        self.environment = Some(Box::new(value.into()));
         self
     }
 }
@@ -69,7 +69,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ShellServerToolOpenRouter {
         /// Configuration for the openrouter:shell server tool
-        pub parameters: Option<ShellServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<ShellServerToolConfig>> = "parameters" optional,
         pub r#type: ShellServerToolOpenRouterType = "type" required,
     }
 }
@@ -82,7 +82,7 @@ impl ShellServerToolOpenRouter {
 
     /// Configuration for the openrouter:shell server tool
     pub fn parameters(mut self, value: impl Into<ShellServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
@@ -96,7 +96,7 @@ json_object! {
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ToolSearchServerTool {
         /// Configuration for the openrouter:tool_search server tool
-        pub parameters: Option<ToolSearchServerToolConfig> = "parameters" optional,
+        pub parameters: Option<Box<ToolSearchServerToolConfig>> = "parameters" optional,
         pub r#type: ToolSearchServerToolType = "type" required,
     }
 }
@@ -109,7 +109,7 @@ impl ToolSearchServerTool {
 
     /// Configuration for the openrouter:tool_search server tool
     pub fn parameters(mut self, value: impl Into<ToolSearchServerToolConfig>) -> Self {
-        self.parameters = Some(value.into());
+        self.parameters = Some(Box::new(value.into()));
         self
     }
 }
