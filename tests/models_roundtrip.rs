@@ -85,6 +85,36 @@ fn unknown_fields_are_kept_at_every_level_and_re_encoded() {
 }
 
 #[test]
+fn an_unknown_null_field_reads_as_absent_like_a_known_one() {
+    // the live API sends `"native_finish_reason": null` and similar keys the spec does not list
+    let mut input = chat(json!({"x_gone": null, "x_kept": 0}));
+    input["choices"][0]["native_finish_reason"] = Value::Null;
+    input["choices"][0]["message"]["refusal"] = Value::Null;
+    let mut expected = input.clone();
+    expected.as_object_mut().unwrap().remove("x_gone");
+    expected["choices"][0].as_object_mut().unwrap().remove("native_finish_reason");
+    expected["choices"][0]["message"].as_object_mut().unwrap().remove("refusal");
+    let r: ChatResult = roundtrip(&input.to_string(), expected);
+    assert!(!r.extra.contains_key("x_gone"));
+    assert_eq!(r.extra["x_kept"], json!(0));
+    assert!(r.choices[0].extra.is_empty(), "{:?}", r.choices[0].extra);
+    assert_eq!(r.choices[0].message.refusal, None);
+}
+
+#[test]
+fn a_boxed_optional_object_reads_and_builds_like_a_plain_one() {
+    let input = chat(json!({"usage": {"completion_tokens": 1, "prompt_tokens": 2, "total_tokens": 3}}));
+    let r: ChatResult = roundtrip(&input.to_string(), input.clone());
+    // `usage` is `Option<Box<ChatUsage>>`: fields read through the box, `as_deref` gives a `&ChatUsage`
+    let usage: Option<&openrouter::models::ChatUsage> = r.usage.as_deref();
+    assert_eq!(usage.map(|u| u.total_tokens), Some(3));
+    assert_eq!(r.usage.as_ref().unwrap().prompt_tokens, 2);
+    // and the setter takes the plain value
+    let rebuilt = r.clone().usage(openrouter::models::ChatUsage::new(1, 2, 3));
+    assert_eq!(rebuilt, r);
+}
+
+#[test]
 fn tri_state_absent_null_and_value() {
     let usage = |extra: Value| {
         let mut u = json!({"completion_tokens": 1, "prompt_tokens": 2, "total_tokens": 3});

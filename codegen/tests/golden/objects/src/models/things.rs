@@ -151,7 +151,7 @@ json_object! {
         pub labels: Option<Vec<String>> = "labels" optional,
         pub scores: Option<std::collections::BTreeMap<String, f64>> = "scores" optional,
         pub meta: Option<serde_json::Map<String, serde_json::Value>> = "meta" optional,
-        pub owner: Option<ThingOwner> = "owner" optional,
+        pub owner: Option<Box<ThingOwner>> = "owner" optional,
         pub children: Option<Vec<Thing>> = "children" optional,
         /// A thing, with every kind of field.
         pub parent: Option<Box<Thing>> = "parent" optional,
@@ -230,7 +230,7 @@ impl Thing {
 
     /// Sets `owner`.
     pub fn owner(mut self, value: impl Into<ThingOwner>) -> Self {
-        self.owner = Some(value.into());
+        self.owner = Some(Box::new(value.into()));
         self
     }
 
