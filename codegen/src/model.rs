@@ -2039,7 +2039,7 @@ fn box_optional_objects(defs: &mut BTreeMap<String, Def>) {
         let targets: Vec<bool> = match &defs[&name].kind {
             Kind::Struct { fields } => fields
                 .iter()
-                .map(|f| !(f.required && !f.nullable) && f.ty.by_value().is_some_and(|n| is_object(defs, n, 0)))
+                .map(|f| (f.nullable || !f.required) && f.ty.by_value().is_some_and(|n| is_object(defs, n, 0)))
                 .collect(),
             _ => continue,
         };
