@@ -14,9 +14,10 @@
 //! In memory, the fixture cut into 16 KiB chunks:
 //! - `sdk decoder`: the SDK's own decoder, `src/sse.rs` compiled into this bench by `#[path]`
 //!   (it is crate-private), fed chunk by chunk; "typed" adds what `EventStream::decode_event`
-//!   does per event (the `error` substring check with one `memmem::Finder` built per stream, the
-//!   in-stream error probe on the 129 events whose text says " error", then
-//!   `serde_json::from_str::<ChatStreamChunk>` on the already UTF-8-checked data).
+//!   does per event: `serde_json::from_str` on the already UTF-8-checked data, then the
+//!   in-stream error check (a chat chunk's fields say whether it may report an error; a
+//!   Responses event's text is searched for `error` with one `memmem::Finder` built per stream,
+//!   and the events whose text holds it are probed).
 //! - `eventsource-stream`: `chunks.eventsource()` polled to the end (it is async: polled inside
 //!   one `block_on`); "typed" adds `serde_json::from_str::<ChatStreamChunk>` per event (the SDK's
 //!   own type, so only the framing differs), "Value" decodes into `serde_json::Value` instead.
@@ -46,7 +47,7 @@ use criterion::{Criterion, Throughput};
 use eventsource_stream::Eventsource;
 use futures_core::Stream;
 use openrouter::funcs::chat_send_stream;
-use openrouter::models::{ChatRequest, ChatStreamChunk, SendChatCompletionRequest, StreamEvents};
+use openrouter::models::{ChatFinishReasonEnum, ChatRequest, ChatStreamChunk, SendChatCompletionRequest, StreamEvents};
 use openrouter::OpenRouterCore;
 use serde::de::DeserializeOwned;
 use support::{ChatMode, Routes, Server};
@@ -78,7 +79,13 @@ fn sdk_framing(chunks: &[Bytes]) -> (u64, u64) {
 
 /// As `EventStream::poll_event` + `decode_event` do for each event (`src/stream.rs`), decoding
 /// into `T`; `weight` reads something of each event so that the decode is not optimised away.
-fn sdk_typed<T: DeserializeOwned>(chunks: &[Bytes], weight: fn(&T) -> u64) -> (u64, u64) {
+/// `fields_tell` is the chat chunk's error hint (its fields say whether it reports an error);
+/// without it, as for the other event types, an event whose text holds `error` is probed.
+fn sdk_typed<T: DeserializeOwned>(
+    chunks: &[Bytes],
+    weight: fn(&T) -> u64,
+    fields_tell: Option<fn(&T) -> bool>,
+) -> (u64, u64) {
     let finder = memchr::memmem::Finder::new(b"error"); // one per stream, as EventStream keeps it
     let mut dec = sse::SseDecoder::new();
     let (mut events, mut bytes) = (0, 0);
@@ -89,13 +96,17 @@ fn sdk_typed<T: DeserializeOwned>(chunks: &[Bytes], weight: fn(&T) -> u64) -> (u
             if ev.is_done() {
                 continue;
             }
-            if finder.find(ev.data.as_bytes()).is_some() {
-                // Events whose text says "error" (deltas, `"error": null`): `stream_error`
-                // probes those first.
-                assert_not_an_error(ev.data.as_bytes());
-            }
             // The data is already checked UTF-8: `from_str`, as decode_event.
             let event: T = serde_json::from_str(ev.data).expect("typed event");
+            let probe = match fields_tell {
+                Some(reports_error) => reports_error(&event),
+                None => finder.find(ev.data.as_bytes()).is_some(),
+            };
+            if probe {
+                // Events whose text says "error" (deltas, `"error": null`): `stream_error`
+                // probes those.
+                assert_not_an_error(ev.data.as_bytes());
+            }
             bytes += weight(black_box(&event));
             events += 1;
         }
@@ -114,6 +125,13 @@ fn assert_not_an_error(data: &[u8]) {
 
 fn chunk_weight(chunk: &ChatStreamChunk) -> u64 {
     chunk.choices.len() as u64
+}
+
+/// `ErrorHint` for a chat chunk (`src/stream.rs`): whether its fields say it may report an error.
+fn chunk_reports_error(chunk: &ChatStreamChunk) -> bool {
+    chunk.error.is_some()
+        || chunk.choices.iter().any(|c| c.finish_reason == Some(ChatFinishReasonEnum::Error))
+        || chunk.extra.contains_key("type")
 }
 
 fn event_weight(event: &StreamEvents) -> u64 {
@@ -232,7 +250,7 @@ async fn loopback_sdk(core: &OpenRouterCore) -> (u64, u64) {
     let mut stream = chat_send_stream(core, chat_request()).await.expect("chat_send_stream");
     let (mut events, mut n) = (0, 0);
     while let Some(ev) = stream.next_event().await {
-        n += black_box(ev.expect("typed event")).choices.len() as u64;
+        n += chunk_weight(black_box(&ev.expect("typed event")));
         events += 1;
     }
     (events, n)
@@ -283,13 +301,13 @@ impl Bench {
         let responses = || Chunks { chunks: self.responses.clone(), next: 0 };
         match case {
             0 => sdk_framing(chunks),
-            1 => sdk_typed(chunks, chunk_weight),
+            1 => sdk_typed(chunks, chunk_weight, Some(chunk_reports_error)),
             2 => self.rt.block_on(esrc_drain(mem(), Decode::<ChatStreamChunk>::Framing)),
             3 => self.rt.block_on(esrc_drain(mem(), Decode::Typed(chunk_weight))),
             4 => self.rt.block_on(esrc_drain(mem(), Decode::<ChatStreamChunk>::Value)),
             5 => self.rt.block_on(loopback_sdk(&self.core)),
             6 => self.rt.block_on(loopback_esrc(&self.floor, &self.url)),
-            7 => sdk_typed(&self.responses, event_weight),
+            7 => sdk_typed(&self.responses, event_weight, None),
             8 => self.rt.block_on(esrc_drain(responses(), Decode::Typed(event_weight))),
             9 => self.rt.block_on(esrc_drain(responses(), Decode::<StreamEvents>::Value)),
             _ => unreachable!(),

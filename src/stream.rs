@@ -30,7 +30,7 @@ use serde::Deserialize;
 use crate::core::{HttpRequest, RawResponse, SuccessBody};
 use crate::errors::{in_band_error, WireError};
 use crate::headers::{bearer_key, content_encoding, is_content_type};
-use crate::sse::{SseDecoder, SseEventRef};
+use crate::sse::SseDecoder;
 use crate::{ApiError, Error, OpenRouterCore};
 
 pub use crate::core::DEFAULT_IDLE_TIMEOUT;
@@ -39,7 +39,7 @@ impl OpenRouterCore {
     /// Sends a request that answers with server-sent events and returns the typed stream.
     /// A JSON answer is an API error when it is one, otherwise a decode error; so is a stream in
     /// a `Content-Encoding` (it would be read as garbage, or not at all).
-    pub(crate) async fn send_stream<T>(&self, req: HttpRequest) -> Result<EventStream<T>, Error> {
+    pub(crate) async fn send_stream<T: StreamEvent>(&self, req: HttpRequest) -> Result<EventStream<T>, Error> {
         let idle = self.idle_timeout();
         #[cfg(feature = "tracing")]
         let operation_id = crate::core::operation_id(&req.method, &req.path);
@@ -55,7 +55,7 @@ impl OpenRouterCore {
             return Err(not_a_stream(raw, self.max_body_size(), &auth).await.set_attempts(attempts));
         }
         #[allow(unused_mut)]
-        let mut stream = EventStream::new(raw, idle, auth);
+        let mut stream = EventStream::new(raw, idle, auth, T::error_hint);
         #[cfg(feature = "tracing")]
         {
             stream.operation_id = operation_id;
@@ -83,7 +83,10 @@ pub struct EventStream<T> {
     idle: Option<Duration>,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     finished: bool,
-    /// Looks for `error` in each event's data, built once per stream.
+    /// What a decoded event says about an in-stream error report (the event type's
+    /// [`StreamEvent::error_hint`]).
+    error_hint: fn(&T) -> ErrorHint,
+    /// Looks for `error` in the data of an event whose type cannot tell, built once per stream.
     error_finder: memchr::memmem::Finder<'static>,
     /// The `Authorization` value the request carried: its key is redacted from errors.
     auth: http::HeaderValue,
@@ -98,7 +101,12 @@ pub struct EventStream<T> {
 }
 
 impl<T> EventStream<T> {
-    pub(crate) fn new(response: RawResponse, idle: Option<Duration>, auth: http::HeaderValue) -> Self {
+    pub(crate) fn new(
+        response: RawResponse,
+        idle: Option<Duration>,
+        auth: http::HeaderValue,
+        error_hint: fn(&T) -> ErrorHint,
+    ) -> Self {
         EventStream {
             attempts: response.attempts(),
             response,
@@ -106,6 +114,7 @@ impl<T> EventStream<T> {
             idle,
             sleep: None,
             finished: false,
+            error_hint,
             error_finder: memchr::memmem::Finder::new(b"error"),
             auth,
             #[cfg(feature = "tracing")]
@@ -148,7 +157,7 @@ impl<T: DeserializeOwned> EventStream<T> {
             if let Some(event) = self.decoder.next_event() {
                 let item = match event {
                     Ok(e) if e.is_done() => None,
-                    Ok(e) => Some(decode_event::<T>(&e, &self.error_finder, bearer_key(&self.auth))),
+                    Ok(e) => Some(decode_event(e.data, self.error_hint, &self.error_finder, bearer_key(&self.auth))),
                     Err(e) => Some(Err(Error::stream_malformed(
                         "an event is not valid UTF-8 or too large",
                         Bytes::copy_from_slice(e.raw()),
@@ -231,20 +240,77 @@ impl<T> fmt::Debug for EventStream<T> {
     }
 }
 
-/// Decodes one event's data, turning an in-stream error report into an `Err`.
+/// What a decoded event says about an error reported inside the stream ([`stream_error`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ErrorHint {
+    /// The event reports no error.
+    Clear,
+    /// The event may report one: its data is probed.
+    Probe,
+    /// Its type cannot tell: the data is probed if its text holds `error`.
+    Unknown,
+}
+
+/// An event type of a typed stream: how a decoded event shows an in-stream error report.
+pub(crate) trait StreamEvent: DeserializeOwned {
+    /// By default the type cannot tell, and the event's text is searched.
+    fn error_hint(&self) -> ErrorHint {
+        ErrorHint::Unknown
+    }
+}
+
+/// A chat chunk reports an error in its fields: an `error` object, or a choice that finished with
+/// `"error"` (or, not a chunk's key, a `type` such as `"error"`). Reading them costs less than
+/// searching every chunk's text for `error`, which each content delta may hold.
+#[cfg(feature = "chat")]
+impl StreamEvent for crate::models::ChatStreamChunk {
+    fn error_hint(&self) -> ErrorHint {
+        use crate::models::ChatFinishReasonEnum;
+        let error = self.error.is_some()
+            || self.choices.iter().any(|c| c.finish_reason == Some(ChatFinishReasonEnum::Error))
+            || self.extra.contains_key("type");
+        if error {
+            ErrorHint::Probe
+        } else {
+            ErrorHint::Clear
+        }
+    }
+}
+
+#[cfg(feature = "responses")]
+impl StreamEvent for crate::models::StreamEvents {}
+
+#[cfg(feature = "messages")]
+impl StreamEvent for crate::models::MessagesStreamEvents {}
+
+#[cfg(feature = "images")]
+impl StreamEvent for crate::models::ImageStreamingResponseData {}
+
+/// Decodes one event's data, turning an in-stream error report into an `Err`: one that decodes
+/// as `T` when its hint says it may hold one, one that does not decode when its text holds `error`.
 fn decode_event<T: DeserializeOwned>(
-    event: &SseEventRef<'_>,
+    data: &str,
+    error_hint: fn(&T) -> ErrorHint,
     error_finder: &memchr::memmem::Finder<'_>,
     secret: &[u8],
 ) -> Result<T, Error> {
-    let data = event.data;
-    if error_finder.find(data.as_bytes()).is_some() {
+    let says_error = || error_finder.find(data.as_bytes()).is_some();
+    // The data is already checked UTF-8: `from_str` does not validate it again.
+    let decoded = crate::json::from_str::<T>(data);
+    let probe = match &decoded {
+        Ok(value) => match error_hint(value) {
+            ErrorHint::Clear => false,
+            ErrorHint::Probe => true,
+            ErrorHint::Unknown => says_error(),
+        },
+        Err(_) => says_error(),
+    };
+    if probe {
         if let Some(api) = stream_error(data.as_bytes()) {
             return Err(Error::api_in_stream(api, Bytes::copy_from_slice(data.as_bytes()), secret));
         }
     }
-    // The data is already checked UTF-8: `from_str` does not validate it again.
-    crate::json::from_str(data).map_err(|e| Error::decode_data(e, Bytes::copy_from_slice(data.as_bytes()), secret))
+    decoded.map_err(|e| Error::decode_data(e, Bytes::copy_from_slice(data.as_bytes()), secret))
 }
 
 #[derive(Deserialize)]

@@ -528,6 +528,34 @@ async fn a_finish_reason_error_without_an_error_object_is_an_err_item() {
     expect_end(&mut stream, "after finish_reason error").await;
 }
 
+/// A chat chunk's own fields say whether it reports an error: text that mentions one (in the
+/// content, a null `error`, an unknown key) is an ordinary chunk; a chunk that also carries a
+/// `type` of `"error"` is the error it reports.
+#[tokio::test]
+async fn a_chunk_that_mentions_an_error_is_not_one_but_an_error_type_is() {
+    let mentions = json!({
+        "id": "gen-e", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": "m",
+        "error": null, "native_finish_reason": "error", "error_note": "error",
+        "choices": [{"index": 0, "delta": {"content": "an error occurred"}, "finish_reason": null}]
+    });
+    let typed = json!({
+        "id": "gen-e", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": "m",
+        "type": "error", "code": 503, "message": "overloaded", "choices": []
+    });
+    let events = vec![chunk_data("gen-e", "error"), mentions.to_string(), typed.to_string(), chunk_data("gen-e", "x")];
+    let server = TestServer::start(vec![sse_reply(sse_body(&events))]).await;
+    let core = core_at(&server.base_url());
+    let mut stream = open_chat(&core).await;
+    assert_eq!(content(&next_ok(&mut stream, "event 0").await).as_deref(), Some("error"));
+    let chunk = next_ok(&mut stream, "event 1").await;
+    assert_eq!(content(&chunk).as_deref(), Some("an error occurred"));
+    assert_eq!(chunk.extra.get("native_finish_reason"), Some(&json!("error")));
+    let err = next_err(&mut stream, "the error-typed chunk").await;
+    let api = err.api_error().unwrap_or_else(|| panic!("expected api_error(), got {err:?}"));
+    assert_eq!((api.code, api.message.as_str()), (503, "overloaded"));
+    expect_end(&mut stream, "after the error").await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. The connection is cut mid-stream.
 // ---------------------------------------------------------------------------------------------
