@@ -38,6 +38,8 @@ pub(crate) fn tls(
     extra_roots: Vec<rustls::pki_types::TrustAnchor<'static>>,
     #[cfg(feature = "proxy")] route: Option<Arc<dyn super::proxy::Route>>,
 ) -> Result<hyper_rustls::HttpsConnector<Tcp>, Error> {
+    // Without a roots feature, the extra roots are all there is.
+    #[cfg_attr(not(any(feature = "webpki-roots", feature = "native-roots")), allow(unused_mut))]
     let mut roots = rustls::RootCertStore { roots: extra_roots };
     #[cfg(feature = "webpki-roots")]
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
