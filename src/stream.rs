@@ -259,9 +259,10 @@ pub(crate) trait StreamEvent: DeserializeOwned {
     }
 }
 
-/// A chat chunk reports an error in its fields: an `error` object, or a choice that finished with
-/// `"error"` (or, not a chunk's key, a `type` such as `"error"`). Reading them costs less than
-/// searching every chunk's text for `error`, which each content delta may hold.
+/// A chat chunk shows an error report in its own fields: an `error` object, a choice that finished
+/// with `"error"`, or a `type` key (not a chunk's, an error event's). Reading them costs less than
+/// searching each chunk's text for `error`, and a delta that merely mentions the word is not
+/// parsed a second time.
 #[cfg(feature = "chat")]
 impl StreamEvent for crate::models::ChatStreamChunk {
     fn error_hint(&self) -> ErrorHint {
