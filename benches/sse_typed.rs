@@ -103,8 +103,8 @@ fn sdk_typed<T: DeserializeOwned>(
                 None => finder.find(ev.data.as_bytes()).is_some(),
             };
             if probe {
-                // Events whose text says "error" (deltas, `"error": null`): `stream_error`
-                // probes those.
+                // Events that may report an error (for Responses events, those whose text says
+                // "error": deltas, `"error": null`): `stream_error` probes those.
                 assert_not_an_error(ev.data.as_bytes());
             }
             bytes += weight(black_box(&event));

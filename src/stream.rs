@@ -241,7 +241,7 @@ impl<T> fmt::Debug for EventStream<T> {
 }
 
 /// What a decoded event says about an error reported inside the stream ([`stream_error`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum ErrorHint {
     /// The event reports no error.
     Clear,
@@ -287,8 +287,9 @@ impl StreamEvent for crate::models::MessagesStreamEvents {}
 #[cfg(feature = "images")]
 impl StreamEvent for crate::models::ImageStreamingResponseData {}
 
-/// Decodes one event's data, turning an in-stream error report into an `Err`: one that decodes
-/// as `T` when its hint says it may hold one, one that does not decode when its text holds `error`.
+/// Decodes one event's data, turning an in-stream error report into an `Err`. The data is probed
+/// when the decoded event's hint says it may report one, or, when the hint cannot tell or the data
+/// does not decode as `T`, when its text holds `error`.
 fn decode_event<T: DeserializeOwned>(
     data: &str,
     error_hint: fn(&T) -> ErrorHint,
