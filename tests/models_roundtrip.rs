@@ -5,8 +5,8 @@
 //! (copied keys), `from_value` (owned `Value`) and `&Value` (what unions decode from).
 
 use openrouter::models::{
-    ChatAssistantMessageContent, ChatFinishReasonEnum, ChatResult, ObservabilityArizeDestinationConfig,
-    ReasoningDetailUnion,
+    ChatAssistantMessageContent, ChatFinishReasonEnum, ChatResult, ChatStreamChunk,
+    ObservabilityArizeDestinationConfig, ReasoningDetailUnion,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -86,19 +86,43 @@ fn unknown_fields_are_kept_at_every_level_and_re_encoded() {
 
 #[test]
 fn an_unknown_null_field_reads_as_absent_like_a_known_one() {
-    // the live API sends `"native_finish_reason": null` and similar keys the spec does not list
+    // the live API sends keys the spec does not list, often as `null`
     let mut input = chat(json!({"x_gone": null, "x_kept": 0}));
-    input["choices"][0]["native_finish_reason"] = Value::Null;
+    input["choices"][0]["x_choice_gone"] = Value::Null;
     input["choices"][0]["message"]["refusal"] = Value::Null;
     let mut expected = input.clone();
     expected.as_object_mut().unwrap().remove("x_gone");
-    expected["choices"][0].as_object_mut().unwrap().remove("native_finish_reason");
+    expected["choices"][0].as_object_mut().unwrap().remove("x_choice_gone");
     expected["choices"][0]["message"].as_object_mut().unwrap().remove("refusal");
     let r: ChatResult = roundtrip(&input.to_string(), expected);
     assert!(!r.extra.contains_key("x_gone"));
     assert_eq!(r.extra["x_kept"], json!(0));
     assert!(r.choices[0].extra.is_empty(), "{:?}", r.choices[0].extra);
     assert_eq!(r.choices[0].message.refusal, None);
+}
+
+/// `provider` and `native_finish_reason` are on every chat answer, streamed or not, though the chat
+/// schemas leave them out (codegen/overrides.toml, `added_fields`): they are fields, not `extra`.
+#[test]
+fn the_provider_and_the_native_finish_reason_are_fields() {
+    let mut input = chat(json!({"provider": "OpenAI"}));
+    input["choices"][0]["native_finish_reason"] = json!("end_turn");
+    let r: ChatResult = roundtrip(&input.to_string(), input.clone());
+    assert_eq!(r.provider.as_deref(), Some("OpenAI"));
+    assert_eq!(r.choices[0].native_finish_reason.as_deref(), Some("end_turn"));
+    assert!(r.extra.is_empty() && r.choices[0].extra.is_empty(), "{:?} {:?}", r.extra, r.choices[0].extra);
+
+    let chunk = json!({
+        "id": "gen-1", "provider": "OpenAI", "model": "openai/gpt-4o", "object": "chat.completion.chunk",
+        "created": 1_700_000_000,
+        "choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": null, "native_finish_reason": null}]
+    });
+    let mut expected = chunk.clone();
+    expected["choices"][0].as_object_mut().unwrap().remove("native_finish_reason");
+    let c: ChatStreamChunk = roundtrip(&chunk.to_string(), expected);
+    assert_eq!(c.provider.as_deref(), Some("OpenAI"));
+    assert_eq!(c.choices[0].native_finish_reason, None);
+    assert!(c.extra.is_empty() && c.choices[0].extra.is_empty(), "{:?} {:?}", c.extra, c.choices[0].extra);
 }
 
 #[test]

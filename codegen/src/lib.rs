@@ -119,8 +119,44 @@ fn parse_inputs(
         Ok(v) => v,
         Err(_) => serde_yaml::from_str(spec_text).map_err(|e| format!("spec: {e}"))?,
     };
+    let mut spec = spec;
     let overrides: Overrides = toml::from_str(overrides_toml).map_err(|e| format!("overrides: {e}"))?;
+    add_fields(&mut spec, &overrides.added_fields)?;
     Ok((spec, parse_operations_tsv(operations_tsv), overrides))
+}
+
+/// Adds the properties of `overrides.added_fields` to their component schemas. Each must name a
+/// schema that exists and a property it does not declare yet (once the spec declares it, the
+/// entry goes).
+fn add_fields(spec: &mut serde_json::Value, added: &BTreeMap<String, serde_json::Value>) -> Result<(), String> {
+    for (key, schema) in added {
+        let (name, property) =
+            key.split_once('.').ok_or_else(|| format!("added_fields: `{key}` is not Schema.property"))?;
+        let target = spec
+            .pointer_mut(&format!("/components/schemas/{name}"))
+            .and_then(|s| s.as_object_mut())
+            .ok_or_else(|| format!("added_fields: no component schema `{name}`"))?;
+        let properties = target
+            .entry("properties")
+            .or_insert_with(|| serde_json::Value::Object(Default::default()))
+            .as_object_mut()
+            .ok_or_else(|| format!("added_fields: `{name}.properties` is not an object"))?;
+        if properties.contains_key(property) {
+            return Err(format!("added_fields: the spec declares `{key}` now; remove the entry"));
+        }
+        // In name order, as the spec lists properties (so the field lands among its neighbours).
+        let mut new = Some((property.to_string(), schema.clone()));
+        let mut sorted = serde_json::Map::new();
+        for (k, v) in std::mem::take(properties) {
+            if k.as_str() > property {
+                sorted.extend(new.take());
+            }
+            sorted.insert(k, v);
+        }
+        sorted.extend(new);
+        *properties = sorted;
+    }
+    Ok(())
 }
 
 /// What `Cargo.toml` gets wrong about the groups with tagged unions: each of their features must

@@ -49,6 +49,10 @@ pub struct Overrides {
     /// group it belongs to, not in `shared` because an alias group reaches it too.
     #[serde(default)]
     pub implies: BTreeMap<String, Vec<String>>,
+    /// Properties the API sends that a component schema leaves out: `Schema.property` -> the
+    /// property's JSON schema, added to the spec before anything is generated from it.
+    #[serde(default)]
+    pub added_fields: BTreeMap<String, serde_json::Value>,
     /// Items written by hand in `src/ext/` in place of generated ones: a setter (`Type.field`)
     /// or a union's `From` impl for one variant (`Union.From<Type>`).
     #[serde(default)]

@@ -75,6 +75,20 @@ fn multipart_binary_and_empty_bodies() {
     golden("bodies");
 }
 
+/// An added field must name a schema that exists and a property it does not declare yet.
+#[test]
+fn added_fields_must_add_something() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let spec = std::fs::read_to_string(base.join("objects.yaml")).unwrap();
+    let generate = |entry: &str| codegen::generate(&spec, EMPTY_TABLE, &format!("[added_fields]\n{entry}\n"));
+    let declared = generate(r#""Base.id" = { type = "string" }"#).unwrap_err();
+    assert!(declared.contains("the spec declares `Base.id` now"), "{declared}");
+    let missing = generate(r#""Nothing.id" = { type = "string" }"#).unwrap_err();
+    assert!(missing.contains("no component schema `Nothing`"), "{missing}");
+    let malformed = generate(r#""Base" = { type = "string" }"#).unwrap_err();
+    assert!(malformed.contains("is not Schema.property"), "{malformed}");
+}
+
 /// The generator refuses a Cargo.toml whose group with tagged unions does not enable serde_json's
 /// `raw_value` (directly or through another feature), or where a group without any enables it.
 #[test]

@@ -246,6 +246,8 @@ json_object! {
         pub logprobs: Option<Box<ChatTokenLogprobs>> = "logprobs" optional,
         /// Assistant message for requests and responses
         pub message: ChatAssistantMessage = "message" required,
+        /// The finish reason as the provider reported it, before OpenRouter normalised it into `finish_reason`
+        pub native_finish_reason: Option<String> = "native_finish_reason" optional,
     }
 }
 
@@ -257,6 +259,7 @@ impl ChatChoice {
             index: index.into(),
             logprobs: None,
             message: message.into(),
+            native_finish_reason: None,
             extra: serde_json::Map::new(),
         }
     }
@@ -277,6 +280,12 @@ impl ChatChoice {
     pub fn clear_logprobs(mut self) -> Self {
         self.logprobs = None;
         self.extra.insert("logprobs".into(), serde_json::Value::Null);
+        self
+    }
+
+    /// The finish reason as the provider reported it, before OpenRouter normalised it into `finish_reason`
+    pub fn native_finish_reason(mut self, value: impl Into<String>) -> Self {
+        self.native_finish_reason = Some(value.into());
         self
     }
 }
@@ -1983,6 +1992,8 @@ json_object! {
         pub model: String = "model" required,
         pub object: ChatResultObject = "object" required,
         pub openrouter_metadata: Option<Box<OpenRouterMetadata>> = "openrouter_metadata" optional,
+        /// The provider that served the request
+        pub provider: Option<String> = "provider" optional,
         /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
         pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
         /// The service tier used by the upstream provider for this request
@@ -2010,6 +2021,7 @@ impl ChatResult {
             model: model.into(),
             object: Default::default(),
             openrouter_metadata: None,
+            provider: None,
             safeguard_results: None,
             service_tier: None,
             system_fingerprint: None,
@@ -2027,6 +2039,12 @@ impl ChatResult {
     /// Sets `openrouter_metadata`.
     pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
         self.openrouter_metadata = Some(Box::new(value.into()));
+        self
+    }
+
+    /// The provider that served the request
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
         self
     }
 
@@ -2120,6 +2138,8 @@ json_object! {
         pub index: i64 = "index" required,
         /// Log probabilities for the completion
         pub logprobs: Option<Box<ChatTokenLogprobs>> = "logprobs" optional,
+        /// The finish reason as the provider reported it, before OpenRouter normalised it into `finish_reason`
+        pub native_finish_reason: Option<String> = "native_finish_reason" optional,
     }
 }
 
@@ -2131,6 +2151,7 @@ impl ChatStreamChoice {
             finish_reason: None,
             index: index.into(),
             logprobs: None,
+            native_finish_reason: None,
             extra: serde_json::Map::new(),
         }
     }
@@ -2153,6 +2174,12 @@ impl ChatStreamChoice {
         self.extra.insert("logprobs".into(), serde_json::Value::Null);
         self
     }
+
+    /// The finish reason as the provider reported it, before OpenRouter normalised it into `finish_reason`
+    pub fn native_finish_reason(mut self, value: impl Into<String>) -> Self {
+        self.native_finish_reason = Some(value.into());
+        self
+    }
 }
 
 json_object! {
@@ -2172,6 +2199,8 @@ json_object! {
         pub model: String = "model" required,
         pub object: ChatStreamChunkObject = "object" required,
         pub openrouter_metadata: Option<Box<OpenRouterMetadata>> = "openrouter_metadata" optional,
+        /// The provider that served the request
+        pub provider: Option<String> = "provider" optional,
         /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
         pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
         /// The service tier used by the upstream provider for this request
@@ -2200,6 +2229,7 @@ impl ChatStreamChunk {
             model: model.into(),
             object: Default::default(),
             openrouter_metadata: None,
+            provider: None,
             safeguard_results: None,
             service_tier: None,
             system_fingerprint: None,
@@ -2223,6 +2253,12 @@ impl ChatStreamChunk {
     /// Sets `openrouter_metadata`.
     pub fn openrouter_metadata(mut self, value: impl Into<OpenRouterMetadata>) -> Self {
         self.openrouter_metadata = Some(Box::new(value.into()));
+        self
+    }
+
+    /// The provider that served the request
+    pub fn provider(mut self, value: impl Into<String>) -> Self {
+        self.provider = Some(value.into());
         self
     }
 

@@ -143,6 +143,8 @@ json_object! {
         pub id: String = "id" required,
         /// When it was created
         pub created_at: Option<String> = "created_at" optional,
+        /// Where it came from
+        pub source: Option<String> = "source" optional,
         pub name: String = "name" required,
         pub note: Option<String> = "note" defaulted,
         pub maybe: Option<i64> = "maybe" optional,
@@ -164,6 +166,7 @@ impl Thing {
         Self {
             id: id.into(),
             created_at: None,
+            source: None,
             name: name.into(),
             note: None,
             maybe: None,
@@ -182,6 +185,12 @@ impl Thing {
     /// When it was created
     pub fn created_at(mut self, value: impl Into<String>) -> Self {
         self.created_at = Some(value.into());
+        self
+    }
+
+    /// Where it came from
+    pub fn source(mut self, value: impl Into<String>) -> Self {
+        self.source = Some(value.into());
         self
     }
 
