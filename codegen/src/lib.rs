@@ -115,11 +115,10 @@ fn parse_inputs(
     operations_tsv: &str,
     overrides_toml: &str,
 ) -> Result<(serde_json::Value, Vec<OpRow>, Overrides), String> {
-    let spec: serde_json::Value = match serde_json::from_str(spec_text) {
+    let mut spec: serde_json::Value = match serde_json::from_str(spec_text) {
         Ok(v) => v,
         Err(_) => serde_yaml::from_str(spec_text).map_err(|e| format!("spec: {e}"))?,
     };
-    let mut spec = spec;
     let overrides: Overrides = toml::from_str(overrides_toml).map_err(|e| format!("overrides: {e}"))?;
     add_fields(&mut spec, &overrides.added_fields)?;
     Ok((spec, parse_operations_tsv(operations_tsv), overrides))
@@ -144,7 +143,8 @@ fn add_fields(spec: &mut serde_json::Value, added: &BTreeMap<String, serde_json:
         if properties.contains_key(property) {
             return Err(format!("added_fields: the spec declares `{key}` now; remove the entry"));
         }
-        // In name order, as the spec lists properties (so the field lands among its neighbours).
+        // Before the first property whose name sorts after it: the pinned spec lists properties
+        // in name order, so the field lands among its neighbours.
         let mut new = Some((property.to_string(), schema.clone()));
         let mut sorted = serde_json::Map::new();
         for (k, v) in std::mem::take(properties) {
