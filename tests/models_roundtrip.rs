@@ -86,7 +86,7 @@ fn unknown_fields_are_kept_at_every_level_and_re_encoded() {
 
 #[test]
 fn an_unknown_null_field_reads_as_absent_like_a_known_one() {
-    // the live API sends keys the spec does not list, often as `null`
+    // keys the spec does not list, sent as `null`, at the top and in a choice
     let mut input = chat(json!({"x_gone": null, "x_kept": 0}));
     input["choices"][0]["x_choice_gone"] = Value::Null;
     input["choices"][0]["message"]["refusal"] = Value::Null;

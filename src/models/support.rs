@@ -9,8 +9,8 @@
 /// Decoding visits the object's entries once: a known key goes to its field (a key sent twice
 /// keeps its last value, as `JSON.parse` does), any other key to `extra` as a
 /// `serde_json::Value`, unless its value is `null`: that one is dropped, since null and absent
-/// read the same for the known fields too (and the live API sends keys the spec does not list on
-/// every stream chunk). Keys are read as borrowed strings when the input allows it ([`Key`]).
+/// read the same for the known fields too. Keys are read as borrowed strings when the input
+/// allows it ([`Key`]).
 /// Encoding writes the fields in order, then the entries of `extra`, except one named like a
 /// field that is set (so `extra` can carry an explicit `null` for an unset field: the generated
 /// `clear_<field>()`). Field kinds:
