@@ -20,8 +20,8 @@ pub(crate) type Handler = Arc<dyn Fn(Value) -> BoxFuture<Result<Value, String>> 
 pub(crate) type ApprovalCheck = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
 
 /// A tool the model may call: its name, description and JSON Schema, and either a handler that
-/// the run calls by itself ([`Tool::function`], [`Tool::typed`]) or none, for a tool the program
-/// answers itself ([`Tool::manual`]).
+/// the run calls by itself ([`Tool::function`], or [`Tool::typed`](Tool#method.typed) with the
+/// `schemars` feature) or none, for a tool the program answers itself ([`Tool::manual`]).
 ///
 /// A handler's `Ok(value)` is the tool's output (a JSON string is sent as its text, any other
 /// value as JSON text); its `Err(e)` is sent back to the model as the tool's error output,
