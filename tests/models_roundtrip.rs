@@ -212,6 +212,46 @@ fn a_field_sent_twice_keeps_its_last_value_as_json_parse_does() {
     assert_eq!(r.extra["x"], json!(2));
 }
 
+/// The objects that are `Default` decode in place (`Fill` in src/models/support.rs): a nested
+/// object, a list's items and an optional object are filled where they live rather than built
+/// apart and moved in. What a user reads must not tell the two apart: a nested object sent twice
+/// keeps only its last copy (no field of the first leaks into it), an optional one sent as a
+/// value and then as `null` reads as absent, items keep their order, and a broken item still
+/// fails the whole value, naming what is wrong.
+#[test]
+fn objects_filled_in_place_read_like_objects_built_apart() {
+    let text = r#"{"id":"g","model":"m","object":"chat.completion.chunk","created":1,
+        "usage":{"completion_tokens":1,"prompt_tokens":2,"total_tokens":3},"usage":null,
+        "choices":[
+            {"index":0,"delta":{"content":"a","role":"assistant","x":1},"delta":{"reasoning":"r"}},
+            {"index":1,"delta":{},"logprobs":{"content":[{"token":"t","logprob":-0.5,"top_logprobs":[]}]},"logprobs":null},
+            {"index":2,"delta":{"content":"c"},"logprobs":{"content":null,"refusal":[{"token":"u","logprob":-1,"top_logprobs":[]}]}}
+        ]}"#;
+    let c: ChatStreamChunk = decode(text).unwrap();
+    assert_eq!(c.usage, None, "the later null wins over the earlier object");
+    let indexes: Vec<i64> = c.choices.iter().map(|choice| choice.index).collect();
+    assert_eq!(indexes, [0, 1, 2]);
+    let delta = &c.choices[0].delta;
+    assert_eq!((delta.content.as_deref(), delta.reasoning.as_deref()), (None, Some("r")), "{delta:?}");
+    assert!(delta.role.is_none() && delta.extra.is_empty(), "the first copy leaked: {delta:?}");
+    assert_eq!(c.choices[1].logprobs, None);
+    let logprobs = c.choices[2].logprobs.as_deref().expect("logprobs");
+    assert_eq!(logprobs.content, None);
+    let refusal = logprobs.refusal.as_deref().expect("refusal");
+    assert_eq!((refusal.len(), refusal[0].token.as_str(), refusal[0].logprob), (1, "u", -1.0));
+    assert_eq!(c.choices[2].delta.content.as_deref(), Some("c"));
+
+    // An item without its required `index`, a list sent as `null`, a nested object of the wrong type.
+    let broken = text.replace(r#"{"index":2,"#, "{");
+    assert!(decode::<ChatStreamChunk>(&broken).unwrap_err().contains("missing field `index`"));
+    let null_list = r#"{"id":"g","model":"m","object":"chat.completion.chunk","created":1,"choices":null}"#;
+    let err = decode::<ChatStreamChunk>(null_list).unwrap_err();
+    assert!(err.contains("invalid type: null, expected a sequence"), "{err}");
+    let wrong = text.replace(r#""delta":{}"#, r#""delta":[]"#);
+    let err = decode::<ChatStreamChunk>(&wrong).unwrap_err();
+    assert!(err.contains("invalid type: sequence, expected struct ChatStreamDelta"), "{err}");
+}
+
 #[test]
 fn escaped_keys_match_known_fields() {
     let text = chat(json!({"-model": null})).to_string().replacen('{', r#"{"mo\u0064el":"m/x","x\u0041":"y","#, 1);

@@ -220,6 +220,18 @@ fn field_kind(f: &Field) -> &'static str {
     }
 }
 
+/// Whether a field of type `t` (as an `Option` or a `Box` too) decodes in place: an object that is
+/// `Default`, or a list of them (`Fill` in support.rs).
+fn fills(model: &Model, t: &Ty) -> bool {
+    match t {
+        Ty::Named(n) => {
+            model.defaultable.contains(n) && model.defs.get(n).is_some_and(|d| matches!(d.kind, Kind::Struct { .. }))
+        }
+        Ty::Vec(item) => matches!(**item, Ty::Named(_)) && fills(model, item),
+        _ => false,
+    }
+}
+
 fn cfg_any(groups: &BTreeSet<String>) -> String {
     if groups.len() == 1 {
         format!("#[cfg(feature = \"{}\")]\n", groups.iter().next().unwrap())
@@ -251,7 +263,9 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
             // One declaration: `json_object!` writes the struct (with `extra`) and its Serialize
             // and Deserialize, a visitor over the object's entries (support.rs), not serde's
             // derive with `flatten`, which buffers every object before decoding it.
-            out.push_str("json_object! {\n");
+            // A `Default` object decodes in place (`Fill` in support.rs), and so do its fields that
+            // hold such objects.
+            out.push_str(if default { "json_object! {\nin_place;\n" } else { "json_object! {\n" });
             doc(out, &docs);
             out.push_str(&dep);
             let derives = if default { "Debug, Clone, Default, PartialEq" } else { "Debug, Clone, PartialEq" };
@@ -259,7 +273,8 @@ fn render_def(model: &Model, d: &Def, out: &mut String) {
             for f in fields {
                 doc(out, &f.doc);
                 out.push_str(&deprecated_attr(&f.deprecated));
-                let _ = writeln!(out, "pub {}: {} = {:?} {},", f.ident, field_ty(f), f.wire, field_kind(f));
+                let how = if default && fills(model, &f.ty) { " in_place" } else { "" };
+                let _ = writeln!(out, "pub {}: {} = {:?} {}{how},", f.ident, field_ty(f), f.wire, field_kind(f));
             }
             out.push_str("}\n}\n\n");
             render_builders(model, d, fields, true, out);

@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ActivityItem {
         /// BYOK inference cost in USD (external credits spent)
@@ -81,10 +82,11 @@ impl ActivityItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ActivityResponse {
         /// List of activity items
-        pub data: Vec<ActivityItem> = "data" defaulted,
+        pub data: Vec<ActivityItem> = "data" defaulted in_place,
     }
 }
 
@@ -258,9 +260,10 @@ impl GetAnalyticsMetaRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetAnalyticsMetaResponse {
-        pub data: GetAnalyticsMetaResponseData = "data" required,
+        pub data: GetAnalyticsMetaResponseData = "data" required in_place,
     }
 }
 
@@ -272,9 +275,10 @@ impl GetAnalyticsMetaResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetAnalyticsMetaResponseData {
-        pub dimensions: Vec<GetAnalyticsMetaResponseDataDimensionsItem> = "dimensions" defaulted,
+        pub dimensions: Vec<GetAnalyticsMetaResponseDataDimensionsItem> = "dimensions" defaulted in_place,
         pub granularities: Vec<GetAnalyticsMetaResponseDataGranularitiesItem> = "granularities" defaulted,
         pub metrics: Vec<GetAnalyticsMetaResponseDataMetricsItem> = "metrics" defaulted,
         pub operators: Vec<Operator> = "operators" defaulted,
@@ -300,6 +304,7 @@ impl GetAnalyticsMetaResponseData {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetAnalyticsMetaResponseDataDimensionsItem {
         /// Human-readable label
@@ -516,12 +521,13 @@ impl From<QueryAnalyticsRequestBody> for QueryAnalyticsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct QueryAnalyticsRequestBody {
         /// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
-        pub classifier_dimensions: Option<Box<QueryAnalyticsRequestBodyClassifierDimensions>> = "classifier_dimensions" optional,
+        pub classifier_dimensions: Option<Box<QueryAnalyticsRequestBodyClassifierDimensions>> = "classifier_dimensions" optional in_place,
         /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
-        pub classifier_filters: Option<Box<QueryAnalyticsRequestBodyClassifierFilters>> = "classifier_filters" optional,
+        pub classifier_filters: Option<Box<QueryAnalyticsRequestBodyClassifierFilters>> = "classifier_filters" optional in_place,
         pub dimensions: Option<Vec<String>> = "dimensions" optional,
         pub filters: Option<Vec<Filter>> = "filters" optional,
         /// Time granularity
@@ -532,7 +538,7 @@ json_object! {
         pub limit: Option<i64> = "limit" optional,
         pub metrics: Vec<String> = "metrics" defaulted,
         pub order_by: Option<Box<QueryAnalyticsRequestBodyOrderBy>> = "order_by" optional,
-        pub time_range: Option<Box<QueryAnalyticsRequestBodyTimeRange>> = "time_range" optional,
+        pub time_range: Option<Box<QueryAnalyticsRequestBodyTimeRange>> = "time_range" optional in_place,
     }
 }
 
@@ -610,6 +616,7 @@ impl QueryAnalyticsRequestBody {
 }
 
 json_object! {
+    in_place;
     /// Group results by custom classifier tags, breaking down metrics by the specified dimension values. Requires an active classifier on the workspace.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct QueryAnalyticsRequestBodyClassifierDimensions {
@@ -646,6 +653,7 @@ impl QueryAnalyticsRequestBodyClassifierDimensions {
 }
 
 json_object! {
+    in_place;
     /// Filter results to generations with specific classifier tag values. Can be combined with classifier_dimensions (must use the same classifier_id) or used independently with standard dimensions.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct QueryAnalyticsRequestBodyClassifierFilters {
@@ -686,6 +694,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct QueryAnalyticsRequestBodyTimeRange {
         /// ISO 8601 UTC timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
@@ -703,9 +712,10 @@ impl QueryAnalyticsRequestBodyTimeRange {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct QueryAnalyticsResponse {
-        pub data: QueryAnalyticsResponseData = "data" required,
+        pub data: QueryAnalyticsResponseData = "data" required in_place,
     }
 }
 
@@ -717,11 +727,12 @@ impl QueryAnalyticsResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct QueryAnalyticsResponseData {
         pub cached_at: Option<f64> = "cachedAt" optional,
         pub data: Vec<serde_json::Map<String, serde_json::Value>> = "data" defaulted,
-        pub metadata: QueryAnalyticsResponseDataMetadata = "metadata" required,
+        pub metadata: QueryAnalyticsResponseDataMetadata = "metadata" required in_place,
         /// Warnings about filter resolution issues (e.g. unresolvable api_key_id hashes). The query still runs normally; these inform the caller that some filter values could not be resolved.
         pub warnings: Option<Vec<String>> = "warnings" optional,
     }
@@ -756,6 +767,7 @@ impl QueryAnalyticsResponseData {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct QueryAnalyticsResponseDataMetadata {
         pub query_time_ms: f64 = "query_time_ms" required,

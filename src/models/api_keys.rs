@@ -27,6 +27,7 @@ impl From<CreateKeysRequestBody> for CreateKeysRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateKeysRequestBody {
         /// Optional user ID of the key creator. Only meaningful for organization-owned keys where a specific member is creating the key.
@@ -34,7 +35,7 @@ json_object! {
         /// Optional ISO 8601 UTC expiration timestamp. Must include seconds (YYYY-MM-DDTHH:MM:SSZ; fractional seconds allowed); minute-precision timestamps are rejected.
         pub expires_at: Option<String> = "expires_at" optional,
         /// Optional partner-defined identity associated with the created API key.
-        pub external: Option<Box<CreateKeysRequestBodyExternal>> = "external" optional,
+        pub external: Option<Box<CreateKeysRequestBodyExternal>> = "external" optional in_place,
         /// Whether to include BYOK usage in the limit
         pub include_byok_in_limit: Option<bool> = "include_byok_in_limit" optional,
         /// Optional spending limit for the API key in USD
@@ -136,6 +137,7 @@ impl CreateKeysRequestBody {
 }
 
 json_object! {
+    in_place;
     /// Optional partner-defined identity associated with the created API key.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateKeysRequestBodyExternal {
@@ -169,10 +171,11 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateKeysResponse {
         /// The created API key information
-        pub data: CreateKeysResponseData = "data" required,
+        pub data: CreateKeysResponseData = "data" required in_place,
         /// The actual API key string (only shown once)
         pub key: String = "key" required,
     }
@@ -186,6 +189,7 @@ impl CreateKeysResponse {
 }
 
 json_object! {
+    in_place;
     /// The created API key information
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateKeysResponseData {
@@ -359,6 +363,7 @@ impl DeleteKeysRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeleteKeysResponse {
         /// Confirmation that the API key was deleted
@@ -374,6 +379,7 @@ impl DeleteKeysResponse {
 }
 
 json_object! {
+    in_place;
     /// Free-model (`:free` variant) daily request quota for the account that owns the key. Reports the same counter and tier limit that free-model enforcement reads for accounts subject to the free-model limits; the counter resets at UTC midnight. Accounts and endpoints exempt from free-model limits, and BYOK requests, are not gated by it, so `remaining` is the tier policy rather than an enforced ceiling for them.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FreeModelDailyRequests {
@@ -405,10 +411,11 @@ impl GetCurrentKeyRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetCurrentKeyResponse {
         /// Current API key information
-        pub data: GetCurrentKeyResponseData = "data" required,
+        pub data: GetCurrentKeyResponseData = "data" required in_place,
     }
 }
 
@@ -420,6 +427,7 @@ impl GetCurrentKeyResponse {
 }
 
 json_object! {
+    in_place;
     /// Current API key information
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetCurrentKeyResponseData {
@@ -441,7 +449,7 @@ json_object! {
         /// ISO 8601 UTC timestamp when the API key expires, or null if no expiration
         pub expires_at: Option<String> = "expires_at" optional,
         /// Free-model (`:free` variant) daily request quota for the account that owns the key. Reports the same counter and tier limit that free-model enforcement reads for accounts subject to the free-model limits; the counter resets at UTC midnight. Accounts and endpoints exempt from free-model limits, and BYOK requests, are not gated by it, so `remaining` is the tier policy rather than an enforced ceiling for them.
-        pub free_model_daily_requests: FreeModelDailyRequests = "free_model_daily_requests" required,
+        pub free_model_daily_requests: FreeModelDailyRequests = "free_model_daily_requests" required in_place,
         /// Whether to include external BYOK usage in the credit limit
         pub include_byok_in_limit: bool = "include_byok_in_limit" required,
         /// Whether this is a free tier API key
@@ -463,7 +471,7 @@ json_object! {
         pub organization_id: Option<String> = "organization_id" defaulted,
         /// Legacy rate limit information about a key. Will always return -1.
         #[deprecated]
-        pub rate_limit: GetCurrentKeyResponseDataRateLimit = "rate_limit" required,
+        pub rate_limit: GetCurrentKeyResponseDataRateLimit = "rate_limit" required in_place,
         /// Total OpenRouter credit usage (in USD) for the API key
         pub usage: f64 = "usage" required,
         /// OpenRouter credit usage (in USD) for the current UTC day
@@ -594,6 +602,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Legacy rate limit information about a key. Will always return -1.
     #[deprecated]
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -631,10 +640,11 @@ impl GetKeyRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetKeyResponse {
         /// The API key information
-        pub data: GetKeyResponseData = "data" required,
+        pub data: GetKeyResponseData = "data" required in_place,
     }
 }
 
@@ -646,6 +656,7 @@ impl GetKeyResponse {
 }
 
 json_object! {
+    in_place;
     /// The API key information
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetKeyResponseData {
@@ -956,10 +967,11 @@ impl ListRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListResponse {
         /// List of API keys
-        pub data: Vec<ListResponseDataItem> = "data" defaulted,
+        pub data: Vec<ListResponseDataItem> = "data" defaulted in_place,
     }
 }
 
@@ -971,6 +983,7 @@ impl ListResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListResponseDataItem {
         /// Total external BYOK usage (in USD) for the API key
@@ -1151,6 +1164,7 @@ impl UpdateKeysRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdateKeysRequestBody {
         /// Whether to disable the API key
@@ -1243,10 +1257,11 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdateKeysResponse {
         /// The updated API key information
-        pub data: UpdateKeysResponseData = "data" required,
+        pub data: UpdateKeysResponseData = "data" required in_place,
     }
 }
 
@@ -1258,6 +1273,7 @@ impl UpdateKeysResponse {
 }
 
 json_object! {
+    in_place;
     /// The updated API key information
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdateKeysResponseData {

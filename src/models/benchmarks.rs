@@ -167,6 +167,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UnifiedBenchmarkPricing {
@@ -185,6 +186,7 @@ impl UnifiedBenchmarkPricing {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UnifiedBenchmarksAAItem {
         /// Artificial Analysis Agentic Index composite score. Higher is better.
@@ -198,7 +200,7 @@ json_object! {
         /// Stable OpenRouter model identifier.
         pub model_permaslug: String = "model_permaslug" required,
         /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
-        pub pricing: Option<Box<UnifiedBenchmarkPricing>> = "pricing" defaulted,
+        pub pricing: Option<Box<UnifiedBenchmarkPricing>> = "pricing" defaulted in_place,
         /// Benchmark source discriminator.
         pub source: UnifiedBenchmarksAAItemSource = "source" required,
     }
@@ -250,6 +252,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UnifiedBenchmarksDAItem {
         /// Arena this ranking belongs to.
@@ -265,11 +268,11 @@ json_object! {
         /// Stable OpenRouter model identifier when mapped; otherwise the upstream Design Arena model id.
         pub model_permaslug: String = "model_permaslug" required,
         /// OpenRouter pricing per token for this model. Null if pricing is unavailable.
-        pub pricing: Option<Box<UnifiedBenchmarkPricing>> = "pricing" defaulted,
+        pub pricing: Option<Box<UnifiedBenchmarkPricing>> = "pricing" defaulted in_place,
         /// Benchmark source discriminator.
         pub source: UnifiedBenchmarksDAItemSource = "source" required,
         /// Placement distribution from tournament matches.
-        pub tournament_stats: UnifiedBenchmarksDAItemTournamentStats = "tournament_stats" required,
+        pub tournament_stats: UnifiedBenchmarksDAItemTournamentStats = "tournament_stats" required in_place,
         /// Win rate as a percentage (0–100).
         pub win_rate: f64 = "win_rate" required,
     }
@@ -320,6 +323,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Placement distribution from tournament matches.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UnifiedBenchmarksDAItemTournamentStats {
@@ -376,6 +380,7 @@ impl UnifiedBenchmarksDAItemTournamentStats {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UnifiedBenchmarksMeta {
         /// ISO-8601 timestamp of when this data was last updated.
@@ -524,10 +529,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UnifiedBenchmarksResponse {
         pub data: Vec<UnifiedBenchmarksResponseDataItem> = "data" defaulted,
-        pub meta: UnifiedBenchmarksMeta = "meta" required,
+        pub meta: UnifiedBenchmarksMeta = "meta" required in_place,
     }
 }
 
@@ -689,6 +695,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Published lane configuration, included only when include_run_config=true. Only the agent turn count, reasoning effort, and temperature are exposed; other harness settings are intentionally not part of the public contract.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UnifiedBenchmarksSearchRunConfig {

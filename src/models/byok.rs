@@ -362,6 +362,7 @@ impl DeleteBYOKKeyRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeleteBYOKKeyResponse {
         /// Confirmation that the BYOK credential was deleted.
@@ -584,6 +585,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListBYOKKeysResponse {
         /// List of BYOK credentials.
@@ -618,6 +620,7 @@ impl UpdateBYOKKeyRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdateBYOKKeyRequestBody {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this credential. `null` clears the restriction. Must contain at least one hash if provided. Hashes that do not belong to your account return a 400.

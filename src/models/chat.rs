@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 pub type ChatAssistantImages = Vec<ChatAssistantImagesItem>;
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatAssistantImagesItem {
-        pub image_url: ChatAssistantImagesItemImageUrl = "image_url" required,
+        pub image_url: ChatAssistantImagesItemImageUrl = "image_url" required in_place,
     }
 }
 
@@ -25,6 +26,7 @@ impl ChatAssistantImagesItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatAssistantImagesItemImageUrl {
         /// URL or base64-encoded data of the generated image
@@ -40,11 +42,12 @@ impl ChatAssistantImagesItemImageUrl {
 }
 
 json_object! {
+    in_place;
     /// Assistant message for requests and responses
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatAssistantMessage {
         /// Audio output data or reference
-        pub audio: Option<Box<ChatAudioOutput>> = "audio" optional,
+        pub audio: Option<Box<ChatAudioOutput>> = "audio" optional in_place,
         /// Assistant message content
         pub content: Option<ChatAssistantMessageContent> = "content" optional,
         /// Generated images from image generation models
@@ -61,7 +64,7 @@ json_object! {
         pub refusal: Option<String> = "refusal" optional,
         pub role: ChatAssistantMessageRole = "role" required,
         /// Tool calls made by the assistant
-        pub tool_calls: Option<Vec<ChatToolCall>> = "tool_calls" optional,
+        pub tool_calls: Option<Vec<ChatToolCall>> = "tool_calls" optional in_place,
     }
 }
 
@@ -190,6 +193,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Audio output data or reference
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatAudioOutput {
@@ -236,6 +240,7 @@ impl ChatAudioOutput {
 }
 
 json_object! {
+    in_place;
     /// Chat completion choice
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatChoice {
@@ -243,9 +248,9 @@ json_object! {
         /// Choice index
         pub index: i64 = "index" required,
         /// Log probabilities for the completion
-        pub logprobs: Option<Box<ChatTokenLogprobs>> = "logprobs" optional,
+        pub logprobs: Option<Box<ChatTokenLogprobs>> = "logprobs" optional in_place,
         /// Assistant message for requests and responses
-        pub message: ChatAssistantMessage = "message" required,
+        pub message: ChatAssistantMessage = "message" required in_place,
         /// The finish reason as the provider reported it, before OpenRouter normalised it into `finish_reason`
         pub native_finish_reason: Option<String> = "native_finish_reason" optional,
     }
@@ -291,10 +296,11 @@ impl ChatChoice {
 }
 
 json_object! {
+    in_place;
     /// Audio input content part. Supported audio formats vary by provider.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatContentAudio {
-        pub input_audio: ChatContentAudioInputAudio = "input_audio" required,
+        pub input_audio: ChatContentAudioInputAudio = "input_audio" required in_place,
         pub r#type: ChatContentAudioType = "type" required,
     }
 }
@@ -307,6 +313,7 @@ impl ChatContentAudio {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatContentAudioInputAudio {
         /// Base64 encoded audio data
@@ -328,6 +335,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatContentCacheControl {
@@ -350,10 +358,11 @@ impl ChatContentCacheControl {
 }
 
 json_object! {
+    in_place;
     /// File content part for document processing
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatContentFile {
-        pub file: ChatContentFileValue = "file" required,
+        pub file: ChatContentFileValue = "file" required in_place,
         pub r#type: ChatContentFileType = "type" required,
     }
 }
@@ -370,6 +379,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatContentFileValue {
         /// File content as base64 data URL or URL
@@ -407,10 +417,11 @@ impl ChatContentFileValue {
 }
 
 json_object! {
+    in_place;
     /// Image content part for vision models
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatContentImage {
-        pub image_url: ChatContentImageUrl = "image_url" required,
+        pub image_url: ChatContentImageUrl = "image_url" required in_place,
         pub r#type: ChatContentImageType = "type" required,
     }
 }
@@ -427,6 +438,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatContentImageUrl {
         /// Image detail level for vision models. `original` is an OpenRouter extension (not in the OpenAI Chat Completions spec) requesting true original-resolution media; it is downgraded to `high` for providers that lack an original-resolution tier.
@@ -508,13 +520,14 @@ impl From<ChatContentFile> for ChatContentItems {
 }
 
 json_object! {
+    in_place;
     /// Text content part
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatContentText {
         /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
-        pub cache_control: Option<Box<ChatContentCacheControl>> = "cache_control" optional,
+        pub cache_control: Option<Box<ChatContentCacheControl>> = "cache_control" optional in_place,
         /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
-        pub prompt_cache_breakpoint: Option<Box<PromptCacheBreakpoint>> = "prompt_cache_breakpoint" optional,
+        pub prompt_cache_breakpoint: Option<Box<PromptCacheBreakpoint>> = "prompt_cache_breakpoint" optional in_place,
         pub text: String = "text" required,
         pub r#type: ChatContentTextType = "type" required,
     }
@@ -557,12 +570,13 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Video input content part
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatContentVideo {
         pub r#type: ChatContentVideoType = "type" required,
         /// Video input object
-        pub video_url: ChatContentVideoInput = "video_url" required,
+        pub video_url: ChatContentVideoInput = "video_url" required in_place,
     }
 }
 
@@ -574,6 +588,7 @@ impl ChatContentVideo {
 }
 
 json_object! {
+    in_place;
     /// Video input object
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatContentVideoInput {
@@ -686,6 +701,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Generic OpenRouter server-tool envelope. `type` names a registered server tool (canonical `openrouter:*` form or a registered shorthand); `parameters` carries tool-specific configuration validated against the tool definition.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatDynamicServerTool {
@@ -718,6 +734,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Custom grammar response format
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatFormatGrammarConfig {
@@ -739,6 +756,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// JSON object response format
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatFormatJsonObjectConfig {
@@ -758,11 +776,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// JSON Schema response format for structured outputs
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatFormatJsonSchemaConfig {
         /// JSON Schema configuration object
-        pub json_schema: ChatJsonSchemaConfig = "json_schema" required,
+        pub json_schema: ChatJsonSchemaConfig = "json_schema" required in_place,
         pub r#type: ChatFormatJsonSchemaConfigType = "type" required,
     }
 }
@@ -779,6 +798,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Python code response format
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatFormatPythonConfig {
@@ -798,6 +818,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Default text response format
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatFormatTextConfig {
@@ -914,13 +935,14 @@ impl From<ChatDynamicServerTool> for ChatFunctionTool {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatFunctionToolFunction {
         /// Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider serving the request.
-        pub cache_control: Option<Box<ChatContentCacheControl>> = "cache_control" optional,
+        pub cache_control: Option<Box<ChatContentCacheControl>> = "cache_control" optional in_place,
         pub defer_loading: Option<bool> = "defer_loading" optional,
         /// Function definition for tool calling
-        pub function: ChatFunctionToolFunctionValue = "function" required,
+        pub function: ChatFunctionToolFunctionValue = "function" required in_place,
         pub r#type: ChatFunctionToolFunctionType = "type" required,
     }
 }
@@ -955,6 +977,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Function definition for tool calling
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatFunctionToolFunctionValue {
@@ -1016,6 +1039,7 @@ impl ChatFunctionToolFunctionValue {
 }
 
 json_object! {
+    in_place;
     /// JSON Schema configuration object
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatJsonSchemaConfig {
@@ -1101,10 +1125,11 @@ impl From<ChatToolMessage> for ChatMessages {
 pub type ChatModelNames = Vec<ModelName>;
 
 json_object! {
+    in_place;
     /// Named tool choice for specific function
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatNamedToolChoice {
-        pub function: ChatNamedToolChoiceFunction = "function" required,
+        pub function: ChatNamedToolChoiceFunction = "function" required in_place,
         pub r#type: ChatNamedToolChoiceType = "type" required,
     }
 }
@@ -1117,6 +1142,7 @@ impl ChatNamedToolChoice {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatNamedToolChoiceFunction {
         /// Function name to call
@@ -1147,13 +1173,14 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Chat completion request parameters
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatRequest {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         /// Debug options for inspecting request transformations (streaming only)
-        pub debug: Option<Box<ChatDebugOptions>> = "debug" optional,
+        pub debug: Option<Box<ChatDebugOptions>> = "debug" optional in_place,
         /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
         pub deferred_tools: Option<Box<DeferredToolsControl>> = "deferred_tools" optional,
         /// Frequency penalty (-2.0 to 2.0)
@@ -1190,11 +1217,11 @@ json_object! {
         pub presence_penalty: Option<f64> = "presence_penalty" optional,
         pub prompt_cache_key: Option<String> = "prompt_cache_key" optional,
         /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
-        pub prompt_cache_options: Option<Box<PromptCacheOptions>> = "prompt_cache_options" optional,
+        pub prompt_cache_options: Option<Box<PromptCacheOptions>> = "prompt_cache_options" optional in_place,
         /// When multiple model providers are available, optionally indicate your routing preference.
-        pub provider: Option<Box<ProviderPreferences>> = "provider" optional,
+        pub provider: Option<Box<ProviderPreferences>> = "provider" optional in_place,
         /// Configuration options for reasoning models
-        pub reasoning: Option<Box<ChatRequestReasoning>> = "reasoning" optional,
+        pub reasoning: Option<Box<ChatRequestReasoning>> = "reasoning" optional in_place,
         /// Shorthand for setting reasoning effort. Equivalent to setting reasoning.effort. Cannot be used simultaneously with reasoning.effort if they differ.
         pub reasoning_effort: Option<ChatRequestReasoningEffortShorthand> = "reasoning_effort" optional,
         /// Penalizes tokens based on how much they have already appeared in the text. A value of 1.0 means no penalty. Values above 1.0 penalize repeated tokens more strongly. Not all providers support this parameter.
@@ -1216,7 +1243,7 @@ json_object! {
         /// Enable streaming response
         pub stream: Option<bool> = "stream" optional,
         /// Streaming configuration options
-        pub stream_options: Option<Box<ChatStreamOptions>> = "stream_options" optional,
+        pub stream_options: Option<Box<ChatStreamOptions>> = "stream_options" optional in_place,
         /// Sampling temperature (0-2)
         pub temperature: Option<f64> = "temperature" optional,
         /// Tool choice configuration
@@ -1232,7 +1259,7 @@ json_object! {
         /// Nucleus sampling parameter (0-1)
         pub top_p: Option<f64> = "top_p" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<Box<TraceConfig>> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional in_place,
         /// Per-end-user identifier for abuse isolation. Use a stable ID, hash, or pseudonym. When a provider requires a user identity, OpenRouter folds it into the hashed identity sent upstream and never forwards it raw. If omitted, requests use an account-level identity, so provider policy blocks can affect the whole account.
         pub user: Option<String> = "user" optional,
     }
@@ -1822,6 +1849,7 @@ impl From<ArmorPlugin> for ChatRequestPluginsItem {
 }
 
 json_object! {
+    in_place;
     /// Configuration options for reasoning models
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatRequestReasoning {
@@ -1977,13 +2005,14 @@ impl From<Vec<&str>> for ChatRequestStop {
 }
 
 json_object! {
+    in_place;
     /// Chat completion response
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatResult {
         /// Beta. The result of the alignment plugin for this request; the shape may change.
-        pub alignment: Option<Box<Alignment>> = "alignment" optional,
+        pub alignment: Option<Box<Alignment>> = "alignment" optional in_place,
         /// List of completion choices
-        pub choices: Vec<ChatChoice> = "choices" defaulted,
+        pub choices: Vec<ChatChoice> = "choices" defaulted in_place,
         /// Unix timestamp of creation
         pub created: i64 = "created" required,
         /// Unique completion identifier
@@ -1995,13 +2024,13 @@ json_object! {
         /// The provider that served the request
         pub provider: Option<String> = "provider" optional,
         /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
-        pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
+        pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional in_place,
         /// The service tier used by the upstream provider for this request
         pub service_tier: Option<String> = "service_tier" optional,
         /// System fingerprint
         pub system_fingerprint: Option<String> = "system_fingerprint" defaulted,
         /// Token usage statistics
-        pub usage: Option<Box<ChatUsage>> = "usage" optional,
+        pub usage: Option<Box<ChatUsage>> = "usage" optional in_place,
     }
 }
 
@@ -2085,11 +2114,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatSearchModelsServerTool {
         /// Configuration for the openrouter:experimental__search_models server tool
-        pub parameters: Option<Box<SearchModelsServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<SearchModelsServerToolConfig>> = "parameters" optional in_place,
         pub r#type: ChatSearchModelsServerToolType = "type" required,
     }
 }
@@ -2112,6 +2142,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter extension: force a specific server tool by naming it directly in `tool_choice.type` instead of wrapping it in `{ type: "function", function: { name } }`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatServerToolChoice {
@@ -2128,16 +2159,17 @@ impl ChatServerToolChoice {
 }
 
 json_object! {
+    in_place;
     /// Streaming completion choice chunk
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatStreamChoice {
         /// Delta changes in streaming response
-        pub delta: ChatStreamDelta = "delta" required,
+        pub delta: ChatStreamDelta = "delta" required in_place,
         pub finish_reason: Option<ChatFinishReasonEnum> = "finish_reason" defaulted,
         /// Choice index
         pub index: i64 = "index" required,
         /// Log probabilities for the completion
-        pub logprobs: Option<Box<ChatTokenLogprobs>> = "logprobs" optional,
+        pub logprobs: Option<Box<ChatTokenLogprobs>> = "logprobs" optional in_place,
         /// The finish reason as the provider reported it, before OpenRouter normalised it into `finish_reason`
         pub native_finish_reason: Option<String> = "native_finish_reason" optional,
     }
@@ -2183,16 +2215,17 @@ impl ChatStreamChoice {
 }
 
 json_object! {
+    in_place;
     /// Streaming chat completion chunk
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatStreamChunk {
-        pub alignment: Option<Box<Alignment>> = "alignment" optional,
+        pub alignment: Option<Box<Alignment>> = "alignment" optional in_place,
         /// List of streaming chunk choices
-        pub choices: Vec<ChatStreamChoice> = "choices" defaulted,
+        pub choices: Vec<ChatStreamChoice> = "choices" defaulted in_place,
         /// Unix timestamp of creation
         pub created: i64 = "created" required,
         /// Error information
-        pub error: Option<Box<ChatStreamChunkError>> = "error" optional,
+        pub error: Option<Box<ChatStreamChunkError>> = "error" optional in_place,
         /// Unique chunk identifier
         pub id: String = "id" required,
         /// Model used for completion
@@ -2202,13 +2235,13 @@ json_object! {
         /// The provider that served the request
         pub provider: Option<String> = "provider" optional,
         /// OpenRouter Armor's verdict for each client tool call of this response, present whenever Armor evaluated the response (even when nothing was flagged). Independent of the `openrouter_metadata` opt-in.
-        pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional,
+        pub safeguard_results: Option<Vec<ArmorSafeguardResult>> = "safeguard_results" optional in_place,
         /// The service tier used by the upstream provider for this request
         pub service_tier: Option<String> = "service_tier" optional,
         /// System fingerprint
         pub system_fingerprint: Option<String> = "system_fingerprint" optional,
         /// Token usage statistics
-        pub usage: Option<Box<ChatUsage>> = "usage" optional,
+        pub usage: Option<Box<ChatUsage>> = "usage" optional in_place,
     }
 }
 
@@ -2295,6 +2328,7 @@ impl ChatStreamChunk {
 }
 
 json_object! {
+    in_place;
     /// Error information
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatStreamChunkError {
@@ -2349,10 +2383,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Delta changes in streaming response
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatStreamDelta {
-        pub audio: Option<Box<ChatAudioOutput>> = "audio" optional,
+        pub audio: Option<Box<ChatAudioOutput>> = "audio" optional in_place,
         /// Message content delta
         pub content: Option<String> = "content" optional,
         /// Reasoning content delta
@@ -2364,7 +2399,7 @@ json_object! {
         /// The role of the message author
         pub role: Option<ChatStreamDeltaRole> = "role" optional,
         /// Tool calls delta
-        pub tool_calls: Option<Vec<ChatStreamToolCall>> = "tool_calls" optional,
+        pub tool_calls: Option<Vec<ChatStreamToolCall>> = "tool_calls" optional in_place,
     }
 }
 
@@ -2453,6 +2488,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Streaming configuration options
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatStreamOptions {
@@ -2480,11 +2516,12 @@ impl ChatStreamOptions {
 pub type ChatStreamReasoningDetails = Vec<ReasoningDetailUnion>;
 
 json_object! {
+    in_place;
     /// Tool call delta for streaming responses
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatStreamToolCall {
         /// Function call details
-        pub function: Option<Box<ChatStreamToolCallFunction>> = "function" optional,
+        pub function: Option<Box<ChatStreamToolCallFunction>> = "function" optional in_place,
         /// Tool call identifier
         pub id: Option<String> = "id" optional,
         /// Tool call index in the array
@@ -2520,6 +2557,7 @@ impl ChatStreamToolCall {
 }
 
 json_object! {
+    in_place;
     /// Function call details
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatStreamToolCallFunction {
@@ -2555,10 +2593,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatStreamingResponse {
         /// Streaming chat completion chunk
-        pub data: ChatStreamChunk = "data" required,
+        pub data: ChatStreamChunk = "data" required in_place,
     }
 }
 
@@ -2646,6 +2685,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Token log probability information
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatTokenLogprob {
@@ -2656,7 +2696,7 @@ json_object! {
         /// The token
         pub token: String = "token" required,
         /// Top alternative tokens with probabilities
-        pub top_logprobs: Vec<ChatTokenLogprobTopLogprobsItem> = "top_logprobs" defaulted,
+        pub top_logprobs: Vec<ChatTokenLogprobTopLogprobsItem> = "top_logprobs" defaulted in_place,
     }
 }
 
@@ -2684,6 +2724,7 @@ impl ChatTokenLogprob {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatTokenLogprobTopLogprobsItem {
         pub bytes: Option<Vec<i64>> = "bytes" defaulted,
@@ -2706,13 +2747,14 @@ impl ChatTokenLogprobTopLogprobsItem {
 }
 
 json_object! {
+    in_place;
     /// Log probabilities for the completion
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatTokenLogprobs {
         /// Log probabilities for content tokens
-        pub content: Option<Vec<ChatTokenLogprob>> = "content" defaulted,
+        pub content: Option<Vec<ChatTokenLogprob>> = "content" defaulted in_place,
         /// Log probabilities for refusal tokens
-        pub refusal: Option<Vec<ChatTokenLogprob>> = "refusal" optional,
+        pub refusal: Option<Vec<ChatTokenLogprob>> = "refusal" optional in_place,
     }
 }
 
@@ -2743,10 +2785,11 @@ impl ChatTokenLogprobs {
 }
 
 json_object! {
+    in_place;
     /// Tool call made by the assistant
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatToolCall {
-        pub function: ChatToolCallFunction = "function" required,
+        pub function: ChatToolCallFunction = "function" required in_place,
         /// Tool call identifier
         pub id: String = "id" required,
         pub r#type: ChatToolCallType = "type" required,
@@ -2761,6 +2804,7 @@ impl ChatToolCall {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatToolCallFunction {
         /// Function arguments as JSON string
@@ -2871,25 +2915,26 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Token usage statistics
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatUsage {
         /// Number of tokens in the completion
         pub completion_tokens: i64 = "completion_tokens" required,
         /// Detailed completion token usage
-        pub completion_tokens_details: Option<Box<ChatUsageCompletionTokensDetails>> = "completion_tokens_details" optional,
+        pub completion_tokens_details: Option<Box<ChatUsageCompletionTokensDetails>> = "completion_tokens_details" optional in_place,
         /// Cost of the completion
         pub cost: Option<f64> = "cost" optional,
         /// Breakdown of upstream inference costs
-        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional,
+        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional in_place,
         /// Whether a request was made using a Bring Your Own Key configuration
         pub is_byok: Option<bool> = "is_byok" optional,
         /// Number of tokens in the prompt
         pub prompt_tokens: i64 = "prompt_tokens" required,
         /// Detailed prompt token usage
-        pub prompt_tokens_details: Option<Box<ChatUsagePromptTokensDetails>> = "prompt_tokens_details" optional,
+        pub prompt_tokens_details: Option<Box<ChatUsagePromptTokensDetails>> = "prompt_tokens_details" optional in_place,
         /// Usage for server-side tool execution (e.g., web search)
-        pub server_tool_use_details: Option<Box<ServerToolUseDetails>> = "server_tool_use_details" optional,
+        pub server_tool_use_details: Option<Box<ServerToolUseDetails>> = "server_tool_use_details" optional in_place,
         /// Total number of tokens
         pub total_tokens: i64 = "total_tokens" required,
     }
@@ -2985,6 +3030,7 @@ impl ChatUsage {
 }
 
 json_object! {
+    in_place;
     /// Detailed completion token usage
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatUsageCompletionTokensDetails {
@@ -3065,6 +3111,7 @@ impl ChatUsageCompletionTokensDetails {
 }
 
 json_object! {
+    in_place;
     /// Detailed prompt token usage
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatUsagePromptTokensDetails {
@@ -3322,13 +3369,14 @@ impl ConfigurationUpdate {
 }
 
 json_object! {
+    in_place;
     /// Video input content part (legacy format - deprecated)
     #[deprecated]
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct LegacyChatContentVideo {
         pub r#type: LegacyChatContentVideoType = "type" required,
         /// Video input object
-        pub video_url: LegacyChatContentVideoInput = "video_url" required,
+        pub video_url: LegacyChatContentVideoInput = "video_url" required in_place,
     }
 }
 
@@ -3340,6 +3388,7 @@ impl LegacyChatContentVideo {
 }
 
 json_object! {
+    in_place;
     /// Video input object
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct LegacyChatContentVideoInput {
@@ -3420,6 +3469,7 @@ impl From<Vec<PredictionContentText>> for PredictionContent {
 }
 
 json_object! {
+    in_place;
     /// Text content part for a predicted output.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PredictionContentText {

@@ -34,6 +34,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TaskClassificationItem {
         /// Fraction of this classification's token volume within its macro-category (0–1). Sums to 1 across all classifications sharing the same `macro_category`.
@@ -45,7 +46,7 @@ json_object! {
         /// Coarse grouping derived from the tag prefix: `code`, `data`, `agent`, or `general`.
         pub macro_category: String = "macro_category" required,
         /// Top models for this classification by request volume, sorted descending. Each entry reports the model's share of this classification's requests and tokens.
-        pub models: Vec<TaskClassificationModel> = "models" defaulted,
+        pub models: Vec<TaskClassificationModel> = "models" defaulted in_place,
         /// Classification tag identifier (e.g. `code:general_impl`, `agent:web_search`).
         pub tag: String = "tag" required,
         /// Fraction of classified sampled token volume (prompt + completion) attributed to this classification (0–1). The unclassified `other` bucket is excluded from the denominator.
@@ -83,6 +84,7 @@ impl TaskClassificationItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TaskClassificationMacroCategory {
         /// Macro-category identifier.
@@ -115,6 +117,7 @@ impl TaskClassificationMacroCategory {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TaskClassificationModel {
         /// Model identifier (permaslug).
@@ -139,9 +142,10 @@ impl TaskClassificationModel {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TaskClassificationResponse {
-        pub data: TaskClassificationResponseData = "data" required,
+        pub data: TaskClassificationResponseData = "data" required in_place,
     }
 }
 
@@ -153,14 +157,15 @@ impl TaskClassificationResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TaskClassificationResponseData {
         /// UTC date (YYYY-MM-DD) of the window upper bound (yesterday). Data is exclusive of the current incomplete UTC day. This is the expected latest date in the snapshot; it does not confirm data presence for that date.
         pub as_of: String = "as_of" required,
         /// Per-task classification market-share data, sorted by usage_share descending.
-        pub classifications: Vec<TaskClassificationItem> = "classifications" defaulted,
+        pub classifications: Vec<TaskClassificationItem> = "classifications" defaulted in_place,
         /// Aggregate market-share data per macro-category (code, data, agent, general).
-        pub macro_categories: Vec<TaskClassificationMacroCategory> = "macro_categories" defaulted,
+        pub macro_categories: Vec<TaskClassificationMacroCategory> = "macro_categories" defaulted in_place,
         /// Number of trailing days covered by this snapshot.
         pub window_days: i64 = "window_days" required,
     }

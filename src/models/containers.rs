@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContainerFile {
         /// File size in bytes.
@@ -48,9 +49,10 @@ impl ContainerFile {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContainerFileListResponse {
-        pub data: Vec<ContainerFile> = "data" defaulted,
+        pub data: Vec<ContainerFile> = "data" defaulted in_place,
         pub first_id: Option<String> = "first_id" defaulted,
         /// True when another page can be fetched by passing `after=last_id`; `last_id` is non-null whenever this is true.
         pub has_more: bool = "has_more" required,

@@ -29,10 +29,11 @@ impl GetCreditsRequest {
 }
 
 json_object! {
+    in_place;
     /// Total credits purchased and used
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetCreditsResponse {
-        pub data: GetCreditsResponseData = "data" required,
+        pub data: GetCreditsResponseData = "data" required in_place,
     }
 }
 
@@ -44,6 +45,7 @@ impl GetCreditsResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetCreditsResponseData {
         /// Total credits purchased

@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AppRankingsItem {
         /// Stable numeric identifier of the app on OpenRouter.
@@ -43,11 +44,12 @@ impl AppRankingsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AppRankingsResponse {
         /// Apps ranked per the requested `sort`, re-numbered 1..N after category filtering. `popular` sorts by `total_tokens` descending; `trending` sorts by absolute excess token growth descending and may return fewer than `limit` rows when few apps are growing.
-        pub data: Vec<AppRankingsItem> = "data" defaulted,
-        pub meta: RankingsDailyMeta = "meta" required,
+        pub data: Vec<AppRankingsItem> = "data" defaulted in_place,
+        pub meta: RankingsDailyMeta = "meta" required in_place,
     }
 }
 
@@ -389,6 +391,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct RankingsDailyItem {
         /// UTC calendar date the row is aggregated over (YYYY-MM-DD).
@@ -413,6 +416,7 @@ impl RankingsDailyItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct RankingsDailyMeta {
         /// ISO-8601 timestamp of when the response was generated. Reflects data-freshness because the underlying materialized view continuously ingests upstream events.
@@ -445,11 +449,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct RankingsDailyResponse {
         /// Up to 51 rows per day — the top 50 public models by `total_tokens` for each UTC calendar date in the window, plus one aggregated `other` row summing every model outside that top 50 (omitted when the long tail is empty). Rows are sorted by `date` ascending, then by `total_tokens` descending, with `other` pinned last within its date. Ties between real models break alphabetically on `model_permaslug` so the order is stable across requests.
-        pub data: Vec<RankingsDailyItem> = "data" defaulted,
-        pub meta: RankingsDailyMeta = "meta" required,
+        pub data: Vec<RankingsDailyItem> = "data" defaulted in_place,
+        pub meta: RankingsDailyMeta = "meta" required in_place,
     }
 }
 
@@ -507,6 +512,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SessionCostMeta {
         /// ISO-8601 timestamp when the response was generated.
@@ -551,10 +557,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SessionCostResponse {
         pub data: Vec<SessionCostItem> = "data" defaulted,
-        pub meta: SessionCostMeta = "meta" required,
+        pub meta: SessionCostMeta = "meta" required in_place,
     }
 }
 

@@ -7,9 +7,10 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContentPartInputAudio {
-        pub input_audio: MultimodalMedia = "input_audio" required,
+        pub input_audio: MultimodalMedia = "input_audio" required in_place,
         pub r#type: ContentPartInputAudioType = "type" required,
     }
 }
@@ -26,9 +27,10 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContentPartInputFile {
-        pub input_file: MultimodalMedia = "input_file" required,
+        pub input_file: MultimodalMedia = "input_file" required in_place,
         pub r#type: ContentPartInputFileType = "type" required,
     }
 }
@@ -45,9 +47,10 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContentPartInputVideo {
-        pub input_video: MultimodalMedia = "input_video" required,
+        pub input_video: MultimodalMedia = "input_video" required in_place,
         pub r#type: ContentPartInputVideoType = "type" required,
     }
 }
@@ -235,6 +238,7 @@ impl From<Vec<CreateEmbeddingsRequestBodyInputMultimodalItem>> for CreateEmbeddi
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateEmbeddingsRequestBodyInputMultimodalItem {
         pub content: Vec<CreateEmbeddingsRequestBodyInputMultimodalItemContentItem> = "content" defaulted,
@@ -293,9 +297,10 @@ impl From<ContentPartInputFile> for CreateEmbeddingsRequestBodyInputMultimodalIt
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl {
-        pub image_url: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl = "image_url" required,
+        pub image_url: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl = "image_url" required in_place,
         pub r#type: CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlType = "type" required,
     }
 }
@@ -310,6 +315,7 @@ impl CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrl {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemImageUrlImageUrl {
         pub url: String = "url" required,
@@ -328,6 +334,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateEmbeddingsRequestBodyInputMultimodalItemContentItemText {
         pub text: String = "text" required,
@@ -347,6 +354,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Embeddings response containing embedding vectors
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateEmbeddingsResponse {
@@ -358,7 +366,7 @@ json_object! {
         pub model: String = "model" required,
         pub object: CreateEmbeddingsResponseObject = "object" required,
         /// Token usage statistics
-        pub usage: Option<Box<CreateEmbeddingsResponseUsage>> = "usage" optional,
+        pub usage: Option<Box<CreateEmbeddingsResponseUsage>> = "usage" optional in_place,
     }
 }
 
@@ -448,19 +456,20 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Token usage statistics
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateEmbeddingsResponseUsage {
         /// Cost of the request in credits
         pub cost: Option<f64> = "cost" optional,
         /// Breakdown of upstream inference costs
-        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional,
+        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional in_place,
         /// Whether a request was made using a Bring Your Own Key configuration
         pub is_byok: Option<bool> = "is_byok" optional,
         /// Number of tokens in the input
         pub prompt_tokens: i64 = "prompt_tokens" required,
         /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
-        pub prompt_tokens_details: Option<Box<CreateEmbeddingsResponseUsagePromptTokensDetails>> = "prompt_tokens_details" optional,
+        pub prompt_tokens_details: Option<Box<CreateEmbeddingsResponseUsagePromptTokensDetails>> = "prompt_tokens_details" optional in_place,
         /// Total number of tokens used
         pub total_tokens: i64 = "total_tokens" required,
     }
@@ -513,6 +522,7 @@ impl CreateEmbeddingsResponseUsage {
 }
 
 json_object! {
+    in_place;
     /// Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text + image) and the upstream provider returns modality-level usage data. Only non-zero modality counts are included.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateEmbeddingsResponseUsagePromptTokensDetails {
@@ -606,6 +616,7 @@ impl ListEmbeddingsModelsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MultimodalMedia {
         pub data: String = "data" required,

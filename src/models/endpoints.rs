@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 pub type EndpointStatus = i64;
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListEndpointsEnvelope {
         /// List of available endpoints for a model
-        pub data: ListEndpointsResponse = "data" required,
+        pub data: ListEndpointsResponse = "data" required in_place,
     }
 }
 
@@ -44,10 +45,11 @@ impl ListEndpointsRequest {
 }
 
 json_object! {
+    in_place;
     /// List of available endpoints for a model
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListEndpointsResponse {
-        pub architecture: ListEndpointsResponseArchitecture = "architecture" required,
+        pub architecture: ListEndpointsResponseArchitecture = "architecture" required in_place,
         /// Unix timestamp of when the model was created
         pub created: i64 = "created" required,
         /// Description of the model
@@ -84,6 +86,7 @@ impl ListEndpointsResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListEndpointsResponseArchitecture {
         /// Supported input modalities
@@ -145,6 +148,7 @@ impl ListEndpointsZdrRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListEndpointsZdrResponse {
         pub data: Vec<PublicEndpoint> = "data" defaulted,
@@ -159,6 +163,7 @@ impl ListEndpointsZdrResponse {
 }
 
 json_object! {
+    in_place;
     /// Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first token. Only visible when authenticated with an API key or cookie; returns null for unauthenticated requests.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PercentileStats {
@@ -372,6 +377,7 @@ impl PublicEndpoint {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointNativeToolsValue {
         /// The provider tool type the request is translated to when this tool runs natively, e.g. `web_search_20260209` on Anthropic or `google_search` on Gemini.
@@ -387,18 +393,19 @@ impl PublicEndpointNativeToolsValue {
 }
 
 json_object! {
+    in_place;
     /// Endpoint performance over the last 30 minutes, keyed by the kind of request served (e.g. `text_generation`, `image_generation`). Additive to the legacy singular latency and throughput fields; image and video generation report end-to-end latency. Only visible when authenticated with an API key or cookie.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkload {
-        pub decisions: Option<Box<PublicEndpointPerfLast30mByWorkloadDecisions>> = "decisions" optional,
-        pub embeddings: Option<Box<PublicEndpointPerfLast30mByWorkloadEmbeddings>> = "embeddings" optional,
-        pub image_generation: Option<Box<PublicEndpointPerfLast30mByWorkloadImageGeneration>> = "image_generation" optional,
-        pub rerank: Option<Box<PublicEndpointPerfLast30mByWorkloadRerank>> = "rerank" optional,
-        pub stt: Option<Box<PublicEndpointPerfLast30mByWorkloadStt>> = "stt" optional,
-        pub text_generation: Option<Box<PublicEndpointPerfLast30mByWorkloadTextGeneration>> = "text_generation" optional,
-        pub tts: Option<Box<PublicEndpointPerfLast30mByWorkloadTts>> = "tts" optional,
-        pub unknown: Option<Box<PublicEndpointPerfLast30mByWorkloadUnknown>> = "unknown" optional,
-        pub video_generation: Option<Box<PublicEndpointPerfLast30mByWorkloadVideoGeneration>> = "video_generation" optional,
+        pub decisions: Option<Box<PublicEndpointPerfLast30mByWorkloadDecisions>> = "decisions" optional in_place,
+        pub embeddings: Option<Box<PublicEndpointPerfLast30mByWorkloadEmbeddings>> = "embeddings" optional in_place,
+        pub image_generation: Option<Box<PublicEndpointPerfLast30mByWorkloadImageGeneration>> = "image_generation" optional in_place,
+        pub rerank: Option<Box<PublicEndpointPerfLast30mByWorkloadRerank>> = "rerank" optional in_place,
+        pub stt: Option<Box<PublicEndpointPerfLast30mByWorkloadStt>> = "stt" optional in_place,
+        pub text_generation: Option<Box<PublicEndpointPerfLast30mByWorkloadTextGeneration>> = "text_generation" optional in_place,
+        pub tts: Option<Box<PublicEndpointPerfLast30mByWorkloadTts>> = "tts" optional in_place,
+        pub unknown: Option<Box<PublicEndpointPerfLast30mByWorkloadUnknown>> = "unknown" optional in_place,
+        pub video_generation: Option<Box<PublicEndpointPerfLast30mByWorkloadVideoGeneration>> = "video_generation" optional in_place,
     }
 }
 
@@ -475,12 +482,13 @@ impl PublicEndpointPerfLast30mByWorkload {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadDecisions {
-        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted in_place,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted in_place,
     }
 }
 
@@ -510,12 +518,13 @@ impl PublicEndpointPerfLast30mByWorkloadDecisions {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadEmbeddings {
-        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted in_place,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted in_place,
     }
 }
 
@@ -545,12 +554,13 @@ impl PublicEndpointPerfLast30mByWorkloadEmbeddings {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadImageGeneration {
-        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted in_place,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted in_place,
     }
 }
 
@@ -580,12 +590,13 @@ impl PublicEndpointPerfLast30mByWorkloadImageGeneration {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadRerank {
-        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted in_place,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted in_place,
     }
 }
 
@@ -615,12 +626,13 @@ impl PublicEndpointPerfLast30mByWorkloadRerank {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadStt {
-        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted in_place,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted in_place,
     }
 }
 
@@ -650,12 +662,13 @@ impl PublicEndpointPerfLast30mByWorkloadStt {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadTextGeneration {
-        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted in_place,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted in_place,
     }
 }
 
@@ -685,12 +698,13 @@ impl PublicEndpointPerfLast30mByWorkloadTextGeneration {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadTts {
-        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted in_place,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted in_place,
     }
 }
 
@@ -720,12 +734,13 @@ impl PublicEndpointPerfLast30mByWorkloadTts {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadUnknown {
-        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted in_place,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted in_place,
     }
 }
 
@@ -755,12 +770,13 @@ impl PublicEndpointPerfLast30mByWorkloadUnknown {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPerfLast30mByWorkloadVideoGeneration {
-        pub latency: Option<Box<PercentileStats>> = "latency" defaulted,
+        pub latency: Option<Box<PercentileStats>> = "latency" defaulted in_place,
         /// Total requests admitted for this workload in the window.
         pub request_count: Option<i64> = "request_count" defaulted,
-        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted,
+        pub throughput: Option<Box<PercentileStats>> = "throughput" defaulted in_place,
     }
 }
 
@@ -790,6 +806,7 @@ impl PublicEndpointPerfLast30mByWorkloadVideoGeneration {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicEndpointPricing {
         /// Price in USD per audio input token
@@ -817,7 +834,7 @@ json_object! {
         /// Price in USD per internal reasoning token
         pub internal_reasoning: Option<String> = "internal_reasoning" optional,
         /// Conditional overrides of the base pricing (e.g. long-context or time-based pricing). An entry applies when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per key; price keys absent from an entry inherit the base price. The top-level pricing keys always reflect the price that applies under default conditions.
-        pub overrides: Option<Vec<PricingOverride>> = "overrides" optional,
+        pub overrides: Option<Vec<PricingOverride>> = "overrides" optional in_place,
         /// Price in USD per token for prompt (input) processing
         pub prompt: String = "prompt" required,
         /// Price in USD per request
@@ -946,6 +963,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Per-variant `tool_choice` support. `tool_choice` in `supported_parameters` only says the parameter is accepted; these flags say which of its values passed testing.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ToolChoiceSupport {

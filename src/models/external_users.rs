@@ -26,6 +26,7 @@ impl From<CreateExternalUserRequestBody> for CreateExternalUserRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateExternalUserRequestBody {
         /// Immutable case-sensitive tracking string supplied as user on inference requests or as external.user on API keys: 1 to 512 characters, well-formed Unicode, no NUL, no surrounding whitespace. URL-encode it in resource paths; an ID of `.` or `..` cannot be addressed by path, so look it up with the list filter.
@@ -57,6 +58,7 @@ impl DeleteExternalUserRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ExternalUser {
         /// Registration creation time.
@@ -89,9 +91,10 @@ impl ExternalUser {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ExternalUserResponse {
-        pub data: ExternalUser = "data" required,
+        pub data: ExternalUser = "data" required in_place,
     }
 }
 
@@ -171,9 +174,10 @@ impl ListExternalUsersRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListExternalUsersResponse {
-        pub data: Vec<ExternalUser> = "data" defaulted,
+        pub data: Vec<ExternalUser> = "data" defaulted in_place,
         /// Number of registrations matching the filters before pagination.
         pub total_count: i64 = "total_count" required,
     }
@@ -204,6 +208,7 @@ impl UpdateExternalUserRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdateExternalUserRequestBody {
         /// Registration state only; does not enforce inference access.

@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     /// Deletion result in Anthropic's shape.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicFileDeleted {
@@ -38,11 +39,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A page of files in Anthropic's shape.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicFileList {
         pub _shape: Option<AnthropicFileListShape> = "_shape" optional,
-        pub data: Vec<AnthropicFile> = "data" defaulted,
+        pub data: Vec<AnthropicFile> = "data" defaulted in_place,
         pub first_id: Option<String> = "first_id" defaulted,
         pub has_more: bool = "has_more" required,
         pub last_id: Option<String> = "last_id" defaulted,
@@ -359,6 +361,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Deletion result in OpenAI's shape.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenAIFileDeleted {
@@ -397,6 +400,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A page of files in OpenAI's shape.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenAIFileList {
@@ -451,6 +455,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Deletion result in the OpenRouter shape.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenRouterFileDeleted {
@@ -482,13 +487,14 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A page of files in the OpenRouter shape.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenRouterFileList {
         pub _shape: Option<OpenRouterFileListShape> = "_shape" optional,
         /// Opaque cursor for the next page; null when there are no more results.
         pub cursor: Option<String> = "cursor" defaulted,
-        pub data: Vec<OpenRouterFile> = "data" defaulted,
+        pub data: Vec<OpenRouterFile> = "data" defaulted in_place,
         pub first_id: Option<String> = "first_id" defaulted,
         pub has_more: bool = "has_more" required,
         pub last_id: Option<String> = "last_id" defaulted,

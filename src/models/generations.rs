@@ -53,6 +53,7 @@ impl From<GenerationContentDataInputMessages> for GenerationContentDataInput {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GenerationContentDataInputMessages {
         pub messages: Vec<serde_json::Value> = "messages" defaulted,
@@ -67,6 +68,7 @@ impl GenerationContentDataInputMessages {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GenerationContentDataInputObject {
         pub prompt: String = "prompt" required,
@@ -81,6 +83,7 @@ impl GenerationContentDataInputObject {
 }
 
 json_object! {
+    in_place;
     /// The output from the generation
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GenerationContentDataOutput {
@@ -111,13 +114,14 @@ impl GenerationContentDataOutput {
 }
 
 json_object! {
+    in_place;
     /// The stored failure for this generation, or null when it succeeded
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GenerationContentError {
         /// Error message returned to the client
         pub message: Option<String> = "message" defaulted,
         /// Every upstream attempt that failed before the returned error, in attempt order
-        pub previous_errors: Vec<GenerationContentErrorAttempt> = "previous_errors" defaulted,
+        pub previous_errors: Vec<GenerationContentErrorAttempt> = "previous_errors" defaulted in_place,
         /// Provider whose error was returned to the client, when known
         pub provider_name: Option<String> = "provider_name" defaulted,
         /// Raw error body behind the returned error, when stored
@@ -166,6 +170,7 @@ impl GenerationContentError {
 }
 
 json_object! {
+    in_place;
     /// A single failed upstream attempt recorded for the generation
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GenerationContentErrorAttempt {
@@ -704,6 +709,7 @@ impl ListGenerationContentRequest {
 }
 
 json_object! {
+    in_place;
     /// Details of a provider response for a generation attempt
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ProviderResponse {
@@ -867,10 +873,11 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Confirmation that the feedback was recorded
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SubmitGenerationFeedbackResponse {
-        pub data: SubmitGenerationFeedbackResponseData = "data" required,
+        pub data: SubmitGenerationFeedbackResponseData = "data" required in_place,
     }
 }
 
@@ -882,6 +889,7 @@ impl SubmitGenerationFeedbackResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SubmitGenerationFeedbackResponseData {
         /// Whether the feedback was recorded

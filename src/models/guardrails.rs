@@ -8,6 +8,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkAssignKeysRequest {
         /// Array of API key hashes to assign to the guardrail
@@ -23,6 +24,7 @@ impl BulkAssignKeysRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkAssignKeysResponse {
         /// Number of keys successfully assigned
@@ -55,6 +57,7 @@ impl BulkAssignKeysToGuardrailRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkAssignMembersRequest {
         /// Array of member user IDs to assign to the guardrail
@@ -70,6 +73,7 @@ impl BulkAssignMembersRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkAssignMembersResponse {
         /// Number of members successfully assigned
@@ -119,6 +123,7 @@ impl BulkUnassignKeysFromGuardrailRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkUnassignKeysRequest {
         /// Array of API key hashes to unassign from the guardrail
@@ -134,6 +139,7 @@ impl BulkUnassignKeysRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkUnassignKeysResponse {
         /// Number of keys successfully unassigned
@@ -166,6 +172,7 @@ impl BulkUnassignMembersFromGuardrailRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkUnassignMembersRequest {
         /// Array of member user IDs to unassign from the guardrail
@@ -181,6 +188,7 @@ impl BulkUnassignMembersRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkUnassignMembersResponse {
         /// Number of members successfully unassigned
@@ -351,6 +359,7 @@ impl From<CreateGuardrailRequestBody> for CreateGuardrailRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateGuardrailRequestBody {
         /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
@@ -746,9 +755,10 @@ impl CreateGuardrailRequestBody {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateGuardrailResponse {
-        pub data: Guardrail = "data" required,
+        pub data: Guardrail = "data" required in_place,
     }
 }
 
@@ -776,6 +786,7 @@ impl DeleteGuardrailRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeleteGuardrailResponse {
         /// Confirmation that the guardrail was deleted
@@ -807,9 +818,10 @@ impl GetGuardrailRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetGuardrailResponse {
-        pub data: Guardrail = "data" required,
+        pub data: Guardrail = "data" required in_place,
     }
 }
 
@@ -821,6 +833,7 @@ impl GetGuardrailResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Guardrail {
         /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
@@ -1255,6 +1268,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct KeyAssignment {
         /// User ID of who made the assignment
@@ -1418,10 +1432,11 @@ impl ListGuardrailsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListGuardrailsResponse {
         /// List of guardrails
-        pub data: Vec<Guardrail> = "data" defaulted,
+        pub data: Vec<Guardrail> = "data" defaulted in_place,
         /// Total number of guardrails
         pub total_count: i64 = "total_count" required,
     }
@@ -1467,10 +1482,11 @@ impl ListKeyAssignmentsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListKeyAssignmentsResponse {
         /// List of key assignments
-        pub data: Vec<KeyAssignment> = "data" defaulted,
+        pub data: Vec<KeyAssignment> = "data" defaulted in_place,
         /// Total number of key assignments for this guardrail
         pub total_count: i64 = "total_count" required,
     }
@@ -1516,10 +1532,11 @@ impl ListMemberAssignmentsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListMemberAssignmentsResponse {
         /// List of member assignments
-        pub data: Vec<MemberAssignment> = "data" defaulted,
+        pub data: Vec<MemberAssignment> = "data" defaulted in_place,
         /// Total number of member assignments
         pub total_count: i64 = "total_count" required,
     }
@@ -1533,6 +1550,7 @@ impl ListMemberAssignmentsResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MemberAssignment {
         /// User ID of who made the assignment
@@ -1603,6 +1621,7 @@ impl UpdateGuardrailRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdateGuardrailRequestBody {
         /// Whether ZDR-only requests to google/* models may use endpoints that may retain prompts for safety monitoring. false allows only zero-retention endpoints. A guardrail can only be more restrictive than the account setting. Inherits the account setting when not provided.
@@ -1995,9 +2014,10 @@ impl UpdateGuardrailRequestBody {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdateGuardrailResponse {
-        pub data: Guardrail = "data" required,
+        pub data: Guardrail = "data" required in_place,
     }
 }
 

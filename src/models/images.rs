@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     /// A supported-or-not flag. Present means the parameter is accepted.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BooleanCapability {
@@ -72,6 +73,7 @@ impl From<ImageGenerationRequest> for CreateImagesRequest {
 }
 
 json_object! {
+    in_place;
     /// A parameter that accepts one of a discrete set of string values.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct EnumCapability {
@@ -92,6 +94,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// An endpoint that serves a given image model.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageEndpoint {
@@ -141,6 +144,7 @@ impl ImageEndpoint {
 }
 
 json_object! {
+    in_place;
     /// Emitted when generation completes and the final image is available
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenCompletedEvent {
@@ -153,7 +157,7 @@ json_object! {
         /// The event type
         pub r#type: ImageGenCompletedEventType = "type" required,
         /// Token and cost usage for the image generation request, when available
-        pub usage: Option<Box<ImageGenerationUsage>> = "usage" optional,
+        pub usage: Option<Box<ImageGenerationUsage>> = "usage" optional in_place,
     }
 }
 
@@ -189,6 +193,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Emitted when a partial image becomes available during streaming generation
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenPartialImageEvent {
@@ -219,11 +224,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Emitted when streaming generation fails after the SSE response starts
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenStreamErrorEvent {
         /// Provider error details
-        pub error: ImageGenStreamErrorEventError = "error" required,
+        pub error: ImageGenStreamErrorEventError = "error" required in_place,
         /// The event type
         pub r#type: ImageGenStreamErrorEventType = "type" required,
     }
@@ -237,6 +243,7 @@ impl ImageGenStreamErrorEvent {
 }
 
 json_object! {
+    in_place;
     /// Provider error details
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenStreamErrorEventError {
@@ -337,6 +344,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Provider routing preferences and provider-specific passthrough configuration.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationProviderPreferences {
@@ -348,7 +356,7 @@ json_object! {
         pub ignore: Option<Vec<ImageGenerationProviderPreferencesIgnoreItem>> = "ignore" optional,
         /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
         pub only: Option<Vec<ImageGenerationProviderPreferencesOnlyItem>> = "only" optional,
-        pub options: Option<Box<ProviderOptions>> = "options" optional,
+        pub options: Option<Box<ProviderOptions>> = "options" optional in_place,
         /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
         pub order: Option<Vec<ImageGenerationProviderPreferencesOrderItem>> = "order" optional,
         /// The sorting strategy to use for this request, if "order" is not specified. When set, no load balancing is performed.
@@ -538,6 +546,7 @@ impl From<ProviderSort> for ImageGenerationProviderPreferencesSort {
 }
 
 json_object! {
+    in_place;
     /// Image generation request input
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationRequest {
@@ -546,7 +555,7 @@ json_object! {
         /// Background treatment. `transparent` requires an output_format that supports alpha (png or webp).
         pub background: Option<ImageGenerationRequestBackground> = "background" optional,
         /// Reference images to guide image-to-image generation, as base64 data URLs or HTTP(S) URLs.
-        pub input_references: Option<Vec<ContentPartImage>> = "input_references" optional,
+        pub input_references: Option<Vec<ContentPartImage>> = "input_references" optional in_place,
         /// The image generation model to use
         pub model: String = "model" required,
         /// Upper bound on the number of images to generate (1-10). Providers may return fewer images, and providers that only support single-image generation reject n > 1.
@@ -558,7 +567,7 @@ json_object! {
         /// Text description of the desired image
         pub prompt: String = "prompt" required,
         /// Provider routing preferences and provider-specific passthrough configuration.
-        pub provider: Option<Box<ImageGenerationProviderPreferences>> = "provider" optional,
+        pub provider: Option<Box<ImageGenerationProviderPreferences>> = "provider" optional in_place,
         /// Rendering quality. Providers without a quality knob ignore this.
         pub quality: Option<ImageGenerationRequestQuality> = "quality" optional,
         /// Normalized resolution tier of the generated image. Concrete pixel dimensions are derived per-provider.
@@ -572,7 +581,7 @@ json_object! {
         /// If true, partial images are streamed as SSE events as they become available. Only supported by providers with native streaming (currently OpenAI). Non-streaming providers ignore this flag and return a buffered response.
         pub stream: Option<bool> = "stream" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<Box<TraceConfig>> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional in_place,
         /// A stable identifier for your end-users. Used to help detect and prevent abuse. Never sent to providers verbatim: for providers whose data policy requires user IDs, it is folded into a hashed, per-account upstream user identifier.
         pub user: Option<String> = "user" optional,
     }
@@ -770,15 +779,16 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Image generation response
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationResponse {
         /// Unix timestamp (seconds) when the image was generated
         pub created: i64 = "created" required,
         /// Generated images
-        pub data: Vec<ImageGenerationResponseDataItem> = "data" defaulted,
+        pub data: Vec<ImageGenerationResponseDataItem> = "data" defaulted in_place,
         /// Token and cost usage for the image generation request, when available
-        pub usage: Option<Box<ImageGenerationUsage>> = "usage" optional,
+        pub usage: Option<Box<ImageGenerationUsage>> = "usage" optional in_place,
     }
 }
 
@@ -796,6 +806,7 @@ impl ImageGenerationResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationResponseDataItem {
         /// Base64-encoded image bytes
@@ -819,26 +830,27 @@ impl ImageGenerationResponseDataItem {
 }
 
 json_object! {
+    in_place;
     /// Token and cost usage for the image generation request, when available
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationUsage {
-        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" optional in_place,
         /// The tokens generated
         pub completion_tokens: i64 = "completion_tokens" required,
-        pub completion_tokens_details: Option<Box<ImageGenerationUsageCompletionTokensDetails>> = "completion_tokens_details" optional,
+        pub completion_tokens_details: Option<Box<ImageGenerationUsageCompletionTokensDetails>> = "completion_tokens_details" optional in_place,
         /// Cost of the completion
         pub cost: Option<f64> = "cost" optional,
         /// Breakdown of upstream inference costs
-        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional,
+        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional in_place,
         /// Whether a request was made using a Bring Your Own Key configuration
         pub is_byok: Option<bool> = "is_byok" optional,
         pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
         /// Including images, input audio, and tools if any
         pub prompt_tokens: i64 = "prompt_tokens" required,
         /// Breakdown of tokens used in the prompt.
-        pub prompt_tokens_details: Option<Box<ImageGenerationUsagePromptTokensDetails>> = "prompt_tokens_details" optional,
+        pub prompt_tokens_details: Option<Box<ImageGenerationUsagePromptTokensDetails>> = "prompt_tokens_details" optional in_place,
         /// Usage for server-side tool execution (e.g., web search)
-        pub server_tool_use: Option<Box<ServerToolUseDetails>> = "server_tool_use" optional,
+        pub server_tool_use: Option<Box<ServerToolUseDetails>> = "server_tool_use" optional in_place,
         /// The service tier used by the upstream provider for this request
         pub service_tier: Option<String> = "service_tier" optional,
         pub speed: Option<AnthropicSpeed> = "speed" optional,
@@ -993,6 +1005,7 @@ impl ImageGenerationUsage {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationUsageCompletionTokensDetails {
         /// Tokens generated by the model for audio output.
@@ -1051,6 +1064,7 @@ impl ImageGenerationUsageCompletionTokensDetails {
 }
 
 json_object! {
+    in_place;
     /// Breakdown of tokens used in the prompt.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationUsagePromptTokensDetails {
@@ -1157,6 +1171,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageModelArchitecture {
         /// Supported input modalities
@@ -1181,10 +1196,11 @@ impl ImageModelArchitecture {
 }
 
 json_object! {
+    in_place;
     /// The full per-endpoint records for an image model.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageModelEndpointsResponse {
-        pub endpoints: Vec<ImageEndpoint> = "endpoints" defaulted,
+        pub endpoints: Vec<ImageEndpoint> = "endpoints" defaulted in_place,
         /// Model slug
         pub id: String = "id" required,
     }
@@ -1198,10 +1214,11 @@ impl ImageModelEndpointsResponse {
 }
 
 json_object! {
+    in_place;
     /// A single image model in the discovery listing.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageModelListItem {
-        pub architecture: ImageModelArchitecture = "architecture" required,
+        pub architecture: ImageModelArchitecture = "architecture" required in_place,
         /// Unix timestamp (seconds) of when the model was created
         pub created: i64 = "created" required,
         pub description: String = "description" required,
@@ -1246,10 +1263,11 @@ impl ImageModelListItem {
 }
 
 json_object! {
+    in_place;
     /// List of image generation models.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageModelsListResponse {
-        pub data: Vec<ImageModelListItem> = "data" defaulted,
+        pub data: Vec<ImageModelListItem> = "data" defaulted in_place,
     }
 }
 
@@ -1394,6 +1412,7 @@ impl ListImageModelsRequest {
 }
 
 json_object! {
+    in_place;
     /// A parameter that accepts any value within an inclusive numeric range.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct RangeCapability {

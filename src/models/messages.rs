@@ -8,6 +8,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicAdvisorToolResult {
         pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
@@ -68,6 +69,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicBase64PdfSource {
         pub data: String = "data" required,
@@ -116,6 +118,7 @@ impl From<AnthropicBashCodeExecutionResult> for AnthropicBashCodeExecutionConten
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicBashCodeExecutionOutput {
         pub file_id: String = "file_id" required,
@@ -135,9 +138,10 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicBashCodeExecutionResult {
-        pub content: Vec<AnthropicBashCodeExecutionOutput> = "content" defaulted,
+        pub content: Vec<AnthropicBashCodeExecutionOutput> = "content" defaulted in_place,
         pub return_code: i64 = "return_code" required,
         pub stderr: String = "stderr" required,
         pub stdout: String = "stdout" required,
@@ -249,6 +253,7 @@ impl From<AnthropicCodeExecution20260120Caller> for AnthropicCaller {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCitationCharLocation {
         pub cited_text: String = "cited_text" required,
@@ -295,6 +300,7 @@ impl AnthropicCitationCharLocation {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCitationCharLocationParam {
         pub cited_text: String = "cited_text" required,
@@ -341,6 +347,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCitationContentBlockLocation {
         pub cited_text: String = "cited_text" required,
@@ -387,6 +394,7 @@ impl AnthropicCitationContentBlockLocation {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCitationContentBlockLocationParam {
         pub cited_text: String = "cited_text" required,
@@ -433,6 +441,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCitationPageLocation {
         pub cited_text: String = "cited_text" required,
@@ -479,6 +488,7 @@ impl AnthropicCitationPageLocation {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCitationPageLocationParam {
         pub cited_text: String = "cited_text" required,
@@ -525,6 +535,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCitationSearchResultLocation {
         pub cited_text: String = "cited_text" required,
@@ -566,6 +577,7 @@ impl AnthropicCitationSearchResultLocation {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCitationSearchResultLocationParam {
         pub cited_text: String = "cited_text" required,
@@ -615,6 +627,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCitationWebSearchResultLocation {
         pub cited_text: String = "cited_text" required,
@@ -646,6 +659,7 @@ impl AnthropicCitationWebSearchResultLocation {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCitationWebSearchResultLocationParam {
         pub cited_text: String = "cited_text" required,
@@ -685,6 +699,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCitationsConfig {
         pub enabled: bool = "enabled" required,
@@ -699,6 +714,7 @@ impl AnthropicCitationsConfig {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCodeExecution20250825Caller {
         pub tool_id: String = "tool_id" required,
@@ -718,6 +734,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCodeExecution20260120Caller {
         pub tool_id: String = "tool_id" required,
@@ -763,6 +780,7 @@ impl From<AnthropicEncryptedCodeExecutionResult> for AnthropicCodeExecutionConte
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCodeExecutionOutput {
         pub file_id: String = "file_id" required,
@@ -782,9 +800,10 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCodeExecutionResult {
-        pub content: Vec<AnthropicCodeExecutionOutput> = "content" defaulted,
+        pub content: Vec<AnthropicCodeExecutionOutput> = "content" defaulted in_place,
         pub return_code: i64 = "return_code" required,
         pub stderr: String = "stderr" required,
         pub stdout: String = "stdout" required,
@@ -860,6 +879,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCompactionBlock {
         pub content: Option<String> = "content" defaulted,
@@ -899,6 +919,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicContainer {
         pub expires_at: String = "expires_at" required,
@@ -960,6 +981,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicContainerUpload {
         pub file_id: String = "file_id" required,
@@ -979,6 +1001,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicDirectCaller {
         pub r#type: AnthropicDirectCallerType = "type" required,
@@ -1112,6 +1135,7 @@ impl AnthropicDocumentBlockParam {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicDocumentBlockParamCitations {
         pub enabled: Option<bool> = "enabled" optional,
@@ -1264,9 +1288,10 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicEncryptedCodeExecutionResult {
-        pub content: Vec<AnthropicCodeExecutionOutput> = "content" defaulted,
+        pub content: Vec<AnthropicCodeExecutionOutput> = "content" defaulted in_place,
         pub encrypted_stdout: String = "encrypted_stdout" required,
         pub return_code: i64 = "return_code" required,
         pub stderr: String = "stderr" required,
@@ -1298,6 +1323,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicFileDocumentSource {
         pub file_id: String = "file_id" required,
@@ -1379,6 +1405,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicInputTokensClearAtLeast {
         pub r#type: AnthropicInputTokensClearAtLeastType = "type" required,
@@ -1398,6 +1425,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicInputTokensTrigger {
         pub r#type: AnthropicInputTokensTriggerType = "type" required,
@@ -1417,6 +1445,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A server-side transformation Anthropic applied to the request input
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicInputTransformation {
@@ -1460,6 +1489,7 @@ impl AnthropicInputTransformation {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicMessageOutputConfig {
         pub effort: Option<AnthropicOutputEffort> = "effort" optional,
@@ -1497,6 +1527,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicOutputTokensDetails {
         pub thinking_tokens: i64 = "thinking_tokens" required,
@@ -1511,6 +1542,7 @@ impl AnthropicOutputTokensDetails {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicPlainTextSource {
         pub data: String = "data" required,
@@ -1540,6 +1572,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicRedactedThinkingBlock {
         pub data: String = "data" required,
@@ -1559,6 +1592,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Structured information about a refusal
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicRefusalStopDetails {
@@ -1602,6 +1636,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A server-side safeguard Anthropic evaluates alongside the completion
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicSafeguard {
@@ -1624,10 +1659,11 @@ impl AnthropicSafeguard {
 }
 
 json_object! {
+    in_place;
     /// The outcome of a server-side safeguard, keyed by tool-use id where applicable
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicSafeguardResult {
-        pub status: AnthropicSafeguardResultStatus = "status" required,
+        pub status: AnthropicSafeguardResultStatus = "status" required in_place,
         pub r#type: String = "type" required,
     }
 }
@@ -1640,6 +1676,7 @@ impl AnthropicSafeguardResult {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicSafeguardResultStatus {
         pub r#type: String = "type" required,
@@ -1654,12 +1691,13 @@ impl AnthropicSafeguardResultStatus {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicSearchResultBlockParam {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
-        pub citations: Option<Box<AnthropicSearchResultBlockParamCitations>> = "citations" optional,
-        pub content: Vec<AnthropicTextBlockParam> = "content" defaulted,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
+        pub citations: Option<Box<AnthropicSearchResultBlockParamCitations>> = "citations" optional in_place,
+        pub content: Vec<AnthropicTextBlockParam> = "content" defaulted in_place,
         pub source: String = "source" required,
         pub title: String = "title" required,
         pub r#type: AnthropicSearchResultBlockParamType = "type" required,
@@ -1698,6 +1736,7 @@ impl AnthropicSearchResultBlockParam {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicSearchResultBlockParamCitations {
         pub enabled: Option<bool> = "enabled" optional,
@@ -1731,6 +1770,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicServerToolUsage {
         pub web_fetch_requests: i64 = "web_fetch_requests" required,
@@ -1765,6 +1805,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicTextBlock {
         pub citations: Option<Vec<AnthropicTextCitation>> = "citations" defaulted,
@@ -1787,10 +1828,11 @@ impl AnthropicTextBlock {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicTextBlockParam {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub citations: Option<Vec<AnthropicTextBlockParamCitationsItem>> = "citations" optional,
         pub text: String = "text" required,
         pub r#type: AnthropicTextBlockParamType = "type" required,
@@ -1951,6 +1993,7 @@ impl From<AnthropicTextEditorCodeExecutionStrReplaceResult> for AnthropicTextEdi
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicTextEditorCodeExecutionCreateResult {
         pub is_file_update: bool = "is_file_update" required,
@@ -1970,6 +2013,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicTextEditorCodeExecutionStrReplaceResult {
         pub lines: Option<Vec<String>> = "lines" defaulted,
@@ -2157,6 +2201,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicThinkingBlock {
         pub signature: String = "signature" required,
@@ -2178,6 +2223,7 @@ impl AnthropicThinkingBlock {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicThinkingBlockBinding {
         /// Deprecated: legacy alias of prefix_mismatch_behavior. Send only one of the two.
@@ -2254,6 +2300,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicThinkingTurns {
         pub r#type: AnthropicThinkingTurnsType = "type" required,
@@ -2273,6 +2320,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolReference {
         pub tool_name: String = "tool_name" required,
@@ -2311,9 +2359,10 @@ impl From<AnthropicToolSearchResult> for AnthropicToolSearchContent {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolSearchResult {
-        pub tool_references: Vec<AnthropicToolReference> = "tool_references" defaulted,
+        pub tool_references: Vec<AnthropicToolReference> = "tool_references" defaulted in_place,
         pub r#type: AnthropicToolSearchResultType = "type" required,
     }
 }
@@ -2553,10 +2602,11 @@ impl From<AnthropicToolUnionWebSearch20260209> for AnthropicToolUnion {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolUnionBash20250124 {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub name: AnthropicToolUnionBash20250124Name = "name" required,
         pub r#type: AnthropicToolUnionBash20250124Type = "type" required,
     }
@@ -2589,13 +2639,14 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolUnionCustom {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub defer_loading: Option<bool> = "defer_loading" optional,
         pub description: Option<String> = "description" optional,
-        pub input_schema: AnthropicToolUnionCustomInputSchema = "input_schema" required,
+        pub input_schema: AnthropicToolUnionCustomInputSchema = "input_schema" required in_place,
         pub name: String = "name" required,
         pub strict: Option<bool> = "strict" optional,
         pub r#type: Option<AnthropicToolUnionCustomType> = "type" optional,
@@ -2649,6 +2700,7 @@ impl AnthropicToolUnionCustom {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolUnionCustomInputSchema {
         pub properties: Option<serde_json::Value> = "properties" optional,
@@ -2692,10 +2744,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolUnionTextEditor20250124 {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub name: AnthropicToolUnionTextEditor20250124Name = "name" required,
         pub r#type: AnthropicToolUnionTextEditor20250124Type = "type" required,
     }
@@ -2728,16 +2781,17 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolUnionWebSearch20250305 {
         pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
         pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub max_uses: Option<i64> = "max_uses" optional,
         pub name: AnthropicToolUnionWebSearch20250305Name = "name" required,
         pub r#type: AnthropicToolUnionWebSearch20250305Type = "type" required,
-        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional,
+        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional in_place,
     }
 }
 
@@ -2824,17 +2878,18 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolUnionWebSearch20260209 {
         pub allowed_callers: Option<AnthropicAllowedCallers> = "allowed_callers" optional,
         pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
         pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub max_uses: Option<i64> = "max_uses" optional,
         pub name: AnthropicToolUnionWebSearch20260209Name = "name" required,
         pub r#type: AnthropicToolUnionWebSearch20260209Type = "type" required,
-        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional,
+        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional in_place,
     }
 }
 
@@ -2963,6 +3018,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolUsesKeep {
         pub r#type: AnthropicToolUsesKeepType = "type" required,
@@ -2982,6 +3038,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicToolUsesTrigger {
         pub r#type: AnthropicToolUsesTriggerType = "type" required,
@@ -3001,6 +3058,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicUrlImageSource {
         pub r#type: AnthropicUrlImageSourceType = "type" required,
@@ -3020,6 +3078,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicUrlPdfSource {
         pub r#type: AnthropicUrlPdfSourceType = "type" required,
@@ -3156,6 +3215,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicWebSearchResult {
         pub encrypted_content: String = "encrypted_content" required,
@@ -3187,6 +3247,7 @@ impl AnthropicWebSearchResult {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicWebSearchResultBlockParam {
         pub encrypted_content: String = "encrypted_content" required,
@@ -3313,6 +3374,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicWebSearchToolUserLocation {
         pub city: Option<String> = "city" optional,
@@ -3431,6 +3493,7 @@ impl From<MessagesRequest> for CreateMessagesRequest {
 }
 
 json_object! {
+    in_place;
     /// Advisor tool result from a prior assistant turn, replayed back to the model on the next turn. Mirrors the block Anthropic returns in assistant content when the `advisor_20260301` tool runs.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesAdvisorToolResultBlock {
@@ -3457,6 +3520,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Output of a sandbox-executed `openrouter:bash` call from a prior assistant turn. Accepted on replay and dropped before the provider request — Anthropic has no equivalent block.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesBashToolResultBlock {
@@ -3464,7 +3528,7 @@ json_object! {
         pub container_id: Option<String> = "container_id" optional,
         pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
         /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-        pub files: Option<Vec<MessagesBashToolResultBlockFilesItem>> = "files" optional,
+        pub files: Option<Vec<MessagesBashToolResultBlockFilesItem>> = "files" optional in_place,
         pub tool_use_id: String = "tool_use_id" required,
         pub r#type: MessagesBashToolResultBlockType = "type" required,
     }
@@ -3497,6 +3561,7 @@ impl MessagesBashToolResultBlock {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesBashToolResultBlockFilesItem {
         pub container_id: String = "container_id" required,
@@ -3621,6 +3686,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesContentBlockDeltaEventDeltaCompactionDelta {
         pub content: Option<String> = "content" defaulted,
@@ -3660,6 +3726,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesContentBlockDeltaEventDeltaInputJsonDelta {
         pub partial_json: String = "partial_json" required,
@@ -3679,6 +3746,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesContentBlockDeltaEventDeltaSignatureDelta {
         pub signature: String = "signature" required,
@@ -3698,6 +3766,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesContentBlockDeltaEventDeltaTextDelta {
         pub text: String = "text" required,
@@ -3717,6 +3786,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesContentBlockDeltaEventDeltaThinkingDelta {
         pub thinking: String = "thinking" required,
@@ -3893,6 +3963,7 @@ impl From<MessagesContentBlockStartEventContentBlockCompaction> for MessagesCont
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesContentBlockStartEventContentBlockCompaction {
         pub content: Option<String> = "content" defaulted,
@@ -3936,6 +4007,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Event sent when a content block is complete
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesContentBlockStopEvent {
@@ -3956,12 +4028,13 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Event sent when the message metadata changes (e.g., stop_reason)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesDeltaEvent {
-        pub delta: MessagesDeltaEventDelta = "delta" required,
+        pub delta: MessagesDeltaEventDelta = "delta" required in_place,
         pub r#type: MessagesDeltaEventType = "type" required,
-        pub usage: MessagesDeltaEventUsage = "usage" required,
+        pub usage: MessagesDeltaEventUsage = "usage" required in_place,
     }
 }
 
@@ -3973,12 +4046,13 @@ impl MessagesDeltaEvent {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesDeltaEventDelta {
-        pub container: Option<Box<AnthropicContainer>> = "container" defaulted,
-        pub safeguard_results: Option<Vec<AnthropicSafeguardResult>> = "safeguard_results" optional,
+        pub container: Option<Box<AnthropicContainer>> = "container" defaulted in_place,
+        pub safeguard_results: Option<Vec<AnthropicSafeguardResult>> = "safeguard_results" optional in_place,
         /// Structured information about a refusal
-        pub stop_details: Option<Box<AnthropicRefusalStopDetails>> = "stop_details" defaulted,
+        pub stop_details: Option<Box<AnthropicRefusalStopDetails>> = "stop_details" defaulted in_place,
         pub stop_reason: Option<ORAnthropicStopReason> = "stop_reason" defaulted,
         pub stop_sequence: Option<String> = "stop_sequence" defaulted,
     }
@@ -4040,16 +4114,17 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesDeltaEventUsage {
-        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" optional in_place,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" defaulted,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" defaulted,
         pub input_tokens: Option<i64> = "input_tokens" defaulted,
         pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
         pub output_tokens: i64 = "output_tokens" required,
-        pub output_tokens_details: Option<Box<AnthropicOutputTokensDetails>> = "output_tokens_details" defaulted,
-        pub server_tool_use: Option<Box<ORAnthropicServerToolUsage>> = "server_tool_use" defaulted,
+        pub output_tokens_details: Option<Box<AnthropicOutputTokensDetails>> = "output_tokens_details" defaulted in_place,
+        pub server_tool_use: Option<Box<ORAnthropicServerToolUsage>> = "server_tool_use" defaulted in_place,
     }
 }
 
@@ -4120,10 +4195,11 @@ impl MessagesDeltaEventUsage {
 }
 
 json_object! {
+    in_place;
     /// Error event in the stream
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesErrorEvent {
-        pub error: MessagesErrorEventError = "error" required,
+        pub error: MessagesErrorEventError = "error" required in_place,
         pub openrouter_metadata: Option<Box<OpenRouterMetadata>> = "openrouter_metadata" optional,
         pub r#type: MessagesErrorEventType = "type" required,
     }
@@ -4148,6 +4224,7 @@ impl MessagesErrorEvent {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesErrorEventError {
         /// Canonical OpenRouter error type, stable across all API formats
@@ -4175,6 +4252,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Fallback model to try when the primary model fails or refuses. Only the `model` field is supported; per-attempt overrides are rejected.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesFallbackParam {
@@ -4389,10 +4467,11 @@ impl From<ORAnthropicToolSearchResultParam> for MessagesMessageParamContentObjec
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemCompaction {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub content: Option<String> = "content" defaulted,
         pub encrypted_content: Option<String> = "encrypted_content" optional,
         pub r#type: MessagesMessageParamContentObjectsItemCompactionType = "type" required,
@@ -4442,6 +4521,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemRedactedThinking {
         pub data: String = "data" required,
@@ -4461,10 +4541,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemServerToolUse {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub id: String = "id" required,
         pub input: Option<serde_json::Value> = "input" optional,
         pub name: String = "name" required,
@@ -4503,6 +4584,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemThinking {
         pub signature: String = "signature" required,
@@ -4528,10 +4610,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemToolResult {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub content: Option<MessagesMessageParamContentObjectsItemToolResultContent> = "content" optional,
         pub is_error: Option<bool> = "is_error" optional,
         pub tool_use_id: String = "tool_use_id" required,
@@ -4641,6 +4724,7 @@ impl From<AnthropicDocumentBlockParam> for MessagesMessageParamContentObjectsIte
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemToolResultContentObjectsItemToolReference {
         pub tool_name: String = "tool_name" required,
@@ -4664,10 +4748,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesMessageParamContentObjectsItemToolUse {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub id: String = "id" required,
         pub input: Option<serde_json::Value> = "input" optional,
         pub name: String = "name" required,
@@ -4806,15 +4891,16 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Configuration for controlling output behavior. Supports the effort parameter and structured output format.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesOutputConfig {
         /// How much effort the model should put into its response. Higher effort levels may result in more thorough analysis but take longer. Valid values are `low`, `medium`, `high`, `xhigh`, or `max`.
         pub effort: Option<MessagesOutputConfigEffort> = "effort" optional,
         /// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
-        pub format: Option<Box<MessagesOutputConfigFormat>> = "format" optional,
+        pub format: Option<Box<MessagesOutputConfigFormat>> = "format" optional in_place,
         /// Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it to prioritize work and wind down gracefully. Advisory — does not enforce a hard cap.
-        pub task_budget: Option<Box<MessagesOutputConfigTaskBudget>> = "task_budget" optional,
+        pub task_budget: Option<Box<MessagesOutputConfigTaskBudget>> = "task_budget" optional in_place,
     }
 }
 
@@ -4876,6 +4962,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// A schema to specify Claude's output format in responses. See [structured outputs](https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesOutputConfigFormat {
@@ -4896,6 +4983,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it to prioritize work and wind down gracefully. Advisory — does not enforce a hard cap.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesOutputConfigTaskBudget {
@@ -4930,6 +5018,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Keep-alive ping event
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesPingEvent {
@@ -4949,30 +5038,31 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Request schema for Anthropic Messages API endpoint
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequest {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
-        pub context_management: Option<Box<MessagesRequestContextManagement>> = "context_management" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
+        pub context_management: Option<Box<MessagesRequestContextManagement>> = "context_management" optional in_place,
         /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
         pub deferred_tools: Option<Box<DeferredToolsControl>> = "deferred_tools" optional,
         /// Fallback models to try if the primary model fails or refuses, in order. Handled by OpenRouter multi-model routing rather than Anthropic server-side fallbacks; cannot be combined with `models`. Each entry accepts only `model`. Maximum of 3 entries.
-        pub fallbacks: Option<Vec<MessagesFallbackParam>> = "fallbacks" optional,
+        pub fallbacks: Option<Vec<MessagesFallbackParam>> = "fallbacks" optional in_place,
         pub max_tokens: Option<i64> = "max_tokens" optional,
         pub messages: Option<Vec<MessagesMessageParam>> = "messages" defaulted,
-        pub metadata: Option<Box<MessagesRequestMetadata>> = "metadata" optional,
+        pub metadata: Option<Box<MessagesRequestMetadata>> = "metadata" optional in_place,
         pub model: String = "model" required,
         pub models: Option<Vec<String>> = "models" optional,
         /// Configuration for controlling output behavior. Supports the effort parameter and structured output format.
-        pub output_config: Option<Box<MessagesOutputConfig>> = "output_config" optional,
+        pub output_config: Option<Box<MessagesOutputConfig>> = "output_config" optional in_place,
         /// Plugins you want to enable for this request, including their settings.
         pub plugins: Option<Vec<MessagesRequestPluginsItem>> = "plugins" optional,
         /// When multiple model providers are available, optionally indicate your routing preference.
-        pub provider: Option<Box<ProviderPreferences>> = "provider" optional,
+        pub provider: Option<Box<ProviderPreferences>> = "provider" optional in_place,
         /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
         pub route: Option<DeprecatedRoute> = "route" optional,
-        pub safeguards: Option<Vec<AnthropicSafeguard>> = "safeguards" optional,
+        pub safeguards: Option<Vec<AnthropicSafeguard>> = "safeguards" optional in_place,
         pub service_tier: Option<String> = "service_tier" optional,
         /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). When provided, OpenRouter uses it as the sticky routing key, routing all requests in the session to the same provider to maximize prompt cache hits. Also used for observability grouping. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
         pub session_id: Option<String> = "session_id" optional,
@@ -4989,7 +5079,7 @@ json_object! {
         pub top_k: Option<i64> = "top_k" optional,
         pub top_p: Option<f64> = "top_p" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<Box<TraceConfig>> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional in_place,
         /// A unique identifier representing your end-user, which helps distinguish between different users of your app. This allows your app to identify specific users in case of abuse reports, preventing your entire app from being affected by the actions of individual users. Maximum of 256 characters.
         pub user: Option<String> = "user" optional,
     }
@@ -5244,6 +5334,7 @@ impl MessagesRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestContextManagement {
         pub edits: Option<Vec<MessagesRequestContextManagementEditsItem>> = "edits" optional,
@@ -5294,6 +5385,7 @@ impl From<MessagesRequestContextManagementEditsItemCompact20260112> for Messages
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestContextManagementEditsItemClearThinking20251015 {
         pub keep: Option<MessagesRequestContextManagementEditsItemClearThinking20251015Keep> = "keep" optional,
@@ -5348,6 +5440,7 @@ impl From<MessagesRequestContextManagementEditsItemClearThinking20251015KeepStri
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestContextManagementEditsItemClearThinking20251015KeepAll {
         pub r#type: MessagesRequestContextManagementEditsItemClearThinking20251015KeepAllType = "type" required,
@@ -5374,12 +5467,13 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestContextManagementEditsItemClearToolUses20250919 {
-        pub clear_at_least: Option<Box<AnthropicInputTokensClearAtLeast>> = "clear_at_least" optional,
+        pub clear_at_least: Option<Box<AnthropicInputTokensClearAtLeast>> = "clear_at_least" optional in_place,
         pub clear_tool_inputs: Option<MessagesRequestContextManagementEditsItemClearToolUses20250919ClearToolInputs> = "clear_tool_inputs" optional,
         pub exclude_tools: Option<Vec<String>> = "exclude_tools" optional,
-        pub keep: Option<Box<AnthropicToolUsesKeep>> = "keep" optional,
+        pub keep: Option<Box<AnthropicToolUsesKeep>> = "keep" optional in_place,
         pub trigger: Option<Box<MessagesRequestContextManagementEditsItemClearToolUses20250919Trigger>> = "trigger" optional,
         pub r#type: MessagesRequestContextManagementEditsItemClearToolUses20250919Type = "type" required,
     }
@@ -5506,11 +5600,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestContextManagementEditsItemCompact20260112 {
         pub instructions: Option<String> = "instructions" optional,
         pub pause_after_compaction: Option<bool> = "pause_after_compaction" optional,
-        pub trigger: Option<Box<AnthropicInputTokensTrigger>> = "trigger" optional,
+        pub trigger: Option<Box<AnthropicInputTokensTrigger>> = "trigger" optional in_place,
         pub r#type: MessagesRequestContextManagementEditsItemCompact20260112Type = "type" required,
     }
 }
@@ -5565,6 +5660,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestMetadata {
         pub user_id: Option<String> = "user_id" optional,
@@ -5753,9 +5849,10 @@ impl From<MessagesRequestThinkingBetweenTools> for MessagesRequestThinking {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestThinkingAdaptive {
-        pub block_binding: Option<Box<AnthropicThinkingBlockBinding>> = "block_binding" optional,
+        pub block_binding: Option<Box<AnthropicThinkingBlockBinding>> = "block_binding" optional in_place,
         pub display: Option<AnthropicThinkingDisplay> = "display" optional,
         pub r#type: MessagesRequestThinkingAdaptiveType = "type" required,
     }
@@ -5799,6 +5896,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestThinkingBetweenTools {
         pub r#type: MessagesRequestThinkingBetweenToolsType = "type" required,
@@ -5817,6 +5915,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestThinkingDisabled {
         pub r#type: MessagesRequestThinkingDisabledType = "type" required,
@@ -5835,9 +5934,10 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestThinkingEnabled {
-        pub block_binding: Option<Box<AnthropicThinkingBlockBinding>> = "block_binding" optional,
+        pub block_binding: Option<Box<AnthropicThinkingBlockBinding>> = "block_binding" optional in_place,
         pub budget_tokens: i64 = "budget_tokens" required,
         pub display: Option<AnthropicThinkingDisplay> = "display" optional,
         pub r#type: MessagesRequestThinkingEnabledType = "type" required,
@@ -5921,6 +6021,7 @@ impl From<MessagesRequestToolChoiceTool> for MessagesRequestToolChoice {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolChoiceAny {
         pub disable_parallel_tool_use: Option<bool> = "disable_parallel_tool_use" optional,
@@ -5946,6 +6047,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolChoiceAuto {
         pub disable_parallel_tool_use: Option<bool> = "disable_parallel_tool_use" optional,
@@ -5971,6 +6073,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolChoiceNone {
         pub r#type: MessagesRequestToolChoiceNoneType = "type" required,
@@ -5989,6 +6092,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolChoiceTool {
         pub disable_parallel_tool_use: Option<bool> = "disable_parallel_tool_use" optional,
@@ -6144,12 +6248,13 @@ impl From<MessagesRequestToolsItemType> for MessagesRequestToolsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolsItemAdvisor {
         pub allowed_callers: Option<AnthropicAllowedCallers> = "allowed_callers" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
-        pub caching: Option<Box<AnthropicCacheControlDirective>> = "caching" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
+        pub caching: Option<Box<AnthropicCacheControlDirective>> = "caching" optional in_place,
         pub defer_loading: Option<bool> = "defer_loading" optional,
         pub max_uses: Option<i64> = "max_uses" optional,
         pub model: String = "model" required,
@@ -6221,10 +6326,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolsItemBash {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub name: MessagesRequestToolsItemBashName = "name" required,
         pub r#type: MessagesRequestToolsItemBashType = "type" required,
     }
@@ -6257,13 +6363,14 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolsItemObject {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub defer_loading: Option<bool> = "defer_loading" optional,
         pub description: Option<String> = "description" optional,
-        pub input_schema: MessagesRequestToolsItemObjectInputSchema = "input_schema" required,
+        pub input_schema: MessagesRequestToolsItemObjectInputSchema = "input_schema" required in_place,
         pub name: String = "name" required,
         pub strict: Option<bool> = "strict" optional,
         pub r#type: Option<MessagesRequestToolsItemObjectType> = "type" optional,
@@ -6317,6 +6424,7 @@ impl MessagesRequestToolsItemObject {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolsItemObjectInputSchema {
         pub properties: Option<serde_json::Value> = "properties" optional,
@@ -6362,10 +6470,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolsItemStrReplaceEditor {
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub name: MessagesRequestToolsItemStrReplaceEditorName = "name" required,
         pub r#type: MessagesRequestToolsItemStrReplaceEditorType = "type" required,
     }
@@ -6398,6 +6507,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolsItemType {
         pub r#type: String = "type" required,
@@ -6412,16 +6522,17 @@ impl MessagesRequestToolsItemType {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolsItemWebSearch {
         pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
         pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub max_uses: Option<i64> = "max_uses" optional,
         pub name: MessagesRequestToolsItemWebSearchName = "name" required,
         pub r#type: MessagesRequestToolsItemWebSearchType = "type" required,
-        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional,
+        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional in_place,
     }
 }
 
@@ -6500,17 +6611,18 @@ impl MessagesRequestToolsItemWebSearch {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesRequestToolsItemWebSearch20260209 {
         pub allowed_callers: Option<AnthropicAllowedCallers> = "allowed_callers" optional,
         pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
         pub blocked_domains: Option<Vec<String>> = "blocked_domains" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         pub max_uses: Option<i64> = "max_uses" optional,
         pub name: MessagesRequestToolsItemWebSearch20260209Name = "name" required,
         pub r#type: MessagesRequestToolsItemWebSearch20260209Type = "type" required,
-        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional,
+        pub user_location: Option<Box<AnthropicWebSearchToolUserLocation>> = "user_location" optional in_place,
     }
 }
 
@@ -6612,25 +6724,26 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Non-streaming response from the Anthropic Messages API with OpenRouter extensions
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesResult {
-        pub container: Option<Box<AnthropicContainer>> = "container" defaulted,
+        pub container: Option<Box<AnthropicContainer>> = "container" defaulted in_place,
         pub content: Vec<ORAnthropicContentBlock> = "content" defaulted,
         pub id: String = "id" required,
-        pub input_transformations: Option<Vec<AnthropicInputTransformation>> = "input_transformations" optional,
+        pub input_transformations: Option<Vec<AnthropicInputTransformation>> = "input_transformations" optional in_place,
         pub model: String = "model" required,
         pub role: BaseMessagesResultRole = "role" required,
         /// Structured information about a refusal
-        pub stop_details: Option<Box<AnthropicRefusalStopDetails>> = "stop_details" defaulted,
+        pub stop_details: Option<Box<AnthropicRefusalStopDetails>> = "stop_details" defaulted in_place,
         pub stop_reason: Option<ORAnthropicStopReason> = "stop_reason" defaulted,
         pub stop_sequence: Option<String> = "stop_sequence" defaulted,
         pub r#type: BaseMessagesResultType = "type" required,
-        pub usage: MessagesResultUsage = "usage" required,
-        pub context_management: Option<Box<MessagesResultContextManagement>> = "context_management" optional,
+        pub usage: MessagesResultUsage = "usage" required in_place,
+        pub context_management: Option<Box<MessagesResultContextManagement>> = "context_management" optional in_place,
         pub openrouter_metadata: Option<Box<OpenRouterMetadata>> = "openrouter_metadata" optional,
         pub provider: Option<String> = "provider" optional,
-        pub safeguard_results: Option<Vec<AnthropicSafeguardResult>> = "safeguard_results" optional,
+        pub safeguard_results: Option<Vec<AnthropicSafeguardResult>> = "safeguard_results" optional in_place,
     }
 }
 
@@ -6739,9 +6852,10 @@ impl MessagesResult {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesResultContextManagement {
-        pub applied_edits: Vec<MessagesResultContextManagementAppliedEditsItem> = "applied_edits" defaulted,
+        pub applied_edits: Vec<MessagesResultContextManagementAppliedEditsItem> = "applied_edits" defaulted in_place,
     }
 }
 
@@ -6753,6 +6867,7 @@ impl MessagesResultContextManagement {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesResultContextManagementAppliedEditsItem {
         pub r#type: String = "type" required,
@@ -6767,20 +6882,21 @@ impl MessagesResultContextManagementAppliedEditsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesResultUsage {
-        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" defaulted,
+        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" defaulted in_place,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" defaulted,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" defaulted,
         pub inference_geo: Option<String> = "inference_geo" defaulted,
         pub input_tokens: i64 = "input_tokens" required,
         pub output_tokens: i64 = "output_tokens" required,
-        pub output_tokens_details: Option<Box<AnthropicOutputTokensDetails>> = "output_tokens_details" defaulted,
-        pub server_tool_use: Option<Box<ORAnthropicServerToolUsage>> = "server_tool_use" defaulted,
+        pub output_tokens_details: Option<Box<AnthropicOutputTokensDetails>> = "output_tokens_details" defaulted in_place,
+        pub server_tool_use: Option<Box<ORAnthropicServerToolUsage>> = "server_tool_use" defaulted in_place,
         pub service_tier: Option<String> = "service_tier" defaulted,
         pub cost: Option<f64> = "cost" optional,
         /// Breakdown of upstream inference costs
-        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional,
+        pub cost_details: Option<Box<CostDetails>> = "cost_details" optional in_place,
         pub is_byok: Option<bool> = "is_byok" optional,
         pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
         pub speed: Option<AnthropicSpeed> = "speed" optional,
@@ -6904,11 +7020,12 @@ impl MessagesResultUsage {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesSearchModelsServerTool {
         /// Configuration for the openrouter:experimental__search_models server tool
-        pub parameters: Option<Box<SearchModelsServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<SearchModelsServerToolConfig>> = "parameters" optional in_place,
         pub r#type: MessagesSearchModelsServerToolType = "type" required,
     }
 }
@@ -6931,6 +7048,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Output of an `openrouter:shell` call from a prior assistant turn. Accepted on replay and dropped before the provider request — Anthropic has no equivalent block.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesShellToolResultBlock {
@@ -6938,7 +7056,7 @@ json_object! {
         pub container_id: Option<String> = "container_id" optional,
         pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
         /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-        pub files: Option<Vec<MessagesShellToolResultBlockFilesItem>> = "files" optional,
+        pub files: Option<Vec<MessagesShellToolResultBlockFilesItem>> = "files" optional in_place,
         pub tool_use_id: String = "tool_use_id" required,
         pub r#type: MessagesShellToolResultBlockType = "type" required,
     }
@@ -6971,6 +7089,7 @@ impl MessagesShellToolResultBlock {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesShellToolResultBlockFilesItem {
         pub container_id: String = "container_id" required,
@@ -7012,10 +7131,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Event sent at the start of a streaming message
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesStartEvent {
-        pub message: MessagesStartEventMessage = "message" required,
+        pub message: MessagesStartEventMessage = "message" required in_place,
         pub r#type: MessagesStartEventType = "type" required,
     }
 }
@@ -7028,21 +7148,22 @@ impl MessagesStartEvent {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesStartEventMessage {
-        pub container: Option<Box<AnthropicContainer>> = "container" defaulted,
+        pub container: Option<Box<AnthropicContainer>> = "container" defaulted in_place,
         pub content: Vec<ORAnthropicContentBlock> = "content" defaulted,
         pub id: String = "id" required,
-        pub input_transformations: Option<Vec<AnthropicInputTransformation>> = "input_transformations" optional,
+        pub input_transformations: Option<Vec<AnthropicInputTransformation>> = "input_transformations" optional in_place,
         pub model: String = "model" required,
         pub provider: Option<MessagesStartEventMessageProvider> = "provider" optional,
         pub role: MessagesStartEventMessageRole = "role" required,
         /// Structured information about a refusal
-        pub stop_details: Option<Box<AnthropicRefusalStopDetails>> = "stop_details" defaulted,
+        pub stop_details: Option<Box<AnthropicRefusalStopDetails>> = "stop_details" defaulted in_place,
         pub stop_reason: serde_json::Value = "stop_reason" required,
         pub stop_sequence: serde_json::Value = "stop_sequence" required,
         pub r#type: MessagesStartEventMessageType = "type" required,
-        pub usage: MessagesStartEventMessageUsage = "usage" required,
+        pub usage: MessagesStartEventMessageUsage = "usage" required in_place,
     }
 }
 
@@ -7116,16 +7237,17 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesStartEventMessageUsage {
-        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" defaulted,
+        pub cache_creation: Option<Box<AnthropicCacheCreation>> = "cache_creation" defaulted in_place,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" defaulted,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" defaulted,
         pub inference_geo: Option<String> = "inference_geo" defaulted,
         pub input_tokens: i64 = "input_tokens" required,
         pub output_tokens: i64 = "output_tokens" required,
-        pub output_tokens_details: Option<Box<AnthropicOutputTokensDetails>> = "output_tokens_details" defaulted,
-        pub server_tool_use: Option<Box<AnthropicServerToolUsage>> = "server_tool_use" defaulted,
+        pub output_tokens_details: Option<Box<AnthropicOutputTokensDetails>> = "output_tokens_details" defaulted in_place,
+        pub server_tool_use: Option<Box<AnthropicServerToolUsage>> = "server_tool_use" defaulted in_place,
         pub service_tier: Option<AnthropicServiceTier> = "service_tier" defaulted,
         pub iterations: Option<Vec<AnthropicUsageIteration>> = "iterations" optional,
         pub speed: Option<AnthropicSpeed> = "speed" optional,
@@ -7218,6 +7340,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Event sent when the message is complete
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesStopEvent {
@@ -7399,6 +7522,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesToolAdditionBlockToolMcpToolReference {
         pub name: String = "name" required,
@@ -7424,6 +7548,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesToolAdditionBlockToolMcpToolsetReference {
         pub server_name: String = "server_name" required,
@@ -7443,6 +7568,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesToolAdditionBlockToolReference {
         pub name: String = "name" required,
@@ -7516,6 +7642,7 @@ impl From<MessagesToolRemovalBlockToolMcpToolsetReference> for MessagesToolRemov
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesToolRemovalBlockToolMcpToolReference {
         pub name: String = "name" required,
@@ -7541,6 +7668,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesToolRemovalBlockToolMcpToolsetReference {
         pub server_name: String = "server_name" required,
@@ -7560,6 +7688,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct MessagesToolRemovalBlockToolReference {
         pub name: String = "name" required,
@@ -7583,6 +7712,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Output of an `openrouter:bash` call executed in the OpenRouter sandbox (`engine: 'openrouter'`)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ORAnthropicBashToolResult {
@@ -7590,7 +7720,7 @@ json_object! {
         pub container_id: Option<String> = "container_id" optional,
         pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
         /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-        pub files: Option<Vec<ORAnthropicBashToolResultFilesItem>> = "files" optional,
+        pub files: Option<Vec<ORAnthropicBashToolResultFilesItem>> = "files" optional in_place,
         pub tool_use_id: String = "tool_use_id" required,
         pub r#type: ORAnthropicBashToolResultType = "type" required,
     }
@@ -7623,6 +7753,7 @@ impl ORAnthropicBashToolResult {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ORAnthropicBashToolResultFilesItem {
         pub container_id: String = "container_id" required,
@@ -7814,6 +7945,7 @@ impl From<AnthropicCodeExecution20260120Caller> for ORAnthropicNullableCaller {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ORAnthropicServerToolUsage {
         pub tool_calls_executed: Option<i64> = "tool_calls_executed" optional,
@@ -7849,6 +7981,7 @@ impl ORAnthropicServerToolUsage {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ORAnthropicServerToolUseBlock {
         pub caller: Option<Box<ORAnthropicNullableCaller>> = "caller" optional,
@@ -7897,6 +8030,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Output of an `openrouter:shell` call executed in the OpenRouter sandbox
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ORAnthropicShellToolResult {
@@ -7904,7 +8038,7 @@ json_object! {
         pub container_id: Option<String> = "container_id" optional,
         pub content: serde_json::Map<String, serde_json::Value> = "content" defaulted,
         /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-        pub files: Option<Vec<ORAnthropicShellToolResultFilesItem>> = "files" optional,
+        pub files: Option<Vec<ORAnthropicShellToolResultFilesItem>> = "files" optional in_place,
         pub tool_use_id: String = "tool_use_id" required,
         pub r#type: ORAnthropicShellToolResultType = "type" required,
     }
@@ -7937,6 +8071,7 @@ impl ORAnthropicShellToolResult {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ORAnthropicShellToolResultFilesItem {
         pub container_id: String = "container_id" required,
@@ -7991,6 +8126,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Router-owned deferred discovery result containing original selected tool definitions.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ORAnthropicToolSearchResult {
@@ -8013,6 +8149,7 @@ impl ORAnthropicToolSearchResult {
 }
 
 json_object! {
+    in_place;
     /// Router-owned deferred discovery result for continuation.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ORAnthropicToolSearchResultParam {

@@ -497,11 +497,12 @@ open_enum! {
 pub type ListModelsUserRequestSort = GetModelsRequestSort;
 
 json_object! {
+    in_place;
     /// Single model response
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModelResponse {
         /// Information about an AI model available on OpenRouter
-        pub data: Model = "data" required,
+        pub data: Model = "data" required in_place,
     }
 }
 
@@ -513,11 +514,12 @@ impl ModelResponse {
 }
 
 json_object! {
+    in_place;
     /// Model count data
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModelsCountResponse {
         /// Model count data
-        pub data: ModelsCountResponseData = "data" required,
+        pub data: ModelsCountResponseData = "data" required in_place,
     }
 }
 
@@ -529,6 +531,7 @@ impl ModelsCountResponse {
 }
 
 json_object! {
+    in_place;
     /// Model count data
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModelsCountResponseData {

@@ -26,6 +26,7 @@ impl From<CreateAuthKeysCodeRequestBody> for CreateAuthKeysCodeRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateAuthKeysCodeRequestBody {
         /// The callback URL to redirect to after authorization. Supports https URLs and localhost/127.0.0.1 URLs on any port for local CLI tools.
@@ -149,10 +150,11 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateAuthKeysCodeResponse {
         /// Auth code data
-        pub data: CreateAuthKeysCodeResponseData = "data" required,
+        pub data: CreateAuthKeysCodeResponseData = "data" required in_place,
     }
 }
 
@@ -164,6 +166,7 @@ impl CreateAuthKeysCodeResponse {
 }
 
 json_object! {
+    in_place;
     /// Auth code data
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateAuthKeysCodeResponseData {
@@ -222,6 +225,7 @@ impl From<ExchangeAuthCodeForAPIKeyRequestBody> for ExchangeAuthCodeForAPIKeyReq
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ExchangeAuthCodeForAPIKeyRequestBody {
         /// The authorization code received from the OAuth redirect
@@ -271,6 +275,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ExchangeAuthCodeForAPIKeyResponse {
         /// The API key to use for OpenRouter requests
@@ -305,10 +310,11 @@ impl ListOauthJwksRequest {
 }
 
 json_object! {
+    in_place;
     /// RFC 7517 JWK Set of the keys OpenRouter signs access tokens with.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OAuthJwks {
-        pub keys: Vec<OAuthJwksKeysItem> = "keys" defaulted,
+        pub keys: Vec<OAuthJwksKeysItem> = "keys" defaulted in_place,
     }
 }
 
@@ -320,6 +326,7 @@ impl OAuthJwks {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OAuthJwksKeysItem {
         pub alg: OAuthJwksKeysItemAlg = "alg" required,
@@ -365,6 +372,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// RFC 8693 token exchange request body (application/x-www-form-urlencoded).
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TokenExchangeRequest {
@@ -434,6 +442,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// RFC 8693 token exchange response.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TokenExchangeResponse {

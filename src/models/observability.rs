@@ -220,6 +220,7 @@ impl DeleteObservabilityDestinationRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeleteObservabilityDestinationResponse {
         /// Always `true` on success.
@@ -307,6 +308,7 @@ impl ListObservabilityDestinationsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListObservabilityDestinationsResponse {
         /// List of observability destinations.
@@ -324,6 +326,7 @@ impl ListObservabilityDestinationsResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityArizeDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -336,13 +339,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityArizeDestinationConfig = "config" required,
+        pub config: ObservabilityArizeDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -421,6 +424,7 @@ impl ObservabilityArizeDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityArizeDestinationConfig {
         pub api_key: String = "apiKey" required,
@@ -464,6 +468,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityBraintrustDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -476,13 +481,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityBraintrustDestinationConfig = "config" required,
+        pub config: ObservabilityBraintrustDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -561,6 +566,7 @@ impl ObservabilityBraintrustDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityBraintrustDestinationConfig {
         pub api_key: String = "apiKey" required,
@@ -601,6 +607,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityClickhouseDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -613,13 +620,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityClickhouseDestinationConfig = "config" required,
+        pub config: ObservabilityClickhouseDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -698,6 +705,7 @@ impl ObservabilityClickhouseDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityClickhouseDestinationConfig {
         pub database: String = "database" required,
@@ -775,6 +783,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityDatadogDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -787,13 +796,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityDatadogDestinationConfig = "config" required,
+        pub config: ObservabilityDatadogDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -872,6 +881,7 @@ impl ObservabilityDatadogDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityDatadogDestinationConfig {
         /// Datadog API key must have LLM Observability permissions. Create at:
@@ -1033,6 +1043,7 @@ impl From<ObservabilityWebhookDestination> for ObservabilityDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityFilterRuleGroup {
         pub logic: Option<ObservabilityFilterRuleGroupLogic> = "logic" optional,
@@ -1146,11 +1157,12 @@ impl From<f64> for ObservabilityFilterRuleGroupRulesItemValue {
 }
 
 json_object! {
+    in_place;
     /// Optional structured filter rules controlling which events are forwarded.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityFilterRulesConfig {
         pub enabled: Option<bool> = "enabled" optional,
-        pub groups: Vec<ObservabilityFilterRuleGroup> = "groups" defaulted,
+        pub groups: Vec<ObservabilityFilterRuleGroup> = "groups" defaulted in_place,
     }
 }
 
@@ -1168,11 +1180,12 @@ impl ObservabilityFilterRulesConfig {
 }
 
 json_object! {
+    in_place;
     /// Optional structured filter rules controlling which events are forwarded.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityFilterRulesConfigNullable {
         pub enabled: Option<bool> = "enabled" optional,
-        pub groups: Vec<ObservabilityFilterRuleGroup> = "groups" defaulted,
+        pub groups: Vec<ObservabilityFilterRuleGroup> = "groups" defaulted in_place,
     }
 }
 
@@ -1190,6 +1203,7 @@ impl ObservabilityFilterRulesConfigNullable {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityGrafanaDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -1202,13 +1216,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityGrafanaDestinationConfig = "config" required,
+        pub config: ObservabilityGrafanaDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1287,6 +1301,7 @@ impl ObservabilityGrafanaDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityGrafanaDestinationConfig {
         pub api_key: String = "apiKey" required,
@@ -1327,6 +1342,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityLangfuseDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -1339,13 +1355,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityLangfuseDestinationConfig = "config" required,
+        pub config: ObservabilityLangfuseDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1424,6 +1440,7 @@ impl ObservabilityLangfuseDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityLangfuseDestinationConfig {
         pub base_url: Option<String> = "baseUrl" optional,
@@ -1464,6 +1481,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityLangsmithDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -1476,13 +1494,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityLangsmithDestinationConfig = "config" required,
+        pub config: ObservabilityLangsmithDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1561,6 +1579,7 @@ impl ObservabilityLangsmithDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityLangsmithDestinationConfig {
         pub api_key: String = "apiKey" required,
@@ -1617,6 +1636,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityNewrelicDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -1629,13 +1649,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityNewrelicDestinationConfig = "config" required,
+        pub config: ObservabilityNewrelicDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1714,6 +1734,7 @@ impl ObservabilityNewrelicDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityNewrelicDestinationConfig {
         /// Custom HTTP headers to include in requests to this destination.
@@ -1754,6 +1775,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityOpikDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -1766,13 +1788,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityOpikDestinationConfig = "config" required,
+        pub config: ObservabilityOpikDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1851,6 +1873,7 @@ impl ObservabilityOpikDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityOpikDestinationConfig {
         pub api_key: String = "apiKey" required,
@@ -1885,6 +1908,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityOtelCollectorDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -1897,13 +1921,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityOtelCollectorDestinationConfig = "config" required,
+        pub config: ObservabilityOtelCollectorDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -1982,6 +2006,7 @@ impl ObservabilityOtelCollectorDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityOtelCollectorDestinationConfig {
         pub endpoint: String = "endpoint" required,
@@ -2008,6 +2033,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityPosthogDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -2020,13 +2046,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityPosthogDestinationConfig = "config" required,
+        pub config: ObservabilityPosthogDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2105,6 +2131,7 @@ impl ObservabilityPosthogDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityPosthogDestinationConfig {
         pub api_key: String = "apiKey" required,
@@ -2138,6 +2165,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityRampDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -2150,13 +2178,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityRampDestinationConfig = "config" required,
+        pub config: ObservabilityRampDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2235,6 +2263,7 @@ impl ObservabilityRampDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityRampDestinationConfig {
         /// Generate this in your Ramp integration settings.
@@ -2269,6 +2298,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityS3Destination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -2281,13 +2311,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityS3DestinationConfig = "config" required,
+        pub config: ObservabilityS3DestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2366,6 +2396,7 @@ impl ObservabilityS3Destination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityS3DestinationConfig {
         pub access_key_id: Option<String> = "accessKeyId" optional,
@@ -2509,6 +2540,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilitySentryDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -2521,13 +2553,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilitySentryDestinationConfig = "config" required,
+        pub config: ObservabilitySentryDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2606,6 +2638,7 @@ impl ObservabilitySentryDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilitySentryDestinationConfig {
         pub dsn: String = "dsn" required,
@@ -2633,6 +2666,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilitySnowflakeDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -2645,13 +2679,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilitySnowflakeDestinationConfig = "config" required,
+        pub config: ObservabilitySnowflakeDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2730,6 +2764,7 @@ impl ObservabilitySnowflakeDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilitySnowflakeDestinationConfig {
         pub account: String = "account" required,
@@ -2803,6 +2838,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityWeaveDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -2815,13 +2851,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityWeaveDestinationConfig = "config" required,
+        pub config: ObservabilityWeaveDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -2900,6 +2936,7 @@ impl ObservabilityWeaveDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityWeaveDestinationConfig {
         pub api_key: String = "apiKey" required,
@@ -2942,6 +2979,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityWebhookDestination {
         /// Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded to this destination. `null` means all keys.
@@ -2954,13 +2992,13 @@ json_object! {
         pub broadcast_generation_identity: bool = "broadcast_generation_identity" required,
         /// When true, include request-context generation metadata.
         pub broadcast_generation_request_context: bool = "broadcast_generation_request_context" required,
-        pub config: ObservabilityWebhookDestinationConfig = "config" required,
+        pub config: ObservabilityWebhookDestinationConfig = "config" required in_place,
         /// ISO timestamp of when the destination was created.
         pub created_at: String = "created_at" required,
         /// Whether this destination is currently enabled.
         pub enabled: bool = "enabled" required,
         /// Optional structured filter rules controlling which events are forwarded.
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfig>> = "filter_rules" defaulted in_place,
         /// Stable public identifier for this destination.
         pub id: String = "id" required,
         /// Human-readable name for the destination.
@@ -3039,6 +3077,7 @@ impl ObservabilityWebhookDestination {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ObservabilityWebhookDestinationConfig {
         pub headers: Option<std::collections::BTreeMap<String, String>> = "headers" optional,
@@ -3095,6 +3134,7 @@ impl UpdateObservabilityDestinationRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdateObservabilityDestinationRequestBody {
         /// Optional allowlist of OpenRouter API key hashes. `null` clears the filter (all keys). Omitting leaves the current value. Must contain at least one hash if provided.
@@ -3111,7 +3151,7 @@ json_object! {
         pub config: Option<serde_json::Map<String, serde_json::Value>> = "config" optional,
         /// Whether the destination is enabled.
         pub enabled: Option<bool> = "enabled" optional,
-        pub filter_rules: Option<Box<ObservabilityFilterRulesConfigNullable>> = "filter_rules" optional,
+        pub filter_rules: Option<Box<ObservabilityFilterRulesConfigNullable>> = "filter_rules" optional in_place,
         /// Human-readable name for the destination.
         pub name: Option<String> = "name" optional,
         /// When true, request/response bodies are not forwarded — only metadata.

@@ -18,9 +18,10 @@ impl GetOrganizationSettingsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetOrganizationSettingsResponse {
-        pub data: OrganizationSettings = "data" required,
+        pub data: OrganizationSettings = "data" required in_place,
     }
 }
 
@@ -64,6 +65,7 @@ impl ListOrganizationMembersRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListOrganizationMembersResponse {
         /// List of organization members
@@ -135,6 +137,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OrganizationSettings {
         /// ID of the organization the settings belong to
@@ -175,6 +178,7 @@ impl From<UpdateOrganizationSettingsRequestBody> for UpdateOrganizationSettingsR
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdateOrganizationSettingsRequestBody {
         /// When true, the signed-in dashboard lists only the models the organization can use. `GET /api/v1/models` called with an API key always returns only the models that key can use, whatever this setting says; anonymous requests receive the public catalog.

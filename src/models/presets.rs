@@ -126,11 +126,12 @@ impl GetPresetVersionRequest {
 }
 
 json_object! {
+    in_place;
     /// A single version of a preset.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetPresetVersionResponse {
         /// A specific version of a preset, containing config and optional system prompt.
-        pub data: Option<Box<PresetDesignatedVersion>> = "data" defaulted,
+        pub data: Option<Box<PresetDesignatedVersion>> = "data" defaulted in_place,
     }
 }
 
@@ -184,10 +185,11 @@ impl ListPresetVersionsRequest {
 }
 
 json_object! {
+    in_place;
     /// A paginated list of preset versions.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListPresetVersionsResponse {
-        pub data: Vec<PresetDesignatedVersion> = "data" defaulted,
+        pub data: Vec<PresetDesignatedVersion> = "data" defaulted in_place,
         pub total_count: i64 = "total_count" required,
     }
 }
@@ -232,6 +234,7 @@ impl ListPresetsRequest {
 }
 
 json_object! {
+    in_place;
     /// A paginated list of presets.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListPresetsResponse {
@@ -324,6 +327,7 @@ impl Preset {
 }
 
 json_object! {
+    in_place;
     /// A specific version of a preset, containing config and optional system prompt.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PresetDesignatedVersion {

@@ -52,10 +52,11 @@ impl From<CreatePrivateEndpointRequestBody> for CreatePrivateEndpointRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreatePrivateEndpointRequestBody {
         /// Validate and activate in the same call. On a failed validation the draft is kept and returned with a 422, so fix it and call `/validate` and `/activate` instead of creating it again.
-        pub activate: Option<Box<PrivateEndpointActivation>> = "activate" optional,
+        pub activate: Option<Box<PrivateEndpointActivation>> = "activate" optional in_place,
         /// HTTPS base URL of your deployment. Required unless the provider derives its URL from the BYOK credential (Azure, Amazon Bedrock, Google Vertex).
         pub base_url: Option<String> = "base_url" optional,
         /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
@@ -69,11 +70,11 @@ json_object! {
         /// Permanent slug of the model this endpoint serves.
         pub model_permaslug: String = "model_permaslug" required,
         /// Negotiated per-token rates reported for requests routed to this endpoint.
-        pub pricing: Option<Box<PrivateEndpointPricing>> = "pricing" optional,
+        pub pricing: Option<Box<PrivateEndpointPricing>> = "pricing" optional in_place,
         /// Slug of the upstream provider.
         pub provider_slug: String = "provider_slug" required,
         /// Capabilities and limits to set over the ones copied from the public endpoint for this model and provider (or from the model). Omitted fields keep the copied values.
-        pub settings: Option<Box<UpdatePrivateEndpointSettingsRequest>> = "settings" optional,
+        pub settings: Option<Box<UpdatePrivateEndpointSettingsRequest>> = "settings" optional in_place,
         /// Model or deployment identifier sent to the upstream provider.
         pub upstream_model_id: String = "upstream_model_id" required,
     }
@@ -209,9 +210,10 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeletePrivateEndpointResponse {
-        pub data: DeletePrivateEndpointResponseData = "data" required,
+        pub data: DeletePrivateEndpointResponseData = "data" required in_place,
     }
 }
 
@@ -223,6 +225,7 @@ impl DeletePrivateEndpointResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeletePrivateEndpointResponseData {
         /// Stable identifier of the private endpoint.
@@ -297,6 +300,7 @@ impl ListPrivateEndpointsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListPrivateEndpointsResponse {
         pub data: Vec<PrivateEndpointSummary> = "data" defaulted,
@@ -536,6 +540,7 @@ impl PrivateEndpoint {
 }
 
 json_object! {
+    in_place;
     /// Validate and activate in the same call. On a failed validation the draft is kept and returned with a 422, so fix it and call `/validate` and `/activate` instead of creating it again.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateEndpointActivation {
@@ -552,6 +557,7 @@ impl PrivateEndpointActivation {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateEndpointCheck {
         /// Model the upstream reported serving, when it differs from the request.
@@ -684,6 +690,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateEndpointParameterCheck {
         pub parameter: String = "parameter" required,
@@ -699,6 +706,7 @@ impl PrivateEndpointParameterCheck {
 }
 
 json_object! {
+    in_place;
     /// Negotiated per-token rates reported for requests routed to this endpoint.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateEndpointPricing {
@@ -830,6 +838,7 @@ impl PrivateEndpointSettings {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateEndpointSettingsCompletions {
         /// Serves `/chat/completions`; `null` uses the provider default.
@@ -861,6 +870,7 @@ impl PrivateEndpointSettingsCompletions {
 pub type PrivateEndpointSettingsExcludedParametersItem = Parameter;
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateEndpointSettingsInputs {
         /// Accepts audio input. `null` keeps the provider default.
@@ -921,6 +931,7 @@ impl PrivateEndpointSettingsInputs {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateEndpointSettingsReasoning {
         /// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
@@ -944,6 +955,7 @@ impl PrivateEndpointSettingsReasoning {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateEndpointSettingsToolChoice {
         /// Accepts `tool_choice: "auto"`.
@@ -1039,11 +1051,12 @@ impl PrivateEndpointSummary {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateEndpointValidation {
-        pub checks: Vec<PrivateEndpointCheck> = "checks" defaulted,
+        pub checks: Vec<PrivateEndpointCheck> = "checks" defaulted in_place,
         /// Request parameters probed after the checks passed, each with whether the upstream honored it. Supported ones are recorded in `tested_parameters`. Absent on a failed run and for providers that run no parameter probes; empty when every probe group was already proven.
-        pub parameters: Option<Vec<PrivateEndpointParameterCheck>> = "parameters" optional,
+        pub parameters: Option<Vec<PrivateEndpointParameterCheck>> = "parameters" optional in_place,
         /// Whether every check passed.
         pub passed: bool = "passed" required,
     }
@@ -1063,9 +1076,10 @@ impl PrivateEndpointValidation {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateEndpointValidationResponse {
-        pub data: PrivateEndpointValidation = "data" required,
+        pub data: PrivateEndpointValidation = "data" required in_place,
     }
 }
 
@@ -1094,6 +1108,7 @@ impl UpdatePrivateEndpointParametersRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdatePrivateEndpointParametersRequestBody {
         /// Parameters the upstream supports beyond the tested ones. Replaces the earlier declaration; tested parameters stay. Order and repeated names are ignored, but the list holds at most as many entries as there are declarable parameters, repeats included. `tool_choice` requires `tools` to be tested or declared.
@@ -1126,10 +1141,11 @@ impl UpdatePrivateEndpointPricingRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdatePrivateEndpointPricingRequestBody {
         /// Negotiated per-token rates reported for requests routed to this endpoint.
-        pub pricing: PrivateEndpointPricing = "pricing" required,
+        pub pricing: PrivateEndpointPricing = "pricing" required in_place,
     }
 }
 
@@ -1158,6 +1174,7 @@ impl UpdatePrivateEndpointRequest {
 }
 
 json_object! {
+    in_place;
     /// Only the fields present change. `base_url`, `upstream_model_id`, `declared_zdr` and `declared_region` are accepted on a draft only; `pricing` and `declared_parameters` replace their value; `settings` is itself a partial update where `null` clears a limit or restores the provider default.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdatePrivateEndpointRequestBody {
@@ -1169,8 +1186,8 @@ json_object! {
         pub declared_region: Option<CreatePrivateEndpointRequestBodyDeclaredRegion> = "declared_region" optional,
         /// Attest that this deployment retains no prompt or completion data.
         pub declared_zdr: Option<bool> = "declared_zdr" optional,
-        pub pricing: Option<Box<PrivateEndpointPricing>> = "pricing" optional,
-        pub settings: Option<Box<UpdatePrivateEndpointSettingsRequest>> = "settings" optional,
+        pub pricing: Option<Box<PrivateEndpointPricing>> = "pricing" optional in_place,
+        pub settings: Option<Box<UpdatePrivateEndpointSettingsRequest>> = "settings" optional in_place,
         /// Model or deployment identifier sent to the upstream provider.
         pub upstream_model_id: Option<String> = "upstream_model_id" optional,
     }
@@ -1249,23 +1266,24 @@ impl UpdatePrivateEndpointRequestBody {
 }
 
 json_object! {
+    in_place;
     /// Capabilities and limits to set over the ones copied from the public endpoint for this model and provider (or from the model). Omitted fields keep the copied values.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdatePrivateEndpointSettingsRequest {
-        pub completions: Option<Box<UpdatePrivateEndpointSettingsRequestCompletions>> = "completions" optional,
+        pub completions: Option<Box<UpdatePrivateEndpointSettingsRequestCompletions>> = "completions" optional in_place,
         /// Longest prompt plus completion, in tokens, or `null` to keep the model default.
         pub context_length: Option<i64> = "context_length" optional,
         /// Request parameters the upstream rejects even though the model supports them; requests using one do not route here. Cannot name a tested parameter.
         pub excluded_parameters: Option<Vec<UpdatePrivateEndpointSettingsRequestExcludedParametersItem>> = "excluded_parameters" optional,
-        pub inputs: Option<Box<UpdatePrivateEndpointSettingsRequestInputs>> = "inputs" optional,
+        pub inputs: Option<Box<UpdatePrivateEndpointSettingsRequestInputs>> = "inputs" optional in_place,
         /// Longest completion the upstream returns, in tokens, or `null` to keep the model default.
         pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
         /// Longest prompt, in tokens, or `null` for no cap below the context length. Cannot exceed `context_length`, or the model context length while `context_length` is `null`.
         pub max_prompt_tokens: Option<i64> = "max_prompt_tokens" optional,
         /// Weight precision the deployment runs at; `unknown` when not stated.
         pub quantization: Option<PrivateEndpointQuantization> = "quantization" optional,
-        pub reasoning: Option<Box<UpdatePrivateEndpointSettingsRequestReasoning>> = "reasoning" optional,
-        pub tool_choice: Option<Box<UpdatePrivateEndpointSettingsRequestToolChoice>> = "tool_choice" optional,
+        pub reasoning: Option<Box<UpdatePrivateEndpointSettingsRequestReasoning>> = "reasoning" optional in_place,
+        pub tool_choice: Option<Box<UpdatePrivateEndpointSettingsRequestToolChoice>> = "tool_choice" optional in_place,
     }
 }
 
@@ -1366,6 +1384,7 @@ impl UpdatePrivateEndpointSettingsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdatePrivateEndpointSettingsRequestCompletions {
         /// Serves `/chat/completions`; `null` uses the provider default.
@@ -1411,6 +1430,7 @@ impl UpdatePrivateEndpointSettingsRequestCompletions {
 pub type UpdatePrivateEndpointSettingsRequestExcludedParametersItem = Parameter;
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdatePrivateEndpointSettingsRequestInputs {
         /// Accepts audio input. `null` keeps the provider default.
@@ -1506,6 +1526,7 @@ impl UpdatePrivateEndpointSettingsRequestInputs {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdatePrivateEndpointSettingsRequestReasoning {
         /// Where the upstream puts reasoning tokens in its response: `reasoning` and `reasoning-content` are response fields, `content-string` is inline in the message, `none` returns no reasoning. `null` uses the provider default.
@@ -1542,6 +1563,7 @@ impl UpdatePrivateEndpointSettingsRequestReasoning {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdatePrivateEndpointSettingsRequestToolChoice {
         /// Accepts `tool_choice: "auto"`.
@@ -1604,6 +1626,7 @@ impl ValidatePrivateEndpointRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ValidatePrivateEndpointRequestBody {
         /// Workspace whose BYOK credential is used for the live validation call. The workspace must belong to your account.

@@ -26,12 +26,13 @@ impl From<CreatePrivateProviderRequestBody> for CreatePrivateProviderRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreatePrivateProviderRequestBody {
         /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
         pub base_url: Option<String> = "base_url" optional,
         /// Defaults to training on and retaining prompts, the most conservative declaration. Your own declaration; it applies to your own traffic and OpenRouter does not verify it.
-        pub data_policy: Option<Box<PrivateProviderDataPolicy>> = "data_policy" optional,
+        pub data_policy: Option<Box<PrivateProviderDataPolicy>> = "data_policy" optional in_place,
         /// Defaults to `name`.
         pub display_name: Option<String> = "display_name" optional,
         /// Provider name, shown in your activity, logs and Broadcast output. 2-64 letters, numbers, spaces, dots, underscores or hyphens. Cannot be changed later. Neither the name nor its slug may match a public provider name or slug (case-insensitive); other customers may use the same name.
@@ -94,9 +95,10 @@ impl DeletePrivateProviderRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeletePrivateProviderResponse {
-        pub data: DeletePrivateProviderResponseData = "data" required,
+        pub data: DeletePrivateProviderResponseData = "data" required in_place,
     }
 }
 
@@ -108,6 +110,7 @@ impl DeletePrivateProviderResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeletePrivateProviderResponseData {
         /// The slug you chose, unique within your account. Use it as `provider_slug` when creating private endpoints and BYOK keys, and in `provider.order`, `only` and `ignore`.
@@ -137,9 +140,10 @@ impl GetPrivateProviderRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetPrivateProviderResponse {
-        pub data: PrivateProvider = "data" required,
+        pub data: PrivateProvider = "data" required in_place,
     }
 }
 
@@ -162,9 +166,10 @@ impl ListPrivateProvidersRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListPrivateProvidersResponse {
-        pub data: Vec<PrivateProvider> = "data" defaulted,
+        pub data: Vec<PrivateProvider> = "data" defaulted in_place,
     }
 }
 
@@ -176,13 +181,14 @@ impl ListPrivateProvidersResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateProvider {
         /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
         pub base_url: Option<String> = "base_url" defaulted,
         pub created_at: String = "created_at" required,
         /// Your declared data policy, or `null` when none was declared.
-        pub data_policy: Option<Box<PrivateProviderDeclaredDataPolicy>> = "data_policy" defaulted,
+        pub data_policy: Option<Box<PrivateProviderDeclaredDataPolicy>> = "data_policy" defaulted in_place,
         /// Human-readable provider name shown in the UI.
         pub display_name: String = "display_name" required,
         /// Provider name, shown in your activity, logs and Broadcast output.
@@ -225,6 +231,7 @@ impl PrivateProvider {
 }
 
 json_object! {
+    in_place;
     /// Defaults to training on and retaining prompts, the most conservative declaration. Your own declaration; it applies to your own traffic and OpenRouter does not verify it.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateProviderDataPolicy {
@@ -256,6 +263,7 @@ impl PrivateProviderDataPolicy {
 }
 
 json_object! {
+    in_place;
     /// Your declared data policy, or `null` when none was declared.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PrivateProviderDeclaredDataPolicy {
@@ -302,11 +310,12 @@ impl UpdatePrivateProviderRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdatePrivateProviderRequestBody {
         /// HTTPS base URL of an OpenAI-compatible API, used by private endpoints under this provider that set no URL of their own. Without it, each endpoint must set its own. Private, internal, metadata and OpenRouter hosts are rejected.
         pub base_url: Option<String> = "base_url" optional,
-        pub data_policy: Option<Box<UpdatePrivateProviderRequestBodyDataPolicy>> = "data_policy" optional,
+        pub data_policy: Option<Box<UpdatePrivateProviderRequestBodyDataPolicy>> = "data_policy" optional in_place,
         pub display_name: Option<String> = "display_name" optional,
     }
 }
@@ -337,6 +346,7 @@ impl UpdatePrivateProviderRequestBody {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdatePrivateProviderRequestBodyDataPolicy {
         /// Days prompts are retained. Must be `null` unless `retains_prompts` is true.

@@ -18,9 +18,10 @@ impl ListProvidersRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListProvidersResponse {
-        pub data: Vec<ListProvidersResponseDataItem> = "data" defaulted,
+        pub data: Vec<ListProvidersResponseDataItem> = "data" defaulted in_place,
     }
 }
 
@@ -32,6 +33,7 @@ impl ListProvidersResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListProvidersResponseDataItem {
         /// ISO 3166-1 Alpha-2 country codes of the provider datacenter locations

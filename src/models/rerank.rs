@@ -26,6 +26,7 @@ impl From<CreateRerankRequestBody> for CreateRerankRequest {
 }
 
 json_object! {
+    in_place;
     /// Rerank request input
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateRerankRequestBody {
@@ -33,7 +34,7 @@ json_object! {
         pub documents: Vec<CreateRerankRequestBodyDocumentsItem> = "documents" defaulted,
         /// The rerank model to use
         pub model: String = "model" required,
-        pub provider: Option<Box<ProviderPreferences>> = "provider" optional,
+        pub provider: Option<Box<ProviderPreferences>> = "provider" optional in_place,
         /// The search query to rerank documents against
         pub query: String = "query" required,
         /// A unique identifier for grouping related requests (e.g., a conversation or agent workflow). Used for observability grouping in Broadcast and private logging; never sent to the provider. If provided in both the request body and the x-session-id header, the body value takes precedence. Maximum of 256 characters.
@@ -41,7 +42,7 @@ json_object! {
         /// Number of most relevant documents to return
         pub top_n: Option<i64> = "top_n" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<Box<TraceConfig>> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional in_place,
         /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
         pub user: Option<String> = "user" optional,
     }
@@ -132,6 +133,7 @@ impl From<&str> for CreateRerankRequestBodyDocumentsItem {
 }
 
 json_object! {
+    in_place;
     /// A structured document with optional text and/or image content. At least one of `text` or `image` must be provided.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateRerankRequestBodyDocumentsItemObject {
@@ -162,6 +164,7 @@ impl CreateRerankRequestBodyDocumentsItemObject {
 }
 
 json_object! {
+    in_place;
     /// Rerank response containing ranked results
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateRerankResponse {
@@ -172,9 +175,9 @@ json_object! {
         /// The provider that served the rerank request
         pub provider: Option<String> = "provider" optional,
         /// List of rerank results sorted by relevance
-        pub results: Vec<CreateRerankResponseResultsItem> = "results" defaulted,
+        pub results: Vec<CreateRerankResponseResultsItem> = "results" defaulted in_place,
         /// Usage statistics
-        pub usage: Option<Box<CreateRerankResponseUsage>> = "usage" optional,
+        pub usage: Option<Box<CreateRerankResponseUsage>> = "usage" optional in_place,
     }
 }
 
@@ -211,11 +214,12 @@ impl CreateRerankResponse {
 }
 
 json_object! {
+    in_place;
     /// A single rerank result
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateRerankResponseResultsItem {
         /// The document object echoing the original input (text and/or image)
-        pub document: CreateRerankResponseResultsItemDocument = "document" required,
+        pub document: CreateRerankResponseResultsItemDocument = "document" required in_place,
         /// Index of the document in the original input list
         pub index: i64 = "index" required,
         /// Relevance score of the document to the query
@@ -240,6 +244,7 @@ impl CreateRerankResponseResultsItem {
 }
 
 json_object! {
+    in_place;
     /// The document object echoing the original input (text and/or image)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateRerankResponseResultsItemDocument {
@@ -270,6 +275,7 @@ impl CreateRerankResponseResultsItemDocument {
 }
 
 json_object! {
+    in_place;
     /// Usage statistics
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateRerankResponseUsage {

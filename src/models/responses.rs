@@ -266,6 +266,7 @@ impl From<AdditionalToolsItemToolsItemObject> for AdditionalToolsItemToolsItem {
 }
 
 json_object! {
+    in_place;
     /// Function tool definition
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AdditionalToolsItemToolsItemFunction {
@@ -382,6 +383,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AdditionalToolsItemToolsItemObject {
         pub r#type: String = "type" required,
@@ -400,10 +402,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A message routed between agents in a multi-agent session
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AgentMessageItem {
-        pub agent: Option<Box<AgentMessageItemAgent>> = "agent" optional,
+        pub agent: Option<Box<AgentMessageItemAgent>> = "agent" optional in_place,
         pub author: String = "author" required,
         pub content: Vec<AgentMessageItemContentItem> = "content" defaulted,
         pub id: Option<String> = "id" optional,
@@ -458,6 +461,7 @@ impl AgentMessageItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AgentMessageItemAgent {
         pub agent_name: String = "agent_name" required,
@@ -498,6 +502,7 @@ impl From<AgentMessageItemContentItemEncryptedContent> for AgentMessageItemConte
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AgentMessageItemContentItemEncryptedContent {
         pub encrypted_content: String = "encrypted_content" required,
@@ -521,6 +526,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// The audio of the withheld message: its `id` and `transcript`. The plugin does not retain `data` or `expires_at`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentChatAudio {
@@ -545,9 +551,10 @@ impl AlignmentChatAudio {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentChatImage {
-        pub image_url: AlignmentChatImageUrl = "image_url" required,
+        pub image_url: AlignmentChatImageUrl = "image_url" required in_place,
         pub r#type: AlignmentChatImageType = "type" required,
     }
 }
@@ -564,6 +571,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentChatImageUrl {
         pub url: String = "url" required,
@@ -578,16 +586,17 @@ impl AlignmentChatImageUrl {
 }
 
 json_object! {
+    in_place;
     /// The assistant message of the withheld turn, without reasoning. `audio` holds the id and transcript of the audio, without `data` or `expires_at`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentChatRejected {
         /// The audio of the withheld message: its `id` and `transcript`. The plugin does not retain `data` or `expires_at`.
-        pub audio: Option<Box<AlignmentChatAudio>> = "audio" optional,
+        pub audio: Option<Box<AlignmentChatAudio>> = "audio" optional in_place,
         pub content: Option<String> = "content" defaulted,
-        pub images: Option<Vec<AlignmentChatImage>> = "images" optional,
+        pub images: Option<Vec<AlignmentChatImage>> = "images" optional in_place,
         pub refusal: Option<String> = "refusal" defaulted,
         pub role: AlignmentChatRejectedRole = "role" required,
-        pub tool_calls: Option<Vec<AlignmentChatToolCall>> = "tool_calls" optional,
+        pub tool_calls: Option<Vec<AlignmentChatToolCall>> = "tool_calls" optional in_place,
     }
 }
 
@@ -641,9 +650,10 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentChatToolCall {
-        pub function: AlignmentChatToolCallFunction = "function" required,
+        pub function: AlignmentChatToolCallFunction = "function" required in_place,
         pub id: String = "id" required,
         pub r#type: AlignmentChatToolCallType = "type" required,
     }
@@ -657,6 +667,7 @@ impl AlignmentChatToolCall {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentChatToolCallFunction {
         pub arguments: String = "arguments" required,
@@ -879,6 +890,7 @@ impl From<ApplyPatchDeleteFileOperation> for ApplyPatchCallOperation {
 }
 
 json_object! {
+    in_place;
     /// Incremental chunk of `operation.diff` for an `apply_patch_call`. Matches OpenAI's streaming shape.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ApplyPatchCallOperationDiffDeltaEvent {
@@ -914,6 +926,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Emitted when `operation.diff` streaming completes for an `apply_patch_call`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ApplyPatchCallOperationDiffDoneEvent {
@@ -1020,6 +1033,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// The `create_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing the new file contents.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ApplyPatchCreateFileOperation {
@@ -1041,6 +1055,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// The `delete_file` variant of an `apply_patch_call.operation`. Identifies the file to remove; no diff is required.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ApplyPatchDeleteFileOperation {
@@ -1070,6 +1085,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Apply patch tool configuration
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ApplyPatchServerTool {
@@ -1085,6 +1101,7 @@ impl ApplyPatchServerTool {
 }
 
 json_object! {
+    in_place;
     /// Configuration for the openrouter:apply_patch server tool
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ApplyPatchServerToolConfig {
@@ -1107,11 +1124,12 @@ impl ApplyPatchServerToolConfig {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: validates V4A diff patches for file operations (create, update, delete). Restricted to the Responses API.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ApplyPatchServerToolOpenRouter {
         /// Configuration for the openrouter:apply_patch server tool
-        pub parameters: Option<Box<ApplyPatchServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<ApplyPatchServerToolConfig>> = "parameters" optional in_place,
         pub r#type: ApplyPatchServerToolOpenRouterType = "type" required,
     }
 }
@@ -1138,6 +1156,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// The `update_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing edits to an existing file.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ApplyPatchUpdateFileOperation {
@@ -1415,6 +1434,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BaseReasoningConfig {
         /// Controls which reasoning is available to the model. `auto` uses the model default (same as omitting); `all_turns` includes reasoning from earlier turns passed in input; `current_turn` limits to the current turn only. Only supported by OpenAI GPT-5.6 and newer.
@@ -1632,6 +1652,7 @@ impl From<NamespaceTool> for BaseResponsesResultToolsItem {
 }
 
 json_object! {
+    in_place;
     /// Function tool definition
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BaseResponsesResultToolsItemFunction {
@@ -1756,6 +1777,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Incremental chunk of code being streamed for a `code_interpreter_call`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CodeInterpreterCallCodeDeltaEvent {
@@ -1787,6 +1809,7 @@ impl CodeInterpreterCallCodeDeltaEvent {
 }
 
 json_object! {
+    in_place;
     /// Emitted when code streaming completes for a `code_interpreter_call`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CodeInterpreterCallCodeDoneEvent {
@@ -1818,6 +1841,7 @@ impl CodeInterpreterCallCodeDoneEvent {
 }
 
 json_object! {
+    in_place;
     /// Code interpreter call completed
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CodeInterpreterCallCompletedEvent {
@@ -1842,6 +1866,7 @@ impl CodeInterpreterCallCompletedEvent {
 }
 
 json_object! {
+    in_place;
     /// Code interpreter call in progress
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CodeInterpreterCallInProgressEvent {
@@ -1866,6 +1891,7 @@ impl CodeInterpreterCallInProgressEvent {
 }
 
 json_object! {
+    in_place;
     /// Code interpreter is executing the code
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CodeInterpreterCallInterpretingEvent {
@@ -1890,6 +1916,7 @@ impl CodeInterpreterCallInterpretingEvent {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CodeInterpreterFileOutput {
         /// Provider-issued download URL for the generated file. Typically signed and time-limited (see `expires_at`); fetch promptly rather than persisting the URL.
@@ -1994,6 +2021,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CodeInterpreterImageOutput {
         pub r#type: CodeInterpreterImageOutputType = "type" required,
@@ -2013,6 +2041,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CodeInterpreterLogsOutput {
         pub logs: String = "logs" required,
@@ -2073,6 +2102,7 @@ impl From<&str> for CodeInterpreterServerToolContainer {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CodeInterpreterServerToolContainerAuto {
         pub file_ids: Option<Vec<String>> = "file_ids" optional,
@@ -2125,6 +2155,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Local shell tool configuration
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CodexLocalShellTool {
@@ -2144,6 +2175,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A context compaction marker with encrypted summary
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CompactionItem {
@@ -2410,6 +2442,7 @@ impl From<OpenAIResponsesRefusalContent> for ContentPartDoneEventPart {
 }
 
 json_object! {
+    in_place;
     /// A context compaction marker with an optional encrypted summary
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContextCompactionItem {
@@ -2490,6 +2523,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Custom tool configuration
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CustomTool {
@@ -2543,6 +2577,7 @@ impl CustomTool {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when a custom tool call's freeform input is being streamed. Mirrors `response.function_call_arguments.delta` but for `custom` tools whose input is opaque text rather than JSON arguments.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CustomToolCallInputDeltaEvent {
@@ -2574,6 +2609,7 @@ impl CustomToolCallInputDeltaEvent {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when a custom tool call's freeform input streaming is complete. Mirrors `response.function_call_arguments.done` but for `custom` tools.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CustomToolCallInputDoneEvent {
@@ -2605,6 +2641,7 @@ impl CustomToolCallInputDoneEvent {
 }
 
 json_object! {
+    in_place;
     /// A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text rather than JSON arguments.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CustomToolCallItem {
@@ -2827,6 +2864,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CustomToolFormatText {
         pub r#type: CustomToolFormatTextType = "type" required,
@@ -2849,10 +2887,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Debug event emitted when debug.echo_upstream_body is true. Contains the transformed upstream request body or timing milestones.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DebugEvent {
-        pub debug: DebugEventDebug = "debug" required,
+        pub debug: DebugEventDebug = "debug" required in_place,
         pub sequence_number: i64 = "sequence_number" required,
         pub r#type: DebugEventType = "type" required,
     }
@@ -2871,6 +2910,7 @@ impl DebugEvent {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DebugEventDebug {
         pub echo_upstream_body: Option<serde_json::Map<String, serde_json::Value>> = "echo_upstream_body" optional,
@@ -3072,6 +3112,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when an error occurs during streaming
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ErrorEvent {
@@ -3123,6 +3164,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FileCitation {
         pub file_id: String = "file_id" required,
@@ -3150,6 +3192,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FilePath {
         pub file_id: String = "file_id" required,
@@ -3170,12 +3213,13 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// File search tool configuration
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FileSearchServerTool {
         pub filters: Option<FileSearchServerToolFilters> = "filters" optional,
         pub max_num_results: Option<i64> = "max_num_results" optional,
-        pub ranking_options: Option<Box<FileSearchServerToolRankingOptions>> = "ranking_options" optional,
+        pub ranking_options: Option<Box<FileSearchServerToolRankingOptions>> = "ranking_options" optional in_place,
         pub r#type: FileSearchServerToolType = "type" required,
         pub vector_store_ids: Vec<String> = "vector_store_ids" defaulted,
     }
@@ -3335,6 +3379,7 @@ impl From<f64> for FileSearchServerToolFiltersObjectValueObjectsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FileSearchServerToolRankingOptions {
         pub ranker: Option<FileSearchServerToolRankingOptionsRanker> = "ranker" optional,
@@ -3373,6 +3418,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// JSON object response format
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FormatJsonObjectConfig {
@@ -3392,6 +3438,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// JSON schema constrained response format
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FormatJsonSchemaConfig {
@@ -3441,6 +3488,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Plain text response format
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FormatTextConfig {
@@ -3487,6 +3535,7 @@ impl From<FormatJsonSchemaConfig> for Formats {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when function call arguments are being streamed
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FunctionCallArgsDeltaEvent {
@@ -3518,6 +3567,7 @@ impl FunctionCallArgsDeltaEvent {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when function call arguments streaming is complete
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FunctionCallArgsDoneEvent {
@@ -3552,6 +3602,7 @@ impl FunctionCallArgsDoneEvent {
 }
 
 json_object! {
+    in_place;
     /// A function call initiated by the model
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FunctionCallItem {
@@ -3567,7 +3618,7 @@ json_object! {
         /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
         pub subagent_id: Option<String> = "subagent_id" optional,
         /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
-        pub subagent_items: Option<Vec<FunctionCallItemSubagentItemsItem>> = "subagent_items" optional,
+        pub subagent_items: Option<Vec<FunctionCallItemSubagentItemsItem>> = "subagent_items" optional in_place,
         pub r#type: FunctionCallItemType = "type" required,
     }
 }
@@ -3670,6 +3721,7 @@ impl FunctionCallItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FunctionCallItemSubagentItemsItem {
         pub r#type: String = "type" required,
@@ -3795,14 +3847,15 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Structured analysis produced by the fusion analyst model.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionAnalysisResult {
         pub blind_spots: Vec<String> = "blind_spots" defaulted,
         pub consensus: Vec<String> = "consensus" defaulted,
-        pub contradictions: Vec<FusionAnalysisResultContradictionsItem> = "contradictions" defaulted,
-        pub partial_coverage: Vec<FusionAnalysisResultPartialCoverageItem> = "partial_coverage" defaulted,
-        pub unique_insights: Vec<FusionAnalysisResultUniqueInsightsItem> = "unique_insights" defaulted,
+        pub contradictions: Vec<FusionAnalysisResultContradictionsItem> = "contradictions" defaulted in_place,
+        pub partial_coverage: Vec<FusionAnalysisResultPartialCoverageItem> = "partial_coverage" defaulted in_place,
+        pub unique_insights: Vec<FusionAnalysisResultUniqueInsightsItem> = "unique_insights" defaulted in_place,
     }
 }
 
@@ -3827,9 +3880,10 @@ impl FusionAnalysisResult {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionAnalysisResultContradictionsItem {
-        pub stances: Vec<FusionAnalysisResultContradictionsItemStancesItem> = "stances" defaulted,
+        pub stances: Vec<FusionAnalysisResultContradictionsItemStancesItem> = "stances" defaulted in_place,
         pub topic: String = "topic" required,
     }
 }
@@ -3845,6 +3899,7 @@ impl FusionAnalysisResultContradictionsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionAnalysisResultContradictionsItemStancesItem {
         pub model: String = "model" required,
@@ -3860,6 +3915,7 @@ impl FusionAnalysisResultContradictionsItemStancesItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionAnalysisResultPartialCoverageItem {
         pub models: Vec<String> = "models" defaulted,
@@ -3875,6 +3931,7 @@ impl FusionAnalysisResultPartialCoverageItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionAnalysisResultUniqueInsightsItem {
         pub insight: String = "insight" required,
@@ -3890,11 +3947,12 @@ impl FusionAnalysisResultUniqueInsightsItem {
 }
 
 json_object! {
+    in_place;
     /// Emitted when the fusion analyst completes with the structured analysis.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionCallAnalysisCompletedEvent {
         /// Structured analysis produced by the fusion analyst model.
-        pub analysis: FusionAnalysisResult = "analysis" required,
+        pub analysis: FusionAnalysisResult = "analysis" required in_place,
         pub item_id: String = "item_id" required,
         pub output_index: i64 = "output_index" required,
         pub sequence_number: i64 = "sequence_number" required,
@@ -3926,6 +3984,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Emitted when the fusion analyst starts producing the structured analysis.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionCallAnalysisInProgressEvent {
@@ -3967,6 +4026,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Emitted when the openrouter:fusion tool call finishes.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionCallCompletedEvent {
@@ -3995,6 +4055,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Emitted when an openrouter:fusion tool call begins executing.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionCallInProgressEvent {
@@ -4023,6 +4084,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Emitted when a fusion analysis-panel model starts.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionCallPanelAddedEvent {
@@ -4058,6 +4120,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Emitted when a fusion panel model finishes with its full content.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionCallPanelCompletedEvent {
@@ -4096,6 +4159,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Incremental content token from a fusion panel model.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionCallPanelDeltaEvent {
@@ -4134,6 +4198,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Emitted when a fusion panel model fails.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionCallPanelFailedEvent {
@@ -4180,6 +4245,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Incremental reasoning token from a fusion panel model.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionCallPanelReasoningDeltaEvent {
@@ -4218,6 +4284,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A web page retrieved via web search during a fusion run.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionSource {
@@ -4236,6 +4303,7 @@ impl FusionSource {
 }
 
 json_object! {
+    in_place;
     /// Image generation call completed
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenCallCompletedEvent {
@@ -4260,6 +4328,7 @@ impl ImageGenCallCompletedEvent {
 }
 
 json_object! {
+    in_place;
     /// Image generation call is generating
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenCallGeneratingEvent {
@@ -4284,6 +4353,7 @@ impl ImageGenCallGeneratingEvent {
 }
 
 json_object! {
+    in_place;
     /// Image generation call in progress
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenCallInProgressEvent {
@@ -4308,6 +4378,7 @@ impl ImageGenCallInProgressEvent {
 }
 
 json_object! {
+    in_place;
     /// Image generation call with partial image
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenCallPartialImageEvent {
@@ -4342,12 +4413,13 @@ impl ImageGenCallPartialImageEvent {
 }
 
 json_object! {
+    in_place;
     /// Image generation tool configuration
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationServerTool {
         pub background: Option<ImageGenerationServerToolBackground> = "background" optional,
         pub input_fidelity: Option<ImageGenerationServerToolInputFidelity> = "input_fidelity" optional,
-        pub input_image_mask: Option<Box<ImageGenerationServerToolInputImageMask>> = "input_image_mask" optional,
+        pub input_image_mask: Option<Box<ImageGenerationServerToolInputImageMask>> = "input_image_mask" optional in_place,
         pub model: Option<String> = "model" optional,
         pub moderation: Option<ImageGenerationServerToolModeration> = "moderation" optional,
         pub output_compression: Option<i64> = "output_compression" optional,
@@ -4462,6 +4534,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationServerToolInputImageMask {
         pub file_id: Option<String> = "file_id" optional,
@@ -4530,6 +4603,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct IncompleteDetails {
         pub reason: Option<IncompleteDetailsReason> = "reason" optional,
@@ -4603,6 +4677,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// File input content item
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct InputFile {
@@ -4821,11 +4896,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Text input content item
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct InputText {
         /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
-        pub prompt_cache_breakpoint: Option<Box<PromptCacheBreakpoint>> = "prompt_cache_breakpoint" optional,
+        pub prompt_cache_breakpoint: Option<Box<PromptCacheBreakpoint>> = "prompt_cache_breakpoint" optional in_place,
         pub text: String = "text" required,
         pub r#type: InputTextType = "type" required,
     }
@@ -4861,6 +4937,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Video input content item
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct InputVideo {
@@ -5298,6 +5375,7 @@ impl From<InputMessageItem> for InputsObjectsItem {
 }
 
 json_object! {
+    in_place;
     /// An output message item
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct InputsObjectsItemAssistant {
@@ -5400,14 +5478,15 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// An output item containing reasoning
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct InputsObjectsItemReasoning {
-        pub content: Option<Vec<ReasoningTextContent>> = "content" optional,
+        pub content: Option<Vec<ReasoningTextContent>> = "content" optional in_place,
         pub encrypted_content: Option<String> = "encrypted_content" optional,
         pub id: String = "id" required,
         pub status: Option<OutputItemReasoningStatus> = "status" optional,
-        pub summary: Option<Vec<ReasoningSummaryText>> = "summary" defaulted,
+        pub summary: Option<Vec<ReasoningSummaryText>> = "summary" defaulted in_place,
         pub r#type: OutputItemReasoningType = "type" required,
         pub format: Option<ReasoningFormat> = "format" optional,
         /// A signature for the reasoning content, used for verification
@@ -5497,6 +5576,7 @@ impl InputsObjectsItemReasoning {
 }
 
 json_object! {
+    in_place;
     /// A reference to a previous response item by ID
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ItemReferenceItem {
@@ -5517,12 +5597,13 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Web search tool configuration
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct LegacyWebSearchServerTool {
         /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
         pub engine: Option<WebSearchEngineEnum> = "engine" optional,
-        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional,
+        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional in_place,
         /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
         pub max_results: Option<i64> = "max_results" optional,
         /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
@@ -5533,9 +5614,9 @@ json_object! {
         pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
         pub r#type: LegacyWebSearchServerToolType = "type" required,
         /// User location information for web search
-        pub user_location: Option<Box<WebSearchUserLocation>> = "user_location" optional,
+        pub user_location: Option<Box<WebSearchUserLocation>> = "user_location" optional in_place,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional in_place,
     }
 }
 
@@ -5655,6 +5736,7 @@ impl LocalShellCallItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct LocalShellCallItemAction {
         pub command: Vec<String> = "command" defaulted,
@@ -5729,6 +5811,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Output from a local shell command execution
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct LocalShellCallOutputItem {
@@ -5770,6 +5853,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Request for approval to execute an MCP tool
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpApprovalRequestItem {
@@ -5805,6 +5889,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// User response to an MCP tool approval request
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpApprovalResponseItem {
@@ -5861,6 +5946,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// An MCP tool call with its output or error
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpCallItem {
@@ -5927,6 +6013,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// The MCP server request failed at the HTTP layer
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpHttpError {
@@ -5948,13 +6035,14 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// List of available MCP tools from a server
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpListToolsItem {
         pub error: Option<String> = "error" optional,
         pub id: String = "id" required,
         pub server_label: String = "server_label" required,
-        pub tools: Vec<McpListToolsItemToolsItem> = "tools" defaulted,
+        pub tools: Vec<McpListToolsItemToolsItem> = "tools" defaulted in_place,
         pub r#type: McpListToolsItemType = "type" required,
     }
 }
@@ -5991,6 +6079,7 @@ impl McpListToolsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpListToolsItemToolsItem {
         pub annotations: Option<serde_json::Value> = "annotations" optional,
@@ -6037,6 +6126,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// The MCP server returned a protocol-level error
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpProtocolError {
@@ -6058,6 +6148,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// MCP (Model Context Protocol) tool configuration
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpServerTool {
@@ -6180,6 +6271,7 @@ impl From<Vec<&str>> for McpServerToolAllowedTools {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpServerToolAllowedToolsObject {
         pub read_only: Option<bool> = "read_only" optional,
@@ -6239,10 +6331,11 @@ impl From<McpServerToolRequireApprovalString> for McpServerToolRequireApproval {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpServerToolRequireApprovalObject {
-        pub always: Option<Box<McpServerToolRequireApprovalObjectAlways>> = "always" optional,
-        pub never: Option<Box<McpServerToolRequireApprovalObjectNever>> = "never" optional,
+        pub always: Option<Box<McpServerToolRequireApprovalObjectAlways>> = "always" optional in_place,
+        pub never: Option<Box<McpServerToolRequireApprovalObjectNever>> = "never" optional in_place,
     }
 }
 
@@ -6266,6 +6359,7 @@ impl McpServerToolRequireApprovalObject {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpServerToolRequireApprovalObjectAlways {
         pub tool_names: Option<Vec<String>> = "tool_names" optional,
@@ -6286,6 +6380,7 @@ impl McpServerToolRequireApprovalObjectAlways {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpServerToolRequireApprovalObjectNever {
         pub tool_names: Option<Vec<String>> = "tool_names" optional,
@@ -6357,6 +6452,7 @@ impl From<&str> for McpToolCallError {
 }
 
 json_object! {
+    in_place;
     /// The MCP tool ran but reported a failure
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct McpToolExecutionError {
@@ -6383,6 +6479,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A function tool grouped inside a namespace tool
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct NamespaceFunctionTool {
@@ -6506,6 +6603,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Groups function/custom tools under a shared namespace
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct NamespaceTool {
@@ -6557,6 +6655,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenAIResponseCustomToolCall {
         /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
@@ -6694,6 +6793,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenAIResponseFunctionToolCall {
         pub arguments: String = "arguments" required,
@@ -6708,7 +6808,7 @@ json_object! {
         /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
         pub subagent_id: Option<String> = "subagent_id" optional,
         /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
-        pub subagent_items: Option<Vec<OpenAIResponseFunctionToolCallSubagentItemsItem>> = "subagent_items" optional,
+        pub subagent_items: Option<Vec<OpenAIResponseFunctionToolCallSubagentItemsItem>> = "subagent_items" optional in_place,
         pub r#type: OpenAIResponseFunctionToolCallType = "type" required,
     }
 }
@@ -6875,6 +6975,7 @@ impl From<InputFile> for OpenAIResponseFunctionToolCallOutputValueObjectsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenAIResponseFunctionToolCallSubagentItemsItem {
         pub r#type: String = "type" required,
@@ -7027,6 +7128,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenAIResponsesRefusalContent {
         pub refusal: String = "refusal" required,
@@ -7108,6 +7210,7 @@ impl From<OpenAIResponsesToolChoiceString> for OpenAIResponsesToolChoice {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenAIResponsesToolChoiceApplyPatch {
         pub r#type: OpenAIResponsesToolChoiceApplyPatchType = "type" required,
@@ -7126,6 +7229,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenAIResponsesToolChoiceFunction {
         pub name: String = "name" required,
@@ -7166,6 +7270,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenAIResponsesToolChoiceShell {
         pub r#type: OpenAIResponsesToolChoiceShellType = "type" required,
@@ -7199,6 +7304,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenAIResponsesUsageInputTokensDetails {
         pub cache_write_tokens: Option<i64> = "cache_write_tokens" optional,
@@ -7227,6 +7333,7 @@ impl OpenAIResponsesUsageInputTokensDetails {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenAIResponsesUsageOutputTokensDetails {
         pub reasoning_tokens: i64 = "reasoning_tokens" required,
@@ -7324,11 +7431,12 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter-specific details of a failed response, such as the alignment object of an alignment error.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenResponsesErrorMetadata {
         /// Beta. The result of the alignment plugin for this request; the shape may change.
-        pub alignment: Option<Box<OpenResponsesErrorMetadataAlignment>> = "alignment" optional,
+        pub alignment: Option<Box<OpenResponsesErrorMetadataAlignment>> = "alignment" optional in_place,
     }
 }
 
@@ -7346,6 +7454,7 @@ impl OpenResponsesErrorMetadata {
 }
 
 json_object! {
+    in_place;
     /// Beta. The result of the alignment plugin for this request; the shape may change.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenResponsesErrorMetadataAlignment {
@@ -7948,6 +8057,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A client tool call that OpenRouter Armor blocked. Emitted in place of the call when `plugins[armor].output_mode` is `custom_item`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputArmorBlockedItem {
@@ -8128,6 +8238,7 @@ impl OutputBashServerToolItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputBashServerToolItemFilesItem {
         pub container_id: String = "container_id" required,
@@ -8392,6 +8503,7 @@ impl OutputComputerCallItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputComputerCallItemPendingSafetyChecksItem {
         pub code: String = "code" required,
@@ -8420,6 +8532,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A call to a custom (freeform-grammar) tool created by the model — distinct from `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text rather than JSON arguments.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputCustomToolCallItem {
@@ -8705,6 +8818,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputFunctionCallItem {
         pub arguments: String = "arguments" required,
@@ -8720,7 +8834,7 @@ json_object! {
         /// EXPERIMENTAL — subject to change without notice. String id that matches the `call_id` of the `openrouter:subagent` server tool call that spawned the subagent. Present on every `function_call` item the subagent projects; absent on ordinary function calls.
         pub subagent_id: Option<String> = "subagent_id" optional,
         /// EXPERIMENTAL — subject to change without notice. The subagent's output items produced on this turn. Treat this as an opaque object; you must replay it in the request so that the subagent can continue execution of the tool with the same context. If a subagent created multiple parallel tool calls, only the first tool call will have this field. The other tool calls will only have `subagent_id`. Present only if the tool call originates from a subagent spawned by the `openrouter:subagent` server tool.
-        pub subagent_items: Option<Vec<OutputFunctionCallItemSubagentItemsItem>> = "subagent_items" optional,
+        pub subagent_items: Option<Vec<OutputFunctionCallItemSubagentItemsItem>> = "subagent_items" optional in_place,
     }
 }
 
@@ -8780,6 +8894,7 @@ impl OutputFunctionCallItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputFunctionCallItemSubagentItemsItem {
         pub r#type: String = "type" required,
@@ -8876,6 +8991,7 @@ impl OutputFusionServerToolItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputFusionServerToolItemFailedModelsItem {
         /// Error message describing why the model failed.
@@ -8901,6 +9017,7 @@ impl OutputFusionServerToolItemFailedModelsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputFusionServerToolItemResponsesItem {
         pub content: Option<String> = "content" optional,
@@ -9239,6 +9356,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputItemCustomToolCall {
         /// True when the model called a tool declared with `async: true` and may continue its turn before the output is returned. Return the result in a later request as a `function_call_output` with this `call_id`.
@@ -9331,6 +9449,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputItemFunctionCall {
         pub arguments: String = "arguments" required,
@@ -9440,13 +9559,14 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputItemReasoning {
-        pub content: Option<Vec<ReasoningTextContent>> = "content" optional,
+        pub content: Option<Vec<ReasoningTextContent>> = "content" optional in_place,
         pub encrypted_content: Option<String> = "encrypted_content" optional,
         pub id: String = "id" required,
         pub status: Option<OutputItemReasoningStatus> = "status" optional,
-        pub summary: Vec<ReasoningSummaryText> = "summary" defaulted,
+        pub summary: Vec<ReasoningSummaryText> = "summary" defaulted in_place,
         pub r#type: OutputItemReasoningType = "type" required,
     }
 }
@@ -9559,6 +9679,7 @@ impl From<OutputItemWebSearchCallActionFindInPage> for OutputItemWebSearchCallAc
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputItemWebSearchCallActionFindInPage {
         pub pattern: String = "pattern" required,
@@ -9579,6 +9700,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputItemWebSearchCallActionOpenPage {
         pub r#type: OutputItemWebSearchCallActionOpenPageType = "type" required,
@@ -9611,11 +9733,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputItemWebSearchCallActionSearch {
         pub queries: Option<Vec<String>> = "queries" optional,
         pub query: String = "query" required,
-        pub sources: Option<Vec<WebSearchSource>> = "sources" optional,
+        pub sources: Option<Vec<WebSearchSource>> = "sources" optional in_place,
         pub r#type: OutputItemWebSearchCallActionSearchType = "type" required,
     }
 }
@@ -10003,6 +10126,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputMessage {
         pub content: Vec<OutputMessageContentItem> = "content" defaulted,
@@ -10069,6 +10193,7 @@ impl From<OpenAIResponsesRefusalContent> for OutputMessageContentItem {
 }
 
 json_object! {
+    in_place;
     /// An output message item
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputMessageItem {
@@ -10148,14 +10273,15 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// An output item containing reasoning
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputReasoningItem {
-        pub content: Option<Vec<ReasoningTextContent>> = "content" optional,
+        pub content: Option<Vec<ReasoningTextContent>> = "content" optional in_place,
         pub encrypted_content: Option<String> = "encrypted_content" optional,
         pub id: String = "id" required,
         pub status: Option<OutputItemReasoningStatus> = "status" optional,
-        pub summary: Vec<ReasoningSummaryText> = "summary" defaulted,
+        pub summary: Vec<ReasoningSummaryText> = "summary" defaulted in_place,
         pub r#type: OutputItemReasoningType = "type" required,
         pub format: Option<ReasoningFormat> = "format" optional,
         /// A signature for the reasoning content, used for verification
@@ -10346,6 +10472,7 @@ impl OutputShellCallItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputShellCallItemAction {
         pub commands: Vec<String> = "commands" defaulted,
@@ -10452,6 +10579,7 @@ impl OutputShellCallOutputItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputShellCallOutputItemFilesItem {
         pub container_id: String = "container_id" required,
@@ -10596,6 +10724,7 @@ impl OutputShellServerToolItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputShellServerToolItemAction {
         pub commands: Vec<String> = "commands" defaulted,
@@ -10638,6 +10767,7 @@ impl OutputShellServerToolItemAction {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputShellServerToolItemFilesItem {
         pub container_id: String = "container_id" required,
@@ -10941,6 +11071,7 @@ impl OutputToolSearchServerToolItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputToolSearchServerToolItemMatchesItem {
         pub definition: serde_json::Map<String, serde_json::Value> = "definition" defaulted,
@@ -11119,11 +11250,12 @@ impl OutputWebSearchServerToolItem {
 }
 
 json_object! {
+    in_place;
     /// The search action performed, matching OpenAI web_search_call.action shape. Includes the query the model issued and optional source URLs returned by the search provider.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputWebSearchServerToolItemAction {
         pub query: String = "query" required,
-        pub sources: Option<Vec<OutputWebSearchServerToolItemActionSourcesItem>> = "sources" optional,
+        pub sources: Option<Vec<OutputWebSearchServerToolItemActionSourcesItem>> = "sources" optional in_place,
         pub r#type: OutputWebSearchServerToolItemActionType = "type" required,
     }
 }
@@ -11142,6 +11274,7 @@ impl OutputWebSearchServerToolItemAction {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OutputWebSearchServerToolItemActionSourcesItem {
         pub r#type: OutputWebSearchServerToolItemActionSourcesItemType = "type" required,
@@ -11169,12 +11302,13 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Web search preview tool configuration (2025-03-11 version)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Preview20250311WebSearchServerTool {
         /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
         pub engine: Option<WebSearchEngineEnum> = "engine" optional,
-        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional,
+        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional in_place,
         /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
         pub max_results: Option<i64> = "max_results" optional,
         /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
@@ -11184,9 +11318,9 @@ json_object! {
         /// Size of the search context for web search tools
         pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
         pub r#type: Preview20250311WebSearchServerToolType = "type" required,
-        pub user_location: Option<Box<PreviewWebSearchUserLocation>> = "user_location" optional,
+        pub user_location: Option<Box<PreviewWebSearchUserLocation>> = "user_location" optional in_place,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional in_place,
     }
 }
 
@@ -11275,12 +11409,13 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Web search preview tool configuration
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PreviewWebSearchServerTool {
         /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
         pub engine: Option<WebSearchEngineEnum> = "engine" optional,
-        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional,
+        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional in_place,
         /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
         pub max_results: Option<i64> = "max_results" optional,
         /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
@@ -11290,9 +11425,9 @@ json_object! {
         /// Size of the search context for web search tools
         pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
         pub r#type: PreviewWebSearchServerToolType = "type" required,
-        pub user_location: Option<Box<PreviewWebSearchUserLocation>> = "user_location" optional,
+        pub user_location: Option<Box<PreviewWebSearchUserLocation>> = "user_location" optional in_place,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional in_place,
     }
 }
 
@@ -11381,6 +11516,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PreviewWebSearchUserLocation {
         pub city: Option<String> = "city" optional,
@@ -11462,6 +11598,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningConfig {
         /// Controls which reasoning is available to the model. `auto` uses the model default (same as omitting); `all_turns` includes reasoning from earlier turns passed in input; `current_turn` limits to the current turn only. Only supported by OpenAI GPT-5.6 and newer.
@@ -11578,6 +11715,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when reasoning text delta is streamed
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningDeltaEvent {
@@ -11612,6 +11750,7 @@ impl ReasoningDeltaEvent {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when reasoning text streaming is complete
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningDoneEvent {
@@ -11646,14 +11785,15 @@ impl ReasoningDoneEvent {
 }
 
 json_object! {
+    in_place;
     /// Reasoning output item with signature and format extensions
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningItem {
-        pub content: Option<Vec<ReasoningTextContent>> = "content" optional,
+        pub content: Option<Vec<ReasoningTextContent>> = "content" optional in_place,
         pub encrypted_content: Option<String> = "encrypted_content" optional,
         pub id: String = "id" required,
         pub status: Option<OutputItemReasoningStatus> = "status" optional,
-        pub summary: Vec<ReasoningSummaryText> = "summary" defaulted,
+        pub summary: Vec<ReasoningSummaryText> = "summary" defaulted in_place,
         pub r#type: OutputItemReasoningType = "type" required,
         pub format: Option<ReasoningFormat> = "format" optional,
         pub signature: Option<String> = "signature" optional,
@@ -11744,12 +11884,13 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when a reasoning summary part is added
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningSummaryPartAddedEvent {
         pub item_id: String = "item_id" required,
         pub output_index: i64 = "output_index" required,
-        pub part: ReasoningSummaryText = "part" required,
+        pub part: ReasoningSummaryText = "part" required in_place,
         pub sequence_number: i64 = "sequence_number" required,
         pub summary_index: i64 = "summary_index" required,
         pub r#type: BaseReasoningSummaryPartAddedEventType = "type" required,
@@ -11778,12 +11919,13 @@ impl ReasoningSummaryPartAddedEvent {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when a reasoning summary part is complete
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningSummaryPartDoneEvent {
         pub item_id: String = "item_id" required,
         pub output_index: i64 = "output_index" required,
-        pub part: ReasoningSummaryText = "part" required,
+        pub part: ReasoningSummaryText = "part" required in_place,
         pub sequence_number: i64 = "sequence_number" required,
         pub summary_index: i64 = "summary_index" required,
         pub r#type: BaseReasoningSummaryPartDoneEventType = "type" required,
@@ -11812,6 +11954,7 @@ impl ReasoningSummaryPartDoneEvent {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningSummaryText {
         pub text: String = "text" required,
@@ -11827,6 +11970,7 @@ impl ReasoningSummaryText {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when reasoning summary text delta is streamed
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningSummaryTextDeltaEvent {
@@ -11861,6 +12005,7 @@ impl ReasoningSummaryTextDeltaEvent {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when reasoning summary text streaming is complete
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningSummaryTextDoneEvent {
@@ -11907,6 +12052,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningTextContent {
         pub text: String = "text" required,
@@ -11926,6 +12072,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when a refusal delta is streamed
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct RefusalDeltaEvent {
@@ -11960,6 +12107,7 @@ impl RefusalDeltaEvent {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when refusal streaming is complete
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct RefusalDoneEvent {
@@ -12007,10 +12155,11 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ResponseOutputText {
         pub annotations: Option<Vec<OpenAIResponsesAnnotation>> = "annotations" optional,
-        pub logprobs: Option<Vec<ResponseOutputTextLogprobsItem>> = "logprobs" optional,
+        pub logprobs: Option<Vec<ResponseOutputTextLogprobsItem>> = "logprobs" optional in_place,
         pub text: String = "text" required,
         pub r#type: ResponseOutputTextType = "type" required,
     }
@@ -12042,12 +12191,13 @@ impl ResponseOutputText {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ResponseOutputTextLogprobsItem {
         pub bytes: Vec<i64> = "bytes" defaulted,
         pub logprob: f64 = "logprob" required,
         pub token: String = "token" required,
-        pub top_logprobs: Vec<ResponseOutputTextLogprobsItemTopLogprobsItem> = "top_logprobs" defaulted,
+        pub top_logprobs: Vec<ResponseOutputTextLogprobsItemTopLogprobsItem> = "top_logprobs" defaulted in_place,
     }
 }
 
@@ -12070,6 +12220,7 @@ impl ResponseOutputTextLogprobsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ResponseOutputTextLogprobsItemTopLogprobsItem {
         pub bytes: Vec<i64> = "bytes" defaulted,
@@ -12090,14 +12241,15 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Request schema for Responses endpoint
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ResponsesRequest {
         pub background: Option<bool> = "background" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         /// Debug options for inspecting request transformations (streaming only)
-        pub debug: Option<Box<ChatDebugOptions>> = "debug" optional,
+        pub debug: Option<Box<ChatDebugOptions>> = "debug" optional in_place,
         /// Opt-in versioned router-level deferred-tool protocol. Replay assistant reasoning unchanged on continuation; keep the catalog unchanged.
         pub deferred_tools: Option<Box<DeferredToolsControl>> = "deferred_tools" optional,
         pub frequency_penalty: Option<f64> = "frequency_penalty" optional,
@@ -12122,14 +12274,14 @@ json_object! {
         pub presence_penalty: Option<f64> = "presence_penalty" optional,
         /// Not supported on this proxy. Each response request is independent: no responses are stored, so a previous response cannot be referenced. Requests with a non-null value are rejected with a 400 error. Send the full conversation history in `input` instead.
         pub previous_response_id: Option<serde_json::Value> = "previous_response_id" optional,
-        pub prompt: Option<Box<StoredPromptTemplate>> = "prompt" optional,
+        pub prompt: Option<Box<StoredPromptTemplate>> = "prompt" optional in_place,
         pub prompt_cache_key: Option<String> = "prompt_cache_key" optional,
         /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
-        pub prompt_cache_options: Option<Box<PromptCacheOptions>> = "prompt_cache_options" optional,
+        pub prompt_cache_options: Option<Box<PromptCacheOptions>> = "prompt_cache_options" optional in_place,
         /// When multiple model providers are available, optionally indicate your routing preference.
-        pub provider: Option<Box<ProviderPreferences>> = "provider" optional,
+        pub provider: Option<Box<ProviderPreferences>> = "provider" optional in_place,
         /// Configuration for reasoning mode in the response
-        pub reasoning: Option<Box<ReasoningConfig>> = "reasoning" optional,
+        pub reasoning: Option<Box<ReasoningConfig>> = "reasoning" optional in_place,
         /// **DEPRECATED** Use providers.sort.partition instead. Backwards-compatible alias for providers.sort.partition. Accepts legacy values: "fallback" (maps to "model"), "sort" (maps to "none").
         pub route: Option<DeprecatedRoute> = "route" optional,
         /// Recommended per-end-user identifier for abuse isolation. Use a stable ID, hash, or pseudonym. When a provider requires a user identity, OpenRouter folds it into the hashed identity sent upstream and never forwards it raw. If omitted, requests use an account-level identity, so provider policy blocks can affect the whole account.
@@ -12146,14 +12298,14 @@ json_object! {
         pub stream: Option<bool> = "stream" optional,
         pub temperature: Option<f64> = "temperature" optional,
         /// Text output configuration including format and verbosity
-        pub text: Option<Box<TextExtendedConfig>> = "text" optional,
+        pub text: Option<Box<TextExtendedConfig>> = "text" optional in_place,
         pub tool_choice: Option<OpenAIResponsesToolChoice> = "tool_choice" optional,
         pub tools: Option<Vec<ResponsesRequestToolsItem>> = "tools" optional,
         pub top_k: Option<i64> = "top_k" optional,
         pub top_logprobs: Option<i64> = "top_logprobs" optional,
         pub top_p: Option<f64> = "top_p" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<Box<TraceConfig>> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional in_place,
         pub truncation: Option<OpenAIResponsesTruncation> = "truncation" optional,
         /// A unique identifier representing your end-user, which helps distinguish between different users of your app. This allows your app to identify specific users in case of abuse reports, preventing your entire app from being affected by the actions of individual users. Maximum of 256 characters.
         pub user: Option<String> = "user" optional,
@@ -12967,6 +13119,7 @@ impl From<ToolSearchServerTool> for ResponsesRequestToolsItem {
 }
 
 json_object! {
+    in_place;
     /// Function tool definition
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ResponsesRequestToolsItemFunction {
@@ -13107,11 +13260,12 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: searches and filters AI models available on OpenRouter
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SearchModelsServerToolOpenRouter {
         /// Configuration for the openrouter:experimental__search_models server tool
-        pub parameters: Option<Box<SearchModelsServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<SearchModelsServerToolConfig>> = "parameters" optional in_place,
         pub r#type: SearchModelsServerToolOpenRouterType = "type" required,
     }
 }
@@ -13134,10 +13288,11 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A shell command execution call (newer variant)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ShellCallItem {
-        pub action: ShellCallItemAction = "action" required,
+        pub action: ShellCallItemAction = "action" required in_place,
         /// The raw tool-call arguments string as emitted by the model. Echo back unchanged when replaying history; used verbatim to preserve provider prompt-cache prefixes.
         pub arguments: Option<String> = "arguments" optional,
         pub call_id: String = "call_id" required,
@@ -13210,6 +13365,7 @@ impl ShellCallItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ShellCallItemAction {
         pub commands: Vec<String> = "commands" defaulted,
@@ -13296,6 +13452,7 @@ impl From<ShellCallOutputContentOutcomeTimeout> for ShellCallOutputContentOutcom
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ShellCallOutputContentOutcomeExit {
         pub exit_code: i64 = "exit_code" required,
@@ -13315,6 +13472,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ShellCallOutputContentOutcomeTimeout {
         pub r#type: ShellCallOutputContentOutcomeTimeoutType = "type" required,
@@ -13333,6 +13491,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Output from a shell command execution (newer variant)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ShellCallOutputItem {
@@ -13342,7 +13501,7 @@ json_object! {
         /// The error message when the sandbox call failed before producing a result, as echoed from a failed `shell_call_output` emission.
         pub error: Option<String> = "error" optional,
         /// Citations for the files the sandbox command created or modified, most-recently-touched first (at most 10). Retrieve them via the Container Files API.
-        pub files: Option<Vec<ShellCallOutputItemFilesItem>> = "files" optional,
+        pub files: Option<Vec<ShellCallOutputItemFilesItem>> = "files" optional in_place,
         pub id: Option<String> = "id" optional,
         pub max_output_length: Option<i64> = "max_output_length" optional,
         pub output: Vec<ShellCallOutputContent> = "output" defaulted,
@@ -13427,6 +13586,7 @@ impl ShellCallOutputItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ShellCallOutputItemFilesItem {
         pub container_id: String = "container_id" required,
@@ -13477,6 +13637,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Shell tool configuration
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ShellServerTool {
@@ -13496,6 +13657,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct StoredPromptTemplate {
         pub id: String = "id" required,
@@ -14034,13 +14196,14 @@ impl StreamEventsResponseOutputItemDone {
 }
 
 json_object! {
+    in_place;
     /// Log probability information for a token
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct StreamLogprob {
         pub bytes: Option<Vec<i64>> = "bytes" optional,
         pub logprob: f64 = "logprob" required,
         pub token: String = "token" required,
-        pub top_logprobs: Option<Vec<StreamLogprobTopLogprob>> = "top_logprobs" optional,
+        pub top_logprobs: Option<Vec<StreamLogprobTopLogprob>> = "top_logprobs" optional in_place,
     }
 }
 
@@ -14070,6 +14233,7 @@ impl StreamLogprob {
 }
 
 json_object! {
+    in_place;
     /// Alternative token with its log probability
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct StreamLogprobTopLogprob {
@@ -14105,13 +14269,14 @@ impl StreamLogprobTopLogprob {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when a text delta is streamed
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TextDeltaEvent {
         pub content_index: i64 = "content_index" required,
         pub delta: String = "delta" required,
         pub item_id: String = "item_id" required,
-        pub logprobs: Vec<StreamLogprob> = "logprobs" defaulted,
+        pub logprobs: Vec<StreamLogprob> = "logprobs" defaulted in_place,
         pub output_index: i64 = "output_index" required,
         pub sequence_number: i64 = "sequence_number" required,
         pub r#type: BaseTextDeltaEventType = "type" required,
@@ -14142,12 +14307,13 @@ impl TextDeltaEvent {
 }
 
 json_object! {
+    in_place;
     /// Event emitted when text streaming is complete
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TextDoneEvent {
         pub content_index: i64 = "content_index" required,
         pub item_id: String = "item_id" required,
-        pub logprobs: Vec<StreamLogprob> = "logprobs" defaulted,
+        pub logprobs: Vec<StreamLogprob> = "logprobs" defaulted in_place,
         pub output_index: i64 = "output_index" required,
         pub sequence_number: i64 = "sequence_number" required,
         pub text: String = "text" required,
@@ -14179,6 +14345,7 @@ impl TextDoneEvent {
 }
 
 json_object! {
+    in_place;
     /// Text output configuration including format and verbosity
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TextExtendedConfig {
@@ -14608,6 +14775,7 @@ impl From<ToolSearchOutputItemToolsItemObject> for ToolSearchOutputItemToolsItem
 }
 
 json_object! {
+    in_place;
     /// Function tool definition
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ToolSearchOutputItemToolsItemFunction {
@@ -14724,6 +14892,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ToolSearchOutputItemToolsItemObject {
         pub r#type: String = "type" required,
@@ -14749,6 +14918,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct URLCitation {
         pub content: Option<String> = "content" optional,
@@ -14791,20 +14961,21 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Usage {
         pub input_tokens: i64 = "input_tokens" required,
-        pub input_tokens_details: OpenAIResponsesUsageInputTokensDetails = "input_tokens_details" required,
+        pub input_tokens_details: OpenAIResponsesUsageInputTokensDetails = "input_tokens_details" required in_place,
         pub output_tokens: i64 = "output_tokens" required,
-        pub output_tokens_details: OpenAIResponsesUsageOutputTokensDetails = "output_tokens_details" required,
+        pub output_tokens_details: OpenAIResponsesUsageOutputTokensDetails = "output_tokens_details" required in_place,
         pub total_tokens: i64 = "total_tokens" required,
         /// Cost of the completion
         pub cost: Option<f64> = "cost" optional,
-        pub cost_details: Option<Box<UsageCostDetails>> = "cost_details" optional,
+        pub cost_details: Option<Box<UsageCostDetails>> = "cost_details" optional in_place,
         /// Whether a request was made using a Bring Your Own Key configuration
         pub is_byok: Option<bool> = "is_byok" optional,
         /// Usage for server-side tool execution (e.g., web search)
-        pub server_tool_use_details: Option<Box<ServerToolUseDetails>> = "server_tool_use_details" optional,
+        pub server_tool_use_details: Option<Box<ServerToolUseDetails>> = "server_tool_use_details" optional in_place,
     }
 }
 
@@ -14871,6 +15042,7 @@ impl Usage {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UsageCostDetails {
         /// Metered server-tool execution cost (for example, shell sandbox time) billed for this request, in USD. Matches the billed checkpoint and settlement amounts exactly. 0 when a metered server tool ran but settled at zero dollars; absent when no metered server tool ran.
@@ -14921,6 +15093,7 @@ impl UsageCostDetails {
 }
 
 json_object! {
+    in_place;
     /// Web search call completed
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchCallCompletedEvent {
@@ -14945,6 +15118,7 @@ impl WebSearchCallCompletedEvent {
 }
 
 json_object! {
+    in_place;
     /// Web search call in progress
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchCallInProgressEvent {
@@ -14969,6 +15143,7 @@ impl WebSearchCallInProgressEvent {
 }
 
 json_object! {
+    in_place;
     /// Web search call is searching
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchCallSearchingEvent {
@@ -14993,6 +15168,7 @@ impl WebSearchCallSearchingEvent {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchDomainFilter {
         pub allowed_domains: Option<Vec<String>> = "allowed_domains" optional,
@@ -15048,12 +15224,13 @@ impl WebSearchDomainFilter {
 }
 
 json_object! {
+    in_place;
     /// Web search tool configuration (2025-08-26 version)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchServerTool {
         /// Which search engine to use. "auto" (default) uses native if the provider supports it, otherwise Exa. "native" forces the provider's built-in search. "exa" forces the Exa search API. "firecrawl" uses the Firecrawl search API. "parallel" uses the Parallel search API. "perplexity" uses the Perplexity Search API (raw ranked results).
         pub engine: Option<WebSearchEngineEnum> = "engine" optional,
-        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional,
+        pub filters: Option<Box<WebSearchDomainFilter>> = "filters" optional in_place,
         /// Maximum number of search results to return per search call. Defaults to 5. Applies to Exa, Firecrawl, Parallel, and Perplexity engines; ignored with native provider search. Perplexity supports a maximum of 20; values above 20 are clamped.
         pub max_results: Option<i64> = "max_results" optional,
         /// Maximum number of web searches the model may perform in a single request. Once reached, further search calls return an error result instead of executing. Applies to the Exa, Firecrawl, Parallel, and Perplexity engines. With native provider search, forwarded only to Anthropic (as `max_uses`); other native search providers have no equivalent parameter and ignore it.
@@ -15064,9 +15241,9 @@ json_object! {
         pub search_context_size: Option<SearchContextSizeEnum> = "search_context_size" optional,
         pub r#type: WebSearchServerToolType = "type" required,
         /// User location information for web search
-        pub user_location: Option<Box<WebSearchUserLocation>> = "user_location" optional,
+        pub user_location: Option<Box<WebSearchUserLocation>> = "user_location" optional in_place,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional in_place,
     }
 }
 
@@ -15151,6 +15328,7 @@ impl WebSearchServerTool {
 }
 
 json_object! {
+    in_place;
     /// Configuration for the openrouter:web_search server tool
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchServerToolConfig {
@@ -15173,9 +15351,9 @@ json_object! {
         /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
         pub search_context_size: Option<SearchQualityLevel> = "search_context_size" optional,
         /// Approximate user location for location-biased results.
-        pub user_location: Option<Box<WebSearchUserLocationServerTool>> = "user_location" optional,
+        pub user_location: Option<Box<WebSearchUserLocationServerTool>> = "user_location" optional in_place,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional in_place,
     }
 }
 
@@ -15266,11 +15444,12 @@ impl WebSearchServerToolConfig {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: searches the web for current information
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchServerToolOpenRouter {
         /// Configuration for the openrouter:web_search server tool
-        pub parameters: Option<Box<WebSearchServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<WebSearchServerToolConfig>> = "parameters" optional in_place,
         pub r#type: WebSearchServerToolOpenRouterType = "type" required,
     }
 }
@@ -15297,6 +15476,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchSource {
         pub r#type: WebSearchSourceType = "type" required,

@@ -115,6 +115,7 @@ impl DeleteScimGroupMappingRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeleteScimGroupMappingResponse {
         pub deleted: bool = "deleted" required,
@@ -217,6 +218,7 @@ impl ListScimGroupMappingsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListScimGroupMappingsResponse {
         pub data: Vec<ScimGroupMapping> = "data" defaulted,
@@ -284,9 +286,10 @@ impl ListScimGroupsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListScimGroupsResponse {
-        pub data: Vec<ScimGroup> = "data" defaulted,
+        pub data: Vec<ScimGroup> = "data" defaulted in_place,
         pub total_count: i64 = "total_count" required,
     }
 }
@@ -299,6 +302,7 @@ impl ListScimGroupsResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ScimGroup {
         pub created_at: String = "created_at" required,

@@ -307,6 +307,7 @@ open_enum! {
     feature = "video_generation"
 ))]
 json_object! {
+    in_place;
     /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ProviderOptions {
@@ -1560,6 +1561,7 @@ impl ProviderOptions {
     feature = "video_generation"
 ))]
 json_object! {
+    in_place;
     /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TraceConfig {
@@ -1630,6 +1632,7 @@ impl TraceConfig {
 
 #[cfg(any(feature = "chat", feature = "embeddings", feature = "images", feature = "messages"))]
 json_object! {
+    in_place;
     /// Breakdown of upstream inference costs
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CostDetails {
@@ -1686,6 +1689,7 @@ impl CostDetails {
 
 #[cfg(any(feature = "chat", feature = "images", feature = "responses"))]
 json_object! {
+    in_place;
     /// Usage for server-side tool execution (e.g., web search)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ServerToolUseDetails {

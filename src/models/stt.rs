@@ -191,6 +191,7 @@ impl From<STTRequest> for CreateAudioTranscriptionsRequest {
 }
 
 json_object! {
+    in_place;
     /// A detected entity, returned when the provider runs entity detection
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct STTEntity {
@@ -224,6 +225,7 @@ impl STTEntity {
 }
 
 json_object! {
+    in_place;
     /// Inline base64 audio input for speech-to-text
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct STTInlineInputAudio {
@@ -374,6 +376,7 @@ impl STTRequest {
 }
 
 json_object! {
+    in_place;
     /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct STTRequestProvider {
@@ -383,7 +386,7 @@ json_object! {
         /// - deny: use only providers which do not collect user data.
         pub data_collection: Option<STTRequestProviderDataCollection> = "data_collection" optional,
         /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-        pub options: Option<Box<ProviderOptions>> = "options" optional,
+        pub options: Option<Box<ProviderOptions>> = "options" optional in_place,
         /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
         pub zdr: Option<bool> = "zdr" optional,
     }
@@ -448,6 +451,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// STT response containing transcribed text and optional usage statistics
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct STTResponse {
@@ -456,21 +460,21 @@ json_object! {
         /// Duration of the input audio in seconds, present when response_format is verbose_json
         pub duration: Option<f64> = "duration" optional,
         /// Detected entities with character offsets into text, present when the provider runs entity detection
-        pub entities: Option<Vec<STTEntity>> = "entities" optional,
+        pub entities: Option<Vec<STTEntity>> = "entities" optional in_place,
         /// Detected or forced language, present when response_format is verbose_json
         pub language: Option<String> = "language" optional,
         /// Provider confidence in the detected language from 0 to 1, present when response_format is verbose_json and the provider scores language detection
         pub language_confidence: Option<f64> = "language_confidence" optional,
         /// Timestamped transcript segments, present when response_format is verbose_json
-        pub segments: Option<Vec<STTSegment>> = "segments" optional,
+        pub segments: Option<Vec<STTSegment>> = "segments" optional in_place,
         /// The task performed, present when response_format is verbose_json
         pub task: Option<String> = "task" optional,
         /// The transcribed text
         pub text: String = "text" required,
         /// Aggregated usage statistics for the request
-        pub usage: Option<Box<STTUsage>> = "usage" optional,
+        pub usage: Option<Box<STTUsage>> = "usage" optional in_place,
         /// Timestamped words, present when the provider returns word-level timestamps
-        pub words: Option<Vec<STTWord>> = "words" optional,
+        pub words: Option<Vec<STTWord>> = "words" optional in_place,
     }
 }
 
@@ -548,6 +552,7 @@ impl STTResponse {
 }
 
 json_object! {
+    in_place;
     /// A timestamped transcript segment, returned when response_format is verbose_json
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct STTSegment {
@@ -665,6 +670,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Audio input fetched by the provider from a URL
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct STTUrlInputAudio {
@@ -689,6 +695,7 @@ impl STTUrlInputAudio {
 }
 
 json_object! {
+    in_place;
     /// Aggregated usage statistics for the request
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct STTUsage {
@@ -750,6 +757,7 @@ impl STTUsage {
 }
 
 json_object! {
+    in_place;
     /// A timestamped word, returned when the provider includes word-level timestamps
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct STTWord {

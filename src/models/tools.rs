@@ -88,10 +88,11 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListToolsResponse {
         pub data: Vec<ServerTool> = "data" defaulted,
-        pub links: ListToolsResponseLinks = "links" required,
+        pub links: ListToolsResponseLinks = "links" required in_place,
         /// Total number of tools
         pub total_count: i64 = "total_count" required,
     }
@@ -109,6 +110,7 @@ impl ListToolsResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListToolsResponseLinks {
         /// URL for the next page of results, or null if this is the last page
@@ -304,12 +306,13 @@ impl ServerToolDetails {
 }
 
 json_object! {
+    in_place;
     /// Endpoints whose provider runs this tool itself during inference. Zero for tools no provider runs natively.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ServerToolDetailsNativeSupport {
         pub endpoint_count: i64 = "endpoint_count" required,
         pub model_count: i64 = "model_count" required,
-        pub models: Vec<ServerToolNativeModel> = "models" defaulted,
+        pub models: Vec<ServerToolNativeModel> = "models" defaulted in_place,
     }
 }
 
@@ -432,6 +435,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ServerToolInputName {
         /// API formats that accept this spelling in `tools[].type`
@@ -467,6 +471,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ServerToolNativeModel {
         pub providers: Vec<String> = "providers" defaulted,
@@ -482,6 +487,7 @@ impl ServerToolNativeModel {
 }
 
 json_object! {
+    in_place;
     /// Endpoints whose provider runs this tool itself during inference. Zero for tools no provider runs natively.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ServerToolNativeSupport {
@@ -530,6 +536,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ServerToolPrice {
         pub max_units_per_call: i64 = "max_units_per_call" required,

@@ -79,11 +79,12 @@ impl From<SpeechInputReferenceImage> for SpeechInputReference {
 }
 
 json_object! {
+    in_place;
     /// Reference audio input for stateless voice cloning. Up to three parts per request; the Nth audio part is addressable from `input` as `@AudioN` on providers that support multiple references.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SpeechInputReferenceAudio {
         /// Reference audio input object
-        pub input_audio: SpeechInputReferenceAudioInput = "input_audio" required,
+        pub input_audio: SpeechInputReferenceAudioInput = "input_audio" required in_place,
         pub r#type: SpeechInputReferenceAudioType = "type" required,
     }
 }
@@ -96,6 +97,7 @@ impl SpeechInputReferenceAudio {
 }
 
 json_object! {
+    in_place;
     /// Reference audio input object
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SpeechInputReferenceAudioInput {
@@ -138,11 +140,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Reference image. On its own it describes the desired voice (voice design); alongside an `input_audio` part it is a scene image describing the setting the cloned voice speaks in. At most one per request. Only routed to endpoints that support image references.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SpeechInputReferenceImage {
         /// Reference image input object
-        pub image_url: SpeechInputReferenceImageInput = "image_url" required,
+        pub image_url: SpeechInputReferenceImageInput = "image_url" required in_place,
         pub r#type: SpeechInputReferenceImageType = "type" required,
     }
 }
@@ -155,6 +158,7 @@ impl SpeechInputReferenceImage {
 }
 
 json_object! {
+    in_place;
     /// Reference image input object
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SpeechInputReferenceImageInput {
@@ -175,6 +179,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Transcript of an `input_audio` part
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SpeechInputReferenceText {
@@ -299,6 +304,7 @@ impl SpeechRequest {
 }
 
 json_object! {
+    in_place;
     /// Provider configuration: data policy routing preferences (`zdr`, `data_collection`) and provider-specific passthrough options
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SpeechRequestProvider {
@@ -308,7 +314,7 @@ json_object! {
         /// - deny: use only providers which do not collect user data.
         pub data_collection: Option<SpeechRequestProviderDataCollection> = "data_collection" optional,
         /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-        pub options: Option<Box<ProviderOptions>> = "options" optional,
+        pub options: Option<Box<ProviderOptions>> = "options" optional in_place,
         /// Whether to restrict routing to only ZDR (Zero Data Retention) endpoints. When true, only endpoints that do not retain prompts will be used.
         pub zdr: Option<bool> = "zdr" optional,
     }
@@ -373,6 +379,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SpeechTurn {
         /// Delivery instructions for this turn, such as tone, pacing, or emotion. Overrides the top-level `instructions`.

@@ -76,11 +76,12 @@ impl ListInternConnectionsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListInternConnectionsResponse {
-        pub data: Vec<ListInternConnectionsResponseDataItem> = "data" defaulted,
+        pub data: Vec<ListInternConnectionsResponseDataItem> = "data" defaulted in_place,
         /// The intern's routing table, for the intern's own key only; null for any other caller or when the vault could not build it in time. The keys still list.
-        pub routing: Option<Box<VaultRoutingTable>> = "routing" defaulted,
+        pub routing: Option<Box<VaultRoutingTable>> = "routing" defaulted in_place,
         /// The routing table as the plain lines the intern reads in its instructions' Connections section, or a notice that it could not be read; null for a caller other than the intern.
         pub routing_text: Option<String> = "routing_text" defaulted,
     }
@@ -106,6 +107,7 @@ impl ListInternConnectionsResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListInternConnectionsResponseDataItem {
         pub key: String = "key" required,
@@ -309,6 +311,7 @@ impl VaultEffectiveSecret {
 }
 
 json_object! {
+    in_place;
     /// One page of the secrets an intern receives, one entry per name.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultEffectiveSecretListResponse {
@@ -335,19 +338,20 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// The intern's routing table, for the intern's own key only; null for any other caller or when the vault could not build it in time. The keys still list.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultRoutingTable {
         pub agent_id: String = "agent_id" required,
         pub custom_origins: Vec<VaultRoutingTableCustomOriginsItem> = "custom_origins" defaulted,
-        pub github: VaultRoutingTableGithub = "github" required,
-        pub google: VaultRoutingTableGoogle = "google" required,
+        pub github: VaultRoutingTableGithub = "github" required in_place,
+        pub google: VaultRoutingTableGoogle = "google" required in_place,
         /// Built-in hosts the vault injects a named secret for, and whether that secret is stored.
-        pub host_rules: Vec<VaultRoutingTableHostRulesItem> = "host_rules" defaulted,
-        pub mcp_origins: Vec<VaultRoutingTableMcpOriginsItem> = "mcp_origins" defaulted,
+        pub host_rules: Vec<VaultRoutingTableHostRulesItem> = "host_rules" defaulted in_place,
+        pub mcp_origins: Vec<VaultRoutingTableMcpOriginsItem> = "mcp_origins" defaulted in_place,
         pub read_at: String = "read_at" required,
         pub secrets: Vec<VaultRoutingTableSecretsItem> = "secrets" defaulted,
-        pub slack: VaultRoutingTableSlack = "slack" required,
+        pub slack: VaultRoutingTableSlack = "slack" required in_place,
     }
 }
 
@@ -435,6 +439,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultRoutingTableGithub {
         pub apps: Vec<VaultRoutingTableGithubAppsItem> = "apps" defaulted,
@@ -496,6 +501,7 @@ impl VaultRoutingTableGithubAppsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultRoutingTableGithubAppsItemInstallationsItem {
         /// The account the App is installed on, as GitHub spells it.
@@ -621,6 +627,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultRoutingTableGithubAppsItemMemberLinksItem {
         pub holds_token: bool = "holds_token" required,
@@ -711,6 +718,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultRoutingTableGoogle {
         pub accounts: Vec<VaultRoutingTableGoogleAccountsItem> = "accounts" defaulted,
@@ -765,6 +773,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultRoutingTableHostRulesItem {
         pub holds_secret: bool = "holds_secret" required,
@@ -786,13 +795,14 @@ impl VaultRoutingTableHostRulesItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultRoutingTableMcpOriginsItem {
         pub account_key: Option<String> = "account_key" defaulted,
         pub host: String = "host" required,
         /// Members' own accounts, matched to the acting member per turn.
         pub is_personal: bool = "is_personal" required,
-        pub routes: Vec<VaultRoutingTableMcpOriginsItemRoutesItem> = "routes" defaulted,
+        pub routes: Vec<VaultRoutingTableMcpOriginsItemRoutesItem> = "routes" defaulted in_place,
         /// The vault's decision for a request to this server; null for members' own accounts, decided per acting member.
         pub status: Option<Box<VaultRoutingTableMcpOriginsItemStatus>> = "status" optional,
     }
@@ -836,6 +846,7 @@ impl VaultRoutingTableMcpOriginsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultRoutingTableMcpOriginsItemRoutesItem {
         pub host: String = "host" required,
@@ -929,10 +940,11 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultRoutingTableSlack {
         /// Members whose own Slack account the vault can act as; whether the intern's own Slack app runs is a runtime fact the `connections` tool reports.
-        pub member_links: Vec<VaultRoutingTableSlackMemberLinksItem> = "member_links" defaulted,
+        pub member_links: Vec<VaultRoutingTableSlackMemberLinksItem> = "member_links" defaulted in_place,
     }
 }
 
@@ -944,6 +956,7 @@ impl VaultRoutingTableSlack {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultRoutingTableSlackMemberLinksItem {
         pub holds_token: bool = "holds_token" required,
@@ -959,6 +972,7 @@ impl VaultRoutingTableSlackMemberLinksItem {
 }
 
 json_object! {
+    in_place;
     /// Metadata for one stored secret. The secret value is never returned. `fingerprint` is an HMAC-SHA-256 of the value keyed with that vault's own data key, so it is comparable only within one vault: equal fingerprints in one vault mean equal values, and rewriting the same value keeps its fingerprint. The same value stored in two vaults (for example a workspace secret and its intern copy) carries different fingerprints, so comparing fingerprints across vaults cannot show that a copy matches or that a rotation propagated. `hosts` and `fingerprint` are `null` only for legacy rows written before host binding was required; storing the secret again assigns hosts.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultSecret {
@@ -995,6 +1009,7 @@ impl VaultSecret {
 }
 
 json_object! {
+    in_place;
     /// Workspace secrets to copy into the intern scope.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultSecretCopyRequest {
@@ -1011,10 +1026,11 @@ impl VaultSecretCopyRequest {
 }
 
 json_object! {
+    in_place;
     /// Metadata for the copies now stored in the intern scope, one entry per requested name.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultSecretCopyResponse {
-        pub data: Vec<VaultSecret> = "data" defaulted,
+        pub data: Vec<VaultSecret> = "data" defaulted in_place,
     }
 }
 
@@ -1026,10 +1042,11 @@ impl VaultSecretCopyResponse {
 }
 
 json_object! {
+    in_place;
     /// One page of secret metadata for the selected scope.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultSecretListResponse {
-        pub data: Vec<VaultSecret> = "data" defaulted,
+        pub data: Vec<VaultSecret> = "data" defaulted in_place,
         /// True when more secrets exist beyond this page. Request the next page with `offset` increased by the number of returned entries.
         pub has_more: bool = "has_more" required,
     }
@@ -1043,11 +1060,12 @@ impl VaultSecretListResponse {
 }
 
 json_object! {
+    in_place;
     /// Metadata for the stored secret.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultSecretResponse {
         /// Metadata for one stored secret. The secret value is never returned. `fingerprint` is an HMAC-SHA-256 of the value keyed with that vault's own data key, so it is comparable only within one vault: equal fingerprints in one vault mean equal values, and rewriting the same value keeps its fingerprint. The same value stored in two vaults (for example a workspace secret and its intern copy) carries different fingerprints, so comparing fingerprints across vaults cannot show that a copy matches or that a rotation propagated. `hosts` and `fingerprint` are `null` only for legacy rows written before host binding was required; storing the secret again assigns hosts.
-        pub data: VaultSecret = "data" required,
+        pub data: VaultSecret = "data" required in_place,
     }
 }
 
@@ -1059,6 +1077,7 @@ impl VaultSecretResponse {
 }
 
 json_object! {
+    in_place;
     /// Secret value and the exact hostnames it may be released to.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VaultSecretWriteRequest {

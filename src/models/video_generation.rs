@@ -7,9 +7,10 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContentPartAudio {
-        pub audio_url: ContentPartAudioUrl = "audio_url" required,
+        pub audio_url: ContentPartAudioUrl = "audio_url" required in_place,
         pub r#type: ContentPartAudioType = "type" required,
     }
 }
@@ -26,6 +27,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContentPartAudioUrl {
         pub url: String = "url" required,
@@ -40,10 +42,11 @@ impl ContentPartAudioUrl {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContentPartVideo {
         pub r#type: ContentPartVideoType = "type" required,
-        pub video_url: ContentPartVideoUrl = "video_url" required,
+        pub video_url: ContentPartVideoUrl = "video_url" required in_place,
     }
 }
 
@@ -59,6 +62,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContentPartVideoUrl {
         pub url: String = "url" required,
@@ -196,6 +200,7 @@ impl ListVideosModelsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VideoGenerationRequest {
         /// Aspect ratio of the generated video
@@ -218,7 +223,7 @@ json_object! {
         /// Text prompt describing the video to generate. Optional for models that support generating a video from image input alone; required by all other models.
         pub prompt: Option<String> = "prompt" optional,
         /// Provider-specific passthrough configuration
-        pub provider: Option<Box<VideoGenerationRequestProvider>> = "provider" optional,
+        pub provider: Option<Box<VideoGenerationRequestProvider>> = "provider" optional in_place,
         /// Resolution of the generated video
         pub resolution: Option<VideoGenerationRequestResolution> = "resolution" optional,
         /// If specified, the generation will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Determinism is not guaranteed for all providers.
@@ -228,7 +233,7 @@ json_object! {
         /// Exact pixel dimensions of the generated video in "WIDTHxHEIGHT" format (e.g. "1280x720"). Interchangeable with resolution + aspect_ratio.
         pub size: Option<String> = "size" optional,
         /// Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name, generation_name, parent_span_id) have special handling. Additional keys are passed through as custom metadata to configured broadcast destinations.
-        pub trace: Option<Box<TraceConfig>> = "trace" optional,
+        pub trace: Option<Box<TraceConfig>> = "trace" optional in_place,
         /// Upscale factor for video upscaling models only. This parameter is not supported by video generation models.
         pub upscale_factor: Option<f64> = "upscale_factor" optional,
         /// A unique identifier representing your end-user. Forwarded to Broadcast and private logging as the end-user id; never sent to the provider.
@@ -381,10 +386,11 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Provider-specific passthrough configuration
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VideoGenerationRequestProvider {
-        pub options: Option<Box<ProviderOptions>> = "options" optional,
+        pub options: Option<Box<ProviderOptions>> = "options" optional in_place,
     }
 }
 
@@ -506,6 +512,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Usage and cost information for the video generation. Available once the job has completed.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VideoGenerationUsage {
@@ -543,6 +550,7 @@ impl VideoGenerationUsage {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VideoModel {
         /// List of parameters that are allowed to be passed through to the provider
@@ -578,7 +586,7 @@ json_object! {
         /// Supported output sizes (width x height)
         pub supported_sizes: Option<Vec<VideoModelSupportedSizesItem>> = "supported_sizes" defaulted,
         /// Supported upscale factor range for video upscaling models
-        pub upscale_factor: Option<Box<VideoModelUpscaleFactor>> = "upscale_factor" optional,
+        pub upscale_factor: Option<Box<VideoModelUpscaleFactor>> = "upscale_factor" optional in_place,
     }
 }
 
@@ -804,6 +812,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Supported upscale factor range for video upscaling models
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VideoModelUpscaleFactor {
@@ -846,9 +855,10 @@ impl VideoModelUpscaleFactor {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct VideoModelsListResponse {
-        pub data: Vec<VideoModel> = "data" defaulted,
+        pub data: Vec<VideoModel> = "data" defaulted in_place,
     }
 }
 

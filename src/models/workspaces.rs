@@ -24,6 +24,7 @@ impl BulkAddWorkspaceMembersRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkAddWorkspaceMembersRequestBody {
         /// List of user IDs to add to the workspace. Members are assigned the same role they hold in the organization.
@@ -39,6 +40,7 @@ impl BulkAddWorkspaceMembersRequestBody {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkAddWorkspaceMembersResponse {
         /// Number of workspace memberships created or updated
@@ -73,6 +75,7 @@ impl BulkRemoveWorkspaceMembersRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkRemoveWorkspaceMembersRequestBody {
         /// List of user IDs to remove from the workspace
@@ -88,6 +91,7 @@ impl BulkRemoveWorkspaceMembersRequestBody {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BulkRemoveWorkspaceMembersResponse {
         /// Number of members removed
@@ -122,6 +126,7 @@ impl From<CreateWorkspaceRequestBody> for CreateWorkspaceRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateWorkspaceRequestBody {
         /// Default image model for this workspace
@@ -295,9 +300,10 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateWorkspaceResponse {
-        pub data: Workspace = "data" required,
+        pub data: Workspace = "data" required in_place,
     }
 }
 
@@ -329,6 +335,7 @@ impl DeleteWorkspaceBudgetRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeleteWorkspaceBudgetResponse {
         /// Confirmation that the budget was deleted (or did not exist)
@@ -370,6 +377,7 @@ impl DeleteWorkspaceRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeleteWorkspaceResponse {
         /// Confirmation that the workspace was deleted
@@ -405,9 +413,10 @@ impl GetWorkspaceBudgetRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetWorkspaceBudgetResponse {
-        pub data: WorkspaceBudget = "data" required,
+        pub data: WorkspaceBudget = "data" required in_place,
         /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
         pub include_byok_in_budgets: Option<bool> = "include_byok_in_budgets" optional,
     }
@@ -443,9 +452,10 @@ impl GetWorkspaceRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetWorkspaceResponse {
-        pub data: Workspace = "data" required,
+        pub data: Workspace = "data" required in_place,
     }
 }
 
@@ -473,10 +483,11 @@ impl ListWorkspaceBudgetsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListWorkspaceBudgetsResponse {
         /// List of budgets configured for the workspace
-        pub data: Vec<WorkspaceBudget> = "data" defaulted,
+        pub data: Vec<WorkspaceBudget> = "data" defaulted in_place,
         /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
         pub include_byok_in_budgets: Option<bool> = "include_byok_in_budgets" optional,
     }
@@ -532,6 +543,7 @@ impl ListWorkspaceMembersRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListWorkspaceMembersResponse {
         /// List of workspace members
@@ -581,10 +593,11 @@ impl ListWorkspacesRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListWorkspacesResponse {
         /// List of workspaces
-        pub data: Vec<Workspace> = "data" defaulted,
+        pub data: Vec<Workspace> = "data" defaulted in_place,
         /// Total number of workspaces
         pub total_count: i64 = "total_count" required,
     }
@@ -615,6 +628,7 @@ impl UpdateWorkspaceRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdateWorkspaceRequestBody {
         /// Default image model for this workspace
@@ -785,9 +799,10 @@ impl UpdateWorkspaceRequestBody {
 pub type UpdateWorkspaceRequestBodyDisabledServerToolsItem = CreateWorkspaceRequestBodyDisabledServerToolsItem;
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpdateWorkspaceResponse {
-        pub data: Workspace = "data" required,
+        pub data: Workspace = "data" required in_place,
     }
 }
 
@@ -824,6 +839,7 @@ impl UpsertWorkspaceBudgetRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpsertWorkspaceBudgetRequestBody {
         /// Whether to include BYOK (bring-your-own-key) spend when enforcing the workspace's budgets. This is a workspace-wide setting: it applies to every budget interval (daily, weekly, monthly, and lifetime), not just the interval being upserted in this request. Omit to leave the current setting unchanged.
@@ -847,9 +863,10 @@ impl UpsertWorkspaceBudgetRequestBody {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UpsertWorkspaceBudgetResponse {
-        pub data: WorkspaceBudget = "data" required,
+        pub data: WorkspaceBudget = "data" required in_place,
         /// Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets. This is a workspace-wide setting that applies to all budget intervals (daily, weekly, monthly, and lifetime).
         pub include_byok_in_budgets: Option<bool> = "include_byok_in_budgets" optional,
     }
@@ -869,6 +886,7 @@ impl UpsertWorkspaceBudgetResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Workspace {
         /// ISO 8601 timestamp of when the workspace was created
@@ -1010,6 +1028,7 @@ impl Workspace {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WorkspaceBudget {
         /// ISO 8601 timestamp of when the budget was created

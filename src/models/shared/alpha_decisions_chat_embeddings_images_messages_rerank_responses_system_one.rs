@@ -17,6 +17,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// The provider sorting strategy (price, throughput, latency)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ProviderSortConfig {

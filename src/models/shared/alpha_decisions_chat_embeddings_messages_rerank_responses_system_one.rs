@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     /// Percentile-based latency cutoffs. All specified cutoffs must be met for an endpoint to be preferred.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PercentileLatencyCutoffs {
@@ -81,6 +82,7 @@ impl PercentileLatencyCutoffs {
 }
 
 json_object! {
+    in_place;
     /// Percentile-based throughput cutoffs. All specified cutoffs must be met for an endpoint to be preferred.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PercentileThroughputCutoffs {
@@ -195,6 +197,7 @@ impl From<f64> for PreferredMinThroughput {
 }
 
 json_object! {
+    in_place;
     /// When multiple model providers are available, optionally indicate your routing preference.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ProviderPreferences {
@@ -212,11 +215,11 @@ json_object! {
         /// List of provider slugs to ignore. If provided, this list is merged with your account-wide ignored provider settings for this request.
         pub ignore: Option<Vec<ProviderPreferencesIgnoreItem>> = "ignore" optional,
         /// The object specifying the maximum price you want to pay for this request. USD price per million tokens, for prompt and completion.
-        pub max_price: Option<Box<ProviderPreferencesMaxPrice>> = "max_price" optional,
+        pub max_price: Option<Box<ProviderPreferencesMaxPrice>> = "max_price" optional in_place,
         /// List of provider slugs to allow. If provided, this list is merged with your account-wide allowed provider settings for this request.
         pub only: Option<Vec<ProviderPreferencesOnlyItem>> = "only" optional,
         /// Provider-specific options keyed by provider slug. Only options for the matched provider are forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-        pub options: Option<Box<ProviderOptions>> = "options" optional,
+        pub options: Option<Box<ProviderOptions>> = "options" optional in_place,
         /// An ordered list of provider slugs. The router will attempt to use the first provider in the subset of this list that supports your requested model, and fall back to the next if it is unavailable. If no providers are available, the request will fail with an error message.
         pub order: Option<Vec<ProviderPreferencesOrderItem>> = "order" optional,
         /// Preferred maximum latency (in seconds). Can be a number (applies to p50) or an object with percentile-specific cutoffs. Endpoints above the threshold(s) may still be used, but are deprioritized in routing. When using fallback models, this may cause a fallback model to be used instead of the primary model if it meets the threshold.
@@ -462,6 +465,7 @@ impl From<&str> for ProviderPreferencesIgnoreItem {
 }
 
 json_object! {
+    in_place;
     /// The object specifying the maximum price you want to pay for this request. USD price per million tokens, for prompt and completion.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ProviderPreferencesMaxPrice {

@@ -7,9 +7,10 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DecisionsBoxAnswer {
-        pub r#box: DecisionsBoxAnswerBox = "box" required,
+        pub r#box: DecisionsBoxAnswerBox = "box" required in_place,
         pub confidence: Option<f64> = "confidence" optional,
         pub r#type: DecisionsBoxAnswerType = "type" required,
     }
@@ -29,6 +30,7 @@ impl DecisionsBoxAnswer {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DecisionsBoxAnswerBox {
         pub bottom: f64 = "bottom" required,
@@ -109,6 +111,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DecisionsChoiceAnswer {
         pub choice: String = "choice" required,
@@ -245,6 +248,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DecisionsNoulAnswer {
         pub noul: f64 = "noul" required,
@@ -558,13 +562,14 @@ impl From<serde_json::Map<String, serde_json::Value>> for DecisionsRequestState 
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DecisionsResponse {
         pub answers: std::collections::BTreeMap<String, DecisionsResponseAnswersValue> = "answers" defaulted,
         pub id: Option<String> = "id" optional,
         pub model: String = "model" required,
         pub provider: Option<String> = "provider" optional,
-        pub usage: DecisionsResponseUsage = "usage" required,
+        pub usage: DecisionsResponseUsage = "usage" required in_place,
     }
 }
 
@@ -633,6 +638,7 @@ impl From<DecisionsBoxAnswer> for DecisionsResponseAnswersValue {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DecisionsResponseUsage {
         pub cost: Option<f64> = "cost" optional,
@@ -660,6 +666,7 @@ impl DecisionsResponseUsage {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DecisionsScoreAnswer {
         pub confidence: Option<f64> = "confidence" optional,

@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     /// Reasoning detail encrypted schema
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningDetailEncrypted {
@@ -69,6 +70,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Record of an OpenRouter server-tool invocation (e.g. openrouter:fusion), carried in reasoning_details so a prior tool call can be rehydrated into a later turn of the same conversation.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningDetailServerToolCall {
@@ -150,6 +152,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Reasoning detail summary schema
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningDetailSummary {
@@ -212,6 +215,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Reasoning detail text schema
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ReasoningDetailText {

@@ -7,10 +7,11 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: searches the web for current information
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenRouterWebSearchServerTool {
-        pub parameters: Option<Box<WebSearchConfig>> = "parameters" optional,
+        pub parameters: Option<Box<WebSearchConfig>> = "parameters" optional in_place,
         pub r#type: OpenRouterWebSearchServerToolType = "type" required,
     }
 }
@@ -33,6 +34,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchConfig {
         /// Limit search results to these domains. Supported by Exa, Firecrawl, Parallel, Perplexity, and most native providers (Anthropic, OpenAI, SpaceXAI). Cannot be used with excluded_domains.
@@ -54,9 +56,9 @@ json_object! {
         /// How much context to retrieve per result. Applies to Exa, Parallel, and Perplexity engines; ignored with native provider search and Firecrawl. For Exa, pins a fixed per-result character cap (low=5,000, medium=15,000, high=30,000); when omitted, Exa picks an adaptive size per query and document (typically ~2,000–4,000 characters per result). For Parallel, controls the total characters across all results; when omitted, Parallel uses its own default size. For Perplexity, maps directly to the Search API's native search_context_size parameter. Overridden by `max_characters` when both are set.
         pub search_context_size: Option<SearchQualityLevel> = "search_context_size" optional,
         /// Approximate user location for location-biased results.
-        pub user_location: Option<Box<WebSearchUserLocationServerTool>> = "user_location" optional,
+        pub user_location: Option<Box<WebSearchUserLocationServerTool>> = "user_location" optional in_place,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional in_place,
     }
 }
 

@@ -8,6 +8,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     /// Beta. States the listed rules to the model and evaluates every turn against them; the configuration, metadata, and error shapes may change.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentPlugin {
@@ -19,7 +20,7 @@ json_object! {
         /// `enforce`: a turn that breaks a rule is withheld, retried, and finally returned as an error. `audit`: every turn is evaluated and returned. Default `audit`.
         pub mode: Option<AlignmentPluginMode> = "mode" optional,
         /// Rules the reply must follow. Each rule is evaluated on its own.
-        pub rules: Vec<AlignmentRule> = "rules" defaulted,
+        pub rules: Vec<AlignmentRule> = "rules" defaulted in_place,
         /// Probability at or above which a rule is broken, from 0.01 to 1. Default 0.7.
         pub threshold: Option<f64> = "threshold" optional,
     }
@@ -77,6 +78,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentRule {
         /// Text that states what the reply must do or must not do.
@@ -104,6 +106,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCacheControlDirective {
@@ -170,6 +173,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ArmorAutoMode {
         pub allow: Option<Vec<ArmorAutoModeAllowItem>> = "allow" optional,
@@ -311,10 +315,11 @@ impl From<&str> for ArmorAutoModeSoftDenyItem {
 }
 
 json_object! {
+    in_place;
     /// The Armor context: Claude Code's `classifier_context` (v1), with `auto_mode.{hard_deny,soft_deny,allow}` rules as strings or `{ id, instructions, threshold? }` objects and `auto_mode.environment` entries as `"Name: value"` strings or `{ name, value }` objects. `threshold` applies when Armor evaluates; when the provider evaluates natively (Anthropic dangerous-tool-use beta) rules are judged at the provider's own boundary.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ArmorContext {
-        pub auto_mode: Option<Box<ArmorAutoMode>> = "auto_mode" optional,
+        pub auto_mode: Option<Box<ArmorAutoMode>> = "auto_mode" optional in_place,
         pub v: i64 = "v" required,
     }
 }
@@ -333,6 +338,7 @@ impl ArmorContext {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ArmorEnvironmentEntry {
         pub name: String = "name" required,
@@ -348,11 +354,12 @@ impl ArmorEnvironmentEntry {
 }
 
 json_object! {
+    in_place;
     /// Evaluates every client tool call the model emits against a rule stack (hard-deny, soft-deny, allow) before it reaches the caller. The stack merges the workspace guardrail, this plugin, and any Anthropic `safeguards`; on endpoints that support Anthropic's `dangerous-tool-use` beta the evaluation is native, elsewhere it is one decisions call per tool call. Evaluation is not billed during the beta. Verdicts are reported as `safeguard_results`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ArmorPlugin {
         /// The Armor context: Claude Code's `classifier_context` (v1), with `auto_mode.{hard_deny,soft_deny,allow}` rules as strings or `{ id, instructions, threshold? }` objects and `auto_mode.environment` entries as `"Name: value"` strings or `{ name, value }` objects. `threshold` applies when Armor evaluates; when the provider evaluates natively (Anthropic dangerous-tool-use beta) rules are judged at the provider's own boundary.
-        pub classifier_context: Option<Box<ArmorContext>> = "classifier_context" optional,
+        pub classifier_context: Option<Box<ArmorContext>> = "classifier_context" optional in_place,
         /// Set to false to disable Armor for this request. Defaults to true.
         pub enabled: Option<bool> = "enabled" optional,
         /// Run provider-native server tools (web search, code execution, ...) through the agent loop so Armor evaluates them too. Defaults to false: native passthrough stands and such calls are reported `skipped`.
@@ -458,6 +465,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ArmorRule {
         /// Stable id, unique within its source; reported as the deciding rule when it fires.
@@ -497,6 +505,7 @@ impl ArmorRule {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AutoBetaRouterPlugin {
         /// List of model patterns to filter which models the auto-beta-router can route between. Supports wildcards (e.g., "anthropic/*" matches all Anthropic models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. When not specified, every model ranked for the classified task type is a candidate, falling back to a default model set when rankings are unavailable.
@@ -576,6 +585,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AutoRouterPlugin {
         /// List of model patterns to filter which models the auto-router can route between. Supports wildcards (e.g., "anthropic/*" matches all Anthropic models). Up to 1024 patterns, each at most 1024 characters, with 65536 total characters across all patterns. When not specified, every model ranked for the classified task type is a candidate, falling back to a default model set when rankings are unavailable.
@@ -664,11 +674,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: runs shell commands server-side in a sandboxed container
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BashServerTool {
         /// Configuration for the openrouter:bash server tool
-        pub parameters: Option<Box<BashServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<BashServerToolConfig>> = "parameters" optional in_place,
         pub r#type: BashServerToolType = "type" required,
     }
 }
@@ -687,6 +698,7 @@ impl BashServerTool {
 }
 
 json_object! {
+    in_place;
     /// Configuration for the openrouter:bash server tool
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct BashServerToolConfig {
@@ -750,6 +762,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// An OpenRouter-managed, auto-provisioned ephemeral container.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContainerAutoEnvironment {
@@ -808,6 +821,7 @@ impl From<ContainerNetworkPolicyAllowlist> for ContainerNetworkPolicy {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContainerNetworkPolicyAllowlist {
         /// Hostnames the container may reach over ports 80/443 (max 50). Entries are lowercase hostnames or glob patterns where * matches any run of characters (e.g. *.example.com). An exact hostname does not cover its subdomains — use a glob or list each hostname. pip needs both pypi.org and files.pythonhosted.org (or *.pythonhosted.org).
@@ -830,6 +844,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContainerNetworkPolicyDisabled {
         /// No outbound internet access.
@@ -850,6 +865,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Reference to a container by its canonical id — a previously returned container_id or a fresh name to create a persistent container.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContainerReferenceEnvironment {
@@ -898,6 +914,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContextCompressionPlugin {
         /// Set to false to disable the context-compression plugin for this request. Defaults to true.
@@ -932,11 +949,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: returns the current date and time
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DatetimeServerTool {
         /// Configuration for the openrouter:datetime server tool
-        pub parameters: Option<Box<DatetimeServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<DatetimeServerToolConfig>> = "parameters" optional in_place,
         pub r#type: DatetimeServerToolType = "type" required,
     }
 }
@@ -955,6 +973,7 @@ impl DatetimeServerTool {
 }
 
 json_object! {
+    in_place;
     /// Configuration for the openrouter:datetime server tool
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DatetimeServerToolConfig {
@@ -981,6 +1000,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Deterministic BM25 retrieval over supplied tool definitions.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeferredBm25Search {
@@ -1007,6 +1027,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Caller-executed search returning existing tool identities under result_key.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeferredCustomSearch {
@@ -1041,6 +1062,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Versioned safe-regex retrieval over supplied tool definitions.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeferredRegexSearch {
@@ -1144,6 +1166,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct EndpointInfo {
         pub model: String = "model" required,
@@ -1165,9 +1188,10 @@ impl EndpointInfo {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct EndpointsMetadata {
-        pub available: Vec<EndpointInfo> = "available" defaulted,
+        pub available: Vec<EndpointInfo> = "available" defaulted in_place,
         pub total: i64 = "total" required,
     }
 }
@@ -1180,13 +1204,14 @@ impl EndpointsMetadata {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FileParserPlugin {
         /// Set to false to disable the file-parser plugin for this request. Defaults to true.
         pub enabled: Option<bool> = "enabled" optional,
         pub id: FileParserPluginId = "id" required,
         /// Options for PDF parsing.
-        pub pdf: Option<Box<PDFParserOptions>> = "pdf" optional,
+        pub pdf: Option<Box<PDFParserOptions>> = "pdf" optional in_place,
     }
 }
 
@@ -1214,6 +1239,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionPlugin {
         /// For a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool, slugs of models to run in parallel as the "expert panel" the analyst analyzes. Each model receives the same user prompt with web_search + web_fetch enabled. Capped at 8 models to bound cost amplification. When omitted, defaults to the Quality preset from the /labs/fusion UI (~anthropic/claude-opus-latest, ~openai/gpt-sol-latest, ~google/gemini-pro-latest).
@@ -1228,7 +1254,7 @@ json_object! {
         /// Configuration for a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool. A curated OpenRouter preset (slugs follow `\<task>-\<tier>`, e.g. `general-high`). Expands server-side into the preset's analysis_models panel and analyst model, so callers never name individual models. Explicitly provided `analysis_models` / `model` take precedence.
         pub preset: Option<FusionPluginPreset> = "preset" optional,
         /// For a Fusion run started by the `openrouter/fusion` model slug or `openrouter:fusion` server tool, server tools available to panelist and analyst inner calls. Each entry uses the same `{ type, parameters? }` shorthand as the outer Chat Completions request. When omitted, defaults to `[{ type: "openrouter:web_search" }, { type: "openrouter:web_fetch" }]`. Pass an empty array to disable tools entirely (panelists answer from parametric knowledge only).
-        pub tools: Option<Vec<FusionPluginToolsItem>> = "tools" optional,
+        pub tools: Option<Vec<FusionPluginToolsItem>> = "tools" optional in_place,
     }
 }
 
@@ -1298,6 +1324,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionPluginToolsItem {
         /// Optional configuration forwarded as the tool's `parameters` object.
@@ -1321,6 +1348,7 @@ impl FusionPluginToolsItem {
 }
 
 json_object! {
+    in_place;
     /// Configuration for the openrouter:image_generation server tool. Accepts all image_config params (aspect_ratio, quality, size, background, output_format, output_compression, moderation, etc.) plus a model field.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationServerToolConfig {
@@ -1343,11 +1371,12 @@ impl ImageGenerationServerToolConfig {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: generates images from text prompts using an image generation model
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ImageGenerationServerToolOpenRouter {
         /// Configuration for the openrouter:image_generation server tool. Accepts all image_config params (aspect_ratio, quality, size, background, output_format, output_compression, moderation, etc.) plus a model field.
-        pub parameters: Option<Box<ImageGenerationServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<ImageGenerationServerToolConfig>> = "parameters" optional in_place,
         pub r#type: ImageGenerationServerToolOpenRouterType = "type" required,
     }
 }
@@ -1370,6 +1399,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct JevRouterPlugin {
         /// Alias of `models`, matching the auto-router field name. Entries from both fields are combined.
@@ -1435,6 +1465,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModerationPlugin {
         pub id: ModerationPluginId = "id" required,
@@ -1538,6 +1569,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Options for PDF parsing.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PDFParserOptions {
@@ -1560,6 +1592,7 @@ impl PDFParserOptions {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ParetoRouterPlugin {
         /// Set to false to disable the pareto-router plugin for this request. Defaults to true.
@@ -1703,6 +1736,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ResponseHealingPlugin {
         /// Set to false to disable the response-healing plugin for this request. Defaults to true.
@@ -1729,6 +1763,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct RouterAttempt {
         pub model: String = "model" required,
@@ -1745,6 +1780,7 @@ impl RouterAttempt {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct RouterParams {
         pub quality_floor: Option<f64> = "quality_floor" optional,
@@ -1793,6 +1829,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Configuration for the openrouter:experimental__search_models server tool
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SearchModelsServerToolConfig {
@@ -1868,6 +1905,7 @@ impl From<StopServerToolsWhenFinishReasonIs> for StopServerToolsWhenCondition {
 }
 
 json_object! {
+    in_place;
     /// Stop when the upstream model emits this finish reason (e.g. `length`).
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct StopServerToolsWhenFinishReasonIs {
@@ -1888,6 +1926,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Stop after a tool with this name has been called.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct StopServerToolsWhenHasToolCall {
@@ -1908,6 +1947,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Stop once cumulative cost across the loop exceeds this dollar threshold.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct StopServerToolsWhenMaxCost {
@@ -1932,6 +1972,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Stop once cumulative token usage across the loop exceeds this threshold.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct StopServerToolsWhenMaxTokensUsed {
@@ -1952,6 +1993,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Stop after the agent loop has executed this many steps.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct StopServerToolsWhenStepCountIs {
@@ -1972,6 +2014,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SwitchyardRouterPlugin {
         /// Routing algorithm for this request. "capability" calls a small judge model to rate how demanding the task is, then picks the efficient or capable candidate. "stage" reads the tool-result history (errors, repeated failures, edits landing) and calls the judge only when those signals are undecided. "auto" is "stage" without the judge call. "random" picks one candidate at random. "composite" keeps the tier chosen on the last human turn and re-evaluates tool turns with the stage signals. "passthrough" serves the eligible candidates in the order OpenRouter already ranked them, with no routing decision and no judge call. Omit this field to use the platform default, stage.
@@ -2030,6 +2073,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebFetchPlugin {
         /// Only fetch from these domains.
@@ -2087,11 +2131,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: fetches full content from a URL (web page or PDF)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebFetchServerTool {
         /// Configuration for the openrouter:web_fetch server tool
-        pub parameters: Option<Box<WebFetchServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<WebFetchServerToolConfig>> = "parameters" optional in_place,
         pub r#type: WebFetchServerToolType = "type" required,
     }
 }
@@ -2110,6 +2155,7 @@ impl WebFetchServerTool {
 }
 
 json_object! {
+    in_place;
     /// Configuration for the openrouter:web_fetch server tool
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebFetchServerToolConfig {
@@ -2213,6 +2259,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchPlugin {
         /// Set to false to disable the web-search plugin for this request. Defaults to true.
@@ -2230,9 +2277,9 @@ json_object! {
         /// Engine-native search mode. Exa supports instant, fast, auto (default), deep-lite, deep, and deep-reasoning. Parallel supports turbo, fast, basic (default), and advanced. Modes unsupported by the selected engine are ignored.
         pub mode: Option<WebSearchMode> = "mode" optional,
         pub search_prompt: Option<String> = "search_prompt" optional,
-        pub user_location: Option<Box<WebSearchUserLocation>> = "user_location" optional,
+        pub user_location: Option<Box<WebSearchUserLocation>> = "user_location" optional in_place,
         /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
-        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional,
+        pub x_search: Option<Box<XSearchOptions>> = "x_search" optional in_place,
     }
 }
 
@@ -2328,6 +2375,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// User location information for web search
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchUserLocation {
@@ -2405,6 +2453,7 @@ impl WebSearchUserLocation {
 }
 
 json_object! {
+    in_place;
     /// Approximate user location for location-biased results.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct WebSearchUserLocationServerTool {
@@ -2490,6 +2539,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Enable SpaceXAI X (Twitter) search alongside native web search, with optional filters. Only applies to SpaceXAI endpoints with native search; omit to search the web only. X search is billed separately by SpaceXAI, per post and per user profile fetched.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct XSearchOptions {

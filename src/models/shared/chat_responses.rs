@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     /// Reasoning configuration forwarded to the advisor call. Use this to control reasoning effort and token budget for models that support extended thinking.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AdvisorReasoning {
@@ -50,6 +51,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Configuration for one openrouter:advisor server tool entry.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AdvisorServerToolConfig {
@@ -64,7 +66,7 @@ json_object! {
         /// Optional name for this advisor. The model sees one tool per named advisor (and one default for an unnamed entry). Names must be unique across advisor entries. Letters, digits, spaces, underscores, and dashes; trimmed; 1–64 chars.
         pub name: Option<String> = "name" optional,
         /// Reasoning configuration forwarded to the advisor call. Use this to control reasoning effort and token budget for models that support extended thinking.
-        pub reasoning: Option<Box<AdvisorReasoning>> = "reasoning" optional,
+        pub reasoning: Option<Box<AdvisorReasoning>> = "reasoning" optional in_place,
         /// When true, the advisor's advice streams incrementally as it is produced. In the Responses API this emits `response.output_text.delta` events targeting the advisor output item; the final `advice` field is still set on the completed item. Has no effect on the Chat Completions API (where the advice arrives only as the final tool result). When false or omitted, the advice arrives only as the final result.
         pub stream: Option<bool> = "stream" optional,
         /// Sampling temperature forwarded to the advisor call. When omitted, the provider's default applies.
@@ -138,11 +140,12 @@ impl AdvisorServerToolConfig {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: consults a higher-intelligence advisor model (any OpenRouter model) for guidance mid-generation and returns its response. Include multiple entries to offer several named advisors; at most one entry may omit `name` to act as the default advisor.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AdvisorServerToolOpenRouter {
         /// Configuration for one openrouter:advisor server tool entry.
-        pub parameters: Option<Box<AdvisorServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<AdvisorServerToolConfig>> = "parameters" optional in_place,
         pub r#type: AdvisorServerToolOpenRouterType = "type" required,
     }
 }
@@ -165,6 +168,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Beta. The result of the alignment plugin for this request; the shape may change.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Alignment {
@@ -181,13 +185,14 @@ impl Alignment {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentAllowedCallRecord {
         /// Number of the record, from 1. A record is one evaluated assistant message; a model call of a server-tool loop that produces several messages has one record per message, and a retry continues the numbering.
         pub call: i64 = "call" required,
         pub outcome: AlignmentAllowedCallRecordOutcome = "outcome" required,
         /// One record per rule, in the order of `rules` in the request.
-        pub rules: Vec<AlignmentRuleRecord> = "rules" defaulted,
+        pub rules: Vec<AlignmentRuleRecord> = "rules" defaulted in_place,
     }
 }
 
@@ -203,13 +208,14 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentBlockedCallRecord {
         /// Number of the record, from 1. A record is one evaluated assistant message; a model call of a server-tool loop that produces several messages has one record per message, and a retry continues the numbering.
         pub call: i64 = "call" required,
         pub outcome: AlignmentBlockedCallRecordOutcome = "outcome" required,
         /// One record per rule, in the order of `rules` in the request.
-        pub rules: Vec<AlignmentRuleRecord> = "rules" defaulted,
+        pub rules: Vec<AlignmentRuleRecord> = "rules" defaulted in_place,
     }
 }
 
@@ -251,6 +257,7 @@ impl From<AlignmentUnavailableCallRecord> for AlignmentCallRecord {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AlignmentRuleRecord {
         /// Whether the message has a field the rule watches. Only an applicable rule is evaluated.
@@ -306,10 +313,11 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// The outcome of OpenRouter Armor for each client tool call of the response, keyed by tool-call id, in the same shape Anthropic reports its server-side safeguards.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ArmorSafeguardResult {
-        pub status: ArmorSafeguardResultStatus = "status" required,
+        pub status: ArmorSafeguardResultStatus = "status" required in_place,
         pub r#type: ArmorSafeguardResultType = "type" required,
     }
 }
@@ -322,6 +330,7 @@ impl ArmorSafeguardResult {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ArmorSafeguardResultStatus {
         pub tool_uses: std::collections::BTreeMap<String, ArmorSafeguardResultStatusToolUsesValue> = "tool_uses" defaulted,
@@ -398,6 +407,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ArmorSafeguardResultStatusToolUsesValueSkipped {
         pub r#type: ArmorSafeguardResultStatusToolUsesValueSkippedType = "type" required,
@@ -416,6 +426,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ArmorSafeguardResultStatusToolUsesValueUnavailable {
         pub reason: String = "reason" required,
@@ -443,6 +454,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Debug options for inspecting request transformations (streaming only)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ChatDebugOptions {
@@ -494,6 +506,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: read, write, edit, and list workspace files via the Files API. Requires an authenticated request; files come from the API key's workspace (or the default workspace for keys without one).
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FilesServerTool {
@@ -524,13 +537,14 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Configuration for the openrouter:fusion server tool.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionServerToolConfig {
         /// Slugs of models to run in parallel as the analysis panel. Each model receives the user prompt with openrouter:web_search and openrouter:web_fetch enabled, then an analyst model summarizes the collective output into structured analysis JSON. Capped at 8 models to bound cost amplification. Defaults to the Quality preset from /labs/fusion.
         pub analysis_models: Option<Vec<String>> = "analysis_models" optional,
         /// Enable automatic prompt caching. When set at the top level, the system automatically applies cache breakpoints to the last cacheable block in the request. When set on an individual content block, it marks an explicit cache breakpoint; block-level markers also work on OpenAI models that support explicit prompt caching — OpenRouter converts them to the provider's native format.
-        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional,
+        pub cache_control: Option<Box<AnthropicCacheControlDirective>> = "cache_control" optional in_place,
         /// Maximum number of output tokens (including reasoning tokens) each panelist and the analyst model may produce per inner call. Controls the total output budget so reasoning-heavy models like GPT-5.5 do not exhaust their token allowance before producing visible text. Defaults to 16000 when omitted.
         pub max_completion_tokens: Option<i64> = "max_completion_tokens" optional,
         /// Maximum number of tool-calling steps each panelist (analysis model) and the analyst model may take during their agentic web-research loop. Models with web_search/web_fetch enabled iterate until they produce a text response or hit this ceiling. Defaults to 4. Capped at 16.
@@ -538,11 +552,11 @@ json_object! {
         /// Slug of the analyst model that produces the structured analysis JSON. Defaults to the model used in the outer API request.
         pub model: Option<String> = "model" optional,
         /// Reasoning configuration forwarded to panelist and analyst inner calls. Use this to control reasoning effort and token budget for models that support extended thinking.
-        pub reasoning: Option<Box<FusionServerToolConfigReasoning>> = "reasoning" optional,
+        pub reasoning: Option<Box<FusionServerToolConfigReasoning>> = "reasoning" optional in_place,
         /// Temperature forwarded to panelist inner calls. The analyst always runs at temperature 0 regardless of this value. When omitted, the provider's default applies.
         pub temperature: Option<f64> = "temperature" optional,
         /// Server tools available to panelist and analyst inner calls. Each entry uses the same `{ type, parameters? }` shorthand as the outer Chat Completions request. When omitted, defaults to `[{ type: "openrouter:web_search" }, { type: "openrouter:web_fetch" }]`. Pass an empty array to disable tools entirely (panelists answer from parametric knowledge only).
-        pub tools: Option<Vec<FusionServerToolConfigToolsItem>> = "tools" optional,
+        pub tools: Option<Vec<FusionServerToolConfigToolsItem>> = "tools" optional in_place,
     }
 }
 
@@ -612,6 +626,7 @@ impl FusionServerToolConfig {
 }
 
 json_object! {
+    in_place;
     /// Reasoning configuration forwarded to panelist and analyst inner calls. Use this to control reasoning effort and token budget for models that support extended thinking.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionServerToolConfigReasoning {
@@ -655,6 +670,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionServerToolConfigToolsItem {
         /// Optional configuration forwarded as the tool's `parameters` object.
@@ -678,11 +694,12 @@ impl FusionServerToolConfigToolsItem {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: fans out the user prompt to a panel of analysis models, then asks an analyst model to summarize their collective output as structured JSON the outer model can synthesize from.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct FusionServerToolOpenRouter {
         /// Configuration for the openrouter:fusion server tool.
-        pub parameters: Option<Box<FusionServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<FusionServerToolConfig>> = "parameters" optional in_place,
         pub r#type: FusionServerToolOpenRouterType = "type" required,
     }
 }
@@ -740,6 +757,7 @@ impl From<Vec<serde_json::Value>> for ImageConfigValue {
 }
 
 json_object! {
+    in_place;
     /// Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything through the block carrying this marker is part of the candidate cached prefix. Supported natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`, OpenRouter converts the marker to that format automatically. `ttl` ("30m" or "12h") overrides the request-level `prompt_cache_options.ttl` for this boundary; 12h writes bill at the higher cache-write rate.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PromptCacheBreakpoint {
@@ -773,6 +791,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints so only blocks marked with `prompt_cache_breakpoint` are cached. `ttl` sets the minimum cache lifetime for every breakpoint the request writes: "30m" (default) or "12h" (billed at the higher 12h cache-write rate). Only supported by OpenAI GPT-5.6 and newer.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PromptCacheOptions {
@@ -820,6 +839,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// A tool made available to the subagent. Only OpenRouter server tools (e.g. openrouter:web_search) are supported; function tools are rejected because the worker has no way to execute them. The subagent tool may not list itself.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SubagentNestedTool {
@@ -842,6 +862,7 @@ impl SubagentNestedTool {
 }
 
 json_object! {
+    in_place;
     /// Reasoning configuration forwarded to the subagent call. Use this to control reasoning effort and token budget for models that support extended thinking.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SubagentReasoning {
@@ -885,6 +906,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// Configuration for one openrouter:subagent server tool entry.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SubagentServerToolConfig {
@@ -903,11 +925,11 @@ json_object! {
         /// Optional name for this subagent. The model sees one tool per named subagent (and one default for an unnamed entry). Names must be unique across subagent entries. Letters, digits, spaces, underscores, and dashes; trimmed; 1–64 chars.
         pub name: Option<String> = "name" optional,
         /// Reasoning configuration forwarded to the subagent call. Use this to control reasoning effort and token budget for models that support extended thinking.
-        pub reasoning: Option<Box<SubagentReasoning>> = "reasoning" optional,
+        pub reasoning: Option<Box<SubagentReasoning>> = "reasoning" optional in_place,
         /// Sampling temperature forwarded to the subagent call. When omitted, the provider's default applies.
         pub temperature: Option<f64> = "temperature" optional,
         /// Tools the subagent may use while executing a delegated task. The subagent runs as an agentic sub-agent over these tools, then returns its outcome. Only OpenRouter server tools are supported — function tools are rejected — and the list must not include the subagent tool itself.
-        pub tools: Option<Vec<SubagentNestedTool>> = "tools" optional,
+        pub tools: Option<Vec<SubagentNestedTool>> = "tools" optional in_place,
     }
 }
 
@@ -991,11 +1013,12 @@ impl SubagentServerToolConfig {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: delegates self-contained tasks to a smaller, cheaper, faster worker model (any OpenRouter model) mid-generation and returns its outcome. The worker may run as a sub-agent with its own tools.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct SubagentServerToolOpenRouter {
         /// Configuration for one openrouter:subagent server tool entry.
-        pub parameters: Option<Box<SubagentServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<SubagentServerToolConfig>> = "parameters" optional in_place,
         pub r#type: SubagentServerToolOpenRouterType = "type" required,
     }
 }

@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     /// A stored file in Anthropic's Files API shape.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicFile {
@@ -157,6 +158,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// A stored file in the OpenRouter superset shape: Anthropic-shaped, plus OpenRouter-only fields.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct OpenRouterFile {

@@ -71,6 +71,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     /// A conditional override of the base pricing. An entry applies only when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per price key; price keys absent from an entry inherit the base price.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PricingOverride {

@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     /// Artificial Analysis benchmark index scores.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AABenchmarkEntry {
@@ -45,6 +46,7 @@ impl AABenchmarkEntry {
 }
 
 json_object! {
+    in_place;
     /// A single Design Arena benchmark entry for a specific arena+category
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DABenchmarkEntry {
@@ -82,6 +84,7 @@ impl DABenchmarkEntry {
 }
 
 json_object! {
+    in_place;
     /// Default parameters for this model
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DefaultParameters {
@@ -188,15 +191,16 @@ impl DefaultParameters {
 }
 
 json_object! {
+    in_place;
     /// Information about an AI model available on OpenRouter
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Model {
         /// Concrete model targeted by this tilde-latest alias, when applicable
-        pub alias_target: Option<Box<ModelAliasTarget>> = "alias_target" optional,
+        pub alias_target: Option<Box<ModelAliasTarget>> = "alias_target" optional in_place,
         /// Model architecture information
-        pub architecture: ModelArchitecture = "architecture" required,
+        pub architecture: ModelArchitecture = "architecture" required in_place,
         /// Third-party benchmark rankings for this model. Omitted when no benchmark data is available.
-        pub benchmarks: Option<Box<ModelBenchmarks>> = "benchmarks" optional,
+        pub benchmarks: Option<Box<ModelBenchmarks>> = "benchmarks" optional in_place,
         /// Canonical slug for the model
         pub canonical_slug: String = "canonical_slug" required,
         /// Maximum context length in tokens
@@ -204,7 +208,7 @@ json_object! {
         /// Unix timestamp of when the model was created
         pub created: i64 = "created" required,
         /// Default parameters for this model
-        pub default_parameters: Option<Box<DefaultParameters>> = "default_parameters" defaulted,
+        pub default_parameters: Option<Box<DefaultParameters>> = "default_parameters" defaulted in_place,
         /// Description of the model
         pub description: Option<String> = "description" optional,
         /// The date after which the model may be removed. ISO 8601 date string (YYYY-MM-DD) or null if no expiration.
@@ -216,21 +220,21 @@ json_object! {
         /// The date up to which the model was trained on data. ISO 8601 date string (YYYY-MM-DD) or null if unknown.
         pub knowledge_cutoff: Option<String> = "knowledge_cutoff" optional,
         /// Related API endpoints and resources for this model.
-        pub links: ModelLinks = "links" required,
+        pub links: ModelLinks = "links" required in_place,
         /// Display name of the model
         pub name: String = "name" required,
         /// Per-request token limits
-        pub per_request_limits: Option<Box<PerRequestLimits>> = "per_request_limits" defaulted,
+        pub per_request_limits: Option<Box<PerRequestLimits>> = "per_request_limits" defaulted in_place,
         /// Pricing information for the model
-        pub pricing: PublicPricing = "pricing" required,
+        pub pricing: PublicPricing = "pricing" required in_place,
         /// Reasoning effort configuration. Omitted for non-reasoning models and dynamic router models.
-        pub reasoning: Option<Box<ModelReasoning>> = "reasoning" optional,
+        pub reasoning: Option<Box<ModelReasoning>> = "reasoning" optional in_place,
         /// List of supported parameters for this model
         pub supported_parameters: Vec<Parameter> = "supported_parameters" defaulted,
         /// List of supported voice identifiers for TTS models. Null for non-TTS models.
         pub supported_voices: Option<Vec<String>> = "supported_voices" defaulted,
         /// Information about the top provider for this model
-        pub top_provider: TopProviderInfo = "top_provider" required,
+        pub top_provider: TopProviderInfo = "top_provider" required in_place,
     }
 }
 
@@ -362,6 +366,7 @@ impl Model {
 }
 
 json_object! {
+    in_place;
     /// Concrete model targeted by this tilde-latest alias, when applicable
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModelAliasTarget {
@@ -380,6 +385,7 @@ impl ModelAliasTarget {
 }
 
 json_object! {
+    in_place;
     /// Model architecture information
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModelArchitecture {
@@ -439,13 +445,14 @@ impl ModelArchitecture {
 }
 
 json_object! {
+    in_place;
     /// Third-party benchmark rankings for this model. Omitted when no benchmark data is available.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModelBenchmarks {
         /// Artificial Analysis benchmark index scores.
-        pub artificial_analysis: Option<Box<AABenchmarkEntry>> = "artificial_analysis" optional,
+        pub artificial_analysis: Option<Box<AABenchmarkEntry>> = "artificial_analysis" optional in_place,
         /// Design Arena ELO rankings across arena+category pairs.
-        pub design_arena: Vec<DABenchmarkEntry> = "design_arena" defaulted,
+        pub design_arena: Vec<DABenchmarkEntry> = "design_arena" defaulted in_place,
     }
 }
 
@@ -463,6 +470,7 @@ impl ModelBenchmarks {
 }
 
 json_object! {
+    in_place;
     /// Related API endpoints and resources for this model.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModelLinks {
@@ -479,6 +487,7 @@ impl ModelLinks {
 }
 
 json_object! {
+    in_place;
     /// Reasoning effort configuration. Omitted for non-reasoning models and dynamic router models.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModelReasoning {
@@ -547,13 +556,14 @@ impl ModelReasoning {
 }
 
 json_object! {
+    in_place;
     /// List of available models
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModelsListResponse {
         /// List of available models
         pub data: ModelsListResponseData = "data" required,
         /// Pagination links
-        pub links: Option<Box<ModelsListResponseLinks>> = "links" optional,
+        pub links: Option<Box<ModelsListResponseLinks>> = "links" optional in_place,
         /// Total number of models matching the query
         pub total_count: Option<i64> = "total_count" optional,
     }
@@ -582,6 +592,7 @@ impl ModelsListResponse {
 pub type ModelsListResponseData = Vec<Model>;
 
 json_object! {
+    in_place;
     /// Pagination links
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ModelsListResponseLinks {
@@ -604,6 +615,7 @@ impl ModelsListResponseLinks {
 }
 
 json_object! {
+    in_place;
     /// Per-request token limits
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PerRequestLimits {
@@ -626,6 +638,7 @@ impl PerRequestLimits {
 }
 
 json_object! {
+    in_place;
     /// Pricing information for the model
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct PublicPricing {
@@ -654,7 +667,7 @@ json_object! {
         /// Price in USD per internal reasoning token
         pub internal_reasoning: Option<String> = "internal_reasoning" optional,
         /// Conditional overrides of the base pricing (e.g. long-context or time-based pricing). An entry applies when all of its condition fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request; among applicable entries, later entries win per key; price keys absent from an entry inherit the base price. The top-level pricing keys always reflect the price that applies under default conditions.
-        pub overrides: Option<Vec<PricingOverride>> = "overrides" optional,
+        pub overrides: Option<Vec<PricingOverride>> = "overrides" optional in_place,
         /// Price in USD per token for prompt (input) processing
         pub prompt: String = "prompt" required,
         /// Price in USD per request
@@ -774,6 +787,7 @@ impl PublicPricing {
 }
 
 json_object! {
+    in_place;
     /// Information about the top provider for this model
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct TopProviderInfo {

@@ -7,9 +7,10 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicAdvisorMessageUsageIteration {
-        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional in_place,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
         pub input_tokens: Option<i64> = "input_tokens" optional,
@@ -77,6 +78,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCacheCreation {
         pub ephemeral_1h_input_tokens: i64 = "ephemeral_1h_input_tokens" required,
@@ -96,9 +98,10 @@ impl AnthropicCacheCreation {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicCompactionUsageIteration {
-        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional in_place,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
         pub input_tokens: Option<i64> = "input_tokens" optional,
@@ -164,6 +167,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicIterationCacheCreation {
         pub ephemeral_1h_input_tokens: Option<i64> = "ephemeral_1h_input_tokens" optional,
@@ -191,9 +195,10 @@ impl AnthropicIterationCacheCreation {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicMessageUsageIteration {
-        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional in_place,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
         pub input_tokens: Option<i64> = "input_tokens" optional,
@@ -274,9 +279,10 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct AnthropicUnknownUsageIteration {
-        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional,
+        pub cache_creation: Option<Box<AnthropicIterationCacheCreation>> = "cache_creation" optional in_place,
         pub cache_creation_input_tokens: Option<i64> = "cache_creation_input_tokens" optional,
         pub cache_read_input_tokens: Option<i64> = "cache_read_input_tokens" optional,
         pub input_tokens: Option<i64> = "input_tokens" optional,

@@ -7,9 +7,10 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContentPartImage {
-        pub image_url: ContentPartImageUrl = "image_url" required,
+        pub image_url: ContentPartImageUrl = "image_url" required in_place,
         pub r#type: ContentPartImageType = "type" required,
     }
 }
@@ -26,6 +27,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ContentPartImageUrl {
         pub url: String = "url" required,

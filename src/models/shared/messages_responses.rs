@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     /// Configuration for the openrouter:shell server tool
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ShellServerToolConfig {
@@ -65,11 +66,12 @@ impl From<ContainerReferenceEnvironment> for ShellServerToolEnvironment {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: runs shell commands server-side in a sandboxed container (a sandbox-backed clone of OpenAI's hosted shell tool)
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ShellServerToolOpenRouter {
         /// Configuration for the openrouter:shell server tool
-        pub parameters: Option<Box<ShellServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<ShellServerToolConfig>> = "parameters" optional in_place,
         pub r#type: ShellServerToolOpenRouterType = "type" required,
     }
 }
@@ -92,11 +94,12 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     /// OpenRouter built-in server tool: finds tools marked `defer_loading` and makes them callable
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ToolSearchServerTool {
         /// Configuration for the openrouter:tool_search server tool
-        pub parameters: Option<Box<ToolSearchServerToolConfig>> = "parameters" optional,
+        pub parameters: Option<Box<ToolSearchServerToolConfig>> = "parameters" optional in_place,
         pub r#type: ToolSearchServerToolType = "type" required,
     }
 }
@@ -115,6 +118,7 @@ impl ToolSearchServerTool {
 }
 
 json_object! {
+    in_place;
     /// Configuration for the openrouter:tool_search server tool
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ToolSearchServerToolConfig {

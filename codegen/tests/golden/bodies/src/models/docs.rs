@@ -27,6 +27,7 @@ impl From<CreateTokenRequestBody> for CreateTokenRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateTokenRequestBody {
         pub grant_type: CreateTokenRequestBodyGrantType = "grant_type" required,
@@ -65,6 +66,7 @@ open_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CreateTokenResponse {
         pub access_token: String = "access_token" required,
@@ -178,6 +180,7 @@ impl UploadDocRequestBody {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct UploadDocResponse {
         pub id: String = "id" required,

@@ -73,9 +73,10 @@ impl ListThingBatchesRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListThingBatchesResponse {
-        pub data: Vec<Thing> = "data" defaulted,
+        pub data: Vec<Thing> = "data" defaulted in_place,
         pub last_id: Option<String> = "last_id" defaulted,
         pub has_more: bool = "has_more" required,
     }
@@ -123,9 +124,10 @@ impl ListThingsRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ListThingsResponse {
-        pub data: Vec<Thing> = "data" defaulted,
+        pub data: Vec<Thing> = "data" defaulted in_place,
     }
 }
 
@@ -137,6 +139,7 @@ impl ListThingsResponse {
 }
 
 json_object! {
+    in_place;
     /// A thing, with every kind of field.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Thing {
@@ -153,10 +156,10 @@ json_object! {
         pub labels: Option<Vec<String>> = "labels" optional,
         pub scores: Option<std::collections::BTreeMap<String, f64>> = "scores" optional,
         pub meta: Option<serde_json::Map<String, serde_json::Value>> = "meta" optional,
-        pub owner: Option<Box<ThingOwner>> = "owner" optional,
-        pub children: Option<Vec<Thing>> = "children" optional,
+        pub owner: Option<Box<ThingOwner>> = "owner" optional in_place,
+        pub children: Option<Vec<Thing>> = "children" optional in_place,
         /// A thing, with every kind of field.
-        pub parent: Option<Box<Thing>> = "parent" optional,
+        pub parent: Option<Box<Thing>> = "parent" optional in_place,
     }
 }
 
@@ -257,6 +260,7 @@ impl Thing {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ThingOwner {
         pub login: String = "login" required,

@@ -18,6 +18,7 @@ impl GetPaletteRequest {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetPaletteResponse {
         pub colors: Vec<Color> = "colors" defaulted,
@@ -53,6 +54,7 @@ impl From<GetPaletteResponsePartsItemImageUrl> for GetPaletteResponsePartsItem {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetPaletteResponsePartsItemImageUrl {
         pub r#type: GetPaletteResponsePartsItemImageUrlType = "type" required,
@@ -72,6 +74,7 @@ tag_enum! {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct GetPaletteResponsePartsItemText {
         pub r#type: GetPaletteResponsePartsItemTextType = "type" required,

@@ -7,6 +7,7 @@ use crate::models::*;
 use serde::{Deserialize, Serialize};
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Circle {
         pub kind: CircleKind = "kind" required,
@@ -191,6 +192,7 @@ impl From<Vec<&str>> for ShapeRequestLabel {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ShapeRequestLabelObject {
         pub text: String = "text" required,
@@ -248,6 +250,7 @@ impl ShapeStreamingResponse {
 }
 
 json_object! {
+    in_place;
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Square {
         pub kind: SquareKind = "kind" required,
