@@ -294,8 +294,9 @@ impl<T: Fill> Fill for Vec<T> {
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
                 let items = self.0;
                 loop {
-                    items.push(T::default());
-                    let last = items.len() - 1;
+                    // Not `push(T::default())`, which builds the item apart and copies it in.
+                    let last = items.len();
+                    items.resize_with(last + 1, T::default);
                     if seq.next_element_seed(InPlace(&mut items[last]))?.is_none() {
                         items.pop();
                         return Ok(());
