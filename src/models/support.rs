@@ -263,7 +263,7 @@ impl<'de> serde::de::Visitor<'de> for KeyVisitor {
 /// object, a list of them or an optional one (`in_place` after the field's kind) is filled the
 /// same way: a nested object is decoded straight into its parent, and a list item straight into
 /// the list, instead of being built in a visitor of its own and then moved up through serde's
-/// layers (for a chat stream chunk, about a dozen copies of 150–230 bytes per event).
+/// layers (for a chat stream chunk, 13 of its 17 copies of 144–248 bytes per event).
 pub(crate) trait Fill: Default {
     /// Decodes into `place`, which holds `Self::default()`.
     fn fill<'de, D: serde::Deserializer<'de>>(deserializer: D, place: &mut Self) -> Result<(), D::Error>;
@@ -280,7 +280,7 @@ impl<'de, T: Fill> serde::de::DeserializeSeed<'de> for InPlace<'_, T> {
     }
 }
 
-/// Each item is pushed as a default value and filled where it lies.
+/// Each item is added as a default value and filled where it lies.
 impl<T: Fill> Fill for Vec<T> {
     fn fill<'de, D: serde::Deserializer<'de>>(deserializer: D, place: &mut Self) -> Result<(), D::Error> {
         struct Items<'a, T>(&'a mut Vec<T>);
@@ -341,6 +341,7 @@ impl<T: Fill> Fill for Option<T> {
     }
 }
 
+/// The boxed value is filled where it lies.
 impl<T: Fill> Fill for Box<T> {
     fn fill<'de, D: serde::Deserializer<'de>>(deserializer: D, place: &mut Self) -> Result<(), D::Error> {
         T::fill(deserializer, place)
